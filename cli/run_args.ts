@@ -1,0 +1,134 @@
+// Pure parsing of `mito run` arguments: the flag set of ansible-playbook, so existing command lines work.
+import { parseArgs } from "node:util";
+import { UsageError } from "./errors.ts";
+
+export interface RunOptions {
+  playbooks: string[];
+  inventory: string[];
+  limit: string[];
+  extraVars: string[];
+  tags: string[];
+  skipTags: string[];
+  verbosity: number;
+  forks?: number;
+  user?: string;
+  connection?: string;
+  become: boolean;
+  becomeMethod?: string;
+  becomeUser?: string;
+  askBecomePass: boolean;
+  askPass: boolean;
+  check: boolean;
+  diff: boolean;
+  vaultPasswordFiles: string[];
+  vaultIds: string[];
+  askVaultPass: boolean;
+  startAtTask?: string;
+  step: boolean;
+  syntaxCheck: boolean;
+  listHosts: boolean;
+  listTasks: boolean;
+  listTags: boolean;
+  flushCache: boolean;
+  forceHandlers: boolean;
+  privateKey?: string;
+  timeout?: number;
+  moduleSearchPath: string[];
+  output?: string;
+  sshCommonArgs?: string;
+  sshExtraArgs?: string;
+}
+
+const SPEC = {
+  inventory: { type: "string", short: "i", multiple: true },
+  limit: { type: "string", short: "l", multiple: true },
+  "extra-vars": { type: "string", short: "e", multiple: true },
+  tags: { type: "string", short: "t", multiple: true },
+  "skip-tags": { type: "string", multiple: true },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  forks: { type: "string", short: "f" },
+  user: { type: "string", short: "u" },
+  "remote-user": { type: "string" },
+  connection: { type: "string", short: "c" },
+  become: { type: "boolean", short: "b" },
+  "become-method": { type: "string" },
+  "become-user": { type: "string" },
+  "ask-become-pass": { type: "boolean", short: "K" },
+  "ask-pass": { type: "boolean", short: "k" },
+  check: { type: "boolean", short: "C" },
+  diff: { type: "boolean", short: "D" },
+  "vault-password-file": { type: "string", multiple: true },
+  "vault-pass-file": { type: "string", multiple: true },
+  "vault-id": { type: "string", multiple: true },
+  "ask-vault-pass": { type: "boolean", short: "J" },
+  "start-at-task": { type: "string" },
+  step: { type: "boolean" },
+  "syntax-check": { type: "boolean" },
+  "list-hosts": { type: "boolean" },
+  "list-tasks": { type: "boolean" },
+  "list-tags": { type: "boolean" },
+  "flush-cache": { type: "boolean" },
+  "force-handlers": { type: "boolean" },
+  "private-key": { type: "string" },
+  key: { type: "string" },
+  timeout: { type: "string", short: "T" },
+  "module-path": { type: "string", short: "M", multiple: true },
+  output: { type: "string" },
+  "ssh-common-args": { type: "string" },
+  "ssh-extra-args": { type: "string" },
+} as const;
+
+function intOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} expects a whole number, got '${value}'`);
+  return Number(value);
+}
+
+// -vvv arrives from parseArgs as three booleans; count them.
+export function parseRunArgs(argv: string[]): RunOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length === 0) throw new UsageError("mito run: give at least one playbook file");
+  const list = (x: readonly string[] | undefined) => [...(x ?? [])];
+  return {
+    playbooks: parsed.positionals,
+    inventory: list(v.inventory),
+    limit: list(v.limit),
+    extraVars: list(v["extra-vars"]),
+    tags: list(v.tags).flatMap((t) => t.split(",")).filter(Boolean),
+    skipTags: list(v["skip-tags"]).flatMap((t) => t.split(",")).filter(Boolean),
+    verbosity: v.verbose?.length ?? 0,
+    forks: intOption("forks", v.forks),
+    user: v.user ?? v["remote-user"],
+    connection: v.connection,
+    become: v.become ?? false,
+    becomeMethod: v["become-method"],
+    becomeUser: v["become-user"],
+    askBecomePass: v["ask-become-pass"] ?? false,
+    askPass: v["ask-pass"] ?? false,
+    check: v.check ?? false,
+    diff: v.diff ?? false,
+    vaultPasswordFiles: [...list(v["vault-password-file"]), ...list(v["vault-pass-file"])],
+    vaultIds: list(v["vault-id"]),
+    askVaultPass: v["ask-vault-pass"] ?? false,
+    startAtTask: v["start-at-task"],
+    step: v.step ?? false,
+    syntaxCheck: v["syntax-check"] ?? false,
+    listHosts: v["list-hosts"] ?? false,
+    listTasks: v["list-tasks"] ?? false,
+    listTags: v["list-tags"] ?? false,
+    flushCache: v["flush-cache"] ?? false,
+    forceHandlers: v["force-handlers"] ?? false,
+    privateKey: v["private-key"] ?? v.key,
+    timeout: intOption("timeout", v.timeout),
+    moduleSearchPath: list(v["module-path"]),
+    output: v.output,
+    sshCommonArgs: v["ssh-common-args"],
+    sshExtraArgs: v["ssh-extra-args"],
+  };
+}

@@ -1,0 +1,29 @@
+// What every transport hands the router: a byte pipe to a freshly started remote command (its stdin and
+// stdout), plus its stderr for diagnostics and a promise of how it ended. The protocol layer knows nothing
+// about how the bytes travel.
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface ByteChannel {
+  /** Bytes from the far end's stdout, in order; ends when the far end closes it. */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** Far end's stderr (ssh diagnostics, sudo noise). Undefined where the transport merges it. */
+  readonly stderr?: ReadableStream<Uint8Array>;
+  /** Write to the far end's stdin; resolves when the transport accepted the bytes (backpressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Close the far end's stdin; the remote runtime treats EOF as "parent gone" and exits. */
+  closeWrite(): Promise<void>;
+  /** Forcefully stop the transport (kill the process / close the SSH channel). */
+  kill(): void;
+  /** Resolves once the transport process or channel has ended. */
+  readonly exited: Promise<ExitStatus>;
+}
+
+/** How a transport starts a command: argv for the far end's program, already quoted per transport needs. */
+export interface SpawnRequest {
+  argv: string[];
+  env?: Record<string, string>;
+}
