@@ -1,0 +1,407 @@
+"""Become hops (sudo, su, doas) and interactive spawns (ssh to the next bastion) from inside a context.
+
+The child's stdin and stdout are one end of a socketpair that afterwards carries the protocol; a PTY is
+its controlling terminal and stderr, used only so the password prompt can be recognised and answered.
+The handshake ends when the child writes its first byte on the socket (the first stage's greeting):
+nothing is read from it here, so the protocol sees every byte. Failures raise BecomeError naming the
+exact cause. Stdlib only; Python 3.6 to 3.13.
+"""
+
+import binascii
+import errno
+import fcntl
+import os
+import re
+import select
+import shlex
+import signal
+import socket
+import sys
+import termios
+import time
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class BecomeError(Exception):
+    """A hop that could not start. kind is one of: wrong-password, password-required, requiretty,
+    unknown-user, not-allowed, timeout, exec-failed, exited, bad-flags."""
+
+    def __init__(self, kind, message, output=""):
+        Exception.__init__(self, message)
+        self.kind = kind
+        self.message = message
+        self.output = output
+
+    def to_dict(self):
+        return {"kind": self.kind, "message": self.message, "output": self.output}
+
+
+# -- argv building -------------------------------------------------------------------------------------
+
+def _split_flags(flags):
+    if flags is None:
+        return []
+    if isinstance(flags, str):
+        return shlex.split(flags)
+    return list(flags)
+
+
+# sudo(8) options: letters that take an argument, and those that do not.
+_SUDO_WITH_ARG = set("CDghpRrTtUu")
+_SUDO_NO_ARG = set("AbEeHiKklnPSsVv")
+# Options mito forwards unchanged; others are either handled (-n, -S, -p, -u) or refused.
+_SUDO_FORWARD = set("EHiPsgCDhRrTtk")
+_SUDO_REFUSED = {
+    "b": "runs the command in the background, detached from the protocol",
+    "e": "edits files instead of running a command",
+    "K": "only removes the cached credentials",
+    "l": "only lists privileges",
+    "V": "only prints the version",
+    "v": "only validates credentials",
+    "A": "reads the password through an askpass program instead of mito's terminal",
+    "U": "only applies to -l",
+}
+
+
+def parse_sudo_flags(flags):
+    """Splits become_flags/sudo_flags into flags to forward and the user named by -u (if any).
+    -S and -n are dropped (mito types passwords on its own PTY and adds -n itself when no password is
+    given), -p is replaced by mito's prompt marker; flags that cannot work raise BecomeError."""
+    words = _split_flags(flags)
+    forward = []
+    user = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word.startswith("--"):
+            raise BecomeError("bad-flags", "sudo flag %s is not supported by mito" % word)
+        if not word.startswith("-") or word == "-":
+            raise BecomeError("bad-flags", "unexpected argument %r in sudo flags" % word)
+        j = 1
+        while j < len(word):
+            c = word[j]
+            j += 1
+            if c in _SUDO_WITH_ARG:
+                arg = word[j:]
+                if not arg:
+                    if i >= len(words):
+                        raise BecomeError("bad-flags", "sudo flag -%s needs an argument" % c)
+                    arg = words[i]
+                    i += 1
+                if c == "u":
+                    user = arg
+                elif c == "p":
+                    pass
+                elif c in _SUDO_FORWARD:
+                    forward.extend(["-" + c, arg])
+                else:
+                    raise BecomeError("bad-flags", "sudo flag -%s is not supported by mito" % c)
+                break
+            if c not in _SUDO_NO_ARG:
+                raise BecomeError("bad-flags", "-%s is not a sudo(8) flag" % c)
+            if c in _SUDO_REFUSED:
+                raise BecomeError("bad-flags", "sudo flag -%s %s" % (c, _SUDO_REFUSED[c]))
+            if c in ("S", "n"):
+                continue
+            forward.append("-" + c)
+    return forward, user
+
+
+def sudo_argv(command, user="root", password=None, path="sudo", flags=None, marker=None):
+    """sudo [flags] -u USER -p MARKER [-n] -- command..."""
+    forward, flag_user = parse_sudo_flags(flags)
+    if flag_user is not None and user is not None and flag_user != user:
+        raise BecomeError(
+            "bad-flags", "sudo flags name user %s but the become user is %s" % (flag_user, user))
+    argv = [path or "sudo"] + forward + ["-u", user or flag_user or "root"]
+    argv += ["-p", marker]
+    if password is None:
+        argv.append("-n")
+    return argv + ["--"] + list(command)
+
+
+def su_argv(command, user="root", path="su", flags=None, shell=None):
+    """su [flags] [-s SHELL] USER -c 'command' (the command string runs under the user's shell)."""
+    argv = [path or "su"] + _split_flags(flags)
+    if shell:
+        argv += ["-s", shell]
+    return argv + [user or "root", "-c", " ".join(shlex.quote(w) for w in command)]
+
+
+def doas_argv(command, user="root", password=None, path="doas", flags=None):
+    """doas [flags] [-n] -u USER -- command..."""
+    argv = [path or "doas"] + [f for f in _split_flags(flags) if f != "-n"]
+    if password is None:
+        argv.append("-n")
+    return argv + ["-u", user or "root", "--"] + list(command)
+
+
+# -- prompt and failure recognition --------------------------------------------------------------------
+
+# "Password:" as su and PAM print it in common locales (lower-cased, without the colon).
+_PASSWORD_WORDS = [
+    "password", "passwort", "mot de passe", "contraseña", "contrasena", "senha", "palavra-passe",
+    "wachtwoord", "lösenord", "losenord", "adgangskode", "passord", "salasana", "hasło", "haslo",
+    "heslo", "jelszó", "parola", "parolă", "пароль", "лозинка", "密码", "密碼", "口令", "パスワード",
+    "암호", "비밀번호", "סיסמה", "كلمة المرور", "şifre", "sifre", "κωδικός", "geslo", "lozinka",
+    "slaptažodis", "parole", "salasõna", "contrasenya", "pasahitza", "mật khẩu", "รหัสผ่าน", "पासवर्ड",
+]
+_PASSWORD_PROMPT = re.compile(
+    r"(?:^|[\s(\[])(?:%s)(?: for [^\n:]*)?\s*[:：]\s*$" % "|".join(re.escape(w) for w in _PASSWORD_WORDS),
+    re.IGNORECASE | re.UNICODE)
+
+# (kind, pattern, message) checked against the PTY output, first match wins.
+_SUDO_ERRORS = [
+    ("requiretty", re.compile(r"sorry, you must have a tty"), "sudo requires a TTY (requiretty) and none could be used"),
+    ("password-required", re.compile(r"a (?:terminal is required|password is required)"), "sudo needs a password and none was given"),
+    ("wrong-password", re.compile(r"incorrect password attempt|Sorry, try again"), "sudo rejected the password (wrong password)"),
+    ("unknown-user", re.compile(r"unknown user|user \S+ does not exist"), "the become user does not exist"),
+    ("not-allowed", re.compile(r"is not in the sudoers file|is not allowed to execute|not allowed to run sudo"), "sudo does not allow this user to run the command as the become user"),
+]
+_SU_ERRORS = [
+    ("wrong-password", re.compile(r"Authentication failure|incorrect password|Sorry\.?\s*$|Authentifizierungsfehler|Échec de l'authentification", re.M), "su rejected the password (wrong password)"),
+    ("unknown-user", re.compile(r"does not exist|[Uu]nknown (?:login|user)|No passwd entry"), "the become user does not exist"),
+    ("not-allowed", re.compile(r"[Pp]ermission denied|not allowed"), "su does not allow this user to become the target user"),
+]
+_DOAS_ERRORS = [
+    ("password-required", re.compile(r"Authori[sz]ation required|Authentication required|a tty is required"), "doas needs a password and none was given"),
+    ("wrong-password", re.compile(r"Authentication failed|Authorization failed"), "doas rejected the password (wrong password)"),
+    ("unknown-user", re.compile(r"unknown user|user \S+ does not exist|No such user"), "the become user does not exist"),
+    ("not-allowed", re.compile(r"Operation not permitted|not permitted"), "doas does not permit this user to run the command as the become user"),
+]
+_SSH_ERRORS = []  # ssh's own output is classified by the controller (transports/_ssh_argv.ts)
+
+
+class _Method(object):
+    def __init__(self, name, errors, prompt):
+        self.name = name
+        self.errors = errors
+        self.prompt = prompt  # function(text_since_last_answer) -> bool
+
+
+# -- the spawn -------------------------------------------------------------------------------------------
+
+class Spawned(object):
+    """A child whose handshake succeeded: fd carries the protocol (its stdin and stdout), tty is the PTY
+    master (its stderr and controlling terminal) which the caller must keep open and drain until the
+    child exits, since closing it hangs the child up."""
+
+    def __init__(self, pid, fd, tty, output):
+        self.pid = pid
+        self.fd = fd
+        self.tty = tty
+        self.output = output
+
+
+def _openpty_noecho():
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    # No echo: the typed password never comes back on the master. sudo/su restore what they find.
+    attrs[3] &= ~(termios.ECHO | termios.ECHONL)
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    return master, slave
+
+
+def _child(argv, sock_fd, slave, env):
+    try:
+        os.setsid()
+        try:
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        except (OSError, IOError):
+            pass
+        os.dup2(sock_fd, 0)
+        os.dup2(sock_fd, 1)
+        os.dup2(slave, 2)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        if env is None:
+            os.execvp(argv[0], argv)
+        else:
+            os.execvpe(argv[0], argv, env)
+    except BaseException as e:
+        try:
+            os.write(2, ("mito: cannot execute %s: %s\n" % (argv[0], e)).encode("utf-8", "replace"))
+        finally:
+            os._exit(127)
+    os._exit(127)
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
+def _read_tty(fd):
+    try:
+        return os.read(fd, 65536)
+    except OSError as e:
+        if e.errno == errno.EIO:  # Linux: every slave fd closed
+            return b""
+        raise
+
+
+def spawn(argv, method, password=None, timeout=None, env=None, prompt=None, answer_on_stdin=False):
+    """Starts argv with the protocol on a socketpair and a PTY for prompts; answers the password prompt
+    once, and returns a Spawned once the child writes its first byte on the socket. answer_on_stdin types
+    the password into the socket instead of the PTY, for programs whose PAM conversation reads stdin
+    (util-linux su): they read it with one read() before the child exists, so nothing else is consumed."""
+    errors = {"sudo": _SUDO_ERRORS, "su": _SU_ERRORS, "doas": _DOAS_ERRORS}.get(method, _SSH_ERRORS)
+    if prompt is None:
+        def prompt(text):
+            return _PASSWORD_PROMPT.search(text) is not None
+    timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    parent_sock, child_sock = socket.socketpair()
+    master, slave = _openpty_noecho()
+    pid = os.fork()
+    if pid == 0:
+        parent_sock.close()
+        os.close(master)
+        _child(argv, child_sock.fileno(), slave, env)
+    child_sock.close()
+    os.close(slave)
+    ok = False
+    try:
+        answer_fd = parent_sock.fileno() if answer_on_stdin else master
+        output = _handshake(pid, parent_sock, master, answer_fd, method, errors, prompt, password, timeout, argv)
+        ok = True
+    finally:
+        if not ok:
+            parent_sock.close()
+            os.close(master)
+    fd = os.dup(parent_sock.fileno())
+    parent_sock.close()
+    return Spawned(pid, fd, master, output)
+
+
+def _fail(pid, kind, message, output):
+    _kill(pid)
+    raise BecomeError(kind, message, output)
+
+
+def _classify(errors, text):
+    for kind, pattern, message in errors:
+        if pattern.search(text):
+            return kind, message
+    return None
+
+
+def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, timeout, argv):
+    deadline = time.monotonic() + timeout
+    raw = b""
+    answered_at = None  # len(raw) when the password was typed; later output judges it
+    tty_open = True
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            text = raw.decode("utf-8", "replace")
+            _fail(pid, "timeout", "%s did not start the child within %gs (last output: %r)"
+                  % (method, timeout, text[-200:]), text)
+        watch = [sock, master] if tty_open else [sock]
+        try:
+            readable = select.select(watch, [], [], remaining)[0]
+        except (OSError, select.error) as e:  # Python 3.6 may still surface EINTR
+            if e.args[0] == errno.EINTR:
+                continue
+            raise
+        if master in readable:
+            chunk = _read_tty(master)
+            if not chunk:
+                tty_open = False
+            raw += chunk
+            text = raw.decode("utf-8", "replace")
+            since = raw[answered_at or 0:].decode("utf-8", "replace")
+            found = _classify(errors, since)
+            if found and (found[0] != "wrong-password" or answered_at is not None):
+                _fail(pid, found[0], found[1], text)
+            if since.strip() and prompt(since):
+                if password is None:
+                    _fail(pid, "password-required", "%s asked for a password and none was given" % method, text)
+                if answered_at is not None:
+                    _fail(pid, "wrong-password", "%s rejected the password (wrong password)" % method, text)
+                os.write(answer_fd, password.encode("utf-8") + b"\n")
+                answered_at = len(raw)
+                continue
+        if sock in readable:
+            try:
+                first = sock.recv(1, socket.MSG_PEEK)
+            except OSError:
+                first = b""
+            text = raw.decode("utf-8", "replace")
+            if first:
+                return text
+            # The child closed the socket without a byte: it failed; collect what it said.
+            text = _drain(master, raw, tty_open).decode("utf-8", "replace")
+            found = _classify(errors, text[len(raw[:answered_at or 0].decode("utf-8", "replace")):])
+            if found:
+                _fail(pid, found[0], found[1], text)
+            status = _wait_status(pid)
+            _fail(pid, "exec-failed" if status is not None and os.WIFEXITED(status)
+                  and os.WEXITSTATUS(status) == 127 else "exited",
+                  "%s exited (%s) before the child started: %s"
+                  % (argv[0], _describe_status(status), text.strip()[-300:] or "no output"), text)
+
+
+def _drain(master, raw, tty_open):
+    end = time.monotonic() + 1.0
+    while tty_open and time.monotonic() < end:
+        if not select.select([master], [], [], max(0.0, end - time.monotonic()))[0]:
+            break
+        chunk = _read_tty(master)
+        if not chunk:
+            break
+        raw += chunk
+    return raw
+
+
+def _wait_status(pid):
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        try:
+            got, status = os.waitpid(pid, os.WNOHANG)
+        except OSError:
+            return None
+        if got:
+            return status
+        time.sleep(0.01)
+    return None
+
+
+def _describe_status(status):
+    if status is None:
+        return "still running"
+    if os.WIFSIGNALED(status):
+        return "signal %d" % os.WTERMSIG(status)
+    return "status %d" % os.WEXITSTATUS(status)
+
+
+def unique_marker():
+    return "mito-sudo-password-%s:" % binascii.hexlify(os.urandom(8)).decode("ascii")
+
+
+def become(method, command, user="root", password=None, path=None, flags=None, timeout=None, env=None):
+    """Spawns `command` (the child's first stage argv) under sudo, su or doas as `user`."""
+    if method == "sudo":
+        marker = unique_marker()
+        argv = sudo_argv(command, user, password, path, flags, marker)
+
+        def prompt(text):
+            # The marker, or PAM's own prompt where a module does not let sudo replace it.
+            return marker in text or _PASSWORD_PROMPT.search(text) is not None
+        return spawn(argv, "sudo", password, timeout, env, prompt)
+    if method == "su":
+        return spawn(su_argv(command, user, path, flags), "su", password, timeout, env, answer_on_stdin=True)
+    if method == "doas":
+        return spawn(doas_argv(command, user, password, path, flags), "doas", password, timeout, env)
+    raise BecomeError("bad-flags", "unknown become method %r" % (method,))
+
+
+if sys.version_info < (3, 6):  # pragma: no cover
+    raise ImportError("mito.become needs Python 3.6 or newer")

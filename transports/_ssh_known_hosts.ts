@@ -1,0 +1,102 @@
+// OpenSSH known_hosts checking for the in-process ssh2 transport (pure apart from HMAC): parse the file,
+// match a host (plain, wildcard, negated and hashed "|1|salt|hmac" entries, "[host]:port" for ports other
+// than 22), and judge a presented host key. @cert-authority lines are skipped: ssh2 cannot verify host
+// certificates.
+import { Buffer } from "node:buffer";
+import { createHmac } from "node:crypto";
+
+export interface KnownHost {
+  marker?: "revoked" | "cert-authority";
+  /** The comma-separated host patterns, or one hashed entry. */
+  patterns: string;
+  keyType: string;
+  /** The key blob, base64 as in the file. */
+  key: string;
+  line: number;
+}
+
+export type HostKeyVerdict =
+  | { status: "known"; line: number }
+  | { status: "unknown" }
+  | { status: "changed"; line: number }
+  | { status: "revoked"; line: number };
+
+export function parseKnownHosts(text: string): KnownHost[] {
+  const out: KnownHost[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) return;
+    const fields = line.split(/\s+/);
+    let marker: KnownHost["marker"];
+    if (fields[0].startsWith("@")) {
+      const m = fields.shift()!;
+      if (m !== "@revoked" && m !== "@cert-authority") return;
+      marker = m.slice(1) as KnownHost["marker"];
+    }
+    if (fields.length < 3) return;
+    out.push({ marker, patterns: fields[0], keyType: fields[1], key: fields[2], line: i + 1 });
+  });
+  return out;
+}
+
+/** How known_hosts names a host: "name" on port 22, "[name]:port" otherwise. */
+export function hostToken(host: string, port = 22): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** Whether an entry's patterns name the host (OpenSSH: any positive match and no negated match). */
+export function entryMatches(patterns: string, host: string, port = 22): boolean {
+  const token = hostToken(host, port);
+  if (patterns.startsWith("|1|")) {
+    const [, , salt, hash] = patterns.split("|");
+    if (!salt || !hash) return false;
+    const mac = createHmac("sha1", Buffer.from(salt, "base64")).update(token).digest("base64");
+    return mac === hash;
+  }
+  let matched = false;
+  for (const p of patterns.split(",")) {
+    const negated = p.startsWith("!");
+    const glob = negated ? p.slice(1) : p;
+    if (globToRegExp(glob).test(token)) {
+      if (negated) return false;
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+/** The key type name at the start of an SSH wire-format public key blob. */
+export function keyTypeOf(blob: Uint8Array): string {
+  if (blob.length < 4) return "";
+  const n = new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(0);
+  return new TextDecoder().decode(blob.subarray(4, 4 + n));
+}
+
+/** Judges a presented key: revoked anywhere wins; a matching key is known; same type, other key: changed. */
+export function checkHostKey(
+  entries: KnownHost[],
+  host: string,
+  port: number,
+  blob: Uint8Array,
+): HostKeyVerdict {
+  const b64 = Buffer.from(blob).toString("base64");
+  const type = keyTypeOf(blob);
+  const revoked = entries.find((e) => e.marker === "revoked" && e.key === b64);
+  if (revoked) return { status: "revoked", line: revoked.line };
+  const mine = entries.filter((e) => e.marker === undefined && entryMatches(e.patterns, host, port));
+  const known = mine.find((e) => e.key === b64);
+  if (known) return { status: "known", line: known.line };
+  const changed = mine.find((e) => e.keyType === type);
+  if (changed) return { status: "changed", line: changed.line };
+  return { status: "unknown" };
+}
+
+/** The line `accept` appends for a new host. */
+export function knownHostsLine(host: string, port: number, blob: Uint8Array): string {
+  return `${hostToken(host, port)} ${keyTypeOf(blob)} ${Buffer.from(blob).toString("base64")}\n`;
+}
