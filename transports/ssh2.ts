@@ -7,11 +7,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
 import { type AnyAuthMethod, type AuthenticationType, Client, type ClientChannel } from "ssh2";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { type HostKeyPolicy, shellQuote, SshConnectError } from "./_ssh_argv.ts";
 import { checkHostKey, hostToken, knownHostsLine, parseKnownHosts } from "./_ssh_known_hosts.ts";
+import { nodeWriter, webReadable } from "./_ssh_streams.ts";
 
 export interface Ssh2Options {
   hostname: string;
@@ -85,40 +85,6 @@ function authMethods(opts: Ssh2Options, username: string): AnyAuthMethod[] {
     methods.push({ type: "password", username, password });
   }
   return methods;
-}
-
-function webReadable(stream: Readable): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(ctrl) {
-      stream.on("data", (d: Buffer) => {
-        if (done) return;
-        ctrl.enqueue(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-        if ((ctrl.desiredSize ?? 1) <= 0) stream.pause();
-      });
-      const finish = () => {
-        if (!done) {
-          done = true;
-          ctrl.close();
-        }
-      };
-      stream.on("end", finish);
-      stream.on("close", finish);
-      stream.on("error", (err: Error) => {
-        if (!done) {
-          done = true;
-          ctrl.error(err);
-        }
-      });
-    },
-    pull() {
-      stream.resume();
-    },
-    cancel() {
-      done = true;
-      stream.resume();
-    },
-  }, { highWaterMark: 16 });
 }
 
 /** One authenticated SSH connection; each exec() opens a channel on it. */
@@ -277,17 +243,7 @@ export class Ssh2Connection {
     return {
       readable: webReadable(ch),
       stderr: webReadable(ch.stderr),
-      write: (chunk) =>
-        new Promise<void>((resolve, reject) => {
-          if (ch.destroyed || ch.writableEnded) return reject(new Error("ssh2 channel is closed"));
-          if (ch.write(chunk)) resolve();
-          else ch.once("drain", () => resolve());
-        }),
-      closeWrite: () =>
-        new Promise<void>((resolve) => {
-          if (ch.writableEnded) return resolve();
-          ch.end(() => resolve());
-        }),
+      ...nodeWriter(ch, "ssh2 channel"),
       kill: () => {
         ch.close();
         this.close();
