@@ -147,6 +147,7 @@ _PASSWORD_WORDS = [
     "heslo", "jelszó", "parola", "parolă", "пароль", "лозинка", "密码", "密碼", "口令", "パスワード",
     "암호", "비밀번호", "סיסמה", "كلمة المرور", "şifre", "sifre", "κωδικός", "geslo", "lozinka",
     "slaptažodis", "parole", "salasõna", "contrasenya", "pasahitza", "mật khẩu", "รหัสผ่าน", "पासवर्ड",
+    "passphrase",
 ]
 _PASSWORD_PROMPT = re.compile(
     r"(?:^|[\s(\[])(?:%s)(?: for [^\n:]*)?\s*[:：]\s*$" % "|".join(re.escape(w) for w in _PASSWORD_WORDS),
@@ -401,6 +402,13 @@ def become(method, command, user="root", password=None, path=None, flags=None, t
     if method == "doas":
         return spawn(doas_argv(command, user, password, path, flags), "doas", password, timeout, env)
     raise BecomeError("bad-flags", "unknown become method %r" % (method,))
+
+
+def ssh(argv, password=None, timeout=None, env=None):
+    """Spawns an ssh(1) hop (argv built by the controller) from this context. Passwords and key
+    passphrases are typed on the PTY; ssh's own failure output is in BecomeError.output for the
+    controller to classify."""
+    return spawn(argv, "ssh", password, timeout, env)
 
 
 if sys.version_info < (3, 6):  # pragma: no cover
