@@ -3,6 +3,7 @@
 // the remote side has written its first byte (the first stage's greeting); if ssh ends before that, its
 // stderr is classified into an SshConnectError naming the cause.
 import { spawn } from "node:child_process";
+import process from "node:process";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { Askpass } from "./_ssh_askpass.ts";
 import { buildSshArgv, classifySshFailure, SshConnectError, type SshOptions } from "./_ssh_argv.ts";

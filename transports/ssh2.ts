@@ -6,6 +6,7 @@ import { Buffer } from "node:buffer";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect as tcpConnect, type Socket } from "node:net";
 import { homedir, userInfo } from "node:os";
+import process from "node:process";
 import { dirname, join } from "node:path";
 import { type AnyAuthMethod, type AuthenticationType, Client, type ClientChannel } from "ssh2";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
