@@ -16,7 +16,6 @@ import select
 import shlex
 import signal
 import socket
-import sys
 import termios
 import time
 
@@ -411,5 +410,24 @@ def ssh(argv, password=None, timeout=None, env=None):
     return spawn(argv, "ssh", password, timeout, env)
 
 
-if sys.version_info < (3, 6):  # pragma: no cover
-    raise ImportError("mito.become needs Python 3.6 or newer")
+def _become_method(method):
+    def spawn_method(options, argv):
+        return become(method, argv, user=options.get("user") or "root", password=options.get("password"),
+                      path=options.get("path"), flags=options.get("flags"), timeout=options.get("timeout"),
+                      env=options.get("env"))
+    return spawn_method
+
+
+def _spawn_ssh(options, argv):
+    # options["argv"] is the whole ssh command line (built by the controller, remote command included).
+    return ssh(options["argv"], password=options.get("password"), timeout=options.get("timeout"),
+               env=options.get("env"))
+
+
+# mito.core merges this into its spawn-method registry (docs/protocol.md, "Spawning children").
+SPAWN_METHODS = {
+    "sudo": _become_method("sudo"),
+    "su": _become_method("su"),
+    "doas": _become_method("doas"),
+    "ssh": _spawn_ssh,
+}
