@@ -1,0 +1,756 @@
+# -*- coding: utf-8 -*-
+"""mito.runner: the module runtime inside the persistent target interpreter.
+
+Entry points called by the controller (by module path ``mito.runner``):
+
+- ``run_module(name, args, ...)``: a mito built-in module (``mito.modules.<name>``).
+- ``run_ansible_module(source, args, ...)``: an Ansible module's source text, run
+  in-process when it is new-style Python, else written to the private temp dir
+  and executed.
+- ``start_async(...)`` / ``async_status(jid)``: Ansible-compatible async jobs.
+- ``read_environment_files()``: /etc/environment and ~/.pam_environment.
+
+Every entry point returns a JSON-shaped dict and never raises for module
+failures: a crashing module becomes ``MODULE FAILURE`` and the interpreter stays
+usable.  Process state (environment, cwd, argv, stdin/stdout, umask) is restored
+after each run.
+"""
+
+import atexit
+import importlib
+import io
+import json
+import os
+import re
+import shlex
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+# Modules known to leave state behind in the interpreter (Mitogen's list plus ours).
+ALWAYS_FORK_MODULES = frozenset((
+    "dnf", "yum", "package_facts", "pip",
+))
+
+_MODULE_ARGS_RE = re.compile(br"<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>")
+_NEW_STYLE_RE = re.compile(
+    br"(?:from +\.{2,}|from +ansible_collections\.[^.]+\.[^.]+|from +ansible|import +ansible)"
+    br"\.module_utils[ .]")
+_REPLACER = b"#<<INCLUDE_ANSIBLE_MODULE_COMMON>>"
+
+
+def _now():
+    return time.time()
+
+
+class _Saved(object):
+    """Process-wide state a module may change, captured and restored around a run."""
+
+    def __init__(self):
+        self.environ = dict(os.environ)
+        try:
+            self.cwd = os.getcwd()
+        except OSError:
+            self.cwd = None
+        self.argv = list(sys.argv)
+        self.stdin, self.stdout, self.stderr = sys.stdin, sys.stdout, sys.stderr
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.path = list(sys.path)
+
+    def restore(self):
+        if dict(os.environ) != self.environ:
+            for k in list(os.environ):
+                if k not in self.environ:
+                    del os.environ[k]
+            for k, v in self.environ.items():
+                if os.environ.get(k) != v:
+                    os.environ[k] = v
+        if self.cwd is not None:
+            try:
+                os.chdir(self.cwd)
+            except OSError:
+                pass
+        sys.argv[:] = self.argv
+        sys.stdin, sys.stdout, sys.stderr = self.stdin, self.stdout, self.stderr
+        os.umask(self.umask)
+        sys.path[:] = self.path
+
+
+class _AtexitCapture(object):
+    """Collect atexit hooks a module registers, to run them when the module ends
+    instead of when the persistent interpreter exits."""
+
+    def __init__(self):
+        self.hooks = []
+        self._orig = None
+
+    def __enter__(self):
+        self._orig = atexit.register
+
+        def register(fn, *a, **kw):
+            self.hooks.append((fn, a, kw))
+            return fn
+        atexit.register = register
+        return self
+
+    def __exit__(self, *exc):
+        atexit.register = self._orig
+        for fn, a, kw in reversed(self.hooks):
+            try:
+                fn(*a, **kw)
+            except Exception:
+                pass
+        return False
+
+
+class _TextCapture(io.TextIOWrapper):
+    def __init__(self):
+        io.TextIOWrapper.__init__(self, io.BytesIO(), encoding="utf-8", errors="replace",
+                                  write_through=True)
+
+    def value(self):
+        self.flush()
+        return self.buffer.getvalue().decode("utf-8", "replace")
+
+
+def _apply_context(environment, cwd):
+    if environment:
+        for k, v in environment.items():
+            if v is None:
+                os.environ.pop(str(k), None)
+            else:
+                os.environ[str(k)] = str(v)
+    if cwd:
+        os.chdir(os.path.expanduser(cwd))
+
+
+def _module_failure(msg, stdout="", stderr="", exc=None, rc=1):
+    res = {
+        "failed": True,
+        "changed": False,
+        "msg": msg,
+        "module_stdout": stdout,
+        "module_stderr": stderr,
+        "rc": rc,
+    }
+    if exc:
+        res["exception"] = exc
+    return res
+
+
+def _add_lines(result):
+    # The controller-side convenience Ansible's action layer adds to every result.
+    for k in ("stdout", "stderr"):
+        if isinstance(result.get(k), str) and k + "_lines" not in result:
+            result[k + "_lines"] = result[k].splitlines()
+    return result
+
+
+def _finish(result, invocation_args, no_log, m=None):
+    result = _add_lines(dict(result))
+    result.setdefault("changed", False)
+    result["failed"] = bool(result.get("failed", False))
+    if m is not None:
+        if m.warnings:
+            result["warnings"] = list(result.get("warnings", [])) + m.warnings
+        if m.deprecations:
+            result["deprecations"] = list(result.get("deprecations", [])) + m.deprecations
+    if invocation_args is not None and not no_log:
+        result["invocation"] = {"module_args": invocation_args}
+    return result
+
+
+# ------------------------------------------------------------- built-ins
+
+def _censor(params, spec, placeholder):
+    out = {}
+    for k, v in params.items():
+        opt = spec.get(k) or {}
+        if opt.get("no_log") and v is not None:
+            out[k] = placeholder
+        elif isinstance(v, dict) and opt.get("options"):
+            out[k] = _censor(v, opt["options"], placeholder)
+        elif isinstance(v, list) and opt.get("options"):
+            out[k] = [_censor(i, opt["options"], placeholder) if isinstance(i, dict) else i for i in v]
+        else:
+            out[k] = v
+    return out
+
+
+def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
+    from mito.modules import _common as C
+    if not re.match(r"^[a-z_][a-z0-9_]*$", name or "") or name.startswith("_"):
+        return _module_failure("invalid module name: %r" % (name,))
+    try:
+        mod = importlib.import_module("mito.modules." + name)
+    except ImportError as e:
+        if getattr(e, "name", None) == "mito.modules." + name:
+            return {"failed": True, "changed": False,
+                    "msg": "The module %s was not found in mito's built-in modules" % name}
+        raise
+    spec = dict(getattr(mod, "ARGUMENT_SPEC", {}))
+    if getattr(mod, "ADD_FILE_COMMON_ARGS", False):
+        for k, v in C.FILE_COMMON_ARGS.items():
+            spec.setdefault(k, v)
+    args = dict(args or {})
+    check_mode = bool(args.pop("_ansible_check_mode", check_mode))
+    diff = bool(args.pop("_ansible_diff", diff))
+    try:
+        params, secrets = C.validate(
+            name, spec, args,
+            getattr(mod, "MUTUALLY_EXCLUSIVE", ()), getattr(mod, "REQUIRED_ONE_OF", ()),
+            getattr(mod, "REQUIRED_TOGETHER", ()), getattr(mod, "REQUIRED_IF", ()))
+    except C.ValidationError as e:
+        censored = dict((k, v) for k, v in args.items() if not k.startswith("_ansible_"))
+        censored = _censor(censored, spec, C.NO_LOG_PLACEHOLDER)
+        return _finish({"failed": True, "msg": str(e)}, censored, no_log)
+    invocation = _censor(params, spec, C.NO_LOG_PLACEHOLDER)
+    supports_check = getattr(mod, "SUPPORTS_CHECK_MODE", False)
+    m = C.Module(name, params, check_mode=check_mode, diff=diff, tmpdir=tmpdir, no_log=no_log,
+                 no_log_values=secrets, supports_check_mode=supports_check, verbosity=verbosity)
+    if check_mode and not supports_check:
+        return _finish({"skipped": True, "changed": False,
+                        "msg": "remote module (%s) does not support check mode" % name},
+                       invocation, no_log)
+    try:
+        try:
+            ret = mod.main(m)
+            result = dict(ret) if isinstance(ret, dict) else {}
+        except C.ModuleExit as e:
+            result = e.result
+        finally:
+            m.cleanup()
+    except C.ModuleFail as e:  # pragma: no cover (ModuleFail is a ModuleExit)
+        result = e.result
+    # copy/template show their (no_log) content in the diff, as Ansible's action plugins do
+    exempt = dict((k, result.pop(k)) for k in getattr(mod, "NO_LOG_EXEMPT_KEYS", ()) if k in result)
+    result = C.remove_values(result, m.no_log_values)
+    result.update(exempt)
+    if not diff and "diff" in result and not getattr(mod, "DIFF_ALWAYS", False):
+        result.pop("diff", None)
+    return _finish(result, invocation, no_log, m)
+
+
+def run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
+               tmpdir=None, isolation="inproc", verbosity=0):
+    """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict."""
+    if isolation == "fork" or (name in ALWAYS_FORK_MODULES and isolation == "inproc"):
+        return _in_fork(run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
+                        environment=environment, cwd=cwd, tmpdir=tmpdir,
+                        isolation="none", verbosity=verbosity)
+    saved = _Saved()
+    out = _TextCapture()
+    try:
+        _apply_context(environment, cwd)
+        sys.stdin = io.StringIO("")
+        sys.stdout = out
+        with _AtexitCapture():
+            return _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity)
+    except SystemExit as e:
+        return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
+                               out.value(), "module exited with sys.exit(%r)" % (e.code,), rc=_code(e))
+    except BaseException:
+        tb = traceback.format_exc()
+        return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
+                               out.value(), tb, exc=tb)
+    finally:
+        saved.restore()
+
+
+def _code(e):
+    c = e.code
+    if c is None:
+        return 0
+    return c if isinstance(c, int) else 1
+
+
+# ------------------------------------------------------------- forking
+
+def _in_fork(fn, *args, **kwargs):
+    """Run fn in a forked child and pass the JSON result back over a pipe."""
+    r, w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 0
+        try:
+            os.close(r)
+            try:
+                res = fn(*args, **kwargs)
+            except BaseException:
+                tb = traceback.format_exc()
+                res = _module_failure("MODULE FAILURE", "", tb, exc=tb)
+            data = json.dumps(res).encode("utf-8")
+            view = memoryview(data)
+            while view:
+                n = os.write(w, view)
+                view = view[n:]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError:
+        return _module_failure("MODULE FAILURE\nThe forked module process died (status %d)" % status,
+                               data.decode("utf-8", "replace"), "")
+
+
+# ------------------------------------------------------------- Ansible modules
+
+def detect_style(source):
+    """Classify module source as Ansible does: 'new', 'jsonargs', 'want_json', 'old' or 'binary'."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "surrogateescape")
+    head = source[:8192]
+    if b"\x00" in head:
+        return "binary"
+    if _REPLACER in source or _NEW_STYLE_RE.search(source):
+        return "new"
+    if _MODULE_ARGS_RE.search(source):
+        return "jsonargs"
+    if b"WANT_JSON" in source:
+        return "want_json"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary"
+    return "old"
+
+
+def _shebang(source):
+    if not source.startswith(b"#!"):
+        return None, b""
+    line = source.split(b"\n", 1)[0][2:].strip()
+    return line.decode("utf-8", "replace"), line
+
+
+def _interpreter_for(shebang, interpreters):
+    """Rewrite a shebang from ansible_<name>_interpreter values, as Ansible does."""
+    parts = shlex.split(shebang)
+    if not parts:
+        return shebang
+    prog = parts[0]
+    rest = parts[1:]
+    if os.path.basename(prog) == "env" and rest:
+        prog, rest = rest[0], rest[1:]
+    name = os.path.basename(prog)
+    interpreters = interpreters or {}
+    interp = interpreters.get(name)
+    if not interp and name.startswith("python"):
+        interp = interpreters.get("python")
+    if not interp:
+        return shebang
+    return " ".join([interp] + [shlex.quote(a) for a in rest])
+
+
+def _parse_json_output(stdout):
+    """Find the JSON result in module output, ignoring junk before and after, like Ansible."""
+    lines = stdout.splitlines()
+    start = None
+    for i, line in enumerate(lines):
+        s = line.lstrip()
+        if s.startswith("{") or s.startswith("["):
+            start = i
+            break
+    if start is None:
+        raise ValueError("No start of json char found")
+    text = "\n".join(lines[start:])
+    end_char = "}" if text.lstrip().startswith("{") else "]"
+    text = text[:text.rfind(end_char) + 1]
+    return json.loads(text)
+
+
+def _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity):
+    a = dict(args or {})
+    a.setdefault("_ansible_check_mode", bool(check_mode))
+    a.setdefault("_ansible_no_log", bool(no_log))
+    a.setdefault("_ansible_diff", bool(diff))
+    a.setdefault("_ansible_verbosity", verbosity)
+    a.setdefault("_ansible_debug", False)
+    a.setdefault("_ansible_module_name", name)
+    a.setdefault("_ansible_syslog_facility", "LOG_USER")
+    a.setdefault("_ansible_selinux_special_fs", ["fuse", "nfs", "vboxsf", "ramfs", "9p", "vfat"])
+    a.setdefault("_ansible_string_conversion_action", "warn")
+    a.setdefault("_ansible_shell_executable", "/bin/sh")
+    a.setdefault("_ansible_keep_remote_files", False)
+    a.setdefault("_ansible_version", "2.14.0")
+    if tmpdir:
+        a.setdefault("_ansible_tmpdir", tmpdir)
+        a.setdefault("_ansible_remote_tmp", tmpdir)
+    return a
+
+
+def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
+                       environment=None, cwd=None, tmpdir=None, interpreters=None,
+                       isolation="inproc", verbosity=0, style=None, path=None):
+    """Run an Ansible module given its source (str or bytes) and arguments."""
+    if isinstance(source, str):
+        source = source.encode("utf-8", "surrogateescape")
+    style = style or detect_style(source)
+    full_args = _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity)
+    shebang, _ = _shebang(source)
+    python_inproc = style == "new" and (shebang is None or "python" in shebang)
+    if python_inproc and interpreters and interpreters.get("python"):
+        # in-process only when the wanted interpreter is this one
+        wanted = shlex.split(interpreters["python"])[0]
+        if os.path.realpath(wanted) != os.path.realpath(sys.executable) and \
+                os.path.basename(wanted) not in ("python", "python3"):
+            python_inproc = False
+    if python_inproc:
+        if isolation == "fork":
+            return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path)
+        return _run_new_style(source, full_args, name, environment, cwd, path)
+    return _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters)
+
+
+def _run_new_style(source, full_args, name, environment, cwd, path):
+    saved = _Saved()
+    out = _TextCapture()
+    err = _TextCapture()
+    payload = json.dumps({"ANSIBLE_MODULE_ARGS": full_args}).encode("utf-8")
+    basic = None
+    code = 0
+    try:
+        _apply_context(environment, cwd)
+        try:
+            from ansible.module_utils import basic
+            basic._ANSIBLE_ARGS = payload
+        except ImportError:
+            basic = None
+        sys.stdin = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8")
+        sys.argv[:] = [path or name]
+        sys.stdout, sys.stderr = out, err
+        filename = path or "<ansible module %s>" % name
+        glb = {"__name__": "__main__", "__file__": filename, "__builtins__": __builtins__}
+        with _AtexitCapture():
+            try:
+                code_obj = compile(source, filename, "exec", dont_inherit=True)
+                exec(code_obj, glb)
+            except SystemExit as e:
+                code = _code(e)
+    except BaseException:
+        tb = traceback.format_exc()
+        saved.restore()
+        stdout = out.value()
+        try:
+            return _parse_json_output(stdout)  # a module that printed its result then crashed
+        except ValueError:
+            return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
+                                   stdout, err.value() + tb, exc=tb)
+    finally:
+        saved.restore()
+        if basic is not None:
+            basic._ANSIBLE_ARGS = None
+    stdout, stderr = out.value(), err.value()
+    try:
+        result = _parse_json_output(stdout)
+    except ValueError:
+        return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
+                               stdout, stderr, rc=code)
+    if not isinstance(result, dict):
+        return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
+    result.setdefault("changed", False)
+    result["failed"] = bool(result.get("failed", False))
+    return _add_lines(result)
+
+
+def _old_style_args(args):
+    return " ".join("%s=%s" % (k, shlex.quote(v if isinstance(v, str) else json.dumps(v)))
+                    for k, v in args.items())
+
+
+def _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters):
+    workdir = tempfile.mkdtemp(prefix="mito-%s-" % name, dir=tmpdir if tmpdir and os.path.isdir(tmpdir) else None)
+    try:
+        module_path = os.path.join(workdir, name)
+        body = source
+        argv_extra = []
+        if style == "jsonargs":
+            body = _MODULE_ARGS_RE.sub(lambda _m: json.dumps(full_args).encode("utf-8"), body)
+            body = body.replace(b'"<<SELINUX_SPECIAL_FILESYSTEMS>>"', json.dumps(
+                full_args["_ansible_selinux_special_fs"]).encode("utf-8"))
+            body = body.replace(b"<<SELINUX_SPECIAL_FILESYSTEMS>>", b",".join(
+                s.encode("utf-8") for s in full_args["_ansible_selinux_special_fs"]))
+            body = body.replace(b'"<<ANSIBLE_VERSION>>"', json.dumps(full_args["_ansible_version"]).encode())
+        if style in ("want_json", "binary", "new"):
+            args_path = os.path.join(workdir, "args")
+            with open(args_path, "w") as f:
+                json.dump(full_args if style != "new" else {"ANSIBLE_MODULE_ARGS": full_args}, f)
+            argv_extra = [args_path]
+        elif style == "old":
+            args_path = os.path.join(workdir, "args")
+            user_args = dict((k, v) for k, v in full_args.items() if not k.startswith("_ansible_"))
+            user_args.update((k, v) for k, v in full_args.items()
+                             if k in ("_ansible_check_mode", "_ansible_no_log", "_ansible_diff"))
+            with open(args_path, "w") as f:
+                f.write(_old_style_args(user_args))
+            argv_extra = [args_path]
+        shebang, raw = _shebang(body)
+        argv = [module_path]
+        if shebang is not None and style != "binary":
+            new = _interpreter_for(shebang, interpreters)
+            if new != shebang:
+                body = b"#!" + new.encode("utf-8") + body[2 + len(raw):]
+            argv = shlex.split(new) + [module_path]
+        with open(module_path, "wb") as f:
+            f.write(body)
+        os.chmod(module_path, stat.S_IRWXU)
+        env = dict(os.environ)
+        for k, v in (environment or {}).items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[str(k)] = str(v)
+        stdin_data = b""
+        if style == "new":
+            stdin_data = json.dumps({"ANSIBLE_MODULE_ARGS": full_args}).encode("utf-8")
+            argv = argv[:]  # new-style read args from stdin
+        else:
+            argv = argv + argv_extra
+        try:
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, cwd=os.path.expanduser(cwd) if cwd else None,
+                                 env=env, close_fds=True)
+            so, se = p.communicate(stdin_data)
+        except OSError as e:
+            return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error", "",
+                                   "%s: %s" % (argv[0], e), rc=127)
+        stdout = so.decode("utf-8", "replace")
+        stderr = se.decode("utf-8", "replace")
+        try:
+            result = _parse_json_output(stdout)
+        except ValueError:
+            return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
+                                   stdout, stderr, rc=p.returncode)
+        if not isinstance(result, dict):
+            return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
+        result.setdefault("changed", False)
+        result["failed"] = bool(result.get("failed", False))
+        return _add_lines(result)
+    finally:
+        import shutil
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# ------------------------------------------------------------- async jobs
+
+def _async_dir():
+    d = os.environ.get("ANSIBLE_ASYNC_DIR") or os.path.expanduser("~/.ansible_async")
+    if not os.path.isdir(d):
+        os.makedirs(d, 0o700)
+    return d
+
+
+def _write_json_atomic(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f)
+    os.rename(tmp, path)
+
+
+def start_async(jid, time_limit, kind, target, args, **kwargs):
+    """Start a job in a detached grandchild; returns Ansible's async start result.
+
+    ``kind`` is 'builtin' (target = module name, run by run_module) or 'ansible'
+    (target = module source, run by run_ansible_module).  ``kwargs`` are passed to
+    the runner.
+    """
+    jid = str(jid)
+    results_file = os.path.join(_async_dir(), jid)
+    _write_json_atomic(results_file, {"started": 1, "finished": 0, "ansible_job_id": jid})
+    r, w = os.pipe()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setsid()
+            pid2 = os.fork()
+            if pid2:
+                os.write(w, str(pid2).encode())
+                os._exit(0)
+            os.close(w)
+            _async_job(jid, results_file, int(time_limit), kind, target, args, kwargs)
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.read(r, 64)
+    os.close(r)
+    os.waitpid(pid, 0)
+    return {"started": 1, "finished": 0, "ansible_job_id": jid, "results_file": results_file,
+            "_ansible_suppress_tmpdir_delete": True, "changed": True, "failed": False}
+
+
+def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    r, w = os.pipe()
+    worker = os.fork()
+    if worker == 0:
+        os.close(r)
+        try:
+            if kind == "builtin":
+                res = run_module(target, args, **kwargs)
+            else:
+                res = run_ansible_module(target, args, **kwargs)
+        except BaseException:
+            res = _module_failure("MODULE FAILURE", "", traceback.format_exc())
+        data = json.dumps(res).encode("utf-8")
+        while data:
+            n = os.write(w, data)
+            data = data[n:]
+        os._exit(0)
+    os.close(w)
+    deadline = time.time() + time_limit if time_limit > 0 else None
+    chunks = []
+    import select
+    while True:
+        timeout = None if deadline is None else max(0.0, deadline - time.time())
+        ready, _, _ = select.select([r], [], [], timeout)
+        if not ready:
+            try:
+                os.kill(worker, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(worker, 0)
+            _write_json_atomic(results_file, {
+                "failed": 1, "finished": 1, "started": 1, "ansible_job_id": jid, "changed": False,
+                "msg": "Job reached maximum time limit of %d seconds." % time_limit})
+            return
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.waitpid(worker, 0)
+    try:
+        res = json.loads(b"".join(chunks).decode("utf-8"))
+    except ValueError:
+        res = _module_failure("MODULE FAILURE\nasync job produced no result")
+    res.update({"finished": 1, "started": 1, "ansible_job_id": jid})
+    _write_json_atomic(results_file, res)
+
+
+def async_status(jid, mode="status"):
+    """Ansible's async_status: the job's result so far; mode 'cleanup' removes it."""
+    jid = str(jid)
+    if not re.match(r"^[\w.-]+$", jid):
+        return {"failed": True, "msg": "invalid job id %s" % jid, "ansible_job_id": jid}
+    results_file = os.path.join(_async_dir(), jid)
+    if mode == "cleanup":
+        try:
+            os.unlink(results_file)
+        except OSError:
+            pass
+        return {"ansible_job_id": jid, "erased": results_file, "changed": False, "failed": False}
+    if not os.path.exists(results_file):
+        return {"failed": True, "msg": "could not find job", "ansible_job_id": jid, "started": 1,
+                "finished": 1}
+    try:
+        with open(results_file) as f:
+            data = json.load(f)
+    except ValueError:
+        return {"ansible_job_id": jid, "started": 1, "finished": 0, "results_file": results_file,
+                "changed": False, "failed": False}
+    data["ansible_job_id"] = jid
+    data["results_file"] = results_file
+    data.setdefault("started", 1)
+    data.setdefault("finished", 0)
+    data["finished"] = 1 if data.get("finished") else 0
+    data.setdefault("changed", False)
+    data["failed"] = bool(data.get("failed", False))
+    return data
+
+
+# ------------------------------------------------------------- environment
+
+def _parse_env_file(path, pam=False):
+    out = {}
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return out
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].strip()
+        if pam and re.match(r"^\w+\s+(DEFAULT|OVERRIDE)=", line):
+            name, rest = line.split(None, 1)
+            m = re.search(r"OVERRIDE=(\"[^\"]*\"|\S*)", rest) or re.search(r"DEFAULT=(\"[^\"]*\"|\S*)", rest)
+            if m:
+                val = m.group(1).strip('"')
+                if "@{" not in val and "${" not in val:
+                    out[name] = val
+            continue
+        if "=" not in line:
+            continue
+        k, v = line.split("=", 1)
+        k = k.strip()
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", k):
+            continue
+        v = v.strip()
+        if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+            v = v[1:-1]
+        out[k] = v
+    return out
+
+
+_env_file_state = {}
+
+
+def read_environment_files():
+    """Variables from /etc/environment and ~/.pam_environment (later wins), as a PAM login
+    would set them."""
+    env = _parse_env_file("/etc/environment")
+    env.update(_parse_env_file(os.path.expanduser("~/.pam_environment"), pam=True))
+    return env
+
+
+def refresh_environment():
+    """Apply changes made to the environment files since the last call to os.environ
+    (Mitogen's emulation: a new login would see them).  Returns the changed names."""
+    paths = ["/etc/environment", os.path.expanduser("~/.pam_environment")]
+    sig = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            sig.append((p, st.st_mtime, st.st_size, st.st_ino))
+        except OSError:
+            sig.append((p, None))
+    if _env_file_state.get("sig") == sig:
+        return []
+    prev = _env_file_state.get("values", {})
+    cur = read_environment_files()
+    changed = []
+    if "sig" in _env_file_state:
+        for k, v in cur.items():
+            if prev.get(k) != v:
+                os.environ[k] = v
+                changed.append(k)
+        for k in prev:
+            if k not in cur and os.environ.get(k) == prev[k]:
+                del os.environ[k]
+                changed.append(k)
+    _env_file_state["sig"] = sig
+    _env_file_state["values"] = cur
+    return sorted(changed)

@@ -1,0 +1,1 @@
+# mito built-in modules, served to targets as the package mito.modules.

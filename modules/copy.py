@@ -1,0 +1,242 @@
+"""copy (target side): put content that already reached the target into place.
+
+The controller sends either ``content`` (str or bytes, inline in the task call) or
+``src``, a path on the target (the transferred temp file, or any file/dir with
+``remote_src``), plus ``checksum`` (sha1 of the source as the controller saw it).
+The destination is written atomically: hidden temp file in the destination
+directory, fsync, rename.
+"""
+
+import base64
+import os
+import shutil
+import stat
+import tempfile
+
+from mito.modules import _common as C
+
+ARGUMENT_SPEC = {
+    "src": {"type": "path"},
+    "_original_basename": {"type": "str"},
+    "content": {"type": "raw", "no_log": True},
+    "_content_base64": {"type": "str", "no_log": True},
+    "dest": {"type": "path", "required": True},
+    "backup": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": True, "aliases": ["thirsty"]},
+    "validate": {"type": "str"},
+    "directory_mode": {"type": "raw"},
+    "remote_src": {"type": "bool", "default": False},
+    "local_follow": {"type": "bool"},
+    "checksum": {"type": "str"},
+    "follow": {"type": "bool", "default": False},
+    "decrypt": {"type": "bool", "default": True},
+}
+ADD_FILE_COMMON_ARGS = True
+SUPPORTS_CHECK_MODE = True
+NO_LOG_EXEMPT_KEYS = ("diff",)
+MUTUALLY_EXCLUSIVE = [["content", "src"]]
+REQUIRED_ONE_OF = [["content", "src", "_content_base64"]]
+
+
+def _text_or_none(data, limit=1 << 20):
+    if data is None or len(data) > limit or b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except (IOError, OSError):
+        return None
+
+
+def _make_dirs(m, dirname, changed):
+    """Create missing parents, giving new ones directory_mode/owner/group."""
+    missing = []
+    d = dirname
+    while d and not os.path.exists(d):
+        missing.append(d)
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    for d in reversed(missing):
+        os.mkdir(d)
+        args = {"path": d, "mode": m.params["directory_mode"], "owner": m.params["owner"],
+                "group": m.params["group"]}
+        changed = m.set_fs_attributes_if_different(args, changed)
+    return bool(missing) or changed
+
+
+def main(m):
+    p = m.params
+    src, dest = p["src"], p["dest"]
+    content = p["content"]
+    if p["_content_base64"] is not None:
+        content = base64.b64decode(p["_content_base64"])
+    if content is not None:
+        data = C.to_bytes(content) if not isinstance(content, bytes) else content
+    else:
+        data = None
+        if not os.path.exists(src):
+            m.fail_json(msg="Source %s not found" % src)
+        if not os.access(src, os.R_OK):
+            m.fail_json(msg="Source %s not readable" % src)
+        if os.path.isdir(src):
+            if not p["remote_src"]:
+                m.fail_json(msg="Remote copy does not support recursive copy of directory: %s" % src)
+            return _copy_tree(m, src, dest)
+    if data is not None:
+        checksum_src = C.checksum_bytes(data)
+        md5_src = C.checksum_bytes(data, "md5")
+        size_src = len(data)
+    else:
+        checksum_src = C.checksum(src)
+        md5_src = C.md5(src)
+        size_src = os.path.getsize(src)
+    if p["checksum"] and checksum_src != p["checksum"]:
+        m.fail_json(msg="Copied file does not match the expected checksum. Transfer failed.",
+                    checksum=checksum_src, expected_checksum=p["checksum"])
+
+    changed = False
+    basename = p["_original_basename"] or (os.path.basename(src) if src else None)
+    if dest.endswith(os.sep):
+        if basename:
+            dest = os.path.join(dest, basename)
+        dirname = os.path.dirname(dest)
+        if not os.path.exists(dirname):
+            if m.check_mode:
+                return {"msg": "dest directory %s would be created" % dirname, "changed": True, "src": src}
+            changed = _make_dirs(m, dirname, changed)
+    if os.path.isdir(dest):
+        if not basename:
+            m.fail_json(msg="can not use content with a dir as dest")
+        dest = os.path.join(dest, basename)
+
+    checksum_dest = None
+    if os.path.lexists(dest):
+        if os.path.islink(dest) and p["follow"]:
+            dest = os.path.realpath(dest)
+        if not p["force"]:
+            return {"msg": "file already exists", "src": src, "dest": dest, "changed": False}
+        if os.access(dest, os.R_OK) and os.path.isfile(dest):
+            checksum_dest = C.checksum(dest)
+    elif not os.path.exists(os.path.dirname(dest) or "."):
+        m.fail_json(msg="Destination directory %s does not exist" % os.path.dirname(dest))
+    if not os.access(os.path.dirname(dest) or ".", os.W_OK) and not p["unsafe_writes"]:
+        m.fail_json(msg="Destination %s not writable" % os.path.dirname(dest))
+
+    diff = {}
+    backup_file = None
+    if checksum_src != checksum_dest or os.path.islink(dest):
+        if m.diff_mode:
+            before = _text_or_none(_read(dest)) if checksum_dest else ""
+            after = _text_or_none(data if data is not None else _read(src))
+            if before is not None and after is not None:
+                diff = {"before": before, "after": after, "before_header": dest,
+                        "after_header": src or "dynamically generated"}
+        if not m.check_mode:
+            try:
+                if p["backup"] and os.path.exists(dest):
+                    backup_file = C.backup_local(dest)
+                if os.path.islink(dest):
+                    os.unlink(dest)
+                _install(m, src, data, dest)
+            except (IOError, OSError) as e:
+                m.fail_json(msg="failed to copy: %s to %s" % (src, dest), details=str(e))
+        changed = True
+
+    res = {"dest": dest, "src": src, "md5sum": md5_src, "checksum": checksum_src, "size": size_src,
+           "changed": changed}
+    if backup_file:
+        res["backup_file"] = backup_file
+    if os.path.exists(dest):
+        attr_diff = {} if m.diff_mode else None
+        mode = p["mode"]
+        if mode == "preserve" and src:
+            mode = "0%03o" % stat.S_IMODE(os.stat(src).st_mode)
+        args = {"path": dest, "mode": mode, "owner": p["owner"], "group": p["group"]}
+        res["changed"] = m.set_fs_attributes_if_different(args, res["changed"], attr_diff)
+    if diff:
+        res["diff"] = diff
+    m.add_path_info(res, dest)
+    res["state"] = "file"
+    return res
+
+
+def _install(m, src, data, dest):
+    """Write src (a path) or data (bytes) to dest atomically, validating first."""
+    d = os.path.dirname(os.path.abspath(dest))
+    fd, tmp = tempfile.mkstemp(prefix=".mito_tmp_", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if data is not None:
+                out.write(data)
+            else:
+                with open(src, "rb") as inp:
+                    shutil.copyfileobj(inp, out)
+            out.flush()
+            os.fsync(out.fileno())
+        if m.params["remote_src"] and src:
+            shutil.copystat(src, tmp)
+        validate = m.params["validate"]
+        if validate:
+            if "%s" not in validate:
+                m.fail_json(msg="validate must contain %%s: %s" % validate)
+            mode = C.parse_mode(m.params["mode"], 0o600) if m.params["mode"] not in (None, "preserve") else None
+            if mode is not None:
+                os.chmod(tmp, mode)
+            rc, out_, err = m.run_command(validate % tmp)
+            if rc != 0:
+                m.fail_json(msg="failed to validate", exit_status=rc, stdout=out_, stderr=err)
+        C.atomic_move(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _copy_tree(m, src, dest):
+    """remote_src directory copy: 'dir/' copies the contents, 'dir' the directory itself."""
+    if not src.endswith(os.sep):
+        dest = os.path.join(dest, os.path.basename(src.rstrip(os.sep)))
+    changed = False
+    for root, dirs, files in os.walk(src):
+        rel = os.path.relpath(root, src)
+        target_dir = os.path.normpath(os.path.join(dest, rel))
+        if not os.path.isdir(target_dir):
+            changed = True
+            if not m.check_mode:
+                os.makedirs(target_dir)
+                shutil.copystat(root, target_dir)
+        if not m.check_mode or os.path.isdir(target_dir):
+            args = {"path": target_dir, "mode": m.params["directory_mode"], "owner": m.params["owner"],
+                    "group": m.params["group"]}
+            if os.path.isdir(target_dir):
+                changed = m.set_fs_attributes_if_different(args, changed)
+        for name in files:
+            s = os.path.join(root, name)
+            t = os.path.join(target_dir, name)
+            if os.path.islink(s) and not m.params["local_follow"]:
+                want = os.readlink(s)
+                if not (os.path.islink(t) and os.readlink(t) == want):
+                    changed = True
+                    if not m.check_mode:
+                        if os.path.lexists(t):
+                            os.unlink(t)
+                        os.symlink(want, t)
+                continue
+            if C.checksum(s) != (C.checksum(t) if os.path.isfile(t) else None):
+                changed = True
+                if not m.check_mode:
+                    C.copy_atomic(s, t, keep_dest_attrs=False)
+                    shutil.copystat(s, t)
+            if os.path.exists(t):
+                args = {"path": t, "mode": m.params["mode"], "owner": m.params["owner"],
+                        "group": m.params["group"]}
+                changed = m.set_fs_attributes_if_different(args, changed)
+    return {"dest": dest, "src": src, "changed": changed}
