@@ -1,0 +1,294 @@
+// Python's ast.literal_eval over rendered template text, as Ansible's concat functions apply it.
+import { PyFloat } from "../values.ts";
+import { tuple } from "./_py.ts";
+
+class Fail extends Error {}
+
+export type LiteralResult = { ok: true; value: unknown } | { ok: false };
+
+/**
+ * Evaluates a Python literal (numbers, strings, lists, tuples, dicts, True/False/None).
+ * `json`: also accept true/false/null names (Ansible's Json2Python transform).
+ * Leading whitespace fails, as ast.parse in eval mode raises IndentationError.
+ */
+export function literalEval(text: string, json: boolean): LiteralResult {
+  if (text.length === 0 || text.length > 100000) return { ok: false };
+  if (text[0] === " " || text[0] === "\t") return { ok: false };
+  const p = new LitParser(text, json);
+  try {
+    const v = p.value();
+    p.ws(true);
+    if (p.i < text.length) return { ok: false };
+    return { ok: true, value: v };
+  } catch (e) {
+    if (e instanceof Fail) return { ok: false };
+    throw e;
+  }
+}
+
+class LitParser {
+  i = 0;
+  depth = 0;
+  constructor(readonly s: string, readonly json: boolean) {}
+
+  ws(allowNewline: boolean): void {
+    const s = this.s;
+    for (;;) {
+      const c = s[this.i];
+      if (c === " " || c === "\t" || c === "\f") this.i++;
+      else if ((c === "\n" || c === "\r") && (allowNewline || this.depth > 0)) this.i++;
+      else if (c === "\\" && (s[this.i + 1] === "\n")) this.i += 2;
+      else if (c === "#") {
+        while (this.i < s.length && s[this.i] !== "\n") this.i++;
+      } else return;
+    }
+  }
+
+  value(): unknown {
+    this.ws(false);
+    let v = this.unary();
+    this.ws(false);
+    // a bare top-level tuple: "1, 2"
+    if (this.depth === 0 && this.s[this.i] === ",") {
+      const items = [v];
+      while (this.s[this.i] === ",") {
+        this.i++;
+        this.ws(false);
+        if (this.i >= this.s.length) break;
+        items.push(this.unary());
+        this.ws(false);
+      }
+      v = tuple(items);
+    }
+    return v;
+  }
+
+  unary(): unknown {
+    const c = this.s[this.i];
+    if (c === "-" || c === "+") {
+      this.i++;
+      this.ws(false);
+      const v = this.unary();
+      if (typeof v === "number") return c === "-" ? -v : v;
+      if (v instanceof PyFloat) return c === "-" ? new PyFloat(-v.value) : v;
+      throw new Fail();
+    }
+    return this.atom();
+  }
+
+  atom(): unknown {
+    const s = this.s;
+    const c = s[this.i];
+    if (c === undefined) throw new Fail();
+    if (c === "[" || c === "(") {
+      const close = c === "[" ? "]" : ")";
+      this.i++;
+      this.depth++;
+      const items: unknown[] = [];
+      let sawComma = false;
+      for (;;) {
+        this.ws(true);
+        if (s[this.i] === close) break;
+        items.push(this.unary());
+        this.ws(true);
+        if (s[this.i] === ",") {
+          sawComma = true;
+          this.i++;
+          continue;
+        }
+        if (s[this.i] !== close) throw new Fail();
+      }
+      this.i++;
+      this.depth--;
+      if (c === "(") return items.length === 1 && !sawComma ? items[0] : tuple(items);
+      return items;
+    }
+    if (c === "{") {
+      this.i++;
+      this.depth++;
+      const out: Record<string, unknown> = {};
+      let first = true;
+      for (;;) {
+        this.ws(true);
+        if (s[this.i] === "}") break;
+        if (!first) throw new Fail();
+        const k = this.unary();
+        this.ws(true);
+        if (s[this.i] !== ":") throw new Fail(); // sets are not representable here
+        this.i++;
+        this.ws(true);
+        const v = this.unary();
+        if (k !== null && typeof k === "object") throw new Fail();
+        out[typeof k === "string" ? k : keyStr(k)] = v;
+        this.ws(true);
+        if (s[this.i] === ",") this.i++;
+        else first = false;
+      }
+      this.i++;
+      this.depth--;
+      return out;
+    }
+    if (c === "'" || c === '"' || /[rRuUbBfF]/.test(c) && /['"]/.test(s[this.i + 1] ?? "")) {
+      let v = this.string();
+      for (;;) {
+        const save = this.i;
+        this.ws(false);
+        const d = s[this.i];
+        if (d === "'" || d === '"' || (d && /[rRuU]/.test(d) && /['"]/.test(s[this.i + 1] ?? ""))) {
+          v += this.string();
+        } else {
+          this.i = save;
+          break;
+        }
+      }
+      return v;
+    }
+    if (/[0-9.]/.test(c)) return this.number();
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(this.i, this.i + 64));
+    if (m) {
+      this.i += m[0].length;
+      switch (m[0]) {
+        case "True":
+          return true;
+        case "False":
+          return false;
+        case "None":
+          return null;
+      }
+      if (this.json) {
+        if (m[0] === "true") return true;
+        if (m[0] === "false") return false;
+        if (m[0] === "null") return null;
+      }
+    }
+    throw new Fail();
+  }
+
+  string(): string {
+    const s = this.s;
+    let raw = false;
+    while (/[rRuU]/.test(s[this.i])) {
+      if (s[this.i] === "r" || s[this.i] === "R") raw = true;
+      this.i++;
+    }
+    if (/[bBfF]/.test(s[this.i])) throw new Fail();
+    const q = s[this.i];
+    const triple = s.startsWith(q.repeat(3), this.i);
+    const delim = triple ? q.repeat(3) : q;
+    this.i += delim.length;
+    let out = "";
+    for (;;) {
+      if (this.i >= s.length) throw new Fail();
+      if (s.startsWith(delim, this.i)) {
+        this.i += delim.length;
+        return out;
+      }
+      const ch = s[this.i];
+      if (!triple && ch === "\n") throw new Fail();
+      if (ch === "\\") {
+        const n = s[this.i + 1];
+        if (n === undefined) throw new Fail();
+        if (raw) {
+          out += ch + n;
+          this.i += 2;
+          continue;
+        }
+        this.i += 2;
+        switch (n) {
+          case "n":
+            out += "\n";
+            break;
+          case "t":
+            out += "\t";
+            break;
+          case "r":
+            out += "\r";
+            break;
+          case "\\":
+            out += "\\";
+            break;
+          case "'":
+            out += "'";
+            break;
+          case '"':
+            out += '"';
+            break;
+          case "\n":
+            break;
+          case "a":
+            out += "\x07";
+            break;
+          case "b":
+            out += "\b";
+            break;
+          case "f":
+            out += "\f";
+            break;
+          case "v":
+            out += "\v";
+            break;
+          case "x":
+          case "u":
+          case "U": {
+            const len = n === "x" ? 2 : n === "u" ? 4 : 8;
+            const hex = s.slice(this.i, this.i + len);
+            if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new Fail();
+            out += String.fromCodePoint(parseInt(hex, 16));
+            this.i += len;
+            break;
+          }
+          default:
+            if (/[0-7]/.test(n)) {
+              let oct = n;
+              while (oct.length < 3 && /[0-7]/.test(s[this.i])) oct += s[this.i++];
+              out += String.fromCharCode(parseInt(oct, 8));
+            } else out += "\\" + n;
+        }
+        continue;
+      }
+      out += ch;
+      this.i++;
+    }
+  }
+
+  number(): unknown {
+    const rest = this.s.slice(this.i, this.i + 400);
+    let m = /^0[xX](?:_?[0-9a-fA-F])+|^0[oO](?:_?[0-7])+|^0[bB](?:_?[01])+/.exec(rest);
+    if (m) {
+      this.i += m[0].length;
+      this.noTrailingName();
+      const t = m[0].replace(/_/g, "");
+      const base = { x: 16, o: 8, b: 2 }[t[1].toLowerCase() as "x" | "o" | "b"];
+      return safeInt(parseInt(t.slice(2), base));
+    }
+    m = /^(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?/.exec(rest);
+    const t = m![0];
+    if (!t || t === "." || !/[0-9]/.test(t)) throw new Fail();
+    this.i += t.length;
+    if (/^[jJ]/.test(this.s[this.i] ?? "")) throw new Fail();
+    this.noTrailingName();
+    const clean = t.replace(/_/g, "");
+    if (/[.eE]/.test(clean)) {
+      const f = parseFloat(clean);
+      return Number.isInteger(f) ? new PyFloat(f) : f;
+    }
+    if (/^0+[0-9]/.test(clean) && /[1-9]/.test(clean)) throw new Fail(); // 0644 is a SyntaxError
+    return safeInt(parseInt(clean, 10));
+  }
+
+  noTrailingName(): void {
+    if (/[A-Za-z0-9_]/.test(this.s[this.i] ?? "")) throw new Fail();
+  }
+}
+
+function safeInt(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Fail();
+  return n;
+}
+
+function keyStr(k: unknown): string {
+  if (k === null) return "None";
+  if (k === true) return "True";
+  if (k === false) return "False";
+  return String(k instanceof PyFloat ? k.value : k);
+}

@@ -1,0 +1,274 @@
+// Ansible's everyday lookup plugins, with synchronous I/O on the controller.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { execSync } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { TemplateError } from "./_errors.ts";
+import { isMapping, mapGet, mapKeys, pyIter, pyStr, truthy, tuple, Undefined, unwrap } from "./_py.ts";
+import { globFiles } from "./_filters.ts";
+import { percentFormat } from "./_format.ts";
+import { PyRandom } from "./_random.ts";
+import type { LookupContext, LookupFn } from "./templar.ts";
+
+function flattenOnce(terms: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const t of terms) {
+    const u = unwrap(t);
+    if (Array.isArray(u)) out.push(...u);
+    else out.push(t);
+  }
+  return out;
+}
+
+function runShell(cmd: string, ctx: LookupContext): { stdout: string; code: number } {
+  try {
+    const stdout = execSync(cmd, {
+      cwd: ctx.basedir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      shell: "/bin/sh",
+    });
+    return { stdout, code: 0 };
+  } catch (e) {
+    const err = e as { status?: number; stdout?: string };
+    return { stdout: err.stdout ?? "", code: err.status ?? 1 };
+  }
+}
+
+const ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const CHARSETS: Record<string, string> = {
+  ascii_letters: ASCII_LETTERS,
+  ascii_lowercase: "abcdefghijklmnopqrstuvwxyz",
+  ascii_uppercase: "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  digits: "0123456789",
+  hexdigits: "0123456789abcdefABCDEF",
+  octdigits: "01234567",
+  punctuation: "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+  printable: "0123456789" + ASCII_LETTERS + "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c",
+  whitespace: " \t\n\r\x0b\x0c",
+};
+
+/** Parses "path key=value key=value" as the password lookup does. */
+function parsePasswordTerm(term: string): { file: string; params: Record<string, string> } {
+  const m = /^(\S+)((?:\s+\w+=\S*)*)\s*$/.exec(term.trim());
+  if (!m) throw new TemplateError(`password lookup: could not parse term '${term}'`);
+  const params: Record<string, string> = {};
+  for (const kv of m[2].trim().split(/\s+/).filter((x) => x)) {
+    const i = kv.indexOf("=");
+    params[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return { file: m[1], params };
+}
+
+function passwordChars(spec: string | undefined): string {
+  const names = (spec ?? "ascii_letters,digits,.,:-_").split(/,(?!,)/);
+  let out = "";
+  for (let i = 0; i < names.length; i++) {
+    let n = names[i];
+    if (n === "" && names[i + 1] === "") {
+      // a doubled comma stands for a literal comma
+      n = ",";
+      i++;
+    }
+    out += CHARSETS[n] ?? n;
+  }
+  return [...new Set(out)].join("");
+}
+
+function sequenceTerm(term: string, kw: Record<string, unknown>): string[] {
+  let start = 1, end: number | null = null, count: number | null = null, stride = 1, format = "%d";
+  const t = term.trim();
+  const short = /^(?:(0x[0-9a-f]+|0o?[0-7]+|-?\d+)-)?(0x[0-9a-f]+|0o?[0-7]+|-?\d+)(?:\/(-?\d+))?(?::(.+))?$/i
+    .exec(t);
+  const toNum = (
+    s: string,
+  ) => (/^0x/i.test(s)
+    ? parseInt(s, 16)
+    : /^0o?[0-7]+$/.test(s) && s.length > 1
+    ? parseInt(s.replace(/^0o?/, ""), 8)
+    : parseInt(s, 10));
+  if (short && !t.includes("=")) {
+    if (short[1] !== undefined) start = toNum(short[1]);
+    end = toNum(short[2]);
+    if (short[3]) stride = parseInt(short[3], 10);
+    if (short[4]) format = short[4];
+  } else {
+    const params: Record<string, unknown> = { ...kw };
+    for (const kv of t.split(/\s+/).filter((x) => x)) {
+      const i = kv.indexOf("=");
+      if (i < 0) throw new TemplateError(`can't parse arg ${kv} in sequence`);
+      params[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    if (params.start !== undefined) start = toNum(pyStr(params.start));
+    if (params.end !== undefined) end = toNum(pyStr(params.end));
+    if (params.count !== undefined) count = toNum(pyStr(params.count));
+    if (params.stride !== undefined) stride = toNum(pyStr(params.stride));
+    if (params.format !== undefined) format = pyStr(params.format);
+  }
+  if (count !== null) {
+    if (end !== null) throw new TemplateError("can't specify both count and end in with_sequence");
+    end = count === 0 ? start - stride : start + (count - 1) * stride;
+    if (count === 0) return [];
+  }
+  if (end === null) throw new TemplateError("must specify count or end in with_sequence");
+  if (stride > 0 && end < start) throw new TemplateError("to count backwards make stride negative");
+  if (stride < 0 && end > start) throw new TemplateError("to count forward don't make stride negative");
+  const out: string[] = [];
+  if (stride === 0) return out;
+  for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(percentFormat(format, i));
+  return out;
+}
+
+export function builtinLookups(): Record<string, LookupFn> {
+  return {
+    file: (terms, kw, ctx) =>
+      terms.map((t) => {
+        const name = pyStr(t);
+        const p = ctx.findFile("files", name);
+        if (!p) throw new TemplateError(`could not locate file in lookup: ${name}`);
+        let text = fs.readFileSync(p, "utf8");
+        if (truthy(kw.lstrip ?? false)) text = text.replace(/^\s+/, "");
+        if (truthy(kw.rstrip ?? true)) text = text.replace(/\s+$/, "");
+        return text;
+      }),
+    env: (terms, kw) =>
+      terms.map((t) => process.env[pyStr(t)] ?? (kw.default !== undefined ? kw.default : "")),
+    template: (terms, kw, ctx) =>
+      terms.map((t) => {
+        const name = pyStr(t);
+        const p = ctx.findFile("templates", name);
+        if (!p) throw new TemplateError(`the template file ${name} could not be found for the lookup`);
+        const dir = path.dirname(p);
+        const tpl = ctx.templar.withOptions({
+          searchPaths: [dir, ...ctx.searchPaths],
+        });
+        const extra = kw.template_vars;
+        return tpl.renderFile(fs.readFileSync(p, "utf8"), ctx.vars, {
+          extraVars: isMapping(unwrap(extra)) ? (unwrap(extra) as Record<string, unknown>) : undefined,
+          trimBlocks: truthy(kw.trim_blocks ?? true),
+        });
+      }),
+    pipe: (terms, _kw, ctx) =>
+      terms.map((t) => {
+        const cmd = pyStr(t);
+        const r = runShell(cmd, ctx);
+        if (r.code !== 0) throw new TemplateError(`lookup_plugin.pipe(${cmd}) returned ${r.code}`);
+        return r.stdout.replace(/\s+$/, "");
+      }),
+    lines: (terms, _kw, ctx) =>
+      terms.flatMap((t) => {
+        const cmd = pyStr(t);
+        const r = runShell(cmd, ctx);
+        if (r.code !== 0) throw new TemplateError(`lookup_plugin.lines(${cmd}) returned ${r.code}`);
+        return r.stdout.split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== "");
+      }),
+    fileglob: (terms, _kw, ctx) =>
+      terms.flatMap((t) => {
+        const term = pyStr(t);
+        const dir = path.dirname(term);
+        const found = ctx.findFile("files", dir === "." ? "" : dir) ??
+          (path.isAbsolute(dir) ? dir : undefined);
+        if (!found) return [];
+        return globFiles(path.join(found, path.basename(term))).filter((p) => {
+          try {
+            return fs.statSync(p).isFile();
+          } catch {
+            return false;
+          }
+        }).map((p) => path.resolve(p));
+      }),
+    first_found: (terms, kw, ctx) => {
+      const files: string[] = [];
+      let paths: string[] = [];
+      let skip = truthy(kw.skip ?? false);
+      const addFiles = (x: unknown) => {
+        for (const f of pyIter(unwrap(x) instanceof Array ? x : [x])) {
+          files.push(...pyStr(f).split(/[,;]/).filter((s) => s));
+        }
+      };
+      if (kw.files !== undefined) addFiles(kw.files);
+      if (kw.paths !== undefined) {
+        for (const p of pyIter(kw.paths)) {
+          paths.push(...pyStr(p).split(/[,:;]/));
+        }
+      }
+      for (const t of flattenOnce(terms)) {
+        const u = unwrap(t);
+        if (isMapping(u)) {
+          if (mapGet(u, "files") !== undefined) addFiles(mapGet(u, "files"));
+          if (mapGet(u, "paths") !== undefined) {
+            for (const p of pyIter(mapGet(u, "paths"))) paths.push(...pyStr(p).split(/[,:;]/));
+          }
+          if (mapGet(u, "skip") !== undefined) skip = truthy(mapGet(u, "skip"));
+        } else files.push(pyStr(u));
+      }
+      paths = paths.filter((p) => p);
+      for (const f of files) {
+        if (paths.length) {
+          for (const p of paths) {
+            const cand = path.resolve(ctx.basedir, p, f);
+            if (fs.existsSync(cand)) return [cand];
+          }
+        } else {
+          const found = ctx.findFile("files", f);
+          if (found) return [path.resolve(found)];
+        }
+      }
+      if (skip) return [];
+      throw new TemplateError("No file was found when using first_found.");
+    },
+    items: (terms) => flattenOnce(terms),
+    list: (terms) => terms,
+    indexed_items: (terms) => flattenOnce(terms).map((x, i) => tuple([i, x])),
+    dict: (terms) =>
+      terms.flatMap((t) => {
+        const u = unwrap(t);
+        if (!isMapping(u)) throw new TemplateError(`with_dict expects a dict`);
+        return mapKeys(u).map((k) => ({ key: k, value: mapGet(u, k) }));
+      }),
+    vars: (terms, kw, ctx) =>
+      terms.map((t) => {
+        const name = pyStr(t);
+        const v = ctx.vars.get(name);
+        if (v === undefined || v instanceof Undefined) {
+          if (kw.default !== undefined) return kw.default;
+          throw new TemplateError(`No variable found with this name: ${name}`);
+        }
+        return ctx.templar.template(v, ctx.vars);
+      }),
+    sequence: (terms, kw) => terms.flatMap((t) => sequenceTerm(pyStr(t), kw)),
+    random_choice: (terms) => (terms.length ? [new PyRandom(null).choice(terms)] : []),
+    together: (terms) => {
+      const lists = terms.map((t) => pyIter(t));
+      const n = Math.max(0, ...lists.map((l) => l.length));
+      return Array.from({ length: n }, (_, i) => lists.map((l) => (i < l.length ? l[i] : null)));
+    },
+    nested: (terms) => {
+      let acc: unknown[][] = [[]];
+      for (const t of terms) acc = acc.flatMap((p) => pyIter(t).map((x) => [...p, x]));
+      return acc;
+    },
+    password: (terms, kw, ctx) =>
+      terms.map((t) => {
+        const { file, params } = parsePasswordTerm(pyStr(t));
+        const length = parseInt(params.length ?? pyStr(kw.length ?? 20), 10);
+        const chars = passwordChars(
+          params.chars ?? (kw.chars !== undefined ? pyIter(kw.chars).map(pyStr).join(",") : undefined),
+        );
+        const gen = () => Array.from({ length }, () => chars[randomInt(0, chars.length)]).join("");
+        if (file === "/dev/null") return gen();
+        const p = path.resolve(ctx.basedir, file);
+        if (fs.existsSync(p)) {
+          const content = fs.readFileSync(p, "utf8").replace(/\n$/, "");
+          const i = content.indexOf(" salt=");
+          return i >= 0 ? content.slice(0, i) : content;
+        }
+        const pw = gen();
+        fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+        const tmp = `${p}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, pw + "\n", { mode: 0o600 });
+        fs.renameSync(tmp, p);
+        return pw;
+      }),
+  };
+}

@@ -1,0 +1,346 @@
+// Python value semantics on the shared value model: printing (repr/str), truthiness, equality, ordering,
+// int/float arithmetic. JS numbers are ints when integral, floats otherwise; PyFloat marks integral floats.
+import { PyFloat, UnsafeString, VaultString } from "../values.ts";
+import { UndefinedError } from "./_errors.ts";
+
+/** Jinja2's undefined value: using it for anything but `defined`/`default` raises UndefinedError. */
+export class Undefined {
+  /** name: the variable (or attribute) that was missing; message: what to say when it is used. */
+  constructor(readonly name: string, readonly message: string = `'${name}' is undefined`) {}
+  fail(): never {
+    throw new UndefinedError(this.message, this.name);
+  }
+}
+
+/** Throws when v is undefined, else returns it: every operation on a value goes through this. */
+export function defined<T>(v: T): T {
+  if (v instanceof Undefined) v.fail();
+  return v;
+}
+
+/** Keyword arguments passed to a filter, test or global: always the last argument, and only when given. */
+export class Kwargs {
+  constructor(readonly values: Record<string, unknown>) {}
+}
+
+/** A mapping whose entries are computed on demand (hostvars): never copied, read through get/keys. */
+export abstract class LazyMapping {
+  abstract get(key: string): unknown;
+  abstract keys(): string[];
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+}
+
+/** A string that Ansible's native concat must not literal_eval (what `| string` returns). */
+export class NativeText {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const TUPLES = new WeakSet<unknown[]>();
+export function tuple<T>(items: T[]): T[] {
+  TUPLES.add(items);
+  return items;
+}
+export function isTuple(v: unknown): boolean {
+  return Array.isArray(v) && TUPLES.has(v);
+}
+
+/** Unwraps string wrappers (unsafe, vault, native text) to a JS string; other values pass through. */
+export function unwrap(v: unknown): unknown {
+  if (v instanceof UnsafeString || v instanceof NativeText) return v.value;
+  if (v instanceof VaultString) return v.value;
+  return v;
+}
+
+export function isString(v: unknown): v is string | UnsafeString | VaultString | NativeText {
+  return typeof v === "string" || v instanceof UnsafeString || v instanceof VaultString ||
+    v instanceof NativeText;
+}
+
+export function isFloat(v: unknown): boolean {
+  return v instanceof PyFloat || (typeof v === "number" && !Number.isInteger(v));
+}
+
+export function isNumber(v: unknown): boolean {
+  return typeof v === "number" || v instanceof PyFloat || typeof v === "bigint";
+}
+
+export function isInt(v: unknown): boolean {
+  return (typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint";
+}
+
+/** A float result: integral values are wrapped so they print as `2.0`. */
+export function mkFloat(n: number): number | PyFloat {
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+export function num(v: unknown): number {
+  if (v instanceof PyFloat) return v.value;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "bigint") return Number(v);
+  return v as number;
+}
+
+export function isMapping(v: unknown): v is Record<string, unknown> | LazyMapping {
+  if (v === null || typeof v !== "object") return false;
+  if (v instanceof LazyMapping) return true;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+export function isPlainDict(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+export function mapKeys(v: Record<string, unknown> | LazyMapping): string[] {
+  return v instanceof LazyMapping ? v.keys() : Object.keys(v);
+}
+
+export function mapGet(v: Record<string, unknown> | LazyMapping, k: string): unknown {
+  if (v instanceof LazyMapping) return v.get(k);
+  return Object.prototype.hasOwnProperty.call(v, k) ? v[k] : undefined;
+}
+
+export function mapHas(v: Record<string, unknown> | LazyMapping, k: string): boolean {
+  if (v instanceof LazyMapping) return v.has(k);
+  return Object.prototype.hasOwnProperty.call(v, k);
+}
+
+/** Python's type name, as `type_debug` and error messages print it. */
+export function pyTypeName(v: unknown): string {
+  v = unwrap(v);
+  if (v === null) return "NoneType";
+  if (v instanceof Undefined) return "AnsibleUndefined";
+  if (typeof v === "boolean") return "bool";
+  if (isInt(v)) return "int";
+  if (isFloat(v)) return "float";
+  if (typeof v === "string") return "str";
+  if (Array.isArray(v)) return isTuple(v) ? "tuple" : "list";
+  if (isMapping(v)) return "dict";
+  if (typeof v === "function") return "function";
+  return "object";
+}
+
+/** Python's float repr: shortest round-trip digits, exponent form outside [1e-4, 1e16). */
+export function floatRepr(n: number): string {
+  if (Number.isNaN(n)) return "nan";
+  if (n === Infinity) return "inf";
+  if (n === -Infinity) return "-inf";
+  if (n === 0) return Object.is(n, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(n);
+  if (abs >= 1e16 || abs < 1e-4) {
+    const [mant, exp] = n.toExponential().split("e");
+    const e = parseInt(exp, 10);
+    const es = (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
+    return mant + "e" + es;
+  }
+  const s = String(n);
+  if (s.includes("e")) {
+    // JS uses exponent form below 1e-6; Python does from 1e-4 (handled above), so expand.
+    return n.toFixed(20).replace(/0+$/, "");
+  }
+  return s.includes(".") ? s : s + ".0";
+}
+
+function strRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === quote || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+    else if (c >= 0x80 && c < 0xa0) out += "\\x" + c.toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python repr(): True, None, 'a', ['a', 'b'], {'k': 1}, ('t',), 1.0. */
+export function pyRepr(v: unknown): string {
+  if (v instanceof UnsafeString || v instanceof VaultString || v instanceof NativeText) {
+    return strRepr(v.value);
+  }
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (typeof v === "string") return strRepr(v);
+  if (v instanceof PyFloat) return floatRepr(v.value);
+  if (typeof v === "number") return Number.isInteger(v) ? intStr(v) : floatRepr(v);
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Undefined) return "";
+  if (Array.isArray(v)) {
+    const inner = v.map(pyRepr).join(", ");
+    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
+    return `[${inner}]`;
+  }
+  if (isMapping(v)) {
+    const parts = mapKeys(v).map((k) => `${pyRepr(k)}: ${pyRepr(mapGet(v, k))}`);
+    return `{${parts.join(", ")}}`;
+  }
+  if (typeof v === "function") return `<function ${v.name || "<lambda>"}>`;
+  return String(v);
+}
+
+function intStr(n: number): string {
+  if (Math.abs(n) < 1e21) return n.toFixed(0);
+  return BigInt(n).toString();
+}
+
+/** Python str(). */
+export function pyStr(v: unknown): string {
+  v = unwrap(v);
+  if (typeof v === "string") return v;
+  if (v instanceof Undefined) v.fail();
+  return pyRepr(v);
+}
+
+/** Python truthiness. */
+export function truthy(v: unknown): boolean {
+  v = unwrap(v);
+  if (v === null || v === undefined || v === false) return false;
+  if (v === true) return true;
+  if (v instanceof Undefined) v.fail();
+  if (typeof v === "string") return v.length > 0;
+  if (typeof v === "number") return v !== 0;
+  if (v instanceof PyFloat) return v.value !== 0;
+  if (typeof v === "bigint") return v !== 0n;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isMapping(v)) return mapKeys(v).length > 0;
+  return true;
+}
+
+/** The `bool` filter (Ansible's boolean(strict=False) on strings, Python bool() otherwise). */
+export function toBool(v: unknown): boolean {
+  v = unwrap(v);
+  if (v === null || v === undefined) return false;
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string") {
+    return ["y", "yes", "on", "1", "true", "t"].includes(v.toLowerCase().trim());
+  }
+  if (isNumber(v)) return num(v) === 1;
+  return false;
+}
+
+/** Python ==. */
+export function pyEq(a: unknown, b: unknown): boolean {
+  a = unwrap(defined(a));
+  b = unwrap(defined(b));
+  if (a === b) return true;
+  const an = isNumber(a) || typeof a === "boolean", bn = isNumber(b) || typeof b === "boolean";
+  if (an && bn) return num(a) === num(b);
+  if (an || bn) return false;
+  if (a === null || b === null || a === undefined || b === undefined) return false;
+  if (a instanceof Undefined || b instanceof Undefined) return false;
+  if (typeof a === "string" || typeof b === "string") return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (isTuple(a) !== isTuple(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!pyEq(a[i], b[i])) return false;
+    return true;
+  }
+  if (isMapping(a) && isMapping(b)) {
+    const ka = mapKeys(a), kb = mapKeys(b);
+    if (ka.length !== kb.length) return false;
+    for (const k of ka) {
+      if (!mapHas(b, k) || !pyEq(mapGet(a, k), mapGet(b, k))) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Python ordering (<): numbers with numbers, strings with strings, sequences lexicographically. */
+export function pyCmp(a: unknown, b: unknown): number {
+  a = unwrap(defined(a));
+  b = unwrap(defined(b));
+  const an = isNumber(a) || typeof a === "boolean", bn = isNumber(b) || typeof b === "boolean";
+  if (an && bn) {
+    const x = num(a), y = num(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (typeof a === "string" && typeof b === "string") {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (!pyEq(a[i], b[i])) return pyCmp(a[i], b[i]);
+    }
+    return a.length - b.length;
+  }
+  throw new TypeError(
+    `'<' not supported between instances of '${pyTypeName(a)}' and '${pyTypeName(b)}'`,
+  );
+}
+
+/** Length as Python len(). */
+export function pyLen(v: unknown): number {
+  v = unwrap(defined(v));
+  if (typeof v === "string") return [...v].length;
+  if (Array.isArray(v)) return v.length;
+  if (isMapping(v)) return mapKeys(v).length;
+  throw new TypeError(`object of type '${pyTypeName(v)}' has no len()`);
+}
+
+/** Iterates as Python iter(): strings by character, dicts by key. */
+export function pyIter(v: unknown): unknown[] {
+  v = unwrap(v);
+  if (Array.isArray(v)) return v;
+  if (typeof v === "string") return [...v];
+  if (isMapping(v)) return mapKeys(v);
+  if (v instanceof Undefined) v.fail();
+  throw new TypeError(`'${pyTypeName(v)}' object is not iterable`);
+}
+
+/** Python `in`. */
+export function pyContains(container: unknown, item: unknown): boolean {
+  container = unwrap(defined(container));
+  item = unwrap(defined(item));
+  if (typeof container === "string") {
+    if (typeof item !== "string") {
+      throw new TypeError(`'in <string>' requires string as left operand, not ${pyTypeName(item)}`);
+    }
+    return container.includes(item);
+  }
+  if (Array.isArray(container)) return container.some((x) => pyEq(x, item));
+  if (isMapping(container)) {
+    return typeof item === "string" ? mapHas(container, item) : mapHas(container, pyStr(item)) &&
+      typeof item === "number";
+  }
+  throw new TypeError(`argument of type '${pyTypeName(container)}' is not iterable`);
+}
+
+/** Python-style deep copy of plain data (for filters that must not mutate their input). */
+export function deepCopy<T>(v: T): T {
+  if (Array.isArray(v)) {
+    const c = v.map(deepCopy);
+    return (isTuple(v) ? tuple(c) : c) as T;
+  }
+  if (isPlainDict(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = deepCopy(v[k]);
+    return out as T;
+  }
+  return v;
+}
+
+/** Converts a value for JSON/YAML output: wrappers to strings, PyFloat to number, lazy maps to dicts. */
+export function toPlain(v: unknown): unknown {
+  v = unwrap(v);
+  if (v instanceof PyFloat) return v.value;
+  if (v instanceof Undefined) return null;
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (isMapping(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of mapKeys(v)) out[k] = toPlain(mapGet(v, k));
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,485 @@
+// The Templar: Ansible's templating entry points over mito's Jinja2 engine.
+import { UnsafeString, VaultString } from "../values.ts";
+import { shorten, TemplateError, UndefinedError } from "./_errors.ts";
+import { lex, lexExpr } from "./_lexer.ts";
+import { parse, parseExpressionTokens } from "./_parser.ts";
+import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
+import { isMapping, isNumber, isPlainDict, LazyMapping, mapGet, mapKeys, truthy, Undefined } from "./_py.ts";
+import { builtinFilters } from "./_filters.ts";
+import { builtinTests } from "./_tests.ts";
+import { builtinLookups } from "./_lookups.ts";
+import { makeGlobals, OMIT_TOKEN } from "./_globals.ts";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Variables for a render: get returns undefined when the name is not defined; it may compute lazily. */
+export interface VarLookup {
+  get(name: string): unknown;
+}
+
+/**
+ * A filter. Positional template arguments follow the value; keyword arguments, when any were given,
+ * arrive as one trailing `Kwargs` instance (`import { Kwargs } from "./mod.ts"`).
+ */
+export type FilterFn = (value: unknown, ...args: unknown[]) => unknown;
+/** A test (`x is name(args)`), with the same argument convention as filters. */
+export type TestFn = (value: unknown, ...args: unknown[]) => boolean;
+
+/** What a lookup plugin sees besides its terms and keyword arguments. */
+export interface LookupContext {
+  templar: Templar;
+  vars: VarLookup;
+  basedir: string;
+  searchPaths: string[];
+  /** Finds a file as Ansible's find_file_in_search_path: `<path>/<subdir>/<name>`, then `<path>/<name>`. */
+  findFile(subdir: string, name: string): string | undefined;
+  warn(message: string): void;
+}
+export type LookupFn = (terms: unknown[], kwargs: Record<string, unknown>, ctx: LookupContext) => unknown[];
+
+export interface TemplarOptions {
+  /** Directory that relative paths (lookups, includes) resolve against; default the current directory. */
+  basedir?: string;
+  /** Directories searched for files/templates (role dir, playbook dir); basedir is used when absent. */
+  searchPaths?: string[];
+  filters?: Record<string, FilterFn>;
+  tests?: Record<string, TestFn>;
+  lookups?: Record<string, LookupFn>;
+  /** Seed for the `random` filter / `shuffle` (Ansible seeds with the inventory hostname). */
+  seed?: string;
+  /** Receives warnings (templating delimiters in conditionals, lookup errors with errors=warn). */
+  warn?: (message: string) => void;
+}
+
+export interface TemplateOptions {
+  /**
+   * Default true, as ANSIBLE_JINJA2_NATIVE=True: a value that is exactly "{{ expr }}" keeps its type and
+   * mixed templates are literal_eval'd (ansible_native_concat). false is Ansible's default mode
+   * (ansible_eval_concat): results are strings, except that text looking like a list, dict or
+   * True/False is converted, and "{{ name }}" of a number or boolean variable keeps its value.
+   */
+  native?: boolean;
+  /** Default true: an undefined variable raises UndefinedError; false returns the input unchanged. */
+  failOnUndefined?: boolean;
+}
+
+/** Options of the template module / template lookup (a whole file rendered to text). */
+export interface FileTemplateOptions {
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
+  newlineSequence?: string;
+  /** Extra variables visible to the template (template lookup's template_vars). */
+  extraVars?: Record<string, unknown>;
+}
+
+interface Compiled {
+  run(c: Ctx, out: unknown[]): void;
+  src: string;
+}
+
+const CACHE = new Map<string, Compiled>();
+const EXPR_CACHE = new Map<string, (c: Ctx) => unknown>();
+const CACHE_MAX = 20000;
+const MAX_DEPTH = 100;
+
+function cachePut<V>(m: Map<string, V>, k: string, v: V): V {
+  if (m.size >= CACHE_MAX) m.clear();
+  m.set(k, v);
+  return v;
+}
+
+/** True when a string contains a Jinja2 start delimiter. */
+function hasMarker(s: string): boolean {
+  const i = s.indexOf("{");
+  if (i < 0) return false;
+  return s.includes("{{", i) || s.includes("{%", i) || s.includes("{#", i);
+}
+
+const TEMPLATE_CACHE = new WeakMap<object, boolean>();
+
+function containsTemplate(v: unknown): boolean {
+  if (typeof v === "string") return hasMarker(v);
+  if (v === null || typeof v !== "object" || v instanceof UnsafeString || v instanceof LazyMapping) {
+    return false;
+  }
+  if (!Array.isArray(v) && !isPlainDict(v)) return false;
+  const cached = TEMPLATE_CACHE.get(v);
+  if (cached !== undefined) return cached;
+  let r = false;
+  if (Array.isArray(v)) r = v.some(containsTemplate);
+  else for (const k of Object.keys(v)) if (containsTemplate(v[k])) r = true;
+  TEMPLATE_CACHE.set(v, r);
+  return r;
+}
+
+/** State shared by one top-level render and the variable templating it triggers. */
+class Session {
+  resolving = new Set<string>();
+  depth = 0;
+}
+
+const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}$/;
+
+export class Templar {
+  readonly #opts: TemplarOptions;
+  readonly #filters: Record<string, FilterFn>;
+  readonly #tests: Record<string, TestFn>;
+  readonly #lookups: Record<string, LookupFn>;
+
+  constructor(opts: TemplarOptions = {}) {
+    this.#opts = opts;
+    this.#filters = { ...builtinFilters(this), ...opts.filters };
+    this.#tests = { ...builtinTests(this), ...opts.tests };
+    this.#lookups = { ...builtinLookups(), ...opts.lookups };
+  }
+
+  get options(): Readonly<TemplarOptions> {
+    return this.#opts;
+  }
+
+  /** The filter of that name (custom ones first), as `map('name')` finds it. */
+  getFilter(name: string): FilterFn | undefined {
+    return this.#filters[name];
+  }
+
+  /** The test of that name, as `select('name')` finds it. */
+  getTest(name: string): TestFn | undefined {
+    return this.#tests[name];
+  }
+
+  /** A templar with some options replaced (another basedir for a role); cheap. */
+  withOptions(opts: Partial<TemplarOptions>): Templar {
+    return new Templar({ ...this.#opts, ...opts });
+  }
+
+  isTemplate(value: unknown): boolean {
+    if (typeof value === "string") return hasMarker(value);
+    if (Array.isArray(value)) return value.some((v) => this.isTemplate(v));
+    if (isPlainDict(value)) return Object.keys(value).some((k) => hasMarker(k) || this.isTemplate(value[k]));
+    return false;
+  }
+
+  /**
+   * Templates a value: strings are rendered, arrays and plain objects recursively (keys are kept),
+   * anything else (and strings without `{{`, `{%`, `{#`, and unsafe strings) is returned unchanged.
+   */
+  template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
+    return this.#template(value, vars, opts.native ?? true, opts.failOnUndefined ?? true, new Session());
+  }
+
+  #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
+    if (typeof value === "string") {
+      if (!hasMarker(value)) return value;
+      if (!native) {
+        const m = SINGLE_VAR.exec(value);
+        if (m) {
+          const v = vars.get(m[1]);
+          if (typeof v === "boolean" || isNumber(v) || v === null) return v;
+        }
+      }
+      try {
+        return this.#render(value, vars, native ? "native" : "eval", s, true, { escape: true });
+      } catch (e) {
+        if (!failOnUndefined && e instanceof UndefinedError) return value;
+        throw e;
+      }
+    }
+    if (Array.isArray(value)) {
+      if (!containsTemplate(value)) return value;
+      return value.map((v) => this.#template(v, vars, native, failOnUndefined, s));
+    }
+    if (isPlainDict(value)) {
+      if (!containsTemplate(value)) return value;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value)) out[k] = this.#template(value[k], vars, native, failOnUndefined, s);
+      return out;
+    }
+    return value;
+  }
+
+  /** Renders a template file's text (template module, template lookup): always a string. */
+  renderFile(source: string, vars: VarLookup, opts: FileTemplateOptions = {}): string {
+    const lookup: VarLookup = opts.extraVars
+      ? { get: (n) => (Object.hasOwn(opts.extraVars!, n) ? opts.extraVars![n] : vars.get(n)) }
+      : vars;
+    const out = this.#render(source, lookup, "text", new Session(), true, {
+      escape: false,
+      trimBlocks: opts.trimBlocks ?? true,
+      lstripBlocks: opts.lstripBlocks ?? false,
+    }) as string;
+    const nl = opts.newlineSequence;
+    return nl && nl !== "\n" ? out.replace(/\n/g, nl) : out;
+  }
+
+  /** Evaluates a bare Jinja2 expression and returns its value. */
+  evaluate(expr: string, vars: VarLookup): unknown {
+    const f = this.#compileExpr(expr);
+    const s = new Session();
+    const c = new Ctx(this.#runtime(vars, "native", s), new Frame(null), new Map());
+    try {
+      const v = f(c);
+      if (v instanceof Undefined) v.fail();
+      return v;
+    } catch (e) {
+      throw wrapError(e, expr);
+    }
+  }
+
+  /**
+   * One Ansible conditional: booleans as they are; strings are first templated (a "{{ x }}" condition is
+   * allowed with a warning, as Ansible does) and then evaluated as an expression; Python truthiness.
+   */
+  condition(cond: unknown, vars: VarLookup): boolean {
+    if (typeof cond === "boolean") return cond;
+    if (cond === null || cond === undefined) return true;
+    if (cond instanceof UnsafeString) {
+      throw new TemplateError("Conditional is marked as unsafe, and cannot be evaluated.");
+    }
+    if (cond instanceof VaultString) cond = cond.value;
+    if (typeof cond !== "string") return truthy(cond);
+    if (hasMarker(cond)) {
+      this.#opts.warn?.(
+        `conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${cond}`,
+      );
+    }
+    let first: unknown;
+    try {
+      first = this.template(cond, vars, { native: false });
+    } catch (e) {
+      throw conditionalError(e, cond);
+    }
+    if (typeof first !== "string" || first === "") return truthy(first);
+    try {
+      return truthy(this.evaluate(first, vars));
+    } catch (e) {
+      throw conditionalError(e, cond);
+    }
+  }
+
+  /** Runs a lookup plugin as `lookup()`/`query()` do. */
+  runLookup(
+    name: string,
+    terms: unknown[],
+    kwargs: Record<string, unknown>,
+    vars: VarLookup,
+    wantlist: boolean,
+  ): unknown {
+    const short = name.replace(/^ansible\.(builtin|legacy)\./, "");
+    const fn = this.#lookups[short];
+    if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
+    const { errors = "strict", wantlist: wl, ...rest } = kwargs;
+    const want = wantlist || truthy(wl ?? false);
+    let ran: unknown[];
+    try {
+      ran = fn(terms, rest, this.#lookupContext(vars));
+    } catch (e) {
+      if (e instanceof UndefinedError) throw e;
+      const msg = `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${
+        (e as Error).name
+      }, original message: ${(e as Error).message}`;
+      if (errors === "warn") {
+        this.#opts.warn?.(msg);
+        return want ? [] : null;
+      }
+      if (errors === "ignore") return want ? [] : null;
+      throw new TemplateError(msg);
+    }
+    if (want || ran.length === 0) return ran;
+    if (ran.every((x) => typeof x === "string")) return ran.join(",");
+    return ran.length === 1 ? ran[0] : ran;
+  }
+
+  #lookupContext(vars: VarLookup): LookupContext {
+    const basedir = this.#opts.basedir ?? process.cwd();
+    const searchPaths = this.#opts.searchPaths?.length ? this.#opts.searchPaths : [basedir];
+    return {
+      templar: this,
+      vars,
+      basedir,
+      searchPaths,
+      findFile: (subdir, name) => findFile(searchPaths, basedir, subdir, name),
+      warn: (m) => this.#opts.warn?.(m),
+    };
+  }
+
+  #compile(
+    src: string,
+    key: string,
+    lexOpts: { escape: boolean; trimBlocks: boolean; lstripBlocks: boolean },
+  ): Compiled {
+    const cached = CACHE.get(key);
+    if (cached) return cached;
+    let norm = src.replace(/\r\n?/g, "\n");
+    if (norm.endsWith("\n")) norm = norm.slice(0, -1);
+    try {
+      const parts = lex(norm, {
+        trimBlocks: lexOpts.trimBlocks,
+        lstripBlocks: lexOpts.lstripBlocks,
+        escapeBackslashes: lexOpts.escape,
+      });
+      const run = new Compiler().body(parse(parts, norm));
+      return cachePut(CACHE, key, { run, src });
+    } catch (e) {
+      if (e instanceof TemplateError) {
+        throw new TemplateError(
+          `template error while templating string: ${e.message}. String: ${shorten(src)}`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  #compileExpr(expr: string): (c: Ctx) => unknown {
+    const cached = EXPR_CACHE.get(expr);
+    if (cached) return cached;
+    try {
+      const { toks } = lexExpr(expr + "\n}}", 0, "}}", false);
+      return cachePut(EXPR_CACHE, expr, new Compiler().expr(parseExpressionTokens(toks, expr)));
+    } catch (e) {
+      if (e instanceof TemplateError) {
+        throw new TemplateError(
+          `template error while templating string: ${e.message}. String: ${shorten(expr)}`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  #render(
+    src: string,
+    vars: VarLookup,
+    mode: Concat,
+    s: Session,
+    preserveNewlines: boolean,
+    o: { escape: boolean; trimBlocks?: boolean; lstripBlocks?: boolean },
+  ): unknown {
+    const trim = o.trimBlocks ?? true, lstrip = o.lstripBlocks ?? false;
+    const key = `${o.escape ? 1 : 0}${trim ? 1 : 0}${lstrip ? 1 : 0}\0${src}`;
+    const compiled = this.#compile(src, key, { escape: o.escape, trimBlocks: trim, lstripBlocks: lstrip });
+    if (++s.depth > MAX_DEPTH) {
+      s.depth = 0;
+      throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
+    }
+    const out: unknown[] = [];
+    const ctx = new Ctx(this.#runtime(vars, mode, s), new Frame(null), new Map());
+    try {
+      compiled.run(ctx, out);
+    } catch (e) {
+      throw wrapError(e, src);
+    } finally {
+      s.depth--;
+    }
+    let res = concat(out, mode);
+    if (typeof res === "string" && preserveNewlines) {
+      const want = trailingNewlines(src), have = trailingNewlines(res);
+      if (want > have) res += "\n".repeat(want - have);
+    }
+    return res;
+  }
+
+  #runtime(vars: VarLookup, mode: Concat, s: Session): Runtime {
+    const globals = makeGlobals(this, vars);
+    const filters = this.#filters, tests = this.#tests;
+    return {
+      concatMode: mode,
+      filter: (name) => filters[name],
+      test: (name) => tests[name],
+      resolve: (name) => {
+        const v = vars.get(name);
+        if (v === undefined) {
+          const g = globals[name];
+          return g !== undefined ? g : new Undefined(name);
+        }
+        if (name === "vars" || !containsTemplate(v)) return v;
+        if (s.resolving.has(name)) {
+          throw new TemplateError(
+            `recursive loop detected in template string: ${
+              shorten(typeof v === "string" ? v : JSON.stringify(v))
+            }`,
+          );
+        }
+        s.resolving.add(name);
+        try {
+          return this.#template(v, vars, mode === "native", true, s);
+        } catch (e) {
+          if (e instanceof UndefinedError) return new Undefined(e.variable, e.message);
+          throw e;
+        } finally {
+          s.resolving.delete(name);
+        }
+      },
+      include: (name, ctx) => {
+        const file = findFile(
+          this.#opts.searchPaths?.length ? this.#opts.searchPaths : [this.#opts.basedir ?? process.cwd()],
+          this.#opts.basedir ?? process.cwd(),
+          "templates",
+          name,
+        );
+        if (!file) throw new TemplateError(`the template '${name}' was not found`);
+        const text = fs.readFileSync(file, "utf8");
+        // includes see the including template's variables and its top-level names
+        const frameVars: VarLookup = {
+          get: (n) => {
+            const v = ctx.frame.lookup(n);
+            return v !== undefined ? v : vars.get(n);
+          },
+        };
+        return this.#render(text, frameVars, "text", s, false, { escape: false }) as string;
+      },
+    };
+  }
+}
+
+function trailingNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.length - 1; i >= 0 && s[i] === "\n"; i--) n++;
+  return n;
+}
+
+const WRAPPED = new WeakSet<Error>();
+
+function wrapError(e: unknown, src: string): Error {
+  if (e instanceof Error && WRAPPED.has(e)) return e;
+  let err: Error;
+  if (e instanceof UndefinedError) {
+    err = new UndefinedError(`${e.message}. String: ${shorten(src)}`, e.variable);
+  } else if (e instanceof TemplateError) {
+    err = e;
+  } else if (e instanceof RangeError && /call stack/.test(e.message)) {
+    err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
+  } else {
+    const ex = e as Error;
+    const kind = ex instanceof TypeError ? "TypeError: " : "";
+    err = new TemplateError(
+      `Unexpected templating error occurred on (${shorten(src)}): ${kind}${ex?.message ?? ex}`,
+    );
+  }
+  WRAPPED.add(err);
+  return err;
+}
+
+function conditionalError(e: unknown, cond: string): Error {
+  if (e instanceof UndefinedError) {
+    const err = new UndefinedError(
+      `error while evaluating conditional (${shorten(cond)}): ${e.message.replace(/\. String: [^]*$/, "")}`,
+      e.variable,
+    );
+    WRAPPED.add(err);
+    return err;
+  }
+  return e as Error;
+}
+
+/** Ansible's find_file_in_search_path: each path's `subdir/` first, then the path itself. */
+export function findFile(paths: string[], basedir: string, subdir: string, name: string): string | undefined {
+  if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
+  for (const p of paths) {
+    const base = path.resolve(basedir, p);
+    for (const cand of [path.join(base, subdir, name), path.join(base, name)]) {
+      if (fs.existsSync(cand)) return cand;
+    }
+  }
+  return undefined;
+}
+
+export { isMapping, mapGet, mapKeys, OMIT_TOKEN };
