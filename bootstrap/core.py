@@ -1,0 +1,1193 @@
+"""mito remote core: the runtime a context runs after the first stage (docs/protocol.md).
+
+One I/O thread routes frames between the parent stream and child streams, serves module requests of
+children and forwards captured output; the main thread runs calls one after another. Importable on a
+target as mito.core. Stdlib only; Python 3.6 to 3.13.
+"""
+
+import collections
+import errno
+import fcntl
+import importlib
+import importlib.util
+import io
+import json
+import logging
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import types
+
+# -- framing ---------------------------------------------------------------------------------------------
+
+MAGIC = 0x4D49
+HEADER = struct.Struct(">HBBiiiiiI")
+HEADER_SIZE = HEADER.size
+FLAG_DEAD = 1
+FLAG_TAGS = 2
+ENC_STRUCTURED = 0
+ENC_RAW = 1
+
+CALL = 1
+READY = 2
+GET_MODULE = 3
+LOAD_MODULE = 4
+FORWARD_LOG = 5
+ADD_ROUTE = 6
+DEL_ROUTE = 7
+SHUTDOWN = 8
+CANCEL = 9
+FIRST_REPLY_HANDLE = 1000
+
+MAX_SAFE = (1 << 53) - 1
+CHUNK = 256 * 1024
+
+
+class ProtocolError(Exception):
+    pass
+
+
+class CodecError(ProtocolError):
+    pass
+
+
+class RemoteError(Exception):
+    """An error value received from another context."""
+
+    def __init__(self, type_, message, tb="", data=None):
+        Exception.__init__(self, "%s: %s" % (type_, message))
+        self.type = type_
+        self.message = message
+        self.traceback = tb
+        self.data = data
+
+
+class Dead(Exception):
+    """A dead letter: the message could not be delivered."""
+
+
+def _prep(o, blobs, st):
+    t = type(o)
+    if t is str or t is bool or o is None:
+        return o
+    if t is int:
+        if -MAX_SAFE <= o <= MAX_SAFE:
+            return o
+        st[0] = True
+        return {"$i": str(o)}
+    if t is float:
+        if o != o or o in (float("inf"), float("-inf")) or o.is_integer():
+            st[0] = True
+            return {"$f": repr(o)}
+        return o
+    if t is dict:
+        out = {}
+        for k in o:
+            if type(k) is not str:
+                st[0] = True
+                return {"$d": [[_prep(k, blobs, st), _prep(v, blobs, st)] for k, v in o.items()]}
+            out[k] = _prep(o[k], blobs, st)
+        if len(out) == 1:
+            k = next(iter(out))
+            if k[:1] == "$":
+                st[0] = True
+                return {"$d": [[k, out[k]]]}
+        return out
+    if t is list:
+        return [_prep(x, blobs, st) for x in o]
+    if t is tuple:
+        st[0] = True
+        return {"$t": [_prep(x, blobs, st) for x in o]}
+    if t is bytes or t is bytearray or t is memoryview:
+        st[0] = True
+        blobs.append(bytes(o) if t is not bytes else o)
+        return {"$b": len(blobs) - 1}
+    if isinstance(o, BaseException):
+        st[0] = True
+        return {"$e": _error_fields(o, blobs, st)}
+    # Subclasses (IntEnum, OrderedDict, namedtuple, str enums) travel as their base type.
+    if isinstance(o, bool):
+        return bool(o)
+    if isinstance(o, int):
+        return _prep(int(o), blobs, st)
+    if isinstance(o, float):
+        return _prep(float(o), blobs, st)
+    if isinstance(o, str):
+        return str(o)
+    if isinstance(o, dict):
+        return _prep(dict(o), blobs, st)
+    if isinstance(o, tuple):
+        return _prep(tuple(o), blobs, st)
+    if isinstance(o, (list, set, frozenset)):
+        return [_prep(x, blobs, st) for x in o]
+    raise CodecError("cannot encode a value of type %s" % t.__name__)
+
+
+def _error_fields(e, blobs=None, st=None):
+    if isinstance(e, RemoteError):
+        return {"type": e.type, "message": e.message, "traceback": e.traceback, "data": e.data}
+    tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    data = None
+    to_dict = getattr(e, "to_dict", None)
+    if callable(to_dict):
+        try:
+            data = to_dict()
+        except Exception:
+            data = None
+    if data is not None and blobs is not None:
+        data = _prep(data, blobs, st)
+    return {"type": type(e).__name__, "message": str(e), "traceback": tb, "data": data}
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_dumps_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False).encode
+_U32 = struct.Struct(">I")
+
+
+def encode_body(value):
+    """Returns (body bytes, tagged) for a structured body."""
+    blobs = []
+    st = [False]
+    text = _dumps(_prep(value, blobs, st))
+    try:
+        js = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: escape them as JSON does
+        js = _dumps_ascii(json.loads(text)).encode("ascii")
+    parts = [_U32.pack(len(js)), js, _U32.pack(len(blobs))]
+    for b in blobs:
+        parts.append(_U32.pack(len(b)))
+        parts.append(b)
+    return b"".join(parts), st[0]
+
+
+def decode_body(body, tagged=True):
+    n = len(body)
+    if n < 8:
+        raise CodecError("structured body of %d bytes is too short" % n)
+    jlen = _U32.unpack_from(body, 0)[0]
+    if jlen > n - 8:
+        raise CodecError("JSON length %d exceeds the body (%d bytes)" % (jlen, n))
+    off = 4 + jlen
+    count = _U32.unpack_from(body, off)[0]
+    off += 4
+    if count > (n - off) // 4:
+        raise CodecError("blob count %d exceeds the body" % count)
+    blobs = []
+    mv = memoryview(body)
+    for i in range(count):
+        if off + 4 > n:
+            raise CodecError("truncated blob header")
+        blen = _U32.unpack_from(body, off)[0]
+        off += 4
+        if blen > n - off:
+            raise CodecError("blob %d length %d exceeds the body" % (i, blen))
+        blobs.append(bytes(mv[off:off + blen]))
+        off += blen
+    if off != n:
+        raise CodecError("%d trailing bytes after the blobs" % (n - off))
+    try:
+        text = bytes(mv[4:4 + jlen]).decode("utf-8", "surrogatepass")
+        if not (tagged or count):
+            return json.loads(text)
+        return json.loads(text, object_hook=_make_hook(blobs))
+    except (ValueError, UnicodeDecodeError) as e:
+        if isinstance(e, CodecError):
+            raise
+        raise CodecError("bad JSON in body: %s" % e)
+
+
+def _make_hook(blobs):
+    def hook(d):
+        if len(d) != 1:
+            return d
+        for k in d:
+            if k[:1] != "$":
+                return d
+            x = d[k]
+            if k == "$b":
+                if type(x) is not int or not 0 <= x < len(blobs):
+                    raise CodecError("bad blob index %r" % (x,))
+                return blobs[x]
+            if k == "$t":
+                return tuple(x)
+            if k == "$i":
+                return int(x)
+            if k == "$f":
+                return float(x)
+            if k == "$d":
+                return dict((_hashable(p[0]), p[1]) for p in x)
+            if k == "$e":
+                return RemoteError(x.get("type", "Exception"), x.get("message", ""),
+                                   x.get("traceback", ""), x.get("data"))
+            raise CodecError("unknown tag %s" % k)
+    return hook
+
+
+def _hashable(k):
+    if isinstance(k, list):
+        return tuple(_hashable(x) for x in k)
+    return k
+
+
+class Message(object):
+    __slots__ = ("flags", "encoding", "dst", "src", "auth", "handle", "reply_to", "body", "stream")
+
+    def __init__(self, flags, encoding, dst, src, auth, handle, reply_to, body, stream=None):
+        self.flags = flags
+        self.encoding = encoding
+        self.dst = dst
+        self.src = src
+        self.auth = auth
+        self.handle = handle
+        self.reply_to = reply_to
+        self.body = body
+        self.stream = stream
+
+    def value(self):
+        if self.flags & FLAG_DEAD:
+            raise Dead(bytes(self.body).decode("utf-8", "replace"))
+        if self.encoding == ENC_RAW:
+            return self.body
+        return decode_body(self.body, bool(self.flags & FLAG_TAGS))
+
+
+def frame(dst, src, auth, handle, reply_to, value=None, raw=None, flags=0):
+    """One encoded frame (header + body) ready to write."""
+    if raw is not None:
+        enc = ENC_RAW
+        body = raw
+    else:
+        enc = ENC_STRUCTURED
+        body, tagged = encode_body(value)
+        if tagged:
+            flags |= FLAG_TAGS
+    return HEADER.pack(MAGIC, flags, enc, dst, src, auth, handle, reply_to, len(body)) + body
+
+
+# -- streams and router ----------------------------------------------------------------------------------
+
+def _set_nonblock(fd):
+    fl = fcntl.fcntl(fd, fcntl.F_GETFL)
+    fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+
+
+class Stream(object):
+    """A byte pipe to the parent or a direct child. send() may be called from any thread: it writes
+    directly when nothing is queued (lowest latency) and queues the rest for the I/O thread."""
+
+    def __init__(self, router, rfd, wfd, name, remote_id=None, pid=None, tty=None):
+        self.router = router
+        self.rfd = rfd
+        self.wfd = wfd
+        self.name = name
+        self.remote_id = remote_id
+        self.pid = pid
+        self.tty = tty
+        self.buf = bytearray()
+        self.pending = collections.deque()
+        self.lock = threading.Lock()
+        self.closed = False
+        self.sent_modules = set()
+        _set_nonblock(wfd)
+        if rfd != wfd:
+            _set_nonblock(rfd)
+
+    def send(self, data):
+        wake = False
+        with self.lock:
+            if self.closed:
+                return False
+            if not self.pending:
+                try:
+                    n = os.write(self.wfd, data)
+                except (BlockingIOError, InterruptedError):
+                    n = 0
+                except OSError:
+                    return False  # the reader side sees the end and reports the stream gone
+                if n == len(data):
+                    return True
+                data = memoryview(data)[n:]
+                wake = True
+            self.pending.append(data)
+        if wake:
+            self.router.wake()
+        return True
+
+    def flush_some(self):
+        with self.lock:
+            while self.pending:
+                data = self.pending[0]
+                try:
+                    n = os.write(self.wfd, data)
+                except (BlockingIOError, InterruptedError):
+                    return
+                if n < len(data):
+                    self.pending[0] = memoryview(data)[n:]
+                    return
+                self.pending.popleft()
+
+    def read_frames(self, max_size):
+        """Reads what is available; returns (frames, eof). Raises ProtocolError on a corrupt frame."""
+        try:
+            chunk = os.read(self.rfd, CHUNK)
+        except (BlockingIOError, InterruptedError):
+            return [], False
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return [], True
+        buf = self.buf
+        buf += chunk
+        out = []
+        while len(buf) >= HEADER_SIZE:
+            magic, flags, enc, dst, src, auth, handle, reply_to, length = HEADER.unpack_from(buf, 0)
+            if magic != MAGIC:
+                raise ProtocolError("corrupt frame from %s: bad magic 0x%04x" % (self.name, magic))
+            if enc not in (ENC_STRUCTURED, ENC_RAW):
+                raise ProtocolError("corrupt frame from %s: unknown encoding %d" % (self.name, enc))
+            if length > max_size:
+                raise ProtocolError("corrupt frame from %s: message of %d bytes exceeds the maximum of %d"
+                                    % (self.name, length, max_size))
+            end = HEADER_SIZE + length
+            if len(buf) < end:
+                break
+            raw = bytes(buf[:end])
+            del buf[:end]
+            out.append((Message(flags, enc, dst, src, auth, handle, reply_to, raw[HEADER_SIZE:], self), raw))
+        return out, False
+
+    def close(self):
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            self.pending.clear()
+        for fd in set((self.rfd, self.wfd)):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.tty is not None:
+            self.router.forget_tty(self.tty)
+
+
+class Router(object):
+    def __init__(self, config, rfd, wfd):
+        self.id = config["id"]
+        self.parent_ids = list(config.get("parent_ids") or [0])
+        self.parent_id = self.parent_ids[-1]
+        self.max_size = int(config.get("max_message_size") or 128 * 1024 * 1024)
+        self.parent = Stream(self, rfd, wfd, "parent", self.parent_id)
+        self.children = {}  # rfd -> Stream
+        self.routes = {}  # context id -> child Stream
+        self.handlers = {}  # reply handle -> callable(Message)
+        self.next_handle = FIRST_REPLY_HANDLE
+        self.lock = threading.Lock()
+        self.ttys = {}  # fd -> Stream owning it
+        self.extra_readers = {}  # fd -> callable(fd) -> bool keep
+        self.wake_r, self.wake_w = os.pipe()
+        _set_nonblock(self.wake_r)
+        _set_nonblock(self.wake_w)
+        self.shutting_down = False
+
+    def wake(self):
+        try:
+            os.write(self.wake_w, b"x")
+        except OSError:
+            pass
+
+    def alloc_handle(self, fn):
+        with self.lock:
+            h = self.next_handle
+            self.next_handle += 1
+            self.handlers[h] = fn
+        return h
+
+    def send(self, dst, handle, value=None, reply_to=0, raw=None, flags=0):
+        self.route_out(frame(dst, self.id, self.id, handle, reply_to, value, raw, flags), dst)
+
+    def route_out(self, data, dst):
+        stream = self.routes.get(dst)
+        if stream is None:
+            stream = self.parent
+        stream.send(data)
+
+    def reply(self, msg, value=None, raw=None):
+        if msg.reply_to:
+            self.send(msg.src, msg.reply_to, value, raw=raw)
+
+    def dead_letter(self, msg, reason):
+        if msg.reply_to and not msg.flags & FLAG_DEAD:
+            self.route_out(frame(msg.src, self.id, self.id, msg.reply_to, 0,
+                                 raw=reason.encode("utf-8"), flags=FLAG_DEAD), msg.src)
+
+    def forget_tty(self, fd):
+        self.ttys.pop(fd, None)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+    def add_child(self, stream):
+        with self.lock:
+            self.children[stream.rfd] = stream
+            self.routes[stream.remote_id] = stream
+            if stream.tty is not None:
+                self.ttys[stream.tty] = stream
+        self.send(0, ADD_ROUTE, [stream.remote_id])
+        self.wake()
+
+    # Incoming: called on the I/O thread for every frame.
+    def on_frame(self, msg, raw):
+        stream = msg.stream
+        if stream is not self.parent:
+            if self.routes.get(msg.src) is not stream or self.routes.get(msg.auth) is not stream:
+                _log.warning("mito: dropped a message from %s claiming src=%d auth=%d", stream.name,
+                             msg.src, msg.auth)
+                return
+            if msg.dst != self.id:
+                if msg.dst == 0 and msg.handle in (ADD_ROUTE, DEL_ROUTE):
+                    self._snoop_route(msg, stream)
+                target = self.routes.get(msg.dst) or self.parent
+                if not target.send(raw):
+                    self.dead_letter(msg, "mito: context %d is gone" % msg.dst)
+                return
+        elif msg.dst != self.id:
+            target = self.routes.get(msg.dst)
+            if target is None or not target.send(raw):
+                self.dead_letter(msg, "mito: no route to context %d from context %d" % (msg.dst, self.id))
+            return
+        self.dispatch(msg)
+
+    def _snoop_route(self, msg, stream):
+        try:
+            ids = msg.value()
+        except Exception:
+            return
+        with self.lock:
+            for i in ids:
+                if msg.handle == ADD_ROUTE:
+                    self.routes[i] = stream
+                elif self.routes.get(i) is stream:
+                    del self.routes[i]
+
+    def dispatch(self, msg):
+        h = msg.handle
+        if h >= FIRST_REPLY_HANDLE:
+            with self.lock:
+                fn = self.handlers.pop(h, None)
+            if fn is not None:
+                fn(msg)
+            return
+        if h == CALL or h == SHUTDOWN or h == CANCEL:
+            if msg.auth not in self.parent_ids:
+                self.dead_letter(msg, "mito: context %d may not %s context %d" % (
+                    msg.auth, "call" if h == CALL else "stop", self.id))
+                return
+            if h == CALL:
+                _runtime.enqueue(msg)
+            elif h == CANCEL:
+                _runtime.cancel(msg)
+            else:
+                _runtime.begin_shutdown("shutdown requested")
+            return
+        if h == LOAD_MODULE and msg.stream is self.parent:
+            _importer.on_load(msg)
+            return
+        if h == GET_MODULE and msg.stream is not self.parent:
+            _importer.on_request(msg)
+            return
+        self.dead_letter(msg, "mito: context %d has no handle %d" % (self.id, h))
+
+    def on_child_gone(self, stream, reason):
+        stream.close()
+        with self.lock:
+            self.children.pop(stream.rfd, None)
+            ids = [i for i, s in self.routes.items() if s is stream]
+            for i in ids:
+                del self.routes[i]
+        if ids and not self.shutting_down:
+            self.send(0, DEL_ROUTE, ids)
+        if stream.pid:
+            _reap(stream.pid)
+
+    def loop(self):
+        """The I/O thread: returns when the parent stream ends or a shutdown completes."""
+        while True:
+            with self.lock:
+                children = list(self.children.values())
+                rl = [self.wake_r, self.parent.rfd] + list(self.children) + list(self.ttys)
+            rl.extend(self.extra_readers)
+            wl = [s.wfd for s in children if s.pending]
+            if self.parent.pending:
+                wl.append(self.parent.wfd)
+            try:
+                r, w, _ = select.select(rl, wl, [])
+            except (OSError, ValueError, select.error) as e:
+                if getattr(e, "errno", None) == errno.EINTR or (e.args and e.args[0] == errno.EINTR):
+                    continue
+                # A closed fd slipped in: drop dead children and retry.
+                self._prune()
+                continue
+            if w:
+                if self.parent.wfd in w:
+                    self.parent.flush_some()
+                for s in children:
+                    if s.wfd in w:
+                        s.flush_some()
+            for fd in r:
+                if fd == self.wake_r:
+                    try:
+                        os.read(self.wake_r, 4096)
+                    except OSError:
+                        pass
+                elif fd == self.parent.rfd:
+                    try:
+                        frames, eof = self.parent.read_frames(self.max_size)
+                    except ProtocolError as e:
+                        return "protocol error on the parent stream: %s" % e
+                    for msg, raw in frames:
+                        self._safe(msg, raw)
+                    if eof:
+                        return "parent stream closed"
+                elif fd in self.children:
+                    s = self.children[fd]
+                    try:
+                        frames, eof = s.read_frames(self.max_size)
+                    except ProtocolError as e:
+                        _log.error("mito: %s", e)
+                        frames, eof = [], True
+                    for msg, raw in frames:
+                        self._safe(msg, raw)
+                    if eof:
+                        self.on_child_gone(s, "stream closed")
+                elif fd in self.ttys:
+                    try:
+                        data = os.read(fd, 65536)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        self.forget_tty(fd)
+                elif fd in self.extra_readers:
+                    if not self.extra_readers[fd](fd):
+                        del self.extra_readers[fd]
+            if self.shutting_down and not self.parent.pending:
+                return "shutdown"
+
+    def _safe(self, msg, raw):
+        try:
+            self.on_frame(msg, raw)
+        except Exception:
+            _log.exception("mito: failed to handle a message for handle %d", msg.handle)
+
+    def _prune(self):
+        for fd, s in list(self.children.items()):
+            try:
+                os.fstat(fd)
+            except OSError:
+                self.on_child_gone(s, "fd closed")
+        for fd in list(self.ttys):
+            try:
+                os.fstat(fd)
+            except OSError:
+                self.ttys.pop(fd, None)
+
+
+def _reap(pid):
+    """Reaps a child without blocking the I/O thread for long."""
+    def wait():
+        for _ in range(100):
+            try:
+                got, _ = os.waitpid(pid, os.WNOHANG)
+            except OSError:
+                return
+            if got:
+                return
+            time.sleep(0.05)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    t = threading.Thread(target=wait, name="mito-reap")
+    t.daemon = True
+    t.start()
+
+
+# -- importer --------------------------------------------------------------------------------------------
+
+class Importer(object):
+    """Client (meta path finder, at the end of sys.meta_path) and, for children, a caching responder."""
+
+    def __init__(self, router, importable):
+        self.router = router
+        self.importable = set(importable)
+        self.cache = {}  # fullname -> (is_pkg, filename, source bytes, related) or None
+        self.pending = {}  # fullname -> threading.Event
+        self.waiting_children = {}  # fullname -> [(stream, ctx id)]
+        self.lock = threading.Lock()
+
+    # meta path finder protocol
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] not in self.importable:
+            return None
+        entry = self.get(fullname)
+        if entry is None:
+            raise ImportError("mito: the controller does not serve %s" % fullname, name=fullname)
+        return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        entry = self.cache.get(module.__name__)
+        if entry is None:
+            raise ImportError("mito: %s vanished from the module cache" % module.__name__)
+        is_pkg, filename, source = entry[0], entry[1], entry[2]
+        module.__file__ = filename
+        if is_pkg:
+            module.__path__ = []
+        code = compile(source, filename, "exec", dont_inherit=True)
+        exec(code, module.__dict__)
+
+    def get_source(self, fullname):
+        entry = self.cache.get(fullname)
+        if entry is None:
+            return None
+        return entry[2].decode("utf-8", "replace")
+
+    def is_package(self, fullname):
+        entry = self.cache.get(fullname)
+        return bool(entry and entry[0])
+
+    def get(self, fullname, timeout=300.0):
+        with self.lock:
+            if fullname in self.cache:
+                return self.cache[fullname]
+            ev = self.pending.get(fullname)
+            ask = ev is None
+            if ask:
+                ev = self.pending[fullname] = threading.Event()
+        if ask:
+            self.router.send(self.router.parent_id, GET_MODULE, fullname)
+        if not ev.wait(timeout):
+            raise ImportError("mito: no answer from the parent for module %s within %gs" % (fullname, timeout))
+        return self.cache.get(fullname)
+
+    def on_load(self, msg):
+        fullname, is_pkg, filename, source, related = msg.value()
+        entry = None if source is None else (bool(is_pkg), filename, source, list(related or ()))
+        with self.lock:
+            self.cache[fullname] = entry
+            ev = self.pending.pop(fullname, None)
+            waiters = self.waiting_children.pop(fullname, [])
+        for stream, ctx in waiters:
+            self._serve(stream, ctx, fullname)
+        if ev is not None:
+            ev.set()
+
+    def on_request(self, msg):
+        fullname = msg.value()
+        with self.lock:
+            known = fullname in self.cache
+            if not known:
+                self.waiting_children.setdefault(fullname, []).append((msg.stream, msg.src))
+                ask = fullname not in self.pending
+                if ask:
+                    self.pending[fullname] = threading.Event()
+        if known:
+            self._serve(msg.stream, msg.src, fullname)
+        elif ask:
+            self.router.send(self.router.parent_id, GET_MODULE, fullname)
+
+    def _serve(self, stream, ctx, fullname):
+        entry = self.cache.get(fullname)
+        if entry is not None:
+            for name in entry[3]:
+                rel = self.cache.get(name)
+                if rel is not None and name not in stream.sent_modules:
+                    self._send(stream, ctx, name, rel)
+        self._send(stream, ctx, fullname, entry)
+
+    def _send(self, stream, ctx, name, entry):
+        stream.sent_modules.add(name)
+        if entry is None:
+            value = [name, False, None, None, []]
+        else:
+            value = [name, entry[0], entry[1], entry[2], entry[3]]
+        stream.send(frame(ctx, self.router.id, self.router.id, LOAD_MODULE, 0, value))
+
+
+# -- logging and captured output -------------------------------------------------------------------------
+
+class _ForwardHandler(logging.Handler):
+    def emit(self, record):
+        try:
+            _router.send(0, FORWARD_LOG, [record.name, record.levelno, self.format(record)])
+        except Exception:
+            pass
+
+
+_log = logging.getLogger("mito")
+
+
+def _capture(fd, name):
+    """Points fd (1 or 2) at a pipe whose lines are forwarded as FORWARD_LOG records named `name`."""
+    r, w = os.pipe()
+    os.dup2(w, fd)
+    os.close(w)
+    _set_nonblock(r)
+    pending = [b""]
+
+    def on_readable(rfd):
+        try:
+            data = os.read(rfd, 65536)
+        except (BlockingIOError, InterruptedError):
+            return True
+        except OSError:
+            data = b""
+        buf = pending[0] + data
+        if data:
+            lines = buf.split(b"\n")
+            pending[0] = lines.pop()
+        else:
+            lines = [buf] if buf else []
+            pending[0] = b""
+        for line in lines:
+            _router.send(0, FORWARD_LOG, [name, 20 if name == "stdout" else 30,
+                                          line.decode("utf-8", "replace")])
+        return bool(data)
+    _router.extra_readers[r] = on_readable
+
+
+# -- temp dir --------------------------------------------------------------------------------------------
+
+_temp_lock = threading.Lock()
+_temp_dir = [None]
+
+
+def _expand(p):
+    return os.path.expanduser(os.path.expandvars(p))
+
+
+def _temp_candidates():
+    out = []
+    if _config.get("remote_tmp"):
+        out.append(_expand(_config["remote_tmp"]))
+    for p in _config.get("system_tmpdirs") or []:
+        out.append(_expand(p))
+    for var in ("TMPDIR", "TEMP", "TMP"):
+        if os.environ.get(var):
+            out.append(os.environ[var])
+    out.extend(["/tmp", "/var/tmp", "/usr/tmp"])
+    try:
+        out.append(os.getcwd())
+    except OSError:
+        pass
+    return out
+
+
+def _usable_tmp(base):
+    try:
+        if not os.path.isdir(base):
+            os.makedirs(base, 0o700)
+        path = tempfile.mkdtemp(prefix="mito_", dir=base)
+    except OSError:
+        return None
+    probe = os.path.join(path, ".exec-probe")
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700)
+        os.close(fd)
+        ok = os.access(probe, os.X_OK)  # refused on noexec mounts
+        os.unlink(probe)
+    except OSError:
+        ok = False
+    if not ok:
+        shutil.rmtree(path, ignore_errors=True)
+        return None
+    return path
+
+
+def get_temp_dir():
+    """This interpreter's private temp dir: created on first use, removed at shutdown."""
+    with _temp_lock:
+        if _temp_dir[0] is None:
+            tried = []
+            for base in _temp_candidates():
+                path = _usable_tmp(base)
+                if path:
+                    _temp_dir[0] = path
+                    break
+                tried.append(base)
+            else:
+                raise IOError("mito: no writable, exec-allowed temp dir among: %s" % ", ".join(tried))
+        return _temp_dir[0]
+
+
+def _remove_temp_dir():
+    with _temp_lock:
+        path = _temp_dir[0]
+        _temp_dir[0] = None
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# -- spawning children -----------------------------------------------------------------------------------
+
+class SpawnError(Exception):
+    def __init__(self, kind, message, output=""):
+        Exception.__init__(self, message)
+        self.kind = kind
+        self.message = message
+        self.output = output
+
+    def to_dict(self):
+        return {"kind": self.kind, "message": self.message, "output": self.output}
+
+
+class _Spawned(object):
+    def __init__(self, pid, fd, tty=None, output=""):
+        self.pid = pid
+        self.fd = fd
+        self.tty = tty
+        self.output = output
+
+
+def _spawn_local(options, argv):
+    parent, child = socket.socketpair()
+    env = options.get("env")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            parent.close()
+            os.dup2(child.fileno(), 0)
+            os.dup2(child.fileno(), 1)
+            if env:
+                os.environ.update(env)
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)
+    child.close()
+    fd = os.dup(parent.fileno())
+    parent.close()
+    return _Spawned(pid, fd)
+
+
+def _become_adapter(method):
+    def spawn(options, argv):
+        become = importlib.import_module("mito.become")
+        kw = dict((k, options[k]) for k in ("user", "password", "path", "flags", "timeout", "env") if k in options)
+        return become.become(method, argv, **kw)
+    return spawn
+
+
+def _spawn_ssh(options, argv):
+    become = importlib.import_module("mito.become")
+    kw = dict((k, options[k]) for k in ("password", "timeout", "env") if k in options)
+    return become.ssh(options["argv"], **kw)
+
+
+SPAWN_METHODS = {"local": _spawn_local}
+_become_merged = [False]
+
+
+def _spawn_method(name):
+    if name not in SPAWN_METHODS and not _become_merged[0]:
+        _become_merged[0] = True
+        for m in ("sudo", "su", "doas"):
+            SPAWN_METHODS.setdefault(m, _become_adapter(m))
+        SPAWN_METHODS.setdefault("ssh", _spawn_ssh)
+        try:
+            become = importlib.import_module("mito.become")
+            SPAWN_METHODS.update(getattr(become, "SPAWN_METHODS", {}))
+        except ImportError:
+            pass
+    try:
+        return SPAWN_METHODS[name]
+    except KeyError:
+        raise SpawnError("unknown-method", "mito: unknown spawn method %r" % (name,))
+
+
+def first_stage_argv(python):
+    code = _config["stage"]
+    if python and all(c.isalnum() or c in "/._-+" for c in python):
+        return [python, "-c", code]
+    return ["/bin/sh", "-c", "%s -c '%s'" % (python or "python3", code)]
+
+
+MARKER = b"MITO000\n"
+
+
+def _expect_marker(fd, timeout):
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while MARKER not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SpawnError("timeout", "the child did not start its first stage within %gs (output %r)"
+                             % (timeout, seen[-200:]), seen.decode("utf-8", "replace"))
+        if not select.select([fd], [], [], left)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 1)  # byte by byte: nothing after the marker may be consumed
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            chunk = b""
+        if not chunk:
+            raise SpawnError("exited", "the child exited before its first stage started (output %r)"
+                             % seen[-300:], seen.decode("utf-8", "replace"))
+        seen += chunk
+        if len(seen) > 65536 + len(MARKER):
+            raise SpawnError("garbage", "no first-stage marker in 64 KiB of child output")
+
+
+def _write_all(fd, data):
+    mv = memoryview(data)
+    while mv:
+        try:
+            n = os.write(fd, mv)
+        except (BlockingIOError, InterruptedError):
+            select.select([], [fd], [])
+            continue
+        mv = mv[n:]
+
+
+def connect_child(child_id, method, options, config):
+    """Starts a child context with the named spawn method and attaches its stream (docs/protocol.md)."""
+    options = options or {}
+    argv = first_stage_argv(options.get("python") or "python3")
+    proc = _spawn_method(method)(options, argv)
+    rfd = getattr(proc, "rfd", None)
+    wfd = getattr(proc, "wfd", None)
+    if rfd is None:
+        rfd = wfd = proc.fd
+    tty = getattr(proc, "tty", None)
+    try:
+        _expect_marker(rfd, float(options.get("timeout") or 30))
+        cfg = json.dumps(config).encode("utf-8")
+        _write_all(wfd, _U32.pack(len(_core_z[0])) + _core_z[0] + _U32.pack(len(cfg)) + cfg)
+    except BaseException:
+        for fd in set((rfd, wfd, tty)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        _reap(proc.pid)
+        raise
+    stream = Stream(_router, rfd, wfd, "context %d" % child_id, child_id, proc.pid, tty)
+    _router.add_child(stream)
+    return {"pid": proc.pid}
+
+
+# -- calls -----------------------------------------------------------------------------------------------
+
+class Runtime(object):
+    def __init__(self):
+        self.queue = collections.deque()
+        self.cond = threading.Condition()
+        self.failed_chains = {}
+        self.stopping = False
+        self.cancelled = set()
+
+    def enqueue(self, msg):
+        with self.cond:
+            self.queue.append(msg)
+            self.cond.notify()
+
+    def cancel(self, msg):
+        handle = msg.value()
+        with self.cond:
+            for m in list(self.queue):
+                if m.reply_to == handle:
+                    self.queue.remove(m)
+
+    def begin_shutdown(self, reason):
+        with self.cond:
+            self.stopping = True
+            self.cond.notify()
+        _router.shutting_down = True
+        _router.wake()
+
+    def run(self):
+        while True:
+            with self.cond:
+                while not self.queue and not self.stopping:
+                    self.cond.wait()
+                if self.stopping:
+                    return
+                msg = self.queue.popleft()
+            self.call(msg)
+
+    def call(self, msg):
+        try:
+            chain, modname, fname, args, kwargs = msg.value()
+        except Exception as e:
+            _router.reply(msg, RemoteError(*_describe(e, "?", "?")))
+            return
+        if chain is not None and chain in self.failed_chains:
+            if msg.reply_to:
+                _router.reply(msg, self.failed_chains.pop(chain))
+            return
+        try:
+            obj = sys.modules.get(modname) or importlib.import_module(modname)
+            for part in fname.split("."):
+                obj = getattr(obj, part)
+            result = obj(*(args or ()), **(kwargs or {}))
+        except BaseException as e:  # SystemExit from a called function must not end the context
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            err = RemoteError(*_describe(e, modname, fname))
+            if msg.reply_to:
+                if chain is not None:
+                    self.failed_chains.pop(chain, None)
+                _router.reply(msg, err)
+            elif chain is not None:
+                self.failed_chains.setdefault(chain, err)
+            return
+        if msg.reply_to:
+            if chain is not None:
+                self.failed_chains.pop(chain, None)
+            try:
+                _router.reply(msg, result)
+            except CodecError as e:
+                _router.reply(msg, RemoteError("CodecError", "%s.%s returned %s" % (modname, fname, e)))
+
+
+def _describe(e, modname, fname):
+    f = _error_fields(e)
+    data = f["data"]
+    if data is None:
+        data = {"call": "%s.%s" % (modname, fname)}
+    elif isinstance(data, dict):
+        data.setdefault("call", "%s.%s" % (modname, fname))
+    return f["type"], f["message"], f["traceback"], data
+
+
+# -- startup ---------------------------------------------------------------------------------------------
+
+_config = {}
+_core_z = [b""]
+_router = None
+_importer = None
+_runtime = Runtime()
+
+
+def _install_package():
+    pkg = sys.modules.get("mito")
+    if pkg is None:
+        pkg = types.ModuleType("mito")
+        pkg.__path__ = []
+        pkg.__file__ = "mito/__init__.py"
+        pkg.__package__ = "mito"
+        pkg.__loader__ = _importer
+        sys.modules["mito"] = pkg
+    me = sys.modules[__name__]
+    me.__package__ = "mito"
+    pkg.core = me
+    _importer.cache["mito"] = (True, "mito/__init__.py", b"", [])
+    _importer.cache["mito.core"] = (False, "mito/core.py", b"", [])
+
+
+def _name_process(name):
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name[:15])
+    except (IOError, OSError):
+        pass
+
+
+def _info():
+    try:
+        import pwd
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        user = str(os.getuid())
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = None
+    return {"id": _config["id"], "pid": os.getpid(), "python": list(sys.version_info[:3]),
+            "executable": sys.executable, "user": user, "uid": os.getuid(),
+            "hostname": socket.gethostname(), "cwd": cwd}
+
+
+def _shutdown_children():
+    for s in list(_router.children.values()):
+        s.close()
+        if s.pid:
+            try:
+                os.kill(s.pid, signal.SIGTERM)
+            except OSError:
+                pass
+
+
+def _io_main():
+    reason = "unknown"
+    try:
+        reason = _router.loop()
+    except BaseException:
+        reason = "I/O thread crashed: %s" % traceback.format_exc()
+    _finish(reason)
+
+
+def _finish(reason):
+    try:
+        _shutdown_children()
+        _remove_temp_dir()
+        deadline = time.monotonic() + 2.0
+        while _router.parent.pending and time.monotonic() < deadline:
+            if not select.select([], [_router.parent.wfd], [], 0.1)[1]:
+                continue
+            try:
+                _router.parent.flush_some()
+            except OSError:
+                break
+    finally:
+        os._exit(0)
+
+
+def _main(core_z, config_bytes):
+    global _router, _importer, _config
+    _core_z[0] = core_z
+    _config = json.loads(config_bytes.decode("utf-8"))
+    # The protocol leaves fds 0/1 for private fds: stray prints and child output can never reach it.
+    rfd = os.dup(0)
+    wfd = os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.close(null)
+    _router = Router(_config, rfd, wfd)
+    _importer = Importer(_router, _config.get("importable") or ["mito"])
+    _install_package()
+    sys.meta_path.append(_importer)
+    _capture(1, "stdout")
+    _capture(2, "stderr")
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace",
+                                  line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+    handler = _ForwardHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(int(_config.get("log_level") or logging.WARNING))
+    if _config.get("name"):
+        _name_process(_config["name"])
+    _router.send(0, READY, _info())
+    t = threading.Thread(target=_io_main, name="mito-io")
+    t.daemon = True
+    t.start()
+    _runtime.run()
+    # A shutdown request: let the I/O thread flush and exit; stop waiting after a bound.
+    t.join(5.0)
+    _finish("shutdown")

@@ -1,0 +1,16 @@
+import os,sys,zlib,types
+def r(n):
+ b=b''
+ while len(b)<n:
+  c=os.read(0,n-len(b))
+  if not c:os._exit(1)
+  b+=c
+ return b
+os.write(1,b'MITO000\n')
+z=r(int.from_bytes(r(4),'big'))
+g=r(int.from_bytes(r(4),'big'))
+m=types.ModuleType('mito.core')
+m.__file__='mito/core.py'
+sys.modules['mito.core']=m
+exec(compile(zlib.decompress(z),m.__file__,'exec'),m.__dict__)
+m._main(z,g)

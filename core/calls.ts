@@ -1,0 +1,159 @@
+// Call/reply bookkeeping: reply handles, settling replies and dead letters, contexts that die with calls
+// in flight, timeouts and cancellation. Pure apart from timers.
+import { RemoteError } from "./codec.ts";
+import { FLAG_DEAD, type Frame } from "./frame.ts";
+import { CALL, FIRST_REPLY_HANDLE } from "./handles.ts";
+import { frameValue, structuredFrame } from "./message.ts";
+
+/** The context a call was sent to is gone (its stream ended, a hop died, or no route existed). */
+export class ContextGoneError extends Error {
+  constructor(readonly contextId: number, readonly reason: string) {
+    super(`context ${contextId} is gone: ${reason}`);
+    this.name = "ContextGoneError";
+  }
+}
+
+export class CallTimeoutError extends Error {
+  constructor(readonly what: string, readonly ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = "CallTimeoutError";
+  }
+}
+
+export class CallCancelledError extends Error {
+  constructor(readonly what: string, reason?: unknown) {
+    super(`${what} was cancelled${reason === undefined ? "" : `: ${String(reason)}`}`);
+    this.name = "CallCancelledError";
+  }
+}
+
+export interface CallOptions {
+  /** Milliseconds until the promise rejects with CallTimeoutError (the remote call keeps running). */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface CallSpec {
+  module: string;
+  fn: string;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+}
+
+interface Pending {
+  context: number;
+  what: string;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer?: ReturnType<typeof setTimeout>;
+  onAbort?: () => void;
+  signal?: AbortSignal;
+}
+
+/** The CALL frame for `spec` (docs/protocol.md "Calls and pipelines"). */
+export function callFrame(dst: number, replyTo: number, chain: number | null, spec: CallSpec): Frame {
+  return structuredFrame({ dst, src: 0, handle: CALL, replyTo }, [
+    chain,
+    spec.module,
+    spec.fn,
+    spec.args ?? [],
+    spec.kwargs ?? {},
+  ]);
+}
+
+export class CallTable {
+  #next = FIRST_REPLY_HANDLE;
+  #pending = new Map<number, Pending>();
+  /** Called when a call is given up locally (timeout or abort) so the remote side can drop it. */
+  constructor(readonly onAbandon?: (context: number, handle: number) => void) {}
+
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  pendingFor(context: number): number {
+    let n = 0;
+    for (const p of this.#pending.values()) if (p.context === context) n++;
+    return n;
+  }
+
+  /** Allocates a reply handle and the promise its answer settles. */
+  register<T>(
+    context: number,
+    what: string,
+    opts: CallOptions = {},
+  ): { handle: number; promise: Promise<T> } {
+    const handle = this.#next++;
+    const promise = new Promise<T>((resolve, reject) => {
+      const p: Pending = { context, what, resolve: resolve as (v: unknown) => void, reject };
+      this.#pending.set(handle, p);
+      if (opts.timeout !== undefined) {
+        p.timer = setTimeout(
+          () => this.#abandon(handle, new CallTimeoutError(what, opts.timeout!)),
+          opts.timeout,
+        );
+      }
+      if (opts.signal) {
+        if (opts.signal.aborted) {
+          queueMicrotask(() => this.#abandon(handle, new CallCancelledError(what, opts.signal!.reason)));
+        } else {
+          p.signal = opts.signal;
+          p.onAbort = () => this.#abandon(handle, new CallCancelledError(what, opts.signal!.reason));
+          opts.signal.addEventListener("abort", p.onAbort, { once: true });
+        }
+      }
+    });
+    return { handle, promise };
+  }
+
+  /** Settles the call waiting on `frame.handle`; returns false for a handle nobody waits on. */
+  settle(frame: Frame): boolean {
+    const p = this.#take(frame.handle);
+    if (!p) return false;
+    if (frame.flags & FLAG_DEAD) {
+      p.reject(new ContextGoneError(p.context, new TextDecoder().decode(frame.body)));
+      return true;
+    }
+    let value: unknown;
+    try {
+      value = frameValue(frame);
+    } catch (e) {
+      p.reject(e);
+      return true;
+    }
+    if (value instanceof RemoteError) p.reject(value);
+    else p.resolve(value);
+    return true;
+  }
+
+  /** Every call waiting on one of these contexts fails with ContextGoneError. */
+  failContexts(ids: number[], reason: string): void {
+    const set = new Set(ids);
+    for (const [h, p] of this.#pending) {
+      if (set.has(p.context)) {
+        this.#take(h);
+        p.reject(new ContextGoneError(p.context, reason));
+      }
+    }
+  }
+
+  failAll(reason: string): void {
+    this.failContexts([...new Set([...this.#pending.values()].map((p) => p.context))], reason);
+  }
+
+  #abandon(handle: number, err: Error): void {
+    const p = this.#take(handle);
+    if (!p) return;
+    p.reject(err);
+    this.onAbandon?.(p.context, handle);
+  }
+
+  #take(handle: number): Pending | undefined {
+    const p = this.#pending.get(handle);
+    if (!p) return undefined;
+    this.#pending.delete(handle);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    if (p.onAbort) p.signal?.removeEventListener("abort", p.onAbort);
+    return p;
+  }
+}

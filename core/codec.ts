@@ -1,0 +1,277 @@
+// Structured message bodies: compact JSON plus binary blobs (docs/protocol.md "Structured bodies"). Values
+// plain JSON cannot say travel as one-key tag objects; bytes are blobs after the JSON, never base64.
+import { PyFloat, UnsafeString, VaultString } from "../playbook/values.ts";
+
+export { PyFloat };
+
+/** A Python tuple: an array that comes back as a tuple on the far side. */
+export class Tuple<T = unknown> extends Array<T> {
+  static override get [Symbol.species]() {
+    return Array;
+  }
+}
+
+export function tuple<T>(...items: T[]): Tuple<T> {
+  const t = new Tuple<T>();
+  t.push(...items);
+  return t;
+}
+
+/** An exception raised on a target (or an error value sent by one). */
+export class RemoteError extends Error {
+  readonly type: string;
+  readonly remoteMessage: string;
+  readonly traceback: string;
+  readonly data: unknown;
+  constructor(fields: { type: string; message: string; traceback?: string; data?: unknown }) {
+    super(`${fields.type}: ${fields.message}`);
+    this.name = "RemoteError";
+    this.type = fields.type;
+    this.remoteMessage = fields.message;
+    this.traceback = fields.traceback ?? "";
+    this.data = fields.data ?? null;
+  }
+}
+
+export class CodecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CodecError";
+  }
+}
+
+export interface Encoded {
+  body: Uint8Array;
+  /** True when the JSON holds tag objects (the FLAG_TAGS header bit). */
+  tagged: boolean;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+class EncodeState {
+  blobs: Uint8Array[] = [];
+  tagged = false;
+}
+
+function floatRepr(v: number): string {
+  if (Number.isNaN(v)) return "nan";
+  if (v === Infinity) return "inf";
+  if (v === -Infinity) return "-inf";
+  if (Object.is(v, -0)) return "-0.0";
+  if (Number.isInteger(v)) {
+    // Python's repr switches to exponent notation at 1e16; the mantissa digits are the same shortest ones.
+    if (Math.abs(v) < 1e16) return `${v}.0`;
+    return v.toExponential();
+  }
+  return String(v);
+}
+
+function prep(v: unknown, st: EncodeState): unknown {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      if (Number.isFinite(v)) return v;
+      st.tagged = true;
+      return { $f: floatRepr(v) };
+    case "bigint":
+      if (v <= MAX_SAFE && v >= -MAX_SAFE) return Number(v);
+      st.tagged = true;
+      return { $i: v.toString() };
+    case "undefined":
+      return null;
+    case "object":
+      break;
+    default:
+      throw new CodecError(`cannot encode a ${typeof v} value`);
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = prep(v[i], st);
+    if (v instanceof Tuple) {
+      st.tagged = true;
+      return { $t: out };
+    }
+    return out;
+  }
+  if (v instanceof Uint8Array) {
+    st.tagged = true;
+    st.blobs.push(v);
+    return { $b: st.blobs.length - 1 };
+  }
+  if (v instanceof PyFloat) {
+    if (Number.isInteger(v.value) || !Number.isFinite(v.value)) {
+      st.tagged = true;
+      return { $f: floatRepr(v.value) };
+    }
+    return v.value;
+  }
+  if (v instanceof UnsafeString || v instanceof VaultString) return v.value;
+  if (v instanceof RemoteError) {
+    st.tagged = true;
+    return { $e: { type: v.type, message: v.remoteMessage, traceback: v.traceback, data: prep(v.data, st) } };
+  }
+  if (v instanceof Map) {
+    let plain = true;
+    for (const k of v.keys()) {
+      if (typeof k !== "string") {
+        plain = false;
+        break;
+      }
+    }
+    if (plain && !(v.size === 1 && (v.keys().next().value as string).startsWith("$"))) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of v) out[k as string] = prep(x, st);
+      return out;
+    }
+    st.tagged = true;
+    const pairs: unknown[] = [];
+    for (const [k, x] of v) pairs.push([prep(k, st), prep(x, st)]);
+    return { $d: pairs };
+  }
+  if (v instanceof ArrayBuffer) return prep(new Uint8Array(v), st);
+  if (ArrayBuffer.isView(v)) {
+    return prep(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), st);
+  }
+  const obj = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  let count = 0;
+  let only = "";
+  for (const k in obj) {
+    const x = obj[k];
+    if (x === undefined || typeof x === "function") continue;
+    out[k] = prep(x, st);
+    count++;
+    only = k;
+  }
+  if (count === 1 && only.startsWith("$")) {
+    st.tagged = true;
+    return { $d: [[only, out[only]]] };
+  }
+  return out;
+}
+
+/** Encodes a value as a structured body. */
+export function encodeBody(value: unknown): Encoded {
+  const st = new EncodeState();
+  const json = encoder.encode(JSON.stringify(prep(value, st)));
+  let size = 8 + json.length;
+  for (const b of st.blobs) size += 4 + b.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, json.length);
+  out.set(json, 4);
+  let off = 4 + json.length;
+  view.setUint32(off, st.blobs.length);
+  off += 4;
+  for (const b of st.blobs) {
+    view.setUint32(off, b.length);
+    out.set(b, off + 4);
+    off += 4 + b.length;
+  }
+  return { body: out, tagged: st.tagged };
+}
+
+function untag(v: unknown, blobs: Uint8Array[]): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = untag(v[i], blobs);
+    return v;
+  }
+  const obj = v as Record<string, unknown>;
+  let count = 0;
+  let only = "";
+  for (const k in obj) {
+    count++;
+    only = k;
+    if (count > 1) break;
+  }
+  if (count === 1 && only.charCodeAt(0) === 36 /* $ */) return fromTag(only, obj[only], blobs);
+  for (const k in obj) obj[k] = untag(obj[k], blobs);
+  return obj;
+}
+
+function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
+  switch (tag) {
+    case "$b": {
+      if (typeof x !== "number" || !(x >= 0 && x < blobs.length)) throw new CodecError(`bad blob index ${x}`);
+      return blobs[x];
+    }
+    case "$i":
+      if (typeof x !== "string" || !/^-?\d+$/.test(x)) throw new CodecError(`bad big integer ${String(x)}`);
+      return BigInt(x);
+    case "$f": {
+      if (typeof x !== "string") throw new CodecError(`bad float tag ${String(x)}`);
+      const n = x === "nan" ? NaN : x === "inf" ? Infinity : x === "-inf" ? -Infinity : Number(x);
+      if (Number.isNaN(n) && x !== "nan") throw new CodecError(`bad float ${x}`);
+      return new PyFloat(n);
+    }
+    case "$t": {
+      if (!Array.isArray(x)) throw new CodecError("bad tuple tag");
+      const t = new Tuple();
+      for (const item of x) t.push(untag(item, blobs));
+      return t;
+    }
+    case "$d": {
+      if (!Array.isArray(x)) throw new CodecError("bad dict tag");
+      const m = new Map<unknown, unknown>();
+      let allStrings = true;
+      for (const pair of x) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw new CodecError("bad dict pair");
+        const k = untag(pair[0], blobs);
+        if (typeof k !== "string") allStrings = false;
+        m.set(k, untag(pair[1], blobs));
+      }
+      // A plain dict that only looked like a tag comes back as a plain object.
+      if (allStrings) return Object.fromEntries(m);
+      return m;
+    }
+    case "$e": {
+      const e = x as Record<string, unknown>;
+      if (!e || typeof e !== "object") throw new CodecError("bad error tag");
+      return new RemoteError({
+        type: String(e.type ?? "Exception"),
+        message: String(e.message ?? ""),
+        traceback: String(e.traceback ?? ""),
+        data: untag(e.data ?? null, blobs),
+      });
+    }
+    default:
+      throw new CodecError(`unknown tag ${tag}`);
+  }
+}
+
+/** Decodes a structured body; hostile lengths raise CodecError instead of allocating. */
+export function decodeBody(body: Uint8Array, tagged = true): unknown {
+  if (body.length < 8) throw new CodecError(`structured body of ${body.length} bytes is too short`);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const jsonLen = view.getUint32(0);
+  if (jsonLen > body.length - 8) {
+    throw new CodecError(`JSON length ${jsonLen} exceeds the body (${body.length} bytes)`);
+  }
+  let off = 4 + jsonLen;
+  const count = view.getUint32(off);
+  off += 4;
+  if (count > (body.length - off) / 4) throw new CodecError(`blob count ${count} exceeds the body`);
+  const blobs: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    if (off + 4 > body.length) throw new CodecError("truncated blob header");
+    const n = view.getUint32(off);
+    off += 4;
+    if (n > body.length - off) throw new CodecError(`blob ${i} length ${n} exceeds the body`);
+    blobs.push(body.subarray(off, off + n));
+    off += n;
+  }
+  if (off !== body.length) throw new CodecError(`${body.length - off} trailing bytes after the blobs`);
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(body.subarray(4, 4 + jsonLen)));
+  } catch (e) {
+    throw new CodecError(`bad JSON in body: ${(e as Error).message}`);
+  }
+  return tagged || count ? untag(value, blobs) : value;
+}

@@ -1,0 +1,156 @@
+// Framing: the fixed 28-byte big-endian header of docs/protocol.md, and an incremental decoder that turns a
+// byte stream into frames, refusing corrupt or oversized ones before allocating their bodies.
+
+export const MAGIC = 0x4d49;
+export const HEADER_SIZE = 28;
+export const DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
+
+export const FLAG_DEAD = 1;
+export const FLAG_TAGS = 2;
+
+export const ENC_STRUCTURED = 0;
+export const ENC_RAW = 1;
+
+export interface Header {
+  flags: number;
+  encoding: number;
+  dst: number;
+  src: number;
+  auth: number;
+  handle: number;
+  replyTo: number;
+}
+
+/** A frame as it travels: the header fields plus the still-encoded body. */
+export interface Frame extends Header {
+  body: Uint8Array;
+}
+
+export class FrameError extends Error {
+  constructor(message: string, readonly header?: Uint8Array) {
+    super(message);
+    this.name = "FrameError";
+  }
+}
+
+/** Serialises a frame: header and body in one buffer, ready for one write. */
+export function encodeFrame(f: Frame): Uint8Array {
+  const out = new Uint8Array(HEADER_SIZE + f.body.length);
+  writeHeader(out, f, f.body.length);
+  out.set(f.body, HEADER_SIZE);
+  return out;
+}
+
+export function writeHeader(out: Uint8Array, h: Header, length: number): void {
+  const v = new DataView(out.buffer, out.byteOffset, HEADER_SIZE);
+  v.setUint16(0, MAGIC);
+  v.setUint8(2, h.flags);
+  v.setUint8(3, h.encoding);
+  v.setInt32(4, h.dst);
+  v.setInt32(8, h.src);
+  v.setInt32(12, h.auth);
+  v.setInt32(16, h.handle);
+  v.setInt32(20, h.replyTo);
+  v.setUint32(24, length);
+}
+
+/**
+ * Incremental frame decoder. `push` takes any slicing of the stream and returns the complete frames; a
+ * corrupt header throws FrameError, after which the decoder refuses further input (the stream is dead).
+ */
+export class FrameDecoder {
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #failed: FrameError | undefined;
+  constructor(readonly maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, readonly what = "stream") {}
+
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  push(chunk: Uint8Array): Frame[] {
+    if (this.#failed) throw this.#failed;
+    if (chunk.length) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    const frames: Frame[] = [];
+    while (this.#buffered >= HEADER_SIZE) {
+      const head = this.#peek(HEADER_SIZE);
+      const v = new DataView(head.buffer, head.byteOffset, HEADER_SIZE);
+      const length = v.getUint32(24);
+      const problem = checkHeader(v, length, this.maxMessageSize);
+      if (problem) {
+        this.#failed = new FrameError(`mito: corrupt frame from ${this.what}: ${problem}`, head.slice());
+        throw this.#failed;
+      }
+      if (this.#buffered < HEADER_SIZE + length) break;
+      const all = this.#take(HEADER_SIZE + length);
+      const hv = new DataView(all.buffer, all.byteOffset, HEADER_SIZE);
+      frames.push({
+        flags: hv.getUint8(2),
+        encoding: hv.getUint8(3),
+        dst: hv.getInt32(4),
+        src: hv.getInt32(8),
+        auth: hv.getInt32(12),
+        handle: hv.getInt32(16),
+        replyTo: hv.getInt32(20),
+        body: all.subarray(HEADER_SIZE),
+      });
+    }
+    return frames;
+  }
+
+  /** First n buffered bytes, joining chunks only when the header straddles them. */
+  #peek(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    if (first.length >= n) return first.subarray(0, n);
+    const out = new Uint8Array(n);
+    let off = 0;
+    for (const c of this.#chunks) {
+      const part = c.subarray(0, n - off);
+      out.set(part, off);
+      off += part.length;
+      if (off === n) break;
+    }
+    return out;
+  }
+
+  #take(n: number): Uint8Array {
+    this.#buffered -= n;
+    const first = this.#chunks[0];
+    if (first.length > n) {
+      this.#chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.#chunks.shift();
+      return first;
+    }
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.#chunks[0];
+      const want = n - off;
+      if (c.length <= want) {
+        out.set(c, off);
+        off += c.length;
+        this.#chunks.shift();
+      } else {
+        out.set(c.subarray(0, want), off);
+        this.#chunks[0] = c.subarray(want);
+        off = n;
+      }
+    }
+    return out;
+  }
+}
+
+function checkHeader(v: DataView, length: number, max: number): string | undefined {
+  const magic = v.getUint16(0);
+  if (magic !== MAGIC) return `bad magic 0x${magic.toString(16).padStart(4, "0")}`;
+  const enc = v.getUint8(3);
+  if (enc !== ENC_STRUCTURED && enc !== ENC_RAW) return `unknown encoding ${enc}`;
+  if (length > max) return `message of ${length} bytes exceeds the maximum of ${max}`;
+  return undefined;
+}

@@ -1,0 +1,213 @@
+// The importer's responder on the controller: which Python modules targets may import from us (the
+// embedded `mito` package and configured roots), their related modules found by scanning imports, and
+// the LOAD_MODULE burst answering one request so an import costs at most one round trip. Pure: roots
+// read files through callbacks.
+
+export interface ModuleInfo {
+  isPkg: boolean;
+  filename: string;
+  source: Uint8Array;
+}
+
+/** A directory of Python sources (e.g. an installed ansible-core's parent dir), limited to prefixes. */
+export interface ModuleRoot {
+  /** Dotted names served from this root, with everything below them (e.g. "ansible.module_utils"). */
+  prefixes: string[];
+  /** Reads a file relative to the root ("ansible/module_utils/basic.py"); null when absent. */
+  read(relPath: string): Uint8Array | null;
+  /** Filename reported to the target for relPath (default: relPath). */
+  filename?(relPath: string): string;
+}
+
+export interface ImporterOptions {
+  /** Repo-relative path → source, as in bootstrap/_embedded.ts. */
+  embedded?: Readonly<Record<string, string>>;
+  roots?: ModuleRoot[];
+}
+
+/** One LOAD_MODULE body: [fullname, is_pkg, filename, source or null, related names]. */
+export type LoadModule = [string, boolean, string | null, Uint8Array | null, string[]];
+
+// The runtime files that arrive with the bootstrap or are not modules.
+const NOT_SERVED = new Set(["bootstrap/core.py", "bootstrap/first_stage.py"]);
+
+/** Maps the embedded files onto the package `mito` (docs/team.md "Fixed seams"). */
+export function embeddedModules(embedded: Readonly<Record<string, string>>): Map<string, ModuleInfo> {
+  const out = new Map<string, ModuleInfo>();
+  const enc = new TextEncoder();
+  for (const [path, source] of Object.entries(embedded)) {
+    if (!path.endsWith(".py") || NOT_SERVED.has(path)) continue;
+    const m = /^(bootstrap|modules)\/(.+)\.py$/.exec(path);
+    if (!m) continue;
+    const parts = m[2].split("/");
+    const isPkg = parts[parts.length - 1] === "__init__";
+    if (isPkg) parts.pop();
+    const name = ["mito", ...(m[1] === "modules" ? ["modules"] : []), ...parts].join(".");
+    out.set(name, { isPkg, filename: `mito/${path}`, source: enc.encode(source) });
+  }
+  // Packages without an __init__.py are served empty.
+  for (const name of [...out.keys()]) {
+    const parts = name.split(".");
+    for (let i = 1; i < parts.length; i++) {
+      const pkg = parts.slice(0, i).join(".");
+      if (pkg !== "mito" && !out.has(pkg)) {
+        out.set(pkg, {
+          isPkg: true,
+          filename: `mito/${pkg.replaceAll(".", "/")}/__init__.py`,
+          source: new Uint8Array(),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const IMPORT_RE = /^[ \t]*import[ \t]+([\w. \t,]+)/gm;
+const FROM_RE = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
+
+/** Names a module's source imports (absolute), before filtering by what is servable. */
+export function scanImports(fullname: string, isPkg: boolean, source: string): string[] {
+  const found: string[] = [];
+  const pkg = isPkg ? fullname : fullname.split(".").slice(0, -1).join(".");
+  for (const m of source.matchAll(IMPORT_RE)) {
+    for (const part of m[1].split(",")) {
+      const name = part.trim().split(/\s+/)[0];
+      if (name) found.push(name);
+    }
+  }
+  for (const m of source.matchAll(FROM_RE)) {
+    let base = m[1];
+    if (base.startsWith(".")) {
+      const dots = base.length - base.replace(/^\.+/, "").length;
+      const up = pkg.split(".").slice(0, pkg.split(".").length - (dots - 1));
+      const rest = base.slice(dots);
+      base = [...up, ...(rest ? [rest] : [])].join(".");
+    }
+    if (!base) continue;
+    found.push(base);
+    for (const item of m[2].replace(/[()]/g, "").split(",")) {
+      const n = item.trim().split(/\s+/)[0];
+      if (n && n !== "*" && /^\w+$/.test(n)) found.push(`${base}.${n}`);
+    }
+  }
+  return found;
+}
+
+export class ImporterResponder {
+  #embedded: Map<string, ModuleInfo>;
+  #roots: ModuleRoot[];
+  #found = new Map<string, ModuleInfo | null>();
+  #related = new Map<string, string[]>();
+  #sent = new Map<number, Set<string>>();
+
+  constructor(opts: ImporterOptions = {}) {
+    this.#embedded = embeddedModules(opts.embedded ?? {});
+    this.#roots = opts.roots ?? [];
+  }
+
+  /** Top-level package names targets may ask for (the config's "importable"). */
+  importable(): string[] {
+    const tops = new Set(["mito"]);
+    for (const r of this.#roots) for (const p of r.prefixes) tops.add(p.split(".")[0]);
+    return [...tops];
+  }
+
+  /** The module, or null when it is not served (stdlib and anything outside the allowed roots). */
+  lookup(fullname: string): ModuleInfo | null {
+    let info = this.#found.get(fullname);
+    if (info !== undefined) return info;
+    info = this.#embedded.get(fullname) ?? this.#fromRoots(fullname);
+    this.#found.set(fullname, info);
+    return info;
+  }
+
+  #fromRoots(fullname: string): ModuleInfo | null {
+    for (const root of this.#roots) {
+      let inside = false;
+      let parentOnly = false;
+      for (const p of root.prefixes) {
+        if (fullname === p || fullname.startsWith(p + ".")) inside = true;
+        else if (p.startsWith(fullname + ".")) parentOnly = true;
+      }
+      const rel = fullname.replaceAll(".", "/");
+      if (inside) {
+        for (const [path, isPkg] of [[`${rel}/__init__.py`, true], [`${rel}.py`, false]] as const) {
+          const source = root.read(path);
+          if (source) return { isPkg, filename: root.filename?.(path) ?? path, source };
+        }
+      } else if (parentOnly) {
+        // A parent of an allowed prefix: an empty package, so its own __init__ never runs on targets.
+        return {
+          isPkg: true,
+          filename: root.filename?.(`${rel}/__init__.py`) ?? `${rel}/__init__.py`,
+          source: new Uint8Array(),
+        };
+      }
+    }
+    return null;
+  }
+
+  /** Servable modules `fullname` needs: its parent packages and, transitively, what it imports. */
+  related(fullname: string): string[] {
+    const cached = this.#related.get(fullname);
+    if (cached) return cached;
+    const out = new Set<string>();
+    const queue = [fullname];
+    const dec = new TextDecoder();
+    while (queue.length) {
+      const name = queue.pop()!;
+      const info = this.lookup(name);
+      if (!info) continue;
+      const candidates = [...parents(name)];
+      if (info.source.length) candidates.push(...scanImports(name, info.isPkg, dec.decode(info.source)));
+      for (const c of candidates) {
+        for (const n of [...parents(c), c]) {
+          if (n === fullname || out.has(n) || n === "mito" || n === "mito.core") continue;
+          if (this.lookup(n)) {
+            out.add(n);
+            queue.push(n);
+          }
+        }
+      }
+    }
+    // Parents first, so a package is cached before its submodules.
+    const list = [...out].sort((a, b) => a.split(".").length - b.split(".").length);
+    this.#related.set(fullname, list);
+    return list;
+  }
+
+  /**
+   * The LOAD_MODULE bodies answering `fullname` for the direct child `child`: related modules it does not
+   * have yet, then the module itself (source null = refused).
+   */
+  answer(child: number, fullname: string): LoadModule[] {
+    let sent = this.#sent.get(child);
+    if (!sent) this.#sent.set(child, sent = new Set());
+    const info = this.lookup(fullname);
+    if (!info) {
+      sent.add(fullname);
+      return [[fullname, false, null, null, []]];
+    }
+    const out: LoadModule[] = [];
+    const related = this.related(fullname);
+    for (const name of related) {
+      if (sent.has(name)) continue;
+      const r = this.lookup(name)!;
+      sent.add(name);
+      out.push([name, r.isPkg, r.filename, r.source, this.related(name)]);
+    }
+    sent.add(fullname);
+    out.push([fullname, info.isPkg, info.filename, info.source, related]);
+    return out;
+  }
+
+  /** Forget what a child was sent (its stream ended). */
+  forget(child: number): void {
+    this.#sent.delete(child);
+  }
+}
+
+function* parents(name: string): Generator<string> {
+  const parts = name.split(".");
+  for (let i = 1; i < parts.length; i++) yield parts.slice(0, i).join(".");
+}

@@ -1,0 +1,51 @@
+// A local process as a ByteChannel: its stdin/stdout carry the bytes, stderr is passed on for diagnostics.
+import { spawn } from "node:child_process";
+import process from "node:process";
+import type { ByteChannel, ExitStatus, SpawnRequest } from "./stream.ts";
+import { nodeWriter, webReadable } from "./_ssh_streams.ts";
+
+export class SpawnFailedError extends Error {
+  constructor(readonly argv: string[], cause: string) {
+    super(`cannot start ${argv[0]}: ${cause}`);
+    this.name = "SpawnFailedError";
+  }
+}
+
+export interface ProcessChannel extends ByteChannel {
+  readonly pid: number | undefined;
+  /** Why the process could not be started (ENOENT, EACCES), once known. */
+  readonly startError: SpawnFailedError | undefined;
+}
+
+/** Starts argv with piped stdio; a failure to exec ends it with status 127 and sets startError. */
+export function spawnProcess(req: SpawnRequest & { cwd?: string }): ProcessChannel {
+  const child = spawn(req.argv[0], req.argv.slice(1), {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: req.env ? { ...process.env, ...req.env } : process.env,
+    cwd: req.cwd,
+  });
+  let spawnError: Error | undefined;
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once("close", (code, signal) => resolve({ code, signal }));
+    child.once("error", (err) => {
+      spawnError = err;
+      resolve({ code: 127, signal: null });
+    });
+  });
+  child.stdin!.on("error", () => {}); // EPIPE after the far end died: reported through `exited`
+  const readable = webReadable(child.stdout!);
+  const stderr = webReadable(child.stderr!);
+  return {
+    pid: child.pid,
+    get startError() {
+      return spawnError && new SpawnFailedError(req.argv, spawnError.message);
+    },
+    readable,
+    stderr,
+    ...nodeWriter(child.stdin!, `stdin of ${req.argv[0]}`),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+    exited,
+  };
+}

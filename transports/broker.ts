@@ -1,0 +1,629 @@
+// The controller's connection API: starts contexts (directly or via other contexts), pumps their streams
+// through the pure router, answers module requests and log records, and hands out Context objects for
+// calls. Connections are reused by stack, counted, and capped per parent (least recently used idle first).
+import os from "node:os";
+import process from "node:process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Frame, FrameDecoder } from "../core/frame.ts";
+import { Router } from "../core/router.ts";
+import { callFrame, type CallOptions, type CallSpec, CallTable, ContextGoneError } from "../core/calls.ts";
+import { ImporterResponder, type ModuleRoot } from "../core/importer.ts";
+import {
+  CANCEL,
+  FIRST_REPLY_HANDLE,
+  FORWARD_LOG,
+  GET_MODULE,
+  LOAD_MODULE,
+  READY,
+  SHUTDOWN,
+} from "../core/handles.ts";
+import { encodeStructured, frameValue, structuredFrame } from "../core/message.ts";
+import { encodeFrame } from "../core/frame.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/frame.ts";
+import { EMBEDDED } from "../bootstrap/_embedded.ts";
+import type { ByteChannel } from "./stream.ts";
+import { localMethod } from "./local.ts";
+import {
+  awaitMarker,
+  BootstrapError,
+  bootstrapPayload,
+  FIRST_STAGE,
+  type FirstStage,
+  firstStageCode,
+} from "./_bootstrap.ts";
+
+export { BootstrapError, ContextGoneError };
+export type { CallOptions, CallSpec, FirstStage };
+
+/** What to connect to. Methods read their own extra fields (host, user, password, …). */
+export interface ConnectSpec {
+  method: string;
+  /** Start the new context from this one (a hop) instead of from the controller. */
+  via?: Context;
+  /** Interpreter string on the target: a path, `/usr/bin/env python3`, `source x && python3`. */
+  python?: string;
+  /** Do not name the process `mito:user@controller:pid`. */
+  maskName?: boolean;
+  /** Ansible's remote_tmp / system_tmpdirs for the private temp dir. */
+  remoteTmp?: string;
+  systemTmpdirs?: string[];
+  /** Milliseconds until the new context must have said READY (default 60 s). */
+  timeout?: number;
+  [option: string]: unknown;
+}
+
+export interface ConnectMethod {
+  /** Started by the controller itself: a ByteChannel to a process running the first stage. */
+  spawn?(spec: ConnectSpec, stage: FirstStage): Promise<ByteChannel>;
+  /** Started by a parent context: the Python spawn method and its JSON options. */
+  remote?(spec: ConnectSpec, stage: FirstStage): { method: string; options: Record<string, unknown> };
+}
+
+const METHODS = new Map<string, ConnectMethod>();
+
+/** Adds a connection method (ssh, ssh2, sudo, …) for every Broker. */
+export function registerMethod(name: string, method: ConnectMethod): void {
+  METHODS.set(name, method);
+}
+
+export interface ReadyInfo {
+  id: number;
+  pid: number;
+  python: number[];
+  executable: string;
+  user: string;
+  uid: number;
+  hostname: string;
+  cwd: string | null;
+}
+
+export interface LogRecord {
+  context: number;
+  name: string;
+  level: number;
+  message: string;
+}
+
+export interface BrokerOptions {
+  /** Interpreters per parent (the controller or a context); default 20 or $MITO_MAX_INTERPRETERS. */
+  maxInterpreters?: number;
+  /** Extra module roots served to targets (e.g. an installed ansible-core's module_utils). */
+  roots?: ModuleRoot[];
+  /** Log records and stray output of targets; default: warnings and worse to stderr. */
+  onLog?: (rec: LogRecord) => void;
+  maxMessageSize?: number;
+  /** Log level of the remote `logging` root (default 30, WARNING). */
+  logLevel?: number;
+}
+
+export class ConnectError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "ConnectError";
+  }
+}
+
+export class TooManyInterpretersError extends Error {
+  constructor(readonly parent: string, readonly limit: number) {
+    super(`${parent} already has ${limit} interpreters and none of them is idle`);
+    this.name = "TooManyInterpretersError";
+  }
+}
+
+/** A directory root serving `prefixes` from the controller's disk (e.g. ansible-core's parent dir). */
+export function directoryRoot(dir: string, prefixes: string[]): ModuleRoot {
+  return {
+    prefixes,
+    read(rel) {
+      try {
+        return new Uint8Array(readFileSync(join(dir, rel)));
+      } catch {
+        return null;
+      }
+    },
+    filename: (rel) => join(dir, rel),
+  };
+}
+
+interface StreamState {
+  id: number;
+  channel: ByteChannel;
+  context: number;
+  stderrTail: string;
+}
+
+let chainSeq = 1;
+
+export class Context {
+  readonly #broker: Broker;
+  #refs = 1;
+  #lastUsed = 0;
+  #gone: string | undefined;
+  #goneWaiters: ((reason: string) => void)[] = [];
+  info: ReadyInfo | undefined;
+  constructor(
+    broker: Broker,
+    readonly id: number,
+    readonly key: string,
+    readonly parent: Context | undefined,
+    readonly spec: ConnectSpec,
+  ) {
+    this.#broker = broker;
+  }
+
+  /** Ancestors' ids, the controller (0) first. */
+  get parentIds(): number[] {
+    return this.parent ? [...this.parent.parentIds, this.parent.id] : [0];
+  }
+
+  get alive(): boolean {
+    return this.#gone === undefined;
+  }
+
+  get refs(): number {
+    return this.#refs;
+  }
+
+  get lastUsed(): number {
+    return this.#lastUsed;
+  }
+
+  /** Resolves with the reason once the context is gone. */
+  closed(): Promise<string> {
+    if (this.#gone !== undefined) return Promise.resolve(this.#gone);
+    return new Promise((r) => this.#goneWaiters.push(r));
+  }
+
+  /** Calls module.fn(*args, **kwargs) in the context; rejects with RemoteError, ContextGoneError, … */
+  call<T = unknown>(
+    module: string,
+    fn: string,
+    args: unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+    opts: CallOptions = {},
+  ): Promise<T> {
+    return this.#broker._call<T>(this, null, { module, fn, args, kwargs }, opts);
+  }
+
+  /**
+   * Sends the calls in one write; only the last one is answered. Resolves with its result, or rejects with
+   * the first error of the chain (later calls are skipped on the target).
+   */
+  pipeline<T = unknown>(calls: CallSpec[], opts: CallOptions = {}): Promise<T> {
+    if (!calls.length) return Promise.reject(new Error("pipeline of no calls"));
+    return this.#broker._pipeline<T>(this, calls, opts);
+  }
+
+  /** Drops one reference; an unreferenced context stays cached until evicted or the broker shuts down. */
+  release(): void {
+    if (this.#refs > 0) this.#refs--;
+  }
+
+  shutdown(): Promise<void> {
+    return this.#broker._shutdownContext(this);
+  }
+
+  _retain(): void {
+    this.#refs++;
+    this._touch();
+  }
+
+  _touch(): void {
+    this.#lastUsed = this.#broker._tick();
+  }
+
+  _markGone(reason: string): void {
+    if (this.#gone !== undefined) return;
+    this.#gone = reason;
+    for (const w of this.#goneWaiters.splice(0)) w(reason);
+  }
+}
+
+export class Broker {
+  #router: Router;
+  #calls: CallTable;
+  #importer: ImporterResponder;
+  #streams = new Map<number, StreamState>();
+  #contexts = new Map<number, Context>();
+  #byKey = new Map<string, Promise<Context>>();
+  #ready = new Map<number, { resolve(i: ReadyInfo): void; reject(e: Error): void }>();
+  #nextContext = 1;
+  #nextStream = 1;
+  #tick = 0;
+  #closing = false;
+  readonly maxInterpreters: number;
+  readonly maxMessageSize: number;
+  readonly #opts: BrokerOptions;
+
+  constructor(opts: BrokerOptions = {}) {
+    this.#opts = opts;
+    this.maxInterpreters = opts.maxInterpreters ?? (Number(process.env.MITO_MAX_INTERPRETERS) || 20);
+    this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#importer = new ImporterResponder({ embedded: EMBEDDED, roots: opts.roots });
+    this.#calls = new CallTable((ctx, handle) => {
+      this.#router.send(structuredFrame({ dst: ctx, src: 0, handle: CANCEL }, handle));
+    });
+    this.#router = new Router({
+      write: (sid, bytes) => this.#write(sid, bytes),
+      deliver: (f, sid) => this.#deliver(f, sid),
+      gone: (ids, reason) => this.#gone(ids, reason),
+      warn: (m) => this.#log({ context: 0, name: "mito", level: 30, message: m }),
+    });
+  }
+
+  /** Live contexts, in creation order. */
+  contexts(): Context[] {
+    return [...this.#contexts.values()].filter((c) => c.alive);
+  }
+
+  /** Connects (or reuses the context for the same stack, raising its reference count). */
+  connect(spec: ConnectSpec): Promise<Context> {
+    if (this.#closing) return Promise.reject(new ConnectError("the broker is shutting down"));
+    const key = stackKey(spec);
+    const existing = this.#byKey.get(key);
+    if (existing) {
+      return existing.then((ctx) => {
+        if (ctx.alive) {
+          ctx._retain();
+          return ctx;
+        }
+        if (this.#byKey.get(key) === existing) this.#byKey.delete(key);
+        return this.connect(spec);
+      });
+    }
+    const p = this.#connectNew(spec, key);
+    this.#byKey.set(key, p);
+    p.catch(() => {
+      if (this.#byKey.get(key) === p) this.#byKey.delete(key);
+    });
+    return p;
+  }
+
+  async #connectNew(spec: ConnectSpec, key: string): Promise<Context> {
+    const method = METHODS.get(spec.method);
+    if (!method) throw new ConnectError(`unknown connection method ${JSON.stringify(spec.method)}`);
+    const parent = spec.via;
+    if (parent && !parent.alive) {
+      throw new ConnectError(`cannot connect via context ${parent.id}: it is gone`);
+    }
+    await this.#makeRoom(parent);
+    const id = this.#nextContext++;
+    const ctx = new Context(this, id, key, parent, spec);
+    ctx._touch();
+    const timeout = spec.timeout ?? 60_000;
+    const what = `context ${id} (${describe(spec)})`;
+    const ready = new Promise<ReadyInfo>((resolve, reject) => this.#ready.set(id, { resolve, reject }));
+    ready.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ConnectError(`${what} did not start within ${timeout} ms`)),
+        timeout,
+      );
+    });
+    this.#contexts.set(id, ctx);
+    try {
+      const config = this.#config(id, ctx.parentIds, spec);
+      if (parent) {
+        if (!method.remote) {
+          throw new ConnectError(`method ${spec.method} cannot be started via another context`);
+        }
+        const { method: pyMethod, options } = method.remote(spec, FIRST_STAGE);
+        const sid = this.#router.streamOf(parent.id);
+        if (sid === undefined) throw new ConnectError(`no route to context ${parent.id}`);
+        this.#router.addRoute(id, sid);
+        const started = parent.call("mito.core", "connect_child", [id, pyMethod, options, config]);
+        await Promise.race([started, limit]);
+      } else {
+        if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
+        const channel = await Promise.race([method.spawn(spec, FIRST_STAGE), limit]);
+        await Promise.race([this.#attach(id, channel, config, what), limit]);
+      }
+      ctx.info = await Promise.race([ready, limit]);
+      return ctx;
+    } catch (e) {
+      this.#ready.delete(id);
+      ctx._markGone(String((e as Error).message ?? e));
+      this.#contexts.delete(id);
+      void this.#stopQuietly(ctx);
+      if (e instanceof ConnectError || e instanceof BootstrapError) throw e;
+      throw new ConnectError(`${what}: ${(e as Error).message ?? e}`, e);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Per-parent cap: shut the least recently used idle sibling down, or refuse. */
+  async #makeRoom(parent: Context | undefined): Promise<void> {
+    const siblings = this.contexts().filter((c) => c.parent === parent);
+    if (siblings.length < this.maxInterpreters) return;
+    const idle = siblings
+      .filter((c) =>
+        c.refs === 0 && this.#calls.pendingFor(c.id) === 0 && !this.contexts().some((d) => d.parent === c)
+      )
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    if (!idle.length) {
+      throw new TooManyInterpretersError(
+        parent ? `context ${parent.id}` : "the controller",
+        this.maxInterpreters,
+      );
+    }
+    await idle[0].shutdown();
+  }
+
+  #config(id: number, parentIds: number[], spec: ConnectSpec): Record<string, unknown> {
+    const user = safeUser();
+    return {
+      id,
+      parent_ids: parentIds,
+      name: spec.maskName ? null : `mito:${user}@${os.hostname()}:${process.pid}`,
+      max_message_size: this.maxMessageSize,
+      importable: this.#importer.importable(),
+      log_level: this.#opts.logLevel ?? 30,
+      remote_tmp: spec.remoteTmp ?? null,
+      system_tmpdirs: spec.systemTmpdirs ?? [],
+      stage: firstStageCode(),
+    };
+  }
+
+  async #attach(id: number, channel: ByteChannel, config: unknown, what: string): Promise<void> {
+    const sid = this.#nextStream++;
+    const st: StreamState = { id: sid, channel, context: id, stderrTail: "" };
+    if (channel.stderr) void this.#drainStderr(st, channel.stderr);
+    const reader = channel.readable.getReader();
+    let rest: Uint8Array;
+    try {
+      rest = await awaitMarker(reader, what);
+    } catch (e) {
+      channel.kill();
+      const status = await Promise.race([channel.exited, new Promise((r) => setTimeout(r, 1000, undefined))]);
+      const startError = (channel as { startError?: Error }).startError;
+      if (startError) throw new ConnectError(`${what}: ${startError.message}`, startError);
+      const tail = st.stderrTail.trim();
+      throw new ConnectError(
+        `${(e as Error).message}${tail ? `; stderr: ${tail.slice(-500)}` : ""}${
+          status ? ` (exit ${JSON.stringify(status)})` : ""
+        }`,
+        e,
+      );
+    }
+    this.#streams.set(sid, st);
+    this.#router.addStream(sid, id);
+    await channel.write(bootstrapPayload(config));
+    void this.#pump(st, reader, rest);
+  }
+
+  async #drainStderr(st: StreamState, stderr: ReadableStream<Uint8Array>): Promise<void> {
+    const dec = new TextDecoder();
+    try {
+      for await (const chunk of stderr) {
+        st.stderrTail = (st.stderrTail + dec.decode(chunk, { stream: true })).slice(-4096);
+      }
+    } catch {
+      // the channel died; the stdout side reports it
+    }
+  }
+
+  async #pump(
+    st: StreamState,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    first: Uint8Array,
+  ): Promise<void> {
+    const decoder = new FrameDecoder(this.maxMessageSize, `context ${st.context}`);
+    let reason = "its stream closed";
+    try {
+      let chunk: Uint8Array | undefined = first;
+      for (;;) {
+        if (chunk && chunk.length) {
+          for (const f of decoder.push(chunk)) this.#router.receive(st.id, f);
+        }
+        const r = await reader.read();
+        if (r.done) break;
+        chunk = r.value;
+      }
+      const status = await Promise.race([
+        st.channel.exited,
+        new Promise((r) => setTimeout(r, 200, undefined)),
+      ]);
+      if (status && typeof status === "object") {
+        const s = status as { code: number | null; signal: string | null };
+        reason = s.signal
+          ? `its process was killed by ${s.signal}`
+          : `its process exited with status ${s.code}`;
+      }
+    } catch (e) {
+      reason = (e as Error).message;
+      st.channel.kill();
+    }
+    const tail = st.stderrTail.trim();
+    if (tail && !this.#closing) reason += ` (stderr: ${tail.slice(-300)})`;
+    this.#streams.delete(st.id);
+    this.#router.removeStream(st.id, reason);
+    this.#importer.forget(st.context);
+  }
+
+  #write(sid: number, bytes: Uint8Array): void {
+    const st = this.#streams.get(sid);
+    if (!st) return;
+    st.channel.write(bytes).catch(() => {});
+  }
+
+  #deliver(f: Frame, sid: number | undefined): void {
+    if (f.handle >= FIRST_REPLY_HANDLE) {
+      this.#calls.settle(f);
+      return;
+    }
+    switch (f.handle) {
+      case READY: {
+        const w = this.#ready.get(f.src);
+        if (!w) return;
+        this.#ready.delete(f.src);
+        try {
+          w.resolve(frameValue(f) as ReadyInfo);
+        } catch (e) {
+          w.reject(e as Error);
+        }
+        return;
+      }
+      case GET_MODULE: {
+        if (sid === undefined) return;
+        let name: unknown;
+        try {
+          name = frameValue(f);
+        } catch {
+          return;
+        }
+        if (typeof name !== "string") return;
+        const parts = this.#importer.answer(f.src, name).map((body) =>
+          encodeStructured({ dst: f.src, src: 0, handle: LOAD_MODULE }, body)
+        );
+        this.#write(sid, concat(parts));
+        return;
+      }
+      case FORWARD_LOG: {
+        try {
+          const [name, level, message] = frameValue(f) as [string, number, string];
+          this.#log({ context: f.src, name, level, message });
+        } catch {
+          // a malformed record is not worth a crash
+        }
+        return;
+      }
+    }
+  }
+
+  #log(rec: LogRecord): void {
+    if (this.#opts.onLog) return this.#opts.onLog(rec);
+    if (rec.level >= 30) process.stderr.write(`mito: [context ${rec.context}] ${rec.name}: ${rec.message}\n`);
+  }
+
+  #gone(ids: number[], reason: string): void {
+    this.#calls.failContexts(ids, reason);
+    for (const id of ids) {
+      const w = this.#ready.get(id);
+      if (w) {
+        this.#ready.delete(id);
+        w.reject(new ConnectError(`context ${id} died while starting: ${reason}`));
+      }
+      const ctx = this.#contexts.get(id);
+      if (ctx) {
+        ctx._markGone(reason);
+        this.#contexts.delete(id);
+        if (this.#byKey.has(ctx.key)) this.#byKey.delete(ctx.key);
+      }
+    }
+  }
+
+  _tick(): number {
+    return ++this.#tick;
+  }
+
+  _call<T>(ctx: Context, chain: number | null, spec: CallSpec, opts: CallOptions): Promise<T> {
+    if (!ctx.alive) return Promise.reject(new ContextGoneError(ctx.id, "it was shut down"));
+    ctx._touch();
+    const { handle, promise } = this.#calls.register<T>(
+      ctx.id,
+      `${spec.module}.${spec.fn} in context ${ctx.id}`,
+      opts,
+    );
+    this.#router.send(callFrame(ctx.id, handle, chain, spec));
+    return promise;
+  }
+
+  _pipeline<T>(ctx: Context, calls: CallSpec[], opts: CallOptions): Promise<T> {
+    if (!ctx.alive) return Promise.reject(new ContextGoneError(ctx.id, "it was shut down"));
+    ctx._touch();
+    const chain = chainSeq++;
+    const last = calls[calls.length - 1];
+    const { handle, promise } = this.#calls.register<T>(
+      ctx.id,
+      `pipeline of ${calls.length} calls ending in ${last.module}.${last.fn} in context ${ctx.id}`,
+      opts,
+    );
+    const frames = calls.map((c, i) =>
+      encodeFrame(callFrame(ctx.id, i === calls.length - 1 ? handle : 0, chain, c))
+    );
+    if (!this.#router.sendBytes(ctx.id, concat(frames))) {
+      this.#router.send(callFrame(ctx.id, handle, chain, last)); // no route: answered by a dead letter
+    }
+    return promise;
+  }
+
+  async _shutdownContext(ctx: Context): Promise<void> {
+    for (const child of [...this.#contexts.values()].filter((c) => c.parent === ctx)) {
+      await child.shutdown();
+    }
+    if (!ctx.alive) return;
+    await this.#stopQuietly(ctx);
+  }
+
+  async #stopQuietly(ctx: Context): Promise<void> {
+    const closed = ctx.closed();
+    this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: SHUTDOWN }, null));
+    const st = [...this.#streams.values()].find((s) => s.context === ctx.id);
+    const bounded = await Promise.race([
+      closed.then(() => true),
+      new Promise((r) => setTimeout(r, 5000, false)),
+    ]);
+    if (st) {
+      if (!bounded) st.channel.kill();
+      await Promise.race([st.channel.exited, new Promise((r) => setTimeout(r, 2000))]);
+    }
+    if (!bounded) this.#gone([ctx.id], "it did not stop within 5 s and was abandoned");
+  }
+
+  /** Shuts every context down (children before parents) and waits for the processes to end. */
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    const roots = [...this.#contexts.values()].filter((c) => !c.parent);
+    await Promise.all(roots.map((c) => c.shutdown()));
+    this.#calls.failAll("the broker shut down");
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function stable(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (v instanceof Context) return { $context: v.key };
+  if (Array.isArray(v)) return v.map(stable);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v as object).sort()) out[k] = stable((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** Same method, options and via chain → same key → same context. */
+export function stackKey(spec: ConnectSpec): string {
+  return JSON.stringify(stable(spec));
+}
+
+function describe(spec: ConnectSpec): string {
+  const bits = [spec.method];
+  for (const k of ["user", "host", "hostname", "python"]) {
+    if (typeof spec[k] === "string") bits.push(`${k}=${spec[k]}`);
+  }
+  if (spec.via) bits.push(`via context ${spec.via.id}`);
+  return bits.join(" ");
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? "user");
+  }
+}
+
+registerMethod("local", localMethod);
