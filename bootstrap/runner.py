@@ -231,6 +231,9 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
     exempt = dict((k, result.pop(k)) for k in getattr(mod, "NO_LOG_EXEMPT_KEYS", ()) if k in result)
     result = C.remove_values(result, m.no_log_values)
     result.update(exempt)
+    if isinstance(result.get("path"), str) and not result.get("failed"):
+        # AnsibleModule.exit_json describes any returned 'path'
+        m.add_path_info(result, result["path"])
     if not diff and "diff" in result and not getattr(mod, "DIFF_ALWAYS", False):
         result.pop("diff", None)
     return _finish(result, invocation, no_log, m)

@@ -840,3 +840,36 @@ def text_diff_pair(before, after, before_header, after_header):
 def read_text(path):
     with open(path, "rb") as f:
         return f.read().decode("utf-8", "surrogateescape")
+
+
+def write_validated(m, data, dest, validate=None, validate_msg="failed to validate: rc:%s error:%s"):
+    """Write bytes to a temp file beside dest, run the module's validate command on it,
+    then rename it over dest (resolving a symlinked dest first)."""
+    dest = os.path.realpath(dest)
+    d = os.path.dirname(dest)
+    fd, tmp = tempfile.mkstemp(prefix=".mito_tmp_", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if validate:
+            if "%s" not in validate:
+                m.fail_json(msg="validate must contain %%s: %s" % validate)
+            rc, _out, err = m.run_command(validate % tmp)
+            if rc != 0:
+                m.fail_json(msg=validate_msg % (rc, err))
+        atomic_move(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def check_file_attrs(m, path, changed, message, diff=None):
+    """Apply mode/owner/group; extend the message as Ansible's line-editing modules do."""
+    if m.set_fs_attributes_if_different(m.file_args(path), False, diff):
+        if changed:
+            message += " and "
+        changed = True
+        message += "ownership, perms or SE linux context changed"
+    return message, changed
