@@ -116,7 +116,7 @@ Deno.test("replace substitutes with backrefs, within after/before, idempotently"
   assertEquals(read(f), "a=0\n[s]\na=22\n[t]\na=3\n");
   const chk = run("replace", { path: f, regexp: "a", replace: "b" }, { check_mode: true, diff: true });
   assertEquals(chk.changed, true);
-  assertEquals(chk.diff.after, "b=0\n[s]\nb=222\n[t]\nb=3\n");
+  assertEquals(chk.diff.after, "b=0\n[s]\nb=22\n[t]\nb=3\n");
   assertEquals(read(f), "a=0\n[s]\na=22\n[t]\na=3\n");
 });
 
