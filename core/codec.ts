@@ -11,7 +11,7 @@ export class Tuple<T = unknown> extends Array<T> {
   }
 }
 
-export function tuple<T>(...items: T[]): Tuple<T> {
+export function tuple<T = unknown>(...items: T[]): Tuple<T> {
   const t = new Tuple<T>();
   t.push(...items);
   return t;

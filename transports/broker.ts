@@ -95,6 +95,8 @@ export interface BrokerOptions {
   maxMessageSize?: number;
   /** Log level of the remote `logging` root (default 30, WARNING). */
   logLevel?: number;
+  /** Observes every module request answered by the controller (diagnostics, tests). */
+  onModuleRequest?: (context: number, fullname: string) => void;
 }
 
 export class ConnectError extends Error {
@@ -475,6 +477,7 @@ export class Broker {
           return;
         }
         if (typeof name !== "string") return;
+        this.#opts.onModuleRequest?.(f.src, name);
         const parts = this.#importer.answer(f.src, name).map((body) =>
           encodeStructured({ dst: f.src, src: 0, handle: LOAD_MODULE }, body)
         );
