@@ -38,7 +38,12 @@ out.flush()
 `;
 
 async function pythonEcho(frames: Uint8Array[]): Promise<Frame[]> {
-  const cmd = new Deno.Command(PY, { args: ["-c", ECHO, CORE], stdin: "piped", stdout: "piped", stderr: "piped" });
+  const cmd = new Deno.Command(PY, {
+    args: ["-c", ECHO, CORE],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  });
   const child = cmd.spawn();
   const w = child.stdin.getWriter();
   for (const f of frames) await w.write(f);
@@ -107,7 +112,25 @@ function genValue(r: () => number, depth: number): unknown {
   }
 }
 
-const ALPHABET = ["a", "Z", "0", " ", '"', "\\", "\n", "\t", "\u0001", "\u007f", "é", "ß", "€", "😀", "日", "$", "{"];
+const ALPHABET = [
+  "a",
+  "Z",
+  "0",
+  " ",
+  '"',
+  "\\",
+  "\n",
+  "\t",
+  "\u0001",
+  "\u007f",
+  "é",
+  "ß",
+  "€",
+  "😀",
+  "日",
+  "$",
+  "{",
+];
 function genString(r: () => number): string {
   let s = "";
   const n = Math.floor(r() * 12);
@@ -125,7 +148,10 @@ Deno.test("frames survive any slicing of the stream and keep every header field"
     const dec = new FrameDecoder();
     const got: Frame[] = [];
     for (let i = 0; i < bytes.length; i += step) got.push(...dec.push(bytes.subarray(i, i + step)));
-    assertEquals(got.map((f) => ({ ...f, body: [...f.body] })), frames.map((f) => ({ ...f, body: [...f.body] })));
+    assertEquals(
+      got.map((f) => ({ ...f, body: [...f.body] })),
+      frames.map((f) => ({ ...f, body: [...f.body] })),
+    );
     assertEquals(dec.buffered, 0);
   }
 });
@@ -134,7 +160,11 @@ Deno.test("a bad magic, an unknown encoding or an oversized length kill the stre
   const good = encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 1 }, 1));
   const badMagic = good.slice();
   badMagic[0] = 0x68;
-  assertThrows(() => new FrameDecoder(1024, "context 3").push(badMagic), FrameError, "from context 3: bad magic 0x6849");
+  assertThrows(
+    () => new FrameDecoder(1024, "context 3").push(badMagic),
+    FrameError,
+    "from context 3: bad magic 0x6849",
+  );
   const badEnc = good.slice();
   badEnc[3] = 9;
   assertThrows(() => new FrameDecoder().push(badEnc), FrameError, "unknown encoding 9");
@@ -195,7 +225,9 @@ Deno.test("TS-encoded messages decode in Python and come back byte for byte (500
   const r = rng(20261124);
   const frames: Uint8Array[] = [];
   for (let i = 0; i < 500; i++) {
-    frames.push(encodeFrame(structuredFrame({ dst: i, src: 0, handle: 1, replyTo: 1000 + i }, genValue(r, 0))));
+    frames.push(
+      encodeFrame(structuredFrame({ dst: i, src: 0, handle: 1, replyTo: 1000 + i }, genValue(r, 0))),
+    );
   }
   const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) & 255);
   frames.push(encodeFrame(structuredFrame({ dst: 9, src: 0, handle: 10 }, [big, "tail"])));
@@ -224,7 +256,10 @@ Deno.test("Python refuses the same hostile bodies, and values outside the byte-e
     return encodeFrame({ ...f, body: new Uint8Array(b) });
   });
   const odd = { small: 1e-7, tiny: 1.5e-5, lone: "a\ud800b", "2": "x", "1": "y" };
-  const back = await pythonEcho([...hostile, encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 1 }, odd))]);
+  const back = await pythonEcho([
+    ...hostile,
+    encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 1 }, odd)),
+  ]);
   assertEquals(
     back.slice(0, 3).map((f) => [f.flags & 1, new TextDecoder().decode(f.body)]),
     [

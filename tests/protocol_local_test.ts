@@ -1,0 +1,222 @@
+// The protocol end to end with local interpreters (/usr/bin/python3): calls, pipelines, child-of-child
+// contexts, contexts dying mid-call, the importer, captured output and the private temp dir.
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
+import {
+  Broker,
+  ConnectError,
+  directoryRoot,
+  type LogRecord,
+  TooManyInterpretersError,
+} from "../transports/broker.ts";
+import { ContextGoneError } from "../core/calls.ts";
+import { RemoteError } from "../core/codec.ts";
+
+const PY = "/usr/bin/python3";
+
+async function withBroker(
+  fn: (b: Broker, logs: LogRecord[], requests: string[]) => Promise<void>,
+  opts: ConstructorParameters<typeof Broker>[0] = {},
+): Promise<void> {
+  const logs: LogRecord[] = [];
+  const requests: string[] = [];
+  const b = new Broker({ onLog: (r) => logs.push(r), onModuleRequest: (_c, n) => requests.push(n), ...opts });
+  try {
+    await fn(b, logs, requests);
+  } finally {
+    await b.shutdown();
+  }
+}
+
+function listDir(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+Deno.test("a local context answers calls, reports errors with their type and runs pipelines", async () => {
+  await withBroker(async (b) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    assertEquals(await ctx.call("os", "getpid"), ctx.info!.pid);
+    assertEquals(ctx.info!.python.slice(0, 2), [3, 11]);
+    assertEquals(await ctx.call("os.path", "join", ["a", "b"]), "a/b");
+    assertEquals(await ctx.call("builtins", "bytes", [[104, 105]]), new TextEncoder().encode("hi"));
+    const err = await assertRejects(() => ctx.call("os", "stat", ["/nonexistent/x"]), RemoteError);
+    assertEquals((err as RemoteError).type, "FileNotFoundError");
+    assertStringIncludes((err as RemoteError).traceback, "Traceback");
+    assertEquals(
+      await ctx.pipeline([{ module: "os", fn: "getpid" }, {
+        module: "os.path",
+        fn: "basename",
+        args: ["/x/y"],
+      }]),
+      "y",
+    );
+  });
+});
+
+Deno.test("a pipeline surfaces the first error and skips the calls after it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withBroker(async (b) => {
+      const ctx = await b.connect({ method: "local", python: PY });
+      const err = await assertRejects(() =>
+        ctx.pipeline([
+          { module: "os", fn: "mkdir", args: [`${dir}/first`] },
+          { module: "os", fn: "rmdir", args: [`${dir}/missing`] },
+          { module: "os", fn: "mkdir", args: [`${dir}/skipped`] },
+          { module: "os", fn: "getpid" },
+        ]), RemoteError);
+      assertEquals((err as RemoteError).type, "FileNotFoundError");
+      assertEquals((err as RemoteError).data, { call: "os.rmdir" });
+      assertEquals(listDir(dir), ["first"]);
+      assertEquals(await ctx.call("os", "getpid"), ctx.info!.pid); // the context goes on
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("controller → local → local → local: each context is the child of the one before", async () => {
+  await withBroker(async (b) => {
+    const a = await b.connect({ method: "local", python: PY });
+    const c1 = await b.connect({ method: "local", python: PY, via: a });
+    const c2 = await b.connect({ method: "local", python: PY, via: c1 });
+    assertEquals(await c1.call("os", "getppid"), a.info!.pid);
+    assertEquals(await c2.call("os", "getppid"), c1.info!.pid);
+    assertEquals(c2.parentIds, [0, a.id, c1.id]);
+    assertEquals(await c2.pipeline([{ module: "os", fn: "getpid" }]), c2.info!.pid);
+  });
+});
+
+Deno.test("the same stack gives the same context; the per-parent cap evicts the least recently used idle one", async () => {
+  await withBroker(async (b) => {
+    const x1 = await b.connect({ method: "local", python: PY });
+    const x2 = await b.connect({ method: "local", python: PY });
+    assert(x1 === x2);
+    assertEquals(x1.refs, 2);
+    const y = await b.connect({ method: "local", python: PY, env: { MITO_T: "y" } });
+    await assertRejects(
+      () => b.connect({ method: "local", python: PY, env: { MITO_T: "z" } }),
+      TooManyInterpretersError,
+    );
+    x1.release();
+    x1.release();
+    const z = await b.connect({ method: "local", python: PY, env: { MITO_T: "z" } });
+    assert(!x1.alive);
+    assert(y.alive && z.alive);
+    assertEquals(b.contexts().map((c) => c.id), [y.id, z.id]);
+  }, { maxInterpreters: 2 });
+});
+
+Deno.test("a context killed mid-call fails the call instead of hanging, directly and behind a hop", async () => {
+  await withBroker(async (b) => {
+    const a = await b.connect({ method: "local", python: PY });
+    const pending = a.call("time", "sleep", [60]);
+    Deno.kill(a.info!.pid, "SIGKILL");
+    await assertRejects(() => pending, ContextGoneError, `context ${a.id} is gone`);
+    await assertRejects(() => a.call("os", "getpid"), ContextGoneError);
+
+    const p = await b.connect({ method: "local", python: PY });
+    const c = await b.connect({ method: "local", python: PY, via: p });
+    const inChild = c.call("time", "sleep", [60]);
+    Deno.kill(c.info!.pid, "SIGKILL");
+    await assertRejects(() => inChild, ContextGoneError, `context ${c.id} is gone`);
+    assertEquals(await p.call("os", "getpid"), p.info!.pid);
+  });
+});
+
+Deno.test("nothing is written under HOME or TMPDIR before the runtime starts; the temp dir is gone after shutdown", async () => {
+  const home = await Deno.makeTempDir();
+  const tmp = await Deno.makeTempDir();
+  try {
+    const b = new Broker({ onLog: () => {} });
+    const ctx = await b.connect({ method: "local", python: PY, env: { HOME: home, TMPDIR: tmp } });
+    await ctx.call("mito.modules.ping", "__doc__.strip"); // imports served from the controller
+    assertEquals([listDir(home), listDir(tmp)], [[], []]);
+    const path = await ctx.call<string>("mito.core", "get_temp_dir");
+    assert(path.startsWith(`${tmp}/mito_`), path);
+    assertEquals(listDir(tmp).length, 1);
+    await b.shutdown();
+    assertEquals([listDir(home), listDir(tmp)], [[], []]);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("an import costs one request with related modules pushed in the same burst; hops cache for children", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/mitotestpkg`);
+    await Deno.writeTextFile(`${root}/mitotestpkg/__init__.py`, "");
+    await Deno.writeTextFile(`${root}/mitotestpkg/a.py`, "from mitotestpkg import b\nVALUE = b.VALUE + 1\n");
+    await Deno.writeTextFile(
+      `${root}/mitotestpkg/b.py`,
+      "import json\nfrom . import c\nVALUE = c.VALUE * 10\n",
+    );
+    await Deno.writeTextFile(`${root}/mitotestpkg/c.py`, "VALUE = 4\n");
+    await withBroker(async (b, _logs, requests) => {
+      const ctx = await b.connect({ method: "local", python: PY });
+      assertEquals(await ctx.call("mitotestpkg.a", "VALUE.__int__"), 41);
+      assertEquals(requests, ["mitotestpkg", "mitotestpkg.a"]);
+      assertEquals(await ctx.call("mitotestpkg.c", "VALUE.__int__"), 4);
+      const err = await assertRejects(() => ctx.call("mitotestpkg.nothere", "x"), RemoteError);
+      assertStringIncludes(err.message, "mito: the controller does not serve mitotestpkg.nothere");
+      assertEquals(requests, ["mitotestpkg", "mitotestpkg.a", "mitotestpkg.nothere"]);
+      const child = await b.connect({ method: "local", python: PY, via: ctx });
+      assertEquals(await child.call("mitotestpkg.a", "VALUE.__int__"), 41);
+      assertEquals(requests.length, 3, "the intermediary answered its child from its cache");
+    }, { roots: [directoryRoot(root, ["mitotestpkg"])] });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("stray prints and writes to fds 1 and 2 arrive as log records and never break the stream", async () => {
+  await withBroker(async (b, logs) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    await ctx.call("builtins", "print", ["hello from print"]);
+    await ctx.call("os", "write", [1, new TextEncoder().encode("raw fd 1\n")]);
+    await ctx.call("os", "write", [2, new TextEncoder().encode("raw fd 2\n")]);
+    await ctx.call("os", "system", ["echo from a subprocess"]);
+    assertEquals(await ctx.call("os", "getpid"), ctx.info!.pid);
+    // Output travels on its own pipe; give the I/O thread a bounded moment to forward the last line.
+    for (let i = 0; i < 100 && logs.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    assertEquals(
+      logs.map((l) => [l.context, l.name, l.message]).sort(),
+      [
+        [ctx.id, "stderr", "raw fd 2"],
+        [ctx.id, "stdout", "from a subprocess"],
+        [ctx.id, "stdout", "hello from print"],
+        [ctx.id, "stdout", "raw fd 1"],
+      ].sort(),
+    );
+  });
+});
+
+Deno.test("the process is named mito:user@controller:pid unless masked", async () => {
+  await withBroker(async (b) => {
+    const named = await b.connect({ method: "local", python: PY });
+    const masked = await b.connect({ method: "local", python: PY, maskName: true });
+    const expected = `mito:${named.info!.user}@${Deno.hostname()}:${Deno.pid}`.slice(0, 15); // the kernel keeps 15
+    assertEquals(Deno.readTextFileSync(`/proc/${named.info!.pid}/comm`).trim(), expected);
+    assertEquals(Deno.readTextFileSync(`/proc/${masked.info!.pid}/comm`).trim(), "python3");
+  });
+});
+
+Deno.test("a missing interpreter and an interpreter string run by a shell", async () => {
+  await withBroker(async (b) => {
+    await assertRejects(
+      () => b.connect({ method: "local", python: "/nonexistent/python3" }),
+      ConnectError,
+      "ENOENT",
+    );
+    await assertRejects(
+      () => b.connect({ method: "local", python: "exit 3 &&" }),
+      ConnectError,
+      "exited before the first stage",
+    );
+    const viaShell = await b.connect({ method: "local", python: `cd / && ${PY}` });
+    assertEquals(await viaShell.call("os", "getcwd"), "/");
+    const env = await b.connect({ method: "local", python: "/usr/bin/env python3" });
+    assertEquals(typeof await env.call("os", "getpid"), "number");
+  });
+});
