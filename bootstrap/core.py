@@ -296,6 +296,8 @@ class Stream(object):
         self.lock = threading.Lock()
         self.closed = False
         self.sent_modules = set()
+        self.rbuf = bytearray(CHUNK)
+        self.rview = memoryview(self.rbuf)
         _set_nonblock(wfd)
         if rfd != wfd:
             _set_nonblock(rfd)
@@ -337,15 +339,15 @@ class Stream(object):
     def read_frames(self, max_size):
         """Reads what is available; returns (frames, eof). Raises ProtocolError on a corrupt frame."""
         try:
-            chunk = os.read(self.rfd, CHUNK)
+            n = os.readv(self.rfd, [self.rbuf])  # into a reused buffer: no allocation per read
         except (BlockingIOError, InterruptedError):
             return [], False
         except OSError:
-            chunk = b""
-        if not chunk:
+            n = 0
+        if not n:
             return [], True
         buf = self.buf
-        buf += chunk
+        buf += self.rview[:n]
         out = []
         while len(buf) >= HEADER_SIZE:
             magic, flags, enc, dst, src, auth, handle, reply_to, length = HEADER.unpack_from(buf, 0)
@@ -992,41 +994,50 @@ def connect_child(child_id, method, options, config):
 # -- calls -----------------------------------------------------------------------------------------------
 
 class Runtime(object):
+    """Calls run on the main thread (signal handlers only work there). The I/O thread queues them and
+    releases a plain lock: cheaper to wake on than a Condition, and a stale release only costs one more
+    look at the queue."""
+
     def __init__(self):
         self.queue = collections.deque()
-        self.cond = threading.Condition()
+        self.ready = threading.Lock()
+        self.ready.acquire()
         self.failed_chains = {}
         self.stopping = False
-        self.cancelled = set()
+
+    def _signal(self):
+        try:
+            self.ready.release()
+        except RuntimeError:  # already released: the main thread will see the queue anyway
+            pass
 
     def enqueue(self, msg):
-        with self.cond:
-            self.queue.append(msg)
-            self.cond.notify()
+        self.queue.append(msg)
+        self._signal()
 
     def cancel(self, msg):
         handle = msg.value()
-        with self.cond:
-            for m in list(self.queue):
-                if m.reply_to == handle:
+        for m in list(self.queue):
+            if m.reply_to == handle:
+                try:
                     self.queue.remove(m)
+                except ValueError:
+                    pass
 
     def begin_shutdown(self, reason):
-        with self.cond:
-            self.stopping = True
-            self.cond.notify()
+        self.stopping = True
+        self._signal()
         _router.shutting_down = True
         _router.wake()
 
     def run(self):
+        queue = self.queue
         while True:
-            with self.cond:
-                while not self.queue and not self.stopping:
-                    self.cond.wait()
-                if self.stopping:
-                    return
-                msg = self.queue.popleft()
-            self.call(msg)
+            while not queue and not self.stopping:
+                self.ready.acquire()
+            if self.stopping:
+                return
+            self.call(queue.popleft())
 
     def call(self, msg):
         try:
