@@ -39,7 +39,7 @@ import {
 import { getAttr, getItem, splitKwargs } from "./_runtime.ts";
 import { expandReplacement, pyRegex, reEscape } from "./_regex.ts";
 import { percentFormat } from "./_format.ts";
-import { pyTitle } from "./_methods.ts";
+import { getMethod, pyTitle } from "./_methods.ts";
 import { pyDict, strftime } from "./_globals.ts";
 import { fromYaml, fromYamlAll, toYaml } from "./_yaml.ts";
 import { jsonDumps, jsonLoads } from "./_json.ts";
@@ -244,17 +244,27 @@ export function shellQuote(s: string): string {
   return "'" + s.replace(/'/g, "'\"'\"'") + "'";
 }
 
+/** Python's round(x, n): the exact binary value rounded to n decimals, exact ties to even. */
 function pyRound(x: number, precision: number): number {
-  // Python rounds the exact binary value half-to-even; toPrecision-based decimal check handles ties.
-  const m = 10 ** precision;
-  const scaled = x * m;
-  const r = Math.round(scaled);
-  if (Math.abs(scaled % 1) === 0.5) {
-    // exact tie in binary: round half to even
-    const even = Math.floor(scaled) % 2 === 0 ? Math.floor(scaled) : Math.ceil(scaled);
-    return even / m;
+  if (!isFinite(x)) return x;
+  if (precision < 0 || precision > 60) {
+    const m = 10 ** precision;
+    const scaled = x * m, fl = Math.floor(scaled);
+    const r = scaled - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(scaled);
+    return r / m;
   }
-  return r / m;
+  const exact = Math.abs(x).toFixed(Math.min(100, precision + 40));
+  const cut = exact.indexOf(".") + 1 + precision;
+  const rest = exact.slice(cut);
+  let r = parseFloat(Math.abs(x).toFixed(precision));
+  if (/^50*$/.test(rest)) {
+    // an exact tie: toFixed rounded up; Python rounds to the even digit
+    const digits = exact.slice(0, cut).replace(".", "");
+    if (parseInt(digits[digits.length - 1], 10) % 2 === 0) {
+      r = parseFloat(exact.slice(0, precision ? cut : cut - 1));
+    }
+  }
+  return x < 0 ? -r : r;
 }
 
 function mergeHash(
@@ -434,12 +444,13 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       return Math.abs(u);
     },
     attr: (v, name) => {
+      // Python getattr only: dict keys are not attributes
       const u = unwrap(defined(v));
-      if (isMapping(u)) {
-        const r = getAttr(u, pyStr(name));
-        return r;
+      const n = pyStr(name);
+      if (isMapping(u) && !getMethod(u, n)) {
+        return new Undefined(n, `'dict object' has no attribute '${n}'`);
       }
-      return getAttr(u, pyStr(name));
+      return getAttr(u, n);
     },
     batch: (v, ...args) => {
       const o = bind(args, ["linecount", "fill_with"], "batch");
@@ -668,8 +679,11 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     },
     sort: (v, ...args) => {
       const o = bind(args, ["reverse", "case_sensitive", "attribute"], "sort");
-      const get = attrGetter(o.attribute, { lower: !truthy(o.case_sensitive ?? false) });
-      return stableSort([...list(v)], get, truthy(o.reverse ?? false));
+      const lower = !truthy(o.case_sensitive ?? false);
+      const attrs = typeof unwrap(o.attribute) === "string" ? pyStr(o.attribute).split(",") : [o.attribute];
+      const getters = attrs.map((a) => attrGetter(a, { lower }));
+      const key = getters.length === 1 ? getters[0] : (x: unknown) => getters.map((g) => g(x));
+      return stableSort([...list(v)], key, truthy(o.reverse ?? false));
     },
     string: (v) => new NativeText(pyStr(defined(v))),
     striptags: (v) => str(v).replace(/<!--[\s\S]*?-->|<[^>]*>/g, "").replace(/\s+/g, " ").trim(),
@@ -709,14 +723,10 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     },
     urlencode: (v) => {
       const u = unwrap(defined(v));
-      const enc = (s: string) =>
-        encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
-          .replace(/%2F/g, "/");
-      if (typeof u === "string") return enc(u);
+      if (typeof u === "string") return urlQuote(u, "/");
       const pairs = isMapping(u) ? mapKeys(u).map((k) => [k, mapGet(u, k)]) : pyIter(u).map((p) => pyIter(p));
-      return pairs.map(([k, x]) => `${encodeURIComponent(pyStr(k))}=${encodeURIComponent(pyStr(x))}`).join(
-        "&",
-      );
+      const q = (x: unknown) => urlQuote(pyStr(x), "").replace(/%20/g, "+");
+      return pairs.map(([k, x]) => `${q(k)}=${q(x)}`).join("&");
     },
     wordcount: (v) => (str(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
     wordwrap: (v, ...args) => {
@@ -927,10 +937,10 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       switch (type) {
         case "sha512":
         case "sha512_crypt":
-          return sha512Crypt(pw, salt, rounds ?? 656000, true);
+          return sha512Crypt(pw, salt, rounds ?? 656000);
         case "sha256":
         case "sha256_crypt":
-          return sha256Crypt(pw, salt, rounds ?? 535000, true);
+          return sha256Crypt(pw, salt, rounds ?? 535000);
         case "md5":
         case "md5_crypt":
           return md5Crypt(pw, salt);
@@ -1170,7 +1180,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
         : [...parts.slice(0, max), parts.slice(max).join(sep)];
     },
     // ---- mathstuff ----
-    union: (a, b) => uniqueList([...list(a), ...list(b)], false, null),
+    union: (a, b) => uniqueList([...list(a), ...list(b)], true, null),
     intersect: (a, b) => {
       const bl = list(b);
       return uniqueList(list(a).filter((x) => pyContains(bl, x)), true, null);
@@ -1182,7 +1192,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     symmetric_difference: (a, b) => {
       const al = list(a), bl = list(b);
       const isect = uniqueList(al.filter((x) => pyContains(bl, x)), true, null);
-      return uniqueList([...al, ...bl], false, null).filter((x) => !pyContains(isect, x));
+      return uniqueList([...al, ...bl], true, null).filter((x) => !pyContains(isect, x));
     },
     zip: (...args) => {
       const [pos] = splitKwargs(args);
@@ -1264,6 +1274,18 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
   table.d = table.default;
   table.count = table.length;
   return table;
+}
+
+/** Python's urllib.parse.quote: letters, digits and "_.-~" plus `safe` stay, the rest is %-encoded UTF-8. */
+function urlQuote(s: string, safe: string): string {
+  let out = "";
+  for (const b of Buffer.from(s, "utf8")) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9_.\-~]/.test(c) || safe.includes(c)
+      ? c
+      : "%" + b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
 }
 
 function addValues(a: unknown, b: unknown): unknown {

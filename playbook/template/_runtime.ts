@@ -14,6 +14,7 @@ import {
   mapGet,
   mapKeys,
   mkFloat,
+  NativeText,
   num,
   pyCmp,
   pyContains,
@@ -684,7 +685,7 @@ export class Compiler {
             );
           }
         });
-        f.vars.set("varargs", extra);
+        f.vars.set("varargs", tuple(extra));
         f.vars.set("kwargs", kw);
         if (!f.vars.has("caller")) {
           const outer = defCtx.frame.lookup("caller");
@@ -770,6 +771,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
   }
   if (mode === "eval") {
     if (out.length === 0) return "";
+    if (out.length === 1 && out[0] instanceof NativeText) return out[0].value;
     const text = out.length === 1 ? outStr(out[0]) : out.map(outStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
       const r = literalEval(text, true);

@@ -405,11 +405,8 @@ export function toYaml(v: unknown, o: YamlDumpOptions): string {
     e.whitespace = false;
   }
   e.node(v, { root: true });
+  // Ansible dumps with libyaml, which does not end a plain root scalar with "...".
   e.writeIndent();
-  if (e.openEnded) {
-    e.indicator("...", true);
-    e.writeIndent();
-  }
   return e.out;
 }
 
@@ -425,6 +422,13 @@ function convert(n: YNode | null | undefined): unknown {
       }
     }
     if (v instanceof Date) return v.toISOString();
+    // PyYAML reads y/n as strings although YAML 1.1 lists them as booleans
+    if (
+      typeof v === "boolean" &&
+      /^[yYnN]$/.test(String((n.srcToken as { source?: string } | undefined)?.source))
+    ) {
+      return (n.srcToken as { source: string }).source;
+    }
     return v;
   }
   if (isSeq(n)) return n.items.map((i) => convert(i as YNode));

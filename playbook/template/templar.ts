@@ -118,7 +118,8 @@ class Session {
   depth = 0;
 }
 
-const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}$/;
+// Python's `$` also matches before a final newline.
+const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 
 export class Templar {
   readonly #opts: TemplarOptions;
