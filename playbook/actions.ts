@@ -1,0 +1,341 @@
+// Actions that run in the controller: debug, set_fact, assert, fail, include_vars, add_host, group_by,
+// pause, set_stats. Each gets its task's arguments (templated, except assert's `that`) and returns an
+// Ansible-shaped result; `failed: true` fails the host.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { VarLookup } from "./vars.ts";
+
+export type Result = Record<string, unknown>;
+
+/** What a controller action may touch: its host's variables, the inventory, templating, the display. */
+export interface ActionEnv {
+  host: string;
+  /** Arguments as written (not templated). */
+  rawArgs: Record<string, unknown>;
+  /** Templates one value against the task's variables. */
+  template(value: unknown): unknown;
+  /** Evaluates a conditional (`when`-style) against the task's variables. */
+  condition(cond: unknown): boolean;
+  /** Evaluates a bare expression (debug's `var`). */
+  evaluate(expr: string): unknown;
+  vars: VarLookup;
+  verbosity: number;
+  checkMode: boolean;
+  /** Directory relative include_vars files resolve against (role vars/, playbook dir). */
+  searchPath: string[];
+  readYaml(file: string): unknown;
+  addHost(name: string, groups: string[], vars: Record<string, unknown>): void;
+  addToGroup(host: string, group: string): void;
+  isUndefinedError(err: unknown): boolean;
+  isTTY: boolean;
+  sleep(ms: number): Promise<void>;
+  prompt?(text: string): Promise<string>;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function bool(v: unknown): boolean {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "number") return v !== 0;
+  if (typeof v === "string") return ["yes", "on", "1", "true", "y", "t"].includes(v.toLowerCase());
+  return Boolean(v);
+}
+
+function debug(env: ActionEnv): Result {
+  const args = env.rawArgs;
+  if ("msg" in args && "var" in args) {
+    return { failed: true, msg: "'msg' and 'var' are incompatible options" };
+  }
+  const verbosity = Number(env.template(args.verbosity ?? 0));
+  const r: Result = {};
+  if (verbosity <= env.verbosity) {
+    if ("msg" in args) r.msg = env.template(args.msg);
+    else if ("var" in args) {
+      const name = args.var;
+      let value: unknown;
+      try {
+        if (typeof name === "string" && !name.includes("{{")) value = env.evaluate(name);
+        else value = env.template(name);
+      } catch (err) {
+        if (!env.isUndefinedError(err)) throw err;
+        value = "VARIABLE IS NOT DEFINED!";
+        if (env.verbosity > 0) value += `: ${(err as Error).message}`;
+      }
+      const key = typeof name === "string" ? name : Array.isArray(name) ? "<class 'list'>" : "<class 'dict'>";
+      r[key] = value === undefined ? "VARIABLE IS NOT DEFINED!" : value;
+    } else r.msg = "Hello world!";
+    r._ansible_verbose_always = true;
+  } else {
+    r.skipped_reason = "Verbosity threshold not met.";
+    r.skipped = true;
+  }
+  r.failed = false;
+  return r;
+}
+
+function setFact(env: ActionEnv): Result {
+  const facts: Record<string, unknown> = {};
+  let cacheable = false;
+  for (const [k0, v] of Object.entries(env.rawArgs)) {
+    if (k0 === "cacheable") {
+      cacheable = bool(env.template(v));
+      continue;
+    }
+    if (k0 === "_raw_params") {
+      return {
+        failed: true,
+        msg: "No key/value pairs provided, at least one is required for this action to succeed",
+      };
+    }
+    const k = String(env.template(k0));
+    if (!IDENT.test(k)) {
+      return {
+        failed: true,
+        msg:
+          `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`,
+      };
+    }
+    let value = env.template(v);
+    if (typeof value === "string" && ["true", "false", "yes", "no"].includes(value.toLowerCase())) {
+      value = ["true", "yes"].includes(value.toLowerCase());
+    }
+    facts[k] = value;
+  }
+  if (Object.keys(facts).length === 0) {
+    return {
+      failed: true,
+      msg: "No key/value pairs provided, at least one is required for this action to succeed",
+    };
+  }
+  const r: Result = { ansible_facts: facts, changed: false };
+  if (cacheable) r._ansible_facts_cacheable = true;
+  return r;
+}
+
+function assertAction(env: ActionEnv): Result {
+  const args = env.rawArgs;
+  if (!("that" in args)) return { failed: true, msg: 'conditional required in "that" string' };
+  const failMsg = "fail_msg" in args
+    ? env.template(args.fail_msg)
+    : "msg" in args
+    ? env.template(args.msg)
+    : "Assertion failed";
+  const successMsg = "success_msg" in args ? env.template(args.success_msg) : "All assertions passed";
+  const quiet = bool(env.template(args.quiet ?? false));
+  let thats = args.that;
+  if (typeof thats === "string" && thats.includes("{{")) thats = env.template(thats);
+  const list = Array.isArray(thats) ? thats : [thats];
+  const r: Result = {};
+  if (!quiet) r._ansible_verbose_always = true;
+  for (const that of list) {
+    if (!env.condition(that)) {
+      r.failed = true;
+      r.evaluated_to = false;
+      r.assertion = that;
+      r.msg = failMsg;
+      return r;
+    }
+  }
+  r.changed = false;
+  r.msg = successMsg;
+  return r;
+}
+
+function fail(env: ActionEnv): Result {
+  const msg = "msg" in env.rawArgs ? env.template(env.rawArgs.msg) : "Failed as requested from task";
+  return { failed: true, msg };
+}
+
+function listYamlFiles(
+  dir: string,
+  depth: number,
+  matching: RegExp | undefined,
+  ignore: string[],
+  level = 1,
+): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (fs.statSync(full).isDirectory()) {
+      if (depth === 0 || level < depth) out.push(...listYamlFiles(full, depth, matching, ignore, level + 1));
+      continue;
+    }
+    const ext = path.extname(name).slice(1);
+    if (!["yml", "yaml", "json"].includes(ext) || ignore.includes(ext)) continue;
+    if (matching && !matching.test(name)) continue;
+    out.push(full);
+  }
+  return out;
+}
+
+function includeVars(env: ActionEnv): Result {
+  const a: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
+  const file = (a.file ?? a._raw_params) as string | undefined;
+  const find = (name: string, sub: string) => {
+    if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
+    for (const d of env.searchPath) {
+      for (const p of [path.join(d, sub, name), path.join(d, name)]) if (fs.existsSync(p)) return p;
+    }
+    return undefined;
+  };
+  let files: string[];
+  if (a.dir !== undefined) {
+    const dir = find(String(a.dir), "vars");
+    if (!dir || !fs.statSync(dir).isDirectory()) {
+      return {
+        failed: true,
+        message: `${a.dir} directory does not exist`,
+        msg: `${a.dir} directory does not exist`,
+      };
+    }
+    const ext = Array.isArray(a.extensions) ? a.extensions.map(String) : ["yaml", "yml", "json"];
+    const ignore = Array.isArray(a.ignore_files) ? a.ignore_files.map(String) : [];
+    files = listYamlFiles(
+      dir,
+      Number(a.depth ?? 0),
+      a.files_matching ? new RegExp(String(a.files_matching)) : undefined,
+      [],
+    )
+      .filter((f) => ext.includes(path.extname(f).slice(1)) && !ignore.includes(path.basename(f)));
+  } else if (file !== undefined) {
+    const found = find(String(file), "vars");
+    if (!found) {
+      return {
+        failed: true,
+        ansible_included_var_files: [],
+        message: `Could not find or access '${file}'`,
+        msg: `Could not find or access '${file}'`,
+      };
+    }
+    files = [found];
+  } else return { failed: true, msg: "include_vars needs 'file', 'dir' or a free-form file name" };
+  let vars: Record<string, unknown> = {};
+  for (const f of files) {
+    const data = env.readYaml(f);
+    if (data === null || data === undefined) continue;
+    if (typeof data !== "object" || Array.isArray(data)) {
+      return { failed: true, msg: `${f} must be stored as a dictionary/hash` };
+    }
+    vars = { ...vars, ...(data as Record<string, unknown>) };
+  }
+  if (typeof a.name === "string") vars = { [a.name]: vars };
+  return {
+    ansible_facts: vars,
+    ansible_included_var_files: files,
+    changed: false,
+    _ansible_include_vars: true,
+  };
+}
+
+function addHost(env: ActionEnv): Result {
+  const a: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
+  const name = (a.name ?? a.host ?? a.hostname) as string | undefined;
+  if (!name) return { failed: true, msg: "add_host needs a 'name'" };
+  const groupsRaw = a.groups ?? a.group ?? a.groupname;
+  const groups = groupsRaw === undefined
+    ? []
+    : Array.isArray(groupsRaw)
+    ? groupsRaw.map(String)
+    : String(groupsRaw).split(",").map((s) => s.trim()).filter(Boolean);
+  const vars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(a)) {
+    if (["name", "host", "hostname", "groups", "group", "groupname", "_raw_params"].includes(k)) continue;
+    vars[k] = v;
+  }
+  let hostName = String(name);
+  const port = /^([^:\[\]]+):(\d+)$/.exec(hostName);
+  if (port) {
+    hostName = port[1];
+    vars.ansible_ssh_port = Number(port[2]);
+  }
+  env.addHost(hostName, groups, vars);
+  return { add_host: { host_name: hostName, groups, host_vars: vars }, changed: false };
+}
+
+function groupBy(env: ActionEnv): Result {
+  const key = env.template(env.rawArgs.key ?? env.rawArgs._raw_params);
+  if (key === undefined || key === null || key === "") {
+    return { failed: true, msg: "the 'key' param is required when using group_by" };
+  }
+  const group = String(key).replace(/[^A-Za-z0-9_]/g, "_");
+  const parentsRaw = env.template(env.rawArgs.parents ?? "all");
+  const parents = Array.isArray(parentsRaw) ? parentsRaw.map(String) : [String(parentsRaw)];
+  env.addToGroup(env.host, group);
+  return { changed: false, add_group: group, parent_groups: parents };
+}
+
+async function pause(env: ActionEnv): Promise<Result> {
+  const a: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
+  const start = new Date();
+  let seconds: number | undefined;
+  if (a.minutes !== undefined) seconds = Number(a.minutes) * 60;
+  else if (a.seconds !== undefined) seconds = Number(a.seconds);
+  if (seconds !== undefined && Number.isNaN(seconds)) {
+    return { failed: true, msg: "non-integer value given for prompt duration" };
+  }
+  let userInput = "";
+  if (seconds !== undefined) {
+    await env.sleep(seconds * 1000);
+  } else if (env.isTTY && env.prompt) {
+    userInput = await env.prompt(String(a.prompt ?? "Press enter to continue, Ctrl+C to interrupt"));
+  }
+  const stop = new Date();
+  const delta = Math.round((stop.getTime() - start.getTime()) / 1000);
+  const fmt = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+  return {
+    changed: false,
+    rc: 0,
+    start: fmt(start),
+    stop: fmt(stop),
+    delta,
+    stdout: `Paused for ${
+      seconds !== undefined
+        ? (a.minutes !== undefined ? `${a.minutes} minutes` : `${seconds} seconds`)
+        : `${delta} seconds`
+    }`,
+    user_input: userInput,
+    echo: a.echo === undefined ? true : bool(a.echo),
+  };
+}
+
+function setStats(env: ActionEnv): Result {
+  const data = env.template(env.rawArgs.data ?? {});
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { failed: true, msg: "The 'data' option needs to be a dictionary/hash" };
+  }
+  for (const k of Object.keys(data)) {
+    if (!IDENT.test(k)) {
+      return {
+        failed: true,
+        msg:
+          `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`,
+      };
+    }
+  }
+  return {
+    changed: false,
+    ansible_stats: {
+      data,
+      per_host: bool(env.template(env.rawArgs.per_host ?? false)),
+      aggregate: bool(env.template(env.rawArgs.aggregate ?? true)),
+    },
+  };
+}
+
+export const CONTROLLER_ACTIONS: Record<string, (env: ActionEnv) => Result | Promise<Result>> = {
+  debug,
+  set_fact: setFact,
+  assert: assertAction,
+  fail,
+  include_vars: includeVars,
+  add_host: addHost,
+  group_by: groupBy,
+  pause,
+  set_stats: setStats,
+};
+
+/** Actions Ansible runs once for the batch rather than per host (bypass_host_loop). */
+export const BYPASS_HOST_LOOP = new Set(["add_host"]);

@@ -1,0 +1,1662 @@
+// The play engine: runs loaded plays against the inventory, host by host as coroutines under a
+// strategy, with Ansible's variable precedence, conditionals, loops, blocks, handlers and results.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ExecutionError, type Position, positionDetails } from "./errors.ts";
+import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
+import { INHERITED, nextId } from "./model.ts";
+import {
+  type Layer,
+  LayeredVars,
+  type LazyLayer,
+  mergeDeep,
+  roleChain,
+  scopeChain,
+  type VarLookup,
+} from "./vars.ts";
+import { HostVarsState } from "./vars.ts";
+import type { Callback, HostStats, ResultEvent, TaskView } from "./callbacks/types.ts";
+import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
+import type { HostRunner, ModuleRequest } from "./runner.ts";
+import { LoopError, withLoopItems } from "./loops.ts";
+import { shouldRun, tagList } from "./tags.ts";
+import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
+import type { Loader } from "./loader.ts";
+import { asList } from "./loader.ts";
+
+/** The templating engine as the executor uses it (playbook/template's Templar fits). */
+export interface TemplateEngine {
+  template(value: unknown, vars: VarLookup, opts?: { native?: boolean }): unknown;
+  condition(cond: unknown, vars: VarLookup): boolean;
+  evaluate(expr: string, vars: VarLookup): unknown;
+}
+
+/** The inventory as the executor uses it; cli/cmd_run.ts adapts playbook/inventory to it. */
+export interface InventoryView {
+  /** Host names matching a pattern (the --limit applied), in inventory order. */
+  select(pattern: string): string[];
+  /** The host's inventory variables: group vars (all first, by depth) then host vars. */
+  hostVars(host: string): Record<string, unknown>;
+  /** Groups the host is in, sorted, without all/ungrouped. */
+  groupNames(host: string): string[];
+  /** Every group with its hosts, `all` and `ungrouped` included. */
+  groups(): Record<string, string[]>;
+  hasHost(host: string): boolean;
+  addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
+  addToGroup(host: string, group: string): void;
+  /** Where the host was defined, for inventory_dir / inventory_file. */
+  sourceOf(host: string): string | undefined;
+}
+
+export interface ExecutorOptions {
+  inventory: InventoryView;
+  templar: TemplateEngine;
+  /** Names an UndefinedError from the templar. */
+  isUndefinedError(err: unknown): boolean;
+  omitToken: string;
+  pyStr(v: unknown): string;
+  /** Lazy mapping constructor for hostvars, so templates read it without copying. */
+  lazyMapping(get: (k: string) => unknown, keys: () => string[]): unknown;
+  callback: Callback;
+  runner: HostRunner;
+  loader: Loader;
+  readYaml(file: string): unknown;
+  extraVars: Record<string, unknown>;
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  tags: string[];
+  skipTags: string[];
+  forks: number;
+  startAtTask?: string;
+  forceHandlers: boolean;
+  defaultStrategy: string;
+  /** gathering = implicit|explicit|smart from the configuration. */
+  gathering: string;
+  isTTY: boolean;
+  prompt?(text: string, isPrivate: boolean): Promise<string>;
+  /** Settings passed to the runner as defaults of connection variables (remote_user, become...). */
+  connectionDefaults: Record<string, unknown>;
+  ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
+  /** Variables beside the playbook: group_vars/host_vars of the playbook directory for one host. */
+  playbookDirVars?(dir: string, host: string): Layer[];
+  hashMerge?: boolean;
+  sleep?(ms: number): Promise<void>;
+}
+
+/** A task failed on a host: unwinds to the nearest block with a rescue. */
+class HostFailed extends Error {}
+/** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
+class TaskTemplateError extends Error {}
+/** The host stops for this play (end_host, end_play, unreachable, a fatal failure elsewhere). */
+class HostStopped extends Error {}
+
+interface HostPlay {
+  name: string;
+  failed: boolean;
+  unreachable: boolean;
+  stopped: boolean;
+  notified: Set<Task>;
+  /** Outcome of the host's last task: set by the task's work, read by the host coroutine. */
+  outcome: "ok" | "failed" | "unreachable" | "skipped" | "stop";
+  /** Inside a block with a rescue: a failure here counts as rescued, not failed. */
+  rescuable: number;
+  /** Hosts removed from the play by meta end_host. */
+  ended: boolean;
+}
+
+interface PlayRun {
+  play: Play;
+  /** All hosts the play's pattern matched. */
+  all: string[];
+  batch: string[];
+  hosts: Map<string, HostPlay>;
+  strategy: Strategy;
+  strategyName: string;
+  promptVars: Record<string, unknown>;
+  varsFiles: Map<string, Record<string, unknown>>;
+  /** Roles whose defaults and vars every task sees. */
+  publicRoles: RoleInstance[];
+  handlerTasks: Task[];
+  includeCache: Map<string, Item[]>;
+  endPlay: boolean;
+  bannered: Set<number>;
+  /** "included: file for hosts" lines of the current round, printed together when it ends. */
+  pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
+}
+
+const CENSORED =
+  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+const CLEAN_EXCEPTIONS = new Set([
+  "_ansible_verbose_always",
+  "_ansible_item_label",
+  "_ansible_no_log",
+  "_ansible_verbose_override",
+]);
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+function bool(v: unknown): boolean {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "number") return v !== 0;
+  if (typeof v === "string") return ["yes", "on", "1", "true", "y", "t"].includes(v.trim().toLowerCase());
+  return Boolean(v);
+}
+
+function flatten(items: Item[]): Task[] {
+  const out: Task[] = [];
+  for (const it of items) {
+    if (it.kind === "task") out.push(it);
+    else out.push(...flatten(it.block), ...flatten(it.rescue), ...flatten(it.always));
+  }
+  return out;
+}
+
+/** A copy without `_ansible_*` keys (except the display ones), at every dict level. */
+function stripInternal(v: unknown, keepDisplay: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => stripInternal(x, keepDisplay));
+  if (!isMap(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k.startsWith("_ansible_") && !(keepDisplay && CLEAN_EXCEPTIONS.has(k))) continue;
+    out[k] = stripInternal(x, keepDisplay);
+  }
+  return out;
+}
+
+/** What callbacks see (TaskResult.clean_copy): censored under no_log, failed/skipped dropped. */
+function cleanCopy(r: Result, noLog: boolean): Result {
+  if (noLog || r._ansible_no_log === true) {
+    const x: Result = { censored: CENSORED };
+    for (const k of ["attempts", "changed", "retries"]) if (k in r) x[k] = r[k];
+    if ("results" in r) x.results = r.results;
+    x._ansible_no_log = true;
+    for (const k of ["_ansible_verbose_always", "_ansible_item_label"]) if (k in r) x[k] = r[k];
+    return x;
+  }
+  const out = stripInternal(r, true) as Result;
+  delete out.failed;
+  delete out.skipped;
+  return out;
+}
+
+function removeOmit(v: unknown, omit: string): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== omit).map((x) => removeOmit(x, omit));
+  if (isMap(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== omit) out[k] = removeOmit(x, omit);
+    return out;
+  }
+  return v;
+}
+
+export class Executor {
+  #o: ExecutorOptions;
+  #cb: Callback;
+  #stats = new Map<string, HostStats>();
+  #custom: Record<string, Record<string, unknown>> = {};
+  #hostState = new Map<string, HostVarsState>();
+  /** Hosts that failed or were unreachable in an earlier play: left out of later plays. */
+  #failedHosts = new Set<string>();
+  #unreachableHosts = new Set<string>();
+  #invCache = new Map<string, Record<string, unknown>>();
+  #startAt: string | undefined;
+
+  constructor(opts: ExecutorOptions) {
+    this.#o = opts;
+    this.#cb = opts.callback;
+    this.#startAt = opts.startAtTask;
+  }
+
+  #state(host: string): HostVarsState {
+    let s = this.#hostState.get(host);
+    if (!s) this.#hostState.set(host, s = new HostVarsState());
+    return s;
+  }
+
+  #stat(host: string): HostStats {
+    let s = this.#stats.get(host);
+    if (!s) {
+      this.#stats.set(
+        host,
+        s = { ok: 0, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 },
+      );
+    }
+    return s;
+  }
+
+  /** Runs the playbooks; returns ansible-playbook's exit code. */
+  async run(playbooks: Playbook[]): Promise<number> {
+    let stop = false;
+    try {
+      for (const pb of playbooks) {
+        this.#cb.playbookStart(pb.file);
+        for (const play of pb.plays) {
+          const r = await this.#runPlay(play);
+          if (r === "break") {
+            stop = true;
+            break;
+          }
+        }
+        if (stop) break;
+      }
+    } finally {
+      await this.#o.runner.close();
+    }
+    this.#cb.stats({ hosts: Object.fromEntries(this.#stats), custom: this.#custom });
+    this.#cb.close();
+    if (this.#unreachableHosts.size > 0) return 4;
+    if (this.#failedHosts.size > 0) return 2;
+    return 0;
+  }
+
+  // ---------------------------------------------------------------- variables
+
+  #inventoryVars(host: string): Record<string, unknown> {
+    let v = this.#invCache.get(host);
+    if (!v) this.#invCache.set(host, v = this.#o.inventory.hostVars(host));
+    return v;
+  }
+
+  #factsLayer(host: string): Layer {
+    const st = this.#state(host);
+    return {
+      lazy: true,
+      get: (n) => (n === "ansible_facts" ? st.facts : st.facts[n]),
+      has: (n) => n === "ansible_facts" || Object.hasOwn(st.facts, n),
+      keys: () => ["ansible_facts", ...Object.keys(st.facts)],
+    } satisfies LazyLayer;
+  }
+
+  #magic(pr: PlayRun | undefined, host: string, task: Scope | undefined): LazyLayer {
+    const roles = task ? roleChain(task) : [];
+    const role = roles[roles.length - 1];
+    const inv = this.#o.inventory;
+    const active =
+      () => (pr ? pr.all.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h)) : []);
+    const values: Record<string, () => unknown> = {
+      inventory_hostname: () => host,
+      inventory_hostname_short: () => host.split(".")[0],
+      group_names: () => inv.groupNames(host),
+      groups: () => inv.groups(),
+      hostvars: () => this.#hostvars(pr),
+      omit: () => this.#o.omitToken,
+      ansible_check_mode: () => this.#o.check,
+      ansible_diff_mode: () => this.#o.diff,
+      ansible_verbosity: () => this.#o.verbosity,
+      ansible_version: () => this.#o.ansibleVersion,
+      ansible_run_tags: () => (this.#o.tags.length ? this.#o.tags : ["all"]),
+      ansible_skip_tags: () => this.#o.skipTags,
+      ansible_forks: () => this.#o.forks,
+      inventory_dir: () => {
+        const s = inv.sourceOf(host);
+        return s ? path.dirname(s) : null;
+      },
+      inventory_file: () => inv.sourceOf(host) ?? null,
+    };
+    if (pr) {
+      Object.assign(values, {
+        ansible_play_hosts_all: () => [...pr.all],
+        ansible_play_hosts: active,
+        play_hosts: active,
+        ansible_play_batch: () =>
+          pr.batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h)),
+        ansible_play_name: () => pr.play.name,
+        playbook_dir: () => pr.play.baseDir,
+        ansible_play_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
+        role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
+        ansible_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
+      });
+    }
+    if (role) {
+      Object.assign(values, {
+        role_name: () => role.name,
+        role_path: () => role.path,
+        ansible_role_name: () => role.name,
+        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map((r) => r.name),
+        ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
+      });
+    }
+    return {
+      lazy: true,
+      get: (n) => values[n]?.(),
+      has: (n) => Object.hasOwn(values, n),
+      keys: () => Object.keys(values),
+    };
+  }
+
+  #hostvars(pr: PlayRun | undefined): unknown {
+    const inv = this.#o.inventory;
+    return this.#o.lazyMapping(
+      (h) => {
+        if (!inv.hasHost(h)) return undefined;
+        const view = this.#hostLevelVars(pr, h);
+        return this.#o.lazyMapping(
+          (k) => {
+            const raw = view.raw(k);
+            return raw === undefined ? undefined : this.#o.templar.template(raw, view);
+          },
+          () => view.keys(),
+        );
+      },
+      () => inv.groups().all ?? [],
+    );
+  }
+
+  /** A host's variables outside any task (what hostvars shows). */
+  #hostLevelVars(pr: PlayRun | undefined, host: string): LayeredVars {
+    const st = this.#state(host);
+    const layers: Layer[] = [this.#inventoryVars(host)];
+    if (pr && this.#o.playbookDirVars) layers.push(...this.#o.playbookDirVars(pr.play.baseDir, host));
+    layers.push(
+      this.#factsLayer(host),
+      st.includeVars,
+      st.setFacts,
+      this.#o.extraVars,
+      this.#magic(pr, host, undefined),
+    );
+    return new LayeredVars(layers);
+  }
+
+  /** The variables a task sees on a host, lowest precedence first (Ansible's documented order). */
+  #varsFor(pr: PlayRun, host: string, scope: Scope): LayeredVars {
+    const st = this.#state(host);
+    const chain = scopeChain(scope);
+    const taskRoles = roleChain(scope);
+    const layers: Layer[] = [];
+    for (const r of pr.publicRoles) layers.push(r.defaults);
+    for (const r of taskRoles) layers.push(r.defaults);
+    layers.push(this.#inventoryVars(host));
+    if (this.#o.playbookDirVars) layers.push(...this.#o.playbookDirVars(pr.play.baseDir, host));
+    layers.push(this.#factsLayer(host));
+    layers.push(pr.play.vars, pr.promptVars);
+    const vf = pr.varsFiles.get(host);
+    if (vf) layers.push(vf);
+    for (const r of pr.publicRoles) layers.push(r.vars);
+    for (const r of taskRoles) layers.push(r.vars);
+    for (const s of chain) if (isMap(s.kw.vars)) layers.push(s.kw.vars);
+    layers.push(st.includeVars, st.setFacts);
+    for (const r of taskRoles) layers.push(r.params);
+    for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
+    layers.push(this.#o.extraVars);
+    layers.push(this.#magic(pr, host, scope));
+    return new LayeredVars(layers);
+  }
+
+  // ---------------------------------------------------------------- keywords
+
+  /** A keyword's value for a task: its own, else the nearest enclosing scope's. */
+  #kw(scope: Scope, name: string): unknown {
+    for (let s: Scope | undefined = scope; s; s = s.parent) {
+      if (s.kw[name] !== undefined) return s.kw[name];
+    }
+    return undefined;
+  }
+
+  #kwBool(scope: Scope, name: string, vars: VarLookup, dflt = false): boolean {
+    const v = this.#kw(scope, name);
+    if (v === undefined || v === null) return dflt;
+    return bool(this.#o.templar.template(v, vars));
+  }
+
+  /** Tags of a task: its own and every enclosing scope's. */
+  #tags(scope: Scope): Set<string> {
+    const out = new Set<string>();
+    for (let s: Scope | undefined = scope; s; s = s.parent) for (const t of tagList(s.kw.tags)) out.add(t);
+    return out;
+  }
+
+  /** Every `when` from the play down to the task, outermost first. */
+  #whens(scope: Scope): unknown[] {
+    return scopeChain(scope).flatMap((s) => asList(s.kw.when));
+  }
+
+  #taskName(task: Task, vars?: VarLookup): string {
+    let name = task.kw.name !== undefined && task.kw.name !== null ? String(task.kw.name) : "";
+    if (name && vars && name.includes("{{")) {
+      try {
+        name = String(this.#o.templar.template(name, vars));
+      } catch {
+        // Ansible shows the raw name when it cannot be templated yet.
+      }
+    }
+    if (!name) name = task.actionWritten;
+    const role = task.role;
+    return role ? `${role.name} : ${name}` : name;
+  }
+
+  #view(task: Task, _pr: PlayRun, vars?: VarLookup, delegateTo?: string): TaskView {
+    const pos = task.pos;
+    return {
+      id: task.id,
+      name: this.#taskName(task, vars),
+      action: task.actionWritten,
+      path: pos ? `${pos.file}:${pos.line}` : "",
+      noLog: false,
+      checkMode: false,
+      delegateTo,
+      hasLoop: task.kw.loop !== undefined,
+      isInclude: task.action === "include_tasks" || task.action === "include_role",
+    };
+  }
+
+  // ---------------------------------------------------------------- plays
+
+  async #runPlay(play: Play): Promise<"ok" | "break"> {
+    const t = this.#o.templar;
+    const playVars = new LayeredVars([play.vars, this.#o.extraVars]);
+    const patternRaw = t.template(play.hosts, playVars);
+    const pattern = Array.isArray(patternRaw) ? patternRaw.map(String).join(",") : String(patternRaw);
+    const all = this.#o.inventory.select(pattern);
+    const strategyName = String(t.template(play.kw.strategy ?? this.#o.defaultStrategy, playVars))
+      .replace(/^ansible\.builtin\./, "");
+    this.#cb.playStart({
+      id: play.id,
+      name: play.name,
+      path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
+      checkMode: false,
+      strategy: strategyName,
+    });
+    const hosts = all.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h));
+    if (all.length === 0) {
+      this.#cb.noHostsMatched();
+      return "ok";
+    }
+    if (hosts.length === 0) {
+      this.#cb.noHostsRemaining();
+      return "ok";
+    }
+    const order = play.kw.order !== undefined ? String(t.template(play.kw.order, playVars)) : "inventory";
+    const ordered = this.#orderHosts(hosts, order);
+    const promptVars = await this.#varsPrompt(play);
+    const serial = this.#serial(play, playVars, ordered.length);
+    const batches: string[][] = [];
+    let rest = [...ordered];
+    for (let i = 0; rest.length > 0; i++) {
+      const n = serial[Math.min(i, serial.length - 1)];
+      batches.push(rest.slice(0, n));
+      rest = rest.slice(n);
+    }
+    const maxFailRaw = play.kw.max_fail_percentage;
+    const maxFail = maxFailRaw === undefined ? undefined : Number(t.template(maxFailRaw, playVars));
+    for (const batch of batches) {
+      const before = this.#failedHosts.size + this.#unreachableHosts.size;
+      const pr = this.#newPlayRun(play, all, batch, promptVars, strategyName, maxFail);
+      const broke = await this.#runBatch(pr);
+      const failedNow = this.#failedHosts.size + this.#unreachableHosts.size - before;
+      if (broke || failedNow === batch.length) return "break";
+      if (pr.endPlay) break;
+    }
+    return "ok";
+  }
+
+  #orderHosts(hosts: string[], order: string): string[] {
+    switch (order) {
+      case "sorted":
+        return [...hosts].sort();
+      case "reverse_sorted":
+        return [...hosts].sort().reverse();
+      case "reverse_inventory":
+        return [...hosts].reverse();
+      case "shuffle": {
+        const out = [...hosts];
+        for (let i = out.length - 1; i > 0; i--) {
+          const j = Math.floor(Math.random() * (i + 1));
+          [out[i], out[j]] = [out[j], out[i]];
+        }
+        return out;
+      }
+      default:
+        return hosts;
+    }
+  }
+
+  /** serial: a number, a percentage, or a list of them (the last repeats). */
+  #serial(play: Play, vars: VarLookup, total: number): number[] {
+    const raw = play.kw.serial;
+    if (raw === undefined || raw === null) return [total];
+    const list = asList(this.#o.templar.template(raw, vars));
+    const out = list.map((v) => {
+      const s = String(v).trim();
+      let n: number;
+      if (s.endsWith("%")) n = Math.floor((total * Number(s.slice(0, -1))) / 100);
+      else n = Number(s);
+      if (!Number.isFinite(n)) {
+        throw new ExecutionError(`serial must be a number or a percentage, got '${s}'`);
+      }
+      if (n <= 0) n = total;
+      return Math.max(1, Math.min(n, total));
+    });
+    return out.length ? out : [total];
+  }
+
+  async #varsPrompt(play: Play): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const p of play.varsPrompt) {
+      if (Object.hasOwn(this.#o.extraVars, p.name)) continue;
+      if (this.#o.isTTY && this.#o.prompt) {
+        const text = `${p.prompt ?? p.name}${p.default !== undefined ? ` [${p.default}]` : ""}: `;
+        const answer = await this.#o.prompt(text, p.private ?? true);
+        out[p.name] = answer === "" && p.default !== undefined ? p.default : answer;
+      } else if (p.default !== undefined) {
+        out[p.name] = p.default;
+      } else {
+        const where = p.pos ? `\n\n${positionDetails(p.pos)}` : "";
+        throw new ExecutionError(
+          `vars_prompt '${p.name}' needs an answer but mito is not running on a terminal; ` +
+            `pass it with -e ${p.name}=... or give the prompt a default${where}`,
+        );
+      }
+    }
+    return out;
+  }
+
+  #newPlayRun(
+    play: Play,
+    all: string[],
+    batch: string[],
+    promptVars: Record<string, unknown>,
+    strategyName: string,
+    maxFail: number | undefined,
+  ): PlayRun {
+    const order = play.sections.flatMap(flatten);
+    const pr: PlayRun = {
+      play,
+      all,
+      batch,
+      hosts: new Map(),
+      strategy: undefined as unknown as Strategy,
+      strategyName,
+      promptVars,
+      varsFiles: new Map(),
+      publicRoles: play.roles.filter((r) => r.public),
+      handlerTasks: flatten(play.handlers),
+      includeCache: new Map(),
+      endPlay: false,
+      bannered: new Set(),
+      pendingIncludes: [],
+    };
+    for (const h of batch) {
+      pr.hosts.set(h, {
+        name: h,
+        failed: false,
+        unreachable: false,
+        stopped: false,
+        notified: new Set(),
+        outcome: "ok",
+        rescuable: 0,
+        ended: false,
+      });
+    }
+    const hooks = {
+      start: (task: Task, hosts: string[]) => this.#roundStart(pr, task, hosts),
+      finish: (task: Task, hosts: string[]) => this.#roundFinish(pr, task, hosts, maxFail),
+    };
+    const forks = Math.max(1, this.#o.forks);
+    if (strategyName === "free") pr.strategy = new FreeStrategy(forks, hooks);
+    else if (strategyName === "host_pinned") pr.strategy = new FreeStrategy(forks, hooks, true);
+    else if (strategyName === "linear" || strategyName === "debug") {
+      pr.strategy = new LinearStrategy(order, forks, hooks);
+    } else throw new ExecutionError(`Invalid play strategy specified: ${strategyName}`);
+    return pr;
+  }
+
+  #roundStart(pr: PlayRun, task: Task, hosts: string[]): void {
+    if (task.implicit || pr.bannered.has(task.id)) return;
+    if (pr.strategyName === "linear" || pr.strategyName === "debug") pr.bannered.add(task.id);
+    else pr.bannered.add(task.id);
+    const first = hosts[0];
+    const vars = first !== undefined ? this.#varsFor(pr, first, task) : undefined;
+    this.#cb.taskStart(this.#view(task, pr, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
+  }
+
+  /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
+  #roundFinish(pr: PlayRun, task: Task, hosts: string[], maxFail: number | undefined): void {
+    const groups: { file: string; item: unknown; hasItem: boolean; hosts: string[] }[] = [];
+    for (const inc of pr.pendingIncludes) {
+      const g = groups.find((x) => x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item);
+      if (g) g.hosts.push(inc.host);
+      else groups.push({ file: inc.file, item: inc.item, hasItem: inc.hasItem, hosts: [inc.host] });
+    }
+    pr.pendingIncludes = [];
+    for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    const failed = hosts.filter((h) => {
+      const hp = pr.hosts.get(h)!;
+      return hp.outcome === "failed" || hp.outcome === "unreachable";
+    });
+    if (failed.length === 0) return;
+    let fatal = false;
+    try {
+      const vars = this.#varsFor(pr, hosts[0], task);
+      fatal = this.#kwBool(task, "any_errors_fatal", vars) &&
+        failed.some((h) => pr.hosts.get(h)!.rescuable === 0);
+    } catch {
+      fatal = false;
+    }
+    if (!fatal && maxFail !== undefined) {
+      const batchFailed = pr.batch.filter((h) =>
+        pr.hosts.get(h)!.failed || pr.hosts.get(h)!.unreachable
+      ).length;
+      fatal = batchFailed / pr.batch.length > maxFail / 100;
+    }
+    if (fatal) {
+      for (const hp of pr.hosts.values()) {
+        if (!hp.failed && !hp.unreachable) {
+          hp.stopped = true;
+          this.#failedHosts.add(hp.name);
+        }
+      }
+      pr.endPlay = true;
+      this.#cb.noHostsRemaining();
+    }
+  }
+
+  async #runBatch(pr: PlayRun): Promise<boolean> {
+    const gather = this.#gatherFacts(pr);
+    const sections = pr.play.sections;
+    await pr.strategy.run(pr.batch, async (host) => {
+      const hp = pr.hosts.get(host)!;
+      try {
+        this.#loadVarsFiles(pr, host);
+        if (gather) await this.#runTaskOn(pr, hp, gather);
+        for (const section of sections) {
+          await this.#runItems(pr, hp, section);
+        }
+      } catch (err) {
+        if (err instanceof HostFailed) {
+          hp.failed = true;
+          this.#failedHosts.add(host);
+        } else if (!(err instanceof HostStopped)) throw err;
+      }
+      if (
+        hp.failed &&
+        (this.#o.forceHandlers ||
+          this.#kwBool(pr.play, "force_handlers", new LayeredVars([pr.play.vars, this.#o.extraVars])))
+      ) {
+        // force_handlers: the failed host still runs what it was notified of.
+        hp.stopped = false;
+        try {
+          await this.#flushHandlers(pr, hp);
+        } catch (err) {
+          if (!(err instanceof HostFailed || err instanceof HostStopped)) throw err;
+        }
+      }
+    });
+    return pr.endPlay && [...pr.hosts.values()].every((h) => h.failed || h.stopped || h.unreachable);
+  }
+
+  #gatherFacts(pr: PlayRun): Task | undefined {
+    const play = pr.play;
+    const raw = play.kw.gather_facts;
+    let want: boolean;
+    if (raw !== undefined) {
+      want = bool(this.#o.templar.template(raw, new LayeredVars([play.vars, this.#o.extraVars])));
+    } else want = this.#o.gathering !== "explicit";
+    if (!want) return undefined;
+    const args: Record<string, unknown> = {};
+    if (play.kw.gather_subset !== undefined) args.gather_subset = play.kw.gather_subset;
+    if (play.kw.gather_timeout !== undefined) args.gather_timeout = play.kw.gather_timeout;
+    if (play.kw.fact_path !== undefined) args.fact_path = play.kw.fact_path;
+    const task: Task = {
+      kind: "task",
+      id: nextId(),
+      action: "gather_facts",
+      actionWritten: "gather_facts",
+      args,
+      kw: { name: "Gathering Facts", tags: ["always"] },
+      parent: play,
+      pos: play.pos,
+      isHandler: false,
+      localAction: false,
+    };
+    if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext([task]);
+    return task;
+  }
+
+  #loadVarsFiles(pr: PlayRun, host: string): void {
+    const files = pr.play.varsFiles;
+    if (files.length === 0) return;
+    let acc: Record<string, unknown> = {};
+    pr.varsFiles.set(host, acc);
+    const vars = this.#varsFor(pr, host, pr.play);
+    for (const entry of files) {
+      const candidates = Array.isArray(entry) ? entry : [entry];
+      let loaded = false;
+      for (const c of candidates) {
+        const name = String(this.#o.templar.template(c, vars));
+        const file = path.resolve(pr.play.baseDir, name);
+        if (!fs.existsSync(file)) continue;
+        const data = this.#o.readYaml(file);
+        if (data !== null && data !== undefined && !isMap(data)) {
+          throw new ExecutionError(
+            `vars_files must contain dictionaries of variables, ${file} holds a ${typeof data}`,
+          );
+        }
+        acc = this.#combine(acc, (data ?? {}) as Record<string, unknown>);
+        pr.varsFiles.set(host, acc);
+        loaded = true;
+        break;
+      }
+      if (!loaded) {
+        const shown = candidates.map((c) => String(c)).join(", ");
+        throw new ExecutionError(
+          `vars file ${shown} was not found` + (pr.play.pos ? `\n\n${positionDetails(pr.play.pos)}` : ""),
+        );
+      }
+    }
+  }
+
+  #combine(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+    return this.#o.hashMerge ? mergeDeep(a, b) : { ...a, ...b };
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  async #runItems(pr: PlayRun, hp: HostPlay, items: Item[]): Promise<void> {
+    for (const item of items) {
+      if (hp.stopped || pr.endPlay) throw new HostStopped();
+      if (item.kind === "block") await this.#runBlock(pr, hp, item);
+      else await this.#runTaskOn(pr, hp, item);
+    }
+  }
+
+  async #runBlock(pr: PlayRun, hp: HostPlay, block: Block): Promise<void> {
+    const hasRescue = block.rescue.length > 0;
+    let failure: unknown;
+    if (hasRescue) hp.rescuable++;
+    try {
+      await this.#runItems(pr, hp, block.block);
+    } catch (err) {
+      failure = err;
+    } finally {
+      if (hasRescue) hp.rescuable--;
+    }
+    if (failure instanceof HostFailed && hasRescue) {
+      failure = undefined;
+      hp.failed = false;
+      try {
+        await this.#runItems(pr, hp, block.rescue);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (!(failure instanceof HostStopped)) {
+      try {
+        await this.#runItems(pr, hp, block.always);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  #selected(task: Task): boolean {
+    if (task.implicit) return true;
+    return shouldRun(this.#tags(task), this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
+  }
+
+  async #runTaskOn(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
+    if (!this.#selected(task)) return;
+    if (this.#startAt !== undefined && !task.implicit && task.action !== "gather_facts") {
+      const plain = task.kw.name !== undefined ? String(task.kw.name) : task.actionWritten;
+      if (this.#startAt !== plain && this.#startAt !== this.#taskName(task)) return;
+      this.#startAt = undefined;
+    }
+    if (task.action === "meta") {
+      await this.#meta(pr, hp, task);
+      return;
+    }
+    let included: { items: Item[] }[] = [];
+    await pr.strategy.request(hp.name, task, async () => {
+      included = await this.#execute(pr, hp, task);
+    });
+    if (hp.outcome === "failed") throw new HostFailed();
+    if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
+    for (const inc of included) await this.#runItems(pr, hp, inc.items);
+  }
+
+  async #meta(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
+    const what = String(task.args._raw_params ?? "").trim();
+    if (what === "flush_handlers") {
+      await pr.strategy.request(hp.name, task, async () => {});
+      await this.#flushHandlers(pr, hp);
+      return;
+    }
+    let skipped = false;
+    await pr.strategy.request(hp.name, task, async () => {
+      const vars = this.#varsFor(pr, hp.name, task);
+      if (!["noop", "refresh_inventory", "reset_connection"].includes(what) || what === "reset_connection") {
+        try {
+          skipped = !this.#whens(task).every((w) => this.#o.templar.condition(w, vars));
+        } catch (err) {
+          this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) });
+          return;
+        }
+      }
+      hp.outcome = "ok";
+      if (skipped) {
+        this.#cb.result({
+          status: "skipped",
+          host: hp.name,
+          task: this.#view(task, pr, vars),
+          result: { changed: false, skip_reason: `${what} conditional evaluated to False` },
+        });
+        return;
+      }
+      switch (what) {
+        case "noop":
+        case "refresh_inventory":
+          break;
+        case "clear_facts":
+          this.#state(hp.name).facts = {};
+          break;
+        case "clear_host_errors":
+          for (const h of pr.hosts.values()) {
+            if (h.failed) {
+              h.failed = false;
+              this.#failedHosts.delete(h.name);
+            }
+          }
+          break;
+        case "end_play":
+          pr.endPlay = true;
+          for (const h of pr.hosts.values()) h.stopped = true;
+          hp.outcome = "stop";
+          break;
+        case "end_batch":
+          for (const h of pr.hosts.values()) h.stopped = true;
+          hp.outcome = "stop";
+          break;
+        case "end_host":
+          hp.stopped = true;
+          hp.ended = true;
+          hp.outcome = "stop";
+          break;
+        case "end_role":
+          break;
+        case "reset_connection":
+          await this.#o.runner.resetConnection(hp.name, this.#connectionVars(vars));
+          break;
+        default:
+          throw new ExecutionError(
+            `invalid meta action requested: ${what}` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
+          );
+      }
+      if (this.#o.verbosity >= 2) this.#cb.verbose(`META: ${what}`, 2);
+    });
+    if (hp.outcome === "failed") throw new HostFailed();
+    if (hp.outcome === "stop" || hp.stopped) throw new HostStopped();
+  }
+
+  async #flushHandlers(pr: PlayRun, hp: HostPlay): Promise<void> {
+    if (hp.notified.size === 0) return;
+    const pending = pr.handlerTasks.filter((h) => hp.notified.has(h));
+    if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(pr.handlerTasks);
+    for (const handler of pr.handlerTasks) {
+      if (!hp.notified.has(handler)) continue;
+      hp.notified.delete(handler);
+      await this.#runTaskOn(pr, hp, handler);
+    }
+    // Handlers notified by handlers that ran after them in the list run in a second pass.
+    if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
+  }
+
+  #errMsg(err: unknown, task: Task, kind: "task" | "conditional" = "task", cond?: unknown): string {
+    const e = err as Error;
+    let msg: string;
+    if (kind === "conditional") {
+      msg = `The conditional check '${String(cond)}' failed. The error was: ${e.message}`;
+    } else if (this.#o.isUndefinedError(err)) {
+      msg = `The task includes an option with an undefined variable. The error was: ${e.message}`;
+    } else msg = e.message;
+    if (task.pos) msg += `\n\n${positionDetails(task.pos, (f) => fs.readFileSync(f, "utf8"))}`;
+    return msg;
+  }
+
+  #connectionVars(vars: LayeredVars): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of vars.keys()) {
+      if (k.startsWith("ansible_") && !k.startsWith("ansible_facts") || k.startsWith("mitogen_")) {
+        if (
+          ["ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_version"].includes(
+            k,
+          )
+        ) continue;
+        try {
+          out[k] = this.#o.templar.template(vars.raw(k), vars);
+        } catch {
+          // A connection variable that cannot be templated is left out; the runner reports what it misses.
+        }
+      }
+    }
+    return { ...this.#o.connectionDefaults, ...out };
+  }
+
+  /** Runs one task on one host, reports and records the result. Returns includes to run next. */
+  async #execute(pr: PlayRun, hp: HostPlay, task: Task): Promise<{ items: Item[] }[]> {
+    hp.outcome = "ok";
+    const t = this.#o.templar;
+    const vars = this.#varsFor(pr, hp.name, task);
+    let view = this.#view(task, pr, vars);
+    let noLog = false;
+    let ignoreErrors = false;
+    let delegateTo: string | undefined;
+    try {
+      noLog = this.#kwBool(task, "no_log", vars);
+      ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
+      const d = this.#kw(task, "delegate_to");
+      if (d !== undefined && d !== null) delegateTo = String(t.template(d, vars));
+    } catch (err) {
+      this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, false);
+      return [];
+    }
+    view = { ...view, noLog, delegateTo };
+    const runOnce = this.#kwBoolSafe(task, "run_once", vars);
+    if (runOnce && task.action !== "meta") {
+      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
+      if (first !== hp.name) return this.#runOnceFollower(pr, hp, task);
+    }
+
+    // Loop items (templated before `when`, which is evaluated per item).
+    const loopControl = isMap(task.kw.loop_control) ? task.kw.loop_control : {};
+    let items: unknown[] | undefined;
+    const whens = this.#whens(task);
+    if (task.kw.loop !== undefined) {
+      try {
+        items = this.#loopItems(pr, task, vars);
+      } catch (err) {
+        // A loop over something undefined is skipped when the `when` would be false anyway.
+        if (this.#o.isUndefinedError(err)) {
+          let skip = false;
+          try {
+            skip = !whens.every((w) => t.condition(w, vars));
+          } catch {
+            skip = false;
+          }
+          if (skip) {
+            this.#skip(pr, hp, view, { changed: false, skip_reason: "Conditional result was False" });
+            return [];
+          }
+        }
+        this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, ignoreErrors);
+        return [];
+      }
+    }
+
+    if (items === undefined) {
+      let ok: boolean;
+      try {
+        ok = whens.every((w) => t.condition(w, vars));
+      } catch (err) {
+        const bad = whens.find(() => true);
+        this.#fail(
+          pr,
+          hp,
+          task,
+          vars,
+          {
+            failed: true,
+            msg: this.#errMsg(err, task, "conditional", bad),
+            _ansible_no_log: noLog,
+          },
+          view,
+          ignoreErrors,
+        );
+        return [];
+      }
+      if (!ok) {
+        this.#skip(pr, hp, view, { changed: false, skip_reason: "Conditional result was False" });
+        return [];
+      }
+      let result: Result;
+      try {
+        result = await this.#runAttempts(pr, hp, task, vars, view, noLog);
+      } catch (err) {
+        if (!(err instanceof TaskTemplateError)) throw err;
+        result = { failed: true, msg: err.message, _ansible_no_log: noLog };
+      }
+      return this.#finish(pr, hp, task, vars, view, result, ignoreErrors, noLog, undefined);
+    }
+
+    // A loop: one result per item, then the aggregate.
+    const loopVar = String(loopControl.loop_var ?? "item");
+    const indexVar = loopControl.index_var !== undefined ? String(loopControl.index_var) : undefined;
+    const extended = loopControl.extended !== undefined
+      ? bool(t.template(loopControl.extended, vars))
+      : false;
+    const pauseS = loopControl.pause !== undefined ? Number(t.template(loopControl.pause, vars)) : 0;
+    const results: Result[] = [];
+    const itemLayers: Record<string, unknown>[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0 && pauseS > 0) await this.#sleep(pauseS * 1000);
+      const item = items[i];
+      const layer: Record<string, unknown> = { ansible_loop_var: loopVar, [loopVar]: item };
+      if (indexVar) {
+        layer.ansible_index_var = indexVar;
+        layer[indexVar] = i;
+      }
+      if (extended) {
+        const loop: Record<string, unknown> = {
+          index: i + 1,
+          index0: i,
+          first: i === 0,
+          last: i + 1 === items.length,
+          length: items.length,
+          revindex: items.length - i,
+          revindex0: items.length - i - 1,
+        };
+        if (loopControl.extended_allitems === undefined || bool(loopControl.extended_allitems)) {
+          loop.allitems = items;
+        }
+        if (i + 1 < items.length) loop.nextitem = items[i + 1];
+        if (i > 0) loop.previtem = items[i - 1];
+        layer.ansible_loop = loop;
+      }
+      itemLayers.push(layer);
+      const ivars = vars.with(layer);
+      let itemNoLog = noLog;
+      let r: Result;
+      try {
+        itemNoLog = this.#kwBool(task, "no_log", ivars);
+        const ok = whens.every((w) => t.condition(w, ivars));
+        r = ok ? await this.#runAttempts(pr, hp, task, ivars, view, itemNoLog) : {
+          changed: false,
+          skipped: true,
+          skip_reason: "Conditional result was False",
+          _ansible_no_log: itemNoLog,
+        };
+      } catch (err) {
+        // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
+        const msg = err instanceof TaskTemplateError ? err.message : this.#errMsg(err, task);
+        return this.#finish(
+          pr,
+          hp,
+          task,
+          vars,
+          view,
+          { failed: true, msg, _ansible_no_log: noLog },
+          ignoreErrors,
+          noLog,
+          undefined,
+        );
+      }
+      r[loopVar] = item;
+      r.ansible_loop_var = loopVar;
+      if (indexVar) {
+        r[indexVar] = i;
+        r.ansible_index_var = indexVar;
+      }
+      if (extended) r.ansible_loop = layer.ansible_loop;
+      r._ansible_item_result = true;
+      r._ansible_ignore_errors = ignoreErrors;
+      if (loopControl.label !== undefined) {
+        try {
+          r._ansible_item_label = t.template(loopControl.label, ivars);
+        } catch (err) {
+          r.failed = true;
+          r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
+        }
+      }
+      if (!("changed" in r)) r.changed = false;
+      results.push(r);
+      const shown = cleanCopy(r, itemNoLog);
+      const status = r.failed || r.unreachable ? "failed" : r.skipped ? "skipped" : "ok";
+      if (task.action !== "add_host" && task.action !== "group_by" || status !== "ok") {
+        this.#cb.itemResult({ status, host: hp.name, task: view, result: shown });
+      }
+      if (!r.skipped && !r.failed) this.#applyFacts(pr, hp, task, r, delegateTo);
+    }
+    let agg: Result;
+    if (results.length === 0) {
+      agg = { changed: false, skipped: true, skipped_reason: "No items in the list", results: [] };
+    } else {
+      agg = { results };
+      agg.skipped = results.every((r) => r.skipped === true);
+      if (results.some((r) => r.changed === true)) agg.changed = true;
+      if (results.some((r) => r.failed === true)) {
+        agg.failed = true;
+        agg.msg = "One or more items failed";
+        for (const r of results) if (r.failed) delete r._ansible_ignore_errors;
+      } else agg.msg = agg.skipped ? "All items skipped" : "All items completed";
+      if (!("changed" in agg)) agg.changed = false;
+      for (const k of ["warnings", "deprecations"]) {
+        const acc = results.flatMap((r) => (Array.isArray(r[k]) ? r[k] as unknown[] : []));
+        for (const r of results) delete r[k];
+        if (acc.length) agg[k] = acc;
+      }
+    }
+    if (noLog) agg._ansible_no_log = true;
+    return this.#finish(pr, hp, task, vars, view, agg, ignoreErrors, noLog, itemLayers);
+  }
+
+  #kwBoolSafe(task: Task, name: string, vars: VarLookup): boolean {
+    try {
+      return this.#kwBool(task, name, vars);
+    } catch {
+      return false;
+    }
+  }
+
+  /** run_once: the other hosts take the first host's registered result without running the task. */
+  #runOnceFollower(pr: PlayRun, hp: HostPlay, task: Task): { items: Item[] }[] {
+    hp.outcome = "ok";
+    const reg = task.kw.register;
+    if (typeof reg === "string") {
+      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped)!;
+      const value = this.#state(first).setFacts[reg];
+      if (value !== undefined) this.#state(hp.name).setFacts[reg] = value;
+    }
+    return [];
+  }
+
+  #loopItems(pr: PlayRun, task: Task, vars: LayeredVars): unknown[] {
+    const t = this.#o.templar;
+    const raw = task.kw.loop;
+    if (task.loopWith) {
+      const terms = t.template(raw, vars);
+      try {
+        return withLoopItems(task.loopWith, terms, { searchPath: this.#searchPath(pr, task) });
+      } catch (err) {
+        if (err instanceof LoopError) throw new ExecutionError(err.message);
+        throw err;
+      }
+    }
+    const items = t.template(raw, vars);
+    if (!Array.isArray(items)) {
+      throw new ExecutionError(
+        `Invalid data passed to 'loop', it requires a list, got this instead: ${this.#o.pyStr(items)}. ` +
+          `Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.`,
+      );
+    }
+    return items;
+  }
+
+  #searchPath(pr: PlayRun, scope: Scope): string[] {
+    const out: string[] = [];
+    for (const r of roleChain(scope).reverse()) out.push(r.path);
+    out.push(pr.play.baseDir);
+    return out;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return this.#o.sleep ? this.#o.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+  }
+
+  /** The action once, or under until/retries/delay; with changed_when/failed_when applied. */
+  async #runAttempts(
+    pr: PlayRun,
+    hp: HostPlay,
+    task: Task,
+    vars: LayeredVars,
+    view: TaskView,
+    noLog: boolean,
+  ): Promise<Result> {
+    const t = this.#o.templar;
+    const until = task.kw.until;
+    let retries = 1;
+    let delay = 5;
+    if (until !== undefined) {
+      const r = task.kw.retries === undefined ? undefined : Number(t.template(task.kw.retries, vars));
+      retries = r === undefined ? 3 : r <= 0 ? 1 : r + 1;
+      if (task.kw.delay !== undefined) delay = Number(t.template(task.kw.delay, vars));
+      if (delay < 0) delay = 1;
+    }
+    const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
+    let result: Result = {};
+    let attempt = 1;
+    for (; attempt <= retries; attempt++) {
+      result = await this.#action(pr, hp, task, vars, noLog);
+      if (result.unreachable || result.skipped) return result;
+      result._ansible_no_log = noLog || result._ansible_no_log === true;
+      if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
+      if (until !== undefined) result.attempts = attempt;
+      if (!("changed" in result)) result.changed = false;
+      const layer: Record<string, unknown> = {};
+      if (reg) layer[reg] = stripInternal(result, false);
+      if (isMap(result.ansible_facts) && task.action !== "debug") Object.assign(layer, result.ansible_facts);
+      const rv = vars.with(layer);
+      let cond = "changed";
+      try {
+        if (task.kw.changed_when !== undefined && task.kw.changed_when !== null) {
+          result.changed = asList(task.kw.changed_when).every((c) => t.condition(c, rv));
+        }
+        cond = "failed";
+        if (task.kw.failed_when !== undefined && task.kw.failed_when !== null) {
+          const f = asList(task.kw.failed_when).every((c) => t.condition(c, rv));
+          result.failed_when_result = f;
+          result.failed = f;
+        }
+      } catch (err) {
+        result.failed = true;
+        result[`${cond}_when_result`] = (err as Error).message;
+      }
+      if (retries > 1) {
+        if (reg) layer[reg] = stripInternal(result, false);
+        const done = asList(until).every((c) => t.condition(c, vars.with(layer)));
+        if (done) break;
+        if (attempt < retries) {
+          result._ansible_retry = true;
+          result.retries = retries;
+          this.#cb.retry({
+            status: "failed",
+            host: hp.name,
+            task: view,
+            result: cleanCopy({ ...result }, noLog),
+          });
+          await this.#sleep(delay * 1000);
+        }
+      }
+    }
+    if (retries > 1 && attempt > retries) {
+      result.attempts = retries - 1;
+      result.failed = true;
+    }
+    return result;
+  }
+
+  /** Runs the action itself: a controller action, an include (returns its marker) or a remote module. */
+  async #action(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): Promise<Result> {
+    const t = this.#o.templar;
+    try {
+      if (task.action === "include_tasks" || task.action === "include_role") {
+        const args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+        return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
+      }
+      const controller = CONTROLLER_ACTIONS[task.action];
+      if (controller) {
+        const checkMode = this.#checkMode(task, vars);
+        const env: ActionEnv = {
+          host: hp.name,
+          rawArgs: task.args,
+          template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
+          condition: (c) => t.condition(c, vars),
+          evaluate: (e) => t.evaluate(e, vars),
+          vars,
+          verbosity: this.#o.verbosity,
+          checkMode,
+          searchPath: this.#searchPath(pr, task),
+          readYaml: (f) => this.#o.readYaml(f),
+          addHost: (name, groups, hv) => {
+            this.#o.inventory.addHost(name, groups, hv);
+            this.#invCache.delete(name);
+          },
+          addToGroup: (h, g) => {
+            this.#o.inventory.addToGroup(h, g);
+            this.#invCache.delete(h);
+          },
+          isUndefinedError: (e) => this.#o.isUndefinedError(e),
+          isTTY: this.#o.isTTY,
+          sleep: (ms) => this.#sleep(ms),
+          prompt: this.#o.prompt ? (text) => this.#o.prompt!(text, false) : undefined,
+        };
+        return await controller(env);
+      }
+      const args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+      return await this.#o.runner.runModule(this.#moduleRequest(pr, hp, task, vars, args, noLog));
+    } catch (err) {
+      if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) throw err;
+      void noLog;
+      throw new TaskTemplateError(this.#errMsg(err, task));
+    }
+  }
+
+  #checkMode(task: Task, vars: VarLookup): boolean {
+    const v = this.#kw(task, "check_mode");
+    if (v === undefined || v === null) return this.#o.check;
+    return bool(this.#o.templar.template(v, vars));
+  }
+
+  #moduleRequest(
+    pr: PlayRun,
+    hp: HostPlay,
+    task: Task,
+    vars: LayeredVars,
+    args: Record<string, unknown>,
+    noLog: boolean,
+  ): ModuleRequest {
+    const t = this.#o.templar;
+    const kw = (n: string) => {
+      const v = this.#kw(task, n);
+      return v === undefined ? undefined : t.template(v, vars);
+    };
+    const delegate = kw("delegate_to");
+    const env: Record<string, string> = {};
+    for (const s of scopeChain(task)) {
+      for (const e of asList(s.kw.environment)) {
+        const m = t.template(e, vars);
+        if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = this.#o.pyStr(v); }
+      }
+    }
+    const connectionVars = this.#connectionVars(vars);
+    for (const k of ["remote_user", "port", "connection", "timeout"]) {
+      const v = kw(k);
+      if (v !== undefined) connectionVars[`keyword_${k}`] = v;
+    }
+    const dflt = this.#o.connectionDefaults;
+    return {
+      host: hp.name,
+      targetHost: delegate === undefined || delegate === null ? hp.name : String(delegate),
+      module: task.action,
+      args,
+      checkMode: this.#checkMode(task, vars),
+      diff: (() => {
+        const v = this.#kw(task, "diff");
+        return v === undefined ? this.#o.diff : bool(t.template(v, vars));
+      })(),
+      noLog,
+      become: {
+        become: bool(kw("become") ?? vars.get("ansible_become") ?? dflt.become ?? false),
+        method: String(
+          kw("become_method") ?? vars.get("ansible_become_method") ?? dflt.become_method ?? "sudo",
+        ),
+        user: String(kw("become_user") ?? vars.get("ansible_become_user") ?? dflt.become_user ?? "root"),
+        flags: (kw("become_flags") ?? vars.get("ansible_become_flags") ?? dflt.become_flags) as
+          | string
+          | undefined,
+        exe: (kw("become_exe") ?? vars.get("ansible_become_exe") ?? dflt.become_exe) as string | undefined,
+        password: (vars.get("ansible_become_password") ?? vars.get("ansible_become_pass") ??
+          dflt.become_password) as string | undefined,
+      },
+      environment: env,
+      connectionVars,
+      searchPath: this.#searchPath(pr, task),
+      asyncSeconds: Number(kw("async") ?? 0),
+      poll: Number(kw("poll") ?? 15),
+      timeout: Number(kw("timeout") ?? 0),
+      verbosity: this.#o.verbosity,
+    };
+  }
+
+  #skip(pr: PlayRun, hp: HostPlay, view: TaskView, result: Result): void {
+    hp.outcome = "skipped";
+    this.#stat(hp.name).skipped++;
+    this.#cb.result({ status: "skipped", host: hp.name, task: view, result });
+    void pr;
+  }
+
+  /** Records a failure that happened before the action ran (bad keyword values, conditionals). */
+  #fail(
+    pr: PlayRun,
+    hp: HostPlay,
+    task: Task,
+    vars: LayeredVars,
+    result: Result,
+    view?: TaskView,
+    ignore = false,
+  ): void {
+    void this.#finish(pr, hp, task, vars, view ?? this.#view(task, pr), result, ignore, false, undefined);
+  }
+
+  /** Registers, notifies, counts and reports a task's final result; decides the host's outcome. */
+  #finish(
+    pr: PlayRun,
+    hp: HostPlay,
+    task: Task,
+    vars: LayeredVars,
+    view: TaskView,
+    result: Result,
+    ignoreErrors: boolean,
+    noLog: boolean,
+    itemLayers: Record<string, unknown>[] | undefined,
+  ): { items: Item[] }[] {
+    const st = this.#state(hp.name);
+    const stat = this.#stat(hp.name);
+    const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
+    if (reg) {
+      const clean = stripInternal(result, false) as Result;
+      delete clean.invocation;
+      st.setFacts[reg] = clean;
+    }
+    const shown = cleanCopy(result, noLog);
+    if (result.unreachable) {
+      const ignoreUnreachable = this.#kwBoolSafe(task, "ignore_unreachable", vars);
+      this.#cb.result({ status: "unreachable", host: hp.name, task: view, result: shown, ignoreUnreachable });
+      stat.unreachable++;
+      if (ignoreUnreachable) {
+        stat.skipped++;
+        hp.outcome = "ok";
+      } else {
+        hp.unreachable = true;
+        hp.outcome = "unreachable";
+        this.#unreachableHosts.add(hp.name);
+      }
+      return [];
+    }
+    if (result.failed) {
+      this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
+      if (ignoreErrors) {
+        stat.ok++;
+        stat.ignored++;
+        if (result.changed) stat.changed++;
+        hp.outcome = "ok";
+      } else {
+        if (hp.rescuable > 0) {
+          stat.rescued++;
+          st.setFacts.ansible_failed_task = { name: this.#taskName(task), action: task.actionWritten };
+          st.setFacts.ansible_failed_result = stripInternal(result, false);
+        } else stat.failures++;
+        hp.outcome = "failed";
+      }
+      return [];
+    }
+    if (result.skipped) {
+      stat.skipped++;
+      hp.outcome = "skipped";
+      this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
+      return [];
+    }
+    // ok or changed
+    if (!itemLayers) this.#applyFacts(pr, hp, task, result, view.delegateTo);
+    this.#applyStats(pr, hp, result, task);
+    stat.ok++;
+    if (result.changed) stat.changed++;
+    hp.outcome = "ok";
+    this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
+    if (
+      result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))
+    ) {
+      this.#notify(pr, hp, task, vars);
+    }
+    if (task.action === "include_tasks" || task.action === "include_role") {
+      return this.#includes(pr, hp, task, vars, result, itemLayers);
+    }
+    return [];
+  }
+
+  #applyStats(pr: PlayRun, hp: HostPlay, result: Result, task: Task): void {
+    const s = result.ansible_stats as Record<string, unknown> | undefined;
+    if (!s || task.action !== "set_stats") return;
+    const data = s.data as Record<string, unknown>;
+    const key = s.per_host ? hp.name : "_run";
+    const cur = this.#custom[key] ?? {};
+    for (const [k, v] of Object.entries(data)) {
+      const prev = cur[k];
+      if (s.aggregate && prev !== undefined) {
+        if (isMap(prev) && isMap(v)) cur[k] = { ...prev, ...v };
+        else if (Array.isArray(prev) && Array.isArray(v)) cur[k] = [...prev, ...v];
+        else if (typeof prev === "number" && typeof v === "number") cur[k] = prev + v;
+        else cur[k] = v;
+      } else cur[k] = v;
+    }
+    this.#custom[key] = cur;
+    void pr;
+  }
+
+  /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
+  #applyFacts(pr: PlayRun, hp: HostPlay, task: Task, result: Result, delegateTo: string | undefined): void {
+    const facts = result.ansible_facts;
+    if (!isMap(facts)) return;
+    const delegateFacts = delegateTo !== undefined &&
+      this.#kwBoolSafe(task, "delegate_facts", this.#varsFor(pr, hp.name, task));
+    const target = delegateFacts ? delegateTo! : hp.name;
+    const st = this.#state(target);
+    if (task.action === "set_fact") {
+      st.setFacts = { ...st.setFacts, ...facts };
+      if (result._ansible_facts_cacheable) st.facts = { ...st.facts, ...facts };
+    } else if (task.action === "include_vars") {
+      st.includeVars = this.#combine(st.includeVars, facts);
+    } else {
+      // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
+      const clean: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(facts)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
+      const ns: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(facts)) ns[k.replace(/^ansible_/, "")] = v;
+      st.facts = { ...st.facts, ...ns, ...clean };
+    }
+  }
+
+  #notify(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars): void {
+    const raw = this.#kw(task, "notify");
+    if (raw === undefined || raw === null) return;
+    const names = asList(this.#o.templar.template(raw, vars)).map(String);
+    for (const name of names) {
+      let found = false;
+      for (const h of pr.handlerTasks) {
+        const hname = h.kw.name !== undefined ? String(h.kw.name) : undefined;
+        const listen = tagList(h.kw.listen);
+        const full = h.role && hname ? `${h.role.name} : ${hname}` : undefined;
+        if (name === hname || name === full || listen.includes(name)) {
+          hp.notified.add(h);
+          found = true;
+          if (name === hname || name === full) break;
+        }
+      }
+      if (!found) {
+        throw new ExecutionError(
+          `The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`,
+        );
+      }
+    }
+  }
+
+  /** include_tasks / include_role: load once per distinct file and params; hosts share the result. */
+  #includes(
+    pr: PlayRun,
+    hp: HostPlay,
+    task: Task,
+    vars: LayeredVars,
+    result: Result,
+    itemLayers: Record<string, unknown>[] | undefined,
+  ): { items: Item[] }[] {
+    const t = this.#o.templar;
+    const runs = itemLayers
+      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
+      : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
+    const out: { items: Item[] }[] = [];
+    for (const { layer } of runs) {
+      const v = layer ? vars.with(layer) : vars;
+      const args = removeOmit(t.template(task.args, v), this.#o.omitToken) as Record<string, unknown>;
+      const params: Record<string, unknown> = {
+        ...(isMap(task.kw.vars) ? t.template(task.kw.vars, v) as Record<string, unknown> : {}),
+      };
+      if (layer) Object.assign(params, layer);
+      const apply = isMap(args.apply) ? args.apply : {};
+      let key: string;
+      let load: () => Item[];
+      if (task.action === "include_tasks") {
+        const name = String(args.file ?? args._raw_params ?? "");
+        const file = this.#o.loader.resolveInclude(
+          name,
+          String(task.args.__dir ?? pr.play.baseDir),
+          task.role,
+          pr.play,
+        );
+        if (!file) {
+          throw new ExecutionError(
+            `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
+          );
+        }
+        key = `${task.id}\0${file}\0${JSON.stringify(params)}`;
+        load = () => {
+          const block: Block = {
+            kind: "block",
+            id: nextId(),
+            kw: { ...apply },
+            parent: task.parent,
+            role: task.role,
+            includeParams: params,
+            block: [],
+            rescue: [],
+            always: [],
+            synthetic: true,
+          };
+          block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
+          return [block];
+        };
+      } else {
+        const name = String(args.name ?? args.role ?? "");
+        key = `${task.id}\0role:${name}\0${JSON.stringify(args)}\0${JSON.stringify(params)}`;
+        load = () => {
+          const pub = args.public !== undefined && bool(args.public);
+          const r = this.#o.loader.includeRole(
+            name,
+            pr.play,
+            task.role,
+            task,
+            task.pos?.file ?? pr.play.file,
+            {
+              tasksFrom: args.tasks_from as string | undefined,
+              varsFrom: args.vars_from as string | undefined,
+              defaultsFrom: args.defaults_from as string | undefined,
+              handlersFrom: args.handlers_from as string | undefined,
+              public: pub,
+            },
+          );
+          if (pub) pr.publicRoles.push(...r.all.filter((x) => !pr.publicRoles.includes(x)));
+          for (const rr of r.all) {
+            if (!pr.play.roles.includes(rr)) pr.play.roles.push(rr);
+            const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
+            pr.handlerTasks.push(...hs);
+          }
+          const block: Block = {
+            kind: "block",
+            id: nextId(),
+            kw: { ...apply },
+            parent: task.parent,
+            includeParams: params,
+            block: r.tasks,
+            rescue: [],
+            always: [],
+            synthetic: true,
+          };
+          for (const it of r.tasks) it.parent = block;
+          return [block];
+        };
+      }
+      let items = pr.includeCache.get(key);
+      if (!items) {
+        items = load();
+        pr.includeCache.set(key, items);
+        if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(flatten(items));
+      }
+      if (task.action === "include_tasks") {
+        const file = this.#o.loader.resolveInclude(
+          String(args.file ?? args._raw_params ?? ""),
+          String(task.args.__dir ?? pr.play.baseDir),
+          task.role,
+          pr.play,
+        );
+        if (file) {
+          pr.pendingIncludes.push({
+            file,
+            host: hp.name,
+            item: layer ? layer[String(layer.ansible_loop_var)] : undefined,
+            hasItem: layer !== undefined,
+          });
+        }
+      }
+      out.push({ items });
+    }
+    return out;
+  }
+}
+
+/** For messages: "file:line". */
+export function where(pos: Position | undefined): string {
+  return pos ? `${pos.file}:${pos.line}` : "";
+}
+
+export { INHERITED };

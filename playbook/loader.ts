@@ -1,0 +1,911 @@
+// Turns playbook YAML into the model: plays, blocks, tasks, roles, static imports expanded, dynamic
+// includes left as tasks. Every structural mistake is a PlaybookError naming the file and line.
+import * as path from "node:path";
+import { PlaybookError, type Position } from "./errors.ts";
+import {
+  type Block,
+  BLOCK_KEYWORDS,
+  HANDLER_KEYWORDS,
+  IMPORT_PLAYBOOK_KEYWORDS,
+  type Item,
+  type Keywords,
+  nextId,
+  type Play,
+  PLAY_KEYWORDS,
+  type Playbook,
+  ROLE_ENTRY_KEYWORDS,
+  type RoleInstance,
+  type Scope,
+  type Task,
+  TASK_KEYWORDS,
+  type VarsPrompt,
+} from "./model.ts";
+import { FREE_FORM, parseKv, shortActionName } from "./task_args.ts";
+import { KNOWN_MODULES } from "./_known_modules.ts";
+
+/** What the loader needs from the outside world: file reading and the YAML layer's positions. */
+export interface LoaderIO {
+  /** Reads and parses a YAML file; errors (missing file, bad YAML) are thrown with file and line. */
+  readYaml(file: string): unknown;
+  positionOf(node: unknown): Position | undefined;
+  exists(file: string): boolean;
+  isDir(file: string): boolean;
+  listDir(dir: string): string[];
+  /** roles_path from the configuration, already absolute. */
+  rolesPath: string[];
+  /** Templates a load-time value (import file names) against play vars and extra vars. */
+  templateStatic(value: unknown, vars: Record<string, unknown>): unknown;
+  /** Extra vars, visible to load-time templating. */
+  extraVars: Record<string, unknown>;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (Array.isArray(v)) return "list";
+  if (typeof v === "object") return "dict";
+  return typeof v === "number" ? "number" : typeof v;
+}
+
+const YAML_EXT = ["", ".yml", ".yaml", ".json"];
+
+interface FileCtx {
+  file: string;
+  role?: RoleInstance;
+  /** Variables for load-time templating (play vars, import vars). */
+  vars: Record<string, unknown>;
+  play: PlayState;
+}
+
+interface PlayState {
+  baseDir: string;
+  roles: RoleInstance[];
+  /** Role keys already placed in this play (roles run once per play unless allow_duplicates). */
+  seenRoles: Set<string>;
+  importDepth: number;
+}
+
+export class Loader {
+  #io: LoaderIO;
+  constructor(io: LoaderIO) {
+    this.#io = io;
+  }
+
+  #pos(node: unknown, fallbackFile: string): Position {
+    return this.#io.positionOf(node) ?? { file: fallbackFile, line: 1, column: 1 };
+  }
+
+  #fail(message: string, node: unknown, file: string): never {
+    throw new PlaybookError(message, this.#pos(node, file));
+  }
+
+  loadPlaybook(
+    file: string,
+    depth = 0,
+    inherited?: { vars: Keywords; when: unknown[]; tags: unknown[] },
+  ): Playbook {
+    const abs = path.resolve(file);
+    if (!this.#io.exists(abs)) throw new PlaybookError(`the playbook: ${file} could not be found`);
+    const data = this.#io.readYaml(abs);
+    if (data === null || data === undefined) return { file: abs, plays: [] };
+    if (!Array.isArray(data)) {
+      this.#fail("A playbook must be a list of plays, got a " + typeName(data) + " instead", data, abs);
+    }
+    const plays: Play[] = [];
+    for (const entry of data) {
+      if (!isMap(entry)) {
+        this.#fail(`A playbook must contain plays (dicts), got a ${typeName(entry)}`, entry, abs);
+      }
+      const importKey = ["import_playbook", "ansible.builtin.import_playbook", "include"].find((k) =>
+        k in entry
+      );
+      if (importKey !== undefined) {
+        plays.push(...this.#importPlaybook(entry, importKey, abs, depth, inherited));
+        continue;
+      }
+      const play = this.#loadPlay(entry, abs);
+      if (inherited) {
+        play.vars = { ...inherited.vars, ...play.vars };
+        if (inherited.when.length) play.kw.when = [...inherited.when, ...asList(play.kw.when)];
+        if (inherited.tags.length) play.kw.tags = [...inherited.tags, ...asList(play.kw.tags)];
+      }
+      plays.push(play);
+    }
+    return { file: abs, plays };
+  }
+
+  #importPlaybook(
+    entry: Record<string, unknown>,
+    key: string,
+    file: string,
+    depth: number,
+    inherited?: { vars: Keywords; when: unknown[]; tags: unknown[] },
+  ): Play[] {
+    if (depth > 20) this.#fail("import_playbook nested too deeply (a loop?)", entry, file);
+    for (const k of Object.keys(entry)) {
+      if (k !== key && !IMPORT_PLAYBOOK_KEYWORDS.has(k)) {
+        this.#fail(`'${k}' is not a valid attribute for a PlaybookInclude`, entry, file);
+      }
+    }
+    const vars = { ...(inherited?.vars ?? {}), ...this.#varsMap(entry.vars, entry, file) };
+    let target = entry[key];
+    if (typeof target === "string") {
+      const [first] = target.trim().split(/\s+/);
+      target = this.#io.templateStatic(first, { ...vars, ...this.#io.extraVars });
+    }
+    if (typeof target !== "string" || target === "") {
+      this.#fail(`import_playbook expects a file name, got ${typeName(target)}`, entry, file);
+    }
+    const resolved = path.resolve(path.dirname(file), target as string);
+    if (!this.#io.exists(resolved)) this.#fail(`Unable to find playbook to import: ${target}`, entry, file);
+    const nested = this.loadPlaybook(resolved, depth + 1, {
+      vars,
+      when: [...(inherited?.when ?? []), ...asList(entry.when)],
+      tags: [...(inherited?.tags ?? []), ...asList(entry.tags)],
+    });
+    return nested.plays;
+  }
+
+  #varsMap(v: unknown, owner: unknown, file: string): Record<string, unknown> {
+    if (v === undefined || v === null) return {};
+    if (isMap(v)) return v;
+    if (Array.isArray(v) && v.every(isMap)) return Object.assign({}, ...v);
+    this.#fail(
+      `Vars in a play/block/task must be specified as a dictionary, got ${typeName(v)}`,
+      owner,
+      file,
+    );
+  }
+
+  #checkKeys(entry: Record<string, unknown>, allowed: Set<string>, what: string, file: string): void {
+    for (const k of Object.keys(entry)) {
+      if (!allowed.has(k)) this.#fail(`'${k}' is not a valid attribute for a ${what}`, entry, file);
+    }
+  }
+
+  #list(v: unknown, what: string, owner: unknown, file: string): unknown[] {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.#fail(
+        `A malformed block was encountered: ${what} must be a list, got ${typeName(v)}`,
+        owner,
+        file,
+      );
+    }
+    return v;
+  }
+
+  #loadPlay(entry: Record<string, unknown>, file: string): Play {
+    this.#checkKeys(entry, PLAY_KEYWORDS, "Play", file);
+    if (entry.hosts === undefined || entry.hosts === null || entry.hosts === "") {
+      this.#fail("the field 'hosts' is required but was not set", entry, file);
+    }
+    if (entry.name !== undefined && entry.name !== null && typeof entry.name !== "string") {
+      this.#fail(`the field 'name' should be a string, got ${typeName(entry.name)}`, entry, file);
+    }
+    const baseDir = path.dirname(file);
+    const kw: Keywords = {};
+    for (const [k, v] of Object.entries(entry)) {
+      if (
+        !["tasks", "pre_tasks", "post_tasks", "handlers", "roles", "vars", "vars_files", "vars_prompt"]
+          .includes(k)
+      ) {
+        kw[k] = v;
+      }
+    }
+    const vars = this.#varsMap(entry.vars, entry, file);
+    const state: PlayState = { baseDir, roles: [], seenRoles: new Set(), importDepth: 0 };
+    const play: Play = {
+      kind: "play",
+      id: nextId(),
+      name: typeof entry.name === "string" ? entry.name : hostsName(entry.hosts),
+      hosts: entry.hosts,
+      pos: this.#io.positionOf(entry),
+      file,
+      baseDir,
+      kw,
+      vars,
+      varsFiles: this.#varsFiles(entry.vars_files, entry, file),
+      varsPrompt: this.#varsPrompt(entry.vars_prompt, entry, file),
+      sections: [],
+      handlers: [],
+      roles: state.roles,
+    };
+    const ctx: FileCtx = { file, vars: { ...vars, ...this.#io.extraVars }, play: state };
+    const pre = this.#items(this.#list(entry.pre_tasks, "pre_tasks", entry, file), play, ctx, false);
+    const roleBlocks: Item[] = [];
+    for (const r of this.#list(entry.roles, "roles", entry, file)) {
+      const b = this.#roleEntry(r, play, ctx);
+      if (b) roleBlocks.push(b);
+    }
+    const tasks = this.#items(this.#list(entry.tasks, "tasks", entry, file), play, ctx, false);
+    const post = this.#items(this.#list(entry.post_tasks, "post_tasks", entry, file), play, ctx, false);
+    play.sections = [
+      [...pre, flushTask(play)],
+      [...roleBlocks, ...tasks, flushTask(play)],
+      [...post, flushTask(play)],
+    ];
+    const playHandlers = this.#items(this.#list(entry.handlers, "handlers", entry, file), play, ctx, true);
+    play.handlers = [...state.roles.flatMap((r) => r.handlers), ...playHandlers];
+    return play;
+  }
+
+  #varsFiles(v: unknown, owner: unknown, file: string): unknown[] {
+    if (v === undefined || v === null) return [];
+    if (typeof v === "string") return [v];
+    if (!Array.isArray(v)) {
+      this.#fail(`vars_files must be a list of file names, got ${typeName(v)}`, owner, file);
+    }
+    return v;
+  }
+
+  #varsPrompt(v: unknown, owner: unknown, file: string): VarsPrompt[] {
+    if (v === undefined || v === null) return [];
+    const list = Array.isArray(v) ? v : [v];
+    return list.map((p) => {
+      if (!isMap(p) || typeof p.name !== "string") {
+        this.#fail("vars_prompt entries must be dicts with a 'name'", owner, file);
+      }
+      return {
+        name: p.name,
+        prompt: typeof p.prompt === "string" ? p.prompt : undefined,
+        default: p.default,
+        private: p.private === undefined ? true : Boolean(p.private),
+        pos: this.#io.positionOf(p) ?? this.#io.positionOf(owner),
+      };
+    });
+  }
+
+  /** Loads a list of tasks/blocks. `parent` is what they inherit keywords from. */
+  #items(list: unknown[], parent: Scope, ctx: FileCtx, handlers: boolean): Item[] {
+    const out: Item[] = [];
+    for (const entry of list) {
+      if (entry === null || entry === undefined) continue;
+      if (!isMap(entry)) {
+        this.#fail(
+          `A malformed block was encountered while loading tasks: expected a dict, got ${typeName(entry)}`,
+          entry,
+          ctx.file,
+        );
+      }
+      if ("block" in entry) {
+        out.push(this.#block(entry, parent, ctx, handlers));
+        continue;
+      }
+      if ("rescue" in entry || "always" in entry) {
+        this.#fail("'rescue' and 'always' are only valid together with 'block'", entry, ctx.file);
+      }
+      out.push(...this.#task(entry, parent, ctx, handlers));
+    }
+    return out;
+  }
+
+  #block(entry: Record<string, unknown>, parent: Scope, ctx: FileCtx, handlers: boolean): Block {
+    this.#checkKeys(entry, BLOCK_KEYWORDS, "Block", ctx.file);
+    const kw: Keywords = {};
+    for (const [k, v] of Object.entries(entry)) if (!["block", "rescue", "always"].includes(k)) kw[k] = v;
+    if (kw.vars !== undefined) kw.vars = this.#varsMap(kw.vars, entry, ctx.file);
+    const block: Block = {
+      kind: "block",
+      id: nextId(),
+      kw,
+      parent,
+      role: ctx.role,
+      block: [],
+      rescue: [],
+      always: [],
+      pos: this.#io.positionOf(entry),
+    };
+    block.block = this.#items(this.#list(entry.block, "block", entry, ctx.file), block, ctx, handlers);
+    block.rescue = this.#items(this.#list(entry.rescue, "rescue", entry, ctx.file), block, ctx, handlers);
+    block.always = this.#items(this.#list(entry.always, "always", entry, ctx.file), block, ctx, handlers);
+    return block;
+  }
+
+  /** Finds the action key, validates the rest, and expands static imports. */
+  #task(entry: Record<string, unknown>, parent: Scope, ctx: FileCtx, handler: boolean): Item[] {
+    const allowed = handler ? HANDLER_KEYWORDS : TASK_KEYWORDS;
+    const candidates: string[] = [];
+    let loopWith: string | undefined;
+    for (const k of Object.keys(entry)) {
+      if (k.startsWith("with_")) {
+        if (loopWith !== undefined) {
+          this.#fail(`only one loop is allowed per task, got ${loopWith} and ${k}`, entry, ctx.file);
+        }
+        loopWith = k.slice(5);
+        continue;
+      }
+      if (!allowed.has(k)) candidates.push(k);
+    }
+    if (loopWith !== undefined && entry.loop !== undefined) {
+      this.#fail(`The 'loop' and 'with_${loopWith}' keywords cannot be used together`, entry, ctx.file);
+    }
+    let actionWritten: string;
+    let rawArgs: unknown;
+    let localAction = false;
+    if ("action" in entry || "local_action" in entry) {
+      if (candidates.length > 0 || ("action" in entry && "local_action" in entry)) {
+        this.#fail(
+          `conflicting action statements: ${
+            ["action", "local_action", ...candidates].filter((k) => k in entry).join(", ")
+          }`,
+          entry,
+          ctx.file,
+        );
+      }
+      localAction = "local_action" in entry;
+      const spec = localAction ? entry.local_action : entry.action;
+      if (typeof spec === "string") {
+        const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(spec);
+        if (!m) this.#fail("action must name a module", entry, ctx.file);
+        actionWritten = m[1];
+        rawArgs = m[2];
+      } else if (isMap(spec) && typeof spec.module === "string") {
+        actionWritten = spec.module;
+        const { module: _m, ...rest } = spec;
+        rawArgs = rest;
+      } else {
+        this.#fail("action/local_action must be a string or a dict with 'module'", entry, ctx.file);
+      }
+    } else if (candidates.length === 1) {
+      actionWritten = candidates[0];
+      rawArgs = entry[actionWritten];
+    } else if (candidates.length === 0) {
+      this.#fail("no module/action detected in task.", entry, ctx.file);
+    } else {
+      const unknown = candidates.filter((c) => !this.#isKnownAction(c, ctx));
+      if (unknown.length > 0 && unknown.length < candidates.length) {
+        this.#fail(
+          `'${unknown[0]}' is not a valid attribute for a ${handler ? "Handler" : "Task"} ` +
+            `(it is neither a keyword nor a module; the task's action is '${
+              candidates.find((c) => !unknown.includes(c))
+            }')`,
+          entry,
+          ctx.file,
+        );
+      }
+      this.#fail(`conflicting action statements: ${candidates.join(", ")}`, entry, ctx.file);
+    }
+    const action = shortActionName(actionWritten);
+    if (!this.#isKnownAction(actionWritten, ctx)) {
+      this.#fail(
+        `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
+          `missing collection, or incorrect module path.`,
+        entry,
+        ctx.file,
+      );
+    }
+    const args = this.#args(rawArgs, action, entry, ctx.file);
+    if (isMap(entry.args)) Object.assign(args, entry.args);
+    else if (entry.args !== undefined && entry.args !== null) {
+      this.#fail(`'args' must be a dict, got ${typeName(entry.args)}`, entry, ctx.file);
+    }
+    if (args._raw_params !== undefined && !FREE_FORM.has(action)) {
+      this.#fail(
+        `this task '${actionWritten}' has extra params, which is only allowed in the following modules: ` +
+          [...FREE_FORM].sort().join(", "),
+        entry,
+        ctx.file,
+      );
+    }
+    const kw: Keywords = {};
+    for (const [k, v] of Object.entries(entry)) {
+      if (k === actionWritten || k === "action" || k === "local_action" || k === "args") continue;
+      if (k.startsWith("with_")) kw.loop = v;
+      else kw[k] = v;
+    }
+    if (kw.vars !== undefined) kw.vars = this.#varsMap(kw.vars, entry, ctx.file);
+    if (localAction) kw.delegate_to = "localhost";
+    this.#checkValues(kw, entry, ctx.file);
+    const pos = this.#io.positionOf(entry);
+    if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
+    if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
+    if (action === "include") {
+      this.#fail("'include' has been removed; use include_tasks or import_tasks", entry, ctx.file);
+    }
+    if (action === "import_playbook") {
+      this.#fail("import_playbook is only allowed as a top-level playbook entry", entry, ctx.file);
+    }
+    const task: Task = {
+      kind: "task",
+      id: nextId(),
+      action,
+      actionWritten,
+      args,
+      kw,
+      parent,
+      role: ctx.role,
+      pos,
+      isHandler: handler,
+      localAction,
+      loopWith,
+    };
+    if (action === "include_tasks" || action === "include_role") {
+      // Remember where the file lives so the run-time load resolves relative paths like Ansible.
+      task.args = { ...args, __dir: path.dirname(ctx.file) };
+    }
+    return [task];
+  }
+
+  #isKnownAction(name: string, ctx: FileCtx): boolean {
+    const short = shortActionName(name);
+    if (KNOWN_MODULES.has(short)) return true;
+    if (name.includes(".")) return true;
+    const dirs = [path.join(ctx.play.baseDir, "library")];
+    if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
+    return dirs.some((d) =>
+      this.#io.exists(path.join(d, short + ".py")) || this.#io.exists(path.join(d, short))
+    );
+  }
+
+  #args(raw: unknown, action: string, owner: unknown, file: string): Record<string, unknown> {
+    if (raw === null || raw === undefined) return {};
+    if (typeof raw === "string") {
+      try {
+        return parseKv(raw, action);
+      } catch (err) {
+        this.#fail((err as Error).message, owner, file);
+      }
+    }
+    if (isMap(raw)) return { ...raw };
+    if (typeof raw === "number" || typeof raw === "boolean") return { _raw_params: String(raw) };
+    this.#fail(`the arguments of '${action}' must be a dict or a string, got ${typeName(raw)}`, owner, file);
+  }
+
+  /** Catches the commonest wrong-typed keyword values at load time, as Ansible's field validation does. */
+  #checkValues(kw: Keywords, owner: unknown, file: string): void {
+    const bools = ["ignore_errors", "ignore_unreachable", "run_once", "any_errors_fatal", "delegate_facts"];
+    for (const k of bools) {
+      const v = kw[k];
+      if (v === undefined || typeof v === "boolean") continue;
+      if (typeof v === "string" && (v.includes("{{") || /^(yes|no|true|false|on|off|y|n|1|0)$/i.test(v))) {
+        continue;
+      }
+      if (typeof v === "number" && (v === 0 || v === 1)) continue;
+      this.#fail(
+        `The field '${k}' has an invalid value, which includes an undefined variable or is not a boolean: ${
+          JSON.stringify(v)
+        }`,
+        owner,
+        file,
+      );
+    }
+    if (
+      kw.register !== undefined && (typeof kw.register !== "string" || !/^[A-Za-z_]\w*$/.test(kw.register))
+    ) {
+      this.#fail(`Invalid variable name in 'register' specified: '${String(kw.register)}'`, owner, file);
+    }
+    if (kw.loop_control !== undefined && !isMap(kw.loop_control)) {
+      this.#fail(`loop_control must be a dict, got ${typeName(kw.loop_control)}`, owner, file);
+    }
+    if (isMap(kw.loop_control)) {
+      const ok = new Set([
+        "loop_var",
+        "index_var",
+        "label",
+        "pause",
+        "extended",
+        "extended_allitems",
+        "break_when",
+      ]);
+      for (const k of Object.keys(kw.loop_control)) {
+        if (!ok.has(k)) this.#fail(`'${k}' is not a valid attribute for a LoopControl`, owner, file);
+      }
+    }
+    for (const k of ["retries", "delay"]) {
+      const v = kw[k];
+      if (
+        v === undefined || typeof v === "number" ||
+        (typeof v === "string" && (/^\d+$/.test(v) || v.includes("{{")))
+      ) continue;
+      this.#fail(`The field '${k}' should be an integer, got ${JSON.stringify(v)}`, owner, file);
+    }
+  }
+
+  #findTaskFile(name: string, ctx: FileCtx, sub: string): string | undefined {
+    const dirs: string[] = [];
+    if (ctx.role) dirs.push(path.join(ctx.role.path, sub));
+    dirs.push(path.dirname(ctx.file));
+    if (ctx.role) dirs.push(ctx.role.path);
+    dirs.push(ctx.play.baseDir);
+    for (const d of dirs) {
+      const p = path.resolve(d, name);
+      if (this.#io.exists(p) && !this.#io.isDir(p)) return p;
+    }
+    return undefined;
+  }
+
+  #importTasks(
+    args: Record<string, unknown>,
+    kw: Keywords,
+    parent: Scope,
+    ctx: FileCtx,
+    owner: unknown,
+    handler: boolean,
+  ): Block {
+    if (kw.loop !== undefined) {
+      this.#fail(
+        "You cannot use loops on 'import_tasks' statements. You should use 'include_tasks' instead.",
+        owner,
+        ctx.file,
+      );
+    }
+    const fileArg = this.#io.templateStatic(args.file ?? args._raw_params, {
+      ...ctx.vars,
+      ...(kw.vars as Keywords ?? {}),
+    });
+    if (typeof fileArg !== "string") this.#fail("import_tasks needs a file name", owner, ctx.file);
+    const found = this.#findTaskFile(fileArg, ctx, "tasks");
+    if (!found) this.#fail(`Could not find or access '${fileArg}'`, owner, ctx.file);
+    const block: Block = {
+      kind: "block",
+      id: nextId(),
+      kw,
+      parent,
+      role: ctx.role,
+      block: [],
+      rescue: [],
+      always: [],
+      pos: this.#io.positionOf(owner),
+      synthetic: true,
+    };
+    ctx.play.importDepth++;
+    if (ctx.play.importDepth > 50) this.#fail("import_tasks nested too deeply (a loop?)", owner, ctx.file);
+    const data = this.#io.readYaml(found);
+    block.block = this.#items(
+      this.#list(data, "tasks file", data, found),
+      block,
+      { ...ctx, file: found },
+      handler,
+    );
+    ctx.play.importDepth--;
+    return block;
+  }
+
+  #importRole(
+    args: Record<string, unknown>,
+    kw: Keywords,
+    parent: Scope,
+    ctx: FileCtx,
+    owner: unknown,
+  ): Block {
+    const name = this.#io.templateStatic(args.name ?? args.role, ctx.vars);
+    if (typeof name !== "string") this.#fail("import_role needs 'name'", owner, ctx.file);
+    const params: Record<string, unknown> = {};
+    const role = this.loadRole(name, params, ctx, owner, {
+      tasksFrom: args.tasks_from as string | undefined,
+      varsFrom: args.vars_from as string | undefined,
+      defaultsFrom: args.defaults_from as string | undefined,
+      handlersFrom: args.handlers_from as string | undefined,
+      public: true,
+      entryVars: (kw.vars as Record<string, unknown>) ?? {},
+    });
+    const { vars: _v, ...rest } = kw;
+    const block: Block = {
+      kind: "block",
+      id: nextId(),
+      kw: rest,
+      parent,
+      block: role.tasks,
+      rescue: [],
+      always: [],
+      pos: this.#io.positionOf(owner),
+      synthetic: true,
+    };
+    for (const t of role.tasks) t.parent = block;
+    ctx.play.roles.push(...role.all);
+    return block;
+  }
+
+  #roleEntry(entry: unknown, play: Play, ctx: FileCtx): Block | undefined {
+    let name: unknown;
+    const kw: Keywords = {};
+    const params: Record<string, unknown> = {};
+    if (typeof entry === "string") name = entry;
+    else if (isMap(entry)) {
+      name = entry.role ?? entry.name;
+      for (const [k, v] of Object.entries(entry)) {
+        if (k === "role" || (k === "name" && entry.role === undefined)) continue;
+        if (ROLE_ENTRY_KEYWORDS.has(k)) kw[k] = v;
+        else params[k] = v;
+      }
+    } else this.#fail(`role entries must be a name or a dict, got ${typeName(entry)}`, entry, ctx.file);
+    name = this.#io.templateStatic(name, ctx.vars);
+    if (typeof name !== "string" || !name) {
+      this.#fail("role definitions must contain a role name", entry, ctx.file);
+    }
+    const key = `${name}\0${JSON.stringify(params)}\0${JSON.stringify(kw.vars ?? {})}`;
+    const role = this.loadRole(name, params, ctx, entry, {
+      public: true,
+      entryVars: this.#varsMap(kw.vars, entry, ctx.file),
+    });
+    if (ctx.play.seenRoles.has(key) && !role.allowDuplicates) return undefined;
+    ctx.play.seenRoles.add(key);
+    const { vars: _v, ...rest } = kw;
+    const block: Block = {
+      kind: "block",
+      id: nextId(),
+      kw: rest,
+      parent: play,
+      block: role.tasks,
+      rescue: [],
+      always: [],
+      pos: this.#io.positionOf(entry),
+      synthetic: true,
+    };
+    for (const t of role.tasks) t.parent = block;
+    ctx.play.roles.push(...role.all);
+    return block;
+  }
+
+  #findRole(name: string, ctx: FileCtx): string | undefined {
+    if (name.includes("/") || path.isAbsolute(name)) {
+      const p = path.resolve(ctx.play.baseDir, name);
+      return this.#io.isDir(p) ? p : undefined;
+    }
+    const short = name.includes(".") ? name.split(".").pop()! : name;
+    const dirs = [path.join(ctx.play.baseDir, "roles"), ...this.#io.rolesPath, ctx.play.baseDir];
+    if (ctx.role) dirs.unshift(path.dirname(ctx.role.path));
+    for (const d of dirs) {
+      for (const n of [name, short]) {
+        const p = path.resolve(d, n);
+        if (this.#io.isDir(p)) return p;
+      }
+    }
+    return undefined;
+  }
+
+  /** `dir/main.yml`, `dir/main.yaml`, `dir/main` or a `dir/main/` directory of files. */
+  #roleFile(dir: string, base: string): string[] {
+    for (const ext of YAML_EXT) {
+      const p = path.join(dir, base + ext);
+      if (this.#io.exists(p)) {
+        if (!this.#io.isDir(p)) return [p];
+        return this.#io.listDir(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) =>
+          path.join(p, f)
+        );
+      }
+    }
+    return [];
+  }
+
+  #roleVarsFile(dir: string, base: string, owner: unknown, file: string): Record<string, unknown> {
+    let out: Record<string, unknown> = {};
+    for (const f of this.#roleFile(dir, base)) {
+      const data = this.#io.readYaml(f);
+      if (data === null || data === undefined) continue;
+      if (!isMap(data)) {
+        this.#fail(`${f} must contain a dict of variables, got ${typeName(data)}`, owner, file);
+      }
+      out = { ...out, ...data };
+    }
+    return out;
+  }
+
+  /** Loads a role and its dependencies; `tasks` has the dependencies' blocks first. */
+  loadRole(
+    name: string,
+    params: Record<string, unknown>,
+    ctx: FileCtx,
+    owner: unknown,
+    opts: {
+      tasksFrom?: string;
+      varsFrom?: string;
+      defaultsFrom?: string;
+      handlersFrom?: string;
+      public: boolean;
+      entryVars: Record<string, unknown>;
+      dependencyOf?: RoleInstance;
+    },
+  ): { role: RoleInstance; tasks: Item[]; all: RoleInstance[]; allowDuplicates: boolean } {
+    const dir = this.#findRole(name, ctx);
+    if (!dir) {
+      const searched = [path.join(ctx.play.baseDir, "roles"), ...this.#io.rolesPath, ctx.play.baseDir];
+      this.#fail(`the role '${name}' was not found in ${searched.join(":")}`, owner, ctx.file);
+    }
+    const roleName = path.basename(dir);
+    const role: RoleInstance = {
+      name: roleName,
+      path: dir,
+      params,
+      defaults: this.#roleVarsFile(path.join(dir, "defaults"), opts.defaultsFrom ?? "main", owner, ctx.file),
+      vars: {
+        ...opts.entryVars,
+        ...this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", owner, ctx.file),
+      },
+      public: opts.public,
+      dependencyOf: opts.dependencyOf,
+      handlers: [],
+      key: `${roleName}\0${JSON.stringify(params)}`,
+    };
+    const rctx: FileCtx = {
+      file: path.join(dir, "tasks", "main.yml"),
+      role,
+      vars: { ...ctx.vars, ...role.defaults, ...role.vars, ...params },
+      play: ctx.play,
+    };
+    const all: RoleInstance[] = [];
+    const tasks: Item[] = [];
+    let allowDuplicates = false;
+    const metaFiles = this.#roleFile(path.join(dir, "meta"), "main");
+    for (const mf of metaFiles) {
+      const meta = this.#io.readYaml(mf);
+      if (!isMap(meta)) continue;
+      allowDuplicates = meta.allow_duplicates === true;
+      for (const dep of this.#list(meta.dependencies, "dependencies", meta, mf)) {
+        const depParams: Record<string, unknown> = {};
+        const depKw: Keywords = {};
+        let depName: unknown = dep;
+        if (isMap(dep)) {
+          depName = dep.role ?? dep.name;
+          for (const [k, v] of Object.entries(dep)) {
+            if (k === "role" || (k === "name" && dep.role === undefined)) continue;
+            if (ROLE_ENTRY_KEYWORDS.has(k)) depKw[k] = v;
+            else depParams[k] = v;
+          }
+        }
+        if (typeof depName !== "string") this.#fail("role dependencies must name a role", dep, mf);
+        const key = `${depName}\0${JSON.stringify(depParams)}\0${JSON.stringify(depKw.vars ?? {})}`;
+        const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, dep, {
+          public: opts.public,
+          entryVars: this.#varsMap(depKw.vars, dep, mf),
+          dependencyOf: role,
+        });
+        if (ctx.play.seenRoles.has(key) && !sub.allowDuplicates) continue;
+        ctx.play.seenRoles.add(key);
+        const { vars: _v, ...rest } = depKw;
+        const b: Block = {
+          kind: "block",
+          id: nextId(),
+          kw: rest,
+          block: sub.tasks,
+          rescue: [],
+          always: [],
+          synthetic: true,
+        };
+        for (const t of sub.tasks) t.parent = b;
+        tasks.push(b);
+        all.push(...sub.all);
+      }
+    }
+    const taskFiles = this.#roleFile(path.join(dir, "tasks"), opts.tasksFrom ?? "main");
+    if (opts.tasksFrom && taskFiles.length === 0) {
+      this.#fail(`Could not find specified file in role: tasks/${opts.tasksFrom}`, owner, ctx.file);
+    }
+    const roleBlock: Block = {
+      kind: "block",
+      id: nextId(),
+      kw: {},
+      role,
+      block: [],
+      rescue: [],
+      always: [],
+      synthetic: true,
+    };
+    for (const tf of taskFiles) {
+      const data = this.#io.readYaml(tf);
+      roleBlock.block.push(
+        ...this.#items(this.#list(data, "tasks file", data, tf), roleBlock, { ...rctx, file: tf }, false),
+      );
+    }
+    tasks.push(roleBlock);
+    for (const hf of this.#roleFile(path.join(dir, "handlers"), opts.handlersFrom ?? "main")) {
+      const data = this.#io.readYaml(hf);
+      const hb: Block = {
+        kind: "block",
+        id: nextId(),
+        kw: {},
+        role,
+        block: [],
+        rescue: [],
+        always: [],
+        synthetic: true,
+      };
+      hb.block = this.#items(this.#list(data, "handlers file", data, hf), hb, { ...rctx, file: hf }, true);
+      role.handlers.push(hb);
+    }
+    all.push(role);
+    return { role, tasks, all, allowDuplicates };
+  }
+
+  /** Loads a tasks file at run time for include_tasks (and include_role's tasks). */
+  loadTasksFile(
+    file: string,
+    parent: Scope,
+    role: RoleInstance | undefined,
+    play: Play,
+    handler = false,
+  ): Item[] {
+    const state: PlayState = {
+      baseDir: play.baseDir,
+      roles: play.roles,
+      seenRoles: new Set(),
+      importDepth: 0,
+    };
+    const data = this.#io.readYaml(file);
+    return this.#items(this.#list(data, "tasks file", data, file), parent, {
+      file,
+      role,
+      vars: { ...this.#io.extraVars },
+      play: state,
+    }, handler);
+  }
+
+  /** Finds an include_tasks file like Ansible: beside the including file, the role's tasks/, the playbook. */
+  resolveInclude(
+    name: string,
+    fromDir: string,
+    role: RoleInstance | undefined,
+    play: Play,
+  ): string | undefined {
+    const dirs = [fromDir];
+    if (role) dirs.push(path.join(role.path, "tasks"), role.path);
+    dirs.push(play.baseDir);
+    for (const d of dirs) {
+      const p = path.resolve(d, name);
+      if (this.#io.exists(p) && !this.#io.isDir(p)) return p;
+    }
+    return undefined;
+  }
+
+  /** Loads a role for include_role at run time: not public unless asked, roles added to the play. */
+  includeRole(
+    name: string,
+    play: Play,
+    fromRole: RoleInstance | undefined,
+    owner: unknown,
+    file: string,
+    opts: {
+      tasksFrom?: string;
+      varsFrom?: string;
+      defaultsFrom?: string;
+      handlersFrom?: string;
+      public: boolean;
+    },
+  ): { role: RoleInstance; tasks: Item[]; all: RoleInstance[] } {
+    const state: PlayState = {
+      baseDir: play.baseDir,
+      roles: play.roles,
+      seenRoles: new Set(),
+      importDepth: 0,
+    };
+    const r = this.loadRole(
+      name,
+      {},
+      { file, role: fromRole, vars: { ...this.#io.extraVars }, play: state },
+      owner,
+      {
+        ...opts,
+        entryVars: {},
+      },
+    );
+    return r;
+  }
+}
+
+function flushTask(play: Play): Task {
+  return {
+    kind: "task",
+    id: nextId(),
+    action: "meta",
+    actionWritten: "meta",
+    args: { _raw_params: "flush_handlers" },
+    kw: {},
+    parent: play,
+    isHandler: false,
+    localAction: false,
+    implicit: true,
+  };
+}
+
+function hostsName(hosts: unknown): string {
+  if (Array.isArray(hosts)) return hosts.join(",");
+  return String(hosts);
+}
+
+export function asList(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}

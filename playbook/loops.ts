@@ -1,0 +1,302 @@
+// The with_<lookup> loop sources and `loop:` validation: from templated terms to the list of items.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export class LoopError extends Error {
+  override name = "LoopError";
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+export interface LoopContext {
+  /** Directories relative file names are searched in, in order (role files/, playbook files/, …). */
+  searchPath: string[];
+  /** Which subdirectory the lookup looks in ("files" for fileglob/first_found). */
+  random?: () => number;
+}
+
+function flattenOnce(terms: unknown): unknown[] {
+  if (!Array.isArray(terms)) return [terms];
+  const out: unknown[] = [];
+  for (const t of terms) {
+    if (Array.isArray(t)) out.push(...t);
+    else out.push(t);
+  }
+  return out;
+}
+
+function toList(terms: unknown): unknown[] {
+  return Array.isArray(terms) ? terms : [terms];
+}
+
+/** Python's `%` for the one-spec formats with_sequence accepts (`%d`, `%02d`, `host%03x`, `%s`). */
+function formatSeq(fmt: string, n: number): string {
+  return fmt.replace(/%([-0 ]?)(\d*)([dixXos])/, (_m, flag: string, width: string, conv: string) => {
+    let s: string;
+    if (conv === "x") s = n.toString(16);
+    else if (conv === "X") s = n.toString(16).toUpperCase();
+    else if (conv === "o") s = n.toString(8);
+    else s = String(n);
+    const w = width ? Number(width) : 0;
+    if (flag === "-") return s.padEnd(w);
+    return s.padStart(w, flag === "0" ? "0" : " ");
+  }).replace(/%%/g, "%");
+}
+
+function sequence(spec: unknown): unknown[] {
+  const out: string[] = [];
+  for (const term of toList(spec)) {
+    const opts: Record<string, string> = {};
+    const text = String(term).trim();
+    let rest = text;
+    const short = /^(-?\d+)-(-?\d+)(?:\/(\d+))?(?::(.+))?$/.exec(text);
+    if (short) {
+      opts.start = short[1];
+      opts.end = short[2];
+      if (short[3]) opts.stride = short[3];
+      if (short[4]) opts.format = short[4];
+      rest = "";
+    }
+    for (const piece of rest.split(/\s+/).filter(Boolean)) {
+      const eq = piece.indexOf("=");
+      if (eq < 0) throw new LoopError(`unrecognized sequence term '${piece}'`);
+      opts[piece.slice(0, eq)] = piece.slice(eq + 1);
+    }
+    const parse = (k: string, d: number) => {
+      if (opts[k] === undefined) return d;
+      const v = opts[k].startsWith("0x") ? parseInt(opts[k], 16) : Number(opts[k]);
+      if (!Number.isInteger(v)) throw new LoopError(`can't parse ${k}=${opts[k]} as integer`);
+      return v;
+    };
+    const start = parse("start", 1);
+    let stride = parse("stride", 1);
+    let end: number;
+    if (opts.count !== undefined) {
+      if (opts.end !== undefined) throw new LoopError("can't specify both count and end in with_sequence");
+      const count = parse("count", 0);
+      end = start + count * stride - 1;
+      if (count === 0) continue;
+    } else if (opts.end !== undefined) end = parse("end", 0);
+    else throw new LoopError("must specify count or end in with_sequence");
+    if (stride === 0) stride = 1;
+    const fmt = opts.format ?? "%d";
+    if (stride > 0) { for (let i = start; i <= end; i += stride) out.push(formatSeq(fmt, i)); }
+    else for (let i = start; i >= end; i += stride) out.push(formatSeq(fmt, i));
+  }
+  return out;
+}
+
+function subelements(terms: unknown): unknown[] {
+  const t = toList(terms);
+  if (t.length < 2 || t.length > 3) {
+    throw new LoopError("subelements lookup expects a list of two or three items");
+  }
+  let [list, subkey] = t;
+  const flags = isMap(t[2]) ? t[2] : {};
+  if (isMap(list)) list = Object.values(list);
+  if (!Array.isArray(list)) {
+    throw new LoopError("subelements lookup expects a list of dicts as its first term");
+  }
+  if (typeof subkey !== "string") {
+    throw new LoopError("subelements lookup expects a key name as its second term");
+  }
+  const out: unknown[] = [];
+  for (const item of list) {
+    if (!isMap(item)) throw new LoopError("subelements lookup expects a list of dicts");
+    if (item.skipped === true) continue;
+    let cur: unknown = item;
+    const keys = subkey.split(".");
+    let missing = false;
+    for (const k of keys) {
+      if (isMap(cur) && k in cur) cur = cur[k];
+      else {
+        missing = true;
+        break;
+      }
+    }
+    if (missing) {
+      if (flags.skip_missing) continue;
+      throw new LoopError(`could not find '${subkey}' key in iterated item '${JSON.stringify(item)}'`);
+    }
+    if (!Array.isArray(cur)) {
+      throw new LoopError(`the key ${subkey} should point to a list, got '${JSON.stringify(cur)}'`);
+    }
+    // Like Ansible, the pair's first element is the item without the list being iterated.
+    const shown = keys.length === 1
+      ? Object.fromEntries(Object.entries(item).filter(([k]) => k !== subkey))
+      : item;
+    for (const sub of cur) out.push([shown, sub]);
+  }
+  return out;
+}
+
+function nested(terms: unknown): unknown[] {
+  const lists = toList(terms).map((l) => toList(l));
+  if (lists.length === 0) throw new LoopError("with_nested requires at least one element in the nested list");
+  let acc: unknown[][] = [[]];
+  for (const l of lists) {
+    const next: unknown[][] = [];
+    for (const prefix of acc) for (const x of l) next.push([...prefix, x]);
+    acc = next;
+  }
+  return acc;
+}
+
+function together(terms: unknown): unknown[] {
+  const lists = toList(terms).map((l) => toList(l));
+  if (lists.length === 0) throw new LoopError("with_together requires at least one element in each list");
+  const n = Math.max(...lists.map((l) => l.length));
+  const out: unknown[] = [];
+  for (let i = 0; i < n; i++) out.push(lists.map((l) => (i < l.length ? l[i] : null)));
+  return out;
+}
+
+function findFile(name: string, ctx: LoopContext): string | undefined {
+  if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
+  for (const d of ctx.searchPath) {
+    const p = path.join(d, name);
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (const c of glob) {
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function fileglob(terms: unknown, ctx: LoopContext): unknown[] {
+  const out: string[] = [];
+  for (const term of toList(terms)) {
+    const pattern = String(term);
+    const dirPart = path.dirname(pattern);
+    const base = path.basename(pattern);
+    const dirs = path.isAbsolute(pattern) ? [dirPart] : ctx.searchPath.map((d) => path.join(d, dirPart));
+    for (const d of dirs) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(d);
+      } catch {
+        continue;
+      }
+      const re = globToRegExp(base);
+      const found = names.filter((n) => re.test(n)).map((n) => path.join(d, n))
+        .filter((p) => fs.statSync(p).isFile()).sort();
+      if (found.length) {
+        out.push(...found);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function filetree(terms: unknown, ctx: LoopContext): unknown[] {
+  const out: Record<string, unknown>[] = [];
+  for (const term of toList(terms)) {
+    const root = findFile(String(term), ctx);
+    if (!root) continue;
+    const walk = (dir: string) => {
+      for (const name of fs.readdirSync(dir).sort()) {
+        const full = path.join(dir, name);
+        const st = fs.lstatSync(full);
+        const rel = path.relative(root, full);
+        const entry: Record<string, unknown> = {
+          root: root + "/",
+          path: rel,
+          mode: "0" + (st.mode & 0o7777).toString(8),
+          size: st.size,
+          uid: st.uid,
+          gid: st.gid,
+          mtime: st.mtimeMs / 1000,
+          ctime: st.ctimeMs / 1000,
+        };
+        if (st.isSymbolicLink()) {
+          entry.state = "link";
+          entry.src = fs.readlinkSync(full);
+        } else if (st.isDirectory()) {
+          entry.state = "directory";
+        } else {
+          entry.state = "file";
+          entry.src = full;
+        }
+        out.push(entry);
+        if (st.isDirectory() && !st.isSymbolicLink()) walk(full);
+      }
+    };
+    walk(root);
+  }
+  return out;
+}
+
+function firstFound(terms: unknown, ctx: LoopContext): unknown[] {
+  const names: string[] = [];
+  let skip = false;
+  const paths: string[] = [];
+  for (const t of toList(terms)) {
+    if (isMap(t)) {
+      const files = toList(t.files ?? []).flatMap((f) => String(f).split(/[,;]/));
+      const ps = toList(t.paths ?? []).flatMap((p) => String(p).split(/[,:;]/));
+      if (t.skip) skip = true;
+      if (ps.length) { for (const p of ps) for (const f of files) paths.push(path.join(p, f)); }
+      else names.push(...files);
+    } else names.push(String(t));
+  }
+  for (const n of [...paths, ...names]) {
+    const f = findFile(n, ctx);
+    if (f) return [f];
+  }
+  if (skip) return [];
+  throw new LoopError("No file was found when using first_found.");
+}
+
+/** Items for `with_<name>: terms` (terms already templated). */
+export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): unknown[] {
+  switch (name) {
+    case "items":
+      return flattenOnce(terms);
+    case "list":
+      return toList(terms);
+    case "flattened": {
+      const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+      return flat(terms);
+    }
+    case "dict":
+      if (!isMap(terms)) throw new LoopError(`with_dict expects a dict`);
+      return Object.entries(terms).map(([key, value]) => ({ key, value }));
+    case "indexed_items":
+      return toList(terms).map((x, i) => [i, x]);
+    case "sequence":
+      return sequence(terms);
+    case "subelements":
+      return subelements(terms);
+    case "nested":
+    case "cartesian":
+      return nested(terms);
+    case "together":
+      return together(terms);
+    case "random_choice": {
+      const list = toList(terms);
+      if (list.length === 0) return [];
+      return [list[Math.floor((ctx.random ?? Math.random)() * list.length)]];
+    }
+    case "fileglob":
+      return fileglob(terms, ctx);
+    case "filetree":
+      return filetree(terms, ctx);
+    case "first_found":
+      return firstFound(terms, ctx);
+    case "lines":
+      throw new LoopError(
+        "with_lines runs a command on the controller; use loop with a registered command instead",
+      );
+    default:
+      throw new LoopError(`lookup plugin (${name}) not found`);
+  }
+}

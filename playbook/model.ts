@@ -1,0 +1,217 @@
+// The loaded playbook: plays, blocks, tasks and roles as plain data with their source positions.
+// Keyword values stay raw (templated at run time); only the structure is resolved at load time.
+import type { Position } from "./errors.ts";
+
+/** Keywords every level (play, role entry, block, task) accepts and children inherit. */
+export const BASE_KEYWORDS = [
+  "any_errors_fatal",
+  "become",
+  "become_exe",
+  "become_flags",
+  "become_method",
+  "become_user",
+  "check_mode",
+  "collections",
+  "connection",
+  "debugger",
+  "diff",
+  "environment",
+  "ignore_errors",
+  "ignore_unreachable",
+  "module_defaults",
+  "name",
+  "no_log",
+  "port",
+  "remote_user",
+  "run_once",
+  "tags",
+  "throttle",
+  "timeout",
+  "vars",
+] as const;
+
+export const PLAY_KEYWORDS = new Set<string>([
+  ...BASE_KEYWORDS,
+  "fact_path",
+  "force_handlers",
+  "gather_facts",
+  "gather_subset",
+  "gather_timeout",
+  "handlers",
+  "hosts",
+  "max_fail_percentage",
+  "order",
+  "post_tasks",
+  "pre_tasks",
+  "roles",
+  "serial",
+  "strategy",
+  "tasks",
+  "vars_files",
+  "vars_prompt",
+]);
+
+export const BLOCK_KEYWORDS = new Set<string>([
+  ...BASE_KEYWORDS,
+  "always",
+  "block",
+  "delegate_facts",
+  "delegate_to",
+  "notify",
+  "rescue",
+  "when",
+]);
+
+export const TASK_KEYWORDS = new Set<string>([
+  ...BASE_KEYWORDS,
+  "action",
+  "args",
+  "async",
+  "changed_when",
+  "delay",
+  "delegate_facts",
+  "delegate_to",
+  "failed_when",
+  "local_action",
+  "loop",
+  "loop_control",
+  "notify",
+  "poll",
+  "register",
+  "retries",
+  "until",
+  "when",
+]);
+
+export const HANDLER_KEYWORDS = new Set<string>([...TASK_KEYWORDS, "listen"]);
+
+export const ROLE_ENTRY_KEYWORDS = new Set<string>([
+  ...BASE_KEYWORDS,
+  "delegate_facts",
+  "delegate_to",
+  "role",
+  "when",
+]);
+
+export const IMPORT_PLAYBOOK_KEYWORDS = new Set<string>([...BASE_KEYWORDS, "import_playbook", "when"]);
+
+/** Keywords a child inherits from its enclosing block, role and play when it does not set them. */
+export const INHERITED = [
+  "any_errors_fatal",
+  "become",
+  "become_exe",
+  "become_flags",
+  "become_method",
+  "become_user",
+  "check_mode",
+  "connection",
+  "delegate_facts",
+  "delegate_to",
+  "diff",
+  "ignore_errors",
+  "ignore_unreachable",
+  "module_defaults",
+  "no_log",
+  "port",
+  "remote_user",
+  "run_once",
+  "throttle",
+  "timeout",
+] as const;
+
+export type Keywords = Record<string, unknown>;
+
+let uuidCounter = 0;
+export function nextId(): number {
+  return ++uuidCounter;
+}
+
+/** Something that holds keywords and sits inside a parent (block, role, play). */
+export interface Scope {
+  /** Keywords as written (when/tags/vars/environment/become...). */
+  kw: Keywords;
+  parent?: Scope;
+  /** The role whose tasks these are, if any. */
+  role?: RoleInstance;
+  /** Variables passed by include_tasks/include_role (include params), above task vars. */
+  includeParams?: Record<string, unknown>;
+}
+
+export interface Task extends Scope {
+  kind: "task";
+  id: number;
+  /** Short module/action name after FQCN resolution: "debug", "command", "include_tasks". */
+  action: string;
+  /** The name as written in the task ("ansible.builtin.debug"), for messages and results. */
+  actionWritten: string;
+  args: Record<string, unknown>;
+  pos?: Position;
+  isHandler: boolean;
+  /** Set when the task came from `local_action`. */
+  localAction: boolean;
+  /** with_<lookup>: the lookup name; loop terms are in kw.loop. */
+  loopWith?: string;
+  /** Set on the implicit flush_handlers tasks mito adds between sections: never shown. */
+  implicit?: boolean;
+}
+
+export interface Block extends Scope {
+  kind: "block";
+  id: number;
+  block: Item[];
+  rescue: Item[];
+  always: Item[];
+  pos?: Position;
+  /** Blocks made by import_tasks/import_role/role sections: not user-written (no own keywords shown). */
+  synthetic?: boolean;
+}
+
+export type Item = Task | Block;
+
+/** One use of a role in a play: the role's files loaded, with its params. */
+export interface RoleInstance {
+  name: string;
+  path: string;
+  /** Role params (the entry's non-keyword keys, or `vars:` of include_role... as Ansible treats them). */
+  params: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  /** Whether this role's vars/defaults are visible to the whole play (roles:, import_role, public). */
+  public: boolean;
+  /** Parent roles (for meta dependencies), innermost last. */
+  dependencyOf?: RoleInstance;
+  handlers: Item[];
+  /** True once its tasks ran in this play (dedup of roles with equal params). */
+  key: string;
+}
+
+export interface VarsPrompt {
+  name: string;
+  prompt?: string;
+  default?: unknown;
+  private?: boolean;
+  pos?: Position;
+}
+
+export interface Play extends Scope {
+  kind: "play";
+  id: number;
+  name: string;
+  hosts: unknown;
+  pos?: Position;
+  file: string;
+  /** Directory the play's relative paths resolve against (the playbook's directory). */
+  baseDir: string;
+  vars: Record<string, unknown>;
+  varsFiles: unknown[];
+  varsPrompt: VarsPrompt[];
+  /** The sections in run order: pre_tasks, roles+tasks, post_tasks, each ending with a handler flush. */
+  sections: Item[][];
+  handlers: Item[];
+  roles: RoleInstance[];
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

@@ -1,0 +1,89 @@
+// The seam to the remote side: the executor hands every non-controller action to a HostRunner.
+// Issue 5 implements it over the protocol (one persistent context per host/user/become); until then
+// `noConnectionRunner` fails each such task with a message that says so.
+
+/** Become settings of one task after inheritance and templating. */
+export interface BecomeSpec {
+  become: boolean;
+  method: string;
+  user: string;
+  flags?: string;
+  exe?: string;
+  /** From ansible_become_password / ansible_become_pass / --ask-become-pass. */
+  password?: string;
+}
+
+/** Everything the remote side needs to run one module once on one host. */
+export interface ModuleRequest {
+  /** inventory_hostname of the host the task is for. */
+  host: string;
+  /** The host actually contacted (delegate_to target), equal to host when not delegated. */
+  targetHost: string;
+  /** Short module name ("copy") or collection name ("community.general.x"). */
+  module: string;
+  /** Templated arguments; omitted options already removed. */
+  args: Record<string, unknown>;
+  checkMode: boolean;
+  diff: boolean;
+  noLog: boolean;
+  become: BecomeSpec;
+  /** Templated `environment:` of the task and its parents, merged (innermost wins). */
+  environment: Record<string, string>;
+  /**
+   * The connection variables of the target, templated: ansible_connection, ansible_host, ansible_port,
+   * ansible_user, ansible_ssh_private_key_file, ansible_python_interpreter, ansible_ssh_common_args,
+   * mitogen_via, ansible_*_interpreter ... plus remote_user/port/connection/timeout keywords.
+   */
+  connectionVars: Record<string, unknown>;
+  /** Directories to look for files/templates in (role files/, playbook files/), for copy/template/script. */
+  searchPath: string[];
+  /** async/poll keywords (0 = not async). */
+  asyncSeconds: number;
+  poll: number;
+  /** Task timeout keyword in seconds (0 = none). */
+  timeout: number;
+  /** 0..n: -v count, so the remote side can add detail like Ansible's modules do. */
+  verbosity: number;
+}
+
+/**
+ * A module's result as Ansible shapes it: changed/failed/msg/rc/stdout..., `ansible_facts` to merge into
+ * the host's facts, `unreachable: true` when the host could not be reached (the executor counts it as
+ * unreachable, not failed).
+ */
+export type ModuleResult = Record<string, unknown>;
+
+export interface HostRunner {
+  runModule(req: ModuleRequest): Promise<ModuleResult>;
+  /** `meta: reset_connection`: drop the host's context so the next task reconnects. */
+  resetConnection(host: string, connectionVars: Record<string, unknown>): Promise<void>;
+  /** Called once at the end of the run: close every connection. */
+  close(): Promise<void>;
+}
+
+export interface HostRunnerOptions {
+  forks: number;
+  verbosity: number;
+  /** Settings from ansible.cfg / ANSIBLE_* / CLI flags (remote_user, private_key_file, timeout...). */
+  defaults: Record<string, unknown>;
+}
+
+/** What the CLI passes to the executor to obtain the runner (so the executor never imports transports). */
+export type HostRunnerFactory = (opts: HostRunnerOptions) => HostRunner;
+
+/** The runner used until the protocol layer provides one: every remote module fails its host clearly. */
+export const noConnectionRunner: HostRunnerFactory = () => ({
+  runModule(req) {
+    return Promise.resolve({
+      failed: true,
+      msg: `no connection layer for module ${req.module}: mito cannot run remote modules yet ` +
+        `(only controller-side actions: debug, set_fact, assert, fail, meta, include_vars, add_host, group_by, pause, set_stats)`,
+    });
+  },
+  resetConnection() {
+    return Promise.resolve();
+  },
+  close() {
+    return Promise.resolve();
+  },
+});

@@ -1,0 +1,170 @@
+// How hosts move through a play, as coroutines in one process: each host walks its own blocks and asks
+// the strategy to run each task. `linear` releases a task only when every live host is waiting, picking
+// the next task in play order (hosts on other paths wait: lockstep); `free` runs each request as soon as
+// a fork is free; `host_pinned` gives each host a fork for its whole run.
+import type { Task } from "./model.ts";
+
+/** Runs `n` at a time. */
+export class Semaphore {
+  #free: number;
+  #queue: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = Math.max(1, n);
+  }
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#queue.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** One host's part of a task round. */
+export type HostWork = () => Promise<void>;
+
+export interface RoundHooks {
+  /** Called once when a task starts for a set of hosts (banner), before any host runs it. */
+  start(task: Task, hosts: string[]): void;
+  /** Runs the task for the hosts of a round; the strategy decides concurrency. */
+  finish(task: Task, hosts: string[]): void;
+}
+
+export interface Strategy {
+  /** Runs every host's coroutine to completion. */
+  run(hosts: string[], body: (host: string) => Promise<void>): Promise<void>;
+  /** Called by a host coroutine: resolves once the task ran for this host. */
+  request(host: string, task: Task, work: HostWork): Promise<void>;
+  /** Inserts tasks (handlers, included files) to be considered next in play order. */
+  insertNext(tasks: Task[]): void;
+}
+
+interface Waiting {
+  task: Task;
+  work: HostWork;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class LinearStrategy implements Strategy {
+  #order: Task[];
+  #cursor = 0;
+  #waiting = new Map<string, Waiting>();
+  #active = new Set<string>();
+  #running = false;
+  #forks: Semaphore;
+  #hooks: RoundHooks;
+  #failure: unknown;
+
+  constructor(order: Task[], forks: number, hooks: RoundHooks) {
+    this.#order = [...order];
+    this.#forks = new Semaphore(forks);
+    this.#hooks = hooks;
+  }
+
+  async run(hosts: string[], body: (host: string) => Promise<void>): Promise<void> {
+    for (const h of hosts) this.#active.add(h);
+    await Promise.all(hosts.map(async (h) => {
+      try {
+        await body(h);
+      } finally {
+        this.#active.delete(h);
+        this.#kick();
+      }
+    }));
+    if (this.#failure) throw this.#failure;
+  }
+
+  request(host: string, task: Task, work: HostWork): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(host, { task, work, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  insertNext(tasks: Task[]): void {
+    this.#order.splice(this.#cursor, 0, ...tasks);
+  }
+
+  #kick(): void {
+    if (this.#running || this.#waiting.size === 0 || this.#waiting.size < this.#active.size) return;
+    const wanted = new Set([...this.#waiting.values()].map((w) => w.task));
+    let chosen: Task | undefined;
+    for (let pass = 0; pass < 2 && !chosen; pass++) {
+      const from = pass === 0 ? this.#cursor : 0;
+      const to = pass === 0 ? this.#order.length : this.#cursor;
+      for (let i = from; i < to; i++) {
+        if (wanted.has(this.#order[i])) {
+          chosen = this.#order[i];
+          this.#cursor = i + 1;
+          break;
+        }
+      }
+    }
+    // A task outside the known order (cannot normally happen): run it as is.
+    if (!chosen) chosen = [...wanted][0];
+    const batch = [...this.#waiting.entries()].filter(([, w]) => w.task === chosen);
+    for (const [h] of batch) this.#waiting.delete(h);
+    this.#running = true;
+    void this.#round(chosen, batch);
+  }
+
+  async #round(task: Task, batch: [string, Waiting][]): Promise<void> {
+    const hosts = batch.map(([h]) => h);
+    const errors = new Map<string, unknown>();
+    try {
+      this.#hooks.start(task, hosts);
+      await Promise.all(batch.map(([h, w]) =>
+        this.#forks.use(async () => {
+          try {
+            await w.work();
+          } catch (err) {
+            errors.set(h, err);
+          }
+        })
+      ));
+      this.#hooks.finish(task, hosts);
+    } catch (err) {
+      this.#failure ??= err;
+    }
+    this.#running = false;
+    for (const [h, w] of batch) {
+      if (errors.has(h)) w.reject(errors.get(h));
+      else if (this.#failure) w.reject(this.#failure);
+      else w.resolve();
+    }
+  }
+}
+
+/** `free`: hosts run ahead independently; forks bound the tasks in flight. */
+export class FreeStrategy implements Strategy {
+  #forks: Semaphore;
+  #hooks: RoundHooks;
+  #pinned: boolean;
+  constructor(forks: number, hooks: RoundHooks, pinned = false) {
+    this.#forks = new Semaphore(forks);
+    this.#hooks = hooks;
+    this.#pinned = pinned;
+  }
+
+  async run(hosts: string[], body: (host: string) => Promise<void>): Promise<void> {
+    if (this.#pinned) await Promise.all(hosts.map((h) => this.#forks.use(() => body(h))));
+    else await Promise.all(hosts.map((h) => body(h)));
+  }
+
+  async request(host: string, task: Task, work: HostWork): Promise<void> {
+    const run = async () => {
+      this.#hooks.start(task, [host]);
+      await work();
+      this.#hooks.finish(task, [host]);
+    };
+    if (this.#pinned) await run();
+    else await this.#forks.use(run);
+  }
+
+  insertNext(): void {}
+}

@@ -1,0 +1,133 @@
+// Variables as Ansible layers them, without copying: a task's view is a stack of references to the
+// layers (role defaults … extra vars) searched from the top, so building it costs O(layers), not
+// O(variables). Raw values are templated when read, against the same view.
+import type { RoleInstance, Scope, Task } from "./model.ts";
+
+/** What the templating engine reads variables through: undefined means "not defined". */
+export interface VarLookup {
+  get(name: string): unknown;
+}
+
+/** A source of variables: a plain record, or something lazy with has/get/keys. */
+export type Layer = Record<string, unknown> | LazyLayer;
+
+export interface LazyLayer {
+  readonly lazy: true;
+  get(name: string): unknown;
+  has(name: string): boolean;
+  keys(): string[];
+}
+
+function layerHas(l: Layer, name: string): boolean {
+  return (l as LazyLayer).lazy === true ? (l as LazyLayer).has(name) : Object.hasOwn(l, name);
+}
+function layerGet(l: Layer, name: string): unknown {
+  return (l as LazyLayer).lazy === true ? (l as LazyLayer).get(name) : (l as Record<string, unknown>)[name];
+}
+function layerKeys(l: Layer): string[] {
+  return (l as LazyLayer).lazy === true ? (l as LazyLayer).keys() : Object.keys(l);
+}
+
+/** Renders a raw variable value (which may hold `{{ }}`) against a lookup; supplied by the executor. */
+export type Resolver = (raw: unknown, vars: VarLookup, name: string) => unknown;
+
+/**
+ * A stack of layers, lowest precedence first. `get` returns the templated value of the topmost layer
+ * that has the name; each resolved value is cached for the life of this view (one task on one host).
+ */
+export class LayeredVars implements VarLookup {
+  #layers: Layer[];
+  #resolve?: Resolver;
+  #cache = new Map<string, unknown>();
+  #resolving = new Set<string>();
+  constructor(layers: Layer[], resolve?: Resolver) {
+    this.#layers = layers;
+    this.#resolve = resolve;
+  }
+
+  /** A view with more layers on top (loop vars): shares the lower layers, not their contents. */
+  with(top: Layer): LayeredVars {
+    return new LayeredVars([...this.#layers, top], this.#resolve);
+  }
+
+  raw(name: string): unknown {
+    for (let i = this.#layers.length - 1; i >= 0; i--) {
+      const l = this.#layers[i];
+      if (layerHas(l, name)) return layerGet(l, name);
+    }
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.#layers.some((l) => layerHas(l, name));
+  }
+
+  get(name: string): unknown {
+    if (this.#cache.has(name)) return this.#cache.get(name);
+    const raw = this.raw(name);
+    if (raw === undefined || !this.#resolve) return raw;
+    if (this.#resolving.has(name)) {
+      throw new RecursionError(
+        `recursive loop detected in template string: variable '${name}' refers to itself`,
+      );
+    }
+    this.#resolving.add(name);
+    try {
+      const value = this.#resolve(raw, this, name);
+      this.#cache.set(name, value);
+      return value;
+    } finally {
+      this.#resolving.delete(name);
+    }
+  }
+
+  keys(): string[] {
+    const seen = new Set<string>();
+    for (const l of this.#layers) for (const k of layerKeys(l)) seen.add(k);
+    return [...seen];
+  }
+}
+
+export class RecursionError extends Error {
+  override name = "RecursionError";
+}
+
+/** Per-host state the run accumulates: facts, set_fact/register results, include_vars. */
+export class HostVarsState {
+  /** Gathered and cacheable facts (`ansible_facts`). */
+  facts: Record<string, unknown> = {};
+  /** include_vars results (Ansible's vars cache). */
+  includeVars: Record<string, unknown> = {};
+  /** set_fact and register results (non-persistent facts). */
+  setFacts: Record<string, unknown> = {};
+}
+
+/** The keyword chain of a task from the outermost scope (play) to the task itself. */
+export function scopeChain(s: Scope): Scope[] {
+  const out: Scope[] = [];
+  for (let cur: Scope | undefined = s; cur; cur = cur.parent) out.push(cur);
+  return out.reverse();
+}
+
+/** The roles a task belongs to, outermost first: a dependency's vars sit below its parent's. */
+export function roleChain(task: Task | Scope): RoleInstance[] {
+  const roles: RoleInstance[] = [];
+  for (const s of scopeChain(task)) if (s.role && !roles.includes(s.role)) roles.push(s.role);
+  return roles;
+}
+
+/** Ansible's combine for `hash_behaviour = merge`: dicts merge recursively, everything else replaces. */
+export function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    if (isPlain(prev) && isPlain(v)) out[k] = mergeDeep(prev, v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) &&
+    Object.getPrototypeOf(v) === Object.prototype;
+}

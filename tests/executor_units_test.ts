@@ -1,0 +1,91 @@
+// Pure parts of the play engine: argument parsing, tag selection, loop lookups, output formatting.
+import { assertEquals, assertThrows } from "./_assert.ts";
+import { parseKv, shortActionName, splitArgs } from "../playbook/task_args.ts";
+import { shouldRun, tagList } from "../playbook/tags.ts";
+import { withLoopItems } from "../playbook/loops.ts";
+import { pyJson } from "../playbook/callbacks/_pyjson.ts";
+import { splitLinesKeep, unifiedDiff } from "../playbook/callbacks/_diff.ts";
+import { parseExtraVars } from "../playbook/extra_vars.ts";
+import { PlaybookError } from "../playbook/errors.ts";
+import { LayeredVars } from "../playbook/vars.ts";
+import { PyFloat } from "../playbook/values.ts";
+
+Deno.test("k=v arguments: quotes and Jinja2 blocks keep their spaces", () => {
+  assertEquals(splitArgs(`msg="hello {{ a | default('x y') }}" x=1`), [
+    `msg="hello {{ a | default('x y') }}"`,
+    "x=1",
+  ]);
+  assertEquals(parseKv(`msg="a b" verbosity=1`, "debug"), { msg: "a b", verbosity: "1" });
+});
+
+Deno.test("command free-form keeps the command line and splits only its own options", () => {
+  assertEquals(parseKv(`echo a=b "c d" chdir=/tmp`, "command"), {
+    chdir: "/tmp",
+    _raw_params: `echo a=b "c d"`,
+  });
+});
+
+Deno.test("FQCN names map to short builtin names", () => {
+  assertEquals(shortActionName("ansible.builtin.debug"), "debug");
+  assertEquals(shortActionName("ansible.legacy.command"), "command");
+  assertEquals(shortActionName("community.general.ufw"), "community.general.ufw");
+});
+
+Deno.test("tags: always, never, tagged, untagged and skip-tags as Ansible", () => {
+  const t = (...x: string[]) => new Set(x);
+  assertEquals(shouldRun(t(), ["all"], []), true);
+  assertEquals(shouldRun(t("never"), ["all"], []), false);
+  assertEquals(shouldRun(t("never", "x"), ["x"], []), true);
+  assertEquals(shouldRun(t("always"), ["x"], []), true);
+  assertEquals(shouldRun(t("always"), ["all"], ["always"]), false);
+  assertEquals(shouldRun(t("a"), ["tagged"], []), true);
+  assertEquals(shouldRun(t(), ["tagged"], []), false);
+  assertEquals(shouldRun(t(), ["untagged"], []), true);
+  assertEquals(shouldRun(t("a", "b"), ["a"], ["b"]), false);
+  assertEquals(tagList("a, b"), ["a", "b"]);
+});
+
+Deno.test("with_* lookups produce Ansible's items", () => {
+  const ctx = { searchPath: [] };
+  assertEquals(withLoopItems("items", [[1, 2], 3], ctx), [1, 2, 3]);
+  assertEquals(withLoopItems("sequence", "start=0 end=4 stride=2", ctx), ["0", "2", "4"]);
+  assertEquals(withLoopItems("sequence", "count=3 format=h%02x", ctx), ["h01", "h02", "h03"]);
+  assertEquals(withLoopItems("dict", { a: 1 }, ctx), [{ key: "a", value: 1 }]);
+  assertEquals(withLoopItems("together", [[1, 2], ["a"]], ctx), [[1, "a"], [2, null]]);
+  assertEquals(withLoopItems("nested", [["a"], [1, 2]], ctx), [["a", 1], ["a", 2]]);
+  assertEquals(withLoopItems("subelements", [[{ n: 1, l: [7, 8] }], "l"], ctx), [[{ n: 1 }, 7], [
+    { n: 1 },
+    8,
+  ]]);
+  assertEquals(withLoopItems("indexed_items", ["x"], ctx), [[0, "x"]]);
+});
+
+Deno.test("results print like Python's json.dumps(sort_keys=True)", () => {
+  assertEquals(pyJson({ b: [1, 2.5], a: "é", c: new PyFloat(1) }), `{"a": "é", "b": [1, 2.5], "c": 1.0}`);
+  assertEquals(pyJson({ msg: "x", e: {} }, 4), `{\n    "e": {},\n    "msg": "x"\n}`);
+  assertEquals(pyJson(1e-7), "1e-07");
+});
+
+Deno.test("unified diffs match difflib's layout", () => {
+  const a = splitLinesKeep("one\ntwo\nthree\n");
+  const b = splitLinesKeep("one\n2\nthree\n");
+  assertEquals(
+    unifiedDiff(a, b, "before", "after").join(""),
+    "--- before\n+++ after\n@@ -1,3 +1,3 @@\n one\n-two\n+2\n three\n",
+  );
+});
+
+Deno.test("extra vars: k=v with quotes, inline JSON, later wins", () => {
+  const io = { parseYaml: (t: string) => JSON.parse(t), loadYamlFile: () => ({ f: 1 }) };
+  assertEquals(parseExtraVars([`a=1 b="x y"`, `{"a": 2}`, "@vars.yml"], io), { a: 2, b: "x y", f: 1 });
+  assertThrows(() => parseExtraVars(["novalue"], io), PlaybookError, "could not be made into a dictionary");
+});
+
+Deno.test("layered variables: the topmost layer wins and lower layers are not copied", () => {
+  const low = { a: 1, b: 1 };
+  const v = new LayeredVars([low, { b: 2 }]);
+  assertEquals([v.get("a"), v.get("b"), v.get("c")], [1, 2, undefined]);
+  low.a = 5;
+  assertEquals(v.get("a"), 5);
+  assertEquals(v.with({ a: 9 }).get("a"), 9);
+});
