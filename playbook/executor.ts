@@ -15,7 +15,7 @@ import {
   type VarLookup,
 } from "./vars.ts";
 import { HostVarsState } from "./vars.ts";
-import type { Callback, HostStats, ResultEvent, TaskView } from "./callbacks/types.ts";
+import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { HostRunner, ModuleRequest } from "./runner.ts";
 import { LoopError, withLoopItems } from "./loops.ts";
@@ -125,6 +125,11 @@ interface PlayRun {
   pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
 }
 
+const SKIPPED = (): Result => ({
+  changed: false,
+  skipped: true,
+  skip_reason: "Conditional result was False",
+});
 const CENSORED =
   "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 const CLEAN_EXCEPTIONS = new Set([
@@ -603,9 +608,12 @@ export class Executor {
   }
 
   #roundStart(pr: PlayRun, task: Task, hosts: string[]): void {
-    if (task.implicit || pr.bannered.has(task.id)) return;
-    if (pr.strategyName === "linear" || pr.strategyName === "debug") pr.bannered.add(task.id);
-    else pr.bannered.add(task.id);
+    if (task.implicit) return;
+    // Lockstep strategies announce every round; free ones announce a task when its first host starts it.
+    if (!(pr.strategy instanceof LinearStrategy)) {
+      if (pr.bannered.has(task.id)) return;
+      pr.bannered.add(task.id);
+    }
     const first = hosts[0];
     const vars = first !== undefined ? this.#varsFor(pr, first, task) : undefined;
     this.#cb.taskStart(this.#view(task, pr, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
@@ -977,7 +985,7 @@ export class Executor {
             skip = false;
           }
           if (skip) {
-            this.#skip(pr, hp, view, { changed: false, skip_reason: "Conditional result was False" });
+            this.#finish(pr, hp, task, vars, view, SKIPPED(), false, noLog, undefined);
             return [];
           }
         }
@@ -1008,7 +1016,7 @@ export class Executor {
         return [];
       }
       if (!ok) {
-        this.#skip(pr, hp, view, { changed: false, skip_reason: "Conditional result was False" });
+        this.#finish(pr, hp, task, vars, view, SKIPPED(), false, noLog, undefined);
         return [];
       }
       let result: Result;
@@ -1268,9 +1276,19 @@ export class Executor {
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
         const checkMode = this.#checkMode(task, vars);
+        // Arguments that template to `omit` are dropped before the action sees them.
+        const rawArgs: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(task.args)) {
+          if (
+            k === "that" || typeof v !== "string" || !v.includes("{{") ||
+            t.template(v, vars) !== this.#o.omitToken
+          ) {
+            rawArgs[k] = v;
+          }
+        }
         const env: ActionEnv = {
           host: hp.name,
-          rawArgs: task.args,
+          rawArgs,
           template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
           condition: (c) => t.condition(c, vars),
           evaluate: (e) => t.evaluate(e, vars),
@@ -1368,13 +1386,6 @@ export class Executor {
       timeout: Number(kw("timeout") ?? 0),
       verbosity: this.#o.verbosity,
     };
-  }
-
-  #skip(pr: PlayRun, hp: HostPlay, view: TaskView, result: Result): void {
-    hp.outcome = "skipped";
-    this.#stat(hp.name).skipped++;
-    this.#cb.result({ status: "skipped", host: hp.name, task: view, result });
-    void pr;
   }
 
   /** Records a failure that happened before the action ran (bad keyword values, conditionals). */
@@ -1494,17 +1505,20 @@ export class Executor {
     const target = delegateFacts ? delegateTo! : hp.name;
     const st = this.#state(target);
     if (task.action === "set_fact") {
-      st.setFacts = { ...st.setFacts, ...facts };
-      if (result._ansible_facts_cacheable) st.facts = { ...st.facts, ...facts };
+      // In place: views built earlier in this task (the next loop item) hold these objects.
+      Object.assign(st.setFacts, facts);
+      if (result._ansible_facts_cacheable) Object.assign(st.facts, facts);
     } else if (task.action === "include_vars") {
-      st.includeVars = this.#combine(st.includeVars, facts);
+      const merged = this.#combine(st.includeVars, facts);
+      for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
+      Object.assign(st.includeVars, merged);
     } else {
       // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
       const clean: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(facts)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
       const ns: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(facts)) ns[k.replace(/^ansible_/, "")] = v;
-      st.facts = { ...st.facts, ...ns, ...clean };
+      Object.assign(st.facts, ns, clean);
     }
   }
 
