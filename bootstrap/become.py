@@ -171,7 +171,16 @@ _DOAS_ERRORS = [
     ("unknown-user", re.compile(r"unknown user|user \S+ does not exist|No such user"), "the become user does not exist"),
     ("not-allowed", re.compile(r"Operation not permitted|not permitted"), "doas does not permit this user to run the command as the become user"),
 ]
-_SSH_ERRORS = []  # ssh's own output is classified by the controller (transports/_ssh_argv.ts)
+# The same causes transports/_ssh_argv.ts finds for an ssh started by the controller.
+_SSH_ERRORS = [
+    ("hostkey-changed", re.compile(r"Host key for .* has changed|REMOTE HOST IDENTIFICATION HAS CHANGED"), "ssh: the host key has changed since it was recorded in known_hosts"),
+    ("hostkey-unknown", re.compile(r"No \S+ host key is known for|Host key verification failed"), "ssh: the host key is not in known_hosts and host key checking is enforced"),
+    ("auth", re.compile(r"Permission denied \(|Too many authentication failures|Authentication failed"), "ssh: authentication failed"),
+    ("refused", re.compile(r"Connection refused"), "ssh: connection refused"),
+    ("timeout", re.compile(r"timed out"), "ssh: connection timed out"),
+    ("dns", re.compile(r"Could not resolve hostname|Name or service not known"), "ssh: the host name could not be resolved"),
+    ("unreachable", re.compile(r"No route to host|Network is unreachable|Connection reset|Connection closed by"), "ssh: the host is unreachable"),
+]
 
 
 class _Method(object):
@@ -288,7 +297,12 @@ def _fail(pid, kind, message, output):
 
 def _classify(errors, text):
     for kind, pattern, message in errors:
-        if pattern.search(text):
+        m = pattern.search(text)
+        if m:
+            if errors is _SSH_ERRORS:  # name the line ssh printed, as the controller-side classifier does
+                start = text.rfind("\n", 0, m.start()) + 1
+                end = text.find("\n", m.end())
+                message = "%s (%s)" % (message, text[start:end if end >= 0 else len(text)].strip())
             return kind, message
     return None
 
@@ -343,10 +357,16 @@ def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, t
             if found:
                 _fail(pid, found[0], found[1], text)
             status = _wait_status(pid)
-            _fail(pid, "exec-failed" if status is not None and os.WIFEXITED(status)
-                  and os.WEXITSTATUS(status) == 127 else "exited",
-                  "%s exited (%s) before the child started: %s"
-                  % (argv[0], _describe_status(status), text.strip()[-300:] or "no output"), text)
+            if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 127:
+                # ssh passes on the remote shell's "command not found"; others could not exec at all.
+                kind = "python-missing" if method == "ssh" else "exec-failed"
+            else:
+                kind = "exited"
+            message = "%s exited (%s) before the child started: %s" % (
+                argv[0], _describe_status(status), text.strip()[-300:] or "no output")
+            if status is None:
+                _fail(pid, kind, message, text)
+            raise BecomeError(kind, message, text)  # already reaped: never signal a recycled pid
 
 
 def _drain(master, raw, tty_open):

@@ -5,6 +5,8 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
+import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
+import type { FirstStage } from "./_bootstrap.ts";
 import { Askpass } from "./_ssh_askpass.ts";
 import { buildSshArgv, classifySshFailure, SshConnectError, type SshOptions } from "./_ssh_argv.ts";
 import { nodeWriter, prepended, webReadable } from "./_ssh_streams.ts";
@@ -113,3 +115,29 @@ export async function sshSpawn(
 function programOf(command: string[] | string): string {
   return typeof command === "string" ? command.split(/\s+/)[0] : command[0];
 }
+
+/** broker.connect({ method: "ssh", hostname, … }): SshOptions plus the common ConnectSpec fields. */
+export interface SshSpec extends ConnectSpec, SshOptions {
+  method: "ssh";
+}
+
+export const sshMethod: ConnectMethod = {
+  spawn(spec: ConnectSpec, stage: FirstStage) {
+    const s = spec as SshSpec;
+    return sshSpawn(s, stage.command(s.python ?? "python3"), { python: s.python ?? "python3" });
+  },
+  /** ssh to the next bastion from a context: the argv is built here, the PTY prompt is answered there. */
+  remote(spec: ConnectSpec, stage: FirstStage) {
+    const s = spec as SshSpec;
+    const python = s.python ?? "python3";
+    const options: Record<string, unknown> = {
+      argv: buildSshArgv(s, stage.command(python)),
+      python,
+      timeout: (s.connectTimeout ?? 10) + 30,
+    };
+    if (s.password !== undefined) options.password = s.password;
+    return { method: "ssh", options };
+  },
+};
+
+registerMethod("ssh", sshMethod);

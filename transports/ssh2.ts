@@ -10,6 +10,8 @@ import process from "node:process";
 import { dirname, join } from "node:path";
 import { type AnyAuthMethod, type AuthenticationType, Client, type ClientChannel } from "ssh2";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
+import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
+import type { FirstStage } from "./_bootstrap.ts";
 import { type HostKeyPolicy, shellQuote, SshConnectError } from "./_ssh_argv.ts";
 import { checkHostKey, hostToken, knownHostsLine, parseKnownHosts } from "./_ssh_known_hosts.ts";
 import { nodeWriter, webReadable } from "./_ssh_streams.ts";
@@ -271,3 +273,17 @@ export async function ssh2Spawn(opts: Ssh2Options, command: string[] | string): 
     throw err;
   }
 }
+
+/** broker.connect({ method: "ssh2", hostname, … }): the in-process transport (ansible's paramiko slot). */
+export interface Ssh2Spec extends ConnectSpec, Ssh2Options {
+  method: "ssh2";
+}
+
+export const ssh2Method: ConnectMethod = {
+  spawn(spec: ConnectSpec, stage: FirstStage) {
+    const s = spec as Ssh2Spec;
+    return ssh2Spawn(s, stage.command(s.python ?? "python3"));
+  },
+};
+
+registerMethod("ssh2", ssh2Method);
