@@ -24,3 +24,17 @@ export type {
 export { CallCancelledError, CallTimeoutError, ContextGoneError } from "./core/calls.ts";
 export { PyFloat, RemoteError, Tuple, tuple } from "./core/codec.ts";
 export type { ModuleRoot } from "./core/importer.ts";
+// Hops: OpenSSH, in-process ssh2, and become (sudo/su/doas) as connection methods (importing registers them).
+export {
+  classifySshFailure,
+  parseSshArgs,
+  SshConfigError,
+  SshConnectError,
+  sshMethod,
+  sshSpawn,
+} from "./transports/ssh.ts";
+export type { HostKeyPolicy, SshFailureKind, SshOptions, SshSpec } from "./transports/ssh.ts";
+export { Ssh2Connection, ssh2Method, ssh2Spawn } from "./transports/ssh2.ts";
+export type { Ssh2Options, Ssh2Spec } from "./transports/ssh2.ts";
+export { doasMethod, hopFailure, sudoMethod, suMethod } from "./transports/become.ts";
+export type { BecomeMethod, BecomeSpec, HopFailure } from "./transports/become.ts";
