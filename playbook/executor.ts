@@ -123,6 +123,8 @@ interface PlayRun {
   bannered: Set<number>;
   /** "included: file for hosts" lines of the current round, printed together when it ends. */
   pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
+  /** run_once results waiting to be shared with the batch when the round ends. */
+  runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
 }
 
 const SKIPPED = (): Result => ({
@@ -456,25 +458,21 @@ export class Executor {
     const all = this.#o.inventory.select(pattern);
     const strategyName = String(t.template(play.kw.strategy ?? this.#o.defaultStrategy, playVars))
       .replace(/^ansible\.builtin\./, "");
-    this.#cb.playStart({
-      id: play.id,
-      name: play.name,
-      path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
-      checkMode: false,
-      strategy: strategyName,
-    });
-    const hosts = all.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h));
+    const announce = () =>
+      this.#cb.playStart({
+        id: play.id,
+        name: play.name,
+        path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
+        checkMode: false,
+        strategy: strategyName,
+      });
     if (all.length === 0) {
+      announce();
       this.#cb.noHostsMatched();
       return "ok";
     }
-    if (hosts.length === 0) {
-      this.#cb.noHostsRemaining();
-      return "ok";
-    }
     const order = play.kw.order !== undefined ? String(t.template(play.kw.order, playVars)) : "inventory";
-    const ordered = this.#orderHosts(hosts, order);
-    const promptVars = await this.#varsPrompt(play);
+    const ordered = this.#orderHosts(all, order);
     const serial = this.#serial(play, playVars, ordered.length);
     const batches: string[][] = [];
     let rest = [...ordered];
@@ -485,12 +483,20 @@ export class Executor {
     }
     const maxFailRaw = play.kw.max_fail_percentage;
     const maxFail = maxFailRaw === undefined ? undefined : Number(t.template(maxFailRaw, playVars));
+    let promptVars: Record<string, unknown> | undefined;
     for (const batch of batches) {
+      // Like ansible-playbook, every batch announces the play; hosts that failed earlier sit it out.
+      announce();
+      promptVars ??= await this.#varsPrompt(play);
+      const live = batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h));
+      if (live.length === 0) continue;
       const before = this.#failedHosts.size + this.#unreachableHosts.size;
-      const pr = this.#newPlayRun(play, all, batch, promptVars, strategyName, maxFail);
+      const pr = this.#newPlayRun(play, all, live, promptVars, strategyName, maxFail);
       const broke = await this.#runBatch(pr);
       const failedNow = this.#failedHosts.size + this.#unreachableHosts.size - before;
-      if (broke || failedNow === batch.length) return "break";
+      if (broke || failedNow === live.length) {
+        return "break";
+      }
       if (pr.endPlay) break;
     }
     return "ok";
@@ -581,6 +587,7 @@ export class Executor {
       endPlay: false,
       bannered: new Set(),
       pendingIncludes: [],
+      runOnce: new Map(),
     };
     for (const h of batch) {
       pr.hosts.set(h, {
@@ -629,6 +636,7 @@ export class Executor {
     }
     pr.pendingIncludes = [];
     for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
     const failed = hosts.filter((h) => {
       const hp = pr.hosts.get(h)!;
       return hp.outcome === "failed" || hp.outcome === "unreachable";
@@ -1149,15 +1157,27 @@ export class Executor {
   }
 
   /** run_once: the other hosts take the first host's registered result without running the task. */
-  #runOnceFollower(pr: PlayRun, hp: HostPlay, task: Task): { items: Item[] }[] {
+  /** run_once: the other hosts do not run the task; its result is shared with them when the round ends. */
+  #runOnceFollower(_pr: PlayRun, hp: HostPlay, _task: Task): { items: Item[] }[] {
     hp.outcome = "ok";
-    const reg = task.kw.register;
-    if (typeof reg === "string") {
-      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped)!;
-      const value = this.#state(first).setFacts[reg];
-      if (value !== undefined) this.#state(hp.name).setFacts[reg] = value;
-    }
     return [];
+  }
+
+  /** Gives every other live host of the batch the run_once task's registered value and set_fact facts. */
+  #shareRunOnce(pr: PlayRun, task: Task, hosts: string[]): void {
+    const shared = pr.runOnce.get(task.id);
+    if (!shared) return;
+    pr.runOnce.delete(task.id);
+    for (const h of hosts) {
+      if (h === shared.host) continue;
+      const st = this.#state(h);
+      if (shared.registered !== undefined && typeof task.kw.register === "string") {
+        st.setFacts[task.kw.register] = shared.registered;
+      }
+      if (task.action === "set_fact" && isMap(shared.result.ansible_facts)) {
+        Object.assign(st.setFacts, shared.result.ansible_facts);
+      }
+    }
   }
 
   #loopItems(pr: PlayRun, task: Task, vars: LayeredVars): unknown[] {
@@ -1416,10 +1436,14 @@ export class Executor {
     const st = this.#state(hp.name);
     const stat = this.#stat(hp.name);
     const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
+    let registered: Result | undefined;
     if (reg) {
-      const clean = stripInternal(result, false) as Result;
-      delete clean.invocation;
-      st.setFacts[reg] = clean;
+      registered = stripInternal(result, false) as Result;
+      delete registered.invocation;
+      st.setFacts[reg] = registered;
+    }
+    if (this.#kwBoolSafe(task, "run_once", vars) && !result.failed && !result.unreachable) {
+      pr.runOnce.set(task.id, { host: hp.name, result, registered });
     }
     const shown = cleanCopy(result, noLog);
     if (result.unreachable) {
