@@ -45,6 +45,8 @@ ADD_ROUTE = 6
 DEL_ROUTE = 7
 SHUTDOWN = 8
 CANCEL = 9
+FILE_CHUNK = 10
+FILE_ACK = 11
 FIRST_REPLY_HANDLE = 1000
 
 MAX_SAFE = (1 << 53) - 1
@@ -500,6 +502,13 @@ class Router(object):
                 _runtime.cancel(msg)
             else:
                 _runtime.begin_shutdown("shutdown requested")
+            return
+        if h == FILE_CHUNK:
+            if msg.auth in self.parent_ids:
+                _transfers.on_chunk(msg)
+            return
+        if h == FILE_ACK:
+            _transfers.on_ack(msg)
             return
         if h == LOAD_MODULE and msg.stream is self.parent:
             _importer.on_load(msg)
@@ -991,6 +1000,190 @@ def connect_child(child_id, method, options, config):
     return {"pid": proc.pid}
 
 
+# -- file transfer ---------------------------------------------------------------------------------------
+# A transfer is a numbered stream of FILE_CHUNK messages (raw body: u32 transfer id + data; empty data =
+# end) answered by FILE_ACK [id, bytes consumed] so the sender keeps at most a window of unconsumed data in
+# flight. Chunks are routed like any message, so hops forward them without copies on disk.
+
+TRANSFER_CHUNK = 128 * 1024
+TRANSFER_WINDOW = 2 * 1024 * 1024
+
+
+class TransferError(IOError):
+    pass
+
+
+class _Incoming(object):
+    def __init__(self):
+        self.chunks = collections.deque()
+        self.ready = threading.Lock()
+        self.ready.acquire()
+        self.sender = None
+        self.consumed = 0
+        self.acked = 0
+
+
+class _Outgoing(object):
+    def __init__(self):
+        self.acked = 0
+        self.ready = threading.Lock()
+        self.ready.acquire()
+
+
+class Transfers(object):
+    def __init__(self):
+        self.incoming = {}
+        self.outgoing = {}
+        self.closed = set()
+        self.lock = threading.Lock()
+        self.partial_paths = set()  # hidden temp files to remove if the interpreter dies mid-transfer
+
+    def _incoming(self, tid):
+        with self.lock:
+            t = self.incoming.get(tid)
+            if t is None:
+                t = self.incoming[tid] = _Incoming()
+            return t
+
+    def on_chunk(self, msg):
+        body = msg.body
+        if len(body) < 4:
+            return
+        tid = _U32.unpack_from(body, 0)[0]
+        if tid in self.closed:
+            return
+        t = self._incoming(tid)
+        t.sender = msg.src
+        t.chunks.append(body[4:])
+        try:
+            t.ready.release()
+        except RuntimeError:
+            pass
+
+    def on_ack(self, msg):
+        tid, consumed = msg.value()
+        t = self.outgoing.get(tid)
+        if t is not None:
+            t.acked = max(t.acked, consumed)
+            try:
+                t.ready.release()
+            except RuntimeError:
+                pass
+
+    def chunks(self, tid, timeout=300.0):
+        """Yields the data of incoming transfer tid until its end; acknowledges as it consumes."""
+        t = self._incoming(tid)
+        try:
+            while True:
+                while not t.chunks:
+                    if not t.ready.acquire(True, timeout):
+                        raise TransferError("mito: transfer %d stalled for %gs" % (tid, timeout))
+                data = t.chunks.popleft()
+                if not data:
+                    return
+                t.consumed += len(data)
+                if t.consumed - t.acked >= TRANSFER_WINDOW // 4:
+                    t.acked = t.consumed
+                    _router.send(t.sender, FILE_ACK, [tid, t.consumed])
+                yield data
+        finally:
+            self.close(tid)
+
+    def close(self, tid):
+        with self.lock:
+            self.incoming.pop(tid, None)
+            self.closed.add(tid)
+
+    def send(self, dst, tid, fileobj):
+        """Streams fileobj to context dst as transfer tid, keeping at most a window unacknowledged."""
+        t = self.outgoing[tid] = _Outgoing()
+        sent = 0
+        head = _U32.pack(tid)
+        try:
+            while True:
+                data = fileobj.read(TRANSFER_CHUNK)
+                while sent - t.acked >= TRANSFER_WINDOW:
+                    if not t.ready.acquire(True, 300.0):
+                        raise TransferError("mito: transfer %d: no acknowledgement for 300s" % tid)
+                _router.send(dst, FILE_CHUNK, raw=head + data)
+                if not data:
+                    return sent
+                sent += len(data)
+        finally:
+            self.outgoing.pop(tid, None)
+
+
+_transfers = Transfers()
+
+
+def receive_file(transfer_id, path, mode=None):
+    """Writes incoming transfer `transfer_id` to a hidden temp file beside `path`, fsyncs it and renames it
+    over `path`; an interrupted transfer leaves `path` as it was. Returns {"size", "sha1"}."""
+    import hashlib
+    path = os.path.expanduser(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
+    _transfers.partial_paths.add(tmp)
+    digest = hashlib.sha1()
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for data in _transfers.chunks(transfer_id):
+                f.write(data)
+                digest.update(data)
+                size += len(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.rename(tmp, path)
+    except BaseException:
+        _transfers.close(transfer_id)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    finally:
+        _transfers.partial_paths.discard(tmp)
+    return {"size": size, "sha1": digest.hexdigest()}
+
+
+def write_file(path, data, mode=None):
+    """The small-file path: `data` arrived inside the call; same atomic write as receive_file."""
+    import hashlib
+    path = os.path.expanduser(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return {"size": len(data), "sha1": hashlib.sha1(data).hexdigest()}
+
+
+def read_transfer(transfer_id):
+    """All data of incoming transfer `transfer_id` as bytes (for callers that want it in memory)."""
+    return b"".join(_transfers.chunks(transfer_id))
+
+
+def send_file(transfer_id, path):
+    """Streams the file at `path` to the controller as transfer `transfer_id`; returns its size."""
+    with open(os.path.expanduser(path), "rb") as f:
+        st = os.fstat(f.fileno())
+        return {"size": _transfers.send(0, transfer_id, f), "mode": st.st_mode & 0o7777, "mtime": st.st_mtime}
+
+
 # -- calls -----------------------------------------------------------------------------------------------
 
 class Runtime(object):
@@ -1155,6 +1348,11 @@ def _finish(reason):
     try:
         _shutdown_children()
         _remove_temp_dir()
+        for path in list(_transfers.partial_paths):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
         deadline = time.monotonic() + 2.0
         while _router.parent.pending and time.monotonic() < deadline:
             if not select.select([], [_router.parent.wfd], [], 0.1)[1]:

@@ -11,6 +11,8 @@ import { callFrame, type CallOptions, type CallSpec, CallTable, ContextGoneError
 import { ImporterResponder, type ModuleRoot } from "../core/importer.ts";
 import {
   CANCEL,
+  FILE_ACK,
+  FILE_CHUNK,
   FIRST_REPLY_HANDLE,
   FORWARD_LOG,
   GET_MODULE,
@@ -18,7 +20,7 @@ import {
   READY,
   SHUTDOWN,
 } from "../core/handles.ts";
-import { encodeStructured, frameValue, structuredFrame } from "../core/message.ts";
+import { encodeStructured, frameValue, rawFrame, structuredFrame } from "../core/message.ts";
 import { encodeFrame } from "../core/frame.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/frame.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
@@ -133,9 +135,44 @@ interface StreamState {
   channel: ByteChannel;
   context: number;
   stderrTail: string;
+  /** Frames waiting while a write is in progress. */
+  queued?: Uint8Array[];
 }
 
 let chainSeq = 1;
+let transferSeq = 1;
+
+/** Files up to this size travel inside the call itself (zero extra round trips). */
+export const INLINE_FILE_LIMIT = 124 * 1024;
+const TRANSFER_CHUNK = 128 * 1024;
+const TRANSFER_WINDOW = 2 * 1024 * 1024;
+
+export interface PutFileOptions extends CallOptions {
+  /** Permission bits for the new file (e.g. 0o644); default: the target's umask. */
+  mode?: number;
+}
+
+export interface PutFileResult {
+  size: number;
+  sha1: string;
+}
+
+export interface FetchedFile {
+  /** The file's bytes as the target reads them (flow-controlled by how fast this is consumed). */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** Resolves when the target finished sending. */
+  readonly done: Promise<{ size: number; mode: number; mtime: number }>;
+}
+
+interface OutTransfer {
+  acked: number;
+  wake?: () => void;
+}
+
+interface InTransfer {
+  context: number;
+  push(chunk: Uint8Array): void;
+}
 
 export class Context {
   readonly #broker: Broker;
@@ -206,6 +243,23 @@ export class Context {
     return this.#broker._shutdownContext(this);
   }
 
+  /**
+   * Writes `data` to `path` on the target atomically (hidden temp file beside it, fsync, rename): inline in
+   * one call up to INLINE_FILE_LIMIT, else streamed in chunks with a flow-control window, through any hops.
+   */
+  putFile(
+    path: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    opts: PutFileOptions = {},
+  ): Promise<PutFileResult> {
+    return this.#broker._putFile(this, path, data, opts);
+  }
+
+  /** Streams a file from the target to the controller. */
+  fetchFile(path: string, opts: CallOptions = {}): FetchedFile {
+    return this.#broker._fetchFile(this, path, opts);
+  }
+
   _retain(): void {
     this.#refs++;
     this._touch();
@@ -230,6 +284,8 @@ export class Broker {
   #contexts = new Map<number, Context>();
   #byKey = new Map<string, Promise<Context>>();
   #ready = new Map<number, { resolve(i: ReadyInfo): void; reject(e: Error): void }>();
+  #out = new Map<number, OutTransfer>();
+  #in = new Map<number, InTransfer>();
   #nextContext = 1;
   #nextStream = 1;
   #tick = 0;
@@ -445,10 +501,29 @@ export class Broker {
     this.#importer.forget(st.context);
   }
 
+  /** Writes in order; while the channel pushes back, later frames queue and go out as one write. */
   #write(sid: number, bytes: Uint8Array): void {
     const st = this.#streams.get(sid);
     if (!st) return;
-    st.channel.write(bytes).catch(() => {});
+    if (st.queued) {
+      st.queued.push(bytes);
+      return;
+    }
+    st.queued = [];
+    const flush = (chunk: Uint8Array): void => {
+      st.channel.write(chunk).then(() => {
+        const next = st.queued!;
+        if (!next.length) {
+          st.queued = undefined;
+          return;
+        }
+        st.queued = [];
+        flush(concat(next));
+      }, () => {
+        st.queued = undefined; // the channel died: the reader side reports it
+      });
+    };
+    flush(bytes);
   }
 
   #deliver(f: Frame, sid: number | undefined): void {
@@ -482,6 +557,26 @@ export class Broker {
           encodeStructured({ dst: f.src, src: 0, handle: LOAD_MODULE }, body)
         );
         this.#write(sid, concat(parts));
+        return;
+      }
+      case FILE_ACK: {
+        try {
+          const [tid, consumed] = frameValue(f) as [number, number];
+          const t = this.#out.get(tid);
+          if (t && consumed > t.acked) {
+            t.acked = consumed;
+            t.wake?.();
+          }
+        } catch {
+          // ignore a malformed acknowledgement
+        }
+        return;
+      }
+      case FILE_CHUNK: {
+        if (f.body.length < 4) return;
+        const tid = new DataView(f.body.buffer, f.body.byteOffset, 4).getUint32(0);
+        const t = this.#in.get(tid);
+        if (t && t.context === f.src) t.push(f.body.subarray(4));
         return;
       }
       case FORWARD_LOG: {
@@ -551,6 +646,117 @@ export class Broker {
       this.#router.send(callFrame(ctx.id, handle, chain, last)); // no route: answered by a dead letter
     }
     return promise;
+  }
+
+  async _putFile(
+    ctx: Context,
+    path: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    opts: PutFileOptions,
+  ): Promise<PutFileResult> {
+    const mode = opts.mode ?? null;
+    if (data instanceof Uint8Array && data.length <= INLINE_FILE_LIMIT) {
+      return this._call(ctx, null, { module: "mito.core", fn: "write_file", args: [path, data, mode] }, opts);
+    }
+    const tid = transferSeq++;
+    const t: OutTransfer = { acked: 0 };
+    this.#out.set(tid, t);
+    let failed = false;
+    const result = this._call<PutFileResult>(ctx, null, {
+      module: "mito.core",
+      fn: "receive_file",
+      args: [tid, path, mode],
+    }, opts);
+    const settled = result.then(() => {}, () => void (failed = true));
+    const head = new Uint8Array(4);
+    new DataView(head.buffer).setUint32(0, tid);
+    const send = (chunk: Uint8Array) => {
+      const body = new Uint8Array(4 + chunk.length);
+      body.set(head);
+      body.set(chunk, 4);
+      this.#router.send(rawFrame({ dst: ctx.id, src: 0, handle: FILE_CHUNK }, body));
+    };
+    try {
+      let sent = 0;
+      const it = data instanceof Uint8Array ? [data][Symbol.iterator]() : data[Symbol.asyncIterator]();
+      // A stalled source must not outlive the call: stop reading when the call settles or the context dies.
+      const stop = Promise.race([settled, ctx.closed()]).then(() => undefined);
+      for (;;) {
+        const next = await Promise.race([it.next(), stop]);
+        if (!next || next.done) {
+          if (!next) void it.return?.();
+          break;
+        }
+        const piece = next.value;
+        for (let off = 0; off < piece.length && !failed; off += TRANSFER_CHUNK) {
+          while (sent - t.acked >= TRANSFER_WINDOW && !failed && ctx.alive) {
+            await Promise.race([new Promise<void>((r) => (t.wake = r)), settled, ctx.closed()]);
+          }
+          if (failed || !ctx.alive) break;
+          const chunk = piece.subarray(off, off + TRANSFER_CHUNK);
+          send(chunk);
+          sent += chunk.length;
+        }
+        if (failed || !ctx.alive) break;
+      }
+      if (!failed && ctx.alive) send(new Uint8Array(0));
+      return await result;
+    } finally {
+      this.#out.delete(tid);
+    }
+  }
+
+  _fetchFile(ctx: Context, path: string, opts: CallOptions): FetchedFile {
+    const tid = transferSeq++;
+    const queue: Uint8Array[] = [];
+    let wake: (() => void) | undefined;
+    let consumed = 0;
+    let acked = 0;
+    let ended = false;
+    let error: unknown;
+    this.#in.set(tid, {
+      context: ctx.id,
+      push: (chunk) => {
+        queue.push(chunk);
+        wake?.();
+      },
+    });
+    const done = this._call<{ size: number; mode: number; mtime: number }>(ctx, null, {
+      module: "mito.core",
+      fn: "send_file",
+      args: [tid, path],
+    }, opts);
+    done.then(() => {}, (e) => {
+      error = e;
+      ended = true;
+      wake?.();
+    }).finally(() => this.#in.delete(tid));
+    const stream = new ReadableStream<Uint8Array>({
+      pull: async (ctrl) => {
+        while (!queue.length && !ended) await new Promise<void>((r) => (wake = r));
+        const chunk = queue.shift();
+        if (chunk === undefined) {
+          if (error) ctrl.error(error);
+          else ctrl.close();
+          return;
+        }
+        if (!chunk.length) {
+          ended = true;
+          ctrl.close();
+          return;
+        }
+        consumed += chunk.length;
+        if (consumed - acked >= TRANSFER_WINDOW / 4) {
+          acked = consumed;
+          this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: FILE_ACK }, [tid, consumed]));
+        }
+        ctrl.enqueue(chunk);
+      },
+      cancel: () => {
+        this.#in.delete(tid);
+      },
+    });
+    return { stream, done };
   }
 
   async _shutdownContext(ctx: Context): Promise<void> {
