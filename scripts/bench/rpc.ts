@@ -1,0 +1,250 @@
+// `deno task bench rpc`: mito's protocol against Mitogen's own library (Debian python3-mitogen), side by
+// side in one run, same machine, same target interpreter: bootstrap time (connect + first call) local and
+// over ssh, sequential call round trip, pipelined calls per second, and bytes through the target's
+// read()/write() per call. Prints a table, records it in docs/benchmarks.md ("rpc" section), and ends with
+// the figures as one JSON object.
+//
+// ssh target: --ssh user@host:port --key FILE --known-hosts FILE, or the test environment's sshd
+// (scripts/testenv up) when those flags are absent.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { dirname, fromFileUrl, join } from "../_paths.ts";
+import { Broker, type Context } from "../../transports/broker.ts";
+import "../../transports/ssh.ts";
+
+const here = dirname(fromFileUrl(import.meta.url));
+const root = dirname(dirname(here));
+
+interface SshTarget {
+  hostname: string;
+  port: number;
+  username: string;
+  identityFile: string;
+  knownHostsFile: string;
+}
+
+interface Figures {
+  bootstrap_ms: number;
+  rtt_us: number;
+  pipelined_per_s: number;
+  wire_bytes_per_call: number;
+}
+
+interface Config {
+  python: string;
+  rounds: number;
+  calls: number;
+  pipelined: number;
+  ssh: SshTarget | null;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function ioBytes(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/io`, "utf8");
+  const field = (k: string) => Number(new RegExp(`^${k}: (\\d+)$`, "m").exec(text)![1]);
+  return field("rchar") + field("wchar");
+}
+
+async function measureMito(connect: () => Promise<Context>, cfg: Config): Promise<Figures> {
+  const boots: number[] = [];
+  for (let i = 0; i < cfg.rounds; i++) {
+    const t0 = performance.now();
+    const ctx = await connect();
+    await ctx.call("operator", "add", [1, 2]);
+    boots.push(performance.now() - t0);
+    await ctx.shutdown();
+  }
+  const ctx = await connect();
+  const pid = ctx.info!.pid;
+  for (let i = 0; i < 200; i++) await ctx.call("operator", "add", [1, 2]);
+  const before = ioBytes(pid);
+  let t0 = performance.now();
+  for (let i = 0; i < cfg.calls; i++) await ctx.call("operator", "add", [1, i]);
+  const rtt = (performance.now() - t0) / cfg.calls;
+  const wire = (ioBytes(pid) - before) / cfg.calls;
+  t0 = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < cfg.pipelined; i++) pending.push(ctx.call("operator", "add", [1, i]));
+  await Promise.all(pending);
+  const rate = cfg.pipelined / ((performance.now() - t0) / 1000);
+  await ctx.shutdown();
+  return {
+    bootstrap_ms: round(median(boots), 2),
+    rtt_us: round(rtt * 1000, 2),
+    pipelined_per_s: Math.round(rate),
+    wire_bytes_per_call: round(wire, 1),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function runMitogen(cfg: Config): Promise<{ version: string; local: Figures; ssh?: Figures }> {
+  const pyCfg = {
+    python: cfg.python,
+    rounds: cfg.rounds,
+    calls: cfg.calls,
+    pipelined: cfg.pipelined,
+    ssh: cfg.ssh && {
+      hostname: cfg.ssh.hostname,
+      port: cfg.ssh.port,
+      username: cfg.ssh.username,
+      identity_file: cfg.ssh.identityFile,
+      known_hosts: cfg.ssh.knownHostsFile,
+    },
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      "/usr/bin/python3",
+      [join(here, "_mitogen_rpc.py"), JSON.stringify(pyCfg)],
+      { timeout: 600_000, maxBuffer: 1 << 20, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`Mitogen benchmark failed: ${err.message}\n${stderr}`));
+        resolve(JSON.parse(stdout.trim().split("\n").at(-1)!));
+      },
+    );
+  });
+}
+
+async function testenvSsh(): Promise<SshTarget | null> {
+  const path = join(root, "tests", "_testenv.ts");
+  if (!existsSync(path)) return null;
+  try {
+    const mod = await import(path);
+    const env = typeof mod.testenv === "function" ? await mod.testenv() : mod.default;
+    if (!env?.sshd) return null;
+    const acct = env.accounts?.key ?? env.accounts?.[Object.keys(env.accounts ?? {})[0]];
+    return {
+      hostname: env.sshd.host,
+      port: env.sshd.port,
+      username: acct?.user ?? acct?.name,
+      identityFile: env.clientKey ?? acct?.identityFile,
+      knownHostsFile: env.knownHosts,
+    };
+  } catch {
+    return null;
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      python: { type: "string", default: "/usr/bin/python3" },
+      rounds: { type: "string", default: "7" },
+      calls: { type: "string", default: "3000" },
+      pipelined: { type: "string", default: "10000" },
+      ssh: { type: "string" },
+      key: { type: "string" },
+      "known-hosts": { type: "string" },
+      "no-write": { type: "boolean", default: false },
+    },
+  });
+  let ssh: SshTarget | null = null;
+  if (values.ssh) {
+    const m = /^([^@]+)@([^:]+):(\d+)$/.exec(values.ssh);
+    if (!m || !values.key || !values["known-hosts"]) {
+      throw new Error("--ssh takes user@host:port and needs --key and --known-hosts");
+    }
+    ssh = {
+      username: m[1],
+      hostname: m[2],
+      port: Number(m[3]),
+      identityFile: values.key,
+      knownHostsFile: values["known-hosts"],
+    };
+  } else {
+    ssh = await testenvSsh();
+  }
+  const cfg: Config = {
+    python: values.python!,
+    rounds: Number(values.rounds),
+    calls: Number(values.calls),
+    pipelined: Number(values.pipelined),
+    ssh,
+  };
+
+  const broker = new Broker();
+  const mito: { local: Figures; ssh?: Figures } = {
+    local: await measureMito(() => broker.connect({ method: "local", python: cfg.python }), cfg),
+  };
+  if (ssh) {
+    mito.ssh = await measureMito(
+      () => broker.connect({ method: "ssh", python: cfg.python, compression: false, ...ssh }),
+      cfg,
+    );
+  }
+  await broker.shutdown();
+  const mitogen = await runMitogen(cfg);
+
+  const rows: [string, keyof Figures, "lower" | "higher", string][] = [
+    ["bootstrap, local", "bootstrap_ms", "lower", "ms"],
+    ["bootstrap, ssh", "bootstrap_ms", "lower", "ms"],
+    ["sequential call round trip", "rtt_us", "lower", "µs"],
+    ["pipelined calls", "pipelined_per_s", "higher", "/s"],
+    ["bytes per call (target read+write)", "wire_bytes_per_call", "lower", "B"],
+  ];
+  const lines: string[] = [];
+  const pad = (s: string, n: number) => s.padEnd(n);
+  lines.push(
+    `${pad("rpc (target " + cfg.python + ")", 44)}${pad("mito", 14)}${
+      pad("Mitogen " + mitogen.version, 16)
+    }speed-up`,
+  );
+  const json: Record<string, unknown> = { python: cfg.python, mitogen_version: mitogen.version };
+  for (const transport of ["local", "ssh"] as const) {
+    const a = mito[transport];
+    const b = mitogen[transport];
+    if (!a || !b) continue;
+    for (const [label, key, better, unit] of rows) {
+      if (key === "bootstrap_ms" && !label.endsWith(transport)) continue;
+      const name = key === "bootstrap_ms" ? label : `${label}, ${transport}`;
+      const ratio = better === "lower" ? b[key] / a[key] : a[key] / b[key];
+      lines.push(
+        `${pad(name, 44)}${pad(`${a[key]} ${unit}`, 14)}${pad(`${b[key]} ${unit}`, 16)}${ratio.toFixed(2)}×`,
+      );
+    }
+    json[transport] = { mito: a, mitogen: b };
+  }
+  if (!ssh) lines.push("(ssh skipped: no --ssh target and no test environment; run scripts/testenv up)");
+  console.log(lines.join("\n"));
+  if (!values["no-write"]) recordMarkdown(lines, json);
+  console.log(JSON.stringify(json));
+}
+
+/** Replaces (or appends) the "## rpc" section of docs/benchmarks.md. */
+function recordMarkdown(table: string[], json: Record<string, unknown>): void {
+  const file = join(root, "docs", "benchmarks.md");
+  const old = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
+  const section = [
+    "## rpc",
+    "",
+    `\`deno task bench rpc\` on ${
+      new Date().toISOString().slice(0, 10)
+    } (${process.platform}, same machine, ` +
+    "same target interpreter for both). Bootstrap = connect + first call (median); round trip = sequential " +
+    "`operator.add` calls; pipelined = many calls in flight; bytes = the target's read()+write() per call.",
+    "",
+    "```",
+    ...table,
+    "```",
+    "",
+    "```json",
+    JSON.stringify(json),
+    "```",
+    "",
+  ].join("\n");
+  const re = /## rpc\n[\s\S]*?(?=\n## |$)/;
+  const text = re.test(old) ? old.replace(re, section.trimEnd() + "\n") : old.trimEnd() + "\n\n" + section;
+  writeFileSync(file, text);
+}
+
+if (import.meta.main) await main(process.argv.slice(2));
