@@ -1,0 +1,180 @@
+// The inventory's groups and hosts and the rules that tie them together (Ansible's InventoryData):
+// ancestors, depth, `all`/`ungrouped` reconciliation.
+
+export interface Host {
+  name: string;
+  /** Variables set on the host by inventory sources (not group vars). */
+  vars: Record<string, unknown>;
+  /** Groups that list the host directly (ancestors are in groupNamesOf). */
+  groups: Set<string>;
+  /** The implicit localhost, which is in no group. */
+  implicit?: boolean;
+  /** The inventory source that first named the host. */
+  source?: string;
+}
+
+export interface Group {
+  name: string;
+  vars: Record<string, unknown>;
+  hosts: string[];
+  children: string[];
+  parents: string[];
+  priority?: number;
+  depth: number;
+}
+
+export class InventoryError extends Error {
+  override name = "InventoryError";
+}
+
+export class InventoryData {
+  readonly groups = new Map<string, Group>();
+  readonly hosts = new Map<string, Host>();
+  currentSource?: string;
+
+  constructor() {
+    this.addGroup("all");
+    this.addGroup("ungrouped");
+    this.addChild("all", "ungrouped");
+  }
+
+  addGroup(name: string): Group {
+    if (!name) throw new InventoryError(`Invalid empty/false group name provided: ${name}`);
+    let g = this.groups.get(name);
+    if (!g) {
+      g = { name, vars: {}, hosts: [], children: [], parents: [], depth: 0 };
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  addHost(name: string, group?: string, port?: number): Host {
+    if (!name) throw new InventoryError("Invalid empty host name provided");
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = { name, vars: {}, groups: new Set(), source: this.currentSource };
+      this.hosts.set(name, h);
+    }
+    if (port !== undefined) h.vars.ansible_port = port;
+    if (group !== undefined) {
+      const g = this.groups.get(group);
+      if (!g) throw new InventoryError(`Could not find group ${group} in inventory`);
+      if (!g.hosts.includes(name)) g.hosts.push(name);
+      h.groups.add(group);
+    }
+    return h;
+  }
+
+  removeHostFromGroup(host: string, group: string) {
+    const g = this.groups.get(group);
+    if (g) g.hosts = g.hosts.filter((h) => h !== host);
+    this.hosts.get(host)?.groups.delete(group);
+  }
+
+  ancestors(group: string): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...(this.groups.get(group)?.parents ?? [])];
+    while (stack.length) {
+      const g = stack.pop()!;
+      if (seen.has(g)) continue;
+      seen.add(g);
+      stack.push(...(this.groups.get(g)?.parents ?? []));
+    }
+    return seen;
+  }
+
+  addChild(parent: string, child: string) {
+    const p = this.groups.get(parent);
+    const c = this.groups.get(child);
+    if (!p) throw new InventoryError(`${parent} is not a known group`);
+    if (!c) {
+      // a host as child of a group (ungrouped reconciliation)
+      this.addHost(child, parent);
+      return;
+    }
+    if (p === c) throw new InventoryError("can't add group to itself");
+    if (p.children.includes(child)) return;
+    if (this.ancestors(parent).has(child)) {
+      throw new InventoryError(
+        `Adding group '${child}' as child to '${parent}' creates a recursive dependency loop.`,
+      );
+    }
+    p.children.push(child);
+    if (!c.parents.includes(parent)) c.parents.push(parent);
+    this.#deepen(c, p.depth + 1);
+  }
+
+  #deepen(g: Group, depth: number) {
+    if (g.depth >= depth) return;
+    g.depth = depth;
+    for (const k of g.children) this.#deepen(this.groups.get(k)!, depth + 1);
+  }
+
+  setGroupVar(group: string, key: string, value: unknown) {
+    const g = this.groups.get(group)!;
+    if (key === "ansible_group_priority") g.priority = Number.parseInt(String(value), 10);
+    else g.vars[key] = value;
+  }
+
+  /** Group names of a host with ancestors, including `all` for inventory hosts. */
+  hostGroupsWithAncestors(h: Host): Set<string> {
+    const out = new Set<string>();
+    for (const g of h.groups) {
+      out.add(g);
+      for (const a of this.ancestors(g)) out.add(a);
+    }
+    return out;
+  }
+
+  /** Ansible's reconcile: parentless groups join `all`, groupless hosts join `ungrouped`. */
+  reconcile() {
+    this.currentSource = undefined;
+    for (const g of this.groups.values()) {
+      if (g.name !== "all" && this.ancestors(g.name).size === 0) this.addChild("all", g.name);
+    }
+    for (const h of this.hosts.values()) {
+      const mine = this.hostGroupsWithAncestors(h);
+      if (mine.has("ungrouped")) {
+        if ([...mine].some((g) => g !== "all" && g !== "ungrouped")) {
+          this.removeHostFromGroup(h.name, "ungrouped");
+        }
+      } else if (!h.implicit) {
+        if (mine.size === 0 || (mine.size === 1 && mine.has("all"))) this.addHost(h.name, "ungrouped");
+      }
+    }
+  }
+
+  /** The hosts of a group and its descendants, breadth first as Ansible lists them. */
+  groupHosts(name: string): string[] {
+    const g = this.groups.get(name);
+    if (!g) return [];
+    const ordered: Group[] = [g];
+    const seen = new Set<string>([name]);
+    let frontier = [g];
+    while (frontier.length) {
+      const next: Group[] = [];
+      for (const f of frontier) {
+        for (const k of f.children) {
+          const kg = this.groups.get(k)!;
+          ordered.push(kg);
+          if (!seen.has(k)) {
+            seen.add(k);
+            next.push(kg);
+          }
+        }
+      }
+      frontier = next;
+    }
+    const out: string[] = [];
+    const have = new Set<string>();
+    for (const kg of ordered) {
+      for (const h of kg.hosts) {
+        if (have.has(h)) continue;
+        have.add(h);
+        if (name === "all" && this.hosts.get(h)?.implicit) continue;
+        out.push(h);
+      }
+    }
+    return out;
+  }
+}

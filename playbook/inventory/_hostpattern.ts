@@ -1,0 +1,96 @@
+// Host entries as inventory files write them: `name`, `name:port`, `[v6]:port`, and ranges
+// `web[01:20].x`, `db-[a:c]`, `[1:9:2]` expanded the way Ansible's inventory plugins expand them.
+
+export class HostPatternError extends Error {
+  override name = "HostPatternError";
+}
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+function hasRange(s: string): boolean {
+  const open = s.indexOf("[");
+  const colon = s.indexOf(":", open);
+  const close = s.indexOf("]", open);
+  return open >= 0 && colon > open && close > colon;
+}
+
+/** Expands the first `[beg:end(:step)]` and recurses on the result. */
+export function expandRanges(pattern: string): string[] {
+  if (!hasRange(pattern)) return [pattern];
+  const open = pattern.indexOf("[");
+  const close = pattern.indexOf("]", open);
+  const head = pattern.slice(0, open);
+  const range = pattern.slice(open + 1, close);
+  const tail = pattern.slice(close + 1);
+  const bounds = range.split(":");
+  if (bounds.length !== 2 && bounds.length !== 3) {
+    throw new HostPatternError("host range must be begin:end or begin:end:step");
+  }
+  const beg = bounds[0] || "0";
+  const end = bounds[1];
+  const step = bounds.length === 3 ? parseInt(bounds[2], 10) : 1;
+  if (!end) throw new HostPatternError("host range must specify end value");
+  if (!(step > 0)) {
+    throw new HostPatternError(`host range step must be a positive integer, got '${bounds[2]}'`);
+  }
+  let fill = (x: string | number) => String(x);
+  if (beg[0] === "0" && beg.length > 1) {
+    const width = beg.length;
+    if (width !== end.length) {
+      throw new HostPatternError("host range must specify equal-length begin and end formats");
+    }
+    fill = (x) => String(x).padStart(width, "0");
+  }
+  const seq: (string | number)[] = [];
+  const ib = beg.length === 1 ? LETTERS.indexOf(beg) : -1;
+  const ie = end.length === 1 ? LETTERS.indexOf(end) : -1;
+  if (ib >= 0 && ie >= 0) {
+    if (ib > ie) throw new HostPatternError("host range must have begin <= end");
+    for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]);
+  } else {
+    if (!/^[0-9]+$/.test(beg) || !/^[0-9]+$/.test(end)) {
+      throw new HostPatternError(`invalid host range [${range}]: begin and end must be numbers or letters`);
+    }
+    const b = parseInt(beg, 10), e = parseInt(end, 10);
+    for (let i = b; i <= e; i += step) seq.push(i);
+  }
+  const out: string[] = [];
+  for (const x of seq) out.push(...expandRanges(head + fill(x) + tail));
+  return out;
+}
+
+/** Splits `host:port` (ranges may hold colons inside brackets; bare IPv6 addresses have no port). */
+export function splitPort(entry: string): { host: string; port?: number } {
+  const v6 = /^\[([0-9a-fA-F:.%\w-]+)\](?::(\d+))?$/.exec(entry);
+  if (v6 && v6[1].includes(":")) return { host: v6[1], port: v6[2] ? parseInt(v6[2], 10) : undefined };
+  let depth = 0;
+  const colons: number[] = [];
+  for (let i = 0; i < entry.length; i++) {
+    const c = entry[i];
+    if (c === "[") depth++;
+    else if (c === "]") depth--;
+    else if (c === ":" && depth === 0) colons.push(i);
+  }
+  if (colons.length === 1) {
+    const port = entry.slice(colons[0] + 1);
+    if (/^\d+$/.test(port)) return { host: entry.slice(0, colons[0]), port: parseInt(port, 10) };
+  }
+  return { host: entry };
+}
+
+/** An inventory host entry → host names and optional port. */
+export function expandHostEntry(entry: string): { hosts: string[]; port?: number } {
+  const { host, port } = splitPort(entry.trim());
+  if (entry.trim().endsWith(":") && port === undefined) {
+    throw new HostPatternError(
+      `Invalid host pattern '${entry}' supplied, ending in ':' is not allowed, this character is reserved to provide a port.`,
+    );
+  }
+  const hosts = expandRanges(host);
+  if (hosts.some((h) => h.trim() === "---")) {
+    throw new HostPatternError(
+      `Invalid host pattern '${entry}' supplied, '---' is normally a sign this is a YAML file.`,
+    );
+  }
+  return { hosts, port };
+}

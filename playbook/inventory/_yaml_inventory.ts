@@ -1,0 +1,94 @@
+// The YAML inventory format (all/children/hosts/vars) as Ansible's yaml plugin reads it.
+import { type InventoryData, InventoryError } from "./_data.ts";
+import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
+import { positionOf } from "../yaml/mod.ts";
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+function pyType(v: unknown): string {
+  if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
+  if (Array.isArray(v)) return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
+  if (typeof v === "boolean") return "<class 'bool'>";
+  if (typeof v === "number") return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
+  return `<class '${typeof v}'>`;
+}
+
+export function parseYamlInventory(
+  data: unknown,
+  file: string,
+  inv: InventoryData,
+  warn: (m: string) => void,
+): void {
+  if (!isMap(data)) {
+    throw new InventoryError(
+      `${file}: YAML inventory has invalid structure, it should be a dictionary, got: ${pyType(data)}`,
+    );
+  }
+  const where = (node: unknown) => {
+    const p = typeof node === "object" && node ? positionOf(node) : undefined;
+    return p ? `${p.file}:${p.line}` : file;
+  };
+  const parseGroup = (name: string, gdata: unknown): string => {
+    if (!(gdata === null || isMap(gdata))) {
+      warn(`Skipping '${name}' as this is not a valid group definition`);
+      return name;
+    }
+    inv.addGroup(name);
+    if (gdata === null) return name;
+    for (const section of ["vars", "children", "hosts"]) {
+      if (!(section in gdata)) continue;
+      if (typeof gdata[section] === "string") gdata[section] = { [gdata[section] as string]: null };
+      const v = gdata[section];
+      if (!(v === null || isMap(v))) {
+        throw new InventoryError(
+          `${where(gdata)}: Invalid "${section}" entry for "${name}" group, requires a dictionary, found "${
+            pyType(v)
+          }" instead.`,
+        );
+      }
+    }
+    for (const [key, v] of Object.entries(gdata)) {
+      if (!(v === null || isMap(v))) {
+        warn(`Skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${pyType(v)}`);
+        continue;
+      }
+      if (v === null) continue;
+      if (key === "vars") {
+        for (const [k, val] of Object.entries(v)) inv.setGroupVar(name, k, val);
+      } else if (key === "children") {
+        for (const [sub, sd] of Object.entries(v)) {
+          parseGroup(sub, sd);
+          inv.addChild(name, sub);
+        }
+      } else if (key === "hosts") {
+        for (const [pattern, hv] of Object.entries(v)) {
+          let e: { hosts: string[]; port?: number };
+          try {
+            e = expandHostEntry(pattern);
+          } catch (err) {
+            if (err instanceof HostPatternError) throw new InventoryError(`${where(v)}: ${err.message}`);
+            throw err;
+          }
+          for (const h of e.hosts) {
+            const host = inv.addHost(h, name, e.port);
+            if (hv !== null && hv !== undefined) {
+              if (!isMap(hv)) {
+                throw new InventoryError(
+                  `${where(v)}: Invalid data for host '${h}': expected a mapping of variables`,
+                );
+              }
+              Object.assign(host.vars, hv);
+            }
+          }
+        }
+      } else {
+        warn(
+          `Skipping unexpected key (${key}) in group (${name}), only "vars", "children" and "hosts" are valid`,
+        );
+      }
+    }
+    return name;
+  };
+  for (const [name, gdata] of Object.entries(data)) parseGroup(name, gdata);
+}

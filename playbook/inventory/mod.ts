@@ -1,0 +1,453 @@
+// The inventory: sources (INI, YAML, scripts, directories, `a,b,` lists), group_vars/host_vars beside
+// them, host patterns and limits, and host variables with Ansible's group precedence.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as childProcess from "node:child_process";
+import process from "node:process";
+import { parseYaml, YamlError } from "../yaml/mod.ts";
+import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
+import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
+import { parseIni } from "./_ini.ts";
+import { parseYamlInventory } from "./_yaml_inventory.ts";
+import { loadVarsDir } from "./_vars_dir.ts";
+import { expandRanges, splitPort } from "./_hostpattern.ts";
+import {
+  applySubscript,
+  matcherFor,
+  orderPatterns,
+  PatternError,
+  splitHostPattern,
+  splitSubscript,
+} from "./_patterns.ts";
+
+export type { Group, Host };
+export { InventoryError, loadVarsDir, PatternError, splitHostPattern };
+
+export const LOCALHOST_NAMES = ["localhost", "127.0.0.1", "::1"];
+
+/** Extensions Ansible skips when reading a directory of inventory files (INVENTORY_IGNORE_EXTS). */
+export const IGNORED_EXTS = [
+  ".pyc",
+  ".pyo",
+  ".swp",
+  ".bak",
+  "~",
+  ".rpm",
+  ".md",
+  ".txt",
+  ".rst",
+  ".orig",
+  ".ini",
+  ".cfg",
+  ".retry",
+];
+const IGNORED_NAMES = /^(?:\..*|host_vars|group_vars|vars_plugins)$/;
+
+export interface InventoryOptions {
+  vault?: VaultSecrets;
+  cwd?: string;
+  /** What Ansible only warns about (unparsable sources, skipped keys, unmatched patterns). */
+  onWarning?: (message: string) => void;
+  /** The controller's Python for the implicit localhost (default /usr/bin/python3 when present). */
+  python?: string;
+}
+
+const isPlainMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+function defaultPython(): string {
+  for (const p of ["/usr/bin/python3", "/usr/bin/python"]) if (fs.existsSync(p)) return p;
+  return "/usr/bin/python3";
+}
+
+export class Inventory {
+  #data = new InventoryData();
+  #sources: string[] = [];
+  #opts: InventoryOptions;
+  #implicitLocalhost?: Host;
+  #varsCache = new Map<string, Record<string, unknown> | undefined>();
+
+  private constructor(opts: InventoryOptions) {
+    this.#opts = opts;
+  }
+
+  /** Reads every source; no sources gives an empty inventory (only the implicit localhost). */
+  static load(sources: string[], opts: InventoryOptions = {}): Inventory {
+    const inv = new Inventory(opts);
+    const cwd = opts.cwd ?? process.cwd();
+    for (const src of sources) {
+      const isList = src.includes(",") && !fs.existsSync(path.resolve(cwd, src));
+      const abs = isList ? src : path.resolve(cwd, src);
+      inv.#sources.push(abs);
+      inv.#parseSource(abs, isList);
+    }
+    inv.#data.reconcile();
+    return inv;
+  }
+
+  /** The sources as given (absolute paths, or the `a,b,` text). */
+  get sources(): readonly string[] {
+    return this.#sources;
+  }
+
+  #warn(m: string) {
+    this.#opts.onWarning?.(m);
+  }
+
+  #parseSource(src: string, isList: boolean) {
+    if (isList) {
+      for (const part of src.split(",")) {
+        const h = part.trim();
+        if (!h) continue;
+        const { host, port } = splitPort(h);
+        this.#data.currentSource = undefined;
+        this.#data.addHost(host, "ungrouped", port);
+      }
+      return;
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(src);
+    } catch {
+      this.#warn(`Unable to parse ${src} as an inventory source`);
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const name of fs.readdirSync(src).sort()) {
+        if (IGNORED_NAMES.test(name) || IGNORED_EXTS.some((e) => name.endsWith(e))) continue;
+        this.#parseSource(path.join(src, name), false);
+      }
+      return;
+    }
+    this.#data.currentSource = src;
+    this.#parseFile(src, st);
+  }
+
+  #parseFile(file: string, st: fs.Stats) {
+    if ((st.mode & 0o111) !== 0) return this.#parseScript(file);
+    let text = fs.readFileSync(file, "utf8");
+    if (isVaultText(text)) {
+      if (!this.#opts.vault) {
+        throw new InventoryError(`Attempting to decrypt but no vault secrets found on ${file}`);
+      }
+      text = decryptVault(text, this.#opts.vault, file);
+    }
+    const ext = path.extname(file);
+    const failures: string[] = [];
+    if (["", ".yml", ".yaml", ".json"].includes(ext)) {
+      let data: unknown;
+      let yamlOk = false;
+      try {
+        data = parseYaml(text, { file, vault: this.#opts.vault });
+        yamlOk = true;
+      } catch (e) {
+        if (!(e instanceof YamlError)) throw e;
+        failures.push(e.message);
+      }
+      if (yamlOk) {
+        if (isPlainMap(data) && "plugin" in data) {
+          throw new InventoryError(
+            `${file}: inventory plugin '${String(data.plugin)}' is not supported by mito`,
+          );
+        }
+        if (isPlainMap(data) && Object.keys(data).length) {
+          parseYamlInventory(data, file, this.#data, (m) => this.#warn(m));
+          return;
+        }
+        failures.push(`${file}: YAML inventory has invalid structure, it should be a dictionary`);
+        if (ext !== "") throw new InventoryError(failures.at(-1)!);
+      } else if (ext !== "") {
+        throw new InventoryError(failures[0]);
+      }
+    }
+    parseIni(text, file, this.#data);
+  }
+
+  #parseScript(file: string) {
+    const r = childProcess.spawnSync(file, ["--list"], { encoding: "utf8", maxBuffer: 1 << 28 });
+    if (r.error || r.status !== 0) {
+      throw new InventoryError(
+        `Inventory script (${file}) had an execution error: ${r.error?.message ?? r.stderr.trim()}`,
+      );
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(r.stdout);
+    } catch (e) {
+      throw new InventoryError(
+        `${file}: failed to parse inventory script output as JSON: ${(e as Error).message}`,
+      );
+    }
+    if (!isPlainMap(data)) throw new InventoryError(`${file}: inventory script output is not a JSON object`);
+    const meta = isPlainMap(data._meta) ? data._meta : undefined;
+    const hostvars = meta && isPlainMap(meta.hostvars) ? meta.hostvars : {};
+    for (const [gname, g] of Object.entries(data)) {
+      if (gname === "_meta") continue;
+      const group = this.#data.addGroup(gname).name;
+      const gd = Array.isArray(g) ? { hosts: g } : isPlainMap(g) ? g : {};
+      if (!Array.isArray(g) && !isPlainMap(g)) continue;
+      for (const h of (gd.hosts as unknown[] | undefined) ?? []) this.#data.addHost(String(h), group);
+      for (const [k, v] of Object.entries(isPlainMap(gd.vars) ? gd.vars : {})) {
+        this.#data.setGroupVar(group, k, v);
+      }
+    }
+    for (const [gname, g] of Object.entries(data)) {
+      if (gname === "_meta" || !isPlainMap(g) || !Array.isArray(g.children)) continue;
+      for (const c of g.children) {
+        this.#data.addGroup(String(c));
+        this.#data.addChild(gname, String(c));
+      }
+    }
+    for (const [h, vars] of Object.entries(hostvars)) {
+      if (!isPlainMap(vars)) continue;
+      const host = this.#data.addHost(h);
+      Object.assign(host.vars, vars);
+    }
+  }
+
+  hosts(): Host[] {
+    return [...this.#data.hosts.values()];
+  }
+
+  /** A host by name; the implicit localhost when asked for one of localhost's names that is not listed. */
+  getHost(name: string): Host | undefined {
+    const h = this.#data.hosts.get(name);
+    if (h) return h;
+    if (LOCALHOST_NAMES.includes(name)) return this.#localhost(name);
+    return undefined;
+  }
+
+  #localhost(name: string): Host {
+    if (!this.#implicitLocalhost) {
+      this.#implicitLocalhost = {
+        name,
+        vars: {
+          ansible_python_interpreter: this.#opts.python ?? defaultPython(),
+          ansible_connection: "local",
+        },
+        groups: new Set(),
+        implicit: true,
+      };
+    }
+    return this.#implicitLocalhost;
+  }
+
+  groups(): Group[] {
+    return [...this.#data.groups.values()];
+  }
+
+  getGroup(name: string): Group | undefined {
+    return this.#data.groups.get(name);
+  }
+
+  /** Hosts a pattern selects, in inventory order; `limit` narrows them as --limit does. */
+  selectHosts(pattern: string | string[], opts: { limit?: string[] } = {}): Host[] {
+    let names = this.#evaluate(orderPatterns(splitHostPattern(pattern)));
+    if (opts.limit && opts.limit.length) {
+      const terms: string[] = [];
+      for (const l of opts.limit) {
+        for (const t of splitHostPattern(l)) {
+          if (t.startsWith("@") || t.startsWith("!@")) {
+            const neg = t.startsWith("!");
+            const file = path.resolve(this.#opts.cwd ?? process.cwd(), t.slice(neg ? 2 : 1));
+            let text: string;
+            try {
+              text = fs.readFileSync(file, "utf8");
+            } catch {
+              throw new InventoryError(`Unable to find limit file ${file}`);
+            }
+            for (const line of text.split(/\r?\n/)) {
+              const s = line.trim();
+              if (s) terms.push(neg ? `!${s}` : s);
+            }
+          } else terms.push(t);
+        }
+      }
+      const allowed = new Set(this.#evaluate(orderPatterns(terms)));
+      names = names.filter((n) => allowed.has(n));
+    }
+    return names.map((n) => this.getHost(n)!);
+  }
+
+  #evaluate(terms: string[]): string[] {
+    let hosts: string[] = [];
+    for (const t of terms) {
+      if (t[0] === "!") {
+        const that = new Set(this.#matchOne(t.slice(1)));
+        hosts = hosts.filter((h) => !that.has(h));
+      } else if (t[0] === "&") {
+        const that = new Set(this.#matchOne(t.slice(1)));
+        hosts = hosts.filter((h) => that.has(h));
+      } else {
+        const have = new Set(hosts);
+        for (const h of this.#matchOne(t)) {
+          if (!have.has(h)) {
+            have.add(h);
+            hosts.push(h);
+          }
+        }
+      }
+    }
+    return hosts;
+  }
+
+  #matchOne(term: string): string[] {
+    const { expr, sub } = splitSubscript(term);
+    const hosts = this.#enumerate(expr);
+    if (sub) {
+      const picked = applySubscript(hosts, sub);
+      if (!picked.length) throw new PatternError(`No hosts matched the subscripted pattern '${term}'`);
+      return picked;
+    }
+    return hosts;
+  }
+
+  #enumerate(pattern: string): string[] {
+    const match = matcherFor(pattern);
+    const out: string[] = [];
+    const seen = new Set<string>();
+    const groups = [...this.#data.groups.keys()].filter(match);
+    for (const g of groups) {
+      for (const h of this.#data.groupHosts(g)) {
+        if (!seen.has(h)) {
+          seen.add(h);
+          out.push(h);
+        }
+      }
+    }
+    if (!groups.length || pattern[0] === "~" || /[.?*[]/.test(pattern)) {
+      for (const h of this.#data.hosts.keys()) {
+        if (!seen.has(h) && match(h)) {
+          seen.add(h);
+          out.push(h);
+        }
+      }
+    }
+    if (!out.length && LOCALHOST_NAMES.includes(pattern)) out.push(this.#localhost(pattern).name);
+    if (!out.length && pattern !== "all") {
+      this.#warn(`Could not match supplied host pattern, ignoring: ${pattern}`);
+    }
+    return out;
+  }
+
+  /** Adds (or updates) a host as the add_host action does. */
+  addHost(name: string, opts: { groups?: string[]; vars?: Record<string, unknown> } = {}): Host {
+    const { host: hname, port } = splitPort(name);
+    const h = this.#data.addHost(hname, undefined, port);
+    for (const g of opts.groups ?? []) {
+      if (!this.#data.groups.has(g)) this.addGroup(g);
+      this.#data.addHost(hname, g);
+    }
+    Object.assign(h.vars, opts.vars ?? {});
+    this.#data.reconcile();
+    return h;
+  }
+
+  /** Adds a group (group_by); parentless groups become children of `all`. */
+  addGroup(name: string, opts: { parent?: string; vars?: Record<string, unknown> } = {}): Group {
+    const g = this.#data.addGroup(name);
+    if (opts.parent) {
+      this.#data.addGroup(opts.parent);
+      this.#data.addChild(opts.parent, name);
+    }
+    for (const [k, v] of Object.entries(opts.vars ?? {})) this.#data.setGroupVar(name, k, v);
+    this.#data.reconcile();
+    return g;
+  }
+
+  /** `group_names`: the host's groups and their ancestors, sorted, without `all`. */
+  groupNamesOf(host: Host | string): string[] {
+    const h = typeof host === "string" ? this.getHost(host) : host;
+    if (!h) return [];
+    return [...this.#data.hostGroupsWithAncestors(h)].filter((g) => g !== "all").sort();
+  }
+
+  /** The `groups` magic variable. */
+  groupsMap(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const g of this.#data.groups.keys()) out[g] = this.#data.groupHosts(g);
+    return out;
+  }
+
+  /** The hosts of a group and its descendants, in Ansible's order. */
+  groupHosts(name: string): string[] {
+    return this.#data.groupHosts(name);
+  }
+
+  /** Groups of a host ordered as Ansible layers their variables: depth, priority, name. */
+  sortedGroupsOf(host: Host): Group[] {
+    const gs = [...this.#data.hostGroupsWithAncestors(host)].filter((g) => g !== "all").map((g) =>
+      this.#data.groups.get(g)!
+    );
+    return gs.sort((a, b) =>
+      a.depth - b.depth || (a.priority ?? 1) - (b.priority ?? 1) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    );
+  }
+
+  /** Directories whose group_vars/ and host_vars/ belong to the inventory. */
+  varsBasedirs(): string[] {
+    const out: string[] = [];
+    for (const s of this.#sources) {
+      if (s.includes(",") && !fs.existsSync(s)) continue;
+      let dir = s;
+      try {
+        if (!fs.statSync(s).isDirectory()) dir = path.dirname(s);
+      } catch {
+        continue;
+      }
+      out.push(dir);
+    }
+    return out;
+  }
+
+  #varsFrom(
+    dir: string,
+    kind: "group_vars" | "host_vars",
+    name: string,
+  ): Record<string, unknown> | undefined {
+    const key = `${dir}\0${kind}\0${name}`;
+    if (!this.#varsCache.has(key)) {
+      this.#varsCache.set(key, loadVarsDir(path.join(dir, kind), name, { vault: this.#opts.vault }));
+    }
+    return this.#varsCache.get(key);
+  }
+
+  /** Variables of a group as `ansible-inventory` shows them: its own plus its group_vars files. */
+  groupVars(name: string): Record<string, unknown> {
+    const g = this.#data.groups.get(name);
+    const out: Record<string, unknown> = { ...(g?.vars ?? {}) };
+    for (const d of this.varsBasedirs()) Object.assign(out, this.#varsFrom(d, "group_vars", name) ?? {});
+    return out;
+  }
+
+  /**
+   * Inventory variables of a host in Ansible's order: `all` vars, other groups' vars (depth, priority,
+   * name), group_vars/all files, group_vars/<group> files, host vars, host_vars files. `playbookDirs`
+   * adds group_vars/host_vars beside playbooks at their documented places.
+   */
+  hostVars(host: Host | string, opts: { playbookDirs?: string[] } = {}): Record<string, unknown> {
+    const h = typeof host === "string" ? this.getHost(host) : host;
+    if (!h) return {};
+    const groups = this.sortedGroupsOf(h);
+    const inv = this.varsBasedirs();
+    const play = opts.playbookDirs ?? [];
+    const out: Record<string, unknown> = {};
+    const layer = (v: Record<string, unknown> | undefined) => {
+      if (v) Object.assign(out, v);
+    };
+    layer(this.#data.groups.get("all")?.vars);
+    for (const g of groups) layer(g.vars);
+    for (const d of inv) layer(this.#varsFrom(d, "group_vars", "all"));
+    for (const d of play) layer(this.#varsFrom(d, "group_vars", "all"));
+    for (const d of inv) for (const g of groups) layer(this.#varsFrom(d, "group_vars", g.name));
+    for (const d of play) for (const g of groups) layer(this.#varsFrom(d, "group_vars", g.name));
+    layer(h.vars);
+    for (const d of inv) layer(this.#varsFrom(d, "host_vars", h.name));
+    for (const d of play) layer(this.#varsFrom(d, "host_vars", h.name));
+    return out;
+  }
+}
+
+/** Expands `web[01:03]`-style ranges in a host name (exported for add_host and tests). */
+export { expandRanges };

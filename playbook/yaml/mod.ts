@@ -1,0 +1,307 @@
+// Ansible's YAML reading: YAML 1.1 scalars as PyYAML resolves them, merge keys, `!unsafe`, `!vault`,
+// duplicate keys (last wins), and positions for every mapping and sequence so later errors can name
+// file and line. Timestamps (`2024-01-02`) are kept as their source text: Python would build a
+// date/datetime whose str() is that same text for the usual forms, and JSON has no date type.
+import * as fs from "node:fs";
+import {
+  Alias,
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
+import { UnsafeString, VaultString } from "../values.ts";
+import { decryptVault, isVaultText, VaultError, type VaultSecrets } from "../vault/mod.ts";
+import { constructBool, constructFloat, constructInt, resolvePlain } from "./_resolve.ts";
+
+export interface Position {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface YamlOptions {
+  file: string;
+  vault?: VaultSecrets;
+  /** Called for what Ansible only warns about (duplicate keys). */
+  onWarning?: (message: string) => void;
+}
+
+/** A YAML syntax or construction error: message "file:line:col: what was expected". */
+export class YamlError extends Error {
+  override name = "YamlError";
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly problem: string,
+  ) {
+    super(`${file}:${line}:${column}: ${problem}`);
+  }
+}
+
+const positions = new WeakMap<object, Position>();
+
+/** Where a mapping or sequence produced by this loader started (1-based line and column). */
+export function positionOf(node: object): Position | undefined {
+  return positions.get(node);
+}
+
+/** Records a position for a value built elsewhere (e.g. a copy of a parsed mapping). */
+export function setPosition(node: object, pos: Position): void {
+  positions.set(node, pos);
+}
+
+const STR = "tag:yaml.org,2002:";
+
+class Composer {
+  #built = new Map<Node, unknown>();
+  constructor(
+    readonly doc: Document.Parsed,
+    readonly lc: LineCounter,
+    readonly opts: YamlOptions,
+  ) {}
+
+  pos(offset: number): Position {
+    const { line, col } = this.lc.linePos(offset);
+    return { file: this.opts.file, line, column: col };
+  }
+
+  fail(offset: number, problem: string): never {
+    const p = this.pos(offset);
+    throw new YamlError(p.file, p.line, p.column, problem);
+  }
+
+  build(node: Node | null | undefined, unsafe = false): unknown {
+    if (node == null) return null;
+    if (isAlias(node)) {
+      const target = (node as Alias).resolve(this.doc);
+      if (!target || !this.#built.has(target as Node)) {
+        this.fail(node.range?.[0] ?? 0, `found undefined alias '${(node as Alias).source}'`);
+      }
+      return this.#built.get(target as Node);
+    }
+    const tag = node.tag;
+    if (tag === "!unsafe") unsafe = true;
+    let value: unknown;
+    if (isMap(node)) value = this.buildMap(node as YAMLMap, unsafe);
+    else if (isSeq(node)) value = this.buildSeq(node as YAMLSeq, unsafe);
+    else value = this.buildScalar(node as Scalar, unsafe);
+    this.#built.set(node, value);
+    return value;
+  }
+
+  buildSeq(node: YAMLSeq, unsafe: boolean): unknown {
+    const tag = node.tag;
+    const out: unknown[] = [];
+    this.#built.set(node, out);
+    positions.set(out, this.pos(node.range?.[0] ?? 0));
+    for (const item of node.items) out.push(this.build(item as Node, unsafe));
+    if (tag && ![`${STR}seq`, "!unsafe", `${STR}omap`, `${STR}pairs`].includes(tag)) {
+      this.fail(node.range?.[0] ?? 0, `could not determine a constructor for the tag '${tag}'`);
+    }
+    return out;
+  }
+
+  buildMap(node: YAMLMap, unsafe: boolean): unknown {
+    const tag = node.tag;
+    if (tag && ![`${STR}map`, "!unsafe", `${STR}set`].includes(tag)) {
+      this.fail(node.range?.[0] ?? 0, `could not determine a constructor for the tag '${tag}'`);
+    }
+    const out: Record<string, unknown> = {};
+    this.#built.set(node, out);
+    positions.set(out, this.pos(node.range?.[0] ?? 0));
+    // Merge keys contribute first; the mapping's own keys then override them (PyYAML's flatten).
+    const merged: [string, unknown][] = [];
+    const own: [string, unknown, number][] = [];
+    for (const pair of node.items) {
+      const k = pair.key as Node | null;
+      if (k && isScalar(k) && k.type === "PLAIN" && !k.tag && k.source === "<<") {
+        merged.push(...this.mergeSources(pair.value as Node | null, k.range?.[0] ?? 0));
+        continue;
+      }
+      const key = this.keyString(k);
+      own.push([key, this.build(pair.value as Node | null, unsafe), k?.range?.[0] ?? 0]);
+    }
+    for (const [k, v] of merged) out[k] = v;
+    const seen = new Set<string>();
+    for (const [k, v, offset] of own) {
+      if (seen.has(k) && this.opts.onWarning) {
+        const p = this.pos(offset);
+        this.opts.onWarning(
+          `While constructing a mapping from ${p.file}, line ${p.line}, column ${p.column}, found a duplicate dict key (${k}). Using last defined value only.`,
+        );
+      }
+      seen.add(k);
+      out[k] = v;
+    }
+    return out;
+  }
+
+  mergeSources(value: Node | null, offset: number): [string, unknown][] {
+    const one = (n: Node | null): [string, unknown][] => {
+      const v = this.build(n);
+      if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        this.fail(n?.range?.[0] ?? offset, "expected a mapping or list of mappings for merging");
+      }
+      return Object.entries(v as Record<string, unknown>);
+    };
+    if (value && isSeq(value)) {
+      // Earlier mappings in the list win over later ones.
+      const out: [string, unknown][] = [];
+      for (const item of [...(value as YAMLSeq).items].reverse()) out.push(...one(item as Node));
+      return out;
+    }
+    return one(value);
+  }
+
+  keyString(k: Node | null): string {
+    const v = this.build(k);
+    return pyKeyString(v);
+  }
+
+  buildScalar(node: Scalar, unsafe: boolean): unknown {
+    const text = String(node.value ?? "");
+    const tag = node.tag;
+    const offset = node.range?.[0] ?? 0;
+    if (tag === "!unsafe") return new UnsafeString(text);
+    if (tag === "!vault" || tag === "!vault-encrypted") return this.vaultValue(text, offset);
+    let value: unknown;
+    if (tag) value = this.explicit(tag, text, offset);
+    else if (node.type !== "PLAIN") value = text;
+    else value = implicitScalar(text);
+    if (unsafe && typeof value === "string") return new UnsafeString(value);
+    return value;
+  }
+
+  explicit(tag: string, text: string, offset: number): unknown {
+    const bad = (what: string): never => this.fail(offset, `expected ${what}, but found '${text}'`);
+    switch (tag) {
+      case `${STR}str`:
+      case "!":
+        return text;
+      case `${STR}int`:
+        return constructInt(text) ?? bad("an integer");
+      case `${STR}float`:
+        return constructFloat(text) ?? bad("a float");
+      case `${STR}bool`:
+        return constructBool(text) ?? bad("a boolean");
+      case `${STR}null`:
+        return null;
+      case `${STR}timestamp`:
+        return text;
+      case `${STR}binary`:
+        return atob(text.replace(/\s+/g, ""));
+      default:
+        return this.fail(offset, `could not determine a constructor for the tag '${tag}'`);
+    }
+  }
+
+  vaultValue(text: string, offset: number): VaultString {
+    const p = this.pos(offset);
+    const source = `${p.file}:${p.line}:${p.column}`;
+    const secrets = this.opts.vault;
+    return new VaultString(text, source, (ct) => {
+      if (!secrets) {
+        throw new VaultError(`Attempting to decrypt but no vault secrets found on ${source}`);
+      }
+      return decryptVault(ct, secrets, source);
+    });
+  }
+}
+
+/** A plain scalar's value under Ansible's YAML 1.1 reading. */
+export function implicitScalar(text: string): unknown {
+  switch (resolvePlain(text)) {
+    case "null":
+      return null;
+    case "bool":
+      return constructBool(text);
+    case "int":
+      return constructInt(text) ?? text;
+    case "float":
+      return constructFloat(text) ?? text;
+    default:
+      return text;
+  }
+}
+
+/** Non-string mapping keys become the text Python's str() gives them (True, None, 420, 1.5). */
+function pyKeyString(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (v instanceof UnsafeString || v instanceof VaultString) return v.value;
+  if (typeof v === "number") {
+    return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  }
+  if (typeof v === "object" && "value" in (v as object)) {
+    const n = (v as { value: number }).value;
+    return Number.isInteger(n) ? `${n}.0` : String(n);
+  }
+  return JSON.stringify(v);
+}
+
+function composeAll(text: string, opts: YamlOptions): unknown[] {
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, {
+    version: "1.1",
+    schema: "failsafe",
+    uniqueKeys: false,
+    lineCounter: lc,
+    prettyErrors: false,
+    strict: false,
+  });
+  const list = Array.isArray(docs) ? docs : [docs];
+  if (!Array.isArray(docs) && (docs as { errors?: unknown[] }).errors?.length) {
+    throwParseError((docs as unknown as Document.Parsed).errors[0], lc, opts.file);
+  }
+  const out: unknown[] = [];
+  for (const doc of list as Document.Parsed[]) {
+    if (doc.errors.length) throwParseError(doc.errors[0], lc, opts.file);
+    out.push(new Composer(doc, lc, opts).build(doc.contents as Node | null));
+  }
+  return out;
+}
+
+function throwParseError(
+  err: { message: string; pos: [number, number] },
+  lc: LineCounter,
+  file: string,
+): never {
+  const { line, col } = lc.linePos(err.pos[0]);
+  const problem = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
+  throw new YamlError(file, line, col, problem);
+}
+
+export function parseYaml(text: string, opts: YamlOptions): unknown {
+  const docs = composeAll(text, opts);
+  return docs.length ? docs[0] : null;
+}
+
+export function parseYamlAll(text: string, opts: YamlOptions): unknown[] {
+  return composeAll(text, opts);
+}
+
+/** Reads and parses a file; a whole-file vault is decrypted first (needs `vault`). */
+export function loadYamlFile(
+  path: string,
+  opts: { vault?: VaultSecrets; onWarning?: (m: string) => void } = {},
+): unknown {
+  let text = fs.readFileSync(path, "utf8");
+  if (isVaultText(text)) {
+    if (!opts.vault || opts.vault.size === 0) {
+      throw new VaultError(`Attempting to decrypt but no vault secrets found on ${path}`);
+    }
+    text = decryptVault(text, opts.vault, path);
+  }
+  return parseYaml(text, { file: path, vault: opts.vault, onWarning: opts.onWarning });
+}
