@@ -919,8 +919,9 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     hash: (v, ...args) => {
       const o = bind(args, ["hashtype"], "hash");
       const t = pyStr(o.hashtype ?? "sha1");
+      const alias: Record<string, string> = { blake2b: "blake2b512", blake2s: "blake2s256" };
       try {
-        return createHash(t).update(str(v), "utf8").digest("hex");
+        return createHash(alias[t] ?? t.replace(/^sha3_/, "sha3-")).update(str(v), "utf8").digest("hex");
       } catch {
         throw new TemplateError(`unsupported hash type ${t}`);
       }
@@ -1023,31 +1024,43 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       const o = bind(args, ["msg"], "mandatory");
       if (v instanceof Undefined) {
         if (o.msg !== undefined && o.msg !== null) throw new TemplateError(pyStr(o.msg));
-        throw new TemplateError(`Mandatory variable ${v.name ? `'${v.name}' ` : ""}not defined.`);
+        throw new TemplateError(`Mandatory variable ${v.name ? `'${v.name}' ` : ""} not defined.`);
       }
       return v;
     },
     comment: (v, ...args) => {
-      const o = bind(args, ["style", "decoration", "prefix", "postfix"], "comment");
-      const style = pyStr(o.style ?? "plain");
-      const styles: Record<string, [string, string, string, string]> = {
-        plain: ["", "# ", "", ""],
-        erlang: ["", "% ", "", ""],
-        c: ["", "// ", "", ""],
-        cblock: ["/*", " * ", " */", ""],
-        xml: ["<!--", " - ", "-->", ""],
+      const [pos, kw] = splitKwargs(args);
+      const style = pyStr(pos[0] ?? kw.style ?? "plain");
+      const styles: Record<string, Record<string, string>> = {
+        plain: { decoration: "# " },
+        erlang: { decoration: "% " },
+        c: { decoration: "// " },
+        cblock: { beginning: "/*", decoration: " * ", end: " */" },
+        xml: { beginning: "<!--", decoration: " - ", end: "-->" },
       };
-      const [beg, dec, end] = styles[style] ?? styles.plain;
-      const d = o.decoration !== undefined ? pyStr(o.decoration) : dec;
-      const lines = str(v).split("\n").map((l) => (d + l).replace(/\s+$/, ""));
-      const out = [
-        ...(beg ? [beg] : []),
-        ...(style === "plain" ? [d.trimEnd()] : []),
-        ...lines,
-        ...(style === "plain" ? [d.trimEnd()] : []),
-        ...(end ? [end] : []),
-      ];
-      return out.join("\n");
+      const sp = styles[style];
+      if (!sp) throw new TemplateError(`comment: unknown style '${style}'`);
+      const prepost = kw.decoration !== undefined ? pyStr(kw.decoration) : sp.decoration;
+      const p: Record<string, unknown> = {
+        newline: "\n",
+        beginning: "",
+        prefix: prepost.trimEnd(),
+        prefix_count: 1,
+        decoration: "",
+        postfix: prepost.trimEnd(),
+        postfix_count: 1,
+        end: "",
+        ...sp,
+        ...kw,
+      };
+      const nl = pyStr(p.newline), dec = pyStr(p.decoration);
+      const beginning = p.beginning ? pyStr(p.beginning) + nl : "";
+      let prefix = "";
+      if (p.prefix) prefix = (pyStr(p.prefix) !== nl ? pyStr(p.prefix) + nl : nl).repeat(num(p.prefix_count));
+      const text = (dec + str(v).split(nl).join(nl + dec)).split(dec + nl).join(dec.trimEnd() + nl);
+      const postfix = ["", ...Array.from({ length: num(p.postfix_count) }, () => pyStr(p.postfix))].join(nl);
+      const end = p.end ? nl + pyStr(p.end) : "";
+      return beginning + prefix + text + postfix + end;
     },
     type_debug: (v) => (v instanceof NativeText ? "NativeJinjaText" : pyTypeName(v)),
     combine: (v, ...args) => {

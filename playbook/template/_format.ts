@@ -26,6 +26,19 @@ function pad(s: string, width: number, align: string, fill: string): string {
   return fill.repeat(n) + s;
 }
 
+/** x.toFixed(prec) with Python's rounding: the exact binary value, exact ties to even. */
+function fixed(x: number, prec: number): string {
+  if (prec > 60) return x.toFixed(Math.min(prec, 100));
+  const exact = x.toFixed(Math.min(100, prec + 40));
+  const cut = exact.indexOf(".") + 1 + prec;
+  if (/^50*$/.test(exact.slice(cut))) {
+    const head = exact.slice(0, prec ? cut : cut - 1);
+    const last = parseInt(head[head.length - 1], 10);
+    if (last % 2 === 0) return head;
+  }
+  return x.toFixed(prec);
+}
+
 function expFmt(x: number, prec: number, upper: boolean): string {
   const [m, e] = x.toExponential(prec).split("e");
   const ei = parseInt(e, 10);
@@ -43,7 +56,7 @@ function genFmt(x: number, prec: number, alt: boolean, upper: boolean): string {
     s = expFmt(x, prec - 1, upper);
     if (!alt) s = s.replace(/\.?0+(e)/i, "$1");
   } else {
-    s = x.toFixed(Math.max(prec - 1 - exp, 0));
+    s = fixed(x, Math.max(prec - 1 - exp, 0));
     if (!alt && s.includes(".")) s = s.replace(/\.?0+$/, "");
   }
   return s;
@@ -91,7 +104,7 @@ function fmtNumber(
     }
     case "f":
     case "F":
-      s = isFinite(x) ? Math.abs(x).toFixed(prec ?? 6) : nonFinite(Math.abs(x), type === "F");
+      s = isFinite(x) ? fixed(Math.abs(x), prec ?? 6) : nonFinite(Math.abs(x), type === "F");
       if (flags.grouping) s = s.replace(/^\d+/, (d) => d.replace(/\B(?=(\d{3})+(?!\d))/g, flags.grouping));
       break;
     case "e":
@@ -103,7 +116,7 @@ function fmtNumber(
       s = genFmt(Math.abs(x), prec ?? 6, flags.alt, type === "G");
       break;
     case "%":
-      s = (Math.abs(x) * 100).toFixed(prec ?? 6) + "%";
+      s = fixed(Math.abs(x) * 100, prec ?? 6) + "%";
       break;
     case "":
       if (isFloat(v)) {

@@ -1,6 +1,6 @@
 // Global names templates can use without a variable of that name: range, dict, lookup, query, omit, …
 import { randomBytes } from "node:crypto";
-import { Namespace, PyCallable, splitKwargs } from "./_runtime.ts";
+import { Namespace, PyCallable } from "./_runtime.ts";
 import { isMapping, mapGet, mapKeys, num, pyIter, pyStr, truthy, Undefined, unwrap } from "./_py.ts";
 import type { Templar, VarLookup } from "./templar.ts";
 import { TemplateError } from "./_errors.ts";
@@ -43,12 +43,12 @@ export function pyDict(args: unknown[], kwargs: Record<string, unknown>): Record
   return Object.assign(out, kwargs);
 }
 
-export function makeGlobals(templar: Templar, vars: VarLookup): Record<string, unknown> {
+export function makeGlobals(templar: Templar, vars: VarLookup, native: boolean): Record<string, unknown> {
   const lookup = (wantlist: boolean) =>
     new PyCallable(wantlist ? "query" : "lookup", (args, kwargs) => {
       if (!args.length) throw new TemplateError("lookup() requires a plugin name");
       const [name, ...terms] = args;
-      return templar.runLookup(pyStr(name), terms, kwargs, vars, wantlist);
+      return templar.runLookup(pyStr(name), terms, kwargs, vars, wantlist, native);
     });
   const query = lookup(true);
   return {
@@ -103,8 +103,6 @@ export function makeGlobals(templar: Templar, vars: VarLookup): Record<string, u
     }),
   };
 }
-
-void splitKwargs;
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const MONTHS = [

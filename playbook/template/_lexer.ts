@@ -141,7 +141,18 @@ export function lexExpr(
       if (j >= src.length) throw new TemplateError(`unexpected end of string literal at offset ${i}`);
       const body = src.slice(i + 1, j);
       // With escapeBackslashes Ansible doubles every backslash first, so only `\\` → `\` survives unescaping.
-      const value = escape && end === "}}" ? unescape(body.replace(/\\/g, "\\\\")) : unescape(body);
+      let value: string;
+      if (escape && end === "}}" && body.includes("\\")) {
+        // Ansible doubles backslashes in the source text; a quote escaped by one becomes the literal's end.
+        const doubled = body.replace(/\\/g, "\\\\");
+        for (let k = 0; k < doubled.length; k++) {
+          if (doubled[k] === "\\") k++;
+          else if (doubled[k] === c) {
+            throw new TemplateError(`expected token ',', got '${doubled.slice(k + 1, k + 2)}'`);
+          }
+        }
+        value = unescape(doubled);
+      } else value = unescape(body);
       toks.push({ t: "str", v: value, pos: i });
       i = j + 1;
       continue;

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { TemplateError } from "./_errors.ts";
+import { TemplateError, UndefinedError } from "./_errors.ts";
 import { isMapping, mapGet, mapKeys, pyIter, pyStr, truthy, tuple, Undefined, unwrap } from "./_py.ts";
 import { globFiles } from "./_filters.ts";
 import { percentFormat } from "./_format.ts";
@@ -232,9 +232,9 @@ export function builtinLookups(): Record<string, LookupFn> {
         const v = ctx.vars.get(name);
         if (v === undefined || v instanceof Undefined) {
           if (kw.default !== undefined) return kw.default;
-          throw new TemplateError(`No variable found with this name: ${name}`);
+          throw new UndefinedError(`No variable found with this name: ${name}`, name);
         }
-        return ctx.templar.template(v, ctx.vars);
+        return ctx.templar.template(v, ctx.vars, { native: ctx.native });
       }),
     sequence: (terms, kw) => terms.flatMap((t) => sequenceTerm(pyStr(t), kw)),
     random_choice: (terms) => (terms.length ? [new PyRandom(null).choice(terms)] : []),

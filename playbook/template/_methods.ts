@@ -54,7 +54,7 @@ function pySplit(s: string, sep: unknown, maxsplit: number): string[] {
       while (i < s.length && /\s/.test(s[i])) i++;
       if (i >= s.length) break;
       if (maxsplit >= 0 && out.length === maxsplit) {
-        out.push(s.slice(i).replace(/\s+$/, ""));
+        out.push(s.slice(i));
         return out;
       }
       let j = i;

@@ -343,7 +343,23 @@ function stripNamespace(name: string): string {
   return m ? m[1] : name;
 }
 
+const MUTATORS = new Set([
+  "append",
+  "extend",
+  "insert",
+  "pop",
+  "remove",
+  "reverse",
+  "sort",
+  "clear",
+  "update",
+  "setdefault",
+]);
+
 export class Compiler {
+  /** Set when the template calls a mutating method: its variables must then be copies, as in Ansible. */
+  mutates = false;
+
   expr(e: Expr): E {
     switch (e.k) {
       case "const": {
@@ -386,6 +402,7 @@ export class Compiler {
         return (c) => pySlice(obj(c), a(c), b(c), s(c));
       }
       case "call": {
+        if (e.fn.k === "getattr" && MUTATORS.has(e.fn.attr)) this.mutates = true;
         const fn = this.expr(e.fn);
         const args = this.args(e.args, e.kwargs);
         const star = e.star ? this.expr(e.star) : null, dstar = e.dstar ? this.expr(e.dstar) : null;

@@ -4,7 +4,17 @@ import { shorten, TemplateError, UndefinedError } from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
-import { isMapping, isNumber, isPlainDict, LazyMapping, mapGet, mapKeys, truthy, Undefined } from "./_py.ts";
+import {
+  deepCopy,
+  isMapping,
+  isNumber,
+  isPlainDict,
+  LazyMapping,
+  mapGet,
+  mapKeys,
+  truthy,
+  Undefined,
+} from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
@@ -29,6 +39,8 @@ export type TestFn = (value: unknown, ...args: unknown[]) => boolean;
 export interface LookupContext {
   templar: Templar;
   vars: VarLookup;
+  /** The mode of the template that called the lookup (for lookups that template values). */
+  native: boolean;
   basedir: string;
   searchPaths: string[];
   /** Finds a file as Ansible's find_file_in_search_path: `<path>/<subdir>/<name>`, then `<path>/<name>`. */
@@ -75,10 +87,12 @@ export interface FileTemplateOptions {
 interface Compiled {
   run(c: Ctx, out: unknown[]): void;
   src: string;
+  /** The template calls a mutating method (append, pop, …): variables are copied for it, as in Ansible. */
+  mutates: boolean;
 }
 
 const CACHE = new Map<string, Compiled>();
-const EXPR_CACHE = new Map<string, (c: Ctx) => unknown>();
+const EXPR_CACHE = new Map<string, { f: (c: Ctx) => unknown; mutates: boolean }>();
 const CACHE_MAX = 20000;
 const MAX_DEPTH = 100;
 
@@ -214,9 +228,9 @@ export class Templar {
 
   /** Evaluates a bare Jinja2 expression and returns its value. */
   evaluate(expr: string, vars: VarLookup): unknown {
-    const f = this.#compileExpr(expr);
+    const { f, mutates } = this.#compileExpr(expr);
     const s = new Session();
-    const c = new Ctx(this.#runtime(vars, "native", s), new Frame(null), new Map());
+    const c = new Ctx(this.#runtime(vars, "native", s, mutates), new Frame(null), new Map());
     try {
       const v = f(c);
       if (v instanceof Undefined) v.fail();
@@ -264,6 +278,7 @@ export class Templar {
     kwargs: Record<string, unknown>,
     vars: VarLookup,
     wantlist: boolean,
+    native = true,
   ): unknown {
     const short = name.replace(/^ansible\.(builtin|legacy)\./, "");
     const fn = this.#lookups[short];
@@ -272,7 +287,7 @@ export class Templar {
     const want = wantlist || truthy(wl ?? false);
     let ran: unknown[];
     try {
-      ran = fn(terms, rest, this.#lookupContext(vars));
+      ran = fn(terms, rest, this.#lookupContext(vars, native));
     } catch (e) {
       if (e instanceof UndefinedError) throw e;
       const msg = `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${
@@ -290,12 +305,13 @@ export class Templar {
     return ran.length === 1 ? ran[0] : ran;
   }
 
-  #lookupContext(vars: VarLookup): LookupContext {
+  #lookupContext(vars: VarLookup, native: boolean): LookupContext {
     const basedir = this.#opts.basedir ?? process.cwd();
     const searchPaths = this.#opts.searchPaths?.length ? this.#opts.searchPaths : [basedir];
     return {
       templar: this,
       vars,
+      native,
       basedir,
       searchPaths,
       findFile: (subdir, name) => findFile(searchPaths, basedir, subdir, name),
@@ -318,8 +334,9 @@ export class Templar {
         lstripBlocks: lexOpts.lstripBlocks,
         escapeBackslashes: lexOpts.escape,
       });
-      const run = new Compiler().body(parse(parts, norm));
-      return cachePut(CACHE, key, { run, src });
+      const compiler = new Compiler();
+      const run = compiler.body(parse(parts, norm));
+      return cachePut(CACHE, key, { run, src, mutates: compiler.mutates });
     } catch (e) {
       if (e instanceof TemplateError) {
         throw new TemplateError(
@@ -330,12 +347,14 @@ export class Templar {
     }
   }
 
-  #compileExpr(expr: string): (c: Ctx) => unknown {
+  #compileExpr(expr: string): { f: (c: Ctx) => unknown; mutates: boolean } {
     const cached = EXPR_CACHE.get(expr);
     if (cached) return cached;
     try {
       const { toks } = lexExpr(expr + "\n}}", 0, "}}", false);
-      return cachePut(EXPR_CACHE, expr, new Compiler().expr(parseExpressionTokens(toks, expr)));
+      const compiler = new Compiler();
+      const f = compiler.expr(parseExpressionTokens(toks, expr));
+      return cachePut(EXPR_CACHE, expr, { f, mutates: compiler.mutates });
     } catch (e) {
       if (e instanceof TemplateError) {
         throw new TemplateError(
@@ -362,7 +381,7 @@ export class Templar {
       throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
     }
     const out: unknown[] = [];
-    const ctx = new Ctx(this.#runtime(vars, mode, s), new Frame(null), new Map());
+    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates), new Frame(null), new Map());
     try {
       compiled.run(ctx, out);
     } catch (e) {
@@ -378,8 +397,8 @@ export class Templar {
     return res;
   }
 
-  #runtime(vars: VarLookup, mode: Concat, s: Session): Runtime {
-    const globals = makeGlobals(this, vars);
+  #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
+    const globals = makeGlobals(this, vars, mode === "native");
     const filters = this.#filters, tests = this.#tests;
     return {
       concatMode: mode,
@@ -391,7 +410,7 @@ export class Templar {
           const g = globals[name];
           return g !== undefined ? g : new Undefined(name);
         }
-        if (name === "vars" || !containsTemplate(v)) return v;
+        if (name === "vars" || !containsTemplate(v)) return copyVars ? deepCopy(v) : v;
         if (s.resolving.has(name)) {
           throw new TemplateError(
             `recursive loop detected in template string: ${
