@@ -1,0 +1,53 @@
+// Adapts playbook/inventory's Inventory to the executor's InventoryView: --limit applied to every
+// selection, playbook-adjacent group_vars/host_vars layered in, and add_host/group_by changes.
+import { Inventory, InventoryError } from "./inventory/mod.ts";
+import type { VaultSecrets } from "./vault/mod.ts";
+import type { InventoryView } from "./executor.ts";
+import { PlaybookError } from "./errors.ts";
+
+export interface OpenInventoryOptions {
+  sources: string[];
+  limit: string[];
+  vault: VaultSecrets;
+  cwd: string;
+  /** Directories of the playbooks: their group_vars/ and host_vars/ apply too. */
+  playbookDirs: string[];
+  warn(message: string): void;
+}
+
+export function openInventory(o: OpenInventoryOptions): InventoryView {
+  let inv: Inventory;
+  try {
+    inv = Inventory.load(o.sources, { vault: o.vault, cwd: o.cwd, onWarning: o.warn });
+  } catch (err) {
+    if (err instanceof InventoryError) throw new PlaybookError(err.message);
+    throw err;
+  }
+  if (o.sources.length === 0) o.warn("No inventory was parsed, only implicit localhost is available");
+  const guard = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof InventoryError) throw new PlaybookError(err.message);
+      throw err;
+    }
+  };
+  return {
+    select: (pattern) => guard(() => inv.selectHosts(pattern, { limit: o.limit }).map((h) => h.name)),
+    hostVars: (host) => inv.hostVars(host, { playbookDirs: o.playbookDirs }),
+    groupNames: (host) => inv.groupNamesOf(host),
+    groups: () => inv.groupsMap(),
+    hasHost: (host) => inv.getHost(host) !== undefined,
+    addHost: (host, groups, vars) => {
+      inv.addHost(host, { groups, vars });
+    },
+    addToGroup: (host, group) => {
+      if (!inv.getGroup(group)) inv.addGroup(group);
+      inv.addHost(host, { groups: [group] });
+    },
+    sourceOf: (host) => {
+      const src = inv.getHost(host)?.source;
+      return src && !src.includes(",") ? src : undefined;
+    },
+  };
+}

@@ -1,0 +1,318 @@
+// One `mito run`: configuration, vault, inventory, extra vars, loading the playbooks, the callback,
+// and the executor, wired together. The CLI parses flags into RunRequest and calls runPlaybooks.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+import { loadYamlFile, parseYaml, positionOf, YamlError } from "./yaml/mod.ts";
+import { VaultError, VaultSecrets } from "./vault/mod.ts";
+import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
+import { ExecutionError, PlaybookError } from "./errors.ts";
+import { Loader } from "./loader.ts";
+import type { Item, Playbook, Task } from "./model.ts";
+import { parseExtraVars } from "./extra_vars.ts";
+import { Executor, type InventoryView } from "./executor.ts";
+import { Display } from "./callbacks/display.ts";
+import { DefaultCallback } from "./callbacks/default.ts";
+import { JsonCallback } from "./callbacks/json.ts";
+import type { Callback } from "./callbacks/types.ts";
+import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
+import { LayeredVars } from "./vars.ts";
+import { shouldRun, tagList } from "./tags.ts";
+import { openInventory } from "./_inventory_view.ts";
+import { readSettings, type Settings } from "./_settings.ts";
+
+/** What the CLI asks for: ansible-playbook's options, already parsed. */
+export interface RunRequest {
+  playbooks: string[];
+  inventory: string[];
+  limit: string[];
+  extraVars: string[];
+  tags: string[];
+  skipTags: string[];
+  verbosity: number;
+  forks?: number;
+  user?: string;
+  connection?: string;
+  become: boolean;
+  becomeMethod?: string;
+  becomeUser?: string;
+  check: boolean;
+  diff: boolean;
+  vaultPasswordFiles: string[];
+  vaultIds: string[];
+  askVaultPass: boolean;
+  startAtTask?: string;
+  syntaxCheck: boolean;
+  listHosts: boolean;
+  listTasks: boolean;
+  listTags: boolean;
+  forceHandlers: boolean;
+  privateKey?: string;
+  timeout?: number;
+  /** "json" or "default"; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
+  output?: string;
+}
+
+export interface RunEnvironment {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  stdoutIsTTY: boolean;
+  columns: number;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  runner?: HostRunnerFactory;
+}
+
+export function defaultEnvironment(): RunEnvironment {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    home: os.homedir(),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    columns: process.stdout.columns ?? 80,
+  };
+}
+
+const VERSION = { full: "2.14.18", major: 2, minor: 14, revision: 18, string: "2.14.18" };
+
+/** Runs the playbooks and returns ansible-playbook's exit code; errors are printed as "ERROR! ...". */
+export async function runPlaybooks(
+  req: RunRequest,
+  envIn: RunEnvironment = defaultEnvironment(),
+): Promise<number> {
+  const settings = readSettings({ env: envIn.env, cwd: envIn.cwd, home: envIn.home });
+  const colour = settings.forceColor || (envIn.stdoutIsTTY && !settings.noColor);
+  const display = new Display({
+    verbosity: req.verbosity,
+    color: colour,
+    columns: envIn.stdoutIsTTY ? envIn.columns : 80,
+    out: envIn.out,
+    err: envIn.err,
+  });
+  try {
+    return await runInner(req, envIn, settings, display);
+  } catch (err) {
+    if (err instanceof PlaybookError || err instanceof YamlError || err instanceof VaultError) {
+      display.error(describeLoadError(err));
+      return err instanceof PlaybookError ? err.exitCode : err instanceof VaultError ? 1 : 4;
+    }
+    if (err instanceof ExecutionError || err instanceof TemplateError) {
+      display.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+function describeLoadError(err: Error): string {
+  if (err instanceof YamlError) {
+    return `Syntax Error while loading YAML.\n  ${err.problem}\n\n` +
+      new PlaybookError("", { file: err.file, line: err.line, column: err.column }).message.trimStart();
+  }
+  return err.message;
+}
+
+async function runInner(
+  req: RunRequest,
+  envIn: RunEnvironment,
+  settings: Settings,
+  display: Display,
+): Promise<number> {
+  const vault = VaultSecrets.fromOptions({
+    passwordFiles: [...req.vaultPasswordFiles, ...settings.vaultPasswordFiles],
+    vaultIds: req.vaultIds,
+    askVaultPass: req.askVaultPass,
+  });
+  const warn = (m: string) => display.warning(m);
+  const readYaml = (file: string): unknown => {
+    try {
+      return loadYamlFile(file, { vault, onWarning: warn });
+    } catch (err) {
+      if (err instanceof YamlError || err instanceof VaultError) throw err;
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === "ENOENT") throw new PlaybookError(`Could not find or access '${file}'`);
+      throw err;
+    }
+  };
+  const extraVars = parseExtraVars(req.extraVars, {
+    parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
+    loadYamlFile: (file) => readYaml(path.resolve(envIn.cwd, file)),
+  });
+
+  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
+  for (const p of playbookFiles) {
+    if (!fs.existsSync(p) || !fs.statSync(p).isFile()) {
+      throw new PlaybookError(`the playbook: ${p} could not be found`);
+    }
+  }
+  const firstDir = path.dirname(playbookFiles[0]);
+  const templar = new Templar({ basedir: firstDir, warn });
+  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const loader = new Loader({
+    readYaml,
+    positionOf: (node) => (typeof node === "object" && node !== null ? positionOf(node) : undefined),
+    exists: (f) => fs.existsSync(f),
+    isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
+    listDir: (d) => fs.readdirSync(d),
+    rolesPath: settings.rolesPath.map((p) => path.resolve(envIn.cwd, p)),
+    templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
+    extraVars,
+  });
+  const playbooks: Playbook[] = playbookFiles.map((f) => loader.loadPlaybook(f));
+
+  const inventorySources = req.inventory.length ? req.inventory : settings.inventory;
+  const inventory: InventoryView = openInventory({
+    sources: inventorySources,
+    limit: req.limit,
+    vault,
+    cwd: envIn.cwd,
+    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    warn,
+  });
+
+  if (req.syntaxCheck) {
+    for (const name of req.playbooks) display.display(`\nplaybook: ${name}`);
+    return 0;
+  }
+  if (req.listHosts || req.listTasks || req.listTags) {
+    listPlaybooks(req, playbooks, inventory, templar, extraVars, display);
+    return 0;
+  }
+
+  const outputName = (req.output ?? settings.stdoutCallback ?? "default").replace(
+    /^ansible\.(builtin|posix)\./,
+    "",
+  );
+  let callback: Callback;
+  if (outputName === "json") callback = new JsonCallback(display);
+  else if (outputName === "default" || outputName === "minimal" || outputName === "yaml") {
+    callback = new DefaultCallback(display, {
+      check: req.check,
+      diff: req.diff,
+      pyStr,
+      displaySkippedHosts: settings.displaySkippedHosts,
+      displayOkHosts: settings.displayOkHosts,
+      showCustomStats: settings.showCustomStats,
+    });
+  } else throw new ExecutionError(`Invalid callback for stdout specified: ${outputName}`);
+
+  const forks = req.forks ?? settings.forks;
+  const runnerFactory = envIn.runner ?? noConnectionRunner;
+  const connectionDefaults: Record<string, unknown> = { ...settings.connectionDefaults };
+  if (req.user) connectionDefaults.remote_user = req.user;
+  if (req.connection) connectionDefaults.connection = req.connection;
+  if (req.privateKey) connectionDefaults.private_key_file = req.privateKey;
+  if (req.timeout !== undefined) connectionDefaults.timeout = req.timeout;
+  if (req.become) connectionDefaults.become = true;
+  if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
+  if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
+  const runner = runnerFactory({ forks, verbosity: req.verbosity, defaults: connectionDefaults });
+
+  const executor = new Executor({
+    inventory,
+    templar,
+    isUndefinedError: (e) => e instanceof UndefinedError,
+    omitToken: OMIT_TOKEN,
+    pyStr,
+    lazyMapping: (get, keys) => new FnMapping(get, keys),
+    callback,
+    runner,
+    loader,
+    readYaml,
+    extraVars,
+    check: req.check,
+    diff: req.diff,
+    verbosity: req.verbosity,
+    tags: req.tags,
+    skipTags: req.skipTags,
+    forks,
+    startAtTask: req.startAtTask,
+    forceHandlers: req.forceHandlers || settings.forceHandlers,
+    defaultStrategy: settings.strategy,
+    gathering: settings.gathering,
+    isTTY: envIn.stdoutIsTTY && Boolean(process.stdin.isTTY),
+    connectionDefaults,
+    ansibleVersion: VERSION,
+    hashMerge: settings.hashBehaviour === "merge",
+  });
+  return await executor.run(playbooks);
+}
+
+/** hostvars and each host's variables: read on demand, never copied. */
+class FnMapping extends LazyMapping {
+  #get: (k: string) => unknown;
+  #keys: () => string[];
+  constructor(get: (k: string) => unknown, keys: () => string[]) {
+    super();
+    this.#get = get;
+    this.#keys = keys;
+  }
+  get(key: string): unknown {
+    return this.#get(key);
+  }
+  keys(): string[] {
+    return this.#keys();
+  }
+}
+
+function taskTags(t: Item | Task): string[] {
+  const out = new Set<string>();
+  for (
+    let s: { kw: Record<string, unknown>; parent?: unknown } | undefined = t;
+    s;
+    s = s.parent as typeof s
+  ) {
+    for (const x of tagList(s.kw.tags)) out.add(x);
+  }
+  return [...out];
+}
+
+/** --list-hosts / --list-tasks / --list-tags in ansible-playbook's layout. */
+function listPlaybooks(
+  req: RunRequest,
+  playbooks: Playbook[],
+  inventory: InventoryView,
+  templar: Templar,
+  extraVars: Record<string, unknown>,
+  display: Display,
+): void {
+  const only = req.tags.length ? req.tags : ["all"];
+  for (const [n, pb] of playbooks.entries()) {
+    display.display(`\nplaybook: ${req.playbooks[n]}`);
+    pb.plays.forEach((play, i) => {
+      const vars = new LayeredVars([play.vars, extraVars]);
+      const pattern = String(templar.template(play.hosts, vars));
+      const playTags = tagList(play.kw.tags);
+      display.display(`\n  play #${i + 1} (${pattern}): ${play.name}\tTAGS: [${playTags.join(", ")}]`);
+      if (req.listHosts) {
+        const hosts = inventory.select(pattern);
+        display.display(`    pattern: ['${pattern}']\n    hosts (${hosts.length}):`);
+        for (const h of hosts) display.display(`      ${h}`);
+      }
+      const tasks: Task[] = [];
+      const walk = (items: Item[]) => {
+        for (const it of items) {
+          if (it.kind === "task") {
+            if (!it.implicit && shouldRun(new Set(taskTags(it)), only, req.skipTags)) tasks.push(it);
+          } else walk([...it.block, ...it.rescue, ...it.always]);
+        }
+      };
+      for (const s of play.sections) walk(s);
+      if (req.listTasks) {
+        display.display(`    tasks:`);
+        for (const t of tasks) {
+          const name = t.kw.name !== undefined ? String(t.kw.name) : t.actionWritten;
+          const shown = t.role ? `${t.role.name} : ${name}` : name;
+          display.display(`      ${shown}\tTAGS: [${taskTags(t).sort().join(", ")}]`);
+        }
+      }
+      if (req.listTags) {
+        const all = new Set<string>(playTags);
+        for (const t of tasks) for (const x of taskTags(t)) all.add(x);
+        display.display(`      TASK TAGS: [${[...all].sort().join(", ")}]`);
+      }
+    });
+  }
+}

@@ -1,0 +1,165 @@
+// The self-checking playbooks in tests/playbooks, run by ansible-playbook and by `mito run`: the same
+// exit code and the same screen output (for one host, the whole stdout; for several hosts, whose
+// result order in Ansible depends on timing, the same lines and the same recap).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const DIR = path.join(ROOT, "tests/playbooks");
+const DENO = path.join(ROOT, "node_modules/deno/deno");
+const ANSIBLE = "/usr/bin/ansible-playbook";
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[], env: Record<string, string> = {}): Ran {
+  const r = spawnSync(cmd, args, {
+    cwd: DIR,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...env },
+  });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const ansible = (args: string[], env: Record<string, string> = {}) => {
+  if (!fs.existsSync(ANSIBLE)) {
+    throw new Error(`${ANSIBLE} is needed for these tests (Debian package ansible-core)`);
+  }
+  return exec(ANSIBLE, args, { ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"), ANSIBLE_NOCOLOR: "1", ...env });
+};
+const mito = (args: string[], env: Record<string, string> = {}) =>
+  exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], env);
+
+function recap(out: string): string {
+  return out.slice(out.lastIndexOf("PLAY RECAP"));
+}
+
+function same(name: string, args: string[]): void {
+  Deno.test(`${name}: mito prints exactly what ansible-playbook prints`, () => {
+    const a = ansible(args);
+    const m = mito(["-i", "hosts.ini", ...args]);
+    assertEquals(m.stderr.replace(/\[WARNING\].*\n/g, ""), "", "mito wrote errors");
+    assertEquals(m.code, a.code);
+    assertEquals(m.stdout, a.stdout);
+    assertStringIncludes(m.stdout, "failed=0");
+  });
+}
+
+same("variable precedence and magic variables", [
+  "precedence.yml",
+  "-e",
+  "from_extra=cli",
+  "-e",
+  "over_extra=cli",
+]);
+same("loops, with_* lookups and registered loop results", ["loops.yml"]);
+same("blocks, rescue/always, failed_when/changed_when, until", ["blocks.yml"]);
+same("handlers, listen and flush_handlers", ["handlers.yml"]);
+same("include_tasks/import_tasks/include_role/import_role/import_playbook", ["includes.yml"]);
+same("--tags and --skip-tags with always and never", [
+  "tags.yml",
+  "--tags",
+  "selected",
+  "--skip-tags",
+  "skipped_tag",
+]);
+
+Deno.test("several hosts in lockstep: same results, same recap, same exit code", () => {
+  const a = ansible(["-i", "hosts_multi.ini", "multihost.yml"]);
+  const m = mito(["-i", "hosts_multi.ini", "multihost.yml"]);
+  assertEquals(m.code, 2);
+  assertEquals(m.code, a.code);
+  assertEquals(recap(m.stdout), recap(a.stdout));
+  assertEquals(m.stdout.split("\n").sort(), a.stdout.split("\n").sort());
+});
+
+Deno.test("json output has the shape of Ansible's json callback", () => {
+  const a = JSON.parse(ansible(["loops.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout);
+  const m = JSON.parse(mito(["-i", "hosts.ini", "--output", "json", "loops.yml"]).stdout);
+  assertEquals(m.stats, a.stats);
+  assertEquals(Object.keys(m).sort(), Object.keys(a).sort());
+  const names = (doc: any) => doc.plays.map((p: any) => [p.play.name, p.tasks.map((t: any) => t.task.name)]);
+  assertEquals(names(m), names(a));
+  const keys = (doc: any) =>
+    doc.plays.flatMap((p: any) =>
+      p.tasks.map((t: any) => Object.keys(t.hosts.localhost).filter((k) => !k.startsWith("_")).sort())
+    );
+  assertEquals(keys(m), keys(a));
+});
+
+Deno.test("--list-tasks/--list-tags/--list-hosts and --syntax-check print what ansible-playbook prints", () => {
+  for (const flags of [["--list-tasks", "--list-hosts", "--list-tags"], ["--syntax-check"]]) {
+    const a = ansible(["tags.yml", ...flags]);
+    const m = mito(["-i", "hosts.ini", "tags.yml", ...flags]);
+    assertEquals(m.code, 0);
+    assertEquals(m.stdout, a.stdout);
+  }
+});
+
+function badInput(name: string, file: string, code: number, parts: string[]): void {
+  Deno.test(`error: ${name} gives exit code ${code} and names the file and line`, () => {
+    const m = mito(["-i", "localhost,", `errors/${file}`]);
+    assertEquals(m.code, code);
+    const text = m.stdout + m.stderr;
+    for (const p of parts) assertStringIncludes(text, p);
+    assertEquals(ansible(["-i", "localhost,", "-c", "local", `errors/${file}`]).code, code);
+  });
+}
+
+badInput("an unknown task keyword", "unknown_keyword.yml", 4, [
+  "'whenn' is not a valid attribute for a Task",
+  `'${DIR}/errors/unknown_keyword.yml': line 5, column 7`,
+]);
+badInput("an unknown play keyword", "play_keyword.yml", 4, [
+  "'taks' is not a valid attribute for a Play",
+  `'${DIR}/errors/play_keyword.yml': line 1, column 3`,
+]);
+badInput("malformed YAML", "bad_yaml.yml", 4, [
+  "Syntax Error while loading YAML",
+  `'${DIR}/errors/bad_yaml.yml': line 7`,
+]);
+badInput("an undefined variable", "undefined_var.yml", 2, [
+  "fatal: [localhost]: FAILED!",
+  "'not_defined_anywhere' is undefined",
+  `'${DIR}/errors/undefined_var.yml': line 5, column 7`,
+  "failed=1",
+]);
+
+Deno.test("vars_prompt without a default fails clearly when not on a terminal", () => {
+  const file = path.join(DIR, "errors/prompt.yml");
+  const m = mito(["-i", "localhost,", file]);
+  assertEquals(m.code, 1);
+  assertStringIncludes(m.stderr, "vars_prompt 'secret' needs an answer");
+  const given = mito(["-i", "localhost,", file, "-e", "secret=x"]);
+  assertEquals(given.code, 0);
+  assert(given.stdout.includes("ok=1"));
+});
+
+Deno.test("the README example runs against the implicit localhost with no inventory", () => {
+  const m = exec(DENO, [
+    "run",
+    "-A",
+    path.join(ROOT, "cli/main.ts"),
+    "run",
+    path.join(ROOT, "examples/site.yml"),
+  ]);
+  assertEquals(m.code, 0);
+  assertStringIncludes(
+    m.stdout,
+    "localhost                  : ok=4    changed=0    unreachable=0    failed=0",
+  );
+  assertStringIncludes(m.stdout, '"msg": "2 servers, all on unprivileged ports"');
+});
+
+Deno.test("a remote module without the connection layer fails its host with a clear message", () => {
+  const m = mito(["-i", "localhost,", "errors/remote_module.yml"]);
+  assertEquals(m.code, 2);
+  assertStringIncludes(m.stdout, "no connection layer for module command");
+});
