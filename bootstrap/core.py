@@ -5,25 +5,21 @@ children and forwards captured output; the main thread runs calls one after anot
 target as mito.core. Stdlib only; Python 3.6 to 3.13.
 """
 
+# Only what every context needs is imported here; logging, traceback, tempfile, shutil, socket and
+# importlib.util are imported where used, which keeps them off the bootstrap's critical path.
 import collections
 import errno
 import fcntl
 import importlib
-import importlib.util
 import io
 import json
-import logging
 import os
 import select
-import shutil
 import signal
-import socket
 import struct
 import sys
-import tempfile
 import threading
 import time
-import traceback
 import types
 
 # -- framing ---------------------------------------------------------------------------------------------
@@ -136,6 +132,7 @@ def _prep(o, blobs, st):
 def _error_fields(e, blobs=None, st=None):
     if isinstance(e, RemoteError):
         return {"type": e.type, "message": e.message, "traceback": e.traceback, "data": e.data}
+    import traceback
     tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
     data = None
     to_dict = getattr(e, "to_dict", None)
@@ -454,8 +451,8 @@ class Router(object):
         stream = msg.stream
         if stream is not self.parent:
             if self.routes.get(msg.src) is not stream or self.routes.get(msg.auth) is not stream:
-                _log.warning("mito: dropped a message from %s claiming src=%d auth=%d", stream.name,
-                             msg.src, msg.auth)
+                _warn("mito: dropped a message from %s claiming src=%d auth=%d" % (stream.name, msg.src,
+                                                                                      msg.auth))
                 return
             if msg.dst != self.id:
                 if msg.dst == 0 and msg.handle in (ADD_ROUTE, DEL_ROUTE):
@@ -574,7 +571,7 @@ class Router(object):
                     try:
                         frames, eof = s.read_frames(self.max_size)
                     except ProtocolError as e:
-                        _log.error("mito: %s", e)
+                        _warn("mito: %s" % e, 40)
                         frames, eof = [], True
                     for msg, raw in frames:
                         self._safe(msg, raw)
@@ -597,7 +594,9 @@ class Router(object):
         try:
             self.on_frame(msg, raw)
         except Exception:
-            _log.exception("mito: failed to handle a message for handle %d", msg.handle)
+            import traceback
+            _warn("mito: failed to handle a message for handle %d: %s" % (msg.handle, traceback.format_exc()),
+                  40)
 
     def _prune(self):
         for fd, s in list(self.children.items()):
@@ -653,6 +652,7 @@ class Importer(object):
         entry = self.get(fullname)
         if entry is None:
             raise ImportError("mito: the controller does not serve %s" % fullname, name=fullname)
+        import importlib.util
         return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
 
     def create_module(self, spec):
@@ -739,15 +739,69 @@ class Importer(object):
 
 # -- logging and captured output -------------------------------------------------------------------------
 
-class _ForwardHandler(logging.Handler):
-    def emit(self, record):
+def _warn(text, level=30):
+    try:
+        _router.send(0, FORWARD_LOG, ["mito", level, text])
+    except Exception:
+        pass
+
+
+_logging_hooked = [False]
+
+
+class _LoggingWatcher(object):
+    """First on sys.meta_path until `logging` is imported: loads it normally, then hooks it, so contexts
+    that never log never pay for importing it."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "logging":
+            return None
         try:
-            _router.send(0, FORWARD_LOG, [record.name, record.levelno, self.format(record)])
-        except Exception:
+            sys.meta_path.remove(self)
+        except ValueError:
             pass
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return None
+        spec.loader = _HookedLoader(spec.loader)
+        return spec
 
 
-_log = logging.getLogger("mito")
+class _HookedLoader(object):
+    def __init__(self, real):
+        self.real = real
+
+    def create_module(self, spec):
+        return self.real.create_module(spec)
+
+    def exec_module(self, module):
+        self.real.exec_module(module)
+        _hook_logging()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def _hook_logging():
+    """Forwards the `logging` root to the controller."""
+    if _logging_hooked[0]:
+        return
+    _logging_hooked[0] = True
+    import logging
+
+    class ForwardHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                _router.send(0, FORWARD_LOG, [record.name, record.levelno, self.format(record)])
+            except Exception:
+                pass
+
+    handler = ForwardHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(int(_config.get("log_level") or logging.WARNING))
 
 
 def _capture(fd, name):
@@ -810,6 +864,7 @@ def _usable_tmp(base):
     try:
         if not os.path.isdir(base):
             os.makedirs(base, 0o700)
+        import tempfile
         path = tempfile.mkdtemp(prefix="mito_", dir=base)
     except OSError:
         return None
@@ -822,6 +877,7 @@ def _usable_tmp(base):
     except OSError:
         ok = False
     if not ok:
+        import shutil
         shutil.rmtree(path, ignore_errors=True)
         return None
     return path
@@ -848,6 +904,7 @@ def _remove_temp_dir():
         path = _temp_dir[0]
         _temp_dir[0] = None
     if path:
+        import shutil
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -873,6 +930,7 @@ class _Spawned(object):
 
 
 def _spawn_local(options, argv):
+    import socket
     parent, child = socket.socketpair()
     env = options.get("env")
     pid = os.fork()
@@ -1122,6 +1180,7 @@ def receive_file(transfer_id, path, mode=None):
     import hashlib
     path = os.path.expanduser(path)
     directory = os.path.dirname(os.path.abspath(path))
+    import tempfile
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
     _transfers.partial_paths.add(tmp)
     digest = hashlib.sha1()
@@ -1154,6 +1213,7 @@ def write_file(path, data, mode=None):
     import hashlib
     path = os.path.expanduser(path)
     directory = os.path.dirname(os.path.abspath(path))
+    import tempfile
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -1322,7 +1382,7 @@ def _info():
         cwd = None
     return {"id": _config["id"], "pid": os.getpid(), "python": list(sys.version_info[:3]),
             "executable": sys.executable, "user": user, "uid": os.getuid(),
-            "hostname": socket.gethostname(), "cwd": cwd}
+            "hostname": os.uname()[1], "cwd": cwd}
 
 
 def _shutdown_children():
@@ -1340,6 +1400,7 @@ def _io_main():
     try:
         reason = _router.loop()
     except BaseException:
+        import traceback
         reason = "I/O thread crashed: %s" % traceback.format_exc()
     _finish(reason)
 
@@ -1385,11 +1446,10 @@ def _main(core_z, config_bytes):
                                   line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
-    handler = _ForwardHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(int(_config.get("log_level") or logging.WARNING))
+    if "logging" in sys.modules:
+        _hook_logging()
+    else:
+        sys.meta_path.insert(0, _LoggingWatcher())
     if _config.get("name"):
         _name_process(_config["name"])
     _router.send(0, READY, _info())

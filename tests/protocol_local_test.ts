@@ -192,6 +192,20 @@ Deno.test("stray prints and writes to fds 1 and 2 arrive as log records and neve
   });
 });
 
+Deno.test("logging on the target is forwarded with its logger name and level", async () => {
+  await withBroker(async (b, logs) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    await ctx.call("builtins", "exec", ['import logging\nlogging.getLogger("x.y").warning("careful %d", 3)']);
+    await ctx.call("builtins", "exec", ['import logging\nlogging.getLogger("x.y").info("below the level")']);
+    assertEquals(logs.map((l) => [l.context, l.name, l.level, l.message]), [[
+      ctx.id,
+      "x.y",
+      30,
+      "careful 3",
+    ]]);
+  });
+});
+
 Deno.test("the process is named mito:user@controller:pid unless masked", async () => {
   await withBroker(async (b) => {
     const named = await b.connect({ method: "local", python: PY });
