@@ -1,0 +1,169 @@
+// What a misbehaving peer can and cannot do: corrupt frames in either direction end the stream with a clear
+// reason, a child cannot make its parent run code, a cancelled queued call never runs, and every Python
+// from 3.6 to 3.13 found on this machine runs the same runtime.
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
+import { Broker } from "../transports/broker.ts";
+import { ContextGoneError } from "../core/calls.ts";
+import { spawnProcess } from "../transports/_process.ts";
+import { awaitMarker, bootstrapPayload, firstStageArgv, firstStageCode } from "../transports/_bootstrap.ts";
+import { HEADER_SIZE, MAGIC } from "../core/frame.ts";
+import { FrameDecoder } from "../core/frame.ts";
+import { frameValue } from "../core/message.ts";
+import { READY } from "../core/handles.ts";
+
+const PY = "/usr/bin/python3";
+
+Deno.test("garbage from a context ends its stream with the reason, and its pending calls fail", async () => {
+  const b = new Broker({ onLog: () => {} });
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const fd = await ctx.call<number>("mito.core", "_router.parent.wfd.__int__");
+    // This call writes junk straight onto the protocol fd; the sleep queued behind it never answers.
+    const junk = ctx.call("os", "write", [
+      fd,
+      new TextEncoder().encode("hello, this is not a frame........"),
+    ]);
+    const pending = ctx.call("time", "sleep", [30]);
+    await assertRejects(() => junk, ContextGoneError, "corrupt frame from context 1: bad magic 0x6865");
+    await assertRejects(() => pending, ContextGoneError, "corrupt frame from context 1: bad magic 0x6865");
+    assert(!ctx.alive);
+  } finally {
+    await b.shutdown();
+  }
+});
+
+Deno.test("a frame announcing more than the maximum size makes the runtime exit without reading it", async () => {
+  const ch = spawnProcess({ argv: firstStageArgv(PY) });
+  const reader = ch.readable.getReader();
+  await awaitMarker(reader, "test");
+  await ch.write(
+    bootstrapPayload({
+      id: 1,
+      parent_ids: [0],
+      stage: firstStageCode(),
+      importable: [],
+      max_message_size: 4096,
+    }),
+  );
+  const first = await reader.read();
+  const ready = new FrameDecoder().push(first.value!)[0];
+  assertEquals(ready.handle, READY);
+  assertEquals((frameValue(ready) as { id: number }).id, 1);
+  const header = new Uint8Array(HEADER_SIZE);
+  const v = new DataView(header.buffer);
+  v.setUint16(0, MAGIC);
+  v.setInt32(4, 1);
+  v.setInt32(16, 1);
+  v.setUint32(24, 0xfffffff0);
+  await ch.write(header);
+  let rest = 0;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    rest += r.value.length;
+  }
+  const status = await ch.exited;
+  assertEquals([rest, status.code], [0, 0]);
+});
+
+// Runs `code` on the target and returns the value it leaves in `result`.
+const PROBE = (code: string) =>
+  `import sys, types
+m = types.ModuleType("mito_probe")
+exec(${JSON.stringify(code)}, m.__dict__)
+sys.modules["mito_probe"] = m`;
+
+Deno.test("a child cannot make its parent run code: the parent answers with a refusal", async () => {
+  const b = new Broker({ onLog: () => {} });
+  try {
+    const parent = await b.connect({ method: "local", python: PY });
+    const child = await b.connect({ method: "local", python: PY, via: parent });
+    const code = `
+import threading
+import mito.core as c
+done = threading.Event()
+result = []
+def on_reply(msg):
+    try:
+        result.append(repr(msg.value()))
+    except Exception as e:
+        result.append("%s: %s" % (type(e).__name__, e))
+    done.set()
+h = c._router.alloc_handle(on_reply)
+c._router.send(${parent.id}, c.CALL, [None, "os", "getpid", [], {}], reply_to=h)
+done.wait(10)
+`;
+    await child.call("builtins", "exec", [PROBE(code)]);
+    assertEquals(await child.call("mito_probe", "result.copy"), [
+      `Dead: mito: context ${child.id} may not call context ${parent.id}`,
+    ]);
+  } finally {
+    await b.shutdown();
+  }
+});
+
+Deno.test("a call cancelled while still queued never runs; a timed-out call rejects at once", async () => {
+  const dir = await Deno.makeTempDir();
+  const b = new Broker();
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const busy = ctx.call("time", "sleep", [0.3]);
+    const ac = new AbortController();
+    const never = ctx.call("os", "mkdir", [`${dir}/never`], {}, { signal: ac.signal });
+    ac.abort("changed my mind");
+    await assertRejects(() => never, Error, "was cancelled: changed my mind");
+    const slow = ctx.call("time", "sleep", [0.2], {}, { timeout: 1 });
+    await assertRejects(() => slow, Error, "did not answer within 1 ms");
+    await busy;
+    await ctx.call("os", "getpid"); // after the sleeps: the cancelled mkdir would have run before this
+    assertEquals([...Deno.readDirSync(dir)], []);
+  } finally {
+    await b.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const home = Deno.env.get("HOME") ?? "/root";
+const versions = ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"].flatMap((v) => {
+  const found: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(`${home}/.pyenv/versions`)) {
+      if (e.name.startsWith(`${v}.`)) found.push(`${home}/.pyenv/versions/${e.name}/bin/python${v}`);
+    }
+  } catch {
+    // no pyenv here
+  }
+  return found.slice(0, 1);
+});
+
+Deno.test({
+  name: `the runtime works on every Python found (${
+    versions.map((p) => p.split("/").at(-1)).join(", ") || "none"
+  })`,
+  ignore: versions.length === 0,
+  fn: async () => {
+    const b = new Broker({ onLog: () => {} });
+    try {
+      for (const py of versions) {
+        const ctx = await b.connect({ method: "local", python: py });
+        const child = await b.connect({ method: "local", python: py, via: ctx });
+        const want = py.split("python").at(-1)!.split(".").map(Number);
+        assertEquals(child.info!.python.slice(0, 2), want, py);
+        assertEquals(
+          await child.call("mito.modules.ping", "__doc__.split"),
+          await ctx.call<string[]>("mito.modules.ping", "__doc__.split"),
+        );
+        const data = new Uint8Array(300_000).map((_, i) => i & 255);
+        assertEquals(
+          (await child.putFile(`${await child.call("mito.core", "get_temp_dir")}/f`, data)).size,
+          data.length,
+        );
+        const err = await assertRejects(() => child.call("os", "stat", ["/nonexistent"]), Error);
+        assertStringIncludes(err.message, "FileNotFoundError");
+        await ctx.shutdown();
+      }
+    } finally {
+      await b.shutdown();
+    }
+  },
+});
