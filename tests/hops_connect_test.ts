@@ -2,8 +2,10 @@
 // passwords, sudo/su with and without passwords, requiretty, chains through several hops, and the exact
 // errors for wrong passwords and unknown host keys. Every assertion looks at the far end itself (its uid,
 // user name, parent process), not at what mito believes.
-import { readdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
 import { SshConnectError } from "../transports/ssh.ts";
@@ -159,6 +161,38 @@ Deno.test("ssh2 refuses an unknown host key and a wrong password with the exact 
     assertEquals(hopFailure(wrong)?.kind, "auth");
     assertStringIncludes(wrong.message, `authentication failed as ${env.password.user}`);
   });
+});
+
+Deno.test("ssh2 and OpenSSH authenticate with a key held only by an ssh-agent", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mito-hops-agent-"));
+  const sock = join(dir, "agent.sock");
+  const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
+    const added = spawnSync("ssh-add", [env.clientKey], {
+      env: { SSH_AUTH_SOCK: sock, PATH: "/usr/bin:/bin" },
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    assertEquals(added.status, 0, added.stderr);
+    await withBroker(async (b) => {
+      const viaSsh2 = await b.connect({ method: "ssh2", ...sshBase, username: env.key.user, agent: sock });
+      assertEquals(await whoami(viaSsh2), [uidOf(env.key.user), env.key.user]);
+      const viaOpenSsh = await b.connect({
+        method: "ssh",
+        ...sshBase,
+        username: env.key.user,
+        sshExtraArgs: ["-o", `IdentityAgent=${sock}`],
+      });
+      assertEquals(await whoami(viaOpenSsh), [uidOf(env.key.user), env.key.user]);
+    });
+  } finally {
+    agent.kill("SIGTERM");
+    await new Promise((r) =>
+      agent.exitCode !== null || agent.signalCode !== null ? r(null) : agent.once("exit", r)
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 async function loginAs(b: Broker, user: string, password?: string): Promise<Context> {
