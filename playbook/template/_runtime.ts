@@ -1,5 +1,6 @@
 // Compiles parsed templates into closures and runs them with Python value semantics.
-import { PyFloat } from "../values.ts";
+import { PyFloat, UnsafeString, VaultString } from "../values.ts";
+import { literalEval } from "./_literal.ts";
 import { TemplateError, UndefinedError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
@@ -8,7 +9,6 @@ import {
   isInt,
   isMapping,
   isNumber,
-  isString,
   isTuple,
   Kwargs,
   mapGet,
@@ -770,40 +770,33 @@ export class LoopProxy extends PyCallable {
 
 /** Joins rendered nodes as Ansible's concat functions do; see ansible/template/native_helpers.py. */
 export function concat(out: unknown[], mode: Concat): unknown {
+  const unsafe = out.some((v) => v instanceof UnsafeString);
+  const wrap = (v: unknown) => (unsafe && typeof v === "string" ? new UnsafeString(v) : v);
   if (mode === "native") {
     if (out.length === 0) return null;
     let text: string;
     if (out.length === 1) {
       const v = out[0];
-      if (!isString(v) || (typeof v !== "string" && !(v as object).constructor.name.includes("Text"))) {
-        if (!isString(v)) return v;
-      }
-      if (typeof v !== "string") {
-        // NativeText, vault strings and unsafe strings are returned without literal_eval
-        return (v as { value: string }).value;
-      }
-      text = v;
-    } else text = out.map(outStr).join("");
-    return nativeLiteral(text);
+      // | string (NativeText) and vaulted values stay text; other non-strings keep their type
+      if (v instanceof NativeText || v instanceof VaultString) return v.value;
+      if (v instanceof UnsafeString) text = v.value;
+      else if (typeof v !== "string") return v;
+      else text = v;
+    } else text = out.map(pyStr).join("");
+    return wrap(nativeLiteral(text));
   }
   if (mode === "eval") {
     if (out.length === 0) return "";
     if (out.length === 1 && out[0] instanceof NativeText) return out[0].value;
-    const text = out.length === 1 ? outStr(out[0]) : out.map(outStr).join("");
+    const text = out.length === 1 ? pyStr(out[0]) : out.map(pyStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
       const r = literalEval(text, true);
-      if (r.ok) return r.value;
+      if (r.ok) return wrap(r.value);
     }
-    return text;
+    return wrap(text);
   }
-  return out.map(outStr).join("");
+  return wrap(out.map(pyStr).join(""));
 }
-
-function outStr(v: unknown): string {
-  return pyStr(v);
-}
-
-import { literalEval } from "./_literal.ts";
 
 function nativeLiteral(text: string): unknown {
   const r = literalEval(text, false);

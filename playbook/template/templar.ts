@@ -12,6 +12,7 @@ import {
   LazyMapping,
   mapGet,
   mapKeys,
+  pyStr,
   truthy,
   Undefined,
 } from "./_py.ts";
@@ -217,11 +218,11 @@ export class Templar {
     const lookup: VarLookup = opts.extraVars
       ? { get: (n) => (Object.hasOwn(opts.extraVars!, n) ? opts.extraVars![n] : vars.get(n)) }
       : vars;
-    const out = this.#render(source, lookup, "text", new Session(), true, {
+    const out = pyStr(this.#render(source, lookup, "text", new Session(), true, {
       escape: false,
       trimBlocks: opts.trimBlocks ?? true,
       lstripBlocks: opts.lstripBlocks ?? false,
-    }) as string;
+    }));
     const nl = opts.newlineSequence;
     return nl && nl !== "\n" ? out.replace(/\n/g, nl) : out;
   }
@@ -398,7 +399,9 @@ export class Templar {
   }
 
   #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
-    const globals = makeGlobals(this, vars, mode === "native");
+    // globals (lookup, range, …) are built only when a name is not a variable
+    let globals: Record<string, unknown> | undefined;
+    const copies = new Map<string, unknown>();
     const filters = this.#filters, tests = this.#tests;
     return {
       concatMode: mode,
@@ -407,10 +410,16 @@ export class Templar {
       resolve: (name) => {
         const v = vars.get(name);
         if (v === undefined) {
+          globals ??= makeGlobals(this, vars, mode === "native");
           const g = globals[name];
           return g !== undefined ? g : new Undefined(name);
         }
-        if (name === "vars" || !containsTemplate(v)) return copyVars ? deepCopy(v) : v;
+        if (name === "vars" || !containsTemplate(v)) {
+          if (!copyVars) return v;
+          // Jinja2 resolves each name once per render, so every use in this template sees the same copy
+          if (!copies.has(name)) copies.set(name, deepCopy(v));
+          return copies.get(name);
+        }
         if (s.resolving.has(name)) {
           throw new TemplateError(
             `recursive loop detected in template string: ${
