@@ -1,5 +1,7 @@
-// The settings a run needs, from the configuration layer (ansible.cfg, ANSIBLE_* variables) with
-// Ansible's defaults.
+// The settings a run needs, read from the configuration layer (ansible.cfg, ANSIBLE_* variables,
+// Ansible's defaults) and shaped for the executor and the callbacks.
+import { ConfigError, loadConfig } from "./config/mod.ts";
+import { PlaybookError } from "./errors.ts";
 
 export interface Settings {
   inventory: string[];
@@ -11,57 +13,76 @@ export interface Settings {
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
+  vaultIds: string[];
   forceHandlers: boolean;
+  anyErrorsFatal: boolean;
   hashBehaviour: string;
   displaySkippedHosts: boolean;
   displayOkHosts: boolean;
   showCustomStats: boolean;
+  diffAlways: boolean;
+  runTags: string[];
+  skipTags: string[];
   /** The file the settings came from, for -v's "Using … as config file". */
   configFile?: string;
+  warnings: string[];
   /** remote_user, private_key_file, timeout, become* … as the runner's defaults. */
   connectionDefaults: Record<string, unknown>;
 }
 
-function envBool(v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  return ["1", "true", "yes", "on", "y", "t"].includes(v.trim().toLowerCase());
-}
-
-function envList(v: string | undefined, sep: RegExp): string[] | undefined {
-  if (v === undefined || v === "") return undefined;
-  return v.split(sep).map((s) => s.trim()).filter(Boolean);
-}
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(String) : typeof v === "string" && v ? v.split(",").map((s) => s.trim()) : [];
 
 export function readSettings(
   o: { env: Record<string, string | undefined>; cwd: string; home: string },
 ): Settings {
-  const e = o.env;
-  const connectionDefaults: Record<string, unknown> = {};
-  if (e.ANSIBLE_REMOTE_USER) connectionDefaults.remote_user = e.ANSIBLE_REMOTE_USER;
-  if (e.ANSIBLE_PRIVATE_KEY_FILE) connectionDefaults.private_key_file = e.ANSIBLE_PRIVATE_KEY_FILE;
-  if (e.ANSIBLE_TIMEOUT) connectionDefaults.timeout = Number(e.ANSIBLE_TIMEOUT);
-  if (e.ANSIBLE_HOST_KEY_CHECKING !== undefined) {
-    connectionDefaults.host_key_checking = envBool(e.ANSIBLE_HOST_KEY_CHECKING);
+  let c;
+  try {
+    c = loadConfig(o);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new PlaybookError(err.message);
+    throw err;
   }
-  if (e.ANSIBLE_BECOME !== undefined) connectionDefaults.become = envBool(e.ANSIBLE_BECOME);
-  if (e.ANSIBLE_BECOME_METHOD) connectionDefaults.become_method = e.ANSIBLE_BECOME_METHOD;
-  if (e.ANSIBLE_BECOME_USER) connectionDefaults.become_user = e.ANSIBLE_BECOME_USER;
+  const connectionDefaults: Record<string, unknown> = {
+    host_key_checking: c.hostKeyChecking,
+    timeout: c.timeout,
+    become: c.become,
+    become_method: c.becomeMethod,
+    become_user: c.becomeUser,
+    remote_tmp: c.remoteTmp,
+    interpreter_python: c.interpreterPython,
+    pipelining: c.pipelining,
+  };
+  if (c.remoteUser !== undefined) connectionDefaults.remote_user = c.remoteUser;
+  if (c.remotePort !== undefined) connectionDefaults.port = c.remotePort;
+  if (c.privateKeyFile !== undefined) connectionDefaults.private_key_file = c.privateKeyFile;
+  if (c.becomeFlags !== undefined) connectionDefaults.become_flags = c.becomeFlags;
+  if (c.sshArgs !== undefined) connectionDefaults.ssh_args = c.sshArgs;
+  if (c.sshCommonArgs !== undefined) connectionDefaults.ssh_common_args = c.sshCommonArgs;
+  if (c.sshExtraArgs !== undefined) connectionDefaults.ssh_extra_args = c.sshExtraArgs;
+  if (c.transport !== undefined) connectionDefaults.connection = c.transport;
   return {
-    inventory: envList(e.ANSIBLE_INVENTORY, /,/) ?? [],
-    forks: Number(e.ANSIBLE_FORKS ?? 5),
-    strategy: e.ANSIBLE_STRATEGY ?? "linear",
-    gathering: e.ANSIBLE_GATHERING ?? "implicit",
-    rolesPath: envList(e.ANSIBLE_ROLES_PATH, /:/) ??
-      [`${o.home}/.ansible/roles`, "/usr/share/ansible/roles", "/etc/ansible/roles"],
-    stdoutCallback: e.ANSIBLE_STDOUT_CALLBACK,
-    noColor: envBool(e.ANSIBLE_NOCOLOR) ?? (e.NO_COLOR !== undefined && e.NO_COLOR !== ""),
-    forceColor: envBool(e.ANSIBLE_FORCE_COLOR) ?? false,
-    vaultPasswordFiles: envList(e.ANSIBLE_VAULT_PASSWORD_FILE, /,/) ?? [],
-    forceHandlers: envBool(e.ANSIBLE_FORCE_HANDLERS) ?? false,
-    hashBehaviour: e.ANSIBLE_HASH_BEHAVIOUR ?? "replace",
-    displaySkippedHosts: envBool(e.ANSIBLE_DISPLAY_SKIPPED_HOSTS) ?? true,
-    displayOkHosts: envBool(e.ANSIBLE_DISPLAY_OK_HOSTS) ?? true,
-    showCustomStats: envBool(e.ANSIBLE_SHOW_CUSTOM_STATS) ?? false,
+    inventory: c.inventory,
+    forks: c.forks,
+    strategy: c.strategy,
+    gathering: c.gathering,
+    rolesPath: c.rolesPath,
+    stdoutCallback: c.stdoutCallback,
+    noColor: c.nocolor,
+    forceColor: c.forceColor,
+    vaultPasswordFiles: c.vaultPasswordFiles,
+    vaultIds: list(c.vaultIdentityList),
+    forceHandlers: c.forceHandlers === true,
+    anyErrorsFatal: c.anyErrorsFatal,
+    hashBehaviour: c.hashBehaviour,
+    displaySkippedHosts: c.displaySkippedHosts,
+    displayOkHosts: c.displayOkHosts,
+    showCustomStats: c.showCustomStats === true,
+    diffAlways: c.diffAlways === true,
+    runTags: list(c.runTags),
+    skipTags: list(c.skipTags),
+    configFile: c.file,
+    warnings: Array.isArray(c.warnings) ? c.warnings.map(String) : [],
     connectionDefaults,
   };
 }

@@ -251,7 +251,7 @@ function addHost(env: ActionEnv): Result {
     vars.ansible_ssh_port = Number(port[2]);
   }
   env.addHost(hostName, groups, vars);
-  return { add_host: { host_name: hostName, groups, host_vars: vars }, changed: false };
+  return { add_host: { host_name: hostName, groups, host_vars: vars }, changed: true };
 }
 
 function groupBy(env: ActionEnv): Result {
@@ -263,7 +263,7 @@ function groupBy(env: ActionEnv): Result {
   const parentsRaw = env.template(env.rawArgs.parents ?? "all");
   const parents = Array.isArray(parentsRaw) ? parentsRaw.map(String) : [String(parentsRaw)];
   env.addToGroup(env.host, group);
-  return { changed: false, add_group: group, parent_groups: parents };
+  return { changed: true, add_group: group, parent_groups: parents };
 }
 
 async function pause(env: ActionEnv): Promise<Result> {

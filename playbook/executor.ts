@@ -81,6 +81,8 @@ export interface ExecutorOptions {
   /** Variables beside the playbook: group_vars/host_vars of the playbook directory for one host. */
   playbookDirVars?(dir: string, host: string): Layer[];
   hashMerge?: boolean;
+  /** any_errors_fatal from the configuration: the default for plays that do not set it. */
+  anyErrorsFatal?: boolean;
   sleep?(ms: number): Promise<void>;
 }
 
@@ -175,11 +177,9 @@ function stripInternal(v: unknown, keepDisplay: boolean): unknown {
 /** What callbacks see (TaskResult.clean_copy): censored under no_log, failed/skipped dropped. */
 function cleanCopy(r: Result, noLog: boolean): Result {
   if (noLog || r._ansible_no_log === true) {
+    // Exactly what Ansible keeps: even the item and the results list go (so items show as "None").
     const x: Result = { censored: CENSORED };
     for (const k of ["attempts", "changed", "retries"]) if (k in r) x[k] = r[k];
-    if ("results" in r) x.results = r.results;
-    x._ansible_no_log = true;
-    for (const k of ["_ansible_verbose_always", "_ansible_item_label"]) if (k in r) x[k] = r[k];
     return x;
   }
   const out = stripInternal(r, true) as Result;
@@ -239,6 +239,7 @@ export class Executor {
     try {
       for (const pb of playbooks) {
         this.#cb.playbookStart(pb.file);
+        this.#cb.verbose(`${pb.plays.length} plays in ${pb.shownAs ?? pb.file}`, 2);
         for (const play of pb.plays) {
           const r = await this.#runPlay(play);
           if (r === "break") {
@@ -645,7 +646,7 @@ export class Executor {
     let fatal = false;
     try {
       const vars = this.#varsFor(pr, hosts[0], task);
-      fatal = this.#kwBool(task, "any_errors_fatal", vars) &&
+      fatal = this.#kwBool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
         failed.some((h) => pr.hosts.get(h)!.rescuable === 0);
     } catch {
       fatal = false;

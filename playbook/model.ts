@@ -213,5 +213,7 @@ export interface Play extends Scope {
 
 export interface Playbook {
   file: string;
+  /** The name as given on the command line, for messages. */
+  shownAs?: string;
   plays: Play[];
 }

@@ -120,12 +120,20 @@ async function runInner(
   settings: Settings,
   display: Display,
 ): Promise<number> {
+  const warn = (m: string) => display.warning(m);
+  for (const w of settings.warnings) warn(w);
+  if (req.verbosity >= 1) {
+    display.display(
+      settings.configFile
+        ? `Using ${settings.configFile} as config file`
+        : "No config file found; using defaults",
+    );
+  }
   const vault = VaultSecrets.fromOptions({
-    passwordFiles: [...req.vaultPasswordFiles, ...settings.vaultPasswordFiles],
-    vaultIds: req.vaultIds,
+    passwordFiles: [...req.vaultPasswordFiles, ...(req.vaultIds.length ? [] : settings.vaultPasswordFiles)],
+    vaultIds: req.vaultIds.length ? req.vaultIds : settings.vaultIds,
     askVaultPass: req.askVaultPass,
   });
-  const warn = (m: string) => display.warning(m);
   const readYaml = (file: string): unknown => {
     try {
       return loadYamlFile(file, { vault, onWarning: warn });
@@ -160,7 +168,10 @@ async function runInner(
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
   });
-  const playbooks: Playbook[] = playbookFiles.map((f) => loader.loadPlaybook(f));
+  const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
+    ...loader.loadPlaybook(f),
+    shownAs: req.playbooks[i],
+  }));
 
   const inventorySources = req.inventory.length ? req.inventory : settings.inventory;
   const inventory: InventoryView = openInventory({
@@ -190,7 +201,7 @@ async function runInner(
   else if (outputName === "default" || outputName === "minimal" || outputName === "yaml") {
     callback = new DefaultCallback(display, {
       check: req.check,
-      diff: req.diff,
+      diff: req.diff || settings.diffAlways,
       pyStr,
       displaySkippedHosts: settings.displaySkippedHosts,
       displayOkHosts: settings.displayOkHosts,
@@ -223,10 +234,11 @@ async function runInner(
     readYaml,
     extraVars,
     check: req.check,
-    diff: req.diff,
+    diff: req.diff || settings.diffAlways,
     verbosity: req.verbosity,
-    tags: req.tags,
-    skipTags: req.skipTags,
+    tags: req.tags.length ? req.tags : settings.runTags,
+    skipTags: req.skipTags.length ? req.skipTags : settings.skipTags,
+    anyErrorsFatal: settings.anyErrorsFatal,
     forks,
     startAtTask: req.startAtTask,
     forceHandlers: req.forceHandlers || settings.forceHandlers,

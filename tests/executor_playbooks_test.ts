@@ -63,6 +63,9 @@ same("loops, with_* lookups and registered loop results", ["loops.yml"]);
 same("blocks, rescue/always, failed_when/changed_when, until", ["blocks.yml"]);
 same("handlers, listen and flush_handlers", ["handlers.yml"]);
 same("include_tasks/import_tasks/include_role/import_role/import_playbook", ["includes.yml"]);
+same("controller actions: add_host, group_by, include_vars, no_log, delegate_facts, meta", [
+  "controller.yml",
+]);
 same("--tags and --skip-tags with always and never", [
   "tags.yml",
   "--tags",

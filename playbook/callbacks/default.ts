@@ -28,6 +28,8 @@ export interface DefaultCallbackOptions {
   displaySkippedHosts?: boolean;
   displayOkHosts?: boolean;
   showCustomStats?: boolean;
+  /** check_mode_markers: "DRY RUN" banners and "[CHECK MODE]" on headers (off by default, as Ansible). */
+  checkModeMarkers?: boolean;
 }
 
 export class DefaultCallback implements Callback {
@@ -45,12 +47,12 @@ export class DefaultCallback implements Callback {
 
   playbookStart(file: string): void {
     if (this.#d.verbosity > 1) this.#d.banner(`PLAYBOOK: ${file.split("/").pop()}`);
-    if (this.#o.check) this.#d.banner("DRY RUN");
+    if (this.#o.check && this.#o.checkModeMarkers) this.#d.banner("DRY RUN");
   }
 
   playStart(play: PlayView): void {
     this.#play = play;
-    const check = play.checkMode ? " [CHECK MODE]" : "";
+    const check = play.checkMode && this.#o.checkModeMarkers ? " [CHECK MODE]" : "";
     const name = play.name.trim();
     this.#d.banner(name ? `PLAY [${name}]${check}` : `PLAY${check}`);
   }
@@ -72,7 +74,7 @@ export class DefaultCallback implements Callback {
   #banner(task: TaskView): void {
     const prefix = this.#prefix.get(task.id) ?? "TASK";
     const name = this.#lastTaskName ?? task.name.trim();
-    const check = task.checkMode ? " [CHECK MODE]" : "";
+    const check = task.checkMode && this.#o.checkModeMarkers ? " [CHECK MODE]" : "";
     this.#d.banner(`${prefix} [${name}]${check}`);
     if (this.#d.verbosity >= 2 && task.path) this.#d.display(`task path: ${task.path}`, "debug");
     this.#lastBanner = task.id;
@@ -358,7 +360,7 @@ export class DefaultCallback implements Callback {
       }
       this.#d.display("");
     }
-    if (this.#o.check) this.#d.banner("DRY RUN");
+    if (this.#o.check && this.#o.checkModeMarkers) this.#d.banner("DRY RUN");
   }
 
   close(): void {}
