@@ -651,7 +651,10 @@ class Importer(object):
             return None
         entry = self.get(fullname)
         if entry is None:
-            raise ImportError("mito: the controller does not serve %s" % fullname, name=fullname)
+            # Finders after this one (six's, for its `moves`) get their turn; as the last one, say why.
+            if sys.meta_path and sys.meta_path[-1] is self:
+                raise ImportError("mito: the controller does not serve %s" % fullname, name=fullname)
+            return None
         import importlib.util
         return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
 
@@ -678,6 +681,21 @@ class Importer(object):
     def is_package(self, fullname):
         entry = self.cache.get(fullname)
         return bool(entry and entry[0])
+
+    def prefetch(self, fullname):
+        """Before a call imports `fullname`: ask for it at once, so its parent packages and related
+        modules arrive in the same answer instead of one request per package level. Skipped when the
+        top-level package exists locally (local modules win)."""
+        if fullname in sys.modules or fullname in self.cache:
+            return
+        top = fullname.partition(".")[0]
+        if top not in self.importable or top in sys.modules and top != "mito":
+            return
+        if top != "mito":
+            import importlib.machinery
+            if importlib.machinery.PathFinder.find_spec(top) is not None:
+                return
+        self.get(fullname)
 
     def get(self, fullname, timeout=300.0):
         with self.lock:
@@ -1303,7 +1321,10 @@ class Runtime(object):
                 _router.reply(msg, self.failed_chains.pop(chain))
             return
         try:
-            obj = sys.modules.get(modname) or importlib.import_module(modname)
+            obj = sys.modules.get(modname)
+            if obj is None:
+                _importer.prefetch(modname)
+                obj = importlib.import_module(modname)
             for part in fname.split("."):
                 obj = getattr(obj, part)
             result = obj(*(args or ()), **(kwargs or {}))

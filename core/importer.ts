@@ -98,6 +98,7 @@ export class ImporterResponder {
   #roots: ModuleRoot[];
   #found = new Map<string, ModuleInfo | null>();
   #related = new Map<string, string[]>();
+  #absent = new Map<string, string[]>();
   #sent = new Map<number, Set<string>>();
 
   constructor(opts: ImporterOptions = {}) {
@@ -152,6 +153,7 @@ export class ImporterResponder {
     const cached = this.#related.get(fullname);
     if (cached) return cached;
     const out = new Set<string>();
+    const absent = new Set<string>();
     const queue = [fullname];
     const dec = new TextDecoder();
     while (queue.length) {
@@ -162,14 +164,17 @@ export class ImporterResponder {
       if (info.source.length) candidates.push(...scanImports(name, info.isPkg, dec.decode(info.source)));
       for (const c of candidates) {
         for (const n of [...parents(c), c]) {
-          if (n === fullname || out.has(n) || n === "mito" || n === "mito.core") continue;
+          if (n === fullname || out.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
           if (this.lookup(n)) {
             out.add(n);
             queue.push(n);
+          } else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
+            absent.add(n); // a name a served package does not have (six.moves, `from pkg import attr`)
           }
         }
       }
     }
+    this.#absent.set(fullname, [...absent]);
     // Parents first, so a package is cached before its submodules.
     const list = [...out].sort((a, b) => a.split(".").length - b.split(".").length);
     this.#related.set(fullname, list);
@@ -195,6 +200,12 @@ export class ImporterResponder {
       const r = this.lookup(name)!;
       sent.add(name);
       out.push([name, r.isPkg, r.filename, r.source, this.related(name)]);
+    }
+    // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
+    for (const name of this.#absent.get(fullname) ?? []) {
+      if (sent.has(name)) continue;
+      sent.add(name);
+      out.push([name, false, null, null, []]);
     }
     sent.add(fullname);
     out.push([fullname, info.isPkg, info.filename, info.source, related]);

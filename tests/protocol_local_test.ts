@@ -153,21 +153,46 @@ Deno.test("an import costs one request with related modules pushed in the same b
       "import json\nfrom . import c\nVALUE = c.VALUE * 10\n",
     );
     await Deno.writeTextFile(`${root}/mitotestpkg/c.py`, "VALUE = 4\n");
+    await Deno.writeTextFile(`${root}/mitotestpkg/d.py`, "import mitotestpkg.c\nVALUE = 5\n");
     await withBroker(async (b, _logs, requests) => {
       const ctx = await b.connect({ method: "local", python: PY });
       assertEquals(await ctx.call("mitotestpkg.a", "VALUE.__int__"), 41);
-      assertEquals(requests, ["mitotestpkg", "mitotestpkg.a"]);
+      assertEquals(requests, ["mitotestpkg.a"]);
       assertEquals(await ctx.call("mitotestpkg.c", "VALUE.__int__"), 4);
+      assertEquals(await ctx.call("builtins", "exec", ["import mitotestpkg.d"]), null); // imported by code
+      assertEquals(requests, ["mitotestpkg.a", "mitotestpkg.d"]);
       const err = await assertRejects(() => ctx.call("mitotestpkg.nothere", "x"), RemoteError);
       assertStringIncludes(err.message, "mito: the controller does not serve mitotestpkg.nothere");
-      assertEquals(requests, ["mitotestpkg", "mitotestpkg.a", "mitotestpkg.nothere"]);
       const child = await b.connect({ method: "local", python: PY, via: ctx });
       assertEquals(await child.call("mitotestpkg.a", "VALUE.__int__"), 41);
-      assertEquals(requests.length, 3, "the intermediary answered its child from its cache");
+      assertEquals(
+        requests,
+        ["mitotestpkg.a", "mitotestpkg.d", "mitotestpkg.nothere"],
+        "the hop answered its child",
+      );
     }, { roots: [directoryRoot(root, ["mitotestpkg"])] });
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("ansible-core's module_utils are served to an interpreter without Ansible in one request", async () => {
+  const dist = "/usr/lib/python3/dist-packages";
+  assert(
+    Deno.statSync(`${dist}/ansible/module_utils/basic.py`).isFile,
+    "ansible-core (Debian) must be installed",
+  );
+  // /usr/bin/python3 -I -S cannot see dist-packages, so everything Ansible must come from the controller.
+  await withBroker(async (b, _logs, requests) => {
+    const ctx = await b.connect({ method: "local", python: `${PY} -I -S` });
+    assertEquals(
+      await ctx.call("ansible.module_utils.basic", "AnsibleModule.__name__.__str__"),
+      "AnsibleModule",
+    );
+    assertEquals(requests, ["ansible.module_utils.basic"]);
+    const file = await ctx.call<string>("ansible.module_utils.basic", "__file__.__str__");
+    assertEquals(file, `${dist}/ansible/module_utils/basic.py`);
+  }, { roots: [directoryRoot(dist, ["ansible.module_utils"])] });
 });
 
 Deno.test("stray prints and writes to fds 1 and 2 arrive as log records and never break the stream", async () => {
