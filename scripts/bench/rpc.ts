@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "../_paths.ts";
 import { Broker, type Context } from "../../transports/broker.ts";
 import "../../transports/ssh.ts";
+import "../../transports/ssh2.ts";
 
 const here = dirname(fromFileUrl(import.meta.url));
 const root = dirname(dirname(here));
@@ -173,7 +174,7 @@ export async function main(args: string[]): Promise<void> {
   };
 
   const broker = new Broker();
-  const mito: { local: Figures; ssh?: Figures } = {
+  const mito: { local: Figures; ssh?: Figures; ssh2?: Figures } = {
     local: await measureMito(() => broker.connect({ method: "local", python: cfg.python }), cfg),
   };
   if (ssh) {
@@ -181,13 +182,17 @@ export async function main(args: string[]): Promise<void> {
       () => broker.connect({ method: "ssh", python: cfg.python, compression: false, ...ssh }),
       cfg,
     );
+    // The in-process transport has no Mitogen counterpart; measured for comparison with OpenSSH.
+    mito.ssh2 = await measureMito(
+      () => broker.connect({ method: "ssh2", python: cfg.python, agent: false, ...ssh }),
+      cfg,
+    );
   }
   await broker.shutdown();
   const mitogen = await runMitogen(cfg);
 
   const rows: [string, keyof Figures, "lower" | "higher", string][] = [
-    ["bootstrap, local", "bootstrap_ms", "lower", "ms"],
-    ["bootstrap, ssh", "bootstrap_ms", "lower", "ms"],
+    ["bootstrap", "bootstrap_ms", "lower", "ms"],
     ["sequential call round trip", "rtt_us", "lower", "µs"],
     ["pipelined calls", "pipelined_per_s", "higher", "/s"],
     ["bytes per call (target read+write)", "wire_bytes_per_call", "lower", "B"],
@@ -200,19 +205,18 @@ export async function main(args: string[]): Promise<void> {
     }speed-up`,
   );
   const json: Record<string, unknown> = { python: cfg.python, mitogen_version: mitogen.version };
-  for (const transport of ["local", "ssh"] as const) {
+  for (const transport of ["local", "ssh", "ssh2"] as const) {
     const a = mito[transport];
-    const b = mitogen[transport];
-    if (!a || !b) continue;
+    const b = transport === "ssh2" ? undefined : mitogen[transport];
+    if (!a) continue;
     for (const [label, key, better, unit] of rows) {
-      if (key === "bootstrap_ms" && !label.endsWith(transport)) continue;
-      const name = key === "bootstrap_ms" ? label : `${label}, ${transport}`;
-      const ratio = better === "lower" ? b[key] / a[key] : a[key] / b[key];
+      const ratio = !b ? "" : (better === "lower" ? b[key] / a[key] : a[key] / b[key]).toFixed(2) + "×";
+      const theirs = b ? `${b[key]} ${unit}` : "(no ssh2)";
       lines.push(
-        `${pad(name, 44)}${pad(`${a[key]} ${unit}`, 14)}${pad(`${b[key]} ${unit}`, 16)}${ratio.toFixed(2)}×`,
+        `${pad(`${label}, ${transport}`, 44)}${pad(`${a[key]} ${unit}`, 14)}${pad(theirs, 16)}${ratio}`,
       );
     }
-    json[transport] = { mito: a, mitogen: b };
+    json[transport] = b ? { mito: a, mitogen: b } : { mito: a };
   }
   if (!ssh) lines.push("(ssh skipped: no --ssh target and no test environment; run scripts/testenv up)");
   console.log(lines.join("\n"));
