@@ -115,6 +115,46 @@ Deno.test("OpenSSH refuses an unknown host key when checking is enforced, naming
   });
 });
 
+Deno.test("OpenSSH failures name their cause: changed host key, refused port, missing remote python", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mito-hops-kh-"));
+  try {
+    // A different ed25519 key recorded for the sshd's [host]:port.
+    const other = "AAAAC3NzaC1lZDI1NTE5AAAAIAPMl0jooRPGEna4SxVKFQ3cuvGiUIQt954HbbmJlUB9";
+    const wrongKnownHosts = join(dir, "known_hosts");
+    Deno.writeTextFileSync(wrongKnownHosts, `[${env.host}]:${env.port} ssh-ed25519 ${other}\n`);
+    await withBroker(async (b) => {
+      const login = { username: env.key.user, identityFile: env.clientKey };
+      const changed = await assertRejects(() =>
+        b.connect({ method: "ssh", ...sshBase, ...login, knownHostsFile: wrongKnownHosts })
+      );
+      assertEquals(hopFailure(changed)?.kind, "hostkey-changed");
+      assertStringIncludes(
+        changed.message,
+        `ssh to ${env.host}: the host key has changed since it was recorded in known_hosts (Host key for [${env.host}]:${env.port} has changed`,
+      );
+      const ssh2Changed = await assertRejects(() =>
+        b.connect({ method: "ssh2", ...sshBase, ...login, knownHostsFile: wrongKnownHosts, agent: false })
+      );
+      assertEquals(hopFailure(ssh2Changed)?.kind, "hostkey-changed");
+
+      const refused = await assertRejects(() => b.connect({ method: "ssh", ...sshBase, ...login, port: 1 }));
+      assertEquals(hopFailure(refused)?.kind, "refused");
+      assertStringIncludes(refused.message, `ssh to ${env.host}: connection refused (ssh: connect to host`);
+
+      const noPython = await assertRejects(() =>
+        b.connect({ method: "ssh", ...sshBase, ...login, python: "/nonexistent/python3" })
+      );
+      assertEquals(hopFailure(noPython)?.kind, "python-missing");
+      assertStringIncludes(
+        noPython.message,
+        `ssh to ${env.host}: the remote interpreter /nonexistent/python3 was not found (`,
+      );
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Deno.test("ssh2 (in-process) with a key and with a password", async () => {
   await withBroker(async (b) => {
     const byKey = await b.connect({
