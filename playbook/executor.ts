@@ -651,11 +651,13 @@ export class Executor {
     } catch {
       fatal = false;
     }
+    let maxFailHit = false;
     if (!fatal && maxFail !== undefined) {
-      const batchFailed = pr.batch.filter((h) =>
-        pr.hosts.get(h)!.failed || pr.hosts.get(h)!.unreachable
-      ).length;
-      fatal = batchFailed / pr.batch.length > maxFail / 100;
+      const batchFailed = pr.batch.filter((h) => {
+        const hp = pr.hosts.get(h)!;
+        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable";
+      }).length;
+      fatal = maxFailHit = batchFailed / pr.batch.length > maxFail / 100;
     }
     if (fatal) {
       for (const hp of pr.hosts.values()) {
@@ -666,6 +668,8 @@ export class Executor {
       }
       pr.endPlay = true;
       this.#cb.noHostsRemaining();
+      // ansible-playbook announces it a second time when the batch then finds no host left.
+      if (maxFailHit) this.#cb.noHostsRemaining();
     }
   }
 

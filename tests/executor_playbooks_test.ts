@@ -74,14 +74,20 @@ same("--tags and --skip-tags with always and never", [
   "skipped_tag",
 ]);
 
-Deno.test("several hosts in lockstep: same results, same recap, same exit code", () => {
-  const a = ansible(["-i", "hosts_multi.ini", "multihost.yml"]);
-  const m = mito(["-i", "hosts_multi.ini", "multihost.yml"]);
-  assertEquals(m.code, 2);
-  assertEquals(m.code, a.code);
-  assertEquals(recap(m.stdout), recap(a.stdout));
-  assertEquals(m.stdout.split("\n").sort(), a.stdout.split("\n").sort());
-});
+function sameOnSeveralHosts(name: string, file: string, code: number): void {
+  Deno.test(`${name}: same results, same recap, same exit code on several hosts`, () => {
+    const a = ansible(["-i", "hosts_multi.ini", file]);
+    const m = mito(["-i", "hosts_multi.ini", file]);
+    assertEquals(m.code, code);
+    assertEquals(m.code, a.code);
+    assertEquals(recap(m.stdout), recap(a.stdout));
+    assertEquals(m.stdout.split("\n").sort(), a.stdout.split("\n").sort());
+  });
+}
+
+sameOnSeveralHosts("lockstep with a failing host, run_once, serial batches", "multihost.yml", 2);
+sameOnSeveralHosts("free and host_pinned strategies, max_fail_percentage", "strategies.yml", 2);
+sameOnSeveralHosts("any_errors_fatal", "fatal.yml", 2);
 
 Deno.test("json output has the shape of Ansible's json callback", () => {
   const a = JSON.parse(ansible(["loops.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout);
