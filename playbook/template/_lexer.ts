@@ -211,8 +211,8 @@ export function lex(src: string, opts: LexOptions): Part[] {
       const m = RAW_END.exec(src);
       if (!m) throw new TemplateError("missing endraw");
       let raw = src.slice(r.after, m.index);
+      // trim_blocks does not apply to the raw tag itself, only `-%}` does
       if (r.stripAfter) raw = raw.replace(/^\s+/, "");
-      else if (opts.trimBlocks && !r.keepAfter) raw = raw.replace(/^\r?\n/, "");
       if (m[1] === "-") raw = raw.replace(/\s+$/, "");
       if (raw) parts.push({ kind: "data", text: raw });
       stripNext = m[2] === "-";
