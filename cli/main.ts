@@ -16,6 +16,14 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "run playbooks (the flags of ansible-playbook)",
     load: async () => (await import("./cmd_run.ts")).run,
   },
+  inventory: {
+    summary: "show the inventory (the flags of ansible-inventory)",
+    load: async () => (await import("./cmd_inventory.ts")).inventory,
+  },
+  vault: {
+    summary: "encrypt, decrypt and view vault files (like ansible-vault)",
+    load: async () => (await import("./cmd_vault.ts")).vault,
+  },
   version: { summary: "print the version", load: () => Promise.resolve(versionCommand) },
 };
 

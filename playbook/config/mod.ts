@@ -42,6 +42,25 @@ export interface Config {
   anyErrorsFatal: boolean;
   interpreterPython: string;
   hashBehaviour: string;
+  askVaultPass: boolean;
+  askPass: boolean;
+  vaultIdentity: string;
+  vaultIdMatch: boolean;
+  vaultEncryptIdentity?: string;
+  verbosity: number;
+  transport: string;
+  callbacksEnabled: string[];
+  diffAlways: boolean;
+  diffContext: number;
+  forceHandlers: boolean;
+  errorOnUndefinedVars: boolean;
+  inventoryIgnoreExts: string[];
+  /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
+  ansibleHome: string;
+  /** Why a config file was passed over (world-writable directory). */
+  warnings: string[];
+  /** Where each setting that is not a default came from: "env: NAME" or "file:line". */
+  sources: Record<string, string>;
   [k: string]: unknown;
 }
 

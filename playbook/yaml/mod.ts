@@ -163,6 +163,15 @@ class Composer {
   }
 
   keyString(k: Node | null): string {
+    if (k && (isMap(k) || isSeq(k))) {
+      const src = isMap(k) && (k as YAMLMap).flow
+        ? " (template expressions that start a value must be quoted)"
+        : "";
+      this.fail(
+        k.range?.[0] ?? 0,
+        `found unhashable key: a ${isMap(k) ? "mapping" : "list"} cannot be a key${src}`,
+      );
+    }
     const v = this.build(k);
     return pyKeyString(v);
   }
@@ -176,7 +185,13 @@ class Composer {
     let value: unknown;
     if (tag) value = this.explicit(tag, text, offset);
     else if (node.type !== "PLAIN") value = text;
-    else value = implicitScalar(text);
+    else if (text === "=" || text === "<<") {
+      const t = text === "=" ? "value" : "merge";
+      this.fail(
+        offset,
+        `could not determine a constructor for the tag 'tag:yaml.org,2002:${t}' (quote a lone '${text}')`,
+      );
+    } else value = implicitScalar(text);
     if (unsafe && typeof value === "string") return new UnsafeString(value);
     return value;
   }

@@ -1,0 +1,263 @@
+// `mito inventory --list | --graph [group] | --host H`: ansible-inventory's views of an inventory,
+// printed the way ansible-inventory prints them.
+import { parseArgs } from "node:util";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import process from "node:process";
+import { UsageError } from "./errors.ts";
+import { type Group, Inventory, InventoryError, PatternError } from "../playbook/inventory/mod.ts";
+import { pyJsonDump, pySortCompare, pyStr, pyYamlDump } from "../playbook/inventory/_dump.ts";
+import { VaultError, VaultSecrets } from "../playbook/vault/mod.ts";
+import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
+import { YamlError } from "../playbook/yaml/mod.ts";
+
+const USAGE = `usage: mito inventory [-i INVENTORY] (--list | --graph [GROUP] | --host HOST) [options]
+
+options:
+  -i, --inventory SOURCE       inventory file, directory or 'host1,host2,' list (repeatable)
+  --list                       all groups and host variables as JSON
+  --graph [GROUP]              the group tree from GROUP (default all)
+  --host HOST                  one host's variables
+  --vars                       with --graph: show variables
+  -y, --yaml                   YAML instead of JSON
+  --export                     group variables under groups instead of merged into hosts
+  --output FILE                write to FILE
+  -l, --limit SUBSET           (accepted for compatibility with --list)
+  --vault-password-file F, --vault-id ID, -J/--ask-vault-pass
+`;
+
+const SPEC = {
+  inventory: { type: "string", short: "i", multiple: true },
+  "inventory-file": { type: "string", multiple: true },
+  list: { type: "boolean" },
+  graph: { type: "boolean" },
+  host: { type: "string" },
+  vars: { type: "boolean" },
+  yaml: { type: "boolean", short: "y" },
+  export: { type: "boolean" },
+  output: { type: "string" },
+  limit: { type: "string", short: "l", multiple: true },
+  "vault-password-file": { type: "string", multiple: true },
+  "vault-pass-file": { type: "string", multiple: true },
+  "vault-id": { type: "string", multiple: true },
+  "ask-vault-pass": { type: "boolean", short: "J" },
+  "playbook-dir": { type: "string" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Variables ansible-inventory never prints (magic and internal ones). */
+const INTERNAL_VARS = new Set([
+  "ansible_diff_mode",
+  "ansible_config_file",
+  "ansible_facts",
+  "ansible_forks",
+  "ansible_inventory_sources",
+  "ansible_limit",
+  "ansible_playbook_python",
+  "ansible_run_tags",
+  "ansible_skip_tags",
+  "ansible_verbosity",
+  "ansible_version",
+  "inventory_dir",
+  "inventory_file",
+  "inventory_hostname",
+  "inventory_hostname_short",
+  "groups",
+  "group_names",
+  "omit",
+  "playbook_dir",
+]);
+
+function clean(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) if (!INTERNAL_VARS.has(k)) out[k] = v;
+  return out;
+}
+
+export interface InventoryView {
+  inv: Inventory;
+  exportMode: boolean;
+  showVars: boolean;
+}
+
+function hostVars(view: InventoryView, name: string): Record<string, unknown> {
+  const h = view.inv.getHost(name)!;
+  if (view.exportMode) {
+    const own: Record<string, unknown> = { ...h.vars };
+    const all = view.inv.hostVars(h);
+    // host_vars files are part of the host's own variables in --export
+    for (const k of Object.keys(all)) if (!(k in own) && !groupHas(view, h.name, k)) own[k] = all[k];
+    return clean(own);
+  }
+  return clean(view.inv.hostVars(h));
+}
+
+function groupHas(view: InventoryView, host: string, key: string): boolean {
+  return view.inv.sortedGroupsOf(view.inv.getHost(host)!).some((g) => key in view.inv.groupVars(g.name)) ||
+    key in view.inv.groupVars("all");
+}
+
+function groupVars(view: InventoryView, g: Group): Record<string, unknown> {
+  const v = view.inv.groupVars(g.name);
+  if (g.priority !== undefined && g.priority !== 1) v.ansible_group_priority = g.priority;
+  return clean(v);
+}
+
+/** The --list document. */
+export function listInventory(view: InventoryView): Record<string, unknown> {
+  const { inv } = view;
+  const seen = new Set<string>();
+  const results: Record<string, unknown> = {};
+  const format = (g: Group) => {
+    const entry: Record<string, unknown> = {};
+    results[g.name] = entry;
+    if (g.name !== "all") entry.hosts = [...g.hosts];
+    entry.children = [...g.children];
+    for (const c of g.children) {
+      if (!seen.has(c)) {
+        format(inv.getGroup(c)!);
+        seen.add(c);
+      }
+    }
+    if (view.exportMode) entry.vars = groupVars(view, g);
+    for (const k of ["hosts", "vars", "children"]) {
+      const x = entry[k];
+      if (x !== undefined && (Array.isArray(x) ? !x.length : !Object.keys(x as object).length)) {
+        delete entry[k];
+      }
+    }
+    if (!Object.keys(entry).length) delete results[g.name];
+  };
+  format(inv.getGroup("all")!);
+  const hostvars: Record<string, unknown> = {};
+  for (const h of inv.selectHosts("all")) {
+    const v = hostVars(view, h.name);
+    if (Object.keys(v).length) hostvars[h.name] = v;
+  }
+  return { _meta: { hostvars }, ...results };
+}
+
+/** The --list --yaml document (hosts nested in groups, each host's vars shown once). */
+export function yamlInventory(view: InventoryView): Record<string, unknown> {
+  const { inv } = view;
+  const seen = new Set<string>();
+  const format = (g: Group): Record<string, unknown> => {
+    const entry: Record<string, unknown> = {};
+    const children: Record<string, unknown> = {};
+    for (const c of g.children) if (c !== "all") Object.assign(children, format(inv.getGroup(c)!));
+    entry.children = children;
+    const hosts: Record<string, unknown> = {};
+    if (g.name !== "all") {
+      for (const h of g.hosts) {
+        let v: Record<string, unknown> = {};
+        if (!seen.has(h)) {
+          seen.add(h);
+          v = hostVars(view, h);
+        }
+        hosts[h] = v;
+      }
+    }
+    entry.hosts = hosts;
+    if (view.exportMode) {
+      const gv = groupVars(view, g);
+      if (Object.keys(gv).length) entry.vars = gv;
+    }
+    for (const k of ["hosts", "vars", "children"]) {
+      const x = entry[k];
+      if (x !== undefined && !Object.keys(x as object).length) delete entry[k];
+    }
+    return { [g.name]: entry };
+  };
+  return format(inv.getGroup("all")!);
+}
+
+/** The --graph text. */
+export function graphInventory(view: InventoryView, start: string): string {
+  const { inv } = view;
+  const top = inv.getGroup(start);
+  if (!top) throw new UsageError("Pattern must be valid group name when using --graph");
+  const name = (s: string, depth: number) => depth ? `${"  |".repeat(depth)}--${s}` : s;
+  const showVars = (vars: Record<string, unknown>, depth: number) =>
+    Object.keys(vars).sort(pySortCompare).map((k) => name(`{${k} = ${pyStr(vars[k])}}`, depth));
+  const walk = (g: Group, depth: number): string[] => {
+    const out = [name(`@${g.name}:`, depth)];
+    for (const c of g.children) out.push(...walk(inv.getGroup(c)!, depth + 1));
+    if (g.name !== "all") {
+      for (const h of g.hosts) {
+        out.push(name(h, depth + 1));
+        if (view.showVars) out.push(...showVars(hostVars(view, h), depth + 2));
+      }
+    }
+    if (view.showVars) out.push(...showVars(groupVars(view, g), depth + 1));
+    return out;
+  };
+  return walk(top, 0).join("\n");
+}
+
+function runSync(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
+  if (modes !== 1) {
+    throw new UsageError(
+      "No action selected, at least one of --host, --graph or --list needs to be specified.",
+    );
+  }
+  if (positionals.length > (values.graph ? 1 : 0)) {
+    throw new UsageError(`unexpected argument '${positionals.at(-1)}'`);
+  }
+  const env = process.env as Record<string, string | undefined>;
+  const warn = (m: string) => process.stderr.write(`[WARNING]: ${m}\n`);
+  try {
+    const cfg = loadConfig({ env, cwd: process.cwd(), home: os.homedir() });
+    const files = [...(values["vault-password-file"] ?? []), ...(values["vault-pass-file"] ?? [])];
+    const ids = [...cfg.vaultIdentityList, ...(values["vault-id"] ?? [])];
+    const vault = VaultSecrets.fromOptions({
+      passwordFiles: files.length || ids.length || values["ask-vault-pass"] ? files : cfg.vaultPasswordFiles,
+      vaultIds: ids,
+      askVaultPass: values["ask-vault-pass"] ?? cfg.askVaultPass,
+    });
+    const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
+    const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
+    const inv = Inventory.load(sources, { vault, onWarning: warn });
+    const view: InventoryView = { inv, exportMode: Boolean(values.export), showVars: Boolean(values.vars) };
+    let text: string;
+    if (values.host !== undefined) {
+      const hosts = inv.selectHosts(values.host);
+      if (hosts.length !== 1) throw new UsageError("You must pass a single valid host to --host parameter");
+      const v = hostVars(view, hosts[0].name);
+      text = values.yaml ? pyYamlDump(v) : pyJsonDump(v);
+    } else if (values.graph) {
+      text = graphInventory(view, positionals[0] ?? "all");
+    } else {
+      text = values.yaml ? pyYamlDump(yamlInventory(view)) : pyJsonDump(listInventory(view));
+    }
+    if (values.output) fs.writeFileSync(values.output, text);
+    else process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    return 0;
+  } catch (e) {
+    if (
+      e instanceof InventoryError || e instanceof YamlError || e instanceof VaultError ||
+      e instanceof ConfigError ||
+      e instanceof PatternError
+    ) {
+      process.stderr.write(`ERROR! ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export function inventory(argv: string[]): Promise<number> {
+  return Promise.resolve(runSync(argv));
+}
