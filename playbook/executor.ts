@@ -1242,7 +1242,7 @@ export class Executor {
     let attempt = 1;
     for (; attempt <= retries; attempt++) {
       result = await this.#action(pr, hp, task, vars, noLog);
-      if (result.unreachable || result.skipped) return result;
+      if (result.unreachable || result.skipped) return { changed: false, ...result };
       result._ansible_no_log = noLog || result._ansible_no_log === true;
       if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
       if (until !== undefined) result.attempts = attempt;
