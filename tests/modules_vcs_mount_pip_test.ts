@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
 import { callMany, run, runTwice, sh, tempDir } from "./modules_harness.ts";
