@@ -39,6 +39,18 @@ Deno.test("include finds templates in the search path and sees the including tem
   assertEquals(t.renderFile("a{% include 'nope.j2' ignore missing %}b", vars({})), "ab");
 });
 
+Deno.test("import and from-import bring macros and top-level names from another template", () => {
+  const t = new Templar({ basedir: fixtures });
+  assertEquals(
+    t.renderFile("{% import 'macros.j2' as m %}{{ m.kv('a', 1) }}{{ m.sep }}\n", vars({})),
+    "a=1;\n",
+  );
+  assertEquals(
+    t.renderFile("{% from 'macros.j2' import kv as pair, sep %}{{ pair('b', 2) }}{{ sep }}\n", vars({})),
+    "b=2;\n",
+  );
+});
+
 Deno.test("the template lookup renders a file from templates/ with template_vars", () => {
   const t = new Templar({ basedir: fixtures });
   assertEquals(

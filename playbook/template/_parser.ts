@@ -442,6 +442,13 @@ function parseTarget(s: TokStream, ep: ExprParser, extraEnd: string[] = []): Tar
   return tup ? { k: "tuple", items } : items[0];
 }
 
+function skipContext(s: TokStream): void {
+  if ((s.isName("with") || s.isName("without")) && s.peek().t === "name" && s.peek().v === "context") {
+    s.next();
+    s.next();
+  }
+}
+
 /** Parses lexed parts into statements. */
 export function parse(parts: Part[], src: string): Stmt[] {
   let i = 0;
@@ -601,6 +608,8 @@ export function parse(parts: Part[], src: string): Stmt[] {
         const e = ep.parseExpression();
         s.expectName("as");
         const target = s.expectName();
+        skipContext(s);
+        s.expectEnd();
         return { k: "import", e, target, names: [] };
       }
       case "from": {
@@ -612,6 +621,8 @@ export function parse(parts: Part[], src: string): Stmt[] {
           names.push([n, s.skipName("as") ? s.expectName() : n]);
           if (!s.skipOp(",")) break;
         }
+        skipContext(s);
+        s.expectEnd();
         return { k: "import", e, target: null, names };
       }
       case "block": {

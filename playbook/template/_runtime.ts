@@ -106,6 +106,8 @@ export interface Runtime {
   filter(name: string): ((value: unknown, ...args: unknown[]) => unknown) | undefined;
   test(name: string): ((value: unknown, ...args: unknown[]) => boolean) | undefined;
   include(name: string, ctx: Ctx): string;
+  /** Runs a template file and returns its top-level names (macros, set) for `import`/`from`. */
+  importTemplate(name: string): Map<string, unknown>;
   concatMode: Concat;
 }
 
@@ -658,7 +660,25 @@ export class Compiler {
       }
       case "block":
         return this.body(s.body);
-      case "import":
+      case "import": {
+        const e = this.expr(s.e);
+        const target = s.target ? this.assign({ k: "name", n: s.target }) : null;
+        const names = s.names.map(([n, as]) => [n, this.assign({ k: "name", n: as })] as const);
+        return (c) => {
+          const name = pyStr(e(c));
+          const exported = c.rt.importTemplate(name);
+          if (target) target(c, new Namespace(Object.fromEntries(exported)));
+          for (const [n, a] of names) {
+            const v = exported.get(n);
+            a(
+              c,
+              v !== undefined
+                ? v
+                : new Undefined(n, `the template '${name}' does not export the requested name '${n}'`),
+            );
+          }
+        };
+      }
       case "extends":
         return () => {
           throw new TemplateError(`'${s.k}' is not supported by mito's template engine`);

@@ -373,6 +373,7 @@ export class Templar {
     s: Session,
     preserveNewlines: boolean,
     o: { escape: boolean; trimBlocks?: boolean; lstripBlocks?: boolean },
+    exports: Map<string, unknown> = new Map(),
   ): unknown {
     const trim = o.trimBlocks ?? true, lstrip = o.lstripBlocks ?? false;
     const key = `${o.escape ? 1 : 0}${trim ? 1 : 0}${lstrip ? 1 : 0}\0${src}`;
@@ -382,7 +383,7 @@ export class Templar {
       throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
     }
     const out: unknown[] = [];
-    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates), new Frame(null), new Map());
+    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates), new Frame(null), exports);
     try {
       compiled.run(ctx, out);
     } catch (e) {
@@ -396,6 +397,18 @@ export class Templar {
       if (want > have) res += "\n".repeat(want - have);
     }
     return res;
+  }
+
+  #readTemplate(name: string): string {
+    const basedir = this.#opts.basedir ?? process.cwd();
+    const file = findFile(
+      this.#opts.searchPaths?.length ? this.#opts.searchPaths : [basedir],
+      basedir,
+      "templates",
+      name,
+    );
+    if (!file) throw new TemplateError(`the template '${name}' was not found`);
+    return fs.readFileSync(file, "utf8");
   }
 
   #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
@@ -437,15 +450,13 @@ export class Templar {
           s.resolving.delete(name);
         }
       },
+      importTemplate: (name) => {
+        const exports = new Map<string, unknown>();
+        this.#render(this.#readTemplate(name), vars, "text", s, false, { escape: false }, exports);
+        return exports;
+      },
       include: (name, ctx) => {
-        const file = findFile(
-          this.#opts.searchPaths?.length ? this.#opts.searchPaths : [this.#opts.basedir ?? process.cwd()],
-          this.#opts.basedir ?? process.cwd(),
-          "templates",
-          name,
-        );
-        if (!file) throw new TemplateError(`the template '${name}' was not found`);
-        const text = fs.readFileSync(file, "utf8");
+        const text = this.#readTemplate(name);
         // includes see the including template's variables and its top-level names
         const frameVars: VarLookup = {
           get: (n) => {
