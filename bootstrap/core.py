@@ -1497,6 +1497,9 @@ def _main(core_z, config_bytes):
         sys.meta_path.insert(0, _LoggingWatcher())
     if _config.get("name"):
         _name_process(_config["name"])
+    # The controller decides when a context ends (SHUTDOWN or EOF, both clean up); a stray SIGINT from a
+    # terminal must not kill it mid-call. A handler, unlike SIG_IGN, is not inherited by programs it runs.
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
     _router.send(0, READY, _info())
     t = threading.Thread(target=_io_main, name="mito-io")
     t.daemon = True

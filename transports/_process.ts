@@ -21,6 +21,9 @@ export interface ProcessChannel extends ByteChannel {
 export function spawnProcess(req: SpawnRequest & { cwd?: string }): ProcessChannel {
   const child = spawn(req.argv[0], req.argv.slice(1), {
     stdio: ["pipe", "pipe", "pipe"],
+    // Its own session: a Ctrl-C on the controller's terminal reaches the controller only, which then
+    // shuts its contexts down cleanly (temp dirs removed) instead of killing them mid-call.
+    detached: true,
     env: req.env ? { ...process.env, ...req.env } : process.env,
     cwd: req.cwd,
   });

@@ -384,7 +384,9 @@ export class Broker {
       this.#ready.delete(id);
       ctx._markGone(String((e as Error).message ?? e));
       this.#contexts.delete(id);
-      void this.#stopQuietly(ctx);
+      // A half-started context must not linger: kill its process (direct) or ask its parent to stop it.
+      for (const st of this.#streams.values()) if (st.context === id) st.channel.kill();
+      if (parent) this.#router.send(structuredFrame({ dst: id, src: 0, handle: SHUTDOWN }, null));
       if (e instanceof ConnectError || e instanceof BootstrapError) throw e;
       throw new ConnectError(`${what}: ${(e as Error).message ?? e}`, e);
     } finally {
