@@ -7,6 +7,7 @@ import { frameValue, structuredFrame } from "../core/message.ts";
 import { CallCancelledError, CallTable, CallTimeoutError, ContextGoneError } from "../core/calls.ts";
 import { RemoteError } from "../core/codec.ts";
 import { embeddedModules, ImporterResponder, scanImports } from "../core/importer.ts";
+import { firstStageArgv, firstStageCommand } from "../transports/_bootstrap.ts";
 
 function harness() {
   const written: [number, Frame][] = [];
@@ -183,4 +184,16 @@ Deno.test("encoded frames concatenate into one burst that decodes back in order"
     "getpid",
     "getcwd",
   ]);
+});
+
+Deno.test("the first stage fits in 1 KB of argv and survives single-quoting by a shell", () => {
+  const [python, flag, code] = firstStageArgv("/usr/bin/python3");
+  assertEquals([python, flag], ["/usr/bin/python3", "-c"]);
+  assert(code.length < 1024, `${code.length} bytes`);
+  assert(!code.includes("'"), "no single quote");
+  assertEquals(firstStageArgv("/usr/bin/env python3").slice(0, 2), ["/bin/sh", "-c"]);
+  assertEquals(
+    firstStageCommand("source /opt/venv/bin/activate && python3"),
+    `source /opt/venv/bin/activate && python3 -c '${code}'`,
+  );
 });

@@ -127,9 +127,11 @@ Deno.test("nothing is written under HOME or TMPDIR before the runtime starts; th
   const home = await Deno.makeTempDir();
   const tmp = await Deno.makeTempDir();
   try {
-    const b = new Broker({ onLog: () => {} });
+    const requests: string[] = [];
+    const b = new Broker({ onLog: () => {}, onModuleRequest: (_c, n) => requests.push(n) });
     const ctx = await b.connect({ method: "local", python: PY, env: { HOME: home, TMPDIR: tmp } });
-    await ctx.call("mito.modules.ping", "__doc__.strip"); // imports served from the controller
+    await ctx.call("mito.modules.ping", "__doc__.strip"); // served from the embedded bundle, in RAM
+    assertEquals(requests, ["mito.modules.ping"], "one request; the package mito.modules came with it");
     assertEquals([listDir(home), listDir(tmp)], [[], []]);
     const path = await ctx.call<string>("mito.core", "get_temp_dir");
     assert(path.startsWith(`${tmp}/mito_`), path);
