@@ -223,8 +223,12 @@ def _child(argv, sock_fd, slave, env):
         os.dup2(sock_fd, 0)
         os.dup2(sock_fd, 1)
         os.dup2(slave, 2)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE, signal.SIGCHLD):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
+        # Ignored across exec: where the hop execs the child directly (doas, a plain su), the child ends up
+        # as the PTY's session leader, and the parent closes the master once no one holds the slave open;
+        # that hangup must not kill it. Its lifetime follows its protocol stream instead.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         if env is None:
             os.execvp(argv[0], argv)
         else:

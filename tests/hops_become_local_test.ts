@@ -81,6 +81,54 @@ Deno.test("su types the password into its PAM conversation; a wrong one is refus
   });
 });
 
+Deno.test("doas: the password is typed on the PTY at its prompt; -u and -- frame the command", async () => {
+  await withLocal(async (b, dir) => {
+    // OpenBSD-style doas: prompt and password on the controlling terminal, argv `doas -u USER -- CMD...`.
+    const fakeDoas = script(
+      dir,
+      "doas",
+      [
+        `echo "$@" > ${join(dir, "argv")}`,
+        "printf 'doas (me@host) password: ' > /dev/tty",
+        "IFS= read -r pw < /dev/tty",
+        'if [ "$pw" != "pa55" ]; then echo "doas: Authentication failed" >&2; exit 1; fi',
+        '[ "$1" = -u ] && shift 2; [ "$1" = -- ] && shift',
+        'exec "$@"',
+      ].join("\n"),
+    );
+    const local = await b.connect({ method: "local", python: PY });
+    const ctx = await b.connect({
+      method: "doas",
+      user: "www",
+      password: "pa55",
+      path: fakeDoas,
+      python: PY,
+      via: local,
+    });
+    assertEquals(await ctx.call("operator", "add", [20, 22]), 42);
+    assertEquals(readFileSync(join(dir, "argv"), "utf8").split(" ").slice(0, 4), ["-u", "www", "--", PY]);
+    // The protocol's stdin is not the terminal: the password never reached the context.
+    assertEquals(await ctx.call("os", "isatty", [0]), false);
+    // doas exec'd the child, so it leads the PTY's session; once nothing holds the slave open the parent
+    // closes the master (a hangup). The child must outlive that.
+    const ptys = () => local.call<string>("subprocess", "getoutput", [`ls -l /proc/${local.info!.pid}/fd`]);
+    for (let i = 0; i < 500 && (await ptys()).includes("ptmx"); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assertEquals((await ptys()).includes("ptmx"), false);
+    assertEquals(await ctx.call("operator", "add", [1, 1]), 2);
+    const bad = await assertRejects(() =>
+      b.connect({ method: "doas", user: "www", password: "nope", path: fakeDoas, python: PY, via: local })
+    );
+    assertEquals(hopFailure(bad)?.kind, "wrong-password");
+    assertStringIncludes(bad.message, "BecomeError: doas rejected the password (wrong password)");
+    const none = await assertRejects(() =>
+      b.connect({ method: "doas", user: "www", path: fakeDoas, python: PY, via: local })
+    );
+    assertEquals(hopFailure(none)?.kind, "password-required");
+  });
+});
+
 Deno.test({
   name: "sudo and su name an unknown become user exactly",
   ignore: Deno.uid() !== 0, // as root neither asks for a password first
