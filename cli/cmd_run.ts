@@ -1,8 +1,10 @@
-// `mito run`: parse ansible-playbook's flags, then hand over to the playbook layer.
+// `mito run`: parse ansible-playbook's flags, then hand over to the playbook layer with the protocol's
+// connection layer as the runner of remote modules.
 import { parseRunArgs } from "./run_args.ts";
-import { runPlaybooks } from "../playbook/run.ts";
+import { defaultEnvironment, runPlaybooks } from "../playbook/run.ts";
+import { protocolRunnerFactory } from "../playbook/remote/mod.ts";
 
 export function run(argv: string[]): Promise<number> {
   const opts = parseRunArgs(argv);
-  return runPlaybooks(opts);
+  return runPlaybooks(opts, { ...defaultEnvironment(), runner: protocolRunnerFactory() });
 }

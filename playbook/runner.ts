@@ -44,6 +44,20 @@ export interface ModuleRequest {
   timeout: number;
   /** 0..n: -v count, so the remote side can add detail like Ansible's modules do. */
   verbosity: number;
+  /** `library/` dirs beside the task's role and playbook, searched for modules before the installed ones. */
+  libraryPaths?: string[];
+  /**
+   * Renders a template file with the task's variables (the template action's controller half), with
+   * template_* vars set as Ansible does.
+   */
+  renderTemplate?: (path: string, opts: TemplateRenderOptions) => string;
+}
+
+/** The template module's rendering options. */
+export interface TemplateRenderOptions {
+  newlineSequence?: string;
+  trimBlocks?: boolean;
+  lstripBlocks?: boolean;
 }
 
 /**

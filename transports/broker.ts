@@ -773,13 +773,10 @@ export class Broker {
     const closed = ctx.closed();
     this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: SHUTDOWN }, null));
     const st = [...this.#streams.values()].find((s) => s.context === ctx.id);
-    const bounded = await Promise.race([
-      closed.then(() => true),
-      new Promise((r) => setTimeout(r, 5000, false)),
-    ]);
+    const bounded = await within(closed.then(() => true), 5000, false);
     if (st) {
       if (!bounded) st.channel.kill();
-      await Promise.race([st.channel.exited, new Promise((r) => setTimeout(r, 2000))]);
+      await within(st.channel.exited, 2000, undefined);
     }
     if (!bounded) this.#gone([ctx.id], "it did not stop within 5 s and was abandoned");
   }
@@ -790,6 +787,16 @@ export class Broker {
     const roots = [...this.#contexts.values()].filter((c) => !c.parent);
     await Promise.all(roots.map((c) => c.shutdown()));
     this.#calls.failAll("the broker shut down");
+  }
+}
+
+/** The promise's value, or `fallback` after `ms`; the timer is cleared so it never keeps the process alive. */
+async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([p, new Promise<F>((r) => timer = setTimeout(r, ms, fallback))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

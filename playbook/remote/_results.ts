@@ -1,0 +1,20 @@
+// Result shapes the remote side produces itself (connection failures, raw, fetch), as Ansible's.
+import type { ModuleResult } from "../runner.ts";
+
+export function lines(text: string): string[] {
+  if (text === "") return [];
+  return text.replace(/\r?\n$/, "").split(/\r?\n/);
+}
+
+export function unreachable(msg: string): ModuleResult {
+  return { unreachable: true, changed: false, msg };
+}
+
+export function failed(msg: string, extra: Record<string, unknown> = {}): ModuleResult {
+  return { failed: true, changed: false, msg, ...extra };
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

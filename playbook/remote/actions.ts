@@ -1,0 +1,328 @@
+// The controller halves of Ansible's file actions (copy, template, fetch, script, unarchive): find the
+// local file, move the bytes over the task's own connection, then run the target half. A file up to
+// INLINE_FILE_LIMIT travels inside the module call; a larger one is streamed first, and skipped when the
+// target already has the same checksum.
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { open } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { INLINE_FILE_LIMIT } from "../../transports/broker.ts";
+import type { ModuleResult } from "../runner.ts";
+import { errorText, failed } from "./_results.ts";
+import type { TargetSession } from "./session.ts";
+
+export type Action = (s: TargetSession, args: Record<string, unknown>) => Promise<ModuleResult>;
+
+function sha1(data: Uint8Array): string {
+  return createHash("sha1").update(data).digest("hex");
+}
+
+/** Finds `src` as Ansible's `_find_needle` does: under `kind/` of each search dir, then the dir itself. */
+export function findNeedle(
+  searchPath: string[],
+  kind: "files" | "templates",
+  src: string,
+): string | undefined {
+  if (isAbsolute(src)) return existsSync(src) ? src : undefined;
+  for (const dir of searchPath) {
+    for (const candidate of [join(dir, kind, src), join(dir, src)]) {
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return existsSync(src) ? resolve(src) : undefined;
+}
+
+const TRANSFER_ONLY = new Set(["src", "content", "remote_src", "local_follow", "decrypt"]);
+
+function moduleArgs(args: Record<string, unknown>, drop: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) if (!drop.has(k)) out[k] = v;
+  return out;
+}
+
+/** Puts `data` at `dest` on the target through the copy module's target half; one round trip when small. */
+async function putContent(
+  s: TargetSession,
+  data: Uint8Array,
+  args: Record<string, unknown>,
+  originalBasename: string | undefined,
+): Promise<ModuleResult> {
+  const base = moduleArgs(args, TRANSFER_ONLY);
+  const checksum = sha1(data);
+  if (originalBasename !== undefined) base._original_basename = originalBasename;
+  if (data.length <= INLINE_FILE_LIMIT) {
+    return await s.runModule("copy", { ...base, content: data, checksum });
+  }
+  // Large: ask first whether the target already has it (Ansible does the same stat).
+  const dest = String(args.dest);
+  const st = await s.runModule("stat", {
+    path: dest,
+    get_checksum: true,
+    checksum_algorithm: "sha1",
+    follow: true,
+  });
+  const stat = st.stat as Record<string, unknown> | undefined;
+  let target = dest;
+  if (stat?.exists && stat.isdir && originalBasename) target = join(dest, originalBasename);
+  if (target !== dest) {
+    const st2 = await s.runModule("stat", { path: target, get_checksum: true, checksum_algorithm: "sha1" });
+    const s2 = st2.stat as Record<string, unknown> | undefined;
+    if (s2?.exists && s2.checksum === checksum) return await fileAttrs(s, base, target, checksum);
+  } else if (stat?.exists && stat.checksum === checksum) {
+    return await fileAttrs(s, base, dest, checksum);
+  }
+  if (s.request.checkMode) return { changed: true, dest: target, checksum, size: data.length };
+  const tmp = join(await s.tempDir(), `mito-copy-${checksum}`);
+  await s.context.putFile(tmp, data, { mode: 0o600 });
+  try {
+    return await s.runModule("copy", { ...base, src: tmp, checksum });
+  } finally {
+    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+  }
+}
+
+/** Unchanged content: only mode/owner/group may still change, which is the file module's job. */
+async function fileAttrs(
+  s: TargetSession,
+  base: Record<string, unknown>,
+  path: string,
+  checksum: string,
+): Promise<ModuleResult> {
+  const attrs: Record<string, unknown> = { path, state: "file" };
+  for (
+    const k of [
+      "mode",
+      "owner",
+      "group",
+      "seuser",
+      "serole",
+      "setype",
+      "selevel",
+      "unsafe_writes",
+      "attributes",
+    ]
+  ) {
+    if (base[k] !== undefined && base[k] !== null) attrs[k] = base[k];
+  }
+  const r = await s.runModule("file", attrs);
+  return { ...r, dest: path, checksum };
+}
+
+function contentBytes(content: unknown): Uint8Array {
+  if (content instanceof Uint8Array) return content;
+  if (typeof content === "string") return new TextEncoder().encode(content);
+  // Ansible turns dicts and lists given as content into JSON.
+  return new TextEncoder().encode(JSON.stringify(content));
+}
+
+function walkFiles(root: string, follow: boolean): { rel: string; dir: boolean }[] {
+  const out: { rel: string; dir: boolean }[] = [];
+  const visit = (rel: string) => {
+    const abs = join(root, rel);
+    const entries = readdirSync(abs).sort();
+    for (const name of entries) {
+      const r = rel ? join(rel, name) : name;
+      const st = follow ? statSync(join(root, r)) : lstatSync(join(root, r));
+      if (st.isDirectory()) {
+        out.push({ rel: r, dir: true });
+        visit(r);
+      } else out.push({ rel: r, dir: false });
+    }
+  };
+  visit("");
+  return out;
+}
+
+export const copyAction: Action = async (s, args) => {
+  if (args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true") {
+    return await s.runModule("copy", args);
+  }
+  if (args.dest === undefined || args.dest === null || args.dest === "") return failed("dest is required");
+  if (args.content !== undefined && args.content !== null) {
+    if (args.src !== undefined && args.src !== null) return failed("src and content are mutually exclusive");
+    return await putContent(s, contentBytes(args.content), args, undefined);
+  }
+  if (args.src === undefined || args.src === null) return failed("src (or content) is required");
+  const srcArg = String(args.src);
+  const src = findNeedle(s.request.searchPath, "files", srcArg);
+  if (!src) return failed(`Could not find or access '${srcArg}'`);
+  if (!statSync(src).isDirectory()) {
+    return await putContent(s, new Uint8Array(readFileSync(src)), args, basename(src));
+  }
+  // A directory: "dir/" copies its contents, "dir" the directory itself.
+  const destRoot = srcArg.endsWith("/") ? String(args.dest) : join(String(args.dest), basename(src));
+  let changed = false;
+  const results: ModuleResult[] = [];
+  for (const entry of walkFiles(src, args.local_follow !== false)) {
+    const dest = join(destRoot, entry.rel);
+    const r = entry.dir
+      ? await s.runModule("file", {
+        path: dest,
+        state: "directory",
+        ...(args.directory_mode !== undefined ? { mode: args.directory_mode } : {}),
+      })
+      : await putContent(s, new Uint8Array(readFileSync(join(src, entry.rel))), { ...args, dest }, undefined);
+    if (r.failed) return r;
+    changed ||= r.changed === true;
+    results.push(r);
+  }
+  return { changed, dest: destRoot, src, results_count: results.length };
+};
+
+/** template: render on the controller with the task's variables, then it is a copy of content. */
+export const templateAction: Action = async (s, args) => {
+  if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
+  const srcArg = String(args.src);
+  const src = findNeedle(s.request.searchPath, "templates", srcArg);
+  if (!src) return failed(`Could not find or access '${srcArg}'`);
+  const render = s.request.renderTemplate;
+  if (!render) return failed("template: the executor did not provide a template renderer");
+  let text: string;
+  try {
+    text = render(src, {
+      newlineSequence: typeof args.newline_sequence === "string" ? args.newline_sequence : undefined,
+      trimBlocks: args.trim_blocks === undefined ? undefined : Boolean(args.trim_blocks),
+      lstripBlocks: args.lstrip_blocks === undefined ? undefined : Boolean(args.lstrip_blocks),
+    });
+  } catch (err) {
+    return failed(errorText(err));
+  }
+  const rest = moduleArgs(
+    args,
+    new Set([
+      "newline_sequence",
+      "trim_blocks",
+      "lstrip_blocks",
+      "block_start_string",
+      "block_end_string",
+      "variable_start_string",
+      "variable_end_string",
+      "comment_start_string",
+      "comment_end_string",
+      "output_encoding",
+    ]),
+  );
+  return await putContent(s, new TextEncoder().encode(text), rest, basename(src));
+};
+
+/** fetch: stream the target's file to `dest/<host>/<path>` (or `dest` with flat), atomically. */
+export const fetchAction: Action = async (s, args) => {
+  if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
+  const src = String(args.src);
+  const flat = args.flat === true || args.flat === "yes" || args.flat === "true";
+  let dest = String(args.dest);
+  if (flat) {
+    if (dest.endsWith("/")) dest = join(dest, basename(src));
+  } else {
+    dest = join(dest, s.request.host, src.startsWith("/") ? src.slice(1) : src);
+  }
+  dest = resolve(dest);
+  const st = await s.runModule("stat", {
+    path: src,
+    get_checksum: true,
+    checksum_algorithm: "sha1",
+    follow: true,
+  });
+  const info = st.stat as Record<string, unknown> | undefined;
+  const failOnMissing = args.fail_on_missing !== false && args.fail_on_missing !== "no";
+  if (!info?.exists) {
+    const msg = "the remote file does not exist, not transferring, ignored";
+    return failOnMissing ? failed(msg, { file: src }) : { changed: false, msg, file: src };
+  }
+  if (info.isdir) {
+    return failed("remote file is a directory, fetch cannot work on directories", { file: src });
+  }
+  const remoteChecksum = String(info.checksum);
+  if (existsSync(dest) && sha1(new Uint8Array(readFileSync(dest))) === remoteChecksum) {
+    return { changed: false, checksum: remoteChecksum, dest, file: src, remote_checksum: remoteChecksum };
+  }
+  if (s.request.checkMode) return { changed: true, checksum: remoteChecksum, dest, file: src };
+  mkdirSync(dirname(dest), { recursive: true });
+  const tmp = join(dirname(dest), `.${basename(dest)}.mito-fetch-${process.pid}`);
+  const hash = createHash("sha1");
+  const fh = await open(tmp, "w", 0o644);
+  try {
+    const fetched = s.context.fetchFile(src);
+    for await (const chunk of fetched.stream) {
+      hash.update(chunk);
+      await fh.write(chunk);
+    }
+    await fetched.done;
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    rmSync(tmp, { force: true });
+    return failed(`failed to fetch ${src}: ${errorText(err)}`, { file: src });
+  }
+  await fh.close();
+  const got = hash.digest("hex");
+  if (got !== remoteChecksum && args.validate_checksum !== false) {
+    rmSync(tmp, { force: true });
+    return failed("checksum mismatch", { file: src, checksum: got, remote_checksum: remoteChecksum });
+  }
+  renameSync(tmp, dest);
+  const md5 = createHash("md5").update(readFileSync(dest)).digest("hex");
+  return { changed: true, checksum: got, dest, file: src, md5sum: md5, remote_checksum: remoteChecksum };
+};
+
+/** script: send the local script to the interpreter's temp dir and run it through the shell module. */
+export const scriptAction: Action = async (s, args) => {
+  const raw = String(args._raw_params ?? args.cmd ?? "").trim();
+  if (!raw) return failed("script: no script given");
+  const [scriptArg, ...rest] = raw.split(/\s+/);
+  const src = findNeedle(s.request.searchPath, "files", scriptArg);
+  if (!src) return failed(`Could not find or access '${scriptArg}'`);
+  if (s.request.checkMode) return { changed: true, msg: "script would run (check mode)", skipped: false };
+  const tmp = join(await s.tempDir(), `mito-script-${Date.now()}-${basename(src)}`);
+  await s.context.putFile(tmp, new Uint8Array(readFileSync(src)), { mode: 0o700 });
+  const cmd = [args.executable ? String(args.executable) : "", tmp, ...rest].filter(Boolean).join(" ");
+  try {
+    const r = await s.runModule("shell", {
+      _raw_params: cmd,
+      ...(args.chdir !== undefined ? { chdir: args.chdir } : {}),
+      ...(args.creates !== undefined ? { creates: args.creates } : {}),
+      ...(args.removes !== undefined ? { removes: args.removes } : {}),
+    });
+    const { cmd: _c, start: _s, end: _e, delta: _d, invocation: _i, ...kept } = r;
+    return { ...kept, changed: r.changed ?? true };
+  } finally {
+    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+  }
+};
+
+/** unarchive with a controller-side archive: send it first, then unpack on the target. */
+export const unarchiveAction: Action = async (s, args) => {
+  const remote = args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true" ||
+    args.copy === false || args.copy === "no";
+  if (remote || /^(https?|ftp):\/\//.test(String(args.src ?? ""))) {
+    return await s.runModule("unarchive", args);
+  }
+  const srcArg = String(args.src ?? "");
+  const src = findNeedle(s.request.searchPath, "files", srcArg);
+  if (!src) return failed(`Could not find or access '${srcArg}'`);
+  const data = new Uint8Array(readFileSync(src));
+  const tmp = join(await s.tempDir(), `mito-archive-${sha1(data)}-${basename(src)}`);
+  await s.context.putFile(tmp, data, { mode: 0o600 });
+  try {
+    return await s.runModule("unarchive", { ...args, src: tmp, remote_src: true });
+  } finally {
+    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+  }
+};
+
+export const ACTIONS: Readonly<Record<string, Action>> = {
+  copy: copyAction,
+  template: templateAction,
+  fetch: fetchAction,
+  script: scriptAction,
+  unarchive: unarchiveAction,
+};

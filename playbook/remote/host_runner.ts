@@ -1,0 +1,192 @@
+// The HostRunner of `mito run`: one persistent context chain per (host, user, become, connection
+// settings), reused by every task of the run; a module call is one round trip on it. The executor hands
+// over ModuleRequests; this file turns them into contexts and calls.
+import process from "node:process";
+import { Broker, type ConnectSpec, type Context, directoryRoot } from "../../transports/broker.ts";
+import "../../transports/ssh.ts";
+import "../../transports/ssh2.ts";
+import "../../transports/become.ts";
+import { hopFailure } from "../../transports/become.ts";
+import type {
+  HostRunner,
+  HostRunnerFactory,
+  HostRunnerOptions,
+  ModuleRequest,
+  ModuleResult,
+} from "../runner.ts";
+import { ACTIONS } from "./actions.ts";
+import {
+  findAnsibleDir,
+  ModuleNotFoundError,
+  type ModulePreference,
+  ModuleResolver,
+  shortName,
+} from "./modules.ts";
+import { runRaw } from "./raw.ts";
+import { type ConnectPlan, planConnection } from "./plan.ts";
+import { errorText, failed, unreachable } from "./_results.ts";
+import { TargetSession } from "./session.ts";
+
+export interface ProtocolRunnerOptions {
+  /** `library/` dirs (config library path and the one beside the playbook). */
+  libraryPaths?: string[];
+  collectionsPaths?: string[];
+  env?: Record<string, string | undefined>;
+}
+
+interface Reached {
+  ctx: Context;
+  plan: ConnectPlan;
+}
+
+export class ProtocolHostRunner implements HostRunner {
+  readonly #broker: Broker;
+  readonly #resolver: ModuleResolver;
+  readonly #opts: HostRunnerOptions;
+  readonly #chains = new Map<string, Promise<Reached>>();
+  readonly #tempDirs = new WeakMap<Context, Promise<string>>();
+  readonly #discovered = new Set<string>();
+
+  constructor(opts: HostRunnerOptions, extra: ProtocolRunnerOptions = {}) {
+    this.#opts = opts;
+    const env = extra.env ?? process.env;
+    const ansibleDir = findAnsibleDir(env);
+    const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
+    if (!["auto", "builtin", "ansible"].includes(prefer)) {
+      throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
+    }
+    this.#resolver = new ModuleResolver({
+      libraryPaths: extra.libraryPaths ?? [],
+      collectionsPaths: extra.collectionsPaths ?? [],
+      ansibleDir,
+      prefer,
+    });
+    this.#broker = new Broker({
+      roots: ansibleDir ? [directoryRoot(ansibleDir, ["ansible"])] : [],
+      onLog: (rec) => {
+        if (rec.level >= 30 || opts.verbosity >= 4) {
+          process.stderr.write(`[context ${rec.context}] ${rec.name}: ${rec.message}\n`);
+        }
+      },
+    });
+  }
+
+  async runModule(req: ModuleRequest): Promise<ModuleResult> {
+    const name = shortName(req.module).name;
+    let plan: ConnectPlan;
+    try {
+      plan = planConnection(req, this.#opts.defaults);
+    } catch (err) {
+      return failed(errorText(err));
+    }
+    if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
+    let reached: Reached;
+    try {
+      reached = await this.#reach(plan);
+    } catch (err) {
+      const cause = hopFailure(err);
+      const msg = cause
+        ? `${cause.message}${cause.output ? `\n${cause.output.trim()}` : ""}`
+        : errorText(err);
+      // A login that failed is unreachable; a become that failed is a task failure, as in Ansible.
+      return plan.becomeIndex !== undefined && (err as { hop?: number }).hop === plan.becomeIndex
+        ? failed(msg)
+        : unreachable(`Failed to connect to the host: ${msg}`);
+    }
+    const session = new TargetSession({
+      ctx: reached.ctx,
+      req,
+      resolver: this.#resolver,
+      tempDirs: this.#tempDirs,
+      libraries: req.libraryPaths ?? [],
+    });
+    let result: ModuleResult;
+    try {
+      const action = ACTIONS[name];
+      if (name === "raw") {
+        result = await session.runModule("shell", { _raw_params: String(req.args._raw_params ?? "") });
+        result = rawShape(result);
+      } else if (action) {
+        result = await action(session, req.args);
+      } else {
+        result = await session.runModule(req.module, req.args);
+      }
+    } catch (err) {
+      if (err instanceof ModuleNotFoundError) return failed(err.message);
+      if (!reached.ctx.alive) {
+        this.#chains.delete(reached.plan.key);
+        return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
+      }
+      return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
+    }
+    return this.#withDiscovered(req, reached, result);
+  }
+
+  /** Ansible reports an auto-discovered interpreter once per host as a fact. */
+  #withDiscovered(req: ModuleRequest, reached: Reached, result: ModuleResult): ModuleResult {
+    if (!reached.plan.discovered || this.#discovered.has(req.targetHost) || !reached.ctx.info) return result;
+    this.#discovered.add(req.targetHost);
+    const facts = (result.ansible_facts ?? {}) as Record<string, unknown>;
+    return {
+      ...result,
+      ansible_facts: { ...facts, discovered_interpreter_python: reached.ctx.info.executable },
+    };
+  }
+
+  #reach(plan: ConnectPlan): Promise<Reached> {
+    let p = this.#chains.get(plan.key);
+    if (!p) {
+      p = this.#connectChain(plan);
+      this.#chains.set(plan.key, p);
+      p.catch(() => {
+        if (this.#chains.get(plan.key) === p) this.#chains.delete(plan.key);
+      });
+    }
+    return p.then((r) => {
+      if (r.ctx.alive) return r;
+      this.#chains.delete(plan.key);
+      return this.#reach(plan);
+    });
+  }
+
+  async #connectChain(plan: ConnectPlan): Promise<Reached> {
+    let via: Context | undefined;
+    for (let i = 0; i < plan.hops.length; i++) {
+      const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}) };
+      try {
+        via = await this.#broker.connect(spec);
+      } catch (err) {
+        (err as { hop?: number }).hop = i;
+        throw err;
+      }
+    }
+    if (!via) throw new Error("empty connection plan");
+    return { ctx: via, plan };
+  }
+
+  async resetConnection(host: string, connectionVars: Record<string, unknown>): Promise<void> {
+    for (const [key, p] of this.#chains) {
+      if (!key.includes(JSON.stringify(host)) && !Object.keys(connectionVars).length) continue;
+      const r = await p.catch(() => undefined);
+      if (r && r.plan.host === host) {
+        this.#chains.delete(key);
+        await r.ctx.shutdown().catch(() => {});
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#chains.clear();
+    await this.#broker.shutdown();
+  }
+}
+
+/** raw run through a context: Ansible's raw result has no cmd/start/end/delta. */
+function rawShape(r: ModuleResult): ModuleResult {
+  const { cmd: _c, start: _s, end: _e, delta: _d, invocation: _i, msg: _m, ...kept } = r;
+  return { ...kept, changed: true };
+}
+
+export function protocolRunnerFactory(extra: ProtocolRunnerOptions = {}): HostRunnerFactory {
+  return (opts) => new ProtocolHostRunner(opts, extra);
+}

@@ -1,0 +1,141 @@
+// Which code runs a task's module on the target: a module from a `library/` directory or collection next
+// to the playbook, an installed ansible-core's module, or mito's own built-in. Ansible's resolution order;
+// mito's built-ins stand in where no Ansible is installed (or when MITO_MODULES=builtin asks for them).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { EMBEDDED } from "../../bootstrap/_embedded.ts";
+
+export type ModuleSource =
+  | { kind: "builtin"; name: string }
+  | { kind: "ansible"; name: string; path: string; source: Uint8Array };
+
+export type ModulePreference = "auto" | "builtin" | "ansible";
+
+export interface ModuleResolverOptions {
+  /** `library/` directories: configured library path, then beside the playbook and each role. */
+  libraryPaths: string[];
+  /** Collection roots (directories containing `ansible_collections/`). */
+  collectionsPaths: string[];
+  /** Directory holding the `ansible` package of an installed ansible-core, if any. */
+  ansibleDir?: string;
+  prefer: ModulePreference;
+}
+
+export class ModuleNotFoundError extends Error {
+  override name = "ModuleNotFoundError";
+  constructor(readonly module: string) {
+    super(
+      `couldn't resolve module/action '${module}'. This often indicates a misspelling, missing collection, ` +
+        `or incorrect module path.`,
+    );
+  }
+}
+
+const BUILTINS: ReadonlySet<string> = new Set(
+  Object.keys(EMBEDDED)
+    .map((p) => /^modules\/([a-z][a-z0-9_]*)\.py$/.exec(p)?.[1])
+    .filter((n): n is string => n !== undefined),
+);
+
+/** mito's built-in module names. */
+export function builtinModules(): ReadonlySet<string> {
+  return BUILTINS;
+}
+
+/** `ansible.builtin.copy` and `ansible.legacy.copy` are `copy`; other FQCNs keep their collection. */
+export function shortName(module: string): { collection?: string; name: string } {
+  const m = /^(ansible\.(?:builtin|legacy))\.([A-Za-z0-9_]+)$/.exec(module);
+  if (m) return { name: m[2] };
+  const parts = module.split(".");
+  if (parts.length >= 3) return { collection: parts.slice(0, 2).join("."), name: parts.slice(2).join(".") };
+  return { name: module };
+}
+
+/** The directory holding an installed ansible-core's `ansible` package, searched once. */
+export function findAnsibleDir(env: Record<string, string | undefined>): string | undefined {
+  const candidates: string[] = [];
+  if (env.MITO_ANSIBLE_DIR) candidates.push(env.MITO_ANSIBLE_DIR);
+  candidates.push("/usr/lib/python3/dist-packages");
+  for (const base of ["/usr/local/lib", "/usr/lib"]) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(base).filter((n) => /^python3\.\d+$/.test(n)).sort().reverse();
+    } catch {
+      continue;
+    }
+    for (const n of names) candidates.push(join(base, n, "dist-packages"), join(base, n, "site-packages"));
+  }
+  return candidates.find((dir) => existsSync(join(dir, "ansible", "modules", "command.py")));
+}
+
+function readModule(path: string, name: string): ModuleSource {
+  return { kind: "ansible", name, path, source: new Uint8Array(readFileSync(path)) };
+}
+
+function inLibrary(dirs: string[], name: string): string | undefined {
+  for (const dir of dirs) {
+    for (const file of [join(dir, `${name}.py`), join(dir, name)]) {
+      if (existsSync(file)) return file;
+    }
+  }
+  return undefined;
+}
+
+export class ModuleResolver {
+  readonly #opts: ModuleResolverOptions;
+  readonly #cache = new Map<string, ModuleSource>();
+  constructor(opts: ModuleResolverOptions) {
+    this.#opts = opts;
+  }
+
+  get ansibleDir(): string | undefined {
+    return this.#opts.ansibleDir;
+  }
+
+  /**
+   * Resolves a task's module; `extraLibraries` are the `library/` dirs of the task's role and playbook,
+   * searched first as Ansible does.
+   */
+  resolve(module: string, extraLibraries: string[] = []): ModuleSource {
+    const key = `${module}\0${extraLibraries.join("\0")}`;
+    let found = this.#cache.get(key);
+    if (!found) {
+      found = this.#resolve(module, extraLibraries);
+      this.#cache.set(key, found);
+    }
+    return found;
+  }
+
+  #resolve(module: string, extraLibraries: string[]): ModuleSource {
+    const { collection, name } = shortName(module);
+    const o = this.#opts;
+    if (collection) {
+      for (const root of o.collectionsPaths) {
+        const [ns, coll] = collection.split(".");
+        const file = join(root, "ansible_collections", ns, coll, "plugins", "modules", `${name}.py`);
+        if (existsSync(file)) return readModule(file, name);
+      }
+      throw new ModuleNotFoundError(module);
+    }
+    if (o.prefer !== "builtin") {
+      const lib = inLibrary([...extraLibraries, ...o.libraryPaths], name);
+      if (lib) return readModule(lib, name);
+      if (o.ansibleDir) {
+        const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
+        if (existsSync(file) && (o.prefer === "ansible" || !PREFER_BUILTIN.has(name))) {
+          return readModule(file, name);
+        }
+      }
+    }
+    if (BUILTINS.has(name)) return { kind: "builtin", name };
+    if (o.prefer === "builtin" && o.ansibleDir) {
+      const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
+      if (existsSync(file)) return readModule(file, name);
+    }
+    throw new ModuleNotFoundError(module);
+  }
+}
+
+// Target halves of controller-side actions: the controller has already moved the bytes, and mito's own
+// target side takes them inline (no temp file), which Ansible's modules cannot.
+const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template"]);

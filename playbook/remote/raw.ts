@@ -1,0 +1,77 @@
+// `raw` without Python on the target: the command goes straight over the transport (ssh or a local
+// shell), so it can install Python — which Mitogen cannot. Used when no become hop sits in between.
+import { spawn } from "node:child_process";
+import { sshSpawn } from "../../transports/ssh.ts";
+import type { SshOptions } from "../../transports/ssh.ts";
+import { shellQuote } from "../../transports/_ssh_argv.ts";
+import type { ModuleRequest, ModuleResult } from "../runner.ts";
+import { errorText, lines, unreachable } from "./_results.ts";
+
+export type DirectExec =
+  | { method: "local" }
+  | { method: "ssh"; ssh: SshOptions };
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return parts;
+}
+
+function text(parts: Uint8Array[]): string {
+  return new TextDecoder().decode(Buffer.concat(parts));
+}
+
+function rawResult(rc: number, stdout: string, stderr: string): ModuleResult {
+  const r: ModuleResult = {
+    changed: true,
+    rc,
+    stdout,
+    stdout_lines: lines(stdout),
+    stderr,
+    stderr_lines: lines(stderr),
+  };
+  if (rc !== 0) {
+    r.failed = true;
+    r.msg = "non-zero return code";
+  }
+  return r;
+}
+
+export async function runRaw(direct: DirectExec, req: ModuleRequest): Promise<ModuleResult> {
+  const cmd = String(req.args._raw_params ?? "");
+  const exe = req.args.executable ? String(req.args.executable) : undefined;
+  const line = exe ? `${shellQuote(exe)} -c ${shellQuote(cmd)}` : cmd;
+  if (req.checkMode) return { changed: false, skipped: true, msg: "raw does not support check mode" };
+  if (direct.method === "local") {
+    const child = spawn("/bin/sh", ["-c", line], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...req.environment },
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const rc = await new Promise<number>((resolve) => {
+      child.once("error", () => resolve(127));
+      child.once("close", (code) => resolve(code ?? 255));
+    });
+    return rawResult(rc, text(out), text(err));
+  }
+  // sshSpawn hands over on the remote command's first byte: print one marker byte first, drop it after.
+  let channel;
+  try {
+    channel = await sshSpawn(direct.ssh, `printf M; ${line}`);
+  } catch (e) {
+    return unreachable(`Failed to connect to the host via ssh: ${errorText(e)}`);
+  }
+  await channel.closeWrite();
+  const [out, err, status] = await Promise.all([
+    collect(channel.readable),
+    channel.stderr ? collect(channel.stderr) : Promise.resolve([]),
+    channel.exited,
+  ]);
+  const stdout = text(out).replace(/^M/, "");
+  const rc = status.code ?? 255;
+  if (rc === 255) return unreachable(`ssh exited 255: ${text(err).trim()}`);
+  return rawResult(rc, stdout, text(err));
+}

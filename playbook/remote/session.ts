@@ -1,0 +1,91 @@
+// One task's view of its target: the context chain reaching it and the calls a task makes there. Every
+// helper costs one round trip at most; file bytes ride inside the call when they are small.
+import type { Context } from "../../transports/broker.ts";
+import type { ModuleRequest, ModuleResult } from "../runner.ts";
+import type { ModuleResolver } from "./modules.ts";
+
+export class TargetSession {
+  readonly #ctx: Context;
+  readonly #req: ModuleRequest;
+  readonly #resolver: ModuleResolver;
+  readonly #tempDirs: WeakMap<Context, Promise<string>>;
+  readonly libraries: string[];
+
+  constructor(opts: {
+    ctx: Context;
+    req: ModuleRequest;
+    resolver: ModuleResolver;
+    tempDirs: WeakMap<Context, Promise<string>>;
+    libraries: string[];
+  }) {
+    this.#ctx = opts.ctx;
+    this.#req = opts.req;
+    this.#resolver = opts.resolver;
+    this.#tempDirs = opts.tempDirs;
+    this.libraries = opts.libraries;
+  }
+
+  get context(): Context {
+    return this.#ctx;
+  }
+
+  get request(): ModuleRequest {
+    return this.#req;
+  }
+
+  /** The interpreter's private temp dir on the target (asked once per context). */
+  tempDir(): Promise<string> {
+    let p = this.#tempDirs.get(this.#ctx);
+    if (!p) {
+      p = this.#ctx.call<string>("mito.core", "get_temp_dir");
+      this.#tempDirs.set(this.#ctx, p);
+    }
+    return p;
+  }
+
+  /** Runs `module` (resolved like the task's own module) with this task's flags. */
+  runModule(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
+    const req = this.#req;
+    const common = {
+      check_mode: req.checkMode,
+      diff: req.diff,
+      no_log: req.noLog,
+      environment: Object.keys(req.environment).length ? req.environment : null,
+      verbosity: req.verbosity,
+    };
+    const src = this.#resolver.resolve(module, this.libraries);
+    if (req.asyncSeconds > 0) {
+      const jid = `${Date.now()}.${nextJobSeq()}`;
+      const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
+      return this.#ctx.call("mito.runner", "start_async", [jid, req.asyncSeconds, kind, target, args], {
+        ...common,
+        ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
+      });
+    }
+    if (src.kind === "builtin") {
+      return this.#ctx.call("mito.runner", "run_module", [src.name, args], common);
+    }
+    return this.#ctx.call("mito.runner", "run_ansible_module", [src.source, args], {
+      ...common,
+      name: src.name,
+      interpreters: this.interpreters(),
+    });
+  }
+
+  /** ansible_<lang>_interpreter values, for non-Python modules' shebang rewriting. */
+  interpreters(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.#req.connectionVars)) {
+      const m = /^ansible_(\w+)_interpreter$/.exec(k);
+      if (m && typeof v === "string" && v !== "auto" && v !== "auto_silent" && v !== "auto_legacy") {
+        out[m[1]] = v;
+      }
+    }
+    return out;
+  }
+}
+
+let uniq = 0;
+function nextJobSeq(): number {
+  return ++uniq;
+}
