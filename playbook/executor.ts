@@ -1491,8 +1491,13 @@ export class Executor {
     // ok or changed
     if (!itemLayers) this.#applyFacts(pr, hp, task, result, view.delegateTo);
     this.#applyStats(pr, hp, result, task);
-    stat.ok++;
-    if (result.changed) stat.changed++;
+    // What ansible-playbook counts: include_role nothing, include_tasks one per included file (loop item).
+    if (task.action === "include_tasks" && Array.isArray(result.results)) {
+      stat.ok += (result.results as Result[]).filter((r) => !r.skipped && !r.failed).length;
+    } else if (task.action !== "include_role") {
+      stat.ok++;
+      if (result.changed) stat.changed++;
+    }
     hp.outcome = "ok";
     this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
     if (
@@ -1555,16 +1560,24 @@ export class Executor {
     const raw = this.#kw(task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, vars)).map(String);
+    const nameOf = (h: Task) => (h.kw.name !== undefined ? String(h.kw.name) : undefined);
     for (const name of names) {
       let found = false;
+      const matches = (h: Task) => {
+        const n = nameOf(h);
+        return n !== undefined && (name === n || (h.role !== undefined && name === `${h.role.name} : ${n}`));
+      };
+      // A task in a role notifies its own role's handler first (the same role may be in the play twice).
+      const own = task.role ? pr.handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;
+      const target = own ?? pr.handlerTasks.find(matches);
+      if (target) {
+        hp.notified.add(target);
+        found = true;
+      }
       for (const h of pr.handlerTasks) {
-        const hname = h.kw.name !== undefined ? String(h.kw.name) : undefined;
-        const listen = tagList(h.kw.listen);
-        const full = h.role && hname ? `${h.role.name} : ${hname}` : undefined;
-        if (name === hname || name === full || listen.includes(name)) {
+        if (tagList(h.kw.listen).includes(name)) {
           hp.notified.add(h);
           found = true;
-          if (name === hname || name === full) break;
         }
       }
       if (!found) {

@@ -66,6 +66,11 @@ same("include_tasks/import_tasks/include_role/import_role/import_playbook", ["in
 same("controller actions: add_host, group_by, include_vars, no_log, delegate_facts, meta", [
   "controller.yml",
 ]);
+same("roles: when/tags on entries, include_role public/vars_from, role handlers, --check", [
+  "roles.yml",
+  "--check",
+]);
+same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("--tags and --skip-tags with always and never", [
   "tags.yml",
   "--tags",
