@@ -1,5 +1,5 @@
-// Node stream ⇄ web stream glue for the ssh transports: a pausable web ReadableStream over a Node Readable
-// (backpressure reaches the pipe or SSH window), a stream that first replays bytes already read, and a
+// Node stream ⇄ web stream glue for the transports: a pausable web ReadableStream over a Node Readable
+// (backpressure reaches the pipe or SSH window), waiting for a first byte without consuming it, and a
 // ByteChannel-shaped writer over a Node Writable.
 import type { Readable, Writable } from "node:stream";
 
@@ -37,23 +37,27 @@ export function webReadable(stream: Readable, highWaterMark = 16): ReadableStrea
   }, { highWaterMark });
 }
 
-/** Yields `first` and then whatever `rest` yields. */
-export function prepended(
-  first: Uint8Array[],
-  rest: ReadableStreamDefaultReader<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  const queue = [...first];
-  return new ReadableStream<Uint8Array>({
-    async pull(ctrl) {
-      const head = queue.shift();
-      if (head) return ctrl.enqueue(head);
-      const { value, done } = await rest.read();
-      if (done) ctrl.close();
-      else ctrl.enqueue(value);
-    },
-    cancel(reason) {
-      return rest.cancel(reason);
-    },
+/**
+ * Resolves true once `stream` holds at least one byte, false if it ends first; nothing is consumed, so a
+ * webReadable() made afterwards yields every byte without an extra stream layer on the hot path.
+ */
+export function firstData(stream: Readable): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (stream.readableLength > 0) finish(true);
+      else if (stream.readableEnded || stream.destroyed) finish(false);
+      else stream.read(0); // pulls from the pipe into the buffer without taking anything out
+    };
+    const finish = (got: boolean) => {
+      stream.off("readable", check);
+      stream.off("end", ended);
+      stream.off("close", ended);
+      resolve(got);
+    };
+    const ended = () => finish(stream.readableLength > 0);
+    stream.on("readable", check);
+    stream.once("end", ended);
+    stream.once("close", ended);
   });
 }
 

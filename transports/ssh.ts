@@ -9,7 +9,7 @@ import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.t
 import type { FirstStage } from "./_bootstrap.ts";
 import { Askpass } from "./_ssh_askpass.ts";
 import { buildSshArgv, classifySshFailure, SshConnectError, type SshOptions } from "./_ssh_argv.ts";
-import { nodeWriter, prepended, webReadable } from "./_ssh_streams.ts";
+import { firstData, nodeWriter, webReadable } from "./_ssh_streams.ts";
 
 export type { HostKeyPolicy, SshFailureKind, SshOptions } from "./_ssh_argv.ts";
 export { buildSshArgv, classifySshFailure, SshConfigError, SshConnectError } from "./_ssh_argv.ts";
@@ -67,11 +67,10 @@ export async function sshSpawn(
         stderrCtrl.enqueue(value);
       }
     })();
-    const stdout = webReadable(child.stdout!).getReader();
     const limit = extra.handshakeTimeout ?? ((opts.connectTimeout ?? 10) + 30) * 1000;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const first = await Promise.race([
-      stdout.read(),
+    const started = await Promise.race([
+      firstData(child.stdout!),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           child.kill("SIGKILL");
@@ -87,7 +86,7 @@ export async function sshSpawn(
         }, limit);
       }),
     ]).finally(() => clearTimeout(timer));
-    if (first.done) {
+    if (!started) {
       const status = await exited;
       if (spawnError) {
         throw classifySshFailure(opts.hostname, `${argv[0]}: ${spawnError.message}\n`, 255);
@@ -100,7 +99,7 @@ export async function sshSpawn(
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     };
     return {
-      readable: prepended([first.value], stdout),
+      readable: webReadable(child.stdout!),
       stderr,
       ...nodeWriter(child.stdin!, "ssh stdin"),
       kill,
