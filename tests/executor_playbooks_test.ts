@@ -171,9 +171,3 @@ Deno.test("the README example runs against the implicit localhost with no invent
   );
   assertStringIncludes(m.stdout, '"msg": "2 servers, all on unprivileged ports"');
 });
-
-Deno.test("a remote module without the connection layer fails its host with a clear message", () => {
-  const m = mito(["-i", "localhost,", "errors/remote_module.yml"]);
-  assertEquals(m.code, 2);
-  assertStringIncludes(m.stdout, "no connection layer for module command");
-});
