@@ -437,7 +437,12 @@ class Router(object):
         return h
 
     def send(self, dst, handle, value=None, reply_to=0, raw=None, flags=0, defer=False):
-        self.route_out(frame(dst, self.id, self.id, handle, reply_to, value, raw, flags), dst, defer)
+        data = frame(dst, self.id, self.id, handle, reply_to, value, raw, flags)
+        if len(data) - HEADER_SIZE > self.max_size:
+            # The receiver would have to drop the stream; refuse here so only this message fails.
+            raise CodecError("message of %d bytes exceeds the maximum of %d" % (len(data) - HEADER_SIZE,
+                                                                              self.max_size))
+        self.route_out(data, dst, defer)
 
     def route_out(self, data, dst, defer=False):
         stream = self.routes.get(dst)

@@ -167,3 +167,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a message over the maximum size fails alone: neither side sends it and the context goes on", async () => {
+  const b = new Broker({ maxMessageSize: 1024 * 1024 });
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    await assertRejects(
+      () => ctx.call("os", "urandom", [2 * 1024 * 1024]),
+      Error,
+      "os.urandom returned message of 2097172 bytes exceeds the maximum of 1048576",
+    );
+    await assertRejects(
+      () => ctx.call("builtins", "len", [new Uint8Array(2 * 1024 * 1024)]),
+      Error,
+      "call of 2097201 bytes exceeds the maximum message size 1048576",
+    );
+    assertEquals(await ctx.call("os", "getpid"), ctx.info!.pid);
+  } finally {
+    await b.shutdown();
+  }
+});

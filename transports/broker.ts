@@ -9,6 +9,7 @@ import { type Frame, FrameDecoder } from "../core/frame.ts";
 import { Router } from "../core/router.ts";
 import { callFrame, type CallOptions, type CallSpec, CallTable, ContextGoneError } from "../core/calls.ts";
 import { ImporterResponder, type ModuleRoot } from "../core/importer.ts";
+import { CodecError } from "../core/codec.ts";
 import {
   CANCEL,
   FILE_ACK,
@@ -622,12 +623,25 @@ export class Broker {
   _call<T>(ctx: Context, chain: number | null, spec: CallSpec, opts: CallOptions): Promise<T> {
     if (!ctx.alive) return Promise.reject(new ContextGoneError(ctx.id, "it was shut down"));
     ctx._touch();
+    let frame: Frame;
+    try {
+      frame = callFrame(ctx.id, 0, chain, spec);
+    } catch (e) {
+      return Promise.reject(e); // a value the codec cannot carry
+    }
+    if (frame.body.length > this.maxMessageSize) {
+      return Promise.reject(
+        new CodecError(
+          `call of ${frame.body.length} bytes exceeds the maximum message size ${this.maxMessageSize}`,
+        ),
+      );
+    }
     const { handle, promise } = this.#calls.register<T>(
       ctx.id,
       `${spec.module}.${spec.fn} in context ${ctx.id}`,
       opts,
     );
-    this.#router.send(callFrame(ctx.id, handle, chain, spec));
+    this.#router.send({ ...frame, replyTo: handle });
     return promise;
   }
 
