@@ -231,9 +231,7 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
     exempt = dict((k, result.pop(k)) for k in getattr(mod, "NO_LOG_EXEMPT_KEYS", ()) if k in result)
     result = C.remove_values(result, m.no_log_values)
     result.update(exempt)
-    if isinstance(result.get("path"), str) and not result.get("failed"):
-        # AnsibleModule.exit_json describes any returned 'path'
-        m.add_path_info(result, result["path"])
+    result = C.ansible_path_info(result)
     if not diff and "diff" in result and not getattr(mod, "DIFF_ALWAYS", False):
         result.pop("diff", None)
     return _finish(result, invocation, no_log, m)
@@ -409,13 +407,9 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
     style = style or detect_style(source)
     full_args = _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity)
     shebang, _ = _shebang(source)
+    # The context already runs the target's ansible_python_interpreter, so new-style Python
+    # modules run right here; a module with a non-Python shebang is executed instead.
     python_inproc = style == "new" and (shebang is None or "python" in shebang)
-    if python_inproc and interpreters and interpreters.get("python"):
-        # in-process only when the wanted interpreter is this one
-        wanted = shlex.split(interpreters["python"])[0]
-        if os.path.realpath(wanted) != os.path.realpath(sys.executable) and \
-                os.path.basename(wanted) not in ("python", "python3"):
-            python_inproc = False
     if python_inproc:
         if isolation == "fork":
             return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path)

@@ -616,6 +616,25 @@ def path_info(path, follow=False):
     return info
 
 
+def ansible_path_info(result):
+    """What AnsibleModule does to every result naming a 'path' (or else a 'dest'): describe
+    that path's owner, mode, type and size, or mark it absent."""
+    path = result.get("path", result.get("dest"))
+    if not isinstance(path, str):
+        return result
+    try:
+        st = os.lstat(path)
+        os.stat(path)  # a dangling link counts as absent, like os.path.exists
+    except OSError:
+        result["state"] = "absent"
+        return result
+    info = path_info(path)
+    for k in ("uid", "gid", "owner", "group", "mode", "state", "size"):
+        result[k] = info[k]
+    result["size"] = st.st_size
+    return result
+
+
 # --------------------------------------------------------------- the module
 
 class Module(object):

@@ -210,7 +210,7 @@ def _touch(m, path, prev, follow, mtime, atime, diff):
     if prev == "absent":
         changed = True
         if m.check_mode:
-            return {"path": path, "changed": True, "diff": diff}
+            return {"dest": path, "changed": True, "diff": diff}
         try:
             open(path, "ab").close()
         except (IOError, OSError) as e:
@@ -220,7 +220,7 @@ def _touch(m, path, prev, follow, mtime, atime, diff):
                     % (path, prev))
     changed = _attrs(m, path, changed, diff, follow)
     changed = _update_times(m, path, mtime, atime, diff, changed)
-    return _finish(m, path, changed, diff)
+    return {"dest": path, "changed": changed, "diff": diff}
 
 
 def _link(m, path, prev, src, mtime, atime, diff):

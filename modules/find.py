@@ -137,7 +137,7 @@ def main(m):
                 elif ftype == "any" and (size is not None or rx is not None) and not st_.S_ISDIR(mode):
                     continue
                 info = stat_dict(full, s)
-                for k in ("blocks", "block_size", "device_type"):
+                for k in ("exists", "blocks", "block_size", "device_type"):
                     info.pop(k, None)
                 info["pw_name"] = C.user_name(s.st_uid)
                 info["gr_name"] = C.group_name(s.st_gid)

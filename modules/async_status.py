@@ -1,0 +1,19 @@
+"""async_status: report (or clean up) an async job started by mito.runner.start_async."""
+
+ARGUMENT_SPEC = {
+    "jid": {"type": "str", "required": True},
+    "mode": {"type": "str", "default": "status", "choices": ["cleanup", "status"]},
+    "_async_dir": {"type": "path"},
+}
+SUPPORTS_CHECK_MODE = True
+
+
+def main(m):
+    import os
+    from mito import runner
+    if m.params["_async_dir"]:
+        os.environ["ANSIBLE_ASYNC_DIR"] = m.params["_async_dir"]
+    res = runner.async_status(m.params["jid"], m.params["mode"])
+    if res.get("failed"):
+        m.fail_json(**res)
+    return res

@@ -1,0 +1,107 @@
+// mito's built-in modules against ansible-core's own modules (run in-process through
+// run_ansible_module, with Debian's ansible on sys.path): same inputs on twin directories,
+// same result keys and values, same resulting files.
+import { assertEquals } from "./_assert.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { callMany, tempDir } from "./modules_harness.ts";
+
+const ANSIBLE_MODULES = "/usr/lib/python3/dist-packages/ansible/modules";
+
+/** Run the same task with mito's module (in dir a) and Ansible's (in dir b). */
+function both(
+  name: string,
+  mk: (dir: string) => Record<string, unknown>,
+  setup?: (dir: string) => void,
+  kw = {},
+) {
+  const a = tempDir("mito-a-");
+  const b = tempDir("mito-b-");
+  setup?.(a);
+  setup?.(b);
+  const source = readFileSync(join(ANSIBLE_MODULES, `${name}.py`), "utf-8");
+  const [ours, theirs] = callMany([
+    { fn: "run_module", args: [name, mk(a)], kwargs: kw },
+    { fn: "run_ansible_module", args: [source, mk(b)], kwargs: { name, ...kw } },
+  ]);
+  const norm = (r: any, dir: string, other: string) =>
+    JSON.parse(
+      JSON.stringify(r).replaceAll(dir, other).replaceAll(/"(mtime|atime|ctime|inode)":[\d.]+/g, '"$1":0'),
+    );
+  return { ours: norm(ours, a, "DIR"), theirs: norm(theirs, b, "DIR"), a, b };
+}
+
+function sameKeys(ours: any, theirs: any, ignore: string[] = []) {
+  const strip = (r: any) => {
+    const o = { ...r };
+    for (const k of ["invocation", ...ignore]) delete o[k];
+    return o;
+  };
+  assertEquals(strip(ours), strip(theirs));
+}
+
+Deno.test("parity: file state=directory/touch/absent", () => {
+  for (const state of ["directory", "touch", "absent"]) {
+    const { ours, theirs } = both("file", (d) => ({ path: join(d, "x"), state, mode: "0750" }), (d) => {
+      if (state === "absent") writeFileSync(join(d, "x"), "");
+    }, { diff: true });
+    sameKeys(ours, theirs, ["diff"]);
+    assertEquals(ours.diff.before.state, theirs.diff.before.state);
+    assertEquals(ours.diff.after.state, theirs.diff.after.state);
+  }
+});
+
+Deno.test("parity: lineinfile, blockinfile and replace results and files", () => {
+  const setup = (d: string) => writeFileSync(join(d, "f"), "a=1\nb=2\n");
+  const cases: [string, (d: string) => Record<string, unknown>][] = [
+    ["lineinfile", (d) => ({ path: join(d, "f"), regexp: "^b=", line: "b=3" })],
+    ["lineinfile", (d) => ({ path: join(d, "f"), line: "c=4", insertbefore: "^b=" })],
+    ["lineinfile", (d) => ({ path: join(d, "f"), regexp: "^a", state: "absent" })],
+    ["blockinfile", (d) => ({ path: join(d, "f"), block: "x\ny", insertafter: "^a=" })],
+    ["replace", (d) => ({ path: join(d, "f"), regexp: "=(\\d)", replace: ": \\1" })],
+  ];
+  for (const [mod, args] of cases) {
+    const { ours, theirs, a, b } = both(mod, args, setup, { diff: true });
+    sameKeys(ours, theirs);
+    assertEquals(readFileSync(join(a, "f"), "utf-8"), readFileSync(join(b, "f"), "utf-8"), mod);
+  }
+});
+
+Deno.test("parity: stat and find", () => {
+  const setup = (d: string) => {
+    mkdirSync(join(d, "sub"));
+    writeFileSync(join(d, "sub", "x.log"), "hello\n");
+  };
+  const st = both("stat", (d) => ({ path: join(d, "sub", "x.log") }), setup);
+  const ignoreDev = (r: any) => ({ ...r, stat: { ...r.stat, dev: 0, version: null } });
+  sameKeys(ignoreDev(st.ours), ignoreDev(st.theirs));
+  const fd = both("find", (d) => ({ paths: [d], patterns: ["*.log"], recurse: true }), setup);
+  const files = (r: any) => r.files.map((f: any) => ({ ...f, dev: 0 }));
+  assertEquals(files(fd.ours), files(fd.theirs));
+  assertEquals([fd.ours.matched, fd.ours.examined, fd.ours.msg], [
+    fd.theirs.matched,
+    fd.theirs.examined,
+    fd.theirs.msg,
+  ]);
+});
+
+Deno.test("parity: command result keys", () => {
+  const { ours, theirs } = both("command", () => ({ _raw_params: "echo hi" }));
+  assertEquals(Object.keys(ours).sort(), Object.keys(theirs).sort());
+  for (
+    const k of ["stdout", "stderr", "rc", "cmd", "changed", "msg", "stdout_lines", "stderr_lines", "failed"]
+  ) {
+    assertEquals(ours[k], theirs[k], k);
+  }
+});
+
+Deno.test("parity: copy with remote_src", () => {
+  const setup = (d: string) => writeFileSync(join(d, "src"), "data\n");
+  const { ours, theirs, a, b } = both(
+    "copy",
+    (d) => ({ src: join(d, "src"), dest: join(d, "dest"), remote_src: true, mode: "0640" }),
+    setup,
+  );
+  sameKeys(ours, theirs);
+  assertEquals(readFileSync(join(a, "dest"), "utf-8"), readFileSync(join(b, "dest"), "utf-8"));
+});
