@@ -650,14 +650,27 @@ export class Broker {
     ctx._touch();
     const chain = chainSeq++;
     const last = calls[calls.length - 1];
+    let built: Frame[];
+    try {
+      built = calls.map((c) => callFrame(ctx.id, 0, chain, c));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const big = built.find((f) => f.body.length > this.maxMessageSize);
+    if (big) {
+      return Promise.reject(
+        new CodecError(
+          `call of ${big.body.length} bytes exceeds the maximum message size ${this.maxMessageSize}`,
+        ),
+      );
+    }
     const { handle, promise } = this.#calls.register<T>(
       ctx.id,
       `pipeline of ${calls.length} calls ending in ${last.module}.${last.fn} in context ${ctx.id}`,
       opts,
     );
-    const frames = calls.map((c, i) =>
-      encodeFrame(callFrame(ctx.id, i === calls.length - 1 ? handle : 0, chain, c))
-    );
+    built[built.length - 1] = { ...built[built.length - 1], replyTo: handle };
+    const frames = built.map(encodeFrame);
     if (!this.#router.sendBytes(ctx.id, concat(frames))) {
       this.#router.send(callFrame(ctx.id, handle, chain, last)); // no route: answered by a dead letter
     }
