@@ -38,13 +38,14 @@ function normalizeType(t: string): string {
 function runMito(c: Case, mode: string, common: Record<string, unknown>): Outcome {
   const all: Record<string, unknown> = { ...common, ...(c.vars ?? {}) };
   const vars = { get: (n: string) => (Object.hasOwn(all, n) ? all[n] : undefined) };
-  const templar = new Templar({ basedir: fixtures });
+  // the templar-wide default mode stands for ANSIBLE_JINJA2_NATIVE (the harness's cond cases use the default, False)
+  const templar = new Templar({ basedir: fixtures, native: mode === "native" });
   try {
     let v: unknown;
     if (mode === "file") {
       v = templar.renderFile(c.t, vars, { lstripBlocks: !!c.lstrip, trimBlocks: c.trim ?? true });
     } else if (mode === "cond") v = templar.condition(c.t, vars);
-    else v = templar.template(c.t, vars, { native: mode === "native" });
+    else v = templar.template(c.t, vars);
     return { ok: true, type: normalizeType(pyTypeName(v)), repr: pyRepr(v) };
   } catch (e) {
     return {

@@ -41,6 +41,7 @@ import { expandReplacement, pyRegex, reEscape } from "./_regex.ts";
 import { percentFormat } from "./_format.ts";
 import { getMethod, pyTitle } from "./_methods.ts";
 import { pyDict, strftime } from "./_globals.ts";
+import { strptime } from "./_datetime.ts";
 import { fromYaml, fromYamlAll, toYaml } from "./_yaml.ts";
 import { jsonDumps, jsonLoads } from "./_json.ts";
 import { md5Crypt, randomSalt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
@@ -1376,41 +1377,6 @@ export function globFiles(pattern: string): string[] {
     cur = next;
   }
   return cur.map((p) => (abs || p.startsWith("/") ? p : p.replace(/^\.\//, "")));
-}
-
-function strptime(s: string, fmt: string): string {
-  // Returns a datetime rendered as Python prints one; full datetime objects are not modelled.
-  const re = fmt.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%([YmdHMSfyjbB%])/g, (_m, c) => {
-    switch (c) {
-      case "Y":
-        return "(?<Y>\\d{4})";
-      case "y":
-        return "(?<y>\\d{2})";
-      case "m":
-        return "(?<m>\\d{1,2})";
-      case "d":
-        return "(?<d>\\d{1,2})";
-      case "H":
-        return "(?<H>\\d{1,2})";
-      case "M":
-        return "(?<M>\\d{1,2})";
-      case "S":
-        return "(?<S>\\d{1,2})";
-      case "f":
-        return "(?<f>\\d{1,6})";
-      case "%":
-        return "%";
-    }
-    return ".+?";
-  });
-  const m = new RegExp("^" + re + "$").exec(s);
-  if (!m) throw new TemplateError(`time data '${s}' does not match format '${fmt}'`);
-  const g = m.groups ?? {};
-  const p2 = (x: string | undefined, d = "00") => (x ?? d).padStart(2, "0");
-  const year = g.Y ?? (g.y ? String(2000 + +g.y - (+g.y >= 69 ? 100 : 0)) : "1900");
-  let out = `${year}-${p2(g.m, "01")}-${p2(g.d, "01")} ${p2(g.H)}:${p2(g.M)}:${p2(g.S)}`;
-  if (g.f && +g.f) out += "." + g.f.padEnd(6, "0");
-  return out;
 }
 
 export { deepCopy, floatRepr, isString, pyTitle, toPlain, unwrap };

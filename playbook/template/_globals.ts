@@ -4,6 +4,7 @@ import { Namespace, PyCallable } from "./_runtime.ts";
 import { isMapping, mapGet, mapKeys, num, pyIter, pyStr, truthy, Undefined, unwrap } from "./_py.ts";
 import type { Templar, VarLookup } from "./templar.ts";
 import { TemplateError } from "./_errors.ts";
+import { PyDateTime } from "./_datetime.ts";
 
 /** The value of `omit`: the executor drops module arguments equal to it. */
 export const OMIT_TOKEN = "__omit_place_holder__" + randomBytes(20).toString("hex");
@@ -92,7 +93,7 @@ export function makeGlobals(templar: Templar, vars: VarLookup, native: boolean):
       const fmt = args[1] ?? kwargs.fmt;
       const d = new Date();
       if (fmt !== undefined) return strftime(pyStr(fmt), d, utc);
-      return strftime("%Y-%m-%d %H:%M:%S.%f", d, utc);
+      return PyDateTime.fromDate(d, utc);
     }),
     undef: new PyCallable("undef", (args, kwargs) => {
       const hint = args[0] ?? kwargs.hint;

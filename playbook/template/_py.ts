@@ -32,6 +32,19 @@ export abstract class LazyMapping {
   }
 }
 
+/** A Python object with attributes (datetime, timedelta): repr, str, ordering and attribute access. */
+export abstract class PyObject {
+  abstract readonly typeName: string;
+  /** An attribute or bound method, or undefined when there is none. */
+  abstract getattr(name: string): unknown;
+  abstract repr(): string;
+  str(): string {
+    return this.repr();
+  }
+  /** Ordering key for comparisons with objects of the same type. */
+  abstract key(): number;
+}
+
 /** A string that Ansible's native concat must not literal_eval (what `| string` returns). */
 export class NativeText {
   constructor(readonly value: string) {}
@@ -124,6 +137,7 @@ export function pyTypeName(v: unknown): string {
   if (Array.isArray(v)) return isTuple(v) ? "tuple" : "list";
   if (isMapping(v)) return "dict";
   if (typeof v === "function") return "function";
+  if (v instanceof PyObject) return v.typeName;
   return "object";
 }
 
@@ -187,6 +201,7 @@ export function pyRepr(v: unknown): string {
     return `{${parts.join(", ")}}`;
   }
   if (typeof v === "function") return `<function ${v.name || "<lambda>"}>`;
+  if (v instanceof PyObject) return v.repr();
   return String(v);
 }
 
@@ -200,6 +215,7 @@ export function pyStr(v: unknown): string {
   v = unwrap(v);
   if (typeof v === "string") return v;
   if (v instanceof Undefined) v.fail();
+  if (v instanceof PyObject) return v.str();
   return pyRepr(v);
 }
 
@@ -241,6 +257,7 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (a === null || b === null || a === undefined || b === undefined) return false;
   if (a instanceof Undefined || b instanceof Undefined) return false;
   if (typeof a === "string" || typeof b === "string") return false;
+  if (a instanceof PyObject && b instanceof PyObject) return a.typeName === b.typeName && a.key() === b.key();
   if (Array.isArray(a) && Array.isArray(b)) {
     if (isTuple(a) !== isTuple(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!pyEq(a[i], b[i])) return false;
@@ -268,6 +285,9 @@ export function pyCmp(a: unknown, b: unknown): number {
   }
   if (typeof a === "string" && typeof b === "string") {
     return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (a instanceof PyObject && b instanceof PyObject && a.typeName === b.typeName) {
+    return Math.sign(a.key() - b.key());
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.min(a.length, b.length); i++) {

@@ -1,6 +1,7 @@
 // Compiles parsed templates into closures and runs them with Python value semantics.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { literalEval } from "./_literal.ts";
+import { dateBinop } from "./_datetime.ts";
 import { TemplateError, UndefinedError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
@@ -20,6 +21,7 @@ import {
   pyContains,
   pyEq,
   pyIter,
+  PyObject,
   pyRepr,
   pyStr,
   pyTypeName,
@@ -148,6 +150,10 @@ export function getAttr(obj: unknown, attr: string): unknown {
   if (obj instanceof Undefined) return obj;
   obj = unwrap(obj);
   if (obj instanceof LoopInfo) return obj.attr(attr);
+  if (obj instanceof PyObject) {
+    const r = obj.getattr(attr);
+    return r !== undefined ? r : undefinedAttr(obj, attr);
+  }
   if (obj instanceof Namespace) {
     return Object.prototype.hasOwnProperty.call(obj.attrs, attr) ? obj.attrs[attr] : undefinedAttr(obj, attr);
   }
@@ -268,6 +274,7 @@ function arith(op: string, a: unknown, b: unknown): number | PyFloat {
 export function binop(op: string, a: unknown, b: unknown): unknown {
   a = unwrap(defined(a));
   b = unwrap(defined(b));
+  if (a instanceof PyObject || b instanceof PyObject) return dateBinop(op, a, b);
   if (isNum(a) && isNum(b)) return arith(op, a, b);
   if (op === "+") {
     if (typeof a === "string" && typeof b === "string") return a + b;

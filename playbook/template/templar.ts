@@ -60,6 +60,11 @@ export interface TemplarOptions {
   lookups?: Record<string, LookupFn>;
   /** Seed for the `random` filter / `shuffle` (Ansible seeds with the inventory hostname). */
   seed?: string;
+  /**
+   * Default for TemplateOptions.native (true when absent). ansible-playbook's own default is
+   * jinja2_native=False, so a controller matching it creates `new Templar({ native: false })`.
+   */
+  native?: boolean;
   /** Receives warnings (templating delimiters in conditionals, lookup errors with errors=warn). */
   warn?: (message: string) => void;
 }
@@ -180,7 +185,8 @@ export class Templar {
    * anything else (and strings without `{{`, `{%`, `{#`, and unsafe strings) is returned unchanged.
    */
   template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
-    return this.#template(value, vars, opts.native ?? true, opts.failOnUndefined ?? true, new Session());
+    const native = opts.native ?? this.#opts.native ?? true;
+    return this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session());
   }
 
   #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
@@ -260,7 +266,7 @@ export class Templar {
     }
     let first: unknown;
     try {
-      first = this.template(cond, vars, { native: false });
+      first = this.template(cond, vars);
     } catch (e) {
       throw conditionalError(e, cond);
     }
