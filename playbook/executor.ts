@@ -2,6 +2,7 @@
 // strategy, with Ansible's variable precedence, conditionals, loops, blocks, handlers and results.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { ExecutionError, type Position, positionDetails } from "./errors.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
 import { INHERITED, nextId } from "./model.ts";
@@ -29,6 +30,29 @@ export interface TemplateEngine {
   template(value: unknown, vars: VarLookup, opts?: { native?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
   evaluate(expr: string, vars: VarLookup): unknown;
+  /** Renders a template file's text (the template action). */
+  renderFile?(
+    source: string,
+    vars: VarLookup,
+    opts: {
+      trimBlocks?: boolean;
+      lstripBlocks?: boolean;
+      newlineSequence?: string;
+      extraVars?: Record<string, unknown>;
+    },
+  ): string;
+}
+
+/** The template_* variables Ansible's template action adds for the file being rendered. */
+function templateFileVars(file: string): Record<string, unknown> {
+  const st = fs.statSync(file);
+  return {
+    template_path: file,
+    template_fullpath: path.resolve(file),
+    template_host: os.hostname(),
+    template_uid: String(st.uid),
+    ansible_managed: "Ansible managed",
+  };
 }
 
 /** The inventory as the executor uses it; cli/cmd_run.ts adapts playbook/inventory to it. */
@@ -638,6 +662,13 @@ export class Executor {
     pr.pendingIncludes = [];
     for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
+    // After a flush, the handlers come next in play order (once per round, not once per host).
+    if (
+      task.action === "meta" && task.args._raw_params === "flush_handlers" &&
+      pr.strategy instanceof LinearStrategy
+    ) {
+      pr.strategy.insertNext(pr.handlerTasks);
+    }
     const failed = hosts.filter((h) => {
       const hp = pr.hosts.get(h)!;
       return hp.outcome === "failed" || hp.outcome === "unreachable";
@@ -915,7 +946,6 @@ export class Executor {
   async #flushHandlers(pr: PlayRun, hp: HostPlay): Promise<void> {
     if (hp.notified.size === 0) return;
     const pending = pr.handlerTasks.filter((h) => hp.notified.has(h));
-    if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(pr.handlerTasks);
     for (const handler of pr.handlerTasks) {
       if (!hp.notified.has(handler)) continue;
       hp.notified.delete(handler);
@@ -1410,6 +1440,11 @@ export class Executor {
       poll: Number(kw("poll") ?? 15),
       timeout: Number(kw("timeout") ?? 0),
       verbosity: this.#o.verbosity,
+      libraryPaths: this.#searchPath(pr, task).map((d) => path.join(d, "library")),
+      renderTemplate: (file, o) => {
+        if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
+        return t.renderFile(fs.readFileSync(file, "utf8"), vars, { ...o, extraVars: templateFileVars(file) });
+      },
     };
   }
 

@@ -7,7 +7,7 @@ import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 
 export type ModuleSource =
   | { kind: "builtin"; name: string }
-  | { kind: "ansible"; name: string; path: string; source: Uint8Array };
+  | { kind: "ansible"; name: string; path: string; source: Uint8Array; extraArgs?: Record<string, unknown> };
 
 export type ModulePreference = "auto" | "builtin" | "ansible";
 
@@ -68,7 +68,9 @@ export function findAnsibleDir(env: Record<string, string | undefined>): string 
   return candidates.find((dir) => existsSync(join(dir, "ansible", "modules", "command.py")));
 }
 
-function readModule(path: string, name: string): ModuleSource {
+type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;
+
+function readModule(path: string, name: string): AnsibleModuleSource {
   return { kind: "ansible", name, path, source: new Uint8Array(readFileSync(path)) };
 }
 
@@ -121,6 +123,11 @@ export class ModuleResolver {
       const lib = inLibrary([...extraLibraries, ...o.libraryPaths], name);
       if (lib) return readModule(lib, name);
       if (o.ansibleDir) {
+        // Ansible's shell is an action over the command module.
+        if (name === "shell") {
+          const file = join(o.ansibleDir, "ansible", "modules", "command.py");
+          if (existsSync(file)) return { ...readModule(file, "command"), extraArgs: { _uses_shell: true } };
+        }
         const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
         if (existsSync(file) && (o.prefer === "ansible" || !PREFER_BUILTIN.has(name))) {
           return readModule(file, name);

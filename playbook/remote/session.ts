@@ -54,6 +54,7 @@ export class TargetSession {
       verbosity: req.verbosity,
     };
     const src = this.#resolver.resolve(module, this.libraries);
+    if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
     if (req.asyncSeconds > 0) {
       const jid = `${Date.now()}.${nextJobSeq()}`;
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
