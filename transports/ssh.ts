@@ -44,6 +44,7 @@ export async function sshSpawn(
       detached: true,
       env: { ...process.env, ...extra.env, ...askpass?.env },
     });
+    child.stdin!.on("error", () => {}); // EPIPE once ssh is gone: reported through `exited`
     let spawnError: Error | undefined;
     const exited = new Promise<ExitStatus>((resolve) => {
       child.once("close", (code, signal) => resolve({ code, signal }));

@@ -103,6 +103,9 @@ export class Ssh2Connection {
     client.on("close", () => {
       this.#closed = true;
     });
+    // After the handshake a dying connection shows as its channels closing; the error itself adds nothing.
+    client.on("error", () => {});
+    socket.on("error", () => {});
   }
 
   static async connect(opts: Ssh2Options): Promise<Ssh2Connection> {
@@ -234,6 +237,7 @@ export class Ssh2Connection {
 
   #wrap(ch: ClientChannel): ByteChannel {
     let status: ExitStatus = { code: null, signal: null };
+    ch.on("error", () => {}); // writes after the far end closed: reported through `exited`
     ch.on("exit", (code: number | null, signal?: string) => {
       status = { code: code ?? null, signal: signal ?? null };
     });
