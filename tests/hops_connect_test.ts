@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
+import { ContextGoneError } from "../core/calls.ts";
 import { SshConnectError } from "../transports/ssh.ts";
 import "../transports/ssh2.ts";
 import { hopFailure } from "../transports/become.ts";
@@ -233,6 +234,31 @@ Deno.test("ssh2 and OpenSSH authenticate with a key held only by an ssh-agent", 
     );
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+Deno.test("a target killed mid-call over OpenSSH or ssh2 fails the call; the broker carries on", async () => {
+  await withBroker(async (b) => {
+    for (const method of ["ssh", "ssh2"] as const) {
+      const ctx = await b.connect({
+        method,
+        ...sshBase,
+        username: env.key.user,
+        identityFile: env.clientKey,
+        agent: false,
+      });
+      const pid = ctx.info!.pid;
+      const err = await assertRejects(() => ctx.call("os", "kill", [pid, 9]), ContextGoneError);
+      assertStringIncludes(err.message, `context ${ctx.id} is gone`);
+      assertEquals(ctx.alive, false);
+    }
+    const again = await b.connect({
+      method: "ssh2",
+      ...sshBase,
+      username: env.key.user,
+      identityFile: env.clientKey,
+    });
+    assertEquals(await again.call("operator", "add", [2, 3]), 5);
+  });
 });
 
 async function loginAs(b: Broker, user: string, password?: string): Promise<Context> {
