@@ -150,6 +150,7 @@ export function getAttr(obj: unknown, attr: string): unknown {
   if (obj instanceof Undefined) return obj;
   obj = unwrap(obj);
   if (obj instanceof LoopInfo) return obj.attr(attr);
+  if (obj instanceof LoopProxy) return obj.info.attr(attr);
   if (obj instanceof PyObject) {
     const r = obj.getattr(attr);
     return r !== undefined ? r : undefinedAttr(obj, attr);
