@@ -261,3 +261,21 @@ Deno.test("a missing interpreter and an interpreter string run by a shell", asyn
     assertEquals(typeof await env.call("os", "getpid"), "number");
   });
 });
+
+Deno.test("shutting the broker down while a connect is under way stops that context too", async () => {
+  const b = new Broker();
+  const pending = b.connect({ method: "local", python: PY });
+  await b.shutdown();
+  const ctx = await pending;
+  assert(!ctx.alive);
+  await assertRejects(() => ctx.call("os", "getpid"), ContextGoneError);
+  await assertRejects(() => b.connect({ method: "local", python: PY }), ConnectError, "shutting down");
+  const stat = (() => {
+    try {
+      return Deno.readTextFileSync(`/proc/${ctx.info!.pid}/stat`);
+    } catch {
+      return "";
+    }
+  })();
+  assert(stat === "" || stat.split(") ")[1].startsWith("Z"), `process ${ctx.info!.pid} still runs: ${stat}`);
+});

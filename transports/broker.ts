@@ -438,7 +438,7 @@ export class Broker {
       rest = await awaitMarker(reader, what);
     } catch (e) {
       channel.kill();
-      const status = await Promise.race([channel.exited, new Promise((r) => setTimeout(r, 1000, undefined))]);
+      const status = await within(channel.exited, 1000, undefined);
       const startError = (channel as { startError?: Error }).startError;
       if (startError) throw new ConnectError(`${what}: ${startError.message}`, startError);
       const tail = st.stderrTail.trim();
@@ -483,10 +483,7 @@ export class Broker {
         if (r.done) break;
         chunk = r.value;
       }
-      const status = await Promise.race([
-        st.channel.exited,
-        new Promise((r) => setTimeout(r, 200, undefined)),
-      ]);
+      const status = await within(st.channel.exited, 200, undefined);
       if (status && typeof status === "object") {
         const s = status as { code: number | null; signal: string | null };
         reason = s.signal
@@ -811,6 +808,8 @@ export class Broker {
   /** Shuts every context down (children before parents) and waits for the processes to end. */
   async shutdown(): Promise<void> {
     this.#closing = true;
+    // Connects still under way end first (each bounded by its own timeout), so none outlives the broker.
+    await Promise.allSettled([...this.#byKey.values()]);
     const roots = [...this.#contexts.values()].filter((c) => !c.parent);
     await Promise.all(roots.map((c) => c.shutdown()));
     this.#calls.failAll("the broker shut down");
