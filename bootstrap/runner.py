@@ -244,6 +244,7 @@ def run_module(name, args, check_mode=False, diff=False, no_log=False, environme
         return _in_fork(run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
                         environment=environment, cwd=cwd, tmpdir=tmpdir,
                         isolation="none", verbosity=verbosity)
+    _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
     try:
@@ -261,6 +262,15 @@ def run_module(name, args, check_mode=False, diff=False, no_log=False, environme
                                out.value(), tb, exc=tb)
     finally:
         saved.restore()
+
+
+def _refresh_process_state():
+    """Before each task: pick up edits of the environment files and of resolv.conf."""
+    try:
+        refresh_environment()
+        refresh_resolver()
+    except Exception:
+        pass
 
 
 def _code(e):
@@ -418,6 +428,7 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
 
 
 def _run_new_style(source, full_args, name, environment, cwd, path):
+    _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
     err = _TextCapture()
@@ -474,6 +485,7 @@ def _old_style_args(args):
 
 
 def _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters):
+    _refresh_process_state()
     workdir = tempfile.mkdtemp(prefix="mito-%s-" % name, dir=tmpdir if tmpdir and os.path.isdir(tmpdir) else None)
     try:
         module_path = os.path.join(workdir, name)
@@ -740,8 +752,9 @@ def refresh_environment():
     cur = read_environment_files()
     changed = []
     if "sig" in _env_file_state:
+        # the spec's rule: only touch keys the environment still has as the file had them
         for k, v in cur.items():
-            if prev.get(k) != v:
+            if prev.get(k) != v and os.environ.get(k) in (None, prev.get(k)):
                 os.environ[k] = v
                 changed.append(k)
         for k in prev:
@@ -751,3 +764,33 @@ def refresh_environment():
     _env_file_state["sig"] = sig
     _env_file_state["values"] = cur
     return sorted(changed)
+
+
+# ------------------------------------------------------------- resolver
+
+_resolv_state = {}
+
+
+def refresh_resolver(path="/etc/resolv.conf"):
+    """Re-initialise the C library's resolver when resolv.conf changed since the last call
+    (a long-lived interpreter would otherwise keep the old nameservers on older glibc).
+    Returns True when it re-initialised."""
+    try:
+        st = os.stat(path)
+        sig = (st.st_mtime, st.st_size, st.st_ino)
+    except OSError:
+        sig = None
+    prev = _resolv_state.get("sig", sig)
+    _resolv_state["sig"] = sig
+    if prev == sig:
+        return False
+    try:
+        import ctypes
+        import ctypes.util
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = getattr(libc, "__res_init", None) or getattr(libc, "res_init", None)
+        if fn is not None:
+            fn()
+    except (OSError, AttributeError):
+        pass
+    return True

@@ -646,7 +646,7 @@ class Module(object):
         self.params = params
         self.check_mode = check_mode
         self.diff_mode = diff
-        self.tmpdir = tmpdir or tempfile.gettempdir()
+        self._tmpdir = tmpdir
         self.no_log = no_log
         self.no_log_values = set(no_log_values)
         self.supports_check_mode = supports_check_mode
@@ -654,6 +654,17 @@ class Module(object):
         self.warnings = []
         self.deprecations = []
         self.cleanup_files = []
+
+    @property
+    def tmpdir(self):
+        """The interpreter's private temp dir (mito.core's, made on first use), else the system's."""
+        if self._tmpdir is None:
+            try:
+                from mito import core
+                self._tmpdir = core.get_temp_dir()
+            except Exception:
+                self._tmpdir = tempfile.gettempdir()
+        return self._tmpdir
 
     # -- results
     def warn(self, msg):

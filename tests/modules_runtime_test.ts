@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { callMany, run, tempDir } from "./modules_harness.ts";
 
@@ -192,4 +192,35 @@ Deno.test("environment files: /etc/environment style and pam_environment parsing
   const [env] = callMany([{ fn: "read_environment_files" }], { HOME: d });
   assertEquals(env.FOO, "bar");
   assertEquals(env.BAZ, "q x");
+});
+
+Deno.test("edits of ~/.pam_environment reach later tasks, except keys changed elsewhere", () => {
+  const d = tempDir();
+  const pam = join(d, ".pam_environment");
+  writeFileSync(pam, "MITO_A=1\nMITO_C=file\n");
+  const res = callMany([
+    { fn: "run_module", args: ["shell", { _raw_params: 'echo "a=$MITO_A c=$MITO_C"' }] },
+    {
+      fn: "run_module",
+      args: ["shell", { _raw_params: `printf 'MITO_A=2\\nMITO_B=x\\nMITO_C=new\\n' > ${pam}` }],
+    },
+    { fn: "run_module", args: ["shell", { _raw_params: 'echo "a=$MITO_A b=$MITO_B c=$MITO_C"' }] },
+  ], { HOME: d, MITO_C: "profile" });
+  assertEquals(res[0].stdout, "a= c=profile"); // the initial environment is the login's own
+  assertEquals(res[2].stdout, "a=2 b=x c=profile"); // MITO_C was set elsewhere: left alone
+});
+
+Deno.test("script runs a transferred script with args, honours creates, removes the file", () => {
+  const d = tempDir();
+  const path = join(d, "s.sh");
+  writeFileSync(path, '#!/bin/sh\necho "args: $*"; pwd\n');
+  const r = run("script", { path, args: "a 'b c'", chdir: d });
+  assertEquals(r.changed, true);
+  assertEquals(r.rc, 0);
+  assertEquals(r.stdout_lines, ["args: a b c", d]);
+  assertEquals(existsSync(path), false);
+  writeFileSync(path, "#!/bin/sh\nexit 1\n");
+  const skip = run("script", { path, creates: d });
+  assertEquals(skip.skipped, true);
+  assertEquals(skip.msg, `skipped, since ${d} exists`);
 });
