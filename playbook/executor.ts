@@ -232,6 +232,8 @@ export class Executor {
   #failedHosts = new Set<string>();
   #unreachableHosts = new Set<string>();
   #invCache = new Map<string, Record<string, unknown>>();
+  /** The `groups` variable, built once and rebuilt only after add_host/group_by change the inventory. */
+  #groupsCache: Record<string, string[]> | undefined;
   #startAt: string | undefined;
 
   constructor(opts: ExecutorOptions) {
@@ -285,6 +287,10 @@ export class Executor {
 
   // ---------------------------------------------------------------- variables
 
+  #groups(): Record<string, string[]> {
+    return this.#groupsCache ??= this.#o.inventory.groups();
+  }
+
   #inventoryVars(host: string): Record<string, unknown> {
     let v = this.#invCache.get(host);
     if (!v) this.#invCache.set(host, v = this.#o.inventory.hostVars(host));
@@ -311,7 +317,7 @@ export class Executor {
       inventory_hostname: () => host,
       inventory_hostname_short: () => host.split(".")[0],
       group_names: () => inv.groupNames(host),
-      groups: () => inv.groups(),
+      groups: () => this.#groups(),
       hostvars: () => this.#hostvars(pr),
       omit: () => this.#o.omitToken,
       ansible_check_mode: () => this.#o.check,
@@ -372,7 +378,7 @@ export class Executor {
           () => view.keys(),
         );
       },
-      () => inv.groups().all ?? [],
+      () => this.#groups().all ?? [],
     );
   }
 
@@ -1355,10 +1361,12 @@ export class Executor {
           addHost: (name, groups, hv) => {
             this.#o.inventory.addHost(name, groups, hv);
             this.#invCache.delete(name);
+            this.#groupsCache = undefined;
           },
           addToGroup: (h, g) => {
             this.#o.inventory.addToGroup(h, g);
             this.#invCache.delete(h);
+            this.#groupsCache = undefined;
           },
           isUndefinedError: (e) => this.#o.isUndefinedError(e),
           isTTY: this.#o.isTTY,
