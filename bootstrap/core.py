@@ -1221,20 +1221,20 @@ class Transfers(object):
 _transfers = Transfers()
 
 
-def receive_file(transfer_id, path, mode=None):
-    """Writes incoming transfer `transfer_id` to a hidden temp file beside `path`, fsyncs it and renames it
-    over `path`; an interrupted transfer leaves `path` as it was. Returns {"size", "sha1"}."""
+def _atomic_write(path, mode, pieces):
+    """Writes the byte strings of `pieces` to a hidden temp file beside `path`, fsyncs it, applies `mode`
+    and renames it over `path`: a failure at any point leaves `path` as it was. Returns {"size", "sha1"}."""
     import hashlib
+    import tempfile
     path = os.path.expanduser(path)
     directory = os.path.dirname(os.path.abspath(path))
-    import tempfile
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
     _transfers.partial_paths.add(tmp)
     digest = hashlib.sha1()
     size = 0
     try:
         with os.fdopen(fd, "wb") as f:
-            for data in _transfers.chunks(transfer_id):
+            for data in pieces:
                 f.write(data)
                 digest.update(data)
                 size += len(data)
@@ -1244,7 +1244,6 @@ def receive_file(transfer_id, path, mode=None):
             os.chmod(tmp, mode)
         os.rename(tmp, path)
     except BaseException:
-        _transfers.close(transfer_id)
         try:
             os.unlink(tmp)
         except OSError:
@@ -1255,28 +1254,17 @@ def receive_file(transfer_id, path, mode=None):
     return {"size": size, "sha1": digest.hexdigest()}
 
 
+def receive_file(transfer_id, path, mode=None):
+    """Writes incoming transfer `transfer_id` atomically to `path` (see _atomic_write)."""
+    try:
+        return _atomic_write(path, mode, _transfers.chunks(transfer_id))
+    finally:
+        _transfers.close(transfer_id)  # later chunks of an abandoned transfer are dropped
+
+
 def write_file(path, data, mode=None):
     """The small-file path: `data` arrived inside the call; same atomic write as receive_file."""
-    import hashlib
-    path = os.path.expanduser(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    import tempfile
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return {"size": len(data), "sha1": hashlib.sha1(data).hexdigest()}
+    return _atomic_write(path, mode, (data,))
 
 
 def read_transfer(transfer_id):

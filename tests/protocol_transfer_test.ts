@@ -127,3 +127,20 @@ function zombie(pid: number): boolean {
     return true;
   }
 }
+
+Deno.test("a transfer the target refuses fails with its error, stops streaming, and the context goes on", async () => {
+  const b = new Broker();
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const big = pattern(8 * 1024 * 1024, 4);
+    await assertRejects(() => ctx.putFile("/nonexistent-dir/x", big), Error, "FileNotFoundError");
+    await assertRejects(
+      () => ctx.putFile("/nonexistent-dir/y", big.subarray(0, 10)),
+      Error,
+      "FileNotFoundError",
+    );
+    assertEquals(await ctx.call("os", "getpid"), ctx.info!.pid);
+  } finally {
+    await b.shutdown();
+  }
+});
