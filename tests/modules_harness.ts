@@ -45,8 +45,8 @@ real_stdout.write(json.dumps(out))
 `;
 
 /** Run several calls, in order, in ONE interpreter (as a persistent target context would). */
-export function callMany(calls: Call[], env?: Record<string, string>): Json[] {
-  const p = spawnSync(PYTHON, ["-c", DRIVER, packageRoot()], {
+export function callMany(calls: Call[], env?: Record<string, string>, python = PYTHON): Json[] {
+  const p = spawnSync(python, ["-c", DRIVER, packageRoot()], {
     input: JSON.stringify(calls),
     encoding: "utf-8",
     timeout: 60_000,
