@@ -1,0 +1,255 @@
+// The inventory reads INI, YAML, directories and host lists as Ansible does: `mito inventory` output is
+// compared with real ansible-inventory, and host patterns with `ansible --list-hosts`.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { Inventory, InventoryError, loadVarsDir } from "../playbook/inventory/mod.ts";
+import { expandHostEntry } from "../playbook/inventory/_hostpattern.ts";
+import { graphInventory, listInventory, yamlInventory } from "../cli/cmd_inventory.ts";
+import { pyJsonDump, pyYamlDump } from "../playbook/inventory/_dump.ts";
+
+const FIX = path.resolve("tests/fixtures/inventory");
+const DENO = path.resolve("node_modules/deno/deno");
+const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "mito-inv-home-"));
+const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME, LANG: "C.UTF-8", ANSIBLE_NOCOLOR: "1" };
+const FIXTURES = ["ini_basic/hosts", "yaml_basic/hosts.yml", "dir_mixed", "priority/hosts"];
+
+function ansible(bin: string, args: string[]): string {
+  const r = spawnSync(`/usr/bin/${bin}`, args, { cwd: FIX, encoding: "utf8", env: ENV });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+const load = (src: string) => Inventory.load([src], { cwd: FIX });
+const view = (src: string, showVars = false) => ({ inv: load(src), exportMode: false, showVars });
+
+for (const src of FIXTURES) {
+  Deno.test(`--list of ${src} is ansible-inventory's, byte for byte`, () => {
+    const theirs = ansible("ansible-inventory", ["-i", src, "--list"]);
+    const ours = pyJsonDump(listInventory(view(src))) + "\n";
+    assertEquals(JSON.parse(ours), JSON.parse(theirs));
+    assertEquals(ours, theirs);
+  });
+
+  Deno.test(`--graph --vars and --list --yaml of ${src} are ansible-inventory's`, () => {
+    assertEquals(
+      graphInventory(view(src), "all") + "\n",
+      ansible("ansible-inventory", ["-i", src, "--graph"]),
+    );
+    assertEquals(
+      graphInventory(view(src, true), "all") + "\n",
+      ansible("ansible-inventory", ["-i", src, "--graph", "--vars"]),
+    );
+    assertEquals(
+      pyYamlDump(yamlInventory(view(src))),
+      ansible("ansible-inventory", ["-i", src, "--list", "--yaml"]),
+    );
+  });
+}
+
+Deno.test("the mito inventory command prints --host and --graph GROUP like ansible-inventory", () => {
+  const run = (args: string[]) => {
+    const r = spawnSync(DENO, ["run", "-A", "-q", path.resolve("cli/main.ts"), "inventory", ...args], {
+      cwd: FIX,
+      encoding: "utf8",
+      env: ENV,
+    });
+    assertEquals(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const a = ["-i", "yaml_basic/hosts.yml", "--host", "web1.example.com"];
+  assertEquals(run(a), ansible("ansible-inventory", a));
+  const g = ["-i", "yaml_basic/hosts.yml", "--graph", "site"];
+  assertEquals(run(g), ansible("ansible-inventory", g));
+  const l = ["-i", "one.example.com,two:2200,", "--list"];
+  assertEquals(JSON.parse(run(l)), JSON.parse(ansible("ansible-inventory", l)));
+});
+
+Deno.test("host patterns and limits select the hosts `ansible --list-hosts` selects, in its order", () => {
+  // Ansible walks groups deeper than one level in Python set order, which varies from run to run;
+  // there only the selection is compared, and mito keeps the declaration order.
+  const cases: [string, string | undefined, "ordered" | "set"][] = [
+    ["all", undefined, "set"],
+    ["app:!db", undefined, "ordered"],
+    ["web:&db", undefined, "ordered"],
+    ["db,ungrouped", undefined, "ordered"],
+    ["web*", undefined, "ordered"],
+    ["~web0[13]\\..*", undefined, "ordered"],
+    ["app[1:3]", undefined, "ordered"],
+    ["app[-1]", undefined, "ordered"],
+    ["web-?:db2", undefined, "ordered"],
+    ["all", "web0[12]*:db1", "set"],
+    ["app", "!web", "ordered"],
+    ["localhost", undefined, "ordered"],
+  ];
+  const inv = load("ini_basic/hosts");
+  for (const [pattern, limit, mode] of cases) {
+    const args = ["-i", "ini_basic/hosts", pattern, "--list-hosts", ...(limit ? ["-l", limit] : [])];
+    let theirs = ansible("ansible", args).split("\n").slice(1).map((s) => s.trim()).filter(Boolean);
+    let ours = inv.selectHosts(pattern, { limit: limit ? [limit] : undefined }).map((h) => h.name);
+    if (mode === "set") [theirs, ours] = [theirs.sort(), ours.sort()];
+    assertEquals(ours, theirs, `pattern ${pattern} limit ${limit}`);
+  }
+  assertEquals(inv.selectHosts("all").map((h) => h.name), [
+    "standalone",
+    "other",
+    "web01.example.com",
+    "web02.example.com",
+    "web03.example.com",
+    "web-a",
+    "web-b",
+    "web-c",
+    "quoted",
+    "db1",
+    "db2",
+    "lonely",
+  ]);
+});
+
+Deno.test("--limit @file reads one pattern per line", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-limit-"));
+  fs.writeFileSync(path.join(dir, "retry"), "db2\nweb-a\n");
+  const inv = Inventory.load([path.join(FIX, "ini_basic/hosts")], { cwd: dir });
+  assertEquals(inv.selectHosts("all", { limit: ["@retry"] }).map((h) => h.name), ["web-a", "db2"]);
+});
+
+Deno.test("ranges: numeric with padding and step, letters, several ranges, ports", () => {
+  assertEquals(expandHostEntry("web[01:03].x").hosts, ["web01.x", "web02.x", "web03.x"]);
+  assertEquals(expandHostEntry("n[1:9:4]").hosts, ["n1", "n5", "n9"]);
+  assertEquals(expandHostEntry("db-[a:c]").hosts, ["db-a", "db-b", "db-c"]);
+  assertEquals(expandHostEntry("r[1:2]-[a:b]").hosts, ["r1-a", "r1-b", "r2-a", "r2-b"]);
+  assertEquals(expandHostEntry("h[1:2]:2222"), { hosts: ["h1", "h2"], port: 2222 });
+  assertEquals(expandHostEntry("[2001:db8::1]:22"), { hosts: ["2001:db8::1"], port: 22 });
+  assertEquals(expandHostEntry("2001:db8::1"), { hosts: ["2001:db8::1"], port: undefined });
+  assertThrows(() => expandHostEntry("w[01:3]"), Error, "equal-length");
+});
+
+Deno.test("no sources: only the implicit localhost, with local connection and the controller's python", () => {
+  const inv = Inventory.load([]);
+  assertEquals(inv.hosts(), []);
+  assertEquals(inv.selectHosts("all"), []);
+  const [lh] = inv.selectHosts("localhost");
+  assertEquals(lh.implicit, true);
+  assertEquals(lh.vars.ansible_connection, "local");
+  assertEquals(
+    lh.vars.ansible_python_interpreter,
+    fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "/usr/bin/python",
+  );
+  assertEquals(inv.groupNamesOf(lh), []);
+  assertEquals(inv.groupsMap(), { all: [], ungrouped: [] });
+});
+
+Deno.test("a localhost listed in the inventory is an ordinary host", () => {
+  const inv = Inventory.load(["localhost,"]);
+  const [lh] = inv.selectHosts("all");
+  assertEquals([lh.name, lh.implicit, lh.vars], ["localhost", undefined, {}]);
+});
+
+Deno.test("group_names, groups and host vars follow Ansible's precedence", () => {
+  const inv = load("ini_basic/hosts");
+  assertEquals(inv.groupNamesOf("web01.example.com"), ["app", "db", "web"]);
+  assertEquals(inv.groupNamesOf("standalone"), ["ungrouped"]);
+  const groups = inv.groupsMap();
+  assertEquals(groups.db, ["db1", "db2", "web01.example.com"]);
+  assertEquals(groups.later, ["lonely"]);
+  const v = inv.hostVars("db1");
+  // host_vars file beats the inline host var; group_vars/all beats [all:vars]
+  assertEquals([v.ansible_port, v.region, v.timeout, v.nothing], [6543, "from-all-file", 30, null]);
+  const p = load("priority/hosts").hostVars("h1");
+  assertEquals([p.who, p.deep], ["c", "c"]);
+});
+
+Deno.test("playbook group_vars/host_vars layer over the inventory's at their documented places", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-pbvars-"));
+  fs.mkdirSync(path.join(dir, "group_vars"));
+  fs.mkdirSync(path.join(dir, "host_vars"));
+  fs.writeFileSync(
+    path.join(dir, "group_vars", "all.yml"),
+    "region: playbook-all\nfrom_group_vars: pb-all\n",
+  );
+  fs.writeFileSync(path.join(dir, "group_vars", "web.yml"), "from_group_vars: pb-web\n");
+  fs.writeFileSync(path.join(dir, "host_vars", "quoted.yml"), "note: pb-host\n");
+  const v = load("ini_basic/hosts").hostVars("quoted", { playbookDirs: [dir] });
+  assertEquals([v.region, v.from_group_vars, v.note], ["playbook-all", "pb-web", "pb-host"]);
+});
+
+Deno.test("add_host and group_by style additions join the right groups", () => {
+  const inv = load("ini_basic/hosts");
+  inv.addHost("new1:2200", { groups: ["dyn"], vars: { k: 1 } });
+  assertEquals(inv.getHost("new1")!.vars, { ansible_port: 2200, k: 1 });
+  assertEquals(inv.groupNamesOf("new1"), ["dyn"]);
+  assertEquals(inv.selectHosts("dyn").map((h) => h.name), ["new1"]);
+  assert(inv.selectHosts("all").some((h) => h.name === "new1"));
+  inv.addGroup("os_linux", { parent: "app" });
+  inv.addHost("db2", { groups: ["os_linux"] });
+  assertEquals(inv.groupNamesOf("db2"), ["app", "db", "os_linux"]);
+  inv.addHost("solo");
+  assertEquals(inv.groupNamesOf("solo"), ["ungrouped"]);
+});
+
+Deno.test("INI values: Python literals are evaluated, other text stays a string", () => {
+  const inv = load("ini_basic/hosts");
+  const q = inv.getHost("quoted")!.vars;
+  assertEquals(q, {
+    ansible_host: "10.0.0.5",
+    note: "hello world",
+    list: [1, 2, "x"],
+    num: "042",
+    escaped: 'a"b',
+  });
+  assertEquals(inv.getHost("web-a")!.vars, { tier: "frontend", enabled: true, ratio: 0.5 });
+});
+
+function writeInv(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-badinv-"));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+Deno.test("bad inventories are errors naming the file and line", () => {
+  const f1 = writeInv("hosts", "[web]\na\n[web:nonsense]\nb\n");
+  assertThrows(
+    () => Inventory.load([f1]),
+    InventoryError,
+    `${f1}:3: Section [web:nonsense] has unknown type: nonsense`,
+  );
+  const f2 = writeInv("hosts", "[web:children]\nmissing\n");
+  assertThrows(
+    () => Inventory.load([f2]),
+    InventoryError,
+    `${f2}:2: Section [web:children] includes undefined group: missing`,
+  );
+  const f3 = writeInv("hosts", "[web]\nhost1 novalue\n");
+  assertThrows(
+    () => Inventory.load([f3]),
+    InventoryError,
+    `${f3}:2: Expected key=value host variable assignment, got: novalue`,
+  );
+  const f4 = writeInv("hosts.yml", "all:\n  hosts: [a, b]\n");
+  assertThrows(() => Inventory.load([f4]), InventoryError, `${f4}:2: Invalid "hosts" entry for "all" group`);
+  const f5 = writeInv("hosts.yml", "all:\n  hosts:\n    a: 1\n   b: 2\n");
+  assertThrows(() => Inventory.load([f5]), Error, `${f5}:`);
+  const f6 = writeInv("hosts", "[db:vars]\nx=1\n");
+  assertThrows(
+    () => Inventory.load([f6]),
+    InventoryError,
+    `${f6}:1: Section [db:vars] not valid for undefined group: db`,
+  );
+});
+
+Deno.test("loadVarsDir reads name, name.yml… or every file of name/ in sorted order", () => {
+  assertEquals(loadVarsDir(path.join(FIX, "yaml_basic/group_vars"), "web"), {
+    web_main: "overridden",
+    shadow: "web-file",
+    web_extra: 2,
+  });
+  assertEquals(loadVarsDir(path.join(FIX, "ini_basic/group_vars"), "all"), {
+    all_file_var: 1,
+    region: "from-all-file",
+  });
+  assertEquals(loadVarsDir(path.join(FIX, "ini_basic/group_vars"), "nothing"), undefined);
+  assert(Inventory.load([]).sources.length === 0);
+});
