@@ -194,10 +194,42 @@ def _install(m, src, data, dest):
             rc, out_, err = m.run_command(validate % tmp)
             if rc != 0:
                 m.fail_json(msg="failed to validate", exit_status=rc, stdout=out_, stderr=err)
-        C.atomic_move(tmp, dest)
+        _prepare_attrs(m, src, tmp, dest)
+        os.rename(tmp, dest)
+        C._fsync_dir(d)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _prepare_attrs(m, src, tmp, dest):
+    """Give the temp file its final mode and ownership before it is renamed into place, so the
+    destination never exists, even briefly, with looser permissions than asked for."""
+    p = m.params
+    try:
+        st = os.stat(dest)
+    except OSError:
+        st = None
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~C.current_umask()
+    if p["mode"] == "preserve" and src:
+        mode = stat.S_IMODE(os.stat(src).st_mode)
+    elif p["mode"] is not None:
+        try:
+            mode = C.parse_mode(p["mode"], mode)
+        except ValueError:
+            pass  # reported by the attribute pass after the move
+    os.chmod(tmp, mode)
+    uid = st.st_uid if st is not None else -1
+    gid = st.st_gid if st is not None else -1
+    try:
+        if p["owner"] is not None:
+            uid = C.resolve_uid(p["owner"])
+        if p["group"] is not None:
+            gid = C.resolve_gid(p["group"])
+        if uid != -1 or gid != -1:
+            os.chown(tmp, uid, gid)
+    except (OSError, ValueError):
+        pass  # the attribute pass after the move reports the failure
 
 
 def _copy_tree(m, src, dest):
