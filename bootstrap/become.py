@@ -17,6 +17,7 @@ import shlex
 import signal
 import socket
 import termios
+import threading
 import time
 
 DEFAULT_TIMEOUT = 30.0
@@ -242,10 +243,17 @@ def _child(argv, sock_fd, slave, env):
 
 
 def _kill(pid):
+    """SIGKILL and reap, bounded: a hop that already switched its real uid cannot be signalled, but the
+    hangup of its terminal (the caller closed the PTY master first) makes it exit on its own."""
     try:
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
+    if _wait_status(pid, 5.0) is None:
+        threading.Thread(target=_reap_blocking, args=(pid,), name="mito-become-reap", daemon=True).start()
+
+
+def _reap_blocking(pid):
     try:
         os.waitpid(pid, 0)
     except OSError:
@@ -280,23 +288,23 @@ def spawn(argv, method, password=None, timeout=None, env=None, prompt=None, answ
         _child(argv, child_sock.fileno(), slave, env)
     child_sock.close()
     os.close(slave)
-    ok = False
     try:
         answer_fd = parent_sock.fileno() if answer_on_stdin else master
         output = _handshake(pid, parent_sock, master, answer_fd, method, errors, prompt, password, timeout, argv)
-        ok = True
-    finally:
-        if not ok:
-            parent_sock.close()
-            os.close(master)
+    except BaseException as e:
+        # Hang the hop up first (EOF on its terminal and stdin), then kill what is left.
+        parent_sock.close()
+        os.close(master)
+        if not getattr(e, "reaped", False):
+            _kill(pid)
+        raise
     fd = os.dup(parent_sock.fileno())
     parent_sock.close()
     return Spawned(pid, fd, master, output)
 
 
 def _fail(pid, kind, message, output):
-    _kill(pid)
-    raise BecomeError(kind, message, output)
+    raise BecomeError(kind, message, output)  # spawn() hangs the hop up and kills it
 
 
 def _classify(errors, text):
@@ -368,9 +376,9 @@ def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, t
                 kind = "exited"
             message = "%s exited (%s) before the child started: %s" % (
                 argv[0], _describe_status(status), text.strip()[-300:] or "no output")
-            if status is None:
-                _fail(pid, kind, message, text)
-            raise BecomeError(kind, message, text)  # already reaped: never signal a recycled pid
+            err = BecomeError(kind, message, text)
+            err.reaped = status is not None  # then never signal it: the pid may be recycled
+            raise err
 
 
 def _drain(master, raw, tty_open):
@@ -385,8 +393,8 @@ def _drain(master, raw, tty_open):
     return raw
 
 
-def _wait_status(pid):
-    end = time.monotonic() + 2.0
+def _wait_status(pid, limit=2.0):
+    end = time.monotonic() + limit
     while time.monotonic() < end:
         try:
             got, status = os.waitpid(pid, os.WNOHANG)
