@@ -162,7 +162,8 @@ export const copyAction: Action = async (s, args) => {
   const destRoot = srcArg.endsWith("/") ? String(args.dest) : join(String(args.dest), basename(src));
   let changed = false;
   const results: ModuleResult[] = [];
-  for (const entry of walkFiles(src, args.local_follow !== false)) {
+  const entries = [{ rel: "", dir: true }, ...walkFiles(src, args.local_follow !== false)];
+  for (const entry of entries) {
     const dest = join(destRoot, entry.rel);
     const r = entry.dir
       ? await s.runModule("file", {
@@ -288,6 +289,7 @@ export const scriptAction: Action = async (s, args) => {
   try {
     const r = await s.runModule("shell", {
       _raw_params: cmd,
+      strip_empty_ends: false,
       ...(args.chdir !== undefined ? { chdir: args.chdir } : {}),
       ...(args.creates !== undefined ? { creates: args.creates } : {}),
       ...(args.removes !== undefined ? { removes: args.removes } : {}),

@@ -129,7 +129,7 @@ export class ModuleResolver {
           if (existsSync(file)) return { ...readModule(file, "command"), extraArgs: { _uses_shell: true } };
         }
         const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
-        if (existsSync(file) && (o.prefer === "ansible" || !PREFER_BUILTIN.has(name))) {
+        if (existsSync(file) && !PREFER_BUILTIN.has(name)) {
           return readModule(file, name);
         }
       }

@@ -84,7 +84,9 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
   if (pick(v, "mitogen_via") !== undefined) {
     throw new ConnectionPlanError("mitogen_via is not supported by mito's runner yet");
   }
-  const connection = connectionMethod(String(pick(v, "ansible_connection") ?? defaults.connection ?? "ssh"));
+  const connection = connectionMethod(
+    String(pick(v, "ansible_connection", "keyword_connection") ?? defaults.connection ?? "ssh"),
+  );
   const interp = String(pick(v, "ansible_python_interpreter") ?? defaults.interpreter_python ?? "auto");
   const discovered = /^auto(_silent|_legacy(_silent)?)?$/.test(interp);
   const python = discovered ? DISCOVERY : interp;
@@ -100,8 +102,10 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
     const checkHostKeys: HostKeyPolicy = hkc === false ? "ignore" : "enforce";
     const ssh = {
       hostname: String(pick(v, "ansible_host", "ansible_ssh_host") ?? req.targetHost),
-      port: num(pick(v, "ansible_port", "ansible_ssh_port") ?? defaults.port, "ansible_port"),
-      username: str(pick(v, "ansible_user", "ansible_ssh_user") ?? defaults.remote_user),
+      port: num(pick(v, "ansible_port", "ansible_ssh_port", "keyword_port") ?? defaults.port, "ansible_port"),
+      username: str(
+        pick(v, "ansible_user", "ansible_ssh_user", "keyword_remote_user") ?? defaults.remote_user,
+      ),
       identityFile: str(
         pick(v, "ansible_ssh_private_key_file", "ansible_private_key_file") ?? defaults.private_key_file,
       ),
@@ -111,7 +115,7 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
       sshCommonArgs: str(pick(v, "ansible_ssh_common_args") ?? defaults.ssh_common_args),
       sshExtraArgs: str(pick(v, "ansible_ssh_extra_args") ?? defaults.ssh_extra_args),
       connectTimeout: num(
-        pick(v, "ansible_ssh_timeout", "ansible_timeout") ?? defaults.timeout,
+        pick(v, "ansible_ssh_timeout", "ansible_timeout", "keyword_timeout") ?? defaults.timeout,
         "ansible_timeout",
       ),
       compression: bool(pick(v, "mitogen_ssh_compression")),

@@ -1,0 +1,106 @@
+// `mito run` with real modules on this machine (connection local), against ansible-playbook: the same
+// screen output (timestamps aside), the same resulting files, and the same on a second run (idempotence),
+// with mito's built-in modules and with ansible-core's.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { assertEquals, assertStringIncludes } from "./_assert.ts";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const DIR = path.join(ROOT, "tests/remote");
+const DENO = path.join(ROOT, "node_modules/deno/deno");
+
+function exec(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd: DIR,
+    encoding: "utf8",
+    timeout: 180_000,
+    env: {
+      PATH: "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      LANG: "C.UTF-8",
+      ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"),
+      ANSIBLE_NOCOLOR: "1",
+      ...env,
+    },
+  });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const ansible = (args: string[]) => exec("/usr/bin/ansible-playbook", args);
+const mito = (args: string[], modules: string) =>
+  exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], { MITO_MODULES: modules });
+
+/** Timestamps and durations differ between any two runs. */
+function normalise(out: string): string {
+  return out.replace(/"(start|end|delta)": "[^"]*"/g, '"$1": "…"');
+}
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const r = path.join(rel, name);
+      const st = fs.statSync(path.join(dir, r));
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) {
+        out[r + "/"] = mode;
+        walk(r);
+      } else out[r] = `${mode} ${fs.readFileSync(path.join(dir, r), "utf8")}`;
+    }
+  };
+  walk("");
+  return out;
+}
+
+for (const modules of ["builtin", "ansible"]) {
+  Deno.test(`modules playbook with ${modules} modules: output and files equal ansible-playbook's, twice`, () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "mito-remote-"));
+    try {
+      const wa = path.join(base, "ansible");
+      const wm = path.join(base, "mito");
+      fs.mkdirSync(wa);
+      fs.mkdirSync(wm);
+      for (const round of ["first", "second"]) {
+        const a = ansible(["-i", "hosts.ini", "modules.yml", "-e", `workdir=${wa}`]);
+        const m = mito(["-i", "hosts.ini", "modules.yml", "-e", `workdir=${wm}`], modules);
+        assertEquals(m.stderr, "", `${round} run: mito wrote errors`);
+        assertEquals(m.code, a.code, `${round} run: exit code`);
+        assertEquals(normalise(m.stdout), normalise(a.stdout.replaceAll(wa, wm)), `${round} run: output`);
+        assertStringIncludes(m.stdout, "failed=0");
+        assertEquals(tree(wm), tree(wa), `${round} run: resulting files`);
+      }
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+}
+
+Deno.test("raw runs where the target has no Python; modules there fail that host only", () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "mito-raw-"));
+  try {
+    const inv = path.join(base, "hosts.ini");
+    fs.writeFileSync(
+      inv,
+      "nopython ansible_connection=local ansible_python_interpreter=/nonexistent/python3\n" +
+        "withpython ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n",
+    );
+    const play = path.join(base, "raw.yml");
+    fs.writeFileSync(
+      play,
+      "- hosts: all\n  gather_facts: false\n  tasks:\n" +
+        "    - raw: echo installed > " + path.join(base, "{{ inventory_hostname }}.txt") + "\n" +
+        "    - command: 'true'\n",
+    );
+    const m = mito(["-i", inv, play], "builtin");
+    assertEquals(fs.readFileSync(path.join(base, "nopython.txt"), "utf8"), "installed\n");
+    assertEquals(fs.readFileSync(path.join(base, "withpython.txt"), "utf8"), "installed\n");
+    assertStringIncludes(m.stdout, "changed: [withpython]");
+    assertStringIncludes(m.stdout, "/nonexistent/python3");
+    assertEquals(m.code === 2 || m.code === 4, true, `exit code ${m.code}`);
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
