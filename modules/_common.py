@@ -328,8 +328,10 @@ def validate(module_name, spec, params, mutually_exclusive=(), required_one_of=(
                         # Ansible lets 'yes'/'no' style strings match bool choices
                         raise ValidationError("value of %s must be one of: %s, got: %s"
                                               % (prefix + name, ", ".join(str(c) for c in choices), v))
-            if opt.get("no_log") and value not in ("", None):
-                if isinstance(value, (list, tuple)):
+            if opt.get("no_log") and opt.get("mask_output", True) and value not in ("", None):
+                if isinstance(value, bytes):
+                    no_log_values.add(value.decode("utf-8", "replace"))
+                elif isinstance(value, (list, tuple)):
                     no_log_values.update(str(v) for v in value)
                 elif isinstance(value, dict):
                     no_log_values.update(str(v) for v in value.values())

@@ -18,8 +18,10 @@ from mito.modules import _common as C
 ARGUMENT_SPEC = {
     "src": {"type": "path"},
     "_original_basename": {"type": "str"},
-    "content": {"type": "raw", "no_log": True},
-    "_content_base64": {"type": "str", "no_log": True},
+    # censored in the invocation, but not masked in the output: Ansible's copy never hands the
+    # content to the module, so a short content like "0" must not turn "0644" into "********644"
+    "content": {"type": "raw", "no_log": True, "mask_output": False},
+    "_content_base64": {"type": "str", "no_log": True, "mask_output": False},
     "dest": {"type": "path", "required": True},
     "backup": {"type": "bool", "default": False},
     "force": {"type": "bool", "default": True, "aliases": ["thirsty"]},
@@ -79,6 +81,8 @@ def main(m):
     content = p["content"]
     if p["_content_base64"] is not None:
         content = base64.b64decode(p["_content_base64"])
+    if isinstance(content, (bytearray, memoryview)):
+        content = bytes(content)
     if content is not None:
         data = C.to_bytes(content) if not isinstance(content, bytes) else content
     else:

@@ -225,3 +225,19 @@ Deno.test("stat reports Ansible's keys for files, links and missing paths", () =
   assertEquals(missing.stat, { exists: false });
   assertEquals(lnk.stat, { exists: false });
 });
+
+Deno.test("copy: short content is censored in the invocation without masking the output", () => {
+  const d = tempDir();
+  const r = run("copy", { content: "0", dest: join(d, "zero"), mode: "0644" });
+  assertEquals(r.mode, "0644");
+  assertEquals(r.dest, join(d, "zero"));
+  assertEquals(r.invocation.module_args.content, "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER");
+  assertEquals(readFileSync(join(d, "zero"), "utf-8"), "0");
+});
+
+Deno.test("copy: binary content in _content_base64 lands byte for byte", () => {
+  const d = tempDir();
+  const [a, b] = runTwice("copy", { _content_base64: btoa("\x00\x01\xffbin"), dest: join(d, "bin") });
+  assertEquals([a.changed, b.changed], [true, false]);
+  assertEquals([...readFileSync(join(d, "bin"))], [0, 1, 255, 98, 105, 110]);
+});
