@@ -14,12 +14,13 @@ export function pyRange(args: unknown[]): number[] {
   const n = args.map((a) => num(unwrap(a)));
   const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
   if (step === 0) throw new Error("ValueError: range() arg 3 must not be zero");
-  const out: number[] = [];
-  if (step > 0) { for (let i = start; i < stop; i += step) out.push(i); }
-  else for (let i = start; i > stop; i += step) out.push(i);
-  if (out.length > 100000) {
-    throw new TemplateError("Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  // Python's range is lazy; a list this long would only exhaust memory
+  if (count > 10_000_000) {
+    throw new TemplateError(`range(${start}, ${stop}, ${step}) is too long: ${count} items`);
   }
+  const out: number[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = start + i * step;
   return out;
 }
 

@@ -2,6 +2,7 @@
 import { UnsafeString, VaultString } from "../values.ts";
 import { shorten, TemplateError, UndefinedError } from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
+import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
 import {
@@ -139,6 +140,8 @@ class Session {
 }
 
 // Python's `$` also matches before a final newline.
+const JINJA2_OVERRIDE = "#jinja2:";
+
 const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 
 export class Templar {
@@ -329,12 +332,12 @@ export class Templar {
   #compile(
     src: string,
     key: string,
-    lexOpts: { escape: boolean; trimBlocks: boolean; lstripBlocks: boolean },
+    lexOpts: { escape: boolean; trimBlocks: boolean; lstripBlocks: boolean; keepTrailingNewline?: boolean },
   ): Compiled {
     const cached = CACHE.get(key);
     if (cached) return cached;
     let norm = src.replace(/\r\n?/g, "\n");
-    if (norm.endsWith("\n")) norm = norm.slice(0, -1);
+    if (norm.endsWith("\n") && !lexOpts.keepTrailingNewline) norm = norm.slice(0, -1);
     try {
       const parts = lex(norm, {
         trimBlocks: lexOpts.trimBlocks,
@@ -381,9 +384,37 @@ export class Templar {
     o: { escape: boolean; trimBlocks?: boolean; lstripBlocks?: boolean },
     exports: Map<string, unknown> = new Map(),
   ): unknown {
-    const trim = o.trimBlocks ?? true, lstrip = o.lstripBlocks ?? false;
-    const key = `${o.escape ? 1 : 0}${trim ? 1 : 0}${lstrip ? 1 : 0}\0${src}`;
-    const compiled = this.#compile(src, key, { escape: o.escape, trimBlocks: trim, lstripBlocks: lstrip });
+    let trim = o.trimBlocks ?? true, lstrip = o.lstripBlocks ?? false, keepNl = false;
+    let newline = "\n";
+    const fullSrc = src;
+    if (src.startsWith(JINJA2_OVERRIDE)) {
+      // "#jinja2: trim_blocks: False, lstrip_blocks: True" on the first line overrides the environment
+      const eol = src.indexOf("\n");
+      const line = src.slice(JINJA2_OVERRIDE.length, eol < 0 ? undefined : eol);
+      src = eol < 0 ? "" : src.slice(eol + 1);
+      for (const pair of line.split(",")) {
+        const i = pair.indexOf(":");
+        if (i < 0) {
+          throw new TemplateError(
+            `failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`,
+          );
+        }
+        const k = pair.slice(0, i).trim(), lit = literalEval(pair.slice(i + 1).trim(), false);
+        if (!lit.ok) throw new TemplateError(`failed to parse jinja2 override value in '${pair.trim()}'`);
+        if (k === "trim_blocks") trim = truthy(lit.value);
+        else if (k === "lstrip_blocks") lstrip = truthy(lit.value);
+        else if (k === "keep_trailing_newline") keepNl = truthy(lit.value);
+        else if (k === "newline_sequence") newline = pyStr(lit.value);
+        else throw new TemplateError(`the jinja2 override '${k}' is not supported by mito`);
+      }
+    }
+    const key = `${o.escape ? 1 : 0}${trim ? 1 : 0}${lstrip ? 1 : 0}${keepNl ? 1 : 0}\0${src}`;
+    const compiled = this.#compile(src, key, {
+      escape: o.escape,
+      trimBlocks: trim,
+      lstripBlocks: lstrip,
+      keepTrailingNewline: keepNl,
+    });
     if (++s.depth > MAX_DEPTH) {
       s.depth = 0;
       throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
@@ -399,9 +430,10 @@ export class Templar {
     }
     let res = concat(out, mode);
     if (typeof res === "string" && preserveNewlines) {
-      const want = trailingNewlines(src), have = trailingNewlines(res);
+      const want = trailingNewlines(fullSrc), have = trailingNewlines(res);
       if (want > have) res += "\n".repeat(want - have);
     }
+    if (newline !== "\n" && typeof res === "string") res = res.replace(/\n/g, newline);
     return res;
   }
 
