@@ -14,6 +14,7 @@ import { dirname, fromFileUrl, join } from "../_paths.ts";
 import { Broker, type Context } from "../../transports/broker.ts";
 import "../../transports/ssh.ts";
 import "../../transports/ssh2.ts";
+import { hopsEnv } from "../../tests/hops_env.ts";
 
 const here = dirname(fromFileUrl(import.meta.url));
 const root = dirname(dirname(here));
@@ -116,23 +117,20 @@ function runMitogen(cfg: Config): Promise<{ version: string; local: Figures; ssh
 }
 
 async function testenvSsh(): Promise<SshTarget | null> {
-  const path = join(root, "tests", "_testenv.ts");
-  if (!existsSync(path)) return null;
+  let env;
   try {
-    const mod = await import(path);
-    const env = typeof mod.testenv === "function" ? await mod.testenv() : mod.default;
-    if (!env?.sshd) return null;
-    const acct = env.accounts?.key ?? env.accounts?.[Object.keys(env.accounts ?? {})[0]];
-    return {
-      hostname: env.sshd.host,
-      port: env.sshd.port,
-      username: acct?.user ?? acct?.name,
-      identityFile: env.clientKey ?? acct?.identityFile,
-      knownHostsFile: env.knownHosts,
-    };
-  } catch {
+    env = await hopsEnv();
+  } catch (err) {
+    console.error(`ssh target: ${(err as Error).message}`);
     return null;
   }
+  return {
+    hostname: env.host,
+    port: env.port,
+    username: env.key.user,
+    identityFile: env.clientKey,
+    knownHostsFile: env.knownHosts,
+  };
 }
 
 export async function main(args: string[]): Promise<void> {
