@@ -151,6 +151,10 @@ interface PlayRun {
   pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
   /** run_once results waiting to be shared with the batch when the round ends. */
   runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
+  /** Meta tasks that act once per round and already did in this round. */
+  metaRan: Set<number>;
+  /** any_errors_fatal or max_fail_percentage ended the play: the whole run stops. */
+  fatal: boolean;
 }
 
 const SKIPPED = (): Result => ({
@@ -619,6 +623,8 @@ export class Executor {
       bannered: new Set(),
       pendingIncludes: [],
       runOnce: new Map(),
+      metaRan: new Set(),
+      fatal: false,
     };
     for (const h of batch) {
       pr.hosts.set(h, {
@@ -646,7 +652,7 @@ export class Executor {
   }
 
   #roundStart(pr: PlayRun, task: Task, hosts: string[]): void {
-    if (task.implicit) return;
+    if (task.implicit || task.action === "meta") return;
     // Lockstep strategies announce every round; free ones announce a task when its first host starts it.
     if (!(pr.strategy instanceof LinearStrategy)) {
       if (pr.bannered.has(task.id)) return;
@@ -668,6 +674,7 @@ export class Executor {
     pr.pendingIncludes = [];
     for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
+    pr.metaRan.delete(task.id);
     // After a flush, the handlers come next in play order (once per round, not once per host).
     if (
       task.action === "meta" && task.args._raw_params === "flush_handlers" &&
@@ -704,6 +711,7 @@ export class Executor {
         }
       }
       pr.endPlay = true;
+      pr.fatal = true;
       this.#cb.noHostsRemaining();
       // ansible-playbook announces it a second time when the batch then finds no host left.
       if (maxFailHit) this.#cb.noHostsRemaining();
@@ -741,7 +749,7 @@ export class Executor {
         }
       }
     });
-    return pr.endPlay && [...pr.hosts.values()].every((h) => h.failed || h.stopped || h.unreachable);
+    return pr.fatal;
   }
 
   #gatherFacts(pr: PlayRun): Task | undefined {
@@ -878,15 +886,22 @@ export class Executor {
 
   async #meta(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
     const what = String(task.args._raw_params ?? "").trim();
-    if (what === "flush_handlers") {
-      await pr.strategy.request(hp.name, task, async () => {});
-      await this.#flushHandlers(pr, hp);
-      return;
-    }
+    // Most meta actions act once for the whole round (the first host runs them for everybody).
+    const once = !["noop", "reset_connection", "end_host", "role_complete", "flush_handlers"].includes(what);
     let skipped = false;
+    let flush = false;
     await pr.strategy.request(hp.name, task, async () => {
+      hp.outcome = "ok";
+      if (once) {
+        if (pr.metaRan.has(task.id)) return;
+        pr.metaRan.add(task.id);
+      }
       const vars = this.#varsFor(pr, hp.name, task);
-      if (!["noop", "refresh_inventory", "reset_connection"].includes(what) || what === "reset_connection") {
+      const view = this.#view(task, pr, vars);
+      // Ansible announces a meta task for each host that runs it.
+      if (!task.implicit) this.#cb.taskStart(view, task.isHandler ? "RUNNING HANDLER" : "TASK");
+      // The flushes mito adds between sections have no conditions of their own and report nothing.
+      if (!task.implicit && !["noop", "refresh_inventory", "reset_connection"].includes(what)) {
         try {
           skipped = !this.#whens(task).every((w) => this.#o.templar.condition(w, vars));
         } catch (err) {
@@ -894,17 +909,19 @@ export class Executor {
           return;
         }
       }
-      hp.outcome = "ok";
       if (skipped) {
         this.#cb.result({
           status: "skipped",
           host: hp.name,
-          task: this.#view(task, pr, vars),
+          task: view,
           result: { changed: false, skip_reason: `${what} conditional evaluated to False` },
         });
         return;
       }
       switch (what) {
+        case "flush_handlers":
+          flush = true;
+          break;
         case "noop":
         case "refresh_inventory":
           break;
@@ -943,10 +960,11 @@ export class Executor {
             `invalid meta action requested: ${what}` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
           );
       }
-      if (this.#o.verbosity >= 2) this.#cb.verbose(`META: ${what}`, 2);
+      if (this.#o.verbosity >= 2 && !task.implicit) this.#cb.verbose(`META: ${what}`, 2);
     });
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "stop" || hp.stopped) throw new HostStopped();
+    if (flush) await this.#flushHandlers(pr, hp);
   }
 
   async #flushHandlers(pr: PlayRun, hp: HostPlay): Promise<void> {

@@ -93,6 +93,7 @@ function sameOnSeveralHosts(name: string, file: string, code: number): void {
 sameOnSeveralHosts("lockstep with a failing host, run_once, serial batches", "multihost.yml", 2);
 sameOnSeveralHosts("free and host_pinned strategies, max_fail_percentage", "strategies.yml", 2);
 sameOnSeveralHosts("any_errors_fatal", "fatal.yml", 2);
+sameOnSeveralHosts("meta end_host/end_play/clear_host_errors, import_playbook with when", "meta.yml", 0);
 
 Deno.test("json output has the shape of Ansible's json callback", () => {
   const a = JSON.parse(ansible(["loops.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout);
