@@ -8,6 +8,7 @@
 // (scripts/testenv up) when those flags are absent.
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "../_paths.ts";
@@ -202,7 +203,13 @@ export async function main(args: string[]): Promise<void> {
       pad("Mitogen " + mitogen.version, 16)
     }speed-up`,
   );
-  const json: Record<string, unknown> = { python: cfg.python, mitogen_version: mitogen.version };
+  // Both sides ran on this machine in turn; a busy machine slows both, so the load is part of the result.
+  const json: Record<string, unknown> = {
+    python: cfg.python,
+    mitogen_version: mitogen.version,
+    cpus: cpus().length,
+    load_average: Math.round(loadavg()[0] * 10) / 10,
+  };
   for (const transport of ["local", "ssh", "ssh2"] as const) {
     const a = mito[transport];
     const b = transport === "ssh2" ? undefined : mitogen[transport];
@@ -231,7 +238,7 @@ function recordMarkdown(table: string[], json: Record<string, unknown>): void {
     "",
     `\`deno task bench rpc\` on ${
       new Date().toISOString().slice(0, 10)
-    } (${process.platform}, same machine, ` +
+    } (${process.platform}, ${json.cpus} CPUs, load average ${json.load_average} at the end; same machine, ` +
     "same target interpreter for both). Bootstrap = connect + first call (median); round trip = sequential " +
     "`operator.add` calls; pipelined = many calls in flight; bytes = the target's read()+write() per call.",
     "",
