@@ -1355,6 +1355,8 @@ class Runtime(object):
                 _router.reply(msg, err, defer=bool(self.queue))
             elif chain is not None:
                 self.failed_chains.setdefault(chain, err)
+            else:  # nobody waits for this answer: the failure still reaches the controller's log
+                _warn("mito: %s.%s (no reply wanted) failed: %s" % (modname, fname, err), 30)
             return
         if msg.reply_to:
             if chain is not None:

@@ -74,6 +74,22 @@ Deno.test("a pipeline surfaces the first error and skips the calls after it", as
   }
 });
 
+Deno.test("a call without reply runs in order; its failure arrives as a warning", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withBroker(async (b, logs) => {
+      const ctx = await b.connect({ method: "local", python: PY });
+      ctx.callNoReply("os", "mkdir", [`${dir}/made`]);
+      ctx.callNoReply("os", "rmdir", [`${dir}/missing`]);
+      assertEquals(await ctx.call("os", "listdir", [dir]), ["made"]);
+      assertEquals(logs.map((l) => [l.name, l.level]), [["mito", 30]]);
+      assertStringIncludes(logs[0].message, "os.rmdir (no reply wanted) failed: FileNotFoundError");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("controller → local → local → local: each context is the child of the one before", async () => {
   await withBroker(async (b) => {
     const a = await b.connect({ method: "local", python: PY });

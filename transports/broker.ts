@@ -227,6 +227,14 @@ export class Context {
   }
 
   /**
+   * Fire and forget: no reply is sent (clean-ups whose outcome nobody waits for). A failure on the target
+   * shows up as a warning log record; a context already gone drops it silently.
+   */
+  callNoReply(module: string, fn: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): void {
+    this.#broker._callNoReply(this, { module, fn, args, kwargs });
+  }
+
+  /**
    * Sends the calls in one write; only the last one is answered. Resolves with its result, or rejects with
    * the first error of the chain (later calls are skipped on the target).
    */
@@ -640,6 +648,18 @@ export class Broker {
     );
     this.#router.send({ ...frame, replyTo: handle });
     return promise;
+  }
+
+  _callNoReply(ctx: Context, spec: CallSpec): void {
+    if (!ctx.alive) return;
+    ctx._touch();
+    const frame = callFrame(ctx.id, 0, null, spec);
+    if (frame.body.length > this.maxMessageSize) {
+      throw new CodecError(
+        `call of ${frame.body.length} bytes exceeds the maximum message size ${this.maxMessageSize}`,
+      );
+    }
+    this.#router.send(frame);
   }
 
   _pipeline<T>(ctx: Context, calls: CallSpec[], opts: CallOptions): Promise<T> {
