@@ -162,6 +162,25 @@ const SKIPPED = (): Result => ({
   skipped: true,
   skip_reason: "Conditional result was False",
 });
+/** What `-vv` says after a meta action ran, and what it adds when its condition was false. */
+const META_MESSAGES: Record<string, (host: string) => string> = {
+  flush_handlers: (h) => `triggered running handlers for ${h}`,
+  refresh_inventory: () => "inventory successfully refreshed",
+  clear_facts: () => "facts cleared",
+  clear_host_errors: () => "cleared host errors",
+  end_batch: () => "ending batch",
+  end_play: () => "ending play",
+  end_host: (h) => `ending play for ${h}`,
+  reset_connection: () => "reset connection",
+};
+const META_SKIPPED: Record<string, (host: string) => string> = {
+  flush_handlers: (h) => `, not running handlers for ${h}`,
+  clear_facts: (h) => `, not clearing facts and fact cache for ${h}`,
+  clear_host_errors: (h) => `, not clearing host error state for ${h}`,
+  end_batch: () => ", continuing current batch",
+  end_play: () => ", continuing play",
+  end_host: (h) => `, continuing execution for ${h}`,
+};
 const CENSORED =
   "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 const CLEAN_EXCEPTIONS = new Set([
@@ -910,11 +929,16 @@ export class Executor {
         }
       }
       if (skipped) {
+        const reason = `${what} conditional evaluated to False${META_SKIPPED[what]?.(hp.name) ?? ""}`;
+        const msg = what === "end_host"
+          ? `end_host conditional evaluated to false, continuing execution for ${hp.name}`
+          : what;
+        this.#cb.verbose(`META: ${reason}`, 2);
         this.#cb.result({
           status: "skipped",
           host: hp.name,
           task: view,
-          result: { changed: false, skip_reason: `${what} conditional evaluated to False` },
+          result: { msg, skip_reason: reason },
         });
         return;
       }
@@ -960,7 +984,7 @@ export class Executor {
             `invalid meta action requested: ${what}` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
           );
       }
-      if (this.#o.verbosity >= 2 && !task.implicit) this.#cb.verbose(`META: ${what}`, 2);
+      if (!task.implicit) this.#cb.verbose(`META: ${META_MESSAGES[what]?.(hp.name) ?? what}`, 2);
     });
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "stop" || hp.stopped) throw new HostStopped();
@@ -1377,6 +1401,7 @@ export class Executor {
           searchPath: this.#searchPath(pr, task),
           readYaml: (f) => this.#o.readYaml(f),
           addHost: (name, groups, hv) => {
+            this.#cb.verbose(`creating host via 'add_host': hostname=${name}`, 2);
             this.#o.inventory.addHost(name, groups, hv);
             this.#invCache.delete(name);
             this.#groupsCache = undefined;

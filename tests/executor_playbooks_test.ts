@@ -172,3 +172,22 @@ Deno.test("the README example runs against the implicit localhost with no invent
   );
   assertStringIncludes(m.stdout, '"msg": "2 servers, all on unprivileged ports"');
 });
+
+Deno.test("-vv and -vvv detail (task paths, META lines, full results) matches ansible-playbook", () => {
+  // Ansible's version banner and callback notes before "PLAYBOOK:" are its own; the rest must agree.
+  const body = (out: string) => out.slice(out.indexOf("\nPLAYBOOK: "));
+  for (const args of [["blocks.yml", "-vv"], ["controller.yml", "-vv"], ["loops.yml", "-vvv"]]) {
+    const a = ansible(args);
+    const m = mito(args);
+    assertEquals(m.code, a.code);
+    assertEquals(body(m.stdout), body(a.stdout));
+  }
+});
+
+Deno.test("colours: forced on, they match ansible-playbook's ANSI sequences", () => {
+  const env = { ANSIBLE_NOCOLOR: "0", ANSIBLE_FORCE_COLOR: "1" };
+  const a = ansible(["blocks.yml"], env);
+  const m = mito(["blocks.yml"], env);
+  assertStringIncludes(m.stdout, "\x1b[0;32mok: [localhost]\x1b[0m");
+  assertEquals(m.stdout, a.stdout);
+});
