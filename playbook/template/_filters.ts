@@ -6,15 +6,12 @@ import * as fs from "node:fs";
 import { PyFloat } from "../values.ts";
 import { TemplateError } from "./_errors.ts";
 import {
-  deepCopy,
   defined,
-  floatRepr,
   isFloat,
   isInt,
   isMapping,
   isNumber,
   isPlainDict,
-  isString,
   isTuple,
   Kwargs,
   mapGet,
@@ -30,7 +27,6 @@ import {
   pyRepr,
   pyStr,
   pyTypeName,
-  toPlain,
   truthy,
   tuple,
   Undefined,
@@ -39,7 +35,7 @@ import {
 import { getAttr, getItem, splitKwargs } from "./_runtime.ts";
 import { expandReplacement, pyRegex, reEscape } from "./_regex.ts";
 import { percentFormat } from "./_format.ts";
-import { getMethod, pyTitle } from "./_methods.ts";
+import { getMethod } from "./_methods.ts";
 import { pyDict, strftime } from "./_globals.ts";
 import { strptime } from "./_datetime.ts";
 import { fromYaml, fromYamlAll, toYaml } from "./_yaml.ts";
@@ -1378,5 +1374,3 @@ export function globFiles(pattern: string): string[] {
   }
   return cur.map((p) => (abs || p.startsWith("/") ? p : p.replace(/^\.\//, "")));
 }
-
-export { deepCopy, floatRepr, isString, pyTitle, toPlain, unwrap };

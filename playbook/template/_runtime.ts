@@ -2,7 +2,7 @@
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { literalEval } from "./_literal.ts";
 import { dateBinop } from "./_datetime.ts";
-import { TemplateError, UndefinedError } from "./_errors.ts";
+import { TemplateError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
   defined,
@@ -832,5 +832,3 @@ function nativeLiteral(text: string): unknown {
   if (typeof r.value === "string") return text[0] + r.value + text[0];
   return r.value;
 }
-
-export { UndefinedError };

@@ -5,22 +5,11 @@ import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
-import {
-  deepCopy,
-  isMapping,
-  isNumber,
-  isPlainDict,
-  LazyMapping,
-  mapGet,
-  mapKeys,
-  pyStr,
-  truthy,
-  Undefined,
-} from "./_py.ts";
+import { deepCopy, isNumber, isPlainDict, LazyMapping, pyStr, truthy, Undefined } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
-import { makeGlobals, OMIT_TOKEN } from "./_globals.ts";
+import { makeGlobals } from "./_globals.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -559,5 +548,3 @@ export function findFile(paths: string[], basedir: string, subdir: string, name:
   }
   return undefined;
 }
-
-export { isMapping, mapGet, mapKeys, OMIT_TOKEN };
