@@ -1585,12 +1585,13 @@ export class Executor {
       if (result.changed) stat.changed++;
     }
     hp.outcome = "ok";
-    this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
+    // Notifications are checked first: a missing handler stops the run before the result shows.
     if (
       result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))
     ) {
       this.#notify(pr, hp, task, vars);
     }
+    this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
     if (task.action === "include_tasks" || task.action === "include_role") {
       return this.#includes(pr, hp, task, vars, result, itemLayers);
     }

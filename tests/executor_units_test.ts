@@ -9,6 +9,7 @@ import { parseExtraVars } from "../playbook/extra_vars.ts";
 import { PlaybookError } from "../playbook/errors.ts";
 import { LayeredVars } from "../playbook/vars.ts";
 import { PyFloat } from "../playbook/values.ts";
+import { spawnSync } from "node:child_process";
 
 Deno.test("k=v arguments: quotes and Jinja2 blocks keep their spaces", () => {
   assertEquals(splitArgs(`msg="hello {{ a | default('x y') }}" x=1`), [
@@ -88,4 +89,22 @@ Deno.test("layered variables: the topmost layer wins and lower layers are not co
   low.a = 5;
   assertEquals(v.get("a"), 5);
   assertEquals(v.with({ a: 9 }).get("a"), 9);
+});
+
+Deno.test("unified diffs agree with Python's difflib on edits at the edges, far apart and all-new", () => {
+  const cases: [string, string][] = [
+    ["a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n", "a\nB\nc\nd\ne\nf\ng\nh\nI\nj\n"],
+    ["", "new\nfile\n"],
+    ["x\ny\n", "y\nz\n"],
+    ["1\n2\n3\n4\n5\n6\n7\n8\n", "0\n1\n2\n3\n5\n6\n7\n8\n9\n"],
+  ];
+  for (const [a, b] of cases) {
+    const script = "import difflib,sys,json\na,b=json.load(sys.stdin)\n" +
+      "sys.stdout.write(''.join(difflib.unified_diff(a.splitlines(True),b.splitlines(True),'before','after',n=3)))";
+    const py = spawnSync("/usr/bin/python3", ["-c", script], {
+      input: JSON.stringify([a, b]),
+      encoding: "utf8",
+    });
+    assertEquals(unifiedDiff(splitLinesKeep(a), splitLinesKeep(b), "before", "after").join(""), py.stdout);
+  }
 });
