@@ -36,6 +36,12 @@ ALWAYS_FORK_MODULES = frozenset((
     "dnf", "yum", "package_facts", "pip",
 ))
 
+# Ansible modules that may exec() a new interpreter (apt/dnf re-run themselves after installing
+# their Python bindings) or import bindings that keep global state: never in the shared process.
+ANSIBLE_FORK_MODULES = frozenset((
+    "apt", "apt_repository", "dnf", "dnf5", "yum", "package_facts", "pip", "package",
+))
+
 _MODULE_ARGS_RE = re.compile(br"<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>")
 _NEW_STYLE_RE = re.compile(
     br"(?:from +\.{2,}|from +ansible_collections\.[^.]+\.[^.]+|from +ansible|import +ansible)"
@@ -232,8 +238,6 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
     result = C.remove_values(result, m.no_log_values)
     result.update(exempt)
     result = C.ansible_path_info(result)
-    if not diff and "diff" in result and not getattr(mod, "DIFF_ALWAYS", False):
-        result.pop("diff", None)
     return _finish(result, invocation, no_log, m)
 
 
@@ -421,7 +425,7 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
     # modules run right here; a module with a non-Python shebang is executed instead.
     python_inproc = style == "new" and (shebang is None or "python" in shebang)
     if python_inproc:
-        if isolation == "fork":
+        if isolation == "fork" or (isolation == "inproc" and name in ANSIBLE_FORK_MODULES):
             return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path)
         return _run_new_style(source, full_args, name, environment, cwd, path)
     return _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters)

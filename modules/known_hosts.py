@@ -15,7 +15,6 @@ ARGUMENT_SPEC = {
     "state": {"type": "str", "default": "present", "choices": ["absent", "present"]},
 }
 SUPPORTS_CHECK_MODE = True
-DIFF_ALWAYS = False
 
 
 def _host_patterns(name):
