@@ -1040,6 +1040,7 @@ export class Executor {
     const t = this.#o.templar;
     const vars = this.#varsFor(pr, hp.name, task);
     let view = this.#view(task, pr, vars);
+    this.#cb.runnerStart(hp.name, view);
     let noLog = false;
     let ignoreErrors = false;
     let delegateTo: string | undefined;

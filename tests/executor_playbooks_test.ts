@@ -191,3 +191,16 @@ Deno.test("colours: forced on, they match ansible-playbook's ANSI sequences", ()
   assertStringIncludes(m.stdout, "\x1b[0;32mok: [localhost]\x1b[0m");
   assertEquals(m.stdout, a.stdout);
 });
+
+Deno.test("json output with free/host_pinned strategies records one task entry per host, as Ansible's", () => {
+  const a = JSON.parse(
+    ansible(["-i", "hosts_multi.ini", "strategies.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout,
+  );
+  const m = JSON.parse(mito(["-i", "hosts_multi.ini", "--output", "json", "strategies.yml"]).stdout);
+  const shape = (doc: any) =>
+    doc.plays.map((
+      p: any,
+    ) => [p.play.name, p.tasks.map((t: any) => `${t.task.name}:${Object.keys(t.hosts).sort()}`).sort()]);
+  assertEquals(shape(m), shape(a));
+  assertEquals(m.stats, a.stats);
+});
