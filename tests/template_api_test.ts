@@ -130,3 +130,13 @@ Deno.test("Python printing and truthiness helpers", () => {
   assertEquals(toBool("yes"), true);
   assertEquals(toBool("no"), false);
 });
+
+Deno.test("withOptions derives a templar with another basedir that keeps the custom plugins", () => {
+  const base = new Templar({ basedir: "/nonexistent", filters: { twice: (v) => `${pyStr(v)}${pyStr(v)}` } });
+  const derived = base.withOptions({ basedir: "/etc" });
+  assertEquals(derived.options.basedir, "/etc");
+  assertEquals(derived.template("{{ 'ab' | twice }}", vars({})), "abab");
+  assertEquals(derived.template("{{ [1] | map('twice') | list }}", vars({})), ["11"]);
+  const other = base.withOptions({ filters: {} });
+  assertThrows(() => other.template("{{ 'ab' | twice }}", vars({})), TemplateError);
+});

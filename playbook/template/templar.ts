@@ -131,6 +131,9 @@ class Session {
 // Python's `$` also matches before a final newline.
 const JINJA2_OVERRIDE = "#jinja2:";
 
+/** Plugin tables handed from withOptions to the constructor it calls (keeps the constructor's signature). */
+let inherited: [Record<string, FilterFn>, Record<string, TestFn>, Record<string, LookupFn>] | undefined;
+
 const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 
 export class Templar {
@@ -141,6 +144,13 @@ export class Templar {
 
   constructor(opts: TemplarOptions = {}) {
     this.#opts = opts;
+    const shared = inherited;
+    inherited = undefined;
+    if (shared) {
+      // a derived templar with the same plugins and seed: the tables (and their closures) are reused
+      [this.#filters, this.#tests, this.#lookups] = shared;
+      return;
+    }
     this.#filters = { ...builtinFilters(this), ...opts.filters };
     this.#tests = { ...builtinTests(this), ...opts.tests };
     this.#lookups = { ...builtinLookups(), ...opts.lookups };
@@ -162,6 +172,9 @@ export class Templar {
 
   /** A templar with some options replaced (another basedir for a role); cheap. */
   withOptions(opts: Partial<TemplarOptions>): Templar {
+    const samePlugins = !("filters" in opts) && !("tests" in opts) && !("lookups" in opts) &&
+      !("seed" in opts);
+    if (samePlugins) inherited = [this.#filters, this.#tests, this.#lookups];
     return new Templar({ ...this.#opts, ...opts });
   }
 
