@@ -82,20 +82,7 @@ export interface InventoryView {
 }
 
 function hostVars(view: InventoryView, name: string): Record<string, unknown> {
-  const h = view.inv.getHost(name)!;
-  if (view.exportMode) {
-    const own: Record<string, unknown> = { ...h.vars };
-    const all = view.inv.hostVars(h);
-    // host_vars files are part of the host's own variables in --export
-    for (const k of Object.keys(all)) if (!(k in own) && !groupHas(view, h.name, k)) own[k] = all[k];
-    return clean(own);
-  }
-  return clean(view.inv.hostVars(h));
-}
-
-function groupHas(view: InventoryView, host: string, key: string): boolean {
-  return view.inv.sortedGroupsOf(view.inv.getHost(host)!).some((g) => key in view.inv.groupVars(g.name)) ||
-    key in view.inv.groupVars("all");
+  return clean(view.exportMode ? view.inv.hostOwnVars(name) : view.inv.hostVars(name));
 }
 
 function groupVars(view: InventoryView, g: Group): Record<string, unknown> {

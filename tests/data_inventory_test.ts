@@ -9,12 +9,23 @@ import { Inventory, InventoryError, loadVarsDir } from "../playbook/inventory/mo
 import { expandHostEntry } from "../playbook/inventory/_hostpattern.ts";
 import { graphInventory, listInventory, yamlInventory } from "../cli/cmd_inventory.ts";
 import { pyJsonDump, pyYamlDump } from "../playbook/inventory/_dump.ts";
+import { VaultSecrets } from "../playbook/vault/mod.ts";
 
 const FIX = path.resolve("tests/fixtures/inventory");
 const DENO = path.resolve("node_modules/deno/deno");
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "mito-inv-home-"));
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME, LANG: "C.UTF-8", ANSIBLE_NOCOLOR: "1" };
-const FIXTURES = ["ini_basic/hosts", "yaml_basic/hosts.yml", "dir_mixed", "priority/hosts"];
+const FIXTURES = [
+  "ini_basic/hosts",
+  "yaml_basic/hosts.yml",
+  "dir_mixed",
+  "priority/hosts",
+  "script/inventory.py",
+  "script", // a directory of two scripts, one without _meta (asked --host per host)
+  "vaulted", // a !vault host var and an encrypted group_vars/all file
+];
+const VAULT_ARGS = ["--vault-password-file", "vaulted.pass"];
+const VAULT = VaultSecrets.fromOptions({ passwordFiles: [path.join(FIX, "vaulted.pass")] });
 
 function ansible(bin: string, args: string[]): string {
   const r = spawnSync(`/usr/bin/${bin}`, args, { cwd: FIX, encoding: "utf8", env: ENV });
@@ -22,29 +33,31 @@ function ansible(bin: string, args: string[]): string {
   return r.stdout;
 }
 
-const load = (src: string) => Inventory.load([src], { cwd: FIX });
-const view = (src: string, showVars = false) => ({ inv: load(src), exportMode: false, showVars });
+const load = (src: string) => Inventory.load([src], { cwd: FIX, vault: VAULT });
+const view = (src: string, showVars = false, exportMode = false) => ({
+  inv: load(src),
+  exportMode,
+  showVars,
+});
 
 for (const src of FIXTURES) {
   Deno.test(`--list of ${src} is ansible-inventory's, byte for byte`, () => {
-    const theirs = ansible("ansible-inventory", ["-i", src, "--list"]);
+    const theirs = ansible("ansible-inventory", ["-i", src, "--list", ...VAULT_ARGS]);
     const ours = pyJsonDump(listInventory(view(src))) + "\n";
     assertEquals(JSON.parse(ours), JSON.parse(theirs));
     assertEquals(ours, theirs);
+    const exported = ansible("ansible-inventory", ["-i", src, "--list", "--export", ...VAULT_ARGS]);
+    assertEquals(pyJsonDump(listInventory(view(src, false, true))) + "\n", exported);
   });
 
   Deno.test(`--graph --vars and --list --yaml of ${src} are ansible-inventory's`, () => {
     assertEquals(
-      graphInventory(view(src), "all") + "\n",
-      ansible("ansible-inventory", ["-i", src, "--graph"]),
-    );
-    assertEquals(
       graphInventory(view(src, true), "all") + "\n",
-      ansible("ansible-inventory", ["-i", src, "--graph", "--vars"]),
+      ansible("ansible-inventory", ["-i", src, "--graph", "--vars", ...VAULT_ARGS]),
     );
     assertEquals(
       pyYamlDump(yamlInventory(view(src))),
-      ansible("ansible-inventory", ["-i", src, "--list", "--yaml"]),
+      ansible("ansible-inventory", ["-i", src, "--list", "--yaml", ...VAULT_ARGS]),
     );
   });
 }
@@ -62,6 +75,10 @@ Deno.test("the mito inventory command prints --host and --graph GROUP like ansib
   const a = ["-i", "yaml_basic/hosts.yml", "--host", "web1.example.com"];
   assertEquals(run(a), ansible("ansible-inventory", a));
   const g = ["-i", "yaml_basic/hosts.yml", "--graph", "site"];
+  assertEquals(
+    run(["-i", "yaml_basic/hosts.yml", "--graph"]),
+    ansible("ansible-inventory", ["-i", "yaml_basic/hosts.yml", "--graph"]),
+  );
   assertEquals(run(g), ansible("ansible-inventory", g));
   const l = ["-i", "one.example.com,two:2200,", "--list"];
   assertEquals(JSON.parse(run(l)), JSON.parse(ansible("ansible-inventory", l)));
@@ -251,5 +268,10 @@ Deno.test("loadVarsDir reads name, name.yml… or every file of name/ in sorted 
     region: "from-all-file",
   });
   assertEquals(loadVarsDir(path.join(FIX, "ini_basic/group_vars"), "nothing"), undefined);
+  assertEquals(loadVarsDir(path.join(FIX, "vaulted/group_vars"), "all", { vault: VAULT }), {
+    plain_all: 1,
+    vaulted_group_var: "from-encrypted-file",
+    shared: "all",
+  });
   assert(Inventory.load([]).sources.length === 0);
 });

@@ -66,6 +66,8 @@ export function pyStr(v: unknown): string {
 
 /** json.dumps(v, sort_keys=True, indent=4, ensure_ascii=False). */
 export function pyJsonDump(v: unknown, indent = 0): string {
+  // Ansible's JSON encoder never decrypts: vaulted values print as their ciphertext.
+  if (v instanceof VaultString) return pyJsonDump({ __ansible_vault: v.ciphertext }, indent);
   v = unwrap(v);
   const pad = " ".repeat(indent + 4);
   const end = " ".repeat(indent);
@@ -136,6 +138,14 @@ function yamlScalar(v: unknown): string {
   return yamlScalarString(String(v));
 }
 
+/** AnsibleDumper's form of a vaulted value: the ciphertext as a `!vault` literal block. */
+function vaultBlock(v: VaultString, indent: number): string {
+  const text = v.ciphertext;
+  const chomp = text.endsWith("\n") ? "" : "-";
+  const body = text.replace(/\n$/, "").split("\n").map((l) => " ".repeat(indent) + l).join("\n");
+  return `!vault |${chomp}\n${body}`;
+}
+
 /** yaml.dump(v, default_flow_style=False) with sorted keys and PyYAML's indentation. */
 export function pyYamlDump(v: unknown): string {
   const lines: string[] = [];
@@ -154,8 +164,13 @@ export function pyYamlDump(v: unknown): string {
       return;
     }
     for (const k of Object.keys(val as object).sort(pySortCompare)) {
-      const x = unwrap((val as Record<string, unknown>)[k]);
+      const raw = (val as Record<string, unknown>)[k];
       const key = yamlScalarString(k);
+      if (raw instanceof VaultString) {
+        lines.push(`${pad}${key}: ${vaultBlock(raw, indent + 2)}`);
+        continue;
+      }
+      const x = unwrap(raw);
       if (isCollection(x) && !isEmpty(x)) {
         lines.push(`${pad}${key}:`);
         emit(x, Array.isArray(x) ? indent : indent + 2, false);

@@ -1,6 +1,9 @@
 // Host patterns as Ansible evaluates them: `a:b`, `a,b`, `a:&b`, `a:!b`, globs, `~regex`, subscripts.
 
-export class PatternError extends Error {
+import { InventoryError } from "./_data.ts";
+
+/** A host pattern that cannot be evaluated (bad regex, empty subscript); an InventoryError too. */
+export class PatternError extends InventoryError {
   override name = "PatternError";
 }
 

@@ -203,6 +203,26 @@ export class Inventory {
       const host = this.#data.addHost(h);
       Object.assign(host.vars, vars);
     }
+    if (meta) return;
+    // Without _meta the script is asked for each host's variables (the protocol's older form).
+    for (const [name, host] of this.#data.hosts) {
+      if (host.source !== file) continue;
+      const hr = childProcess.spawnSync(file, ["--host", name], { encoding: "utf8", maxBuffer: 1 << 26 });
+      if (hr.error || hr.status !== 0) {
+        throw new InventoryError(
+          `Inventory script (${file}) had an execution error for --host ${name}: ${
+            hr.error?.message ?? hr.stderr.trim()
+          }`,
+        );
+      }
+      let hv: unknown;
+      try {
+        hv = JSON.parse(hr.stdout || "{}");
+      } catch (e) {
+        throw new InventoryError(`${file} --host ${name}: output is not JSON: ${(e as Error).message}`);
+      }
+      if (isPlainMap(hv)) Object.assign(host.vars, hv);
+    }
   }
 
   hosts(): Host[] {
@@ -418,6 +438,15 @@ export class Inventory {
     const g = this.#data.groups.get(name);
     const out: Record<string, unknown> = { ...(g?.vars ?? {}) };
     for (const d of this.varsBasedirs()) Object.assign(out, this.#varsFrom(d, "group_vars", name) ?? {});
+    return out;
+  }
+
+  /** A host's own variables as `ansible-inventory --export` shows them: inline vars and host_vars files. */
+  hostOwnVars(host: Host | string): Record<string, unknown> {
+    const h = typeof host === "string" ? this.getHost(host) : host;
+    if (!h) return {};
+    const out: Record<string, unknown> = { ...h.vars };
+    for (const d of this.varsBasedirs()) Object.assign(out, this.#varsFrom(d, "host_vars", h.name) ?? {});
     return out;
   }
 
