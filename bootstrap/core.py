@@ -505,8 +505,12 @@ class Router(object):
         with self.lock:
             for i in ids:
                 if msg.handle == ADD_ROUTE:
-                    self.routes[i] = stream
-                elif self.routes.get(i) is stream:
+                    # A child may announce new descendants, never take over ourselves, an ancestor or a
+                    # context already reached through another stream.
+                    if type(i) is int and i > 0 and i != self.id and i not in self.parent_ids and \
+                            self.routes.get(i, stream) is stream:
+                        self.routes[i] = stream
+                elif self.routes.get(i) is stream and i != stream.remote_id:
                     del self.routes[i]
 
     def dispatch(self, msg):

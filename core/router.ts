@@ -99,7 +99,13 @@ export class Router {
     }
     if (!Array.isArray(ids)) return;
     if (frame.handle === ADD_ROUTE) {
-      for (const id of ids) if (typeof id === "number" && id > 0) this.#routes.set(id, streamId);
+      // New descendants only: a stream can never take over a context reached through another stream.
+      for (const id of ids) {
+        if (typeof id !== "number" || !(id > 0)) continue;
+        const current = this.#routes.get(id);
+        if (current === undefined || current === streamId) this.#routes.set(id, streamId);
+        else this.hooks.warn?.(`mito: ignored a route to context ${id} announced by context ${frame.src}`);
+      }
       return;
     }
     const lost: number[] = [];

@@ -50,6 +50,15 @@ Deno.test("router: a stream may only speak for its own subtree", () => {
   assertEquals(h.warnings.length, 2);
 });
 
+Deno.test("router: a stream cannot announce a route to a context reached through another stream", () => {
+  const h = harness();
+  h.router.addStream(100, 1);
+  h.router.addStream(200, 2);
+  h.router.receive(200, structuredFrame({ dst: 0, src: 2, handle: ADD_ROUTE }, [1, 0, 7]));
+  assertEquals([h.router.streamOf(1), h.router.streamOf(0), h.router.streamOf(7)], [100, undefined, 200]);
+  assertEquals(h.warnings, ["mito: ignored a route to context 1 announced by context 2"]);
+});
+
 Deno.test("router: a child may address a sibling through the controller; DEL_ROUTE and stream loss report contexts gone", () => {
   const h = harness();
   h.router.addStream(100, 1);

@@ -89,7 +89,7 @@ Deno.test("a transfer cut off mid-way leaves the destination as it was and no pa
       const put = ctx.putFile(`${dir}/dest`, endless());
       await started;
       // Wait (bounded) until the target has created its hidden temp file, then cut the hop.
-      for (let i = 0; i < 200 && [...Deno.readDirSync(dir)].length < 2; i++) {
+      for (let i = 0; i < 1000 && [...Deno.readDirSync(dir)].length < 2; i++) {
         await new Promise((r) => setTimeout(r, 10));
       }
       assertEquals([...Deno.readDirSync(dir)].length, 2);
@@ -97,7 +97,7 @@ Deno.test("a transfer cut off mid-way leaves the destination as it was and no pa
       await assertRejects(() => put, ContextGoneError, `context ${ctx.id} is gone`);
       for (
         let i = 0;
-        i < 300 && exists(`/proc/${targetPid}/stat`) &&
+        i < 1000 && exists(`/proc/${targetPid}/stat`) &&
         !zombie(targetPid);
         i++
       ) {
