@@ -81,7 +81,8 @@ def main(m):
                         "Host parameter (%s) does not match the key's host field (%s)" % (name, host_field))
         want_type, want_blob = fields[1], fields[2]
     lines = []
-    if os.path.exists(path):
+    existed_before = os.path.exists(path)
+    if existed_before:
         with open(path) as f:
             lines = f.read().splitlines()
     before = "\n".join(lines) + ("\n" if lines else "")
@@ -121,5 +122,6 @@ def main(m):
         if not existed:
             os.chmod(path, 0o644)
     return {"changed": changed, "hash_host": p["hash_host"], "key": key, "name": name, "path": path,
-            "state": state, "diff": {"before": before, "after": after, "before_header": path,
+            "state": state, "diff": {"before": before, "after": after,
+                                     "before_header": path if existed_before else "/dev/null",
                                      "after_header": path}}

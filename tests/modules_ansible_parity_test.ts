@@ -4,7 +4,7 @@
 import { assertEquals } from "./_assert.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { callMany, tempDir } from "./modules_harness.ts";
+import { callMany, sh, tempDir } from "./modules_harness.ts";
 
 const ANSIBLE_MODULES = "/usr/lib/python3/dist-packages/ansible/modules";
 
@@ -104,4 +104,52 @@ Deno.test("parity: copy with remote_src", () => {
   );
   sameKeys(ours, theirs);
   assertEquals(readFileSync(join(a, "dest"), "utf-8"), readFileSync(join(b, "dest"), "utf-8"));
+});
+
+Deno.test("parity: assemble, slurp, known_hosts", () => {
+  const frag = (d: string) => {
+    mkdirSync(join(d, "frags"));
+    writeFileSync(join(d, "frags", "a"), "A");
+    writeFileSync(join(d, "frags", "b"), "B\n");
+  };
+  const as = both(
+    "assemble",
+    (d) => ({ src: join(d, "frags"), dest: join(d, "out"), delimiter: "--" }),
+    frag,
+  );
+  sameKeys(as.ours, as.theirs);
+  assertEquals(readFileSync(join(as.a, "out"), "utf-8"), readFileSync(join(as.b, "out"), "utf-8"));
+  const sl = both("slurp", (d) => ({ src: join(d, "frags", "b") }), frag);
+  sameKeys(sl.ours, sl.theirs);
+  const kh = both(
+    "known_hosts",
+    (d) => ({ name: "h.example", key: "h.example ssh-ed25519 AAAAK", path: join(d, "kh") }),
+  );
+  sameKeys(kh.ours, kh.theirs);
+  assertEquals(readFileSync(join(kh.a, "kh"), "utf-8"), readFileSync(join(kh.b, "kh"), "utf-8"));
+});
+
+Deno.test("parity: unarchive tar.gz with list_files", () => {
+  const setup = (d: string) => {
+    mkdirSync(join(d, "t", "s"), { recursive: true });
+    writeFileSync(join(d, "t", "s", "f"), "F");
+    mkdirSync(join(d, "out"));
+  };
+  const { ours, theirs, a, b } = both("unarchive", (d) => {
+    return { src: join(d, "t.tgz"), dest: join(d, "out"), remote_src: true, list_files: true };
+  }, (d) => {
+    setup(d);
+    sh(`tar -czf ${join(d, "t.tgz")} -C ${join(d, "t")} s`);
+  });
+  assertEquals(
+    readFileSync(join(a, "out", "s", "f"), "utf-8"),
+    readFileSync(join(b, "out", "s", "f"), "utf-8"),
+  );
+  assertEquals([ours.changed, ours.handler, ours.dest, ours.src], [
+    theirs.changed,
+    theirs.handler,
+    theirs.dest,
+    theirs.src,
+  ]);
+  assertEquals([...ours.files].sort(), [...theirs.files].sort());
 });
