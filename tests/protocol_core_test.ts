@@ -206,3 +206,15 @@ Deno.test("the first stage fits in 1 KB of argv and survives single-quoting by a
     `source /opt/venv/bin/activate && python3 -c '${code}'`,
   );
 });
+
+Deno.test("importer: a root can never be configured to serve the stdlib", () => {
+  for (const prefix of ["json", "os.path", "encodings.idna"]) {
+    let msg = "";
+    try {
+      new ImporterResponder({ roots: [{ prefixes: [prefix], read: () => null }] });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    assertEquals(msg, `mito: a module root may not serve the stdlib (${prefix})`);
+  }
+});
