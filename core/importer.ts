@@ -96,7 +96,7 @@ export function scanImports(fullname: string, isPkg: boolean, source: string): s
 // Top-level names of the Python 3.6-3.13 standard library (sys.stdlib_module_names of 3.11 and 3.13):
 // never served, whatever a root is configured with, so a target always uses its own stdlib.
 const STDLIB = new Set(
-  "abc aifc antigravity argparse array ast asynchat asyncio asyncore atexit audioop base64 bdb binascii " +
+  ("abc aifc antigravity argparse array ast asynchat asyncio asyncore atexit audioop base64 bdb binascii " +
     "bisect builtins bz2 cProfile calendar cgi cgitb chunk cmath cmd code codecs codeop collections colorsys " +
     "compileall concurrent configparser contextlib contextvars copy copyreg crypt csv ctypes curses " +
     "dataclasses datetime dbm decimal difflib dis distutils doctest email encodings ensurepip enum errno " +
@@ -112,8 +112,7 @@ const STDLIB = new Set(
     "tabnanny tarfile telnetlib tempfile termios textwrap this threading time timeit tkinter token tokenize " +
     "tomllib trace traceback tracemalloc tty turtle turtledemo types typing unicodedata unittest urllib uu " +
     "uuid venv warnings wave weakref webbrowser winreg winsound wsgiref xdrlib xml xmlrpc zipapp zipfile " +
-    "zipimport zlib zoneinfo"
-      .split(" "),
+    "zipimport zlib zoneinfo").split(" "),
 );
 
 export class ImporterResponder {
