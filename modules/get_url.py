@@ -142,7 +142,7 @@ def main(m):
             backup_file = C.backup_local(dest)
         C.copy_atomic(tmpsrc, dest)
     res["changed"] = changed
-    res["checksum_dest"] = C.checksum(dest) if os.path.exists(dest) else None
+    res["checksum_dest"] = checksum_dest  # what dest held before, as Ansible reports it
     res["md5sum"] = C.md5(dest) if os.path.exists(dest) else None
     if backup_file:
         res["backup_file"] = backup_file
