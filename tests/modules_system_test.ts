@@ -4,7 +4,7 @@ import { assert, assertEquals } from "./_assert.ts";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname, userInfo } from "node:os";
-import { run, runTwice, sh, tempDir } from "./modules_harness.ts";
+import { callMany, run, runTwice, sh, tempDir } from "./modules_harness.ts";
 
 function requireRoot() {
   if (userInfo().uid !== 0) throw new Error("this test needs root (it creates local users and groups)");
@@ -189,4 +189,45 @@ Deno.test("authorized_key: add with options, exclusive, absent", () => {
   const [r1, r2] = runTwice("authorized_key", { user: me, key: k2, path, state: "absent" });
   assertEquals([r1.changed, r2.changed], [true, false]);
   assertEquals(readFileSync(path, "utf-8"), "");
+});
+
+Deno.test("parity with ansible-core: group and user results", () => {
+  requireRoot();
+  const src = (n: string) => readFileSync(`/usr/lib/python3/dist-packages/ansible/modules/${n}.py`, "utf-8");
+  const ours = unique("mitop");
+  const theirs = unique("ansp");
+  const home = tempDir();
+  const seq = (name: string, ansible: boolean) => {
+    const mk = (mod: string, args: Record<string, unknown>) =>
+      ansible
+        ? { fn: "run_ansible_module", args: [src(mod), args], kwargs: { name: mod } }
+        : { fn: "run_module", args: [mod, args] };
+    return [
+      mk("group", { name, system: true }),
+      mk("group", { name, system: true }),
+      mk("user", { name, group: name, shell: "/bin/sh", comment: "c", home: join(home, name) }),
+      mk("user", { name, group: name, shell: "/bin/sh", comment: "c", home: join(home, name) }),
+      mk("user", { name, shell: "/bin/bash" }),
+      mk("user", { name, state: "absent", remove: true }),
+      mk("group", { name, state: "absent" }),
+    ];
+  };
+  try {
+    const a = callMany(seq(ours, false));
+    const b = callMany(seq(theirs, true));
+    const norm = (r: any, name: string) => {
+      const o = JSON.parse(JSON.stringify(r).replaceAll(name, "NAME"));
+      for (
+        const k of ["invocation", "uid", "gid", "group", "stdout", "stderr", "stdout_lines", "stderr_lines"]
+      ) {
+        delete o[k];
+      }
+      return o;
+    };
+    for (let i = 0; i < a.length; i++) assertEquals(norm(a[i], ours), norm(b[i], theirs), `step ${i}`);
+  } finally {
+    sh(
+      `userdel -r ${ours} 2>/dev/null; userdel -r ${theirs} 2>/dev/null; groupdel ${ours} 2>/dev/null; groupdel ${theirs} 2>/dev/null; true`,
+    );
+  }
 });
