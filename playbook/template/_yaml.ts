@@ -70,9 +70,8 @@ function analyze(s: string): Analysis {
     if (BREAKS.includes(ch)) lineBreaks = true;
     const c = ch.codePointAt(0)!;
     if (!(ch === "\n" || (c >= 0x20 && c <= 0x7e))) {
-      const uni = (c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
-        (c >= 0x10000 && c < 0x10ffff)) &&
-        c !== 0xfeff;
+      // libyaml (which Ansible's dumper uses) treats characters outside the BMP as unprintable
+      const uni = (c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd)) && c !== 0xfeff;
       if (!uni) special = true;
     }
     if (ch === " ") {
@@ -356,23 +355,24 @@ class Emitter {
     this.indicator('"', true);
     const split = !this.simpleKey;
     let start = 0;
-    const chars = text;
+    const chars = [...text];
     for (let end = 0; end <= chars.length; end++) {
       const ch = end < chars.length ? chars[end] : null;
-      const c = ch === null ? 0 : ch.charCodeAt(0);
+      const c = ch === null ? 0 : ch.codePointAt(0)!;
+      // libyaml escapes characters outside the BMP
       const needsEsc = ch === null || '"\\\x85\u2028\u2029\ufeff'.includes(ch) ||
-        !((c >= 0x20 && c <= 0x7e) || ((c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd)) ||
-          (c >= 0xd800 && c <= 0xdfff));
+        !((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd));
       if (needsEsc) {
         if (start < end) {
-          this.write(chars.slice(start, end));
+          this.write(chars.slice(start, end).join(""));
           start = end;
         }
         if (ch !== null) {
           let data: string;
           if (ch in DQ_ESC) data = "\\" + DQ_ESC[ch];
           else if (c <= 0xff) data = "\\x" + c.toString(16).toUpperCase().padStart(2, "0");
-          else data = "\\u" + c.toString(16).toUpperCase().padStart(4, "0");
+          else if (c <= 0xffff) data = "\\u" + c.toString(16).toUpperCase().padStart(4, "0");
+          else data = "\\U" + c.toString(16).toUpperCase().padStart(8, "0");
           this.write(data);
           start = end + 1;
         }
@@ -381,7 +381,7 @@ class Emitter {
         0 < end && end < chars.length - 1 && (ch === " " || start >= end) &&
         this.col + (end - start) > this.o.width && split
       ) {
-        let data = chars.slice(start, end) + "\\";
+        let data = chars.slice(start, end).join("") + "\\";
         if (start < end) start = end;
         this.write(data);
         this.writeIndent();
