@@ -99,6 +99,15 @@ Deno.test("controller → local → local → local: each context is the child o
     assertEquals(await c2.call("os", "getppid"), c1.info!.pid);
     assertEquals(c2.parentIds, [0, a.id, c1.id]);
     assertEquals(await c2.pipeline([{ module: "os", fn: "getpid" }]), c2.info!.pid);
+    await c1.shutdown(); // stops its child first, then itself; the context above goes on
+    assertEquals([a.alive, c1.alive, c2.alive], [true, false, false]);
+    assertEquals(
+      [processState(c1.info!.pid), processState(c2.info!.pid)].map((s) => s === "gone" || s === "Z"),
+      [
+        true,
+        true,
+      ],
+    );
   });
 });
 
@@ -286,12 +295,15 @@ Deno.test("shutting the broker down while a connect is under way stops that cont
   assert(!ctx.alive);
   await assertRejects(() => ctx.call("os", "getpid"), ContextGoneError);
   await assertRejects(() => b.connect({ method: "local", python: PY }), ConnectError, "shutting down");
-  const stat = (() => {
-    try {
-      return Deno.readTextFileSync(`/proc/${ctx.info!.pid}/stat`);
-    } catch {
-      return "";
-    }
-  })();
-  assert(stat === "" || stat.split(") ")[1].startsWith("Z"), `process ${ctx.info!.pid} still runs: ${stat}`);
+  const state = processState(ctx.info!.pid);
+  assert(state === "gone" || state === "Z", `process ${ctx.info!.pid} still runs (${state})`);
 });
+
+/** The state letter from /proc/PID/stat ("Z" for a zombie awaiting its parent's wait), or "gone". */
+function processState(pid: number): string {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1][0];
+  } catch {
+    return "gone";
+  }
+}
