@@ -275,3 +275,14 @@ Deno.test("loadVarsDir reads name, name.yml… or every file of name/ in sorted 
   });
   assert(Inventory.load([]).sources.length === 0);
 });
+
+Deno.test("hash_behaviour=merge combines mappings from groups and hosts at every depth", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-merge-"));
+  fs.writeFileSync(
+    path.join(dir, "hosts.yml"),
+    "all:\n  vars:\n    cfg: {a: 1, sub: {x: 1}}\n  hosts:\n    h:\n      cfg: {b: 2, sub: {y: 2}}\n",
+  );
+  const inv = Inventory.load([path.join(dir, "hosts.yml")]);
+  assertEquals(inv.hostVars("h").cfg, { b: 2, sub: { y: 2 } });
+  assertEquals(inv.hostVars("h", { hashBehaviour: "merge" }).cfg, { a: 1, b: 2, sub: { x: 1, y: 2 } });
+});

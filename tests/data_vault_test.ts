@@ -194,3 +194,58 @@ Deno.test("a wrong password on the command line fails with exit 1 and names the 
   const r2 = mito(["encrypt", "--vault-password-file", "pw", "f.yml"], { cwd: dir });
   assertEquals([r2.code, r2.stderr], [1, "ERROR! input is already encrypted: f.yml\n"]);
 });
+
+// Runs argv on a pseudo-terminal, types `answer` when `prompt` appears, and returns what the terminal showed.
+const PTY_DRIVER = `
+import os, pty, sys, time, select
+prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out, sent, deadline = b"", False, time.time() + 60
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if not r:
+        continue
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and prompt in out:
+        os.write(fd, answer + b"\\n")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode())
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+Deno.test("--ask-vault-pass prompts on a terminal without echoing, and refuses without one", () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, "f.yml"), encryptVault("on a tty\n", "typed-pw"));
+  const r = spawnSync(
+    "/usr/bin/python3",
+    [
+      "-c",
+      PTY_DRIVER,
+      "Vault password: ",
+      "typed-pw",
+      DENO,
+      "run",
+      "-A",
+      "-q",
+      MAIN,
+      "vault",
+      "view",
+      "--ask-vault-pass",
+      "f.yml",
+    ],
+    { cwd: dir, encoding: "utf8", env: env(dir) },
+  );
+  assertEquals([r.status, r.stdout], [0, "Vault password: \r\non a tty\r\n"]);
+  const n = mito(["view", "--ask-vault-pass", "f.yml"], { cwd: dir });
+  assertEquals(n.code, 1);
+  assertStringIncludes(n.stderr, "there is no terminal; use --vault-password-file");
+});

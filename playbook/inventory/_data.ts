@@ -129,18 +129,25 @@ export class InventoryData {
   /** Ansible's reconcile: parentless groups join `all`, groupless hosts join `ungrouped`. */
   reconcile() {
     this.currentSource = undefined;
-    for (const g of this.groups.values()) {
-      if (g.name !== "all" && this.ancestors(g.name).size === 0) this.addChild("all", g.name);
-    }
-    for (const h of this.hosts.values()) {
-      const mine = this.hostGroupsWithAncestors(h);
-      if (mine.has("ungrouped")) {
-        if ([...mine].some((g) => g !== "all" && g !== "ungrouped")) {
-          this.removeHostFromGroup(h.name, "ungrouped");
-        }
-      } else if (!h.implicit) {
-        if (mine.size === 0 || (mine.size === 1 && mine.has("all"))) this.addHost(h.name, "ungrouped");
+    for (const g of this.groups.values()) this.reconcileGroup(g.name);
+    for (const h of this.hosts.values()) this.reconcileHost(h);
+  }
+
+  /** A group with no parent joins `all`. */
+  reconcileGroup(name: string) {
+    const g = this.groups.get(name);
+    if (g && g.name !== "all" && g.parents.length === 0) this.addChild("all", g.name);
+  }
+
+  /** A host in no group joins `ungrouped`; one in other groups leaves it. */
+  reconcileHost(h: Host) {
+    const mine = this.hostGroupsWithAncestors(h);
+    if (mine.has("ungrouped")) {
+      if ([...mine].some((g) => g !== "all" && g !== "ungrouped")) {
+        this.removeHostFromGroup(h.name, "ungrouped");
       }
+    } else if (!h.implicit) {
+      if (mine.size === 0 || (mine.size === 1 && mine.has("all"))) this.addHost(h.name, "ungrouped");
     }
   }
 

@@ -53,7 +53,7 @@ export interface InventoryOptions {
 }
 
 const isPlainMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
+  typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 function defaultPython(): string {
   for (const p of ["/usr/bin/python3", "/usr/bin/python"]) if (fs.existsSync(p)) return p;
@@ -359,7 +359,8 @@ export class Inventory {
       this.#data.addHost(hname, g);
     }
     Object.assign(h.vars, opts.vars ?? {});
-    this.#data.reconcile();
+    // Only this host can have changed: the work stays proportional to the task, not the inventory.
+    this.#data.reconcileHost(h);
     return h;
   }
 
@@ -371,7 +372,8 @@ export class Inventory {
       this.#data.addChild(opts.parent, name);
     }
     for (const [k, v] of Object.entries(opts.vars ?? {})) this.#data.setGroupVar(name, k, v);
-    this.#data.reconcile();
+    if (opts.parent) this.#data.reconcileGroup(opts.parent);
+    this.#data.reconcileGroup(name);
     return g;
   }
 
@@ -455,15 +457,19 @@ export class Inventory {
    * name), group_vars/all files, group_vars/<group> files, host vars, host_vars files. `playbookDirs`
    * adds group_vars/host_vars beside playbooks at their documented places.
    */
-  hostVars(host: Host | string, opts: { playbookDirs?: string[] } = {}): Record<string, unknown> {
+  hostVars(
+    host: Host | string,
+    opts: { playbookDirs?: string[]; hashBehaviour?: "replace" | "merge" | string } = {},
+  ): Record<string, unknown> {
     const h = typeof host === "string" ? this.getHost(host) : host;
     if (!h) return {};
     const groups = this.sortedGroupsOf(h);
     const inv = this.varsBasedirs();
     const play = opts.playbookDirs ?? [];
     const out: Record<string, unknown> = {};
+    const merge = opts.hashBehaviour === "merge";
     const layer = (v: Record<string, unknown> | undefined) => {
-      if (v) Object.assign(out, v);
+      if (v) merge ? mergeInto(out, v) : Object.assign(out, v);
     };
     layer(this.#data.groups.get("all")?.vars);
     for (const g of groups) layer(g.vars);
@@ -475,6 +481,18 @@ export class Inventory {
     for (const d of inv) layer(this.#varsFrom(d, "host_vars", h.name));
     for (const d of play) layer(this.#varsFrom(d, "host_vars", h.name));
     return out;
+  }
+}
+
+/** hash_behaviour=merge: mappings combine key by key at every depth; anything else is replaced. */
+function mergeInto(dst: Record<string, unknown>, src: Record<string, unknown>) {
+  for (const [k, v] of Object.entries(src)) {
+    const cur = dst[k];
+    if (isPlainMap(cur) && isPlainMap(v)) {
+      const copy = { ...cur };
+      mergeInto(copy, v);
+      dst[k] = copy;
+    } else dst[k] = v;
   }
 }
 

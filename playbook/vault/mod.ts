@@ -158,8 +158,9 @@ function promptOnTerminal(message: string): string {
       "A vault password was asked for (--ask-vault-pass or a vault id '@prompt') but there is no terminal; use --vault-password-file",
     );
   }
-  process.stderr.write(message);
+  // Echo goes off before the prompt appears, so nothing typed after it is shown.
   childProcess.spawnSync("stty", ["-echo"], { stdio: "inherit" });
+  process.stderr.write(message);
   try {
     const buf = Buffer.alloc(1);
     const chunks: number[] = [];
