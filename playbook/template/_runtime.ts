@@ -10,6 +10,7 @@ import {
   isInt,
   isMapping,
   isNumber,
+  isPlainDict,
   isTuple,
   Kwargs,
   mapGet,
@@ -331,6 +332,14 @@ function compare(op: string, a: unknown, b: unknown): boolean {
   throw new Error(`unknown comparison ${op}`);
 }
 
+/** Ansible's finalize: an undefined value anywhere inside an output list or dict fails the template. */
+function deepDefined<T>(v: T): T {
+  if (v instanceof Undefined) v.fail();
+  if (Array.isArray(v)) { for (const x of v) deepDefined(x); }
+  else if (isPlainDict(v)) { for (const k in v) deepDefined(v[k]); }
+  return v;
+}
+
 /** Calls a template-callable value with positional and keyword arguments. */
 export function callValue(fn: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown {
   if (fn instanceof PyCallable) return fn.fn(args, kwargs);
@@ -576,7 +585,7 @@ export class Compiler {
       case "emit": {
         const e = this.expr(s.e);
         return (c, out) => {
-          const v = defined(e(c));
+          const v = deepDefined(e(c));
           // Ansible's finalize prints None as "" except in native mode.
           out.push(v === null && c.rt.concatMode !== "native" ? "" : v);
         };
