@@ -92,9 +92,12 @@ def main(m):
     p = m.params
     g = Git(m)
     repo, dest, version, remote = p["repo"], p["dest"], p["version"], p["remote"]
+    if os.path.expanduser(repo).startswith("/"):
+        # as Ansible: path repositories become file:// URLs (depth needs a protocol)
+        repo = "file://" + os.path.expanduser(repo)
     if dest is None and p["clone"]:
         m.fail_json(msg="the destination directory must be specified unless clone=no")
-    res = {"changed": False, "before": None, "after": None}
+    res = {"changed": False, "before": None, "after": None, "warnings": []}
     gitdir = dest if p["bare"] else os.path.join(dest or "", ".git")
     exists = dest is not None and os.path.exists(gitdir) and (p["bare"] or os.path.isdir(gitdir) or os.path.isfile(gitdir))
     if not exists:
@@ -137,6 +140,7 @@ def main(m):
     rc, url, _ = g.run(["config", "--get", "remote.%s.url" % remote], check=False)
     if url != repo:
         res["remote_url_changed"] = True
+        res["changed"] = True
         if not m.check_mode:
             if rc == 0:
                 g.run(["remote", "set-url", remote, repo])

@@ -153,3 +153,28 @@ Deno.test("parity: unarchive tar.gz with list_files", () => {
   ]);
   assertEquals([...ours.files].sort(), [...theirs.files].sort());
 });
+
+Deno.test("parity: file links, wait_for on a file", () => {
+  const target = (d: string) => writeFileSync(join(d, "t"), "T\n");
+  const ln = both("file", (d) => ({ path: join(d, "l"), src: "t", state: "link" }), target, { diff: true });
+  sameKeys(ln.ours, ln.theirs);
+  const hd = both("file", (d) => ({ path: join(d, "h"), src: join(d, "t"), state: "hard" }), target);
+  sameKeys(hd.ours, hd.theirs, ["diff"]);
+  const wf = both("wait_for", (d) => ({ path: join(d, "t"), search_regex: "(T)", timeout: 5 }), target);
+  sameKeys(wf.ours, wf.theirs);
+});
+
+Deno.test("parity: git clone and update from a local bare repository", () => {
+  const src = tempDir("mito-gitsrc-");
+  sh(
+    `git init -q --bare -b main ${src}/r.git && git init -q -b main ${src}/w && echo 1 > ${src}/w/f && ` +
+      `git -C ${src}/w add f && git -C ${src}/w -c user.name=t -c user.email=t@e commit -q -m one && ` +
+      `git -C ${src}/w push -q ${src}/r.git main`,
+  );
+  const first = both("git", (d) => ({ repo: `${src}/r.git`, dest: join(d, "co") }));
+  sameKeys(first.ours, first.theirs);
+  const again = both("git", (d) => ({ repo: `${src}/r.git`, dest: join(d, "co") }), (d) => {
+    sh(`git clone -q ${src}/r.git ${join(d, "co")}`);
+  });
+  sameKeys(again.ours, again.theirs);
+});
