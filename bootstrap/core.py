@@ -45,6 +45,9 @@ FILE_CHUNK = 10
 FILE_ACK = 11
 FIRST_REPLY_HANDLE = 1000
 
+POLL_IN = select.POLLIN | select.POLLPRI
+POLL_READABLE = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
+
 MAX_SAFE = (1 << 53) - 1
 CHUNK = 256 * 1024
 
@@ -272,6 +275,18 @@ def frame(dst, src, auth, handle, reply_to, value=None, raw=None, flags=0):
 
 
 # -- streams and router ----------------------------------------------------------------------------------
+
+def _wait_fd(fd, write, timeout):
+    """True once fd is readable (or writable), False on timeout (seconds; None waits forever)."""
+    p = select.poll()
+    p.register(fd, select.POLLOUT if write else POLL_IN)
+    try:
+        return bool(p.poll(None if timeout is None else max(0, int(timeout * 1000))))
+    except (OSError, select.error) as e:
+        if e.args and e.args[0] == errno.EINTR:
+            return False
+        raise
+
 
 def _set_nonblock(fd):
     fl = fcntl.fcntl(fd, fcntl.F_GETFL)
@@ -560,31 +575,63 @@ class Router(object):
         if stream.pid:
             _reap(stream.pid)
 
+    def _poll_sync(self, poller, registered):
+        """Brings the poll registrations in line with what is wanted now; returns the write fd -> Stream
+        map of streams with queued output. poll, unlike select, has no FD_SETSIZE limit."""
+        with self.lock:
+            children = list(self.children.values())
+            want = dict.fromkeys(self.children, POLL_IN)
+            for fd in self.ttys:
+                want[fd] = POLL_IN
+        for fd in self.extra_readers:
+            want[fd] = POLL_IN
+        want[self.wake_r] = POLL_IN
+        want[self.parent.rfd] = POLL_IN
+        writers = {}
+        for s in children + [self.parent]:
+            if s.pending:
+                want[s.wfd] = want.get(s.wfd, 0) | select.POLLOUT
+                writers[s.wfd] = s
+        for fd in list(registered):
+            if fd not in want:
+                try:
+                    poller.unregister(fd)
+                except (KeyError, ValueError, OSError):
+                    pass
+                del registered[fd]
+        for fd, ev in want.items():
+            old = registered.get(fd)
+            if old != ev:
+                try:
+                    if old is None:
+                        poller.register(fd, ev)
+                    else:
+                        poller.modify(fd, ev)
+                    registered[fd] = ev
+                except (ValueError, OSError):  # closed meanwhile: the next round drops it
+                    registered.pop(fd, None)
+        return writers
+
     def loop(self):
         """The I/O thread: returns when the parent stream ends or a shutdown completes."""
+        poller = select.poll()
+        registered = {}
         while True:
-            with self.lock:
-                children = list(self.children.values())
-                rl = [self.wake_r, self.parent.rfd] + list(self.children) + list(self.ttys)
-            rl.extend(self.extra_readers)
-            wl = [s.wfd for s in children if s.pending]
-            if self.parent.pending:
-                wl.append(self.parent.wfd)
+            writers = self._poll_sync(poller, registered)
             try:
-                r, w, _ = select.select(rl, wl, [])
-            except (OSError, ValueError, select.error) as e:
-                if getattr(e, "errno", None) == errno.EINTR or (e.args and e.args[0] == errno.EINTR):
+                events = poller.poll()
+            except (OSError, select.error) as e:
+                if e.args and e.args[0] == errno.EINTR:
                     continue
-                # A closed fd slipped in: drop dead children and retry.
-                self._prune()
-                continue
-            if w:
-                if self.parent.wfd in w:
-                    self.parent.flush_some()
-                for s in children:
-                    if s.wfd in w:
-                        s.flush_some()
-            for fd in r:
+                raise
+            for fd, ev in events:
+                if ev & select.POLLNVAL:
+                    self._prune()
+                    continue
+                if ev & select.POLLOUT and fd in writers:
+                    writers[fd].flush_some()
+                if not ev & POLL_READABLE:
+                    continue
                 if fd == self.wake_r:
                     try:
                         os.read(self.wake_r, 4096)
@@ -1054,7 +1101,7 @@ def _expect_marker(fd, timeout):
         if left <= 0:
             raise SpawnError("timeout", "the child did not start its first stage within %gs (output %r)"
                              % (timeout, seen[-200:]), seen.decode("utf-8", "replace"))
-        if not select.select([fd], [], [], left)[0]:
+        if not _wait_fd(fd, False, left):
             continue
         try:
             chunk = os.read(fd, 1)  # byte by byte: nothing after the marker may be consumed
@@ -1076,7 +1123,7 @@ def _write_all(fd, data):
         try:
             n = os.write(fd, mv)
         except (BlockingIOError, InterruptedError):
-            select.select([], [fd], [])
+            _wait_fd(fd, True, None)
             continue
         mv = mv[n:]
 
@@ -1460,7 +1507,7 @@ def _finish(reason):
                 pass
         deadline = time.monotonic() + 2.0
         while _router.parent.pending and time.monotonic() < deadline:
-            if not select.select([], [_router.parent.wfd], [], 0.1)[1]:
+            if not _wait_fd(_router.parent.wfd, True, 0.1):
                 continue
             try:
                 _router.parent.flush_some()
