@@ -277,3 +277,50 @@ Deno.test("multi-document streams and empty input", () => {
   assertEquals(parseYamlAll("", { file: "e.yml" }), []);
   assertEquals(parseYaml("# only a comment\n", { file: "e.yml" }), null);
 });
+
+const PY_NORMALISE = `
+import json, sys, yaml, datetime, math
+def norm(v):
+    if isinstance(v, bool): return v
+    if isinstance(v, int): return {"int": v}
+    if isinstance(v, float):
+        if math.isnan(v): return {"float": "nan"}
+        if math.isinf(v): return {"float": "inf" if v > 0 else "-inf"}
+        return {"float": v}
+    if isinstance(v, (datetime.date, datetime.datetime)): return {"timestamp": str(v)}
+    if isinstance(v, dict): return {"map": [[keystr(k), norm(x)] for k, x in v.items()]}
+    if isinstance(v, (list, tuple)): return [norm(x) for x in v]
+    return v
+def keystr(k):
+    if k is None: return "None"
+    if isinstance(k, float) and k.is_integer(): return repr(k)
+    return str(k)
+print(json.dumps([norm(d) for d in yaml.safe_load_all(open(sys.argv[1]))]))
+`;
+
+function normalise(v: unknown): unknown {
+  if (typeof v === "boolean" || v === null || typeof v === "string") return v;
+  if (v instanceof PyFloat) return { float: v.value };
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return { float: "nan" };
+    if (!Number.isFinite(v)) return { float: v > 0 ? "inf" : "-inf" };
+    return Number.isInteger(v) ? { int: v } : { float: v };
+  }
+  if (Array.isArray(v)) return v.map(normalise);
+  return { map: Object.entries(v as object).map(([k, x]) => [k, normalise(x)]) };
+}
+
+Deno.test("a playbook-shaped corpus (block scalars, escapes, anchors, merges, odd keys) reads as PyYAML reads it", () => {
+  const file = "tests/fixtures/yaml/corpus.yml";
+  const r = spawnSync("/usr/bin/python3", ["-c", PY_NORMALISE, file], { encoding: "utf8" });
+  assertEquals(r.status, 0, r.stderr);
+  const ours = parseYamlAll(Deno.readTextFileSync(file), { file }).map(normalise);
+  assertEquals(ours, JSON.parse(r.stdout));
+});
+
+Deno.test("!!set is a mapping to null and !!omap a list of pairs, as PyYAML builds them", () => {
+  assertEquals(parseYaml("s: !!set {b, a}\no: !!omap [x: 1, y: 2]\n", { file: "t.yml" }), {
+    s: { b: null, a: null },
+    o: [["x", 1], ["y", 2]],
+  });
+});

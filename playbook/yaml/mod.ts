@@ -2,6 +2,9 @@
 // duplicate keys (last wins), and positions for every mapping and sequence so later errors can name
 // file and line. Timestamps (`2024-01-02`) are kept as their source text: Python would build a
 // date/datetime whose str() is that same text for the usual forms, and JSON has no date type.
+// Mappings are plain objects (the shared value model), so non-string keys become Python's str() of
+// the key, and JavaScript lists integer-like keys ("123") before the others whatever their order in
+// the file; `!!set` becomes a mapping to null and `!!omap`/`!!pairs` lists of [key, value] pairs.
 import * as fs from "node:fs";
 import {
   Alias,
@@ -104,6 +107,16 @@ class Composer {
     this.#built.set(node, out);
     positions.set(out, this.pos(node.range?.[0] ?? 0));
     for (const item of node.items) out.push(this.build(item as Node, unsafe));
+    if (tag === `${STR}omap` || tag === `${STR}pairs`) {
+      // PyYAML builds a list of (key, value) pairs from a sequence of one-key mappings.
+      for (let i = 0; i < out.length; i++) {
+        const m = out[i];
+        if (typeof m !== "object" || m === null || Array.isArray(m) || Object.keys(m).length !== 1) {
+          this.fail(node.range?.[0] ?? 0, `expected a single mapping item in ${tag.slice(STR.length)}`);
+        }
+        out[i] = Object.entries(m as Record<string, unknown>)[0];
+      }
+    }
     if (tag && ![`${STR}seq`, "!unsafe", `${STR}omap`, `${STR}pairs`].includes(tag)) {
       this.fail(node.range?.[0] ?? 0, `could not determine a constructor for the tag '${tag}'`);
     }
