@@ -28,8 +28,12 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
+
+# In-process runs change process-wide state (cwd, environ, sys.stdout); one at a time.
+_RUN_LOCK = threading.RLock()
 
 # Modules known to leave state behind in the interpreter (Mitogen's list plus ours).
 ALWAYS_FORK_MODULES = frozenset((
@@ -248,6 +252,11 @@ def run_module(name, args, check_mode=False, diff=False, no_log=False, environme
         return _in_fork(run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
                         environment=environment, cwd=cwd, tmpdir=tmpdir,
                         isolation="none", verbosity=verbosity)
+    with _RUN_LOCK:
+        return _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity)
+
+
+def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity):
     _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
@@ -293,6 +302,8 @@ def _in_fork(fn, *args, **kwargs):
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # child
+        global _RUN_LOCK
+        _RUN_LOCK = threading.RLock()  # another thread may have held it at fork time
         code = 0
         try:
             os.close(r)
@@ -432,6 +443,11 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
 
 
 def _run_new_style(source, full_args, name, environment, cwd, path):
+    with _RUN_LOCK:
+        return _run_new_style_locked(source, full_args, name, environment, cwd, path)
+
+
+def _run_new_style_locked(source, full_args, name, environment, cwd, path):
     _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
