@@ -140,3 +140,11 @@ Deno.test("withOptions derives a templar with another basedir that keeps the cus
   const other = base.withOptions({ filters: {} });
   assertThrows(() => other.template("{{ 'ab' | twice }}", vars({})), TemplateError);
 });
+
+Deno.test("each name is looked up and templated once per render, even inside loops", () => {
+  const gets: string[] = [];
+  const data: Record<string, unknown> = { prefix: "{{ base }}-", base: "p", items: [1, 2, 3] };
+  const v = { get: (n: string) => (gets.push(n), data[n]) };
+  assertEquals(t.template("{% for i in items %}{{ prefix }}{{ i }} {% endfor %}", v), "p-1 p-2 p-3 ");
+  assertEquals(gets, ["items", "prefix", "base"]);
+});

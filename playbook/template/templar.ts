@@ -5,7 +5,7 @@ import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
-import { deepCopy, isNumber, isPlainDict, LazyMapping, pyStr, truthy, Undefined } from "./_py.ts";
+import { deepCopy, isNumber, isPlainDict, LazyMapping, pyRepr, pyStr, truthy, Undefined } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
@@ -454,41 +454,40 @@ export class Templar {
   #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
     // globals (lookup, range, …) are built only when a name is not a variable
     let globals: Record<string, unknown> | undefined;
-    const copies = new Map<string, unknown>();
+    const resolved = new Map<string, unknown>();
+    const resolveName = (name: string): unknown => {
+      const v = vars.get(name);
+      if (v === undefined) {
+        globals ??= makeGlobals(this, vars, mode === "native");
+        const g = globals[name];
+        return g !== undefined ? g : new Undefined(name);
+      }
+      // a template that mutates (x.append) works on its own copy, as Ansible's templating copies values
+      if (name === "vars" || !containsTemplate(v)) return copyVars ? deepCopy(v) : v;
+      if (s.resolving.has(name)) {
+        throw new TemplateError(`recursive loop detected in template string: ${shorten(pyRepr(v))}`);
+      }
+      s.resolving.add(name);
+      try {
+        return this.#template(v, vars, mode === "native", true, s);
+      } catch (e) {
+        if (e instanceof UndefinedError) return new Undefined(e.variable, e.message);
+        throw e;
+      } finally {
+        s.resolving.delete(name);
+      }
+    };
     const filters = this.#filters, tests = this.#tests;
     return {
       concatMode: mode,
       filter: (name) => filters[name],
       test: (name) => tests[name],
       resolve: (name) => {
-        const v = vars.get(name);
-        if (v === undefined) {
-          globals ??= makeGlobals(this, vars, mode === "native");
-          const g = globals[name];
-          return g !== undefined ? g : new Undefined(name);
-        }
-        if (name === "vars" || !containsTemplate(v)) {
-          if (!copyVars) return v;
-          // Jinja2 resolves each name once per render, so every use in this template sees the same copy
-          if (!copies.has(name)) copies.set(name, deepCopy(v));
-          return copies.get(name);
-        }
-        if (s.resolving.has(name)) {
-          throw new TemplateError(
-            `recursive loop detected in template string: ${
-              shorten(typeof v === "string" ? v : JSON.stringify(v))
-            }`,
-          );
-        }
-        s.resolving.add(name);
-        try {
-          return this.#template(v, vars, mode === "native", true, s);
-        } catch (e) {
-          if (e instanceof UndefinedError) return new Undefined(e.variable, e.message);
-          throw e;
-        } finally {
-          s.resolving.delete(name);
-        }
+        // Jinja2 resolves each name once per render: later uses (in loops too) see the same value
+        if (resolved.has(name)) return resolved.get(name);
+        const v = resolveName(name);
+        resolved.set(name, v);
+        return v;
       },
       importTemplate: (name) => {
         const exports = new Map<string, unknown>();
