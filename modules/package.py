@@ -11,7 +11,7 @@ ARGUMENT_SPEC = {
 }
 SUPPORTS_CHECK_MODE = True
 
-IMPLEMENTED = ("apt",)
+IMPLEMENTED = ("apt", "dnf", "yum")
 
 
 def main(m):

@@ -104,3 +104,18 @@ Deno.test("systemd: refuses clearly when systemd is not the init system", () => 
   assertEquals(r.failed, true);
   assertEquals(r.msg, "systemd is not the init system here (no /run/systemd/system): cannot manage ssh");
 });
+
+Deno.test("dnf/yum/package: a clear refusal where the package manager is missing", () => {
+  if (existsSync("/usr/bin/dnf")) return; // RPM hosts are covered by the e2e suite
+  const [dnf, yum, pkg, bad] = callMany([
+    { fn: "run_module", args: ["dnf", { name: ["vim"], state: "present" }] },
+    { fn: "run_module", args: ["yum", { name: ["vim"] }] },
+    { fn: "run_module", args: ["package", { name: ["vim"], state: "present", use: "dnf" }] },
+    { fn: "run_module", args: ["dnf", { name: ["vim"], list: "vim" }] },
+  ]);
+  assertEquals(dnf.msg, "dnf is not installed on this host");
+  assertEquals(dnf.failed, true);
+  assertEquals(yum.msg, "yum is not installed on this host");
+  assertEquals(pkg.msg, "dnf is not installed on this host");
+  assertEquals(bad.msg, "parameters are mutually exclusive: name|list");
+});
