@@ -324,3 +324,26 @@ Deno.test("!!set is a mapping to null and !!omap a list of pairs, as PyYAML buil
     o: [["x", 1], ["y", 2]],
   });
 });
+
+Deno.test("common mistakes point where PyYAML points and say what was expected", () => {
+  assertThrows(
+    () => parseYaml("- name: x\n   debug: y\n", { file: "play.yml" }),
+    YamlError,
+    "play.yml:2:9: mapping values are not allowed here: expected a plain value; quote a value that contains ': ', or fix the indentation",
+  );
+  assertThrows(
+    () => parseYaml("- a\n- b\nc: d\n", { file: "list.yml" }),
+    YamlError,
+    "list.yml:3:1: expected the end of the list or mapping above, but found more content (check the indentation)",
+  );
+  assertThrows(
+    () => parseYaml("a: 'open\n", { file: "q.yml" }),
+    YamlError,
+    "q.yml:2:1: found unexpected end of input",
+  );
+  assertThrows(
+    () => parseYaml("a:\n\t- b\n", { file: "tab.yml" }),
+    YamlError,
+    "tab.yml:2:1: Tabs are not allowed",
+  );
+});

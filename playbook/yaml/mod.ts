@@ -290,24 +290,49 @@ function composeAll(text: string, opts: YamlOptions): unknown[] {
   });
   const list = Array.isArray(docs) ? docs : [docs];
   if (!Array.isArray(docs) && (docs as { errors?: unknown[] }).errors?.length) {
-    throwParseError((docs as unknown as Document.Parsed).errors[0], lc, opts.file);
+    throwParseError((docs as unknown as Document.Parsed).errors[0], lc, opts.file, text);
   }
   const out: unknown[] = [];
   for (const doc of list as Document.Parsed[]) {
-    if (doc.errors.length) throwParseError(doc.errors[0], lc, opts.file);
+    if (doc.errors.length) throwParseError(doc.errors[0], lc, opts.file, text);
     out.push(new Composer(doc, lc, opts).build(doc.contents as Node | null));
   }
   return out;
 }
 
+// The YAML library's wording, turned into what the user should look at and what was expected there.
+function explain(code: string, problem: string): string {
+  if (code === "BLOCK_AS_IMPLICIT_KEY" && problem.startsWith("Nested mappings")) {
+    return "mapping values are not allowed here: expected a plain value; quote a value that contains ': ', or fix the indentation";
+  }
+  if (code === "BLOCK_AS_IMPLICIT_KEY") {
+    return `${problem}: expected a mapping key here (check the indentation)`;
+  }
+  if (code === "UNEXPECTED_TOKEN" && problem.startsWith("Unexpected scalar at node end")) {
+    return "expected the end of the list or mapping above, but found more content (check the indentation)";
+  }
+  if (code === "BAD_SCALAR_START") return `${problem}: quote the value`;
+  if (code === "MISSING_CHAR" && problem.startsWith("Missing closing")) {
+    return `found unexpected end of input: ${problem.toLowerCase()} (a string was opened but never closed)`;
+  }
+  return problem;
+}
+
 function throwParseError(
-  err: { message: string; pos: [number, number] },
+  err: { message: string; pos: [number, number]; code: string },
   lc: LineCounter,
   file: string,
+  text: string,
 ): never {
-  const { line, col } = lc.linePos(err.pos[0]);
+  let at = err.pos[0];
+  if (err.code === "BLOCK_AS_IMPLICIT_KEY" && err.message.startsWith("Nested mappings")) {
+    // Point at the ': ' that cannot start a mapping there, as PyYAML does.
+    const m = /:(?:[ \t]|$)/m.exec(text.slice(at));
+    if (m) at += m.index;
+  }
+  const { line, col } = lc.linePos(at);
   const problem = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
-  throw new YamlError(file, line, col, problem);
+  throw new YamlError(file, line, col, explain(err.code, problem));
 }
 
 export function parseYaml(text: string, opts: YamlOptions): unknown {
