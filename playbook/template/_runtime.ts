@@ -541,7 +541,8 @@ export class Compiler {
     return (c) => {
       const out: unknown[] = [];
       b(c, out);
-      return concat(out, c.rt.concatMode === "native" ? "native" : "text");
+      // macros, block set and filter blocks join their output with the environment's concat, as Jinja2 does
+      return concat(out, c.rt.concatMode);
     };
   }
 
