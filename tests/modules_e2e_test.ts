@@ -1,0 +1,44 @@
+// The module runtime through the real protocol: a local context (/usr/bin/python3) imports
+// mito.runner and mito.modules.* from the controller's embedded bundle and runs tasks.
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Broker } from "../transports/broker.ts";
+import { tempDir } from "./modules_harness.ts";
+
+const PY = "/usr/bin/python3";
+
+Deno.test("tasks run over a local context: built-ins, bytes content, Ansible modules, a crash", async () => {
+  const b = new Broker({});
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const d = tempDir();
+    const dest = join(d, "f.bin");
+    const call = (fn: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
+      ctx.call<any>("mito.runner", fn, args, kwargs);
+    const ping = await call("run_module", ["ping", {}]);
+    assertEquals(ping.ping, "pong");
+    const bytes = new Uint8Array([0, 1, 2, 255]);
+    const c1 = await call("run_module", ["copy", { content: bytes, dest, mode: "0600" }]);
+    const c2 = await call("run_module", ["copy", { content: bytes, dest, mode: "0600" }]);
+    assertEquals([c1.changed, c2.changed], [true, false]);
+    assertEquals([...readFileSync(dest)], [0, 1, 2, 255]);
+    assertEquals(c1.mode, "0600");
+    const crash = await call("run_module", ["ping", { data: "crash" }]);
+    assertEquals(crash.failed, true);
+    assertStringIncludes(crash.module_stderr, "boom");
+    const src = readFileSync("/usr/lib/python3/dist-packages/ansible/modules/stat.py", "utf-8");
+    const st = await call("run_ansible_module", [src, { path: dest }], { name: "stat" });
+    assertEquals(st.stat.size, 4);
+    assertEquals(st.stat.mode, "0600");
+    const sh = await call("run_module", ["shell", { _raw_params: "echo $MITO_E2E; pwd" }], {
+      environment: { MITO_E2E: "yes" },
+      cwd: d,
+    });
+    assertEquals(sh.stdout_lines, ["yes", d]);
+    const facts = await call("run_module", ["setup", { gather_subset: ["!all"] }]);
+    assert(typeof facts.ansible_facts.ansible_distribution === "string");
+  } finally {
+    await b.shutdown();
+  }
+});
