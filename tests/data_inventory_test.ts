@@ -10,6 +10,8 @@ import { expandHostEntry } from "../playbook/inventory/_hostpattern.ts";
 import { graphInventory, listInventory, yamlInventory } from "../cli/cmd_inventory.ts";
 import { pyJsonDump, pyYamlDump } from "../playbook/inventory/_dump.ts";
 import { VaultSecrets } from "../playbook/vault/mod.ts";
+import { iniValue } from "../playbook/inventory/_ini.ts";
+import { PyFloat } from "../playbook/values.ts";
 
 const FIX = path.resolve("tests/fixtures/inventory");
 const DENO = path.resolve("node_modules/deno/deno");
@@ -285,4 +287,77 @@ Deno.test("hash_behaviour=merge combines mappings from groups and hosts at every
   const inv = Inventory.load([path.join(dir, "hosts.yml")]);
   assertEquals(inv.hostVars("h").cfg, { b: 2, sub: { y: 2 } });
   assertEquals(inv.hostVars("h", { hashBehaviour: "merge" }).cfg, { a: 1, b: 2, sub: { x: 1, y: 2 } });
+});
+
+Deno.test("INI values are evaluated as Python's ast.literal_eval does (else kept as text)", () => {
+  const inputs = [
+    "1",
+    "-5",
+    "+5",
+    "--5",
+    "0x1F",
+    "0o17",
+    "0b11",
+    "1_000",
+    "1e3",
+    "1.5",
+    ".5",
+    "5.",
+    "-2.0",
+    "042",
+    "00",
+    "0",
+    "True",
+    "False",
+    "None",
+    "true",
+    "yes",
+    "Trueish",
+    "'quoted'",
+    '"dq"',
+    "'a' 'b'",
+    "[1, 2, 'x']",
+    "(1, 2)",
+    "(1,)",
+    "()",
+    "{'k': 'v', 'n': [1, None]}",
+    "{}",
+    "{1, 2}",
+    "{'a': 1,}",
+    "[1, 2,]",
+    "1 # note",
+    "hello # note",
+    "[1,2",
+    "'esc\\\\n\\\\t\\\\x41\\\\u00e9'",
+    "-True",
+    "1+2",
+    "abc",
+    "",
+    "/path/to/x",
+    "a=b",
+    "10.0.0.1",
+    "192.168.1.1:22",
+    "{'a': {'b': [True, False]}}",
+    "'''triple'''",
+  ];
+  const py = `
+import ast, json, sys
+out = []
+for s in json.load(sys.stdin):
+    try:
+        v = ast.literal_eval(s)
+    except (ValueError, SyntaxError):
+        v = s
+    if isinstance(v, (tuple, set)): v = list(v)
+    if isinstance(v, float) and v.is_integer(): v = {"float": v}
+    out.append(v)
+print(json.dumps(out))
+`;
+  const r = spawnSync("/usr/bin/python3", ["-c", py], { input: JSON.stringify(inputs), encoding: "utf8" });
+  assertEquals(r.status, 0, r.stderr);
+  const ours = inputs.map((s) => {
+    const v = iniValue(s);
+    return v instanceof PyFloat ? { float: v.value } : v;
+  });
+  assertEquals(ours, JSON.parse(r.stdout));
 });

@@ -23,7 +23,12 @@ class Reader {
   i = 0;
   constructor(readonly s: string) {}
   ws() {
-    while (this.i < this.s.length && " \t\r\n".includes(this.s[this.i])) this.i++;
+    for (;;) {
+      while (this.i < this.s.length && " \t\r\n".includes(this.s[this.i])) this.i++;
+      if (this.s[this.i] !== "#") return;
+      // Python's tokenizer drops comments, so `1 # note` is the literal 1.
+      while (this.i < this.s.length && this.s[this.i] !== "\n") this.i++;
+    }
   }
   peek() {
     return this.s[this.i];
@@ -67,8 +72,10 @@ class Reader {
       return out;
     }
     if (c === "-" || c === "+") {
+      // only one sign, directly on a number: literal_eval refuses `--5` and `-True`
       this.i++;
-      const v = this.expr();
+      this.ws();
+      const v = this.number();
       if (typeof v === "number") return c === "-" ? -v : v;
       if (v instanceof PyFloat) return new PyFloat(c === "-" ? -v.value : v.value);
       throw new NotLiteral();
