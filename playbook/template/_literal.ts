@@ -2,7 +2,8 @@
 import { PyFloat } from "../values.ts";
 import { tuple } from "./_py.ts";
 
-class Fail extends Error {}
+// A thrown plain object: capturing stack traces for every non-literal string would cost more than parsing.
+const FAIL = { literal: false };
 
 export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 
@@ -14,6 +15,8 @@ export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 export function literalEval(text: string, json: boolean): LiteralResult {
   if (text.length === 0 || text.length > 100000) return { ok: false };
   if (text[0] === " " || text[0] === "\t") return { ok: false };
+  // only these can start a literal (digits, quotes, brackets, signs, True/False/None, string prefixes)
+  if (!/^[0-9'"[({+\-.TFNrRuUbBfFtn]/.test(text)) return { ok: false };
   const p = new LitParser(text, json);
   try {
     const v = p.value();
@@ -21,7 +24,7 @@ export function literalEval(text: string, json: boolean): LiteralResult {
     if (p.i < text.length) return { ok: false };
     return { ok: true, value: v };
   } catch (e) {
-    if (e instanceof Fail) return { ok: false };
+    if (e === FAIL) return { ok: false };
     throw e;
   }
 }
@@ -71,7 +74,7 @@ class LitParser {
       const v = this.unary();
       if (typeof v === "number") return c === "-" ? -v : v;
       if (v instanceof PyFloat) return c === "-" ? new PyFloat(-v.value) : v;
-      throw new Fail();
+      throw FAIL;
     }
     return this.atom();
   }
@@ -79,7 +82,7 @@ class LitParser {
   atom(): unknown {
     const s = this.s;
     const c = s[this.i];
-    if (c === undefined) throw new Fail();
+    if (c === undefined) throw FAIL;
     if (c === "[" || c === "(") {
       const close = c === "[" ? "]" : ")";
       this.i++;
@@ -96,7 +99,7 @@ class LitParser {
           this.i++;
           continue;
         }
-        if (s[this.i] !== close) throw new Fail();
+        if (s[this.i] !== close) throw FAIL;
       }
       this.i++;
       this.depth--;
@@ -111,14 +114,14 @@ class LitParser {
       for (;;) {
         this.ws(true);
         if (s[this.i] === "}") break;
-        if (!first) throw new Fail();
+        if (!first) throw FAIL;
         const k = this.unary();
         this.ws(true);
-        if (s[this.i] !== ":") throw new Fail(); // sets are not representable here
+        if (s[this.i] !== ":") throw FAIL; // sets are not representable here
         this.i++;
         this.ws(true);
         const v = this.unary();
-        if (k !== null && typeof k === "object") throw new Fail();
+        if (k !== null && typeof k === "object") throw FAIL;
         out[typeof k === "string" ? k : keyStr(k)] = v;
         this.ws(true);
         if (s[this.i] === ",") this.i++;
@@ -161,7 +164,7 @@ class LitParser {
         if (m[0] === "null") return null;
       }
     }
-    throw new Fail();
+    throw FAIL;
   }
 
   string(): string {
@@ -171,23 +174,23 @@ class LitParser {
       if (s[this.i] === "r" || s[this.i] === "R") raw = true;
       this.i++;
     }
-    if (/[bBfF]/.test(s[this.i])) throw new Fail();
+    if (/[bBfF]/.test(s[this.i])) throw FAIL;
     const q = s[this.i];
     const triple = s.startsWith(q.repeat(3), this.i);
     const delim = triple ? q.repeat(3) : q;
     this.i += delim.length;
     let out = "";
     for (;;) {
-      if (this.i >= s.length) throw new Fail();
+      if (this.i >= s.length) throw FAIL;
       if (s.startsWith(delim, this.i)) {
         this.i += delim.length;
         return out;
       }
       const ch = s[this.i];
-      if (!triple && ch === "\n") throw new Fail();
+      if (!triple && ch === "\n") throw FAIL;
       if (ch === "\\") {
         const n = s[this.i + 1];
-        if (n === undefined) throw new Fail();
+        if (n === undefined) throw FAIL;
         if (raw) {
           out += ch + n;
           this.i += 2;
@@ -232,7 +235,7 @@ class LitParser {
           case "U": {
             const len = n === "x" ? 2 : n === "u" ? 4 : 8;
             const hex = s.slice(this.i, this.i + len);
-            if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new Fail();
+            if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw FAIL;
             out += String.fromCodePoint(parseInt(hex, 16));
             this.i += len;
             break;
@@ -263,26 +266,26 @@ class LitParser {
     }
     m = /^(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?/.exec(rest);
     const t = m![0];
-    if (!t || t === "." || !/[0-9]/.test(t)) throw new Fail();
+    if (!t || t === "." || !/[0-9]/.test(t)) throw FAIL;
     this.i += t.length;
-    if (/^[jJ]/.test(this.s[this.i] ?? "")) throw new Fail();
+    if (/^[jJ]/.test(this.s[this.i] ?? "")) throw FAIL;
     this.noTrailingName();
     const clean = t.replace(/_/g, "");
     if (/[.eE]/.test(clean)) {
       const f = parseFloat(clean);
       return Number.isInteger(f) ? new PyFloat(f) : f;
     }
-    if (/^0+[0-9]/.test(clean) && /[1-9]/.test(clean)) throw new Fail(); // 0644 is a SyntaxError
+    if (/^0+[0-9]/.test(clean) && /[1-9]/.test(clean)) throw FAIL; // 0644 is a SyntaxError
     return safeInt(parseInt(clean, 10));
   }
 
   noTrailingName(): void {
-    if (/[A-Za-z0-9_]/.test(this.s[this.i] ?? "")) throw new Fail();
+    if (/[A-Za-z0-9_]/.test(this.s[this.i] ?? "")) throw FAIL;
   }
 }
 
 function safeInt(n: number): number {
-  if (!Number.isSafeInteger(n)) throw new Fail();
+  if (!Number.isSafeInteger(n)) throw FAIL;
   return n;
 }
 
