@@ -777,40 +777,32 @@ class Module(object):
             diff.setdefault("after", {})[key] = after
 
     def set_owner_if_different(self, path, owner, changed, diff=None, follow=True):
-        if owner is None:
-            return changed
-        st = self._lstat(path, follow)
-        try:
-            uid = resolve_uid(owner)
-        except ValueError as e:
-            self.fail_json(msg=str(e), path=path)
-        if st.st_uid != uid:
-            self._diff_put(diff, "owner", st.st_uid, uid)
-            if not self.check_mode:
-                try:
-                    (os.chown if follow else os.lchown)(path, uid, -1)
-                except OSError as e:
-                    self.fail_json(msg="chown failed: %s" % e, path=path)
-            return True
-        return changed
+        return self._set_id_if_different(path, owner, changed, diff, follow, "owner")
 
     def set_group_if_different(self, path, group, changed, diff=None, follow=True):
-        if group is None:
+        return self._set_id_if_different(path, group, changed, diff, follow, "group")
+
+    def _set_id_if_different(self, path, wanted, changed, diff, follow, kind):
+        """chown or chgrp path to a user/group name or number when it differs."""
+        if wanted is None:
             return changed
         st = self._lstat(path, follow)
+        is_owner = kind == "owner"
         try:
-            gid = resolve_gid(group)
+            want = resolve_uid(wanted) if is_owner else resolve_gid(wanted)
         except ValueError as e:
             self.fail_json(msg=str(e), path=path)
-        if st.st_gid != gid:
-            self._diff_put(diff, "group", st.st_gid, gid)
-            if not self.check_mode:
-                try:
-                    (os.chown if follow else os.lchown)(path, -1, gid)
-                except OSError as e:
-                    self.fail_json(msg="chgrp failed: %s" % e, path=path)
-            return True
-        return changed
+        have = st.st_uid if is_owner else st.st_gid
+        if have == want:
+            return changed
+        self._diff_put(diff, kind, have, want)
+        if not self.check_mode:
+            try:
+                ids = (want, -1) if is_owner else (-1, want)
+                (os.chown if follow else os.lchown)(path, *ids)
+            except OSError as e:
+                self.fail_json(msg="%s failed: %s" % ("chown" if is_owner else "chgrp", e), path=path)
+        return True
 
     def set_mode_if_different(self, path, mode, changed, diff=None, follow=True):
         if mode is None:

@@ -58,15 +58,7 @@ def _sysv(m):
         else:
             rc, out, err = run("status")
             running = rc == 0
-        action = None
-        if p["state"] == "started" and not running:
-            action = "start"
-        elif p["state"] == "stopped" and running:
-            action = "stop"
-        elif p["state"] == "restarted":
-            action = "restart"
-        elif p["state"] == "reloaded":
-            action = "reload" if running else "start"
+        action = _systemd.state_action(p["state"], running)
         if action:
             res["changed"] = True
             if not m.check_mode:

@@ -44,6 +44,19 @@ def is_running(status):
     return status.get("ActiveState") in ("active", "activating", "reloading")
 
 
+def state_action(state, running):
+    """The service command that reaches ``state`` from ``running`` (None: nothing to do)."""
+    if state == "started":
+        return None if running else "start"
+    if state == "stopped":
+        return "stop" if running else None
+    if state == "restarted":
+        return "restart"
+    if state == "reloaded":
+        return "reload" if running else "start"
+    return None
+
+
 def systemd_booted():
     return os.path.isdir("/run/systemd/system")
 
@@ -113,16 +126,7 @@ def control(m):
     if p["state"]:
         if is_masked:
             m.fail_json(msg="Service is in unknown state", status=status)
-        running = is_running(status)
-        action = None
-        if p["state"] == "started" and not running:
-            action = "start"
-        elif p["state"] == "stopped" and running:
-            action = "stop"
-        elif p["state"] == "restarted":
-            action = "restart"
-        elif p["state"] == "reloaded":
-            action = "reload" if running else "start"
+        action = state_action(p["state"], is_running(status))
         if action:
             res["changed"] = True
             if not m.check_mode:

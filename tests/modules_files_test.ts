@@ -11,7 +11,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { callMany, run, runTwice, tempDir } from "./modules_harness.ts";
+import { callMany, run, runTwice, sh, tempDir } from "./modules_harness.ts";
+import { userInfo } from "node:os";
 
 const mode = (p: string) => (statSync(p).mode & 0o7777).toString(8).padStart(4, "0");
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
@@ -240,4 +241,22 @@ Deno.test("copy: binary content in _content_base64 lands byte for byte", () => {
   const [a, b] = runTwice("copy", { _content_base64: btoa("\x00\x01\xffbin"), dest: join(d, "bin") });
   assertEquals([a.changed, b.changed], [true, false]);
   assertEquals([...readFileSync(join(d, "bin"))], [0, 1, 255, 98, 105, 110]);
+});
+
+Deno.test("file owner and group by name or number, with diff", () => {
+  if (userInfo().uid !== 0) throw new Error("this test needs root (it chowns to nobody)");
+  const d = tempDir();
+  const f = join(d, "owned");
+  writeFileSync(f, "");
+  const nobody = Number(sh("id -u nobody").trim());
+  const nogroup = Number(sh("getent group nogroup | cut -d: -f3").trim());
+  const [a, b] = runTwice("file", { path: f, owner: "nobody", group: String(nogroup) }, { diff: true });
+  assertEquals([a.changed, b.changed], [true, false]);
+  assertEquals([statSync(f).uid, statSync(f).gid], [nobody, nogroup]);
+  assertEquals(a.diff.before.owner, 0);
+  assertEquals(a.diff.after.owner, nobody);
+  assertEquals(a.owner, "nobody");
+  const bad = run("file", { path: f, owner: "mito-no-such-user" });
+  assertEquals(bad.failed, true);
+  assertEquals(bad.msg, "chown failed: failed to look up user mito-no-such-user");
 });
