@@ -361,3 +361,15 @@ print(json.dumps(out))
   });
   assertEquals(ours, JSON.parse(r.stdout));
 });
+
+Deno.test("an empty YAML inventory is empty; an inventory plugin config is skipped with a warning", () => {
+  const empty = writeInv("hosts.yml", "# nothing yet\n");
+  assertEquals(Inventory.load([empty]).hosts(), []);
+  const plugin = writeInv("aws_ec2.yml", "plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n");
+  const warnings: string[] = [];
+  const inv = Inventory.load([plugin], { onWarning: (m) => warnings.push(m) });
+  assertEquals(inv.hosts(), []);
+  assertEquals(warnings, [
+    `Unable to parse ${plugin} as an inventory source: inventory plugin 'amazon.aws.aws_ec2' is not supported by mito`,
+  ]);
+});

@@ -146,10 +146,15 @@ export class Inventory {
       }
       if (yamlOk) {
         if (isPlainMap(data) && "plugin" in data) {
-          throw new InventoryError(
-            `${file}: inventory plugin '${String(data.plugin)}' is not supported by mito`,
+          // Ansible too skips a source whose plugin it cannot load, with a warning, and goes on.
+          this.#warn(
+            `Unable to parse ${file} as an inventory source: inventory plugin '${
+              String(data.plugin)
+            }' is not supported by mito`,
           );
+          return;
         }
+        if (data === null) return; // an empty file is an empty inventory
         if (isPlainMap(data) && Object.keys(data).length) {
           parseYamlInventory(data, file, this.#data, (m) => this.#warn(m));
           return;
