@@ -302,8 +302,7 @@ def _in_fork(fn, *args, **kwargs):
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # child
-        global _RUN_LOCK
-        _RUN_LOCK = threading.RLock()  # another thread may have held it at fork time
+        _after_fork()
         code = 0
         try:
             os.close(r)
@@ -499,6 +498,17 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path):
     return _add_lines(result)
 
 
+def _private_tmp(tmpdir):
+    """The task's temp dir, else the interpreter's private one (mito.core), else the system's."""
+    if tmpdir and os.path.isdir(tmpdir):
+        return tmpdir
+    try:
+        from mito import core
+        return core.get_temp_dir()
+    except Exception:
+        return None
+
+
 def _old_style_args(args):
     return " ".join("%s=%s" % (k, shlex.quote(v if isinstance(v, str) else json.dumps(v)))
                     for k, v in args.items())
@@ -506,7 +516,7 @@ def _old_style_args(args):
 
 def _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters):
     _refresh_process_state()
-    workdir = tempfile.mkdtemp(prefix="mito-%s-" % name, dir=tmpdir if tmpdir and os.path.isdir(tmpdir) else None)
+    workdir = tempfile.mkdtemp(prefix="mito-%s-" % name, dir=_private_tmp(tmpdir))
     try:
         module_path = os.path.join(workdir, name)
         body = source
@@ -580,8 +590,8 @@ def _run_external(source, full_args, style, name, environment, cwd, tmpdir, inte
 
 # ------------------------------------------------------------- async jobs
 
-def _async_dir():
-    d = os.environ.get("ANSIBLE_ASYNC_DIR") or os.path.expanduser("~/.ansible_async")
+def _async_dir(async_dir=None):
+    d = os.path.expanduser(async_dir or os.environ.get("ANSIBLE_ASYNC_DIR") or "~/.ansible_async")
     if not os.path.isdir(d):
         os.makedirs(d, 0o700)
     return d
@@ -594,15 +604,16 @@ def _write_json_atomic(path, data):
     os.rename(tmp, path)
 
 
-def start_async(jid, time_limit, kind, target, args, **kwargs):
+def start_async(jid, time_limit, kind, target, args, async_dir=None, **kwargs):
     """Start a job in a detached grandchild; returns Ansible's async start result.
 
     ``kind`` is 'builtin' (target = module name, run by run_module) or 'ansible'
     (target = module source, run by run_ansible_module).  ``kwargs`` are passed to
-    the runner.
+    the runner; ``async_dir`` is Ansible's async_dir (default $ANSIBLE_ASYNC_DIR or
+    ~/.ansible_async).
     """
     jid = str(jid)
-    results_file = os.path.join(_async_dir(), jid)
+    results_file = os.path.join(_async_dir(async_dir), jid)
     _write_json_atomic(results_file, {"started": 1, "finished": 0, "ansible_job_id": jid})
     r, w = os.pipe()
     sys.stdout.flush()
@@ -627,7 +638,14 @@ def start_async(jid, time_limit, kind, target, args, **kwargs):
             "_ansible_suppress_tmpdir_delete": True, "changed": True, "failed": False}
 
 
+def _after_fork():
+    """In a forked child: another thread of the parent may have held the run lock."""
+    global _RUN_LOCK
+    _RUN_LOCK = threading.RLock()
+
+
 def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
+    _after_fork()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -677,12 +695,12 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
     _write_json_atomic(results_file, res)
 
 
-def async_status(jid, mode="status"):
+def async_status(jid, mode="status", async_dir=None):
     """Ansible's async_status: the job's result so far; mode 'cleanup' removes it."""
     jid = str(jid)
     if not re.match(r"^[\w.-]+$", jid):
         return {"failed": True, "msg": "invalid job id %s" % jid, "ansible_job_id": jid}
-    results_file = os.path.join(_async_dir(), jid)
+    results_file = os.path.join(_async_dir(async_dir), jid)
     if mode == "cleanup":
         try:
             os.unlink(results_file)

@@ -9,11 +9,8 @@ SUPPORTS_CHECK_MODE = True
 
 
 def main(m):
-    import os
     from mito import runner
-    if m.params["_async_dir"]:
-        os.environ["ANSIBLE_ASYNC_DIR"] = m.params["_async_dir"]
-    res = runner.async_status(m.params["jid"], m.params["mode"])
+    res = runner.async_status(m.params["jid"], m.params["mode"], m.params["_async_dir"])
     if res.get("failed"):
         m.fail_json(**res)
     return res

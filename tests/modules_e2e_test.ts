@@ -38,6 +38,25 @@ Deno.test("tasks run over a local context: built-ins, bytes content, Ansible mod
     assertEquals(sh.stdout_lines, ["yes", d]);
     const facts = await call("run_module", ["setup", { gather_subset: ["!all"] }]);
     assert(typeof facts.ansible_facts.ansible_distribution === "string");
+    const want = '#!/bin/sh\n# WANT_JSON\nprintf \'{"changed": true, "argsfile": "%s"}\' "$1"\n';
+    const wj = await call("run_ansible_module", [want, {}], { name: "wj" });
+    assertEquals(wj.changed, true);
+    assert(!wj.argsfile.startsWith(d)); // written in the interpreter's private temp dir
+    const jobs = tempDir();
+    const started = await call(
+      "start_async",
+      ["e2e1", 30, "builtin", "shell", { _raw_params: "echo async" }],
+      {
+        async_dir: jobs,
+      },
+    );
+    assertEquals(started.results_file, join(jobs, "e2e1"));
+    let status: any = { finished: 0 };
+    for (let i = 0; i < 100 && !status.finished; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await call("run_module", ["async_status", { jid: "e2e1", _async_dir: jobs }]);
+    }
+    assertEquals([status.finished, status.stdout], [1, "async"]);
   } finally {
     await b.shutdown();
   }
