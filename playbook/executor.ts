@@ -657,11 +657,17 @@ export class Executor {
         ended: false,
       });
     }
+    const forks = Math.max(1, this.#o.forks);
     const hooks = {
       start: (task: Task, hosts: string[]) => this.#roundStart(pr, task, hosts),
       finish: (task: Task, hosts: string[]) => this.#roundFinish(pr, task, hosts, maxFail),
+      throttle: (task: Task) => {
+        const v = this.#kw(task, "throttle");
+        if (v === undefined || v === null) return 0;
+        const n = Number(this.#o.templar.template(v, new LayeredVars([pr.play.vars, this.#o.extraVars])));
+        return Number.isFinite(n) && n > 0 ? Math.min(n, forks) : 0;
+      },
     };
-    const forks = Math.max(1, this.#o.forks);
     if (strategyName === "free") pr.strategy = new FreeStrategy(forks, hooks);
     else if (strategyName === "host_pinned") pr.strategy = new FreeStrategy(forks, hooks, true);
     else if (strategyName === "linear" || strategyName === "debug") {

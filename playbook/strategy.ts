@@ -30,8 +30,10 @@ export type HostWork = () => Promise<void>;
 export interface RoundHooks {
   /** Called once when a task starts for a set of hosts (banner), before any host runs it. */
   start(task: Task, hosts: string[]): void;
-  /** Runs the task for the hosts of a round; the strategy decides concurrency. */
+  /** Called once the task ran on the hosts of a round. */
   finish(task: Task, hosts: string[]): void;
+  /** The task's `throttle`: at most this many hosts at once (0: no limit beyond forks). */
+  throttle(task: Task): number;
 }
 
 export interface Strategy {
@@ -118,8 +120,10 @@ export class LinearStrategy implements Strategy {
     const errors = new Map<string, unknown>();
     try {
       this.#hooks.start(task, hosts);
+      const throttle = this.#hooks.throttle(task);
+      const limit = throttle > 0 ? new Semaphore(throttle) : undefined;
       await Promise.all(batch.map(([h, w]) =>
-        this.#forks.use(async () => {
+        (limit ? limit : this.#forks).use(async () => {
           try {
             await w.work();
           } catch (err) {

@@ -86,13 +86,21 @@ function sameOnSeveralHosts(name: string, file: string, code: number): void {
     assertEquals(m.code, code);
     assertEquals(m.code, a.code);
     assertEquals(recap(m.stdout), recap(a.stdout));
-    assertEquals(m.stdout.split("\n").sort(), a.stdout.split("\n").sort());
+    // Results as a multiset; banners as a set (Ansible's free strategy repeats a banner whenever
+    // results of different tasks interleave, which depends on timing).
+    const results = (out: string) =>
+      out.split("\n").filter((l) => l && !/^(TASK|RUNNING HANDLER) \[/.test(l)).sort();
+    const banners = (out: string) =>
+      [...new Set(out.split("\n").filter((l) => /^(TASK|RUNNING HANDLER) \[/.test(l)))].sort();
+    assertEquals(results(m.stdout), results(a.stdout));
+    assertEquals(banners(m.stdout), banners(a.stdout));
   });
 }
 
 sameOnSeveralHosts("lockstep with a failing host, run_once, serial batches", "multihost.yml", 2);
 sameOnSeveralHosts("free and host_pinned strategies, max_fail_percentage", "strategies.yml", 2);
 sameOnSeveralHosts("any_errors_fatal", "fatal.yml", 2);
+sameOnSeveralHosts("per-host vars_files, include_tasks apply, first_found/fileglob, throttle", "more.yml", 0);
 sameOnSeveralHosts("meta end_host/end_play/clear_host_errors, import_playbook with when", "meta.yml", 0);
 
 Deno.test("json output has the shape of Ansible's json callback", () => {
