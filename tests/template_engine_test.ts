@@ -51,6 +51,15 @@ Deno.test("import and from-import bring macros and top-level names from another 
   );
 });
 
+Deno.test("extends renders the parent template with the child's blocks", () => {
+  const t = new Templar({ basedir: fixtures });
+  assertEquals(
+    t.renderFile("{% extends 'child.j2' %}{% block title %}T{% endblock %}", vars({ name: "x" })),
+    "<T>\nchild x",
+  );
+  assertEquals(t.renderFile("{% include 'child.j2' %}", vars({ name: "y" })), "<Default>\nchild y");
+});
+
 Deno.test("the template lookup renders a file from templates/ with template_vars", () => {
   const t = new Templar({ basedir: fixtures });
   assertEquals(

@@ -627,11 +627,18 @@ export function parse(parts: Part[], src: string): Stmt[] {
       }
       case "block": {
         const name = s.expectName();
+        while (s.skipName("scoped") || s.skipName("required"));
+        s.expectEnd();
         const r = subparse(["endblock"]);
+        if (r.s!.cur.t === "name") r.s!.next();
+        r.s!.expectEnd();
         return { k: "block", name, body: r.body };
       }
-      case "extends":
-        return { k: "extends", e: ep.parseExpression() };
+      case "extends": {
+        const e = ep.parseExpression();
+        s.expectEnd();
+        return { k: "extends", e };
+      }
       default:
         s.fail(kw ? `Encountered unknown tag '${kw}'` : "tag name expected");
     }

@@ -44,6 +44,9 @@ export class PyCallable {
 
 setCallableFactory((name, fn) => new PyCallable(name, fn));
 
+/** Thrown (as a plain marker, not an Error) once a child template has handed over to its parent. */
+const EXTENDED = { extended: true };
+
 /** Jinja2's `namespace()`: attributes assignable with `{% set ns.x = ... %}`. */
 export class Namespace {
   constructor(readonly attrs: Record<string, unknown>) {}
@@ -109,6 +112,8 @@ export interface Runtime {
   filter(name: string): ((value: unknown, ...args: unknown[]) => unknown) | undefined;
   test(name: string): ((value: unknown, ...args: unknown[]) => boolean) | undefined;
   include(name: string, ctx: Ctx): string;
+  /** Renders the parent template `name` into out, with ctx (and its blocks). */
+  extend(name: string, ctx: Ctx, out: unknown[]): void;
   /** Runs a template file and returns its top-level names (macros, set) for `import`/`from`. */
   importTemplate(name: string): Map<string, unknown>;
   concatMode: Concat;
@@ -129,6 +134,8 @@ export class Frame {
 }
 
 export class Ctx {
+  /** Blocks of the most derived template, when rendering a template it extends. */
+  blocks: Map<string, (c: Ctx, out: unknown[]) => void> | undefined;
   constructor(readonly rt: Runtime, public frame: Frame, readonly exported: Map<string, unknown>) {}
   lookup(name: string): unknown {
     const v = this.frame.lookup(name);
@@ -378,6 +385,21 @@ const MUTATORS = new Set([
 export class Compiler {
   /** Set when the template calls a mutating method: its variables must then be copies, as in Ansible. */
   mutates = false;
+  /** The template's blocks by name, for templates that extend it. */
+  readonly blocks = new Map<string, S>();
+
+  /** A whole template: one with `{% extends %}` stops rendering its own output where the parent takes over. */
+  template(stmts: Stmt[]): S {
+    const body = this.body(stmts);
+    if (!stmts.some((s) => s.k === "extends")) return body;
+    return (c, out) => {
+      try {
+        body(c, out);
+      } catch (e) {
+        if (e !== EXTENDED) throw e;
+      }
+    };
+  }
 
   expr(e: Expr): E {
     switch (e.k) {
@@ -676,8 +698,11 @@ export class Compiler {
           if (!s.ignoreMissing) throw lastErr;
         };
       }
-      case "block":
-        return this.body(s.body);
+      case "block": {
+        const body = this.body(s.body), name = s.name;
+        this.blocks.set(name, body);
+        return (c, out) => (c.blocks?.get(name) ?? body)(c, out);
+      }
       case "import": {
         const e = this.expr(s.e);
         const target = s.target ? this.assign({ k: "name", n: s.target }) : null;
@@ -697,10 +722,18 @@ export class Compiler {
           }
         };
       }
-      case "extends":
-        return () => {
-          throw new TemplateError(`'${s.k}' is not supported by mito's template engine`);
+      case "extends": {
+        const e = this.expr(s.e);
+        const own = this.blocks;
+        return (c, out) => {
+          // the most derived template's blocks win; its own output after extends is not rendered
+          const blocks = new Map(own);
+          for (const [k, v] of c.blocks ?? []) blocks.set(k, v);
+          c.blocks = blocks;
+          c.rt.extend(pyStr(e(c)), c, out);
+          throw EXTENDED;
         };
+      }
     }
   }
 

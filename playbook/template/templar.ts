@@ -347,7 +347,7 @@ export class Templar {
         escapeBackslashes: lexOpts.escape,
       });
       const compiler = new Compiler();
-      const run = compiler.body(parse(parts, norm));
+      const run = compiler.template(parse(parts, norm));
       return cachePut(CACHE, key, { run, src, mutates: compiler.mutates });
     } catch (e) {
       if (e instanceof TemplateError) {
@@ -488,6 +488,17 @@ export class Templar {
         const v = resolveName(name);
         resolved.set(name, v);
         return v;
+      },
+      extend: (name, ctx, out) => {
+        const src = this.#readTemplate(name);
+        const key = `0100\0${src}`;
+        const parent = this.#compile(src, key, { escape: false, trimBlocks: true, lstripBlocks: false });
+        if (++s.depth > MAX_DEPTH) throw new TemplateError(`recursive loop detected extending '${name}'`);
+        try {
+          parent.run(ctx, out);
+        } finally {
+          s.depth--;
+        }
       },
       importTemplate: (name) => {
         const exports = new Map<string, unknown>();
