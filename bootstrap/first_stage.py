@@ -1,4 +1,7 @@
 import os,sys,zlib,types
+if sys.version_info<(3,6):
+ os.write(2,b'mito: the target needs Python 3.6 or newer\n')
+ os._exit(1)
 def r(n):
  b=b''
  while len(b)<n:

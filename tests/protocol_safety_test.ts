@@ -187,3 +187,25 @@ Deno.test("a message over the maximum size fails alone: neither side sends it an
     await b.shutdown();
   }
 });
+
+const py27 = `${home}/.pyenv/versions/2.7.18/bin/python2.7`;
+Deno.test({
+  name: "an interpreter older than 3.6 is refused by the first stage with a clear message",
+  ignore: !(() => {
+    try {
+      return Deno.statSync(py27).isFile;
+    } catch {
+      return false;
+    }
+  })(),
+  fn: async () => {
+    const b = new Broker();
+    try {
+      const err = await assertRejects(() => b.connect({ method: "local", python: py27 }));
+      assertStringIncludes(err.message, "stderr: mito: the target needs Python 3.6 or newer");
+      assertStringIncludes(err.message, '(exit {"code":1,"signal":null})');
+    } finally {
+      await b.shutdown();
+    }
+  },
+});

@@ -445,8 +445,9 @@ export class Broker {
     try {
       rest = await awaitMarker(reader, what);
     } catch (e) {
-      channel.kill();
+      // Let an interpreter that is exiting report its own status (and flush stderr) before killing it.
       const status = await within(channel.exited, 1000, undefined);
+      if (!status) channel.kill();
       const startError = (channel as { startError?: Error }).startError;
       if (startError) throw new ConnectError(`${what}: ${startError.message}`, startError);
       const tail = st.stderrTail.trim();
