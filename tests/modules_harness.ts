@@ -38,8 +38,13 @@ import mito.runner as runner
 calls = json.loads(sys.stdin.read())
 out = []
 real_stdout = sys.stdout
+import importlib
 for c in calls:
-    fn = getattr(runner, c["fn"])
+    if ":" in c["fn"]:  # "mito.modules.x:function" for pure helpers
+        mod, _, name = c["fn"].partition(":")
+        fn = getattr(importlib.import_module(mod), name)
+    else:
+        fn = getattr(runner, c["fn"])
     out.append(fn(*c.get("args", []), **c.get("kwargs", {})))
 real_stdout.write(json.dumps(out))
 `;

@@ -119,3 +119,26 @@ Deno.test("dnf/yum/package: a clear refusal where the package manager is missing
   assertEquals(pkg.msg, "dnf is not installed on this host");
   assertEquals(bad.msg, "parameters are mutually exclusive: name|list");
 });
+
+Deno.test("systemd: systemctl show parsing and the state-to-command rule", () => {
+  const show = [
+    "Id=ssh.service",
+    "ActiveState=active",
+    "ExecStart={ path=/usr/sbin/sshd ; argv[]=/usr/sbin/sshd -D ;",
+    "  ignore_errors=no }",
+    "LoadState=loaded",
+    "UnitFileState=enabled",
+  ].join("\n");
+  const [parsed, ...actions] = callMany([
+    { fn: "mito.modules.systemd:parse_show", args: [show] },
+    { fn: "mito.modules.systemd:state_action", args: ["started", true] },
+    { fn: "mito.modules.systemd:state_action", args: ["started", false] },
+    { fn: "mito.modules.systemd:state_action", args: ["stopped", true] },
+    { fn: "mito.modules.systemd:state_action", args: ["reloaded", false] },
+    { fn: "mito.modules.systemd:state_action", args: ["restarted", true] },
+  ]);
+  assertEquals(parsed.ActiveState, "active");
+  assertEquals(parsed.UnitFileState, "enabled");
+  assertEquals(parsed.ExecStart, "{ path=/usr/sbin/sshd ; argv[]=/usr/sbin/sshd -D ;\n  ignore_errors=no }");
+  assertEquals(actions, [null, "start", "stop", "start", "restart"]);
+});
