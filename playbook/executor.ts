@@ -1470,7 +1470,8 @@ export class Executor {
     return {
       host: hp.name,
       targetHost: delegate === undefined || delegate === null ? hp.name : String(delegate),
-      module: task.action,
+      // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
+      module: task.action === "gather_facts" ? "setup" : task.action,
       args,
       checkMode: this.#checkMode(task, vars),
       diff: (() => {
