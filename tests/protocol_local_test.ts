@@ -164,6 +164,33 @@ Deno.test("nothing is written under HOME or TMPDIR before the runtime starts; th
   }
 });
 
+Deno.test("the temp dir comes from remote_tmp ($vars expanded), else the first usable of TMPDIR, …, /tmp", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withBroker(async (b) => {
+      const withRemote = await b.connect({
+        method: "local",
+        python: PY,
+        remoteTmp: "$MITO_BASE/remote",
+        env: { MITO_BASE: dir, TMPDIR: `${dir}/unused` },
+      });
+      const first = await withRemote.call<string>("mito.core", "get_temp_dir");
+      assert(first.startsWith(`${dir}/remote/mito_`), first);
+      assertEquals(await withRemote.call("mito.core", "get_temp_dir"), first, "one dir per interpreter");
+      const unusable = await b.connect({
+        method: "local",
+        python: PY,
+        env: { TMPDIR: "/proc/mito", TEMP: dir },
+      });
+      assert((await unusable.call<string>("mito.core", "get_temp_dir")).startsWith(`${dir}/mito_`));
+      await withRemote.shutdown();
+      assertEquals(listDir(`${dir}/remote`), []);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("an import costs one request with related modules pushed in the same burst; hops cache for children", async () => {
   const root = await Deno.makeTempDir();
   try {
