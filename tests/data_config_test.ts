@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertEquals, assertThrows } from "./_assert.ts";
+import { tool } from "./data_env.ts";
 import { ConfigError, findConfigFile, loadConfig } from "../playbook/config/mod.ts";
 
 function tmp(): string {
@@ -84,7 +85,7 @@ Deno.test("./ansible.cfg values, paths resolved beside the file, match ansible-c
   assertEquals(c.vaultPasswordFiles, [path.join(home, ".vault_pass")]);
   assertEquals(c.sources.forks, `${path.join(dir, "ansible.cfg")}:2`);
 
-  const r = spawnSync("/usr/bin/ansible-config", ["dump", "--only-changed"], {
+  const r = spawnSync(tool("/usr/bin/ansible-config"), ["dump", "--only-changed"], {
     cwd: dir,
     encoding: "utf8",
     env: { PATH: "/usr/bin:/bin", HOME: home },

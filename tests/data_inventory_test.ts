@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { DENO, MAIN, ROOT, tool } from "./data_env.ts";
 import { Inventory, InventoryError, loadVarsDir } from "../playbook/inventory/mod.ts";
 import { expandHostEntry } from "../playbook/inventory/_hostpattern.ts";
 import { graphInventory, listInventory, yamlInventory } from "../cli/cmd_inventory.ts";
@@ -13,8 +14,7 @@ import { VaultSecrets } from "../playbook/vault/mod.ts";
 import { iniValue } from "../playbook/inventory/_ini.ts";
 import { PyFloat } from "../playbook/values.ts";
 
-const FIX = path.resolve("tests/fixtures/inventory");
-const DENO = path.resolve("node_modules/deno/deno");
+const FIX = `${ROOT}tests/fixtures/inventory`;
 const HOME = fs.mkdtempSync(path.join(os.tmpdir(), "mito-inv-home-"));
 const ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME, LANG: "C.UTF-8", ANSIBLE_NOCOLOR: "1" };
 const FIXTURES = [
@@ -30,7 +30,7 @@ const VAULT_ARGS = ["--vault-password-file", "vaulted.pass"];
 const VAULT = VaultSecrets.fromOptions({ passwordFiles: [path.join(FIX, "vaulted.pass")] });
 
 function ansible(bin: string, args: string[]): string {
-  const r = spawnSync(`/usr/bin/${bin}`, args, { cwd: FIX, encoding: "utf8", env: ENV });
+  const r = spawnSync(tool(`/usr/bin/${bin}`), args, { cwd: FIX, encoding: "utf8", env: ENV });
   if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -66,7 +66,7 @@ for (const src of FIXTURES) {
 
 Deno.test("the mito inventory command prints --host and --graph GROUP like ansible-inventory", () => {
   const run = (args: string[]) => {
-    const r = spawnSync(DENO, ["run", "-A", "-q", path.resolve("cli/main.ts"), "inventory", ...args], {
+    const r = spawnSync(DENO, ["run", "-A", "-q", MAIN, "inventory", ...args], {
       cwd: FIX,
       encoding: "utf8",
       env: ENV,
@@ -353,7 +353,10 @@ for s in json.load(sys.stdin):
     out.append(v)
 print(json.dumps(out))
 `;
-  const r = spawnSync("/usr/bin/python3", ["-c", py], { input: JSON.stringify(inputs), encoding: "utf8" });
+  const r = spawnSync(tool("/usr/bin/python3"), ["-c", py], {
+    input: JSON.stringify(inputs),
+    encoding: "utf8",
+  });
   assertEquals(r.status, 0, r.stderr);
   const ours = inputs.map((s) => {
     const v = iniValue(s);

@@ -8,8 +8,7 @@ import { decryptVault, encryptVault, isVaultText, VaultError, VaultSecrets } fro
 import { loadYamlFile, parseYaml } from "../playbook/yaml/mod.ts";
 import type { VaultString } from "../playbook/values.ts";
 
-const DENO = path.resolve("node_modules/deno/deno");
-const MAIN = path.resolve("cli/main.ts");
+import { DENO, MAIN, tool } from "./data_env.ts";
 
 function tmpdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "mito-vault-"));
@@ -39,7 +38,7 @@ function mito(args: string[], opts: { cwd: string; input?: string }) {
 }
 
 function ansibleVault(args: string[], opts: { cwd: string; input?: string }) {
-  const r = spawnSync("/usr/bin/ansible-vault", args, {
+  const r = spawnSync(tool("/usr/bin/ansible-vault"), args, {
     cwd: opts.cwd,
     input: opts.input ?? "",
     encoding: "utf8",
@@ -166,7 +165,7 @@ Deno.test("mito encrypt_string output is accepted by ansible-vault and by Ansibl
   assertEquals(s.code, 0, s.stderr);
   assert(s.stdout.startsWith("db_pass: !vault |\n          $ANSIBLE_VAULT;1.1;AES256\n"), s.stdout);
   fs.writeFileSync(path.join(dir, "vars.yml"), s.stdout);
-  const py = spawnSync("/usr/bin/ansible", [
+  const py = spawnSync(tool("/usr/bin/ansible"), [
     "localhost",
     "-m",
     "debug",
@@ -226,7 +225,7 @@ Deno.test("--ask-vault-pass prompts on a terminal without echoing, and refuses w
   const dir = tmpdir();
   fs.writeFileSync(path.join(dir, "f.yml"), encryptVault("on a tty\n", "typed-pw"));
   const r = spawnSync(
-    "/usr/bin/python3",
+    tool("/usr/bin/python3"),
     [
       "-c",
       PTY_DRIVER,

@@ -2,6 +2,7 @@
 // does, and adds Ansible's tags, merge keys, positions and file:line:column errors.
 import { spawnSync } from "node:child_process";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { ROOT, tool } from "./data_env.ts";
 import { parseYaml, parseYamlAll, positionOf, YamlError } from "../playbook/yaml/mod.ts";
 import { resolvePlain } from "../playbook/yaml/_resolve.ts";
 import { PyFloat, UnsafeString, VaultString } from "../playbook/values.ts";
@@ -113,7 +114,7 @@ for s in json.load(sys.stdin):
     else: out.append(["str", v])
 print(json.dumps(out))
 `;
-  const r = spawnSync("/usr/bin/python3", ["-c", program], {
+  const r = spawnSync(tool("/usr/bin/python3"), ["-c", program], {
     input: JSON.stringify(scalars),
     encoding: "utf8",
   });
@@ -311,8 +312,8 @@ function normalise(v: unknown): unknown {
 }
 
 Deno.test("a playbook-shaped corpus (block scalars, escapes, anchors, merges, odd keys) reads as PyYAML reads it", () => {
-  const file = "tests/fixtures/yaml/corpus.yml";
-  const r = spawnSync("/usr/bin/python3", ["-c", PY_NORMALISE, file], { encoding: "utf8" });
+  const file = `${ROOT}tests/fixtures/yaml/corpus.yml`;
+  const r = spawnSync(tool("/usr/bin/python3"), ["-c", PY_NORMALISE, file], { encoding: "utf8" });
   assertEquals(r.status, 0, r.stderr);
   const ours = parseYamlAll(Deno.readTextFileSync(file), { file }).map(normalise);
   assertEquals(ours, JSON.parse(r.stdout));
