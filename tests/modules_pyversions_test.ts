@@ -4,7 +4,7 @@ import { assertEquals } from "./_assert.ts";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { homedir } from "node:os";
-import { callMany, PYTHON, tempDir } from "./modules_harness.ts";
+import { callMany, PYTHON, sh, tempDir } from "./modules_harness.ts";
 
 function interpreters(): string[] {
   const out = [PYTHON];
@@ -37,13 +37,32 @@ for (const python of interpreters()) {
       ["known_hosts", { name: "h", key: "h ssh-rsa AAAA", path: `${d}/kh` }],
       ["setup", { gather_subset: ["all"] }],
       ["wait_for", { path: `${d}/all`, timeout: 2 }],
+      ["uri", { url: "http://127.0.0.1:9/", status_code: [-1], timeout: 2 }],
+      ["tempfile", { path: d }],
+      ["sysctl", { name: "vm.swappiness", value: "5", sysctl_file: `${d}/s.conf`, reload: false }],
+      ["mount", { path: "/mnt/x", src: "/dev/x", fstype: "ext4", state: "present", fstab: `${d}/fstab` }],
+      ["authorized_key", { user: "root", key: "ssh-ed25519 AAAAC3Nza x@y", path: `${d}/ak` }],
+      ["unarchive", { src: `${d}/a.tgz`, dest: d, remote_src: true, list_files: true }],
+      ["group", { name: "root" }],
+      ["apt", { name: "coreutils" }],
+      ["script", { path: `${d}/s.sh`, args: "1" }],
+      ["stat", { path: `${d}/nope` }],
     ];
+    sh(
+      `mkdir ${d}/src && echo x > ${d}/src/x && tar -czf ${d}/a.tgz -C ${d} src && printf '#!/bin/sh\\necho $1\\n' > ${d}/s.sh`,
+    );
     const res = callMany(calls.map(([m, a]) => ({ fn: "run_module", args: [m, a] })), {}, python);
     const failures = res.map((r, i) => r.failed ? `${calls[i][0]}: ${r.msg} ${r.module_stderr ?? ""}` : "")
       .filter((s) => s);
     assertEquals(failures, []);
-    assertEquals(readFileSync(`${d}/dir/f`, "utf-8"), "x\nY\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\n");
-    assertEquals(res[13].ansible_facts.ansible_python.executable.startsWith(python.replace(/python3$/, "")), true);
+    assertEquals(
+      readFileSync(`${d}/dir/f`, "utf-8"),
+      "x\nY\n# BEGIN ANSIBLE MANAGED BLOCK\nz\n# END ANSIBLE MANAGED BLOCK\n",
+    );
+    assertEquals(
+      res[13].ansible_facts.ansible_python.executable.startsWith(python.replace(/python3$/, "")),
+      true,
+    );
     const src = readFileSync("/usr/lib/python3/dist-packages/ansible/modules/ping.py", "utf-8");
     assertEquals(callMany([{ fn: "detect_style", args: [src] }], {}, python), ["new"]);
   });
