@@ -191,6 +191,33 @@ Deno.test("the temp dir comes from remote_tmp ($vars expanded), else the first u
   }
 });
 
+Deno.test("a noexec temp candidate is skipped (checked inside a private mount namespace)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/noexec`);
+    await Deno.mkdir(`${dir}/ok`);
+    const mountThenPython = `unshare -m --propagation private sh -c ` +
+      `'mount -t tmpfs -o noexec none ${dir}/noexec && exec ${PY} "$0" "$@"'`;
+    await withBroker(async (b) => {
+      const ctx = await b.connect({
+        method: "local",
+        python: mountThenPython,
+        env: { TMPDIR: `${dir}/noexec`, TEMP: `${dir}/ok` },
+      });
+      assertEquals(await ctx.call("os.path", "ismount", [`${dir}/noexec`]), true);
+      const tmp = await ctx.call<string>("mito.core", "get_temp_dir");
+      assert(tmp.startsWith(`${dir}/ok/mito_`), tmp);
+      assertEquals(
+        await ctx.call("os", "listdir", [`${dir}/noexec`]),
+        [],
+        "the rejected candidate is left clean",
+      );
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("an import costs one request with related modules pushed in the same burst; hops cache for children", async () => {
   const root = await Deno.makeTempDir();
   try {
