@@ -217,6 +217,9 @@ function runSync(argv: string[]): number {
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
     const inv = Inventory.load(sources, { vault, onWarning: warn });
+    if (inv.hosts().length === 0 && inv.groups().length <= 2) {
+      warn("No inventory was parsed, only implicit localhost is available");
+    }
     const view: InventoryView = { inv, exportMode: Boolean(values.export), showVars: Boolean(values.vars) };
     let text: string;
     if (values.host !== undefined) {

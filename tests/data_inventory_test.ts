@@ -164,6 +164,8 @@ Deno.test("a localhost listed in the inventory is an ordinary host", () => {
   const inv = Inventory.load(["localhost,"]);
   const [lh] = inv.selectHosts("all");
   assertEquals([lh.name, lh.implicit, lh.vars], ["localhost", undefined, {}]);
+  // any of localhost's names finds a listed 127.0.0.1, as `ansible -i 127.0.0.1,web, localhost` does
+  assertEquals(Inventory.load(["127.0.0.1,web,"]).selectHosts("localhost").map((h) => h.name), ["127.0.0.1"]);
 });
 
 Deno.test("group_names, groups and host vars follow Ansible's precedence", () => {

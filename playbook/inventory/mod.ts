@@ -238,8 +238,13 @@ export class Inventory {
   getHost(name: string): Host | undefined {
     const h = this.#data.hosts.get(name);
     if (h) return h;
-    if (LOCALHOST_NAMES.includes(name)) return this.#localhost(name);
-    return undefined;
+    if (!LOCALHOST_NAMES.includes(name)) return undefined;
+    // Ansible answers any of localhost's names with the first such host the inventory lists.
+    for (const n of LOCALHOST_NAMES) {
+      const listed = this.#data.hosts.get(n);
+      if (listed) return listed;
+    }
+    return this.#localhost(name);
   }
 
   #localhost(name: string): Host {
@@ -348,7 +353,7 @@ export class Inventory {
         }
       }
     }
-    if (!out.length && LOCALHOST_NAMES.includes(pattern)) out.push(this.#localhost(pattern).name);
+    if (!out.length && LOCALHOST_NAMES.includes(pattern)) out.push(this.getHost(pattern)!.name);
     if (!out.length && pattern !== "all") {
       this.#warn(`Could not match supplied host pattern, ignoring: ${pattern}`);
     }
