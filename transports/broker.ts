@@ -5,7 +5,7 @@ import os from "node:os";
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Frame, FrameDecoder } from "../core/frame.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, encodeFrame, type Frame, FrameDecoder } from "../core/frame.ts";
 import { Router } from "../core/router.ts";
 import { callFrame, type CallOptions, type CallSpec, CallTable, ContextGoneError } from "../core/calls.ts";
 import { ImporterResponder, type ModuleRoot } from "../core/importer.ts";
@@ -22,8 +22,6 @@ import {
   SHUTDOWN,
 } from "../core/handles.ts";
 import { encodeStructured, frameValue, rawFrame, structuredFrame } from "../core/message.ts";
-import { encodeFrame } from "../core/frame.ts";
-import { DEFAULT_MAX_MESSAGE_SIZE } from "../core/frame.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
 import type { ByteChannel } from "./stream.ts";
 import { localMethod } from "./local.ts";
@@ -737,7 +735,7 @@ export class Broker {
         const piece = next.value;
         for (let off = 0; off < piece.length && !failed; off += TRANSFER_CHUNK) {
           while (sent - t.acked >= TRANSFER_WINDOW && !failed && ctx.alive) {
-            await Promise.race([new Promise<void>((r) => (t.wake = r)), settled, ctx.closed()]);
+            await Promise.race([new Promise<void>((r) => (t.wake = r)), stop]);
           }
           if (failed || !ctx.alive) break;
           const chunk = piece.subarray(off, off + TRANSFER_CHUNK);
