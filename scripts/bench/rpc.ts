@@ -4,8 +4,8 @@
 // read()/write() per call. Prints a table, records it in docs/benchmarks.md ("rpc" section), and ends with
 // the figures as one JSON object.
 //
-// ssh target: --ssh user@host:port --key FILE --known-hosts FILE, or the test environment's sshd
-// (scripts/testenv up) when those flags are absent.
+// ssh target: --ssh user@host:port --key FILE --known-hosts FILE; else the test environment's sshd
+// (scripts/testenv up); else a private sshd on loopback started for the run (the current user's login).
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -16,6 +16,7 @@ import { Broker, type Context } from "../../transports/broker.ts";
 import "../../transports/ssh.ts";
 import "../../transports/ssh2.ts";
 import { hopsEnv } from "../../tests/hops_env.ts";
+import { type PrivateSshd, startPrivateSshd } from "../../tests/hops_sshd.ts";
 
 const here = dirname(fromFileUrl(import.meta.url));
 const root = dirname(dirname(here));
@@ -121,8 +122,7 @@ async function testenvSsh(): Promise<SshTarget | null> {
   let env;
   try {
     env = await hopsEnv();
-  } catch (err) {
-    console.error(`ssh target: ${(err as Error).message}`);
+  } catch {
     return null;
   }
   return {
@@ -164,6 +164,20 @@ export async function main(args: string[]): Promise<void> {
   } else {
     ssh = await testenvSsh();
   }
+  let sshTarget = values.ssh ? `--ssh ${values.ssh}` : "the test environment's sshd";
+  let privateSshd: PrivateSshd | undefined;
+  if (!ssh) {
+    // No shared test environment: a private sshd on loopback, logging in as the current user.
+    privateSshd = await startPrivateSshd();
+    ssh = {
+      hostname: privateSshd.host,
+      port: privateSshd.port,
+      username: privateSshd.user,
+      identityFile: privateSshd.clientKey,
+      knownHostsFile: privateSshd.knownHosts,
+    };
+    sshTarget = `a private sshd, logging in as ${privateSshd.user}`;
+  }
   const cfg: Config = {
     python: values.python!,
     rounds: Number(values.rounds),
@@ -188,7 +202,12 @@ export async function main(args: string[]): Promise<void> {
     );
   }
   await broker.shutdown();
-  const mitogen = await runMitogen(cfg);
+  let mitogen;
+  try {
+    mitogen = await runMitogen(cfg);
+  } finally {
+    await privateSshd?.stop();
+  }
 
   const rows: [string, keyof Figures, "lower" | "higher", string][] = [
     ["bootstrap", "bootstrap_ms", "lower", "ms"],
@@ -209,6 +228,7 @@ export async function main(args: string[]): Promise<void> {
     mitogen_version: mitogen.version,
     cpus: cpus().length,
     load_average: Math.round(loadavg()[0] * 10) / 10,
+    ssh_target: sshTarget,
   };
   for (const transport of ["local", "ssh", "ssh2"] as const) {
     const a = mito[transport];
@@ -223,7 +243,6 @@ export async function main(args: string[]): Promise<void> {
     }
     json[transport] = b ? { mito: a, mitogen: b } : { mito: a };
   }
-  if (!ssh) lines.push("(ssh skipped: no --ssh target and no test environment; run scripts/testenv up)");
   console.log(lines.join("\n"));
   if (!values["no-write"]) recordMarkdown(lines, json);
   console.log(JSON.stringify(json));
@@ -239,7 +258,8 @@ function recordMarkdown(table: string[], json: Record<string, unknown>): void {
     `\`deno task bench rpc\` on ${
       new Date().toISOString().slice(0, 10)
     } (${process.platform}, ${json.cpus} CPUs, load average ${json.load_average} at the end; same machine, ` +
-    "same target interpreter for both). Bootstrap = connect + first call (median); round trip = sequential " +
+    `same target interpreter for both; ssh to ${json.ssh_target}). Bootstrap = connect + first call (median); ` +
+    "round trip = sequential " +
     "`operator.add` calls; pipelined = many calls in flight; bytes = the target's read()+write() per call.",
     "",
     "```",
