@@ -33,9 +33,10 @@ export async function hopsEnv(): Promise<HopsEnv> {
   const testenv = fileURLToPath(new URL("./_testenv.ts", import.meta.url));
   if (existsSync(testenv)) {
     const mod = await import(testenv);
-    const fn = Object.values(mod).find((v) => typeof v === "function" && /env/i.test((v as Fn).name)) as
-      | Fn
-      | undefined;
+    const fn = (typeof mod.testEnv === "function" ? mod.testEnv : undefined) ??
+      Object.values(mod).find((v) => typeof v === "function" && /env/i.test((v as Fn).name)) as
+        | Fn
+        | undefined;
     return fromTestenv(fn ? await fn() : mod.default ?? mod.testenv ?? mod.env);
   }
   // A developer's own sshd and accounts, described in the HopsEnv shape (never used by CI).
