@@ -317,6 +317,19 @@ Deno.test("the process is named mito:user@controller:pid unless masked", async (
   });
 });
 
+Deno.test("a context that does not start in time fails the connect with the limit it missed", async () => {
+  await withBroker(async (b) => {
+    await assertRejects(
+      () => b.connect({ method: "local", python: `sleep 2 && ${PY}`, timeout: 300 }),
+      ConnectError,
+      "did not start within 300 ms",
+    );
+    assertEquals(b.contexts(), []);
+    const ok = await b.connect({ method: "local", python: `sleep 2 && ${PY}`, timeout: 30_000 });
+    assertEquals(typeof ok.info!.pid, "number");
+  });
+});
+
 Deno.test("a missing interpreter and an interpreter string run by a shell", async () => {
   await withBroker(async (b) => {
     await assertRejects(

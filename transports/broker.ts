@@ -368,6 +368,7 @@ export class Broker {
       );
     });
     this.#contexts.set(id, ctx);
+    let spawning: Promise<ByteChannel> | undefined;
     try {
       const config = this.#config(id, ctx.parentIds, spec);
       if (parent) {
@@ -382,7 +383,8 @@ export class Broker {
         await Promise.race([started, limit]);
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
-        const channel = await Promise.race([method.spawn(spec, FIRST_STAGE), limit]);
+        spawning = method.spawn(spec, FIRST_STAGE);
+        const channel = await Promise.race([spawning, limit]);
         await Promise.race([this.#attach(id, channel, config, what), limit]);
       }
       ctx.info = await Promise.race([ready, limit]);
@@ -392,7 +394,7 @@ export class Broker {
       ctx._markGone(String((e as Error).message ?? e));
       this.#contexts.delete(id);
       // A half-started context must not linger: kill its process (direct) or ask its parent to stop it.
-      for (const st of this.#streams.values()) if (st.context === id) st.channel.kill();
+      spawning?.then((ch) => ch.kill(), () => {}); // also when it finishes starting only after the timeout
       if (parent) this.#router.send(structuredFrame({ dst: id, src: 0, handle: SHUTDOWN }, null));
       if (e instanceof ConnectError || e instanceof BootstrapError) throw e;
       throw new ConnectError(`${what}: ${(e as Error).message ?? e}`, e);
