@@ -7,6 +7,7 @@ export {
   ConnectError,
   Context,
   directoryRoot,
+  INLINE_FILE_LIMIT,
   registerMethod,
   stackKey,
   TooManyInterpretersError,
@@ -17,8 +18,11 @@ export type {
   CallSpec,
   ConnectMethod,
   ConnectSpec,
+  FetchedFile,
   FirstStage,
   LogRecord,
+  PutFileOptions,
+  PutFileResult,
   ReadyInfo,
 } from "./transports/broker.ts";
 export { CallCancelledError, CallTimeoutError, ContextGoneError } from "./core/calls.ts";
