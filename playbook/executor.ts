@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { ExecutionError, type Position, positionDetails } from "./errors.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
-import { INHERITED, nextId } from "./model.ts";
+import { INHERITED, makeBlock, nextId } from "./model.ts";
 import {
   type Layer,
   LayeredVars,
@@ -1722,18 +1722,13 @@ export class Executor {
         }
         key = `${task.id}\0${file}\0${JSON.stringify(params)}`;
         load = () => {
-          const block: Block = {
-            kind: "block",
-            id: nextId(),
+          const block: Block = makeBlock({
             kw: { ...apply },
             parent: task.parent,
             role: task.role,
             includeParams: params,
-            block: [],
-            rescue: [],
-            always: [],
             synthetic: true,
-          };
+          });
           block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
           return [block];
         };
@@ -1762,17 +1757,13 @@ export class Executor {
             const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
             pr.handlerTasks.push(...hs);
           }
-          const block: Block = {
-            kind: "block",
-            id: nextId(),
+          const block: Block = makeBlock({
             kw: { ...apply },
             parent: task.parent,
             includeParams: params,
             block: r.tasks,
-            rescue: [],
-            always: [],
             synthetic: true,
-          };
+          });
           for (const it of r.tasks) it.parent = block;
           return [block];
         };

@@ -9,6 +9,7 @@ import {
   IMPORT_PLAYBOOK_KEYWORDS,
   type Item,
   type Keywords,
+  makeBlock,
   nextId,
   type Play,
   PLAY_KEYWORDS,
@@ -287,17 +288,12 @@ export class Loader {
     const kw: Keywords = {};
     for (const [k, v] of Object.entries(entry)) if (!["block", "rescue", "always"].includes(k)) kw[k] = v;
     if (kw.vars !== undefined) kw.vars = this.#varsMap(kw.vars, entry, ctx.file);
-    const block: Block = {
-      kind: "block",
-      id: nextId(),
+    const block: Block = makeBlock({
       kw,
       parent,
       role: ctx.role,
-      block: [],
-      rescue: [],
-      always: [],
       pos: this.#io.positionOf(entry),
-    };
+    });
     block.block = this.#items(this.#list(entry.block, "block", entry, ctx.file), block, ctx, handlers);
     block.rescue = this.#items(this.#list(entry.rescue, "rescue", entry, ctx.file), block, ctx, handlers);
     block.always = this.#items(this.#list(entry.always, "always", entry, ctx.file), block, ctx, handlers);
@@ -539,18 +535,13 @@ export class Loader {
     if (typeof fileArg !== "string") this.#fail("import_tasks needs a file name", owner, ctx.file);
     const found = this.#findTaskFile(fileArg, ctx, "tasks");
     if (!found) this.#fail(`Could not find or access '${fileArg}'`, owner, ctx.file);
-    const block: Block = {
-      kind: "block",
-      id: nextId(),
+    const block: Block = makeBlock({
       kw,
       parent,
       role: ctx.role,
-      block: [],
-      rescue: [],
-      always: [],
       pos: this.#io.positionOf(owner),
       synthetic: true,
-    };
+    });
     ctx.play.importDepth++;
     if (ctx.play.importDepth > 50) this.#fail("import_tasks nested too deeply (a loop?)", owner, ctx.file);
     const data = this.#io.readYaml(found);
@@ -583,36 +574,25 @@ export class Loader {
       entryVars: (kw.vars as Record<string, unknown>) ?? {},
     });
     const { vars: _v, ...rest } = kw;
-    const block: Block = {
-      kind: "block",
-      id: nextId(),
+    const block: Block = makeBlock({
       kw: rest,
       parent,
       block: role.tasks,
-      rescue: [],
-      always: [],
       pos: this.#io.positionOf(owner),
       synthetic: true,
-    };
+    });
     for (const t of role.tasks) t.parent = block;
     ctx.play.roles.push(...role.all);
     return block;
   }
 
   #roleEntry(entry: unknown, play: Play, ctx: FileCtx): Block | undefined {
-    let name: unknown;
-    const kw: Keywords = {};
-    const params: Record<string, unknown> = {};
-    if (typeof entry === "string") name = entry;
-    else if (isMap(entry)) {
-      name = entry.role ?? entry.name;
-      for (const [k, v] of Object.entries(entry)) {
-        if (k === "role" || (k === "name" && entry.role === undefined)) continue;
-        if (ROLE_ENTRY_KEYWORDS.has(k)) kw[k] = v;
-        else params[k] = v;
-      }
-    } else this.#fail(`role entries must be a name or a dict, got ${typeName(entry)}`, entry, ctx.file);
-    name = this.#io.templateStatic(name, ctx.vars);
+    if (typeof entry !== "string" && !isMap(entry)) {
+      this.#fail(`role entries must be a name or a dict, got ${typeName(entry)}`, entry, ctx.file);
+    }
+    const split = splitRoleEntry(entry);
+    const { kw, params } = split;
+    const name = this.#io.templateStatic(split.name, ctx.vars);
     if (typeof name !== "string" || !name) {
       this.#fail("role definitions must contain a role name", entry, ctx.file);
     }
@@ -624,17 +604,13 @@ export class Loader {
     if (ctx.play.seenRoles.has(key) && !role.allowDuplicates) return undefined;
     ctx.play.seenRoles.add(key);
     const { vars: _v, ...rest } = kw;
-    const block: Block = {
-      kind: "block",
-      id: nextId(),
+    const block: Block = makeBlock({
       kw: rest,
       parent: play,
       block: role.tasks,
-      rescue: [],
-      always: [],
       pos: this.#io.positionOf(entry),
       synthetic: true,
-    };
+    });
     for (const t of role.tasks) t.parent = block;
     ctx.play.roles.push(...role.all);
     return block;
@@ -735,17 +711,7 @@ export class Loader {
       if (!isMap(meta)) continue;
       allowDuplicates = meta.allow_duplicates === true;
       for (const dep of this.#list(meta.dependencies, "dependencies", meta, mf)) {
-        const depParams: Record<string, unknown> = {};
-        const depKw: Keywords = {};
-        let depName: unknown = dep;
-        if (isMap(dep)) {
-          depName = dep.role ?? dep.name;
-          for (const [k, v] of Object.entries(dep)) {
-            if (k === "role" || (k === "name" && dep.role === undefined)) continue;
-            if (ROLE_ENTRY_KEYWORDS.has(k)) depKw[k] = v;
-            else depParams[k] = v;
-          }
-        }
+        const { name: depName, kw: depKw, params: depParams } = splitRoleEntry(dep);
         if (typeof depName !== "string") this.#fail("role dependencies must name a role", dep, mf);
         const key = `${depName}\0${JSON.stringify(depParams)}\0${JSON.stringify(depKw.vars ?? {})}`;
         const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, dep, {
@@ -756,15 +722,11 @@ export class Loader {
         if (ctx.play.seenRoles.has(key) && !sub.allowDuplicates) continue;
         ctx.play.seenRoles.add(key);
         const { vars: _v, ...rest } = depKw;
-        const b: Block = {
-          kind: "block",
-          id: nextId(),
+        const b: Block = makeBlock({
           kw: rest,
           block: sub.tasks,
-          rescue: [],
-          always: [],
           synthetic: true,
-        };
+        });
         for (const t of sub.tasks) t.parent = b;
         tasks.push(b);
         all.push(...sub.all);
@@ -774,16 +736,10 @@ export class Loader {
     if (opts.tasksFrom && taskFiles.length === 0) {
       this.#fail(`Could not find specified file in role: tasks/${opts.tasksFrom}`, owner, ctx.file);
     }
-    const roleBlock: Block = {
-      kind: "block",
-      id: nextId(),
-      kw: {},
+    const roleBlock: Block = makeBlock({
       role,
-      block: [],
-      rescue: [],
-      always: [],
       synthetic: true,
-    };
+    });
     for (const tf of taskFiles) {
       const data = this.#io.readYaml(tf);
       roleBlock.block.push(
@@ -793,16 +749,10 @@ export class Loader {
     tasks.push(roleBlock);
     for (const hf of this.#roleFile(path.join(dir, "handlers"), opts.handlersFrom ?? "main")) {
       const data = this.#io.readYaml(hf);
-      const hb: Block = {
-        kind: "block",
-        id: nextId(),
-        kw: {},
+      const hb: Block = makeBlock({
         role,
-        block: [],
-        rescue: [],
-        always: [],
         synthetic: true,
-      };
+      });
       hb.block = this.#items(this.#list(data, "handlers file", data, hf), hb, { ...rctx, file: hf }, true);
       role.handlers.push(hb);
     }
@@ -883,6 +833,19 @@ export class Loader {
     );
     return r;
   }
+}
+
+/** A role entry (`roles:` item or meta dependency): its name, its keywords, and the rest as role params. */
+function splitRoleEntry(entry: unknown): { name: unknown; kw: Keywords; params: Record<string, unknown> } {
+  const kw: Keywords = {};
+  const params: Record<string, unknown> = {};
+  if (!isMap(entry)) return { name: entry, kw, params };
+  for (const [k, v] of Object.entries(entry)) {
+    if (k === "role" || (k === "name" && entry.role === undefined)) continue;
+    if (ROLE_ENTRY_KEYWORDS.has(k)) kw[k] = v;
+    else params[k] = v;
+  }
+  return { name: entry.role ?? entry.name, kw, params };
 }
 
 function flushTask(play: Play): Task {

@@ -168,6 +168,11 @@ export interface Block extends Scope {
 
 export type Item = Task | Block;
 
+/** A block with a fresh id and empty sections, plus whatever the caller sets. */
+export function makeBlock(init: Partial<Omit<Block, "kind" | "id">>): Block {
+  return { kind: "block", id: nextId(), kw: {}, block: [], rescue: [], always: [], ...init };
+}
+
 /** One use of a role in a play: the role's files loaded, with its params. */
 export interface RoleInstance {
   name: string;

@@ -31,6 +31,22 @@ function request(playbook: string, extra: Partial<RunRequest> = {}): RunRequest 
   };
 }
 
+/** Runs a playbook in-process with no config file; returns the exit code and the screen output. */
+async function runWith(req: RunRequest, runner?: HostRunnerFactory): Promise<{ code: number; out: string }> {
+  let out = "";
+  const code = await runPlaybooks(req, {
+    env: { HOME: "/nonexistent", ANSIBLE_CONFIG: "/nonexistent" },
+    cwd: DIR,
+    home: "/nonexistent",
+    stdoutIsTTY: false,
+    columns: 80,
+    out: (t) => (out += t),
+    err: () => {},
+    runner,
+  });
+  return { code, out };
+}
+
 /** A HostRunner that answers like a module would: `command` echoes, everything else reports changed. */
 function recordingRunner(seen: ModuleRequest[], closed: string[]): HostRunnerFactory {
   return () => ({
@@ -59,17 +75,7 @@ function recordingRunner(seen: ModuleRequest[], closed: string[]): HostRunnerFac
 Deno.test("remote modules reach the runner with templated args, become, environment, check mode", async () => {
   const seen: ModuleRequest[] = [];
   const closed: string[] = [];
-  let out = "";
-  const code = await runPlaybooks(request(path.join(DIR, "remote.yml")), {
-    env: { HOME: "/nonexistent", ANSIBLE_CONFIG: "/nonexistent" },
-    cwd: DIR,
-    home: "/nonexistent",
-    stdoutIsTTY: false,
-    columns: 80,
-    out: (t) => (out += t),
-    err: () => {},
-    runner: recordingRunner(seen, closed),
-  });
+  const { code, out } = await runWith(request(path.join(DIR, "remote.yml")), recordingRunner(seen, closed));
   assertEquals(code, 4, out);
   assertEquals(closed, ["closed"]);
   assertEquals(seen.map((r) => [r.module, r.host, r.targetHost]), [
@@ -102,19 +108,9 @@ Deno.test("remote modules reach the runner with templated args, become, environm
 
 Deno.test("--check reaches every module; an unreachable host stops before its handlers run", async () => {
   const seen: ModuleRequest[] = [];
-  let out = "";
-  const code = await runPlaybooks(
+  const { code } = await runWith(
     request(path.join(DIR, "remote.yml"), { check: true, limit: ["localhost"] }),
-    {
-      env: { HOME: "/nonexistent", ANSIBLE_CONFIG: "/nonexistent" },
-      cwd: DIR,
-      home: "/nonexistent",
-      stdoutIsTTY: false,
-      columns: 80,
-      out: (t) => (out += t),
-      err: () => {},
-      runner: recordingRunner(seen, []),
-    },
+    recordingRunner(seen, []),
   );
   assertEquals(code, 4);
   assertEquals(seen.every((r) => r.checkMode), true);
@@ -123,16 +119,7 @@ Deno.test("--check reaches every module; an unreachable host stops before its ha
 });
 
 Deno.test("without a connection layer a remote module fails with a message saying so", async () => {
-  let out = "";
-  const code = await runPlaybooks(request(path.join(DIR, "errors/remote_module.yml")), {
-    env: { HOME: "/nonexistent", ANSIBLE_CONFIG: "/nonexistent" },
-    cwd: DIR,
-    home: "/nonexistent",
-    stdoutIsTTY: false,
-    columns: 80,
-    out: (t) => (out += t),
-    err: () => {},
-  });
+  const { code, out } = await runWith(request(path.join(DIR, "errors/remote_module.yml")));
   assertEquals(code, 2);
   assertStringIncludes(out, "no connection layer for module command");
 });
