@@ -50,8 +50,14 @@ real_stdout.write(json.dumps(out))
 `;
 
 /** Run several calls, in order, in ONE interpreter (as a persistent target context would). */
-export function callMany(calls: Call[], env?: Record<string, string>, python = PYTHON): Json[] {
-  const p = spawnSync(python, ["-c", DRIVER, packageRoot()], {
+export function callMany(
+  calls: Call[],
+  env?: Record<string, string>,
+  python = PYTHON,
+  prefix: string[] = [],
+): Json[] {
+  const argv = [...prefix, python, "-c", DRIVER, packageRoot()];
+  const p = spawnSync(argv[0], argv.slice(1), {
     input: JSON.stringify(calls),
     encoding: "utf-8",
     timeout: 60_000,

@@ -139,6 +139,37 @@ Deno.test("hostname: same name is ok; a new name is a change (check mode only)",
   assertEquals(hostname() === "mito-renamed", false);
 });
 
+Deno.test("hostname: really renames inside a private UTS and mount namespace", () => {
+  requireRoot();
+  const d = tempDir();
+  const fake = join(d, "hostname");
+  writeFileSync(fake, "before\n");
+  // a new UTS namespace for the name, and /etc/hostname bind-mounted from a temp file
+  const prefix = [
+    "unshare",
+    "--uts",
+    "--mount",
+    "--",
+    "sh",
+    "-c",
+    `mount --bind ${fake} /etc/hostname && exec "$0" "$@"`,
+  ];
+  const [a, b] = callMany(
+    [
+      { fn: "run_module", args: ["hostname", { name: "mito-renamed.example", use: "debian" }] },
+      { fn: "run_module", args: ["hostname", { name: "mito-renamed.example", use: "debian" }] },
+    ],
+    {},
+    undefined,
+    prefix,
+  );
+  assertEquals([a.changed, b.changed], [true, false]);
+  assertEquals(readFileSync(fake, "utf-8"), "mito-renamed.example\n");
+  assertEquals(a.ansible_facts.ansible_hostname, "mito-renamed");
+  assertEquals(a.ansible_facts.ansible_domain, "example");
+  assert(hostname() !== "mito-renamed.example");
+});
+
 Deno.test("known_hosts: add, replace a stale key, remove", () => {
   const d = tempDir();
   const path = join(d, "known_hosts");
