@@ -303,10 +303,6 @@ def spawn(argv, method, password=None, timeout=None, env=None, prompt=None, answ
     return Spawned(pid, fd, master, output)
 
 
-def _fail(pid, kind, message, output):
-    raise BecomeError(kind, message, output)  # spawn() hangs the hop up and kills it
-
-
 def _classify(errors, text):
     for kind, pattern, message in errors:
         m = pattern.search(text)
@@ -320,6 +316,8 @@ def _classify(errors, text):
 
 
 def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, timeout, argv):
+    """Watches the PTY for prompts and errors and the socket for the child's first byte. Raises
+    BecomeError on failure; spawn() then hangs the hop up and kills it."""
     deadline = time.monotonic() + timeout
     raw = b""
     answered_at = None  # len(raw) when the password was typed; later output judges it
@@ -328,8 +326,8 @@ def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, t
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             text = raw.decode("utf-8", "replace")
-            _fail(pid, "timeout", "%s did not start the child within %gs (last output: %r)"
-                  % (method, timeout, text[-200:]), text)
+            raise BecomeError("timeout", "%s did not start the child within %gs (last output: %r)"
+                              % (method, timeout, text[-200:]), text)
         watch = [sock, master] if tty_open else [sock]
         try:
             readable = select.select(watch, [], [], remaining)[0]
@@ -346,12 +344,13 @@ def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, t
             since = raw[answered_at or 0:].decode("utf-8", "replace")
             found = _classify(errors, since)
             if found and (found[0] != "wrong-password" or answered_at is not None):
-                _fail(pid, found[0], found[1], text)
+                raise BecomeError(found[0], found[1], text)
             if since.strip() and prompt(since):
                 if password is None:
-                    _fail(pid, "password-required", "%s asked for a password and none was given" % method, text)
+                    raise BecomeError("password-required",
+                                      "%s asked for a password and none was given" % method, text)
                 if answered_at is not None:
-                    _fail(pid, "wrong-password", "%s rejected the password (wrong password)" % method, text)
+                    raise BecomeError("wrong-password", "%s rejected the password (wrong password)" % method, text)
                 os.write(answer_fd, password.encode("utf-8") + b"\n")
                 answered_at = len(raw)
                 continue
@@ -364,10 +363,11 @@ def _handshake(pid, sock, master, answer_fd, method, errors, prompt, password, t
             if first:
                 return text
             # The child closed the socket without a byte: it failed; collect what it said.
-            text = _drain(master, raw, tty_open).decode("utf-8", "replace")
-            found = _classify(errors, text[len(raw[:answered_at or 0].decode("utf-8", "replace")):])
+            raw = _drain(master, raw, tty_open)
+            text = raw.decode("utf-8", "replace")
+            found = _classify(errors, raw[answered_at or 0:].decode("utf-8", "replace"))
             if found:
-                _fail(pid, found[0], found[1], text)
+                raise BecomeError(found[0], found[1], text)
             status = _wait_status(pid)
             if status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 127:
                 # ssh passes on the remote shell's "command not found"; others could not exec at all.
