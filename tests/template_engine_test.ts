@@ -85,6 +85,24 @@ Deno.test("the password lookup creates the file once with a random password and 
   fs.rmSync(dir, { recursive: true });
 });
 
+Deno.test("the password lookup with encrypt stores a salt beside the password and returns the hash", () => {
+  const dir = tmpdir();
+  const t = new Templar({ basedir: dir });
+  fs.writeFileSync(path.join(dir, "stored"), "secret salt=saltsalt\n");
+  assertEquals(
+    t.template("{{ lookup('password', 'stored encrypt=md5_crypt') }}", vars({})),
+    t.template("{{ 'secret' | password_hash('md5', 'saltsalt') }}", vars({})),
+  );
+  const hashed = t.template(
+    "{{ lookup('password', 'fresh encrypt=md5_crypt length=5 chars=digits') }}",
+    vars({}),
+  );
+  const [plain, salt] = fs.readFileSync(path.join(dir, "fresh"), "utf8").trim().split(" salt=");
+  assertMatch(plain, /^[0-9]{5}$/);
+  assertEquals(hashed, t.template(`{{ '${plain}' | password_hash('md5', '${salt}') }}`, vars({})));
+  fs.rmSync(dir, { recursive: true });
+});
+
 Deno.test("file, first_found and fileglob look in files/ of each search path", () => {
   const dir = tmpdir();
   fs.mkdirSync(path.join(dir, "role", "files"), { recursive: true });

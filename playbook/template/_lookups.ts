@@ -2,12 +2,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execSync } from "node:child_process";
-import { randomInt } from "node:crypto";
 import { TemplateError, UndefinedError } from "./_errors.ts";
 import { isMapping, mapGet, mapKeys, pyIter, pyStr, truthy, tuple, Undefined, unwrap } from "./_py.ts";
 import { globFiles } from "./_filters.ts";
 import { percentFormat } from "./_format.ts";
 import { PyRandom } from "./_random.ts";
+import { md5Crypt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
 import type { LookupContext, LookupFn } from "./templar.ts";
 
 function flattenOnce(terms: unknown[]): unknown[] {
@@ -60,20 +60,19 @@ function parsePasswordTerm(term: string): { file: string; params: Record<string,
   return { file: m[1], params };
 }
 
-function passwordChars(spec: string | undefined): string {
-  const names = (spec ?? "ascii_letters,digits,.,:-_").split(/,(?!,)/);
-  let out = "";
-  for (let i = 0; i < names.length; i++) {
-    let n = names[i];
-    if (n === "" && names[i + 1] === "") {
-      // a doubled comma stands for a literal comma
-      n = ",";
-      i++;
-    }
-    out += CHARSETS[n] ?? n;
-  }
-  return [...new Set(out)].join("");
+/** The password lookup's `chars`: a comma list (",," for a comma) or a list of names and literal characters. */
+function passwordChars(spec: unknown): string {
+  let names: string[];
+  if (spec === undefined) names = ["ascii_letters", "digits", ".,:-_"];
+  else if (typeof unwrap(spec) === "string") {
+    const text = pyStr(spec);
+    names = text.includes(",,") ? [","] : [];
+    names.push(...text.replace(/,,/g, ",").split(",").filter((c) => c));
+  } else names = pyIter(spec).map(pyStr);
+  return names.map((n) => CHARSETS[n] ?? n).join("").replace(/["']/g, "");
 }
+
+const CRYPT_SALT = ASCII_LETTERS + "0123456789./";
 
 function sequenceTerm(term: string, kw: Record<string, unknown>): string[] {
   let start = 1, end: number | null = null, count: number | null = null, stride = 1, format = "%d";
@@ -252,23 +251,45 @@ export function builtinLookups(): Record<string, LookupFn> {
       terms.map((t) => {
         const { file, params } = parsePasswordTerm(pyStr(t));
         const length = parseInt(params.length ?? pyStr(kw.length ?? 20), 10);
-        const chars = passwordChars(
-          params.chars ?? (kw.chars !== undefined ? pyIter(kw.chars).map(pyStr).join(",") : undefined),
-        );
-        const gen = () => Array.from({ length }, () => chars[randomInt(0, chars.length)]).join("");
-        if (file === "/dev/null") return gen();
-        const p = path.resolve(ctx.basedir, file);
-        if (fs.existsSync(p)) {
+        const chars = passwordChars(params.chars ?? kw.chars);
+        const seed = params.seed ?? (kw.seed === undefined || kw.seed === null ? null : pyStr(kw.seed));
+        const encrypt = params.encrypt ?? (kw.encrypt ? pyStr(kw.encrypt) : undefined);
+        const rng = new PyRandom(seed);
+        const gen = () => Array.from({ length }, () => rng.choice([...chars])).join("");
+        const p = file === "/dev/null" ? null : path.resolve(ctx.basedir, file);
+        let plain: string, salt: string | undefined, changed = false;
+        if (p && fs.existsSync(p)) {
           const content = fs.readFileSync(p, "utf8").replace(/\n$/, "");
           const i = content.indexOf(" salt=");
-          return i >= 0 ? content.slice(0, i) : content;
+          plain = i >= 0 ? content.slice(0, i) : content;
+          if (i >= 0) salt = content.slice(i + 6).split(" ")[0];
+        } else {
+          plain = gen();
+          changed = true;
         }
-        const pw = gen();
-        fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
-        const tmp = `${p}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, pw + "\n", { mode: 0o600 });
-        fs.renameSync(tmp, p);
-        return pw;
+        if (encrypt && !salt) {
+          const sys = new PyRandom(null);
+          salt = Array.from({ length: encrypt === "md5_crypt" ? 8 : 16 }, () => sys.choice([...CRYPT_SALT]))
+            .join("");
+          changed = true;
+        }
+        if (p && changed) {
+          // the file keeps the plain password (and the salt, so the hash stays the same next time)
+          fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o700 });
+          const tmp = `${p}.${process.pid}.tmp`;
+          fs.writeFileSync(tmp, plain + (encrypt ? ` salt=${salt}` : "") + "\n", { mode: 0o600 });
+          fs.renameSync(tmp, p);
+        }
+        if (!encrypt) return plain;
+        switch (encrypt) {
+          case "sha512_crypt":
+            return sha512Crypt(plain, salt!, 656000);
+          case "sha256_crypt":
+            return sha256Crypt(plain, salt!, 535000);
+          case "md5_crypt":
+            return md5Crypt(plain, salt!);
+        }
+        throw new TemplateError(`password lookup: unsupported encrypt '${encrypt}'`);
       }),
   };
 }
