@@ -216,7 +216,7 @@ function runSync(argv: string[]): number {
     });
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
-    const inv = Inventory.load(sources, { vault, onWarning: warn });
+    const inv = Inventory.load(sources, { vault, onWarning: warn, ignoreExts: cfg.inventoryIgnoreExts });
     if (inv.hosts().length === 0 && inv.groups().length <= 2) {
       warn("No inventory was parsed, only implicit localhost is available");
     }

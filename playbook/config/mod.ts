@@ -84,6 +84,23 @@ const S = (
   choices?: string[],
 ): Setting => ({ key, kind, default: dflt, env, ini, choices });
 
+/** INVENTORY_IGNORE_EXTS: what a directory of inventory files skips by default. */
+export const DEFAULT_INVENTORY_IGNORE_EXTS = [
+  ".pyc",
+  ".pyo",
+  ".swp",
+  ".bak",
+  "~",
+  ".rpm",
+  ".md",
+  ".txt",
+  ".rst",
+  ".orig",
+  ".ini",
+  ".cfg",
+  ".retry",
+];
+
 const D = "defaults";
 const PE = "privilege_escalation";
 const SSH = "ssh_connection";
@@ -219,21 +236,7 @@ const SETTINGS: Setting[] = [
   S(
     "inventoryIgnoreExts",
     "list",
-    [
-      ".pyc",
-      ".pyo",
-      ".swp",
-      ".bak",
-      "~",
-      ".rpm",
-      ".md",
-      ".txt",
-      ".rst",
-      ".orig",
-      ".ini",
-      ".cfg",
-      ".retry",
-    ],
+    DEFAULT_INVENTORY_IGNORE_EXTS,
     ["ANSIBLE_INVENTORY_IGNORE"],
     [[D, "inventory_ignore_extensions"], ["inventory", "ignore_extensions"]],
   ),

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as childProcess from "node:child_process";
 import process from "node:process";
 import { parseYaml, YamlError } from "../yaml/mod.ts";
+import { DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
 import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
 import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
@@ -26,21 +27,7 @@ export { InventoryError, loadVarsDir, PatternError, splitHostPattern };
 export const LOCALHOST_NAMES = ["localhost", "127.0.0.1", "::1"];
 
 /** Extensions Ansible skips when reading a directory of inventory files (INVENTORY_IGNORE_EXTS). */
-export const IGNORED_EXTS = [
-  ".pyc",
-  ".pyo",
-  ".swp",
-  ".bak",
-  "~",
-  ".rpm",
-  ".md",
-  ".txt",
-  ".rst",
-  ".orig",
-  ".ini",
-  ".cfg",
-  ".retry",
-];
+export const IGNORED_EXTS = DEFAULT_INVENTORY_IGNORE_EXTS;
 const IGNORED_NAMES = /^(?:\..*|host_vars|group_vars|vars_plugins)$/;
 
 export interface InventoryOptions {
@@ -48,6 +35,8 @@ export interface InventoryOptions {
   cwd?: string;
   /** What Ansible only warns about (unparsable sources, skipped keys, unmatched patterns). */
   onWarning?: (message: string) => void;
+  /** Extensions skipped in inventory directories (the inventory_ignore_extensions setting). */
+  ignoreExts?: string[];
   /** The controller's Python for the implicit localhost (default /usr/bin/python3 when present). */
   python?: string;
 }
@@ -114,7 +103,8 @@ export class Inventory {
     }
     if (st.isDirectory()) {
       for (const name of fs.readdirSync(src).sort()) {
-        if (IGNORED_NAMES.test(name) || IGNORED_EXTS.some((e) => name.endsWith(e))) continue;
+        const ignored = this.#opts.ignoreExts ?? IGNORED_EXTS;
+        if (IGNORED_NAMES.test(name) || ignored.some((e) => name.endsWith(e))) continue;
         this.#parseSource(path.join(src, name), false);
       }
       return;
