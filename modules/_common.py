@@ -752,6 +752,7 @@ class Module(object):
         return {
             "path": path if path is not None else p.get("path") or p.get("dest"),
             "mode": p.get("mode"), "owner": p.get("owner"), "group": p.get("group"),
+            "attributes": p.get("attributes"),
         }
 
     def set_fs_attributes_if_different(self, file_args, changed=False, diff=None, follow=True):
@@ -762,7 +763,37 @@ class Module(object):
         changed = self.set_owner_if_different(path, file_args.get("owner"), changed, diff, follow)
         changed = self.set_group_if_different(path, file_args.get("group"), changed, diff, follow)
         changed = self.set_mode_if_different(path, file_args.get("mode"), changed, diff, follow)
+        changed = self.set_attributes_if_different(path, file_args.get("attributes"), changed, diff)
         return changed
+
+    def set_attributes_if_different(self, path, attributes, changed, diff=None):
+        """chattr flags: '+i' adds, '-i' removes, 'i' or '=i' sets exactly (Ansible's syntax)."""
+        if not attributes or os.path.islink(path):
+            return changed
+        op, flags = "=", attributes
+        if attributes[0] in "+-=":
+            op, flags = attributes[0], attributes[1:]
+        lsattr = self.get_bin_path("lsattr")
+        chattr = self.get_bin_path("chattr")
+        if not lsattr or not chattr:
+            self.warn("attributes=%s not applied: lsattr/chattr are not installed" % attributes)
+            return changed
+        rc, out, err = self.run_command([lsattr, "-d", path])
+        have = out.split()[0].replace("-", "") if rc == 0 and out.split() else ""
+        if op == "+":
+            needed = any(f not in have for f in flags)
+        elif op == "-":
+            needed = any(f in have for f in flags)
+        else:
+            needed = set(have) != set(flags)
+        if not needed:
+            return changed
+        self._diff_put(diff, "attributes", have, op + flags)
+        if not self.check_mode:
+            rc, out, err = self.run_command([chattr, op + flags, path])
+            if rc != 0 or err.strip():
+                self.fail_json(msg="Error while setting attributes: %s" % (out + err).strip(), path=path)
+        return True
 
     def _lstat(self, path, follow):
         try:

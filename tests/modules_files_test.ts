@@ -260,3 +260,20 @@ Deno.test("file owner and group by name or number, with diff", () => {
   assertEquals(bad.failed, true);
   assertEquals(bad.msg, "chown failed: failed to look up user mito-no-such-user");
 });
+
+Deno.test("file attributes: chattr +i / -i with lsattr-based change detection", () => {
+  if (userInfo().uid !== 0) throw new Error("this test needs root (chattr +i)");
+  const d = tempDir();
+  const f = join(d, "locked");
+  writeFileSync(f, "x");
+  try {
+    const [a, b] = runTwice("file", { path: f, attributes: "+i" });
+    assertEquals([a.changed, b.changed], [true, false]);
+    assert(sh(`lsattr -d ${f}`).split(" ")[0].includes("i"));
+    const [c, e] = runTwice("file", { path: f, attributes: "-i" });
+    assertEquals([c.changed, e.changed], [true, false]);
+    assert(!sh(`lsattr -d ${f}`).split(" ")[0].includes("i"));
+  } finally {
+    sh(`chattr -i ${f} 2>/dev/null || true`);
+  }
+});
