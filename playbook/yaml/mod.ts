@@ -159,20 +159,21 @@ class Composer {
   }
 
   mergeSources(value: Node | null, offset: number): [string, unknown][] {
-    const one = (n: Node | null): [string, unknown][] => {
-      const v = this.build(n);
-      if (typeof v !== "object" || v === null || Array.isArray(v)) {
-        this.fail(n?.range?.[0] ?? offset, "expected a mapping or list of mappings for merging");
+    // An alias may name a mapping or a list of mappings; either way the built values are reused.
+    const v = this.build(value);
+    const where = value?.range?.[0] ?? offset;
+    const entries = (m: unknown): [string, unknown][] => {
+      if (
+        typeof m !== "object" || m === null || Array.isArray(m) ||
+        Object.getPrototypeOf(m) !== Object.prototype
+      ) {
+        this.fail(where, "expected a mapping or list of mappings for merging");
       }
-      return Object.entries(v as Record<string, unknown>);
+      return Object.entries(m as Record<string, unknown>);
     };
-    if (value && isSeq(value)) {
-      // Earlier mappings in the list win over later ones.
-      const out: [string, unknown][] = [];
-      for (const item of [...(value as YAMLSeq).items].reverse()) out.push(...one(item as Node));
-      return out;
-    }
-    return one(value);
+    if (!Array.isArray(v)) return entries(v);
+    // Earlier mappings in the list win over later ones.
+    return [...v].reverse().flatMap(entries);
   }
 
   keyString(k: Node | null): string {
