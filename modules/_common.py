@@ -764,6 +764,10 @@ class Module(object):
         changed = self.set_group_if_different(path, file_args.get("group"), changed, diff, follow)
         changed = self.set_mode_if_different(path, file_args.get("mode"), changed, diff, follow)
         changed = self.set_attributes_if_different(path, file_args.get("attributes"), changed, diff)
+        wanted_se = [k for k in ("seuser", "serole", "setype", "selevel") if self.params.get(k)]
+        if wanted_se and os.path.exists("/sys/fs/selinux/enforce"):
+            self.warn("%s not applied to %s: mito does not set SELinux contexts yet"
+                      % (", ".join(wanted_se), path))
         return changed
 
     def set_attributes_if_different(self, path, attributes, changed, diff=None):
