@@ -1545,14 +1545,19 @@ export class Executor {
       pr.runOnce.set(task.id, { host: hp.name, result, registered });
     }
     const shown = cleanCopy(result, noLog);
+    if (view.delegateTo !== undefined) {
+      shown._ansible_delegated_vars = this.#delegatedVars(pr, view.delegateTo);
+    }
     if (result.unreachable) {
       const ignoreUnreachable = this.#kwBoolSafe(task, "ignore_unreachable", vars);
+      // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
+      if (ignoreUnreachable) shown.skip_reason = `Host ${hp.name} is unreachable`;
       this.#cb.result({ status: "unreachable", host: hp.name, task: view, result: shown, ignoreUnreachable });
-      stat.unreachable++;
       if (ignoreUnreachable) {
         stat.skipped++;
         hp.outcome = "ok";
       } else {
+        stat.unreachable++;
         hp.unreachable = true;
         hp.outcome = "unreachable";
         this.#unreachableHosts.add(hp.name);
@@ -1604,6 +1609,23 @@ export class Executor {
       return this.#includes(pr, hp, task, vars, result, itemLayers);
     }
     return [];
+  }
+
+  /** The delegated host's address and login, for the "[host -> delegate(address)]" label. */
+  #delegatedVars(pr: PlayRun, target: string): Record<string, unknown> {
+    const out: Record<string, unknown> = { ansible_host: target };
+    if (!this.#o.inventory.hasHost(target)) return out;
+    const view = this.#hostLevelVars(pr, target);
+    for (const k of ["ansible_host", "ansible_port", "ansible_user", "ansible_connection"]) {
+      const raw = view.raw(k);
+      if (raw === undefined) continue;
+      try {
+        out[k] = this.#o.templar.template(raw, view);
+      } catch {
+        out[k] = raw;
+      }
+    }
+    return out;
   }
 
   #applyStats(pr: PlayRun, hp: HostPlay, result: Result, task: Task): void {

@@ -123,3 +123,17 @@ Deno.test("without a connection layer a remote module fails with a message sayin
   assertEquals(code, 2);
   assertStringIncludes(out, "no connection layer for module command");
 });
+
+Deno.test("ignore_unreachable: shown with ...ignoring, counted as skipped, and the host goes on", async () => {
+  const { code, out } = await runWith(request(path.join(DIR, "remote_ignore.yml")), recordingRunner([], []));
+  assertEquals(code, 0, out);
+  assertStringIncludes(
+    out,
+    'fatal: [localhost -> other.example]: UNREACHABLE! => {"changed": false, "msg": "no route", ' +
+      '"skip_reason": "Host localhost is unreachable", "unreachable": true}\n...ignoring\n',
+  );
+  assertStringIncludes(
+    out,
+    "localhost                  : ok=1    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0",
+  );
+});
