@@ -11,6 +11,7 @@ import {
   decryptVaultBytes,
   encryptVault,
   isVaultText,
+  promptLine,
   VaultError,
   VaultSecrets,
 } from "../playbook/vault/mod.ts";
@@ -196,11 +197,13 @@ function vaultSync(argv: string[]): number {
         const names = (values.name as string[] | undefined) ?? [];
         const items: { name?: string; text: string }[] = [];
         if (values.prompt) {
-          throw new VaultError(
-            "encrypt_string --prompt needs a terminal; pass the string as an argument or on stdin",
-          );
-        }
-        if (files.length === 0 || files[0] === "-") {
+          const name = promptLine("Variable name (enter for no name): ", { visible: true });
+          const text = promptLine("String to encrypt (hidden): ");
+          if (text === "") {
+            throw new VaultError("The plaintext provided from the prompt was empty, not encrypting");
+          }
+          items.push({ name: name || undefined, text });
+        } else if (files.length === 0 || files[0] === "-") {
           if (process.stdin.isTTY) {
             process.stderr.write(
               "Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)\n",

@@ -194,14 +194,14 @@ Deno.test("a wrong password on the command line fails with exit 1 and names the 
   assertEquals([r2.code, r2.stderr], [1, "ERROR! input is already encrypted: f.yml\n"]);
 });
 
-// Runs argv on a pseudo-terminal, types `answer` when `prompt` appears, and returns what the terminal showed.
+// Runs argv on a pseudo-terminal, answering each [prompt, answer] in turn, and returns what it showed.
 const PTY_DRIVER = `
-import os, pty, sys, time, select
-prompt, answer, argv = sys.argv[1].encode(), sys.argv[2].encode(), sys.argv[3:]
+import json, os, pty, sys, time, select
+pairs, argv = json.loads(sys.argv[1]), sys.argv[2:]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(argv[0], argv)
-out, sent, deadline = b"", False, time.time() + 60
+out, seen, deadline = b"", 0, time.time() + 60
 while time.time() < deadline:
     r, _, _ = select.select([fd], [], [], 0.5)
     if not r:
@@ -213,38 +213,63 @@ while time.time() < deadline:
     if not data:
         break
     out += data
-    if not sent and prompt in out:
-        os.write(fd, answer + b"\\n")
-        sent = True
+    if pairs and pairs[0][0].encode() in out[seen:]:
+        seen = len(out)
+        os.write(fd, pairs.pop(0)[1].encode() + b"\\n")
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode())
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
 
+function onTerminal(pairs: [string, string][], args: string[], cwd: string) {
+  return spawnSync(tool("/usr/bin/python3"), [
+    "-c",
+    PTY_DRIVER,
+    JSON.stringify(pairs),
+    DENO,
+    "run",
+    "-A",
+    "-q",
+    MAIN,
+    ...args,
+  ], {
+    cwd,
+    encoding: "utf8",
+    env: env(cwd),
+  });
+}
+
 Deno.test("--ask-vault-pass prompts on a terminal without echoing, and refuses without one", () => {
   const dir = tmpdir();
   fs.writeFileSync(path.join(dir, "f.yml"), encryptVault("on a tty\n", "typed-pw"));
-  const r = spawnSync(
-    tool("/usr/bin/python3"),
-    [
-      "-c",
-      PTY_DRIVER,
-      "Vault password: ",
-      "typed-pw",
-      DENO,
-      "run",
-      "-A",
-      "-q",
-      MAIN,
-      "vault",
-      "view",
-      "--ask-vault-pass",
-      "f.yml",
-    ],
-    { cwd: dir, encoding: "utf8", env: env(dir) },
+  const r = onTerminal(
+    [["Vault password: ", "typed-pw"]],
+    ["vault", "view", "--ask-vault-pass", "f.yml"],
+    dir,
   );
   assertEquals([r.status, r.stdout], [0, "Vault password: \r\non a tty\r\n"]);
   const n = mito(["view", "--ask-vault-pass", "f.yml"], { cwd: dir });
   assertEquals(n.code, 1);
   assertStringIncludes(n.stderr, "there is no terminal; use --vault-password-file");
+});
+
+Deno.test("encrypt_string --prompt asks for a name and a hidden string on the terminal", () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, "pw"), "hunter2\n");
+  const r = onTerminal(
+    [["Variable name", "api_token"], ["String to encrypt (hidden): ", "tok-123"]],
+    ["vault", "encrypt_string", "--vault-password-file", "pw", "--prompt"],
+    dir,
+  );
+  assertEquals(r.status, 0, r.stdout);
+  assert(!r.stdout.includes("tok-123"), r.stdout);
+  const yamlText = r.stdout.slice(r.stdout.indexOf("api_token: !vault")).replaceAll("\r\n", "\n").replace(
+    /Encryption successful\n?$/,
+    "",
+  );
+  const v = parseYaml(yamlText, { file: "prompted.yml", vault: secrets("hunter2") }) as Record<
+    string,
+    VaultString
+  >;
+  assertEquals(v.api_token.value, "tok-123");
 });

@@ -150,16 +150,15 @@ function readPasswordSource(file: string, id: string): Uint8Array {
   return nonEmpty(stripNewlines(stripSpace(data)), `file (${file})`);
 }
 
-/** Reads a line from the terminal with echo off; refuses when there is no terminal to ask. */
-function promptOnTerminal(message: string): string {
-  const ttyIn = process.stdin.isTTY;
-  if (!ttyIn) {
+/** Reads a line from the terminal (echo off unless `visible`); refuses when there is no terminal to ask. */
+export function promptLine(message: string, opts: { visible?: boolean } = {}): string {
+  if (!process.stdin.isTTY) {
     throw new VaultError(
-      "A vault password was asked for (--ask-vault-pass or a vault id '@prompt') but there is no terminal; use --vault-password-file",
+      `A vault password or secret was asked for (${message.trim()}) but there is no terminal; use --vault-password-file`,
     );
   }
   // Echo goes off before the prompt appears, so nothing typed after it is shown.
-  childProcess.spawnSync("stty", ["-echo"], { stdio: "inherit" });
+  if (!opts.visible) childProcess.spawnSync("stty", ["-echo"], { stdio: "inherit" });
   process.stderr.write(message);
   try {
     const buf = Buffer.alloc(1);
@@ -177,9 +176,15 @@ function promptOnTerminal(message: string): string {
     }
     return Buffer.from(chunks).toString("utf8");
   } finally {
-    childProcess.spawnSync("stty", ["echo"], { stdio: "inherit" });
-    process.stderr.write("\n");
+    if (!opts.visible) {
+      childProcess.spawnSync("stty", ["echo"], { stdio: "inherit" });
+      process.stderr.write("\n");
+    }
   }
+}
+
+function promptOnTerminal(message: string): string {
+  return promptLine(message);
 }
 
 const HEADER = "$ANSIBLE_VAULT";

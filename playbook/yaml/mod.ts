@@ -227,7 +227,11 @@ class Composer {
       case `${STR}timestamp`:
         return text;
       case `${STR}binary`:
-        return atob(text.replace(/\s+/g, ""));
+        try {
+          return atob(text.replace(/\s+/g, ""));
+        } catch {
+          return bad("base64 data");
+        }
       default:
         return this.fail(offset, `could not determine a constructor for the tag '${tag}'`);
     }
