@@ -1425,7 +1425,10 @@ export class Executor {
         };
         return await controller(env);
       }
-      const args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+      // As Ansible: the task's own args lose their omitted options first, then module_defaults fill in.
+      const own = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+      const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
+      const args = { ...(defaults as Record<string, unknown>), ...own };
       return await this.#o.runner.runModule(this.#moduleRequest(pr, hp, task, vars, args, noLog));
     } catch (err) {
       if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) throw err;
@@ -1438,6 +1441,27 @@ export class Executor {
     const v = this.#kw(task, "check_mode");
     if (v === undefined || v === null) return this.#o.check;
     return bool(this.#o.templar.template(v, vars));
+  }
+
+  /**
+   * module_defaults from the play down to the task (inner scopes win), for this module under its short
+   * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
+   */
+  #moduleDefaults(task: Task): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const names = [
+      task.action,
+      task.actionWritten,
+      `ansible.builtin.${task.action}`,
+      `ansible.legacy.${task.action}`,
+    ];
+    for (const s of scopeChain(task)) {
+      for (const md of asList(s.kw.module_defaults)) {
+        if (!isMap(md)) continue;
+        for (const n of names) if (isMap(md[n])) Object.assign(out, md[n]);
+      }
+    }
+    return out;
   }
 
   #moduleRequest(

@@ -91,7 +91,8 @@ Deno.test("remote modules reach the runner with templated args, become, environm
   assertEquals(cmd.environment, { PLAY_ENV: "play", TASK_ENV: "hi" });
   assertEquals(cmd.checkMode, false);
   assertEquals(cmd.connectionVars.ansible_python_interpreter, "/usr/bin/python3");
-  assertEquals(copy.args, { dest: "/tmp/x", content: "hi" });
+  // module_defaults fill in under the task's args; an option the task omits falls back to the default.
+  assertEquals(copy.args, { owner: "app", mode: "0600", dest: "/tmp/x", content: "hi" });
   assertEquals(copy.become.become, false);
   assertEquals(copy.checkMode, true);
   assertEquals(local.args, { _raw_params: "hostname" });
