@@ -1090,13 +1090,14 @@ def first_stage_argv(python):
     return ["/bin/sh", "-c", "%s -c '%s'" % (python or "python3", code)]
 
 
-MARKER = b"MITO000\n"
+MARKER = b"MITO000"
 
 
 def _expect_marker(fd, timeout):
+    """Reads up to the first stage's marker line `MITO000 <bytecode magic hex>`; returns the magic."""
     deadline = time.monotonic() + timeout
     seen = b""
-    while MARKER not in seen:
+    while not (MARKER in seen and seen.endswith(b"\n")):
         left = deadline - time.monotonic()
         if left <= 0:
             raise SpawnError("timeout", "the child did not start its first stage within %gs (output %r)"
@@ -1115,6 +1116,20 @@ def _expect_marker(fd, timeout):
         seen += chunk
         if len(seen) > 65536 + len(MARKER):
             raise SpawnError("garbage", "no first-stage marker in 64 KiB of child output")
+    return seen[seen.index(MARKER) + len(MARKER):].strip().decode("ascii", "replace")
+
+
+def _compiled_core_for(magic):
+    """zlib(marshal(code)) of this core for a child whose bytecode magic equals ours, else b"" (the child
+    compiles the source). A child trusts its parent anyway; the controller never relays bytecode."""
+    code, own = _core_code[0], _core_code[1]
+    if code is None or not magic or magic != own:
+        return b""
+    if _core_code[2] is None:
+        import marshal
+        import zlib
+        _core_code[2] = zlib.compress(marshal.dumps(code), 6)
+    return _core_code[2]
 
 
 def _write_all(fd, data):
@@ -1139,9 +1154,11 @@ def connect_child(child_id, method, options, config):
         rfd = wfd = proc.fd
     tty = getattr(proc, "tty", None)
     try:
-        _expect_marker(rfd, float(options.get("timeout") or 30))
+        magic = _expect_marker(rfd, float(options.get("timeout") or 30))
         cfg = json.dumps(config).encode("utf-8")
-        _write_all(wfd, _U32.pack(len(_core_z[0])) + _core_z[0] + _U32.pack(len(cfg)) + cfg)
+        code = _compiled_core_for(magic)
+        _write_all(wfd, b"".join([_U32.pack(len(_core_z[0])), _core_z[0], _U32.pack(len(code)), code,
+                                  _U32.pack(len(cfg)), cfg]))
     except BaseException:
         for fd in set((rfd, wfd, tty)):
             if fd is not None:
@@ -1432,6 +1449,8 @@ def _describe(e, modname, fname):
 
 _config = {}
 _core_z = [b""]
+_core_code = [None, None, None]  # this core's code object, its bytecode magic (hex), zlib(marshal(code))
+_booted_from_bytecode = [False]
 _router = None
 _importer = None
 _runtime = Runtime()
@@ -1473,7 +1492,7 @@ def _info():
         cwd = None
     return {"id": _config["id"], "pid": os.getpid(), "python": list(sys.version_info[:3]),
             "executable": sys.executable, "user": user, "uid": os.getuid(),
-            "hostname": os.uname()[1], "cwd": cwd}
+            "hostname": os.uname()[1], "cwd": cwd, "bytecode": _booted_from_bytecode[0]}
 
 
 def _shutdown_children():
@@ -1517,9 +1536,12 @@ def _finish(reason):
         os._exit(0)
 
 
-def _main(core_z, config_bytes):
+def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     global _router, _importer, _config
     _core_z[0] = core_z
+    _core_code[0] = code
+    _core_code[1] = magic.hex() if magic else None
+    _booted_from_bytecode[0] = from_bytecode
     _config = json.loads(config_bytes.decode("utf-8"))
     # The protocol leaves fds 0/1 for private fds: stray prints and child output can never reach it.
     rfd = os.dup(0)

@@ -98,6 +98,8 @@ Deno.test("controller → local → local → local: each context is the child o
     assertEquals(await c1.call("os", "getppid"), a.info!.pid);
     assertEquals(await c2.call("os", "getppid"), c1.info!.pid);
     assertEquals(c2.parentIds, [0, a.id, c1.id]);
+    // Same Python as the parent: started from the parent's compiled core, not from source.
+    assertEquals([a.info!.bytecode, c1.info!.bytecode, c2.info!.bytecode], [false, true, true]);
     assertEquals(await c2.pipeline([{ module: "os", fn: "getpid" }]), c2.info!.pid);
     await c1.shutdown(); // stops its child first, then itself; the context above goes on
     assertEquals([a.alive, c1.alive, c2.alive], [true, false, false]);

@@ -147,6 +147,9 @@ Deno.test({
       for (const py of versions) {
         const ctx = await b.connect({ method: "local", python: py });
         const child = await b.connect({ method: "local", python: py, via: ctx });
+        // A different Python below compiles the source it was sent instead of the parent's bytecode.
+        const other = await b.connect({ method: "local", python: PY, via: ctx });
+        assertEquals([child.info!.bytecode, other.info!.bytecode], [true, py.endsWith("3.11")]);
         const want = py.split("python").at(-1)!.split(".").map(Number);
         assertEquals(child.info!.python.slice(0, 2), want, py);
         assertEquals(

@@ -4,7 +4,8 @@ import { deflateSync } from "node:zlib";
 import { Buffer } from "node:buffer";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
 
-export const MARKER = new TextEncoder().encode("MITO000\n");
+/** The first stage's greeting: `MITO000 <bytecode magic as hex>\n`. */
+export const MARKER = new TextEncoder().encode("MITO000");
 const MAX_JUNK = 64 * 1024;
 
 function embedded(path: string): string {
@@ -53,16 +54,21 @@ export interface FirstStage {
 
 export const FIRST_STAGE: FirstStage = { argv: firstStageArgv, command: firstStageCommand };
 
-/** What the spawner writes after the marker: u32 + compressed core, u32 + config JSON. */
+/**
+ * What the spawner writes after the marker: u32 + compressed core source, u32 + compiled core (always
+ * empty from the controller: only a parent context sends its own bytecode to a child of the same Python),
+ * u32 + config JSON.
+ */
 export function bootstrapPayload(config: unknown): Uint8Array {
   const core = coreBlob();
   const cfg = new TextEncoder().encode(JSON.stringify(config));
-  const out = new Uint8Array(8 + core.length + cfg.length);
+  const out = new Uint8Array(12 + core.length + cfg.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, core.length);
   out.set(core, 4);
-  v.setUint32(4 + core.length, cfg.length);
-  out.set(cfg, 8 + core.length);
+  v.setUint32(4 + core.length, 0);
+  v.setUint32(8 + core.length, cfg.length);
+  out.set(cfg, 12 + core.length);
   return out;
 }
 
@@ -74,8 +80,8 @@ export class BootstrapError extends Error {
 }
 
 /**
- * Reads until the first stage's marker, skipping junk before it (login scripts); returns the bytes read
- * after the marker, which already belong to the protocol.
+ * Reads until the first stage's marker line, skipping junk before it (login scripts); returns the bytes
+ * read after that line, which already belong to the protocol.
  */
 export async function awaitMarker(
   reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -84,7 +90,8 @@ export async function awaitMarker(
   let seen = new Uint8Array(0);
   for (;;) {
     const idx = indexOf(seen, MARKER);
-    if (idx >= 0) return seen.slice(idx + MARKER.length);
+    const eol = idx >= 0 ? seen.indexOf(10, idx) : -1;
+    if (eol >= 0) return seen.slice(eol + 1);
     if (seen.length > MAX_JUNK + MARKER.length) {
       throw new BootstrapError(`${what}: no first-stage marker in 64 KiB of output`, text(seen));
     }

@@ -77,6 +77,8 @@ export interface ReadyInfo {
   uid: number;
   hostname: string;
   cwd: string | null;
+  /** Started from its parent's compiled core (same Python) instead of compiling the source. */
+  bytecode: boolean;
 }
 
 export interface LogRecord {
