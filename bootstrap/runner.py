@@ -53,10 +53,6 @@ _NEW_STYLE_RE = re.compile(
 _REPLACER = b"#<<INCLUDE_ANSIBLE_MODULE_COMMON>>"
 
 
-def _now():
-    return time.time()
-
-
 class _Saved(object):
     """Process-wide state a module may change, captured and restored around a run."""
 
@@ -228,15 +224,12 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
                         "msg": "remote module (%s) does not support check mode" % name},
                        invocation, no_log)
     try:
-        try:
-            ret = mod.main(m)
-            result = dict(ret) if isinstance(ret, dict) else {}
-        except C.ModuleExit as e:
-            result = e.result
-        finally:
-            m.cleanup()
-    except C.ModuleFail as e:  # pragma: no cover (ModuleFail is a ModuleExit)
+        ret = mod.main(m)
+        result = dict(ret) if isinstance(ret, dict) else {}
+    except C.ModuleExit as e:  # exit_json and fail_json (ModuleFail is a ModuleExit)
         result = e.result
+    finally:
+        m.cleanup()
     # copy/template show their (no_log) content in the diff, as Ansible's action plugins do
     exempt = dict((k, result.pop(k)) for k in getattr(mod, "NO_LOG_EXEMPT_KEYS", ()) if k in result)
     result = C.remove_values(result, m.no_log_values)

@@ -1,8 +1,9 @@
 """HTTP client shared by get_url and uri: urllib with Ansible's result conventions."""
 
 import base64
+import os
+import re
 import ssl
-import time
 
 try:
     import urllib.request as urlreq
@@ -91,13 +92,8 @@ def _cookies(info, jar):
 
 def filename_from_response(r):
     cd = r.headers.get("Content-Disposition", "") if r is not None else ""
-    import re
     m = re.search(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)"?', cd)
     if m:
-        import os
         return os.path.basename(m.group(1))
     return None
 
-
-def now():
-    return time.time()

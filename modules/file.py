@@ -6,7 +6,6 @@ import shutil
 import stat
 import time
 
-from mito.modules import _common as C
 
 ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["absent", "directory", "file", "hard", "link", "touch"]},

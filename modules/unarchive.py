@@ -14,7 +14,6 @@ import time
 import zipfile
 import zlib
 
-from mito.modules import _common as C
 
 ARGUMENT_SPEC = {
     "src": {"type": "path", "required": True},
