@@ -64,6 +64,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+/** Runs the CLI with this process's arguments and sets its exit code (no top-level await: the Node bundle is CJS). */
+export function runCli(): Promise<void> {
+  return main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
+
+if (import.meta.main) void runCli();

@@ -1,7 +1,7 @@
 // Entry for `deno task mito`: tasks run in the repository, so return to where the user typed the command.
 import process from "node:process";
-import { main } from "./main.ts";
+import { runCli } from "./main.ts";
 
 const initCwd = process.env.INIT_CWD;
 if (initCwd) process.chdir(initCwd);
-process.exitCode = await main(process.argv.slice(2));
+void runCli();

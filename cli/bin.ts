@@ -1,0 +1,4 @@
+// Entry of the bundled program (Node single executable, deno compile): runs the CLI unconditionally.
+import { runCli } from "./main.ts";
+
+void runCli();
