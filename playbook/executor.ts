@@ -537,11 +537,11 @@ export class Executor {
     }
     const maxFailRaw = play.kw.max_fail_percentage;
     const maxFail = maxFailRaw === undefined ? undefined : Number(t.template(maxFailRaw, playVars));
-    let promptVars: Record<string, unknown> | undefined;
+    // Prompts come before the play starts, as ansible-playbook asks them.
+    const promptVars = await this.#varsPrompt(play);
     for (const batch of batches) {
       // Like ansible-playbook, every batch announces the play; hosts that failed earlier sit it out.
       announce();
-      promptVars ??= await this.#varsPrompt(play);
       const live = batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h));
       if (live.length === 0) continue;
       const before = this.#failedHosts.size + this.#unreachableHosts.size;

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
+import * as readline from "node:readline";
 import { loadYamlFile, parseYaml, positionOf, YamlError } from "./yaml/mod.ts";
 import { VaultError, VaultSecrets } from "./vault/mod.ts";
 import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
@@ -245,11 +246,34 @@ async function runInner(
     defaultStrategy: settings.strategy,
     gathering: settings.gathering,
     isTTY: envIn.stdoutIsTTY && Boolean(process.stdin.isTTY),
+    prompt: askOnTerminal,
     connectionDefaults,
     ansibleVersion: VERSION,
     hashMerge: settings.hashBehaviour === "merge",
   });
   return await executor.run(playbooks);
+}
+
+/** Asks one question on the terminal (vars_prompt, pause); private answers are not echoed. */
+function askOnTerminal(text: string, isPrivate: boolean): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+    if (isPrivate) {
+      // Show the question, then echo nothing while the answer is typed.
+      const rlOut = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
+      let asked = false;
+      rlOut._writeToOutput = (chunk: string) => {
+        if (!asked) {
+          rlOut.output.write(chunk);
+          asked = true;
+        } else if (chunk.includes("\n")) rlOut.output.write("\n");
+      };
+    }
+    rl.question(text, (answer) => {
+      rl.close();
+      resolve(answer);
+    });
+  });
 }
 
 /** hostvars and each host's variables: read on demand, never copied. */
