@@ -78,7 +78,8 @@ def main():
                 elif mode == "cond":
                     c = Conditional(loader=loader)
                     c.when = [case["t"]]
-                    res = c.evaluate_conditional(t, variables)
+                    # evaluate_conditional returns the falsy value itself; callers only use its truth
+                    res = bool(c.evaluate_conditional(t, variables))
                 else:
                     res = t.template(case["t"])
                 out[key] = {"ok": True, "type": tname(res), "repr": repr(plain(res))}

@@ -258,7 +258,8 @@ export class Templar {
    */
   condition(cond: unknown, vars: VarLookup): boolean {
     if (typeof cond === "boolean") return cond;
-    if (cond === null || cond === undefined) return true;
+    // Ansible counts an empty or null `when` as true
+    if (cond === null || cond === undefined || cond === "") return true;
     if (cond instanceof UnsafeString) {
       throw new TemplateError("Conditional is marked as unsafe, and cannot be evaluated.");
     }
