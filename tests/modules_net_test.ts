@@ -234,3 +234,36 @@ Deno.test("parity with ansible-core: uri and get_url results", async () => {
     }
   });
 });
+
+Deno.test("wait_for: search_regex on a TCP banner", async () => {
+  // a one-connection banner server on loopback, bounded to 30 s
+  const banner = `
+import socket, sys, threading, os
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+print(s.getsockname()[1], flush=True)
+threading.Timer(30, lambda: os._exit(0)).start()
+while True:
+    c, _ = s.accept()
+    c.sendall(b"SSH-2.0-mito_test ready\\r\\n")
+    c.close()
+`;
+  const child = new Deno.Command(PYTHON, { args: ["-c", banner], stdout: "piped" }).spawn();
+  const reader = child.stdout.getReader();
+  const { value } = await reader.read();
+  reader.releaseLock();
+  try {
+    const port = parseInt(new TextDecoder().decode(value));
+    const [hit, miss] = callMany([
+      { fn: "run_module", args: ["wait_for", { port, search_regex: "SSH-(\\d\\.\\d)", timeout: 10 }] },
+      { fn: "run_module", args: ["wait_for", { port, search_regex: "nomatch", timeout: 1 }] },
+    ]);
+    assertEquals(hit.failed, false);
+    assertEquals(hit.match_groups, ["2.0"]);
+    assertEquals(miss.failed, true);
+    assertEquals(miss.msg, `Timeout when waiting for search string nomatch in 127.0.0.1:${port}`);
+  } finally {
+    Deno.kill(child.pid, "SIGTERM");
+    await child.stdout.cancel();
+    await child.status;
+  }
+});

@@ -184,3 +184,25 @@ Deno.test("find matches patterns, age, size, contains, type and recursion", () =
   assertEquals(Object.keys(missing.skipped_paths), [join(d, "nope")]);
   assertEquals(existsSync(join(d, "nope")), false);
 });
+
+Deno.test("lineinfile: backup and validate", () => {
+  const d = tempDir();
+  const f = join(d, "sudoers");
+  writeFileSync(f, "root ALL=(ALL) ALL\n");
+  const bad = run("lineinfile", { path: f, line: "oops", validate: "grep -q '^ok' %s" });
+  assertEquals(bad.failed, true);
+  assertEquals(bad.msg, "failed to validate: rc:1 error:");
+  assertEquals(read(f), "root ALL=(ALL) ALL\n");
+  const good = run("lineinfile", {
+    path: f,
+    line: "ok line",
+    insertbefore: "BOF",
+    validate: "grep -q '^ok' %s",
+    backup: true,
+  });
+  assertEquals(good.changed, true);
+  assertEquals(read(f), "ok line\nroot ALL=(ALL) ALL\n");
+  assertEquals(read(good.backup), "root ALL=(ALL) ALL\n");
+  const noPct = run("lineinfile", { path: f, line: "x", validate: "true" });
+  assertEquals(noPct.msg, "validate must contain %s: true");
+});
