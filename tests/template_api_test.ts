@@ -148,3 +148,11 @@ Deno.test("each name is looked up and templated once per render, even inside loo
   assertEquals(t.template("{% for i in items %}{{ prefix }}{{ i }} {% endfor %}", v), "p-1 p-2 p-3 ");
   assertEquals(gets, ["items", "prefix", "base"]);
 });
+
+Deno.test("Python type errors are reported with Ansible's wording and the template", () => {
+  const e = assertThrows(() => t.template("{{ 'a' + 1 }}", vars({})), TemplateError);
+  assertEquals(
+    e.message,
+    `Unexpected templating type error occurred on ({{ 'a' + 1 }}): can only concatenate str (not "int") to str`,
+  );
+});

@@ -540,9 +540,10 @@ function wrapError(e: unknown, src: string): Error {
     err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
   } else {
     const ex = e as Error;
-    const kind = ex instanceof TypeError ? "TypeError: " : "";
+    // Ansible's wording for Python TypeErrors; other Python errors carry their type in the message
+    const kind = ex instanceof TypeError ? "type error" : "error";
     err = new TemplateError(
-      `Unexpected templating error occurred on (${shorten(src)}): ${kind}${ex?.message ?? ex}`,
+      `Unexpected templating ${kind} occurred on (${shorten(src)}): ${ex?.message ?? ex}`,
     );
   }
   WRAPPED.add(err);
