@@ -42,3 +42,13 @@ export { Ssh2Connection, ssh2Method, ssh2Spawn } from "./transports/ssh2.ts";
 export type { Ssh2Options, Ssh2Spec } from "./transports/ssh2.ts";
 export { doasMethod, hopFailure, sudoMethod, suMethod } from "./transports/become.ts";
 export type { BecomeMethod, BecomeSpec, HopFailure } from "./transports/become.ts";
+// Playbooks: the `mito run` engine and the seam its remote modules go through.
+export { defaultEnvironment, runPlaybooks } from "./playbook/mod.ts";
+export type {
+  HostRunner,
+  HostRunnerFactory,
+  ModuleRequest,
+  ModuleResult,
+  RunEnvironment,
+  RunRequest,
+} from "./playbook/mod.ts";
