@@ -3,13 +3,16 @@
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
 import { type Group, Inventory, InventoryError, PatternError } from "../playbook/inventory/mod.ts";
 import { pyJsonDump, pySortCompare, pyStr, pyYamlDump } from "../playbook/inventory/_dump.ts";
 import { VaultError, VaultSecrets } from "../playbook/vault/mod.ts";
 import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
-import { YamlError } from "../playbook/yaml/mod.ts";
+import { loadYamlFile, parseYaml, YamlError } from "../playbook/yaml/mod.ts";
+import { parseExtraVars } from "../playbook/extra_vars.ts";
+import { PlaybookError } from "../playbook/errors.ts";
 
 const USAGE = `usage: mito inventory [-i INVENTORY] (--list | --graph [GROUP] | --host HOST) [options]
 
@@ -21,6 +24,8 @@ options:
   --vars                       with --graph: show variables
   -y, --yaml                   YAML instead of JSON
   --export                     group variables under groups instead of merged into hosts
+  --playbook-dir DIR           also read group_vars/ and host_vars/ beside DIR
+  -e, --extra-vars VARS        extra variables shown over host variables (k=v, JSON/YAML, @file)
   --output FILE                write to FILE
   -l, --limit SUBSET           (accepted for compatibility with --list)
   --vault-password-file F, --vault-id ID, -J/--ask-vault-pass
@@ -42,6 +47,7 @@ const SPEC = {
   "vault-id": { type: "string", multiple: true },
   "ask-vault-pass": { type: "boolean", short: "J" },
   "playbook-dir": { type: "string" },
+  "extra-vars": { type: "string", short: "e", multiple: true },
   verbose: { type: "boolean", short: "v", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -79,14 +85,19 @@ export interface InventoryView {
   inv: Inventory;
   exportMode: boolean;
   showVars: boolean;
+  /** --playbook-dir: its group_vars/ and host_vars/ count too. */
+  playbookDirs?: string[];
+  /** -e: extra variables win over every host variable (not shown in --export). */
+  extraVars?: Record<string, unknown>;
 }
 
 function hostVars(view: InventoryView, name: string): Record<string, unknown> {
-  return clean(view.exportMode ? view.inv.hostOwnVars(name) : view.inv.hostVars(name));
+  if (view.exportMode) return clean(view.inv.hostOwnVars(name, { playbookDirs: view.playbookDirs }));
+  return clean({ ...view.inv.hostVars(name, { playbookDirs: view.playbookDirs }), ...view.extraVars });
 }
 
 function groupVars(view: InventoryView, g: Group): Record<string, unknown> {
-  const v = view.inv.groupVars(g.name);
+  const v = view.inv.groupVars(g.name, { playbookDirs: view.playbookDirs });
   if (g.priority !== undefined && g.priority !== 1) v.ansible_group_priority = g.priority;
   return clean(v);
 }
@@ -220,7 +231,17 @@ function runSync(argv: string[]): number {
     if (inv.hosts().length === 0 && inv.groups().length <= 2) {
       warn("No inventory was parsed, only implicit localhost is available");
     }
-    const view: InventoryView = { inv, exportMode: Boolean(values.export), showVars: Boolean(values.vars) };
+    const extraVars = parseExtraVars(values["extra-vars"] ?? [], {
+      parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
+      loadYamlFile: (file) => loadYamlFile(file, { vault }),
+    });
+    const view: InventoryView = {
+      inv,
+      exportMode: Boolean(values.export),
+      showVars: Boolean(values.vars),
+      playbookDirs: values["playbook-dir"] ? [path.resolve(values["playbook-dir"])] : undefined,
+      extraVars,
+    };
     let text: string;
     if (values.host !== undefined) {
       const hosts = inv.selectHosts(values.host);
@@ -239,7 +260,7 @@ function runSync(argv: string[]): number {
     if (
       e instanceof InventoryError || e instanceof YamlError || e instanceof VaultError ||
       e instanceof ConfigError ||
-      e instanceof PatternError
+      e instanceof PatternError || e instanceof PlaybookError
     ) {
       process.stderr.write(`ERROR! ${e.message}\n`);
       return 1;

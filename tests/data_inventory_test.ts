@@ -82,6 +82,14 @@ Deno.test("the mito inventory command prints --host and --graph GROUP like ansib
     ansible("ansible-inventory", ["-i", "yaml_basic/hosts.yml", "--graph"]),
   );
   assertEquals(run(g), ansible("ansible-inventory", g));
+  for (
+    const args of [
+      ["-i", "ini_basic/hosts", "--host", "db2", "-e", "ntp=override", "-e", '{"extra": [1, 2]}'],
+      ["-i", "ini_basic/hosts", "--graph", "--vars", "--playbook-dir", "playbook_dir", "-e", "x=1"],
+      ["-i", "ini_basic/hosts", "--list", "--export", "--playbook-dir", "playbook_dir"],
+      ["-i", "ini_basic/hosts", "--list", "--yaml", "--playbook-dir", "playbook_dir"],
+    ]
+  ) assertEquals(run(args), ansible("ansible-inventory", args), args.join(" "));
   const l = ["-i", "one.example.com,two:2200,", "--list"];
   assertEquals(JSON.parse(run(l)), JSON.parse(ansible("ansible-inventory", l)));
 });

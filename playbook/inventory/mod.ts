@@ -436,19 +436,23 @@ export class Inventory {
   }
 
   /** Variables of a group as `ansible-inventory` shows them: its own plus its group_vars files. */
-  groupVars(name: string): Record<string, unknown> {
+  groupVars(name: string, opts: { playbookDirs?: string[] } = {}): Record<string, unknown> {
     const g = this.#data.groups.get(name);
     const out: Record<string, unknown> = { ...(g?.vars ?? {}) };
-    for (const d of this.varsBasedirs()) Object.assign(out, this.#varsFrom(d, "group_vars", name) ?? {});
+    for (const d of [...this.varsBasedirs(), ...(opts.playbookDirs ?? [])]) {
+      Object.assign(out, this.#varsFrom(d, "group_vars", name) ?? {});
+    }
     return out;
   }
 
   /** A host's own variables as `ansible-inventory --export` shows them: inline vars and host_vars files. */
-  hostOwnVars(host: Host | string): Record<string, unknown> {
+  hostOwnVars(host: Host | string, opts: { playbookDirs?: string[] } = {}): Record<string, unknown> {
     const h = typeof host === "string" ? this.getHost(host) : host;
     if (!h) return {};
     const out: Record<string, unknown> = { ...h.vars };
-    for (const d of this.varsBasedirs()) Object.assign(out, this.#varsFrom(d, "host_vars", h.name) ?? {});
+    for (const d of [...this.varsBasedirs(), ...(opts.playbookDirs ?? [])]) {
+      Object.assign(out, this.#varsFrom(d, "host_vars", h.name) ?? {});
+    }
     return out;
   }
 
