@@ -262,3 +262,33 @@ Deno.test("parity with ansible-core: group and user results", () => {
     );
   }
 });
+
+Deno.test("user: generate_ssh_key makes a key pair owned by the user, once", () => {
+  requireRoot();
+  const name = unique("mitok");
+  try {
+    const [a, b] = runTwice("user", {
+      name,
+      generate_ssh_key: true,
+      ssh_key_type: "ed25519",
+      ssh_key_comment: "k@mito",
+    });
+    assertEquals([a.changed, b.changed], [true, false]);
+    const home = a.home;
+    assertEquals(a.ssh_key_file, join(home, ".ssh", "id_ed25519"));
+    assert(a.ssh_public_key.startsWith("ssh-ed25519 "));
+    assert(a.ssh_public_key.endsWith(" k@mito"));
+    assertEquals(b.ssh_public_key, a.ssh_public_key);
+    assertEquals(statSync(join(home, ".ssh", "id_ed25519")).uid, a.uid);
+    assert(a.ssh_fingerprint.includes("SHA256:"));
+  } finally {
+    sh(`userdel -r ${name} 2>/dev/null; groupdel ${name} 2>/dev/null; true`);
+  }
+});
+
+Deno.test("cron: a user crontab without the crontab tool fails clearly", () => {
+  if (existsSync("/usr/bin/crontab")) return; // hosts with cron installed run the e2e suite
+  const r = run("cron", { name: "x", job: "true" });
+  assertEquals(r.failed, true);
+  assert(r.msg.startsWith('Failed to find required executable "crontab"'));
+});
