@@ -20,6 +20,7 @@ import atexit
 import importlib
 import io
 import json
+import locale
 import os
 import re
 import shlex
@@ -67,6 +68,10 @@ class _Saved(object):
         self.umask = os.umask(0o022)
         os.umask(self.umask)
         self.path = list(sys.path)
+        try:
+            self.locale = locale.setlocale(locale.LC_ALL)  # AnsibleModule sets the locale
+        except locale.Error:
+            self.locale = None
 
     def restore(self):
         if dict(os.environ) != self.environ:
@@ -85,6 +90,11 @@ class _Saved(object):
         sys.stdin, sys.stdout, sys.stderr = self.stdin, self.stdout, self.stderr
         os.umask(self.umask)
         sys.path[:] = self.path
+        if self.locale is not None:
+            try:
+                locale.setlocale(locale.LC_ALL, self.locale)
+            except locale.Error:
+                pass
 
 
 class _AtexitCapture(object):

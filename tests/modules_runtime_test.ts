@@ -224,3 +224,34 @@ Deno.test("script runs a transferred script with args, honours creates, removes 
   assertEquals(skip.skipped, true);
   assertEquals(skip.msg, `skipped, since ${d} exists`);
 });
+
+Deno.test("an in-process Ansible module's changes to process state are undone; its atexit hooks run", () => {
+  const d = tempDir();
+  const marker = join(d, "atexit-ran");
+  const source = `#!/usr/bin/python
+import atexit, locale, os, sys
+from ansible.module_utils.basic import AnsibleModule
+m = AnsibleModule(argument_spec={})
+os.chdir("/")
+os.environ["MITO_LEAK"] = "1"
+os.umask(0o077)
+sys.argv.append("leak")
+sys.path.insert(0, "/leak")
+locale.setlocale(locale.LC_ALL, "C")
+atexit.register(lambda: open(${JSON.stringify(marker)}, "w").close())
+m.exit_json(changed=True, cwd=os.getcwd())
+`;
+  const [before, r, after, env, umask] = callMany([
+    { fn: "os:getcwd" },
+    { fn: "run_ansible_module", args: [source, {}], kwargs: { name: "leaky" } },
+    { fn: "os:getcwd" },
+    { fn: "os:getenv", args: ["MITO_LEAK"] },
+    { fn: "os:umask", args: [0o022] },
+  ]);
+  assertEquals(r.changed, true);
+  assertEquals(r.cwd, "/");
+  assertEquals(after, before);
+  assertEquals(env, null);
+  assertEquals(umask, 0o022); // os.umask returns the previous mask: the module's 077 was undone
+  assert(existsSync(marker));
+});
