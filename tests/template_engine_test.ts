@@ -225,3 +225,11 @@ Deno.test("to_yaml follows PyYAML's layout for nested data", () => {
     "a: 'yes'\nb:\n- 1\n-   c: x y\n",
   );
 });
+
+Deno.test("syntax errors in multi-line templates name the line", () => {
+  const e = assertThrows(
+    () => new Templar().renderFile("line one\n{{ ok }}\n{{ broken + }}\n", vars({ ok: 1 })),
+    TemplateError,
+  );
+  assertStringIncludes(e.message, "(line 3)");
+});

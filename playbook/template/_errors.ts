@@ -20,3 +20,11 @@ export class UndefinedError extends TemplateError {
 export function shorten(text: string, max = 200): string {
   return text.length > max ? text.slice(0, max) + "…" : text;
 }
+
+/** " (line N)" for templates of several lines, so errors in template files can be found. */
+export function lineNote(src: string, pos: number): string {
+  if (!src.includes("\n")) return "";
+  let line = 1;
+  for (let i = 0; i < pos && i < src.length; i++) if (src.charCodeAt(i) === 10) line++;
+  return ` (line ${line})`;
+}

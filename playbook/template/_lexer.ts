@@ -1,6 +1,6 @@
 // Splits Jinja2 template source into data, variable, block and comment parts and tokenizes expressions,
 // applying whitespace control (`-`, `+`) and the trim_blocks / lstrip_blocks settings.
-import { TemplateError } from "./_errors.ts";
+import { lineNote, TemplateError } from "./_errors.ts";
 
 export type Tok =
   | { t: "name"; v: string; pos: number }
@@ -138,7 +138,7 @@ export function lexExpr(
     if (c === "'" || c === '"') {
       let j = i + 1;
       while (j < src.length && src[j] !== c) j += src[j] === "\\" ? 2 : 1;
-      if (j >= src.length) throw new TemplateError(`unexpected end of string literal at offset ${i}`);
+      if (j >= src.length) throw new TemplateError(`unexpected end of string literal${lineNote(src, i)}`);
       const body = src.slice(i + 1, j);
       // With escapeBackslashes Ansible doubles every backslash first, so only `\\` → `\` survives unescaping.
       let value: string;
@@ -158,13 +158,13 @@ export function lexExpr(
       continue;
     }
     const op = OPS.find((o) => src.startsWith(o, i));
-    if (!op) throw new TemplateError(`unexpected char ${JSON.stringify(c)} at ${i}`);
+    if (!op) throw new TemplateError(`unexpected char ${JSON.stringify(c)}${lineNote(src, i)}`);
     if (op === "(" || op === "[" || op === "{") depth.push(op);
     else if (op === ")" || op === "]" || op === "}") depth.pop();
     toks.push({ t: "op", v: op, pos: i });
     i += op.length;
   }
-  throw new TemplateError(`unexpected end of template, expected '${end}'`);
+  throw new TemplateError(`unexpected end of template, expected '${end}'${lineNote(src, pos)}`);
 }
 
 const RAW_END = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;

@@ -1,6 +1,6 @@
 // Jinja2 grammar: expressions with Python precedence, filters, tests, and the statement tags.
 import { PyFloat } from "../values.ts";
-import { TemplateError } from "./_errors.ts";
+import { lineNote, TemplateError } from "./_errors.ts";
 import { type Part, type Tok } from "./_lexer.ts";
 
 export type Expr =
@@ -88,7 +88,7 @@ class TokStream {
     return false;
   }
   fail(msg: string): never {
-    throw new TemplateError(msg);
+    throw new TemplateError(msg + lineNote(this.src, this.cur.pos));
   }
   expectOp(v: string): void {
     if (!this.skipOp(v)) this.fail(`expected token '${v}', got ${describe(this.cur)}`);
