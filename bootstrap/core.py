@@ -134,7 +134,10 @@ def _prep(o, blobs, st):
 
 def _error_fields(e, blobs=None, st=None):
     if isinstance(e, RemoteError):
-        return {"type": e.type, "message": e.message, "traceback": e.traceback, "data": e.data}
+        data = e.data
+        if data is not None and blobs is not None:
+            data = _prep(data, blobs, st)
+        return {"type": e.type, "message": e.message, "traceback": e.traceback, "data": data}
     import traceback
     tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
     data = None
@@ -1420,7 +1423,11 @@ class Runtime(object):
             if msg.reply_to:
                 if chain is not None:
                     self.failed_chains.pop(chain, None)
-                _router.reply(msg, err, defer=bool(self.queue))
+                try:
+                    _router.reply(msg, err, defer=bool(self.queue))
+                except Exception as e2:  # e.g. to_dict() data the codec cannot carry
+                    _router.reply(msg, RemoteError(err.type, "%s (its details could not be sent: %s)"
+                                                   % (err.message, e2), err.traceback))
             elif chain is not None:
                 self.failed_chains.setdefault(chain, err)
             else:  # nobody waits for this answer: the failure still reaches the controller's log
@@ -1431,7 +1438,7 @@ class Runtime(object):
                 self.failed_chains.pop(chain, None)
             try:
                 _router.reply(msg, result, defer=bool(self.queue))
-            except CodecError as e:
+            except Exception as e:  # CodecError, or an object whose encoding itself failed
                 _router.reply(msg, RemoteError("CodecError", "%s.%s returned %s" % (modname, fname, e)))
 
 

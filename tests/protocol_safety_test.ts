@@ -212,3 +212,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test("results and error details the codec cannot carry become errors, and the context goes on", async () => {
+  const b = new Broker();
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const code = `
+class E(Exception):
+    def to_dict(self):
+        return {"kind": "x", "o": object()}
+def boom():
+    raise E("boom")
+def bad():
+    return {"fine": (1, b"x"), "not": object()}
+`;
+    await ctx.call("builtins", "exec", [PROBE(code)]);
+    await assertRejects(
+      () => ctx.call("mito_probe", "boom"),
+      Error,
+      "E: boom (its details could not be sent: cannot encode a value of type object)",
+    );
+    await assertRejects(
+      () => ctx.call("mito_probe", "bad"),
+      Error,
+      "CodecError: mito_probe.bad returned cannot encode a value of type object",
+    );
+    assertEquals(await ctx.call("os", "getpid"), ctx.info!.pid);
+  } finally {
+    await b.shutdown();
+  }
+});
