@@ -1396,7 +1396,11 @@ class Runtime(object):
                 self.ready.acquire()
             if self.stopping:
                 return
-            self.call(queue.popleft())
+            msg = queue.popleft()
+            try:
+                self.call(msg)
+            except Exception as e:  # the loop outlives any one call, whatever went wrong answering it
+                _warn("mito: call on handle %d could not be answered: %s" % (msg.reply_to, e), 40)
 
     def call(self, msg):
         try:
