@@ -2,6 +2,7 @@
 
 import fnmatch
 import os
+import random
 import re
 import time
 
@@ -96,19 +97,25 @@ def cache_age():
 
 
 def update_cache(m, res):
+    """apt-get update unless the lists are younger than cache_valid_time; retried with backoff
+    like Ansible's. Sets cache_updated (always true in check mode, which changes nothing)."""
     p = m.params
     age = cache_age()
-    if p["cache_valid_time"] and age is not None and age < p["cache_valid_time"]:
-        res["cache_updated"] = False
+    if age is not None and age < p["cache_valid_time"]:
         return
     if m.check_mode:
         res["cache_updated"] = True
         return
-    rc, out, err = m.run_command(["apt-get", "update", "-q"], environ_update=ENV)
-    if rc != 0:
-        m.fail_json(msg="Failed to update apt cache: %s" % (err.strip() or out.strip()), rc=rc)
-    res["cache_updated"] = True
-    res["changed"] = True
+    err = ""
+    for attempt in range(max(1, p["update_cache_retries"])):
+        rc, out, err = m.run_command(["apt-get", "update", "-q"], environ_update=ENV)
+        if rc == 0:
+            res["cache_updated"] = True
+            return
+        err = err.strip() or out.strip()
+        if attempt + 1 < p["update_cache_retries"]:
+            time.sleep(min(2 ** attempt + random.random(), p["update_cache_retry_max_delay"]))
+    m.fail_json(msg="Failed to update apt cache: %s" % (err or "unknown reason"))
 
 
 def apt_get(m, action, pkgs, extra=()):
@@ -141,10 +148,13 @@ def apt_get(m, action, pkgs, extra=()):
 def main(m):
     p = m.params
     res = {"changed": False, "cache_updated": False}
-    if p["update_cache"]:
+    if p["update_cache"] or p["cache_valid_time"]:
         update_cache(m, res)
     age = cache_age()
     res["cache_update_time"] = int(time.time() - age) if age is not None else 0
+    if not p["name"] and p["upgrade"] in ("no", None) and not p["deb"]:
+        # nothing but the cache: its update is the change, as in Ansible
+        res["changed"] = res["cache_updated"]
     if p["clean"] and not m.check_mode:
         m.run_command(["apt-get", "clean"], environ_update=ENV, check_rc=True)
         res["changed"] = True

@@ -142,3 +142,28 @@ Deno.test("systemd: systemctl show parsing and the state-to-command rule", () =>
   assertEquals(parsed.ExecStart, "{ path=/usr/sbin/sshd ; argv[]=/usr/sbin/sshd -D ;\n  ignore_errors=no }");
   assertEquals(actions, [null, "start", "stop", "start", "restart"]);
 });
+
+Deno.test("apt: update_cache in check mode reports the update without running it", () => {
+  const stamp = existsSync("/var/lib/apt/periodic/update-success-stamp")
+    ? "/var/lib/apt/periodic/update-success-stamp"
+    : "/var/lib/apt/lists";
+  const before = Deno.statSync(stamp).mtime?.getTime();
+  const [only, fresh, withPkg] = callMany([
+    { fn: "run_module", args: ["apt", { update_cache: true }], kwargs: { check_mode: true } },
+    {
+      fn: "run_module",
+      args: ["apt", { update_cache: true, cache_valid_time: 10 ** 9 }],
+      kwargs: { check_mode: true },
+    },
+    {
+      fn: "run_module",
+      args: ["apt", { update_cache: true, name: "coreutils" }],
+      kwargs: { check_mode: true },
+    },
+  ]);
+  assertEquals([only.changed, only.cache_updated], [true, true]);
+  assertEquals([fresh.changed, fresh.cache_updated], [false, false]);
+  assertEquals([withPkg.changed, withPkg.cache_updated], [false, true]);
+  assertEquals(typeof only.cache_update_time, "number");
+  assertEquals(Deno.statSync(stamp).mtime?.getTime(), before);
+});
