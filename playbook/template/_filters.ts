@@ -64,11 +64,6 @@ function str(v: unknown): string {
   return pyStr(defined(v));
 }
 
-/** to_text(nonstring='simplerepr') as Ansible's regex filters apply it. */
-function text(v: unknown): string {
-  return pyStr(defined(v));
-}
-
 function list(v: unknown): unknown[] {
   return pyIter(defined(v));
 }
@@ -368,7 +363,7 @@ function humanReadable(size: number, isBits: boolean, unit: string | null): stri
   return `${v.toFixed(2)} ${units[i]}${i === 0 ? (isBits ? "bits" : "Bytes") : suffix}`;
 }
 
-function humanToBytes(s: string, defaultUnit: string | null, isBits: boolean): number {
+function humanToBytes(s: string, defaultUnit: string | null, _isBits: boolean): number {
   const m = /^\s*(\d*\.?\d+)\s*([A-Za-z]*)\s*$/.exec(s);
   if (!m) throw new TemplateError(`human_to_bytes() can't interpret following string: ${s}`);
   const n = parseFloat(m[1]);
@@ -380,7 +375,6 @@ function humanToBytes(s: string, defaultUnit: string | null, isBits: boolean): n
   unit = unit.toUpperCase();
   const idx = unit === "" ? 0 : units.indexOf(unit[0]);
   if (idx < 0) throw new TemplateError(`human_to_bytes() failed to convert ${s}`);
-  void isBits;
   return Math.round(n * 1024 ** idx);
 }
 
@@ -769,10 +763,12 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     // ---- Ansible core ----
     b64decode: (v, ...args) => {
       const o = bind(args, ["encoding"], "b64decode");
-      void o;
-      return Buffer.from(str(v), "base64").toString("utf8");
+      return Buffer.from(str(v), "base64").toString(bufferEncoding(o.encoding));
     },
-    b64encode: (v) => Buffer.from(str(v), "utf8").toString("base64"),
+    b64encode: (v, ...args) => {
+      const o = bind(args, ["encoding"], "b64encode");
+      return Buffer.from(str(v), bufferEncoding(o.encoding)).toString("base64");
+    },
     to_uuid: (v, ...args) => {
       const o = bind(args, ["namespace"], "to_uuid");
       return uuid5(pyStr(o.namespace ?? "361E6D51-FAEC-444A-9079-341386DA8E2E"), str(v));
@@ -953,7 +949,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
         ["pattern", "replacement", "ignorecase", "multiline", "count", "mandatory_count"],
         "regex_replace",
       );
-      const s = text(v);
+      const s = str(v);
       const re = pyRegex(pyStr(o.pattern ?? ""), {
         ignorecase: truthy(o.ignorecase ?? false),
         multiline: truthy(o.multiline ?? false),
@@ -964,7 +960,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     },
     regex_search: (v, ...args) => {
       const [pos, kw] = splitKwargs(args);
-      const s = text(v);
+      const s = str(v);
       const groups: (string | number)[] = pos.slice(1).map((a) => {
         const x = pyStr(a);
         const gm = /^\\g<(\S+)>/.exec(x);
@@ -985,7 +981,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     },
     regex_findall: (v, ...args) => {
       const o = bind(args, ["regex", "multiline", "ignorecase"], "regex_findall");
-      const s = text(v);
+      const s = str(v);
       const re = pyRegex(pyStr(o.regex), {
         ignorecase: truthy(o.ignorecase ?? false),
         multiline: truthy(o.multiline ?? false),
@@ -1296,6 +1292,24 @@ function urlQuote(s: string, safe: string): string {
       : "%" + b.toString(16).toUpperCase().padStart(2, "0");
   }
   return out;
+}
+
+/** Python codec names as Node's Buffer encodings. */
+function bufferEncoding(name: unknown): BufferEncoding {
+  const n = name === undefined || name === null ? "utf-8" : pyStr(name).toLowerCase().replace(/_/g, "-");
+  const map: Record<string, BufferEncoding> = {
+    "utf-8": "utf8",
+    utf8: "utf8",
+    "utf-16-le": "utf16le",
+    "utf-16le": "utf16le",
+    "latin-1": "latin1",
+    latin1: "latin1",
+    "iso-8859-1": "latin1",
+    ascii: "ascii",
+  };
+  const e = map[n];
+  if (!e) throw new TemplateError(`unsupported encoding '${n}'`);
+  return e;
 }
 
 function addValues(a: unknown, b: unknown): unknown {
