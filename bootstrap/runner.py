@@ -656,6 +656,7 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
     worker = os.fork()
     if worker == 0:
         os.close(r)
+        os.setpgid(0, 0)  # its own group, so a timeout kills the module's children too
         try:
             if kind == "builtin":
                 res = run_module(target, args, **kwargs)
@@ -677,9 +678,12 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
         ready, _, _ = select.select([r], [], [], timeout)
         if not ready:
             try:
-                os.kill(worker, signal.SIGKILL)
+                os.killpg(worker, signal.SIGKILL)
             except OSError:
-                pass
+                try:
+                    os.kill(worker, signal.SIGKILL)
+                except OSError:
+                    pass
             os.waitpid(worker, 0)
             _write_json_atomic(results_file, {
                 "failed": 1, "finished": 1, "started": 1, "ansible_job_id": jid, "changed": False,

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { callMany, run, tempDir } from "./modules_harness.ts";
 
 const ANSIBLE_MODULES = "/usr/lib/python3/dist-packages/ansible/modules";
@@ -175,7 +176,7 @@ Deno.test("async jobs: start_async then async_status until finished", async () =
   assertEquals(status.ansible_job_id, "j1");
   const [limited] = callMany([{
     fn: "start_async",
-    args: ["j2", 1, "builtin", "shell", { _raw_params: "sleep 30" }],
+    args: ["j2", 1, "builtin", "shell", { _raw_params: "sleep 30; : mito-async-marker" }],
   }], env);
   assertEquals(limited.started, 1);
   for (let i = 0; i < 100 && !status.msg?.startsWith("Job reached"); i++) {
@@ -184,6 +185,9 @@ Deno.test("async jobs: start_async then async_status until finished", async () =
   }
   assertEquals(status.failed, true);
   assertEquals(status.msg, "Job reached maximum time limit of 1 seconds.");
+  // the timed-out job's own children are gone too
+  const left = spawnSync("pgrep", ["-f", "mito-async-marker"], { encoding: "utf-8" });
+  assertEquals(left.stdout.trim(), "");
 });
 
 Deno.test("environment files: /etc/environment style and pam_environment parsing", () => {
