@@ -541,11 +541,16 @@ export class Executor {
     const promptVars = await this.#varsPrompt(play);
     for (const batch of batches) {
       // Like ansible-playbook, every batch announces the play; hosts that failed earlier sit it out.
-      announce();
       const live = batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h));
-      if (live.length === 0) continue;
-      const before = this.#failedHosts.size + this.#unreachableHosts.size;
+      if (live.length === 0) {
+        announce();
+        continue;
+      }
       const pr = this.#newPlayRun(play, all, live, promptVars, strategyName, maxFail);
+      // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
+      for (const h of live) this.#loadVarsFiles(pr, h);
+      announce();
+      const before = this.#failedHosts.size + this.#unreachableHosts.size;
       const broke = await this.#runBatch(pr);
       const failedNow = this.#failedHosts.size + this.#unreachableHosts.size - before;
       if (broke || failedNow === live.length) {
@@ -749,7 +754,6 @@ export class Executor {
     await pr.strategy.run(pr.batch, async (host) => {
       const hp = pr.hosts.get(host)!;
       try {
-        this.#loadVarsFiles(pr, host);
         if (gather) await this.#runTaskOn(pr, hp, gather);
         for (const section of sections) {
           await this.#runItems(pr, hp, section);

@@ -73,6 +73,11 @@ same("roles: when/tags on entries, include_role public/vars_from, role handlers,
 same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("how results print (var/msg, unicode, floats, failed_when, quiet)", ["display.yml"]);
 same("a rescue that fails again", ["failing_rescue.yml"], 2);
+same("vault: an encrypted vars file and an inline !vault value", [
+  "vault.yml",
+  "--vault-password-file",
+  "vault_pass.txt",
+]);
 same("--tags and --skip-tags with always and never", [
   "tags.yml",
   "--tags",
@@ -157,6 +162,20 @@ badInput("an undefined variable", "undefined_var.yml", 2, [
   `'${DIR}/errors/undefined_var.yml': line 5, column 7`,
   "failed=1",
 ]);
+
+Deno.test("a wrong vault password stops the run before the play starts, naming the file", () => {
+  const wrong = path.join(Deno.makeTempDirSync(), "wrong.txt");
+  fs.writeFileSync(wrong, "wrong\n");
+  const a = ansible(["vault.yml", "--vault-password-file", wrong]);
+  const m = mito(["vault.yml", "--vault-password-file", wrong]);
+  assertEquals(m.code, 1);
+  assertEquals(m.code, a.code);
+  assertEquals(m.stdout, a.stdout);
+  assertStringIncludes(
+    m.stderr,
+    `Decryption failed (no vault secrets were found that could decrypt) on ${DIR}/vars/vaulted.yml`,
+  );
+});
 
 Deno.test("vars_prompt without a default fails clearly when not on a terminal", () => {
   const file = path.join(DIR, "errors/prompt.yml");
