@@ -440,6 +440,11 @@ class Router(object):
         _set_nonblock(self.wake_r)
         _set_nonblock(self.wake_w)
         self.shutting_down = False
+        self.fds_changed = 0  # bumped whenever a watched fd is replaced (same counts, other fds)
+        self._read_key = None
+        self._plain_key = None
+        self._read_base = {}
+        self._streams = [self.parent]
 
     def wake(self):
         try:
@@ -479,6 +484,7 @@ class Router(object):
 
     def forget_tty(self, fd):
         self.ttys.pop(fd, None)
+        self.fds_changed += 1
         try:
             os.close(fd)
         except OSError:
@@ -486,6 +492,7 @@ class Router(object):
 
     def add_child(self, stream):
         with self.lock:
+            self.fds_changed += 1
             self.children[stream.rfd] = stream
             self.routes[stream.remote_id] = stream
             if stream.tty is not None:
@@ -570,6 +577,7 @@ class Router(object):
         stream.close()
         with self.lock:
             self.children.pop(stream.rfd, None)
+            self.fds_changed += 1
             ids = [i for i, s in self.routes.items() if s is stream]
             for i in ids:
                 del self.routes[i]
@@ -580,21 +588,31 @@ class Router(object):
 
     def _poll_sync(self, poller, registered):
         """Brings the poll registrations in line with what is wanted now; returns the write fd -> Stream
-        map of streams with queued output. poll, unlike select, has no FD_SETSIZE limit."""
-        with self.lock:
-            children = list(self.children.values())
-            want = dict.fromkeys(self.children, POLL_IN)
-            for fd in self.ttys:
-                want[fd] = POLL_IN
-        for fd in self.extra_readers:
-            want[fd] = POLL_IN
-        want[self.wake_r] = POLL_IN
-        want[self.parent.rfd] = POLL_IN
+        map of streams with queued output. poll, unlike select, has no FD_SETSIZE limit. In the common
+        case (same fds, nothing queued) this is a few comparisons: it runs between reading a call and
+        blocking, i.e. while the main thread waits for the GIL to run that call."""
+        key = (len(self.children), len(self.ttys), len(self.extra_readers), self.fds_changed)
+        if key != self._read_key:
+            with self.lock:
+                self._streams = list(self.children.values()) + [self.parent]
+                base = dict.fromkeys(self.children, POLL_IN)
+                for fd in self.ttys:
+                    base[fd] = POLL_IN
+            for fd in self.extra_readers:
+                base[fd] = POLL_IN
+            base[self.wake_r] = POLL_IN
+            base[self.parent.rfd] = POLL_IN
+            self._read_base = base
+            self._read_key = key
         writers = {}
-        for s in children + [self.parent]:
+        for s in self._streams:
             if s.pending:
-                want[s.wfd] = want.get(s.wfd, 0) | select.POLLOUT
                 writers[s.wfd] = s
+        if not writers and self._plain_key == key:
+            return writers  # the registrations are exactly the read set already
+        want = dict(self._read_base)
+        for fd in writers:
+            want[fd] = want.get(fd, 0) | select.POLLOUT
         for fd in list(registered):
             if fd not in want:
                 try:
@@ -613,6 +631,9 @@ class Router(object):
                     registered[fd] = ev
                 except (ValueError, OSError):  # closed meanwhile: the next round drops it
                     registered.pop(fd, None)
+                    self.fds_changed += 1
+        self._plain_key = None if writers else (len(self.children), len(self.ttys), len(self.extra_readers),
+                                                 self.fds_changed)
         return writers
 
     def loop(self):
@@ -670,6 +691,7 @@ class Router(object):
                 elif fd in self.extra_readers:
                     if not self.extra_readers[fd](fd):
                         del self.extra_readers[fd]
+                        self.fds_changed += 1
             if self.shutting_down and not self.parent.pending:
                 return "shutdown"
 
