@@ -38,7 +38,7 @@ function kw(args: unknown[], names: string[]): Record<string, unknown> {
 }
 
 function resultMap(v: unknown, test: string): Record<string, unknown> {
-  v = unwrap(defined(v));
+  v = unwrap(v);
   if (!isMapping(v)) throw new TemplateError(`The '${test}' test expects a dictionary`);
   return v as Record<string, unknown>;
 }
@@ -61,21 +61,23 @@ function regexTest(matchType: "search" | "match" | "fullmatch") {
 }
 
 function expand(p: unknown): string {
-  const s = pyStr(defined(p));
+  const s = pyStr(defined(p)); // fails for undefined paths, as os.path does on StrictUndefined
   return s.startsWith("~") ? os.homedir() + s.slice(1) : s;
 }
 
 function lstat(p: unknown): fs.Stats | undefined {
+  const file = expand(p);
   try {
-    return fs.lstatSync(expand(p));
+    return fs.lstatSync(file);
   } catch {
     return undefined;
   }
 }
 
 function stat(p: unknown): fs.Stats | undefined {
+  const file = expand(p);
   try {
-    return fs.statSync(expand(p));
+    return fs.statSync(file);
   } catch {
     return undefined;
   }
@@ -217,14 +219,16 @@ export function builtinTests(_templar: Templar): Record<string, TestFn> {
     float: (v) => isFloat(v),
     mapping: (v) => isMapping(unwrap(v)),
     iterable: (v) => {
-      const x = unwrap(v);
+      // iter() on an undefined value raises, as StrictUndefined does
+      const x = unwrap(defined(v));
       return typeof x === "string" || Array.isArray(x) || isMapping(x);
     },
     sequence: (v) => {
       const x = unwrap(v);
       return typeof x === "string" || Array.isArray(x) || isMapping(x);
     },
-    callable: (v) => v instanceof PyCallable || typeof v === "function",
+    // Ansible's undefined is callable (calling it fails)
+    callable: (v) => v instanceof PyCallable || typeof v === "function" || v instanceof Undefined,
     lower: (v) => pyStr(defined(v)) === pyStr(v).toLowerCase(),
     upper: (v) => pyStr(defined(v)) === pyStr(v).toUpperCase(),
     odd: (v) => num(defined(v)) % 2 !== 0,
