@@ -36,10 +36,8 @@ import traceback
 # In-process runs change process-wide state (cwd, environ, sys.stdout); one at a time.
 _RUN_LOCK = threading.RLock()
 
-# Modules known to leave state behind in the interpreter (Mitogen's list plus ours).
-ALWAYS_FORK_MODULES = frozenset((
-    "dnf", "yum", "package_facts", "pip",
-))
+# Built-in modules that leave state behind in the interpreter: pip imports pip's own packaging.
+ALWAYS_FORK_MODULES = frozenset(("pip",))
 
 # Ansible modules that may exec() a new interpreter (apt/dnf re-run themselves after installing
 # their Python bindings) or import bindings that keep global state: never in the shared process.
