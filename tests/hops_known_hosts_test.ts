@@ -8,6 +8,7 @@ import {
   keyTypeOf,
   knownHostsLine,
   parseKnownHosts,
+  preferredHostKeyAlgorithms,
 } from "../transports/_ssh_known_hosts.ts";
 
 const KEY_A = "AAAAC3NzaC1lZDI1NTE5AAAAIOGyzAuUb7Ghf+ViF1fZt7vIDCojiLX7a4LcOgkaEqSX";
@@ -55,4 +56,18 @@ Deno.test("verdicts: known, changed, unknown and revoked", () => {
 Deno.test("key type and the line accept mode appends", () => {
   assertEquals(keyTypeOf(blob(KEY_A)), "ssh-ed25519");
   assertEquals(knownHostsLine("h", 2200, blob(KEY_A)), `[h]:2200 ssh-ed25519 ${KEY_A}\n`);
+});
+
+Deno.test("host key algorithms put the types known_hosts records for the host first", () => {
+  const entries = parseKnownHosts(`[h]:2222 ssh-rsa AAAA\nother ecdsa-sha2-nistp256 AAAA\n`);
+  assertEquals(preferredHostKeyAlgorithms(entries, "h", 2222), [
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+  ]);
+  assertEquals(preferredHostKeyAlgorithms(entries, "nobody", 22), undefined);
 });

@@ -12,13 +12,16 @@ import { ContextGoneError } from "../core/calls.ts";
 import "../transports/ssh.ts";
 import "../transports/ssh2.ts";
 import { hopFailure } from "../transports/become.ts";
-import { type PrivateSshd, startPrivateSshd } from "./hops_sshd.ts";
+import { type PrivateSshd, type PrivateSshdOptions, startPrivateSshd } from "./hops_sshd.ts";
 
 const PY = "/usr/bin/python3";
 const ME = Deno.uid();
 
-async function withSshd(fn: (b: Broker, sshd: PrivateSshd, base: Record<string, unknown>) => Promise<void>) {
-  const sshd = await startPrivateSshd();
+async function withSshd(
+  fn: (b: Broker, sshd: PrivateSshd, base: Record<string, unknown>) => Promise<void>,
+  opts: PrivateSshdOptions = {},
+) {
+  const sshd = await startPrivateSshd(opts);
   const b = new Broker({ onLog: () => {} });
   try {
     const base = {
@@ -95,6 +98,18 @@ Deno.test("host key policies: enforce refuses unknown and changed keys, accept r
       assertEquals(await uid(ignored), ME);
     }
   });
+});
+
+Deno.test("a host known only by its RSA key is verified with that key, not refused as unknown", async () => {
+  await withSshd(async (b, sshd, base) => {
+    const rsa = readFileSync(join(sshd.dir, "host_key_rsa.pub"), "utf8").split(/\s+/).slice(0, 2).join(" ");
+    const onlyRsa = join(sshd.dir, "known_rsa");
+    writeFileSync(onlyRsa, `[${sshd.host}]:${sshd.port} ${rsa}\n`);
+    for (const method of ["ssh", "ssh2"]) {
+      const ctx = await b.connect({ method, ...base, knownHostsFile: onlyRsa });
+      assertEquals(await uid(ctx), ME);
+    }
+  }, { rsaHostKey: true });
 });
 
 Deno.test("OpenSSH failures name their cause: refused port, missing remote python, unusable flags", async () => {

@@ -100,3 +100,34 @@ export function checkHostKey(
 export function knownHostsLine(host: string, port: number, blob: Uint8Array): string {
   return `${hostToken(host, port)} ${keyTypeOf(blob)} ${Buffer.from(blob).toString("base64")}\n`;
 }
+
+// ssh2's host key algorithms, in its default order.
+const HOST_KEY_ALGORITHMS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
+
+/**
+ * Host key algorithms with those whose keys known_hosts already holds for the host first, as ssh(1) orders
+ * them: otherwise a server offering ed25519 would be judged "unknown" when only its RSA key is recorded.
+ * Undefined when nothing is recorded (the library's default order stands).
+ */
+export function preferredHostKeyAlgorithms(
+  entries: KnownHost[],
+  host: string,
+  port: number,
+): string[] | undefined {
+  const types = new Set(
+    entries.filter((e) => e.marker === undefined && entryMatches(e.patterns, host, port)).map((e) =>
+      e.keyType
+    ),
+  );
+  if (!types.size) return undefined;
+  const known = (alg: string) => types.has(alg.startsWith("rsa-sha2-") ? "ssh-rsa" : alg);
+  return [...HOST_KEY_ALGORITHMS.filter(known), ...HOST_KEY_ALGORITHMS.filter((a) => !known(a))];
+}

@@ -8,12 +8,24 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import { homedir, userInfo } from "node:os";
 import process from "node:process";
 import { dirname, join } from "node:path";
-import { type AnyAuthMethod, type AuthenticationType, Client, type ClientChannel } from "ssh2";
+import {
+  type AnyAuthMethod,
+  type AuthenticationType,
+  Client,
+  type ClientChannel,
+  type ServerHostKeyAlgorithm,
+} from "ssh2";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { type HostKeyPolicy, shellQuote, SshConnectError } from "./_ssh_argv.ts";
-import { checkHostKey, hostToken, knownHostsLine, parseKnownHosts } from "./_ssh_known_hosts.ts";
+import {
+  checkHostKey,
+  hostToken,
+  knownHostsLine,
+  parseKnownHosts,
+  preferredHostKeyAlgorithms,
+} from "./_ssh_known_hosts.ts";
 import { nodeWriter, webReadable } from "./_ssh_streams.ts";
 
 export interface Ssh2Options {
@@ -148,10 +160,12 @@ export class Ssh2Connection {
 
     const client = new Client();
     let hostKeyProblem: SshConnectError | undefined;
+    const known = policy === "ignore" || !existsSync(knownHostsFile)
+      ? []
+      : parseKnownHosts(readFileSync(knownHostsFile, "utf8"));
     const verify = (key: Buffer): boolean => {
       if (policy === "ignore") return true;
-      const text = existsSync(knownHostsFile) ? readFileSync(knownHostsFile, "utf8") : "";
-      const verdict = checkHostKey(parseKnownHosts(text), host, port, key);
+      const verdict = checkHostKey(known, host, port, key);
       switch (verdict.status) {
         case "known":
           return true;
@@ -211,7 +225,12 @@ export class Ssh2Connection {
         readyTimeout: Math.max(1, timeoutMs - (Date.now() - started)),
         keepaliveInterval: (opts.keepaliveInterval ?? 30) * 1000,
         keepaliveCountMax: opts.keepaliveCount ?? 10,
-        algorithms: opts.compression ? { compress: ["zlib@openssh.com", "zlib", "none"] } : undefined,
+        algorithms: {
+          serverHostKey: preferredHostKeyAlgorithms(known, host, port) as
+            | ServerHostKeyAlgorithm[]
+            | undefined,
+          compress: opts.compression ? ["zlib@openssh.com", "zlib", "none"] : undefined,
+        },
         authHandler: (_left, _partial, cb) => {
           const m = methods[next++];
           if (m) tried.push(m.type);
