@@ -913,11 +913,14 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       const o = bind(args, ["hashtype"], "hash");
       const t = pyStr(o.hashtype ?? "sha1");
       const alias: Record<string, string> = { blake2b: "blake2b512", blake2s: "blake2s256" };
+      const data = str(v);
+      let h;
       try {
-        return createHash(alias[t] ?? t.replace(/^sha3_/, "sha3-")).update(str(v), "utf8").digest("hex");
+        h = createHash(alias[t] ?? t.replace(/^sha3_/, "sha3-"));
       } catch {
         throw new TemplateError(`unsupported hash type ${t}`);
       }
+      return h.update(data, "utf8").digest("hex");
     },
     password_hash: (v, ...args) => {
       const o = bind(args, ["hashtype", "salt", "salt_size", "rounds", "ident"], "password_hash");
