@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
-import { ExecutionError, type Position, positionDetails } from "./errors.ts";
+import { ExecutionError, positionDetails } from "./errors.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
 import { INHERITED, makeBlock, nextId } from "./model.ts";
 import {
@@ -102,8 +102,6 @@ export interface ExecutorOptions {
   /** Settings passed to the runner as defaults of connection variables (remote_user, become...). */
   connectionDefaults: Record<string, unknown>;
   ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
-  /** Variables beside the playbook: group_vars/host_vars of the playbook directory for one host. */
-  playbookDirVars?(dir: string, host: string): Layer[];
   hashMerge?: boolean;
   /** any_errors_fatal from the configuration: the default for plays that do not set it. */
   anyErrorsFatal?: boolean;
@@ -157,6 +155,7 @@ interface PlayRun {
   fatal: boolean;
 }
 
+const INHERITED_KEYWORDS = new Set<string>(INHERITED);
 const SKIPPED = (): Result => ({
   changed: false,
   skipped: true,
@@ -409,7 +408,6 @@ export class Executor {
   #hostLevelVars(pr: PlayRun | undefined, host: string): LayeredVars {
     const st = this.#state(host);
     const layers: Layer[] = [this.#inventoryVars(host)];
-    if (pr && this.#o.playbookDirVars) layers.push(...this.#o.playbookDirVars(pr.play.baseDir, host));
     layers.push(
       this.#factsLayer(host),
       st.includeVars,
@@ -429,7 +427,6 @@ export class Executor {
     for (const r of pr.publicRoles) layers.push(r.defaults);
     for (const r of taskRoles) layers.push(r.defaults);
     layers.push(this.#inventoryVars(host));
-    if (this.#o.playbookDirVars) layers.push(...this.#o.playbookDirVars(pr.play.baseDir, host));
     layers.push(this.#factsLayer(host));
     layers.push(pr.play.vars, pr.promptVars);
     const vf = pr.varsFiles.get(host);
@@ -447,8 +444,9 @@ export class Executor {
 
   // ---------------------------------------------------------------- keywords
 
-  /** A keyword's value for a task: its own, else the nearest enclosing scope's. */
+  /** A keyword's value for a task: its own, else (for inherited keywords) the nearest enclosing scope's. */
   #kw(scope: Scope, name: string): unknown {
+    if (!INHERITED_KEYWORDS.has(name)) return scope.kw[name];
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       if (s.kw[name] !== undefined) return s.kw[name];
     }
@@ -487,7 +485,7 @@ export class Executor {
     return role ? `${role.name} : ${name}` : name;
   }
 
-  #view(task: Task, _pr: PlayRun, vars?: VarLookup, delegateTo?: string): TaskView {
+  #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
     return {
       id: task.id,
@@ -690,7 +688,7 @@ export class Executor {
     }
     const first = hosts[0];
     const vars = first !== undefined ? this.#varsFor(pr, first, task) : undefined;
-    this.#cb.taskStart(this.#view(task, pr, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
+    this.#cb.taskStart(this.#view(task, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
   }
 
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
@@ -926,7 +924,7 @@ export class Executor {
         pr.metaRan.add(task.id);
       }
       const vars = this.#varsFor(pr, hp.name, task);
-      const view = this.#view(task, pr, vars);
+      const view = this.#view(task, vars);
       // Ansible announces a meta task for each host that runs it.
       if (!task.implicit) this.#cb.taskStart(view, task.isHandler ? "RUNNING HANDLER" : "TASK");
       // The flushes mito adds between sections have no conditions of their own and report nothing.
@@ -1049,7 +1047,7 @@ export class Executor {
     hp.outcome = "ok";
     const t = this.#o.templar;
     const vars = this.#varsFor(pr, hp.name, task);
-    let view = this.#view(task, pr, vars);
+    let view = this.#view(task, vars);
     this.#cb.runnerStart(hp.name, view);
     let noLog = false;
     let ignoreErrors = false;
@@ -1436,7 +1434,6 @@ export class Executor {
       return await this.#o.runner.runModule(this.#moduleRequest(pr, hp, task, vars, args, noLog));
     } catch (err) {
       if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) throw err;
-      void noLog;
       throw new TaskTemplateError(this.#errMsg(err, task));
     }
   }
@@ -1507,16 +1504,17 @@ export class Executor {
         return v === undefined ? this.#o.diff : bool(t.template(v, vars));
       })(),
       noLog,
+      // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
       become: {
-        become: bool(kw("become") ?? vars.get("ansible_become") ?? dflt.become ?? false),
+        become: bool(vars.get("ansible_become") ?? kw("become") ?? dflt.become ?? false),
         method: String(
-          kw("become_method") ?? vars.get("ansible_become_method") ?? dflt.become_method ?? "sudo",
+          vars.get("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
         ),
-        user: String(kw("become_user") ?? vars.get("ansible_become_user") ?? dflt.become_user ?? "root"),
-        flags: (kw("become_flags") ?? vars.get("ansible_become_flags") ?? dflt.become_flags) as
+        user: String(vars.get("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
+        flags: (vars.get("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as
           | string
           | undefined,
-        exe: (kw("become_exe") ?? vars.get("ansible_become_exe") ?? dflt.become_exe) as string | undefined,
+        exe: (vars.get("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
         password: (vars.get("ansible_become_password") ?? vars.get("ansible_become_pass") ??
           dflt.become_password) as string | undefined,
       },
@@ -1545,7 +1543,7 @@ export class Executor {
     view?: TaskView,
     ignore = false,
   ): void {
-    void this.#finish(pr, hp, task, vars, view ?? this.#view(task, pr), result, ignore, false, undefined);
+    void this.#finish(pr, hp, task, vars, view ?? this.#view(task), result, ignore, false, undefined);
   }
 
   /** Registers, notifies, counts and reports a task's final result; decides the host's outcome. */
@@ -1617,7 +1615,7 @@ export class Executor {
     }
     // ok or changed
     if (!itemLayers) this.#applyFacts(pr, hp, task, result, view.delegateTo);
-    this.#applyStats(pr, hp, result, task);
+    this.#applyStats(hp, result, task);
     // What ansible-playbook counts: include_role nothing, include_tasks one per included file (loop item).
     if (task.action === "include_tasks" && Array.isArray(result.results)) {
       stat.ok += (result.results as Result[]).filter((r) => !r.skipped && !r.failed).length;
@@ -1656,7 +1654,7 @@ export class Executor {
     return out;
   }
 
-  #applyStats(pr: PlayRun, hp: HostPlay, result: Result, task: Task): void {
+  #applyStats(hp: HostPlay, result: Result, task: Task): void {
     const s = result.ansible_stats as Record<string, unknown> | undefined;
     if (!s || task.action !== "set_stats") return;
     const data = s.data as Record<string, unknown>;
@@ -1672,7 +1670,6 @@ export class Executor {
       } else cur[k] = v;
     }
     this.#custom[key] = cur;
-    void pr;
   }
 
   /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
@@ -1845,10 +1842,3 @@ export class Executor {
     return out;
   }
 }
-
-/** For messages: "file:line". */
-export function where(pos: Position | undefined): string {
-  return pos ? `${pos.file}:${pos.line}` : "";
-}
-
-export { INHERITED };

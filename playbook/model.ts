@@ -112,6 +112,7 @@ export const INHERITED = [
   "ignore_unreachable",
   "module_defaults",
   "no_log",
+  "notify",
   "port",
   "remote_user",
   "run_once",
