@@ -1,8 +1,7 @@
 // Python's text forms of inventory values, for output that must match ansible-inventory byte for byte:
-// str()/repr() (the --graph --vars lines), json.dumps(sort_keys=True, indent=4), and yaml.dump's block
-// style with sorted keys.
+// str()/repr() (the --graph --vars lines) and json.dumps(sort_keys=True, indent=4); yaml.dump is in
+// _yaml_emit.ts.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
-import { resolvePlain } from "../yaml/_resolve.ts";
 
 /** Python's repr() of a float. */
 export function pyFloatRepr(n: number): string {
@@ -102,91 +101,4 @@ export function pyJsonDump(v: unknown, indent = 0): string {
 /** Python sorts str by code point; JS's default sort compares UTF-16 units (same for the BMP). */
 export function pySortCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// Control characters force quoting in PyYAML's emitter.
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-function yamlScalarString(s: string): string {
-  const plainOk = s !== "" &&
-    resolvePlain(s) === "str" &&
-    !/^[\s]|[\s]$/.test(s) &&
-    !/^[-?:,[\]{}#&*!|>'"%@`]/.test(s) &&
-    !/: |:$| #|[,[\]{}]/.test(s) &&
-    !CONTROL.test(s) &&
-    !/^(?:---|\.\.\.)/.test(s);
-  if (plainOk) return s;
-  if (!CONTROL.test(s.replaceAll("\t", " "))) return `'${s.replaceAll("'", "''")}'`;
-  return JSON.stringify(s);
-}
-
-function yamlScalar(v: unknown): string {
-  v = unwrap(v);
-  if (v === null || v === undefined) return "null";
-  if (v === true) return "true";
-  if (v === false) return "false";
-  const f = (n: number) => {
-    if (Number.isNaN(n)) return ".nan";
-    if (!Number.isFinite(n)) return n > 0 ? ".inf" : "-.inf";
-    let r = pyFloatRepr(n);
-    if (!r.includes(".") && r.includes("e")) r = r.replace("e", ".0e");
-    return r;
-  };
-  if (v instanceof PyFloat) return f(v.value);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : f(v);
-  return yamlScalarString(String(v));
-}
-
-/** AnsibleDumper's form of a vaulted value: the ciphertext as a `!vault` literal block. */
-function vaultBlock(v: VaultString, indent: number): string {
-  const text = v.ciphertext;
-  const chomp = text.endsWith("\n") ? "" : "-";
-  const body = text.replace(/\n$/, "").split("\n").map((l) => " ".repeat(indent) + l).join("\n");
-  return `!vault |${chomp}\n${body}`;
-}
-
-/** yaml.dump(v, default_flow_style=False) with sorted keys and PyYAML's indentation. */
-export function pyYamlDump(v: unknown): string {
-  const lines: string[] = [];
-  const emit = (val: unknown, indent: number, inSeq: boolean) => {
-    val = unwrap(val);
-    const pad = " ".repeat(indent);
-    if (Array.isArray(val)) {
-      for (const item of val) {
-        const it = unwrap(item);
-        if (isCollection(it) && !isEmpty(it)) {
-          const start = lines.length;
-          emit(it, indent + 2, true);
-          lines[start] = `${pad}- ${lines[start].slice(indent + 2)}`;
-        } else lines.push(`${pad}- ${inline(it)}`);
-      }
-      return;
-    }
-    for (const k of Object.keys(val as object).sort(pySortCompare)) {
-      const raw = (val as Record<string, unknown>)[k];
-      const key = yamlScalarString(k);
-      if (raw instanceof VaultString) {
-        lines.push(`${pad}${key}: ${vaultBlock(raw, indent + 2)}`);
-        continue;
-      }
-      const x = unwrap(raw);
-      if (isCollection(x) && !isEmpty(x)) {
-        lines.push(`${pad}${key}:`);
-        emit(x, Array.isArray(x) ? indent : indent + 2, false);
-      } else lines.push(`${pad}${key}: ${inline(x)}`);
-    }
-    void inSeq;
-  };
-  const isCollection = (x: unknown) => typeof x === "object" && x !== null && !(x instanceof PyFloat);
-  const isEmpty = (x: unknown) => Array.isArray(x) ? x.length === 0 : Object.keys(x as object).length === 0;
-  const inline = (x: unknown) => {
-    if (Array.isArray(x) && !x.length) return "[]";
-    if (isCollection(x) && isEmpty(x)) return "{}";
-    return yamlScalar(x);
-  };
-  const top = unwrap(v);
-  if (!isCollection(top) || isEmpty(top)) return inline(top) + "\n";
-  emit(top, 0, false);
-  return lines.join("\n") + "\n";
 }
