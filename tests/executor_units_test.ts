@@ -10,6 +10,8 @@ import { PlaybookError } from "../playbook/errors.ts";
 import { LayeredVars } from "../playbook/vars.ts";
 import { PyFloat } from "../playbook/values.ts";
 import { spawnSync } from "node:child_process";
+import { Display } from "../playbook/callbacks/display.ts";
+import { DefaultCallback } from "../playbook/callbacks/default.ts";
 
 Deno.test("k=v arguments: quotes and Jinja2 blocks keep their spaces", () => {
   assertEquals(splitArgs(`msg="hello {{ a | default('x y') }}" x=1`), [
@@ -107,4 +109,43 @@ Deno.test("unified diffs agree with Python's difflib on edits at the edges, far 
     });
     assertEquals(unifiedDiff(splitLinesKeep(a), splitLinesKeep(b), "before", "after").join(""), py.stdout);
   }
+});
+
+Deno.test("--diff: a changed result's diff prints before the status line, as the default callback does", () => {
+  let out = "";
+  const display = new Display({
+    verbosity: 0,
+    color: false,
+    columns: 80,
+    out: (t) => (out += t),
+    err: () => {},
+  });
+  const cb = new DefaultCallback(display, { check: false, diff: true, pyStr: String });
+  const task = {
+    id: 1,
+    name: "copy",
+    action: "copy",
+    path: "",
+    noLog: false,
+    checkMode: false,
+    hasLoop: false,
+    isInclude: false,
+  };
+  cb.playStart({ id: 0, name: "p", path: "", checkMode: false, strategy: "linear" });
+  cb.taskStart(task, "TASK");
+  cb.result({
+    status: "ok",
+    host: "h",
+    task,
+    result: {
+      changed: true,
+      diff: { before: "one\ntwo\n", after: "one\n2", before_header: "/tmp/f", after_header: "/tmp/new" },
+    },
+  });
+  assertEquals(
+    out.slice(out.indexOf("TASK")),
+    "TASK [copy] ********************************************************************\n" +
+      "--- before: /tmp/f\n+++ after: /tmp/new\n@@ -1,2 +1,2 @@\n one\n-two\n+2\n\\ No newline at end of file\n\n" +
+      "changed: [h]\n",
+  );
 });
