@@ -12,7 +12,7 @@ import { hopFailure } from "../transports/become.ts";
 import { hopsEnv } from "./hops_env.ts";
 
 const PY = "/usr/bin/python3";
-const env = await hopsEnv();
+const env = hopsEnv();
 const sshBase = { hostname: env.host, port: env.port, knownHostsFile: env.knownHosts, python: PY };
 
 async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
@@ -161,6 +161,30 @@ Deno.test("su with a password; a wrong one is reported as such", async () => {
     );
     assertEquals(hopFailure(wrong)?.kind, "wrong-password");
     assertStringIncludes(wrong.message, "BecomeError: su rejected the password (wrong password)");
+  });
+});
+
+Deno.test("doas with a password and without one (permit / permit nopass)", async () => {
+  await withBroker(async (b) => {
+    const withPw = await loginAs(b, env.password.user, env.password.password);
+    const root = await b.connect({
+      method: "doas",
+      user: "root",
+      password: env.password.password,
+      python: PY,
+      via: withPw,
+    });
+    assertEquals(await whoami(root), [0, "root"]);
+    const wrong = await assertRejects(() =>
+      b.connect({ method: "doas", user: "root", password: "wrong-password", python: PY, via: withPw })
+    );
+    assertEquals(hopFailure(wrong)?.kind, "wrong-password");
+    assertStringIncludes(wrong.message, "BecomeError: doas rejected the password (wrong password)");
+
+    const noPw = await loginAs(b, env.sudoNoPassword.user);
+    const root2 = await b.connect({ method: "doas", user: "root", python: PY, via: noPw });
+    assertEquals(await whoami(root2), [0, "root"]);
+    assertEquals(await root2.call("operator", "add", [40, 2]), 42);
   });
 });
 

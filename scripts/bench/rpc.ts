@@ -118,10 +118,10 @@ function runMitogen(cfg: Config): Promise<{ version: string; local: Figures; ssh
   });
 }
 
-async function testenvSsh(): Promise<SshTarget | null> {
+function testenvSsh(): SshTarget | null {
   let env;
   try {
-    env = await hopsEnv();
+    env = hopsEnv();
   } catch {
     return null;
   }
@@ -162,7 +162,7 @@ export async function main(args: string[]): Promise<void> {
       knownHostsFile: values["known-hosts"],
     };
   } else {
-    ssh = await testenvSsh();
+    ssh = testenvSsh();
   }
   let sshTarget = values.ssh ? `--ssh ${values.ssh}` : "the test environment's sshd";
   let privateSshd: PrivateSshd | undefined;
