@@ -16,13 +16,21 @@ export interface OpenInventoryOptions {
 }
 
 export function openInventory(o: OpenInventoryOptions): InventoryView {
-  let inv: Inventory;
-  try {
-    inv = Inventory.load(o.sources, { vault: o.vault, cwd: o.cwd, onWarning: o.warn });
-  } catch (err) {
-    if (err instanceof InventoryError) throw new PlaybookError(err.message);
-    throw err;
-  }
+  const load = () => {
+    try {
+      return Inventory.load(o.sources, { vault: o.vault, cwd: o.cwd, onWarning: o.warn });
+    } catch (err) {
+      if (err instanceof InventoryError) throw new PlaybookError(err.message);
+      throw err;
+    }
+  };
+  let inv = load();
+  // What add_host/group_by did, replayed after refresh_inventory (Ansible keeps those hosts).
+  const added: (() => void)[] = [];
+  const remember = (change: () => void) => {
+    change();
+    added.push(change);
+  };
   if (o.sources.length === 0) o.warn("No inventory was parsed, only implicit localhost is available");
   const guard = <T>(fn: () => T): T => {
     try {
@@ -38,12 +46,15 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     groupNames: (host) => inv.groupNamesOf(host),
     groups: () => inv.groupsMap(),
     hasHost: (host) => inv.getHost(host) !== undefined,
-    addHost: (host, groups, vars) => {
-      inv.addHost(host, { groups, vars });
-    },
-    addToGroup: (host, group) => {
-      if (!inv.getGroup(group)) inv.addGroup(group);
-      inv.addHost(host, { groups: [group] });
+    addHost: (host, groups, vars) => remember(() => inv.addHost(host, { groups, vars })),
+    addToGroup: (host, group) =>
+      remember(() => {
+        if (!inv.getGroup(group)) inv.addGroup(group);
+        inv.addHost(host, { groups: [group] });
+      }),
+    refresh: () => {
+      inv = load();
+      for (const change of added) change();
     },
     sourceOf: (host) => {
       const src = inv.getHost(host)?.source;

@@ -70,6 +70,8 @@ export interface InventoryView {
   addToGroup(host: string, group: string): void;
   /** Where the host was defined, for inventory_dir / inventory_file. */
   sourceOf(host: string): string | undefined;
+  /** meta: refresh_inventory — read the sources again (hosts added by add_host are dropped). */
+  refresh?(): void;
 }
 
 export interface ExecutorOptions {
@@ -955,7 +957,11 @@ export class Executor {
           flush = true;
           break;
         case "noop":
+          break;
         case "refresh_inventory":
+          this.#o.inventory.refresh?.();
+          this.#invCache.clear();
+          this.#groupsCache = undefined;
           break;
         case "clear_facts":
           this.#state(hp.name).facts = {};
