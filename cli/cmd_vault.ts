@@ -15,7 +15,7 @@ import {
   VaultError,
   VaultSecrets,
 } from "../playbook/vault/mod.ts";
-import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
+import { type Config, ConfigError, loadConfig } from "../playbook/config/mod.ts";
 
 const USAGE = `usage: mito vault <encrypt|decrypt|view|encrypt_string|rekey> [options] [files...]
 
@@ -95,9 +95,8 @@ function emit(output: string | undefined, file: string | undefined, data: string
 
 function secretsFrom(
   values: Record<string, unknown>,
-  env: Record<string, string | undefined>,
+  cfg: Config,
 ): VaultSecrets {
-  const cfg = loadConfig({ env, cwd: process.cwd(), home: os.homedir() });
   const files = [
     ...((values["vault-password-file"] as string[] | undefined) ?? []),
     ...((values["vault-pass-file"] as string[] | undefined) ?? []),
@@ -140,13 +139,17 @@ function vaultSync(argv: string[]): number {
   }
   const env = process.env as Record<string, string | undefined>;
   try {
-    const secrets = secretsFrom(values, env);
+    const cfg = loadConfig({ env, cwd: process.cwd(), home: os.homedir() });
+    const secrets = secretsFrom(values, cfg);
+    if (values.output !== undefined && files.length > 1 && action !== "encrypt_string") {
+      throw new UsageError("At most one input file may be used with the --output option");
+    }
     if (secrets.size === 0) {
       throw new VaultError(
         "A vault password is required: give --vault-password-file, --vault-id or --ask-vault-pass",
       );
     }
-    const encId = values["encrypt-vault-id"] as string | undefined;
+    const encId = (values["encrypt-vault-id"] as string | undefined) ?? cfg.vaultEncryptIdentity;
     const enc = () => secrets.forEncryption(encId);
     switch (action) {
       case "encrypt": {
