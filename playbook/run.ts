@@ -49,6 +49,8 @@ export interface RunRequest {
   listTasks: boolean;
   listTags: boolean;
   forceHandlers: boolean;
+  /** --step: not supported yet; a warning says so and every task runs. */
+  step?: boolean;
   privateKey?: string;
   timeout?: number;
   /** "json" or "default"; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
@@ -123,6 +125,7 @@ async function runInner(
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
   for (const w of settings.warnings) warn(w);
+  if (req.step) warn("--step is not supported by mito yet: every task runs without asking");
   if (req.verbosity >= 1) {
     display.display(
       settings.configFile
