@@ -45,7 +45,7 @@ import { PyRandom } from "./_random.ts";
 import type { FilterFn, Templar } from "./templar.ts";
 
 /** Binds positional and keyword arguments to parameter names, Python style. */
-function bind(args: unknown[], names: string[], fname: string): Record<string, unknown> {
+function bind(args: unknown[], names: string[], fname: string, required = 0): Record<string, unknown> {
   const [pos, kw] = splitKwargs(args);
   if (pos.length > names.length) {
     throw new TemplateError(`${fname}() takes at most ${names.length + 1} arguments`);
@@ -57,7 +57,27 @@ function bind(args: unknown[], names: string[], fname: string): Record<string, u
     if (k in out) throw new TemplateError(`${fname}() got multiple values for argument '${k}'`);
     out[k] = v;
   }
+  const missing = names.slice(0, required).filter((n) => !(n in out));
+  if (missing.length) {
+    const list = missing.length === 1
+      ? `'${missing[0]}'`
+      : missing.slice(0, -1).map((n) => `'${n}'`).join(", ") + ` and '${missing[missing.length - 1]}'`;
+    throw new TypeError(
+      `${fname}() missing ${missing.length} required positional argument${
+        missing.length > 1 ? "s" : ""
+      }: ${list}`,
+    );
+  }
   return out;
+}
+
+/** A path argument: os.path functions accept only strings. */
+function pathStr(v: unknown): string {
+  const u = unwrap(defined(v));
+  if (typeof u !== "string") {
+    throw new TypeError(`expected str, bytes or os.PathLike object, not ${pyTypeName(u)}`);
+  }
+  return u;
 }
 
 function str(v: unknown): string {
@@ -825,18 +845,18 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       return typeof u === "string" ? fromYamlAll(u) : u;
     },
     basename: (v) => {
-      const s = str(v);
+      const s = pathStr(v);
       return s.slice(s.lastIndexOf("/") + 1);
     },
     dirname: (v) => {
-      const s = str(v);
+      const s = pathStr(v);
       const i = s.lastIndexOf("/") + 1;
       let head = s.slice(0, i);
       if (head && head !== "/".repeat(head.length)) head = head.replace(/\/+$/, "");
       return head;
     },
     expanduser: (v) => {
-      const s = str(v);
+      const s = pathStr(v);
       if (s === "~" || s.startsWith("~/")) return os.homedir() + s.slice(1);
       return s;
     },
@@ -853,7 +873,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       return out;
     },
     realpath: (v) => {
-      const p = path.resolve(str(v));
+      const p = path.resolve(pathStr(v));
       try {
         return fs.realpathSync(p);
       } catch {
@@ -865,7 +885,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       return path.relative(o.start === undefined ? process.cwd() : str(o.start), str(v)) || ".";
     },
     splitext: (v) => {
-      const s = str(v);
+      const s = pathStr(v);
       const base = s.slice(s.lastIndexOf("/") + 1);
       const dot = base.lastIndexOf(".");
       if (dot <= 0 || /^\.+$/.test(base.slice(0, dot + 1))) return tuple([s, ""]);
@@ -1006,7 +1026,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       return reEscape(s);
     },
     ternary: (v, ...args) => {
-      const o = bind(args, ["true_val", "false_val", "none_val"], "ternary");
+      const o = bind(args, ["true_val", "false_val", "none_val"], "ternary", 2);
       if (unwrap(v) === null && o.none_val !== undefined && o.none_val !== null) return o.none_val;
       return truthy(v) ? o.true_val : o.false_val;
     },

@@ -349,7 +349,7 @@ function deepDefined<T>(v: T): T {
 
 /** Calls a template-callable value with positional and keyword arguments. */
 export function callValue(fn: unknown, args: unknown[], kwargs: Record<string, unknown>): unknown {
-  if (fn instanceof PyCallable) return fn.fn(args, kwargs);
+  if (fn instanceof PyCallable) return fn.fn(args, kwargs) ?? null;
   if (fn instanceof Undefined) fn.fail();
   if (typeof fn === "function") {
     return fn(...args, ...(Object.keys(kwargs).length ? [new Kwargs(kwargs)] : []));
@@ -467,7 +467,8 @@ export class Compiler {
           if (!f) throw new TemplateError(`No filter named '${e.name}'.`);
           const v = node ? node(c) : c.lookup("\0filterblock");
           const [a, kw] = args(c);
-          return f(v, ...a, ...(Object.keys(kw).length ? [new Kwargs(kw)] : []));
+          // a plugin returning nothing returns None, as a Python function does
+          return f(v, ...a, ...(Object.keys(kw).length ? [new Kwargs(kw)] : [])) ?? null;
         };
       }
       case "test": {
