@@ -106,7 +106,11 @@ function splitlines(s: string, keepends: boolean): string[] {
 function intArg(v: unknown, dflt: number): number {
   v = unwrap(v);
   if (v === undefined || v === null) return dflt;
-  return Number(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new TypeError(`'${pyTypeName(v)}' object cannot be interpreted as an integer`);
+  }
+  return v;
 }
 
 function normIdx(i: unknown, n: number, dflt: number): number {
@@ -151,6 +155,12 @@ const STR: Record<string, Method> = {
   replace: (s, [a, b, count]) => {
     const from = str(a), to = str(b);
     let n = intArg(count, -1);
+    if (from === "") {
+      // Python inserts the replacement before every character and at the end
+      const chars = [...s];
+      const k = n < 0 ? chars.length + 1 : Math.min(n, chars.length + 1);
+      return chars.map((c, i) => (i < k ? to + c : c)).join("") + (k > chars.length ? to : "");
+    }
     if (n < 0) return s.split(from).join(to);
     let out = "", rest = s;
     while (n-- > 0) {

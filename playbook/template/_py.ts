@@ -202,6 +202,10 @@ export function pyRepr(v: unknown): string {
   }
   if (typeof v === "function") return `<function ${v.name || "<lambda>"}>`;
   if (v instanceof PyObject) return v.repr();
+  if (typeof v === "object" && v !== null && "fn" in v && "name" in v) {
+    // a bound method or template callable (Python prints its address too, which cannot be matched)
+    return `<built-in method ${(v as { name: string }).name}>`;
+  }
   return String(v);
 }
 

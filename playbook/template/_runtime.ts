@@ -191,7 +191,7 @@ export function getItem(obj: unknown, key: unknown): unknown {
     return undefinedAttr(obj, key);
   }
   if (Array.isArray(obj) || typeof obj === "string") {
-    if (typeof key === "number" || typeof key === "boolean") {
+    if ((typeof key === "number" && Number.isInteger(key)) || typeof key === "boolean") {
       const n = obj.length;
       let i = num(key);
       if (i < 0) i += n;
