@@ -409,3 +409,21 @@ Deno.test("an empty YAML inventory is empty; an inventory plugin config is skipp
     `Unable to parse ${plugin} as an inventory source: inventory plugin 'amazon.aws.aws_ec2' is not supported by mito`,
   ]);
 });
+
+Deno.test("mito inventory reports a bad inventory as one error line naming file and line, exit 1", () => {
+  const bad = writeInv("hosts", "[web]\nok1\n[web:children]\nnope\n");
+  const r = spawnSync(DENO, ["run", "-A", "-q", MAIN, "inventory", "-i", bad, "--list"], {
+    encoding: "utf8",
+    env: ENV,
+  });
+  assertEquals([r.status, r.stdout, r.stderr], [
+    1,
+    "",
+    `ERROR! ${bad}:4: Section [web:children] includes undefined group: nope\n`,
+  ]);
+  const usage = spawnSync(DENO, ["run", "-A", "-q", MAIN, "inventory", "-i", bad], {
+    encoding: "utf8",
+    env: ENV,
+  });
+  assertEquals(usage.status, 5);
+});
