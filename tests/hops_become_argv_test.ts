@@ -130,3 +130,32 @@ Deno.test("prompt markers are unique per spawn", () => {
   assertEquals(/^mito-sudo-password-[0-9a-f]{16}:$/.test(a), true);
   assertEquals(a === b, false);
 });
+
+Deno.test("sudo, su and doas messages are classified into exact causes", () => {
+  const cases: [string, string, string | null][] = [
+    ["_SUDO_ERRORS", "sudo: sorry, you must have a tty to run sudo\r\n", "requiretty"],
+    ["_SUDO_ERRORS", "sudo: a password is required\r\n", "password-required"],
+    ["_SUDO_ERRORS", "sudo: a terminal is required to read the password\r\n", "password-required"],
+    ["_SUDO_ERRORS", "Sorry, try again.\r\n", "wrong-password"],
+    ["_SUDO_ERRORS", "sudo: 3 incorrect password attempts\r\n", "wrong-password"],
+    ["_SUDO_ERRORS", "sudo: unknown user ghost\r\n", "unknown-user"],
+    ["_SUDO_ERRORS", "alice is not in the sudoers file.\r\n", "not-allowed"],
+    ["_SUDO_ERRORS", "Sorry, user alice is not allowed to execute '/bin/sh' as bob on h.\r\n", "not-allowed"],
+    ["_SU_ERRORS", "su: Authentication failure\r\n", "wrong-password"],
+    [
+      "_SU_ERRORS",
+      "su: user ghost does not exist or the user entry does not contain all the required fields\r\n",
+      "unknown-user",
+    ],
+    ["_DOAS_ERRORS", "doas: Authentication failed\r\n", "wrong-password"],
+    ["_DOAS_ERRORS", "doas: Authentication required\r\n", "password-required"],
+    ["_DOAS_ERRORS", "doas: Operation not permitted\r\n", "not-allowed"],
+    ["_SUDO_ERRORS", "Last login: Mon\r\n", null],
+  ];
+  const got = py(
+    `[(lambda r: r and r[0])(become._classify(getattr(become, t[0]), t[1])) for t in ${
+      JSON.stringify(cases.map(([table, text]) => [table, text]))
+    }]`,
+  );
+  assertEquals(got, cases.map(([, , kind]) => kind));
+});
