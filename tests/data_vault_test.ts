@@ -90,6 +90,22 @@ Deno.test("password files are stripped; executable password files are run; vault
     ["prod", "scriptpw"],
     ["default", "filepw"],
   ]);
+  // a "*-client" script is told which vault id is wanted
+  fs.writeFileSync(
+    path.join(dir, "keyring-client.sh"),
+    '#!/bin/sh\n[ "$1" = --vault-id ] && echo "pw-for-$2"\n',
+    {
+      mode: 0o755,
+    },
+  );
+  const c = VaultSecrets.fromOptions({ vaultIds: [`staging@${path.join(dir, "keyring-client.sh")}`] });
+  assertEquals(new TextDecoder().decode(c.list()[0].password), "pw-for-staging");
+  fs.writeFileSync(path.join(dir, "failing.sh"), "#!/bin/sh\nexit 3\n", { mode: 0o755 });
+  assertThrows(
+    () => VaultSecrets.fromOptions({ passwordFiles: [path.join(dir, "failing.sh")] }),
+    VaultError,
+    `Vault password script ${path.join(dir, "failing.sh")} returned non-zero (3)`,
+  );
   assertThrows(
     () => VaultSecrets.fromOptions({ passwordFiles: [path.join(dir, "missing")] }),
     VaultError,
