@@ -31,7 +31,12 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     change();
     added.push(change);
   };
-  if (o.sources.length === 0) o.warn("No inventory was parsed, only implicit localhost is available");
+  if (inv.hosts().length === 0) {
+    o.warn("No inventory was parsed, only implicit localhost is available");
+    o.warn(
+      "provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'",
+    );
+  }
   const guard = <T>(fn: () => T): T => {
     try {
       return fn();

@@ -177,7 +177,10 @@ async function runInner(
     shownAs: req.playbooks[i],
   }));
 
-  const inventorySources = req.inventory.length ? req.inventory : settings.inventory;
+  // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
+  const inventorySources = req.inventory.length
+    ? req.inventory
+    : settings.inventory.filter((s) => s.includes(",") || fs.existsSync(path.resolve(envIn.cwd, s)));
   const inventory: InventoryView = openInventory({
     sources: inventorySources,
     limit: req.limit,

@@ -58,8 +58,9 @@ export class Display {
     this.display(`\n${msg} ${"*".repeat(stars)}`, color);
   }
 
+  /** "[WARNING]: ..." wrapped to the terminal width like Python's textwrap.wrap, on stderr. */
   warning(msg: string): void {
-    this.display(`[WARNING]: ${msg.trim()}\n`, "warn", true);
+    this.display(`${wrap(`[WARNING]: ${msg.trim()}`, this.columns).join("\n")}\n`, "warn", true);
   }
 
   error(msg: string): void {
@@ -70,6 +71,30 @@ export class Display {
   verbose(msg: string, level: number): void {
     if (this.verbosity >= level) this.display(msg, "verbose");
   }
+}
+
+/** Greedy word wrap at `width` columns (whitespace collapsed, over-long words split), as textwrap.wrap. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = "";
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > width) {
+      if (cur) {
+        lines.push(cur);
+        cur = "";
+      }
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (!cur) cur = word;
+    else if (cur.length + 1 + word.length <= width) cur += " " + word;
+    else {
+      lines.push(cur);
+      cur = word;
+    }
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }
 
 /** Display width: East Asian wide characters count two columns, combining marks none. */
