@@ -205,7 +205,10 @@ async function runInner(
   );
   let callback: Callback;
   if (outputName === "json") callback = new JsonCallback(display);
-  else if (outputName === "default" || outputName === "minimal" || outputName === "yaml") {
+  else {
+    if (outputName !== "default") {
+      warn(`stdout callback '${outputName}' is not available in mito; using the default callback`);
+    }
     callback = new DefaultCallback(display, {
       check: req.check,
       diff: req.diff || settings.diffAlways,
@@ -214,7 +217,7 @@ async function runInner(
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
     });
-  } else throw new ExecutionError(`Invalid callback for stdout specified: ${outputName}`);
+  }
 
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
