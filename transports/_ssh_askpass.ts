@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { shellQuote } from "./_ssh_argv.ts";
 
 export class AskpassError extends Error {
@@ -60,9 +61,16 @@ export class Askpass {
     }
   }
 
-  /** Environment for the ssh process: force the askpass program even without a display. */
+  /**
+   * Environment for the ssh process: SSH_ASKPASS_REQUIRE=force (OpenSSH 8.4+); older clients use askpass
+   * only with a DISPLAY and no terminal (ssh runs in its own session), so one is named if none is set.
+   */
   get env(): Record<string, string> {
-    return { SSH_ASKPASS: join(this.#dir, "askpass"), SSH_ASKPASS_REQUIRE: "force" };
+    return {
+      SSH_ASKPASS: join(this.#dir, "askpass"),
+      SSH_ASKPASS_REQUIRE: "force",
+      ...(process.env.DISPLAY ? {} : { DISPLAY: ":0" }),
+    };
   }
 
   dispose(): void {
