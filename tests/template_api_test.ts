@@ -3,6 +3,7 @@ import { assert, assertEquals, assertStringIncludes, assertThrows } from "./_ass
 import {
   Kwargs,
   LazyMapping,
+  markUnsafe,
   OMIT_TOKEN,
   pyRepr,
   pyStr,
@@ -155,4 +156,13 @@ Deno.test("Python type errors are reported with Ansible's wording and the templa
     e.message,
     `Unexpected templating type error occurred on ({{ 'a' + 1 }}): can only concatenate str (not "int") to str`,
   );
+});
+
+Deno.test("data marked unsafe (registered results) is never templated, however it is reached", () => {
+  const result = markUnsafe({ stdout: "Hello {{ name }}", lines: ["{{ x }}"] });
+  const v = vars({ out: result, wrapped: { inner: result }, name: "N" });
+  assertEquals(t.template("{{ out.stdout }}", v), "Hello {{ name }}");
+  assertEquals(t.template("{{ wrapped.inner.lines[0] }}", v), "{{ x }}");
+  assert(t.template(result, v) === result);
+  assertEquals(t.isTemplate(result), false);
 });

@@ -13,6 +13,7 @@ export {
   findFile,
   type LookupContext,
   type LookupFn,
+  markUnsafe,
   Templar,
   type TemplarOptions,
   type TemplateOptions,

@@ -107,9 +107,23 @@ function hasMarker(s: string): boolean {
 
 const TEMPLATE_CACHE = new WeakMap<object, boolean>();
 
+const UNSAFE = new WeakSet<object>();
+
+/**
+ * Marks a list or dict (a registered module result, gathered facts) as data that is never templated,
+ * like Ansible's wrap_var: text in it that looks like Jinja2 stays as it is. Returns the value.
+ */
+export function markUnsafe<T>(value: T): T {
+  if (value !== null && typeof value === "object") UNSAFE.add(value);
+  return value;
+}
+
 function containsTemplate(v: unknown): boolean {
   if (typeof v === "string") return hasMarker(v);
-  if (v === null || typeof v !== "object" || v instanceof UnsafeString || v instanceof LazyMapping) {
+  if (
+    v === null || typeof v !== "object" || v instanceof UnsafeString || v instanceof LazyMapping ||
+    UNSAFE.has(v)
+  ) {
     return false;
   }
   if (!Array.isArray(v) && !isPlainDict(v)) return false;
@@ -180,6 +194,7 @@ export class Templar {
 
   isTemplate(value: unknown): boolean {
     if (typeof value === "string") return hasMarker(value);
+    if (value !== null && typeof value === "object" && UNSAFE.has(value)) return false;
     if (Array.isArray(value)) return value.some((v) => this.isTemplate(v));
     if (isPlainDict(value)) return Object.keys(value).some((k) => hasMarker(k) || this.isTemplate(value[k]));
     return false;
