@@ -425,7 +425,7 @@ def _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity):
 
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
-                       isolation="inproc", verbosity=0, style=None, path=None):
+                       isolation="inproc", verbosity=0, style=None, path=None, package=None):
     """Run an Ansible module given its source (str or bytes) and arguments."""
     if isinstance(source, str):
         source = source.encode("utf-8", "surrogateescape")
@@ -437,17 +437,17 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
     python_inproc = style == "new" and (shebang is None or "python" in shebang)
     if python_inproc:
         if isolation == "fork" or (isolation == "inproc" and name in ANSIBLE_FORK_MODULES):
-            return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path)
-        return _run_new_style(source, full_args, name, environment, cwd, path)
+            return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path, package)
+        return _run_new_style(source, full_args, name, environment, cwd, path, package)
     return _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters)
 
 
-def _run_new_style(source, full_args, name, environment, cwd, path):
+def _run_new_style(source, full_args, name, environment, cwd, path, package=None):
     with _RUN_LOCK:
-        return _run_new_style_locked(source, full_args, name, environment, cwd, path)
+        return _run_new_style_locked(source, full_args, name, environment, cwd, path, package)
 
 
-def _run_new_style_locked(source, full_args, name, environment, cwd, path):
+def _run_new_style_locked(source, full_args, name, environment, cwd, path, package):
     _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
@@ -467,6 +467,9 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path):
         sys.stdout, sys.stderr = out, err
         filename = path or "<ansible module %s>" % name
         glb = {"__name__": "__main__", "__file__": filename, "__builtins__": __builtins__}
+        if package:
+            # Modules such as setup import their siblings relatively (from ..module_utils import …).
+            glb["__package__"] = package
         with _AtexitCapture():
             try:
                 code_obj = compile(source, filename, "exec", dont_inherit=True)

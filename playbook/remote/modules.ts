@@ -7,7 +7,15 @@ import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 
 export type ModuleSource =
   | { kind: "builtin"; name: string }
-  | { kind: "ansible"; name: string; path: string; source: Uint8Array; extraArgs?: Record<string, unknown> };
+  | {
+    kind: "ansible";
+    name: string;
+    path: string;
+    source: Uint8Array;
+    /** The module's package, for its relative imports (`from ..module_utils import x`). */
+    package?: string;
+    extraArgs?: Record<string, unknown>;
+  };
 
 export type ModulePreference = "auto" | "builtin" | "ansible";
 
@@ -70,8 +78,15 @@ export function findAnsibleDir(env: Record<string, string | undefined>): string 
 
 type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;
 
-function readModule(path: string, name: string): AnsibleModuleSource {
-  return { kind: "ansible", name, path, source: new Uint8Array(readFileSync(path)) };
+function readModule(path: string, name: string, pkg?: string): AnsibleModuleSource {
+  const src: AnsibleModuleSource = {
+    kind: "ansible",
+    name,
+    path,
+    source: new Uint8Array(readFileSync(path)),
+  };
+  if (pkg) src.package = pkg;
+  return src;
 }
 
 function inLibrary(dirs: string[], name: string): string | undefined {
@@ -115,7 +130,9 @@ export class ModuleResolver {
       for (const root of o.collectionsPaths) {
         const [ns, coll] = collection.split(".");
         const file = join(root, "ansible_collections", ns, coll, "plugins", "modules", `${name}.py`);
-        if (existsSync(file)) return readModule(file, name);
+        if (existsSync(file)) {
+          return readModule(file, name, `ansible_collections.${ns}.${coll}.plugins.modules`);
+        }
       }
       throw new ModuleNotFoundError(module);
     }
@@ -126,18 +143,20 @@ export class ModuleResolver {
         // Ansible's shell is an action over the command module.
         if (name === "shell") {
           const file = join(o.ansibleDir, "ansible", "modules", "command.py");
-          if (existsSync(file)) return { ...readModule(file, "command"), extraArgs: { _uses_shell: true } };
+          if (existsSync(file)) {
+            return { ...readModule(file, "command", "ansible.modules"), extraArgs: { _uses_shell: true } };
+          }
         }
         const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
         if (existsSync(file) && !PREFER_BUILTIN.has(name)) {
-          return readModule(file, name);
+          return readModule(file, name, "ansible.modules");
         }
       }
     }
     if (BUILTINS.has(name)) return { kind: "builtin", name };
     if (o.prefer === "builtin" && o.ansibleDir) {
       const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
-      if (existsSync(file)) return readModule(file, name);
+      if (existsSync(file)) return readModule(file, name, "ansible.modules");
     }
     throw new ModuleNotFoundError(module);
   }

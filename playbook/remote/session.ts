@@ -70,6 +70,7 @@ export class TargetSession {
       ...common,
       name: src.name,
       interpreters: this.interpreters(),
+      ...(src.package ? { package: src.package } : {}),
     });
   }
 
