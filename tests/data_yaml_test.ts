@@ -395,3 +395,17 @@ print(json.dumps(out))`,
   }
   assertEquals(differing, []);
 });
+
+Deno.test("content after `...` needs a new `---`, and only YAML 1.x is read, as in PyYAML", () => {
+  assertThrows(
+    () => parseYamlAll("a: b\n...\nc: d\n", { file: "docs.yml" }),
+    YamlError,
+    "docs.yml:3:1: expected '<document start>' (---), but found content",
+  );
+  assertEquals(parseYamlAll("a: b\n...\n---\nc: d\n", { file: "docs.yml" }), [{ a: "b" }, { c: "d" }]);
+  assertThrows(
+    () => parseYaml("%YAML 2.0\n---\na: 1\n", { file: "v.yml" }),
+    YamlError,
+    "v.yml:1:7: Unsupported YAML version",
+  );
+});

@@ -298,8 +298,15 @@ function composeAll(text: string, opts: YamlOptions): unknown[] {
     throwParseError((docs as unknown as Document.Parsed).errors[0], lc, opts.file, text);
   }
   const out: unknown[] = [];
-  for (const doc of list as Document.Parsed[]) {
+  for (const [i, doc] of (list as Document.Parsed[]).entries()) {
     if (doc.errors.length) throwParseError(doc.errors[0], lc, opts.file, text);
+    const version = doc.warnings.find((w) => w.message.startsWith("Unsupported YAML version"));
+    if (version) throwParseError({ ...version, code: "BAD_DIRECTIVE" }, lc, opts.file, text);
+    if (i > 0 && !doc.directives?.docStart && doc.contents) {
+      // After `...` a new document must open with `---` (PyYAML's rule).
+      const { line, col } = lc.linePos(doc.contents.range?.[0] ?? 0);
+      throw new YamlError(opts.file, line, col, "expected '<document start>' (---), but found content");
+    }
     out.push(new Composer(doc, lc, opts).build(doc.contents as Node | null));
   }
   return out;
