@@ -202,6 +202,11 @@ Deno.test("duplicate keys: the last one wins and a warning names file, line and 
   assertEquals(warnings, [
     "While constructing a mapping from dup.yml, line 3, column 1, found a duplicate dict key (a). Using last defined value only.",
   ]);
+  assertThrows(
+    () => parseYaml("a: 1\nb: 2\na: 3\n", { file: "dup.yml", duplicateKeys: "error" }),
+    YamlError,
+    "dup.yml:3:1: found a duplicate dict key (a)",
+  );
 });
 
 Deno.test("!unsafe marks scalars and every string inside a tagged collection", () => {

@@ -35,6 +35,8 @@ export interface YamlOptions {
   vault?: VaultSecrets;
   /** Called for what Ansible only warns about (duplicate keys). */
   onWarning?: (message: string) => void;
+  /** The duplicate_dict_key setting: warn (default, through onWarning), error, or ignore. */
+  duplicateKeys?: "warn" | "error" | "ignore";
 }
 
 /** A YAML syntax or construction error: message "file:line:col: what was expected". */
@@ -146,9 +148,10 @@ class Composer {
     for (const [k, v] of merged) out[k] = v;
     const seen = new Set<string>();
     for (const [k, v, offset] of own) {
-      if (seen.has(k) && this.opts.onWarning) {
+      if (seen.has(k) && this.opts.duplicateKeys !== "ignore") {
+        if (this.opts.duplicateKeys === "error") this.fail(offset, `found a duplicate dict key (${k})`);
         const p = this.pos(offset);
-        this.opts.onWarning(
+        this.opts.onWarning?.(
           `While constructing a mapping from ${p.file}, line ${p.line}, column ${p.column}, found a duplicate dict key (${k}). Using last defined value only.`,
         );
       }
