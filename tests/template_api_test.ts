@@ -166,3 +166,9 @@ Deno.test("data marked unsafe (registered results) is never templated, however i
   assert(t.template(result, v) === result);
   assertEquals(t.isTemplate(result), false);
 });
+
+Deno.test("lists from query() are not templated again when stored and used later", () => {
+  const c = new Templar({ lookups: { raw: () => ["{{ secret }}"] } });
+  const stored = c.template("{{ query('raw') }}", vars({}));
+  assertEquals(c.template("{{ later[0] }}", vars({ later: stored })), "{{ secret }}");
+});

@@ -53,6 +53,21 @@ export class NativeText {
   }
 }
 
+const UNSAFE = new WeakSet<object>();
+
+/**
+ * Marks a list or dict (a registered module result, gathered facts) as data that is never templated,
+ * like Ansible's wrap_var: text in it that looks like Jinja2 stays as it is. Returns the value.
+ */
+export function markUnsafe<T>(value: T): T {
+  if (value !== null && typeof value === "object") UNSAFE.add(value);
+  return value;
+}
+
+export function isMarkedUnsafe(v: unknown): boolean {
+  return v !== null && typeof v === "object" && UNSAFE.has(v);
+}
+
 const TUPLES = new WeakSet<unknown[]>();
 export function tuple<T>(items: T[]): T[] {
   TUPLES.add(items);

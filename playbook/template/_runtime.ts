@@ -9,12 +9,14 @@ import {
   isFloat,
   isInt,
   isMapping,
+  isMarkedUnsafe,
   isNumber,
   isPlainDict,
   isTuple,
   Kwargs,
   mapGet,
   mapKeys,
+  markUnsafe,
   mkFloat,
   NativeText,
   num,
@@ -842,8 +844,8 @@ export class LoopProxy extends PyCallable {
 
 /** Joins rendered nodes as Ansible's concat functions do; see ansible/template/native_helpers.py. */
 export function concat(out: unknown[], mode: Concat): unknown {
-  const unsafe = out.some((v) => v instanceof UnsafeString);
-  const wrap = (v: unknown) => (unsafe && typeof v === "string" ? new UnsafeString(v) : v);
+  const unsafe = out.some((v) => v instanceof UnsafeString || isMarkedUnsafe(v));
+  const wrap = (v: unknown) => (unsafe ? (typeof v === "string" ? new UnsafeString(v) : markUnsafe(v)) : v);
   if (mode === "native") {
     if (out.length === 0) return null;
     let text: string;

@@ -5,7 +5,18 @@ import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
-import { deepCopy, isNumber, isPlainDict, LazyMapping, pyRepr, pyStr, truthy, Undefined } from "./_py.ts";
+import {
+  deepCopy,
+  isMarkedUnsafe,
+  isNumber,
+  isPlainDict,
+  LazyMapping,
+  markUnsafe,
+  pyRepr,
+  pyStr,
+  truthy,
+  Undefined,
+} from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
@@ -107,22 +118,11 @@ function hasMarker(s: string): boolean {
 
 const TEMPLATE_CACHE = new WeakMap<object, boolean>();
 
-const UNSAFE = new WeakSet<object>();
-
-/**
- * Marks a list or dict (a registered module result, gathered facts) as data that is never templated,
- * like Ansible's wrap_var: text in it that looks like Jinja2 stays as it is. Returns the value.
- */
-export function markUnsafe<T>(value: T): T {
-  if (value !== null && typeof value === "object") UNSAFE.add(value);
-  return value;
-}
-
 function containsTemplate(v: unknown): boolean {
   if (typeof v === "string") return hasMarker(v);
   if (
     v === null || typeof v !== "object" || v instanceof UnsafeString || v instanceof LazyMapping ||
-    UNSAFE.has(v)
+    isMarkedUnsafe(v)
   ) {
     return false;
   }
@@ -194,7 +194,7 @@ export class Templar {
 
   isTemplate(value: unknown): boolean {
     if (typeof value === "string") return hasMarker(value);
-    if (value !== null && typeof value === "object" && UNSAFE.has(value)) return false;
+    if (value !== null && typeof value === "object" && isMarkedUnsafe(value)) return false;
     if (Array.isArray(value)) return value.some((v) => this.isTemplate(v));
     if (isPlainDict(value)) return Object.keys(value).some((k) => hasMarker(k) || this.isTemplate(value[k]));
     return false;
@@ -328,9 +328,11 @@ export class Templar {
       if (errors === "ignore") return want ? [] : null;
       throw new TemplateError(msg);
     }
-    if (want || ran.length === 0) return ran;
+    // lookup results are data, never templated again (Ansible marks them unsafe); a joined string
+    // cannot carry the mark
+    if (want || ran.length === 0) return markUnsafe(ran);
     if (ran.every((x) => typeof x === "string")) return ran.join(",");
-    return ran.length === 1 ? ran[0] : ran;
+    return markUnsafe(ran.length === 1 ? ran[0] : ran);
   }
 
   #lookupContext(vars: VarLookup, native: boolean): LookupContext {
