@@ -1,4 +1,4 @@
-// `mito vault encrypt|decrypt|view|encrypt_string|rekey`: ansible-vault's subcommands, reading and
+// `mito vault encrypt|decrypt|view|edit|create|encrypt_string|rekey`: ansible-vault's subcommands, reading and
 // writing the same envelopes, with in-place writes done atomically (temp file + rename, mode kept).
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
@@ -6,18 +6,21 @@ import * as path from "node:path";
 import * as os from "node:os";
 import process from "node:process";
 import { Buffer } from "node:buffer";
+import * as childProcess from "node:child_process";
 import { UsageError } from "./errors.ts";
 import {
   decryptVaultBytes,
+  decryptVaultWith,
   encryptVault,
   isVaultText,
   promptLine,
   VaultError,
+  vaultIdOf,
   VaultSecrets,
 } from "../playbook/vault/mod.ts";
 import { type Config, ConfigError, loadConfig } from "../playbook/config/mod.ts";
 
-const USAGE = `usage: mito vault <encrypt|decrypt|view|encrypt_string|rekey> [options] [files...]
+const USAGE = `usage: mito vault <encrypt|decrypt|view|edit|create|encrypt_string|rekey> [options] [files...]
 
 options:
   --vault-password-file F, --vault-pass-file F   a file (or executable script) holding the password
@@ -111,6 +114,43 @@ function secretsFrom(
   });
 }
 
+/**
+ * Lets the user edit `plain` in $EDITOR (default vi) through a private temp file named like `file`
+ * (so the editor picks the right syntax), then overwrites and removes that file.
+ */
+function runEditor(file: string, plain: Uint8Array): Uint8Array {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-vault-"));
+  fs.chmodSync(dir, 0o700);
+  const tmp = path.join(dir, path.basename(file));
+  try {
+    fs.writeFileSync(tmp, plain, { mode: 0o600 });
+    const editor = shellSplit(process.env.EDITOR || "vi");
+    const r = childProcess.spawnSync(editor[0], [...editor.slice(1), tmp], { stdio: "inherit" });
+    if (r.error) {
+      throw new VaultError(
+        `Unable to execute the command "${[...editor, tmp].join(" ")}": ${r.error.message}`,
+      );
+    }
+    return fs.readFileSync(tmp);
+  } finally {
+    try {
+      // Overwrite before unlinking so the plaintext does not linger in freed blocks as easily.
+      fs.writeFileSync(tmp, Buffer.alloc(fs.statSync(tmp).size));
+    } catch {
+      // the editor may have removed it
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Splits $EDITOR like a shell would for simple words and quotes (`code --wait`, `"my editor" -f`). */
+function shellSplit(s: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of s.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
 /** Formats an encrypt_string result as ansible-vault prints it. */
 export function formatVaultString(envelope: string, name?: string): string {
   const body = envelope.trimEnd().split("\n").map((l) => "          " + l).join("\n");
@@ -134,7 +174,7 @@ function vaultSync(argv: string[]): number {
     return values.help ? 0 : 5;
   }
   const [action, ...files] = positionals;
-  if (!["encrypt", "decrypt", "view", "encrypt_string", "rekey"].includes(action)) {
+  if (!["encrypt", "decrypt", "view", "encrypt_string", "rekey", "create", "edit"].includes(action)) {
     throw new UsageError(`unknown vault action '${action}'; see 'mito vault --help'`);
   }
   const env = process.env as Record<string, string | undefined>;
@@ -181,6 +221,30 @@ function vaultSync(argv: string[]): number {
           else emit(values.output, f, plain);
         }
         if (action === "decrypt") process.stderr.write("Decryption successful\n");
+        return 0;
+      }
+      case "create":
+      case "edit": {
+        if (files.length !== 1) throw new UsageError(`${action} takes exactly one file`);
+        const f = files[0];
+        if (action === "create") {
+          if (fs.existsSync(f)) throw new VaultError(`${f} exists, please use 'edit' instead`);
+          const s = enc();
+          const typed = runEditor(f, new Uint8Array());
+          writeAtomic(f, encryptVault(typed, s.password, s.id));
+          return 0;
+        }
+        const text = fs.readFileSync(f, "utf8");
+        if (!isVaultText(text)) {
+          throw new VaultError(
+            `input is not vault encrypted data. ${f} is not a vault encrypted file for ${f}`,
+          );
+        }
+        const { plain, secret } = decryptVaultWith(text, secrets, f);
+        const edited = runEditor(f, plain);
+        if (!Buffer.from(edited).equals(Buffer.from(plain))) {
+          writeAtomic(f, encryptVault(edited, secret.password, vaultIdOf(text) ?? secret.id));
+        }
         return 0;
       }
       case "rekey": {

@@ -289,3 +289,36 @@ Deno.test("encrypt_string --prompt asks for a name and a hidden string on the te
   >;
   assertEquals(v.api_token.value, "tok-123");
 });
+
+Deno.test("mito vault create and edit go through $EDITOR and keep the file's vault id", () => {
+  const dir = tmpdir();
+  fs.writeFileSync(path.join(dir, "pw"), "hunter2\n");
+  // An editor that appends a line: stands in for a person typing.
+  fs.writeFileSync(path.join(dir, "append-editor"), '#!/bin/sh\necho "added: $(basename "$1")" >> "$1"\n', {
+    mode: 0o755,
+  });
+  const run = (args: string[]) =>
+    spawnSync(DENO, ["run", "-A", "-q", MAIN, "vault", ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...env(dir), EDITOR: path.join(dir, "append-editor") },
+    });
+  let r = run(["create", "--vault-id", "prod@pw", "new.yml"]);
+  assertEquals(r.status, 0, r.stderr);
+  const created = fs.readFileSync(path.join(dir, "new.yml"), "utf8");
+  assert(created.startsWith("$ANSIBLE_VAULT;1.2;AES256;prod\n"));
+  assertEquals(
+    ansibleVault(["view", "--vault-id", "prod@pw", "new.yml"], { cwd: dir }).stdout,
+    "added: new.yml\n",
+  );
+  r = run(["edit", "--vault-id", "prod@pw", "new.yml"]);
+  assertEquals(r.status, 0, r.stderr);
+  assert(fs.readFileSync(path.join(dir, "new.yml"), "utf8").startsWith("$ANSIBLE_VAULT;1.2;AES256;prod\n"));
+  assertEquals(
+    ansibleVault(["view", "--vault-id", "prod@pw", "new.yml"], { cwd: dir }).stdout,
+    "added: new.yml\nadded: new.yml\n",
+  );
+  r = run(["create", "--vault-id", "prod@pw", "new.yml"]);
+  assertEquals([r.status, r.stderr], [1, "ERROR! new.yml exists, please use 'edit' instead\n"]);
+  assertEquals(fs.readdirSync(dir).sort(), ["append-editor", "new.yml", "pw"]);
+});

@@ -221,6 +221,15 @@ export function vaultIdOf(text: string): string | undefined {
 
 /** Decrypts to bytes; `source` names the file or value in errors. */
 export function decryptVaultBytes(text: string, secrets: VaultSecrets, source?: string): Uint8Array {
+  return decryptVaultWith(text, secrets, source).plain;
+}
+
+/** Decrypts and says which secret opened it (`mito vault edit` re-encrypts with that one). */
+export function decryptVaultWith(
+  text: string,
+  secrets: VaultSecrets,
+  source?: string,
+): { plain: Uint8Array; secret: VaultSecret } {
   const env = parseEnvelope(text, source);
   const where = source ? ` on ${source}` : "";
   if (secrets.size === 0) {
@@ -233,7 +242,7 @@ export function decryptVaultBytes(text: string, secrets: VaultSecrets, source?: 
     } catch (e) {
       throw new VaultError(`Vault format unhexlify error: ${(e as Error).message}${where}`);
     }
-    if (plain !== undefined) return plain;
+    if (plain !== undefined) return { plain, secret: s };
   }
   throw new VaultError(`Decryption failed (no vault secrets were found that could decrypt)${where}`);
 }
