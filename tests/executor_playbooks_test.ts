@@ -3,6 +3,7 @@
 // result order in Ansible depends on timing, the same lines and the same recap).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 
@@ -189,12 +190,23 @@ Deno.test("vars_prompt without a default fails clearly when not on a terminal", 
 
 Deno.test("the README example runs against the implicit localhost with no inventory, as ansible-playbook", () => {
   const site = path.join(ROOT, "examples/site.yml");
-  const m = exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", site], {}, ROOT);
-  const a = exec(ANSIBLE, [site], {}, ROOT);
-  assertEquals(m.code, 0);
-  assertStringIncludes(m.stdout, '"msg": "2 servers, all on unprivileged ports"');
-  assertEquals(m.stdout, a.stdout);
-  assertEquals(m.stderr, a.stderr);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "mito-example-"));
+  const fresh = () => fs.rmSync(path.join(root, "out"), { recursive: true, force: true });
+  const args = [site, "-e", `root=${path.join(root, "out")}`];
+  try {
+    fresh();
+    const m = exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], {}, ROOT);
+    const written = fs.readFileSync(path.join(root, "out/servers.conf"), "utf8");
+    fresh();
+    const a = exec(ANSIBLE, args, {}, ROOT);
+    assertEquals(m.code, 0);
+    assertStringIncludes(m.stdout, `"msg": "2 servers written to ${path.join(root, "out")}/servers.conf"`);
+    assertEquals(m.stdout, a.stdout);
+    assertEquals(m.stderr, a.stderr);
+    assertEquals(written, fs.readFileSync(path.join(root, "out/servers.conf"), "utf8"));
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });
 
 Deno.test("-vv and -vvv detail (task paths, META lines, full results) matches ansible-playbook", () => {
