@@ -383,19 +383,26 @@ function humanReadable(size: number, isBits: boolean, unit: string | null): stri
   return `${v.toFixed(2)} ${units[i]}${i === 0 ? (isBits ? "bits" : "Bytes") : suffix}`;
 }
 
-function humanToBytes(s: string, defaultUnit: string | null, _isBits: boolean): number {
-  const m = /^\s*(\d*\.?\d+)\s*([A-Za-z]*)\s*$/.exec(s);
-  if (!m) throw new TemplateError(`human_to_bytes() can't interpret following string: ${s}`);
-  const n = parseFloat(m[1]);
-  let unit = m[2] || defaultUnit || "";
-  const units = "BKMGTPEZY";
-  if (unit.length > 1 && !/^[KMGTPEZY]?(i?[bB](it|ytes?|its)?|)$/.test(unit)) {
-    throw new TemplateError(`human_to_bytes() failed to convert ${s}. Value is not a valid string (${unit})`);
+function humanToBytes(s: string, defaultUnit: string | null, isBits: boolean): number {
+  const m = /^\s*(\d*\.?\d*)\s*([A-Za-z]+)?/.exec(s)!;
+  const n = m[1] === "" || m[1] === "." ? NaN : parseFloat(m[1]);
+  if (Number.isNaN(n)) throw new TemplateError(`human_to_bytes() can't interpret following string: ${s}`);
+  const unit = m[2] ?? defaultUnit;
+  if (!unit) return Math.round(n);
+  const ranges = "BKMGTPEZY";
+  const key = unit[0].toUpperCase();
+  const idx = ranges.indexOf(key);
+  if (idx < 0) {
+    throw new TemplateError(
+      `human_to_bytes() failed to convert ${s} (unit = ${unit}). The suffix must be one of Y, Z, E, P, T, G, M, K, B`,
+    );
   }
-  unit = unit.toUpperCase();
-  const idx = unit === "" ? 0 : units.indexOf(unit[0]);
-  if (idx < 0) throw new TemplateError(`human_to_bytes() failed to convert ${s}`);
-  return Math.round(n * 1024 ** idx);
+  // a two-letter unit must name bytes ("KB") or, with isbits, bits ("Kb")
+  const cls = isBits ? "b" : "B", clsName = isBits ? "bit" : "byte";
+  if (unit.length > 1 && !unit.toLowerCase().includes(clsName) && unit[1] !== cls) {
+    throw new TemplateError(`human_to_bytes() can't interpret following string: ${s}`);
+  }
+  return pyRound(n * 1024 ** idx, 0);
 }
 
 /** Builds the filter table; filters that need the environment (map, select, random) close over templar. */
