@@ -172,3 +172,9 @@ Deno.test("lists from query() are not templated again when stored and used later
   const stored = c.template("{{ query('raw') }}", vars({}));
   assertEquals(c.template("{{ later[0] }}", vars({ later: stored })), "{{ secret }}");
 });
+
+Deno.test("self-referencing data does not send the engine into endless recursion", () => {
+  const cyclic: Record<string, unknown> = { name: "c" };
+  cyclic.self = cyclic;
+  assertEquals(t.template("{{ c.self.self.name }}", vars({ c: cyclic })), "c");
+});

@@ -129,6 +129,8 @@ function containsTemplate(v: unknown): boolean {
   if (!Array.isArray(v) && !isPlainDict(v)) return false;
   const cached = TEMPLATE_CACHE.get(v);
   if (cached !== undefined) return cached;
+  // provisional answer first, so data that contains itself cannot recurse forever
+  TEMPLATE_CACHE.set(v, false);
   let r = false;
   if (Array.isArray(v)) r = v.some(containsTemplate);
   else for (const k of Object.keys(v)) if (containsTemplate(v[k])) r = true;
