@@ -1306,6 +1306,47 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       return parts;
     },
     dict: (v) => pyDict([v], {}),
+    urldecode: (v) => {
+      // unquote_plus: "+" is a space, %XX sequences are UTF-8 bytes (invalid ones are replaced)
+      const bytes: number[] = [];
+      const src = str(v).replace(/\+/g, " ");
+      for (let i = 0; i < src.length; i++) {
+        const hex = src.slice(i + 1, i + 3);
+        if (src[i] === "%" && /^[0-9a-fA-F]{2}$/.test(hex)) {
+          bytes.push(parseInt(hex, 16));
+          i += 2;
+        } else bytes.push(...Buffer.from(src[i], "utf8"));
+      }
+      return Buffer.from(bytes).toString("utf8");
+    },
+    rekey_on_member: (v, ...args) => {
+      const o = bind(args, ["key", "duplicates"], "rekey_on_member", 1);
+      const dup = pyStr(o.duplicates ?? "error");
+      if (dup !== "error" && dup !== "overwrite") {
+        throw new TemplateError(`duplicates parameter to rekey_on_member has unknown value: ${dup}`);
+      }
+      const u = unwrap(defined(v));
+      const items = isMapping(u) ? mapKeys(u).map((k) => mapGet(u, k)) : Array.isArray(u) ? u : null;
+      if (!items) throw new TemplateError("Type is not a valid list, set, or dict");
+      const out: Record<string, unknown> = {};
+      for (const it of items) {
+        const d = unwrap(it);
+        if (!isMapping(d)) throw new TemplateError("List item is not a valid dict");
+        const k = mapGet(d, pyStr(o.key));
+        if (k === undefined) throw new TemplateError(`Key ${pyStr(o.key)} was not found`);
+        const ks = pyStr(k);
+        if (ks in out && dup === "error") {
+          throw new TemplateError(`Key ${ks} is not unique, cannot correctly turn into dict`);
+        }
+        out[ks] = d;
+      }
+      return out;
+    },
+    win_splitdrive: (v) => {
+      const s = str(v);
+      const m = /^([A-Za-z]:|[\\/]{2}[^\\/]+[\\/][^\\/]+)/.exec(s);
+      return tuple(m ? [m[1], s.slice(m[1].length)] : ["", s]);
+    },
   };
   table.d = table.default;
   table.count = table.length;
