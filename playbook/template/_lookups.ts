@@ -118,6 +118,90 @@ function sequenceTerm(term: string, kw: Record<string, unknown>): string[] {
   return out;
 }
 
+/** Splits "key opt=value opt='quoted value'" into the first bare word and options (Ansible's parse_kv). */
+function parseKv(term: string): { key: string | undefined; opts: Record<string, string> } {
+  const opts: Record<string, string> = {};
+  let key: string | undefined;
+  for (const m of term.matchAll(/(\w+)=('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S*)|(\S+)/g)) {
+    if (m[3] !== undefined) {
+      if (key === undefined) key = m[3];
+      continue;
+    }
+    let v = m[2];
+    if (/^(['"]).*\1$/s.test(v)) v = v.slice(1, -1);
+    opts[m[1]] = v;
+  }
+  return { key, opts };
+}
+
+/** Python's configparser as the ini lookup uses it: sections, DEFAULT, continuation lines, %(x)s. */
+function parseIni(text: string, caseSensitive: boolean): Map<string, Map<string, string>> {
+  const sections = new Map<string, Map<string, string>>([["DEFAULT", new Map()]]);
+  let cur: Map<string, string> | undefined;
+  let lastKey: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*([#;].*)?$/.test(raw)) continue;
+    if (/^\s/.test(raw) && cur && lastKey !== undefined) {
+      cur.set(lastKey, cur.get(lastKey) + "\n" + raw.trim());
+      continue;
+    }
+    const sec = /^\[([^\]]+)\]/.exec(raw);
+    if (sec) {
+      if (!sections.has(sec[1])) sections.set(sec[1], new Map());
+      cur = sections.get(sec[1]);
+      lastKey = undefined;
+      continue;
+    }
+    if (!cur) throw new TemplateError("File contains no section headers.");
+    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw);
+    const k = (kv ? kv[1] : raw).trim();
+    lastKey = caseSensitive ? k : k.toLowerCase();
+    cur.set(lastKey, kv ? kv[2].trim() : "");
+  }
+  return sections;
+}
+
+function iniValue(
+  sections: Map<string, Map<string, string>>,
+  section: string,
+  key: string,
+): string | undefined {
+  const sec = sections.get(section);
+  if (!sec) return undefined;
+  const defaults = sections.get("DEFAULT")!;
+  const raw = sec.get(key) ?? defaults.get(key);
+  if (raw === undefined) return undefined;
+  // BasicInterpolation: %(name)s from the section or DEFAULT, %% for a percent sign
+  return raw.replace(/%\(([^)]+)\)s|%%/g, (m, n: string | undefined) => {
+    if (!n) return "%";
+    const v = sec.get(n.toLowerCase()) ?? defaults.get(n.toLowerCase());
+    if (v === undefined) throw new TemplateError(`Bad value substitution: option '${key}' references '${n}'`);
+    return v;
+  });
+}
+
+/** A CSV row split as Python's csv module does (quotes, doubled quotes). */
+function csvRow(line: string, delimiter: string): string[] {
+  const out: string[] = [];
+  let cur = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"' && cur === "") quoted = true;
+    else if (c === delimiter) {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
 export function builtinLookups(): Record<string, LookupFn> {
   return {
     file: (terms, kw, ctx) =>
@@ -216,6 +300,61 @@ export function builtinLookups(): Record<string, LookupFn> {
       if (skip) return [];
       throw new TemplateError("No file was found when using first_found.");
     },
+    ini: (terms, kw, ctx) =>
+      terms.flatMap((t) => {
+        const { key, opts } = parseKv(pyStr(t));
+        const o: Record<string, unknown> = {
+          type: "ini",
+          file: "ansible.ini",
+          section: "global",
+          re: false,
+          default: "",
+        };
+        Object.assign(o, kw, opts);
+        if (key === undefined) {
+          throw new TemplateError(
+            `No key to lookup was provided as first term with in string inline options: ${pyStr(t)}`,
+          );
+        }
+        const file = ctx.findFile("files", pyStr(o.file));
+        if (!file) throw new TemplateError(`could not locate file in lookup: ${pyStr(o.file)}`);
+        let text = fs.readFileSync(file, "utf8");
+        let section = pyStr(o.section);
+        if (pyStr(o.type) === "properties") {
+          text = "[java_properties]\n" + text;
+          section = "java_properties";
+        }
+        const caseSensitive = truthy(o.case_sensitive ?? false);
+        const sections = parseIni(text, caseSensitive);
+        if (!sections.has(section)) throw new TemplateError(`No section '${section}' in ${pyStr(o.file)}`);
+        if (truthy(o.re)) {
+          const re = new RegExp("^(?:" + key + ")");
+          return [...sections.get(section)!.keys()].filter((k) => re.test(k)).map((k) =>
+            iniValue(sections, section, k)
+          );
+        }
+        const v = iniValue(sections, section, caseSensitive ? key : key.toLowerCase());
+        return [v === undefined ? o.default : v];
+      }),
+    csvfile: (terms, kw, ctx) =>
+      terms.map((t) => {
+        const { key, opts } = parseKv(pyStr(t));
+        if (key === undefined) throw new TemplateError("Search key is required but was not found");
+        const o: Record<string, unknown> = { file: "ansible.csv", col: "1", delimiter: "TAB", default: null };
+        Object.assign(o, kw, opts);
+        const delimiter = pyStr(o.delimiter) === "TAB" ? "\t" : pyStr(o.delimiter);
+        const file = ctx.findFile("files", pyStr(o.file));
+        if (!file) throw new TemplateError(`csvfile: could not locate file in lookup: ${pyStr(o.file)}`);
+        for (const line of fs.readFileSync(file, "utf8").split(/\r?\n/)) {
+          const row = csvRow(line, delimiter);
+          if (row.length && row[0] === key) {
+            const v = row[parseInt(pyStr(o.col), 10)];
+            if (v === undefined) throw new TemplateError("csvfile: list index out of range");
+            return v;
+          }
+        }
+        return o.default;
+      }),
     items: (terms) => flattenOnce(terms),
     list: (terms) => terms,
     indexed_items: (terms) => flattenOnce(terms).map((x, i) => tuple([i, x])),
