@@ -172,7 +172,7 @@ function iniValue(
   const raw = sec.get(key) ?? defaults.get(key);
   if (raw === undefined) return undefined;
   // BasicInterpolation: %(name)s from the section or DEFAULT, %% for a percent sign
-  return raw.replace(/%\(([^)]+)\)s|%%/g, (m, n: string | undefined) => {
+  return raw.replace(/%\(([^)]+)\)s|%%/g, (_m, n: string | undefined) => {
     if (!n) return "%";
     const v = sec.get(n.toLowerCase()) ?? defaults.get(n.toLowerCase());
     if (v === undefined) throw new TemplateError(`Bad value substitution: option '${key}' references '${n}'`);
