@@ -355,6 +355,16 @@ export function builtinLookups(): Record<string, LookupFn> {
         }
         return o.default;
       }),
+    subelements: (terms, _kw, ctx) => {
+      if (terms.length < 2 || terms.length > 3) {
+        throw new TemplateError(
+          "subelements lookup expects a list of two or three items, a list, a key and flags",
+        );
+      }
+      const flags = unwrap(terms[2]);
+      const skip = isMapping(flags) ? truthy(mapGet(flags, "skip_missing") ?? false) : false;
+      return ctx.templar.getFilter("subelements")!(terms[0], terms[1], skip) as unknown[];
+    },
     items: (terms) => flattenOnce(terms),
     list: (terms) => terms,
     indexed_items: (terms) => flattenOnce(terms).map((x, i) => tuple([i, x])),
