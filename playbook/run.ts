@@ -160,7 +160,8 @@ async function runInner(
     }
   }
   const firstDir = path.dirname(playbookFiles[0]);
-  const templar = new Templar({ basedir: firstDir, warn });
+  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
+  const templar = new Templar({ basedir: firstDir, warn, native: false });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,
