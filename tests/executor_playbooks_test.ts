@@ -61,6 +61,7 @@ same("variable precedence and magic variables", [
   "over_extra=cli",
 ]);
 same("loops, with_* lookups and registered loop results", ["loops.yml"]);
+same("string mode templating: numbers stay text, lists and booleans come back", ["string_mode.yml"]);
 same("blocks, rescue/always, failed_when/changed_when, until", ["blocks.yml"]);
 same("handlers, listen and flush_handlers", ["handlers.yml"]);
 same("include_tasks/import_tasks/include_role/import_role/import_playbook", ["includes.yml"]);
