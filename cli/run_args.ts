@@ -1,40 +1,15 @@
 // Pure parsing of `mito run` arguments: the flag set of ansible-playbook, so existing command lines work.
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
+import type { RunRequest } from "../playbook/run.ts";
 
-export interface RunOptions {
-  playbooks: string[];
-  inventory: string[];
-  limit: string[];
-  extraVars: string[];
-  tags: string[];
-  skipTags: string[];
-  verbosity: number;
-  forks?: number;
-  user?: string;
-  connection?: string;
-  become: boolean;
-  becomeMethod?: string;
-  becomeUser?: string;
+/** ansible-playbook's options: what the playbook layer runs, plus flags parsed for compatibility. */
+export interface RunOptions extends RunRequest {
   askBecomePass: boolean;
   askPass: boolean;
-  check: boolean;
-  diff: boolean;
-  vaultPasswordFiles: string[];
-  vaultIds: string[];
-  askVaultPass: boolean;
-  startAtTask?: string;
   step: boolean;
-  syntaxCheck: boolean;
-  listHosts: boolean;
-  listTasks: boolean;
-  listTags: boolean;
   flushCache: boolean;
-  forceHandlers: boolean;
-  privateKey?: string;
-  timeout?: number;
   moduleSearchPath: string[];
-  output?: string;
   sshCommonArgs?: string;
   sshExtraArgs?: string;
 }

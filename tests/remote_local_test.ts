@@ -1,37 +1,16 @@
 // `mito run` with real modules on this machine (connection local), against ansible-playbook: the same
 // screen output (timestamps aside), the same resulting files, and the same on a second run (idempotence),
 // with mito's built-in modules and with ansible-core's.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
+import { mitoIn, ROOT, runIn } from "./_run.ts";
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const DIR = path.join(ROOT, "tests/remote");
-const DENO = path.join(ROOT, "node_modules/deno/deno");
 
-function exec(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(cmd, args, {
-    cwd: DIR,
-    encoding: "utf8",
-    timeout: 180_000,
-    env: {
-      PATH: "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/root",
-      LANG: "C.UTF-8",
-      ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"),
-      ANSIBLE_NOCOLOR: "1",
-      ...env,
-    },
-  });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-const ansible = (args: string[]) => exec("/usr/bin/ansible-playbook", args);
-const mito = (args: string[], modules: string) =>
-  exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], { MITO_MODULES: modules });
+const ansible = (args: string[]) => runIn(DIR, "/usr/bin/ansible-playbook", args);
+const mito = (args: string[], modules: string) => mitoIn(DIR, args, { MITO_MODULES: modules });
 
 /** Timestamps and durations differ between any two runs. */
 function normalise(out: string): string {

@@ -1,16 +1,14 @@
 // `mito run` over ssh to the test sshd, with become through sudo (with and without a password, under
 // requiretty) and su, compared with ansible-playbook; a wrong password fails that host only, and a closed
 // port makes that host unreachable, with the cause.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { type TestEnv, testEnv } from "./_testenv.ts";
+import { mitoIn, ROOT, runIn } from "./_run.ts";
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const DIR = path.join(ROOT, "tests/remote");
-const DENO = path.join(ROOT, "node_modules/deno/deno");
 
 function inventory(env: TestEnv, extra = ""): string {
   const a = env.accounts;
@@ -33,26 +31,8 @@ function inventory(env: TestEnv, extra = ""): string {
   ].join("\n");
 }
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(cmd, args, {
-    cwd: DIR,
-    encoding: "utf8",
-    timeout: 180_000,
-    env: {
-      PATH: "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/root",
-      LANG: "C.UTF-8",
-      ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"),
-      ANSIBLE_NOCOLOR: "1",
-      ...env,
-    },
-  });
-  if (r.error) throw r.error;
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-const mito = (args: string[]) =>
-  run(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], { MITO_MODULES: "builtin" });
+const run = (cmd: string, args: string[]) => runIn(DIR, cmd, args);
+const mito = (args: string[]) => mitoIn(DIR, args, { MITO_MODULES: "builtin" });
 
 function recapLines(out: string): string[] {
   return out.slice(out.lastIndexOf("PLAY RECAP")).split("\n").filter((l) => / : ok=/.test(l)).sort();
