@@ -1,0 +1,180 @@
+// Parsers for become_flags/sudo_flags: which sudo(8), su(1) and doas(1) options mito forwards to the
+// become hop, which it drops because its PTY-based become already does their job, and which it refuses.
+
+/** A become flag mito cannot honour, with the offending flag. */
+export class BecomeFlagError extends Error {
+  constructor(readonly method: string, readonly flag: string, why: string) {
+    super(`${method} flag '${flag}' in become_flags is not supported: ${why}`);
+    this.name = "BecomeFlagError";
+  }
+}
+
+/** Splits a command line the way Python's shlex.split does for the common cases (quotes, escapes). */
+export function shellSplit(text: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else cur += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === "\\" && i + 1 < text.length && '"\\$`'.includes(text[i + 1])) cur += text[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === "\\" && i + 1 < text.length) {
+      cur += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) out.push(cur);
+      cur = "";
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote in '${text}'`);
+  if (inWord) out.push(cur);
+  return out;
+}
+
+export interface ParsedBecomeFlags {
+  /** Arguments forwarded to the become program, before the user option mito adds itself. */
+  args: string[];
+  /** Flags accepted but not forwarded, with the reason (shown at -vvv). */
+  dropped: { flag: string; why: string }[];
+}
+
+type Rule =
+  | { kind: "forward"; arg?: boolean }
+  | { kind: "drop"; why: string }
+  | { kind: "refuse"; why: string };
+
+const PTY = "mito types the password on the PTY it allocates";
+const SUDO: Record<string, Rule> = {
+  "-H": { kind: "forward" },
+  "--set-home": { kind: "forward" },
+  "-E": { kind: "forward" },
+  "--preserve-env": { kind: "forward" },
+  "-P": { kind: "forward" },
+  "--preserve-groups": { kind: "forward" },
+  "-k": { kind: "forward" },
+  "--reset-timestamp": { kind: "forward" },
+  "-g": { kind: "forward", arg: true },
+  "--group": { kind: "forward", arg: true },
+  "-r": { kind: "forward", arg: true },
+  "--role": { kind: "forward", arg: true },
+  "-t": { kind: "forward", arg: true },
+  "--type": { kind: "forward", arg: true },
+  "-C": { kind: "forward", arg: true },
+  "--close-from": { kind: "forward", arg: true },
+  "-S": { kind: "drop", why: PTY },
+  "--stdin": { kind: "drop", why: PTY },
+  "-A": { kind: "refuse", why: "an askpass helper cannot be driven; mito types the password itself" },
+  "--askpass": { kind: "refuse", why: "an askpass helper cannot be driven; mito types the password itself" },
+  "-i": { kind: "refuse", why: "a login shell would run the target's profile instead of mito's interpreter" },
+  "--login": {
+    kind: "refuse",
+    why: "a login shell would run the target's profile instead of mito's interpreter",
+  },
+  "-s": { kind: "refuse", why: "a shell would run instead of mito's interpreter" },
+  "--shell": { kind: "refuse", why: "a shell would run instead of mito's interpreter" },
+  "-u": { kind: "refuse", why: "the user comes from become_user" },
+  "--user": { kind: "refuse", why: "the user comes from become_user" },
+  "-b": { kind: "refuse", why: "a backgrounded interpreter cannot be talked to" },
+  "--background": { kind: "refuse", why: "a backgrounded interpreter cannot be talked to" },
+  "-l": { kind: "refuse", why: "listing privileges runs no command" },
+  "-v": { kind: "refuse", why: "validating runs no command" },
+  "-e": { kind: "refuse", why: "sudoedit runs no command" },
+};
+
+const SU: Record<string, Rule> = {
+  "-m": { kind: "forward" },
+  "-p": { kind: "forward" },
+  "--preserve-environment": { kind: "forward" },
+  "-g": { kind: "forward", arg: true },
+  "--group": { kind: "forward", arg: true },
+  "-G": { kind: "forward", arg: true },
+  "--supp-group": { kind: "forward", arg: true },
+  "-": { kind: "refuse", why: "a login shell would run the target's profile instead of mito's interpreter" },
+  "-l": { kind: "refuse", why: "a login shell would run the target's profile instead of mito's interpreter" },
+  "--login": {
+    kind: "refuse",
+    why: "a login shell would run the target's profile instead of mito's interpreter",
+  },
+  "-c": { kind: "refuse", why: "mito supplies the command itself" },
+  "--command": { kind: "refuse", why: "mito supplies the command itself" },
+  "-s": { kind: "refuse", why: "mito needs a POSIX shell to start its interpreter" },
+  "--shell": { kind: "refuse", why: "mito needs a POSIX shell to start its interpreter" },
+};
+
+const DOAS: Record<string, Rule> = {
+  "-L": { kind: "forward" },
+  "-s": { kind: "refuse", why: "a shell would run instead of mito's interpreter" },
+  "-u": { kind: "refuse", why: "the user comes from become_user" },
+  "-C": { kind: "refuse", why: "checking a config file runs no command" },
+};
+
+const RULES: Record<string, Record<string, Rule>> = { sudo: SUDO, su: SU, doas: DOAS };
+
+/**
+ * Parses become_flags for `method`. `-n` (non-interactive) is forwarded only when no password is set:
+ * with a password sudo/doas must be allowed to prompt, as Ansible also drops it then.
+ */
+export function parseBecomeFlags(
+  method: "sudo" | "su" | "doas",
+  flags: string | undefined,
+  opts: { hasPassword: boolean },
+): ParsedBecomeFlags {
+  const out: ParsedBecomeFlags = { args: [], dropped: [] };
+  if (!flags) return out;
+  const rules = RULES[method];
+  const words = shellSplit(flags);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if ((method === "sudo" || method === "doas") && (w === "-n" || w === "--non-interactive")) {
+      if (opts.hasPassword) {
+        out.dropped.push({ flag: w, why: "a password is set, so the prompt must be allowed" });
+      } else out.args.push(w);
+      continue;
+    }
+    // Long options with '=value' and clustered short options ("-HSn") are split into single flags.
+    const eq = w.startsWith("--") ? w.indexOf("=") : -1;
+    if (eq > 0) {
+      const name = w.slice(0, eq);
+      const rule = rules[name];
+      if (!rule || rule.kind !== "forward" || !rule.arg) throw new BecomeFlagError(method, w, ruleWhy(rule));
+      out.args.push(w);
+      continue;
+    }
+    if (/^-[A-Za-z]{2,}$/.test(w)) {
+      words.splice(i + 1, 0, ...[...w.slice(2)].map((c) => `-${c}`));
+      words[i] = w.slice(0, 2);
+      i--;
+      continue;
+    }
+    const rule = rules[w];
+    if (!rule || rule.kind === "refuse") throw new BecomeFlagError(method, w, ruleWhy(rule));
+    if (rule.kind === "drop") {
+      out.dropped.push({ flag: w, why: rule.why });
+      continue;
+    }
+    out.args.push(w);
+    if (rule.arg) {
+      const v = words[++i];
+      if (v === undefined) throw new BecomeFlagError(method, w, "it needs a value");
+      out.args.push(v);
+    }
+  }
+  return out;
+}
+
+function ruleWhy(rule: Rule | undefined): string {
+  return rule && rule.kind !== "forward" ? rule.why : rule ? "it needs a separate value" : "unknown option";
+}

@@ -1,0 +1,2 @@
+export * from "./spec.ts";
+export { BecomeFlagError, parseBecomeFlags, type ParsedBecomeFlags, shellSplit } from "./flags.ts";
