@@ -24,6 +24,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "encrypt, decrypt and view vault files (like ansible-vault)",
     load: async () => (await import("./cmd_vault.ts")).vault,
   },
+  stack: {
+    summary: "show the connection hops mito would open for a host, as JSON",
+    load: async () => (await import("./cmd_stack.ts")).stack,
+  },
   version: { summary: "print the version", load: () => Promise.resolve(versionCommand) },
 };
 
