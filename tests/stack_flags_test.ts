@@ -1,0 +1,78 @@
+// become_flags/sudo_flags: what is forwarded, dropped or refused for sudo, su and doas.
+import { assertEquals, assertThrows } from "./_assert.ts";
+import { BecomeFlagError, parseBecomeFlags, shellSplit } from "../playbook/connection/mod.ts";
+
+Deno.test("Ansible's default sudo flags: -H forwarded, -S dropped (mito types on its PTY), -n kept without a password", () => {
+  assertEquals(parseBecomeFlags("sudo", "-H -S -n", { hasPassword: false }), {
+    args: ["-H", "-n"],
+    dropped: [{ flag: "-S", why: "mito types the password on the PTY it allocates" }],
+  });
+});
+
+Deno.test("with a password -n is dropped so sudo may prompt", () => {
+  assertEquals(parseBecomeFlags("sudo", "-HSn", { hasPassword: true }).args, ["-H"]);
+});
+
+Deno.test("sudo options with values are forwarded with their value", () => {
+  assertEquals(parseBecomeFlags("sudo", "-E -g wheel --role=r -k", { hasPassword: false }).args, [
+    "-E",
+    "-g",
+    "wheel",
+    "--role=r",
+    "-k",
+  ]);
+});
+
+Deno.test("sudo options that would change what runs or who runs it are refused by name", () => {
+  assertThrows(
+    () => parseBecomeFlags("sudo", "-H -i", { hasPassword: false }),
+    BecomeFlagError,
+    "sudo flag '-i' in become_flags is not supported: a login shell would run the target's profile",
+  );
+  assertThrows(
+    () => parseBecomeFlags("sudo", "-u bob", { hasPassword: false }),
+    BecomeFlagError,
+    "become_user",
+  );
+  assertThrows(() => parseBecomeFlags("sudo", "-s", { hasPassword: false }), BecomeFlagError, "'-s'");
+  assertThrows(() => parseBecomeFlags("sudo", "-A", { hasPassword: false }), BecomeFlagError, "askpass");
+  assertThrows(
+    () => parseBecomeFlags("sudo", "-Z", { hasPassword: false }),
+    BecomeFlagError,
+    "unknown option",
+  );
+  assertThrows(
+    () => parseBecomeFlags("sudo", "-g", { hasPassword: false }),
+    BecomeFlagError,
+    "needs a value",
+  );
+});
+
+Deno.test("su: environment-preserving flags forwarded, login shells and commands refused", () => {
+  assertEquals(parseBecomeFlags("su", "-m -g staff", { hasPassword: true }).args, ["-m", "-g", "staff"]);
+  assertThrows(() => parseBecomeFlags("su", "-", { hasPassword: true }), BecomeFlagError, "su flag '-'");
+  assertThrows(() => parseBecomeFlags("su", "-l", { hasPassword: true }), BecomeFlagError, "login shell");
+  assertThrows(() => parseBecomeFlags("su", "-c id", { hasPassword: true }), BecomeFlagError, "command");
+});
+
+Deno.test("doas: -n and -L forwarded, -s and -u refused", () => {
+  assertEquals(parseBecomeFlags("doas", "-n -L", { hasPassword: false }).args, ["-n", "-L"]);
+  assertThrows(
+    () => parseBecomeFlags("doas", "-u root", { hasPassword: false }),
+    BecomeFlagError,
+    "become_user",
+  );
+  assertThrows(() => parseBecomeFlags("doas", "-s", { hasPassword: false }), BecomeFlagError, "shell");
+});
+
+Deno.test("shellSplit follows shlex: quotes, escapes, empty strings", () => {
+  assertEquals(shellSplit(`-o 'ProxyCommand=ssh -W %h:%p b' -o "User=a b" x\\ y ''`), [
+    "-o",
+    "ProxyCommand=ssh -W %h:%p b",
+    "-o",
+    "User=a b",
+    "x y",
+    "",
+  ]);
+  assertThrows(() => shellSplit(`-o 'open`), Error, "unterminated");
+});
