@@ -619,6 +619,14 @@ def start_async(jid, time_limit, kind, target, args, async_dir=None, **kwargs):
     jid = str(jid)
     results_file = os.path.join(_async_dir(async_dir), jid)
     _write_json_atomic(results_file, {"started": 1, "finished": 0, "ansible_job_id": jid})
+    if kind == "builtin" and re.match(r"^[a-z][a-z0-9_]*$", target or ""):
+        # The job runs in a fork where the importer (which needs this interpreter's I/O thread) cannot
+        # answer: import the module and its helpers here first.
+        from mito.modules import _common  # noqa: F401
+        try:
+            importlib.import_module("mito.modules." + target)
+        except ImportError:
+            pass
     r, w = os.pipe()
     sys.stdout.flush()
     pid = os.fork()

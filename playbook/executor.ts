@@ -18,7 +18,7 @@ import {
 import { HostVarsState } from "./vars.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
-import type { HostRunner, ModuleRequest } from "./runner.ts";
+import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
 import { LoopError, withLoopItems } from "./loops.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
@@ -41,6 +41,14 @@ export interface TemplateEngine {
       extraVars?: Record<string, unknown>;
     },
   ): string;
+}
+
+/** The default callback's lines for a polled async task. */
+function asyncLine(host: string, e: AsyncEvent): string {
+  if (e.kind === "poll") {
+    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
+  }
+  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
 }
 
 /** The template_* variables Ansible's template action adds for the file being rendered. */
@@ -1532,6 +1540,7 @@ export class Executor {
       timeout: Number(kw("timeout") ?? 0),
       verbosity: this.#o.verbosity,
       libraryPaths: this.#searchPath(pr, task).map((d) => path.join(d, "library")),
+      onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
         return t.renderFile(fs.readFileSync(file, "utf8"), vars, { ...o, extraVars: templateFileVars(file) });

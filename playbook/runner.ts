@@ -51,6 +51,15 @@ export interface ModuleRequest {
    * template_* vars set as Ansible does.
    */
   renderTemplate?: (path: string, opts: TemplateRenderOptions) => string;
+  /** Progress of an `async` task polled by the runner (Ansible's ASYNC POLL / OK / FAILED lines). */
+  onAsync?: (event: AsyncEvent) => void;
+}
+
+export interface AsyncEvent {
+  kind: "poll" | "ok" | "failed";
+  jid: string;
+  started?: unknown;
+  finished?: unknown;
 }
 
 /** The template module's rendering options. */

@@ -83,3 +83,14 @@ Deno.test("raw runs where the target has no Python; modules there fail that host
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+Deno.test("async: polled jobs, fire-and-forget with async_status, and the time limit, as ansible-playbook", () => {
+  const a = ansible(["-i", "hosts.ini", "async.yml"]);
+  const m = mito(["-i", "hosts.ini", "async.yml"], "builtin");
+  assertEquals(m.stderr, "");
+  assertEquals(m.code, a.code);
+  const recap = (out: string) => out.slice(out.lastIndexOf("PLAY RECAP"));
+  assertEquals(recap(m.stdout), recap(a.stdout));
+  assertStringIncludes(m.stdout, "ASYNC OK on localhost: jid=");
+  assertStringIncludes(m.stdout, '"msg": "async task did not complete within the requested time - 2s"');
+});

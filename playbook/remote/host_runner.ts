@@ -110,6 +110,9 @@ export class ProtocolHostRunner implements HostRunner {
         result = await action(session, req.args);
       } else {
         result = await session.runModule(req.module, req.args);
+        if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed) {
+          result = await pollAsync(session, req, result);
+        }
       }
     } catch (err) {
       if (err instanceof ModuleNotFoundError) return failed(err.message);
@@ -179,6 +182,37 @@ export class ProtocolHostRunner implements HostRunner {
     this.#chains.clear();
     await this.#broker.shutdown();
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `async` with `poll > 0`: wait for the job as Ansible does, then clean its results file up. */
+async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleResult): Promise<ModuleResult> {
+  const jid = String(started.ansible_job_id);
+  let left = req.asyncSeconds;
+  let status: ModuleResult = started;
+  while (left > 0) {
+    await sleep(req.poll * 1000);
+    status = await s.context.call<ModuleResult>("mito.runner", "async_status", [jid]);
+    // The job's own time limit ending it is this poll's timeout, reported as Ansible's poller does.
+    if (Number(status.finished) === 1 && !/^Job reached maximum time limit/.test(String(status.msg ?? ""))) {
+      break;
+    }
+    left -= req.poll;
+    req.onAsync?.({ kind: "poll", jid, started: status.started, finished: status.finished });
+  }
+  if (Number(status.finished) !== 1 || /^Job reached maximum time limit/.test(String(status.msg ?? ""))) {
+    req.onAsync?.({ kind: "failed", jid });
+    return {
+      failed: true,
+      changed: false,
+      msg: `async task did not complete within the requested time - ${req.asyncSeconds}s`,
+      async_result: status,
+    };
+  }
+  void s.context.call("mito.runner", "async_status", [jid, "cleanup"]).catch(() => {});
+  req.onAsync?.({ kind: status.failed ? "failed" : "ok", jid });
+  return status;
 }
 
 /** raw run through a context: Ansible's raw result has no cmd/start/end/delta. */

@@ -163,5 +163,6 @@ export class ModuleResolver {
 }
 
 // Target halves of controller-side actions: the controller has already moved the bytes, and mito's own
-// target side takes them inline (no temp file), which Ansible's modules cannot.
-const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template"]);
+// target side takes them inline (no temp file), which Ansible's modules cannot. async_status reads the
+// jobs mito's runner started, in its format.
+const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template", "async_status"]);
