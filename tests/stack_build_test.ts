@@ -290,6 +290,12 @@ Deno.test("a mitogen_via loop is an error naming the chain", () => {
   assertThrows(() => stack({ a: { mitogen_via: "root@a" } }, "a"), StackError, "mitogen_via loop: a -> a");
 });
 
+Deno.test("mitogen_via given to every host (-e) reaches the named bastion itself directly", () => {
+  const inv: Inv = { b: { mitogen_via: "b" }, t: { mitogen_via: "b" } };
+  assertEquals(stack(inv, "b"), [ssh({ hostname: "b" })]);
+  assertEquals(stack(inv, "t"), [ssh({ hostname: "b" }), ssh({ hostname: "t" })]);
+});
+
 Deno.test("delegate_to uses the delegate's stack with the delegating task's become; localhost is local", () => {
   assertEquals(stack(CHAIN, "target", { delegate_to: "bastion", become: true, become_user: "web" }), [
     ssh({ hostname: "b.example", username: "jump" }),

@@ -134,8 +134,9 @@ function hostStack(input: StackInput, host: string, chain: string[]): HopSpec[] 
   const v = input.vars(host);
   const via = str(v("mitogen_via"));
   const out: HopSpec[] = [];
-  if (via) {
-    const m = /^(?:(?:([^:@]+):)?([^@]+)@)?(.+)$/.exec(via.trim())!;
+  const m = via ? /^(?:(?:([^:@]+):)?([^@]+)@)?(.+)$/.exec(via.trim()) : null;
+  // `-e mitogen_via=bastion` reaches the bastion too: a host that names only itself is reached directly.
+  if (m && !(m[3] === host && !m[2])) {
     const [, method, user, viaHost] = m;
     if (chain.includes(viaHost)) {
       throw new StackError(`mitogen_via loop: ${[...chain, viaHost].join(" -> ")}`);
