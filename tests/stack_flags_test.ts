@@ -14,27 +14,38 @@ Deno.test("with a password -n is dropped so sudo may prompt", () => {
 });
 
 Deno.test("sudo options with values are forwarded with their value", () => {
-  assertEquals(parseBecomeFlags("sudo", "-E -g wheel --role=r -k", { hasPassword: false }).args, [
+  assertEquals(parseBecomeFlags("sudo", "-E -g wheel --role=r -k --set-home", { hasPassword: false }).args, [
     "-E",
     "-g",
     "wheel",
-    "--role=r",
+    "-r",
+    "r",
     "-k",
+    "-H",
   ]);
+});
+
+Deno.test("sudo login and shell options are forwarded: the interpreter's command runs through that shell", () => {
+  assertEquals(parseBecomeFlags("sudo", "-i --shell", { hasPassword: false }).args, ["-i", "-s"]);
 });
 
 Deno.test("sudo options that would change what runs or who runs it are refused by name", () => {
   assertThrows(
-    () => parseBecomeFlags("sudo", "-H -i", { hasPassword: false }),
+    () => parseBecomeFlags("sudo", "-H -b", { hasPassword: false }),
     BecomeFlagError,
-    "sudo flag '-i' in become_flags is not supported: a login shell would run the target's profile",
+    "sudo flag '-b' in become_flags is not supported: a backgrounded interpreter cannot be talked to",
+  );
+  assertThrows(
+    () => parseBecomeFlags("sudo", "--set-home=x", { hasPassword: false }),
+    BecomeFlagError,
+    "takes no value",
   );
   assertThrows(
     () => parseBecomeFlags("sudo", "-u bob", { hasPassword: false }),
     BecomeFlagError,
     "become_user",
   );
-  assertThrows(() => parseBecomeFlags("sudo", "-s", { hasPassword: false }), BecomeFlagError, "'-s'");
+  assertThrows(() => parseBecomeFlags("sudo", "-l", { hasPassword: false }), BecomeFlagError, "'-l'");
   assertThrows(() => parseBecomeFlags("sudo", "-A", { hasPassword: false }), BecomeFlagError, "askpass");
   assertThrows(
     () => parseBecomeFlags("sudo", "-Z", { hasPassword: false }),
@@ -48,15 +59,29 @@ Deno.test("sudo options that would change what runs or who runs it are refused b
   );
 });
 
-Deno.test("su: environment-preserving flags forwarded, login shells and commands refused", () => {
-  assertEquals(parseBecomeFlags("su", "-m -g staff", { hasPassword: true }).args, ["-m", "-g", "staff"]);
-  assertThrows(() => parseBecomeFlags("su", "-", { hasPassword: true }), BecomeFlagError, "su flag '-'");
-  assertThrows(() => parseBecomeFlags("su", "-l", { hasPassword: true }), BecomeFlagError, "login shell");
+Deno.test("su: environment and login flags forwarded, commands and shells refused", () => {
+  assertEquals(parseBecomeFlags("su", "-m -g staff -", { hasPassword: true }).args, [
+    "-m",
+    "-g",
+    "staff",
+    "-",
+  ]);
+  assertEquals(parseBecomeFlags("su", "-l", { hasPassword: true }).args, ["-l"]);
+  assertThrows(
+    () => parseBecomeFlags("su", "-s /bin/zsh", { hasPassword: true }),
+    BecomeFlagError,
+    "su flag '-s'",
+  );
   assertThrows(() => parseBecomeFlags("su", "-c id", { hasPassword: true }), BecomeFlagError, "command");
 });
 
-Deno.test("doas: -n and -L forwarded, -s and -u refused", () => {
-  assertEquals(parseBecomeFlags("doas", "-n -L", { hasPassword: false }).args, ["-n", "-L"]);
+Deno.test("doas: -n forwarded, -L, -s and -u refused", () => {
+  assertEquals(parseBecomeFlags("doas", "-n", { hasPassword: false }).args, ["-n"]);
+  assertThrows(
+    () => parseBecomeFlags("doas", "-L", { hasPassword: false }),
+    BecomeFlagError,
+    "runs no command",
+  );
   assertThrows(
     () => parseBecomeFlags("doas", "-u root", { hasPassword: false }),
     BecomeFlagError,

@@ -52,73 +52,72 @@ export interface ParsedBecomeFlags {
 }
 
 type Rule =
-  | { kind: "forward"; arg?: boolean }
+  | { kind: "forward"; arg?: boolean; short?: string }
   | { kind: "drop"; why: string }
   | { kind: "refuse"; why: string };
 
 const PTY = "mito types the password on the PTY it allocates";
+const NO_COMMAND = "it runs no command";
 const SUDO: Record<string, Rule> = {
   "-H": { kind: "forward" },
-  "--set-home": { kind: "forward" },
+  "--set-home": { kind: "forward", short: "-H" },
   "-E": { kind: "forward" },
-  "--preserve-env": { kind: "forward" },
+  "--preserve-env": { kind: "forward", short: "-E" },
   "-P": { kind: "forward" },
-  "--preserve-groups": { kind: "forward" },
+  "--preserve-groups": { kind: "forward", short: "-P" },
   "-k": { kind: "forward" },
-  "--reset-timestamp": { kind: "forward" },
+  "--reset-timestamp": { kind: "forward", short: "-k" },
+  // A (login) shell runs the interpreter's command line for the target user; that still works.
+  "-i": { kind: "forward" },
+  "--login": { kind: "forward", short: "-i" },
+  "-s": { kind: "forward" },
+  "--shell": { kind: "forward", short: "-s" },
   "-g": { kind: "forward", arg: true },
-  "--group": { kind: "forward", arg: true },
+  "--group": { kind: "forward", arg: true, short: "-g" },
   "-r": { kind: "forward", arg: true },
-  "--role": { kind: "forward", arg: true },
+  "--role": { kind: "forward", arg: true, short: "-r" },
   "-t": { kind: "forward", arg: true },
-  "--type": { kind: "forward", arg: true },
+  "--type": { kind: "forward", arg: true, short: "-t" },
   "-C": { kind: "forward", arg: true },
-  "--close-from": { kind: "forward", arg: true },
+  "--close-from": { kind: "forward", arg: true, short: "-C" },
   "-S": { kind: "drop", why: PTY },
   "--stdin": { kind: "drop", why: PTY },
   "-A": { kind: "refuse", why: "an askpass helper cannot be driven; mito types the password itself" },
   "--askpass": { kind: "refuse", why: "an askpass helper cannot be driven; mito types the password itself" },
-  "-i": { kind: "refuse", why: "a login shell would run the target's profile instead of mito's interpreter" },
-  "--login": {
-    kind: "refuse",
-    why: "a login shell would run the target's profile instead of mito's interpreter",
-  },
-  "-s": { kind: "refuse", why: "a shell would run instead of mito's interpreter" },
-  "--shell": { kind: "refuse", why: "a shell would run instead of mito's interpreter" },
   "-u": { kind: "refuse", why: "the user comes from become_user" },
   "--user": { kind: "refuse", why: "the user comes from become_user" },
   "-b": { kind: "refuse", why: "a backgrounded interpreter cannot be talked to" },
   "--background": { kind: "refuse", why: "a backgrounded interpreter cannot be talked to" },
-  "-l": { kind: "refuse", why: "listing privileges runs no command" },
-  "-v": { kind: "refuse", why: "validating runs no command" },
-  "-e": { kind: "refuse", why: "sudoedit runs no command" },
+  "-l": { kind: "refuse", why: NO_COMMAND },
+  "-v": { kind: "refuse", why: NO_COMMAND },
+  "-e": { kind: "refuse", why: NO_COMMAND },
+  "-K": { kind: "refuse", why: NO_COMMAND },
+  "-V": { kind: "refuse", why: NO_COMMAND },
 };
 
 const SU: Record<string, Rule> = {
   "-m": { kind: "forward" },
   "-p": { kind: "forward" },
   "--preserve-environment": { kind: "forward" },
+  // su runs the interpreter's command line with the user's (login) shell either way.
+  "-": { kind: "forward" },
+  "-l": { kind: "forward" },
+  "--login": { kind: "forward" },
   "-g": { kind: "forward", arg: true },
   "--group": { kind: "forward", arg: true },
   "-G": { kind: "forward", arg: true },
   "--supp-group": { kind: "forward", arg: true },
-  "-": { kind: "refuse", why: "a login shell would run the target's profile instead of mito's interpreter" },
-  "-l": { kind: "refuse", why: "a login shell would run the target's profile instead of mito's interpreter" },
-  "--login": {
-    kind: "refuse",
-    why: "a login shell would run the target's profile instead of mito's interpreter",
-  },
   "-c": { kind: "refuse", why: "mito supplies the command itself" },
   "--command": { kind: "refuse", why: "mito supplies the command itself" },
-  "-s": { kind: "refuse", why: "mito needs a POSIX shell to start its interpreter" },
-  "--shell": { kind: "refuse", why: "mito needs a POSIX shell to start its interpreter" },
+  "-s": { kind: "refuse", why: "mito chooses the shell that starts its interpreter" },
+  "--shell": { kind: "refuse", why: "mito chooses the shell that starts its interpreter" },
 };
 
 const DOAS: Record<string, Rule> = {
-  "-L": { kind: "forward" },
+  "-L": { kind: "refuse", why: "doas -L only clears persisted authentications; " + NO_COMMAND },
   "-s": { kind: "refuse", why: "a shell would run instead of mito's interpreter" },
   "-u": { kind: "refuse", why: "the user comes from become_user" },
-  "-C": { kind: "refuse", why: "checking a config file runs no command" },
+  "-C": { kind: "refuse", why: NO_COMMAND },
 };
 
 const RULES: Record<string, Record<string, Rule>> = { sudo: SUDO, su: SU, doas: DOAS };
@@ -150,7 +149,7 @@ export function parseBecomeFlags(
       const name = w.slice(0, eq);
       const rule = rules[name];
       if (!rule || rule.kind !== "forward" || !rule.arg) throw new BecomeFlagError(method, w, ruleWhy(rule));
-      out.args.push(w);
+      out.args.push(rule.short ?? name, w.slice(eq + 1));
       continue;
     }
     if (/^-[A-Za-z]{2,}$/.test(w)) {
@@ -165,7 +164,8 @@ export function parseBecomeFlags(
       out.dropped.push({ flag: w, why: rule.why });
       continue;
     }
-    out.args.push(w);
+    // Long options leave as their short form: the runtime's sudo parser (bootstrap/become.py) takes those.
+    out.args.push(rule.short ?? w);
     if (rule.arg) {
       const v = words[++i];
       if (v === undefined) throw new BecomeFlagError(method, w, "it needs a value");
@@ -176,5 +176,5 @@ export function parseBecomeFlags(
 }
 
 function ruleWhy(rule: Rule | undefined): string {
-  return rule && rule.kind !== "forward" ? rule.why : rule ? "it needs a separate value" : "unknown option";
+  return rule && rule.kind !== "forward" ? rule.why : rule ? "it takes no value" : "unknown option";
 }
