@@ -2,6 +2,7 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
 import {
   buildStack,
+  connectSpec,
   describeStack,
   type HopSpec,
   type StackConfig,
@@ -314,4 +315,50 @@ Deno.test("stack keys are equal for equal stacks and never contain a password", 
   assertEquals(stackKey(a), stackKey(b));
   assertEquals(stackKey(a) === stackKey(c), false);
   assertEquals(stackKey(a).includes("one"), false);
+});
+
+Deno.test("connectSpec gives the Broker's option names; unset settings are left to the transport", () => {
+  const vars = (h: string) => (n: string) =>
+    ({
+      b: {
+        ansible_host: "b.example",
+        ansible_user: "jump",
+        ansible_ssh_pass: "pw",
+        ansible_become_pass: "bp",
+      },
+      t: {
+        mitogen_via: "admin@b",
+        ansible_python_interpreter: "/usr/bin/python3",
+        mitogen_mask_remote_name: true,
+      },
+    } as Record<string, Record<string, unknown>>)[h][n];
+  assertEquals(buildStack({ host: "t", vars }).map(connectSpec), [
+    {
+      method: "ssh",
+      hostname: "b.example",
+      username: "jump",
+      password: "pw",
+      sshPath: "ssh",
+      sshArgs: DEFAULT_ARGS,
+      compression: true,
+      keepaliveCount: 10,
+      keepaliveInterval: 30,
+      connectTimeout: 10,
+      checkHostKeys: "enforce",
+    },
+    { method: "sudo", user: "admin", password: "bp", flags: ["-H"], becomeTimeout: 10 },
+    {
+      method: "ssh",
+      python: "/usr/bin/python3",
+      maskName: true,
+      hostname: "t",
+      sshPath: "ssh",
+      sshArgs: DEFAULT_ARGS,
+      compression: true,
+      keepaliveCount: 10,
+      keepaliveInterval: 30,
+      connectTimeout: 10,
+      checkHostKeys: "enforce",
+    },
+  ]);
 });

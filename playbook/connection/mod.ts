@@ -1,2 +1,3 @@
 export * from "./spec.ts";
 export { BecomeFlagError, parseBecomeFlags, type ParsedBecomeFlags, shellSplit } from "./flags.ts";
+export { connectSpec } from "./connect_spec.ts";
