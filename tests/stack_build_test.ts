@@ -194,6 +194,12 @@ Deno.test("container connections name the container and their program's path", (
 
 Deno.test("mitogen_sudo/su/doas as connection methods become ansible_user on the controller", () => {
   assertEquals(
+    stack({ h: { ansible_connection: "mitogen_sudo", ansible_user: "app", ansible_password: "apw" } }, "h"),
+    [
+      sudo({ username: "app", password: "********", sudo_args: ["-H"] }),
+    ],
+  );
+  assertEquals(
     stack({ h: { ansible_connection: "mitogen_su", ansible_user: "bob", ansible_su_pass: "pw" } }, "h"),
     [
       {
@@ -289,6 +295,11 @@ Deno.test("a mitogen_via loop is an error naming the chain", () => {
     "mitogen_via loop: a -> b -> c -> a",
   );
   assertThrows(() => stack({ a: { mitogen_via: "root@a" } }, "a"), StackError, "mitogen_via loop: a -> a");
+  assertThrows(
+    () => stack({ h: {}, d: { mitogen_via: "x" }, x: { mitogen_via: "d" } }, "h", { delegate_to: "d" }),
+    StackError,
+    "mitogen_via loop: d -> x -> d",
+  );
 });
 
 Deno.test("mitogen_via given to every host (-e) reaches the named bastion itself directly", () => {

@@ -123,7 +123,7 @@ const DEFAULT_SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s";
 export function buildStack(input: StackInput): HopSpec[] {
   const kw = input.keywords ?? {};
   const target = kw.delegate_to ?? input.host;
-  const stack = hostStack(input, target, [input.host === target ? target : `${input.host} -> ${target}`]);
+  const stack = hostStack(input, target, [target]);
   const become = becomeHop(input, target, kw, input.vars(target));
   if (become) stack.push(become);
   return stack;
@@ -302,15 +302,12 @@ function connectionHop(input: StackInput, host: string, v: (n: string) => unknow
     }
     case "sudo":
     case "su":
-    case "doas":
-      // mitogen_sudo & co as a connection: the host is reached by becoming its user on the controller.
-      return becomeHop(
-        input,
-        host,
-        { become: true, become_user: user ?? "root", become_method: method },
-        v,
-        true,
-      )!;
+    case "doas": {
+      // mitogen_sudo & co as a connection: the host is reached by becoming ansible_user on the
+      // controller, with ansible_password as that account's password.
+      const kw = { become: true, become_user: user ?? "root", become_method: method };
+      return becomeHop(input, host, kw, v, true, ["ansible_password", "ansible_ssh_pass"])!;
+    }
     default: {
       const pathVar = method === "lxc"
         ? "mitogen_lxc_attach_path"
@@ -328,6 +325,7 @@ function becomeHop(
   kw: StackKeywords,
   v: (n: string) => unknown,
   forced = false,
+  passwordVars: string[] = [],
 ): BecomeHop | undefined {
   const cfg = input.config ?? {};
   const become = forced || (bool(v("ansible_become")) ?? kw.become ?? cfg.become ?? false);
@@ -344,6 +342,7 @@ function becomeHop(
   const password = str(
     first(
       v,
+      ...passwordVars,
       "ansible_become_password",
       "ansible_become_pass",
       `ansible_${method}_pass`,
