@@ -122,11 +122,11 @@ Deno.test("ssh settings come from the aliases in Ansible's order, then keywords,
   );
 });
 
-Deno.test("connection names: smart is ssh, paramiko is ssh2, localhost is local", () => {
+Deno.test("connection names: smart is ssh, paramiko is ssh2, local is local", () => {
   assertEquals(stack({ h: { ansible_connection: "smart" } }, "h")[0].method, "ssh");
   assertEquals(stack({ h: { ansible_connection: "paramiko" } }, "h")[0].method, "ssh2");
   assertEquals(stack({ h: {} }, "h", { connection: "ssh2" })[0].method, "ssh2");
-  assertEquals(stack({ localhost: {} }, "localhost"), [
+  assertEquals(stack({ localhost: { ansible_connection: "local" } }, "localhost"), [
     { kwargs: { connect_timeout: 10, python_path: null, remote_name: null }, method: "local" },
   ]);
   assertThrows(
@@ -313,9 +313,12 @@ Deno.test("delegate_to uses the delegate's stack with the delegating task's beco
     ssh({ hostname: "b.example", username: "jump" }),
     sudo({ username: "web", password: "********", sudo_args: ["-H"] }),
   ]);
-  assertEquals(stack({ ...CHAIN, localhost: {} }, "target", { delegate_to: "localhost" }), [
-    { kwargs: { connect_timeout: 10, python_path: null, remote_name: null }, method: "local" },
-  ]);
+  assertEquals(
+    stack({ ...CHAIN, localhost: { ansible_connection: "local" } }, "target", { delegate_to: "localhost" }),
+    [
+      { kwargs: { connect_timeout: 10, python_path: null, remote_name: null }, method: "local" },
+    ],
+  );
 });
 
 Deno.test("stack keys are equal for equal stacks and never contain a password", () => {

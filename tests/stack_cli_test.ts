@@ -20,6 +20,8 @@ const CASES: [string[], string][] = [
     "expected_local_su.json",
   ],
   [["bastion", "-i", "hosts.yml", "-c", "docker", "-e", "ansible_user=root"], "expected_bastion_docker.json"],
+  // The implicit localhost: local, with the controller's python, and the task's become.
+  [["web1", "-i", "hosts.yml", "--delegate-to", "localhost", "-b"], "expected_delegate_localhost.json"],
 ];
 
 for (const [args, file] of CASES) {

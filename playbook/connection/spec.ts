@@ -116,10 +116,13 @@ export interface StackInput {
   keywords?: StackKeywords;
 }
 
-const LOCAL_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
 const DEFAULT_SSH_ARGS = "-C -o ControlMaster=auto -o ControlPersist=60s";
 
-/** The hops to open to reach `host` (or the task's delegate) as the effective user, in order. */
+/**
+ * The hops to open to reach `host` (or the task's delegate) as the effective user, in order.
+ * As in Ansible, localhost is `local` through its variables (the inventory's implicit localhost has
+ * ansible_connection=local); a localhost listed in the inventory without it is reached over ssh.
+ */
 export function buildStack(input: StackInput): HopSpec[] {
   const kw = input.keywords ?? {};
   const target = kw.delegate_to ?? input.host;
@@ -226,7 +229,7 @@ function connectionHop(input: StackInput, host: string, v: (n: string) => unknow
   const kw = input.keywords ?? {};
   const isTarget = host === (kw.delegate_to ?? input.host);
   const connName = str(v("ansible_connection")) ?? (isTarget ? kw.connection : undefined) ??
-    (LOCAL_NAMES.has(host) ? "local" : cfg.transport ?? "ssh");
+    cfg.transport ?? "ssh";
   const method = connectionMethod(connName);
   const timeout = num(first(v, "ansible_ssh_timeout", "ansible_timeout"), "ansible_timeout") ??
     (isTarget ? kw.timeout : undefined) ?? cfg.timeout ?? 10;
