@@ -9,6 +9,6 @@ export const KNOWN_MODULES = new Set(
     "include_vars iptables known_hosts lineinfile meta package package_facts pause ping pip raw reboot " +
     "replace rpm_key script service service_facts set_fact set_stats setup shell slurp stat subversion " +
     "systemd systemd_service sysvinit tempfile template unarchive uri user validate_argument_spec wait_for " +
-    "wait_for_connection yum yum_repository authorized_key mount sysctl synchronize"
+    "wait_for_connection yum yum_repository authorized_key mount sysctl synchronize mitogen_get_stack"
   ).split(" "),
 );

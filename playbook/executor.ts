@@ -1500,7 +1500,13 @@ export class Executor {
         if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = this.#o.pyStr(v); }
       }
     }
-    const connectionVars = this.#connectionVars(vars);
+    const targetHost = delegate === undefined || delegate === null ? hp.name : String(delegate);
+    // A delegated task connects with the delegate's variables (its address, user, via chain …).
+    const connectionVars = targetHost === hp.name
+      ? this.#connectionVars(vars)
+      : this.#o.inventory.hasHost(targetHost)
+      ? this.#connectionVars(this.#varsFor(pr, targetHost, task))
+      : { ...this.#o.connectionDefaults };
     for (const k of ["remote_user", "port", "connection", "timeout"]) {
       const v = kw(k);
       if (v !== undefined) connectionVars[`keyword_${k}`] = v;
@@ -1508,7 +1514,7 @@ export class Executor {
     const dflt = this.#o.connectionDefaults;
     return {
       host: hp.name,
-      targetHost: delegate === undefined || delegate === null ? hp.name : String(delegate),
+      targetHost,
       // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
       module: task.action === "gather_facts" ? "setup" : task.action,
       args,
@@ -1534,6 +1540,8 @@ export class Executor {
       },
       environment: env,
       connectionVars,
+      hostConnectionVars: (h) =>
+        this.#o.inventory.hasHost(h) ? this.#connectionVars(this.#hostLevelVars(pr, h)) : undefined,
       searchPath: this.#searchPath(pr, task),
       asyncSeconds: Number(kw("async") ?? 0),
       poll: Number(kw("poll") ?? 15),

@@ -35,6 +35,11 @@ export interface ModuleRequest {
    * mitogen_via, ansible_*_interpreter ... plus remote_user/port/connection/timeout keywords.
    */
   connectionVars: Record<string, unknown>;
+  /**
+   * Another inventory host's connection variables, templated on demand (mitogen_via intermediaries);
+   * undefined for a name the inventory does not hold.
+   */
+  hostConnectionVars?: (inventoryHostname: string) => Record<string, unknown> | undefined;
   /** Directories to look for files/templates in (role files/, playbook files/), for copy/template/script. */
   searchPath: string[];
   /** async/poll keywords (0 = not async). */

@@ -24,6 +24,7 @@ import {
 } from "./modules.ts";
 import { runRaw } from "./raw.ts";
 import { type ConnectPlan, planConnection } from "./plan.ts";
+import { describePlan } from "./stack.ts";
 import { errorText, failed, unreachable } from "./_results.ts";
 import { TargetSession } from "./session.ts";
 
@@ -79,6 +80,7 @@ export class ProtocolHostRunner implements HostRunner {
     } catch (err) {
       return failed(errorText(err));
     }
+    if (name === "mitogen_get_stack") return { changed: false, result: describePlan(plan) };
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     let reached: Reached;
     try {

@@ -2,7 +2,7 @@
 // connecting. One plan per (host, user, become, settings); its key is what connections are reused by.
 import type { ConnectSpec } from "../../transports/broker.ts";
 import type { HostKeyPolicy } from "../../transports/ssh.ts";
-import type { ModuleRequest } from "../runner.ts";
+import type { BecomeSpec, ModuleRequest } from "../runner.ts";
 import type { DirectExec } from "./raw.ts";
 
 // A hop is a ConnectSpec without `via`: the runner links each hop to the context of the one before.
@@ -79,11 +79,96 @@ export function connectionMethod(name: string): "local" | "ssh" | "ssh2" | "sudo
   }
 }
 
-export function planConnection(req: ModuleRequest, defaults: Record<string, unknown>): ConnectPlan {
-  const v = req.connectionVars;
-  if (pick(v, "mitogen_via") !== undefined) {
-    throw new ConnectionPlanError("mitogen_via is not supported by mito's runner yet");
+/** `[[become_method:]become_user@]inventory_host`, Mitogen's mitogen_via syntax. */
+export function parseVia(spec: string): { method?: string; user?: string; host: string } {
+  const m = /^(?:(?:([^:@]+):)?([^@]+)@)?(.+)$/.exec(spec.trim());
+  if (!m || !m[3]) throw new ConnectionPlanError(`mitogen_via: cannot parse ${JSON.stringify(spec)}`);
+  return { method: m[1], user: m[2], host: m[3] };
+}
+
+/** Each delegating host gets one of a few local interpreters, so local actions run side by side. */
+const LOCAL_LANES = 4;
+
+function lane(host: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < host.length; i++) h = Math.imul(h ^ host.charCodeAt(i), 16777619);
+  return (h >>> 0) % LOCAL_LANES;
+}
+
+interface HostHops {
+  hops: HopSpec[];
+  python: string;
+  discovered: boolean;
+  direct?: DirectExec;
+}
+
+/**
+ * The hops that reach one inventory host: its mitogen_via chain (each intermediary from its own
+ * variables, an optional become on it), then its own connection. `chain` is the hosts seen so far.
+ */
+function hostHops(
+  req: ModuleRequest,
+  host: string,
+  v: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  chain: string[],
+): HostHops {
+  const via = str(pick(v, "mitogen_via"));
+  const parsed = via === undefined ? undefined : parseVia(via);
+  // `-e mitogen_via=bastion` also applies to the bastion itself: naming only itself means direct.
+  if (parsed && !(parsed.host === host && !parsed.user)) {
+    if (chain.includes(parsed.host)) {
+      throw new ConnectionPlanError(`mitogen_via loop: ${[...chain, parsed.host].join(" -> ")}`);
+    }
+    const viaVars = req.hostConnectionVars?.(parsed.host);
+    if (!viaVars) {
+      throw new ConnectionPlanError(
+        `mitogen_via of ${host} names ${JSON.stringify(parsed.host)}, which is not in the inventory`,
+      );
+    }
+    const before = hostHops(req, parsed.host, viaVars, defaults, [...chain, parsed.host]);
+    const hops = before.hops;
+    if (parsed.user) {
+      hops.push(becomeHop(
+        {
+          become: true,
+          method: parsed.method ?? str(pick(viaVars, "ansible_become_method")) ?? "sudo",
+          user: parsed.user,
+          password: str(pick(viaVars, "ansible_become_password", "ansible_become_pass")),
+          flags: str(pick(viaVars, "ansible_become_flags")),
+          exe: str(pick(viaVars, "ansible_become_exe")),
+        },
+        before.python,
+        defaults,
+      ));
+    }
+    const own = directHops(host, v, defaults);
+    hops.push(...own.hops);
+    return { hops, python: own.python, discovered: own.discovered };
   }
+  return directHops(host, v, defaults);
+}
+
+function becomeHop(b: BecomeSpec, python: string, defaults: Record<string, unknown>): HopSpec {
+  const method = connectionMethod(
+    b.method === "sudo" || b.method === "su" || b.method === "doas" ? `mitogen_${b.method}` : b.method,
+  );
+  return {
+    method,
+    user: b.user || "root",
+    python,
+    ...(b.password !== undefined ? { password: b.password } : {}),
+    ...(b.flags ? { flags: b.flags } : {}),
+    ...(b.exe ? { path: b.exe } : {}),
+    ...(defaults.timeout !== undefined ? { becomeTimeout: Number(defaults.timeout) } : {}),
+  };
+}
+
+function directHops(
+  host: string,
+  v: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): HostHops {
   const connection = connectionMethod(
     String(pick(v, "ansible_connection", "keyword_connection") ?? defaults.connection ?? "ssh"),
   );
@@ -101,7 +186,7 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
     );
     const checkHostKeys: HostKeyPolicy = hkc === false ? "ignore" : "enforce";
     const ssh = {
-      hostname: String(pick(v, "ansible_host", "ansible_ssh_host") ?? req.targetHost),
+      hostname: String(pick(v, "ansible_host", "ansible_ssh_host") ?? host),
       port: num(pick(v, "ansible_port", "ansible_ssh_port", "keyword_port") ?? defaults.port, "ansible_port"),
       username: str(
         pick(v, "ansible_user", "ansible_ssh_user", "keyword_remote_user") ?? defaults.remote_user,
@@ -130,28 +215,32 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
   } else {
     // mitogen_sudo & co. as the connection: a local context, then the become hop.
     hops.push({ method: "local", python });
-    hops.push({ method: connection, user: str(pick(v, "ansible_user")) ?? "root", python });
+    const password = str(pick(v, "ansible_password", "ansible_become_password", "ansible_become_pass"));
+    hops.push({
+      method: connection,
+      user: str(pick(v, "ansible_user")) ?? "root",
+      python,
+      ...(password !== undefined ? { password } : {}),
+    });
+  }
+  return { hops, python, discovered, direct };
+}
+
+export function planConnection(req: ModuleRequest, defaults: Record<string, unknown>): ConnectPlan {
+  const own = hostHops(req, req.targetHost, req.connectionVars, defaults, [req.targetHost]);
+  const { hops, python, discovered } = own;
+  let direct = own.direct;
+  // Local actions of many hosts: a few interpreters instead of one that would run them in turn.
+  if (hops.length === 1 && hops[0].method === "local" && req.host !== req.targetHost) {
+    hops[0] = { ...hops[0], lane: lane(req.host) };
   }
   let becomeIndex: number | undefined;
   if (req.become.become) {
     becomeIndex = hops.length;
-    const method = connectionMethod(
-      req.become.method === "sudo" || req.become.method === "su" ||
-        req.become.method === "doas"
-        ? `mitogen_${req.become.method}`
-        : req.become.method,
-    );
-    hops.push({
-      method,
-      user: req.become.user || "root",
-      python,
-      ...(req.become.password !== undefined ? { password: req.become.password } : {}),
-      ...(req.become.flags ? { flags: req.become.flags } : {}),
-      ...(req.become.exe ? { path: req.become.exe } : {}),
-      ...(defaults.timeout !== undefined ? { becomeTimeout: Number(defaults.timeout) } : {}),
-    });
+    hops.push(becomeHop(req.become, python, defaults));
     direct = undefined;
   }
+  const v = req.connectionVars;
   if (pick(v, "mitogen_mask_remote_name") !== undefined && bool(pick(v, "mitogen_mask_remote_name"))) {
     for (const h of hops) h.maskName = true;
   }
