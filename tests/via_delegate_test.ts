@@ -7,7 +7,7 @@ import { assertEquals, assertMatch } from "./_assert.ts";
 import { testEnv } from "./_testenv.ts";
 import { mitoIn, ROOT } from "./_run.ts";
 
-Deno.test("a delegated task connects with the delegate's variables", () => {
+Deno.test("a delegated task connects with the delegate's variables; local actions run side by side", () => {
   const env = testEnv();
   const a = env.accounts;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-delegate-"));
@@ -19,6 +19,8 @@ Deno.test("a delegated task connects with the delegate's variables", () => {
       [
         `web ${h} ansible_user=${a.login.user}`,
         `db ${h} ansible_user=${a.sudo_nopassword.user}`,
+        "[many]",
+        ...Array.from({ length: 8 }, (_, i) => `m${i}`),
         "[all:vars]",
         `ansible_ssh_private_key_file=${env.clientKey}`,
         `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes'`,
@@ -35,6 +37,7 @@ Deno.test("a delegated task connects with the delegate's variables", () => {
     ], { MITO_MODULES: "builtin" });
     assertEquals(r.stderr, "");
     assertMatch(r.stdout, /web\s+: ok=5\s+changed=3\s+unreachable=0\s+failed=0/);
+    for (let i = 0; i < 8; i++) assertMatch(r.stdout, new RegExp(`m${i}\\s+: ok=${i ? 1 : 2}\\s.*failed=0`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

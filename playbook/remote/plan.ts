@@ -230,9 +230,11 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
   const own = hostHops(req, req.targetHost, req.connectionVars, defaults, [req.targetHost]);
   const { hops, python, discovered } = own;
   let direct = own.direct;
-  // Local actions of many hosts: a few interpreters instead of one that would run them in turn.
-  if (hops.length === 1 && hops[0].method === "local" && req.host !== req.targetHost) {
-    hops[0] = { ...hops[0], lane: lane(req.host) };
+  // Local work of many hosts (local_action, delegate_to: localhost, connection: local) goes to a few
+  // interpreters instead of one that would run it in turn; the same host always gets the same one.
+  if (hops[0].method === "local") {
+    const n = lane(req.host);
+    if (n) hops[0] = { ...hops[0], lane: n };
   }
   let becomeIndex: number | undefined;
   if (req.become.become) {
