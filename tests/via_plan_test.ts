@@ -4,7 +4,7 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
 import type { ModuleRequest } from "../playbook/runner.ts";
 import { ConnectionPlanError, parseVia, planConnection } from "../playbook/remote/plan.ts";
-import { describePlan } from "../playbook/remote/stack.ts";
+import { taskStack } from "../playbook/remote/stack.ts";
 
 const PY = { ansible_python_interpreter: "/usr/bin/python3" };
 const INVENTORY: Record<string, Record<string, unknown>> = {
@@ -49,7 +49,7 @@ function request(
   return req;
 }
 
-const stack = (req: ModuleRequest) => describePlan(planConnection(req, { timeout: 10 }));
+const stack = (req: ModuleRequest) => planConnection(req, { timeout: 10 }).hops;
 
 Deno.test("mitogen_via syntax: host, user@host, method:user@host", () => {
   assertEquals(parseVia("bastion"), { method: undefined, user: undefined, host: "bastion" });
@@ -60,26 +60,22 @@ Deno.test("mitogen_via syntax: host, user@host, method:user@host", () => {
 Deno.test("a 2-level chain: the intermediary with its own address, user and port, then the target", () => {
   assertEquals(stack(request("inner")), [
     {
-      kwargs: {
-        checkHostKeys: "enforce",
-        connectTimeout: 10,
-        hostname: "203.0.113.1",
-        port: 2200,
-        python: "/usr/bin/python3",
-        username: "jump",
-      },
       method: "ssh",
+      python: "/usr/bin/python3",
+      hostname: "203.0.113.1",
+      port: 2200,
+      username: "jump",
+      connectTimeout: 10,
+      checkHostKeys: "enforce",
     },
     {
-      kwargs: {
-        checkHostKeys: "enforce",
-        connectTimeout: 10,
-        hostname: "10.1.0.1",
-        password: "********",
-        python: "/usr/bin/python3",
-        username: "relay",
-      },
       method: "ssh",
+      python: "/usr/bin/python3",
+      hostname: "10.1.0.1",
+      username: "relay",
+      password: "relay-pw",
+      connectTimeout: 10,
+      checkHostKeys: "enforce",
     },
   ]);
 });
@@ -96,7 +92,7 @@ Deno.test("a 3-level chain with a become on the middle host and the task's becom
   // Only the task's become is a task failure when it fails; the chain's hops make the host unreachable.
   assertEquals(plan.becomeIndex, 4);
   assertEquals(plan.direct, undefined);
-  assertEquals(stack(request("core", { become: true }))[4].kwargs.password, "********");
+  assertEquals(stack(request("core", { become: true }))[4].password, "task-pw");
 });
 
 Deno.test("the become form names its method; the intermediary's become password is its own", () => {
@@ -125,7 +121,7 @@ Deno.test("a loop is an error that names the whole chain; an unknown intermediar
 });
 
 Deno.test("-e mitogen_via=bastion reaches the bastion itself directly", () => {
-  assertEquals(stack(request("bastion", { vars: { mitogen_via: "bastion" } })).map((s) => s.method), ["ssh"]);
+  assertEquals(stack(request("bastion", { vars: { mitogen_via: "bastion" } })).map((h) => h.method), ["ssh"]);
 });
 
 Deno.test("local actions of many hosts spread over a few interpreters instead of one", () => {
@@ -140,5 +136,66 @@ Deno.test("local actions of many hosts spread over a few interpreters instead of
   assertEquals(
     planConnection(request("localhost", { host: "web7" }), {}).key,
     planConnection(request("localhost", { host: "web7" }), {}).key,
+  );
+});
+
+Deno.test("mitogen_get_stack answers in Mitogen's shape, passwords masked", () => {
+  const sshKwargs = {
+    check_host_keys: "enforce",
+    compression: true,
+    connect_timeout: 10,
+    identities_only: false,
+    identity_file: null,
+    keepalive_count: 10,
+    keepalive_interval: 30,
+    python_path: "/usr/bin/python3",
+    remote_name: null,
+    ssh_args: ["-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60s"],
+    ssh_debug_level: null,
+    ssh_path: "ssh",
+  };
+  assertEquals(taskStack(request("core", { become: true }), { timeout: 10 }), [
+    {
+      kwargs: { ...sshKwargs, hostname: "203.0.113.1", password: null, port: 2200, username: "jump" },
+      method: "ssh",
+    },
+    {
+      kwargs: { ...sshKwargs, hostname: "10.1.0.1", password: "********", port: null, username: "relay" },
+      method: "ssh",
+    },
+    {
+      kwargs: {
+        connect_timeout: 10,
+        password: null,
+        python_path: "/usr/bin/python3",
+        remote_name: null,
+        // -S is the runtime's own business (it answers the prompt on a PTY), so it is not forwarded.
+        sudo_args: ["-H", "-n"],
+        sudo_path: null,
+        username: "admin",
+      },
+      method: "sudo",
+    },
+    {
+      kwargs: { ...sshKwargs, hostname: "10.2.0.1", password: null, port: null, username: "ops" },
+      method: "ssh",
+    },
+    {
+      kwargs: {
+        connect_timeout: 10,
+        password: "********",
+        python_path: "/usr/bin/python3",
+        remote_name: null,
+        sudo_args: ["-H"],
+        sudo_path: null,
+        username: "root",
+      },
+      method: "sudo",
+    },
+  ]);
+  assertThrows(
+    () => taskStack(request("loop_a"), {}),
+    Error,
+    "mitogen_via loop: loop_a -> loop_b -> loop_c -> loop_a",
   );
 });

@@ -58,7 +58,7 @@ Deno.test("a via chain ssh(key) -> ssh(password) -> sudo nests its hops and repo
     assertEquals(result.who, "root");
     assertEquals(result.stack.map((s: { method: string }) => s.method), ["ssh", "ssh", "sudo"]);
     assertEquals(
-      result.stack.map((s: { kwargs: Record<string, unknown> }) => s.kwargs.username ?? s.kwargs.user),
+      result.stack.map((s: { kwargs: Record<string, unknown> }) => s.kwargs.username),
       [
         a.login.user,
         a.sudo_nopassword.user,

@@ -24,7 +24,7 @@ import {
 } from "./modules.ts";
 import { runRaw } from "./raw.ts";
 import { type ConnectPlan, planConnection } from "./plan.ts";
-import { describePlan } from "./stack.ts";
+import { taskStack } from "./stack.ts";
 import { errorText, failed, unreachable } from "./_results.ts";
 import { TargetSession } from "./session.ts";
 
@@ -74,13 +74,20 @@ export class ProtocolHostRunner implements HostRunner {
 
   async runModule(req: ModuleRequest): Promise<ModuleResult> {
     const name = shortName(req.module).name;
+    // A diagnostic: it must answer even when the connection could not be made.
+    if (name === "mitogen_get_stack") {
+      try {
+        return { changed: false, result: taskStack(req, this.#opts.defaults) };
+      } catch (err) {
+        return failed(errorText(err));
+      }
+    }
     let plan: ConnectPlan;
     try {
       plan = planConnection(req, this.#opts.defaults);
     } catch (err) {
       return failed(errorText(err));
     }
-    if (name === "mitogen_get_stack") return { changed: false, result: describePlan(plan) };
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     let reached: Reached;
     try {
