@@ -36,7 +36,7 @@ Deno.test("a delegated task connects with the delegate's variables; local action
       `web_user=${a.login.user} db_user=${a.sudo_nopassword.user} controller_user=${os.userInfo().username}`,
     ], { MITO_MODULES: "builtin" });
     assertEquals(r.stderr, "");
-    assertMatch(r.stdout, /web\s+: ok=5\s+changed=3\s+unreachable=0\s+failed=0/);
+    assertMatch(r.stdout, /web\s+: ok=6\s+changed=4\s+unreachable=0\s+failed=0/);
     for (let i = 0; i < 8; i++) assertMatch(r.stdout, new RegExp(`m${i}\\s+: ok=${i ? 1 : 2}\\s.*failed=0`));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
