@@ -91,6 +91,9 @@ export function splitArgs(text: string): string[] {
     }
     if ((c === " " || c === "\t" || c === "\n") && depth === 0) {
       if (started) out.push(cur);
+      // As Ansible's split_args: a line's last word keeps its newline, so the command can be rejoined
+      // with the lines it was written in (a multi-line `shell: |` stays a script).
+      if (c === "\n" && out.length > 0 && !out[out.length - 1].endsWith("\n")) out[out.length - 1] += "\n";
       cur = "";
       started = false;
       continue;
@@ -123,11 +126,22 @@ export function parseKv(text: string, action: string): Record<string, unknown> {
     const m = /^([A-Za-z_][\w.]*)=(.*)$/s.exec(piece);
     const commandLike = RAW_COMMAND.has(action);
     if (m && (!commandLike || COMMAND_OPTIONS.has(m[1]))) {
-      args[m[1]] = unquote(m[2]);
+      args[m[1]] = unquote(m[2].replace(/\n$/, ""));
     } else {
       raw.push(commandLike ? piece : unquote(piece));
     }
   }
-  if (raw.length > 0) args._raw_params = raw.join(" ");
+  if (raw.length > 0) {
+    // With no options taken out, Ansible's split-and-rejoin gives back the text exactly as written.
+    const untouched = RAW_COMMAND.has(action) && Object.keys(args).length === 0;
+    args._raw_params = untouched ? text : joinArgs(raw).replace(/\n+$/, "");
+  }
   return args;
+}
+
+/** Ansible's join_args: words rejoined with a space, except after a word that ended its line. */
+export function joinArgs(words: string[]): string {
+  let out = "";
+  for (const w of words) out += out === "" || out.endsWith("\n") ? w : ` ${w}`;
+  return out;
 }
