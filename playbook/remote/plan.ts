@@ -4,6 +4,8 @@ import type { ConnectSpec } from "../../transports/broker.ts";
 import type { HostKeyPolicy } from "../../transports/ssh.ts";
 import type { BecomeSpec, ModuleRequest } from "../runner.ts";
 import type { DirectExec } from "./raw.ts";
+// Registers the container and chroot methods with the Broker (the runner connects through them).
+import "../../transports/containers.ts";
 
 // A hop is a ConnectSpec without `via`: the runner links each hop to the context of the one before.
 type HopSpec = ConnectSpec;
@@ -57,7 +59,37 @@ function bool(v: unknown): boolean | undefined {
   return ["1", "yes", "true", "on", "y", "t"].includes(String(v).toLowerCase());
 }
 
-export function connectionMethod(name: string): "local" | "ssh" | "ssh2" | "sudo" | "su" | "doas" {
+/** Container and chroot connections (transports/containers.ts), by their plugin names. */
+const CONTAINER_METHODS = [
+  "docker",
+  "podman",
+  "buildah",
+  "kubectl",
+  "lxc",
+  "lxd",
+  "jail",
+  "machinectl",
+  "setns",
+  "chroot",
+] as const;
+type ContainerMethod = typeof CONTAINER_METHODS[number];
+
+function containerMethod(name: string): ContainerMethod | undefined {
+  const bare = name
+    .replace(
+      /^(ansible\.builtin|community\.general|community\.docker|containers\.podman|kubernetes\.core)\./,
+      "",
+    )
+    .replace(/^mitogen_/, "");
+  const m = bare === "docker_api" ? "docker" : bare;
+  return (CONTAINER_METHODS as readonly string[]).includes(m) ? m as ContainerMethod : undefined;
+}
+
+export function connectionMethod(
+  name: string,
+): "local" | "ssh" | "ssh2" | "sudo" | "su" | "doas" | ContainerMethod {
+  const container = containerMethod(name);
+  if (container) return container;
   switch (name) {
     case "local":
       return "local";
@@ -212,6 +244,12 @@ function directHops(
     for (const k of Object.keys(ssh) as (keyof typeof ssh)[]) if (ssh[k] === undefined) delete ssh[k];
     hops.push({ method: connection, python, ...ssh });
     if (connection === "ssh") direct = { method: "ssh", ssh };
+  } else if ((CONTAINER_METHODS as readonly string[]).includes(connection)) {
+    hops.push({
+      method: connection,
+      python,
+      ...containerHop(connection as ContainerMethod, host, v, defaults),
+    });
   } else {
     // mitogen_sudo & co. as the connection: a local context, then the become hop.
     hops.push({ method: "local", python });
@@ -224,6 +262,79 @@ function directHops(
     });
   }
   return { hops, python, discovered, direct };
+}
+
+/**
+ * A container hop's settings (transports/containers.ts ContainerSpec / SetnsSpec): the container named by
+ * ansible_host or the inventory name, ansible_user inside it, the tool's path from mitogen_*_path.
+ */
+function containerHop(
+  method: ContainerMethod,
+  host: string,
+  v: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): Record<string, unknown> {
+  const name = String(pick(v, "ansible_host", "ansible_ssh_host") ?? host);
+  const username = str(
+    pick(v, "ansible_user", "ansible_ssh_user", "keyword_remote_user") ?? defaults.remote_user,
+  );
+  const startTimeout = num(
+    pick(v, "ansible_timeout", "keyword_timeout") ?? defaults.timeout,
+    "ansible_timeout",
+  );
+  let o: Record<string, unknown>;
+  switch (method) {
+    case "kubectl":
+      o = {
+        pod: str(pick(v, "ansible_kubectl_pod")) ?? name,
+        container: str(pick(v, "ansible_kubectl_container")),
+        namespace: str(pick(v, "ansible_kubectl_namespace")),
+        kubeconfig: str(pick(v, "ansible_kubectl_kubeconfig")),
+        kubeContext: str(pick(v, "ansible_kubectl_context")),
+        path: str(pick(v, "mitogen_kubectl_path", "ansible_kubectl_path")),
+        args: str(pick(v, "ansible_kubectl_extra_args")),
+      };
+      break;
+    case "setns":
+      if (!["docker", "lxc", "lxd", "machinectl"].includes(String(pick(v, "mitogen_kind")))) {
+        throw new ConnectionPlanError(
+          `host ${host}: the setns connection needs mitogen_kind docker, lxc, lxd or machinectl, got ${
+            JSON.stringify(pick(v, "mitogen_kind") ?? null)
+          }`,
+        );
+      }
+      o = {
+        container: name,
+        kind: str(pick(v, "mitogen_kind")),
+        username,
+        dockerPath: str(pick(v, "mitogen_docker_path")),
+        lxcPath: str(pick(v, "mitogen_lxc_path")),
+        lxcInfoPath: str(pick(v, "mitogen_lxc_info_path")),
+        machinectlPath: str(pick(v, "mitogen_machinectl_path")),
+      };
+      break;
+    default: {
+      const pathVar: Record<string, string[]> = {
+        docker: ["mitogen_docker_path"],
+        podman: ["mitogen_podman_path", "ansible_podman_executable"],
+        buildah: ["mitogen_buildah_path"],
+        lxc: ["mitogen_lxc_attach_path"],
+        lxd: ["mitogen_lxc_path"],
+        jail: ["mitogen_jail_path", "mitogen_jexec_path"],
+        machinectl: ["mitogen_machinectl_path"],
+        chroot: ["mitogen_chroot_path", "ansible_chroot_exe"],
+      };
+      const extra = method === "docker"
+        ? pick(v, "ansible_docker_extra_args")
+        : method === "podman"
+        ? pick(v, "ansible_podman_extra_args")
+        : undefined;
+      o = { container: name, username, path: str(pick(v, ...pathVar[method])), args: str(extra) };
+    }
+  }
+  if (startTimeout !== undefined) o.startTimeout = startTimeout;
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
 }
 
 export function planConnection(req: ModuleRequest, defaults: Record<string, unknown>): ConnectPlan {
