@@ -220,8 +220,8 @@ export function toolPart(argv: string[]): string[] {
 }
 
 /**
- * A "container" for setns: a process in its own network namespace (`ip netns`), UTS namespace (hostname
- * `hostname`) and pid namespace, chrooted into `root`. Stopped and deleted by `stop()`.
+ * A "container" for setns: a process in its own network namespace (`ip netns`), mount, UTS (hostname
+ * `hostname`) and pid namespaces, chrooted into `root` with /proc mounted. Stopped and deleted by `stop()`.
  */
 export class NamespaceContainer {
   readonly netns: string;
@@ -237,13 +237,15 @@ export class NamespaceContainer {
     const add = spawnSync("ip", ["netns", "add", c.netns], { encoding: "utf8", timeout: 10_000 });
     if (add.status !== 0) throw new Error(`ip netns add ${c.netns} failed: ${add.stderr}${add.error ?? ""}`);
     try {
-      // ip netns exec and unshare (without --fork for the netns) exec in place; --fork makes the sleeping
-      // chroot the pid namespace's first process: the container's leader.
+      // ip netns exec execs in place; unshare --fork makes the sleeping chroot the first process of the new
+      // pid namespace (the container's leader), with that namespace's /proc mounted in the root, privately.
       c.#launcher = spawn("ip", [
         "netns",
         "exec",
         c.netns,
         "unshare",
+        "--mount",
+        `--mount-proc=${root}/proc`,
         "--uts",
         "--pid",
         "--fork",
