@@ -42,6 +42,23 @@ export { Ssh2Connection, ssh2Method, ssh2Spawn } from "./transports/ssh2.ts";
 export type { Ssh2Options, Ssh2Spec } from "./transports/ssh2.ts";
 export { doasMethod, hopFailure, sudoMethod, suMethod } from "./transports/become.ts";
 export type { BecomeMethod, BecomeSpec, HopFailure } from "./transports/become.ts";
+// Containers and chroot: docker, podman, buildah, kubectl, lxc, lxd, jail, chroot, setns, machinectl.
+export {
+  buildahMethod,
+  chrootMethod,
+  containerArgv,
+  ContainerSpecError,
+  dockerMethod,
+  jailMethod,
+  kubectlMethod,
+  lxcMethod,
+  lxdMethod,
+  machinectlMethod,
+  podmanMethod,
+  setnsConnectMethod,
+  setnsOptions,
+} from "./transports/containers.ts";
+export type { ContainerSpec, SetnsKind, SetnsSpec, ToolMethod } from "./transports/containers.ts";
 // Playbooks: the `mito run` engine and the seam its remote modules go through.
 export { defaultEnvironment, runPlaybooks } from "./playbook/mod.ts";
 export type {

@@ -22,6 +22,7 @@ import time
 # The user namespace first: the others may belong to it, and joining it grants the rights to join them.
 NAMESPACES = ("user", "ipc", "uts", "net", "pid", "mnt", "cgroup")
 TOOL_TIMEOUT = 30.0
+SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 
 
 class ContainerError(Exception):
@@ -234,6 +235,10 @@ def spawn_prefixed(options, argv):
         try:
             os.execvp(full[0], full)
         except OSError as e:
+            # chroot and jexec live in sbin, which a login's PATH often lacks.
+            for d in SBIN if "/" not in full[0] else ():
+                if os.access(os.path.join(d, full[0]), os.X_OK):
+                    os.execv(os.path.join(d, full[0]), full)
             raise ContainerError("exec", "cannot run %s: %s" % (full[0], e.strerror))
 
     pid, parent, err_r = _fork_with_stdio(run)

@@ -2,8 +2,9 @@
 // inspect, lxc-info, lxc info, machinectl show), then the interpreter joins that process's namespaces and
 // root. The "container" is real: a process in its own network (ip netns), UTS, pid and mount namespaces,
 // chrooted into the bullseye root with /proc mounted there.
-import { readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readlinkSync } from "node:fs";
+import process from "node:process";
+import { basename, join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type ConnectSpec, type Context } from "../transports/broker.ts";
 import { hopFailure } from "../transports/become.ts";
@@ -165,4 +166,39 @@ Deno.test("setns: unknown and stopped containers, a missing tool and a bad kind 
     assertStringIncludes(fromController.message, "No such container: nope");
     assert(local.alive);
   });
+});
+
+// The spawning code runs in the parent context: keep it to what Python 3.6 offers (no os.setns before
+// 3.12: ctypes), and check 3.13's os.setns path too. pyenv builds of both are on the test machines.
+const home = process.env.HOME ?? "/root";
+const parentPythons = ["3.6", "3.13"].flatMap((v) => {
+  try {
+    const name = readdirSync(`${home}/.pyenv/versions`).find((n) => n.startsWith(`${v}.`));
+    return name ? [`${home}/.pyenv/versions/${name}/bin/python${v}`] : [];
+  } catch {
+    return [];
+  }
+});
+
+Deno.test({
+  name: `setns and docker hops from parent contexts on ${parentPythons.map((p) => basename(p)).join(", ")}`,
+  ignore: parentPythons.length === 0,
+  fn: async () => {
+    await withContainer(async (b, fake, ct) => {
+      fake.set({ ct: { pid: ct.pid }, web: { root: roots.trixie } });
+      for (const py of parentPythons) {
+        const parent = await b.connect({ method: "local", python: py, env: { PATH: fake.path } });
+        assertEquals(parent.info?.python.slice(0, 2).join("."), basename(py).replace("python", ""));
+        const ns = await b.connect({ method: "setns", kind: "docker", container: "ct", via: parent });
+        await checkInside(ns, ct);
+        const web = await b.connect({
+          method: "docker",
+          container: "web",
+          env: { PATH: fake.path },
+          via: parent,
+        });
+        assertEquals(web.info?.python.slice(0, 2), [3, 13]);
+      }
+    });
+  },
 });

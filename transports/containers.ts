@@ -5,6 +5,8 @@
 //   const host = await broker.connect({ method: "ssh", hostname: "web1" });
 //   const app = await broker.connect({ method: "docker", container: "app", username: "www", via: host });
 import { Buffer } from "node:buffer";
+import { accessSync, constants } from "node:fs";
+import process from "node:process";
 import { deflateSync } from "node:zlib";
 import { type ConnectMethod, type ConnectSpec, type Context, registerMethod } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
@@ -147,6 +149,23 @@ export function containerArgv(spec: ContainerSpec): string[] {
   }
 }
 
+// chroot and jexec live in sbin, which a user's PATH often lacks (Ansible's get_bin_path looks there too).
+const SBIN = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+
+/** A bare tool name as PATH (then the sbin directories) finds it; unchanged when found nowhere. */
+export function findTool(name: string, path: string | undefined): string {
+  if (name.includes("/")) return name;
+  for (const dir of [...(path ?? "").split(":").filter(Boolean), ...SBIN]) {
+    try {
+      accessSync(`${dir}/${name}`, constants.X_OK);
+      return `${dir}/${name}`;
+    } catch {
+      // not here
+    }
+  }
+  return name;
+}
+
 function startSeconds(spec: ConnectSpec & { startTimeout?: number }): number {
   return spec.startTimeout ?? Math.ceil((spec.timeout ?? 60_000) / 1000);
 }
@@ -165,7 +184,8 @@ function toolMethod(name: ToolMethod): ConnectMethod {
   return {
     spawn(spec: ConnectSpec, stage: FirstStage) {
       const s = spec as ContainerSpec;
-      const argv = [...containerArgv(s), ...stage.argv(s.python)];
+      const [tool, ...rest] = containerArgv(s);
+      const argv = [findTool(tool, s.env?.PATH ?? process.env.PATH), ...rest, ...stage.argv(s.python)];
       return Promise.resolve(spawnProcess({ argv, env: s.env }));
     },
     remote(spec: ConnectSpec) {
