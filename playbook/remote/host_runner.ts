@@ -176,9 +176,9 @@ export class ProtocolHostRunner implements HostRunner {
     return { ctx: via, plan };
   }
 
-  async resetConnection(host: string, connectionVars: Record<string, unknown>): Promise<void> {
+  /** Drops every chain that reaches `host`; the plan says which host a chain is for. */
+  async resetConnection(host: string, _connectionVars: Record<string, unknown>): Promise<void> {
     for (const [key, p] of this.#chains) {
-      if (!key.includes(JSON.stringify(host)) && !Object.keys(connectionVars).length) continue;
       const r = await p.catch(() => undefined);
       if (r && r.plan.host === host) {
         this.#chains.delete(key);
