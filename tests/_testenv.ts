@@ -1,5 +1,6 @@
 // What `scripts/testenv up` set up (sshd on 127.0.0.1, keys, accounts), read from its state file. A test
 // that needs it and finds nothing fails loudly with what to run; it never skips.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 
@@ -68,4 +69,61 @@ export function sshOptions(env: TestEnv = testEnv()): string[] {
     "-p",
     String(env.sshd.port),
   ];
+}
+
+/** One namespace host of `scripts/testenv-netns`: its own network namespace and sshd (port 22). */
+export interface NetnsHost {
+  netns: string;
+  address: string;
+  /** The other end of its link: the controller's address for the bastion, the bastion's for the inner. */
+  peer: string;
+  port: number;
+  pid: number;
+  log: string;
+}
+
+export interface NetnsEnv {
+  dir: string;
+  /** Reachable from the controller (10.199.1.2). */
+  bastion: NetnsHost;
+  /** Reachable only from the bastion (10.199.2.2). */
+  inner: NetnsHost;
+  /** The inner host's network, unreachable from the root namespace. */
+  unreachable: string;
+  /** Known hosts for both addresses (port 22), readable by every account. */
+  knownHosts: string;
+  /** By user: a copy of the client key owned by that user (0600), for ssh clients running as it. */
+  keys: Record<string, string>;
+}
+
+let netnsCached: NetnsEnv | undefined;
+
+/**
+ * The two namespace hosts (controller → bastion → inner), brought up on first use by
+ * `scripts/testenv-netns up` (idempotent); throws TestEnvMissingError with its output when that fails.
+ */
+export function netnsEnv(): NetnsEnv {
+  if (netnsCached) return netnsCached;
+  const env = testEnv();
+  const script = new URL("../scripts/testenv-netns", import.meta.url).pathname;
+  const r = spawnSync(script, ["up", "--quiet"], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, MITO_TESTENV_DIR: env.dir },
+  });
+  if (r.status !== 0) {
+    throw new TestEnvMissingError(
+      `this test needs the namespace hosts and \`scripts/testenv-netns up\` failed (status ${r.status}` +
+        `${r.error ? `, ${r.error}` : ""}):\n${r.stderr}${r.stdout}`,
+    );
+  }
+  const file = `${env.dir}/netns/state.json`;
+  const ns = JSON.parse(readFileSync(file, "utf8")) as NetnsEnv;
+  for (const name of ["bastion", "inner"] as const) {
+    if (!ns[name]?.address || !Number.isInteger(ns[name]?.pid)) {
+      throw new TestEnvMissingError(`${file} has no ${name} host`);
+    }
+  }
+  netnsCached = ns;
+  return ns;
 }
