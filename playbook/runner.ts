@@ -19,6 +19,11 @@ export interface ModuleRequest {
   host: string;
   /** The host actually contacted (delegate_to target), equal to host when not delegated. */
   targetHost: string;
+  /**
+   * The task's templated delegate_to, when it has one. Optional: without it a task delegated to its own
+   * host looks undelegated (synchronize tells `delegate_to: "{{ inventory_hostname }}"` apart with it).
+   */
+  delegateTo?: string;
   /** Short module name ("copy") or collection name ("community.general.x"). */
   module: string;
   /** Templated arguments; omitted options already removed. */
@@ -83,6 +88,11 @@ export type ModuleResult = Record<string, unknown>;
 
 export interface HostRunner {
   runModule(req: ModuleRequest): Promise<ModuleResult>;
+  /**
+   * False when calls for one host must not overlap. Otherwise the executor may call runModule for the
+   * next loop items before earlier ones answered, and relies on their effects landing in call order.
+   */
+  readonly pipelines?: boolean;
   /** `meta: reset_connection`: drop the host's context so the next task reconnects. */
   resetConnection(host: string, connectionVars: Record<string, unknown>): Promise<void>;
   /** Called once at the end of the run: close every connection. */

@@ -27,6 +27,8 @@ import { type ConnectPlan, planConnection } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, unreachable } from "./_results.ts";
 import { TargetSession } from "./session.ts";
+import { planSynchronize, syncResult } from "./_sync.ts";
+import { rsyncHere } from "./_sync_run.ts";
 
 export interface ProtocolRunnerOptions {
   /** `library/` dirs (config library path and the one beside the playbook). */
@@ -73,6 +75,16 @@ export class ProtocolHostRunner implements HostRunner {
   }
 
   async runModule(req: ModuleRequest): Promise<ModuleResult> {
+    const T0 = performance.now();
+    try {
+      return await this.#runModuleX(req);
+    } finally {
+      if (process.env.MITO_T) {
+        process.stderr.write(`T mod ${T0.toFixed(1)} ${performance.now().toFixed(1)}\n`);
+      }
+    }
+  }
+  async #runModuleX(req: ModuleRequest): Promise<ModuleResult> {
     const name = shortName(req.module).name;
     // A diagnostic: it must answer even when the connection could not be made.
     if (name === "mitogen_get_stack") {
@@ -82,6 +94,8 @@ export class ProtocolHostRunner implements HostRunner {
         return failed(errorText(err));
       }
     }
+    // rsync runs where the task originates (controller or delegate), not through the host's context.
+    if (name === "synchronize") return await this.#synchronize(req);
     let plan: ConnectPlan;
     try {
       plan = planConnection(req, this.#opts.defaults);
@@ -132,6 +146,54 @@ export class ProtocolHostRunner implements HostRunner {
       return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
     }
     return this.#withDiscovered(req, reached, result);
+  }
+
+  async #synchronize(req: ModuleRequest): Promise<ModuleResult> {
+    const sync = planSynchronize(req, this.#opts.defaults);
+    if (!sync.ok) return failed(sync.msg);
+    if (sync.where.kind === "controller") return syncResult(sync, await rsyncHere(sync), req.diff);
+    // rsync brings its own --dry-run: the command module must not skip it in check mode.
+    const there: ModuleRequest = {
+      ...req,
+      checkMode: false,
+      become: { ...req.become, become: sync.where.become },
+    };
+    let plan: ConnectPlan;
+    try {
+      plan = planConnection(there, this.#opts.defaults);
+    } catch (err) {
+      return failed(errorText(err));
+    }
+    let reached: Reached;
+    try {
+      reached = await this.#reach(plan);
+    } catch (err) {
+      const msg = hopFailure(err)?.message ?? errorText(err);
+      return plan.becomeIndex !== undefined && (err as { hop?: number }).hop === plan.becomeIndex
+        ? failed(msg)
+        : unreachable(`Failed to connect to the host: ${msg}`);
+    }
+    const session = new TargetSession({
+      ctx: reached.ctx,
+      req: there,
+      resolver: this.#resolver,
+      tempDirs: this.#tempDirs,
+      libraries: req.libraryPaths ?? [],
+    });
+    try {
+      const r = await session.runModule("command", { argv: sync.argv });
+      return syncResult(sync, {
+        rc: Number(r.rc ?? 255),
+        stdout: String(r.stdout ?? ""),
+        stderr: String(r.stderr ?? r.msg ?? ""),
+      }, req.diff);
+    } catch (err) {
+      if (!reached.ctx.alive) {
+        this.#chains.delete(reached.plan.key);
+        return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
+      }
+      return failed(`MODULE FAILURE: ${errorText(err)}`);
+    }
   }
 
   /** Ansible reports an auto-discovered interpreter once per host as a fact. */
@@ -189,7 +251,11 @@ export class ProtocolHostRunner implements HostRunner {
 
   async close(): Promise<void> {
     this.#chains.clear();
+    const T0 = performance.now();
     await this.#broker.shutdown();
+    if (process.env.MITO_T) {
+      process.stderr.write(`T close ${T0.toFixed(1)} ${performance.now().toFixed(1)}\n`);
+    }
   }
 }
 
