@@ -2,12 +2,15 @@
 // (its own network namespace and sshd, 10.199.1.2), that context logs in over ssh to the inner host (another
 // namespace and sshd, 10.199.2.2, which the controller cannot reach), which becomes root with sudo. Every
 // assertion looks at the far end: its network namespace, addresses, the address its login came from, uid.
+import * as fs from "node:fs";
 import { readlinkSync } from "node:fs";
+import * as path from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
 import "../transports/ssh.ts";
 import { hopFailure } from "../transports/become.ts";
 import { netnsEnv, testEnv } from "./_testenv.ts";
+import { inventory, recap, runPlay, withOut } from "./netns_env.ts";
 
 const PY = "/usr/bin/python3";
 const env = testEnv();
@@ -137,5 +140,29 @@ Deno.test("the controller cannot reach the inner host directly; the bastion can"
     );
     const { inner } = await chain(b, env.accounts.login.user);
     assert(inner.alive);
+  });
+});
+
+Deno.test("mito run: inner hosts with mitogen_via=bastion and become run as root in the inner namespace", () => {
+  withOut((out) => {
+    const r = runPlay(out, inventory(), "chain.yml");
+    assertEquals(r.stderr, "");
+    assertEquals(recap(r.stdout), [
+      "inner_nopw : ok=4 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+      "inner_pw : ok=4 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    ]);
+    assertEquals(r.code, 0);
+    const innerNet = readlinkSync(`/proc/${ns.inner.pid}/ns/net`);
+    for (const host of ["inner_nopw", "inner_pw"]) {
+      const result = JSON.parse(fs.readFileSync(path.join(out, `${host}.json`), "utf8"));
+      // SSH_CONNECTION: client address and port, server address and port. The login came from the
+      // bastion's side of the inner link.
+      result.login = result.login.replace(/^(\S+) \d+ /, "$1 PORT ");
+      assertEquals(result, {
+        who: "root",
+        net: [innerNet, "10.199.2.2/24", "127.0.0.1/8"],
+        login: "10.199.2.1 PORT 10.199.2.2 22",
+      });
+    }
   });
 });
