@@ -122,6 +122,45 @@ export interface ExecutorOptions {
 class HostFailed extends Error {}
 /** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
 class TaskTemplateError extends Error {}
+
+/** How many loop items a pipelined loop keeps sent ahead of the one whose reply it awaits. */
+const LOOP_WINDOW = 256;
+/** Modules whose items are never sent ahead (see #pipelinable). */
+const NOT_PIPELINED = new Set([
+  "include_tasks",
+  "include_role",
+  "import_tasks",
+  "import_role",
+  "meta",
+  "setup",
+  "gather_facts",
+  "raw",
+  "fetch",
+  "script",
+  "unarchive",
+  "synchronize",
+  "async_status",
+  "wait_for_connection",
+  "reboot",
+]);
+
+/** A promise's outcome as a value: a reply that fails before it is awaited must not go unhandled. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
+  p.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
+const unsettle = <T>(s: Settled<T>): T => {
+  if (s.ok) return s.value;
+  throw s.error;
+};
+
+/** A loop item once its `when` and arguments were templated (and, pipelined, its call sent). */
+interface StartedItem {
+  layer: Record<string, unknown>;
+  ivars: LayeredVars;
+  itemNoLog: boolean;
+  run?: () => Promise<Result>;
+  error?: unknown;
+}
 /** The host stops for this play (end_host, end_play, unreachable, a fatal failure elsewhere). */
 class HostStopped extends Error {}
 
@@ -1152,8 +1191,7 @@ export class Executor {
     const pauseS = loopControl.pause !== undefined ? Number(t.template(loopControl.pause, vars)) : 0;
     const results: Result[] = [];
     const itemLayers: Record<string, unknown>[] = [];
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0 && pauseS > 0) await this.#sleep(pauseS * 1000);
+    const layerOf = (i: number): Record<string, unknown> => {
       const item = items[i];
       const layer: Record<string, unknown> = { ansible_loop_var: loopVar, [loopVar]: item };
       if (indexVar) {
@@ -1177,19 +1215,62 @@ export class Executor {
         if (i > 0) loop.previtem = items[i - 1];
         layer.ansible_loop = loop;
       }
-      itemLayers.push(layer);
+      return layer;
+    };
+    // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
+    // a templating error there fails the whole task (as in Ansible), after the items before it.
+    const start = (i: number): StartedItem => {
+      const layer = layerOf(i);
       const ivars = vars.with(layer);
       let itemNoLog = noLog;
-      let r: Result;
       try {
         itemNoLog = this.#kwBool(task, "no_log", ivars);
-        const ok = whens.every((w) => t.condition(w, ivars));
-        r = ok ? await this.#runAttempts(pr, hp, task, ivars, view, itemNoLog) : {
-          changed: false,
-          skipped: true,
-          skip_reason: "Conditional result was False",
-          _ansible_no_log: itemNoLog,
+        if (!whens.every((w) => t.condition(w, ivars))) {
+          const skipped = {
+            changed: false,
+            skipped: true,
+            skip_reason: "Conditional result was False",
+            _ansible_no_log: itemNoLog,
+          };
+          return { layer, ivars, itemNoLog, run: () => Promise.resolve(skipped) };
+        }
+        if (!pipelined) {
+          return {
+            layer,
+            ivars,
+            itemNoLog,
+            run: () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog),
+          };
+        }
+        const sent = settle(this.#sendModule(pr, hp, task, ivars, itemNoLog));
+        return {
+          layer,
+          ivars,
+          itemNoLog,
+          run: () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog, sent),
         };
+      } catch (err) {
+        return { layer, ivars, itemNoLog, error: err };
+      }
+    };
+    const pipelined = this.#pipelinable(task, loopControl, pauseS);
+    const inFlight: StartedItem[] = [];
+    let next = 0;
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0 && pauseS > 0) await this.#sleep(pauseS * 1000);
+      // Pipelined: keep up to LOOP_WINDOW items sent ahead; a start that failed stops further starts.
+      const ahead = pipelined ? LOOP_WINDOW : 1;
+      while (next < items.length && next < i + ahead && !inFlight.some((s) => s.error !== undefined)) {
+        inFlight.push(start(next++));
+      }
+      const started = inFlight.shift()!;
+      const { layer, ivars, itemNoLog } = started;
+      const item = items[i];
+      itemLayers.push(layer);
+      let r: Result;
+      try {
+        if (started.error !== undefined) throw started.error;
+        r = await started.run!();
       } catch (err) {
         // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
         const msg = err instanceof TaskTemplateError ? err.message : this.#errMsg(err, task);
@@ -1327,6 +1408,7 @@ export class Executor {
     vars: LayeredVars,
     view: TaskView,
     noLog: boolean,
+    sent?: Promise<Settled<Result>>,
   ): Promise<Result> {
     const t = this.#o.templar;
     const until = task.kw.until;
@@ -1342,7 +1424,7 @@ export class Executor {
     let result: Result = {};
     let attempt = 1;
     for (; attempt <= retries; attempt++) {
-      result = await this.#action(pr, hp, task, vars, noLog);
+      result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(pr, hp, task, vars, noLog);
       if (result.unreachable || result.skipped) return { changed: false, ...result };
       result._ansible_no_log = noLog || result._ansible_no_log === true;
       if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
@@ -1441,15 +1523,54 @@ export class Executor {
         };
         return await controller(env);
       }
-      // As Ansible: the task's own args lose their omitted options first, then module_defaults fill in.
-      const own = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
-      const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
-      const args = { ...(defaults as Record<string, unknown>), ...own };
-      return await this.#o.runner.runModule(this.#moduleRequest(pr, hp, task, vars, args, noLog));
+      return await this.#o.runner.runModule(this.#moduleRequestFor(pr, hp, task, vars, noLog));
     } catch (err) {
-      if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) throw err;
-      throw new TaskTemplateError(this.#errMsg(err, task));
+      throw this.#actionError(err, task);
     }
+  }
+
+  /** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
+  #moduleRequestFor(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): ModuleRequest {
+    const t = this.#o.templar;
+    const own = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+    const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
+    const args = { ...(defaults as Record<string, unknown>), ...own };
+    return this.#moduleRequest(pr, hp, task, vars, args, noLog);
+  }
+
+  #actionError(err: unknown, task: Task): Error {
+    if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
+    return new TaskTemplateError(this.#errMsg(err, task));
+  }
+
+  /**
+   * A pipelined loop item: templates the request now (throwing as #action would) and sends it; the
+   * reply is awaited later, in item order.
+   */
+  #sendModule(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): Promise<Result> {
+    let req: ModuleRequest;
+    try {
+      req = this.#moduleRequestFor(pr, hp, task, vars, noLog);
+    } catch (err) {
+      throw this.#actionError(err, task);
+    }
+    return this.#o.runner.runModule(req).catch((err) => {
+      throw this.#actionError(err, task);
+    });
+  }
+
+  /**
+   * Whether a loop's items may be sent before earlier items have answered: only when no item can
+   * change what the next one does. Controller actions (set_fact, include_*, debug …) read and write
+   * controller state, fact modules feed later templating, `until`/`pause`/`break_when` depend on each
+   * reply, and the multi-step file actions or `raw` (its own exec) do not keep item order on the target.
+   */
+  #pipelinable(task: Task, loopControl: Record<string, unknown>, pauseS: number): boolean {
+    if (pauseS > 0 || loopControl.break_when !== undefined) return false;
+    if (task.kw.until !== undefined || task.kw.async !== undefined) return false;
+    const a = task.action;
+    if (CONTROLLER_ACTIONS[a] || NOT_PIPELINED.has(a) || a.endsWith("_facts")) return false;
+    return this.#o.runner.pipelines !== false;
   }
 
   #checkMode(task: Task, vars: VarLookup): boolean {

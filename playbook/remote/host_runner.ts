@@ -75,16 +75,6 @@ export class ProtocolHostRunner implements HostRunner {
   }
 
   async runModule(req: ModuleRequest): Promise<ModuleResult> {
-    const T0 = performance.now();
-    try {
-      return await this.#runModuleX(req);
-    } finally {
-      if (process.env.MITO_T) {
-        process.stderr.write(`T mod ${T0.toFixed(1)} ${performance.now().toFixed(1)}\n`);
-      }
-    }
-  }
-  async #runModuleX(req: ModuleRequest): Promise<ModuleResult> {
     const name = shortName(req.module).name;
     // A diagnostic: it must answer even when the connection could not be made.
     if (name === "mitogen_get_stack") {
@@ -251,11 +241,7 @@ export class ProtocolHostRunner implements HostRunner {
 
   async close(): Promise<void> {
     this.#chains.clear();
-    const T0 = performance.now();
     await this.#broker.shutdown();
-    if (process.env.MITO_T) {
-      process.stderr.write(`T close ${T0.toFixed(1)} ${performance.now().toFixed(1)}\n`);
-    }
   }
 }
 
