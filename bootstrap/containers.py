@@ -434,6 +434,7 @@ def launch(options, argv):
         _child_fail(e)
 
 
+# mito.core merges these into its spawn-method registry the first time one of them is asked for.
 SPAWN_METHODS = {
     "docker": spawn_prefixed,
     "podman": spawn_prefixed,
@@ -447,16 +448,5 @@ SPAWN_METHODS = {
 }
 
 
-def register():
-    """Merges these methods into mito.core's registry; the controller calls this on a parent context
-    before asking it to start a container hop. Returns the method names."""
-    core = sys.modules.get("mito.core")
-    if core is not None:
-        core.SPAWN_METHODS.update(SPAWN_METHODS)
-    return sorted(SPAWN_METHODS)
-
-
-if __name__ == "mito.containers":
-    register()
-elif __name__ == "__main__" and len(sys.argv) == 3:
+if __name__ == "__main__" and len(sys.argv) == 3:
     launch(json.loads(sys.argv[1]), json.loads(sys.argv[2]))

@@ -483,8 +483,14 @@ class Router(object):
                                  raw=reason.encode("utf-8"), flags=FLAG_DEAD), msg.src)
 
     def forget_tty(self, fd):
-        self.ttys.pop(fd, None)
-        self.fds_changed += 1
+        """Closes a hop's PTY master: on its EOF, or when the hop's stream ends, whichever comes first.
+        Only the first closes it; by the second the number may already name another fd (a new hop's)."""
+        with self.lock:
+            owner = self.ttys.pop(fd, None)
+            self.fds_changed += 1
+        if owner is None:
+            return
+        owner.tty = None
         try:
             os.close(fd)
         except OSError:
@@ -1073,35 +1079,17 @@ def _spawn_local(options, argv):
     return _Spawned(pid, fd)
 
 
-def _become_adapter(method):
-    def spawn(options, argv):
-        become = importlib.import_module("mito.become")
-        kw = dict((k, options[k]) for k in ("user", "password", "path", "flags", "timeout", "env") if k in options)
-        return become.become(method, argv, **kw)
-    return spawn
-
-
-def _spawn_ssh(options, argv):
-    become = importlib.import_module("mito.become")
-    kw = dict((k, options[k]) for k in ("password", "timeout", "env") if k in options)
-    return become.ssh(options["argv"], **kw)
-
-
 SPAWN_METHODS = {"local": _spawn_local}
-_become_merged = [False]
+# Modules of the embedded package that add spawn methods (their SPAWN_METHODS: mito.become has sudo, su,
+# doas and ssh; mito.containers the container tools, chroot and setns), imported in turn the first time a
+# method is asked for that is not known yet, so a context that never starts such a hop never loads them.
+_METHOD_MODULES = ["mito.become", "mito.containers"]
 
 
 def _spawn_method(name):
-    if name not in SPAWN_METHODS and not _become_merged[0]:
-        _become_merged[0] = True
-        for m in ("sudo", "su", "doas"):
-            SPAWN_METHODS.setdefault(m, _become_adapter(m))
-        SPAWN_METHODS.setdefault("ssh", _spawn_ssh)
-        try:
-            become = importlib.import_module("mito.become")
-            SPAWN_METHODS.update(getattr(become, "SPAWN_METHODS", {}))
-        except ImportError:
-            pass
+    while name not in SPAWN_METHODS and _METHOD_MODULES:
+        mod = importlib.import_module(_METHOD_MODULES.pop(0))
+        SPAWN_METHODS.update(getattr(mod, "SPAWN_METHODS", {}))
     try:
         return SPAWN_METHODS[name]
     except KeyError:

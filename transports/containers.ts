@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import { accessSync, constants } from "node:fs";
 import process from "node:process";
 import { deflateSync } from "node:zlib";
-import { type ConnectMethod, type ConnectSpec, type Context, registerMethod } from "./broker.ts";
+import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { spawnProcess } from "./_process.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
@@ -170,16 +170,6 @@ function startSeconds(spec: ConnectSpec & { startTimeout?: number }): number {
   return spec.startTimeout ?? Math.ceil((spec.timeout ?? 60_000) / 1000);
 }
 
-// bootstrap/containers.py's methods are merged into mito.core's registry by importing it: asked once per
-// parent context, in the same ordered call stream just before its connect_child.
-const registered = new WeakSet<Context>();
-
-function registerOn(parent: Context | undefined): void {
-  if (!parent || registered.has(parent)) return;
-  registered.add(parent);
-  parent.callNoReply("mito.containers", "register");
-}
-
 function toolMethod(name: ToolMethod): ConnectMethod {
   return {
     spawn(spec: ConnectSpec, stage: FirstStage) {
@@ -191,7 +181,6 @@ function toolMethod(name: ToolMethod): ConnectMethod {
     remote(spec: ConnectSpec) {
       const s = spec as ContainerSpec;
       const prefix = containerArgv(s);
-      registerOn(s.via);
       return {
         method: name,
         options: {
@@ -265,7 +254,6 @@ const setnsLike: ConnectMethod = {
   remote(spec: ConnectSpec) {
     const s = spec as SetnsSpec;
     const options = setnsOptions(s);
-    registerOn(s.via);
     return { method: "setns", options: { ...options, python: s.python ?? "python3" } };
   },
 };
