@@ -3,8 +3,12 @@
 import { parseRunArgs } from "./run_args.ts";
 import { defaultEnvironment, runPlaybooks } from "../playbook/run.ts";
 import { protocolRunnerFactory } from "../playbook/remote/mod.ts";
+import process from "node:process";
+import { stderrProgress } from "./_progress.ts";
 
 export function run(argv: string[]): Promise<number> {
   const opts = parseRunArgs(argv);
-  return runPlaybooks(opts, { ...defaultEnvironment(), runner: protocolRunnerFactory() });
+  const progress = stderrProgress(process.stderr);
+  const transfers = progress && ((label: string, total: number) => progress.start(label, total));
+  return runPlaybooks(opts, { ...defaultEnvironment(), runner: protocolRunnerFactory({ transfers }) });
 }

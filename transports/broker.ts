@@ -148,9 +148,23 @@ export const INLINE_FILE_LIMIT = 124 * 1024;
 const TRANSFER_CHUNK = 128 * 1024;
 const TRANSFER_WINDOW = 2 * 1024 * 1024;
 
+/** Bytes of a streamed transfer done so far, and its size when known (for a progress display). */
+export type TransferProgress = (done: number, total: number | undefined) => void;
+
 export interface PutFileOptions extends CallOptions {
   /** Permission bits for the new file (e.g. 0o644); default: the target's umask. */
   mode?: number;
+  /** Called as the target acknowledges streamed bytes (not for files sent inline in one call). */
+  onProgress?: TransferProgress;
+  /** Size of an iterable source, for onProgress's total. */
+  size?: number;
+}
+
+export interface FetchFileOptions extends CallOptions {
+  /** Called as the stream's bytes are consumed. */
+  onProgress?: TransferProgress;
+  /** The file's size when the caller knows it (from a stat), for onProgress's total. */
+  size?: number;
 }
 
 export interface PutFileResult {
@@ -168,6 +182,7 @@ export interface FetchedFile {
 interface OutTransfer {
   acked: number;
   wake?: () => void;
+  onAck?: (acked: number) => void;
 }
 
 interface InTransfer {
@@ -265,7 +280,7 @@ export class Context {
   }
 
   /** Streams a file from the target to the controller. */
-  fetchFile(path: string, opts: CallOptions = {}): FetchedFile {
+  fetchFile(path: string, opts: FetchFileOptions = {}): FetchedFile {
     return this.#broker._fetchFile(this, path, opts);
   }
 
@@ -577,6 +592,7 @@ export class Broker {
           if (t && consumed > t.acked) {
             t.acked = consumed;
             t.wake?.();
+            t.onAck?.(consumed);
           }
         } catch {
           // ignore a malformed acknowledgement
@@ -708,7 +724,9 @@ export class Broker {
       return this._call(ctx, null, { module: "mito.core", fn: "write_file", args: [path, data, mode] }, opts);
     }
     const tid = transferSeq++;
-    const t: OutTransfer = { acked: 0 };
+    const progress = opts.onProgress;
+    const total = data instanceof Uint8Array ? data.length : opts.size;
+    const t: OutTransfer = { acked: 0, ...(progress ? { onAck: (n: number) => progress(n, total) } : {}) };
     this.#out.set(tid, t);
     let failed = false;
     const result = this._call<PutFileResult>(ctx, null, {
@@ -755,7 +773,7 @@ export class Broker {
     }
   }
 
-  _fetchFile(ctx: Context, path: string, opts: CallOptions): FetchedFile {
+  _fetchFile(ctx: Context, path: string, opts: FetchFileOptions): FetchedFile {
     const tid = transferSeq++;
     const queue: Uint8Array[] = [];
     let wake: (() => void) | undefined;
@@ -795,6 +813,7 @@ export class Broker {
           return;
         }
         consumed += chunk.length;
+        opts.onProgress?.(consumed, opts.size);
         if (consumed - acked >= TRANSFER_WINDOW / 4) {
           acked = consumed;
           this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: FILE_ACK }, [tid, consumed]));

@@ -20,7 +20,39 @@ import type { ModuleResult } from "../runner.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
 
-export type Action = (s: TargetSession, args: Record<string, unknown>) => Promise<ModuleResult>;
+/** A transfer's progress display (the CLI's bar on a TTY), started with what moves and its size. */
+export type TransferReporter = (
+  label: string,
+  total: number,
+) => { progress(done: number): void; end(): void };
+
+/** What the runner offers an action beyond its session. */
+export interface ActionEnv {
+  transfers?: TransferReporter;
+}
+
+export type Action = (
+  s: TargetSession,
+  args: Record<string, unknown>,
+  env?: ActionEnv,
+) => Promise<ModuleResult>;
+
+/** putFile with the transfer shown by `env`'s reporter, labelled `what host:path`. */
+async function putWatched(
+  s: TargetSession,
+  env: ActionEnv | undefined,
+  label: string,
+  path: string,
+  data: Uint8Array,
+  mode: number,
+): Promise<void> {
+  const shown = env?.transfers?.(label, data.length);
+  try {
+    await s.context.putFile(path, data, { mode, ...(shown ? { onProgress: (n) => shown.progress(n) } : {}) });
+  } finally {
+    shown?.end();
+  }
+}
 
 function sha1(data: Uint8Array): string {
   return createHash("sha1").update(data).digest("hex");
@@ -55,6 +87,7 @@ async function putContent(
   data: Uint8Array,
   args: Record<string, unknown>,
   originalBasename: string | undefined,
+  env?: ActionEnv,
 ): Promise<ModuleResult> {
   const base = moduleArgs(args, TRANSFER_ONLY);
   const checksum = sha1(data);
@@ -82,7 +115,14 @@ async function putContent(
   }
   if (s.request.checkMode) return { changed: true, dest: target, checksum, size: data.length };
   const tmp = join(await s.tempDir(), `mito-copy-${checksum}`);
-  await s.context.putFile(tmp, data, { mode: 0o600 });
+  await putWatched(
+    s,
+    env,
+    `${s.request.module.split(".").pop()} ${s.request.targetHost}:${target}`,
+    tmp,
+    data,
+    0o600,
+  );
   try {
     return await s.runModule("copy", { ...base, src: tmp, checksum });
   } finally {
@@ -142,21 +182,21 @@ function walkFiles(root: string, follow: boolean): { rel: string; dir: boolean }
   return out;
 }
 
-export const copyAction: Action = async (s, args) => {
+export const copyAction: Action = async (s, args, env) => {
   if (args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true") {
     return await s.runModule("copy", args);
   }
   if (args.dest === undefined || args.dest === null || args.dest === "") return failed("dest is required");
   if (args.content !== undefined && args.content !== null) {
     if (args.src !== undefined && args.src !== null) return failed("src and content are mutually exclusive");
-    return await putContent(s, contentBytes(args.content), args, undefined);
+    return await putContent(s, contentBytes(args.content), args, undefined, env);
   }
   if (args.src === undefined || args.src === null) return failed("src (or content) is required");
   const srcArg = String(args.src);
   const src = findNeedle(s.request.searchPath, "files", srcArg);
   if (!src) return failed(`Could not find or access '${srcArg}'`);
   if (!statSync(src).isDirectory()) {
-    return await putContent(s, new Uint8Array(readFileSync(src)), args, basename(src));
+    return await putContent(s, new Uint8Array(readFileSync(src)), args, basename(src), env);
   }
   // A directory: "dir/" copies its contents, "dir" the directory itself.
   const destRoot = srcArg.endsWith("/") ? String(args.dest) : join(String(args.dest), basename(src));
@@ -171,7 +211,13 @@ export const copyAction: Action = async (s, args) => {
         state: "directory",
         ...(args.directory_mode !== undefined ? { mode: args.directory_mode } : {}),
       })
-      : await putContent(s, new Uint8Array(readFileSync(join(src, entry.rel))), { ...args, dest }, undefined);
+      : await putContent(
+        s,
+        new Uint8Array(readFileSync(join(src, entry.rel))),
+        { ...args, dest },
+        undefined,
+        env,
+      );
     if (r.failed) return r;
     changed ||= r.changed === true;
     results.push(r);
@@ -180,7 +226,7 @@ export const copyAction: Action = async (s, args) => {
 };
 
 /** template: render on the controller with the task's variables, then it is a copy of content. */
-export const templateAction: Action = async (s, args) => {
+export const templateAction: Action = async (s, args, env) => {
   if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
   const srcArg = String(args.src);
   const src = findNeedle(s.request.searchPath, "templates", srcArg);
@@ -212,11 +258,11 @@ export const templateAction: Action = async (s, args) => {
       "output_encoding",
     ]),
   );
-  return await putContent(s, new TextEncoder().encode(text), rest, basename(src));
+  return await putContent(s, new TextEncoder().encode(text), rest, basename(src), env);
 };
 
 /** fetch: stream the target's file to `dest/<host>/<path>` (or `dest` with flat), atomically. */
-export const fetchAction: Action = async (s, args) => {
+export const fetchAction: Action = async (s, args, env) => {
   if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
   const src = String(args.src);
   const flat = args.flat === true || args.flat === "yes" || args.flat === "true";
@@ -251,8 +297,14 @@ export const fetchAction: Action = async (s, args) => {
   const tmp = join(dirname(dest), `.${basename(dest)}.mito-fetch-${process.pid}`);
   const hash = createHash("sha1");
   const fh = await open(tmp, "w", 0o644);
+  const size = Number(info.size);
+  const shown = Number.isFinite(size)
+    ? env?.transfers?.(`fetch ${s.request.targetHost}:${src}`, size)
+    : undefined;
   try {
-    const fetched = s.context.fetchFile(src);
+    const fetched = s.context.fetchFile(src, {
+      ...(shown ? { size, onProgress: (n: number) => shown.progress(n) } : {}),
+    });
     for await (const chunk of fetched.stream) {
       hash.update(chunk);
       await fh.write(chunk);
@@ -263,6 +315,8 @@ export const fetchAction: Action = async (s, args) => {
     await fh.close();
     rmSync(tmp, { force: true });
     return failed(`failed to fetch ${src}: ${errorText(err)}`, { file: src });
+  } finally {
+    shown?.end();
   }
   await fh.close();
   const got = hash.digest("hex");
@@ -302,7 +356,7 @@ export const scriptAction: Action = async (s, args) => {
 };
 
 /** unarchive with a controller-side archive: send it first, then unpack on the target. */
-export const unarchiveAction: Action = async (s, args) => {
+export const unarchiveAction: Action = async (s, args, env) => {
   const remote = args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true" ||
     args.copy === false || args.copy === "no";
   if (remote || /^(https?|ftp):\/\//.test(String(args.src ?? ""))) {
@@ -313,7 +367,7 @@ export const unarchiveAction: Action = async (s, args) => {
   if (!src) return failed(`Could not find or access '${srcArg}'`);
   const data = new Uint8Array(readFileSync(src));
   const tmp = join(await s.tempDir(), `mito-archive-${sha1(data)}-${basename(src)}`);
-  await s.context.putFile(tmp, data, { mode: 0o600 });
+  await putWatched(s, env, `unarchive ${s.request.targetHost}:${src}`, tmp, data, 0o600);
   try {
     return await s.runModule("unarchive", { ...args, src: tmp, remote_src: true });
   } finally {

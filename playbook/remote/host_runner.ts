@@ -14,7 +14,7 @@ import type {
   ModuleRequest,
   ModuleResult,
 } from "../runner.ts";
-import { ACTIONS } from "./actions.ts";
+import { ACTIONS, type TransferReporter } from "./actions.ts";
 import {
   findAnsibleDir,
   ModuleNotFoundError,
@@ -35,6 +35,8 @@ export interface ProtocolRunnerOptions {
   libraryPaths?: string[];
   collectionsPaths?: string[];
   env?: Record<string, string | undefined>;
+  /** Shows large transfers' progress (the CLI's bar when stderr is a terminal). */
+  transfers?: TransferReporter;
 }
 
 interface Reached {
@@ -46,12 +48,14 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #broker: Broker;
   readonly #resolver: ModuleResolver;
   readonly #opts: HostRunnerOptions;
+  readonly #transfers?: TransferReporter;
   readonly #chains = new Map<string, Promise<Reached>>();
   readonly #tempDirs = new WeakMap<Context, Promise<string>>();
   readonly #discovered = new Set<string>();
 
   constructor(opts: HostRunnerOptions, extra: ProtocolRunnerOptions = {}) {
     this.#opts = opts;
+    this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
     const ansibleDir = findAnsibleDir(env);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
@@ -120,7 +124,7 @@ export class ProtocolHostRunner implements HostRunner {
         result = await session.runModule("shell", { _raw_params: String(req.args._raw_params ?? "") });
         result = rawShape(result);
       } else if (action) {
-        result = await action(session, req.args);
+        result = await action(session, req.args, { transfers: this.#transfers });
       } else {
         result = await session.runModule(req.module, req.args);
         if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed) {
