@@ -1,0 +1,121 @@
+// The runners compared by the playbook benchmark: how each is invoked, with which ansible.cfg and
+// environment, and how to tell that a run did its work.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import process from "node:process";
+import { join } from "../_paths.ts";
+import type { RunnerFlavour } from "./_scenarios.ts";
+
+export type RunnerName = "ansible" | "mitogen" | "mito" | "mito-bin";
+export const RUNNERS: readonly RunnerName[] = ["ansible", "mitogen", "mito", "mito-bin"];
+/** The file-transfer baseline: `cat file | ssh host 'cat > f'`; a column of its own, not a runner. */
+export const BASELINE = "cat|ssh";
+
+export const MITOGEN_STRATEGY_DIR = "/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy";
+
+export interface Runner {
+  name: RunnerName;
+  flavour: RunnerFlavour;
+  /** argv before `-i hosts playbook.yml`. */
+  command: string[];
+  env: Record<string, string>;
+}
+
+export interface RunnerSetup {
+  root: string;
+  /** MITO_MODULES for the mito runners (builtin: mito's own modules, no Ansible modules). */
+  mitoModules: string;
+}
+
+export class RunnerUnavailableError extends Error {
+  override name = "RunnerUnavailableError";
+}
+
+/** Parses `--runners a,b`: known names, in the harness's order. */
+export function parseRunners(text: string | undefined): RunnerName[] {
+  if (!text) return [...RUNNERS];
+  const wanted = text.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const w of wanted) {
+    if (!(RUNNERS as readonly string[]).includes(w)) {
+      throw new Error(`unknown runner '${w}' (known: ${RUNNERS.join(", ")})`);
+    }
+  }
+  return RUNNERS.filter((r) => wanted.includes(r));
+}
+
+function baseEnv(cfg: string): Record<string, string> {
+  return {
+    PATH: "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C.UTF-8",
+    ANSIBLE_CONFIG: cfg,
+    ANSIBLE_NOCOLOR: "1",
+  };
+}
+
+/**
+ * The runner's command and environment; `cfg` is the ansible.cfg written for it. dist/mito is built
+ * (`deno task sea`) when missing or when `rebuild` asks; if that fails the runner is unavailable.
+ */
+export function makeRunner(name: RunnerName, cfg: string, setup: RunnerSetup, rebuild = false): Runner {
+  const deno = join(setup.root, "node_modules/deno/deno");
+  const env = baseEnv(cfg);
+  switch (name) {
+    case "ansible":
+      return { name, flavour: "ansible", command: ["/usr/bin/ansible-playbook"], env };
+    case "mitogen":
+      if (!existsSync(join(MITOGEN_STRATEGY_DIR, "mitogen_linear.py"))) {
+        throw new RunnerUnavailableError(`no mitogen_linear strategy in ${MITOGEN_STRATEGY_DIR}`);
+      }
+      return { name, flavour: "mitogen", command: ["/usr/bin/ansible-playbook"], env };
+    case "mito":
+      return {
+        name,
+        flavour: "mito",
+        command: [deno, "run", "-A", join(setup.root, "cli/main.ts"), "run"],
+        env: { ...env, MITO_MODULES: setup.mitoModules },
+      };
+    case "mito-bin": {
+      const bin = join(setup.root, "dist/mito");
+      if (rebuild || !existsSync(bin)) {
+        const r = spawnSync(deno, ["task", "sea"], { cwd: setup.root, encoding: "utf8" });
+        if (r.status !== 0 || !existsSync(bin)) {
+          throw new RunnerUnavailableError(
+            `dist/mito could not be built (deno task sea): ${(r.stderr ?? "").trim().split("\n").pop()}`,
+          );
+        }
+      }
+      return {
+        name,
+        flavour: "mito",
+        command: [bin, "run"],
+        env: { ...env, MITO_MODULES: setup.mitoModules },
+      };
+    }
+  }
+}
+
+/**
+ * A run did its work when it exited 0 and its recap lists every host with nothing failed or unreachable
+ * (each playbook ends with checks on the target, which fail the host otherwise).
+ */
+export function recapOk(code: number, stdout: string, hosts: number): boolean {
+  if (code !== 0) return false;
+  const recap = stdout.slice(stdout.lastIndexOf("PLAY RECAP"));
+  const good = recap.split("\n").filter((l) => /: ok=[1-9]\d* .*unreachable=0 +failed=0/.test(l));
+  return good.length === hosts;
+}
+
+/**
+ * Ends the ControlPersist masters a run left behind (one socket per host in `controlDir`), so the next
+ * round connects afresh and no ssh outlives the benchmark.
+ */
+export function closeMasters(controlDir: string): void {
+  if (!existsSync(controlDir)) return;
+  for (const sock of readdirSync(controlDir)) {
+    spawnSync("ssh", ["-o", `ControlPath=${join(controlDir, sock)}`, "-O", "exit", "bench-master"], {
+      stdio: "ignore",
+      timeout: 5000,
+    });
+  }
+}

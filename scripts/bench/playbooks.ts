@@ -1,0 +1,440 @@
+// `deno task bench [scenario…]`: the playbook benchmark of issue 6. Runs each scenario with ansible-playbook,
+// Ansible+Mitogen (mitogen_linear), mito from source and the built dist/mito, side by side on this machine,
+// interleaved over several rounds, on two links to the test sshd: loopback (directly) and lan26ms (through
+// latency-proxy.py --delay-ms 13, which also counts bytes and connections). Prints the medians, ratios and
+// targets as tables, writes them into docs/benchmarks.md ("## playbooks") and docs/benchmarks.svg, and
+// ends with the figures as one JSON object.
+//
+// Options: --rounds N (3), --runners a,b, --links loopback,lan26ms, --quick (no 320 MiB transfers),
+// --warmup (one untimed run of each scenario per runner first), --build (rebuild dist/mito),
+// --mito-modules builtin|auto|ansible (builtin), --timeout S per run (900), --no-write, --fresh (forget
+// the figures of earlier runs instead of merging).
+import { closeSync, openSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
+import { randomFillSync } from "node:crypto";
+import { cpus, loadavg, tmpdir } from "node:os";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { dirname, fromFileUrl, join } from "../_paths.ts";
+import { testEnv } from "../../tests/_testenv.ts";
+import {
+  closeMasters,
+  makeRunner,
+  parseRunners,
+  recapOk,
+  type Runner,
+  RunnerUnavailableError,
+} from "./_runners.ts";
+import { BASELINE, MITOGEN_STRATEGY_DIR, type RunnerName, RUNNERS } from "./_runners.ts";
+import { freePort, killCurrent, measure, type Measured, Proxy } from "./_measure.ts";
+import {
+  ansibleCfgText,
+  type Assets,
+  catSshCommand,
+  inventoryText,
+  knownHostsText,
+  type Scenario,
+  scenarioFiles,
+  SCENARIOS,
+  selectScenarios,
+  type Target,
+  treeFiles,
+} from "./_scenarios.ts";
+import {
+  chartSvg,
+  evaluateTargets,
+  type LinkName,
+  LINKS,
+  mergeSummaries,
+  previousSummaries,
+  replaceSection,
+  resourceTable,
+  type RunRecord,
+  sortSummaries,
+  summarize,
+  targetTable,
+  wallTable,
+} from "./_report.ts";
+
+const here = dirname(fromFileUrl(import.meta.url));
+const root = dirname(dirname(here));
+const PROXY_SCRIPT = join(dirname(root), "shared/tools/latency-proxy.py");
+const PYTHON = "/usr/bin/python3";
+const COLUMN_ORDER = [...RUNNERS, BASELINE];
+
+interface Options {
+  scenarios: Scenario[];
+  rounds: number;
+  runners: RunnerName[];
+  links: LinkName[];
+  warmup: boolean;
+  build: boolean;
+  mitoModules: string;
+  timeoutS: number;
+  write: boolean;
+  fresh: boolean;
+  delayMs: number;
+  argsText: string;
+}
+
+function parseOptions(args: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      rounds: { type: "string", default: "3" },
+      runners: { type: "string" },
+      links: { type: "string", default: LINKS.join(",") },
+      quick: { type: "boolean", default: false },
+      warmup: { type: "boolean", default: false },
+      build: { type: "boolean", default: false },
+      "mito-modules": { type: "string", default: "builtin" },
+      timeout: { type: "string", default: "900" },
+      "no-write": { type: "boolean", default: false },
+      fresh: { type: "boolean", default: false },
+      "delay-ms": { type: "string", default: "13" },
+    },
+  });
+  const links = values.links!.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const l of links) {
+    if (!(LINKS as readonly string[]).includes(l)) throw new Error(`unknown link '${l}' (known: ${LINKS})`);
+  }
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds wants a positive integer`);
+  return {
+    scenarios: selectScenarios(positionals, values.quick!),
+    rounds,
+    runners: parseRunners(values.runners),
+    links: LINKS.filter((l) => links.includes(l)),
+    warmup: values.warmup!,
+    build: values.build!,
+    mitoModules: values["mito-modules"]!,
+    timeoutS: Number(values.timeout),
+    write: !values["no-write"],
+    fresh: values.fresh!,
+    delayMs: Number(values["delay-ms"]),
+    argsText: args.join(" "),
+  };
+}
+
+/** A file of random (incompressible) bytes, written in 1 MiB chunks. */
+function writeRandomFile(path: string, bytes: number): void {
+  const fd = openSync(path, "w");
+  const chunk = Buffer.alloc(1024 * 1024);
+  try {
+    for (let done = 0; done < bytes; done += chunk.length) {
+      randomFillSync(chunk);
+      writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - done));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One prepared run: where its files are and how to run it. */
+interface Job {
+  scenario: Scenario;
+  link: LinkName;
+  column: string;
+  dir: string;
+  controlDir: string;
+  argv: string[];
+  env: Record<string, string>;
+  hosts: number;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const opts = parseOptions(args);
+  const env = testEnv();
+  const tmp = mkdtempSync(join(tmpdir(), "mito-bench-"));
+  let proxy: Proxy | undefined;
+  const controlDirs: string[] = [];
+  const cleanup = () => {
+    killCurrent();
+    proxy?.kill();
+    for (const d of controlDirs) closeMasters(d);
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    console.error("\ninterrupted: stopping the run in progress, the proxy and ssh masters");
+    cleanup();
+    process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const proxyPort = await freePort();
+    const knownHosts = join(tmp, "known_hosts");
+    writeFileSync(
+      knownHosts,
+      knownHostsText(readFileSync(env.sshd.knownHosts, "utf8").split("\n")[0], "127.0.0.1", [
+        env.sshd.port,
+        proxyPort,
+      ]),
+    );
+    const assets = prepareAssets(tmp, opts.scenarios);
+    const notes: string[] = [];
+    const runners: Runner[] = [];
+    for (const name of opts.runners) {
+      const cfg = join(tmp, name, "ansible.cfg");
+      mkdirSync(join(tmp, name, "cp"), { recursive: true });
+      try {
+        const r = makeRunner(name, cfg, { root, mitoModules: opts.mitoModules }, opts.build);
+        writeFileSync(cfg, ansibleCfgText(r.flavour, MITOGEN_STRATEGY_DIR));
+        runners.push(r);
+        controlDirs.push(join(tmp, name, "cp"));
+      } catch (e) {
+        if (!(e instanceof RunnerUnavailableError)) throw e;
+        notes.push(`${name} skipped: ${e.message}`);
+        console.error(`note: ${name} skipped: ${e.message}`);
+      }
+    }
+    const target = (column: string, link: LinkName): Target => ({
+      host: "127.0.0.1",
+      port: link === "loopback" ? env.sshd.port : proxyPort,
+      user: "root",
+      identityFile: env.clientKey,
+      knownHostsFile: knownHosts,
+      python: PYTHON,
+      remoteDir: join(tmp, "remote", `${column}-${link}`),
+      controlDir: join(tmp, column, "cp"),
+    });
+    const prepare = (s: Scenario, link: LinkName, column: string): Job => {
+      const dir = join(tmp, column, `${s.name}-${link}`);
+      mkdirSync(dir, { recursive: true });
+      const t = target(column, link);
+      if (column === BASELINE) {
+        return {
+          scenario: s,
+          link,
+          column,
+          dir,
+          controlDir: t.controlDir,
+          argv: ["/bin/sh", "-c", catSshCommand(s, t, assets.bigFiles[s.transferBytes!])],
+          env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8" },
+          hosts: 1,
+        };
+      }
+      const runner = runners.find((r) => r.name === column)!;
+      for (const [f, text] of Object.entries(scenarioFiles(s, t, assets))) writeFileSync(join(dir, f), text);
+      writeFileSync(join(dir, "hosts"), inventoryText(s.hosts, t));
+      return {
+        scenario: s,
+        link,
+        column,
+        dir,
+        controlDir: t.controlDir,
+        argv: [...runner.command, "-i", "hosts", "playbook.yml"],
+        env: runner.env,
+        hosts: s.hosts,
+      };
+    };
+    const runJob = async (job: Job): Promise<RunRecord> => {
+      if (job.link === "lan26ms") {
+        proxy = await Proxy.start({
+          script: PROXY_SCRIPT,
+          python: PYTHON,
+          port: proxyPort,
+          target: `${env.sshd.host}:${env.sshd.port}`,
+          delayMs: opts.delayMs,
+          statsFile: join(tmp, "proxy-stats.json"),
+        });
+      }
+      let m: Measured;
+      try {
+        m = await measure({
+          argv: job.argv,
+          cwd: job.dir,
+          env: job.env,
+          timeoutS: opts.timeoutS,
+          timeFile: join(tmp, "time.txt"),
+          succeeded: job.column === BASELINE
+            ? (code) => code === 0
+            : (code, out) => recapOk(code, out, job.hosts),
+        });
+      } finally {
+        if (job.column !== BASELINE) closeMasters(job.controlDir);
+      }
+      const stats = proxy ? await proxy.stop() : undefined;
+      proxy = undefined;
+      return {
+        scenario: job.scenario.name,
+        link: job.link,
+        runner: job.column,
+        ok: m.ok,
+        wallS: m.wallS,
+        cpuS: m.cpuS,
+        maxRssMiB: m.maxRssMiB,
+        treePssMiB: m.treePssMiB,
+        ...(stats
+          ? { upBytes: stats.up_bytes, downBytes: stats.down_bytes, connections: stats.connections }
+          : {}),
+        ...(m.ok ? {} : { tail: m.tail }),
+      };
+    };
+
+    // Warm-up: one small untimed run per runner (Deno's module cache, the page cache, Python's .pyc).
+    const base = SCENARIOS.find((s) => s.kind === "loop-items")!;
+    const warm: Scenario = { ...base, name: "warm-up", group: "warm-up", items: 2 };
+    for (const r of [...runners]) {
+      const rec = await runJob(prepare(warm, "loopback", r.name));
+      if (!rec.ok) {
+        const why = `${r.name} failed its warm-up run (2 commands on loopback)`;
+        console.error(`note: ${why}:\n${rec.tail ?? ""}`);
+        notes.push(why);
+      }
+    }
+
+    const jobs: Job[][] = [];
+    for (const s of opts.scenarios) {
+      for (const link of opts.links) {
+        const columns: string[] = runners.map((r) => r.name);
+        if (s.kind === "file-transfer") columns.push(BASELINE);
+        jobs.push(columns.map((c) => prepare(s, link, c)));
+      }
+    }
+    const records: RunRecord[] = [];
+    if (opts.warmup) {
+      for (const group of jobs) for (const job of group) await runJob(job);
+    }
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const group of jobs) {
+        // Interleaved, and rotated each round so no runner always goes first.
+        const order = group.map((_, i) => group[(i + round) % group.length]);
+        for (const job of order) {
+          const rec = await runJob(job);
+          records.push(rec);
+          const extra = rec.connections !== undefined
+            ? `, ${rec.connections} conns, ${rec.upBytes}↑ ${rec.downBytes}↓ B`
+            : "";
+          console.error(
+            `[${round + 1}/${opts.rounds}] ${job.scenario.name} ${job.link} ${job.column}: ` +
+              `${rec.wallS.toFixed(2)} s, cpu ${rec.cpuS.toFixed(2)} s${extra}${rec.ok ? "" : " FAILED"}`,
+          );
+          if (!rec.ok) console.error(rec.tail);
+        }
+      }
+    }
+
+    const meta = {
+      date: new Date().toISOString().slice(0, 10),
+      rounds: opts.rounds,
+      load: Math.round(loadavg()[0] * 10) / 10,
+    };
+    const docFile = join(root, "docs", "benchmarks.md");
+    const doc = existsSync(docFile) ? readFileSync(docFile, "utf8") : "# Benchmarks\n";
+    const order = SCENARIOS.map((s) => s.name);
+    const all = sortSummaries(
+      mergeSummaries(opts.fresh ? [] : previousSummaries(doc), summarize(records, meta)),
+      order,
+      COLUMN_ORDER,
+    );
+    const items = Object.fromEntries(SCENARIOS.map((s) => [s.name, s.items]));
+    const targets = evaluateTargets(all, items);
+    const wall = wallTable(all, COLUMN_ORDER);
+    const tgt = targetTable(targets);
+    const res = resourceTable(all);
+    console.log(
+      ["## wall time (median)", ...wall, "", "## targets", ...tgt, "", "## controller", ...res].join("\n"),
+    );
+    const json = {
+      date: meta.date,
+      platform: process.platform,
+      cpus: cpus().length,
+      load_average: meta.load,
+      args: opts.argsText,
+      mito_modules: opts.mitoModules,
+      delay_ms: opts.delayMs,
+      notes,
+      results: all,
+      targets,
+    };
+    if (opts.write) {
+      writeFileSync(docFile, replaceSection(doc, sectionText(json, wall, tgt, res)));
+      writeFileSync(join(root, "docs", "benchmarks.svg"), chartSvg(all, COLUMN_ORDER));
+    }
+    console.log(JSON.stringify(json));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    cleanup();
+  }
+}
+
+function prepareAssets(tmp: string, scenarios: Scenario[]): Assets {
+  const assets: Assets = { treeDir: join(tmp, "assets", "tree"), bigFiles: {} };
+  if (scenarios.some((s) => s.kind === "loop-copies")) {
+    for (const f of treeFiles()) {
+      mkdirSync(dirname(join(assets.treeDir, f.path)), { recursive: true });
+      writeFileSync(join(assets.treeDir, f.path), f.content);
+    }
+  }
+  for (const s of scenarios) {
+    if (!s.transferBytes || assets.bigFiles[s.transferBytes]) continue;
+    const file = join(tmp, "assets", `random-${s.transferBytes}.bin`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeRandomFile(file, s.transferBytes);
+    assets.bigFiles[s.transferBytes] = file;
+  }
+  return assets;
+}
+
+function sectionText(
+  json: { date: string; cpus: number; load_average: number; args: string; notes: string[] },
+  wall: string[],
+  tgt: string[],
+  res: string[],
+): string {
+  return [
+    "## playbooks",
+    "",
+    `Written by \`deno task bench${
+      json.args ? " " + json.args : ""
+    }\` (scripts/bench/playbooks.ts) on ${json.date} ` +
+    `(${process.platform}, ${json.cpus} CPUs, load average ${json.load_average} at the end); rows measured ` +
+    "by earlier runs keep their date (see the last table). Same machine for every runner, one run of each " +
+    "in turn per round, medians of the successful runs.",
+    "",
+    "- Runners: `ansible` is Debian's ansible-core 2.14 (ssh, pipelining, ControlPersist, forks 50); " +
+    "`mitogen` the same with Debian's ansible-mitogen 0.3.3 (`strategy = mitogen_linear`); `mito` is " +
+    "`mito run` from source under Deno, `mito-bin` the built `dist/mito`, both with `MITO_MODULES=builtin` " +
+    "(mito's own modules, no Ansible modules); `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
+    "the file-transfer baseline). All read the same generated ansible.cfg and inventory; every host has " +
+    "its own ssh ControlPath, so N inventory hosts are N connections to the one test sshd.",
+    "- Links: `loopback` is the test sshd on 127.0.0.1; `lan26ms` the same sshd behind " +
+    "`latency-proxy.py --delay-ms 13` (26 ms round trip), started afresh for every run.",
+    "- Each playbook ends by checking its work on the target (file counts, sizes, registered results, one " +
+    "distinct ssh connection per host); a run counts only if it exits 0 and every host is ok in the recap.",
+    "- CPU = user+sys of the runner and the children it waited for (GNU time); max RSS = the largest single " +
+    "process; tree PSS = peak of the summed PSS of the runner's whole process tree (ssh clients included), " +
+    "sampled every 200 ms. Ansible's ControlPersist masters detach from the tree and are not counted. " +
+    "Bytes (client → sshd is up) and connections come from the proxy, so they exist for lan26ms only (n/a on " +
+    "loopback, where no proxy sits in between so as not to slow the link).",
+    "- fanout memory per host = (tree PSS at 200 hosts − at 50 hosts) / 150. Bytes per loop item = all " +
+    "bytes of the loop-100-items run / 100 (bootstrap included). file-transfer % = ssh-cat's wall time / " +
+    "the runner's (each includes its ssh connection).",
+    ...json.notes.map((n) => `- Note: ${n}.`),
+    "",
+    "### wall time (median)",
+    "",
+    ...wall,
+    "",
+    "![median wall time per scenario and runner](benchmarks.svg)",
+    "",
+    "### targets (issue 6)",
+    "",
+    ...tgt,
+    "",
+    "### controller resources (medians)",
+    "",
+    ...res,
+    "",
+    "```json",
+    JSON.stringify(json),
+    "```",
+    "",
+  ].join("\n");
+}
+
+if (import.meta.main) await main(process.argv.slice(2));
