@@ -145,3 +145,52 @@ except OSError:
     assertEquals(result, { same_number: true, other_open: true, tty: null });
   });
 });
+
+Deno.test("modules cross to the bastion once: the hosts behind it get them from the bastion's cache", async () => {
+  const requests: [number, string][] = [];
+  const b = new Broker({
+    onLog: () => {},
+    onModuleRequest: (context, name) => requests.push([context, name]),
+  });
+  try {
+    const bastion = await b.connect({
+      method: "ssh",
+      hostname: ns.bastion.address,
+      username: env.accounts.login.user,
+      identityFile: env.clientKey,
+      identitiesOnly: true,
+      knownHostsFile: ns.knownHosts,
+      python: PY,
+    });
+    const behind = (user: string) =>
+      b.connect({
+        method: "ssh",
+        hostname: ns.inner.address,
+        username: user,
+        identityFile: ns.keys[env.accounts.login.user],
+        identitiesOnly: true,
+        knownHostsFile: ns.knownHosts,
+        python: PY,
+        via: bastion,
+      });
+    const command = (ctx: Context) =>
+      ctx.call<Record<string, unknown>>("mito.runner", "run_module", ["command", { _raw_params: "id -un" }]);
+
+    const first = await behind(env.accounts.sudo_nopassword.user);
+    assertEquals((await command(first)).stdout, env.accounts.sudo_nopassword.user);
+    // Asked of the controller by the bastion only (for itself: mito.become, to start the ssh hop; for the
+    // host behind it: the runner and the module), each once.
+    assertEquals(requests, [
+      [bastion.id, "mito.become"],
+      [bastion.id, "mito.runner"],
+      [bastion.id, "mito.modules.command"],
+    ]);
+
+    requests.length = 0;
+    const second = await behind(env.accounts.sudo_password.user);
+    assertEquals((await command(second)).stdout, env.accounts.sudo_password.user);
+    assertEquals(requests, []);
+  } finally {
+    await b.shutdown();
+  }
+});
