@@ -241,6 +241,17 @@ export class ImporterResponder {
     return out;
   }
 
+  /**
+   * Unasked LOAD_MODULE bodies for `fullname` and its related modules, for a context about to import it
+   * (a call into it is on its way): what the context was already sent is left out, and a module that is
+   * not served is not pushed (the context's own request will get the refusal).
+   */
+  push(context: number, fullname: string): LoadModule[] {
+    const sent = this.#sent.get(context);
+    if (sent?.has(fullname) || !this.lookup(fullname)) return [];
+    return this.answer(context, fullname);
+  }
+
   /** Forget what a child was sent (its stream ended). */
   forget(child: number): void {
     this.#sent.delete(child);

@@ -182,6 +182,29 @@ Deno.test("importer: one answer carries the module and what it needs, each sent 
   }
 });
 
+Deno.test("importer push: sends a module ahead only once per context, never a refusal", () => {
+  const enc = new TextEncoder();
+  const files: Record<string, string> = {
+    "ansible/module_utils/__init__.py": "",
+    "ansible/module_utils/basic.py": "from ansible.module_utils.common import text\n",
+    "ansible/module_utils/common/__init__.py": "",
+    "ansible/module_utils/common/text.py": "import json\n",
+  };
+  const r = new ImporterResponder({
+    roots: [{ prefixes: ["ansible.module_utils"], read: (p) => (p in files ? enc.encode(files[p]) : null) }],
+  });
+  assertEquals(r.push(3, "ansible.module_utils.common.text").map(([n]) => n), [
+    "ansible",
+    "ansible.module_utils",
+    "ansible.module_utils.common",
+    "ansible.module_utils.common.text",
+  ]);
+  assertEquals(r.push(3, "ansible.module_utils.common.text"), [], "already pushed");
+  assertEquals(r.push(3, "ansible.module_utils.basic").map(([n]) => n), ["ansible.module_utils.basic"]);
+  assertEquals(r.push(3, "ansible.cli"), [], "a module that is not served is not pushed");
+  assertEquals(r.answer(3, "ansible.cli"), [["ansible.cli", false, null, null, []]], "asked: refused");
+});
+
 Deno.test("encoded frames concatenate into one burst that decodes back in order", () => {
   const burst = new Uint8Array([
     ...encodeFrame(structuredFrame({ dst: 1, src: 0, handle: CALL }, [null, "os", "getpid", [], {}])),

@@ -383,3 +383,18 @@ async function stopped(pid: number): Promise<boolean> {
   }
   return false;
 }
+
+Deno.test("modules preloaded ahead of a call are imported without asking, and serve the context's children", async () => {
+  await withBroker(async (b, _logs, requests) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    ctx.preload(["mito.runner", "mito.modules.ping"]);
+    const r = await ctx.call<Record<string, unknown>>("mito.runner", "run_module", ["ping", {}]);
+    assertEquals(r.ping, "pong");
+    assertEquals(requests, [], "nothing was pulled");
+    ctx.preload(["mito.runner", "mito.modules.ping"]); // already there: nothing is sent again
+    const child = await b.connect({ method: "local", python: PY, via: ctx });
+    const r2 = await child.call<Record<string, unknown>>("mito.runner", "run_module", ["ping", {}]);
+    assertEquals(r2.ping, "pong");
+    assertEquals(requests, [], "the child was answered from its parent's cache");
+  });
+});

@@ -242,6 +242,15 @@ export class Context {
   }
 
   /**
+   * Sends `modules` (and what they import) ahead of a call that will import them, in the same stream
+   * order, so the call does not wait for an import round trip. Modules the context already has are not
+   * sent again; the pull path still answers anything missed.
+   */
+  preload(modules: string[]): void {
+    this.#broker._preload(this, modules);
+  }
+
+  /**
    * Fire and forget: no reply is sent (clean-ups whose outcome nobody waits for). A failure on the target
    * shows up as a warning log record; a context already gone drops it silently.
    */
@@ -458,6 +467,10 @@ export class Broker {
     const st: StreamState = { id: sid, channel, context: id, stderrTail: "" };
     if (channel.stderr) void this.#drainStderr(st, channel.stderr);
     const reader = channel.readable.getReader();
+    // The payload goes out with the spawn, not after the marker: the first stage reads exactly what it
+    // needs once it runs, and nothing on a controller-side channel types a password into this pipe, so
+    // waiting would only cost a round trip. A write the dead interpreter refused is the marker's error.
+    const sent = channel.write(bootstrapPayload(config)).then(() => undefined, (e: Error) => e);
     let rest: Uint8Array;
     try {
       rest = await awaitMarker(reader, what);
@@ -475,9 +488,10 @@ export class Broker {
         e,
       );
     }
+    const writeError = await sent;
+    if (writeError) throw new ConnectError(`${what}: sending the bootstrap failed: ${writeError.message}`);
     this.#streams.set(sid, st);
     this.#router.addStream(sid, id);
-    await channel.write(bootstrapPayload(config));
     void this.#pump(st, reader, rest);
   }
 
@@ -642,6 +656,15 @@ export class Broker {
 
   _tick(): number {
     return ++this.#tick;
+  }
+
+  _preload(ctx: Context, modules: string[]): void {
+    if (!ctx.alive) return;
+    for (const name of modules) {
+      for (const body of this.#importer.push(ctx.id, name)) {
+        this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: LOAD_MODULE }, body));
+      }
+    }
   }
 
   _call<T>(ctx: Context, chain: number | null, spec: CallSpec, opts: CallOptions): Promise<T> {

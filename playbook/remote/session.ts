@@ -63,6 +63,8 @@ export class TargetSession {
         ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
       });
     }
+    // The runner and the module travel ahead of the first call that needs them (no import round trips).
+    this.#ctx.preload(src.kind === "builtin" ? ["mito.runner", `mito.modules.${src.name}`] : ["mito.runner"]);
     if (src.kind === "builtin") {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], common);
     }
