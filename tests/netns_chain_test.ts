@@ -10,7 +10,7 @@ import { Broker, ConnectError, type Context } from "../transports/broker.ts";
 import "../transports/ssh.ts";
 import { hopFailure } from "../transports/become.ts";
 import { netnsEnv, testEnv } from "./_testenv.ts";
-import { inventory, recap, runPlay, withOut } from "./netns_env.ts";
+import { inventory, nsSsh, recap, runPlay, uidOf, withOut } from "./netns_env.ts";
 
 const PY = "/usr/bin/python3";
 const env = testEnv();
@@ -47,26 +47,9 @@ async function loginFrom(ctx: Context): Promise<string> {
 
 /** controller → ssh mito-user@bastion (key) → ssh `user`@inner (that account's copy of the key). */
 async function chain(b: Broker, user: string): Promise<{ bastion: Context; inner: Context }> {
-  const bastion = await b.connect({
-    method: "ssh",
-    hostname: ns.bastion.address,
-    username: env.accounts.login.user,
-    identityFile: env.clientKey,
-    identitiesOnly: true,
-    knownHostsFile: ns.knownHosts,
-    python: PY,
-  });
-  const inner = await b.connect({
-    method: "ssh",
-    hostname: ns.inner.address,
-    username: user,
-    // The ssh client runs as mito-user on the bastion: root's key file is not readable there.
-    identityFile: ns.keys[env.accounts.login.user],
-    identitiesOnly: true,
-    knownHostsFile: ns.knownHosts,
-    python: PY,
-    via: bastion,
-  });
+  const bastion = await b.connect(nsSsh("bastion", env.accounts.login.user, env.clientKey));
+  // The ssh client runs as mito-user on the bastion: root's key file is not readable there.
+  const inner = await b.connect(nsSsh("inner", user, ns.keys[env.accounts.login.user], bastion));
   return { bastion, inner };
 }
 
@@ -89,13 +72,13 @@ for (
       assertEquals(await netnsOf(bastion), readlinkSync(`/proc/${ns.bastion.pid}/ns/net`));
       assertEquals(await addresses(bastion), ["10.199.1.2/24", "10.199.2.1/24", "127.0.0.1/8"]);
       assertEquals(await loginFrom(bastion), "10.199.1.1 10.199.1.2 22");
-      assertEquals(await bastion.call("os", "getuid"), Number(await uid(env.accounts.login.user)));
+      assertEquals(await bastion.call("os", "getuid"), uidOf(env.accounts.login.user));
 
       assertEquals(await netnsOf(inner), readlinkSync(`/proc/${ns.inner.pid}/ns/net`));
       assertEquals(await addresses(inner), ["10.199.2.2/24", "127.0.0.1/8"]);
       // The inner login came from the bastion's side of the inner link, not from the controller.
       assertEquals(await loginFrom(inner), "10.199.2.1 10.199.2.2 22");
-      assertEquals(await inner.call("os", "getuid"), Number(await uid(user)));
+      assertEquals(await inner.call("os", "getuid"), uidOf(user));
 
       assertEquals(await netnsOf(root), readlinkSync(`/proc/${ns.inner.pid}/ns/net`));
       assertEquals(await addresses(root), ["10.199.2.2/24", "127.0.0.1/8"]);
@@ -114,25 +97,12 @@ for (
   });
 }
 
-async function uid(user: string): Promise<string> {
-  const line = (await Deno.readTextFile("/etc/passwd")).split("\n").find((l) => l.startsWith(`${user}:`));
-  if (!line) throw new Error(`test account ${user} does not exist`);
-  return line.split(":")[2];
-}
-
 Deno.test("the controller cannot reach the inner host directly; the bastion can", async () => {
   await withBroker(async (b) => {
-    const direct = await assertRejects(() =>
-      b.connect({
-        method: "ssh",
-        hostname: ns.inner.address,
-        username: env.accounts.login.user,
-        identityFile: env.clientKey,
-        identitiesOnly: true,
-        knownHostsFile: ns.knownHosts,
-        connectTimeout: 5,
-        python: PY,
-      }), ConnectError);
+    const direct = await assertRejects(
+      () => b.connect({ ...nsSsh("inner", env.accounts.login.user, env.clientKey), connectTimeout: 5 }),
+      ConnectError,
+    );
     assertEquals(hopFailure(direct)?.kind, "unreachable");
     assertStringIncludes(
       direct.message,

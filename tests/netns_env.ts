@@ -5,6 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { netnsEnv, testEnv } from "./_testenv.ts";
 import { mitoIn, type Ran, ROOT } from "./_run.ts";
+import type { Context } from "../transports/broker.ts";
+import type { SshSpec } from "../transports/ssh.ts";
 
 export const FIXTURES = path.join(ROOT, "tests/netns_fixtures");
 
@@ -58,4 +60,34 @@ export function runPlay(out: string, hosts: string, playbook: string, args: stri
 export function recap(stdout: string): string[] {
   return stdout.slice(stdout.lastIndexOf("PLAY RECAP")).split("\n").filter((l) => / : ok=/.test(l))
     .map((l) => l.replace(/\s+/g, " ").trim()).sort();
+}
+
+/**
+ * broker.connect options for ssh to a namespace host (its address, port 22, the namespace hosts'
+ * known_hosts) as `username`, offering only `identityFile`, with Debian's python; `via` for a hop.
+ */
+export function nsSsh(
+  host: "bastion" | "inner",
+  username: string,
+  identityFile: string,
+  via?: Context,
+): SshSpec {
+  const ns = netnsEnv();
+  return {
+    method: "ssh",
+    hostname: ns[host].address,
+    username,
+    identityFile,
+    identitiesOnly: true,
+    knownHostsFile: ns.knownHosts,
+    python: "/usr/bin/python3",
+    ...(via ? { via } : {}),
+  };
+}
+
+/** A test account's uid, from /etc/passwd. */
+export function uidOf(user: string): number {
+  const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith(`${user}:`));
+  if (!line) throw new Error(`test account ${user} does not exist`);
+  return Number(line.split(":")[2]);
 }

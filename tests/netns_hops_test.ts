@@ -9,6 +9,7 @@ import "../transports/become.ts";
 import "../transports/containers.ts";
 import { netnsEnv, testEnv } from "./_testenv.ts";
 import { debianRoots, debianVersion } from "./connections_env.ts";
+import { nsSsh, uidOf } from "./netns_env.ts";
 
 const PY = "/usr/bin/python3";
 const env = testEnv();
@@ -17,16 +18,7 @@ const ns = netnsEnv();
 async function withBastion(user: string, fn: (b: Broker, bastion: Context) => Promise<void>): Promise<void> {
   const b = new Broker({ onLog: () => {} });
   try {
-    const bastion = await b.connect({
-      method: "ssh",
-      hostname: ns.bastion.address,
-      username: user,
-      identityFile: env.clientKey,
-      identitiesOnly: true,
-      knownHostsFile: ns.knownHosts,
-      python: PY,
-    });
-    await fn(b, bastion);
+    await fn(b, await b.connect(nsSsh("bastion", user, env.clientKey)));
   } finally {
     await b.shutdown();
   }
@@ -37,17 +29,8 @@ const loaded = (ctx: Context, mod: string) => ctx.call<boolean>("sys", "modules.
 Deno.test("a bastion loads the container methods itself, the first time it starts a container", async () => {
   const roots = debianRoots();
   await withBastion("root", async (b, bastion) => {
-    const inner = await b.connect({
-      method: "ssh",
-      hostname: ns.inner.address,
-      username: env.accounts.login.user,
-      identityFile: ns.keys.root,
-      identitiesOnly: true,
-      knownHostsFile: ns.knownHosts,
-      python: PY,
-      via: bastion,
-    });
-    assertEquals(await inner.call("os", "getuid"), Number(await uidOf(env.accounts.login.user)));
+    const inner = await b.connect(nsSsh("inner", env.accounts.login.user, ns.keys.root, bastion));
+    assertEquals(await inner.call("os", "getuid"), uidOf(env.accounts.login.user));
     assertEquals([await loaded(bastion, "mito.become"), await loaded(bastion, "mito.containers")], [
       true,
       false,
@@ -75,12 +58,6 @@ Deno.test("a bastion loads the container methods itself, the first time it start
   });
 });
 
-async function uidOf(user: string): Promise<string> {
-  const line = (await Deno.readTextFile("/etc/passwd")).split("\n").find((l) => l.startsWith(`${user}:`));
-  if (!line) throw new Error(`test account ${user} does not exist`);
-  return line.split(":")[2];
-}
-
 const fds = async (ctx: Context) =>
   (await ctx.call<string[]>("os", "listdir", ["/proc/self/fd"])).map(Number).sort((a, b) => a - b);
 
@@ -91,15 +68,8 @@ Deno.test("a bastion's descriptors are as they were after password hops behind i
       for (let i = 0; i < 3; i++) {
         // A password login from the bastion: its ssh runs on a PTY the bastion keeps.
         const inner = await b.connect({
-          method: "ssh",
-          hostname: ns.inner.address,
-          username: env.accounts.sudo_password.user,
+          ...nsSsh("inner", env.accounts.sudo_password.user, "/dev/null", bastion),
           password: env.accounts.sudo_password.password,
-          identityFile: "/dev/null",
-          identitiesOnly: true,
-          knownHostsFile: ns.knownHosts,
-          python: PY,
-          via: bastion,
         });
         assertEquals((await fds(bastion)).length, before.length + 2, "the hop's stream and its PTY");
         const closed = inner.closed();
@@ -153,26 +123,9 @@ Deno.test("modules cross to the bastion once: the hosts behind it get them from 
     onModuleRequest: (context, name) => requests.push([context, name]),
   });
   try {
-    const bastion = await b.connect({
-      method: "ssh",
-      hostname: ns.bastion.address,
-      username: env.accounts.login.user,
-      identityFile: env.clientKey,
-      identitiesOnly: true,
-      knownHostsFile: ns.knownHosts,
-      python: PY,
-    });
+    const bastion = await b.connect(nsSsh("bastion", env.accounts.login.user, env.clientKey));
     const behind = (user: string) =>
-      b.connect({
-        method: "ssh",
-        hostname: ns.inner.address,
-        username: user,
-        identityFile: ns.keys[env.accounts.login.user],
-        identitiesOnly: true,
-        knownHostsFile: ns.knownHosts,
-        python: PY,
-        via: bastion,
-      });
+      b.connect(nsSsh("inner", user, ns.keys[env.accounts.login.user], bastion));
     const command = (ctx: Context) =>
       ctx.call<Record<string, unknown>>("mito.runner", "run_module", ["command", { _raw_params: "id -un" }]);
 
