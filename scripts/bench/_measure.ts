@@ -87,6 +87,13 @@ export function killCurrent(): void {
   }
 }
 
+/** The first lines naming a failure, then the last lines of the output (usually the recap). */
+export function failureLines(out: string): string {
+  const lines = out.trimEnd().split("\n");
+  const causes = lines.filter((l) => /fatal:|FAILED!|UNREACHABLE!|ERROR|[Ee]rror:/.test(l)).slice(0, 5);
+  return [...causes.map((l) => l.slice(0, 500)), "...", ...lines.slice(-8)].join("\n");
+}
+
 /** Runs `spec.argv` under /usr/bin/time in its own process group; never throws for a failing command. */
 export function measure(spec: RunSpec): Promise<Measured> {
   rmSync(spec.timeFile, { force: true });
@@ -131,7 +138,7 @@ export function measure(spec: RunSpec): Promise<Measured> {
         treePssMiB: peak / 1024,
         ...(ok ? {} : {
           tail: (timedOut ? `timed out after ${spec.timeoutS} s\n` : "") +
-            out.trimEnd().split("\n").slice(-15).join("\n"),
+            failureLines(out),
         }),
       });
     });

@@ -41,6 +41,8 @@ export interface Summary {
   date: string;
   rounds: number;
   load: number;
+  /** The bench command line's arguments. */
+  args: string;
 }
 
 export function median(xs: number[]): number {
@@ -53,7 +55,7 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 
 export function summarize(
   records: RunRecord[],
-  meta: { date: string; rounds: number; load: number },
+  meta: { date: string; rounds: number; load: number; args: string },
 ): Summary[] {
   const groups = new Map<string, RunRecord[]>();
   for (const r of records) {

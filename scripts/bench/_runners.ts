@@ -9,7 +9,7 @@ import type { RunnerFlavour } from "./_scenarios.ts";
 export type RunnerName = "ansible" | "mitogen" | "mito" | "mito-bin";
 export const RUNNERS: readonly RunnerName[] = ["ansible", "mitogen", "mito", "mito-bin"];
 /** The file-transfer baseline: `cat file | ssh host 'cat > f'`; a column of its own, not a runner. */
-export const BASELINE = "cat|ssh";
+export const BASELINE = "ssh-cat";
 
 export const MITOGEN_STRATEGY_DIR = "/usr/lib/python3/dist-packages/ansible_mitogen/plugins/strategy";
 

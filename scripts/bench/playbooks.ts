@@ -7,8 +7,9 @@
 //
 // Options: --rounds N (3), --runners a,b, --links loopback,lan26ms, --quick (no 320 MiB transfers),
 // --warmup (one untimed run of each scenario per runner first), --build (rebuild dist/mito),
-// --mito-modules builtin|auto|ansible (builtin), --timeout S per run (900), --no-write, --fresh (forget
-// the figures of earlier runs instead of merging).
+// --mito-modules builtin|auto|ansible (builtin), --max-interpreters N (sets MITOGEN_MAX_INTERPRETERS and
+// MITO_MAX_INTERPRETERS alike; both default to 20 interpreters per parent), --timeout S per run (900),
+// --no-write, --fresh (forget the figures of earlier runs instead of merging).
 import { closeSync, openSync, writeSync } from "node:fs";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
@@ -71,6 +72,7 @@ interface Options {
   warmup: boolean;
   build: boolean;
   mitoModules: string;
+  maxInterpreters?: string;
   timeoutS: number;
   write: boolean;
   fresh: boolean;
@@ -90,6 +92,7 @@ function parseOptions(args: string[]): Options {
       warmup: { type: "boolean", default: false },
       build: { type: "boolean", default: false },
       "mito-modules": { type: "string", default: "builtin" },
+      "max-interpreters": { type: "string" },
       timeout: { type: "string", default: "900" },
       "no-write": { type: "boolean", default: false },
       fresh: { type: "boolean", default: false },
@@ -110,6 +113,7 @@ function parseOptions(args: string[]): Options {
     warmup: values.warmup!,
     build: values.build!,
     mitoModules: values["mito-modules"]!,
+    ...(values["max-interpreters"] ? { maxInterpreters: values["max-interpreters"] } : {}),
     timeoutS: Number(values.timeout),
     write: !values["no-write"],
     fresh: values.fresh!,
@@ -181,6 +185,12 @@ export async function main(args: string[]): Promise<void> {
       mkdirSync(join(tmp, name, "cp"), { recursive: true });
       try {
         const r = makeRunner(name, cfg, { root, mitoModules: opts.mitoModules }, opts.build);
+        if (opts.maxInterpreters) {
+          Object.assign(r.env, {
+            MITOGEN_MAX_INTERPRETERS: opts.maxInterpreters,
+            MITO_MAX_INTERPRETERS: opts.maxInterpreters,
+          });
+        }
         writeFileSync(cfg, ansibleCfgText(r.flavour, MITOGEN_STRATEGY_DIR));
         runners.push(r);
         controlDirs.push(join(tmp, name, "cp"));
@@ -321,6 +331,7 @@ export async function main(args: string[]): Promise<void> {
       date: new Date().toISOString().slice(0, 10),
       rounds: opts.rounds,
       load: Math.round(loadavg()[0] * 10) / 10,
+      args: opts.argsText,
     };
     const docFile = join(root, "docs", "benchmarks.md");
     const doc = existsSync(docFile) ? readFileSync(docFile, "utf8") : "# Benchmarks\n";
@@ -414,6 +425,9 @@ function sectionText(
     "- fanout memory per host = (tree PSS at 200 hosts − at 50 hosts) / 150. Bytes per loop item = all " +
     "bytes of the loop-100-items run / 100 (bootstrap included). file-transfer % = ssh-cat's wall time / " +
     "the runner's (each includes its ssh connection).",
+    "- Rows measured with `--max-interpreters N` ran with MITOGEN_MAX_INTERPRETERS=N and " +
+    "MITO_MAX_INTERPRETERS=N for every runner (both default to 20 interpreters per parent); the `args` of " +
+    "each row are in the JSON below.",
     ...json.notes.map((n) => `- Note: ${n}.`),
     "",
     "### wall time (median)",
