@@ -16,6 +16,7 @@ import {
   type VarLookup,
 } from "./vars.ts";
 import { HostVarsState } from "./vars.ts";
+import { plainStrings, wrapUnsafe } from "./values.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
@@ -281,6 +282,11 @@ function cleanCopy(r: Result, noLog: boolean): Result {
   delete out.failed;
   delete out.skipped;
   return out;
+}
+
+/** What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var). */
+function registeredValue(result: Result): Result {
+  return wrapUnsafe(stripInternal(result, false)) as Result;
 }
 
 function removeOmit(v: unknown, omit: string): unknown {
@@ -1431,7 +1437,7 @@ export class Executor {
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result)) result.changed = false;
       const layer: Record<string, unknown> = {};
-      if (reg) layer[reg] = stripInternal(result, false);
+      if (reg) layer[reg] = registeredValue(result);
       if (isMap(result.ansible_facts) && task.action !== "debug") Object.assign(layer, result.ansible_facts);
       const rv = vars.with(layer);
       let cond = "changed";
@@ -1450,7 +1456,7 @@ export class Executor {
         result[`${cond}_when_result`] = (err as Error).message;
       }
       if (retries > 1) {
-        if (reg) layer[reg] = stripInternal(result, false);
+        if (reg) layer[reg] = registeredValue(result);
         const done = asList(until).every((c) => t.condition(c, vars.with(layer)));
         if (done) break;
         if (attempt < retries) {
@@ -1534,7 +1540,11 @@ export class Executor {
     const t = this.#o.templar;
     const own = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
     const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
-    const args = { ...(defaults as Record<string, unknown>), ...own };
+    // Unsafe-ness matters to templating only: modules and file actions get plain strings.
+    const args = plainStrings({ ...(defaults as Record<string, unknown>), ...own }) as Record<
+      string,
+      unknown
+    >;
     return this.#moduleRequest(pr, hp, task, vars, args, noLog);
   }
 
@@ -1707,7 +1717,7 @@ export class Executor {
     const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
     let registered: Result | undefined;
     if (reg) {
-      registered = stripInternal(result, false) as Result;
+      registered = registeredValue(result);
       delete registered.invocation;
       st.setFacts[reg] = registered;
     }
@@ -1834,10 +1844,12 @@ export class Executor {
       Object.assign(st.includeVars, merged);
     } else {
       // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
+      // What a module reports is data: wrapped unsafe, as Ansible does before injecting it.
+      const safe = wrapUnsafe(facts) as Record<string, unknown>;
       const clean: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(facts)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
+      for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
       const ns: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(facts)) ns[k.replace(/^ansible_/, "")] = v;
+      for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
       Object.assign(st.facts, ns, clean);
     }
   }

@@ -241,3 +241,4 @@ Deno.test("json output with free/host_pinned strategies records one task entry p
   assertEquals(shape(m), shape(a));
   assertEquals(m.stats, a.stats);
 });
+same("registered results and module facts are unsafe: their text is never templated again", ["unsafe.yml"]);

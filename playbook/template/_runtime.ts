@@ -842,10 +842,38 @@ export class LoopProxy extends PyCallable {
   }
 }
 
+/**
+ * Whether a rendered node is or holds unsafe data. Lists and dicts are searched too: their repr would
+ * otherwise carry an unsafe string's `{{` out as plain template text (Ansible's context does the same).
+ */
+function hasUnsafe(v: unknown, depth = 0): boolean {
+  if (v instanceof UnsafeString || isMarkedUnsafe(v)) return true;
+  if (depth > 32) return false;
+  if (Array.isArray(v)) return v.some((x) => hasUnsafe(x, depth + 1));
+  if (isPlainDict(v)) {
+    for (const k in v) if (hasUnsafe(v[k], depth + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Makes a freshly parsed value unsafe all the way down (Ansible's wrap_var), in place so tuples stay
+ * tuples: only values built by this concat (literal parsing) come here, never shared variables.
+ */
+function unsafeInPlace(v: unknown): unknown {
+  if (typeof v === "string") return new UnsafeString(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = unsafeInPlace(v[i]);
+  } else if (isPlainDict(v)) {
+    for (const k of Object.keys(v)) v[k] = unsafeInPlace(v[k]);
+  }
+  return markUnsafe(v);
+}
+
 /** Joins rendered nodes as Ansible's concat functions do; see ansible/template/native_helpers.py. */
 export function concat(out: unknown[], mode: Concat): unknown {
-  const unsafe = out.some((v) => v instanceof UnsafeString || isMarkedUnsafe(v));
-  const wrap = (v: unknown) => (unsafe ? (typeof v === "string" ? new UnsafeString(v) : markUnsafe(v)) : v);
+  const unsafe = out.some(hasUnsafe);
+  const wrap = (v: unknown) => (unsafe ? unsafeInPlace(v) : v);
   if (mode === "native") {
     if (out.length === 0) return null;
     let text: string;
