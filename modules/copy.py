@@ -30,6 +30,8 @@ ARGUMENT_SPEC = {
     "remote_src": {"type": "bool", "default": False},
     "local_follow": {"type": "bool"},
     "checksum": {"type": "str"},
+    # the controller-side source the diff's "after" header names (the target only sees bytes or a temp file)
+    "_diff_after_header": {"type": "str"},
     "follow": {"type": "bool", "default": False},
     "decrypt": {"type": "bool", "default": True},
 }
@@ -40,13 +42,39 @@ MUTUALLY_EXCLUSIVE = [["content", "src"]]
 REQUIRED_ONE_OF = [["content", "src", "_content_base64"]]
 
 
-def _text_or_none(data, limit=1 << 20):
-    if data is None or len(data) > limit or b"\x00" in data:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+# Ansible's max_diff_size default: larger files are not diffed, the output says so instead.
+MAX_DIFF_SIZE = 104448
+
+
+def _diff(before_path, data, src, after_header):
+    """--diff for a file about to be replaced, shaped like Ansible's copy/template action's."""
+    diff = {}
+    if before_path is not None:
+        diff["before_header"] = before_path
+        if os.path.getsize(before_path) > MAX_DIFF_SIZE:
+            diff["dst_larger"] = MAX_DIFF_SIZE
+        else:
+            before = _read(before_path) or b""
+            if b"\x00" in before:
+                diff["dst_binary"] = 1
+            else:
+                diff["before"] = before.decode("utf-8", "replace")
+    else:
+        diff["before"] = ""
+    diff["after_header"] = after_header
+    size = len(data) if data is not None else os.path.getsize(src)
+    if size > MAX_DIFF_SIZE:
+        diff["src_larger"] = MAX_DIFF_SIZE
+    else:
+        after = data if data is not None else (_read(src) or b"")
+        if b"\x00" in after:
+            diff["src_binary"] = 1
+        else:
+            diff["after"] = after.decode("utf-8", "replace")
+    if any(k in diff for k in ("dst_larger", "dst_binary", "src_larger", "src_binary")):
+        diff.pop("before", None)
+        diff.pop("after", None)
+    return diff
 
 
 def _read(path):
@@ -139,11 +167,9 @@ def main(m):
     backup_file = None
     if checksum_src != checksum_dest or os.path.islink(dest):
         if m.diff_mode:
-            before = _text_or_none(_read(dest)) if checksum_dest else ""
-            after = _text_or_none(data if data is not None else _read(src))
-            if before is not None and after is not None:
-                diff = {"before": before, "after": after, "before_header": dest,
-                        "after_header": src or "dynamically generated"}
+            existing = dest if checksum_dest is not None else None
+            header = p["_diff_after_header"] or src or "dynamically generated"
+            diff = _diff(existing, data, src, header)
         if not m.check_mode:
             try:
                 if p["backup"] and os.path.exists(dest):
@@ -166,6 +192,11 @@ def main(m):
             mode = "0%03o" % stat.S_IMODE(os.stat(src).st_mode)
         args = {"path": dest, "mode": mode, "owner": p["owner"], "group": p["group"]}
         res["changed"] = m.set_fs_attributes_if_different(args, res["changed"], attr_diff)
+        # Same content, other mode/owner: Ansible shows the file module's before/after of the path.
+        if not diff and attr_diff:
+            for side in ("before", "after"):
+                attr_diff[side]["path"] = dest
+            diff = attr_diff
     if diff:
         res["diff"] = diff
     m.add_path_info(res, dest)

@@ -35,7 +35,12 @@ function lcsOps(a: string[], b: string[]): Op[] {
   const out: Op[] = [];
   let run: Op[] = [];
   const flush = () => {
-    out.push(...run.filter((o) => o.tag === "delete"), ...run.filter((o) => o.tag === "insert"));
+    // Deletions moved ahead of insertions start where the run starts on the "b" side too.
+    const b0 = Math.min(...run.map((o) => o.b));
+    out.push(
+      ...run.filter((o) => o.tag === "delete").map((o) => ({ ...o, b: b0 })),
+      ...run.filter((o) => o.tag === "insert"),
+    );
     run = [];
   };
   for (const o of ops) {

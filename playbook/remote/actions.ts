@@ -88,10 +88,13 @@ async function putContent(
   args: Record<string, unknown>,
   originalBasename: string | undefined,
   env?: ActionEnv,
+  sourcePath?: string,
 ): Promise<ModuleResult> {
   const base = moduleArgs(args, TRANSFER_ONLY);
   const checksum = sha1(data);
   if (originalBasename !== undefined) base._original_basename = originalBasename;
+  // --diff names the controller's file as "after", as Ansible does, not the bytes' temp file.
+  if (s.request.diff && sourcePath !== undefined) base._diff_after_header = sourcePath;
   if (data.length <= INLINE_FILE_LIMIT) {
     return await s.runModule("copy", { ...base, content: data, checksum });
   }
@@ -105,15 +108,22 @@ async function putContent(
   });
   const stat = st.stat as Record<string, unknown> | undefined;
   let target = dest;
+  let targetStat = stat;
   if (stat?.exists && stat.isdir && originalBasename) target = join(dest, originalBasename);
   if (target !== dest) {
     const st2 = await s.runModule("stat", { path: target, get_checksum: true, checksum_algorithm: "sha1" });
-    const s2 = st2.stat as Record<string, unknown> | undefined;
-    if (s2?.exists && s2.checksum === checksum) return await fileAttrs(s, base, target, checksum);
+    targetStat = st2.stat as Record<string, unknown> | undefined;
+    if (targetStat?.exists && targetStat.checksum === checksum) {
+      return await fileAttrs(s, base, target, checksum);
+    }
   } else if (stat?.exists && stat.checksum === checksum) {
     return await fileAttrs(s, base, dest, checksum);
   }
-  if (s.request.checkMode) return { changed: true, dest: target, checksum, size: data.length };
+  if (s.request.checkMode) {
+    const r: ModuleResult = { changed: true, dest: target, checksum, size: data.length };
+    if (s.request.diff) r.diff = await largeDiff(s, target, targetStat, sourcePath);
+    return r;
+  }
   const tmp = join(await s.tempDir(), `mito-copy-${checksum}`);
   await putWatched(
     s,
@@ -128,6 +138,33 @@ async function putContent(
   } finally {
     void s.context.call("os", "unlink", [tmp]).catch(() => {});
   }
+}
+
+// Ansible's max_diff_size default (modules/copy.py uses the same for what it diffs on the target).
+const MAX_DIFF_SIZE = 104448;
+
+/**
+ * --diff in check mode for a file too large to travel inline: never diffed (it is over max_diff_size), so
+ * only what Ansible says about it — and about the destination, read when it is small enough to matter.
+ */
+async function largeDiff(
+  s: TargetSession,
+  path: string,
+  st: Record<string, unknown> | undefined,
+  afterHeader: string | undefined,
+): Promise<Record<string, unknown>> {
+  const d: Record<string, unknown> = {};
+  if (st?.exists) {
+    d.before_header = path;
+    if (Number(st.size) > MAX_DIFF_SIZE) d.dst_larger = MAX_DIFF_SIZE;
+    else {
+      const got = await s.runModule("slurp", { src: path });
+      if (Buffer.from(String(got.content ?? ""), "base64").includes(0)) d.dst_binary = 1;
+    }
+  }
+  d.after_header = afterHeader ?? "dynamically generated";
+  d.src_larger = MAX_DIFF_SIZE;
+  return d;
 }
 
 /** Unchanged content: only mode/owner/group may still change, which is the file module's job. */
@@ -196,7 +233,7 @@ export const copyAction: Action = async (s, args, env) => {
   const src = findNeedle(s.request.searchPath, "files", srcArg);
   if (!src) return failed(`Could not find or access '${srcArg}'`);
   if (!statSync(src).isDirectory()) {
-    return await putContent(s, new Uint8Array(readFileSync(src)), args, basename(src), env);
+    return await putContent(s, new Uint8Array(readFileSync(src)), args, basename(src), env, src);
   }
   // A directory: "dir/" copies its contents, "dir" the directory itself.
   const destRoot = srcArg.endsWith("/") ? String(args.dest) : join(String(args.dest), basename(src));
@@ -217,6 +254,7 @@ export const copyAction: Action = async (s, args, env) => {
         { ...args, dest },
         undefined,
         env,
+        join(src, entry.rel),
       );
     if (r.failed) return r;
     changed ||= r.changed === true;
@@ -258,7 +296,7 @@ export const templateAction: Action = async (s, args, env) => {
       "output_encoding",
     ]),
   );
-  return await putContent(s, new TextEncoder().encode(text), rest, basename(src), env);
+  return await putContent(s, new TextEncoder().encode(text), rest, basename(src), env, src);
 };
 
 /** fetch: stream the target's file to `dest/<host>/<path>` (or `dest` with flat), atomically. */
