@@ -1084,13 +1084,10 @@ export class Executor {
 
   #connectionVars(vars: LayeredVars): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const k of vars.keys()) {
+    // Connection variables come from inventory, play, role, set_fact and extra vars: gathered facts and
+    // magic variables never hold one, and skipping them keeps this proportional to what the user set.
+    for (const k of vars.plainKeys()) {
       if (k.startsWith("ansible_") && !k.startsWith("ansible_facts") || k.startsWith("mitogen_")) {
-        if (
-          ["ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_version"].includes(
-            k,
-          )
-        ) continue;
         try {
           out[k] = this.#o.templar.template(vars.raw(k), vars);
         } catch {

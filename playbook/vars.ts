@@ -86,6 +86,15 @@ export class LayeredVars implements VarLookup {
     for (const l of this.#layers) for (const k of layerKeys(l)) seen.add(k);
     return [...seen];
   }
+
+  /** Names defined by the plain layers only: the lazy ones (gathered facts, magic variables) are skipped. */
+  plainKeys(): string[] {
+    const seen = new Set<string>();
+    for (const l of this.#layers) {
+      if ((l as LazyLayer).lazy !== true) { for (const k of Object.keys(l)) seen.add(k); }
+    }
+    return [...seen];
+  }
 }
 
 export class RecursionError extends Error {
