@@ -94,3 +94,15 @@ Deno.test("async: polled jobs, fire-and-forget with async_status, and the time l
   assertStringIncludes(m.stdout, "ASYNC OK on localhost: jid=");
   assertStringIncludes(m.stdout, '"msg": "async task did not complete within the requested time - 2s"');
 });
+
+for (const modules of ["builtin", "ansible"]) {
+  Deno.test(`mitogen_task_isolation: fork runs ${modules === "ansible" ? "an Ansible" : "a built-in"} module in a fork; a bad value fails the task`, () => {
+    const m = mito(["-i", "hosts.ini", "isolation.yml"], modules);
+    assertEquals(m.code, 2, m.stdout + m.stderr);
+    assertStringIncludes(m.stdout, 'mitogen_task_isolation must be fork or inproc, not \\"sometimes\\"');
+    assertStringIncludes(
+      m.stdout,
+      "localhost                  : ok=4    changed=3    unreachable=0    failed=1    skipped=0",
+    );
+  });
+}

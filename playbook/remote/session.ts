@@ -52,6 +52,8 @@ export class TargetSession {
       no_log: req.noLog,
       environment: Object.keys(req.environment).length ? req.environment : null,
       verbosity: req.verbosity,
+      // mitogen_task_isolation: fork runs the module in a fork of the interpreter (a clean copy each time).
+      ...(isolationOf(req.connectionVars) === "fork" ? { isolation: "fork" } : {}),
     };
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
@@ -92,4 +94,12 @@ export class TargetSession {
 let uniq = 0;
 function nextJobSeq(): number {
   return ++uniq;
+}
+
+/** The task's `mitogen_task_isolation` (fork or inproc); anything else is refused by the runner's caller. */
+export function isolationOf(vars: Record<string, unknown>): "fork" | "inproc" {
+  const v = vars.mitogen_task_isolation;
+  if (v === undefined || v === null || v === "" || v === "inproc") return "inproc";
+  if (v === "fork") return "fork";
+  throw new Error(`mitogen_task_isolation must be fork or inproc, not ${JSON.stringify(v)}`);
 }
