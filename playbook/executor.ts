@@ -1643,6 +1643,7 @@ export class Executor {
     return {
       host: hp.name,
       targetHost,
+      ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
       // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
       module: task.action === "gather_facts" ? "setup" : task.action,
       args,
