@@ -994,7 +994,8 @@ def _usable_tmp(base):
         if not os.path.isdir(base):
             os.makedirs(base, 0o700)
         import tempfile
-        path = tempfile.mkdtemp(prefix="mito_", dir=base)
+        # The pid in the name lets a later interpreter tell a dir whose owner was killed (see _sweep).
+        path = tempfile.mkdtemp(prefix="mito_%d_" % os.getpid(), dir=base)
     except OSError:
         return None
     probe = os.path.join(path, ".exec-probe")
@@ -1021,11 +1022,38 @@ def get_temp_dir():
                 path = _usable_tmp(base)
                 if path:
                     _temp_dir[0] = path
+                    _sweep(base)
                     break
                 tried.append(base)
             else:
                 raise IOError("mito: no writable, exec-allowed temp dir among: %s" % ", ".join(tried))
         return _temp_dir[0]
+
+
+def _sweep(base):
+    """Removes private temp dirs in `base` left by interpreters of this account that were killed (their
+    shutdown never ran: a transfer's partial file may still be there). A dir whose pid is alive, or not
+    ours, is left alone; pid reuse can only make a stale dir look alive, never the reverse."""
+    import re
+    import shutil
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    uid = os.getuid()
+    for name in names:
+        m = re.match(r"^mito_(\d+)_", name)
+        if not m or int(m.group(1)) == os.getpid():
+            continue
+        path = os.path.join(base, name)
+        try:
+            if os.lstat(path).st_uid != uid:
+                continue
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _remove_temp_dir():

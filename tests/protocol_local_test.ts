@@ -398,3 +398,25 @@ Deno.test("modules preloaded ahead of a call are imported without asking, and se
     assertEquals(requests, [], "the child was answered from its parent's cache");
   });
 });
+
+Deno.test("a new interpreter removes the private temp dirs of killed ones, and nothing else", async () => {
+  const base = Deno.makeTempDirSync({ prefix: "mito-sweep-" });
+  try {
+    const dead = new Deno.Command("/bin/true").spawn();
+    const deadPid = dead.pid;
+    await dead.status;
+    Deno.mkdirSync(`${base}/mito_${deadPid}_abc`);
+    Deno.writeTextFileSync(`${base}/mito_${deadPid}_abc/.f.mito-part`, "partial");
+    Deno.mkdirSync(`${base}/mito_1_live`); // pid 1 is alive: its dir stays
+    Deno.mkdirSync(`${base}/other`);
+    await withBroker(async (b) => {
+      const ctx = await b.connect({ method: "local", python: PY, remoteTmp: base });
+      const mine = await ctx.call<string>("mito.core", "get_temp_dir");
+      assertEquals(listDir(base), ["mito_1_live", mine.split("/").pop()!, "other"].sort());
+      assert(mine.startsWith(`${base}/mito_${ctx.info!.pid}_`), mine);
+    });
+    assertEquals(listDir(base), ["mito_1_live", "other"], "its own dir is gone at shutdown");
+  } finally {
+    Deno.removeSync(base, { recursive: true });
+  }
+});

@@ -162,6 +162,9 @@ function checkAfterKill(
     fs.readFileSync(path.join(s.dest, "big.bin")).equals(fs.readFileSync(path.join(s.dir, "files/big.bin"))),
     true,
   );
+  // The killed interpreter's private temp dir (with its partial upload) was swept by the new one, whose
+  // own dir went at its shutdown.
+  assertEquals(fs.readdirSync(s.rtmp), []);
 }
 
 function tearDown(s: Setup): void {
