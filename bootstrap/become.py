@@ -452,8 +452,16 @@ def _become_method(method):
 
 def _spawn_ssh(options, argv):
     # options["argv"] is the whole ssh command line (built by the controller, remote command included).
-    return ssh(options["argv"], password=options.get("password"), timeout=options.get("timeout"),
-               env=options.get("env"))
+    try:
+        return ssh(options["argv"], password=options.get("password"), timeout=options.get("timeout"),
+                   env=options.get("env"))
+    except BecomeError as e:
+        # Say which host, as the controller's own ssh errors do ("ssh to HOST: ...").
+        host = options.get("host")
+        if host and e.message.startswith("ssh: "):
+            e.message = "ssh to %s: %s" % (host, e.message[5:])
+            e.args = (e.message,)
+        raise
 
 
 # mito.core merges this into its spawn-method registry (docs/protocol.md, "Spawning children").

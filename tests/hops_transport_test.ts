@@ -200,7 +200,7 @@ Deno.test("ssh from inside a context (bastion → next host), host keys checked 
     assertEquals(hopFailure(refused)?.kind, "hostkey-unknown");
     assertStringIncludes(
       refused.message,
-      `BecomeError: ssh: the host key is not in known_hosts and host key checking is enforced (No ED25519 host key is known for [${sshd.host}]:${sshd.port}`,
+      `BecomeError: ssh to ${sshd.host}: the host key is not in known_hosts and host key checking is enforced (No ED25519 host key is known for [${sshd.host}]:${sshd.port}`,
     );
   });
 });

@@ -48,7 +48,7 @@ Deno.test("a broken chain makes only its host unreachable, with the hop's cause;
       r.stdout,
       fatal(
         "dead_inner",
-        "Failed to connect to the host: ssh: connection refused (ssh: connect to host 10.199.2.2 port 2222: " +
+        "Failed to connect to the host: ssh to 10.199.2.2: connection refused (ssh: connect to host 10.199.2.2 port 2222: " +
           "Connection refused)\nssh: connect to host 10.199.2.2 port 2222: Connection refused",
       ),
     );

@@ -132,6 +132,7 @@ export const sshMethod: ConnectMethod = {
     const python = s.python ?? "python3";
     const options: Record<string, unknown> = {
       argv: buildSshArgv(s, stage.command(python)),
+      host: s.hostname,
       python,
       timeout: (s.connectTimeout ?? 10) + 30,
     };
