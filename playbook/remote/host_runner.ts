@@ -27,6 +27,7 @@ import { type ConnectPlan, planConnection } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, unreachable } from "./_results.ts";
 import { TargetSession } from "./session.ts";
+import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
 
@@ -52,12 +53,21 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #chains = new Map<string, Promise<Reached>>();
   readonly #tempDirs = new WeakMap<Context, Promise<string>>();
   readonly #discovered = new Set<string>();
+  /** Connection setups in flight at once (MITO_POOL_SIZE, default 32); tasks on live contexts are not limited. */
+  readonly #connecting: Semaphore;
 
   constructor(opts: HostRunnerOptions, extra: ProtocolRunnerOptions = {}) {
     this.#opts = opts;
     this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
     const ansibleDir = findAnsibleDir(env);
+    const pool = env.MITO_POOL_SIZE === undefined || env.MITO_POOL_SIZE === ""
+      ? 32
+      : Number(env.MITO_POOL_SIZE);
+    if (!Number.isInteger(pool) || pool < 1) {
+      throw new Error(`MITO_POOL_SIZE must be a positive integer, not ${JSON.stringify(env.MITO_POOL_SIZE)}`);
+    }
+    this.#connecting = new Semaphore(pool);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
     if (!["auto", "builtin", "ansible"].includes(prefer)) {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
@@ -204,7 +214,7 @@ export class ProtocolHostRunner implements HostRunner {
   #reach(plan: ConnectPlan): Promise<Reached> {
     let p = this.#chains.get(plan.key);
     if (!p) {
-      p = this.#connectChain(plan);
+      p = this.#connecting.use(() => this.#connectChain(plan));
       this.#chains.set(plan.key, p);
       p.catch(() => {
         if (this.#chains.get(plan.key) === p) this.#chains.delete(plan.key);
