@@ -214,27 +214,17 @@ export async function main(args: string[]): Promise<void> {
       const dir = join(tmp, column, `${s.name}-${link}`);
       mkdirSync(dir, { recursive: true });
       const t = target(column, link);
+      const where = { scenario: s, link, column, dir, controlDir: t.controlDir };
       if (column === BASELINE) {
-        return {
-          scenario: s,
-          link,
-          column,
-          dir,
-          controlDir: t.controlDir,
-          argv: ["/bin/sh", "-c", catSshCommand(s, t, assets.bigFiles[s.transferBytes!])],
-          env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8" },
-          hosts: 1,
-        };
+        const argv = ["/bin/sh", "-c", catSshCommand(s, t, assets.bigFiles[s.transferBytes!])];
+        const env = { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8" };
+        return { ...where, argv, env, hosts: 1 };
       }
       const runner = runners.find((r) => r.name === column)!;
       for (const [f, text] of Object.entries(scenarioFiles(s, t, assets))) writeFileSync(join(dir, f), text);
       writeFileSync(join(dir, "hosts"), inventoryText(s.hosts, t));
       return {
-        scenario: s,
-        link,
-        column,
-        dir,
-        controlDir: t.controlDir,
+        ...where,
         argv: [...runner.command, "-i", "hosts", "playbook.yml"],
         env: runner.env,
         hosts: s.hosts,
