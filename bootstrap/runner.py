@@ -66,12 +66,14 @@ class _Saved(object):
         self.umask = os.umask(0o022)
         os.umask(self.umask)
         self.path = list(sys.path)
+        self.excepthook = sys.excepthook
         try:
             self.locale = locale.setlocale(locale.LC_ALL)  # AnsibleModule sets the locale
         except locale.Error:
             self.locale = None
 
     def restore(self):
+        sys.excepthook = self.excepthook
         if dict(os.environ) != self.environ:
             for k in list(os.environ):
                 if k not in self.environ:
@@ -476,6 +478,16 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
                 exec(code_obj, glb)
             except SystemExit as e:
                 code = _code(e)
+            except Exception:
+                # A module's own sys.excepthook sees what escapes it, as in its own process (file
+                # turns its AnsibleModuleError into fail_json there).
+                if sys.excepthook is saved.excepthook:
+                    raise
+                try:
+                    sys.excepthook(*sys.exc_info())
+                    code = 1
+                except SystemExit as e:
+                    code = _code(e)
     except BaseException:
         tb = traceback.format_exc()
         saved.restore()

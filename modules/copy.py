@@ -228,7 +228,11 @@ def _install(m, src, data, dest):
                 os.chmod(tmp, mode)
             rc, out_, err = m.run_command(validate % tmp)
             if rc != 0:
-                m.fail_json(msg="failed to validate", exit_status=rc, stdout=out_, stderr=err)
+                extra = {}
+                if m.params["checksum"]:
+                    # Ansible's copy action adds the controller's checksum to the module's failure
+                    extra["checksum"] = m.params["checksum"]
+                m.fail_json(msg="failed to validate", exit_status=rc, stdout=out_, stderr=err, **extra)
         _prepare_attrs(m, src, tmp, dest)
         os.rename(tmp, dest)
         C._fsync_dir(d)

@@ -111,8 +111,11 @@ def main(m):
             state = "file"
     if p["recurse"] and state != "directory":
         m.fail_json(path=path, msg="recurse option requires state to be 'directory'")
-    if state in ("link", "hard") and p["src"] is None:
-        m.fail_json(msg="src is required for creating links", path=path)
+    # without src, an existing link (or hard link) only gets its attributes
+    if state == "link" and p["src"] is None and prev != "link":
+        m.fail_json(msg="src is required for creating new symlinks")
+    if state == "hard" and p["src"] is None and prev != "hard":
+        m.fail_json(msg="src is required for creating new hardlinks")
     if p["src"] is not None and state not in ("link", "hard"):
         m.fail_json(msg="src option requires state to be 'link' or 'hard'", path=path)
     # an existing directory given as dest of a link gets the source's basename
@@ -224,18 +227,20 @@ def _touch(m, path, prev, follow, mtime, atime, diff):
 
 def _link(m, path, prev, src, mtime, atime, diff):
     force = m.params["force"]
-    if not os.path.isabs(src):
+    if src is None:
+        abs_src = None
+    elif not os.path.isabs(src):
         relpath = os.path.dirname(path)
         abs_src = os.path.normpath(os.path.join(relpath, src))
     else:
         abs_src = src
-    if not os.path.exists(abs_src) and not force:
+    if abs_src is not None and not os.path.exists(abs_src) and not force:
         m.fail_json(path=path, src=src,
                     msg='src file does not exist, use "force=yes" if you really want to create the link: %s'
                     % abs_src)
     changed = False
     if prev == "link":
-        if os.readlink(path) != src:
+        if src is not None and os.readlink(path) != src:
             changed = True
             diff["before"]["src"] = os.readlink(path)
             diff["after"]["src"] = src
@@ -286,12 +291,14 @@ def _update_times_link(m, path, mtime, atime, diff, changed):
 
 def _hard(m, path, prev, src, mtime, atime, diff):
     force = m.params["force"]
-    if not os.path.isabs(src):
+    if src is not None and not os.path.isabs(src):
         m.fail_json(msg="absolute paths are required", path=path)
-    if not os.path.exists(src):
+    if src is not None and not os.path.exists(src):
         m.fail_json(path=path, msg="src does not exist", dest=path, src=src)
     changed = False
-    if prev == "hard" or prev == "file":
+    if src is None:
+        pass
+    elif prev == "hard" or prev == "file":
         if os.stat(path).st_ino != os.stat(src).st_ino:
             if prev == "file" and not force and os.stat(path).st_nlink == 1:
                 m.fail_json(dest=path, src=src, msg="Cannot link, file exists at destination")

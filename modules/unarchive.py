@@ -138,7 +138,8 @@ def main(m):
     p = m.params
     src, dest = p["src"], p["dest"]
     if p["creates"] and os.path.exists(p["creates"]):
-        return {"changed": False, "msg": "skipped, since %s exists" % p["creates"], "dest": dest, "src": src}
+        # Ansible's unarchive action checks this before the module runs: the task is skipped
+        return {"skipped": True, "changed": False, "msg": "skipped, since %s exists" % p["creates"]}
     if not os.path.exists(src):
         m.fail_json(msg="Source '%s' does not exist" % src)
     if not os.access(src, os.R_OK):

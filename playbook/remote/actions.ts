@@ -397,6 +397,13 @@ export const scriptAction: Action = async (s, args) => {
 export const unarchiveAction: Action = async (s, args, env) => {
   const remote = args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true" ||
     args.copy === false || args.copy === "no";
+  if (typeof args.creates === "string" && args.creates) {
+    // Ansible's action skips the task before any transfer, whichever module set runs the target half.
+    const st = await s.runModule("stat", { path: args.creates, get_checksum: false });
+    if ((st.stat as Record<string, unknown> | undefined)?.exists) {
+      return { skipped: true, changed: false, msg: `skipped, since ${args.creates} exists` };
+    }
+  }
   if (remote || /^(https?|ftp):\/\//.test(String(args.src ?? ""))) {
     return await s.runModule("unarchive", args);
   }
@@ -413,7 +420,53 @@ export const unarchiveAction: Action = async (s, args, env) => {
   }
 };
 
+/**
+ * assemble with remote_src false: the fragments are the controller's (a files/ directory), joined here
+ * as Ansible's action does, then it is a copy of content; with remote_src (the default) the target does it.
+ */
+export const assembleAction: Action = async (s, args, env) => {
+  if (args.src === undefined || args.src === null || args.dest === undefined || args.dest === null) {
+    return failed("src and dest are required");
+  }
+  if (!["false", "no", "0", "off", "n", "f"].includes(String(args.remote_src ?? "yes").toLowerCase())) {
+    return await s.runModule("assemble", args);
+  }
+  const srcArg = String(args.src);
+  const src = findNeedle(s.request.searchPath, "files", srcArg);
+  if (!src) return failed(`Could not find or access '${srcArg}'`);
+  if (!statSync(src).isDirectory()) return failed(`Source (${src}) is not a directory`);
+  const pattern = args.regexp === undefined || args.regexp === null
+    ? undefined
+    : new RegExp(String(args.regexp));
+  // The delimiter's escapes (\n, \t…) are decoded, as Python's codecs.escape_decode does.
+  const delimiter = args.delimiter === undefined || args.delimiter === null ? "" : String(args.delimiter)
+    .replace(
+      /\\([nrt\\'"])/g,
+      (_, c: string) => ({ n: "\n", r: "\r", t: "\t" } as Record<string, string>)[c] ?? c,
+    );
+  const parts: Uint8Array[] = [];
+  let first = true;
+  let addNewline = false;
+  for (const name of readdirSync(src).sort()) {
+    if (pattern && !pattern.test(name)) continue;
+    const file = join(src, name);
+    if (!statSync(file).isFile() || (args.ignore_hidden === true && name.startsWith("."))) continue;
+    const content = new Uint8Array(readFileSync(file));
+    if (addNewline) parts.push(new TextEncoder().encode("\n"));
+    if (!first && delimiter) {
+      parts.push(new TextEncoder().encode(delimiter.endsWith("\n") ? delimiter : delimiter + "\n"));
+    }
+    parts.push(content);
+    first = false;
+    addNewline = content.length === 0 || content[content.length - 1] !== 10;
+  }
+  const data = new Uint8Array(Buffer.concat(parts));
+  const rest = moduleArgs(args, new Set(["remote_src", "regexp", "delimiter", "ignore_hidden", "decrypt"]));
+  return await putContent(s, data, rest, undefined, env, src);
+};
+
 export const ACTIONS: Readonly<Record<string, Action>> = {
+  assemble: assembleAction,
   copy: copyAction,
   template: templateAction,
   fetch: fetchAction,

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "args=$*"
+echo "user=$(id -un)"

@@ -1,0 +1,200 @@
+// The module matrix (issue 5): self-checking playbooks in tests/matrix/ run on three targets at once —
+// `local`, ssh to the test sshd as root, and ssh as the NOPASSWD sudo account with become — by
+// ansible-playbook and by `mito run` (with mito's built-in modules and with ansible-core's), twice each:
+// the first run changes things, the second must not. Every mito run must give ansible-playbook's exit
+// code, recap, screen output (normalised below) and resulting files (mode, owner, content, links).
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+import { assertEquals, assertStringIncludes } from "./_assert.ts";
+import { type TestEnv, testEnv } from "./_testenv.ts";
+import { DENO, ROOT } from "./_run.ts";
+
+const DIR = path.join(ROOT, "tests/matrix");
+const HOSTS = ["local", "root_ssh", "sudo_ssh"];
+
+function inventory(env: TestEnv): string {
+  const ssh = `ansible_host=${env.sshd.host} ansible_port=${env.sshd.port}`;
+  return [
+    "[matrix]",
+    "local ansible_connection=local",
+    `root_ssh ${ssh} ansible_user=root`,
+    `sudo_ssh ${ssh} ansible_user=${env.accounts.sudo_nopassword.user} ansible_become=true`,
+    "[all:vars]",
+    `ansible_ssh_private_key_file=${env.clientKey}`,
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes'`,
+    "ansible_python_interpreter=/usr/bin/python3",
+    "",
+  ].join("\n");
+}
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Like tests/_run.ts's runIn, but asynchronous so the three runners of a round go side by side. */
+function runAsync(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: DIR,
+      env: {
+        PATH: "/usr/bin:/bin",
+        HOME: process.env.HOME ?? "/root",
+        LANG: "C.UTF-8",
+        ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"),
+        ANSIBLE_NOCOLOR: "1",
+        ...env,
+      },
+      timeout: 170_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => stdout += d);
+    child.stderr.setEncoding("utf8").on("data", (d: string) => stderr += d);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/**
+ * Output of one run made comparable with another's: timestamps and durations differ between any two
+ * runs, and with several hosts each task's results are printed in the order the hosts finish, so the
+ * entries of a task's block (a result line and its indented continuation) are sorted.
+ */
+export function normalise(out: string): string {
+  const text = out.replace(/"(start|end|delta)": "[^"]*"/g, '"$1": "…"');
+  const blocks = text.split(/\n\n(?=\S)/);
+  return blocks.map((block) => {
+    const lines = block.split("\n");
+    const head: string[] = [];
+    while (lines.length && !isEntryStart(lines[0])) head.push(lines.shift()!);
+    const entries: string[] = [];
+    for (const line of lines) {
+      if (isEntryStart(line) || !entries.length) entries.push(line);
+      else entries[entries.length - 1] += "\n" + line;
+    }
+    return [...head, ...entries.sort()].join("\n");
+  }).join("\n\n");
+}
+
+function isEntryStart(line: string): boolean {
+  return /^([a-z]+: \[|\[WARNING\]|\[DEPRECATION WARNING\])/.test(line);
+}
+
+export function recapLines(out: string): string[] {
+  return out.slice(out.lastIndexOf("PLAY RECAP")).split("\n").filter((l) => / : ok=/.test(l)).sort();
+}
+
+const owners = new Map<number, string>();
+function owner(uid: number): string {
+  if (!owners.has(uid)) {
+    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) =>
+      l.split(":")[2] === String(uid)
+    );
+    owners.set(uid, line?.split(":")[0] ?? String(uid));
+  }
+  return owners.get(uid)!;
+}
+
+/**
+ * Every path under `dir` with its mode, owner and group, and a file's content or a link's target; `base`
+ * (the run's own directory, which fetch puts into paths) reads as WORK.
+ */
+export function tree(dir: string, base: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of fs.readdirSync(path.join(dir, rel)).sort()) {
+      const r = path.join(rel, name);
+      const full = path.join(dir, r);
+      const key = r.replaceAll(base.slice(1), "WORK");
+      const st = fs.lstatSync(full);
+      const meta = `${(st.mode & 0o7777).toString(8)} ${owner(st.uid)}:${owner(st.gid)}`;
+      if (st.isSymbolicLink()) out[key] = `-> ${fs.readlinkSync(full)}`;
+      else if (st.isDirectory()) {
+        out[key + "/"] = meta;
+        walk(r);
+      } else out[key] = `${meta} nlink=${st.nlink} ${fs.readFileSync(full, "utf8").replaceAll(base, "WORK")}`;
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** Known, explained differences between mito and ansible-playbook, applied to mito's output only. */
+const KNOWN: Record<string, (out: string) => string> = {};
+
+interface Case {
+  playbook: string;
+  /** Set up before the runs (and torn down after), e.g. a local HTTP server. */
+  around?: () => Promise<{ vars: Record<string, string>; stop: () => Promise<void> }>;
+}
+
+const CASES: Case[] = [{ playbook: "files.yml" }];
+
+for (const c of CASES) {
+  Deno.test({
+    name:
+      `matrix ${c.playbook}: mito (builtin and ansible modules) = ansible-playbook on local, root ssh and sudo, twice`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const env = testEnv();
+      const base = fs.mkdtempSync(path.join(os.tmpdir(), "mito-matrix-"));
+      fs.chmodSync(base, 0o755);
+      const setup = c.around ? await c.around() : { vars: {}, stop: () => Promise.resolve() };
+      try {
+        const inv = path.join(base, "hosts.ini");
+        fs.writeFileSync(inv, inventory(env));
+        const runners = ["ansible", "builtin", "mitoansible"] as const;
+        const work = Object.fromEntries(runners.map((r) => [r, path.join(base, r)]));
+        for (const w of Object.values(work)) fs.mkdirSync(w);
+        const extra = Object.entries(setup.vars).map(([k, v]) => ["-e", `${k}=${v}`]).flat();
+        for (const round of ["first", "second"]) {
+          const args = (w: string) => ["-i", inv, c.playbook, "-e", `base=${w}`, ...extra];
+          const [a, mb, ma] = await Promise.all([
+            runAsync("/usr/bin/ansible-playbook", args(work.ansible)),
+            runAsync(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(work.builtin)], {
+              MITO_MODULES: "builtin",
+            }),
+            runAsync(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(work.mitoansible)], {
+              MITO_MODULES: "ansible",
+            }),
+          ]);
+          const want = normalise(a.stdout.replaceAll(work.ansible, "WORK"));
+          for (
+            const [label, m, w] of [["builtin", mb, work.builtin], ["ansible", ma, work.mitoansible]] as const
+          ) {
+            const what = `${c.playbook}, ${round} run, ${label} modules`;
+            assertEquals(m.stderr, "", `${what}: mito wrote errors`);
+            const fix = KNOWN[`${c.playbook}:${label}`] ?? ((s: string) => s);
+            assertEquals(
+              normalise(fix(m.stdout.replaceAll(w, "WORK"))).split("\n"),
+              want.split("\n"),
+              `${what}: output`,
+            );
+            assertEquals(recapLines(m.stdout), recapLines(a.stdout), `${what}: recap`);
+            assertEquals(m.code, a.code, `${what}: exit code`);
+            for (const h of HOSTS) {
+              assertEquals(
+                tree(path.join(w, h), w),
+                tree(path.join(work.ansible, h), work.ansible),
+                `${what}: files of ${h}`,
+              );
+            }
+          }
+          // The playbooks assert their own changed flags (changes on the first run only); a failed
+          // assertion is a failed task.
+          assertEquals(recapLines(a.stdout).length, HOSTS.length, a.stdout);
+          for (const line of recapLines(a.stdout)) assertStringIncludes(line, "failed=0", a.stdout);
+        }
+      } finally {
+        await setup.stop();
+        fs.rmSync(base, { recursive: true, force: true });
+      }
+    },
+  });
+}
