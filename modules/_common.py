@@ -55,6 +55,13 @@ INTERNAL_KEYS = frozenset((
 ))
 
 
+
+def _cmd_text(args):
+    """A command as Ansible's run_command reports it on failure: a string, list items shell-quoted."""
+    if isinstance(args, (list, tuple)):
+        return " ".join(shlex.quote(to_text(a)) for a in args)
+    return to_text(args)
+
 class ModuleExit(Exception):
     """Raised by exit_json: carries the finished result."""
 
@@ -691,8 +698,11 @@ class Module(object):
 
     # -- commands
     def get_bin_path(self, name, required=False, opt_dirs=()):
-        paths = list(opt_dirs) + os.environ.get("PATH", "").split(os.pathsep)
-        for d in paths + ["/sbin", "/usr/sbin", "/usr/local/sbin"]:
+        # Ansible's order, also in its failure message: opt_dirs, PATH, then the sbin dirs PATH lacks
+        paths = [d for d in opt_dirs if d and os.path.exists(d)]
+        paths += os.environ.get("PATH", "").split(os.pathsep)
+        paths += [d for d in ("/sbin", "/usr/sbin", "/usr/local/sbin") if d not in paths and os.path.exists(d)]
+        for d in paths:
             if not d:
                 continue
             p = os.path.join(d, name)
@@ -735,7 +745,7 @@ class Module(object):
             rc = p.returncode
         except OSError as e:
             if check_rc:
-                self.fail_json(msg=to_text(e), cmd=argv, rc=2)
+                self.fail_json(msg=to_text(e), cmd=_cmd_text(args), rc=e.errno, stdout="", stderr="")
             return 2, "", "[Errno %s] %s" % (e.errno, e.strerror)
         finally:
             if old_umask is not None:
@@ -743,7 +753,7 @@ class Module(object):
         out = out.decode(encoding, errors)
         err = err.decode(encoding, errors)
         if check_rc and rc != 0:
-            self.fail_json(msg=err.rstrip() or out.rstrip(), cmd=argv, rc=rc, stdout=out, stderr=err)
+            self.fail_json(msg=err.rstrip() or out.rstrip(), cmd=_cmd_text(args), rc=rc, stdout=out, stderr=err)
         return rc, out, err
 
     # -- file attributes

@@ -36,6 +36,8 @@ class Crontab(object):
     def __init__(self, m, user, cron_file):
         self.m = m
         self.user = user
+        # Ansible needs crontab even for a cron_file it writes itself
+        m.get_bin_path("crontab", True)
         self.cron_file = None
         if cron_file:
             self.cron_file = cron_file if os.path.isabs(cron_file) else os.path.join("/etc/cron.d", cron_file)

@@ -128,6 +128,16 @@ def main(m):
     p = m.params
     fstab = p["fstab"] or "/etc/fstab"
     path, state = p["path"], p["state"]
+    if state != "ephemeral" and not os.path.exists(fstab):
+        # Ansible creates a missing fstab (and its directory) first, check mode or not
+        try:
+            if not os.path.exists(os.path.dirname(fstab)):
+                os.makedirs(os.path.dirname(fstab))
+            open(fstab, "a").close()
+        except PermissionError:
+            m.fail_json(msg="Failed to open %s due to permission issue" % fstab)
+        except Exception as e:
+            m.fail_json(msg="Failed to open %s due to %s" % (fstab, e))
     if path != "/" and path.endswith("/"):
         path = p["path"] = path.rstrip("/")
     res = {"name": path, "dump": p["dump"], "fstab": fstab, "fstype": p["fstype"], "opts": p["opts"],

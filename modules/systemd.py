@@ -80,6 +80,10 @@ def control(m):
     if p["force"]:
         base.append("--force")
     if not systemd_booted() and p["scope"] != "global":
+        if unit:
+            # Ansible, finding neither show nor list-unit-files working, runs bare systemctl and fails
+            # with what it says (e.g. "System has not been booted with systemd as init system")
+            m.run_command(" ".join(base), check_rc=True)
         m.fail_json(msg="systemd is not the init system here (no /run/systemd/system): cannot manage %s" % unit
                     if unit else "systemd is not the init system here (no /run/systemd/system)")
     res = {"name": unit, "changed": False, "status": {}}

@@ -3,7 +3,7 @@
 // ansible-playbook and by `mito run` (with mito's built-in modules and with ansible-core's), twice each:
 // the first run changes things, the second must not. Every mito run must give ansible-playbook's exit
 // code, recap, screen output (normalised below) and resulting files (mode, owner, content, links).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -89,15 +89,26 @@ export function recapLines(out: string): string[] {
   return out.slice(out.lastIndexOf("PLAY RECAP")).split("\n").filter((l) => / : ok=/.test(l)).sort();
 }
 
-const owners = new Map<number, string>();
-function owner(uid: number): string {
-  if (!owners.has(uid)) {
-    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) =>
-      l.split(":")[2] === String(uid)
-    );
-    owners.set(uid, line?.split(":")[0] ?? String(uid));
+/** Each runner has its own tag in the names of the accounts it creates (`mito-matrix-<tag>-<host>`). */
+const TAGS = { ansible: "a", builtin: "b", mitoansible: "c" } as const;
+const untag = (s: string) => s.replace(/mito-matrix-[abc]-/g, "mito-matrix-T-");
+
+/** Removes the accounts and groups system.yml creates, whichever runs got that far. */
+function removeAccounts(): void {
+  for (const tag of Object.values(TAGS)) {
+    for (const h of HOSTS) {
+      const name = `mito-matrix-${tag}-${h.replace("_", "")}`;
+      spawnSync("/usr/sbin/userdel", [name], { stdio: "ignore" });
+      spawnSync("/usr/sbin/groupdel", [name], { stdio: "ignore" });
+      spawnSync("/usr/sbin/groupdel", [`${name}-x`], { stdio: "ignore" });
+    }
   }
-  return owners.get(uid)!;
+}
+
+/** The name of a uid (in /etc/passwd) or gid (in /etc/group), read afresh: the runs add accounts. */
+function nameOf(file: "/etc/passwd" | "/etc/group", id: number): string {
+  const line = fs.readFileSync(file, "utf8").split("\n").find((l) => l.split(":")[2] === String(id));
+  return line?.split(":")[0] ?? String(id);
 }
 
 /**
@@ -112,7 +123,9 @@ export function tree(dir: string, base: string): Record<string, string> {
       const full = path.join(dir, r);
       const key = r.replaceAll(base.slice(1), "WORK");
       const st = fs.lstatSync(full);
-      const meta = `${(st.mode & 0o7777).toString(8)} ${owner(st.uid)}:${owner(st.gid)}`;
+      const meta = untag(
+        `${(st.mode & 0o7777).toString(8)} ${nameOf("/etc/passwd", st.uid)}:${nameOf("/etc/group", st.gid)}`,
+      );
       if (st.isSymbolicLink()) out[key] = `-> ${fs.readlinkSync(full)}`;
       else if (st.isDirectory()) {
         out[key + "/"] = meta;
@@ -133,7 +146,7 @@ interface Case {
   around?: () => Promise<{ vars: Record<string, string>; stop: () => Promise<void> }>;
 }
 
-const CASES: Case[] = [{ playbook: "files.yml" }];
+const CASES: Case[] = [{ playbook: "files.yml" }, { playbook: "system.yml" }];
 
 for (const c of CASES) {
   Deno.test({
@@ -154,17 +167,20 @@ for (const c of CASES) {
         for (const w of Object.values(work)) fs.mkdirSync(w);
         const extra = Object.entries(setup.vars).map(([k, v]) => ["-e", `${k}=${v}`]).flat();
         for (const round of ["first", "second"]) {
-          const args = (w: string) => ["-i", inv, c.playbook, "-e", `base=${w}`, ...extra];
+          const args = (r: keyof typeof TAGS) => [
+            ...["-i", inv, c.playbook, "-e", `base=${work[r]}`, "-e", `tag=${TAGS[r]}`],
+            ...extra,
+          ];
+          const mito = (r: "builtin" | "mitoansible", modules: string) =>
+            runAsync(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(r)], {
+              MITO_MODULES: modules,
+            });
           const [a, mb, ma] = await Promise.all([
-            runAsync("/usr/bin/ansible-playbook", args(work.ansible)),
-            runAsync(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(work.builtin)], {
-              MITO_MODULES: "builtin",
-            }),
-            runAsync(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(work.mitoansible)], {
-              MITO_MODULES: "ansible",
-            }),
+            runAsync("/usr/bin/ansible-playbook", args("ansible")),
+            mito("builtin", "builtin"),
+            mito("mitoansible", "ansible"),
           ]);
-          const want = normalise(a.stdout.replaceAll(work.ansible, "WORK"));
+          const want = normalise(untag(a.stdout.replaceAll(work.ansible, "WORK")));
           for (
             const [label, m, w] of [["builtin", mb, work.builtin], ["ansible", ma, work.mitoansible]] as const
           ) {
@@ -172,7 +188,7 @@ for (const c of CASES) {
             assertEquals(m.stderr, "", `${what}: mito wrote errors`);
             const fix = KNOWN[`${c.playbook}:${label}`] ?? ((s: string) => s);
             assertEquals(
-              normalise(fix(m.stdout.replaceAll(w, "WORK"))).split("\n"),
+              normalise(untag(fix(m.stdout.replaceAll(w, "WORK")))).split("\n"),
               want.split("\n"),
               `${what}: output`,
             );
@@ -193,6 +209,7 @@ for (const c of CASES) {
         }
       } finally {
         await setup.stop();
+        removeAccounts();
         fs.rmSync(base, { recursive: true, force: true });
       }
     },

@@ -4,7 +4,10 @@ import { assert, assertEquals } from "./_assert.ts";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostname, userInfo } from "node:os";
-import { callMany, run, runTwice, sh, tempDir } from "./modules_harness.ts";
+import { callMany, type Json, run, runTwice, sh, tempDir } from "./modules_harness.ts";
+
+const runModule = run;
+const runModuleTwice = runTwice;
 
 function requireRoot() {
   if (userInfo().uid !== 0) throw new Error("this test needs root (it creates local users and groups)");
@@ -80,6 +83,20 @@ Deno.test("user: create, modify shell/groups/comment idempotently, remove with h
 Deno.test("cron: named jobs and variables in a cron file", () => {
   const d = tempDir();
   const file = join(d, "mito-cron");
+  // Ansible's cron needs the crontab command even for a cron file it writes itself (this machine may
+  // have none): without it the task fails, with a stand-in it works.
+  const missing = runModule("cron", { name: "x", job: "/bin/true", cron_file: file, user: "root" }, {
+    environment: { PATH: d },
+  });
+  assertEquals(missing.failed, true);
+  assertEquals(
+    String(missing.msg).startsWith('Failed to find required executable "crontab" in paths: '),
+    true,
+  );
+  writeFileSync(join(d, "crontab"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const withCrontab = { environment: { PATH: `${d}:/usr/bin:/bin` } };
+  const run = (name: string, args: Record<string, Json>) => runModule(name, args, withCrontab);
+  const runTwice = (name: string, args: Record<string, Json>) => runModuleTwice(name, args, withCrontab);
   const job = {
     name: "backup",
     minute: "5",
