@@ -154,6 +154,8 @@ export async function main(args: string[]): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "mito-bench-"));
   let proxy: Proxy | undefined;
   const controlDirs: string[] = [];
+  const records: RunRecord[] = [];
+  const notes: string[] = [];
   const cleanup = () => {
     killCurrent();
     proxy?.kill();
@@ -163,6 +165,10 @@ export async function main(args: string[]): Promise<void> {
   const onSignal = () => {
     console.error("\ninterrupted: stopping the run in progress, the proxy and ssh masters");
     cleanup();
+    // What was measured so far still counts (the run in progress does not).
+    if (records.length) {
+      report(records, opts, [...notes, "interrupted: not every run of this bench was made"]);
+    }
     process.exit(130);
   };
   process.on("SIGINT", onSignal);
@@ -178,7 +184,6 @@ export async function main(args: string[]): Promise<void> {
       ]),
     );
     const assets = prepareAssets(tmp, opts.scenarios);
-    const notes: string[] = [];
     const runners: Runner[] = [];
     for (const name of opts.runners) {
       const cfg = join(tmp, name, "ansible.cfg");
@@ -294,7 +299,6 @@ export async function main(args: string[]): Promise<void> {
         jobs.push(columns.map((c) => prepare(s, link, c)));
       }
     }
-    const records: RunRecord[] = [];
     if (opts.warmup) {
       for (const group of jobs) for (const job of group) await runJob(job);
     }
@@ -317,50 +321,55 @@ export async function main(args: string[]): Promise<void> {
       }
     }
 
-    const meta = {
-      date: new Date().toISOString().slice(0, 10),
-      rounds: opts.rounds,
-      load: Math.round(loadavg()[0] * 10) / 10,
-      args: opts.argsText,
-    };
-    const docFile = join(root, "docs", "benchmarks.md");
-    const doc = existsSync(docFile) ? readFileSync(docFile, "utf8") : "# Benchmarks\n";
-    const order = SCENARIOS.map((s) => s.name);
-    const all = sortSummaries(
-      mergeSummaries(opts.fresh ? [] : previousSummaries(doc), summarize(records, meta)),
-      order,
-      COLUMN_ORDER,
-    );
-    const items = Object.fromEntries(SCENARIOS.map((s) => [s.name, s.items]));
-    const targets = evaluateTargets(all, items);
-    const wall = wallTable(all, COLUMN_ORDER);
-    const tgt = targetTable(targets);
-    const res = resourceTable(all);
-    console.log(
-      ["## wall time (median)", ...wall, "", "## targets", ...tgt, "", "## controller", ...res].join("\n"),
-    );
-    const json = {
-      date: meta.date,
-      platform: process.platform,
-      cpus: cpus().length,
-      load_average: meta.load,
-      args: opts.argsText,
-      mito_modules: opts.mitoModules,
-      delay_ms: opts.delayMs,
-      notes,
-      results: all,
-      targets,
-    };
-    if (opts.write) {
-      writeFileSync(docFile, replaceSection(doc, sectionText(json, wall, tgt, res)));
-      writeFileSync(join(root, "docs", "benchmarks.svg"), chartSvg(all, COLUMN_ORDER));
-    }
-    console.log(JSON.stringify(json));
+    report(records, opts, notes);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     cleanup();
   }
+}
+
+/** Prints the tables and the JSON line, and records them (merged with earlier figures) in docs/. */
+function report(records: RunRecord[], opts: Options, notes: string[]): void {
+  const meta = {
+    date: new Date().toISOString().slice(0, 10),
+    rounds: opts.rounds,
+    load: Math.round(loadavg()[0] * 10) / 10,
+    args: opts.argsText,
+  };
+  const docFile = join(root, "docs", "benchmarks.md");
+  const doc = existsSync(docFile) ? readFileSync(docFile, "utf8") : "# Benchmarks\n";
+  const order = SCENARIOS.map((s) => s.name);
+  const all = sortSummaries(
+    mergeSummaries(opts.fresh ? [] : previousSummaries(doc), summarize(records, meta)),
+    order,
+    COLUMN_ORDER,
+  );
+  const items = Object.fromEntries(SCENARIOS.map((s) => [s.name, s.items]));
+  const targets = evaluateTargets(all, items);
+  const wall = wallTable(all, COLUMN_ORDER);
+  const tgt = targetTable(targets);
+  const res = resourceTable(all);
+  console.log(
+    ["## wall time (median)", ...wall, "", "## targets", ...tgt, "", "## controller", ...res].join("\n"),
+  );
+  const json = {
+    date: meta.date,
+    platform: process.platform,
+    cpus: cpus().length,
+    load_average: meta.load,
+    args: opts.argsText,
+    mito_modules: opts.mitoModules,
+    delay_ms: opts.delayMs,
+    notes,
+    results: all,
+    targets,
+  };
+  if (opts.write) {
+    writeFileSync(docFile, replaceSection(doc, sectionText(json, wall, tgt, res)));
+    writeFileSync(join(root, "docs", "benchmarks.svg"), chartSvg(all, COLUMN_ORDER));
+  }
+  console.log(JSON.stringify(json));
 }
 
 function prepareAssets(tmp: string, scenarios: Scenario[]): Assets {
