@@ -270,7 +270,7 @@ export function evaluateTargets(all: Summary[], items: Record<string, number>): 
       const mine = okWall(s);
       if (!base || !mine) continue;
       out.push({
-        target: `${s.scenario} vs cat | ssh`,
+        target: `${s.scenario} vs ssh-cat`,
         runner: s.runner,
         link,
         value: `${Math.round((base / mine) * 100)}% (${fmtSeconds(mine)} vs ${fmtSeconds(base)})`,

@@ -1,7 +1,7 @@
 // The runners compared by the playbook benchmark: how each is invoked, with which ansible.cfg and
 // environment, and how to tell that a run did its work.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import process from "node:process";
 import { join } from "../_paths.ts";
 import type { RunnerFlavour } from "./_scenarios.ts";
@@ -53,9 +53,28 @@ function baseEnv(cfg: string): Record<string, string> {
   };
 }
 
+/** Folders whose files go into dist/mito. */
+const SOURCE_DIRS = ["cli", "playbook", "core", "transports", "bootstrap", "modules"];
+
+/** mtime (ms) of the newest source file dist/mito is built from. */
+function newestSource(root: string): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|py)$/.test(e.name) && !/(_test\.ts|^_embedded\.ts)$/.test(e.name)) {
+        newest = Math.max(newest, statSync(p).mtimeMs);
+      }
+    }
+  };
+  for (const d of SOURCE_DIRS) if (existsSync(join(root, d))) walk(join(root, d));
+  return newest;
+}
+
 /**
  * The runner's command and environment; `cfg` is the ansible.cfg written for it. dist/mito is built
- * (`deno task sea`) when missing or when `rebuild` asks; if that fails the runner is unavailable.
+ * (`deno task sea`) when missing, older than its sources, or when `rebuild` asks; if that fails the runner is unavailable.
  */
 export function makeRunner(name: RunnerName, cfg: string, setup: RunnerSetup, rebuild = false): Runner {
   const deno = join(setup.root, "node_modules/deno/deno");
@@ -77,7 +96,7 @@ export function makeRunner(name: RunnerName, cfg: string, setup: RunnerSetup, re
       };
     case "mito-bin": {
       const bin = join(setup.root, "dist/mito");
-      if (rebuild || !existsSync(bin)) {
+      if (rebuild || !existsSync(bin) || newestSource(setup.root) > statSync(bin).mtimeMs) {
         const r = spawnSync(deno, ["task", "sea"], { cwd: setup.root, encoding: "utf8" });
         if (r.status !== 0 || !existsSync(bin)) {
           throw new RunnerUnavailableError(

@@ -9,7 +9,8 @@
 // --warmup (one untimed run of each scenario per runner first), --build (rebuild dist/mito),
 // --mito-modules builtin|auto|ansible (builtin), --max-interpreters N (sets MITOGEN_MAX_INTERPRETERS and
 // MITO_MAX_INTERPRETERS alike; both default to 20 interpreters per parent), --timeout S per run (900),
-// --no-write, --fresh (forget the figures of earlier runs instead of merging).
+// --no-write, --fresh (forget the figures of earlier runs instead of merging), --report-only (no runs:
+// render the tables, chart and targets again from the figures recorded in docs/benchmarks.md).
 import { closeSync, openSync, writeSync } from "node:fs";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
@@ -76,6 +77,7 @@ interface Options {
   timeoutS: number;
   write: boolean;
   fresh: boolean;
+  reportOnly: boolean;
   delayMs: number;
   argsText: string;
 }
@@ -96,6 +98,7 @@ function parseOptions(args: string[]): Options {
       timeout: { type: "string", default: "900" },
       "no-write": { type: "boolean", default: false },
       fresh: { type: "boolean", default: false },
+      "report-only": { type: "boolean", default: false },
       "delay-ms": { type: "string", default: "13" },
     },
   });
@@ -117,6 +120,7 @@ function parseOptions(args: string[]): Options {
     timeoutS: Number(values.timeout),
     write: !values["no-write"],
     fresh: values.fresh!,
+    reportOnly: values["report-only"]!,
     delayMs: Number(values["delay-ms"]),
     argsText: args.join(" "),
   };
@@ -150,6 +154,7 @@ interface Job {
 
 export async function main(args: string[]): Promise<void> {
   const opts = parseOptions(args);
+  if (opts.reportOnly) return report([], opts, []);
   const env = testEnv();
   const tmp = mkdtempSync(join(tmpdir(), "mito-bench-"));
   let proxy: Proxy | undefined;
