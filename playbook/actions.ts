@@ -30,6 +30,11 @@ export interface ActionEnv {
   isTTY: boolean;
   sleep(ms: number): Promise<void>;
   prompt?(text: string): Promise<string>;
+  /** The task's name as the banner shows it (pause puts it in its prompt). */
+  taskName: string;
+  /** A line on the screen, as Ansible's display.display. */
+  display(text: string): void;
+  warning(text: string): void;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -251,7 +256,7 @@ function addHost(env: ActionEnv): Result {
     vars.ansible_ssh_port = Number(port[2]);
   }
   env.addHost(hostName, groups, vars);
-  return { add_host: { host_name: hostName, groups, host_vars: vars }, changed: true };
+  return { changed: true, add_host: { host_name: hostName, groups, host_vars: vars } };
 }
 
 function groupBy(env: ActionEnv): Result {
@@ -266,38 +271,67 @@ function groupBy(env: ActionEnv): Result {
   return { changed: true, add_group: group, parent_groups: parents };
 }
 
+/** Python's str() of a float: always a decimal point. */
+function pyFloatText(n: number): string {
+  return Number.isInteger(n) ? `${n}.0` : String(n);
+}
+
+/** datetime.now() as Python prints it: local time, microseconds. */
+function localStamp(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }:` +
+    `${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+}
+
 async function pause(env: ActionEnv): Promise<Result> {
   const a: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
-  const start = new Date();
+  // Ansible takes minutes/seconds through int(): floats are truncated, anything else is refused.
+  const asInt = (v: unknown): number => (typeof v === "boolean" ? Number(v) : Math.trunc(Number(v)));
   let seconds: number | undefined;
-  if (a.minutes !== undefined) seconds = Number(a.minutes) * 60;
-  else if (a.seconds !== undefined) seconds = Number(a.seconds);
+  let unit = "minutes";
+  if (a.minutes !== undefined && a.minutes !== null) seconds = asInt(a.minutes) * 60;
+  else if (a.seconds !== undefined && a.seconds !== null) {
+    seconds = asInt(a.seconds);
+    unit = "seconds";
+  }
   if (seconds !== undefined && Number.isNaN(seconds)) {
     return { failed: true, msg: "non-integer value given for prompt duration" };
   }
+  const echo = a.echo === undefined ? true : bool(a.echo);
+  const hidden = echo ? "" : " (output is hidden)";
+  const prompt = `[${env.taskName.trim()}]\n${
+    a.prompt ? String(a.prompt) : "Press enter to continue, Ctrl+C to interrupt"
+  }${hidden}:`;
+  const start = new Date();
   let userInput = "";
   if (seconds !== undefined) {
+    if (seconds < 1) seconds = 1;
+    env.display(`Pausing for ${seconds} seconds${hidden}`);
+    env.display("(ctrl+C then 'C' = continue early, ctrl+C then 'A' = abort)\r");
+    if (a.prompt) env.display(prompt);
     await env.sleep(seconds * 1000);
   } else if (env.isTTY && env.prompt) {
-    userInput = await env.prompt(String(a.prompt ?? "Press enter to continue, Ctrl+C to interrupt"));
+    userInput = await env.prompt(prompt);
+  } else {
+    env.display(prompt);
+    env.warning("Not waiting for response to prompt as stdin is not interactive");
   }
   const stop = new Date();
-  const delta = Math.round((stop.getTime() - start.getTime()) / 1000);
-  const fmt = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+  const duration = (stop.getTime() - start.getTime()) / 1000;
+  const shown = Math.round((unit === "minutes" ? duration / 60 : duration) * 100) / 100;
   return {
     changed: false,
     rc: 0,
-    start: fmt(start),
-    stop: fmt(stop),
-    delta,
-    stdout: `Paused for ${
-      seconds !== undefined
-        ? (a.minutes !== undefined ? `${a.minutes} minutes` : `${seconds} seconds`)
-        : `${delta} seconds`
-    }`,
+    start: localStamp(start),
+    stop: localStamp(stop),
+    delta: Math.trunc(duration),
+    stdout: `Paused for ${pyFloatText(shown)} ${unit}`,
+    stderr: "",
     user_input: userInput,
-    echo: a.echo === undefined ? true : bool(a.echo),
+    echo,
   };
 }
 

@@ -124,6 +124,9 @@ class HostFailed extends Error {}
 /** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
 class TaskTemplateError extends Error {}
 
+/** Controller actions Ansible runs once per batch, on its first host (BYPASS_HOST_LOOP). */
+const BYPASS_HOST_LOOP = new Set(["add_host", "pause"]);
+
 /** How many loop items a pipelined loop keeps sent ahead of the one whose reply it awaits. */
 const LOOP_WINDOW = 256;
 /** Modules whose items are never sent ahead (see #pipelinable). */
@@ -1118,7 +1121,9 @@ export class Executor {
       return [];
     }
     view = { ...view, noLog, delegateTo };
-    const runOnce = this.#kwBoolSafe(task, "run_once", vars);
+    // run_once, and the actions that bypass the host loop (once for the batch, with the first host's
+    // variables; unlike run_once, the other hosts get no result and no registered value).
+    const runOnce = this.#kwBoolSafe(task, "run_once", vars) || BYPASS_HOST_LOOP.has(task.action);
     if (runOnce && task.action !== "meta") {
       const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
       if (first !== hp.name) return this.#runOnceFollower(pr, hp, task);
@@ -1523,6 +1528,9 @@ export class Executor {
           isTTY: this.#o.isTTY,
           sleep: (ms) => this.#sleep(ms),
           prompt: this.#o.prompt ? (text) => this.#o.prompt!(text, false) : undefined,
+          taskName: this.#taskName(task, vars),
+          display: (text) => this.#cb.verbose(text, 0),
+          warning: (text) => this.#cb.warning(text),
         };
         return await controller(env);
       }

@@ -177,15 +177,9 @@ const CASES: Case[] = [
   { playbook: "files.yml" },
   { playbook: "system.yml" },
   { playbook: "misc.yml", around: httpServer },
-  // Known differences, kept as cases and shown as ignored until the executor (playbook/) is fixed:
-  // - add_host: Ansible runs it once per play (bypass host loop, first host's variables); mito runs it
-  //   on every host, so the group gets three hosts instead of one and the changed counts differ;
-  // - pause with seconds: 0 prints "Pausing for 1 seconds" and the ctrl+C prompt in Ansible; mito
-  //   prints nothing;
-  // - package with MITO_MODULES=ansible: Ansible's package is an action running the pkg_mgr fact's
-  //   module (apt); mito runs ansible-core's modules/package.py, a documentation stub (Exec format
-  //   error). Module resolution is playbook/remote/modules.ts.
-  { playbook: "known.yml", knownDifferent: true },
+  // Once known differences, now equal: add_host and pause bypass the host loop (first host only), pause
+  // prints Ansible's lines, and package with Ansible's modules runs the target's package manager.
+  { playbook: "known.yml" },
 ];
 
 /** One playbook: each runner twice, each mito run compared with ansible-playbook's of the same round. */
