@@ -420,3 +420,20 @@ Deno.test("a new interpreter removes the private temp dirs of killed ones, and n
     Deno.removeSync(base, { recursive: true });
   }
 });
+
+Deno.test("capControllerChildren: false leaves the controller's own children uncapped; a context's stay capped", async () => {
+  await withBroker(async (b) => {
+    const direct = [];
+    for (const t of ["a", "b", "c"]) {
+      direct.push(await b.connect({ method: "local", python: PY, env: { MITO_T: t } }));
+    }
+    assertEquals(direct.every((c) => c.alive), true);
+    const parent = direct[0];
+    await b.connect({ method: "local", python: PY, via: parent, env: { MITO_T: "1" } });
+    await b.connect({ method: "local", python: PY, via: parent, env: { MITO_T: "2" } });
+    await assertRejects(
+      () => b.connect({ method: "local", python: PY, via: parent, env: { MITO_T: "3" } }),
+      TooManyInterpretersError,
+    );
+  }, { maxInterpreters: 2, capControllerChildren: false });
+});

@@ -91,6 +91,12 @@ export interface LogRecord {
 export interface BrokerOptions {
   /** Interpreters per parent (the controller or a context); default 20 or $MITO_MAX_INTERPRETERS. */
   maxInterpreters?: number;
+  /**
+   * Whether the cap also holds for the controller's own children. A playbook run keeps one direct
+   * connection per target for the whole run, so it turns this off: the cap is per target (become
+   * accounts and containers under one host), as in Mitogen.
+   */
+  capControllerChildren?: boolean;
   /** Extra module roots served to targets (e.g. an installed ansible-core's module_utils). */
   roots?: ModuleRoot[];
   /** Log records and stray output of targets; default: warnings and worse to stderr. */
@@ -431,6 +437,7 @@ export class Broker {
 
   /** Per-parent cap: shut the least recently used idle sibling down, or refuse. */
   async #makeRoom(parent: Context | undefined): Promise<void> {
+    if (!parent && this.#opts.capControllerChildren === false) return;
     const siblings = this.contexts().filter((c) => c.parent === parent);
     if (siblings.length < this.maxInterpreters) return;
     const idle = siblings

@@ -79,6 +79,7 @@ export class ProtocolHostRunner implements HostRunner {
       prefer,
     });
     this.#broker = new Broker({
+      capControllerChildren: false,
       roots: ansibleDir ? [directoryRoot(ansibleDir, ["ansible"])] : [],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 4) {
