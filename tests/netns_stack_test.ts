@@ -26,7 +26,7 @@ function sshHop(hostname: string, username: string, identityFile: string) {
   return {
     kwargs: {
       check_host_keys: "enforce",
-      compression: true,
+      compression: false,
       connect_timeout: 10,
       hostname,
       identities_only: false,

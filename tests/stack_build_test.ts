@@ -25,7 +25,7 @@ const DEFAULT_ARGS = ["-C", "-o", "ControlMaster=auto", "-o", "ControlPersist=60
 const ssh = (over: Record<string, unknown>) => ({
   kwargs: {
     check_host_keys: "enforce",
-    compression: true,
+    compression: false,
     connect_timeout: 10,
     hostname: "h",
     identities_only: false,
@@ -354,7 +354,7 @@ Deno.test("connectSpec gives the Broker's option names; unset settings are left 
       password: "pw",
       sshPath: "ssh",
       sshArgs: DEFAULT_ARGS,
-      compression: true,
+      compression: false,
       keepaliveCount: 10,
       keepaliveInterval: 30,
       connectTimeout: 10,
@@ -368,7 +368,7 @@ Deno.test("connectSpec gives the Broker's option names; unset settings are left 
       hostname: "t",
       sshPath: "ssh",
       sshArgs: DEFAULT_ARGS,
-      compression: true,
+      compression: false,
       keepaliveCount: 10,
       keepaliveInterval: 30,
       connectTimeout: 10,

@@ -142,7 +142,7 @@ Deno.test("local actions of many hosts spread over a few interpreters instead of
 Deno.test("mitogen_get_stack answers in Mitogen's shape, passwords masked", () => {
   const sshKwargs = {
     check_host_keys: "enforce",
-    compression: true,
+    compression: false,
     connect_timeout: 10,
     identities_only: false,
     identity_file: null,

@@ -21,7 +21,11 @@ export interface SshOptions {
   sshArgs?: string | string[];
   sshCommonArgs?: string | string[];
   sshExtraArgs?: string | string[];
-  /** mitogen_ssh_compression; default true (as Mitogen). */
+  /**
+   * mitogen_ssh_compression; default unset: ssh_config decides, and OpenSSH's default is off (Mitogen's is
+   * on). zlib in both ssh processes costs more CPU than it saves on any link faster than a few MB/s, and
+   * halves the speed of transfers of compressed data; slow links turn it on with the variable or `-C`.
+   */
   compression?: boolean;
   /** mitogen_ssh_keepalive_interval in seconds; default 30. */
   keepaliveInterval?: number;
@@ -95,7 +99,8 @@ export function buildSshArgv(opts: SshOptions, command: string[] | string): stri
     argv.push("-i", id);
   }
   if (opts.identitiesOnly) o("IdentitiesOnly", "yes");
-  o("Compression", opts.compression ?? true ? "yes" : "no");
+  // Unset: no option, so the user's ssh_config (or OpenSSH's default, off) decides.
+  if (opts.compression !== undefined) o("Compression", opts.compression ? "yes" : "no");
   o("ServerAliveInterval", opts.keepaliveInterval ?? 30);
   o("ServerAliveCountMax", opts.keepaliveCount ?? 10);
   o("ConnectTimeout", opts.connectTimeout ?? 10);

@@ -267,7 +267,7 @@ function connectionHop(input: StackInput, host: string, v: (n: string) => unknow
         ssh_path: str(v("ansible_ssh_executable")) ?? cfg.sshExecutable ?? "ssh",
         ssh_args: args,
         ssh_debug_level: num(v("mitogen_ssh_debug_level"), "mitogen_ssh_debug_level") ?? null,
-        compression: bool(v("mitogen_ssh_compression")) ?? true,
+        compression: bool(v("mitogen_ssh_compression")) ?? false,
         keepalive_count: num(v("mitogen_ssh_keepalive_count"), "mitogen_ssh_keepalive_count") ?? 10,
         keepalive_interval: num(v("mitogen_ssh_keepalive_interval"), "mitogen_ssh_keepalive_interval") ?? 30,
         check_host_keys: hkc ? "enforce" : "ignore",
