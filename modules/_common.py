@@ -400,6 +400,28 @@ def checksum(path, algorithm="sha1"):
     return h.hexdigest()
 
 
+def checksums(path, algorithms=("sha1", "md5")):
+    """Hex digests of a file for several algorithms in one read (None for one the system refuses, e.g. md5
+    under FIPS); None when the path is not a readable regular file."""
+    if not os.path.exists(path) or os.path.isdir(path):
+        return None
+    hs = []
+    for a in algorithms:
+        try:
+            hs.append(hashlib.new(a))
+        except ValueError:
+            hs.append(None)
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                break
+            for h in hs:
+                if h is not None:
+                    h.update(block)
+    return [h.hexdigest() if h is not None else None for h in hs]
+
+
 def checksum_bytes(data, algorithm="sha1"):
     return hashlib.new(algorithm, to_bytes(data)).hexdigest()
 

@@ -128,8 +128,7 @@ def main(m):
         md5_src = C.checksum_bytes(data, "md5")
         size_src = len(data)
     else:
-        checksum_src = C.checksum(src)
-        md5_src = C.md5(src)
+        checksum_src, md5_src = C.checksums(src, ("sha1", "md5"))
         size_src = os.path.getsize(src)
     if p["checksum"] and checksum_src != p["checksum"]:
         m.fail_json(msg="Copied file does not match the expected checksum. Transfer failed.",
@@ -214,7 +213,7 @@ def _install(m, src, data, dest):
                 out.write(data)
             else:
                 with open(src, "rb") as inp:
-                    shutil.copyfileobj(inp, out)
+                    shutil.copyfileobj(inp, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
         if m.params["remote_src"] and src:
