@@ -1030,6 +1030,33 @@ def get_temp_dir():
         return _temp_dir[0]
 
 
+_PARTIALS = ".partials"
+
+
+def _journal_partial(tmp):
+    """Notes a partial file's path in the private temp dir, so that if this interpreter is killed
+    mid-transfer the next one (see _sweep) can remove it from wherever it was being written."""
+    try:
+        with open(os.path.join(get_temp_dir(), _PARTIALS), "a") as f:
+            f.write(tmp + "\n")
+    except (IOError, OSError):
+        pass
+
+
+def _remove_partials(dead_dir, uid):
+    try:
+        with open(os.path.join(dead_dir, _PARTIALS)) as f:
+            paths = f.read().splitlines()
+    except (IOError, OSError):
+        return
+    for p in paths:
+        try:
+            if p.endswith(".mito-part") and os.lstat(p).st_uid == uid:
+                os.unlink(p)
+        except OSError:
+            pass
+
+
 def _sweep(base):
     """Removes private temp dirs in `base` left by interpreters of this account that were killed (their
     shutdown never ran: a transfer's partial file may still be there). A dir whose pid is alive, or not
@@ -1051,6 +1078,7 @@ def _sweep(base):
                 continue
             os.kill(int(m.group(1)), 0)
         except ProcessLookupError:
+            _remove_partials(path, uid)
             shutil.rmtree(path, ignore_errors=True)
         except OSError:
             pass
@@ -1339,6 +1367,7 @@ def _atomic_write(path, mode, pieces):
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
     _transfers.partial_paths.add(tmp)
+    _journal_partial(tmp)
     digest = hashlib.sha1()
     size = 0
     try:

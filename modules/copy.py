@@ -18,6 +18,8 @@ from mito.modules import _common as C
 ARGUMENT_SPEC = {
     "src": {"type": "path"},
     "_original_basename": {"type": "str"},
+    # the controller streamed src beside dest for this task alone: it may be renamed into place
+    "_move_src": {"type": "bool", "default": False},
     # censored in the invocation, but not masked in the output: Ansible's copy never hands the
     # content to the module, so a short content like "0" must not turn "0644" into "********644"
     "content": {"type": "raw", "no_log": True, "mask_output": False},
@@ -206,16 +208,24 @@ def main(m):
 def _install(m, src, data, dest):
     """Write src (a path) or data (bytes) to dest atomically, validating first."""
     d = os.path.dirname(os.path.abspath(dest))
-    fd, tmp = tempfile.mkstemp(prefix=".mito_tmp_", dir=d)
+    if (data is None and m.params["_move_src"] and not m.params["remote_src"]
+            and os.path.dirname(os.path.abspath(src)) == d):
+        tmp = src  # already written and fsynced beside dest: no second copy
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=".mito_tmp_", dir=d)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if data is not None:
+                    out.write(data)
+                else:
+                    with open(src, "rb") as inp:
+                        shutil.copyfileobj(inp, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            os.unlink(tmp)
+            raise
     try:
-        with os.fdopen(fd, "wb") as out:
-            if data is not None:
-                out.write(data)
-            else:
-                with open(src, "rb") as inp:
-                    shutil.copyfileobj(inp, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
         if m.params["remote_src"] and src:
             shutil.copystat(src, tmp)
         validate = m.params["validate"]

@@ -1,6 +1,7 @@
 // Killing the target side of the connection while `mito run` streams a 64 MiB copy: the destination keeps
-// its previous content, no partial file appears beside it, the host is reported unreachable with the
-// cause, and the next run (a new connection) completes the copy. The target-side process is found by a
+// its previous content, the host is reported unreachable with the cause, and the next run (a new
+// connection) completes the copy. The bytes stream into a hidden partial file beside the destination; a
+// killed interpreter cannot remove it, so the next one does (the dead one's journal names it). The target-side process is found by a
 // marker (a python3 symlink only this test uses, as ansible_python_interpreter) and killed by its pid.
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -128,7 +129,7 @@ async function runAndKill(
     const deadline = Date.now() + 60_000;
     while (!killed && Date.now() < deadline) {
       const pids = markedPids(s.marker);
-      arrived = largestFile(s.rtmp);
+      arrived = largestFile(s.dest);
       if (pids.length === 1 && arrived >= 8 * 1024 * 1024 && arrived < SIZE) {
         killed = pick(pids[0]);
         process.kill(killed, "SIGKILL");
@@ -149,8 +150,9 @@ function checkAfterKill(
   assertEquals(r.code, 4, r.stdout);
   assertMatch(r.stdout, /fatal: \[target\]: UNREACHABLE! => .*the connection to target was lost/);
   assertMatch(r.stdout, /target +: ok=0 +changed=0 +unreachable=1 +failed=0/);
-  // The destination is as it was, alone in its directory.
-  assertEquals(fs.readdirSync(s.dest), ["big.bin"]);
+  // The destination is as it was; beside it at most the hidden partial upload.
+  const beside = fs.readdirSync(s.dest).filter((n) => n !== "big.bin");
+  for (const n of beside) assertMatch(n, /^\.\.big\.bin\.mito-upload-[0-9a-f]{40}\..+\.mito-part$/);
   assertEquals(fs.readFileSync(path.join(s.dest, "big.bin"), "utf8"), OLD);
   assertEquals(fs.statSync(path.join(s.dest, "big.bin")).mode & 0o777, 0o640);
   // The next run reconnects and completes the copy.
@@ -162,8 +164,8 @@ function checkAfterKill(
     fs.readFileSync(path.join(s.dest, "big.bin")).equals(fs.readFileSync(path.join(s.dir, "files/big.bin"))),
     true,
   );
-  // The killed interpreter's private temp dir (with its partial upload) was swept by the new one, whose
-  // own dir went at its shutdown.
+  // The partial is gone, and so is the killed interpreter's private temp dir (swept by the new one, whose
+  // own dir went at its shutdown).
   assertEquals(fs.readdirSync(s.rtmp), []);
 }
 

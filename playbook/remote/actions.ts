@@ -124,17 +124,28 @@ async function putContent(
     if (s.request.diff) r.diff = await largeDiff(s, target, targetStat, sourcePath);
     return r;
   }
-  const tmp = join(await s.tempDir(), `mito-copy-${checksum}`);
-  await putWatched(
-    s,
-    env,
-    `${s.request.module.split(".").pop()} ${s.request.targetHost}:${target}`,
-    tmp,
-    data,
-    0o600,
-  );
+  // Streamed beside the destination (hidden), the upload is renamed into place: no second copy of the
+  // bytes on the target. Where that directory cannot take it (missing, not writable), the private temp
+  // dir does, and the copy module copies from there.
+  const label = `${s.request.module.split(".").pop()} ${s.request.targetHost}:${target}`;
+  let tmp = target.endsWith("/")
+    ? undefined
+    : join(dirname(target), `.${basename(target)}.mito-upload-${checksum}`);
+  if (tmp !== undefined) {
+    try {
+      await putWatched(s, env, label, tmp, data, 0o600);
+    } catch (err) {
+      if (!s.context.alive) throw err;
+      tmp = undefined;
+    }
+  }
+  const beside = tmp !== undefined;
+  if (tmp === undefined) {
+    tmp = join(await s.tempDir(), `mito-copy-${checksum}`);
+    await putWatched(s, env, label, tmp, data, 0o600);
+  }
   try {
-    return await s.runModule("copy", { ...base, src: tmp, checksum });
+    return await s.runModule("copy", { ...base, src: tmp, checksum, ...(beside ? { _move_src: true } : {}) });
   } finally {
     void s.context.call("os", "unlink", [tmp]).catch(() => {});
   }
