@@ -540,7 +540,8 @@ def _iface_type(name):
 
 def network_facts():
     facts = {}
-    names = sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
+    # glob order, not sorted: Ansible lists interfaces and their addresses in the order sysfs gives them
+    names = os.listdir("/sys/class/net") if os.path.isdir("/sys/class/net") else []
     v6 = _ipv6_addrs()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     all4, all6 = [], []

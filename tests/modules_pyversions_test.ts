@@ -51,7 +51,10 @@ for (const python of interpreters()) {
     sh(
       `mkdir ${d}/src && echo x > ${d}/src/x && tar -czf ${d}/a.tgz -C ${d} src && printf '#!/bin/sh\\necho $1\\n' > ${d}/s.sh`,
     );
-    const res = callMany(calls.map(([m, a]) => ({ fn: "run_module", args: [m, a] })), {}, python);
+    // cron needs a crontab command even for a cron file (as Ansible's does); this machine may have none.
+    sh(`mkdir ${d}/bin && printf '#!/bin/sh\\nexit 0\\n' > ${d}/bin/crontab && chmod 755 ${d}/bin/crontab`);
+    const env = { PATH: `${d}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` };
+    const res = callMany(calls.map(([m, a]) => ({ fn: "run_module", args: [m, a] })), env, python);
     const failures = res.map((r, i) => r.failed ? `${calls[i][0]}: ${r.msg} ${r.module_stderr ?? ""}` : "")
       .filter((s) => s);
     assertEquals(failures, []);
