@@ -83,8 +83,12 @@ function launch(dir: string, port: number, opts: PrivateSshdOptions): Promise<Ch
   });
 }
 
+/** Every directory this process made for a private sshd (tests check that none is left behind). */
+export const privateSshdDirs: string[] = [];
+
 export async function startPrivateSshd(opts: PrivateSshdOptions = {}): Promise<PrivateSshd> {
   const dir = mkdtempSync(join(tmpdir(), "mito-hops-sshd-"));
+  privateSshdDirs.push(dir);
   let child: ChildProcess | undefined;
   try {
     keygen(join(dir, "host_key"));
