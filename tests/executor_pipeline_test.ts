@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runPlaybooks } from "../playbook/run.ts";
+import { runRequest } from "./_run_request.ts";
 import type { HostRunnerFactory, ModuleRequest, ModuleResult } from "../playbook/runner.ts";
 
 /**
@@ -50,26 +51,7 @@ async function run(playbook: string, runner: HostRunnerFactory): Promise<{ code:
   try {
     fs.writeFileSync(path.join(dir, "play.yml"), playbook);
     let out = "";
-    const code = await runPlaybooks({
-      playbooks: [path.join(dir, "play.yml")],
-      inventory: ["localhost,"],
-      limit: [],
-      extraVars: [],
-      tags: [],
-      skipTags: [],
-      verbosity: 0,
-      become: false,
-      check: false,
-      diff: false,
-      vaultPasswordFiles: [],
-      vaultIds: [],
-      askVaultPass: false,
-      syntaxCheck: false,
-      listHosts: false,
-      listTasks: false,
-      listTags: false,
-      forceHandlers: false,
-    }, {
+    const code = await runPlaybooks(runRequest(path.join(dir, "play.yml")), {
       env: { HOME: "/nonexistent", ANSIBLE_CONFIG: "/nonexistent" },
       cwd: dir,
       home: "/nonexistent",

@@ -3,33 +3,12 @@
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
 import * as path from "node:path";
 import { runPlaybooks, type RunRequest } from "../playbook/run.ts";
+import { runRequest } from "./_run_request.ts";
 import type { HostRunnerFactory, ModuleRequest, ModuleResult } from "../playbook/runner.ts";
 
 const DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), "playbooks");
 
-function request(playbook: string, extra: Partial<RunRequest> = {}): RunRequest {
-  return {
-    playbooks: [playbook],
-    inventory: ["localhost,"],
-    limit: [],
-    extraVars: [],
-    tags: [],
-    skipTags: [],
-    verbosity: 0,
-    become: false,
-    check: false,
-    diff: false,
-    vaultPasswordFiles: [],
-    vaultIds: [],
-    askVaultPass: false,
-    syntaxCheck: false,
-    listHosts: false,
-    listTasks: false,
-    listTags: false,
-    forceHandlers: false,
-    ...extra,
-  };
-}
+const request = runRequest;
 
 /** Runs a playbook in-process with no config file; returns the exit code and the screen output. */
 async function runWith(req: RunRequest, runner?: HostRunnerFactory): Promise<{ code: number; out: string }> {
