@@ -1225,12 +1225,14 @@ export class Executor {
       }
       return layer;
     };
+    const pipelined = this.#pipelinable(task, loopControl, pauseS);
     // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
     // a templating error there fails the whole task (as in Ansible), after the items before it.
     const start = (i: number): StartedItem => {
       const layer = layerOf(i);
       const ivars = vars.with(layer);
       let itemNoLog = noLog;
+      let run: () => Promise<Result>;
       try {
         itemNoLog = this.#kwBool(task, "no_log", ivars);
         if (!whens.every((w) => t.condition(w, ivars))) {
@@ -1240,36 +1242,27 @@ export class Executor {
             skip_reason: "Conditional result was False",
             _ansible_no_log: itemNoLog,
           };
-          return { layer, ivars, itemNoLog, run: () => Promise.resolve(skipped) };
-        }
-        if (!pipelined) {
-          return {
-            layer,
-            ivars,
-            itemNoLog,
-            run: () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog),
-          };
-        }
-        const sent = settle(this.#sendModule(pr, hp, task, ivars, itemNoLog));
-        return {
-          layer,
-          ivars,
-          itemNoLog,
-          run: () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog, sent),
-        };
+          run = () => Promise.resolve(skipped);
+        } else if (pipelined) {
+          const sent = settle(this.#sendModule(pr, hp, task, ivars, itemNoLog));
+          run = () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog, sent);
+        } else run = () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog);
       } catch (err) {
         return { layer, ivars, itemNoLog, error: err };
       }
+      return { layer, ivars, itemNoLog, run };
     };
-    const pipelined = this.#pipelinable(task, loopControl, pauseS);
+    // Pipelined: up to LOOP_WINDOW items are started (sent) ahead; a start that failed stops further ones.
+    const ahead = pipelined ? LOOP_WINDOW : 1;
     const inFlight: StartedItem[] = [];
     let next = 0;
+    let startFailed = false;
     for (let i = 0; i < items.length; i++) {
       if (i > 0 && pauseS > 0) await this.#sleep(pauseS * 1000);
-      // Pipelined: keep up to LOOP_WINDOW items sent ahead; a start that failed stops further starts.
-      const ahead = pipelined ? LOOP_WINDOW : 1;
-      while (next < items.length && next < i + ahead && !inFlight.some((s) => s.error !== undefined)) {
-        inFlight.push(start(next++));
+      while (next < items.length && next < i + ahead && !startFailed) {
+        const s = start(next++);
+        startFailed = s.error !== undefined;
+        inFlight.push(s);
       }
       const started = inFlight.shift()!;
       const { layer, ivars, itemNoLog } = started;

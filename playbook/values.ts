@@ -43,29 +43,26 @@ export type PlainValue =
   | PlainValue[]
   | { [key: string]: PlainValue };
 
+/** A copy of plain lists and dicts (keys kept) with `leaf` applied to everything else. */
+function mapLeaves(v: unknown, leaf: (x: unknown) => unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => mapLeaves(x, leaf));
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = mapLeaves(x, leaf);
+    return out;
+  }
+  return leaf(v);
+}
+
 /**
  * A copy in which every string is an UnsafeString (Ansible's wrap_var): what modules return and what is
  * registered is data, never template source, however often it is referenced later.
  */
 export function wrapUnsafe(v: unknown): unknown {
-  if (typeof v === "string") return new UnsafeString(v);
-  if (Array.isArray(v)) return v.map(wrapUnsafe);
-  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = wrapUnsafe(x);
-    return out;
-  }
-  return v;
+  return mapLeaves(v, (x) => (typeof x === "string" ? new UnsafeString(x) : x));
 }
 
 /** A copy with unsafe and vault strings as plain strings: what leaves the templating layer for a module. */
 export function plainStrings(v: unknown): unknown {
-  if (v instanceof UnsafeString || v instanceof VaultString) return v.value;
-  if (Array.isArray(v)) return v.map(plainStrings);
-  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = plainStrings(x);
-    return out;
-  }
-  return v;
+  return mapLeaves(v, (x) => (x instanceof UnsafeString || x instanceof VaultString ? x.value : x));
 }

@@ -108,26 +108,9 @@ export class ProtocolHostRunner implements HostRunner {
       return failed(errorText(err));
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
-    let reached: Reached;
-    try {
-      reached = await this.#reach(plan);
-    } catch (err) {
-      const cause = hopFailure(err);
-      const msg = cause
-        ? `${cause.message}${cause.output ? `\n${cause.output.trim()}` : ""}`
-        : errorText(err);
-      // A login that failed is unreachable; a become that failed is a task failure, as in Ansible.
-      return plan.becomeIndex !== undefined && (err as { hop?: number }).hop === plan.becomeIndex
-        ? failed(msg)
-        : unreachable(`Failed to connect to the host: ${msg}`);
-    }
-    const session = new TargetSession({
-      ctx: reached.ctx,
-      req,
-      resolver: this.#resolver,
-      tempDirs: this.#tempDirs,
-      libraries: req.libraryPaths ?? [],
-    });
+    const opened = await this.#open(req, plan);
+    if (!opened.ok) return opened.result;
+    const { session, reached } = opened;
     let result: ModuleResult;
     try {
       const action = ACTIONS[name];
@@ -144,13 +127,47 @@ export class ProtocolHostRunner implements HostRunner {
       }
     } catch (err) {
       if (err instanceof ModuleNotFoundError) return failed(err.message);
-      if (!reached.ctx.alive) {
-        this.#chains.delete(reached.plan.key);
-        return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
-      }
-      return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
+      return this.#callFailed(req, reached, err);
     }
     return this.#withDiscovered(req, reached, result);
+  }
+
+  /** Reaches the plan's context (connecting when needed) and opens this task's session on it. */
+  async #open(
+    req: ModuleRequest,
+    plan: ConnectPlan,
+  ): Promise<{ ok: true; session: TargetSession; reached: Reached } | { ok: false; result: ModuleResult }> {
+    let reached: Reached;
+    try {
+      reached = await this.#reach(plan);
+    } catch (err) {
+      const cause = hopFailure(err);
+      const msg = cause
+        ? `${cause.message}${cause.output ? `\n${cause.output.trim()}` : ""}`
+        : errorText(err);
+      // A login that failed is unreachable; a become that failed is a task failure, as in Ansible.
+      const result = plan.becomeIndex !== undefined && (err as { hop?: number }).hop === plan.becomeIndex
+        ? failed(msg)
+        : unreachable(`Failed to connect to the host: ${msg}`);
+      return { ok: false, result };
+    }
+    const session = new TargetSession({
+      ctx: reached.ctx,
+      req,
+      resolver: this.#resolver,
+      tempDirs: this.#tempDirs,
+      libraries: req.libraryPaths ?? [],
+    });
+    return { ok: true, session, reached };
+  }
+
+  /** A call that threw: the connection was lost (unreachable, and forgotten), or the module crashed. */
+  #callFailed(req: ModuleRequest, reached: Reached, err: unknown): ModuleResult {
+    if (!reached.ctx.alive) {
+      this.#chains.delete(reached.plan.key);
+      return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
+    }
+    return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
   }
 
   async #synchronize(req: ModuleRequest): Promise<ModuleResult> {
@@ -169,35 +186,17 @@ export class ProtocolHostRunner implements HostRunner {
     } catch (err) {
       return failed(errorText(err));
     }
-    let reached: Reached;
+    const opened = await this.#open(there, plan);
+    if (!opened.ok) return opened.result;
     try {
-      reached = await this.#reach(plan);
-    } catch (err) {
-      const msg = hopFailure(err)?.message ?? errorText(err);
-      return plan.becomeIndex !== undefined && (err as { hop?: number }).hop === plan.becomeIndex
-        ? failed(msg)
-        : unreachable(`Failed to connect to the host: ${msg}`);
-    }
-    const session = new TargetSession({
-      ctx: reached.ctx,
-      req: there,
-      resolver: this.#resolver,
-      tempDirs: this.#tempDirs,
-      libraries: req.libraryPaths ?? [],
-    });
-    try {
-      const r = await session.runModule("command", { argv: sync.argv });
+      const r = await opened.session.runModule("command", { argv: sync.argv });
       return syncResult(sync, {
         rc: Number(r.rc ?? 255),
         stdout: String(r.stdout ?? ""),
         stderr: String(r.stderr ?? r.msg ?? ""),
       }, req.diff);
     } catch (err) {
-      if (!reached.ctx.alive) {
-        this.#chains.delete(reached.plan.key);
-        return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
-      }
-      return failed(`MODULE FAILURE: ${errorText(err)}`);
+      return this.#callFailed(req, opened.reached, err);
     }
   }
 
