@@ -117,3 +117,29 @@ Deno.test("ignore_unreachable: shown with ...ignoring, counted as skipped, and t
     "localhost                  : ok=1    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0",
   );
 });
+
+Deno.test("the runner is told the templated delegate_to, also when it names the host itself", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "mito-delegate-" });
+  try {
+    const play = path.join(dir, "play.yml");
+    Deno.writeTextFileSync(
+      play,
+      `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo self
+      delegate_to: "{{ inventory_hostname }}"
+    - command: echo plain
+`,
+    );
+    const seen: ModuleRequest[] = [];
+    const { code, out } = await runWith(runRequest(play), recordingRunner(seen, []));
+    assertEquals(code, 0, out);
+    assertEquals(
+      seen.map((r) => [r.args._raw_params, r.targetHost, r.delegateTo]),
+      [["echo self", "localhost", "localhost"], ["echo plain", "localhost", undefined]],
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
