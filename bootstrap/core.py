@@ -1,7 +1,8 @@
 """mito remote core: the runtime a context runs after the first stage (docs/protocol.md).
 
-One I/O thread routes frames between the parent stream and child streams, serves module requests of
-children and forwards captured output; the main thread runs calls one after another. Importable on a
+An I/O loop routes frames between the parent stream and child streams, serves module requests of
+children and forwards captured output; the main thread runs calls one after another. The main thread
+runs the I/O loop itself while it has no call to run, and an I/O thread runs it while calls run. Importable on a
 target as mito.core. Stdlib only; Python 3.6 to 3.13.
 """
 
@@ -45,6 +46,10 @@ FILE_CHUNK = 10
 FILE_ACK = 11
 FIRST_REPLY_HANDLE = 1000
 
+# How often the I/O thread looks whether a call is taking long (the main thread then still has the loop):
+# every TICK_MIN while calls run, backing off to TICK_MAX while the context is idle.
+TICK_MIN = 0.002
+TICK_MAX = 0.05
 POLL_IN = select.POLLIN | select.POLLPRI
 POLL_READABLE = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
 
@@ -445,6 +450,18 @@ class Router(object):
         self._plain_key = None
         self._read_base = {}
         self._streams = [self.parent]
+        self._poller = select.poll()
+        self._registered = {}
+        # The baton: which thread runs the I/O loop (see lead()). `baton` guards the hand-overs.
+        self.baton = threading.Lock()
+        self.io_leads = False
+        self.main_busy = False
+        self.main_calls = 0
+        self.main_waiting = False
+        self.io_turn = threading.Lock()  # held while the I/O thread follows; released to give it the loop
+        self.io_turn.acquire()
+        self.main_turn = threading.Lock()  # held while the main thread waits for the loop back
+        self.main_turn.acquire()
 
     def wake(self):
         try:
@@ -506,7 +523,7 @@ class Router(object):
         self.send(0, ADD_ROUTE, [stream.remote_id])
         self.wake()
 
-    # Incoming: called on the I/O thread for every frame.
+    # Incoming: called on the thread leading the I/O loop, for every frame.
     def on_frame(self, msg, raw):
         stream = msg.stream
         if stream is not self.parent:
@@ -642,64 +659,122 @@ class Router(object):
                                                  self.fds_changed)
         return writers
 
-    def loop(self):
-        """The I/O thread: returns when the parent stream ends or a shutdown completes."""
-        poller = select.poll()
-        registered = {}
+    def lead(self, main):
+        """Runs the I/O loop on this thread while it has the baton; returns the reason the context ends, or
+        None on the main thread once calls are queued.
+
+        The main thread leads while it has no call to run, so a call it reads runs without a thread switch
+        (waking another thread for it was a third of a local round trip). While it runs calls the I/O
+        thread sleeps: short calls finish before anything else needs the loop. It takes the loop over when
+        one call has run for a whole tick, or at once when a call is about to wait for messages
+        (lend_loop), and hands it back when the main thread has no calls left."""
         while True:
-            writers = self._poll_sync(poller, registered)
-            try:
-                events = poller.poll()
-            except (OSError, select.error) as e:
-                if e.args and e.args[0] == errno.EINTR:
-                    continue
-                raise
-            for fd, ev in events:
-                if ev & select.POLLNVAL:
-                    self._prune()
-                    continue
-                if ev & select.POLLOUT and fd in writers:
-                    writers[fd].flush_some()
-                if not ev & POLL_READABLE:
-                    continue
-                if fd == self.wake_r:
-                    try:
-                        os.read(self.wake_r, 4096)
-                    except OSError:
-                        pass
-                elif fd == self.parent.rfd:
-                    try:
-                        frames, eof = self.parent.read_frames(self.max_size)
-                    except ProtocolError as e:
-                        return "protocol error on the parent stream: %s" % e
-                    for msg, raw in frames:
-                        self._safe(msg, raw)
-                    if eof:
-                        return "parent stream closed"
-                elif fd in self.children:
-                    s = self.children[fd]
-                    try:
-                        frames, eof = s.read_frames(self.max_size)
-                    except ProtocolError as e:
-                        _warn("mito: %s" % e, 40)
-                        frames, eof = [], True
-                    for msg, raw in frames:
-                        self._safe(msg, raw)
-                    if eof:
-                        self.on_child_gone(s, "stream closed")
-                elif fd in self.ttys:
-                    try:
-                        data = os.read(fd, 65536)
-                    except OSError:
-                        data = b""
-                    if not data:
-                        self.forget_tty(fd)
-                elif fd in self.extra_readers:
-                    if not self.extra_readers[fd](fd):
-                        del self.extra_readers[fd]
-                        self.fds_changed += 1
-            if self.shutting_down and not self.parent.pending:
-                return "shutdown"
+            if main and _runtime.queue:
+                return None
+            reason = self._iterate()
+            if reason is not None:
+                return reason
+            if not main and self.main_waiting:
+                with self.baton:
+                    self.main_waiting = False
+                    self.io_leads = False
+                self.main_turn.release()
+                self.follow()
+
+    def follow(self):
+        """The I/O thread while the main thread leads or runs calls: returns when it has the loop."""
+        tick = TICK_MIN
+        seen = -1
+        while True:
+            if self.io_turn.acquire(True, tick):
+                return
+            with self.baton:
+                if self.main_busy and self.main_calls == seen:
+                    self.io_leads = True
+                    return
+                # Idle contexts wake rarely; a busy one is checked every TICK_MIN.
+                tick = TICK_MIN if self.main_busy else min(tick * 2, TICK_MAX)
+                seen = self.main_calls
+
+    def call_started(self):
+        with self.baton:
+            self.main_busy = True
+            self.main_calls += 1
+
+    def lend_loop(self):
+        """The main thread is about to wait for messages inside a call: the I/O thread must lead now."""
+        with self.baton:
+            if self.io_leads or not self.main_busy:
+                return
+            self.io_leads = True
+        self.io_turn.release()
+
+    def calls_done(self):
+        """The main thread has no calls left: it leads again, taking the loop back if it was handed over."""
+        with self.baton:
+            self.main_busy = False
+            if not self.io_leads:
+                return
+            self.main_waiting = True
+        self.wake()
+        self.main_turn.acquire()
+
+    def _iterate(self):
+        """One poll and what it found."""
+        writers = self._poll_sync(self._poller, self._registered)
+        try:
+            events = self._poller.poll()
+        except (OSError, select.error) as e:
+            if e.args and e.args[0] == errno.EINTR:
+                return None
+            raise
+        for fd, ev in events:
+            if ev & select.POLLNVAL:
+                self._prune()
+                continue
+            if ev & select.POLLOUT and fd in writers:
+                writers[fd].flush_some()
+            if not ev & POLL_READABLE:
+                continue
+            if fd == self.wake_r:
+                try:
+                    os.read(self.wake_r, 4096)
+                except OSError:
+                    pass
+            elif fd == self.parent.rfd:
+                try:
+                    frames, eof = self.parent.read_frames(self.max_size)
+                except ProtocolError as e:
+                    return "protocol error on the parent stream: %s" % e
+                for msg, raw in frames:
+                    self._safe(msg, raw)
+                if eof:
+                    return "parent stream closed"
+            elif fd in self.children:
+                s = self.children[fd]
+                try:
+                    frames, eof = s.read_frames(self.max_size)
+                except ProtocolError as e:
+                    _warn("mito: %s" % e, 40)
+                    frames, eof = [], True
+                for msg, raw in frames:
+                    self._safe(msg, raw)
+                if eof:
+                    self.on_child_gone(s, "stream closed")
+            elif fd in self.ttys:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    self.forget_tty(fd)
+            elif fd in self.extra_readers:
+                if not self.extra_readers[fd](fd):
+                    del self.extra_readers[fd]
+                    self.fds_changed += 1
+        if self.shutting_down and not self.parent.pending:
+            return "shutdown"
+        return None
 
     def _safe(self, msg, raw):
         try:
@@ -818,6 +893,7 @@ class Importer(object):
                 ev = self.pending[fullname] = threading.Event()
         if ask:
             self.router.send(self.router.parent_id, GET_MODULE, fullname)
+        self.router.lend_loop()
         if not ev.wait(timeout):
             raise ImportError("mito: no answer from the parent for module %s within %gs" % (fullname, timeout))
         return self.cache.get(fullname)
@@ -1420,26 +1496,16 @@ def send_file(transfer_id, path):
 # -- calls -----------------------------------------------------------------------------------------------
 
 class Runtime(object):
-    """Calls run on the main thread (signal handlers only work there). The I/O thread queues them and
-    releases a plain lock: cheaper to wake on than a Condition, and a stale release only costs one more
-    look at the queue."""
+    """Calls run on the main thread (signal handlers only work there), one after another. Whichever thread
+    leads the I/O loop queues them (Router.lead)."""
 
     def __init__(self):
         self.queue = collections.deque()
-        self.ready = threading.Lock()
-        self.ready.acquire()
         self.failed_chains = {}
         self.stopping = False
 
-    def _signal(self):
-        try:
-            self.ready.release()
-        except RuntimeError:  # already released: the main thread will see the queue anyway
-            pass
-
     def enqueue(self, msg):
         self.queue.append(msg)
-        self._signal()
 
     def cancel(self, msg):
         handle = msg.value()
@@ -1452,22 +1518,25 @@ class Runtime(object):
 
     def begin_shutdown(self, reason):
         self.stopping = True
-        self._signal()
         _router.shutting_down = True
         _router.wake()
 
     def run(self):
+        """The main thread: leads the I/O loop until calls arrive, runs them, and so on; returns the reason
+        the context ends when it ends while this thread leads."""
         queue = self.queue
         while True:
-            while not queue and not self.stopping:
-                self.ready.acquire()
-            if self.stopping:
-                return
-            msg = queue.popleft()
-            try:
-                self.call(msg)
-            except Exception as e:  # the loop outlives any one call, whatever went wrong answering it
-                _warn("mito: call on handle %d could not be answered: %s" % (msg.reply_to, e), 40)
+            reason = _router.lead(True)
+            if reason is not None:
+                return reason
+            while queue and not self.stopping:
+                msg = queue.popleft()
+                _router.call_started()
+                try:
+                    self.call(msg)
+                except Exception as e:  # the loop outlives any one call, whatever went wrong answering it
+                    _warn("mito: call on handle %d could not be answered: %s" % (msg.reply_to, e), 40)
+            _router.calls_done()
 
     def call(self, msg):
         try:
@@ -1486,6 +1555,8 @@ class Runtime(object):
                 obj = importlib.import_module(modname)
             for part in fname.split("."):
                 obj = getattr(obj, part)
+            if obj in _WAITING_CALLS:
+                _router.lend_loop()
             result = obj(*(args or ()), **(kwargs or {}))
         except BaseException as e:  # SystemExit from a called function must not end the context
             if isinstance(e, KeyboardInterrupt):
@@ -1511,6 +1582,10 @@ class Runtime(object):
                 _router.reply(msg, result, defer=bool(self.queue))
             except Exception as e:  # CodecError, or an object whose encoding itself failed
                 _router.reply(msg, RemoteError("CodecError", "%s.%s returned %s" % (modname, fname, e)))
+
+
+# Functions that wait for messages while they run: the I/O thread leads from their start.
+_WAITING_CALLS = (connect_child, receive_file, read_transfer, send_file)
 
 
 def _describe(e, modname, fname):
@@ -1584,9 +1659,10 @@ def _shutdown_children():
 
 
 def _io_main():
+    _router.follow()
     reason = "unknown"
     try:
-        reason = _router.loop()
+        reason = _router.lead(False)
     except BaseException:
         import traceback
         reason = "I/O thread crashed: %s" % traceback.format_exc()
@@ -1650,7 +1726,9 @@ def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     t = threading.Thread(target=_io_main, name="mito-io")
     t.daemon = True
     t.start()
-    _runtime.run()
-    # A shutdown request: let the I/O thread flush and exit; stop waiting after a bound.
-    t.join(5.0)
-    _finish("shutdown")
+    try:
+        reason = _runtime.run()
+    except BaseException:
+        import traceback
+        reason = "main thread crashed: %s" % traceback.format_exc()
+    _finish(reason)

@@ -273,6 +273,30 @@ Deno.test("ansible-core's module_utils are served to an interpreter without Ansi
   }, { roots: [directoryRoot(dist, ["ansible.module_utils"])] });
 });
 
+Deno.test("a context whose main thread is busy in a call still routes its children's messages", async () => {
+  await withBroker(async (b) => {
+    const parent = await b.connect({ method: "local", python: PY });
+    const child = await b.connect({ method: "local", python: PY, via: parent });
+    const order: string[] = [];
+    const busy = parent.call("time", "sleep", [1.5]).then(() => order.push("parent's sleep"));
+    await new Promise((r) => setTimeout(r, 300)); // the sleep has started: the parent's main thread is in it
+    assertEquals(await child.call("os", "getppid"), parent.info!.pid);
+    order.push("child's call");
+    await busy;
+    assertEquals(order, ["child's call", "parent's sleep"]);
+  });
+});
+
+Deno.test("a call that writes more to stdout than a pipe holds completes, and its output arrives whole", async () => {
+  await withBroker(async (b, logs) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const line = "x".repeat(300_000); // blocks print() until the I/O loop drains the capture pipe
+    await ctx.call("builtins", "print", [line]);
+    for (let i = 0; i < 100 && logs.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assertEquals(logs.map((l) => [l.name, l.message.length]), [["stdout", 300_000]]);
+  });
+});
+
 Deno.test("stray prints and writes to fds 1 and 2 arrive as log records and never break the stream", async () => {
   await withBroker(async (b, logs) => {
     const ctx = await b.connect({ method: "local", python: PY });
