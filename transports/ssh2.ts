@@ -8,13 +8,9 @@ import { connect as tcpConnect, type Socket } from "node:net";
 import { homedir, userInfo } from "node:os";
 import process from "node:process";
 import { dirname, join } from "node:path";
-import {
-  type AnyAuthMethod,
-  type AuthenticationType,
-  Client,
-  type ClientChannel,
-  type ServerHostKeyAlgorithm,
-} from "ssh2";
+// Types only: the package itself is loaded on the first ssh2 connection (loading it costs ~180 ms of
+// startup, which every other run would pay for nothing).
+import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
@@ -131,6 +127,7 @@ export class Ssh2Connection {
     const policy = opts.checkHostKeys ?? "enforce";
     const knownHostsFile = expandHome(opts.knownHostsFile ?? "~/.ssh/known_hosts");
 
+    const { Client } = await import("ssh2");
     const started = Date.now();
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = tcpConnect({ host, port });
