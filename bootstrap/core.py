@@ -1372,7 +1372,7 @@ class Transfers(object):
             return
         t = self._incoming(tid)
         t.sender = msg.src
-        t.chunks.append(body[4:])
+        t.chunks.append(memoryview(body)[4:])  # a view: the data is written and hashed, never copied
         try:
             t.ready.release()
         except RuntimeError:
@@ -1434,23 +1434,39 @@ class Transfers(object):
 _transfers = Transfers()
 
 
-def _atomic_write(path, mode, pieces):
-    """Writes the byte strings of `pieces` to a hidden temp file beside `path`, fsyncs it, applies `mode`
-    and renames it over `path`: a failure at any point leaves `path` as it was. Returns {"size", "sha1"}."""
+def _digests(names):
+    """Hash objects for sha1 and the extra algorithm `names`; None for one the system refuses (md5 under
+    FIPS)."""
     import hashlib
+    out = [("sha1", hashlib.sha1())]
+    for name in names or ():
+        try:
+            out.append((name, hashlib.new(name)))
+        except ValueError:
+            out.append((name, None))
+    return out
+
+
+def _atomic_write(path, mode, pieces, digests=None):
+    """Writes the byte strings of `pieces` to a hidden temp file beside `path`, fsyncs it, applies `mode`
+    and renames it over `path`: a failure at any point leaves `path` as it was. Returns {"size", "sha1"}
+    plus the hex digest of each extra algorithm in `digests` (hashed as the data arrives, so nobody has to
+    read the file again)."""
     import tempfile
     path = os.path.expanduser(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
     _transfers.partial_paths.add(tmp)
     _journal_partial(tmp)
-    digest = hashlib.sha1()
+    hashes = _digests(digests)
+    updates = [h.update for _, h in hashes if h is not None]
     size = 0
     try:
         with os.fdopen(fd, "wb") as f:
             for data in pieces:
                 f.write(data)
-                digest.update(data)
+                for update in updates:
+                    update(data)
                 size += len(data)
             f.flush()
             os.fsync(f.fileno())
@@ -1465,20 +1481,23 @@ def _atomic_write(path, mode, pieces):
         raise
     finally:
         _transfers.partial_paths.discard(tmp)
-    return {"size": size, "sha1": digest.hexdigest()}
+    result = {"size": size}
+    for name, h in hashes:
+        result[name] = h.hexdigest() if h is not None else None
+    return result
 
 
-def receive_file(transfer_id, path, mode=None):
+def receive_file(transfer_id, path, mode=None, digests=None):
     """Writes incoming transfer `transfer_id` atomically to `path` (see _atomic_write)."""
     try:
-        return _atomic_write(path, mode, _transfers.chunks(transfer_id))
+        return _atomic_write(path, mode, _transfers.chunks(transfer_id), digests)
     finally:
         _transfers.close(transfer_id)  # later chunks of an abandoned transfer are dropped
 
 
-def write_file(path, data, mode=None):
+def write_file(path, data, mode=None, digests=None):
     """The small-file path: `data` arrived inside the call; same atomic write as receive_file."""
-    return _atomic_write(path, mode, (data,))
+    return _atomic_write(path, mode, (data,), digests)
 
 
 def read_transfer(transfer_id):

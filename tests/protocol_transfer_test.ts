@@ -71,6 +71,27 @@ Deno.test("a large file streams through a hop in chunks and a fetch brings it ba
   });
 });
 
+Deno.test("with md5 the target also hashes md5 as it writes, inline and streamed", async () => {
+  await inTempDir(async (dir) => {
+    const b = new Broker();
+    try {
+      const ctx = await b.connect({ method: "local", python: PY });
+      const md5 = (d: Uint8Array) => createHash("md5").update(d).digest("hex");
+      for (const [name, size] of [["inline", 1000], ["streamed", 3 * 1024 * 1024 + 5]] as const) {
+        const data = pattern(size, 3);
+        assertEquals(await ctx.putFile(`${dir}/${name}`, data, { md5: true }), {
+          size,
+          sha1: sha1(data),
+          md5: md5(data),
+        });
+        assertEquals(sha1(await Deno.readFile(`${dir}/${name}`)), sha1(data));
+      }
+    } finally {
+      await b.shutdown();
+    }
+  });
+});
+
 Deno.test("a transfer cut off mid-way leaves the destination as it was and no partial file", async () => {
   await inTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/dest`, "old content\n");

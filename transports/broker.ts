@@ -5,7 +5,15 @@ import os from "node:os";
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_MAX_MESSAGE_SIZE, encodeFrame, type Frame, FrameDecoder } from "../core/frame.ts";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  ENC_RAW,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  HEADER_SIZE,
+  writeHeader,
+} from "../core/frame.ts";
 import { Router } from "../core/router.ts";
 import { callFrame, type CallOptions, type CallSpec, CallTable, ContextGoneError } from "../core/calls.ts";
 import { ImporterResponder, type ModuleRoot } from "../core/importer.ts";
@@ -21,7 +29,7 @@ import {
   READY,
   SHUTDOWN,
 } from "../core/handles.ts";
-import { encodeStructured, frameValue, rawFrame, structuredFrame } from "../core/message.ts";
+import { encodeStructured, frameValue, structuredFrame } from "../core/message.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
 import type { ByteChannel } from "./stream.ts";
 import { localMethod } from "./local.ts";
@@ -164,6 +172,8 @@ export interface PutFileOptions extends CallOptions {
   onProgress?: TransferProgress;
   /** Size of an iterable source, for onProgress's total. */
   size?: number;
+  /** Also hash the bytes with md5 on the target as they arrive (PutFileResult.md5). */
+  md5?: boolean;
 }
 
 export interface FetchFileOptions extends CallOptions {
@@ -175,7 +185,10 @@ export interface FetchFileOptions extends CallOptions {
 
 export interface PutFileResult {
   size: number;
+  /** Of the bytes the target wrote. */
   sha1: string;
+  /** With the md5 option: null where the target refuses md5 (FIPS). */
+  md5?: string | null;
 }
 
 export interface FetchedFile {
@@ -750,8 +763,13 @@ export class Broker {
     opts: PutFileOptions,
   ): Promise<PutFileResult> {
     const mode = opts.mode ?? null;
+    const digests = opts.md5 ? ["md5"] : null;
     if (data instanceof Uint8Array && data.length <= INLINE_FILE_LIMIT) {
-      return this._call(ctx, null, { module: "mito.core", fn: "write_file", args: [path, data, mode] }, opts);
+      return this._call(ctx, null, {
+        module: "mito.core",
+        fn: "write_file",
+        args: digests ? [path, data, mode, digests] : [path, data, mode],
+      }, opts);
     }
     const tid = transferSeq++;
     const progress = opts.onProgress;
@@ -762,16 +780,25 @@ export class Broker {
     const result = this._call<PutFileResult>(ctx, null, {
       module: "mito.core",
       fn: "receive_file",
-      args: [tid, path, mode],
+      args: digests ? [tid, path, mode, digests] : [tid, path, mode],
     }, opts);
     const settled = result.then(() => {}, () => void (failed = true));
-    const head = new Uint8Array(4);
-    new DataView(head.buffer).setUint32(0, tid);
+    const header = {
+      flags: 0,
+      encoding: ENC_RAW,
+      dst: ctx.id,
+      src: 0,
+      auth: 0,
+      handle: FILE_CHUNK,
+      replyTo: 0,
+    };
+    // Each chunk becomes one frame built in one buffer (header, transfer id, data): one copy of the data.
     const send = (chunk: Uint8Array) => {
-      const body = new Uint8Array(4 + chunk.length);
-      body.set(head);
-      body.set(chunk, 4);
-      this.#router.send(rawFrame({ dst: ctx.id, src: 0, handle: FILE_CHUNK }, body));
+      const frame = new Uint8Array(HEADER_SIZE + 4 + chunk.length);
+      writeHeader(frame, header, 4 + chunk.length);
+      new DataView(frame.buffer, HEADER_SIZE, 4).setUint32(0, tid);
+      frame.set(chunk, HEADER_SIZE + 4);
+      if (!this.#router.sendBytes(ctx.id, frame)) failed = true;
     };
     try {
       let sent = 0;
