@@ -32,6 +32,8 @@ ARGUMENT_SPEC = {
     "remote_src": {"type": "bool", "default": False},
     "local_follow": {"type": "bool"},
     "checksum": {"type": "str"},
+    # sha1 and md5 of src as the target wrote it, hashed as the bytes arrived: src need not be read again
+    "_src_checksums": {"type": "dict"},
     # the controller-side source the diff's "after" header names (the target only sees bytes or a temp file)
     "_diff_after_header": {"type": "str"},
     "follow": {"type": "bool", "default": False},
@@ -129,6 +131,9 @@ def main(m):
         checksum_src = C.checksum_bytes(data)
         md5_src = C.checksum_bytes(data, "md5")
         size_src = len(data)
+    elif p["_src_checksums"] and not p["remote_src"]:
+        checksum_src, md5_src = p["_src_checksums"].get("sha1"), p["_src_checksums"].get("md5")
+        size_src = os.path.getsize(src)
     else:
         checksum_src, md5_src = C.checksums(src, ("sha1", "md5"))
         size_src = os.path.getsize(src)

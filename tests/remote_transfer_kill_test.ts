@@ -152,7 +152,7 @@ function checkAfterKill(
   assertMatch(r.stdout, /target +: ok=0 +changed=0 +unreachable=1 +failed=0/);
   // The destination is as it was; beside it at most the hidden partial upload.
   const beside = fs.readdirSync(s.dest).filter((n) => n !== "big.bin");
-  for (const n of beside) assertMatch(n, /^\.\.big\.bin\.mito-upload-[0-9a-f]{40}\..+\.mito-part$/);
+  for (const n of beside) assertMatch(n, /^\.\.big\.bin\.mito-upload-[0-9a-f]{16}\..+\.mito-part$/);
   assertEquals(fs.readFileSync(path.join(s.dest, "big.bin"), "utf8"), OLD);
   assertEquals(fs.statSync(path.join(s.dest, "big.bin")).mode & 0o777, 0o640);
   // The next run reconnects and completes the copy.

@@ -2,7 +2,7 @@
 // local file, move the bytes over the task's own connection, then run the target half. A file up to
 // INLINE_FILE_LIMIT travels inside the module call; a larger one is streamed first, and skipped when the
 // target already has the same checksum.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   existsSync,
   lstatSync,
@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { INLINE_FILE_LIMIT } from "../../transports/broker.ts";
+import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
 import type { ModuleResult } from "../runner.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
@@ -43,12 +43,17 @@ async function putWatched(
   env: ActionEnv | undefined,
   label: string,
   path: string,
-  data: Uint8Array,
-  mode: number,
-): Promise<void> {
-  const shown = env?.transfers?.(label, data.length);
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  size: number,
+  opts: { mode: number; md5?: boolean },
+): Promise<PutFileResult> {
+  const shown = env?.transfers?.(label, size);
   try {
-    await s.context.putFile(path, data, { mode, ...(shown ? { onProgress: (n) => shown.progress(n) } : {}) });
+    return await s.context.putFile(path, data, {
+      ...opts,
+      size,
+      ...(shown ? { onProgress: (n) => shown.progress(n) } : {}),
+    });
   } finally {
     shown?.end();
   }
@@ -56,6 +61,43 @@ async function putWatched(
 
 function sha1(data: Uint8Array): string {
   return createHash("sha1").update(data).digest("hex");
+}
+
+/** What a copy puts on the target: bytes in memory (content, a rendered template) or a local file. */
+type Payload = { bytes: Uint8Array } | { file: string; size: number };
+
+const READ_CHUNK = 1024 * 1024;
+
+/** A local file's bytes in chunks, each shown to `seen` (a hash) as it is read: never all in memory. */
+async function* fileChunks(path: string, seen?: (chunk: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    for (;;) {
+      // A fresh buffer each time: the consumer may still hold the previous chunk.
+      const buf = new Uint8Array(READ_CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+      if (!bytesRead) return;
+      const chunk = buf.subarray(0, bytesRead);
+      seen?.(chunk);
+      yield chunk;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function payloadSha1(p: Payload): Promise<string> {
+  if ("bytes" in p) return sha1(p.bytes);
+  const h = createHash("sha1");
+  for await (const chunk of fileChunks(p.file)) h.update(chunk);
+  return h.digest("hex");
+}
+
+/** The payload's bytes for one transfer, and the sha1 of what was read, once they have all been sent. */
+function payloadStream(p: Payload): { data: Uint8Array | AsyncIterable<Uint8Array>; sha1: () => string } {
+  if ("bytes" in p) return { data: p.bytes, sha1: () => sha1(p.bytes) };
+  const h = createHash("sha1");
+  return { data: fileChunks(p.file, (c) => h.update(c)), sha1: () => h.digest("hex") };
 }
 
 /** Finds `src` as Ansible's `_find_needle` does: under `kind/` of each search dir, then the dir itself. */
@@ -81,22 +123,27 @@ function moduleArgs(args: Record<string, unknown>, drop: ReadonlySet<string>): R
   return out;
 }
 
-/** Puts `data` at `dest` on the target through the copy module's target half; one round trip when small. */
+/**
+ * Puts the payload at `dest` on the target through the copy module's target half; one round trip when
+ * small. A large file is streamed from disk: the controller hashes it as it reads and sends, the target as
+ * it writes, and neither holds it in memory or reads it twice.
+ */
 async function putContent(
   s: TargetSession,
-  data: Uint8Array,
+  payload: Payload,
   args: Record<string, unknown>,
   originalBasename: string | undefined,
   env?: ActionEnv,
   sourcePath?: string,
 ): Promise<ModuleResult> {
   const base = moduleArgs(args, TRANSFER_ONLY);
-  const checksum = sha1(data);
   if (originalBasename !== undefined) base._original_basename = originalBasename;
   // --diff names the controller's file as "after", as Ansible does, not the bytes' temp file.
   if (s.request.diff && sourcePath !== undefined) base._diff_after_header = sourcePath;
-  if (data.length <= INLINE_FILE_LIMIT) {
-    return await s.runModule("copy", { ...base, content: data, checksum });
+  const size = "bytes" in payload ? payload.bytes.length : payload.size;
+  if (size <= INLINE_FILE_LIMIT) {
+    const data = "bytes" in payload ? payload.bytes : new Uint8Array(readFileSync(payload.file));
+    return await s.runModule("copy", { ...base, content: data, checksum: sha1(data) });
   }
   // Large: ask first whether the target already has it (Ansible does the same stat).
   const dest = String(args.dest);
@@ -113,14 +160,16 @@ async function putContent(
   if (target !== dest) {
     const st2 = await s.runModule("stat", { path: target, get_checksum: true, checksum_algorithm: "sha1" });
     targetStat = st2.stat as Record<string, unknown> | undefined;
-    if (targetStat?.exists && targetStat.checksum === checksum) {
-      return await fileAttrs(s, base, target, checksum);
-    }
-  } else if (stat?.exists && stat.checksum === checksum) {
-    return await fileAttrs(s, base, dest, checksum);
   }
+  // The local checksum is needed before any byte moves only where the destination may already hold the
+  // same bytes (a file of the same size: then nothing is sent) and for check mode's report. Otherwise the
+  // bytes are hashed as they are sent.
+  const mayMatch = targetStat?.exists === true && typeof targetStat.checksum === "string" &&
+    Number(targetStat.size) === size;
+  let checksum = mayMatch || s.request.checkMode ? await payloadSha1(payload) : undefined;
+  if (mayMatch && targetStat!.checksum === checksum) return await fileAttrs(s, base, target, checksum!);
   if (s.request.checkMode) {
-    const r: ModuleResult = { changed: true, dest: target, checksum, size: data.length };
+    const r: ModuleResult = { changed: true, dest: target, checksum, size };
     if (s.request.diff) r.diff = await largeDiff(s, target, targetStat, sourcePath);
     return r;
   }
@@ -128,12 +177,20 @@ async function putContent(
   // bytes on the target. Where that directory cannot take it (missing, not writable), the private temp
   // dir does, and the copy module copies from there.
   const label = `${s.request.module.split(".").pop()} ${s.request.targetHost}:${target}`;
+  const token = randomBytes(8).toString("hex");
+  const put = async (path: string): Promise<PutFileResult> => {
+    const body = payloadStream(payload);
+    const r = await putWatched(s, env, label, path, body.data, size, { mode: 0o600, md5: true });
+    checksum = body.sha1();
+    return r;
+  };
   let tmp = target.endsWith("/")
     ? undefined
-    : join(dirname(target), `.${basename(target)}.mito-upload-${checksum}`);
+    : join(dirname(target), `.${basename(target)}.mito-upload-${token}`);
+  let written: PutFileResult | undefined;
   if (tmp !== undefined) {
     try {
-      await putWatched(s, env, label, tmp, data, 0o600);
+      written = await put(tmp);
     } catch (err) {
       if (!s.context.alive) throw err;
       tmp = undefined;
@@ -141,11 +198,18 @@ async function putContent(
   }
   const beside = tmp !== undefined;
   if (tmp === undefined) {
-    tmp = join(await s.tempDir(), `mito-copy-${checksum}`);
-    await putWatched(s, env, label, tmp, data, 0o600);
+    tmp = join(await s.tempDir(), `mito-copy-${token}`);
+    written = await put(tmp);
   }
   try {
-    return await s.runModule("copy", { ...base, src: tmp, checksum, ...(beside ? { _move_src: true } : {}) });
+    return await s.runModule("copy", {
+      ...base,
+      src: tmp,
+      // What the controller read, checked by the module against what the target wrote (hashed as it wrote).
+      checksum,
+      _src_checksums: { sha1: written!.sha1, md5: written!.md5 ?? null },
+      ...(beside ? { _move_src: true } : {}),
+    });
   } finally {
     void s.context.call("os", "unlink", [tmp]).catch(() => {});
   }
@@ -237,14 +301,15 @@ export const copyAction: Action = async (s, args, env) => {
   if (args.dest === undefined || args.dest === null || args.dest === "") return failed("dest is required");
   if (args.content !== undefined && args.content !== null) {
     if (args.src !== undefined && args.src !== null) return failed("src and content are mutually exclusive");
-    return await putContent(s, contentBytes(args.content), args, undefined, env);
+    return await putContent(s, { bytes: contentBytes(args.content) }, args, undefined, env);
   }
   if (args.src === undefined || args.src === null) return failed("src (or content) is required");
   const srcArg = String(args.src);
   const src = findNeedle(s.request.searchPath, "files", srcArg);
   if (!src) return failed(`Could not find or access '${srcArg}'`);
-  if (!statSync(src).isDirectory()) {
-    return await putContent(s, new Uint8Array(readFileSync(src)), args, basename(src), env, src);
+  const srcStat = statSync(src);
+  if (!srcStat.isDirectory()) {
+    return await putContent(s, { file: src, size: srcStat.size }, args, basename(src), env, src);
   }
   // A directory: "dir/" copies its contents, "dir" the directory itself.
   const destRoot = srcArg.endsWith("/") ? String(args.dest) : join(String(args.dest), basename(src));
@@ -261,7 +326,7 @@ export const copyAction: Action = async (s, args, env) => {
       })
       : await putContent(
         s,
-        new Uint8Array(readFileSync(join(src, entry.rel))),
+        { file: join(src, entry.rel), size: statSync(join(src, entry.rel)).size },
         { ...args, dest },
         undefined,
         env,
@@ -307,7 +372,7 @@ export const templateAction: Action = async (s, args, env) => {
       "output_encoding",
     ]),
   );
-  return await putContent(s, new TextEncoder().encode(text), rest, basename(src), env, src);
+  return await putContent(s, { bytes: new TextEncoder().encode(text) }, rest, basename(src), env, src);
 };
 
 /** fetch: stream the target's file to `dest/<host>/<path>` (or `dest` with flat), atomically. */
@@ -421,9 +486,11 @@ export const unarchiveAction: Action = async (s, args, env) => {
   const srcArg = String(args.src ?? "");
   const src = findNeedle(s.request.searchPath, "files", srcArg);
   if (!src) return failed(`Could not find or access '${srcArg}'`);
-  const data = new Uint8Array(readFileSync(src));
-  const tmp = join(await s.tempDir(), `mito-archive-${sha1(data)}-${basename(src)}`);
-  await putWatched(s, env, `unarchive ${s.request.targetHost}:${src}`, tmp, data, 0o600);
+  const tmp = join(await s.tempDir(), `mito-archive-${randomBytes(8).toString("hex")}-${basename(src)}`);
+  const size = statSync(src).size;
+  await putWatched(s, env, `unarchive ${s.request.targetHost}:${src}`, tmp, fileChunks(src), size, {
+    mode: 0o600,
+  });
   try {
     return await s.runModule("unarchive", { ...args, src: tmp, remote_src: true });
   } finally {
@@ -473,7 +540,7 @@ export const assembleAction: Action = async (s, args, env) => {
   }
   const data = new Uint8Array(Buffer.concat(parts));
   const rest = moduleArgs(args, new Set(["remote_src", "regexp", "delimiter", "ignore_hidden", "decrypt"]));
-  return await putContent(s, data, rest, undefined, env, src);
+  return await putContent(s, { bytes: data }, rest, undefined, env, src);
 };
 
 export const ACTIONS: Readonly<Record<string, Action>> = {
