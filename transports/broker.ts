@@ -298,6 +298,8 @@ export class Context {
   /**
    * Writes `data` to `path` on the target atomically (hidden temp file beside it, fsync, rename): inline in
    * one call up to INLINE_FILE_LIMIT, else streamed in chunks with a flow-control window, through any hops.
+   * An iterable's pieces are copied into frames before the next is asked for, so a source may reuse its
+   * buffer.
    */
   putFile(
     path: string,
