@@ -64,18 +64,24 @@ export function embeddedModules(embedded: Readonly<Record<string, string>>): Map
 
 const IMPORT_RE = /^[ \t]*import[ \t]+([\w. \t,]+)/gm;
 const FROM_RE = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
+const TOP_IMPORT_RE = /^import[ \t]+([\w. \t,]+)/gm;
+const TOP_FROM_RE = /^from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
 
-/** Names a module's source imports (absolute), before filtering by what is servable. */
-export function scanImports(fullname: string, isPkg: boolean, source: string): string[] {
+/**
+ * Names a module's source imports (absolute), before filtering by what is servable. `topLevel`: only the
+ * unindented imports, the ones that run whenever the module is imported (not those inside functions,
+ * classes or try blocks, which may never run).
+ */
+export function scanImports(fullname: string, isPkg: boolean, source: string, topLevel = false): string[] {
   const found: string[] = [];
   const pkg = isPkg ? fullname : fullname.split(".").slice(0, -1).join(".");
-  for (const m of source.matchAll(IMPORT_RE)) {
+  for (const m of source.matchAll(topLevel ? TOP_IMPORT_RE : IMPORT_RE)) {
     for (const part of m[1].split(",")) {
       const name = part.trim().split(/\s+/)[0];
       if (name) found.push(name);
     }
   }
-  for (const m of source.matchAll(FROM_RE)) {
+  for (const m of source.matchAll(topLevel ? TOP_FROM_RE : FROM_RE)) {
     let base = m[1];
     if (base.startsWith(".")) {
       const dots = base.length - base.replace(/^\.+/, "").length;
@@ -120,6 +126,7 @@ export class ImporterResponder {
   #roots: ModuleRoot[];
   #found = new Map<string, ModuleInfo | null>();
   #related = new Map<string, string[]>();
+  #eager = new Map<string, string[]>();
   #absent = new Map<string, string[]>();
   #sent = new Map<number, Set<string>>();
 
@@ -179,7 +186,21 @@ export class ImporterResponder {
 
   /** Servable modules `fullname` needs: its parent packages and, transitively, what it imports. */
   related(fullname: string): string[] {
-    const cached = this.#related.get(fullname);
+    return this.#closure(fullname, false);
+  }
+
+  /**
+   * Like related(), following only top-level imports and mito's own: what importing `fullname` will
+   * import. A push ahead of a call sends this much; other imports inside functions (the runner's of
+   * Ansible's module_utils.basic, only for Ansible modules) are asked for when they run.
+   */
+  eager(fullname: string): string[] {
+    return this.#closure(fullname, true);
+  }
+
+  #closure(fullname: string, topLevel: boolean): string[] {
+    const memo = topLevel ? this.#eager : this.#related;
+    const cached = memo.get(fullname);
     if (cached) return cached;
     const out = new Set<string>();
     const absent = new Set<string>();
@@ -190,7 +211,16 @@ export class ImporterResponder {
       const info = this.lookup(name);
       if (!info) continue;
       const candidates = [...parents(name)];
-      if (info.source.length) candidates.push(...scanImports(name, info.isPkg, dec.decode(info.source)));
+      if (info.source.length) {
+        const text = dec.decode(info.source);
+        const all = scanImports(name, info.isPkg, text);
+        // mito's own modules import each other inside functions on purpose (lazily, but always used).
+        candidates.push(
+          ...(topLevel
+            ? [...scanImports(name, info.isPkg, text, true), ...all.filter((n) => n.startsWith("mito."))]
+            : all),
+        );
+      }
       for (const c of candidates) {
         for (const n of [...parents(c), c]) {
           if (n === fullname || out.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
@@ -203,10 +233,10 @@ export class ImporterResponder {
         }
       }
     }
-    this.#absent.set(fullname, [...absent]);
+    if (!topLevel) this.#absent.set(fullname, [...absent]);
     // Parents first, so a package is cached before its submodules.
     const list = [...out].sort((a, b) => a.split(".").length - b.split(".").length);
-    this.#related.set(fullname, list);
+    memo.set(fullname, list);
     return list;
   }
 
@@ -215,6 +245,10 @@ export class ImporterResponder {
    * have yet, then the module itself (source null = refused).
    */
   answer(child: number, fullname: string): LoadModule[] {
+    return this.#bodies(child, fullname, false);
+  }
+
+  #bodies(child: number, fullname: string, eagerOnly: boolean): LoadModule[] {
     let sent = this.#sent.get(child);
     if (!sent) this.#sent.set(child, sent = new Set());
     const info = this.lookup(fullname);
@@ -224,17 +258,19 @@ export class ImporterResponder {
     }
     const out: LoadModule[] = [];
     const related = this.related(fullname);
-    for (const name of related) {
+    for (const name of eagerOnly ? this.eager(fullname) : related) {
       if (sent.has(name)) continue;
       const r = this.lookup(name)!;
       sent.add(name);
       out.push([name, r.isPkg, r.filename, r.source, this.related(name)]);
     }
-    // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
-    for (const name of this.#absent.get(fullname) ?? []) {
-      if (sent.has(name)) continue;
-      sent.add(name);
-      out.push([name, false, null, null, []]);
+    if (!eagerOnly) {
+      // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
+      for (const name of this.#absent.get(fullname) ?? []) {
+        if (sent.has(name)) continue;
+        sent.add(name);
+        out.push([name, false, null, null, []]);
+      }
     }
     sent.add(fullname);
     out.push([fullname, info.isPkg, info.filename, info.source, related]);
@@ -249,7 +285,7 @@ export class ImporterResponder {
   push(context: number, fullname: string): LoadModule[] {
     const sent = this.#sent.get(context);
     if (sent?.has(fullname) || !this.lookup(fullname)) return [];
-    return this.answer(context, fullname);
+    return this.#bodies(context, fullname, true);
   }
 
   /** Forget what a child was sent (its stream ended). */

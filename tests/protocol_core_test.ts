@@ -205,6 +205,29 @@ Deno.test("importer push: sends a module ahead only once per context, never a re
   assertEquals(r.answer(3, "ansible.cli"), [["ansible.cli", false, null, null, []]], "asked: refused");
 });
 
+Deno.test("importer push: top-level imports and mito's own travel ahead; an answer to a request carries all", () => {
+  const enc = new TextEncoder();
+  const files: Record<string, string> = {
+    "lib/__init__.py": "",
+    "lib/always.py": "X = 1\n",
+    "lib/sometimes.py": "Y = 2\n",
+    "lib/guarded.py": "Z = 3\n",
+    "lib/main.py":
+      "import json\nfrom lib import always\ntry:\n    import lib.guarded\nexcept ImportError:\n" +
+      "    pass\n\ndef f():\n    from lib import sometimes\n",
+  };
+  const roots = [{ prefixes: ["lib"], read: (p: string) => (p in files ? enc.encode(files[p]) : null) }];
+  const pushed = new ImporterResponder({ roots }).push(1, "lib.main");
+  assertEquals(pushed.map(([n]) => n), ["lib", "lib.always", "lib.main"]);
+  assertEquals(
+    pushed[2][4]!.toSorted(),
+    ["lib", "lib.always", "lib.guarded", "lib.sometimes"],
+    "related: all",
+  );
+  const answered = new ImporterResponder({ roots }).answer(1, "lib.main").map(([n]) => n);
+  assertEquals(answered.toSorted(), ["lib", "lib.always", "lib.guarded", "lib.main", "lib.sometimes"]);
+});
+
 Deno.test("encoded frames concatenate into one burst that decodes back in order", () => {
   const burst = new Uint8Array([
     ...encodeFrame(structuredFrame({ dst: 1, src: 0, handle: CALL }, [null, "os", "getpid", [], {}])),

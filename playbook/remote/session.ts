@@ -65,8 +65,13 @@ export class TargetSession {
         ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
       });
     }
-    // The runner and the module travel ahead of the first call that needs them (no import round trips).
-    this.#ctx.preload(src.kind === "builtin" ? ["mito.runner", `mito.modules.${src.name}`] : ["mito.runner"]);
+    // The runner and the module travel ahead of the first call that needs them (no import round trips);
+    // the runner imports Ansible's module_utils.basic only for an Ansible module.
+    this.#ctx.preload(
+      src.kind === "builtin"
+        ? ["mito.runner", `mito.modules.${src.name}`]
+        : ["mito.runner", "ansible.module_utils.basic"],
+    );
     if (src.kind === "builtin") {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], common);
     }
