@@ -10,6 +10,7 @@ import {
   scenarioFiles,
   SCENARIOS,
   selectScenarios,
+  sshCompression,
   type Target,
   treeFiles,
   UnknownScenarioError,
@@ -117,6 +118,14 @@ Deno.test("only Mitogen's ansible.cfg differs, by its strategy", () => {
   );
   assertMatch(plain, /pipelining = True\nssh_args = -C -o ControlMaster=auto -o ControlPersist=60s\n/);
   assertMatch(plain, /forks = 50/);
+  assertMatch(
+    ansibleCfgText("mito", "/s", { compression: false }),
+    /\nssh_args = -o ControlMaster=auto -o ControlPersist=60s\n/,
+  );
+  assertEquals(
+    SCENARIOS.filter((s) => !sshCompression(s)).map((s) => s.name),
+    ["file-transfer-32M", "file-transfer-32M-sudo", "file-transfer-320M", "file-transfer-320M-sudo"],
+  );
 });
 
 Deno.test("the baseline pipes the file through plain ssh, through sudo when the scenario uses it", () => {

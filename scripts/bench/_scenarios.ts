@@ -155,9 +155,15 @@ export type RunnerFlavour = "ansible" | "mitogen" | "mito";
 
 /**
  * One ansible.cfg for every runner, so they read the same settings: pipelining, ControlPersist (what
- * Ansible's defaults and its users use), forks 50; Mitogen adds its strategy and nothing else.
+ * Ansible's defaults and its users use), forks 50; Mitogen adds its strategy and nothing else. ssh
+ * compression (-C, in Ansible's default ssh_args) is on except for file-transfer: zlib over a random file
+ * is pure cost, and the baseline it is measured against (cat | ssh) does not compress either.
  */
-export function ansibleCfgText(flavour: RunnerFlavour, mitogenStrategyDir: string): string {
+export function ansibleCfgText(
+  flavour: RunnerFlavour,
+  mitogenStrategyDir: string,
+  opts: { compression?: boolean } = {},
+): string {
   const lines = [
     "[defaults]",
     "forks = 50",
@@ -173,10 +179,15 @@ export function ansibleCfgText(flavour: RunnerFlavour, mitogenStrategyDir: strin
     "",
     "[ssh_connection]",
     "pipelining = True",
-    "ssh_args = -C -o ControlMaster=auto -o ControlPersist=60s",
+    `ssh_args = ${opts.compression === false ? "" : "-C "}-o ControlMaster=auto -o ControlPersist=60s`,
     "",
   );
   return lines.join("\n");
+}
+
+/** Whether a scenario's runs use ssh compression (see ansibleCfgText). */
+export function sshCompression(s: Scenario): boolean {
+  return s.kind !== "file-transfer";
 }
 
 /** A 100-file tree: 10 directories of 10 files, each file a few hundred bytes of distinct text. */

@@ -12,7 +12,7 @@
 // --no-write, --fresh (forget the figures of earlier runs instead of merging), --report-only (no runs:
 // render the tables, chart and targets again from the figures recorded in docs/benchmarks.md).
 import { closeSync, openSync, writeSync } from "node:fs";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
 import { randomFillSync } from "node:crypto";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -40,6 +40,7 @@ import {
   scenarioFiles,
   SCENARIOS,
   selectScenarios,
+  sshCompression,
   type Target,
   treeFiles,
 } from "./_scenarios.ts";
@@ -61,6 +62,15 @@ import {
 
 const here = dirname(fromFileUrl(import.meta.url));
 const root = dirname(dirname(here));
+
+// The account the playbooks log in as. Not root: root's shell rc on these machines runs `pyenv init`,
+// 0.14 s of CPU per ssh login that belongs to no runner (it was half of fanout-200's wall time).
+const LOGIN = {
+  user: (env: ReturnType<typeof testEnv>) => env.accounts.sudo_nopassword.user,
+  description: "the test environment's plain account with passwordless sudo (`mito-nopw`, a stock " +
+    "/etc/skel shell rc), not root, whose shell rc on these machines runs `pyenv init` (0.14 s of CPU per " +
+    "login that is no runner's cost); the -sudo scenarios become root through sudo",
+};
 const PROXY_SCRIPT = join(dirname(root), "shared/tools/latency-proxy.py");
 const PYTHON = "/usr/bin/python3";
 const COLUMN_ORDER = [...RUNNERS, BASELINE];
@@ -210,10 +220,14 @@ export async function main(args: string[]): Promise<void> {
         console.error(`note: ${name} skipped: ${e.message}`);
       }
     }
+    // The playbooks' directories on the target: the login account (not root) creates its own in here.
+    chmodSync(tmp, 0o755);
+    mkdirSync(join(tmp, "remote"), { mode: 0o1777 });
+    chmodSync(join(tmp, "remote"), 0o1777);
     const target = (column: string, link: LinkName): Target => ({
       host: "127.0.0.1",
       port: link === "loopback" ? env.sshd.port : proxyPort,
-      user: "root",
+      user: LOGIN.user(env),
       identityFile: env.clientKey,
       knownHostsFile: knownHosts,
       python: PYTHON,
@@ -233,10 +247,15 @@ export async function main(args: string[]): Promise<void> {
       const runner = runners.find((r) => r.name === column)!;
       for (const [f, text] of Object.entries(scenarioFiles(s, t, assets))) writeFileSync(join(dir, f), text);
       writeFileSync(join(dir, "hosts"), inventoryText(s.hosts, t));
+      const cfg = join(dir, "ansible.cfg");
+      writeFileSync(
+        cfg,
+        ansibleCfgText(runner.flavour, MITOGEN_STRATEGY_DIR, { compression: sshCompression(s) }),
+      );
       return {
         ...where,
         argv: [...runner.command, "-i", "hosts", "playbook.yml"],
-        env: runner.env,
+        env: { ...runner.env, ANSIBLE_CONFIG: cfg },
         hosts: s.hosts,
       };
     };
@@ -416,7 +435,10 @@ function sectionText(
     "`mito run` from source under Deno, `mito-bin` the built `dist/mito`, both with `MITO_MODULES=builtin` " +
     "(mito's own modules, no Ansible modules); `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
     "the file-transfer baseline). All read the same generated ansible.cfg and inventory; every host has " +
-    "its own ssh ControlPath, so N inventory hosts are N connections to the one test sshd.",
+    "its own ssh ControlPath, so N inventory hosts are N connections to the one test sshd. ssh_args are " +
+    "Ansible's defaults (`-C -o ControlMaster=auto -o ControlPersist=60s`) except for file-transfer, " +
+    "which leaves out `-C` like its baseline (zlib over a random file is only cost).",
+    `- Every runner logs in as ${LOGIN.description}.`,
     "- Links: `loopback` is the test sshd on 127.0.0.1; `lan26ms` the same sshd behind " +
     "`latency-proxy.py --delay-ms 13` (26 ms round trip), started afresh for every run.",
     "- Each playbook ends by checking its work on the target (file counts, sizes, registered results, one " +
