@@ -265,7 +265,7 @@ class Message(object):
         if self.flags & FLAG_DEAD:
             raise Dead(bytes(self.body).decode("utf-8", "replace"))
         if self.encoding == ENC_RAW:
-            return self.body
+            return bytes(self.body)
         return decode_body(self.body, bool(self.flags & FLAG_TAGS))
 
 
@@ -385,19 +385,23 @@ class Stream(object):
         out = []
         off = 0
         size = len(buf)
+        view = memoryview(buf)
         try:
             while size - off >= HEADER_SIZE:
-                frame = self._frame_at(buf, off, size, max_size)
+                frame = self._frame_at(buf, view, off, size, max_size)
                 if frame is None:
                     break
                 out.append(frame)
                 off += len(frame[1])
         finally:
+            view.release()  # before the resize below, which an exported view would forbid
             del buf[:off]  # once per read, not per frame
         return out, False
 
-    def _frame_at(self, buf, off, size, max_size):
-        """The (Message, raw bytes) starting at buf[off], or None while it is incomplete."""
+    def _frame_at(self, buf, view, off, size, max_size):
+        """The (Message, raw bytes) starting at buf[off], or None while it is incomplete. The frame is copied
+        out of the buffer once; the message's body is a view of that copy (file chunks are written from
+        it, never copied again)."""
         magic, flags, enc, dst, src, auth, handle, reply_to, length = HEADER.unpack_from(buf, off)
         if magic != MAGIC:
             raise ProtocolError("corrupt frame from %s: bad magic 0x%04x" % (self.name, magic))
@@ -409,8 +413,8 @@ class Stream(object):
         end = off + HEADER_SIZE + length
         if size < end:
             return None
-        raw = bytes(buf[off:end])
-        return Message(flags, enc, dst, src, auth, handle, reply_to, raw[HEADER_SIZE:], self), raw
+        raw = view[off:end].tobytes()
+        return Message(flags, enc, dst, src, auth, handle, reply_to, memoryview(raw)[HEADER_SIZE:], self), raw
 
     def close(self):
         with self.lock:
