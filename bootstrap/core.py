@@ -2,8 +2,8 @@
 
 An I/O loop routes frames between the parent stream and child streams, serves module requests of
 children and forwards captured output; the main thread runs calls one after another. The main thread
-runs the I/O loop itself while it has no call to run, and an I/O thread runs it while calls run. Importable on a
-target as mito.core. Stdlib only; Python 3.6 to 3.13.
+runs the I/O loop itself while it has no call to run, and an I/O thread runs it while calls run.
+Importable on a target as mito.core. Stdlib only; Python 3.6 to 3.13.
 """
 
 # Only what every context needs is imported here; logging, traceback, tempfile, shutil, socket and
@@ -673,7 +673,7 @@ class Router(object):
         one call has run for a whole tick, or at once when a call is about to wait for messages
         (lend_loop), and hands it back when the main thread has no calls left."""
         while True:
-            if main and _runtime.queue:
+            if main and _runtime.queue and not _runtime.stopping:
                 return None
             reason = self._iterate()
             if reason is not None:

@@ -287,6 +287,22 @@ Deno.test("a context whose main thread is busy in a call still routes its childr
   });
 });
 
+Deno.test("a shutdown that arrives right behind a burst of calls ends the context by itself", async () => {
+  await withBroker(async (b) => {
+    for (let round = 0; round < 5; round++) {
+      const ctx = await b.connect({ method: "local", python: PY });
+      const calls = Array.from(
+        { length: 50 },
+        (_, i) => ctx.call("operator", "add", [i, 1]).catch(() => "gone"),
+      );
+      const reason = ctx.closed();
+      await ctx.shutdown(); // sent before the calls are answered: it may share a read with them
+      assert(!(await reason).includes("did not stop"), await reason);
+      for (const r of await Promise.all(calls)) assert(typeof r === "number" || r === "gone", String(r));
+    }
+  });
+});
+
 Deno.test("a call that writes more to stdout than a pipe holds completes, and its output arrives whole", async () => {
   await withBroker(async (b, logs) => {
     const ctx = await b.connect({ method: "local", python: PY });
