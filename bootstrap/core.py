@@ -1328,7 +1328,7 @@ def connect_child(child_id, method, options, config):
 # flight. Chunks are routed like any message, so hops forward them without copies on disk.
 
 TRANSFER_CHUNK = 128 * 1024
-TRANSFER_WINDOW = 2 * 1024 * 1024
+TRANSFER_WINDOW = 8 * 1024 * 1024
 
 
 class TransferError(IOError):

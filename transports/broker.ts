@@ -160,7 +160,8 @@ let transferSeq = 1;
 /** Files up to this size travel inside the call itself (zero extra round trips). */
 export const INLINE_FILE_LIMIT = 124 * 1024;
 const TRANSFER_CHUNK = 128 * 1024;
-const TRANSFER_WINDOW = 2 * 1024 * 1024;
+// Unacknowledged bytes in flight: 8 MiB keeps a 26 ms link busy at ~300 MiB/s (2 MiB capped it near 80).
+const TRANSFER_WINDOW = 8 * 1024 * 1024;
 
 /** Bytes of a streamed transfer done so far, and its size when known (for a progress display). */
 export type TransferProgress = (done: number, total: number | undefined) => void;
