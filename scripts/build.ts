@@ -62,9 +62,11 @@ export async function sea(): Promise<string> {
   const script = await bundle();
   const blob = join(dist, "mito.blob");
   const config = join(dist, "sea-config.json");
+  // The code cache spares every run compiling the 2 MB bundle (a one-task playbook: 0.33 s -> 0.24 s); the
+  // binary carries the Node it was made for, so the cache always matches it.
   writeFileSync(
     config,
-    JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }),
+    JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }),
   );
   const node = process.env.MITO_NODE_BIN ??
     execFileSync("node", ["-p", "process.execPath"], { encoding: "utf8" }).trim();
