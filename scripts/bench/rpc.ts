@@ -1,8 +1,9 @@
 // `deno task bench rpc`: mito's protocol against Mitogen's own library (Debian python3-mitogen), side by
 // side in one run, same machine, same target interpreter: bootstrap time (connect + first call) local and
 // over ssh, sequential call round trip, pipelined calls per second, and bytes through the target's
-// read()/write() per call. Prints a table, records it in docs/benchmarks.md ("rpc" section), and ends with
-// the figures as one JSON object.
+// read()/write() per call. The two take turns (--repeat, 3) and each figure is the median of its turns.
+// Prints a table, records it in docs/benchmarks.md ("rpc" section), and ends with the figures as one JSON
+// object.
 //
 // ssh target: --ssh user@host:port --key FILE --known-hosts FILE; else the test environment's sshd
 // (scripts/testenv up); else a private sshd on loopback started for the run (the current user's login).
@@ -86,12 +87,51 @@ async function measureMito(connect: () => Promise<Context>, cfg: Config): Promis
   };
 }
 
+type MitoFigures = { local: Figures; ssh?: Figures; ssh2?: Figures };
+type MitogenFigures = { version: string; local: Figures; ssh?: Figures };
+
+async function measureMitoAll(cfg: Config, ssh: SshTarget | null): Promise<MitoFigures> {
+  const broker = new Broker();
+  try {
+    const mito: MitoFigures = {
+      local: await measureMito(() => broker.connect({ method: "local", python: cfg.python }), cfg),
+    };
+    if (ssh) {
+      mito.ssh = await measureMito(
+        () => broker.connect({ method: "ssh", python: cfg.python, compression: false, ...ssh }),
+        cfg,
+      );
+      // The in-process transport has no Mitogen counterpart; measured for comparison with OpenSSH.
+      mito.ssh2 = await measureMito(
+        () => broker.connect({ method: "ssh2", python: cfg.python, agent: false, ...ssh }),
+        cfg,
+      );
+    }
+    return mito;
+  } finally {
+    await broker.shutdown();
+  }
+}
+
+/** Per transport and figure, the median over runs. */
+function medianOf(runs: Record<string, unknown>[]): Record<string, Figures> {
+  const out: Record<string, Figures> = {};
+  for (const transport of ["local", "ssh", "ssh2"]) {
+    const got = runs.map((r) => r[transport] as Figures | undefined).filter((f): f is Figures => !!f);
+    if (!got.length) continue;
+    const f = {} as Figures;
+    for (const key of Object.keys(got[0]) as (keyof Figures)[]) f[key] = median(got.map((g) => g[key]));
+    out[transport] = f;
+  }
+  return out;
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
 
-function runMitogen(cfg: Config): Promise<{ version: string; local: Figures; ssh?: Figures }> {
+function runMitogen(cfg: Config): Promise<MitogenFigures> {
   const pyCfg = {
     python: cfg.python,
     rounds: cfg.rounds,
@@ -142,6 +182,7 @@ export async function main(args: string[]): Promise<void> {
       rounds: { type: "string", default: "7" },
       calls: { type: "string", default: "3000" },
       pipelined: { type: "string", default: "10000" },
+      repeat: { type: "string", default: "3" },
       ssh: { type: "string" },
       key: { type: "string" },
       "known-hosts": { type: "string" },
@@ -186,28 +227,20 @@ export async function main(args: string[]): Promise<void> {
     ssh,
   };
 
-  const broker = new Broker();
-  const mito: { local: Figures; ssh?: Figures; ssh2?: Figures } = {
-    local: await measureMito(() => broker.connect({ method: "local", python: cfg.python }), cfg),
-  };
-  if (ssh) {
-    mito.ssh = await measureMito(
-      () => broker.connect({ method: "ssh", python: cfg.python, compression: false, ...ssh }),
-      cfg,
-    );
-    // The in-process transport has no Mitogen counterpart; measured for comparison with OpenSSH.
-    mito.ssh2 = await measureMito(
-      () => broker.connect({ method: "ssh2", python: cfg.python, agent: false, ...ssh }),
-      cfg,
-    );
-  }
-  await broker.shutdown();
-  let mitogen;
+  // mito and Mitogen take turns, --repeat times, and each figure is the median of its turns: this VM's
+  // speed drifts by up to 2× within minutes, which one long run of each would put into the ratios.
+  const mitoRuns: MitoFigures[] = [];
+  const mitogenRuns: MitogenFigures[] = [];
   try {
-    mitogen = await runMitogen(cfg);
+    for (let r = 0; r < Number(values.repeat); r++) {
+      mitoRuns.push(await measureMitoAll(cfg, ssh));
+      mitogenRuns.push(await runMitogen(cfg));
+    }
   } finally {
     await privateSshd?.stop();
   }
+  const mito = medianOf(mitoRuns) as MitoFigures;
+  const mitogen = { ...medianOf(mitogenRuns), version: mitogenRuns[0].version } as MitogenFigures;
 
   const rows: [string, keyof Figures, "lower" | "higher", string][] = [
     ["bootstrap", "bootstrap_ms", "lower", "ms"],
@@ -229,6 +262,7 @@ export async function main(args: string[]): Promise<void> {
     cpus: cpus().length,
     load_average: Math.round(loadavg()[0] * 10) / 10,
     ssh_target: sshTarget,
+    turns: mitoRuns.length,
   };
   for (const transport of ["local", "ssh", "ssh2"] as const) {
     const a = mito[transport];
@@ -260,7 +294,8 @@ function recordMarkdown(table: string[], json: Record<string, unknown>): void {
     } (${process.platform}, ${json.cpus} CPUs, load average ${json.load_average} at the end; same machine, ` +
     `same target interpreter for both; ssh to ${json.ssh_target}). Bootstrap = connect + first call (median); ` +
     "round trip = sequential " +
-    "`operator.add` calls; pipelined = many calls in flight; bytes = the target's read()+write() per call.",
+    "`operator.add` calls; pipelined = many calls in flight; bytes = the target's read()+write() per call. " +
+    `mito and Mitogen took ${json.turns} turns each, alternating; every figure is the median of its turns.`,
     "",
     "```",
     ...table,
