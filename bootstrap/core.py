@@ -1131,7 +1131,7 @@ def _remove_partials(dead_dir, uid):
         return
     for p in paths:
         try:
-            if p.endswith(".mito-part") and os.lstat(p).st_uid == uid:
+            if (p.endswith(".mito-part") or UPLOAD_MARK in os.path.basename(p)) and os.lstat(p).st_uid == uid:
                 os.unlink(p)
         except OSError:
             pass
@@ -1328,6 +1328,9 @@ def connect_child(child_id, method, options, config):
 # flight. Chunks are routed like any message, so hops forward them without copies on disk.
 
 TRANSFER_CHUNK = 128 * 1024
+# In the name of an upload that waits beside its destination for a later call to move it into place
+# (receive_file's scratch): only such names and ".mito-part" files are ever removed as leftovers.
+UPLOAD_MARK = ".mito-upload-"
 TRANSFER_WINDOW = 8 * 1024 * 1024
 
 
@@ -1491,12 +1494,21 @@ def _atomic_write(path, mode, pieces, digests=None):
     return result
 
 
-def receive_file(transfer_id, path, mode=None, digests=None):
-    """Writes incoming transfer `transfer_id` atomically to `path` (see _atomic_write)."""
+def receive_file(transfer_id, path, mode=None, digests=None, scratch=False):
+    """Writes incoming transfer `transfer_id` atomically to `path` (see _atomic_write). `scratch`: `path` is
+    an upload a later call moves into place (its name carries UPLOAD_MARK); until then it is removed like a
+    partial file if this interpreter ends or is killed."""
+    if scratch and UPLOAD_MARK not in os.path.basename(path):
+        raise ValueError("mito: a scratch upload's name must contain %r: %s" % (UPLOAD_MARK, path))
     try:
-        return _atomic_write(path, mode, _transfers.chunks(transfer_id), digests)
+        result = _atomic_write(path, mode, _transfers.chunks(transfer_id), digests)
     finally:
         _transfers.close(transfer_id)  # later chunks of an abandoned transfer are dropped
+    if scratch:
+        path = os.path.abspath(os.path.expanduser(path))
+        _transfers.partial_paths.add(path)
+        _journal_partial(path)
+    return result
 
 
 def write_file(path, data, mode=None, digests=None):

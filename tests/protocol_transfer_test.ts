@@ -149,6 +149,42 @@ function zombie(pid: number): boolean {
   }
 }
 
+Deno.test("a scratch upload is removed when its interpreter ends or is killed before anything moves it", async () => {
+  await inTempDir(async (dir) => {
+    const base = `${dir}/tmp`;
+    await Deno.mkdir(base);
+    const data = pattern(300 * 1024, 5); // above the inline limit: streamed
+    const b = new Broker({ onLog: () => {} });
+    try {
+      const killed = await b.connect({ method: "local", python: PY, remoteTmp: base, env: { MITO_T: "1" } });
+      await killed.putFile(`${dir}/.f.mito-upload-1a2b`, data, { scratch: true });
+      await killed.putFile(`${dir}/kept`, data);
+      Deno.kill(killed.info!.pid, "SIGKILL");
+      await killed.closed();
+      // Reaped (a zombie would still look alive to the sweep), within a bound.
+      for (let i = 0; i < 1000 && exists(`/proc/${killed.info!.pid}`); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // The next interpreter of this account sweeps the dead one's leftovers.
+      const next = await b.connect({ method: "local", python: PY, remoteTmp: base, env: { MITO_T: "2" } });
+      await next.call("mito.core", "get_temp_dir");
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["kept", "tmp"]);
+      // An interpreter that ends normally removes its own.
+      await next.putFile(`${dir}/.g.mito-upload-3c4d`, data, { scratch: true });
+      await next.shutdown();
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["kept", "tmp"]);
+      const other = await b.connect({ method: "local", python: PY, env: { MITO_T: "3" } });
+      await assertRejects(
+        () => other.putFile(`${dir}/plain`, data, { scratch: true }),
+        Error,
+        "a scratch upload's name must contain '.mito-upload-'",
+      );
+    } finally {
+      await b.shutdown();
+    }
+  });
+});
+
 Deno.test("a transfer the target refuses fails with its error, stops streaming, and the context goes on", async () => {
   const b = new Broker();
   try {

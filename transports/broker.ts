@@ -175,6 +175,11 @@ export interface PutFileOptions extends CallOptions {
   size?: number;
   /** Also hash the bytes with md5 on the target as they arrive (PutFileResult.md5). */
   md5?: boolean;
+  /**
+   * A streamed upload that a later call moves into place; its name must contain ".mito-upload-". Until
+   * then it is removed like a partial file if the target's interpreter ends or is killed.
+   */
+  scratch?: boolean;
 }
 
 export interface FetchFileOptions extends CallOptions {
@@ -783,7 +788,11 @@ export class Broker {
     const result = this._call<PutFileResult>(ctx, null, {
       module: "mito.core",
       fn: "receive_file",
-      args: digests ? [tid, path, mode, digests] : [tid, path, mode],
+      args: opts.scratch
+        ? [tid, path, mode, digests, true]
+        : digests
+        ? [tid, path, mode, digests]
+        : [tid, path, mode],
     }, opts);
     const settled = result.then(() => {}, () => void (failed = true));
     const header = {

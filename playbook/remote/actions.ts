@@ -45,7 +45,7 @@ async function putWatched(
   path: string,
   data: Uint8Array | AsyncIterable<Uint8Array>,
   size: number,
-  opts: { mode: number; md5?: boolean },
+  opts: { mode: number; md5?: boolean; scratch?: boolean },
 ): Promise<PutFileResult> {
   const shown = env?.transfers?.(label, size);
   try {
@@ -181,9 +181,9 @@ async function putContent(
   // dir does, and the copy module copies from there.
   const label = `${s.request.module.split(".").pop()} ${s.request.targetHost}:${target}`;
   const token = randomBytes(8).toString("hex");
-  const put = async (path: string): Promise<PutFileResult> => {
+  const put = async (path: string, scratch: boolean): Promise<PutFileResult> => {
     const body = payloadStream(payload);
-    const r = await putWatched(s, env, label, path, body.data, size, { mode: 0o600, md5: true });
+    const r = await putWatched(s, env, label, path, body.data, size, { mode: 0o600, md5: true, scratch });
     checksum = body.sha1();
     return r;
   };
@@ -193,7 +193,7 @@ async function putContent(
   let written: PutFileResult | undefined;
   if (tmp !== undefined) {
     try {
-      written = await put(tmp);
+      written = await put(tmp, true); // beside the destination: removed if the interpreter dies first
     } catch (err) {
       if (!s.context.alive) throw err;
       tmp = undefined;
@@ -202,7 +202,7 @@ async function putContent(
   const beside = tmp !== undefined;
   if (tmp === undefined) {
     tmp = join(await s.tempDir(), `mito-copy-${token}`);
-    written = await put(tmp);
+    written = await put(tmp, false); // in the private temp dir, which goes with the interpreter anyway
   }
   try {
     return await s.runModule("copy", {
