@@ -89,6 +89,26 @@ async function* fileChunks(path: string, seen?: (chunk: Uint8Array) => void): As
   }
 }
 
+/** An md5 hash, or undefined where the controller's OpenSSL refuses md5 (FIPS): md5sum is then null. */
+function md5Hash(): ReturnType<typeof createHash> | undefined {
+  try {
+    return createHash("md5");
+  } catch {
+    return undefined;
+  }
+}
+
+/** sha1 and md5 (null under FIPS) of a local file, read once in chunks. */
+async function fileDigests(path: string): Promise<{ sha1: string; md5: string | null }> {
+  const sha = createHash("sha1");
+  const md5 = md5Hash();
+  for await (const chunk of fileChunks(path)) {
+    sha.update(chunk);
+    md5?.update(chunk);
+  }
+  return { sha1: sha.digest("hex"), md5: md5 ? md5.digest("hex") : null };
+}
+
 async function payloadSha1(p: Payload): Promise<string> {
   if ("bytes" in p) return sha1(p.bytes);
   const h = createHash("sha1");
@@ -406,13 +426,18 @@ export const fetchAction: Action = async (s, args, env) => {
     return failed("remote file is a directory, fetch cannot work on directories", { file: src });
   }
   const remoteChecksum = String(info.checksum);
-  if (existsSync(dest) && sha1(new Uint8Array(readFileSync(dest))) === remoteChecksum) {
-    return { changed: false, checksum: remoteChecksum, dest, file: src, remote_checksum: remoteChecksum };
+  if (existsSync(dest) && statSync(dest).isFile()) {
+    const local = await fileDigests(dest);
+    // The shapes of Ansible's fetch results, unchanged and changed alike.
+    if (local.sha1 === remoteChecksum) {
+      return { changed: false, md5sum: local.md5, file: src, dest, checksum: local.sha1 };
+    }
   }
   if (s.request.checkMode) return { changed: true, checksum: remoteChecksum, dest, file: src };
   mkdirSync(dirname(dest), { recursive: true });
   const tmp = join(dirname(dest), `.${basename(dest)}.mito-fetch-${process.pid}`);
   const hash = createHash("sha1");
+  const md5 = md5Hash();
   const fh = await open(tmp, "w", 0o644);
   const size = Number(info.size);
   const shown = Number.isFinite(size)
@@ -424,6 +449,7 @@ export const fetchAction: Action = async (s, args, env) => {
     });
     for await (const chunk of fetched.stream) {
       hash.update(chunk);
+      md5?.update(chunk);
       await fh.write(chunk);
     }
     await fetched.done;
@@ -437,13 +463,20 @@ export const fetchAction: Action = async (s, args, env) => {
   }
   await fh.close();
   const got = hash.digest("hex");
+  const md5sum = md5 ? md5.digest("hex") : null;
   if (got !== remoteChecksum && args.validate_checksum !== false) {
     rmSync(tmp, { force: true });
-    return failed("checksum mismatch", { file: src, checksum: got, remote_checksum: remoteChecksum });
+    return failed("checksum mismatch", {
+      md5sum,
+      file: src,
+      dest,
+      remote_md5sum: null,
+      checksum: got,
+      remote_checksum: remoteChecksum,
+    });
   }
   renameSync(tmp, dest);
-  const md5 = createHash("md5").update(readFileSync(dest)).digest("hex");
-  return { changed: true, checksum: got, dest, file: src, md5sum: md5, remote_checksum: remoteChecksum };
+  return { changed: true, md5sum, dest, remote_md5sum: null, checksum: got, remote_checksum: remoteChecksum };
 };
 
 /** script: send the local script to the interpreter's temp dir and run it through the shell module. */
