@@ -785,15 +785,16 @@ export class Broker {
     const t: OutTransfer = { acked: 0, ...(progress ? { onAck: (n: number) => progress(n, total) } : {}) };
     this.#out.set(tid, t);
     let failed = false;
-    const result = this._call<PutFileResult>(ctx, null, {
-      module: "mito.core",
-      fn: "receive_file",
-      args: opts.scratch
-        ? [tid, path, mode, digests, true]
-        : digests
-        ? [tid, path, mode, digests]
-        : [tid, path, mode],
-    }, opts);
+    // receive_file(transfer_id, path, mode, digests, scratch): trailing defaults left out.
+    const args: unknown[] = [tid, path, mode];
+    if (digests || opts.scratch) args.push(digests);
+    if (opts.scratch) args.push(true);
+    const result = this._call<PutFileResult>(
+      ctx,
+      null,
+      { module: "mito.core", fn: "receive_file", args },
+      opts,
+    );
     const settled = result.then(() => {}, () => void (failed = true));
     const header = {
       flags: 0,
