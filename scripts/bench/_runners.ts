@@ -1,5 +1,5 @@
-// The runners compared by the playbook benchmark: how each is invoked, with which ansible.cfg and
-// environment, and how to tell that a run did its work.
+// The runners compared by the playbook benchmark: how each is invoked, with which environment, and how to
+// tell that a run did its work.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import process from "node:process";
@@ -43,12 +43,12 @@ export function parseRunners(text: string | undefined): RunnerName[] {
   return RUNNERS.filter((r) => wanted.includes(r));
 }
 
-function baseEnv(cfg: string): Record<string, string> {
+// ANSIBLE_CONFIG is each run's own (its scenario's ansible.cfg), set where the run is prepared.
+function baseEnv(): Record<string, string> {
   return {
     PATH: "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/root",
     LANG: "C.UTF-8",
-    ANSIBLE_CONFIG: cfg,
     ANSIBLE_NOCOLOR: "1",
   };
 }
@@ -73,12 +73,12 @@ function newestSource(root: string): number {
 }
 
 /**
- * The runner's command and environment; `cfg` is the ansible.cfg written for it. dist/mito is built
- * (`deno task sea`) when missing, older than its sources, or when `rebuild` asks; if that fails the runner is unavailable.
+ * The runner's command and environment. dist/mito is built (`deno task sea`) when missing, older than
+ * its sources, or when `rebuild` asks; if that fails the runner is unavailable.
  */
-export function makeRunner(name: RunnerName, cfg: string, setup: RunnerSetup, rebuild = false): Runner {
+export function makeRunner(name: RunnerName, setup: RunnerSetup, rebuild = false): Runner {
   const deno = join(setup.root, "node_modules/deno/deno");
-  const env = baseEnv(cfg);
+  const env = baseEnv();
   switch (name) {
     case "ansible":
       return { name, flavour: "ansible", command: ["/usr/bin/ansible-playbook"], env };

@@ -201,17 +201,15 @@ export async function main(args: string[]): Promise<void> {
     const assets = prepareAssets(tmp, opts.scenarios);
     const runners: Runner[] = [];
     for (const name of opts.runners) {
-      const cfg = join(tmp, name, "ansible.cfg");
       mkdirSync(join(tmp, name, "cp"), { recursive: true });
       try {
-        const r = makeRunner(name, cfg, { root, mitoModules: opts.mitoModules }, opts.build);
+        const r = makeRunner(name, { root, mitoModules: opts.mitoModules }, opts.build);
         if (opts.maxInterpreters) {
           Object.assign(r.env, {
             MITOGEN_MAX_INTERPRETERS: opts.maxInterpreters,
             MITO_MAX_INTERPRETERS: opts.maxInterpreters,
           });
         }
-        writeFileSync(cfg, ansibleCfgText(r.flavour, MITOGEN_STRATEGY_DIR));
         runners.push(r);
         controlDirs.push(join(tmp, name, "cp"));
       } catch (e) {
