@@ -23,7 +23,8 @@ export interface PrivateSshdOptions {
   rsaHostKey?: boolean;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (bound and released, for a server started right after to bind). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

@@ -2,7 +2,6 @@
 // tree's memory, and the latency proxy that stands for a 26 ms link and counts bytes and connections.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import process from "node:process";
 
 /** What one run of a runner cost on the controller. */
@@ -141,18 +140,6 @@ export function measure(spec: RunSpec): Promise<Measured> {
             failureLines(out),
         }),
       });
-    });
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (bound and released; the proxy binds it again with SO_REUSEADDR). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
     });
   });
 }

@@ -29,7 +29,8 @@ import {
   RunnerUnavailableError,
 } from "./_runners.ts";
 import { BASELINE, MITOGEN_STRATEGY_DIR, type RunnerName, RUNNERS } from "./_runners.ts";
-import { freePort, killCurrent, measure, type Measured, Proxy } from "./_measure.ts";
+import { killCurrent, measure, type Measured, Proxy } from "./_measure.ts";
+import { freePort } from "../../tests/hops_sshd.ts";
 import {
   ansibleCfgText,
   type Assets,
