@@ -98,10 +98,10 @@ function md5Hash(): ReturnType<typeof createHash> | undefined {
   }
 }
 
-/** sha1 and md5 (null under FIPS) of a local file, read once in chunks. */
-async function fileDigests(path: string): Promise<{ sha1: string; md5: string | null }> {
+/** sha1 of a local file, and with `withMd5` its md5 (null under FIPS, or when not asked), read once. */
+async function fileDigests(path: string, withMd5: boolean): Promise<{ sha1: string; md5: string | null }> {
   const sha = createHash("sha1");
-  const md5 = md5Hash();
+  const md5 = withMd5 ? md5Hash() : undefined;
   for await (const chunk of fileChunks(path)) {
     sha.update(chunk);
     md5?.update(chunk);
@@ -110,10 +110,7 @@ async function fileDigests(path: string): Promise<{ sha1: string; md5: string | 
 }
 
 async function payloadSha1(p: Payload): Promise<string> {
-  if ("bytes" in p) return sha1(p.bytes);
-  const h = createHash("sha1");
-  for await (const chunk of fileChunks(p.file)) h.update(chunk);
-  return h.digest("hex");
+  return "bytes" in p ? sha1(p.bytes) : (await fileDigests(p.file, false)).sha1;
 }
 
 /** The payload's bytes for one transfer, and the sha1 of what was read, once they have all been sent. */
@@ -427,7 +424,7 @@ export const fetchAction: Action = async (s, args, env) => {
   }
   const remoteChecksum = String(info.checksum);
   if (existsSync(dest) && statSync(dest).isFile()) {
-    const local = await fileDigests(dest);
+    const local = await fileDigests(dest, true);
     // The shapes of Ansible's fetch results, unchanged and changed alike.
     if (local.sha1 === remoteChecksum) {
       return { changed: false, md5sum: local.md5, file: src, dest, checksum: local.sha1 };
