@@ -25,11 +25,13 @@ import types
 
 # -- framing ---------------------------------------------------------------------------------------------
 
-MAGIC = 0x4D49
-HEADER = struct.Struct(">HBBiiiiiI")
+MAGIC = 0x4D  # "M"
+HEADER = struct.Struct(">BBiiiiiI")  # magic, encoding << 4 | flags, dst, src, auth, handle, reply_to, length
 HEADER_SIZE = HEADER.size
 FLAG_DEAD = 1
 FLAG_TAGS = 2
+FLAG_BLOBS = 4  # the structured body has a blob table; without it the body is bare JSON
+_FLAG_MASK = FLAG_DEAD | FLAG_TAGS | FLAG_BLOBS
 ENC_STRUCTURED = 0
 ENC_RAW = 1
 
@@ -163,7 +165,7 @@ _U32 = struct.Struct(">I")
 
 
 def encode_body(value):
-    """Returns (body bytes, tagged) for a structured body."""
+    """Returns (body bytes, header flags) for a structured body: bare JSON unless bytes need blobs."""
     blobs = []
     st = [False]
     text = _dumps(_prep(value, blobs, st))
@@ -171,14 +173,19 @@ def encode_body(value):
         js = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: escape them as JSON does
         js = _dumps_ascii(json.loads(text)).encode("ascii")
+    flags = FLAG_TAGS if st[0] else 0
+    if not blobs:
+        return js, flags
     parts = [_U32.pack(len(js)), js, _U32.pack(len(blobs))]
     for b in blobs:
         parts.append(_U32.pack(len(b)))
         parts.append(b)
-    return b"".join(parts), st[0]
+    return b"".join(parts), flags | FLAG_BLOBS
 
 
-def decode_body(body, tagged=True):
+def decode_body(body, flags=FLAG_TAGS):
+    if not flags & FLAG_BLOBS:
+        return _parse_json(body, flags & FLAG_TAGS, ())
     n = len(body)
     if n < 8:
         raise CodecError("structured body of %d bytes is too short" % n)
@@ -203,9 +210,13 @@ def decode_body(body, tagged=True):
         off += blen
     if off != n:
         raise CodecError("%d trailing bytes after the blobs" % (n - off))
+    return _parse_json(mv[4:4 + jlen], True, blobs)
+
+
+def _parse_json(js, tagged, blobs):
     try:
-        text = bytes(mv[4:4 + jlen]).decode("utf-8", "surrogatepass")
-        if not (tagged or count):
+        text = bytes(js).decode("utf-8", "surrogatepass")
+        if not tagged:
             return json.loads(text)
         return json.loads(text, object_hook=_make_hook(blobs))
     except (ValueError, UnicodeDecodeError) as e:
@@ -266,7 +277,7 @@ class Message(object):
             raise Dead(bytes(self.body).decode("utf-8", "replace"))
         if self.encoding == ENC_RAW:
             return bytes(self.body)
-        return decode_body(self.body, bool(self.flags & FLAG_TAGS))
+        return decode_body(self.body, self.flags)
 
 
 def frame(dst, src, auth, handle, reply_to, value=None, raw=None, flags=0):
@@ -276,10 +287,9 @@ def frame(dst, src, auth, handle, reply_to, value=None, raw=None, flags=0):
         body = raw
     else:
         enc = ENC_STRUCTURED
-        body, tagged = encode_body(value)
-        if tagged:
-            flags |= FLAG_TAGS
-    return HEADER.pack(MAGIC, flags, enc, dst, src, auth, handle, reply_to, len(body)) + body
+        body, body_flags = encode_body(value)
+        flags |= body_flags
+    return HEADER.pack(MAGIC, enc << 4 | flags, dst, src, auth, handle, reply_to, len(body)) + body
 
 
 # -- streams and router ----------------------------------------------------------------------------------
@@ -402,11 +412,15 @@ class Stream(object):
         """The (Message, raw bytes) starting at buf[off], or None while it is incomplete. The frame is copied
         out of the buffer once; the message's body is a view of that copy (file chunks are written from
         it, never copied again)."""
-        magic, flags, enc, dst, src, auth, handle, reply_to, length = HEADER.unpack_from(buf, off)
+        magic, kind, dst, src, auth, handle, reply_to, length = HEADER.unpack_from(buf, off)
         if magic != MAGIC:
-            raise ProtocolError("corrupt frame from %s: bad magic 0x%04x" % (self.name, magic))
+            raise ProtocolError("corrupt frame from %s: bad magic 0x%02x" % (self.name, magic))
+        enc = kind >> 4
+        flags = kind & 15
         if enc not in (ENC_STRUCTURED, ENC_RAW):
             raise ProtocolError("corrupt frame from %s: unknown encoding %d" % (self.name, enc))
+        if flags & ~_FLAG_MASK:
+            raise ProtocolError("corrupt frame from %s: unknown flags 0x%x" % (self.name, flags))
         if length > max_size:
             raise ProtocolError("corrupt frame from %s: message of %d bytes exceeds the maximum of %d"
                                 % (self.name, length, max_size))
@@ -1575,7 +1589,11 @@ class Runtime(object):
 
     def call(self, msg):
         try:
-            chain, modname, fname, args, kwargs = msg.value()
+            body = msg.value()
+            modname, _, fname = body[0].partition(":")
+            args = body[1] if len(body) > 1 else ()
+            kwargs = body[2] if len(body) > 2 else None
+            chain = body[3] if len(body) > 3 else None
         except Exception as e:
             _router.reply(msg, RemoteError(*_describe(e, "?", "?")))
             return

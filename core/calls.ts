@@ -50,15 +50,21 @@ interface Pending {
   signal?: AbortSignal;
 }
 
-/** The CALL frame for `spec` (docs/protocol.md "Calls and pipelines"). */
+/**
+ * The CALL frame for `spec` (docs/protocol.md "Calls and pipelines"): `["module:fn", args, kwargs, chain]`
+ * with trailing empty parts left out, so a plain call carries no more than its name and arguments.
+ */
 export function callFrame(dst: number, replyTo: number, chain: number | null, spec: CallSpec): Frame {
-  return structuredFrame({ dst, src: 0, handle: CALL, replyTo }, [
-    chain,
-    spec.module,
-    spec.fn,
-    spec.args ?? [],
-    spec.kwargs ?? {},
-  ]);
+  const body: unknown[] = [`${spec.module}:${spec.fn}`, spec.args ?? [], spec.kwargs ?? {}, chain];
+  while (body.length > 1 && _isEmpty(body[body.length - 1])) body.pop();
+  return structuredFrame({ dst, src: 0, handle: CALL, replyTo }, body);
+}
+
+function _isEmpty(v: unknown): boolean {
+  if (v === null) return true;
+  if (typeof v !== "object") return false; // a chain id, 0 included
+  if (Array.isArray(v)) return v.length === 0;
+  return Object.keys(v).length === 0;
 }
 
 export class CallTable {

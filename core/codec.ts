@@ -1,6 +1,7 @@
 // Structured message bodies: compact JSON plus binary blobs (docs/protocol.md "Structured bodies"). Values
 // plain JSON cannot say travel as one-key tag objects; bytes are blobs after the JSON, never base64.
 import { PyFloat, UnsafeString, VaultString } from "../playbook/values.ts";
+import { FLAG_BLOBS, FLAG_TAGS } from "./frame.ts";
 
 export { PyFloat };
 
@@ -42,8 +43,8 @@ export class CodecError extends Error {
 
 export interface Encoded {
   body: Uint8Array;
-  /** True when the JSON holds tag objects (the FLAG_TAGS header bit). */
-  tagged: boolean;
+  /** The header bits the body needs: FLAG_TAGS when the JSON holds tag objects, FLAG_BLOBS with blobs. */
+  flags: number;
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -155,10 +156,12 @@ function prep(v: unknown, st: EncodeState): unknown {
   return out;
 }
 
-/** Encodes a value as a structured body. */
+/** Encodes a value as a structured body: bare JSON, or JSON and a blob table when bytes were found. */
 export function encodeBody(value: unknown): Encoded {
   const st = new EncodeState();
   const json = encoder.encode(JSON.stringify(prep(value, st)));
+  const flags = st.tagged ? FLAG_TAGS : 0;
+  if (!st.blobs.length) return { body: json, flags };
   let size = 8 + json.length;
   for (const b of st.blobs) size += 4 + b.length;
   const out = new Uint8Array(size);
@@ -173,7 +176,7 @@ export function encodeBody(value: unknown): Encoded {
     out.set(b, off + 4);
     off += 4 + b.length;
   }
-  return { body: out, tagged: st.tagged };
+  return { body: out, flags: flags | FLAG_BLOBS };
 }
 
 function untag(v: unknown, blobs: Uint8Array[]): unknown {
@@ -245,8 +248,12 @@ function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
   }
 }
 
-/** Decodes a structured body; hostile lengths raise CodecError instead of allocating. */
-export function decodeBody(body: Uint8Array, tagged = true): unknown {
+/**
+ * Decodes a structured body whose header carried `flags`; hostile lengths raise CodecError instead of
+ * allocating.
+ */
+export function decodeBody(body: Uint8Array, flags = FLAG_TAGS): unknown {
+  if (!(flags & FLAG_BLOBS)) return parseJson(body, (flags & FLAG_TAGS) !== 0, []);
   if (body.length < 8) throw new CodecError(`structured body of ${body.length} bytes is too short`);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const jsonLen = view.getUint32(0);
@@ -267,11 +274,15 @@ export function decodeBody(body: Uint8Array, tagged = true): unknown {
     off += n;
   }
   if (off !== body.length) throw new CodecError(`${body.length - off} trailing bytes after the blobs`);
+  return parseJson(body.subarray(4, 4 + jsonLen), true, blobs);
+}
+
+function parseJson(json: Uint8Array, tagged: boolean, blobs: Uint8Array[]): unknown {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(body.subarray(4, 4 + jsonLen)));
+    value = JSON.parse(decoder.decode(json));
   } catch (e) {
     throw new CodecError(`bad JSON in body: ${(e as Error).message}`);
   }
-  return tagged || count ? untag(value, blobs) : value;
+  return tagged ? untag(value, blobs) : value;
 }

@@ -1,12 +1,15 @@
-// Framing: the fixed 28-byte big-endian header of docs/protocol.md, and an incremental decoder that turns a
+// Framing: the fixed 26-byte big-endian header of docs/protocol.md, and an incremental decoder that turns a
 // byte stream into frames, refusing corrupt or oversized ones before allocating their bodies.
 
-export const MAGIC = 0x4d49;
-export const HEADER_SIZE = 28;
+export const MAGIC = 0x4d; // "M"
+export const HEADER_SIZE = 26;
 export const DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
 export const FLAG_DEAD = 1;
 export const FLAG_TAGS = 2;
+/** The structured body has a blob table (docs/protocol.md "Structured bodies"); clear: the body is JSON. */
+export const FLAG_BLOBS = 4;
+const FLAG_MASK = FLAG_DEAD | FLAG_TAGS | FLAG_BLOBS;
 
 export const ENC_STRUCTURED = 0;
 export const ENC_RAW = 1;
@@ -43,15 +46,14 @@ export function encodeFrame(f: Frame): Uint8Array {
 
 export function writeHeader(out: Uint8Array, h: Header, length: number): void {
   const v = new DataView(out.buffer, out.byteOffset, HEADER_SIZE);
-  v.setUint16(0, MAGIC);
-  v.setUint8(2, h.flags);
-  v.setUint8(3, h.encoding);
-  v.setInt32(4, h.dst);
-  v.setInt32(8, h.src);
-  v.setInt32(12, h.auth);
-  v.setInt32(16, h.handle);
-  v.setInt32(20, h.replyTo);
-  v.setUint32(24, length);
+  v.setUint8(0, MAGIC);
+  v.setUint8(1, (h.encoding << 4) | h.flags);
+  v.setInt32(2, h.dst);
+  v.setInt32(6, h.src);
+  v.setInt32(10, h.auth);
+  v.setInt32(14, h.handle);
+  v.setInt32(18, h.replyTo);
+  v.setUint32(22, length);
 }
 
 /**
@@ -78,7 +80,7 @@ export class FrameDecoder {
     while (this.#buffered >= HEADER_SIZE) {
       const head = this.#peek(HEADER_SIZE);
       const v = new DataView(head.buffer, head.byteOffset, HEADER_SIZE);
-      const length = v.getUint32(24);
+      const length = v.getUint32(22);
       const problem = checkHeader(v, length, this.maxMessageSize);
       if (problem) {
         this.#failed = new FrameError(`mito: corrupt frame from ${this.what}: ${problem}`, head.slice());
@@ -87,14 +89,15 @@ export class FrameDecoder {
       if (this.#buffered < HEADER_SIZE + length) break;
       const all = this.#take(HEADER_SIZE + length);
       const hv = new DataView(all.buffer, all.byteOffset, HEADER_SIZE);
+      const kind = hv.getUint8(1);
       frames.push({
-        flags: hv.getUint8(2),
-        encoding: hv.getUint8(3),
-        dst: hv.getInt32(4),
-        src: hv.getInt32(8),
-        auth: hv.getInt32(12),
-        handle: hv.getInt32(16),
-        replyTo: hv.getInt32(20),
+        flags: kind & 15,
+        encoding: kind >> 4,
+        dst: hv.getInt32(2),
+        src: hv.getInt32(6),
+        auth: hv.getInt32(10),
+        handle: hv.getInt32(14),
+        replyTo: hv.getInt32(18),
         body: all.subarray(HEADER_SIZE),
       });
     }
@@ -147,10 +150,12 @@ export class FrameDecoder {
 }
 
 function checkHeader(v: DataView, length: number, max: number): string | undefined {
-  const magic = v.getUint16(0);
-  if (magic !== MAGIC) return `bad magic 0x${magic.toString(16).padStart(4, "0")}`;
-  const enc = v.getUint8(3);
+  const magic = v.getUint8(0);
+  if (magic !== MAGIC) return `bad magic 0x${magic.toString(16).padStart(2, "0")}`;
+  const kind = v.getUint8(1);
+  const enc = kind >> 4;
   if (enc !== ENC_STRUCTURED && enc !== ENC_RAW) return `unknown encoding ${enc}`;
+  if (kind & 15 & ~FLAG_MASK) return `unknown flags 0x${(kind & 15).toString(16)}`;
   if (length > max) return `message of ${length} bytes exceeds the maximum of ${max}`;
   return undefined;
 }

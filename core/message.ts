@@ -1,6 +1,6 @@
 // Building and reading frames with encoded bodies: the glue between frame.ts and codec.ts.
 import { decodeBody, encodeBody } from "./codec.ts";
-import { ENC_RAW, ENC_STRUCTURED, encodeFrame, FLAG_DEAD, FLAG_TAGS, type Frame } from "./frame.ts";
+import { ENC_RAW, ENC_STRUCTURED, encodeFrame, FLAG_DEAD, type Frame } from "./frame.ts";
 
 export interface Address {
   dst: number;
@@ -12,9 +12,9 @@ export interface Address {
 
 /** A frame whose body is `value`, structured-encoded. */
 export function structuredFrame(a: Address, value: unknown): Frame {
-  const { body, tagged } = encodeBody(value);
+  const { body, flags } = encodeBody(value);
   return {
-    flags: tagged ? FLAG_TAGS : 0,
+    flags,
     encoding: ENC_STRUCTURED,
     dst: a.dst,
     src: a.src,
@@ -59,5 +59,5 @@ export class DeadLetterError extends Error {
 export function frameValue(f: Frame): unknown {
   if (f.flags & FLAG_DEAD) throw new DeadLetterError(new TextDecoder().decode(f.body));
   if (f.encoding === ENC_RAW) return f.body;
-  return decodeBody(f.body, (f.flags & FLAG_TAGS) !== 0);
+  return decodeBody(f.body, f.flags);
 }

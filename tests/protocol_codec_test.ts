@@ -4,6 +4,8 @@ import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeFrame,
+  FLAG_BLOBS,
+  FLAG_TAGS,
   type Frame,
   FrameDecoder,
   FrameError,
@@ -27,10 +29,10 @@ while True:
     h = inp.read(m.HEADER_SIZE)
     if not h:
         break
-    magic, flags, enc, dst, src, auth, handle, reply_to, length = m.HEADER.unpack(h)
+    magic, kind, dst, src, auth, handle, reply_to, length = m.HEADER.unpack(h)
     body = inp.read(length)
     try:
-        v = m.decode_body(body, bool(flags & m.FLAG_TAGS))
+        v = m.decode_body(body, kind & 15)
         out.write(m.frame(dst, src, auth, handle, reply_to, v))
     except m.CodecError as e:
         out.write(m.frame(dst, src, auth, handle, reply_to, raw=str(e).encode(), flags=m.FLAG_DEAD))
@@ -144,7 +146,7 @@ Deno.test("frames survive any slicing of the stream and keep every header field"
     structuredFrame({ dst: -1, src: 2147483647, auth: 7, handle: 2147483647, replyTo: 0 }, null),
   ];
   const bytes = new Uint8Array([...encodeFrame(frames[0]), ...encodeFrame(frames[1])]);
-  for (const step of [1, 3, 27, 28, 29, bytes.length]) {
+  for (const step of [1, 3, 25, 26, 27, bytes.length]) {
     const dec = new FrameDecoder();
     const got: Frame[] = [];
     for (let i = 0; i < bytes.length; i += step) got.push(...dec.push(bytes.subarray(i, i + step)));
@@ -156,20 +158,23 @@ Deno.test("frames survive any slicing of the stream and keep every header field"
   }
 });
 
-Deno.test("a bad magic, an unknown encoding or an oversized length kill the stream before any allocation", () => {
+Deno.test("a bad magic, an unknown encoding or flag or an oversized length kill the stream before any allocation", () => {
   const good = encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 1 }, 1));
   const badMagic = good.slice();
   badMagic[0] = 0x68;
   assertThrows(
     () => new FrameDecoder(1024, "context 3").push(badMagic),
     FrameError,
-    "from context 3: bad magic 0x6849",
+    "from context 3: bad magic 0x68",
   );
   const badEnc = good.slice();
-  badEnc[3] = 9;
+  badEnc[1] = 0x90;
   assertThrows(() => new FrameDecoder().push(badEnc), FrameError, "unknown encoding 9");
+  const badFlags = good.slice();
+  badFlags[1] = 0x08;
+  assertThrows(() => new FrameDecoder().push(badFlags), FrameError, "unknown flags 0x8");
   const huge = good.slice(0, HEADER_SIZE);
-  new DataView(huge.buffer).setUint32(24, 0xffffffff);
+  new DataView(huge.buffer).setUint32(22, 0xffffffff);
   const dec = new FrameDecoder(1024);
   assertThrows(() => dec.push(huge), FrameError, "message of 4294967295 bytes exceeds the maximum of 1024");
   assertThrows(() => dec.push(good), FrameError, "exceeds the maximum");
@@ -186,9 +191,9 @@ Deno.test("tags: bytes, big ints, integral floats, tuples, odd dicts and errors 
     e: new RemoteError({ type: "OSError", message: "nope", traceback: "tb", data: { kind: "x" } }),
     nan: NaN,
   };
-  const { body, tagged } = encodeBody(value);
-  assert(tagged);
-  const back = decodeBody(body) as typeof value;
+  const { body, flags } = encodeBody(value);
+  assertEquals(flags, FLAG_TAGS | FLAG_BLOBS);
+  const back = decodeBody(body, flags) as typeof value;
   assertEquals(back.b, new Uint8Array([0, 255, 10]));
   assertEquals(back.big, 2n ** 70n);
   assert(back.f instanceof PyFloat && back.f.value === 2);
@@ -202,7 +207,17 @@ Deno.test("tags: bytes, big ints, integral floats, tuples, odd dicts and errors 
   }]);
   const nan: unknown = back.nan;
   assert(nan instanceof PyFloat && Number.isNaN(nan.value));
-  assert(!encodeBody({ a: [1, "x", null, true, 0.5] }).tagged);
+  assertEquals(encodeBody({ a: [1, "x", null, true, 0.5] }).flags, 0);
+});
+
+Deno.test("a body without bytes is its bare JSON; bytes add the blob table", () => {
+  const plain = encodeBody(["os:getpid", [1, { $b: 0 }]]);
+  assertEquals(new TextDecoder().decode(plain.body), '["os:getpid",[1,{"$d":[["$b",0]]}]]');
+  assertEquals(plain.flags, FLAG_TAGS);
+  const withBytes = encodeBody([new Uint8Array([7])]);
+  const json = new TextEncoder().encode('[{"$b":0}]');
+  assertEquals([...withBytes.body], [0, 0, 0, json.length, ...json, 0, 0, 0, 1, 0, 0, 0, 1, 7]);
+  assertEquals(withBytes.flags, FLAG_TAGS | FLAG_BLOBS);
 });
 
 Deno.test("hostile lengths inside a body raise CodecError instead of allocating", () => {
@@ -214,11 +229,16 @@ Deno.test("hostile lengths inside a body raise CodecError instead of allocating"
     ["too short", [0, 0]],
     ["bad JSON", [0, 0, 0, 1, 0x7b, 0, 0, 0, 0]],
   ];
-  for (const [msg, bytes] of cases) assertThrows(() => decodeBody(new Uint8Array(bytes)), CodecError, msg);
+  const blobs = FLAG_TAGS | FLAG_BLOBS;
+  for (const [msg, bytes] of cases) {
+    assertThrows(() => decodeBody(new Uint8Array(bytes), blobs), CodecError, msg);
+  }
+  assertThrows(() => decodeBody(new TextEncoder().encode("[1,"), 0), CodecError, "bad JSON");
   // A blob reference with no blob behind it.
   const ref = new TextEncoder().encode('{"$b":0}');
   const body = new Uint8Array([0, 0, 0, ref.length, ...ref, 0, 0, 0, 0]);
-  assertThrows(() => decodeBody(body), CodecError, "bad blob index 0");
+  assertThrows(() => decodeBody(body, blobs), CodecError, "bad blob index 0");
+  assertThrows(() => decodeBody(ref, FLAG_TAGS), CodecError, "bad blob index 0");
 });
 
 Deno.test("TS-encoded messages decode in Python and come back byte for byte (500 random values)", async () => {
@@ -243,7 +263,7 @@ Deno.test("TS-encoded messages decode in Python and come back byte for byte (500
       );
     }
   }
-  assertEquals((decodeBody(back[500].body) as [Uint8Array, string])[0].length, big.length);
+  assertEquals((decodeBody(back[500].body, back[500].flags) as [Uint8Array, string])[0].length, big.length);
 });
 
 Deno.test("Python refuses the same hostile bodies, and values outside the byte-exact set still round-trip", async () => {
@@ -253,7 +273,7 @@ Deno.test("Python refuses the same hostile bodies, and values outside the byte-e
     [0, 0, 0, 1, 0x31, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff],
   ].map((b) => {
     const f = structuredFrame({ dst: 1, src: 0, handle: 1 }, null);
-    return encodeFrame({ ...f, body: new Uint8Array(b) });
+    return encodeFrame({ ...f, flags: FLAG_BLOBS, body: new Uint8Array(b) });
   });
   const odd = { small: 1e-7, tiny: 1.5e-5, lone: "a\ud800b", "2": "x", "1": "y" };
   const back = await pythonEcho([
@@ -268,5 +288,5 @@ Deno.test("Python refuses the same hostile bodies, and values outside the byte-e
       [1, "blob 0 length 4294967295 exceeds the body"],
     ],
   );
-  assertEquals(decodeBody(back[3].body), odd);
+  assertEquals(decodeBody(back[3].body, back[3].flags), odd);
 });

@@ -230,14 +230,14 @@ Deno.test("importer push: top-level imports and mito's own travel ahead; an answ
 
 Deno.test("encoded frames concatenate into one burst that decodes back in order", () => {
   const burst = new Uint8Array([
-    ...encodeFrame(structuredFrame({ dst: 1, src: 0, handle: CALL }, [null, "os", "getpid", [], {}])),
+    ...encodeFrame(structuredFrame({ dst: 1, src: 0, handle: CALL }, ["os:getpid"])),
     ...encodeFrame(
-      structuredFrame({ dst: 1, src: 0, handle: CALL, replyTo: 1000 }, [null, "os", "getcwd", [], {}]),
+      structuredFrame({ dst: 1, src: 0, handle: CALL, replyTo: 1000 }, ["os:getcwd"]),
     ),
   ]);
-  assertEquals(new FrameDecoder().push(burst).map((f) => (frameValue(f) as unknown[])[2]), [
-    "getpid",
-    "getcwd",
+  assertEquals(new FrameDecoder().push(burst).map((f) => (frameValue(f) as unknown[])[0]), [
+    "os:getpid",
+    "os:getcwd",
   ]);
 });
 
