@@ -1283,16 +1283,23 @@ def _expect_marker(fd, timeout):
 
 
 def _compiled_core_for(magic):
-    """zlib(marshal(code)) of this core for a child whose bytecode magic equals ours, else b"" (the child
-    compiles the source). A child trusts its parent anyway; the controller never relays bytecode."""
+    """The bytecode magic followed by zlib(marshal(code)) of this core, for a child whose magic (hex) equals
+    ours, else b"" (the child compiles the source: the first stage uses bytecode only behind its own magic).
+    A child trusts its parent anyway."""
     code, own = _core_code[0], _core_code[1]
     if code is None or not magic or magic != own:
         return b""
     if _core_code[2] is None:
         import marshal
         import zlib
-        _core_code[2] = zlib.compress(marshal.dumps(code), 6)
+        _core_code[2] = bytes.fromhex(own) + zlib.compress(marshal.dumps(code), 1)
     return _core_code[2]
+
+
+def compiled_core():
+    """This core's compiled form (see _compiled_core_for), which the controller sends beside the source to
+    the next context it starts with the same interpreter: one that matches skips compiling the core."""
+    return _compiled_core_for(_core_code[1])
 
 
 def _write_all(fd, data):
@@ -1655,7 +1662,7 @@ def _describe(e, modname, fname):
 
 _config = {}
 _core_z = [b""]
-_core_code = [None, None, None]  # this core's code object, its bytecode magic (hex), zlib(marshal(code))
+_core_code = [None, None, None]  # this core's code object, its bytecode magic (hex), _compiled_core_for's answer
 _booted_from_bytecode = [False]
 _router = None
 _importer = None

@@ -17,6 +17,7 @@ g=r(int.from_bytes(r(4),'big'))
 m=types.ModuleType('mito.core')
 m.__file__='mito/core.py'
 sys.modules['mito.core']=m
+y=y[len(x):] if x and y[:len(x)]==x else b''
 c=marshal.loads(zlib.decompress(y)) if y else compile(zlib.decompress(z),m.__file__,'exec')
 exec(c,m.__dict__)
 m._main(z,g,x,c,bool(y))

@@ -100,6 +100,21 @@ Deno.test("ssh2 with a wrong password fails as an authentication failure", async
     assertStringIncludes(wrong.message, `authentication failed as ${env.password.user}`);
   });
 });
+Deno.test("a target's compiled core never reaches another target; the controller machine's own does", async () => {
+  await withBroker(async (b) => {
+    const spec = { method: "ssh2", ...sshBase, username: env.password.user, password: env.password.password };
+    const first = await b.connect({ ...spec, agent: false });
+    await first.call("os", "getpid");
+    await first.shutdown();
+    const second = await b.connect({ ...spec, agent: false });
+    await second.shutdown();
+    const local = await b.connect({ method: "local", python: PY });
+    await local.call("os", "getpid"); // answered after the controller's request for its compiled core
+    const third = await b.connect({ ...spec, agent: false });
+    assertEquals([first, second, local, third].map((c) => c.info!.bytecode), [false, false, false, true]);
+    assertEquals(await whoami(third), [uidOf(env.password.user), env.password.user]);
+  });
+});
 async function loginAs(b: Broker, user: string, password?: string): Promise<Context> {
   return await b.connect({
     method: "ssh",

@@ -55,20 +55,21 @@ export interface FirstStage {
 export const FIRST_STAGE: FirstStage = { argv: firstStageArgv, command: firstStageCommand };
 
 /**
- * What the spawner writes after the marker: u32 + compressed core source, u32 + compiled core (always
- * empty from the controller: only a parent context sends its own bytecode to a child of the same Python),
- * u32 + config JSON.
+ * What the spawner writes after the marker: u32 + compressed core source, u32 + compiled core (its
+ * bytecode magic, then zlib(marshal(code)); empty when the spawner has none for this interpreter; the
+ * first stage uses it only when the magic is its own), u32 + config JSON.
  */
-export function bootstrapPayload(config: unknown): Uint8Array {
+export function bootstrapPayload(config: unknown, compiled: Uint8Array = new Uint8Array(0)): Uint8Array {
   const core = coreBlob();
   const cfg = new TextEncoder().encode(JSON.stringify(config));
-  const out = new Uint8Array(12 + core.length + cfg.length);
+  const out = new Uint8Array(12 + core.length + compiled.length + cfg.length);
   const v = new DataView(out.buffer);
-  v.setUint32(0, core.length);
-  out.set(core, 4);
-  v.setUint32(4 + core.length, 0);
-  v.setUint32(8 + core.length, cfg.length);
-  out.set(cfg, 12 + core.length);
+  let off = 0;
+  for (const part of [core, compiled, cfg]) {
+    v.setUint32(off, part.length);
+    out.set(part, off + 4);
+    off += 4 + part.length;
+  }
   return out;
 }
 
