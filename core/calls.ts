@@ -64,6 +64,7 @@ function _isEmpty(v: unknown): boolean {
   if (v === null) return true;
   if (typeof v !== "object") return false; // a chain id, 0 included
   if (Array.isArray(v)) return v.length === 0;
+  if (v instanceof Map) return v.size === 0;
   return Object.keys(v).length === 0;
 }
 

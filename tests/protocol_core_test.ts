@@ -4,7 +4,13 @@ import { encodeFrame, FLAG_DEAD, type Frame, FrameDecoder } from "../core/frame.
 import { Router } from "../core/router.ts";
 import { ADD_ROUTE, CALL, DEL_ROUTE, FORWARD_LOG } from "../core/handles.ts";
 import { frameValue, structuredFrame } from "../core/message.ts";
-import { CallCancelledError, CallTable, CallTimeoutError, ContextGoneError } from "../core/calls.ts";
+import {
+  CallCancelledError,
+  callFrame,
+  CallTable,
+  CallTimeoutError,
+  ContextGoneError,
+} from "../core/calls.ts";
 import { RemoteError } from "../core/codec.ts";
 import { embeddedModules, ImporterResponder, scanImports } from "../core/importer.ts";
 import { firstStageArgv, firstStageCommand } from "../transports/_bootstrap.ts";
@@ -226,6 +232,22 @@ Deno.test("importer push: top-level imports and mito's own travel ahead; an answ
   );
   const answered = new ImporterResponder({ roots }).answer(1, "lib.main").map(([n]) => n);
   assertEquals(answered.toSorted(), ["lib", "lib.always", "lib.guarded", "lib.main", "lib.sometimes"]);
+});
+
+Deno.test("a call's body names module:function and leaves out the empty parts at its end", () => {
+  const body = (chain: number | null, spec: Parameters<typeof callFrame>[3]) =>
+    new TextDecoder().decode(callFrame(1, 1000, chain, spec).body);
+  assertEquals(body(null, { module: "os", fn: "getpid" }), '["os:getpid"]');
+  assertEquals(
+    body(null, { module: "operator", fn: "add", args: [1, 2], kwargs: {} }),
+    '["operator:add",[1,2]]',
+  );
+  assertEquals(body(null, { module: "m", fn: "C.f", kwargs: { x: 1 } }), '["m:C.f",[],{"x":1}]');
+  assertEquals(body(0, { module: "os", fn: "getpid" }), '["os:getpid",[],{},0]');
+  assertEquals(
+    body(null, { module: "m", fn: "f", kwargs: new Map([[1, 2]]) as unknown as Record<string, unknown> }),
+    '["m:f",[],{"$d":[[1,2]]}]',
+  );
 });
 
 Deno.test("encoded frames concatenate into one burst that decodes back in order", () => {
