@@ -16,7 +16,7 @@ import {
   type VarLookup,
 } from "./vars.ts";
 import { HostVarsState } from "./vars.ts";
-import { plainStrings, wrapUnsafe } from "./values.ts";
+import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
@@ -1922,7 +1922,7 @@ export class Executor {
             `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
           );
         }
-        key = `${task.id}\0${file}\0${JSON.stringify(params)}`;
+        key = `${task.id}\0${file}\0${keyJson(params)}`;
         load = () => {
           const block: Block = makeBlock({
             kw: { ...apply },
@@ -1936,7 +1936,7 @@ export class Executor {
         };
       } else {
         const name = String(args.name ?? args.role ?? "");
-        key = `${task.id}\0role:${name}\0${JSON.stringify(args)}\0${JSON.stringify(params)}`;
+        key = `${task.id}\0role:${name}\0${keyJson(args)}\0${keyJson(params)}`;
         load = () => {
           const pub = args.public !== undefined && bool(args.public);
           const r = this.#o.loader.includeRole(

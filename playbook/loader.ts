@@ -23,6 +23,7 @@ import {
 } from "./model.ts";
 import { FREE_FORM, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
+import { keyJson } from "./values.ts";
 
 /** What the loader needs from the outside world: file reading and the YAML layer's positions. */
 export interface LoaderIO {
@@ -596,7 +597,7 @@ export class Loader {
     if (typeof name !== "string" || !name) {
       this.#fail("role definitions must contain a role name", entry, ctx.file);
     }
-    const key = `${name}\0${JSON.stringify(params)}\0${JSON.stringify(kw.vars ?? {})}`;
+    const key = `${name}\0${keyJson(params)}\0${keyJson(kw.vars ?? {})}`;
     const role = this.loadRole(name, params, ctx, entry, {
       public: true,
       entryVars: this.#varsMap(kw.vars, entry, ctx.file),
@@ -694,7 +695,7 @@ export class Loader {
       public: opts.public,
       dependencyOf: opts.dependencyOf,
       handlers: [],
-      key: `${roleName}\0${JSON.stringify(params)}`,
+      key: `${roleName}\0${keyJson(params)}`,
     };
     const rctx: FileCtx = {
       file: path.join(dir, "tasks", "main.yml"),
@@ -713,7 +714,7 @@ export class Loader {
       for (const dep of this.#list(meta.dependencies, "dependencies", meta, mf)) {
         const { name: depName, kw: depKw, params: depParams } = splitRoleEntry(dep);
         if (typeof depName !== "string") this.#fail("role dependencies must name a role", dep, mf);
-        const key = `${depName}\0${JSON.stringify(depParams)}\0${JSON.stringify(depKw.vars ?? {})}`;
+        const key = `${depName}\0${keyJson(depParams)}\0${keyJson(depKw.vars ?? {})}`;
         const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, dep, {
           public: opts.public,
           entryVars: this.#varsMap(depKw.vars, dep, mf),

@@ -35,6 +35,20 @@ export class PyFloat {
   }
 }
 
+/**
+ * A Python int literal's value (`123`, `0x1f`, `0o17`, `0b101`; no sign, no underscores): a number, or a
+ * bigint beyond ±2^53 so that Python's exact ints stay exact.
+ */
+export function pyInt(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+/** JSON of a value used as an identity key (ints beyond ±2^53, which JSON.stringify refuses, included). */
+export function keyJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? `${x}n` : x);
+}
+
 export type PlainValue =
   | null
   | boolean

@@ -398,6 +398,15 @@ print(json.dumps(out))
   assertEquals(ours, JSON.parse(r.stdout));
 });
 
+Deno.test("INI values beyond 2^53 are exact ints, as Python's literal_eval reads them", () => {
+  assertEquals(
+    ["1234567890123456789", "-0x1FFFFFFFFFFFFFFFF", "0b" + "1".repeat(60), "[12345678901234567891]"].map(
+      iniValue,
+    ),
+    [1234567890123456789n, -0x1FFFFFFFFFFFFFFFFn, 2n ** 60n - 1n, [12345678901234567891n]],
+  );
+});
+
 Deno.test("an empty YAML inventory is empty; an inventory plugin config is skipped with a warning", () => {
   const empty = writeInv("hosts.yml", "# nothing yet\n");
   assertEquals(Inventory.load([empty]).hosts(), []);

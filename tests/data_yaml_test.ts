@@ -158,6 +158,22 @@ Deno.test("integral floats are PyFloat so 1.0 stays a float; timestamps keep the
   assertEquals(v.c, 3);
 });
 
+Deno.test("ints beyond 2^53 keep every digit, as Python's ints do; smaller ones stay numbers", () => {
+  const v = parseYaml(
+    "a: 18446744073709551615\nb: -9007199254740993\nc: 0xFFFFFFFFFFFFFFFFFF\nd: 9007199254740991\n" +
+      "e: 07777777777777777777777\nf: !!int 1_000_000_000_000_000_000\n",
+    { file: "t.yml" },
+  ) as Record<string, unknown>;
+  assertEquals(v, {
+    a: 18446744073709551615n,
+    b: -9007199254740993n,
+    c: 0xFFFFFFFFFFFFFFFFFFn,
+    d: 9007199254740991,
+    e: 0o7777777777777777777777n,
+    f: 1000000000000000000n,
+  });
+});
+
 Deno.test("quoted and block scalars are always strings; explicit tags convert", () => {
   const v = parseYaml(
     "a: 'yes'\nb: \"0644\"\nc: |\n  on\nd: !!str 12\ne: !!int '0x10'\nf: !!float '1'\ng: !!bool 'off'\nh: !!null ''\n",

@@ -1,7 +1,7 @@
 // A Python literal reader for INI inventory values, as ast.literal_eval reads them: numbers, strings,
 // True/False/None, lists, tuples, dicts, sets. Anything else is not a literal (undefined), and the
 // INI plugin then keeps the text as a string.
-import { PyFloat } from "../values.ts";
+import { PyFloat, pyInt } from "../values.ts";
 
 class NotLiteral extends Error {}
 
@@ -76,7 +76,7 @@ class Reader {
       this.i++;
       this.ws();
       const v = this.number();
-      if (typeof v === "number") return c === "-" ? -v : v;
+      if (typeof v === "number" || typeof v === "bigint") return c === "-" ? -v : v;
       if (v instanceof PyFloat) return new PyFloat(c === "-" ? -v.value : v.value);
       throw new NotLiteral();
     }
@@ -92,9 +92,7 @@ class Reader {
     let m = /^0[xX](?:_?[0-9a-fA-F])+|^0[oO](?:_?[0-7])+|^0[bB](?:_?[01])+/.exec(rest);
     if (m) {
       this.i += m[0].length;
-      const t = m[0].replaceAll("_", "");
-      const base = { x: 16, o: 8, b: 2 }[t[1].toLowerCase() as "x" | "o" | "b"];
-      return parseInt(t.slice(2), base);
+      return pyInt(m[0].replaceAll("_", ""));
     }
     m =
       /^(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][-+]?[0-9](?:_?[0-9])*)?[jJ]?/
@@ -108,7 +106,7 @@ class Reader {
       return Number.isInteger(n) ? new PyFloat(n) : n;
     }
     if (/^0[0-9]/.test(t) && /[1-9]/.test(t)) throw new NotLiteral(); // 0644 is a syntax error in Python 3
-    return parseInt(t, 10);
+    return pyInt(t.replace(/^0+(?=\d)/, ""));
   }
   str(): string {
     const q = this.s[this.i];

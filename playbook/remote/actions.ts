@@ -17,6 +17,7 @@ import { open } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
 import type { ModuleResult } from "../runner.ts";
+import { jsonDumps } from "../template/mod.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
 
@@ -292,8 +293,8 @@ async function fileAttrs(
 function contentBytes(content: unknown): Uint8Array {
   if (content instanceof Uint8Array) return content;
   if (typeof content === "string") return new TextEncoder().encode(content);
-  // Ansible turns dicts and lists given as content into JSON.
-  return new TextEncoder().encode(JSON.stringify(content));
+  // Ansible turns dicts and lists given as content into JSON with json.dumps' defaults.
+  return new TextEncoder().encode(jsonDumps(content));
 }
 
 function walkFiles(root: string, follow: boolean): { rel: string; dir: boolean }[] {

@@ -7,7 +7,6 @@ import { PyFloat } from "../values.ts";
 import { TemplateError } from "./_errors.ts";
 import {
   defined,
-  isFloat,
   isInt,
   isMapping,
   isNumber,
@@ -32,7 +31,7 @@ import {
   Undefined,
   unwrap,
 } from "./_py.ts";
-import { getAttr, getItem, splitKwargs } from "./_runtime.ts";
+import { binop, getAttr, getItem, splitKwargs } from "./_runtime.ts";
 import { expandReplacement, pyRegex, reEscape } from "./_regex.ts";
 import { percentFormat } from "./_format.ts";
 import { getMethod } from "./_methods.ts";
@@ -186,10 +185,14 @@ function minmax(
 function toInt(v: unknown, dflt: unknown, base: number): unknown {
   v = unwrap(v);
   if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "bigint") return v;
   if (typeof v === "number" || v instanceof PyFloat) return Math.trunc(num(v));
   if (typeof v === "string") {
     const s = v.trim().replace(/_/g, "");
-    if (base === 10 && /^[+-]?\d+$/.test(s)) return parseInt(s, 10);
+    if (base === 10 && /^[+-]?\d+$/.test(s)) {
+      const n = parseInt(s, 10);
+      return Number.isSafeInteger(n) ? n : BigInt(s.replace(/^\+/, "")); // exact, as Python's int()
+    }
     if (base !== 10) {
       const prefix = {
         16: /^[+-]?(0x)?[0-9a-f]+$/i,
@@ -200,6 +203,10 @@ function toInt(v: unknown, dflt: unknown, base: number): unknown {
         const neg = s.startsWith("-");
         const body = s.replace(/^[+-]/, "").replace(/^0[xob]/i, "");
         const n = parseInt(body, base);
+        if (!Number.isSafeInteger(n)) {
+          const b = BigInt(`0${({ 16: "x", 8: "o", 2: "b" } as Record<number, string>)[base]}${body}`);
+          return neg ? -b : b;
+        }
         return neg ? -n : n;
       }
       if (base === 0 && /^[+-]?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|[1-9]\d*|0+)$/i.test(s)) {
@@ -228,7 +235,7 @@ function pyFloatParse(s: string): number | undefined {
 function toFloat(v: unknown, dflt: unknown): unknown {
   v = unwrap(v);
   if (typeof v === "boolean") return new PyFloat(v ? 1 : 0);
-  if (typeof v === "number" || v instanceof PyFloat) return mkFloat(num(v));
+  if (typeof v === "number" || v instanceof PyFloat || typeof v === "bigint") return mkFloat(num(v));
   if (typeof v === "string") {
     const f = pyFloatParse(v);
     if (f !== undefined) return mkFloat(f);
@@ -458,6 +465,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       const u = unwrap(defined(v));
       if (u instanceof PyFloat) return new PyFloat(Math.abs(u.value));
       if (typeof u === "boolean") return u ? 1 : 0;
+      if (typeof u === "bigint") return u < 0n ? -u : u;
       if (typeof u !== "number") throw new TypeError(`bad operand type for abs(): '${pyTypeName(u)}'`);
       return Math.abs(u);
     },
@@ -668,7 +676,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       const x = num(unwrap(defined(v))), p = num(o.precision ?? 0);
       const method = pyStr(o.method ?? "common");
       if (method === "common") {
-        if (isInt(unwrap(v)) && p >= 0) return x;
+        if (isInt(unwrap(v)) && p >= 0) return unwrap(v);
         return mkFloat(pyRound(x, p));
       }
       const m = 10 ** p;
@@ -709,7 +717,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
       const o = bind(args, ["attribute", "start"], "sum");
       const get = attrGetter(o.attribute);
       let acc: unknown = o.start ?? 0;
-      for (const x of list(v)) acc = addValues(acc, get(x));
+      for (const x of list(v)) acc = binop("+", acc, get(x)); // Python's +: exact ints, list and string concatenation
       return acc;
     },
     title: (v) => jinjaTitle(str(v)),
@@ -1381,17 +1389,6 @@ function bufferEncoding(name: unknown): BufferEncoding {
   const e = map[n];
   if (!e) throw new TemplateError(`unsupported encoding '${n}'`);
   return e;
-}
-
-function addValues(a: unknown, b: unknown): unknown {
-  const x = unwrap(defined(a)), y = unwrap(defined(b));
-  if ((isNumber(x) || typeof x === "boolean") && (isNumber(y) || typeof y === "boolean")) {
-    const r = num(x) + num(y);
-    return isFloat(x) || isFloat(y) ? mkFloat(r) : r;
-  }
-  if (Array.isArray(x) && Array.isArray(y)) return [...x, ...y];
-  if (typeof x === "string" && typeof y === "string") return x + y;
-  throw new TypeError(`unsupported operand type(s) for +: '${pyTypeName(x)}' and '${pyTypeName(y)}'`);
 }
 
 function regexSub(re: RegExp, s: string, repl: string, count: number): string {

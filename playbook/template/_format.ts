@@ -80,6 +80,8 @@ function fmtNumber(
   prec: number | null,
   flags: { alt: boolean; sign: string; grouping: string },
 ): string {
+  const u = unwrap(v);
+  if (typeof u === "bigint" && INT_TYPES.has(type)) return fmtBigInt(u, type, flags);
   let x = toNum(v, type);
   let s: string;
   switch (type) {
@@ -129,6 +131,20 @@ function fmtNumber(
   }
   const neg = x < 0 || Object.is(x, -0) && type !== "d";
   return (neg ? "-" : flags.sign === "+" ? "+" : flags.sign === " " ? " " : "") + s;
+}
+
+const INT_TYPES = new Set(["d", "i", "u", "n", "x", "X", "o", "b", ""]);
+
+/** An integer type code applied to an int beyond ±2^53: the digits of the exact value. */
+function fmtBigInt(v: bigint, type: string, flags: { alt: boolean; sign: string; grouping: string }): string {
+  const base = type === "o" ? 8 : type === "b" ? 2 : type === "x" || type === "X" ? 16 : 10;
+  let s = (v < 0n ? -v : v).toString(base);
+  if (type === "X") s = s.toUpperCase();
+  if (base === 10 && flags.grouping) s = s.replace(/\B(?=(\d{3})+(?!\d))/g, flags.grouping);
+  if (base !== 10 && flags.alt) {
+    s = (type === "o" ? "0o" : type === "b" ? "0b" : type === "x" ? "0x" : "0X") + s;
+  }
+  return (v < 0n ? "-" : flags.sign === "+" ? "+" : flags.sign === " " ? " " : "") + s;
 }
 
 /** `'fmt' % args` */

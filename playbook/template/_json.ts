@@ -72,10 +72,10 @@ export function jsonLoads(text: string): unknown {
     return JSON.parse(
       text,
       function (this: unknown, _k: string, v: unknown, ctx?: { source?: string }) {
-        if (
-          typeof v === "number" && Number.isInteger(v) && ctx?.source && /[.eE]/.test(ctx.source)
-        ) return new PyFloat(v);
-        return v;
+        if (typeof v !== "number" || !Number.isInteger(v) || !ctx?.source) return v;
+        if (/[.eE]/.test(ctx.source)) return new PyFloat(v);
+        // An int beyond ±2^53 keeps its digits (Python's json does), where the runtime shows them.
+        return Number.isSafeInteger(v) ? v : BigInt(ctx.source);
       } as (k: string, v: unknown) => unknown,
     );
   } catch (e) {

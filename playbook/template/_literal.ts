@@ -1,5 +1,5 @@
 // Python's ast.literal_eval over rendered template text, as Ansible's concat functions apply it.
-import { PyFloat } from "../values.ts";
+import { PyFloat, pyInt } from "../values.ts";
 import { tuple } from "./_py.ts";
 
 // A thrown plain object: capturing stack traces for every non-literal string would cost more than parsing.
@@ -72,7 +72,7 @@ class LitParser {
       this.i++;
       this.ws(false);
       const v = this.unary();
-      if (typeof v === "number") return c === "-" ? -v : v;
+      if (typeof v === "number" || typeof v === "bigint") return c === "-" ? -v : v;
       if (v instanceof PyFloat) return c === "-" ? new PyFloat(-v.value) : v;
       throw FAIL;
     }
@@ -260,9 +260,7 @@ class LitParser {
     if (m) {
       this.i += m[0].length;
       this.noTrailingName();
-      const t = m[0].replace(/_/g, "");
-      const base = { x: 16, o: 8, b: 2 }[t[1].toLowerCase() as "x" | "o" | "b"];
-      return safeInt(parseInt(t.slice(2), base));
+      return pyInt(m[0].replace(/_/g, ""));
     }
     m = /^(?:[0-9](?:_?[0-9])*)?(?:\.(?:[0-9](?:_?[0-9])*)?)?(?:[eE][+-]?[0-9](?:_?[0-9])*)?/.exec(rest);
     const t = m![0];
@@ -276,17 +274,12 @@ class LitParser {
       return Number.isInteger(f) ? new PyFloat(f) : f;
     }
     if (/^0+[0-9]/.test(clean) && /[1-9]/.test(clean)) throw FAIL; // 0644 is a SyntaxError
-    return safeInt(parseInt(clean, 10));
+    return pyInt(clean.replace(/^0+(?=\d)/, ""));
   }
 
   noTrailingName(): void {
     if (/[A-Za-z0-9_]/.test(this.s[this.i] ?? "")) throw FAIL;
   }
-}
-
-function safeInt(n: number): number {
-  if (!Number.isSafeInteger(n)) throw FAIL;
-  return n;
 }
 
 function keyStr(k: unknown): string {

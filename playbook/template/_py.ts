@@ -266,12 +266,30 @@ export function toBool(v: unknown): boolean {
 }
 
 /** Python ==. */
+/** Compares two numbers; a bigint against an int exactly (doubles would call 2^53 + 1 equal to 2^53). */
+function numCmp(a: unknown, b: unknown): number {
+  if ((typeof a === "bigint" || typeof b === "bigint") && isIntOrBool(a) && isIntOrBool(b)) {
+    const x = toBigInt(a), y = toBigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = num(a), y = num(b);
+  return x < y ? -1 : x > y ? 1 : Number.isNaN(x) || Number.isNaN(y) ? NaN : 0;
+}
+
+function isIntOrBool(v: unknown): boolean {
+  return isInt(v) || typeof v === "boolean";
+}
+
+function toBigInt(v: unknown): bigint {
+  return typeof v === "bigint" ? v : BigInt(num(v));
+}
+
 export function pyEq(a: unknown, b: unknown): boolean {
   a = unwrap(defined(a));
   b = unwrap(defined(b));
   if (a === b) return true;
   const an = isNumber(a) || typeof a === "boolean", bn = isNumber(b) || typeof b === "boolean";
-  if (an && bn) return num(a) === num(b);
+  if (an && bn) return numCmp(a, b) === 0;
   if (an || bn) return false;
   if (a === null || b === null || a === undefined || b === undefined) return false;
   if (a instanceof Undefined || b instanceof Undefined) return false;
@@ -298,10 +316,7 @@ export function pyCmp(a: unknown, b: unknown): number {
   a = unwrap(defined(a));
   b = unwrap(defined(b));
   const an = isNumber(a) || typeof a === "boolean", bn = isNumber(b) || typeof b === "boolean";
-  if (an && bn) {
-    const x = num(a), y = num(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
+  if (an && bn) return numCmp(a, b);
   if (typeof a === "string" && typeof b === "string") {
     return a < b ? -1 : a > b ? 1 : 0;
   }

@@ -253,9 +253,57 @@ function isNum(v: unknown): boolean {
   return isNumber(v) || typeof v === "boolean";
 }
 
-function arith(op: string, a: unknown, b: unknown): number | PyFloat {
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An int as a bigint (bools count as 0 and 1, as in Python). */
+function big(v: unknown): bigint {
+  return typeof v === "bigint" ? v : BigInt(typeof v === "boolean" ? Number(v) : v as number);
+}
+
+/** A bigint result as a plain number when that is exact. */
+function narrow(r: bigint): number | bigint {
+  return r >= -MAX_SAFE && r <= MAX_SAFE ? Number(r) : r;
+}
+
+/**
+ * Integer arithmetic as Python does it, exact at any size: undefined where doubles already are exact
+ * (both operands and the result within ±2^53; always computed exactly for `**`, `//` and `%`, whose double
+ * forms round before 2^53) or the operation is not integral (`/`, negative powers).
+ */
+function exactInt(op: string, a: unknown, b: unknown, approx: number): number | bigint | undefined {
+  const small = typeof a !== "bigint" && typeof b !== "bigint";
+  if (small && (op === "+" || op === "-" || op === "*") && Number.isSafeInteger(approx)) return undefined;
+  const x = big(a), y = big(b);
+  switch (op) {
+    case "+":
+      return narrow(x + y);
+    case "-":
+      return narrow(x - y);
+    case "*":
+      return narrow(x * y);
+    case "//": {
+      if (y === 0n) return undefined;
+      const q = x / y;
+      return narrow(x % y !== 0n && (x < 0n) !== (y < 0n) ? q - 1n : q);
+    }
+    case "%": {
+      if (y === 0n) return undefined;
+      const r = x % y;
+      return narrow(r !== 0n && (r < 0n) !== (y < 0n) ? r + y : r);
+    }
+    case "**":
+      return y < 0n ? undefined : narrow(x ** y);
+  }
+  return undefined;
+}
+
+function arith(op: string, a: unknown, b: unknown): number | bigint | PyFloat {
   const x = num(a), y = num(b);
   const float = isFloat(a) || isFloat(b);
+  if (!float && op !== "/") {
+    const exact = exactInt(op, a, b, op === "+" ? x + y : op === "-" ? x - y : op === "*" ? x * y : NaN);
+    if (exact !== undefined) return exact;
+  }
   const wrap = (r: number) => float ? mkFloat(r) : r;
   switch (op) {
     case "+":
@@ -496,6 +544,7 @@ export class Compiler {
           const v = unwrap(defined(x(c)));
           if (!isNum(v)) throw new TypeError(`bad operand type for unary ${e.op}: '${pyTypeName(v)}'`);
           if (!neg) return typeof v === "boolean" ? num(v) : v;
+          if (typeof v === "bigint") return narrow(-v);
           return v instanceof PyFloat ? new PyFloat(-v.value) : -num(v);
         };
       }

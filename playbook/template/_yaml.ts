@@ -2,6 +2,7 @@
 // from_yaml: the yaml npm package in YAML 1.1 mode, keeping floats like 1.0 as floats.
 import { isMap, isScalar, isSeq, type Node as YNode, parseAllDocuments } from "yaml";
 import { PyFloat } from "../values.ts";
+import { constructInt } from "../yaml/_resolve.ts";
 import { floatRepr, isMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
@@ -420,6 +421,7 @@ function convert(n: YNode | null | undefined): unknown {
       if (src && /^[-+]?(\d[\d_]*)?\.\d*([eE][-+]?\d+)?$|^[-+]?\d[\d_]*[eE][-+]?\d+$/.test(src)) {
         return new PyFloat(v);
       }
+      if (src && !Number.isSafeInteger(v)) return constructInt(src) ?? v; // exact beyond ±2^53
     }
     if (v instanceof Date) return v.toISOString();
     // PyYAML reads y/n as strings although YAML 1.1 lists them as booleans

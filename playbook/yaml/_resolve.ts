@@ -30,21 +30,27 @@ function sexagesimal(digits: string): number {
   return value;
 }
 
-/** Undefined when the text is not a valid integer for `!!int`. */
-export function constructInt(text: string): number | undefined {
+/**
+ * The integer a `!!int` text means (undefined when it is not one). Beyond ±2^53 it is a bigint, exact like
+ * Python's int, so an id of 19 digits is not rounded to a neighbour.
+ */
+export function constructInt(text: string): number | bigint | undefined {
   let v = text.replaceAll("_", "");
   let sign = 1;
   if (v[0] === "-") sign = -1;
   if (v[0] === "-" || v[0] === "+") v = v.slice(1);
   let n: number;
+  let big: string | undefined; // the same digits in a form BigInt() reads
   if (v === "0") n = 0;
-  else if (v.startsWith("0b")) n = parseInt(v.slice(2), 2);
-  else if (v.startsWith("0x")) n = parseInt(v.slice(2), 16);
-  else if (v.startsWith("0") && /^[0-7]+$/.test(v)) n = parseInt(v, 8);
+  else if (v.startsWith("0b")) [n, big] = [parseInt(v.slice(2), 2), v];
+  else if (v.startsWith("0x")) [n, big] = [parseInt(v.slice(2), 16), v];
+  else if (v.startsWith("0") && /^[0-7]+$/.test(v)) [n, big] = [parseInt(v, 8), `0o${v.slice(1)}`];
   else if (v.includes(":")) n = sexagesimal(v);
-  else if (/^[0-9]+$/.test(v)) n = parseInt(v, 10);
+  else if (/^[0-9]+$/.test(v)) [n, big] = [parseInt(v, 10), v];
   else return undefined;
-  return Number.isNaN(n) ? undefined : sign * n;
+  if (Number.isNaN(n)) return undefined;
+  if (!Number.isSafeInteger(n) && big !== undefined) return BigInt(sign) * BigInt(big);
+  return sign * n;
 }
 
 /** A float; integral values become PyFloat so that `1.0` stays a float. Undefined when invalid. */

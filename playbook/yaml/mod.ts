@@ -275,6 +275,7 @@ function pyKeyString(v: unknown): string {
   if (v === null || v === undefined) return "None";
   if (v === true) return "True";
   if (v === false) return "False";
+  if (typeof v === "bigint") return v.toString();
   if (v instanceof UnsafeString || v instanceof VaultString) return v.value;
   if (typeof v === "number") {
     return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
