@@ -110,6 +110,9 @@ export interface ExecutorOptions {
   gathering: string;
   isTTY: boolean;
   prompt?(text: string, isPrivate: boolean): Promise<string>;
+  /** --step: asks `ask` before each task ("y" runs it, "c" runs it and stops asking, else it is skipped),
+   * then shows the question as a banner, as ansible-playbook does. */
+  step?: { ask(text: string): Promise<string>; banner(text: string): void };
   /** Settings passed to the runner as defaults of connection variables (remote_user, become...). */
   connectionDefaults: Record<string, unknown>;
   ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
@@ -315,11 +318,15 @@ export class Executor {
   /** The `groups` variable, built once and rebuilt only after add_host/group_by change the inventory. */
   #groupsCache: Record<string, string[]> | undefined;
   #startAt: string | undefined;
+  /** --step still asks (until answered "c"); questions of concurrent hosts wait for each other. */
+  #stepping = false;
+  #stepTurn: Promise<unknown> = Promise.resolve();
 
   constructor(opts: ExecutorOptions) {
     this.#o = opts;
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
+    this.#stepping = opts.step !== undefined;
   }
 
   #state(host: string): HostVarsState {
@@ -722,6 +729,7 @@ export class Executor {
     const hooks = {
       start: (task: Task, hosts: string[]) => this.#roundStart(pr, task, hosts),
       finish: (task: Task, hosts: string[]) => this.#roundFinish(pr, task, hosts, maxFail),
+      step: (task: Task, host: string | null) => this.#step(task, host),
       throttle: (task: Task) => {
         const v = this.#kw(task, "throttle");
         if (v === undefined || v === null) return 0;
@@ -735,6 +743,22 @@ export class Executor {
       pr.strategy = new LinearStrategy(order, forks, hooks);
     } else throw new ExecutionError(`Invalid play strategy specified: ${strategyName}`);
     return pr;
+  }
+
+  async #step(task: Task, host: string | null): Promise<boolean> {
+    const step = this.#o.step;
+    if (!step || !this.#stepping || task.implicit || task.action === "meta") return true;
+    const turn = this.#stepTurn.then(async () => {
+      if (!this.#stepping) return true;
+      const msg = `Perform task: ${task.isHandler ? "HANDLER" : "TASK"}: ${this.#taskName(task)} ` +
+        `${host === null ? "" : `on ${host} `}(N)o/(y)es/(c)ontinue: `;
+      const answer = (await step.ask(msg)).trim().toLowerCase();
+      step.banner(msg);
+      if (answer === "c" || answer === "continue") this.#stepping = false;
+      return answer === "y" || answer === "yes" || answer === "c" || answer === "continue";
+    });
+    this.#stepTurn = turn.catch(() => {});
+    return await turn;
   }
 
   #roundStart(pr: PlayRun, task: Task, hosts: string[]): void {

@@ -49,7 +49,7 @@ export interface RunRequest {
   listTasks: boolean;
   listTags: boolean;
   forceHandlers: boolean;
-  /** --step: not supported yet; a warning says so and every task runs. */
+  /** --step: ask on the terminal before each task. */
   step?: boolean;
   privateKey?: string;
   timeout?: number;
@@ -125,7 +125,6 @@ async function runInner(
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
   for (const w of settings.warnings) warn(w);
-  if (req.step) warn("--step is not supported by mito yet: every task runs without asking");
   if (req.verbosity >= 1) {
     display.display(
       settings.configFile
@@ -232,6 +231,7 @@ async function runInner(
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
   const runner = runnerFactory({ forks, verbosity: req.verbosity, defaults: connectionDefaults });
 
+  const answers = req.step ? stdinAnswers() : undefined;
   const executor = new Executor({
     inventory,
     templar,
@@ -257,11 +257,16 @@ async function runInner(
     gathering: settings.gathering,
     isTTY: envIn.stdoutIsTTY && Boolean(process.stdin.isTTY),
     prompt: askOnTerminal,
+    ...(answers ? { step: { ask: answers.ask, banner: (text: string) => display.banner(text) } } : {}),
     connectionDefaults,
     ansibleVersion: VERSION,
     hashMerge: settings.hashBehaviour === "merge",
   });
-  return await executor.run(playbooks);
+  try {
+    return await executor.run(playbooks);
+  } finally {
+    answers?.close();
+  }
 }
 
 /** Asks one question on the terminal (vars_prompt, pause); private answers are not echoed. */
@@ -284,6 +289,36 @@ function askOnTerminal(text: string, isPrivate: boolean): Promise<string> {
       resolve(answer);
     });
   });
+}
+
+/** --step asked, but stdin had ended: nobody can answer, so nothing more runs. */
+class StepAborted extends ExecutionError {
+  constructor() {
+    super("--step: no answer, stdin has ended; stopping the run");
+  }
+}
+
+/**
+ * --step's questions: one reader for the whole run, since several answers may arrive in one read of a
+ * pipe. An ended stdin ends the run (StepAborted), as ansible-playbook's does. close() lets the process exit.
+ */
+function stdinAnswers(): { ask(text: string): Promise<string>; close(): void } {
+  let rl: readline.Interface | undefined;
+  let lines: AsyncIterator<string> | undefined;
+  return {
+    async ask(text: string): Promise<string> {
+      process.stdout.write(text);
+      rl ??= readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
+      lines ??= rl[Symbol.asyncIterator]();
+      const r = await lines.next();
+      if (r.done) {
+        process.stdout.write("\n");
+        throw new StepAborted();
+      }
+      return r.value;
+    },
+    close: () => rl?.close(),
+  };
 }
 
 /** hostvars and each host's variables: read on demand, never copied. */

@@ -34,6 +34,8 @@ export interface RoundHooks {
   finish(task: Task, hosts: string[]): void;
   /** The task's `throttle`: at most this many hosts at once (0: no limit beyond forks). */
   throttle(task: Task): number;
+  /** --step: whether to run the task (for `host`, in strategies that are not lockstep); false skips it. */
+  step?(task: Task, host: string | null): Promise<boolean>;
 }
 
 export interface Strategy {
@@ -119,6 +121,11 @@ export class LinearStrategy implements Strategy {
     const hosts = batch.map(([h]) => h);
     const errors = new Map<string, unknown>();
     try {
+      if (this.#hooks.step && !(await this.#hooks.step(task, null))) {
+        this.#running = false;
+        for (const [, w] of batch) w.resolve(); // stepped over: no host runs it, nothing is reported
+        return;
+      }
       this.#hooks.start(task, hosts);
       const throttle = this.#hooks.throttle(task);
       const limit = throttle > 0 ? new Semaphore(throttle) : undefined;
@@ -161,6 +168,7 @@ export class FreeStrategy implements Strategy {
   }
 
   async request(host: string, task: Task, work: HostWork): Promise<void> {
+    if (this.#hooks.step && !(await this.#hooks.step(task, host))) return;
     const run = async () => {
       this.#hooks.start(task, [host]);
       await work();

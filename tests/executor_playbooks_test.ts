@@ -18,9 +18,10 @@ interface Ran {
   stderr: string;
 }
 
-function exec(cmd: string, args: string[], env: Record<string, string> = {}, cwd = DIR): Ran {
+function exec(cmd: string, args: string[], env: Record<string, string> = {}, cwd = DIR, input = ""): Ran {
   const r = spawnSync(cmd, args, {
     cwd,
+    input,
     encoding: "utf8",
     timeout: 120_000,
     env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...env },
@@ -29,14 +30,15 @@ function exec(cmd: string, args: string[], env: Record<string, string> = {}, cwd
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-const ansible = (args: string[], env: Record<string, string> = {}) => {
+const ansible = (args: string[], env: Record<string, string> = {}, input = "") => {
   if (!fs.existsSync(ANSIBLE)) {
     throw new Error(`${ANSIBLE} is needed for these tests (Debian package ansible-core)`);
   }
-  return exec(ANSIBLE, args, { ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"), ANSIBLE_NOCOLOR: "1", ...env });
+  const cfg = { ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"), ANSIBLE_NOCOLOR: "1", ...env };
+  return exec(ANSIBLE, args, cfg, DIR, input);
 };
-const mito = (args: string[], env: Record<string, string> = {}) =>
-  exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], env);
+const mito = (args: string[], env: Record<string, string> = {}, input = "") =>
+  exec(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args], env, DIR, input);
 
 function recap(out: string): string {
   return out.slice(out.lastIndexOf("PLAY RECAP"));
@@ -87,6 +89,20 @@ same("--tags and --skip-tags with always and never", [
   "--skip-tags",
   "skipped_tag",
 ]);
+
+Deno.test("--step: y runs a task, n skips it, c runs it and the rest without asking, as in ansible-playbook", () => {
+  const answers = "y\nn\ny\nc\n";
+  const a = ansible(["--step", "step.yml"], {}, answers);
+  const m = mito(["-i", "hosts.ini", "--step", "step.yml"], {}, answers);
+  assertEquals([m.code, m.stdout], [a.code, a.stdout]);
+  assertStringIncludes(m.stdout, "Perform task: TASK: second {{ 'x' }} (N)o/(y)es/(c)ontinue: ");
+  assert(!m.stdout.includes('"msg": "two"'), m.stdout);
+  // Nobody left to answer: the run stops there, with a clear error.
+  const ended = mito(["-i", "hosts.ini", "--step", "step.yml"], {}, "y\n");
+  assertEquals(ended.code, 1);
+  assertStringIncludes(ended.stderr, "--step: no answer, stdin has ended");
+  assert(!ended.stdout.includes("TASK [second"), ended.stdout);
+});
 
 function sameOnSeveralHosts(name: string, file: string, code: number): void {
   Deno.test(`${name}: same results, same recap, same exit code on several hosts`, () => {
