@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertMatch, assertStringIncludes, assertThrows } from "./_assert.ts";
-import { Templar, TemplateError, toYaml, UndefinedError } from "../playbook/template/mod.ts";
+import { jsonLoads, Templar, TemplateError, toYaml, UndefinedError } from "../playbook/template/mod.ts";
 import { PyFloat, UnsafeString, VaultString } from "../playbook/values.ts";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "template_fixtures");
@@ -232,4 +232,23 @@ Deno.test("syntax errors in multi-line templates name the line", () => {
     TemplateError,
   );
   assertStringIncludes(e.message, "(line 3)");
+});
+
+Deno.test("from_json keeps floats written as floats and ints beyond 2^53, with or without the runtime's source text", () => {
+  const text =
+    '{"f": 1.0, "e": 2e3, "neg": -0.0, "i": 3, "big": 12345678901234567891, "nb": -9007199254740993, ' +
+    '"s": "1.0 \\" 12345678901234567891", "l": [1.5, 7, 18446744073709551615]}';
+  const want = {
+    f: new PyFloat(1),
+    e: new PyFloat(2000),
+    neg: new PyFloat(-0),
+    i: 3,
+    big: 12345678901234567891n,
+    nb: -9007199254740993n,
+    s: '1.0 " 12345678901234567891',
+    l: [1.5, 7, 18446744073709551615n],
+  };
+  assertEquals(jsonLoads(text, true), want);
+  assertEquals(jsonLoads(text, false), want);
+  assertEquals(jsonLoads("[1, 2]", false), [1, 2]);
 });
