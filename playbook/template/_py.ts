@@ -265,7 +265,6 @@ export function toBool(v: unknown): boolean {
   return false;
 }
 
-/** Python ==. */
 /** Compares two numbers; a bigint against an int exactly (doubles would call 2^53 + 1 equal to 2^53). */
 function numCmp(a: unknown, b: unknown): number {
   if ((typeof a === "bigint" || typeof b === "bigint") && isIntOrBool(a) && isIntOrBool(b)) {
@@ -284,6 +283,7 @@ function toBigInt(v: unknown): bigint {
   return typeof v === "bigint" ? v : BigInt(num(v));
 }
 
+/** Python ==. */
 export function pyEq(a: unknown, b: unknown): boolean {
   a = unwrap(defined(a));
   b = unwrap(defined(b));
