@@ -279,7 +279,8 @@ function isIntOrBool(v: unknown): boolean {
   return isInt(v) || typeof v === "boolean";
 }
 
-function toBigInt(v: unknown): bigint {
+/** An int (a bool counts as 0 or 1, as in Python) as a bigint. */
+export function toBigInt(v: unknown): bigint {
   return typeof v === "bigint" ? v : BigInt(num(v));
 }
 

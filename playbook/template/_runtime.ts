@@ -28,6 +28,7 @@ import {
   pyRepr,
   pyStr,
   pyTypeName,
+  toBigInt,
   truthy,
   tuple,
   Undefined,
@@ -255,25 +256,15 @@ function isNum(v: unknown): boolean {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** An int as a bigint (bools count as 0 and 1, as in Python). */
-function big(v: unknown): bigint {
-  return typeof v === "bigint" ? v : BigInt(typeof v === "boolean" ? Number(v) : v as number);
-}
-
 /** A bigint result as a plain number when that is exact. */
 function narrow(r: bigint): number | bigint {
   return r >= -MAX_SAFE && r <= MAX_SAFE ? Number(r) : r;
 }
 
-/**
- * Integer arithmetic as Python does it, exact at any size: undefined where doubles already are exact
- * (both operands and the result within ±2^53; always computed exactly for `**`, `//` and `%`, whose double
- * forms round before 2^53) or the operation is not integral (`/`, negative powers).
- */
-function exactInt(op: string, a: unknown, b: unknown, approx: number): number | bigint | undefined {
-  const small = typeof a !== "bigint" && typeof b !== "bigint";
-  if (small && (op === "+" || op === "-" || op === "*") && Number.isSafeInteger(approx)) return undefined;
-  const x = big(a), y = big(b);
+/** Integer arithmetic as Python does it, exact at any size; undefined where the result is not an int
+ * (division by zero, negative powers). */
+function exactInt(op: string, a: unknown, b: unknown): number | bigint | undefined {
+  const x = toBigInt(a), y = toBigInt(b);
   switch (op) {
     case "+":
       return narrow(x + y);
@@ -298,13 +289,17 @@ function exactInt(op: string, a: unknown, b: unknown, approx: number): number | 
 }
 
 function arith(op: string, a: unknown, b: unknown): number | bigint | PyFloat {
-  const x = num(a), y = num(b);
   const float = isFloat(a) || isFloat(b);
-  if (!float && op !== "/") {
-    const exact = exactInt(op, a, b, op === "+" ? x + y : op === "-" ? x - y : op === "*" ? x * y : NaN);
+  // Ints go exact where doubles would not be: with a bigint operand, and always for `//`, `%` and `**`,
+  // whose double forms round before 2^53. `+ - *` of smaller ints are redone exactly (by `wrap`) only
+  // when their double result leaves ±2^53.
+  const exactWhileSafe = op === "+" || op === "-" || op === "*";
+  if (!float && op !== "/" && (!exactWhileSafe || typeof a === "bigint" || typeof b === "bigint")) {
+    const exact = exactInt(op, a, b);
     if (exact !== undefined) return exact;
   }
-  const wrap = (r: number) => float ? mkFloat(r) : r;
+  const x = num(a), y = num(b);
+  const wrap = (r: number) => float ? mkFloat(r) : Number.isSafeInteger(r) ? r : exactInt(op, a, b) ?? r;
   switch (op) {
     case "+":
       return wrap(x + y);
