@@ -430,6 +430,7 @@ export class Broker {
     });
     this.#contexts.set(id, ctx);
     let spawning: Promise<ByteChannel> | undefined;
+    const python = spec.python ?? "python3";
     try {
       const config = this.#config(id, ctx.parentIds, spec);
       if (parent) {
@@ -446,16 +447,13 @@ export class Broker {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
         spawning = method.spawn(spec, FIRST_STAGE);
         const channel = await Promise.race([spawning, limit]);
-        const python = spec.python ?? "python3";
         const payload = bootstrapPayload(config, this.#compiledCore.get(python) ?? undefined);
         await Promise.race([this.#attach(id, channel, payload, what), limit]);
-        ctx.info = await Promise.race([ready, limit]);
-        if (spec.method === "local" && !ctx.info.bytecode && !this.#compiledCore.has(python)) {
-          this.#learnCompiledCore(ctx, python);
-        }
-        return ctx;
       }
       ctx.info = await Promise.race([ready, limit]);
+      if (!parent && spec.method === "local" && !ctx.info.bytecode && !this.#compiledCore.has(python)) {
+        this.#learnCompiledCore(ctx, python);
+      }
       return ctx;
     } catch (e) {
       this.#ready.delete(id);
