@@ -12,7 +12,7 @@ import {
   ContextGoneError,
 } from "../core/calls.ts";
 import { RemoteError } from "../core/codec.ts";
-import { embeddedModules, ImporterResponder, scanImports } from "../core/importer.ts";
+import { embeddedModules, ImporterResponder, type ModuleRoot, scanImports } from "../core/importer.ts";
 import { firstStageArgv, firstStageCommand } from "../transports/_bootstrap.ts";
 
 function harness() {
@@ -152,6 +152,12 @@ Deno.test("importer: scanning finds absolute, relative and from-imports", () => 
   ]);
 });
 
+/** A module root serving `files` (paths relative to the root) under `prefix`. */
+function filesRoot(prefix: string, files: Record<string, string>): ModuleRoot {
+  const enc = new TextEncoder();
+  return { prefixes: [prefix], read: (p) => (p in files ? enc.encode(files[p]) : null) };
+}
+
 Deno.test("importer: one answer carries the module and what it needs, each sent once per child; the rest is refused", () => {
   const files: Record<string, string> = {
     "ansible/module_utils/__init__.py": "",
@@ -161,10 +167,7 @@ Deno.test("importer: one answer carries the module and what it needs, each sent 
     "ansible/__init__.py": "raise Exception('must never run on a target')",
     "ansible/cli/__init__.py": "",
   };
-  const enc = new TextEncoder();
-  const r = new ImporterResponder({
-    roots: [{ prefixes: ["ansible.module_utils"], read: (p) => (p in files ? enc.encode(files[p]) : null) }],
-  });
+  const r = new ImporterResponder({ roots: [filesRoot("ansible.module_utils", files)] });
   assertEquals(r.importable(), ["mito", "ansible"]);
   const first = r.answer(7, "ansible.module_utils.basic");
   assertEquals(first.map(([n, pkg]) => [n, pkg]), [
@@ -189,16 +192,13 @@ Deno.test("importer: one answer carries the module and what it needs, each sent 
 });
 
 Deno.test("importer push: sends a module ahead only once per context, never a refusal", () => {
-  const enc = new TextEncoder();
   const files: Record<string, string> = {
     "ansible/module_utils/__init__.py": "",
     "ansible/module_utils/basic.py": "from ansible.module_utils.common import text\n",
     "ansible/module_utils/common/__init__.py": "",
     "ansible/module_utils/common/text.py": "import json\n",
   };
-  const r = new ImporterResponder({
-    roots: [{ prefixes: ["ansible.module_utils"], read: (p) => (p in files ? enc.encode(files[p]) : null) }],
-  });
+  const r = new ImporterResponder({ roots: [filesRoot("ansible.module_utils", files)] });
   assertEquals(r.push(3, "ansible.module_utils.common.text").map(([n]) => n), [
     "ansible",
     "ansible.module_utils",
@@ -212,7 +212,6 @@ Deno.test("importer push: sends a module ahead only once per context, never a re
 });
 
 Deno.test("importer push: top-level imports and mito's own travel ahead; an answer to a request carries all", () => {
-  const enc = new TextEncoder();
   const files: Record<string, string> = {
     "lib/__init__.py": "",
     "lib/always.py": "X = 1\n",
@@ -222,7 +221,7 @@ Deno.test("importer push: top-level imports and mito's own travel ahead; an answ
       "import json\nfrom lib import always\ntry:\n    import lib.guarded\nexcept ImportError:\n" +
       "    pass\n\ndef f():\n    from lib import sometimes\n",
   };
-  const roots = [{ prefixes: ["lib"], read: (p: string) => (p in files ? enc.encode(files[p]) : null) }];
+  const roots = [filesRoot("lib", files)];
   const pushed = new ImporterResponder({ roots }).push(1, "lib.main");
   assertEquals(pushed.map(([n]) => n), ["lib", "lib.always", "lib.main"]);
   assertEquals(
