@@ -8,8 +8,6 @@ import type { HostRunnerFactory, ModuleRequest, ModuleResult } from "../playbook
 
 const DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), "playbooks");
 
-const request = runRequest;
-
 /** Runs a playbook in-process with no config file; returns the exit code and the screen output. */
 async function runWith(req: RunRequest, runner?: HostRunnerFactory): Promise<{ code: number; out: string }> {
   let out = "";
@@ -54,7 +52,10 @@ function recordingRunner(seen: ModuleRequest[], closed: string[]): HostRunnerFac
 Deno.test("remote modules reach the runner with templated args, become, environment, check mode", async () => {
   const seen: ModuleRequest[] = [];
   const closed: string[] = [];
-  const { code, out } = await runWith(request(path.join(DIR, "remote.yml")), recordingRunner(seen, closed));
+  const { code, out } = await runWith(
+    runRequest(path.join(DIR, "remote.yml")),
+    recordingRunner(seen, closed),
+  );
   assertEquals(code, 4, out);
   assertEquals(closed, ["closed"]);
   assertEquals(seen.map((r) => [r.module, r.host, r.targetHost]), [
@@ -89,7 +90,7 @@ Deno.test("remote modules reach the runner with templated args, become, environm
 Deno.test("--check reaches every module; an unreachable host stops before its handlers run", async () => {
   const seen: ModuleRequest[] = [];
   const { code } = await runWith(
-    request(path.join(DIR, "remote.yml"), { check: true, limit: ["localhost"] }),
+    runRequest(path.join(DIR, "remote.yml"), { check: true, limit: ["localhost"] }),
     recordingRunner(seen, []),
   );
   assertEquals(code, 4);
@@ -99,13 +100,16 @@ Deno.test("--check reaches every module; an unreachable host stops before its ha
 });
 
 Deno.test("without a connection layer a remote module fails with a message saying so", async () => {
-  const { code, out } = await runWith(request(path.join(DIR, "errors/remote_module.yml")));
+  const { code, out } = await runWith(runRequest(path.join(DIR, "errors/remote_module.yml")));
   assertEquals(code, 2);
   assertStringIncludes(out, "no connection layer for module command");
 });
 
 Deno.test("ignore_unreachable: shown with ...ignoring, counted as skipped, and the host goes on", async () => {
-  const { code, out } = await runWith(request(path.join(DIR, "remote_ignore.yml")), recordingRunner([], []));
+  const { code, out } = await runWith(
+    runRequest(path.join(DIR, "remote_ignore.yml")),
+    recordingRunner([], []),
+  );
   assertEquals(code, 0, out);
   assertStringIncludes(
     out,
