@@ -101,7 +101,7 @@ function fmtNumber(
       const base = type === "o" ? 8 : type === "b" ? 2 : 16;
       s = Math.abs(x).toString(base);
       if (type === "X") s = s.toUpperCase();
-      if (flags.alt) s = (type === "o" ? "0o" : type === "b" ? "0b" : type === "x" ? "0x" : "0X") + s;
+      if (flags.alt) s = altPrefix(type) + s;
       break;
     }
     case "f":
@@ -130,7 +130,17 @@ function fmtNumber(
       throw new Error(`ValueError: Unknown format code '${type}' for object of type '${pyTypeName(v)}'`);
   }
   const neg = x < 0 || Object.is(x, -0) && type !== "d";
-  return (neg ? "-" : flags.sign === "+" ? "+" : flags.sign === " " ? " " : "") + s;
+  return signPrefix(neg, flags.sign) + s;
+}
+
+/** `#`'s base prefix for the o, b, x and X type codes. */
+function altPrefix(type: string): string {
+  return type === "o" ? "0o" : type === "b" ? "0b" : type === "x" ? "0x" : "0X";
+}
+
+/** What goes before the digits: "-" for a negative number, else the `+` or ` ` sign flag. */
+function signPrefix(negative: boolean, sign: string): string {
+  return negative ? "-" : sign === "+" ? "+" : sign === " " ? " " : "";
 }
 
 const INT_TYPES = new Set(["d", "i", "u", "n", "x", "X", "o", "b", ""]);
@@ -141,10 +151,8 @@ function fmtBigInt(v: bigint, type: string, flags: { alt: boolean; sign: string;
   let s = (v < 0n ? -v : v).toString(base);
   if (type === "X") s = s.toUpperCase();
   if (base === 10 && flags.grouping) s = s.replace(/\B(?=(\d{3})+(?!\d))/g, flags.grouping);
-  if (base !== 10 && flags.alt) {
-    s = (type === "o" ? "0o" : type === "b" ? "0b" : type === "x" ? "0x" : "0X") + s;
-  }
-  return (v < 0n ? "-" : flags.sign === "+" ? "+" : flags.sign === " " ? " " : "") + s;
+  if (base !== 10 && flags.alt) s = altPrefix(type) + s;
+  return signPrefix(v < 0n, flags.sign) + s;
 }
 
 /** `'fmt' % args` */
