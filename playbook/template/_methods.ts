@@ -12,6 +12,7 @@ import {
   pyIter,
   pyStr,
   pyTypeName,
+  strLen,
   tuple,
   unwrap,
 } from "./_py.ts";
@@ -197,7 +198,7 @@ const STR: Record<string, Method> = {
   },
   count: (s, [sub]) => {
     const x = str(sub);
-    if (x === "") return [...s].length + 1;
+    if (x === "") return strLen(s) + 1;
     return s.split(x).length - 1;
   },
   join: (s, [items]) => pyIter(items).map((x) => str(x, "sequence item")).join(s),
@@ -214,13 +215,14 @@ const STR: Record<string, Method> = {
   isidentifier: (s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s),
   center: (s, [w, f]) => {
     const width = intArg(w, 0), fill = f === undefined ? " " : str(f);
-    const n = width - [...s].length;
+    const n = width - strLen(s);
     if (n <= 0) return s;
     const left = Math.floor(n / 2) + (n & width & 1);
     return fill.repeat(left) + s + fill.repeat(n - left);
   },
-  ljust: (s, [w, f]) => s.padEnd(intArg(w, 0), f === undefined ? " " : str(f)),
-  rjust: (s, [w, f]) => s.padStart(intArg(w, 0), f === undefined ? " " : str(f)),
+  // Widths count code points, as Python's do (padEnd/padStart count UTF-16 units).
+  ljust: (s, [w, f]) => s + (f === undefined ? " " : str(f)).repeat(Math.max(0, intArg(w, 0) - strLen(s))),
+  rjust: (s, [w, f]) => (f === undefined ? " " : str(f)).repeat(Math.max(0, intArg(w, 0) - strLen(s))) + s,
   zfill: (s, [w]) => {
     const width = intArg(w, 0);
     const sign = /^[+-]/.test(s) ? s[0] : "";

@@ -335,10 +335,28 @@ export function pyCmp(a: unknown, b: unknown): number {
   );
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The string as Python indexes it: itself when every code point is one UTF-16 unit (no copy: values may be
+ * hundreds of MB), else its code points.
+ */
+export function codePoints(s: string): string | string[] {
+  return SURROGATE.test(s) ? [...s] : s;
+}
+
+/** Python len() of a str: code points, counted without building an array of them. */
+export function strLen(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
 /** Length as Python len(). */
 export function pyLen(v: unknown): number {
   v = unwrap(defined(v));
-  if (typeof v === "string") return [...v].length;
+  if (typeof v === "string") return strLen(v);
   if (Array.isArray(v)) return v.length;
   if (isMapping(v)) return mapKeys(v).length;
   throw new TypeError(`object of type '${pyTypeName(v)}' has no len()`);

@@ -5,6 +5,7 @@ import { dateBinop } from "./_datetime.ts";
 import { TemplateError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
+  codePoints,
   defined,
   isFloat,
   isInt,
@@ -223,9 +224,13 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
   obj = unwrap(defined(obj));
   const st = sliceIndex(step) ?? 1;
   if (st === 0) throw new Error("ValueError: slice step cannot be zero");
-  const seq: unknown[] = typeof obj === "string" ? [...obj] : Array.isArray(obj) ? obj : (() => {
-    throw new TypeError(`'${pyTypeName(obj)}' object is not subscriptable`);
-  })();
+  const seq: ArrayLike<unknown> = typeof obj === "string"
+    ? codePoints(obj)
+    : Array.isArray(obj)
+    ? obj
+    : (() => {
+      throw new TypeError(`'${pyTypeName(obj)}' object is not subscriptable`);
+    })();
   const n = seq.length;
   const norm = (v: number | null, dflt: number, lo: number, hi: number) => {
     if (v === null) return dflt;
@@ -235,6 +240,7 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
   const out: unknown[] = [];
   if (st > 0) {
     const a = norm(sliceIndex(start), 0, 0, n), b = norm(sliceIndex(stop), n, 0, n);
+    if (st === 1 && typeof seq === "string") return seq.slice(a, Math.max(a, b));
     for (let i = a; i < b; i += st) out.push(seq[i]);
   } else {
     const a = norm(sliceIndex(start), n - 1, -1, n - 1), b = norm(sliceIndex(stop), -1, -1, n - 1);
