@@ -159,16 +159,10 @@ def _module_failure(msg, stdout="", stderr="", exc=None, rc=1):
     return res
 
 
-def _add_lines(result):
-    # The controller-side convenience Ansible's action layer adds to every result.
-    for k in ("stdout", "stderr"):
-        if isinstance(result.get(k), str) and k + "_lines" not in result:
-            result[k + "_lines"] = result[k].splitlines()
-    return result
-
-
 def _finish(result, invocation_args, no_log, m=None):
-    result = _add_lines(dict(result))
+    # stdout_lines/stderr_lines are added by the controller, as Ansible's action layer does: sent from
+    # here, every big output would travel twice.
+    result = dict(result)
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     if m is not None:
@@ -511,7 +505,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
         return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
-    return _add_lines(result)
+    return result
 
 
 def _private_tmp(tmpdir):
@@ -598,7 +592,7 @@ def _run_external(source, full_args, style, name, environment, cwd, tmpdir, inte
             return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
         result.setdefault("changed", False)
         result["failed"] = bool(result.get("failed", False))
-        return _add_lines(result)
+        return result
     finally:
         import shutil
         shutil.rmtree(workdir, ignore_errors=True)

@@ -3,6 +3,7 @@
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import type { ModuleResolver } from "./modules.ts";
+import { withOutputLines } from "./_results.ts";
 
 export class TargetSession {
   readonly #ctx: Context;
@@ -43,8 +44,15 @@ export class TargetSession {
     return p;
   }
 
-  /** Runs `module` (resolved like the task's own module) with this task's flags. */
-  runModule(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
+  /**
+   * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
+   * lines here, as Ansible's action layer adds them on its controller.
+   */
+  async runModule(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
+    return withOutputLines(await this.#run(module, args));
+  }
+
+  #run(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
     const req = this.#req;
     const common = {
       check_mode: req.checkMode,

@@ -10,6 +10,7 @@ import {
   pyCmp,
   pyEq,
   pyIter,
+  pySplitlines,
   pyStr,
   pyTypeName,
   strLen,
@@ -91,19 +92,6 @@ function pyRsplit(s: string, sep: unknown, maxsplit: number): string[] {
   return [parts.slice(0, parts.length - maxsplit).join(d), ...parts.slice(parts.length - maxsplit)];
 }
 
-function splitlines(s: string, keepends: boolean): string[] {
-  const out: string[] = [];
-  // deno-lint-ignore no-control-regex
-  const re = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
-  let last = 0;
-  for (const m of s.matchAll(re)) {
-    out.push(s.slice(last, keepends ? m.index! + m[0].length : m.index));
-    last = m.index! + m[0].length;
-  }
-  if (last < s.length) out.push(s.slice(last));
-  return out;
-}
-
 function intArg(v: unknown, dflt: number): number {
   v = unwrap(v);
   if (v === undefined || v === null) return dflt;
@@ -133,7 +121,7 @@ export function pyTitle(s: string): string {
 const STR: Record<string, Method> = {
   split: (s, [sep, max], kw) => pySplit(s, sep ?? kw.sep, intArg(max ?? kw.maxsplit, -1)),
   rsplit: (s, [sep, max], kw) => pyRsplit(s, sep ?? kw.sep, intArg(max ?? kw.maxsplit, -1)),
-  splitlines: (s, [keep], kw) => splitlines(s, !!(keep ?? kw.keepends)),
+  splitlines: (s, [keep], kw) => pySplitlines(s, !!(keep ?? kw.keepends)),
   strip: (s, [c]) => stripChars(s, c, true, true),
   lstrip: (s, [c]) => stripChars(s, c, true, false),
   rstrip: (s, [c]) => stripChars(s, c, false, true),

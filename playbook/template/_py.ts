@@ -353,6 +353,20 @@ export function strLen(s: string): number {
   return n;
 }
 
+/** Python str.splitlines(): every line boundary Python knows. Lines are slices, which V8 shares with s. */
+export function pySplitlines(s: string, keepends: boolean): string[] {
+  const out: string[] = [];
+  // deno-lint-ignore no-control-regex
+  const re = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
+  let last = 0;
+  for (const m of s.matchAll(re)) {
+    out.push(s.slice(last, keepends ? m.index! + m[0].length : m.index));
+    last = m.index! + m[0].length;
+  }
+  if (last < s.length) out.push(s.slice(last));
+  return out;
+}
+
 /** Length as Python len(). */
 export function pyLen(v: unknown): number {
   v = unwrap(defined(v));

@@ -29,6 +29,7 @@ export {
   NativeText,
   pyEq,
   pyRepr,
+  pySplitlines,
   pyStr,
   pyTypeName,
   toBool,
