@@ -101,9 +101,9 @@ function setFact(env: ActionEnv): Result {
       };
     }
     let value = env.template(v);
-    if (typeof value === "string" && ["true", "false", "yes", "no"].includes(value.toLowerCase())) {
-      value = ["true", "yes"].includes(value.toLowerCase());
-    }
+    // Lowercased only when short enough to be a boolean word: a fact may be a 100 MB text.
+    const word = typeof value === "string" && value.length <= 5 ? value.toLowerCase() : "";
+    if (["true", "false", "yes", "no"].includes(word)) value = word === "true" || word === "yes";
     facts[k] = value;
   }
   if (Object.keys(facts).length === 0) {

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { ExecutionError, positionDetails } from "./errors.ts";
+import { readTextFile } from "./text_file.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
 import { INHERITED, makeBlock, nextId } from "./model.ts";
 import {
@@ -1509,20 +1510,32 @@ export class Executor {
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
         const checkMode = this.#checkMode(task, vars);
-        // Arguments that template to `omit` are dropped before the action sees them.
+        // Arguments that template to `omit` are dropped before the action sees them. What that check
+        // rendered is the action's first rendering of the same text: each argument is templated once (a
+        // lookup runs once, a big value is not built twice).
         const rawArgs: Record<string, unknown> = {};
+        const rendered = new Map<string, unknown>();
         for (const [k, v] of Object.entries(task.args)) {
-          if (
-            k === "that" || typeof v !== "string" || !v.includes("{{") ||
-            t.template(v, vars) !== this.#o.omitToken
-          ) {
+          if (k === "that" || typeof v !== "string" || !v.includes("{{")) {
             rawArgs[k] = v;
+            continue;
           }
+          const value = t.template(v, vars);
+          if (value === this.#o.omitToken) continue;
+          rawArgs[k] = v;
+          if (!rendered.has(v)) rendered.set(v, value);
         }
         const env: ActionEnv = {
           host: hp.name,
           rawArgs,
-          template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
+          template: (v) => {
+            let value: unknown;
+            if (typeof v === "string" && rendered.has(v)) {
+              value = rendered.get(v);
+              rendered.delete(v);
+            } else value = t.template(v, vars);
+            return removeOmit(value, this.#o.omitToken);
+          },
           condition: (c) => t.condition(c, vars),
           evaluate: (e) => t.evaluate(e, vars),
           vars,
@@ -1705,7 +1718,7 @@ export class Executor {
       onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
-        return t.renderFile(fs.readFileSync(file, "utf8"), vars, { ...o, extraVars: templateFileVars(file) });
+        return t.renderFile(readTextFile(file), vars, { ...o, extraVars: templateFileVars(file) });
       },
     };
   }

@@ -77,6 +77,9 @@ same("roles: when/tags on entries, include_role public/vars_from, role handlers,
 same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("how results print (var/msg, unicode, floats, failed_when, quiet)", ["display.yml"]);
 same("a rescue that fails again", ["failing_rescue.yml"], 2);
+same("big values: a 20 MB output registered, written back and looked up exactly; arguments templated once", [
+  "big_values.yml",
+]);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",

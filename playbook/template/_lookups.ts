@@ -9,6 +9,7 @@ import { percentFormat } from "./_format.ts";
 import { PyRandom } from "./_random.ts";
 import { md5Crypt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
 import type { LookupContext, LookupFn } from "./templar.ts";
+import { readTextFile } from "../text_file.ts";
 
 function flattenOnce(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -209,9 +210,10 @@ export function builtinLookups(): Record<string, LookupFn> {
         const name = pyStr(t);
         const p = ctx.findFile("files", name);
         if (!p) throw new TemplateError(`could not locate file in lookup: ${name}`);
-        let text = fs.readFileSync(p, "utf8");
-        if (truthy(kw.lstrip ?? false)) text = text.replace(/^\s+/, "");
-        if (truthy(kw.rstrip ?? true)) text = text.replace(/\s+$/, "");
+        let text = readTextFile(p);
+        // trim*: what /^\s+/ and /\s+$/ say, in one pass even for a long run of spaces inside the text.
+        if (truthy(kw.lstrip ?? false)) text = text.trimStart();
+        if (truthy(kw.rstrip ?? true)) text = text.trimEnd();
         return text;
       }),
     env: (terms, kw) =>
@@ -226,7 +228,7 @@ export function builtinLookups(): Record<string, LookupFn> {
           searchPaths: [dir, ...ctx.searchPaths],
         });
         const extra = kw.template_vars;
-        return tpl.renderFile(fs.readFileSync(p, "utf8"), ctx.vars, {
+        return tpl.renderFile(readTextFile(p), ctx.vars, {
           extraVars: isMapping(unwrap(extra)) ? (unwrap(extra) as Record<string, unknown>) : undefined,
           trimBlocks: truthy(kw.trim_blocks ?? true),
         });

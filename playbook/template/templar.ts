@@ -23,6 +23,7 @@ import { builtinLookups } from "./_lookups.ts";
 import { makeGlobals } from "./_globals.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readTextFile } from "../text_file.ts";
 
 /** Variables for a render: get returns undefined when the name is not defined; it may compute lazily. */
 export interface VarLookup {
@@ -468,7 +469,7 @@ export class Templar {
       name,
     );
     if (!file) throw new TemplateError(`the template '${name}' was not found`);
-    return fs.readFileSync(file, "utf8");
+    return readTextFile(file);
   }
 
   #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
