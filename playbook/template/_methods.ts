@@ -187,7 +187,10 @@ const STR: Record<string, Method> = {
   count: (s, [sub]) => {
     const x = str(sub);
     if (x === "") return strLen(s) + 1;
-    return s.split(x).length - 1;
+    // Non-overlapping matches, counted without splitting s into its pieces.
+    let n = 0;
+    for (let i = s.indexOf(x); i !== -1; i = s.indexOf(x, i + x.length)) n++;
+    return n;
   },
   join: (s, [items]) => pyIter(items).map((x) => str(x, "sequence item")).join(s),
   format: (s, args, kw) => strFormat(s, args, kw),
