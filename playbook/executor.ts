@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { ExecutionError, positionDetails } from "./errors.ts";
 import { readTextFile } from "./text_file.ts";
+import { releaseGrowth } from "../transports/memory.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
 import { INHERITED, makeBlock, nextId } from "./model.ts";
 import {
@@ -989,6 +990,8 @@ export class Executor {
     await pr.strategy.request(hp.name, task, async () => {
       included = await this.#execute(pr, hp, task);
     });
+    // What the task built and dropped (a big lookup's bytes, a copy's content) goes before the next task.
+    releaseGrowth();
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
     for (const inc of included) await this.#runItems(pr, hp, inc.items);

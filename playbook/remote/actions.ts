@@ -232,8 +232,16 @@ async function putContent(
       ...(beside ? { _move_src: true } : {}),
     });
   } finally {
-    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+    unlinkLater(s, tmp);
   }
+}
+
+/**
+ * Removes a temp file on the target without waiting for the answer. A function of its own: a callback
+ * created inside the caller would keep the caller's variables (a copy's whole payload) alive until then.
+ */
+function unlinkLater(s: TargetSession, path: string): void {
+  s.context.call("os", "unlink", [path]).catch(() => {});
 }
 
 // Ansible's max_diff_size default (modules/copy.py uses the same for what it diffs on the target).
@@ -499,7 +507,7 @@ export const scriptAction: Action = async (s, args) => {
     const { cmd: _c, start: _s, end: _e, delta: _d, invocation: _i, ...kept } = r;
     return { ...kept, changed: r.changed ?? true };
   } finally {
-    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+    unlinkLater(s, tmp);
   }
 };
 
@@ -528,7 +536,7 @@ export const unarchiveAction: Action = async (s, args, env) => {
   try {
     return await s.runModule("unarchive", { ...args, src: tmp, remote_src: true });
   } finally {
-    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+    unlinkLater(s, tmp);
   }
 };
 
