@@ -159,10 +159,18 @@ def _module_failure(msg, stdout="", stderr="", exc=None, rc=1):
     return res
 
 
+def _lines_placeholders(result):
+    # stdout_lines/stderr_lines are filled in by the controller, as Ansible's action layer adds them on
+    # its controller (sent from here, every big output would travel twice). None marks where they go:
+    # after the module's own keys, before changed/failed, the order Ansible's results have.
+    for k in ("stdout", "stderr"):
+        if k in result and k + "_lines" not in result:
+            result[k + "_lines"] = None
+    return result
+
+
 def _finish(result, invocation_args, no_log, m=None):
-    # stdout_lines/stderr_lines are added by the controller, as Ansible's action layer does: sent from
-    # here, every big output would travel twice.
-    result = dict(result)
+    result = _lines_placeholders(dict(result))
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     if m is not None:
@@ -503,6 +511,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
                                stdout, stderr, rc=code)
     if not isinstance(result, dict):
         return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
+    _lines_placeholders(result)
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     return result
@@ -590,6 +599,7 @@ def _run_external(source, full_args, style, name, environment, cwd, tmpdir, inte
                                    stdout, stderr, rc=p.returncode)
         if not isinstance(result, dict):
             return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
+        _lines_placeholders(result)
         result.setdefault("changed", False)
         result["failed"] = bool(result.get("failed", False))
         return result

@@ -11,8 +11,8 @@ Deno.test("command runs argv without a shell and reports Ansible's result keys",
   assertEquals(r.rc, 0);
   assertEquals(r.stdout, "a  b $HOME");
   assertEquals(r.stderr, "");
-  // The controller adds the *_lines keys, as Ansible's action layer does.
-  assertEquals([r.stdout_lines, r.stderr_lines], [undefined, undefined]);
+  // The controller fills the *_lines keys in, as Ansible's action layer does; the runner marks their place.
+  assertEquals([r.stdout_lines, r.stderr_lines], [null, null]);
   assertEquals(r.cmd, ["echo", "a  b", "$HOME"]);
   assertEquals(r.msg, "");
   assertMatch(r.start, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);

@@ -9,11 +9,12 @@ export function lines(text: string): string[] {
 
 /**
  * Adds stdout_lines/stderr_lines as Ansible's action layer does to every module result, here on the
- * controller as there: a target sending them would send every big output twice.
+ * controller as there: a target sending them would send every big output twice. The runner leaves null
+ * where they go (Ansible's key order); a result without that mark gets them at its end.
  */
 export function withOutputLines(r: ModuleResult): ModuleResult {
   for (const k of ["stdout", "stderr"] as const) {
-    if (!(k in r) || `${k}_lines` in r) continue;
+    if (!(k in r) || (r[`${k}_lines`] ?? null) !== null) continue;
     const text = r[k];
     if (typeof text === "string") r[`${k}_lines`] = pySplitlines(text, false);
     else if (!text) r[`${k}_lines`] = [];

@@ -12,6 +12,23 @@ Deno.test("withOutputLines splits stdout and stderr at every line boundary Pytho
   });
 });
 
+Deno.test("withOutputLines fills the places the runner marked with null, keeping the key order", () => {
+  const r = withOutputLines({
+    stdout: "a\nb",
+    stdout_lines: null,
+    stderr: "",
+    stderr_lines: null,
+    failed: false,
+  });
+  assertEquals(Object.entries(r), [
+    ["stdout", "a\nb"],
+    ["stdout_lines", ["a", "b"]],
+    ["stderr", ""],
+    ["stderr_lines", []],
+    ["failed", false],
+  ]);
+});
+
 Deno.test("withOutputLines keeps lines a module sent, gives null output no lines, adds none without output", () => {
   assertEquals(withOutputLines({ stdout: "x\ny", stdout_lines: ["mine"], stderr: null }), {
     stdout: "x\ny",
