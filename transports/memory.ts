@@ -8,7 +8,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 
 /** A message this big is followed by a collection; so is this much growth of the process over a task. */
-export const BIG_BYTES = 32 * 1024 * 1024;
+export const BIG_BYTES = 16 * 1024 * 1024;
 
 let gc: (() => void) | null | undefined;
 /** The resident size right after the last collection (0: not measured yet). */
