@@ -597,7 +597,10 @@ export class Broker {
     this.#importer.forget(st.context);
   }
 
-  /** Routes the frames `chunk` completes; returns the largest body among them. */
+  /**
+   * Routes the frames `chunk` completes; returns the largest body among them. A method of its own: the
+   * frames are out of reach once it returns, so a collection right after can free their bytes.
+   */
   #receive(st: StreamState, decoder: FrameDecoder, chunk: Uint8Array): number {
     let largest = 0;
     for (const f of decoder.push(chunk)) {
