@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { ImporterResponder } from "../core/importer.ts";
+import { ansibleModuleRoot, findAnsibleDir } from "../playbook/remote/modules.ts";
 
 const PY = "/usr/bin/python3";
 
@@ -323,4 +325,23 @@ Deno.test("a via context answering the controller's compiled-core request plants
     assertEquals(await next.call("os", "getpid"), next.info!.pid);
     assertEquals(existsSync(marker), false);
   });
+});
+
+Deno.test("of the controller's ansible-core, targets are served module_utils and nothing else", () => {
+  const dir = findAnsibleDir(process.env);
+  assert(dir, "this test needs ansible-core installed on the controller (scripts/testenv installs it)");
+  const importer = new ImporterResponder({ roots: [ansibleModuleRoot(dir)] });
+  assertEquals(importer.importable(), ["mito", "ansible"]);
+  assert(importer.lookup("ansible.module_utils.basic")!.source.length > 0);
+  assertEquals(importer.lookup("ansible")!.source.length, 0, "the package above module_utils is empty");
+  for (
+    const name of [
+      "ansible.release",
+      "ansible.constants",
+      "ansible.plugins.loader",
+      "ansible.modules.command",
+    ]
+  ) {
+    assertEquals(importer.lookup(name), null, name);
+  }
 });
