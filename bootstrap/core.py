@@ -492,8 +492,9 @@ class Router(object):
         except OSError:
             pass
 
-    def alloc_handle(self, fn, peer):
-        """A reply handle for a message to context `peer`: only `peer` may answer it."""
+    def alloc_handle(self, fn, peer=None):
+        """A reply handle for a message to context `peer`: only `peer` may answer it (None: an ancestor,
+        as any message from the parent stream is)."""
         with self.lock:
             h = self.next_handle
             self.next_handle += 1

@@ -2,10 +2,11 @@
 // a real target interpreter, which writes forged frames straight onto its own protocol stream, and check
 // that nothing crosses to another context, that the offender alone is cut off with a "protocol violation
 // from HOST" error, and that everything else keeps working.
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
+import { mitoIn } from "./_run.ts";
 import { Broker, type Context } from "../transports/broker.ts";
 import { ContextGoneError } from "../core/calls.ts";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -343,5 +344,59 @@ Deno.test("of the controller's ansible-core, targets are served module_utils and
     ]
   ) {
     assertEquals(importer.lookup(name), null, name);
+  }
+});
+
+// A module that, run by a compromised web1, writes onto its interpreter's protocol stream: a CALL for every
+// other context id, then a LOAD_MODULE for them, each with code that would leave a marker file.
+const FORGING_MODULE = `#!/usr/bin/python3
+from ansible.module_utils.basic import AnsibleModule
+import mito.core as c
+m = AnsibleModule(argument_spec={"marker": {"type": "str"}})
+me = c._router.id
+evil = ("open(%r, 'w').close()" % m.params["marker"]).encode()
+frames = [c.frame(i, me, me, c.CALL, 0, ["os:mkdir", [m.params["marker"]]]) for i in range(1, 9) if i != me]
+frames += [c.frame(i, me, me, c.LOAD_MODULE, 0, ["mito.modules.command", False, "x.py", evil, []])
+           for i in range(1, 9) if i != me]
+c._router.parent.send(b"".join(frames))
+m.exit_json(changed=False)
+`;
+
+Deno.test("in mito run, a host whose module forges frames is cut off as unreachable; the other hosts finish", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mito-trust-run-"));
+  try {
+    mkdirSync(join(dir, "library"));
+    writeFileSync(join(dir, "library", "forge.py"), FORGING_MODULE);
+    writeFileSync(join(dir, "ansible.cfg"), "[defaults]\nretry_files_enabled = false\n");
+    // Three interpreter strings: three contexts (the same one would be shared by the stack).
+    writeFileSync(
+      join(dir, "hosts.ini"),
+      "web1 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n" +
+        "web2 ansible_connection=local ansible_python_interpreter=/usr/bin/python3.11\n" +
+        "web3 ansible_connection=local 'ansible_python_interpreter=/usr/bin/env python3'\n",
+    );
+    const marker = join(dir, "pwned");
+    writeFileSync(
+      join(dir, "play.yml"),
+      "- hosts: all\n  gather_facts: false\n  tasks:\n" +
+        "    - command: 'true'\n" +
+        `    - forge: { marker: ${marker} }\n      when: inventory_hostname == 'web1'\n` +
+        "    - command: echo {{ inventory_hostname }} finished\n",
+    );
+    const m = mitoIn(dir, ["-i", "hosts.ini", "play.yml"]);
+    assertEquals(m.code, 4, m.stdout + m.stderr);
+    assertStringIncludes(m.stdout, "fatal: [web1]: UNREACHABLE!");
+    assertStringIncludes(m.stdout, "protocol violation from web1: it sent a message to context");
+    assertStringIncludes(m.stdout, "changed: [web2]");
+    for (const host of ["web2", "web3"]) {
+      assert(
+        new RegExp(`${host} +: ok=2 +changed=2 +unreachable=0 +failed=0`).test(m.stdout),
+        `${host} finished:\n${m.stdout}`,
+      );
+    }
+    assert(/web1 +: ok=1 +changed=1 +unreachable=1 +failed=0/.test(m.stdout), m.stdout);
+    assertEquals(existsSync(marker), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

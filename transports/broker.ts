@@ -630,11 +630,10 @@ export class Broker {
 
   /** A frame for the controller; the router already checked who may send it from where. */
   #deliver(f: Frame, sid: number | undefined): void {
-    const violation = (detail: string) => {
-      if (sid !== undefined) this.#router.violation(sid, f.src, detail);
-    };
     if (f.handle >= FIRST_REPLY_HANDLE) {
-      if (this.#calls.settle(f) === "foreign") violation(`it answered a call that was not sent to it`);
+      if (this.#calls.settle(f) === "foreign") {
+        this.#violation(f, sid, "it answered a call that was not sent to it");
+      }
       return;
     }
     switch (f.handle) {
@@ -670,7 +669,7 @@ export class Broker {
           const [tid, consumed] = frameValue(f) as [number, number];
           const t = this.#out.get(tid);
           if (t && t.context !== f.src) {
-            return violation(`it acknowledged a transfer to context ${t.context}`);
+            return this.#violation(f, sid, `it acknowledged a transfer to context ${t.context}`);
           }
           if (t && consumed > t.acked) {
             t.acked = consumed;
@@ -687,7 +686,7 @@ export class Broker {
         const tid = new DataView(f.body.buffer, f.body.byteOffset, 4).getUint32(0);
         const t = this.#in.get(tid);
         if (t && t.context !== f.src) {
-          return violation(`it sent data of a transfer from context ${t.context}`);
+          return this.#violation(f, sid, `it sent data of a transfer from context ${t.context}`);
         }
         t?.push(f.body.subarray(4));
         return;
@@ -702,8 +701,17 @@ export class Broker {
         return;
       }
       default:
-        violation(`it sent a message with handle ${f.handle}, which the controller does not take`);
+        this.#violation(
+          f,
+          sid,
+          `it sent a message with handle ${f.handle}, which the controller does not take`,
+        );
     }
+  }
+
+  /** The sender of `f` broke the protocol (a local dead letter, sid undefined, never does). */
+  #violation(f: Frame, sid: number | undefined, detail: string): void {
+    if (sid !== undefined) this.#router.violation(sid, f.src, detail);
   }
 
   /** A context as errors name it: its label (inventory host) where the caller gave one. */
