@@ -178,3 +178,27 @@ Deno.test("importer: a root can never be configured to serve the stdlib", () => 
     assertEquals(msg, `mito: a module root may not serve the stdlib (${prefix})`);
   }
 });
+
+Deno.test("importer: a name that is not a dotted identifier is refused before any root reads a file", () => {
+  const asked: string[] = [];
+  const imp = new ImporterResponder({
+    roots: [{
+      prefixes: ["ansible.module_utils"],
+      read: (rel) => (asked.push(rel), rel.endsWith("basic.py") ? new TextEncoder().encode("x = 1") : null),
+    }],
+  });
+  for (
+    const name of [
+      "ansible.module_utils.x/../../../etc/passwd",
+      "ansible.module_utils..basic",
+      "ansible.module_utils.",
+      "",
+    ]
+  ) {
+    assertEquals(imp.lookup(name), null, name);
+    assertEquals(imp.answer(1, name), [[name, false, null, null, []]]);
+  }
+  assertEquals(asked, []);
+  assertEquals(imp.lookup("ansible.module_utils.basic")!.filename, "ansible/module_utils/basic.py");
+  assertEquals(asked, ["ansible/module_utils/basic/__init__.py", "ansible/module_utils/basic.py"]);
+});
