@@ -354,8 +354,9 @@ export class Broker {
   #out = new Map<number, OutTransfer>();
   #in = new Map<number, InTransfer>();
   /**
-   * The core as compiled by the controller machine's own Python (a direct `local` context; never a
-   * target, whose bytecode no other host may run), by interpreter string: its bytecode magic, then
+   * The core as compiled by the controller machine's own Python (a direct `local` context, asked once
+   * with a call only that context can answer; never a target, whose bytecode no other host may run), by
+   * interpreter string: its bytecode magic, then
    * zlib(marshal). The next contexts started with that interpreter string get it beside the source; one
    * whose Python has that magic skips compiling the core (15-20 ms of its CPU), any other compiles the
    * source as before. null: being asked for.
