@@ -46,7 +46,11 @@ SHUTDOWN = 8
 CANCEL = 9
 FILE_CHUNK = 10
 FILE_ACK = 11
+DISCONNECT = 12
 FIRST_REPLY_HANDLE = 1000
+# Sent only by an ancestor: a child sending one of these upward is attacking what is above it.
+_DOWNWARD = {CALL: "CALL", LOAD_MODULE: "LOAD_MODULE", SHUTDOWN: "SHUTDOWN", CANCEL: "CANCEL",
+             ADD_ROUTE: "ADD_ROUTE", DISCONNECT: "DISCONNECT"}
 
 # How often the I/O thread looks whether a call is taking long (the main thread then still has the loop):
 # every TICK_MIN while calls run, backing off to TICK_MAX while the context is idle.
@@ -450,6 +454,7 @@ class Router(object):
         self.id = config["id"]
         self.parent_ids = list(config.get("parent_ids") or [0])
         self.parent_id = self.parent_ids[-1]
+        self.above = frozenset(self.parent_ids)  # who may send down to this context (docs "Authority")
         self.max_size = int(config.get("max_message_size") or 128 * 1024 * 1024)
         self.parent = Stream(self, rfd, wfd, "parent", self.parent_id)
         self.children = {}  # rfd -> Stream
@@ -487,11 +492,13 @@ class Router(object):
         except OSError:
             pass
 
-    def alloc_handle(self, fn):
+    def alloc_handle(self, fn, peer=None):
+        """A reply handle for a message to context `peer`: only `peer` may answer it (None: an ancestor,
+        as any message from the parent stream is)."""
         with self.lock:
             h = self.next_handle
             self.next_handle += 1
-            self.handlers[h] = fn
+            self.handlers[h] = (fn, peer)
         return h
 
     def send(self, dst, handle, value=None, reply_to=0, raw=None, flags=0, defer=False):
@@ -532,99 +539,148 @@ class Router(object):
             pass
 
     def add_child(self, stream):
+        """Attaches a child's stream. Its ancestors learnt the route from the controller (ADD_ROUTE)
+        before it was started: routes only ever come from above."""
         with self.lock:
             self.fds_changed += 1
             self.children[stream.rfd] = stream
             self.routes[stream.remote_id] = stream
             if stream.tty is not None:
                 self.ttys[stream.tty] = stream
-        self.send(0, ADD_ROUTE, [stream.remote_id])
         self.wake()
 
-    # Incoming: called on the thread leading the I/O loop, for every frame.
+    # Incoming: called on the thread leading the I/O loop, for every frame. The rules are those of
+    # docs/protocol.md "Authority": from the parent stream only what an ancestor sent, for this context or
+    # one below it; from a child stream only what its own subtree sent, addressed upward, with handles a
+    # context may send upward. A child breaking them is cut off; the parent stream is trusted as a whole
+    # (it can end this context anyway), so what is wrong there is only dropped.
     def on_frame(self, msg, raw):
         stream = msg.stream
-        if stream is not self.parent:
-            if self.routes.get(msg.src) is not stream or self.routes.get(msg.auth) is not stream:
-                _warn("mito: dropped a message from %s claiming src=%d auth=%d" % (stream.name, msg.src,
-                                                                                      msg.auth))
+        if stream is self.parent:
+            if msg.src not in self.above or msg.auth not in self.above:
+                _warn("mito: dropped a message from context %d (authority %d) on the parent stream of context "
+                      "%d: only its ancestors send down" % (msg.src, msg.auth, self.id))
                 return
-            if msg.dst != self.id:
-                if msg.dst == 0 and msg.handle in (ADD_ROUTE, DEL_ROUTE):
-                    self._snoop_route(msg, stream)
-                target = self.routes.get(msg.dst) or self.parent
-                if not target.send(raw):
-                    self.dead_letter(msg, "mito: context %d is gone" % msg.dst)
+            if msg.dst == self.id:
+                self.dispatch(msg)
                 return
-        elif msg.dst != self.id:
             target = self.routes.get(msg.dst)
             if target is None or not target.send(raw):
                 self.dead_letter(msg, "mito: no route to context %d from context %d" % (msg.dst, self.id))
             return
-        self.dispatch(msg)
+        if stream.closed:
+            return  # the rest of a batch read before the stream was cut off
+        if self.routes.get(msg.src) is not stream or self.routes.get(msg.auth) is not stream:
+            return self.violation(stream, "it sent a message as context %d (authority %d)" % (msg.src, msg.auth))
+        h = msg.handle
+        if h in _DOWNWARD:
+            return self.violation(stream, "it sent %s, which only an ancestor may send" % _DOWNWARD[h])
+        if msg.dst == self.id:
+            if h == GET_MODULE and msg.src == stream.remote_id:
+                _importer.on_request(msg)
+            elif h >= FIRST_REPLY_HANDLE and self._peer_of(h) == msg.src:
+                self.dispatch(msg)
+            else:
+                self.violation(stream, "it sent a message with handle %d to context %d" % (h, self.id))
+            return
+        if msg.dst not in self.above:
+            return self.violation(stream, "it sent a message to context %d; a context may send only to its "
+                                          "ancestors" % msg.dst)
+        if h == GET_MODULE:
+            return self.violation(stream, "it asked context %d for a module; it must ask its parent" % msg.dst)
+        if h == DEL_ROUTE and msg.dst == 0:
+            self._forget_routes(msg, stream)
+        if not self.parent.send(raw):
+            self.dead_letter(msg, "mito: context %d lost its parent" % self.id)
 
-    def _snoop_route(self, msg, stream):
+    def _peer_of(self, handle):
+        with self.lock:
+            entry = self.handlers.get(handle)
+        return None if entry is None else entry[1]
+
+    def violation(self, stream, detail):
+        """Cuts a child off for breaking the protocol; the controller hears why with DEL_ROUTE."""
+        if stream.pid and not stream.closed:  # before on_child_gone reaps it: the pid is still ours
+            try:
+                os.kill(stream.pid, signal.SIGKILL)
+            except OSError:
+                pass  # e.g. a setuid sudo: closing its stream is what disconnects it
+        self.on_child_gone(stream, detail, violation=True)
+
+    def _forget_routes(self, msg, stream):
+        """A DEL_ROUTE passing up from a child: only routes through that child's stream, never the child
+        itself (its own stream ending says that)."""
         try:
             ids = msg.value()
         except Exception:
             return
+        if type(ids) is not list:
+            return
         with self.lock:
             for i in ids:
-                if msg.handle == ADD_ROUTE:
-                    # A child may announce new descendants, never take over ourselves, an ancestor or a
-                    # context already reached through another stream.
-                    if type(i) is int and i > 0 and i != self.id and i not in self.parent_ids and \
-                            self.routes.get(i, stream) is stream:
-                        self.routes[i] = stream
-                elif self.routes.get(i) is stream and i != stream.remote_id:
+                if type(i) is int and self.routes.get(i) is stream and i != stream.remote_id:
                     del self.routes[i]
 
     def dispatch(self, msg):
+        """A message for this context from an ancestor, or a reply from the context its handle was for."""
         h = msg.handle
         if h >= FIRST_REPLY_HANDLE:
             with self.lock:
-                fn = self.handlers.pop(h, None)
-            if fn is not None:
-                fn(msg)
+                entry = self.handlers.pop(h, None)
+            if entry is not None:
+                entry[0](msg)
             return
-        if h == CALL or h == SHUTDOWN or h == CANCEL:
-            if msg.auth not in self.parent_ids:
-                self.dead_letter(msg, "mito: context %d may not %s context %d" % (
-                    msg.auth, "call" if h == CALL else "stop", self.id))
-                return
-            if h == CALL:
-                _runtime.enqueue(msg)
-            elif h == CANCEL:
-                _runtime.cancel(msg)
-            else:
-                _runtime.begin_shutdown("shutdown requested")
-            return
-        if h == FILE_CHUNK:
-            if msg.auth in self.parent_ids:
-                _transfers.on_chunk(msg)
-            return
-        if h == FILE_ACK:
+        if h == CALL:
+            _runtime.enqueue(msg)
+        elif h == CANCEL:
+            _runtime.cancel(msg)
+        elif h == SHUTDOWN:
+            _runtime.begin_shutdown("shutdown requested")
+        elif h == FILE_CHUNK:
+            _transfers.on_chunk(msg)
+        elif h == FILE_ACK:
             _transfers.on_ack(msg)
-            return
-        if h == LOAD_MODULE and msg.stream is self.parent:
+        elif h == LOAD_MODULE:
             _importer.on_load(msg)
-            return
-        if h == GET_MODULE and msg.stream is not self.parent:
-            _importer.on_request(msg)
-            return
-        self.dead_letter(msg, "mito: context %d has no handle %d" % (self.id, h))
+        elif h == ADD_ROUTE:
+            self._add_route(msg)
+        elif h == DISCONNECT:
+            self._disconnect(msg)
+        else:
+            self.dead_letter(msg, "mito: context %d has no handle %d" % (self.id, h))
 
-    def on_child_gone(self, stream, reason):
+    def _add_route(self, msg):
+        """ADD_ROUTE [id, via]: context id is being started behind our descendant via."""
+        child, via = msg.value()
+        with self.lock:
+            stream = self.routes.get(via)
+            if stream is not None and child != self.id and child not in self.above:
+                self.routes[child] = stream
+
+    def _disconnect(self, msg):
+        """DISCONNECT [id, reason]: the controller caught our child id breaking the protocol."""
+        child, reason = msg.value()
+        with self.lock:
+            stream = self.routes.get(child)
+        if stream is not None and stream.remote_id == child:
+            self.violation(stream, reason)
+
+    def on_child_gone(self, stream, reason, violation=False):
         stream.close()
         with self.lock:
-            self.children.pop(stream.rfd, None)
+            first = self.children.get(stream.rfd) is stream  # not again after a violation cut it off
+            if first:
+                del self.children[stream.rfd]
             self.fds_changed += 1
             ids = [i for i, s in self.routes.items() if s is stream]
             for i in ids:
                 del self.routes[i]
         if ids and not self.shutting_down:
-            self.send(0, DEL_ROUTE, ids)
-        if stream.pid:
+            if stream.remote_id in ids:  # first: a trailing reason is about it
+                ids.remove(stream.remote_id)
+                ids.insert(0, stream.remote_id)
+            self.send(0, DEL_ROUTE, ids + [reason] if violation else ids)
+        if stream.pid and first:
             _reap(stream.pid)
 
     def _poll_sync(self, poller, registered):
