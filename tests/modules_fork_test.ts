@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
-import { Broker, type Context, directoryRoot } from "../transports/broker.ts";
+import { Broker, type Context, directoryRoot, type LogRecord } from "../transports/broker.ts";
 import { mitoIn, type Ran, runIn } from "./_run.ts";
 import { debianRoots } from "./connections_env.ts";
 
@@ -19,7 +19,9 @@ const NEW_STYLE = "#<<INCLUDE_ANSIBLE_MODULE_COMMON>>\nimport json, os, sys, tim
 type Json = Record<string, any>;
 
 /** A Broker serving the package `mitoforkprobe` (helper.py, forker.py) from a temp dir. */
-async function withProbe(fn: (b: Broker, dir: string, requests: string[]) => Promise<void>): Promise<void> {
+async function withProbe(
+  fn: (b: Broker, dir: string, requests: string[], logs: LogRecord[]) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "mito-fork-"));
   mkdirSync(join(dir, "mitoforkprobe"));
   writeFileSync(join(dir, "mitoforkprobe", "__init__.py"), "");
@@ -44,13 +46,14 @@ async function withProbe(fn: (b: Broker, dir: string, requests: string[]) => Pro
     ].join("\n"),
   );
   const requests: string[] = [];
+  const logs: LogRecord[] = [];
   const b = new Broker({
-    onLog: () => {},
+    onLog: (r) => logs.push(r),
     onModuleRequest: (_c, n) => requests.push(n),
     roots: [directoryRoot(dir, ["mitoforkprobe"])],
   });
   try {
-    await fn(b, dir, requests);
+    await fn(b, dir, requests, logs);
   } finally {
     await b.shutdown();
     rmSync(dir, { recursive: true, force: true });
@@ -104,6 +107,19 @@ Deno.test("a module in a fork imports through its context: the controller is ask
     const second = await runModule(ctx, src, { name: "probe", isolation: "fork" });
     assertEquals(second.value, "served by the controller");
     assertEquals(requests.filter((n) => n.startsWith("mitoforkprobe")), ["mitoforkprobe", "mitoforkprobe.helper"]);
+  });
+});
+
+Deno.test("a forked module's log records reach the controller through its context", async () => {
+  await withProbe(async (b, _dir, _requests, logs) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const src = `${NEW_STYLE}import logging\nlogging.getLogger("probe").error("from the fork %d", 1)\n` +
+      `print(json.dumps({}))\n`;
+    const r = await runModule(ctx, src, { name: "probe", isolation: "fork" });
+    assertEquals(r.failed, false);
+    assertEquals(logs.filter((l) => l.name === "probe"), [
+      { context: ctx.id, name: "probe", level: 40, message: "from the fork 1" },
+    ]);
   });
 });
 
