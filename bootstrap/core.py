@@ -1039,6 +1039,7 @@ def _detach_fork():
         return
     try:
         _forks.pid = os.getpid()
+        first = not _forks.detached
         _forks.detached = True
         for fd in list(_forks.served):  # only the context may hold these (their children watch for its end)
             try:
@@ -1051,16 +1052,12 @@ def _detach_fork():
             link.lock = threading.Lock()
             link.wlock = threading.Lock()
         r = _router
-        if r is not None:
-            stale = []
-            if r.parent is not link and isinstance(r.parent, Stream):
-                stale.extend((r.parent.rfd, r.parent.wfd))
+        if r is not None and first:
+            stale = [r.parent.rfd, r.parent.wfd, r.wake_r, r.wake_w] + list(r.ttys) + list(r.extra_readers)
             for st in r.children.values():
                 stale.extend((st.rfd, st.wfd))
-            stale.extend(r.ttys)
-            stale.extend(r.extra_readers)
-            stale.extend((r.wake_r, r.wake_w))
-            _forks.stale = sorted(set(stale))
+            _forks.stale = [(fd, _fd_identity(fd)) for fd in set(stale)]
+        if r is not None:
             r.lock = threading.Lock()
             r.parent = link if link is not None else _Detached()
             r.routes = {}
@@ -1074,6 +1071,26 @@ def _detach_fork():
             _importer.waiting_children = {}
     except Exception:
         pass
+
+
+def _fd_identity(fd):
+    try:
+        st = os.fstat(fd)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return None
+
+
+def _close_stale():
+    """Closes, in a fork()ed child, the context's stream fds it inherited: the ones still open as what
+    they were at the fork (a process between may have closed one and reused its number)."""
+    for fd, identity in _forks.stale:
+        if identity is not None and _fd_identity(fd) == identity:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    _forks.stale = []
 
 
 def _frame_reader_next(reader, deadline):
@@ -1272,12 +1289,7 @@ def fork(die_with_parent=True, _kernel_watch=True):
     if pid == 0:
         os.close(ours_fd)
         _detach_fork()
-        for fd in _forks.stale:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        _forks.stale = []
+        _close_stale()
         link = _forks.link = _Link(theirs_fd, _router.id)
         _router.parent = link
         if die_with_parent:

@@ -4,7 +4,15 @@
 // context's call loop. End to end: Ansible's package modules in copies of a Debian root, side by side
 // with ansible-playbook, and package_facts on this machine.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
@@ -25,7 +33,9 @@ async function withProbe(
   const dir = mkdtempSync(join(tmpdir(), "mito-fork-"));
   mkdirSync(join(dir, "mitoforkprobe"));
   writeFileSync(join(dir, "mitoforkprobe", "__init__.py"), "");
-  writeFileSync(join(dir, "mitoforkprobe", "helper.py"), 'VALUE = "served by the controller"\n');
+  for (const name of ["helper", "again"]) {
+    writeFileSync(join(dir, "mitoforkprobe", `${name}.py`), 'VALUE = "served by the controller"\n');
+  }
   writeFileSync(
     join(dir, "mitoforkprobe", "forker.py"),
     [
@@ -106,7 +116,10 @@ Deno.test("a module in a fork imports through its context: the controller is ask
     // The next fork finds it in the copy of the context's cache it starts with.
     const second = await runModule(ctx, src, { name: "probe", isolation: "fork" });
     assertEquals(second.value, "served by the controller");
-    assertEquals(requests.filter((n) => n.startsWith("mitoforkprobe")), ["mitoforkprobe", "mitoforkprobe.helper"]);
+    assertEquals(requests.filter((n) => n.startsWith("mitoforkprobe")), [
+      "mitoforkprobe",
+      "mitoforkprobe.helper",
+    ]);
   });
 });
 
@@ -123,24 +136,29 @@ Deno.test("a forked module's log records reach the controller through its contex
   });
 });
 
-Deno.test("an async job imports through its context too", async () => {
+Deno.test("an async job imports through its context too, also from a fork of its own (isolation fork)", async () => {
   await withProbe(async (b) => {
     const ctx = await b.connect({ method: "local", python: PY });
     const asyncDir = mkdtempSync(join(tmpdir(), "mito-fork-async-"));
     try {
-      const src = `${NEW_STYLE}import mitoforkprobe.helper\nprint(json.dumps({"value": mitoforkprobe.helper.VALUE}))\n`;
-      const jid = `fork-${Date.now()}`;
-      const started = await ctx.call<Json>("mito.runner", "start_async", [jid, 60, "ansible", src, {}], {
-        name: "probe",
-        async_dir: asyncDir,
-      });
-      assertEquals(started.started, 1);
-      let status: Json = {};
-      for (let i = 0; i < 1000 && !status.finished; i++) {
-        status = await ctx.call<Json>("mito.runner", "async_status", [jid], { async_dir: asyncDir });
-        if (!status.finished) await new Promise((r) => setTimeout(r, 10));
+      // Each job imports a module its context does not have yet; the fork's goes job → context → controller.
+      for (const [isolation, mod] of [["fork", "helper"], ["inproc", "again"]]) {
+        const src =
+          `${NEW_STYLE}from mitoforkprobe import ${mod}\nprint(json.dumps({"value": ${mod}.VALUE}))\n`;
+        const jid = `fork-${isolation}-${Date.now()}`;
+        const started = await ctx.call<Json>("mito.runner", "start_async", [jid, 60, "ansible", src, {}], {
+          name: "probe",
+          async_dir: asyncDir,
+          isolation,
+        });
+        assertEquals(started.started, 1);
+        let status: Json = {};
+        for (let i = 0; i < 1000 && !status.finished; i++) {
+          status = await ctx.call<Json>("mito.runner", "async_status", [jid], { async_dir: asyncDir });
+          if (!status.finished) await new Promise((r) => setTimeout(r, 10));
+        }
+        assertEquals([status.finished, status.failed, status.value], [1, false, "served by the controller"]);
       }
-      assertEquals([status.finished, status.failed, status.value], [1, false, "served by the controller"]);
     } finally {
       rmSync(asyncDir, { recursive: true, force: true });
     }
@@ -203,7 +221,9 @@ Deno.test("a forked module's process dies with its context (the kernel's parent-
     const ctx = await b.connect({ method: "local", python: PY });
     const pidfile = join(dir, "module.pid");
     const src = `${NEW_STYLE}with open(${JSON.stringify(pidfile)} + ".tmp", "w") as f:\n` +
-      `    f.write(str(os.getpid()))\nos.rename(${JSON.stringify(pidfile)} + ".tmp", ${JSON.stringify(pidfile)})\n` +
+      `    f.write(str(os.getpid()))\nos.rename(${JSON.stringify(pidfile)} + ".tmp", ${
+        JSON.stringify(pidfile)
+      })\n` +
       `time.sleep(120)\n`;
     const running = runModule(ctx, src, { name: "sleeper", isolation: "fork" }).catch((e) => e);
     const child = await pidFrom(pidfile);
@@ -262,7 +282,9 @@ function outcomes(ran: Ran, host: string): { tasks: TaskOutcome[]; stats: Json }
   try {
     doc = JSON.parse(ran.stdout);
   } catch {
-    throw new Error(`no JSON from the run (exit ${ran.code}): ${ran.stdout.slice(-2000)}\n${ran.stderr.slice(-2000)}`);
+    throw new Error(
+      `no JSON from the run (exit ${ran.code}): ${ran.stdout.slice(-2000)}\n${ran.stderr.slice(-2000)}`,
+    );
   }
   const tasks = doc.plays[0].tasks.map((t: Json) => {
     const r = t.hosts[host];
@@ -319,7 +341,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("mitoprobe-1.0.dist-info/RECORD", "")
 `;
 
-Deno.test("Ansible's apt, package, pip and package_facts in a Debian root: as ansible-playbook does, twice over", async () => {
+Deno.test("Ansible's apt, package, pip and package_facts in a Debian root: as ansible-playbook does, twice over", () => {
   const base = debianRoots().bullseye;
   // One copy per tool, on the roots' file system (cp -a is quick there).
   const work = mkdtempSync("/var/tmp/mito-fork-e2e-");
