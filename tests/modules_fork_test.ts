@@ -19,6 +19,7 @@ import { assert, assertEquals } from "./_assert.ts";
 import { Broker, type Context, directoryRoot, type LogRecord } from "../transports/broker.ts";
 import { mitoIn, type Ran, runIn } from "./_run.ts";
 import { debianRoots } from "./connections_env.ts";
+import { processState, stopped } from "./_process.ts";
 
 const PY = "/usr/bin/python3";
 // New-style without Ansible: the runner runs it in-process (or in its fork) as it does Ansible's modules.
@@ -72,25 +73,6 @@ async function withProbe(
 
 function runModule(ctx: Context, source: string, kwargs: Json): Promise<Json> {
   return ctx.call<Json>("mito.runner", "run_ansible_module", [source, {}], kwargs, { timeout: 60_000 });
-}
-
-/** The state letter from /proc/PID/stat ("Z": a zombie awaiting its reaper), or "gone". */
-function processState(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1][0];
-  } catch {
-    return "gone";
-  }
-}
-
-/** Whether pid ends (gone or a zombie) within 10 s. */
-async function ends(pid: number): Promise<boolean> {
-  for (let i = 0; i < 1000; i++) {
-    const state = processState(pid);
-    if (state === "gone" || state === "Z") return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return false;
 }
 
 async function pidFrom(file: string): Promise<number> {
@@ -195,7 +177,7 @@ Deno.test("a fork whose context is gone fails its import at once, and the task's
         async_dir: asyncDir,
       });
       Deno.kill(ctx.info!.pid, "SIGKILL");
-      assert(await ends(ctx.info!.pid));
+      assert(await stopped(ctx.info!.pid));
       writeFileSync(go, "");
       let status: Json = {};
       for (let i = 0; i < 1000 && !status.finished; i++) {
@@ -229,7 +211,10 @@ Deno.test("a forked module's process dies with its context (the kernel's parent-
     const child = await pidFrom(pidfile);
     assert(child !== ctx.info!.pid);
     Deno.kill(ctx.info!.pid, "SIGKILL");
-    assert(await ends(child), `the module's process ${child} outlived its context (${processState(child)})`);
+    assert(
+      await stopped(child),
+      `the module's process ${child} outlived its context (${processState(child)})`,
+    );
     assert((await running) instanceof Error, "the call failed with its context");
   });
 });
@@ -242,7 +227,7 @@ Deno.test("a fork made with mito.core.fork dies with its context where the kerne
     assertEquals(await pidFrom(pidfile), pid);
     assertEquals(processState(pid), "S");
     Deno.kill(ctx.info!.pid, "SIGKILL");
-    assert(await ends(pid), `the fork ${pid} outlived its context (${processState(pid)})`);
+    assert(await stopped(pid), `the fork ${pid} outlived its context (${processState(pid)})`);
   });
 });
 
