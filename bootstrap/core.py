@@ -911,6 +911,8 @@ class Importer(object):
             _detach_fork()
         if _forks.detached:
             if _forks.link is None:
+                if fullname in self.cache:
+                    return self.cache[fullname]
                 raise ImportError("mito: cannot import %s: this process was forked from context %d without a "
                                   "link to it (use mito.core.fork)" % (fullname, self.router.id), name=fullname)
             # The context bounds its own wait by `timeout` and then answers with its error, which names the

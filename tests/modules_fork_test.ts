@@ -249,6 +249,26 @@ Deno.test("a module's own fork that exits or raises ends there: the context keep
   });
 });
 
+Deno.test("a module's own fork imports on demand only where its process has a link; elsewhere it fails at once", async () => {
+  await withProbe(async (b) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const src = `${NEW_STYLE}r, w = os.pipe()\npid = os.fork()\nif pid == 0:\n    try:\n` +
+      `        import mitoforkprobe.helper\n        os.write(w, b"imported")\n` +
+      `    except ImportError as e:\n        os.write(w, str(e).encode())\n    os._exit(0)\n` +
+      `os.close(w)\nos.waitpid(pid, 0)\nprint(json.dumps({"child": os.read(r, 1000).decode()}))\n`;
+    // In the context's own process: no link, so no waiting for an answer that cannot come.
+    const inproc = await runModule(ctx, src, { name: "forker", isolation: "inproc" });
+    assertEquals(
+      inproc.child,
+      `mito: cannot import mitoforkprobe: this process was forked from context ${ctx.id} without a link to it ` +
+        "(use mito.core.fork)",
+    );
+    // In a forked module's process, its own fork shares that process's link.
+    const forked = await runModule(ctx, src, { name: "forker", isolation: "fork" });
+    assertEquals(forked.child, "imported");
+  });
+});
+
 // -- end to end ---------------------------------------------------------------------------------------
 
 const PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
