@@ -1292,6 +1292,11 @@ def fork(die_with_parent=True, _kernel_watch=True):
         os.close(ours_fd)
         _detach_fork()
         _close_stale()
+        if _forks.link is not None:  # inherited from a linked parent: this child has its own now
+            try:
+                os.close(_forks.link.fd)
+            except OSError:
+                pass
         link = _forks.link = _Link(theirs_fd, _router.id)
         _router.parent = link
         if die_with_parent:
@@ -2092,6 +2097,7 @@ def _io_main():
 
 
 def _finish(reason):
+    _end_stray_fork()  # the context's temp dir and children are not a fork's to clean up
     try:
         _shutdown_children()
         _remove_temp_dir()

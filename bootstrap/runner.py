@@ -601,8 +601,8 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
 
 
 def _failure_msg(e):
-    # An import mito's importer could not serve (the controller refused it, or no answer came) is named
-    # in the message itself: it is the whole story, and the traceback only says where.
+    # An import mito's importer could not get (no answer in time, the context gone, a fork without a link)
+    # is named in the message itself: it is the whole story, and the traceback only says where.
     if isinstance(e, ImportError) and str(e).startswith("mito: "):
         return "MODULE FAILURE: %s" % e
     return "MODULE FAILURE\nSee stdout/stderr for the exact error"
@@ -645,8 +645,8 @@ def _write_modlib(source, fqn, tmp):
     top = fqn.partition(".")[0]
     if importer is None or top not in importer.cache:
         # Not served by mito (a plain interpreter with Ansible installed): where its package lives.
-        pkg = sys.modules.get(top)
-        return os.path.dirname(os.path.dirname(os.path.abspath(pkg.__file__))) if pkg else tmp
+        where = getattr(sys.modules.get(top), "__file__", None)
+        return os.path.dirname(os.path.dirname(os.path.abspath(where))) if where else tmp
     cache = importer.cache
     names = set(n for n, e in list(cache.items()) if e is not None and n.partition(".")[0] != "mito")
     queue = list(names)
