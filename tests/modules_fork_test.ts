@@ -20,6 +20,7 @@ import { Broker, type Context, directoryRoot, type LogRecord } from "../transpor
 import { mitoIn, type Ran, runIn } from "./_run.ts";
 import { debianRoots } from "./connections_env.ts";
 import { processState, stopped } from "./_process.ts";
+import { PyFloat } from "../playbook/values.ts";
 
 const PY = "/usr/bin/python3";
 // New-style without Ansible: the runner runs it in-process (or in its fork) as it does Ansible's modules.
@@ -49,6 +50,15 @@ async function withProbe(
       "        time.sleep(120)",
       "        os._exit(0)",
       "    return pid",
+      "def fetch_unanswered(timeout):",
+      "    import socket",
+      "    silent, ours = socket.socketpair()  # a context that never answers",
+      "    try:",
+      "        core._Link(ours.detach(), 1).fetch(core._importer, 'mitoforkprobe.never', timeout)",
+      "    except ImportError as e:",
+      "        return [str(e), e.name]",
+      "    finally:",
+      "        silent.close()",
       "def _note_pid(pidfile):",
       "    with open(pidfile + '.tmp', 'w') as f:",
       "        f.write(str(os.getpid()))",
@@ -195,6 +205,20 @@ Deno.test("a fork whose context is gone fails its import at once, and the task's
     } finally {
       rmSync(asyncDir, { recursive: true, force: true });
     }
+  });
+});
+
+Deno.test("a linked import waits no longer than its bound, then fails naming the module", async () => {
+  await withProbe(async (b) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    assertEquals(await ctx.call("mitoforkprobe.forker", "fetch_unanswered", [0.2]), [
+      "mito: no answer for module mitoforkprobe.never from context 1 within 0.2s",
+      "mitoforkprobe.never",
+    ]);
+    // The bound a context gets: its connection's own start timeout (60 s unless the run says otherwise).
+    assertEquals(await ctx.call("mito.core", "_import_timeout"), new PyFloat(60));
+    const quick = await b.connect({ method: "local", python: PY, timeout: 7_000 });
+    assertEquals(await quick.call("mito.core", "_import_timeout"), new PyFloat(7));
   });
 });
 
