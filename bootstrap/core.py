@@ -1314,12 +1314,16 @@ def fork(die_with_parent=True, _kernel_watch=True):
     return pid
 
 
-def _end_stray_fork():
+def _end_stray_fork(exc=None):
     """A process forked inside a call came back to the context's call loop (code that forked and then
-    returned or raised where it should have exited): it ends here, before it could read the context's
-    stream or run the context's exit path."""
-    if os.getpid() != _forks.home:
-        os._exit(1)
+    returned, raised or called sys.exit where it should have exited): it ends here, with the status its
+    own program would have had, before it could answer the call, read the context's stream or run the
+    context's exit path."""
+    if os.getpid() == _forks.home:
+        return
+    if isinstance(exc, SystemExit):
+        os._exit(exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1)
+    os._exit(0 if exc is None else 1)
 
 
 # -- logging and captured output -------------------------------------------------------------------------
@@ -1958,7 +1962,6 @@ class Runtime(object):
                     self.call(msg)
                 except Exception as e:  # the loop outlives any one call, whatever went wrong answering it
                     _warn("mito: call on handle %d could not be answered: %s" % (msg.reply_to, e), 40)
-                _end_stray_fork()
             _router.calls_done()
 
     def call(self, msg):
@@ -1986,6 +1989,7 @@ class Runtime(object):
                 _router.lend_loop()
             result = obj(*(args or ()), **(kwargs or {}))
         except BaseException as e:  # SystemExit from a called function must not end the context
+            _end_stray_fork(e)
             if isinstance(e, KeyboardInterrupt):
                 raise
             err = RemoteError(*_describe(e, modname, fname))
@@ -2002,6 +2006,7 @@ class Runtime(object):
             else:  # nobody waits for this answer: the failure still reaches the controller's log
                 _warn("mito: %s.%s (no reply wanted) failed: %s" % (modname, fname, err), 30)
             return
+        _end_stray_fork()
         if msg.reply_to:
             if chain is not None:
                 self.failed_chains.pop(chain, None)

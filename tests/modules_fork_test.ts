@@ -293,6 +293,19 @@ Deno.test("a module's own fork imports on demand only where its process has a li
   });
 });
 
+Deno.test("a call that forks (os.fork itself): the child ends in the call loop, the caller gets the parent's answer", async () => {
+  await withProbe(async (b) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    for (let i = 0; i < 3; i++) {
+      const child = await ctx.call<number>("os", "fork");
+      assert(child > 0, `the answer came from the child (${child})`);
+      assert(await stopped(child), `the forked child ${child} lives on (${processState(child)})`);
+      const pids = await Promise.all(Array.from({ length: 20 }, () => ctx.call("os", "getpid")));
+      assertEquals(new Set(pids), new Set([ctx.info!.pid]));
+    }
+  });
+});
+
 // -- end to end ---------------------------------------------------------------------------------------
 
 const PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
