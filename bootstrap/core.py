@@ -957,7 +957,23 @@ class Importer(object):
                 return
         self.get(fullname)
 
-    def get(self, fullname, timeout=300.0):
+    def get(self, fullname, timeout=None):
+        """The cache entry of `fullname` (None: not served), asking the parent context the first time. A
+        process forked from the context asks the context over its link instead (see fork()); one forked
+        without a link cannot import on demand and says so at once. Bounded by the config's import_timeout."""
+        if timeout is None:
+            timeout = _import_timeout()
+        if os.getpid() != _forks.pid:
+            _detach_fork()
+        if _forks.detached:
+            if _forks.link is None:
+                if fullname in self.cache:
+                    return self.cache[fullname]
+                raise ImportError("mito: cannot import %s: this process was forked from context %d without a "
+                                  "link to it (use mito.core.fork)" % (fullname, self.router.id), name=fullname)
+            # The context bounds its own wait by `timeout` and then answers with its error, which names the
+            # module better than a timeout here would.
+            return _forks.link.fetch(self, fullname, timeout + LINK_MARGIN)
         with self.lock:
             if fullname in self.cache:
                 return self.cache[fullname]
@@ -969,12 +985,12 @@ class Importer(object):
             self.router.send(self.router.parent_id, GET_MODULE, fullname)
         self.router.lend_loop()
         if not ev.wait(timeout):
-            raise ImportError("mito: no answer from the parent for module %s within %gs" % (fullname, timeout))
+            raise ImportError("mito: no answer from the parent for module %s within %gs" % (fullname, timeout),
+                              name=fullname)
         return self.cache.get(fullname)
 
     def on_load(self, msg):
-        fullname, is_pkg, filename, source, related = msg.value()
-        entry = None if source is None else (bool(is_pkg), filename, source, list(related or ()))
+        fullname, entry = self._entry(msg)
         with self.lock:
             self.cache[fullname] = entry
             ev = self.pending.pop(fullname, None)
@@ -998,6 +1014,12 @@ class Importer(object):
         elif ask:
             self.router.send(self.router.parent_id, GET_MODULE, fullname)
 
+    @staticmethod
+    def _entry(msg):
+        """(fullname, cache entry) of a LOAD_MODULE message."""
+        fullname, is_pkg, filename, source, related = msg.value()
+        return fullname, None if source is None else (bool(is_pkg), filename, source, list(related or ()))
+
     def _serve(self, stream, ctx, fullname):
         entry = self.cache.get(fullname)
         if entry is not None:
@@ -1009,17 +1031,363 @@ class Importer(object):
 
     def _send(self, stream, ctx, name, entry):
         stream.sent_modules.add(name)
+        stream.send(self._load_frame(ctx, name, entry))
+
+    def _load_frame(self, ctx, name, entry):
         if entry is None:
             value = [name, False, None, None, []]
         else:
             value = [name, entry[0], entry[1], entry[2], entry[3]]
-        stream.send(frame(ctx, self.router.id, self.router.id, LOAD_MODULE, 0, value))
+        return frame(ctx, self.router.id, self.router.id, LOAD_MODULE, 0, value)
+
+
+# -- forks of a context ----------------------------------------------------------------------------------
+# A process forked from a context (a module run in isolation, an async job, a module's own fork) has no I/O
+# thread, and the context's stream is not its to use: frames it wrote there would interleave with the
+# context's own (a corrupt stream ends the context) and the answers would reach the context, never the fork.
+# So every fork is detached at once (an at-fork hook; a pid check where Python has none): its router sends
+# nowhere, and it imports nothing on demand, unless it was made by fork() below, which gives it a link.
+#
+# The link is a socketpair made before the fork. The child sends over it what it would send its context
+# (GET_MODULE, FORWARD_LOG frames); a thread of the context serves it, answering module requests from the
+# importer the context already has (asking the controller only for what it lacks) and relaying log records.
+# Mitogen instead makes each fork a context of its own with a route to the controller; here that would make
+# the controller learn a context per forked module (routes, authority, its per-context record of modules
+# sent), cost a controller round trip for modules the context already holds, and still need the child kept
+# off the context's stream. Through the link an import costs one local round trip at most, and everything
+# importing on demand (the runner's forked modules, async jobs, anything calling fork()) works unchanged.
+
+# A linked child waits this much longer than the context does for the controller, so the context's own
+# error, which names the module, is what it reports.
+LINK_MARGIN = 5.0
+PR_SET_PDEATHSIG = 1
+
+
+class _Forks(object):
+    def __init__(self):
+        self.home = os.getpid()  # the context's own process
+        self.pid = self.home  # the process this state was last brought in line with
+        self.detached = False
+        self.link = None  # this process's _Link to the context it was forked from
+        self.served = set()  # the context's ends of its live links: closed in each new fork
+        self.stale = []  # inherited fds of the context's streams, closed by fork()'s child
+        self.libc = None
+
+
+_forks = _Forks()
+
+
+def _import_timeout():
+    return float(_config.get("import_timeout") or 60)
+
+
+class _Detached(object):
+    """A forked process's router's parent stream when it has no link: what it sends goes nowhere."""
+    pending = ()
+
+    def send(self, data, defer=False):
+        return False
+
+
+def _detach_fork():
+    """In a new process forked from a context (or from one of its forks): forgets the context's streams and
+    the locks and waits other threads of the parent held at the fork. Never raises (it runs as an at-fork
+    hook, also in children about to exec)."""
+    if os.getpid() == _forks.pid:
+        return
+    try:
+        _forks.pid = os.getpid()
+        first = not _forks.detached
+        _forks.detached = True
+        for fd in list(_forks.served):  # only the context may hold these (their children watch for its end)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _forks.served = set()
+        link = _forks.link
+        if link is not None:
+            link.lock = threading.Lock()
+            link.wlock = threading.Lock()
+        r = _router
+        if r is not None and first:
+            stale = [r.parent.rfd, r.parent.wfd, r.wake_r, r.wake_w] + list(r.ttys) + list(r.extra_readers)
+            for st in r.children.values():
+                stale.extend((st.rfd, st.wfd))
+            _forks.stale = [(fd, _fd_identity(fd)) for fd in set(stale)]
+        if r is not None:
+            r.lock = threading.Lock()
+            r.parent = link if link is not None else _Detached()
+            r.routes = {}
+            r.children = {}
+            r.ttys = {}
+            r.extra_readers = {}
+            r.wake = lambda: None
+        if _importer is not None:
+            _importer.lock = threading.Lock()
+            _importer.pending = {}
+            _importer.waiting_children = {}
+    except Exception:
+        pass
+
+
+def _fd_identity(fd):
+    try:
+        st = os.fstat(fd)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return None
+
+
+def _close_stale():
+    """Closes, in a fork()ed child, the context's stream fds it inherited: the ones still open as what
+    they were at the fork (a process between may have closed one and reused its number)."""
+    for fd, identity in _forks.stale:
+        if identity is not None and _fd_identity(fd) == identity:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    _forks.stale = []
+
+
+def _frame_reader_next(reader, deadline):
+    """The next Message on a link (blocking until `deadline`, a monotonic time or None), None at its end.
+    Raises _LinkTimeout when the deadline passes."""
+    buf = reader.buf
+    while True:
+        if len(buf) >= HEADER_SIZE:
+            view = memoryview(buf)
+            try:
+                got = Stream._frame_at(reader, buf, view, 0, len(buf), 1 << 31)
+            finally:
+                view.release()
+            if got is not None:
+                del buf[:len(got[1])]
+                return got[0]
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise _LinkTimeout()
+        if not _wait_fd(reader.fd, False, left):
+            continue
+        try:
+            data = os.read(reader.fd, CHUNK)
+        except InterruptedError:
+            continue
+        except OSError:
+            data = b""
+        if not data:
+            return None
+        buf += data
+
+
+class _LinkTimeout(Exception):
+    pass
+
+
+class _Link(object):
+    """A fork()ed child's end of its link: the router's parent stream there, and the importer's source."""
+
+    def __init__(self, fd, context_id):
+        self.fd = fd
+        self.context_id = context_id
+        self.name = "the link to context %d" % context_id
+        self.buf = bytearray()
+        self.pending = ()
+        self.lock = threading.Lock()  # one request and its answer at a time
+        self.wlock = threading.Lock()
+
+    def send(self, data, defer=False):
+        try:
+            with self.wlock:
+                _write_all(self.fd, data)
+            return True
+        except OSError:
+            return False
+
+    def fetch(self, importer, fullname, timeout):
+        gone = "mito: cannot import %s: context %d, which this process was forked from, is gone" % (
+            fullname, self.context_id)
+        with self.lock:
+            if fullname in importer.cache:
+                return importer.cache[fullname]
+            me = importer.router.id
+            if not self.send(frame(self.context_id, me, me, GET_MODULE, 0, fullname)):
+                raise ImportError(gone, name=fullname)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    msg = _frame_reader_next(self, deadline)
+                except _LinkTimeout:
+                    raise ImportError("mito: no answer for module %s from context %d within %gs" % (
+                        fullname, self.context_id, timeout), name=fullname)
+                except ProtocolError as e:
+                    raise ImportError("mito: cannot import %s: %s" % (fullname, e), name=fullname)
+                if msg is None:
+                    raise ImportError(gone, name=fullname)
+                if msg.handle != LOAD_MODULE:
+                    continue
+                if msg.flags & FLAG_DEAD:  # the context's own failure to get it, which names the module
+                    raise ImportError(bytes(msg.body).decode("utf-8", "replace"), name=fullname)
+                name, entry = importer._entry(msg)
+                importer.cache[name] = entry
+                if name == fullname:
+                    return entry
+
+
+def _serve_link(fd, pid):
+    """The context's side of a link, on a thread of its own until the child's end closes."""
+    reader = _Link(fd, _router.id)
+    reader.name = "the link to forked process %d" % pid
+    sent = set()
+    try:
+        while True:
+            try:
+                msg = _frame_reader_next(reader, None)
+            except ProtocolError as e:
+                _warn("mito: %s" % e, 40)
+                return
+            if msg is None:
+                return
+            try:
+                if msg.handle == GET_MODULE:
+                    _answer_link(fd, sent, msg.value())
+                elif msg.handle == FORWARD_LOG:
+                    _router.send(0, FORWARD_LOG, msg.value())
+            except OSError:
+                return
+            except Exception as e:
+                _warn("mito: a request of forked process %d failed: %s" % (pid, e), 40)
+    finally:
+        _forks.served.discard(fd)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _answer_link(fd, sent, fullname):
+    me = _router.id
+    try:
+        entry = _importer.get(fullname)
+    except ImportError as e:
+        _write_all(fd, frame(me, me, me, LOAD_MODULE, 0, raw=str(e).encode("utf-8"), flags=FLAG_DEAD))
+        return
+    frames = []
+    for name in entry[3] if entry is not None else ():
+        rel = _importer.cache.get(name)
+        if rel is not None and name not in sent:
+            sent.add(name)
+            frames.append(_importer._load_frame(me, name, rel))
+    sent.add(fullname)
+    frames.append(_importer._load_frame(me, fullname, entry))
+    _write_all(fd, b"".join(frames))
+
+
+def _pdeathsig():
+    """Asks the kernel to kill this process when the thread that forked it ends (Linux); False elsewhere."""
+    libc = _forks.libc
+    if not libc:
+        return False
+    try:
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+def _load_libc():
+    """Loaded in the context, before its first fork, so no child pays for it."""
+    if _forks.libc is None:
+        _forks.libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+                _forks.libc = ctypes.CDLL(None, use_errno=True)
+            except Exception:
+                pass
+
+
+def _watch_link(fd):
+    """The fallback where the kernel cannot tie a child's life to its parent's: the link's far end closes
+    when the context's process ends, however it ends."""
+    def watch():
+        p = select.poll()
+        p.register(fd, 0)  # only hang-ups: the link's data is the importer's to read
+        while True:
+            try:
+                if p.poll(None):
+                    os._exit(1)
+            except InterruptedError:
+                continue
+            except Exception:
+                os._exit(1)
+    t = threading.Thread(target=watch, name="mito-parent-watch")
+    t.daemon = True
+    t.start()
+
+
+def fork(die_with_parent=True, _kernel_watch=True):
+    """os.fork() for code running in a context: the child imports modules on demand and logs through the
+    context (over a link, above) and never touches the context's stream. Returns the child's pid, or 0 in
+    the child. die_with_parent: the child is killed when the context's process ends (PR_SET_PDEATHSIG where
+    the fork happens on the main thread, else a watch of the link); without it (async jobs, which outlive
+    the connection as Ansible's do) it runs on, and its imports fail at once once the context is gone."""
+    import socket
+    _load_libc()
+    parent_pid = os.getpid()
+    on_main = threading.current_thread() is threading.main_thread()
+    ours, theirs = socket.socketpair()
+    ours_fd, theirs_fd = ours.detach(), theirs.detach()
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(ours_fd)
+        os.close(theirs_fd)
+        raise
+    if pid == 0:
+        os.close(ours_fd)
+        _detach_fork()
+        _close_stale()
+        if _forks.link is not None:  # inherited from a linked parent: this child has its own now
+            try:
+                os.close(_forks.link.fd)
+            except OSError:
+                pass
+        link = _forks.link = _Link(theirs_fd, _router.id)
+        _router.parent = link
+        if die_with_parent:
+            if on_main and _kernel_watch and _pdeathsig():
+                if os.getppid() != parent_pid:  # it ended before the signal was armed
+                    os._exit(1)
+            else:
+                _watch_link(theirs_fd)
+        return 0
+    os.close(theirs_fd)
+    _forks.served.add(ours_fd)
+    t = threading.Thread(target=_serve_link, args=(ours_fd, pid), name="mito-fork-%d" % pid)
+    t.daemon = True
+    t.start()
+    return pid
+
+
+def _end_stray_fork(exc=None):
+    """A process forked inside a call came back to the context's call loop (code that forked and then
+    returned, raised or called sys.exit where it should have exited): it ends here, with the status its
+    own program would have had, before it could answer the call, read the context's stream or run the
+    context's exit path."""
+    if os.getpid() == _forks.home:
+        return
+    if isinstance(exc, SystemExit):
+        os._exit(exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1)
+    os._exit(0 if exc is None else 1)
 
 
 # -- logging and captured output -------------------------------------------------------------------------
 
 def _warn(text, level=30):
     try:
+        if os.getpid() != _forks.pid:
+            _detach_fork()
         _router.send(0, FORWARD_LOG, ["mito", level, text])
     except Exception:
         pass
@@ -1072,6 +1440,8 @@ def _hook_logging():
     class ForwardHandler(logging.Handler):
         def emit(self, record):
             try:
+                if os.getpid() != _forks.pid:
+                    _detach_fork()
                 _router.send(0, FORWARD_LOG, [record.name, record.levelno, self.format(record)])
             except Exception:
                 pass
@@ -1675,6 +2045,7 @@ class Runtime(object):
                 _router.lend_loop()
             result = obj(*(args or ()), **(kwargs or {}))
         except BaseException as e:  # SystemExit from a called function must not end the context
+            _end_stray_fork(e)
             if isinstance(e, KeyboardInterrupt):
                 raise
             err = RemoteError(*_describe(e, modname, fname))
@@ -1691,6 +2062,7 @@ class Runtime(object):
             else:  # nobody waits for this answer: the failure still reaches the controller's log
                 _warn("mito: %s.%s (no reply wanted) failed: %s" % (modname, fname, err), 30)
             return
+        _end_stray_fork()
         if msg.reply_to:
             if chain is not None:
                 self.failed_chains.pop(chain, None)
@@ -1786,6 +2158,7 @@ def _io_main():
 
 
 def _finish(reason):
+    _end_stray_fork()  # the context's temp dir and children are not a fork's to clean up
     try:
         _shutdown_children()
         _remove_temp_dir()
@@ -1823,6 +2196,8 @@ def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     _importer = Importer(_router, _config.get("importable") or ["mito"])
     _install_package()
     sys.meta_path.append(_importer)
+    if hasattr(os, "register_at_fork"):  # 3.7+; on 3.6 the importer and the log senders check the pid
+        os.register_at_fork(after_in_child=_detach_fork)
     _capture(1, "stdout")
     _capture(2, "stderr")
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace",

@@ -159,6 +159,9 @@ interface StreamState {
   queued?: Uint8Array[];
 }
 
+/** Milliseconds a new context has to say READY unless its spec says otherwise. */
+const DEFAULT_START_TIMEOUT = 60_000;
+
 let chainSeq = 1;
 let transferSeq = 1;
 
@@ -430,7 +433,7 @@ export class Broker {
     const id = this.#nextContext++;
     const ctx = new Context(this, id, key, parent, spec);
     ctx._touch();
-    const timeout = spec.timeout ?? 60_000;
+    const timeout = spec.timeout ?? DEFAULT_START_TIMEOUT;
     const what = `context ${id} (${describe(spec)})`;
     const ready = new Promise<ReadyInfo>((resolve, reject) => this.#ready.set(id, { resolve, reject }));
     ready.catch(() => {});
@@ -508,6 +511,8 @@ export class Broker {
       max_message_size: this.maxMessageSize,
       importable: this.#importer.importable(),
       log_level: this.#opts.logLevel ?? 30,
+      // An answer to an import is bounded like the connection's start: nothing on a target waits longer.
+      import_timeout: Math.ceil((spec.timeout ?? DEFAULT_START_TIMEOUT) / 1000),
       remote_tmp: spec.remoteTmp ?? null,
       system_tmpdirs: spec.systemTmpdirs ?? [],
       stage: firstStageCode(),
