@@ -28,4 +28,3 @@ function isEntryStart(line: string): boolean {
 export function recapLines(out: string): string[] {
   return out.slice(out.lastIndexOf("PLAY RECAP")).split("\n").filter((l) => / : ok=/.test(l)).sort();
 }
-

@@ -57,7 +57,9 @@ export function runInAsync(
 }
 
 /** Python's http.server on 127.0.0.1 (a free port, as `http_port`) serving `dir`; stopped by its pid. */
-export function httpServer(dir: string): Promise<{ vars: Record<string, string>; stop: () => Promise<void> }> {
+export function httpServer(
+  dir: string,
+): Promise<{ vars: Record<string, string>; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = spawn("/usr/bin/python3", ["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"], {
       cwd: dir,
