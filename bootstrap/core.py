@@ -213,16 +213,101 @@ def decode_body(body, flags=FLAG_TAGS):
     return _parse_json(mv[4:4 + jlen], True, blobs)
 
 
+# What a decoder accepts (docs/protocol.md "Limits"): nesting of arrays and objects (tags included), their
+# number in one body (each costs json.loads ~60 bytes and time, so 128 MB of "[]," would cost gigabytes),
+# and the digits of a big integer (int() is quadratic in them; 4300 is Python's own limit since 3.11).
+MAX_DEPTH = 512
+MAX_CONTAINERS = 1000000
+MAX_INT_DIGITS = 4300
+_NESTING = None  # strings (skipped whole, escapes included) and the brackets outside them
+_INT_TEXT = None
+_FLOAT_TEXT = None
+
+
+def _check_shape(js):
+    """Refuses JSON nested deeper than MAX_DEPTH or holding more than MAX_CONTAINERS arrays and objects
+    before json.loads builds any of it; most bodies have too few brackets to need the scan."""
+    global _NESTING
+    if js.count(b"[") + js.count(b"{") <= MAX_DEPTH:
+        return
+    if _NESTING is None:
+        import re
+        _NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+    depth = 0
+    containers = 0
+    for m in _NESTING.finditer(js):
+        c = m.group()[0]
+        if c == 0x5B or c == 0x7B:
+            depth += 1
+            containers += 1
+            if depth > MAX_DEPTH:
+                raise CodecError("body nested deeper than %d levels" % MAX_DEPTH)
+            if containers > MAX_CONTAINERS:
+                raise CodecError("body holds more than %d arrays and objects" % MAX_CONTAINERS)
+        elif c == 0x5D or c == 0x7D:
+            depth -= 1
+
+
 def _parse_json(js, tagged, blobs):
+    js = bytes(js)
+    _check_shape(js)
     try:
-        text = bytes(js).decode("utf-8", "surrogatepass")
+        text = js.decode("utf-8", "surrogatepass")
         if not tagged:
             return json.loads(text)
         return json.loads(text, object_hook=_make_hook(blobs))
+    except CodecError:
+        raise
     except (ValueError, UnicodeDecodeError) as e:
-        if isinstance(e, CodecError):
-            raise
         raise CodecError("bad JSON in body: %s" % e)
+    except RecursionError:
+        # Within MAX_DEPTH only when the caller's own stack is already deep.
+        raise CodecError("body nested too deep to decode here")
+
+
+def _tag_int(x):
+    global _INT_TEXT
+    if _INT_TEXT is None:
+        import re
+        _INT_TEXT = re.compile(r"-?[0-9]{1,%d}\Z" % MAX_INT_DIGITS)
+    if type(x) is not str or not _INT_TEXT.match(x):
+        raise CodecError("bad big integer %.40r" % (x,))
+    return int(x)
+
+
+def _tag_float(x):
+    global _FLOAT_TEXT
+    if _FLOAT_TEXT is None:
+        import re
+        _FLOAT_TEXT = re.compile(r"(nan|-?inf|-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)\Z")
+    if type(x) is not str or not _FLOAT_TEXT.match(x):
+        raise CodecError("bad float %.40r" % (x,))
+    return float(x)
+
+
+def _tag_dict(x):
+    if type(x) is not list:
+        raise CodecError("bad dict tag")
+    out = {}
+    for p in x:
+        if type(p) not in (list, tuple) or len(p) != 2:
+            raise CodecError("bad dict pair")
+        try:
+            out[_hashable(p[0])] = p[1]
+        except TypeError:
+            raise CodecError("unhashable dict key of type %s" % type(p[0]).__name__)
+    return out
+
+
+def _tag_error(x):
+    if type(x) is not dict:
+        raise CodecError("bad error tag")
+
+    def text(key, default):
+        v = x.get(key, default)
+        return v if type(v) is str else str(v)
+
+    return RemoteError(text("type", "Exception"), text("message", ""), text("traceback", ""), x.get("data"))
 
 
 def _make_hook(blobs):
@@ -235,20 +320,21 @@ def _make_hook(blobs):
             x = d[k]
             if k == "$b":
                 if type(x) is not int or not 0 <= x < len(blobs):
-                    raise CodecError("bad blob index %r" % (x,))
+                    raise CodecError("bad blob index %.40r" % (x,))
                 return blobs[x]
             if k == "$t":
+                if type(x) is not list:
+                    raise CodecError("bad tuple tag")
                 return tuple(x)
             if k == "$i":
-                return int(x)
+                return _tag_int(x)
             if k == "$f":
-                return float(x)
+                return _tag_float(x)
             if k == "$d":
-                return dict((_hashable(p[0]), p[1]) for p in x)
+                return _tag_dict(x)
             if k == "$e":
-                return RemoteError(x.get("type", "Exception"), x.get("message", ""),
-                                   x.get("traceback", ""), x.get("data"))
-            raise CodecError("unknown tag %s" % k)
+                return _tag_error(x)
+            raise CodecError("unknown tag %.40s" % k)
     return hook
 
 
