@@ -219,33 +219,31 @@ def decode_body(body, flags=FLAG_TAGS):
 MAX_DEPTH = 512
 MAX_CONTAINERS = 1000000
 MAX_INT_DIGITS = 4300
-_NESTING = None  # strings (skipped whole, escapes included) and the brackets outside them
+_JSON_STRINGS = None
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NESTING_STEP = [0] * 256
+_NESTING_STEP[0x5B] = _NESTING_STEP[0x7B] = 1
+_NESTING_STEP[0x5D] = _NESTING_STEP[0x7D] = -1
 _INT_TEXT = None
 _FLOAT_TEXT = None
 
 
 def _check_shape(js):
     """Refuses JSON nested deeper than MAX_DEPTH or holding more than MAX_CONTAINERS arrays and objects
-    before json.loads builds any of it; most bodies have too few brackets to need the scan."""
-    global _NESTING
+    before json.loads builds any of it; most bodies have too few brackets to need more than a count. The
+    rest is done by C loops (regex, translate, accumulate), not a Python loop per bracket."""
+    global _JSON_STRINGS
     if js.count(b"[") + js.count(b"{") <= MAX_DEPTH:
         return
-    if _NESTING is None:
+    if _JSON_STRINGS is None:
         import re
-        _NESTING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
-    depth = 0
-    containers = 0
-    for m in _NESTING.finditer(js):
-        c = m.group()[0]
-        if c == 0x5B or c == 0x7B:
-            depth += 1
-            containers += 1
-            if depth > MAX_DEPTH:
-                raise CodecError("body nested deeper than %d levels" % MAX_DEPTH)
-            if containers > MAX_CONTAINERS:
-                raise CodecError("body holds more than %d arrays and objects" % MAX_CONTAINERS)
-        elif c == 0x5D or c == 0x7D:
-            depth -= 1
+        _JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+    brackets = _JSON_STRINGS.sub(b"", js).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") > MAX_CONTAINERS:
+        raise CodecError("body holds more than %d arrays and objects" % MAX_CONTAINERS)
+    import itertools
+    if max(itertools.accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
+        raise CodecError("body nested deeper than %d levels" % MAX_DEPTH)
 
 
 def _parse_json(js, tagged, blobs):

@@ -402,3 +402,43 @@ Deno.test("a too-deep reply fails only its call, naming the context; a too-deep 
     await b.shutdown();
   }
 });
+
+Deno.test("limits: the target refuses at the same bounds as the controller", async () => {
+  const check = `
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("core", sys.argv[1])
+core = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(core)
+out = []
+for text in json.loads(sys.stdin.read()):
+    try:
+        core.decode_body(text.encode(), core.FLAG_TAGS)
+        out.append("decoded")
+    except core.ProtocolError as e:
+        out.append(str(e))
+print(json.dumps(out))
+`;
+  const bodies = [
+    "[".repeat(MAX_DEPTH) + "]".repeat(MAX_DEPTH),
+    "[".repeat(MAX_DEPTH + 1) + "]".repeat(MAX_DEPTH + 1),
+    JSON.stringify(["[".repeat(1000) + '"\\' + "{".repeat(1000), "\\", '\\"[']),
+    "[" + "[],".repeat(MAX_CONTAINERS - 2) + "[]]",
+    "[" + "[],".repeat(MAX_CONTAINERS - 1) + "[]]",
+    `{"$i":"${"9".repeat(MAX_INT_DIGITS)}"}`,
+    `{"$i":"${"9".repeat(MAX_INT_DIGITS + 1)}"}`,
+  ];
+  const child = new Deno.Command(PY, { args: ["-c", check, CORE], stdin: "piped", stdout: "piped" }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(enc.encode(JSON.stringify(bodies)));
+  await w.close();
+  const out = await child.output();
+  assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)), [
+    "decoded",
+    `body nested deeper than ${MAX_DEPTH} levels`,
+    "decoded",
+    "decoded",
+    `body holds more than ${MAX_CONTAINERS} arrays and objects`,
+    "decoded",
+    `bad big integer '${"9".repeat(39)}`,
+  ]);
+});
