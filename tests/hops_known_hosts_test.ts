@@ -1,4 +1,6 @@
-// known_hosts parsing and host key verdicts for the in-process ssh2 transport.
+// known_hosts parsing, host key settings from the ssh arguments and host key verdicts for the in-process
+// ssh2 transport; then a matrix that runs OpenSSH's ssh and ssh2 side by side on the same known_hosts files
+// and options and requires the same outcome (connect or refuse), with one documented exception.
 import { Buffer } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import {
