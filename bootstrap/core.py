@@ -217,16 +217,99 @@ def decode_body(body, flags=FLAG_TAGS):
     return _parse_json(mv[4:4 + jlen], True, blobs)
 
 
+# What a decoder accepts (docs/protocol.md "Limits"): nesting of arrays and objects (tags included), their
+# number in one body (each costs json.loads ~60 bytes and time, so 128 MB of "[]," would cost gigabytes),
+# and the digits of a big integer (int() is quadratic in them; 4300 is Python's own limit since 3.11).
+MAX_DEPTH = 512
+MAX_CONTAINERS = 1000000
+MAX_INT_DIGITS = 4300
+_JSON_STRINGS = None
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NESTING_STEP = [0] * 256
+_NESTING_STEP[0x5B] = _NESTING_STEP[0x7B] = 1
+_NESTING_STEP[0x5D] = _NESTING_STEP[0x7D] = -1
+_INT_TEXT = None
+_FLOAT_TEXT = None
+
+
+def _check_shape(js):
+    """Refuses JSON nested deeper than MAX_DEPTH or holding more than MAX_CONTAINERS arrays and objects
+    before json.loads builds any of it; most bodies have too few brackets to need more than a count. The
+    rest is done by C loops (regex, translate, accumulate), not a Python loop per bracket."""
+    global _JSON_STRINGS
+    if js.count(b"[") + js.count(b"{") <= MAX_DEPTH:
+        return
+    if _JSON_STRINGS is None:
+        import re
+        _JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+    brackets = _JSON_STRINGS.sub(b"", js).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") > MAX_CONTAINERS:
+        raise CodecError("body holds more than %d arrays and objects" % MAX_CONTAINERS)
+    import itertools
+    if max(itertools.accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
+        raise CodecError("body nested deeper than %d levels" % MAX_DEPTH)
+
+
 def _parse_json(js, tagged, blobs):
+    js = bytes(js)
+    _check_shape(js)
     try:
-        text = bytes(js).decode("utf-8", "surrogatepass")
+        text = js.decode("utf-8", "surrogatepass")
         if not tagged:
             return json.loads(text)
         return json.loads(text, object_hook=_make_hook(blobs))
+    except CodecError:
+        raise
     except (ValueError, UnicodeDecodeError) as e:
-        if isinstance(e, CodecError):
-            raise
         raise CodecError("bad JSON in body: %s" % e)
+    except RecursionError:
+        # Within MAX_DEPTH only when the caller's own stack is already deep.
+        raise CodecError("body nested too deep to decode here")
+
+
+def _tag_int(x):
+    global _INT_TEXT
+    if _INT_TEXT is None:
+        import re
+        _INT_TEXT = re.compile(r"-?[0-9]{1,%d}\Z" % MAX_INT_DIGITS)
+    if type(x) is not str or not _INT_TEXT.match(x):
+        raise CodecError("bad big integer %.40r" % (x,))
+    return int(x)
+
+
+def _tag_float(x):
+    global _FLOAT_TEXT
+    if _FLOAT_TEXT is None:
+        import re
+        _FLOAT_TEXT = re.compile(r"(nan|-?inf|-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)\Z")
+    if type(x) is not str or not _FLOAT_TEXT.match(x):
+        raise CodecError("bad float %.40r" % (x,))
+    return float(x)
+
+
+def _tag_dict(x):
+    if type(x) is not list:
+        raise CodecError("bad dict tag")
+    out = {}
+    for p in x:
+        if type(p) not in (list, tuple) or len(p) != 2:
+            raise CodecError("bad dict pair")
+        try:
+            out[_hashable(p[0])] = p[1]
+        except TypeError:
+            raise CodecError("unhashable dict key of type %s" % type(p[0]).__name__)
+    return out
+
+
+def _tag_error(x):
+    if type(x) is not dict:
+        raise CodecError("bad error tag")
+
+    def text(key, default):
+        v = x.get(key, default)
+        return v if type(v) is str else str(v)
+
+    return RemoteError(text("type", "Exception"), text("message", ""), text("traceback", ""), x.get("data"))
 
 
 def _make_hook(blobs):
@@ -239,20 +322,21 @@ def _make_hook(blobs):
             x = d[k]
             if k == "$b":
                 if type(x) is not int or not 0 <= x < len(blobs):
-                    raise CodecError("bad blob index %r" % (x,))
+                    raise CodecError("bad blob index %.40r" % (x,))
                 return blobs[x]
             if k == "$t":
+                if type(x) is not list:
+                    raise CodecError("bad tuple tag")
                 return tuple(x)
             if k == "$i":
-                return int(x)
+                return _tag_int(x)
             if k == "$f":
-                return float(x)
+                return _tag_float(x)
             if k == "$d":
-                return dict((_hashable(p[0]), p[1]) for p in x)
+                return _tag_dict(x)
             if k == "$e":
-                return RemoteError(x.get("type", "Exception"), x.get("message", ""),
-                                   x.get("traceback", ""), x.get("data"))
-            raise CodecError("unknown tag %s" % k)
+                return _tag_error(x)
+            raise CodecError("unknown tag %.40s" % k)
     return hook
 
 
