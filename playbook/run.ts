@@ -13,7 +13,7 @@ import { Loader } from "./loader.ts";
 import type { Item, Playbook, Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView } from "./executor.ts";
-import { Display } from "./callbacks/display.ts";
+import { Display, escapeControls } from "./callbacks/display.ts";
 import { DefaultCallback } from "./callbacks/default.ts";
 import { JsonCallback } from "./callbacks/json.ts";
 import type { Callback } from "./callbacks/types.ts";
@@ -307,7 +307,7 @@ function stdinAnswers(): { ask(text: string): Promise<string>; close(): void } {
   let lines: AsyncIterator<string> | undefined;
   return {
     async ask(text: string): Promise<string> {
-      process.stdout.write(text);
+      process.stdout.write(escapeControls(text));
       rl ??= readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
       lines ??= rl[Symbol.asyncIterator]();
       const r = await lines.next();

@@ -1,6 +1,25 @@
 // Where output goes and how it looks: banners padded with stars to the terminal width, ANSI colours
-// only on a TTY (or when forced), warnings on stderr.
+// only on a TTY (or when forced), warnings on stderr, and every control character a target could have
+// put into the text rendered as an escape instead of reaching the terminal.
 import process from "node:process";
+
+/**
+ * Control characters that act on a terminal (C0 but newline and tab, DEL, C1 such as U+009B CSI) as
+ * JSON spells them (`\u001b`, `\r`), so text reads the same inside a result dump and outside it and a
+ * dump stays valid JSON. Bytes from a target must never drive the operator's terminal (window titles,
+ * screen clearing, OSC 52 clipboard writes); ansible-playbook escapes C0 only inside its JSON dumps and
+ * prints item labels, warnings, diffs and C1 raw. A CR that ends a line (CRLF text, a redraw before the
+ * newline) moves nothing the next line would not, so it is kept.
+ */
+export function escapeControls(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c, at: number) => {
+    if (c === "\r" && text[at + 1] === "\n") return c;
+    return CONTROL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+const CONTROL_ESCAPES: Record<string, string> = { "\b": "\\b", "\f": "\\f", "\r": "\\r" };
 
 export const COLORS = {
   ok: "0;32",
@@ -46,13 +65,21 @@ export class Display {
     return text.split("\n").map((line) => `\x1b[${COLORS[color]}m${line}\x1b[0m`).join("\n");
   }
 
+  /** A human-readable line (a newline is added unless it ends in one), control characters escaped. */
   display(msg: string, color?: Color, stderr = false): void {
-    const text = this.colorize(msg, color) + (msg.endsWith("\n") ? "" : "\n");
+    // The newline is added before escaping so that a line ending in CR keeps it (CR LF).
+    const nl = msg.endsWith("\n") ? "" : "\n";
+    const text = escapeControls(msg + nl);
+    (stderr ? this.#err : this.#out)(this.colorize(nl ? text.slice(0, -1) : text, color) + nl);
+  }
+
+  /** Machine-readable output (the json callback's document), written exactly as given. */
+  write(text: string, stderr = false): void {
     (stderr ? this.#err : this.#out)(text);
   }
 
   banner(msg: string, color?: Color): void {
-    msg = msg.trim();
+    msg = escapeControls(msg.trim());
     let stars = this.columns - textWidth(msg);
     if (stars <= 3) stars = 3;
     this.display(`\n${msg} ${"*".repeat(stars)}`, color);

@@ -30,6 +30,7 @@ import { TargetSession } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
+import { escapeControls } from "../callbacks/display.ts";
 
 export interface ProtocolRunnerOptions {
   /** `library/` dirs (config library path and the one beside the playbook). */
@@ -83,7 +84,8 @@ export class ProtocolHostRunner implements HostRunner {
       roots: ansibleDir ? [directoryRoot(ansibleDir, ["ansible"])] : [],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 4) {
-          process.stderr.write(`[context ${rec.context}] ${rec.name}: ${rec.message}\n`);
+          // A target's log text: shown, never obeyed by the terminal.
+          process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
       },
     });
