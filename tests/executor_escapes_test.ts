@@ -125,3 +125,36 @@ Deno.test("a target's control characters: mito prints what ansible-playbook prin
   // deno-lint-ignore no-control-regex
   assertEquals(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/.test(m.stdout + m.stderr), false);
 });
+
+Deno.test("with colours on, mito's own colour codes stay and a target's are escaped (diff lines, recap host names)", () => {
+  const out: string[] = [];
+  const display = new Display({
+    verbosity: 0,
+    color: true,
+    columns: 80,
+    out: (t) => out.push(t),
+    err: () => {},
+  });
+  const cb = new DefaultCallback(display, { check: false, diff: true, pyStr: String });
+  cb.playStart({ id: 0, name: "p", path: "", checkMode: false, strategy: "linear" });
+  cb.taskStart(TASK, "TASK");
+  cb.result({
+    status: "ok",
+    host: "h",
+    task: TASK,
+    result: { changed: true, diff: { before: "a\x1b[2J\n", after: "b\n" } },
+  });
+  const zero = { ok: 0, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 };
+  cb.stats({ hosts: { "h\x1b]0;t\x07": { ...zero, ok: 1 } }, custom: {} });
+  const lines = out.join("").split("\n");
+  // Each diff line is coloured as Ansible colours it (the one before ends in an empty coloured segment).
+  assertEquals(lines.filter((l) => l.includes("-a") || l.includes("+b")), [
+    "\x1b[0;36m\x1b[0m\x1b[0;31m-a\\u001b[2J\x1b[0m",
+    "\x1b[0;31m\x1b[0m\x1b[0;32m+b\x1b[0m",
+  ]);
+  assertEquals(
+    lines.find((l) => l.includes(" : ")),
+    "\x1b[0;32mh\\u001b]0;t\\u0007\x1b[0m          : \x1b[0;32mok=1   \x1b[0m changed=0    unreachable=0    " +
+      "failed=0    skipped=0    rescued=0    ignored=0   ",
+  );
+});

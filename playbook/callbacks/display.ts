@@ -60,7 +60,12 @@ export class Display {
     this.#err = opts.err ?? ((t) => process.stderr.write(t));
   }
 
+  /** The text with its control characters escaped, in that colour when colours are on. */
   colorize(text: string, color?: Color): string {
+    return this.#paint(escapeControls(text), color);
+  }
+
+  #paint(text: string, color?: Color): string {
     if (!this.color || !color) return text;
     return text.split("\n").map((line) => `\x1b[${COLORS[color]}m${line}\x1b[0m`).join("\n");
   }
@@ -70,7 +75,12 @@ export class Display {
     // The newline is added before escaping so that a line ending in CR keeps it (CR LF).
     const nl = msg.endsWith("\n") ? "" : "\n";
     const text = escapeControls(msg + nl);
-    (stderr ? this.#err : this.#out)(this.colorize(nl ? text.slice(0, -1) : text, color) + nl);
+    (stderr ? this.#err : this.#out)(this.#paint(nl ? text.slice(0, -1) : text, color) + nl);
+  }
+
+  /** A line assembled from colorize() pieces and escaped text, written as it is (plus a newline). */
+  displayStyled(line: string): void {
+    this.#out(line.endsWith("\n") ? line : line + "\n");
   }
 
   /** Machine-readable output (the json callback's document), written exactly as given. */
