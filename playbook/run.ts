@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
-import { loadYamlFile, parseYaml, positionOf, YamlError } from "./yaml/mod.ts";
+import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
 import { VaultError, VaultSecrets } from "./vault/mod.ts";
 import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
@@ -164,7 +164,12 @@ async function runInner(
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,
-    positionOf: (node) => (typeof node === "object" && node !== null ? positionOf(node) : undefined),
+    positionOf: (node, index) =>
+      Array.isArray(node) && index !== undefined
+        ? positionOfItem(node, index)
+        : typeof node === "object" && node !== null
+        ? positionOf(node)
+        : undefined,
     exists: (f) => fs.existsSync(f),
     isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
     listDir: (d) => fs.readdirSync(d),
