@@ -228,10 +228,13 @@ function runSync(argv: string[]): number {
     });
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
-    const inv = Inventory.load(sources, { vault, onWarning: warn, ignoreExts: cfg.inventoryIgnoreExts });
-    if (inv.hosts().length === 0 && inv.groups().length <= 2) {
-      warn("No inventory was parsed, only implicit localhost is available");
-    }
+    const inv = Inventory.load(sources, {
+      vault,
+      onWarning: warn,
+      ignoreExts: cfg.inventoryIgnoreExts,
+      unparsedIsFailed: cfg.inventoryUnparsedIsFailed === true,
+      anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed === true,
+    });
     const extraVars = parseExtraVars(values["extra-vars"] ?? [], {
       parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
       loadYamlFile: (file) => loadYamlFile(file, { vault }),

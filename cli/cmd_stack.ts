@@ -141,7 +141,13 @@ async function printStack(args: StackArgs): Promise<number> {
   });
   const sources = args.inventory.length ? args.inventory : cfg.inventory.filter((s) => fs.existsSync(s));
   const warn = (m: string) => process.stderr.write(`[WARNING]: ${m}\n`);
-  const inv = Inventory.load(sources, { vault, onWarning: warn, ignoreExts: cfg.inventoryIgnoreExts });
+  const inv = Inventory.load(sources, {
+    vault,
+    onWarning: warn,
+    ignoreExts: cfg.inventoryIgnoreExts,
+    unparsedIsFailed: cfg.inventoryUnparsedIsFailed === true,
+    anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed === true,
+  });
   const extra = parseExtraVars(args.extraVars, {
     parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
     loadYamlFile: (file) => loadYamlFile(file, { vault }),

@@ -192,6 +192,8 @@ async function runInner(
     vault,
     cwd: envIn.cwd,
     playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    unparsedIsFailed: settings.inventoryUnparsedIsFailed,
+    anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     warn,
   });
 

@@ -244,6 +244,10 @@ const SETTINGS: Setting[] = [
     "inventory",
     "unparsed_is_failed",
   ]]),
+  S("inventoryAnyUnparsedIsFailed", "boolean", false, ["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"], [[
+    "inventory",
+    "any_unparsed_is_failed",
+  ]]),
 ];
 
 const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);

@@ -38,6 +38,24 @@ export class InventoryData {
     this.addChild("all", "ungrouped");
   }
 
+  /** A copy a source is parsed into, so that a source that fails halfway leaves nothing behind. */
+  clone(): InventoryData {
+    const c = new InventoryData();
+    c.groups.clear();
+    for (const [k, g] of this.groups) {
+      c.groups.set(k, {
+        ...g,
+        vars: { ...g.vars },
+        hosts: [...g.hosts],
+        children: [...g.children],
+        parents: [...g.parents],
+      });
+    }
+    for (const [k, h] of this.hosts) c.hosts.set(k, { ...h, vars: { ...h.vars }, groups: new Set(h.groups) });
+    c.currentSource = this.currentSource;
+    return c;
+  }
+
   addGroup(name: string): Group {
     if (!name) throw new InventoryError(`Invalid empty/false group name provided: ${name}`);
     let g = this.groups.get(name);
