@@ -6,7 +6,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
-import { type Group, Inventory, InventoryError, PatternError } from "../playbook/inventory/mod.ts";
+import {
+  configuredOptions,
+  type Group,
+  Inventory,
+  InventoryError,
+  PatternError,
+} from "../playbook/inventory/mod.ts";
 import { pyJsonDump, pySortCompare, pyStr } from "../playbook/inventory/_dump.ts";
 import { pyYamlDump } from "../playbook/inventory/_yaml_emit.ts";
 import { VaultError, VaultSecrets } from "../playbook/vault/mod.ts";
@@ -228,13 +234,7 @@ function runSync(argv: string[]): number {
     });
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
-    const inv = Inventory.load(sources, {
-      vault,
-      onWarning: warn,
-      ignoreExts: cfg.inventoryIgnoreExts,
-      unparsedIsFailed: cfg.inventoryUnparsedIsFailed === true,
-      anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed === true,
-    });
+    const inv = Inventory.load(sources, { ...configuredOptions(cfg), vault, onWarning: warn });
     const extraVars = parseExtraVars(values["extra-vars"] ?? [], {
       parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
       loadYamlFile: (file) => loadYamlFile(file, { vault }),

@@ -66,8 +66,8 @@ export function readSettings(
   if (c.transport !== undefined) connectionDefaults.connection = c.transport;
   return {
     inventory: c.inventory,
-    inventoryUnparsedIsFailed: c.inventoryUnparsedIsFailed === true,
-    inventoryAnyUnparsedIsFailed: c.inventoryAnyUnparsedIsFailed === true,
+    inventoryUnparsedIsFailed: c.inventoryUnparsedIsFailed,
+    inventoryAnyUnparsedIsFailed: c.inventoryAnyUnparsedIsFailed,
     forks: c.forks,
     strategy: c.strategy,
     gathering: c.gathering,

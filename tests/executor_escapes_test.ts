@@ -21,12 +21,12 @@ Deno.test("escapeControls spells C0 (but newline and tab), DEL and C1 as JSON do
   assertEquals(escapeControls(SHOWN), SHOWN);
 });
 
-function screen(verbosity = 0) {
+function screen(verbosity = 0, color = false) {
   const out: string[] = [];
   const err: string[] = [];
   const display = new Display({
     verbosity,
-    color: false,
+    color,
     columns: 80,
     out: (t) => out.push(t),
     err: (t) => err.push(t),
@@ -45,11 +45,17 @@ const TASK = {
   isInclude: false,
 };
 
-Deno.test("the default callback: warnings, deprecations, diffs, item labels and dumps show control characters escaped", () => {
-  const { display, out, err } = screen(1);
+/** The default callback (with --diff) inside a play, at TASK's banner. */
+function inTask(display: Display): DefaultCallback {
   const cb = new DefaultCallback(display, { check: false, diff: true, pyStr: String });
   cb.playStart({ id: 0, name: "p", path: "", checkMode: false, strategy: "linear" });
   cb.taskStart(TASK, "TASK");
+  return cb;
+}
+
+Deno.test("the default callback: warnings, deprecations, diffs, item labels and dumps show control characters escaped", () => {
+  const { display, out, err } = screen(1);
+  const cb = inTask(display);
   cb.result({
     status: "ok",
     host: "h",
@@ -127,17 +133,8 @@ Deno.test("a target's control characters: mito prints what ansible-playbook prin
 });
 
 Deno.test("with colours on, mito's own colour codes stay and a target's are escaped (diff lines, recap host names)", () => {
-  const out: string[] = [];
-  const display = new Display({
-    verbosity: 0,
-    color: true,
-    columns: 80,
-    out: (t) => out.push(t),
-    err: () => {},
-  });
-  const cb = new DefaultCallback(display, { check: false, diff: true, pyStr: String });
-  cb.playStart({ id: 0, name: "p", path: "", checkMode: false, strategy: "linear" });
-  cb.taskStart(TASK, "TASK");
+  const { display, out } = screen(0, true);
+  const cb = inTask(display);
   cb.result({
     status: "ok",
     host: "h",

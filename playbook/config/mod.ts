@@ -55,6 +55,8 @@ export interface Config {
   forceHandlers: boolean;
   errorOnUndefinedVars: boolean;
   inventoryIgnoreExts: string[];
+  inventoryUnparsedIsFailed: boolean;
+  inventoryAnyUnparsedIsFailed: boolean;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */

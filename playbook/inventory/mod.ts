@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as childProcess from "node:child_process";
 import process from "node:process";
 import { parseYaml, YamlError } from "../yaml/mod.ts";
-import { DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
+import { type Config, DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
 import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
 import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
@@ -43,6 +43,17 @@ export interface InventoryOptions {
   unparsedIsFailed?: boolean;
   /** inventory_any_unparsed_is_failed: any source that no format can parse is an error. */
   anyUnparsedIsFailed?: boolean;
+}
+
+/** The options the configuration decides (inventory_ignore_extensions, the inventory_*unparsed* ones). */
+export function configuredOptions(
+  cfg: Pick<Config, "inventoryIgnoreExts" | "inventoryUnparsedIsFailed" | "inventoryAnyUnparsedIsFailed">,
+): InventoryOptions {
+  return {
+    ignoreExts: cfg.inventoryIgnoreExts,
+    unparsedIsFailed: cfg.inventoryUnparsedIsFailed,
+    anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed,
+  };
 }
 
 /** One format's attempt at a source that failed, e.g. { plugin: "ini", message: "hosts:3: …" }. */
