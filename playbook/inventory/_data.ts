@@ -38,20 +38,28 @@ export class InventoryData {
     this.addChild("all", "ungrouped");
   }
 
-  /** A copy a source is parsed into, so that a source that fails halfway leaves nothing behind. */
-  clone(): InventoryData {
+  /**
+   * A copy to parse a source into, so that a source that fails halfway leaves nothing behind. With
+   * `groupsOnly`, the groups and their links without hosts or variables: enough to learn whether a
+   * text source parses (what it may refer to is groups), at a cost that does not grow with the hosts.
+   */
+  clone(opts: { groupsOnly?: boolean } = {}): InventoryData {
     const c = new InventoryData();
     c.groups.clear();
     for (const [k, g] of this.groups) {
       c.groups.set(k, {
         ...g,
-        vars: { ...g.vars },
-        hosts: [...g.hosts],
+        vars: opts.groupsOnly ? {} : { ...g.vars },
+        hosts: opts.groupsOnly ? [] : [...g.hosts],
         children: [...g.children],
         parents: [...g.parents],
       });
     }
-    for (const [k, h] of this.hosts) c.hosts.set(k, { ...h, vars: { ...h.vars }, groups: new Set(h.groups) });
+    if (!opts.groupsOnly) {
+      for (const [k, h] of this.hosts) {
+        c.hosts.set(k, { ...h, vars: { ...h.vars }, groups: new Set(h.groups) });
+      }
+    }
     c.currentSource = this.currentSource;
     return c;
   }

@@ -165,21 +165,31 @@ export class Inventory {
   }
 
   /**
-   * Tries the formats Ansible would try for this file, in its order, each on a copy of the inventory
-   * that is kept only when that format parses the whole file; returns the failures when none did.
+   * Tries the formats Ansible would try for this file, in its order, each on a copy of the inventory so
+   * that only a format that parses the whole file changes it; returns the failures when none did. A text
+   * format is tried on the groups alone, then, having parsed, read again into the inventory itself; a
+   * script (which must run once) into a full copy that replaces the inventory.
    */
   #parseFile(file: string, st: fs.Stats): Attempt[] {
     const failures: Attempt[] = [];
-    const attempt = (plugin: string, parse: (data: InventoryData) => void): boolean => {
-      const data = this.#data.clone();
+    const attempt = (
+      plugin: string,
+      parse: (data: InventoryData, warn: (m: string) => void) => void,
+    ): boolean => {
+      const once = plugin === "script";
+      const trial = this.#data.clone({ groupsOnly: !once });
+      // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result.
+      const held: string[] = [];
       try {
-        parse(data);
+        parse(trial, once ? (m) => this.#warn(m) : (m) => held.push(m));
       } catch (e) {
         if (!(e instanceof InventoryError || e instanceof YamlError)) throw e;
+        for (const m of held) this.#warn(m);
         failures.push({ plugin, message: e.message });
         return false;
       }
-      this.#data = data;
+      if (once) this.#data = trial;
+      else parse(this.#data, (m) => this.#warn(m));
       return true;
     };
     if ((st.mode & 0o111) !== 0) {
@@ -218,9 +228,9 @@ export class Inventory {
             `no root 'plugin' key found, '${file}' is not a valid YAML inventory plugin config file`,
         });
       }
-      const parsed = attempt("yaml", (inv) => {
+      const parsed = attempt("yaml", (inv, warn) => {
         if (yamlError) throw yamlError;
-        parseYamlInventory(data, file, inv, (m) => this.#warn(m));
+        parseYamlInventory(data, file, inv, warn);
       });
       if (parsed) return [];
     }
