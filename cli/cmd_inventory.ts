@@ -16,6 +16,7 @@ import {
 import { pyJsonDump, pySortCompare, pyStr } from "../playbook/inventory/_dump.ts";
 import { pyYamlDump } from "../playbook/inventory/_yaml_emit.ts";
 import { VaultError, VaultSecrets } from "../playbook/vault/mod.ts";
+import { stderrWarnings } from "../playbook/callbacks/display.ts";
 import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
 import { loadYamlFile, parseYaml, YamlError } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
@@ -222,7 +223,7 @@ function runSync(argv: string[]): number {
     throw new UsageError(`unexpected argument '${positionals.at(-1)}'`);
   }
   const env = process.env as Record<string, string | undefined>;
-  const warn = (m: string) => process.stderr.write(`[WARNING]: ${m}\n`);
+  const warn = stderrWarnings();
   try {
     const cfg = loadConfig({ env, cwd: process.cwd(), home: os.homedir() });
     const files = [...(values["vault-password-file"] ?? []), ...(values["vault-pass-file"] ?? [])];

@@ -11,6 +11,7 @@ import { type Config, loadConfig } from "../playbook/config/mod.ts";
 import { loadYamlFile, parseYaml } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
 import { Templar } from "../playbook/template/mod.ts";
+import { stderrWarnings } from "../playbook/callbacks/display.ts";
 import {
   buildStack,
   describeStack,
@@ -140,7 +141,7 @@ async function printStack(args: StackArgs): Promise<number> {
     askVaultPass: cfg.askVaultPass,
   });
   const sources = args.inventory.length ? args.inventory : cfg.inventory.filter((s) => fs.existsSync(s));
-  const warn = (m: string) => process.stderr.write(`[WARNING]: ${m}\n`);
+  const warn = stderrWarnings();
   const inv = Inventory.load(sources, { ...configuredOptions(cfg), vault, onWarning: warn });
   const extra = parseExtraVars(args.extraVars, {
     parseYaml: (text, source) => parseYaml(text, { file: source, vault }),

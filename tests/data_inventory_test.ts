@@ -270,7 +270,7 @@ function loadWarned(file: string, opts: { anyUnparsedIsFailed?: boolean } = {}) 
 
 Deno.test("a bad inventory source is skipped with warnings naming the file, line and cause, as ansible-playbook", () => {
   const failed = (f: string, plugin: string, cause: string) =>
-    `* Failed to parse ${f} with ${plugin} plugin: ${cause}`;
+    `\n* Failed to parse ${f} with ${plugin} plugin: ${cause}`;
   const cases: [string, string, (f: string) => string[]][] = [
     // `a`, read before the bad line, is dropped too: a source is used whole or not at all.
     ["hosts.ini", "[web]\na\n[web:nonsense]\nb\n", (f) => [
@@ -338,43 +338,76 @@ Deno.test("inventory_unparsed_failure: no source parsed at all is an error; one 
   assertEquals(inv.hosts().map((h) => h.name), ["good1"]);
 });
 
-// Each is a source ansible-playbook 2.14 cannot parse either ("Unable to parse ... as an inventory source"):
-// mito stops with the file, line and cause, and never invents a host from the bad line.
-const MALFORMED_INI: [string, string, string][] = [
-  [
-    "an unclosed section header",
-    "[web\nhost1\n",
-    ":1: Invalid host pattern '[web' supplied, '[' only opens a range",
-  ],
-  ["a '[' that opens no range", "[web]\nhost[1]\n", ":2: host range must be begin:end or begin:end:step"],
-  [
-    "a bad host range",
-    "[web]\nh[1:x]\n",
-    ":2: invalid host range [1:x]: begin and end must be numbers or letters",
-  ],
-  ["a zero range step", "[web]\nh[1:3:0]\n", ":2: host range step must be a positive integer, got '0'"],
-  ["key=value in a group header", "[web x=1]\nhost1\n", ":1: Invalid section entry: '[web x=1]'"],
-  ["an unknown section kind", "[g:badkind]\nhost1\n", ":1: Section [g:badkind] has unknown type: badkind"],
-  [
-    "a :vars-only section with a non key=value line",
-    "[g:vars]\nnotkv\n",
-    ":2: Expected key=value, got: notkv",
-  ],
-  [
-    "a host name with a space",
-    "[web]\nhost one\n",
-    ":2: Expected key=value host variable assignment, got: one",
-  ],
+// Each is a source ansible-playbook 2.14 cannot parse either: it warns and goes on without it. mito prints
+// the same warnings, byte for byte where Ansible's own cause names file and line ("same"); where Ansible
+// passes on a Python error ("not enough values to unpack"), mito's cause names them instead.
+const MALFORMED_INI: { what: string; text: string; cause: string; same: boolean }[] = [
+  {
+    what: "an unclosed section header",
+    text: "[web\nhost1\n",
+    cause:
+      ":1: Invalid host pattern '[web' supplied, '[' only opens a range such as web[1:3] (or encloses an " +
+      "IPv6 address)",
+    same: false,
+  },
+  {
+    what: "a '[' that opens no range",
+    text: "[web]\nhost[1]\n",
+    cause: ":2: host range must be begin:end or begin:end:step",
+    same: false,
+  },
+  {
+    what: "a bad host range",
+    text: "[web]\nh[1:x]\n",
+    cause: ":2: invalid host range [1:x]: begin and end must be numbers or letters",
+    same: false,
+  },
+  {
+    what: "a zero range step",
+    text: "[web]\nh[1:3:0]\n",
+    cause: ":2: host range step must be a positive integer, got '0'",
+    same: false,
+  },
+  {
+    what: "key=value in a group header",
+    text: "[web x=1]\nhost1\n",
+    cause:
+      ":1: Invalid section entry: '[web x=1]'. Please make sure that there are no spaces in the section " +
+      "entry, and that there are no other invalid characters",
+    same: true,
+  },
+  {
+    what: "an unknown section kind",
+    text: "[g:badkind]\nhost1\n",
+    cause: ":1: Section [g:badkind] has unknown type: badkind",
+    same: true,
+  },
+  {
+    what: "a :vars-only section with a non key=value line",
+    text: "[g:vars]\nnotkv\n",
+    cause: ":2: Expected key=value, got: notkv",
+    same: true,
+  },
+  {
+    what: "a host name with a space",
+    text: "[web]\nhost one\n",
+    cause: ":2: Expected key=value host variable assignment, got: one",
+    same: true,
+  },
 ];
 
-for (const [what, text, message] of MALFORMED_INI) {
+for (const { what, text, cause, same } of MALFORMED_INI) {
   Deno.test(`malformed INI inventory, ${what}: skipped with a warning naming file and line, as ansible-playbook does`, () => {
-    const file = writeInv("hosts", text);
+    const file = writeInv("hosts.ini", text);
     const dir = path.dirname(file);
     try {
       const { warnings, hosts } = loadWarned(file);
       assertEquals(hosts, []);
-      assertStringIncludes(warnings.find((w) => w.includes("with ini plugin")) ?? "", `${file}${message}`);
+      assertEquals(warnings.slice(-3), [
+        `\n* Failed to parse ${file} with ini plugin: ${file}${cause}`,
+        `Unable to parse ${file} as an inventory source`,
+        "No inventory was parsed, only implicit localhost is available",
+      ]);
       fs.writeFileSync(
         path.join(dir, "p.yml"),
         "- hosts: all\n  gather_facts: false\n  tasks: [debug: msg=x]\n",
@@ -386,12 +419,14 @@ for (const [what, text, message] of MALFORMED_INI) {
       assertEquals([m.status, m.stdout], [a.status, a.stdout]);
       assertEquals(m.status, 0);
       assertStringIncludes(m.stdout, "skipping: no hosts matched");
-      // The same warnings, in the same order; mito's causes name the line where Ansible's may not.
-      const heads = (err: string) =>
-        err.replace(/\n(?!\[WARNING\])/g, " ").split("\n").filter(Boolean).map((l) =>
-          l.replace(/\s+/g, " ").replace(/( plugin:).*/, "$1")
-        );
-      assertEquals(heads(m.stderr), heads(a.stderr));
+      const unwrapped = (err: string) => err.replace(/\n(?!\[WARNING\])/g, " ");
+      assertStringIncludes(unwrapped(m.stderr), `with ini plugin: ${file}${cause}\n`);
+      if (same) assertEquals(m.stderr, a.stderr);
+      else {
+        // The same warnings in the same order, but for the cause.
+        const heads = (err: string) => unwrapped(err).split("\n").map((l) => l.replace(/( plugin:).*/, "$1"));
+        assertEquals(heads(m.stderr), heads(a.stderr));
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -521,33 +556,41 @@ Deno.test("an empty YAML inventory is empty; an inventory plugin config is skipp
   const inv = Inventory.load([plugin], { onWarning: (m) => warnings.push(m) });
   assertEquals(inv.hosts(), []);
   assertEquals(warnings, [
-    `* Failed to parse ${plugin} with auto plugin: inventory plugin 'amazon.aws.aws_ec2' is not supported by mito`,
+    `\n* Failed to parse ${plugin} with auto plugin: inventory plugin 'amazon.aws.aws_ec2' is not supported by mito`,
     `Unable to parse ${plugin} as an inventory source`,
     "No inventory was parsed, only implicit localhost is available",
   ]);
 });
 
-Deno.test("mito inventory warns about a bad source naming file and line; any_unparsed_is_failed makes it exit 1", () => {
+Deno.test("mito inventory warns about a bad source as ansible-inventory does; any_unparsed_is_failed makes it exit 1", () => {
   const bad = writeInv("hosts.ini", "[web]\nok1\n[web:children]\nnope\n");
-  const inventory = (env: Record<string, string> = {}) =>
-    spawnSync(DENO, ["run", "-A", "-q", MAIN, "inventory", "-i", bad, "--list"], {
+  const inventory = (cmd: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(cmd[0], [...cmd.slice(1), "-i", bad, "--list"], {
       encoding: "utf8",
       env: { ...ENV, ...env },
     });
-  const r = inventory();
-  assertEquals([r.status, r.stderr], [
-    0,
-    `[WARNING]: * Failed to parse ${bad} with ini plugin: ${bad}:4: Section [web:children] includes undefined group: nope\n` +
-    `[WARNING]: Unable to parse ${bad} as an inventory source\n` +
-    "[WARNING]: No inventory was parsed, only implicit localhost is available\n",
-  ]);
-  assertEquals(JSON.parse(r.stdout).all, { children: ["ungrouped"] });
-  const failed = inventory({ ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED: "1" });
-  assertEquals([failed.status, failed.stdout, failed.stderr.split("\n").at(-2)], [
-    1,
-    "",
-    `ERROR! Completely failed to parse inventory source ${bad}`,
-  ]);
+    return [r.status, r.stdout, r.stderr];
+  };
+  const mito = [DENO, "run", "-A", "-q", MAIN, "inventory"];
+  const ansible = ["/usr/bin/ansible-inventory"];
+  const r = inventory(mito);
+  assertEquals(r, inventory(ansible));
+  // Wrapped at 79 columns as Ansible wraps; here with the line breaks undone.
+  assertEquals(
+    String(r[2]).replace(/\n(?!\[WARNING\]|$)/g, " "),
+    [
+      `[WARNING]:  * Failed to parse ${bad} with ini plugin: ${bad}:4: Section [web:children] includes ` +
+      "undefined group: nope",
+      `[WARNING]: Unable to parse ${bad} as an inventory source`,
+      "[WARNING]: No inventory was parsed, only implicit localhost is available",
+      "",
+    ].join("\n"),
+  );
+  const failing = { ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED: "1" };
+  const failed = inventory(mito, failing);
+  assertEquals(failed, inventory(ansible, failing));
+  assertEquals(failed.slice(0, 2), [1, ""]);
+  assertStringIncludes(String(failed[2]), `ERROR! Completely failed to parse inventory source ${bad}\n`);
   const usage = spawnSync(DENO, ["run", "-A", "-q", MAIN, "inventory", "-i", bad], {
     encoding: "utf8",
     env: ENV,

@@ -156,7 +156,7 @@ export class Inventory {
 
   /** Ansible's report of a source no format could parse: each format's failure, then the verdict. */
   #unparsed(src: string, failures: Attempt[]): false {
-    for (const f of failures) this.#warn(`* Failed to parse ${src} with ${f.plugin} plugin: ${f.message}`);
+    for (const f of failures) this.#warn(`\n* Failed to parse ${src} with ${f.plugin} plugin: ${f.message}`);
     if (this.#opts.anyUnparsedIsFailed) {
       throw new InventoryError(`Completely failed to parse inventory source ${src}`);
     }
