@@ -433,6 +433,33 @@ for (const { what, text, cause, same } of MALFORMED_INI) {
   });
 }
 
+Deno.test("a source that fails halfway: Ansible's warnings, but none of its hosts (Ansible runs those before the bad line)", () => {
+  const file = writeInv("hosts", "host1\n[web x=1]\nhost2\n");
+  const dir = path.dirname(file);
+  try {
+    fs.writeFileSync(
+      path.join(dir, "p.yml"),
+      "- hosts: all\n  gather_facts: false\n  tasks: [debug: msg=x]\n",
+    );
+    const run = (cmd: string, args: string[]) =>
+      spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 120_000, env: ENV });
+    const a = run("/usr/bin/ansible-playbook", ["-i", file, "p.yml"]);
+    const m = run(DENO, ["run", "-A", "-q", MAIN, "run", "-i", file, "p.yml"]);
+    assertEquals([m.status, a.status], [0, 0]);
+    assertStringIncludes(a.stdout, "ok: [host1]");
+    assertStringIncludes(m.stdout, "skipping: no hosts matched");
+    // The same warnings (the yaml and ini plugins' causes, then the verdicts); with no host left, mito
+    // adds the one Ansible gives for an empty host list.
+    assertEquals(
+      m.stderr,
+      a.stderr + "[WARNING]: provided hosts list is empty, only localhost is available. Note that\n" +
+        "the implicit localhost does not match 'all'\n",
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Deno.test("loadVarsDir reads name, name.yml… or every file of name/ in sorted order", () => {
   assertEquals(loadVarsDir(path.join(FIX, "yaml_basic/group_vars"), "web"), {
     web_main: "overridden",
