@@ -396,6 +396,18 @@ const MALFORMED_INI: { what: string; text: string; cause: string; same: boolean 
   },
 ];
 
+/** A one-task play on all hosts of this inventory, by ansible-playbook (a) and mito run (m), beside it. */
+function playAllWith(file: string) {
+  const dir = path.dirname(file);
+  fs.writeFileSync(path.join(dir, "p.yml"), "- hosts: all\n  gather_facts: false\n  tasks: [debug: msg=x]\n");
+  const run = (cmd: string, args: string[]) =>
+    spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 120_000, env: ENV });
+  return {
+    a: run("/usr/bin/ansible-playbook", ["-i", file, "p.yml"]),
+    m: run(DENO, ["run", "-A", "-q", MAIN, "run", "-i", file, "p.yml"]),
+  };
+}
+
 for (const { what, text, cause, same } of MALFORMED_INI) {
   Deno.test(`malformed INI inventory, ${what}: skipped with a warning naming file and line, as ansible-playbook does`, () => {
     const file = writeInv("hosts.ini", text);
@@ -408,14 +420,7 @@ for (const { what, text, cause, same } of MALFORMED_INI) {
         `Unable to parse ${file} as an inventory source`,
         "No inventory was parsed, only implicit localhost is available",
       ]);
-      fs.writeFileSync(
-        path.join(dir, "p.yml"),
-        "- hosts: all\n  gather_facts: false\n  tasks: [debug: msg=x]\n",
-      );
-      const run = (cmd: string, args: string[]) =>
-        spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 120_000, env: ENV });
-      const a = run("/usr/bin/ansible-playbook", ["-i", file, "p.yml"]);
-      const m = run(DENO, ["run", "-A", "-q", MAIN, "run", "-i", file, "p.yml"]);
+      const { a, m } = playAllWith(file);
       assertEquals([m.status, m.stdout], [a.status, a.stdout]);
       assertEquals(m.status, 0);
       assertStringIncludes(m.stdout, "skipping: no hosts matched");
@@ -437,14 +442,7 @@ Deno.test("a source that fails halfway: Ansible's warnings, but none of its host
   const file = writeInv("hosts", "host1\n[web x=1]\nhost2\n");
   const dir = path.dirname(file);
   try {
-    fs.writeFileSync(
-      path.join(dir, "p.yml"),
-      "- hosts: all\n  gather_facts: false\n  tasks: [debug: msg=x]\n",
-    );
-    const run = (cmd: string, args: string[]) =>
-      spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 120_000, env: ENV });
-    const a = run("/usr/bin/ansible-playbook", ["-i", file, "p.yml"]);
-    const m = run(DENO, ["run", "-A", "-q", MAIN, "run", "-i", file, "p.yml"]);
+    const { a, m } = playAllWith(file);
     assertEquals([m.status, a.status], [0, 0]);
     assertStringIncludes(a.stdout, "ok: [host1]");
     assertStringIncludes(m.stdout, "skipping: no hosts matched");
