@@ -1965,7 +1965,7 @@ export class Executor {
             name,
             pr.play,
             task.role,
-            task,
+            task.pos ?? task,
             task.pos?.file ?? pr.play.file,
             {
               tasksFrom: args.tasks_from as string | undefined,
