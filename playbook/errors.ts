@@ -53,6 +53,12 @@ export class PlaybookError extends Error {
   }
 }
 
+/** A role that no roles path holds: an error of the run rather than of parsing (ansible-playbook exits 1). */
+export class RoleNotFoundError extends PlaybookError {
+  override name = "RoleNotFoundError";
+  override readonly exitCode: number = 1;
+}
+
 /** A failure while running that is not a host's task failure (ansible-playbook exits 1). */
 export class ExecutionError extends Error {
   override name = "ExecutionError";

@@ -32,7 +32,6 @@ import { asList } from "./loader.ts";
 export interface TemplateEngine {
   template(value: unknown, vars: VarLookup, opts?: { native?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
-  evaluate(expr: string, vars: VarLookup): unknown;
   /** Renders a template file's text (the template action). */
   renderFile?(
     source: string,
@@ -1540,7 +1539,6 @@ export class Executor {
             return removeOmit(value, this.#o.omitToken);
           },
           condition: (c) => t.condition(c, vars),
-          evaluate: (e) => t.evaluate(e, vars),
           vars,
           verbosity: this.#o.verbosity,
           checkMode,
@@ -1983,7 +1981,7 @@ export class Executor {
             name,
             pr.play,
             task.role,
-            task,
+            task.pos ?? task,
             task.pos?.file ?? pr.play.file,
             {
               tasksFrom: args.tasks_from as string | undefined,

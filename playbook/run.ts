@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
-import { loadYamlFile, parseYaml, positionOf, YamlError } from "./yaml/mod.ts";
+import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
 import { VaultError, VaultSecrets } from "./vault/mod.ts";
 import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
@@ -13,7 +13,7 @@ import { Loader } from "./loader.ts";
 import type { Item, Playbook, Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView } from "./executor.ts";
-import { Display } from "./callbacks/display.ts";
+import { Display, escapeControls } from "./callbacks/display.ts";
 import { DefaultCallback } from "./callbacks/default.ts";
 import { JsonCallback } from "./callbacks/json.ts";
 import type { Callback } from "./callbacks/types.ts";
@@ -164,7 +164,12 @@ async function runInner(
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,
-    positionOf: (node) => (typeof node === "object" && node !== null ? positionOf(node) : undefined),
+    positionOf: (node, index) =>
+      Array.isArray(node) && index !== undefined
+        ? positionOfItem(node, index)
+        : typeof node === "object" && node !== null
+        ? positionOf(node)
+        : undefined,
     exists: (f) => fs.existsSync(f),
     isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
     listDir: (d) => fs.readdirSync(d),
@@ -187,6 +192,8 @@ async function runInner(
     vault,
     cwd: envIn.cwd,
     playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    unparsedIsFailed: settings.inventoryUnparsedIsFailed,
+    anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     warn,
   });
 
@@ -307,7 +314,7 @@ function stdinAnswers(): { ask(text: string): Promise<string>; close(): void } {
   let lines: AsyncIterator<string> | undefined;
   return {
     async ask(text: string): Promise<string> {
-      process.stdout.write(text);
+      process.stdout.write(escapeControls(text));
       rl ??= readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
       lines ??= rl[Symbol.asyncIterator]();
       const r = await lines.next();
