@@ -28,7 +28,7 @@ import { asList } from "./loader.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
 export interface TemplateEngine {
-  template(value: unknown, vars: VarLookup, opts?: { native?: boolean }): unknown;
+  template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
   /** Renders a template file's text (the template action). */
   renderFile?(
@@ -90,7 +90,7 @@ export interface ExecutorOptions {
   omitToken: string;
   pyStr(v: unknown): string;
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
-  lazyMapping(get: (k: string) => unknown, keys: () => string[]): unknown;
+  lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
   runner: HostRunner;
   loader: Loader;
@@ -121,10 +121,44 @@ export interface ExecutorOptions {
   sleep?(ms: number): Promise<void>;
 }
 
+/** What a lazy mapping stands for in templates' error messages (Ansible's HostVars classes). */
+export interface LazyMappingLike {
+  /** The Python class named in "'<class> object' has no attribute 'x'"; "dict" when absent. */
+  pyClass?: string;
+  /** The name a missing key is undefined as ("'<name>' is undefined"); absent: no attribute. */
+  missingName?: (key: string) => string;
+}
+
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
 class HostFailed extends Error {}
 /** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
 class TaskTemplateError extends Error {}
+
+/** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */
+function conditionalFailed(cond: unknown, err: unknown): string {
+  return `The conditional check '${String(cond)}' failed. The error was: ${(err as Error).message}`;
+}
+
+/** One conditional of a list could not be evaluated: which one, and why. */
+class ConditionFailure extends Error {
+  constructor(readonly cond: unknown, readonly error: unknown) {
+    super(conditionalFailed(cond, error));
+  }
+}
+
+/** Whether every conditional holds, evaluated in order up to the first false one, as Ansible's evaluate_conditional. */
+function allHold(templar: TemplateEngine, conds: unknown[], vars: VarLookup): boolean {
+  for (const c of conds) {
+    let ok: boolean;
+    try {
+      ok = templar.condition(c, vars);
+    } catch (err) {
+      throw new ConditionFailure(c, err);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /** Controller actions Ansible runs once per batch, on its first host (BYPASS_HOST_LOOP). */
 const BYPASS_HOST_LOOP = new Set(["add_host", "pause"]);
@@ -459,12 +493,17 @@ export class Executor {
         return this.#o.lazyMapping(
           (k) => {
             const raw = view.raw(k);
-            return raw === undefined ? undefined : this.#o.templar.template(raw, view);
+            // as Ansible's HostVarsVars: a value that cannot be templated reads as its raw text
+            return raw === undefined
+              ? undefined
+              : this.#o.templar.template(raw, view, { failOnUndefined: false });
           },
           () => view.keys(),
+          { pyClass: "ansible.vars.hostvars.HostVarsVars" },
         );
       },
       () => this.#groups().all ?? [],
+      { pyClass: "ansible.vars.hostvars.HostVars", missingName: (h) => `hostvars['${h}']` },
     );
   }
 
@@ -1096,11 +1135,15 @@ export class Executor {
     if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
   }
 
-  #errMsg(err: unknown, task: Task, kind: "task" | "conditional" = "task", cond?: unknown): string {
+  /** what: the conditional that failed (kind "conditional") or the keyword being templated ("field"). */
+  #errMsg(err: unknown, task: Task, kind: "task" | "conditional" | "field" = "task", what?: unknown): string {
     const e = err as Error;
     let msg: string;
     if (kind === "conditional") {
-      msg = `The conditional check '${String(cond)}' failed. The error was: ${e.message}`;
+      msg = conditionalFailed(what, e);
+    } else if (kind === "field" && this.#o.isUndefinedError(err)) {
+      msg =
+        `The field '${what}' has an invalid value, which includes an undefined variable. The error was: ${e.message}`;
     } else if (this.#o.isUndefinedError(err)) {
       msg = `The task includes an option with an undefined variable. The error was: ${e.message}`;
     } else msg = e.message;
@@ -1134,13 +1177,28 @@ export class Executor {
     let noLog = false;
     let ignoreErrors = false;
     let delegateTo: string | undefined;
+    let field = "no_log";
     try {
       noLog = this.#kwBool(task, "no_log", vars);
+      field = "ignore_errors";
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
+      field = "delegate_to";
       const d = this.#kw(task, "delegate_to");
       if (d !== undefined && d !== null) delegateTo = String(t.template(d, vars));
     } catch (err) {
-      this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, false);
+      // Ansible's strategy decides on the task as written: an ignore_errors that cannot be templated is
+      // still a non-empty string, so the failure is ignored; a delegate_to shows as written in the header.
+      if (field === "ignore_errors") ignoreErrors = true;
+      if (field === "delegate_to") view = { ...view, delegateTo: String(this.#kw(task, field)) };
+      this.#fail(
+        pr,
+        hp,
+        task,
+        vars,
+        { failed: true, msg: this.#errMsg(err, task, "field", field) },
+        view,
+        ignoreErrors,
+      );
       return [];
     }
     view = { ...view, noLog, delegateTo };
@@ -1173,7 +1231,8 @@ export class Executor {
             return [];
           }
         }
-        this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, ignoreErrors);
+        // Ansible raises a loop's error from the task executor as it is: no wrapping, no position
+        this.#fail(pr, hp, task, vars, { failed: true, msg: (err as Error).message }, view, ignoreErrors);
         return [];
       }
     }
@@ -1181,9 +1240,9 @@ export class Executor {
     if (items === undefined) {
       let ok: boolean;
       try {
-        ok = whens.every((w) => t.condition(w, vars));
+        ok = allHold(t, whens, vars);
       } catch (err) {
-        const bad = whens.find(() => true);
+        const { cond, error } = err as ConditionFailure;
         this.#fail(
           pr,
           hp,
@@ -1191,7 +1250,7 @@ export class Executor {
           vars,
           {
             failed: true,
-            msg: this.#errMsg(err, task, "conditional", bad),
+            msg: this.#errMsg(error, task, "conditional", cond),
             _ansible_no_log: noLog,
           },
           view,
@@ -1258,7 +1317,7 @@ export class Executor {
       let run: () => Promise<Result>;
       try {
         itemNoLog = this.#kwBool(task, "no_log", ivars);
-        if (!whens.every((w) => t.condition(w, ivars))) {
+        if (!allHold(t, whens, ivars)) {
           const skipped = {
             changed: false,
             skipped: true,
@@ -1297,7 +1356,11 @@ export class Executor {
         r = await started.run!();
       } catch (err) {
         // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
-        const msg = err instanceof TaskTemplateError ? err.message : this.#errMsg(err, task);
+        const msg = err instanceof TaskTemplateError
+          ? err.message
+          : err instanceof ConditionFailure
+          ? this.#errMsg(err.error, task, "conditional", err.cond)
+          : this.#errMsg(err, task);
         return this.#finish(
           pr,
           hp,
@@ -1475,7 +1538,13 @@ export class Executor {
       }
       if (retries > 1) {
         if (reg) layer[reg] = registeredValue(result);
-        const done = asList(until).every((c) => t.condition(c, vars.with(layer)));
+        let done: boolean;
+        try {
+          done = allHold(t, asList(until), vars.with(layer));
+        } catch (err) {
+          // Ansible raises it from the task executor, bare
+          throw err instanceof ConditionFailure ? new TaskTemplateError(err.message) : err;
+        }
         if (done) break;
         if (attempt < retries) {
           result._ansible_retry = true;
@@ -1522,7 +1591,7 @@ export class Executor {
           host: hp.name,
           rawArgs,
           template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
-          condition: (c) => t.condition(c, vars),
+          condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,
           checkMode,
@@ -1569,6 +1638,8 @@ export class Executor {
   }
 
   #actionError(err: unknown, task: Task): Error {
+    // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
+    if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }

@@ -77,6 +77,9 @@ same("roles: when/tags on entries, include_role public/vars_from, role handlers,
 same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("how results print (var/msg, unicode, floats, failed_when, quiet)", ["display.yml"]);
 same("a rescue that fails again", ["failing_rescue.yml"], 2);
+same("undefined variables: Ansible's messages, hints of templated values, hostvars, loops, conditionals", [
+  "undefined.yml",
+]);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",

