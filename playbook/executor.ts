@@ -134,6 +134,20 @@ class HostFailed extends Error {}
 /** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
 class TaskTemplateError extends Error {}
 
+/**
+ * The roles a task runs under, outermost first, as Ansible's dep chain: each role is preceded by the
+ * roles it is a meta dependency of.
+ */
+function dependencyChain(scope: Scope): RoleInstance[] {
+  const out: RoleInstance[] = [];
+  for (const role of roleChain(scope)) {
+    const parents: RoleInstance[] = [];
+    for (let r = role.dependencyOf; r; r = r.dependencyOf) parents.unshift(r);
+    for (const r of [...parents, role]) if (!out.includes(r)) out.push(r);
+  }
+  return out;
+}
+
 /** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */
 function conditionalFailed(cond: unknown, err: unknown): string {
   return `The conditional check '${String(cond)}' failed. The error was: ${(err as Error).message}`;
@@ -467,6 +481,7 @@ export class Executor {
         ansible_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
       });
     }
+    if (pr && task) values.ansible_search_path = () => this.#searchPath(pr, task);
     if (role) {
       Object.assign(values, {
         role_name: () => role.name,
@@ -583,7 +598,9 @@ export class Executor {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
-    if (!name) name = task.actionWritten;
+    // an unnamed include_role is named after the role it includes, as written (Ansible's IncludeRole)
+    const included = task.action === "include_role" ? task.args.name : undefined;
+    if (!name) name = included !== undefined ? `${task.actionWritten} : ${included}` : task.actionWritten;
     const role = task.role;
     return role ? `${role.name} : ${name}` : name;
   }
@@ -1146,7 +1163,11 @@ export class Executor {
         `The field '${what}' has an invalid value, which includes an undefined variable. The error was: ${e.message}`;
     } else if (this.#o.isUndefinedError(err)) {
       msg = `The task includes an option with an undefined variable. The error was: ${e.message}`;
-    } else msg = e.message;
+    } else {
+      // any other error (a template's syntax, a lookup's failure) reaches Ansible's task executor as it
+      // is: no position
+      return e.message;
+    }
     if (task.pos) msg += `\n\n${positionDetails(task.pos, (f) => fs.readFileSync(f, "utf8"))}`;
     return msg;
   }
@@ -1458,9 +1479,19 @@ export class Executor {
     const t = this.#o.templar;
     const raw = task.kw.loop;
     if (task.loopWith) {
-      const terms = t.template(raw, vars);
+      // first_found skips the names that cannot be templated, as Ansible's task executor does
+      const firstFound = task.loopWith === "first_found";
+      let terms = t.template(raw, vars, { failOnUndefined: !firstFound });
+      if (firstFound && Array.isArray(terms)) {
+        terms = terms.filter((x) => !(typeof x === "string" && /\{\{|\{%|\{#/.test(x)));
+      }
+      // the lookup's subdirectory follows the action, as Ansible's task executor sets it
+      const subdir = ["template", "var", "file"].find((s) => task.actionWritten.includes(s)) ?? "file";
       try {
-        return withLoopItems(task.loopWith, terms, { searchPath: this.#searchPath(pr, task) });
+        return withLoopItems(task.loopWith, terms, {
+          searchPath: this.#searchPath(pr, task),
+          subdir: `${subdir}s`,
+        });
       } catch (err) {
         if (err instanceof LoopError) throw new ExecutionError(err.message);
         throw err;
@@ -1476,10 +1507,16 @@ export class Executor {
     return items;
   }
 
+  /**
+   * Ansible's ansible_search_path: the roles of the task's dependency chain, innermost first (a
+   * dependency's tasks look in their own role, then in the roles depending on it), the directory of the
+   * task's file, then the play's directory.
+   */
   #searchPath(pr: PlayRun, scope: Scope): string[] {
-    const out: string[] = [];
-    for (const r of roleChain(scope).reverse()) out.push(r.path);
-    out.push(pr.play.baseDir);
+    const out = dependencyChain(scope).reverse().map((r) => r.path);
+    const file = (scope as Task).pos?.file;
+    if (file && !out.includes(path.dirname(file))) out.push(path.dirname(file));
+    if (!out.includes(pr.play.baseDir)) out.push(pr.play.baseDir);
     return out;
   }
 
@@ -1577,20 +1614,26 @@ export class Executor {
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
         const checkMode = this.#checkMode(task, vars);
-        // Arguments that template to `omit` are dropped before the action sees them.
+        // Arguments that template to `omit` are dropped before the action sees them. Each is templated
+        // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
+        const templated = new Map<string, unknown>();
         for (const [k, v] of Object.entries(task.args)) {
-          if (
-            k === "that" || typeof v !== "string" || !v.includes("{{") ||
-            t.template(v, vars) !== this.#o.omitToken
-          ) {
-            rawArgs[k] = v;
+          if (k !== "that" && typeof v === "string" && v.includes("{{")) {
+            const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
+            templated.set(v, value);
+            if (value === this.#o.omitToken) continue;
           }
+          rawArgs[k] = v;
         }
         const env: ActionEnv = {
           host: hp.name,
           rawArgs,
-          template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
+          template: (v) =>
+            removeOmit(
+              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars),
+              this.#o.omitToken,
+            ),
           condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,

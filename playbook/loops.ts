@@ -1,6 +1,7 @@
 // The with_<lookup> loop sources and `loop:` validation: from templated terms to the list of items.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { findInSearchPath } from "./_search_path.ts";
 
 export class LoopError extends Error {
   override name = "LoopError";
@@ -10,9 +11,10 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 export interface LoopContext {
-  /** Directories relative file names are searched in, in order (role files/, playbook files/, …). */
+  /** The task's search path (ansible_search_path): its roles, its file's directory, the playbook's. */
   searchPath: string[];
-  /** Which subdirectory the lookup looks in ("files" for fileglob/first_found). */
+  /** Which subdirectory of each search path first_found looks in ("files" unless the action says). */
+  subdir?: string;
   random?: () => number;
 }
 
@@ -248,8 +250,9 @@ function firstFound(terms: unknown, ctx: LoopContext): unknown[] {
       else names.push(...files);
     } else names.push(String(t));
   }
+  const basedir = ctx.searchPath[ctx.searchPath.length - 1] ?? process.cwd();
   for (const n of [...paths, ...names]) {
-    const f = findFile(n, ctx);
+    const f = findInSearchPath(ctx.searchPath, ctx.subdir ?? "files", n, basedir).found;
     if (f) return [f];
   }
   if (skip) return [];

@@ -80,6 +80,12 @@ same("a rescue that fails again", ["failing_rescue.yml"], 2);
 same("undefined variables: Ansible's messages, hints of templated values, hostvars, loops, conditionals", [
   "undefined.yml",
 ]);
+same(
+  "search paths: a role's lookups and files, its dependency chain, lookup terms templated, lookup errors",
+  [
+    "search_paths.yml",
+  ],
+);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",

@@ -14,10 +14,11 @@ import {
   statSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
 import type { ModuleResult } from "../runner.ts";
 import { jsonDumps } from "../template/mod.ts";
+import { findInSearchPath } from "../_search_path.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
 
@@ -121,19 +122,17 @@ function payloadStream(p: Payload): { data: Uint8Array | AsyncIterable<Uint8Arra
   return { data: fileChunks(p.file, (c) => h.update(c)), sha1: () => h.digest("hex") };
 }
 
-/** Finds `src` as Ansible's `_find_needle` does: under `kind/` of each search dir, then the dir itself. */
+/**
+ * Finds `src` as Ansible's `_find_needle` does: over the task's search path (its roles, its file's
+ * directory, the play's directory, which comes last), under `kind/` and then directly.
+ */
 export function findNeedle(
   searchPath: string[],
   kind: "files" | "templates",
   src: string,
 ): string | undefined {
-  if (isAbsolute(src)) return existsSync(src) ? src : undefined;
-  for (const dir of searchPath) {
-    for (const candidate of [join(dir, kind, src), join(dir, src)]) {
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  return existsSync(src) ? resolve(src) : undefined;
+  const basedir = searchPath[searchPath.length - 1] ?? process.cwd();
+  return findInSearchPath(searchPath, kind, src, basedir).found;
 }
 
 const TRANSFER_ONLY = new Set(["src", "content", "remote_src", "local_follow", "decrypt"]);

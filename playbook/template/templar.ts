@@ -1,6 +1,6 @@
 // The Templar: Ansible's templating entry points over mito's Jinja2 engine.
 import { UnsafeString, VaultString } from "../values.ts";
-import { shorten, TemplateError, UndefinedError } from "./_errors.ts";
+import { LookupError, shorten, TemplateError, UndefinedError } from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
@@ -16,13 +16,14 @@ import {
   pyStr,
   truthy,
   Undefined,
+  unwrap,
 } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
 import { makeGlobals } from "./_globals.ts";
 import * as fs from "node:fs";
-import * as path from "node:path";
+import { findInSearchPath } from "../_search_path.ts";
 
 /** Variables for a render: get returns undefined when the name is not defined; it may compute lazily. */
 export interface VarLookup {
@@ -45,8 +46,11 @@ export interface LookupContext {
   native: boolean;
   basedir: string;
   searchPaths: string[];
-  /** Finds a file as Ansible's find_file_in_search_path: `<path>/<subdir>/<name>`, then `<path>/<name>`. */
-  findFile(subdir: string, name: string): string | undefined;
+  /**
+   * Finds a file as Ansible's find_file_in_search_path: `<path>/<subdir>/<name>`, then `<path>/<name>`;
+   * warns when there is none, unless ignoreMissing.
+   */
+  findFile(subdir: string, name: string, ignoreMissing?: boolean): string | undefined;
   warn(message: string): void;
 }
 export type LookupFn = (terms: unknown[], kwargs: Record<string, unknown>, ctx: LookupContext) => unknown[];
@@ -323,20 +327,27 @@ export class Templar {
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     const { errors = "strict", wantlist: wl, ...rest } = kwargs;
     const want = wantlist || truthy(wl ?? false);
+    // as Ansible's listify_lookup_plugin_terms: templates in the terms are rendered first
+    // (`lookup('pipe', 'echo {{ x }}')`); an undefined variable there is an error of this templating
+    const templated = this.template(terms, vars, { native }) as unknown[];
     let ran: unknown[];
     try {
-      ran = fn(terms, rest, this.#lookupContext(vars, native));
+      ran = fn(templated, rest, this.#lookupContext(vars, native));
     } catch (e) {
       if (e instanceof UndefinedError) throw e;
-      const msg = `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${
-        (e as Error).name
-      }, original message: ${(e as Error).message}`;
+      const original = (e as Error).message;
+      // Ansible's own lookup errors name Python's class; the error carries the original message again
+      const kind = e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : (e as Error).name;
+      const msg = e instanceof LookupError
+        ? `Lookup failed but the error is being ignored: ${original}`
+        : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${kind}, original message: ${original}`;
       if (errors === "warn") {
         this.#opts.warn?.(msg);
         return want ? [] : null;
       }
       if (errors === "ignore") return want ? [] : null;
-      throw new TemplateError(msg);
+      if (e instanceof LookupError) throw e;
+      throw new TemplateError(`${msg}. ${original}`);
     }
     // lookup results are data, never templated again (Ansible marks them unsafe); a joined string
     // cannot carry the mark
@@ -347,14 +358,26 @@ export class Templar {
 
   #lookupContext(vars: VarLookup, native: boolean): LookupContext {
     const basedir = this.#opts.basedir ?? process.cwd();
-    const searchPaths = this.#opts.searchPaths?.length ? this.#opts.searchPaths : [basedir];
+    // a task's lookups search its ansible_search_path (its roles, its file's directory, the playbook's)
+    const taskPaths = unwrap(vars.get("ansible_search_path"));
+    const searchPaths = Array.isArray(taskPaths) && taskPaths.length
+      ? taskPaths.map((p) => pyStr(p))
+      : this.#opts.searchPaths?.length
+      ? this.#opts.searchPaths
+      : [basedir];
     return {
       templar: this,
       vars,
       native,
       basedir,
       searchPaths,
-      findFile: (subdir, name) => findFile(searchPaths, basedir, subdir, name),
+      findFile: (subdir, name, ignoreMissing) => {
+        const found = findFile(searchPaths, basedir, subdir, name);
+        if (!found && !ignoreMissing) {
+          this.#opts.warn?.(`Unable to find '${name}' in expected paths (use -vvvvv to see paths)`);
+        }
+        return found;
+      },
       warn: (m) => this.#opts.warn?.(m),
     };
   }
@@ -379,8 +402,9 @@ export class Templar {
       return cachePut(CACHE, key, { run, src, mutates: compiler.mutates });
     } catch (e) {
       if (e instanceof TemplateError) {
+        // as Ansible's AnsibleError with the syntax error as its cause: the cause is said again
         throw new TemplateError(
-          `template error while templating string: ${e.message}. String: ${shorten(src)}`,
+          `template error while templating string: ${e.message}. String: ${src}. ${e.message}`,
         );
       }
       throw e;
@@ -398,7 +422,7 @@ export class Templar {
     } catch (e) {
       if (e instanceof TemplateError) {
         throw new TemplateError(
-          `template error while templating string: ${e.message}. String: ${shorten(expr)}`,
+          `template error while templating string: ${e.message}. String: ${expr}. ${e.message}`,
         );
       }
       throw e;
@@ -620,14 +644,7 @@ function conditionalError(e: unknown, cond: string): Error {
   return e as Error;
 }
 
-/** Ansible's find_file_in_search_path: each path's `subdir/` first, then the path itself. */
+/** Ansible's find_file_in_search_path: path_dwim_relative_stack over the paths, then basedir. */
 export function findFile(paths: string[], basedir: string, subdir: string, name: string): string | undefined {
-  if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
-  for (const p of paths) {
-    const base = path.resolve(basedir, p);
-    for (const cand of [path.join(base, subdir, name), path.join(base, name)]) {
-      if (fs.existsSync(cand)) return cand;
-    }
-  }
-  return undefined;
+  return findInSearchPath(paths, subdir, name, basedir).found;
 }
