@@ -39,6 +39,7 @@ export interface TemplateEngine {
       lstripBlocks?: boolean;
       newlineSequence?: string;
       extraVars?: Record<string, unknown>;
+      searchPaths?: string[];
     },
   ): string;
 }
@@ -1817,7 +1818,14 @@ export class Executor {
       onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
-        return t.renderFile(fs.readFileSync(file, "utf8"), vars, { ...o, extraVars: templateFileVars(file) });
+        // includes inside the template are searched as Ansible's template action sets Jinja2's search
+        // path: the task's search path, the play's directory, the template's own directory
+        const searchPaths = [...this.#searchPath(pr, task), pr.play.baseDir, path.dirname(file)];
+        return t.renderFile(fs.readFileSync(file, "utf8"), vars, {
+          ...o,
+          extraVars: templateFileVars(file),
+          searchPaths,
+        });
       },
     };
   }

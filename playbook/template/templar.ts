@@ -93,6 +93,8 @@ export interface FileTemplateOptions {
   newlineSequence?: string;
   /** Extra variables visible to the template (template lookup's template_vars). */
   extraVars?: Record<string, unknown>;
+  /** Where `{% include %}`, `{% import %}` and `{% extends %}` find templates (each path's templates/ first). */
+  searchPaths?: string[];
 }
 
 interface Compiled {
@@ -248,6 +250,12 @@ export class Templar {
 
   /** Renders a template file's text (template module, template lookup): always a string. */
   renderFile(source: string, vars: VarLookup, opts: FileTemplateOptions = {}): string {
+    if (opts.searchPaths) {
+      return this.withOptions({ searchPaths: opts.searchPaths }).renderFile(source, vars, {
+        ...opts,
+        searchPaths: undefined,
+      });
+    }
     const lookup: VarLookup = opts.extraVars
       ? { get: (n) => (Object.hasOwn(opts.extraVars!, n) ? opts.extraVars![n] : vars.get(n)) }
       : vars;
