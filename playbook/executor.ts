@@ -25,6 +25,7 @@ import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import type { Loader } from "./loader.ts";
 import { asList } from "./loader.ts";
+import { isTemplateText } from "./task_args.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
 export interface TemplateEngine {
@@ -1484,7 +1485,7 @@ export class Executor {
       const firstFound = task.loopWith === "first_found";
       let terms = t.template(raw, vars, { failOnUndefined: !firstFound });
       if (firstFound && Array.isArray(terms)) {
-        terms = terms.filter((x) => !(typeof x === "string" && /\{\{|\{%|\{#/.test(x)));
+        terms = terms.filter((x) => !(typeof x === "string" && isTemplateText(x)));
       }
       // the lookup's subdirectory follows the action, as Ansible's task executor sets it
       const subdir = ["template", "var", "file"].find((s) => task.actionWritten.includes(s)) ?? "file";
@@ -1619,7 +1620,7 @@ export class Executor {
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
         const templated = new Map<string, unknown>();
-        for (const [k, v] of Object.entries(task.args)) {
+        for (const [k, v] of Object.entries(this.#argsOf(task, vars))) {
           if (k !== "that" && typeof v === "string" && v.includes("{{")) {
             const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
             templated.set(v, value);
@@ -1671,7 +1672,10 @@ export class Executor {
   /** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
   #moduleRequestFor(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): ModuleRequest {
     const t = this.#o.templar;
-    const own = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+    const own = removeOmit(t.template(this.#argsOf(task, vars), vars), this.#o.omitToken) as Record<
+      string,
+      unknown
+    >;
     const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
     // Unsafe-ness matters to templating only: modules and file actions get plain strings.
     const args = plainStrings({ ...(defaults as Record<string, unknown>), ...own }) as Record<
@@ -1679,6 +1683,25 @@ export class Executor {
       unknown
     >;
     return this.#moduleRequest(pr, hp, task, vars, args, noLog);
+  }
+
+  /**
+   * The task's arguments. Given as one templated string (`debug: "{{ a_dict }}"`, `args: "{{ x }}"`),
+   * they come from that value now, under the ones written beside it, as Ansible's task executor merges
+   * its _variable_params.
+   */
+  #argsOf(task: Task, vars: VarLookup): Record<string, unknown> {
+    if (!("_variable_params" in task.args)) return task.args;
+    const { _variable_params: spec, ...written } = task.args;
+    const value = this.#o.templar.template(spec, vars);
+    if (!isMap(value)) {
+      throw new TaskTemplateError(`invalid or malformed argument: '${this.#o.pyStr(value)}'`);
+    }
+    this.#cb.warning(
+      "Using a variable for a task's 'args' is unsafe in some situations " +
+        "(see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe)",
+    );
+    return { ...value, ...written };
   }
 
   #actionError(err: unknown, task: Task): Error {

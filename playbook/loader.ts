@@ -21,7 +21,7 @@ import {
   TASK_KEYWORDS,
   type VarsPrompt,
 } from "./model.ts";
-import { FREE_FORM, parseKv, shortActionName } from "./task_args.ts";
+import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 
@@ -376,8 +376,23 @@ export class Loader {
     }
     const args = this.#args(rawArgs, action, entry, ctx.file);
     if (isMap(entry.args)) Object.assign(args, entry.args);
-    else if (entry.args !== undefined && entry.args !== null) {
+    else if (typeof entry.args === "string" && isTemplateText(entry.args)) {
+      // `args: "{{ a_dict }}"`: the task's arguments come from a variable when it runs
+      args._variable_params = entry.args;
+    } else if (typeof entry.args === "string") {
+      this.#fail(
+        "Complex args containing variables cannot use bare variables (without Jinja2 delimiters), " +
+          "and must use the full variable style ('{{var_name}}')",
+        entry,
+        ctx.file,
+      );
+    } else if (entry.args !== undefined && entry.args !== null) {
       this.#fail(`'args' must be a dict, got ${typeName(entry.args)}`, entry, ctx.file);
+    }
+    if (typeof args._raw_params === "string" && !FREE_FORM.has(action) && isTemplateText(args._raw_params)) {
+      // `debug: "{{ a_dict }}"`: likewise (Ansible's _variable_params)
+      args._variable_params = args._raw_params;
+      delete args._raw_params;
     }
     if (args._raw_params !== undefined && !FREE_FORM.has(action)) {
       this.#fail(

@@ -86,6 +86,9 @@ same(
     "search_paths.yml",
   ],
 );
+same("task arguments: k=v escapes and words as Ansible splits them, arguments from a templated string", [
+  "task_args.yml",
+]);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",

@@ -73,27 +73,42 @@ export class Display {
   }
 }
 
-/** Greedy word wrap at `width` columns (whitespace collapsed, over-long words split), as textwrap.wrap. */
+/**
+ * Python's textwrap chunks: runs of whitespace; words, split after a hyphen between letters
+ * ("argsplat-" "unsafe"); em-dashes between words.
+ */
+const CHUNK =
+  /(\s+|(?<=[\w!"'&.,?])-{2,}(?=\w)|\S+?(?:-(?:(?<=[^\d\W]{2}-)|(?<=[^\d\W]-[^\d\W]-))(?=[^\d\W]-?[^\d\W])|(?=\s|$)|(?<=[\w!"'&.,?])(?=-{2,}\w)))/;
+
+/**
+ * Word wrap at `width` columns as Python's textwrap.wrap: whitespace characters become spaces (runs
+ * inside a line are kept), lines start and end without whitespace, a word too long for a line is cut,
+ * after a hyphen when there is one.
+ */
 export function wrap(text: string, width: number): string[] {
+  const chunks = text.replace(/\t/g, "        ").replace(/\s/g, " ").split(CHUNK).filter(Boolean).reverse();
   const lines: string[] = [];
-  let cur = "";
-  for (let word of text.split(/\s+/).filter(Boolean)) {
-    while (word.length > width) {
-      if (cur) {
-        lines.push(cur);
-        cur = "";
-      }
-      lines.push(word.slice(0, width));
-      word = word.slice(width);
+  while (chunks.length) {
+    const line: string[] = [];
+    let len = 0;
+    if (chunks[chunks.length - 1].trim() === "" && lines.length) chunks.pop();
+    while (chunks.length && len + chunks[chunks.length - 1].length <= width) {
+      const c = chunks.pop()!;
+      line.push(c);
+      len += c.length;
     }
-    if (!cur) cur = word;
-    else if (cur.length + 1 + word.length <= width) cur += " " + word;
-    else {
-      lines.push(cur);
-      cur = word;
+    if (chunks.length && chunks[chunks.length - 1].length > width) {
+      const chunk = chunks[chunks.length - 1];
+      const room = width < 1 ? 1 : width - len;
+      let end = room;
+      const hyphen = chunk.lastIndexOf("-", room - 1);
+      if (hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = hyphen + 1;
+      line.push(chunk.slice(0, end));
+      chunks[chunks.length - 1] = chunk.slice(end);
     }
+    if (line.length && line[line.length - 1].trim() === "") line.pop();
+    if (line.length) lines.push(line.join(""));
   }
-  if (cur) lines.push(cur);
   return lines;
 }
 
