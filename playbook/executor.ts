@@ -25,7 +25,7 @@ import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import type { Loader } from "./loader.ts";
 import { asList } from "./loader.ts";
-import { isTemplateText } from "./task_args.ts";
+import { isTemplateText, shortActionName } from "./task_args.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
 export interface TemplateEngine {
@@ -91,6 +91,8 @@ export interface ExecutorOptions {
   isUndefinedError(err: unknown): boolean;
   omitToken: string;
   pyStr(v: unknown): string;
+  /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
+  deprecated?(msg: string, version: string): void;
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
   lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
@@ -2062,6 +2064,13 @@ export class Executor {
     itemLayers: Record<string, unknown>[] | undefined,
   ): { items: Item[] }[] {
     const t = this.#o.templar;
+    if (shortActionName(task.actionWritten) === "include") {
+      // the old include, run as include_tasks: Ansible says it again when its results are processed
+      this.#o.deprecated?.(
+        '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
+        "2.16",
+      );
+    }
     const runs = itemLayers
       ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
       : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];

@@ -39,6 +39,8 @@ export interface LoaderIO {
   templateStatic(value: unknown, vars: Record<string, unknown>): unknown;
   /** Extra vars, visible to load-time templating. */
   extraVars: Record<string, unknown>;
+  /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
+  deprecated?(msg: string, version: string): void;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
@@ -52,6 +54,15 @@ function typeName(v: unknown): string {
 }
 
 const YAML_EXT = ["", ".yml", ".yaml", ".json"];
+
+/** Whether a scope is inside tasks that an include_tasks/include_role loads at run time. */
+function insideDynamicInclude(scope: Scope | undefined): boolean {
+  for (let s = scope; s; s = s.parent) {
+    const action = (s as Partial<Task>).action;
+    if (action === "include_tasks" || action === "include_role") return true;
+  }
+  return false;
+}
 
 interface FileCtx {
   file: string;
@@ -365,7 +376,7 @@ export class Loader {
       }
       this.#fail(`conflicting action statements: ${candidates.join(", ")}`, entry, ctx.file);
     }
-    const action = shortActionName(actionWritten);
+    let action = shortActionName(actionWritten);
     if (!this.#isKnownAction(actionWritten, ctx)) {
       this.#fail(
         `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
@@ -412,11 +423,21 @@ export class Loader {
     if (localAction) kw.delegate_to = "localhost";
     this.#checkValues(kw, entry, ctx.file);
     const pos = this.#io.positionOf(entry);
+    if (action === "include") {
+      this.#io.deprecated?.(
+        '"include" is deprecated, use include_tasks/import_tasks instead. See ' +
+          "https://docs.ansible.com/ansible-core/2.14/user_guide/playbooks_reuse_includes.html for details",
+        "2.16",
+      );
+      // as ansible-core 2.14 decides: an import, unless the file name is templated, it loops, or it
+      // sits inside a dynamic include
+      const file = args._raw_params;
+      const dynamic = (typeof file === "string" && isTemplateText(file)) || kw.loop !== undefined ||
+        insideDynamicInclude(parent);
+      action = dynamic ? "include_tasks" : "import_tasks";
+    }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
-    if (action === "include") {
-      this.#fail("'include' has been removed; use include_tasks or import_tasks", entry, ctx.file);
-    }
     if (action === "import_playbook") {
       this.#fail("import_playbook is only allowed as a top-level playbook entry", entry, ctx.file);
     }

@@ -132,6 +132,9 @@ async function runInner(
   display: Display,
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
+  const deprecated = (msg: string, version: string) => {
+    if (settings.deprecationWarnings) display.deprecated(msg, version);
+  };
   for (const w of settings.warnings) warn(w);
   if (req.verbosity >= 1) {
     display.display(
@@ -179,6 +182,7 @@ async function runInner(
     rolesPath: settings.rolesPath.map((p) => path.resolve(envIn.cwd, p)),
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
+    deprecated,
   });
   const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
     ...loader.loadPlaybook(f),
@@ -247,6 +251,7 @@ async function runInner(
     omitToken: OMIT_TOKEN,
     pyStr,
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
+    deprecated,
     callback,
     runner,
     loader,

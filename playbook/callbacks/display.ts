@@ -33,6 +33,7 @@ export class Display {
   readonly columns: number;
   #out: (text: string) => void;
   #err: (text: string) => void;
+  #deprecations = new Set<string>();
   constructor(opts: DisplayOptions) {
     this.verbosity = opts.verbosity;
     this.color = opts.color;
@@ -63,6 +64,21 @@ export class Display {
     this.display(`${wrap(`[WARNING]: ${msg.trim()}`, this.columns).join("\n")}\n`, "warn", true);
   }
 
+  /**
+   * "[DEPRECATION WARNING]: ..." with Ansible's closing sentences, wrapped keeping whitespace (as
+   * Ansible's display.deprecated does), on stderr, once per message.
+   */
+  deprecated(msg: string, version: string): void {
+    msg = msg.trim();
+    if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
+    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed in version ${version}. ` +
+      "Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
+    const shown = wrap(text, this.columns, false).join("\n").trim();
+    if (this.#deprecations.has(shown)) return;
+    this.#deprecations.add(shown);
+    this.display(shown, "deprecate", true);
+  }
+
   error(msg: string): void {
     this.display(`ERROR! ${msg}`, "error", true);
   }
@@ -85,13 +101,13 @@ const CHUNK =
  * inside a line are kept), lines start and end without whitespace, a word too long for a line is cut,
  * after a hyphen when there is one.
  */
-export function wrap(text: string, width: number): string[] {
+export function wrap(text: string, width: number, dropWhitespace = true): string[] {
   const chunks = text.replace(/\t/g, "        ").replace(/\s/g, " ").split(CHUNK).filter(Boolean).reverse();
   const lines: string[] = [];
   while (chunks.length) {
     const line: string[] = [];
     let len = 0;
-    if (chunks[chunks.length - 1].trim() === "" && lines.length) chunks.pop();
+    if (dropWhitespace && chunks[chunks.length - 1].trim() === "" && lines.length) chunks.pop();
     while (chunks.length && len + chunks[chunks.length - 1].length <= width) {
       const c = chunks.pop()!;
       line.push(c);
@@ -106,7 +122,7 @@ export function wrap(text: string, width: number): string[] {
       line.push(chunk.slice(0, end));
       chunks[chunks.length - 1] = chunk.slice(end);
     }
-    if (line.length && line[line.length - 1].trim() === "") line.pop();
+    if (dropWhitespace && line.length && line[line.length - 1].trim() === "") line.pop();
     if (line.length) lines.push(line.join(""));
   }
   return lines;

@@ -19,6 +19,7 @@ import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.t
 import type { ModuleResult } from "../runner.ts";
 import { jsonDumps } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
+import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
 
@@ -480,13 +481,16 @@ export const fetchAction: Action = async (s, args, env) => {
 export const scriptAction: Action = async (s, args) => {
   const raw = String(args._raw_params ?? args.cmd ?? "").trim();
   if (!raw) return failed("script: no script given");
-  const [scriptArg, ...rest] = raw.split(/\s+/);
+  // as Ansible's script action: the first shell word names the script (quotes let it hold spaces);
+  // the command run is the text as written with that name replaced by the uploaded copy
+  const scriptArg = shellSplit(raw)[0];
   const src = findNeedle(s.request.searchPath, "files", scriptArg);
   if (!src) return failed(`Could not find or access '${scriptArg}'`);
   if (s.request.checkMode) return { changed: true, msg: "script would run (check mode)", skipped: false };
   const tmp = join(await s.tempDir(), `mito-script-${Date.now()}-${basename(src)}`);
   await s.context.putFile(tmp, new Uint8Array(readFileSync(src)), { mode: 0o700 });
-  const cmd = [args.executable ? String(args.executable) : "", tmp, ...rest].filter(Boolean).join(" ");
+  const cmd = [args.executable ? String(args.executable) : "", raw.replaceAll(scriptArg, tmp)].filter(Boolean)
+    .join(" ");
   try {
     const r = await s.runModule("shell", {
       _raw_params: cmd,
