@@ -1783,6 +1783,11 @@ export class Executor {
       const v = this.#kw(task, n);
       return v === undefined ? undefined : t.template(v, vars);
     };
+    // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
+    const cv = (n: string) => {
+      const v = vars.get(n);
+      return v === undefined ? undefined : t.template(v, vars);
+    };
     const delegate = kw("delegate_to");
     const env: Record<string, string> = {};
     for (const s of scopeChain(task)) {
@@ -1818,17 +1823,14 @@ export class Executor {
       noLog,
       // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
       become: {
-        become: bool(vars.get("ansible_become") ?? kw("become") ?? dflt.become ?? false),
-        method: String(
-          vars.get("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
-        ),
-        user: String(vars.get("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
-        flags: (vars.get("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as
+        become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
+        method: String(cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo"),
+        user: String(cv("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
+        flags: (cv("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
+        exe: (cv("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
+        password: (cv("ansible_become_password") ?? cv("ansible_become_pass") ?? dflt.become_password) as
           | string
           | undefined,
-        exe: (vars.get("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
-        password: (vars.get("ansible_become_password") ?? vars.get("ansible_become_pass") ??
-          dflt.become_password) as string | undefined,
       },
       environment: env,
       connectionVars,
