@@ -544,7 +544,8 @@ export const assembleAction: Action = async (s, args, env) => {
     return failed("src and dest are required");
   }
   if (!["false", "no", "0", "off", "n", "f"].includes(String(args.remote_src ?? "yes").toLowerCase())) {
-    return await s.runModule("assemble", args);
+    // decrypt belongs to the action (Ansible takes it out first): the module would refuse it
+    return await s.runModule("assemble", moduleArgs(args, new Set(["decrypt"])));
   }
   const srcArg = String(args.src);
   const src = findNeedle(s.request.searchPath, "files", srcArg);
