@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { VarLookup } from "./vars.ts";
+import { findInSearchPath } from "./_search_path.ts";
 import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
 
 export type Result = Record<string, unknown>;
@@ -197,13 +198,9 @@ function includeVars(env: ActionEnv): Result {
   const a: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
   const file = (a.file ?? a._raw_params) as string | undefined;
-  const find = (name: string, sub: string) => {
-    if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
-    for (const d of env.searchPath) {
-      for (const p of [path.join(d, sub, name), path.join(d, name)]) if (fs.existsSync(p)) return p;
-    }
-    return undefined;
-  };
+  // the task's search path ends with the play's directory, Ansible's last resort
+  const basedir = env.searchPath[env.searchPath.length - 1] ?? path.resolve();
+  const find = (name: string, sub: string) => findInSearchPath(env.searchPath, sub, name, basedir).found;
   let files: string[];
   if (a.dir !== undefined) {
     const dir = find(String(a.dir), "vars");
