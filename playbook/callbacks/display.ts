@@ -102,7 +102,7 @@ const CHUNK =
  * after a hyphen when there is one.
  */
 export function wrap(text: string, width: number, dropWhitespace = true): string[] {
-  const chunks = text.replace(/\t/g, "        ").replace(/\s/g, " ").split(CHUNK).filter(Boolean).reverse();
+  const chunks = expandTabs(text).replace(/\s/g, " ").split(CHUNK).filter(Boolean).reverse();
   const lines: string[] = [];
   while (chunks.length) {
     const line: string[] = [];
@@ -126,6 +126,22 @@ export function wrap(text: string, width: number, dropWhitespace = true): string
     if (line.length) lines.push(line.join(""));
   }
   return lines;
+}
+
+/** Python's str.expandtabs(): each tab pads to the next multiple of 8 columns of its line. */
+function expandTabs(text: string): string {
+  let out = "", col = 0;
+  for (const c of text) {
+    if (c === "\t") {
+      const n = 8 - (col % 8);
+      out += " ".repeat(n);
+      col += n;
+    } else {
+      out += c;
+      col = c === "\n" || c === "\r" ? 0 : col + 1;
+    }
+  }
+  return out;
 }
 
 /** Display width: East Asian wide characters count two columns, combining marks none. */

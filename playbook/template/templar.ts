@@ -590,11 +590,10 @@ function trailingNewlines(s: string): number {
 const WRAPPED = new WeakSet<Error>();
 
 function wrapError(e: unknown, src: string): Error {
-  if (e instanceof Error && WRAPPED.has(e)) return e;
+  // an undefined variable is said as it is; the templating that catches it repeats it (saidTwice)
+  if (e instanceof UndefinedError || (e instanceof Error && WRAPPED.has(e))) return e as Error;
   let err: Error;
-  if (e instanceof UndefinedError) {
-    return e;
-  } else if (e instanceof TemplateError) {
+  if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
     err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
