@@ -1612,7 +1612,16 @@ export class Executor {
     const t = this.#o.templar;
     try {
       if (task.action === "include_tasks" || task.action === "include_role") {
-        const args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+        let args: Record<string, unknown>;
+        try {
+          args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+        } catch (err) {
+          if (!this.#o.isUndefinedError(err)) throw err;
+          // Ansible templates an include's file in its task executor (the task fails, bare) and an
+          // include_role's name while the strategy loads the role (the run stops)
+          const msg = (err as Error).message;
+          throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
+        }
         return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
       }
       const controller = CONTROLLER_ACTIONS[task.action];

@@ -80,6 +80,7 @@ same("a rescue that fails again", ["failing_rescue.yml"], 2);
 same("undefined variables: Ansible's messages, hints of templated values, hostvars, loops, conditionals", [
   "undefined.yml",
 ]);
+same("an include_role whose name is undefined stops the run", ["errors/include_role_undefined.yml"], 1);
 same(
   "search paths: a role's lookups and files, its dependency chain, lookup terms templated, lookup errors",
   [

@@ -425,11 +425,19 @@ export function builtinLookups(): Record<string, LookupFn> {
       terms.map((t) => {
         const name = pyStr(t);
         const v = ctx.vars.get(name);
-        if (v === undefined || v instanceof Undefined) {
-          if (kw.default !== undefined) return kw.default;
-          throw new UndefinedError(`No variable found with this name: ${name}`, name);
+        // as Ansible's vars lookup: the default stands for a missing variable and for one whose value
+        // cannot be templated
+        try {
+          if (v === undefined || v instanceof Undefined) {
+            throw new UndefinedError(`No variable found with this name: ${name}`, name);
+          }
+          return ctx.templar.template(v, ctx.vars, { native: ctx.native });
+        } catch (e) {
+          if (e instanceof UndefinedError && kw.default !== undefined && kw.default !== null) {
+            return kw.default;
+          }
+          throw e;
         }
-        return ctx.templar.template(v, ctx.vars, { native: ctx.native });
       }),
     sequence: (terms, kw) => terms.flatMap((t) => sequenceTerm(pyStr(t), kw)),
     random_choice: (terms) => (terms.length ? [new PyRandom(null).choice(terms)] : []),

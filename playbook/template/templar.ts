@@ -532,7 +532,7 @@ export class Templar {
         return this.#template(v, vars, mode === "native", true, s);
       } catch (e) {
         // as Ansible's AnsibleJ2Vars: the variable is undefined, and using it says why, after its raw value
-        if (e instanceof UndefinedError) return new Undefined(e.variable, `${pyStr(v)}: ${e.message}`);
+        if (e instanceof UndefinedError) return new Undefined(name, `${pyStr(v)}: ${e.message}`);
         throw e;
       } finally {
         s.resolving.delete(name);
