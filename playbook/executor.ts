@@ -20,7 +20,7 @@ import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
-import { LoopError, withLoopItems } from "./loops.ts";
+import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import type { Loader } from "./loader.ts";
@@ -31,6 +31,8 @@ import { isTemplateText, shortActionName } from "./task_args.ts";
 export interface TemplateEngine {
   template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
+  /** Runs a lookup plugin for `with_<name>` (the terms as they are; always a list). */
+  loopLookup?(name: string, terms: unknown[], vars: VarLookup): unknown[];
   /** Renders a template file's text (the template action). */
   renderFile?(
     source: string,
@@ -1488,6 +1490,10 @@ export class Executor {
       let terms = t.template(raw, vars, { failOnUndefined: !firstFound });
       if (firstFound && Array.isArray(terms)) {
         terms = terms.filter((x) => !(typeof x === "string" && isTemplateText(x)));
+      }
+      if (!LOOP_SOURCES.has(task.loopWith) && t.loopLookup) {
+        // any other lookup plugin (with_file, with_lines, with_ini…), its terms listified as Ansible does
+        return t.loopLookup(task.loopWith, Array.isArray(terms) ? terms : [terms], vars);
       }
       // the lookup's subdirectory follows the action, as Ansible's task executor sets it
       const subdir = ["template", "var", "file"].find((s) => task.actionWritten.includes(s)) ?? "file";

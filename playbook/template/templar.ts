@@ -364,6 +364,16 @@ export class Templar {
     return markUnsafe(ran.length === 1 ? ran[0] : ran);
   }
 
+  /**
+   * A lookup as `with_<name>` runs it (Ansible's task executor calls the plugin itself): the terms as
+   * they are, no `errors=` handling, the plugin's own error as it is; always a list.
+   */
+  loopLookup(name: string, terms: unknown[], vars: VarLookup): unknown[] {
+    const fn = this.#lookups[name.replace(/^ansible\.(builtin|legacy)\./, "")];
+    if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
+    return markUnsafe(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true)));
+  }
+
   #lookupContext(vars: VarLookup, native: boolean): LookupContext {
     const basedir = this.#opts.basedir ?? process.cwd();
     // a task's lookups search its ansible_search_path (its roles, its file's directory, the playbook's)
