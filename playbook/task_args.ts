@@ -1,5 +1,6 @@
 // Which key of a task is its action, and what its arguments are: `debug: msg=x`, `command: ls chdir=/`,
 // `action: copy src=a dest=b`, `local_action: ...`, FQCN names. Pure functions, no I/O.
+import { PYTHON_ESCAPES } from "./template/mod.ts";
 
 /** Actions whose free-form text is kept whole as _raw_params instead of being an error. */
 export const FREE_FORM = new Set([
@@ -142,18 +143,6 @@ function unquote(s: string): string {
 
 /** Python's unicode-escape sequences that Ansible's parse_kv decodes in each k=v word. */
 const ESCAPE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\N\{[^}]+\}|\\[\\'"abfnrtv]/g;
-const SIMPLE_ESCAPES: Record<string, string> = {
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-};
 
 function decodeEscapes(s: string): string {
   return s.replace(ESCAPE, (m) => {
@@ -163,7 +152,7 @@ function decodeEscapes(s: string): string {
       // character names need Python's Unicode database: kept as written
       return m;
     }
-    return SIMPLE_ESCAPES[kind];
+    return PYTHON_ESCAPES[kind];
   });
 }
 
