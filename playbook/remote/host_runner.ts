@@ -118,7 +118,12 @@ export class ProtocolHostRunner implements HostRunner {
     try {
       const action = ACTIONS[name];
       if (name === "raw") {
-        result = await session.runModule("shell", { _raw_params: String(req.args._raw_params ?? "") });
+        // raw's executable is the shell that runs the text, also when it runs through a become hop
+        const executable = req.args.executable ? { executable: String(req.args.executable) } : {};
+        result = await session.runModule("shell", {
+          _raw_params: String(req.args._raw_params ?? ""),
+          ...executable,
+        });
         result = rawShape(result);
       } else if (action) {
         result = await action(session, req.args, { transfers: this.#transfers });

@@ -6,7 +6,7 @@ import { UndefinedError } from "./_errors.ts";
 /** Jinja2's undefined value: using it for anything but `defined`/`default` raises UndefinedError. */
 export class Undefined {
   /** name: the variable (or attribute) that was missing; message: what to say when it is used. */
-  constructor(readonly name: string, readonly message: string = `'${name}' is undefined`) {}
+  constructor(readonly name: string, readonly message: string = `${pyRepr(name)} is undefined`) {}
   fail(): never {
     throw new UndefinedError(this.message, this.name);
   }
@@ -29,6 +29,14 @@ export abstract class LazyMapping {
   abstract keys(): string[];
   has(key: string): boolean {
     return this.get(key) !== undefined;
+  }
+  /** The Python class templates name it by in errors ("'<class> object' has no attribute 'x'"). */
+  get pyClass(): string {
+    return "dict";
+  }
+  /** What a missing key reads as in a template; undefined for Jinja2's usual "has no attribute". */
+  missing(_key: string): Undefined | undefined {
+    return undefined;
   }
 }
 

@@ -15,6 +15,7 @@ import {
   isPlainDict,
   isTuple,
   Kwargs,
+  LazyMapping,
   mapGet,
   mapKeys,
   markUnsafe,
@@ -152,9 +153,16 @@ type E = (c: Ctx) => unknown;
 type S = (c: Ctx, out: unknown[]) => void;
 
 function undefinedAttr(obj: unknown, name: unknown): Undefined {
-  const what = obj === null ? "None" : `${pyTypeName(obj)} object`;
-  const n = typeof name === "string" ? `has no attribute ${pyRepr(name)}` : `has no element ${pyRepr(name)}`;
-  return new Undefined(pyStr(name), `'${what}' ${n}`);
+  if (obj instanceof LazyMapping) {
+    const u = obj.missing(pyStr(name));
+    if (u) return u;
+  }
+  const what = obj === null ? "None" : `${obj instanceof LazyMapping ? obj.pyClass : pyTypeName(obj)} object`;
+  // Jinja2 quotes the object's type for a missing attribute, not for a missing element
+  const msg = typeof name === "string"
+    ? `${pyRepr(what)} has no attribute ${pyRepr(name)}`
+    : `${what} has no element ${pyRepr(name)}`;
+  return new Undefined(pyStr(name), msg);
 }
 
 /** Jinja2's `obj.attr`: attribute (method) first, then item. */
