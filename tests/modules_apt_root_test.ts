@@ -1,0 +1,36 @@
+// apt and package on a real Debian root through the chroot connection, side by side with ansible-playbook
+// on an identical copy: the same results and changed flags for each step, so an operation repeated is
+// no change, and a cache refresh that fetched nothing new (or was skipped inside cache_valid_time) is no
+// change either. Both copies start with refreshed lists and python3-apt (which Ansible's apt would
+// otherwise install itself, refreshing the lists on the way), their lists' mtime set two hours back.
+import { utimesSync } from "node:fs";
+import { join } from "node:path";
+import { assertEquals } from "./_assert.ts";
+import { ROOT } from "./_run.ts";
+import { inRoot, rootPair } from "./_root_copies.ts";
+
+const DIR = join(ROOT, "tests/fixtures/roots");
+
+function staleLists(root: string): void {
+  const then = new Date(Date.now() - 2 * 3600_000);
+  utimesSync(join(root, "var/lib/apt/lists"), then, then);
+}
+
+Deno.test("apt/package (mito's built-ins): idempotent exactly as ansible-playbook's apt on a bullseye root", () => {
+  const pair = rootPair("bullseye", (root) => {
+    inRoot(root, ["apt-get", "update", "-q"]);
+    inRoot(root, ["apt-get", "install", "-y", "-q", "python3-apt"]);
+  });
+  try {
+    staleLists(pair.ansibleRoot);
+    staleLists(pair.mitoRoot);
+    const a = pair.ansible(DIR, ["apt_idempotence.yml"]);
+    const m = pair.mito(DIR, ["apt_idempotence.yml"], { MITO_MODULES: "builtin" });
+    assertEquals(a.code, 0, a.stdout + a.stderr);
+    assertEquals(m.stdout, a.stdout);
+    assertEquals(m.code, 0);
+    assertEquals(m.stderr, "");
+  } finally {
+    pair.remove();
+  }
+});
