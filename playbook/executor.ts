@@ -1702,6 +1702,7 @@ export class Executor {
       timeout: Number(kw("timeout") ?? 0),
       verbosity: this.#o.verbosity,
       libraryPaths: this.#searchPath(pr, task).map((d) => path.join(d, "library")),
+      facts: this.#hostState.get(targetHost)?.facts,
       onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");

@@ -54,6 +54,11 @@ export interface ModuleRequest {
   timeout: number;
   /** 0..n: -v count, so the remote side can add detail like Ansible's modules do. */
   verbosity: number;
+  /**
+   * The facts of the host whose facts the task's actions consult (the delegate's when delegated), as
+   * `ansible_facts` holds them: package/service pick their module from pkg_mgr/service_mgr.
+   */
+  facts?: Record<string, unknown>;
   /** `library/` dirs beside the task's role and playbook, searched for modules before the installed ones. */
   libraryPaths?: string[];
   /**

@@ -20,6 +20,7 @@ import type { ModuleResult } from "../runner.ts";
 import { jsonDumps } from "../template/mod.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
+import { packageAction, serviceAction } from "./manager_actions.ts";
 
 /** A transfer's progress display (the CLI's bar on a TTY), started with what moves and its size. */
 export type TransferReporter = (
@@ -584,4 +585,6 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   fetch: fetchAction,
   script: scriptAction,
   unarchive: unarchiveAction,
+  package: packageAction,
+  service: serviceAction,
 };

@@ -117,11 +117,12 @@ export class ProtocolHostRunner implements HostRunner {
       if (name === "raw") {
         result = await session.runModule("shell", { _raw_params: String(req.args._raw_params ?? "") });
         result = rawShape(result);
-      } else if (action) {
-        result = await action(session, req.args, { transfers: this.#transfers });
       } else {
-        result = await session.runModule(req.module, req.args);
-        if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed) {
+        result = action
+          ? await action(session, req.args, { transfers: this.#transfers })
+          : await session.runModule(req.module, req.args);
+        // An action's module started as a job (package's apt …) is waited for like the task's own.
+        if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
           result = await pollAsync(session, req, result);
         }
       }

@@ -164,7 +164,5 @@ export class ModuleResolver {
 
 // Target halves of controller-side actions: the controller has already moved the bytes, and mito's own
 // target side takes them inline (no temp file), which Ansible's modules cannot. async_status reads the
-// jobs mito's runner started, in its format. package is an action in Ansible (it runs the module of the
-// target's pkg_mgr; ansible-core's package.py is documentation only): mito's package does that choice
-// on the target itself.
-const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template", "async_status", "package"]);
+// jobs mito's runner started, in its format.
+const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template", "async_status"]);
