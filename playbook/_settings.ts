@@ -9,6 +9,8 @@ export interface Settings {
   strategy: string;
   gathering: string;
   rolesPath: string[];
+  collectionsPath: string[];
+  libraryPath: string[];
   stdoutCallback?: string;
   noColor: boolean;
   forceColor: boolean;
@@ -67,6 +69,8 @@ export function readSettings(
     strategy: c.strategy,
     gathering: c.gathering,
     rolesPath: c.rolesPath,
+    collectionsPath: c.collectionsPath,
+    libraryPath: c.libraryPath,
     stdoutCallback: c.stdoutCallback,
     noColor: c.nocolor,
     forceColor: c.forceColor,

@@ -53,6 +53,12 @@ export class PlaybookError extends Error {
   }
 }
 
+/** A role on no role path and in no collection: an AnsibleError in ansible-playbook, which exits 1. */
+export class RoleNotFoundError extends PlaybookError {
+  override name = "RoleNotFoundError";
+  override readonly exitCode: number = 1;
+}
+
 /** A failure while running that is not a host's task failure (ansible-playbook exits 1). */
 export class ExecutionError extends Error {
   override name = "ExecutionError";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { ExecutionError, positionDetails } from "./errors.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
-import { INHERITED, makeBlock, nextId } from "./model.ts";
+import { INHERITED, makeBlock, nextId, roleFullName } from "./model.ts";
 import {
   type Layer,
   LayeredVars,
@@ -429,17 +429,20 @@ export class Executor {
           pr.batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h)),
         ansible_play_name: () => pr.play.name,
         playbook_dir: () => pr.play.baseDir,
-        ansible_play_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
-        role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
-        ansible_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
+        // The play's own roles (roles:, import_role), dependencies only in ansible_role_names.
+        ansible_play_role_names: () => [
+          ...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName)),
+        ],
+        role_names: () => [...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName))],
+        ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
       });
     }
     if (role) {
       Object.assign(values, {
         role_name: () => role.name,
         role_path: () => role.path,
-        ansible_role_name: () => role.name,
-        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map((r) => r.name),
+        ansible_role_name: () => roleFullName(role),
+        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map(roleFullName),
         ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
       });
     }
@@ -545,9 +548,13 @@ export class Executor {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
+    // An unnamed include_role is shown with the role it includes, as written.
+    if (!name && task.action === "include_role") {
+      name = `${task.actionWritten} : ${String(task.args.name ?? task.args.role ?? "")}`;
+    }
     if (!name) name = task.actionWritten;
     const role = task.role;
-    return role ? `${role.name} : ${name}` : name;
+    return role ? `${roleFullName(role)} : ${name}` : name;
   }
 
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
@@ -1139,7 +1146,9 @@ export class Executor {
       noLog = this.#kwBool(task, "no_log", vars);
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
       const d = this.#kw(task, "delegate_to");
-      if (d !== undefined && d !== null) delegateTo = String(t.template(d, vars));
+      const host = d === undefined || d === null ? undefined : t.template(d, vars);
+      // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
+      if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
     } catch (err) {
       this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, false);
       return [];
@@ -1641,9 +1650,11 @@ export class Executor {
     noLog: boolean,
   ): ModuleRequest {
     const t = this.#o.templar;
+    // A keyword templated to omit is unset.
     const kw = (n: string) => {
       const v = this.#kw(task, n);
-      return v === undefined ? undefined : t.template(v, vars);
+      const out = v === undefined ? undefined : t.template(v, vars);
+      return out === this.#o.omitToken ? undefined : out;
     };
     const delegate = kw("delegate_to");
     const env: Record<string, string> = {};
@@ -1887,7 +1898,10 @@ export class Executor {
       let found = false;
       const matches = (h: Task) => {
         const n = nameOf(h);
-        return n !== undefined && (name === n || (h.role !== undefined && name === `${h.role.name} : ${n}`));
+        return n !== undefined &&
+          (name === n ||
+            (h.role !== undefined &&
+              (name === `${h.role.name} : ${n}` || name === `${roleFullName(h.role)} : ${n}`)));
       };
       // A task in a role notifies its own role's handler first (the same role may be in the play twice).
       const own = task.role ? pr.handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;

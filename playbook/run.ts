@@ -10,7 +10,8 @@ import { VaultError, VaultSecrets } from "./vault/mod.ts";
 import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
-import type { Item, Playbook, Task } from "./model.ts";
+import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
+import { type Item, type Playbook, roleFullName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView } from "./executor.ts";
 import { Display } from "./callbacks/display.ts";
@@ -162,6 +163,11 @@ async function runInner(
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const collections = new CollectionIndex(collectionRoots({
+    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
+    sitePackages: sitePackageDirs(),
+  }));
   const loader = new Loader({
     readYaml,
     positionOf: (node) => (typeof node === "object" && node !== null ? positionOf(node) : undefined),
@@ -169,6 +175,7 @@ async function runInner(
     isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
     listDir: (d) => fs.readdirSync(d),
     rolesPath: settings.rolesPath.map((p) => path.resolve(envIn.cwd, p)),
+    collections,
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
   });
@@ -229,7 +236,13 @@ async function runInner(
   if (req.become) connectionDefaults.become = true;
   if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
-  const runner = runnerFactory({ forks, verbosity: req.verbosity, defaults: connectionDefaults });
+  const runner = runnerFactory({
+    forks,
+    verbosity: req.verbosity,
+    defaults: connectionDefaults,
+    collections,
+    libraryPaths: settings.libraryPath.map((p) => path.resolve(envIn.cwd, p)),
+  });
 
   const answers = req.step ? stdinAnswers() : undefined;
   const executor = new Executor({
@@ -385,7 +398,7 @@ function listPlaybooks(
         display.display(`    tasks:`);
         for (const t of tasks) {
           const name = t.kw.name !== undefined ? String(t.kw.name) : t.actionWritten;
-          const shown = t.role ? `${t.role.name} : ${name}` : name;
+          const shown = t.role ? `${roleFullName(t.role)} : ${name}` : name;
           display.display(`      ${shown}\tTAGS: [${taskTags(t).sort().join(", ")}]`);
         }
       }

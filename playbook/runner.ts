@@ -1,6 +1,7 @@
 // The seam to the remote side: the executor hands every non-controller action to a HostRunner.
 // Issue 5 implements it over the protocol (one persistent context per host/user/become); until then
 // `noConnectionRunner` fails each such task with a message that says so.
+import type { CollectionIndex } from "./collections.ts";
 
 /** Become settings of one task after inheritance and templating. */
 export interface BecomeSpec {
@@ -107,6 +108,10 @@ export interface HostRunner {
 export interface HostRunnerOptions {
   forks: number;
   verbosity: number;
+  /** The installed collections, as the loader found roles in them (modules of collections come from here). */
+  collections?: CollectionIndex;
+  /** The configured library path (ANSIBLE_LIBRARY), absolute. */
+  libraryPaths?: string[];
   /** Settings from ansible.cfg / ANSIBLE_* / CLI flags (remote_user, private_key_file, timeout...). */
   defaults: Record<string, unknown>;
 }

@@ -34,7 +34,6 @@ import { rsyncHere } from "./_sync_run.ts";
 export interface ProtocolRunnerOptions {
   /** `library/` dirs (config library path and the one beside the playbook). */
   libraryPaths?: string[];
-  collectionsPaths?: string[];
   env?: Record<string, string | undefined>;
   /** Shows large transfers' progress (the CLI's bar when stderr is a terminal). */
   transfers?: TransferReporter;
@@ -73,14 +72,18 @@ export class ProtocolHostRunner implements HostRunner {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
     }
     this.#resolver = new ModuleResolver({
-      libraryPaths: extra.libraryPaths ?? [],
-      collectionsPaths: extra.collectionsPaths ?? [],
+      libraryPaths: extra.libraryPaths ?? opts.libraryPaths ?? [],
+      ...(opts.collections ? { collections: opts.collections } : {}),
       ansibleDir,
       prefer,
     });
     this.#broker = new Broker({
       capControllerChildren: false,
-      roots: ansibleDir ? [directoryRoot(ansibleDir, ["ansible"])] : [],
+      // Collections' module_utils, for their modules' imports; the first root holding a file wins.
+      roots: [
+        ...(ansibleDir ? [directoryRoot(ansibleDir, ["ansible"])] : []),
+        ...(opts.collections?.roots ?? []).map((r) => directoryRoot(r, ["ansible_collections"])),
+      ],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 4) {
           process.stderr.write(`[context ${rec.context}] ${rec.name}: ${rec.message}\n`);

@@ -1,9 +1,10 @@
 // Which code runs a task's module on the target: a module from a `library/` directory or collection next
 // to the playbook, an installed ansible-core's module, or mito's own built-in. Ansible's resolution order;
 // mito's built-ins stand in where no Ansible is installed (or when MITO_MODULES=builtin asks for them).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
+import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
 
 export type ModuleSource =
   | { kind: "builtin"; name: string }
@@ -22,8 +23,8 @@ export type ModulePreference = "auto" | "builtin" | "ansible";
 export interface ModuleResolverOptions {
   /** `library/` directories: configured library path, then beside the playbook and each role. */
   libraryPaths: string[];
-  /** Collection roots (directories containing `ansible_collections/`). */
-  collectionsPaths: string[];
+  /** The installed collections (playbook-adjacent, configured, Python's site). */
+  collections?: CollectionIndex;
   /** Directory holding the `ansible` package of an installed ansible-core, if any. */
   ansibleDir?: string;
   prefer: ModulePreference;
@@ -61,19 +62,8 @@ export function shortName(module: string): { collection?: string; name: string }
 
 /** The directory holding an installed ansible-core's `ansible` package, searched once. */
 export function findAnsibleDir(env: Record<string, string | undefined>): string | undefined {
-  const candidates: string[] = [];
-  if (env.MITO_ANSIBLE_DIR) candidates.push(env.MITO_ANSIBLE_DIR);
-  candidates.push("/usr/lib/python3/dist-packages");
-  for (const base of ["/usr/local/lib", "/usr/lib"]) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(base).filter((n) => /^python3\.\d+$/.test(n)).sort().reverse();
-    } catch {
-      continue;
-    }
-    for (const n of names) candidates.push(join(base, n, "dist-packages"), join(base, n, "site-packages"));
-  }
-  return candidates.find((dir) => existsSync(join(dir, "ansible", "modules", "command.py")));
+  const candidates = [env.MITO_ANSIBLE_DIR, "/usr/lib/python3/dist-packages", ...sitePackageDirs()];
+  return candidates.find((dir) => dir && existsSync(join(dir, "ansible", "modules", "command.py")));
 }
 
 type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;
@@ -127,13 +117,8 @@ export class ModuleResolver {
     const { collection, name } = shortName(module);
     const o = this.#opts;
     if (collection) {
-      for (const root of o.collectionsPaths) {
-        const [ns, coll] = collection.split(".");
-        const file = join(root, "ansible_collections", ns, coll, "plugins", "modules", `${name}.py`);
-        if (existsSync(file)) {
-          return readModule(file, name, `ansible_collections.${ns}.${coll}.plugins.modules`);
-        }
-      }
+      const file = o.collections?.module(collection, name);
+      if (file) return readModule(file, name, `ansible_collections.${collection}.plugins.modules`);
       throw new ModuleNotFoundError(module);
     }
     if (o.prefer !== "builtin") {
