@@ -1,9 +1,9 @@
-// apt and package on a real Debian root through the chroot connection, side by side with ansible-playbook
+// apt, package and pip on a real Debian root through the chroot connection, side by side with ansible-playbook
 // on an identical copy: the same results and changed flags for each step, so an operation repeated is
 // no change, and a cache refresh that fetched nothing new (or was skipped inside cache_valid_time) is no
 // change either. Both copies start with refreshed lists and python3-apt (which Ansible's apt would
 // otherwise install itself, refreshing the lists on the way), their lists' mtime set two hours back.
-import { utimesSync } from "node:fs";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertEquals } from "./_assert.ts";
 import { ROOT } from "./_run.ts";
@@ -26,6 +26,31 @@ Deno.test("apt/package (mito's built-ins): idempotent exactly as ansible-playboo
     staleLists(pair.mitoRoot);
     const a = pair.ansible(DIR, ["apt_idempotence.yml"]);
     const m = pair.mito(DIR, ["apt_idempotence.yml"], { MITO_MODULES: "builtin" });
+    assertEquals(a.code, 0, a.stdout + a.stderr);
+    assertEquals(m.stdout, a.stdout);
+    assertEquals(m.code, 0);
+    assertEquals(m.stderr, "");
+  } finally {
+    pair.remove();
+  }
+});
+
+Deno.test("pip (mito's built-in): idempotent exactly as ansible-playbook's pip, from local wheels", () => {
+  const pair = rootPair("bullseye", (root) => {
+    inRoot(root, ["apt-get", "update", "-q"]);
+    inRoot(root, ["apt-get", "install", "-y", "-q", "python3-pip", "python3-wheel"]);
+    const src = join(root, "opt/src/mitodemo");
+    mkdirSync(join(src, "mitodemo"), { recursive: true });
+    writeFileSync(join(src, "mitodemo/__init__.py"), "");
+    writeFileSync(
+      join(src, "setup.py"),
+      'from setuptools import setup\nsetup(name="mitodemo", version="1.0", packages=["mitodemo"])\n',
+    );
+    inRoot(root, ["/bin/sh", "-c", "cd /opt/src/mitodemo && python3 setup.py -q bdist_wheel -d /opt/wheels"]);
+  });
+  try {
+    const a = pair.ansible(DIR, ["pip_idempotence.yml"]);
+    const m = pair.mito(DIR, ["pip_idempotence.yml"], { MITO_MODULES: "builtin" });
     assertEquals(a.code, 0, a.stdout + a.stderr);
     assertEquals(m.stdout, a.stdout);
     assertEquals(m.code, 0);
