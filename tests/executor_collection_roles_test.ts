@@ -22,6 +22,11 @@ function same(name: string, args: string[], code: number): void {
 same("fully qualified, through collections:, dependencies, and modules of the role's collection", [
   "play.yml",
 ], 0);
+same(
+  "a collection module importing its collection's module_utils, by full and short name",
+  ["modules.yml"],
+  0,
+);
 same("a role found nowhere names the collections and paths searched", ["missing.yml"], 1);
 same("community.sops._install_age from Python's site ansible_collections", [
   "installed.yml",
