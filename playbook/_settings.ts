@@ -10,6 +10,7 @@ export interface Settings {
   gathering: string;
   rolesPath: string[];
   collectionsPath: string[];
+  collectionsScanSysPath: boolean;
   libraryPath: string[];
   stdoutCallback?: string;
   noColor: boolean;
@@ -70,6 +71,7 @@ export function readSettings(
     gathering: c.gathering,
     rolesPath: c.rolesPath,
     collectionsPath: c.collectionsPath,
+    collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
     stdoutCallback: c.stdoutCallback,
     noColor: c.nocolor,

@@ -115,11 +115,26 @@ export class CollectionIndex {
     return undefined;
   }
 
-  /** A module (or action plugin's module half) `name` of collection `c`: plugins/modules/<name>.py. */
+  /** Module `name` of collection `c` (`sub.name` in a subdirectory): plugins/modules/<name>.py. */
   module(c: string, name: string): string | undefined {
+    return this.#plugin(c, "modules", name);
+  }
+
+  /**
+   * Whether `ns.coll.name` names a task action: a module or an action plugin of an installed collection.
+   * Undefined for a name that is not fully qualified.
+   */
+  hasAction(fqcn: string): boolean | undefined {
+    const m = /^(\w+\.\w+)\.(\w+(?:\.\w+)*)$/.exec(fqcn);
+    if (!m) return undefined;
+    return this.#plugin(m[1], "modules", m[2]) !== undefined ||
+      this.#plugin(m[1], "action", m[2]) !== undefined;
+  }
+
+  #plugin(c: string, kind: "modules" | "action", name: string): string | undefined {
     const d = this.dir(c);
-    if (!d) return undefined;
-    const file = join(d, "plugins", "modules", `${name}.py`);
+    if (!d || !/^\w+(\.\w+)*$/.test(name)) return undefined;
+    const file = join(d, "plugins", kind, ...name.split(".").slice(0, -1), `${name.split(".").pop()}.py`);
     return existsSync(file) ? file : undefined;
   }
 

@@ -456,7 +456,8 @@ export class Loader {
   #isKnownAction(name: string, ctx: FileCtx): boolean {
     const short = shortActionName(name);
     if (KNOWN_MODULES.has(short)) return true;
-    if (name.includes(".")) return true;
+    // ansible-playbook refuses a collection's action that is not installed before it runs anything.
+    if (name.includes(".")) return short !== name || (this.#io.collections?.hasAction(name) ?? true);
     const dirs = [path.join(ctx.play.baseDir, "library")];
     if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
     return dirs.some((d) =>

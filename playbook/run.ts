@@ -166,7 +166,7 @@ async function runInner(
   const collections = new CollectionIndex(collectionRoots({
     playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
     configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
-    sitePackages: sitePackageDirs(),
+    sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
   }));
   const loader = new Loader({
     readYaml,

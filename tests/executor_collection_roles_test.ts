@@ -8,10 +8,10 @@ import { mitoIn, ROOT, runIn } from "./_run.ts";
 
 const DIR = join(ROOT, "tests/fixtures/collection_roles");
 
-function same(name: string, args: string[], code: number): void {
+function same(name: string, args: string[], code: number, env: Record<string, string> = {}): void {
   Deno.test(`collection roles: ${name}, as ansible-playbook`, () => {
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", ["-i", "hosts.ini", ...args]);
-    const m = mitoIn(DIR, ["-i", "hosts.ini", ...args]);
+    const a = runIn(DIR, "/usr/bin/ansible-playbook", ["-i", "hosts.ini", ...args], env);
+    const m = mitoIn(DIR, ["-i", "hosts.ini", ...args], env);
     assertEquals(a.code, code, a.stdout + a.stderr);
     assertEquals(m.stdout, a.stdout);
     assertEquals(m.stderr, a.stderr);
@@ -26,6 +26,12 @@ same(
   "a collection module importing its collection's module_utils, by full and short name",
   ["modules.yml"],
   0,
+);
+same(
+  "without Python's site collections (collections_scan_sys_path off) the module is refused before the run",
+  ["modules.yml"],
+  4,
+  { ANSIBLE_COLLECTIONS_SCAN_SYS_PATH: "false" },
 );
 same("a role found nowhere names the collections and paths searched", ["missing.yml"], 1);
 same("community.sops._install_age from Python's site ansible_collections", [
