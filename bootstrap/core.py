@@ -46,7 +46,11 @@ SHUTDOWN = 8
 CANCEL = 9
 FILE_CHUNK = 10
 FILE_ACK = 11
+DISCONNECT = 12
 FIRST_REPLY_HANDLE = 1000
+# Sent only by an ancestor: a child sending one of these upward is attacking what is above it.
+_DOWNWARD = {CALL: "CALL", LOAD_MODULE: "LOAD_MODULE", SHUTDOWN: "SHUTDOWN", CANCEL: "CANCEL",
+             ADD_ROUTE: "ADD_ROUTE", DISCONNECT: "DISCONNECT"}
 
 # How often the I/O thread looks whether a call is taking long (the main thread then still has the loop):
 # every TICK_MIN while calls run, backing off to TICK_MAX while the context is idle.
@@ -213,16 +217,99 @@ def decode_body(body, flags=FLAG_TAGS):
     return _parse_json(mv[4:4 + jlen], True, blobs)
 
 
+# What a decoder accepts (docs/protocol.md "Limits"): nesting of arrays and objects (tags included), their
+# number in one body (each costs json.loads ~60 bytes and time, so 128 MB of "[]," would cost gigabytes),
+# and the digits of a big integer (int() is quadratic in them; 4300 is Python's own limit since 3.11).
+MAX_DEPTH = 512
+MAX_CONTAINERS = 1000000
+MAX_INT_DIGITS = 4300
+_JSON_STRINGS = None
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NESTING_STEP = [0] * 256
+_NESTING_STEP[0x5B] = _NESTING_STEP[0x7B] = 1
+_NESTING_STEP[0x5D] = _NESTING_STEP[0x7D] = -1
+_INT_TEXT = None
+_FLOAT_TEXT = None
+
+
+def _check_shape(js):
+    """Refuses JSON nested deeper than MAX_DEPTH or holding more than MAX_CONTAINERS arrays and objects
+    before json.loads builds any of it; most bodies have too few brackets to need more than a count. The
+    rest is done by C loops (regex, translate, accumulate), not a Python loop per bracket."""
+    global _JSON_STRINGS
+    if js.count(b"[") + js.count(b"{") <= MAX_DEPTH:
+        return
+    if _JSON_STRINGS is None:
+        import re
+        _JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+    brackets = _JSON_STRINGS.sub(b"", js).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") > MAX_CONTAINERS:
+        raise CodecError("body holds more than %d arrays and objects" % MAX_CONTAINERS)
+    import itertools
+    if max(itertools.accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
+        raise CodecError("body nested deeper than %d levels" % MAX_DEPTH)
+
+
 def _parse_json(js, tagged, blobs):
+    js = bytes(js)
+    _check_shape(js)
     try:
-        text = bytes(js).decode("utf-8", "surrogatepass")
+        text = js.decode("utf-8", "surrogatepass")
         if not tagged:
             return json.loads(text)
         return json.loads(text, object_hook=_make_hook(blobs))
+    except CodecError:
+        raise
     except (ValueError, UnicodeDecodeError) as e:
-        if isinstance(e, CodecError):
-            raise
         raise CodecError("bad JSON in body: %s" % e)
+    except RecursionError:
+        # Within MAX_DEPTH only when the caller's own stack is already deep.
+        raise CodecError("body nested too deep to decode here")
+
+
+def _tag_int(x):
+    global _INT_TEXT
+    if _INT_TEXT is None:
+        import re
+        _INT_TEXT = re.compile(r"-?[0-9]{1,%d}\Z" % MAX_INT_DIGITS)
+    if type(x) is not str or not _INT_TEXT.match(x):
+        raise CodecError("bad big integer %.40r" % (x,))
+    return int(x)
+
+
+def _tag_float(x):
+    global _FLOAT_TEXT
+    if _FLOAT_TEXT is None:
+        import re
+        _FLOAT_TEXT = re.compile(r"(nan|-?inf|-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)\Z")
+    if type(x) is not str or not _FLOAT_TEXT.match(x):
+        raise CodecError("bad float %.40r" % (x,))
+    return float(x)
+
+
+def _tag_dict(x):
+    if type(x) is not list:
+        raise CodecError("bad dict tag")
+    out = {}
+    for p in x:
+        if type(p) not in (list, tuple) or len(p) != 2:
+            raise CodecError("bad dict pair")
+        try:
+            out[_hashable(p[0])] = p[1]
+        except TypeError:
+            raise CodecError("unhashable dict key of type %s" % type(p[0]).__name__)
+    return out
+
+
+def _tag_error(x):
+    if type(x) is not dict:
+        raise CodecError("bad error tag")
+
+    def text(key, default):
+        v = x.get(key, default)
+        return v if type(v) is str else str(v)
+
+    return RemoteError(text("type", "Exception"), text("message", ""), text("traceback", ""), x.get("data"))
 
 
 def _make_hook(blobs):
@@ -235,20 +322,21 @@ def _make_hook(blobs):
             x = d[k]
             if k == "$b":
                 if type(x) is not int or not 0 <= x < len(blobs):
-                    raise CodecError("bad blob index %r" % (x,))
+                    raise CodecError("bad blob index %.40r" % (x,))
                 return blobs[x]
             if k == "$t":
+                if type(x) is not list:
+                    raise CodecError("bad tuple tag")
                 return tuple(x)
             if k == "$i":
-                return int(x)
+                return _tag_int(x)
             if k == "$f":
-                return float(x)
+                return _tag_float(x)
             if k == "$d":
-                return dict((_hashable(p[0]), p[1]) for p in x)
+                return _tag_dict(x)
             if k == "$e":
-                return RemoteError(x.get("type", "Exception"), x.get("message", ""),
-                                   x.get("traceback", ""), x.get("data"))
-            raise CodecError("unknown tag %s" % k)
+                return _tag_error(x)
+            raise CodecError("unknown tag %.40s" % k)
     return hook
 
 
@@ -450,6 +538,7 @@ class Router(object):
         self.id = config["id"]
         self.parent_ids = list(config.get("parent_ids") or [0])
         self.parent_id = self.parent_ids[-1]
+        self.above = frozenset(self.parent_ids)  # who may send down to this context (docs "Authority")
         self.max_size = int(config.get("max_message_size") or 128 * 1024 * 1024)
         self.parent = Stream(self, rfd, wfd, "parent", self.parent_id)
         self.children = {}  # rfd -> Stream
@@ -487,11 +576,13 @@ class Router(object):
         except OSError:
             pass
 
-    def alloc_handle(self, fn):
+    def alloc_handle(self, fn, peer=None):
+        """A reply handle for a message to context `peer`: only `peer` may answer it (None: an ancestor,
+        as any message from the parent stream is)."""
         with self.lock:
             h = self.next_handle
             self.next_handle += 1
-            self.handlers[h] = fn
+            self.handlers[h] = (fn, peer)
         return h
 
     def send(self, dst, handle, value=None, reply_to=0, raw=None, flags=0, defer=False):
@@ -532,99 +623,148 @@ class Router(object):
             pass
 
     def add_child(self, stream):
+        """Attaches a child's stream. Its ancestors learnt the route from the controller (ADD_ROUTE)
+        before it was started: routes only ever come from above."""
         with self.lock:
             self.fds_changed += 1
             self.children[stream.rfd] = stream
             self.routes[stream.remote_id] = stream
             if stream.tty is not None:
                 self.ttys[stream.tty] = stream
-        self.send(0, ADD_ROUTE, [stream.remote_id])
         self.wake()
 
-    # Incoming: called on the thread leading the I/O loop, for every frame.
+    # Incoming: called on the thread leading the I/O loop, for every frame. The rules are those of
+    # docs/protocol.md "Authority": from the parent stream only what an ancestor sent, for this context or
+    # one below it; from a child stream only what its own subtree sent, addressed upward, with handles a
+    # context may send upward. A child breaking them is cut off; the parent stream is trusted as a whole
+    # (it can end this context anyway), so what is wrong there is only dropped.
     def on_frame(self, msg, raw):
         stream = msg.stream
-        if stream is not self.parent:
-            if self.routes.get(msg.src) is not stream or self.routes.get(msg.auth) is not stream:
-                _warn("mito: dropped a message from %s claiming src=%d auth=%d" % (stream.name, msg.src,
-                                                                                      msg.auth))
+        if stream is self.parent:
+            if msg.src not in self.above or msg.auth not in self.above:
+                _warn("mito: dropped a message from context %d (authority %d) on the parent stream of context "
+                      "%d: only its ancestors send down" % (msg.src, msg.auth, self.id))
                 return
-            if msg.dst != self.id:
-                if msg.dst == 0 and msg.handle in (ADD_ROUTE, DEL_ROUTE):
-                    self._snoop_route(msg, stream)
-                target = self.routes.get(msg.dst) or self.parent
-                if not target.send(raw):
-                    self.dead_letter(msg, "mito: context %d is gone" % msg.dst)
+            if msg.dst == self.id:
+                self.dispatch(msg)
                 return
-        elif msg.dst != self.id:
             target = self.routes.get(msg.dst)
             if target is None or not target.send(raw):
                 self.dead_letter(msg, "mito: no route to context %d from context %d" % (msg.dst, self.id))
             return
-        self.dispatch(msg)
+        if stream.closed:
+            return  # the rest of a batch read before the stream was cut off
+        if self.routes.get(msg.src) is not stream or self.routes.get(msg.auth) is not stream:
+            return self.violation(stream, "it sent a message as context %d (authority %d)" % (msg.src, msg.auth))
+        h = msg.handle
+        if h in _DOWNWARD:
+            return self.violation(stream, "it sent %s, which only an ancestor may send" % _DOWNWARD[h])
+        if msg.dst == self.id:
+            if h == GET_MODULE and msg.src == stream.remote_id:
+                _importer.on_request(msg)
+            elif h >= FIRST_REPLY_HANDLE and self._peer_of(h) == msg.src:
+                self.dispatch(msg)
+            else:
+                self.violation(stream, "it sent a message with handle %d to context %d" % (h, self.id))
+            return
+        if msg.dst not in self.above:
+            return self.violation(stream, "it sent a message to context %d; a context may send only to its "
+                                          "ancestors" % msg.dst)
+        if h == GET_MODULE:
+            return self.violation(stream, "it asked context %d for a module; it must ask its parent" % msg.dst)
+        if h == DEL_ROUTE and msg.dst == 0:
+            self._forget_routes(msg, stream)
+        if not self.parent.send(raw):
+            self.dead_letter(msg, "mito: context %d lost its parent" % self.id)
 
-    def _snoop_route(self, msg, stream):
+    def _peer_of(self, handle):
+        with self.lock:
+            entry = self.handlers.get(handle)
+        return None if entry is None else entry[1]
+
+    def violation(self, stream, detail):
+        """Cuts a child off for breaking the protocol; the controller hears why with DEL_ROUTE."""
+        if stream.pid and not stream.closed:  # before on_child_gone reaps it: the pid is still ours
+            try:
+                os.kill(stream.pid, signal.SIGKILL)
+            except OSError:
+                pass  # e.g. a setuid sudo: closing its stream is what disconnects it
+        self.on_child_gone(stream, detail, violation=True)
+
+    def _forget_routes(self, msg, stream):
+        """A DEL_ROUTE passing up from a child: only routes through that child's stream, never the child
+        itself (its own stream ending says that)."""
         try:
             ids = msg.value()
         except Exception:
             return
+        if type(ids) is not list:
+            return
         with self.lock:
             for i in ids:
-                if msg.handle == ADD_ROUTE:
-                    # A child may announce new descendants, never take over ourselves, an ancestor or a
-                    # context already reached through another stream.
-                    if type(i) is int and i > 0 and i != self.id and i not in self.parent_ids and \
-                            self.routes.get(i, stream) is stream:
-                        self.routes[i] = stream
-                elif self.routes.get(i) is stream and i != stream.remote_id:
+                if type(i) is int and self.routes.get(i) is stream and i != stream.remote_id:
                     del self.routes[i]
 
     def dispatch(self, msg):
+        """A message for this context from an ancestor, or a reply from the context its handle was for."""
         h = msg.handle
         if h >= FIRST_REPLY_HANDLE:
             with self.lock:
-                fn = self.handlers.pop(h, None)
-            if fn is not None:
-                fn(msg)
+                entry = self.handlers.pop(h, None)
+            if entry is not None:
+                entry[0](msg)
             return
-        if h == CALL or h == SHUTDOWN or h == CANCEL:
-            if msg.auth not in self.parent_ids:
-                self.dead_letter(msg, "mito: context %d may not %s context %d" % (
-                    msg.auth, "call" if h == CALL else "stop", self.id))
-                return
-            if h == CALL:
-                _runtime.enqueue(msg)
-            elif h == CANCEL:
-                _runtime.cancel(msg)
-            else:
-                _runtime.begin_shutdown("shutdown requested")
-            return
-        if h == FILE_CHUNK:
-            if msg.auth in self.parent_ids:
-                _transfers.on_chunk(msg)
-            return
-        if h == FILE_ACK:
+        if h == CALL:
+            _runtime.enqueue(msg)
+        elif h == CANCEL:
+            _runtime.cancel(msg)
+        elif h == SHUTDOWN:
+            _runtime.begin_shutdown("shutdown requested")
+        elif h == FILE_CHUNK:
+            _transfers.on_chunk(msg)
+        elif h == FILE_ACK:
             _transfers.on_ack(msg)
-            return
-        if h == LOAD_MODULE and msg.stream is self.parent:
+        elif h == LOAD_MODULE:
             _importer.on_load(msg)
-            return
-        if h == GET_MODULE and msg.stream is not self.parent:
-            _importer.on_request(msg)
-            return
-        self.dead_letter(msg, "mito: context %d has no handle %d" % (self.id, h))
+        elif h == ADD_ROUTE:
+            self._add_route(msg)
+        elif h == DISCONNECT:
+            self._disconnect(msg)
+        else:
+            self.dead_letter(msg, "mito: context %d has no handle %d" % (self.id, h))
 
-    def on_child_gone(self, stream, reason):
+    def _add_route(self, msg):
+        """ADD_ROUTE [id, via]: context id is being started behind our descendant via."""
+        child, via = msg.value()
+        with self.lock:
+            stream = self.routes.get(via)
+            if stream is not None and child != self.id and child not in self.above:
+                self.routes[child] = stream
+
+    def _disconnect(self, msg):
+        """DISCONNECT [id, reason]: the controller caught our child id breaking the protocol."""
+        child, reason = msg.value()
+        with self.lock:
+            stream = self.routes.get(child)
+        if stream is not None and stream.remote_id == child:
+            self.violation(stream, reason)
+
+    def on_child_gone(self, stream, reason, violation=False):
         stream.close()
         with self.lock:
-            self.children.pop(stream.rfd, None)
+            first = self.children.get(stream.rfd) is stream  # not again after a violation cut it off
+            if first:
+                del self.children[stream.rfd]
             self.fds_changed += 1
             ids = [i for i, s in self.routes.items() if s is stream]
             for i in ids:
                 del self.routes[i]
         if ids and not self.shutting_down:
-            self.send(0, DEL_ROUTE, ids)
-        if stream.pid:
+            if stream.remote_id in ids:  # first: a trailing reason is about it
+                ids.remove(stream.remote_id)
+                ids.insert(0, stream.remote_id)
+            self.send(0, DEL_ROUTE, ids + [reason] if violation else ids)
+        if stream.pid and first:
             _reap(stream.pid)
 
     def _poll_sync(self, poller, registered):
@@ -901,7 +1041,23 @@ class Importer(object):
                 return
         self.get(fullname)
 
-    def get(self, fullname, timeout=300.0):
+    def get(self, fullname, timeout=None):
+        """The cache entry of `fullname` (None: not served), asking the parent context the first time. A
+        process forked from the context asks the context over its link instead (see fork()); one forked
+        without a link cannot import on demand and says so at once. Bounded by the config's import_timeout."""
+        if timeout is None:
+            timeout = _import_timeout()
+        if os.getpid() != _forks.pid:
+            _detach_fork()
+        if _forks.detached:
+            if _forks.link is None:
+                if fullname in self.cache:
+                    return self.cache[fullname]
+                raise ImportError("mito: cannot import %s: this process was forked from context %d without a "
+                                  "link to it (use mito.core.fork)" % (fullname, self.router.id), name=fullname)
+            # The context bounds its own wait by `timeout` and then answers with its error, which names the
+            # module better than a timeout here would.
+            return _forks.link.fetch(self, fullname, timeout + LINK_MARGIN)
         with self.lock:
             if fullname in self.cache:
                 return self.cache[fullname]
@@ -913,12 +1069,12 @@ class Importer(object):
             self.router.send(self.router.parent_id, GET_MODULE, fullname)
         self.router.lend_loop()
         if not ev.wait(timeout):
-            raise ImportError("mito: no answer from the parent for module %s within %gs" % (fullname, timeout))
+            raise ImportError("mito: no answer from the parent for module %s within %gs" % (fullname, timeout),
+                              name=fullname)
         return self.cache.get(fullname)
 
     def on_load(self, msg):
-        fullname, is_pkg, filename, source, related = msg.value()
-        entry = None if source is None else (bool(is_pkg), filename, source, list(related or ()))
+        fullname, entry = self._entry(msg)
         with self.lock:
             self.cache[fullname] = entry
             ev = self.pending.pop(fullname, None)
@@ -942,6 +1098,12 @@ class Importer(object):
         elif ask:
             self.router.send(self.router.parent_id, GET_MODULE, fullname)
 
+    @staticmethod
+    def _entry(msg):
+        """(fullname, cache entry) of a LOAD_MODULE message."""
+        fullname, is_pkg, filename, source, related = msg.value()
+        return fullname, None if source is None else (bool(is_pkg), filename, source, list(related or ()))
+
     def _serve(self, stream, ctx, fullname):
         entry = self.cache.get(fullname)
         if entry is not None:
@@ -953,17 +1115,363 @@ class Importer(object):
 
     def _send(self, stream, ctx, name, entry):
         stream.sent_modules.add(name)
+        stream.send(self._load_frame(ctx, name, entry))
+
+    def _load_frame(self, ctx, name, entry):
         if entry is None:
             value = [name, False, None, None, []]
         else:
             value = [name, entry[0], entry[1], entry[2], entry[3]]
-        stream.send(frame(ctx, self.router.id, self.router.id, LOAD_MODULE, 0, value))
+        return frame(ctx, self.router.id, self.router.id, LOAD_MODULE, 0, value)
+
+
+# -- forks of a context ----------------------------------------------------------------------------------
+# A process forked from a context (a module run in isolation, an async job, a module's own fork) has no I/O
+# thread, and the context's stream is not its to use: frames it wrote there would interleave with the
+# context's own (a corrupt stream ends the context) and the answers would reach the context, never the fork.
+# So every fork is detached at once (an at-fork hook; a pid check where Python has none): its router sends
+# nowhere, and it imports nothing on demand, unless it was made by fork() below, which gives it a link.
+#
+# The link is a socketpair made before the fork. The child sends over it what it would send its context
+# (GET_MODULE, FORWARD_LOG frames); a thread of the context serves it, answering module requests from the
+# importer the context already has (asking the controller only for what it lacks) and relaying log records.
+# Mitogen instead makes each fork a context of its own with a route to the controller; here that would make
+# the controller learn a context per forked module (routes, authority, its per-context record of modules
+# sent), cost a controller round trip for modules the context already holds, and still need the child kept
+# off the context's stream. Through the link an import costs one local round trip at most, and everything
+# importing on demand (the runner's forked modules, async jobs, anything calling fork()) works unchanged.
+
+# A linked child waits this much longer than the context does for the controller, so the context's own
+# error, which names the module, is what it reports.
+LINK_MARGIN = 5.0
+PR_SET_PDEATHSIG = 1
+
+
+class _Forks(object):
+    def __init__(self):
+        self.home = os.getpid()  # the context's own process
+        self.pid = self.home  # the process this state was last brought in line with
+        self.detached = False
+        self.link = None  # this process's _Link to the context it was forked from
+        self.served = set()  # the context's ends of its live links: closed in each new fork
+        self.stale = []  # inherited fds of the context's streams, closed by fork()'s child
+        self.libc = None
+
+
+_forks = _Forks()
+
+
+def _import_timeout():
+    return float(_config.get("import_timeout") or 60)
+
+
+class _Detached(object):
+    """A forked process's router's parent stream when it has no link: what it sends goes nowhere."""
+    pending = ()
+
+    def send(self, data, defer=False):
+        return False
+
+
+def _detach_fork():
+    """In a new process forked from a context (or from one of its forks): forgets the context's streams and
+    the locks and waits other threads of the parent held at the fork. Never raises (it runs as an at-fork
+    hook, also in children about to exec)."""
+    if os.getpid() == _forks.pid:
+        return
+    try:
+        _forks.pid = os.getpid()
+        first = not _forks.detached
+        _forks.detached = True
+        for fd in list(_forks.served):  # only the context may hold these (their children watch for its end)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _forks.served = set()
+        link = _forks.link
+        if link is not None:
+            link.lock = threading.Lock()
+            link.wlock = threading.Lock()
+        r = _router
+        if r is not None and first:
+            stale = [r.parent.rfd, r.parent.wfd, r.wake_r, r.wake_w] + list(r.ttys) + list(r.extra_readers)
+            for st in r.children.values():
+                stale.extend((st.rfd, st.wfd))
+            _forks.stale = [(fd, _fd_identity(fd)) for fd in set(stale)]
+        if r is not None:
+            r.lock = threading.Lock()
+            r.parent = link if link is not None else _Detached()
+            r.routes = {}
+            r.children = {}
+            r.ttys = {}
+            r.extra_readers = {}
+            r.wake = lambda: None
+        if _importer is not None:
+            _importer.lock = threading.Lock()
+            _importer.pending = {}
+            _importer.waiting_children = {}
+    except Exception:
+        pass
+
+
+def _fd_identity(fd):
+    try:
+        st = os.fstat(fd)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return None
+
+
+def _close_stale():
+    """Closes, in a fork()ed child, the context's stream fds it inherited: the ones still open as what
+    they were at the fork (a process between may have closed one and reused its number)."""
+    for fd, identity in _forks.stale:
+        if identity is not None and _fd_identity(fd) == identity:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    _forks.stale = []
+
+
+def _frame_reader_next(reader, deadline):
+    """The next Message on a link (blocking until `deadline`, a monotonic time or None), None at its end.
+    Raises _LinkTimeout when the deadline passes."""
+    buf = reader.buf
+    while True:
+        if len(buf) >= HEADER_SIZE:
+            view = memoryview(buf)
+            try:
+                got = Stream._frame_at(reader, buf, view, 0, len(buf), 1 << 31)
+            finally:
+                view.release()
+            if got is not None:
+                del buf[:len(got[1])]
+                return got[0]
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise _LinkTimeout()
+        if not _wait_fd(reader.fd, False, left):
+            continue
+        try:
+            data = os.read(reader.fd, CHUNK)
+        except InterruptedError:
+            continue
+        except OSError:
+            data = b""
+        if not data:
+            return None
+        buf += data
+
+
+class _LinkTimeout(Exception):
+    pass
+
+
+class _Link(object):
+    """A fork()ed child's end of its link: the router's parent stream there, and the importer's source."""
+
+    def __init__(self, fd, context_id):
+        self.fd = fd
+        self.context_id = context_id
+        self.name = "the link to context %d" % context_id
+        self.buf = bytearray()
+        self.pending = ()
+        self.lock = threading.Lock()  # one request and its answer at a time
+        self.wlock = threading.Lock()
+
+    def send(self, data, defer=False):
+        try:
+            with self.wlock:
+                _write_all(self.fd, data)
+            return True
+        except OSError:
+            return False
+
+    def fetch(self, importer, fullname, timeout):
+        gone = "mito: cannot import %s: context %d, which this process was forked from, is gone" % (
+            fullname, self.context_id)
+        with self.lock:
+            if fullname in importer.cache:
+                return importer.cache[fullname]
+            me = importer.router.id
+            if not self.send(frame(self.context_id, me, me, GET_MODULE, 0, fullname)):
+                raise ImportError(gone, name=fullname)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    msg = _frame_reader_next(self, deadline)
+                except _LinkTimeout:
+                    raise ImportError("mito: no answer for module %s from context %d within %gs" % (
+                        fullname, self.context_id, timeout), name=fullname)
+                except ProtocolError as e:
+                    raise ImportError("mito: cannot import %s: %s" % (fullname, e), name=fullname)
+                if msg is None:
+                    raise ImportError(gone, name=fullname)
+                if msg.handle != LOAD_MODULE:
+                    continue
+                if msg.flags & FLAG_DEAD:  # the context's own failure to get it, which names the module
+                    raise ImportError(bytes(msg.body).decode("utf-8", "replace"), name=fullname)
+                name, entry = importer._entry(msg)
+                importer.cache[name] = entry
+                if name == fullname:
+                    return entry
+
+
+def _serve_link(fd, pid):
+    """The context's side of a link, on a thread of its own until the child's end closes."""
+    reader = _Link(fd, _router.id)
+    reader.name = "the link to forked process %d" % pid
+    sent = set()
+    try:
+        while True:
+            try:
+                msg = _frame_reader_next(reader, None)
+            except ProtocolError as e:
+                _warn("mito: %s" % e, 40)
+                return
+            if msg is None:
+                return
+            try:
+                if msg.handle == GET_MODULE:
+                    _answer_link(fd, sent, msg.value())
+                elif msg.handle == FORWARD_LOG:
+                    _router.send(0, FORWARD_LOG, msg.value())
+            except OSError:
+                return
+            except Exception as e:
+                _warn("mito: a request of forked process %d failed: %s" % (pid, e), 40)
+    finally:
+        _forks.served.discard(fd)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _answer_link(fd, sent, fullname):
+    me = _router.id
+    try:
+        entry = _importer.get(fullname)
+    except ImportError as e:
+        _write_all(fd, frame(me, me, me, LOAD_MODULE, 0, raw=str(e).encode("utf-8"), flags=FLAG_DEAD))
+        return
+    frames = []
+    for name in entry[3] if entry is not None else ():
+        rel = _importer.cache.get(name)
+        if rel is not None and name not in sent:
+            sent.add(name)
+            frames.append(_importer._load_frame(me, name, rel))
+    sent.add(fullname)
+    frames.append(_importer._load_frame(me, fullname, entry))
+    _write_all(fd, b"".join(frames))
+
+
+def _pdeathsig():
+    """Asks the kernel to kill this process when the thread that forked it ends (Linux); False elsewhere."""
+    libc = _forks.libc
+    if not libc:
+        return False
+    try:
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except Exception:
+        return False
+
+
+def _load_libc():
+    """Loaded in the context, before its first fork, so no child pays for it."""
+    if _forks.libc is None:
+        _forks.libc = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+                _forks.libc = ctypes.CDLL(None, use_errno=True)
+            except Exception:
+                pass
+
+
+def _watch_link(fd):
+    """The fallback where the kernel cannot tie a child's life to its parent's: the link's far end closes
+    when the context's process ends, however it ends."""
+    def watch():
+        p = select.poll()
+        p.register(fd, 0)  # only hang-ups: the link's data is the importer's to read
+        while True:
+            try:
+                if p.poll(None):
+                    os._exit(1)
+            except InterruptedError:
+                continue
+            except Exception:
+                os._exit(1)
+    t = threading.Thread(target=watch, name="mito-parent-watch")
+    t.daemon = True
+    t.start()
+
+
+def fork(die_with_parent=True, _kernel_watch=True):
+    """os.fork() for code running in a context: the child imports modules on demand and logs through the
+    context (over a link, above) and never touches the context's stream. Returns the child's pid, or 0 in
+    the child. die_with_parent: the child is killed when the context's process ends (PR_SET_PDEATHSIG where
+    the fork happens on the main thread, else a watch of the link); without it (async jobs, which outlive
+    the connection as Ansible's do) it runs on, and its imports fail at once once the context is gone."""
+    import socket
+    _load_libc()
+    parent_pid = os.getpid()
+    on_main = threading.current_thread() is threading.main_thread()
+    ours, theirs = socket.socketpair()
+    ours_fd, theirs_fd = ours.detach(), theirs.detach()
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(ours_fd)
+        os.close(theirs_fd)
+        raise
+    if pid == 0:
+        os.close(ours_fd)
+        _detach_fork()
+        _close_stale()
+        if _forks.link is not None:  # inherited from a linked parent: this child has its own now
+            try:
+                os.close(_forks.link.fd)
+            except OSError:
+                pass
+        link = _forks.link = _Link(theirs_fd, _router.id)
+        _router.parent = link
+        if die_with_parent:
+            if on_main and _kernel_watch and _pdeathsig():
+                if os.getppid() != parent_pid:  # it ended before the signal was armed
+                    os._exit(1)
+            else:
+                _watch_link(theirs_fd)
+        return 0
+    os.close(theirs_fd)
+    _forks.served.add(ours_fd)
+    t = threading.Thread(target=_serve_link, args=(ours_fd, pid), name="mito-fork-%d" % pid)
+    t.daemon = True
+    t.start()
+    return pid
+
+
+def _end_stray_fork(exc=None):
+    """A process forked inside a call came back to the context's call loop (code that forked and then
+    returned, raised or called sys.exit where it should have exited): it ends here, with the status its
+    own program would have had, before it could answer the call, read the context's stream or run the
+    context's exit path."""
+    if os.getpid() == _forks.home:
+        return
+    if isinstance(exc, SystemExit):
+        os._exit(exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1)
+    os._exit(0 if exc is None else 1)
 
 
 # -- logging and captured output -------------------------------------------------------------------------
 
 def _warn(text, level=30):
     try:
+        if os.getpid() != _forks.pid:
+            _detach_fork()
         _router.send(0, FORWARD_LOG, ["mito", level, text])
     except Exception:
         pass
@@ -1016,6 +1524,8 @@ def _hook_logging():
     class ForwardHandler(logging.Handler):
         def emit(self, record):
             try:
+                if os.getpid() != _forks.pid:
+                    _detach_fork()
                 _router.send(0, FORWARD_LOG, [record.name, record.levelno, self.format(record)])
             except Exception:
                 pass
@@ -1619,6 +2129,7 @@ class Runtime(object):
                 _router.lend_loop()
             result = obj(*(args or ()), **(kwargs or {}))
         except BaseException as e:  # SystemExit from a called function must not end the context
+            _end_stray_fork(e)
             if isinstance(e, KeyboardInterrupt):
                 raise
             err = RemoteError(*_describe(e, modname, fname))
@@ -1635,6 +2146,7 @@ class Runtime(object):
             else:  # nobody waits for this answer: the failure still reaches the controller's log
                 _warn("mito: %s.%s (no reply wanted) failed: %s" % (modname, fname, err), 30)
             return
+        _end_stray_fork()
         if msg.reply_to:
             if chain is not None:
                 self.failed_chains.pop(chain, None)
@@ -1730,6 +2242,7 @@ def _io_main():
 
 
 def _finish(reason):
+    _end_stray_fork()  # the context's temp dir and children are not a fork's to clean up
     try:
         _shutdown_children()
         _remove_temp_dir()
@@ -1767,6 +2280,8 @@ def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     _importer = Importer(_router, _config.get("importable") or ["mito"])
     _install_package()
     sys.meta_path.append(_importer)
+    if hasattr(os, "register_at_fork"):  # 3.7+; on 3.6 the importer and the log senders check the pid
+        os.register_at_fork(after_in_child=_detach_fork)
     _capture(1, "stdout")
     _capture(2, "stderr")
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="replace",

@@ -298,16 +298,26 @@ def _code(e):
 
 # ------------------------------------------------------------- forking
 
+def _fork(die_with_parent):
+    """mito.core.fork() inside a context (the child keeps importing on demand through it, and dies with
+    it when asked); a plain fork where the runner runs outside one (the test harness)."""
+    core = sys.modules.get("mito.core")
+    if core is not None and getattr(core, "_router", None) is not None:
+        return core.fork(die_with_parent=die_with_parent)
+    return os.fork()
+
+
 def _in_fork(fn, *args, **kwargs):
     """Run fn in a forked child and pass the JSON result back over a pipe."""
     r, w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    pid = _fork(die_with_parent=True)
     if pid == 0:  # child
-        _after_fork()
         code = 0
         try:
+            _after_fork()
+            _FORKED[0] = True
             os.close(r)
             try:
                 res = fn(*args, **kwargs)
@@ -338,6 +348,73 @@ def _in_fork(fn, *args, **kwargs):
     except ValueError:
         return _module_failure("MODULE FAILURE\nThe forked module process died (status %d)" % status,
                                data.decode("utf-8", "replace"), "")
+
+
+# Set in _in_fork's child: the module owns the whole process, its file descriptors included.
+_FORKED = [False]
+
+
+class _FdCapture(object):
+    """Points fds 1 and 2 at temp files while a module runs in its own (forked) process: what programs it
+    starts write there (a respawned module prints its result so) is its output, as it is under Ansible."""
+
+    def __enter__(self):
+        self.saved = []
+        for fd in (1, 2):
+            f = tempfile.TemporaryFile()
+            self.saved.append((fd, os.dup(fd), f))
+            os.dup2(f.fileno(), fd)
+        return self
+
+    def text(self, fd):
+        for n, _, f in self.saved:
+            if n == fd:
+                f.seek(0)
+                return f.read().decode("utf-8", "replace")
+        return ""
+
+    def __exit__(self, *exc):
+        for fd, old, _ in self.saved:
+            os.dup2(old, fd)
+            os.close(old)
+        return False
+
+
+class _NoFdCapture(object):
+    def __enter__(self):
+        return self
+
+    def text(self, fd):
+        return ""
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _exec_main(code_obj, glb, home):
+    """Runs a module's code as its program's __main__. A process the module forked that comes back here
+    (its code ended, raised, or called sys.exit, where its own program would have exited) ends as that
+    program's process would: returning would take it into the context's call loop."""
+    try:
+        exec(code_obj, glb)
+    except BaseException as e:
+        if os.getpid() == home:
+            raise
+        if isinstance(e, SystemExit):
+            if e.code is not None and not isinstance(e.code, int):
+                _write_fd(2, "%s\n" % (e.code,))
+            os._exit(_code(e))
+        _write_fd(2, traceback.format_exc())
+        os._exit(1)
+    if os.getpid() != home:
+        os._exit(0)
+
+
+def _write_fd(fd, text):
+    try:
+        os.write(fd, text.encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 # ------------------------------------------------------------- Ansible modules
@@ -457,51 +534,60 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
     payload = json.dumps({"ANSIBLE_MODULE_ARGS": full_args}).encode("utf-8")
     basic = None
     code = 0
+    home = os.getpid()
+    filename = path or "<ansible module %s>" % name
+    main = _MainModule("__main__", source, name, package, full_args.get("_ansible_tmpdir"))
+    saved_main = sys.modules.get("__main__")
+    fds = _FdCapture() if _FORKED[0] else _NoFdCapture()
     try:
-        _apply_context(environment, cwd)
-        try:
-            from ansible.module_utils import basic
-            basic._ANSIBLE_ARGS = payload
-        except ImportError:
-            basic = None
-        sys.stdin = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8")
-        sys.argv[:] = [path or name]
-        sys.stdout, sys.stderr = out, err
-        filename = path or "<ansible module %s>" % name
-        glb = {"__name__": "__main__", "__file__": filename, "__builtins__": __builtins__}
-        if package:
-            # Modules such as setup import their siblings relatively (from ..module_utils import …).
-            glb["__package__"] = package
-        with _AtexitCapture():
+        with fds:
+            _apply_context(environment, cwd)
             try:
-                code_obj = compile(source, filename, "exec", dont_inherit=True)
-                exec(code_obj, glb)
-            except SystemExit as e:
-                code = _code(e)
-            except Exception:
-                # A module's own sys.excepthook sees what escapes it, as in its own process (file
-                # turns its AnsibleModuleError into fail_json there).
-                if sys.excepthook is saved.excepthook:
-                    raise
+                from ansible.module_utils import basic
+                basic._ANSIBLE_ARGS = payload
+            except ImportError:
+                basic = None
+            sys.stdin = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8")
+            sys.argv[:] = [path or name]
+            sys.stdout, sys.stderr = out, err
+            glb = main.__dict__
+            glb.update({"__file__": filename, "__builtins__": __builtins__})
+            if package:
+                # Modules such as setup import their siblings relatively (from ..module_utils import …).
+                glb["__package__"] = package
+            sys.modules["__main__"] = main
+            with _AtexitCapture():
                 try:
-                    sys.excepthook(*sys.exc_info())
-                    code = 1
+                    code_obj = compile(source, filename, "exec", dont_inherit=True)
+                    _exec_main(code_obj, glb, home)
                 except SystemExit as e:
                     code = _code(e)
-    except BaseException:
+                except Exception:
+                    # A module's own sys.excepthook sees what escapes it, as in its own process (file
+                    # turns its AnsibleModuleError into fail_json there).
+                    if sys.excepthook is saved.excepthook:
+                        raise
+                    try:
+                        sys.excepthook(*sys.exc_info())
+                        code = 1
+                    except SystemExit as e:
+                        code = _code(e)
+    except BaseException as e:
         tb = traceback.format_exc()
         saved.restore()
-        stdout = out.value()
+        stdout = out.value() + fds.text(1)
         try:
             return _parse_json_output(stdout)  # a module that printed its result then crashed
         except ValueError:
-            return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
-                                   stdout, err.value() + tb, exc=tb)
+            return _module_failure(_failure_msg(e), stdout, err.value() + fds.text(2) + tb, exc=tb)
     finally:
         saved.restore()
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+        main.remove_modlib()
         if basic is not None:
             basic._ANSIBLE_ARGS = None
-    stdout, stderr = out.value(), err.value()
+    stdout, stderr = out.value() + fds.text(1), err.value() + fds.text(2)
     try:
         result = _parse_json_output(stdout)
     except ValueError:
@@ -512,6 +598,86 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     return _add_lines(result)
+
+
+def _failure_msg(e):
+    # An import mito's importer could not get (no answer in time, the context gone, a fork without a link)
+    # is named in the message itself: it is the whole story, and the traceback only says where.
+    if isinstance(e, ImportError) and str(e).startswith("mito: "):
+        return "MODULE FAILURE: %s" % e
+    return "MODULE FAILURE\nSee stdout/stderr for the exact error"
+
+
+class _MainModule(type(sys)):
+    """A module's __main__. Beside its globals it answers the two attributes Ansible's respawn_module
+    reads from an AnsiballZ payload's __main__: the module's dotted name, and a directory that module and
+    everything it imports can be imported from by another interpreter (written on first use: only a
+    module that respawns asks for it; removed when the module ends)."""
+
+    def __init__(self, modname, source, name, package, tmpdir):
+        type(sys).__init__(self, modname)
+        self.__dict__["_mito_run"] = {"source": source, "tmpdir": tmpdir, "dir": None,
+                                      "fqn": "%s.%s" % (package, name) if package else "ansible.legacy." + name}
+
+    @property
+    def _module_fqn(self):
+        return self.__dict__["_mito_run"]["fqn"]
+
+    @property
+    def _modlib_path(self):
+        run = self.__dict__["_mito_run"]
+        if run["dir"] is None:
+            run["dir"] = _write_modlib(run["source"], run["fqn"], _private_tmp(run["tmpdir"]))
+        return run["dir"]
+
+    def remove_modlib(self):
+        d = self.__dict__["_mito_run"]["dir"]
+        if d and os.path.basename(d).startswith("ansible_mito_modlib_"):
+            import shutil
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _write_modlib(source, fqn, tmp):
+    """A directory holding the module at `fqn` and the modules the importer served (what the module
+    imported) with everything they import in turn, fetched now where missing."""
+    core = sys.modules.get("mito.core")
+    importer = getattr(core, "_importer", None)
+    top = fqn.partition(".")[0]
+    if importer is None or top not in importer.cache:
+        # Not served by mito (a plain interpreter with Ansible installed): where its package lives.
+        where = getattr(sys.modules.get(top), "__file__", None)
+        return os.path.dirname(os.path.dirname(os.path.abspath(where))) if where else tmp
+    cache = importer.cache
+    names = set(n for n, e in list(cache.items()) if e is not None and n.partition(".")[0] != "mito")
+    queue = list(names)
+    while queue:
+        entry = cache.get(queue.pop())
+        for rel in entry[3] if entry else ():
+            if rel not in names and rel.partition(".")[0] != "mito":
+                names.add(rel)
+                try:
+                    importer.get(rel)
+                except ImportError:
+                    continue
+                queue.append(rel)
+    d = tempfile.mkdtemp(prefix="ansible_mito_modlib_", dir=tmp)
+    files = {}
+    for n in names:
+        entry = cache.get(n)
+        if entry is not None:
+            files[n.replace(".", "/") + ("/__init__.py" if entry[0] else ".py")] = entry[2]
+    files[fqn.replace(".", "/") + ".py"] = source
+    for rel in list(files):  # every directory a package, as in the original tree
+        parts = rel.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            files.setdefault("/".join(parts[:i]) + "/__init__.py", b"")
+    for rel, data in files.items():
+        p = os.path.join(d, rel)
+        if not os.path.isdir(os.path.dirname(p)):
+            os.makedirs(os.path.dirname(p))
+        with open(p, "wb") as f:
+            f.write(data)
+    return d
 
 
 def _private_tmp(tmpdir):
@@ -632,8 +798,8 @@ def start_async(jid, time_limit, kind, target, args, async_dir=None, **kwargs):
     results_file = os.path.join(_async_dir(async_dir), jid)
     _write_json_atomic(results_file, {"started": 1, "finished": 0, "ansible_job_id": jid})
     if kind == "builtin" and re.match(r"^[a-z][a-z0-9_]*$", target or ""):
-        # The job runs in a fork where the importer (which needs this interpreter's I/O thread) cannot
-        # answer: import the module and its helpers here first.
+        # The job imports on demand through this context only while it lives; an async job outlives the
+        # connection (as Ansible's do), so the module and its helpers are imported here first.
         from mito.modules import _common  # noqa: F401
         try:
             importlib.import_module("mito.modules." + target)
@@ -641,7 +807,7 @@ def start_async(jid, time_limit, kind, target, args, async_dir=None, **kwargs):
             pass
     r, w = os.pipe()
     sys.stdout.flush()
-    pid = os.fork()
+    pid = _fork(die_with_parent=False)
     if pid == 0:
         try:
             os.close(r)

@@ -1,5 +1,6 @@
 // Call/reply bookkeeping: reply handles, settling replies and dead letters, contexts that die with calls
-// in flight, timeouts and cancellation. Pure apart from timers.
+// in flight, timeouts and cancellation, and who may answer which call. Pure apart from timers and the
+// random source of reply handles.
 import { RemoteError } from "./codec.ts";
 import { FLAG_DEAD, type Frame } from "./frame.ts";
 import { CALL, FIRST_REPLY_HANDLE } from "./handles.ts";
@@ -68,11 +69,41 @@ function _isEmpty(v: unknown): boolean {
   return Object.keys(v).length === 0;
 }
 
-export class CallTable {
-  #next = FIRST_REPLY_HANDLE;
-  #pending = new Map<number, Pending>();
+/** What settling a reply did: it answered its call, named no call, or named a call sent to another context. */
+export type Settled = "settled" | "unknown" | "foreign";
+
+export interface CallTableOptions {
   /** Called when a call is given up locally (timeout or abort) so the remote side can drop it. */
-  constructor(readonly onAbandon?: (context: number, handle: number) => void) {}
+  onAbandon?: (context: number, handle: number) => void;
+  /**
+   * Whether `src` lies on the route to `context` (an intermediary, or the controller: 0), so that its dead
+   * letter may answer a call to `context`. Default: only the controller.
+   */
+  relays?: (src: number, context: number) => boolean;
+}
+
+// Remembered after a timeout or abort so the context's late reply is dropped quietly, and the handle is
+// not given to another call whose context that late reply would then seem to forge.
+const ABANDONED_KEPT = 4096;
+const HANDLE_SPAN = 2 ** 31 - FIRST_REPLY_HANDLE;
+
+/**
+ * The calls waiting for replies. Reply handles are random (no context can predict another's) and each
+ * belongs to the context its call went to: only that context's reply, or a dead letter from a context on
+ * the route to it, settles it; anyone else naming it is reported as "foreign" (a protocol violation).
+ */
+export class CallTable {
+  #pending = new Map<number, Pending>();
+  #abandoned = new Map<number, number>(); // handle -> context
+  #random = new Uint32Array(256);
+  #randomAt = this.#random.length;
+  readonly #onAbandon?: (context: number, handle: number) => void;
+  readonly #relays: (src: number, context: number) => boolean;
+
+  constructor(opts: CallTableOptions = {}) {
+    this.#onAbandon = opts.onAbandon;
+    this.#relays = opts.relays ?? ((src) => src === 0);
+  }
 
   get size(): number {
     return this.#pending.size;
@@ -90,7 +121,7 @@ export class CallTable {
     what: string,
     opts: CallOptions = {},
   ): { handle: number; promise: Promise<T> } {
-    const handle = this.#next++;
+    const handle = this.#newHandle();
     const promise = new Promise<T>((resolve, reject) => {
       const p: Pending = { context, what, resolve: resolve as (v: unknown) => void, reject };
       this.#pending.set(handle, p);
@@ -113,24 +144,48 @@ export class CallTable {
     return { handle, promise };
   }
 
-  /** Settles the call waiting on `frame.handle`; returns false for a handle nobody waits on. */
-  settle(frame: Frame): boolean {
-    const p = this.#take(frame.handle);
-    if (!p) return false;
-    if (frame.flags & FLAG_DEAD) {
+  /** Settles the call waiting on `frame.handle` if `frame.src` may answer it. */
+  settle(frame: Frame): Settled {
+    const dead = (frame.flags & FLAG_DEAD) !== 0;
+    const p = this.#pending.get(frame.handle);
+    if (!p) {
+      const late = this.#abandoned.get(frame.handle);
+      if (late === undefined) return "unknown";
+      if (!this.#answers(frame.src, late, dead)) return "foreign";
+      this.#abandoned.delete(frame.handle);
+      return "unknown";
+    }
+    if (!this.#answers(frame.src, p.context, dead)) return "foreign";
+    this.#take(frame.handle);
+    if (dead) {
       p.reject(new ContextGoneError(p.context, new TextDecoder().decode(frame.body)));
-      return true;
+      return "settled";
     }
     let value: unknown;
     try {
       value = frameValue(frame);
     } catch (e) {
       p.reject(e);
-      return true;
+      return "settled";
     }
     if (value instanceof RemoteError) p.reject(value);
     else p.resolve(value);
-    return true;
+    return "settled";
+  }
+
+  #answers(src: number, context: number, dead: boolean): boolean {
+    return src === context || (dead && this.#relays(src, context));
+  }
+
+  #newHandle(): number {
+    for (;;) {
+      if (this.#randomAt === this.#random.length) {
+        crypto.getRandomValues(this.#random);
+        this.#randomAt = 0;
+      }
+      const h = FIRST_REPLY_HANDLE + this.#random[this.#randomAt++] % HANDLE_SPAN;
+      if (!this.#pending.has(h) && !this.#abandoned.has(h)) return h;
+    }
   }
 
   /** Every call waiting on one of these contexts fails with ContextGoneError. */
@@ -152,7 +207,9 @@ export class CallTable {
     const p = this.#take(handle);
     if (!p) return;
     p.reject(err);
-    this.onAbandon?.(p.context, handle);
+    this.#abandoned.set(handle, p.context);
+    if (this.#abandoned.size > ABANDONED_KEPT) this.#abandoned.delete(this.#abandoned.keys().next().value!);
+    this.#onAbandon?.(p.context, handle);
   }
 
   #take(handle: number): Pending | undefined {

@@ -48,6 +48,17 @@ export interface Encoded {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Deepest nesting of arrays and objects (tags included) a decoder accepts (docs/protocol.md "Limits"). */
+export const MAX_DEPTH = 512;
+/** Most arrays and objects in one body: JSON.parse spends ~70 bytes and ~0.3 µs on each, so 128 MB of
+ * "[]," would cost gigabytes; real results hold far fewer per byte. */
+export const MAX_CONTAINERS = 1_000_000;
+/** Most digits of a `$i` big integer: Python's own default limit, as int() is quadratic beyond. */
+export const MAX_INT_DIGITS = 4300;
+const INT_TEXT = new RegExp(`^-?[0-9]{1,${MAX_INT_DIGITS}}$`);
+// The float texts encoders write: Python's repr and JS's String() of a finite number, nan and ±inf.
+const FLOAT_TEXT = /^(nan|-?inf|-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?)$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
@@ -67,6 +78,14 @@ function floatRepr(v: number): string {
     return v.toExponential();
   }
   return String(v);
+}
+
+/** out[k] = v, except that "__proto__" becomes a key too (under Node, assigning it sets the prototype and
+ * the key would vanish from the JSON). */
+function setKey(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === "__proto__") {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  } else out[k] = v;
 }
 
 function prep(v: unknown, st: EncodeState): unknown {
@@ -126,7 +145,7 @@ function prep(v: unknown, st: EncodeState): unknown {
     }
     if (plain && !(v.size === 1 && (v.keys().next().value as string).startsWith("$"))) {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of v) out[k as string] = prep(x, st);
+      for (const [k, x] of v) setKey(out, k as string, prep(x, st));
       return out;
     }
     st.tagged = true;
@@ -145,7 +164,7 @@ function prep(v: unknown, st: EncodeState): unknown {
   for (const k in obj) {
     const x = obj[k];
     if (x === undefined || typeof x === "function") continue;
-    out[k] = prep(x, st);
+    setKey(out, k, prep(x, st));
     count++;
     only = k;
   }
@@ -201,17 +220,17 @@ function untag(v: unknown, blobs: Uint8Array[]): unknown {
 function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
   switch (tag) {
     case "$b": {
-      if (typeof x !== "number" || !(x >= 0 && x < blobs.length)) throw new CodecError(`bad blob index ${x}`);
-      return blobs[x];
+      if (!Number.isInteger(x) || !((x as number) >= 0 && (x as number) < blobs.length)) {
+        throw new CodecError(`bad blob index ${brief(x)}`);
+      }
+      return blobs[x as number];
     }
     case "$i":
-      if (typeof x !== "string" || !/^-?\d+$/.test(x)) throw new CodecError(`bad big integer ${String(x)}`);
+      if (typeof x !== "string" || !INT_TEXT.test(x)) throw new CodecError(`bad big integer ${brief(x)}`);
       return BigInt(x);
     case "$f": {
-      if (typeof x !== "string") throw new CodecError(`bad float tag ${String(x)}`);
-      const n = x === "nan" ? NaN : x === "inf" ? Infinity : x === "-inf" ? -Infinity : Number(x);
-      if (Number.isNaN(n) && x !== "nan") throw new CodecError(`bad float ${x}`);
-      return new PyFloat(n);
+      if (typeof x !== "string" || !FLOAT_TEXT.test(x)) throw new CodecError(`bad float ${brief(x)}`);
+      return new PyFloat(x === "nan" ? NaN : x === "inf" ? Infinity : x === "-inf" ? -Infinity : Number(x));
     }
     case "$t": {
       if (!Array.isArray(x)) throw new CodecError("bad tuple tag");
@@ -234,17 +253,17 @@ function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
       return m;
     }
     case "$e": {
+      if (!x || typeof x !== "object" || Array.isArray(x)) throw new CodecError("bad error tag");
       const e = x as Record<string, unknown>;
-      if (!e || typeof e !== "object") throw new CodecError("bad error tag");
       return new RemoteError({
-        type: String(e.type ?? "Exception"),
-        message: String(e.message ?? ""),
-        traceback: String(e.traceback ?? ""),
+        type: text(e.type, "Exception"),
+        message: text(e.message, ""),
+        traceback: text(e.traceback, ""),
         data: untag(e.data ?? null, blobs),
       });
     }
     default:
-      throw new CodecError(`unknown tag ${tag}`);
+      throw new CodecError(`unknown tag ${brief(tag)}`);
   }
 }
 
@@ -277,10 +296,56 @@ export function decodeBody(body: Uint8Array, flags = FLAG_TAGS): unknown {
   return parseJson(body.subarray(4, 4 + jsonLen), true, blobs);
 }
 
+/** A field of an error tag as text; decoded JSON only, so JSON.stringify cannot throw. */
+function text(v: unknown, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** A hostile value shown in an error message, cut short. */
+function brief(v: unknown): string {
+  const s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
+/**
+ * Refuses JSON nested deeper than MAX_DEPTH or holding more than MAX_CONTAINERS arrays and objects before
+ * JSON.parse builds any of it: 10 MB of "[[[[…" or "[],[],…" would otherwise cost seconds and hundreds of
+ * MB. Strings are skipped with indexOf, so a body that is mostly one long string costs little.
+ */
+function checkShape(text: string): void {
+  let depth = 0;
+  let containers = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // The closing quote is the next one preceded by an even number of backslashes.
+      for (;;) {
+        const j = text.indexOf('"', i + 1);
+        if (j < 0) return; // unterminated: JSON.parse says so
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        i = j;
+        if ((j - 1 - k) % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) throw new CodecError(`body nested deeper than ${MAX_DEPTH} levels`);
+      if (++containers > MAX_CONTAINERS) {
+        throw new CodecError(`body holds more than ${MAX_CONTAINERS} arrays and objects`);
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
 function parseJson(json: Uint8Array, tagged: boolean, blobs: Uint8Array[]): unknown {
+  const text = decoder.decode(json);
+  checkShape(text);
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(json));
+    value = JSON.parse(text);
   } catch (e) {
     throw new CodecError(`bad JSON in body: ${(e as Error).message}`);
   }

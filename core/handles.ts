@@ -10,4 +10,5 @@ export const SHUTDOWN = 8;
 export const CANCEL = 9;
 export const FILE_CHUNK = 10;
 export const FILE_ACK = 11;
+export const DISCONNECT = 12;
 export const FIRST_REPLY_HANDLE = 1000;

@@ -121,6 +121,8 @@ const STDLIB = new Set(
     "zipimport zlib zoneinfo").split(" "),
 );
 
+const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
+
 export class ImporterResponder {
   #embedded: Map<string, ModuleInfo>;
   #roots: ModuleRoot[];
@@ -149,8 +151,12 @@ export class ImporterResponder {
     return [...tops];
   }
 
-  /** The module, or null when it is not served (stdlib and anything outside the allowed roots). */
+  /**
+   * The module, or null when it is not served (stdlib, anything outside the allowed roots, and any name a
+   * target sends that is not a dotted Python identifier: no path of its own reaches a root's files).
+   */
   lookup(fullname: string): ModuleInfo | null {
+    if (!MODULE_NAME.test(fullname)) return null;
     let info = this.#found.get(fullname);
     if (info !== undefined) return info;
     info = this.#embedded.get(fullname) ?? this.#fromRoots(fullname);

@@ -1,5 +1,5 @@
 // Building and reading frames with encoded bodies: the glue between frame.ts and codec.ts.
-import { decodeBody, encodeBody } from "./codec.ts";
+import { CodecError, decodeBody, encodeBody } from "./codec.ts";
 import { ENC_RAW, ENC_STRUCTURED, encodeFrame, FLAG_DEAD, type Frame } from "./frame.ts";
 
 export interface Address {
@@ -55,9 +55,17 @@ export class DeadLetterError extends Error {
   }
 }
 
-/** The value a frame carries; a dead letter throws DeadLetterError. */
+/**
+ * The value a frame carries; a dead letter throws DeadLetterError, a body the codec refuses (corrupt, too
+ * deep) a CodecError naming the context that sent it.
+ */
 export function frameValue(f: Frame): unknown {
   if (f.flags & FLAG_DEAD) throw new DeadLetterError(new TextDecoder().decode(f.body));
   if (f.encoding === ENC_RAW) return f.body;
-  return decodeBody(f.body, f.flags);
+  try {
+    return decodeBody(f.body, f.flags);
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    throw new CodecError(`mito: undecodable message from context ${f.src}: ${e.message}`);
+  }
 }

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { VarLookup } from "./vars.ts";
+import { pyEq, UndefinedError } from "./template/mod.ts";
 
 export type Result = Record<string, unknown>;
 
@@ -16,8 +17,6 @@ export interface ActionEnv {
   template(value: unknown): unknown;
   /** Evaluates a conditional (`when`-style) against the task's variables. */
   condition(cond: unknown): boolean;
-  /** Evaluates a bare expression (debug's `var`). */
-  evaluate(expr: string): unknown;
   vars: VarLookup;
   verbosity: number;
   checkMode: boolean;
@@ -59,8 +58,7 @@ function debug(env: ActionEnv): Result {
       const name = args.var;
       let value: unknown;
       try {
-        if (typeof name === "string" && !name.includes("{{")) value = env.evaluate(name);
-        else value = env.template(name);
+        value = debugVar(env, name);
       } catch (err) {
         if (!env.isUndefinedError(err)) throw err;
         value = "VARIABLE IS NOT DEFINED!";
@@ -76,6 +74,28 @@ function debug(env: ActionEnv): Result {
   }
   r.failed = false;
   return r;
+}
+
+/**
+ * debug's `var`, read as Ansible's Templar reads it with convert_bare: a bare expression is wrapped in
+ * `{{ }}` when it has a filter or starts with a defined variable, and templated like any other value, so
+ * `var=x` keeps x's type (the single-variable shortcut) while `var=x.y`, `var=x+1` and `var=x|length`
+ * come back as text. When templating changed nothing, the value itself is tried as an expression once
+ * more; a non-text value that is its own result counts as undefined.
+ */
+function debugVar(env: ActionEnv, name: unknown): unknown {
+  let value = env.template(convertBare(env, name));
+  if (pyEq(value, name)) {
+    if (typeof value !== "string") throw new UndefinedError("", ""); // Ansible raises a bare AnsibleUndefinedVariable here
+    value = env.template(`{{${value}}}`);
+  }
+  return value;
+}
+
+function convertBare(env: ActionEnv, name: unknown): unknown {
+  if (typeof name !== "string" || name.includes("{{")) return name;
+  const first = name.split("|")[0].split(".")[0].split("[")[0];
+  return name.includes("|") || env.vars.get(first) !== undefined ? `{{${name}}}` : name;
 }
 
 function setFact(env: ActionEnv): Result {

@@ -30,7 +30,6 @@ import { asList } from "./loader.ts";
 export interface TemplateEngine {
   template(value: unknown, vars: VarLookup, opts?: { native?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
-  evaluate(expr: string, vars: VarLookup): unknown;
   /** Renders a template file's text (the template action). */
   renderFile?(
     source: string,
@@ -1533,7 +1532,6 @@ export class Executor {
           rawArgs,
           template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
           condition: (c) => t.condition(c, vars),
-          evaluate: (e) => t.evaluate(e, vars),
           vars,
           verbosity: this.#o.verbosity,
           checkMode,

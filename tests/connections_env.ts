@@ -13,12 +13,14 @@ const REPO = dirname(dirname(fromFileUrl(import.meta.url)));
 export interface Roots {
   bullseye: string;
   trixie: string;
+  /** Python 3.11 with the programs Ansible's modules call (apt's python3-apt, pip, git, cron, sudo, …). */
+  bookworm: string;
 }
 
 let roots: Roots | undefined;
 
 /**
- * The Debian roots (Python 3.9 and 3.13) that `scripts/testenv up` builds (with scripts/testenv-roots); a
+ * The Debian roots (Python 3.9, 3.13 and 3.11) that `scripts/testenv up` builds (with scripts/testenv-roots); a
  * test that needs them and finds them missing fails loudly with what to run.
  */
 export function debianRoots(): Roots {
@@ -36,7 +38,7 @@ export function debianRoots(): Roots {
     }
     return r.stdout.trim();
   };
-  roots = { bullseye: path("bullseye"), trixie: path("trixie") };
+  roots = { bullseye: path("bullseye"), trixie: path("trixie"), bookworm: path("bookworm") };
   return roots;
 }
 

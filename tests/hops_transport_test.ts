@@ -68,7 +68,7 @@ Deno.test("host key policies: enforce refuses unknown and changed keys, accept r
         unknown.message,
         method === "ssh"
           ? `ssh to ${sshd.host}: the host key is not in known_hosts and host key checking is enforced (No ED25519 host key is known for ${where}`
-          : `ssh to ${sshd.host}: the host key of ${where} is not in /dev/null and host key checking is enforced`,
+          : `ssh to ${sshd.host}: the host key of ${where} is not in /dev/null, /etc/ssh/ssh_known_hosts, /etc/ssh/ssh_known_hosts2 and host key checking is enforced`,
       );
       const wrong = join(sshd.dir, `wrong_${method}`);
       const other = "AAAAC3NzaC1lZDI1NTE5AAAAIAPMl0jooRPGEna4SxVKFQ3cuvGiUIQt954HbbmJlUB9";

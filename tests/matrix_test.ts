@@ -3,14 +3,14 @@
 // ansible-playbook and by `mito run` (with mito's built-in modules and with ansible-core's), twice each:
 // the first run changes things, the second must not. Every mito run must give ansible-playbook's exit
 // code, recap, screen output (normalised below) and resulting files (mode, owner, content, links).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import process from "node:process";
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
 import { type TestEnv, testEnv } from "./_testenv.ts";
-import { DENO, ROOT } from "./_run.ts";
+import { DENO, httpServer, ROOT, runInAsync } from "./_run.ts";
+import { normalise, recapLines } from "./_compare.ts";
 
 const DIR = path.join(ROOT, "tests/matrix");
 const HOSTS = ["local", "root_ssh", "sudo_ssh"];
@@ -28,66 +28,6 @@ function inventory(env: TestEnv): string {
     "ansible_python_interpreter=/usr/bin/python3",
     "",
   ].join("\n");
-}
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Like tests/_run.ts's runIn, but asynchronous so the three runners of a round go side by side. */
-function runAsync(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: DIR,
-      env: {
-        PATH: "/usr/bin:/bin",
-        HOME: process.env.HOME ?? "/root",
-        LANG: "C.UTF-8",
-        ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg"),
-        ANSIBLE_NOCOLOR: "1",
-        ...env,
-      },
-      // Generous: on a loaded machine ansible-playbook alone can take minutes for one playbook.
-      timeout: 480_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => stdout += d);
-    child.stderr.setEncoding("utf8").on("data", (d: string) => stderr += d);
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/**
- * Output of one run made comparable with another's: timestamps and durations differ between any two
- * runs, and with several hosts each task's results are printed in the order the hosts finish, so the
- * entries of a task's block (a result line and its indented continuation) are sorted.
- */
-export function normalise(out: string): string {
-  const text = out.replace(/"(start|end|delta)": "[^"]*"/g, '"$1": "…"');
-  const blocks = text.split(/\n\n(?=\S)/);
-  return blocks.map((block) => {
-    const lines = block.split("\n");
-    const head: string[] = [];
-    while (lines.length && !isEntryStart(lines[0])) head.push(lines.shift()!);
-    const entries: string[] = [];
-    for (const line of lines) {
-      if (isEntryStart(line) || !entries.length) entries.push(line);
-      else entries[entries.length - 1] += "\n" + line;
-    }
-    return [...head, ...entries.sort()].join("\n");
-  }).join("\n\n");
-}
-
-function isEntryStart(line: string): boolean {
-  return /^([a-z]+: \[|\[WARNING\]|\[DEPRECATION WARNING\])/.test(line);
-}
-
-export function recapLines(out: string): string[] {
-  return out.slice(out.lastIndexOf("PLAY RECAP")).split("\n").filter((l) => / : ok=/.test(l)).sort();
 }
 
 /** Each runner has its own tag in the names of the accounts it creates (`mito-matrix-<tag>-<host>`). */
@@ -149,34 +89,10 @@ interface Case {
   knownDifferent?: boolean;
 }
 
-/** Python's http.server on 127.0.0.1 (a free port) serving tests/matrix/files; stopped by its pid. */
-function httpServer(): Promise<{ vars: Record<string, string>; stop: () => Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/python3", ["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"], {
-      cwd: path.join(DIR, "files"),
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const stop = () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.on("exit", () => done());
-        process.kill(child.pid!, "SIGTERM");
-      });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      const port = out.match(/port (\d+)/)?.[1];
-      if (port) resolve({ vars: { http_port: port }, stop });
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`http.server exited (${code}): ${out}`)));
-  });
-}
-
 const CASES: Case[] = [
   { playbook: "files.yml" },
   { playbook: "system.yml" },
-  { playbook: "misc.yml", around: httpServer },
+  { playbook: "misc.yml", around: () => httpServer(path.join(DIR, "files")) },
   // Once known differences, now equal: add_host and pause bypass the host loop (first host only), pause
   // prints Ansible's lines, and package with Ansible's modules runs the target's package manager.
   { playbook: "known.yml" },
@@ -201,11 +117,11 @@ async function runCase(c: Case): Promise<void> {
         ...extra,
       ];
       const mito = (r: "builtin" | "mitoansible", modules: string) =>
-        runAsync(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(r)], {
+        runInAsync(DIR, DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", ...args(r)], {
           MITO_MODULES: modules,
         });
       const [a, mb, ma] = await Promise.all([
-        runAsync("/usr/bin/ansible-playbook", args("ansible")),
+        runInAsync(DIR, "/usr/bin/ansible-playbook", args("ansible")),
         mito("builtin", "builtin"),
         mito("mitoansible", "ansible"),
       ]);

@@ -1,120 +1,13 @@
-// The pure protocol core without processes: routing and authority, call bookkeeping, the importer responder.
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
-import { encodeFrame, FLAG_DEAD, type Frame, FrameDecoder } from "../core/frame.ts";
-import { Router } from "../core/router.ts";
-import { ADD_ROUTE, CALL, DEL_ROUTE, FORWARD_LOG } from "../core/handles.ts";
+// The pure protocol core without processes: the importer responder, call frames, framing bursts, the first
+// stage. The router's and the call table's rules are tested beside them (core/router_test.ts,
+// core/calls_test.ts).
+import { assert, assertEquals } from "./_assert.ts";
+import { encodeFrame, FrameDecoder } from "../core/frame.ts";
+import { CALL } from "../core/handles.ts";
 import { frameValue, structuredFrame } from "../core/message.ts";
-import {
-  CallCancelledError,
-  callFrame,
-  CallTable,
-  CallTimeoutError,
-  ContextGoneError,
-} from "../core/calls.ts";
-import { RemoteError } from "../core/codec.ts";
+import { callFrame } from "../core/calls.ts";
 import { embeddedModules, ImporterResponder, type ModuleRoot, scanImports } from "../core/importer.ts";
 import { firstStageArgv, firstStageCommand } from "../transports/_bootstrap.ts";
-
-function harness() {
-  const written: [number, Frame][] = [];
-  const delivered: Frame[] = [];
-  const gone: [number[], string][] = [];
-  const warnings: string[] = [];
-  const router = new Router({
-    write: (sid, bytes) =>
-      written.push(...new FrameDecoder().push(bytes).map((f) => [sid, f] as [number, Frame])),
-    deliver: (f) => delivered.push(f),
-    gone: (ids, reason) => gone.push([ids, reason]),
-    warn: (m) => warnings.push(m),
-  });
-  return { router, written, delivered, gone, warnings };
-}
-
-Deno.test("router: frames reach contexts through the stream of their ancestor; unknown ones get dead letters", () => {
-  const h = harness();
-  h.router.addStream(100, 1);
-  h.router.receive(100, structuredFrame({ dst: 0, src: 1, handle: ADD_ROUTE }, [5]));
-  assert(h.router.send(structuredFrame({ dst: 5, src: 0, handle: CALL, replyTo: 1000 }, null)));
-  assertEquals(h.written.map(([sid, f]) => [sid, f.dst]), [[100, 5]]);
-  assert(!h.router.send(structuredFrame({ dst: 9, src: 0, handle: CALL, replyTo: 1001 }, null)));
-  assertEquals(h.delivered.map((f) => [f.handle, f.flags & FLAG_DEAD, new TextDecoder().decode(f.body)]), [
-    [1001, 1, "mito: no route to context 9"],
-  ]);
-});
-
-Deno.test("router: a stream may only speak for its own subtree", () => {
-  const h = harness();
-  h.router.addStream(100, 1);
-  h.router.addStream(200, 2);
-  h.router.receive(200, structuredFrame({ dst: 0, src: 1, handle: FORWARD_LOG }, ["x", 30, "spoofed"]));
-  h.router.receive(
-    200,
-    structuredFrame({ dst: 0, src: 2, auth: 1, handle: FORWARD_LOG }, ["x", 30, "spoofed"]),
-  );
-  h.router.receive(200, structuredFrame({ dst: 0, src: 2, handle: FORWARD_LOG }, ["x", 30, "fine"]));
-  assertEquals(h.delivered.map((f) => (frameValue(f) as string[])[2]), ["fine"]);
-  assertEquals(h.warnings.length, 2);
-});
-
-Deno.test("router: a stream cannot announce a route to a context reached through another stream", () => {
-  const h = harness();
-  h.router.addStream(100, 1);
-  h.router.addStream(200, 2);
-  h.router.receive(200, structuredFrame({ dst: 0, src: 2, handle: ADD_ROUTE }, [1, 0, 7]));
-  assertEquals([h.router.streamOf(1), h.router.streamOf(0), h.router.streamOf(7)], [100, undefined, 200]);
-  assertEquals(h.warnings, ["mito: ignored a route to context 1 announced by context 2"]);
-});
-
-Deno.test("router: a child may address a sibling through the controller; DEL_ROUTE and stream loss report contexts gone", () => {
-  const h = harness();
-  h.router.addStream(100, 1);
-  h.router.addStream(200, 2);
-  h.router.receive(100, structuredFrame({ dst: 0, src: 1, handle: ADD_ROUTE }, [3, 4]));
-  h.router.receive(200, structuredFrame({ dst: 3, src: 2, handle: 1234 }, "hi"));
-  assertEquals(h.written.map(([sid, f]) => [sid, f.dst, f.src]), [[100, 3, 2]]);
-  h.router.receive(100, structuredFrame({ dst: 0, src: 1, handle: DEL_ROUTE }, [4]));
-  assertEquals(h.gone.map(([ids]) => ids), [[4]]);
-  assertEquals(h.router.streamOf(4), undefined);
-  h.router.removeStream(100, "its process exited with status 1");
-  assertEquals(h.gone.map(([ids]) => ids), [[4], [1, 3]]);
-  assertEquals(h.router.streamOf(2), 200);
-});
-
-Deno.test("calls: replies settle by handle, errors reject, dead contexts fail every call waiting on them", async () => {
-  const t = new CallTable();
-  const a = t.register<number>(1, "a");
-  const b = t.register<number>(1, "b");
-  const c = t.register<number>(2, "c");
-  t.settle(structuredFrame({ dst: 0, src: 1, handle: a.handle }, 42));
-  assertEquals(await a.promise, 42);
-  t.settle(
-    structuredFrame(
-      { dst: 0, src: 2, handle: c.handle },
-      new RemoteError({ type: "KeyError", message: "'x'" }),
-    ),
-  );
-  await assertRejects(() => c.promise, RemoteError, "KeyError: 'x'");
-  t.failContexts([1], "its stream closed");
-  await assertRejects(() => b.promise, ContextGoneError, "context 1 is gone: its stream closed");
-  assertEquals(t.size, 0);
-  assert(!t.settle(structuredFrame({ dst: 0, src: 1, handle: b.handle }, 1)), "a late reply is dropped");
-});
-
-Deno.test("calls: timeouts and aborts reject locally and ask the target to drop the call", async () => {
-  const abandoned: [number, number][] = [];
-  const t = new CallTable((ctx, h) => abandoned.push([ctx, h]));
-  const slow = t.register(3, "time.sleep in context 3", { timeout: 1 });
-  await assertRejects(
-    () => slow.promise,
-    CallTimeoutError,
-    "time.sleep in context 3 did not answer within 1 ms",
-  );
-  const ac = new AbortController();
-  const cancelled = t.register(3, "x", { signal: ac.signal });
-  ac.abort("user pressed ^C");
-  await assertRejects(() => cancelled.promise, CallCancelledError, "x was cancelled: user pressed ^C");
-  assertEquals(abandoned, [[3, slow.handle], [3, cancelled.handle]]);
-});
 
 Deno.test("importer: embedded files map onto the package mito; the runtime itself is not served", () => {
   const m = embeddedModules({
@@ -284,4 +177,28 @@ Deno.test("importer: a root can never be configured to serve the stdlib", () => 
     }
     assertEquals(msg, `mito: a module root may not serve the stdlib (${prefix})`);
   }
+});
+
+Deno.test("importer: a name that is not a dotted identifier is refused before any root reads a file", () => {
+  const asked: string[] = [];
+  const imp = new ImporterResponder({
+    roots: [{
+      prefixes: ["ansible.module_utils"],
+      read: (rel) => (asked.push(rel), rel.endsWith("basic.py") ? new TextEncoder().encode("x = 1") : null),
+    }],
+  });
+  for (
+    const name of [
+      "ansible.module_utils.x/../../../etc/passwd",
+      "ansible.module_utils..basic",
+      "ansible.module_utils.",
+      "",
+    ]
+  ) {
+    assertEquals(imp.lookup(name), null, name);
+    assertEquals(imp.answer(1, name), [[name, false, null, null, []]]);
+  }
+  assertEquals(asked, []);
+  assertEquals(imp.lookup("ansible.module_utils.basic")!.filename, "ansible/module_utils/basic.py");
+  assertEquals(asked, ["ansible/module_utils/basic/__init__.py", "ansible/module_utils/basic.py"]);
 });

@@ -10,6 +10,7 @@ import {
 } from "../transports/broker.ts";
 import { ContextGoneError } from "../core/calls.ts";
 import { RemoteError } from "../core/codec.ts";
+import { processState, stopped } from "./_process.ts";
 
 const PY = "/usr/bin/python3";
 
@@ -448,25 +449,6 @@ Deno.test("shutting the broker down while a connect is under way stops that cont
     `process ${ctx.info!.pid} still runs (${processState(ctx.info!.pid)})`,
   );
 });
-
-/** The state letter from /proc/PID/stat ("Z" for a zombie awaiting its parent's wait), or "gone". */
-function processState(pid: number): string {
-  try {
-    return Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1][0];
-  } catch {
-    return "gone";
-  }
-}
-
-/** Whether pid is gone or a zombie, waiting (bounded) for an exit already under way to finish. */
-async function stopped(pid: number): Promise<boolean> {
-  for (let i = 0; i < 500; i++) {
-    const state = processState(pid);
-    if (state === "gone" || state === "Z") return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return false;
-}
 
 Deno.test("modules preloaded ahead of a call are imported without asking, and serve the context's children", async () => {
   await withBroker(async (b, _logs, requests) => {

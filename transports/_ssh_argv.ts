@@ -1,8 +1,9 @@
 // Pure parts of the OpenSSH transport: the ssh(1) command line for a connection's settings, POSIX shell
 // quoting of the remote command, and classification of ssh's failure output into a clear cause.
 import { parseSshArgs, type SshArgProblem, SshArgsError } from "./_ssh_args.ts";
+import { type HostKeyPolicy, policyOptions } from "./_ssh_host_keys.ts";
 
-export type HostKeyPolicy = "enforce" | "accept" | "ignore";
+export type { HostKeyPolicy };
 
 /** Settings of one ssh hop, named after ansible's connection variables. */
 export interface SshOptions {
@@ -106,20 +107,8 @@ export function buildSshArgv(opts: SshOptions, command: string[] | string): stri
   o("ConnectTimeout", opts.connectTimeout ?? 10);
   // Quiet by default so stderr holds only the causes classifySshFailure looks for; -v raises it.
   if (debug <= 0 && parsed.verbosity === 0) o("LogLevel", "ERROR");
-  switch (opts.checkHostKeys ?? "enforce") {
-    case "enforce":
-      o("StrictHostKeyChecking", "yes");
-      if (opts.knownHostsFile) o("UserKnownHostsFile", opts.knownHostsFile);
-      break;
-    case "accept":
-      o("StrictHostKeyChecking", "accept-new");
-      if (opts.knownHostsFile) o("UserKnownHostsFile", opts.knownHostsFile);
-      break;
-    case "ignore":
-      o("StrictHostKeyChecking", "no");
-      o("UserKnownHostsFile", "/dev/null");
-      o("GlobalKnownHostsFile", "/dev/null");
-      break;
+  for (const [key, value] of policyOptions(opts.checkHostKeys ?? "enforce", opts.knownHostsFile)) {
+    o(key, value);
   }
   if (opts.password === undefined) {
     o("BatchMode", "yes");
@@ -160,6 +149,12 @@ export class SshConnectError extends Error {
 
 // Checked in order; the first rule whose pattern matches a line of ssh's stderr names the cause.
 const RULES: [SshFailureKind, RegExp, string][] = [
+  // StrictHostKeyChecking=no with a changed key: ssh warns, goes on, and then fails to log in.
+  [
+    "auth",
+    /Password authentication is disabled to avoid man-in-the-middle attacks/,
+    "authentication failed: passwords are not sent since the host key has changed",
+  ],
   [
     "hostkey-changed",
     /Host key for .* has changed/,

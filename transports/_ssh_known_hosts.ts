@@ -3,7 +3,7 @@
 // than 22), and judge a presented host key. @cert-authority lines are skipped: ssh2 cannot verify host
 // certificates.
 import { Buffer } from "node:buffer";
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 
 export interface KnownHost {
   marker?: "revoked" | "cert-authority";
@@ -12,16 +12,18 @@ export interface KnownHost {
   keyType: string;
   /** The key blob, base64 as in the file. */
   key: string;
+  /** Where the entry was read, for messages naming file and line. */
+  file: string;
   line: number;
 }
 
 export type HostKeyVerdict =
-  | { status: "known"; line: number }
+  | { status: "known"; file: string; line: number }
   | { status: "unknown" }
-  | { status: "changed"; line: number }
-  | { status: "revoked"; line: number };
+  | { status: "changed"; file: string; line: number }
+  | { status: "revoked"; file: string; line: number };
 
-export function parseKnownHosts(text: string): KnownHost[] {
+export function parseKnownHosts(text: string, file = "known_hosts"): KnownHost[] {
   const out: KnownHost[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = raw.trim();
@@ -34,7 +36,7 @@ export function parseKnownHosts(text: string): KnownHost[] {
       marker = m.slice(1) as KnownHost["marker"];
     }
     if (fields.length < 3) return;
-    out.push({ marker, patterns: fields[0], keyType: fields[1], key: fields[2], line: i + 1 });
+    out.push({ marker, patterns: fields[0], keyType: fields[1], key: fields[2], file, line: i + 1 });
   });
   return out;
 }
@@ -54,9 +56,7 @@ export function entryMatches(patterns: string, host: string, port = 22): boolean
   const token = hostToken(host, port);
   if (patterns.startsWith("|1|")) {
     const [, , salt, hash] = patterns.split("|");
-    if (!salt || !hash) return false;
-    const mac = createHmac("sha1", Buffer.from(salt, "base64")).update(token).digest("base64");
-    return mac === hash;
+    return !!salt && !!hash && hostHmac(token, Buffer.from(salt, "base64")) === hash;
   }
   let matched = false;
   for (const p of patterns.split(",")) {
@@ -77,28 +77,50 @@ export function keyTypeOf(blob: Uint8Array): string {
   return new TextDecoder().decode(blob.subarray(4, 4 + n));
 }
 
-/** Judges a presented key: revoked anywhere wins; a matching key is known; same type, other key: changed. */
+/**
+ * Judges a presented key as ssh(1) does: only entries whose patterns name the host count; a revoked key
+ * wins over everything; a matching key is known; same type, other key: changed. On a port other than 22
+ * an unknown key is looked up once more under the bare host name, and counts as known if found there.
+ */
 export function checkHostKey(
   entries: KnownHost[],
   host: string,
   port: number,
   blob: Uint8Array,
 ): HostKeyVerdict {
+  const verdict = judge(entries, host, port, blob);
+  if (verdict.status !== "unknown" || port === 22) return verdict;
+  const bare = judge(entries, host, 22, blob);
+  return bare.status === "known" ? bare : verdict;
+}
+
+function judge(entries: KnownHost[], host: string, port: number, blob: Uint8Array): HostKeyVerdict {
   const b64 = Buffer.from(blob).toString("base64");
   const type = keyTypeOf(blob);
-  const revoked = entries.find((e) => e.marker === "revoked" && e.key === b64);
-  if (revoked) return { status: "revoked", line: revoked.line };
-  const mine = entries.filter((e) => e.marker === undefined && entryMatches(e.patterns, host, port));
-  const known = mine.find((e) => e.key === b64);
-  if (known) return { status: "known", line: known.line };
-  const changed = mine.find((e) => e.keyType === type);
-  if (changed) return { status: "changed", line: changed.line };
+  const mine = entries.filter((e) => e.marker !== "cert-authority" && entryMatches(e.patterns, host, port));
+  const revoked = mine.find((e) => e.marker === "revoked" && e.key === b64);
+  if (revoked) return { status: "revoked", file: revoked.file, line: revoked.line };
+  const plain = mine.filter((e) => e.marker === undefined);
+  const known = plain.find((e) => e.key === b64);
+  if (known) return { status: "known", file: known.file, line: known.line };
+  const changed = plain.find((e) => e.keyType === type);
+  if (changed) return { status: "changed", file: changed.file, line: changed.line };
   return { status: "unknown" };
 }
 
-/** The line `accept` appends for a new host. */
-export function knownHostsLine(host: string, port: number, blob: Uint8Array): string {
-  return `${hostToken(host, port)} ${keyTypeOf(blob)} ${Buffer.from(blob).toString("base64")}\n`;
+/** The line recorded for a new host; `hashed` (HashKnownHosts) hides the name behind a salted HMAC. */
+export function knownHostsLine(host: string, port: number, blob: Uint8Array, hashed = false): string {
+  const token = hostToken(host, port);
+  const name = hashed ? hashedName(token, randomBytes(20)) : token;
+  return `${name} ${keyTypeOf(blob)} ${Buffer.from(blob).toString("base64")}\n`;
+}
+
+function hashedName(token: string, salt: Uint8Array): string {
+  return `|1|${Buffer.from(salt).toString("base64")}|${hostHmac(token, salt)}`;
+}
+
+function hostHmac(token: string, salt: Uint8Array): string {
+  return createHmac("sha1", salt).update(token).digest("base64");
 }
 
 // ssh2's host key algorithms, in its default order.

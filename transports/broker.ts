@@ -59,6 +59,11 @@ export interface ConnectSpec {
   systemTmpdirs?: string[];
   /** Milliseconds until the new context must have said READY (default 60 s). */
   timeout?: number;
+  /**
+   * How errors name this context (e.g. its inventory host). Not part of the stack: two names for the
+   * same stack share one context, which keeps the first name.
+   */
+  label?: string;
   [option: string]: unknown;
 }
 
@@ -154,6 +159,9 @@ interface StreamState {
   queued?: Uint8Array[];
 }
 
+/** Milliseconds a new context has to say READY unless its spec says otherwise. */
+const DEFAULT_START_TIMEOUT = 60_000;
+
 let chainSeq = 1;
 let transferSeq = 1;
 
@@ -205,6 +213,8 @@ export interface FetchedFile {
 }
 
 interface OutTransfer {
+  /** The context the data goes to: the only one whose acknowledgements count. */
+  context: number;
   acked: number;
   wake?: () => void;
   onAck?: (acked: number) => void;
@@ -347,8 +357,9 @@ export class Broker {
   #out = new Map<number, OutTransfer>();
   #in = new Map<number, InTransfer>();
   /**
-   * The core as compiled by the controller machine's own Python (a direct `local` context; never a
-   * target, whose bytecode no other host may run), by interpreter string: its bytecode magic, then
+   * The core as compiled by the controller machine's own Python (a direct `local` context, asked once
+   * with a call only that context can answer; never a target, whose bytecode no other host may run), by
+   * interpreter string: its bytecode magic, then
    * zlib(marshal). The next contexts started with that interpreter string get it beside the source; one
    * whose Python has that magic skips compiling the core (15-20 ms of its CPU), any other compiles the
    * source as before. null: being asked for.
@@ -367,13 +378,18 @@ export class Broker {
     this.maxInterpreters = opts.maxInterpreters ?? (Number(process.env.MITO_MAX_INTERPRETERS) || 20);
     this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#importer = new ImporterResponder({ embedded: EMBEDDED, roots: opts.roots });
-    this.#calls = new CallTable((ctx, handle) => {
-      this.#router.send(structuredFrame({ dst: ctx, src: 0, handle: CANCEL }, handle));
+    this.#calls = new CallTable({
+      onAbandon: (ctx, handle) => {
+        this.#router.send(structuredFrame({ dst: ctx, src: 0, handle: CANCEL }, handle));
+      },
+      relays: (src, ctx) => this.#router.within(ctx, src),
     });
     this.#router = new Router({
       write: (sid, bytes) => this.#write(sid, bytes),
       deliver: (f, sid) => this.#deliver(f, sid),
       gone: (ids, reason) => this.#gone(ids, reason),
+      drop: (sid) => this.#streams.get(sid)?.channel.kill(),
+      name: (id) => this.#name(id),
       warn: (m) => this.#log({ context: 0, name: "mito", level: 30, message: m }),
     });
   }
@@ -417,7 +433,7 @@ export class Broker {
     const id = this.#nextContext++;
     const ctx = new Context(this, id, key, parent, spec);
     ctx._touch();
-    const timeout = spec.timeout ?? 60_000;
+    const timeout = spec.timeout ?? DEFAULT_START_TIMEOUT;
     const what = `context ${id} (${describe(spec)})`;
     const ready = new Promise<ReadyInfo>((resolve, reject) => this.#ready.set(id, { resolve, reject }));
     ready.catch(() => {});
@@ -438,9 +454,7 @@ export class Broker {
           throw new ConnectError(`method ${spec.method} cannot be started via another context`);
         }
         const { method: pyMethod, options } = method.remote(spec, FIRST_STAGE);
-        const sid = this.#router.streamOf(parent.id);
-        if (sid === undefined) throw new ConnectError(`no route to context ${parent.id}`);
-        this.#router.addRoute(id, sid);
+        if (!this.#router.addRoute(id, parent.id)) throw new ConnectError(`no route to context ${parent.id}`);
         const started = parent.call("mito.core", "connect_child", [id, pyMethod, options, config]);
         await Promise.race([started, limit]);
       } else {
@@ -497,6 +511,8 @@ export class Broker {
       max_message_size: this.maxMessageSize,
       importable: this.#importer.importable(),
       log_level: this.#opts.logLevel ?? 30,
+      // An answer to an import is bounded like the connection's start: nothing on a target waits longer.
+      import_timeout: Math.ceil((spec.timeout ?? DEFAULT_START_TIMEOUT) / 1000),
       remote_tmp: spec.remoteTmp ?? null,
       system_tmpdirs: spec.systemTmpdirs ?? [],
       stage: firstStageCode(),
@@ -506,7 +522,10 @@ export class Broker {
   #learnCompiledCore(ctx: Context, python: string): void {
     this.#compiledCore.set(python, null);
     ctx.call<Uint8Array>("mito.core", "compiled_core").then(
-      (blob) => blob.length ? this.#compiledCore.set(python, blob) : this.#compiledCore.delete(python),
+      (blob) =>
+        blob instanceof Uint8Array && blob.length
+          ? this.#compiledCore.set(python, blob)
+          : this.#compiledCore.delete(python),
       () => this.#compiledCore.delete(python),
     );
   }
@@ -615,9 +634,12 @@ export class Broker {
     flush(bytes);
   }
 
+  /** A frame for the controller; the router already checked who may send it from where. */
   #deliver(f: Frame, sid: number | undefined): void {
     if (f.handle >= FIRST_REPLY_HANDLE) {
-      this.#calls.settle(f);
+      if (this.#calls.settle(f) === "foreign") {
+        this.#violation(f, sid, "it answered a call that was not sent to it");
+      }
       return;
     }
     switch (f.handle) {
@@ -652,6 +674,9 @@ export class Broker {
         try {
           const [tid, consumed] = frameValue(f) as [number, number];
           const t = this.#out.get(tid);
+          if (t && t.context !== f.src) {
+            return this.#violation(f, sid, `it acknowledged a transfer to context ${t.context}`);
+          }
           if (t && consumed > t.acked) {
             t.acked = consumed;
             t.wake?.();
@@ -666,7 +691,10 @@ export class Broker {
         if (f.body.length < 4) return;
         const tid = new DataView(f.body.buffer, f.body.byteOffset, 4).getUint32(0);
         const t = this.#in.get(tid);
-        if (t && t.context === f.src) t.push(f.body.subarray(4));
+        if (t && t.context !== f.src) {
+          return this.#violation(f, sid, `it sent data of a transfer from context ${t.context}`);
+        }
+        t?.push(f.body.subarray(4));
         return;
       }
       case FORWARD_LOG: {
@@ -678,7 +706,24 @@ export class Broker {
         }
         return;
       }
+      default:
+        this.#violation(
+          f,
+          sid,
+          `it sent a message with handle ${f.handle}, which the controller does not take`,
+        );
     }
+  }
+
+  /** The sender of `f` broke the protocol (a local dead letter, sid undefined, never does). */
+  #violation(f: Frame, sid: number | undefined, detail: string): void {
+    if (sid !== undefined) this.#router.violation(sid, f.src, detail);
+  }
+
+  /** A context as errors name it: its label (inventory host) where the caller gave one. */
+  #name(id: number): string {
+    const ctx = this.#contexts.get(id);
+    return ctx?.spec.label ?? `context ${id}${ctx ? ` (${describe(ctx.spec)})` : ""}`;
   }
 
   #log(rec: LogRecord): void {
@@ -803,7 +848,11 @@ export class Broker {
     const tid = transferSeq++;
     const progress = opts.onProgress;
     const total = data instanceof Uint8Array ? data.length : opts.size;
-    const t: OutTransfer = { acked: 0, ...(progress ? { onAck: (n: number) => progress(n, total) } : {}) };
+    const t: OutTransfer = {
+      context: ctx.id,
+      acked: 0,
+      ...(progress ? { onAck: (n: number) => progress(n, total) } : {}),
+    };
     this.#out.set(tid, t);
     let failed = false;
     // receive_file(transfer_id, path, mode, digests, scratch): trailing defaults left out.
@@ -981,9 +1030,10 @@ function stable(v: unknown): unknown {
   return out;
 }
 
-/** Same method, options and via chain → same key → same context. */
+/** Same method, options and via chain → same key → same context (the label is only a name). */
 export function stackKey(spec: ConnectSpec): string {
-  return JSON.stringify(stable(spec));
+  const { label: _label, ...stack } = spec;
+  return JSON.stringify(stable(stack));
 }
 
 function describe(spec: ConnectSpec): string {

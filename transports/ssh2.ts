@@ -1,11 +1,12 @@
 // In-process SSH with the ssh2 npm package: no ssh(1) process per target. Keys (files or the agent),
-// passwords (password and keyboard-interactive), OpenSSH known_hosts checking, and an exec channel handed
+// passwords (password and keyboard-interactive), OpenSSH known_hosts checking under the host key options
+// of the user's ssh arguments (transports/_ssh_host_keys.ts), and an exec channel handed
 // to the router as a ByteChannel. The TCP socket is ours so Nagle can be turned off: under Deno ssh2 waits
 // ~44 ms per round trip otherwise.
 import { Buffer } from "node:buffer";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect as tcpConnect, type Socket } from "node:net";
-import { homedir, userInfo } from "node:os";
+import { homedir, hostname as localHostname, userInfo } from "node:os";
 import process from "node:process";
 import { dirname, join } from "node:path";
 // Types only: the package itself is loaded on the first ssh2 connection (loading it costs ~180 ms of
@@ -15,9 +16,12 @@ import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { type HostKeyPolicy, shellQuote, SshConnectError } from "./_ssh_argv.ts";
+import { parseSshArgs, SshArgsError } from "./_ssh_args.ts";
+import { hostKeyAction, type HostKeySettings, hostKeySettings } from "./_ssh_host_keys.ts";
 import {
   checkHostKey,
   hostToken,
+  type KnownHost,
   knownHostsLine,
   parseKnownHosts,
   preferredHostKeyAlgorithms,
@@ -37,9 +41,18 @@ export interface Ssh2Options {
   passphrase?: string;
   /** ssh-agent socket; default $SSH_AUTH_SOCK; false disables the agent. */
   agent?: string | false;
+  /** mito's policy; StrictHostKeyChecking in the ssh arguments overrides it, as with ssh(1). */
   checkHostKeys?: HostKeyPolicy;
-  /** Default ~/.ssh/known_hosts. */
+  /** The user known hosts file when the ssh arguments name none; default OpenSSH's. */
   knownHostsFile?: string;
+  /**
+   * ansible's ssh_args, ssh_common_args, ssh_extra_args: only the host key options (StrictHostKeyChecking,
+   * UserKnownHostsFile, GlobalKnownHostsFile, HashKnownHosts) apply in-process; they are read exactly as
+   * ssh(1) reads them, so both transports accept and refuse the same hosts.
+   */
+  sshArgs?: string | string[];
+  sshCommonArgs?: string | string[];
+  sshExtraArgs?: string | string[];
   /** Seconds for TCP connect plus SSH handshake and authentication; default 10. */
   connectTimeout?: number;
   keepaliveInterval?: number;
@@ -98,6 +111,29 @@ function authMethods(opts: Ssh2Options, username: string): AnyAuthMethod[] {
   return methods;
 }
 
+/** The entries of every known hosts file that exists, in order (ssh(1) skips missing ones). */
+function readKnownHosts(files: string[]): KnownHost[] {
+  return files.flatMap((file) => {
+    try {
+      return parseKnownHosts(readFileSync(file, "utf8"), file);
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Appends a new host's line; like ssh(1), a file that cannot be written does not stop the connection. */
+function recordHostKey(file: string, line: string): void {
+  try {
+    if (file === join(userInfo().homedir, ".ssh", "known_hosts")) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    }
+    appendFileSync(file, line);
+  } catch {
+    // ssh(1) only logs "Failed to add the host to the list of known hosts".
+  }
+}
+
 /** One authenticated SSH connection; each exec() opens a channel on it. */
 export class Ssh2Connection {
   readonly #client: Client;
@@ -124,8 +160,25 @@ export class Ssh2Connection {
     const fail = (kind: ConstructorParameters<typeof SshConnectError>[0], what: string) =>
       new SshConnectError(kind, host, `ssh to ${host}: ${what}`, "");
     const methods = authMethods(opts, username);
-    const policy = opts.checkHostKeys ?? "enforce";
-    const knownHostsFile = expandHome(opts.knownHostsFile ?? "~/.ssh/known_hosts");
+    let settings: HostKeySettings;
+    try {
+      const parsed = parseSshArgs(opts.sshArgs, opts.sshCommonArgs, opts.sshExtraArgs);
+      const me = userInfo();
+      settings = hostKeySettings(parsed.options, opts.checkHostKeys ?? "enforce", opts.knownHostsFile, {
+        home: me.homedir,
+        localUser: me.username,
+        uid: me.uid,
+        localHostname: localHostname(),
+        host,
+        port,
+        remoteUser: username,
+        env: process.env,
+      });
+    } catch (err) {
+      if (!(err instanceof SshArgsError)) throw err;
+      throw fail("config", err.message);
+    }
+    const known = readKnownHosts([...settings.userFiles, ...settings.globalFiles]);
 
     const { Client } = await import("ssh2");
     const started = Date.now();
@@ -157,41 +210,22 @@ export class Ssh2Connection {
 
     const client = new Client();
     let hostKeyProblem: SshConnectError | undefined;
-    const known = policy === "ignore" || !existsSync(knownHostsFile)
-      ? []
-      : parseKnownHosts(readFileSync(knownHostsFile, "utf8"));
+    // A changed key under StrictHostKeyChecking=no: ssh(1) goes on, but answers no password prompt.
+    let keysOnly = false;
     const verify = (key: Buffer): boolean => {
-      if (policy === "ignore") return true;
-      const verdict = checkHostKey(known, host, port, key);
-      switch (verdict.status) {
-        case "known":
+      const where = hostToken(host, port);
+      const decision = hostKeyAction(checkHostKey(known, host, port, key), settings, where);
+      switch (decision.action) {
+        case "connect":
           return true;
-        case "unknown":
-          if (policy === "accept") {
-            mkdirSync(dirname(knownHostsFile), { recursive: true, mode: 0o700 });
-            appendFileSync(knownHostsFile, knownHostsLine(host, port, key));
-            return true;
-          }
-          hostKeyProblem = fail(
-            "hostkey-unknown",
-            `the host key of ${
-              hostToken(host, port)
-            } is not in ${knownHostsFile} and host key checking is enforced`,
-          );
-          return false;
-        case "changed":
-          hostKeyProblem = fail(
-            "hostkey-changed",
-            `the host key of ${
-              hostToken(host, port)
-            } has changed since it was recorded in ${knownHostsFile}:${verdict.line}`,
-          );
-          return false;
-        case "revoked":
-          hostKeyProblem = fail(
-            "hostkey-changed",
-            `the host key of ${hostToken(host, port)} is revoked in ${knownHostsFile}:${verdict.line}`,
-          );
+        case "record":
+          recordHostKey(decision.file, knownHostsLine(host, port, key, settings.hash));
+          return true;
+        case "connect-keys-only":
+          keysOnly = true;
+          return true;
+        case "refuse":
+          hostKeyProblem = fail(decision.kind, decision.why);
           return false;
       }
     };
@@ -207,7 +241,7 @@ export class Ssh2Connection {
             "auth",
             `authentication failed as ${username} (tried ${
               tried.length ? [...new Set(tried)].join(", ") : "nothing"
-            })`,
+            })` + (keysOnly ? "; passwords are not sent since the host key has changed" : ""),
           ));
         }
         if (err.level === "client-timeout") {
@@ -229,6 +263,7 @@ export class Ssh2Connection {
           compress: opts.compression ? ["zlib@openssh.com", "zlib", "none"] : undefined,
         },
         authHandler: (_left, _partial, cb) => {
+          while (keysOnly && /^(password|keyboard-interactive)$/.test(methods[next]?.type ?? "")) next++;
           const m = methods[next++];
           if (m) tried.push(m.type);
           cb(m ?? (false as unknown as AnyAuthMethod));

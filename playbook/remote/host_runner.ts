@@ -2,7 +2,7 @@
 // settings), reused by every task of the run; a module call is one round trip on it. The executor hands
 // over ModuleRequests; this file turns them into contexts and calls.
 import process from "node:process";
-import { Broker, type ConnectSpec, type Context, directoryRoot } from "../../transports/broker.ts";
+import { Broker, type ConnectSpec, type Context } from "../../transports/broker.ts";
 import "../../transports/ssh.ts";
 import "../../transports/ssh2.ts";
 import "../../transports/become.ts";
@@ -16,6 +16,8 @@ import type {
 } from "../runner.ts";
 import { ACTIONS, type TransferReporter } from "./actions.ts";
 import {
+  ansibleModuleRoot,
+  collectionsModuleRoot,
   findAnsibleDir,
   ModuleNotFoundError,
   type ModulePreference,
@@ -79,10 +81,10 @@ export class ProtocolHostRunner implements HostRunner {
     });
     this.#broker = new Broker({
       capControllerChildren: false,
-      // Collections' module_utils, for their modules' imports; the first root holding a file wins.
+      // An installed ansible-core's module_utils; collections' own, for their modules' imports.
       roots: [
-        ...(ansibleDir ? [directoryRoot(ansibleDir, ["ansible"])] : []),
-        ...(opts.collections?.roots ?? []).map((r) => directoryRoot(r, ["ansible_collections"])),
+        ...(ansibleDir ? [ansibleModuleRoot(ansibleDir)] : []),
+        ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 4) {
@@ -234,7 +236,9 @@ export class ProtocolHostRunner implements HostRunner {
   async #connectChain(plan: ConnectPlan): Promise<Reached> {
     let via: Context | undefined;
     for (let i = 0; i < plan.hops.length; i++) {
-      const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}) };
+      // The target's own context is named by its inventory host in errors (a protocol violation from it).
+      const label = i === plan.hops.length - 1 ? { label: plan.host } : {};
+      const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}), ...label };
       try {
         via = await this.#broker.connect(spec);
       } catch (err) {

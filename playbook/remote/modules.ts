@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
+import { directoryRoot } from "../../transports/broker.ts";
+import type { ModuleRoot } from "../../core/importer.ts";
 
 export type ModuleSource =
   | { kind: "builtin"; name: string }
@@ -58,6 +60,24 @@ export function shortName(module: string): { collection?: string; name: string }
   const parts = module.split(".");
   if (parts.length >= 3) return { collection: parts.slice(0, 2).join("."), name: parts.slice(2).join(".") };
   return { name: module };
+}
+
+/**
+ * What targets may import from an installed ansible-core (docs/protocol.md "Importer"): its module_utils,
+ * all that a module imports (the module's own source travels with its task), with `ansible` above it as
+ * an empty package. Nothing else of the controller's Ansible (plugins, executor, constants, release) is
+ * served: it is controller code no target needs.
+ */
+export function ansibleModuleRoot(dir: string): ModuleRoot {
+  return directoryRoot(dir, ["ansible.module_utils"]);
+}
+
+/**
+ * What targets may import from a collection root: the `ansible_collections` packages, whose modules import
+ * their collection's module_utils (`ansible_collections.ns.coll.plugins.module_utils.x`).
+ */
+export function collectionsModuleRoot(root: string): ModuleRoot {
+  return directoryRoot(root, ["ansible_collections"]);
 }
 
 /** The directory holding an installed ansible-core's `ansible` package, searched once. */
