@@ -16,24 +16,27 @@ function staleLists(root: string): void {
   utimesSync(join(root, "var/lib/apt/lists"), then, then);
 }
 
-Deno.test("apt/package (mito's built-ins): idempotent exactly as ansible-playbook's apt on a bullseye root", () => {
-  const pair = rootPair("bullseye", (root) => {
-    inRoot(root, ["apt-get", "update", "-q"]);
-    inRoot(root, ["apt-get", "install", "-y", "-q", "python3-apt"]);
+for (const modules of ["builtin", "ansible"] as const) {
+  const which = modules === "builtin" ? "mito's built-ins" : "ansible-core's modules through mito";
+  Deno.test(`apt/package (${which}): idempotent exactly as ansible-playbook's apt on a bullseye root`, () => {
+    const pair = rootPair("bullseye", (root) => {
+      inRoot(root, ["apt-get", "update", "-q"]);
+      inRoot(root, ["apt-get", "install", "-y", "-q", "python3-apt"]);
+    });
+    try {
+      staleLists(pair.ansibleRoot);
+      staleLists(pair.mitoRoot);
+      const a = pair.ansible(DIR, ["apt_idempotence.yml"]);
+      const m = pair.mito(DIR, ["apt_idempotence.yml"], { MITO_MODULES: modules });
+      assertEquals(a.code, 0, a.stdout + a.stderr);
+      assertEquals(m.stdout, a.stdout);
+      assertEquals(m.code, 0);
+      assertEquals(m.stderr, "");
+    } finally {
+      pair.remove();
+    }
   });
-  try {
-    staleLists(pair.ansibleRoot);
-    staleLists(pair.mitoRoot);
-    const a = pair.ansible(DIR, ["apt_idempotence.yml"]);
-    const m = pair.mito(DIR, ["apt_idempotence.yml"], { MITO_MODULES: "builtin" });
-    assertEquals(a.code, 0, a.stdout + a.stderr);
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.code, 0);
-    assertEquals(m.stderr, "");
-  } finally {
-    pair.remove();
-  }
-});
+}
 
 Deno.test("pip (mito's built-in): idempotent exactly as ansible-playbook's pip, from local wheels", () => {
   const pair = rootPair("bullseye", (root) => {
