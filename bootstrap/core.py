@@ -1893,6 +1893,37 @@ class Transfers(object):
         self.closed = set()
         self.lock = threading.Lock()
         self.partial_paths = set()  # hidden temp files to remove if the interpreter dies mid-transfer
+        self.ending = False  # set by _finish: no partial file may be created after it has swept them
+
+    def new_partial(self, path):
+        """Creates the hidden temp file beside `path` and records it, both under the lock _finish takes to
+        sweep them: the I/O thread may end the interpreter at any moment, and whatever file exists then
+        must be on the list it removes."""
+        import tempfile
+        with self.lock:
+            if self.ending:
+                raise IOError("mito: this interpreter is ending; %s was left as it was" % path)
+            fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part",
+                                       dir=os.path.dirname(os.path.abspath(path)))
+            self.partial_paths.add(tmp)
+        return fd, tmp
+
+    def commit(self, tmp, path, scratch):
+        """Renames a finished partial file over `path`, under the same lock. A scratch upload stays listed
+        under its new name until a later call moves it into place."""
+        with self.lock:
+            if self.ending:
+                raise IOError("mito: this interpreter is ending; %s was left as it was" % path)
+            os.rename(tmp, path)
+            self.partial_paths.discard(tmp)
+            if scratch:
+                self.partial_paths.add(os.path.abspath(path))
+
+    def end(self):
+        """The interpreter is ending: the partial files to remove, and no new ones from here on."""
+        with self.lock:
+            self.ending = True
+            return list(self.partial_paths)
 
     def _incoming(self, tid):
         with self.lock:
@@ -1985,16 +2016,13 @@ def _digests(names):
     return out
 
 
-def _atomic_write(path, mode, pieces, digests=None):
+def _atomic_write(path, mode, pieces, digests=None, scratch=False):
     """Writes the byte strings of `pieces` to a hidden temp file beside `path`, fsyncs it, applies `mode`
     and renames it over `path`: a failure at any point leaves `path` as it was. Returns {"size", "sha1"}
     plus the hex digest of each extra algorithm in `digests` (hashed as the data arrives, so nobody has to
-    read the file again)."""
-    import tempfile
+    read the file again). `scratch`: `path` stays listed for removal (see receive_file)."""
     path = os.path.expanduser(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part", dir=directory)
-    _transfers.partial_paths.add(tmp)
+    fd, tmp = _transfers.new_partial(path)
     _journal_partial(tmp)
     hashes = _digests(digests)
     updates = [h.update for _, h in hashes if h is not None]
@@ -2010,7 +2038,7 @@ def _atomic_write(path, mode, pieces, digests=None):
             os.fsync(f.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.rename(tmp, path)
+        _transfers.commit(tmp, path, scratch)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -2032,13 +2060,11 @@ def receive_file(transfer_id, path, mode=None, digests=None, scratch=False):
     if scratch and UPLOAD_MARK not in os.path.basename(path):
         raise ValueError("mito: a scratch upload's name must contain %r: %s" % (UPLOAD_MARK, path))
     try:
-        result = _atomic_write(path, mode, _transfers.chunks(transfer_id), digests)
+        result = _atomic_write(path, mode, _transfers.chunks(transfer_id), digests, scratch)
     finally:
         _transfers.close(transfer_id)  # later chunks of an abandoned transfer are dropped
     if scratch:
-        path = os.path.abspath(os.path.expanduser(path))
-        _transfers.partial_paths.add(path)
-        _journal_partial(path)
+        _journal_partial(os.path.abspath(os.path.expanduser(path)))
     return result
 
 
@@ -2246,7 +2272,7 @@ def _finish(reason):
     try:
         _shutdown_children()
         _remove_temp_dir()
-        for path in list(_transfers.partial_paths):
+        for path in _transfers.end():
             try:
                 os.unlink(path)
             except OSError:

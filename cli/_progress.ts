@@ -1,6 +1,7 @@
 // A progress line on stderr for large file transfers (copy, template, fetch over 4 MiB), drawn only when
 // stderr is a terminal: redrawn at most every PROGRESS_INTERVAL_MS, erased when the last transfer ends so
 // the play's own output is left as it was. The line itself is a pure function of bytes and time.
+import { escapeControls } from "../playbook/callbacks/display.ts";
 
 /** Transfers smaller than this never show a bar (they are over before one would help). */
 export const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
@@ -29,7 +30,8 @@ export interface ProgressState {
 /**
  * One line: label, bar, percentage, bytes, rate and time left, e.g.
  * `copy web1:/srv/big.iso [#####-------]  45%  28.8/64.0 MiB  14.4 MiB/s  0:02`.
- * The label is shortened from the left to fit `width` columns.
+ * The label (a path a target may have named) is shown with control characters escaped and shortened
+ * from the left to fit `width` columns.
  */
 export function progressLine(s: ProgressState, width = 80): string {
   const total = Math.max(s.total, 1);
@@ -45,7 +47,8 @@ export function progressLine(s: ProgressState, width = 80): string {
   const tail = rate > 0 ? `  ${mib(rate)}/s  ${clock((total - done) / rate)}` : "";
   const right = ` ${bar} ${pct}  ${bytes}${tail}`;
   const room = Math.max(width - 1 - right.length, 8);
-  const label = s.label.length > room ? `…${s.label.slice(s.label.length - room + 1)}` : s.label;
+  const whole = escapeControls(s.label);
+  const label = whole.length > room ? `…${whole.slice(whole.length - room + 1)}` : whole;
   return `${label}${right}`;
 }
 

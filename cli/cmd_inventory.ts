@@ -6,10 +6,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
-import { type Group, Inventory, InventoryError, PatternError } from "../playbook/inventory/mod.ts";
+import {
+  configuredOptions,
+  type Group,
+  Inventory,
+  InventoryError,
+  PatternError,
+} from "../playbook/inventory/mod.ts";
 import { pyJsonDump, pySortCompare, pyStr } from "../playbook/inventory/_dump.ts";
 import { pyYamlDump } from "../playbook/inventory/_yaml_emit.ts";
 import { VaultError, VaultSecrets } from "../playbook/vault/mod.ts";
+import { stderrWarnings } from "../playbook/callbacks/display.ts";
 import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
 import { loadYamlFile, parseYaml, YamlError } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
@@ -216,7 +223,7 @@ function runSync(argv: string[]): number {
     throw new UsageError(`unexpected argument '${positionals.at(-1)}'`);
   }
   const env = process.env as Record<string, string | undefined>;
-  const warn = (m: string) => process.stderr.write(`[WARNING]: ${m}\n`);
+  const warn = stderrWarnings();
   try {
     const cfg = loadConfig({ env, cwd: process.cwd(), home: os.homedir() });
     const files = [...(values["vault-password-file"] ?? []), ...(values["vault-pass-file"] ?? [])];
@@ -228,10 +235,7 @@ function runSync(argv: string[]): number {
     });
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
-    const inv = Inventory.load(sources, { vault, onWarning: warn, ignoreExts: cfg.inventoryIgnoreExts });
-    if (inv.hosts().length === 0 && inv.groups().length <= 2) {
-      warn("No inventory was parsed, only implicit localhost is available");
-    }
+    const inv = Inventory.load(sources, { ...configuredOptions(cfg), vault, onWarning: warn });
     const extraVars = parseExtraVars(values["extra-vars"] ?? [], {
       parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
       loadYamlFile: (file) => loadYamlFile(file, { vault }),

@@ -5,12 +5,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
-import { Inventory } from "../playbook/inventory/mod.ts";
+import { configuredOptions, Inventory } from "../playbook/inventory/mod.ts";
 import { VaultSecrets } from "../playbook/vault/mod.ts";
 import { type Config, loadConfig } from "../playbook/config/mod.ts";
 import { loadYamlFile, parseYaml } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
 import { Templar } from "../playbook/template/mod.ts";
+import { stderrWarnings } from "../playbook/callbacks/display.ts";
 import {
   buildStack,
   describeStack,
@@ -140,8 +141,8 @@ async function printStack(args: StackArgs): Promise<number> {
     askVaultPass: cfg.askVaultPass,
   });
   const sources = args.inventory.length ? args.inventory : cfg.inventory.filter((s) => fs.existsSync(s));
-  const warn = (m: string) => process.stderr.write(`[WARNING]: ${m}\n`);
-  const inv = Inventory.load(sources, { vault, onWarning: warn, ignoreExts: cfg.inventoryIgnoreExts });
+  const warn = stderrWarnings();
+  const inv = Inventory.load(sources, { ...configuredOptions(cfg), vault, onWarning: warn });
   const extra = parseExtraVars(args.extraVars, {
     parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
     loadYamlFile: (file) => loadYamlFile(file, { vault }),

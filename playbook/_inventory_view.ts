@@ -3,7 +3,7 @@
 import { Inventory, InventoryError } from "./inventory/mod.ts";
 import type { VaultSecrets } from "./vault/mod.ts";
 import type { InventoryView } from "./executor.ts";
-import { PlaybookError } from "./errors.ts";
+import { ExecutionError, PlaybookError } from "./errors.ts";
 
 export interface OpenInventoryOptions {
   sources: string[];
@@ -12,15 +12,24 @@ export interface OpenInventoryOptions {
   cwd: string;
   /** Directories of the playbooks: their group_vars/ and host_vars/ apply too. */
   playbookDirs: string[];
+  unparsedIsFailed?: boolean;
+  anyUnparsedIsFailed?: boolean;
   warn(message: string): void;
 }
 
 export function openInventory(o: OpenInventoryOptions): InventoryView {
   const load = () => {
     try {
-      return Inventory.load(o.sources, { vault: o.vault, cwd: o.cwd, onWarning: o.warn });
+      return Inventory.load(o.sources, {
+        vault: o.vault,
+        cwd: o.cwd,
+        onWarning: o.warn,
+        unparsedIsFailed: o.unparsedIsFailed,
+        anyUnparsedIsFailed: o.anyUnparsedIsFailed,
+      });
     } catch (err) {
-      if (err instanceof InventoryError) throw new PlaybookError(err.message);
+      // What is left an error after unparsable sources became warnings stops ansible-playbook with exit 1.
+      if (err instanceof InventoryError) throw new ExecutionError(err.message);
       throw err;
     }
   };
@@ -32,7 +41,6 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     added.push(change);
   };
   if (inv.hosts().length === 0) {
-    o.warn("No inventory was parsed, only implicit localhost is available");
     o.warn(
       "provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'",
     );

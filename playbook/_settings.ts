@@ -5,6 +5,9 @@ import { PlaybookError } from "./errors.ts";
 
 export interface Settings {
   inventory: string[];
+  /** inventory_unparsed_failure and inventory_any_unparsed_is_failed. */
+  inventoryUnparsedIsFailed: boolean;
+  inventoryAnyUnparsedIsFailed: boolean;
   forks: number;
   strategy: string;
   gathering: string;
@@ -66,6 +69,8 @@ export function readSettings(
   if (c.transport !== undefined) connectionDefaults.connection = c.transport;
   return {
     inventory: c.inventory,
+    inventoryUnparsedIsFailed: c.inventoryUnparsedIsFailed,
+    inventoryAnyUnparsedIsFailed: c.inventoryAnyUnparsedIsFailed,
     forks: c.forks,
     strategy: c.strategy,
     gathering: c.gathering,

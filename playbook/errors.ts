@@ -53,7 +53,7 @@ export class PlaybookError extends Error {
   }
 }
 
-/** A role on no role path and in no collection: an AnsibleError in ansible-playbook, which exits 1. */
+/** A role that no collection or roles path holds: an error of the run, not of parsing (ansible-playbook exits 1). */
 export class RoleNotFoundError extends PlaybookError {
   override name = "RoleNotFoundError";
   override readonly exitCode: number = 1;

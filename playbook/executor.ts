@@ -1980,7 +1980,7 @@ export class Executor {
             name,
             pr.play,
             task.role,
-            task,
+            task.pos ?? task,
             task.pos?.file ?? pr.play.file,
             {
               tasksFrom: args.tasks_from as string | undefined,
@@ -1988,6 +1988,7 @@ export class Executor {
               defaultsFrom: args.defaults_from as string | undefined,
               handlersFrom: args.handlers_from as string | undefined,
               public: pub,
+              task,
             },
           );
           if (pub) pr.publicRoles.push(...r.all.filter((x) => !pr.publicRoles.includes(x)));

@@ -30,7 +30,8 @@ import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./coll
 export interface LoaderIO {
   /** Reads and parses a YAML file; errors (missing file, bad YAML) are thrown with file and line. */
   readYaml(file: string): unknown;
-  positionOf(node: unknown): Position | undefined;
+  /** Where a parsed mapping or sequence starts; with `index`, where that item of a sequence starts. */
+  positionOf(node: unknown, index?: number): Position | undefined;
   exists(file: string): boolean;
   isDir(file: string): boolean;
   listDir(dir: string): string[];
@@ -78,8 +79,10 @@ export class Loader {
     this.#io = io;
   }
 
+  /** Where `node` is; `node` may also be a Position already known (a sequence item's). */
   #pos(node: unknown, fallbackFile: string): Position {
-    return this.#io.positionOf(node) ?? { file: fallbackFile, line: 1, column: 1 };
+    return this.#io.positionOf(node) ??
+      (isPosition(node) ? node : { file: fallbackFile, line: 1, column: 1 });
   }
 
   #fail(message: string, node: unknown, file: string): never {
@@ -221,8 +224,9 @@ export class Loader {
     const ctx: FileCtx = { file, vars: { ...vars, ...this.#io.extraVars }, play: state };
     const pre = this.#items(this.#list(entry.pre_tasks, "pre_tasks", entry, file), play, ctx, false);
     const roleBlocks: Item[] = [];
-    for (const r of this.#list(entry.roles, "roles", entry, file)) {
-      const b = this.#roleEntry(r, play, ctx);
+    const roles = this.#list(entry.roles, "roles", entry, file);
+    for (const [i, r] of roles.entries()) {
+      const b = this.#roleEntry(r, play, ctx, this.#io.positionOf(roles, i));
       if (b) roleBlocks.push(b);
     }
     const tasks = this.#items(this.#list(entry.tasks, "tasks", entry, file), play, ctx, false);
@@ -616,7 +620,8 @@ export class Loader {
     return block;
   }
 
-  #roleEntry(entry: unknown, play: Play, ctx: FileCtx): Block | undefined {
+  /** `at`: where the entry is in the file (a bare role name has no position of its own). */
+  #roleEntry(entry: unknown, play: Play, ctx: FileCtx, at?: Position): Block | undefined {
     if (typeof entry !== "string" && !isMap(entry)) {
       this.#fail(`role entries must be a name or a dict, got ${typeName(entry)}`, entry, ctx.file);
     }
@@ -627,7 +632,7 @@ export class Loader {
       this.#fail("role definitions must contain a role name", entry, ctx.file);
     }
     const key = `${name}\0${keyJson(params)}\0${keyJson(kw.vars ?? {})}`;
-    const role = this.loadRole(name, params, ctx, entry, {
+    const role = this.loadRole(name, params, ctx, typeof entry === "string" ? at ?? entry : entry, {
       searchList: collectionSearch(play.kw.collections, undefined, undefined),
       public: true,
       entryVars: this.#varsMap(kw.vars, entry, ctx.file),
@@ -769,11 +774,13 @@ export class Loader {
     for (const { mf, meta } of metas) {
       if (!isMap(meta)) continue;
       allowDuplicates = meta.allow_duplicates === true;
-      for (const dep of this.#list(meta.dependencies, "dependencies", meta, mf)) {
+      const deps = this.#list(meta.dependencies, "dependencies", meta, mf);
+      for (const [i, dep] of deps.entries()) {
         const { name: depName, kw: depKw, params: depParams } = splitRoleEntry(dep);
         if (typeof depName !== "string") this.#fail("role dependencies must name a role", dep, mf);
         const key = `${depName}\0${keyJson(depParams)}\0${keyJson(depKw.vars ?? {})}`;
-        const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, dep, {
+        const at = typeof dep === "string" ? this.#io.positionOf(deps, i) ?? dep : dep;
+        const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, at, {
           searchList: depSearch,
           public: opts.public,
           entryVars: this.#varsMap(depKw.vars, dep, mf),
@@ -873,6 +880,8 @@ export class Loader {
       defaultsFrom?: string;
       handlersFrom?: string;
       public: boolean;
+      /** The include_role task: its collection search list finds a short role name. */
+      task?: Scope;
     },
   ): { role: RoleInstance; tasks: Item[]; all: RoleInstance[] } {
     const state: PlayState = {
@@ -881,15 +890,15 @@ export class Loader {
       seenRoles: new Set(),
       importDepth: 0,
     };
-    const task = owner as Scope;
+    const { task, ...rest } = opts;
     const r = this.loadRole(
       name,
       {},
       { file, role: fromRole, vars: { ...this.#io.extraVars }, play: state },
       owner,
       {
-        ...opts,
-        searchList: collectionSearch(task.kw?.collections, task.parent, fromRole),
+        ...rest,
+        searchList: collectionSearch(task?.kw.collections, task?.parent, fromRole),
         entryVars: {},
       },
     );
@@ -969,4 +978,10 @@ function hostsName(hosts: unknown): string {
 export function asList(v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v : [v];
+}
+
+function isPosition(v: unknown): v is Position {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 3 &&
+    typeof (v as Position).file === "string" && typeof (v as Position).line === "number" &&
+    typeof (v as Position).column === "number";
 }

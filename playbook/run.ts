@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
-import { loadYamlFile, parseYaml, positionOf, YamlError } from "./yaml/mod.ts";
+import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
 import { VaultError, VaultSecrets } from "./vault/mod.ts";
 import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
@@ -14,7 +14,7 @@ import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections
 import { type Item, type Playbook, roleFullName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView } from "./executor.ts";
-import { Display } from "./callbacks/display.ts";
+import { Display, escapeControls } from "./callbacks/display.ts";
 import { DefaultCallback } from "./callbacks/default.ts";
 import { JsonCallback } from "./callbacks/json.ts";
 import type { Callback } from "./callbacks/types.ts";
@@ -170,7 +170,12 @@ async function runInner(
   }));
   const loader = new Loader({
     readYaml,
-    positionOf: (node) => (typeof node === "object" && node !== null ? positionOf(node) : undefined),
+    positionOf: (node, index) =>
+      Array.isArray(node) && index !== undefined
+        ? positionOfItem(node, index)
+        : typeof node === "object" && node !== null
+        ? positionOf(node)
+        : undefined,
     exists: (f) => fs.existsSync(f),
     isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
     listDir: (d) => fs.readdirSync(d),
@@ -194,6 +199,8 @@ async function runInner(
     vault,
     cwd: envIn.cwd,
     playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    unparsedIsFailed: settings.inventoryUnparsedIsFailed,
+    anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     warn,
   });
 
@@ -320,7 +327,7 @@ function stdinAnswers(): { ask(text: string): Promise<string>; close(): void } {
   let lines: AsyncIterator<string> | undefined;
   return {
     async ask(text: string): Promise<string> {
-      process.stdout.write(text);
+      process.stdout.write(escapeControls(text));
       rl ??= readline.createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
       lines ??= rl[Symbol.asyncIterator]();
       const r = await lines.next();

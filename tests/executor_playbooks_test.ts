@@ -187,6 +187,20 @@ badInput("an undefined variable", "undefined_var.yml", 2, [
   "failed=1",
 ]);
 
+Deno.test("a missing role: the roles: entry's file, line, column and offending line, and exit code 1, as ansible-playbook", () => {
+  const a = ansible(["-i", "localhost,", "missing_role.yml"]);
+  const m = mito(["-i", "localhost,", "missing_role.yml"]);
+  assertEquals([m.code, a.code], [1, 1]);
+  assertEquals(m.stderr, a.stderr);
+  assertEquals(m.stdout, a.stdout);
+  assertStringIncludes(
+    m.stderr,
+    `The error appears to be in '${DIR}/missing_role.yml': line 7, column 7, but may\n` +
+      "be elsewhere in the file depending on the exact syntax problem.\n\n" +
+      "The offending line appears to be:\n\n      when: false\n    - no_such_role\n      ^ here\n",
+  );
+});
+
 Deno.test("a wrong vault password stops the run before the play starts, naming the file", () => {
   const wrong = path.join(Deno.makeTempDirSync(), "wrong.txt");
   fs.writeFileSync(wrong, "wrong\n");

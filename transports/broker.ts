@@ -31,7 +31,7 @@ import {
 } from "../core/handles.ts";
 import { encodeStructured, frameValue, structuredFrame } from "../core/message.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
-import type { ByteChannel } from "./stream.ts";
+import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { localMethod } from "./local.ts";
 import {
   awaitMarker,
@@ -122,7 +122,13 @@ export interface BrokerOptions {
 }
 
 export class ConnectError extends Error {
-  constructor(message: string, cause?: unknown) {
+  constructor(
+    message: string,
+    cause?: unknown,
+    /** How the interpreter's process ended before its first stage ran, and what it wrote to stderr:
+     * status 127 is a shell's "not found", which Ansible reports as a module failure, not a lost host. */
+    readonly exited?: { status: ExitStatus; stderr: string },
+  ) {
     super(message, { cause });
     this.name = "ConnectError";
   }
@@ -547,13 +553,15 @@ export class Broker {
       const status = await within(channel.exited, 1000, undefined);
       if (!status) channel.kill();
       const startError = (channel as { startError?: Error }).startError;
-      if (startError) throw new ConnectError(`${what}: ${startError.message}`, startError);
+      const exited = status && { status, stderr: startError ? startError.message : st.stderrTail };
+      if (startError) throw new ConnectError(`${what}: ${startError.message}`, startError, exited);
       const tail = st.stderrTail.trim();
       throw new ConnectError(
         `${(e as Error).message}${tail ? `; stderr: ${tail.slice(-500)}` : ""}${
           status ? ` (exit ${JSON.stringify(status)})` : ""
         }`,
         e,
+        exited,
       );
     }
     const writeError = await sent;

@@ -1,5 +1,6 @@
-// Python's json.dumps as Ansible's callbacks call it (sort_keys, ensure_ascii=False, indent None or 4),
-// so mito's output is byte-identical: `{"a": 1, "b": [1, 2]}` and Python's float spelling.
+// Python's json.dumps as Ansible's callbacks call it (sort_keys, indent None or 4; ensure_ascii=False for
+// the default callback's dumps, True for the json callback), so mito's output is byte-identical:
+// `{"a": 1, "b": [1, 2]}`, Python's float spelling, `\u00e9` where ASCII is asked for.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 
 /** Python's repr of a float: shortest round-trip digits, `1.0`, `1e-05`, `1e+16`. */
@@ -17,16 +18,22 @@ export function pyFloat(n: number): string {
   return s.includes(".") || s.includes("e") ? s : s + ".0";
 }
 
-function scalar(v: unknown): string | undefined {
+/** A JSON string literal; with `ascii`, everything outside printable ASCII as `\uXXXX` (UTF-16 units). */
+function quote(s: string, ascii: boolean): string {
+  const q = JSON.stringify(s);
+  return ascii ? q.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : q;
+}
+
+function scalar(v: unknown, ascii: boolean): string | undefined {
   if (v === null || v === undefined) return "null";
   if (v === true) return "true";
   if (v === false) return "false";
   if (v instanceof PyFloat) return pyFloat(v.value);
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : pyFloat(v);
   if (typeof v === "bigint") return v.toString();
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v instanceof UnsafeString) return JSON.stringify(v.value);
-  if (v instanceof VaultString) return JSON.stringify(v.value);
+  if (typeof v === "string") return quote(v, ascii);
+  if (v instanceof UnsafeString) return quote(v.value, ascii);
+  if (v instanceof VaultString) return quote(v.value, ascii);
   return undefined;
 }
 
@@ -39,9 +46,15 @@ function entriesOf(v: object): [string, unknown][] {
   return Object.entries(v);
 }
 
-export function pyJson(value: unknown, indent?: number, sortKeys = true): string {
+export interface PyJsonOptions {
+  /** ensure_ascii=True: non-ASCII and DEL as `\uXXXX` (Ansible's json callback). */
+  ascii?: boolean;
+}
+
+export function pyJson(value: unknown, indent?: number, opts: PyJsonOptions = {}): string {
+  const ascii = opts.ascii ?? false;
   const walk = (v: unknown, level: number): string => {
-    const s = scalar(v);
+    const s = scalar(v, ascii);
     if (s !== undefined) return s;
     if (
       typeof v === "object" && v !== null && "toJSON" in v &&
@@ -60,11 +73,11 @@ export function pyJson(value: unknown, indent?: number, sortKeys = true): string
     if (typeof v === "object") {
       let entries = entriesOf(v as object);
       if (entries.length === 0) return "{}";
-      if (sortKeys) entries = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return "{" + entries.map(([k, x]) => pad + JSON.stringify(k) + ": " + walk(x, level + 1)).join(sep) +
+      entries = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return "{" + entries.map(([k, x]) => pad + quote(k, ascii) + ": " + walk(x, level + 1)).join(sep) +
         end + "}";
     }
-    return JSON.stringify(String(v));
+    return quote(String(v), ascii);
   };
   return walk(value, 0);
 }

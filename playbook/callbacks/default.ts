@@ -1,6 +1,6 @@
 // The default stdout callback: what ansible-playbook prints, line for line.
 import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
-import type { Display } from "./display.ts";
+import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
 import { splitLinesKeep, unifiedDiff } from "./_diff.ts";
 
@@ -278,7 +278,7 @@ export class DefaultCallback implements Callback {
       const text = this.#diffText(d);
       if (text) {
         this.#ensureBanner(ev.task);
-        this.#d.display(text);
+        this.#d.displayStyled(text);
       }
     }
   }
@@ -291,10 +291,14 @@ export class DefaultCallback implements Callback {
       if ("dst_binary" in diff) out.push("diff skipped: destination file appears to be binary\n");
       if ("src_binary" in diff) out.push("diff skipped: source file appears to be binary\n");
       if ("dst_larger" in diff) {
-        out.push(`diff skipped: destination file size is greater than ${diff.dst_larger}\n`);
+        out.push(
+          `diff skipped: destination file size is greater than ${escapeControls(String(diff.dst_larger))}\n`,
+        );
       }
       if ("src_larger" in diff) {
-        out.push(`diff skipped: source file size is greater than ${diff.src_larger}\n`);
+        out.push(
+          `diff skipped: source file size is greater than ${escapeControls(String(diff.src_larger))}\n`,
+        );
       }
       if ("before" in diff && "after" in diff) {
         for (const k of ["before", "after"]) {
@@ -317,11 +321,11 @@ export class DefaultCallback implements Callback {
           if (line.startsWith("+")) out.push(this.#d.colorize(line, "diffAdd"));
           else if (line.startsWith("-")) out.push(this.#d.colorize(line, "diffRemove"));
           else if (line.startsWith("@@")) out.push(this.#d.colorize(line, "diffLines"));
-          else out.push(line);
+          else out.push(escapeControls(line));
         }
         if (lines.length) out.push("\n");
       }
-      if ("prepared" in diff) out.push(String(diff.prepared));
+      if ("prepared" in diff) out.push(escapeControls(String(diff.prepared)));
     }
     return out.join("");
   }
@@ -338,8 +342,8 @@ export class DefaultCallback implements Callback {
       if (this.#d.color) {
         const c = t.failures || t.unreachable ? "error" : t.changed ? "changed" : "ok";
         host = this.#d.colorize(h, c).padEnd(37);
-      } else host = h.padEnd(26);
-      this.#d.display(
+      } else host = escapeControls(h).padEnd(26);
+      this.#d.displayStyled(
         `${host} : ${col("ok", t.ok, "ok")} ${col("changed", t.changed, "changed")} ${
           col("unreachable", t.unreachable, "unreachable")
         } ${col("failed", t.failures, "error")} ${col("skipped", t.skipped, "skip")} ${

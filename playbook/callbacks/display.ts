@@ -1,6 +1,25 @@
 // Where output goes and how it looks: banners padded with stars to the terminal width, ANSI colours
-// only on a TTY (or when forced), warnings on stderr.
+// only on a TTY (or when forced), warnings on stderr, and every control character a target could have
+// put into the text rendered as an escape instead of reaching the terminal.
 import process from "node:process";
+
+/**
+ * Control characters that act on a terminal (C0 but newline and tab, DEL, C1 such as U+009B CSI) as
+ * JSON spells them (`\u001b`, `\r`), so text reads the same inside a result dump and outside it and a
+ * dump stays valid JSON. Bytes from a target must never drive the operator's terminal (window titles,
+ * screen clearing, OSC 52 clipboard writes); ansible-playbook escapes C0 only inside its JSON dumps and
+ * prints item labels, warnings, diffs and C1 raw. A CR that ends a line (CRLF text, a redraw before the
+ * newline) moves nothing the next line would not, so it is kept.
+ */
+export function escapeControls(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c, at: number) => {
+    if (c === "\r" && text[at + 1] === "\n") return c;
+    return CONTROL_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+const CONTROL_ESCAPES: Record<string, string> = { "\b": "\\b", "\f": "\\f", "\r": "\\r" };
 
 export const COLORS = {
   ok: "0;32",
@@ -33,6 +52,8 @@ export class Display {
   readonly columns: number;
   #out: (text: string) => void;
   #err: (text: string) => void;
+  /** Warnings already shown: Ansible shows each text once per run. */
+  #warned = new Set<string>();
   constructor(opts: DisplayOptions) {
     this.verbosity = opts.verbosity;
     this.color = opts.color;
@@ -41,26 +62,47 @@ export class Display {
     this.#err = opts.err ?? ((t) => process.stderr.write(t));
   }
 
+  /** The text with its control characters escaped, in that colour when colours are on. */
   colorize(text: string, color?: Color): string {
+    return this.#paint(escapeControls(text), color);
+  }
+
+  #paint(text: string, color?: Color): string {
     if (!this.color || !color) return text;
     return text.split("\n").map((line) => `\x1b[${COLORS[color]}m${line}\x1b[0m`).join("\n");
   }
 
+  /** A human-readable line (a newline is added unless it ends in one), control characters escaped. */
   display(msg: string, color?: Color, stderr = false): void {
-    const text = this.colorize(msg, color) + (msg.endsWith("\n") ? "" : "\n");
+    // The newline is added before escaping so that a line ending in CR keeps it (CR LF).
+    const nl = msg.endsWith("\n") ? "" : "\n";
+    const text = escapeControls(msg + nl);
+    (stderr ? this.#err : this.#out)(this.#paint(nl ? text.slice(0, -1) : text, color) + nl);
+  }
+
+  /** A line assembled from colorize() pieces and escaped text, written as it is (plus a newline). */
+  displayStyled(line: string): void {
+    this.#out(line.endsWith("\n") ? line : line + "\n");
+  }
+
+  /** Machine-readable output (the json callback's document), written exactly as given. */
+  write(text: string, stderr = false): void {
     (stderr ? this.#err : this.#out)(text);
   }
 
   banner(msg: string, color?: Color): void {
-    msg = msg.trim();
+    msg = escapeControls(msg.trim());
     let stars = this.columns - textWidth(msg);
     if (stars <= 3) stars = 3;
     this.display(`\n${msg} ${"*".repeat(stars)}`, color);
   }
 
-  /** "[WARNING]: ..." wrapped to the terminal width like Python's textwrap.wrap, on stderr. */
+  /** "[WARNING]: ..." wrapped to the terminal width as textwrap.wrap does, on stderr, each text once. */
   warning(msg: string): void {
-    this.display(`${wrap(`[WARNING]: ${msg.trim()}`, this.columns).join("\n")}\n`, "warn", true);
+    const text = `${wrap(`[WARNING]: ${msg}`, this.columns).join("\n")}\n`;
+    if (this.#warned.has(text)) return;
+    this.#warned.add(text);
+    this.display(text, "warn", true);
   }
 
   error(msg: string): void {
@@ -73,28 +115,70 @@ export class Display {
   }
 }
 
-/** Greedy word wrap at `width` columns (whitespace collapsed, over-long words split), as textwrap.wrap. */
+/** Warnings of the commands without play output (mito inventory, mito stack), shown as Ansible's are. */
+export function stderrWarnings(): (message: string) => void {
+  const display = new Display({ verbosity: 0, color: false, columns: 80 });
+  return (m) => display.warning(m);
+}
+
+// Python's textwrap chunks: runs of whitespace, and words split after the hyphens of hyphenated words.
+const WS = "[\\t\\n\\x0b\\x0c\\r ]";
+const WORD_PUNCT = `[\\p{L}\\p{N}_!"'&.,?]`;
+const LETTER = "[\\p{L}_]";
+const WORD = "[\\p{L}\\p{N}_]";
+const CHUNK = new RegExp(
+  `(${WS}+|(?<=${WORD_PUNCT})-{2,}(?=${WORD})|[^\\t\\n\\x0b\\x0c\\r ]+?(?:-(?:(?<=${LETTER}{2}-)|` +
+    `(?<=${LETTER}-${LETTER}-))(?=${LETTER}-?${LETTER})|(?=${WS}|$)|(?<=${WORD_PUNCT})(?=-{2,}${WORD})))`,
+  "u",
+);
+
+/**
+ * Python's textwrap.wrap(text, width) with its defaults: every whitespace character becomes a space,
+ * runs of spaces inside a line are kept, those where a line breaks are dropped, hyphenated words may
+ * break after a hyphen, and a word longer than a line is split to fill the line it starts on.
+ */
 export function wrap(text: string, width: number): string[] {
+  const chunks = expandTabs(text).replace(/[\t\n\v\f\r]/g, " ").split(CHUNK).filter(Boolean).reverse();
   const lines: string[] = [];
-  let cur = "";
-  for (let word of text.split(/\s+/).filter(Boolean)) {
-    while (word.length > width) {
-      if (cur) {
-        lines.push(cur);
-        cur = "";
-      }
-      lines.push(word.slice(0, width));
-      word = word.slice(width);
+  while (chunks.length) {
+    const line: string[] = [];
+    let len = 0;
+    if (chunks.at(-1)!.trim() === "" && lines.length) chunks.pop();
+    while (chunks.length && len + chunks.at(-1)!.length <= width) {
+      len += chunks.at(-1)!.length;
+      line.push(chunks.pop()!);
     }
-    if (!cur) cur = word;
-    else if (cur.length + 1 + word.length <= width) cur += " " + word;
-    else {
-      lines.push(cur);
-      cur = word;
+    if (chunks.length && chunks.at(-1)!.length > width) {
+      const chunk = chunks.at(-1)!;
+      const room = width < 1 ? 1 : width - len;
+      let end = room;
+      const hyphen = chunk.lastIndexOf("-", room - 1);
+      if (hyphen > 0 && /[^-]/.test(chunk.slice(0, hyphen))) end = hyphen + 1;
+      line.push(chunk.slice(0, end));
+      chunks[chunks.length - 1] = chunk.slice(end);
+    }
+    if (line.length && line.at(-1)!.trim() === "") line.pop();
+    if (line.length) lines.push(line.join(""));
+  }
+  return lines;
+}
+
+/** str.expandtabs(): tab stops every 8 columns, counted from the last newline. */
+function expandTabs(text: string): string {
+  if (!text.includes("\t")) return text;
+  let col = 0;
+  let out = "";
+  for (const c of text) {
+    if (c === "\t") {
+      const n = 8 - (col % 8);
+      out += " ".repeat(n);
+      col += n;
+    } else {
+      out += c;
+      col = c === "\n" || c === "\r" ? 0 : col + 1;
     }
   }
-  if (cur) lines.push(cur);
-  return lines;
+  return out;
 }
 
 /** Display width: East Asian wide characters count two columns, combining marks none. */

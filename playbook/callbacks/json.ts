@@ -96,11 +96,14 @@ export class JsonCallback implements Callback {
     const custom: Record<string, unknown> = { ...stats.custom };
     const global = (custom._run as Record<string, unknown>) ?? {};
     delete custom._run;
-    this.#d.display(
+    // Machine-readable: exact values, written as given; ensure_ascii (as Ansible's json callback) is
+    // also what keeps a target's control characters, C1 included, from reaching a terminal raw.
+    this.#d.write(
       pyJson(
         { plays: this.#plays, stats: summary, custom_stats: custom, global_custom_stats: global },
         this.#indent,
-      ),
+        { ascii: true },
+      ) + "\n",
     );
   }
 

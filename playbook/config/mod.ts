@@ -57,6 +57,8 @@ export interface Config {
   forceHandlers: boolean;
   errorOnUndefinedVars: boolean;
   inventoryIgnoreExts: string[];
+  inventoryUnparsedIsFailed: boolean;
+  inventoryAnyUnparsedIsFailed: boolean;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */
@@ -249,6 +251,10 @@ const SETTINGS: Setting[] = [
   S("inventoryUnparsedIsFailed", "boolean", false, ["ANSIBLE_INVENTORY_UNPARSED_FAILED"], [[
     "inventory",
     "unparsed_is_failed",
+  ]]),
+  S("inventoryAnyUnparsedIsFailed", "boolean", false, ["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"], [[
+    "inventory",
+    "any_unparsed_is_failed",
   ]]),
 ];
 

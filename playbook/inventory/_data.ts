@@ -38,6 +38,32 @@ export class InventoryData {
     this.addChild("all", "ungrouped");
   }
 
+  /**
+   * A copy to parse a source into, so that a source that fails halfway leaves nothing behind. With
+   * `groupsOnly`, the groups and their links without hosts or variables: enough to learn whether a
+   * text source parses (what it may refer to is groups), at a cost that does not grow with the hosts.
+   */
+  clone(opts: { groupsOnly?: boolean } = {}): InventoryData {
+    const c = new InventoryData();
+    c.groups.clear();
+    for (const [k, g] of this.groups) {
+      c.groups.set(k, {
+        ...g,
+        vars: opts.groupsOnly ? {} : { ...g.vars },
+        hosts: opts.groupsOnly ? [] : [...g.hosts],
+        children: [...g.children],
+        parents: [...g.parents],
+      });
+    }
+    if (!opts.groupsOnly) {
+      for (const [k, h] of this.hosts) {
+        c.hosts.set(k, { ...h, vars: { ...h.vars }, groups: new Set(h.groups) });
+      }
+    }
+    c.currentSource = this.currentSource;
+    return c;
+  }
+
   addGroup(name: string): Group {
     if (!name) throw new InventoryError(`Invalid empty/false group name provided: ${name}`);
     let g = this.groups.get(name);

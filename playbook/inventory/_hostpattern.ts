@@ -7,11 +7,10 @@ export class HostPatternError extends Error {
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/** As Ansible: any `[…]` is a range, so `web[1]` is a malformed one rather than a host of that name. */
 function hasRange(s: string): boolean {
   const open = s.indexOf("[");
-  const colon = s.indexOf(":", open);
-  const close = s.indexOf("]", open);
-  return open >= 0 && colon > open && close > colon;
+  return open >= 0 && s.indexOf("]", open) > open;
 }
 
 /** Expands the first `[beg:end(:step)]` and recurses on the result. */
@@ -87,6 +86,14 @@ export function expandHostEntry(entry: string): { hosts: string[]; port?: number
     );
   }
   const hosts = expandRanges(host);
+  // A '[' left over after ranges and IPv6 is a typo (an unclosed `[web` section header): Ansible reads any
+  // '[' as the start of a range and fails on such a source; it must never become a host.
+  if (hosts.some((h) => h.includes("["))) {
+    throw new HostPatternError(
+      `Invalid host pattern '${entry}' supplied, '[' only opens a range such as web[1:3] (or encloses ` +
+        "an IPv6 address)",
+    );
+  }
   if (hosts.some((h) => h.trim() === "---")) {
     throw new HostPatternError(
       `Invalid host pattern '${entry}' supplied, '---' is normally a sign this is a YAML file.`,

@@ -22,7 +22,7 @@ export function parseYamlInventory(
 ): void {
   if (!isMap(data)) {
     throw new InventoryError(
-      `${file}: YAML inventory has invalid structure, it should be a dictionary, got: ${pyType(data)}`,
+      `YAML inventory has invalid structure, it should be a dictionary, got: ${pyType(data)}`,
     );
   }
   const where = (node: unknown) => {

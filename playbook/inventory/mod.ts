@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as childProcess from "node:child_process";
 import process from "node:process";
 import { parseYaml, YamlError } from "../yaml/mod.ts";
-import { DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
+import { type Config, DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
 import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
 import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
@@ -39,6 +39,27 @@ export interface InventoryOptions {
   ignoreExts?: string[];
   /** The controller's Python for the implicit localhost (default /usr/bin/python3 when present). */
   python?: string;
+  /** inventory_unparsed_failure: no source parsed at all is an error, not a warning. */
+  unparsedIsFailed?: boolean;
+  /** inventory_any_unparsed_is_failed: any source that no format can parse is an error. */
+  anyUnparsedIsFailed?: boolean;
+}
+
+/** The options the configuration decides (inventory_ignore_extensions, the inventory_*unparsed* ones). */
+export function configuredOptions(
+  cfg: Pick<Config, "inventoryIgnoreExts" | "inventoryUnparsedIsFailed" | "inventoryAnyUnparsedIsFailed">,
+): InventoryOptions {
+  return {
+    ignoreExts: cfg.inventoryIgnoreExts,
+    unparsedIsFailed: cfg.inventoryUnparsedIsFailed,
+    anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed,
+  };
+}
+
+/** One format's attempt at a source that failed, e.g. { plugin: "ini", message: "hosts:3: …" }. */
+interface Attempt {
+  plugin: string;
+  message: string;
 }
 
 const isPlainMap = (v: unknown): v is Record<string, unknown> =>
@@ -52,6 +73,7 @@ function defaultPython(): string {
 export class Inventory {
   #data = new InventoryData();
   #sources: string[] = [];
+  #parsed = false;
   #opts: InventoryOptions;
   #implicitLocalhost?: Host;
   #varsCache = new Map<string, Record<string, unknown> | undefined>();
@@ -60,7 +82,12 @@ export class Inventory {
     this.#opts = opts;
   }
 
-  /** Reads every source; no sources gives an empty inventory (only the implicit localhost). */
+  /**
+   * Reads every source; no sources gives an empty inventory (only the implicit localhost). As in
+   * ansible-playbook, a source no format can parse is skipped with warnings naming each format's
+   * failure (file and line), unless the inventory_*unparsed* settings make that an error; unlike it, a
+   * source that fails halfway adds none of its hosts (Ansible keeps those read before the bad line).
+   */
   static load(sources: string[], opts: InventoryOptions = {}): Inventory {
     const inv = new Inventory(opts);
     const cwd = opts.cwd ?? process.cwd();
@@ -68,10 +95,21 @@ export class Inventory {
       const isList = src.includes(",") && !fs.existsSync(path.resolve(cwd, src));
       const abs = isList ? src : path.resolve(cwd, src);
       inv.#sources.push(abs);
-      inv.#parseSource(abs, isList);
+      if (inv.#parseSource(abs, isList)) inv.#parsed = true;
+    }
+    if (!inv.#parsed) {
+      if (opts.unparsedIsFailed) {
+        throw new InventoryError("No inventory was parsed, please check your configuration and options.");
+      }
+      inv.#warn("No inventory was parsed, only implicit localhost is available");
     }
     inv.#data.reconcile();
     return inv;
+  }
+
+  /** Whether some source was parsed (else only the implicit localhost exists). */
+  get parsed(): boolean {
+    return this.#parsed;
   }
 
   /** The sources as given (absolute paths, or the `a,b,` text). */
@@ -83,7 +121,8 @@ export class Inventory {
     this.#opts.onWarning?.(m);
   }
 
-  #parseSource(src: string, isList: boolean) {
+  /** Whether the source was parsed; one that was not has been warned about (or thrown for). */
+  #parseSource(src: string, isList: boolean): boolean {
     if (isList) {
       for (const part of src.split(",")) {
         const h = part.trim();
@@ -92,29 +131,70 @@ export class Inventory {
         this.#data.currentSource = undefined;
         this.#data.addHost(host, "ungrouped", port);
       }
-      return;
+      return true;
     }
     let st: fs.Stats;
     try {
       st = fs.statSync(src);
     } catch {
-      this.#warn(`Unable to parse ${src} as an inventory source`);
-      return;
+      return this.#unparsed(src, []);
     }
     if (st.isDirectory()) {
+      let parsed = false;
       for (const name of fs.readdirSync(src).sort()) {
         const ignored = this.#opts.ignoreExts ?? IGNORED_EXTS;
         if (IGNORED_NAMES.test(name) || ignored.some((e) => name.endsWith(e))) continue;
-        this.#parseSource(path.join(src, name), false);
+        if (this.#parseSource(path.join(src, name), false)) parsed = true;
       }
-      return;
+      return parsed;
     }
     this.#data.currentSource = src;
-    this.#parseFile(src, st);
+    const failures = this.#parseFile(src, st);
+    this.#data.currentSource = undefined;
+    return failures.length ? this.#unparsed(src, failures) : true;
   }
 
-  #parseFile(file: string, st: fs.Stats) {
-    if ((st.mode & 0o111) !== 0) return this.#parseScript(file);
+  /** Ansible's report of a source no format could parse: each format's failure, then the verdict. */
+  #unparsed(src: string, failures: Attempt[]): false {
+    for (const f of failures) this.#warn(`\n* Failed to parse ${src} with ${f.plugin} plugin: ${f.message}`);
+    if (this.#opts.anyUnparsedIsFailed) {
+      throw new InventoryError(`Completely failed to parse inventory source ${src}`);
+    }
+    this.#warn(`Unable to parse ${src} as an inventory source`);
+    return false;
+  }
+
+  /**
+   * Tries the formats Ansible would try for this file, in its order, each on a copy of the inventory so
+   * that only a format that parses the whole file changes it; returns the failures when none did. A text
+   * format is tried on the groups alone, then, having parsed, read again into the inventory itself; a
+   * script (which must run once) into a full copy that replaces the inventory.
+   */
+  #parseFile(file: string, st: fs.Stats): Attempt[] {
+    const failures: Attempt[] = [];
+    const attempt = (
+      plugin: string,
+      parse: (data: InventoryData, warn: (m: string) => void) => void,
+    ): boolean => {
+      const once = plugin === "script";
+      const trial = this.#data.clone({ groupsOnly: !once });
+      // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result.
+      const held: string[] = [];
+      try {
+        parse(trial, once ? (m) => this.#warn(m) : (m) => held.push(m));
+      } catch (e) {
+        if (!(e instanceof InventoryError || e instanceof YamlError)) throw e;
+        for (const m of held) this.#warn(m);
+        failures.push({ plugin, message: e.message });
+        return false;
+      }
+      if (once) this.#data = trial;
+      else parse(this.#data, (m) => this.#warn(m));
+      return true;
+    };
+    if ((st.mode & 0o111) !== 0) {
+      return attempt("script", (data) => this.#parseScript(file, data)) ? [] : failures;
+    }
     let text = fs.readFileSync(file, "utf8");
     if (isVaultText(text)) {
       if (!this.#opts.vault) {
@@ -123,42 +203,41 @@ export class Inventory {
       text = decryptVault(text, this.#opts.vault, file);
     }
     const ext = path.extname(file);
-    const failures: string[] = [];
     if (["", ".yml", ".yaml", ".json"].includes(ext)) {
       let data: unknown;
-      let yamlOk = false;
+      let yamlError: YamlError | undefined;
       try {
         data = parseYaml(text, { file, vault: this.#opts.vault });
-        yamlOk = true;
       } catch (e) {
         if (!(e instanceof YamlError)) throw e;
-        failures.push(e.message);
+        yamlError = e;
       }
-      if (yamlOk) {
-        if (isPlainMap(data) && "plugin" in data) {
-          // Ansible too skips a source whose plugin it cannot load, with a warning, and goes on.
-          this.#warn(
-            `Unable to parse ${file} as an inventory source: inventory plugin '${
-              String(data.plugin)
-            }' is not supported by mito`,
-          );
-          return;
-        }
-        if (data === null) return; // an empty file is an empty inventory
-        if (isPlainMap(data) && Object.keys(data).length) {
-          parseYamlInventory(data, file, this.#data, (m) => this.#warn(m));
-          return;
-        }
-        failures.push(`${file}: YAML inventory has invalid structure, it should be a dictionary`);
-        if (ext !== "") throw new InventoryError(failures.at(-1)!);
-      } else if (ext !== "") {
-        throw new InventoryError(failures[0]);
+      if (!yamlError && isPlainMap(data) && "plugin" in data) {
+        // Ansible too skips a source whose plugin it cannot load, with a warning, and goes on.
+        return [{
+          plugin: "auto",
+          message: `inventory plugin '${String(data.plugin)}' is not supported by mito`,
+        }];
       }
+      if (!yamlError && data === null) return []; // an empty file is an empty inventory
+      if ([".yml", ".yaml"].includes(ext)) {
+        // The auto plugin claims these first: a plugin configuration, which this file is not.
+        failures.push({
+          plugin: "auto",
+          message: yamlError?.message ??
+            `no root 'plugin' key found, '${file}' is not a valid YAML inventory plugin config file`,
+        });
+      }
+      const parsed = attempt("yaml", (inv, warn) => {
+        if (yamlError) throw yamlError;
+        parseYamlInventory(data, file, inv, warn);
+      });
+      if (parsed) return [];
     }
-    parseIni(text, file, this.#data);
+    return attempt("ini", (data) => parseIni(text, file, data)) ? [] : failures;
   }
 
-  #parseScript(file: string) {
+  #parseScript(file: string, into: InventoryData) {
     const r = childProcess.spawnSync(file, ["--list"], { encoding: "utf8", maxBuffer: 1 << 28 });
     if (r.error || r.status !== 0) {
       throw new InventoryError(
@@ -178,29 +257,29 @@ export class Inventory {
     const hostvars = meta && isPlainMap(meta.hostvars) ? meta.hostvars : {};
     for (const [gname, g] of Object.entries(data)) {
       if (gname === "_meta") continue;
-      const group = this.#data.addGroup(gname).name;
+      const group = into.addGroup(gname).name;
       const gd = Array.isArray(g) ? { hosts: g } : isPlainMap(g) ? g : {};
       if (!Array.isArray(g) && !isPlainMap(g)) continue;
-      for (const h of (gd.hosts as unknown[] | undefined) ?? []) this.#data.addHost(String(h), group);
+      for (const h of (gd.hosts as unknown[] | undefined) ?? []) into.addHost(String(h), group);
       for (const [k, v] of Object.entries(isPlainMap(gd.vars) ? gd.vars : {})) {
-        this.#data.setGroupVar(group, k, v);
+        into.setGroupVar(group, k, v);
       }
     }
     for (const [gname, g] of Object.entries(data)) {
       if (gname === "_meta" || !isPlainMap(g) || !Array.isArray(g.children)) continue;
       for (const c of g.children) {
-        this.#data.addGroup(String(c));
-        this.#data.addChild(gname, String(c));
+        into.addGroup(String(c));
+        into.addChild(gname, String(c));
       }
     }
     for (const [h, vars] of Object.entries(hostvars)) {
       if (!isPlainMap(vars)) continue;
-      const host = this.#data.addHost(h);
+      const host = into.addHost(h);
       Object.assign(host.vars, vars);
     }
     if (meta) return;
     // Without _meta the script is asked for each host's variables (the protocol's older form).
-    for (const [name, host] of this.#data.hosts) {
+    for (const [name, host] of into.hosts) {
       if (host.source !== file) continue;
       const hr = childProcess.spawnSync(file, ["--host", name], { encoding: "utf8", maxBuffer: 1 << 26 });
       if (hr.error || hr.status !== 0) {

@@ -14,6 +14,15 @@ export function failed(msg: string, extra: Record<string, unknown> = {}): Module
   return { failed: true, changed: false, msg, ...extra };
 }
 
+/** The interpreter is not there: a module failure shaped as Ansible's, with the shell's own words. */
+export function interpreterMissing(stderr: string): ModuleResult {
+  return failed(
+    "The module failed to execute correctly, you probably need to set the interpreter.\n" +
+      "See stdout/stderr for the exact error",
+    { module_stdout: "", module_stderr: stderr.replace(/\n?$/, "\n"), rc: 127 },
+  );
+}
+
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -2,7 +2,7 @@
 // settings), reused by every task of the run; a module call is one round trip on it. The executor hands
 // over ModuleRequests; this file turns them into contexts and calls.
 import process from "node:process";
-import { Broker, type ConnectSpec, type Context } from "../../transports/broker.ts";
+import { Broker, ConnectError, type ConnectSpec, type Context } from "../../transports/broker.ts";
 import "../../transports/ssh.ts";
 import "../../transports/ssh2.ts";
 import "../../transports/become.ts";
@@ -27,11 +27,12 @@ import {
 import { runRaw } from "./raw.ts";
 import { type ConnectPlan, planConnection } from "./plan.ts";
 import { taskStack } from "./stack.ts";
-import { errorText, failed, unreachable } from "./_results.ts";
+import { errorText, failed, interpreterMissing, unreachable } from "./_results.ts";
 import { TargetSession } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
+import { escapeControls } from "../callbacks/display.ts";
 
 export interface ProtocolRunnerOptions {
   /** `library/` dirs (config library path and the one beside the playbook). */
@@ -88,7 +89,8 @@ export class ProtocolHostRunner implements HostRunner {
       ],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 4) {
-          process.stderr.write(`[context ${rec.context}] ${rec.name}: ${rec.message}\n`);
+          // A target's log text: shown, never obeyed by the terminal.
+          process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
       },
     });
@@ -151,8 +153,15 @@ export class ProtocolHostRunner implements HostRunner {
       const msg = cause
         ? `${cause.message}${cause.output ? `\n${cause.output.trim()}` : ""}`
         : errorText(err);
+      const hop = (err as { hop?: number }).hop;
+      // The host answered but has no interpreter where the task said: Ansible's module failure (the
+      // host stays in the play, ignore_errors and rescue apply), and the next task tries again.
+      const missing = hop === (plan.becomeIndex ?? plan.hops.length) - 1
+        ? missingInterpreter(err)
+        : undefined;
+      if (missing !== undefined) return { ok: false, result: interpreterMissing(missing) };
       // A login that failed is unreachable; a become that failed is a task failure, as in Ansible.
-      const result = plan.becomeIndex !== undefined && (err as { hop?: number }).hop === plan.becomeIndex
+      const result = plan.becomeIndex !== undefined && hop === plan.becomeIndex
         ? failed(msg)
         : unreachable(`Failed to connect to the host: ${msg}`);
       return { ok: false, result };
@@ -306,4 +315,16 @@ function rawShape(r: ModuleResult): ModuleResult {
 
 export function protocolRunnerFactory(extra: ProtocolRunnerOptions = {}): HostRunnerFactory {
   return (opts) => new ProtocolHostRunner(opts, extra);
+}
+
+/**
+ * What the target's shell said when the interpreter could not be run (status 127 of the shell or the
+ * spawn, or ssh's "python-missing"), or undefined when the connection failed for another reason.
+ */
+function missingInterpreter(err: unknown): string | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof ConnectError && e.exited?.status.code === 127) return e.exited.stderr;
+  }
+  const cause = hopFailure(err);
+  return cause?.kind === "python-missing" ? cause.output : undefined;
 }

@@ -53,6 +53,8 @@ export class YamlError extends Error {
 }
 
 const positions = new WeakMap<object, Position>();
+/** Where each scalar item of a sequence started (a string has no identity to key a position by). */
+const itemPositions = new WeakMap<unknown[], (Position | undefined)[]>();
 
 /** Where a mapping or sequence produced by this loader started (1-based line and column). */
 export function positionOf(node: object): Position | undefined {
@@ -60,6 +62,13 @@ export function positionOf(node: object): Position | undefined {
 }
 
 /** Records a position for a value built elsewhere (e.g. a copy of a parsed mapping). */
+/** Where item `index` of a sequence produced by this loader started, whatever the item is. */
+export function positionOfItem(list: unknown[], index: number): Position | undefined {
+  const item = list[index];
+  if (typeof item === "object" && item !== null) return positions.get(item);
+  return itemPositions.get(list)?.[index];
+}
+
 export function setPosition(node: object, pos: Position): void {
   positions.set(node, pos);
 }
@@ -108,7 +117,12 @@ class Composer {
     const out: unknown[] = [];
     this.#built.set(node, out);
     positions.set(out, this.pos(node.range?.[0] ?? 0));
-    for (const item of node.items) out.push(this.build(item as Node, unsafe));
+    const at: (Position | undefined)[] = [];
+    for (const item of node.items) {
+      out.push(this.build(item as Node, unsafe));
+      at.push(isScalar(item) ? this.pos((item as Scalar).range?.[0] ?? 0) : undefined);
+    }
+    itemPositions.set(out, at);
     if (tag === `${STR}omap` || tag === `${STR}pairs`) {
       // PyYAML builds a list of (key, value) pairs from a sequence of one-key mappings.
       for (let i = 0; i < out.length; i++) {
