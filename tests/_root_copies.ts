@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { debianRoots, type Roots } from "./connections_env.ts";
 import { mitoIn, type Ran, runIn } from "./_run.ts";
+import { assertEquals } from "./_assert.ts";
 
 const ANSIBLE = "/usr/bin/ansible-playbook";
 
@@ -19,6 +20,11 @@ export interface RootPair {
   ansible(dir: string, args: string[], env?: Record<string, string>): Ran;
   /** Runs `mito run` in `dir` against the host `target` (its copy). */
   mito(dir: string, args: string[], env?: Record<string, string>): Ran;
+  /**
+   * Runs both in `dir` (mito with `mitoEnv`) and asserts ansible-playbook succeeded and mito printed
+   * exactly what it printed, with nothing on stderr and the same exit code; returns ansible-playbook's run.
+   */
+  same(dir: string, args: string[], mitoEnv?: Record<string, string>): Ran;
   remove(): void;
 }
 
@@ -54,6 +60,15 @@ export function rootPair(suite: keyof Roots, prepare?: (root: string) => void): 
     mitoRoot: m.dst,
     ansible: (dir, args, env = {}) => runIn(dir, ANSIBLE, ["-i", a.inv, ...args], env),
     mito: (dir, args, env = {}) => mitoIn(dir, ["-i", m.inv, ...args], env),
+    same(dir, args, mitoEnv = {}) {
+      const ran = this.ansible(dir, args);
+      const mine = this.mito(dir, args, mitoEnv);
+      assertEquals(ran.code, 0, ran.stdout + ran.stderr);
+      assertEquals(mine.stdout, ran.stdout);
+      assertEquals(mine.stderr, "");
+      assertEquals(mine.code, 0);
+      return ran;
+    },
     remove: () => rmSync(tmp, { recursive: true, force: true }),
   };
 }

@@ -20,13 +20,8 @@ Deno.test("sudo in a chroot without /dev/pts: become works on pipes, as with ans
       "import os\ntry:\n  os.openpty(); print('pty')\nexcept OSError as e:\n  print(e.errno)",
     ]);
     assertEquals(probe.trim(), "19");
-    const a = pair.ansible(DIR, ["become_sudo.yml"]);
-    const m = pair.mito(DIR, ["become_sudo.yml"]);
-    assertEquals(a.code, 0, a.stdout + a.stderr);
+    const a = pair.same(DIR, ["become_sudo.yml"]);
     assertStringIncludes(a.stdout, '"n.stdout": "nobody"');
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.stderr, "");
-    assertEquals(m.code, 0);
   } finally {
     pair.remove();
   }
