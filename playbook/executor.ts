@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { ExecutionError, positionDetails } from "./errors.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
-import { INHERITED, makeBlock, nextId, roleFullName } from "./model.ts";
+import { INHERITED, makeBlock, nextId, roleFullName, shownTaskName } from "./model.ts";
 import {
   type Layer,
   LayeredVars,
@@ -547,13 +547,7 @@ export class Executor {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
-    // An unnamed include_role is shown with the role it includes, as written.
-    if (!name && task.action === "include_role") {
-      name = `${task.actionWritten} : ${String(task.args.name ?? task.args.role ?? "")}`;
-    }
-    if (!name) name = task.actionWritten;
-    const role = task.role;
-    return role ? `${roleFullName(role)} : ${name}` : name;
+    return shownTaskName(task, name);
   }
 
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {

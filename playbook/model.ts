@@ -229,6 +229,18 @@ export interface Playbook {
   plays: Play[];
 }
 
+/**
+ * A task's name as Ansible shows it, from its own (templated) name, "" when it has none: prefixed with
+ * its role's full name, else the action; include_role names itself (its name, else `include_role : <role>`).
+ */
+export function shownTaskName(task: Task, name: string): string {
+  if (task.action === "include_role") {
+    return name || `${task.actionWritten} : ${String(task.args.name ?? task.args.role ?? "")}`;
+  }
+  const own = name || task.actionWritten;
+  return task.role ? `${roleFullName(task.role)} : ${own}` : own;
+}
+
 /** A role's name as Ansible shows it: with its collection (`ns.coll.role`) when it came from one. */
 export function roleFullName(role: RoleInstance): string {
   return role.collection ? `${role.collection}.${role.name}` : role.name;

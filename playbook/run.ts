@@ -11,7 +11,7 @@ import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError 
 import { ExecutionError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
-import { type Item, type Playbook, roleFullName, type Task } from "./model.ts";
+import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
@@ -404,8 +404,7 @@ function listPlaybooks(
       if (req.listTasks) {
         display.display(`    tasks:`);
         for (const t of tasks) {
-          const name = t.kw.name !== undefined ? String(t.kw.name) : t.actionWritten;
-          const shown = t.role ? `${roleFullName(t.role)} : ${name}` : name;
+          const shown = shownTaskName(t, t.kw.name !== undefined ? String(t.kw.name) : "");
           display.display(`      ${shown}\tTAGS: [${taskTags(t).sort().join(", ")}]`);
         }
       }
