@@ -159,16 +159,18 @@ def _module_failure(msg, stdout="", stderr="", exc=None, rc=1):
     return res
 
 
-def _add_lines(result):
-    # The controller-side convenience Ansible's action layer adds to every result.
+def _lines_placeholders(result):
+    # stdout_lines/stderr_lines are filled in by the controller, as Ansible's action layer adds them on
+    # its controller (sent from here, every big output would travel twice). None marks where they go:
+    # after the module's own keys, before changed/failed, the order Ansible's results have.
     for k in ("stdout", "stderr"):
-        if isinstance(result.get(k), str) and k + "_lines" not in result:
-            result[k + "_lines"] = result[k].splitlines()
+        if k in result and k + "_lines" not in result:
+            result[k + "_lines"] = None
     return result
 
 
 def _finish(result, invocation_args, no_log, m=None):
-    result = _add_lines(dict(result))
+    result = _lines_placeholders(dict(result))
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     if m is not None:
@@ -595,9 +597,10 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
                                stdout, stderr, rc=code)
     if not isinstance(result, dict):
         return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
+    _lines_placeholders(result)
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
-    return _add_lines(result)
+    return result
 
 
 def _failure_msg(e):
@@ -762,9 +765,10 @@ def _run_external(source, full_args, style, name, environment, cwd, tmpdir, inte
                                    stdout, stderr, rc=p.returncode)
         if not isinstance(result, dict):
             return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
+        _lines_placeholders(result)
         result.setdefault("changed", False)
         result["failed"] = bool(result.get("failed", False))
-        return _add_lines(result)
+        return result
     finally:
         import shutil
         shutil.rmtree(workdir, ignore_errors=True)

@@ -63,6 +63,9 @@ export function writeHeader(out: Uint8Array, h: Header, length: number): void {
 export class FrameDecoder {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
+  /** A big frame being gathered in place (header included), and how many of its bytes have arrived. */
+  #open: Uint8Array | undefined;
+  #filled = 0;
   #failed: FrameError | undefined;
   constructor(readonly maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, readonly what = "stream") {}
 
@@ -72,11 +75,23 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): Frame[] {
     if (this.#failed) throw this.#failed;
+    const frames: Frame[] = [];
+    if (this.#open) {
+      const open = this.#open;
+      const n = Math.min(chunk.length, open.length - this.#filled);
+      open.set(chunk.subarray(0, n), this.#filled);
+      this.#filled += n;
+      this.#buffered += n;
+      if (this.#filled < open.length) return frames;
+      this.#open = undefined;
+      this.#buffered -= open.length;
+      frames.push(frameOf(open));
+      chunk = chunk.subarray(n);
+    }
     if (chunk.length) {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
     }
-    const frames: Frame[] = [];
     while (this.#buffered >= HEADER_SIZE) {
       const head = this.#peek(HEADER_SIZE);
       const v = new DataView(head.buffer, head.byteOffset, HEADER_SIZE);
@@ -86,22 +101,30 @@ export class FrameDecoder {
         this.#failed = new FrameError(`mito: corrupt frame from ${this.what}: ${problem}`, head.slice());
         throw this.#failed;
       }
-      if (this.#buffered < HEADER_SIZE + length) break;
-      const all = this.#take(HEADER_SIZE + length);
-      const hv = new DataView(all.buffer, all.byteOffset, HEADER_SIZE);
-      const kind = hv.getUint8(1);
-      frames.push({
-        flags: kind & 15,
-        encoding: kind >> 4,
-        dst: hv.getInt32(2),
-        src: hv.getInt32(6),
-        auth: hv.getInt32(10),
-        handle: hv.getInt32(14),
-        replyTo: hv.getInt32(18),
-        body: all.subarray(HEADER_SIZE),
-      });
+      const size = HEADER_SIZE + length;
+      if (this.#buffered < size) {
+        // Once a quarter of a frame spread over chunks has arrived, it is gathered in place: its chunks are
+        // never held beside a joined copy (twice a big message's size), and a peer cannot make the
+        // controller reserve more than four times what it sent.
+        if (this.#chunks.length > 1 && this.#buffered * 4 >= size) this.#gather(size);
+        break;
+      }
+      frames.push(frameOf(this.#take(size)));
     }
     return frames;
+  }
+
+  /** Moves every buffered chunk into a new buffer of the whole frame's size; later chunks fill it. */
+  #gather(size: number): void {
+    const open = new Uint8Array(size);
+    let off = 0;
+    for (const c of this.#chunks) {
+      open.set(c, off);
+      off += c.length;
+    }
+    this.#chunks = [];
+    this.#open = open;
+    this.#filled = off;
   }
 
   /** First n buffered bytes, joining chunks only when the header straddles them. */
@@ -147,6 +170,22 @@ export class FrameDecoder {
     }
     return out;
   }
+}
+
+/** A whole frame's bytes (header and body) as a Frame; the body is a view, not a copy. */
+function frameOf(all: Uint8Array): Frame {
+  const hv = new DataView(all.buffer, all.byteOffset, HEADER_SIZE);
+  const kind = hv.getUint8(1);
+  return {
+    flags: kind & 15,
+    encoding: kind >> 4,
+    dst: hv.getInt32(2),
+    src: hv.getInt32(6),
+    auth: hv.getInt32(10),
+    handle: hv.getInt32(14),
+    replyTo: hv.getInt32(18),
+    body: all.subarray(HEADER_SIZE),
+  };
 }
 
 function checkHeader(v: DataView, length: number, max: number): string | undefined {

@@ -27,6 +27,8 @@ export interface Settings {
   displayOkHosts: boolean;
   showCustomStats: boolean;
   diffAlways: boolean;
+  /** deprecation_warnings: whether Ansible's deprecation warnings are shown. */
+  deprecationWarnings: boolean;
   runTags: string[];
   skipTags: string[];
   /** The file the settings came from, for -v's "Using … as config file". */
@@ -90,6 +92,7 @@ export function readSettings(
     displayOkHosts: c.displayOkHosts,
     showCustomStats: c.showCustomStats === true,
     diffAlways: c.diffAlways === true,
+    deprecationWarnings: c.deprecationWarnings !== false,
     runTags: list(c.runTags),
     skipTags: list(c.skipTags),
     configFile: c.file,

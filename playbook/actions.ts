@@ -4,7 +4,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { VarLookup } from "./vars.ts";
-import { pyEq, UndefinedError } from "./template/mod.ts";
+import { findInSearchPath } from "./_search_path.ts";
+import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
 
 export type Result = Record<string, unknown>;
 
@@ -121,9 +122,9 @@ function setFact(env: ActionEnv): Result {
       };
     }
     let value = env.template(v);
-    if (typeof value === "string" && ["true", "false", "yes", "no"].includes(value.toLowerCase())) {
-      value = ["true", "yes"].includes(value.toLowerCase());
-    }
+    // Lowercased only when short enough to be a boolean word: a fact may be a 100 MB text.
+    const word = typeof value === "string" && value.length <= 5 ? value.toLowerCase() : "";
+    if (["true", "false", "yes", "no"].includes(word)) value = word === "true" || word === "yes";
     facts[k] = value;
   }
   if (Object.keys(facts).length === 0) {
@@ -197,13 +198,9 @@ function includeVars(env: ActionEnv): Result {
   const a: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
   const file = (a.file ?? a._raw_params) as string | undefined;
-  const find = (name: string, sub: string) => {
-    if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
-    for (const d of env.searchPath) {
-      for (const p of [path.join(d, sub, name), path.join(d, name)]) if (fs.existsSync(p)) return p;
-    }
-    return undefined;
-  };
+  // the task's search path ends with the play's directory, Ansible's last resort
+  const basedir = env.searchPath[env.searchPath.length - 1] ?? path.resolve();
+  const find = (name: string, sub: string) => findInSearchPath(env.searchPath, sub, name, basedir).found;
   let files: string[];
   if (a.dir !== undefined) {
     const dir = find(String(a.dir), "vars");
@@ -254,10 +251,24 @@ function includeVars(env: ActionEnv): Result {
 }
 
 function addHost(env: ActionEnv): Result {
-  const a: Record<string, unknown> = {};
+  let a: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
-  const name = (a.name ?? a.host ?? a.hostname) as string | undefined;
-  if (!name) return { failed: true, msg: "add_host needs a 'name'" };
+  // `add_host: "{{ a_dict }}"`: the dict gives the arguments, under the ones written beside it
+  if ("_raw_params" in a) {
+    const { _raw_params: raw, ...rest } = a;
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      const type = typeof raw === "string" ? "ansible.parsing.yaml.objects.AnsibleUnicode" : pyTypeName(raw);
+      return {
+        failed: true,
+        msg: `Invalid raw parameters passed, requires a dictonary/mapping got a  <class '${type}'>`,
+      };
+    }
+    a = { ...(raw as Record<string, unknown>), ...rest };
+  }
+  const name = (a.name ?? a.hostname ?? a.host) as string | undefined;
+  if (name === undefined || name === null) {
+    return { failed: true, msg: "name, host or hostname needs to be provided" };
+  }
   const groupsRaw = a.groups ?? a.group ?? a.groupname;
   const groups = groupsRaw === undefined
     ? []

@@ -1,6 +1,7 @@
 // Errors of the playbook layer, each carrying where in which file the bad input is, and the exit code
 // ansible-playbook uses for that kind of failure.
 import * as fs from "node:fs";
+import { KV_AND_YAML, KV_SHORTHAND, yamlHints } from "./_yaml_hints.ts";
 
 /** A place in a YAML file, as the data layer's positionOf reports it. */
 export interface Position {
@@ -14,30 +15,46 @@ export function describePosition(pos: Position | undefined): string {
   return `'${pos.file}': line ${pos.line}, column ${pos.column}`;
 }
 
+function positionHeader(file: string, line: number, column: number): string {
+  return `The error appears to be in ${describePosition({ file, line, column })}, but may\n` +
+    "be elsewhere in the file depending on the exact syntax problem.\n";
+}
+
 /**
  * Where the error is, with the offending line and the one before it and an arrow under the column, the
- * way Ansible reports it. Reading the file is best effort: a missing file gives just the position.
+ * way Ansible reports it, followed by Ansible's hints for the usual YAML mistakes that line shows
+ * (_yaml_hints.ts). Reading the file is best effort: a file that cannot be read gives the position and a
+ * note saying so.
  */
 export function positionDetails(pos: Position, readFile?: (file: string) => string): string {
-  let msg = `The error appears to be in ${describePosition(pos)}, but may\n` +
-    "be elsewhere in the file depending on the exact syntax problem.\n";
+  let msg = positionHeader(pos.file, pos.line, pos.column);
   if (!readFile) return msg;
   let lines: string[];
   try {
-    lines = readFile(pos.file).split("\n");
+    // as Python's readlines: each line keeps its newline, which the hints below look at
+    lines = readFile(pos.file).split(/(?<=\n)/);
   } catch {
-    return msg;
+    return msg + "\n(could not open file to display line)";
+  }
+  if (lines.length === 0 || lines[0] === "") {
+    return msg + "\n(specified line no longer in file, maybe it changed?)";
   }
   let n = Math.min(pos.line - 1, lines.length - 1);
   while (n > 0 && !lines[n].trim()) n--;
-  const target = (lines[n] ?? "").trimEnd();
-  const prev = n > 0 ? lines[n - 1].trimEnd() : "";
-  if (target) {
-    msg += `\nThe offending line appears to be:\n\n${prev}\n${target}\n${
+  const target = lines[n];
+  const prev = n > 0 ? lines[n - 1] : "";
+  if (!target) return msg;
+  if (KV_SHORTHAND.test(prev)) {
+    // Ansible blames a k=v line just before the reported one: a task mixing both syntaxes
+    const at = prev.trimEnd().indexOf("=");
+    msg = positionHeader(pos.file, pos.line - 1, at + 1) +
+      `\nThe offending line appears to be:\n\n${prev.trimEnd()}\n${" ".repeat(at)}^ here\n\n${KV_AND_YAML}`;
+  } else {
+    msg += `\nThe offending line appears to be:\n\n${prev.trimEnd()}\n${target.trimEnd()}\n${
       " ".repeat(Math.max(0, pos.column - 1))
     }^ here\n`;
   }
-  return msg;
+  return msg + yamlHints(target, pos.column);
 }
 
 function readText(file: string): string {

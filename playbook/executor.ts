@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
 import { ExecutionError, positionDetails } from "./errors.ts";
+import { readTextFile } from "./text_file.ts";
+import { releaseGrowth } from "../transports/memory.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
 import { INHERITED, makeBlock, nextId, roleFullName, shownTaskName } from "./model.ts";
 import {
@@ -20,16 +22,19 @@ import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
-import { LoopError, withLoopItems } from "./loops.ts";
+import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import type { Loader } from "./loader.ts";
 import { asList } from "./loader.ts";
+import { isTemplateText, shortActionName } from "./task_args.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
 export interface TemplateEngine {
-  template(value: unknown, vars: VarLookup, opts?: { native?: boolean }): unknown;
+  template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
+  /** Runs a lookup plugin for `with_<name>` (the terms as they are; always a list). */
+  loopLookup?(name: string, terms: unknown[], vars: VarLookup): unknown[];
   /** Renders a template file's text (the template action). */
   renderFile?(
     source: string,
@@ -39,6 +44,7 @@ export interface TemplateEngine {
       lstripBlocks?: boolean;
       newlineSequence?: string;
       extraVars?: Record<string, unknown>;
+      searchPaths?: string[];
     },
   ): string;
 }
@@ -89,8 +95,10 @@ export interface ExecutorOptions {
   isUndefinedError(err: unknown): boolean;
   omitToken: string;
   pyStr(v: unknown): string;
+  /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
+  deprecated?(msg: string, version: string): void;
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
-  lazyMapping(get: (k: string) => unknown, keys: () => string[]): unknown;
+  lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
   runner: HostRunner;
   loader: Loader;
@@ -121,10 +129,58 @@ export interface ExecutorOptions {
   sleep?(ms: number): Promise<void>;
 }
 
+/** What a lazy mapping stands for in templates' error messages (Ansible's HostVars classes). */
+export interface LazyMappingLike {
+  /** The Python class named in "'<class> object' has no attribute 'x'"; "dict" when absent. */
+  pyClass?: string;
+  /** The name a missing key is undefined as ("'<name>' is undefined"); absent: no attribute. */
+  missingName?: (key: string) => string;
+}
+
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
 class HostFailed extends Error {}
 /** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
 class TaskTemplateError extends Error {}
+
+/**
+ * The roles a task runs under, outermost first, as Ansible's dep chain: each role is preceded by the
+ * roles it is a meta dependency of.
+ */
+function dependencyChain(scope: Scope): RoleInstance[] {
+  const out: RoleInstance[] = [];
+  for (const role of roleChain(scope)) {
+    const parents: RoleInstance[] = [];
+    for (let r = role.dependencyOf; r; r = r.dependencyOf) parents.unshift(r);
+    for (const r of [...parents, role]) if (!out.includes(r)) out.push(r);
+  }
+  return out;
+}
+
+/** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */
+function conditionalFailed(cond: unknown, err: unknown): string {
+  return `The conditional check '${String(cond)}' failed. The error was: ${(err as Error).message}`;
+}
+
+/** One conditional of a list could not be evaluated: which one, and why. */
+class ConditionFailure extends Error {
+  constructor(readonly cond: unknown, readonly error: unknown) {
+    super(conditionalFailed(cond, error));
+  }
+}
+
+/** Whether every conditional holds, evaluated in order up to the first false one, as Ansible's evaluate_conditional. */
+function allHold(templar: TemplateEngine, conds: unknown[], vars: VarLookup): boolean {
+  for (const c of conds) {
+    let ok: boolean;
+    try {
+      ok = templar.condition(c, vars);
+    } catch (err) {
+      throw new ConditionFailure(c, err);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /** Controller actions Ansible runs once per batch, on its first host (BYPASS_HOST_LOOP). */
 const BYPASS_HOST_LOOP = new Set(["add_host", "pause"]);
@@ -436,6 +492,7 @@ export class Executor {
         ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
       });
     }
+    if (pr && task) values.ansible_search_path = () => this.#searchPath(pr, task);
     if (role) {
       Object.assign(values, {
         role_name: () => role.name,
@@ -462,12 +519,17 @@ export class Executor {
         return this.#o.lazyMapping(
           (k) => {
             const raw = view.raw(k);
-            return raw === undefined ? undefined : this.#o.templar.template(raw, view);
+            // as Ansible's HostVarsVars: a value that cannot be templated reads as its raw text
+            return raw === undefined
+              ? undefined
+              : this.#o.templar.template(raw, view, { failOnUndefined: false });
           },
           () => view.keys(),
+          { pyClass: "ansible.vars.hostvars.HostVarsVars" },
         );
       },
       () => this.#groups().all ?? [],
+      { pyClass: "ansible.vars.hostvars.HostVars", missingName: (h) => `hostvars['${h}']` },
     );
   }
 
@@ -988,6 +1050,8 @@ export class Executor {
     await pr.strategy.request(hp.name, task, async () => {
       included = await this.#execute(pr, hp, task);
     });
+    // What the task built and dropped (a big lookup's bytes, a copy's content) goes before the next task.
+    releaseGrowth();
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
     for (const inc of included) await this.#runItems(pr, hp, inc.items);
@@ -1097,14 +1161,22 @@ export class Executor {
     if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
   }
 
-  #errMsg(err: unknown, task: Task, kind: "task" | "conditional" = "task", cond?: unknown): string {
+  /** what: the conditional that failed (kind "conditional") or the keyword being templated ("field"). */
+  #errMsg(err: unknown, task: Task, kind: "task" | "conditional" | "field" = "task", what?: unknown): string {
     const e = err as Error;
     let msg: string;
     if (kind === "conditional") {
-      msg = `The conditional check '${String(cond)}' failed. The error was: ${e.message}`;
+      msg = conditionalFailed(what, e);
+    } else if (kind === "field" && this.#o.isUndefinedError(err)) {
+      msg =
+        `The field '${what}' has an invalid value, which includes an undefined variable. The error was: ${e.message}`;
     } else if (this.#o.isUndefinedError(err)) {
       msg = `The task includes an option with an undefined variable. The error was: ${e.message}`;
-    } else msg = e.message;
+    } else {
+      // any other error (a template's syntax, a lookup's failure) reaches Ansible's task executor as it
+      // is: no position
+      return e.message;
+    }
     if (task.pos) msg += `\n\n${positionDetails(task.pos, (f) => fs.readFileSync(f, "utf8"))}`;
     return msg;
   }
@@ -1135,15 +1207,30 @@ export class Executor {
     let noLog = false;
     let ignoreErrors = false;
     let delegateTo: string | undefined;
+    let field = "no_log";
     try {
       noLog = this.#kwBool(task, "no_log", vars);
+      field = "ignore_errors";
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
+      field = "delegate_to";
       const d = this.#kw(task, "delegate_to");
       const host = d === undefined || d === null ? undefined : t.template(d, vars);
       // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
       if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
     } catch (err) {
-      this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, false);
+      // Ansible's strategy decides on the task as written: an ignore_errors that cannot be templated is
+      // still a non-empty string, so the failure is ignored; a delegate_to shows as written in the header.
+      if (field === "ignore_errors") ignoreErrors = true;
+      if (field === "delegate_to") view = { ...view, delegateTo: String(this.#kw(task, field)) };
+      this.#fail(
+        pr,
+        hp,
+        task,
+        vars,
+        { failed: true, msg: this.#errMsg(err, task, "field", field) },
+        view,
+        ignoreErrors,
+      );
       return [];
     }
     view = { ...view, noLog, delegateTo };
@@ -1176,7 +1263,8 @@ export class Executor {
             return [];
           }
         }
-        this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) }, view, ignoreErrors);
+        // Ansible raises a loop's error from the task executor as it is: no wrapping, no position
+        this.#fail(pr, hp, task, vars, { failed: true, msg: (err as Error).message }, view, ignoreErrors);
         return [];
       }
     }
@@ -1184,9 +1272,9 @@ export class Executor {
     if (items === undefined) {
       let ok: boolean;
       try {
-        ok = whens.every((w) => t.condition(w, vars));
+        ok = allHold(t, whens, vars);
       } catch (err) {
-        const bad = whens.find(() => true);
+        const { cond, error } = err as ConditionFailure;
         this.#fail(
           pr,
           hp,
@@ -1194,7 +1282,7 @@ export class Executor {
           vars,
           {
             failed: true,
-            msg: this.#errMsg(err, task, "conditional", bad),
+            msg: this.#errMsg(error, task, "conditional", cond),
             _ansible_no_log: noLog,
           },
           view,
@@ -1261,7 +1349,7 @@ export class Executor {
       let run: () => Promise<Result>;
       try {
         itemNoLog = this.#kwBool(task, "no_log", ivars);
-        if (!whens.every((w) => t.condition(w, ivars))) {
+        if (!allHold(t, whens, ivars)) {
           const skipped = {
             changed: false,
             skipped: true,
@@ -1300,7 +1388,11 @@ export class Executor {
         r = await started.run!();
       } catch (err) {
         // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
-        const msg = err instanceof TaskTemplateError ? err.message : this.#errMsg(err, task);
+        const msg = err instanceof TaskTemplateError
+          ? err.message
+          : err instanceof ConditionFailure
+          ? this.#errMsg(err.error, task, "conditional", err.cond)
+          : this.#errMsg(err, task);
         return this.#finish(
           pr,
           hp,
@@ -1398,9 +1490,23 @@ export class Executor {
     const t = this.#o.templar;
     const raw = task.kw.loop;
     if (task.loopWith) {
-      const terms = t.template(raw, vars);
+      // first_found skips the names that cannot be templated, as Ansible's task executor does
+      const firstFound = task.loopWith === "first_found";
+      let terms = t.template(raw, vars, { failOnUndefined: !firstFound });
+      if (firstFound && Array.isArray(terms)) {
+        terms = terms.filter((x) => !(typeof x === "string" && isTemplateText(x)));
+      }
+      if (!LOOP_SOURCES.has(task.loopWith) && t.loopLookup) {
+        // any other lookup plugin (with_file, with_lines, with_ini…), its terms listified as Ansible does
+        return t.loopLookup(task.loopWith, Array.isArray(terms) ? terms : [terms], vars);
+      }
+      // the lookup's subdirectory follows the action, as Ansible's task executor sets it
+      const subdir = ["template", "var", "file"].find((s) => task.actionWritten.includes(s)) ?? "file";
       try {
-        return withLoopItems(task.loopWith, terms, { searchPath: this.#searchPath(pr, task) });
+        return withLoopItems(task.loopWith, terms, {
+          searchPath: this.#searchPath(pr, task),
+          subdir: `${subdir}s`,
+        });
       } catch (err) {
         if (err instanceof LoopError) throw new ExecutionError(err.message);
         throw err;
@@ -1416,10 +1522,16 @@ export class Executor {
     return items;
   }
 
+  /**
+   * Ansible's ansible_search_path: the roles of the task's dependency chain, innermost first (a
+   * dependency's tasks look in their own role, then in the roles depending on it), the directory of the
+   * task's file, then the play's directory.
+   */
   #searchPath(pr: PlayRun, scope: Scope): string[] {
-    const out: string[] = [];
-    for (const r of roleChain(scope).reverse()) out.push(r.path);
-    out.push(pr.play.baseDir);
+    const out = dependencyChain(scope).reverse().map((r) => r.path);
+    const file = (scope as Task).pos?.file;
+    if (file && !out.includes(path.dirname(file))) out.push(path.dirname(file));
+    if (!out.includes(pr.play.baseDir)) out.push(pr.play.baseDir);
     return out;
   }
 
@@ -1478,7 +1590,13 @@ export class Executor {
       }
       if (retries > 1) {
         if (reg) layer[reg] = registeredValue(result);
-        const done = asList(until).every((c) => t.condition(c, vars.with(layer)));
+        let done: boolean;
+        try {
+          done = allHold(t, asList(until), vars.with(layer));
+        } catch (err) {
+          // Ansible raises it from the task executor, bare
+          throw err instanceof ConditionFailure ? new TaskTemplateError(err.message) : err;
+        }
         if (done) break;
         if (attempt < retries) {
           result._ansible_retry = true;
@@ -1505,27 +1623,42 @@ export class Executor {
     const t = this.#o.templar;
     try {
       if (task.action === "include_tasks" || task.action === "include_role") {
-        const args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+        let args: Record<string, unknown>;
+        try {
+          args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+        } catch (err) {
+          if (!this.#o.isUndefinedError(err)) throw err;
+          // Ansible templates an include's file in its task executor (the task fails, bare) and an
+          // include_role's name while the strategy loads the role (the run stops)
+          const msg = (err as Error).message;
+          throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
+        }
         return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
         const checkMode = this.#checkMode(task, vars);
-        // Arguments that template to `omit` are dropped before the action sees them.
+        // Arguments that template to `omit` are dropped before the action sees them. Each is templated
+        // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(task.args)) {
-          if (
-            k === "that" || typeof v !== "string" || !v.includes("{{") ||
-            t.template(v, vars) !== this.#o.omitToken
-          ) {
-            rawArgs[k] = v;
+        const templated = new Map<string, unknown>();
+        for (const [k, v] of Object.entries(this.#argsOf(task, vars))) {
+          if (k !== "that" && typeof v === "string" && v.includes("{{")) {
+            const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
+            templated.set(v, value);
+            if (value === this.#o.omitToken) continue;
           }
+          rawArgs[k] = v;
         }
         const env: ActionEnv = {
           host: hp.name,
           rawArgs,
-          template: (v) => removeOmit(t.template(v, vars), this.#o.omitToken),
-          condition: (c) => t.condition(c, vars),
+          template: (v) =>
+            removeOmit(
+              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars),
+              this.#o.omitToken,
+            ),
+          condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,
           checkMode,
@@ -1561,7 +1694,10 @@ export class Executor {
   /** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
   #moduleRequestFor(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): ModuleRequest {
     const t = this.#o.templar;
-    const own = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+    const own = removeOmit(t.template(this.#argsOf(task, vars), vars), this.#o.omitToken) as Record<
+      string,
+      unknown
+    >;
     const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
     // Unsafe-ness matters to templating only: modules and file actions get plain strings.
     const args = plainStrings({ ...(defaults as Record<string, unknown>), ...own }) as Record<
@@ -1571,7 +1707,28 @@ export class Executor {
     return this.#moduleRequest(pr, hp, task, vars, args, noLog);
   }
 
+  /**
+   * The task's arguments. Given as one templated string (`debug: "{{ a_dict }}"`, `args: "{{ x }}"`),
+   * they come from that value now, under the ones written beside it, as Ansible's task executor merges
+   * its _variable_params.
+   */
+  #argsOf(task: Task, vars: VarLookup): Record<string, unknown> {
+    if (!("_variable_params" in task.args)) return task.args;
+    const { _variable_params: spec, ...written } = task.args;
+    const value = this.#o.templar.template(spec, vars);
+    if (!isMap(value)) {
+      throw new TaskTemplateError(`invalid or malformed argument: '${this.#o.pyStr(value)}'`);
+    }
+    this.#cb.warning(
+      "Using a variable for a task's 'args' is unsafe in some situations " +
+        "(see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe)",
+    );
+    return { ...value, ...written };
+  }
+
   #actionError(err: unknown, task: Task): Error {
+    // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
+    if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }
@@ -1648,6 +1805,11 @@ export class Executor {
       const out = v === undefined ? undefined : t.template(v, vars);
       return out === this.#o.omitToken ? undefined : out;
     };
+    // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
+    const cv = (n: string) => {
+      const v = vars.get(n);
+      return v === undefined ? undefined : t.template(v, vars);
+    };
     const delegate = kw("delegate_to");
     const env: Record<string, string> = {};
     for (const s of scopeChain(task)) {
@@ -1683,17 +1845,14 @@ export class Executor {
       noLog,
       // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
       become: {
-        become: bool(vars.get("ansible_become") ?? kw("become") ?? dflt.become ?? false),
-        method: String(
-          vars.get("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
-        ),
-        user: String(vars.get("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
-        flags: (vars.get("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as
+        become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
+        method: String(cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo"),
+        user: String(cv("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
+        flags: (cv("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
+        exe: (cv("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
+        password: (cv("ansible_become_password") ?? cv("ansible_become_pass") ?? dflt.become_password) as
           | string
           | undefined,
-        exe: (vars.get("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
-        password: (vars.get("ansible_become_password") ?? vars.get("ansible_become_pass") ??
-          dflt.become_password) as string | undefined,
       },
       environment: env,
       connectionVars,
@@ -1709,7 +1868,14 @@ export class Executor {
       onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
-        return t.renderFile(fs.readFileSync(file, "utf8"), vars, { ...o, extraVars: templateFileVars(file) });
+        // includes inside the template are searched as Ansible's template action sets Jinja2's search
+        // path: the task's search path, the play's directory, the template's own directory
+        const searchPaths = [...this.#searchPath(pr, task), pr.play.baseDir, path.dirname(file)];
+        return t.renderFile(readTextFile(file), vars, {
+          ...o,
+          extraVars: templateFileVars(file),
+          searchPaths,
+        });
       },
     };
   }
@@ -1926,6 +2092,13 @@ export class Executor {
     itemLayers: Record<string, unknown>[] | undefined,
   ): { items: Item[] }[] {
     const t = this.#o.templar;
+    if (shortActionName(task.actionWritten) === "include") {
+      // the old include, run as include_tasks: Ansible says it again when its results are processed
+      this.#o.deprecated?.(
+        '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
+        "2.16",
+      );
+    }
     const runs = itemLayers
       ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
       : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];

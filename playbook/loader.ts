@@ -21,7 +21,7 @@ import {
   TASK_KEYWORDS,
   type VarsPrompt,
 } from "./model.ts";
-import { FREE_FORM, parseKv, shortActionName } from "./task_args.ts";
+import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
@@ -43,6 +43,8 @@ export interface LoaderIO {
   templateStatic(value: unknown, vars: Record<string, unknown>): unknown;
   /** Extra vars, visible to load-time templating. */
   extraVars: Record<string, unknown>;
+  /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
+  deprecated?(msg: string, version: string): void;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
@@ -56,6 +58,15 @@ function typeName(v: unknown): string {
 }
 
 const YAML_EXT = ["", ".yml", ".yaml", ".json"];
+
+/** Whether a scope is inside tasks that an include_tasks/include_role loads at run time. */
+function insideDynamicInclude(scope: Scope | undefined): boolean {
+  for (let s = scope; s; s = s.parent) {
+    const action = (s as Partial<Task>).action;
+    if (action === "include_tasks" || action === "include_role") return true;
+  }
+  return false;
+}
 
 interface FileCtx {
   file: string;
@@ -372,7 +383,7 @@ export class Loader {
       }
       this.#fail(`conflicting action statements: ${candidates.join(", ")}`, entry, ctx.file);
     }
-    const action = this.#inCollection(actionWritten, entry, parent, ctx) ?? shortActionName(actionWritten);
+    let action = this.#inCollection(actionWritten, entry, parent, ctx) ?? shortActionName(actionWritten);
     if (!this.#isKnownAction(action, ctx)) {
       this.#fail(
         `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
@@ -383,8 +394,23 @@ export class Loader {
     }
     const args = this.#args(rawArgs, action, entry, ctx.file);
     if (isMap(entry.args)) Object.assign(args, entry.args);
-    else if (entry.args !== undefined && entry.args !== null) {
+    else if (typeof entry.args === "string" && isTemplateText(entry.args)) {
+      // `args: "{{ a_dict }}"`: the task's arguments come from a variable when it runs
+      args._variable_params = entry.args;
+    } else if (typeof entry.args === "string") {
+      this.#fail(
+        "Complex args containing variables cannot use bare variables (without Jinja2 delimiters), " +
+          "and must use the full variable style ('{{var_name}}')",
+        entry,
+        ctx.file,
+      );
+    } else if (entry.args !== undefined && entry.args !== null) {
       this.#fail(`'args' must be a dict, got ${typeName(entry.args)}`, entry, ctx.file);
+    }
+    if (typeof args._raw_params === "string" && !FREE_FORM.has(action) && isTemplateText(args._raw_params)) {
+      // `debug: "{{ a_dict }}"`: likewise (Ansible's _variable_params)
+      args._variable_params = args._raw_params;
+      delete args._raw_params;
     }
     if (args._raw_params !== undefined && !FREE_FORM.has(action)) {
       this.#fail(
@@ -404,11 +430,21 @@ export class Loader {
     if (localAction) kw.delegate_to = "localhost";
     this.#checkValues(kw, entry, ctx.file);
     const pos = this.#io.positionOf(entry);
+    if (action === "include") {
+      this.#io.deprecated?.(
+        '"include" is deprecated, use include_tasks/import_tasks instead. See ' +
+          "https://docs.ansible.com/ansible-core/2.14/user_guide/playbooks_reuse_includes.html for details",
+        "2.16",
+      );
+      // as ansible-core 2.14 decides: an import, unless the file name is templated, it loops, or it
+      // sits inside a dynamic include
+      const file = args._raw_params;
+      const dynamic = (typeof file === "string" && isTemplateText(file)) || kw.loop !== undefined ||
+        insideDynamicInclude(parent);
+      action = dynamic ? "include_tasks" : "import_tasks";
+    }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
-    if (action === "include") {
-      this.#fail("'include' has been removed; use include_tasks or import_tasks", entry, ctx.file);
-    }
     if (action === "import_playbook") {
       this.#fail("import_playbook is only allowed as a top-level playbook entry", entry, ctx.file);
     }

@@ -1,6 +1,8 @@
 // The with_<lookup> loop sources and `loop:` validation: from templated terms to the list of items.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { findInSearchPath } from "./_search_path.ts";
+import { PyFloat } from "./values.ts";
 
 export class LoopError extends Error {
   override name = "LoopError";
@@ -10,9 +12,10 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 export interface LoopContext {
-  /** Directories relative file names are searched in, in order (role files/, playbook files/, …). */
+  /** The task's search path (ansible_search_path): its roles, its file's directory, the playbook's. */
   searchPath: string[];
-  /** Which subdirectory the lookup looks in ("files" for fileglob/first_found). */
+  /** Which subdirectory of each search path first_found looks in ("files" unless the action says). */
+  subdir?: string;
   random?: () => number;
 }
 
@@ -152,83 +155,99 @@ function together(terms: unknown): unknown[] {
   return out;
 }
 
+/** A path named by a loop term, found as Ansible's lookups find files (each search path's files/ first). */
 function findFile(name: string, ctx: LoopContext): string | undefined {
-  if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
-  for (const d of ctx.searchPath) {
-    const p = path.join(d, name);
-    if (fs.existsSync(p)) return p;
-  }
-  return undefined;
+  return findInSearchPath(
+    ctx.searchPath,
+    "files",
+    name,
+    ctx.searchPath[ctx.searchPath.length - 1] ?? process.cwd(),
+  )
+    .found;
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (const c of glob) {
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+/** Names of user or group ids from /etc/passwd or /etc/group, as Python's pwd and grp modules give them. */
+function idNames(file: string): Map<number, string> {
+  const out = new Map<number, string>();
+  let text = "";
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return out;
   }
-  return new RegExp(`^${re}$`);
-}
-
-function fileglob(terms: unknown, ctx: LoopContext): unknown[] {
-  const out: string[] = [];
-  for (const term of toList(terms)) {
-    const pattern = String(term);
-    const dirPart = path.dirname(pattern);
-    const base = path.basename(pattern);
-    const dirs = path.isAbsolute(pattern) ? [dirPart] : ctx.searchPath.map((d) => path.join(d, dirPart));
-    for (const d of dirs) {
-      let names: string[];
-      try {
-        names = fs.readdirSync(d);
-      } catch {
-        continue;
-      }
-      const re = globToRegExp(base);
-      const found = names.filter((n) => re.test(n)).map((n) => path.join(d, n))
-        .filter((p) => fs.statSync(p).isFile()).sort();
-      if (found.length) {
-        out.push(...found);
-        break;
-      }
-    }
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f.length > 2 && !out.has(Number(f[2]))) out.set(Number(f[2]), f[0]);
   }
   return out;
 }
 
+/** Python's float st_mtime/st_ctime: seconds plus nanoseconds scaled, in double arithmetic. */
+function statTime(ns: bigint): number | PyFloat {
+  const t = Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) * 1e-9;
+  return Number.isInteger(t) ? new PyFloat(t) : t;
+}
+
+/**
+ * Ansible's filetree: each term's directory (found like any file: a role's files/ first) walked top-down
+ * as os.walk does (a directory's subdirectories, then its files, then the subdirectories' contents),
+ * each entry with its state, ids and names, mode, size and times.
+ */
 function filetree(terms: unknown, ctx: LoopContext): unknown[] {
   const out: Record<string, unknown>[] = [];
+  const users = idNames("/etc/passwd"), groups = idNames("/etc/group");
   for (const term of toList(terms)) {
     const root = findFile(String(term), ctx);
     if (!root) continue;
+    const seen = new Set<string>();
+    const props = (full: string, rel: string): Record<string, unknown> | undefined => {
+      const st = fs.lstatSync(full, { bigint: true });
+      const entry: Record<string, unknown> = { root, path: rel };
+      if (st.isSymbolicLink()) {
+        entry.state = "link";
+        entry.src = fs.readlinkSync(full);
+      } else if (st.isDirectory()) entry.state = "directory";
+      else if (st.isFile()) {
+        entry.state = "file";
+        entry.src = full;
+      } else return undefined;
+      const uid = Number(st.uid), gid = Number(st.gid);
+      Object.assign(entry, {
+        uid,
+        gid,
+        owner: users.get(uid) ?? uid,
+        group: groups.get(gid) ?? gid,
+        mode: "0" + (Number(st.mode) & 0o7777).toString(8).padStart(3, "0"),
+        size: Number(st.size),
+        mtime: statTime(st.mtimeNs),
+        ctime: statTime(st.ctimeNs),
+      });
+      return entry;
+    };
     const walk = (dir: string) => {
-      for (const name of fs.readdirSync(dir).sort()) {
-        const full = path.join(dir, name);
-        const st = fs.lstatSync(full);
-        const rel = path.relative(root, full);
-        const entry: Record<string, unknown> = {
-          root: root + "/",
-          path: rel,
-          mode: "0" + (st.mode & 0o7777).toString(8),
-          size: st.size,
-          uid: st.uid,
-          gid: st.gid,
-          mtime: st.mtimeMs / 1000,
-          ctime: st.ctimeMs / 1000,
-        };
-        if (st.isSymbolicLink()) {
-          entry.state = "link";
-          entry.src = fs.readlinkSync(full);
-        } else if (st.isDirectory()) {
-          entry.state = "directory";
-        } else {
-          entry.state = "file";
-          entry.src = full;
-        }
-        out.push(entry);
-        if (st.isDirectory() && !st.isSymbolicLink()) walk(full);
+      let names: string[];
+      try {
+        names = fs.readdirSync(dir).sort();
+      } catch {
+        return;
       }
+      // os.walk counts a link to a directory as a directory, but does not go into it
+      const isDir = (n: string) => {
+        try {
+          return fs.statSync(path.join(dir, n)).isDirectory();
+        } catch {
+          return false;
+        }
+      };
+      const dirs = names.filter(isDir), files = names.filter((n) => !isDir(n));
+      for (const n of [...dirs, ...files]) {
+        const full = path.join(dir, n), rel = path.relative(root, full);
+        if (seen.has(rel)) continue;
+        seen.add(rel);
+        const p = props(full, rel);
+        if (p) out.push(p);
+      }
+      for (const d of dirs) if (!fs.lstatSync(path.join(dir, d)).isSymbolicLink()) walk(path.join(dir, d));
     };
     walk(root);
   }
@@ -248,13 +267,31 @@ function firstFound(terms: unknown, ctx: LoopContext): unknown[] {
       else names.push(...files);
     } else names.push(String(t));
   }
+  const basedir = ctx.searchPath[ctx.searchPath.length - 1] ?? process.cwd();
   for (const n of [...paths, ...names]) {
-    const f = findFile(n, ctx);
+    const f = findInSearchPath(ctx.searchPath, ctx.subdir ?? "files", n, basedir).found;
     if (f) return [f];
   }
   if (skip) return [];
   throw new LoopError("No file was found when using first_found.");
 }
+
+/** The with_<name> sources made here; any other lookup runs as the templating engine's plugin. */
+export const LOOP_SOURCES = new Set([
+  "items",
+  "list",
+  "flattened",
+  "dict",
+  "indexed_items",
+  "sequence",
+  "subelements",
+  "nested",
+  "cartesian",
+  "together",
+  "random_choice",
+  "filetree",
+  "first_found",
+]);
 
 /** Items for `with_<name>: terms` (terms already templated). */
 export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): unknown[] {
@@ -286,16 +323,10 @@ export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): u
       if (list.length === 0) return [];
       return [list[Math.floor((ctx.random ?? Math.random)() * list.length)]];
     }
-    case "fileglob":
-      return fileglob(terms, ctx);
     case "filetree":
       return filetree(terms, ctx);
     case "first_found":
       return firstFound(terms, ctx);
-    case "lines":
-      throw new LoopError(
-        "with_lines runs a command on the controller; use loop with a registered command instead",
-      );
     default:
       throw new LoopError(`lookup plugin (${name}) not found`);
   }

@@ -7,13 +7,21 @@ import process from "node:process";
 import * as readline from "node:readline";
 import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
 import { VaultError, VaultSecrets } from "./vault/mod.ts";
-import { LazyMapping, OMIT_TOKEN, pyStr, Templar, TemplateError, UndefinedError } from "./template/mod.ts";
+import {
+  LazyMapping,
+  OMIT_TOKEN,
+  pyStr,
+  Templar,
+  TemplateError,
+  Undefined,
+  UndefinedError,
+} from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
 import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
-import { Executor, type InventoryView } from "./executor.ts";
+import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
 import { DefaultCallback } from "./callbacks/default.ts";
 import { JsonCallback } from "./callbacks/json.ts";
@@ -125,6 +133,9 @@ async function runInner(
   display: Display,
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
+  const deprecated = (msg: string, version: string) => {
+    if (settings.deprecationWarnings) display.deprecated(msg, version);
+  };
   for (const w of settings.warnings) warn(w);
   if (req.verbosity >= 1) {
     display.display(
@@ -183,6 +194,7 @@ async function runInner(
     collections,
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
+    deprecated,
   });
   const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
     ...loader.loadPlaybook(f),
@@ -258,7 +270,8 @@ async function runInner(
     isUndefinedError: (e) => e instanceof UndefinedError,
     omitToken: OMIT_TOKEN,
     pyStr,
-    lazyMapping: (get, keys) => new FnMapping(get, keys),
+    lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
+    deprecated,
     callback,
     runner,
     loader,
@@ -345,16 +358,25 @@ function stdinAnswers(): { ask(text: string): Promise<string>; close(): void } {
 class FnMapping extends LazyMapping {
   #get: (k: string) => unknown;
   #keys: () => string[];
-  constructor(get: (k: string) => unknown, keys: () => string[]) {
+  #like: LazyMappingLike;
+  constructor(get: (k: string) => unknown, keys: () => string[], like: LazyMappingLike = {}) {
     super();
     this.#get = get;
     this.#keys = keys;
+    this.#like = like;
   }
   get(key: string): unknown {
     return this.#get(key);
   }
   keys(): string[] {
     return this.#keys();
+  }
+  override get pyClass(): string {
+    return this.#like.pyClass ?? "dict";
+  }
+  override missing(key: string): Undefined | undefined {
+    const name = this.#like.missingName?.(key);
+    return name === undefined ? undefined : new Undefined(name);
   }
 }
 

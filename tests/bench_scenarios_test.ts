@@ -12,6 +12,7 @@ import {
   selectScenarios,
   sshCompression,
   type Target,
+  textFileLines,
   treeFiles,
   UnknownScenarioError,
 } from "../scripts/bench/_scenarios.ts";
@@ -43,6 +44,7 @@ const target: Target = {
 const assets = {
   treeDir: "/a/tree",
   bigFiles: { [32 * 1024 * 1024]: "/a/32", [320 * 1024 * 1024]: "/a/320" },
+  textFiles: { 100_000_000: "/a/text" },
 };
 
 Deno.test("every scenario's files are YAML that parse into one play ending with a check", () => {
@@ -84,6 +86,43 @@ Deno.test("file-transfer copies the asset of its size into the runner's director
   const tasks = parse(scenarioFiles(s, target, assets)["playbook.yml"])[0].tasks;
   assertEquals(tasks[2], { copy: "src=/a/32 dest=/r/file-transfer-32M-sudo.bin mode=0600" });
   assertEquals(tasks[4].assert.that, ["bench_stat.stat.size == 33554432"]);
+});
+
+Deno.test("big-values registers 100 MB, writes it back, looks up a 100 MB text file and checks all three", () => {
+  const s = SCENARIOS.find((x) => x.name === "big-values-100M")!;
+  const tasks = parse(scenarioFiles(s, target, assets)["playbook.yml"])[0].tasks;
+  assertEquals(tasks[2], { shell: "head -c 100000000 /dev/zero | tr '\\0' a", register: "bench_big" });
+  assertEquals(tasks[3].assert.that, ["bench_big.stdout | length == 100000000"]);
+  assertEquals(tasks[4].copy, { content: "{{ bench_big.stdout }}", dest: "/r/big-values-100M/out.txt" });
+  assertEquals(tasks[6].set_fact, { bench_file: "{{ lookup('file', '/a/text') }}" });
+  // 1639345 whole lines of 61 bytes; the lookup strips the last newline.
+  assertEquals(textFileLines(100_000_000), 1639345);
+  assertEquals(tasks[7].assert.that, [
+    "bench_stat.stat.size == 100000000",
+    "bench_file | length == 100000044",
+    "bench_file.count('\\n') == 1639344",
+  ]);
+  assertEquals(selectScenarios([], true).some((x) => x.kind === "big-values"), false);
+});
+
+Deno.test("big-values' target is the controller's peak RSS over the largest value, others' shown beside", () => {
+  const s = (runner: string, rss: number): Summary => ({
+    scenario: "big-values-100M",
+    link: "loopback",
+    runner,
+    runs: 1,
+    ok: 1,
+    wall_s: 1,
+    max_rss_mib: rss,
+    ...meta,
+  });
+  const targets = evaluateTargets([s("ansible", 700), s("mito", 380), s("mito-bin", 400)], {}, {
+    "big-values-100M": 100_000_000,
+  });
+  assertEquals(targetTable(targets).slice(2), [
+    "| big-values-100M: controller peak RSS / largest value | mito | loopback | 3.98× (380.0 MiB; ansible 7.34×) | ≤ 4× | met |",
+    "| big-values-100M: controller peak RSS / largest value | mito-bin | loopback | 4.19× (400.0 MiB; ansible 7.34×) | ≤ 4× | missed |",
+  ]);
 });
 
 Deno.test("the inventory gives every host its own ControlPath to the same sshd", () => {

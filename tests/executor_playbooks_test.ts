@@ -77,6 +77,22 @@ same("roles: when/tags on entries, include_role public/vars_from, role handlers,
 same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("how results print (var/msg, unicode, floats, failed_when, quiet)", ["display.yml"]);
 same("a rescue that fails again", ["failing_rescue.yml"], 2);
+same("big values: a 20 MB output registered, written back and looked up exactly; arguments templated once", [
+  "big_values.yml",
+]);
+same("undefined variables: Ansible's messages, hints of templated values, hostvars, loops, conditionals", [
+  "undefined.yml",
+]);
+same("an include_role whose name is undefined stops the run", ["errors/include_role_undefined.yml"], 1);
+same(
+  "search paths: a role's lookups and files, its dependency chain, lookup terms templated, lookup errors",
+  [
+    "search_paths.yml",
+  ],
+);
+same("task arguments: k=v escapes and words as Ansible splits them, arguments from a templated string", [
+  "task_args.yml",
+]);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",

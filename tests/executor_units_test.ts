@@ -10,7 +10,7 @@ import { PlaybookError } from "../playbook/errors.ts";
 import { LayeredVars } from "../playbook/vars.ts";
 import { PyFloat } from "../playbook/values.ts";
 import { spawnSync } from "node:child_process";
-import { Display } from "../playbook/callbacks/display.ts";
+import { Display, wrap } from "../playbook/callbacks/display.ts";
 import { DefaultCallback } from "../playbook/callbacks/default.ts";
 
 Deno.test("k=v arguments: quotes and Jinja2 blocks keep their spaces", () => {
@@ -19,6 +19,35 @@ Deno.test("k=v arguments: quotes and Jinja2 blocks keep their spaces", () => {
     "x=1",
   ]);
   assertEquals(parseKv(`msg="a b" verbosity=1`, "debug"), { msg: "a b", verbosity: "1" });
+});
+
+Deno.test("k=v words: escapes decoded, first unescaped '=' splits, one pair of outer quotes goes", () => {
+  assertEquals(parseKv(String.raw`x='\b(.+)\b' y="a\"b" z=a\=b =w u=\x41`, "set_fact"), {
+    x: "\b(.+)\b",
+    y: 'a"b',
+    z: String.raw`a\=b`,
+    u: "A",
+    _raw_params: "=w",
+  });
+  assertEquals(parseKv("{{ item }}=moo", "set_fact"), { "{{ item }}": "moo" });
+});
+
+Deno.test("split_args: extra spaces stay on the word before, a lone backslash joins lines", () => {
+  assertEquals(splitArgs("echo   a  b"), ["echo  ", "a ", "b"]);
+  assertEquals(splitArgs("echo a \\\n  b"), ["echo", "a ", "b"]);
+  assertEquals(splitArgs("echo one\necho two\n"), ["echo", "one\n", "echo", "two\n"]);
+  assertEquals(splitArgs(`a="x\ny" b`), ['a="x\ny"', "b"]);
+  assertThrows(() => splitArgs(`a="x`), Error, "failed at splitting arguments");
+});
+
+Deno.test("warnings wrap as Python's textwrap: runs of spaces kept, long words cut after a hyphen", () => {
+  assertEquals(wrap("[WARNING]: see https://docs.example/faq.html#argsplat-unsafe", 40), [
+    "[WARNING]: see",
+    "https://docs.example/faq.html#argsplat-",
+    "unsafe",
+  ]);
+  assertEquals(wrap("a  b   c", 80), ["a  b   c"]);
+  assertEquals(wrap("x".repeat(12), 5), ["xxxxx", "xxxxx", "xx"]);
 });
 
 Deno.test("command free-form keeps the command line and splits only its own options", () => {

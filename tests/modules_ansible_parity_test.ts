@@ -89,7 +89,7 @@ Deno.test("parity: command result keys", () => {
   const { ours, theirs } = both("command", () => ({ _raw_params: "echo hi" }));
   assertEquals(Object.keys(ours).sort(), Object.keys(theirs).sort());
   for (
-    const k of ["stdout", "stderr", "rc", "cmd", "changed", "msg", "stdout_lines", "stderr_lines", "failed"]
+    const k of ["stdout", "stderr", "rc", "cmd", "changed", "msg", "failed"]
   ) {
     assertEquals(ours[k], theirs[k], k);
   }

@@ -67,9 +67,9 @@ Deno.test("environment and cwd apply to one task only", () => {
     },
     { fn: "run_module", args: ["shell", { _raw_params: 'echo "[$MITO_X]"; pwd' }] },
   ]);
-  assertEquals(a.stdout_lines, ["1", d]);
-  assertEquals(b.stdout_lines[0], "[]");
-  assert(b.stdout_lines[1] !== d);
+  assertEquals(a.stdout, `1\n${d}`);
+  assertEquals(b.stdout.split("\n")[0], "[]");
+  assert(b.stdout.split("\n")[1] !== d);
 });
 
 Deno.test("isolation=fork runs the module in a child and returns its result", () => {
@@ -221,7 +221,7 @@ Deno.test("script runs a transferred script with args, honours creates, removes 
   const r = run("script", { path, args: "a 'b c'", chdir: d });
   assertEquals(r.changed, true);
   assertEquals(r.rc, 0);
-  assertEquals(r.stdout_lines, ["args: a b c", d]);
+  assertEquals(r.stdout, `args: a b c\n${d}\n`);
   assertEquals(existsSync(path), false);
   writeFileSync(path, "#!/bin/sh\nexit 1\n");
   const skip = run("script", { path, creates: d });

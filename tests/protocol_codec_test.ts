@@ -12,7 +12,7 @@ import {
   HEADER_SIZE,
 } from "../core/frame.ts";
 import { CodecError, decodeBody, encodeBody, PyFloat, RemoteError, Tuple, tuple } from "../core/codec.ts";
-import { structuredFrame } from "../core/message.ts";
+import { rawFrame, structuredFrame } from "../core/message.ts";
 
 const PY = "/usr/bin/python3";
 const CORE = new URL("../bootstrap/core.py", import.meta.url).pathname;
@@ -154,6 +154,34 @@ Deno.test("frames survive any slicing of the stream and keep every header field"
       got.map((f) => ({ ...f, body: [...f.body] })),
       frames.map((f) => ({ ...f, body: [...f.body] })),
     );
+    assertEquals(dec.buffered, 0);
+  }
+});
+
+Deno.test("a big frame arriving in many chunks comes out whole and in order with the frames around it", () => {
+  const big = new Uint8Array(1_000_003).map((_, i) => i % 251);
+  const frames = [
+    structuredFrame({ dst: 1, src: 0, handle: 7 }, "before"),
+    rawFrame({ dst: 1, src: 0, handle: 8, replyTo: 9 }, big),
+    structuredFrame({ dst: 1, src: 0, handle: 10 }, ["after", 2]),
+  ];
+  const parts = frames.map(encodeFrame);
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((off, p) => (bytes.set(p, off), off + p.length), 0);
+  for (const step of [7, 65536, 99991]) {
+    const dec = new FrameDecoder();
+    const got: Frame[] = [];
+    for (let i = 0; i < bytes.length; i += step) {
+      got.push(...dec.push(bytes.subarray(i, i + step)));
+      // Everything received and not yet returned as a frame is counted, gathered in place or not.
+      const returned = got.reduce((n, f) => n + HEADER_SIZE + f.body.length, 0);
+      assertEquals(dec.buffered, Math.min(i + step, bytes.length) - returned);
+    }
+    assertEquals(got.length, 3);
+    assertEquals(got.map((f) => f.handle), [7, 8, 10]);
+    assertEquals(got[1].replyTo, 9);
+    assert(got[1].body.every((b, i) => b === i % 251) && got[1].body.length === big.length);
+    assertEquals(decodeBody(got[2].body, got[2].flags), ["after", 2]);
     assertEquals(dec.buffered, 0);
   }
 });

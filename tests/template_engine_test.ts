@@ -125,9 +125,45 @@ Deno.test("lookup errors: strict raises naming the plugin, warn reports and retu
   const warnings: string[] = [];
   const t = new Templar({ basedir: fixtures, warn: (m) => warnings.push(m) });
   const e = assertThrows(() => t.template("{{ lookup('file', 'absent') }}", vars({})), TemplateError);
-  assertStringIncludes(e.message, "could not locate file in lookup: absent");
+  const failure = "An unhandled exception occurred while running the lookup plugin 'file'. Error was a " +
+    "<class 'ansible.errors.AnsibleError'>, original message: could not locate file in lookup: absent";
+  assertEquals(e.message, `${failure}. could not locate file in lookup: absent`);
   assertEquals(t.template("{{ query('file', 'absent', errors='warn') }}", vars({})), []);
-  assertEquals(warnings.length, 1);
+  const missing = "Unable to find 'absent' in expected paths (use -vvvvv to see paths)";
+  assertEquals(warnings, [missing, missing, failure]);
+});
+
+Deno.test("first_found gives up with its own error, which errors='warn' turns into a warning", () => {
+  const warnings: string[] = [];
+  const t = new Templar({ basedir: fixtures, warn: (m) => warnings.push(m) });
+  const e = assertThrows(() => t.template("{{ lookup('first_found', 'absent') }}", vars({})), TemplateError);
+  assertEquals(e.message, "No file was found when using first_found.");
+  assertEquals(t.template("{{ lookup('first_found', 'absent', errors='warn') }}", vars({})), null);
+  assertEquals(warnings, [
+    "Lookup failed but the error is being ignored: No file was found when using first_found.",
+  ]);
+  // keyword arguments apply to string terms only: without a term there is nothing to find, skip included
+  assertThrows(
+    () => t.template("{{ query('first_found', files=['hello.txt'], skip=True) }}", vars({})),
+    TemplateError,
+  );
+  // with one, their files replace it
+  assertEquals(
+    t.template("{{ lookup('first_found', 'absent', files=['hello.txt']) }}", vars({})),
+    path.join(fixtures, "files/hello.txt"),
+  );
+});
+
+Deno.test("lookup terms are templated before the lookup runs, and searched in ansible_search_path", () => {
+  const t = new Templar({ basedir: os.tmpdir(), native: false });
+  const v = vars({ x: 42, ansible_search_path: [fixtures] });
+  assertEquals(t.template("{{ lookup('pipe', 'echo {{ x }}') }}", v), "42");
+  assertEquals(t.template("{{ lookup('file', 'hello.txt') }}", v), "hello from a file");
+  const e = assertThrows(() => t.template("{{ lookup('pipe', 'echo {{ nope }}') }}", v), UndefinedError);
+  assertEquals(
+    e.message,
+    "'nope' is undefined. 'nope' is undefined. 'nope' is undefined. 'nope' is undefined",
+  );
 });
 
 Deno.test("unsafe strings are never templated and keep their unsafe mark through templates", () => {
@@ -195,7 +231,7 @@ Deno.test("undefined attributes deep in a chain name the missing attribute", () 
 
 Deno.test("conditions on unknown names fail like Ansible's conditional evaluation", () => {
   const e = assertThrows(() => new Templar().condition("x > 1", vars({})), UndefinedError);
-  assertEquals(e.message, "error while evaluating conditional (x > 1): 'x' is undefined");
+  assertEquals(e.message, "error while evaluating conditional (x > 1): 'x' is undefined. 'x' is undefined");
 });
 
 Deno.test("floats that are integral print as Python floats", () => {

@@ -33,6 +33,7 @@ import { encodeStructured, frameValue, structuredFrame } from "../core/message.t
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { localMethod } from "./local.ts";
+import { releaseBig } from "./memory.ts";
 import {
   awaitMarker,
   BootstrapError,
@@ -588,12 +589,18 @@ export class Broker {
     first: Uint8Array,
   ): Promise<void> {
     const decoder = new FrameDecoder(this.maxMessageSize, `context ${st.context}`);
+    let collectedAt = 0; // decoder.buffered at the last collection while a big frame arrived
     let reason = "its stream closed";
     try {
       let chunk: Uint8Array | undefined = first;
       for (;;) {
         if (chunk && chunk.length) {
-          for (const f of decoder.push(chunk)) this.#router.receive(st.id, f);
+          // Decoded and delivered, a big frame's bytes and the text they were parsed from are garbage: they
+          // are returned before the value's consumers (the next microtasks) allocate on top of them.
+          releaseBig(this.#receive(st, decoder, chunk));
+          // While a big frame arrives, its chunks are garbage once copied into its buffer.
+          if (decoder.buffered < collectedAt) collectedAt = 0;
+          if (releaseBig(decoder.buffered - collectedAt)) collectedAt = decoder.buffered;
         }
         const r = await reader.read();
         if (r.done) break;
@@ -615,6 +622,19 @@ export class Broker {
     this.#streams.delete(st.id);
     this.#router.removeStream(st.id, reason);
     this.#importer.forget(st.context);
+  }
+
+  /**
+   * Routes the frames `chunk` completes; returns the largest body among them. A method of its own: the
+   * frames are out of reach once it returns, so a collection right after can free their bytes.
+   */
+  #receive(st: StreamState, decoder: FrameDecoder, chunk: Uint8Array): number {
+    let largest = 0;
+    for (const f of decoder.push(chunk)) {
+      this.#router.receive(st.id, f);
+      largest = Math.max(largest, f.body.length);
+    }
+    return largest;
   }
 
   /** Writes in order; while the channel pushes back, later frames queue and go out as one write. */

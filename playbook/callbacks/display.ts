@@ -54,6 +54,7 @@ export class Display {
   #err: (text: string) => void;
   /** Warnings already shown: Ansible shows each text once per run. */
   #warned = new Set<string>();
+  #deprecations = new Set<string>();
   constructor(opts: DisplayOptions) {
     this.verbosity = opts.verbosity;
     this.color = opts.color;
@@ -105,6 +106,21 @@ export class Display {
     this.display(text, "warn", true);
   }
 
+  /**
+   * "[DEPRECATION WARNING]: ..." with Ansible's closing sentences, wrapped keeping whitespace (as
+   * Ansible's display.deprecated does), on stderr, once per message.
+   */
+  deprecated(msg: string, version: string): void {
+    msg = msg.trim();
+    if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
+    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed in version ${version}. ` +
+      "Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
+    const shown = wrap(text, this.columns, false).join("\n").trim();
+    if (this.#deprecations.has(shown)) return;
+    this.#deprecations.add(shown);
+    this.display(shown, "deprecate", true);
+  }
+
   error(msg: string): void {
     this.display(`ERROR! ${msg}`, "error", true);
   }
@@ -137,13 +153,13 @@ const CHUNK = new RegExp(
  * runs of spaces inside a line are kept, those where a line breaks are dropped, hyphenated words may
  * break after a hyphen, and a word longer than a line is split to fill the line it starts on.
  */
-export function wrap(text: string, width: number): string[] {
+export function wrap(text: string, width: number, dropWhitespace = true): string[] {
   const chunks = expandTabs(text).replace(/[\t\n\v\f\r]/g, " ").split(CHUNK).filter(Boolean).reverse();
   const lines: string[] = [];
   while (chunks.length) {
     const line: string[] = [];
     let len = 0;
-    if (chunks.at(-1)!.trim() === "" && lines.length) chunks.pop();
+    if (dropWhitespace && chunks.at(-1)!.trim() === "" && lines.length) chunks.pop();
     while (chunks.length && len + chunks.at(-1)!.length <= width) {
       len += chunks.at(-1)!.length;
       line.push(chunks.pop()!);
@@ -157,7 +173,7 @@ export function wrap(text: string, width: number): string[] {
       line.push(chunk.slice(0, end));
       chunks[chunks.length - 1] = chunk.slice(end);
     }
-    if (line.length && line.at(-1)!.trim() === "") line.pop();
+    if (dropWhitespace && line.length && line.at(-1)!.trim() === "") line.pop();
     if (line.length) lines.push(line.join(""));
   }
   return lines;

@@ -1,9 +1,25 @@
 // Result shapes the remote side produces itself (connection failures, raw, fetch), as Ansible's.
 import type { ModuleResult } from "../runner.ts";
+import { pySplitlines } from "../template/mod.ts";
 
 export function lines(text: string): string[] {
   if (text === "") return [];
   return text.replace(/\r?\n$/, "").split(/\r?\n/);
+}
+
+/**
+ * Adds stdout_lines/stderr_lines as Ansible's action layer does to every module result, here on the
+ * controller as there: a target sending them would send every big output twice. The runner leaves null
+ * where they go (Ansible's key order); a result without that mark gets them at its end.
+ */
+export function withOutputLines(r: ModuleResult): ModuleResult {
+  for (const k of ["stdout", "stderr"] as const) {
+    if (!(k in r) || (r[`${k}_lines`] ?? null) !== null) continue;
+    const text = r[k];
+    if (typeof text === "string") r[`${k}_lines`] = pySplitlines(text, false);
+    else if (!text) r[`${k}_lines`] = [];
+  }
+  return r;
 }
 
 export function unreachable(msg: string): ModuleResult {

@@ -14,10 +14,12 @@ import {
   statSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
 import type { ModuleResult } from "../runner.ts";
 import { jsonDumps } from "../template/mod.ts";
+import { findInSearchPath } from "../_search_path.ts";
+import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
@@ -122,19 +124,17 @@ function payloadStream(p: Payload): { data: Uint8Array | AsyncIterable<Uint8Arra
   return { data: fileChunks(p.file, (c) => h.update(c)), sha1: () => h.digest("hex") };
 }
 
-/** Finds `src` as Ansible's `_find_needle` does: under `kind/` of each search dir, then the dir itself. */
+/**
+ * Finds `src` as Ansible's `_find_needle` does: over the task's search path (its roles, its file's
+ * directory, the play's directory, which comes last), under `kind/` and then directly.
+ */
 export function findNeedle(
   searchPath: string[],
   kind: "files" | "templates",
   src: string,
 ): string | undefined {
-  if (isAbsolute(src)) return existsSync(src) ? src : undefined;
-  for (const dir of searchPath) {
-    for (const candidate of [join(dir, kind, src), join(dir, src)]) {
-      if (existsSync(candidate)) return candidate;
-    }
-  }
-  return existsSync(src) ? resolve(src) : undefined;
+  const basedir = searchPath[searchPath.length - 1] ?? process.cwd();
+  return findInSearchPath(searchPath, kind, src, basedir).found;
 }
 
 const TRANSFER_ONLY = new Set(["src", "content", "remote_src", "local_follow", "decrypt"]);
@@ -233,8 +233,16 @@ async function putContent(
       ...(beside ? { _move_src: true } : {}),
     });
   } finally {
-    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+    unlinkLater(s, tmp);
   }
+}
+
+/**
+ * Removes a temp file on the target without waiting for the answer. A function of its own: a callback
+ * created inside the caller would keep the caller's variables (a copy's whole payload) alive until then.
+ */
+function unlinkLater(s: TargetSession, path: string): void {
+  s.context.call("os", "unlink", [path]).catch(() => {});
 }
 
 // Ansible's max_diff_size default (modules/copy.py uses the same for what it diffs on the target).
@@ -482,13 +490,16 @@ export const fetchAction: Action = async (s, args, env) => {
 export const scriptAction: Action = async (s, args) => {
   const raw = String(args._raw_params ?? args.cmd ?? "").trim();
   if (!raw) return failed("script: no script given");
-  const [scriptArg, ...rest] = raw.split(/\s+/);
+  // as Ansible's script action: the first shell word names the script (quotes let it hold spaces);
+  // the command run is the text as written with that name replaced by the uploaded copy
+  const scriptArg = shellSplit(raw)[0];
   const src = findNeedle(s.request.searchPath, "files", scriptArg);
   if (!src) return failed(`Could not find or access '${scriptArg}'`);
   if (s.request.checkMode) return { changed: true, msg: "script would run (check mode)", skipped: false };
   const tmp = join(await s.tempDir(), `mito-script-${Date.now()}-${basename(src)}`);
   await s.context.putFile(tmp, new Uint8Array(readFileSync(src)), { mode: 0o700 });
-  const cmd = [args.executable ? String(args.executable) : "", tmp, ...rest].filter(Boolean).join(" ");
+  const cmd = [args.executable ? String(args.executable) : "", raw.replaceAll(scriptArg, tmp)].filter(Boolean)
+    .join(" ");
   try {
     const r = await s.runModule("shell", {
       _raw_params: cmd,
@@ -500,7 +511,7 @@ export const scriptAction: Action = async (s, args) => {
     const { cmd: _c, start: _s, end: _e, delta: _d, invocation: _i, ...kept } = r;
     return { ...kept, changed: r.changed ?? true };
   } finally {
-    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+    unlinkLater(s, tmp);
   }
 };
 
@@ -529,7 +540,7 @@ export const unarchiveAction: Action = async (s, args, env) => {
   try {
     return await s.runModule("unarchive", { ...args, src: tmp, remote_src: true });
   } finally {
-    void s.context.call("os", "unlink", [tmp]).catch(() => {});
+    unlinkLater(s, tmp);
   }
 };
 
@@ -542,7 +553,8 @@ export const assembleAction: Action = async (s, args, env) => {
     return failed("src and dest are required");
   }
   if (!["false", "no", "0", "off", "n", "f"].includes(String(args.remote_src ?? "yes").toLowerCase())) {
-    return await s.runModule("assemble", args);
+    // decrypt belongs to the action (Ansible takes it out first): the module would refuse it
+    return await s.runModule("assemble", moduleArgs(args, new Set(["decrypt"])));
   }
   const srcArg = String(args.src);
   const src = findNeedle(s.request.searchPath, "files", srcArg);

@@ -27,7 +27,7 @@ import {
 import { runRaw } from "./raw.ts";
 import { type ConnectPlan, planConnection } from "./plan.ts";
 import { taskStack } from "./stack.ts";
-import { errorText, failed, interpreterMissing, unreachable } from "./_results.ts";
+import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
 import { TargetSession } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
@@ -122,7 +122,12 @@ export class ProtocolHostRunner implements HostRunner {
     try {
       const action = ACTIONS[name];
       if (name === "raw") {
-        result = await session.runModule("shell", { _raw_params: String(req.args._raw_params ?? "") });
+        // raw's executable is the shell that runs the text, also when it runs through a become hop
+        const executable = req.args.executable ? { executable: String(req.args.executable) } : {};
+        result = await session.runModule("shell", {
+          _raw_params: String(req.args._raw_params ?? ""),
+          ...executable,
+        });
         result = rawShape(result);
       } else {
         result = action
@@ -285,7 +290,7 @@ async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleRe
   let status: ModuleResult = started;
   while (left > 0) {
     await sleep(req.poll * 1000);
-    status = await s.context.call<ModuleResult>("mito.runner", "async_status", [jid]);
+    status = withOutputLines(await s.context.call<ModuleResult>("mito.runner", "async_status", [jid]));
     // The job's own time limit ending it is this poll's timeout, reported as Ansible's poller does.
     if (Number(status.finished) === 1 && !/^Job reached maximum time limit/.test(String(status.msg ?? ""))) {
       break;

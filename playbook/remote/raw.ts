@@ -5,7 +5,8 @@ import { sshSpawn } from "../../transports/ssh.ts";
 import type { SshOptions } from "../../transports/ssh.ts";
 import { shellQuote } from "../../transports/_ssh_argv.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
-import { errorText, lines, unreachable } from "./_results.ts";
+import { errorText, unreachable } from "./_results.ts";
+import { pySplitlines } from "../template/mod.ts";
 
 export type DirectExec =
   | { method: "local" }
@@ -26,9 +27,9 @@ function rawResult(rc: number, stdout: string, stderr: string): ModuleResult {
     changed: true,
     rc,
     stdout,
-    stdout_lines: lines(stdout),
+    stdout_lines: pySplitlines(stdout, false),
     stderr,
-    stderr_lines: lines(stderr),
+    stderr_lines: pySplitlines(stderr, false),
   };
   if (rc !== 0) {
     r.failed = true;

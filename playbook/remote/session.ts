@@ -3,6 +3,7 @@
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver } from "./modules.ts";
+import { withOutputLines } from "./_results.ts";
 
 export class TargetSession {
   readonly #ctx: Context;
@@ -55,14 +56,19 @@ export class TargetSession {
   }
 
   /**
-   * Runs `module` (resolved like the task's own module) with this task's flags; `sync` runs it to the
-   * end even in an `async` task (an action's helper call, such as package's fact lookup).
+   * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
+   * lines here, as Ansible's action layer adds them on its controller. `sync` runs it to the end even in
+   * an `async` task (an action's helper call, such as package's fact lookup).
    */
-  runModule(
+  async runModule(
     module: string,
     args: Record<string, unknown>,
     opts: { sync?: boolean } = {},
   ): Promise<ModuleResult> {
+    return withOutputLines(await this.#run(module, args, opts));
+  }
+
+  #run(module: string, args: Record<string, unknown>, opts: { sync?: boolean }): Promise<ModuleResult> {
     const req = this.#req;
     const common = {
       check_mode: req.checkMode,

@@ -8,6 +8,17 @@ export class TemplateError extends Error {
   }
 }
 
+/**
+ * A lookup gave up on its own terms (Ansible's AnsibleLookupError, "No file was found when using
+ * first_found."): reported as it is, or only warned about under `errors='warn'`.
+ */
+export class LookupError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = "LookupError";
+  }
+}
+
 /** A variable or attribute was used while undefined: "'foo' is undefined", "'dict object' has no attribute 'x'". */
 export class UndefinedError extends TemplateError {
   constructor(message: string, readonly variable: string) {

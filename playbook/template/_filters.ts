@@ -26,6 +26,7 @@ import {
   pyRepr,
   pyStr,
   pyTypeName,
+  strLen,
   truthy,
   tuple,
   Undefined,
@@ -497,7 +498,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     center: (v, ...args) => {
       const o = bind(args, ["width"], "center");
       const s = str(v), width = num(o.width ?? 80);
-      const n = width - [...s].length;
+      const n = width - strLen(s);
       if (n <= 0) return s;
       const left = Math.floor(n / 2) + (n & width & 1);
       return " ".repeat(left) + s + " ".repeat(n - left);

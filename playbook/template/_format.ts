@@ -9,12 +9,13 @@ import {
   pyRepr,
   pyStr,
   pyTypeName,
+  strLen,
   unwrap,
 } from "./_py.ts";
 import { PyFloat } from "../values.ts";
 
 function pad(s: string, width: number, align: string, fill: string): string {
-  const len = [...s].length;
+  const len = strLen(s);
   if (len >= width) return s;
   const n = width - len;
   if (align === "<") return s + fill.repeat(n);

@@ -50,7 +50,8 @@ const OPS = [
   "}",
 ];
 
-const ESCAPES: Record<string, string> = {
+/** Python's one-character string escapes (`\n`, `\t`, `\\`…), by the character after the backslash. */
+export const ESCAPES: Record<string, string> = {
   n: "\n",
   t: "\t",
   r: "\r",

@@ -2,13 +2,25 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execSync } from "node:child_process";
-import { TemplateError, UndefinedError } from "./_errors.ts";
-import { isMapping, mapGet, mapKeys, pyIter, pyStr, truthy, tuple, Undefined, unwrap } from "./_py.ts";
+import { LookupError, TemplateError, UndefinedError } from "./_errors.ts";
+import {
+  isMapping,
+  mapGet,
+  mapKeys,
+  pyIter,
+  pyStr,
+  pyTypeName,
+  truthy,
+  tuple,
+  Undefined,
+  unwrap,
+} from "./_py.ts";
 import { globFiles } from "./_filters.ts";
 import { percentFormat } from "./_format.ts";
 import { PyRandom } from "./_random.ts";
 import { md5Crypt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
 import type { LookupContext, LookupFn } from "./templar.ts";
+import { readTextFile } from "../text_file.ts";
 
 function flattenOnce(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -202,6 +214,58 @@ function csvRow(line: string, delimiter: string): string[] {
   return out;
 }
 
+/** A first_found option of type list: a string is a comma-separated list; then `seps` split each item. */
+function firstFoundList(v: unknown, seps: RegExp): string[] {
+  const u = unwrap(v);
+  if (u === undefined || u === null) return [];
+  const items = Array.isArray(u) ? u : pyStr(u).split(",").map((x) => x.trim());
+  return items.flatMap((x) => {
+    const ux = unwrap(x);
+    return Array.isArray(ux) ? firstFoundList(ux, seps) : pyStr(ux).split(seps);
+  });
+}
+
+/**
+ * The names first_found tries, in order, as Ansible's _process_terms builds them, quirks included: a
+ * string term takes `files`/`paths`/`skip` from the keyword arguments, and `files` given there replace
+ * the names gathered so far (so keyword arguments without a term find nothing); a dict term brings its
+ * own options; `paths` multiply with `files`, path by path.
+ */
+function firstFoundSearch(
+  terms: unknown[],
+  kw: Record<string, unknown>,
+): { search: unknown[]; skip: boolean } {
+  let search: unknown[] = [];
+  let skip = false;
+  for (const t of terms) {
+    const u = unwrap(t);
+    let opts: Record<string, unknown>;
+    if (isMapping(u)) {
+      opts = { files: mapGet(u, "files"), paths: mapGet(u, "paths"), skip: mapGet(u, "skip") };
+    } else if (typeof u === "string") opts = kw;
+    else if (Array.isArray(u)) {
+      const inner = firstFoundSearch(u, kw);
+      search.push(...inner.search);
+      skip = inner.skip;
+      continue;
+    } else {
+      throw new TemplateError(
+        `Invalid term supplied, can handle string, mapping or list of strings but got: <class '${
+          pyTypeName(u)
+        }'> for ${pyStr(u)}`,
+      );
+    }
+    skip = truthy(opts.skip ?? false);
+    const files = firstFoundList(opts.files, /[,;]/);
+    const paths = firstFoundList(opts.paths, /[,:;]/);
+    if (paths.length) {
+      for (const p of paths) for (const f of files) search.push(f.startsWith("/") ? f : path.join(p, f));
+    } else if (files.length) search = files;
+    else search.push(t);
+  }
+  return { search, skip };
+}
+
 export function builtinLookups(): Record<string, LookupFn> {
   return {
     file: (terms, kw, ctx) =>
@@ -209,9 +273,10 @@ export function builtinLookups(): Record<string, LookupFn> {
         const name = pyStr(t);
         const p = ctx.findFile("files", name);
         if (!p) throw new TemplateError(`could not locate file in lookup: ${name}`);
-        let text = fs.readFileSync(p, "utf8");
-        if (truthy(kw.lstrip ?? false)) text = text.replace(/^\s+/, "");
-        if (truthy(kw.rstrip ?? true)) text = text.replace(/\s+$/, "");
+        let text = readTextFile(p);
+        // trim*: what /^\s+/ and /\s+$/ say, in one pass even for a long run of spaces inside the text.
+        if (truthy(kw.lstrip ?? false)) text = text.trimStart();
+        if (truthy(kw.rstrip ?? true)) text = text.trimEnd();
         return text;
       }),
     env: (terms, kw) =>
@@ -226,7 +291,7 @@ export function builtinLookups(): Record<string, LookupFn> {
           searchPaths: [dir, ...ctx.searchPaths],
         });
         const extra = kw.template_vars;
-        return tpl.renderFile(fs.readFileSync(p, "utf8"), ctx.vars, {
+        return tpl.renderFile(readTextFile(p), ctx.vars, {
           extraVars: isMapping(unwrap(extra)) ? (unwrap(extra) as Record<string, unknown>) : undefined,
           trimBlocks: truthy(kw.trim_blocks ?? true),
         });
@@ -247,58 +312,42 @@ export function builtinLookups(): Record<string, LookupFn> {
       }),
     fileglob: (terms, _kw, ctx) =>
       terms.flatMap((t) => {
+        // as Ansible's fileglob: a pattern with a directory globs where that directory is found; a bare
+        // pattern globs in each search path's files/ and then the path itself, up to the first match
         const term = pyStr(t);
-        const dir = path.dirname(term);
-        const found = ctx.findFile("files", dir === "." ? "" : dir) ??
-          (path.isAbsolute(dir) ? dir : undefined);
-        if (!found) return [];
-        return globFiles(path.join(found, path.basename(term))).filter((p) => {
-          try {
-            return fs.statSync(p).isFile();
-          } catch {
-            return false;
-          }
-        }).map((p) => path.resolve(p));
+        const base = path.basename(term);
+        const dirs = base !== term
+          ? [ctx.findFile("files", path.dirname(term))]
+          : ctx.searchPaths.flatMap((p) => [path.join(p, "files"), p]);
+        for (const dir of dirs) {
+          if (!dir) continue;
+          const found = globFiles(path.join(dir, base)).filter((p) => {
+            try {
+              return fs.statSync(p).isFile();
+            } catch {
+              return false;
+            }
+          });
+          if (found.length) return found.map((p) => path.resolve(p));
+        }
+        return [];
       }),
     first_found: (terms, kw, ctx) => {
-      const files: string[] = [];
-      let paths: string[] = [];
-      let skip = truthy(kw.skip ?? false);
-      const addFiles = (x: unknown) => {
-        for (const f of pyIter(unwrap(x) instanceof Array ? x : [x])) {
-          files.push(...pyStr(f).split(/[,;]/).filter((s) => s));
+      const { search, skip } = firstFoundSearch(terms, kw);
+      for (const term of search) {
+        // each name is templated again; one that cannot be (undefined variable) is passed over
+        let name: unknown;
+        try {
+          name = ctx.templar.template(term, ctx.vars, { native: ctx.native });
+        } catch (e) {
+          if (e instanceof UndefinedError) continue;
+          throw e;
         }
-      };
-      if (kw.files !== undefined) addFiles(kw.files);
-      if (kw.paths !== undefined) {
-        for (const p of pyIter(kw.paths)) {
-          paths.push(...pyStr(p).split(/[,:;]/));
-        }
-      }
-      for (const t of flattenOnce(terms)) {
-        const u = unwrap(t);
-        if (isMapping(u)) {
-          if (mapGet(u, "files") !== undefined) addFiles(mapGet(u, "files"));
-          if (mapGet(u, "paths") !== undefined) {
-            for (const p of pyIter(mapGet(u, "paths"))) paths.push(...pyStr(p).split(/[,:;]/));
-          }
-          if (mapGet(u, "skip") !== undefined) skip = truthy(mapGet(u, "skip"));
-        } else files.push(pyStr(u));
-      }
-      paths = paths.filter((p) => p);
-      for (const f of files) {
-        if (paths.length) {
-          for (const p of paths) {
-            const cand = path.resolve(ctx.basedir, p, f);
-            if (fs.existsSync(cand)) return [cand];
-          }
-        } else {
-          const found = ctx.findFile("files", f);
-          if (found) return [path.resolve(found)];
-        }
+        const found = ctx.findFile("files", pyStr(name), true);
+        if (found) return [path.resolve(found)];
       }
       if (skip) return [];
-      throw new TemplateError("No file was found when using first_found.");
+      throw new LookupError("No file was found when using first_found.");
     },
     ini: (terms, kw, ctx) =>
       terms.flatMap((t) => {
@@ -378,11 +427,19 @@ export function builtinLookups(): Record<string, LookupFn> {
       terms.map((t) => {
         const name = pyStr(t);
         const v = ctx.vars.get(name);
-        if (v === undefined || v instanceof Undefined) {
-          if (kw.default !== undefined) return kw.default;
-          throw new UndefinedError(`No variable found with this name: ${name}`, name);
+        // as Ansible's vars lookup: the default stands for a missing variable and for one whose value
+        // cannot be templated
+        try {
+          if (v === undefined || v instanceof Undefined) {
+            throw new UndefinedError(`No variable found with this name: ${name}`, name);
+          }
+          return ctx.templar.template(v, ctx.vars, { native: ctx.native });
+        } catch (e) {
+          if (e instanceof UndefinedError && kw.default !== undefined && kw.default !== null) {
+            return kw.default;
+          }
+          throw e;
         }
-        return ctx.templar.template(v, ctx.vars, { native: ctx.native });
       }),
     sequence: (terms, kw) => terms.flatMap((t) => sequenceTerm(pyStr(t), kw)),
     random_choice: (terms) => (terms.length ? [new PyRandom(null).choice(terms)] : []),

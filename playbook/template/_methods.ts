@@ -10,8 +10,10 @@ import {
   pyCmp,
   pyEq,
   pyIter,
+  pySplitlines,
   pyStr,
   pyTypeName,
+  strLen,
   tuple,
   unwrap,
 } from "./_py.ts";
@@ -90,19 +92,6 @@ function pyRsplit(s: string, sep: unknown, maxsplit: number): string[] {
   return [parts.slice(0, parts.length - maxsplit).join(d), ...parts.slice(parts.length - maxsplit)];
 }
 
-function splitlines(s: string, keepends: boolean): string[] {
-  const out: string[] = [];
-  // deno-lint-ignore no-control-regex
-  const re = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
-  let last = 0;
-  for (const m of s.matchAll(re)) {
-    out.push(s.slice(last, keepends ? m.index! + m[0].length : m.index));
-    last = m.index! + m[0].length;
-  }
-  if (last < s.length) out.push(s.slice(last));
-  return out;
-}
-
 function intArg(v: unknown, dflt: number): number {
   v = unwrap(v);
   if (v === undefined || v === null) return dflt;
@@ -132,7 +121,7 @@ export function pyTitle(s: string): string {
 const STR: Record<string, Method> = {
   split: (s, [sep, max], kw) => pySplit(s, sep ?? kw.sep, intArg(max ?? kw.maxsplit, -1)),
   rsplit: (s, [sep, max], kw) => pyRsplit(s, sep ?? kw.sep, intArg(max ?? kw.maxsplit, -1)),
-  splitlines: (s, [keep], kw) => splitlines(s, !!(keep ?? kw.keepends)),
+  splitlines: (s, [keep], kw) => pySplitlines(s, !!(keep ?? kw.keepends)),
   strip: (s, [c]) => stripChars(s, c, true, true),
   lstrip: (s, [c]) => stripChars(s, c, true, false),
   rstrip: (s, [c]) => stripChars(s, c, false, true),
@@ -197,8 +186,11 @@ const STR: Record<string, Method> = {
   },
   count: (s, [sub]) => {
     const x = str(sub);
-    if (x === "") return [...s].length + 1;
-    return s.split(x).length - 1;
+    if (x === "") return strLen(s) + 1;
+    // Non-overlapping matches, counted without splitting s into its pieces.
+    let n = 0;
+    for (let i = s.indexOf(x); i !== -1; i = s.indexOf(x, i + x.length)) n++;
+    return n;
   },
   join: (s, [items]) => pyIter(items).map((x) => str(x, "sequence item")).join(s),
   format: (s, args, kw) => strFormat(s, args, kw),
@@ -214,13 +206,14 @@ const STR: Record<string, Method> = {
   isidentifier: (s) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s),
   center: (s, [w, f]) => {
     const width = intArg(w, 0), fill = f === undefined ? " " : str(f);
-    const n = width - [...s].length;
+    const n = width - strLen(s);
     if (n <= 0) return s;
     const left = Math.floor(n / 2) + (n & width & 1);
     return fill.repeat(left) + s + fill.repeat(n - left);
   },
-  ljust: (s, [w, f]) => s.padEnd(intArg(w, 0), f === undefined ? " " : str(f)),
-  rjust: (s, [w, f]) => s.padStart(intArg(w, 0), f === undefined ? " " : str(f)),
+  // Widths count code points, as Python's do (padEnd/padStart count UTF-16 units).
+  ljust: (s, [w, f]) => s + (f === undefined ? " " : str(f)).repeat(Math.max(0, intArg(w, 0) - strLen(s))),
+  rjust: (s, [w, f]) => (f === undefined ? " " : str(f)).repeat(Math.max(0, intArg(w, 0) - strLen(s))) + s,
   zfill: (s, [w]) => {
     const width = intArg(w, 0);
     const sign = /^[+-]/.test(s) ? s[0] : "";

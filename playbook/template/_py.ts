@@ -6,7 +6,7 @@ import { UndefinedError } from "./_errors.ts";
 /** Jinja2's undefined value: using it for anything but `defined`/`default` raises UndefinedError. */
 export class Undefined {
   /** name: the variable (or attribute) that was missing; message: what to say when it is used. */
-  constructor(readonly name: string, readonly message: string = `'${name}' is undefined`) {}
+  constructor(readonly name: string, readonly message: string = `${pyRepr(name)} is undefined`) {}
   fail(): never {
     throw new UndefinedError(this.message, this.name);
   }
@@ -29,6 +29,14 @@ export abstract class LazyMapping {
   abstract keys(): string[];
   has(key: string): boolean {
     return this.get(key) !== undefined;
+  }
+  /** The Python class templates name it by in errors ("'<class> object' has no attribute 'x'"). */
+  get pyClass(): string {
+    return "dict";
+  }
+  /** What a missing key reads as in a template; undefined for Jinja2's usual "has no attribute". */
+  missing(_key: string): Undefined | undefined {
+    return undefined;
   }
 }
 
@@ -335,10 +343,42 @@ export function pyCmp(a: unknown, b: unknown): number {
   );
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The string as Python indexes it: itself when every code point is one UTF-16 unit (no copy: values may be
+ * hundreds of MB), else its code points.
+ */
+export function codePoints(s: string): string | string[] {
+  return SURROGATE.test(s) ? [...s] : s;
+}
+
+/** Python len() of a str: code points, counted without building an array of them. */
+export function strLen(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** Python str.splitlines(): every line boundary Python knows. Lines are slices, which V8 shares with s. */
+export function pySplitlines(s: string, keepends: boolean): string[] {
+  const out: string[] = [];
+  // deno-lint-ignore no-control-regex
+  const re = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/g;
+  let last = 0;
+  for (const m of s.matchAll(re)) {
+    out.push(s.slice(last, keepends ? m.index! + m[0].length : m.index));
+    last = m.index! + m[0].length;
+  }
+  if (last < s.length) out.push(s.slice(last));
+  return out;
+}
+
 /** Length as Python len(). */
 export function pyLen(v: unknown): number {
   v = unwrap(defined(v));
-  if (typeof v === "string") return [...v].length;
+  if (typeof v === "string") return strLen(v);
   if (Array.isArray(v)) return v.length;
   if (isMapping(v)) return mapKeys(v).length;
   throw new TypeError(`object of type '${pyTypeName(v)}' has no len()`);

@@ -5,6 +5,7 @@ import { dateBinop } from "./_datetime.ts";
 import { TemplateError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
+  codePoints,
   defined,
   isFloat,
   isInt,
@@ -14,6 +15,7 @@ import {
   isPlainDict,
   isTuple,
   Kwargs,
+  LazyMapping,
   mapGet,
   mapKeys,
   markUnsafe,
@@ -151,9 +153,16 @@ type E = (c: Ctx) => unknown;
 type S = (c: Ctx, out: unknown[]) => void;
 
 function undefinedAttr(obj: unknown, name: unknown): Undefined {
-  const what = obj === null ? "None" : `${pyTypeName(obj)} object`;
-  const n = typeof name === "string" ? `has no attribute ${pyRepr(name)}` : `has no element ${pyRepr(name)}`;
-  return new Undefined(pyStr(name), `'${what}' ${n}`);
+  if (obj instanceof LazyMapping) {
+    const u = obj.missing(pyStr(name));
+    if (u) return u;
+  }
+  const what = obj === null ? "None" : `${obj instanceof LazyMapping ? obj.pyClass : pyTypeName(obj)} object`;
+  // Jinja2 quotes the object's type for a missing attribute, not for a missing element
+  const msg = typeof name === "string"
+    ? `${pyRepr(what)} has no attribute ${pyRepr(name)}`
+    : `${what} has no element ${pyRepr(name)}`;
+  return new Undefined(pyStr(name), msg);
 }
 
 /** Jinja2's `obj.attr`: attribute (method) first, then item. */
@@ -223,9 +232,13 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
   obj = unwrap(defined(obj));
   const st = sliceIndex(step) ?? 1;
   if (st === 0) throw new Error("ValueError: slice step cannot be zero");
-  const seq: unknown[] = typeof obj === "string" ? [...obj] : Array.isArray(obj) ? obj : (() => {
-    throw new TypeError(`'${pyTypeName(obj)}' object is not subscriptable`);
-  })();
+  const seq: ArrayLike<unknown> = typeof obj === "string"
+    ? codePoints(obj)
+    : Array.isArray(obj)
+    ? obj
+    : (() => {
+      throw new TypeError(`'${pyTypeName(obj)}' object is not subscriptable`);
+    })();
   const n = seq.length;
   const norm = (v: number | null, dflt: number, lo: number, hi: number) => {
     if (v === null) return dflt;
@@ -235,6 +248,7 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
   const out: unknown[] = [];
   if (st > 0) {
     const a = norm(sliceIndex(start), 0, 0, n), b = norm(sliceIndex(stop), n, 0, n);
+    if (st === 1 && typeof seq === "string") return seq.slice(a, Math.max(a, b));
     for (let i = a; i < b; i += st) out.push(seq[i]);
   } else {
     const a = norm(sliceIndex(start), n - 1, -1, n - 1), b = norm(sliceIndex(stop), -1, -1, n - 1);

@@ -3,7 +3,7 @@
 import { isMap, isScalar, isSeq, type Node as YNode, parseAllDocuments } from "yaml";
 import { PyFloat } from "../values.ts";
 import { constructInt } from "../yaml/_resolve.ts";
-import { floatRepr, isMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
+import { floatRepr, isMapping, mapGet, mapKeys, strLen, Undefined, unwrap } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
 export interface YamlDumpOptions {
@@ -135,7 +135,7 @@ class Emitter {
 
   write(s: string): void {
     this.out += s;
-    this.col += [...s].length;
+    this.col += strLen(s);
   }
   lineBreak(): void {
     this.out += "\n";

@@ -29,6 +29,7 @@ export {
   NativeText,
   pyEq,
   pyRepr,
+  pySplitlines,
   pyStr,
   pyTypeName,
   toBool,
@@ -39,3 +40,4 @@ export {
 } from "./_py.ts";
 export { jsonDumps, jsonLoads } from "./_json.ts";
 export { toYaml } from "./_yaml.ts";
+export { ESCAPES as PYTHON_ESCAPES } from "./_lexer.ts";

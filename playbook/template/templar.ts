@@ -1,6 +1,6 @@
 // The Templar: Ansible's templating entry points over mito's Jinja2 engine.
 import { UnsafeString, VaultString } from "../values.ts";
-import { shorten, TemplateError, UndefinedError } from "./_errors.ts";
+import { LookupError, shorten, TemplateError, UndefinedError } from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
@@ -16,13 +16,14 @@ import {
   pyStr,
   truthy,
   Undefined,
+  unwrap,
 } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
 import { makeGlobals } from "./_globals.ts";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { readTextFile } from "../text_file.ts";
+import { findInSearchPath } from "../_search_path.ts";
 
 /** Variables for a render: get returns undefined when the name is not defined; it may compute lazily. */
 export interface VarLookup {
@@ -45,8 +46,11 @@ export interface LookupContext {
   native: boolean;
   basedir: string;
   searchPaths: string[];
-  /** Finds a file as Ansible's find_file_in_search_path: `<path>/<subdir>/<name>`, then `<path>/<name>`. */
-  findFile(subdir: string, name: string): string | undefined;
+  /**
+   * Finds a file as Ansible's find_file_in_search_path: `<path>/<subdir>/<name>`, then `<path>/<name>`;
+   * warns when there is none, unless ignoreMissing.
+   */
+  findFile(subdir: string, name: string, ignoreMissing?: boolean): string | undefined;
   warn(message: string): void;
 }
 export type LookupFn = (terms: unknown[], kwargs: Record<string, unknown>, ctx: LookupContext) => unknown[];
@@ -89,6 +93,8 @@ export interface FileTemplateOptions {
   newlineSequence?: string;
   /** Extra variables visible to the template (template lookup's template_vars). */
   extraVars?: Record<string, unknown>;
+  /** Where `{% include %}`, `{% import %}` and `{% extends %}` find templates (each path's templates/ first). */
+  searchPaths?: string[];
 }
 
 interface Compiled {
@@ -224,8 +230,9 @@ export class Templar {
       try {
         return this.#render(value, vars, native ? "native" : "eval", s, true, { escape: true });
       } catch (e) {
-        if (!failOnUndefined && e instanceof UndefinedError) return value;
-        throw e;
+        if (!(e instanceof UndefinedError)) throw e;
+        if (!failOnUndefined) return value;
+        throw saidTwice(e);
       }
     }
     if (Array.isArray(value)) {
@@ -243,14 +250,26 @@ export class Templar {
 
   /** Renders a template file's text (template module, template lookup): always a string. */
   renderFile(source: string, vars: VarLookup, opts: FileTemplateOptions = {}): string {
+    if (opts.searchPaths) {
+      return this.withOptions({ searchPaths: opts.searchPaths }).renderFile(source, vars, {
+        ...opts,
+        searchPaths: undefined,
+      });
+    }
     const lookup: VarLookup = opts.extraVars
       ? { get: (n) => (Object.hasOwn(opts.extraVars!, n) ? opts.extraVars![n] : vars.get(n)) }
       : vars;
-    const out = pyStr(this.#render(source, lookup, "text", new Session(), true, {
-      escape: false,
-      trimBlocks: opts.trimBlocks ?? true,
-      lstripBlocks: opts.lstripBlocks ?? false,
-    }));
+    let rendered: unknown;
+    try {
+      rendered = this.#render(source, lookup, "text", new Session(), true, {
+        escape: false,
+        trimBlocks: opts.trimBlocks ?? true,
+        lstripBlocks: opts.lstripBlocks ?? false,
+      });
+    } catch (e) {
+      throw e instanceof UndefinedError ? saidTwice(e) : e;
+    }
+    const out = pyStr(rendered);
     const nl = opts.newlineSequence;
     return nl && nl !== "\n" ? out.replace(/\n/g, nl) : out;
   }
@@ -265,7 +284,8 @@ export class Templar {
       if (v instanceof Undefined) v.fail();
       return v;
     } catch (e) {
-      throw wrapError(e, expr);
+      const err = wrapError(e, expr);
+      throw err instanceof UndefinedError ? saidTwice(err) : err;
     }
   }
 
@@ -291,13 +311,13 @@ export class Templar {
     try {
       first = this.template(cond, vars);
     } catch (e) {
-      throw conditionalError(e, cond);
+      return answerOrThrow(e, cond, cond);
     }
     if (typeof first !== "string" || first === "") return truthy(first);
     try {
       return truthy(this.evaluate(first, vars));
     } catch (e) {
-      throw conditionalError(e, cond);
+      return answerOrThrow(e, cond, first);
     }
   }
 
@@ -315,20 +335,27 @@ export class Templar {
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     const { errors = "strict", wantlist: wl, ...rest } = kwargs;
     const want = wantlist || truthy(wl ?? false);
+    // as Ansible's listify_lookup_plugin_terms: templates in the terms are rendered first
+    // (`lookup('pipe', 'echo {{ x }}')`); an undefined variable there is an error of this templating
+    const templated = this.template(terms, vars, { native }) as unknown[];
     let ran: unknown[];
     try {
-      ran = fn(terms, rest, this.#lookupContext(vars, native));
+      ran = fn(templated, rest, this.#lookupContext(vars, native));
     } catch (e) {
       if (e instanceof UndefinedError) throw e;
-      const msg = `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${
-        (e as Error).name
-      }, original message: ${(e as Error).message}`;
+      const original = (e as Error).message;
+      // Ansible's own lookup errors name Python's class; the error carries the original message again
+      const kind = e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : (e as Error).name;
+      const msg = e instanceof LookupError
+        ? `Lookup failed but the error is being ignored: ${original}`
+        : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${kind}, original message: ${original}`;
       if (errors === "warn") {
         this.#opts.warn?.(msg);
         return want ? [] : null;
       }
       if (errors === "ignore") return want ? [] : null;
-      throw new TemplateError(msg);
+      if (e instanceof LookupError) throw e;
+      throw new TemplateError(`${msg}. ${original}`);
     }
     // lookup results are data, never templated again (Ansible marks them unsafe); a joined string
     // cannot carry the mark
@@ -337,16 +364,38 @@ export class Templar {
     return markUnsafe(ran.length === 1 ? ran[0] : ran);
   }
 
+  /**
+   * A lookup as `with_<name>` runs it (Ansible's task executor calls the plugin itself): the terms as
+   * they are, no `errors=` handling, the plugin's own error as it is; always a list.
+   */
+  loopLookup(name: string, terms: unknown[], vars: VarLookup): unknown[] {
+    const fn = this.#lookups[name.replace(/^ansible\.(builtin|legacy)\./, "")];
+    if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
+    return markUnsafe(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true)));
+  }
+
   #lookupContext(vars: VarLookup, native: boolean): LookupContext {
     const basedir = this.#opts.basedir ?? process.cwd();
-    const searchPaths = this.#opts.searchPaths?.length ? this.#opts.searchPaths : [basedir];
+    // a task's lookups search its ansible_search_path (its roles, its file's directory, the playbook's)
+    const taskPaths = unwrap(vars.get("ansible_search_path"));
+    const searchPaths = Array.isArray(taskPaths) && taskPaths.length
+      ? taskPaths.map((p) => pyStr(p))
+      : this.#opts.searchPaths?.length
+      ? this.#opts.searchPaths
+      : [basedir];
     return {
       templar: this,
       vars,
       native,
       basedir,
       searchPaths,
-      findFile: (subdir, name) => findFile(searchPaths, basedir, subdir, name),
+      findFile: (subdir, name, ignoreMissing) => {
+        const found = findFile(searchPaths, basedir, subdir, name);
+        if (!found && !ignoreMissing) {
+          this.#opts.warn?.(`Unable to find '${name}' in expected paths (use -vvvvv to see paths)`);
+        }
+        return found;
+      },
       warn: (m) => this.#opts.warn?.(m),
     };
   }
@@ -371,8 +420,9 @@ export class Templar {
       return cachePut(CACHE, key, { run, src, mutates: compiler.mutates });
     } catch (e) {
       if (e instanceof TemplateError) {
+        // as Ansible's AnsibleError with the syntax error as its cause: the cause is said again
         throw new TemplateError(
-          `template error while templating string: ${e.message}. String: ${shorten(src)}`,
+          `template error while templating string: ${e.message}. String: ${src}. ${e.message}`,
         );
       }
       throw e;
@@ -390,7 +440,7 @@ export class Templar {
     } catch (e) {
       if (e instanceof TemplateError) {
         throw new TemplateError(
-          `template error while templating string: ${e.message}. String: ${shorten(expr)}`,
+          `template error while templating string: ${e.message}. String: ${expr}. ${e.message}`,
         );
       }
       throw e;
@@ -468,7 +518,7 @@ export class Templar {
       name,
     );
     if (!file) throw new TemplateError(`the template '${name}' was not found`);
-    return fs.readFileSync(file, "utf8");
+    return readTextFile(file);
   }
 
   #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
@@ -491,7 +541,8 @@ export class Templar {
       try {
         return this.#template(v, vars, mode === "native", true, s);
       } catch (e) {
-        if (e instanceof UndefinedError) return new Undefined(e.variable, e.message);
+        // as Ansible's AnsibleJ2Vars: the variable is undefined, and using it says why, after its raw value
+        if (e instanceof UndefinedError) return new Undefined(name, `${pyStr(v)}: ${e.message}`);
         throw e;
       } finally {
         s.resolving.delete(name);
@@ -549,11 +600,10 @@ function trailingNewlines(s: string): number {
 const WRAPPED = new WeakSet<Error>();
 
 function wrapError(e: unknown, src: string): Error {
-  if (e instanceof Error && WRAPPED.has(e)) return e;
+  // an undefined variable is said as it is; the templating that catches it repeats it (saidTwice)
+  if (e instanceof UndefinedError || (e instanceof Error && WRAPPED.has(e))) return e as Error;
   let err: Error;
-  if (e instanceof UndefinedError) {
-    err = new UndefinedError(`${e.message}. String: ${shorten(src)}`, e.variable);
-  } else if (e instanceof TemplateError) {
+  if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
     err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
@@ -569,26 +619,49 @@ function wrapError(e: unknown, src: string): Error {
   return err;
 }
 
+/**
+ * The error of one templating as Ansible's do_template raises it: an AnsibleUndefinedVariable whose cause
+ * is the undefined error itself, so its message is that error's, twice ("'x' is undefined. 'x' is
+ * undefined"). Every templating the error passes through (a variable's value, a lookup's terms) adds a round.
+ */
+function saidTwice(e: UndefinedError): UndefinedError {
+  const err = new UndefinedError(`${e.message}. ${e.message}`, e.variable);
+  WRAPPED.add(err);
+  return err;
+}
+
+const UNDEFINED_NAME = /'(hostvars\[.+\]|\w+)' is undefined/;
+const DEFINED_TEST = /(hostvars\[.+\]|\w+)\s+(not\s+is|is|is\s+not)\s+(defined|undefined)/g;
+
+/**
+ * A conditional whose evaluation met an undefined variable: Ansible looks for that variable's name in the
+ * error and for an `x is [not] defined|undefined` test of it in the (first-pass templated) condition; the
+ * first such test answers for the whole condition (so `x is undefined and y` is true when x is undefined,
+ * whatever y). Otherwise the error stands, reworded.
+ */
+function answerOrThrow(e: unknown, cond: string, templated: string): boolean {
+  if (e instanceof UndefinedError) {
+    const name = UNDEFINED_NAME.exec(e.message)?.[1];
+    if (name !== undefined) {
+      const norm = (s: string) => s.replaceAll("'", '"');
+      for (const [, v, logic, state] of templated.matchAll(DEFINED_TEST)) {
+        if (norm(v) === norm(name)) return logic.includes("not") === (state === "defined");
+      }
+    }
+  }
+  throw conditionalError(e, cond);
+}
+
 function conditionalError(e: unknown, cond: string): Error {
   if (e instanceof UndefinedError) {
-    const err = new UndefinedError(
-      `error while evaluating conditional (${shorten(cond)}): ${e.message.replace(/\. String: [^]*$/, "")}`,
-      e.variable,
-    );
+    const err = new UndefinedError(`error while evaluating conditional (${cond}): ${e.message}`, e.variable);
     WRAPPED.add(err);
     return err;
   }
   return e as Error;
 }
 
-/** Ansible's find_file_in_search_path: each path's `subdir/` first, then the path itself. */
+/** Ansible's find_file_in_search_path: path_dwim_relative_stack over the paths, then basedir. */
 export function findFile(paths: string[], basedir: string, subdir: string, name: string): string | undefined {
-  if (path.isAbsolute(name)) return fs.existsSync(name) ? name : undefined;
-  for (const p of paths) {
-    const base = path.resolve(basedir, p);
-    for (const cand of [path.join(base, subdir, name), path.join(base, name)]) {
-      if (fs.existsSync(cand)) return cand;
-    }
-  }
-  return undefined;
+  return findInSearchPath(paths, subdir, name, basedir).found;
 }

@@ -224,7 +224,15 @@ export interface TargetResult {
 }
 
 /** The targets of issue 6, for every mito runner and link with the figures they need. */
-export function evaluateTargets(all: Summary[], items: Record<string, number>): TargetResult[] {
+/**
+ * `valueBytes`: the largest value a scenario's controller holds (big-values), by scenario name; its target
+ * is the peak RSS of the controller process (max RSS) over that size.
+ */
+export function evaluateTargets(
+  all: Summary[],
+  items: Record<string, number>,
+  valueBytes: Record<string, number> = {},
+): TargetResult[] {
   const out: TargetResult[] = [];
   const mitos = MITO_RUNNERS.filter((r) => all.some((s) => s.runner === r));
   const speedup = (target: string, scenario: string, link: LinkName, min: number) => {
@@ -277,6 +285,34 @@ export function evaluateTargets(all: Summary[], items: Record<string, number>): 
         goal: "≥ 90%",
         met: base / mine >= 0.9,
       });
+    }
+  }
+  for (const [scenario, bytes] of Object.entries(valueBytes)) {
+    for (const link of LINKS) {
+      const ratio = (runner: string) => {
+        const s = find(all, scenario, link, runner);
+        return s?.ok && s.max_rss_mib
+          ? { mib: s.max_rss_mib, x: (s.max_rss_mib * 1024 * 1024) / bytes }
+          : undefined;
+      };
+      const others = ["ansible", "mitogen"].flatMap((r) => {
+        const o = ratio(r);
+        return o ? [`${r} ${fmtRatio(o.x)}`] : [];
+      });
+      for (const m of mitos) {
+        const mine = ratio(m);
+        if (!mine) continue;
+        out.push({
+          target: `${scenario}: controller peak RSS / largest value`,
+          runner: m,
+          link,
+          value: `${fmtRatio(mine.x)} (${mine.mib.toFixed(1)} MiB${
+            others.length ? "; " + others.join(", ") : ""
+          })`,
+          goal: "≤ 4×",
+          met: mine.x <= 4,
+        });
+      }
     }
   }
   for (const m of mitos) {

@@ -11,7 +11,8 @@ export type ScenarioKind =
   | "loop-templates"
   | "file-transfer"
   | "includes"
-  | "fanout";
+  | "fanout"
+  | "big-values";
 
 export interface Scenario {
   /** Name as given on the command line and shown in the tables. */
@@ -27,6 +28,8 @@ export interface Scenario {
   /** file-transfer: bytes of the file copied, and whether the copy goes through sudo. */
   transferBytes?: number;
   sudo?: boolean;
+  /** big-values: bytes of the registered output and of the looked-up file (the largest value held). */
+  valueBytes?: number;
   /** Skipped by --quick. */
   slow?: boolean;
 }
@@ -78,6 +81,15 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: "fanout-50", group: "fanout", kind: "fanout", hosts: 50, items: 10 },
   { name: "fanout-200", group: "fanout", kind: "fanout", hosts: 200, items: 10 },
   { name: "fanout-50-facts", group: "fanout", kind: "fanout", hosts: 50, items: 10, gatherFacts: true },
+  {
+    name: "big-values-100M",
+    group: "big-values",
+    kind: "big-values",
+    hosts: 1,
+    items: 1,
+    valueBytes: 100_000_000,
+    slow: true,
+  },
 ];
 
 export class UnknownScenarioError extends Error {
@@ -118,6 +130,16 @@ export interface Assets {
   treeDir: string;
   /** file-transfer sources by size in bytes. */
   bigFiles: Record<number, string>;
+  /** big-values: text files (lines of text) for lookup('file'), by size in bytes. */
+  textFiles?: Record<number, string>;
+}
+
+/** A line of the big-values lookup file: text, so every runner reads the same characters. */
+export const TEXT_LINE = "a line of the file that big-values reads with lookup('file')\n";
+
+/** Lines of TEXT_LINE in the big-values lookup file of (at least) `bytes` bytes: whole lines only. */
+export function textFileLines(bytes: number): number {
+  return Math.ceil(bytes / TEXT_LINE.length);
 }
 
 export function hostNames(count: number): string[] {
@@ -319,6 +341,39 @@ export function scenarioFiles(s: Scenario, t: Target, assets: Assets): Record<st
           `          - bench_count | int == ${s.items}`,
         ]),
       };
+    case "big-values": {
+      // The controller holds a registered output and a looked-up file of valueBytes each, sends the first
+      // back to the target as content, and checks both. Peak controller RSS / valueBytes is the figure.
+      const n = s.valueBytes!;
+      const lookupFile = assets.textFiles?.[n];
+      if (!lookupFile) throw new Error(`big-values: no text file of ${n} bytes among the assets`);
+      const lines = textFileLines(n);
+      return {
+        "playbook.yml": play(s, [
+          `    - file: path=${dir} state=absent`,
+          `    - file: path=${dir} state=directory`,
+          `    - shell: "head -c ${n} /dev/zero | tr '\\\\0' a"`,
+          "      register: bench_big",
+          "    - assert:",
+          "        that:",
+          `          - bench_big.stdout | length == ${n}`,
+          "    - copy:",
+          `        content: "{{ bench_big.stdout }}"`,
+          `        dest: ${dir}/out.txt`,
+          `    - stat: path=${dir}/out.txt get_checksum=false`,
+          "      register: bench_stat",
+          "    - set_fact:",
+          `        bench_file: "{{ lookup('file', '${lookupFile}') }}"`,
+          "    - assert:",
+          "        that:",
+          `          - bench_stat.stat.size == ${n}`,
+          // lookup('file') strips the last newline.
+          `          - bench_file | length == ${lines * TEXT_LINE.length - 1}`,
+          `          - bench_file.count('\\n') == ${lines - 1}`,
+          `    - file: path=${dir} state=absent`,
+        ]),
+      };
+    }
     case "fanout": {
       // The first task records each host's ssh connection (client address and port): the final check
       // fails unless every host came over a connection of its own.

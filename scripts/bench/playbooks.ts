@@ -43,6 +43,8 @@ import {
   selectScenarios,
   sshCompression,
   type Target,
+  TEXT_LINE,
+  textFileLines,
   treeFiles,
 } from "./_scenarios.ts";
 import {
@@ -145,6 +147,19 @@ function writeRandomFile(path: string, bytes: number): void {
     for (let done = 0; done < bytes; done += chunk.length) {
       randomFillSync(chunk);
       writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - done));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `lines` lines of TEXT_LINE, written 16 Ki lines at a time. */
+function writeTextFile(path: string, lines: number): void {
+  const fd = openSync(path, "w");
+  const block = Buffer.from(TEXT_LINE.repeat(16384));
+  try {
+    for (let done = 0; done < lines; done += 16384) {
+      writeSync(fd, block, 0, Math.min(16384, lines - done) * TEXT_LINE.length);
     }
   } finally {
     closeSync(fd);
@@ -369,7 +384,10 @@ function report(records: RunRecord[], opts: Options, notes: string[]): void {
     COLUMN_ORDER,
   );
   const items = Object.fromEntries(SCENARIOS.map((s) => [s.name, s.items]));
-  const targets = evaluateTargets(all, items);
+  const valueBytes = Object.fromEntries(
+    SCENARIOS.flatMap((s) => s.valueBytes ? [[s.name, s.valueBytes]] : []),
+  );
+  const targets = evaluateTargets(all, items, valueBytes);
   const wall = wallTable(all, COLUMN_ORDER);
   const tgt = targetTable(targets);
   const res = resourceTable(all);
@@ -402,6 +420,13 @@ function prepareAssets(tmp: string, scenarios: Scenario[]): Assets {
       mkdirSync(dirname(join(assets.treeDir, f.path)), { recursive: true });
       writeFileSync(join(assets.treeDir, f.path), f.content);
     }
+  }
+  for (const s of scenarios) {
+    if (!s.valueBytes || assets.textFiles?.[s.valueBytes]) continue;
+    const file = join(tmp, "assets", `text-${s.valueBytes}.txt`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeTextFile(file, textFileLines(s.valueBytes));
+    assets.textFiles = { ...assets.textFiles, [s.valueBytes]: file };
   }
   for (const s of scenarios) {
     if (!s.transferBytes || assets.bigFiles[s.transferBytes]) continue;
