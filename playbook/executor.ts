@@ -1773,14 +1773,11 @@ export class Executor {
    * module_defaults from the play down to the task (inner scopes win), for this module under its short
    * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
    */
-  #moduleDefaults(task: Task): Record<string, unknown> {
+  #moduleDefaults(task: Task, module?: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const names = [
-      task.action,
-      task.actionWritten,
-      `ansible.builtin.${task.action}`,
-      `ansible.legacy.${task.action}`,
-    ];
+    const names = module !== undefined
+      ? [module, `ansible.builtin.${module}`, `ansible.legacy.${module}`]
+      : [task.action, task.actionWritten, `ansible.builtin.${task.action}`, `ansible.legacy.${task.action}`];
     for (const s of scopeChain(task)) {
       for (const md of asList(s.kw.module_defaults)) {
         if (!isMap(md)) continue;
@@ -1865,6 +1862,13 @@ export class Executor {
       verbosity: this.#o.verbosity,
       libraryPaths: this.#searchPath(pr, task).map((d) => path.join(d, "library")),
       facts: this.#hostState.get(targetHost)?.facts,
+      moduleDefaults: (module) =>
+        plainStrings(
+          removeOmit(t.template(this.#moduleDefaults(task, module), vars), this.#o.omitToken),
+        ) as Record<
+          string,
+          unknown
+        >,
       onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");

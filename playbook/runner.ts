@@ -60,6 +60,11 @@ export interface ModuleRequest {
    * `ansible_facts` holds them: package/service pick their module from pkg_mgr/service_mgr.
    */
   facts?: Record<string, unknown>;
+  /**
+   * module_defaults for another module than the task's, templated: what an action handing over to a
+   * module (package to apt) fills in under the task's arguments, as Ansible's actions do.
+   */
+  moduleDefaults?: (module: string) => Record<string, unknown>;
   /** `library/` dirs beside the task's role and playbook, searched for modules before the installed ones. */
   libraryPaths?: string[];
   /**

@@ -45,7 +45,8 @@ function managerAction(m: Manager): Action {
     if (m.fallback && (!name || name === "auto" || !s.hasModule(name))) module = m.fallback;
     if (module === "auto") return actionFail(m.undetected);
     if (!s.hasModule(module)) return actionFail(`Could not find a module for ${module}.`);
-    const { use: _use, ...rest } = args;
+    // The chosen module's module_defaults fill in under the task's arguments.
+    const { use: _use, ...rest } = { ...s.request.moduleDefaults?.(module), ...args };
     const warnings: string[] = [];
     for (const k of m.unused?.[module] ?? []) {
       if (k in rest) {
