@@ -137,9 +137,4 @@ export class CollectionIndex {
     const file = join(d, "plugins", kind, ...name.split(".").slice(0, -1), `${name.split(".").pop()}.py`);
     return existsSync(file) ? file : undefined;
   }
-
-  /** The first collection of `searchList` that has module `name`. */
-  moduleIn(searchList: string[], name: string): string | undefined {
-    return searchList.find((c) => this.module(c, name) !== undefined);
-  }
 }
