@@ -12,6 +12,9 @@ export interface Settings {
   strategy: string;
   gathering: string;
   rolesPath: string[];
+  collectionsPath: string[];
+  collectionsScanSysPath: boolean;
+  libraryPath: string[];
   stdoutCallback?: string;
   noColor: boolean;
   forceColor: boolean;
@@ -74,6 +77,9 @@ export function readSettings(
     strategy: c.strategy,
     gathering: c.gathering,
     rolesPath: c.rolesPath,
+    collectionsPath: c.collectionsPath,
+    collectionsScanSysPath: c.collectionsScanSysPath,
+    libraryPath: c.libraryPath,
     stdoutCallback: c.stdoutCallback,
     noColor: c.nocolor,
     forceColor: c.forceColor,

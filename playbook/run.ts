@@ -18,7 +18,8 @@ import {
 } from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
-import type { Item, Playbook, Task } from "./model.ts";
+import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
+import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
@@ -173,6 +174,11 @@ async function runInner(
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const collections = new CollectionIndex(collectionRoots({
+    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
+    sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
+  }));
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
@@ -185,6 +191,7 @@ async function runInner(
     isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
     listDir: (d) => fs.readdirSync(d),
     rolesPath: settings.rolesPath.map((p) => path.resolve(envIn.cwd, p)),
+    collections,
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
     deprecated,
@@ -248,7 +255,13 @@ async function runInner(
   if (req.become) connectionDefaults.become = true;
   if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
-  const runner = runnerFactory({ forks, verbosity: req.verbosity, defaults: connectionDefaults });
+  const runner = runnerFactory({
+    forks,
+    verbosity: req.verbosity,
+    defaults: connectionDefaults,
+    collections,
+    libraryPaths: settings.libraryPath.map((p) => path.resolve(envIn.cwd, p)),
+  });
 
   const answers = req.step ? stdinAnswers() : undefined;
   const executor = new Executor({
@@ -413,8 +426,7 @@ function listPlaybooks(
       if (req.listTasks) {
         display.display(`    tasks:`);
         for (const t of tasks) {
-          const name = t.kw.name !== undefined ? String(t.kw.name) : t.actionWritten;
-          const shown = t.role ? `${t.role.name} : ${name}` : name;
+          const shown = shownTaskName(t, t.kw.name !== undefined ? String(t.kw.name) : "");
           display.display(`      ${shown}\tTAGS: [${taskTags(t).sort().join(", ")}]`);
         }
       }

@@ -118,7 +118,8 @@ export class DefaultCallback implements Callback {
 
   #clean(r: Record<string, unknown>, action: string): Record<string, unknown> {
     const out = { ...r };
-    if (action === "debug") {
+    // Ansible's _ACTION_DEBUG: debug under any of its names.
+    if (/^(ansible\.(builtin|legacy)\.)?debug$/.test(action)) {
       if ("msg" in out) {
         for (const k of Object.keys(out)) if (!DEBUG_ALLOWED.has(k) && !k.startsWith("_")) delete out[k];
       } else for (const k of HIDE_IN_DEBUG) delete out[k];

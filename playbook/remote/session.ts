@@ -2,7 +2,7 @@
 // helper costs one round trip at most; file bytes ride inside the call when they are small.
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
-import type { ModuleResolver } from "./modules.ts";
+import { ModuleNotFoundError, type ModuleResolver } from "./modules.ts";
 import { withOutputLines } from "./_results.ts";
 
 export class TargetSession {
@@ -44,15 +44,31 @@ export class TargetSession {
     return p;
   }
 
-  /**
-   * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
-   * lines here, as Ansible's action layer adds them on its controller.
-   */
-  async runModule(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
-    return withOutputLines(await this.#run(module, args));
+  /** Whether `module` resolves for this task (its role's and playbook's library/ first). */
+  hasModule(module: string): boolean {
+    try {
+      this.#resolver.resolve(module, this.libraries);
+      return true;
+    } catch (err) {
+      if (err instanceof ModuleNotFoundError) return false;
+      throw err;
+    }
   }
 
-  #run(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
+  /**
+   * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
+   * lines here, as Ansible's action layer adds them on its controller. `sync` runs it to the end even in
+   * an `async` task (an action's helper call, such as package's fact lookup).
+   */
+  async runModule(
+    module: string,
+    args: Record<string, unknown>,
+    opts: { sync?: boolean } = {},
+  ): Promise<ModuleResult> {
+    return withOutputLines(await this.#run(module, args, opts));
+  }
+
+  #run(module: string, args: Record<string, unknown>, opts: { sync?: boolean }): Promise<ModuleResult> {
     const req = this.#req;
     const common = {
       check_mode: req.checkMode,
@@ -65,7 +81,7 @@ export class TargetSession {
     };
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
-    if (req.asyncSeconds > 0) {
+    if (req.asyncSeconds > 0 && !opts.sync) {
       const jid = `${Date.now()}.${nextJobSeq()}`;
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
       return this.#ctx.call("mito.runner", "start_async", [jid, req.asyncSeconds, kind, target, args], {
