@@ -54,6 +54,8 @@ export class Display {
   #err: (text: string) => void;
   /** Warnings already shown: Ansible shows each text once per run. */
   #warned = new Set<string>();
+  /** Warnings already shown by the running task's worker (see beginTask). */
+  #taskWarned: Set<string> | undefined;
   #deprecations = new Set<string>();
   constructor(opts: DisplayOptions) {
     this.verbosity = opts.verbosity;
@@ -98,11 +100,25 @@ export class Display {
     this.display(`\n${msg} ${"*".repeat(stars)}`, color);
   }
 
-  /** "[WARNING]: ..." wrapped to the terminal width as textwrap.wrap does, on stderr, each text once. */
-  warning(msg: string): void {
+  /**
+   * A task begins. ansible-playbook runs it in a worker process forked from the main one, whose display
+   * remembers its own warnings: what the task warns of while it runs (a lookup's, a templated `args`) is
+   * shown unless the main process had shown it before, once per task however often the task warns.
+   */
+  beginTask(): void {
+    this.#taskWarned = new Set(this.#warned);
+  }
+
+  /**
+   * "[WARNING]: ..." wrapped to the terminal width as textwrap.wrap does, on stderr, each text once: once
+   * per run for the main process's warnings (`from: "main"`, and any outside a task), once per task for
+   * those a task gives while it runs (see beginTask).
+   */
+  warning(msg: string, from: "main" | "task" = "task"): void {
     const text = `${wrap(`[WARNING]: ${msg}`, this.columns).join("\n")}\n`;
-    if (this.#warned.has(text)) return;
-    this.#warned.add(text);
+    const seen = from === "task" && this.#taskWarned ? this.#taskWarned : this.#warned;
+    if (seen.has(text)) return;
+    seen.add(text);
     this.display(text, "warn", true);
   }
 
