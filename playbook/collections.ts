@@ -4,6 +4,7 @@
 // implementation for roles (the loader) and modules (the remote runner).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { type DeprecationSink, ModuleRouting } from "./plugin_routing.ts";
 
 const isDir = (p: string) => {
   try {
@@ -79,10 +80,17 @@ export function withCoreFallback(list: string[], fallback = "ansible.legacy"): s
 /** The collections installed under the roots, by name, each at the first root that has it. */
 export class CollectionIndex {
   readonly roots: readonly string[];
+  /** Module routing: each collection's meta/runtime.yml, and `builtinRuntime` for ansible.builtin. */
+  readonly routing: ModuleRouting;
   readonly #dirs = new Map<string, string | undefined>();
 
-  constructor(roots: string[]) {
+  constructor(roots: string[], opts: { builtinRuntime?: string; deprecated?: DeprecationSink } = {}) {
     this.roots = roots;
+    this.routing = new ModuleRouting((c) => {
+      if (c === "ansible.builtin") return opts.builtinRuntime;
+      const d = this.dir(c);
+      return d && join(d, "meta", "runtime.yml");
+    }, opts.deprecated);
   }
 
   /** The directory of collection `ns.coll`: the first root that has it (later ones are masked). */

@@ -1,7 +1,7 @@
 // Turns playbook YAML into the model: plays, blocks, tasks, roles, static imports expanded, dynamic
 // includes left as tasks. Every structural mistake is a PlaybookError naming the file and line.
 import * as path from "node:path";
-import { PlaybookError, type Position, RoleNotFoundError } from "./errors.ts";
+import { ExecutionError, PlaybookError, type Position, RoleNotFoundError } from "./errors.ts";
 import {
   type Block,
   BLOCK_KEYWORDS,
@@ -25,6 +25,7 @@ import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
+import { PluginRemovedError } from "./plugin_routing.ts";
 
 /** What the loader needs from the outside world: file reading and the YAML layer's positions. */
 export interface LoaderIO {
@@ -497,12 +498,28 @@ export class Loader {
     const short = shortActionName(name);
     if (KNOWN_MODULES.has(short)) return true;
     // ansible-playbook refuses a collection's action that is not installed before it runs anything.
-    if (name.includes(".")) return short !== name || (this.#io.collections?.hasAction(name) ?? true);
+    if (name.includes(".")) {
+      return short !== name || (this.#io.collections?.hasAction(name) ?? true) || this.#isRouted(name);
+    }
     const dirs = [path.join(ctx.play.baseDir, "library")];
     if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
     return dirs.some((d) =>
       this.#io.exists(path.join(d, short + ".py")) || this.#io.exists(path.join(d, short))
-    );
+    ) || this.#isRouted(name);
+  }
+
+  /** Whether plugin routing sends `name` to an installed module; a tombstone stops the load as in Ansible. */
+  #isRouted(name: string): boolean {
+    const index = this.#io.collections;
+    if (!index) return false;
+    let target: string | undefined;
+    try {
+      target = index.routing.route(name);
+    } catch (err) {
+      if (err instanceof PluginRemovedError) throw new ExecutionError(err.message); // not a parse error: exit 1
+      throw err;
+    }
+    return target !== undefined && (index.hasAction(target) ?? false);
   }
 
   #args(raw: unknown, action: string, owner: unknown, file: string): Record<string, unknown> {

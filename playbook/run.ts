@@ -18,6 +18,7 @@ import {
 } from "./template/mod.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
+import { ansibleBuiltinRuntime } from "./remote/modules.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
 import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
@@ -133,8 +134,8 @@ async function runInner(
   display: Display,
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
-  const deprecated = (msg: string, version: string) => {
-    if (settings.deprecationWarnings) display.deprecated(msg, version);
+  const deprecated = (msg: string, version?: string, opts?: { date?: string; collection?: string }) => {
+    if (settings.deprecationWarnings) display.deprecated(msg, version, opts);
   };
   for (const w of settings.warnings) warn(w);
   if (req.verbosity >= 1) {
@@ -174,11 +175,14 @@ async function runInner(
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
-  const collections = new CollectionIndex(collectionRoots({
-    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
-    configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
-    sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
-  }));
+  const collections = new CollectionIndex(
+    collectionRoots({
+      playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+      configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
+      sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
+    }),
+    { builtinRuntime: ansibleBuiltinRuntime(envIn.env), deprecated },
+  );
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>

@@ -126,10 +126,18 @@ export class Display {
    * "[DEPRECATION WARNING]: ..." with Ansible's closing sentences, wrapped keeping whitespace (as
    * Ansible's display.deprecated does), on stderr, once per message.
    */
-  deprecated(msg: string, version: string): void {
+  deprecated(msg: string, version?: string, opts: { date?: string; collection?: string } = {}): void {
     msg = msg.trim();
     if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
-    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed in version ${version}. ` +
+    const from = opts.collection
+      ? ` from ${opts.collection === "ansible.builtin" ? "ansible-core" : opts.collection}`
+      : "";
+    const when = opts.date
+      ? `in a release after ${opts.date}.`
+      : version
+      ? `in version ${version}.`
+      : "in a future release.";
+    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed${from} ${when} ` +
       "Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
     const shown = wrap(text, this.columns, false).join("\n").trim();
     if (this.#deprecations.has(shown)) return;

@@ -86,6 +86,12 @@ export function findAnsibleDir(env: Record<string, string | undefined>): string 
   return candidates.find((dir) => dir && existsSync(join(dir, "ansible", "modules", "command.py")));
 }
 
+/** ansible-core's routing of ansible.builtin names (config/ansible_builtin_runtime.yml), where installed. */
+export function ansibleBuiltinRuntime(env: Record<string, string | undefined>): string | undefined {
+  const dir = findAnsibleDir(env);
+  return dir ? join(dir, "ansible", "config", "ansible_builtin_runtime.yml") : undefined;
+}
+
 type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;
 
 function readModule(path: string, name: string, pkg?: string): AnsibleModuleSource {
@@ -139,7 +145,7 @@ export class ModuleResolver {
     if (collection) {
       const file = o.collections?.module(collection, name);
       if (file) return readModule(file, name, `ansible_collections.${collection}.plugins.modules`);
-      throw new ModuleNotFoundError(module);
+      return this.#routed(module, extraLibraries);
     }
     if (o.prefer !== "builtin") {
       const lib = inLibrary([...extraLibraries, ...o.libraryPaths], name);
@@ -163,7 +169,14 @@ export class ModuleResolver {
       const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
       if (existsSync(file)) return readModule(file, name, "ansible.modules");
     }
-    throw new ModuleNotFoundError(module);
+    return this.#routed(module, extraLibraries);
+  }
+
+  /** A module found nowhere under its name: where its collection's plugin routing sends it, if anywhere. */
+  #routed(module: string, extraLibraries: string[]): ModuleSource {
+    const target = this.#opts.collections?.routing.route(module);
+    if (target === undefined) throw new ModuleNotFoundError(module);
+    return this.#resolve(target, extraLibraries);
   }
 }
 
