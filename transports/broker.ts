@@ -3,7 +3,7 @@
 // calls. Connections are reused by stack, counted, and capped per parent (least recently used idle first).
 import os from "node:os";
 import process from "node:process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -154,6 +154,13 @@ export function directoryRoot(dir: string, prefixes: string[]): ModuleRoot {
       }
     },
     filename: (rel) => join(dir, rel),
+    isDir(rel) {
+      try {
+        return statSync(join(dir, rel)).isDirectory();
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
