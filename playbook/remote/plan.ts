@@ -4,8 +4,6 @@ import type { ConnectSpec } from "../../transports/broker.ts";
 import type { HostKeyPolicy } from "../../transports/ssh.ts";
 import type { BecomeSpec, ModuleRequest } from "../runner.ts";
 import type { DirectExec } from "./raw.ts";
-// Registers the container and chroot methods with the Broker (the runner connects through them).
-import "../../transports/containers.ts";
 
 // A hop is a ConnectSpec without `via`: the runner links each hop to the context of the one before.
 type HopSpec = ConnectSpec;
