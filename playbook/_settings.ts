@@ -69,6 +69,7 @@ export function readSettings(
   if (c.sshCommonArgs !== undefined) connectionDefaults.ssh_common_args = c.sshCommonArgs;
   if (c.sshExtraArgs !== undefined) connectionDefaults.ssh_extra_args = c.sshExtraArgs;
   if (c.transport !== undefined) connectionDefaults.connection = c.transport;
+  if (typeof c.sshExecutable === "string") connectionDefaults.ssh_executable = c.sshExecutable;
   return {
     inventory: c.inventory,
     inventoryUnparsedIsFailed: c.inventoryUnparsedIsFailed,

@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
 
 const PY = "/usr/bin/python3";
 
 async function withLocal(fn: (b: Broker, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "mito-hops-become-"));
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b, dir);
   } finally {

@@ -2,11 +2,14 @@
 // settings), reused by every task of the run; a module call is one round trip on it. The executor hands
 // over ModuleRequests; this file turns them into contexts and calls.
 import process from "node:process";
-import { Broker, ConnectError, type ConnectSpec, type Context } from "../../transports/broker.ts";
-import "../../transports/ssh.ts";
-import "../../transports/ssh2.ts";
-import "../../transports/become.ts";
-import { hopFailure } from "../../transports/become.ts";
+import {
+  Broker,
+  ConnectError,
+  type ConnectSpec,
+  type Context,
+  defaultMethods,
+  hopFailure,
+} from "../../transports/mod.ts";
 import type {
   HostRunner,
   HostRunnerFactory,
@@ -81,6 +84,7 @@ export class ProtocolHostRunner implements HostRunner {
       prefer,
     });
     this.#broker = new Broker({
+      methods: defaultMethods(),
       capControllerChildren: false,
       // An installed ansible-core's module_utils; collections' own, for their modules' imports.
       roots: [
