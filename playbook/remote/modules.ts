@@ -167,7 +167,9 @@ export class ModuleResolver {
     // Where Ansible is installed, a short name it routes to a collection (sysctl → ansible.posix.sysctl)
     // runs that module, as in ansible-playbook; mito's built-in stands in only without one.
     const target = o.prefer === "builtin" ? undefined : o.collections?.routing.route(module);
-    if (target !== undefined && o.collections?.hasAction(target)) return this.#resolve(target, extraLibraries);
+    if (target !== undefined && o.collections?.hasAction(target)) {
+      return this.#resolve(target, extraLibraries);
+    }
     if (BUILTINS.has(name)) return { kind: "builtin", name };
     if (o.prefer === "builtin" && o.ansibleDir) {
       const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
