@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import process from "node:process";
 
 export function run(
   cmd: string,
@@ -121,4 +122,30 @@ export function prepareRoot(source: string, dest: string, opt: string): void {
   fs.writeFileSync(path.join(dest, "etc/apt/sources.list"), "");
   const d = path.join(dest, "etc/apt/sources.list.d");
   for (const f of fs.readdirSync(d)) fs.rmSync(path.join(d, f));
+}
+
+/**
+ * Ends the processes running inside `root` (a service a role started in its chroot: /proc/PID/root points
+ * into it), by pid; returns their pids. Run before a root copy is removed.
+ */
+export function killProcessesIn(root: string): number[] {
+  const killed: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let where: string;
+    try {
+      where = fs.readlinkSync(`/proc/${entry}/root`);
+    } catch {
+      continue; // exited meanwhile, or not ours to read
+    }
+    if (where === root || where.startsWith(root + "/")) {
+      try {
+        process.kill(Number(entry), "SIGKILL");
+        killed.push(Number(entry));
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return killed;
 }

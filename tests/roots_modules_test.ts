@@ -11,7 +11,15 @@ import { normalise, recapLines } from "./_compare.ts";
 import { debianRoots } from "./connections_env.ts";
 import { DENO, httpServer, ROOT, runInAsync } from "./_run.ts";
 import { rootTree, treeDiff } from "../scripts/_root_tree.ts";
-import { buildGitRepo, buildRepo, buildWheel, prepareRoot, run, sha } from "../scripts/_root_assets.ts";
+import {
+  buildGitRepo,
+  buildRepo,
+  buildWheel,
+  killProcessesIn,
+  prepareRoot,
+  run,
+  sha,
+} from "../scripts/_root_assets.ts";
 
 const DIR = path.join(ROOT, "tests/roots");
 
@@ -97,6 +105,7 @@ Deno.test({
       }
     } finally {
       await server.stop();
+      for (const r of RUNNERS) killProcessesIn(path.join(base, r));
       fs.rmSync(base, { recursive: true, force: true });
     }
   },

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "../_paths.ts";
-import { buildRepo, prepareRoot } from "../_root_assets.ts";
+import { buildRepo, killProcessesIn, prepareRoot } from "../_root_assets.ts";
 import { makeRunner, MITOGEN_STRATEGY_DIR, recapOk } from "./_runners.ts";
 import { measure, type Measured } from "./_measure.ts";
 import { ansibleCfgText } from "./_scenarios.ts";
@@ -162,6 +162,7 @@ export async function main(argv: string[]): Promise<void> {
           timeFile: join(base, "time.txt"),
           succeeded: (code, out) => recapOk(code, out, 1),
         });
+        killProcessesIn(rootDir);
         rmSync(rootDir, { recursive: true, force: true });
         if (!m.ok) throw new Error(`${LABELS[r]} failed in round ${round}:\n${m.tail}`);
         (times[r] ??= []).push(m.wallS);
