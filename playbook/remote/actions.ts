@@ -17,7 +17,7 @@ import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
 import type { ModuleResult } from "../runner.ts";
-import { jsonDumps } from "../template/mod.ts";
+import { jsonDumps, UndefinedError } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
@@ -385,7 +385,10 @@ export const templateAction: Action = async (s, args, env) => {
       lstripBlocks: args.lstrip_blocks === undefined ? undefined : Boolean(args.lstrip_blocks),
     });
   } catch (err) {
-    return failed(errorText(err));
+    // Ansible's template action names the Python class of whatever rendering raised, and its result
+    // carries that exception (the callback shows its last line).
+    const cls = err instanceof UndefinedError ? "AnsibleUndefinedVariable" : "AnsibleError";
+    return failed(`${cls}: ${errorText(err)}`, { exception: `ansible.errors.${cls}: ${errorText(err)}` });
   }
   const rest = moduleArgs(
     args,

@@ -146,7 +146,7 @@ export class ProtocolHostRunner implements HostRunner {
       if (err instanceof ModuleNotFoundError) return failed(err.message);
       return this.#callFailed(req, reached, err);
     }
-    return this.#withDiscovered(req, reached, result);
+    return session.ranModule ? this.#withDiscovered(req, reached, result) : result;
   }
 
   /** Reaches the plan's context (connecting when needed) and opens this task's session on it. */

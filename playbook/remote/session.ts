@@ -11,6 +11,8 @@ export class TargetSession {
   readonly #resolver: ModuleResolver;
   readonly #tempDirs: WeakMap<Context, Promise<string>>;
   readonly libraries: string[];
+  /** Whether a module ran in this task (Ansible discovers the interpreter, and reports it, only then). */
+  ranModule = false;
 
   constructor(opts: {
     ctx: Context;
@@ -65,6 +67,7 @@ export class TargetSession {
     args: Record<string, unknown>,
     opts: { sync?: boolean } = {},
   ): Promise<ModuleResult> {
+    this.ranModule = true;
     return withOutputLines(await this.#run(module, args, opts));
   }
 
