@@ -8,8 +8,12 @@ export class LoopError extends Error {
   override name = "LoopError";
 }
 
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
+/** A dict as written or computed: not a list, and not a string object (an unsafe string from a target). */
+const isMap = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== "object" || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
 
 export interface LoopContext {
   /** The task's search path (ansible_search_path): its roles, its file's directory, the playbook's. */
