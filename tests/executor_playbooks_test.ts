@@ -93,6 +93,11 @@ same(
 same("task arguments: k=v escapes and words as Ansible splits them, arguments from a templated string", [
   "task_args.yml",
 ]);
+same(
+  'drop-in arguments: copy content="hello\\n", with_sequence end="{{ n }}", command/shell cmd:, ' +
+    "list-of-dict variables with big templated members, filters refusing extra arguments",
+  ["dropin_args.yml"],
+);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",
