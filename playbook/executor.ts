@@ -360,6 +360,13 @@ function removeOmit(v: unknown, omit: string): unknown {
   return v;
 }
 
+/** Mitogen for Ansible's strategy names (ansible.cfg, ANSIBLE_STRATEGY, the play keyword) → Ansible's. */
+const MITOGEN_STRATEGIES: Record<string, string> = {
+  mitogen_linear: "linear",
+  mitogen_free: "free",
+  mitogen_host_pinned: "host_pinned",
+};
+
 export class Executor {
   #o: ExecutorOptions;
   #cb: Callback;
@@ -800,9 +807,11 @@ export class Executor {
         return Number.isFinite(n) && n > 0 ? Math.min(n, forks) : 0;
       },
     };
-    if (strategyName === "free") pr.strategy = new FreeStrategy(forks, hooks);
-    else if (strategyName === "host_pinned") pr.strategy = new FreeStrategy(forks, hooks, true);
-    else if (strategyName === "linear" || strategyName === "debug") {
+    // Mitogen's strategies are Ansible's own run over its connections, which every mito strategy uses
+    const kind = MITOGEN_STRATEGIES[strategyName] ?? strategyName;
+    if (kind === "free") pr.strategy = new FreeStrategy(forks, hooks);
+    else if (kind === "host_pinned") pr.strategy = new FreeStrategy(forks, hooks, true);
+    else if (kind === "linear" || kind === "debug") {
       pr.strategy = new LinearStrategy(order, forks, hooks);
     } else throw new ExecutionError(`Invalid play strategy specified: ${strategyName}`);
     return pr;

@@ -166,6 +166,34 @@ sameOnSeveralHosts("per-host vars_files, include_tasks apply, first_found/filegl
 sameOnSeveralHosts("serial list with a percentage, order, host pattern exclusion", "serial.yml", 0);
 sameOnSeveralHosts("meta end_host/end_play/clear_host_errors, import_playbook with when", "meta.yml", 0);
 
+Deno.test("Mitogen's strategy names (play keyword, ANSIBLE_STRATEGY, ansible.cfg) run as linear, host_pinned, free", () => {
+  const dir = Deno.makeTempDirSync();
+  const log = path.join(dir, "order.log");
+  const flag = path.join(dir, "flag");
+  const vars = ["-e", `log=${log}`, "-e", `flag=${flag}`];
+  const order = (args: string[], env: Record<string, string> = {}) => {
+    fs.rmSync(log, { force: true });
+    const m = mito(["-i", "hosts_multi.ini", "mitogen_strategies.yml", ...vars, "-f", "1", ...args], env);
+    assertEquals(m.code, 0, m.stdout + m.stderr);
+    return fs.readFileSync(log, "utf8").trim().split("\n");
+  };
+  try {
+    const lockstep = ["web1", "web2", "db1", "web1", "web2", "db1"];
+    const pinned = ["web1", "web1", "web2", "web2", "db1", "db1"];
+    assertEquals(order(["--tags", "order"]), [...lockstep, ...pinned]);
+    assertEquals(order(["--tags", "configured"], { ANSIBLE_STRATEGY: "mitogen_host_pinned" }), pinned);
+    const cfg = path.join(dir, "ansible.cfg");
+    fs.writeFileSync(cfg, "[defaults]\nstrategy = mitogen_host_pinned\nretry_files_enabled = false\n");
+    assertEquals(order(["--tags", "configured"], { ANSIBLE_CONFIG: cfg }), pinned);
+    assertEquals(order(["--tags", "configured"], { ANSIBLE_STRATEGY: "mitogen_linear" }), lockstep);
+    const free = mito(["-i", "hosts_multi.ini", "mitogen_strategies.yml", ...vars, "-f", "3", "--tags", "free"]);
+    assertEquals(free.code, 0, free.stdout);
+    assertStringIncludes(free.stdout, "web1                       : ok=1    changed=0");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 Deno.test("json output has the shape of Ansible's json callback", () => {
   const a = JSON.parse(ansible(["loops.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout);
   const m = JSON.parse(mito(["-i", "hosts.ini", "--output", "json", "loops.yml"]).stdout);
