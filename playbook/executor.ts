@@ -206,6 +206,25 @@ const NOT_PIPELINED = new Set([
   "reboot",
 ]);
 
+/** Task keywords that choose the context a task runs in (beside the `ansible_*` variables of its vars). */
+const CONNECTION_KEYWORDS = [
+  "become",
+  "become_user",
+  "become_method",
+  "become_exe",
+  "become_flags",
+  "connection",
+  "delegate_to",
+  "remote_user",
+  "port",
+];
+const templated = (v: unknown): boolean =>
+  typeof v === "string"
+    ? isTemplateText(v)
+    : isMap(v) || Array.isArray(v)
+    ? Object.values(v).some(templated)
+    : false;
+
 /** A promise's outcome as a value: a reply that fails before it is awaited must not go unhandled. */
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
@@ -1766,6 +1785,11 @@ export class Executor {
   #pipelinable(task: Task, loopControl: Record<string, unknown>, pauseS: number): boolean {
     if (pauseS > 0 || loopControl.break_when !== undefined) return false;
     if (task.kw.until !== undefined || task.kw.async !== undefined) return false;
+    // Items that may each reach another context (`become_user: "{{ item }}"`) go one at a time, so the
+    // interpreter cap can recycle between them instead of finding every interpreter busy.
+    const vars = isMap(task.kw.vars) ? task.kw.vars : {};
+    if (CONNECTION_KEYWORDS.some((k) => templated(task.kw[k]))) return false;
+    if (Object.keys(vars).some((k) => k.startsWith("ansible_") && templated(vars[k]))) return false;
     const a = task.action;
     if (CONTROLLER_ACTIONS[a] || NOT_PIPELINED.has(a) || a.endsWith("_facts")) return false;
     return this.#o.runner.pipelines !== false;

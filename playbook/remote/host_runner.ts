@@ -63,13 +63,7 @@ export class ProtocolHostRunner implements HostRunner {
     this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
     const ansibleDir = findAnsibleDir(env);
-    const pool = env.MITO_POOL_SIZE === undefined || env.MITO_POOL_SIZE === ""
-      ? 32
-      : Number(env.MITO_POOL_SIZE);
-    if (!Number.isInteger(pool) || pool < 1) {
-      throw new Error(`MITO_POOL_SIZE must be a positive integer, not ${JSON.stringify(env.MITO_POOL_SIZE)}`);
-    }
-    this.#connecting = new Semaphore(pool);
+    this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
     if (!["auto", "builtin", "ansible"].includes(prefer)) {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
@@ -82,6 +76,7 @@ export class ProtocolHostRunner implements HostRunner {
     });
     this.#broker = new Broker({
       capControllerChildren: false,
+      maxInterpreters: positiveSetting(env, "MAX_INTERPRETERS", 20),
       roots: ansibleDir ? [ansibleModuleRoot(ansibleDir)] : [],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 4) {
@@ -113,7 +108,14 @@ export class ProtocolHostRunner implements HostRunner {
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     const opened = await this.#open(req, plan);
     if (!opened.ok) return opened.result;
-    const { session, reached } = opened;
+    try {
+      return await this.#runOpened(req, name, opened.session, opened.reached);
+    } finally {
+      opened.reached.ctx.release();
+    }
+  }
+
+  async #runOpened(req: ModuleRequest, name: string, session: TargetSession, reached: Reached) {
     let result: ModuleResult;
     try {
       const action = ACTIONS[name];
@@ -212,6 +214,8 @@ export class ProtocolHostRunner implements HostRunner {
       }, req.diff);
     } catch (err) {
       return this.#callFailed(req, opened.reached, err);
+    } finally {
+      opened.reached.ctx.release();
     }
   }
 
@@ -236,7 +240,11 @@ export class ProtocolHostRunner implements HostRunner {
       });
     }
     return p.then((r) => {
-      if (r.ctx.alive) return r;
+      if (r.ctx.alive) {
+        // held for the task; in the same step as the check, so no eviction can come between
+        r.ctx.retain();
+        return r;
+      }
       this.#chains.delete(plan.key);
       return this.#reach(plan);
     });
@@ -256,6 +264,9 @@ export class ProtocolHostRunner implements HostRunner {
       }
     }
     if (!via) throw new Error("empty connection plan");
+    // The cache holds no reference: between tasks the chain is idle, so the per-parent interpreter cap
+    // can close its least recently used end (Mitogen's recycling); each task holds the target's context.
+    for (let c: Context | undefined = via; c; c = c.parent) c.release();
     return { ctx: via, plan };
   }
 
@@ -274,6 +285,23 @@ export class ProtocolHostRunner implements HostRunner {
     this.#chains.clear();
     await this.#broker.shutdown();
   }
+}
+
+/**
+ * MITO_<name>, else Mitogen's MITOGEN_<name> (configurations written for Ansible+Mitogen keep working),
+ * else `dflt`; anything but a positive integer is refused with the variable and its value.
+ */
+function positiveSetting(env: Record<string, string | undefined>, name: string, dflt: number): number {
+  for (const v of [`MITO_${name}`, `MITOGEN_${name}`]) {
+    const text = env[v];
+    if (text === undefined || text === "") continue;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`${v} must be a positive integer, not ${JSON.stringify(text)}`);
+    }
+    return n;
+  }
+  return dflt;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
