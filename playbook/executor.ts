@@ -206,6 +206,22 @@ const NOT_PIPELINED = new Set([
   "reboot",
 ]);
 
+/**
+ * A become option from the variables its plugin reads, the last one set winning as in Ansible's config
+ * manager: ansible_become_user then ansible_sudo_user (ansible_su_user, ansible_doas_user …); the
+ * password also from ansible_become_password and ansible_become_pass.
+ */
+function becomeVar(method: string, option: string, get: (name: string) => unknown): unknown {
+  const plugin = method.replace(/^(mitogen_|ansible\.builtin\.|community\.general\.)/, "");
+  const names = option === "pass"
+    ? ["ansible_become_password", "ansible_become_pass"]
+    : [`ansible_become_${option}`];
+  if (["sudo", "su", "doas"].includes(plugin)) names.push(`ansible_${plugin}_${option}`);
+  let found: unknown;
+  for (const n of names) found = get(n) ?? found;
+  return found;
+}
+
 /** Task keywords that choose the context a task runs in (beside the `ansible_*` variables of its vars). */
 const CONNECTION_KEYWORDS = [
   "become",
@@ -1874,16 +1890,20 @@ export class Executor {
       })(),
       noLog,
       // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
-      become: {
-        become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
-        method: String(cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo"),
-        user: String(cv("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
-        flags: (cv("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
-        exe: (cv("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
-        password: (cv("ansible_become_password") ?? cv("ansible_become_pass") ?? dflt.become_password) as
-          | string
-          | undefined,
-      },
+      become: (() => {
+        const method = String(
+          cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
+        );
+        const bv = (option: string) => becomeVar(method, option, cv);
+        return {
+          become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
+          method,
+          user: String(bv("user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
+          flags: (bv("flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
+          exe: (bv("exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
+          password: (bv("pass") ?? dflt.become_password) as string | undefined,
+        };
+      })(),
       environment: env,
       connectionVars,
       hostConnectionVars: (h) =>

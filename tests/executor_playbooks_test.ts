@@ -98,6 +98,12 @@ same(
     "list-of-dict variables with big templated members, filters refusing extra arguments",
   ["dropin_args.yml"],
 );
+same(
+  "become plugins' variables: ansible_sudo_user/_exe/_flags and ansible_su_user are used, the last listed winning",
+  [
+    "become_vars.yml",
+  ],
+);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",
@@ -186,7 +192,16 @@ Deno.test("Mitogen's strategy names (play keyword, ANSIBLE_STRATEGY, ansible.cfg
     fs.writeFileSync(cfg, "[defaults]\nstrategy = mitogen_host_pinned\nretry_files_enabled = false\n");
     assertEquals(order(["--tags", "configured"], { ANSIBLE_CONFIG: cfg }), pinned);
     assertEquals(order(["--tags", "configured"], { ANSIBLE_STRATEGY: "mitogen_linear" }), lockstep);
-    const free = mito(["-i", "hosts_multi.ini", "mitogen_strategies.yml", ...vars, "-f", "3", "--tags", "free"]);
+    const free = mito([
+      "-i",
+      "hosts_multi.ini",
+      "mitogen_strategies.yml",
+      ...vars,
+      "-f",
+      "3",
+      "--tags",
+      "free",
+    ]);
     assertEquals(free.code, 0, free.stdout);
     assertStringIncludes(free.stdout, "web1                       : ok=1    changed=0");
   } finally {
