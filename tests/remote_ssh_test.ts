@@ -89,3 +89,23 @@ Deno.test("a wrong sudo password fails only that host, and a closed port makes i
     assertMatch(m.stdout, /Connection refused/);
   });
 });
+
+Deno.test("raw over ssh: stdout holds both streams with a terminal's CRLF, locally they stay apart, as ansible-playbook", () => {
+  const env = testEnv();
+  const line = (name: string, vars: string) => `${name} ${vars} ansible_python_interpreter=/usr/bin/python3`;
+  const ssh =
+    `ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${env.accounts.login.user} ` +
+    `ansible_ssh_private_key_file=${env.clientKey} ` +
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes'`;
+  withInventory([line("over_ssh", ssh), line("here", "ansible_connection=local"), ""].join("\n"), (hosts) => {
+    for (const limit of ["over_ssh", "here"]) {
+      const m = mito(["-i", hosts, "-l", limit, "raw_pty.yml"]);
+      const a = run("/usr/bin/ansible-playbook", ["-i", hosts, "-l", limit, "raw_pty.yml"]);
+      assertEquals([m.code, m.stdout], [a.code, a.stdout]);
+    }
+    assertStringIncludes(
+      mito(["-i", hosts, "-l", "over_ssh", "raw_pty.yml"]).stdout,
+      `"stdout": "out\\r\\nerr\\r\\nno newline"`,
+    );
+  });
+});
