@@ -6,7 +6,7 @@ import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
 import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
-import { VaultError, VaultSecrets } from "./vault/mod.ts";
+import { promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
 import {
   LazyMapping,
   OMIT_TOKEN,
@@ -51,6 +51,9 @@ export interface RunRequest {
   vaultPasswordFiles: string[];
   vaultIds: string[];
   askVaultPass: boolean;
+  /** -k / -K: ask for the connection and become passwords before the run. */
+  askPass?: boolean;
+  askBecomePass?: boolean;
   startAtTask?: string;
   syntaxCheck: boolean;
   listHosts: boolean;
@@ -143,6 +146,8 @@ async function runInner(
         : "No config file found; using defaults",
     );
   }
+  // -k / -K: asked before the vault password, as ansible-playbook does
+  const passwords = askPasswords(req);
   const vault = VaultSecrets.fromOptions({
     passwordFiles: [...req.vaultPasswordFiles, ...(req.vaultIds.length ? [] : settings.vaultPasswordFiles)],
     vaultIds: req.vaultIds.length ? req.vaultIds : settings.vaultIds,
@@ -248,6 +253,8 @@ async function runInner(
   if (req.become) connectionDefaults.become = true;
   if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
+  if (passwords.connection !== undefined) connectionDefaults.password = passwords.connection;
+  if (passwords.become !== undefined) connectionDefaults.become_password = passwords.become;
   const runner = runnerFactory({ forks, verbosity: req.verbosity, defaults: connectionDefaults });
 
   const answers = req.step ? stdinAnswers() : undefined;
@@ -287,6 +294,41 @@ async function runInner(
   } finally {
     answers?.close();
   }
+}
+
+/**
+ * --ask-pass and --ask-become-pass, with Ansible's prompts: "SSH password: ", then "BECOME password: "
+ * (which, after an SSH password, defaults to it when left empty). Without a terminal the answers are
+ * read from stdin, as Python's getpass falls back to.
+ */
+function askPasswords(req: RunRequest): { connection?: string; become?: string } {
+  const ask = (prompt: string) => process.stdin.isTTY ? promptLine(prompt) : readStdinLine(prompt);
+  const out: { connection?: string; become?: string } = {};
+  if (req.askPass) out.connection = ask("SSH password: ");
+  if (req.askBecomePass) {
+    out.become = ask(req.askPass ? "BECOME password[defaults to SSH password]: " : "BECOME password: ");
+    if (req.askPass && out.become === "") out.become = out.connection;
+  }
+  return out;
+}
+
+function readStdinLine(prompt: string): string {
+  process.stderr.write(prompt);
+  const buf = Buffer.alloc(1);
+  const bytes: number[] = [];
+  for (;;) {
+    let n = 0;
+    try {
+      n = fs.readSync(0, buf, 0, 1, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+      throw e;
+    }
+    if (n === 0 || buf[0] === 10) break;
+    bytes.push(buf[0]);
+  }
+  process.stderr.write("\n");
+  return Buffer.from(bytes).toString("utf8");
 }
 
 /** Asks one question on the terminal (vars_prompt, pause); private answers are not echoed. */

@@ -226,7 +226,9 @@ function directHops(
       identityFile: str(
         pick(v, "ansible_ssh_private_key_file", "ansible_private_key_file") ?? defaults.private_key_file,
       ),
-      password: str(pick(v, "ansible_ssh_pass", "ansible_ssh_password", "ansible_password")),
+      password: str(
+        pick(v, "ansible_ssh_pass", "ansible_ssh_password", "ansible_password") ?? defaults.password,
+      ),
       sshPath: str(pick(v, "ansible_ssh_executable")),
       sshArgs: str(pick(v, "ansible_ssh_args") ?? defaults.ssh_args),
       sshCommonArgs: str(pick(v, "ansible_ssh_common_args") ?? defaults.ssh_common_args),
