@@ -444,6 +444,11 @@ export class Executor {
   }
 
   /** Runs the playbooks; returns ansible-playbook's exit code. */
+  /** --start-at-task's name while no task has matched it yet. */
+  get startAtPending(): string | undefined {
+    return this.#startAt;
+  }
+
   async run(playbooks: Playbook[]): Promise<number> {
     let stop = false;
     try {

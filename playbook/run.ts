@@ -16,7 +16,7 @@ import {
   Undefined,
   UndefinedError,
 } from "./template/mod.ts";
-import { ExecutionError, PlaybookError } from "./errors.ts";
+import { ExecutionError, MissingPlaybookError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
 import type { Item, Playbook, Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
@@ -146,6 +146,17 @@ async function runInner(
         : "No config file found; using defaults",
     );
   }
+  // The playbooks are looked for first, as ansible-playbook does, and named as they were given.
+  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
+  req.playbooks.forEach((given, i) => {
+    if (!fs.existsSync(playbookFiles[i])) {
+      throw new MissingPlaybookError(`the playbook: ${given} could not be found`);
+    }
+    const st = fs.statSync(playbookFiles[i]);
+    if (!st.isFile() && !st.isFIFO()) {
+      throw new MissingPlaybookError(`the playbook: ${given} does not appear to be a file`);
+    }
+  });
   // -k / -K: asked before the vault password, as ansible-playbook does
   const passwords = askPasswords(req);
   const vault = VaultSecrets.fromOptions({
@@ -168,12 +179,6 @@ async function runInner(
     loadYamlFile: (file) => readYaml(path.resolve(envIn.cwd, file)),
   });
 
-  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
-  for (const p of playbookFiles) {
-    if (!fs.existsSync(p) || !fs.statSync(p).isFile()) {
-      throw new PlaybookError(`the playbook: ${p} could not be found`);
-    }
-  }
   const firstDir = path.dirname(playbookFiles[0]);
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false });
@@ -290,7 +295,13 @@ async function runInner(
     hashMerge: settings.hashBehaviour === "merge",
   });
   try {
-    return await executor.run(playbooks);
+    const code = await executor.run(playbooks);
+    if (executor.startAtPending !== undefined) {
+      display.runError(
+        `No matching task "${executor.startAtPending}" found. Note: --start-at-task can only follow static includes.`,
+      );
+    }
+    return code;
   } finally {
     answers?.close();
   }

@@ -209,6 +209,26 @@ Deno.test("Mitogen's strategy names (play keyword, ANSIBLE_STRATEGY, ansible.cfg
   }
 });
 
+Deno.test("exit codes and messages of ansible-playbook for bad command lines, missing files and empty selections", () => {
+  const cases: [string[], number][] = [
+    [["--bogus-opt", "loops.yml"], 2],
+    [[], 2],
+    [["--forks", "abc", "loops.yml"], 2],
+    [["-f", "0", "loops.yml"], 2],
+    [["no_such_playbook.yml"], 1],
+    [["-l", "no_such_host", "loops.yml"], 1],
+    [["--start-at-task", "no such task", "loops.yml"], 0],
+  ];
+  for (const [args, code] of cases) {
+    const a = ansible(args);
+    const m = mito(args);
+    assertEquals([args, m.code], [args, code]);
+    assertEquals([args, m.code], [args, a.code]);
+    // argument errors are worded by each tool's own parser; the rest say what ansible-playbook says
+    if (code !== 2) assertEquals([args, m.stdout, m.stderr], [args, a.stdout, a.stderr]);
+  }
+});
+
 Deno.test("json output has the shape of Ansible's json callback", () => {
   const a = JSON.parse(ansible(["loops.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout);
   const m = JSON.parse(mito(["-i", "hosts.ini", "--output", "json", "loops.yml"]).stdout);
