@@ -77,6 +77,8 @@ export interface RunEnvironment {
   out?: (text: string) => void;
   err?: (text: string) => void;
   runner?: HostRunnerFactory;
+  /** The program and its version ("mito run [mito 0.1.0]"): the first line of the -vv header. */
+  program?: string;
 }
 
 export function defaultEnvironment(): RunEnvironment {
@@ -139,6 +141,21 @@ async function runInner(
     if (settings.deprecationWarnings) display.deprecated(msg, version);
   };
   for (const w of settings.warnings) warn(w);
+  if (req.verbosity >= 2) {
+    // ansible-playbook's -vv header: what runs, with which configuration and runtime
+    const runtime = typeof Deno !== "undefined"
+      ? `Deno ${Deno.version.deno}`
+      : `Node ${process.versions.node}`;
+    display.display(
+      [
+        envIn.program ?? "mito run",
+        `  config file = ${settings.configFile ?? "None"}`,
+        `  executable location = ${process.execPath}`,
+        `  runtime = ${runtime} (V8 ${process.versions.v8})`,
+        `  ansible-core compatibility = ${VERSION.full}`,
+      ].join("\n"),
+    );
+  }
   if (req.verbosity >= 1) {
     display.display(
       settings.configFile

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const DIR = path.join(ROOT, "tests/playbooks");
@@ -349,6 +349,20 @@ Deno.test("-vv and -vvv detail (task paths, META lines, full results) matches an
     assertEquals(m.code, a.code);
     assertEquals(body(m.stdout), body(a.stdout));
   }
+  // -vv starts, as ansible-playbook's does, with what runs and its configuration, then the config file used
+  const header = (out: string) => out.slice(0, out.indexOf("\nUsing ")).split("\n");
+  const m = header(mito(["start.yml", "-vv"]).stdout);
+  const a = header(ansible(["start.yml", "-vv"]).stdout);
+  assertMatch(a[0], /^ansible-playbook \[core 2\.14\.\d+\]$/);
+  assertMatch(m[0], /^mito run \[mito \d+\.\d+\.\d+\]$/);
+  assertEquals(m[1], a[1]);
+  assertEquals(m[1], `  config file = ${DIR}/ansible.cfg`);
+  assertEquals(m.slice(2).map((l) => l.replace(/ = .*/, "")), [
+    "  executable location",
+    "  runtime",
+    "  ansible-core compatibility",
+  ]);
+  assertStringIncludes(mito(["start.yml", "-v"]).stdout.split("\n")[0], "Using ");
 });
 
 Deno.test("colours: forced on, they match ansible-playbook's ANSI sequences", () => {
