@@ -277,7 +277,12 @@ async function runInner(
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
   if (passwords.connection !== undefined) connectionDefaults.password = passwords.connection;
   if (passwords.become !== undefined) connectionDefaults.become_password = passwords.become;
-  const runner = runnerFactory({ forks, verbosity: req.verbosity, defaults: connectionDefaults });
+  const runner = runnerFactory({
+    forks,
+    verbosity: req.verbosity,
+    defaults: connectionDefaults,
+    say: (line) => display.verbose(line, 3),
+  });
 
   const answers = req.step ? stdinAnswers() : undefined;
   const executor = new Executor({

@@ -195,3 +195,31 @@ Deno.test("-k and -K ask on the terminal with ansible-playbook's prompts, and th
     assertStringIncludes(m.stdout, '"r.stdout": "root"');
   });
 });
+
+Deno.test("-vvv shows each connection's ssh command line (no password), the hops opened and interpreters reused", () => {
+  const env = testEnv();
+  const a = env.accounts.sudo_password;
+  const at = `${a.user}@${env.sshd.host}:${env.sshd.port}`;
+  withInventory(
+    `there ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${a.user} ` +
+      `ansible_password=${a.password} ansible_become_password=${a.password} ` +
+      `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes' ` +
+      `ansible_python_interpreter=/usr/bin/python3\n`,
+    (hosts) => {
+      const m = mito(["-i", hosts, "-vvv", "whoami_become.yml"]);
+      assertEquals(m.code, 0, m.stdout + m.stderr);
+      const lines = m.stdout.split("\n").filter((l) => l.startsWith("<there> "));
+      assertMatch(
+        lines[0],
+        new RegExp(`^<there> SSH: EXEC ssh .*-p ${env.sshd.port} -l ${a.user} .*${env.sshd.host}`),
+      );
+      assertEquals(lines.slice(1).map((l) => l.replace(/ \(context .*/, "")), [
+        `<there> hop 1/2 ssh ${at}: started interpreter`,
+        `<there> hop 2/2 sudo root: started interpreter`,
+        `<there> reusing interpreter`,
+      ]);
+      assertMatch(lines[2], /user root, Python 3\.\d+\.\d+ at \/usr\/bin\/python3\)$/);
+      assertEquals(m.stdout.includes(a.password) || m.stderr.includes(a.password), false);
+    },
+  );
+});

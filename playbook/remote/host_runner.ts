@@ -3,7 +3,8 @@
 // over ModuleRequests; this file turns them into contexts and calls.
 import process from "node:process";
 import { Broker, ConnectError, type ConnectSpec, type Context } from "../../transports/broker.ts";
-import "../../transports/ssh.ts";
+import { buildSshArgv, type SshOptions } from "../../transports/ssh.ts";
+import { shellQuote } from "../../transports/_ssh_argv.ts";
 import "../../transports/ssh2.ts";
 import "../../transports/become.ts";
 import { hopFailure } from "../../transports/become.ts";
@@ -77,9 +78,11 @@ export class ProtocolHostRunner implements HostRunner {
     this.#broker = new Broker({
       capControllerChildren: false,
       maxInterpreters: positiveSetting(env, "MAX_INTERPRETERS", 20),
+      // targets' log records: INFO at -vvv, DEBUG at -vvvv, else warnings only
+      logLevel: opts.verbosity >= 4 ? 10 : opts.verbosity >= 3 ? 20 : 30,
       roots: ansibleDir ? [ansibleModuleRoot(ansibleDir)] : [],
       onLog: (rec) => {
-        if (rec.level >= 30 || opts.verbosity >= 4) {
+        if (rec.level >= 30 || opts.verbosity >= 3) {
           // A target's log text: shown, never obeyed by the terminal.
           process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
@@ -232,6 +235,7 @@ export class ProtocolHostRunner implements HostRunner {
 
   #reach(plan: ConnectPlan): Promise<Reached> {
     let p = this.#chains.get(plan.key);
+    const cached = p !== undefined && this.#opts.verbosity >= 3;
     if (!p) {
       p = this.#connecting.use(() => this.#connectChain(plan));
       this.#chains.set(plan.key, p);
@@ -243,6 +247,7 @@ export class ProtocolHostRunner implements HostRunner {
       if (r.ctx.alive) {
         // held for the task; in the same step as the check, so no eviction can come between
         r.ctx.retain();
+        if (cached) this.#say(plan.host, `reusing interpreter ${describeContext(r.ctx)}`);
         return r;
       }
       this.#chains.delete(plan.key);
@@ -256,11 +261,21 @@ export class ProtocolHostRunner implements HostRunner {
       // The target's own context is named by its inventory host in errors (a protocol violation from it).
       const label = i === plan.hops.length - 1 ? { label: plan.host } : {};
       const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}), ...label };
+      const known = new Set(this.#broker.contexts().map((c) => c.id));
       try {
         via = await this.#broker.connect(spec);
       } catch (err) {
         (err as { hop?: number }).hop = i;
         throw err;
+      }
+      if (this.#opts.verbosity >= 3) {
+        const started = !known.has(via.id);
+        if (started && spec.method === "ssh" && i === 0) this.#sayExec(plan.host, spec);
+        const how = started ? "started interpreter" : "reusing interpreter";
+        this.#say(
+          plan.host,
+          `hop ${i + 1}/${plan.hops.length} ${describeHop(spec)}: ${how} ${describeContext(via)}`,
+        );
       }
     }
     if (!via) throw new Error("empty connection plan");
@@ -268,6 +283,28 @@ export class ProtocolHostRunner implements HostRunner {
     // can close its least recently used end (Mitogen's recycling); each task holds the target's context.
     for (let c: Context | undefined = via; c; c = c.parent) c.release();
     return { ctx: via, plan };
+  }
+
+  /** A -vvv line about `host`'s connection, as Ansible prefixes its connection plugins' lines. */
+  #say(host: string, text: string): void {
+    this.#opts.say?.(`<${host}> ${text}`);
+  }
+
+  /** The ssh command line a hop runs, as Ansible's ssh plugin shows it at -vvv (no password ever in it). */
+  #sayExec(host: string, spec: ConnectSpec): void {
+    let argv: string[];
+    try {
+      argv = buildSshArgv(spec as unknown as SshOptions, [
+        String(spec.python ?? "python3"),
+        "-c",
+        "<mito bootstrap>",
+      ]);
+    } catch {
+      return; // the connect that follows reports the bad ssh arguments
+    }
+    const secret = typeof spec.password === "string" && spec.password ? spec.password : undefined;
+    const shown = argv.map((a) => shellQuote(secret ? a.replaceAll(secret, "********") : a)).join(" ");
+    this.#say(host, `SSH: EXEC ${shown}`);
   }
 
   /** Drops every chain that reaches `host`; the plan says which host a chain is for. */
@@ -355,4 +392,22 @@ function missingInterpreter(err: unknown): string | undefined {
   }
   const cause = hopFailure(err);
   return cause?.kind === "python-missing" ? cause.output : undefined;
+}
+
+/** One hop as -vvv names it: `ssh mito@127.0.0.1:2222`, `sudo root`, `docker web`. */
+function describeHop(spec: ConnectSpec): string {
+  const user = spec.username ?? spec.user;
+  const where = spec.hostname ?? spec.container ?? spec.path;
+  const at = [user, where].filter((x) => x !== undefined && x !== "").join("@");
+  return [spec.method, at + (spec.port !== undefined && spec.hostname ? `:${spec.port}` : "")].filter(Boolean)
+    .join(" ");
+}
+
+function describeContext(ctx: Context): string {
+  const i = ctx.info;
+  return i
+    ? `(context ${ctx.id}, pid ${i.pid}, user ${i.user}, Python ${
+      i.python.slice(0, 3).join(".")
+    } at ${i.executable})`
+    : `(context ${ctx.id})`;
 }
