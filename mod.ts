@@ -8,10 +8,10 @@ export {
   Context,
   directoryRoot,
   INLINE_FILE_LIMIT,
-  registerMethod,
   stackKey,
   TooManyInterpretersError,
 } from "./transports/broker.ts";
+export { defaultMethods } from "./transports/methods.ts";
 export type {
   BrokerOptions,
   CallOptions,
@@ -28,7 +28,7 @@ export type {
 export { CallCancelledError, CallTimeoutError, ContextGoneError } from "./core/calls.ts";
 export { PyFloat, RemoteError, Tuple, tuple } from "./core/codec.ts";
 export type { ModuleRoot } from "./core/importer.ts";
-// Hops: OpenSSH, in-process ssh2, and become (sudo/su/doas) as connection methods (importing registers them).
+// Hops: OpenSSH, in-process ssh2, and become (sudo/su/doas) as connection methods (defaultMethods() gives them to a Broker).
 export {
   classifySshFailure,
   parseSshArgs,

@@ -1,7 +1,9 @@
 """Become hops (sudo, su, doas) and interactive spawns (ssh to the next bastion) from inside a context.
 
-The child's stdin and stdout are one end of a socketpair that afterwards carries the protocol; a PTY is
-its controlling terminal and stderr, used only so the password prompt can be recognised and answered.
+The child's stdin and stdout are one end of a socketpair that afterwards carries the protocol; its stderr
+is a pipe, or a PTY (also its controlling terminal) only where the method needs one: a password to type,
+or sudo's requiretty. Chroots and containers often have no /dev/pts, and a hop that needs no terminal
+must still start there, as Ansible's does.
 The handshake ends when the child writes its first byte on the socket (the first stage's greeting):
 nothing is read from it here, so the protocol sees every byte. Failures raise BecomeError naming the
 exact cause. Stdlib only; Python 3.6 to 3.13.
@@ -194,9 +196,9 @@ class _Method(object):
 # -- the spawn -------------------------------------------------------------------------------------------
 
 class Spawned(object):
-    """A child whose handshake succeeded: fd carries the protocol (its stdin and stdout), tty is the PTY
-    master (its stderr and controlling terminal) which the caller must keep open and drain until the
-    child exits, since closing it hangs the child up."""
+    """A child whose handshake succeeded: fd carries the protocol (its stdin and stdout), tty is the read
+    end of its stderr (a PTY master, also its controlling terminal, or a pipe) which the caller must keep
+    open and drain until the child exits, since closing it hangs the child up (or breaks its stderr)."""
 
     def __init__(self, pid, fd, tty, output):
         self.pid = pid
@@ -212,6 +214,19 @@ def _openpty_noecho():
     attrs[3] &= ~(termios.ECHO | termios.ECHONL)
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
     return master, slave
+
+
+def _terminal(want_pty):
+    """(read end, child's end) of the child's stderr: a PTY when wanted and one can be had, else a pipe.
+    A password is typed only where a prompt shows, so a pipe in its place fails as the method's own
+    words say (sudo: a terminal is required), never silently."""
+    if want_pty:
+        try:
+            return _openpty_noecho() + (True,)
+        except OSError:  # no /dev/pts (ENODEV, ENOENT) or no PTYs left
+            pass
+    r, w = os.pipe()
+    return r, w, False
 
 
 def _child(argv, sock_fd, slave, env):
@@ -269,18 +284,21 @@ def _read_tty(fd):
         raise
 
 
-def spawn(argv, method, password=None, timeout=None, env=None, prompt=None, answer_on_stdin=False):
-    """Starts argv with the protocol on a socketpair and a PTY for prompts; answers the password prompt
-    once, and returns a Spawned once the child writes its first byte on the socket. answer_on_stdin types
-    the password into the socket instead of the PTY, for programs whose PAM conversation reads stdin
-    (util-linux su): they read it with one read() before the child exists, so nothing else is consumed."""
+def spawn(argv, method, password=None, timeout=None, env=None, prompt=None, answer_on_stdin=False, pty=None):
+    """Starts argv with the protocol on a socketpair and its stderr on a PTY (pty true; by default when a
+    password may have to be typed) or a pipe; answers the password prompt once, and returns a Spawned once
+    the child writes its first byte on the socket. answer_on_stdin types the password into the socket
+    instead of the terminal, for programs whose PAM conversation reads stdin (util-linux su): they read
+    it with one read() before the child exists, so nothing else is consumed."""
     errors = {"sudo": _SUDO_ERRORS, "su": _SU_ERRORS, "doas": _DOAS_ERRORS}.get(method, _SSH_ERRORS)
     if prompt is None:
         def prompt(text):
             return _PASSWORD_PROMPT.search(text) is not None
     timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    if pty is None:
+        pty = password is not None
     parent_sock, child_sock = socket.socketpair()
-    master, slave = _openpty_noecho()
+    master, slave, _ = _terminal(pty)
     pid = os.fork()
     if pid == 0:
         parent_sock.close()
@@ -427,7 +445,13 @@ def become(method, command, user="root", password=None, path=None, flags=None, t
         def prompt(text):
             # The marker, or PAM's own prompt where a module does not let sudo replace it.
             return marker in text or _PASSWORD_PROMPT.search(text) is not None
-        return spawn(argv, "sudo", password, timeout, env, prompt)
+        try:
+            return spawn(argv, "sudo", password, timeout, env, prompt)
+        except BecomeError as e:
+            # Defaults requiretty: only now is a terminal worth asking for (none may exist at all).
+            if e.kind != "requiretty" or password is not None:
+                raise
+        return spawn(argv, "sudo", password, timeout, env, prompt, pty=True)
     if method == "su":
         return spawn(su_argv(command, user, path, flags), "su", password, timeout, env, answer_on_stdin=True)
     if method == "doas":
@@ -439,7 +463,8 @@ def ssh(argv, password=None, timeout=None, env=None):
     """Spawns an ssh(1) hop (argv built by the controller) from this context. Passwords and key
     passphrases are typed on the PTY; ssh's own failure output is in BecomeError.output for the
     controller to classify."""
-    return spawn(argv, "ssh", password, timeout, env)
+    # ssh asks for passwords and key passphrases on its terminal even when none is given (BatchMode off).
+    return spawn(argv, "ssh", password, timeout, env, pty=True)
 
 
 def _become_method(method):

@@ -1,9 +1,26 @@
 // Structured message bodies: compact JSON plus binary blobs (docs/protocol.md "Structured bodies"). Values
 // plain JSON cannot say travel as one-key tag objects; bytes are blobs after the JSON, never base64.
-import { PyFloat, UnsafeString, VaultString } from "../playbook/values.ts";
 import { FLAG_BLOBS, FLAG_TAGS } from "./frame.ts";
 
-export { PyFloat };
+/** A float whose value is integral (YAML `1.0`, Python `2 / 1`): JS numbers cannot tell it from an int. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+}
+
+/**
+ * A string the layers above wrap for their own reasons (the playbook's `!unsafe` and `!vault` values): on
+ * the wire it is its plain text. Subclassing this, rather than the codec knowing those classes, keeps
+ * core/ free of the playbook layer.
+ */
+export abstract class WrappedString {
+  abstract readonly value: string;
+  toString(): string {
+    return this.value;
+  }
+}
 
 /** A Python tuple: an array that comes back as a tuple on the far side. */
 export class Tuple<T = unknown> extends Array<T> {
@@ -130,7 +147,7 @@ function prep(v: unknown, st: EncodeState): unknown {
     }
     return v.value;
   }
-  if (v instanceof UnsafeString || v instanceof VaultString) return v.value;
+  if (v instanceof WrappedString) return v.value;
   if (v instanceof RemoteError) {
     st.tagged = true;
     return { $e: { type: v.type, message: v.remoteMessage, traceback: v.traceback, data: prep(v.data, st) } };

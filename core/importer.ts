@@ -17,6 +17,11 @@ export interface ModuleRoot {
   read(relPath: string): Uint8Array | null;
   /** Filename reported to the target for relPath (default: relPath). */
   filename?(relPath: string): string;
+  /**
+   * Whether relPath is a directory: one without an __init__.py is a namespace package (the way
+   * `ansible_collections` and its namespaces are installed), served as an empty package.
+   */
+  isDir?(relPath: string): boolean;
 }
 
 export interface ImporterOptions {
@@ -177,6 +182,13 @@ export class ImporterResponder {
         for (const [path, isPkg] of [[`${rel}/__init__.py`, true], [`${rel}.py`, false]] as const) {
           const source = root.read(path);
           if (source) return { isPkg, filename: root.filename?.(path) ?? path, source };
+        }
+        if (root.isDir?.(rel)) {
+          return {
+            isPkg: true,
+            filename: root.filename?.(`${rel}/__init__.py`) ?? `${rel}/__init__.py`,
+            source: new Uint8Array(),
+          };
         }
       } else if (parentOnly) {
         // A parent of an allowed prefix: an empty package, so its own __init__ never runs on targets.

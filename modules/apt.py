@@ -87,21 +87,25 @@ def split_version(spec):
     return spec, None
 
 
-def cache_age():
+def cache_mtime():
+    """When apt's lists were last refreshed, as Ansible's apt tells it: the periodic success stamp,
+    else the lists directory; 0 when neither exists."""
     for path in (STAMP, LISTS):
         try:
-            return time.time() - os.stat(path).st_mtime
+            return os.stat(path).st_mtime
         except OSError:
             continue
-    return None
+    return 0
 
 
 def update_cache(m, res):
     """apt-get update unless the lists are younger than cache_valid_time; retried with backoff
-    like Ansible's. Sets cache_updated (always true in check mode, which changes nothing)."""
+    like Ansible's. cache_updated is true only when the refresh moved the lists' mtime (an update
+    that fetched nothing new is no change), or in check mode, which changes nothing."""
     p = m.params
-    age = cache_age()
-    if age is not None and age < p["cache_valid_time"]:
+    before = cache_mtime()
+    res["cache_update_time"] = int(before)
+    if before + p["cache_valid_time"] >= time.time():
         return
     if m.check_mode:
         res["cache_updated"] = True
@@ -110,7 +114,9 @@ def update_cache(m, res):
     for attempt in range(max(1, p["update_cache_retries"])):
         rc, out, err = m.run_command(["apt-get", "update", "-q"], environ_update=ENV)
         if rc == 0:
-            res["cache_updated"] = True
+            after = cache_mtime()
+            res["cache_updated"] = int(after) != int(before)
+            res["cache_update_time"] = int(after)
             return
         err = err.strip() or out.strip()
         if attempt + 1 < p["update_cache_retries"]:
@@ -148,10 +154,9 @@ def apt_get(m, action, pkgs, extra=()):
 def main(m):
     p = m.params
     res = {"changed": False, "cache_updated": False}
+    res["cache_update_time"] = int(cache_mtime())
     if p["update_cache"] or p["cache_valid_time"]:
         update_cache(m, res)
-    age = cache_age()
-    res["cache_update_time"] = int(time.time() - age) if age is not None else 0
     if not p["name"] and p["upgrade"] in ("no", None) and not p["deb"]:
         # nothing but the cache: its update is the change, as in Ansible
         res["changed"] = res["cache_updated"]

@@ -97,6 +97,9 @@ def _satisfied(have, spec):
     return True
 
 
+_VCS_RE = re.compile(r"(svn|git|hg|bzr)\+")
+
+
 def _vkey(v):
     return [int(x) if x.isdigit() else x for x in re.split(r"[.+-]", v)]
 
@@ -155,6 +158,10 @@ def main(m):
         if p["editable"]:
             cmd.append("-e")
         cmd += extra + todo
+    # As Ansible's pip: a requirements file or a VCS URL is judged by the installed set before and after.
+    before = None
+    if state != "absent" and (p["requirements"] or any(_VCS_RE.match(s) for s in specs)):
+        before = installed(m, pip)
     old_umask = None
     if p["umask"]:
         old_umask = os.umask(int(p["umask"], 8))
@@ -166,10 +173,12 @@ def main(m):
     res.update({"cmd": " ".join(cmd), "stdout": out, "stderr": err})
     if rc != 0:
         m.fail_json(msg="stdout: %s\n\n:stderr: %s" % (out, err), **res)
-    if state in ("latest", "forcereinstall"):
-        res["changed"] = "Successfully installed" in out or "Successfully uninstalled" in out or state == "forcereinstall"
-    elif state == "absent":
-        res["changed"] = "Successfully uninstalled" in out
+    # What pip says it did, as Ansible's pip decides (a reinstall of what is there is no change).
+    if state == "absent":
+        changed = "Successfully uninstalled" in out
+    elif before is None:
+        changed = "Successfully installed" in out
     else:
-        res["changed"] = True
+        changed = installed(m, pip) != before
+    res["changed"] = changed or created
     return res

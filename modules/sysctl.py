@@ -43,7 +43,9 @@ def main(m):
         value = "0"
     if state == "present" and value in (None, ""):
         m.fail_json(msg="value cannot be None or empty string")
-    if not p["ignoreerrors"] and not os.path.exists(_proc_path(name)):
+    # Only a run that touches the kernel needs the key to exist (a chroot without /proc edits the file).
+    touches_kernel = (p["sysctl_set"] and state == "present") or p["reload"]
+    if touches_kernel and not p["ignoreerrors"] and not os.path.exists(_proc_path(name)):
         m.fail_json(msg="setting %s failed: %s does not exist" % (name, _proc_path(name)))
     lines = []
     if os.path.exists(path):

@@ -74,6 +74,8 @@ class Tar(object):
             st = os.lstat(target)
         except OSError:
             return False
+        if not _same_attributes(st, mb):
+            return False
         if mb.isdir():
             return stat.S_ISDIR(st.st_mode)
         if mb.issym():
@@ -185,6 +187,14 @@ def main(m):
     if p["list_files"]:
         res["files"] = [n for n in archive.names() if _selected(n.rstrip("/"), p["include"], p["exclude"])]
     return res
+
+
+def _same_attributes(st, mb):
+    """What tar --diff also compares, and Ansible's unarchive with it, where tar extracting as root keeps the
+    archive's modes and owners: a member's mode and owner (the "./" member's are the destination's own)."""
+    if os.geteuid() != 0 or mb.issym():
+        return True
+    return (st.st_mode & 0o7777, st.st_uid, st.st_gid) == (mb.mode & 0o7777, mb.uid, mb.gid)
 
 
 def _is_dir_member(mb):

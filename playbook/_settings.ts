@@ -12,6 +12,9 @@ export interface Settings {
   strategy: string;
   gathering: string;
   rolesPath: string[];
+  collectionsPath: string[];
+  collectionsScanSysPath: boolean;
+  libraryPath: string[];
   stdoutCallback?: string;
   noColor: boolean;
   forceColor: boolean;
@@ -66,6 +69,7 @@ export function readSettings(
   if (c.sshCommonArgs !== undefined) connectionDefaults.ssh_common_args = c.sshCommonArgs;
   if (c.sshExtraArgs !== undefined) connectionDefaults.ssh_extra_args = c.sshExtraArgs;
   if (c.transport !== undefined) connectionDefaults.connection = c.transport;
+  if (typeof c.sshExecutable === "string") connectionDefaults.ssh_executable = c.sshExecutable;
   return {
     inventory: c.inventory,
     inventoryUnparsedIsFailed: c.inventoryUnparsedIsFailed,
@@ -74,6 +78,9 @@ export function readSettings(
     strategy: c.strategy,
     gathering: c.gathering,
     rolesPath: c.rolesPath,
+    collectionsPath: c.collectionsPath,
+    collectionsScanSysPath: c.collectionsScanSysPath,
+    libraryPath: c.libraryPath,
     stdoutCallback: c.stdoutCallback,
     noColor: c.nocolor,
     forceColor: c.forceColor,

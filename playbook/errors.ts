@@ -76,7 +76,7 @@ export class MissingPlaybookError extends PlaybookError {
   override readonly exitCode: number = 1;
 }
 
-/** A role that no roles path holds: an error of the run rather than of parsing (ansible-playbook exits 1). */
+/** A role that no collection or roles path holds: an error of the run, not of parsing (ansible-playbook exits 1). */
 export class RoleNotFoundError extends PlaybookError {
   override name = "RoleNotFoundError";
   override readonly exitCode: number = 1;

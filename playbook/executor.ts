@@ -7,7 +7,7 @@ import { ExecutionError, positionDetails } from "./errors.ts";
 import { readTextFile } from "./text_file.ts";
 import { releaseGrowth } from "../transports/memory.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
-import { INHERITED, makeBlock, nextId } from "./model.ts";
+import { INHERITED, makeBlock, nextId, roleFullName, shownTaskName } from "./model.ts";
 import {
   type Layer,
   LayeredVars,
@@ -531,9 +531,12 @@ export class Executor {
           pr.batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h)),
         ansible_play_name: () => pr.play.name,
         playbook_dir: () => pr.play.baseDir,
-        ansible_play_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
-        role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
-        ansible_role_names: () => [...new Set(pr.play.roles.map((r) => r.name))],
+        // The play's own roles (roles:, import_role), dependencies only in ansible_role_names.
+        ansible_play_role_names: () => [
+          ...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName)),
+        ],
+        role_names: () => [...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName))],
+        ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
       });
     }
     if (pr && task) values.ansible_search_path = () => this.#searchPath(pr, task);
@@ -541,8 +544,8 @@ export class Executor {
       Object.assign(values, {
         role_name: () => role.name,
         role_path: () => role.path,
-        ansible_role_name: () => role.name,
-        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map((r) => r.name),
+        ansible_role_name: () => roleFullName(role),
+        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map(roleFullName),
         ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
       });
     }
@@ -653,11 +656,7 @@ export class Executor {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
-    // an unnamed include_role is named after the role it includes, as written (Ansible's IncludeRole)
-    const included = task.action === "include_role" ? task.args.name : undefined;
-    if (!name) name = included !== undefined ? `${task.actionWritten} : ${included}` : task.actionWritten;
-    const role = task.role;
-    return role ? `${role.name} : ${name}` : name;
+    return shownTaskName(task, name);
   }
 
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
@@ -1264,7 +1263,9 @@ export class Executor {
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
       field = "delegate_to";
       const d = this.#kw(task, "delegate_to");
-      if (d !== undefined && d !== null) delegateTo = String(t.template(d, vars));
+      const host = d === undefined || d === null ? undefined : t.template(d, vars);
+      // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
+      if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
     } catch (err) {
       // Ansible's strategy decides on the task as written: an ignore_errors that cannot be templated is
       // still a non-empty string, so the failure is ignored; a delegate_to shows as written in the header.
@@ -1826,14 +1827,11 @@ export class Executor {
    * module_defaults from the play down to the task (inner scopes win), for this module under its short
    * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
    */
-  #moduleDefaults(task: Task): Record<string, unknown> {
+  #moduleDefaults(task: Task, module?: string): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const names = [
-      task.action,
-      task.actionWritten,
-      `ansible.builtin.${task.action}`,
-      `ansible.legacy.${task.action}`,
-    ];
+    const names = module !== undefined
+      ? [module, `ansible.builtin.${module}`, `ansible.legacy.${module}`]
+      : [task.action, task.actionWritten, `ansible.builtin.${task.action}`, `ansible.legacy.${task.action}`];
     for (const s of scopeChain(task)) {
       for (const md of asList(s.kw.module_defaults)) {
         if (!isMap(md)) continue;
@@ -1852,9 +1850,11 @@ export class Executor {
     noLog: boolean,
   ): ModuleRequest {
     const t = this.#o.templar;
+    // A keyword templated to omit is unset.
     const kw = (n: string) => {
       const v = this.#kw(task, n);
-      return v === undefined ? undefined : t.template(v, vars);
+      const out = v === undefined ? undefined : t.template(v, vars);
+      return out === this.#o.omitToken ? undefined : out;
     };
     // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
     const cv = (n: string) => {
@@ -1919,6 +1919,14 @@ export class Executor {
       timeout: Number(kw("timeout") ?? 0),
       verbosity: this.#o.verbosity,
       libraryPaths: this.#searchPath(pr, task).map((d) => path.join(d, "library")),
+      facts: this.#hostState.get(targetHost)?.facts,
+      moduleDefaults: (module) =>
+        plainStrings(
+          removeOmit(t.template(this.#moduleDefaults(task, module), vars), this.#o.omitToken),
+        ) as Record<
+          string,
+          unknown
+        >,
       onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
@@ -2110,7 +2118,10 @@ export class Executor {
       let found = false;
       const matches = (h: Task) => {
         const n = nameOf(h);
-        return n !== undefined && (name === n || (h.role !== undefined && name === `${h.role.name} : ${n}`));
+        return n !== undefined &&
+          (name === n ||
+            (h.role !== undefined &&
+              (name === `${h.role.name} : ${n}` || name === `${roleFullName(h.role)} : ${n}`)));
       };
       // A task in a role notifies its own role's handler first (the same role may be in the play twice).
       const own = task.role ? pr.handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;
@@ -2206,6 +2217,7 @@ export class Executor {
               defaultsFrom: args.defaults_from as string | undefined,
               handlersFrom: args.handlers_from as string | undefined,
               public: pub,
+              task,
             },
           );
           if (pub) pr.publicRoles.push(...r.all.filter((x) => !pr.publicRoles.includes(x)));

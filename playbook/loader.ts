@@ -1,7 +1,7 @@
 // Turns playbook YAML into the model: plays, blocks, tasks, roles, static imports expanded, dynamic
 // includes left as tasks. Every structural mistake is a PlaybookError naming the file and line.
 import * as path from "node:path";
-import { PlaybookError, type Position, RoleNotFoundError } from "./errors.ts";
+import { ExecutionError, PlaybookError, type Position, RoleNotFoundError } from "./errors.ts";
 import {
   type Block,
   BLOCK_KEYWORDS,
@@ -24,6 +24,8 @@ import {
 import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
+import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
+import { PluginRemovedError } from "./plugin_routing.ts";
 
 const HAS_CMD = new Set(["command", "shell", "script"]);
 
@@ -38,6 +40,8 @@ export interface LoaderIO {
   listDir(dir: string): string[];
   /** roles_path from the configuration, already absolute. */
   rolesPath: string[];
+  /** The installed collections, for roles (and, through `collections:`, modules) named in them. */
+  collections?: CollectionIndex;
   /** Templates a load-time value (import file names) against play vars and extra vars. */
   templateStatic(value: unknown, vars: Record<string, unknown>): unknown;
   /** Extra vars, visible to load-time templating. */
@@ -382,8 +386,8 @@ export class Loader {
       }
       this.#fail(`conflicting action statements: ${candidates.join(", ")}`, entry, ctx.file);
     }
-    let action = shortActionName(actionWritten);
-    if (!this.#isKnownAction(actionWritten, ctx)) {
+    let action = this.#inCollection(actionWritten, entry, parent, ctx) ?? shortActionName(actionWritten);
+    if (!this.#isKnownAction(action, ctx)) {
       this.#fail(
         `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
           `missing collection, or incorrect module path.`,
@@ -481,15 +485,56 @@ export class Loader {
     return [task];
   }
 
+  /**
+   * A short module name resolved as Ansible does through the task's collection search list (its
+   * `collections:`, else its block's, role's or play's; a collection role's own collection first): the
+   * fully qualified name of the first listed collection that has the module, unless ansible.builtin or
+   * ansible.legacy comes first in the list and knows it. Undefined leaves the name to the usual lookup.
+   */
+  #inCollection(
+    written: string,
+    entry: Record<string, unknown>,
+    parent: Scope,
+    ctx: FileCtx,
+  ): string | undefined {
+    const index = this.#io.collections;
+    if (!index || written.includes(".") || LOADER_ACTIONS.has(written)) return undefined;
+    for (const c of collectionSearch(entry.collections, parent, ctx.role)) {
+      if (CORE_COLLECTIONS.has(c)) {
+        if (this.#isKnownAction(written, ctx)) return undefined;
+      } else if (index.module(c, written)) {
+        return `${c}.${written}`;
+      }
+    }
+    return undefined;
+  }
+
   #isKnownAction(name: string, ctx: FileCtx): boolean {
     const short = shortActionName(name);
     if (KNOWN_MODULES.has(short)) return true;
-    if (name.includes(".")) return true;
+    // ansible-playbook refuses a collection's action that is not installed before it runs anything.
+    if (name.includes(".")) {
+      return short !== name || (this.#io.collections?.hasAction(name) ?? true) || this.#isRouted(name);
+    }
     const dirs = [path.join(ctx.play.baseDir, "library")];
     if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
     return dirs.some((d) =>
       this.#io.exists(path.join(d, short + ".py")) || this.#io.exists(path.join(d, short))
-    );
+    ) || this.#isRouted(name);
+  }
+
+  /** Whether plugin routing sends `name` to an installed module; a tombstone stops the load as in Ansible. */
+  #isRouted(name: string): boolean {
+    const index = this.#io.collections;
+    if (!index) return false;
+    let target: string | undefined;
+    try {
+      target = index.routing.route(name);
+    } catch (err) {
+      if (err instanceof PluginRemovedError) throw new ExecutionError(err.message); // not a parse error: exit 1
+      throw err;
+    }
+    return target !== undefined && (index.hasAction(target) ?? false);
   }
 
   #args(raw: unknown, action: string, owner: unknown, file: string): Record<string, unknown> {
@@ -622,6 +667,7 @@ export class Loader {
     if (typeof name !== "string") this.#fail("import_role needs 'name'", owner, ctx.file);
     const params: Record<string, unknown> = {};
     const role = this.loadRole(name, params, ctx, owner, {
+      searchList: collectionSearch(kw.collections, parent, ctx.role),
       tasksFrom: args.tasks_from as string | undefined,
       varsFrom: args.vars_from as string | undefined,
       defaultsFrom: args.defaults_from as string | undefined,
@@ -655,6 +701,7 @@ export class Loader {
     }
     const key = `${name}\0${keyJson(params)}\0${keyJson(kw.vars ?? {})}`;
     const role = this.loadRole(name, params, ctx, typeof entry === "string" ? at ?? entry : entry, {
+      searchList: collectionSearch(play.kw.collections, undefined, undefined),
       public: true,
       entryVars: this.#varsMap(kw.vars, entry, ctx.file),
     });
@@ -673,21 +720,29 @@ export class Loader {
     return block;
   }
 
-  #findRole(name: string, ctx: FileCtx): string | undefined {
-    if (name.includes("/") || path.isAbsolute(name)) {
-      const p = path.resolve(ctx.play.baseDir, name);
-      return this.#io.isDir(p) ? p : undefined;
-    }
-    const short = name.includes(".") ? name.split(".").pop()! : name;
-    const dirs = [path.join(ctx.play.baseDir, "roles"), ...this.#io.rolesPath, ctx.play.baseDir];
-    if (ctx.role) dirs.unshift(path.dirname(ctx.role.path));
+  /**
+   * Ansible's role lookup: in collections first (a fully qualified name in its own, a short one in each
+   * collection of the search list), then under each role search path by the name as written (a role
+   * installed as `ns.name` is a directory of that name), then as a path.
+   */
+  #findRole(
+    name: string,
+    ctx: FileCtx,
+    searchList: string[],
+    roleBasedir: string | undefined,
+  ): { dir: string; name: string; collection?: string } | { searched: string[] } {
+    const inCollection = this.#io.collections?.role(name, searchList);
+    if (inCollection) return inCollection;
+    const dirs = [path.join(ctx.play.baseDir, "roles"), ...this.#io.rolesPath];
+    if (roleBasedir) dirs.push(roleBasedir);
+    dirs.push(ctx.play.baseDir);
     for (const d of dirs) {
-      for (const n of [name, short]) {
-        const p = path.resolve(d, n);
-        if (this.#io.isDir(p)) return p;
-      }
+      const p = path.resolve(d, name);
+      if (this.#io.isDir(p)) return { dir: p, name };
     }
-    return undefined;
+    const p = path.resolve(ctx.play.baseDir, name);
+    if (this.#io.isDir(p)) return { dir: p, name: path.basename(name) };
+    return { searched: [...searchList, ...dirs] };
   }
 
   /** `dir/main.yml`, `dir/main.yaml`, `dir/main` or a `dir/main/` directory of files. */
@@ -731,19 +786,27 @@ export class Loader {
       public: boolean;
       entryVars: Record<string, unknown>;
       dependencyOf?: RoleInstance;
+      /** The collections a short role name is looked up in (the caller's collection search list). */
+      searchList: string[];
     },
   ): { role: RoleInstance; tasks: Item[]; all: RoleInstance[]; allowDuplicates: boolean } {
-    const dir = this.#findRole(name, ctx);
-    if (!dir) {
-      const searched = [path.join(ctx.play.baseDir, "roles"), ...this.#io.rolesPath, ctx.play.baseDir];
+    const found = this.#findRole(
+      name,
+      ctx,
+      opts.searchList,
+      opts.dependencyOf ? path.dirname(opts.dependencyOf.path) : undefined,
+    );
+    if ("searched" in found) {
       throw new RoleNotFoundError(
-        `the role '${name}' was not found in ${searched.join(":")}`,
+        `the role '${name}' was not found in ${found.searched.join(":")}`,
         this.#pos(owner, ctx.file),
       );
     }
-    const roleName = path.basename(dir);
+    const dir = found.dir;
+    const roleName = found.collection ? found.name : path.basename(found.name);
     const role: RoleInstance = {
       name: roleName,
+      ...(found.collection ? { collection: found.collection } : {}),
       path: dir,
       params,
       defaults: this.#roleVarsFile(path.join(dir, "defaults"), opts.defaultsFrom ?? "main", owner, ctx.file),
@@ -754,7 +817,7 @@ export class Loader {
       public: opts.public,
       dependencyOf: opts.dependencyOf,
       handlers: [],
-      key: `${roleName}\0${keyJson(params)}`,
+      key: `${found.collection ? `${found.collection}.` : ""}${roleName}\0${keyJson(params)}`,
     };
     const rctx: FileCtx = {
       file: path.join(dir, "tasks", "main.yml"),
@@ -765,9 +828,18 @@ export class Loader {
     const all: RoleInstance[] = [];
     const tasks: Item[] = [];
     let allowDuplicates = false;
-    const metaFiles = this.#roleFile(path.join(dir, "meta"), "main");
-    for (const mf of metaFiles) {
-      const meta = this.#io.readYaml(mf);
+    const metas = this.#roleFile(path.join(dir, "meta"), "main").map((mf) => ({
+      mf,
+      meta: this.#io.readYaml(mf),
+    }));
+    role.collections = roleCollections(
+      found.collection,
+      metas.flatMap(({ meta }) => isMap(meta) ? asList(meta.collections).map(String) : []),
+    );
+    // Ansible's dependency lookup: the role's own collection first, and the roles path after them.
+    const depSearch = [...new Set([...(found.collection ? [found.collection] : []), ...role.collections])];
+    if (!depSearch.includes("ansible.legacy")) depSearch.push("ansible.legacy");
+    for (const { mf, meta } of metas) {
       if (!isMap(meta)) continue;
       allowDuplicates = meta.allow_duplicates === true;
       const deps = this.#list(meta.dependencies, "dependencies", meta, mf);
@@ -777,6 +849,7 @@ export class Loader {
         const key = `${depName}\0${keyJson(depParams)}\0${keyJson(depKw.vars ?? {})}`;
         const at = typeof dep === "string" ? this.#io.positionOf(deps, i) ?? dep : dep;
         const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, at, {
+          searchList: depSearch,
           public: opts.public,
           entryVars: this.#varsMap(depKw.vars, dep, mf),
           dependencyOf: role,
@@ -875,6 +948,8 @@ export class Loader {
       defaultsFrom?: string;
       handlersFrom?: string;
       public: boolean;
+      /** The include_role task: its collection search list finds a short role name. */
+      task?: Scope;
     },
   ): { role: RoleInstance; tasks: Item[]; all: RoleInstance[] } {
     const state: PlayState = {
@@ -883,18 +958,56 @@ export class Loader {
       seenRoles: new Set(),
       importDepth: 0,
     };
+    const { task, ...rest } = opts;
     const r = this.loadRole(
       name,
       {},
       { file, role: fromRole, vars: { ...this.#io.extraVars }, play: state },
       owner,
       {
-        ...opts,
+        ...rest,
+        searchList: collectionSearch(task?.kw.collections, task?.parent, fromRole),
         entryVars: {},
       },
     );
     return r;
   }
+}
+
+/** Actions the loader expands itself: never looked up in collections. */
+const LOADER_ACTIONS: ReadonlySet<string> = new Set([
+  "import_tasks",
+  "import_role",
+  "include_tasks",
+  "include_role",
+  "import_playbook",
+  "include",
+]);
+
+/**
+ * The collection search list a task, role entry or include sees, as Ansible inherits the `collections`
+ * keyword: its own, else the nearest enclosing block's, else its role's (roles do not inherit the play's),
+ * else the play's; a non-empty list always ends in ansible.legacy (or has ansible.builtin).
+ */
+function collectionSearch(own: unknown, parent: Scope | undefined, role: RoleInstance | undefined): string[] {
+  if (own !== undefined && own !== null) return withCoreFallback(asList(own).map(String));
+  for (let s = parent; s; s = s.parent) {
+    if (s.kw.collections !== undefined && s.kw.collections !== null) {
+      return withCoreFallback(asList(s.kw.collections).map(String));
+    }
+    if (s.role) return s.role.collections ?? [];
+  }
+  return role?.collections ?? [];
+}
+
+/**
+ * A role's own collection search list: its collection first (a collection role), then those its meta
+ * lists; a non-empty list gets ansible.builtin (collection roles) or ansible.legacy appended.
+ */
+function roleCollections(collection: string | undefined, fromMeta: string[]): string[] {
+  const list = collection ? [collection] : [];
+  for (const c of fromMeta) if (!list.includes(c)) list.push(c);
+  return withCoreFallback(list, collection ? "ansible.builtin" : "ansible.legacy");
 }
 
 /** A role entry (`roles:` item or meta dependency): its name, its keywords, and the rest as role params. */

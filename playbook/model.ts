@@ -176,7 +176,12 @@ export function makeBlock(init: Partial<Omit<Block, "kind" | "id">>): Block {
 
 /** One use of a role in a play: the role's files loaded, with its params. */
 export interface RoleInstance {
+  /** The role's name; for a role from a collection, without the collection (Ansible's role_name). */
   name: string;
+  /** The collection (`ns.coll`) the role came from, if any. */
+  collection?: string;
+  /** The collection search list of the role's tasks and dependencies (its collection first). */
+  collections?: string[];
   path: string;
   /** Role params (the entry's non-keyword keys, or `vars:` of include_role... as Ansible treats them). */
   params: Record<string, unknown>;
@@ -222,4 +227,21 @@ export interface Playbook {
   /** The name as given on the command line, for messages. */
   shownAs?: string;
   plays: Play[];
+}
+
+/**
+ * A task's name as Ansible shows it, from its own (templated) name, "" when it has none: prefixed with
+ * its role's full name, else the action; include_role names itself (its name, else `include_role : <role>`).
+ */
+export function shownTaskName(task: Task, name: string): string {
+  if (task.action === "include_role") {
+    return name || `${task.actionWritten} : ${String(task.args.name ?? task.args.role ?? "")}`;
+  }
+  const own = name || task.actionWritten;
+  return task.role ? `${roleFullName(task.role)} : ${own}` : own;
+}
+
+/** A role's name as Ansible shows it: with its collection (`ns.coll.role`) when it came from one. */
+export function roleFullName(role: RoleInstance): string {
+  return role.collection ? `${role.collection}.${role.name}` : role.name;
 }

@@ -18,7 +18,9 @@ import {
 } from "./template/mod.ts";
 import { ExecutionError, MissingPlaybookError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
-import type { Item, Playbook, Task } from "./model.ts";
+import { ansibleBuiltinRuntime } from "./remote/modules.ts";
+import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
+import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
@@ -137,8 +139,8 @@ async function runInner(
   display: Display,
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
-  const deprecated = (msg: string, version: string) => {
-    if (settings.deprecationWarnings) display.deprecated(msg, version);
+  const deprecated = (msg: string, version?: string, opts?: { date?: string; collection?: string }) => {
+    if (settings.deprecationWarnings) display.deprecated(msg, version, opts);
   };
   for (const w of settings.warnings) warn(w);
   if (req.verbosity >= 2) {
@@ -200,6 +202,14 @@ async function runInner(
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const collections = new CollectionIndex(
+    collectionRoots({
+      playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+      configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
+      sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
+    }),
+    { builtinRuntime: ansibleBuiltinRuntime(envIn.env), deprecated },
+  );
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
@@ -212,6 +222,7 @@ async function runInner(
     isDir: (f) => fs.existsSync(f) && fs.statSync(f).isDirectory(),
     listDir: (d) => fs.readdirSync(d),
     rolesPath: settings.rolesPath.map((p) => path.resolve(envIn.cwd, p)),
+    collections,
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
     deprecated,
@@ -282,6 +293,8 @@ async function runInner(
     verbosity: req.verbosity,
     defaults: connectionDefaults,
     say: (line) => display.verbose(line, 3),
+    collections,
+    libraryPaths: settings.libraryPath.map((p) => path.resolve(envIn.cwd, p)),
   });
 
   const answers = req.step ? stdinAnswers() : undefined;
@@ -488,8 +501,7 @@ function listPlaybooks(
       if (req.listTasks) {
         display.display(`    tasks:`);
         for (const t of tasks) {
-          const name = t.kw.name !== undefined ? String(t.kw.name) : t.actionWritten;
-          const shown = t.role ? `${t.role.name} : ${name}` : name;
+          const shown = shownTaskName(t, t.kw.name !== undefined ? String(t.kw.name) : "");
           display.display(`      ${shown}\tTAGS: [${taskTags(t).sort().join(", ")}]`);
         }
       }

@@ -1,6 +1,7 @@
 // The seam to the remote side: the executor hands every non-controller action to a HostRunner.
 // Issue 5 implements it over the protocol (one persistent context per host/user/become); until then
 // `noConnectionRunner` fails each such task with a message that says so.
+import type { CollectionIndex } from "./collections.ts";
 
 /** Become settings of one task after inheritance and templating. */
 export interface BecomeSpec {
@@ -54,6 +55,16 @@ export interface ModuleRequest {
   timeout: number;
   /** 0..n: -v count, so the remote side can add detail like Ansible's modules do. */
   verbosity: number;
+  /**
+   * The facts of the host whose facts the task's actions consult (the delegate's when delegated), as
+   * `ansible_facts` holds them: package/service pick their module from pkg_mgr/service_mgr.
+   */
+  facts?: Record<string, unknown>;
+  /**
+   * module_defaults for another module than the task's, templated: what an action handing over to a
+   * module (package to apt) fills in under the task's arguments, as Ansible's actions do.
+   */
+  moduleDefaults?: (module: string) => Record<string, unknown>;
   /** `library/` dirs beside the task's role and playbook, searched for modules before the installed ones. */
   libraryPaths?: string[];
   /**
@@ -102,6 +113,10 @@ export interface HostRunner {
 export interface HostRunnerOptions {
   forks: number;
   verbosity: number;
+  /** The installed collections, as the loader found roles in them (modules of collections come from here). */
+  collections?: CollectionIndex;
+  /** The configured library path (ANSIBLE_LIBRARY), absolute. */
+  libraryPaths?: string[];
   /** Settings from ansible.cfg / ANSIBLE_* / CLI flags (remote_user, private_key_file, timeout...). */
   defaults: Record<string, unknown>;
   /** Shows a line of connection detail (-vvv: ssh command lines, hops opened, interpreters reused). */

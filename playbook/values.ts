@@ -2,36 +2,30 @@
 // Plain data is JSON-shaped: null (Python None), boolean, number, string, arrays (lists) and plain objects
 // (dicts, insertion-ordered). Values that plain JSON cannot say are the classes below.
 
+import { PyFloat, WrappedString } from "../core/codec.ts";
+
+export { PyFloat };
+
 /** A string from `!unsafe`: never templated, printed as is. */
-export class UnsafeString {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
+export class UnsafeString extends WrappedString {
+  constructor(readonly value: string) {
+    super();
   }
 }
 
 /** A `!vault` scalar: decrypted on first use, so a playbook that never reads it needs no password. */
-export class VaultString {
+export class VaultString extends WrappedString {
   #plain: string | undefined;
   constructor(
     readonly ciphertext: string,
     readonly source: string,
     readonly decrypt: (ciphertext: string) => string,
-  ) {}
+  ) {
+    super();
+  }
   get value(): string {
     if (this.#plain === undefined) this.#plain = this.decrypt(this.ciphertext);
     return this.#plain;
-  }
-  toString(): string {
-    return this.value;
-  }
-}
-
-/** A float whose value is integral (YAML `1.0`, Python `2 / 1`): JS numbers cannot tell it from an int. */
-export class PyFloat {
-  constructor(readonly value: number) {}
-  valueOf(): number {
-    return this.value;
   }
 }
 

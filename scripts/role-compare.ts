@@ -16,6 +16,7 @@ import * as path from "node:path";
 import process from "node:process";
 import { normalise, recapLines } from "../tests/_compare.ts";
 import { rootTree, treeDiff } from "./_root_tree.ts";
+import { killProcessesIn } from "./_root_assets.ts";
 import { dirname, fromFileUrl, join } from "./_paths.ts";
 
 const REPO = dirname(dirname(fromFileUrl(import.meta.url)));
@@ -168,6 +169,13 @@ async function main(): Promise<void> {
       differs ||= !same;
     }
   } finally {
+    // Services a role started in its chroot run on the host's kernel: ended by pid before anything else.
+    for (const root of [path.join(base, "ansible"), path.join(base, "mito")]) {
+      const pids = killProcessesIn(root);
+      if (pids.length) {
+        console.log(`ended ${pids.length} process(es) left running in ${root}: ${pids.join(" ")}`);
+      }
+    }
     if (o.keep) console.log(`kept ${base}`);
     else fs.rmSync(base, { recursive: true, force: true });
   }

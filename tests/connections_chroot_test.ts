@@ -5,8 +5,8 @@ import process from "node:process";
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type Context } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
-import "../transports/containers.ts";
 import { debianRoots, debianVersion, PY } from "./connections_env.ts";
 
 const roots = debianRoots();
@@ -16,7 +16,7 @@ const SUITES: [string, string, number[]][] = [
 ];
 
 async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b);
   } finally {

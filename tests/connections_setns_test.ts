@@ -7,8 +7,8 @@ import process from "node:process";
 import { basename, join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type ConnectSpec, type Context } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
-import "../transports/containers.ts";
 import { debianRoots, debianVersion, FakeTools, NamespaceContainer, PY } from "./connections_env.ts";
 
 const roots = debianRoots();
@@ -17,7 +17,7 @@ const HOSTNAME = "mito-ct";
 async function withContainer(fn: (b: Broker, fake: FakeTools, ct: NamespaceContainer) => Promise<void>) {
   const ct = await NamespaceContainer.start(roots.bullseye, HOSTNAME);
   const fake = new FakeTools({ ct: { pid: ct.pid }, stopped: {} });
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b, fake, ct);
   } finally {

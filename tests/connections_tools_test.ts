@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type ConnectSpec, type Context } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
 import { containerArgv, type ContainerSpec } from "../transports/containers.ts";
 import { debianRoots, debianVersion, FakeTools, PY, toolPart } from "./connections_env.ts";
@@ -83,7 +84,7 @@ const CASES: Case[] = [
 
 async function withTools(fn: (b: Broker, fake: FakeTools) => Promise<void>): Promise<void> {
   const fake = new FakeTools(CONTAINERS);
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b, fake);
   } finally {

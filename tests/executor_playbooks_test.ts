@@ -77,6 +77,7 @@ same("roles: when/tags on entries, include_role public/vars_from, role handlers,
 same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("how results print (var/msg, unicode, floats, failed_when, quiet)", ["display.yml"]);
 same("a rescue that fails again", ["failing_rescue.yml"], 2);
+same("module names routed to collections (ansible-core's and a collection's runtime.yml)", ["routing.yml"]);
 same("big values: a 20 MB output registered, written back and looked up exactly; arguments templated once", [
   "big_values.yml",
 ]);
@@ -262,6 +263,11 @@ function badInput(name: string, file: string, code: number, parts: string[]): vo
   });
 }
 
+badInput("a module whose routing ends at a tombstone", "tombstoned.yml", 1, [
+  "ERROR! [DEPRECATED]: ansible.builtin.bigip_facts has been removed. bigip_facts has been removed please use " +
+  "bigip_device_info module. This feature was removed from ansible-core in a release after 2019-11-06. " +
+  "Please update your playbooks.",
+]);
 badInput("an unknown task keyword", "unknown_keyword.yml", 4, [
   "'whenn' is not a valid attribute for a Task",
   `'${DIR}/errors/unknown_keyword.yml': line 5, column 7`,

@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
 
 const PY = "/usr/bin/python3";
 
 async function withLocal(fn: (b: Broker, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "mito-hops-become-"));
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b, dir);
   } finally {
@@ -83,12 +84,14 @@ Deno.test("su types the password into its PAM conversation; a wrong one is refus
 
 Deno.test("doas: the password is typed on the PTY at its prompt; -u and -- frame the command", async () => {
   await withLocal(async (b, dir) => {
-    // OpenBSD-style doas: prompt and password on the controlling terminal, argv `doas -u USER -- CMD...`.
+    // OpenBSD-style doas: prompt and password on the controlling terminal, argv `doas -u USER -- CMD...`;
+    // -n (no password given) refuses instead of prompting.
     const fakeDoas = script(
       dir,
       "doas",
       [
         `echo "$@" > ${join(dir, "argv")}`,
+        'if [ "$1" = -n ]; then echo "doas: Authorization required" >&2; exit 1; fi',
         "printf 'doas (me@host) password: ' > /dev/tty",
         "IFS= read -r pw < /dev/tty",
         'if [ "$pw" != "pa55" ]; then echo "doas: Authentication failed" >&2; exit 1; fi',

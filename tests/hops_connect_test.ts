@@ -6,8 +6,8 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { SshConnectError } from "../transports/ssh.ts";
-import "../transports/ssh2.ts";
 import { hopFailure } from "../transports/become.ts";
 import { hopsEnv } from "./hops_env.ts";
 
@@ -16,7 +16,7 @@ const env = hopsEnv();
 const sshBase = { hostname: env.host, port: env.port, knownHostsFile: env.knownHosts, python: PY };
 
 async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b);
   } finally {

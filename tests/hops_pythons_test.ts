@@ -2,7 +2,7 @@
 // machine (pyenv builds), so the PTY handshake code keeps to what all of them offer.
 import { assertEquals } from "./_assert.ts";
 import { Broker } from "../transports/broker.ts";
-import "../transports/become.ts";
+import { defaultMethods } from "../transports/methods.ts";
 
 const home = Deno.env.get("HOME") ?? "/root";
 const pythons = ["3.6", "3.13"].flatMap((v) => {
@@ -24,7 +24,7 @@ Deno.test({
   // sudo to root without a password needs root; the version list needs pyenv builds.
   ignore: pythons.length === 0 || !isRoot,
   fn: async () => {
-    const b = new Broker({ onLog: () => {} });
+    const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
     try {
       for (const py of pythons) {
         const want = py.split("python").at(-1)!.split(".").map(Number);

@@ -7,9 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type Context } from "../transports/broker.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { ContextGoneError } from "../core/calls.ts";
-import "../transports/ssh.ts";
-import "../transports/ssh2.ts";
 import { hopFailure } from "../transports/become.ts";
 import { type PrivateSshd, privateSshdDirs, type PrivateSshdOptions, startPrivateSshd } from "./hops_sshd.ts";
 
@@ -21,7 +20,7 @@ async function withSshd(
   opts: PrivateSshdOptions = {},
 ) {
   const sshd = await startPrivateSshd(opts);
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     const base = {
       hostname: sshd.host,

@@ -1,4 +1,4 @@
-// apt/package run against this Debian machine's dpkg database and apt lists: only what is
+// apt runs against this Debian machine's dpkg database and apt lists: only what is
 // possible offline (installed packages, check mode). service is driven with a SysV init
 // script the test installs and removes; systemd is not PID 1 here.
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
@@ -17,18 +17,15 @@ const dpkgInstalled = (p: string) => {
 
 Deno.test("apt: an installed package is ok; absent for a missing one is ok", () => {
   assert(existsSync("/usr/bin/dpkg-query"), "needs a Debian-family machine");
-  const [present, absent, pkg] = callMany([
+  const [present, absent] = callMany([
     { fn: "run_module", args: ["apt", { name: "coreutils", state: "present" }] },
     { fn: "run_module", args: ["apt", { name: "mito-no-such-package", state: "absent" }] },
-    { fn: "run_module", args: ["package", { name: "coreutils", state: "present" }] },
   ]);
   assertEquals(present.changed, false);
   assertEquals(present.failed, false);
   assertEquals(present.cache_updated, false);
   assertEquals(typeof present.cache_update_time, "number");
   assertEquals(absent.changed, false);
-  assertEquals(pkg.changed, false);
-  assertEquals(pkg.failed, false);
 });
 
 Deno.test("apt: check mode reports an install without installing; removal in check mode too", () => {
@@ -108,18 +105,16 @@ Deno.test("systemd: without systemd as init it fails with systemctl's own words,
   );
 });
 
-Deno.test("dnf/yum/package: a clear refusal where the package manager is missing", () => {
+Deno.test("dnf/yum: a clear refusal where the package manager is missing", () => {
   if (existsSync("/usr/bin/dnf")) return; // RPM hosts are covered by the e2e suite
-  const [dnf, yum, pkg, bad] = callMany([
+  const [dnf, yum, bad] = callMany([
     { fn: "run_module", args: ["dnf", { name: ["vim"], state: "present" }] },
     { fn: "run_module", args: ["yum", { name: ["vim"] }] },
-    { fn: "run_module", args: ["package", { name: ["vim"], state: "present", use: "dnf" }] },
     { fn: "run_module", args: ["dnf", { name: ["vim"], list: "vim" }] },
   ]);
   assertEquals(dnf.msg, "dnf is not installed on this host");
   assertEquals(dnf.failed, true);
   assertEquals(yum.msg, "yum is not installed on this host");
-  assertEquals(pkg.msg, "dnf is not installed on this host");
   assertEquals(bad.msg, "parameters are mutually exclusive: name|list");
 });
 

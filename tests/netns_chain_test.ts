@@ -7,7 +7,7 @@ import { readlinkSync } from "node:fs";
 import * as path from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
-import "../transports/ssh.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
 import { netnsEnv, testEnv } from "./_testenv.ts";
 import { inventory, nsSsh, recap, runPlay, uidOf, withOut } from "./netns_env.ts";
@@ -17,7 +17,7 @@ const env = testEnv();
 const ns = netnsEnv();
 
 async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b);
   } finally {

@@ -4,9 +4,7 @@
 import { readlinkSync } from "node:fs";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type Context } from "../transports/broker.ts";
-import "../transports/ssh.ts";
-import "../transports/become.ts";
-import "../transports/containers.ts";
+import { defaultMethods } from "../transports/methods.ts";
 import { netnsEnv, testEnv } from "./_testenv.ts";
 import { debianRoots, debianVersion } from "./connections_env.ts";
 import { nsSsh, uidOf } from "./netns_env.ts";
@@ -16,7 +14,7 @@ const env = testEnv();
 const ns = netnsEnv();
 
 async function withBastion(user: string, fn: (b: Broker, bastion: Context) => Promise<void>): Promise<void> {
-  const b = new Broker({ onLog: () => {} });
+  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
   try {
     await fn(b, await b.connect(nsSsh("bastion", user, env.clientKey)));
   } finally {
@@ -119,6 +117,7 @@ except OSError:
 Deno.test("modules cross to the bastion once: the hosts behind it get them from the bastion's cache", async () => {
   const requests: [number, string][] = [];
   const b = new Broker({
+    methods: defaultMethods(),
     onLog: () => {},
     onModuleRequest: (context, name) => requests.push([context, name]),
   });

@@ -202,3 +202,19 @@ Deno.test("importer: a name that is not a dotted identifier is refused before an
   assertEquals(imp.lookup("ansible.module_utils.basic")!.filename, "ansible/module_utils/basic.py");
   assertEquals(asked, ["ansible/module_utils/basic/__init__.py", "ansible/module_utils/basic.py"]);
 });
+
+Deno.test("importer: a directory without __init__.py (a namespace package) is served as an empty package", () => {
+  const files: Record<string, string> = {
+    "ansible_collections/acme/web/plugins/module_utils/util.py": "X = 1\n",
+  };
+  const dirs = new Set(["ansible_collections", "ansible_collections/acme", "ansible_collections/acme/web"]);
+  const imp = new ImporterResponder({
+    roots: [{ ...filesRoot("ansible_collections", files), isDir: (p) => dirs.has(p) }],
+  });
+  for (const name of ["ansible_collections", "ansible_collections.acme", "ansible_collections.acme.web"]) {
+    const info = imp.lookup(name)!;
+    assertEquals([info.isPkg, info.source.length], [true, 0], name);
+  }
+  assertEquals(imp.lookup("ansible_collections.acme.web.plugins.module_utils.util")!.isPkg, false);
+  assertEquals(imp.lookup("ansible_collections.nobody"), null);
+});

@@ -2,7 +2,7 @@
 // password prompt is allocated there by bootstrap/become.py), so a local become goes via a local context:
 //   const local = await broker.connect({ method: "local", python: "/usr/bin/python3" });
 //   const root = await broker.connect({ method: "sudo", user: "root", password, via: local });
-import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
+import { type ConnectMethod, type ConnectSpec } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 
 export type BecomeMethod = "sudo" | "su" | "doas";
@@ -74,7 +74,3 @@ function becomeMethod(name: BecomeMethod): ConnectMethod {
 export const sudoMethod: ConnectMethod = becomeMethod("sudo");
 export const suMethod: ConnectMethod = becomeMethod("su");
 export const doasMethod: ConnectMethod = becomeMethod("doas");
-
-registerMethod("sudo", sudoMethod);
-registerMethod("su", suMethod);
-registerMethod("doas", doasMethod);

@@ -3,7 +3,7 @@
 // calls. Connections are reused by stack, counted, and capped per parent (least recently used idle first).
 import os from "node:os";
 import process from "node:process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -75,13 +75,6 @@ export interface ConnectMethod {
   remote?(spec: ConnectSpec, stage: FirstStage): { method: string; options: Record<string, unknown> };
 }
 
-const METHODS = new Map<string, ConnectMethod>();
-
-/** Adds a connection method (ssh, ssh2, sudo, …) for every Broker. */
-export function registerMethod(name: string, method: ConnectMethod): void {
-  METHODS.set(name, method);
-}
-
 export interface ReadyInfo {
   id: number;
   pid: number;
@@ -120,6 +113,11 @@ export interface BrokerOptions {
   logLevel?: number;
   /** Observes every module request answered by the controller (diagnostics, tests). */
   onModuleRequest?: (context: number, fullname: string) => void;
+  /**
+   * The connection methods this Broker can open, by name: transports/methods.ts defaultMethods() has them
+   * all. Default: only `local`, so a Broker never loads ssh2 or container code nobody asked for.
+   */
+  methods?: Record<string, ConnectMethod>;
 }
 
 export class ConnectError extends Error {
@@ -154,6 +152,13 @@ export function directoryRoot(dir: string, prefixes: string[]): ModuleRoot {
       }
     },
     filename: (rel) => join(dir, rel),
+    isDir(rel) {
+      try {
+        return statSync(join(dir, rel)).isDirectory();
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
@@ -384,9 +389,11 @@ export class Broker {
   readonly maxInterpreters: number;
   readonly maxMessageSize: number;
   readonly #opts: BrokerOptions;
+  readonly #methods: Record<string, ConnectMethod>;
 
   constructor(opts: BrokerOptions = {}) {
     this.#opts = opts;
+    this.#methods = opts.methods ?? { local: localMethod };
     this.maxInterpreters = opts.maxInterpreters ?? (Number(process.env.MITO_MAX_INTERPRETERS) || 20);
     this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.#importer = new ImporterResponder({ embedded: EMBEDDED, roots: opts.roots });
@@ -435,7 +442,7 @@ export class Broker {
   }
 
   async #connectNew(spec: ConnectSpec, key: string): Promise<Context> {
-    const method = METHODS.get(spec.method);
+    const method = Object.hasOwn(this.#methods, spec.method) ? this.#methods[spec.method] : undefined;
     if (!method) throw new ConnectError(`unknown connection method ${JSON.stringify(spec.method)}`);
     const parent = spec.via;
     if (parent && !parent.alive) {
@@ -1085,5 +1092,3 @@ function safeUser(): string {
     return String(process.getuid?.() ?? "user");
   }
 }
-
-registerMethod("local", localMethod);

@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import { accessSync, constants } from "node:fs";
 import process from "node:process";
 import { deflateSync } from "node:zlib";
-import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
+import { type ConnectMethod, type ConnectSpec } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { spawnProcess } from "./_process.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
@@ -269,14 +269,3 @@ export const chrootMethod: ConnectMethod = toolMethod("chroot");
 /** setns; machinectl is setns with kind machinectl, its `path` being machinectl's. */
 export const setnsConnectMethod: ConnectMethod = setnsLike;
 export const machinectlMethod: ConnectMethod = setnsLike;
-
-registerMethod("docker", dockerMethod);
-registerMethod("podman", podmanMethod);
-registerMethod("buildah", buildahMethod);
-registerMethod("kubectl", kubectlMethod);
-registerMethod("lxc", lxcMethod);
-registerMethod("lxd", lxdMethod);
-registerMethod("jail", jailMethod);
-registerMethod("chroot", chrootMethod);
-registerMethod("setns", setnsConnectMethod);
-registerMethod("machinectl", machinectlMethod);

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
-import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
+import { type ConnectMethod, type ConnectSpec } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { Askpass } from "./_ssh_askpass.ts";
 import { buildSshArgv, classifySshFailure, SshConnectError, type SshOptions } from "./_ssh_argv.ts";
@@ -140,5 +140,3 @@ export const sshMethod: ConnectMethod = {
     return { method: "ssh", options };
   },
 };
-
-registerMethod("ssh", sshMethod);

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 // startup, which every other run would pay for nothing).
 import type { AnyAuthMethod, AuthenticationType, Client, ClientChannel, ServerHostKeyAlgorithm } from "ssh2";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
-import { type ConnectMethod, type ConnectSpec, registerMethod } from "./broker.ts";
+import { type ConnectMethod, type ConnectSpec } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { type HostKeyPolicy, shellQuote, SshConnectError } from "./_ssh_argv.ts";
 import { parseSshArgs, SshArgsError } from "./_ssh_args.ts";
@@ -340,5 +340,3 @@ export const ssh2Method: ConnectMethod = {
     return ssh2Spawn(s, stage.command(s.python ?? "python3"));
   },
 };
-
-registerMethod("ssh2", ssh2Method);

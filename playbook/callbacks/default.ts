@@ -58,6 +58,7 @@ export class DefaultCallback implements Callback {
   }
 
   taskStart(task: TaskView, prefix: "TASK" | "RUNNING HANDLER"): void {
+    this.#d.beginTask();
     this.#prefix.set(task.id, prefix);
     if (
       this.#play && ["free", "host_pinned"].includes(this.#play.strategy.replace(/^ansible\.builtin\./, ""))
@@ -118,7 +119,8 @@ export class DefaultCallback implements Callback {
 
   #clean(r: Record<string, unknown>, action: string): Record<string, unknown> {
     const out = { ...r };
-    if (action === "debug") {
+    // Ansible's _ACTION_DEBUG: debug under any of its names.
+    if (/^(ansible\.(builtin|legacy)\.)?debug$/.test(action)) {
       if ("msg" in out) {
         for (const k of Object.keys(out)) if (!DEBUG_ALLOWED.has(k) && !k.startsWith("_")) delete out[k];
       } else for (const k of HIDE_IN_DEBUG) delete out[k];
@@ -129,7 +131,8 @@ export class DefaultCallback implements Callback {
   #warnings(r: Record<string, unknown>): Record<string, unknown> {
     const out = { ...r };
     if (Array.isArray(out.warnings) && out.warnings.length) {
-      for (const w of out.warnings) this.#d.warning(String(w));
+      // Shown by Ansible's callback, in the main process: once per run.
+      for (const w of out.warnings) this.#d.warning(String(w), "main");
     }
     delete out.warnings;
     if (Array.isArray(out.deprecations) && out.deprecations.length) {

@@ -54,6 +54,8 @@ export class Display {
   #err: (text: string) => void;
   /** Warnings already shown: Ansible shows each text once per run. */
   #warned = new Set<string>();
+  /** Warnings already shown by the running task's worker (see beginTask). */
+  #taskWarned: Set<string> | undefined;
   #deprecations = new Set<string>();
   constructor(opts: DisplayOptions) {
     this.verbosity = opts.verbosity;
@@ -98,11 +100,25 @@ export class Display {
     this.display(`\n${msg} ${"*".repeat(stars)}`, color);
   }
 
-  /** "[WARNING]: ..." wrapped to the terminal width as textwrap.wrap does, on stderr, each text once. */
-  warning(msg: string): void {
+  /**
+   * A task begins. ansible-playbook runs it in a worker process forked from the main one, whose display
+   * remembers its own warnings: what the task warns of while it runs (a lookup's, a templated `args`) is
+   * shown unless the main process had shown it before, once per task however often the task warns.
+   */
+  beginTask(): void {
+    this.#taskWarned = new Set(this.#warned);
+  }
+
+  /**
+   * "[WARNING]: ..." wrapped to the terminal width as textwrap.wrap does, on stderr, each text once: once
+   * per run for the main process's warnings (`from: "main"`, and any outside a task), once per task for
+   * those a task gives while it runs (see beginTask).
+   */
+  warning(msg: string, from: "main" | "task" = "task"): void {
     const text = `${wrap(`[WARNING]: ${msg}`, this.columns).join("\n")}\n`;
-    if (this.#warned.has(text)) return;
-    this.#warned.add(text);
+    const seen = from === "task" && this.#taskWarned ? this.#taskWarned : this.#warned;
+    if (seen.has(text)) return;
+    seen.add(text);
     this.display(text, "warn", true);
   }
 
@@ -110,10 +126,18 @@ export class Display {
    * "[DEPRECATION WARNING]: ..." with Ansible's closing sentences, wrapped keeping whitespace (as
    * Ansible's display.deprecated does), on stderr, once per message.
    */
-  deprecated(msg: string, version: string): void {
+  deprecated(msg: string, version?: string, opts: { date?: string; collection?: string } = {}): void {
     msg = msg.trim();
     if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
-    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed in version ${version}. ` +
+    const from = opts.collection
+      ? ` from ${opts.collection === "ansible.builtin" ? "ansible-core" : opts.collection}`
+      : "";
+    const when = opts.date
+      ? `in a release after ${opts.date}.`
+      : version
+      ? `in version ${version}.`
+      : "in a future release.";
+    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed${from} ${when} ` +
       "Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
     const shown = wrap(text, this.columns, false).join("\n").trim();
     if (this.#deprecations.has(shown)) return;

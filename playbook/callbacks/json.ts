@@ -52,6 +52,7 @@ export class JsonCallback implements Callback {
   }
 
   taskStart(task: TaskView): void {
+    this.#d.beginTask();
     if (!this.#lockstep) return;
     this.#plays[this.#plays.length - 1]?.tasks.push(this.#newTask(task));
   }

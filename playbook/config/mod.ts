@@ -15,6 +15,8 @@ export interface Config {
   forks: number;
   rolesPath: string[];
   collectionsPath: string[];
+  /** Whether Python's site directories are searched for `ansible_collections` too. */
+  collectionsScanSysPath: boolean;
   libraryPath: string[];
   hostKeyChecking: boolean;
   timeout: number;
@@ -123,6 +125,10 @@ const SETTINGS: Setting[] = [
     "ANSIBLE_COLLECTIONS_PATHS",
     "ANSIBLE_COLLECTIONS_PATH",
   ], [[D, "collections_paths"], [D, "collections_path"]]),
+  S("collectionsScanSysPath", "boolean", true, ["ANSIBLE_COLLECTIONS_SCAN_SYS_PATH"], [[
+    D,
+    "collections_scan_sys_path",
+  ]]),
   S("libraryPath", "pathspec", "{ANSIBLE_HOME}/plugins/modules:/usr/share/ansible/plugins/modules", [
     "ANSIBLE_LIBRARY",
   ], [[D, "library"]]),

@@ -1,5 +1,5 @@
 // A hop as the Broker's connect() takes it (transports/broker.ts ConnectSpec and the per-method specs in
-// transports/ssh.ts, ssh2.ts, become.ts): the caller adds `via` (the previous hop's Context).
+// transports/ssh.ts, ssh2.ts, become.ts, containers.ts): the caller adds `via` (the previous hop's Context).
 import type { HopSpec } from "./spec.ts";
 
 /** The options for `broker.connect({ ...connectSpec(hop), via })`; absent settings are left out. */
@@ -23,8 +23,11 @@ export function connectSpec(hop: HopSpec): { method: string } & Record<string, u
           identityFile: hop.identity_file,
           identitiesOnly: hop.identities_only || undefined,
           password: hop.password,
+          // ssh2 has no program to run, but reads the same flags (-o, -i, -p …) from ssh_args.
           sshPath: hop.method === "ssh" ? hop.ssh_path : undefined,
-          sshArgs: hop.method === "ssh" ? hop.ssh_args : undefined,
+          sshArgs: words(hop.extra.args),
+          sshCommonArgs: words(hop.extra.common_args),
+          sshExtraArgs: words(hop.extra.extra_args),
           debugLevel: hop.method === "ssh" ? hop.ssh_debug_level : undefined,
           compression: hop.compression,
           keepaliveCount: hop.keepalive_count,
@@ -43,7 +46,8 @@ export function connectSpec(hop: HopSpec): { method: string } & Record<string, u
           user: hop.username,
           password: hop.password,
           path: hop.path,
-          flags: hop.args,
+          // become_flags as written when set: the target's become parser reads them itself.
+          flags: hop.extra.flags ?? (hop.args.length ? hop.args : undefined),
           becomeTimeout: hop.connect_timeout,
         }),
       };
@@ -51,7 +55,16 @@ export function connectSpec(hop: HopSpec): { method: string } & Record<string, u
       return {
         method: hop.method,
         ...common,
-        ...compact({ pod: hop.pod, path: hop.kubectl_path, args: hop.kubectl_args }),
+        ...compact({
+          pod: hop.pod,
+          container: hop.extra.container,
+          namespace: hop.extra.namespace,
+          kubeconfig: hop.extra.kubeconfig,
+          kubeContext: hop.extra.context,
+          path: hop.kubectl_path,
+          args: hop.extra.args,
+          startTimeout: hop.connect_timeout,
+        }),
       };
     case "setns":
       return {
@@ -65,15 +78,26 @@ export function connectSpec(hop: HopSpec): { method: string } & Record<string, u
           lxcPath: hop.lxc_path,
           lxcInfoPath: hop.lxc_info_path,
           machinectlPath: hop.machinectl_path,
+          startTimeout: hop.connect_timeout,
         }),
       };
     default:
       return {
         method: hop.method,
         ...common,
-        ...compact({ container: hop.container, username: hop.username, path: hop.path }),
+        ...compact({
+          container: hop.container,
+          username: hop.username,
+          path: hop.path,
+          args: hop.extra.args,
+          startTimeout: hop.connect_timeout,
+        }),
       };
   }
+}
+
+function words(list: string[]): string[] | undefined {
+  return list.length ? list : undefined;
 }
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {

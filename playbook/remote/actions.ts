@@ -22,6 +22,7 @@ import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
 import type { TargetSession } from "./session.ts";
+import { packageAction, serviceAction } from "./manager_actions.ts";
 
 /** A transfer's progress display (the CLI's bar on a TTY), started with what moves and its size. */
 export type TransferReporter = (
@@ -596,4 +597,6 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   fetch: fetchAction,
   script: scriptAction,
   unarchive: unarchiveAction,
+  package: packageAction,
+  service: serviceAction,
 };

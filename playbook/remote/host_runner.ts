@@ -2,12 +2,16 @@
 // settings), reused by every task of the run; a module call is one round trip on it. The executor hands
 // over ModuleRequests; this file turns them into contexts and calls.
 import process from "node:process";
-import { Broker, ConnectError, type ConnectSpec, type Context } from "../../transports/broker.ts";
+import {
+  Broker,
+  ConnectError,
+  type ConnectSpec,
+  type Context,
+  defaultMethods,
+  hopFailure,
+} from "../../transports/mod.ts";
 import { buildSshArgv, type SshOptions } from "../../transports/ssh.ts";
 import { shellQuote } from "../../transports/_ssh_argv.ts";
-import "../../transports/ssh2.ts";
-import "../../transports/become.ts";
-import { hopFailure } from "../../transports/become.ts";
 import type {
   HostRunner,
   HostRunnerFactory,
@@ -18,6 +22,7 @@ import type {
 import { ACTIONS, type TransferReporter } from "./actions.ts";
 import {
   ansibleModuleRoot,
+  collectionsModuleRoot,
   findAnsibleDir,
   ModuleNotFoundError,
   type ModulePreference,
@@ -37,7 +42,6 @@ import { escapeControls } from "../callbacks/display.ts";
 export interface ProtocolRunnerOptions {
   /** `library/` dirs (config library path and the one beside the playbook). */
   libraryPaths?: string[];
-  collectionsPaths?: string[];
   env?: Record<string, string | undefined>;
   /** Shows large transfers' progress (the CLI's bar when stderr is a terminal). */
   transfers?: TransferReporter;
@@ -70,17 +74,22 @@ export class ProtocolHostRunner implements HostRunner {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
     }
     this.#resolver = new ModuleResolver({
-      libraryPaths: extra.libraryPaths ?? [],
-      collectionsPaths: extra.collectionsPaths ?? [],
+      libraryPaths: extra.libraryPaths ?? opts.libraryPaths ?? [],
+      ...(opts.collections ? { collections: opts.collections } : {}),
       ansibleDir,
       prefer,
     });
     this.#broker = new Broker({
+      methods: defaultMethods(),
       capControllerChildren: false,
       maxInterpreters: positiveSetting(env, "MAX_INTERPRETERS", 20),
       // targets' log records: INFO at -vvv, DEBUG at -vvvv, else warnings only
       logLevel: opts.verbosity >= 4 ? 10 : opts.verbosity >= 3 ? 20 : 30,
-      roots: ansibleDir ? [ansibleModuleRoot(ansibleDir)] : [],
+      // An installed ansible-core's module_utils; collections' own, for their modules' imports.
+      roots: [
+        ...(ansibleDir ? [ansibleModuleRoot(ansibleDir)] : []),
+        ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
+      ],
       onLog: (rec) => {
         if (rec.level >= 30 || opts.verbosity >= 3) {
           // A target's log text: shown, never obeyed by the terminal.
@@ -130,11 +139,12 @@ export class ProtocolHostRunner implements HostRunner {
           ...executable,
         });
         result = rawShape(result);
-      } else if (action) {
-        result = await action(session, req.args, { transfers: this.#transfers });
       } else {
-        result = await session.runModule(req.module, req.args);
-        if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed) {
+        result = action
+          ? await action(session, req.args, { transfers: this.#transfers })
+          : await session.runModule(req.module, req.args);
+        // An action's module started as a job (package's apt …) is waited for like the task's own.
+        if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
           result = await pollAsync(session, req, result);
         }
       }

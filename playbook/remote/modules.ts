@@ -1,9 +1,10 @@
 // Which code runs a task's module on the target: a module from a `library/` directory or collection next
 // to the playbook, an installed ansible-core's module, or mito's own built-in. Ansible's resolution order;
 // mito's built-ins stand in where no Ansible is installed (or when MITO_MODULES=builtin asks for them).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
+import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
 import { directoryRoot } from "../../transports/broker.ts";
 import type { ModuleRoot } from "../../core/importer.ts";
 
@@ -24,8 +25,8 @@ export type ModulePreference = "auto" | "builtin" | "ansible";
 export interface ModuleResolverOptions {
   /** `library/` directories: configured library path, then beside the playbook and each role. */
   libraryPaths: string[];
-  /** Collection roots (directories containing `ansible_collections/`). */
-  collectionsPaths: string[];
+  /** The installed collections (playbook-adjacent, configured, Python's site). */
+  collections?: CollectionIndex;
   /** Directory holding the `ansible` package of an installed ansible-core, if any. */
   ansibleDir?: string;
   prefer: ModulePreference;
@@ -71,21 +72,24 @@ export function ansibleModuleRoot(dir: string): ModuleRoot {
   return directoryRoot(dir, ["ansible.module_utils"]);
 }
 
+/**
+ * What targets may import from a collection root: the `ansible_collections` packages, whose modules import
+ * their collection's module_utils (`ansible_collections.ns.coll.plugins.module_utils.x`).
+ */
+export function collectionsModuleRoot(root: string): ModuleRoot {
+  return directoryRoot(root, ["ansible_collections"]);
+}
+
 /** The directory holding an installed ansible-core's `ansible` package, searched once. */
 export function findAnsibleDir(env: Record<string, string | undefined>): string | undefined {
-  const candidates: string[] = [];
-  if (env.MITO_ANSIBLE_DIR) candidates.push(env.MITO_ANSIBLE_DIR);
-  candidates.push("/usr/lib/python3/dist-packages");
-  for (const base of ["/usr/local/lib", "/usr/lib"]) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(base).filter((n) => /^python3\.\d+$/.test(n)).sort().reverse();
-    } catch {
-      continue;
-    }
-    for (const n of names) candidates.push(join(base, n, "dist-packages"), join(base, n, "site-packages"));
-  }
-  return candidates.find((dir) => existsSync(join(dir, "ansible", "modules", "command.py")));
+  const candidates = [env.MITO_ANSIBLE_DIR, "/usr/lib/python3/dist-packages", ...sitePackageDirs()];
+  return candidates.find((dir) => dir && existsSync(join(dir, "ansible", "modules", "command.py")));
+}
+
+/** ansible-core's routing of ansible.builtin names (config/ansible_builtin_runtime.yml), where installed. */
+export function ansibleBuiltinRuntime(env: Record<string, string | undefined>): string | undefined {
+  const dir = findAnsibleDir(env);
+  return dir ? join(dir, "ansible", "config", "ansible_builtin_runtime.yml") : undefined;
 }
 
 type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;
@@ -139,14 +143,9 @@ export class ModuleResolver {
     const { collection, name } = shortName(module);
     const o = this.#opts;
     if (collection) {
-      for (const root of o.collectionsPaths) {
-        const [ns, coll] = collection.split(".");
-        const file = join(root, "ansible_collections", ns, coll, "plugins", "modules", `${name}.py`);
-        if (existsSync(file)) {
-          return readModule(file, name, `ansible_collections.${ns}.${coll}.plugins.modules`);
-        }
-      }
-      throw new ModuleNotFoundError(module);
+      const file = o.collections?.module(collection, name);
+      if (file) return readModule(file, name, `ansible_collections.${collection}.plugins.modules`);
+      return this.#routed(module, extraLibraries);
     }
     if (o.prefer !== "builtin") {
       const lib = inLibrary([...extraLibraries, ...o.libraryPaths], name);
@@ -165,18 +164,29 @@ export class ModuleResolver {
         }
       }
     }
+    // Where Ansible is installed, a short name it routes to a collection (sysctl → ansible.posix.sysctl)
+    // runs that module, as in ansible-playbook; mito's built-in stands in only without one.
+    const target = o.prefer === "builtin" ? undefined : o.collections?.routing.route(module);
+    if (target !== undefined && o.collections?.hasAction(target)) {
+      return this.#resolve(target, extraLibraries);
+    }
     if (BUILTINS.has(name)) return { kind: "builtin", name };
     if (o.prefer === "builtin" && o.ansibleDir) {
       const file = join(o.ansibleDir, "ansible", "modules", `${name}.py`);
       if (existsSync(file)) return readModule(file, name, "ansible.modules");
     }
-    throw new ModuleNotFoundError(module);
+    return this.#routed(module, extraLibraries);
+  }
+
+  /** A module found nowhere under its name: where its collection's plugin routing sends it, if anywhere. */
+  #routed(module: string, extraLibraries: string[]): ModuleSource {
+    const target = this.#opts.collections?.routing.route(module);
+    if (target === undefined) throw new ModuleNotFoundError(module);
+    return this.#resolve(target, extraLibraries);
   }
 }
 
 // Target halves of controller-side actions: the controller has already moved the bytes, and mito's own
 // target side takes them inline (no temp file), which Ansible's modules cannot. async_status reads the
-// jobs mito's runner started, in its format. package is an action in Ansible (it runs the module of the
-// target's pkg_mgr; ansible-core's package.py is documentation only): mito's package does that choice
-// on the target itself.
-const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template", "async_status", "package"]);
+// jobs mito's runner started, in its format.
+const PREFER_BUILTIN: ReadonlySet<string> = new Set(["copy", "template", "async_status"]);

@@ -98,11 +98,32 @@ Deno.test("unknown connection types and bad numbers are clear errors", () => {
   assertThrows(
     () => planConnection(request({ ansible_connection: "winrm" }), {}),
     ConnectionPlanError,
-    'connection type "winrm" is not supported',
+    "unknown connection type 'winrm'",
   );
   assertThrows(
     () => planConnection(request({ ansible_port: "twenty" }), {}),
     ConnectionPlanError,
     'ansible_port must be a number, got "twenty"',
   );
+});
+
+Deno.test("the runner connects as the translator reads: mitogen_ssh is ssh, ansible.cfg's ssh_executable is used", () => {
+  const plan = planConnection(
+    request(
+      { ansible_connection: "mitogen_ssh", ansible_python_interpreter: "/p", ansible_timeout: 9 },
+      true,
+    ),
+    { ssh_executable: "/cfg/ssh" },
+  );
+  assertEquals(plan.hops, [
+    {
+      method: "ssh",
+      python: "/p",
+      hostname: "web1",
+      sshPath: "/cfg/ssh",
+      connectTimeout: 9,
+      checkHostKeys: "enforce",
+    },
+    { method: "sudo", user: "postgres", python: "/p", password: "s3cret", becomeTimeout: 9 },
+  ]);
 });

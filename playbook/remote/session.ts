@@ -3,7 +3,7 @@
 import process from "node:process";
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
-import type { ModuleResolver } from "./modules.ts";
+import { ModuleNotFoundError, type ModuleResolver } from "./modules.ts";
 import { withOutputLines } from "./_results.ts";
 
 export class TargetSession {
@@ -45,15 +45,31 @@ export class TargetSession {
     return p;
   }
 
-  /**
-   * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
-   * lines here, as Ansible's action layer adds them on its controller.
-   */
-  async runModule(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
-    return withOutputLines(await this.#run(module, args));
+  /** Whether `module` resolves for this task (its role's and playbook's library/ first). */
+  hasModule(module: string): boolean {
+    try {
+      this.#resolver.resolve(module, this.libraries);
+      return true;
+    } catch (err) {
+      if (err instanceof ModuleNotFoundError) return false;
+      throw err;
+    }
   }
 
-  #run(module: string, args: Record<string, unknown>): Promise<ModuleResult> {
+  /**
+   * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
+   * lines here, as Ansible's action layer adds them on its controller. `sync` runs it to the end even in
+   * an `async` task (an action's helper call, such as package's fact lookup).
+   */
+  async runModule(
+    module: string,
+    args: Record<string, unknown>,
+    opts: { sync?: boolean } = {},
+  ): Promise<ModuleResult> {
+    return withOutputLines(await this.#run(module, args, opts));
+  }
+
+  #run(module: string, args: Record<string, unknown>, opts: { sync?: boolean }): Promise<ModuleResult> {
     const req = this.#req;
     const common = {
       check_mode: req.checkMode,
@@ -66,7 +82,7 @@ export class TargetSession {
     };
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
-    if (req.asyncSeconds > 0) {
+    if (req.asyncSeconds > 0 && !opts.sync) {
       // Unique across controllers sharing a target's async_dir (as Ansible's j<random>.<pid>): the pid too.
       const jid = `${Date.now()}.${process.pid}.${nextJobSeq()}`;
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];

@@ -1,12 +1,12 @@
-// What `mitogen_get_stack` answers inside a playbook: the task's connection stack in the shape of
-// Mitogen's result, read by the same builder as `mito stack` (playbook/connection) from the variables
-// the executor handed the runner, without connecting. tests/stack_agree_test.ts keeps that builder and
-// this runner's plan (plan.ts) agreeing on the hops.
+// A task's ModuleRequest as the connection translator's input (playbook/connection/spec.ts), read by the
+// runner's plan (plan.ts) to connect and by `mitogen_get_stack` to show the same stack without
+// connecting: the executor's connection variables, its merged become settings, the play keywords it
+// passes as keyword_* variables, and ansible.cfg's connection defaults.
 import {
   buildStack,
   describeStack,
   type StackConfig,
-  StackError,
+  type StackInput,
   type StackKeywords,
 } from "../connection/mod.ts";
 import type { ModuleRequest } from "../runner.ts";
@@ -19,8 +19,12 @@ function num(v: unknown): number | undefined {
   return v === undefined || v === null || v === "" ? undefined : Number(v);
 }
 
-/** `[{"kwargs": {...}, "method": "ssh"}, …]` for the task's target, passwords masked. */
-export function taskStack(req: ModuleRequest, defaults: Record<string, unknown>) {
+/** The translator's input for the task's target; `defaults` are ansible.cfg's connection settings. */
+export function requestStackInput(
+  req: ModuleRequest,
+  defaults: Record<string, unknown>,
+  mode: StackInput["defaults"],
+): StackInput {
   const cv = req.connectionVars;
   const config: StackConfig = {
     remoteUser: str(defaults.remote_user),
@@ -33,7 +37,10 @@ export function taskStack(req: ModuleRequest, defaults: Record<string, unknown>)
     sshArgs: str(defaults.ssh_args),
     sshCommonArgs: str(defaults.ssh_common_args),
     sshExtraArgs: str(defaults.ssh_extra_args),
+    sshExecutable: str(defaults.ssh_executable),
     transport: str(defaults.connection),
+    // The runner discovers the interpreter when none is set; what Mitogen shows is the variable alone.
+    interpreterPython: mode === "transport" ? str(defaults.interpreter_python) : undefined,
   };
   const b = req.become;
   const keywords: StackKeywords = {
@@ -47,11 +54,17 @@ export function taskStack(req: ModuleRequest, defaults: Record<string, unknown>)
     become_flags: b.flags,
     become_exe: b.exe,
     become_password: b.password,
+    // -k's answer, where the host's variables give no password
+    connection_password: str(defaults.password),
   };
   const vars = (host: string) => {
     const v = host === req.targetHost ? cv : req.hostConnectionVars?.(host);
-    if (!v) throw new StackError(`mitogen_via names '${host}', which is not in the inventory`);
-    return (name: string) => v[name];
+    return v && ((name: string) => v[name]);
   };
-  return describeStack(buildStack({ host: req.targetHost, vars, config, keywords }));
+  return { host: req.targetHost, vars, config, keywords, defaults: mode, becomeDecided: true };
+}
+
+/** `[{"kwargs": {...}, "method": "ssh"}, …]` for the task's target, passwords masked. */
+export function taskStack(req: ModuleRequest, defaults: Record<string, unknown>) {
+  return describeStack(buildStack(requestStackInput(req, defaults, "mitogen")));
 }

@@ -1,7 +1,7 @@
 // Python's datetime.datetime and datetime.timedelta as templates meet them (now(), to_datetime, subtraction).
 import { mkFloat, PyObject, pyStr, unwrap } from "./_py.ts";
-import { PyCallable } from "./_runtime.ts";
-import { strftime } from "./_globals.ts";
+import { PyCallable } from "./_callable.ts";
+import { strftime } from "./_strftime.ts";
 import { TemplateError } from "./_errors.ts";
 
 const p2 = (n: number) => String(n).padStart(2, "0");

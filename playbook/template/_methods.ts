@@ -18,19 +18,9 @@ import {
   unwrap,
 } from "./_py.ts";
 import { strFormat } from "./_format.ts";
-import type { PyCallable as PyCallableT } from "./_runtime.ts";
+import { PyCallable } from "./_callable.ts";
 
 type Method = (self: any, args: unknown[], kwargs: Record<string, unknown>) => unknown;
-
-let makeCallable: (
-  name: string,
-  fn: (args: unknown[], kwargs: Record<string, unknown>) => unknown,
-) => PyCallableT;
-
-/** Set by the runtime to break the import cycle. */
-export function setCallableFactory(f: typeof makeCallable): void {
-  makeCallable = f;
-}
 
 function str(v: unknown, what = "argument"): string {
   v = unwrap(defined(v));
@@ -311,7 +301,7 @@ const DICT: Record<string, Method> = {
 };
 
 /** A bound method of a Python value, or undefined when it has no such method. */
-export function getMethod(obj: unknown, name: string): PyCallableT | undefined {
+export function getMethod(obj: unknown, name: string): PyCallable | undefined {
   let table: Record<string, Method> | undefined;
   const v = unwrap(obj);
   if (typeof v === "string") table = STR;
@@ -320,5 +310,5 @@ export function getMethod(obj: unknown, name: string): PyCallableT | undefined {
   if (!table || !Object.prototype.hasOwnProperty.call(table, name)) return undefined;
   if (Array.isArray(v) && Object.isFrozen(v) && !TUPLE_METHODS.has(name)) return undefined;
   const m = table[name];
-  return makeCallable(name, (args, kwargs) => m(v, args, kwargs));
+  return new PyCallable(name, (args, kwargs) => m(v, args, kwargs));
 }

@@ -36,18 +36,9 @@ import {
   Undefined,
   unwrap,
 } from "./_py.ts";
-import { getMethod, setCallableFactory } from "./_methods.ts";
+import { getMethod } from "./_methods.ts";
+import { PyCallable } from "./_callable.ts";
 import { percentFormat } from "./_format.ts";
-
-/** A Python-callable value: globals, bound methods, macros. */
-export class PyCallable {
-  constructor(
-    readonly name: string,
-    readonly fn: (args: unknown[], kwargs: Record<string, unknown>) => unknown,
-  ) {}
-}
-
-setCallableFactory((name, fn) => new PyCallable(name, fn));
 
 /** Thrown (as a plain marker, not an Error) once a child template has handed over to its parent. */
 const EXTENDED = { extended: true };

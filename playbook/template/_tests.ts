@@ -23,7 +23,8 @@ import {
   Undefined,
   unwrap,
 } from "./_py.ts";
-import { PyCallable, splitKwargs } from "./_runtime.ts";
+import { PyCallable } from "./_callable.ts";
+import { splitKwargs } from "./_runtime.ts";
 import { pyRegex } from "./_regex.ts";
 import type { Templar, TestFn } from "./templar.ts";
 import { toBool } from "./_py.ts";

@@ -14,8 +14,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "../_paths.ts";
 import { Broker, type Context } from "../../transports/broker.ts";
-import "../../transports/ssh.ts";
-import "../../transports/ssh2.ts";
+import { defaultMethods } from "../../transports/methods.ts";
 import { hopsEnv } from "../../tests/hops_env.ts";
 import { type PrivateSshd, startPrivateSshd } from "../../tests/hops_sshd.ts";
 
@@ -91,7 +90,7 @@ type MitoFigures = { local: Figures; ssh?: Figures; ssh2?: Figures };
 type MitogenFigures = { version: string; local: Figures; ssh?: Figures };
 
 async function measureMitoAll(cfg: Config, ssh: SshTarget | null): Promise<MitoFigures> {
-  const broker = new Broker();
+  const broker = new Broker({ methods: defaultMethods() });
   try {
     const mito: MitoFigures = {
       local: await measureMito(() => broker.connect({ method: "local", python: cfg.python }), cfg),
