@@ -443,12 +443,12 @@ export class Executor {
     return s;
   }
 
-  /** Runs the playbooks; returns ansible-playbook's exit code. */
   /** --start-at-task's name while no task has matched it yet. */
   get startAtPending(): string | undefined {
     return this.#startAt;
   }
 
+  /** Runs the playbooks; returns ansible-playbook's exit code. */
   async run(playbooks: Playbook[]): Promise<number> {
     let stop = false;
     try {
