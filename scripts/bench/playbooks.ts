@@ -28,7 +28,13 @@ import {
   type Runner,
   RunnerUnavailableError,
 } from "./_runners.ts";
-import { BASELINE, MITOGEN_STRATEGY_DIR, type RunnerName, RUNNERS } from "./_runners.ts";
+import {
+  ANSIBLE_MODULES_RUNNER,
+  BASELINE,
+  MITOGEN_STRATEGY_DIR,
+  type RunnerName,
+  RUNNERS,
+} from "./_runners.ts";
 import { killCurrent, measure, type Measured, Proxy } from "./_measure.ts";
 import { freePort } from "../../tests/hops_sshd.ts";
 import {
@@ -332,7 +338,8 @@ export async function main(args: string[]): Promise<void> {
     const jobs: Job[][] = [];
     for (const s of opts.scenarios) {
       for (const link of opts.links) {
-        const columns: string[] = runners.map((r) => r.name);
+        const columns: string[] = runners.map((r) => r.name)
+          .filter((r) => r !== ANSIBLE_MODULES_RUNNER || s.ansibleModules);
         if (s.kind === "file-transfer") columns.push(BASELINE);
         jobs.push(columns.map((c) => prepare(s, link, c)));
       }
@@ -457,7 +464,9 @@ function sectionText(
     "- Runners: `ansible` is Debian's ansible-core 2.14 (ssh, pipelining, ControlPersist, forks 50); " +
     "`mitogen` the same with Debian's ansible-mitogen 0.3.3 (`strategy = mitogen_linear`); `mito` is " +
     "`mito run` from source under Deno, `mito-bin` the built `dist/mito`, both with `MITO_MODULES=builtin` " +
-    "(mito's own modules, no Ansible modules); `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
+    "(mito's own modules, no Ansible modules), `mito-auto` `mito run` from source with " +
+    "`MITO_MODULES=auto`, the default where ansible-core is installed (tasks run Ansible's own modules: " +
+    "`command` is ansible-core's command.py), for the loop-100-items and loop-100-tasks scenarios; `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
     "the file-transfer baseline). All read the same generated ansible.cfg and inventory; every host has " +
     "its own ssh ControlPath, so N inventory hosts are N connections to the one test sshd. ssh_args are " +
     "Ansible's defaults (`-C -o ControlMaster=auto -o ControlPersist=60s`) except for file-transfer, " +
