@@ -660,18 +660,18 @@ class _BasicSubprocess(type(sys)):
     def __init__(self, real, basic):
         type(sys).__init__(self, real.__name__)
         self.__dict__.update(real.__dict__)
-        del self.__dict__["Popen"]  # the method below answers for it
-        self.__dict__["_mito_basic"] = basic
-        self.__dict__["_mito_popen"] = real.Popen
 
-    def Popen(self, args, **kwargs):
-        fn = kwargs.get("preexec_fn")
-        umask = _noop_preexec_umask(fn, self.__dict__["_mito_basic"]) if fn is not None else None
-        if umask is not None and "umask" not in kwargs:
-            kwargs.pop("preexec_fn")
-            if umask:
-                kwargs["umask"] = umask
-        return self.__dict__["_mito_popen"](args, **kwargs)
+        class Popen(real.Popen):
+            def __init__(self, args, **kwargs):
+                fn = kwargs.get("preexec_fn")
+                umask = _noop_preexec_umask(fn, basic) if fn is not None else None
+                if umask is not None and "umask" not in kwargs:
+                    kwargs.pop("preexec_fn")
+                    if umask:
+                        kwargs["umask"] = umask
+                real.Popen.__init__(self, args, **kwargs)
+
+        self.Popen = Popen
 
 
 _PREEXEC_NAMES = ("_restore_signal_handlers", "os", "umask")
