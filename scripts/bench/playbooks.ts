@@ -11,6 +11,7 @@
 // MITO_MAX_INTERPRETERS alike; both default to 20 interpreters per parent), --timeout S per run (900),
 // --no-write, --fresh (forget the figures of earlier runs instead of merging), --report-only (no runs:
 // render the tables, chart and targets again from the figures recorded in docs/benchmarks.md).
+import { spawnSync } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
@@ -80,7 +81,7 @@ const LOGIN = {
     "/etc/skel shell rc), not root, whose shell rc on these machines runs `pyenv init` (0.14 s of CPU per " +
     "login that is no runner's cost); the -sudo scenarios become root through sudo",
 };
-const PROXY_SCRIPT = join(dirname(root), "shared/tools/latency-proxy.py");
+const PROXY_SCRIPT = proxyScript();
 const PYTHON = "/usr/bin/python3";
 const COLUMN_ORDER = [...RUNNERS, BASELINE];
 
@@ -143,6 +144,21 @@ function parseOptions(args: string[]): Options {
     delayMs: Number(values["delay-ms"]),
     argsText: args.join(" "),
   };
+}
+
+/**
+ * shared/tools/latency-proxy.py beside the checkout; from a git worktree, beside the main checkout (the
+ * worktree's own parent holds no shared/).
+ */
+function proxyScript(): string {
+  const rel = "shared/tools/latency-proxy.py";
+  const beside = join(dirname(root), rel);
+  if (existsSync(beside)) return beside;
+  const common = spawnSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], {
+    cwd: root,
+    encoding: "utf8",
+  }).stdout?.trim();
+  return common ? join(dirname(dirname(common)), rel) : beside;
 }
 
 /** A file of random (incompressible) bytes, written in 1 MiB chunks. */
