@@ -5,6 +5,7 @@ import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver } from "./modules.ts";
 import { withOutputLines } from "./_results.ts";
+import { callWithSource } from "./module_sources.ts";
 
 export class TargetSession {
   readonly #ctx: Context;
@@ -104,7 +105,7 @@ export class TargetSession {
     if (src.kind === "builtin") {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], common);
     }
-    return this.#ctx.call("mito.runner", "run_ansible_module", [src.source, args], {
+    return callWithSource(this.#ctx, src.source, args, {
       ...common,
       name: src.name,
       interpreters: this.interpreters(),
