@@ -17,6 +17,7 @@ after each run.
 """
 
 import atexit
+import hashlib
 import importlib
 import io
 import json
@@ -504,12 +505,55 @@ def _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity):
     return a
 
 
+class SourceNotCached(Exception):
+    """A call named its module by digest alone, and this interpreter does not hold that source: the
+    controller sends it again with the source itself."""
+
+
+# Module sources by their sha1 hex digest, and code objects by (digest, filename): a controller sends a
+# module's source once per interpreter and names it by digest afterwards, and a module run again is not
+# compiled again. Bounded: a play's distinct modules are few; a long-lived interpreter forgets the oldest.
+_SOURCES = {}
+_CODE = {}
+_CACHE_MAX = 256
+
+
+def _remember(table, key, value):
+    if len(table) >= _CACHE_MAX:
+        table.pop(next(iter(table)))
+    table[key] = value
+    return value
+
+
+def _source_digest(source):
+    return hashlib.sha1(source).hexdigest()
+
+
+def _compiled(source, filename, digest):
+    key = (digest or _source_digest(source), filename)
+    code_obj = _CODE.get(key)
+    if code_obj is None:
+        code_obj = _remember(_CODE, key, compile(source, filename, "exec", dont_inherit=True))
+    return code_obj
+
+
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
-                       isolation="inproc", verbosity=0, style=None, path=None, package=None):
-    """Run an Ansible module given its source (str or bytes) and arguments."""
-    if isinstance(source, str):
+                       isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None):
+    """Run an Ansible module given its source (str or bytes) and arguments.
+
+    ``digest`` (sha1 hex of the source) keeps the source here for later calls, which may then pass
+    ``source=None`` and the digest alone; SourceNotCached is raised when this interpreter lacks it."""
+    if source is None:
+        source = _SOURCES.get(digest)
+        if source is None:
+            raise SourceNotCached(digest)
+    elif isinstance(source, str):
         source = source.encode("utf-8", "surrogateescape")
+    if digest is not None and digest not in _SOURCES:
+        if _source_digest(source) != digest:
+            raise ValueError("module source does not match its digest %s" % digest)
+        _remember(_SOURCES, digest, source)
     style = style or detect_style(source)
     full_args = _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity)
     shebang, _ = _shebang(source)
@@ -518,17 +562,17 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
     python_inproc = style == "new" and (shebang is None or "python" in shebang)
     if python_inproc:
         if isolation == "fork" or (isolation == "inproc" and name in ANSIBLE_FORK_MODULES):
-            return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path, package)
-        return _run_new_style(source, full_args, name, environment, cwd, path, package)
+            return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path, package, digest)
+        return _run_new_style(source, full_args, name, environment, cwd, path, package, digest)
     return _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters)
 
 
-def _run_new_style(source, full_args, name, environment, cwd, path, package=None):
+def _run_new_style(source, full_args, name, environment, cwd, path, package=None, digest=None):
     with _RUN_LOCK:
-        return _run_new_style_locked(source, full_args, name, environment, cwd, path, package)
+        return _run_new_style_locked(source, full_args, name, environment, cwd, path, package, digest)
 
 
-def _run_new_style_locked(source, full_args, name, environment, cwd, path, package):
+def _run_new_style_locked(source, full_args, name, environment, cwd, path, package, digest):
     _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
@@ -547,6 +591,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
             try:
                 from ansible.module_utils import basic
                 basic._ANSIBLE_ARGS = payload
+                _spawn_without_noop_preexec(basic)
             except ImportError:
                 basic = None
             sys.stdin = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8")
@@ -560,7 +605,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
             sys.modules["__main__"] = main
             with _AtexitCapture():
                 try:
-                    code_obj = compile(source, filename, "exec", dont_inherit=True)
+                    code_obj = _compiled(source, filename, digest)
                     _exec_main(code_obj, glb, home)
                 except SystemExit as e:
                     code = _code(e)
@@ -601,6 +646,63 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     return result
+
+
+class _BasicSubprocess(type(sys)):
+    """The `subprocess` AnsibleModule.run_command sees in a persistent interpreter: the real module, except
+    that Popen leaves out run_command's `preexec` hook when that hook does nothing but set the umask (on
+    Python 3 its signal restoring is a no-op), passing the umask to Popen instead. Any preexec_fn makes
+    Popen fork() the whole interpreter and run Python in the child, where without one it uses vfork(): in
+    an interpreter that has imported a play's worth of modules that fork costs more than the module's own
+    work (milliseconds per command). The child's state and the result are the same; a hook that is not the
+    one recognised here runs untouched."""
+
+    def __init__(self, real, basic):
+        type(sys).__init__(self, real.__name__)
+        self.__dict__.update(real.__dict__)
+
+        class Popen(real.Popen):
+            def __init__(self, args, **kwargs):
+                fn = kwargs.get("preexec_fn")
+                umask = _noop_preexec_umask(fn, basic) if fn is not None else None
+                if umask is not None and "umask" not in kwargs:
+                    kwargs.pop("preexec_fn")
+                    if umask:
+                        kwargs["umask"] = umask
+                real.Popen.__init__(self, args, **kwargs)
+
+        self.Popen = Popen
+
+
+_PREEXEC_NAMES = ("_restore_signal_handlers", "os", "umask")
+
+
+def _noop_preexec_umask(fn, basic):
+    """run_command's own preexec hook on Python 3, unchanged: its umask (0 for none); else None."""
+    code = getattr(fn, "__code__", None)
+    cells = getattr(fn, "__closure__", None)
+    if code is None or cells is None or getattr(basic, "PY2", True):
+        return None
+    if (getattr(fn, "__qualname__", "") != "AnsibleModule.run_command.<locals>.preexec"
+            or code.co_freevars != ("self", "umask") or code.co_names != _PREEXEC_NAMES):
+        return None
+    try:
+        module, umask = cells[0].cell_contents, cells[1].cell_contents
+    except ValueError:
+        return None
+    owner = getattr(basic, "AnsibleModule", None)
+    if owner is None or getattr(type(module), "_restore_signal_handlers", None) is not \
+            getattr(owner, "_restore_signal_handlers", None):
+        return None
+    if not umask:
+        return 0
+    return umask if isinstance(umask, int) and sys.version_info >= (3, 9) else None
+
+
+def _spawn_without_noop_preexec(basic):
+    real = getattr(basic, "subprocess", None)
+    if real is subprocess and getattr(basic, "AnsibleModule", None) is not None:
+        basic.subprocess = _BasicSubprocess(subprocess, basic)
 
 
 def _failure_msg(e):

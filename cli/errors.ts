@@ -1,8 +1,14 @@
 // Errors the CLI reports as one line and an exit code, without a stack trace.
 export class UsageError extends Error {
   override name = "UsageError";
-  readonly exitCode = 5; // ansible-playbook exits 5 on bad options
+  readonly exitCode: number = 5; // Ansible's AnsibleOptionsError (an option's value refused after parsing)
   constructor(message: string) {
     super(message);
   }
+}
+
+/** What Ansible's argument parser refuses itself (unknown option, missing argument, bad number): exit 2. */
+export class ArgumentError extends UsageError {
+  override name = "ArgumentError";
+  override readonly exitCode = 2;
 }

@@ -1,6 +1,6 @@
 // Pure parsing of `mito run` arguments: the flag set of ansible-playbook, so existing command lines work.
 import { parseArgs } from "node:util";
-import { UsageError } from "./errors.ts";
+import { ArgumentError } from "./errors.ts";
 import type { RunRequest } from "../playbook/run.ts";
 
 /** ansible-playbook's options: what the playbook layer runs, plus flags parsed for compatibility. */
@@ -55,7 +55,7 @@ const SPEC = {
 
 function intOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} expects a whole number, got '${value}'`);
+  if (!/^-?\d+$/.test(value)) throw new ArgumentError(`--${name} expects a whole number, got '${value}'`);
   return Number(value);
 }
 
@@ -65,10 +65,13 @@ export function parseRunArgs(argv: string[]): RunOptions {
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new ArgumentError((err as Error).message);
   }
   const v = parsed.values;
-  if (parsed.positionals.length === 0) throw new UsageError("mito run: give at least one playbook file");
+  if (parsed.positionals.length === 0) throw new ArgumentError("mito run: give at least one playbook file");
+  if (v.forks !== undefined && intOption("forks", v.forks)! < 1) {
+    throw new ArgumentError("The number of processes (--forks) must be >= 1");
+  }
   const list = (x: readonly string[] | undefined) => [...(x ?? [])];
   return {
     playbooks: parsed.positionals,

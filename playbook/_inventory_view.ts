@@ -53,6 +53,12 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
       throw err;
     }
   };
+  // ansible-playbook refuses to start when --limit leaves none of a non-empty inventory (exit 1)
+  if (inv.hosts().length > 0 && guard(() => inv.selectHosts("all", { limit: o.limit })).length === 0) {
+    throw new ExecutionError(
+      "Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
+    );
+  }
   return {
     select: (pattern) => guard(() => inv.selectHosts(pattern, { limit: o.limit }).map((h) => h.name)),
     hostVars: (host) => inv.hostVars(host, { playbookDirs: o.playbookDirs }),

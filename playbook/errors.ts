@@ -70,6 +70,12 @@ export class PlaybookError extends Error {
   }
 }
 
+/** A playbook file given on the command line that is not there (ansible-playbook exits 1). */
+export class MissingPlaybookError extends PlaybookError {
+  override name = "MissingPlaybookError";
+  override readonly exitCode: number = 1;
+}
+
 /** A role that no collection or roles path holds: an error of the run, not of parsing (ansible-playbook exits 1). */
 export class RoleNotFoundError extends PlaybookError {
   override name = "RoleNotFoundError";

@@ -206,6 +206,41 @@ const NOT_PIPELINED = new Set([
   "reboot",
 ]);
 
+/**
+ * A become option from the variables its plugin reads, the last one set winning as in Ansible's config
+ * manager: ansible_become_user then ansible_sudo_user (ansible_su_user, ansible_doas_user …); the
+ * password also from ansible_become_password and ansible_become_pass.
+ */
+function becomeVar(method: string, option: string, get: (name: string) => unknown): unknown {
+  const plugin = method.replace(/^(mitogen_|ansible\.builtin\.|community\.general\.)/, "");
+  const names = option === "pass"
+    ? ["ansible_become_password", "ansible_become_pass"]
+    : [`ansible_become_${option}`];
+  if (["sudo", "su", "doas"].includes(plugin)) names.push(`ansible_${plugin}_${option}`);
+  let found: unknown;
+  for (const n of names) found = get(n) ?? found;
+  return found;
+}
+
+/** Task keywords that choose the context a task runs in (beside the `ansible_*` variables of its vars). */
+const CONNECTION_KEYWORDS = [
+  "become",
+  "become_user",
+  "become_method",
+  "become_exe",
+  "become_flags",
+  "connection",
+  "delegate_to",
+  "remote_user",
+  "port",
+];
+const templated = (v: unknown): boolean =>
+  typeof v === "string"
+    ? isTemplateText(v)
+    : isMap(v) || Array.isArray(v)
+    ? Object.values(v).some(templated)
+    : false;
+
 /** A promise's outcome as a value: a reply that fails before it is awaited must not go unhandled. */
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
@@ -360,6 +395,13 @@ function removeOmit(v: unknown, omit: string): unknown {
   return v;
 }
 
+/** Mitogen for Ansible's strategy names (ansible.cfg, ANSIBLE_STRATEGY, the play keyword) → Ansible's. */
+const MITOGEN_STRATEGIES: Record<string, string> = {
+  mitogen_linear: "linear",
+  mitogen_free: "free",
+  mitogen_host_pinned: "host_pinned",
+};
+
 export class Executor {
   #o: ExecutorOptions;
   #cb: Callback;
@@ -399,6 +441,11 @@ export class Executor {
       );
     }
     return s;
+  }
+
+  /** --start-at-task's name while no task has matched it yet. */
+  get startAtPending(): string | undefined {
+    return this.#startAt;
   }
 
   /** Runs the playbooks; returns ansible-playbook's exit code. */
@@ -799,9 +846,11 @@ export class Executor {
         return Number.isFinite(n) && n > 0 ? Math.min(n, forks) : 0;
       },
     };
-    if (strategyName === "free") pr.strategy = new FreeStrategy(forks, hooks);
-    else if (strategyName === "host_pinned") pr.strategy = new FreeStrategy(forks, hooks, true);
-    else if (strategyName === "linear" || strategyName === "debug") {
+    // Mitogen's strategies are Ansible's own run over its connections, which every mito strategy uses
+    const kind = MITOGEN_STRATEGIES[strategyName] ?? strategyName;
+    if (kind === "free") pr.strategy = new FreeStrategy(forks, hooks);
+    else if (kind === "host_pinned") pr.strategy = new FreeStrategy(forks, hooks, true);
+    else if (kind === "linear" || kind === "debug") {
       pr.strategy = new LinearStrategy(order, forks, hooks);
     } else throw new ExecutionError(`Invalid play strategy specified: ${strategyName}`);
     return pr;
@@ -1758,6 +1807,11 @@ export class Executor {
   #pipelinable(task: Task, loopControl: Record<string, unknown>, pauseS: number): boolean {
     if (pauseS > 0 || loopControl.break_when !== undefined) return false;
     if (task.kw.until !== undefined || task.kw.async !== undefined) return false;
+    // Items that may each reach another context (`become_user: "{{ item }}"`) go one at a time, so the
+    // interpreter cap can recycle between them instead of finding every interpreter busy.
+    const vars = isMap(task.kw.vars) ? task.kw.vars : {};
+    if (CONNECTION_KEYWORDS.some((k) => templated(task.kw[k]))) return false;
+    if (Object.keys(vars).some((k) => k.startsWith("ansible_") && templated(vars[k]))) return false;
     const a = task.action;
     if (CONTROLLER_ACTIONS[a] || NOT_PIPELINED.has(a) || a.endsWith("_facts")) return false;
     return this.#o.runner.pipelines !== false;
@@ -1841,16 +1895,20 @@ export class Executor {
       })(),
       noLog,
       // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
-      become: {
-        become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
-        method: String(cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo"),
-        user: String(cv("ansible_become_user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
-        flags: (cv("ansible_become_flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
-        exe: (cv("ansible_become_exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
-        password: (cv("ansible_become_password") ?? cv("ansible_become_pass") ?? dflt.become_password) as
-          | string
-          | undefined,
-      },
+      become: (() => {
+        const method = String(
+          cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
+        );
+        const bv = (option: string) => becomeVar(method, option, cv);
+        return {
+          become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
+          method,
+          user: String(bv("user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
+          flags: (bv("flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
+          exe: (bv("exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
+          password: (bv("pass") ?? dflt.become_password) as string | undefined,
+        };
+      })(),
       environment: env,
       connectionVars,
       hostConnectionVars: (h) =>

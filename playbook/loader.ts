@@ -27,6 +27,8 @@ import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
 
+const HAS_CMD = new Set(["command", "shell", "script"]);
+
 /** What the loader needs from the outside world: file reading and the YAML layer's positions. */
 export interface LoaderIO {
   /** Reads and parses a YAML file; errors (missing file, bad YAML) are thrown with file and line. */
@@ -407,6 +409,19 @@ export class Loader {
       );
     } else if (entry.args !== undefined && entry.args !== null) {
       this.#fail(`'args' must be a dict, got ${typeName(entry.args)}`, entry, ctx.file);
+    }
+    if (HAS_CMD.has(action) && "cmd" in args) {
+      // command/shell/script's old `cmd` option is their free-form text (Ansible's Task.preprocess_data)
+      if ((args._raw_params ?? "") !== "") {
+        this.#fail(
+          "The 'cmd' argument cannot be used when other raw parameters are specified. " +
+            "Please put everything in one or the other place.",
+          entry,
+          ctx.file,
+        );
+      }
+      args._raw_params = args.cmd;
+      delete args.cmd;
     }
     if (typeof args._raw_params === "string" && !FREE_FORM.has(action) && isTemplateText(args._raw_params)) {
       // `debug: "{{ a_dict }}"`: likewise (Ansible's _variable_params)

@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { findInSearchPath } from "./_search_path.ts";
+import { parseKv } from "./task_args.ts";
 import { PyFloat } from "./values.ts";
 
 export class LoopError extends Error {
@@ -65,10 +66,10 @@ function sequence(spec: unknown): unknown[] {
       if (short[4]) opts.format = short[4];
       rest = "";
     }
-    for (const piece of rest.split(/\s+/).filter(Boolean)) {
-      const eq = piece.indexOf("=");
-      if (eq < 0) throw new LoopError(`unrecognized sequence term '${piece}'`);
-      opts[piece.slice(0, eq)] = piece.slice(eq + 1);
+    // Ansible reads the long form with parse_kv: quotes come off (`end="{{ n }}"` templates to `"3"`).
+    for (const [k, v] of Object.entries(rest ? parseKv(rest, "sequence") : {})) {
+      if (k === "_raw_params") throw new LoopError(`unrecognized sequence term '${v}'`);
+      opts[k] = String(v);
     }
     const parse = (k: string, d: number) => {
       if (opts[k] === undefined) return d;

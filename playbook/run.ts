@@ -6,7 +6,7 @@ import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
 import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
-import { VaultError, VaultSecrets } from "./vault/mod.ts";
+import { promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
 import {
   LazyMapping,
   OMIT_TOKEN,
@@ -16,7 +16,7 @@ import {
   Undefined,
   UndefinedError,
 } from "./template/mod.ts";
-import { ExecutionError, PlaybookError } from "./errors.ts";
+import { ExecutionError, MissingPlaybookError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
 import { ansibleBuiltinRuntime } from "./remote/modules.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
@@ -53,6 +53,9 @@ export interface RunRequest {
   vaultPasswordFiles: string[];
   vaultIds: string[];
   askVaultPass: boolean;
+  /** -k / -K: ask for the connection and become passwords before the run. */
+  askPass?: boolean;
+  askBecomePass?: boolean;
   startAtTask?: string;
   syntaxCheck: boolean;
   listHosts: boolean;
@@ -76,6 +79,8 @@ export interface RunEnvironment {
   out?: (text: string) => void;
   err?: (text: string) => void;
   runner?: HostRunnerFactory;
+  /** The program and its version ("mito run [mito 0.1.0]"): the first line of the -vv header. */
+  program?: string;
 }
 
 export function defaultEnvironment(): RunEnvironment {
@@ -138,6 +143,21 @@ async function runInner(
     if (settings.deprecationWarnings) display.deprecated(msg, version, opts);
   };
   for (const w of settings.warnings) warn(w);
+  if (req.verbosity >= 2) {
+    // ansible-playbook's -vv header: what runs, with which configuration and runtime
+    const runtime = typeof Deno !== "undefined"
+      ? `Deno ${Deno.version.deno}`
+      : `Node ${process.versions.node}`;
+    display.display(
+      [
+        envIn.program ?? "mito run",
+        `  config file = ${settings.configFile ?? "None"}`,
+        `  executable location = ${process.execPath}`,
+        `  runtime = ${runtime} (V8 ${process.versions.v8})`,
+        `  ansible-core compatibility = ${VERSION.full}`,
+      ].join("\n"),
+    );
+  }
   if (req.verbosity >= 1) {
     display.display(
       settings.configFile
@@ -145,6 +165,19 @@ async function runInner(
         : "No config file found; using defaults",
     );
   }
+  // The playbooks are looked for first, as ansible-playbook does, and named as they were given.
+  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
+  req.playbooks.forEach((given, i) => {
+    if (!fs.existsSync(playbookFiles[i])) {
+      throw new MissingPlaybookError(`the playbook: ${given} could not be found`);
+    }
+    const st = fs.statSync(playbookFiles[i]);
+    if (!st.isFile() && !st.isFIFO()) {
+      throw new MissingPlaybookError(`the playbook: ${given} does not appear to be a file`);
+    }
+  });
+  // -k / -K: asked before the vault password, as ansible-playbook does
+  const passwords = askPasswords(req);
   const vault = VaultSecrets.fromOptions({
     passwordFiles: [...req.vaultPasswordFiles, ...(req.vaultIds.length ? [] : settings.vaultPasswordFiles)],
     vaultIds: req.vaultIds.length ? req.vaultIds : settings.vaultIds,
@@ -165,12 +198,6 @@ async function runInner(
     loadYamlFile: (file) => readYaml(path.resolve(envIn.cwd, file)),
   });
 
-  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
-  for (const p of playbookFiles) {
-    if (!fs.existsSync(p) || !fs.statSync(p).isFile()) {
-      throw new PlaybookError(`the playbook: ${p} could not be found`);
-    }
-  }
   const firstDir = path.dirname(playbookFiles[0]);
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false });
@@ -259,10 +286,13 @@ async function runInner(
   if (req.become) connectionDefaults.become = true;
   if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
+  if (passwords.connection !== undefined) connectionDefaults.password = passwords.connection;
+  if (passwords.become !== undefined) connectionDefaults.become_password = passwords.become;
   const runner = runnerFactory({
     forks,
     verbosity: req.verbosity,
     defaults: connectionDefaults,
+    say: (line) => display.verbose(line, 3),
     collections,
     libraryPaths: settings.libraryPath.map((p) => path.resolve(envIn.cwd, p)),
   });
@@ -300,10 +330,51 @@ async function runInner(
     hashMerge: settings.hashBehaviour === "merge",
   });
   try {
-    return await executor.run(playbooks);
+    const code = await executor.run(playbooks);
+    if (executor.startAtPending !== undefined) {
+      display.runError(
+        `No matching task "${executor.startAtPending}" found. Note: --start-at-task can only follow static includes.`,
+      );
+    }
+    return code;
   } finally {
     answers?.close();
   }
+}
+
+/**
+ * --ask-pass and --ask-become-pass, with Ansible's prompts: "SSH password: ", then "BECOME password: "
+ * (which, after an SSH password, defaults to it when left empty). Without a terminal the answers are
+ * read from stdin, as Python's getpass falls back to.
+ */
+function askPasswords(req: RunRequest): { connection?: string; become?: string } {
+  const ask = (prompt: string) => process.stdin.isTTY ? promptLine(prompt) : readStdinLine(prompt);
+  const out: { connection?: string; become?: string } = {};
+  if (req.askPass) out.connection = ask("SSH password: ");
+  if (req.askBecomePass) {
+    out.become = ask(req.askPass ? "BECOME password[defaults to SSH password]: " : "BECOME password: ");
+    if (req.askPass && out.become === "") out.become = out.connection;
+  }
+  return out;
+}
+
+function readStdinLine(prompt: string): string {
+  process.stderr.write(prompt);
+  const buf = Buffer.alloc(1);
+  const bytes: number[] = [];
+  for (;;) {
+    let n = 0;
+    try {
+      n = fs.readSync(0, buf, 0, 1, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+      throw e;
+    }
+    if (n === 0 || buf[0] === 10) break;
+    bytes.push(buf[0]);
+  }
+  process.stderr.write("\n");
+  return Buffer.from(bytes).toString("utf8");
 }
 
 /** Asks one question on the terminal (vars_prompt, pause); private answers are not echoed. */

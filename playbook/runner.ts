@@ -119,6 +119,8 @@ export interface HostRunnerOptions {
   libraryPaths?: string[];
   /** Settings from ansible.cfg / ANSIBLE_* / CLI flags (remote_user, private_key_file, timeout...). */
   defaults: Record<string, unknown>;
+  /** Shows a line of connection detail (-vvv: ssh command lines, hops opened, interpreters reused). */
+  say?: (line: string) => void;
 }
 
 /** What the CLI passes to the executor to obtain the runner (so the executor never imports transports). */

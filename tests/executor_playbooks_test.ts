@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const DIR = path.join(ROOT, "tests/playbooks");
@@ -94,6 +94,17 @@ same(
 same("task arguments: k=v escapes and words as Ansible splits them, arguments from a templated string", [
   "task_args.yml",
 ]);
+same(
+  'drop-in arguments: copy content="hello\\n", with_sequence end="{{ n }}", command/shell cmd:, ' +
+    "list-of-dict variables with big templated members, filters refusing extra arguments",
+  ["dropin_args.yml"],
+);
+same(
+  "become plugins' variables: ansible_sudo_user/_exe/_flags and ansible_su_user are used, the last listed winning",
+  [
+    "become_vars.yml",
+  ],
+);
 same("vault: an encrypted vars file and an inline !vault value", [
   "vault.yml",
   "--vault-password-file",
@@ -106,6 +117,16 @@ same("--tags and --skip-tags with always and never", [
   "--skip-tags",
   "skipped_tag",
 ]);
+
+Deno.test("async loop with poll: 0 collected by async_status over the loop's results, as ansible-playbook", () => {
+  // how many retries a job needs depends on timing: those lines are left out
+  const settled = (out: string) => out.replace(/^FAILED - RETRYING: .*\n/gm, "");
+  const a = ansible(["async_loop.yml"]);
+  const m = mito(["-i", "hosts.ini", "async_loop.yml"]);
+  assertEquals([m.code, a.code], [0, 0]);
+  assertStringIncludes(m.stdout, '"hi-from-job-1",\n        "hi-from-job-2"');
+  assertEquals(settled(m.stdout), settled(a.stdout));
+});
 
 Deno.test("--step: y runs a task, n skips it, c runs it and the rest without asking, as in ansible-playbook", () => {
   const answers = "y\nn\ny\nc\n";
@@ -151,6 +172,63 @@ sameOnSeveralHosts("any_errors_fatal", "fatal.yml", 2);
 sameOnSeveralHosts("per-host vars_files, include_tasks apply, first_found/fileglob, throttle", "more.yml", 0);
 sameOnSeveralHosts("serial list with a percentage, order, host pattern exclusion", "serial.yml", 0);
 sameOnSeveralHosts("meta end_host/end_play/clear_host_errors, import_playbook with when", "meta.yml", 0);
+
+Deno.test("Mitogen's strategy names (play keyword, ANSIBLE_STRATEGY, ansible.cfg) run as linear, host_pinned, free", () => {
+  const dir = Deno.makeTempDirSync();
+  const log = path.join(dir, "order.log");
+  const flag = path.join(dir, "flag");
+  const vars = ["-e", `log=${log}`, "-e", `flag=${flag}`];
+  const order = (args: string[], env: Record<string, string> = {}) => {
+    fs.rmSync(log, { force: true });
+    const m = mito(["-i", "hosts_multi.ini", "mitogen_strategies.yml", ...vars, "-f", "1", ...args], env);
+    assertEquals(m.code, 0, m.stdout + m.stderr);
+    return fs.readFileSync(log, "utf8").trim().split("\n");
+  };
+  try {
+    const lockstep = ["web1", "web2", "db1", "web1", "web2", "db1"];
+    const pinned = ["web1", "web1", "web2", "web2", "db1", "db1"];
+    assertEquals(order(["--tags", "order"]), [...lockstep, ...pinned]);
+    assertEquals(order(["--tags", "configured"], { ANSIBLE_STRATEGY: "mitogen_host_pinned" }), pinned);
+    const cfg = path.join(dir, "ansible.cfg");
+    fs.writeFileSync(cfg, "[defaults]\nstrategy = mitogen_host_pinned\nretry_files_enabled = false\n");
+    assertEquals(order(["--tags", "configured"], { ANSIBLE_CONFIG: cfg }), pinned);
+    assertEquals(order(["--tags", "configured"], { ANSIBLE_STRATEGY: "mitogen_linear" }), lockstep);
+    const free = mito([
+      "-i",
+      "hosts_multi.ini",
+      "mitogen_strategies.yml",
+      ...vars,
+      "-f",
+      "3",
+      "--tags",
+      "free",
+    ]);
+    assertEquals(free.code, 0, free.stdout);
+    assertStringIncludes(free.stdout, "web1                       : ok=1    changed=0");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("exit codes and messages of ansible-playbook for bad command lines, missing files and empty selections", () => {
+  const cases: [string[], number][] = [
+    [["--bogus-opt", "loops.yml"], 2],
+    [[], 2],
+    [["--forks", "abc", "loops.yml"], 2],
+    [["-f", "0", "loops.yml"], 2],
+    [["no_such_playbook.yml"], 1],
+    [["-l", "no_such_host", "loops.yml"], 1],
+    [["--start-at-task", "no such task", "loops.yml"], 0],
+  ];
+  for (const [args, code] of cases) {
+    const a = ansible(args);
+    const m = mito(args);
+    assertEquals([args, m.code], [args, code]);
+    assertEquals([args, m.code], [args, a.code]);
+    // argument errors are worded by each tool's own parser; the rest say what ansible-playbook says
+    if (code !== 2) assertEquals([args, m.stdout, m.stderr], [args, a.stdout, a.stderr]);
+  }
+});
 
 Deno.test("json output has the shape of Ansible's json callback", () => {
   const a = JSON.parse(ansible(["loops.yml"], { ANSIBLE_STDOUT_CALLBACK: "json" }).stdout);
@@ -277,6 +355,20 @@ Deno.test("-vv and -vvv detail (task paths, META lines, full results) matches an
     assertEquals(m.code, a.code);
     assertEquals(body(m.stdout), body(a.stdout));
   }
+  // -vv starts, as ansible-playbook's does, with what runs and its configuration, then the config file used
+  const header = (out: string) => out.slice(0, out.indexOf("\nUsing ")).split("\n");
+  const m = header(mito(["start.yml", "-vv"]).stdout);
+  const a = header(ansible(["start.yml", "-vv"]).stdout);
+  assertMatch(a[0], /^ansible-playbook \[core 2\.14\.\d+\]$/);
+  assertMatch(m[0], /^mito run \[mito \d+\.\d+\.\d+\]$/);
+  assertEquals(m[1], a[1]);
+  assertEquals(m[1], `  config file = ${DIR}/ansible.cfg`);
+  assertEquals(m.slice(2).map((l) => l.replace(/ = .*/, "")), [
+    "  executable location",
+    "  runtime",
+    "  ansible-core compatibility",
+  ]);
+  assertStringIncludes(mito(["start.yml", "-v"]).stdout.split("\n")[0], "Using ");
 });
 
 Deno.test("colours: forced on, they match ansible-playbook's ANSI sequences", () => {

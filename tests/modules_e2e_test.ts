@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Broker } from "../transports/broker.ts";
 import { tempDir } from "./modules_harness.ts";
+import { callWithSource, sourceDigest } from "../playbook/remote/module_sources.ts";
 
 const PY = "/usr/bin/python3";
 
@@ -57,6 +58,35 @@ Deno.test("tasks run over a local context: built-ins, bytes content, Ansible mod
       status = await call("run_module", ["async_status", { jid: "e2e1", _async_dir: jobs }]);
     }
     assertEquals([status.finished, status.stdout], [1, "async"]);
+  } finally {
+    await b.shutdown();
+  }
+});
+
+Deno.test("an Ansible module's source goes to a context once, then by digest; a context without it gets it again", async () => {
+  const b = new Broker({});
+  try {
+    const ctx = await b.connect({ method: "local", python: PY });
+    const src = new Uint8Array(readFileSync("/usr/lib/python3/dist-packages/ansible/modules/ping.py"));
+    const d = sourceDigest(src);
+    const ping = (data: string) => callWithSource<any>(ctx, src, { data }, { name: "ping" });
+    assertEquals((await ping("a")).ping, "a");
+    // The target's copy is marked (and its compiled code dropped): a call that sends the digest alone runs
+    // the copy the target holds.
+    const mark = (code: string) => ctx.call("builtins", "exec", [`import mito.runner as r\n${code}`]);
+    await mark(
+      `r._SOURCES[${JSON.stringify(d)}] = r._SOURCES[${JSON.stringify(d)}]` +
+        `.replace(b"result = dict(", b"result = dict(kept=True, ")\nr._CODE.clear()`,
+    );
+    const second = await ping("b");
+    assertEquals([second.ping, second.kept], ["b", true]);
+    // An interpreter that lost it (SourceNotCached) is sent the source again, and keeps it from then on.
+    await mark("r._SOURCES.clear()\nr._CODE.clear()");
+    const third = await ping("c");
+    assertEquals([third.ping, third.kept], ["c", undefined]);
+    assertEquals(await ctx.call("builtins", "eval", [`list(__import__("mito.runner").runner._SOURCES)`]), [
+      d,
+    ]);
   } finally {
     await b.shutdown();
   }

@@ -2,7 +2,8 @@ import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { callMany, run, tempDir } from "./modules_harness.ts";
+import { createHash } from "node:crypto";
+import { callMany, packageRoot, run, tempDir } from "./modules_harness.ts";
 
 const ANSIBLE_MODULES = "/usr/lib/python3/dist-packages/ansible/modules";
 const ansibleSource = (name: string) => readFileSync(join(ANSIBLE_MODULES, `${name}.py`), "utf-8");
@@ -258,4 +259,65 @@ m.exit_json(changed=True, cwd=os.getcwd())
   assertEquals(env, null);
   assertEquals(umask, 0o022); // os.umask returns the previous mask: the module's 077 was undone
   assert(existsSync(marker));
+});
+
+Deno.test("a module's source is kept by digest: later calls name it alone, an unknown digest is refused", () => {
+  const source = ansibleSource("ping");
+  const digest = createHash("sha1").update(source).digest("hex");
+  const script = `
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import mito.runner as runner
+src = sys.stdin.read()
+out = [runner.run_ansible_module(src, {"data": "a"}, name="ping", digest=sys.argv[2]),
+       runner.run_ansible_module(None, {"data": "b"}, name="ping", digest=sys.argv[2])]
+for bad in ((None, "0" * 40), (src, "f" * 40)):
+    try:
+        runner.run_ansible_module(bad[0], {}, name="ping", digest=bad[1])
+        out.append("ran")
+    except Exception as e:
+        out.append("%s: %s" % (type(e).__name__, e))
+print(json.dumps(out))
+`;
+  const p = spawnSync("/usr/bin/python3", ["-c", script, packageRoot(), digest], {
+    input: source,
+    encoding: "utf-8",
+    timeout: 60_000,
+  });
+  assertEquals(p.status, 0, p.stderr);
+  const [first, second, unknown, mismatch] = JSON.parse(p.stdout);
+  assertEquals([first.ping, second.ping], ["a", "b"]);
+  assertEquals(second.invocation, { module_args: { data: "b" } });
+  assertEquals(unknown, `SourceNotCached: ${"0".repeat(40)}`);
+  assertEquals(mismatch, `ValueError: module source does not match its digest ${"f".repeat(40)}`);
+});
+
+Deno.test("run_command in a persistent interpreter keeps its umask and a module's own signal hook", () => {
+  const d = tempDir();
+  const marker = join(d, "hook-ran");
+  const source = `#!/usr/bin/python3
+import json
+from ansible.module_utils.basic import AnsibleModule
+
+class Hooked(AnsibleModule):
+    def _restore_signal_handlers(self):
+        open(${JSON.stringify(marker)}, "w").close()
+
+def main():
+    m = AnsibleModule(argument_spec={})
+    _, plain, _ = m.run_command(["/bin/sh", "-c", "umask"])
+    _, masked, _ = m.run_command(["/bin/sh", "-c", "umask"], umask=0o027)
+    h = Hooked(argument_spec={})
+    _, hooked, _ = h.run_command(["/bin/sh", "-c", "umask"])
+    m.exit_json(plain=plain.strip(), masked=masked.strip(), hooked=hooked.strip())
+
+main()
+`;
+  const [r, umask] = callMany([
+    { fn: "run_ansible_module", args: [source, {}], kwargs: { name: "umasks" } },
+    { fn: "os:umask", args: [0o022] },
+  ]);
+  assertEquals([r.plain, r.masked, r.hooked], ["0022", "0027", "0022"]);
+  assert(existsSync(marker), "the subclass's hook ran in the child");
+  assertEquals(umask, 0o022);
 });

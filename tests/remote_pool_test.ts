@@ -19,7 +19,10 @@ function maxOverlap(log: string): number {
   return most;
 }
 
-function run(pool: string | undefined): { log: string; stdout: string; code: number } {
+function run(
+  pool: string | undefined,
+  variable = "MITO_POOL_SIZE",
+): { log: string; stdout: string; code: number } {
   const env = testEnv();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-pool-"));
   fs.chmodSync(dir, 0o755);
@@ -49,7 +52,7 @@ function run(pool: string | undefined): { log: string; stdout: string; code: num
     );
     const r = mitoIn(dir, ["-i", "hosts", "play.yml"], {
       MITO_MODULES: "builtin",
-      ...(pool === undefined ? {} : { MITO_POOL_SIZE: pool }),
+      ...(pool === undefined ? {} : { [variable]: pool }),
     });
     return {
       log: fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "",
@@ -78,4 +81,11 @@ Deno.test("a MITO_POOL_SIZE that is not a positive integer is refused with its v
   const r = run("many");
   assertMatch(r.stdout, /MITO_POOL_SIZE must be a positive integer, not "many"/);
   assertEquals(r.code === 0, false);
+});
+
+Deno.test("Mitogen's MITOGEN_POOL_SIZE=2 bounds the setups as MITO_POOL_SIZE does, and is checked by its name", () => {
+  const r = run("2", "MITOGEN_POOL_SIZE");
+  assertEquals(r.code, 0, r.stdout);
+  assertEquals(maxOverlap(r.log), 2, r.log);
+  assertMatch(run("0", "MITOGEN_POOL_SIZE").stdout, /MITOGEN_POOL_SIZE must be a positive integer, not "0"/);
 });

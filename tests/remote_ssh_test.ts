@@ -6,7 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { type TestEnv, testEnv } from "./_testenv.ts";
-import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { mitoIn, type Ran, ROOT, runIn } from "./_run.ts";
 
 const DIR = path.join(ROOT, "tests/remote");
 
@@ -88,4 +90,136 @@ Deno.test("a wrong sudo password fails only that host, and a closed port makes i
     assertStringIncludes(m.stdout, "fatal: [closed]: UNREACHABLE!");
     assertMatch(m.stdout, /Connection refused/);
   });
+});
+
+Deno.test("raw over ssh: stdout holds both streams with a terminal's CRLF, locally they stay apart, as ansible-playbook", () => {
+  const env = testEnv();
+  const line = (name: string, vars: string) => `${name} ${vars} ansible_python_interpreter=/usr/bin/python3`;
+  const ssh =
+    `ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${env.accounts.login.user} ` +
+    `ansible_ssh_private_key_file=${env.clientKey} ` +
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes'`;
+  withInventory([line("over_ssh", ssh), line("here", "ansible_connection=local"), ""].join("\n"), (hosts) => {
+    for (const limit of ["over_ssh", "here"]) {
+      const m = mito(["-i", hosts, "-l", limit, "raw_pty.yml"]);
+      const a = run("/usr/bin/ansible-playbook", ["-i", hosts, "-l", limit, "raw_pty.yml"]);
+      assertEquals([m.code, m.stdout], [a.code, a.stdout]);
+    }
+    assertStringIncludes(
+      mito(["-i", hosts, "-l", "over_ssh", "raw_pty.yml"]).stdout,
+      `"stdout": "out\\r\\nerr\\r\\nno newline"`,
+    );
+  });
+});
+
+/**
+ * Runs argv on a terminal (a pty), answering each prompt as it appears: getpass flushes what was typed
+ * before its prompt, so answers cannot be written ahead. Returns what the terminal showed and the status.
+ */
+function onTerminal(argv: string[], answers: [string, string][], env: Record<string, string>): Ran {
+  const driver = `
+import json, os, pty, sys, time
+argv, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvpe(argv[0], argv, dict(os.environ))
+seen, out, deadline = 0, b"", time.time() + 120
+while time.time() < deadline:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    while answers and answers[0][0].encode() in out[seen:]:
+        seen = out.index(answers[0][0].encode(), seen) + len(answers[0][0])
+        os.write(fd, answers.pop(0)[1].encode() + b"\\n")
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  const r = spawnSync("/usr/bin/python3", ["-c", driver, JSON.stringify(argv), JSON.stringify(answers)], {
+    cwd: DIR,
+    encoding: "utf8",
+    timeout: 150_000,
+    env: {
+      PATH: "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      LANG: "C.UTF-8",
+      ANSIBLE_NOCOLOR: "1",
+      ...env,
+    },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+Deno.test("-k and -K ask on the terminal with ansible-playbook's prompts, and the answers log in and become", () => {
+  const env = testEnv();
+  const a = env.accounts.sudo_password;
+  const local = "here ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n";
+  const ssh = `there ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${a.user} ` +
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes' ` +
+    `ansible_python_interpreter=/usr/bin/python3\n`;
+  const prompts: [string, string][] = [
+    ["SSH password: ", a.password],
+    ["BECOME password[defaults to SSH password]: ", ""],
+  ];
+  const mitoArgv = (
+    hosts: string,
+  ) => [
+    path.join(ROOT, "node_modules/deno/deno"),
+    "run",
+    "-A",
+    path.join(ROOT, "cli/main.ts"),
+    "run",
+    "-i",
+    hosts,
+    "-k",
+    "-K",
+    "whoami_become.yml",
+  ];
+  withInventory(local, (hosts) => {
+    const cfg = { ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg") };
+    const m = onTerminal(mitoArgv(hosts), [...prompts], cfg);
+    const ans = onTerminal(["/usr/bin/ansible-playbook", "-i", hosts, "-k", "-K", "whoami_become.yml"], [
+      ...prompts,
+    ], cfg);
+    assertEquals([m.code, m.stdout], [ans.code, ans.stdout]);
+    assertStringIncludes(m.stdout, "SSH password: \r\nBECOME password[defaults to SSH password]: \r\n");
+  });
+  // ansible-playbook needs sshpass for an ssh password; mito logs in with it itself
+  withInventory(ssh, (hosts) => {
+    const m = onTerminal(mitoArgv(hosts), [...prompts], { ANSIBLE_CONFIG: path.join(DIR, "ansible.cfg") });
+    assertEquals(m.code, 0, m.stdout);
+    assertStringIncludes(m.stdout, '"r.stdout": "root"');
+  });
+});
+
+Deno.test("-vvv shows each connection's ssh command line (no password), the hops opened and interpreters reused", () => {
+  const env = testEnv();
+  const a = env.accounts.sudo_password;
+  const at = `${a.user}@${env.sshd.host}:${env.sshd.port}`;
+  withInventory(
+    `there ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${a.user} ` +
+      `ansible_password=${a.password} ansible_become_password=${a.password} ` +
+      `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes' ` +
+      `ansible_python_interpreter=/usr/bin/python3\n`,
+    (hosts) => {
+      const m = mito(["-i", hosts, "-vvv", "whoami_become.yml"]);
+      assertEquals(m.code, 0, m.stdout + m.stderr);
+      const lines = m.stdout.split("\n").filter((l) => l.startsWith("<there> "));
+      assertMatch(
+        lines[0],
+        new RegExp(`^<there> SSH: EXEC ssh .*-p ${env.sshd.port} -l ${a.user} .*${env.sshd.host}`),
+      );
+      assertEquals(lines.slice(1).map((l) => l.replace(/ \(context .*/, "")), [
+        `<there> hop 1/2 ssh ${at}: started interpreter`,
+        `<there> hop 2/2 sudo root: started interpreter`,
+        `<there> reusing interpreter`,
+      ]);
+      assertMatch(lines[2], /user root, Python 3\.\d+\.\d+ at \/usr\/bin\/python3\)$/);
+      assertEquals(m.stdout.includes(a.password) || m.stderr.includes(a.password), false);
+    },
+  );
 });

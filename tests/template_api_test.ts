@@ -154,7 +154,8 @@ Deno.test("Python type errors are reported with Ansible's wording and the templa
   const e = assertThrows(() => t.template("{{ 'a' + 1 }}", vars({})), TemplateError);
   assertEquals(
     e.message,
-    `Unexpected templating type error occurred on ({{ 'a' + 1 }}): can only concatenate str (not "int") to str`,
+    `Unexpected templating type error occurred on ({{ 'a' + 1 }}): can only concatenate str (not "int") to str. ` +
+      `can only concatenate str (not "int") to str`,
   );
 });
 

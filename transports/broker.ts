@@ -314,6 +314,11 @@ export class Context {
     return this.#broker._pipeline<T>(this, calls, opts);
   }
 
+  /** Takes one more reference (a task using a cached context): a referenced context is never evicted. */
+  retain(): void {
+    this._retain();
+  }
+
   /** Drops one reference; an unreferenced context stays cached until evicted or the broker shuts down. */
   release(): void {
     if (this.#refs > 0) this.#refs--;

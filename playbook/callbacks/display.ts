@@ -145,6 +145,14 @@ export class Display {
     this.display(shown, "deprecate", true);
   }
 
+  /** Ansible's display.error for errors met during a run: " [ERROR]: ..." wrapped, on stderr, once each. */
+  runError(msg: string): void {
+    const text = `${wrap(` [ERROR]: ${msg}`, this.columns).join("\n")}\n`;
+    if (this.#warned.has(text)) return;
+    this.#warned.add(text);
+    this.display(text, "error", true);
+  }
+
   error(msg: string): void {
     this.display(`ERROR! ${msg}`, "error", true);
   }

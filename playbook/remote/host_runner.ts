@@ -10,6 +10,8 @@ import {
   defaultMethods,
   hopFailure,
 } from "../../transports/mod.ts";
+import { buildSshArgv, type SshOptions } from "../../transports/ssh.ts";
+import { shellQuote } from "../../transports/_ssh_argv.ts";
 import type {
   HostRunner,
   HostRunnerFactory,
@@ -66,13 +68,7 @@ export class ProtocolHostRunner implements HostRunner {
     this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
     const ansibleDir = findAnsibleDir(env);
-    const pool = env.MITO_POOL_SIZE === undefined || env.MITO_POOL_SIZE === ""
-      ? 32
-      : Number(env.MITO_POOL_SIZE);
-    if (!Number.isInteger(pool) || pool < 1) {
-      throw new Error(`MITO_POOL_SIZE must be a positive integer, not ${JSON.stringify(env.MITO_POOL_SIZE)}`);
-    }
-    this.#connecting = new Semaphore(pool);
+    this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
     if (!["auto", "builtin", "ansible"].includes(prefer)) {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
@@ -86,13 +82,16 @@ export class ProtocolHostRunner implements HostRunner {
     this.#broker = new Broker({
       methods: defaultMethods(),
       capControllerChildren: false,
+      maxInterpreters: positiveSetting(env, "MAX_INTERPRETERS", 20),
+      // targets' log records: INFO at -vvv, DEBUG at -vvvv, else warnings only
+      logLevel: opts.verbosity >= 4 ? 10 : opts.verbosity >= 3 ? 20 : 30,
       // An installed ansible-core's module_utils; collections' own, for their modules' imports.
       roots: [
         ...(ansibleDir ? [ansibleModuleRoot(ansibleDir)] : []),
         ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],
       onLog: (rec) => {
-        if (rec.level >= 30 || opts.verbosity >= 4) {
+        if (rec.level >= 30 || opts.verbosity >= 3) {
           // A target's log text: shown, never obeyed by the terminal.
           process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
@@ -121,7 +120,14 @@ export class ProtocolHostRunner implements HostRunner {
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     const opened = await this.#open(req, plan);
     if (!opened.ok) return opened.result;
-    const { session, reached } = opened;
+    try {
+      return await this.#runOpened(req, name, opened.session, opened.reached);
+    } finally {
+      opened.reached.ctx.release();
+    }
+  }
+
+  async #runOpened(req: ModuleRequest, name: string, session: TargetSession, reached: Reached) {
     let result: ModuleResult;
     try {
       const action = ACTIONS[name];
@@ -221,6 +227,8 @@ export class ProtocolHostRunner implements HostRunner {
       }, req.diff);
     } catch (err) {
       return this.#callFailed(req, opened.reached, err);
+    } finally {
+      opened.reached.ctx.release();
     }
   }
 
@@ -237,6 +245,7 @@ export class ProtocolHostRunner implements HostRunner {
 
   #reach(plan: ConnectPlan): Promise<Reached> {
     let p = this.#chains.get(plan.key);
+    const cached = p !== undefined && this.#opts.verbosity >= 3;
     if (!p) {
       p = this.#connecting.use(() => this.#connectChain(plan));
       this.#chains.set(plan.key, p);
@@ -245,7 +254,12 @@ export class ProtocolHostRunner implements HostRunner {
       });
     }
     return p.then((r) => {
-      if (r.ctx.alive) return r;
+      if (r.ctx.alive) {
+        // held for the task; in the same step as the check, so no eviction can come between
+        r.ctx.retain();
+        if (cached) this.#say(plan.host, `reusing interpreter ${describeContext(r.ctx)}`);
+        return r;
+      }
       this.#chains.delete(plan.key);
       return this.#reach(plan);
     });
@@ -257,15 +271,50 @@ export class ProtocolHostRunner implements HostRunner {
       // The target's own context is named by its inventory host in errors (a protocol violation from it).
       const label = i === plan.hops.length - 1 ? { label: plan.host } : {};
       const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}), ...label };
+      const known = new Set(this.#broker.contexts().map((c) => c.id));
       try {
         via = await this.#broker.connect(spec);
       } catch (err) {
         (err as { hop?: number }).hop = i;
         throw err;
       }
+      if (this.#opts.verbosity >= 3) {
+        const started = !known.has(via.id);
+        if (started && spec.method === "ssh" && i === 0) this.#sayExec(plan.host, spec);
+        const how = started ? "started interpreter" : "reusing interpreter";
+        this.#say(
+          plan.host,
+          `hop ${i + 1}/${plan.hops.length} ${describeHop(spec)}: ${how} ${describeContext(via)}`,
+        );
+      }
     }
     if (!via) throw new Error("empty connection plan");
+    // The cache holds no reference: between tasks the chain is idle, so the per-parent interpreter cap
+    // can close its least recently used end (Mitogen's recycling); each task holds the target's context.
+    for (let c: Context | undefined = via; c; c = c.parent) c.release();
     return { ctx: via, plan };
+  }
+
+  /** A -vvv line about `host`'s connection, as Ansible prefixes its connection plugins' lines. */
+  #say(host: string, text: string): void {
+    this.#opts.say?.(`<${host}> ${text}`);
+  }
+
+  /** The ssh command line a hop runs, as Ansible's ssh plugin shows it at -vvv (no password ever in it). */
+  #sayExec(host: string, spec: ConnectSpec): void {
+    let argv: string[];
+    try {
+      argv = buildSshArgv(spec as unknown as SshOptions, [
+        String(spec.python ?? "python3"),
+        "-c",
+        "<mito bootstrap>",
+      ]);
+    } catch {
+      return; // the connect that follows reports the bad ssh arguments
+    }
+    const secret = typeof spec.password === "string" && spec.password ? spec.password : undefined;
+    const shown = argv.map((a) => shellQuote(secret ? a.replaceAll(secret, "********") : a)).join(" ");
+    this.#say(host, `SSH: EXEC ${shown}`);
   }
 
   /** Drops every chain that reaches `host`; the plan says which host a chain is for. */
@@ -283,6 +332,23 @@ export class ProtocolHostRunner implements HostRunner {
     this.#chains.clear();
     await this.#broker.shutdown();
   }
+}
+
+/**
+ * MITO_<name>, else Mitogen's MITOGEN_<name> (configurations written for Ansible+Mitogen keep working),
+ * else `dflt`; anything but a positive integer is refused with the variable and its value.
+ */
+function positiveSetting(env: Record<string, string | undefined>, name: string, dflt: number): number {
+  for (const v of [`MITO_${name}`, `MITOGEN_${name}`]) {
+    const text = env[v];
+    if (text === undefined || text === "") continue;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`${v} must be a positive integer, not ${JSON.stringify(text)}`);
+    }
+    return n;
+  }
+  return dflt;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -336,4 +402,22 @@ function missingInterpreter(err: unknown): string | undefined {
   }
   const cause = hopFailure(err);
   return cause?.kind === "python-missing" ? cause.output : undefined;
+}
+
+/** One hop as -vvv names it: `ssh mito@127.0.0.1:2222`, `sudo root`, `docker web`. */
+function describeHop(spec: ConnectSpec): string {
+  const user = spec.username ?? spec.user;
+  const where = spec.hostname ?? spec.container ?? spec.path;
+  const at = [user, where].filter((x) => x !== undefined && x !== "").join("@");
+  return [spec.method, at + (spec.port !== undefined && spec.hostname ? `:${spec.port}` : "")].filter(Boolean)
+    .join(" ");
+}
+
+function describeContext(ctx: Context): string {
+  const i = ctx.info;
+  return i
+    ? `(context ${ctx.id}, pid ${i.pid}, user ${i.user}, Python ${
+      i.python.slice(0, 3).join(".")
+    } at ${i.executable})`
+    : `(context ${ctx.id})`;
 }

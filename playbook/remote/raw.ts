@@ -59,9 +59,11 @@ export async function runRaw(direct: DirectExec, req: ModuleRequest): Promise<Mo
     return rawResult(rc, text(out), text(err));
   }
   // sshSpawn hands over on the remote command's first byte: print one marker byte first, drop it after.
+  // Ansible runs raw over `ssh -tt`: one terminal for both streams. Emulated: stderr joins stdout in
+  // the remote shell, and newlines come back as the terminal's CRLF.
   let channel;
   try {
-    channel = await sshSpawn(direct.ssh, `printf M; ${line}`);
+    channel = await sshSpawn(direct.ssh, `printf M; exec 2>&1; ${line}`);
   } catch (e) {
     return unreachable(`Failed to connect to the host via ssh: ${errorText(e)}`);
   }
@@ -71,8 +73,18 @@ export async function runRaw(direct: DirectExec, req: ModuleRequest): Promise<Mo
     channel.stderr ? collect(channel.stderr) : Promise.resolve([]),
     channel.exited,
   ]);
-  const stdout = text(out).replace(/^M/, "");
+  const stdout = text(out).replace(/^M/, "").replaceAll("\n", "\r\n");
   const rc = status.code ?? 255;
   if (rc === 255) return unreachable(`ssh exited 255: ${text(err).trim()}`);
-  return rawResult(rc, stdout, text(err));
+  return rawResult(rc, stdout, text(err) + closedNotice(direct.ssh));
+}
+
+/**
+ * What ssh -tt says on stderr as its terminal session ends: "Shared connection" when the session ran
+ * over a ControlMaster, as with Ansible's default ssh_args (-C -o ControlMaster=auto -o ControlPersist=60s).
+ */
+function closedNotice(ssh: SshOptions): string {
+  const args = ssh.sshArgs === undefined ? "ControlMaster=auto" : [ssh.sshArgs].flat().join(" ");
+  const shared = /ControlMaster[= ]+(auto|yes|ask|autoask)\b/i.test(args);
+  return `${shared ? "Shared connection" : "Connection"} to ${ssh.hostname} closed.\r\n`;
 }

@@ -1,9 +1,11 @@
 // One task's view of its target: the context chain reaching it and the calls a task makes there. Every
 // helper costs one round trip at most; file bytes ride inside the call when they are small.
+import process from "node:process";
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver } from "./modules.ts";
 import { withOutputLines } from "./_results.ts";
+import { callWithSource } from "./module_sources.ts";
 
 export class TargetSession {
   readonly #ctx: Context;
@@ -85,7 +87,8 @@ export class TargetSession {
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
     if (req.asyncSeconds > 0 && !opts.sync) {
-      const jid = `${Date.now()}.${nextJobSeq()}`;
+      // Unique across controllers sharing a target's async_dir (as Ansible's j<random>.<pid>): the pid too.
+      const jid = `${Date.now()}.${process.pid}.${nextJobSeq()}`;
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
       return this.#ctx.call("mito.runner", "start_async", [jid, req.asyncSeconds, kind, target, args], {
         ...common,
@@ -102,7 +105,7 @@ export class TargetSession {
     if (src.kind === "builtin") {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], common);
     }
-    return this.#ctx.call("mito.runner", "run_ansible_module", [src.source, args], {
+    return callWithSource(this.#ctx, src.source, args, {
       ...common,
       name: src.name,
       interpreters: this.interpreters(),

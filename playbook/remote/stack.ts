@@ -54,6 +54,8 @@ export function requestStackInput(
     become_flags: b.flags,
     become_exe: b.exe,
     become_password: b.password,
+    // -k's answer, where the host's variables give no password
+    connection_password: str(defaults.password),
   };
   const vars = (host: string) => {
     const v = host === req.targetHost ? cv : req.hostConnectionVars?.(host);

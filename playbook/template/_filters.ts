@@ -35,6 +35,7 @@ import {
 import { binop, getAttr, getItem, splitKwargs } from "./_runtime.ts";
 import { expandReplacement, pyRegex, reEscape } from "./_regex.ts";
 import { percentFormat } from "./_format.ts";
+import { withArity } from "./_arity.ts";
 import { getMethod } from "./_methods.ts";
 import { pyDict } from "./_globals.ts";
 import { strftime } from "./_strftime.ts";
@@ -1360,6 +1361,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
   };
   table.d = table.default;
   table.count = table.length;
+  withArity(table);
   return table;
 }
 

@@ -609,10 +609,13 @@ function wrapError(e: unknown, src: string): Error {
     err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
   } else {
     const ex = e as Error;
-    // Ansible's wording for Python TypeErrors; other Python errors carry their type in the message
-    const kind = ex instanceof TypeError ? "type error" : "error";
+    // Ansible's wording for Python TypeErrors, which it raises with the TypeError as cause, so its message
+    // ends with the cause's again; other Python errors carry their type in the message
+    const said = ex?.message ?? String(ex);
     err = new TemplateError(
-      `Unexpected templating ${kind} occurred on (${shorten(src)}): ${ex?.message ?? ex}`,
+      ex instanceof TypeError
+        ? `Unexpected templating type error occurred on (${shorten(src)}): ${said}. ${said}`
+        : `Unexpected templating error occurred on (${shorten(src)}): ${said}`,
     );
   }
   WRAPPED.add(err);

@@ -6,8 +6,14 @@ import process from "node:process";
 import { join } from "../_paths.ts";
 import type { RunnerFlavour } from "./_scenarios.ts";
 
-export type RunnerName = "ansible" | "mitogen" | "mito" | "mito-bin";
-export const RUNNERS: readonly RunnerName[] = ["ansible", "mitogen", "mito", "mito-bin"];
+export type RunnerName = "ansible" | "mitogen" | "mito" | "mito-bin" | "mito-auto";
+export const RUNNERS: readonly RunnerName[] = ["ansible", "mitogen", "mito", "mito-bin", "mito-auto"];
+/**
+ * `mito-auto` is `mito run` from source with MITO_MODULES=auto, the default where ansible-core is installed:
+ * tasks run Ansible's own modules (the other mito runners use --mito-modules, builtin unless told). It runs
+ * only the scenarios that ask for it (Scenario.ansibleModules), beside the built-in runs of the same play.
+ */
+export const ANSIBLE_MODULES_RUNNER: RunnerName = "mito-auto";
 /** The file-transfer baseline: `cat file | ssh host 'cat > f'`; a column of its own, not a runner. */
 export const BASELINE = "ssh-cat";
 
@@ -93,6 +99,13 @@ export function makeRunner(name: RunnerName, setup: RunnerSetup, rebuild = false
         flavour: "mito",
         command: [deno, "run", "-A", join(setup.root, "cli/main.ts"), "run"],
         env: { ...env, MITO_MODULES: setup.mitoModules },
+      };
+    case "mito-auto":
+      return {
+        name,
+        flavour: "mito",
+        command: [deno, "run", "-A", join(setup.root, "cli/main.ts"), "run"],
+        env: { ...env, MITO_MODULES: "auto" },
       };
     case "mito-bin": {
       const bin = join(setup.root, "dist/mito");

@@ -32,13 +32,29 @@ export interface Scenario {
   valueBytes?: number;
   /** Skipped by --quick. */
   slow?: boolean;
+  /** Also run by `mito-auto` (Ansible's own modules, mito's default where ansible-core is installed). */
+  ansibleModules?: boolean;
 }
 
 const MiB = 1024 * 1024;
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: "loop-100-items", group: "loop-100-items", kind: "loop-items", hosts: 1, items: 100 },
-  { name: "loop-100-tasks", group: "loop-100-tasks", kind: "loop-tasks", hosts: 1, items: 100 },
+  {
+    name: "loop-100-items",
+    group: "loop-100-items",
+    kind: "loop-items",
+    hosts: 1,
+    items: 100,
+    ansibleModules: true,
+  },
+  {
+    name: "loop-100-tasks",
+    group: "loop-100-tasks",
+    kind: "loop-tasks",
+    hosts: 1,
+    items: 100,
+    ansibleModules: true,
+  },
   { name: "loop-100-copies", group: "loop-100-copies", kind: "loop-copies", hosts: 1, items: 100 },
   { name: "loop-20-templates", group: "loop-20-templates", kind: "loop-templates", hosts: 1, items: 20 },
   {

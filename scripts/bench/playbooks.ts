@@ -11,6 +11,7 @@
 // MITO_MAX_INTERPRETERS alike; both default to 20 interpreters per parent), --timeout S per run (900),
 // --no-write, --fresh (forget the figures of earlier runs instead of merging), --report-only (no runs:
 // render the tables, chart and targets again from the figures recorded in docs/benchmarks.md).
+import { spawnSync } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Buffer } from "node:buffer";
@@ -28,7 +29,13 @@ import {
   type Runner,
   RunnerUnavailableError,
 } from "./_runners.ts";
-import { BASELINE, MITOGEN_STRATEGY_DIR, type RunnerName, RUNNERS } from "./_runners.ts";
+import {
+  ANSIBLE_MODULES_RUNNER,
+  BASELINE,
+  MITOGEN_STRATEGY_DIR,
+  type RunnerName,
+  RUNNERS,
+} from "./_runners.ts";
 import { killCurrent, measure, type Measured, Proxy } from "./_measure.ts";
 import { freePort } from "../../tests/hops_sshd.ts";
 import {
@@ -74,7 +81,7 @@ const LOGIN = {
     "/etc/skel shell rc), not root, whose shell rc on these machines runs `pyenv init` (0.14 s of CPU per " +
     "login that is no runner's cost); the -sudo scenarios become root through sudo",
 };
-const PROXY_SCRIPT = join(dirname(root), "shared/tools/latency-proxy.py");
+const PROXY_SCRIPT = proxyScript();
 const PYTHON = "/usr/bin/python3";
 const COLUMN_ORDER = [...RUNNERS, BASELINE];
 
@@ -137,6 +144,21 @@ function parseOptions(args: string[]): Options {
     delayMs: Number(values["delay-ms"]),
     argsText: args.join(" "),
   };
+}
+
+/**
+ * shared/tools/latency-proxy.py beside the checkout; from a git worktree, beside the main checkout (the
+ * worktree's own parent holds no shared/).
+ */
+function proxyScript(): string {
+  const rel = "shared/tools/latency-proxy.py";
+  const beside = join(dirname(root), rel);
+  if (existsSync(beside)) return beside;
+  const common = spawnSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], {
+    cwd: root,
+    encoding: "utf8",
+  }).stdout?.trim();
+  return common ? join(dirname(dirname(common)), rel) : beside;
 }
 
 /** A file of random (incompressible) bytes, written in 1 MiB chunks. */
@@ -332,7 +354,8 @@ export async function main(args: string[]): Promise<void> {
     const jobs: Job[][] = [];
     for (const s of opts.scenarios) {
       for (const link of opts.links) {
-        const columns: string[] = runners.map((r) => r.name);
+        const columns: string[] = runners.map((r) => r.name)
+          .filter((r) => r !== ANSIBLE_MODULES_RUNNER || s.ansibleModules);
         if (s.kind === "file-transfer") columns.push(BASELINE);
         jobs.push(columns.map((c) => prepare(s, link, c)));
       }
@@ -457,7 +480,9 @@ function sectionText(
     "- Runners: `ansible` is Debian's ansible-core 2.14 (ssh, pipelining, ControlPersist, forks 50); " +
     "`mitogen` the same with Debian's ansible-mitogen 0.3.3 (`strategy = mitogen_linear`); `mito` is " +
     "`mito run` from source under Deno, `mito-bin` the built `dist/mito`, both with `MITO_MODULES=builtin` " +
-    "(mito's own modules, no Ansible modules); `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
+    "(mito's own modules, no Ansible modules), `mito-auto` `mito run` from source with " +
+    "`MITO_MODULES=auto`, the default where ansible-core is installed (tasks run Ansible's own modules: " +
+    "`command` is ansible-core's command.py), for the loop-100-items and loop-100-tasks scenarios; `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
     "the file-transfer baseline). All read the same generated ansible.cfg and inventory; every host has " +
     "its own ssh ControlPath, so N inventory hosts are N connections to the one test sshd. ssh_args are " +
     "Ansible's defaults (`-C -o ControlMaster=auto -o ControlPersist=60s`) except for file-transfer, " +
