@@ -18,6 +18,7 @@ import {
 } from "./template/mod.ts";
 import { ExecutionError, MissingPlaybookError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
+import { readStdinLine } from "./_stdin.ts";
 import { ansibleBuiltinRuntime } from "./remote/modules.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
 import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
@@ -348,7 +349,7 @@ async function runInner(
  * read from stdin, as Python's getpass falls back to.
  */
 function askPasswords(req: RunRequest): { connection?: string; become?: string } {
-  const ask = (prompt: string) => process.stdin.isTTY ? promptLine(prompt) : readStdinLine(prompt);
+  const ask = (prompt: string) => process.stdin.isTTY ? promptLine(prompt) : answerFromPipe(prompt);
   const out: { connection?: string; become?: string } = {};
   if (req.askPass) out.connection = ask("SSH password: ");
   if (req.askBecomePass) {
@@ -358,23 +359,12 @@ function askPasswords(req: RunRequest): { connection?: string; become?: string }
   return out;
 }
 
-function readStdinLine(prompt: string): string {
+/** A prompt answered from a pipe (no terminal): the line is read as it comes, and the prompt's line ended. */
+function answerFromPipe(prompt: string): string {
   process.stderr.write(prompt);
-  const buf = Buffer.alloc(1);
-  const bytes: number[] = [];
-  for (;;) {
-    let n = 0;
-    try {
-      n = fs.readSync(0, buf, 0, 1, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      throw e;
-    }
-    if (n === 0 || buf[0] === 10) break;
-    bytes.push(buf[0]);
-  }
+  const line = readStdinLine();
   process.stderr.write("\n");
-  return Buffer.from(bytes).toString("utf8");
+  return line;
 }
 
 /** Asks one question on the terminal (vars_prompt, pause); private answers are not echoed. */

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as childProcess from "node:child_process";
+import { readStdinLine } from "../_stdin.ts";
 import process from "node:process";
 import { Buffer } from "node:buffer";
 import { decryptBody, encryptBody } from "./_cipher.ts";
@@ -161,20 +162,7 @@ export function promptLine(message: string, opts: { visible?: boolean } = {}): s
   if (!opts.visible) childProcess.spawnSync("stty", ["-echo"], { stdio: "inherit" });
   process.stderr.write(message);
   try {
-    const buf = Buffer.alloc(1);
-    const chunks: number[] = [];
-    for (;;) {
-      let n = 0;
-      try {
-        n = fs.readSync(0, buf, 0, 1, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-        throw e;
-      }
-      if (n === 0 || buf[0] === 10 || buf[0] === 13) break;
-      chunks.push(buf[0]);
-    }
-    return Buffer.from(chunks).toString("utf8");
+    return readStdinLine();
   } finally {
     if (!opts.visible) {
       childProcess.spawnSync("stty", ["echo"], { stdio: "inherit" });
