@@ -183,7 +183,7 @@ export async function main(argv: string[]): Promise<void> {
   const section = [
     SECTION,
     "",
-    `\`deno task bench role\`: the role above (3 packages from a local repository, 3 templated configurations`,
+    `\`deno task bench role\`: a role (3 packages from a local repository, 3 templated configurations`,
     "with a handler, an account, a line edit, package_facts) on a fresh copy of the bookworm root per run,",
     `through the chroot connection. Medians of ${rounds} rounds, ${cpus().length} cores, load average ` +
     `${loadavg()[0].toFixed(1)} at the end.`,
