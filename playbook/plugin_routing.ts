@@ -5,6 +5,7 @@
 // plugin loader records it.
 import { existsSync, readFileSync } from "node:fs";
 import { parseYaml } from "./yaml/mod.ts";
+import { deprecationMessage } from "./callbacks/display.ts";
 
 interface RouteEntry {
   redirect?: unknown;
@@ -24,17 +25,15 @@ export class PluginRemovedError extends Error {
   override name = "PluginRemovedError";
   constructor(readonly module: string, tombstone: Record<string, unknown>, collection: string) {
     const text = typeof tombstone.warning_text === "string" ? tombstone.warning_text : "";
-    let msg = `${module} has been removed.${text ? " " : ""}${text}`.trim();
-    if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
-    const date = tombstone.removal_date;
-    const version = tombstone.removal_version;
-    const when = date
-      ? `in a release after ${date}.`
-      : version
-      ? `in version ${version}.`
-      : "in a future release.";
-    const from = collection === "ansible.builtin" ? "ansible-core" : collection;
-    super(`[DEPRECATED]: ${msg} This feature was removed from ${from} ${when} Please update your playbooks.`);
+    const date = tombstone.removal_date === undefined ? undefined : String(tombstone.removal_date);
+    const version = tombstone.removal_version === undefined ? undefined : String(tombstone.removal_version);
+    super(
+      deprecationMessage(`${module} has been removed.${text ? " " : ""}${text}`, {
+        removed: true,
+        collection,
+        ...(date ? { date } : version ? { version } : {}),
+      }),
+    );
   }
 }
 

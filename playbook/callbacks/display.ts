@@ -127,18 +127,7 @@ export class Display {
    * Ansible's display.deprecated does), on stderr, once per message.
    */
   deprecated(msg: string, version?: string, opts: { date?: string; collection?: string } = {}): void {
-    msg = msg.trim();
-    if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
-    const from = opts.collection
-      ? ` from ${opts.collection === "ansible.builtin" ? "ansible-core" : opts.collection}`
-      : "";
-    const when = opts.date
-      ? `in a release after ${opts.date}.`
-      : version
-      ? `in version ${version}.`
-      : "in a future release.";
-    const text = `[DEPRECATION WARNING]: ${msg} This feature will be removed${from} ${when} ` +
-      "Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
+    const text = deprecationMessage(msg, { ...opts, version });
     const shown = wrap(text, this.columns, false).join("\n").trim();
     if (this.#deprecations.has(shown)) return;
     this.#deprecations.add(shown);
@@ -161,6 +150,30 @@ export class Display {
   verbose(msg: string, level: number): void {
     if (this.verbosity >= level) this.display(msg, "verbose");
   }
+}
+
+/**
+ * Ansible's get_deprecation_message: a deprecation ("[DEPRECATION WARNING]: … will be removed …") or, with
+ * `removed`, a removal ("[DEPRECATED]: … was removed …"), naming the collection and the release.
+ */
+export function deprecationMessage(
+  msg: string,
+  opts: { removed?: boolean; version?: string; date?: string; collection?: string } = {},
+): string {
+  msg = msg.trim();
+  if (msg && !"!?.".includes(msg[msg.length - 1])) msg += ".";
+  const from = opts.collection
+    ? ` from ${opts.collection === "ansible.builtin" ? "ansible-core" : opts.collection}`
+    : "";
+  const when = opts.date
+    ? `in a release after ${opts.date}.`
+    : opts.version
+    ? `in version ${opts.version}.`
+    : "in a future release.";
+  return opts.removed
+    ? `[DEPRECATED]: ${msg} This feature was removed${from} ${when} Please update your playbooks.`
+    : `[DEPRECATION WARNING]: ${msg} This feature will be removed${from} ${when} ` +
+      "Deprecation warnings can be disabled by setting deprecation_warnings=False in ansible.cfg.";
 }
 
 /** Warnings of the commands without play output (mito inventory, mito stack), shown as Ansible's are. */
