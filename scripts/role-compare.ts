@@ -10,11 +10,12 @@
 // hosts are the one host `instance`, as molecule names it. The roots come from scripts/testenv-roots (run
 // `scripts/testenv-roots up` first); their apt sources are the machine's mirror, so package installs
 // download for real. Exit code 0 when both runs agree, 1 when they differ, 2 on bad usage.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
 import { normalise, recapLines } from "../tests/_compare.ts";
+import { runInAsync } from "../tests/_run.ts";
 import { rootTree, treeDiff } from "./_root_tree.ts";
 import { killProcessesIn } from "./_root_assets.ts";
 import { dirname, fromFileUrl, join } from "./_paths.ts";
@@ -74,31 +75,11 @@ function rootOf(suite: string): string {
   return r.stdout.trim();
 }
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
-
-function runTool(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<Ran> {
+/** A run of `cmd` in `cwd` with runInAsync's clean environment, and its wall time. */
+async function runTool(cmd: string, args: string[], cwd: string, env: Record<string, string>) {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd,
-      env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...env },
-      timeout: 1800_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => stdout += d);
-    child.stderr.setEncoding("utf8").on("data", (d: string) => stderr += d);
-    child.on("error", reject);
-    child.on(
-      "close",
-      (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 }),
-    );
-  });
+  const r = await runInAsync(cwd, cmd, args, env, { timeoutMs: 1800_000 }); // a role may download for minutes
+  return { ...r, seconds: (Date.now() - started) / 1000 };
 }
 
 /** The first lines where two normalised outputs part, with a little context. */

@@ -43,10 +43,11 @@ export function runInAsync(
   cmd: string,
   args: string[],
   env: Record<string, string> = {},
+  // Generous: on a loaded machine ansible-playbook alone can take minutes for one playbook.
+  opts: { timeoutMs?: number } = {},
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    // Generous: on a loaded machine ansible-playbook alone can take minutes for one playbook.
-    const child = spawn(cmd, args, { cwd: dir, env: cleanEnv(dir, env), timeout: 480_000 });
+    const child = spawn(cmd, args, { cwd: dir, env: cleanEnv(dir, env), timeout: opts.timeoutMs ?? 480_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => stdout += d);
