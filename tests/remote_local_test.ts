@@ -89,7 +89,7 @@ Deno.test("async: polled jobs, fire-and-forget with async_status, and the time l
   const a = ansible(["-i", "hosts.ini", "async.yml"]);
   const m = mito(["-i", "hosts.ini", "async.yml"], "builtin");
   assertEquals(m.stderr, "");
-  assertEquals(m.code, a.code);
+  assertEquals(m.code, a.code, `ansible-playbook:\n${a.stdout}\nmito:\n${m.stdout}`);
   const recap = (out: string) => out.slice(out.lastIndexOf("PLAY RECAP"));
   assertEquals(recap(m.stdout), recap(a.stdout));
   assertStringIncludes(m.stdout, "ASYNC OK on localhost: jid=");
