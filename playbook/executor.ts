@@ -7,7 +7,7 @@ import { ExecutionError, positionDetails } from "./errors.ts";
 import { readTextFile } from "./text_file.ts";
 import { releaseGrowth } from "../transports/memory.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
-import { INHERITED, makeBlock, nextId, roleFullName, shownTaskName } from "./model.ts";
+import { makeBlock, nextId, roleFullName } from "./model.ts";
 import {
   type Layer,
   LayeredVars,
@@ -21,33 +21,24 @@ import { HostVarsState } from "./vars.ts";
 import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
-import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
+import type { AsyncEvent, ModuleRequest } from "./runner.ts";
 import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
-import type { Loader } from "./loader.ts";
 import { asList } from "./loader.ts";
 import { isTemplateText, shortActionName } from "./task_args.ts";
+import type { ExecutorOptions } from "./executor/types.ts";
+import { checkMode, keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
+import {
+  allHold,
+  ConditionFailure,
+  type FailedPart,
+  taskErrorMessage,
+  TaskTemplateError,
+} from "./executor/_task_errors.ts";
+import { bool, flatten, isMap, removeOmit } from "./executor/_util.ts";
 
-/** The templating engine as the executor uses it (playbook/template's Templar fits). */
-export interface TemplateEngine {
-  template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
-  condition(cond: unknown, vars: VarLookup): boolean;
-  /** Runs a lookup plugin for `with_<name>` (the terms as they are; always a list). */
-  loopLookup?(name: string, terms: unknown[], vars: VarLookup): unknown[];
-  /** Renders a template file's text (the template action). */
-  renderFile?(
-    source: string,
-    vars: VarLookup,
-    opts: {
-      trimBlocks?: boolean;
-      lstripBlocks?: boolean;
-      newlineSequence?: string;
-      extraVars?: Record<string, unknown>;
-      searchPaths?: string[];
-    },
-  ): string;
-}
+export type { ExecutorOptions, InventoryView, LazyMappingLike, TemplateEngine } from "./executor/types.ts";
 
 /** The default callback's lines for a polled async task. */
 function asyncLine(host: string, e: AsyncEvent): string {
@@ -69,78 +60,8 @@ function templateFileVars(file: string): Record<string, unknown> {
   };
 }
 
-/** The inventory as the executor uses it; cli/cmd_run.ts adapts playbook/inventory to it. */
-export interface InventoryView {
-  /** Host names matching a pattern (the --limit applied), in inventory order. */
-  select(pattern: string): string[];
-  /** The host's inventory variables: group vars (all first, by depth) then host vars. */
-  hostVars(host: string): Record<string, unknown>;
-  /** Groups the host is in, sorted, without all/ungrouped. */
-  groupNames(host: string): string[];
-  /** Every group with its hosts, `all` and `ungrouped` included. */
-  groups(): Record<string, string[]>;
-  hasHost(host: string): boolean;
-  addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
-  addToGroup(host: string, group: string): void;
-  /** Where the host was defined, for inventory_dir / inventory_file. */
-  sourceOf(host: string): string | undefined;
-  /** meta: refresh_inventory — read the sources again (hosts added by add_host are dropped). */
-  refresh?(): void;
-}
-
-export interface ExecutorOptions {
-  inventory: InventoryView;
-  templar: TemplateEngine;
-  /** Names an UndefinedError from the templar. */
-  isUndefinedError(err: unknown): boolean;
-  omitToken: string;
-  pyStr(v: unknown): string;
-  /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
-  deprecated?(msg: string, version: string): void;
-  /** Lazy mapping constructor for hostvars, so templates read it without copying. */
-  lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
-  callback: Callback;
-  runner: HostRunner;
-  loader: Loader;
-  readYaml(file: string): unknown;
-  extraVars: Record<string, unknown>;
-  check: boolean;
-  diff: boolean;
-  verbosity: number;
-  tags: string[];
-  skipTags: string[];
-  forks: number;
-  startAtTask?: string;
-  forceHandlers: boolean;
-  defaultStrategy: string;
-  /** gathering = implicit|explicit|smart from the configuration. */
-  gathering: string;
-  isTTY: boolean;
-  prompt?(text: string, isPrivate: boolean): Promise<string>;
-  /** --step: asks `ask` before each task ("y" runs it, "c" runs it and stops asking, else it is skipped),
-   * then shows the question as a banner, as ansible-playbook does. */
-  step?: { ask(text: string): Promise<string>; banner(text: string): void };
-  /** Settings passed to the runner as defaults of connection variables (remote_user, become...). */
-  connectionDefaults: Record<string, unknown>;
-  ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
-  hashMerge?: boolean;
-  /** any_errors_fatal from the configuration: the default for plays that do not set it. */
-  anyErrorsFatal?: boolean;
-  sleep?(ms: number): Promise<void>;
-}
-
-/** What a lazy mapping stands for in templates' error messages (Ansible's HostVars classes). */
-export interface LazyMappingLike {
-  /** The Python class named in "'<class> object' has no attribute 'x'"; "dict" when absent. */
-  pyClass?: string;
-  /** The name a missing key is undefined as ("'<name>' is undefined"); absent: no attribute. */
-  missingName?: (key: string) => string;
-}
-
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
 class HostFailed extends Error {}
-/** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
-class TaskTemplateError extends Error {}
 
 /**
  * The roles a task runs under, outermost first, as Ansible's dep chain: each role is preceded by the
@@ -154,32 +75,6 @@ function dependencyChain(scope: Scope): RoleInstance[] {
     for (const r of [...parents, role]) if (!out.includes(r)) out.push(r);
   }
   return out;
-}
-
-/** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */
-function conditionalFailed(cond: unknown, err: unknown): string {
-  return `The conditional check '${String(cond)}' failed. The error was: ${(err as Error).message}`;
-}
-
-/** One conditional of a list could not be evaluated: which one, and why. */
-class ConditionFailure extends Error {
-  constructor(readonly cond: unknown, readonly error: unknown) {
-    super(conditionalFailed(cond, error));
-  }
-}
-
-/** Whether every conditional holds, evaluated in order up to the first false one, as Ansible's evaluate_conditional. */
-function allHold(templar: TemplateEngine, conds: unknown[], vars: VarLookup): boolean {
-  for (const c of conds) {
-    let ok: boolean;
-    try {
-      ok = templar.condition(c, vars);
-    } catch (err) {
-      throw new ConditionFailure(c, err);
-    }
-    if (!ok) return false;
-  }
-  return true;
 }
 
 /** Controller actions Ansible runs once per batch, on its first host (BYPASS_HOST_LOOP). */
@@ -301,7 +196,6 @@ interface PlayRun {
   fatal: boolean;
 }
 
-const INHERITED_KEYWORDS = new Set<string>(INHERITED);
 const SKIPPED = (): Result => ({
   changed: false,
   skipped: true,
@@ -335,25 +229,6 @@ const CLEAN_EXCEPTIONS = new Set([
   "_ansible_verbose_override",
 ]);
 
-const isMap = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-
-function bool(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v !== 0;
-  if (typeof v === "string") return ["yes", "on", "1", "true", "y", "t"].includes(v.trim().toLowerCase());
-  return Boolean(v);
-}
-
-function flatten(items: Item[]): Task[] {
-  const out: Task[] = [];
-  for (const it of items) {
-    if (it.kind === "task") out.push(it);
-    else out.push(...flatten(it.block), ...flatten(it.rescue), ...flatten(it.always));
-  }
-  return out;
-}
-
 /** A copy without `_ansible_*` keys (except the display ones), at every dict level. */
 function stripInternal(v: unknown, keepDisplay: boolean): unknown {
   if (Array.isArray(v)) return v.map((x) => stripInternal(x, keepDisplay));
@@ -385,16 +260,6 @@ function registeredValue(result: Result): Result {
   return wrapUnsafe(stripInternal(result, false)) as Result;
 }
 
-function removeOmit(v: unknown, omit: string): unknown {
-  if (Array.isArray(v)) return v.filter((x) => x !== omit).map((x) => removeOmit(x, omit));
-  if (isMap(v)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== omit) out[k] = removeOmit(x, omit);
-    return out;
-  }
-  return v;
-}
-
 /** Mitogen for Ansible's strategy names (ansible.cfg, ANSIBLE_STRATEGY, the play keyword) → Ansible's. */
 const MITOGEN_STRATEGIES: Record<string, string> = {
   mitogen_linear: "linear",
@@ -419,8 +284,11 @@ export class Executor {
   #stepping = false;
   #stepTurn: Promise<unknown> = Promise.resolve();
 
+  #keywords: TaskKeywords;
+
   constructor(opts: ExecutorOptions) {
     this.#o = opts;
+    this.#keywords = new TaskKeywords(opts.templar);
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
     this.#stepping = opts.step !== undefined;
@@ -620,60 +488,6 @@ export class Executor {
 
   // ---------------------------------------------------------------- keywords
 
-  /** A keyword's value for a task: its own, else (for inherited keywords) the nearest enclosing scope's. */
-  #kw(scope: Scope, name: string): unknown {
-    if (!INHERITED_KEYWORDS.has(name)) return scope.kw[name];
-    for (let s: Scope | undefined = scope; s; s = s.parent) {
-      if (s.kw[name] !== undefined) return s.kw[name];
-    }
-    return undefined;
-  }
-
-  #kwBool(scope: Scope, name: string, vars: VarLookup, dflt = false): boolean {
-    const v = this.#kw(scope, name);
-    if (v === undefined || v === null) return dflt;
-    return bool(this.#o.templar.template(v, vars));
-  }
-
-  /** Tags of a task: its own and every enclosing scope's. */
-  #tags(scope: Scope): Set<string> {
-    const out = new Set<string>();
-    for (let s: Scope | undefined = scope; s; s = s.parent) for (const t of tagList(s.kw.tags)) out.add(t);
-    return out;
-  }
-
-  /** Every `when` from the play down to the task, outermost first. */
-  #whens(scope: Scope): unknown[] {
-    return scopeChain(scope).flatMap((s) => asList(s.kw.when));
-  }
-
-  #taskName(task: Task, vars?: VarLookup): string {
-    let name = task.kw.name !== undefined && task.kw.name !== null ? String(task.kw.name) : "";
-    if (name && vars && name.includes("{{")) {
-      try {
-        name = String(this.#o.templar.template(name, vars));
-      } catch {
-        // Ansible shows the raw name when it cannot be templated yet.
-      }
-    }
-    return shownTaskName(task, name);
-  }
-
-  #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
-    const pos = task.pos;
-    return {
-      id: task.id,
-      name: this.#taskName(task, vars),
-      action: task.actionWritten,
-      path: pos ? `${pos.file}:${pos.line}` : "",
-      noLog: false,
-      checkMode: false,
-      delegateTo,
-      hasLoop: task.kw.loop !== undefined,
-      isInclude: task.action === "include_tasks" || task.action === "include_role",
-    };
-  }
-
   // ---------------------------------------------------------------- plays
 
   async #runPlay(play: Play): Promise<"ok" | "break"> {
@@ -840,7 +654,7 @@ export class Executor {
       finish: (task: Task, hosts: string[]) => this.#roundFinish(pr, task, hosts, maxFail),
       step: (task: Task, host: string | null) => this.#step(task, host),
       throttle: (task: Task) => {
-        const v = this.#kw(task, "throttle");
+        const v = keyword(task, "throttle");
         if (v === undefined || v === null) return 0;
         const n = Number(this.#o.templar.template(v, new LayeredVars([pr.play.vars, this.#o.extraVars])));
         return Number.isFinite(n) && n > 0 ? Math.min(n, forks) : 0;
@@ -861,7 +675,7 @@ export class Executor {
     if (!step || !this.#stepping || task.implicit || task.action === "meta") return true;
     const turn = this.#stepTurn.then(async () => {
       if (!this.#stepping) return true;
-      const msg = `Perform task: ${task.isHandler ? "HANDLER" : "TASK"}: ${this.#taskName(task)} ` +
+      const msg = `Perform task: ${task.isHandler ? "HANDLER" : "TASK"}: ${this.#keywords.taskName(task)} ` +
         `${host === null ? "" : `on ${host} `}(N)o/(y)es/(c)ontinue: `;
       const answer = (await step.ask(msg)).trim().toLowerCase();
       step.banner(msg);
@@ -881,7 +695,7 @@ export class Executor {
     }
     const first = hosts[0];
     const vars = first !== undefined ? this.#varsFor(pr, first, task) : undefined;
-    this.#cb.taskStart(this.#view(task, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
+    this.#cb.taskStart(this.#keywords.view(task, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
   }
 
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
@@ -911,7 +725,7 @@ export class Executor {
     let fatal = false;
     try {
       const vars = this.#varsFor(pr, hosts[0], task);
-      fatal = this.#kwBool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
+      fatal = this.#keywords.bool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
         failed.some((h) => pr.hosts.get(h)!.rescuable === 0);
     } catch {
       fatal = false;
@@ -958,7 +772,7 @@ export class Executor {
       if (
         hp.failed &&
         (this.#o.forceHandlers ||
-          this.#kwBool(pr.play, "force_handlers", new LayeredVars([pr.play.vars, this.#o.extraVars])))
+          this.#keywords.bool(pr.play, "force_handlers", new LayeredVars([pr.play.vars, this.#o.extraVars])))
       ) {
         // force_handlers: the failed host still runs what it was notified of.
         hp.stopped = false;
@@ -1081,14 +895,14 @@ export class Executor {
 
   #selected(task: Task): boolean {
     if (task.implicit) return true;
-    return shouldRun(this.#tags(task), this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
+    return shouldRun(tagsOf(task), this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
   }
 
   async #runTaskOn(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
     if (!this.#selected(task)) return;
     if (this.#startAt !== undefined && !task.implicit && task.action !== "gather_facts") {
       const plain = task.kw.name !== undefined ? String(task.kw.name) : task.actionWritten;
-      if (this.#startAt !== plain && this.#startAt !== this.#taskName(task)) return;
+      if (this.#startAt !== plain && this.#startAt !== this.#keywords.taskName(task)) return;
       this.#startAt = undefined;
     }
     if (task.action === "meta") {
@@ -1119,13 +933,13 @@ export class Executor {
         pr.metaRan.add(task.id);
       }
       const vars = this.#varsFor(pr, hp.name, task);
-      const view = this.#view(task, vars);
+      const view = this.#keywords.view(task, vars);
       // Ansible announces a meta task for each host that runs it.
       if (!task.implicit) this.#cb.taskStart(view, task.isHandler ? "RUNNING HANDLER" : "TASK");
       // The flushes mito adds between sections have no conditions of their own and report nothing.
       if (!task.implicit && !["noop", "refresh_inventory", "reset_connection"].includes(what)) {
         try {
-          skipped = !this.#whens(task).every((w) => this.#o.templar.condition(w, vars));
+          skipped = !whensOf(task).every((w) => this.#o.templar.condition(w, vars));
         } catch (err) {
           this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) });
           return;
@@ -1210,24 +1024,8 @@ export class Executor {
     if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
   }
 
-  /** what: the conditional that failed (kind "conditional") or the keyword being templated ("field"). */
-  #errMsg(err: unknown, task: Task, kind: "task" | "conditional" | "field" = "task", what?: unknown): string {
-    const e = err as Error;
-    let msg: string;
-    if (kind === "conditional") {
-      msg = conditionalFailed(what, e);
-    } else if (kind === "field" && this.#o.isUndefinedError(err)) {
-      msg =
-        `The field '${what}' has an invalid value, which includes an undefined variable. The error was: ${e.message}`;
-    } else if (this.#o.isUndefinedError(err)) {
-      msg = `The task includes an option with an undefined variable. The error was: ${e.message}`;
-    } else {
-      // any other error (a template's syntax, a lookup's failure) reaches Ansible's task executor as it
-      // is: no position
-      return e.message;
-    }
-    if (task.pos) msg += `\n\n${positionDetails(task.pos, (f) => fs.readFileSync(f, "utf8"))}`;
-    return msg;
+  #errMsg(err: unknown, task: Task, part?: FailedPart): string {
+    return taskErrorMessage(err, task, this.#o.isUndefinedError, part);
   }
 
   #connectionVars(vars: LayeredVars): Record<string, unknown> {
@@ -1251,18 +1049,18 @@ export class Executor {
     hp.outcome = "ok";
     const t = this.#o.templar;
     const vars = this.#varsFor(pr, hp.name, task);
-    let view = this.#view(task, vars);
+    let view = this.#keywords.view(task, vars);
     this.#cb.runnerStart(hp.name, view);
     let noLog = false;
     let ignoreErrors = false;
     let delegateTo: string | undefined;
     let field = "no_log";
     try {
-      noLog = this.#kwBool(task, "no_log", vars);
+      noLog = this.#keywords.bool(task, "no_log", vars);
       field = "ignore_errors";
-      ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
+      ignoreErrors = this.#keywords.bool(task, "ignore_errors", vars);
       field = "delegate_to";
-      const d = this.#kw(task, "delegate_to");
+      const d = keyword(task, "delegate_to");
       const host = d === undefined || d === null ? undefined : t.template(d, vars);
       // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
       if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
@@ -1270,13 +1068,13 @@ export class Executor {
       // Ansible's strategy decides on the task as written: an ignore_errors that cannot be templated is
       // still a non-empty string, so the failure is ignored; a delegate_to shows as written in the header.
       if (field === "ignore_errors") ignoreErrors = true;
-      if (field === "delegate_to") view = { ...view, delegateTo: String(this.#kw(task, field)) };
+      if (field === "delegate_to") view = { ...view, delegateTo: String(keyword(task, field)) };
       this.#fail(
         pr,
         hp,
         task,
         vars,
-        { failed: true, msg: this.#errMsg(err, task, "field", field) },
+        { failed: true, msg: this.#errMsg(err, task, { kind: "field", field }) },
         view,
         ignoreErrors,
       );
@@ -1285,7 +1083,7 @@ export class Executor {
     view = { ...view, noLog, delegateTo };
     // run_once, and the actions that bypass the host loop (once for the batch, with the first host's
     // variables; unlike run_once, the other hosts get no result and no registered value).
-    const runOnce = this.#kwBoolSafe(task, "run_once", vars) || BYPASS_HOST_LOOP.has(task.action);
+    const runOnce = this.#keywords.boolSafe(task, "run_once", vars) || BYPASS_HOST_LOOP.has(task.action);
     if (runOnce && task.action !== "meta") {
       const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
       if (first !== hp.name) return this.#runOnceFollower(pr, hp, task);
@@ -1294,7 +1092,7 @@ export class Executor {
     // Loop items (templated before `when`, which is evaluated per item).
     const loopControl = isMap(task.kw.loop_control) ? task.kw.loop_control : {};
     let items: unknown[] | undefined;
-    const whens = this.#whens(task);
+    const whens = whensOf(task);
     if (task.kw.loop !== undefined) {
       try {
         items = this.#loopItems(pr, task, vars);
@@ -1331,7 +1129,7 @@ export class Executor {
           vars,
           {
             failed: true,
-            msg: this.#errMsg(error, task, "conditional", cond),
+            msg: this.#errMsg(error, task, { kind: "conditional", cond }),
             _ansible_no_log: noLog,
           },
           view,
@@ -1397,7 +1195,7 @@ export class Executor {
       let itemNoLog = noLog;
       let run: () => Promise<Result>;
       try {
-        itemNoLog = this.#kwBool(task, "no_log", ivars);
+        itemNoLog = this.#keywords.bool(task, "no_log", ivars);
         if (!allHold(t, whens, ivars)) {
           const skipped = {
             changed: false,
@@ -1440,7 +1238,7 @@ export class Executor {
         const msg = err instanceof TaskTemplateError
           ? err.message
           : err instanceof ConditionFailure
-          ? this.#errMsg(err.error, task, "conditional", err.cond)
+          ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
           : this.#errMsg(err, task);
         return this.#finish(
           pr,
@@ -1501,14 +1299,6 @@ export class Executor {
     }
     if (noLog) agg._ansible_no_log = true;
     return this.#finish(pr, hp, task, vars, view, agg, ignoreErrors, noLog, itemLayers);
-  }
-
-  #kwBoolSafe(task: Task, name: string, vars: VarLookup): boolean {
-    try {
-      return this.#kwBool(task, name, vars);
-    } catch {
-      return false;
-    }
   }
 
   /** run_once: the other hosts take the first host's registered result without running the task. */
@@ -1686,7 +1476,7 @@ export class Executor {
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
-        const checkMode = this.#checkMode(task, vars);
+        const checkModeOn = checkMode(task, vars, this.#o);
         // Arguments that template to `omit` are dropped before the action sees them. Each is templated
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
@@ -1710,7 +1500,7 @@ export class Executor {
           condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,
-          checkMode,
+          checkMode: checkModeOn,
           searchPath: this.#searchPath(pr, task),
           readYaml: (f) => this.#o.readYaml(f),
           addHost: (name, groups, hv) => {
@@ -1728,7 +1518,7 @@ export class Executor {
           isTTY: this.#o.isTTY,
           sleep: (ms) => this.#sleep(ms),
           prompt: this.#o.prompt ? (text) => this.#o.prompt!(text, false) : undefined,
-          taskName: this.#taskName(task, vars),
+          taskName: this.#keywords.taskName(task, vars),
           display: (text) => this.#cb.verbose(text, 0),
           warning: (text) => this.#cb.warning(text),
         };
@@ -1817,12 +1607,6 @@ export class Executor {
     return this.#o.runner.pipelines !== false;
   }
 
-  #checkMode(task: Task, vars: VarLookup): boolean {
-    const v = this.#kw(task, "check_mode");
-    if (v === undefined || v === null) return this.#o.check;
-    return bool(this.#o.templar.template(v, vars));
-  }
-
   /**
    * module_defaults from the play down to the task (inner scopes win), for this module under its short
    * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
@@ -1852,7 +1636,7 @@ export class Executor {
     const t = this.#o.templar;
     // A keyword templated to omit is unset.
     const kw = (n: string) => {
-      const v = this.#kw(task, n);
+      const v = keyword(task, n);
       const out = v === undefined ? undefined : t.template(v, vars);
       return out === this.#o.omitToken ? undefined : out;
     };
@@ -1888,9 +1672,9 @@ export class Executor {
       // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
       module: task.action === "gather_facts" ? "setup" : task.action,
       args,
-      checkMode: this.#checkMode(task, vars),
+      checkMode: checkMode(task, vars, this.#o),
       diff: (() => {
-        const v = this.#kw(task, "diff");
+        const v = keyword(task, "diff");
         return v === undefined ? this.#o.diff : bool(t.template(v, vars));
       })(),
       noLog,
@@ -1952,7 +1736,17 @@ export class Executor {
     view?: TaskView,
     ignore = false,
   ): void {
-    void this.#finish(pr, hp, task, vars, view ?? this.#view(task), result, ignore, false, undefined);
+    void this.#finish(
+      pr,
+      hp,
+      task,
+      vars,
+      view ?? this.#keywords.view(task),
+      result,
+      ignore,
+      false,
+      undefined,
+    );
   }
 
   /** Registers, notifies, counts and reports a task's final result; decides the host's outcome. */
@@ -1976,7 +1770,7 @@ export class Executor {
       delete registered.invocation;
       st.setFacts[reg] = registered;
     }
-    if (this.#kwBoolSafe(task, "run_once", vars) && !result.failed && !result.unreachable) {
+    if (this.#keywords.boolSafe(task, "run_once", vars) && !result.failed && !result.unreachable) {
       pr.runOnce.set(task.id, { host: hp.name, result, registered });
     }
     const shown = cleanCopy(result, noLog);
@@ -1984,7 +1778,7 @@ export class Executor {
       shown._ansible_delegated_vars = this.#delegatedVars(pr, view.delegateTo);
     }
     if (result.unreachable) {
-      const ignoreUnreachable = this.#kwBoolSafe(task, "ignore_unreachable", vars);
+      const ignoreUnreachable = this.#keywords.boolSafe(task, "ignore_unreachable", vars);
       // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
       if (ignoreUnreachable) shown.skip_reason = `Host ${hp.name} is unreachable`;
       this.#cb.result({ status: "unreachable", host: hp.name, task: view, result: shown, ignoreUnreachable });
@@ -2009,7 +1803,10 @@ export class Executor {
       } else {
         if (hp.rescuable > 0) {
           stat.rescued++;
-          st.setFacts.ansible_failed_task = { name: this.#taskName(task), action: task.actionWritten };
+          st.setFacts.ansible_failed_task = {
+            name: this.#keywords.taskName(task),
+            action: task.actionWritten,
+          };
           st.setFacts.ansible_failed_result = stripInternal(result, false);
         } else stat.failures++;
         hp.outcome = "failed";
@@ -2086,7 +1883,7 @@ export class Executor {
     const facts = result.ansible_facts;
     if (!isMap(facts)) return;
     const delegateFacts = delegateTo !== undefined &&
-      this.#kwBoolSafe(task, "delegate_facts", this.#varsFor(pr, hp.name, task));
+      this.#keywords.boolSafe(task, "delegate_facts", this.#varsFor(pr, hp.name, task));
     const target = delegateFacts ? delegateTo! : hp.name;
     const st = this.#state(target);
     if (task.action === "set_fact") {
@@ -2110,7 +1907,7 @@ export class Executor {
   }
 
   #notify(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars): void {
-    const raw = this.#kw(task, "notify");
+    const raw = keyword(task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, vars)).map(String);
     const nameOf = (h: Task) => (h.kw.name !== undefined ? String(h.kw.name) : undefined);

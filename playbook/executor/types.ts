@@ -1,0 +1,94 @@
+// What the executor is given: its options, and the views of the templating engine and the inventory it
+// works through (playbook/template's Templar and cli's inventory adapter fit them).
+import type { VarLookup } from "../vars.ts";
+import type { Callback } from "../callbacks/types.ts";
+import type { HostRunner } from "../runner.ts";
+import type { Loader } from "../loader.ts";
+
+/** The templating engine as the executor uses it (playbook/template's Templar fits). */
+export interface TemplateEngine {
+  template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
+  condition(cond: unknown, vars: VarLookup): boolean;
+  /** Runs a lookup plugin for `with_<name>` (the terms as they are; always a list). */
+  loopLookup?(name: string, terms: unknown[], vars: VarLookup): unknown[];
+  /** Renders a template file's text (the template action). */
+  renderFile?(
+    source: string,
+    vars: VarLookup,
+    opts: {
+      trimBlocks?: boolean;
+      lstripBlocks?: boolean;
+      newlineSequence?: string;
+      extraVars?: Record<string, unknown>;
+      searchPaths?: string[];
+    },
+  ): string;
+}
+
+/** The inventory as the executor uses it; cli/cmd_run.ts adapts playbook/inventory to it. */
+export interface InventoryView {
+  /** Host names matching a pattern (the --limit applied), in inventory order. */
+  select(pattern: string): string[];
+  /** The host's inventory variables: group vars (all first, by depth) then host vars. */
+  hostVars(host: string): Record<string, unknown>;
+  /** Groups the host is in, sorted, without all/ungrouped. */
+  groupNames(host: string): string[];
+  /** Every group with its hosts, `all` and `ungrouped` included. */
+  groups(): Record<string, string[]>;
+  hasHost(host: string): boolean;
+  addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
+  addToGroup(host: string, group: string): void;
+  /** Where the host was defined, for inventory_dir / inventory_file. */
+  sourceOf(host: string): string | undefined;
+  /** meta: refresh_inventory — read the sources again (hosts added by add_host are dropped). */
+  refresh?(): void;
+}
+
+export interface ExecutorOptions {
+  inventory: InventoryView;
+  templar: TemplateEngine;
+  /** Names an UndefinedError from the templar. */
+  isUndefinedError(err: unknown): boolean;
+  omitToken: string;
+  pyStr(v: unknown): string;
+  /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
+  deprecated?(msg: string, version: string): void;
+  /** Lazy mapping constructor for hostvars, so templates read it without copying. */
+  lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
+  callback: Callback;
+  runner: HostRunner;
+  loader: Loader;
+  readYaml(file: string): unknown;
+  extraVars: Record<string, unknown>;
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  tags: string[];
+  skipTags: string[];
+  forks: number;
+  startAtTask?: string;
+  forceHandlers: boolean;
+  defaultStrategy: string;
+  /** gathering = implicit|explicit|smart from the configuration. */
+  gathering: string;
+  isTTY: boolean;
+  prompt?(text: string, isPrivate: boolean): Promise<string>;
+  /** --step: asks `ask` before each task ("y" runs it, "c" runs it and stops asking, else it is skipped),
+   * then shows the question as a banner, as ansible-playbook does. */
+  step?: { ask(text: string): Promise<string>; banner(text: string): void };
+  /** Settings passed to the runner as defaults of connection variables (remote_user, become...). */
+  connectionDefaults: Record<string, unknown>;
+  ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
+  hashMerge?: boolean;
+  /** any_errors_fatal from the configuration: the default for plays that do not set it. */
+  anyErrorsFatal?: boolean;
+  sleep?(ms: number): Promise<void>;
+}
+
+/** What a lazy mapping stands for in templates' error messages (Ansible's HostVars classes). */
+export interface LazyMappingLike {
+  /** The Python class named in "'<class> object' has no attribute 'x'"; "dict" when absent. */
+  pyClass?: string;
+  /** The name a missing key is undefined as ("'<name>' is undefined"); absent: no attribute. */
+  missingName?: (key: string) => string;
+}
