@@ -2,9 +2,7 @@
 // strategy, with Ansible's variable precedence, conditionals, loops, blocks, handlers and results.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
 import { ExecutionError, positionDetails } from "./errors.ts";
-import { readTextFile } from "./text_file.ts";
 import { releaseGrowth } from "../transports/memory.ts";
 import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
 import { makeBlock, nextId, roleFullName } from "./model.ts";
@@ -18,15 +16,14 @@ import {
   type VarLookup,
 } from "./vars.ts";
 import { HostVarsState } from "./vars.ts";
-import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
+import { keyJson, wrapUnsafe } from "./values.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
-import type { AsyncEvent, ModuleRequest } from "./runner.ts";
-import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
+import type { ModuleRequest } from "./runner.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
-import { isTemplateText, shortActionName } from "./task_args.ts";
+import { shortActionName } from "./task_args.ts";
 import type { ExecutorOptions } from "./executor/types.ts";
 import { checkMode, keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
 import {
@@ -37,28 +34,24 @@ import {
   TaskTemplateError,
 } from "./executor/_task_errors.ts";
 import { bool, flatten, isMap, removeOmit } from "./executor/_util.ts";
+import { argsOf, connectionVars, moduleRequest, type RequestEnv } from "./executor/module_request.ts";
+import {
+  itemLayer,
+  itemStatus,
+  ItemWindow,
+  LOOP_WINDOW,
+  loopItems,
+  loopResult,
+  loopSettings,
+  markItemResult,
+  pipelinable,
+  settle,
+  type Settled,
+  type StartedItem,
+  unsettle,
+} from "./executor/task_loop.ts";
 
 export type { ExecutorOptions, InventoryView, LazyMappingLike, TemplateEngine } from "./executor/types.ts";
-
-/** The default callback's lines for a polled async task. */
-function asyncLine(host: string, e: AsyncEvent): string {
-  if (e.kind === "poll") {
-    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
-  }
-  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
-}
-
-/** The template_* variables Ansible's template action adds for the file being rendered. */
-function templateFileVars(file: string): Record<string, unknown> {
-  const st = fs.statSync(file);
-  return {
-    template_path: file,
-    template_fullpath: path.resolve(file),
-    template_host: os.hostname(),
-    template_uid: String(st.uid),
-    ansible_managed: "Ansible managed",
-  };
-}
 
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
 class HostFailed extends Error {}
@@ -80,79 +73,6 @@ function dependencyChain(scope: Scope): RoleInstance[] {
 /** Controller actions Ansible runs once per batch, on its first host (BYPASS_HOST_LOOP). */
 const BYPASS_HOST_LOOP = new Set(["add_host", "pause"]);
 
-/** How many loop items a pipelined loop keeps sent ahead of the one whose reply it awaits. */
-const LOOP_WINDOW = 256;
-/** Modules whose items are never sent ahead (see #pipelinable). */
-const NOT_PIPELINED = new Set([
-  "include_tasks",
-  "include_role",
-  "import_tasks",
-  "import_role",
-  "meta",
-  "setup",
-  "gather_facts",
-  "raw",
-  "fetch",
-  "script",
-  "unarchive",
-  "synchronize",
-  "async_status",
-  "wait_for_connection",
-  "reboot",
-]);
-
-/**
- * A become option from the variables its plugin reads, the last one set winning as in Ansible's config
- * manager: ansible_become_user then ansible_sudo_user (ansible_su_user, ansible_doas_user …); the
- * password also from ansible_become_password and ansible_become_pass.
- */
-function becomeVar(method: string, option: string, get: (name: string) => unknown): unknown {
-  const plugin = method.replace(/^(mitogen_|ansible\.builtin\.|community\.general\.)/, "");
-  const names = option === "pass"
-    ? ["ansible_become_password", "ansible_become_pass"]
-    : [`ansible_become_${option}`];
-  if (["sudo", "su", "doas"].includes(plugin)) names.push(`ansible_${plugin}_${option}`);
-  let found: unknown;
-  for (const n of names) found = get(n) ?? found;
-  return found;
-}
-
-/** Task keywords that choose the context a task runs in (beside the `ansible_*` variables of its vars). */
-const CONNECTION_KEYWORDS = [
-  "become",
-  "become_user",
-  "become_method",
-  "become_exe",
-  "become_flags",
-  "connection",
-  "delegate_to",
-  "remote_user",
-  "port",
-];
-const templated = (v: unknown): boolean =>
-  typeof v === "string"
-    ? isTemplateText(v)
-    : isMap(v) || Array.isArray(v)
-    ? Object.values(v).some(templated)
-    : false;
-
-/** A promise's outcome as a value: a reply that fails before it is awaited must not go unhandled. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
-const unsettle = <T>(s: Settled<T>): T => {
-  if (s.ok) return s.value;
-  throw s.error;
-};
-
-/** A loop item once its `when` and arguments were templated (and, pipelined, its call sent). */
-interface StartedItem {
-  layer: Record<string, unknown>;
-  ivars: LayeredVars;
-  itemNoLog: boolean;
-  run?: () => Promise<Result>;
-  error?: unknown;
-}
 /** The host stops for this play (end_host, end_play, unreachable, a fatal failure elsewhere). */
 class HostStopped extends Error {}
 
@@ -286,9 +206,23 @@ export class Executor {
 
   #keywords: TaskKeywords;
 
+  #request: RequestEnv;
+
   constructor(opts: ExecutorOptions) {
     this.#o = opts;
     this.#keywords = new TaskKeywords(opts.templar);
+    this.#request = {
+      templar: opts.templar,
+      omitToken: opts.omitToken,
+      pyStr: opts.pyStr,
+      check: opts.check,
+      diff: opts.diff,
+      verbosity: opts.verbosity,
+      connectionDefaults: opts.connectionDefaults,
+      hasHost: (h) => opts.inventory.hasHost(h),
+      warning: (text) => opts.callback.warning(text),
+      display: (text) => opts.callback.verbose(text, 0),
+    };
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
     this.#stepping = opts.step !== undefined;
@@ -998,7 +932,7 @@ export class Executor {
         case "end_role":
           break;
         case "reset_connection":
-          await this.#o.runner.resetConnection(hp.name, this.#connectionVars(vars));
+          await this.#o.runner.resetConnection(hp.name, connectionVars(vars, this.#o));
           break;
         default:
           throw new ExecutionError(
@@ -1026,22 +960,6 @@ export class Executor {
 
   #errMsg(err: unknown, task: Task, part?: FailedPart): string {
     return taskErrorMessage(err, task, this.#o.isUndefinedError, part);
-  }
-
-  #connectionVars(vars: LayeredVars): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    // Connection variables come from inventory, play, role, set_fact and extra vars: gathered facts and
-    // magic variables never hold one, and skipping them keeps this proportional to what the user set.
-    for (const k of vars.plainKeys()) {
-      if (k.startsWith("ansible_") && !k.startsWith("ansible_facts") || k.startsWith("mitogen_")) {
-        try {
-          out[k] = this.#o.templar.template(vars.raw(k), vars);
-        } catch {
-          // A connection variable that cannot be templated is left out; the runner reports what it misses.
-        }
-      }
-    }
-    return { ...this.#o.connectionDefaults, ...out };
   }
 
   /** Runs one task on one host, reports and records the result. Returns includes to run next. */
@@ -1095,7 +1013,11 @@ export class Executor {
     const whens = whensOf(task);
     if (task.kw.loop !== undefined) {
       try {
-        items = this.#loopItems(pr, task, vars);
+        items = loopItems(task, vars, {
+          templar: t,
+          pyStr: this.#o.pyStr,
+          searchPath: () => this.#searchPath(pr, task),
+        });
       } catch (err) {
         // A loop over something undefined is skipped when the `when` would be false anyway.
         if (this.#o.isUndefinedError(err)) {
@@ -1152,45 +1074,14 @@ export class Executor {
     }
 
     // A loop: one result per item, then the aggregate.
-    const loopVar = String(loopControl.loop_var ?? "item");
-    const indexVar = loopControl.index_var !== undefined ? String(loopControl.index_var) : undefined;
-    const extended = loopControl.extended !== undefined
-      ? bool(t.template(loopControl.extended, vars))
-      : false;
-    const pauseS = loopControl.pause !== undefined ? Number(t.template(loopControl.pause, vars)) : 0;
+    const settings = loopSettings(loopControl, (v) => t.template(v, vars));
     const results: Result[] = [];
     const itemLayers: Record<string, unknown>[] = [];
-    const layerOf = (i: number): Record<string, unknown> => {
-      const item = items[i];
-      const layer: Record<string, unknown> = { ansible_loop_var: loopVar, [loopVar]: item };
-      if (indexVar) {
-        layer.ansible_index_var = indexVar;
-        layer[indexVar] = i;
-      }
-      if (extended) {
-        const loop: Record<string, unknown> = {
-          index: i + 1,
-          index0: i,
-          first: i === 0,
-          last: i + 1 === items.length,
-          length: items.length,
-          revindex: items.length - i,
-          revindex0: items.length - i - 1,
-        };
-        if (loopControl.extended_allitems === undefined || bool(loopControl.extended_allitems)) {
-          loop.allitems = items;
-        }
-        if (i + 1 < items.length) loop.nextitem = items[i + 1];
-        if (i > 0) loop.previtem = items[i - 1];
-        layer.ansible_loop = loop;
-      }
-      return layer;
-    };
-    const pipelined = this.#pipelinable(task, loopControl, pauseS);
+    const pipelined = pipelinable(task, loopControl, settings.pause, this.#o.runner.pipelines);
     // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
     // a templating error there fails the whole task (as in Ansible), after the items before it.
     const start = (i: number): StartedItem => {
-      const layer = layerOf(i);
+      const layer = itemLayer(items, i, settings);
       const ivars = vars.with(layer);
       let itemNoLog = noLog;
       let run: () => Promise<Result>;
@@ -1209,30 +1100,22 @@ export class Executor {
           run = () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog, sent);
         } else run = () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog);
       } catch (err) {
-        return { layer, ivars, itemNoLog, error: err };
+        return { layer, ivars, itemNoLog, ok: false, error: err };
       }
-      return { layer, ivars, itemNoLog, run };
+      return { layer, ivars, itemNoLog, ok: true, run };
     };
     // Pipelined: up to LOOP_WINDOW items are started (sent) ahead; a start that failed stops further ones.
-    const ahead = pipelined ? LOOP_WINDOW : 1;
-    const inFlight: StartedItem[] = [];
-    let next = 0;
-    let startFailed = false;
+    const window = new ItemWindow({ count: items.length, ahead: pipelined ? LOOP_WINDOW : 1, start });
     for (let i = 0; i < items.length; i++) {
-      if (i > 0 && pauseS > 0) await this.#sleep(pauseS * 1000);
-      while (next < items.length && next < i + ahead && !startFailed) {
-        const s = start(next++);
-        startFailed = s.error !== undefined;
-        inFlight.push(s);
-      }
-      const started = inFlight.shift()!;
+      if (i > 0 && settings.pause > 0) await this.#sleep(settings.pause * 1000);
+      const started = window.take(i);
       const { layer, ivars, itemNoLog } = started;
       const item = items[i];
       itemLayers.push(layer);
       let r: Result;
       try {
-        if (started.error !== undefined) throw started.error;
-        r = await started.run!();
+        if (!started.ok) throw started.error;
+        r = await started.run();
       } catch (err) {
         // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
         const msg = err instanceof TaskTemplateError
@@ -1252,15 +1135,7 @@ export class Executor {
           undefined,
         );
       }
-      r[loopVar] = item;
-      r.ansible_loop_var = loopVar;
-      if (indexVar) {
-        r[indexVar] = i;
-        r.ansible_index_var = indexVar;
-      }
-      if (extended) r.ansible_loop = layer.ansible_loop;
-      r._ansible_item_result = true;
-      r._ansible_ignore_errors = ignoreErrors;
+      markItemResult(r, { value: item, index: i, layer }, settings, ignoreErrors);
       if (loopControl.label !== undefined) {
         try {
           r._ansible_item_label = t.template(loopControl.label, ivars);
@@ -1272,32 +1147,13 @@ export class Executor {
       if (!("changed" in r)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
-      const status = r.failed || r.unreachable ? "failed" : r.skipped ? "skipped" : "ok";
+      const status = itemStatus(r);
       if (task.action !== "add_host" && task.action !== "group_by" || status !== "ok") {
         this.#cb.itemResult({ status, host: hp.name, task: view, result: shown });
       }
       if (!r.skipped && !r.failed) this.#applyFacts(pr, hp, task, r, delegateTo);
     }
-    let agg: Result;
-    if (results.length === 0) {
-      agg = { changed: false, skipped: true, skipped_reason: "No items in the list", results: [] };
-    } else {
-      agg = { results };
-      agg.skipped = results.every((r) => r.skipped === true);
-      if (results.some((r) => r.changed === true)) agg.changed = true;
-      if (results.some((r) => r.failed === true)) {
-        agg.failed = true;
-        agg.msg = "One or more items failed";
-        for (const r of results) if (r.failed) delete r._ansible_ignore_errors;
-      } else agg.msg = agg.skipped ? "All items skipped" : "All items completed";
-      if (!("changed" in agg)) agg.changed = false;
-      for (const k of ["warnings", "deprecations"]) {
-        const acc = results.flatMap((r) => (Array.isArray(r[k]) ? r[k] as unknown[] : []));
-        for (const r of results) delete r[k];
-        if (acc.length) agg[k] = acc;
-      }
-    }
-    if (noLog) agg._ansible_no_log = true;
+    const agg = loopResult(results, noLog);
     return this.#finish(pr, hp, task, vars, view, agg, ignoreErrors, noLog, itemLayers);
   }
 
@@ -1323,42 +1179,6 @@ export class Executor {
         Object.assign(st.setFacts, shared.result.ansible_facts);
       }
     }
-  }
-
-  #loopItems(pr: PlayRun, task: Task, vars: LayeredVars): unknown[] {
-    const t = this.#o.templar;
-    const raw = task.kw.loop;
-    if (task.loopWith) {
-      // first_found skips the names that cannot be templated, as Ansible's task executor does
-      const firstFound = task.loopWith === "first_found";
-      let terms = t.template(raw, vars, { failOnUndefined: !firstFound });
-      if (firstFound && Array.isArray(terms)) {
-        terms = terms.filter((x) => !(typeof x === "string" && isTemplateText(x)));
-      }
-      if (!LOOP_SOURCES.has(task.loopWith) && t.loopLookup) {
-        // any other lookup plugin (with_file, with_lines, with_ini…), its terms listified as Ansible does
-        return t.loopLookup(task.loopWith, Array.isArray(terms) ? terms : [terms], vars);
-      }
-      // the lookup's subdirectory follows the action, as Ansible's task executor sets it
-      const subdir = ["template", "var", "file"].find((s) => task.actionWritten.includes(s)) ?? "file";
-      try {
-        return withLoopItems(task.loopWith, terms, {
-          searchPath: this.#searchPath(pr, task),
-          subdir: `${subdir}s`,
-        });
-      } catch (err) {
-        if (err instanceof LoopError) throw new ExecutionError(err.message);
-        throw err;
-      }
-    }
-    const items = t.template(raw, vars);
-    if (!Array.isArray(items)) {
-      throw new ExecutionError(
-        `Invalid data passed to 'loop', it requires a list, got this instead: ${this.#o.pyStr(items)}. ` +
-          `Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup.`,
-      );
-    }
-    return items;
   }
 
   /**
@@ -1481,7 +1301,7 @@ export class Executor {
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
         const templated = new Map<string, unknown>();
-        for (const [k, v] of Object.entries(this.#argsOf(task, vars))) {
+        for (const [k, v] of Object.entries(argsOf(task, vars, this.#request))) {
           if (k !== "that" && typeof v === "string" && v.includes("{{")) {
             const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
             templated.set(v, value);
@@ -1530,39 +1350,18 @@ export class Executor {
     }
   }
 
-  /** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
   #moduleRequestFor(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): ModuleRequest {
-    const t = this.#o.templar;
-    const own = removeOmit(t.template(this.#argsOf(task, vars), vars), this.#o.omitToken) as Record<
-      string,
-      unknown
-    >;
-    const defaults = removeOmit(t.template(this.#moduleDefaults(task), vars), this.#o.omitToken);
-    // Unsafe-ness matters to templating only: modules and file actions get plain strings.
-    const args = plainStrings({ ...(defaults as Record<string, unknown>), ...own }) as Record<
-      string,
-      unknown
-    >;
-    return this.#moduleRequest(pr, hp, task, vars, args, noLog);
-  }
-
-  /**
-   * The task's arguments. Given as one templated string (`debug: "{{ a_dict }}"`, `args: "{{ x }}"`),
-   * they come from that value now, under the ones written beside it, as Ansible's task executor merges
-   * its _variable_params.
-   */
-  #argsOf(task: Task, vars: VarLookup): Record<string, unknown> {
-    if (!("_variable_params" in task.args)) return task.args;
-    const { _variable_params: spec, ...written } = task.args;
-    const value = this.#o.templar.template(spec, vars);
-    if (!isMap(value)) {
-      throw new TaskTemplateError(`invalid or malformed argument: '${this.#o.pyStr(value)}'`);
-    }
-    this.#cb.warning(
-      "Using a variable for a task's 'args' is unsafe in some situations " +
-        "(see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe)",
-    );
-    return { ...value, ...written };
+    return moduleRequest(this.#request, {
+      host: hp.name,
+      task,
+      vars,
+      noLog,
+      searchPath: this.#searchPath(pr, task),
+      playDir: pr.play.baseDir,
+      varsOf: (h) => this.#varsFor(pr, h, task),
+      hostVarsOf: (h) => this.#hostLevelVars(pr, h),
+      factsOf: (h) => this.#hostState.get(h)?.facts,
+    });
   }
 
   #actionError(err: unknown, task: Task): Error {
@@ -1586,144 +1385,6 @@ export class Executor {
     return this.#o.runner.runModule(req).catch((err) => {
       throw this.#actionError(err, task);
     });
-  }
-
-  /**
-   * Whether a loop's items may be sent before earlier items have answered: only when no item can
-   * change what the next one does. Controller actions (set_fact, include_*, debug …) read and write
-   * controller state, fact modules feed later templating, `until`/`pause`/`break_when` depend on each
-   * reply, and the multi-step file actions or `raw` (its own exec) do not keep item order on the target.
-   */
-  #pipelinable(task: Task, loopControl: Record<string, unknown>, pauseS: number): boolean {
-    if (pauseS > 0 || loopControl.break_when !== undefined) return false;
-    if (task.kw.until !== undefined || task.kw.async !== undefined) return false;
-    // Items that may each reach another context (`become_user: "{{ item }}"`) go one at a time, so the
-    // interpreter cap can recycle between them instead of finding every interpreter busy.
-    const vars = isMap(task.kw.vars) ? task.kw.vars : {};
-    if (CONNECTION_KEYWORDS.some((k) => templated(task.kw[k]))) return false;
-    if (Object.keys(vars).some((k) => k.startsWith("ansible_") && templated(vars[k]))) return false;
-    const a = task.action;
-    if (CONTROLLER_ACTIONS[a] || NOT_PIPELINED.has(a) || a.endsWith("_facts")) return false;
-    return this.#o.runner.pipelines !== false;
-  }
-
-  /**
-   * module_defaults from the play down to the task (inner scopes win), for this module under its short
-   * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
-   */
-  #moduleDefaults(task: Task, module?: string): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const names = module !== undefined
-      ? [module, `ansible.builtin.${module}`, `ansible.legacy.${module}`]
-      : [task.action, task.actionWritten, `ansible.builtin.${task.action}`, `ansible.legacy.${task.action}`];
-    for (const s of scopeChain(task)) {
-      for (const md of asList(s.kw.module_defaults)) {
-        if (!isMap(md)) continue;
-        for (const n of names) if (isMap(md[n])) Object.assign(out, md[n]);
-      }
-    }
-    return out;
-  }
-
-  #moduleRequest(
-    pr: PlayRun,
-    hp: HostPlay,
-    task: Task,
-    vars: LayeredVars,
-    args: Record<string, unknown>,
-    noLog: boolean,
-  ): ModuleRequest {
-    const t = this.#o.templar;
-    // A keyword templated to omit is unset.
-    const kw = (n: string) => {
-      const v = keyword(task, n);
-      const out = v === undefined ? undefined : t.template(v, vars);
-      return out === this.#o.omitToken ? undefined : out;
-    };
-    // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
-    const cv = (n: string) => {
-      const v = vars.get(n);
-      return v === undefined ? undefined : t.template(v, vars);
-    };
-    const delegate = kw("delegate_to");
-    const env: Record<string, string> = {};
-    for (const s of scopeChain(task)) {
-      for (const e of asList(s.kw.environment)) {
-        const m = t.template(e, vars);
-        if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = this.#o.pyStr(v); }
-      }
-    }
-    const targetHost = delegate === undefined || delegate === null ? hp.name : String(delegate);
-    // A delegated task connects with the delegate's variables (its address, user, via chain …).
-    const connectionVars = targetHost === hp.name
-      ? this.#connectionVars(vars)
-      : this.#o.inventory.hasHost(targetHost)
-      ? this.#connectionVars(this.#varsFor(pr, targetHost, task))
-      : { ...this.#o.connectionDefaults };
-    for (const k of ["remote_user", "port", "connection", "timeout"]) {
-      const v = kw(k);
-      if (v !== undefined) connectionVars[`keyword_${k}`] = v;
-    }
-    const dflt = this.#o.connectionDefaults;
-    return {
-      host: hp.name,
-      targetHost,
-      ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
-      // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
-      module: task.action === "gather_facts" ? "setup" : task.action,
-      args,
-      checkMode: checkMode(task, vars, this.#o),
-      diff: (() => {
-        const v = keyword(task, "diff");
-        return v === undefined ? this.#o.diff : bool(t.template(v, vars));
-      })(),
-      noLog,
-      // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
-      become: (() => {
-        const method = String(
-          cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
-        );
-        const bv = (option: string) => becomeVar(method, option, cv);
-        return {
-          become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
-          method,
-          user: String(bv("user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
-          flags: (bv("flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
-          exe: (bv("exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
-          password: (bv("pass") ?? dflt.become_password) as string | undefined,
-        };
-      })(),
-      environment: env,
-      connectionVars,
-      hostConnectionVars: (h) =>
-        this.#o.inventory.hasHost(h) ? this.#connectionVars(this.#hostLevelVars(pr, h)) : undefined,
-      searchPath: this.#searchPath(pr, task),
-      asyncSeconds: Number(kw("async") ?? 0),
-      poll: Number(kw("poll") ?? 15),
-      timeout: Number(kw("timeout") ?? 0),
-      verbosity: this.#o.verbosity,
-      libraryPaths: this.#searchPath(pr, task).map((d) => path.join(d, "library")),
-      facts: this.#hostState.get(targetHost)?.facts,
-      moduleDefaults: (module) =>
-        plainStrings(
-          removeOmit(t.template(this.#moduleDefaults(task, module), vars), this.#o.omitToken),
-        ) as Record<
-          string,
-          unknown
-        >,
-      onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
-      renderTemplate: (file, o) => {
-        if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
-        // includes inside the template are searched as Ansible's template action sets Jinja2's search
-        // path: the task's search path, the play's directory, the template's own directory
-        const searchPaths = [...this.#searchPath(pr, task), pr.play.baseDir, path.dirname(file)];
-        return t.renderFile(readTextFile(file), vars, {
-          ...o,
-          extraVars: templateFileVars(file),
-          searchPaths,
-        });
-      },
-    };
   }
 
   /** Records a failure that happened before the action ran (bad keyword values, conditionals). */

@@ -1,0 +1,252 @@
+// The module request: everything the remote side needs to run one task's module on one host, built
+// from the task, its variables and the run's settings. Pure: no state of the run is read or changed
+// here (the caller hands in the variables of other hosts), and nothing is sent.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as os from "node:os";
+import { ExecutionError } from "../errors.ts";
+import type { Task } from "../model.ts";
+import { type LayeredVars, scopeChain, type VarLookup } from "../vars.ts";
+import { plainStrings } from "../values.ts";
+import type { AsyncEvent, ModuleRequest } from "../runner.ts";
+import { readTextFile } from "../text_file.ts";
+import { asList } from "../loader.ts";
+import type { ExecutorOptions } from "./types.ts";
+import { checkMode, keyword } from "./_keywords.ts";
+import { TaskTemplateError } from "./_task_errors.ts";
+import { bool, isMap, removeOmit } from "./_util.ts";
+
+/** What every request of the run shares. */
+export type RequestEnv =
+  & Pick<
+    ExecutorOptions,
+    "templar" | "omitToken" | "pyStr" | "check" | "diff" | "verbosity" | "connectionDefaults"
+  >
+  & {
+    /** Whether the inventory holds a host (a delegate outside it connects with the defaults). */
+    hasHost(host: string): boolean;
+    /** Ansible's display.warning. */
+    warning(text: string): void;
+    /** A line shown whatever the verbosity (an async task's progress). */
+    display(text: string): void;
+  };
+
+/** One task on one host. */
+export interface RequestInput {
+  host: string;
+  task: Task;
+  vars: LayeredVars;
+  noLog: boolean;
+  /** The task's search path (ansible_search_path). */
+  searchPath: string[];
+  /** The play's directory: a template's includes are searched there too. */
+  playDir: string;
+  /** Another inventory host's variables for this task: a delegated task connects with the delegate's. */
+  varsOf(host: string): LayeredVars;
+  /** An inventory host's own variables, outside any task (mitogen_via intermediaries). */
+  hostVarsOf(host: string): LayeredVars;
+  /** The facts the run holds for a host, if any. */
+  factsOf(host: string): Record<string, unknown> | undefined;
+}
+
+/** The default callback's lines for a polled async task. */
+function asyncLine(host: string, e: AsyncEvent): string {
+  if (e.kind === "poll") {
+    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
+  }
+  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
+}
+
+/** The template_* variables Ansible's template action adds for the file being rendered. */
+function templateFileVars(file: string): Record<string, unknown> {
+  const st = fs.statSync(file);
+  return {
+    template_path: file,
+    template_fullpath: path.resolve(file),
+    template_host: os.hostname(),
+    template_uid: String(st.uid),
+    ansible_managed: "Ansible managed",
+  };
+}
+
+/**
+ * A become option from the variables its plugin reads, the last one set winning as in Ansible's config
+ * manager: ansible_become_user then ansible_sudo_user (ansible_su_user, ansible_doas_user …); the
+ * password also from ansible_become_password and ansible_become_pass.
+ */
+function becomeVar(method: string, option: string, get: (name: string) => unknown): unknown {
+  const plugin = method.replace(/^(mitogen_|ansible\.builtin\.|community\.general\.)/, "");
+  const names = option === "pass"
+    ? ["ansible_become_password", "ansible_become_pass"]
+    : [`ansible_become_${option}`];
+  if (["sudo", "su", "doas"].includes(plugin)) names.push(`ansible_${plugin}_${option}`);
+  let found: unknown;
+  for (const n of names) found = get(n) ?? found;
+  return found;
+}
+
+/**
+ * The task's arguments. Given as one templated string (`debug: "{{ a_dict }}"`, `args: "{{ x }}"`),
+ * they come from that value now, under the ones written beside it, as Ansible's task executor merges
+ * its _variable_params.
+ */
+export function argsOf(
+  task: Task,
+  vars: VarLookup,
+  o: Pick<RequestEnv, "templar" | "pyStr" | "warning">,
+): Record<string, unknown> {
+  if (!("_variable_params" in task.args)) return task.args;
+  const { _variable_params: spec, ...written } = task.args;
+  const value = o.templar.template(spec, vars);
+  if (!isMap(value)) {
+    throw new TaskTemplateError(`invalid or malformed argument: '${o.pyStr(value)}'`);
+  }
+  o.warning(
+    "Using a variable for a task's 'args' is unsafe in some situations " +
+      "(see https://docs.ansible.com/ansible/devel/reference_appendices/faq.html#argsplat-unsafe)",
+  );
+  return { ...value, ...written };
+}
+
+/**
+ * module_defaults from the play down to the task (inner scopes win), for this module under its short
+ * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
+ */
+export function moduleDefaults(task: Task, module?: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const names = module !== undefined
+    ? [module, `ansible.builtin.${module}`, `ansible.legacy.${module}`]
+    : [task.action, task.actionWritten, `ansible.builtin.${task.action}`, `ansible.legacy.${task.action}`];
+  for (const s of scopeChain(task)) {
+    for (const md of asList(s.kw.module_defaults)) {
+      if (!isMap(md)) continue;
+      for (const n of names) if (isMap(md[n])) Object.assign(out, md[n]);
+    }
+  }
+  return out;
+}
+
+/** The connection variables (ansible_*, mitogen_*) of a host's variables, templated, over the defaults. */
+export function connectionVars(
+  vars: LayeredVars,
+  o: Pick<RequestEnv, "templar" | "connectionDefaults">,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // Connection variables come from inventory, play, role, set_fact and extra vars: gathered facts and
+  // magic variables never hold one, and skipping them keeps this proportional to what the user set.
+  for (const k of vars.plainKeys()) {
+    if (k.startsWith("ansible_") && !k.startsWith("ansible_facts") || k.startsWith("mitogen_")) {
+      try {
+        out[k] = o.templar.template(vars.raw(k), vars);
+      } catch {
+        // A connection variable that cannot be templated is left out; the runner reports what it misses.
+      }
+    }
+  }
+  return { ...o.connectionDefaults, ...out };
+}
+
+/** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
+export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest {
+  const { host, task, vars, noLog } = input;
+  const t = o.templar;
+  const own = removeOmit(t.template(argsOf(task, vars, o), vars), o.omitToken) as Record<
+    string,
+    unknown
+  >;
+  const defaults = removeOmit(t.template(moduleDefaults(task), vars), o.omitToken);
+  // Unsafe-ness matters to templating only: modules and file actions get plain strings.
+  const args = plainStrings({ ...(defaults as Record<string, unknown>), ...own }) as Record<
+    string,
+    unknown
+  >;
+  // A keyword templated to omit is unset.
+  const kw = (n: string) => {
+    const v = keyword(task, n);
+    const out = v === undefined ? undefined : t.template(v, vars);
+    return out === o.omitToken ? undefined : out;
+  };
+  // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
+  const cv = (n: string) => {
+    const v = vars.get(n);
+    return v === undefined ? undefined : t.template(v, vars);
+  };
+  const delegate = kw("delegate_to");
+  const env: Record<string, string> = {};
+  for (const s of scopeChain(task)) {
+    for (const e of asList(s.kw.environment)) {
+      const m = t.template(e, vars);
+      if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = o.pyStr(v); }
+    }
+  }
+  const targetHost = delegate === undefined || delegate === null ? host : String(delegate);
+  // A delegated task connects with the delegate's variables (its address, user, via chain …).
+  const conn = targetHost === host
+    ? connectionVars(vars, o)
+    : o.hasHost(targetHost)
+    ? connectionVars(input.varsOf(targetHost), o)
+    : { ...o.connectionDefaults };
+  for (const k of ["remote_user", "port", "connection", "timeout"]) {
+    const v = kw(k);
+    if (v !== undefined) conn[`keyword_${k}`] = v;
+  }
+  const dflt = o.connectionDefaults;
+  return {
+    host,
+    targetHost,
+    ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
+    // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
+    module: task.action === "gather_facts" ? "setup" : task.action,
+    args,
+    checkMode: checkMode(task, vars, o),
+    diff: (() => {
+      const v = keyword(task, "diff");
+      return v === undefined ? o.diff : bool(t.template(v, vars));
+    })(),
+    noLog,
+    // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.
+    become: (() => {
+      const method = String(
+        cv("ansible_become_method") ?? kw("become_method") ?? dflt.become_method ?? "sudo",
+      );
+      const bv = (option: string) => becomeVar(method, option, cv);
+      return {
+        become: bool(cv("ansible_become") ?? kw("become") ?? dflt.become ?? false),
+        method,
+        user: String(bv("user") ?? kw("become_user") ?? dflt.become_user ?? "root"),
+        flags: (bv("flags") ?? kw("become_flags") ?? dflt.become_flags) as string | undefined,
+        exe: (bv("exe") ?? kw("become_exe") ?? dflt.become_exe) as string | undefined,
+        password: (bv("pass") ?? dflt.become_password) as string | undefined,
+      };
+    })(),
+    environment: env,
+    connectionVars: conn,
+    hostConnectionVars: (h) => o.hasHost(h) ? connectionVars(input.hostVarsOf(h), o) : undefined,
+    searchPath: input.searchPath,
+    asyncSeconds: Number(kw("async") ?? 0),
+    poll: Number(kw("poll") ?? 15),
+    timeout: Number(kw("timeout") ?? 0),
+    verbosity: o.verbosity,
+    libraryPaths: input.searchPath.map((d) => path.join(d, "library")),
+    facts: input.factsOf(targetHost),
+    moduleDefaults: (module) =>
+      plainStrings(
+        removeOmit(t.template(moduleDefaults(task, module), vars), o.omitToken),
+      ) as Record<
+        string,
+        unknown
+      >,
+    onAsync: (e) => o.display(asyncLine(host, e)),
+    renderTemplate: (file, opts) => {
+      if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
+      // includes inside the template are searched as Ansible's template action sets Jinja2's search
+      // path: the task's search path, the play's directory, the template's own directory
+      const searchPaths = [...input.searchPath, input.playDir, path.dirname(file)];
+      return t.renderFile(readTextFile(file), vars, {
+        ...opts,
+        extraVars: templateFileVars(file),
+        searchPaths,
+      });
+    },
+  };
+}
