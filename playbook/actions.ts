@@ -402,5 +402,5 @@ export const CONTROLLER_ACTIONS: Record<string, (env: ActionEnv) => Result | Pro
   set_stats: setStats,
 };
 
-/** Actions Ansible runs once for the batch rather than per host (bypass_host_loop). */
-export const BYPASS_HOST_LOOP = new Set(["add_host"]);
+/** Actions Ansible runs once for the batch, on its first host, rather than per host (bypass_host_loop). */
+export const BYPASS_HOST_LOOP = new Set(["add_host", "pause"]);

@@ -1,126 +1,35 @@
-// The play engine: runs loaded plays against the inventory, host by host as coroutines under a
-// strategy, with Ansible's variable precedence, conditionals, loops, blocks, handlers and results.
-import * as fs from "node:fs";
-import * as path from "node:path";
+// The play engine: runs loaded plays against the inventory, batch by batch, each host of a batch a
+// coroutine under the play's strategy walking its blocks (rescue/always, meta tasks, handlers). Each
+// task on a host is run by executor/task_executor.ts; variables, results and module requests have their
+// own modules beside it in executor/.
 import { ExecutionError, positionDetails } from "./errors.ts";
 import { releaseGrowth } from "../transports/memory.ts";
-import type { Block, Item, Play, Playbook, RoleInstance, Scope, Task } from "./model.ts";
-import { makeBlock, nextId, roleFullName } from "./model.ts";
-import {
-  type Layer,
-  LayeredVars,
-  type LazyLayer,
-  mergeDeep,
-  roleChain,
-  scopeChain,
-  type VarLookup,
-} from "./vars.ts";
-import { HostVarsState } from "./vars.ts";
-import { keyJson, wrapUnsafe } from "./values.ts";
-import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
-import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
-import type { ModuleRequest } from "./runner.ts";
-import { shouldRun, tagList } from "./tags.ts";
+import type { Block, Item, Play, Playbook, Task } from "./model.ts";
+import { nextId } from "./model.ts";
+import { LayeredVars, type VarLookup } from "./vars.ts";
+import type { Callback } from "./callbacks/types.ts";
+import { shouldRun } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
-import { shortActionName } from "./task_args.ts";
 import type { ExecutorOptions } from "./executor/types.ts";
-import { checkMode, keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
+import { HostVars } from "./executor/host_vars.ts";
+import { Results, RunTally } from "./executor/results.ts";
+import { Includes } from "./executor/includes.ts";
+import { TaskExecutor } from "./executor/task_executor.ts";
+import { connectionVars } from "./executor/module_request.ts";
 import {
-  allHold,
-  ConditionFailure,
-  type FailedPart,
-  taskErrorMessage,
-  TaskTemplateError,
-} from "./executor/_task_errors.ts";
-import { bool, flatten, isMap, removeOmit } from "./executor/_util.ts";
-import { argsOf, connectionVars, moduleRequest, type RequestEnv } from "./executor/module_request.ts";
-import {
-  itemLayer,
-  itemStatus,
-  ItemWindow,
-  LOOP_WINDOW,
-  loopItems,
-  loopResult,
-  loopSettings,
-  markItemResult,
-  pipelinable,
-  settle,
-  type Settled,
-  type StartedItem,
-  unsettle,
-} from "./executor/task_loop.ts";
+  HostFailed,
+  type HostPlay,
+  HostStopped,
+  type Included,
+  type PlayRun,
+} from "./executor/_play_state.ts";
+import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
+import { taskErrorMessage } from "./executor/_task_errors.ts";
+import { bool, flatten, isMap } from "./executor/_util.ts";
 
 export type { ExecutorOptions, InventoryView, LazyMappingLike, TemplateEngine } from "./executor/types.ts";
 
-/** A task failed on a host: unwinds to the nearest block with a rescue. */
-class HostFailed extends Error {}
-
-/**
- * The roles a task runs under, outermost first, as Ansible's dep chain: each role is preceded by the
- * roles it is a meta dependency of.
- */
-function dependencyChain(scope: Scope): RoleInstance[] {
-  const out: RoleInstance[] = [];
-  for (const role of roleChain(scope)) {
-    const parents: RoleInstance[] = [];
-    for (let r = role.dependencyOf; r; r = r.dependencyOf) parents.unshift(r);
-    for (const r of [...parents, role]) if (!out.includes(r)) out.push(r);
-  }
-  return out;
-}
-
-/** Controller actions Ansible runs once per batch, on its first host (BYPASS_HOST_LOOP). */
-const BYPASS_HOST_LOOP = new Set(["add_host", "pause"]);
-
-/** The host stops for this play (end_host, end_play, unreachable, a fatal failure elsewhere). */
-class HostStopped extends Error {}
-
-interface HostPlay {
-  name: string;
-  failed: boolean;
-  unreachable: boolean;
-  stopped: boolean;
-  notified: Set<Task>;
-  /** Outcome of the host's last task: set by the task's work, read by the host coroutine. */
-  outcome: "ok" | "failed" | "unreachable" | "skipped" | "stop";
-  /** Inside a block with a rescue: a failure here counts as rescued, not failed. */
-  rescuable: number;
-  /** Hosts removed from the play by meta end_host. */
-  ended: boolean;
-}
-
-interface PlayRun {
-  play: Play;
-  /** All hosts the play's pattern matched. */
-  all: string[];
-  batch: string[];
-  hosts: Map<string, HostPlay>;
-  strategy: Strategy;
-  strategyName: string;
-  promptVars: Record<string, unknown>;
-  varsFiles: Map<string, Record<string, unknown>>;
-  /** Roles whose defaults and vars every task sees. */
-  publicRoles: RoleInstance[];
-  handlerTasks: Task[];
-  includeCache: Map<string, Item[]>;
-  endPlay: boolean;
-  bannered: Set<number>;
-  /** "included: file for hosts" lines of the current round, printed together when it ends. */
-  pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
-  /** run_once results waiting to be shared with the batch when the round ends. */
-  runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
-  /** Meta tasks that act once per round and already did in this round. */
-  metaRan: Set<number>;
-  /** any_errors_fatal or max_fail_percentage ended the play: the whole run stops. */
-  fatal: boolean;
-}
-
-const SKIPPED = (): Result => ({
-  changed: false,
-  skipped: true,
-  skip_reason: "Conditional result was False",
-});
 /** What `-vv` says after a meta action ran, and what it adds when its condition was false. */
 const META_MESSAGES: Record<string, (host: string) => string> = {
   flush_handlers: (h) => `triggered running handlers for ${h}`,
@@ -140,46 +49,6 @@ const META_SKIPPED: Record<string, (host: string) => string> = {
   end_play: () => ", continuing play",
   end_host: (h) => `, continuing execution for ${h}`,
 };
-const CENSORED =
-  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
-const CLEAN_EXCEPTIONS = new Set([
-  "_ansible_verbose_always",
-  "_ansible_item_label",
-  "_ansible_no_log",
-  "_ansible_verbose_override",
-]);
-
-/** A copy without `_ansible_*` keys (except the display ones), at every dict level. */
-function stripInternal(v: unknown, keepDisplay: boolean): unknown {
-  if (Array.isArray(v)) return v.map((x) => stripInternal(x, keepDisplay));
-  if (!isMap(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (k.startsWith("_ansible_") && !(keepDisplay && CLEAN_EXCEPTIONS.has(k))) continue;
-    out[k] = stripInternal(x, keepDisplay);
-  }
-  return out;
-}
-
-/** What callbacks see (TaskResult.clean_copy): censored under no_log, failed/skipped dropped. */
-function cleanCopy(r: Result, noLog: boolean): Result {
-  if (noLog || r._ansible_no_log === true) {
-    // Exactly what Ansible keeps: even the item and the results list go (so items show as "None").
-    const x: Result = { censored: CENSORED };
-    for (const k of ["attempts", "changed", "retries"]) if (k in r) x[k] = r[k];
-    return x;
-  }
-  const out = stripInternal(r, true) as Result;
-  delete out.failed;
-  delete out.skipped;
-  return out;
-}
-
-/** What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var). */
-function registeredValue(result: Result): Result {
-  return wrapUnsafe(stripInternal(result, false)) as Result;
-}
-
 /** Mitogen for Ansible's strategy names (ansible.cfg, ANSIBLE_STRATEGY, the play keyword) → Ansible's. */
 const MITOGEN_STRATEGIES: Record<string, string> = {
   mitogen_linear: "linear",
@@ -190,59 +59,37 @@ const MITOGEN_STRATEGIES: Record<string, string> = {
 export class Executor {
   #o: ExecutorOptions;
   #cb: Callback;
-  #stats = new Map<string, HostStats>();
-  #custom: Record<string, Record<string, unknown>> = {};
-  #hostState = new Map<string, HostVarsState>();
-  /** Hosts that failed or were unreachable in an earlier play: left out of later plays. */
-  #failedHosts = new Set<string>();
-  #unreachableHosts = new Set<string>();
-  #invCache = new Map<string, Record<string, unknown>>();
-  /** The `groups` variable, built once and rebuilt only after add_host/group_by change the inventory. */
-  #groupsCache: Record<string, string[]> | undefined;
+  #kw: TaskKeywords;
+  #tally = new RunTally();
+  #vars: HostVars;
+  #results: Results;
+  #tasks: TaskExecutor;
   #startAt: string | undefined;
   /** --step still asks (until answered "c"); questions of concurrent hosts wait for each other. */
   #stepping = false;
   #stepTurn: Promise<unknown> = Promise.resolve();
 
-  #keywords: TaskKeywords;
-
-  #request: RequestEnv;
-
   constructor(opts: ExecutorOptions) {
     this.#o = opts;
-    this.#keywords = new TaskKeywords(opts.templar);
-    this.#request = {
-      templar: opts.templar,
-      omitToken: opts.omitToken,
-      pyStr: opts.pyStr,
-      check: opts.check,
-      diff: opts.diff,
-      verbosity: opts.verbosity,
-      connectionDefaults: opts.connectionDefaults,
-      hasHost: (h) => opts.inventory.hasHost(h),
-      warning: (text) => opts.callback.warning(text),
-      display: (text) => opts.callback.verbose(text, 0),
-    };
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
     this.#stepping = opts.step !== undefined;
-  }
-
-  #state(host: string): HostVarsState {
-    let s = this.#hostState.get(host);
-    if (!s) this.#hostState.set(host, s = new HostVarsState());
-    return s;
-  }
-
-  #stat(host: string): HostStats {
-    let s = this.#stats.get(host);
-    if (!s) {
-      this.#stats.set(
-        host,
-        s = { ok: 0, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 },
-      );
-    }
-    return s;
+    this.#kw = new TaskKeywords(opts.templar);
+    this.#vars = new HostVars({ ...opts, live: (h) => this.#tally.live(h) });
+    this.#results = new Results({
+      callback: opts.callback,
+      templar: opts.templar,
+      keywords: this.#kw,
+      hostVars: this.#vars,
+      includes: new Includes(opts),
+      tally: this.#tally,
+    });
+    this.#tasks = new TaskExecutor({
+      options: opts,
+      keywords: this.#kw,
+      hostVars: this.#vars,
+      results: this.#results,
+    });
   }
 
   /** --start-at-task's name while no task has matched it yet. */
@@ -269,158 +116,10 @@ export class Executor {
     } finally {
       await this.#o.runner.close();
     }
-    this.#cb.stats({ hosts: Object.fromEntries(this.#stats), custom: this.#custom });
+    this.#cb.stats(this.#tally.view());
     this.#cb.close();
-    if (this.#unreachableHosts.size > 0) return 4;
-    if (this.#failedHosts.size > 0) return 2;
-    return 0;
+    return this.#tally.exitCode();
   }
-
-  // ---------------------------------------------------------------- variables
-
-  #groups(): Record<string, string[]> {
-    return this.#groupsCache ??= this.#o.inventory.groups();
-  }
-
-  #inventoryVars(host: string): Record<string, unknown> {
-    let v = this.#invCache.get(host);
-    if (!v) this.#invCache.set(host, v = this.#o.inventory.hostVars(host));
-    return v;
-  }
-
-  #factsLayer(host: string): Layer {
-    const st = this.#state(host);
-    return {
-      lazy: true,
-      get: (n) => (n === "ansible_facts" ? st.facts : st.facts[n]),
-      has: (n) => n === "ansible_facts" || Object.hasOwn(st.facts, n),
-      keys: () => ["ansible_facts", ...Object.keys(st.facts)],
-    } satisfies LazyLayer;
-  }
-
-  #magic(pr: PlayRun | undefined, host: string, task: Scope | undefined): LazyLayer {
-    const roles = task ? roleChain(task) : [];
-    const role = roles[roles.length - 1];
-    const inv = this.#o.inventory;
-    const active =
-      () => (pr ? pr.all.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h)) : []);
-    const values: Record<string, () => unknown> = {
-      inventory_hostname: () => host,
-      inventory_hostname_short: () => host.split(".")[0],
-      group_names: () => inv.groupNames(host),
-      groups: () => this.#groups(),
-      hostvars: () => this.#hostvars(pr),
-      omit: () => this.#o.omitToken,
-      ansible_check_mode: () => this.#o.check,
-      ansible_diff_mode: () => this.#o.diff,
-      ansible_verbosity: () => this.#o.verbosity,
-      ansible_version: () => this.#o.ansibleVersion,
-      ansible_run_tags: () => (this.#o.tags.length ? this.#o.tags : ["all"]),
-      ansible_skip_tags: () => this.#o.skipTags,
-      ansible_forks: () => this.#o.forks,
-      inventory_dir: () => {
-        const s = inv.sourceOf(host);
-        return s ? path.dirname(s) : null;
-      },
-      inventory_file: () => inv.sourceOf(host) ?? null,
-    };
-    if (pr) {
-      Object.assign(values, {
-        ansible_play_hosts_all: () => [...pr.all],
-        ansible_play_hosts: active,
-        play_hosts: active,
-        ansible_play_batch: () =>
-          pr.batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h)),
-        ansible_play_name: () => pr.play.name,
-        playbook_dir: () => pr.play.baseDir,
-        // The play's own roles (roles:, import_role), dependencies only in ansible_role_names.
-        ansible_play_role_names: () => [
-          ...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName)),
-        ],
-        role_names: () => [...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName))],
-        ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
-      });
-    }
-    if (pr && task) values.ansible_search_path = () => this.#searchPath(pr, task);
-    if (role) {
-      Object.assign(values, {
-        role_name: () => role.name,
-        role_path: () => role.path,
-        ansible_role_name: () => roleFullName(role),
-        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map(roleFullName),
-        ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
-      });
-    }
-    return {
-      lazy: true,
-      get: (n) => values[n]?.(),
-      has: (n) => Object.hasOwn(values, n),
-      keys: () => Object.keys(values),
-    };
-  }
-
-  #hostvars(pr: PlayRun | undefined): unknown {
-    const inv = this.#o.inventory;
-    return this.#o.lazyMapping(
-      (h) => {
-        if (!inv.hasHost(h)) return undefined;
-        const view = this.#hostLevelVars(pr, h);
-        return this.#o.lazyMapping(
-          (k) => {
-            const raw = view.raw(k);
-            // as Ansible's HostVarsVars: a value that cannot be templated reads as its raw text
-            return raw === undefined
-              ? undefined
-              : this.#o.templar.template(raw, view, { failOnUndefined: false });
-          },
-          () => view.keys(),
-          { pyClass: "ansible.vars.hostvars.HostVarsVars" },
-        );
-      },
-      () => this.#groups().all ?? [],
-      { pyClass: "ansible.vars.hostvars.HostVars", missingName: (h) => `hostvars['${h}']` },
-    );
-  }
-
-  /** A host's variables outside any task (what hostvars shows). */
-  #hostLevelVars(pr: PlayRun | undefined, host: string): LayeredVars {
-    const st = this.#state(host);
-    const layers: Layer[] = [this.#inventoryVars(host)];
-    layers.push(
-      this.#factsLayer(host),
-      st.includeVars,
-      st.setFacts,
-      this.#o.extraVars,
-      this.#magic(pr, host, undefined),
-    );
-    return new LayeredVars(layers);
-  }
-
-  /** The variables a task sees on a host, lowest precedence first (Ansible's documented order). */
-  #varsFor(pr: PlayRun, host: string, scope: Scope): LayeredVars {
-    const st = this.#state(host);
-    const chain = scopeChain(scope);
-    const taskRoles = roleChain(scope);
-    const layers: Layer[] = [];
-    for (const r of pr.publicRoles) layers.push(r.defaults);
-    for (const r of taskRoles) layers.push(r.defaults);
-    layers.push(this.#inventoryVars(host));
-    layers.push(this.#factsLayer(host));
-    layers.push(pr.play.vars, pr.promptVars);
-    const vf = pr.varsFiles.get(host);
-    if (vf) layers.push(vf);
-    for (const r of pr.publicRoles) layers.push(r.vars);
-    for (const r of taskRoles) layers.push(r.vars);
-    for (const s of chain) if (isMap(s.kw.vars)) layers.push(s.kw.vars);
-    layers.push(st.includeVars, st.setFacts);
-    for (const r of taskRoles) layers.push(r.params);
-    for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
-    layers.push(this.#o.extraVars);
-    layers.push(this.#magic(pr, host, scope));
-    return new LayeredVars(layers);
-  }
-
-  // ---------------------------------------------------------------- keywords
 
   // ---------------------------------------------------------------- plays
 
@@ -461,18 +160,18 @@ export class Executor {
     const promptVars = await this.#varsPrompt(play);
     for (const batch of batches) {
       // Like ansible-playbook, every batch announces the play; hosts that failed earlier sit it out.
-      const live = batch.filter((h) => !this.#failedHosts.has(h) && !this.#unreachableHosts.has(h));
+      const live = batch.filter((h) => this.#tally.live(h));
       if (live.length === 0) {
         announce();
         continue;
       }
       const pr = this.#newPlayRun(play, all, live, promptVars, strategyName, maxFail);
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
-      for (const h of live) this.#loadVarsFiles(pr, h);
+      for (const h of live) this.#vars.loadVarsFiles(pr, h);
       announce();
-      const before = this.#failedHosts.size + this.#unreachableHosts.size;
+      const before = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size;
       const broke = await this.#runBatch(pr);
-      const failedNow = this.#failedHosts.size + this.#unreachableHosts.size - before;
+      const failedNow = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size - before;
       if (broke || failedNow === live.length) {
         return "break";
       }
@@ -609,7 +308,7 @@ export class Executor {
     if (!step || !this.#stepping || task.implicit || task.action === "meta") return true;
     const turn = this.#stepTurn.then(async () => {
       if (!this.#stepping) return true;
-      const msg = `Perform task: ${task.isHandler ? "HANDLER" : "TASK"}: ${this.#keywords.taskName(task)} ` +
+      const msg = `Perform task: ${task.isHandler ? "HANDLER" : "TASK"}: ${this.#kw.taskName(task)} ` +
         `${host === null ? "" : `on ${host} `}(N)o/(y)es/(c)ontinue: `;
       const answer = (await step.ask(msg)).trim().toLowerCase();
       step.banner(msg);
@@ -628,8 +327,8 @@ export class Executor {
       pr.bannered.add(task.id);
     }
     const first = hosts[0];
-    const vars = first !== undefined ? this.#varsFor(pr, first, task) : undefined;
-    this.#cb.taskStart(this.#keywords.view(task, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
+    const vars = first !== undefined ? this.#vars.forTask(pr, first, task) : undefined;
+    this.#cb.taskStart(this.#kw.view(task, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
   }
 
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
@@ -658,8 +357,8 @@ export class Executor {
     if (failed.length === 0) return;
     let fatal = false;
     try {
-      const vars = this.#varsFor(pr, hosts[0], task);
-      fatal = this.#keywords.bool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
+      const vars = this.#vars.forTask(pr, hosts[0], task);
+      fatal = this.#kw.bool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
         failed.some((h) => pr.hosts.get(h)!.rescuable === 0);
     } catch {
       fatal = false;
@@ -676,7 +375,7 @@ export class Executor {
       for (const hp of pr.hosts.values()) {
         if (!hp.failed && !hp.unreachable) {
           hp.stopped = true;
-          this.#failedHosts.add(hp.name);
+          this.#tally.failedHosts.add(hp.name);
         }
       }
       pr.endPlay = true;
@@ -700,13 +399,13 @@ export class Executor {
       } catch (err) {
         if (err instanceof HostFailed) {
           hp.failed = true;
-          this.#failedHosts.add(host);
+          this.#tally.failedHosts.add(host);
         } else if (!(err instanceof HostStopped)) throw err;
       }
       if (
         hp.failed &&
         (this.#o.forceHandlers ||
-          this.#keywords.bool(pr.play, "force_handlers", new LayeredVars([pr.play.vars, this.#o.extraVars])))
+          this.#kw.bool(pr.play, "force_handlers", new LayeredVars([pr.play.vars, this.#o.extraVars])))
       ) {
         // force_handlers: the failed host still runs what it was notified of.
         hp.stopped = false;
@@ -746,43 +445,6 @@ export class Executor {
     };
     if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext([task]);
     return task;
-  }
-
-  #loadVarsFiles(pr: PlayRun, host: string): void {
-    const files = pr.play.varsFiles;
-    if (files.length === 0) return;
-    let acc: Record<string, unknown> = {};
-    pr.varsFiles.set(host, acc);
-    const vars = this.#varsFor(pr, host, pr.play);
-    for (const entry of files) {
-      const candidates = Array.isArray(entry) ? entry : [entry];
-      let loaded = false;
-      for (const c of candidates) {
-        const name = String(this.#o.templar.template(c, vars));
-        const file = path.resolve(pr.play.baseDir, name);
-        if (!fs.existsSync(file)) continue;
-        const data = this.#o.readYaml(file);
-        if (data !== null && data !== undefined && !isMap(data)) {
-          throw new ExecutionError(
-            `vars_files must contain dictionaries of variables, ${file} holds a ${typeof data}`,
-          );
-        }
-        acc = this.#combine(acc, (data ?? {}) as Record<string, unknown>);
-        pr.varsFiles.set(host, acc);
-        loaded = true;
-        break;
-      }
-      if (!loaded) {
-        const shown = candidates.map((c) => String(c)).join(", ");
-        throw new ExecutionError(
-          `vars file ${shown} was not found` + (pr.play.pos ? `\n\n${positionDetails(pr.play.pos)}` : ""),
-        );
-      }
-    }
-  }
-
-  #combine(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-    return this.#o.hashMerge ? mergeDeep(a, b) : { ...a, ...b };
   }
 
   // ---------------------------------------------------------------- blocks
@@ -836,16 +498,16 @@ export class Executor {
     if (!this.#selected(task)) return;
     if (this.#startAt !== undefined && !task.implicit && task.action !== "gather_facts") {
       const plain = task.kw.name !== undefined ? String(task.kw.name) : task.actionWritten;
-      if (this.#startAt !== plain && this.#startAt !== this.#keywords.taskName(task)) return;
+      if (this.#startAt !== plain && this.#startAt !== this.#kw.taskName(task)) return;
       this.#startAt = undefined;
     }
     if (task.action === "meta") {
       await this.#meta(pr, hp, task);
       return;
     }
-    let included: { items: Item[] }[] = [];
+    let included: Included[] = [];
     await pr.strategy.request(hp.name, task, async () => {
-      included = await this.#execute(pr, hp, task);
+      included = await this.#tasks.execute(pr, hp, task);
     });
     // What the task built and dropped (a big lookup's bytes, a copy's content) goes before the next task.
     releaseGrowth();
@@ -866,8 +528,8 @@ export class Executor {
         if (pr.metaRan.has(task.id)) return;
         pr.metaRan.add(task.id);
       }
-      const vars = this.#varsFor(pr, hp.name, task);
-      const view = this.#keywords.view(task, vars);
+      const vars = this.#vars.forTask(pr, hp.name, task);
+      const view = this.#kw.view(task, vars);
       // Ansible announces a meta task for each host that runs it.
       if (!task.implicit) this.#cb.taskStart(view, task.isHandler ? "RUNNING HANDLER" : "TASK");
       // The flushes mito adds between sections have no conditions of their own and report nothing.
@@ -875,7 +537,10 @@ export class Executor {
         try {
           skipped = !whensOf(task).every((w) => this.#o.templar.condition(w, vars));
         } catch (err) {
-          this.#fail(pr, hp, task, vars, { failed: true, msg: this.#errMsg(err, task) });
+          this.#results.fail({ pr, hp, task, vars }, {
+            failed: true,
+            msg: taskErrorMessage(err, task, this.#o.isUndefinedError),
+          });
           return;
         }
       }
@@ -901,17 +566,16 @@ export class Executor {
           break;
         case "refresh_inventory":
           this.#o.inventory.refresh?.();
-          this.#invCache.clear();
-          this.#groupsCache = undefined;
+          this.#vars.inventoryRefreshed();
           break;
         case "clear_facts":
-          this.#state(hp.name).facts = {};
+          this.#vars.state(hp.name).facts = {};
           break;
         case "clear_host_errors":
           for (const h of pr.hosts.values()) {
             if (h.failed) {
               h.failed = false;
-              this.#failedHosts.delete(h.name);
+              this.#tally.failedHosts.delete(h.name);
             }
           }
           break;
@@ -958,212 +622,6 @@ export class Executor {
     if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
   }
 
-  #errMsg(err: unknown, task: Task, part?: FailedPart): string {
-    return taskErrorMessage(err, task, this.#o.isUndefinedError, part);
-  }
-
-  /** Runs one task on one host, reports and records the result. Returns includes to run next. */
-  async #execute(pr: PlayRun, hp: HostPlay, task: Task): Promise<{ items: Item[] }[]> {
-    hp.outcome = "ok";
-    const t = this.#o.templar;
-    const vars = this.#varsFor(pr, hp.name, task);
-    let view = this.#keywords.view(task, vars);
-    this.#cb.runnerStart(hp.name, view);
-    let noLog = false;
-    let ignoreErrors = false;
-    let delegateTo: string | undefined;
-    let field = "no_log";
-    try {
-      noLog = this.#keywords.bool(task, "no_log", vars);
-      field = "ignore_errors";
-      ignoreErrors = this.#keywords.bool(task, "ignore_errors", vars);
-      field = "delegate_to";
-      const d = keyword(task, "delegate_to");
-      const host = d === undefined || d === null ? undefined : t.template(d, vars);
-      // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
-      if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
-    } catch (err) {
-      // Ansible's strategy decides on the task as written: an ignore_errors that cannot be templated is
-      // still a non-empty string, so the failure is ignored; a delegate_to shows as written in the header.
-      if (field === "ignore_errors") ignoreErrors = true;
-      if (field === "delegate_to") view = { ...view, delegateTo: String(keyword(task, field)) };
-      this.#fail(
-        pr,
-        hp,
-        task,
-        vars,
-        { failed: true, msg: this.#errMsg(err, task, { kind: "field", field }) },
-        view,
-        ignoreErrors,
-      );
-      return [];
-    }
-    view = { ...view, noLog, delegateTo };
-    // run_once, and the actions that bypass the host loop (once for the batch, with the first host's
-    // variables; unlike run_once, the other hosts get no result and no registered value).
-    const runOnce = this.#keywords.boolSafe(task, "run_once", vars) || BYPASS_HOST_LOOP.has(task.action);
-    if (runOnce && task.action !== "meta") {
-      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
-      if (first !== hp.name) return this.#runOnceFollower(pr, hp, task);
-    }
-
-    // Loop items (templated before `when`, which is evaluated per item).
-    const loopControl = isMap(task.kw.loop_control) ? task.kw.loop_control : {};
-    let items: unknown[] | undefined;
-    const whens = whensOf(task);
-    if (task.kw.loop !== undefined) {
-      try {
-        items = loopItems(task, vars, {
-          templar: t,
-          pyStr: this.#o.pyStr,
-          searchPath: () => this.#searchPath(pr, task),
-        });
-      } catch (err) {
-        // A loop over something undefined is skipped when the `when` would be false anyway.
-        if (this.#o.isUndefinedError(err)) {
-          let skip = false;
-          try {
-            skip = !whens.every((w) => t.condition(w, vars));
-          } catch {
-            skip = false;
-          }
-          if (skip) {
-            this.#finish(pr, hp, task, vars, view, SKIPPED(), false, noLog, undefined);
-            return [];
-          }
-        }
-        // Ansible raises a loop's error from the task executor as it is: no wrapping, no position
-        this.#fail(pr, hp, task, vars, { failed: true, msg: (err as Error).message }, view, ignoreErrors);
-        return [];
-      }
-    }
-
-    if (items === undefined) {
-      let ok: boolean;
-      try {
-        ok = allHold(t, whens, vars);
-      } catch (err) {
-        const { cond, error } = err as ConditionFailure;
-        this.#fail(
-          pr,
-          hp,
-          task,
-          vars,
-          {
-            failed: true,
-            msg: this.#errMsg(error, task, { kind: "conditional", cond }),
-            _ansible_no_log: noLog,
-          },
-          view,
-          ignoreErrors,
-        );
-        return [];
-      }
-      if (!ok) {
-        this.#finish(pr, hp, task, vars, view, SKIPPED(), false, noLog, undefined);
-        return [];
-      }
-      let result: Result;
-      try {
-        result = await this.#runAttempts(pr, hp, task, vars, view, noLog);
-      } catch (err) {
-        if (!(err instanceof TaskTemplateError)) throw err;
-        result = { failed: true, msg: err.message, _ansible_no_log: noLog };
-      }
-      return this.#finish(pr, hp, task, vars, view, result, ignoreErrors, noLog, undefined);
-    }
-
-    // A loop: one result per item, then the aggregate.
-    const settings = loopSettings(loopControl, (v) => t.template(v, vars));
-    const results: Result[] = [];
-    const itemLayers: Record<string, unknown>[] = [];
-    const pipelined = pipelinable(task, loopControl, settings.pause, this.#o.runner.pipelines);
-    // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
-    // a templating error there fails the whole task (as in Ansible), after the items before it.
-    const start = (i: number): StartedItem => {
-      const layer = itemLayer(items, i, settings);
-      const ivars = vars.with(layer);
-      let itemNoLog = noLog;
-      let run: () => Promise<Result>;
-      try {
-        itemNoLog = this.#keywords.bool(task, "no_log", ivars);
-        if (!allHold(t, whens, ivars)) {
-          const skipped = {
-            changed: false,
-            skipped: true,
-            skip_reason: "Conditional result was False",
-            _ansible_no_log: itemNoLog,
-          };
-          run = () => Promise.resolve(skipped);
-        } else if (pipelined) {
-          const sent = settle(this.#sendModule(pr, hp, task, ivars, itemNoLog));
-          run = () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog, sent);
-        } else run = () => this.#runAttempts(pr, hp, task, ivars, view, itemNoLog);
-      } catch (err) {
-        return { layer, ivars, itemNoLog, ok: false, error: err };
-      }
-      return { layer, ivars, itemNoLog, ok: true, run };
-    };
-    // Pipelined: up to LOOP_WINDOW items are started (sent) ahead; a start that failed stops further ones.
-    const window = new ItemWindow({ count: items.length, ahead: pipelined ? LOOP_WINDOW : 1, start });
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0 && settings.pause > 0) await this.#sleep(settings.pause * 1000);
-      const started = window.take(i);
-      const { layer, ivars, itemNoLog } = started;
-      const item = items[i];
-      itemLayers.push(layer);
-      let r: Result;
-      try {
-        if (!started.ok) throw started.error;
-        r = await started.run();
-      } catch (err) {
-        // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
-        const msg = err instanceof TaskTemplateError
-          ? err.message
-          : err instanceof ConditionFailure
-          ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
-          : this.#errMsg(err, task);
-        return this.#finish(
-          pr,
-          hp,
-          task,
-          vars,
-          view,
-          { failed: true, msg, _ansible_no_log: noLog },
-          ignoreErrors,
-          noLog,
-          undefined,
-        );
-      }
-      markItemResult(r, { value: item, index: i, layer }, settings, ignoreErrors);
-      if (loopControl.label !== undefined) {
-        try {
-          r._ansible_item_label = t.template(loopControl.label, ivars);
-        } catch (err) {
-          r.failed = true;
-          r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
-        }
-      }
-      if (!("changed" in r)) r.changed = false;
-      results.push(r);
-      const shown = cleanCopy(r, itemNoLog);
-      const status = itemStatus(r);
-      if (task.action !== "add_host" && task.action !== "group_by" || status !== "ok") {
-        this.#cb.itemResult({ status, host: hp.name, task: view, result: shown });
-      }
-      if (!r.skipped && !r.failed) this.#applyFacts(pr, hp, task, r, delegateTo);
-    }
-    const agg = loopResult(results, noLog);
-    return this.#finish(pr, hp, task, vars, view, agg, ignoreErrors, noLog, itemLayers);
-  }
-
-  /** run_once: the other hosts take the first host's registered result without running the task. */
-  /** run_once: the other hosts do not run the task; its result is shared with them when the round ends. */
-  #runOnceFollower(_pr: PlayRun, hp: HostPlay, _task: Task): { items: Item[] }[] {
-    hp.outcome = "ok";
-    return [];
-  }
-
   /** Gives every other live host of the batch the run_once task's registered value and set_fact facts. */
   #shareRunOnce(pr: PlayRun, task: Task, hosts: string[]): void {
     const shared = pr.runOnce.get(task.id);
@@ -1171,7 +629,7 @@ export class Executor {
     pr.runOnce.delete(task.id);
     for (const h of hosts) {
       if (h === shared.host) continue;
-      const st = this.#state(h);
+      const st = this.#vars.state(h);
       if (shared.registered !== undefined && typeof task.kw.register === "string") {
         st.setFacts[task.kw.register] = shared.registered;
       }
@@ -1179,546 +637,5 @@ export class Executor {
         Object.assign(st.setFacts, shared.result.ansible_facts);
       }
     }
-  }
-
-  /**
-   * Ansible's ansible_search_path: the roles of the task's dependency chain, innermost first (a
-   * dependency's tasks look in their own role, then in the roles depending on it), the directory of the
-   * task's file, then the play's directory.
-   */
-  #searchPath(pr: PlayRun, scope: Scope): string[] {
-    const out = dependencyChain(scope).reverse().map((r) => r.path);
-    const file = (scope as Task).pos?.file;
-    if (file && !out.includes(path.dirname(file))) out.push(path.dirname(file));
-    if (!out.includes(pr.play.baseDir)) out.push(pr.play.baseDir);
-    return out;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return this.#o.sleep ? this.#o.sleep(ms) : new Promise((r) => setTimeout(r, ms));
-  }
-
-  /** The action once, or under until/retries/delay; with changed_when/failed_when applied. */
-  async #runAttempts(
-    pr: PlayRun,
-    hp: HostPlay,
-    task: Task,
-    vars: LayeredVars,
-    view: TaskView,
-    noLog: boolean,
-    sent?: Promise<Settled<Result>>,
-  ): Promise<Result> {
-    const t = this.#o.templar;
-    const until = task.kw.until;
-    let retries = 1;
-    let delay = 5;
-    if (until !== undefined) {
-      const r = task.kw.retries === undefined ? undefined : Number(t.template(task.kw.retries, vars));
-      retries = r === undefined ? 3 : r <= 0 ? 1 : r + 1;
-      if (task.kw.delay !== undefined) delay = Number(t.template(task.kw.delay, vars));
-      if (delay < 0) delay = 1;
-    }
-    const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
-    let result: Result = {};
-    let attempt = 1;
-    for (; attempt <= retries; attempt++) {
-      result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(pr, hp, task, vars, noLog);
-      if (result.unreachable || result.skipped) return { changed: false, ...result };
-      result._ansible_no_log = noLog || result._ansible_no_log === true;
-      if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
-      if (until !== undefined) result.attempts = attempt;
-      if (!("changed" in result)) result.changed = false;
-      const layer: Record<string, unknown> = {};
-      if (reg) layer[reg] = registeredValue(result);
-      if (isMap(result.ansible_facts) && task.action !== "debug") Object.assign(layer, result.ansible_facts);
-      const rv = vars.with(layer);
-      let cond = "changed";
-      try {
-        if (task.kw.changed_when !== undefined && task.kw.changed_when !== null) {
-          result.changed = asList(task.kw.changed_when).every((c) => t.condition(c, rv));
-        }
-        cond = "failed";
-        if (task.kw.failed_when !== undefined && task.kw.failed_when !== null) {
-          const f = asList(task.kw.failed_when).every((c) => t.condition(c, rv));
-          result.failed_when_result = f;
-          result.failed = f;
-        }
-      } catch (err) {
-        result.failed = true;
-        result[`${cond}_when_result`] = (err as Error).message;
-      }
-      if (retries > 1) {
-        if (reg) layer[reg] = registeredValue(result);
-        let done: boolean;
-        try {
-          done = allHold(t, asList(until), vars.with(layer));
-        } catch (err) {
-          // Ansible raises it from the task executor, bare
-          throw err instanceof ConditionFailure ? new TaskTemplateError(err.message) : err;
-        }
-        if (done) break;
-        if (attempt < retries) {
-          result._ansible_retry = true;
-          result.retries = retries;
-          this.#cb.retry({
-            status: "failed",
-            host: hp.name,
-            task: view,
-            result: cleanCopy({ ...result }, noLog),
-          });
-          await this.#sleep(delay * 1000);
-        }
-      }
-    }
-    if (retries > 1 && attempt > retries) {
-      result.attempts = retries - 1;
-      result.failed = true;
-    }
-    return result;
-  }
-
-  /** Runs the action itself: a controller action, an include (returns its marker) or a remote module. */
-  async #action(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): Promise<Result> {
-    const t = this.#o.templar;
-    try {
-      if (task.action === "include_tasks" || task.action === "include_role") {
-        let args: Record<string, unknown>;
-        try {
-          args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
-        } catch (err) {
-          if (!this.#o.isUndefinedError(err)) throw err;
-          // Ansible templates an include's file in its task executor (the task fails, bare) and an
-          // include_role's name while the strategy loads the role (the run stops)
-          const msg = (err as Error).message;
-          throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
-        }
-        return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
-      }
-      const controller = CONTROLLER_ACTIONS[task.action];
-      if (controller) {
-        const checkModeOn = checkMode(task, vars, this.#o);
-        // Arguments that template to `omit` are dropped before the action sees them. Each is templated
-        // once: the action gets that value again (a lookup in it runs once, as in Ansible).
-        const rawArgs: Record<string, unknown> = {};
-        const templated = new Map<string, unknown>();
-        for (const [k, v] of Object.entries(argsOf(task, vars, this.#request))) {
-          if (k !== "that" && typeof v === "string" && v.includes("{{")) {
-            const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
-            templated.set(v, value);
-            if (value === this.#o.omitToken) continue;
-          }
-          rawArgs[k] = v;
-        }
-        const env: ActionEnv = {
-          host: hp.name,
-          rawArgs,
-          template: (v) =>
-            removeOmit(
-              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars),
-              this.#o.omitToken,
-            ),
-          condition: (c) => allHold(t, [c], vars),
-          vars,
-          verbosity: this.#o.verbosity,
-          checkMode: checkModeOn,
-          searchPath: this.#searchPath(pr, task),
-          readYaml: (f) => this.#o.readYaml(f),
-          addHost: (name, groups, hv) => {
-            this.#cb.verbose(`creating host via 'add_host': hostname=${name}`, 2);
-            this.#o.inventory.addHost(name, groups, hv);
-            this.#invCache.delete(name);
-            this.#groupsCache = undefined;
-          },
-          addToGroup: (h, g) => {
-            this.#o.inventory.addToGroup(h, g);
-            this.#invCache.delete(h);
-            this.#groupsCache = undefined;
-          },
-          isUndefinedError: (e) => this.#o.isUndefinedError(e),
-          isTTY: this.#o.isTTY,
-          sleep: (ms) => this.#sleep(ms),
-          prompt: this.#o.prompt ? (text) => this.#o.prompt!(text, false) : undefined,
-          taskName: this.#keywords.taskName(task, vars),
-          display: (text) => this.#cb.verbose(text, 0),
-          warning: (text) => this.#cb.warning(text),
-        };
-        return await controller(env);
-      }
-      return await this.#o.runner.runModule(this.#moduleRequestFor(pr, hp, task, vars, noLog));
-    } catch (err) {
-      throw this.#actionError(err, task);
-    }
-  }
-
-  #moduleRequestFor(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): ModuleRequest {
-    return moduleRequest(this.#request, {
-      host: hp.name,
-      task,
-      vars,
-      noLog,
-      searchPath: this.#searchPath(pr, task),
-      playDir: pr.play.baseDir,
-      varsOf: (h) => this.#varsFor(pr, h, task),
-      hostVarsOf: (h) => this.#hostLevelVars(pr, h),
-      factsOf: (h) => this.#hostState.get(h)?.facts,
-    });
-  }
-
-  #actionError(err: unknown, task: Task): Error {
-    // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
-    if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
-    if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
-    return new TaskTemplateError(this.#errMsg(err, task));
-  }
-
-  /**
-   * A pipelined loop item: templates the request now (throwing as #action would) and sends it; the
-   * reply is awaited later, in item order.
-   */
-  #sendModule(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars, noLog: boolean): Promise<Result> {
-    let req: ModuleRequest;
-    try {
-      req = this.#moduleRequestFor(pr, hp, task, vars, noLog);
-    } catch (err) {
-      throw this.#actionError(err, task);
-    }
-    return this.#o.runner.runModule(req).catch((err) => {
-      throw this.#actionError(err, task);
-    });
-  }
-
-  /** Records a failure that happened before the action ran (bad keyword values, conditionals). */
-  #fail(
-    pr: PlayRun,
-    hp: HostPlay,
-    task: Task,
-    vars: LayeredVars,
-    result: Result,
-    view?: TaskView,
-    ignore = false,
-  ): void {
-    void this.#finish(
-      pr,
-      hp,
-      task,
-      vars,
-      view ?? this.#keywords.view(task),
-      result,
-      ignore,
-      false,
-      undefined,
-    );
-  }
-
-  /** Registers, notifies, counts and reports a task's final result; decides the host's outcome. */
-  #finish(
-    pr: PlayRun,
-    hp: HostPlay,
-    task: Task,
-    vars: LayeredVars,
-    view: TaskView,
-    result: Result,
-    ignoreErrors: boolean,
-    noLog: boolean,
-    itemLayers: Record<string, unknown>[] | undefined,
-  ): { items: Item[] }[] {
-    const st = this.#state(hp.name);
-    const stat = this.#stat(hp.name);
-    const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
-    let registered: Result | undefined;
-    if (reg) {
-      registered = registeredValue(result);
-      delete registered.invocation;
-      st.setFacts[reg] = registered;
-    }
-    if (this.#keywords.boolSafe(task, "run_once", vars) && !result.failed && !result.unreachable) {
-      pr.runOnce.set(task.id, { host: hp.name, result, registered });
-    }
-    const shown = cleanCopy(result, noLog);
-    if (view.delegateTo !== undefined) {
-      shown._ansible_delegated_vars = this.#delegatedVars(pr, view.delegateTo);
-    }
-    if (result.unreachable) {
-      const ignoreUnreachable = this.#keywords.boolSafe(task, "ignore_unreachable", vars);
-      // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
-      if (ignoreUnreachable) shown.skip_reason = `Host ${hp.name} is unreachable`;
-      this.#cb.result({ status: "unreachable", host: hp.name, task: view, result: shown, ignoreUnreachable });
-      if (ignoreUnreachable) {
-        stat.skipped++;
-        hp.outcome = "ok";
-      } else {
-        stat.unreachable++;
-        hp.unreachable = true;
-        hp.outcome = "unreachable";
-        this.#unreachableHosts.add(hp.name);
-      }
-      return [];
-    }
-    if (result.failed) {
-      this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
-      if (ignoreErrors) {
-        stat.ok++;
-        stat.ignored++;
-        if (result.changed) stat.changed++;
-        hp.outcome = "ok";
-      } else {
-        if (hp.rescuable > 0) {
-          stat.rescued++;
-          st.setFacts.ansible_failed_task = {
-            name: this.#keywords.taskName(task),
-            action: task.actionWritten,
-          };
-          st.setFacts.ansible_failed_result = stripInternal(result, false);
-        } else stat.failures++;
-        hp.outcome = "failed";
-      }
-      return [];
-    }
-    if (result.skipped) {
-      stat.skipped++;
-      hp.outcome = "skipped";
-      this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
-      return [];
-    }
-    // ok or changed
-    if (!itemLayers) this.#applyFacts(pr, hp, task, result, view.delegateTo);
-    this.#applyStats(hp, result, task);
-    // What ansible-playbook counts: include_role nothing, include_tasks one per included file (loop item).
-    if (task.action === "include_tasks" && Array.isArray(result.results)) {
-      stat.ok += (result.results as Result[]).filter((r) => !r.skipped && !r.failed).length;
-    } else if (task.action !== "include_role") {
-      stat.ok++;
-      if (result.changed) stat.changed++;
-    }
-    hp.outcome = "ok";
-    // Notifications are checked first: a missing handler stops the run before the result shows.
-    if (
-      result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))
-    ) {
-      this.#notify(pr, hp, task, vars);
-    }
-    this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
-    if (task.action === "include_tasks" || task.action === "include_role") {
-      return this.#includes(pr, hp, task, vars, result, itemLayers);
-    }
-    return [];
-  }
-
-  /** The delegated host's address and login, for the "[host -> delegate(address)]" label. */
-  #delegatedVars(pr: PlayRun, target: string): Record<string, unknown> {
-    const out: Record<string, unknown> = { ansible_host: target };
-    if (!this.#o.inventory.hasHost(target)) return out;
-    const view = this.#hostLevelVars(pr, target);
-    for (const k of ["ansible_host", "ansible_port", "ansible_user", "ansible_connection"]) {
-      const raw = view.raw(k);
-      if (raw === undefined) continue;
-      try {
-        out[k] = this.#o.templar.template(raw, view);
-      } catch {
-        out[k] = raw;
-      }
-    }
-    return out;
-  }
-
-  #applyStats(hp: HostPlay, result: Result, task: Task): void {
-    const s = result.ansible_stats as Record<string, unknown> | undefined;
-    if (!s || task.action !== "set_stats") return;
-    const data = s.data as Record<string, unknown>;
-    const key = s.per_host ? hp.name : "_run";
-    const cur = this.#custom[key] ?? {};
-    for (const [k, v] of Object.entries(data)) {
-      const prev = cur[k];
-      if (s.aggregate && prev !== undefined) {
-        if (isMap(prev) && isMap(v)) cur[k] = { ...prev, ...v };
-        else if (Array.isArray(prev) && Array.isArray(v)) cur[k] = [...prev, ...v];
-        else if (typeof prev === "number" && typeof v === "number") cur[k] = prev + v;
-        else cur[k] = v;
-      } else cur[k] = v;
-    }
-    this.#custom[key] = cur;
-  }
-
-  /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
-  #applyFacts(pr: PlayRun, hp: HostPlay, task: Task, result: Result, delegateTo: string | undefined): void {
-    const facts = result.ansible_facts;
-    if (!isMap(facts)) return;
-    const delegateFacts = delegateTo !== undefined &&
-      this.#keywords.boolSafe(task, "delegate_facts", this.#varsFor(pr, hp.name, task));
-    const target = delegateFacts ? delegateTo! : hp.name;
-    const st = this.#state(target);
-    if (task.action === "set_fact") {
-      // In place: views built earlier in this task (the next loop item) hold these objects.
-      Object.assign(st.setFacts, facts);
-      if (result._ansible_facts_cacheable) Object.assign(st.facts, facts);
-    } else if (task.action === "include_vars") {
-      const merged = this.#combine(st.includeVars, facts);
-      for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
-      Object.assign(st.includeVars, merged);
-    } else {
-      // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
-      // What a module reports is data: wrapped unsafe, as Ansible does before injecting it.
-      const safe = wrapUnsafe(facts) as Record<string, unknown>;
-      const clean: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
-      const ns: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
-      Object.assign(st.facts, ns, clean);
-    }
-  }
-
-  #notify(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars): void {
-    const raw = keyword(task, "notify");
-    if (raw === undefined || raw === null) return;
-    const names = asList(this.#o.templar.template(raw, vars)).map(String);
-    const nameOf = (h: Task) => (h.kw.name !== undefined ? String(h.kw.name) : undefined);
-    for (const name of names) {
-      let found = false;
-      const matches = (h: Task) => {
-        const n = nameOf(h);
-        return n !== undefined &&
-          (name === n ||
-            (h.role !== undefined &&
-              (name === `${h.role.name} : ${n}` || name === `${roleFullName(h.role)} : ${n}`)));
-      };
-      // A task in a role notifies its own role's handler first (the same role may be in the play twice).
-      const own = task.role ? pr.handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;
-      const target = own ?? pr.handlerTasks.find(matches);
-      if (target) {
-        hp.notified.add(target);
-        found = true;
-      }
-      for (const h of pr.handlerTasks) {
-        if (tagList(h.kw.listen).includes(name)) {
-          hp.notified.add(h);
-          found = true;
-        }
-      }
-      if (!found) {
-        throw new ExecutionError(
-          `The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`,
-        );
-      }
-    }
-  }
-
-  /** include_tasks / include_role: load once per distinct file and params; hosts share the result. */
-  #includes(
-    pr: PlayRun,
-    hp: HostPlay,
-    task: Task,
-    vars: LayeredVars,
-    result: Result,
-    itemLayers: Record<string, unknown>[] | undefined,
-  ): { items: Item[] }[] {
-    const t = this.#o.templar;
-    if (shortActionName(task.actionWritten) === "include") {
-      // the old include, run as include_tasks: Ansible says it again when its results are processed
-      this.#o.deprecated?.(
-        '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
-        "2.16",
-      );
-    }
-    const runs = itemLayers
-      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
-      : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
-    const out: { items: Item[] }[] = [];
-    for (const { layer } of runs) {
-      const v = layer ? vars.with(layer) : vars;
-      const args = removeOmit(t.template(task.args, v), this.#o.omitToken) as Record<string, unknown>;
-      const params: Record<string, unknown> = {
-        ...(isMap(task.kw.vars) ? t.template(task.kw.vars, v) as Record<string, unknown> : {}),
-      };
-      if (layer) Object.assign(params, layer);
-      const apply = isMap(args.apply) ? args.apply : {};
-      let key: string;
-      let load: () => Item[];
-      if (task.action === "include_tasks") {
-        const name = String(args.file ?? args._raw_params ?? "");
-        const file = this.#o.loader.resolveInclude(
-          name,
-          String(task.args.__dir ?? pr.play.baseDir),
-          task.role,
-          pr.play,
-        );
-        if (!file) {
-          throw new ExecutionError(
-            `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
-          );
-        }
-        key = `${task.id}\0${file}\0${keyJson(params)}`;
-        load = () => {
-          const block: Block = makeBlock({
-            kw: { ...apply },
-            parent: task.parent,
-            role: task.role,
-            includeParams: params,
-            synthetic: true,
-          });
-          block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
-          return [block];
-        };
-      } else {
-        const name = String(args.name ?? args.role ?? "");
-        key = `${task.id}\0role:${name}\0${keyJson(args)}\0${keyJson(params)}`;
-        load = () => {
-          const pub = args.public !== undefined && bool(args.public);
-          const r = this.#o.loader.includeRole(
-            name,
-            pr.play,
-            task.role,
-            task.pos ?? task,
-            task.pos?.file ?? pr.play.file,
-            {
-              tasksFrom: args.tasks_from as string | undefined,
-              varsFrom: args.vars_from as string | undefined,
-              defaultsFrom: args.defaults_from as string | undefined,
-              handlersFrom: args.handlers_from as string | undefined,
-              public: pub,
-              task,
-            },
-          );
-          if (pub) pr.publicRoles.push(...r.all.filter((x) => !pr.publicRoles.includes(x)));
-          for (const rr of r.all) {
-            if (!pr.play.roles.includes(rr)) pr.play.roles.push(rr);
-            const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
-            pr.handlerTasks.push(...hs);
-          }
-          const block: Block = makeBlock({
-            kw: { ...apply },
-            parent: task.parent,
-            includeParams: params,
-            block: r.tasks,
-            synthetic: true,
-          });
-          for (const it of r.tasks) it.parent = block;
-          return [block];
-        };
-      }
-      let items = pr.includeCache.get(key);
-      if (!items) {
-        items = load();
-        pr.includeCache.set(key, items);
-        if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(flatten(items));
-      }
-      if (task.action === "include_tasks") {
-        const file = this.#o.loader.resolveInclude(
-          String(args.file ?? args._raw_params ?? ""),
-          String(task.args.__dir ?? pr.play.baseDir),
-          task.role,
-          pr.play,
-        );
-        if (file) {
-          pr.pendingIncludes.push({
-            file,
-            host: hp.name,
-            item: layer ? layer[String(layer.ansible_loop_var)] : undefined,
-            hasItem: layer !== undefined,
-          });
-        }
-      }
-      out.push({ items });
-    }
-    return out;
   }
 }

@@ -1,0 +1,56 @@
+// The state of one play batch and of each host in it, shared by the executor's parts while it runs.
+import type { Item, Task } from "../model.ts";
+import type { LayeredVars } from "../vars.ts";
+import type { Result } from "../actions.ts";
+import type { Strategy } from "../strategy.ts";
+import type { PlayVars } from "./host_vars.ts";
+
+/** A task failed on a host: unwinds to the nearest block with a rescue. */
+export class HostFailed extends Error {}
+/** The host stops for this play (end_host, end_play, unreachable, a fatal failure elsewhere). */
+export class HostStopped extends Error {}
+
+export interface HostPlay {
+  name: string;
+  failed: boolean;
+  unreachable: boolean;
+  stopped: boolean;
+  notified: Set<Task>;
+  /** Outcome of the host's last task: set by the task's work, read by the host coroutine. */
+  outcome: "ok" | "failed" | "unreachable" | "skipped" | "stop";
+  /** Inside a block with a rescue: a failure here counts as rescued, not failed. */
+  rescuable: number;
+  /** Hosts removed from the play by meta end_host. */
+  ended: boolean;
+}
+
+export interface PlayRun extends PlayVars {
+  hosts: Map<string, HostPlay>;
+  strategy: Strategy;
+  strategyName: string;
+  handlerTasks: Task[];
+  includeCache: Map<string, Item[]>;
+  endPlay: boolean;
+  bannered: Set<number>;
+  /** "included: file for hosts" lines of the current round, printed together when it ends. */
+  pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
+  /** run_once results waiting to be shared with the batch when the round ends. */
+  runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
+  /** Meta tasks that act once per round and already did in this round. */
+  metaRan: Set<number>;
+  /** any_errors_fatal or max_fail_percentage ended the play: the whole run stops. */
+  fatal: boolean;
+}
+
+/** One task on one host, with the variables it sees there. */
+export interface TaskAt {
+  pr: PlayRun;
+  hp: HostPlay;
+  task: Task;
+  vars: LayeredVars;
+}
+
+/** What an include task adds to its host's run: the loaded items, run right after it. */
+export interface Included {
+  items: Item[];
+}

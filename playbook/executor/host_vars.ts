@@ -1,0 +1,341 @@
+// A host's variables as Ansible layers them: inventory, facts, play and role variables, set_fact and
+// include_vars results, extra vars and the magic variables (hostvars, groups, play_hosts, role_path …).
+// It also holds what the run learns about each host (facts, registered values) and where it lands.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ExecutionError, positionDetails } from "../errors.ts";
+import type { Play, RoleInstance, Scope, Task } from "../model.ts";
+import { roleFullName } from "../model.ts";
+import {
+  HostVarsState,
+  type Layer,
+  LayeredVars,
+  type LazyLayer,
+  mergeDeep,
+  roleChain,
+  scopeChain,
+} from "../vars.ts";
+import { wrapUnsafe } from "../values.ts";
+import type { Result } from "../actions.ts";
+import type { ExecutorOptions } from "./types.ts";
+import { isMap } from "./_util.ts";
+
+/** What a play run contributes to its hosts' variables. */
+export interface PlayVars {
+  play: Play;
+  /** All hosts the play's pattern matched. */
+  all: string[];
+  batch: string[];
+  promptVars: Record<string, unknown>;
+  /** Each host's vars_files, read when its batch starts. */
+  varsFiles: Map<string, Record<string, unknown>>;
+  /** Roles whose defaults and vars every task sees. */
+  publicRoles: RoleInstance[];
+}
+
+export type HostVarsOptions =
+  & Pick<
+    ExecutorOptions,
+    | "inventory"
+    | "templar"
+    | "lazyMapping"
+    | "omitToken"
+    | "extraVars"
+    | "check"
+    | "diff"
+    | "verbosity"
+    | "ansibleVersion"
+    | "tags"
+    | "skipTags"
+    | "forks"
+    | "hashMerge"
+    | "readYaml"
+  >
+  & {
+    /** Whether a host is still in the run (it has not failed or been unreachable). */
+    live(host: string): boolean;
+  };
+
+/**
+ * The roles a task runs under, outermost first, as Ansible's dep chain: each role is preceded by the
+ * roles it is a meta dependency of.
+ */
+function dependencyChain(scope: Scope): RoleInstance[] {
+  const out: RoleInstance[] = [];
+  for (const role of roleChain(scope)) {
+    const parents: RoleInstance[] = [];
+    for (let r = role.dependencyOf; r; r = r.dependencyOf) parents.unshift(r);
+    for (const r of [...parents, role]) if (!out.includes(r)) out.push(r);
+  }
+  return out;
+}
+
+export class HostVars {
+  #o: HostVarsOptions;
+  #hostState = new Map<string, HostVarsState>();
+  #invCache = new Map<string, Record<string, unknown>>();
+  /** The `groups` variable, built once and rebuilt only after add_host/group_by change the inventory. */
+  #groupsCache: Record<string, string[]> | undefined;
+
+  constructor(opts: HostVarsOptions) {
+    this.#o = opts;
+  }
+
+  /** What the run learnt about the host so far (facts, set_fact, include_vars). */
+  state(host: string): HostVarsState {
+    let s = this.#hostState.get(host);
+    if (!s) this.#hostState.set(host, s = new HostVarsState());
+    return s;
+  }
+
+  /** The host's facts, undefined for a host the run has not learnt anything about. */
+  factsOf(host: string): Record<string, unknown> | undefined {
+    return this.#hostState.get(host)?.facts;
+  }
+
+  /** The inventory changed (add_host, group_by): the host's variables and `groups` are read again. */
+  inventoryChanged(host: string): void {
+    this.#invCache.delete(host);
+    this.#groupsCache = undefined;
+  }
+
+  /** meta: refresh_inventory read the sources again: every host's inventory variables are stale. */
+  inventoryRefreshed(): void {
+    this.#invCache.clear();
+    this.#groupsCache = undefined;
+  }
+
+  #groups(): Record<string, string[]> {
+    return this.#groupsCache ??= this.#o.inventory.groups();
+  }
+
+  #inventoryVars(host: string): Record<string, unknown> {
+    let v = this.#invCache.get(host);
+    if (!v) this.#invCache.set(host, v = this.#o.inventory.hostVars(host));
+    return v;
+  }
+
+  #factsLayer(host: string): Layer {
+    const st = this.state(host);
+    return {
+      lazy: true,
+      get: (n) => (n === "ansible_facts" ? st.facts : st.facts[n]),
+      has: (n) => n === "ansible_facts" || Object.hasOwn(st.facts, n),
+      keys: () => ["ansible_facts", ...Object.keys(st.facts)],
+    } satisfies LazyLayer;
+  }
+
+  #magic(pr: PlayVars | undefined, host: string, task: Scope | undefined): LazyLayer {
+    const roles = task ? roleChain(task) : [];
+    const role = roles[roles.length - 1];
+    const inv = this.#o.inventory;
+    const active = () => (pr ? pr.all.filter((h) => this.#o.live(h)) : []);
+    const values: Record<string, () => unknown> = {
+      inventory_hostname: () => host,
+      inventory_hostname_short: () => host.split(".")[0],
+      group_names: () => inv.groupNames(host),
+      groups: () => this.#groups(),
+      hostvars: () => this.#hostvars(pr),
+      omit: () => this.#o.omitToken,
+      ansible_check_mode: () => this.#o.check,
+      ansible_diff_mode: () => this.#o.diff,
+      ansible_verbosity: () => this.#o.verbosity,
+      ansible_version: () => this.#o.ansibleVersion,
+      ansible_run_tags: () => (this.#o.tags.length ? this.#o.tags : ["all"]),
+      ansible_skip_tags: () => this.#o.skipTags,
+      ansible_forks: () => this.#o.forks,
+      inventory_dir: () => {
+        const s = inv.sourceOf(host);
+        return s ? path.dirname(s) : null;
+      },
+      inventory_file: () => inv.sourceOf(host) ?? null,
+    };
+    if (pr) {
+      Object.assign(values, {
+        ansible_play_hosts_all: () => [...pr.all],
+        ansible_play_hosts: active,
+        play_hosts: active,
+        ansible_play_batch: () => pr.batch.filter((h) => this.#o.live(h)),
+        ansible_play_name: () => pr.play.name,
+        playbook_dir: () => pr.play.baseDir,
+        // The play's own roles (roles:, import_role), dependencies only in ansible_role_names.
+        ansible_play_role_names: () => [
+          ...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName)),
+        ],
+        role_names: () => [...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName))],
+        ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
+      });
+    }
+    if (pr && task) values.ansible_search_path = () => this.searchPath(pr, task);
+    if (role) {
+      Object.assign(values, {
+        role_name: () => role.name,
+        role_path: () => role.path,
+        ansible_role_name: () => roleFullName(role),
+        ansible_parent_role_names: () => roles.slice(0, -1).reverse().map(roleFullName),
+        ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
+      });
+    }
+    return {
+      lazy: true,
+      get: (n) => values[n]?.(),
+      has: (n) => Object.hasOwn(values, n),
+      keys: () => Object.keys(values),
+    };
+  }
+
+  #hostvars(pr: PlayVars | undefined): unknown {
+    const inv = this.#o.inventory;
+    return this.#o.lazyMapping(
+      (h) => {
+        if (!inv.hasHost(h)) return undefined;
+        const view = this.hostLevel(pr, h);
+        return this.#o.lazyMapping(
+          (k) => {
+            const raw = view.raw(k);
+            // as Ansible's HostVarsVars: a value that cannot be templated reads as its raw text
+            return raw === undefined
+              ? undefined
+              : this.#o.templar.template(raw, view, { failOnUndefined: false });
+          },
+          () => view.keys(),
+          { pyClass: "ansible.vars.hostvars.HostVarsVars" },
+        );
+      },
+      () => this.#groups().all ?? [],
+      { pyClass: "ansible.vars.hostvars.HostVars", missingName: (h) => `hostvars['${h}']` },
+    );
+  }
+
+  /** A host's variables outside any task (what hostvars shows). */
+  hostLevel(pr: PlayVars | undefined, host: string): LayeredVars {
+    const st = this.state(host);
+    const layers: Layer[] = [this.#inventoryVars(host)];
+    layers.push(
+      this.#factsLayer(host),
+      st.includeVars,
+      st.setFacts,
+      this.#o.extraVars,
+      this.#magic(pr, host, undefined),
+    );
+    return new LayeredVars(layers);
+  }
+
+  /** The variables a task sees on a host, lowest precedence first (Ansible's documented order). */
+  forTask(pr: PlayVars, host: string, scope: Scope): LayeredVars {
+    const st = this.state(host);
+    const chain = scopeChain(scope);
+    const taskRoles = roleChain(scope);
+    const layers: Layer[] = [];
+    for (const r of pr.publicRoles) layers.push(r.defaults);
+    for (const r of taskRoles) layers.push(r.defaults);
+    layers.push(this.#inventoryVars(host));
+    layers.push(this.#factsLayer(host));
+    layers.push(pr.play.vars, pr.promptVars);
+    const vf = pr.varsFiles.get(host);
+    if (vf) layers.push(vf);
+    for (const r of pr.publicRoles) layers.push(r.vars);
+    for (const r of taskRoles) layers.push(r.vars);
+    for (const s of chain) if (isMap(s.kw.vars)) layers.push(s.kw.vars);
+    layers.push(st.includeVars, st.setFacts);
+    for (const r of taskRoles) layers.push(r.params);
+    for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
+    layers.push(this.#o.extraVars);
+    layers.push(this.#magic(pr, host, scope));
+    return new LayeredVars(layers);
+  }
+
+  /**
+   * Ansible's ansible_search_path: the roles of the task's dependency chain, innermost first (a
+   * dependency's tasks look in their own role, then in the roles depending on it), the directory of the
+   * task's file, then the play's directory.
+   */
+  searchPath(pr: PlayVars, scope: Scope): string[] {
+    const out = dependencyChain(scope).reverse().map((r) => r.path);
+    const file = (scope as Task).pos?.file;
+    if (file && !out.includes(path.dirname(file))) out.push(path.dirname(file));
+    if (!out.includes(pr.play.baseDir)) out.push(pr.play.baseDir);
+    return out;
+  }
+
+  /** Reads the play's vars_files for a host (their names may use its variables). */
+  loadVarsFiles(pr: PlayVars, host: string): void {
+    const files = pr.play.varsFiles;
+    if (files.length === 0) return;
+    let acc: Record<string, unknown> = {};
+    pr.varsFiles.set(host, acc);
+    const vars = this.forTask(pr, host, pr.play);
+    for (const entry of files) {
+      const candidates = Array.isArray(entry) ? entry : [entry];
+      let loaded = false;
+      for (const c of candidates) {
+        const name = String(this.#o.templar.template(c, vars));
+        const file = path.resolve(pr.play.baseDir, name);
+        if (!fs.existsSync(file)) continue;
+        const data = this.#o.readYaml(file);
+        if (data !== null && data !== undefined && !isMap(data)) {
+          throw new ExecutionError(
+            `vars_files must contain dictionaries of variables, ${file} holds a ${typeof data}`,
+          );
+        }
+        acc = this.combine(acc, (data ?? {}) as Record<string, unknown>);
+        pr.varsFiles.set(host, acc);
+        loaded = true;
+        break;
+      }
+      if (!loaded) {
+        const shown = candidates.map((c) => String(c)).join(", ");
+        throw new ExecutionError(
+          `vars file ${shown} was not found` + (pr.play.pos ? `\n\n${positionDetails(pr.play.pos)}` : ""),
+        );
+      }
+    }
+  }
+
+  /** Two dicts of variables merged as hash_behaviour says. */
+  combine(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+    return this.#o.hashMerge ? mergeDeep(a, b) : { ...a, ...b };
+  }
+
+  /** The delegated host's address and login, for the "[host -> delegate(address)]" label. */
+  delegatedVars(pr: PlayVars, target: string): Record<string, unknown> {
+    const out: Record<string, unknown> = { ansible_host: target };
+    if (!this.#o.inventory.hasHost(target)) return out;
+    const view = this.hostLevel(pr, target);
+    for (const k of ["ansible_host", "ansible_port", "ansible_user", "ansible_connection"]) {
+      const raw = view.raw(k);
+      if (raw === undefined) continue;
+      try {
+        out[k] = this.#o.templar.template(raw, view);
+      } catch {
+        out[k] = raw;
+      }
+    }
+    return out;
+  }
+
+  /** set_fact/include_vars/module facts land in the host's variables (the delegate's with delegate_facts). */
+  applyFacts(target: string, action: string, result: Result): void {
+    const facts = result.ansible_facts;
+    if (!isMap(facts)) return;
+    const st = this.state(target);
+    if (action === "set_fact") {
+      // In place: views built earlier in this task (the next loop item) hold these objects.
+      Object.assign(st.setFacts, facts);
+      if (result._ansible_facts_cacheable) Object.assign(st.facts, facts);
+    } else if (action === "include_vars") {
+      const merged = this.combine(st.includeVars, facts);
+      for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
+      Object.assign(st.includeVars, merged);
+    } else {
+      // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
+      // What a module reports is data: wrapped unsafe, as Ansible does before injecting it.
+      const safe = wrapUnsafe(facts) as Record<string, unknown>;
+      const clean: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
+      const ns: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
+      Object.assign(st.facts, ns, clean);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// include_tasks and include_role as a host reaches them: the file or role is loaded once per distinct
+// file and parameters (hosts including the same share one copy), its handlers and public variables join
+// the play, and the linear strategy learns the new tasks.
+import { ExecutionError, positionDetails } from "../errors.ts";
+import type { Block, Item } from "../model.ts";
+import { makeBlock } from "../model.ts";
+import { keyJson } from "../values.ts";
+import type { Result } from "../actions.ts";
+import { LinearStrategy } from "../strategy.ts";
+import { shortActionName } from "../task_args.ts";
+import type { ExecutorOptions } from "./types.ts";
+import type { Included, TaskAt } from "./_play_state.ts";
+import { bool, flatten, isMap, removeOmit } from "./_util.ts";
+
+export type IncludesOptions = Pick<ExecutorOptions, "templar" | "omitToken" | "loader" | "deprecated">;
+
+export class Includes {
+  #o: IncludesOptions;
+
+  constructor(opts: IncludesOptions) {
+    this.#o = opts;
+  }
+
+  /**
+   * The items an include task's result adds to its host's run: one set per loop item that was not
+   * skipped (`itemLayers` holds each item's loop variables), or one for the task without a loop.
+   */
+  load(at: TaskAt, result: Result, itemLayers: Record<string, unknown>[] | undefined): Included[] {
+    const { pr, hp, task, vars } = at;
+    const t = this.#o.templar;
+    if (shortActionName(task.actionWritten) === "include") {
+      // the old include, run as include_tasks: Ansible says it again when its results are processed
+      this.#o.deprecated?.(
+        '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
+        "2.16",
+      );
+    }
+    const runs = itemLayers
+      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
+      : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
+    const out: Included[] = [];
+    for (const { layer } of runs) {
+      const v = layer ? vars.with(layer) : vars;
+      const args = removeOmit(t.template(task.args, v), this.#o.omitToken) as Record<string, unknown>;
+      const params: Record<string, unknown> = {
+        ...(isMap(task.kw.vars) ? t.template(task.kw.vars, v) as Record<string, unknown> : {}),
+      };
+      if (layer) Object.assign(params, layer);
+      const apply = isMap(args.apply) ? args.apply : {};
+      let key: string;
+      let load: () => Item[];
+      if (task.action === "include_tasks") {
+        const name = String(args.file ?? args._raw_params ?? "");
+        const file = this.#o.loader.resolveInclude(
+          name,
+          String(task.args.__dir ?? pr.play.baseDir),
+          task.role,
+          pr.play,
+        );
+        if (!file) {
+          throw new ExecutionError(
+            `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
+          );
+        }
+        key = `${task.id}\0${file}\0${keyJson(params)}`;
+        load = () => {
+          const block: Block = makeBlock({
+            kw: { ...apply },
+            parent: task.parent,
+            role: task.role,
+            includeParams: params,
+            synthetic: true,
+          });
+          block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
+          return [block];
+        };
+      } else {
+        const name = String(args.name ?? args.role ?? "");
+        key = `${task.id}\0role:${name}\0${keyJson(args)}\0${keyJson(params)}`;
+        load = () => {
+          const pub = args.public !== undefined && bool(args.public);
+          const r = this.#o.loader.includeRole(
+            name,
+            pr.play,
+            task.role,
+            task.pos ?? task,
+            task.pos?.file ?? pr.play.file,
+            {
+              tasksFrom: args.tasks_from as string | undefined,
+              varsFrom: args.vars_from as string | undefined,
+              defaultsFrom: args.defaults_from as string | undefined,
+              handlersFrom: args.handlers_from as string | undefined,
+              public: pub,
+              task,
+            },
+          );
+          if (pub) pr.publicRoles.push(...r.all.filter((x) => !pr.publicRoles.includes(x)));
+          for (const rr of r.all) {
+            if (!pr.play.roles.includes(rr)) pr.play.roles.push(rr);
+            const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
+            pr.handlerTasks.push(...hs);
+          }
+          const block: Block = makeBlock({
+            kw: { ...apply },
+            parent: task.parent,
+            includeParams: params,
+            block: r.tasks,
+            synthetic: true,
+          });
+          for (const it of r.tasks) it.parent = block;
+          return [block];
+        };
+      }
+      let items = pr.includeCache.get(key);
+      if (!items) {
+        items = load();
+        pr.includeCache.set(key, items);
+        if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(flatten(items));
+      }
+      if (task.action === "include_tasks") {
+        const file = this.#o.loader.resolveInclude(
+          String(args.file ?? args._raw_params ?? ""),
+          String(task.args.__dir ?? pr.play.baseDir),
+          task.role,
+          pr.play,
+        );
+        if (file) {
+          pr.pendingIncludes.push({
+            file,
+            host: hp.name,
+            item: layer ? layer[String(layer.ansible_loop_var)] : undefined,
+            hasItem: layer !== undefined,
+          });
+        }
+      }
+      out.push({ items });
+    }
+    return out;
+  }
+}

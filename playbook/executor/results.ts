@@ -1,0 +1,260 @@
+// Result bookkeeping: what a task's final result does on its host (registered, counted, reported,
+// handlers notified, facts applied, includes loaded) and the run's tallies (per-host stats, set_stats
+// data, the hosts that failed or were unreachable). Also the shapes results take for callbacks and
+// `register`.
+import type { Callback, HostStats, StatsView, TaskView } from "../callbacks/types.ts";
+import type { Result } from "../actions.ts";
+import { wrapUnsafe } from "../values.ts";
+import { asList } from "../loader.ts";
+import type { TemplateEngine } from "./types.ts";
+import type { HostVars } from "./host_vars.ts";
+import type { Includes } from "./includes.ts";
+import type { Included, TaskAt } from "./_play_state.ts";
+import type { TaskKeywords } from "./_keywords.ts";
+import { keyword } from "./_keywords.ts";
+import { notifiedHandlers } from "./_handlers.ts";
+import { isMap } from "./_util.ts";
+
+const CENSORED =
+  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+const CLEAN_EXCEPTIONS = new Set([
+  "_ansible_verbose_always",
+  "_ansible_item_label",
+  "_ansible_no_log",
+  "_ansible_verbose_override",
+]);
+
+/** A copy without `_ansible_*` keys (except the display ones), at every dict level. */
+export function stripInternal(v: unknown, keepDisplay: boolean): unknown {
+  if (Array.isArray(v)) return v.map((x) => stripInternal(x, keepDisplay));
+  if (!isMap(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k.startsWith("_ansible_") && !(keepDisplay && CLEAN_EXCEPTIONS.has(k))) continue;
+    out[k] = stripInternal(x, keepDisplay);
+  }
+  return out;
+}
+
+/** What callbacks see (TaskResult.clean_copy): censored under no_log, failed/skipped dropped. */
+export function cleanCopy(r: Result, noLog: boolean): Result {
+  if (noLog || r._ansible_no_log === true) {
+    // Exactly what Ansible keeps: even the item and the results list go (so items show as "None").
+    const x: Result = { censored: CENSORED };
+    for (const k of ["attempts", "changed", "retries"]) if (k in r) x[k] = r[k];
+    return x;
+  }
+  const out = stripInternal(r, true) as Result;
+  delete out.failed;
+  delete out.skipped;
+  return out;
+}
+
+/** What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var). */
+export function registeredValue(result: Result): Result {
+  return wrapUnsafe(stripInternal(result, false)) as Result;
+}
+
+/** A task skipped because its `when` was false. */
+export const skippedResult = (): Result => ({
+  changed: false,
+  skipped: true,
+  skip_reason: "Conditional result was False",
+});
+
+/** The run's tallies: each host's stats, set_stats data, and the hosts that failed or were unreachable. */
+export class RunTally {
+  #stats = new Map<string, HostStats>();
+  #custom: Record<string, Record<string, unknown>> = {};
+  /** Hosts that failed or were unreachable in an earlier play: left out of later plays. */
+  readonly failedHosts = new Set<string>();
+  readonly unreachableHosts = new Set<string>();
+
+  /** Whether the host is still in the run (neither failed nor unreachable). */
+  live(host: string): boolean {
+    return !this.failedHosts.has(host) && !this.unreachableHosts.has(host);
+  }
+
+  stat(host: string): HostStats {
+    let s = this.#stats.get(host);
+    if (!s) {
+      this.#stats.set(
+        host,
+        s = { ok: 0, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 },
+      );
+    }
+    return s;
+  }
+
+  /** set_stats data, for the host (per_host) or the whole run. */
+  addCustom(host: string, result: Result, action: string): void {
+    const s = result.ansible_stats as Record<string, unknown> | undefined;
+    if (!s || action !== "set_stats") return;
+    const data = s.data as Record<string, unknown>;
+    const key = s.per_host ? host : "_run";
+    const cur = this.#custom[key] ?? {};
+    for (const [k, v] of Object.entries(data)) {
+      const prev = cur[k];
+      if (s.aggregate && prev !== undefined) {
+        if (isMap(prev) && isMap(v)) cur[k] = { ...prev, ...v };
+        else if (Array.isArray(prev) && Array.isArray(v)) cur[k] = [...prev, ...v];
+        else if (typeof prev === "number" && typeof v === "number") cur[k] = prev + v;
+        else cur[k] = v;
+      } else cur[k] = v;
+    }
+    this.#custom[key] = cur;
+  }
+
+  /** What the callbacks' stats show at the end of the run. */
+  view(): StatsView {
+    return { hosts: Object.fromEntries(this.#stats), custom: this.#custom };
+  }
+
+  /** ansible-playbook's exit code for the run so far: 4 when a host was unreachable, 2 when one failed. */
+  exitCode(): number {
+    if (this.unreachableHosts.size > 0) return 4;
+    if (this.failedHosts.size > 0) return 2;
+    return 0;
+  }
+}
+
+/** A task's final result and how to treat it. */
+export interface FinishOptions {
+  view: TaskView;
+  result: Result;
+  ignoreErrors: boolean;
+  noLog: boolean;
+  /** A loop's items' variables, one per item result (the facts of each item were applied already). */
+  itemLayers?: Record<string, unknown>[];
+}
+
+export interface ResultsOptions {
+  callback: Callback;
+  templar: TemplateEngine;
+  keywords: TaskKeywords;
+  hostVars: HostVars;
+  includes: Includes;
+  tally: RunTally;
+}
+
+export class Results {
+  #o: ResultsOptions;
+  #cb: Callback;
+
+  constructor(opts: ResultsOptions) {
+    this.#o = opts;
+    this.#cb = opts.callback;
+  }
+
+  /** Records a failure that happened before the action ran (bad keyword values, conditionals). */
+  fail(at: TaskAt, result: Result, opts: { view?: TaskView; ignoreErrors?: boolean } = {}): void {
+    void this.finish(at, {
+      view: opts.view ?? this.#o.keywords.view(at.task),
+      result,
+      ignoreErrors: opts.ignoreErrors ?? false,
+      noLog: false,
+    });
+  }
+
+  /** Registers, notifies, counts and reports a task's final result; decides the host's outcome. */
+  finish(at: TaskAt, opts: FinishOptions): Included[] {
+    const { pr, hp, task, vars } = at;
+    const { view, result, ignoreErrors, noLog, itemLayers } = opts;
+    const st = this.#o.hostVars.state(hp.name);
+    const stat = this.#o.tally.stat(hp.name);
+    const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
+    let registered: Result | undefined;
+    if (reg) {
+      registered = registeredValue(result);
+      delete registered.invocation;
+      st.setFacts[reg] = registered;
+    }
+    if (this.#o.keywords.boolSafe(task, "run_once", vars) && !result.failed && !result.unreachable) {
+      pr.runOnce.set(task.id, { host: hp.name, result, registered });
+    }
+    const shown = cleanCopy(result, noLog);
+    if (view.delegateTo !== undefined) {
+      shown._ansible_delegated_vars = this.#o.hostVars.delegatedVars(pr, view.delegateTo);
+    }
+    if (result.unreachable) {
+      const ignoreUnreachable = this.#o.keywords.boolSafe(task, "ignore_unreachable", vars);
+      // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
+      if (ignoreUnreachable) shown.skip_reason = `Host ${hp.name} is unreachable`;
+      this.#cb.result({ status: "unreachable", host: hp.name, task: view, result: shown, ignoreUnreachable });
+      if (ignoreUnreachable) {
+        stat.skipped++;
+        hp.outcome = "ok";
+      } else {
+        stat.unreachable++;
+        hp.unreachable = true;
+        hp.outcome = "unreachable";
+        this.#o.tally.unreachableHosts.add(hp.name);
+      }
+      return [];
+    }
+    if (result.failed) {
+      this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
+      if (ignoreErrors) {
+        stat.ok++;
+        stat.ignored++;
+        if (result.changed) stat.changed++;
+        hp.outcome = "ok";
+      } else {
+        if (hp.rescuable > 0) {
+          stat.rescued++;
+          st.setFacts.ansible_failed_task = {
+            name: this.#o.keywords.taskName(task),
+            action: task.actionWritten,
+          };
+          st.setFacts.ansible_failed_result = stripInternal(result, false);
+        } else stat.failures++;
+        hp.outcome = "failed";
+      }
+      return [];
+    }
+    if (result.skipped) {
+      stat.skipped++;
+      hp.outcome = "skipped";
+      this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
+      return [];
+    }
+    // ok or changed
+    if (!itemLayers) this.applyFacts(at, result, view.delegateTo);
+    this.#o.tally.addCustom(hp.name, result, task.action);
+    // What ansible-playbook counts: include_role nothing, include_tasks one per included file (loop item).
+    if (task.action === "include_tasks" && Array.isArray(result.results)) {
+      stat.ok += (result.results as Result[]).filter((r) => !r.skipped && !r.failed).length;
+    } else if (task.action !== "include_role") {
+      stat.ok++;
+      if (result.changed) stat.changed++;
+    }
+    hp.outcome = "ok";
+    // Notifications are checked first: a missing handler stops the run before the result shows.
+    if (
+      result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))
+    ) {
+      this.#notify(at);
+    }
+    this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
+    if (task.action === "include_tasks" || task.action === "include_role") {
+      return this.#o.includes.load(at, result, itemLayers);
+    }
+    return [];
+  }
+
+  /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
+  applyFacts(at: TaskAt, result: Result, delegateTo: string | undefined): void {
+    const { pr, hp, task } = at;
+    if (!isMap(result.ansible_facts)) return;
+    const delegateFacts = delegateTo !== undefined &&
+      this.#o.keywords.boolSafe(task, "delegate_facts", this.#o.hostVars.forTask(pr, hp.name, task));
+    this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
+  }
+
+  #notify(at: TaskAt): void {
+    const raw = keyword(at.task, "notify");
+    if (raw === undefined || raw === null) return;
+    const names = asList(this.#o.templar.template(raw, at.vars)).map(String);
+    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks)) at.hp.notified.add(h);
+  }
+}

@@ -1,0 +1,459 @@
+// One task on one host, as Ansible's TaskExecutor: its keywords templated, run_once, the loop and its
+// items (sent ahead when pipelinable), `when`, until/retries, changed_when/failed_when, and the action
+// itself (an include, a controller action or a module on the target); the final result goes to the
+// result bookkeeping.
+import { ExecutionError } from "../errors.ts";
+import type { Task } from "../model.ts";
+import type { Callback, TaskView } from "../callbacks/types.ts";
+import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
+import type { ModuleRequest } from "../runner.ts";
+import { asList } from "../loader.ts";
+import type { ExecutorOptions } from "./types.ts";
+import type { HostVars } from "./host_vars.ts";
+import { cleanCopy, registeredValue, type Results, skippedResult } from "./results.ts";
+import { argsOf, moduleRequest, type RequestEnv } from "./module_request.ts";
+import {
+  itemLayer,
+  itemStatus,
+  ItemWindow,
+  LOOP_WINDOW,
+  loopItems,
+  loopResult,
+  loopSettings,
+  markItemResult,
+  pipelinable,
+  settle,
+  type Settled,
+  type StartedItem,
+  unsettle,
+} from "./task_loop.ts";
+import type { Included, TaskAt } from "./_play_state.ts";
+import { checkMode, keyword, type TaskKeywords, whensOf } from "./_keywords.ts";
+import {
+  allHold,
+  ConditionFailure,
+  type FailedPart,
+  taskErrorMessage,
+  TaskTemplateError,
+} from "./_task_errors.ts";
+import { isMap, removeOmit } from "./_util.ts";
+
+export interface TaskExecutorOptions {
+  options: ExecutorOptions;
+  keywords: TaskKeywords;
+  hostVars: HostVars;
+  results: Results;
+}
+
+export class TaskExecutor {
+  #o: ExecutorOptions;
+  #cb: Callback;
+  #kw: TaskKeywords;
+  #vars: HostVars;
+  #results: Results;
+  #request: RequestEnv;
+
+  constructor(opts: TaskExecutorOptions) {
+    this.#o = opts.options;
+    this.#cb = opts.options.callback;
+    this.#kw = opts.keywords;
+    this.#vars = opts.hostVars;
+    this.#results = opts.results;
+    const o = this.#o;
+    this.#request = {
+      templar: o.templar,
+      omitToken: o.omitToken,
+      pyStr: o.pyStr,
+      check: o.check,
+      diff: o.diff,
+      verbosity: o.verbosity,
+      connectionDefaults: o.connectionDefaults,
+      hasHost: (h) => o.inventory.hasHost(h),
+      warning: (text) => this.#cb.warning(text),
+      display: (text) => this.#cb.verbose(text, 0),
+    };
+  }
+
+  #errMsg(err: unknown, task: Task, part?: FailedPart): string {
+    return taskErrorMessage(err, task, this.#o.isUndefinedError, part);
+  }
+
+  /** Runs one task on one host, reports and records the result. Returns includes to run next. */
+  async execute(pr: TaskAt["pr"], hp: TaskAt["hp"], task: Task): Promise<Included[]> {
+    hp.outcome = "ok";
+    const t = this.#o.templar;
+    const vars = this.#vars.forTask(pr, hp.name, task);
+    const at: TaskAt = { pr, hp, task, vars };
+    let view = this.#kw.view(task, vars);
+    this.#cb.runnerStart(hp.name, view);
+    let noLog = false;
+    let ignoreErrors = false;
+    let delegateTo: string | undefined;
+    let field = "no_log";
+    try {
+      noLog = this.#kw.bool(task, "no_log", vars);
+      field = "ignore_errors";
+      ignoreErrors = this.#kw.bool(task, "ignore_errors", vars);
+      field = "delegate_to";
+      const d = keyword(task, "delegate_to");
+      const host = d === undefined || d === null ? undefined : t.template(d, vars);
+      // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
+      if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
+    } catch (err) {
+      // Ansible's strategy decides on the task as written: an ignore_errors that cannot be templated is
+      // still a non-empty string, so the failure is ignored; a delegate_to shows as written in the header.
+      if (field === "ignore_errors") ignoreErrors = true;
+      if (field === "delegate_to") view = { ...view, delegateTo: String(keyword(task, field)) };
+      this.#results.fail(at, { failed: true, msg: this.#errMsg(err, task, { kind: "field", field }) }, {
+        view,
+        ignoreErrors,
+      });
+      return [];
+    }
+    view = { ...view, noLog, delegateTo };
+    // run_once, and the actions that bypass the host loop (once for the batch, with the first host's
+    // variables; unlike run_once, the other hosts get no result and no registered value).
+    const runOnce = this.#kw.boolSafe(task, "run_once", vars) || BYPASS_HOST_LOOP.has(task.action);
+    if (runOnce && task.action !== "meta") {
+      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
+      // run_once: the other hosts do not run the task; its result is shared with them when the round ends.
+      if (first !== hp.name) {
+        hp.outcome = "ok";
+        return [];
+      }
+    }
+
+    // Loop items (templated before `when`, which is evaluated per item).
+    const loopControl = isMap(task.kw.loop_control) ? task.kw.loop_control : {};
+    let items: unknown[] | undefined;
+    const whens = whensOf(task);
+    if (task.kw.loop !== undefined) {
+      try {
+        items = loopItems(task, vars, {
+          templar: t,
+          pyStr: this.#o.pyStr,
+          searchPath: () => this.#vars.searchPath(pr, task),
+        });
+      } catch (err) {
+        // A loop over something undefined is skipped when the `when` would be false anyway.
+        if (this.#o.isUndefinedError(err)) {
+          let skip = false;
+          try {
+            skip = !whens.every((w) => t.condition(w, vars));
+          } catch {
+            skip = false;
+          }
+          if (skip) {
+            this.#results.finish(at, { view, result: skippedResult(), ignoreErrors: false, noLog });
+            return [];
+          }
+        }
+        // Ansible raises a loop's error from the task executor as it is: no wrapping, no position
+        this.#results.fail(at, { failed: true, msg: (err as Error).message }, { view, ignoreErrors });
+        return [];
+      }
+    }
+
+    if (items === undefined) {
+      let ok: boolean;
+      try {
+        ok = allHold(t, whens, vars);
+      } catch (err) {
+        const { cond, error } = err as ConditionFailure;
+        this.#results.fail(at, {
+          failed: true,
+          msg: this.#errMsg(error, task, { kind: "conditional", cond }),
+          _ansible_no_log: noLog,
+        }, { view, ignoreErrors });
+        return [];
+      }
+      if (!ok) {
+        this.#results.finish(at, { view, result: skippedResult(), ignoreErrors: false, noLog });
+        return [];
+      }
+      let result: Result;
+      try {
+        result = await this.#runAttempts(at, view, noLog);
+      } catch (err) {
+        if (!(err instanceof TaskTemplateError)) throw err;
+        result = { failed: true, msg: err.message, _ansible_no_log: noLog };
+      }
+      return this.#results.finish(at, { view, result, ignoreErrors, noLog });
+    }
+
+    // A loop: one result per item, then the aggregate.
+    const settings = loopSettings(loopControl, (v) => t.template(v, vars));
+    const results: Result[] = [];
+    const itemLayers: Record<string, unknown>[] = [];
+    const pipelined = pipelinable(task, loopControl, settings.pause, this.#o.runner.pipelines);
+    // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
+    // a templating error there fails the whole task (as in Ansible), after the items before it.
+    const start = (i: number): StartedItem => {
+      const layer = itemLayer(items, i, settings);
+      const ivars = vars.with(layer);
+      const iat: TaskAt = { ...at, vars: ivars };
+      let itemNoLog = noLog;
+      let run: () => Promise<Result>;
+      try {
+        itemNoLog = this.#kw.bool(task, "no_log", ivars);
+        if (!allHold(t, whens, ivars)) {
+          const skipped = {
+            changed: false,
+            skipped: true,
+            skip_reason: "Conditional result was False",
+            _ansible_no_log: itemNoLog,
+          };
+          run = () => Promise.resolve(skipped);
+        } else if (pipelined) {
+          const sent = settle(this.#sendModule(iat, itemNoLog));
+          run = () => this.#runAttempts(iat, view, itemNoLog, sent);
+        } else run = () => this.#runAttempts(iat, view, itemNoLog);
+      } catch (err) {
+        return { layer, ivars, itemNoLog, ok: false, error: err };
+      }
+      return { layer, ivars, itemNoLog, ok: true, run };
+    };
+    // Pipelined: up to LOOP_WINDOW items are started (sent) ahead; a start that failed stops further ones.
+    const window = new ItemWindow({ count: items.length, ahead: pipelined ? LOOP_WINDOW : 1, start });
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0 && settings.pause > 0) await this.#sleep(settings.pause * 1000);
+      const started = window.take(i);
+      const { layer, ivars, itemNoLog } = started;
+      const item = items[i];
+      itemLayers.push(layer);
+      let r: Result;
+      try {
+        if (!started.ok) throw started.error;
+        r = await started.run();
+      } catch (err) {
+        // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
+        const msg = err instanceof TaskTemplateError
+          ? err.message
+          : err instanceof ConditionFailure
+          ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
+          : this.#errMsg(err, task);
+        return this.#results.finish(at, {
+          view,
+          result: { failed: true, msg, _ansible_no_log: noLog },
+          ignoreErrors,
+          noLog,
+        });
+      }
+      markItemResult(r, { value: item, index: i, layer }, settings, ignoreErrors);
+      if (loopControl.label !== undefined) {
+        try {
+          r._ansible_item_label = t.template(loopControl.label, ivars);
+        } catch (err) {
+          r.failed = true;
+          r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
+        }
+      }
+      if (!("changed" in r)) r.changed = false;
+      results.push(r);
+      const shown = cleanCopy(r, itemNoLog);
+      const status = itemStatus(r);
+      if (task.action !== "add_host" && task.action !== "group_by" || status !== "ok") {
+        this.#cb.itemResult({ status, host: hp.name, task: view, result: shown });
+      }
+      if (!r.skipped && !r.failed) this.#results.applyFacts(at, r, delegateTo);
+    }
+    return this.#results.finish(at, {
+      view,
+      result: loopResult(results, noLog),
+      ignoreErrors,
+      noLog,
+      itemLayers,
+    });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return this.#o.sleep ? this.#o.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+  }
+
+  /** The action once, or under until/retries/delay; with changed_when/failed_when applied. */
+  async #runAttempts(
+    at: TaskAt,
+    view: TaskView,
+    noLog: boolean,
+    sent?: Promise<Settled<Result>>,
+  ): Promise<Result> {
+    const { hp, task, vars } = at;
+    const t = this.#o.templar;
+    const until = task.kw.until;
+    let retries = 1;
+    let delay = 5;
+    if (until !== undefined) {
+      const r = task.kw.retries === undefined ? undefined : Number(t.template(task.kw.retries, vars));
+      retries = r === undefined ? 3 : r <= 0 ? 1 : r + 1;
+      if (task.kw.delay !== undefined) delay = Number(t.template(task.kw.delay, vars));
+      if (delay < 0) delay = 1;
+    }
+    const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
+    let result: Result = {};
+    let attempt = 1;
+    for (; attempt <= retries; attempt++) {
+      result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(at, noLog);
+      if (result.unreachable || result.skipped) return { changed: false, ...result };
+      result._ansible_no_log = noLog || result._ansible_no_log === true;
+      if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
+      if (until !== undefined) result.attempts = attempt;
+      if (!("changed" in result)) result.changed = false;
+      const layer: Record<string, unknown> = {};
+      if (reg) layer[reg] = registeredValue(result);
+      if (isMap(result.ansible_facts) && task.action !== "debug") Object.assign(layer, result.ansible_facts);
+      const rv = vars.with(layer);
+      let cond = "changed";
+      try {
+        if (task.kw.changed_when !== undefined && task.kw.changed_when !== null) {
+          result.changed = asList(task.kw.changed_when).every((c) => t.condition(c, rv));
+        }
+        cond = "failed";
+        if (task.kw.failed_when !== undefined && task.kw.failed_when !== null) {
+          const f = asList(task.kw.failed_when).every((c) => t.condition(c, rv));
+          result.failed_when_result = f;
+          result.failed = f;
+        }
+      } catch (err) {
+        result.failed = true;
+        result[`${cond}_when_result`] = (err as Error).message;
+      }
+      if (retries > 1) {
+        if (reg) layer[reg] = registeredValue(result);
+        let done: boolean;
+        try {
+          done = allHold(t, asList(until), vars.with(layer));
+        } catch (err) {
+          // Ansible raises it from the task executor, bare
+          throw err instanceof ConditionFailure ? new TaskTemplateError(err.message) : err;
+        }
+        if (done) break;
+        if (attempt < retries) {
+          result._ansible_retry = true;
+          result.retries = retries;
+          this.#cb.retry({
+            status: "failed",
+            host: hp.name,
+            task: view,
+            result: cleanCopy({ ...result }, noLog),
+          });
+          await this.#sleep(delay * 1000);
+        }
+      }
+    }
+    if (retries > 1 && attempt > retries) {
+      result.attempts = retries - 1;
+      result.failed = true;
+    }
+    return result;
+  }
+
+  /** Runs the action itself: a controller action, an include (returns its marker) or a remote module. */
+  async #action(at: TaskAt, noLog: boolean): Promise<Result> {
+    const { pr, hp, task, vars } = at;
+    const t = this.#o.templar;
+    try {
+      if (task.action === "include_tasks" || task.action === "include_role") {
+        let args: Record<string, unknown>;
+        try {
+          args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
+        } catch (err) {
+          if (!this.#o.isUndefinedError(err)) throw err;
+          // Ansible templates an include's file in its task executor (the task fails, bare) and an
+          // include_role's name while the strategy loads the role (the run stops)
+          const msg = (err as Error).message;
+          throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
+        }
+        return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
+      }
+      const controller = CONTROLLER_ACTIONS[task.action];
+      if (controller) {
+        const checkModeOn = checkMode(task, vars, this.#o);
+        // Arguments that template to `omit` are dropped before the action sees them. Each is templated
+        // once: the action gets that value again (a lookup in it runs once, as in Ansible).
+        const rawArgs: Record<string, unknown> = {};
+        const templated = new Map<string, unknown>();
+        for (const [k, v] of Object.entries(argsOf(task, vars, this.#request))) {
+          if (k !== "that" && typeof v === "string" && v.includes("{{")) {
+            const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
+            templated.set(v, value);
+            if (value === this.#o.omitToken) continue;
+          }
+          rawArgs[k] = v;
+        }
+        const env: ActionEnv = {
+          host: hp.name,
+          rawArgs,
+          template: (v) =>
+            removeOmit(
+              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars),
+              this.#o.omitToken,
+            ),
+          condition: (c) => allHold(t, [c], vars),
+          vars,
+          verbosity: this.#o.verbosity,
+          checkMode: checkModeOn,
+          searchPath: this.#vars.searchPath(pr, task),
+          readYaml: (f) => this.#o.readYaml(f),
+          addHost: (name, groups, hv) => {
+            this.#cb.verbose(`creating host via 'add_host': hostname=${name}`, 2);
+            this.#o.inventory.addHost(name, groups, hv);
+            this.#vars.inventoryChanged(name);
+          },
+          addToGroup: (h, g) => {
+            this.#o.inventory.addToGroup(h, g);
+            this.#vars.inventoryChanged(h);
+          },
+          isUndefinedError: (e) => this.#o.isUndefinedError(e),
+          isTTY: this.#o.isTTY,
+          sleep: (ms) => this.#sleep(ms),
+          prompt: this.#o.prompt ? (text) => this.#o.prompt!(text, false) : undefined,
+          taskName: this.#kw.taskName(task, vars),
+          display: (text) => this.#cb.verbose(text, 0),
+          warning: (text) => this.#cb.warning(text),
+        };
+        return await controller(env);
+      }
+      return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
+    } catch (err) {
+      throw this.#actionError(err, task);
+    }
+  }
+
+  #moduleRequestFor(at: TaskAt, noLog: boolean): ModuleRequest {
+    const { pr, hp, task, vars } = at;
+    return moduleRequest(this.#request, {
+      host: hp.name,
+      task,
+      vars,
+      noLog,
+      searchPath: this.#vars.searchPath(pr, task),
+      playDir: pr.play.baseDir,
+      varsOf: (h) => this.#vars.forTask(pr, h, task),
+      hostVarsOf: (h) => this.#vars.hostLevel(pr, h),
+      factsOf: (h) => this.#vars.factsOf(h),
+    });
+  }
+
+  #actionError(err: unknown, task: Task): Error {
+    // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
+    if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
+    if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
+    return new TaskTemplateError(this.#errMsg(err, task));
+  }
+
+  /**
+   * A pipelined loop item: templates the request now (throwing as #action would) and sends it; the
+   * reply is awaited later, in item order.
+   */
+  #sendModule(at: TaskAt, noLog: boolean): Promise<Result> {
+    let req: ModuleRequest;
+    try {
+      req = this.#moduleRequestFor(at, noLog);
+    } catch (err) {
+      throw this.#actionError(err, at.task);
+    }
+    return this.#o.runner.runModule(req).catch((err) => {
+      throw this.#actionError(err, at.task);
+    });
+  }
+}
