@@ -1,0 +1,243 @@
+import { assertEquals } from "../../tests/_assert.ts";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { Block, Play, RoleInstance, Task } from "../model.ts";
+import { OMIT_TOKEN, Templar } from "../template/mod.ts";
+import { VaultSecrets } from "../vault/mod.ts";
+import { UnsafeString } from "../values.ts";
+import { openInventory } from "../_inventory_view.ts";
+import { HostVars, type PlayVars } from "./host_vars.ts";
+
+/** The layers of a task's variables, lowest precedence first, as Ansible documents them. */
+const LAYERS = [
+  "role defaults",
+  "inventory",
+  "facts",
+  "play vars",
+  "vars_prompt",
+  "vars_files",
+  "role vars",
+  "block vars",
+  "task vars",
+  "include_vars",
+  "set_fact",
+  "role params",
+  "include params",
+  "extra vars",
+];
+
+/** v0 … v13: vK is set by layers 0 … K, each to its layer's name, so it reads as layer K's. */
+function setBy(layer: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let k = layer; k < LAYERS.length; k++) out[`v${k}`] = LAYERS[layer];
+  return out;
+}
+
+function withInventory(body: (dir: string) => void): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-hostvars-"));
+  try {
+    fs.writeFileSync(
+      path.join(dir, "hosts.ini"),
+      `[web]\nweb1 ${Object.entries(setBy(1)).map(([k, v]) => `${k}='${v}'`).join(" ")}\nweb2\n[db]\ndb1\n`,
+    );
+    body(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function setup(dir: string, failed: Set<string>) {
+  const inventory = openInventory({
+    sources: [path.join(dir, "hosts.ini")],
+    limit: [],
+    vault: new VaultSecrets(),
+    cwd: dir,
+    playbookDirs: [],
+    warn: (m) => {
+      throw new Error(`unexpected warning: ${m}`);
+    },
+  });
+  const vars = new HostVars({
+    inventory,
+    templar: new Templar({ native: false }),
+    lazyMapping: () => {
+      throw new Error("hostvars is not read here");
+    },
+    omitToken: OMIT_TOKEN,
+    extraVars: setBy(13),
+    check: true,
+    diff: false,
+    verbosity: 2,
+    ansibleVersion: { full: "2.14.0", major: 2, minor: 14, revision: 0, string: "2.14.0" },
+    tags: [],
+    skipTags: ["slow"],
+    forks: 5,
+    readYaml: () => {
+      throw new Error("no vars_files are read here");
+    },
+    live: (h) => !failed.has(h),
+  });
+  const role: RoleInstance = {
+    name: "app",
+    path: path.join(dir, "roles/app"),
+    params: setBy(11),
+    defaults: setBy(0),
+    vars: setBy(6),
+    public: false,
+    handlers: [],
+    key: "app",
+  };
+  const outer: RoleInstance = {
+    ...role,
+    name: "base",
+    path: path.join(dir, "roles/base"),
+    params: {},
+    defaults: {},
+    vars: {},
+  };
+  role.dependencyOf = outer;
+  const play: Play = {
+    kind: "play",
+    id: 1,
+    name: "site",
+    hosts: "all",
+    file: path.join(dir, "site.yml"),
+    baseDir: dir,
+    vars: setBy(3),
+    varsFiles: [],
+    varsPrompt: [],
+    sections: [],
+    handlers: [],
+    roles: [outer, role],
+    kw: {},
+  };
+  const outerBlock: Block = {
+    kind: "block",
+    id: 2,
+    block: [],
+    rescue: [],
+    always: [],
+    kw: {},
+    parent: play,
+    role: outer,
+  };
+  const block: Block = {
+    kind: "block",
+    id: 3,
+    block: [],
+    rescue: [],
+    always: [],
+    kw: { vars: setBy(7) },
+    parent: outerBlock,
+    role,
+    includeParams: setBy(12),
+  };
+  const task: Task = {
+    kind: "task",
+    id: 4,
+    action: "debug",
+    actionWritten: "debug",
+    args: {},
+    kw: { vars: setBy(8) },
+    parent: block,
+    role,
+    pos: { file: path.join(dir, "roles/app/tasks/main.yml"), line: 1, column: 1 },
+    isHandler: false,
+    localAction: false,
+  };
+  const pr: PlayVars = {
+    play,
+    all: ["web1", "web2", "db1"],
+    batch: ["web1", "web2"],
+    promptVars: setBy(4),
+    varsFiles: new Map([["web1", setBy(5)]]),
+    publicRoles: [],
+  };
+  vars.applyFacts("web1", "setup", { ansible_facts: setBy(2) });
+  vars.applyFacts("web1", "include_vars", { ansible_facts: setBy(9) });
+  vars.applyFacts("web1", "set_fact", { ansible_facts: setBy(10) });
+  return { vars, pr, task };
+}
+
+Deno.test("a task's variables: each layer beats the ones below it, in Ansible's documented order", () => {
+  withInventory((dir) => {
+    const { vars, pr, task } = setup(dir, new Set());
+    const view = vars.forTask(pr, "web1", task);
+    // (module facts are unsafe strings: String() reads them as text)
+    assertEquals(LAYERS.map((_, k) => String(view.get(`v${k}`))), LAYERS);
+  });
+});
+
+Deno.test("magic variables: the host, its groups, the play's live hosts, the role and the search path", () => {
+  withInventory((dir) => {
+    const failed = new Set<string>(["web2"]);
+    const { vars, pr, task } = setup(dir, failed);
+    const view = vars.forTask(pr, "web1", task);
+    const names = [
+      "inventory_hostname",
+      "group_names",
+      "ansible_play_hosts_all",
+      "ansible_play_hosts",
+      "ansible_play_batch",
+      "role_name",
+      "ansible_role_name",
+      "ansible_parent_role_names",
+      "ansible_check_mode",
+      "ansible_run_tags",
+      "ansible_skip_tags",
+      "inventory_file",
+    ];
+    assertEquals(names.map((n) => view.get(n)), [
+      "web1",
+      ["web"],
+      ["web1", "web2", "db1"],
+      ["web1", "db1"],
+      ["web1"],
+      "app",
+      "app",
+      ["base"],
+      true,
+      ["all"],
+      ["slow"],
+      path.join(dir, "hosts.ini"),
+    ]);
+    assertEquals((view.get("groups") as Record<string, string[]>).web, ["web1", "web2"]);
+    // a dependency's tasks look in their own role, then in the role depending on it, the task's directory,
+    // then the play's
+    assertEquals(view.get("ansible_search_path"), [
+      path.join(dir, "roles/app"),
+      path.join(dir, "roles/base"),
+      path.join(dir, "roles/app/tasks"),
+      dir,
+    ]);
+  });
+});
+
+Deno.test("outside a task a host's variables hold inventory, facts, include_vars, set_fact and extra vars", () => {
+  withInventory((dir) => {
+    const { vars, pr } = setup(dir, new Set());
+    const view = vars.hostLevel(pr, "web1");
+    assertEquals(["v1", "v2", "v9", "v12", "v13"].map((n) => String(view.get(n))), [
+      "inventory",
+      "facts",
+      "include_vars",
+      "set_fact",
+      "extra vars",
+    ]);
+    assertEquals(view.get("v0"), undefined, "role defaults are not a host's variables");
+  });
+});
+
+Deno.test("module facts land in the host's facts both bare and as ansible_*, wrapped unsafe", () => {
+  withInventory((dir) => {
+    const { vars } = setup(dir, new Set());
+    vars.applyFacts("db1", "setup", { ansible_facts: { ansible_distribution: "Debian", pkg_mgr: "apt" } });
+    assertEquals(
+      Object.fromEntries(Object.entries(vars.state("db1").facts).map(([k, v]) => [k, String(v)])),
+      { distribution: "Debian", pkg_mgr: "apt", ansible_distribution: "Debian", ansible_pkg_mgr: "apt" },
+    );
+    // what a module reports is data, never template source
+    assertEquals(vars.state("db1").facts.pkg_mgr instanceof UnsafeString, true);
+  });
+});

@@ -1,0 +1,72 @@
+import { assertEquals } from "../../tests/_assert.ts";
+import { UnsafeString } from "../values.ts";
+import { cleanCopy, registeredValue, RunTally, stripInternal } from "./results.ts";
+
+Deno.test("what callbacks see: internal keys gone except the display ones, failed and skipped dropped", () => {
+  const r = {
+    changed: true,
+    failed: false,
+    skipped: false,
+    _ansible_no_log: false,
+    _ansible_item_label: "x",
+    nested: { _ansible_parsed: true, ok: 1 },
+  };
+  assertEquals(cleanCopy(r, false), {
+    changed: true,
+    _ansible_no_log: false,
+    _ansible_item_label: "x",
+    nested: { ok: 1 },
+  });
+  assertEquals(stripInternal(r, false), {
+    changed: true,
+    failed: false,
+    skipped: false,
+    nested: { ok: 1 },
+  });
+});
+
+Deno.test("under no_log a result shows only as censored, with its attempts, changed and retries", () => {
+  const censored =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+  assertEquals(cleanCopy({ changed: true, stdout: "secret", attempts: 2, item: "pw" }, true), {
+    censored,
+    attempts: 2,
+    changed: true,
+  });
+  assertEquals(cleanCopy({ msg: "secret", _ansible_no_log: true }, false), { censored });
+});
+
+Deno.test("a registered result keeps no internal keys and its strings are unsafe", () => {
+  const reg = registeredValue({ stdout: "{{ not_templated }}", _ansible_no_log: false, rc: 0 });
+  assertEquals(Object.keys(reg), ["stdout", "rc"]);
+  assertEquals(reg.stdout instanceof UnsafeString, true);
+  assertEquals((reg.stdout as UnsafeString).value, "{{ not_templated }}");
+});
+
+Deno.test("the run's exit code: 4 once a host was unreachable, else 2 once one failed, else 0", () => {
+  const tally = new RunTally();
+  assertEquals([tally.exitCode(), tally.live("a")], [0, true]);
+  tally.failedHosts.add("a");
+  assertEquals([tally.exitCode(), tally.live("a"), tally.live("b")], [2, false, true]);
+  tally.unreachableHosts.add("b");
+  assertEquals([tally.exitCode(), tally.live("b")], [4, false]);
+});
+
+Deno.test("set_stats: per host or for the run, aggregated by type unless aggregate is off", () => {
+  const tally = new RunTally();
+  const set = (data: Record<string, unknown>, o: { per_host?: boolean; aggregate?: boolean } = {}) =>
+    tally.addCustom("web1", {
+      ansible_stats: { data, per_host: o.per_host ?? false, aggregate: o.aggregate ?? true },
+    }, "set_stats");
+  set({ n: 1, l: [1], d: { a: 1 }, s: "x" });
+  set({ n: 2, l: [2], d: { b: 2 }, s: "y" });
+  set({ n: 5 }, { per_host: true });
+  set({ n: 7 }, { per_host: true, aggregate: false });
+  // another action's ansible_stats are not set_stats data
+  tally.addCustom("web1", { ansible_stats: { data: { n: 100 }, per_host: false, aggregate: true } }, "debug");
+  tally.stat("web1").ok++;
+  assertEquals(tally.view(), {
+    hosts: { web1: { ok: 1, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 } },
+    custom: { _run: { n: 3, l: [1, 2], d: { a: 1, b: 2 }, s: "y" }, web1: { n: 7 } },
+  });
+});
