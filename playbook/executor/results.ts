@@ -9,7 +9,7 @@ import { asList } from "../loader.ts";
 import type { TemplateEngine } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
 import type { Includes } from "./includes.ts";
-import type { Included, TaskAt } from "./_play_state.ts";
+import type { HostPlay, Included, TaskAt } from "./_play_state.ts";
 import type { TaskKeywords } from "./_keywords.ts";
 import { keyword } from "./_keywords.ts";
 import { notifiedHandlers } from "./_handlers.ts";
@@ -61,6 +61,63 @@ export const skippedResult = (): Result => ({
   skipped: true,
   skip_reason: "Conditional result was False",
 });
+
+/** How a task's final result counts for its host. */
+export type Verdict =
+  | { status: "unreachable"; ignored: boolean }
+  /** rescued: inside a block with a rescue, the failure is rescued rather than counted as one. */
+  | { status: "failed"; ignored: boolean; rescued: boolean }
+  | { status: "skipped" }
+  | { status: "ok" };
+
+/** The verdict on a result; `ignoreUnreachable` is only asked of an unreachable one (it is templated). */
+export function verdictOf(
+  result: Result,
+  o: { ignoreErrors: boolean; ignoreUnreachable: () => boolean; rescuable: boolean },
+): Verdict {
+  if (result.unreachable) return { status: "unreachable", ignored: o.ignoreUnreachable() };
+  if (result.failed) {
+    return { status: "failed", ignored: o.ignoreErrors, rescued: !o.ignoreErrors && o.rescuable };
+  }
+  if (result.skipped) return { status: "skipped" };
+  return { status: "ok" };
+}
+
+/** What the host does next: an ignored failure or unreachable host carries on as after an ok task. */
+export function hostOutcome(v: Verdict): HostPlay["outcome"] {
+  if (v.status === "ok" || (v.status !== "skipped" && v.ignored)) return "ok";
+  return v.status;
+}
+
+/** What a result adds to its host's stats, counted as ansible-playbook counts it. */
+export function countResult(stat: HostStats, v: Verdict, result: Result, action: string): void {
+  switch (v.status) {
+    case "unreachable":
+      // an ignored unreachable host counts as skipped
+      if (v.ignored) stat.skipped++;
+      else stat.unreachable++;
+      return;
+    case "failed":
+      if (v.ignored) {
+        stat.ok++;
+        stat.ignored++;
+        if (result.changed) stat.changed++;
+      } else if (v.rescued) stat.rescued++;
+      else stat.failures++;
+      return;
+    case "skipped":
+      stat.skipped++;
+      return;
+    case "ok":
+      // include_role counts nothing, include_tasks one per included file (loop item)
+      if (action === "include_tasks" && Array.isArray(result.results)) {
+        stat.ok += (result.results as Result[]).filter((r) => !r.skipped && !r.failed).length;
+      } else if (action !== "include_role") {
+        stat.ok++;
+        if (result.changed) stat.changed++;
+      }
+  }
+}
 
 /** The run's tallies: each host's stats, set_stats data, and the hosts that failed or were unreachable. */
 export class RunTally {
@@ -176,59 +233,49 @@ export class Results {
     if (view.delegateTo !== undefined) {
       shown._ansible_delegated_vars = this.#o.hostVars.delegatedVars(pr, view.delegateTo);
     }
-    if (result.unreachable) {
-      const ignoreUnreachable = this.#o.keywords.boolSafe(task, "ignore_unreachable", vars);
-      // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
-      if (ignoreUnreachable) shown.skip_reason = `Host ${hp.name} is unreachable`;
-      this.#cb.result({ status: "unreachable", host: hp.name, task: view, result: shown, ignoreUnreachable });
-      if (ignoreUnreachable) {
-        stat.skipped++;
-        hp.outcome = "ok";
-      } else {
-        stat.unreachable++;
-        hp.unreachable = true;
-        hp.outcome = "unreachable";
-        this.#o.tally.unreachableHosts.add(hp.name);
-      }
-      return [];
-    }
-    if (result.failed) {
-      this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
-      if (ignoreErrors) {
-        stat.ok++;
-        stat.ignored++;
-        if (result.changed) stat.changed++;
-        hp.outcome = "ok";
-      } else {
-        if (hp.rescuable > 0) {
-          stat.rescued++;
+    const verdict = verdictOf(result, {
+      ignoreErrors,
+      ignoreUnreachable: () => this.#o.keywords.boolSafe(task, "ignore_unreachable", vars),
+      rescuable: hp.rescuable > 0,
+    });
+    hp.outcome = hostOutcome(verdict);
+    switch (verdict.status) {
+      case "unreachable":
+        // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
+        if (verdict.ignored) shown.skip_reason = `Host ${hp.name} is unreachable`;
+        this.#cb.result({
+          status: "unreachable",
+          host: hp.name,
+          task: view,
+          result: shown,
+          ignoreUnreachable: verdict.ignored,
+        });
+        countResult(stat, verdict, result, task.action);
+        if (!verdict.ignored) {
+          hp.unreachable = true;
+          this.#o.tally.unreachableHosts.add(hp.name);
+        }
+        return [];
+      case "failed":
+        this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
+        countResult(stat, verdict, result, task.action);
+        if (verdict.rescued) {
           st.setFacts.ansible_failed_task = {
             name: this.#o.keywords.taskName(task),
             action: task.actionWritten,
           };
           st.setFacts.ansible_failed_result = stripInternal(result, false);
-        } else stat.failures++;
-        hp.outcome = "failed";
-      }
-      return [];
-    }
-    if (result.skipped) {
-      stat.skipped++;
-      hp.outcome = "skipped";
-      this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
-      return [];
+        }
+        return [];
+      case "skipped":
+        countResult(stat, verdict, result, task.action);
+        this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
+        return [];
     }
     // ok or changed
     if (!itemLayers) this.applyFacts(at, result, view.delegateTo);
     this.#o.tally.addCustom(hp.name, result, task.action);
-    // What ansible-playbook counts: include_role nothing, include_tasks one per included file (loop item).
-    if (task.action === "include_tasks" && Array.isArray(result.results)) {
-      stat.ok += (result.results as Result[]).filter((r) => !r.skipped && !r.failed).length;
-    } else if (task.action !== "include_role") {
-      stat.ok++;
-      if (result.changed) stat.changed++;
-    }
-    hp.outcome = "ok";
+    countResult(stat, verdict, result, task.action);
     // Notifications are checked first: a missing handler stops the run before the result shows.
     if (
       result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))

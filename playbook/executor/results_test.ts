@@ -1,6 +1,16 @@
 import { assertEquals } from "../../tests/_assert.ts";
 import { UnsafeString } from "../values.ts";
-import { cleanCopy, registeredValue, RunTally, stripInternal } from "./results.ts";
+import type { HostStats } from "../callbacks/types.ts";
+import {
+  cleanCopy,
+  countResult,
+  hostOutcome,
+  registeredValue,
+  RunTally,
+  stripInternal,
+  type Verdict,
+  verdictOf,
+} from "./results.ts";
 
 Deno.test("what callbacks see: internal keys gone except the display ones, failed and skipped dropped", () => {
   const r = {
@@ -70,3 +80,57 @@ Deno.test("set_stats: per host or for the run, aggregated by type unless aggrega
     custom: { _run: { n: 3, l: [1, 2], d: { a: 1, b: 2 }, s: "y" }, web1: { n: 7 } },
   });
 });
+
+Deno.test("a result's verdict: unreachable before failed before skipped; ignore_unreachable asked only when unreachable", () => {
+  let asked = 0;
+  const o = (ignoreErrors: boolean, rescuable: boolean, ignoreUnreachable = false) => ({
+    ignoreErrors,
+    rescuable,
+    ignoreUnreachable: () => (asked++, ignoreUnreachable),
+  });
+  assertEquals(verdictOf({ unreachable: true, failed: true }, o(true, true, true)), {
+    status: "unreachable",
+    ignored: true,
+  });
+  assertEquals(asked, 1);
+  assertEquals(verdictOf({ failed: true, skipped: true }, o(false, true)), {
+    status: "failed",
+    ignored: false,
+    rescued: true,
+  });
+  assertEquals(verdictOf({ failed: true }, o(true, true)), {
+    status: "failed",
+    ignored: true,
+    rescued: false,
+  });
+  assertEquals(verdictOf({ skipped: true }, o(false, false)), { status: "skipped" });
+  assertEquals(verdictOf({ changed: true }, o(false, false)), { status: "ok" });
+  assertEquals(asked, 1);
+});
+
+Deno.test("what the host does next and what its stats count, as ansible-playbook", () => {
+  const cases: [Verdict, Record<string, unknown>, string, string, Partial<HostStats>][] = [
+    [{ status: "unreachable", ignored: false }, {}, "ping", "unreachable", { unreachable: 1 }],
+    [{ status: "unreachable", ignored: true }, {}, "ping", "ok", { skipped: 1 }],
+    [{ status: "failed", ignored: true, rescued: false }, { changed: true }, "command", "ok", {
+      ok: 1,
+      ignored: 1,
+      changed: 1,
+    }],
+    [{ status: "failed", ignored: false, rescued: true }, {}, "command", "failed", { rescued: 1 }],
+    [{ status: "failed", ignored: false, rescued: false }, {}, "command", "failed", { failures: 1 }],
+    [{ status: "skipped" }, {}, "command", "skipped", { skipped: 1 }],
+    [{ status: "ok" }, { changed: true }, "command", "ok", { ok: 1, changed: 1 }],
+    [{ status: "ok" }, { changed: true }, "include_role", "ok", {}],
+    [{ status: "ok" }, { results: [{}, { skipped: true }, {}] }, "include_tasks", "ok", { ok: 2 }],
+  ];
+  for (const [verdict, result, action, outcome, counted] of cases) {
+    const stat = zero();
+    countResult(stat, verdict, result, action);
+    assertEquals([hostOutcome(verdict), stat], [outcome, { ...zero(), ...counted }], JSON.stringify(verdict));
+  }
+});
+
+function zero(): HostStats {
+  return { ok: 0, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 };
+}
