@@ -165,7 +165,7 @@ export class Executor {
         announce();
         continue;
       }
-      const pr = this.#newPlayRun(play, all, live, promptVars, strategyName, maxFail);
+      const pr = this.#newPlayRun({ play, all, batch: live, promptVars, strategyName, maxFail });
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
       for (const h of live) this.#vars.loadVarsFiles(pr, h);
       announce();
@@ -241,14 +241,17 @@ export class Executor {
     return out;
   }
 
-  #newPlayRun(
-    play: Play,
-    all: string[],
-    batch: string[],
-    promptVars: Record<string, unknown>,
-    strategyName: string,
-    maxFail: number | undefined,
-  ): PlayRun {
+  /** A batch's run of the play: its hosts' state and the strategy that runs them. */
+  #newPlayRun(o: {
+    play: Play;
+    all: string[];
+    batch: string[];
+    promptVars: Record<string, unknown>;
+    strategyName: string;
+    /** max_fail_percentage, templated. */
+    maxFail: number | undefined;
+  }): PlayRun {
+    const { play, all, batch, promptVars, strategyName, maxFail } = o;
     const order = play.sections.flatMap(flatten);
     const pr: PlayRun = {
       play,
