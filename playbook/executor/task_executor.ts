@@ -27,7 +27,7 @@ import {
   type StartedItem,
   unsettle,
 } from "./task_loop.ts";
-import type { Included, TaskAt } from "./_play_state.ts";
+import type { HostPlay, Included, PlayRun, TaskAt } from "./_play_state.ts";
 import { checkMode, keyword, type TaskKeywords, whensOf } from "./_keywords.ts";
 import {
   allHold,
@@ -79,7 +79,7 @@ export class TaskExecutor {
   }
 
   /** Runs one task on one host, reports and records the result. Returns includes to run next. */
-  async execute(pr: TaskAt["pr"], hp: TaskAt["hp"], task: Task): Promise<Included[]> {
+  async execute(pr: PlayRun, hp: HostPlay, task: Task): Promise<Included[]> {
     hp.outcome = "ok";
     const t = this.#o.templar;
     const vars = this.#vars.forTask(pr, hp.name, task);
