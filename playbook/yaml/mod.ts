@@ -69,10 +69,6 @@ export function positionOfItem(list: unknown[], index: number): Position | undef
   return itemPositions.get(list)?.[index];
 }
 
-export function setPosition(node: object, pos: Position): void {
-  positions.set(node, pos);
-}
-
 const STR = "tag:yaml.org,2002:";
 
 class Composer {
