@@ -1,5 +1,5 @@
-// The connection translator on its own: the choices where `mito stack` and the runner used to read the
-// same variables differently, each settled the way ansible-playbook or Mitogen reads them.
+// The connection translator on its own: each choice of how variables become hops settled the way
+// ansible-playbook or Mitogen reads them.
 import { assertEquals, assertThrows } from "../../tests/_assert.ts";
 import { connectSpec } from "./connect_spec.ts";
 import {
