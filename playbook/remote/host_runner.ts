@@ -52,6 +52,9 @@ interface Reached {
   plan: ConnectPlan;
 }
 
+/** Target loggers whose warnings are part of normal operation (Mitogen's list). */
+const NOISY_LOGGERS = new Set(["dnf", "boto"]);
+
 export class ProtocolHostRunner implements HostRunner {
   readonly #broker: Broker;
   readonly #resolver: ModuleResolver;
@@ -91,7 +94,10 @@ export class ProtocolHostRunner implements HostRunner {
         ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],
       onLog: (rec) => {
-        if (rec.level >= 30 || opts.verbosity >= 3) {
+        // Libraries that warn in normal operation (dnf when a package is already installed, boto on
+        // its retries) are heard at DEBUG only, as Mitogen does.
+        const level = NOISY_LOGGERS.has(rec.name.split(".")[0]) ? Math.min(rec.level, 10) : rec.level;
+        if (level >= 30 || opts.verbosity >= (level >= 20 ? 3 : 4)) {
           // A target's log text: shown, never obeyed by the terminal.
           process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
