@@ -567,6 +567,16 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
     return _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters)
 
 
+def _forget_warnings():
+    """Each run of a module starts with no warnings, as in a process of its own: ansible-core's
+    module_utils keep them in lists for the life of the interpreter (2.10 and later)."""
+    store = sys.modules.get("ansible.module_utils.common.warnings")
+    for name in ("_global_warnings", "_global_deprecations"):
+        kept = getattr(store, name, None)
+        if isinstance(kept, list):
+            del kept[:]
+
+
 def _run_new_style(source, full_args, name, environment, cwd, path, package=None, digest=None):
     with _RUN_LOCK:
         return _run_new_style_locked(source, full_args, name, environment, cwd, path, package, digest)
@@ -594,6 +604,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
                 _spawn_without_noop_preexec(basic)
             except ImportError:
                 basic = None
+            _forget_warnings()
             sys.stdin = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8")
             sys.argv[:] = [path or name]
             sys.stdout, sys.stderr = out, err

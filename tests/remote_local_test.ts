@@ -96,6 +96,14 @@ Deno.test("async: polled jobs, fire-and-forget with async_status, and the time l
   assertStringIncludes(m.stdout, '"msg": "async task did not complete within the requested time - 2s"');
 });
 
+Deno.test("module warnings and deprecations are shown once, as ansible-playbook shows them, and not carried into later tasks", () => {
+  const a = ansible(["-i", "hosts.ini", "warnings.yml"]);
+  const m = mito(["-i", "hosts.ini", "warnings.yml"], "ansible");
+  assertEquals(m.code, a.code, a.stdout + m.stdout);
+  assertEquals(m.stderr, a.stderr);
+  assertEquals(m.stdout, a.stdout);
+});
+
 for (const modules of ["builtin", "ansible"]) {
   Deno.test(`mitogen_task_isolation: fork runs ${modules === "ansible" ? "an Ansible" : "a built-in"} module in a fork; a bad value fails the task`, () => {
     const m = mito(["-i", "hosts.ini", "isolation.yml"], modules);

@@ -136,11 +136,14 @@ export class DefaultCallback implements Callback {
     }
     delete out.warnings;
     if (Array.isArray(out.deprecations) && out.deprecations.length) {
+      // As Ansible's display.deprecated(**deprecation): the release sentence, once per run.
       for (const w of out.deprecations) {
-        const msg = typeof w === "object" && w !== null
-          ? String((w as Record<string, unknown>).msg)
-          : String(w);
-        this.#d.display(`[DEPRECATION WARNING]: ${msg}`, "deprecate", true);
+        const d: Record<string, unknown> = typeof w === "object" && w !== null ? w : { msg: w };
+        const opt = (k: string) => d[k] === null || d[k] === undefined ? undefined : String(d[k]);
+        this.#d.deprecated(String(d.msg), opt("version"), {
+          date: opt("date"),
+          collection: opt("collection_name"),
+        });
       }
     }
     delete out.deprecations;
