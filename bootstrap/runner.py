@@ -201,7 +201,7 @@ def _censor(params, spec, placeholder):
     return out
 
 
-def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
+def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=None):
     from mito.modules import _common as C
     if not re.match(r"^[a-z_][a-z0-9_]*$", name or "") or name.startswith("_"):
         return _module_failure("invalid module name: %r" % (name,))
@@ -221,7 +221,7 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
     diff = bool(args.pop("_ansible_diff", diff))
     try:
         params, secrets = C.validate(
-            name, spec, args,
+            shown or name, spec, args,
             getattr(mod, "MUTUALLY_EXCLUSIVE", ()), getattr(mod, "REQUIRED_ONE_OF", ()),
             getattr(mod, "REQUIRED_TOGETHER", ()), getattr(mod, "REQUIRED_IF", ()))
     except C.ValidationError as e:
@@ -252,17 +252,19 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
 
 
 def run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
-               tmpdir=None, isolation="inproc", verbosity=0):
-    """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict."""
+               tmpdir=None, isolation="inproc", verbosity=0, module_name=None):
+    """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict.
+    ``module_name`` is the name the run asked for, shown in its messages (``name`` if absent)."""
     if isolation == "fork" or (name in ALWAYS_FORK_MODULES and isolation == "inproc"):
         return _in_fork(run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
                         environment=environment, cwd=cwd, tmpdir=tmpdir,
-                        isolation="none", verbosity=verbosity)
+                        isolation="none", verbosity=verbosity, module_name=module_name)
     with _RUN_LOCK:
-        return _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity)
+        return _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity,
+                                   module_name or name)
 
 
-def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity):
+def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity, shown):
     _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
@@ -271,7 +273,7 @@ def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, 
         sys.stdin = io.StringIO("")
         sys.stdout = out
         with _AtexitCapture():
-            return _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity)
+            return _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown)
     except SystemExit as e:
         return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
                                out.value(), "module exited with sys.exit(%r)" % (e.code,), rc=_code(e))
@@ -539,8 +541,12 @@ def _compiled(source, filename, digest):
 
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
-                       isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None):
+                       isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None,
+                       module_name=None):
     """Run an Ansible module given its source (str or bytes) and arguments.
+
+    ``name`` is the module's own name (pip, apt: which modules run in a fork); ``module_name`` the name
+    the run asked for (``_ansible_module_name``, shown in the module's messages), ``name`` if absent.
 
     ``digest`` (sha1 hex of the source) keeps the source here for later calls, which may then pass
     ``source=None`` and the digest alone; SourceNotCached is raised when this interpreter lacks it."""
@@ -555,7 +561,7 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
             raise ValueError("module source does not match its digest %s" % digest)
         _remember(_SOURCES, digest, source)
     style = style or detect_style(source)
-    full_args = _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity)
+    full_args = _internal_args(args, module_name or name, check_mode, diff, no_log, tmpdir, verbosity)
     shebang, _ = _shebang(source)
     # The context already runs the target's ansible_python_interpreter, so new-style Python
     # modules run right here; a module with a non-Python shebang is executed instead.

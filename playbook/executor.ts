@@ -1887,6 +1887,9 @@ export class Executor {
       ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
       // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
       module: task.action === "gather_facts" ? "setup" : task.action,
+      ...(task.actionWritten !== task.action && task.action !== "gather_facts"
+        ? { moduleWritten: task.actionWritten }
+        : {}),
       args,
       checkMode: this.#checkMode(task, vars),
       diff: (() => {

@@ -33,7 +33,7 @@ import { runRaw } from "./raw.ts";
 import { type ConnectPlan, planConnection } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
-import { TargetSession } from "./session.ts";
+import { TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -148,7 +148,9 @@ export class ProtocolHostRunner implements HostRunner {
       } else {
         result = action
           ? await action(session, req.args, { transfers: this.#transfers })
-          : await session.runModule(req.module, req.args);
+          : await session.runModule(req.module, req.args, {
+            askedAs: taskModuleName(req.moduleWritten ?? req.module),
+          });
         // An action's module started as a job (package's apt …) is waited for like the task's own.
         if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
           result = await pollAsync(session, req, result);
