@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { PyFloat } from "../values.ts";
+import { boolean } from "../py/boolean.ts";
 import { TemplateError } from "./_errors.ts";
 import {
   defined,
@@ -928,9 +929,7 @@ export function builtinFilters(templar: Templar): Record<string, FilterFn> {
     },
     bool: (v) => {
       const u = unwrap(defined(v));
-      if (u === null || typeof u === "boolean") return u;
-      const x = typeof u === "string" ? u.toLowerCase() : u;
-      return x === "yes" || x === "on" || x === "1" || x === "true" || (isNumber(x) && num(x) === 1);
+      return u === null ? null : boolean(u, { words: "filter" });
     },
     to_datetime: (v, ...args) => {
       const o = bind(args, ["format"], "to_datetime");

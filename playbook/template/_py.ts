@@ -2,6 +2,7 @@
 // int/float arithmetic. JS numbers are ints when integral, floats otherwise; PyFloat marks integral floats.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { UndefinedError } from "./_errors.ts";
+import { boolean, NotABooleanError } from "../py/boolean.ts";
 
 /** Jinja2's undefined value: using it for anything but `defined`/`default` raises UndefinedError. */
 export class Undefined {
@@ -261,16 +262,22 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
-/** The `bool` filter (Ansible's boolean(strict=False) on strings, Python bool() otherwise). */
+/** Ansible's boolean(strict=False): what a result's `failed`/`skipped` flag means. */
 export function toBool(v: unknown): boolean {
-  v = unwrap(v);
-  if (v === null || v === undefined) return false;
-  if (typeof v === "boolean") return v;
-  if (typeof v === "string") {
-    return ["y", "yes", "on", "1", "true", "t"].includes(v.toLowerCase().trim());
+  return boolean(unwrap(v), { strict: false });
+}
+
+/**
+ * The truthy/falsy tests' convert_bool: Ansible's strict boolean() where it knows the value, else the value
+ * unchanged (for Python's bool() to judge: "maybe" and 2 stay truthy).
+ */
+export function convertBool(v: unknown): unknown {
+  try {
+    return boolean(unwrap(v));
+  } catch (e) {
+    if (e instanceof NotABooleanError) return v;
+    throw e;
   }
-  if (isNumber(v)) return num(v) === 1;
-  return false;
 }
 
 /** Compares two numbers; a bigint against an int exactly (doubles would call 2^53 + 1 equal to 2^53). */
