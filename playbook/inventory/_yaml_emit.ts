@@ -4,7 +4,8 @@
 // &idNNN/*idNNN for a list or mapping that appears more than once.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { resolvePlain } from "../yaml/_resolve.ts";
-import { pyFloatRepr, pySortCompare } from "./_dump.ts";
+import { pySortCompare } from "./_dump.ts";
+import { floatRepr } from "../py/repr.ts";
 
 const BEST_WIDTH = 80;
 const BREAKS = "\n\x85\u2028\u2029";
@@ -309,7 +310,7 @@ function aliasable(v: unknown): object | undefined {
 function yamlFloat(n: number): string {
   if (Number.isNaN(n)) return ".nan";
   if (!Number.isFinite(n)) return n > 0 ? ".inf" : "-.inf";
-  const r = pyFloatRepr(n);
+  const r = floatRepr(n);
   return !r.includes(".") && r.includes("e") ? r.replace("e", ".0e") : r;
 }
 

@@ -1,6 +1,7 @@
 // Python's json.dumps / json.loads over the value model (floats print as Python does, 1.0 stays a float).
 import { PyFloat } from "../values.ts";
-import { floatRepr, isMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
+import { floatRepr } from "../py/repr.ts";
+import { isMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
 export interface JsonOptions {

@@ -3,7 +3,8 @@
 import { isMap, isScalar, isSeq, type Node as YNode, parseAllDocuments } from "yaml";
 import { PyFloat } from "../values.ts";
 import { constructInt } from "../yaml/_resolve.ts";
-import { floatRepr, isMapping, mapGet, mapKeys, strLen, Undefined, unwrap } from "./_py.ts";
+import { floatRepr } from "../py/repr.ts";
+import { isMapping, mapGet, mapKeys, strLen, Undefined, unwrap } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
 export interface YamlDumpOptions {
