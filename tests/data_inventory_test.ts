@@ -538,6 +538,14 @@ Deno.test("INI values are evaluated as Python's ast.literal_eval does (else kept
     "192.168.1.1:22",
     "{'a': {'b': [True, False]}}",
     "'''triple'''",
+    // where the two former readers disagreed
+    "r'a\\\\b'",
+    "u'x'",
+    "1, 2",
+    "-(5)",
+    "--5",
+    "{1, True}",
+    "{1: 2, 3.0: 4}",
   ];
   const py = `
 import ast, json, sys
