@@ -1,8 +1,9 @@
 // Python's text forms of inventory values, for output that must match ansible-inventory byte for byte:
-// str() (the --graph --vars lines, on playbook/py/repr.ts) and json.dumps(sort_keys=True, indent=4);
-// yaml.dump is in _yaml_emit.ts.
+// str() (the --graph --vars lines), json.dumps(sort_keys=True, indent=4) and yaml.dump (--yaml).
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { floatRepr, pyRepr } from "../py/repr.ts";
+import { yamlDump } from "../py/yaml_dump.ts";
+import { pyStrCompare } from "../py/str_order.ts";
 
 function unwrap(v: unknown): unknown {
   if (v instanceof UnsafeString) return v.value;
@@ -38,7 +39,7 @@ export function pyJsonDump(v: unknown, indent = 0): string {
     return `[\n${v.map((x) => pad + pyJsonDump(x, indent + 4)).join(",\n")}\n${end}]`;
   }
   if (typeof v === "object") {
-    const keys = Object.keys(v as object).sort(pySortCompare);
+    const keys = Object.keys(v as object).sort(pyStrCompare);
     if (!keys.length) return "{}";
     return `{\n${
       keys.map((k) =>
@@ -51,7 +52,10 @@ export function pyJsonDump(v: unknown, indent = 0): string {
   return JSON.stringify(String(v));
 }
 
-/** Python sorts str by code point; JS's default sort compares UTF-16 units (same for the BMP). */
-export function pySortCompare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * yaml.dump(v, Dumper=AnsibleDumper, default_flow_style=False, allow_unicode=True), as ansible-inventory
+ * --yaml writes it: inventory values keep Python's object identity, so a list or dict met twice is an alias.
+ */
+export function pyYamlDump(v: unknown): string {
+  return yamlDump(v, { anchors: true });
 }
