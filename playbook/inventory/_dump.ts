@@ -1,7 +1,7 @@
 // Python's text forms of inventory values, for output that must match ansible-inventory byte for byte:
 // str() (the --graph --vars lines), json.dumps(sort_keys=True, indent=4) and yaml.dump (--yaml).
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
-import { floatRepr, pyRepr } from "../py/repr.ts";
+import { floatRepr } from "../py/repr.ts";
 import { yamlDump } from "../py/yaml_dump.ts";
 import { pyStrCompare } from "../py/str_order.ts";
 
@@ -11,11 +11,7 @@ function unwrap(v: unknown): unknown {
   return v;
 }
 
-/** Python's str(): strings as they are, everything else as repr(). */
-export function pyStr(v: unknown): string {
-  v = unwrap(v);
-  return typeof v === "string" ? v : pyRepr(v);
-}
+export { pyStr } from "../py/repr.ts";
 
 /** json.dumps(v, sort_keys=True, indent=4, ensure_ascii=False). */
 export function pyJsonDump(v: unknown, indent = 0): string {

@@ -1,7 +1,7 @@
 // Python's ast.literal_eval: numbers, strings, True/False/None, lists, tuples, dicts (and sets where a
 // caller can keep them), for INI inventory values and for Ansible's reading of rendered template text.
 import { PyFloat, pyInt } from "../values.ts";
-import { floatRepr } from "./repr.ts";
+import { pyStr } from "./repr.ts";
 
 // A thrown plain object: capturing stack traces for every non-literal string would cost more than parsing.
 const FAIL = { literal: false };
@@ -338,13 +338,8 @@ class LitParser {
 
 /** A dict key as the value model keeps it (a str): other hashable literals as Python's str() prints them. */
 function keyText(k: unknown): string {
-  if (typeof k === "string") return k;
-  if (k === null) return "None";
-  if (k === true) return "True";
-  if (k === false) return "False";
-  if (k instanceof PyFloat) return floatRepr(k.value);
-  if (typeof k === "number" || typeof k === "bigint") return String(k);
-  throw FAIL; // a tuple key has no str form in the value model
+  if (Array.isArray(k)) throw FAIL; // a tuple key has no str form in the value model
+  return pyStr(k);
 }
 
 /** Python's set equality of hashable literals: 1, 1.0 and True are one item. */

@@ -85,3 +85,10 @@ export function pyRepr(v: unknown, hook?: ReprHook): string {
   }
   return String(v);
 }
+
+/** Python's str(): a str (unsafe or vaulted too) as it is, anything else as repr(). What a dict key becomes. */
+export function pyStr(v: unknown, hook?: ReprHook): string {
+  if (typeof v === "string") return v;
+  if (v instanceof WrappedString) return v.value;
+  return pyRepr(v, hook);
+}

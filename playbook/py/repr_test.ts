@@ -2,7 +2,7 @@
 import { assertEquals } from "../../tests/_assert.ts";
 import { PyFloat, tuple } from "../../core/codec.ts";
 import { UnsafeString } from "../values.ts";
-import { floatRepr, intRepr, pyRepr, strRepr } from "./repr.ts";
+import { floatRepr, intRepr, pyRepr, pyStr, strRepr } from "./repr.ts";
 
 Deno.test("strRepr quotes and escapes a str as Python's repr() does", () => {
   const cases: [string, string][] = [
@@ -57,4 +57,15 @@ Deno.test("a hook speaks for values outside the model, nested ones too", () => {
   class Thing {}
   const hook = (v: unknown) => v instanceof Thing ? "<Thing>" : undefined;
   assertEquals(pyRepr([new Thing(), { a: new Thing() }], hook), "[<Thing>, {'a': <Thing>}]");
+});
+
+Deno.test("pyStr: a str as it is (unsafe too), anything else as repr(), as a dict key prints", () => {
+  assertEquals(pyStr("a'b"), "a'b");
+  assertEquals(pyStr(new UnsafeString("u")), "u");
+  assertEquals(pyStr(null), "None");
+  assertEquals(pyStr(true), "True");
+  assertEquals(pyStr(new PyFloat(1e16)), "1e+16");
+  assertEquals(pyStr(Infinity), "inf");
+  assertEquals(pyStr(2.5), "2.5");
+  assertEquals(pyStr(["x"]), "['x']");
 });

@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, type Node as YNode, parseAllDocuments } from "y
 import { PyFloat } from "../values.ts";
 import { constructInt } from "../yaml/_resolve.ts";
 import { yamlDump, YamlDumpError } from "../py/yaml_dump.ts";
+import { pyStr } from "../py/repr.ts";
 import { LazyMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
@@ -63,9 +64,7 @@ function convert(n: YNode | null | undefined): unknown {
     const out: Record<string, unknown> = {};
     for (const p of n.items) {
       const k = isScalar(p.key) ? p.key.value : convert(p.key as YNode);
-      out[k === null ? "None" : typeof k === "boolean" ? (k ? "True" : "False") : String(k)] = convert(
-        p.value as YNode,
-      );
+      out[pyStr(k)] = convert(p.value as YNode);
     }
     return out;
   }
