@@ -63,7 +63,7 @@ function convert(n: YNode | null | undefined): unknown {
   if (isMap(n)) {
     const out: Record<string, unknown> = {};
     for (const p of n.items) {
-      const k = isScalar(p.key) ? p.key.value : convert(p.key as YNode);
+      const k = convert(p.key as YNode);
       out[pyStr(k)] = convert(p.value as YNode);
     }
     return out;
