@@ -2,26 +2,16 @@
 // (1.0 stays a float, big ints stay exact).
 import { PyFloat } from "../values.ts";
 import { JsonDumpError, type JsonDumpOptions, jsonDumps as pyJsonDumps } from "../py/json_dump.ts";
-import { LazyMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
+import { dumpable } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
 export type JsonOptions = Pick<JsonDumpOptions, "sortKeys" | "indent" | "ensureAscii" | "separators">;
-
-/** The template engine's values as json.dumps sees them: hostvars as a dict, undefined fails. */
-function templateValue(v: unknown): unknown {
-  v = unwrap(v);
-  if (v instanceof Undefined) v.fail();
-  if (v instanceof LazyMapping) {
-    return Object.fromEntries(mapKeys(v).map((k) => [k, mapGet(v as LazyMapping, k)]));
-  }
-  return v;
-}
 
 /** json.dumps with Python's defaults (", " and ": " separators, ensure_ascii, NaN allowed); vaulted values as
  * their text, as Ansible's to_json gives vault_to_text. */
 export function jsonDumps(v: unknown, o: JsonOptions = {}): string {
   try {
-    return pyJsonDumps(v, { ...o, vault: "text", represent: templateValue });
+    return pyJsonDumps(v, { ...o, vault: "text", represent: dumpable });
   } catch (e) {
     if (e instanceof JsonDumpError) throw new TemplateError(e.message);
     throw e;

@@ -388,6 +388,19 @@ export function deepCopy<T>(v: T): T {
 }
 
 /** Converts a value for JSON/YAML output: wrappers to strings, PyFloat to number, lazy maps to dicts. */
+/**
+ * One value as the shared dumpers (playbook/py: json.dumps, yaml.dump) see it, one level at a time:
+ * wrapped text unwrapped, hostvars as a dict, undefined fails.
+ */
+export function dumpable(v: unknown): unknown {
+  v = unwrap(v);
+  if (v instanceof Undefined) v.fail();
+  if (v instanceof LazyMapping) {
+    return Object.fromEntries(mapKeys(v).map((k) => [k, mapGet(v as LazyMapping, k)]));
+  }
+  return v;
+}
+
 export function toPlain(v: unknown): unknown {
   v = unwrap(v);
   if (v instanceof PyFloat) return v.value;

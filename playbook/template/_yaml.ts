@@ -5,7 +5,7 @@ import { PyFloat } from "../values.ts";
 import { constructInt } from "../yaml/_resolve.ts";
 import { yamlDump, YamlDumpError } from "../py/yaml_dump.ts";
 import { pyStr } from "../py/repr.ts";
-import { LazyMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
+import { dumpable } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
 export interface YamlDumpOptions {
@@ -17,20 +17,10 @@ export interface YamlDumpOptions {
   explicitStart: boolean;
 }
 
-/** The template engine's values as the dumper sees them: hostvars as a dict, undefined fails. */
-function templateValue(v: unknown): unknown {
-  v = unwrap(v);
-  if (v instanceof Undefined) v.fail();
-  if (v instanceof LazyMapping) {
-    return Object.fromEntries(mapKeys(v).map((k) => [k, mapGet(v as LazyMapping, k)]));
-  }
-  return v;
-}
-
 /** to_yaml/to_nice_yaml: yaml.dump with Ansible's dumper (allow_unicode, sorted keys by default). */
 export function toYaml(v: unknown, o: YamlDumpOptions): string {
   try {
-    return yamlDump(v, { ...o, represent: templateValue });
+    return yamlDump(v, { ...o, represent: dumpable });
   } catch (e) {
     if (e instanceof YamlDumpError) throw new TemplateError(e.message);
     throw e;
