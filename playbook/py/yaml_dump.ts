@@ -149,8 +149,6 @@ class Emitter {
   indent: number | null = null;
   indents: (number | null)[] = [];
   flowLevel = 0;
-  openEnded = false;
-  rootContext = false;
   simpleKey = false;
   mappingContext = false;
   /** Anchor names of the objects met more than once (null until the second meeting), and those written. */
@@ -213,8 +211,7 @@ class Emitter {
     else if (isDict(v)) { for (const k of this.keys(v)) this.collectAnchors(v[k]); }
   }
 
-  node(value: unknown, ctx: { root?: boolean; seq?: boolean; map?: boolean; key?: boolean }): void {
-    this.rootContext = !!ctx.root;
+  node(value: unknown, ctx: { seq?: boolean; map?: boolean; key?: boolean }): void {
     this.mappingContext = !!ctx.map;
     this.simpleKey = !!ctx.key;
     const v = this.represent(value);
@@ -368,7 +365,6 @@ class Emitter {
   }
 
   plain(text: string): void {
-    if (this.rootContext) this.openEnded = true;
     if (!text) return;
     if (!this.whitespace) this.write(" ");
     this.whitespace = false;
@@ -513,7 +509,7 @@ export function yamlDump(v: unknown, opts: YamlDumpOptions = {}): string {
     e.write("---");
     e.whitespace = false;
   }
-  e.node(v, { root: true });
+  e.node(v, {});
   // libyaml does not end a plain root scalar with "..." (pure PyYAML does)
   e.writeIndent();
   return e.out;
