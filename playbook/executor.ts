@@ -19,6 +19,7 @@ import {
 } from "./vars.ts";
 import { HostVarsState } from "./vars.ts";
 import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
+import { boolean } from "./py/boolean.ts";
 import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
@@ -338,12 +339,7 @@ const CLEAN_EXCEPTIONS = new Set([
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-function bool(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v !== 0;
-  if (typeof v === "string") return ["yes", "on", "1", "true", "y", "t"].includes(v.trim().toLowerCase());
-  return Boolean(v);
-}
+const bool = (v: unknown): boolean => boolean(v, { strict: false });
 
 function flatten(items: Item[]): Task[] {
   const out: Task[] = [];

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, type IniFile, parseConfigIni } from "./_ini.ts";
+import { boolean, NotABooleanError } from "../py/boolean.ts";
 
 export { ConfigError };
 
@@ -258,9 +259,6 @@ const SETTINGS: Setting[] = [
   ]]),
 ];
 
-const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
-const FALSE = new Set(["n", "no", "off", "0", "false", "f", ""]);
-
 function expandUser(p: string, home: string): string {
   if (p === "~") return home;
   if (p.startsWith("~/")) return path.join(home, p.slice(2));
@@ -282,10 +280,15 @@ function convert(s: Setting, raw: string, base: string, ctx: Ctx, where: string)
     path.resolve(base, expandUser(p.replace("{ANSIBLE_HOME}", ctx.ansibleHome), ctx.home));
   switch (s.kind) {
     case "boolean": {
-      const l = raw.trim().toLowerCase();
-      if (TRUE.has(l)) return true;
-      if (FALSE.has(l)) return false;
-      return bad("a boolean (yes/no, true/false, on/off, 1/0)");
+      // Ansible reads an empty setting as false; any other word it does not know is refused here (Ansible
+      // would take it silently as false).
+      if (raw.trim() === "") return false;
+      try {
+        return boolean(raw);
+      } catch (e) {
+        if (e instanceof NotABooleanError) return bad("a boolean (yes/no, true/false, on/off, 1/0)");
+        throw e;
+      }
     }
     case "integer": {
       if (!/^\s*[-+]?\d+\s*$/.test(raw)) return bad("an integer");

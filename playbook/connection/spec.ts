@@ -4,6 +4,7 @@
 // (playbook/remote/plan.ts through connectSpec).
 import { createHash } from "node:crypto";
 import { parseBecomeFlags, shellSplit } from "./flags.ts";
+import { boolean } from "../py/boolean.ts";
 
 /**
  * Settings nobody set are `null` when the stack is built for connecting (`defaults: "transport"`: the
@@ -248,9 +249,7 @@ function num(x: unknown, what: string): number | undefined {
  */
 export function settingBool(x: unknown): boolean | undefined {
   if (x === undefined || x === null) return undefined;
-  if (typeof x === "boolean") return x;
-  if (typeof x === "number") return x === 1;
-  return ["yes", "on", "1", "true", "y", "t"].includes(String(x).trim().toLowerCase());
+  return boolean(x, { strict: false });
 }
 
 /** Connection plugin names, bare or with a collection prefix, and mitogen_* names: the hop method. */

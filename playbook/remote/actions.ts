@@ -21,6 +21,7 @@ import { jsonDumps, UndefinedError } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
+import { boolean } from "../py/boolean.ts";
 import type { TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
 
@@ -340,8 +341,11 @@ function walkFiles(root: string, follow: boolean): { rel: string; dir: boolean }
   return out;
 }
 
+/** Ansible's file actions read their flags with boolean(strict=False). */
+const flag = (v: unknown): boolean => boolean(v, { strict: false });
+
 export const copyAction: Action = async (s, args, env) => {
-  if (args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true") {
+  if (flag(args.remote_src)) {
     return await s.runModule("ansible.legacy.copy", args);
   }
   if (args.dest === undefined || args.dest === null || args.dest === "") return failed("dest is required");
@@ -428,7 +432,7 @@ export const templateAction: Action = async (s, args, env) => {
 export const fetchAction: Action = async (s, args, env) => {
   if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
   const src = String(args.src);
-  const flat = args.flat === true || args.flat === "yes" || args.flat === "true";
+  const flat = flag(args.flat);
   let dest = String(args.dest);
   if (flat) {
     if (dest.endsWith("/")) dest = join(dest, basename(src));
@@ -536,8 +540,8 @@ export const scriptAction: Action = async (s, args) => {
 
 /** unarchive with a controller-side archive: send it first, then unpack on the target. */
 export const unarchiveAction: Action = async (s, args, env) => {
-  const remote = args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true" ||
-    args.copy === false || args.copy === "no";
+  // `copy` is the old inverse of remote_src; Ansible reads it instead when it is given
+  const remote = args.copy !== undefined ? !flag(args.copy) : flag(args.remote_src);
   if (typeof args.creates === "string" && args.creates) {
     // Ansible's action skips the task before any transfer, whichever module set runs the target half.
     const st = await s.runModule("ansible.legacy.stat", { path: args.creates, get_checksum: false });
@@ -571,7 +575,7 @@ export const assembleAction: Action = async (s, args, env) => {
   if (args.src === undefined || args.src === null || args.dest === undefined || args.dest === null) {
     return failed("src and dest are required");
   }
-  if (!["false", "no", "0", "off", "n", "f"].includes(String(args.remote_src ?? "yes").toLowerCase())) {
+  if (flag(args.remote_src ?? "yes")) {
     // decrypt belongs to the action (Ansible takes it out first): the module would refuse it
     return await s.runModule("ansible.legacy.assemble", moduleArgs(args, new Set(["decrypt"])));
   }

@@ -1,6 +1,6 @@
 // Compiles parsed templates into closures and runs them with Python value semantics.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
-import { literalEval } from "./_literal.ts";
+import { literalEval } from "../py/literal.ts";
 import { dateBinop } from "./_datetime.ts";
 import { TemplateError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
@@ -941,7 +941,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
     if (out.length === 1 && out[0] instanceof NativeText) return out[0].value;
     const text = out.length === 1 ? pyStr(out[0]) : out.map(pyStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
-      const r = literalEval(text, true);
+      const r = literalEval(text, { json: true, tuple });
       if (r.ok) return wrap(r.value);
     }
     return wrap(text);
@@ -950,7 +950,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
 }
 
 function nativeLiteral(text: string): unknown {
-  const r = literalEval(text, false);
+  const r = literalEval(text, { tuple });
   if (!r.ok) return text;
   if (typeof r.value === "string") return text[0] + r.value + text[0];
   return r.value;

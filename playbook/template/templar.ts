@@ -2,7 +2,7 @@
 import { UnsafeString, VaultString } from "../values.ts";
 import { LookupError, shorten, TemplateError, UndefinedError } from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
-import { literalEval } from "./_literal.ts";
+import { literalEval } from "../py/literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
 import {
@@ -15,6 +15,7 @@ import {
   pyRepr,
   pyStr,
   truthy,
+  tuple,
   Undefined,
   unwrap,
 } from "./_py.ts";
@@ -471,7 +472,7 @@ export class Templar {
             `failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`,
           );
         }
-        const k = pair.slice(0, i).trim(), lit = literalEval(pair.slice(i + 1).trim(), false);
+        const k = pair.slice(0, i).trim(), lit = literalEval(pair.slice(i + 1).trim(), { tuple });
         if (!lit.ok) throw new TemplateError(`failed to parse jinja2 override value in '${pair.trim()}'`);
         if (k === "trim_blocks") trim = truthy(lit.value);
         else if (k === "lstrip_blocks") lstrip = truthy(lit.value);
