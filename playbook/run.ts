@@ -33,6 +33,7 @@ import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
+import { controllerPython, pythonPlugins } from "./plugins/mod.ts";
 
 /** What the CLI asks for: ansible-playbook's options, already parsed. */
 export interface RunRequest {
@@ -110,8 +111,9 @@ export async function runPlaybooks(
     out: envIn.out,
     err: envIn.err,
   });
+  const cleanup: (() => void)[] = [];
   try {
-    return await runInner(req, envIn, settings, display);
+    return await runInner(req, envIn, settings, display, cleanup);
   } catch (err) {
     if (err instanceof PlaybookError || err instanceof YamlError || err instanceof VaultError) {
       display.error(describeLoadError(err));
@@ -122,6 +124,8 @@ export async function runPlaybooks(
       return 1;
     }
     throw err;
+  } finally {
+    for (const done of cleanup) done();
   }
 }
 
@@ -138,6 +142,7 @@ async function runInner(
   envIn: RunEnvironment,
   settings: Settings,
   display: Display,
+  cleanup: (() => void)[],
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
   const deprecated = (msg: string, version?: string, opts?: { date?: string; collection?: string }) => {
@@ -200,17 +205,30 @@ async function runInner(
   });
 
   const firstDir = path.dirname(playbookFiles[0]);
-  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
-  const templar = new Templar({ basedir: firstDir, warn, native: false });
-  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const playbookDirs = [...new Set(playbookFiles.map((f) => path.dirname(f)))];
   const collections = new CollectionIndex(
     collectionRoots({
-      playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+      playbookDirs,
       configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
       sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
     }),
     { builtinRuntime: ansibleBuiltinRuntime(envIn.env), deprecated },
   );
+  // Python filters, tests and lookups: the plugin host starts only when a template needs one
+  const roleDirs: string[] = [];
+  const python = pythonPlugins({
+    collections,
+    adjacent: () => [...playbookDirs, ...roleDirs],
+    configured: settings.pluginPaths,
+    python: controllerPython(envIn.env),
+    cwd: envIn.cwd,
+    env: envIn.env,
+    warn,
+  });
+  cleanup.push(() => python.host.close());
+  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
+  const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
+  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
@@ -232,6 +250,7 @@ async function runInner(
     ...loader.loadPlaybook(f),
     shownAs: req.playbooks[i],
   }));
+  roleDirs.push(...loadedRoleDirs(playbooks));
 
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
@@ -242,7 +261,7 @@ async function runInner(
     limit: req.limit,
     vault,
     cwd: envIn.cwd,
-    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    playbookDirs,
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     warn,
@@ -443,6 +462,24 @@ class FnMapping extends LazyMapping {
     const name = this.#like.missingName?.(key);
     return name === undefined ? undefined : new Undefined(name);
   }
+}
+
+/** The directories of the roles the playbooks loaded, in load order (their *_plugins folders count). */
+function loadedRoleDirs(playbooks: Playbook[]): string[] {
+  const out = new Set<string>();
+  const walk = (items: Item[]) => {
+    for (const it of items) {
+      for (let r = it.role; r; r = r.dependencyOf) out.add(r.path);
+      if (it.kind !== "task") walk([...it.block, ...it.rescue, ...it.always]);
+    }
+  };
+  for (const pb of playbooks) {
+    for (const play of pb.plays) {
+      for (const r of play.roles) out.add(r.path);
+      for (const section of play.sections) walk(section);
+    }
+  }
+  return [...out];
 }
 
 function taskTags(t: Item | Task): string[] {

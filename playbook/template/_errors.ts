@@ -39,3 +39,14 @@ export function lineNote(src: string, pos: number): string {
   for (let i = 0; i < pos && i < src.length; i++) if (src.charCodeAt(i) === 10) line++;
   return ` (line ${line})`;
 }
+
+/**
+ * A filter or test name that no plugin answers to ("Could not load "x": 'x'"): Ansible finds out while
+ * compiling, so the message names the template as a syntax error does.
+ */
+export class UnknownPluginError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnknownPluginError";
+  }
+}

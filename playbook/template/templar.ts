@@ -1,6 +1,6 @@
 // The Templar: Ansible's templating entry points over mito's Jinja2 engine.
 import { UnsafeString, VaultString } from "../values.ts";
-import { LookupError, shorten, TemplateError, UndefinedError } from "./_errors.ts";
+import { LookupError, shorten, TemplateError, UndefinedError, UnknownPluginError } from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
@@ -55,6 +55,18 @@ export interface LookupContext {
 }
 export type LookupFn = (terms: unknown[], kwargs: Record<string, unknown>, ctx: LookupContext) => unknown[];
 
+/**
+ * Plugins beyond mito's own tables (Ansible's Python plugins), asked first with the name as the template
+ * wrote it. Each answers with the plugin Ansible would use: mito's own where Ansible would pick the
+ * builtin of that name (`mito(short)` gives it), else another one; undefined when there is none
+ * (an UnknownPluginError or a routing error may be thrown instead, with Ansible's message).
+ */
+export interface PluginSource {
+  filter(name: string, mito: (short: string) => FilterFn | undefined): FilterFn | undefined;
+  test(name: string, mito: (short: string) => TestFn | undefined): TestFn | undefined;
+  lookup(name: string, mito: (short: string) => LookupFn | undefined): LookupFn | undefined;
+}
+
 export interface TemplarOptions {
   /** Directory that relative paths (lookups, includes) resolve against; default the current directory. */
   basedir?: string;
@@ -63,6 +75,8 @@ export interface TemplarOptions {
   filters?: Record<string, FilterFn>;
   tests?: Record<string, TestFn>;
   lookups?: Record<string, LookupFn>;
+  /** Python plugins (collections, plugin folders): consulted before the tables above. */
+  plugins?: PluginSource;
   /** Seed for the `random` filter / `shuffle` (Ansible seeds with the inventory hostname). */
   seed?: string;
   /**
@@ -184,12 +198,22 @@ export class Templar {
 
   /** The filter of that name (custom ones first), as `map('name')` finds it. */
   getFilter(name: string): FilterFn | undefined {
-    return this.#filters[name];
+    const plugins = this.#opts.plugins;
+    if (plugins) return plugins.filter(name, (short) => this.#filters[short]);
+    return this.#filters[builtinName(name)];
   }
 
   /** The test of that name, as `select('name')` finds it. */
   getTest(name: string): TestFn | undefined {
-    return this.#tests[name];
+    const plugins = this.#opts.plugins;
+    if (plugins) return plugins.test(name, (short) => this.#tests[short]);
+    return this.#tests[builtinName(name)];
+  }
+
+  #getLookup(name: string): LookupFn | undefined {
+    const plugins = this.#opts.plugins;
+    if (plugins) return plugins.lookup(name, (short) => this.#lookups[short]);
+    return this.#lookups[builtinName(name)];
   }
 
   /** A templar with some options replaced (another basedir for a role); cheap. */
@@ -330,8 +354,7 @@ export class Templar {
     wantlist: boolean,
     native = true,
   ): unknown {
-    const short = name.replace(/^ansible\.(builtin|legacy)\./, "");
-    const fn = this.#lookups[short];
+    const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     const { errors = "strict", wantlist: wl, ...rest } = kwargs;
     const want = wantlist || truthy(wl ?? false);
@@ -369,7 +392,7 @@ export class Templar {
    * they are, no `errors=` handling, the plugin's own error as it is; always a list.
    */
   loopLookup(name: string, terms: unknown[], vars: VarLookup): unknown[] {
-    const fn = this.#lookups[name.replace(/^ansible\.(builtin|legacy)\./, "")];
+    const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     return markUnsafe(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true)));
   }
@@ -548,11 +571,10 @@ export class Templar {
         s.resolving.delete(name);
       }
     };
-    const filters = this.#filters, tests = this.#tests;
     return {
       concatMode: mode,
-      filter: (name) => filters[name],
-      test: (name) => tests[name],
+      filter: (name) => this.getFilter(name),
+      test: (name) => this.getTest(name),
       resolve: (name) => {
         // Jinja2 resolves each name once per render: later uses (in loops too) see the same value
         if (resolved.has(name)) return resolved.get(name);
@@ -603,7 +625,10 @@ function wrapError(e: unknown, src: string): Error {
   // an undefined variable is said as it is; the templating that catches it repeats it (saidTwice)
   if (e instanceof UndefinedError || (e instanceof Error && WRAPPED.has(e))) return e as Error;
   let err: Error;
-  if (e instanceof TemplateError) {
+  if (e instanceof UnknownPluginError) {
+    // Jinja2 loads filters and tests while compiling: Ansible reports a missing one as a syntax error
+    err = new TemplateError(`template error while templating string: ${e.message}. String: ${src}. ${e.message}`);
+  } else if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
     err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
@@ -662,6 +687,11 @@ function conditionalError(e: unknown, cond: string): Error {
     return err;
   }
   return e as Error;
+}
+
+/** A plugin name as mito's own tables know it: without ansible.builtin. or ansible.legacy. */
+function builtinName(name: string): string {
+  return name.replace(/^ansible\.(builtin|legacy)\./, "");
 }
 
 /** Ansible's find_file_in_search_path: path_dwim_relative_stack over the paths, then basedir. */
