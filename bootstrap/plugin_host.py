@@ -358,8 +358,31 @@ class Host(object):
         return [names, warnings]
 
     def op_call(self, plugin, value, args, kwargs):
-        out = self.plugins[plugin](value, *args, **kwargs)
+        fn = self.plugins[plugin]
+        passed = _pass_arg(fn)
+        if passed:
+            # a filter decorated with Jinja2's pass_environment/pass_context gets them first
+            env = self._environment()
+            extra = env if passed == "environment" else env.from_string("").new_context({})
+            if passed == "eval_context":
+                from jinja2.nodes import EvalContext
+                extra = EvalContext(env)
+            out = fn(extra, value, *args, **kwargs)
+        else:
+            out = fn(value, *args, **kwargs)
         return list(out) if isinstance(out, types.GeneratorType) else out
+
+    def _environment(self):
+        """Ansible's Jinja2 environment (its own filters and tests), else a plain Jinja2 one."""
+        if "environment" not in _ansible:
+            if ansible_importable():
+                from ansible.parsing.dataloader import DataLoader
+                from ansible.template import Templar
+                _ansible["environment"] = Templar(loader=DataLoader()).environment
+            else:
+                import jinja2
+                _ansible["environment"] = jinja2.Environment()
+        return _ansible["environment"]
 
     # -- lookups ------------------------------------------------------------------------------------------
 
@@ -385,6 +408,18 @@ class Host(object):
             setattr(instance, attr, value)
         cls.__init__(instance, loader=loader, templar=templar)
         return instance.run(terms, variables=templar.available_variables, **kwargs)
+
+
+def _pass_arg(fn):
+    """What a Jinja2 filter or test asks to be passed first: "environment", "context", "eval_context"."""
+    passed = getattr(fn, "jinja_pass_arg", None)  # Jinja2 3
+    if passed is not None:
+        return getattr(passed, "name", None)
+    for attr, name in (("environmentfilter", "environment"), ("contextfilter", "context"),
+                       ("evalcontextfilter", "eval_context")):
+        if getattr(fn, attr, False):  # Jinja2 2
+            return name
+    return None
 
 
 def _register_options(name, module, path):

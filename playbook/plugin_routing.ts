@@ -68,9 +68,10 @@ export class ModuleRouting {
 
   /**
    * The fully qualified name plugin `name` of that kind (a short name is ansible.builtin's) is routed to:
-   * undefined when its collection has no route for it. Throws PluginRemovedError at a tombstone.
+   * undefined when its collection has no route for it. Throws PluginRemovedError at a tombstone. `quiet`
+   * leaves deprecations unsaid (a look ahead, not a use).
    */
-  route(name: string, kind: PluginKind = "modules"): string | undefined {
+  route(name: string, kind: PluginKind = "modules", opts: { quiet?: boolean } = {}): string | undefined {
     let current = name.includes(".") ? name : `ansible.builtin.${name}`;
     for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
       const m = /^(\w+\.\w+)\.(\w+(?:\.\w+)*)$/.exec(current);
@@ -79,7 +80,7 @@ export class ModuleRouting {
       const entry = this.#table(collection, kind)[m[2]];
       if (!entry) break;
       const d = entry.deprecation;
-      if (d && this.#deprecated) {
+      if (d && this.#deprecated && !opts.quiet) {
         const text = typeof d.warning_text === "string" ? ` ${d.warning_text}` : "";
         const date = d.removal_date === undefined ? undefined : String(d.removal_date);
         this.#deprecated(

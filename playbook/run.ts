@@ -33,7 +33,7 @@ import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
-import { controllerPython, pythonPlugins } from "./plugins/mod.ts";
+import { ansibleCoreUses, controllerPython, missingAnsibleCore, pythonPlugins } from "./plugins/mod.ts";
 
 /** What the CLI asks for: ansible-playbook's options, already parsed. */
 export interface RunRequest {
@@ -216,11 +216,12 @@ async function runInner(
   );
   // Python filters, tests and lookups: the plugin host starts only when a template needs one
   const roleDirs: string[] = [];
+  const controllerPy = controllerPython(envIn.env);
   const python = pythonPlugins({
     collections,
     adjacent: () => [...playbookDirs, ...roleDirs],
     configured: settings.pluginPaths,
-    python: controllerPython(envIn.env),
+    python: controllerPy,
     cwd: envIn.cwd,
     env: envIn.env,
     warn,
@@ -294,6 +295,12 @@ async function runInner(
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
     });
+  }
+
+  // Python plugins that need ansible-core, with a controller Python that lacks it: said once, before any play
+  const needCore = ansibleCoreUses(playbooks, python.plugins);
+  if (needCore.length && !python.host.info().ansible) {
+    throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
   }
 
   const forks = req.forks ?? settings.forks;

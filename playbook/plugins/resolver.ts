@@ -81,6 +81,37 @@ export class PythonPlugins implements PluginSource {
     return r.k === "mito" ? mito(r.short) : r.fn;
   }
 
+  /**
+   * The file a Python plugin of that name would come from, found without the plugin host (for filters and
+   * tests, the file that names it: Ansible only knows after importing them all); undefined for mito's own
+   * builtins and for names that resolve to nothing.
+   */
+  sourceFile(kind: JinjaKind | "lookup", written: string): string | undefined {
+    const name = written.startsWith(LEGACY) ? written.slice(LEGACY.length) : written;
+    const folders = this.#o.folders()[kind];
+    if (!name.includes(".")) {
+      const found = kind === "lookup"
+        ? folders.map((d) => path.join(d, `${name}.py`)).find(isFile)
+        : folders.flatMap(pythonFiles).find((f) => names(f, name));
+      if (found) return found;
+    }
+    let routed: string | undefined;
+    try {
+      routed = this.#o.collections.routing.route(name.includes(".") ? name : `ansible.builtin.${name}`, kind, {
+        quiet: true,
+      });
+    } catch {
+      return undefined;
+    }
+    const m = FQCN.exec(routed ?? name);
+    const dir = m && this.#o.collections.dir(m[1]);
+    if (!m || !dir) return undefined;
+    const leaf = m[2];
+    const own = path.join(dir, "plugins", kind, ...leaf.split(".").slice(0, -1), `${leaf.split(".").pop()}.py`);
+    if (isFile(own) || kind === "lookup") return isFile(own) ? own : undefined;
+    return pythonFiles(path.join(dir, "plugins", kind)).find((f) => names(f, leaf));
+  }
+
   #resolveJinja(kind: JinjaKind, written: string, mito: (short: string) => Fn | undefined): Fn | undefined {
     const key = `${kind}\0${written}`;
     let r = this.#jinja.get(key);
@@ -226,6 +257,27 @@ function answerLookup(ctx: LookupContext, method: string, args: unknown[]): unkn
 function isFile(p: string): boolean {
   try {
     return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The plugin modules of a folder, by name. */
+function pythonFiles(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((f) => f.endsWith(".py") && f !== "__init__.py").sort().map((f) =>
+      path.join(dir, f)
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a plugin file's text names `name` as a string (a key of its filters() or tests()). */
+function names(file: string, name: string): boolean {
+  try {
+    const text = fs.readFileSync(file, "utf8");
+    return text.includes(`'${name}'`) || text.includes(`"${name}"`);
   } catch {
     return false;
   }
