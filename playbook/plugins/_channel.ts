@@ -13,8 +13,8 @@ import * as path from "node:path";
 import process from "node:process";
 import {
   decodeBody,
-  encodeBody,
   ENC_STRUCTURED,
+  encodeBody,
   encodeFrame,
   type Frame,
   FrameDecoder,
@@ -77,8 +77,8 @@ export class SyncChannel {
         env: opts.env as Record<string, string> | undefined,
       });
       child.on("error", () => {}); // a failed exec is seen as a child that never made its FIFOs
-      child.unref();
       this.pid = child.pid ?? -1;
+      if (this.pid > 0) child.unref();
       const ready = path.join(dir, "ready");
       const deadline = Date.now() + START_TIMEOUT_MS;
       while (!fs.existsSync(ready)) {
@@ -104,7 +104,9 @@ export class SyncChannel {
       try {
         n = fs.readSync(this.#in, this.#buf, 0, this.#buf.length, null);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN" || (e as NodeJS.ErrnoException).code === "EINTR") continue;
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN" || (e as NodeJS.ErrnoException).code === "EINTR") {
+          continue;
+        }
         throw e;
       }
       if (n === 0) {
@@ -119,7 +121,16 @@ export class SyncChannel {
   send(handle: number, replyTo: number, value: unknown): void {
     if (this.#closed) throw new ChannelClosedError("the plugin host has been stopped");
     const { body, flags } = encodeBody(value);
-    const data = encodeFrame({ flags, encoding: ENC_STRUCTURED, dst: 1, src: 0, auth: 0, handle, replyTo, body });
+    const data = encodeFrame({
+      flags,
+      encoding: ENC_STRUCTURED,
+      dst: 1,
+      src: 0,
+      auth: 0,
+      handle,
+      replyTo,
+      body,
+    });
     let off = 0;
     try {
       while (off < data.length) off += fs.writeSync(this.#out, data, off, data.length - off);
@@ -150,7 +161,11 @@ export class SyncChannel {
         if (!serve) throw new Error(`nothing answers '${m}' here`);
         answer = serve(m, a);
       } catch (e) {
-        answer = new RemoteError({ type: (e as Error).name, message: (e as Error).message, data: errorData(e) });
+        answer = new RemoteError({
+          type: (e as Error).name,
+          message: (e as Error).message,
+          data: errorData(e),
+        });
       }
       this.send(f.replyTo, 0, answer);
     }

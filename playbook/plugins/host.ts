@@ -56,6 +56,8 @@ export class PluginHost {
   #channel: SyncChannel | undefined;
   #info: HostInfo | undefined;
   #scratch: string | undefined;
+  /** Why the host could not be started: said again to every later caller, not tried again. */
+  #failed: PluginHostError | undefined;
 
   constructor(opts: PluginHostOptions) {
     this.#opts = opts;
@@ -74,23 +76,27 @@ export class PluginHost {
   info(): HostInfo {
     if (this.#info) return this.#info;
     if (this.#channel?.closed) throw new PluginHostError("the plugin host has exited");
+    if (this.#failed) throw this.#failed;
     const dir = this.#sourceDir();
     // bytecode of the host's own files is cached beside them whatever PYTHONDONTWRITEBYTECODE says
     const code = `import sys;w=sys.dont_write_bytecode;sys.dont_write_bytecode=False;` +
-      `sys.pycache_prefix=${JSON.stringify(path.join(dir, "pycache"))};sys.path.insert(0,${JSON.stringify(dir)});` +
+      `sys.pycache_prefix=${JSON.stringify(path.join(dir, "pycache"))};sys.path.insert(0,${
+        JSON.stringify(dir)
+      });` +
       `from mito import plugin_host;sys.pycache_prefix=None;sys.dont_write_bytecode=w;plugin_host.main()`;
-    const channel = new SyncChannel({
-      argv: [this.#opts.python, "-c", code],
-      cwd: this.#opts.cwd,
-      env: this.#opts.env,
-    });
-    this.#channel = channel;
+    let channel: SyncChannel | undefined;
     try {
+      channel = new SyncChannel({
+        argv: [this.#opts.python, "-c", code],
+        cwd: this.#opts.cwd,
+        env: this.#opts.env,
+      });
+      this.#channel = channel;
       const info = channel.call("configure", false, [this.#opts.collectionRoots]) as Record<string, unknown>;
       this.#info = { pid: Number(info.pid), python: info.python as number[], ansible: info.ansible === true };
     } catch (e) {
-      channel.close();
-      throw new PluginHostError(
+      channel?.close();
+      throw this.#failed = new PluginHostError(
         `the plugin host (${this.#opts.python}) could not be started: ${(e as Error).message}`,
       );
     }
@@ -108,7 +114,9 @@ export class PluginHost {
       reply = this.#channel!.call(method, wire.marked, wire.value as unknown[], serve);
     } catch (e) {
       if (e instanceof RemoteError) throw pluginError(e, opts.lookup === true);
-      if (e instanceof ChannelClosedError) throw new PluginHostError(`the plugin host has exited: ${e.message}`);
+      if (e instanceof ChannelClosedError) {
+        throw new PluginHostError(`the plugin host has exited: ${e.message}`);
+      }
       throw e;
     }
     return fromWire(reply);

@@ -10,7 +10,7 @@ import { type PluginFolders, pluginFolders, PythonPlugins } from "./resolver.ts"
 export { PluginError, PluginHost, PluginHostError } from "./host.ts";
 export type { HostInfo, PluginHostOptions } from "./host.ts";
 export { type PluginFolders, pluginFolders, PythonPlugins } from "./resolver.ts";
-export { ansibleCoreUses, missingAnsibleCore, type PluginUse, pluginNames } from "./preflight.ts";
+export { ansibleCoreUses, missingAnsibleCore, pluginNames, type PluginUse } from "./preflight.ts";
 
 /** The controller's Python: MITO_CONTROLLER_PYTHON, else Debian's /usr/bin/python3, else python3. */
 export function controllerPython(env: Record<string, string | undefined>): string {

@@ -15,7 +15,10 @@ export interface PluginUse {
 const NAME = String.raw`[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*`;
 const FILTER = new RegExp(String.raw`\|\s*(${NAME})`, "g");
 const TEST = new RegExp(String.raw`\bis\s+(?:not\s+)?(${NAME})`, "g");
-const BY_NAME = new RegExp(String.raw`\b(select|reject|map|selectattr|rejectattr)\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"](${NAME})['"]`, "g");
+const BY_NAME = new RegExp(
+  String.raw`\b(select|reject|map|selectattr|rejectattr)\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"](${NAME})['"]`,
+  "g",
+);
 const LOOKUP = new RegExp(String.raw`\b(?:lookup|query|q)\(\s*['"](${NAME})['"]`, "g");
 const WITH = /^with_(.+)$/;
 

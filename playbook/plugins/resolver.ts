@@ -97,9 +97,13 @@ export class PythonPlugins implements PluginSource {
     }
     let routed: string | undefined;
     try {
-      routed = this.#o.collections.routing.route(name.includes(".") ? name : `ansible.builtin.${name}`, kind, {
-        quiet: true,
-      });
+      routed = this.#o.collections.routing.route(
+        name.includes(".") ? name : `ansible.builtin.${name}`,
+        kind,
+        {
+          quiet: true,
+        },
+      );
     } catch {
       return undefined;
     }
@@ -107,7 +111,13 @@ export class PythonPlugins implements PluginSource {
     const dir = m && this.#o.collections.dir(m[1]);
     if (!m || !dir) return undefined;
     const leaf = m[2];
-    const own = path.join(dir, "plugins", kind, ...leaf.split(".").slice(0, -1), `${leaf.split(".").pop()}.py`);
+    const own = path.join(
+      dir,
+      "plugins",
+      kind,
+      ...leaf.split(".").slice(0, -1),
+      `${leaf.split(".").pop()}.py`,
+    );
     if (isFile(own) || kind === "lookup") return isFile(own) ? own : undefined;
     return pythonFiles(path.join(dir, "plugins", kind)).find((f) => names(f, leaf));
   }
@@ -135,8 +145,9 @@ export class PythonPlugins implements PluginSource {
     }
     let routed: string;
     try {
-      routed = this.#o.collections.routing.route(name.includes(".") ? name : `ansible.builtin.${name}`, kind) ??
-        (name.includes(".") ? name : `ansible.builtin.${name}`);
+      routed =
+        this.#o.collections.routing.route(name.includes(".") ? name : `ansible.builtin.${name}`, kind) ??
+          (name.includes(".") ? name : `ansible.builtin.${name}`);
     } catch (e) {
       if (e instanceof PluginRemovedError) return notFound(e.message);
       throw e;
@@ -175,7 +186,10 @@ export class PythonPlugins implements PluginSource {
     if (withCore && this.#o.ansiblePlugins) dirs.push(path.join(this.#o.ansiblePlugins, kind));
     names = {};
     if (dirs.some(hasPython)) {
-      const [found, warnings] = this.#o.host.call("jinja_legacy", [kind, dirs]) as [Record<string, number>, string[]];
+      const [found, warnings] = this.#o.host.call("jinja_legacy", [kind, dirs]) as [
+        Record<string, number>,
+        string[],
+      ];
       for (const w of warnings) this.#o.warn?.(w);
       names = found;
     }
@@ -192,7 +206,10 @@ export class PythonPlugins implements PluginSource {
     };
   }
 
-  #findLookup(written: string, mito: (short: string) => LookupFn | undefined): Resolved<LookupFn> | undefined {
+  #findLookup(
+    written: string,
+    mito: (short: string) => LookupFn | undefined,
+  ): Resolved<LookupFn> | undefined {
     const name = written.startsWith(LEGACY) ? written.slice(LEGACY.length) : written;
     if (!name.includes(".")) {
       const file = this.#o.folders().lookup.map((d) => path.join(d, `${name}.py`)).find(isFile);
@@ -215,7 +232,8 @@ export class PythonPlugins implements PluginSource {
       return core && isFile(core) ? { k: "python", fn: this.#lookupFn(routed, core) } : undefined;
     }
     const dir = this.#o.collections.dir(collection);
-    const file = dir && path.join(dir, "plugins", "lookup", ...leaf.split(".").slice(0, -1), `${leaf.split(".").pop()}.py`);
+    const file = dir &&
+      path.join(dir, "plugins", "lookup", ...leaf.split(".").slice(0, -1), `${leaf.split(".").pop()}.py`);
     return file && isFile(file) ? { k: "python", fn: this.#lookupFn(routed, file, collection) } : undefined;
   }
 
