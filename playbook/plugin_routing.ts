@@ -57,7 +57,6 @@ export class ModuleRouting {
   readonly #runtimeFile: (collection: string) => string | undefined;
   readonly #tables = new Map<string, Record<string, RouteEntry>>();
 
-
   readonly #deprecated: DeprecationSink | undefined;
 
   /** `runtimeFile` names a collection's routing file (ansible.builtin's is ansible-core's), if it has one. */
@@ -84,7 +83,9 @@ export class ModuleRouting {
         const text = typeof d.warning_text === "string" ? ` ${d.warning_text}` : "";
         const date = d.removal_date === undefined ? undefined : String(d.removal_date);
         this.#deprecated(
-          isJinja(kind) ? text.slice(1) || `${kind} "${current}" is deprecated` : `${current} has been deprecated.${text}`,
+          isJinja(kind)
+            ? text.slice(1) || `${kind} "${current}" is deprecated`
+            : `${current} has been deprecated.${text}`,
           date || d.removal_version === undefined ? undefined : String(d.removal_version),
           { ...(date ? { date } : {}), collection },
         );

@@ -627,7 +627,9 @@ function wrapError(e: unknown, src: string): Error {
   let err: Error;
   if (e instanceof UnknownPluginError) {
     // Jinja2 loads filters and tests while compiling: Ansible reports a missing one as a syntax error
-    err = new TemplateError(`template error while templating string: ${e.message}. String: ${src}. ${e.message}`);
+    err = new TemplateError(
+      `template error while templating string: ${e.message}. String: ${src}. ${e.message}`,
+    );
   } else if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
