@@ -357,6 +357,13 @@ class Host(object):
         self.jinja[key] = names
         return [names, warnings]
 
+    def op_jinja_builtin(self, kind, name):
+        """Jinja2's own filter or test of that name (urlize, …), as Ansible's environment still has them."""
+        import jinja2.filters
+        import jinja2.tests
+        fn = (jinja2.filters.FILTERS if kind == "filter" else jinja2.tests.TESTS).get(name)
+        return None if fn is None else self._add(fn)
+
     def op_call(self, plugin, value, args, kwargs):
         fn = self.plugins[plugin]
         passed = _pass_arg(fn)
@@ -400,8 +407,8 @@ class Host(object):
 
     def op_lookup_run(self, plugin, terms, kwargs, basedir):
         cls, fqcn, path = self.plugins[plugin]
-        templar = _Templar(self.channel)
         loader = _loader(basedir)
+        templar = _Templar(self.channel, loader)
         instance = object.__new__(cls)
         for attr, value in (("_original_path", path), ("_load_name", fqcn), ("_redirected_names", []),
                             ("ansible_aliases", [fqcn]), ("ansible_name", fqcn)):
@@ -490,12 +497,17 @@ class Variables(object):
     def copy(self):
         return dict(self.items())
 
+    def __deepcopy__(self, memo):
+        # a plugin's own copy of the task's variables (community.general.dependent makes one): all of them
+        return self.copy()
+
 
 class _Templar(object):
     """What lookups use of Ansible's Templar, carried out by mito's templating on the controller."""
 
-    def __init__(self, channel):
+    def __init__(self, channel, loader):
         self._channel = channel
+        self._loader = loader
         self._available_variables = Variables(channel)
 
     @property
@@ -509,10 +521,27 @@ class _Templar(object):
     def template(self, variable, convert_bare=False, preserve_trailing_newlines=True, escape_backslashes=True,
                  fail_on_undefined=None, overrides=None, convert_data=True, static_vars=None, cache=None,
                  disable_lookups=False):
-        opts = {"convert_bare": bool(convert_bare)}
+        opts = {}
         if fail_on_undefined is not None:
             opts["fail_on_undefined"] = bool(fail_on_undefined)
+        if not isinstance(self._available_variables, Variables):
+            # the plugin set variables of its own (Ansible's lookups do, e.g. community.general.dependent)
+            opts["variables"] = to_wire(dict(self._available_variables))
         return self._channel.ask("template", to_wire(variable), opts)
+
+    def set_temporary_context(self, available_variables=None, **kwargs):
+        import contextlib
+
+        @contextlib.contextmanager
+        def swapped():
+            saved = self._available_variables
+            if available_variables is not None:
+                self._available_variables = available_variables
+            try:
+                yield
+            finally:
+                self._available_variables = saved
+        return swapped()
 
     def is_template(self, data):
         return isinstance(data, str) and ("{{" in data or "{%" in data or "{#" in data)

@@ -50,7 +50,7 @@ Deno.test("python plugins: without ansible-core on the controller, one line says
     assertEquals(m.stdout, "");
     assertEquals(
       m.stderr,
-      `ERROR! the filter plugin community.general.groupby_as_dict (${file}) (and 5 more plugins) needs ` +
+      `ERROR! the filter plugin community.general.groupby_as_dict (${file}) (and 4 more plugins) needs ` +
         `ansible-core's Python package, which ${python} cannot import: install ansible-core for it (apt ` +
         `install ansible-core, or pip install ansible-core), or name a Python that has it in ` +
         `MITO_CONTROLLER_PYTHON\n`,

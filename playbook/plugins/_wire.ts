@@ -17,14 +17,19 @@ import {
 } from "../template/mod.ts";
 
 const MARKS = new Set(["$unsafe", "$vault", "$undefined", "$escaped"]);
+/**
+ * How many lazy mappings deep a value is copied: hostvars, and a host's variables in it; the hostvars
+ * inside those (the same mapping again, endlessly) are sent empty.
+ */
+const MAX_LAZY = 2;
 
 /** A value for the host, and whether it holds marked values (the host then walks it). */
 export function toWire(v: unknown): { value: unknown; marked: boolean } {
   const st = { marked: false };
-  return { value: out(v, false, st), marked: st.marked };
+  return { value: out(v, false, st, 0), marked: st.marked };
 }
 
-function out(v: unknown, unsafe: boolean, st: { marked: boolean }): unknown {
+function out(v: unknown, unsafe: boolean, st: { marked: boolean }, lazy: number): unknown {
   switch (typeof v) {
     case "string":
       if (!unsafe) return v;
@@ -53,19 +58,20 @@ function out(v: unknown, unsafe: boolean, st: { marked: boolean }): unknown {
   }
   const inner = unsafe || isMarkedUnsafe(v);
   if (Array.isArray(v)) {
-    const items = v.map((x) => out(x, inner, st));
+    const items = v.map((x) => out(x, inner, st, lazy));
     return isTuple(v) ? Object.assign(new Tuple(), items) : items;
   }
   if (v instanceof LazyMapping) {
     const d: Record<string, unknown> = {};
-    for (const k of v.keys()) d[k] = out(v.get(k), inner, st);
+    if (lazy >= MAX_LAZY) return d;
+    for (const k of v.keys()) d[k] = out(v.get(k), inner, st, lazy + 1);
     return d;
   }
   if (v instanceof Map || v instanceof Uint8Array || v instanceof PyFloat) return v;
   if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
     const d: Record<string, unknown> = {};
     const keys = Object.keys(v as object);
-    for (const k of keys) d[k] = out((v as Record<string, unknown>)[k], inner, st);
+    for (const k of keys) d[k] = out((v as Record<string, unknown>)[k], inner, st, lazy);
     if (keys.length === 1 && keys[0].startsWith("$")) {
       st.marked = true;
       return { $escaped: d };

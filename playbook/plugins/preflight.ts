@@ -1,7 +1,7 @@
 // Before a play starts: the Python plugins the playbooks name that need ansible-core's Python package, so
 // that a controller Python without it is reported once, in one line, instead of failing task after task.
 // Names are found in the playbooks' text (filters after `|`, tests after `is` or in select()/map(),
-// lookup()/query() names, `with_<lookup>` keys); a name that is no Python plugin costs nothing.
+// lookup()/query() names, `with_<lookup>` keys or a loaded task's loopWith); a name that is no Python plugin costs nothing.
 import * as fs from "node:fs";
 import type { PythonPlugins } from "./resolver.ts";
 
@@ -15,8 +15,9 @@ export interface PluginUse {
 const NAME = String.raw`[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*`;
 const FILTER = new RegExp(String.raw`\|\s*(${NAME})`, "g");
 const TEST = new RegExp(String.raw`\bis\s+(?:not\s+)?(${NAME})`, "g");
-const BY_NAME = new RegExp(
-  String.raw`\b(select|reject|map|selectattr|rejectattr)\(\s*(?:['"][^'"]*['"]\s*,\s*)?['"](${NAME})['"]`,
+const BY_NAME = new RegExp(String.raw`\b(select|reject|map)\(\s*['"](${NAME})['"]`, "g");
+const BY_ATTR = new RegExp(
+  String.raw`\b(?:selectattr|rejectattr)\(\s*['"][^'"]*['"]\s*,\s*['"](${NAME})['"]`,
   "g",
 );
 const LOOKUP = new RegExp(String.raw`\b(?:lookup|query|q)\(\s*['"](${NAME})['"]`, "g");
@@ -31,6 +32,7 @@ export function pluginNames(data: unknown): { filter: Set<string>; test: Set<str
     for (const m of s.matchAll(FILTER)) out.filter.add(m[1]);
     for (const m of s.matchAll(TEST)) out.test.add(m[1]);
     for (const m of s.matchAll(BY_NAME)) (m[1] === "map" ? out.filter : out.test).add(m[2]);
+    for (const m of s.matchAll(BY_ATTR)) out.test.add(m[1]);
     for (const m of s.matchAll(LOOKUP)) out.lookup.add(m[1]);
   };
   const walk = (v: unknown) => {
@@ -41,7 +43,9 @@ export function pluginNames(data: unknown): { filter: Set<string>; test: Set<str
     for (const [k, x] of Object.entries(v)) {
       const w = WITH.exec(k);
       if (w) out.lookup.add(w[1]);
-      walk(x);
+      // a loaded task keeps with_<name>'s name as loopWith
+      if (k === "loopWith" && typeof x === "string") out.lookup.add(x);
+      else walk(x);
     }
   };
   walk(data);
@@ -60,14 +64,19 @@ function needsAnsibleCore(use: PluginUse): boolean {
   }
 }
 
-/** The Python plugins the playbooks use that need ansible-core, in the order they were found. */
+/**
+ * The Python plugins the playbooks use that need ansible-core (a plugin file importing `ansible` itself),
+ * one per file, in the order they were found.
+ */
 export function ansibleCoreUses(data: unknown, plugins: PythonPlugins): PluginUse[] {
   const names = pluginNames(data);
   const out: PluginUse[] = [];
   for (const kind of ["filter", "test", "lookup"] as const) {
     for (const name of names[kind]) {
       const file = plugins.sourceFile(kind, name);
-      if (file && needsAnsibleCore({ kind, name, file })) out.push({ kind, name, file });
+      if (file && !out.some((u) => u.file === file) && needsAnsibleCore({ kind, name, file })) {
+        out.push({ kind, name, file });
+      }
     }
   }
   return out;

@@ -158,8 +158,8 @@ export class PythonPlugins implements PluginSource {
     if (collection === "ansible.builtin") {
       if (mito(leaf)) return { k: "mito", short: leaf };
       // ansible-core's own Python filters and tests, which mito does not have (vault, unvault, …)
-      const id = this.#folderNames_(kind, true)[leaf];
-      return id !== undefined ? { k: "python", fn: this.#jinjaFn(id) } : notFound();
+      const id = this.#folderNames_(kind, true)[leaf] ?? this.#o.host.call("jinja_builtin", [kind, leaf]);
+      return typeof id === "number" ? { k: "python", fn: this.#jinjaFn(id) } : notFound();
     }
     if (!this.#o.collections.dir(collection)) {
       return notFound(`'Invalid plugin FQCN (${routed}): unable to locate collection ${collection}'`);
@@ -262,8 +262,10 @@ function answerLookup(ctx: LookupContext, method: string, args: unknown[]): unkn
       return typeof keys === "function" ? keys.call(ctx.vars) : [];
     }
     case "template": {
-      const opts = (args[1] ?? {}) as { fail_on_undefined?: boolean };
-      return ctx.templar.template(args[0], ctx.vars, {
+      const opts = (args[1] ?? {}) as { fail_on_undefined?: boolean; variables?: Record<string, unknown> };
+      const own = opts.variables;
+      const vars = own ? { get: (n: string) => (Object.hasOwn(own, n) ? own[n] : undefined) } : ctx.vars;
+      return ctx.templar.template(args[0], vars, {
         native: ctx.native,
         failOnUndefined: opts.fail_on_undefined ?? true,
       });
