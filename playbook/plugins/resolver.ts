@@ -96,30 +96,19 @@ export class PythonPlugins implements PluginSource {
       if (found) return found;
     }
     let routed: string | undefined;
+    const fq = name.includes(".") ? name : `ansible.builtin.${name}`;
     try {
-      routed = this.#o.collections.routing.route(
-        name.includes(".") ? name : `ansible.builtin.${name}`,
-        kind,
-        {
-          quiet: true,
-        },
-      );
+      routed = this.#o.collections.routing.route(fq, kind, { quiet: true }) ?? fq;
     } catch {
       return undefined;
     }
-    const m = FQCN.exec(routed ?? name);
-    const dir = m && this.#o.collections.dir(m[1]);
-    if (!m || !dir) return undefined;
-    const leaf = m[2];
-    const own = path.join(
-      dir,
-      "plugins",
-      kind,
-      ...leaf.split(".").slice(0, -1),
-      `${leaf.split(".").pop()}.py`,
+    const m = FQCN.exec(routed);
+    if (!m || !this.#o.collections.dir(m[1])) return undefined;
+    const own = this.#o.collections.pluginFile(m[1], kind, m[2]);
+    if (own || kind === "lookup") return own;
+    return pythonFiles(path.join(this.#o.collections.dir(m[1])!, "plugins", kind)).find((f) =>
+      names(f, m[2])
     );
-    if (isFile(own) || kind === "lookup") return isFile(own) ? own : undefined;
-    return pythonFiles(path.join(dir, "plugins", kind)).find((f) => names(f, leaf));
   }
 
   #resolveJinja(kind: JinjaKind, written: string, mito: (short: string) => Fn | undefined): Fn | undefined {
@@ -140,7 +129,7 @@ export class PythonPlugins implements PluginSource {
       error: new UnknownPluginError(`Could not load "${written}": ${why}`),
     });
     if (!name.includes(".")) {
-      const id = this.#folderNames_(kind, false)[name];
+      const id = this.#folderPlugins(kind, false)[name];
       if (id !== undefined) return { k: "python", fn: this.#jinjaFn(id) };
     }
     let routed: string;
@@ -158,7 +147,7 @@ export class PythonPlugins implements PluginSource {
     if (collection === "ansible.builtin") {
       if (mito(leaf)) return { k: "mito", short: leaf };
       // ansible-core's own Python filters and tests, which mito does not have (vault, unvault, …)
-      const id = this.#folderNames_(kind, true)[leaf] ?? this.#o.host.call("jinja_builtin", [kind, leaf]);
+      const id = this.#folderPlugins(kind, true)[leaf] ?? this.#o.host.call("jinja_builtin", [kind, leaf]);
       return typeof id === "number" ? { k: "python", fn: this.#jinjaFn(id) } : notFound();
     }
     if (!this.#o.collections.dir(collection)) {
@@ -178,7 +167,7 @@ export class PythonPlugins implements PluginSource {
    * own folder last, as Ansible's loader searches it. Without any .py file in the folders the host is
    * not started.
    */
-  #folderNames_(kind: JinjaKind, withCore: boolean): Record<string, number> {
+  #folderPlugins(kind: JinjaKind, withCore: boolean): Record<string, number> {
     const key = withCore ? `${kind}+core` : kind;
     let names = this.#folderNames.get(key);
     if (names) return names;
@@ -231,10 +220,8 @@ export class PythonPlugins implements PluginSource {
       const core = this.#o.ansiblePlugins && path.join(this.#o.ansiblePlugins, "lookup", `${leaf}.py`);
       return core && isFile(core) ? { k: "python", fn: this.#lookupFn(routed, core) } : undefined;
     }
-    const dir = this.#o.collections.dir(collection);
-    const file = dir &&
-      path.join(dir, "plugins", "lookup", ...leaf.split(".").slice(0, -1), `${leaf.split(".").pop()}.py`);
-    return file && isFile(file) ? { k: "python", fn: this.#lookupFn(routed, file, collection) } : undefined;
+    const file = this.#o.collections.pluginFile(collection, "lookup", leaf);
+    return file ? { k: "python", fn: this.#lookupFn(routed, file, collection) } : undefined;
   }
 
   #lookupFn(fqcn: string, file: string, collection?: string): LookupFn {
