@@ -129,7 +129,7 @@ export class PythonPlugins implements PluginSource {
       error: new UnknownPluginError(`Could not load "${written}": ${why}`),
     });
     if (!name.includes(".")) {
-      const id = this.#folderPlugins(kind, false)[name];
+      const id = own(this.#folderPlugins(kind, false), name);
       if (id !== undefined) return { k: "python", fn: this.#jinjaFn(id) };
     }
     let routed: string;
@@ -147,7 +147,8 @@ export class PythonPlugins implements PluginSource {
     if (collection === "ansible.builtin") {
       if (mito(leaf)) return { k: "mito", short: leaf };
       // ansible-core's own Python filters and tests, which mito does not have (vault, unvault, …)
-      const id = this.#folderPlugins(kind, true)[leaf] ?? this.#o.host.call("jinja_builtin", [kind, leaf]);
+      const id = own(this.#folderPlugins(kind, true), leaf) ??
+        this.#o.host.call("jinja_builtin", [kind, leaf]);
       return typeof id === "number" ? { k: "python", fn: this.#jinjaFn(id) } : notFound();
     }
     if (!this.#o.collections.dir(collection)) {
@@ -158,7 +159,7 @@ export class PythonPlugins implements PluginSource {
       string[],
     ];
     for (const w of warnings) this.#o.warn?.(w);
-    const id = names[leaf];
+    const id = own(names, leaf);
     return id !== undefined ? { k: "python", fn: this.#jinjaFn(id) } : notFound();
   }
 
@@ -259,6 +260,11 @@ function answerLookup(ctx: LookupContext, method: string, args: unknown[]): unkn
     }
   }
   throw new TemplateError(`the plugin host asked for '${method}', which mito does not answer`);
+}
+
+/** A plugin's id by name (never an Object.prototype member: `constructor` is no plugin). */
+function own(names: Record<string, number>, name: string): number | undefined {
+  return Object.hasOwn(names, name) ? names[name] : undefined;
 }
 
 function isFile(p: string): boolean {
