@@ -341,6 +341,9 @@ export class Templar {
     try {
       return truthy(this.evaluate(first, vars));
     } catch (e) {
+      if (e instanceof UnknownPluginTemplateError) {
+        throw new UnknownPluginTemplateError(e.reason, `{% if ${first} %} True {% else %} False {% endif %}`);
+      }
       return answerOrThrow(e, cond, first);
     }
   }
@@ -621,15 +624,22 @@ function trailingNewlines(s: string): number {
 
 const WRAPPED = new WeakSet<Error>();
 
+/**
+ * A filter or test nothing answers to: Jinja2 loads them while compiling, so Ansible reports a missing one
+ * as a syntax error of the template (for a conditional, of the `{% if %}` template Ansible makes of it).
+ */
+class UnknownPluginTemplateError extends TemplateError {
+  constructor(readonly reason: string, src: string) {
+    super(`template error while templating string: ${reason}. String: ${src}. ${reason}`);
+  }
+}
+
 function wrapError(e: unknown, src: string): Error {
   // an undefined variable is said as it is; the templating that catches it repeats it (saidTwice)
   if (e instanceof UndefinedError || (e instanceof Error && WRAPPED.has(e))) return e as Error;
   let err: Error;
   if (e instanceof UnknownPluginError) {
-    // Jinja2 loads filters and tests while compiling: Ansible reports a missing one as a syntax error
-    err = new TemplateError(
-      `template error while templating string: ${e.message}. String: ${src}. ${e.message}`,
-    );
+    err = new UnknownPluginTemplateError(e.message, src);
   } else if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
