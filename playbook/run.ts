@@ -215,11 +215,10 @@ async function runInner(
     { builtinRuntime: ansibleBuiltinRuntime(envIn.env), deprecated },
   );
   // Python filters, tests and lookups: the plugin host starts only when a template needs one
-  const roleDirs: string[] = [];
   const controllerPy = controllerPython(envIn.env);
   const python = pythonPlugins({
     collections,
-    adjacent: () => [...playbookDirs, ...roleDirs],
+    playbookDirs,
     configured: settings.pluginPaths,
     python: controllerPy,
     cwd: envIn.cwd,
@@ -246,12 +245,12 @@ async function runInner(
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
     deprecated,
+    onRole: python.addRoleDir,
   });
   const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
     ...loader.loadPlaybook(f),
     shownAs: req.playbooks[i],
   }));
-  roleDirs.push(...loadedRoleDirs(playbooks));
 
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
@@ -469,24 +468,6 @@ class FnMapping extends LazyMapping {
     const name = this.#like.missingName?.(key);
     return name === undefined ? undefined : new Undefined(name);
   }
-}
-
-/** The directories of the roles the playbooks loaded, in load order (their *_plugins folders count). */
-function loadedRoleDirs(playbooks: Playbook[]): string[] {
-  const out = new Set<string>();
-  const walk = (items: Item[]) => {
-    for (const it of items) {
-      for (let r = it.role; r; r = r.dependencyOf) out.add(r.path);
-      if (it.kind !== "task") walk([...it.block, ...it.rescue, ...it.always]);
-    }
-  };
-  for (const pb of playbooks) {
-    for (const play of pb.plays) {
-      for (const r of play.roles) out.add(r.path);
-      for (const section of play.sections) walk(section);
-    }
-  }
-  return [...out];
 }
 
 function taskTags(t: Item | Task): string[] {

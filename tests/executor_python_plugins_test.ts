@@ -30,6 +30,7 @@ same("plugin folders of the playbook, a role and the configuration; unsafe and v
   ...VAULT,
   "folders.yml",
 ], 0);
+same("a role included while the play runs brings its filter_plugins/ from then on", ["included.yml"], 0);
 same("names nothing defines and plugins that raise: Ansible's messages", ["errors.yml"], 0);
 same("a plugin that raises fails the play", ["fails.yml"], 2);
 

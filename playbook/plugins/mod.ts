@@ -27,8 +27,8 @@ export function ansiblePluginsDir(sites: string[] = sitePackageDirs()): string |
 
 export interface PythonPluginsSetup {
   collections: CollectionIndex;
-  /** Playbook directories, then role directories as they were loaded: their *_plugins folders. */
-  adjacent: () => string[];
+  /** Playbook directories: their *_plugins folders come first. */
+  playbookDirs: string[];
   /** filter_plugins / test_plugins / lookup_plugins from the configuration. */
   configured: { filter: string[]; test: string[]; lookup: string[] };
   python: string;
@@ -37,8 +37,19 @@ export interface PythonPluginsSetup {
   warn: (message: string) => void;
 }
 
-/** The plugin source for a run's templar and the host behind it (close it when the run ends). */
-export function pythonPlugins(o: PythonPluginsSetup): { plugins: PythonPlugins; host: PluginHost } {
+export interface RunPlugins {
+  /** The plugin source for the run's templar. */
+  plugins: PythonPlugins;
+  /** The host behind it: close it when the run ends. */
+  host: PluginHost;
+  /** A role was loaded: its *_plugins folders join the search, after those already there. */
+  addRoleDir(dir: string): void;
+}
+
+const SUBDIRS = { filter: "filter_plugins", test: "test_plugins", lookup: "lookup_plugins" } as const;
+
+/** The Python plugins of one run. */
+export function pythonPlugins(o: PythonPluginsSetup): RunPlugins {
   const host = new PluginHost({
     python: o.python,
     collectionRoots: [...o.collections.roots],
@@ -46,18 +57,27 @@ export function pythonPlugins(o: PythonPluginsSetup): { plugins: PythonPlugins; 
     env: o.env,
     warn: o.warn,
   });
+  const adjacent = [...o.playbookDirs];
   let folders: PluginFolders | undefined;
   const plugins = new PythonPlugins({
     host,
     collections: o.collections,
     folders: () =>
       folders ??= {
-        filter: pluginFolders(o.adjacent(), "filter_plugins", o.configured.filter),
-        test: pluginFolders(o.adjacent(), "test_plugins", o.configured.test),
-        lookup: pluginFolders(o.adjacent(), "lookup_plugins", o.configured.lookup),
+        filter: pluginFolders(adjacent, SUBDIRS.filter, o.configured.filter),
+        test: pluginFolders(adjacent, SUBDIRS.test, o.configured.test),
+        lookup: pluginFolders(adjacent, SUBDIRS.lookup, o.configured.lookup),
       },
     ansiblePlugins: ansiblePluginsDir(),
     warn: o.warn,
   });
-  return { plugins, host };
+  const addRoleDir = (dir: string) => {
+    if (adjacent.includes(dir)) return;
+    adjacent.push(dir);
+    if (folders && Object.values(SUBDIRS).some((s) => fs.existsSync(path.join(dir, s)))) {
+      folders = undefined;
+      plugins.foldersChanged();
+    }
+  };
+  return { plugins, host, addRoleDir };
 }

@@ -62,6 +62,16 @@ export class PythonPlugins implements PluginSource {
     this.#o = opts;
   }
 
+  /**
+   * The plugin folders changed (a role loaded while the play runs, by include_role): names are resolved
+   * again, as Ansible's loader clears its caches when a directory joins.
+   */
+  foldersChanged(): void {
+    this.#jinja.clear();
+    this.#lookups.clear();
+    this.#folderNames.clear();
+  }
+
   filter(name: string, mito: (short: string) => FilterFn | undefined): FilterFn | undefined {
     return this.#resolveJinja("filter", name, mito) as FilterFn | undefined;
   }

@@ -64,7 +64,7 @@ export function main(args: string[]): void {
   const collections = new CollectionIndex(roots);
   const { plugins, host } = pythonPlugins({
     collections,
-    adjacent: () => [],
+    playbookDirs: [],
     configured: { filter: [], test: [], lookup: [] },
     python: PY,
     cwd: process.cwd(),
