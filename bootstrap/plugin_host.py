@@ -1,8 +1,8 @@
 """mito's plugin host: Ansible's controller-side Python plugins (filters, tests, lookups) for one run.
 
 The controller starts it when a template first needs a Python plugin and keeps it for the whole run. It
-speaks mito's framing and codec (mito.core) over the two fds it is given as stdin and stdout; the
-controller blocks on each call, as Ansible's templating is synchronous too. While a call runs, either
+speaks mito's framing and codec (mito.core) over two FIFOs it makes in the directory named last in its
+argv (see main); the controller blocks on each call, as Ansible's templating is synchronous too. While a call runs, either
 side may call the other (a lookup asks the controller to template a value; that template may use a Python
 filter again), so both wait for a reply by serving the calls that arrive meanwhile.
 
@@ -144,10 +144,12 @@ def _error(e):
     import traceback
     names = [c.__module__ + "." + c.__name__ for c in type(e).__mro__]
     kind = "other"
-    if _is_undefined_error(e):
+    if _is_undefined_error(e) or (isinstance(e, ControllerError) and e.data.get("kind") == "undefined"):
         kind = "undefined"
     elif "ansible.errors.AnsibleLookupError" in names:
         kind = "lookup"
+    elif "ansible.errors.AnsibleOptionsError" in names:
+        kind = "options"
     elif "ansible.errors.AnsibleError" in names:
         kind = "ansible"
     elif isinstance(e, TypeError):
@@ -170,7 +172,7 @@ class Channel(object):
         self.wfd = wfd
         self.host = host
         self.buf = bytearray()
-        self.next_id = 1
+        self.next_id = core.FIRST_REPLY_HANDLE
 
     def send(self, handle, value, reply_to=0):
         data = memoryview(core.frame(0, 1, 0, handle, reply_to, value))
@@ -393,24 +395,24 @@ class Host(object):
 
     # -- lookups ------------------------------------------------------------------------------------------
 
-    def op_lookup_load(self, fqcn, path, collection):
-        """A lookup plugin's class, with its documented options registered as Ansible's loader does."""
+    def op_lookup_load(self, fqcn, load_name, path, collection):
+        """A lookup plugin's class, with its documented options registered (under the name Ansible's
+        loader gives it: the module's for a collection plugin) as Ansible's loader does."""
         self._finder()
         if collection:
-            modname = "ansible_collections.%s.plugins.lookup.%s" % (collection, os.path.basename(path)[:-3])
-            module = importlib.import_module(modname)
+            module = importlib.import_module(load_name)
         else:
-            module = self._load_file("mito_lookup_%d_%s" % (abs(hash(path)), fqcn), path)
+            module = self._load_file("mito_lookup_%d_%s" % (abs(hash(path)), load_name), path)
         cls = getattr(module, "LookupModule")
-        _register_options(fqcn, module, path)
-        return self._add((cls, fqcn, path))
+        _register_options(load_name, module, path)
+        return self._add((cls, fqcn, load_name, path))
 
     def op_lookup_run(self, plugin, terms, kwargs, basedir):
-        cls, fqcn, path = self.plugins[plugin]
+        cls, fqcn, load_name, path = self.plugins[plugin]
         loader = _loader(basedir)
         templar = _Templar(self.channel, loader)
         instance = object.__new__(cls)
-        for attr, value in (("_original_path", path), ("_load_name", fqcn), ("_redirected_names", []),
+        for attr, value in (("_original_path", path), ("_load_name", load_name), ("_redirected_names", []),
                             ("ansible_aliases", [fqcn]), ("ansible_name", fqcn)):
             setattr(instance, attr, value)
         cls.__init__(instance, loader=loader, templar=templar)

@@ -60,7 +60,7 @@ export class SyncChannel {
   #decoder = new FrameDecoder(undefined, "the plugin host");
   #pending: Frame[] = [];
   #buf = new Uint8Array(1 << 16);
-  #nextId = 1;
+  #nextId = handles.FIRST_REPLY_HANDLE;
   #closed = false;
   #exitHook = () => this.close();
 

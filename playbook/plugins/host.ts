@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { RemoteError } from "../../core/mod.ts";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
-import { LookupError, TemplateError, UndefinedError } from "../template/mod.ts";
+import { LookupError, LookupOptionsError, TemplateError, UndefinedError } from "../template/mod.ts";
 import { type CallHandler, ChannelClosedError, SyncChannel } from "./_channel.ts";
 import { fromWire, toWire } from "./_wire.ts";
 
@@ -180,6 +180,8 @@ function pluginError(e: RemoteError, lookup: boolean): Error {
       return new UndefinedError(msg, /^'([^']*)' is undefined/.exec(msg)?.[1] ?? "");
     case "lookup":
       return new LookupError(msg);
+    case "options":
+      return new LookupOptionsError(msg);
     case "ansible":
       return lookup ? new PluginError(msg, data.cls ?? e.type) : new TemplateError(msg);
     case "type":

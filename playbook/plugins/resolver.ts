@@ -185,7 +185,7 @@ export class PythonPlugins implements PluginSource {
     const dirs = [...this.#o.folders()[kind]];
     if (withCore && this.#o.ansiblePlugins) dirs.push(path.join(this.#o.ansiblePlugins, kind));
     names = {};
-    if (dirs.some(hasPython)) {
+    if (dirs.some((d) => pythonFiles(d).length > 0)) {
       const [found, warnings] = this.#o.host.call("jinja_legacy", [kind, dirs]) as [
         Record<string, number>,
         string[],
@@ -213,7 +213,7 @@ export class PythonPlugins implements PluginSource {
     const name = written.startsWith(LEGACY) ? written.slice(LEGACY.length) : written;
     if (!name.includes(".")) {
       const file = this.#o.folders().lookup.map((d) => path.join(d, `${name}.py`)).find(isFile);
-      if (file) return { k: "python", fn: this.#lookupFn(name, file) };
+      if (file) return { k: "python", fn: this.#lookupFn(name, name, file) };
     }
     let routed: string;
     const fq = name.includes(".") ? name : `ansible.builtin.${name}`;
@@ -229,17 +229,20 @@ export class PythonPlugins implements PluginSource {
     if (collection === "ansible.builtin") {
       if (mito(leaf)) return { k: "mito", short: leaf };
       const core = this.#o.ansiblePlugins && path.join(this.#o.ansiblePlugins, "lookup", `${leaf}.py`);
-      return core && isFile(core) ? { k: "python", fn: this.#lookupFn(routed, core) } : undefined;
+      const loadName = name.includes(".") ? `ansible.plugins.lookup.${leaf}` : leaf;
+      return core && isFile(core) ? { k: "python", fn: this.#lookupFn(routed, loadName, core) } : undefined;
     }
     const file = this.#o.collections.pluginFile(collection, "lookup", leaf);
-    return file ? { k: "python", fn: this.#lookupFn(routed, file, collection) } : undefined;
+    const loadName = `ansible_collections.${collection}.plugins.lookup.${leaf}`;
+    return file ? { k: "python", fn: this.#lookupFn(routed, loadName, file, collection) } : undefined;
   }
 
-  #lookupFn(fqcn: string, file: string, collection?: string): LookupFn {
+  /** A lookup run in the host; `loadName` is the name Ansible's loader gives it (its options are kept under it). */
+  #lookupFn(fqcn: string, loadName: string, file: string, collection?: string): LookupFn {
     const host = this.#o.host;
     let id: number | undefined;
     return (terms, kwargs, ctx) => {
-      id ??= host.call("lookup_load", [fqcn, file, collection ?? null], { lookup: true }) as number;
+      id ??= host.call("lookup_load", [fqcn, loadName, file, collection ?? null], { lookup: true }) as number;
       return host.call("lookup_run", [id, terms, kwargs, ctx.basedir], {
         lookup: true,
         serve: (method, args) => answerLookup(ctx, method, args),
@@ -278,11 +281,7 @@ function own(names: Record<string, number>, name: string): number | undefined {
 }
 
 function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
+  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 /** The plugin modules of a folder, by name. */
@@ -301,14 +300,6 @@ function names(file: string, name: string): boolean {
   try {
     const text = fs.readFileSync(file, "utf8");
     return text.includes(`'${name}'`) || text.includes(`"${name}"`);
-  } catch {
-    return false;
-  }
-}
-
-function hasPython(dir: string): boolean {
-  try {
-    return fs.readdirSync(dir).some((f) => f.endsWith(".py") && f !== "__init__.py");
   } catch {
     return false;
   }
@@ -335,11 +326,7 @@ export function pluginFolders(adjacent: string[], subdir: string, configured: st
 }
 
 function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function subdirs(d: string): string[] {

@@ -19,6 +19,17 @@ export class LookupError extends TemplateError {
   }
 }
 
+/**
+ * A lookup refused its options (Ansible's AnsibleOptionsError): reported as it is, whatever `errors=` says,
+ * as Ansible re-raises it.
+ */
+export class LookupOptionsError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = "LookupOptionsError";
+  }
+}
+
 /** A variable or attribute was used while undefined: "'foo' is undefined", "'dict object' has no attribute 'x'". */
 export class UndefinedError extends TemplateError {
   constructor(message: string, readonly variable: string) {

@@ -21,7 +21,13 @@ export {
   type VarLookup,
 } from "./templar.ts";
 export { OMIT_TOKEN } from "./_globals.ts";
-export { LookupError, TemplateError, UndefinedError, UnknownPluginError } from "./_errors.ts";
+export {
+  LookupError,
+  LookupOptionsError,
+  TemplateError,
+  UndefinedError,
+  UnknownPluginError,
+} from "./_errors.ts";
 export {
   isMarkedUnsafe,
   isTuple,

@@ -1,6 +1,13 @@
 // The Templar: Ansible's templating entry points over mito's Jinja2 engine.
 import { UnsafeString, VaultString } from "../values.ts";
-import { LookupError, shorten, TemplateError, UndefinedError, UnknownPluginError } from "./_errors.ts";
+import {
+  LookupError,
+  LookupOptionsError,
+  shorten,
+  TemplateError,
+  UndefinedError,
+  UnknownPluginError,
+} from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "./_literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
@@ -368,7 +375,7 @@ export class Templar {
     try {
       ran = fn(templated, rest, this.#lookupContext(vars, native));
     } catch (e) {
-      if (e instanceof UndefinedError) throw e;
+      if (e instanceof UndefinedError || e instanceof LookupOptionsError) throw e;
       const original = (e as Error).message;
       // Ansible's own lookup errors name Python's class; the error carries the original message again
       const kind = e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : (e as Error).name;
