@@ -53,7 +53,7 @@ const FQCN = /^(\w+\.\w+)\.(\w+(?:\.\w+)*)$/;
 
 export class PythonPlugins implements PluginSource {
   readonly #o: PythonPluginsOptions;
-  readonly #jinja = new Map<string, Resolved<Fn>>();
+  readonly #jinja = { filter: new Map<string, Resolved<Fn>>(), test: new Map<string, Resolved<Fn>>() };
   readonly #lookups = new Map<string, Resolved<LookupFn> | undefined>();
   /** Names from the plugin folders, per type (and with ansible-core's builtins, per type + "+core"). */
   readonly #folderNames = new Map<string, Record<string, number>>();
@@ -67,7 +67,8 @@ export class PythonPlugins implements PluginSource {
    * again, as Ansible's loader clears its caches when a directory joins.
    */
   foldersChanged(): void {
-    this.#jinja.clear();
+    this.#jinja.filter.clear();
+    this.#jinja.test.clear();
     this.#lookups.clear();
     this.#folderNames.clear();
   }
@@ -122,11 +123,12 @@ export class PythonPlugins implements PluginSource {
   }
 
   #resolveJinja(kind: JinjaKind, written: string, mito: (short: string) => Fn | undefined): Fn | undefined {
-    const key = `${kind}\0${written}`;
-    let r = this.#jinja.get(key);
+    // asked on every filter call of every template: one map lookup once the name is known
+    const known = this.#jinja[kind];
+    let r = known.get(written);
     if (!r) {
       r = this.#findJinja(kind, written, mito);
-      this.#jinja.set(key, r);
+      known.set(written, r);
     }
     if (r.k === "error") throw r.error;
     return r.k === "mito" ? mito(r.short) : r.fn;

@@ -206,20 +206,24 @@ export class Templar {
   /** The filter of that name (custom ones first), as `map('name')` finds it. */
   getFilter(name: string): FilterFn | undefined {
     const plugins = this.#opts.plugins;
-    if (plugins) return plugins.filter(name, (short) => this.#filters[short]);
+    if (plugins) return plugins.filter(name, this.#ownFilter);
     return this.#filters[builtinName(name)];
   }
+
+  readonly #ownFilter = (short: string): FilterFn | undefined => this.#filters[short];
+  readonly #ownTest = (short: string): TestFn | undefined => this.#tests[short];
+  readonly #ownLookup = (short: string): LookupFn | undefined => this.#lookups[short];
 
   /** The test of that name, as `select('name')` finds it. */
   getTest(name: string): TestFn | undefined {
     const plugins = this.#opts.plugins;
-    if (plugins) return plugins.test(name, (short) => this.#tests[short]);
+    if (plugins) return plugins.test(name, this.#ownTest);
     return this.#tests[builtinName(name)];
   }
 
   #getLookup(name: string): LookupFn | undefined {
     const plugins = this.#opts.plugins;
-    if (plugins) return plugins.lookup(name, (short) => this.#lookups[short]);
+    if (plugins) return plugins.lookup(name, this.#ownLookup);
     return this.#lookups[builtinName(name)];
   }
 
