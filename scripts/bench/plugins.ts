@@ -52,6 +52,13 @@ export function main(args: string[]): void {
   const calls = Number(values.calls), startsWanted = Number(values.starts);
   const roots = collectionRoots({ playbookDirs: [], configured: [], sitePackages: sitePackageDirs() });
 
+  // the interpreter alone, under the same load: what a host start cannot go below
+  const bare: number[] = [];
+  for (let i = 0; i < startsWanted; i++) {
+    const t = performance.now();
+    spawnSync(PY, ["-c", "pass"]);
+    bare.push(performance.now() - t);
+  }
   const starts: number[] = [];
   for (let i = 0; i < startsWanted; i++) {
     const host = new PluginHost({ python: PY, collectionRoots: roots });
@@ -95,6 +102,7 @@ export function main(args: string[]): void {
       `${startMs.toFixed(1)} ms`,
       startMs <= 60 ? "≤ 60 ms: met" : "≤ 60 ms: MISSED",
     ],
+    [`${PY} -c pass, to its end (median)`, `${median(bare).toFixed(1)} ms`, ""],
     [`mito: ${PLUGIN_TEMPLATE}`, `${pluginUs.toFixed(1)} µs`, ""],
     [`mito: ${NATIVE_TEMPLATE} (native)`, `${nativeUs.toFixed(1)} µs`, ""],
     [
@@ -109,6 +117,7 @@ export function main(args: string[]): void {
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
   console.log(JSON.stringify({
     hostStartMs: +startMs.toFixed(2),
+    pythonAloneMs: +median(bare).toFixed(2),
     pluginCallUs: +pluginUs.toFixed(2),
     nativeCallUs: +nativeUs.toFixed(2),
     crossingUs: +crossing.toFixed(2),
