@@ -413,7 +413,7 @@ class Host(object):
     def op_lookup_run(self, plugin, terms, kwargs, basedir):
         cls, fqcn, load_name, path = self.plugins[plugin]
         loader = _loader(basedir)
-        templar = _Templar(self.channel, loader)
+        templar = _Templar(self.channel, loader, self._environment)
         instance = object.__new__(cls)
         for attr, value in (("_original_path", path), ("_load_name", load_name), ("_redirected_names", []),
                             ("ansible_aliases", [fqcn]), ("ansible_name", fqcn)):
@@ -510,10 +510,16 @@ class Variables(object):
 class _Templar(object):
     """What lookups use of Ansible's Templar, carried out by mito's templating on the controller."""
 
-    def __init__(self, channel, loader):
+    def __init__(self, channel, loader, environment):
         self._channel = channel
         self._loader = loader
+        self._environment = environment
         self._available_variables = Variables(channel)
+
+    @property
+    def environment(self):
+        """Ansible's Jinja2 environment: its filters and tests (ansible.utils' index_of takes its tests)."""
+        return self._environment()
 
     @property
     def available_variables(self):

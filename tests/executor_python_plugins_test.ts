@@ -26,6 +26,13 @@ function same(name: string, args: string[], code: number): void {
 }
 
 same("collection filters, tests and lookups, routed and deprecated ones included", ["collections.yml"], 0);
+same(
+  "more collection plugins: ansible.utils lookups using Ansible's environment, path, CSV and unit filters",
+  [
+    "more_collections.yml",
+  ],
+  0,
+);
 same("plugin folders of the playbook, a role and the configuration; unsafe and vault values", [
   ...VAULT,
   "folders.yml",
