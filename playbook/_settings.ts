@@ -15,6 +15,8 @@ export interface Settings {
   collectionsPath: string[];
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
+  pluginPaths: { filter: string[]; test: string[]; lookup: string[] };
   stdoutCallback?: string;
   noColor: boolean;
   forceColor: boolean;
@@ -81,6 +83,7 @@ export function readSettings(
     collectionsPath: c.collectionsPath,
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
+    pluginPaths: { filter: c.filterPluginPath, test: c.testPluginPath, lookup: c.lookupPluginPath },
     stdoutCallback: c.stdoutCallback,
     noColor: c.nocolor,
     forceColor: c.forceColor,

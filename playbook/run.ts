@@ -33,6 +33,7 @@ import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
+import { ansibleCoreUses, controllerPython, missingAnsibleCore, pythonPlugins } from "./plugins/mod.ts";
 
 /** What the CLI asks for: ansible-playbook's options, already parsed. */
 export interface RunRequest {
@@ -110,8 +111,9 @@ export async function runPlaybooks(
     out: envIn.out,
     err: envIn.err,
   });
+  const cleanup: (() => void)[] = [];
   try {
-    return await runInner(req, envIn, settings, display);
+    return await runInner(req, envIn, settings, display, cleanup);
   } catch (err) {
     if (err instanceof PlaybookError || err instanceof YamlError || err instanceof VaultError) {
       display.error(describeLoadError(err));
@@ -122,6 +124,8 @@ export async function runPlaybooks(
       return 1;
     }
     throw err;
+  } finally {
+    for (const done of cleanup) done();
   }
 }
 
@@ -138,6 +142,7 @@ async function runInner(
   envIn: RunEnvironment,
   settings: Settings,
   display: Display,
+  cleanup: (() => void)[],
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
   const deprecated = (msg: string, version?: string, opts?: { date?: string; collection?: string }) => {
@@ -200,17 +205,30 @@ async function runInner(
   });
 
   const firstDir = path.dirname(playbookFiles[0]);
-  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
-  const templar = new Templar({ basedir: firstDir, warn, native: false });
-  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const playbookDirs = [...new Set(playbookFiles.map((f) => path.dirname(f)))];
   const collections = new CollectionIndex(
     collectionRoots({
-      playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+      playbookDirs,
       configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
       sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
     }),
     { builtinRuntime: ansibleBuiltinRuntime(envIn.env), deprecated },
   );
+  // Python filters, tests and lookups: the plugin host starts only when a template needs one
+  const controllerPy = controllerPython(envIn.env);
+  const python = pythonPlugins({
+    collections,
+    playbookDirs,
+    configured: settings.pluginPaths,
+    python: controllerPy,
+    cwd: envIn.cwd,
+    env: envIn.env,
+    warn,
+  });
+  cleanup.push(() => python.host.close());
+  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
+  const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
+  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
@@ -227,6 +245,7 @@ async function runInner(
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
     deprecated,
+    onRole: python.addRoleDir,
   });
   const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
     ...loader.loadPlaybook(f),
@@ -242,7 +261,7 @@ async function runInner(
     limit: req.limit,
     vault,
     cwd: envIn.cwd,
-    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    playbookDirs,
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     warn,
@@ -275,6 +294,12 @@ async function runInner(
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
     });
+  }
+
+  // Python plugins that need ansible-core, with a controller Python that lacks it: said once, before any play
+  const needCore = ansibleCoreUses(playbooks, python.plugins);
+  if (needCore.length && !python.host.info().ansible) {
+    throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
   }
 
   const forks = req.forks ?? settings.forks;

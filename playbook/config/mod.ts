@@ -19,6 +19,10 @@ export interface Config {
   /** Whether Python's site directories are searched for `ansible_collections` too. */
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** filter_plugins, test_plugins, lookup_plugins: folders of controller-side Python plugins. */
+  filterPluginPath: string[];
+  testPluginPath: string[];
+  lookupPluginPath: string[];
   hostKeyChecking: boolean;
   timeout: number;
   become: boolean;
@@ -133,6 +137,15 @@ const SETTINGS: Setting[] = [
   S("libraryPath", "pathspec", "{ANSIBLE_HOME}/plugins/modules:/usr/share/ansible/plugins/modules", [
     "ANSIBLE_LIBRARY",
   ], [[D, "library"]]),
+  S("filterPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/filter:/usr/share/ansible/plugins/filter", [
+    "ANSIBLE_FILTER_PLUGINS",
+  ], [[D, "filter_plugins"]]),
+  S("testPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/test:/usr/share/ansible/plugins/test", [
+    "ANSIBLE_TEST_PLUGINS",
+  ], [[D, "test_plugins"]]),
+  S("lookupPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/lookup:/usr/share/ansible/plugins/lookup", [
+    "ANSIBLE_LOOKUP_PLUGINS",
+  ], [[D, "lookup_plugins"]]),
   S("hostKeyChecking", "boolean", true, ["ANSIBLE_HOST_KEY_CHECKING"], [[D, "host_key_checking"]]),
   S("timeout", "integer", 10, ["ANSIBLE_TIMEOUT"], [[D, "timeout"]]),
   S("become", "boolean", false, ["ANSIBLE_BECOME"], [[PE, "become"]]),

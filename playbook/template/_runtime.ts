@@ -2,7 +2,7 @@
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { literalEval } from "../py/literal.ts";
 import { dateBinop } from "./_datetime.ts";
-import { TemplateError } from "./_errors.ts";
+import { TemplateError, UnknownPluginError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
   codePoints,
@@ -414,11 +414,6 @@ export function splitKwargs(args: unknown[]): [unknown[], Record<string, unknown
   return [args, {}];
 }
 
-function stripNamespace(name: string): string {
-  const m = /^(?:ansible\.(?:builtin|legacy)|community\.general|ansible\.utils)\.(.+)$/.exec(name);
-  return m ? m[1] : name;
-}
-
 const MUTATORS = new Set([
   "append",
   "extend",
@@ -511,10 +506,10 @@ export class Compiler {
       case "filter": {
         const node = e.node ? this.expr(e.node) : null;
         const args = this.args(e.args, e.kwargs);
-        const name = stripNamespace(e.name);
+        const name = e.name;
         return (c) => {
           const f = c.rt.filter(name);
-          if (!f) throw new TemplateError(`No filter named '${e.name}'.`);
+          if (!f) throw new UnknownPluginError(`Could not load "${name}": '${name}'`);
           const v = node ? node(c) : c.lookup("\0filterblock");
           const [a, kw] = args(c);
           // a plugin returning nothing returns None, as a Python function does
@@ -524,10 +519,10 @@ export class Compiler {
       case "test": {
         const node = this.expr(e.node);
         const args = this.args(e.args, e.kwargs);
-        const name = stripNamespace(e.name);
+        const name = e.name;
         return (c) => {
           const t = c.rt.test(name);
-          if (!t) throw new TemplateError(`No test named '${e.name}'.`);
+          if (!t) throw new UnknownPluginError(`Could not load "${name}": '${name}'`);
           const [a, kw] = args(c);
           return t(node(c), ...a, ...(Object.keys(kw).length ? [new Kwargs(kw)] : []));
         };
