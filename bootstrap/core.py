@@ -858,6 +858,11 @@ class Router(object):
             if self.io_turn.acquire(True, tick):
                 return
             with self.baton:
+                if self.io_leads:
+                    # lend_loop handed the loop over between the timeout and here: its permit must not stay
+                    # behind, or the next follow() would return at once while the main thread leads.
+                    self.io_turn.acquire(False)
+                    return
                 if self.main_busy and self.main_calls == seen:
                     self.io_leads = True
                     return
