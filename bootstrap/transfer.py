@@ -46,12 +46,12 @@ class Transfers(object):
         self.closed = set()
         self.lock = threading.Lock()
         self.partial_paths = set()  # hidden temp files to remove if the interpreter dies mid-transfer
-        self.ending = False  # set as the interpreter ends: no partial file may be created after it has swept them
+        self.ending = False  # set as the interpreter ends: no partial file may be created after the sweep
 
     def new_partial(self, path):
         """Creates the hidden temp file beside `path` and records it, both under the lock taken to sweep them
-        when the interpreter ends: the I/O thread may end the interpreter at any moment, and whatever file exists then
-        must be on the list it removes."""
+        as the interpreter ends: the I/O thread may end the interpreter at any moment, and whatever file
+        exists then must be on the list it removes."""
         import tempfile
         with self.lock:
             if self.ending:

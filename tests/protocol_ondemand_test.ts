@@ -19,7 +19,9 @@ function imported(ctx: Context): Promise<boolean[]> {
 
 /** Which of them `ctx` holds the source of (sent to it, or passed through it to a child). */
 function received(ctx: Context): Promise<boolean[]> {
-  return Promise.all(ON_DEMAND.map((m) => ctx.call<boolean>("mito.core", "_importer.cache.__contains__", [m])));
+  return Promise.all(
+    ON_DEMAND.map((m) => ctx.call<boolean>("mito.core", "_importer.cache.__contains__", [m])),
+  );
 }
 
 async function withBroker(
@@ -44,7 +46,9 @@ Deno.test("a leaf context holds no spawning, transfer or fork code until a call 
     assertEquals(await ctx.call("operator", "add", [1, 2]), 3);
     assertEquals(await imported(ctx), [false, false, false]);
     assertEquals(await received(ctx), [false, false, false], "not even sent");
-    for (const name of ["connect_child", "SPAWN_METHODS", "receive_file", "write_file", "send_file", "fork"]) {
+    for (
+      const name of ["connect_child", "SPAWN_METHODS", "receive_file", "write_file", "send_file", "fork"]
+    ) {
       assertEquals(await ctx.call("mito.core", "__dict__.__contains__", [name]), false, `mito.core.${name}`);
     }
     // A built-in module run in the context's own process: the runner comes, its forking does not.
