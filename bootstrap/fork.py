@@ -27,7 +27,6 @@ PR_SET_PDEATHSIG = 1
 _libc = [None]  # the C library for prctl, loaded in the context before its first fork (False: none)
 
 
-
 def _close_stale():
     """Closes, in a child of fork(), the context's stream fds it inherited: the ones still open as what
     they were at the fork (a process between may have closed one and reused its number)."""
