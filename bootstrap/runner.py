@@ -304,11 +304,13 @@ def _code(e):
 # ------------------------------------------------------------- forking
 
 def _fork(die_with_parent):
-    """mito.core.fork() inside a context (the child keeps importing on demand through it, and dies with
+    """mito.fork's fork() inside a context (the child keeps importing on demand through it, and dies with
     it when asked); a plain fork where the runner runs outside one (the test harness)."""
     core = sys.modules.get("mito.core")
     if core is not None and getattr(core, "_router", None) is not None:
-        return core.fork(die_with_parent=die_with_parent)
+        # By name, unlike the runner's other imports of mito: the controller's push of the runner carries
+        # what it always imports, and only isolated modules and async jobs fork.
+        return importlib.import_module("mito.fork").fork(die_with_parent=die_with_parent)
     return os.fork()
 
 

@@ -50,7 +50,7 @@ Deno.test("a bastion loads the container methods itself, the first time it start
     assertEquals(root.parentIds, [0, bastion.id]);
 
     const unknown = await assertRejects(() =>
-      bastion.call("mito.core", "connect_child", [999, "nope", {}, {}])
+      bastion.call("mito.parent", "connect_child", [999, "nope", {}, {}])
     );
     assertStringIncludes(unknown.message, "mito: unknown spawn method 'nope'");
   });
