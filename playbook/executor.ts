@@ -453,7 +453,7 @@ export class Executor {
     let stop = false;
     try {
       for (const pb of playbooks) {
-        this.#cb.playbookStart(pb.file);
+        this.#cb.playbookStart(pb.shownAs ?? pb.file);
         this.#cb.verbose(`${pb.plays.length} plays in ${pb.shownAs ?? pb.file}`, 2);
         for (const play of pb.plays) {
           const r = await this.#runPlay(play);
@@ -648,6 +648,11 @@ export class Executor {
   }
 
   #taskName(task: Task, vars?: VarLookup): string {
+    return shownTaskName(task, this.#ownName(task, vars));
+  }
+
+  /** The task's name as written, templated when it can be; "" when unnamed. */
+  #ownName(task: Task, vars?: VarLookup): string {
     let name = task.kw.name !== undefined && task.kw.name !== null ? String(task.kw.name) : "";
     if (name && vars && name.includes("{{")) {
       try {
@@ -656,14 +661,19 @@ export class Executor {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
-    return shownTaskName(task, name);
+    return name;
   }
 
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
+    const own = this.#ownName(task, vars);
     return {
       id: task.id,
-      name: this.#taskName(task, vars),
+      name: shownTaskName(task, own),
+      ownName: own,
+      role: task.role?.name,
+      resolvedRole: task.role && roleFullName(task.role),
+      loopWith: task.loopWith,
       action: task.actionWritten,
       path: pos ? `${pos.file}:${pos.line}` : "",
       noLog: false,
@@ -691,6 +701,7 @@ export class Executor {
         path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
         checkMode: false,
         strategy: strategyName,
+        pattern,
       });
     if (all.length === 0) {
       announce();
@@ -1258,7 +1269,8 @@ export class Executor {
     let delegateTo: string | undefined;
     let field = "no_log";
     try {
-      noLog = this.#kwBool(task, "no_log", vars);
+      // A loop's no_log may name the loop variable: each item templates its own.
+      noLog = task.kw.loop !== undefined ? this.#kwBoolSafe(task, "no_log", vars) : this.#kwBool(task, "no_log", vars);
       field = "ignore_errors";
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
       field = "delegate_to";
@@ -1429,6 +1441,8 @@ export class Executor {
       }
       const started = inFlight.shift()!;
       const { layer, ivars, itemNoLog } = started;
+      // As Ansible's task executor: the task is no_log when any of its items is.
+      if (itemNoLog) noLog = true;
       const item = items[i];
       itemLayers.push(layer);
       let r: Result;
@@ -1470,7 +1484,7 @@ export class Executor {
           r.failed = true;
           r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
         }
-      }
+      } else r._ansible_item_label = r[loopVar];
       if (!("changed" in r)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
@@ -2127,11 +2141,13 @@ export class Executor {
       const own = task.role ? pr.handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;
       const target = own ?? pr.handlerTasks.find(matches);
       if (target) {
+        if (!hp.notified.has(target)) this.#cb.notify?.(this.#taskName(target), hp.name);
         hp.notified.add(target);
         found = true;
       }
       for (const h of pr.handlerTasks) {
         if (tagList(h.kw.listen).includes(name)) {
+          if (!hp.notified.has(h)) this.#cb.notify?.(this.#taskName(h), hp.name);
           hp.notified.add(h);
           found = true;
         }

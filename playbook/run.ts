@@ -27,6 +27,7 @@ import { Executor, type InventoryView, type LazyMappingLike } from "./executor.t
 import { Display, escapeControls } from "./callbacks/display.ts";
 import { DefaultCallback } from "./callbacks/default.ts";
 import { JsonCallback } from "./callbacks/json.ts";
+import { AwxDisplay, AwxDisplayCallback, AwxEvents } from "./callbacks/awx_display.ts";
 import type { Callback } from "./callbacks/types.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
@@ -94,6 +95,16 @@ export function defaultEnvironment(): RunEnvironment {
   };
 }
 
+/** The stdout callback's name without its collection (ansible.builtin.default is default). */
+function shortCallbackName(name: string): string {
+  return name.replace(/^ansible\.(builtin|posix)\./, "");
+}
+
+/** The stdout callback asked for: the command line's, else ANSIBLE_STDOUT_CALLBACK / stdout_callback. */
+function stdoutCallbackName(req: RunRequest, settings: { stdoutCallback?: string }): string {
+  return shortCallbackName(req.output ?? settings.stdoutCallback ?? "default");
+}
+
 const VERSION = { full: "2.14.18", major: 2, minor: 14, revision: 18, string: "2.14.18" };
 
 /** Runs the playbooks and returns ansible-playbook's exit code; errors are printed as "ERROR! ...". */
@@ -103,13 +114,22 @@ export async function runPlaybooks(
 ): Promise<number> {
   const settings = readSettings({ env: envIn.env, cwd: envIn.cwd, home: envIn.home });
   const colour = settings.forceColor || (envIn.stdoutIsTTY && !settings.noColor);
-  const display = new Display({
+  const displayOpts = {
     verbosity: req.verbosity,
     color: colour,
     columns: envIn.stdoutIsTTY ? envIn.columns : 80,
     out: envIn.out,
     err: envIn.err,
-  });
+  };
+  // Under ansible-runner every line shown is part of an event, so the display itself is runner's.
+  const awx = stdoutCallbackName(req, settings) === "awx_display"
+    ? new AwxEvents({
+      dataDir: envIn.env.AWX_ISOLATED_DATA_DIR || undefined,
+      out: envIn.out ?? ((t) => process.stdout.write(t)),
+      err: envIn.err ?? ((t) => process.stderr.write(t)),
+    })
+    : undefined;
+  const display = awx ? new AwxDisplay(displayOpts, awx) : new Display(displayOpts);
   try {
     return await runInner(req, envIn, settings, display);
   } catch (err) {
@@ -257,10 +277,11 @@ async function runInner(
     return 0;
   }
 
-  const outputName = (req.output ?? settings.stdoutCallback ?? "default").replace(
-    /^ansible\.(builtin|posix)\./,
-    "",
-  );
+  const chosen = stdoutCallbackName(req, settings);
+  // awx_display shows what the callback runner found set before it (ORIGINAL_STDOUT_CALLBACK) shows.
+  const outputName = chosen === "awx_display"
+    ? shortCallbackName(envIn.env.ORIGINAL_STDOUT_CALLBACK || "default")
+    : chosen;
   let callback: Callback;
   if (outputName === "json") callback = new JsonCallback(display);
   else {
@@ -275,6 +296,9 @@ async function runInner(
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
     });
+  }
+  if (chosen === "awx_display" && display instanceof AwxDisplay) {
+    callback = new AwxDisplayCallback(callback, display.events, { pyStr });
   }
 
   const forks = req.forks ?? settings.forks;

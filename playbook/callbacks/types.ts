@@ -7,6 +7,8 @@ export interface PlayView {
   path: string;
   checkMode: boolean;
   strategy: string;
+  /** The hosts pattern after templating (a list joined with ","), as runner's events report it. */
+  pattern?: string;
 }
 
 export interface TaskView {
@@ -23,6 +25,13 @@ export interface TaskView {
   isInclude: boolean;
   /** Templated args, for display_args_to_stdout. */
   args?: Record<string, unknown>;
+  /** The task's own name, templated, without the "role : " prefix; "" when unnamed. */
+  ownName?: string;
+  /** The role's name (Ansible's role_name) and, when it differs, its fully qualified name. */
+  role?: string;
+  resolvedRole?: string;
+  /** with_<lookup>: the lookup's name (Ansible's loop_with). */
+  loopWith?: string;
 }
 
 export type HostStatus = "ok" | "failed" | "skipped" | "unreachable";
@@ -62,6 +71,8 @@ export interface Callback {
   itemResult(ev: ResultEvent): void;
   retry(ev: ResultEvent): void;
   include(file: string, hosts: string[], item?: unknown): void;
+  /** A changed result notified `handler` (its shown name) for `host`, which was not yet notified. */
+  notify?(handler: string, host: string): void;
   noHostsMatched(): void;
   noHostsRemaining(): void;
   warning(message: string): void;
