@@ -366,6 +366,21 @@ function stripInternal(v: unknown, keepDisplay: boolean): unknown {
   return out;
 }
 
+/**
+ * Ansible's gather_facts action around the setup module: the facts, warnings and deprecations only (no
+ * invocation), marked so that -v does not dump them.
+ */
+function gatherFactsResult(r: Result): Result {
+  if (r.failed === true) return r;
+  return {
+    ansible_facts: r.ansible_facts ?? {},
+    warnings: r.warnings ?? [],
+    deprecations: r.deprecations ?? [],
+    _ansible_verbose_override: true,
+    ...("changed" in r ? { changed: r.changed } : {}),
+  };
+}
+
 /** What callbacks see (TaskResult.clean_copy): censored under no_log, failed/skipped dropped. */
 function cleanCopy(r: Result, noLog: boolean): Result {
   if (noLog || r._ansible_no_log === true) {
@@ -1270,7 +1285,9 @@ export class Executor {
     let field = "no_log";
     try {
       // A loop's no_log may name the loop variable: each item templates its own.
-      noLog = task.kw.loop !== undefined ? this.#kwBoolSafe(task, "no_log", vars) : this.#kwBool(task, "no_log", vars);
+      noLog = task.kw.loop !== undefined
+        ? this.#kwBoolSafe(task, "no_log", vars)
+        : this.#kwBool(task, "no_log", vars);
       field = "ignore_errors";
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
       field = "delegate_to";
@@ -1628,6 +1645,7 @@ export class Executor {
     for (; attempt <= retries; attempt++) {
       result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(pr, hp, task, vars, noLog);
       if (result.unreachable || result.skipped) return { changed: false, ...result };
+      if (task.action === "gather_facts") result = gatherFactsResult(result);
       result._ansible_no_log = noLog || result._ansible_no_log === true;
       if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
       if (until !== undefined) result.attempts = attempt;

@@ -202,7 +202,11 @@ export class AwxDisplay extends Display {
     this.#ev.flagged({ warning: true }, () => super.warning(msg, from));
   }
 
-  override deprecated(msg: string, version?: string, opts: { date?: string; collection?: string } = {}): void {
+  override deprecated(
+    msg: string,
+    version?: string,
+    opts: { date?: string; collection?: string } = {},
+  ): void {
     this.#ev.flagged({ deprecated: true }, () => super.deprecated(msg, version, opts));
   }
 
@@ -227,7 +231,16 @@ interface TaskContext extends Data {
   task_args: string;
 }
 
-const TASK_KEYS = ["task", "task_path", "task_uuid", "task_action", "task_args", "resolved_action", "role", "resolved_role"];
+const TASK_KEYS = [
+  "task",
+  "task_path",
+  "task_uuid",
+  "task_action",
+  "task_args",
+  "resolved_action",
+  "role",
+  "resolved_role",
+];
 
 export interface AwxDisplayOptions {
   /** display_args_to_stdout: the task's args in `task_args` ("k=v, ..."). */
@@ -401,7 +414,12 @@ export class AwxDisplayCallback implements Callback {
   }
 
   retry(ev: ResultEvent): void {
-    const data = { ...this.#taskContext(ev.task), host: ev.host, res: this.#res(ev.result), uuid: this.#ev.uuid() };
+    const data = {
+      ...this.#taskContext(ev.task),
+      host: ev.host,
+      res: this.#res(ev.result),
+      uuid: this.#ev.uuid(),
+    };
     this.#ev.event("runner_retry", data, () => this.#inner.retry(ev));
   }
 
@@ -414,15 +432,27 @@ export class AwxDisplayCallback implements Callback {
   }
 
   notify(handler: string, host: string): void {
-    this.#ev.event("playbook_on_notify", { host, handler, uuid: this.#ev.uuid() }, () => this.#inner.notify?.(handler, host));
+    this.#ev.event(
+      "playbook_on_notify",
+      { host, handler, uuid: this.#ev.uuid() },
+      () => this.#inner.notify?.(handler, host),
+    );
   }
 
   noHostsMatched(): void {
-    this.#ev.event("playbook_on_no_hosts_matched", { uuid: this.#ev.uuid() }, () => this.#inner.noHostsMatched());
+    this.#ev.event(
+      "playbook_on_no_hosts_matched",
+      { uuid: this.#ev.uuid() },
+      () => this.#inner.noHostsMatched(),
+    );
   }
 
   noHostsRemaining(): void {
-    this.#ev.event("playbook_on_no_hosts_remaining", { uuid: this.#ev.uuid() }, () => this.#inner.noHostsRemaining());
+    this.#ev.event(
+      "playbook_on_no_hosts_remaining",
+      { uuid: this.#ev.uuid() },
+      () => this.#inner.noHostsRemaining(),
+    );
   }
 
   warning(message: string): void {
