@@ -34,6 +34,7 @@ import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
+import type { Slice } from "./slice.ts";
 
 /** What the CLI asks for: ansible-playbook's options, already parsed. */
 export interface RunRequest {
@@ -70,6 +71,8 @@ export interface RunRequest {
   timeout?: number;
   /** "json" or "default"; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
   output?: string;
+  /** --slice K/N: only the inventory's hosts in that share (see slice.ts). */
+  slice?: Slice;
 }
 
 export interface RunEnvironment {
@@ -260,6 +263,7 @@ async function runInner(
   const inventory: InventoryView = openInventory({
     sources: inventorySources,
     limit: req.limit,
+    slice: req.slice,
     vault,
     cwd: envIn.cwd,
     playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
