@@ -16,6 +16,9 @@ export interface Settings {
   collectionsScanSysPath: boolean;
   libraryPath: string[];
   stdoutCallback?: string;
+  /** fact_caching and its connection (a directory for jsonfile). */
+  factCaching: string;
+  factCachingConnection?: string;
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -82,6 +85,8 @@ export function readSettings(
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
     stdoutCallback: c.stdoutCallback,
+    factCaching: c.factCaching,
+    factCachingConnection: c.factCachingConnection,
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

@@ -100,6 +100,8 @@ export interface ExecutorOptions {
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
   lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
+  /** fact_caching = jsonfile: where each host's gathered and cacheable facts are also written. */
+  factCache?: { update(host: string, facts: Record<string, unknown>): void };
   runner: HostRunner;
   loader: Loader;
   readYaml(file: string): unknown;
@@ -2124,7 +2126,10 @@ export class Executor {
     if (task.action === "set_fact") {
       // In place: views built earlier in this task (the next loop item) hold these objects.
       Object.assign(st.setFacts, facts);
-      if (result._ansible_facts_cacheable) Object.assign(st.facts, facts);
+      if (result._ansible_facts_cacheable) {
+        Object.assign(st.facts, facts);
+        this.#o.factCache?.update(target, facts);
+      }
     } else if (task.action === "include_vars") {
       const merged = this.#combine(st.includeVars, facts);
       for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
@@ -2138,6 +2143,11 @@ export class Executor {
       const ns: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
       Object.assign(st.facts, ns, clean);
+      // The gather_facts action marks the host's facts as gathered (gathering = smart reads it).
+      this.#o.factCache?.update(
+        target,
+        task.action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts,
+      );
     }
   }
 

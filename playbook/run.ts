@@ -35,6 +35,7 @@ import { shouldRun, tagList } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
 import type { Slice } from "./slice.ts";
+import { JsonFileFactCache } from "./fact_cache.ts";
 
 /** What the CLI asks for: ansible-playbook's options, already parsed. */
 export interface RunRequest {
@@ -305,6 +306,11 @@ async function runInner(
     callback = new AwxDisplayCallback(callback, display.events, { pyStr });
   }
 
+  // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
+  const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
+      settings.factCachingConnection
+    ? new JsonFileFactCache(path.resolve(envIn.cwd, settings.factCachingConnection))
+    : undefined;
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
   const connectionDefaults: Record<string, unknown> = { ...settings.connectionDefaults };
@@ -336,6 +342,7 @@ async function runInner(
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
     callback,
+    ...(factCache ? { factCache } : {}),
     runner,
     loader,
     readYaml,

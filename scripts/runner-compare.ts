@@ -71,6 +71,8 @@ function mitoAsAnsiblePlaybook(tmp: string): string {
 
 interface Ran {
   rc: number;
+  /** The hosts of the fact cache, each with its facts' names. */
+  factCache: Record<string, string[]>;
   events: ReturnType<typeof normaliseEvents>;
 }
 
@@ -90,10 +92,16 @@ function runUnderRunner(
   });
   const artifacts = path.join(data, "artifacts", ident);
   const rc = Number(fs.readFileSync(path.join(artifacts, "rc"), "utf8").trim());
-  return {
-    rc,
-    events: normaliseEvents(readJobEvents(path.join(artifacts, "job_events")), path.join(data, "project")),
-  };
+  const cache = path.join(artifacts, "fact_cache");
+  const factCache: Record<string, string[]> = {};
+  for (const host of fs.existsSync(cache) ? fs.readdirSync(cache).sort() : []) {
+    factCache[host] = Object.keys(JSON.parse(fs.readFileSync(path.join(cache, host), "utf8"))).sort();
+  }
+  const events = normaliseEvents(
+    readJobEvents(path.join(artifacts, "job_events")),
+    path.join(data, "project"),
+  );
+  return { rc, factCache, events };
 }
 
 function main(argv: string[]): number {
@@ -118,11 +126,18 @@ function main(argv: string[]): number {
     if (flags.has("--record")) {
       const golden = path.join(ROOT, "tests/runner/golden", name.replace(/\.ya?ml$/, ".json"));
       fs.mkdirSync(path.dirname(golden), { recursive: true });
-      fs.writeFileSync(golden, goldenText(real.rc, real.events));
+      fs.writeFileSync(golden, goldenText(real.rc, Object.keys(real.factCache), real.events));
       console.log(`recorded ${path.relative(ROOT, golden)}: ${real.events.length} events, rc ${real.rc}`);
     }
     const diffs = eventDiffs(real.events, mito.events);
     if (real.rc !== mito.rc) diffs.unshift(`exit code: ansible-playbook ${real.rc}, mito ${mito.rc}`);
+    if (JSON.stringify(real.factCache) !== JSON.stringify(mito.factCache)) {
+      diffs.unshift(
+        `fact cache (hosts, fact names): ${JSON.stringify(real.factCache)} | ${
+          JSON.stringify(mito.factCache)
+        }`,
+      );
+    }
     if (!diffs.length) {
       console.log(`same: ${real.events.length} events, rc ${real.rc}`);
       return 0;

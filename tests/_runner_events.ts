@@ -182,12 +182,14 @@ export function normaliseEvents(events: RunnerEvent[], projectDir: string): Data
   });
 }
 
-/** A golden file: the exit code and the normalised events, one to a line. */
-export function goldenText(rc: number, events: Data[]): string {
-  return `{"rc": ${rc}, "events": [\n${events.map((e) => JSON.stringify(e)).join(",\n")}\n]}\n`;
+/** A golden file: the exit code, the hosts in the fact cache, and the normalised events, one a line. */
+export function goldenText(rc: number, factCache: string[], events: Data[]): string {
+  return `{"rc": ${rc}, "factCache": ${JSON.stringify(factCache)}, "events": [\n${
+    events.map((e) => JSON.stringify(e)).join(",\n")
+  }\n]}\n`;
 }
 
-export function readGolden(file: string): { rc: number; events: Data[] } {
+export function readGolden(file: string): { rc: number; factCache?: string[]; events: Data[] } {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 

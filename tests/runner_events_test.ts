@@ -77,6 +77,16 @@ for (const name of ["events", "unreachable"]) {
       );
       assertEquals(eventDiffs(golden.events, events), []);
       assertEquals(ran.rc, golden.rc);
+      // the jsonfile fact cache runner points at artifacts/<ident>/fact_cache: one file per host that
+      // gathered facts, as Ansible's jsonfile plugin writes it
+      const cache = path.join(ran.data, "fact_cache");
+      const cached = fs.existsSync(cache) ? fs.readdirSync(cache).sort() : [];
+      assertEquals(cached, golden.factCache ?? []);
+      for (const host of cached) {
+        const text = fs.readFileSync(path.join(cache, host), "utf8");
+        assertEquals(text.startsWith('{\n    "_ansible_facts_gathered": true,\n'), true, text.slice(0, 80));
+        assertEquals(JSON.parse(text).ansible_hostname !== undefined, true);
+      }
     } finally {
       fs.rmSync(ran.tmp, { recursive: true, force: true });
     }

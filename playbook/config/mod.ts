@@ -25,6 +25,8 @@ export interface Config {
   becomeUser: string;
   becomeAskPass: boolean;
   stdoutCallback: string;
+  factCaching: string;
+  factCachingConnection?: string;
   vaultPasswordFiles: string[];
   vaultIdentityList: string[];
   strategy: string;
@@ -140,6 +142,11 @@ const SETTINGS: Setting[] = [
   S("becomeAskPass", "boolean", false, ["ANSIBLE_BECOME_ASK_PASS"], [[PE, "become_ask_pass"]]),
   S("becomeFlags", "string", undefined, ["ANSIBLE_BECOME_FLAGS"], [[PE, "become_flags"]]),
   S("stdoutCallback", "string", "default", ["ANSIBLE_STDOUT_CALLBACK"], [[D, "stdout_callback"]]),
+  S("factCaching", "string", "memory", ["ANSIBLE_CACHE_PLUGIN"], [[D, "fact_caching"]]),
+  S("factCachingConnection", "path", undefined, ["ANSIBLE_CACHE_PLUGIN_CONNECTION"], [[
+    D,
+    "fact_caching_connection",
+  ]]),
   S("vaultPasswordFiles", "pathlist", undefined, ["ANSIBLE_VAULT_PASSWORD_FILE"], [[
     D,
     "vault_password_file",
