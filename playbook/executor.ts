@@ -368,6 +368,8 @@ function stripInternal(v: unknown, keepDisplay: boolean): unknown {
   return out;
 }
 
+const INCLUDE_ACTIONS = new Set(["include_tasks", "include_role"]);
+
 /**
  * Ansible's gather_facts action around the setup module: the facts, warnings and deprecations only (no
  * invocation), marked so that -v does not dump them.
@@ -1648,7 +1650,10 @@ export class Executor {
       result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(pr, hp, task, vars, noLog);
       if (result.unreachable || result.skipped) return { changed: false, ...result };
       if (task.action === "gather_facts") result = gatherFactsResult(result);
-      result._ansible_no_log = noLog || result._ansible_no_log === true;
+      // An include's result returns from Ansible's task executor before no_log is recorded in it.
+      if (!INCLUDE_ACTIONS.has(task.action)) {
+        result._ansible_no_log = noLog || result._ansible_no_log === true;
+      }
       if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result)) result.changed = false;
@@ -1716,7 +1721,11 @@ export class Executor {
           const msg = (err as Error).message;
           throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
         }
-        return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
+        // As Ansible's task executor: include_tasks gives its file and the other args, include_role its args
+        // (mito's own __dir is not one of them).
+        const { __dir: _dir, file, _raw_params: raw, ...rest } = args;
+        if (task.action === "include_role") return { include_args: { ...rest, ...(file ? { file } : {}) } };
+        return { include: file ?? raw, include_args: rest };
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {

@@ -44,13 +44,24 @@ export function marker(payload: Data): string {
   return out + "\x1b[K";
 }
 
+const UNRESOLVED = new Set([
+  "meta",
+  "include",
+  "include_tasks",
+  "include_role",
+  "import_tasks",
+  "import_role",
+]);
+
 /**
  * The fully qualified name Ansible resolves an action to (task.resolved_action): ansible-core's own
  * modules as ansible.builtin.*, a collection's by the name written, a library/ module by its short name.
  */
-export function resolvedAction(written: string): string {
+export function resolvedAction(written: string): string | null {
   const core = /^ansible\.(builtin|legacy)\.(.+)$/.exec(written);
   const short = core ? core[2] : written;
+  // Ansible's own task keywords-as-actions are never looked up as plugins.
+  if (UNRESOLVED.has(short)) return null;
   if (!short.includes(".") && KNOWN_MODULES.has(short)) return `ansible.builtin.${short}`;
   return core?.[1] === "legacy" ? short : written;
 }
@@ -227,7 +238,7 @@ interface TaskContext extends Data {
   task: string;
   task_uuid: string;
   task_action: string;
-  resolved_action: string;
+  resolved_action: string | null;
   task_args: string;
 }
 
