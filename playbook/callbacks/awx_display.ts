@@ -86,6 +86,8 @@ export class AwxEvents {
   /** Playbook, play and task of the moment, in every event's data. */
   #global: Data = {};
   #inEvent = false;
+  /** Until the callback is loaded, text goes out as it is (runner makes each line a verbose event). */
+  #active = false;
   /** Display flags of the text about to be written outside an event ({warning: true}, ...). */
   #flags: Data = {};
   #madeDir = false;
@@ -100,6 +102,11 @@ export class AwxEvents {
 
   now(): Date {
     return this.#o.now ? this.#o.now() : new Date();
+  }
+
+  /** The callback is loaded: from now on everything shown is part of an event. */
+  activate(): void {
+    this.#active = true;
   }
 
   setGlobal(data: Data): void {
@@ -125,7 +132,7 @@ export class AwxEvents {
   /** Text from the display: in the open event, else in an event of its own. */
   write(text: string, stderr: boolean): void {
     const sink = stderr ? this.#o.err : this.#o.out;
-    if (this.#inEvent) return sink(text);
+    if (this.#inEvent || !this.#active) return sink(text);
     const uuid = this.uuid();
     sink(this.#begin({ ...this.#global, ...this.#flags, uuid }));
     sink(text);
@@ -277,6 +284,7 @@ export class AwxDisplayCallback implements Callback {
     this.#ev = events;
     this.#o = opts;
     this.#playbookUuid = events.uuid();
+    events.activate();
   }
 
   #uuidOf(kind: "task" | "play", id: number): string {
