@@ -129,6 +129,8 @@ export async function runPlaybooks(
   const awx = stdoutCallbackName(req, settings) === "awx_display"
     ? new AwxEvents({
       dataDir: envIn.env.AWX_ISOLATED_DATA_DIR || undefined,
+      env: envIn.env,
+      pyStr,
       out: envIn.out ?? ((t) => process.stdout.write(t)),
       err: envIn.err ?? ((t) => process.stderr.write(t)),
     })

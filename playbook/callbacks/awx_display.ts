@@ -71,10 +71,17 @@ export interface AwxEventsOptions {
   dataDir?: string;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** The environment's JOB_ID, AD_HOC_COMMAND_ID, PROJECT_UPDATE_ID, RUNNER_OMIT_EVENTS, ... */
+  env?: Record<string, string | undefined>;
+  /** Python's str() of a value: MAX_EVENT_RES measures a result by its length. */
+  pyStr?: (v: unknown) => string;
   pid?: number;
   uuid?: () => string;
   now?: () => Date;
 }
+
+const FAILED_EVENTS = new Set(["runner_on_failed", "runner_on_async_failed", "runner_on_item_failed"]);
+const TRUE = (v: string | undefined) => (v ?? "False").toLowerCase() === "true";
 
 /**
  * The event context and the writer of markers and partial files. Everything shown goes through
@@ -166,7 +173,18 @@ export class AwxEvents {
         "verbose";
     }
     const uuid = String(data.uuid ?? this.uuid());
-    const dict: Data = { event, pid: this.#o.pid ?? process.pid, uuid, created: isoNow(this.now()) };
+    const env = this.#o.env ?? {};
+    const dict: Data = { event };
+    // AWX names the job an event belongs to through the environment
+    for (
+      const [key, name] of [["job_id", "JOB_ID"], ["ad_hoc_command_id", "AD_HOC_COMMAND_ID"], [
+        "project_update_id",
+        "PROJECT_UPDATE_ID",
+      ]]
+    ) {
+      if (env[name]) dict[key] = parseInt(env[name]!, 10) || 0;
+    }
+    Object.assign(dict, { pid: this.#o.pid ?? process.pid, uuid, created: isoNow(this.now()) });
     for (const key of ["task_uuid", "play_uuid", "playbook_uuid"]) {
       const parent = data[key];
       if (parent && parent !== data.uuid) {
@@ -178,7 +196,20 @@ export class AwxEvents {
       dict.verbosity = data.verbosity;
       delete data.verbosity;
     }
-    dict.event_data = data;
+    // RUNNER_OMIT_EVENTS drops every event's data, RUNNER_ONLY_FAILED_EVENTS all but failures', and a
+    // result longer than MAX_EVENT_RES (as Python prints it) is left out.
+    const only = TRUE(env.RUNNER_ONLY_FAILED_EVENTS);
+    if (TRUE(env.RUNNER_OMIT_EVENTS) || (only && !FAILED_EVENTS.has(event))) dict.event_data = {};
+    else {
+      const max = parseInt(env.MAX_EVENT_RES ?? "700000", 10);
+      if (
+        event !== "playbook_on_stats" && data.res !== undefined && this.#o.pyStr &&
+        this.#o.pyStr(data.res).length > max
+      ) {
+        data.res = {};
+      }
+      dict.event_data = data;
+    }
     this.#drop(uuid, dict);
     return marker({ uuid });
   }
