@@ -1650,11 +1650,14 @@ export class Executor {
       result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(pr, hp, task, vars, noLog);
       if (result.unreachable || result.skipped) return { changed: false, ...result };
       if (task.action === "gather_facts") result = gatherFactsResult(result);
-      // An include's result returns from Ansible's task executor before no_log is recorded in it.
-      if (!INCLUDE_ACTIONS.has(task.action)) {
-        result._ansible_no_log = noLog || result._ansible_no_log === true;
+      // Ansible's normal action marks setup's result too, so -v does not dump the facts
+      else if (task.action === "setup" && !result.failed) result._ansible_verbose_override = true;
+      // An include's result returns from Ansible's task executor before no_log and failed are recorded.
+      const include = INCLUDE_ACTIONS.has(task.action);
+      if (!include) result._ansible_no_log = noLog || result._ansible_no_log === true;
+      if (!include && !("failed" in result)) {
+        result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
       }
-      if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result)) result.changed = false;
       const layer: Record<string, unknown> = {};
