@@ -94,21 +94,23 @@ const TASK_BOUNDARIES = new Set([
   "playbook_on_stats",
 ]);
 
+const hostOf = (e: RunnerEvent) => (e.event_data as Data | undefined)?.host;
+
 /**
- * The order several hosts' events come in is the order they finish (Ansible reports every host's start
- * before the first result): within each task, the runner_on_start events first, then each host's own
- * events in the order the hosts started; lines renumbered to match.
+ * Lockstep plays: the order several hosts' events come in is the order they finish (Ansible reports
+ * every host's start before the first result), so within each task the runner_on_start events come
+ * first, then each host's own events in the order the hosts started.
  */
-function canonicalOrder(events: RunnerEvent[]): RunnerEvent[] {
+function lockstepOrder(events: RunnerEvent[]): RunnerEvent[] {
   const out: RunnerEvent[] = [];
   let group: RunnerEvent[] = [];
   const flush = () => {
     const starts = group.filter((e) => e.event === "runner_on_start");
-    const hosts = starts.map((e) => (e.event_data as Data).host);
-    const hostOf = (e: RunnerEvent) => hosts.indexOf((e.event_data as Data | undefined)?.host);
+    const hosts = starts.map(hostOf);
+    const rank = (e: RunnerEvent) => hosts.indexOf(hostOf(e));
     const rest = group.filter((e) => e.event !== "runner_on_start");
-    const byHost = rest.filter((e) => hostOf(e) >= 0).sort((a, b) => hostOf(a) - hostOf(b));
-    out.push(...starts, ...byHost, ...rest.filter((e) => hostOf(e) < 0));
+    const byHost = rest.filter((e) => rank(e) >= 0).sort((a, b) => rank(a) - rank(b));
+    out.push(...starts, ...byHost, ...rest.filter((e) => rank(e) < 0));
     group = [];
   };
   for (const e of events) {
@@ -116,6 +118,50 @@ function canonicalOrder(events: RunnerEvent[]): RunnerEvent[] {
       flush();
       out.push(e);
     } else group.push(e);
+  }
+  flush();
+  return out;
+}
+
+/**
+ * Free strategies: each host goes through the play at its own pace, a task starting once per host, so
+ * each host's events (a task's start going with the host that starts it next) come together, the hosts
+ * in the order they first started a task.
+ */
+function hostOrder(play: RunnerEvent[]): RunnerEvent[] {
+  const lanes = new Map<unknown, RunnerEvent[]>();
+  const pending = new Map<unknown, RunnerEvent[]>();
+  const rest: RunnerEvent[] = [];
+  for (const e of play) {
+    const task = (e.event_data as Data | undefined)?.task_uuid;
+    if (e.event === "playbook_on_task_start") {
+      pending.set(task, [...(pending.get(task) ?? []), e]);
+    } else if (hostOf(e) !== undefined) {
+      if (!lanes.has(hostOf(e))) lanes.set(hostOf(e), []);
+      const lane = lanes.get(hostOf(e))!;
+      if (e.event === "runner_on_start" && pending.get(task)?.length) lane.push(pending.get(task)!.shift()!);
+      lane.push(e);
+    } else rest.push(e);
+  }
+  return [...[...lanes.values()].flat(), ...[...pending.values()].flat(), ...rest];
+}
+
+/** Events in an order that does not depend on which host finished first; lines renumbered to match. */
+function canonicalOrder(events: RunnerEvent[]): RunnerEvent[] {
+  const out: RunnerEvent[] = [];
+  let play: RunnerEvent[] = [];
+  const flush = () => {
+    // A task started twice in one play (not a later serial batch, whose play uuid differs): free strategy.
+    const starts = play.filter((e) => e.event === "playbook_on_task_start")
+      .map((e) => (e.event_data as Data).task_uuid);
+    out.push(...(new Set(starts).size < starts.length ? hostOrder(play) : lockstepOrder(play)));
+    play = [];
+  };
+  for (const e of events) {
+    if (["playbook_on_start", "playbook_on_play_start", "playbook_on_stats"].includes(e.event)) {
+      flush();
+      out.push(e);
+    } else play.push(e);
   }
   flush();
   let line = 0;

@@ -66,7 +66,7 @@ function runAsRunner(playbook: string): { rc: number; stream: string; data: stri
   return { rc: r.status ?? -1, stream: r.stdout.replace(/\n/g, "\r\n"), data, tmp };
 }
 
-for (const name of ["events", "unreachable", "more", "serial"]) {
+for (const name of ["events", "unreachable", "more", "serial", "free"]) {
   Deno.test(`awx_display: ${name}.yml gives ansible-playbook's runner events`, () => {
     const golden = readGolden(path.join(HERE, "golden", `${name}.json`));
     const ran = runAsRunner(`${name}.yml`);

@@ -309,6 +309,11 @@ export class AwxDisplayCallback implements Callback {
   #seenTasks = new Map<string, number>();
   #seenPlays = new Map<string, number>();
   #hostStart = new Map<string, Date>();
+  /** A free strategy's play: its tasks start once per host. */
+  #free = false;
+  #prefixes = new Map<number, "TASK" | "RUNNING HANDLER">();
+  /** Tasks announced by the executor whose first host has not started yet. */
+  #unclaimed = new Set<number>();
 
   constructor(inner: Callback, events: AwxEvents, opts: AwxDisplayOptions) {
     this.#inner = inner;
@@ -386,6 +391,7 @@ export class AwxDisplayCallback implements Callback {
   }
 
   playStart(play: PlayView): void {
+    this.#free = ["free", "host_pinned"].includes(play.strategy.replace(/^ansible\.builtin\./, ""));
     const pattern = play.pattern ?? "";
     const uuid = this.#dedupe(this.#seenPlays, this.#uuidOf("play", play.id));
     const name = play.name.trim() || pattern;
@@ -395,6 +401,12 @@ export class AwxDisplayCallback implements Callback {
   }
 
   taskStart(task: TaskView, prefix: "TASK" | "RUNNING HANDLER"): void {
+    this.#prefixes.set(task.id, prefix);
+    if (this.#free) this.#unclaimed.add(task.id);
+    this.#taskStartEvent(task, prefix, () => this.#inner.taskStart(task, prefix));
+  }
+
+  #taskStartEvent(task: TaskView, prefix: "TASK" | "RUNNING HANDLER", show: () => void): void {
     this.#setTask(task);
     const raw = this.#uuidOf("task", task.id);
     // A handler's start keeps its uuid; a task's repeats get a suffix.
@@ -403,11 +415,16 @@ export class AwxDisplayCallback implements Callback {
     this.#ev.event(
       "playbook_on_task_start",
       { ...this.#taskContext(task), name: task.name, is_conditional: handler, uuid },
-      () => this.#inner.taskStart(task, prefix),
+      show,
     );
   }
 
   runnerStart(host: string, task: TaskView): void {
+    // The free strategies start a task for each host on its own (the default callback shows nothing then):
+    // mito announces it once, runner's callback reports a start per host.
+    if (this.#free && !this.#unclaimed.delete(task.id)) {
+      this.#taskStartEvent(task, this.#prefixes.get(task.id) ?? "TASK", () => {});
+    }
     this.#hostStart.set(host, this.#ev.now());
     this.#ev.event(
       "runner_on_start",
