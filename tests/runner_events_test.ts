@@ -21,7 +21,10 @@ import {
 const HERE = path.join(ROOT, "tests/runner");
 
 /** mito run as runner starts ansible-playbook: stdout and stderr on one terminal, runner's settings. */
-function runAsRunner(playbook: string): { rc: number; stream: string; data: string; tmp: string } {
+function runAsRunner(
+  playbook: string,
+  callback = "awx_display",
+): { rc: number; stream: string; data: string; tmp: string } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mito-runner-"));
   fs.cpSync(path.join(HERE, "project"), path.join(tmp, "project"), { recursive: true });
   fs.cpSync(path.join(HERE, "inventory"), path.join(tmp, "inventory"), { recursive: true });
@@ -51,7 +54,7 @@ function runAsRunner(playbook: string): { rc: number; stream: string; data: stri
         PATH: "/usr/bin:/bin",
         HOME: process.env.HOME ?? "/root",
         LANG: "C.UTF-8",
-        ANSIBLE_STDOUT_CALLBACK: "awx_display",
+        ANSIBLE_STDOUT_CALLBACK: callback,
         AWX_ISOLATED_DATA_DIR: data,
         ANSIBLE_RETRY_FILES_ENABLED: "False",
         ANSIBLE_HOST_KEY_CHECKING: "False",
@@ -92,3 +95,20 @@ for (const name of ["events", "unreachable", "more", "serial", "free"]) {
     }
   });
 }
+
+Deno.test("awx_display: without its markers, the screen text is the default callback's, byte for byte", () => {
+  const framed = runAsRunner("more.yml");
+  const plain = runAsRunner("more.yml", "default");
+  try {
+    // deno-lint-ignore no-control-regex
+    const text = framed.stream.replace(/\x1b\[K(?:[A-Za-z0-9+/=]+\x1b\[\d+D)+\x1b\[K/g, "");
+    const same = (s: string, tmp: string) =>
+      s.replace(/"(start|end|delta)": "[^"]*"/g, "").split(tmp).join("<tmp>");
+    assertEquals(same(text, framed.tmp), same(plain.stream, plain.tmp));
+    assertEquals(framed.rc, plain.rc);
+    assertEquals(fs.existsSync(path.join(plain.data, "job_events")), false);
+  } finally {
+    fs.rmSync(framed.tmp, { recursive: true, force: true });
+    fs.rmSync(plain.tmp, { recursive: true, force: true });
+  }
+});
