@@ -19,6 +19,7 @@ export interface Settings {
   /** fact_caching and its connection (a directory for jsonfile). */
   factCaching: string;
   factCachingConnection?: string;
+  factCachingTimeout: number;
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -87,6 +88,7 @@ export function readSettings(
     stdoutCallback: c.stdoutCallback,
     factCaching: c.factCaching,
     factCachingConnection: c.factCachingConnection,
+    factCachingTimeout: c.factCachingTimeout,
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

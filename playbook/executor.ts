@@ -101,7 +101,11 @@ export interface ExecutorOptions {
   lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
   /** fact_caching = jsonfile: where each host's gathered and cacheable facts are also written. */
-  factCache?: { update(host: string, facts: Record<string, unknown>): void };
+  factCache?: {
+    update(host: string, facts: Record<string, unknown>): void;
+    /** Facts kept from earlier runs: a host starts with them, as with Ansible's persistent caches. */
+    load?(host: string): Record<string, unknown> | undefined;
+  };
   runner: HostRunner;
   loader: Loader;
   readYaml(file: string): unknown;
@@ -447,7 +451,19 @@ export class Executor {
 
   #state(host: string): HostVarsState {
     let s = this.#hostState.get(host);
-    if (!s) this.#hostState.set(host, s = new HostVarsState());
+    if (!s) {
+      this.#hostState.set(host, s = new HostVarsState());
+      const cached = this.#o.factCache?.load?.(host);
+      if (cached) {
+        // As Ansible injects cached facts: each key as it is, and in ansible_facts without its ansible_
+        // prefix; its own markers (_ansible_facts_gathered) stay out of the variables.
+        for (const [k, v] of Object.entries(wrapUnsafe(cached) as Record<string, unknown>)) {
+          if (k.startsWith("_")) continue;
+          s.facts[k] = v;
+          if (k.startsWith("ansible_") && k !== "ansible_local") s.facts[k.slice(8)] = v;
+        }
+      }
+    }
     return s;
   }
 
@@ -2147,20 +2163,26 @@ export class Executor {
       for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
       Object.assign(st.includeVars, merged);
     } else {
-      // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
-      // What a module reports is data: wrapped unsafe, as Ansible does before injecting it.
-      const safe = wrapUnsafe(facts) as Record<string, unknown>;
-      const clean: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
-      const ns: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
-      Object.assign(st.facts, ns, clean);
+      this.#injectFacts(st, facts);
       // The gather_facts action marks the host's facts as gathered (gathering = smart reads it).
       this.#o.factCache?.update(
         target,
         task.action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts,
       );
     }
+  }
+
+  /**
+   * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
+   * reports is data: wrapped unsafe, as Ansible does before injecting it.
+   */
+  #injectFacts(st: HostVarsState, facts: Record<string, unknown>): void {
+    const safe = wrapUnsafe(facts) as Record<string, unknown>;
+    const clean: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
+    const ns: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
+    Object.assign(st.facts, ns, clean);
   }
 
   #notify(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars): void {

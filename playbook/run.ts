@@ -311,7 +311,10 @@ async function runInner(
   // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
   const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
       settings.factCachingConnection
-    ? new JsonFileFactCache(path.resolve(envIn.cwd, settings.factCachingConnection))
+    ? new JsonFileFactCache(
+      path.resolve(envIn.cwd, settings.factCachingConnection),
+      settings.factCachingTimeout,
+    )
     : undefined;
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;

@@ -27,6 +27,7 @@ export interface Config {
   stdoutCallback: string;
   factCaching: string;
   factCachingConnection?: string;
+  factCachingTimeout: number;
   vaultPasswordFiles: string[];
   vaultIdentityList: string[];
   strategy: string;
@@ -147,6 +148,7 @@ const SETTINGS: Setting[] = [
     D,
     "fact_caching_connection",
   ]]),
+  S("factCachingTimeout", "integer", 86400, ["ANSIBLE_CACHE_PLUGIN_TIMEOUT"], [[D, "fact_caching_timeout"]]),
   S("vaultPasswordFiles", "pathlist", undefined, ["ANSIBLE_VAULT_PASSWORD_FILE"], [[
     D,
     "vault_password_file",
