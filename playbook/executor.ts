@@ -19,7 +19,7 @@ import {
 } from "./vars.ts";
 import { HostVarsState } from "./vars.ts";
 import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
-import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
+import { type Callback, CENSORED, type HostStats, type TaskView } from "./callbacks/types.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
 import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
 import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
@@ -332,8 +332,6 @@ const META_SKIPPED: Record<string, (host: string) => string> = {
   end_play: () => ", continuing play",
   end_host: (h) => `, continuing execution for ${h}`,
 };
-const CENSORED =
-  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 const CLEAN_EXCEPTIONS = new Set([
   "_ansible_verbose_always",
   "_ansible_item_label",

@@ -1,5 +1,9 @@
 // Events the executor reports and the callbacks (default screen output, json) consume.
 
+/** What a no_log result shows in place of its contents (Ansible's clean_copy, runner's callback). */
+export const CENSORED =
+  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
 export interface PlayView {
   id: number;
   name: string;
