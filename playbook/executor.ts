@@ -20,8 +20,9 @@ import {
 import { HostVarsState } from "./vars.ts";
 import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
 import { type Callback, CENSORED, type HostStats, type TaskView } from "./callbacks/types.ts";
+import { asyncLine } from "./callbacks/default.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
-import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
+import type { HostRunner, ModuleRequest } from "./runner.ts";
 import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
@@ -50,12 +51,6 @@ export interface TemplateEngine {
 }
 
 /** The default callback's lines for a polled async task. */
-function asyncLine(host: string, e: AsyncEvent): string {
-  if (e.kind === "poll") {
-    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
-  }
-  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
-}
 
 /** The template_* variables Ansible's template action adds for the file being rendered. */
 function templateFileVars(file: string): Record<string, unknown> {
@@ -1987,7 +1982,10 @@ export class Executor {
           string,
           unknown
         >,
-      onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
+      onAsync: (e) => {
+        if (this.#cb.asyncStatus) this.#cb.asyncStatus(hp.name, this.#view(task, vars), e);
+        else this.#cb.verbose(asyncLine(hp.name, e), 0);
+      },
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
         // includes inside the template are searched as Ansible's template action sets Jinja2's search

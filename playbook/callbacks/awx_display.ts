@@ -3,6 +3,7 @@
 // ORIGINAL_STDOUT_CALLBACK names another); each callback event is framed and recorded by _awx_events.ts
 // with the event data runner's own callback gives with ansible-core 2.14.
 import {
+  type AsyncView,
   type Callback,
   CENSORED,
   type PlayView,
@@ -12,6 +13,7 @@ import {
 } from "./types.ts";
 import { KNOWN_MODULES } from "../_known_modules.ts";
 import { AwxEvents, type Data, isoNow } from "./_awx_events.ts";
+import { asyncLine } from "./default.ts";
 
 export { AwxDisplay, AwxEvents } from "./_awx_events.ts";
 
@@ -88,7 +90,7 @@ export class AwxDisplayCallback implements Callback {
     events.activate();
   }
 
-  #uuidOf(kind: "task" | "play", id: number): string {
+  #uuidOf(kind: "task" | "play" | "async", id: number | string): string {
     const key = `${kind}:${id}`;
     let u = this.#uuids.get(key);
     if (!u) this.#uuids.set(key, u = this.#ev.uuid());
@@ -253,6 +255,29 @@ export class AwxDisplayCallback implements Callback {
       uuid: this.#ev.uuid(),
     };
     this.#ev.event("runner_retry", data, () => this.#inner.retry(ev));
+  }
+
+  asyncStatus(host: string, task: TaskView, e: AsyncView): void {
+    // mito's poller reports the job's state, not its whole status result
+    const res: Data = { ansible_job_id: e.jid };
+    if (e.started !== undefined) res.started = e.started;
+    if (e.finished !== undefined) res.finished = e.finished;
+    // Ansible polls through an async_status task of its own, made for the job: its polls carry that task
+    const ctx: Data = e.kind === "poll"
+      ? {
+        task: "async_status",
+        task_uuid: this.#uuidOf("async", e.jid),
+        task_action: "async_status",
+        resolved_action: null,
+        task_args: "",
+        task_path: "",
+      }
+      : this.#taskContext(task);
+    const data = { ...ctx, host, res, jid: e.jid, uuid: this.#ev.uuid() };
+    this.#ev.event(`runner_on_async_${e.kind}`, data, () => {
+      if (this.#inner.asyncStatus) this.#inner.asyncStatus(host, task, e);
+      else this.#inner.verbose(asyncLine(host, e), 0);
+    });
   }
 
   include(file: string, hosts: string[], item?: unknown): void {

@@ -1,5 +1,5 @@
 // The default stdout callback: what ansible-playbook prints, line for line.
-import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
 import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
 import { splitLinesKeep, unifiedDiff } from "./_diff.ts";
@@ -18,6 +18,14 @@ export function stripInternal(v: Record<string, unknown>): Record<string, unknow
       : x;
   }
   return out;
+}
+
+/** The default callback's line for an async task's poll or end. */
+export function asyncLine(host: string, e: AsyncView): string {
+  if (e.kind === "poll") {
+    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
+  }
+  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
 }
 
 export interface DefaultCallbackOptions {
@@ -245,6 +253,10 @@ export class DefaultCallback implements Callback {
     } retries left).`;
     if (this.#verbose(r, 2)) msg += `Result was: ${this.#dump(r)}`;
     this.#d.display(msg, "debug");
+  }
+
+  asyncStatus(host: string, _task: TaskView, e: AsyncView): void {
+    this.#d.display(asyncLine(host, e), "debug");
   }
 
   include(file: string, hosts: string[], item?: unknown): void {

@@ -38,6 +38,14 @@ export interface TaskView {
   loopWith?: string;
 }
 
+/** An async task's poll, or its end (Ansible's v2_runner_on_async_poll / _ok / _failed). */
+export interface AsyncView {
+  kind: "poll" | "ok" | "failed";
+  jid: string;
+  started?: unknown;
+  finished?: unknown;
+}
+
 export type HostStatus = "ok" | "failed" | "skipped" | "unreachable";
 
 export interface ResultEvent {
@@ -74,6 +82,8 @@ export interface Callback {
   result(ev: ResultEvent): void;
   itemResult(ev: ResultEvent): void;
   retry(ev: ResultEvent): void;
+  /** An async task polled or ended; without it the line goes to verbose(). */
+  asyncStatus?(host: string, task: TaskView, e: AsyncView): void;
   include(file: string, hosts: string[], item?: unknown): void;
   /** A changed result notified `handler` (its shown name) for `host`, which was not yet notified. */
   notify?(handler: string, host: string): void;
