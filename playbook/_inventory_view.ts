@@ -78,6 +78,7 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     groupNames: (host) => inv.groupNamesOf(host),
     groups: () => inv.groupsMap(),
     hasHost: (host) => inv.getHost(host) !== undefined,
+    isImplicit: (host) => inv.getHost(host)?.implicit === true,
     addHost: (host, groups, vars) => remember(() => inv.addHost(host, { groups, vars })),
     addToGroup: (host, group) =>
       remember(() => {

@@ -75,6 +75,8 @@ export interface InventoryView {
   /** Every group with its hosts, `all` and `ungrouped` included. */
   groups(): Record<string, string[]>;
   hasHost(host: string): boolean;
+  /** Whether `host` is the implicit localhost (in no inventory source). */
+  isImplicit?(host: string): boolean;
   addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
   addToGroup(host: string, group: string): void;
   /** Where the host was defined, for inventory_dir / inventory_file. */

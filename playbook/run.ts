@@ -305,7 +305,10 @@ async function runInner(
     });
   }
   if (chosen === "awx_display" && display instanceof AwxDisplay) {
-    callback = new AwxDisplayCallback(callback, display.events, { pyStr });
+    callback = new AwxDisplayCallback(callback, display.events, {
+      pyStr,
+      isImplicit: (host) => inventory.isImplicit?.(host) === true,
+    });
   }
 
   // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.

@@ -63,6 +63,8 @@ export interface AwxDisplayOptions {
   displayArgs?: boolean;
   /** Renders an arg value like Python's str(). */
   pyStr: (v: unknown) => string;
+  /** Whether the host is the implicit localhost, whose address is 127.0.0.1. */
+  isImplicit?: (host: string) => boolean;
 }
 
 /** Runner's display callback: the wrapped callback's output, cut into events with their data. */
@@ -202,7 +204,12 @@ export class AwxDisplayCallback implements Callback {
 
   result(ev: ResultEvent): void {
     const task = ev.task;
-    const base: Data = { ...this.#taskContext(task), host: ev.host, remote_addr: ev.host };
+    const implicit = this.#o.isImplicit?.(ev.host) === true;
+    const base: Data = {
+      ...this.#taskContext(task),
+      host: ev.host,
+      remote_addr: implicit ? "127.0.0.1" : ev.host,
+    };
     let res = ev.result;
     let data: Data;
     if (ev.status === "ok") {
