@@ -308,6 +308,7 @@ async function runInner(
     callback = new AwxDisplayCallback(callback, display.events, {
       pyStr,
       isImplicit: (host) => inventory.isImplicit?.(host) === true,
+      diff: req.diff || settings.diffAlways,
     });
   }
 

@@ -63,6 +63,8 @@ export interface AwxDisplayOptions {
   displayArgs?: boolean;
   /** Renders an arg value like Python's str(). */
   pyStr: (v: unknown) => string;
+  /** --diff (or diff_always): ok results report their diffs in events of their own. */
+  diff?: boolean;
   /** Whether the host is the implicit localhost, whose address is 127.0.0.1. */
   isImplicit?: (host: string) => boolean;
 }
@@ -240,6 +242,11 @@ export class AwxDisplayCallback implements Callback {
     const name = { ok: "runner_on_ok", failed: "runner_on_failed", skipped: "runner_on_skipped" }[
       ev.status as string
     ] ?? "runner_on_unreachable";
+    // Ansible reports an ok result's diff first, as an event of its own (the items of a loop had theirs)
+    if (ev.status === "ok" && this.#o.diff && "diff" in ev.result) {
+      this.#fileDiff(ev);
+      ev = { ...ev, diffShown: true };
+    }
     this.#ev.event(name, data, () => this.#inner.result(ev));
   }
 
@@ -251,7 +258,22 @@ export class AwxDisplayCallback implements Callback {
       res: this.#res(ev.result),
       uuid: this.#ev.uuid(),
     };
+    // every ok item of a task in diff mode has its diff event, a diff or not
+    if (ev.status === "ok" && this.#o.diff) {
+      this.#fileDiff(ev);
+      ev = { ...ev, diffShown: true };
+    }
     this.#ev.event(name, data, () => this.#inner.itemResult(ev));
+  }
+
+  #fileDiff(ev: ResultEvent): void {
+    const data = {
+      ...this.#taskContext(ev.task),
+      host: ev.host,
+      diff: ev.result.diff ?? null,
+      uuid: this.#ev.uuid(),
+    };
+    this.#ev.event("runner_on_file_diff", data, () => this.#inner.fileDiff?.(ev));
   }
 
   retry(ev: ResultEvent): void {

@@ -180,17 +180,15 @@ export class DefaultCallback implements Callback {
         this.#ensureBanner(task);
         return;
       }
+      // Ansible shows the diff first (v2_on_file_diff); a loop's items showed their own.
+      if (!ev.diffShown) this.fileDiff(ev);
       const changed = r.changed === true;
       if (!changed && !this.#o.displayOkHosts) return;
       this.#ensureBanner(task);
       r = this.#warnings(r);
-      if (task.hasLoop && "results" in r) {
-        this.#diffs(ev);
-        return;
-      }
+      if (task.hasLoop && "results" in r) return;
       let msg = `${changed ? "changed" : "ok"}: [${this.#hostLabel(ev)}]`;
       const clean = this.#clean(r, task.action);
-      this.#diffs(ev);
       if (this.#verbose(clean)) msg += ` => ${this.#dump(clean)}`;
       this.#d.display(msg, changed ? "changed" : "ok");
     } else if (ev.status === "failed") {
@@ -221,6 +219,7 @@ export class DefaultCallback implements Callback {
     let r = ev.result;
     if (ev.status === "ok") {
       if (task.isInclude) return;
+      if (!ev.diffShown) this.fileDiff(ev);
       const changed = r.changed === true;
       if (!changed && !this.#o.displayOkHosts) return;
       this.#ensureBanner(task);
@@ -281,19 +280,18 @@ export class DefaultCallback implements Callback {
     this.#d.verbose(message, level);
   }
 
-  #diffs(ev: ResultEvent): void {
+  /**
+   * A changed result's diff (a task's, or one item's, before that item's line), as Ansible's
+   * v2_on_file_diff shows it; result() and itemResult() show it themselves unless `diffShown`.
+   */
+  fileDiff(ev: ResultEvent): void {
     if (!this.#o.diff) return;
     const r = ev.result;
-    const lists: unknown[] = [];
-    if (ev.task.hasLoop && Array.isArray(r.results)) {
-      for (const x of r.results as Record<string, unknown>[]) if (x.diff && x.changed) lists.push(x.diff);
-    } else if (r.diff && r.changed) lists.push(r.diff);
-    for (const d of lists) {
-      const text = this.#diffText(d);
-      if (text) {
-        this.#ensureBanner(ev.task);
-        this.#d.displayStyled(text);
-      }
+    if (!r.diff || !r.changed) return;
+    const text = this.#diffText(r.diff);
+    if (text) {
+      this.#ensureBanner(ev.task);
+      this.#d.displayStyled(text);
     }
   }
 

@@ -55,6 +55,8 @@ export interface ResultEvent {
   result: Record<string, unknown>;
   ignoreErrors?: boolean;
   ignoreUnreachable?: boolean;
+  /** The result's diff was shown already (by fileDiff, in an event of its own). */
+  diffShown?: boolean;
 }
 
 export interface HostStats {
@@ -82,6 +84,8 @@ export interface Callback {
   result(ev: ResultEvent): void;
   itemResult(ev: ResultEvent): void;
   retry(ev: ResultEvent): void;
+  /** An ok result's diff, shown before the result (Ansible's v2_on_file_diff): runner's own event. */
+  fileDiff?(ev: ResultEvent): void;
   /** An async task polled or ended; without it the line goes to verbose(). */
   asyncStatus?(host: string, task: TaskView, e: AsyncView): void;
   include(file: string, hosts: string[], item?: unknown): void;
