@@ -306,7 +306,6 @@ async function runInner(
   }
   if (chosen === "awx_display" && display instanceof AwxDisplay) {
     callback = new AwxDisplayCallback(callback, display.events, {
-      pyStr,
       isImplicit: (host) => inventory.isImplicit?.(host) === true,
       diff: req.diff || settings.diffAlways,
     });

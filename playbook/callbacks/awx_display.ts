@@ -59,10 +59,6 @@ const TASK_KEYS = [
 ];
 
 export interface AwxDisplayOptions {
-  /** display_args_to_stdout: the task's args in `task_args` ("k=v, ..."). */
-  displayArgs?: boolean;
-  /** Renders an arg value like Python's str(). */
-  pyStr: (v: unknown) => string;
   /** --diff (or diff_always): ok results report their diffs in events of their own. */
   diff?: boolean;
   /** Whether the host is the implicit localhost, whose address is 127.0.0.1. */
@@ -114,13 +110,10 @@ export class AwxDisplayCallback implements Callback {
       task_uuid: this.#uuidOf("task", task.id),
       task_action: task.action,
       resolved_action: resolvedAction(task.action),
+      // the task's args only with display_args_to_stdout, which mito does not support
       task_args: "",
     };
     if (task.path) ctx.task_path = task.path;
-    if (this.#o.displayArgs) {
-      ctx.task_args = task.noLog ? CENSORED : Object.entries(task.args ?? {})
-        .map(([k, v]) => `${k}=${this.#o.pyStr(v)}`).join(", ");
-    }
     if (task.role) {
       if (task.resolvedRole && task.resolvedRole !== task.role) ctx.resolved_role = task.resolvedRole;
       ctx.role = task.role;
