@@ -69,7 +69,7 @@ function runAsRunner(
   return { rc: r.status ?? -1, stream: r.stdout.replace(/\n/g, "\r\n"), data, tmp };
 }
 
-for (const name of ["events", "unreachable", "more", "serial", "free", "local"]) {
+for (const name of ["events", "unreachable", "more", "serial", "free", "local", "allfail"]) {
   Deno.test(`awx_display: ${name}.yml gives ansible-playbook's runner events`, () => {
     const golden = readGolden(path.join(HERE, "golden", `${name}.json`));
     const ran = runAsRunner(`${name}.yml`);
