@@ -18,6 +18,10 @@ export interface Settings {
   /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
   pluginPaths: { filter: string[]; test: string[]; lookup: string[] };
   stdoutCallback?: string;
+  /** fact_caching and its connection (a directory for jsonfile). */
+  factCaching: string;
+  factCachingConnection?: string;
+  factCachingTimeout: number;
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -85,6 +89,9 @@ export function readSettings(
     libraryPath: c.libraryPath,
     pluginPaths: { filter: c.filterPluginPath, test: c.testPluginPath, lookup: c.lookupPluginPath },
     stdoutCallback: c.stdoutCallback,
+    factCaching: c.factCaching,
+    factCachingConnection: c.factCachingConnection,
+    factCachingTimeout: c.factCachingTimeout,
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

@@ -20,9 +20,10 @@ import {
 import { HostVarsState } from "./vars.ts";
 import { keyJson, plainStrings, wrapUnsafe } from "./values.ts";
 import { boolean } from "./py/boolean.ts";
-import type { Callback, HostStats, TaskView } from "./callbacks/types.ts";
+import { type Callback, CENSORED, type HostStats, type TaskView } from "./callbacks/types.ts";
+import { asyncLine } from "./callbacks/default.ts";
 import { type ActionEnv, CONTROLLER_ACTIONS, type Result } from "./actions.ts";
-import type { AsyncEvent, HostRunner, ModuleRequest } from "./runner.ts";
+import type { HostRunner, ModuleRequest } from "./runner.ts";
 import { LOOP_SOURCES, LoopError, withLoopItems } from "./loops.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
@@ -51,12 +52,6 @@ export interface TemplateEngine {
 }
 
 /** The default callback's lines for a polled async task. */
-function asyncLine(host: string, e: AsyncEvent): string {
-  if (e.kind === "poll") {
-    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
-  }
-  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
-}
 
 /** The template_* variables Ansible's template action adds for the file being rendered. */
 function templateFileVars(file: string): Record<string, unknown> {
@@ -81,6 +76,8 @@ export interface InventoryView {
   /** Every group with its hosts, `all` and `ungrouped` included. */
   groups(): Record<string, string[]>;
   hasHost(host: string): boolean;
+  /** Whether `host` is the implicit localhost (in no inventory source). */
+  isImplicit?(host: string): boolean;
   addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
   addToGroup(host: string, group: string): void;
   /** Where the host was defined, for inventory_dir / inventory_file. */
@@ -101,6 +98,12 @@ export interface ExecutorOptions {
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
   lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
+  /** fact_caching = jsonfile: where each host's gathered and cacheable facts are also written. */
+  factCache?: {
+    update(host: string, facts: Record<string, unknown>): void;
+    /** Facts kept from earlier runs: a host starts with them, as with Ansible's persistent caches. */
+    load?(host: string): Record<string, unknown> | undefined;
+  };
   runner: HostRunner;
   loader: Loader;
   readYaml(file: string): unknown;
@@ -327,8 +330,6 @@ const META_SKIPPED: Record<string, (host: string) => string> = {
   end_play: () => ", continuing play",
   end_host: (h) => `, continuing execution for ${h}`,
 };
-const CENSORED =
-  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 const CLEAN_EXCEPTIONS = new Set([
   "_ansible_verbose_always",
   "_ansible_item_label",
@@ -360,6 +361,23 @@ function stripInternal(v: unknown, keepDisplay: boolean): unknown {
     out[k] = stripInternal(x, keepDisplay);
   }
   return out;
+}
+
+const INCLUDE_ACTIONS = new Set(["include_tasks", "include_role"]);
+
+/**
+ * Ansible's gather_facts action around the setup module: the facts, warnings and deprecations only (no
+ * invocation), marked so that -v does not dump them.
+ */
+function gatherFactsResult(r: Result): Result {
+  if (r.failed === true) return r;
+  return {
+    ansible_facts: r.ansible_facts ?? {},
+    warnings: r.warnings ?? [],
+    deprecations: r.deprecations ?? [],
+    _ansible_verbose_override: true,
+    ...("changed" in r ? { changed: r.changed } : {}),
+  };
 }
 
 /** What callbacks see (TaskResult.clean_copy): censored under no_log, failed/skipped dropped. */
@@ -424,7 +442,19 @@ export class Executor {
 
   #state(host: string): HostVarsState {
     let s = this.#hostState.get(host);
-    if (!s) this.#hostState.set(host, s = new HostVarsState());
+    if (!s) {
+      this.#hostState.set(host, s = new HostVarsState());
+      const cached = this.#o.factCache?.load?.(host);
+      if (cached) {
+        // As Ansible injects cached facts: each key as it is, and in ansible_facts without its ansible_
+        // prefix; its own markers (_ansible_facts_gathered) stay out of the variables.
+        for (const [k, v] of Object.entries(wrapUnsafe(cached) as Record<string, unknown>)) {
+          if (k.startsWith("_")) continue;
+          s.facts[k] = v;
+          if (k.startsWith("ansible_") && k !== "ansible_local") s.facts[k.slice(8)] = v;
+        }
+      }
+    }
     return s;
   }
 
@@ -449,7 +479,7 @@ export class Executor {
     let stop = false;
     try {
       for (const pb of playbooks) {
-        this.#cb.playbookStart(pb.file);
+        this.#cb.playbookStart(pb.shownAs ?? pb.file);
         this.#cb.verbose(`${pb.plays.length} plays in ${pb.shownAs ?? pb.file}`, 2);
         for (const play of pb.plays) {
           const r = await this.#runPlay(play);
@@ -644,6 +674,11 @@ export class Executor {
   }
 
   #taskName(task: Task, vars?: VarLookup): string {
+    return shownTaskName(task, this.#ownName(task, vars));
+  }
+
+  /** The task's name as written, templated when it can be; "" when unnamed. */
+  #ownName(task: Task, vars?: VarLookup): string {
     let name = task.kw.name !== undefined && task.kw.name !== null ? String(task.kw.name) : "";
     if (name && vars && name.includes("{{")) {
       try {
@@ -652,14 +687,19 @@ export class Executor {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
-    return shownTaskName(task, name);
+    return name;
   }
 
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
+    const own = this.#ownName(task, vars);
     return {
       id: task.id,
-      name: this.#taskName(task, vars),
+      name: shownTaskName(task, own),
+      ownName: own,
+      role: task.role?.name,
+      resolvedRole: task.role && roleFullName(task.role),
+      loopWith: task.loopWith,
       action: task.actionWritten,
       path: pos ? `${pos.file}:${pos.line}` : "",
       noLog: false,
@@ -687,6 +727,7 @@ export class Executor {
         path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
         checkMode: false,
         strategy: strategyName,
+        pattern,
       });
     if (all.length === 0) {
       announce();
@@ -1254,7 +1295,10 @@ export class Executor {
     let delegateTo: string | undefined;
     let field = "no_log";
     try {
-      noLog = this.#kwBool(task, "no_log", vars);
+      // A loop's no_log may name the loop variable: each item templates its own.
+      noLog = task.kw.loop !== undefined
+        ? this.#kwBoolSafe(task, "no_log", vars)
+        : this.#kwBool(task, "no_log", vars);
       field = "ignore_errors";
       ignoreErrors = this.#kwBool(task, "ignore_errors", vars);
       field = "delegate_to";
@@ -1425,6 +1469,8 @@ export class Executor {
       }
       const started = inFlight.shift()!;
       const { layer, ivars, itemNoLog } = started;
+      // As Ansible's task executor: the task is no_log when any of its items is.
+      if (itemNoLog) noLog = true;
       const item = items[i];
       itemLayers.push(layer);
       let r: Result;
@@ -1466,7 +1512,7 @@ export class Executor {
           r.failed = true;
           r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
         }
-      }
+      } else r._ansible_item_label = r[loopVar];
       if (!("changed" in r)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
@@ -1610,8 +1656,15 @@ export class Executor {
     for (; attempt <= retries; attempt++) {
       result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(pr, hp, task, vars, noLog);
       if (result.unreachable || result.skipped) return { changed: false, ...result };
-      result._ansible_no_log = noLog || result._ansible_no_log === true;
-      if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
+      if (task.action === "gather_facts") result = gatherFactsResult(result);
+      // Ansible's normal action marks setup's result too, so -v does not dump the facts
+      else if (task.action === "setup" && !result.failed) result._ansible_verbose_override = true;
+      // An include's result returns from Ansible's task executor before no_log and failed are recorded.
+      const include = INCLUDE_ACTIONS.has(task.action);
+      if (!include) result._ansible_no_log = noLog || result._ansible_no_log === true;
+      if (!include && !("failed" in result)) {
+        result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
+      }
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result)) result.changed = false;
       const layer: Record<string, unknown> = {};
@@ -1678,7 +1731,11 @@ export class Executor {
           const msg = (err as Error).message;
           throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
         }
-        return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
+        // As Ansible's task executor: include_tasks gives its file and the other args, include_role its args
+        // (mito's own __dir is not one of them).
+        const { __dir: _dir, file, _raw_params: raw, ...rest } = args;
+        if (task.action === "include_role") return { include_args: { ...rest, ...(file ? { file } : {}) } };
+        return { include: file ?? raw, include_args: rest };
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
@@ -1926,7 +1983,10 @@ export class Executor {
           string,
           unknown
         >,
-      onAsync: (e) => this.#cb.verbose(asyncLine(hp.name, e), 0),
+      onAsync: (e) => {
+        if (this.#cb.asyncStatus) this.#cb.asyncStatus(hp.name, this.#view(task, vars), e);
+        else this.#cb.verbose(asyncLine(hp.name, e), 0);
+      },
       renderTemplate: (file, o) => {
         if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
         // includes inside the template are searched as Ansible's template action sets Jinja2's search
@@ -2091,21 +2151,35 @@ export class Executor {
     if (task.action === "set_fact") {
       // In place: views built earlier in this task (the next loop item) hold these objects.
       Object.assign(st.setFacts, facts);
-      if (result._ansible_facts_cacheable) Object.assign(st.facts, facts);
+      if (result._ansible_facts_cacheable) {
+        Object.assign(st.facts, facts);
+        this.#o.factCache?.update(target, facts);
+      }
     } else if (task.action === "include_vars") {
       const merged = this.#combine(st.includeVars, facts);
       for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
       Object.assign(st.includeVars, merged);
     } else {
-      // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
-      // What a module reports is data: wrapped unsafe, as Ansible does before injecting it.
-      const safe = wrapUnsafe(facts) as Record<string, unknown>;
-      const clean: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
-      const ns: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
-      Object.assign(st.facts, ns, clean);
+      this.#injectFacts(st, facts);
+      // The gather_facts action marks the host's facts as gathered (gathering = smart reads it).
+      this.#o.factCache?.update(
+        target,
+        task.action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts,
+      );
     }
+  }
+
+  /**
+   * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
+   * reports is data: wrapped unsafe, as Ansible does before injecting it.
+   */
+  #injectFacts(st: HostVarsState, facts: Record<string, unknown>): void {
+    const safe = wrapUnsafe(facts) as Record<string, unknown>;
+    const clean: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
+    const ns: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
+    Object.assign(st.facts, ns, clean);
   }
 
   #notify(pr: PlayRun, hp: HostPlay, task: Task, vars: LayeredVars): void {
@@ -2126,11 +2200,13 @@ export class Executor {
       const own = task.role ? pr.handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;
       const target = own ?? pr.handlerTasks.find(matches);
       if (target) {
+        if (!hp.notified.has(target)) this.#cb.notify?.(this.#taskName(target), hp.name);
         hp.notified.add(target);
         found = true;
       }
       for (const h of pr.handlerTasks) {
         if (tagList(h.kw.listen).includes(name)) {
+          if (!hp.notified.has(h)) this.#cb.notify?.(this.#taskName(h), hp.name);
           hp.notified.add(h);
           found = true;
         }

@@ -30,6 +30,9 @@ export interface Config {
   becomeUser: string;
   becomeAskPass: boolean;
   stdoutCallback: string;
+  factCaching: string;
+  factCachingConnection?: string;
+  factCachingTimeout: number;
   vaultPasswordFiles: string[];
   vaultIdentityList: string[];
   strategy: string;
@@ -154,6 +157,12 @@ const SETTINGS: Setting[] = [
   S("becomeAskPass", "boolean", false, ["ANSIBLE_BECOME_ASK_PASS"], [[PE, "become_ask_pass"]]),
   S("becomeFlags", "string", undefined, ["ANSIBLE_BECOME_FLAGS"], [[PE, "become_flags"]]),
   S("stdoutCallback", "string", "default", ["ANSIBLE_STDOUT_CALLBACK"], [[D, "stdout_callback"]]),
+  S("factCaching", "string", "memory", ["ANSIBLE_CACHE_PLUGIN"], [[D, "fact_caching"]]),
+  S("factCachingConnection", "path", undefined, ["ANSIBLE_CACHE_PLUGIN_CONNECTION"], [[
+    D,
+    "fact_caching_connection",
+  ]]),
+  S("factCachingTimeout", "integer", 86400, ["ANSIBLE_CACHE_PLUGIN_TIMEOUT"], [[D, "fact_caching_timeout"]]),
   S("vaultPasswordFiles", "pathlist", undefined, ["ANSIBLE_VAULT_PASSWORD_FILE"], [[
     D,
     "vault_password_file",
