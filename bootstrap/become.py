@@ -489,7 +489,7 @@ def _spawn_ssh(options, argv):
         raise
 
 
-# mito.core merges this into its spawn-method registry (docs/protocol.md, "Spawning children").
+# mito.parent merges this into its spawn-method registry (docs/protocol.md, "Spawning children").
 SPAWN_METHODS = {
     "sudo": _become_method("sudo"),
     "su": _become_method("su"),

@@ -434,7 +434,7 @@ def launch(options, argv):
         _child_fail(e)
 
 
-# mito.core merges these into its spawn-method registry the first time one of them is asked for.
+# mito.parent merges these into its spawn-method registry the first time one of them is asked for.
 SPAWN_METHODS = {
     "docker": spawn_prefixed,
     "podman": spawn_prefixed,

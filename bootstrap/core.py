@@ -3,6 +3,8 @@
 An I/O loop routes frames between the parent stream and child streams, serves module requests of
 children and forwards captured output; the main thread runs calls one after another. The main thread
 runs the I/O loop itself while it has no call to run, and an I/O thread runs it while calls run.
+Only what every context needs is here: starting children (mito.parent), file transfers (mito.transfer)
+and forks linked to the context (mito.fork) are modules a context imports when a call first needs them.
 Importable on a target as mito.core. Stdlib only; Python 3.6 to 3.13.
 """
 
@@ -399,6 +401,17 @@ def _set_nonblock(fd):
     fcntl.fcntl(fd, fcntl.F_SETFL, fl | os.O_NONBLOCK)
 
 
+def _write_all(fd, data):
+    mv = memoryview(data)
+    while mv:
+        try:
+            n = os.write(fd, mv)
+        except (BlockingIOError, InterruptedError):
+            _wait_fd(fd, True, None)
+            continue
+        mv = mv[n:]
+
+
 class Stream(object):
     """A byte pipe to the parent or a direct child. send() may be called from any thread: it writes
     directly when nothing is queued (lowest latency) and queues the rest for the I/O thread."""
@@ -720,10 +733,8 @@ class Router(object):
             _runtime.cancel(msg)
         elif h == SHUTDOWN:
             _runtime.begin_shutdown("shutdown requested")
-        elif h == FILE_CHUNK:
-            _transfers.on_chunk(msg)
-        elif h == FILE_ACK:
-            _transfers.on_ack(msg)
+        elif h == FILE_CHUNK or h == FILE_ACK:
+            _transfer_messages.put(msg)
         elif h == LOAD_MODULE:
             _importer.on_load(msg)
         elif h == ADD_ROUTE:
@@ -847,6 +858,11 @@ class Router(object):
             if self.io_turn.acquire(True, tick):
                 return
             with self.baton:
+                if self.io_leads:
+                    # lend_loop handed the loop over between the timeout and here: its permit must not stay
+                    # behind, or the next follow() would return at once while the main thread leads.
+                    self.io_turn.acquire(False)
+                    return
                 if self.main_busy and self.main_calls == seen:
                     self.io_leads = True
                     return
@@ -1043,7 +1059,7 @@ class Importer(object):
 
     def get(self, fullname, timeout=None):
         """The cache entry of `fullname` (None: not served), asking the parent context the first time. A
-        process forked from the context asks the context over its link instead (see fork()); one forked
+        process forked from the context asks the context over its link instead (see mito.fork); one forked
         without a link cannot import on demand and says so at once. Bounded by the config's import_timeout."""
         if timeout is None:
             timeout = _import_timeout()
@@ -1054,7 +1070,7 @@ class Importer(object):
                 if fullname in self.cache:
                     return self.cache[fullname]
                 raise ImportError("mito: cannot import %s: this process was forked from context %d without a "
-                                  "link to it (use mito.core.fork)" % (fullname, self.router.id), name=fullname)
+                                  "link to it (use mito.fork.fork)" % (fullname, self.router.id), name=fullname)
             # The context bounds its own wait by `timeout` and then answers with its error, which names the
             # module better than a timeout here would.
             return _forks.link.fetch(self, fullname, timeout + LINK_MARGIN)
@@ -1130,21 +1146,12 @@ class Importer(object):
 # thread, and the context's stream is not its to use: frames it wrote there would interleave with the
 # context's own (a corrupt stream ends the context) and the answers would reach the context, never the fork.
 # So every fork is detached at once (an at-fork hook; a pid check where Python has none): its router sends
-# nowhere, and it imports nothing on demand, unless it was made by fork() below, which gives it a link.
-#
-# The link is a socketpair made before the fork. The child sends over it what it would send its context
-# (GET_MODULE, FORWARD_LOG frames); a thread of the context serves it, answering module requests from the
-# importer the context already has (asking the controller only for what it lacks) and relaying log records.
-# Mitogen instead makes each fork a context of its own with a route to the controller; here that would make
-# the controller learn a context per forked module (routes, authority, its per-context record of modules
-# sent), cost a controller round trip for modules the context already holds, and still need the child kept
-# off the context's stream. Through the link an import costs one local round trip at most, and everything
-# importing on demand (the runner's forked modules, async jobs, anything calling fork()) works unchanged.
+# nowhere, and it imports nothing on demand, unless mito.fork made it, which gives it a link to the context
+# (bootstrap/fork.py: only contexts that fork load it).
 
-# A linked child waits this much longer than the context does for the controller, so the context's own
-# error, which names the module, is what it reports.
+# A linked child waits this much longer than the context does for its parent, so the context's own error,
+# which names the module, is what it reports.
 LINK_MARGIN = 5.0
-PR_SET_PDEATHSIG = 1
 
 
 class _Forks(object):
@@ -1152,10 +1159,9 @@ class _Forks(object):
         self.home = os.getpid()  # the context's own process
         self.pid = self.home  # the process this state was last brought in line with
         self.detached = False
-        self.link = None  # this process's _Link to the context it was forked from
+        self.link = None  # this process's link to the context it was forked from (mito.fork's _Link)
         self.served = set()  # the context's ends of its live links: closed in each new fork
-        self.stale = []  # inherited fds of the context's streams, closed by fork()'s child
-        self.libc = None
+        self.stale = []  # inherited fds of the context's streams, closed by mito.fork's child
 
 
 _forks = _Forks()
@@ -1221,237 +1227,6 @@ def _fd_identity(fd):
         return (st.st_dev, st.st_ino)
     except OSError:
         return None
-
-
-def _close_stale():
-    """Closes, in a fork()ed child, the context's stream fds it inherited: the ones still open as what
-    they were at the fork (a process between may have closed one and reused its number)."""
-    for fd, identity in _forks.stale:
-        if identity is not None and _fd_identity(fd) == identity:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-    _forks.stale = []
-
-
-def _frame_reader_next(reader, deadline):
-    """The next Message on a link (blocking until `deadline`, a monotonic time or None), None at its end.
-    Raises _LinkTimeout when the deadline passes."""
-    buf = reader.buf
-    while True:
-        if len(buf) >= HEADER_SIZE:
-            view = memoryview(buf)
-            try:
-                got = Stream._frame_at(reader, buf, view, 0, len(buf), 1 << 31)
-            finally:
-                view.release()
-            if got is not None:
-                del buf[:len(got[1])]
-                return got[0]
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            raise _LinkTimeout()
-        if not _wait_fd(reader.fd, False, left):
-            continue
-        try:
-            data = os.read(reader.fd, CHUNK)
-        except InterruptedError:
-            continue
-        except OSError:
-            data = b""
-        if not data:
-            return None
-        buf += data
-
-
-class _LinkTimeout(Exception):
-    pass
-
-
-class _Link(object):
-    """A fork()ed child's end of its link: the router's parent stream there, and the importer's source."""
-
-    def __init__(self, fd, context_id):
-        self.fd = fd
-        self.context_id = context_id
-        self.name = "the link to context %d" % context_id
-        self.buf = bytearray()
-        self.pending = ()
-        self.lock = threading.Lock()  # one request and its answer at a time
-        self.wlock = threading.Lock()
-
-    def send(self, data, defer=False):
-        try:
-            with self.wlock:
-                _write_all(self.fd, data)
-            return True
-        except OSError:
-            return False
-
-    def fetch(self, importer, fullname, timeout):
-        gone = "mito: cannot import %s: context %d, which this process was forked from, is gone" % (
-            fullname, self.context_id)
-        with self.lock:
-            if fullname in importer.cache:
-                return importer.cache[fullname]
-            me = importer.router.id
-            if not self.send(frame(self.context_id, me, me, GET_MODULE, 0, fullname)):
-                raise ImportError(gone, name=fullname)
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    msg = _frame_reader_next(self, deadline)
-                except _LinkTimeout:
-                    raise ImportError("mito: no answer for module %s from context %d within %gs" % (
-                        fullname, self.context_id, timeout), name=fullname)
-                except ProtocolError as e:
-                    raise ImportError("mito: cannot import %s: %s" % (fullname, e), name=fullname)
-                if msg is None:
-                    raise ImportError(gone, name=fullname)
-                if msg.handle != LOAD_MODULE:
-                    continue
-                if msg.flags & FLAG_DEAD:  # the context's own failure to get it, which names the module
-                    raise ImportError(bytes(msg.body).decode("utf-8", "replace"), name=fullname)
-                name, entry = importer._entry(msg)
-                importer.cache[name] = entry
-                if name == fullname:
-                    return entry
-
-
-def _serve_link(fd, pid):
-    """The context's side of a link, on a thread of its own until the child's end closes."""
-    reader = _Link(fd, _router.id)
-    reader.name = "the link to forked process %d" % pid
-    sent = set()
-    try:
-        while True:
-            try:
-                msg = _frame_reader_next(reader, None)
-            except ProtocolError as e:
-                _warn("mito: %s" % e, 40)
-                return
-            if msg is None:
-                return
-            try:
-                if msg.handle == GET_MODULE:
-                    _answer_link(fd, sent, msg.value())
-                elif msg.handle == FORWARD_LOG:
-                    _router.send(0, FORWARD_LOG, msg.value())
-            except OSError:
-                return
-            except Exception as e:
-                _warn("mito: a request of forked process %d failed: %s" % (pid, e), 40)
-    finally:
-        _forks.served.discard(fd)
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-
-
-def _answer_link(fd, sent, fullname):
-    me = _router.id
-    try:
-        entry = _importer.get(fullname)
-    except ImportError as e:
-        _write_all(fd, frame(me, me, me, LOAD_MODULE, 0, raw=str(e).encode("utf-8"), flags=FLAG_DEAD))
-        return
-    frames = []
-    for name in entry[3] if entry is not None else ():
-        rel = _importer.cache.get(name)
-        if rel is not None and name not in sent:
-            sent.add(name)
-            frames.append(_importer._load_frame(me, name, rel))
-    sent.add(fullname)
-    frames.append(_importer._load_frame(me, fullname, entry))
-    _write_all(fd, b"".join(frames))
-
-
-def _pdeathsig():
-    """Asks the kernel to kill this process when the thread that forked it ends (Linux); False elsewhere."""
-    libc = _forks.libc
-    if not libc:
-        return False
-    try:
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except Exception:
-        return False
-
-
-def _load_libc():
-    """Loaded in the context, before its first fork, so no child pays for it."""
-    if _forks.libc is None:
-        _forks.libc = False
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-                _forks.libc = ctypes.CDLL(None, use_errno=True)
-            except Exception:
-                pass
-
-
-def _watch_link(fd):
-    """The fallback where the kernel cannot tie a child's life to its parent's: the link's far end closes
-    when the context's process ends, however it ends."""
-    def watch():
-        p = select.poll()
-        p.register(fd, 0)  # only hang-ups: the link's data is the importer's to read
-        while True:
-            try:
-                if p.poll(None):
-                    os._exit(1)
-            except InterruptedError:
-                continue
-            except Exception:
-                os._exit(1)
-    t = threading.Thread(target=watch, name="mito-parent-watch")
-    t.daemon = True
-    t.start()
-
-
-def fork(die_with_parent=True, _kernel_watch=True):
-    """os.fork() for code running in a context: the child imports modules on demand and logs through the
-    context (over a link, above) and never touches the context's stream. Returns the child's pid, or 0 in
-    the child. die_with_parent: the child is killed when the context's process ends (PR_SET_PDEATHSIG where
-    the fork happens on the main thread, else a watch of the link); without it (async jobs, which outlive
-    the connection as Ansible's do) it runs on, and its imports fail at once once the context is gone."""
-    import socket
-    _load_libc()
-    parent_pid = os.getpid()
-    on_main = threading.current_thread() is threading.main_thread()
-    ours, theirs = socket.socketpair()
-    ours_fd, theirs_fd = ours.detach(), theirs.detach()
-    try:
-        pid = os.fork()
-    except BaseException:
-        os.close(ours_fd)
-        os.close(theirs_fd)
-        raise
-    if pid == 0:
-        os.close(ours_fd)
-        _detach_fork()
-        _close_stale()
-        if _forks.link is not None:  # inherited from a linked parent: this child has its own now
-            try:
-                os.close(_forks.link.fd)
-            except OSError:
-                pass
-        link = _forks.link = _Link(theirs_fd, _router.id)
-        _router.parent = link
-        if die_with_parent:
-            if on_main and _kernel_watch and _pdeathsig():
-                if os.getppid() != parent_pid:  # it ended before the signal was armed
-                    os._exit(1)
-            else:
-                _watch_link(theirs_fd)
-        return 0
-    os.close(theirs_fd)
-    _forks.served.add(ours_fd)
-    t = threading.Thread(target=_serve_link, args=(ours_fd, pid), name="mito-fork-%d" % pid)
-    t.daemon = True
-    t.start()
-    return pid
 
 
 def _end_stray_fork(exc=None):
@@ -1634,17 +1409,10 @@ def get_temp_dir():
         return _temp_dir[0]
 
 
-_PARTIALS = ".partials"
-
-
-def _journal_partial(tmp):
-    """Notes a partial file's path in the private temp dir, so that if this interpreter is killed
-    mid-transfer the next one (see _sweep) can remove it from wherever it was being written."""
-    try:
-        with open(os.path.join(get_temp_dir(), _PARTIALS), "a") as f:
-            f.write(tmp + "\n")
-    except (IOError, OSError):
-        pass
+_PARTIALS = ".partials"  # mito.transfer lists its partial files here, for the next interpreter's _sweep
+# In the name of an upload that waits beside its destination for a later call to move it into place
+# (mito.transfer's receive_file, scratch): only such names and ".mito-part" files are ever removed as leftovers.
+UPLOAD_MARK = ".mito-upload-"
 
 
 def _remove_partials(dead_dir, uid):
@@ -1695,394 +1463,6 @@ def _remove_temp_dir():
     if path:
         import shutil
         shutil.rmtree(path, ignore_errors=True)
-
-
-# -- spawning children -----------------------------------------------------------------------------------
-
-class SpawnError(Exception):
-    def __init__(self, kind, message, output=""):
-        Exception.__init__(self, message)
-        self.kind = kind
-        self.message = message
-        self.output = output
-
-    def to_dict(self):
-        return {"kind": self.kind, "message": self.message, "output": self.output}
-
-
-class _Spawned(object):
-    def __init__(self, pid, fd, tty=None, output=""):
-        self.pid = pid
-        self.fd = fd
-        self.tty = tty
-        self.output = output
-
-
-def _spawn_local(options, argv):
-    import socket
-    parent, child = socket.socketpair()
-    env = options.get("env")
-    pid = os.fork()
-    if pid == 0:
-        try:
-            parent.close()
-            os.dup2(child.fileno(), 0)
-            os.dup2(child.fileno(), 1)
-            if env:
-                os.environ.update(env)
-            os.execvp(argv[0], argv)
-        finally:
-            os._exit(127)
-    child.close()
-    fd = os.dup(parent.fileno())
-    parent.close()
-    return _Spawned(pid, fd)
-
-
-SPAWN_METHODS = {"local": _spawn_local}
-# Modules of the embedded package that add spawn methods (their SPAWN_METHODS: mito.become has sudo, su,
-# doas and ssh; mito.containers the container tools, chroot and setns), imported in turn the first time a
-# method is asked for that is not known yet, so a context that never starts such a hop never loads them.
-_METHOD_MODULES = ["mito.become", "mito.containers"]
-
-
-def _spawn_method(name):
-    while name not in SPAWN_METHODS and _METHOD_MODULES:
-        mod = importlib.import_module(_METHOD_MODULES.pop(0))
-        SPAWN_METHODS.update(getattr(mod, "SPAWN_METHODS", {}))
-    try:
-        return SPAWN_METHODS[name]
-    except KeyError:
-        raise SpawnError("unknown-method", "mito: unknown spawn method %r" % (name,))
-
-
-def first_stage_argv(python):
-    code = _config["stage"]
-    if python and all(c.isalnum() or c in "/._-+" for c in python):
-        return [python, "-c", code]
-    return ["/bin/sh", "-c", "%s -c '%s'" % (python or "python3", code)]
-
-
-MARKER = b"MITO000"
-
-
-def _expect_marker(fd, timeout):
-    """Reads up to the first stage's marker line `MITO000 <bytecode magic hex>`; returns the magic."""
-    deadline = time.monotonic() + timeout
-    seen = b""
-    while not (MARKER in seen and seen.endswith(b"\n")):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise SpawnError("timeout", "the child did not start its first stage within %gs (output %r)"
-                             % (timeout, seen[-200:]), seen.decode("utf-8", "replace"))
-        if not _wait_fd(fd, False, left):
-            continue
-        try:
-            chunk = os.read(fd, 1)  # byte by byte: nothing after the marker may be consumed
-        except (BlockingIOError, InterruptedError):
-            continue
-        except OSError:
-            chunk = b""
-        if not chunk:
-            raise SpawnError("exited", "the child exited before its first stage started (output %r)"
-                             % seen[-300:], seen.decode("utf-8", "replace"))
-        seen += chunk
-        if len(seen) > 65536 + len(MARKER):
-            raise SpawnError("garbage", "no first-stage marker in 64 KiB of child output")
-    return seen[seen.index(MARKER) + len(MARKER):].strip().decode("ascii", "replace")
-
-
-def _compiled_core_for(magic):
-    """The bytecode magic followed by zlib(marshal(code)) of this core, for a child whose magic (hex) equals
-    ours, else b"" (the child compiles the source: the first stage uses bytecode only behind its own magic).
-    A child trusts its parent anyway."""
-    code, own = _core_code[0], _core_code[1]
-    if code is None or not magic or magic != own:
-        return b""
-    if _core_code[2] is None:
-        import marshal
-        import zlib
-        _core_code[2] = bytes.fromhex(own) + zlib.compress(marshal.dumps(code), 1)
-    return _core_code[2]
-
-
-def compiled_core():
-    """This core's compiled form (see _compiled_core_for), which the controller sends beside the source to
-    the next context it starts with the same interpreter: one that matches skips compiling the core."""
-    return _compiled_core_for(_core_code[1])
-
-
-def _write_all(fd, data):
-    mv = memoryview(data)
-    while mv:
-        try:
-            n = os.write(fd, mv)
-        except (BlockingIOError, InterruptedError):
-            _wait_fd(fd, True, None)
-            continue
-        mv = mv[n:]
-
-
-def connect_child(child_id, method, options, config):
-    """Starts a child context with the named spawn method and attaches its stream (docs/protocol.md)."""
-    options = options or {}
-    argv = first_stage_argv(options.get("python") or "python3")
-    proc = _spawn_method(method)(options, argv)
-    rfd = getattr(proc, "rfd", None)
-    wfd = getattr(proc, "wfd", None)
-    if rfd is None:
-        rfd = wfd = proc.fd
-    tty = getattr(proc, "tty", None)
-    try:
-        magic = _expect_marker(rfd, float(options.get("timeout") or 30))
-        cfg = json.dumps(config).encode("utf-8")
-        code = _compiled_core_for(magic)
-        _write_all(wfd, b"".join([_U32.pack(len(_core_z[0])), _core_z[0], _U32.pack(len(code)), code,
-                                  _U32.pack(len(cfg)), cfg]))
-    except BaseException:
-        for fd in set((rfd, wfd, tty)):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        _reap(proc.pid)
-        raise
-    stream = Stream(_router, rfd, wfd, "context %d" % child_id, child_id, proc.pid, tty)
-    _router.add_child(stream)
-    return {"pid": proc.pid}
-
-
-# -- file transfer ---------------------------------------------------------------------------------------
-# A transfer is a numbered stream of FILE_CHUNK messages (raw body: u32 transfer id + data; empty data =
-# end) answered by FILE_ACK [id, bytes consumed] so the sender keeps at most a window of unconsumed data in
-# flight. Chunks are routed like any message, so hops forward them without copies on disk.
-
-TRANSFER_CHUNK = 128 * 1024
-# In the name of an upload that waits beside its destination for a later call to move it into place
-# (receive_file's scratch): only such names and ".mito-part" files are ever removed as leftovers.
-UPLOAD_MARK = ".mito-upload-"
-TRANSFER_WINDOW = 8 * 1024 * 1024
-
-
-class TransferError(IOError):
-    pass
-
-
-class _Incoming(object):
-    def __init__(self):
-        self.chunks = collections.deque()
-        self.ready = threading.Lock()
-        self.ready.acquire()
-        self.sender = None
-        self.consumed = 0
-        self.acked = 0
-
-
-class _Outgoing(object):
-    def __init__(self):
-        self.acked = 0
-        self.ready = threading.Lock()
-        self.ready.acquire()
-
-
-class Transfers(object):
-    def __init__(self):
-        self.incoming = {}
-        self.outgoing = {}
-        self.closed = set()
-        self.lock = threading.Lock()
-        self.partial_paths = set()  # hidden temp files to remove if the interpreter dies mid-transfer
-        self.ending = False  # set by _finish: no partial file may be created after it has swept them
-
-    def new_partial(self, path):
-        """Creates the hidden temp file beside `path` and records it, both under the lock _finish takes to
-        sweep them: the I/O thread may end the interpreter at any moment, and whatever file exists then
-        must be on the list it removes."""
-        import tempfile
-        with self.lock:
-            if self.ending:
-                raise IOError("mito: this interpreter is ending; %s was left as it was" % path)
-            fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".mito-part",
-                                       dir=os.path.dirname(os.path.abspath(path)))
-            self.partial_paths.add(tmp)
-        return fd, tmp
-
-    def commit(self, tmp, path, scratch):
-        """Renames a finished partial file over `path`, under the same lock. A scratch upload stays listed
-        under its new name until a later call moves it into place."""
-        with self.lock:
-            if self.ending:
-                raise IOError("mito: this interpreter is ending; %s was left as it was" % path)
-            os.rename(tmp, path)
-            self.partial_paths.discard(tmp)
-            if scratch:
-                self.partial_paths.add(os.path.abspath(path))
-
-    def end(self):
-        """The interpreter is ending: the partial files to remove, and no new ones from here on."""
-        with self.lock:
-            self.ending = True
-            return list(self.partial_paths)
-
-    def _incoming(self, tid):
-        with self.lock:
-            t = self.incoming.get(tid)
-            if t is None:
-                t = self.incoming[tid] = _Incoming()
-            return t
-
-    def on_chunk(self, msg):
-        body = msg.body
-        if len(body) < 4:
-            return
-        tid = _U32.unpack_from(body, 0)[0]
-        if tid in self.closed:
-            return
-        t = self._incoming(tid)
-        t.sender = msg.src
-        t.chunks.append(memoryview(body)[4:])  # a view: the data is written and hashed, never copied
-        try:
-            t.ready.release()
-        except RuntimeError:
-            pass
-
-    def on_ack(self, msg):
-        tid, consumed = msg.value()
-        t = self.outgoing.get(tid)
-        if t is not None:
-            t.acked = max(t.acked, consumed)
-            try:
-                t.ready.release()
-            except RuntimeError:
-                pass
-
-    def chunks(self, tid, timeout=300.0):
-        """Yields the data of incoming transfer tid until its end; acknowledges as it consumes."""
-        t = self._incoming(tid)
-        try:
-            while True:
-                while not t.chunks:
-                    if not t.ready.acquire(True, timeout):
-                        raise TransferError("mito: transfer %d stalled for %gs" % (tid, timeout))
-                data = t.chunks.popleft()
-                if not data:
-                    return
-                t.consumed += len(data)
-                if t.consumed - t.acked >= TRANSFER_WINDOW // 4:
-                    t.acked = t.consumed
-                    _router.send(t.sender, FILE_ACK, [tid, t.consumed])
-                yield data
-        finally:
-            self.close(tid)
-
-    def close(self, tid):
-        with self.lock:
-            self.incoming.pop(tid, None)
-            self.closed.add(tid)
-
-    def send(self, dst, tid, fileobj):
-        """Streams fileobj to context dst as transfer tid, keeping at most a window unacknowledged."""
-        t = self.outgoing[tid] = _Outgoing()
-        sent = 0
-        head = _U32.pack(tid)
-        try:
-            while True:
-                data = fileobj.read(TRANSFER_CHUNK)
-                while sent - t.acked >= TRANSFER_WINDOW:
-                    if not t.ready.acquire(True, 300.0):
-                        raise TransferError("mito: transfer %d: no acknowledgement for 300s" % tid)
-                _router.send(dst, FILE_CHUNK, raw=head + data)
-                if not data:
-                    return sent
-                sent += len(data)
-        finally:
-            self.outgoing.pop(tid, None)
-
-
-_transfers = Transfers()
-
-
-def _digests(names):
-    """Hash objects for sha1 and the extra algorithm `names`; None for one the system refuses (md5 under
-    FIPS)."""
-    import hashlib
-    out = [("sha1", hashlib.sha1())]
-    for name in names or ():
-        try:
-            out.append((name, hashlib.new(name)))
-        except ValueError:
-            out.append((name, None))
-    return out
-
-
-def _atomic_write(path, mode, pieces, digests=None, scratch=False):
-    """Writes the byte strings of `pieces` to a hidden temp file beside `path`, fsyncs it, applies `mode`
-    and renames it over `path`: a failure at any point leaves `path` as it was. Returns {"size", "sha1"}
-    plus the hex digest of each extra algorithm in `digests` (hashed as the data arrives, so nobody has to
-    read the file again). `scratch`: `path` stays listed for removal (see receive_file)."""
-    path = os.path.expanduser(path)
-    fd, tmp = _transfers.new_partial(path)
-    _journal_partial(tmp)
-    hashes = _digests(digests)
-    updates = [h.update for _, h in hashes if h is not None]
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for data in pieces:
-                f.write(data)
-                for update in updates:
-                    update(data)
-                size += len(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        _transfers.commit(tmp, path, scratch)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    finally:
-        _transfers.partial_paths.discard(tmp)
-    result = {"size": size}
-    for name, h in hashes:
-        result[name] = h.hexdigest() if h is not None else None
-    return result
-
-
-def receive_file(transfer_id, path, mode=None, digests=None, scratch=False):
-    """Writes incoming transfer `transfer_id` atomically to `path` (see _atomic_write). `scratch`: `path` is
-    an upload a later call moves into place (its name carries UPLOAD_MARK); until then it is removed like a
-    partial file if this interpreter ends or is killed."""
-    if scratch and UPLOAD_MARK not in os.path.basename(path):
-        raise ValueError("mito: a scratch upload's name must contain %r: %s" % (UPLOAD_MARK, path))
-    try:
-        result = _atomic_write(path, mode, _transfers.chunks(transfer_id), digests, scratch)
-    finally:
-        _transfers.close(transfer_id)  # later chunks of an abandoned transfer are dropped
-    if scratch:
-        _journal_partial(os.path.abspath(os.path.expanduser(path)))
-    return result
-
-
-def write_file(path, data, mode=None, digests=None):
-    """The small-file path: `data` arrived inside the call; same atomic write as receive_file."""
-    return _atomic_write(path, mode, (data,), digests)
-
-
-def read_transfer(transfer_id):
-    """All data of incoming transfer `transfer_id` as bytes (for callers that want it in memory)."""
-    return b"".join(_transfers.chunks(transfer_id))
-
-
-def send_file(transfer_id, path):
-    """Streams the file at `path` to the controller as transfer `transfer_id`; returns its size."""
-    with open(os.path.expanduser(path), "rb") as f:
-        st = os.fstat(f.fileno())
-        return {"size": _transfers.send(0, transfer_id, f), "mode": st.st_mode & 0o7777, "mtime": st.st_mtime}
 
 
 # -- calls -----------------------------------------------------------------------------------------------
@@ -2182,10 +1562,6 @@ class Runtime(object):
                 _router.reply(msg, RemoteError("CodecError", "%s.%s returned %s" % (modname, fname, e)))
 
 
-# Functions that wait for messages while they run: the I/O thread leads from their start.
-_WAITING_CALLS = (connect_child, receive_file, read_transfer, send_file)
-
-
 def _describe(e, modname, fname):
     f = _error_fields(e)
     data = f["data"]
@@ -2194,6 +1570,58 @@ def _describe(e, modname, fname):
     elif isinstance(data, dict):
         data.setdefault("call", "%s.%s" % (modname, fname))
     return f["type"], f["message"], f["traceback"], data
+
+
+# -- modules loaded on demand ----------------------------------------------------------------------------
+# Child spawning (mito.parent), file transfers (mito.transfer) and forks with a link (mito.fork) are not part
+# of the core: a context imports them through the importer when a call first needs them (docs/protocol.md
+# "Core and modules loaded on demand"). These are the core's hooks for them.
+
+# Functions that wait for messages while they run (spawning a child, file transfers): the I/O thread leads
+# from their start. Their modules mark them with waits() as they load.
+_WAITING_CALLS = set()
+
+
+def waits(fn):
+    _WAITING_CALLS.add(fn)
+    return fn
+
+
+_finishers = []  # what those modules clean up as the interpreter ends (at_finish)
+
+
+def at_finish(fn):
+    _finishers.append(fn)
+
+
+class _Parked(object):
+    """Messages for a module loaded on demand that may arrive before it is: file-transfer chunks follow the
+    call that loads mito.transfer, and the I/O thread reads them while that call waits for the main thread.
+    They wait here until the module claims them. Only an ancestor can send them (Router.on_frame)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.handler = None
+        self.messages = []
+
+    def put(self, msg):
+        with self.lock:
+            if self.handler is None:
+                self.messages.append(msg)
+                return
+        self.handler(msg)
+
+    def claim(self, handler):
+        """From now on `handler` takes the messages, first those that waited, in order."""
+        with self.lock:
+            for msg in self.messages:
+                handler(msg)
+            self.messages = []
+            self.handler = handler
+
+
+_transfer_messages = _Parked()
+claim_transfer_messages = _transfer_messages.claim
 
 
 # -- startup ---------------------------------------------------------------------------------------------
@@ -2205,6 +1633,26 @@ _booted_from_bytecode = [False]
 _router = None
 _importer = None
 _runtime = Runtime()
+
+
+def _compiled_core_for(magic):
+    """The bytecode magic followed by zlib(marshal(code)) of this core, for a child whose magic (hex) equals
+    ours, else b"" (the child compiles the source: the first stage uses bytecode only behind its own magic).
+    A child trusts its parent anyway."""
+    code, own = _core_code[0], _core_code[1]
+    if code is None or not magic or magic != own:
+        return b""
+    if _core_code[2] is None:
+        import marshal
+        import zlib
+        _core_code[2] = bytes.fromhex(own) + zlib.compress(marshal.dumps(code), 1)
+    return _core_code[2]
+
+
+def compiled_core():
+    """This core's compiled form (see _compiled_core_for), which the controller sends beside the source to
+    the next context it starts with the same interpreter: one that matches skips compiling the core."""
+    return _compiled_core_for(_core_code[1])
 
 
 def _install_package():
@@ -2272,10 +1720,10 @@ def _finish(reason):
     try:
         _shutdown_children()
         _remove_temp_dir()
-        for path in _transfers.end():
+        for fn in _finishers:
             try:
-                os.unlink(path)
-            except OSError:
+                fn()
+            except Exception:
                 pass
         deadline = time.monotonic() + 2.0
         while _router.parent.pending and time.monotonic() < deadline:

@@ -201,7 +201,7 @@ def _censor(params, spec, placeholder):
     return out
 
 
-def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
+def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=None):
     from mito.modules import _common as C
     if not re.match(r"^[a-z_][a-z0-9_]*$", name or "") or name.startswith("_"):
         return _module_failure("invalid module name: %r" % (name,))
@@ -221,7 +221,7 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
     diff = bool(args.pop("_ansible_diff", diff))
     try:
         params, secrets = C.validate(
-            name, spec, args,
+            shown or name, spec, args,
             getattr(mod, "MUTUALLY_EXCLUSIVE", ()), getattr(mod, "REQUIRED_ONE_OF", ()),
             getattr(mod, "REQUIRED_TOGETHER", ()), getattr(mod, "REQUIRED_IF", ()))
     except C.ValidationError as e:
@@ -252,17 +252,19 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity):
 
 
 def run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
-               tmpdir=None, isolation="inproc", verbosity=0):
-    """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict."""
+               tmpdir=None, isolation="inproc", verbosity=0, module_name=None):
+    """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict.
+    ``module_name`` is the name the run asked for, shown in its messages (``name`` if absent)."""
     if isolation == "fork" or (name in ALWAYS_FORK_MODULES and isolation == "inproc"):
         return _in_fork(run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
                         environment=environment, cwd=cwd, tmpdir=tmpdir,
-                        isolation="none", verbosity=verbosity)
+                        isolation="none", verbosity=verbosity, module_name=module_name)
     with _RUN_LOCK:
-        return _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity)
+        return _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity,
+                                   module_name or name)
 
 
-def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity):
+def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, tmpdir, verbosity, shown):
     _refresh_process_state()
     saved = _Saved()
     out = _TextCapture()
@@ -271,7 +273,7 @@ def _run_builtin_inproc(name, args, check_mode, diff, no_log, environment, cwd, 
         sys.stdin = io.StringIO("")
         sys.stdout = out
         with _AtexitCapture():
-            return _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity)
+            return _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown)
     except SystemExit as e:
         return _module_failure("MODULE FAILURE\nSee stdout/stderr for the exact error",
                                out.value(), "module exited with sys.exit(%r)" % (e.code,), rc=_code(e))
@@ -302,11 +304,13 @@ def _code(e):
 # ------------------------------------------------------------- forking
 
 def _fork(die_with_parent):
-    """mito.core.fork() inside a context (the child keeps importing on demand through it, and dies with
+    """mito.fork's fork() inside a context (the child keeps importing on demand through it, and dies with
     it when asked); a plain fork where the runner runs outside one (the test harness)."""
     core = sys.modules.get("mito.core")
     if core is not None and getattr(core, "_router", None) is not None:
-        return core.fork(die_with_parent=die_with_parent)
+        # By name, unlike the runner's other imports of mito: the controller's push of the runner carries
+        # what it always imports, and only isolated modules and async jobs fork.
+        return importlib.import_module("mito.fork").fork(die_with_parent=die_with_parent)
     return os.fork()
 
 
@@ -539,8 +543,12 @@ def _compiled(source, filename, digest):
 
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
-                       isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None):
+                       isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None,
+                       module_name=None):
     """Run an Ansible module given its source (str or bytes) and arguments.
+
+    ``name`` is the module's own name (pip, apt: which modules run in a fork); ``module_name`` the name
+    the run asked for (``_ansible_module_name``, shown in the module's messages), ``name`` if absent.
 
     ``digest`` (sha1 hex of the source) keeps the source here for later calls, which may then pass
     ``source=None`` and the digest alone; SourceNotCached is raised when this interpreter lacks it."""
@@ -555,7 +563,7 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
             raise ValueError("module source does not match its digest %s" % digest)
         _remember(_SOURCES, digest, source)
     style = style or detect_style(source)
-    full_args = _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity)
+    full_args = _internal_args(args, module_name or name, check_mode, diff, no_log, tmpdir, verbosity)
     shebang, _ = _shebang(source)
     # The context already runs the target's ansible_python_interpreter, so new-style Python
     # modules run right here; a module with a non-Python shebang is executed instead.
@@ -565,6 +573,16 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
             return _in_fork(_run_new_style, source, full_args, name, environment, cwd, path, package, digest)
         return _run_new_style(source, full_args, name, environment, cwd, path, package, digest)
     return _run_external(source, full_args, style, name, environment, cwd, tmpdir, interpreters)
+
+
+def _forget_warnings():
+    """Each run of a module starts with no warnings, as in a process of its own: ansible-core's
+    module_utils keep them in lists for the life of the interpreter (2.10 and later)."""
+    store = sys.modules.get("ansible.module_utils.common.warnings")
+    for name in ("_global_warnings", "_global_deprecations"):
+        kept = getattr(store, name, None)
+        if isinstance(kept, list):
+            del kept[:]
 
 
 def _run_new_style(source, full_args, name, environment, cwd, path, package=None, digest=None):
@@ -594,6 +612,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
                 _spawn_without_noop_preexec(basic)
             except ImportError:
                 basic = None
+            _forget_warnings()
             sys.stdin = io.TextIOWrapper(io.BytesIO(payload), encoding="utf-8")
             sys.argv[:] = [path or name]
             sys.stdout, sys.stderr = out, err

@@ -13,8 +13,8 @@ import {
   InventoryError,
   PatternError,
 } from "../playbook/inventory/mod.ts";
-import { pyJsonDump, pySortCompare, pyStr } from "../playbook/inventory/_dump.ts";
-import { pyYamlDump } from "../playbook/inventory/_yaml_emit.ts";
+import { pyJsonDump, pyStr, pyYamlDump } from "../playbook/inventory/_dump.ts";
+import { pyStrCompare } from "../playbook/py/str_order.ts";
 import { VaultError, VaultSecrets } from "../playbook/vault/mod.ts";
 import { stderrWarnings } from "../playbook/callbacks/display.ts";
 import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
@@ -185,7 +185,7 @@ export function graphInventory(view: InventoryView, start: string): string {
   if (!top) throw new UsageError("Pattern must be valid group name when using --graph");
   const name = (s: string, depth: number) => depth ? `${"  |".repeat(depth)}--${s}` : s;
   const showVars = (vars: Record<string, unknown>, depth: number) =>
-    Object.keys(vars).sort(pySortCompare).map((k) => name(`{${k} = ${pyStr(vars[k])}}`, depth));
+    Object.keys(vars).sort(pyStrCompare).map((k) => name(`{${k} = ${pyStr(vars[k])}}`, depth));
   const walk = (g: Group, depth: number): string[] => {
     const out = [name(`@${g.name}:`, depth)];
     for (const c of g.children) out.push(...walk(inv.getGroup(c)!, depth + 1));

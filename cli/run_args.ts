@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { ArgumentError } from "./errors.ts";
 import type { RunRequest } from "../playbook/run.ts";
+import type { Slice } from "../playbook/slice.ts";
 
 /** ansible-playbook's options: what the playbook layer runs, plus flags parsed for compatibility. */
 export interface RunOptions extends RunRequest {
@@ -49,6 +50,7 @@ const SPEC = {
   timeout: { type: "string", short: "T" },
   "module-path": { type: "string", short: "M", multiple: true },
   output: { type: "string" },
+  slice: { type: "string" },
   "ssh-common-args": { type: "string" },
   "ssh-extra-args": { type: "string" },
 } as const;
@@ -57,6 +59,16 @@ function intOption(name: string, value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value)) throw new ArgumentError(`--${name} expects a whole number, got '${value}'`);
   return Number(value);
+}
+
+/** `--slice K/N` (or AWX's "sliceKofN") with 1 <= K <= N. */
+export function parseSlice(text: string): Slice {
+  const m = /^(?:(\d+)\/(\d+)|slice(\d+)of(\d+))$/.exec(text.trim());
+  if (!m) throw new ArgumentError(`--slice expects K/N (such as 2/5), got '${text}'`);
+  const index = Number(m[1] ?? m[3]);
+  const count = Number(m[2] ?? m[4]);
+  if (index < 1 || index > count) throw new ArgumentError(`--slice ${text}: K must be between 1 and N`);
+  return { index, count };
 }
 
 // -vvv arrives from parseArgs as three booleans; count them.
@@ -106,6 +118,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     timeout: intOption("timeout", v.timeout),
     moduleSearchPath: list(v["module-path"]),
     output: v.output,
+    ...(v.slice !== undefined ? { slice: parseSlice(v.slice) } : {}),
     sshCommonArgs: v["ssh-common-args"],
     sshExtraArgs: v["ssh-extra-args"],
   };

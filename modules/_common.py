@@ -274,7 +274,8 @@ def validate(module_name, spec, params, mutually_exclusive=(), required_one_of=(
 
     unsupported = sorted(k for k in params if k not in spec and k not in INTERNAL_KEYS)
     if unsupported:
-        supported = ", ".join(sorted(spec))
+        # mito's own options between the controller and its modules ("internal") are not Ansible's.
+        supported = ", ".join(sorted(k for k, o in spec.items() if not o.get("internal")))
         if all_aliases:
             supported += " (%s)" % ", ".join(sorted(all_aliases))
         if prefix:

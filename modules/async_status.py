@@ -3,7 +3,8 @@
 ARGUMENT_SPEC = {
     "jid": {"type": "str", "required": True},
     "mode": {"type": "str", "default": "status", "choices": ["cleanup", "status"]},
-    "_async_dir": {"type": "path"},
+    # given by the action, which validates only jid and mode (as Ansible's async_status action does)
+    "_async_dir": {"type": "path", "internal": True},
 }
 SUPPORTS_CHECK_MODE = True
 

@@ -19,25 +19,26 @@ ARGUMENT_SPEC = {
     "src": {"type": "path"},
     "_original_basename": {"type": "str"},
     # the controller streamed src beside dest for this task alone: it may be renamed into place
-    "_move_src": {"type": "bool", "default": False},
+    "_move_src": {"type": "bool", "default": False, "internal": True},
     # censored in the invocation, but not masked in the output: Ansible's copy never hands the
     # content to the module, so a short content like "0" must not turn "0644" into "********644"
     "content": {"type": "raw", "no_log": True, "mask_output": False},
-    "_content_base64": {"type": "str", "no_log": True, "mask_output": False},
+    "_content_base64": {"type": "str", "no_log": True, "mask_output": False, "internal": True},
     "dest": {"type": "path", "required": True},
     "backup": {"type": "bool", "default": False},
-    "force": {"type": "bool", "default": True, "aliases": ["thirsty"]},
+    "force": {"type": "bool", "default": True},
     "validate": {"type": "str"},
     "directory_mode": {"type": "raw"},
     "remote_src": {"type": "bool", "default": False},
     "local_follow": {"type": "bool"},
     "checksum": {"type": "str"},
     # sha1 and md5 of src as the target wrote it, hashed as the bytes arrived: src need not be read again
-    "_src_checksums": {"type": "dict"},
+    "_src_checksums": {"type": "dict", "internal": True},
     # the controller-side source the diff's "after" header names (the target only sees bytes or a temp file)
-    "_diff_after_header": {"type": "str"},
+    "_diff_after_header": {"type": "str", "internal": True},
     "follow": {"type": "bool", "default": False},
-    "decrypt": {"type": "bool", "default": True},
+    # an option of Ansible's copy action, not of its module
+    "decrypt": {"type": "bool", "default": True, "internal": True},
 }
 ADD_FILE_COMMON_ARGS = True
 SUPPORTS_CHECK_MODE = True

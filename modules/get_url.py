@@ -18,7 +18,7 @@ ARGUMENT_SPEC = {
     "timeout": {"type": "int", "default": 10},
     "headers": {"type": "dict"},
     "tmp_dest": {"type": "path"},
-    "force": {"type": "bool", "default": False, "aliases": ["thirsty"]},
+    "force": {"type": "bool", "default": False},
     "use_proxy": {"type": "bool", "default": True},
     "validate_certs": {"type": "bool", "default": True},
     "url_username": {"type": "str", "aliases": ["username"]},

@@ -3,7 +3,8 @@
 from mito.modules import command
 
 ARGUMENT_SPEC = dict(command.ARGUMENT_SPEC)
-ARGUMENT_SPEC["cmd"] = {"type": "str"}
+# cmd= is the free-form text by another name (Ansible turns it into _raw_params before the module)
+ARGUMENT_SPEC["cmd"] = {"type": "str", "internal": True}
 ARGUMENT_SPEC["_uses_shell"] = {"type": "bool", "default": True}
 SUPPORTS_CHECK_MODE = True
 

@@ -4,10 +4,13 @@ import { Inventory, InventoryError } from "./inventory/mod.ts";
 import type { VaultSecrets } from "./vault/mod.ts";
 import type { InventoryView } from "./executor.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
+import { type Slice, sliceOf } from "./slice.ts";
 
 export interface OpenInventoryOptions {
   sources: string[];
   limit: string[];
+  /** Only this share of the inventory's hosts (hosts added by add_host later are kept). */
+  slice?: Slice;
   vault: VaultSecrets;
   cwd: string;
   /** Directories of the playbooks: their group_vars/ and host_vars/ apply too. */
@@ -53,18 +56,29 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
       throw err;
     }
   };
+  // The other slices' hosts, as if the inventory had only this slice's (AWX gives each slice's job such an
+  // inventory): patterns and --limit then apply to what is left.
+  const outside = new Set<string>();
+  if (o.slice) {
+    const names = inv.hosts().map((h) => h.name);
+    const inSlice = new Set(sliceOf(names, o.slice));
+    for (const n of names) if (!inSlice.has(n)) outside.add(n);
+  }
+  const selectHosts = (pattern: string) =>
+    guard(() => inv.selectHosts(pattern, { limit: o.limit })).filter((h) => !outside.has(h.name));
   // ansible-playbook refuses to start when --limit leaves none of a non-empty inventory (exit 1)
-  if (inv.hosts().length > 0 && guard(() => inv.selectHosts("all", { limit: o.limit })).length === 0) {
+  if (inv.hosts().length > outside.size && selectHosts("all").length === 0) {
     throw new ExecutionError(
       "Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
     );
   }
   return {
-    select: (pattern) => guard(() => inv.selectHosts(pattern, { limit: o.limit }).map((h) => h.name)),
+    select: (pattern) => selectHosts(pattern).map((h) => h.name),
     hostVars: (host) => inv.hostVars(host, { playbookDirs: o.playbookDirs }),
     groupNames: (host) => inv.groupNamesOf(host),
     groups: () => inv.groupsMap(),
     hasHost: (host) => inv.getHost(host) !== undefined,
+    isImplicit: (host) => inv.getHost(host)?.implicit === true,
     addHost: (host, groups, vars) => remember(() => inv.addHost(host, { groups, vars })),
     addToGroup: (host, group) =>
       remember(() => {

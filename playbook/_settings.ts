@@ -15,7 +15,13 @@ export interface Settings {
   collectionsPath: string[];
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
+  pluginPaths: { filter: string[]; test: string[]; lookup: string[] };
   stdoutCallback?: string;
+  /** fact_caching and its connection (a directory for jsonfile). */
+  factCaching: string;
+  factCachingConnection?: string;
+  factCachingTimeout: number;
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -81,7 +87,11 @@ export function readSettings(
     collectionsPath: c.collectionsPath,
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
+    pluginPaths: { filter: c.filterPluginPath, test: c.testPluginPath, lookup: c.lookupPluginPath },
     stdoutCallback: c.stdoutCallback,
+    factCaching: c.factCaching,
+    factCachingConnection: c.factCachingConnection,
+    factCachingTimeout: c.factCachingTimeout,
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { VarLookup } from "./vars.ts";
 import { findInSearchPath } from "./_search_path.ts";
+import { boolean } from "./py/boolean.ts";
 import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
 
 export type Result = Record<string, unknown>;
@@ -39,12 +40,8 @@ export interface ActionEnv {
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function bool(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v !== 0;
-  if (typeof v === "string") return ["yes", "on", "1", "true", "y", "t"].includes(v.toLowerCase());
-  return Boolean(v);
-}
+/** Ansible's actions read their flags with boolean(strict=False). */
+const bool = (v: unknown): boolean => boolean(v, { strict: false });
 
 function debug(env: ActionEnv): Result {
   const args = env.rawArgs;
@@ -124,7 +121,7 @@ function setFact(env: ActionEnv): Result {
     let value = env.template(v);
     // Lowercased only when short enough to be a boolean word: a fact may be a 100 MB text.
     const word = typeof value === "string" && value.length <= 5 ? value.toLowerCase() : "";
-    if (["true", "false", "yes", "no"].includes(word)) value = word === "true" || word === "yes";
+    if (["true", "false", "yes", "no"].includes(word)) value = boolean(word);
     facts[k] = value;
   }
   if (Object.keys(facts).length === 0) {

@@ -139,7 +139,12 @@ export class CollectionIndex {
       this.#plugin(m[1], "action", m[2]) !== undefined;
   }
 
-  #plugin(c: string, kind: "modules" | "action", name: string): string | undefined {
+  /** Plugin `name` of collection `c` of a type (`modules`, `action`, `lookup`, …): plugins/<type>/<name>.py. */
+  pluginFile(c: string, kind: string, name: string): string | undefined {
+    return this.#plugin(c, kind, name);
+  }
+
+  #plugin(c: string, kind: string, name: string): string | undefined {
     const d = this.dir(c);
     if (!d || !/^\w+(\.\w+)*$/.test(name)) return undefined;
     const file = join(d, "plugins", kind, ...name.split(".").slice(0, -1), `${name.split(".").pop()}.py`);

@@ -90,15 +90,3 @@ export class ExecutionError extends Error {
     super(message);
   }
 }
-
-/** ansible-playbook's exit codes. */
-export const EXIT = {
-  ok: 0,
-  error: 1,
-  hostFailed: 2,
-  unreachable: 4,
-  parseError: 4,
-  badOptions: 5,
-  interrupted: 99,
-  unknown: 250,
-} as const;

@@ -102,7 +102,7 @@ export class Executor {
     let stop = false;
     try {
       for (const pb of playbooks) {
-        this.#cb.playbookStart(pb.file);
+        this.#cb.playbookStart(pb.shownAs ?? pb.file);
         this.#cb.verbose(`${pb.plays.length} plays in ${pb.shownAs ?? pb.file}`, 2);
         for (const play of pb.plays) {
           const r = await this.#runPlay(play);
@@ -138,6 +138,7 @@ export class Executor {
         path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
         checkMode: false,
         strategy: strategyName,
+        pattern,
       });
     if (all.length === 0) {
       announce();

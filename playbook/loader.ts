@@ -48,6 +48,8 @@ export interface LoaderIO {
   extraVars: Record<string, unknown>;
   /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
   deprecated?(msg: string, version: string): void;
+  /** A role's directory, each time a role is loaded (its *_plugins folders join Ansible's plugin paths). */
+  onRole?(dir: string): void;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
@@ -803,6 +805,7 @@ export class Loader {
       );
     }
     const dir = found.dir;
+    this.#io.onRole?.(dir);
     const roleName = found.collection ? found.name : path.basename(found.name);
     const role: RoleInstance = {
       name: roleName,

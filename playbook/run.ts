@@ -27,12 +27,16 @@ import { Executor, type InventoryView, type LazyMappingLike } from "./executor.t
 import { Display, escapeControls } from "./callbacks/display.ts";
 import { DefaultCallback } from "./callbacks/default.ts";
 import { JsonCallback } from "./callbacks/json.ts";
+import { AwxDisplay, AwxDisplayCallback, AwxEvents } from "./callbacks/awx_display.ts";
 import type { Callback } from "./callbacks/types.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
+import { ansibleCoreUses, controllerPython, missingAnsibleCore, pythonPlugins } from "./plugins/mod.ts";
+import type { Slice } from "./slice.ts";
+import { JsonFileFactCache } from "./fact_cache.ts";
 
 /** What the CLI asks for: ansible-playbook's options, already parsed. */
 export interface RunRequest {
@@ -69,6 +73,8 @@ export interface RunRequest {
   timeout?: number;
   /** "json" or "default"; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
   output?: string;
+  /** --slice K/N: only the inventory's hosts in that share (see slice.ts). */
+  slice?: Slice;
 }
 
 export interface RunEnvironment {
@@ -94,6 +100,16 @@ export function defaultEnvironment(): RunEnvironment {
   };
 }
 
+/** The stdout callback's name without its collection (ansible.builtin.default is default). */
+function shortCallbackName(name: string): string {
+  return name.replace(/^ansible\.(builtin|posix)\./, "");
+}
+
+/** The stdout callback asked for: the command line's, else ANSIBLE_STDOUT_CALLBACK / stdout_callback. */
+function stdoutCallbackName(req: RunRequest, settings: { stdoutCallback?: string }): string {
+  return shortCallbackName(req.output ?? settings.stdoutCallback ?? "default");
+}
+
 const VERSION = { full: "2.14.18", major: 2, minor: 14, revision: 18, string: "2.14.18" };
 
 /** Runs the playbooks and returns ansible-playbook's exit code; errors are printed as "ERROR! ...". */
@@ -103,15 +119,27 @@ export async function runPlaybooks(
 ): Promise<number> {
   const settings = readSettings({ env: envIn.env, cwd: envIn.cwd, home: envIn.home });
   const colour = settings.forceColor || (envIn.stdoutIsTTY && !settings.noColor);
-  const display = new Display({
+  const displayOpts = {
     verbosity: req.verbosity,
     color: colour,
     columns: envIn.stdoutIsTTY ? envIn.columns : 80,
     out: envIn.out,
     err: envIn.err,
-  });
+  };
+  // Under ansible-runner every line shown is part of an event, so the display itself is runner's.
+  const awx = stdoutCallbackName(req, settings) === "awx_display"
+    ? new AwxEvents({
+      dataDir: envIn.env.AWX_ISOLATED_DATA_DIR || undefined,
+      env: envIn.env,
+      pyStr,
+      out: envIn.out ?? ((t) => process.stdout.write(t)),
+      err: envIn.err ?? ((t) => process.stderr.write(t)),
+    })
+    : undefined;
+  const display = awx ? new AwxDisplay(displayOpts, awx) : new Display(displayOpts);
+  const cleanup: (() => void)[] = [];
   try {
-    return await runInner(req, envIn, settings, display);
+    return await runInner(req, envIn, settings, display, cleanup);
   } catch (err) {
     if (err instanceof PlaybookError || err instanceof YamlError || err instanceof VaultError) {
       display.error(describeLoadError(err));
@@ -122,6 +150,8 @@ export async function runPlaybooks(
       return 1;
     }
     throw err;
+  } finally {
+    for (const done of cleanup) done();
   }
 }
 
@@ -138,6 +168,7 @@ async function runInner(
   envIn: RunEnvironment,
   settings: Settings,
   display: Display,
+  cleanup: (() => void)[],
 ): Promise<number> {
   const warn = (m: string) => display.warning(m);
   const deprecated = (msg: string, version?: string, opts?: { date?: string; collection?: string }) => {
@@ -200,17 +231,30 @@ async function runInner(
   });
 
   const firstDir = path.dirname(playbookFiles[0]);
-  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
-  const templar = new Templar({ basedir: firstDir, warn, native: false });
-  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const playbookDirs = [...new Set(playbookFiles.map((f) => path.dirname(f)))];
   const collections = new CollectionIndex(
     collectionRoots({
-      playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+      playbookDirs,
       configured: settings.collectionsPath.map((p) => path.resolve(envIn.cwd, p)),
       sitePackages: settings.collectionsScanSysPath ? sitePackageDirs() : [],
     }),
     { builtinRuntime: ansibleBuiltinRuntime(envIn.env), deprecated },
   );
+  // Python filters, tests and lookups: the plugin host starts only when a template needs one
+  const controllerPy = controllerPython(envIn.env);
+  const python = pythonPlugins({
+    collections,
+    playbookDirs,
+    configured: settings.pluginPaths,
+    python: controllerPy,
+    cwd: envIn.cwd,
+    env: envIn.env,
+    warn,
+  });
+  cleanup.push(() => python.host.close());
+  // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
+  const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
+  const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
@@ -227,6 +271,7 @@ async function runInner(
     templateStatic: (value, vars) => templar.template(value, staticVars(vars)),
     extraVars,
     deprecated,
+    onRole: python.addRoleDir,
   });
   const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
     ...loader.loadPlaybook(f),
@@ -240,9 +285,10 @@ async function runInner(
   const inventory: InventoryView = openInventory({
     sources: inventorySources,
     limit: req.limit,
+    slice: req.slice,
     vault,
     cwd: envIn.cwd,
-    playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
+    playbookDirs,
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     warn,
@@ -257,10 +303,11 @@ async function runInner(
     return 0;
   }
 
-  const outputName = (req.output ?? settings.stdoutCallback ?? "default").replace(
-    /^ansible\.(builtin|posix)\./,
-    "",
-  );
+  const chosen = stdoutCallbackName(req, settings);
+  // awx_display shows what the callback runner found set before it (ORIGINAL_STDOUT_CALLBACK) shows.
+  const outputName = chosen === "awx_display"
+    ? shortCallbackName(envIn.env.ORIGINAL_STDOUT_CALLBACK || "default")
+    : chosen;
   let callback: Callback;
   if (outputName === "json") callback = new JsonCallback(display);
   else {
@@ -276,7 +323,27 @@ async function runInner(
       showCustomStats: settings.showCustomStats,
     });
   }
+  if (chosen === "awx_display" && display instanceof AwxDisplay) {
+    callback = new AwxDisplayCallback(callback, display.events, {
+      isImplicit: (host) => inventory.isImplicit?.(host) === true,
+      diff: req.diff || settings.diffAlways,
+    });
+  }
 
+  // Python plugins that need ansible-core, with a controller Python that lacks it: said once, before any play
+  const needCore = ansibleCoreUses(playbooks, python.plugins);
+  if (needCore.length && !python.host.info().ansible) {
+    throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
+  }
+
+  // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
+  const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
+      settings.factCachingConnection
+    ? new JsonFileFactCache(
+      path.resolve(envIn.cwd, settings.factCachingConnection),
+      settings.factCachingTimeout,
+    )
+    : undefined;
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
   const connectionDefaults: Record<string, unknown> = { ...settings.connectionDefaults };
@@ -308,6 +375,7 @@ async function runInner(
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
     callback,
+    ...(factCache ? { factCache } : {}),
     runner,
     loader,
     readYaml,

@@ -27,6 +27,8 @@ export interface ModuleRequest {
   delegateTo?: string;
   /** Short module name ("copy") or collection name ("community.general.x"). */
   module: string;
+  /** The module's name as the task wrote it ("ansible.builtin.copy"), where it differs from `module`. */
+  moduleWritten?: string;
   /** Templated arguments; omitted options already removed. */
   args: Record<string, unknown>;
   checkMode: boolean;

@@ -28,6 +28,11 @@ export class TestEnvMissingError extends Error {
   override name = "TestEnvMissingError";
 }
 
+/** Fails the test unless it runs as root, saying why it must. */
+export function requireRoot(why: string): void {
+  if (process.getuid?.() !== 0) throw new TestEnvMissingError(`this test must run as root: ${why}`);
+}
+
 let cached: TestEnv | undefined;
 
 export function testEnv(): TestEnv {

@@ -20,7 +20,7 @@ const INVENTORY: Record<string, Record<string, unknown>> = {
     ansible_connection: "kubectl",
     ansible_kubectl_container: "main",
     ansible_kubectl_namespace: "prod",
-    ansible_kubectl_extra_args: "--request-timeout=5s",
+    ansible_kubectl_extra_args: ["--request-timeout=5s"],
   },
   ns: {
     ...PY,
@@ -82,7 +82,7 @@ Deno.test("plan: each container connection becomes one hop with its tool setting
     pod: "pod",
     container: "main",
     namespace: "prod",
-    args: "--request-timeout=5s",
+    args: ["--request-timeout=5s"],
   }]);
   assertEquals(plan("ns"), [{
     method: "setns",

@@ -2,14 +2,14 @@
 // inspect, lxc-info, lxc info, machinectl show), then the interpreter joins that process's namespaces and
 // root. The "container" is real: a process in its own network (ip netns), UTS, pid and mount namespaces,
 // chrooted into the bullseye root with /proc mounted there.
-import { readdirSync, readlinkSync } from "node:fs";
-import process from "node:process";
+import { readlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, type ConnectSpec, type Context } from "../transports/broker.ts";
 import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
 import { debianRoots, debianVersion, FakeTools, NamespaceContainer, PY } from "./connections_env.ts";
+import { pyenvPython } from "./_pythons.ts";
 
 const roots = debianRoots();
 const HOSTNAME = "mito-ct";
@@ -169,21 +169,11 @@ Deno.test("setns: unknown and stopped containers, a missing tool and a bad kind 
 });
 
 // The spawning code runs in the parent context: keep it to what Python 3.6 offers (no os.setns before
-// 3.12: ctypes), and check 3.13's os.setns path too. pyenv builds of both are on the test machines.
-const home = process.env.HOME ?? "/root";
-const parentPythons = ["3.6", "3.13"].flatMap((v) => {
-  try {
-    const name = readdirSync(`${home}/.pyenv/versions`).find((n) => n.startsWith(`${v}.`));
-    return name ? [`${home}/.pyenv/versions/${name}/bin/python${v}`] : [];
-  } catch {
-    return [];
-  }
-});
-
+// 3.12: ctypes), and check 3.13's os.setns path too.
 Deno.test({
-  name: `setns and docker hops from parent contexts on ${parentPythons.map((p) => basename(p)).join(", ")}`,
-  ignore: parentPythons.length === 0,
+  name: "setns and docker hops from parent contexts on python3.6 and python3.13",
   fn: async () => {
+    const parentPythons = ["3.6", "3.13"].map(pyenvPython);
     await withContainer(async (b, fake, ct) => {
       fake.set({ ct: { pid: ct.pid }, web: { root: roots.trixie } });
       for (const py of parentPythons) {

@@ -9,8 +9,7 @@ import { DENO, MAIN, ROOT, tool } from "./data_env.ts";
 import { Inventory, InventoryError, loadVarsDir } from "../playbook/inventory/mod.ts";
 import { expandHostEntry } from "../playbook/inventory/_hostpattern.ts";
 import { graphInventory, listInventory, yamlInventory } from "../cli/cmd_inventory.ts";
-import { pyJsonDump } from "../playbook/inventory/_dump.ts";
-import { pyYamlDump } from "../playbook/inventory/_yaml_emit.ts";
+import { pyJsonDump, pyYamlDump } from "../playbook/inventory/_dump.ts";
 import { VaultSecrets } from "../playbook/vault/mod.ts";
 import { iniValue } from "../playbook/inventory/_ini.ts";
 import { PyFloat } from "../playbook/values.ts";
@@ -538,6 +537,14 @@ Deno.test("INI values are evaluated as Python's ast.literal_eval does (else kept
     "192.168.1.1:22",
     "{'a': {'b': [True, False]}}",
     "'''triple'''",
+    // where the two former readers disagreed
+    "r'a\\\\b'",
+    "u'x'",
+    "1, 2",
+    "-(5)",
+    "--5",
+    "{1, True}",
+    "{1: 2, 3.0: 4}",
   ];
   const py = `
 import ast, json, sys

@@ -7,6 +7,7 @@ import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts"
 import { Broker } from "../transports/broker.ts";
 import { defaultMethods } from "../transports/methods.ts";
 import { hopFailure } from "../transports/become.ts";
+import { requireRoot } from "./_testenv.ts";
 
 const PY = "/usr/bin/python3";
 
@@ -134,8 +135,8 @@ Deno.test("doas: the password is typed on the PTY at its prompt; -u and -- frame
 
 Deno.test({
   name: "sudo and su name an unknown become user exactly",
-  ignore: Deno.uid() !== 0, // as root neither asks for a password first
   fn: async () => {
+    requireRoot("as root neither sudo nor su asks for a password first");
     await withLocal(async (b) => {
       const local = await b.connect({ method: "local", python: PY });
       const sudo = await assertRejects(() =>

@@ -3,27 +3,14 @@
 import { assertEquals } from "./_assert.ts";
 import { Broker } from "../transports/broker.ts";
 import { defaultMethods } from "../transports/methods.ts";
-
-const home = Deno.env.get("HOME") ?? "/root";
-const pythons = ["3.6", "3.13"].flatMap((v) => {
-  try {
-    for (const e of Deno.readDirSync(`${home}/.pyenv/versions`)) {
-      if (e.name.startsWith(`${v}.`)) return [`${home}/.pyenv/versions/${e.name}/bin/python${v}`];
-    }
-  } catch {
-    // no pyenv here
-  }
-  return [];
-});
-const isRoot = Deno.uid() === 0;
+import { pyenvPython } from "./_pythons.ts";
+import { requireRoot } from "./_testenv.ts";
 
 Deno.test({
-  name: `sudo hops from contexts on ${
-    pythons.map((p) => p.split("/").at(-1)).join(", ") || "no extra Python"
-  }`,
-  // sudo to root without a password needs root; the version list needs pyenv builds.
-  ignore: pythons.length === 0 || !isRoot,
+  name: "sudo hops from contexts on python3.6 and python3.13",
   fn: async () => {
+    requireRoot("sudo to root without a password needs root");
+    const pythons = ["3.6", "3.13"].map(pyenvPython);
     const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
     try {
       for (const py of pythons) {

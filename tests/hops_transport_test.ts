@@ -11,6 +11,7 @@ import { defaultMethods } from "../transports/methods.ts";
 import { ContextGoneError } from "../core/calls.ts";
 import { hopFailure } from "../transports/become.ts";
 import { type PrivateSshd, privateSshdDirs, type PrivateSshdOptions, startPrivateSshd } from "./hops_sshd.ts";
+import { requireRoot } from "./_testenv.ts";
 
 const PY = "/usr/bin/python3";
 const ME = Deno.uid();
@@ -205,8 +206,9 @@ Deno.test("ssh from inside a context (bastion → next host), host keys checked 
 
 Deno.test({
   name: "a 3-hop chain over a key login: ssh → sudo → local child",
-  ignore: ME !== 0, // sudo without a password here needs root; the accounts version is in hops_connect_test
   fn: async () => {
+    // The accounts version (sudo with a password) is in hops_connect_test.
+    requireRoot("sudo without a password here needs root");
     await withSshd(async (b, _sshd, base) => {
       const login = await b.connect({ method: "ssh", ...base });
       const root = await b.connect({ method: "sudo", user: "root", python: PY, via: login });

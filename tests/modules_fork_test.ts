@@ -42,9 +42,9 @@ async function withProbe(
     join(dir, "mitoforkprobe", "forker.py"),
     [
       "import os, time",
-      "from mito import core",
+      "from mito import core, fork",
       "def start(pidfile, kernel):",
-      "    pid = core.fork(die_with_parent=True, _kernel_watch=kernel)",
+      "    pid = fork.fork(die_with_parent=True, _kernel_watch=kernel)",
       "    if pid == 0:",
       "        _note_pid(pidfile)",
       "        time.sleep(120)",
@@ -54,7 +54,7 @@ async function withProbe(
       "    import socket",
       "    silent, ours = socket.socketpair()  # a context that never answers",
       "    try:",
-      "        core._Link(ours.detach(), 1).fetch(core._importer, 'mitoforkprobe.never', timeout)",
+      "        fork._Link(ours.detach(), 1).fetch(core._importer, 'mitoforkprobe.never', timeout)",
       "    except ImportError as e:",
       "        return [str(e), e.name]",
       "    finally:",
@@ -243,7 +243,7 @@ Deno.test("a forked module's process dies with its context (the kernel's parent-
   });
 });
 
-Deno.test("a fork made with mito.core.fork dies with its context where the kernel cannot tie them (link watch)", async () => {
+Deno.test("a fork made with mito.fork.fork dies with its context where the kernel cannot tie them (link watch)", async () => {
   await withProbe(async (b, dir) => {
     const ctx = await b.connect({ method: "local", python: PY });
     const pidfile = join(dir, "fork.pid");
@@ -285,7 +285,7 @@ Deno.test("a module's own fork imports on demand only where its process has a li
     assertEquals(
       inproc.child,
       `mito: cannot import mitoforkprobe: this process was forked from context ${ctx.id} without a link to it ` +
-        "(use mito.core.fork)",
+        "(use mito.fork.fork)",
     );
     // In a forked module's process, its own fork shares that process's link.
     const forked = await runModule(ctx, src, { name: "forker", isolation: "fork" });

@@ -50,7 +50,7 @@ Deno.test("a bastion loads the container methods itself, the first time it start
     assertEquals(root.parentIds, [0, bastion.id]);
 
     const unknown = await assertRejects(() =>
-      bastion.call("mito.core", "connect_child", [999, "nope", {}, {}])
+      bastion.call("mito.parent", "connect_child", [999, "nope", {}, {}])
     );
     assertStringIncludes(unknown.message, "mito: unknown spawn method 'nope'");
   });
@@ -86,7 +86,7 @@ Deno.test("a bastion's descriptors are as they were after password hops behind i
 
 Deno.test("a hop's PTY is closed once: a descriptor opened between its EOF and the end of its stream survives", async () => {
   await withBastion(env.accounts.login.user, async (_b, bastion) => {
-    // The two events the I/O loop handles for a hop, in the order that used to close the tty twice; the
+    // The two events the I/O loop handles for a hop, in the order that could close the tty twice; the
     // fd opened in between (by any thread: a new hop being started) gets the tty's number.
     const result = await bastion.call<Record<string, unknown>>("builtins", "exec", [
       `

@@ -11,6 +11,7 @@ import {
 import { ContextGoneError } from "../core/calls.ts";
 import { RemoteError } from "../core/codec.ts";
 import { processState, stopped } from "./_process.ts";
+import { pyenvPython } from "./_pythons.ts";
 
 const PY = "/usr/bin/python3";
 
@@ -91,25 +92,12 @@ Deno.test("a call without reply runs in order; its failure arrives as a warning"
   }
 });
 
-// Any Python other than the target's 3.11 (pyenv's, on these machines), to play an upgraded interpreter.
-const OTHER_PY = (() => {
-  const dir = `${Deno.env.get("HOME") ?? "/root"}/.pyenv/versions`;
-  try {
-    for (const e of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name))) {
-      const m = /^3\.(\d+)\./.exec(e.name);
-      if (m && Number(m[1]) >= 6 && m[1] !== "11") return `${dir}/${e.name}/bin/python3.${m[1]}`;
-    }
-  } catch {
-    // no pyenv
-  }
-  return undefined;
-})();
-
 Deno.test({
   name: "the next context started with the same interpreter gets the first one's compiled core; " +
     "a different Python behind that name compiles the source",
-  ignore: OTHER_PY === undefined,
   fn: async () => {
+    // A Python other than the target's 3.11 plays an upgraded interpreter.
+    const OTHER_PY = pyenvPython("3.13");
     const dir = await Deno.makeTempDir();
     const py = `${dir}/python3`;
     await Deno.symlink(PY, py);
@@ -123,9 +111,9 @@ Deno.test({
         assertEquals(await second.call("operator", "add", [2, 3]), 5);
         await second.shutdown();
         await Deno.remove(py);
-        await Deno.symlink(OTHER_PY!, py);
+        await Deno.symlink(OTHER_PY, py);
         const other = await b.connect({ method: "local", python: py });
-        const minor = Number(OTHER_PY!.split("python3.")[1]);
+        const minor = Number(OTHER_PY.split("python3.")[1]);
         assertEquals([other.info!.bytecode, other.info!.python.slice(0, 2)], [false, [3, minor]]);
         assertEquals(await other.call("operator", "add", [2, 3]), 5);
       });

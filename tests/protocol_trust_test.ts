@@ -191,6 +191,12 @@ Deno.test("behind a bastion, a context cannot reach its sibling or make the bast
         "it sent LOAD_MODULE, which only an ancestor may send",
       ],
       [
+        // A transfer message waits in a context until mito.transfer claims it: only an ancestor may send one.
+        "FILE_CHUNK to the bastion",
+        `c.frame(${bastion.id}, c._router.id, c._router.id, c.FILE_CHUNK, 0, raw=b"\\0\\0\\0\\1data")`,
+        `it sent a message with handle 10 to context ${bastion.id}`,
+      ],
+      [
         "ADD_ROUTE for its sibling",
         `c.frame(0, c._router.id, c._router.id, c.ADD_ROUTE, 0, [${victim.id}])`,
         "it sent ADD_ROUTE, which only an ancestor may send",
@@ -218,6 +224,7 @@ Deno.test("behind a bastion, a context cannot reach its sibling or make the bast
     await bastion.call("builtins", "exec", ["import mito.modules.ping", {}]);
     await victim.call("builtins", "exec", ["import mito.modules.ping", {}]);
     assertEquals(existsSync(marker), false);
+    assertEquals(await bastion.call("mito.core", "_transfer_messages.messages.__len__"), 0);
     assertEquals(await victim.call("os", "getpid"), victim.info!.pid);
     assertEquals(await bastion.call("os", "getpid"), bastion.info!.pid);
   });

@@ -97,6 +97,28 @@ Deno.test("async: polled jobs, fire-and-forget with async_status, and the time l
 });
 
 for (const modules of ["builtin", "ansible"]) {
+  Deno.test(`with ${modules} modules, module messages name the module as ansible-playbook's actions run it`, () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "mito-names-"));
+    try {
+      const a = ansible(["-i", "hosts.ini", "module_names.yml", "-e", `workdir=${base}`]);
+      const m = mito(["-i", "hosts.ini", "module_names.yml", "-e", `workdir=${base}`], modules);
+      assertEquals(m.code, a.code, a.stdout + m.stdout);
+      assertEquals(m.stdout, a.stdout);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+}
+
+Deno.test("module warnings and deprecations are shown once, as ansible-playbook shows them, and not carried into later tasks", () => {
+  const a = ansible(["-i", "hosts.ini", "warnings.yml"]);
+  const m = mito(["-i", "hosts.ini", "warnings.yml"], "ansible");
+  assertEquals(m.code, a.code, a.stdout + m.stdout);
+  assertEquals(m.stderr, a.stderr);
+  assertEquals(m.stdout, a.stdout);
+});
+
+for (const modules of ["builtin", "ansible"]) {
   Deno.test(`mitogen_task_isolation: fork runs ${modules === "ansible" ? "an Ansible" : "a built-in"} module in a fork; a bad value fails the task`, () => {
     const m = mito(["-i", "hosts.ini", "isolation.yml"], modules);
     assertEquals(m.code, 2, m.stdout + m.stderr);

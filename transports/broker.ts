@@ -177,6 +177,11 @@ const DEFAULT_START_TIMEOUT = 60_000;
 let chainSeq = 1;
 let transferSeq = 1;
 
+// The target's modules loaded on demand (docs/protocol.md "Core and modules loaded on demand"): a context
+// imports them only once a call needs them, so the controller pushes them ahead of those calls.
+const PARENT_MODULE = "mito.parent";
+const TRANSFER_MODULE = "mito.transfer";
+
 /** Files up to this size travel inside the call itself (zero extra round trips). */
 export const INLINE_FILE_LIMIT = 124 * 1024;
 const TRANSFER_CHUNK = 128 * 1024;
@@ -474,7 +479,9 @@ export class Broker {
         }
         const { method: pyMethod, options } = method.remote(spec, FIRST_STAGE);
         if (!this.#router.addRoute(id, parent.id)) throw new ConnectError(`no route to context ${parent.id}`);
-        const started = parent.call("mito.core", "connect_child", [id, pyMethod, options, config]);
+        // Spawning is not in the core: the module travels ahead of the call (nothing is sent twice).
+        this._preload(parent, [PARENT_MODULE]);
+        const started = parent.call(PARENT_MODULE, "connect_child", [id, pyMethod, options, config]);
         await Promise.race([started, limit]);
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
@@ -878,9 +885,10 @@ export class Broker {
   ): Promise<PutFileResult> {
     const mode = opts.mode ?? null;
     const digests = opts.md5 ? ["md5"] : null;
+    this._preload(ctx, [TRANSFER_MODULE]);
     if (data instanceof Uint8Array && data.length <= INLINE_FILE_LIMIT) {
       return this._call(ctx, null, {
-        module: "mito.core",
+        module: TRANSFER_MODULE,
         fn: "write_file",
         args: digests ? [path, data, mode, digests] : [path, data, mode],
       }, opts);
@@ -902,7 +910,7 @@ export class Broker {
     const result = this._call<PutFileResult>(
       ctx,
       null,
-      { module: "mito.core", fn: "receive_file", args },
+      { module: TRANSFER_MODULE, fn: "receive_file", args },
       opts,
     );
     const settled = result.then(() => {}, () => void (failed = true));
@@ -968,8 +976,9 @@ export class Broker {
         wake?.();
       },
     });
+    this._preload(ctx, [TRANSFER_MODULE]);
     const done = this._call<{ size: number; mode: number; mtime: number }>(ctx, null, {
-      module: "mito.core",
+      module: TRANSFER_MODULE,
       fn: "send_file",
       args: [tid, path],
     }, opts);

@@ -1,5 +1,5 @@
 // The default stdout callback: what ansible-playbook prints, line for line.
-import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
 import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
 import { splitLinesKeep, unifiedDiff } from "./_diff.ts";
@@ -18,6 +18,14 @@ export function stripInternal(v: Record<string, unknown>): Record<string, unknow
       : x;
   }
   return out;
+}
+
+/** The default callback's line for an async task's poll or end. */
+export function asyncLine(host: string, e: AsyncView): string {
+  if (e.kind === "poll") {
+    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
+  }
+  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
 }
 
 export interface DefaultCallbackOptions {
@@ -136,11 +144,14 @@ export class DefaultCallback implements Callback {
     }
     delete out.warnings;
     if (Array.isArray(out.deprecations) && out.deprecations.length) {
+      // As Ansible's display.deprecated(**deprecation): the release sentence, once per run.
       for (const w of out.deprecations) {
-        const msg = typeof w === "object" && w !== null
-          ? String((w as Record<string, unknown>).msg)
-          : String(w);
-        this.#d.display(`[DEPRECATION WARNING]: ${msg}`, "deprecate", true);
+        const d: Record<string, unknown> = typeof w === "object" && w !== null ? w : { msg: w };
+        const opt = (k: string) => d[k] === null || d[k] === undefined ? undefined : String(d[k]);
+        this.#d.deprecated(String(d.msg), opt("version"), {
+          date: opt("date"),
+          collection: opt("collection_name"),
+        });
       }
     }
     delete out.deprecations;
@@ -172,17 +183,15 @@ export class DefaultCallback implements Callback {
         this.#ensureBanner(task);
         return;
       }
+      // Ansible shows the diff first (v2_on_file_diff); a loop's items showed their own.
+      if (!ev.diffShown) this.fileDiff(ev);
       const changed = r.changed === true;
       if (!changed && !this.#o.displayOkHosts) return;
       this.#ensureBanner(task);
       r = this.#warnings(r);
-      if (task.hasLoop && "results" in r) {
-        this.#diffs(ev);
-        return;
-      }
+      if (task.hasLoop && "results" in r) return;
       let msg = `${changed ? "changed" : "ok"}: [${this.#hostLabel(ev)}]`;
       const clean = this.#clean(r, task.action);
-      this.#diffs(ev);
       if (this.#verbose(clean)) msg += ` => ${this.#dump(clean)}`;
       this.#d.display(msg, changed ? "changed" : "ok");
     } else if (ev.status === "failed") {
@@ -213,6 +222,7 @@ export class DefaultCallback implements Callback {
     let r = ev.result;
     if (ev.status === "ok") {
       if (task.isInclude) return;
+      if (!ev.diffShown) this.fileDiff(ev);
       const changed = r.changed === true;
       if (!changed && !this.#o.displayOkHosts) return;
       this.#ensureBanner(task);
@@ -247,6 +257,10 @@ export class DefaultCallback implements Callback {
     this.#d.display(msg, "debug");
   }
 
+  asyncStatus(host: string, _task: TaskView, e: AsyncView): void {
+    this.#d.display(asyncLine(host, e), "debug");
+  }
+
   include(file: string, hosts: string[], item?: unknown): void {
     let msg = `included: ${file} for ${hosts.join(", ")}`;
     if (item !== undefined) msg += ` => (item=${this.#o.pyStr(item)})`;
@@ -269,19 +283,18 @@ export class DefaultCallback implements Callback {
     this.#d.verbose(message, level);
   }
 
-  #diffs(ev: ResultEvent): void {
+  /**
+   * A changed result's diff (a task's, or one item's, before that item's line), as Ansible's
+   * v2_on_file_diff shows it; result() and itemResult() show it themselves unless `diffShown`.
+   */
+  fileDiff(ev: ResultEvent): void {
     if (!this.#o.diff) return;
     const r = ev.result;
-    const lists: unknown[] = [];
-    if (ev.task.hasLoop && Array.isArray(r.results)) {
-      for (const x of r.results as Record<string, unknown>[]) if (x.diff && x.changed) lists.push(x.diff);
-    } else if (r.diff && r.changed) lists.push(r.diff);
-    for (const d of lists) {
-      const text = this.#diffText(d);
-      if (text) {
-        this.#ensureBanner(ev.task);
-        this.#d.displayStyled(text);
-      }
+    if (!r.diff || !r.changed) return;
+    const text = this.#diffText(r.diff);
+    if (text) {
+      this.#ensureBanner(ev.task);
+      this.#d.displayStyled(text);
     }
   }
 

@@ -77,10 +77,10 @@ export class Display {
 
   /** A human-readable line (a newline is added unless it ends in one), control characters escaped. */
   display(msg: string, color?: Color, stderr = false): void {
-    // The newline is added before escaping so that a line ending in CR keeps it (CR LF).
-    const nl = msg.endsWith("\n") ? "" : "\n";
-    const text = escapeControls(msg + nl);
-    (stderr ? this.#err : this.#out)(this.#paint(nl ? text.slice(0, -1) : text, color) + nl);
+    // The newline is added before escaping so that a line ending in CR keeps it (CR LF); as in Ansible,
+    // the colour goes around the text without its final newline.
+    const text = escapeControls(msg.endsWith("\n") ? msg : msg + "\n");
+    (stderr ? this.#err : this.#out)(this.#paint(text.slice(0, -1), color) + "\n");
   }
 
   /** A line assembled from colorize() pieces and escaped text, written as it is (plus a newline). */

@@ -1,5 +1,9 @@
 // Events the executor reports and the callbacks (default screen output, json) consume.
 
+/** What a no_log result shows in place of its contents (Ansible's clean_copy, runner's callback). */
+export const CENSORED =
+  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
 export interface PlayView {
   id: number;
   name: string;
@@ -7,6 +11,8 @@ export interface PlayView {
   path: string;
   checkMode: boolean;
   strategy: string;
+  /** The hosts pattern after templating (a list joined with ","), as runner's events report it. */
+  pattern?: string;
 }
 
 export interface TaskView {
@@ -23,6 +29,21 @@ export interface TaskView {
   isInclude: boolean;
   /** Templated args, for display_args_to_stdout. */
   args?: Record<string, unknown>;
+  /** The task's own name, templated, without the "role : " prefix; "" when unnamed. */
+  ownName?: string;
+  /** The role's name (Ansible's role_name) and, when it differs, its fully qualified name. */
+  role?: string;
+  resolvedRole?: string;
+  /** with_<lookup>: the lookup's name (Ansible's loop_with). */
+  loopWith?: string;
+}
+
+/** An async task's poll, or its end (Ansible's v2_runner_on_async_poll / _ok / _failed). */
+export interface AsyncView {
+  kind: "poll" | "ok" | "failed";
+  jid: string;
+  started?: unknown;
+  finished?: unknown;
 }
 
 export type HostStatus = "ok" | "failed" | "skipped" | "unreachable";
@@ -34,6 +55,8 @@ export interface ResultEvent {
   result: Record<string, unknown>;
   ignoreErrors?: boolean;
   ignoreUnreachable?: boolean;
+  /** The result's diff was shown already (by fileDiff, in an event of its own). */
+  diffShown?: boolean;
 }
 
 export interface HostStats {
@@ -61,7 +84,13 @@ export interface Callback {
   result(ev: ResultEvent): void;
   itemResult(ev: ResultEvent): void;
   retry(ev: ResultEvent): void;
+  /** An ok result's diff, shown before the result (Ansible's v2_on_file_diff): runner's own event. */
+  fileDiff?(ev: ResultEvent): void;
+  /** An async task polled or ended; without it the line goes to verbose(). */
+  asyncStatus?(host: string, task: TaskView, e: AsyncView): void;
   include(file: string, hosts: string[], item?: unknown): void;
+  /** A changed result notified `handler` (its shown name) for `host`, which was not yet notified. */
+  notify?(handler: string, host: string): void;
   noHostsMatched(): void;
   noHostsRemaining(): void;
   warning(message: string): void;

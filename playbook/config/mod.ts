@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, type IniFile, parseConfigIni } from "./_ini.ts";
+import { boolean, NotABooleanError } from "../py/boolean.ts";
 
 export { ConfigError };
 
@@ -18,6 +19,10 @@ export interface Config {
   /** Whether Python's site directories are searched for `ansible_collections` too. */
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** filter_plugins, test_plugins, lookup_plugins: folders of controller-side Python plugins. */
+  filterPluginPath: string[];
+  testPluginPath: string[];
+  lookupPluginPath: string[];
   hostKeyChecking: boolean;
   timeout: number;
   become: boolean;
@@ -25,6 +30,9 @@ export interface Config {
   becomeUser: string;
   becomeAskPass: boolean;
   stdoutCallback: string;
+  factCaching: string;
+  factCachingConnection?: string;
+  factCachingTimeout: number;
   vaultPasswordFiles: string[];
   vaultIdentityList: string[];
   strategy: string;
@@ -132,6 +140,15 @@ const SETTINGS: Setting[] = [
   S("libraryPath", "pathspec", "{ANSIBLE_HOME}/plugins/modules:/usr/share/ansible/plugins/modules", [
     "ANSIBLE_LIBRARY",
   ], [[D, "library"]]),
+  S("filterPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/filter:/usr/share/ansible/plugins/filter", [
+    "ANSIBLE_FILTER_PLUGINS",
+  ], [[D, "filter_plugins"]]),
+  S("testPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/test:/usr/share/ansible/plugins/test", [
+    "ANSIBLE_TEST_PLUGINS",
+  ], [[D, "test_plugins"]]),
+  S("lookupPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/lookup:/usr/share/ansible/plugins/lookup", [
+    "ANSIBLE_LOOKUP_PLUGINS",
+  ], [[D, "lookup_plugins"]]),
   S("hostKeyChecking", "boolean", true, ["ANSIBLE_HOST_KEY_CHECKING"], [[D, "host_key_checking"]]),
   S("timeout", "integer", 10, ["ANSIBLE_TIMEOUT"], [[D, "timeout"]]),
   S("become", "boolean", false, ["ANSIBLE_BECOME"], [[PE, "become"]]),
@@ -140,6 +157,12 @@ const SETTINGS: Setting[] = [
   S("becomeAskPass", "boolean", false, ["ANSIBLE_BECOME_ASK_PASS"], [[PE, "become_ask_pass"]]),
   S("becomeFlags", "string", undefined, ["ANSIBLE_BECOME_FLAGS"], [[PE, "become_flags"]]),
   S("stdoutCallback", "string", "default", ["ANSIBLE_STDOUT_CALLBACK"], [[D, "stdout_callback"]]),
+  S("factCaching", "string", "memory", ["ANSIBLE_CACHE_PLUGIN"], [[D, "fact_caching"]]),
+  S("factCachingConnection", "path", undefined, ["ANSIBLE_CACHE_PLUGIN_CONNECTION"], [[
+    D,
+    "fact_caching_connection",
+  ]]),
+  S("factCachingTimeout", "integer", 86400, ["ANSIBLE_CACHE_PLUGIN_TIMEOUT"], [[D, "fact_caching_timeout"]]),
   S("vaultPasswordFiles", "pathlist", undefined, ["ANSIBLE_VAULT_PASSWORD_FILE"], [[
     D,
     "vault_password_file",
@@ -258,9 +281,6 @@ const SETTINGS: Setting[] = [
   ]]),
 ];
 
-const TRUE = new Set(["y", "yes", "on", "1", "true", "t"]);
-const FALSE = new Set(["n", "no", "off", "0", "false", "f", ""]);
-
 function expandUser(p: string, home: string): string {
   if (p === "~") return home;
   if (p.startsWith("~/")) return path.join(home, p.slice(2));
@@ -282,10 +302,15 @@ function convert(s: Setting, raw: string, base: string, ctx: Ctx, where: string)
     path.resolve(base, expandUser(p.replace("{ANSIBLE_HOME}", ctx.ansibleHome), ctx.home));
   switch (s.kind) {
     case "boolean": {
-      const l = raw.trim().toLowerCase();
-      if (TRUE.has(l)) return true;
-      if (FALSE.has(l)) return false;
-      return bad("a boolean (yes/no, true/false, on/off, 1/0)");
+      // Ansible reads an empty setting as false; any other word it does not know is refused here (Ansible
+      // would take it silently as false).
+      if (raw.trim() === "") return false;
+      try {
+        return boolean(raw);
+      } catch (e) {
+        if (e instanceof NotABooleanError) return bad("a boolean (yes/no, true/false, on/off, 1/0)");
+        throw e;
+      }
     }
     case "integer": {
       if (!/^\s*[-+]?\d+\s*$/.test(raw)) return bad("an integer");

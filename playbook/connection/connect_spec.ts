@@ -1,6 +1,6 @@
 // A hop as the Broker's connect() takes it (transports/broker.ts ConnectSpec and the per-method specs in
 // transports/ssh.ts, ssh2.ts, become.ts, containers.ts): the caller adds `via` (the previous hop's Context).
-import type { HopSpec } from "./spec.ts";
+import type { HopSpec, KubectlAuth } from "./spec.ts";
 
 /** The options for `broker.connect({ ...connectSpec(hop), via })`; absent settings are left out. */
 export function connectSpec(hop: HopSpec): { method: string } & Record<string, unknown> {
@@ -62,7 +62,7 @@ export function connectSpec(hop: HopSpec): { method: string } & Record<string, u
           kubeconfig: hop.extra.kubeconfig,
           kubeContext: hop.extra.context,
           path: hop.kubectl_path,
-          args: hop.extra.args,
+          args: kubectlArgs(hop.extra),
           startTimeout: hop.connect_timeout,
         }),
       };
@@ -102,4 +102,29 @@ function words(list: string[]): string[] | undefined {
 
 function compact(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/** kubectl's global flags: the credentials, then ansible_kubectl_extra_args split on spaces as Ansible does. */
+function kubectlArgs(extra: { auth: KubectlAuth; args: string | null }): string[] | undefined {
+  const args = [...kubectlAuthFlags(extra.auth), ...(extra.args?.split(" ").filter(Boolean) ?? [])];
+  return args.length ? args : undefined;
+}
+
+/**
+ * The API server and credentials as the global flags Ansible's kubectl connection passes, in its order;
+ * validate_certs false skips verification (Ansible's plugin means to, through its verify_ssl alias).
+ */
+function kubectlAuthFlags(auth: KubectlAuth): string[] {
+  const flags: [string, string | null][] = [
+    ["--server", auth.server],
+    ["--username", auth.username],
+    ["--password", auth.password],
+    ["--token", auth.token],
+    ["--client-certificate", auth.client_cert],
+    ["--client-key", auth.client_key],
+    ["--certificate-authority", auth.ca_cert],
+  ];
+  const out = flags.flatMap(([flag, value]) => value ? [flag, value] : []);
+  if (auth.validate_certs !== null) out.push(`--insecure-skip-tls-verify=${!auth.validate_certs}`);
+  return out;
 }

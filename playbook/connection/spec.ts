@@ -4,6 +4,7 @@
 // (playbook/remote/plan.ts through connectSpec).
 import { createHash } from "node:crypto";
 import { parseBecomeFlags, shellSplit } from "./flags.ts";
+import { boolean } from "../py/boolean.ts";
 
 /**
  * Settings nobody set are `null` when the stack is built for connecting (`defaults: "transport"`: the
@@ -48,9 +49,22 @@ export type KubectlHop = {
     namespace: string | null;
     kubeconfig: string | null;
     context: string | null;
+    /** The API server and credentials (ansible_kubectl_host, _username, _password, _token, the
+     * certificates and validate_certs), each a kubectl global flag as Ansible's kubectl plugin passes it. */
+    auth: KubectlAuth;
     args: string | null;
   };
 } & Common;
+export type KubectlAuth = {
+  server: string | null;
+  username: string | null;
+  password: string | null;
+  token: string | null;
+  client_cert: string | null;
+  client_key: string | null;
+  ca_cert: string | null;
+  validate_certs: boolean | null;
+};
 export type SetnsHop = {
   method: "setns";
   container: string;
@@ -235,9 +249,7 @@ function num(x: unknown, what: string): number | undefined {
  */
 export function settingBool(x: unknown): boolean | undefined {
   if (x === undefined || x === null) return undefined;
-  if (typeof x === "boolean") return x;
-  if (typeof x === "number") return x === 1;
-  return ["yes", "on", "1", "true", "y", "t"].includes(String(x).trim().toLowerCase());
+  return boolean(x, { strict: false });
 }
 
 /** Connection plugin names, bare or with a collection prefix, and mitogen_* names: the hop method. */
@@ -348,8 +360,20 @@ function connectionHop(input: StackInput, host: string, v: (n: string) => unknow
         extra: {
           container: str(first(v, "ansible_kubectl_container")) ?? null,
           namespace: str(first(v, "ansible_kubectl_namespace")) ?? null,
-          kubeconfig: str(first(v, "ansible_kubectl_kubeconfig")) ?? null,
+          kubeconfig: str(first(v, "ansible_kubectl_kubeconfig", "ansible_kubectl_config")) ?? null,
           context: str(first(v, "ansible_kubectl_context")) ?? null,
+          auth: {
+            server: str(first(v, "ansible_kubectl_host", "ansible_kubectl_server")) ?? null,
+            username: str(first(v, "ansible_kubectl_username", "ansible_kubectl_user")) ?? null,
+            password: str(first(v, "ansible_kubectl_password")) ?? null,
+            token: str(first(v, "ansible_kubectl_token", "ansible_kubectl_api_key")) ?? null,
+            client_cert: str(first(v, "ansible_kubectl_cert_file", "ansible_kubectl_client_cert")) ?? null,
+            client_key: str(first(v, "ansible_kubectl_key_file", "ansible_kubectl_client_key")) ?? null,
+            ca_cert: str(first(v, "ansible_kubectl_ssl_ca_cert", "ansible_kubectl_ca_cert")) ?? null,
+            validate_certs:
+              settingBool(first(v, "ansible_kubectl_verify_ssl", "ansible_kubectl_validate_certs")) ??
+                null,
+          },
           args,
         },
         ...common,
@@ -489,14 +513,29 @@ export function describeStack(stack: HopSpec[], opts: { maskPasswords?: boolean 
   return stack.map((hop) => ({ kwargs: hopKwargs(hop, opts), method: hop.method }));
 }
 
-/** A stable key per stack for connection reuse; passwords enter only as a digest. */
+const digest = (secret: string) => createHash("sha256").update(secret).digest("hex").slice(0, 16);
+
+/**
+ * A stable key per stack for connection reuse: Mitogen's kwargs and mito's own settings (two pods of the
+ * same name in two namespaces are two contexts); passwords and tokens enter only as a digest.
+ */
 export function stackKey(stack: HopSpec[]): string {
   const parts = stack.map((hop) => {
     const kw = hopKwargs(hop);
-    if (typeof kw.password === "string") {
-      kw.password = createHash("sha256").update(kw.password).digest("hex").slice(0, 16);
+    if (typeof kw.password === "string") kw.password = digest(kw.password);
+    let extra: unknown = "extra" in hop ? hop.extra : null;
+    if (hop.method === "kubectl") {
+      const { password, token } = hop.extra.auth;
+      extra = {
+        ...hop.extra,
+        auth: {
+          ...hop.extra.auth,
+          password: password === null ? null : digest(password),
+          token: token === null ? null : digest(token),
+        },
+      };
     }
-    return { kwargs: kw, method: hop.method };
+    return { extra, kwargs: kw, method: hop.method };
   });
   return JSON.stringify(parts);
 }

@@ -1,5 +1,5 @@
-// The connection translator on its own: the choices where `mito stack` and the runner used to read the
-// same variables differently, each settled the way ansible-playbook or Mitogen reads them.
+// The connection translator on its own: each choice of how variables become hops settled the way
+// ansible-playbook or Mitogen reads them.
 import { assertEquals, assertThrows } from "../../tests/_assert.ts";
 import { connectSpec } from "./connect_spec.ts";
 import {
@@ -9,6 +9,7 @@ import {
   type HopSpec,
   StackError,
   type StackInput,
+  stackKey,
 } from "./spec.ts";
 
 type Inv = Record<string, Record<string, unknown>>;
@@ -126,7 +127,7 @@ Deno.test("kubectl's own options reach the Broker, and Mitogen's view keeps to M
     pod: "p",
     container: "main",
     namespace: "prod",
-    args: "--request-timeout=5s",
+    args: ["--request-timeout=5s"],
     startTimeout: 7,
   });
   assertEquals(describeStack(stack)[0].kwargs, {
@@ -137,6 +138,49 @@ Deno.test("kubectl's own options reach the Broker, and Mitogen's view keeps to M
     python_path: null,
     remote_name: null,
   });
+});
+
+Deno.test("kubectl's server and credentials become kubectl's global flags, in the order Ansible passes them", () => {
+  const inv: Inv = {
+    p: {
+      ansible_connection: "kubernetes.core.kubectl",
+      ansible_kubectl_server: "https://k8s:6443",
+      ansible_kubectl_user: "alice",
+      ansible_kubectl_api_key: "t0ken",
+      ansible_kubectl_ca_cert: "/etc/k8s/ca.pem",
+      ansible_kubectl_validate_certs: "no",
+      ansible_kubectl_config: "/etc/k8s/config",
+      ansible_kubectl_extra_args: "--v=2",
+    },
+  };
+  assertEquals(connectSpec(build(inv, "p")[0]), {
+    method: "kubectl",
+    pod: "p",
+    kubeconfig: "/etc/k8s/config",
+    args: [
+      "--server",
+      "https://k8s:6443",
+      "--username",
+      "alice",
+      "--token",
+      "t0ken",
+      "--certificate-authority",
+      "/etc/k8s/ca.pem",
+      "--insecure-skip-tls-verify=true",
+      "--v=2",
+    ],
+    startTimeout: 10,
+  });
+});
+
+Deno.test("the reuse key tells pods of one name in two namespaces apart and never holds a token", () => {
+  const key = (vars: Record<string, unknown>) =>
+    stackKey(build({ p: { ansible_connection: "kubectl", ...vars } }, "p"));
+  const prod = key({ ansible_kubectl_namespace: "prod", ansible_kubectl_token: "s3cret" });
+  assertEquals(prod === key({ ansible_kubectl_namespace: "test", ansible_kubectl_token: "s3cret" }), false);
+  assertEquals(prod === key({ ansible_kubectl_namespace: "prod", ansible_kubectl_token: "other" }), false);
+  assertEquals(prod, key({ ansible_kubectl_namespace: "prod", ansible_kubectl_token: "s3cret" }));
+  assertEquals(prod.includes("s3cret"), false);
 });
 
 Deno.test("an intermediary missing from the inventory is named with the host whose mitogen_via names it", () => {

@@ -1,7 +1,7 @@
 // A task's keywords as the executor reads them: inherited from enclosing blocks, roles and the play,
 // templated against the task's variables; and the task's name and view as callbacks show them.
 import type { Scope, Task } from "../model.ts";
-import { INHERITED, shownTaskName } from "../model.ts";
+import { INHERITED, roleFullName, shownTaskName } from "../model.ts";
 import { scopeChain, type VarLookup } from "../vars.ts";
 import type { TaskView } from "../callbacks/types.ts";
 import { tagList } from "../tags.ts";
@@ -67,6 +67,11 @@ export class TaskKeywords {
   }
 
   taskName(task: Task, vars?: VarLookup): string {
+    return shownTaskName(task, this.ownName(task, vars));
+  }
+
+  /** The task's name as written, templated when it can be; "" when unnamed. */
+  ownName(task: Task, vars?: VarLookup): string {
     let name = task.kw.name !== undefined && task.kw.name !== null ? String(task.kw.name) : "";
     if (name && vars && name.includes("{{")) {
       try {
@@ -75,14 +80,19 @@ export class TaskKeywords {
         // Ansible shows the raw name when it cannot be templated yet.
       }
     }
-    return shownTaskName(task, name);
+    return name;
   }
 
   view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
+    const own = this.ownName(task, vars);
     return {
       id: task.id,
-      name: this.taskName(task, vars),
+      name: shownTaskName(task, own),
+      ownName: own,
+      role: task.role?.name,
+      resolvedRole: task.role && roleFullName(task.role),
+      loopWith: task.loopWith,
       action: task.actionWritten,
       path: pos ? `${pos.file}:${pos.line}` : "",
       noLog: false,

@@ -1,16 +1,13 @@
 // Small value rules the executor's parts share.
 import type { Item, Task } from "../model.ts";
+import { boolean } from "../py/boolean.ts";
 
 /** A plain dict (not a list, a class instance or a lazy mapping). */
 export const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
-export function bool(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v !== 0;
-  if (typeof v === "string") return ["yes", "on", "1", "true", "y", "t"].includes(v.trim().toLowerCase());
-  return Boolean(v);
-}
+/** A keyword's value read as Ansible's boolean(), not strict: anything that is not a true value is false. */
+export const bool = (v: unknown): boolean => boolean(v, { strict: false });
 
 /** The tasks of a list of items, blocks' sections walked in order. */
 export function flatten(items: Item[]): Task[] {

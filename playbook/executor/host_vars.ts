@@ -50,6 +50,7 @@ export type HostVarsOptions =
     | "forks"
     | "hashMerge"
     | "readYaml"
+    | "factCache"
   >
   & {
     /** Whether a host is still in the run (it has not failed or been unreachable). */
@@ -70,6 +71,19 @@ function dependencyChain(scope: Scope): RoleInstance[] {
   return out;
 }
 
+/**
+ * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
+ * reports is data: wrapped unsafe, as Ansible does before injecting it.
+ */
+function injectFacts(st: HostVarsState, facts: Record<string, unknown>): void {
+  const safe = wrapUnsafe(facts) as Record<string, unknown>;
+  const clean: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
+  const ns: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
+  Object.assign(st.facts, ns, clean);
+}
+
 export class HostVars {
   #o: HostVarsOptions;
   #hostState = new Map<string, HostVarsState>();
@@ -84,7 +98,19 @@ export class HostVars {
   /** What the run learnt about the host so far (facts, set_fact, include_vars). */
   state(host: string): HostVarsState {
     let s = this.#hostState.get(host);
-    if (!s) this.#hostState.set(host, s = new HostVarsState());
+    if (!s) {
+      this.#hostState.set(host, s = new HostVarsState());
+      const cached = this.#o.factCache?.load?.(host);
+      if (cached) {
+        // As Ansible injects cached facts: each key as it is, and in ansible_facts without its ansible_
+        // prefix; its own markers (_ansible_facts_gathered) stay out of the variables.
+        for (const [k, v] of Object.entries(wrapUnsafe(cached) as Record<string, unknown>)) {
+          if (k.startsWith("_")) continue;
+          s.facts[k] = v;
+          if (k.startsWith("ansible_") && k !== "ansible_local") s.facts[k.slice(8)] = v;
+        }
+      }
+    }
     return s;
   }
 
@@ -322,20 +348,21 @@ export class HostVars {
     if (action === "set_fact") {
       // In place: views built earlier in this task (the next loop item) hold these objects.
       Object.assign(st.setFacts, facts);
-      if (result._ansible_facts_cacheable) Object.assign(st.facts, facts);
+      if (result._ansible_facts_cacheable) {
+        Object.assign(st.facts, facts);
+        this.#o.factCache?.update(target, facts);
+      }
     } else if (action === "include_vars") {
       const merged = this.combine(st.includeVars, facts);
       for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
       Object.assign(st.includeVars, merged);
     } else {
-      // Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars).
-      // What a module reports is data: wrapped unsafe, as Ansible does before injecting it.
-      const safe = wrapUnsafe(facts) as Record<string, unknown>;
-      const clean: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
-      const ns: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
-      Object.assign(st.facts, ns, clean);
+      injectFacts(st, facts);
+      // The gather_facts action marks the host's facts as gathered (gathering = smart reads it).
+      this.#o.factCache?.update(
+        target,
+        action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts,
+      );
     }
   }
 }

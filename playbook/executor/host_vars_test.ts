@@ -7,7 +7,7 @@ import { OMIT_TOKEN, Templar } from "../template/mod.ts";
 import { VaultSecrets } from "../vault/mod.ts";
 import { UnsafeString } from "../values.ts";
 import { openInventory } from "../_inventory_view.ts";
-import { HostVars, type PlayVars } from "./host_vars.ts";
+import { HostVars, type HostVarsOptions, type PlayVars } from "./host_vars.ts";
 
 /** The layers of a task's variables, lowest precedence first, as Ansible documents them. */
 const LAYERS = [
@@ -47,7 +47,7 @@ function withInventory(body: (dir: string) => void): void {
   }
 }
 
-function setup(dir: string, failed: Set<string>) {
+function setup(dir: string, failed: Set<string>, factCache?: HostVarsOptions["factCache"]) {
   const inventory = openInventory({
     sources: [path.join(dir, "hosts.ini")],
     limit: [],
@@ -77,6 +77,7 @@ function setup(dir: string, failed: Set<string>) {
       throw new Error("no vars_files are read here");
     },
     live: (h) => !failed.has(h),
+    factCache,
   });
   const role: RoleInstance = {
     name: "app",
@@ -239,5 +240,38 @@ Deno.test("module facts land in the host's facts both bare and as ansible_*, wra
     );
     // what a module reports is data, never template source
     assertEquals(vars.state("db1").facts.pkg_mgr instanceof UnsafeString, true);
+  });
+});
+
+Deno.test("the fact cache: a host starts with its cached facts; gathered, setup and cacheable set_fact facts are written back", () => {
+  withInventory((dir) => {
+    const written: [string, Record<string, unknown>][] = [];
+    const cache = {
+      load: (h: string) =>
+        h === "db1"
+          ? { ansible_distribution: "Debian", ansible_local: { x: 1 }, _ansible_facts_gathered: true }
+          : undefined,
+      update: (h: string, facts: Record<string, unknown>) => written.push([h, facts]),
+    };
+    const { vars } = setup(dir, new Set(), cache);
+    written.length = 0; // web1's facts that setup() applied
+    // each cached key as it is, ansible_* also without the prefix (not ansible_local); markers left out
+    assertEquals(Object.keys(vars.state("db1").facts), [
+      "ansible_distribution",
+      "distribution",
+      "ansible_local",
+    ]);
+    assertEquals(vars.state("db1").facts.distribution instanceof UnsafeString, true);
+    assertEquals(vars.state("web2").facts, {});
+    vars.applyFacts("web2", "gather_facts", { ansible_facts: { pkg_mgr: "apt" } });
+    vars.applyFacts("web2", "setup", { ansible_facts: { pkg_mgr: "apt" } });
+    vars.applyFacts("web2", "set_fact", { ansible_facts: { a: 1 }, _ansible_facts_cacheable: true });
+    vars.applyFacts("web2", "set_fact", { ansible_facts: { b: 2 } });
+    vars.applyFacts("web2", "include_vars", { ansible_facts: { c: 3 } });
+    assertEquals(written, [
+      ["web2", { pkg_mgr: "apt", _ansible_facts_gathered: true }],
+      ["web2", { pkg_mgr: "apt" }],
+      ["web2", { a: 1 }],
+    ]);
   });
 });

@@ -27,8 +27,8 @@ export type RequestEnv =
     hasHost(host: string): boolean;
     /** Ansible's display.warning. */
     warning(text: string): void;
-    /** A line shown whatever the verbosity (an async task's progress). */
-    display(text: string): void;
+    /** An async task's progress on `host`, as the callbacks show it. */
+    asyncStatus(host: string, task: Task, vars: VarLookup, e: AsyncEvent): void;
   };
 
 /** One task on one host. */
@@ -47,14 +47,6 @@ export interface RequestInput {
   hostVarsOf(host: string): LayeredVars;
   /** The facts the run holds for a host, if any. */
   factsOf(host: string): Record<string, unknown> | undefined;
-}
-
-/** The default callback's lines for a polled async task. */
-function asyncLine(host: string, e: AsyncEvent): string {
-  if (e.kind === "poll") {
-    return `ASYNC POLL on ${host}: jid=${e.jid} started=${e.started} finished=${e.finished}`;
-  }
-  return `ASYNC ${e.kind === "ok" ? "OK" : "FAILED"} on ${host}: jid=${e.jid}`;
 }
 
 /** The template_* variables Ansible's template action adds for the file being rendered. */
@@ -197,6 +189,10 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
     // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
     module: task.action === "gather_facts" ? "setup" : task.action,
+    // not for gather_facts: the setup module runs under its own name
+    ...(task.actionWritten !== task.action && task.action !== "gather_facts"
+      ? { moduleWritten: task.actionWritten }
+      : {}),
     args,
     checkMode: checkMode(task, vars, o),
     diff: (() => {
@@ -236,7 +232,7 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
         string,
         unknown
       >,
-    onAsync: (e) => o.display(asyncLine(host, e)),
+    onAsync: (e) => o.asyncStatus(host, task, vars, e),
     renderTemplate: (file, opts) => {
       if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
       // includes inside the template are searched as Ansible's template action sets Jinja2's search

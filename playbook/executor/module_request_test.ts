@@ -57,7 +57,8 @@ function env(said: string[] = []): RequestEnv {
     connectionDefaults: { remote_user: "cfg", timeout: 10 },
     hasHost: (h) => h === "web1" || h === "db1",
     warning: (text) => said.push(`warning: ${text}`),
-    display: (text) => said.push(text),
+    asyncStatus: (host, task, vars, e) =>
+      said.push(`async ${host} ${task.action} ${vars.get("pkg")} ${e.kind}`),
   };
 }
 
@@ -187,12 +188,21 @@ Deno.test("gather_facts runs the setup module; async, poll and timeout come from
   assertEquals([req.module, req.asyncSeconds, req.poll, req.timeout], ["setup", 30, 0, 5]);
 });
 
-Deno.test("an async task's progress is shown whatever the verbosity, in Ansible's words", () => {
+Deno.test("an async task's progress goes to the run with the host, the task and its variables", () => {
   const said: string[] = [];
   const req = moduleRequest(env(said), input(task("command", { _raw_params: "sleep 1" })));
   req.onAsync?.({ kind: "poll", jid: "j1", started: 1, finished: 0 });
   req.onAsync?.({ kind: "ok", jid: "j1" });
-  assertEquals(said, ["ASYNC POLL on web1: jid=j1 started=1 finished=0", "ASYNC OK on web1: jid=j1"]);
+  assertEquals(said, ["async web1 command nginx poll", "async web1 command nginx ok"]);
+});
+
+Deno.test("the module's name as written goes with the request when it is not the module run, except for gather_facts", () => {
+  const fq = { ...task("copy", { dest: "/x" }), actionWritten: "ansible.builtin.copy" };
+  assertEquals(moduleRequest(env(), input(fq)).moduleWritten, "ansible.builtin.copy");
+  assertEquals("moduleWritten" in moduleRequest(env(), input(task("copy", { dest: "/x" }))), false);
+  const gather = { ...task("gather_facts", {}), actionWritten: "ansible.builtin.gather_facts" };
+  const req = moduleRequest(env(), input(gather));
+  assertEquals([req.module, "moduleWritten" in req], ["setup", false]);
 });
 
 Deno.test("args given as one template come from its value, under the ones written beside it, with a warning", () => {

@@ -2,7 +2,13 @@
 // handlers notified, facts applied, includes loaded) and the run's tallies (per-host stats, set_stats
 // data, the hosts that failed or were unreachable). Also the shapes results take for callbacks and
 // `register`.
-import type { Callback, HostStats, StatsView, TaskView } from "../callbacks/types.ts";
+import {
+  type Callback,
+  CENSORED,
+  type HostStats,
+  type StatsView,
+  type TaskView,
+} from "../callbacks/types.ts";
 import type { Result } from "../actions.ts";
 import { wrapUnsafe } from "../values.ts";
 import { asList } from "../loader.ts";
@@ -15,8 +21,6 @@ import { keyword } from "./_keywords.ts";
 import { notifiedHandlers } from "./_handlers.ts";
 import { isMap } from "./_util.ts";
 
-const CENSORED =
-  "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 const CLEAN_EXCEPTIONS = new Set([
   "_ansible_verbose_always",
   "_ansible_item_label",
@@ -53,6 +57,34 @@ export function cleanCopy(r: Result, noLog: boolean): Result {
 /** What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var). */
 export function registeredValue(result: Result): Result {
   return wrapUnsafe(stripInternal(result, false)) as Result;
+}
+
+/** The actions whose result loads more tasks (an include's marker rather than a module's result). */
+export const INCLUDE_ACTIONS = new Set(["include_tasks", "include_role"]);
+
+/**
+ * An include's result as Ansible's task executor returns it: include_tasks gives its file and the other
+ * args, include_role its args (mito's own __dir is not one of them).
+ */
+export function includeResult(action: string, args: Record<string, unknown>): Result {
+  const { __dir: _dir, file, _raw_params: raw, ...rest } = args;
+  if (action === "include_role") return { include_args: { ...rest, ...(file ? { file } : {}) } };
+  return { include: file ?? raw, include_args: rest };
+}
+
+/**
+ * Ansible's gather_facts action around the setup module: the facts, warnings and deprecations only (no
+ * invocation), marked so that -v does not dump them.
+ */
+export function gatherFactsResult(r: Result): Result {
+  if (r.failed === true) return r;
+  return {
+    ansible_facts: r.ansible_facts ?? {},
+    warnings: r.warnings ?? [],
+    deprecations: r.deprecations ?? [],
+    _ansible_verbose_override: true,
+    ...("changed" in r ? { changed: r.changed } : {}),
+  };
 }
 
 /** A task skipped because its `when` was false. */
@@ -302,6 +334,10 @@ export class Results {
     const raw = keyword(at.task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, at.vars)).map(String);
-    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks)) at.hp.notified.add(h);
+    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks)) {
+      // runner's playbook_on_notify: once per handler and host, when it is first notified
+      if (!at.hp.notified.has(h)) this.#cb.notify?.(this.#o.keywords.taskName(h), at.hp.name);
+      at.hp.notified.add(h);
+    }
   }
 }

@@ -4,7 +4,9 @@ import type { HostStats } from "../callbacks/types.ts";
 import {
   cleanCopy,
   countResult,
+  gatherFactsResult,
   hostOutcome,
+  includeResult,
   registeredValue,
   RunTally,
   stripInternal,
@@ -134,3 +136,34 @@ Deno.test("what the host does next and what its stats count, as ansible-playbook
 function zero(): HostStats {
   return { ok: 0, changed: 0, unreachable: 0, failures: 0, skipped: 0, rescued: 0, ignored: 0 };
 }
+
+Deno.test("gather_facts gives the facts, warnings and deprecations only, kept out of -v; a failure as it is", () => {
+  const setup = { ansible_facts: { a: 1 }, invocation: { module_args: {} }, changed: false, extra: 1 };
+  assertEquals(gatherFactsResult(setup), {
+    ansible_facts: { a: 1 },
+    warnings: [],
+    deprecations: [],
+    _ansible_verbose_override: true,
+    changed: false,
+  });
+  assertEquals(gatherFactsResult({ warnings: ["w"] }), {
+    ansible_facts: {},
+    warnings: ["w"],
+    deprecations: [],
+    _ansible_verbose_override: true,
+  });
+  const failed = { failed: true, msg: "no python", invocation: {} };
+  assertEquals(gatherFactsResult(failed), failed);
+});
+
+Deno.test("an include's result: include_tasks its file and other args, include_role its args; never mito's __dir", () => {
+  assertEquals(includeResult("include_tasks", { file: "t.yml", __dir: "/p", apply: { tags: ["x"] } }), {
+    include: "t.yml",
+    include_args: { apply: { tags: ["x"] } },
+  });
+  assertEquals(includeResult("include_tasks", { _raw_params: "t.yml", __dir: "/p" }), {
+    include: "t.yml",
+    include_args: {},
+  });
+  assertEquals(includeResult("include_role", { name: "r", __dir: "/p" }), { include_args: { name: "r" } });
+});

@@ -5,12 +5,21 @@
 import { ExecutionError } from "../errors.ts";
 import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
+import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
 import type { ModuleRequest } from "../runner.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
-import { cleanCopy, registeredValue, type Results, skippedResult } from "./results.ts";
+import {
+  cleanCopy,
+  gatherFactsResult,
+  INCLUDE_ACTIONS,
+  includeResult,
+  registeredValue,
+  type Results,
+  skippedResult,
+} from "./results.ts";
 import { argsOf, moduleRequest, type RequestEnv } from "./module_request.ts";
 import {
   itemLayer,
@@ -70,7 +79,11 @@ export class TaskExecutor {
       connectionDefaults: o.connectionDefaults,
       hasHost: (h) => o.inventory.hasHost(h),
       warning: (text) => this.#cb.warning(text),
-      display: (text) => this.#cb.verbose(text, 0),
+      // runner's runner_on_async_* events when the callback has them, else the default callback's line
+      asyncStatus: (host, task, vars, e) => {
+        if (this.#cb.asyncStatus) this.#cb.asyncStatus(host, this.#kw.view(task, vars), e);
+        else this.#cb.verbose(asyncLine(host, e), 0);
+      },
     };
   }
 
@@ -91,7 +104,10 @@ export class TaskExecutor {
     let delegateTo: string | undefined;
     let field = "no_log";
     try {
-      noLog = this.#kw.bool(task, "no_log", vars);
+      // A loop's no_log may name the loop variable: each item templates its own.
+      noLog = task.kw.loop !== undefined
+        ? this.#kw.boolSafe(task, "no_log", vars)
+        : this.#kw.bool(task, "no_log", vars);
       field = "ignore_errors";
       ignoreErrors = this.#kw.bool(task, "ignore_errors", vars);
       field = "delegate_to";
@@ -219,6 +235,8 @@ export class TaskExecutor {
       if (i > 0 && settings.pause > 0) await this.#sleep(settings.pause * 1000);
       const started = window.take(i);
       const { layer, ivars, itemNoLog } = started;
+      // As Ansible's task executor: the task is no_log when any of its items is.
+      if (itemNoLog) noLog = true;
       const item = items[i];
       itemLayers.push(layer);
       let r: Result;
@@ -247,7 +265,7 @@ export class TaskExecutor {
           r.failed = true;
           r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
         }
-      }
+      } else r._ansible_item_label = r[settings.loopVar];
       if (!("changed" in r)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
@@ -294,8 +312,15 @@ export class TaskExecutor {
     for (; attempt <= retries; attempt++) {
       result = attempt === 1 && sent ? unsettle(await sent) : await this.#action(at, noLog);
       if (result.unreachable || result.skipped) return { changed: false, ...result };
-      result._ansible_no_log = noLog || result._ansible_no_log === true;
-      if (!("failed" in result)) result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
+      if (task.action === "gather_facts") result = gatherFactsResult(result);
+      // Ansible's normal action marks setup's result too, so -v does not dump the facts
+      else if (task.action === "setup" && !result.failed) result._ansible_verbose_override = true;
+      // An include's result returns from Ansible's task executor before no_log and failed are recorded.
+      const include = INCLUDE_ACTIONS.has(task.action);
+      if (!include) result._ansible_no_log = noLog || result._ansible_no_log === true;
+      if (!include && !("failed" in result)) {
+        result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
+      }
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result)) result.changed = false;
       const layer: Record<string, unknown> = {};
@@ -352,7 +377,7 @@ export class TaskExecutor {
     const { pr, hp, task, vars } = at;
     const t = this.#o.templar;
     try {
-      if (task.action === "include_tasks" || task.action === "include_role") {
+      if (INCLUDE_ACTIONS.has(task.action)) {
         let args: Record<string, unknown>;
         try {
           args = removeOmit(t.template(task.args, vars), this.#o.omitToken) as Record<string, unknown>;
@@ -363,7 +388,7 @@ export class TaskExecutor {
           const msg = (err as Error).message;
           throw task.action === "include_tasks" ? new TaskTemplateError(msg) : new ExecutionError(msg);
         }
-        return { include: args.file ?? args._raw_params ?? args.name, include_args: args, changed: false };
+        return includeResult(task.action, args);
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {

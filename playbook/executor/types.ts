@@ -36,6 +36,8 @@ export interface InventoryView {
   /** Every group with its hosts, `all` and `ungrouped` included. */
   groups(): Record<string, string[]>;
   hasHost(host: string): boolean;
+  /** Whether `host` is the implicit localhost (in no inventory source). */
+  isImplicit?(host: string): boolean;
   addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
   addToGroup(host: string, group: string): void;
   /** Where the host was defined, for inventory_dir / inventory_file. */
@@ -56,6 +58,12 @@ export interface ExecutorOptions {
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
   lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;
+  /** fact_caching = jsonfile: where each host's gathered and cacheable facts are also written. */
+  factCache?: {
+    update(host: string, facts: Record<string, unknown>): void;
+    /** Facts kept from earlier runs: a host starts with them, as with Ansible's persistent caches. */
+    load?(host: string): Record<string, unknown> | undefined;
+  };
   runner: HostRunner;
   loader: Loader;
   readYaml(file: string): unknown;

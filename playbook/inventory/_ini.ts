@@ -1,16 +1,16 @@
 // The INI inventory format as Ansible's ini plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
-import { literalEval } from "./_pyliteral.ts";
+import { literalEval } from "../py/literal.ts";
 import { ShlexError, shlexSplit } from "./_shlex.ts";
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;
 const GROUPNAME = /^([^:\]\s]+)\s*(?:#.*)?$/;
 
-/** An INI value: a Python literal when it reads as one, else the text. */
+/** An INI value: a Python literal when it reads as one (sets and tuples as lists), else the text. */
 export function iniValue(v: string): unknown {
-  const lit = literalEval(v);
-  return lit ? lit.value : v;
+  const lit = literalEval(v, { lstrip: true, sets: true });
+  return lit.ok ? lit.value : v;
 }
 
 interface Pending {

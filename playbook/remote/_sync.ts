@@ -8,6 +8,7 @@ import { splitShellWords } from "../../transports/_ssh_args.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { findNeedle } from "./actions.ts";
 import { lines } from "./_results.ts";
+import { boolean, NotABooleanError } from "../py/boolean.ts";
 import { ConnectionPlanError, type ConnectPlan, planConnection } from "./plan.ts";
 
 /** Printed by rsync before every item it changed (its --out-format), so `changed` is exact. */
@@ -31,11 +32,14 @@ export class SyncError extends Error {
 function flag(args: Record<string, unknown>, name: string, dflt: boolean): boolean {
   const v = args[name];
   if (v === undefined || v === null || v === "") return dflt;
-  if (typeof v === "boolean") return v;
-  const s = String(v).toLowerCase();
-  if (["1", "yes", "true", "on", "y", "t"].includes(s)) return true;
-  if (["0", "no", "false", "off", "n", "f"].includes(s)) return false;
-  throw new SyncError(`synchronize: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  try {
+    return boolean(v);
+  } catch (e) {
+    if (e instanceof NotABooleanError) {
+      throw new SyncError(`synchronize: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+    }
+    throw e;
+  }
 }
 
 function list(v: unknown): string[] {

@@ -21,6 +21,7 @@ import { jsonDumps, UndefinedError } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
+import { boolean } from "../py/boolean.ts";
 import type { TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
 
@@ -165,11 +166,15 @@ async function putContent(
   const size = "bytes" in payload ? payload.bytes.length : payload.size;
   if (size <= INLINE_FILE_LIMIT) {
     const data = "bytes" in payload ? payload.bytes : new Uint8Array(readFileSync(payload.file));
-    return await s.runModule("copy", { ...base, content: data, checksum: sha1(data) });
+    const checksum = sha1(data);
+    return withChecksum(
+      await s.runModule("ansible.legacy.copy", { ...base, content: data, checksum }),
+      checksum,
+    );
   }
   // Large: ask first whether the target already has it (Ansible does the same stat).
   const dest = String(args.dest);
-  const st = await s.runModule("stat", {
+  const st = await s.runModule("ansible.legacy.stat", {
     path: dest,
     get_checksum: true,
     checksum_algorithm: "sha1",
@@ -180,7 +185,11 @@ async function putContent(
   let targetStat = stat;
   if (stat?.exists && stat.isdir && originalBasename) target = join(dest, originalBasename);
   if (target !== dest) {
-    const st2 = await s.runModule("stat", { path: target, get_checksum: true, checksum_algorithm: "sha1" });
+    const st2 = await s.runModule("ansible.legacy.stat", {
+      path: target,
+      get_checksum: true,
+      checksum_algorithm: "sha1",
+    });
     targetStat = st2.stat as Record<string, unknown> | undefined;
   }
   // The local checksum is needed before any byte moves only where the destination may already hold the
@@ -224,14 +233,17 @@ async function putContent(
     written = await put(tmp, false); // in the private temp dir, which goes with the interpreter anyway
   }
   try {
-    return await s.runModule("copy", {
-      ...base,
-      src: tmp,
-      // What the controller read, checked by the module against what the target wrote (hashed as it wrote).
-      checksum,
-      _src_checksums: { sha1: written!.sha1, md5: written!.md5 ?? null },
-      ...(beside ? { _move_src: true } : {}),
-    });
+    return withChecksum(
+      await s.runModule("ansible.legacy.copy", {
+        ...base,
+        src: tmp,
+        // What the controller read, checked by the module against what the target wrote (hashed as it wrote).
+        checksum,
+        _src_checksums: { sha1: written!.sha1, md5: written!.md5 ?? null },
+        ...(beside ? { _move_src: true } : {}),
+      }),
+      checksum!,
+    );
   } finally {
     unlinkLater(s, tmp);
   }
@@ -263,7 +275,7 @@ async function largeDiff(
     d.before_header = path;
     if (Number(st.size) > MAX_DIFF_SIZE) d.dst_larger = MAX_DIFF_SIZE;
     else {
-      const got = await s.runModule("slurp", { src: path });
+      const got = await s.runModule("ansible.legacy.slurp", { src: path });
       if (Buffer.from(String(got.content ?? ""), "base64").includes(0)) d.dst_binary = 1;
     }
   }
@@ -295,8 +307,13 @@ async function fileAttrs(
   ) {
     if (base[k] !== undefined && base[k] !== null) attrs[k] = base[k];
   }
-  const r = await s.runModule("file", attrs);
+  const r = await s.runModule("ansible.legacy.file", attrs);
   return { ...r, dest: path, checksum };
+}
+
+/** As Ansible's copy action: a module result without a checksum (a failure too) gets the source's. */
+function withChecksum(r: ModuleResult, checksum: string): ModuleResult {
+  return r.checksum ? r : { ...r, checksum };
 }
 
 function contentBytes(content: unknown): Uint8Array {
@@ -324,9 +341,12 @@ function walkFiles(root: string, follow: boolean): { rel: string; dir: boolean }
   return out;
 }
 
+/** Ansible's file actions read their flags with boolean(strict=False). */
+const flag = (v: unknown): boolean => boolean(v, { strict: false });
+
 export const copyAction: Action = async (s, args, env) => {
-  if (args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true") {
-    return await s.runModule("copy", args);
+  if (flag(args.remote_src)) {
+    return await s.runModule("ansible.legacy.copy", args);
   }
   if (args.dest === undefined || args.dest === null || args.dest === "") return failed("dest is required");
   if (args.content !== undefined && args.content !== null) {
@@ -349,7 +369,7 @@ export const copyAction: Action = async (s, args, env) => {
   for (const entry of entries) {
     const dest = join(destRoot, entry.rel);
     const r = entry.dir
-      ? await s.runModule("file", {
+      ? await s.runModule("ansible.legacy.file", {
         path: dest,
         state: "directory",
         ...(args.directory_mode !== undefined ? { mode: args.directory_mode } : {}),
@@ -412,7 +432,7 @@ export const templateAction: Action = async (s, args, env) => {
 export const fetchAction: Action = async (s, args, env) => {
   if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
   const src = String(args.src);
-  const flat = args.flat === true || args.flat === "yes" || args.flat === "true";
+  const flat = flag(args.flat);
   let dest = String(args.dest);
   if (flat) {
     if (dest.endsWith("/")) dest = join(dest, basename(src));
@@ -420,7 +440,7 @@ export const fetchAction: Action = async (s, args, env) => {
     dest = join(dest, s.request.host, src.startsWith("/") ? src.slice(1) : src);
   }
   dest = resolve(dest);
-  const st = await s.runModule("stat", {
+  const st = await s.runModule("ansible.legacy.stat", {
     path: src,
     get_checksum: true,
     checksum_algorithm: "sha1",
@@ -520,17 +540,17 @@ export const scriptAction: Action = async (s, args) => {
 
 /** unarchive with a controller-side archive: send it first, then unpack on the target. */
 export const unarchiveAction: Action = async (s, args, env) => {
-  const remote = args.remote_src === true || args.remote_src === "yes" || args.remote_src === "true" ||
-    args.copy === false || args.copy === "no";
+  // `copy` is the old inverse of remote_src; Ansible reads it instead when it is given
+  const remote = args.copy !== undefined ? !flag(args.copy) : flag(args.remote_src);
   if (typeof args.creates === "string" && args.creates) {
     // Ansible's action skips the task before any transfer, whichever module set runs the target half.
-    const st = await s.runModule("stat", { path: args.creates, get_checksum: false });
+    const st = await s.runModule("ansible.legacy.stat", { path: args.creates, get_checksum: false });
     if ((st.stat as Record<string, unknown> | undefined)?.exists) {
       return { skipped: true, changed: false, msg: `skipped, since ${args.creates} exists` };
     }
   }
   if (remote || /^(https?|ftp):\/\//.test(String(args.src ?? ""))) {
-    return await s.runModule("unarchive", args);
+    return await s.runModule("ansible.legacy.unarchive", args);
   }
   const srcArg = String(args.src ?? "");
   const src = findNeedle(s.request.searchPath, "files", srcArg);
@@ -541,7 +561,7 @@ export const unarchiveAction: Action = async (s, args, env) => {
     mode: 0o600,
   });
   try {
-    return await s.runModule("unarchive", { ...args, src: tmp, remote_src: true });
+    return await s.runModule("ansible.legacy.unarchive", { ...args, src: tmp, remote_src: true });
   } finally {
     unlinkLater(s, tmp);
   }
@@ -555,9 +575,9 @@ export const assembleAction: Action = async (s, args, env) => {
   if (args.src === undefined || args.src === null || args.dest === undefined || args.dest === null) {
     return failed("src and dest are required");
   }
-  if (!["false", "no", "0", "off", "n", "f"].includes(String(args.remote_src ?? "yes").toLowerCase())) {
+  if (flag(args.remote_src ?? "yes")) {
     // decrypt belongs to the action (Ansible takes it out first): the module would refuse it
-    return await s.runModule("assemble", moduleArgs(args, new Set(["decrypt"])));
+    return await s.runModule("ansible.legacy.assemble", moduleArgs(args, new Set(["decrypt"])));
   }
   const srcArg = String(args.src);
   const src = findNeedle(s.request.searchPath, "files", srcArg);

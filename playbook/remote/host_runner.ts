@@ -33,7 +33,7 @@ import { runRaw } from "./raw.ts";
 import { type ConnectPlan, planConnection } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
-import { TargetSession } from "./session.ts";
+import { TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -51,6 +51,9 @@ interface Reached {
   ctx: Context;
   plan: ConnectPlan;
 }
+
+/** Target loggers whose warnings are part of normal operation (Mitogen's list). */
+const NOISY_LOGGERS = new Set(["dnf", "boto"]);
 
 export class ProtocolHostRunner implements HostRunner {
   readonly #broker: Broker;
@@ -91,7 +94,10 @@ export class ProtocolHostRunner implements HostRunner {
         ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],
       onLog: (rec) => {
-        if (rec.level >= 30 || opts.verbosity >= 3) {
+        // Libraries that warn in normal operation (dnf when a package is already installed, boto on
+        // its retries) are heard at DEBUG only, as Mitogen does.
+        const level = NOISY_LOGGERS.has(rec.name.split(".")[0]) ? Math.min(rec.level, 10) : rec.level;
+        if (level >= 30 || opts.verbosity >= (level >= 20 ? 3 : 4)) {
           // A target's log text: shown, never obeyed by the terminal.
           process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
@@ -142,7 +148,9 @@ export class ProtocolHostRunner implements HostRunner {
       } else {
         result = action
           ? await action(session, req.args, { transfers: this.#transfers })
-          : await session.runModule(req.module, req.args);
+          : await session.runModule(req.module, req.args, {
+            askedAs: taskModuleName(req.moduleWritten ?? req.module),
+          });
         // An action's module started as a job (package's apt …) is waited for like the task's own.
         if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
           result = await pollAsync(session, req, result);

@@ -15,6 +15,8 @@ interface Manager {
   undetected: string;
   /** Arguments a manager's module does not take, dropped with a warning. */
   unused?: Record<string, readonly string[]>;
+  /** ansible-core's own managers, run as `ansible.legacy.<name>` (a `library/` module still overrides). */
+  builtin: ReadonlySet<string>;
 }
 
 /** The manager's name: `use`, else the known fact, else the fact gathered by setup just for this. */
@@ -25,7 +27,10 @@ async function managerName(s: TargetSession, m: Manager, use: unknown): Promise<
     if (known !== undefined && known !== null) name = String(known);
   }
   if (name === "auto") {
-    const r = await s.runModule("setup", { gather_subset: ["!all"], filter: [`ansible_${m.fact}`] }, {
+    const r = await s.runModule("ansible.legacy.setup", {
+      gather_subset: ["!all"],
+      filter: [`ansible_${m.fact}`],
+    }, {
       sync: true,
     });
     const facts = r.ansible_facts as Record<string, unknown> | undefined;
@@ -54,7 +59,10 @@ function managerAction(m: Manager): Action {
         warnings.push(`Ignoring "${k}" as it is not used in "${module}"`);
       }
     }
-    const result: ModuleResult = await s.runModule(module, rest);
+    const result: ModuleResult = await s.runModule(
+      m.builtin.has(module) ? `ansible.legacy.${module}` : module,
+      rest,
+    );
     if (warnings.length === 0) return result;
     const before = Array.isArray(result.warnings) ? result.warnings : [];
     return { ...result, warnings: [...warnings, ...before] };
@@ -65,6 +73,30 @@ const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : v);
 
 export const packageAction: Action = managerAction({
   fact: "pkg_mgr",
+  // The names ansible-core's pkg_mgr fact gives.
+  builtin: new Set([
+    "apk",
+    "apt",
+    "atomic_container",
+    "dnf",
+    "homebrew",
+    "installp",
+    "macports",
+    "opkg",
+    "pacman",
+    "pkg5",
+    "pkgin",
+    "pkgng",
+    "portage",
+    "sorcery",
+    "svr4pkg",
+    "swdepot",
+    "swupd",
+    "urpmi",
+    "xbps",
+    "yum",
+    "zypper",
+  ]),
   undetected:
     'Could not detect which package manager to use. Try gathering facts or setting the "use" option.',
 });
@@ -72,6 +104,7 @@ export const packageAction: Action = managerAction({
 export const serviceAction: Action = managerAction({
   fact: "service_mgr",
   fallback: "service",
+  builtin: new Set(["openwrt_init", "service", "systemd", "sysvinit"]),
   undetected:
     'Could not detect which service manager to use. Try gathering facts or setting the "use" option.',
   unused: { systemd: ["pattern", "runlevel", "sleep", "arguments", "args"] },

@@ -3,7 +3,7 @@
 import process from "node:process";
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
-import { ModuleNotFoundError, type ModuleResolver } from "./modules.ts";
+import { ModuleNotFoundError, type ModuleResolver, type ModuleSource, shortName } from "./modules.ts";
 import { withOutputLines } from "./_results.ts";
 import { callWithSource } from "./module_sources.ts";
 
@@ -62,18 +62,23 @@ export class TargetSession {
   /**
    * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
    * lines here, as Ansible's action layer adds them on its controller. `sync` runs it to the end even in
-   * an `async` task (an action's helper call, such as package's fact lookup).
+   * an `async` task (an action's helper call, such as package's fact lookup); `askedAs` is the name the
+   * module is told it runs as, when not `module` (the task's own module as written).
    */
   async runModule(
     module: string,
     args: Record<string, unknown>,
-    opts: { sync?: boolean } = {},
+    opts: { sync?: boolean; askedAs?: string } = {},
   ): Promise<ModuleResult> {
     this.ranModule = true;
     return withOutputLines(await this.#run(module, args, opts));
   }
 
-  #run(module: string, args: Record<string, unknown>, opts: { sync?: boolean }): Promise<ModuleResult> {
+  #run(
+    module: string,
+    args: Record<string, unknown>,
+    opts: { sync?: boolean; askedAs?: string },
+  ): Promise<ModuleResult> {
     const req = this.#req;
     const common = {
       check_mode: req.checkMode,
@@ -92,6 +97,7 @@ export class TargetSession {
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
       return this.#ctx.call("mito.runner", "start_async", [jid, req.asyncSeconds, kind, target, args], {
         ...common,
+        ...askedName(opts.askedAs ?? module, src),
         ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
       });
     }
@@ -103,11 +109,15 @@ export class TargetSession {
         : ["mito.runner", "ansible.module_utils.basic"],
     );
     if (src.kind === "builtin") {
-      return this.#ctx.call("mito.runner", "run_module", [src.name, args], common);
+      return this.#ctx.call("mito.runner", "run_module", [src.name, args], {
+        ...common,
+        ...askedName(opts.askedAs ?? module, src),
+      });
     }
     return callWithSource(this.#ctx, src.source, args, {
       ...common,
       name: src.name,
+      ...askedName(opts.askedAs ?? module, src),
       interpreters: this.interpreters(),
       ...(src.package ? { package: src.package } : {}),
     });
@@ -124,6 +134,30 @@ export class TargetSession {
     }
     return out;
   }
+}
+
+/**
+ * The name a module run is given (`_ansible_module_name`, which its messages show: "Unsupported parameters
+ * for (ansible.legacy.command) module"): the name it was asked for, as the task wrote it or as an action
+ * asks for it; Ansible's shell action runs its command module as ansible.legacy.command.
+ */
+function askedName(module: string, src: ModuleSource): { module_name?: string } {
+  const shell = src.kind === "ansible" ? src.extraArgs?._uses_shell === true : src.name === "shell";
+  const asked = shell ? "ansible.legacy.command" : module;
+  // Sent only when it differs from the module's own name: most calls name it as it is.
+  return asked === src.name ? {} : { module_name: asked };
+}
+
+/**
+ * ansible-core's action plugins run these modules as `ansible.legacy.<name>` (so that a `library/` module
+ * of that name overrides, and no collection's does), whatever name the task wrote.
+ */
+const LEGACY_ACTION_MODULES = new Set(["command", "shell", "uri"]);
+
+/** The name a task's own module runs as: `ansible.legacy.<name>` for those ansible-core actions, else as written. */
+export function taskModuleName(module: string): string {
+  const { collection, name } = shortName(module);
+  return collection === undefined && LEGACY_ACTION_MODULES.has(name) ? `ansible.legacy.${name}` : module;
 }
 
 let uniq = 0;

@@ -19,6 +19,17 @@ export class LookupError extends TemplateError {
   }
 }
 
+/**
+ * A lookup refused its options (Ansible's AnsibleOptionsError): reported as it is, whatever `errors=` says,
+ * as Ansible re-raises it.
+ */
+export class LookupOptionsError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = "LookupOptionsError";
+  }
+}
+
 /** A variable or attribute was used while undefined: "'foo' is undefined", "'dict object' has no attribute 'x'". */
 export class UndefinedError extends TemplateError {
   constructor(message: string, readonly variable: string) {
@@ -38,4 +49,15 @@ export function lineNote(src: string, pos: number): string {
   let line = 1;
   for (let i = 0; i < pos && i < src.length; i++) if (src.charCodeAt(i) === 10) line++;
   return ` (line ${line})`;
+}
+
+/**
+ * A filter or test name that no plugin answers to ("Could not load "x": 'x'"): Ansible finds out while
+ * compiling, so the message names the template as a syntax error does.
+ */
+export class UnknownPluginError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnknownPluginError";
+  }
 }

@@ -1,6 +1,6 @@
 // Python string formatting: `'%s' % x` (printf style) and `str.format` with the format-spec mini-language.
+import { floatRepr } from "../py/repr.ts";
 import {
-  floatRepr,
   isFloat,
   isMapping,
   isTuple,

@@ -1,69 +1,21 @@
-// Python's json.dumps / json.loads over the value model (floats print as Python does, 1.0 stays a float).
+// json.dumps (playbook/py/json_dump.ts) over the template engine's values; json.loads over the value model
+// (1.0 stays a float, big ints stay exact).
 import { PyFloat } from "../values.ts";
-import { floatRepr, isMapping, mapGet, mapKeys, Undefined, unwrap } from "./_py.ts";
+import { JsonDumpError, type JsonDumpOptions, jsonDumps as pyJsonDumps } from "../py/json_dump.ts";
+import { dumpable } from "./_py.ts";
 import { TemplateError } from "./_errors.ts";
 
-export interface JsonOptions {
-  sortKeys?: boolean;
-  indent?: number | null;
-  ensureAscii?: boolean;
-  separators?: [string, string];
-}
+export type JsonOptions = Pick<JsonDumpOptions, "sortKeys" | "indent" | "ensureAscii" | "separators">;
 
-function jsonStr(s: string, ascii: boolean): string {
-  let out = '"';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i], code = s.charCodeAt(i);
-    if (c === '"') out += '\\"';
-    else if (c === "\\") out += "\\\\";
-    else if (c === "\n") out += "\\n";
-    else if (c === "\r") out += "\\r";
-    else if (c === "\t") out += "\\t";
-    else if (c === "\b") out += "\\b";
-    else if (c === "\f") out += "\\f";
-    else if (code < 0x20 || (ascii && code > 0x7e)) out += "\\u" + code.toString(16).padStart(4, "0");
-    else out += c;
-  }
-  return out + '"';
-}
-
-/** json.dumps with Python's defaults: ", " and ": " separators, ensure_ascii, NaN allowed. */
+/** json.dumps with Python's defaults (", " and ": " separators, ensure_ascii, NaN allowed); vaulted values as
+ * their text, as Ansible's to_json gives vault_to_text. */
 export function jsonDumps(v: unknown, o: JsonOptions = {}): string {
-  const indent = o.indent ?? null;
-  const [itemSep, keySep] = o.separators ?? (indent === null ? [", ", ": "] : [",", ": "]);
-  const ascii = o.ensureAscii ?? true;
-  const enc = (x: unknown, level: number): string => {
-    x = unwrap(x);
-    if (x === null || x === undefined) return "null";
-    if (x === true) return "true";
-    if (x === false) return "false";
-    if (x instanceof Undefined) x.fail();
-    if (x instanceof PyFloat) return floatRepr(x.value);
-    if (typeof x === "number") {
-      if (Number.isNaN(x)) return "NaN";
-      if (!isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
-      return Number.isInteger(x) ? x.toFixed(0) : floatRepr(x);
-    }
-    if (typeof x === "bigint") return x.toString();
-    if (typeof x === "string") return jsonStr(x, ascii);
-    const nl = indent === null ? "" : "\n" + " ".repeat(indent * (level + 1));
-    const end = indent === null ? "" : "\n" + " ".repeat(indent * level);
-    if (Array.isArray(x)) {
-      if (!x.length) return "[]";
-      return "[" + nl + x.map((i) => enc(i, level + 1)).join(itemSep + nl) + end + "]";
-    }
-    if (isMapping(x)) {
-      let keys = mapKeys(x);
-      if (!keys.length) return "{}";
-      if (o.sortKeys) keys = [...keys].sort();
-      const m = x;
-      return "{" + nl + keys.map((k) =>
-        jsonStr(k, ascii) + keySep + enc(mapGet(m, k), level + 1)
-      ).join(itemSep + nl) + end + "}";
-    }
-    throw new TemplateError(`Object of type ${typeof x} is not JSON serializable`);
-  };
-  return enc(v, 0);
+  try {
+    return pyJsonDumps(v, { ...o, vault: "text", represent: dumpable });
+  } catch (e) {
+    if (e instanceof JsonDumpError) throw new TemplateError(e.message);
+    throw e;
+  }
 }
 
 /** json.loads: numbers written with a fraction or exponent stay floats, ints beyond ±2^53 stay exact. */

@@ -2,6 +2,8 @@
 // int/float arithmetic. JS numbers are ints when integral, floats otherwise; PyFloat marks integral floats.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { UndefinedError } from "./_errors.ts";
+import { boolean, NotABooleanError } from "../py/boolean.ts";
+import { pyRepr as valueRepr, strRepr } from "../py/repr.ts";
 
 /** Jinja2's undefined value: using it for anything but `defined`/`default` raises UndefinedError. */
 export class Undefined {
@@ -164,64 +166,17 @@ export function pyTypeName(v: unknown): string {
   return "object";
 }
 
-/** Python's float repr: shortest round-trip digits, exponent form outside [1e-4, 1e16). */
-export function floatRepr(n: number): string {
-  if (Number.isNaN(n)) return "nan";
-  if (n === Infinity) return "inf";
-  if (n === -Infinity) return "-inf";
-  if (n === 0) return Object.is(n, -0) ? "-0.0" : "0.0";
-  const abs = Math.abs(n);
-  if (abs >= 1e16 || abs < 1e-4) {
-    const [mant, exp] = n.toExponential().split("e");
-    const e = parseInt(exp, 10);
-    const es = (e < 0 ? "-" : "+") + String(Math.abs(e)).padStart(2, "0");
-    return mant + "e" + es;
-  }
-  const s = String(n);
-  if (s.includes("e")) {
-    // JS uses exponent form below 1e-6; Python does from 1e-4 (handled above), so expand.
-    return n.toFixed(20).replace(/0+$/, "");
-  }
-  return s.includes(".") ? s : s + ".0";
-}
-
-function strRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else if (c >= 0x80 && c < 0xa0) out += "\\x" + c.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + quote;
-}
-
-/** Python repr(): True, None, 'a', ['a', 'b'], {'k': 1}, ('t',), 1.0. */
-export function pyRepr(v: unknown): string {
-  if (v instanceof UnsafeString || v instanceof VaultString || v instanceof NativeText) {
-    return strRepr(v.value);
-  }
-  if (v === null || v === undefined) return "None";
-  if (v === true) return "True";
-  if (v === false) return "False";
-  if (typeof v === "string") return strRepr(v);
-  if (v instanceof PyFloat) return floatRepr(v.value);
-  if (typeof v === "number") return Number.isInteger(v) ? intStr(v) : floatRepr(v);
-  if (typeof v === "bigint") return v.toString();
+/** The template engine's own values, for the shared repr(). */
+function templateRepr(v: unknown): string | undefined {
+  if (v instanceof NativeText) return strRepr(v.value);
   if (v instanceof Undefined) return "";
   if (Array.isArray(v)) {
+    if (!isTuple(v)) return undefined;
     const inner = v.map(pyRepr).join(", ");
-    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
-    return `[${inner}]`;
+    return v.length === 1 ? `(${inner},)` : `(${inner})`;
   }
-  if (isMapping(v)) {
-    const parts = mapKeys(v).map((k) => `${pyRepr(k)}: ${pyRepr(mapGet(v, k))}`);
-    return `{${parts.join(", ")}}`;
+  if (v instanceof LazyMapping) {
+    return `{${mapKeys(v).map((k) => `${strRepr(k)}: ${pyRepr(mapGet(v, k))}`).join(", ")}}`;
   }
   if (typeof v === "function") return `<function ${v.name || "<lambda>"}>`;
   if (v instanceof PyObject) return v.repr();
@@ -229,12 +184,12 @@ export function pyRepr(v: unknown): string {
     // a bound method or template callable (Python prints its address too, which cannot be matched)
     return `<built-in method ${(v as { name: string }).name}>`;
   }
-  return String(v);
+  return undefined;
 }
 
-function intStr(n: number): string {
-  if (Math.abs(n) < 1e21) return n.toFixed(0);
-  return BigInt(n).toString();
+/** Python repr(): True, None, 'a', ['a', 'b'], {'k': 1}, ('t',), 1.0. */
+export function pyRepr(v: unknown): string {
+  return valueRepr(v, templateRepr);
 }
 
 /** Python str(). */
@@ -261,16 +216,22 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
-/** The `bool` filter (Ansible's boolean(strict=False) on strings, Python bool() otherwise). */
+/** Ansible's boolean(strict=False): what a result's `failed`/`skipped` flag means. */
 export function toBool(v: unknown): boolean {
-  v = unwrap(v);
-  if (v === null || v === undefined) return false;
-  if (typeof v === "boolean") return v;
-  if (typeof v === "string") {
-    return ["y", "yes", "on", "1", "true", "t"].includes(v.toLowerCase().trim());
+  return boolean(unwrap(v), { strict: false });
+}
+
+/**
+ * The truthy/falsy tests' convert_bool: Ansible's strict boolean() where it knows the value, else the value
+ * unchanged (for Python's bool() to judge: "maybe" and 2 stay truthy).
+ */
+export function convertBool(v: unknown): unknown {
+  try {
+    return boolean(unwrap(v));
+  } catch (e) {
+    if (e instanceof NotABooleanError) return v;
+    throw e;
   }
-  if (isNumber(v)) return num(v) === 1;
-  return false;
 }
 
 /** Compares two numbers; a bigint against an int exactly (doubles would call 2^53 + 1 equal to 2^53). */
@@ -427,6 +388,19 @@ export function deepCopy<T>(v: T): T {
 }
 
 /** Converts a value for JSON/YAML output: wrappers to strings, PyFloat to number, lazy maps to dicts. */
+/**
+ * One value as the shared dumpers (playbook/py: json.dumps, yaml.dump) see it, one level at a time:
+ * wrapped text unwrapped, hostvars as a dict, undefined fails.
+ */
+export function dumpable(v: unknown): unknown {
+  v = unwrap(v);
+  if (v instanceof Undefined) v.fail();
+  if (v instanceof LazyMapping) {
+    return Object.fromEntries(mapKeys(v).map((k) => [k, mapGet(v as LazyMapping, k)]));
+  }
+  return v;
+}
+
 export function toPlain(v: unknown): unknown {
   v = unwrap(v);
   if (v instanceof PyFloat) return v.value;

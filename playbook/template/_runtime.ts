@@ -1,8 +1,8 @@
 // Compiles parsed templates into closures and runs them with Python value semantics.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
-import { literalEval } from "./_literal.ts";
+import { literalEval } from "../py/literal.ts";
 import { dateBinop } from "./_datetime.ts";
-import { TemplateError } from "./_errors.ts";
+import { TemplateError, UnknownPluginError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
   codePoints,
@@ -414,11 +414,6 @@ export function splitKwargs(args: unknown[]): [unknown[], Record<string, unknown
   return [args, {}];
 }
 
-function stripNamespace(name: string): string {
-  const m = /^(?:ansible\.(?:builtin|legacy)|community\.general|ansible\.utils)\.(.+)$/.exec(name);
-  return m ? m[1] : name;
-}
-
 const MUTATORS = new Set([
   "append",
   "extend",
@@ -511,10 +506,10 @@ export class Compiler {
       case "filter": {
         const node = e.node ? this.expr(e.node) : null;
         const args = this.args(e.args, e.kwargs);
-        const name = stripNamespace(e.name);
+        const name = e.name;
         return (c) => {
           const f = c.rt.filter(name);
-          if (!f) throw new TemplateError(`No filter named '${e.name}'.`);
+          if (!f) throw new UnknownPluginError(`Could not load "${name}": '${name}'`);
           const v = node ? node(c) : c.lookup("\0filterblock");
           const [a, kw] = args(c);
           // a plugin returning nothing returns None, as a Python function does
@@ -524,10 +519,10 @@ export class Compiler {
       case "test": {
         const node = this.expr(e.node);
         const args = this.args(e.args, e.kwargs);
-        const name = stripNamespace(e.name);
+        const name = e.name;
         return (c) => {
           const t = c.rt.test(name);
-          if (!t) throw new TemplateError(`No test named '${e.name}'.`);
+          if (!t) throw new UnknownPluginError(`Could not load "${name}": '${name}'`);
           const [a, kw] = args(c);
           return t(node(c), ...a, ...(Object.keys(kw).length ? [new Kwargs(kw)] : []));
         };
@@ -941,7 +936,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
     if (out.length === 1 && out[0] instanceof NativeText) return out[0].value;
     const text = out.length === 1 ? pyStr(out[0]) : out.map(pyStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
-      const r = literalEval(text, true);
+      const r = literalEval(text, { json: true, tuple });
       if (r.ok) return wrap(r.value);
     }
     return wrap(text);
@@ -950,7 +945,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
 }
 
 function nativeLiteral(text: string): unknown {
-  const r = literalEval(text, false);
+  const r = literalEval(text, { tuple });
   if (!r.ok) return text;
   if (typeof r.value === "string") return text[0] + r.value + text[0];
   return r.value;

@@ -27,7 +27,7 @@ import { PyCallable } from "./_callable.ts";
 import { splitKwargs } from "./_runtime.ts";
 import { pyRegex } from "./_regex.ts";
 import type { Templar, TestFn } from "./templar.ts";
-import { toBool } from "./_py.ts";
+import { convertBool, toBool } from "./_py.ts";
 
 function kw(args: unknown[], names: string[]): Record<string, unknown> {
   const [pos, k] = splitKwargs(args);
@@ -303,11 +303,11 @@ export function builtinTests(_templar: Templar): Record<string, TestFn> {
     issuperset: (a, b) => isSubset(b, a),
     truthy: (v, ...args) => {
       const o = kw(args, ["convert_bool"]);
-      return truthy(o.convert_bool !== undefined && truthy(o.convert_bool) ? toBool(v) : v);
+      return truthy(o.convert_bool !== undefined && truthy(o.convert_bool) ? convertBool(v) : v);
     },
     falsy: (v, ...args) => {
       const o = kw(args, ["convert_bool"]);
-      return !truthy(o.convert_bool !== undefined && truthy(o.convert_bool) ? toBool(v) : v);
+      return !truthy(o.convert_bool !== undefined && truthy(o.convert_bool) ? convertBool(v) : v);
     },
     nan: (v) => Number.isNaN(num(v)),
     all: (v) => pyIter(v).every(truthy),

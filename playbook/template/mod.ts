@@ -13,6 +13,7 @@ export {
   findFile,
   type LookupContext,
   type LookupFn,
+  type PluginSource,
   Templar,
   type TemplarOptions,
   type TemplateOptions,
@@ -20,8 +21,15 @@ export {
   type VarLookup,
 } from "./templar.ts";
 export { OMIT_TOKEN } from "./_globals.ts";
-export { TemplateError, UndefinedError } from "./_errors.ts";
 export {
+  LookupError,
+  LookupOptionsError,
+  TemplateError,
+  UndefinedError,
+  UnknownPluginError,
+} from "./_errors.ts";
+export {
+  isMarkedUnsafe,
   isTuple,
   Kwargs,
   LazyMapping,

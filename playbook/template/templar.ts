@@ -1,8 +1,15 @@
 // The Templar: Ansible's templating entry points over mito's Jinja2 engine.
 import { UnsafeString, VaultString } from "../values.ts";
-import { LookupError, shorten, TemplateError, UndefinedError } from "./_errors.ts";
+import {
+  LookupError,
+  LookupOptionsError,
+  shorten,
+  TemplateError,
+  UndefinedError,
+  UnknownPluginError,
+} from "./_errors.ts";
 import { lex, lexExpr } from "./_lexer.ts";
-import { literalEval } from "./_literal.ts";
+import { literalEval } from "../py/literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
 import {
@@ -15,6 +22,7 @@ import {
   pyRepr,
   pyStr,
   truthy,
+  tuple,
   Undefined,
   unwrap,
 } from "./_py.ts";
@@ -55,6 +63,18 @@ export interface LookupContext {
 }
 export type LookupFn = (terms: unknown[], kwargs: Record<string, unknown>, ctx: LookupContext) => unknown[];
 
+/**
+ * Plugins beyond mito's own tables (Ansible's Python plugins), asked first with the name as the template
+ * wrote it. Each answers with the plugin Ansible would use: mito's own where Ansible would pick the
+ * builtin of that name (`mito(short)` gives it), else another one; undefined when there is none
+ * (an UnknownPluginError or a routing error may be thrown instead, with Ansible's message).
+ */
+export interface PluginSource {
+  filter(name: string, mito: (short: string) => FilterFn | undefined): FilterFn | undefined;
+  test(name: string, mito: (short: string) => TestFn | undefined): TestFn | undefined;
+  lookup(name: string, mito: (short: string) => LookupFn | undefined): LookupFn | undefined;
+}
+
 export interface TemplarOptions {
   /** Directory that relative paths (lookups, includes) resolve against; default the current directory. */
   basedir?: string;
@@ -63,6 +83,8 @@ export interface TemplarOptions {
   filters?: Record<string, FilterFn>;
   tests?: Record<string, TestFn>;
   lookups?: Record<string, LookupFn>;
+  /** Python plugins (collections, plugin folders): consulted before the tables above. */
+  plugins?: PluginSource;
   /** Seed for the `random` filter / `shuffle` (Ansible seeds with the inventory hostname). */
   seed?: string;
   /**
@@ -184,12 +206,26 @@ export class Templar {
 
   /** The filter of that name (custom ones first), as `map('name')` finds it. */
   getFilter(name: string): FilterFn | undefined {
-    return this.#filters[name];
+    const plugins = this.#opts.plugins;
+    if (plugins) return plugins.filter(name, this.#ownFilter);
+    return this.#filters[builtinName(name)];
   }
+
+  readonly #ownFilter = (short: string): FilterFn | undefined => this.#filters[short];
+  readonly #ownTest = (short: string): TestFn | undefined => this.#tests[short];
+  readonly #ownLookup = (short: string): LookupFn | undefined => this.#lookups[short];
 
   /** The test of that name, as `select('name')` finds it. */
   getTest(name: string): TestFn | undefined {
-    return this.#tests[name];
+    const plugins = this.#opts.plugins;
+    if (plugins) return plugins.test(name, this.#ownTest);
+    return this.#tests[builtinName(name)];
+  }
+
+  #getLookup(name: string): LookupFn | undefined {
+    const plugins = this.#opts.plugins;
+    if (plugins) return plugins.lookup(name, this.#ownLookup);
+    return this.#lookups[builtinName(name)];
   }
 
   /** A templar with some options replaced (another basedir for a role); cheap. */
@@ -317,6 +353,9 @@ export class Templar {
     try {
       return truthy(this.evaluate(first, vars));
     } catch (e) {
+      if (e instanceof UnknownPluginTemplateError) {
+        throw new UnknownPluginTemplateError(e.reason, `{% if ${first} %} True {% else %} False {% endif %}`);
+      }
       return answerOrThrow(e, cond, first);
     }
   }
@@ -330,8 +369,7 @@ export class Templar {
     wantlist: boolean,
     native = true,
   ): unknown {
-    const short = name.replace(/^ansible\.(builtin|legacy)\./, "");
-    const fn = this.#lookups[short];
+    const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     const { errors = "strict", wantlist: wl, ...rest } = kwargs;
     const want = wantlist || truthy(wl ?? false);
@@ -342,7 +380,7 @@ export class Templar {
     try {
       ran = fn(templated, rest, this.#lookupContext(vars, native));
     } catch (e) {
-      if (e instanceof UndefinedError) throw e;
+      if (e instanceof UndefinedError || e instanceof LookupOptionsError) throw e;
       const original = (e as Error).message;
       // Ansible's own lookup errors name Python's class; the error carries the original message again
       const kind = e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : (e as Error).name;
@@ -369,7 +407,7 @@ export class Templar {
    * they are, no `errors=` handling, the plugin's own error as it is; always a list.
    */
   loopLookup(name: string, terms: unknown[], vars: VarLookup): unknown[] {
-    const fn = this.#lookups[name.replace(/^ansible\.(builtin|legacy)\./, "")];
+    const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     return markUnsafe(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true)));
   }
@@ -471,7 +509,7 @@ export class Templar {
             `failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`,
           );
         }
-        const k = pair.slice(0, i).trim(), lit = literalEval(pair.slice(i + 1).trim(), false);
+        const k = pair.slice(0, i).trim(), lit = literalEval(pair.slice(i + 1).trim(), { tuple });
         if (!lit.ok) throw new TemplateError(`failed to parse jinja2 override value in '${pair.trim()}'`);
         if (k === "trim_blocks") trim = truthy(lit.value);
         else if (k === "lstrip_blocks") lstrip = truthy(lit.value);
@@ -548,11 +586,10 @@ export class Templar {
         s.resolving.delete(name);
       }
     };
-    const filters = this.#filters, tests = this.#tests;
     return {
       concatMode: mode,
-      filter: (name) => filters[name],
-      test: (name) => tests[name],
+      filter: (name) => this.getFilter(name),
+      test: (name) => this.getTest(name),
       resolve: (name) => {
         // Jinja2 resolves each name once per render: later uses (in loops too) see the same value
         if (resolved.has(name)) return resolved.get(name);
@@ -599,11 +636,23 @@ function trailingNewlines(s: string): number {
 
 const WRAPPED = new WeakSet<Error>();
 
+/**
+ * A filter or test nothing answers to: Jinja2 loads them while compiling, so Ansible reports a missing one
+ * as a syntax error of the template (for a conditional, of the `{% if %}` template Ansible makes of it).
+ */
+class UnknownPluginTemplateError extends TemplateError {
+  constructor(readonly reason: string, src: string) {
+    super(`template error while templating string: ${reason}. String: ${src}. ${reason}`);
+  }
+}
+
 function wrapError(e: unknown, src: string): Error {
   // an undefined variable is said as it is; the templating that catches it repeats it (saidTwice)
   if (e instanceof UndefinedError || (e instanceof Error && WRAPPED.has(e))) return e as Error;
   let err: Error;
-  if (e instanceof TemplateError) {
+  if (e instanceof UnknownPluginError) {
+    err = new UnknownPluginTemplateError(e.message, src);
+  } else if (e instanceof TemplateError) {
     err = e;
   } else if (e instanceof RangeError && /call stack/.test(e.message)) {
     err = new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
@@ -662,6 +711,11 @@ function conditionalError(e: unknown, cond: string): Error {
     return err;
   }
   return e as Error;
+}
+
+/** A plugin name as mito's own tables know it: without ansible.builtin. or ansible.legacy. */
+function builtinName(name: string): string {
+  return name.replace(/^ansible\.(builtin|legacy)\./, "");
 }
 
 /** Ansible's find_file_in_search_path: path_dwim_relative_stack over the paths, then basedir. */

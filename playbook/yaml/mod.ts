@@ -23,6 +23,7 @@ import {
 import { UnsafeString, VaultString } from "../values.ts";
 import { decryptVault, isVaultText, VaultError, type VaultSecrets } from "../vault/mod.ts";
 import { constructBool, constructFloat, constructInt, resolvePlain } from "./_resolve.ts";
+import { pyStr } from "../py/repr.ts";
 
 export interface Position {
   file: string;
@@ -67,10 +68,6 @@ export function positionOfItem(list: unknown[], index: number): Position | undef
   const item = list[index];
   if (typeof item === "object" && item !== null) return positions.get(item);
   return itemPositions.get(list)?.[index];
-}
-
-export function setPosition(node: object, pos: Position): void {
-  positions.set(node, pos);
 }
 
 const STR = "tag:yaml.org,2002:";
@@ -204,7 +201,8 @@ class Composer {
       );
     }
     const v = this.build(k);
-    return pyKeyString(v);
+    // non-string keys become the text Python's str() gives them (True, None, 420, 1.5, 1e+16)
+    return pyStr(v);
   }
 
   buildScalar(node: Scalar, unsafe: boolean): unknown {
@@ -281,24 +279,6 @@ export function implicitScalar(text: string): unknown {
     default:
       return text;
   }
-}
-
-/** Non-string mapping keys become the text Python's str() gives them (True, None, 420, 1.5). */
-function pyKeyString(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === null || v === undefined) return "None";
-  if (v === true) return "True";
-  if (v === false) return "False";
-  if (typeof v === "bigint") return v.toString();
-  if (v instanceof UnsafeString || v instanceof VaultString) return v.value;
-  if (typeof v === "number") {
-    return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-  }
-  if (typeof v === "object" && "value" in (v as object)) {
-    const n = (v as { value: number }).value;
-    return Number.isInteger(n) ? `${n}.0` : String(n);
-  }
-  return JSON.stringify(v);
 }
 
 function composeAll(text: string, opts: YamlOptions): unknown[] {

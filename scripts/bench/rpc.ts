@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "../_paths.ts";
 import { Broker, type Context } from "../../transports/broker.ts";
 import { defaultMethods } from "../../transports/methods.ts";
+import { coreBlob, firstStageCode } from "../../transports/_bootstrap.ts";
 import { hopsEnv } from "../../tests/hops_env.ts";
 import { type PrivateSshd, startPrivateSshd } from "../../tests/hops_sshd.ts";
 
@@ -87,6 +88,27 @@ async function measureMito(connect: () => Promise<Context>, cfg: Config): Promis
 }
 
 type MitoFigures = { local: Figures; ssh?: Figures; ssh2?: Figures };
+
+/**
+ * What starting a context sends before its first call, in bytes: the first stage's `-c` code, the
+ * compressed core, and the compiled core that local contexts get beside it (docs/protocol.md "Bootstrap").
+ */
+interface BootstrapBytes {
+  first_stage: number;
+  core: number;
+  compiled_core: number;
+}
+
+async function bootstrapBytes(python: string): Promise<BootstrapBytes> {
+  const broker = new Broker({});
+  try {
+    const ctx = await broker.connect({ method: "local", python });
+    const compiled = await ctx.call<Uint8Array>("mito.core", "compiled_core");
+    return { first_stage: firstStageCode().length, core: coreBlob().length, compiled_core: compiled.length };
+  } finally {
+    await broker.shutdown();
+  }
+}
 type MitogenFigures = { version: string; local: Figures; ssh?: Figures };
 
 async function measureMitoAll(cfg: Config, ssh: SshTarget | null): Promise<MitoFigures> {
@@ -276,6 +298,12 @@ export async function main(args: string[]): Promise<void> {
     }
     json[transport] = b ? { mito: a, mitogen: b } : { mito: a };
   }
+  const bytes = await bootstrapBytes(cfg.python);
+  json.bootstrap_bytes = bytes;
+  lines.push(
+    `bootstrap bytes: first stage ${bytes.first_stage} B + core ${bytes.core} B (zlib) ` +
+      `+ compiled core ${bytes.compiled_core} B (local contexts only)`,
+  );
   console.log(lines.join("\n"));
   if (!values["no-write"]) recordMarkdown(lines, json);
   console.log(JSON.stringify(json));

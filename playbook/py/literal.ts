@@ -1,23 +1,35 @@
-// Python's ast.literal_eval over rendered template text, as Ansible's concat functions apply it.
+// Python's ast.literal_eval: numbers, strings, True/False/None, lists, tuples, dicts (and sets where a
+// caller can keep them), for INI inventory values and for Ansible's reading of rendered template text.
 import { PyFloat, pyInt } from "../values.ts";
-import { tuple } from "./_py.ts";
+import { pyStr } from "./repr.ts";
 
 // A thrown plain object: capturing stack traces for every non-literal string would cost more than parsing.
 const FAIL = { literal: false };
 
 export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 
-/**
- * Evaluates a Python literal (numbers, strings, lists, tuples, dicts, True/False/None).
- * `json`: also accept true/false/null names (Ansible's Json2Python transform).
- * Leading whitespace fails, as ast.parse in eval mode raises IndentationError.
- */
-export function literalEval(text: string, json: boolean): LiteralResult {
+export interface LiteralOptions {
+  /** Also read true/false/null as True/False/None (Ansible's Json2Python transform of template text). */
+  json?: boolean;
+  /**
+   * Strip leading spaces and tabs first, as literal_eval does with a str. Without it leading white space
+   * fails, as it does when Ansible parses the text itself (ast.parse raises IndentationError).
+   */
+  lstrip?: boolean;
+  /** Read `{a, b}` as a list of its distinct items; without it a set is not a literal. */
+  sets?: boolean;
+  /** What a tuple becomes: by default a plain list. */
+  tuple?: (items: unknown[]) => unknown;
+}
+
+/** `text` as a Python literal, or `{ ok: false }` when literal_eval would raise. */
+export function literalEval(text: string, opts: LiteralOptions = {}): LiteralResult {
+  if (opts.lstrip) text = text.replace(/^[ \t]+/, "");
   if (text.length === 0) return { ok: false };
   if (text[0] === " " || text[0] === "\t") return { ok: false };
   // only these can start a literal (digits, quotes, brackets, signs, True/False/None, string prefixes)
   if (!/^[0-9'"[({+\-.TFNrRuUbBfFtn]/.test(text)) return { ok: false };
-  const p = new LitParser(text, json);
+  const p = new LitParser(text, opts);
   try {
     const v = p.value();
     p.ws(true);
@@ -32,7 +44,7 @@ export function literalEval(text: string, json: boolean): LiteralResult {
 class LitParser {
   i = 0;
   depth = 0;
-  constructor(readonly s: string, readonly json: boolean) {}
+  constructor(readonly s: string, readonly o: LiteralOptions) {}
 
   ws(allowNewline: boolean): void {
     const s = this.s;
@@ -61,7 +73,7 @@ class LitParser {
         items.push(this.unary());
         this.ws(false);
       }
-      v = tuple(items);
+      v = this.tuple(items);
     }
     return v;
   }
@@ -71,7 +83,9 @@ class LitParser {
     if (c === "-" || c === "+") {
       this.i++;
       this.ws(false);
-      const v = this.unary();
+      // one sign on a number: literal_eval refuses `--5` and `-True`
+      if (this.s[this.i] === "-" || this.s[this.i] === "+") throw FAIL;
+      const v = this.atom();
       if (typeof v === "number" || typeof v === "bigint") return c === "-" ? -v : v;
       if (v instanceof PyFloat) return c === "-" ? new PyFloat(-v.value) : v;
       throw FAIL;
@@ -103,33 +117,23 @@ class LitParser {
       }
       this.i++;
       this.depth--;
-      if (c === "(") return items.length === 1 && !sawComma ? items[0] : tuple(items);
+      if (c === "(") return items.length === 1 && !sawComma ? items[0] : this.tuple(items);
       return items;
     }
     if (c === "{") {
       this.i++;
       this.depth++;
-      const out: Record<string, unknown> = {};
-      let first = true;
-      for (;;) {
-        this.ws(true);
-        if (s[this.i] === "}") break;
-        if (!first) throw FAIL;
-        const k = this.unary();
-        this.ws(true);
-        if (s[this.i] !== ":") throw FAIL; // sets are not representable here
+      this.ws(true);
+      if (s[this.i] === "}") {
         this.i++;
-        this.ws(true);
-        const v = this.unary();
-        if (k !== null && typeof k === "object") throw FAIL;
-        out[typeof k === "string" ? k : keyStr(k)] = v;
-        this.ws(true);
-        if (s[this.i] === ",") this.i++;
-        else first = false;
+        this.depth--;
+        return {};
       }
-      this.i++;
+      const first = this.unary();
+      this.ws(true);
+      const value = s[this.i] === ":" ? this.dict(first) : this.set(first);
       this.depth--;
-      return out;
+      return value;
     }
     if (c === "'" || c === '"' || /[rRuUbBfF]/.test(c) && /['"]/.test(s[this.i + 1] ?? "")) {
       let v = this.string();
@@ -158,13 +162,63 @@ class LitParser {
         case "None":
           return null;
       }
-      if (this.json) {
+      if (this.o.json) {
         if (m[0] === "true") return true;
         if (m[0] === "false") return false;
         if (m[0] === "null") return null;
       }
     }
     throw FAIL;
+  }
+
+  tuple(items: unknown[]): unknown {
+    return this.o.tuple ? this.o.tuple(items) : items;
+  }
+
+  /** The rest of `{k: v, …}` after its first key. */
+  dict(first: unknown): Record<string, unknown> {
+    const s = this.s;
+    const out: Record<string, unknown> = {};
+    let k = first;
+    for (;;) {
+      this.i++; // the ":"
+      this.ws(true);
+      out[keyText(k)] = this.unary();
+      this.ws(true);
+      if (s[this.i] === ",") {
+        this.i++;
+        this.ws(true);
+      } else if (s[this.i] !== "}") throw FAIL;
+      if (s[this.i] === "}") {
+        this.i++;
+        return out;
+      }
+      k = this.unary();
+      this.ws(true);
+      if (s[this.i] !== ":") throw FAIL;
+    }
+  }
+
+  /** The rest of `{a, b, …}` after its first item: a list of the distinct items, where sets are allowed. */
+  set(first: unknown): unknown[] {
+    if (!this.o.sets) throw FAIL;
+    if (first !== null && typeof first === "object" && !(first instanceof PyFloat)) throw FAIL; // unhashable
+    const s = this.s;
+    const out: unknown[] = [first];
+    for (;;) {
+      if (s[this.i] === "}") {
+        this.i++;
+        return out;
+      }
+      if (s[this.i] !== ",") throw FAIL;
+      this.i++;
+      this.ws(true);
+      if (s[this.i] === "}") continue;
+      const v = this.unary();
+      if (v !== null && typeof v === "object" && !(v instanceof PyFloat)) throw FAIL; // unhashable
+      if (!out.some((x) => sameKey(x, v))) out.push(v);
+      this.ws(true);
+    }
   }
 
   string(): string {
@@ -282,9 +336,15 @@ class LitParser {
   }
 }
 
-function keyStr(k: unknown): string {
-  if (k === null) return "None";
-  if (k === true) return "True";
-  if (k === false) return "False";
-  return String(k instanceof PyFloat ? k.value : k);
+/** A dict key as the value model keeps it (a str): other hashable literals as Python's str() prints them. */
+function keyText(k: unknown): string {
+  if (Array.isArray(k)) throw FAIL; // a tuple key has no str form in the value model
+  return pyStr(k);
+}
+
+/** Python's set equality of hashable literals: 1, 1.0 and True are one item. */
+function sameKey(a: unknown, b: unknown): boolean {
+  const n = (x: unknown) => typeof x === "boolean" ? Number(x) : x instanceof PyFloat ? x.value : x;
+  const x = n(a), y = n(b);
+  return typeof x === "bigint" || typeof y === "bigint" ? String(x) === String(y) : x === y;
 }

@@ -1,0 +1,169 @@
+// Number filters: int/float conversion, rounding, logarithms and powers, human-readable sizes.
+import { PyFloat } from "../values.ts";
+import { TemplateError } from "./_errors.ts";
+import { defined, isInt, mkFloat, num, pyStr, truthy, unwrap } from "./_py.ts";
+import { bind, type FilterContext, pyFloatParse, str, toFloat } from "./_filter_util.ts";
+import type { FilterFn } from "./templar.ts";
+
+function toInt(v: unknown, dflt: unknown, base: number): unknown {
+  v = unwrap(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" || v instanceof PyFloat) return Math.trunc(num(v));
+  if (typeof v === "string") {
+    const s = v.trim().replace(/_/g, "");
+    if (base === 10 && /^[+-]?\d+$/.test(s)) {
+      const n = parseInt(s, 10);
+      return Number.isSafeInteger(n) ? n : BigInt(s.replace(/^\+/, "")); // exact, as Python's int()
+    }
+    if (base !== 10) {
+      const prefix = {
+        16: /^[+-]?(0x)?[0-9a-f]+$/i,
+        8: /^[+-]?(0o)?[0-7]+$/i,
+        2: /^[+-]?(0b)?[01]+$/i,
+      }[base as 16 | 8 | 2];
+      if (prefix?.test(s)) {
+        const neg = s.startsWith("-");
+        const body = s.replace(/^[+-]/, "").replace(/^0[xob]/i, "");
+        const n = parseInt(body, base);
+        if (!Number.isSafeInteger(n)) {
+          const b = BigInt(`0${({ 16: "x", 8: "o", 2: "b" } as Record<number, string>)[base]}${body}`);
+          return neg ? -b : b;
+        }
+        return neg ? -n : n;
+      }
+      if (base === 0 && /^[+-]?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|[1-9]\d*|0+)$/i.test(s)) {
+        return Number(s.replace(/^\+/, "").replace(/^(-?)0o/i, "$1"));
+      }
+      if (
+        base > 10 && base <= 36 && new RegExp(`^[+-]?[0-9a-${String.fromCharCode(86 + base)}]+$`, "i").test(s)
+      ) {
+        return parseInt(s, base);
+      }
+    }
+    const f = pyFloatParse(s);
+    if (f !== undefined && isFinite(f)) return Math.trunc(f);
+  }
+  return dflt;
+}
+
+/** Python's round(x, n): the exact binary value rounded to n decimals, exact ties to even. */
+function pyRound(x: number, precision: number): number {
+  if (!isFinite(x)) return x;
+  if (precision < 0 || precision > 60) {
+    const m = 10 ** precision;
+    const scaled = x * m, fl = Math.floor(scaled);
+    const r = scaled - fl === 0.5 ? (fl % 2 === 0 ? fl : fl + 1) : Math.round(scaled);
+    return r / m;
+  }
+  const exact = Math.abs(x).toFixed(Math.min(100, precision + 40));
+  const cut = exact.indexOf(".") + 1 + precision;
+  const rest = exact.slice(cut);
+  let r = parseFloat(Math.abs(x).toFixed(precision));
+  if (/^50*$/.test(rest)) {
+    // an exact tie: toFixed rounded up; Python rounds to the even digit
+    const digits = exact.slice(0, cut).replace(".", "");
+    if (parseInt(digits[digits.length - 1], 10) % 2 === 0) {
+      r = parseFloat(exact.slice(0, precision ? cut : cut - 1));
+    }
+  }
+  return x < 0 ? -r : r;
+}
+
+function humanReadable(size: number, isBits: boolean, unit: string | null): string {
+  const units = ["", "K", "M", "G", "T", "P", "E", "Z", "Y"];
+  const suffix = isBits ? "b" : "B";
+  let i = 0;
+  if (unit) i = Math.max(0, units.indexOf(unit.toUpperCase()[0]));
+  else while (i < units.length - 1 && Math.abs(size) >= 1024 ** (i + 1)) i++;
+  const v = size / 1024 ** i;
+  return `${v.toFixed(2)} ${units[i]}${i === 0 ? (isBits ? "bits" : "Bytes") : suffix}`;
+}
+
+function humanToBytes(s: string, defaultUnit: string | null, isBits: boolean): number {
+  const m = /^\s*(\d*\.?\d*)\s*([A-Za-z]+)?/.exec(s)!;
+  const n = m[1] === "" || m[1] === "." ? NaN : parseFloat(m[1]);
+  if (Number.isNaN(n)) throw new TemplateError(`human_to_bytes() can't interpret following string: ${s}`);
+  const unit = m[2] ?? defaultUnit;
+  if (!unit) return Math.round(n);
+  const ranges = "BKMGTPEZY";
+  const key = unit[0].toUpperCase();
+  const idx = ranges.indexOf(key);
+  if (idx < 0) {
+    throw new TemplateError(
+      `human_to_bytes() failed to convert ${s} (unit = ${unit}). The suffix must be one of Y, Z, E, P, T, G, M, K, B`,
+    );
+  }
+  // a two-letter unit must name bytes ("KB") or, with isbits, bits ("Kb")
+  const cls = isBits ? "b" : "B", clsName = isBits ? "bit" : "byte";
+  if (unit.length > 1 && !unit.toLowerCase().includes(clsName) && unit[1] !== cls) {
+    throw new TemplateError(`human_to_bytes() can't interpret following string: ${s}`);
+  }
+  return pyRound(n * 1024 ** idx, 0);
+}
+
+/** The math family of the built-in filter table. */
+export function mathFilters(_ctx: FilterContext): Record<string, FilterFn> {
+  return {
+    filesizeformat: (v, ...args) => {
+      const o = bind(args, ["binary"], "filesizeformat");
+      const bytes = num(unwrap(v));
+      const binary = truthy(o.binary ?? false);
+      const base = binary ? 1024 : 1000;
+      const prefixes = binary
+        ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
+        : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+      if (bytes === 1) return "1 Byte";
+      if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+      let unit = base, i = 0;
+      for (; i < prefixes.length; i++) {
+        unit = base ** (i + 2);
+        if (bytes < unit) break;
+      }
+      return `${(base * bytes / unit).toFixed(1)} ${prefixes[Math.min(i, prefixes.length - 1)]}`;
+    },
+    float: (v, ...args) => {
+      const o = bind(args, ["default"], "float");
+      return toFloat(defined(v), o.default ?? new PyFloat(0));
+    },
+    int: (v, ...args) => {
+      const o = bind(args, ["default", "base"], "int");
+      return toInt(defined(v), o.default ?? 0, num(o.base ?? 10));
+    },
+    round: (v, ...args) => {
+      const o = bind(args, ["precision", "method"], "round");
+      const x = num(unwrap(defined(v))), p = num(o.precision ?? 0);
+      const method = pyStr(o.method ?? "common");
+      if (method === "common") {
+        if (isInt(unwrap(v)) && p >= 0) return unwrap(v);
+        return mkFloat(pyRound(x, p));
+      }
+      const m = 10 ** p;
+      if (method === "ceil") return mkFloat(Math.ceil(x * m) / m);
+      if (method === "floor") return mkFloat(Math.floor(x * m) / m);
+      throw new TemplateError("method must be common, ceil or floor");
+    },
+    log: (v, base) => {
+      const x = num(unwrap(v));
+      const b = base === undefined ? Math.E : num(unwrap(base));
+      return mkFloat(b === 10 ? Math.log10(x) : Math.log(x) / Math.log(b));
+    },
+    pow: (v, y) => mkFloat(num(unwrap(v)) ** num(unwrap(y))),
+    root: (v, base) => {
+      const x = num(unwrap(v)), b = base === undefined ? 2 : num(unwrap(base));
+      return mkFloat(b === 2 ? Math.sqrt(x) : x ** (1 / b));
+    },
+    human_readable: (v, ...args) => {
+      const o = bind(args, ["isbits", "unit"], "human_readable");
+      return humanReadable(
+        num(toFloat(defined(v), 0)),
+        truthy(o.isbits ?? false),
+        o.unit ? pyStr(o.unit) : null,
+      );
+    },
+    human_to_bytes: (v, ...args) => {
+      const o = bind(args, ["default_unit", "isbits"], "human_to_bytes");
+      return humanToBytes(str(v), o.default_unit ? pyStr(o.default_unit) : null, truthy(o.isbits ?? false));
+    },
+  };
+}
