@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
+import { parseArgsError } from "./_options.ts";
 import {
   configuredOptions,
   type Group,
@@ -37,6 +38,8 @@ options:
   --output FILE                write to FILE
   -l, --limit SUBSET           (accepted for compatibility with --list)
   --vault-password-file F, --vault-id ID, -J/--ask-vault-pass
+  -v, --verbose                more details (repeatable)
+  -h, --help                   show this help and exit
 `;
 
 const SPEC = {
@@ -206,7 +209,7 @@ function runSync(argv: string[]): number {
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw parseArgsError(e);
   }
   const { values, positionals } = parsed;
   if (values.help) {

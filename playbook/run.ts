@@ -57,6 +57,9 @@ export interface RunRequest {
   /** -k / -K: ask for the connection and become passwords before the run. */
   askPass?: boolean;
   askBecomePass?: boolean;
+  /** --connection-password-file / --become-password-file: the passwords read from files instead. */
+  connectionPasswordFile?: string;
+  becomePasswordFile?: string;
   startAtTask?: string;
   syntaxCheck: boolean;
   listHosts: boolean;
@@ -178,7 +181,7 @@ async function runInner(
     }
   });
   // -k / -K: asked before the vault password, as ansible-playbook does
-  const passwords = askPasswords(req);
+  const passwords = askPasswords(req, envIn.cwd);
   const vault = VaultSecrets.fromOptions({
     passwordFiles: [...req.vaultPasswordFiles, ...(req.vaultIds.length ? [] : settings.vaultPasswordFiles)],
     vaultIds: req.vaultIds.length ? req.vaultIds : settings.vaultIds,
@@ -348,15 +351,28 @@ async function runInner(
  * (which, after an SSH password, defaults to it when left empty). Without a terminal the answers are
  * read from stdin, as Python's getpass falls back to.
  */
-function askPasswords(req: RunRequest): { connection?: string; become?: string } {
+function askPasswords(req: RunRequest, cwd: string): { connection?: string; become?: string } {
   const ask = (prompt: string) => process.stdin.isTTY ? promptLine(prompt) : answerFromPipe(prompt);
   const out: { connection?: string; become?: string } = {};
+  if (req.connectionPasswordFile) out.connection = readPasswordFile(req.connectionPasswordFile, cwd);
+  if (req.becomePasswordFile) out.become = readPasswordFile(req.becomePasswordFile, cwd);
   if (req.askPass) out.connection = ask("SSH password: ");
   if (req.askBecomePass) {
     out.become = ask(req.askPass ? "BECOME password[defaults to SSH password]: " : "BECOME password: ");
     if (req.askPass && out.become === "") out.become = out.connection;
   }
   return out;
+}
+
+/** A password file's text, stripped, as Ansible reads --connection-password-file ("-" is stdin). */
+function readPasswordFile(file: string, cwd: string): string {
+  const full = path.resolve(cwd, file);
+  if (file !== "-" && !fs.existsSync(full)) {
+    throw new ExecutionError(`The password file ${file} was not found`);
+  }
+  const secret = (file === "-" ? readStdinLine() : fs.readFileSync(full, "utf8")).trim();
+  if (!secret) throw new ExecutionError(`Empty password was provided from file (${file})`);
+  return secret;
 }
 
 /** A prompt answered from a pipe (no terminal): the line is read as it comes, and the prompt's line ended. */
