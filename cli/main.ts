@@ -18,6 +18,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "run playbooks (the flags of ansible-playbook)",
     load: async () => (await import("./cmd_run.ts")).run,
   },
+  adhoc: {
+    summary: "run one module on the hosts of a pattern (the flags of ansible)",
+    load: async () => (await import("./cmd_adhoc.ts")).adhoc,
+  },
   inventory: {
     summary: "show the inventory (the flags of ansible-inventory)",
     load: async () => (await import("./cmd_inventory.ts")).inventory,

@@ -16,6 +16,9 @@ export interface Settings {
   collectionsScanSysPath: boolean;
   libraryPath: string[];
   stdoutCallback?: string;
+  /** callbacks_enabled, and bin_ansible_callbacks (ad-hoc runs use the configured callbacks only then). */
+  callbacksEnabled: string[];
+  loadCallbackPlugins: boolean;
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -82,6 +85,8 @@ export function readSettings(
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
     stdoutCallback: c.stdoutCallback,
+    callbacksEnabled: c.callbacksEnabled,
+    loadCallbackPlugins: c.loadCallbackPlugins,
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

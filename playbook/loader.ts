@@ -110,7 +110,16 @@ export class Loader {
   ): Playbook {
     const abs = path.resolve(file);
     if (!this.#io.exists(abs)) throw new PlaybookError(`the playbook: ${file} could not be found`);
-    const data = this.#io.readYaml(abs);
+    return this.playbookFromData(this.#io.readYaml(abs), abs, depth, inherited);
+  }
+
+  /** A playbook already parsed (`mito adhoc` builds its one play in memory); `file` names it in errors. */
+  playbookFromData(
+    data: unknown,
+    abs: string,
+    depth = 0,
+    inherited?: { vars: Keywords; when: unknown[]; tags: unknown[] },
+  ): Playbook {
     if (data === null || data === undefined) return { file: abs, plays: [] };
     if (!Array.isArray(data)) {
       this.#fail("A playbook must be a list of plays, got a " + typeName(data) + " instead", data, abs);

@@ -25,9 +25,7 @@ import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
-import { DefaultCallback } from "./callbacks/default.ts";
-import { JsonCallback } from "./callbacks/json.ts";
-import type { Callback } from "./callbacks/types.ts";
+import { selectCallbacks } from "./callbacks/registry.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
@@ -70,9 +68,26 @@ export interface RunRequest {
   step?: boolean;
   privateKey?: string;
   timeout?: number;
-  /** "json" or "default"; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
+  /** The stdout callback's name; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
   output?: string;
+  /** `mito adhoc`: a play built in memory (ansible's one-task play) instead of playbook files. */
+  adhoc?: AdhocPlay;
 }
+
+/** What `ansible` runs: one play, in its output format. */
+export interface AdhocPlay {
+  /** The play as YAML would have given it. */
+  play: Record<string, unknown>;
+  /** --playbook-dir (else the working directory): where group_vars/, roles/ and relative paths are found. */
+  playbookDir: string;
+  /** -o: the oneline callback instead of minimal. */
+  oneLine: boolean;
+  /** -t DIR: each host's result as JSON in DIR/HOST. */
+  tree?: string;
+}
+
+/** The name of an ad-hoc run's "playbook", as Ansible calls it. */
+const ADHOC_PLAYBOOK = "__adhoc_playbook__";
 
 export interface RunEnvironment {
   env: Record<string, string | undefined>;
@@ -170,16 +185,20 @@ async function runInner(
     );
   }
   // The playbooks are looked for first, as ansible-playbook does, and named as they were given.
-  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
-  req.playbooks.forEach((given, i) => {
-    if (!fs.existsSync(playbookFiles[i])) {
-      throw new MissingPlaybookError(`the playbook: ${given} could not be found`);
-    }
-    const st = fs.statSync(playbookFiles[i]);
-    if (!st.isFile() && !st.isFIFO()) {
-      throw new MissingPlaybookError(`the playbook: ${given} does not appear to be a file`);
-    }
-  });
+  const playbookFiles = req.adhoc
+    ? [path.join(path.resolve(envIn.cwd, req.adhoc.playbookDir), ADHOC_PLAYBOOK)]
+    : req.playbooks.map((p) => path.resolve(envIn.cwd, p));
+  if (!req.adhoc) {
+    req.playbooks.forEach((given, i) => {
+      if (!fs.existsSync(playbookFiles[i])) {
+        throw new MissingPlaybookError(`the playbook: ${given} could not be found`);
+      }
+      const st = fs.statSync(playbookFiles[i]);
+      if (!st.isFile() && !st.isFIFO()) {
+        throw new MissingPlaybookError(`the playbook: ${given} does not appear to be a file`);
+      }
+    });
+  }
   // -k / -K: asked before the vault password, as ansible-playbook does
   const passwords = askPasswords(req, envIn.cwd);
   const vault = VaultSecrets.fromOptions({
@@ -231,10 +250,9 @@ async function runInner(
     extraVars,
     deprecated,
   });
-  const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
-    ...loader.loadPlaybook(f),
-    shownAs: req.playbooks[i],
-  }));
+  const playbooks: Playbook[] = req.adhoc
+    ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
+    : playbookFiles.map((f, i) => ({ ...loader.loadPlaybook(f), shownAs: req.playbooks[i] }));
 
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
@@ -251,6 +269,8 @@ async function runInner(
     warn,
   });
 
+  if (req.adhoc && !adhocHosts(req, inventory, display)) return 0;
+
   if (req.syntaxCheck) {
     for (const name of req.playbooks) display.display(`\nplaybook: ${name}`);
     return 0;
@@ -260,25 +280,21 @@ async function runInner(
     return 0;
   }
 
-  const outputName = (req.output ?? settings.stdoutCallback ?? "default").replace(
-    /^ansible\.(builtin|posix)\./,
-    "",
-  );
-  let callback: Callback;
-  if (outputName === "json") callback = new JsonCallback(display);
-  else {
-    if (outputName !== "default") {
-      warn(`stdout callback '${outputName}' is not available in mito; using the default callback`);
-    }
-    callback = new DefaultCallback(display, {
+  const callback = selectCallbacks(
+    {
+      display,
       check: req.check,
       diff: req.diff || settings.diffAlways,
       pyStr,
       displaySkippedHosts: settings.displaySkippedHosts,
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
-    });
-  }
+      env: envIn.env,
+      treeDir: req.adhoc?.tree && path.resolve(envIn.cwd, req.adhoc.tree),
+    },
+    wantedCallbacks(req, settings),
+    warn,
+  );
 
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
@@ -344,6 +360,50 @@ async function runInner(
   } finally {
     answers?.close();
   }
+}
+
+/**
+ * The callbacks asked for. ansible-playbook: stdout_callback and callbacks_enabled. ansible (ad-hoc):
+ * minimal, or oneline with -o, and the configured ones only with bin_ansible_callbacks; tree with -t.
+ */
+function wantedCallbacks(req: RunRequest, settings: Settings): { stdout: string; enabled: string[] } {
+  if (!req.adhoc) {
+    return { stdout: req.output ?? settings.stdoutCallback ?? "default", enabled: settings.callbacksEnabled };
+  }
+  const configured = settings.loadCallbackPlugins;
+  const stdout = req.output ??
+    (req.adhoc.oneLine
+      ? "oneline"
+      : configured && settings.stdoutCallback && settings.stdoutCallback !== "default"
+      ? settings.stdoutCallback
+      : "minimal");
+  return {
+    stdout,
+    enabled: [...(configured ? settings.callbacksEnabled : []), ...(req.adhoc.tree ? ["tree"] : [])],
+  };
+}
+
+/**
+ * The hosts of an ad-hoc pattern, as ansible checks them before running: none with --limit is an error,
+ * none without is a warning (the play still runs, on nobody). With --list-hosts they are printed and
+ * nothing runs (false).
+ */
+function adhocHosts(req: RunRequest, inventory: InventoryView, display: Display): boolean {
+  const pattern = String(req.adhoc!.play.hosts);
+  const hosts = inventory.select(pattern);
+  const empty = inventory.select("all").length === 0;
+  if (!hosts.length && !empty) {
+    if (req.limit.length) {
+      throw new ExecutionError(
+        "Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
+      );
+    }
+    display.warning("No hosts matched, nothing to do");
+  }
+  if (!req.listHosts) return true;
+  display.display(`  hosts (${hosts.length}):`);
+  for (const h of hosts) display.display(`    ${h}`);
+  return false;
 }
 
 /**

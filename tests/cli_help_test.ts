@@ -11,6 +11,7 @@ import { runSpec } from "../cli/run_args.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-help-"));
 fs.writeFileSync(path.join(dir, "ansible.cfg"), "");
+globalThis.addEventListener("unload", () => fs.rmSync(dir, { recursive: true, force: true }));
 fs.writeFileSync(path.join(dir, "p.yml"), "- hosts: localhost\n  gather_facts: false\n  tasks: []\n");
 const mito = (...args: string[]) =>
   runIn(dir, DENO, ["run", "-q", "-A", path.join(ROOT, "cli/main.ts"), ...args]);

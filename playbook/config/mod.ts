@@ -52,6 +52,8 @@ export interface Config {
   verbosity: number;
   transport: string;
   callbacksEnabled: string[];
+  /** bin_ansible_callbacks: whether `ansible` (ad-hoc) uses the configured callbacks. */
+  loadCallbackPlugins: boolean;
   diffAlways: boolean;
   diffContext: number;
   forceHandlers: boolean;
@@ -219,6 +221,10 @@ const SETTINGS: Setting[] = [
     [D, "callback_whitelist"],
     [D, "callbacks_enabled"],
   ]),
+  S("loadCallbackPlugins", "boolean", false, ["ANSIBLE_LOAD_CALLBACK_PLUGINS"], [[
+    D,
+    "bin_ansible_callbacks",
+  ]]),
   S("errorOnUndefinedVars", "boolean", true, ["ANSIBLE_ERROR_ON_UNDEFINED_VARS"], [[
     D,
     "error_on_undefined_vars",

@@ -1,0 +1,142 @@
+// Which callbacks a run uses: the stdout callback (stdout_callback / ANSIBLE_STDOUT_CALLBACK) and the
+// enabled aggregate ones (callbacks_enabled / ANSIBLE_CALLBACKS_ENABLED), by their short or collection
+// names. One entry per callback: adding a callback is adding an entry.
+import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type { Display } from "./display.ts";
+import { DefaultCallback } from "./default.ts";
+import { JsonCallback } from "./json.ts";
+import { MinimalCallback } from "./minimal.ts";
+import { OnelineCallback } from "./oneline.ts";
+import { TreeCallback } from "./tree.ts";
+
+/** What a callback may be built from: the screen, the run's flags and settings, the environment. */
+export interface CallbackSetup {
+  display: Display;
+  check: boolean;
+  diff: boolean;
+  pyStr: (v: unknown) => string;
+  displaySkippedHosts: boolean;
+  displayOkHosts: boolean;
+  showCustomStats: boolean;
+  env: Record<string, string | undefined>;
+  /** `ansible -t DIR`: the tree callback's directory. */
+  treeDir?: string;
+}
+
+export interface CallbackEntry {
+  /** stdout: prints the run (one per run); aggregate: adds to it (any number). */
+  kind: "stdout" | "aggregate";
+  /** The collection names it also answers to (`community.general.yaml`). */
+  aliases?: string[];
+  create(setup: CallbackSetup): Callback;
+}
+
+export const CALLBACKS: Record<string, CallbackEntry> = {
+  default: {
+    kind: "stdout",
+    create: (s) =>
+      new DefaultCallback(s.display, {
+        check: s.check,
+        diff: s.diff,
+        pyStr: s.pyStr,
+        displaySkippedHosts: s.displaySkippedHosts,
+        displayOkHosts: s.displayOkHosts,
+        showCustomStats: s.showCustomStats,
+      }),
+  },
+  json: { kind: "stdout", aliases: ["ansible.posix.json"], create: (s) => new JsonCallback(s.display) },
+  minimal: { kind: "stdout", create: (s) => new MinimalCallback(s.display, { diff: s.diff }) },
+  oneline: { kind: "stdout", create: (s) => new OnelineCallback(s.display) },
+  tree: {
+    kind: "aggregate",
+    create: (s) =>
+      new TreeCallback(s.display, s.treeDir ?? s.env.ANSIBLE_CALLBACK_TREE_DIR ?? "~/.ansible/tree"),
+  },
+};
+
+/** The registry's name for a callback named in configuration (short, ansible.builtin.*, or an alias). */
+export function callbackName(name: string): string | undefined {
+  const short = name.trim().replace(/^ansible\.builtin\./, "");
+  if (short in CALLBACKS) return short;
+  return Object.keys(CALLBACKS).find((k) => CALLBACKS[k].aliases?.includes(name.trim()));
+}
+
+/** Every event to each callback in turn: the stdout callback first, then the aggregate ones. */
+export class CallbackSet implements Callback {
+  readonly #all: Callback[];
+  constructor(all: Callback[]) {
+    this.#all = all;
+  }
+  playbookStart(file: string): void {
+    for (const c of this.#all) c.playbookStart(file);
+  }
+  playStart(play: PlayView): void {
+    for (const c of this.#all) c.playStart(play);
+  }
+  taskStart(task: TaskView, prefix: "TASK" | "RUNNING HANDLER"): void {
+    for (const c of this.#all) c.taskStart(task, prefix);
+  }
+  runnerStart(host: string, task: TaskView): void {
+    for (const c of this.#all) c.runnerStart(host, task);
+  }
+  result(ev: ResultEvent): void {
+    for (const c of this.#all) c.result(ev);
+  }
+  itemResult(ev: ResultEvent): void {
+    for (const c of this.#all) c.itemResult(ev);
+  }
+  retry(ev: ResultEvent): void {
+    for (const c of this.#all) c.retry(ev);
+  }
+  include(file: string, hosts: string[], item?: unknown): void {
+    for (const c of this.#all) c.include(file, hosts, item);
+  }
+  noHostsMatched(): void {
+    for (const c of this.#all) c.noHostsMatched();
+  }
+  noHostsRemaining(): void {
+    for (const c of this.#all) c.noHostsRemaining();
+  }
+  warning(message: string): void {
+    for (const c of this.#all) c.warning(message);
+  }
+  verbose(message: string, level: number): void {
+    for (const c of this.#all) c.verbose(message, level);
+  }
+  stats(stats: StatsView): void {
+    for (const c of this.#all) c.stats(stats);
+  }
+  close(): void {
+    for (const c of this.#all) c.close();
+  }
+}
+
+/**
+ * The run's callbacks: `stdout` (unknown: a warning naming it, and the default callback), then each
+ * enabled aggregate callback mito provides (unknown ones: one warning each, then skipped).
+ */
+export function selectCallbacks(
+  setup: CallbackSetup,
+  want: { stdout: string; enabled: string[] },
+  warn: (message: string) => void,
+): Callback {
+  let stdout = callbackName(want.stdout);
+  if (stdout === undefined || CALLBACKS[stdout].kind !== "stdout") {
+    warn(`stdout callback '${want.stdout}' is not available in mito; using the default callback`);
+    stdout = "default";
+  }
+  const all = [CALLBACKS[stdout].create(setup)];
+  const seen = new Set<string>();
+  for (const wanted of want.enabled) {
+    const name = callbackName(wanted);
+    if (name === stdout) continue;
+    if (name === undefined || CALLBACKS[name].kind !== "aggregate") {
+      warn(`callback '${wanted}' is not available in mito; it is not run`);
+      continue;
+    }
+    if (seen.has(name)) continue;
+    seen.add(name);
+    all.push(CALLBACKS[name].create(setup));
+  }
+  return all.length === 1 ? all[0] : new CallbackSet(all);
+}
