@@ -204,7 +204,7 @@ export function graphInventory(view: InventoryView, start: string): string {
   return walk(top, 0).join("\n");
 }
 
-function runSync(argv: string[]): number {
+function runSync(argv: string[], prog: string): number {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
@@ -213,7 +213,7 @@ function runSync(argv: string[]): number {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE.replace("mito inventory", prog));
     return 0;
   }
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
@@ -277,6 +277,6 @@ function runSync(argv: string[]): number {
   }
 }
 
-export function inventory(argv: string[]): Promise<number> {
-  return Promise.resolve(runSync(argv));
+export function inventory(argv: string[], prog = "mito inventory"): Promise<number> {
+  return Promise.resolve(runSync(argv, prog));
 }

@@ -160,11 +160,11 @@ export function formatVaultString(envelope: string, name?: string): string {
   return `${name !== undefined ? `${name}: ` : ""}!vault |\n${body}`;
 }
 
-export function vault(argv: string[]): Promise<number> {
-  return Promise.resolve(vaultSync(argv));
+export function vault(argv: string[], prog = "mito vault"): Promise<number> {
+  return Promise.resolve(vaultSync(argv, prog));
 }
 
-function vaultSync(argv: string[]): number {
+function vaultSync(argv: string[], prog: string): number {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
@@ -173,7 +173,7 @@ function vaultSync(argv: string[]): number {
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE.replace("mito vault", prog));
     return values.help ? 0 : 5;
   }
   const [action, ...files] = positionals;
