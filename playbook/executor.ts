@@ -661,6 +661,7 @@ export class Executor {
 
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
+    const diffKw = this.#kw(task, "diff");
     return {
       id: task.id,
       name: this.#taskName(task, vars),
@@ -671,6 +672,7 @@ export class Executor {
       delegateTo,
       hasLoop: task.kw.loop !== undefined,
       isInclude: task.action === "include_tasks" || task.action === "include_role",
+      diff: diffKw === undefined ? undefined : bool(vars ? this.#o.templar.template(diffKw, vars) : diffKw),
     };
   }
 

@@ -291,6 +291,7 @@ async function runInner(
       showCustomStats: settings.showCustomStats,
       env: envIn.env,
       treeDir: req.adhoc?.tree && path.resolve(envIn.cwd, req.adhoc.tree),
+      warn,
     },
     wantedCallbacks(req, settings),
     warn,

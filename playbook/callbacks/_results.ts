@@ -8,17 +8,22 @@ import { pyJson } from "./_pyjson.ts";
 const DEBUG_ALLOWED = new Set(["msg", "exception", "warnings", "deprecations"]);
 const HIDE_IN_DEBUG = ["changed", "failed", "skipped", "invocation", "skip_reason"];
 
-/** Drops Ansible's internal `_ansible_*` keys at every level, as strip_internal_keys does. */
+/** Drops Ansible's internal `_ansible_*` keys at every level, lists included, as strip_internal_keys does. */
 export function stripInternal(v: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (k.startsWith("_ansible_")) continue;
-    out[k] = typeof x === "object" && x !== null && !Array.isArray(x) &&
-        Object.getPrototypeOf(x) === Object.prototype
-      ? stripInternal(x as Record<string, unknown>)
-      : x;
+    out[k] = stripValue(x);
   }
   return out;
+}
+
+function stripValue(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(stripValue);
+  if (typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype) {
+    return stripInternal(x as Record<string, unknown>);
+  }
+  return x;
 }
 
 /**
@@ -90,7 +95,11 @@ export function isNoJsonModule(action: string): boolean {
 }
 
 /** Ansible's _get_diff: each diff of a result as a unified diff (or why it was skipped). */
-export function diffText(d: Display, diffs: unknown): string {
+export function diffText(
+  d: Display,
+  diffs: unknown,
+  serialize: (v: unknown) => string = (v) => pyJson(v, 4) + "\n",
+): string {
   const list = Array.isArray(diffs) ? diffs : [diffs];
   const out: string[] = [];
   for (const raw of list as Record<string, unknown>[]) {
@@ -110,7 +119,7 @@ export function diffText(d: Display, diffs: unknown): string {
     if ("before" in diff && "after" in diff) {
       for (const k of ["before", "after"]) {
         const v = diff[k];
-        if (typeof v === "object" && v !== null) diff[k] = pyJson(v, 4) + "\n";
+        if (typeof v === "object" && v !== null) diff[k] = serialize(v);
         else if (v === null || v === undefined) diff[k] = "";
       }
       const bh = "before_header" in diff ? `before: ${diff.before_header}` : "before";

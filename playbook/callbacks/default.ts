@@ -14,6 +14,10 @@ export interface DefaultCallbackOptions {
   showCustomStats?: boolean;
   /** check_mode_markers: "DRY RUN" banners and "[CHECK MODE]" on headers (off by default, as Ansible). */
   checkModeMarkers?: boolean;
+  /** How results are shown (a callback deriving from this one, like yaml): JSON by default. */
+  dumpResults?: (r: Record<string, unknown>, verbosity: number) => string;
+  /** How a diff's before/after data (not text) is shown: indented JSON by default. */
+  serializeDiff?: (v: unknown) => string;
 }
 
 export class DefaultCallback implements Callback {
@@ -93,7 +97,7 @@ export class DefaultCallback implements Callback {
   }
 
   #dump(r: Record<string, unknown>): string {
-    return dumpResults(r, this.#d.verbosity);
+    return (this.#o.dumpResults ?? dumpResults)(r, this.#d.verbosity);
   }
 
   #clean(r: Record<string, unknown>, action: string): Record<string, unknown> {
@@ -214,7 +218,7 @@ export class DefaultCallback implements Callback {
   }
 
   #diffs(ev: ResultEvent): void {
-    if (!this.#o.diff) return;
+    if (!this.#o.diff && !ev.task.diff) return;
     const r = ev.result;
     const lists: unknown[] = [];
     if (ev.task.hasLoop && Array.isArray(r.results)) {
@@ -230,7 +234,7 @@ export class DefaultCallback implements Callback {
   }
 
   #diffText(diffs: unknown): string {
-    return diffText(this.#d, diffs);
+    return diffText(this.#d, diffs, this.#o.serializeDiff);
   }
 
   stats(stats: StatsView): void {

@@ -1,6 +1,6 @@
 // The `minimal` stdout callback (ansible's default for ad-hoc commands): one block per host result,
 // "host | CHANGED | rc=0 >>" and the output for commands, "host | SUCCESS => {json}" for the rest.
-import type { ResultEvent } from "./types.ts";
+import type { ResultEvent, TaskView } from "./types.ts";
 import { ResultsOnlyCallback } from "./_base.ts";
 import type { Display } from "./display.ts";
 import {
@@ -35,19 +35,19 @@ export class MinimalCallback extends ResultsOnlyCallback {
   }
 
   override itemResult(ev: ResultEvent): void {
-    this.#fileDiff(ev.result);
+    this.#fileDiff(ev.result, ev.task);
   }
 
-  // v2_on_file_diff: sent with --diff before the result itself, for a result carrying a diff.
-  #fileDiff(r: Record<string, unknown>): void {
-    if (!this.#diff || !r.diff || (Array.isArray(r.diff) && !r.diff.length)) return;
+  // v2_on_file_diff: sent with --diff (or the task's diff: true) before the result, when it has a diff.
+  #fileDiff(r: Record<string, unknown>, task: TaskView): void {
+    if (!(this.#diff || task.diff) || !r.diff || (Array.isArray(r.diff) && !r.diff.length)) return;
     this.#d.display(diffText(this.#d, r.diff));
   }
 
   override result(ev: ResultEvent): void {
     const { host, task } = ev;
     let r = ev.result;
-    if (!(task.hasLoop && "results" in r)) this.#fileDiff(r);
+    if (!(task.hasLoop && "results" in r)) this.#fileDiff(r, task);
     if (ev.status === "ok") {
       r = showWarnings(this.#d, cleanResults(r, task.action));
       const changed = r.changed === true;

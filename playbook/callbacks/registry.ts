@@ -8,6 +8,9 @@ import { JsonCallback } from "./json.ts";
 import { MinimalCallback } from "./minimal.ts";
 import { OnelineCallback } from "./oneline.ts";
 import { TreeCallback } from "./tree.ts";
+import { YamlCallback } from "./yaml.ts";
+import { profileOptions, ProfileTasksCallback } from "./profile_tasks.ts";
+import { TimerCallback } from "./timer.ts";
 
 /** What a callback may be built from: the screen, the run's flags and settings, the environment. */
 export interface CallbackSetup {
@@ -21,6 +24,8 @@ export interface CallbackSetup {
   env: Record<string, string | undefined>;
   /** `ansible -t DIR`: the tree callback's directory. */
   treeDir?: string;
+  /** A callback's option it cannot use (shown once, as a warning). */
+  warn: (message: string) => void;
 }
 
 export interface CallbackEntry {
@@ -31,22 +36,38 @@ export interface CallbackEntry {
   create(setup: CallbackSetup): Callback;
 }
 
+/** The default callback's options (also those of the callbacks built on it). */
+function defaultOptions(s: CallbackSetup) {
+  return {
+    check: s.check,
+    diff: s.diff,
+    pyStr: s.pyStr,
+    displaySkippedHosts: s.displaySkippedHosts,
+    displayOkHosts: s.displayOkHosts,
+    showCustomStats: s.showCustomStats,
+  };
+}
+
 export const CALLBACKS: Record<string, CallbackEntry> = {
-  default: {
+  default: { kind: "stdout", create: (s) => new DefaultCallback(s.display, defaultOptions(s)) },
+  yaml: {
     kind: "stdout",
-    create: (s) =>
-      new DefaultCallback(s.display, {
-        check: s.check,
-        diff: s.diff,
-        pyStr: s.pyStr,
-        displaySkippedHosts: s.displaySkippedHosts,
-        displayOkHosts: s.displayOkHosts,
-        showCustomStats: s.showCustomStats,
-      }),
+    aliases: ["community.general.yaml"],
+    create: (s) => new YamlCallback(s.display, defaultOptions(s)),
   },
   json: { kind: "stdout", aliases: ["ansible.posix.json"], create: (s) => new JsonCallback(s.display) },
   minimal: { kind: "stdout", create: (s) => new MinimalCallback(s.display, { diff: s.diff }) },
   oneline: { kind: "stdout", create: (s) => new OnelineCallback(s.display) },
+  profile_tasks: {
+    kind: "aggregate",
+    aliases: ["ansible.posix.profile_tasks"],
+    create: (s) => {
+      const { options, problems } = profileOptions(s.env, "PROFILE_TASKS");
+      for (const p of problems) s.warn(`profile_tasks: ${p}`);
+      return new ProfileTasksCallback(s.display, options);
+    },
+  },
+  timer: { kind: "aggregate", aliases: ["ansible.posix.timer"], create: (s) => new TimerCallback(s.display) },
   tree: {
     kind: "aggregate",
     create: (s) =>

@@ -13,6 +13,12 @@ export interface YamlDumpOptions {
   sortKeys: boolean;
   width: number;
   explicitStart: boolean;
+  /**
+   * A Dumper's represent_scalar override (community.general.yaml's): for a string, the text to write in
+   * literal block style (`|`) instead, or undefined to write it as usual. Where a block cannot go (flow
+   * context, a key, trailing or pre-break spaces) the returned text is double-quoted, as PyYAML does.
+   */
+  literal?: (s: string) => string | undefined;
 }
 
 const BOOL_RE = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -269,6 +275,13 @@ class Emitter {
     if (typeof v === "number") return this.plain(v.toFixed(0));
     if (typeof v === "bigint") return this.plain(v.toString());
     if (typeof v !== "string") throw new TemplateError(`cannot represent an object: ${String(v)}`);
+    const literal = this.o.literal?.(v);
+    if (literal !== undefined) {
+      if (literal && !this.flowLevel && !this.simpleKey && !/ [\n\x85\u2028\u2029]| $/.test(literal)) {
+        return this.writeLiteral(literal);
+      }
+      return this.doubleQuoted(literal);
+    }
     const a = analyze(v);
     const implicit = !resolvesNonString(v);
     if (
@@ -279,6 +292,42 @@ class Emitter {
     }
     if (a.singleQuoted && !(this.simpleKey && a.multiline)) return this.singleQuoted(v);
     this.doubleQuoted(v);
+  }
+
+  /** PyYAML's write_literal: `|` with its hints (indentation, chomping), then the lines at the indent. */
+  writeLiteral(text: string): void {
+    let hints = "";
+    if (text) {
+      if (" \n\x85\u2028\u2029".includes(text[0])) hints += String(this.o.indent);
+      if (!BREAKS.includes(text[text.length - 1])) hints += "-";
+      else if (text.length === 1 || BREAKS.includes(text[text.length - 2])) hints += "+";
+    }
+    this.indicator("|" + hints, true);
+    if (hints.endsWith("+")) this.openEnded = true;
+    this.lineBreak();
+    let breaks = true, start = 0;
+    for (let end = 0; end <= text.length; end++) {
+      const ch = end < text.length ? text[end] : null;
+      if (breaks) {
+        if (ch === null || !BREAKS.includes(ch)) {
+          for (const br of text.slice(start, end)) {
+            if (br === "\n") this.lineBreak();
+            else {
+              this.out += br;
+              this.col = 0;
+              this.whitespace = this.indention = true;
+            }
+          }
+          if (ch !== null) this.writeIndent();
+          start = end;
+        }
+      } else if (ch === null || BREAKS.includes(ch)) {
+        this.write(text.slice(start, end));
+        if (ch === null) this.lineBreak();
+        start = end;
+      }
+      if (ch !== null) breaks = BREAKS.includes(ch);
+    }
   }
 
   plain(text: string): void {
