@@ -673,6 +673,7 @@ export class Executor {
       hasLoop: task.kw.loop !== undefined,
       isInclude: task.action === "include_tasks" || task.action === "include_role",
       diff: diffKw === undefined ? undefined : bool(vars ? this.#o.templar.template(diffKw, vars) : diffKw),
+      role: task.role?.name,
     };
   }
 

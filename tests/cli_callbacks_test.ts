@@ -67,6 +67,16 @@ fs.writeFileSync(
 `,
 );
 
+fs.mkdirSync(path.join(dir, "roles/slow/tasks"), { recursive: true });
+fs.mkdirSync(path.join(dir, "roles/quick/tasks"), { recursive: true });
+fs.writeFileSync(path.join(dir, "roles/slow/tasks/main.yml"), "- command: sleep 1\n- debug: msg=slow\n");
+fs.writeFileSync(path.join(dir, "roles/quick/tasks/main.yml"), "- debug: msg=quick\n");
+fs.writeFileSync(
+  path.join(dir, "roles.yml"),
+  "- hosts: localhost\n  gather_facts: false\n  roles: [slow, quick]\n  tasks:\n    - debug: msg=plain\n" +
+    "    - include_role: name=quick\n",
+);
+
 /** Durations, dates and run times differ from run to run. */
 function normal(text: string): string {
   return text
@@ -173,6 +183,39 @@ Deno.test("profile_tasks and timer: a timestamp line per task, the summary and t
   assertEquals(summary(limited.stdout).filter((l) => l.includes("---")).length, 1);
 });
 
+Deno.test("profile_roles: the time per role (or action outside roles), most first, and the total", () => {
+  const { ours, theirs } = both(["-i", "hosts", "roles.yml"], {
+    ANSIBLE_CALLBACKS_ENABLED: "ansible.posix.profile_roles",
+  });
+  const [head, summary] = ours.stdout.split("=".repeat(79) + " \n");
+  const [theirHead, theirSummary] = theirs.stdout.split("=".repeat(79) + " \n");
+  assertEquals(normal(head), normal(theirHead));
+  assertEquals(summary.split("\n")[0].startsWith("slow ----"), true, summary);
+  // The roles that take no time may come in either order.
+  assertEquals(normal(summary).split("\n").sort(), normal(theirSummary).split("\n").sort());
+  assertEquals(summary.split("\n").at(-3), "~".repeat(79) + " ");
+});
+
+Deno.test("tree enabled in a playbook: each host's last result in ANSIBLE_CALLBACK_TREE_DIR", () => {
+  const tree = path.join(dir, "tree");
+  const r = runIn(dir, DENO, [
+    "run",
+    "-q",
+    "-A",
+    path.join(ROOT, "cli/main.ts"),
+    "run",
+    "-i",
+    "hosts",
+    "roles.yml",
+  ], {
+    ANSIBLE_CALLBACKS_ENABLED: "tree",
+    ANSIBLE_CALLBACK_TREE_DIR: tree,
+  });
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(fs.readdirSync(tree), ["localhost"]);
+  assertEquals(JSON.parse(fs.readFileSync(path.join(tree, "localhost"), "utf8")).changed, false);
+});
+
 Deno.test("profile_tasks' and timer's formats", () => {
   assertEquals(secondsToStr(3723.4567), "1:02:03.456");
   assertEquals(filled("", "="), "=".repeat(79) + " ");
@@ -199,10 +242,10 @@ Deno.test("a callback mito does not provide: one warning naming it, and the run 
       "[WARNING]: stdout callback 'community.general.dense' is not available in mito;\nusing the default callback\n",
     ],
   );
-  const aggregate = run({ ANSIBLE_CALLBACKS_ENABLED: "ansible.posix.profile_roles,timer" });
+  const aggregate = run({ ANSIBLE_CALLBACKS_ENABLED: "community.general.say,timer" });
   assertEquals(
     [aggregate.code, aggregate.stderr],
-    [0, "[WARNING]: callback 'ansible.posix.profile_roles' is not available in mito; it\nis not run\n"],
+    [0, "[WARNING]: callback 'community.general.say' is not available in mito; it is not\nrun\n"],
   );
   assert(
     /\nPlaybook run took 0 days, 0 hours, 0 minutes, \d seconds\n$/.test(aggregate.stdout),

@@ -73,6 +73,25 @@ export function profileOptions(
   return { options: { sortOrder, outputLimit }, problems };
 }
 
+/** The timestamp line shown as each task starts: the time, the last task's duration, the run's so far. */
+export class TaskClock {
+  readonly now: () => number;
+  #t0: number;
+  #tn: number;
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+    this.#t0 = this.#tn = now();
+  }
+  line(): string {
+    const now = this.now();
+    const line = `${strftimeLong(now)} (${secondsToStr((now - this.#tn) / 1000)})${" ".repeat(7)}${
+      secondsToStr((now - this.#t0) / 1000)
+    }`;
+    this.#tn = now;
+    return filled(line);
+  }
+}
+
 interface Timing {
   started: number;
   elapsed: number;
@@ -84,8 +103,7 @@ export class ProfileTasksCallback extends IgnoringCallback {
   #d: Display;
   #o: ProfileOptions;
   #now: () => number;
-  #t0: number;
-  #tn: number;
+  #clock: TaskClock;
   #current: string | undefined;
   #stats = new Map<string, Timing>();
 
@@ -93,18 +111,8 @@ export class ProfileTasksCallback extends IgnoringCallback {
     super();
     this.#d = display;
     this.#o = opts;
-    this.#now = opts.now ?? Date.now;
-    this.#t0 = this.#tn = this.#now();
-  }
-
-  /** The line shown as a task starts: the time, the last task's duration, the run's so far. */
-  #taskTime(): string {
-    const now = this.#now();
-    const line = `${strftimeLong(now)} (${secondsToStr((now - this.#tn) / 1000)})${" ".repeat(7)}${
-      secondsToStr((now - this.#t0) / 1000)
-    }`;
-    this.#tn = now;
-    return filled(line);
+    this.#clock = new TaskClock(opts.now);
+    this.#now = this.#clock.now;
   }
 
   #stop(): void {
@@ -113,25 +121,19 @@ export class ProfileTasksCallback extends IgnoringCallback {
     t.elapsed += (this.#now() - t.started) / 1000;
   }
 
-  /** What the summary groups time by: each task (profile_roles groups by role). */
-  protected key(task: TaskView): { key: string; name: string } | undefined {
-    return { key: String(task.id), name: task.name };
-  }
-
   override taskStart(task: TaskView): void {
-    this.#d.display(this.#taskTime());
+    this.#d.display(this.#clock.line());
     this.#stop();
-    const k = this.key(task);
-    this.#current = k?.key;
-    if (!k) return;
-    const t = this.#stats.get(k.key);
+    const key = String(task.id);
+    this.#current = key;
+    const t = this.#stats.get(key);
     if (t) t.started = this.#now();
-    else this.#stats.set(k.key, { started: this.#now(), elapsed: 0, name: k.name });
-    if (this.#d.verbosity >= 2 && task.path) this.#stats.get(k.key)!.path = task.path;
+    else this.#stats.set(key, { started: this.#now(), elapsed: 0, name: task.name });
+    if (this.#d.verbosity >= 2 && task.path) this.#stats.get(key)!.path = task.path;
   }
 
   override stats(): void {
-    this.#d.display(this.#taskTime());
+    this.#d.display(this.#clock.line());
     this.#d.display(filled("", "="));
     this.#stop();
     this.#current = undefined;
@@ -151,6 +153,6 @@ export class ProfileTasksCallback extends IgnoringCallback {
 }
 
 /** str.format's `{:-<N}`: left-aligned, filled to N code points. */
-function padWith(s: string, width: number, fill: string): string {
+export function padWith(s: string, width: number, fill: string): string {
   return s + fill.repeat(Math.max(0, width - [...s].length));
 }

@@ -11,6 +11,7 @@ import { TreeCallback } from "./tree.ts";
 import { YamlCallback } from "./yaml.ts";
 import { profileOptions, ProfileTasksCallback } from "./profile_tasks.ts";
 import { TimerCallback } from "./timer.ts";
+import { ProfileRolesCallback } from "./profile_roles.ts";
 
 /** What a callback may be built from: the screen, the run's flags and settings, the environment. */
 export interface CallbackSetup {
@@ -66,6 +67,11 @@ export const CALLBACKS: Record<string, CallbackEntry> = {
       for (const p of problems) s.warn(`profile_tasks: ${p}`);
       return new ProfileTasksCallback(s.display, options);
     },
+  },
+  profile_roles: {
+    kind: "aggregate",
+    aliases: ["ansible.posix.profile_roles"],
+    create: (s) => new ProfileRolesCallback(s.display),
   },
   timer: { kind: "aggregate", aliases: ["ansible.posix.timer"], create: (s) => new TimerCallback(s.display) },
   tree: {

@@ -23,6 +23,8 @@ export interface TaskView {
   isInclude: boolean;
   /** The task's `diff` keyword (inherited, templated): its diffs are shown even without --diff. */
   diff?: boolean;
+  /** The name of the role the task belongs to (without its collection), if any. */
+  role?: string;
   /** Templated args, for display_args_to_stdout. */
   args?: Record<string, unknown>;
 }
