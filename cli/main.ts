@@ -34,6 +34,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "show the connection hops mito would open for a host, as JSON",
     load: async () => (await import("./cmd_stack.ts")).stack,
   },
+  doc: {
+    summary: "list the modules mito can run, or show one's options (like ansible-doc)",
+    load: async () => (await import("./cmd_doc.ts")).doc,
+  },
   "install-links": {
     summary: "create links named ansible, ansible-playbook, … to this program in a directory",
     load: async () => (await import("./cmd_links.ts")).installLinks,
@@ -71,10 +75,6 @@ function versionCommand(): Promise<number> {
 export async function mainAs(invokedAs: string, argv: string[]): Promise<number> {
   const command = LINK_NAMES[invokedAs];
   if (command === undefined) return main(argv);
-  if (!COMMANDS[command]) {
-    process.stderr.write(`${invokedAs}: error: mito ${VERSION} does not provide ${invokedAs} yet\n`);
-    return 5;
-  }
   return await runCommand(command, argv, invokedAs);
 }
 

@@ -107,7 +107,7 @@ Deno.test("a refused command line: one line, ansible-playbook's exit code (2) fo
 });
 
 Deno.test("the other commands: --help exits 0 and lists -h; an unknown flag is one line and exit 2", () => {
-  for (const cmd of ["inventory", "vault", "stack", "install-links"]) {
+  for (const cmd of ["adhoc", "inventory", "vault", "stack", "install-links", "doc"]) {
     const help = mito(cmd, "--help");
     assertEquals(help.code, 0, cmd);
     assert(help.stdout.includes("-h, --help"), `${cmd}: ${help.stdout}`);
@@ -120,7 +120,7 @@ Deno.test("the other commands: --help exits 0 and lists -h; an unknown flag is o
   }
   const top = mito("--help");
   assertEquals(top.code, 0);
-  for (const cmd of ["run", "inventory", "vault", "stack", "install-links"]) {
+  for (const cmd of ["run", "adhoc", "inventory", "vault", "stack", "doc", "install-links"]) {
     assert(top.stdout.includes(`\n  ${cmd} `), cmd);
   }
   const unknown = mito("frobnicate");

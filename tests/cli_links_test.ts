@@ -70,6 +70,8 @@ Deno.test("through the links: help and errors carry the command's name", () => {
   assertEquals(help.stdout.split("\n")[0].slice(0, 32), "usage: ansible-playbook [-h] [--");
   const bad = runIn(dir, path.join(bin, "ansible"), ["all", "--frob"]);
   assertEquals([bad.code, bad.stderr], [2, "ansible: error: unrecognized arguments: --frob\n"]);
+  const doc = runIn(dir, path.join(bin, "ansible-doc"), ["-l", "ansible.posix"]);
+  assertEquals([doc.code, doc.stdout.startsWith("ansible.posix.acl ")], [0, true]);
   const vault = runIn(dir, path.join(bin, "ansible-vault"), ["--help"]);
   assertEquals(vault.stdout.split(" ").slice(0, 2).join(" "), "usage: ansible-vault");
 });
