@@ -1,6 +1,7 @@
 // The option sets Ansible's commands share (connection, privilege escalation, inventory, vault, …),
 // defined once for `mito run`, `mito adhoc` and the other commands that accept them.
-import type { OptionDef, OptionGroup } from "./_options.ts";
+import type { OptionDef, OptionGroup, OptionValue } from "./_options.ts";
+import type { RunRequest } from "../playbook/run.ts";
 import { ArgumentError } from "./errors.ts";
 
 export const VERBOSE: OptionDef = {
@@ -168,4 +169,44 @@ export function listOption(value: unknown): string[] {
 /** Comma-separated values given once or several times (`-t a,b -t c`). */
 export function commaList(value: unknown): string[] {
   return listOption(value).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+}
+
+/** The RunRequest fields every Ansible command's shared options fill, the same way for each. */
+export type SharedRequest =
+  & Omit<
+    RunRequest,
+    "playbooks" | "tags" | "skipTags" | "syntaxCheck" | "listTasks" | "listTags" | "forceHandlers"
+  >
+  & { askPass: boolean; askBecomePass: boolean };
+
+export function sharedRequest(v: Record<string, OptionValue | undefined>): SharedRequest {
+  const forks = intOption("-f/--forks", v.forks);
+  if (forks !== undefined && forks < 1) {
+    throw new ArgumentError("The number of processes (--forks) must be >= 1");
+  }
+  const str = (x: unknown) => (x === undefined ? undefined : String(x));
+  return {
+    inventory: listOption(v.inventory),
+    limit: listOption(v.limit),
+    extraVars: listOption(v["extra-vars"]),
+    verbosity: Number(v.verbose ?? 0),
+    forks,
+    user: str(v.user),
+    connection: str(v.connection),
+    become: v.become === true,
+    becomeMethod: str(v["become-method"]),
+    becomeUser: str(v["become-user"]),
+    askPass: v["ask-pass"] === true,
+    askBecomePass: v["ask-become-pass"] === true,
+    connectionPasswordFile: str(v["connection-password-file"]),
+    becomePasswordFile: str(v["become-password-file"]),
+    check: v.check === true,
+    diff: v.diff === true,
+    vaultPasswordFiles: listOption(v["vault-password-file"]),
+    vaultIds: listOption(v["vault-id"]),
+    askVaultPass: v["ask-vault-password"] === true,
+    listHosts: v["list-hosts"] === true,
+    privateKey: str(v["private-key"]),
+    timeout: intOption("-T/--timeout", v.timeout),
+  };
 }

@@ -245,3 +245,19 @@ export function parseArgsError(err: unknown): ArgumentError {
   }
   return new ArgumentError(msg);
 }
+
+/** --help or --version answered (the text printed, exit code 0), or undefined to go on with the command. */
+export function helpOrVersion(
+  spec: CommandSpec,
+  parsed: ParsedCommand,
+  version: (prog: string) => string,
+  write: (text: string) => void,
+): number | undefined {
+  if (parsed.help) write(helpText(spec));
+  else if (
+    parsed.values.version === true && spec.groups.some((g) => g.options.some((o) => o.name === "version"))
+  ) {
+    write(version(spec.prog));
+  } else return undefined;
+  return 0;
+}

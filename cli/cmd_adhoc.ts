@@ -1,19 +1,16 @@
 // `mito adhoc PATTERN -m MODULE -a ARGS` (ansible): one task on the hosts of a pattern, run as a play
 // built in memory by the same engine as `mito run`.
 import process from "node:process";
-import { defaultEnvironment, runPlaybooks } from "../playbook/run.ts";
-import { protocolRunnerFactory } from "../playbook/remote/mod.ts";
-import { stderrProgress } from "./_progress.ts";
-import { VERSION } from "./version.ts";
-import { helpText, parseCommand } from "./_options.ts";
+import { runRequest } from "./cmd_run.ts";
+import { helpOrVersion, parseCommand } from "./_options.ts";
 import { versionText } from "./_version_text.ts";
 import { AdhocOptionsError, adhocRequest, adhocSpec, checkAdhocModule } from "./adhoc_args.ts";
 
 export function adhoc(argv: string[], prog = "mito adhoc"): Promise<number> {
   const spec = adhocSpec(prog);
   const parsed = parseCommand(spec, argv);
-  if (parsed.help) return Promise.resolve(print(helpText(spec)));
-  if (parsed.values.version) return Promise.resolve(print(versionText(prog)));
+  const answered = helpOrVersion(spec, parsed, versionText, (t) => process.stdout.write(t));
+  if (answered !== undefined) return Promise.resolve(answered);
   const cmd = adhocRequest(parsed);
   if (!cmd.request.listHosts) {
     try {
@@ -24,16 +21,5 @@ export function adhoc(argv: string[], prog = "mito adhoc"): Promise<number> {
       return Promise.resolve(err.exitCode);
     }
   }
-  const progress = stderrProgress(process.stderr);
-  const transfers = progress && ((label: string, total: number) => progress.start(label, total));
-  return runPlaybooks(cmd.request, {
-    ...defaultEnvironment(),
-    runner: protocolRunnerFactory({ transfers }),
-    program: `${prog} [mito ${VERSION}]`,
-  });
-}
-
-function print(text: string): number {
-  process.stdout.write(text);
-  return 0;
+  return runRequest(cmd.request, prog);
 }

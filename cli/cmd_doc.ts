@@ -3,7 +3,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { type CommandSpec, helpText, parseCommand } from "./_options.ts";
+import { type CommandSpec, helpOrVersion, parseCommand } from "./_options.ts";
 import { MODULE_PATH, VERBOSE, VERSION_OPTION } from "./_ansible_options.ts";
 import { versionText } from "./_version_text.ts";
 import { ArgumentError } from "./errors.ts";
@@ -92,8 +92,8 @@ export function doc(argv: string[], prog = "mito doc"): Promise<number> {
     process.stdout.write(text);
     return Promise.resolve(0);
   };
-  if (parsed.help) return print(helpText(spec));
-  if (parsed.values.version) return print(versionText(prog));
+  const answered = helpOrVersion(spec, parsed, versionText, (t) => process.stdout.write(t));
+  if (answered !== undefined) return Promise.resolve(answered);
   const type = String(parsed.values.type ?? "module");
   if (type !== "module") {
     throw new ArgumentError(`argument -t/--type: mito documents modules only, not '${type}'`);

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import process from "node:process";
 import { LINK_NAMES } from "./main.ts";
 import { selfCommand } from "./_self.ts";
-import { type CommandSpec, helpText, parseCommand } from "./_options.ts";
+import { type CommandSpec, helpOrVersion, parseCommand } from "./_options.ts";
 import { ArgumentError, UsageError } from "./errors.ts";
 
 export function linksSpec(prog: string): CommandSpec {
@@ -65,10 +65,8 @@ export function createLinks(dir: string, target: string, force: boolean): LinkRe
 export function installLinks(argv: string[], prog = "mito install-links"): Promise<number> {
   const spec = linksSpec(prog);
   const parsed = parseCommand(spec, argv);
-  if (parsed.help) {
-    process.stdout.write(helpText(spec));
-    return Promise.resolve(0);
-  }
+  const answered = helpOrVersion(spec, parsed, () => "", (t) => process.stdout.write(t));
+  if (answered !== undefined) return Promise.resolve(answered);
   if (parsed.positionals.length > 1) {
     throw new ArgumentError(`unrecognized arguments: ${parsed.positionals.slice(1).join(" ")}`);
   }

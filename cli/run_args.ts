@@ -1,5 +1,4 @@
 // Pure parsing of `mito run` arguments: the flag set of ansible-playbook, so existing command lines work.
-import { ArgumentError } from "./errors.ts";
 import type { RunRequest } from "../playbook/run.ts";
 import { type CommandSpec, type OptionGroup, parseCommand, type ParsedCommand } from "./_options.ts";
 import {
@@ -10,13 +9,13 @@ import {
   DIFF,
   EXTRA_VARS,
   FORKS,
-  intOption,
   INVENTORY,
   LIMIT,
   LIST_HOSTS,
   listOption,
   MODULE_PATH,
   PASSWORDS,
+  sharedRequest,
   VAULT,
   VERBOSE,
   VERSION_OPTION,
@@ -95,44 +94,19 @@ export function parseRunArgs(argv: string[], prog?: string): RunOptions {
 }
 
 export function runOptions({ values: v, positionals }: ParsedCommand): RunOptions {
-  const forks = intOption("-f/--forks", v.forks);
-  if (forks !== undefined && forks < 1) {
-    throw new ArgumentError("The number of processes (--forks) must be >= 1");
-  }
   const str = (x: unknown) => (x === undefined ? undefined : String(x));
   return {
+    ...sharedRequest(v),
     playbooks: positionals,
-    inventory: listOption(v.inventory),
-    limit: listOption(v.limit),
-    extraVars: listOption(v["extra-vars"]),
     tags: commaList(v.tags),
     skipTags: commaList(v["skip-tags"]),
-    verbosity: Number(v.verbose ?? 0),
-    forks,
-    user: str(v.user),
-    connection: str(v.connection),
-    become: v.become === true,
-    becomeMethod: str(v["become-method"]),
-    becomeUser: str(v["become-user"]),
-    askBecomePass: v["ask-become-pass"] === true,
-    askPass: v["ask-pass"] === true,
-    connectionPasswordFile: str(v["connection-password-file"]),
-    becomePasswordFile: str(v["become-password-file"]),
-    check: v.check === true,
-    diff: v.diff === true,
-    vaultPasswordFiles: listOption(v["vault-password-file"]),
-    vaultIds: listOption(v["vault-id"]),
-    askVaultPass: v["ask-vault-password"] === true,
     startAtTask: str(v["start-at-task"]),
     step: v.step === true,
     syntaxCheck: v["syntax-check"] === true,
-    listHosts: v["list-hosts"] === true,
     listTasks: v["list-tasks"] === true,
     listTags: v["list-tags"] === true,
     flushCache: v["flush-cache"] === true,
     forceHandlers: v["force-handlers"] === true,
-    privateKey: str(v["private-key"]),
-    timeout: intOption("-T/--timeout", v.timeout),
     moduleSearchPath: listOption(v["module-path"]).flatMap((p) => p.split(":")).filter(Boolean),
     output: str(v.output),
     sshCommonArgs: str(v["ssh-common-args"]),

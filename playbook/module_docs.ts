@@ -183,25 +183,31 @@ export function findModule(name: string, places: DocPlaces): ModuleEntry[] {
 const asList = (v: unknown): string[] =>
   v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
 
+/** Options as documented (DOCUMENTATION) or specified (ARGUMENT_SPEC): the facts both have in common. */
+function optionDocs(entries: [string, unknown][]): Record<string, OptionDoc> {
+  const out: Record<string, OptionDoc> = {};
+  for (const [k, raw] of entries) {
+    const o = (raw ?? {}) as Record<string, unknown>;
+    out[k] = {
+      description: asList(o.description),
+      ...(o.required === true ? { required: true } : {}),
+      ...("default" in o ? { default: o.default } : {}),
+      ...(Array.isArray(o.choices) ? { choices: o.choices } : {}),
+      ...(o.type !== undefined ? { type: String(o.type) } : {}),
+      ...(o.elements !== undefined ? { elements: String(o.elements) } : {}),
+      ...(Array.isArray(o.aliases) ? { aliases: o.aliases.map(String) } : {}),
+    };
+  }
+  return out;
+}
+
 /** A module's documentation: its DOCUMENTATION's options, or a built-in's ARGUMENT_SPEC. */
 export function moduleDoc(entry: ModuleEntry, places?: DocPlaces): ModuleDoc {
   const source = entry.source === "mito" ? EMBEDDED[entry.path] : fs.readFileSync(entry.path, "utf8");
   if (entry.source === "mito") {
     const spec = builtinSpec(entry.path);
-    const options: Record<string, OptionDoc> = {};
-    for (const [k, raw] of Object.entries(spec)) {
-      if (k.startsWith("_")) continue; // the controller's own arguments to the target side
-      const o = (raw ?? {}) as Record<string, unknown>;
-      options[k] = {
-        description: [],
-        ...(o.required === true ? { required: true } : {}),
-        ...("default" in o ? { default: o.default } : {}),
-        ...(Array.isArray(o.choices) ? { choices: o.choices } : {}),
-        ...(o.type !== undefined ? { type: String(o.type) } : {}),
-        ...(o.elements !== undefined ? { elements: String(o.elements) } : {}),
-        ...(Array.isArray(o.aliases) ? { aliases: o.aliases.map(String) } : {}),
-      };
-    }
+    // Options starting with _ are the controller's own arguments to the target side, not the user's.
+    const options = optionDocs(Object.entries(spec).filter(([k]) => !k.startsWith("_")));
     return {
       name: entry.name,
       path: entry.path,
@@ -223,19 +229,7 @@ export function moduleDoc(entry: ModuleEntry, places?: DocPlaces): ModuleDoc {
     Object.assign(merged, fragmentOptions(f, places));
   }
   Object.assign(merged, (doc.options ?? {}) as Record<string, Record<string, unknown>>);
-  const options: Record<string, OptionDoc> = {};
-  for (const [k, raw] of Object.entries(merged)) {
-    const o = raw ?? {};
-    options[k] = {
-      description: asList(o.description),
-      ...(o.required === true ? { required: true } : {}),
-      ...("default" in o ? { default: o.default } : {}),
-      ...(Array.isArray(o.choices) ? { choices: o.choices } : {}),
-      ...(o.type !== undefined ? { type: String(o.type) } : {}),
-      ...(o.elements !== undefined ? { elements: String(o.elements) } : {}),
-      ...(Array.isArray(o.aliases) ? { aliases: o.aliases.map(String) } : {}),
-    };
-  }
+  const options = optionDocs(Object.entries(merged));
   return {
     name: entry.name,
     path: entry.path,

@@ -89,6 +89,16 @@ function normal(text: string): string {
     .replace(/^Playbook run took \d+ days, \d+ hours, \d+ minutes, \d+ seconds$/m, "TOOK");
 }
 
+/** `mito run` alone on a playbook of this directory. */
+function mito(playbook: string, env: Record<string, string>): Ran {
+  return runIn(
+    dir,
+    DENO,
+    ["run", "-q", "-A", path.join(ROOT, "cli/main.ts"), "run", "-i", "hosts", playbook],
+    env,
+  );
+}
+
 function both(args: string[], env: Record<string, string>): { ours: Ran; theirs: Ran } {
   fs.rmSync(path.join(dir, "made"), { recursive: true, force: true });
   const theirs = runIn(dir, "/usr/bin/ansible-playbook", args, env);
@@ -167,16 +177,7 @@ Deno.test("profile_tasks and timer: a timestamp line per task, the summary and t
     summary(sorted.ours.stdout).map(normal).sort(),
     summary(sorted.theirs.stdout).map(normal).sort(),
   );
-  const limited = runIn(dir, DENO, [
-    "run",
-    "-q",
-    "-A",
-    path.join(ROOT, "cli/main.ts"),
-    "run",
-    "-i",
-    "hosts",
-    "timed.yml",
-  ], {
+  const limited = mito("timed.yml", {
     ANSIBLE_CALLBACKS_ENABLED: "profile_tasks",
     PROFILE_TASKS_TASK_OUTPUT_LIMIT: "1",
   });
@@ -198,16 +199,7 @@ Deno.test("profile_roles: the time per role (or action outside roles), most firs
 
 Deno.test("tree enabled in a playbook: each host's last result in ANSIBLE_CALLBACK_TREE_DIR", () => {
   const tree = path.join(dir, "tree");
-  const r = runIn(dir, DENO, [
-    "run",
-    "-q",
-    "-A",
-    path.join(ROOT, "cli/main.ts"),
-    "run",
-    "-i",
-    "hosts",
-    "roles.yml",
-  ], {
+  const r = mito("roles.yml", {
     ANSIBLE_CALLBACKS_ENABLED: "tree",
     ANSIBLE_CALLBACK_TREE_DIR: tree,
   });
@@ -227,13 +219,7 @@ Deno.test("profile_tasks' and timer's formats", () => {
 });
 
 Deno.test("a callback mito does not provide: one warning naming it, and the run goes on", () => {
-  const run = (env: Record<string, string>) =>
-    runIn(
-      dir,
-      DENO,
-      ["run", "-q", "-A", path.join(ROOT, "cli/main.ts"), "run", "-i", "hosts", "timed.yml"],
-      env,
-    );
+  const run = (env: Record<string, string>) => mito("timed.yml", env);
   const stdout = run({ ANSIBLE_STDOUT_CALLBACK: "community.general.dense" });
   assertEquals(
     [stdout.code, stdout.stderr],

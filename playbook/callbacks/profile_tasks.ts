@@ -4,32 +4,9 @@
 import type { TaskView } from "./types.ts";
 import type { Display } from "./display.ts";
 import { IgnoringCallback } from "./_base.ts";
+import { strftime } from "../template/_strftime.ts";
 
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
 const two = (n: number) => String(n).padStart(2, "0");
-
-/** strftime('%A %d %B %Y  %H:%M:%S %z') in local time, with the C locale's names. */
-export function strftimeLong(ms: number): string {
-  const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
-  const z = `${off < 0 ? "-" : "+"}${two(Math.floor(Math.abs(off) / 60))}${two(Math.abs(off) % 60)}`;
-  return `${DAYS[d.getDay()]} ${two(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()}  ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${z}`;
-}
 
 /** Seconds as h:mm:ss.mmm, each part truncated. */
 export function secondsToStr(seconds: number): string {
@@ -84,9 +61,9 @@ export class TaskClock {
   }
   line(): string {
     const now = this.now();
-    const line = `${strftimeLong(now)} (${secondsToStr((now - this.#tn) / 1000)})${" ".repeat(7)}${
-      secondsToStr((now - this.#t0) / 1000)
-    }`;
+    const line = `${strftime("%A %d %B %Y  %H:%M:%S %z", new Date(now), false)} (${
+      secondsToStr((now - this.#tn) / 1000)
+    })${" ".repeat(7)}${secondsToStr((now - this.#t0) / 1000)}`;
     this.#tn = now;
     return filled(line);
   }

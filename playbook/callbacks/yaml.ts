@@ -2,7 +2,7 @@
 // "changed=… skipped=…" and the rest as YAML (multi-line strings as literal blocks) instead of JSON.
 import { toYaml } from "../template/mod.ts";
 import { DefaultCallback, type DefaultCallbackOptions } from "./default.ts";
-import type { Display } from "./display.ts";
+import { type Display, expandTabs } from "./display.ts";
 import { stripInternal } from "./_results.ts";
 import { pyJson } from "./_pyjson.ts";
 
@@ -21,23 +21,6 @@ function literalText(s: string): string | undefined {
   v = [...v].filter((c) => PRINTABLE.test(c) || c.codePointAt(0)! >= 0xa0).join("");
   v = expandTabs(v);
   return v.replace(/[\x0b\x0c\r]/g, "").replace(/ +\n/g, "\n");
-}
-
-/** Python's str.expandtabs() (tab stops every 8 columns, counted from each line's start). */
-function expandTabs(s: string): string {
-  if (!s.includes("\t")) return s;
-  let out = "", col = 0;
-  for (const c of s) {
-    if (c === "\t") {
-      const n = 8 - (col % 8);
-      out += " ".repeat(n);
-      col += n;
-    } else {
-      out += c;
-      col = c === "\n" || c === "\r" ? 0 : col + 1;
-    }
-  }
-  return out;
 }
 
 const yamlDump = (v: unknown, literal?: (s: string) => string | undefined) =>
