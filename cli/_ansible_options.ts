@@ -208,5 +208,8 @@ export function sharedRequest(v: Record<string, OptionValue | undefined>): Share
     listHosts: v["list-hosts"] === true,
     privateKey: str(v["private-key"]),
     timeout: intOption("-T/--timeout", v.timeout),
+    sshCommonArgs: str(v["ssh-common-args"]),
+    sshExtraArgs: str(v["ssh-extra-args"]),
+    modulePath: listOption(v["module-path"]).flatMap((p) => p.split(":")).filter(Boolean),
   };
 }

@@ -12,7 +12,6 @@ import {
   INVENTORY,
   LIMIT,
   LIST_HOSTS,
-  listOption,
   MODULE_PATH,
   PASSWORDS,
   sharedRequest,
@@ -27,9 +26,6 @@ export interface RunOptions extends RunRequest {
   askPass: boolean;
   step: boolean;
   flushCache: boolean;
-  moduleSearchPath: string[];
-  sshCommonArgs?: string;
-  sshExtraArgs?: string;
 }
 
 const PLAYBOOK_GROUP: OptionGroup = {
@@ -107,9 +103,6 @@ export function runOptions({ values: v, positionals }: ParsedCommand): RunOption
     listTags: v["list-tags"] === true,
     flushCache: v["flush-cache"] === true,
     forceHandlers: v["force-handlers"] === true,
-    moduleSearchPath: listOption(v["module-path"]).flatMap((p) => p.split(":")).filter(Boolean),
     output: str(v.output),
-    sshCommonArgs: str(v["ssh-common-args"]),
-    sshExtraArgs: str(v["ssh-extra-args"]),
   };
 }

@@ -68,6 +68,11 @@ export interface RunRequest {
   step?: boolean;
   privateKey?: string;
   timeout?: number;
+  /** --ssh-common-args / --ssh-extra-args: as ssh_common_args / ssh_extra_args (host variables win). */
+  sshCommonArgs?: string;
+  sshExtraArgs?: string;
+  /** -M: module directories searched before the configured library path. */
+  modulePath?: string[];
   /** The stdout callback's name; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
   output?: string;
   /** `mito adhoc`: a play built in memory (ansible's one-task play) instead of playbook files. */
@@ -304,6 +309,8 @@ async function runInner(
   if (req.connection) connectionDefaults.connection = req.connection;
   if (req.privateKey) connectionDefaults.private_key_file = req.privateKey;
   if (req.timeout !== undefined) connectionDefaults.timeout = req.timeout;
+  if (req.sshCommonArgs !== undefined) connectionDefaults.ssh_common_args = req.sshCommonArgs;
+  if (req.sshExtraArgs !== undefined) connectionDefaults.ssh_extra_args = req.sshExtraArgs;
   if (req.become) connectionDefaults.become = true;
   if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
@@ -315,7 +322,7 @@ async function runInner(
     defaults: connectionDefaults,
     say: (line) => display.verbose(line, 3),
     collections,
-    libraryPaths: settings.libraryPath.map((p) => path.resolve(envIn.cwd, p)),
+    libraryPaths: [...(req.modulePath ?? []), ...settings.libraryPath].map((p) => path.resolve(envIn.cwd, p)),
   });
 
   const answers = req.step ? stdinAnswers() : undefined;

@@ -23,8 +23,18 @@ fs.writeFileSync(
     `plain ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${env.accounts.login.user} ` +
     `ansible_ssh_private_key_file=${env.clientKey} ` +
     `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes' ${PY}`,
+    "[keyless]",
+    `bare ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${env.accounts.login.user} ` +
+    `ansible_ssh_private_key_file=${env.clientKey} ${PY}`,
     "",
   ].join("\n"),
+);
+fs.mkdirSync(path.join(dir, "library"));
+fs.writeFileSync(
+  path.join(dir, "library", "greet.py"),
+  "#!/usr/bin/python3\nimport json, sys\nfrom ansible.module_utils.basic import AnsibleModule\n" +
+    "m = AnsibleModule(argument_spec={'name': {'type': 'str', 'required': True}})\n" +
+    "m.exit_json(changed=False, greeting='hello ' + m.params['name'])\n",
 );
 
 /** Times, durations and async job ids differ from run to run. */
@@ -118,6 +128,14 @@ Deno.test("over ssh and with become, on the same engine as mito run", () => {
   assertSame(["-i", "hosts", "plain", "-a", "id -un"]);
   assertSame(["-i", "hosts", "localhost", "-b", "-a", "id -u"]);
   assertSame(["-i", "hosts", "all", "-l", "plain:localhost", "-m", "ping", "-f", "1"]);
+});
+
+Deno.test("-M DIR: a module from that directory; --ssh-common-args: added to the ssh command line", () => {
+  assertSame(["-i", "hosts", "localhost", "-M", "library", "-m", "greet", "-a", "name=you"]);
+  // bare has no known_hosts of its own: only the flag's options let ssh check the test sshd's key
+  const knownHosts = `-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes`;
+  const r = assertSame(["-i", "hosts", "bare", "-m", "ping", "-o", `--ssh-common-args=${knownHosts}`]);
+  assertEquals(r.ours.stdout, 'bare | SUCCESS => {"changed": false,"ping": "pong"}\n');
 });
 
 Deno.test("patterns and limits: no match warns and exits 0, an empty --limit is an error (1), --list-hosts", () => {
