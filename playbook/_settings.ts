@@ -19,6 +19,8 @@ export interface Settings {
   /** callbacks_enabled, and bin_ansible_callbacks (ad-hoc runs use the configured callbacks only then). */
   callbacksEnabled: string[];
   loadCallbackPlugins: boolean;
+  /** The default and minimal callbacks' result_format and pretty_results. */
+  resultFormat: { format: "json" | "yaml"; pretty?: boolean };
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -87,6 +89,10 @@ export function readSettings(
     stdoutCallback: c.stdoutCallback,
     callbacksEnabled: c.callbacksEnabled,
     loadCallbackPlugins: c.loadCallbackPlugins,
+    resultFormat: {
+      format: c.callbackResultFormat === "yaml" ? "yaml" : "json",
+      ...(c.callbackFormatPretty === undefined ? {} : { pretty: c.callbackFormatPretty }),
+    },
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

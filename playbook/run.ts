@@ -296,6 +296,7 @@ async function runInner(
       showCustomStats: settings.showCustomStats,
       env: envIn.env,
       treeDir: req.adhoc?.tree && path.resolve(envIn.cwd, req.adhoc.tree),
+      resultFormat: settings.resultFormat,
       warn,
     },
     wantedCallbacks(req, settings),

@@ -47,6 +47,8 @@ fs.writeFileSync(
       no_log: true
     - debug:
         msg: "trail \\nx"
+    - debug:
+        msg: "tab\\there  \\nand more\\n"
 `,
 );
 fs.writeFileSync(
@@ -153,6 +155,20 @@ Deno.test("yaml: the callback's dump of awkward strings matches the Python callb
   });
   assertEquals(py.status, 0, py.stderr);
   assertEquals(results.map((r) => yamlResults(pyStr)(r, 0)), JSON.parse(py.stdout));
+});
+
+Deno.test("result_format=yaml and pretty_results: the default and minimal callbacks' YAML, as ansible-core's", () => {
+  assertSame(["-i", "hosts", "results.yml"], { ANSIBLE_CALLBACK_RESULT_FORMAT: "yaml" });
+  assertSame(["-i", "hosts", "results.yml", "-v"], { ANSIBLE_CALLBACK_RESULT_FORMAT: "yaml" });
+  assertSame(["-i", "hosts", "results.yml", "-v"], {
+    ANSIBLE_CALLBACK_RESULT_FORMAT: "yaml",
+    ANSIBLE_CALLBACK_FORMAT_PRETTY: "false",
+  });
+  assertSame(["-i", "hosts", "results.yml"], { ANSIBLE_CALLBACK_FORMAT_PRETTY: "true" });
+  assertSame(["-i", "hosts", "results.yml"], {
+    ANSIBLE_STDOUT_CALLBACK: "minimal",
+    ANSIBLE_CALLBACK_RESULT_FORMAT: "yaml",
+  });
 });
 
 Deno.test("minimal and oneline in a playbook: one block or one line per result, as Ansible's", () => {

@@ -1,7 +1,8 @@
 // What Ansible's CallbackBase does to a result before any callback prints it, shared by the stdout
 // callbacks: internal keys dropped, debug's result cut to what it was asked to show, warnings and
 // deprecations shown (and removed), an exception summarised.
-import { type Display, escapeControls } from "./display.ts";
+import { type Display, escapeControls, expandTabs } from "./display.ts";
+import { toYaml } from "../template/mod.ts";
 import { splitLinesKeep, unifiedDiff } from "./_diff.ts";
 import { pyJson } from "./_pyjson.ts";
 
@@ -26,18 +27,77 @@ function stripValue(x: unknown): unknown {
   return x;
 }
 
+/** result_format and pretty_results, the options of the default and minimal callbacks. */
+export interface ResultFormat {
+  format: "json" | "yaml";
+  /** Unset: pretty (indented, and lossy YAML) for yaml only. */
+  pretty?: boolean;
+}
+
 /**
- * The result as JSON for the screen (CallbackBase._dump_results): without internal keys, and below -vvv
- * without invocation and diff; indented by 4 for -vvv and verbose_always results unless `indent` is set.
+ * The result for the screen (CallbackBase._dump_results): without internal keys, and below -vvv without
+ * invocation and diff; indented by 4 for -vvv, verbose_always results and pretty output unless `indent`
+ * is set; as JSON, or as YAML under its own line with result_format=yaml.
  */
-export function dumpResults(r: Record<string, unknown>, verbosity: number, indent?: number): string {
-  if (!indent && (r._ansible_verbose_always || verbosity > 2)) indent = 4;
+export function dumpResults(
+  r: Record<string, unknown>,
+  verbosity: number,
+  indent?: number,
+  fmt: ResultFormat = { format: "json" },
+): string {
+  const pretty = fmt.pretty;
+  if (
+    !indent &&
+    (r._ansible_verbose_always || (pretty === undefined && fmt.format !== "json") || pretty === true ||
+      verbosity > 2)
+  ) indent = 4;
+  if (pretty === false) indent = undefined;
   const clean = stripInternal(r);
   if (verbosity < 3) delete clean.invocation;
   if (verbosity < 3) delete clean.diff;
   delete clean.exception;
-  return pyJson(clean, indent);
+  if (fmt.format === "json") return pyJson(clean, indent);
+  const lossy = pretty !== false;
+  if (lossy) {
+    if ("stdout" in clean && "stdout_lines" in clean) clean.stdout_lines = "<omitted>";
+    if ("stderr" in clean && "stderr_lines" in clean) clean.stderr_lines = "<omitted>";
+  }
+  return "\n" + indentLines(callbackYaml(clean, indent ?? 2, lossy), " ".repeat(indent || 4));
 }
+
+/** The before/after data of a diff with result_format=yaml (CallbackBase._serialize_diff). */
+export function yamlDiff(fmt: ResultFormat): (v: unknown) => string {
+  return (v) => indentLines(callbackYaml(v, 4, fmt.pretty !== false), "    ") + "\n";
+}
+
+/** textwrap.indent: the prefix before every line that is not blank. */
+function indentLines(text: string, prefix: string): string {
+  return text.replace(/^(?=.*\S)/gm, prefix);
+}
+
+const YAML_BREAKS = /[\n\x85\u2028\u2029]/;
+// What PyYAML's emitter counts as a special character (it then refuses a block scalar).
+const YAML_SPECIAL = /[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]|\ufeff/gu;
+
+/**
+ * yaml.dump with Ansible's callback Dumper: multi-line strings as literal blocks; lossy, they are
+ * first made fit for one (trailing space, tabs, special characters and spaces before breaks dropped).
+ */
+function callbackYaml(v: unknown, indent: number, lossy: boolean): string {
+  const literal = (s: string) => {
+    if (!YAML_BREAKS.test(s)) return undefined;
+    if (!lossy) return s;
+    return expandTabs(s.replace(PY_TRAILING_SPACE, "")).replace(YAML_SPECIAL, "").replace(
+      / +([\n\x85\u2028\u2029])/g,
+      "$1",
+    );
+  };
+  return toYaml(v, { indent, flow: false, sortKeys: true, width: 80, explicitStart: false, literal });
+}
+
+/** What Python's str.rstrip() removes (str.isspace), which JavaScript's \s does not quite match. */
+export const PY_TRAILING_SPACE =
+  /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
 
 /** debug's result shows only what was asked for (CallbackBase._clean_results). */
 export function cleanResults(r: Record<string, unknown>, action: string): Record<string, unknown> {

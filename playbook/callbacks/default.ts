@@ -2,7 +2,15 @@
 import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
 import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
-import { cleanResults, diffText, dumpResults, showException, showWarnings } from "./_results.ts";
+import {
+  cleanResults,
+  diffText,
+  dumpResults,
+  type ResultFormat,
+  showException,
+  showWarnings,
+  yamlDiff,
+} from "./_results.ts";
 
 export interface DefaultCallbackOptions {
   check: boolean;
@@ -14,6 +22,8 @@ export interface DefaultCallbackOptions {
   showCustomStats?: boolean;
   /** check_mode_markers: "DRY RUN" banners and "[CHECK MODE]" on headers (off by default, as Ansible). */
   checkModeMarkers?: boolean;
+  /** result_format / pretty_results (ANSIBLE_CALLBACK_RESULT_FORMAT, ANSIBLE_CALLBACK_FORMAT_PRETTY). */
+  resultFormat?: ResultFormat;
   /** How results are shown (a callback deriving from this one, like yaml): JSON by default. */
   dumpResults?: (r: Record<string, unknown>, verbosity: number) => string;
   /** How a diff's before/after data (not text) is shown: indented JSON by default. */
@@ -97,7 +107,8 @@ export class DefaultCallback implements Callback {
   }
 
   #dump(r: Record<string, unknown>): string {
-    return (this.#o.dumpResults ?? dumpResults)(r, this.#d.verbosity);
+    if (this.#o.dumpResults) return this.#o.dumpResults(r, this.#d.verbosity);
+    return dumpResults(r, this.#d.verbosity, undefined, this.#o.resultFormat);
   }
 
   #clean(r: Record<string, unknown>, action: string): Record<string, unknown> {
@@ -234,7 +245,12 @@ export class DefaultCallback implements Callback {
   }
 
   #diffText(diffs: unknown): string {
-    return diffText(this.#d, diffs, this.#o.serializeDiff);
+    const fmt = this.#o.resultFormat;
+    return diffText(
+      this.#d,
+      diffs,
+      this.#o.serializeDiff ?? (fmt?.format === "yaml" ? yamlDiff(fmt) : undefined),
+    );
   }
 
   stats(stats: StatsView): void {

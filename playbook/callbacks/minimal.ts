@@ -8,8 +8,10 @@ import {
   diffText,
   dumpResults,
   isNoJsonModule,
+  type ResultFormat,
   showException,
   showWarnings,
+  yamlDiff,
 } from "./_results.ts";
 
 /** "host | CAPTION | rc=N >>" and the command's stdout, stderr and msg run together. */
@@ -28,10 +30,13 @@ export class MinimalCallback extends ResultsOnlyCallback {
   #d: Display;
   #diff: boolean;
 
-  constructor(display: Display, opts: { diff: boolean }) {
+  #fmt: ResultFormat | undefined;
+
+  constructor(display: Display, opts: { diff: boolean; resultFormat?: ResultFormat }) {
     super(display);
     this.#d = display;
     this.#diff = opts.diff;
+    this.#fmt = opts.resultFormat;
   }
 
   override itemResult(ev: ResultEvent): void {
@@ -41,7 +46,9 @@ export class MinimalCallback extends ResultsOnlyCallback {
   // v2_on_file_diff: sent with --diff (or the task's diff: true) before the result, when it has a diff.
   #fileDiff(r: Record<string, unknown>, task: TaskView): void {
     if (!(this.#diff || task.diff) || !r.diff || (Array.isArray(r.diff) && !r.diff.length)) return;
-    this.#d.display(diffText(this.#d, r.diff));
+    this.#d.display(
+      diffText(this.#d, r.diff, this.#fmt?.format === "yaml" ? yamlDiff(this.#fmt) : undefined),
+    );
   }
 
   override result(ev: ResultEvent): void {
@@ -55,16 +62,25 @@ export class MinimalCallback extends ResultsOnlyCallback {
       const color = changed ? "changed" : "ok";
       if (isNoJsonModule(task.action) && !("ansible_job_id" in r)) {
         this.#d.display(commandBlock(host, r, state), color);
-      } else this.#d.display(`${host} | ${state} => ${dumpResults(r, this.#d.verbosity, 4)}`, color);
+      } else {this.#d.display(
+          `${host} | ${state} => ${dumpResults(r, this.#d.verbosity, 4, this.#fmt)}`,
+          color,
+        );}
     } else if (ev.status === "failed") {
       r = showWarnings(this.#d, showException(this.#d, r));
       if (isNoJsonModule(task.action) && !("module_stderr" in r)) {
         this.#d.display(commandBlock(host, r, "FAILED"), "error");
-      } else this.#d.display(`${host} | FAILED! => ${dumpResults(r, this.#d.verbosity, 4)}`, "error");
+      } else {this.#d.display(
+          `${host} | FAILED! => ${dumpResults(r, this.#d.verbosity, 4, this.#fmt)}`,
+          "error",
+        );}
     } else if (ev.status === "skipped") {
       this.#d.display(`${host} | SKIPPED`, "skip");
     } else {
-      this.#d.display(`${host} | UNREACHABLE! => ${dumpResults(r, this.#d.verbosity, 4)}`, "unreachable");
+      this.#d.display(
+        `${host} | UNREACHABLE! => ${dumpResults(r, this.#d.verbosity, 4, this.#fmt)}`,
+        "unreachable",
+      );
     }
   }
 }

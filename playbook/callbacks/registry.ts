@@ -3,6 +3,7 @@
 // names. One entry per callback: adding a callback is adding an entry.
 import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
 import type { Display } from "./display.ts";
+import type { ResultFormat } from "./_results.ts";
 import { DefaultCallback } from "./default.ts";
 import { JsonCallback } from "./json.ts";
 import { MinimalCallback } from "./minimal.ts";
@@ -25,6 +26,8 @@ export interface CallbackSetup {
   env: Record<string, string | undefined>;
   /** `ansible -t DIR`: the tree callback's directory. */
   treeDir?: string;
+  /** result_format and pretty_results, for the default and minimal callbacks. */
+  resultFormat?: ResultFormat;
   /** A callback's option it cannot use (shown once, as a warning). */
   warn: (message: string) => void;
 }
@@ -46,6 +49,7 @@ function defaultOptions(s: CallbackSetup) {
     displaySkippedHosts: s.displaySkippedHosts,
     displayOkHosts: s.displayOkHosts,
     showCustomStats: s.showCustomStats,
+    resultFormat: s.resultFormat,
   };
 }
 
@@ -57,7 +61,10 @@ export const CALLBACKS: Record<string, CallbackEntry> = {
     create: (s) => new YamlCallback(s.display, defaultOptions(s)),
   },
   json: { kind: "stdout", aliases: ["ansible.posix.json"], create: (s) => new JsonCallback(s.display) },
-  minimal: { kind: "stdout", create: (s) => new MinimalCallback(s.display, { diff: s.diff }) },
+  minimal: {
+    kind: "stdout",
+    create: (s) => new MinimalCallback(s.display, { diff: s.diff, resultFormat: s.resultFormat }),
+  },
   oneline: { kind: "stdout", create: (s) => new OnelineCallback(s.display) },
   profile_tasks: {
     kind: "aggregate",

@@ -3,16 +3,12 @@
 import { toYaml } from "../template/mod.ts";
 import { DefaultCallback, type DefaultCallbackOptions } from "./default.ts";
 import { type Display, expandTabs } from "./display.ts";
-import { stripInternal } from "./_results.ts";
+import { PY_TRAILING_SPACE, stripInternal } from "./_results.ts";
 import { pyJson } from "./_pyjson.ts";
 
 const BLOCK_CHARS = /[\n\r\x1c\x1d\x1e\x85\u2028\u2029]/;
 // Python's string.printable: ASCII letters, digits, punctuation and whitespace.
 const PRINTABLE = /[\x20-\x7e\t\n\r\x0b\x0c]/;
-
-// What Python's str.rstrip() removes (str.isspace), which JavaScript's \s does not quite match.
-const PY_TRAILING_SPACE =
-  /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
 
 /** The callback's Dumper: a string with a line break goes in a literal block, cleaned up for one. */
 function literalText(s: string): string | undefined {

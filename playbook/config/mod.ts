@@ -54,6 +54,9 @@ export interface Config {
   callbacksEnabled: string[];
   /** bin_ansible_callbacks: whether `ansible` (ad-hoc) uses the configured callbacks. */
   loadCallbackPlugins: boolean;
+  /** callback_result_format (json, yaml) and callback_format_pretty (unset: pretty for yaml only). */
+  callbackResultFormat: string;
+  callbackFormatPretty?: boolean;
   diffAlways: boolean;
   diffContext: number;
   forceHandlers: boolean;
@@ -220,6 +223,12 @@ const SETTINGS: Setting[] = [
   S("callbacksEnabled", "list", [], ["ANSIBLE_CALLBACK_WHITELIST", "ANSIBLE_CALLBACKS_ENABLED"], [
     [D, "callback_whitelist"],
     [D, "callbacks_enabled"],
+  ]),
+  S("callbackResultFormat", "string", "json", ["ANSIBLE_CALLBACK_RESULT_FORMAT"], [
+    [D, "callback_result_format"],
+  ], ["json", "yaml"]),
+  S("callbackFormatPretty", "boolean", undefined, ["ANSIBLE_CALLBACK_FORMAT_PRETTY"], [
+    [D, "callback_format_pretty"],
   ]),
   S("loadCallbackPlugins", "boolean", false, ["ANSIBLE_LOAD_CALLBACK_PLUGINS"], [[
     D,

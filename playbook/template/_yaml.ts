@@ -38,6 +38,9 @@ function resolvesNonString(s: string): boolean {
 }
 
 const BREAKS = "\n\x85\u2028\u2029";
+// What makes PyYAML refuse a block scalar: a space before a break or at the end, a special character.
+const BLOCK_REFUSED =
+  / [\n\x85\u2028\u2029]| $|[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]|\ufeff/u;
 const WS_SET = "\0 \t\r\n\x85\u2028\u2029";
 
 interface Analysis {
@@ -277,7 +280,7 @@ class Emitter {
     if (typeof v !== "string") throw new TemplateError(`cannot represent an object: ${String(v)}`);
     const literal = this.o.literal?.(v);
     if (literal !== undefined) {
-      if (literal && !this.flowLevel && !this.simpleKey && !/ [\n\x85\u2028\u2029]| $/.test(literal)) {
+      if (literal && !this.flowLevel && !this.simpleKey && !BLOCK_REFUSED.test(literal)) {
         return this.writeLiteral(literal);
       }
       return this.doubleQuoted(literal);
