@@ -437,7 +437,7 @@ function askPasswords(req: RunRequest, cwd: string): { connection?: string; beco
 function readPasswordFile(file: string, cwd: string): string {
   const full = path.resolve(cwd, file);
   if (file !== "-" && !fs.existsSync(full)) {
-    throw new ExecutionError(`The password file ${file} was not found`);
+    throw new ExecutionError(`The password file ${full} was not found`);
   }
   const secret = (file === "-" ? readStdinLine() : fs.readFileSync(full, "utf8")).trim();
   if (!secret) throw new ExecutionError(`Empty password was provided from file (${file})`);

@@ -138,6 +138,13 @@ Deno.test("-M DIR: a module from that directory; --ssh-common-args: added to the
   assertEquals(r.ours.stdout, 'bare | SUCCESS => {"changed": false,"ping": "pong"}\n');
 });
 
+Deno.test("--become-password-file: the password read from the file; a missing file is ansible's error, exit 1", () => {
+  fs.writeFileSync(path.join(dir, "become.pw"), "unused\n");
+  assertSame(["-i", "hosts", "localhost", "-m", "ping", "-o", "-b", "--become-password-file", "become.pw"]);
+  const r = assertSame(["-i", "hosts", "localhost", "-m", "ping", "--become-password-file", "absent.pw"]);
+  assertEquals(r.ours.stderr, `ERROR! The password file ${path.join(dir, "absent.pw")} was not found\n`);
+});
+
 Deno.test("patterns and limits: no match warns and exits 0, an empty --limit is an error (1), --list-hosts", () => {
   assertSame(["-i", "hosts", "nomatch", "-m", "ping"]);
   assertSame(["-i", "hosts", "-l", "nomatch", "all", "-m", "ping"]);
