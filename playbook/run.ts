@@ -300,7 +300,6 @@ async function runInner(
       warn,
     },
     wantedCallbacks(req, settings),
-    warn,
   );
 
   const forks = req.forks ?? settings.forks;

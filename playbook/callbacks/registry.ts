@@ -152,8 +152,8 @@ export class CallbackSet implements Callback {
 export function selectCallbacks(
   setup: CallbackSetup,
   want: { stdout: string; enabled: string[] },
-  warn: (message: string) => void,
 ): Callback {
+  const warn = setup.warn;
   let stdout = callbackName(want.stdout);
   if (stdout === undefined || CALLBACKS[stdout].kind !== "stdout") {
     warn(`stdout callback '${want.stdout}' is not available in mito; using the default callback`);
@@ -163,12 +163,12 @@ export function selectCallbacks(
   const seen = new Set<string>();
   for (const wanted of want.enabled) {
     const name = callbackName(wanted);
-    if (name === stdout) continue;
-    if (name === undefined || CALLBACKS[name].kind !== "aggregate") {
+    if (name === undefined) {
       warn(`callback '${wanted}' is not available in mito; it is not run`);
       continue;
     }
-    if (seen.has(name)) continue;
+    // A stdout callback among the enabled ones is skipped, as Ansible skips a second stdout callback.
+    if (CALLBACKS[name].kind !== "aggregate" || seen.has(name)) continue;
     seen.add(name);
     all.push(CALLBACKS[name].create(setup));
   }
