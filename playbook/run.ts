@@ -271,6 +271,7 @@ async function runInner(
     playbookDirs: [...new Set(playbookFiles.map((f) => path.dirname(f)))],
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
+    ...(req.adhoc ? { pattern: String(req.adhoc.play.hosts) } : {}),
     warn,
   });
 

@@ -149,6 +149,8 @@ Deno.test("patterns and limits: no match warns and exits 0, an empty --limit is 
   assertSame(["-i", "hosts", "nomatch", "-m", "ping"]);
   assertSame(["-i", "hosts", "-l", "nomatch", "all", "-m", "ping"]);
   assertSame(["-i", "hosts", "local", "--list-hosts"]);
+  // no inventory: the implicit localhost, without the empty-list warning for localhost's own names
+  for (const pattern of ["localhost", "all"]) assertSame([pattern, "-m", "ping", "-o"]);
   assertSame(["-i", "hosts", "localhost", "-m", "ping", "-v"]);
 });
 
