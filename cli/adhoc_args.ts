@@ -143,7 +143,11 @@ export function adhocRequest({ values: v, positionals }: ParsedCommand): AdhocCo
   const background = intOption("-B/--background", v.background) ?? 0;
   const poll = intOption("-P/--poll", v.poll) ?? 15;
   const timeout = intOption("--task-timeout", v["task-timeout"]) ?? 0;
-  const task: Record<string, unknown> = { [module]: args === "" ? null : moduleArgs(args) };
+  // Named under action:, as ansible builds it: an unknown module then fails each host when it runs.
+  const parsedArgs = args === "" ? {} : moduleArgs(args);
+  const task: Record<string, unknown> = {
+    action: typeof parsedArgs === "string" ? `${module} ${parsedArgs}` : { module, ...parsedArgs as object },
+  };
   // ansible sets the task's timeout to 0 (none) unless asked; 0 is left out here, as meaning the same.
   if (timeout > 0) task.timeout = timeout;
   if (!INCLUDES.test(module) && background) Object.assign(task, { async: background, poll });

@@ -396,7 +396,10 @@ export class Loader {
       this.#fail(`conflicting action statements: ${candidates.join(", ")}`, entry, ctx.file);
     }
     let action = this.#inCollection(actionWritten, entry, parent, ctx) ?? shortActionName(actionWritten);
-    if (!this.#isKnownAction(action, ctx)) {
+    // Ansible resolves a module named under action:/local_action: only when the task runs (an unknown
+    // one fails each host then); a module named as the task's key must resolve when the file loads.
+    const named = "action" in entry || "local_action" in entry;
+    if (!named && !this.#isKnownAction(action, ctx)) {
       this.#fail(
         `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
           `missing collection, or incorrect module path.`,

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "./_assert.ts";
 import { testEnv } from "./_testenv.ts";
 import { DENO, type Ran, ROOT, runIn } from "./_run.ts";
 import { parseAdhocArgs } from "../cli/adhoc_args.ts";
@@ -154,6 +154,16 @@ Deno.test("patterns and limits: no match warns and exits 0, an empty --limit is 
   assertSame(["-i", "hosts", "localhost", "-m", "ping", "-v"]);
 });
 
+Deno.test("an unknown module fails each host when it runs (exit 2), as ansible", () => {
+  const r = both(["-i", "hosts", "localhost", "-m", "no_such_module", "-o"]);
+  assertEquals([r.ours.code, r.ours.stderr], [r.theirs.code, r.theirs.stderr]);
+  assertEquals(r.ours.code, 2);
+  assert(r.ours.stdout.startsWith("localhost | FAILED! => {"), r.ours.stdout);
+  assert(
+    r.ours.stdout.includes('"msg": "The module no_such_module was not found in configured module paths"'),
+  );
+});
+
 Deno.test("command without arguments: ansible's error and exit code 5, with one line and no help", () => {
   const r = both(["-i", "hosts", "localhost"]);
   assertEquals([r.ours.code, r.ours.stderr, r.ours.stdout], [
@@ -182,11 +192,11 @@ Deno.test("the play ansible builds: one task, no facts; async only with -B; time
     name: "Ansible Ad-Hoc",
     hosts: "web",
     gather_facts: "no",
-    tasks: [{ shell: "uptime", async: 30, poll: 5, timeout: 9 }],
+    tasks: [{ action: "shell uptime", async: 30, poll: 5, timeout: 9 }],
   });
-  assertEquals(parseAdhocArgs(["all"]).request.adhoc?.play.tasks, [{ command: null }]);
+  assertEquals(parseAdhocArgs(["all"]).request.adhoc?.play.tasks, [{ action: { module: "command" } }]);
   assertEquals(parseAdhocArgs(["all", "-m", "copy", "-a", '{"dest": "/x"}']).request.adhoc?.play.tasks, [{
-    copy: { dest: "/x" },
+    action: { module: "copy", dest: "/x" },
   }]);
 });
 
