@@ -693,6 +693,7 @@ export class Executor {
   #view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
     const own = this.#ownName(task, vars);
+    const diffKw = this.#kw(task, "diff");
     return {
       id: task.id,
       name: shownTaskName(task, own),
@@ -707,6 +708,7 @@ export class Executor {
       delegateTo,
       hasLoop: task.kw.loop !== undefined,
       isInclude: task.action === "include_tasks" || task.action === "include_role",
+      diff: diffKw === undefined ? undefined : bool(vars ? this.#o.templar.template(diffKw, vars) : diffKw),
     };
   }
 
