@@ -97,6 +97,7 @@ function callbackYaml(v: unknown, indent: number, lossy: boolean): string {
 
 /** What Python's str.rstrip() removes (str.isspace), which JavaScript's \s does not quite match. */
 export const PY_TRAILING_SPACE =
+  // deno-lint-ignore no-control-regex
   /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
 
 /** debug's result shows only what was asked for (CallbackBase._clean_results). */

@@ -6,8 +6,10 @@ import { type Display, expandTabs } from "./display.ts";
 import { PY_TRAILING_SPACE, stripInternal } from "./_results.ts";
 import { pyJson } from "./_pyjson.ts";
 
+// deno-lint-ignore no-control-regex
 const BLOCK_CHARS = /[\n\r\x1c\x1d\x1e\x85\u2028\u2029]/;
 // Python's string.printable: ASCII letters, digits, punctuation and whitespace.
+// deno-lint-ignore no-control-regex
 const PRINTABLE = /[\x20-\x7e\t\n\r\x0b\x0c]/;
 
 /** The callback's Dumper: a string with a line break goes in a literal block, cleaned up for one. */
@@ -16,6 +18,7 @@ function literalText(s: string): string | undefined {
   let v = s.replace(PY_TRAILING_SPACE, "");
   v = [...v].filter((c) => PRINTABLE.test(c) || c.codePointAt(0)! >= 0xa0).join("");
   v = expandTabs(v);
+  // deno-lint-ignore no-control-regex
   return v.replace(/[\x0b\x0c\r]/g, "").replace(/ +\n/g, "\n");
 }
 
