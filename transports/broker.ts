@@ -33,7 +33,7 @@ import { encodeStructured, frameValue, structuredFrame } from "../core/message.t
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { localMethod } from "./local.ts";
-import { releaseBig } from "./memory.ts";
+import { freeBuffer, releaseBig } from "./memory.ts";
 import {
   awaitMarker,
   BootstrapError,
@@ -610,6 +610,7 @@ export class Broker {
           // Decoded and delivered, a big frame's bytes and the text they were parsed from are garbage: they
           // are returned before the value's consumers (the next microtasks) allocate on top of them.
           releaseBig(this.#receive(st, decoder, chunk));
+          if (decoder.lastChunkCopied && st.channel.ownedChunks) freeBuffer(chunk);
           // While a big frame arrives, its chunks are garbage once copied into its buffer.
           if (decoder.buffered < collectedAt) collectedAt = 0;
           if (releaseBig(decoder.buffered - collectedAt)) collectedAt = decoder.buffered;
