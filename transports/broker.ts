@@ -402,6 +402,7 @@ export class Broker {
         this.#router.send(structuredFrame({ dst: ctx, src: 0, handle: CANCEL }, handle));
       },
       relays: (src, ctx) => this.#router.within(ctx, src),
+      name: (id) => this.#name(id),
     });
     this.#router = new Router({
       write: (sid, bytes) => this.#write(sid, bytes),
@@ -600,7 +601,7 @@ export class Broker {
     reader: ReadableStreamDefaultReader<Uint8Array>,
     first: Uint8Array,
   ): Promise<void> {
-    const decoder = new FrameDecoder(this.maxMessageSize, `context ${st.context}`);
+    const decoder = new FrameDecoder(this.maxMessageSize, this.#name(st.context));
     let collectedAt = 0; // decoder.buffered at the last collection while a big frame arrived
     let reason = "its stream closed";
     try {
