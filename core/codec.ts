@@ -429,14 +429,17 @@ function isKey(text: string, i: number): boolean {
  * becomes a slice of the text (V8 shares its characters: no copy), an escaped one is parsed on its own,
  * and the rest is parsed with a placeholder tag `{"$s": n}` in their place (an encoder never writes a
  * one-key `$` object untagged; a peer that writes this one gets back a string it sent itself). A slice keeps
- * the whole text alive, so this is done only when long strings are most of it. Unlike JSON.parse, raw
- * control characters in a long plain string are not refused: no encoder writes them, and finding them
- * would cost as much as the copy this saves.
+ * the whole text alive, so this is done only when long strings are most of it, and only for an ASCII body:
+ * one other character beyond Latin-1 makes the whole text two bytes a character, and a slice of it would
+ * keep an ASCII string at twice the size of JSON.parse's copy. Unlike JSON.parse, raw control characters
+ * in a long plain string are not refused: no encoder writes them, and finding them would cost as much as
+ * the copy this saves.
  */
 function parseJson(json: Uint8Array, tagged: boolean, blobs: Uint8Array[]): unknown {
   const text = decoder.decode(json);
   let longs = scanJson(text);
-  if (longs.reduce((sum, l) => sum + l.end - l.start, 0) * 2 < text.length) longs = [];
+  const ascii = text.length === json.length;
+  if (!ascii || longs.reduce((sum, l) => sum + l.end - l.start, 0) * 2 < text.length) longs = [];
   const value = parseText(longs.length ? withPlaceholders(text, longs) : text);
   if (!longs.length) return tagged ? untag(value, { blobs, strings: [], tags: true }) : value;
   const strings = longs.map((l) =>
