@@ -651,7 +651,11 @@ export class Broker {
     return largest;
   }
 
-  /** Writes in order; while the channel pushes back, later frames queue and go out as one write. */
+  /**
+   * Writes in order; while the channel pushes back, later frames queue, and go out with runs of small ones
+   * joined into one write (one system call instead of many) and big ones as they are (joining a transfer's
+   * chunks copied each byte once more, and was half the garbage the collector chased during one).
+   */
   #write(sid: number, bytes: Uint8Array): void {
     const st = this.#streams.get(sid);
     if (!st) return;
@@ -660,20 +664,20 @@ export class Broker {
       return;
     }
     st.queued = [];
-    const flush = (chunk: Uint8Array): void => {
-      st.channel.write(chunk).then(() => {
-        const next = st.queued!;
-        if (!next.length) {
-          st.queued = undefined;
-          return;
-        }
+    void this.#flush(st, [bytes]);
+  }
+
+  async #flush(st: StreamState, chunks: Uint8Array[]): Promise<void> {
+    try {
+      while (chunks.length) {
+        for (const chunk of chunks) await st.channel.write(chunk);
+        chunks = joinSmall(st.queued!);
         st.queued = [];
-        flush(concat(next));
-      }, () => {
-        st.queued = undefined; // the channel died: the reader side reports it
-      });
-    };
-    flush(bytes);
+      }
+    } catch {
+      // the channel died: the reader side reports it
+    }
+    st.queued = undefined;
   }
 
   /** A frame for the controller; the router already checked who may send it from where. */
@@ -1048,6 +1052,25 @@ async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T |
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Frames this big are written as they are; smaller ones next to each other are joined into one write. */
+const JOIN_BELOW = 16 * 1024;
+
+function joinSmall(parts: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  for (const p of parts) {
+    if (p.length < JOIN_BELOW) {
+      run.push(p);
+      continue;
+    }
+    if (run.length) out.push(concat(run));
+    run = [];
+    out.push(p);
+  }
+  if (run.length) out.push(concat(run));
+  return out;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
