@@ -521,7 +521,11 @@ function sectionText(
     "",
     "![median wall time per scenario and runner](benchmarks.svg)",
     "",
-    "### targets (issue 6)",
+    "### targets (issues 6 and 18)",
+    "",
+    "`modules` says which modules the runner's tasks ran: `mito-auto`'s rows are Ansible's own modules, what " +
+    "mito runs by default where ansible-core is installed (`MITO_MODULES=auto`); `mito` and `mito-bin` run " +
+    "mito's built-in modules (`MITO_MODULES=builtin`; what mito runs where ansible-core is not installed).",
     "",
     ...tgt,
     "",
