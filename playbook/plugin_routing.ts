@@ -63,9 +63,9 @@ interface RoutingFile {
   text: string;
   /** Whether the text has a backslash (an escape could spell a key its text does not show). */
   escapes: boolean;
-  /** Whether the text contains a name, by name. */
+  /** Whether the text writes a name as a key (so the file must be parsed for it), by name. */
   names: Map<string, boolean>;
-  /** The parsed file, once a name the text contains is looked up. */
+  /** The parsed file, once a name it writes as a key is looked up. */
   doc: Record<string, unknown> | null | undefined;
 }
 
