@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
+import { parseArgsError } from "./_options.ts";
 import {
   configuredOptions,
   type Group,
@@ -37,6 +38,8 @@ options:
   --output FILE                write to FILE
   -l, --limit SUBSET           (accepted for compatibility with --list)
   --vault-password-file F, --vault-id ID, -J/--ask-vault-pass
+  -v, --verbose                more details (repeatable)
+  -h, --help                   show this help and exit
 `;
 
 const SPEC = {
@@ -201,16 +204,16 @@ export function graphInventory(view: InventoryView, start: string): string {
   return walk(top, 0).join("\n");
 }
 
-function runSync(argv: string[]): number {
+function runSync(argv: string[], prog: string): number {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw parseArgsError(e);
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE.replace("mito inventory", prog));
     return 0;
   }
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
@@ -274,6 +277,6 @@ function runSync(argv: string[]): number {
   }
 }
 
-export function inventory(argv: string[]): Promise<number> {
-  return Promise.resolve(runSync(argv));
+export function inventory(argv: string[], prog = "mito inventory"): Promise<number> {
+  return Promise.resolve(runSync(argv, prog));
 }

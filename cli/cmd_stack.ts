@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import process from "node:process";
 import { UsageError } from "./errors.ts";
+import { parseArgsError } from "./_options.ts";
 import { configuredOptions, Inventory } from "../playbook/inventory/mod.ts";
 import { VaultSecrets } from "../playbook/vault/mod.ts";
 import { type Config, loadConfig } from "../playbook/config/mod.ts";
@@ -34,6 +35,7 @@ options:
   --delegate-to HOST         the stack of a task on HOST delegated to another host
   --show-passwords           print passwords instead of masking them
   --vault-password-file F, --vault-id ID
+  -h, --help                   show this help and exit
 `;
 
 const SPEC = {
@@ -67,7 +69,7 @@ export function parseStackArgs(argv: string[]): StackArgs | undefined {
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw parseArgsError(e);
   }
   const { values, positionals } = parsed;
   if (values.help) return undefined;

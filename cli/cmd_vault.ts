@@ -8,6 +8,7 @@ import process from "node:process";
 import { Buffer } from "node:buffer";
 import * as childProcess from "node:child_process";
 import { UsageError } from "./errors.ts";
+import { parseArgsError } from "./_options.ts";
 import {
   decryptVaultBytes,
   decryptVaultWith,
@@ -30,6 +31,8 @@ options:
   --output F                   write to F ('-' for stdout) instead of in place
   --new-vault-password-file F, --new-vault-id ID    (rekey) the new password
   encrypt_string: -n/--name NAME (one per string), --stdin-name NAME, -p/--prompt
+  -v, --verbose                more details (repeatable)
+  -h, --help                   show this help and exit
 `;
 
 const SPEC = {
@@ -157,20 +160,20 @@ export function formatVaultString(envelope: string, name?: string): string {
   return `${name !== undefined ? `${name}: ` : ""}!vault |\n${body}`;
 }
 
-export function vault(argv: string[]): Promise<number> {
-  return Promise.resolve(vaultSync(argv));
+export function vault(argv: string[], prog = "mito vault"): Promise<number> {
+  return Promise.resolve(vaultSync(argv, prog));
 }
 
-function vaultSync(argv: string[]): number {
+function vaultSync(argv: string[], prog: string): number {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw parseArgsError(e);
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE.replace("mito vault", prog));
     return values.help ? 0 : 5;
   }
   const [action, ...files] = positionals;

@@ -1,9 +1,11 @@
 // The `mito` command: subcommand dispatch, --help/--version, and exit codes.
 import process from "node:process";
+import * as path from "node:path";
 import { VERSION } from "./version.ts";
 import { UsageError } from "./errors.ts";
 
-export type Command = (argv: string[]) => Promise<number>;
+/** A subcommand; `prog` is the name it answers to in help and errors ("mito run", "ansible-playbook"). */
+export type Command = (argv: string[], prog: string) => Promise<number>;
 
 interface CommandEntry {
   summary: string;
@@ -15,6 +17,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   run: {
     summary: "run playbooks (the flags of ansible-playbook)",
     load: async () => (await import("./cmd_run.ts")).run,
+  },
+  adhoc: {
+    summary: "run one module on the hosts of a pattern (the flags of ansible)",
+    load: async () => (await import("./cmd_adhoc.ts")).adhoc,
   },
   inventory: {
     summary: "show the inventory (the flags of ansible-inventory)",
@@ -28,7 +34,24 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "show the connection hops mito would open for a host, as JSON",
     load: async () => (await import("./cmd_stack.ts")).stack,
   },
+  doc: {
+    summary: "list the modules mito can run, or show one's options (like ansible-doc)",
+    load: async () => (await import("./cmd_doc.ts")).doc,
+  },
+  "install-links": {
+    summary: "create links named ansible, ansible-playbook, … to this program in a directory",
+    load: async () => (await import("./cmd_links.ts")).installLinks,
+  },
   version: { summary: "print the version", load: () => Promise.resolve(versionCommand) },
+};
+
+/** Ansible's command names and the mito command each one is (see `mito install-links`). */
+export const LINK_NAMES: Record<string, string> = {
+  "ansible-playbook": "run",
+  ansible: "adhoc",
+  "ansible-vault": "vault",
+  "ansible-inventory": "inventory",
+  "ansible-doc": "doc",
 };
 
 export const USAGE = `mito ${VERSION} — a fast, single-binary replacement for ansible-playbook
@@ -36,7 +59,7 @@ export const USAGE = `mito ${VERSION} — a fast, single-binary replacement for 
 usage: mito <command> [options]
 
 commands:
-${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`).join("\n")}
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(14)} ${c.summary}`).join("\n")}
 
 options:
   -h, --help     show this help (mito <command> --help for a command's options)
@@ -48,6 +71,13 @@ function versionCommand(): Promise<number> {
   return Promise.resolve(0);
 }
 
+/** Runs one command under the name it was invoked as: a link named ansible-playbook is `mito run`. */
+export async function mainAs(invokedAs: string, argv: string[]): Promise<number> {
+  const command = LINK_NAMES[invokedAs];
+  if (command === undefined) return main(argv);
+  return await runCommand(command, argv, invokedAs);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
@@ -55,22 +85,40 @@ export async function main(argv: string[]): Promise<number> {
     return first === undefined ? 5 : 0;
   }
   if (first === "--version" || first === "-V") return versionCommand();
-  const entry = COMMANDS[first];
+  if (!COMMANDS[first]) {
+    process.stderr.write(`mito: error: unknown command '${first}'; see 'mito --help'\n`);
+    return 2;
+  }
+  return await runCommand(first, rest, `mito ${first}`);
+}
+
+// A refused command line is one line on stderr, "PROG: error: ...", and the exit code Ansible gives it.
+async function runCommand(name: string, argv: string[], prog: string): Promise<number> {
   try {
-    if (!entry) throw new UsageError(`unknown command '${first}'; see 'mito --help'`);
-    return await (await entry.load())(rest);
+    return await (await COMMANDS[name].load())(argv, prog);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`mito: error: ${err.message}\n`);
+      process.stderr.write(`${prog}: error: ${err.message}\n`);
       return err.exitCode;
     }
     throw err;
   }
 }
 
+/**
+ * The name this program was started as, when it is one of Ansible's commands: argv[0] of a single
+ * executable reached through a link, or the script path when run from source (`deno run ansible.ts`).
+ */
+export function invokedAs(argv0: string, script: string | undefined): string | undefined {
+  const base = (p: string) => path.basename(p).replace(/\.(ts|js|mjs|cjs)$/, "");
+  return [argv0, script ?? ""].map(base).find((n) => n in LINK_NAMES);
+}
+
 /** Runs the CLI with this process's arguments and sets its exit code (no top-level await: the Node bundle is CJS). */
 export function runCli(): Promise<void> {
-  return main(process.argv.slice(2)).then((code) => {
+  const as = invokedAs(process.argv0, process.argv[1]);
+  const argv = process.argv.slice(2);
+  return (as ? mainAs(as, argv) : main(argv)).then((code) => {
     process.exitCode = code;
   });
 }

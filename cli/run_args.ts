@@ -1,8 +1,26 @@
 // Pure parsing of `mito run` arguments: the flag set of ansible-playbook, so existing command lines work.
-import { parseArgs } from "node:util";
-import { ArgumentError } from "./errors.ts";
 import type { RunRequest } from "../playbook/run.ts";
 import type { Slice } from "../playbook/slice.ts";
+import { ArgumentError } from "./errors.ts";
+import { type CommandSpec, type OptionGroup, parseCommand, type ParsedCommand } from "./_options.ts";
+import {
+  BECOME_GROUP,
+  CHECK,
+  commaList,
+  CONNECTION_GROUP,
+  DIFF,
+  EXTRA_VARS,
+  FORKS,
+  INVENTORY,
+  LIMIT,
+  LIST_HOSTS,
+  MODULE_PATH,
+  PASSWORDS,
+  sharedRequest,
+  VAULT,
+  VERBOSE,
+  VERSION_OPTION,
+} from "./_ansible_options.ts";
 
 /** ansible-playbook's options: what the playbook layer runs, plus flags parsed for compatibility. */
 export interface RunOptions extends RunRequest {
@@ -10,55 +28,92 @@ export interface RunOptions extends RunRequest {
   askPass: boolean;
   step: boolean;
   flushCache: boolean;
-  moduleSearchPath: string[];
-  sshCommonArgs?: string;
-  sshExtraArgs?: string;
 }
 
-const SPEC = {
-  inventory: { type: "string", short: "i", multiple: true },
-  limit: { type: "string", short: "l", multiple: true },
-  "extra-vars": { type: "string", short: "e", multiple: true },
-  tags: { type: "string", short: "t", multiple: true },
-  "skip-tags": { type: "string", multiple: true },
-  verbose: { type: "boolean", short: "v", multiple: true },
-  forks: { type: "string", short: "f" },
-  user: { type: "string", short: "u" },
-  "remote-user": { type: "string" },
-  connection: { type: "string", short: "c" },
-  become: { type: "boolean", short: "b" },
-  "become-method": { type: "string" },
-  "become-user": { type: "string" },
-  "ask-become-pass": { type: "boolean", short: "K" },
-  "ask-pass": { type: "boolean", short: "k" },
-  check: { type: "boolean", short: "C" },
-  diff: { type: "boolean", short: "D" },
-  "vault-password-file": { type: "string", multiple: true },
-  "vault-pass-file": { type: "string", multiple: true },
-  "vault-id": { type: "string", multiple: true },
-  "ask-vault-pass": { type: "boolean", short: "J" },
-  "start-at-task": { type: "string" },
-  step: { type: "boolean" },
-  "syntax-check": { type: "boolean" },
-  "list-hosts": { type: "boolean" },
-  "list-tasks": { type: "boolean" },
-  "list-tags": { type: "boolean" },
-  "flush-cache": { type: "boolean" },
-  "force-handlers": { type: "boolean" },
-  "private-key": { type: "string" },
-  key: { type: "string" },
-  timeout: { type: "string", short: "T" },
-  "module-path": { type: "string", short: "M", multiple: true },
-  output: { type: "string" },
-  slice: { type: "string" },
-  "ssh-common-args": { type: "string" },
-  "ssh-extra-args": { type: "string" },
-} as const;
+const PLAYBOOK_GROUP: OptionGroup = {
+  options: [
+    VERSION_OPTION,
+    VERBOSE,
+    INVENTORY,
+    LIMIT,
+    LIST_HOSTS,
+    EXTRA_VARS,
+    ...VAULT,
+    FORKS,
+    MODULE_PATH,
+    ...PASSWORDS,
+    CHECK,
+    DIFF,
+    {
+      name: "tags",
+      short: "t",
+      metavar: "TAGS",
+      multiple: true,
+      help: "run only plays and tasks with these tags",
+    },
+    {
+      name: "skip-tags",
+      metavar: "SKIP_TAGS",
+      multiple: true,
+      help: "run only plays and tasks without these tags",
+    },
+    { name: "syntax-check", help: "check the playbooks' syntax and run nothing" },
+    { name: "list-tasks", help: "print the tasks that would run and run nothing" },
+    { name: "list-tags", help: "print every tag the playbooks use" },
+    { name: "step", help: "ask before each task whether to run it" },
+    { name: "start-at-task", metavar: "START_AT_TASK", help: "begin at the first task with this name" },
+    { name: "force-handlers", help: "run notified handlers even when a task failed" },
+    { name: "flush-cache", help: "forget the cached facts of every host in the inventory" },
+    {
+      name: "slice",
+      metavar: "K/N",
+      help:
+        "mito: run on the K-th of N disjoint slices of the hosts (AWX's job slicing rule; also sliceKofN)",
+    },
+    {
+      name: "output",
+      metavar: "CALLBACK",
+      help: "mito: the stdout callback (default, json, yaml, minimal, oneline, …), " +
+        "instead of ANSIBLE_STDOUT_CALLBACK",
+    },
+  ],
+};
 
-function intOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new ArgumentError(`--${name} expects a whole number, got '${value}'`);
-  return Number(value);
+/** `mito run`'s command line, under the name it was invoked as (mito run, ansible-playbook). */
+export function runSpec(prog = "mito run"): CommandSpec {
+  return {
+    prog,
+    positionals: "playbook [playbook ...]",
+    positionalHelp: [["playbook", "the playbook file(s) to run"]],
+    minPositionals: 1,
+    requiredNames: "playbook",
+    description: "Runs Ansible playbooks: the tasks they define, on the hosts they target.",
+    groups: [PLAYBOOK_GROUP, CONNECTION_GROUP, BECOME_GROUP],
+  };
+}
+
+/** The command line to RunOptions (--help and --version are the caller's: see cmd_run.ts). */
+export function parseRunArgs(argv: string[], prog?: string): RunOptions {
+  return runOptions(parseCommand(runSpec(prog), argv));
+}
+
+export function runOptions({ values: v, positionals }: ParsedCommand): RunOptions {
+  const str = (x: unknown) => (x === undefined ? undefined : String(x));
+  return {
+    ...sharedRequest(v),
+    playbooks: positionals,
+    tags: commaList(v.tags),
+    skipTags: commaList(v["skip-tags"]),
+    startAtTask: str(v["start-at-task"]),
+    step: v.step === true,
+    syntaxCheck: v["syntax-check"] === true,
+    listTasks: v["list-tasks"] === true,
+    listTags: v["list-tags"] === true,
+    flushCache: v["flush-cache"] === true,
+    forceHandlers: v["force-handlers"] === true,
+    output: str(v.output),
+    ...(v.slice !== undefined ? { slice: parseSlice(String(v.slice)) } : {}),
+  };
 }
 
 /** `--slice K/N` (or AWX's "sliceKofN") with 1 <= K <= N. */
@@ -69,57 +124,4 @@ export function parseSlice(text: string): Slice {
   const count = Number(m[2] ?? m[4]);
   if (index < 1 || index > count) throw new ArgumentError(`--slice ${text}: K must be between 1 and N`);
   return { index, count };
-}
-
-// -vvv arrives from parseArgs as three booleans; count them.
-export function parseRunArgs(argv: string[]): RunOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: SPEC, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new ArgumentError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (parsed.positionals.length === 0) throw new ArgumentError("mito run: give at least one playbook file");
-  if (v.forks !== undefined && intOption("forks", v.forks)! < 1) {
-    throw new ArgumentError("The number of processes (--forks) must be >= 1");
-  }
-  const list = (x: readonly string[] | undefined) => [...(x ?? [])];
-  return {
-    playbooks: parsed.positionals,
-    inventory: list(v.inventory),
-    limit: list(v.limit),
-    extraVars: list(v["extra-vars"]),
-    tags: list(v.tags).flatMap((t) => t.split(",")).filter(Boolean),
-    skipTags: list(v["skip-tags"]).flatMap((t) => t.split(",")).filter(Boolean),
-    verbosity: v.verbose?.length ?? 0,
-    forks: intOption("forks", v.forks),
-    user: v.user ?? v["remote-user"],
-    connection: v.connection,
-    become: v.become ?? false,
-    becomeMethod: v["become-method"],
-    becomeUser: v["become-user"],
-    askBecomePass: v["ask-become-pass"] ?? false,
-    askPass: v["ask-pass"] ?? false,
-    check: v.check ?? false,
-    diff: v.diff ?? false,
-    vaultPasswordFiles: [...list(v["vault-password-file"]), ...list(v["vault-pass-file"])],
-    vaultIds: list(v["vault-id"]),
-    askVaultPass: v["ask-vault-pass"] ?? false,
-    startAtTask: v["start-at-task"],
-    step: v.step ?? false,
-    syntaxCheck: v["syntax-check"] ?? false,
-    listHosts: v["list-hosts"] ?? false,
-    listTasks: v["list-tasks"] ?? false,
-    listTags: v["list-tags"] ?? false,
-    flushCache: v["flush-cache"] ?? false,
-    forceHandlers: v["force-handlers"] ?? false,
-    privateKey: v["private-key"] ?? v.key,
-    timeout: intOption("timeout", v.timeout),
-    moduleSearchPath: list(v["module-path"]),
-    output: v.output,
-    ...(v.slice !== undefined ? { slice: parseSlice(v.slice) } : {}),
-    sshCommonArgs: v["ssh-common-args"],
-    sshExtraArgs: v["ssh-extra-args"],
-  };
 }

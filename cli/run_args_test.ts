@@ -37,8 +37,8 @@ Deno.test("run rejects a non-numeric --forks and a missing playbook with usage e
   assertThrows(
     () => parseRunArgs(["-f", "many", "p.yml"]),
     UsageError,
-    "--forks expects a whole number, got 'many'",
+    "argument -f/--forks: invalid int value: 'many'",
   );
-  assertThrows(() => parseRunArgs(["-v"]), UsageError, "give at least one playbook");
+  assertThrows(() => parseRunArgs(["-v"]), UsageError, "the following arguments are required: playbook");
   assertThrows(() => parseRunArgs(["--no-such-flag", "p.yml"]), UsageError, "no-such-flag");
 });

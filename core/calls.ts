@@ -80,6 +80,8 @@ export interface CallTableOptions {
    * letter may answer a call to `context`. Default: only the controller.
    */
   relays?: (src: number, context: number) => boolean;
+  /** How an error names a context (a reply the codec refuses): its host's inventory name where known. */
+  name?: (id: number) => string;
 }
 
 // Remembered after a timeout or abort so the context's late reply is dropped quietly, and the handle is
@@ -99,10 +101,12 @@ export class CallTable {
   #randomAt = this.#random.length;
   readonly #onAbandon?: (context: number, handle: number) => void;
   readonly #relays: (src: number, context: number) => boolean;
+  readonly #name: ((id: number) => string) | undefined;
 
   constructor(opts: CallTableOptions = {}) {
     this.#onAbandon = opts.onAbandon;
     this.#relays = opts.relays ?? ((src) => src === 0);
+    this.#name = opts.name;
   }
 
   get size(): number {
@@ -163,7 +167,7 @@ export class CallTable {
     }
     let value: unknown;
     try {
-      value = frameValue(frame);
+      value = frameValue(frame, this.#name);
     } catch (e) {
       p.reject(e);
       return "settled";

@@ -215,10 +215,22 @@ export function encodeBody(value: unknown): Encoded {
   return { body: out, flags: flags | FLAG_BLOBS };
 }
 
-function untag(v: unknown, blobs: Uint8Array[]): unknown {
+/** What a walk over a parsed body resolves: blobs and long strings by index, and whether tags count. */
+interface Found {
+  blobs: Uint8Array[];
+  /** The long strings parseJson took out of the text, for their placeholders. */
+  strings: string[];
+  /** False for a body sent without FLAG_TAGS: only the decoder's own placeholders are replaced. */
+  tags: boolean;
+}
+
+/** The placeholder parseJson leaves for a long string; never on the wire (docs/protocol.md "Limits"). */
+const STRING_TAG = "$s";
+
+function untag(v: unknown, d: Found): unknown {
   if (v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = untag(v[i], blobs);
+    for (let i = 0; i < v.length; i++) v[i] = untag(v[i], d);
     return v;
   }
   const obj = v as Record<string, unknown>;
@@ -229,12 +241,32 @@ function untag(v: unknown, blobs: Uint8Array[]): unknown {
     only = k;
     if (count > 1) break;
   }
-  if (count === 1 && only.charCodeAt(0) === 36 /* $ */) return fromTag(only, obj[only], blobs);
-  for (const k in obj) obj[k] = untag(obj[k], blobs);
+  if (count === 1 && only.charCodeAt(0) === 36 /* $ */) {
+    if (only === STRING_TAG && d.strings.length) return longString(obj[only], d);
+    if (d.tags) return fromTag(only, obj[only], d);
+  }
+  for (const k in obj) obj[k] = untag(obj[k], d);
   return obj;
 }
 
-function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
+function longString(x: unknown, d: Found): string {
+  if (!Number.isInteger(x) || !((x as number) >= 0 && (x as number) < d.strings.length)) {
+    throw new CodecError(`bad long string index ${brief(x)}`);
+  }
+  return d.strings[x as number];
+}
+
+/** A field the untag walk does not reach (an error tag's texts): its long string when it is a placeholder. */
+function placed(v: unknown, d: Found): unknown {
+  if (!d.strings.length || v === null || typeof v !== "object" || Array.isArray(v)) return v;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === STRING_TAG
+    ? longString((v as Record<string, unknown>)[STRING_TAG], d)
+    : v;
+}
+
+function fromTag(tag: string, x: unknown, d: Found): unknown {
+  const blobs = d.blobs;
   switch (tag) {
     case "$b": {
       if (!Number.isInteger(x) || !((x as number) >= 0 && (x as number) < blobs.length)) {
@@ -252,7 +284,7 @@ function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
     case "$t": {
       if (!Array.isArray(x)) throw new CodecError("bad tuple tag");
       const t = new Tuple();
-      for (const item of x) t.push(untag(item, blobs));
+      for (const item of x) t.push(untag(item, d));
       return t;
     }
     case "$d": {
@@ -261,9 +293,9 @@ function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
       let allStrings = true;
       for (const pair of x) {
         if (!Array.isArray(pair) || pair.length !== 2) throw new CodecError("bad dict pair");
-        const k = untag(pair[0], blobs);
+        const k = untag(pair[0], d);
         if (typeof k !== "string") allStrings = false;
-        m.set(k, untag(pair[1], blobs));
+        m.set(k, untag(pair[1], d));
       }
       // A plain dict that only looked like a tag comes back as a plain object.
       if (allStrings) return Object.fromEntries(m);
@@ -273,10 +305,10 @@ function fromTag(tag: string, x: unknown, blobs: Uint8Array[]): unknown {
       if (!x || typeof x !== "object" || Array.isArray(x)) throw new CodecError("bad error tag");
       const e = x as Record<string, unknown>;
       return new RemoteError({
-        type: text(e.type, "Exception"),
-        message: text(e.message, ""),
-        traceback: text(e.traceback, ""),
-        data: untag(e.data ?? null, blobs),
+        type: text(placed(e.type, d), "Exception"),
+        message: text(placed(e.message, d), ""),
+        traceback: text(placed(e.traceback, d), ""),
+        data: untag(e.data ?? null, d),
       });
     }
     default:
@@ -325,26 +357,50 @@ function brief(v: unknown): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
+/** A string literal of this many characters or more is taken out of the JSON text before JSON.parse
+ * (see parseJson); shorter ones are not worth the walk. */
+export const LONG_STRING = 64 * 1024;
+
+/** A long string literal of the JSON text: the characters between its quotes, and whether any is escaped. */
+interface LongString {
+  start: number;
+  end: number;
+  escaped: boolean;
+}
+
 /**
  * Refuses JSON nested deeper than MAX_DEPTH or holding more than MAX_CONTAINERS arrays and objects before
  * JSON.parse builds any of it: 10 MB of "[[[[…" or "[],[],…" would otherwise cost seconds and hundreds of
- * MB. Strings are skipped with indexOf, so a body that is mostly one long string costs little.
+ * MB. Strings are skipped with indexOf, so a body that is mostly one long string costs little. Returns the
+ * string values (not keys) of LONG_STRING characters or more.
  */
-function checkShape(text: string): void {
+function scanJson(text: string): LongString[] {
   let depth = 0;
   let containers = 0;
+  const longs: LongString[] = [];
   const n = text.length;
+  // A backslash at or after the last long string's start (n: none): it only moves forward, so telling
+  // escaped long strings from plain ones costs one pass over the text however many there are.
+  let backslash = -1;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
+      const open = i;
       // The closing quote is the next one preceded by an even number of backslashes.
       for (;;) {
         const j = text.indexOf('"', i + 1);
-        if (j < 0) return; // unterminated: JSON.parse says so
+        if (j < 0) return []; // unterminated: JSON.parse says so
         let k = j - 1;
         while (text.charCodeAt(k) === 0x5c) k--;
         i = j;
         if ((j - 1 - k) % 2 === 0) break;
+      }
+      if (i - open - 1 >= LONG_STRING && !isKey(text, i + 1)) {
+        if (backslash < open) {
+          backslash = text.indexOf("\\", open);
+          if (backslash < 0) backslash = n;
+        }
+        longs.push({ start: open + 1, end: i, escaped: backslash !== -1 && backslash < i });
       }
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_DEPTH) throw new CodecError(`body nested deeper than ${MAX_DEPTH} levels`);
@@ -355,16 +411,59 @@ function checkShape(text: string): void {
       depth--;
     }
   }
+  return longs;
 }
 
+/** Whether the string literal ending just before `i` is an object key: a colon follows it. */
+function isKey(text: string, i: number): boolean {
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c === 0x3a;
+  }
+  return false;
+}
+
+/**
+ * JSON.parse copies every string out of the text, so a body that is mostly one 100 MB string held its
+ * bytes, the text and the copy at once. Long string values are taken out of the text first: a plain one
+ * becomes a slice of the text (V8 shares its characters: no copy), an escaped one is parsed on its own,
+ * and the rest is parsed with a placeholder tag `{"$s": n}` in their place (an encoder never writes a
+ * one-key `$` object untagged; a peer that writes this one gets back a string it sent itself). A slice keeps
+ * the whole text alive, so this is done only when long strings are most of it, and only for an ASCII body:
+ * one other character beyond Latin-1 makes the whole text two bytes a character, and a slice of it would
+ * keep an ASCII string at twice the size of JSON.parse's copy. Unlike JSON.parse, raw control characters
+ * in a long plain string are not refused: no encoder writes them, and finding them would cost as much as
+ * the copy this saves.
+ */
 function parseJson(json: Uint8Array, tagged: boolean, blobs: Uint8Array[]): unknown {
   const text = decoder.decode(json);
-  checkShape(text);
-  let value: unknown;
+  let longs = scanJson(text);
+  const ascii = text.length === json.length;
+  if (!ascii || longs.reduce((sum, l) => sum + l.end - l.start, 0) * 2 < text.length) longs = [];
+  const value = parseText(longs.length ? withPlaceholders(text, longs) : text);
+  if (!longs.length) return tagged ? untag(value, { blobs, strings: [], tags: true }) : value;
+  const strings = longs.map((l) =>
+    l.escaped ? parseText(text.slice(l.start - 1, l.end + 1)) as string : text.slice(l.start, l.end)
+  );
+  return untag(value, { blobs, strings, tags: tagged });
+}
+
+function parseText(text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new CodecError(`bad JSON in body: ${(e as Error).message}`);
   }
-  return tagged ? untag(value, blobs) : value;
+}
+
+/** The text with each long string literal replaced by the placeholder tag of its index. */
+function withPlaceholders(text: string, longs: LongString[]): string {
+  const parts: string[] = [];
+  let from = 0;
+  longs.forEach((l, i) => {
+    parts.push(text.slice(from, l.start - 1), `{"${STRING_TAG}":${i}}`);
+    from = l.end + 1;
+  });
+  parts.push(text.slice(from));
+  return parts.join("");
 }

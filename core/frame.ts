@@ -5,6 +5,9 @@ export const MAGIC = 0x4d; // "M"
 export const HEADER_SIZE = 26;
 export const DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
+/** Bytes of a frame spread over chunks that are held as chunks before it is gathered in one buffer. */
+const GATHER_AFTER = 1024 * 1024;
+
 export const FLAG_DEAD = 1;
 export const FLAG_TAGS = 2;
 /** The structured body has a blob table (docs/protocol.md "Structured bodies"); clear: the body is JSON. */
@@ -67,21 +70,32 @@ export class FrameDecoder {
   #open: Uint8Array | undefined;
   #filled = 0;
   #failed: FrameError | undefined;
+  #lastCopied = false;
   constructor(readonly maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, readonly what = "stream") {}
 
   get buffered(): number {
     return this.#buffered;
   }
 
+  /**
+   * Whether the last push copied its whole chunk into a big frame being gathered, keeping no view of it:
+   * the caller may free that chunk now instead of leaving it to the garbage collector.
+   */
+  get lastChunkCopied(): boolean {
+    return this.#lastCopied;
+  }
+
   push(chunk: Uint8Array): Frame[] {
     if (this.#failed) throw this.#failed;
     const frames: Frame[] = [];
+    this.#lastCopied = false;
     if (this.#open) {
       const open = this.#open;
       const n = Math.min(chunk.length, open.length - this.#filled);
       open.set(chunk.subarray(0, n), this.#filled);
       this.#filled += n;
       this.#buffered += n;
+      this.#lastCopied = n === chunk.length;
       if (this.#filled < open.length) return frames;
       this.#open = undefined;
       this.#buffered -= open.length;
@@ -103,10 +117,14 @@ export class FrameDecoder {
       }
       const size = HEADER_SIZE + length;
       if (this.#buffered < size) {
-        // Once a quarter of a frame spread over chunks has arrived, it is gathered in place: its chunks are
-        // never held beside a joined copy (twice a big message's size), and a peer cannot make the
-        // controller reserve more than four times what it sent.
-        if (this.#chunks.length > 1 && this.#buffered * 4 >= size) this.#gather(size);
+        // A frame spread over chunks is gathered in place once GATHER_AFTER bytes or a quarter of it have
+        // arrived: its chunks are never held beside a joined copy (twice a big message's size), nor pile up
+        // until the end (the allocator kept a quarter of a 100 MB reply's worth of freed chunks). The buffer
+        // is reserved, not filled: memory is used only as bytes arrive, so a peer that announces a big frame
+        // and stops costs address space, not memory.
+        if (this.#chunks.length > 1 && (this.#buffered >= GATHER_AFTER || this.#buffered * 4 >= size)) {
+          this.#gather(size);
+        }
         break;
       }
       frames.push(frameOf(this.#take(size)));

@@ -57,15 +57,15 @@ export class DeadLetterError extends Error {
 
 /**
  * The value a frame carries; a dead letter throws DeadLetterError, a body the codec refuses (corrupt, too
- * deep) a CodecError naming the context that sent it.
+ * deep) a CodecError naming the context that sent it, as `name` names it (its inventory host where known).
  */
-export function frameValue(f: Frame): unknown {
+export function frameValue(f: Frame, name: (id: number) => string = (id) => `context ${id}`): unknown {
   if (f.flags & FLAG_DEAD) throw new DeadLetterError(new TextDecoder().decode(f.body));
   if (f.encoding === ENC_RAW) return f.body;
   try {
     return decodeBody(f.body, f.flags);
   } catch (e) {
     if (!(e instanceof CodecError)) throw e;
-    throw new CodecError(`mito: undecodable message from context ${f.src}: ${e.message}`);
+    throw new CodecError(`mito: undecodable message from ${name(f.src)}: ${e.message}`);
   }
 }

@@ -17,8 +17,13 @@ export interface OpenInventoryOptions {
   playbookDirs: string[];
   unparsedIsFailed?: boolean;
   anyUnparsedIsFailed?: boolean;
+  /** The host pattern asked for (ad-hoc); the empty-inventory warning is not given for localhost's names. */
+  pattern?: string;
   warn(message: string): void;
 }
+
+/** Ansible's LOCALHOST: the names of the implicit localhost. */
+const LOCALHOST_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
 
 export function openInventory(o: OpenInventoryOptions): InventoryView {
   const load = () => {
@@ -43,7 +48,7 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     change();
     added.push(change);
   };
-  if (inv.hosts().length === 0) {
+  if (inv.hosts().length === 0 && !LOCALHOST_NAMES.has(o.pattern ?? "all")) {
     o.warn(
       "provided hosts list is empty, only localhost is available. Note that the implicit localhost does not match 'all'",
     );

@@ -22,6 +22,11 @@ export interface Settings {
   factCaching: string;
   factCachingConnection?: string;
   factCachingTimeout: number;
+  /** callbacks_enabled, and bin_ansible_callbacks (ad-hoc runs use the configured callbacks only then). */
+  callbacksEnabled: string[];
+  loadCallbackPlugins: boolean;
+  /** The default and minimal callbacks' result_format and pretty_results. */
+  resultFormat: { format: "json" | "yaml"; pretty?: boolean };
   noColor: boolean;
   forceColor: boolean;
   vaultPasswordFiles: string[];
@@ -92,6 +97,12 @@ export function readSettings(
     factCaching: c.factCaching,
     factCachingConnection: c.factCachingConnection,
     factCachingTimeout: c.factCachingTimeout,
+    callbacksEnabled: c.callbacksEnabled,
+    loadCallbackPlugins: c.loadCallbackPlugins,
+    resultFormat: {
+      format: c.callbackResultFormat === "yaml" ? "yaml" : "json",
+      ...(c.callbackFormatPretty === undefined ? {} : { pretty: c.callbackFormatPretty }),
+    },
     noColor: c.nocolor,
     forceColor: c.forceColor,
     vaultPasswordFiles: c.vaultPasswordFiles,

@@ -112,7 +112,16 @@ export class Loader {
   ): Playbook {
     const abs = path.resolve(file);
     if (!this.#io.exists(abs)) throw new PlaybookError(`the playbook: ${file} could not be found`);
-    const data = this.#io.readYaml(abs);
+    return this.playbookFromData(this.#io.readYaml(abs), abs, depth, inherited);
+  }
+
+  /** A playbook already parsed (`mito adhoc` builds its one play in memory); `file` names it in errors. */
+  playbookFromData(
+    data: unknown,
+    abs: string,
+    depth = 0,
+    inherited?: { vars: Keywords; when: unknown[]; tags: unknown[] },
+  ): Playbook {
     if (data === null || data === undefined) return { file: abs, plays: [] };
     if (!Array.isArray(data)) {
       this.#fail("A playbook must be a list of plays, got a " + typeName(data) + " instead", data, abs);
@@ -389,7 +398,10 @@ export class Loader {
       this.#fail(`conflicting action statements: ${candidates.join(", ")}`, entry, ctx.file);
     }
     let action = this.#inCollection(actionWritten, entry, parent, ctx) ?? shortActionName(actionWritten);
-    if (!this.#isKnownAction(action, ctx)) {
+    // Ansible resolves a module named under action:/local_action: only when the task runs (an unknown
+    // one fails each host then); a module named as the task's key must resolve when the file loads.
+    const named = "action" in entry || "local_action" in entry;
+    if (!named && !this.#isKnownAction(action, ctx)) {
       this.#fail(
         `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
           `missing collection, or incorrect module path.`,

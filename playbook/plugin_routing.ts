@@ -53,9 +53,27 @@ export class PluginRemovedError extends Error {
 
 const MAX_REDIRECTS = 10;
 
+/** Where `key` could stand as a mapping key in YAML text: plain or quoted, before its colon. */
+function keyPattern(key: string): RegExp {
+  return new RegExp(String.raw`(?:^|[\s{[,?'"])${key.replaceAll(".", "\\.")}['"]?\s*:`, "m");
+}
+
+interface RoutingFile {
+  path: string;
+  text: string;
+  /** Whether the text has a backslash (an escape could spell a key its text does not show). */
+  escapes: boolean;
+  /** Whether the text writes a name as a key (so the file must be parsed for it), by name. */
+  names: Map<string, boolean>;
+  /** The parsed file, once a name it writes as a key is looked up. */
+  doc: Record<string, unknown> | null | undefined;
+}
+
 export class ModuleRouting {
   readonly #runtimeFile: (collection: string) => string | undefined;
   readonly #tables = new Map<string, Record<string, RouteEntry>>();
+  /** Routing files by collection (null: it has none), read once. */
+  readonly #files = new Map<string, RoutingFile | null>();
 
   readonly #deprecated: DeprecationSink | undefined;
 
@@ -76,6 +94,7 @@ export class ModuleRouting {
       const m = /^(\w+\.\w+)\.(\w+(?:\.\w+)*)$/.exec(current);
       if (!m) break;
       const collection = m[1] === "ansible.legacy" ? "ansible.builtin" : m[1];
+      if (!this.#mayName(collection, m[2])) break;
       const entry = this.#table(collection, kind)[m[2]];
       if (!entry) break;
       const d = entry.deprecation;
@@ -97,14 +116,43 @@ export class ModuleRouting {
     return current === name || current === `ansible.builtin.${name}` ? undefined : current;
   }
 
+  /**
+   * Whether the collection's routing file could have an entry for `key`. ansible-core's own is 9,700 lines
+   * of YAML (a third of a second to parse) and a play's names are mostly in no table: a name its text
+   * nowhere writes as a key (plain or quoted, then a colon, after whatever may stand before a key) is not
+   * one of its keys. Only an escape could spell a key otherwise, so a file with a backslash is always
+   * parsed.
+   */
+  #mayName(collection: string, key: string): boolean {
+    const f = this.#file(collection);
+    if (!f) return false;
+    let may = f.names.get(key);
+    if (may === undefined) f.names.set(key, may = f.escapes || keyPattern(key).test(f.text));
+    return may;
+  }
+
+  #file(collection: string): RoutingFile | null {
+    let f = this.#files.get(collection);
+    if (f === undefined) {
+      const path = this.#runtimeFile(collection);
+      const text = path && existsSync(path) ? readFileSync(path, "utf8") : undefined;
+      f = path && text !== undefined
+        ? { path, text, escapes: text.includes("\\"), names: new Map(), doc: undefined }
+        : null;
+      this.#files.set(collection, f);
+    }
+    return f;
+  }
+
   #table(collection: string, kind: PluginKind): Record<string, RouteEntry> {
     let table = this.#tables.get(`${collection}\0${kind}`);
     if (table) return table;
     table = {};
-    const file = this.#runtimeFile(collection);
-    if (file && existsSync(file)) {
-      const doc = parseYaml(readFileSync(file, "utf8"), { file }) as Record<string, unknown> | null;
-      const routes = (doc?.plugin_routing as Record<string, unknown> | undefined)?.[kind];
+    const f = this.#file(collection);
+    if (f) {
+      // one parse per file, whichever plugin kinds are asked of it
+      f.doc ??= parseYaml(f.text, { file: f.path }) as Record<string, unknown> | null;
+      const routes = (f.doc?.plugin_routing as Record<string, unknown> | undefined)?.[kind];
       if (routes && typeof routes === "object") table = routes as Record<string, RouteEntry>;
     }
     this.#tables.set(`${collection}\0${kind}`, table);

@@ -25,10 +25,8 @@ import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
-import { DefaultCallback } from "./callbacks/default.ts";
-import { JsonCallback } from "./callbacks/json.ts";
 import { AwxDisplay, AwxDisplayCallback, AwxEvents } from "./callbacks/awx_display.ts";
-import type { Callback } from "./callbacks/types.ts";
+import { selectCallbacks } from "./callbacks/registry.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
@@ -61,6 +59,9 @@ export interface RunRequest {
   /** -k / -K: ask for the connection and become passwords before the run. */
   askPass?: boolean;
   askBecomePass?: boolean;
+  /** --connection-password-file / --become-password-file: the passwords read from files instead. */
+  connectionPasswordFile?: string;
+  becomePasswordFile?: string;
   startAtTask?: string;
   syntaxCheck: boolean;
   listHosts: boolean;
@@ -71,11 +72,33 @@ export interface RunRequest {
   step?: boolean;
   privateKey?: string;
   timeout?: number;
-  /** "json" or "default"; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
+  /** --ssh-common-args / --ssh-extra-args: as ssh_common_args / ssh_extra_args (host variables win). */
+  sshCommonArgs?: string;
+  sshExtraArgs?: string;
+  /** -M: module directories searched before the configured library path. */
+  modulePath?: string[];
+  /** The stdout callback's name; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
   output?: string;
   /** --slice K/N: only the inventory's hosts in that share (see slice.ts). */
   slice?: Slice;
+  /** `mito adhoc`: a play built in memory (ansible's one-task play) instead of playbook files. */
+  adhoc?: AdhocPlay;
 }
+
+/** What `ansible` runs: one play, in its output format. */
+export interface AdhocPlay {
+  /** The play as YAML would have given it. */
+  play: Record<string, unknown>;
+  /** --playbook-dir (else the working directory): where group_vars/, roles/ and relative paths are found. */
+  playbookDir: string;
+  /** -o: the oneline callback instead of minimal. */
+  oneLine: boolean;
+  /** -t DIR: each host's result as JSON in DIR/HOST. */
+  tree?: string;
+}
+
+/** The name of an ad-hoc run's "playbook", as Ansible calls it. */
+const ADHOC_PLAYBOOK = "__adhoc_playbook__";
 
 export interface RunEnvironment {
   env: Record<string, string | undefined>;
@@ -198,18 +221,22 @@ async function runInner(
     );
   }
   // The playbooks are looked for first, as ansible-playbook does, and named as they were given.
-  const playbookFiles = req.playbooks.map((p) => path.resolve(envIn.cwd, p));
-  req.playbooks.forEach((given, i) => {
-    if (!fs.existsSync(playbookFiles[i])) {
-      throw new MissingPlaybookError(`the playbook: ${given} could not be found`);
-    }
-    const st = fs.statSync(playbookFiles[i]);
-    if (!st.isFile() && !st.isFIFO()) {
-      throw new MissingPlaybookError(`the playbook: ${given} does not appear to be a file`);
-    }
-  });
+  const playbookFiles = req.adhoc
+    ? [path.join(path.resolve(envIn.cwd, req.adhoc.playbookDir), ADHOC_PLAYBOOK)]
+    : req.playbooks.map((p) => path.resolve(envIn.cwd, p));
+  if (!req.adhoc) {
+    req.playbooks.forEach((given, i) => {
+      if (!fs.existsSync(playbookFiles[i])) {
+        throw new MissingPlaybookError(`the playbook: ${given} could not be found`);
+      }
+      const st = fs.statSync(playbookFiles[i]);
+      if (!st.isFile() && !st.isFIFO()) {
+        throw new MissingPlaybookError(`the playbook: ${given} does not appear to be a file`);
+      }
+    });
+  }
   // -k / -K: asked before the vault password, as ansible-playbook does
-  const passwords = askPasswords(req);
+  const passwords = askPasswords(req, envIn.cwd);
   const vault = VaultSecrets.fromOptions({
     passwordFiles: [...req.vaultPasswordFiles, ...(req.vaultIds.length ? [] : settings.vaultPasswordFiles)],
     vaultIds: req.vaultIds.length ? req.vaultIds : settings.vaultIds,
@@ -273,10 +300,9 @@ async function runInner(
     deprecated,
     onRole: python.addRoleDir,
   });
-  const playbooks: Playbook[] = playbookFiles.map((f, i) => ({
-    ...loader.loadPlaybook(f),
-    shownAs: req.playbooks[i],
-  }));
+  const playbooks: Playbook[] = req.adhoc
+    ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
+    : playbookFiles.map((f, i) => ({ ...loader.loadPlaybook(f), shownAs: req.playbooks[i] }));
 
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
@@ -291,8 +317,11 @@ async function runInner(
     playbookDirs,
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
+    ...(req.adhoc ? { pattern: String(req.adhoc.play.hosts) } : {}),
     warn,
   });
+
+  if (req.adhoc && !adhocHosts(req, inventory, display)) return 0;
 
   if (req.syntaxCheck) {
     for (const name of req.playbooks) display.display(`\nplaybook: ${name}`);
@@ -304,25 +333,25 @@ async function runInner(
   }
 
   const chosen = stdoutCallbackName(req, settings);
+  const wanted = wantedCallbacks(req, settings);
   // awx_display shows what the callback runner found set before it (ORIGINAL_STDOUT_CALLBACK) shows.
-  const outputName = chosen === "awx_display"
-    ? shortCallbackName(envIn.env.ORIGINAL_STDOUT_CALLBACK || "default")
-    : chosen;
-  let callback: Callback;
-  if (outputName === "json") callback = new JsonCallback(display);
-  else {
-    if (outputName !== "default") {
-      warn(`stdout callback '${outputName}' is not available in mito; using the default callback`);
-    }
-    callback = new DefaultCallback(display, {
+  if (chosen === "awx_display") wanted.stdout = envIn.env.ORIGINAL_STDOUT_CALLBACK || "default";
+  let callback = selectCallbacks(
+    {
+      display,
       check: req.check,
       diff: req.diff || settings.diffAlways,
       pyStr,
       displaySkippedHosts: settings.displaySkippedHosts,
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
-    });
-  }
+      env: envIn.env,
+      treeDir: req.adhoc?.tree && path.resolve(envIn.cwd, req.adhoc.tree),
+      resultFormat: settings.resultFormat,
+      warn,
+    },
+    wanted,
+  );
   if (chosen === "awx_display" && display instanceof AwxDisplay) {
     callback = new AwxDisplayCallback(callback, display.events, {
       isImplicit: (host) => inventory.isImplicit?.(host) === true,
@@ -351,6 +380,8 @@ async function runInner(
   if (req.connection) connectionDefaults.connection = req.connection;
   if (req.privateKey) connectionDefaults.private_key_file = req.privateKey;
   if (req.timeout !== undefined) connectionDefaults.timeout = req.timeout;
+  if (req.sshCommonArgs !== undefined) connectionDefaults.ssh_common_args = req.sshCommonArgs;
+  if (req.sshExtraArgs !== undefined) connectionDefaults.ssh_extra_args = req.sshExtraArgs;
   if (req.become) connectionDefaults.become = true;
   if (req.becomeMethod) connectionDefaults.become_method = req.becomeMethod;
   if (req.becomeUser) connectionDefaults.become_user = req.becomeUser;
@@ -362,7 +393,7 @@ async function runInner(
     defaults: connectionDefaults,
     say: (line) => display.verbose(line, 3),
     collections,
-    libraryPaths: settings.libraryPath.map((p) => path.resolve(envIn.cwd, p)),
+    libraryPaths: [...(req.modulePath ?? []), ...settings.libraryPath].map((p) => path.resolve(envIn.cwd, p)),
   });
 
   const answers = req.step ? stdinAnswers() : undefined;
@@ -412,19 +443,76 @@ async function runInner(
 }
 
 /**
+ * The callbacks asked for. ansible-playbook: stdout_callback and callbacks_enabled. ansible (ad-hoc):
+ * minimal, or oneline with -o, and the configured ones only with bin_ansible_callbacks; tree with -t.
+ */
+function wantedCallbacks(req: RunRequest, settings: Settings): { stdout: string; enabled: string[] } {
+  if (!req.adhoc) {
+    return { stdout: req.output ?? settings.stdoutCallback ?? "default", enabled: settings.callbacksEnabled };
+  }
+  const configured = settings.loadCallbackPlugins;
+  const stdout = req.output ??
+    (req.adhoc.oneLine
+      ? "oneline"
+      : configured && settings.stdoutCallback && settings.stdoutCallback !== "default"
+      ? settings.stdoutCallback
+      : "minimal");
+  return {
+    stdout,
+    enabled: [...(configured ? settings.callbacksEnabled : []), ...(req.adhoc.tree ? ["tree"] : [])],
+  };
+}
+
+/**
+ * The hosts of an ad-hoc pattern, as ansible checks them before running: none with --limit is an error,
+ * none without is a warning (the play still runs, on nobody). With --list-hosts they are printed and
+ * nothing runs (false).
+ */
+function adhocHosts(req: RunRequest, inventory: InventoryView, display: Display): boolean {
+  const pattern = String(req.adhoc!.play.hosts);
+  const hosts = inventory.select(pattern);
+  const empty = inventory.select("all").length === 0;
+  if (!hosts.length && !empty) {
+    if (req.limit.length) {
+      throw new ExecutionError(
+        "Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
+      );
+    }
+    display.warning("No hosts matched, nothing to do");
+  }
+  if (!req.listHosts) return true;
+  display.display(`  hosts (${hosts.length}):`);
+  for (const h of hosts) display.display(`    ${h}`);
+  return false;
+}
+
+/**
  * --ask-pass and --ask-become-pass, with Ansible's prompts: "SSH password: ", then "BECOME password: "
  * (which, after an SSH password, defaults to it when left empty). Without a terminal the answers are
  * read from stdin, as Python's getpass falls back to.
  */
-function askPasswords(req: RunRequest): { connection?: string; become?: string } {
+function askPasswords(req: RunRequest, cwd: string): { connection?: string; become?: string } {
   const ask = (prompt: string) => process.stdin.isTTY ? promptLine(prompt) : answerFromPipe(prompt);
   const out: { connection?: string; become?: string } = {};
+  if (req.connectionPasswordFile) out.connection = readPasswordFile(req.connectionPasswordFile, cwd);
+  if (req.becomePasswordFile) out.become = readPasswordFile(req.becomePasswordFile, cwd);
   if (req.askPass) out.connection = ask("SSH password: ");
   if (req.askBecomePass) {
     out.become = ask(req.askPass ? "BECOME password[defaults to SSH password]: " : "BECOME password: ");
     if (req.askPass && out.become === "") out.become = out.connection;
   }
   return out;
+}
+
+/** A password file's text, stripped, as Ansible reads --connection-password-file ("-" is stdin). */
+function readPasswordFile(file: string, cwd: string): string {
+  const full = path.resolve(cwd, file);
+  if (file !== "-" && !fs.existsSync(full)) {
+    throw new ExecutionError(`The password file ${full} was not found`);
+  }
+  const secret = (file === "-" ? readStdinLine() : fs.readFileSync(full, "utf8")).trim();
+  if (!secret) throw new ExecutionError(`Empty password was provided from file (${file})`);
+  return secret;
 }
 
 /** A prompt answered from a pipe (no terminal): the line is read as it comes, and the prompt's line ended. */

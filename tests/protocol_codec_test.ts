@@ -11,7 +11,16 @@ import {
   FrameError,
   HEADER_SIZE,
 } from "../core/frame.ts";
-import { CodecError, decodeBody, encodeBody, PyFloat, RemoteError, Tuple, tuple } from "../core/codec.ts";
+import {
+  CodecError,
+  decodeBody,
+  encodeBody,
+  LONG_STRING,
+  PyFloat,
+  RemoteError,
+  Tuple,
+  tuple,
+} from "../core/codec.ts";
 import { rawFrame, structuredFrame } from "../core/message.ts";
 
 const PY = "/usr/bin/python3";
@@ -186,6 +195,28 @@ Deno.test("a big frame arriving in many chunks comes out whole and in order with
   }
 });
 
+Deno.test("a big frame is gathered once 1 MiB of it arrived, and the chunks copied into it are the caller's to free", () => {
+  const body = new Uint8Array(8 * 1024 * 1024).map((_, i) => i % 253);
+  const bytes = encodeFrame(rawFrame({ dst: 1, src: 0, handle: 8 }, body));
+  const dec = new FrameDecoder();
+  const step = 64 * 1024;
+  const copied: number[] = [];
+  let frames: Frame[] = [];
+  for (let i = 0; i < bytes.length; i += step) {
+    frames = dec.push(bytes.subarray(i, i + step));
+    if (dec.lastChunkCopied) copied.push(i / step);
+  }
+  // Chunks 0-15 (1 MiB) are held as they are until the 16th gathers them; every later one is copied whole.
+  const chunks = Math.ceil(bytes.length / step);
+  assertEquals(copied, Array.from({ length: chunks - 16 }, (_, k) => 16 + k));
+  assertEquals(frames.length, 1);
+  assert(frames[0].body.every((b, i) => b === i % 253) && frames[0].body.length === body.length);
+  // Small frames are views of their chunk: never the caller's to free.
+  const small = new FrameDecoder();
+  small.push(encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 7 }, "small")));
+  assertEquals(small.lastChunkCopied, false);
+});
+
 Deno.test("a bad magic, an unknown encoding or flag or an oversized length kill the stream before any allocation", () => {
   const good = encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 1 }, 1));
   const badMagic = good.slice();
@@ -267,6 +298,91 @@ Deno.test("hostile lengths inside a body raise CodecError instead of allocating"
   const body = new Uint8Array([0, 0, 0, ref.length, ...ref, 0, 0, 0, 0]);
   assertThrows(() => decodeBody(body, blobs), CodecError, "bad blob index 0");
   assertThrows(() => decodeBody(ref, FLAG_TAGS), CodecError, "bad blob index 0");
+});
+
+/** A string of `n` characters: `unit` repeated (and cut), then a marker so each one is told apart. */
+function long(unit: string, n: number, marker: string): string {
+  return unit.repeat(Math.ceil(n / unit.length)).slice(0, n - marker.length) + marker;
+}
+
+const enc = (text: string) => new TextEncoder().encode(text);
+
+/** JSON with every character beyond ASCII escaped, as Python's ensure_ascii writes it. */
+function asciiJson(v: unknown, indent?: number): string {
+  return JSON.stringify(v, null, indent).replace(
+    /[\u007f-\uffff]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
+}
+
+Deno.test("long strings, plain or escaped, in any place a string goes, decode to what JSON.parse gives", () => {
+  const plain = long("a", LONG_STRING, "<plain>");
+  const lines = long('a line of output, with a tab\t and "quotes"\n', 3 * LONG_STRING, "<lines>");
+  const unicode = long("héllo wörld ✓ 😀 ", 2 * LONG_STRING, "<unicode>");
+  const key = long("k", LONG_STRING, "<key>");
+  const value = {
+    rc: 0,
+    stdout: plain,
+    stderr: lines,
+    "✓": [unicode, "short", 1.5, null, true],
+    [key]: "a long key stays in the text",
+    nested: { list: [[lines]] },
+  };
+  // An ASCII body (the long strings are taken out), spaces around tokens as a hand-written body may have,
+  // and the same value as raw UTF-8 (a body beyond ASCII is parsed whole).
+  for (const json of [asciiJson(value), asciiJson(value, 2), JSON.stringify(value)]) {
+    assertEquals(decodeBody(enc(json), 0), value);
+    assertEquals(decodeBody(enc(json), FLAG_TAGS), value);
+  }
+  // Inside tags: a tuple, a dict with a long non-string-keyed value, an error's texts, beside blobs.
+  const tagged = encodeBody([
+    tuple<unknown>(plain, 2),
+    new Map<unknown, unknown>([[1, lines], [plain, "long key of a $d pair"]]),
+    new RemoteError({ type: "OSError", message: plain, traceback: lines }),
+    new Uint8Array([1, 2, 3]),
+  ]);
+  const back = decodeBody(tagged.body, tagged.flags) as unknown[];
+  assertEquals(back[0], tuple<unknown>(plain, 2));
+  assert(back[0] instanceof Tuple);
+  assertEquals(back[1], new Map<unknown, unknown>([[1, lines], [plain, "long key of a $d pair"]]));
+  const err = back[2] as RemoteError;
+  assertEquals([err.type, err.remoteMessage, err.traceback], ["OSError", plain, lines]);
+  assertEquals(back[3], new Uint8Array([1, 2, 3]));
+});
+
+Deno.test("a long string is told from the decoder's own placeholders and from tags it must not read", () => {
+  const plain = long("x", LONG_STRING, "<1>");
+  // Untagged: a tag-shaped object stays an object; only the long string is taken out.
+  assertEquals(decodeBody(enc(JSON.stringify([plain, { $i: "5" }])), 0), [plain, { $i: "5" }]);
+  // Tagged, no long string: "$s" is no tag of the wire.
+  assertThrows(() => decodeBody(enc('[{"$s":0}]'), FLAG_TAGS), CodecError, 'unknown tag "$s"');
+  // A peer that writes the placeholder itself gets a string it sent, or an error for a missing one.
+  assertEquals(decodeBody(enc(`["${plain}",{"$s":0}]`), FLAG_TAGS), [plain, plain]);
+  assertThrows(
+    () => decodeBody(enc(`["${plain}",{"$s":1}]`), FLAG_TAGS),
+    CodecError,
+    "bad long string index 1",
+  );
+  // Bad JSON around or inside long strings is still refused.
+  assertThrows(() => decodeBody(enc(`["${plain}",]`), 0), CodecError, "bad JSON");
+  assertThrows(() => decodeBody(enc(`["${plain}\\q"]`), 0), CodecError, "bad JSON");
+  assertThrows(() => decodeBody(enc(`["${plain}`), 0), CodecError, "bad JSON");
+});
+
+Deno.test("a long string is parsed with the rest when it is not most of the body", () => {
+  const plain = long("y", LONG_STRING, "<y>");
+  const value = { s: plain, n: Array.from({ length: 40_000 }, (_, i) => i) };
+  assertEquals(decodeBody(enc(JSON.stringify(value)), 0), value);
+});
+
+Deno.test("long strings Python writes (escapes its own way) come back as themselves", async () => {
+  const value = [
+    long('line\n\ttab "q" \\ back\u0001ctl\u007f', 2 * LONG_STRING, "<py1>"),
+    long("ünïcödé ✓ 😀 ", LONG_STRING, "<py2>"),
+    { key: long("z", LONG_STRING, "<py3>") },
+  ];
+  const [back] = await pythonEcho([encodeFrame(structuredFrame({ dst: 1, src: 0, handle: 1 }, value))]);
+  assertEquals(decodeBody(back.body, back.flags), value);
 });
 
 Deno.test("TS-encoded messages decode in Python and come back byte for byte (500 random values)", async () => {

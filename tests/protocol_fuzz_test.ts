@@ -373,10 +373,10 @@ Deno.test("limits: a too-deep or too-big body from a target is refused naming th
   );
 });
 
-Deno.test("a too-deep reply fails only its call, naming the context; a too-deep argument likewise", async () => {
+Deno.test("a too-deep reply fails only its call, naming the host; a too-deep argument likewise", async () => {
   const b = new Broker({ onLog: () => {} });
   try {
-    const ctx = await b.connect({ method: "local", python: PY });
+    const ctx = await b.connect({ method: "local", python: PY, label: "web1" });
     // Playing a compromised target: the next reply it encodes is 513 levels of "[" (its own encoder
     // could not even produce that: Python's recursion limit stops it near 490).
     const plant = [
@@ -390,7 +390,7 @@ Deno.test("a too-deep reply fails only its call, naming the context; a too-deep 
     await assertRejects(
       () => ctx.call("builtins", "exec", [plant, {}]),
       CodecError,
-      `mito: undecodable message from context ${ctx.id}: body nested deeper than ${MAX_DEPTH} levels`,
+      `mito: undecodable message from web1: body nested deeper than ${MAX_DEPTH} levels`,
     );
     let arg: unknown[] = [];
     for (let i = 0; i < MAX_DEPTH; i++) arg = [arg];

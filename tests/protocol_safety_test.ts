@@ -14,10 +14,10 @@ import { READY } from "../core/handles.ts";
 
 const PY = "/usr/bin/python3";
 
-Deno.test("garbage from a context ends its stream with the reason, and its pending calls fail", async () => {
+Deno.test("garbage from a context ends its stream with the reason naming its host, and its pending calls fail", async () => {
   const b = new Broker({ onLog: () => {} });
   try {
-    const ctx = await b.connect({ method: "local", python: PY });
+    const ctx = await b.connect({ method: "local", python: PY, label: "web1" });
     const fd = await ctx.call<number>("mito.core", "_router.parent.wfd.__int__");
     // This call writes junk straight onto the protocol fd; the sleep queued behind it never answers.
     const junk = ctx.call("os", "write", [
@@ -25,8 +25,8 @@ Deno.test("garbage from a context ends its stream with the reason, and its pendi
       new TextEncoder().encode("hello, this is not a frame........"),
     ]);
     const pending = ctx.call("time", "sleep", [30]);
-    await assertRejects(() => junk, ContextGoneError, "corrupt frame from context 1: bad magic 0x68");
-    await assertRejects(() => pending, ContextGoneError, "corrupt frame from context 1: bad magic 0x68");
+    await assertRejects(() => junk, ContextGoneError, "mito: corrupt frame from web1: bad magic 0x68");
+    await assertRejects(() => pending, ContextGoneError, "mito: corrupt frame from web1: bad magic 0x68");
     assert(!ctx.alive);
   } finally {
     await b.shutdown();
@@ -126,6 +126,26 @@ Deno.test({
       await b.shutdown();
     }
   },
+});
+
+Deno.test("a frame announced beyond the maximum size ends its stream from the header, naming the host", async () => {
+  const b = new Broker({ onLog: () => {}, maxMessageSize: 1024 * 1024 });
+  try {
+    const ctx = await b.connect({ method: "local", python: PY, label: "db2" });
+    const fd = await ctx.call<number>("mito.core", "_router.parent.wfd.__int__");
+    // Playing a compromised target: a header announcing 2 MiB, written past its own size check.
+    const header = new Uint8Array(26);
+    const v = new DataView(header.buffer);
+    v.setUint8(0, 0x4d);
+    v.setInt32(6, ctx.id);
+    v.setUint32(22, 2 * 1024 * 1024);
+    const attack = ctx.call("os", "write", [fd, header]);
+    const reason = "mito: corrupt frame from db2: message of 2097152 bytes exceeds the maximum of 1048576";
+    await assertRejects(() => attack, ContextGoneError, reason);
+    assert(!ctx.alive);
+  } finally {
+    await b.shutdown();
+  }
 });
 
 Deno.test("a message over the maximum size fails alone: neither side sends it and the context goes on", async () => {

@@ -45,6 +45,7 @@ export function spawnProcess(req: SpawnRequest & { cwd?: string }): ProcessChann
     },
     readable,
     stderr,
+    ownedChunks: true,
     ...nodeWriter(child.stdin!, `stdin of ${req.argv[0]}`),
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

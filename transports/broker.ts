@@ -33,7 +33,7 @@ import { encodeStructured, frameValue, structuredFrame } from "../core/message.t
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
 import type { ByteChannel, ExitStatus } from "./stream.ts";
 import { localMethod } from "./local.ts";
-import { releaseBig } from "./memory.ts";
+import { freeBuffer, releaseBig } from "./memory.ts";
 import {
   awaitMarker,
   BootstrapError,
@@ -407,6 +407,7 @@ export class Broker {
         this.#router.send(structuredFrame({ dst: ctx, src: 0, handle: CANCEL }, handle));
       },
       relays: (src, ctx) => this.#router.within(ctx, src),
+      name: (id) => this.#name(id),
     });
     this.#router = new Router({
       write: (sid, bytes) => this.#write(sid, bytes),
@@ -607,7 +608,7 @@ export class Broker {
     reader: ReadableStreamDefaultReader<Uint8Array>,
     first: Uint8Array,
   ): Promise<void> {
-    const decoder = new FrameDecoder(this.maxMessageSize, `context ${st.context}`);
+    const decoder = new FrameDecoder(this.maxMessageSize, this.#name(st.context));
     let collectedAt = 0; // decoder.buffered at the last collection while a big frame arrived
     let reason = "its stream closed";
     try {
@@ -617,6 +618,7 @@ export class Broker {
           // Decoded and delivered, a big frame's bytes and the text they were parsed from are garbage: they
           // are returned before the value's consumers (the next microtasks) allocate on top of them.
           releaseBig(this.#receive(st, decoder, chunk));
+          if (decoder.lastChunkCopied && st.channel.ownedChunks) freeBuffer(chunk);
           // While a big frame arrives, its chunks are garbage once copied into its buffer.
           if (decoder.buffered < collectedAt) collectedAt = 0;
           if (releaseBig(decoder.buffered - collectedAt)) collectedAt = decoder.buffered;
@@ -656,7 +658,11 @@ export class Broker {
     return largest;
   }
 
-  /** Writes in order; while the channel pushes back, later frames queue and go out as one write. */
+  /**
+   * Writes in order; while the channel pushes back, later frames queue, and go out with runs of small ones
+   * joined into one write (one system call instead of many) and big ones as they are (joining a transfer's
+   * chunks copied each byte once more, and was half the garbage the collector chased during one).
+   */
   #write(sid: number, bytes: Uint8Array): void {
     const st = this.#streams.get(sid);
     if (!st) return;
@@ -665,20 +671,20 @@ export class Broker {
       return;
     }
     st.queued = [];
-    const flush = (chunk: Uint8Array): void => {
-      st.channel.write(chunk).then(() => {
-        const next = st.queued!;
-        if (!next.length) {
-          st.queued = undefined;
-          return;
-        }
+    void this.#flush(st, [bytes]);
+  }
+
+  async #flush(st: StreamState, chunks: Uint8Array[]): Promise<void> {
+    try {
+      while (chunks.length) {
+        for (const chunk of chunks) await st.channel.write(chunk);
+        chunks = joinSmall(st.queued!);
         st.queued = [];
-        flush(concat(next));
-      }, () => {
-        st.queued = undefined; // the channel died: the reader side reports it
-      });
-    };
-    flush(bytes);
+      }
+    } catch {
+      // the channel died: the reader side reports it
+    }
+    st.queued = undefined;
   }
 
   /** A frame for the controller; the router already checked who may send it from where. */
@@ -1055,6 +1061,25 @@ async function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T |
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Frames this big are written as they are; smaller ones next to each other are joined into one write. */
+const JOIN_BELOW = 16 * 1024;
+
+function joinSmall(parts: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  for (const p of parts) {
+    if (p.length < JOIN_BELOW) {
+      run.push(p);
+      continue;
+    }
+    if (run.length) out.push(concat(run));
+    run = [];
+    out.push(p);
+  }
+  if (run.length) out.push(concat(run));
+  return out;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -39,6 +39,23 @@ export function releaseBig(bytes: number): boolean {
   return true;
 }
 
+/**
+ * Frees a buffer nothing will read again at once, rather than at V8's next collection: a 100 MB reply
+ * arrives as thousands of 64 KiB read chunks, and freed together they stay with the C allocator (25 MB of
+ * them were still resident when the next task read a 100 MB file). Only a view spanning its whole
+ * ArrayBuffer is freed, which a pooled or shared buffer never is; where the runtime cannot detach it, the
+ * collector frees it as before.
+ */
+export function freeBuffer(view: Uint8Array): void {
+  const b = view.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (view.byteOffset !== 0 || view.byteLength !== b.byteLength || typeof b.transfer !== "function") return;
+  try {
+    b.transfer(0);
+  } catch {
+    // not detachable (a WebAssembly memory, a buffer some API pinned): the collector's job
+  }
+}
+
 /** At the end of a unit of work (a task on a host): collects when the process grew by BIG_BYTES since. */
 export function releaseGrowth(): void {
   const rss = process.memoryUsage.rss();

@@ -102,6 +102,7 @@ export async function sshSpawn(
     return {
       readable: webReadable(child.stdout!),
       stderr,
+      ownedChunks: true,
       ...nodeWriter(child.stdin!, "ssh stdin"),
       kill,
       exited,

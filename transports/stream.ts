@@ -20,6 +20,11 @@ export interface ByteChannel {
   kill(): void;
   /** Resolves once the transport process or channel has ended. */
   readonly exited: Promise<ExitStatus>;
+  /**
+   * The readable's chunks are the reader's alone (fresh buffers the transport never reads again): the
+   * reader may free one it is done with (transports/memory.ts freeBuffer).
+   */
+  readonly ownedChunks?: boolean;
 }
 
 /** How a transport starts a command: argv for the far end's program, already quoted per transport needs. */

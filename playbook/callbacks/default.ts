@@ -2,23 +2,15 @@
 import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
 import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
-import { splitLinesKeep, unifiedDiff } from "./_diff.ts";
-
-const DEBUG_ALLOWED = new Set(["msg", "exception", "warnings", "deprecations"]);
-const HIDE_IN_DEBUG = ["changed", "failed", "skipped", "invocation", "skip_reason"];
-
-/** Drops Ansible's internal `_ansible_*` keys at every level, as strip_internal_keys does. */
-export function stripInternal(v: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (k.startsWith("_ansible_")) continue;
-    out[k] = typeof x === "object" && x !== null && !Array.isArray(x) &&
-        Object.getPrototypeOf(x) === Object.prototype
-      ? stripInternal(x as Record<string, unknown>)
-      : x;
-  }
-  return out;
-}
+import {
+  cleanResults,
+  diffText,
+  dumpResults,
+  type ResultFormat,
+  showException,
+  showWarnings,
+  yamlDiff,
+} from "./_results.ts";
 
 /** The default callback's line for an async task's poll or end. */
 export function asyncLine(host: string, e: AsyncView): string {
@@ -38,6 +30,12 @@ export interface DefaultCallbackOptions {
   showCustomStats?: boolean;
   /** check_mode_markers: "DRY RUN" banners and "[CHECK MODE]" on headers (off by default, as Ansible). */
   checkModeMarkers?: boolean;
+  /** result_format / pretty_results (ANSIBLE_CALLBACK_RESULT_FORMAT, ANSIBLE_CALLBACK_FORMAT_PRETTY). */
+  resultFormat?: ResultFormat;
+  /** How results are shown (a callback deriving from this one, like yaml): JSON by default. */
+  dumpResults?: (r: Record<string, unknown>, verbosity: number) => string;
+  /** How a diff's before/after data (not text) is shown: indented JSON by default. */
+  serializeDiff?: (v: unknown) => string;
 }
 
 export class DefaultCallback implements Callback {
@@ -117,62 +115,20 @@ export class DefaultCallback implements Callback {
   }
 
   #dump(r: Record<string, unknown>): string {
-    const indent = r._ansible_verbose_always || this.#d.verbosity > 2 ? 4 : undefined;
-    const clean = stripInternal(r);
-    if (this.#d.verbosity < 3) delete clean.invocation;
-    if (this.#d.verbosity < 3) delete clean.diff;
-    delete clean.exception;
-    return pyJson(clean, indent);
+    if (this.#o.dumpResults) return this.#o.dumpResults(r, this.#d.verbosity);
+    return dumpResults(r, this.#d.verbosity, undefined, this.#o.resultFormat);
   }
 
   #clean(r: Record<string, unknown>, action: string): Record<string, unknown> {
-    const out = { ...r };
-    // Ansible's _ACTION_DEBUG: debug under any of its names.
-    if (/^(ansible\.(builtin|legacy)\.)?debug$/.test(action)) {
-      if ("msg" in out) {
-        for (const k of Object.keys(out)) if (!DEBUG_ALLOWED.has(k) && !k.startsWith("_")) delete out[k];
-      } else for (const k of HIDE_IN_DEBUG) delete out[k];
-    }
-    return out;
+    return cleanResults(r, action);
   }
 
   #warnings(r: Record<string, unknown>): Record<string, unknown> {
-    const out = { ...r };
-    if (Array.isArray(out.warnings) && out.warnings.length) {
-      // Shown by Ansible's callback, in the main process: once per run.
-      for (const w of out.warnings) this.#d.warning(String(w), "main");
-    }
-    delete out.warnings;
-    if (Array.isArray(out.deprecations) && out.deprecations.length) {
-      // As Ansible's display.deprecated(**deprecation): the release sentence, once per run.
-      for (const w of out.deprecations) {
-        const d: Record<string, unknown> = typeof w === "object" && w !== null ? w : { msg: w };
-        const opt = (k: string) => d[k] === null || d[k] === undefined ? undefined : String(d[k]);
-        this.#d.deprecated(String(d.msg), opt("version"), {
-          date: opt("date"),
-          collection: opt("collection_name"),
-        });
-      }
-    }
-    delete out.deprecations;
-    return out;
+    return showWarnings(this.#d, r);
   }
 
   #exception(r: Record<string, unknown>): Record<string, unknown> {
-    if (!("exception" in r)) return r;
-    const text = String(r.exception);
-    if (this.#d.verbosity < 3) {
-      const last = text.trim().split("\n").pop();
-      this.#d.display(
-        `An exception occurred during task execution. To see the full traceback, use -vvv. The error was: ${last}`,
-        "error",
-      );
-      return r;
-    }
-    this.#d.display(`The full traceback is:\n${text}`, "error");
-    const out = { ...r };
-    delete out.exception;
-    return out;
+    return showException(this.#d, r);
   }
 
   result(ev: ResultEvent): void {
@@ -288,7 +244,7 @@ export class DefaultCallback implements Callback {
    * v2_on_file_diff shows it; result() and itemResult() show it themselves unless `diffShown`.
    */
   fileDiff(ev: ResultEvent): void {
-    if (!this.#o.diff) return;
+    if (!this.#o.diff && !ev.task.diff) return;
     const r = ev.result;
     if (!r.diff || !r.changed) return;
     const text = this.#diffText(r.diff);
@@ -299,50 +255,12 @@ export class DefaultCallback implements Callback {
   }
 
   #diffText(diffs: unknown): string {
-    const list = Array.isArray(diffs) ? diffs : [diffs];
-    const out: string[] = [];
-    for (const raw of list as Record<string, unknown>[]) {
-      const diff = { ...raw };
-      if ("dst_binary" in diff) out.push("diff skipped: destination file appears to be binary\n");
-      if ("src_binary" in diff) out.push("diff skipped: source file appears to be binary\n");
-      if ("dst_larger" in diff) {
-        out.push(
-          `diff skipped: destination file size is greater than ${escapeControls(String(diff.dst_larger))}\n`,
-        );
-      }
-      if ("src_larger" in diff) {
-        out.push(
-          `diff skipped: source file size is greater than ${escapeControls(String(diff.src_larger))}\n`,
-        );
-      }
-      if ("before" in diff && "after" in diff) {
-        for (const k of ["before", "after"]) {
-          const v = diff[k];
-          if (typeof v === "object" && v !== null) diff[k] = pyJson(v, 4) + "\n";
-          else if (v === null || v === undefined) diff[k] = "";
-        }
-        const bh = "before_header" in diff ? `before: ${diff.before_header}` : "before";
-        const ah = "after_header" in diff ? `after: ${diff.after_header}` : "after";
-        const b = splitLinesKeep(String(diff.before));
-        const a = splitLinesKeep(String(diff.after));
-        if (b.length && !b[b.length - 1].endsWith("\n")) {
-          b[b.length - 1] += "\n\\ No newline at end of file\n";
-        }
-        if (a.length && !a[a.length - 1].endsWith("\n")) {
-          a[a.length - 1] += "\n\\ No newline at end of file\n";
-        }
-        const lines = unifiedDiff(b, a, bh, ah);
-        for (const line of lines) {
-          if (line.startsWith("+")) out.push(this.#d.colorize(line, "diffAdd"));
-          else if (line.startsWith("-")) out.push(this.#d.colorize(line, "diffRemove"));
-          else if (line.startsWith("@@")) out.push(this.#d.colorize(line, "diffLines"));
-          else out.push(escapeControls(line));
-        }
-        if (lines.length) out.push("\n");
-      }
-      if ("prepared" in diff) out.push(escapeControls(String(diff.prepared)));
-    }
-    return out.join("");
+    const fmt = this.#o.resultFormat;
+    return diffText(
+      this.#d,
+      diffs,
+      this.#o.serializeDiff ?? (fmt?.format === "yaml" ? yamlDiff(fmt) : undefined),
+    );
   }
 
   stats(stats: StatsView): void {

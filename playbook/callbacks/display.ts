@@ -225,7 +225,7 @@ export function wrap(text: string, width: number, dropWhitespace = true): string
 }
 
 /** str.expandtabs(): tab stops every 8 columns, counted from the last newline. */
-function expandTabs(text: string): string {
+export function expandTabs(text: string): string {
   if (!text.includes("\t")) return text;
   let col = 0;
   let out = "";

@@ -27,6 +27,8 @@ export interface TaskView {
   hasLoop: boolean;
   /** include_tasks/include_role: ok results print nothing but the banner. */
   isInclude: boolean;
+  /** The task's `diff` keyword (inherited, templated): its diffs are shown even without --diff. */
+  diff?: boolean;
   /** Templated args, for display_args_to_stdout. */
   args?: Record<string, unknown>;
   /** The task's own name, templated, without the "role : " prefix; "" when unnamed. */

@@ -60,6 +60,11 @@ export interface Config {
   verbosity: number;
   transport: string;
   callbacksEnabled: string[];
+  /** bin_ansible_callbacks: whether `ansible` (ad-hoc) uses the configured callbacks. */
+  loadCallbackPlugins: boolean;
+  /** callback_result_format (json, yaml) and callback_format_pretty (unset: pretty for yaml only). */
+  callbackResultFormat: string;
+  callbackFormatPretty?: boolean;
   diffAlways: boolean;
   diffContext: number;
   forceHandlers: boolean;
@@ -242,6 +247,16 @@ const SETTINGS: Setting[] = [
     [D, "callback_whitelist"],
     [D, "callbacks_enabled"],
   ]),
+  S("callbackResultFormat", "string", "json", ["ANSIBLE_CALLBACK_RESULT_FORMAT"], [
+    [D, "callback_result_format"],
+  ], ["json", "yaml"]),
+  S("callbackFormatPretty", "boolean", undefined, ["ANSIBLE_CALLBACK_FORMAT_PRETTY"], [
+    [D, "callback_format_pretty"],
+  ]),
+  S("loadCallbackPlugins", "boolean", false, ["ANSIBLE_LOAD_CALLBACK_PLUGINS"], [[
+    D,
+    "bin_ansible_callbacks",
+  ]]),
   S("errorOnUndefinedVars", "boolean", true, ["ANSIBLE_ERROR_ON_UNDEFINED_VARS"], [[
     D,
     "error_on_undefined_vars",

@@ -86,6 +86,7 @@ export class TaskKeywords {
   view(task: Task, vars?: VarLookup, delegateTo?: string): TaskView {
     const pos = task.pos;
     const own = this.ownName(task, vars);
+    const diffKw = keyword(task, "diff");
     return {
       id: task.id,
       name: shownTaskName(task, own),
@@ -100,6 +101,7 @@ export class TaskKeywords {
       delegateTo,
       hasLoop: task.kw.loop !== undefined,
       isInclude: task.action === "include_tasks" || task.action === "include_role",
+      diff: diffKw === undefined ? undefined : bool(vars ? this.#templar.template(diffKw, vars) : diffKw),
     };
   }
 }

@@ -32,6 +32,12 @@ export interface YamlDumpOptions {
    * written: the template engine's own values.
    */
   represent?: (v: unknown) => unknown;
+  /**
+   * A Dumper's represent_scalar override (community.general.yaml's): for a string, the text to write in
+   * literal block style (`|`) instead, or undefined to write it as usual. Where a block cannot go (flow
+   * context, a key, trailing or pre-break spaces, special characters) the text is double-quoted instead.
+   */
+  literal?: (s: string) => string | undefined;
 }
 
 /** A value yaml.dump has no representer for. */
@@ -54,6 +60,9 @@ function resolvesNonString(s: string): boolean {
 }
 
 const BREAKS = "\n\x85\u2028\u2029";
+// What makes the emitter refuse a block scalar: a space before a break or at the end, a special character.
+const BLOCK_REFUSED =
+  / [\n\x85\u2028\u2029]| $|[^\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]|\ufeff/u;
 const WS_SET = "\0 \t\r\n\x85\u2028\u2029";
 
 interface Analysis {
@@ -155,8 +164,9 @@ class Emitter {
   #anchors = new Map<object, string | null>();
   #written = new Set<object>();
   constructor(
-    readonly o: Required<Omit<YamlDumpOptions, "represent">>,
+    readonly o: Required<Omit<YamlDumpOptions, "represent" | "literal">>,
     readonly represent: (v: unknown) => unknown,
+    readonly literalOf?: (s: string) => string | undefined,
   ) {}
 
   write(s: string): void {
@@ -317,6 +327,13 @@ class Emitter {
     if (typeof v === "number" || typeof v === "bigint") return this.plain(intRepr(v));
     if (v instanceof VaultString) return this.vault(v);
     if (typeof v !== "string") throw new YamlDumpError(v);
+    const literal = this.literalOf?.(v);
+    if (literal !== undefined) {
+      if (literal && !this.flowLevel && !this.simpleKey && !BLOCK_REFUSED.test(literal)) {
+        return this.literal(literal);
+      }
+      return this.doubleQuoted(literal);
+    }
     const a = analyze(v);
     const implicit = !resolvesNonString(v);
     if (
@@ -496,14 +513,18 @@ function modelValue(v: unknown): unknown {
 
 /** yaml.dump(v, Dumper=AnsibleDumper, allow_unicode=True, …) as Ansible writes it. */
 export function yamlDump(v: unknown, opts: YamlDumpOptions = {}): string {
-  const e = new Emitter({
-    indent: opts.indent ?? 2,
-    flow: opts.flow === undefined ? false : opts.flow,
-    sortKeys: opts.sortKeys ?? true,
-    width: opts.width ?? 80,
-    explicitStart: opts.explicitStart ?? false,
-    anchors: opts.anchors ?? false,
-  }, opts.represent ?? modelValue);
+  const e = new Emitter(
+    {
+      indent: opts.indent ?? 2,
+      flow: opts.flow === undefined ? false : opts.flow,
+      sortKeys: opts.sortKeys ?? true,
+      width: opts.width ?? 80,
+      explicitStart: opts.explicitStart ?? false,
+      anchors: opts.anchors ?? false,
+    },
+    opts.represent ?? modelValue,
+    opts.literal,
+  );
   if (opts.anchors) e.collectAnchors(v);
   if (opts.explicitStart) {
     e.write("---");

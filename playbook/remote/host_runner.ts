@@ -157,7 +157,10 @@ export class ProtocolHostRunner implements HostRunner {
         }
       }
     } catch (err) {
-      if (err instanceof ModuleNotFoundError) return failed(err.message);
+      // Ansible's words for a module that resolves nowhere when its task runs (no "changed" key)
+      if (err instanceof ModuleNotFoundError) {
+        return { failed: true, msg: `The module ${err.module} was not found in configured module paths` };
+      }
       return this.#callFailed(req, reached, err);
     }
     return session.ranModule ? this.#withDiscovered(req, reached, result) : result;

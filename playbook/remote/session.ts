@@ -80,12 +80,13 @@ export class TargetSession {
     opts: { sync?: boolean; askedAs?: string },
   ): Promise<ModuleResult> {
     const req = this.#req;
+    // Only what differs from the runner's defaults travels (false, none, 0): sent with every task.
     const common = {
-      check_mode: req.checkMode,
-      diff: req.diff,
-      no_log: req.noLog,
-      environment: Object.keys(req.environment).length ? req.environment : null,
-      verbosity: req.verbosity,
+      ...(req.checkMode ? { check_mode: true } : {}),
+      ...(req.diff ? { diff: true } : {}),
+      ...(req.noLog ? { no_log: true } : {}),
+      ...(Object.keys(req.environment).length ? { environment: req.environment } : {}),
+      ...(req.verbosity ? { verbosity: req.verbosity } : {}),
       // mitogen_task_isolation: fork runs the module in a fork of the interpreter (a clean copy each time).
       ...(isolationOf(req.connectionVars) === "fork" ? { isolation: "fork" } : {}),
     };
@@ -114,11 +115,12 @@ export class TargetSession {
         ...askedName(opts.askedAs ?? module, src),
       });
     }
+    const interpreters = this.interpreters();
     return callWithSource(this.#ctx, src.source, args, {
       ...common,
       name: src.name,
       ...askedName(opts.askedAs ?? module, src),
-      interpreters: this.interpreters(),
+      ...(Object.keys(interpreters).length ? { interpreters } : {}),
       ...(src.package ? { package: src.package } : {}),
     });
   }

@@ -15,6 +15,8 @@ export interface YamlDumpOptions {
   sortKeys: boolean;
   width: number;
   explicitStart: boolean;
+  /** A Dumper's represent_scalar override for strings (see playbook/py/yaml_dump.ts). */
+  literal?: (s: string) => string | undefined;
 }
 
 /** to_yaml/to_nice_yaml: yaml.dump with Ansible's dumper (allow_unicode, sorted keys by default). */

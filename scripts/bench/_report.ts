@@ -250,23 +250,27 @@ export function evaluateTargets(
       });
     }
   };
-  speedup("loop-100-items on loopback", "loop-100-items", "loopback", 5);
-  speedup("loop-100-items over 26 ms", "loop-100-items", "lan26ms", 6);
+  for (const login of ["", "-root"]) {
+    speedup(`loop-100-items${login} on loopback`, `loop-100-items${login}`, "loopback", 5);
+    speedup(`loop-100-items${login} over 26 ms`, `loop-100-items${login}`, "lan26ms", 6);
+  }
   speedup("loop-100-copies over 26 ms", "loop-100-copies", "lan26ms", 6);
   // Issue 18: Ansible's own modules (mito-auto) at the speed of mito's built-ins (mito), same play. The
   // whole run's ratio: its fixed part (start, connection) is shared, so the per-task ratio is above it.
-  for (const link of LINKS) {
-    const a = okWall(find(all, "loop-100-items", link, "mito-auto"));
-    const b = okWall(find(all, "loop-100-items", link, "mito"));
-    if (!a || !b) continue;
-    out.push({
-      target: "loop-100-items, Ansible's command module vs mito's",
-      runner: "mito-auto",
-      link,
-      value: `${fmtRatio(a / b)} (${fmtSeconds(a)} vs ${fmtSeconds(b)})`,
-      goal: "≤ 1.25× mito",
-      met: a / b <= 1.25,
-    });
+  for (const scenario of ["loop-100-items", "loop-100-items-root"]) {
+    for (const link of LINKS) {
+      const a = okWall(find(all, scenario, link, "mito-auto"));
+      const b = okWall(find(all, scenario, link, "mito"));
+      if (!a || !b) continue;
+      out.push({
+        target: `${scenario}, Ansible's command module vs mito's`,
+        runner: "mito-auto",
+        link,
+        value: `${fmtRatio(a / b)} (${fmtSeconds(a)} vs ${fmtSeconds(b)})`,
+        goal: "≤ 1.25× mito",
+        met: a / b <= 1.25,
+      });
+    }
   }
   for (const link of LINKS) {
     speedup("fanout 200 hosts", "fanout-200", link, 5);
@@ -352,10 +356,25 @@ export function evaluateTargets(
   return out;
 }
 
+/** The modules each mito runner's tasks run; mito-auto's are what a user with ansible-core gets. */
+const MODULE_PATHS: Record<string, string> = {
+  mito: "mito's built-in",
+  "mito-bin": "mito's built-in",
+  "mito-auto": "Ansible's (the default)",
+};
+
 export function targetTable(targets: TargetResult[]): string[] {
   return table(
-    ["target", "runner", "link", "measured", "goal", "status"],
-    targets.map((t) => [t.target, t.runner, t.link, t.value, t.goal, t.met ? "met" : "missed"]),
+    ["target", "runner", "modules", "link", "measured", "goal", "status"],
+    targets.map((t) => [
+      t.target,
+      t.runner,
+      MODULE_PATHS[t.runner] ?? "—",
+      t.link,
+      t.value,
+      t.goal,
+      t.met ? "met" : "missed",
+    ]),
   );
 }
 

@@ -12,7 +12,8 @@ export type ScenarioKind =
   | "file-transfer"
   | "includes"
   | "fanout"
-  | "big-values";
+  | "big-values"
+  | "role";
 
 export interface Scenario {
   /** Name as given on the command line and shown in the tables. */
@@ -34,27 +35,53 @@ export interface Scenario {
   slow?: boolean;
   /** Also run by `mito-auto` (Ansible's own modules, mito's default where ansible-core is installed). */
   ansibleModules?: boolean;
+  /**
+   * Who the playbook logs in as: the plain account (the default) or root, whose shell rc on these machines
+   * runs `pyenv init` (a slower login, as many real root accounts have).
+   */
+  login?: "plain" | "root";
 }
+
+/** A scenario's root-login twin: same play, logging in as root, named `<name>-root` in the same group. */
+function asRoot(s: Scenario): Scenario {
+  return { ...s, name: `${s.name}-root`, login: "root" };
+}
+
+const LOOP_ITEMS: Scenario = {
+  name: "loop-100-items",
+  group: "loop-100-items",
+  kind: "loop-items",
+  hosts: 1,
+  items: 100,
+  ansibleModules: true,
+};
+const LOOP_TASKS: Scenario = {
+  name: "loop-100-tasks",
+  group: "loop-100-tasks",
+  kind: "loop-tasks",
+  hosts: 1,
+  items: 100,
+  ansibleModules: true,
+};
+/** A role of 30 tasks: file, template, lineinfile and command in turn (see roleTasks). */
+const ROLE: Scenario = {
+  name: "role-30-tasks",
+  group: "role-30-tasks",
+  kind: "role",
+  hosts: 1,
+  items: 30,
+  ansibleModules: true,
+};
 
 const MiB = 1024 * 1024;
 
 export const SCENARIOS: readonly Scenario[] = [
-  {
-    name: "loop-100-items",
-    group: "loop-100-items",
-    kind: "loop-items",
-    hosts: 1,
-    items: 100,
-    ansibleModules: true,
-  },
-  {
-    name: "loop-100-tasks",
-    group: "loop-100-tasks",
-    kind: "loop-tasks",
-    hosts: 1,
-    items: 100,
-    ansibleModules: true,
-  },
+  LOOP_ITEMS,
+  asRoot(LOOP_ITEMS),
+  LOOP_TASKS,
+  asRoot(LOOP_TASKS),
+  ROLE,
+  asRoot(ROLE),
   { name: "loop-100-copies", group: "loop-100-copies", kind: "loop-copies", hosts: 1, items: 100 },
   { name: "loop-20-templates", group: "loop-20-templates", kind: "loop-templates", hosts: 1, items: 20 },
   {
@@ -266,6 +293,44 @@ function expectLines(command: string, count: number, what: string): string[] {
   ];
 }
 
+/** Groups of four role tasks (directory, template, lineinfile, command) after the two that reset the tree. */
+const ROLE_GROUPS = 7;
+
+/**
+ * The role-30-tasks role: it resets its directory, then per group makes a directory, templates a
+ * configuration into it, edits one line of it and reads it back (registered, for the play's checks).
+ */
+function roleTasks(dir: string): string {
+  const tasks = [
+    "- file:",
+    `    path: ${dir}`,
+    "    state: absent",
+    "- file:",
+    `    path: ${dir}`,
+    "    state: directory",
+  ];
+  for (let i = 1; i <= ROLE_GROUPS; i++) {
+    tasks.push(
+      "- file:",
+      `    path: ${dir}/site${i}`,
+      "    state: directory",
+      `    mode: "0755"`,
+      "- template:",
+      "    src: app.conf.j2",
+      `    dest: ${dir}/site${i}/app.conf`,
+      `    mode: "0644"`,
+      "- lineinfile:",
+      `    path: ${dir}/site${i}/app.conf`,
+      "    regexp: '^port='",
+      `    line: "port={{ bench_port + ${i} }}"`,
+      `- command: cat ${dir}/site${i}/app.conf`,
+      `  register: bench_site${i}`,
+      "  changed_when: false",
+    );
+  }
+  return tasks.join("\n") + "\n";
+}
+
 /** The files of one scenario's run (playbook.yml plus whatever it includes), by relative path. */
 export function scenarioFiles(s: Scenario, t: Target, assets: Assets): Record<string, string> {
   const dir = `${t.remoteDir}/${s.name}`;
@@ -388,6 +453,30 @@ export function scenarioFiles(s: Scenario, t: Target, assets: Assets): Record<st
           `          - bench_file.count('\\n') == ${lines - 1}`,
           `    - file: path=${dir} state=absent`,
         ]),
+      };
+    }
+    case "role": {
+      const checks: string[] = [];
+      for (let i = 1; i <= ROLE_GROUPS; i++) {
+        checks.push(
+          `          - bench_site${i}.stdout_lines == ['name=site', 'port=${8000 + i}', 'workers=4']`,
+        );
+      }
+      return {
+        "roles/bench/defaults/main.yml": ["bench_port: 8000", "bench_workers: 4", ""].join("\n"),
+        "roles/bench/templates/app.conf.j2":
+          "name=site\nport={{ bench_port }}\nworkers={{ bench_workers }}\n",
+        "roles/bench/tasks/main.yml": roleTasks(dir),
+        "playbook.yml": [
+          "- hosts: all",
+          "  gather_facts: false",
+          "  roles: [bench]",
+          "  post_tasks:",
+          "    - assert:",
+          "        that:",
+          ...checks,
+          "",
+        ].join("\n"),
       };
     }
     case "fanout": {

@@ -119,36 +119,43 @@ function target(name: string): Figure {
   return JSON.parse(r.stdout);
 }
 
-const [mode, shape] = process.argv.slice(2);
-if (mode === "--one") {
-  // Child process: one controller-side measurement, printed as JSON.
-  const [side, name] = shape.split("|");
-  const fig = side === "in-process" ? controllerInProcess(name) : await controllerFromTarget(name);
-  console.log(JSON.stringify(fig));
-  process.exit(0);
+/** Run by `deno task bench decode` (scripts/bench/main.ts), or directly: `--one SIDE|SHAPE` measures one. */
+export async function main(args: string[]): Promise<void> {
+  const [mode, shape] = args;
+  if (mode === "--one") {
+    // Child process: one controller-side measurement, printed as JSON.
+    const [side, name] = shape.split("|");
+    const fig = side === "in-process" ? controllerInProcess(name) : await controllerFromTarget(name);
+    console.log(JSON.stringify(fig));
+    process.exit(0);
+  }
+
+  const self = fromFileUrl(import.meta.url);
+  const rows: Record<string, Record<string, Figure>> = {};
+  for (const name of Object.keys(SHAPES)) {
+    rows[name] = {};
+    for (const side of ["in-process", "from a target"]) {
+      const r = spawnSync(Deno.execPath(), ["run", "-A", self, "--one", `${side}|${name}`], {
+        encoding: "utf8",
+        timeout: 300_000,
+      });
+      if (r.status !== 0) throw new Error(`${side} ${name}: ${r.stderr}`);
+      rows[name][`controller ${side}`] = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    }
+    rows[name]["target (python3)"] = target(name);
+  }
+  const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+  for (const [name, sides] of Object.entries(rows)) {
+    console.log(name);
+    for (const [side, f] of Object.entries(sides)) {
+      console.log(
+        `  ${side.padEnd(26)} ${f.ms.toFixed(0).padStart(6)} ms  peak +${
+          mb(f.peak).padStart(7)
+        }  ${f.result}`,
+      );
+    }
+  }
+  console.log(JSON.stringify(rows));
 }
 
-const self = fromFileUrl(import.meta.url);
-const rows: Record<string, Record<string, Figure>> = {};
-for (const name of Object.keys(SHAPES)) {
-  rows[name] = {};
-  for (const side of ["in-process", "from a target"]) {
-    const r = spawnSync(Deno.execPath(), ["run", "-A", self, "--one", `${side}|${name}`], {
-      encoding: "utf8",
-      timeout: 300_000,
-    });
-    if (r.status !== 0) throw new Error(`${side} ${name}: ${r.stderr}`);
-    rows[name][`controller ${side}`] = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-  }
-  rows[name]["target (python3)"] = target(name);
-}
-const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
-for (const [name, sides] of Object.entries(rows)) {
-  console.log(name);
-  for (const [side, f] of Object.entries(sides)) {
-    console.log(
-      `  ${side.padEnd(26)} ${f.ms.toFixed(0).padStart(6)} ms  peak +${mb(f.peak).padStart(7)}  ${f.result}`,
-    );
-  }
-}
-console.log(JSON.stringify(rows));
+if (import.meta.main) await main(process.argv.slice(2));

@@ -73,13 +73,17 @@ import {
 const here = dirname(fromFileUrl(import.meta.url));
 const root = dirname(dirname(here));
 
-// The account the playbooks log in as. Not root: root's shell rc on these machines runs `pyenv init`,
-// 0.14 s of CPU per ssh login that belongs to no runner (it was half of fanout-200's wall time).
+// The account the playbooks log in as. The plain account by default: root's shell rc on these machines runs
+// `pyenv init`, 0.14 s of CPU per ssh login that belongs to no runner (it was half of fanout-200's wall
+// time). The `-root` scenarios log in as root all the same, as many real plays do.
 const LOGIN = {
-  user: (env: ReturnType<typeof testEnv>) => env.accounts.sudo_nopassword.user,
+  user: (env: ReturnType<typeof testEnv>, s: Scenario) =>
+    s.login === "root" ? "root" : env.accounts.sudo_nopassword.user,
   description: "the test environment's plain account with passwordless sudo (`mito-nopw`, a stock " +
     "/etc/skel shell rc), not root, whose shell rc on these machines runs `pyenv init` (0.14 s of CPU per " +
-    "login that is no runner's cost); the -sudo scenarios become root through sudo",
+    "login that is no runner's cost); the -sudo scenarios become root through sudo. The `-root` scenarios " +
+    "(loop-100-items-root, loop-100-tasks-root, role-30-tasks-root) are the same plays logging in as root, " +
+    "pyenv rc and all",
 };
 const PROXY_SCRIPT = proxyScript();
 const PYTHON = "/usr/bin/python3";
@@ -260,20 +264,21 @@ export async function main(args: string[]): Promise<void> {
     chmodSync(tmp, 0o755);
     mkdirSync(join(tmp, "remote"), { mode: 0o1777 });
     chmodSync(join(tmp, "remote"), 0o1777);
-    const target = (column: string, link: LinkName): Target => ({
+    const target = (s: Scenario, column: string, link: LinkName): Target => ({
       host: "127.0.0.1",
       port: link === "loopback" ? env.sshd.port : proxyPort,
-      user: LOGIN.user(env),
+      user: LOGIN.user(env, s),
       identityFile: env.clientKey,
       knownHostsFile: knownHosts,
       python: PYTHON,
-      remoteDir: join(tmp, "remote", `${column}-${link}`),
+      // root's and the plain account's directories apart: neither may write in what the other made
+      remoteDir: join(tmp, "remote", `${column}-${link}${s.login === "root" ? "-root" : ""}`),
       controlDir: join(tmp, column, "cp"),
     });
     const prepare = (s: Scenario, link: LinkName, column: string): Job => {
       const dir = join(tmp, column, `${s.name}-${link}`);
       mkdirSync(dir, { recursive: true });
-      const t = target(column, link);
+      const t = target(s, column, link);
       const where = { scenario: s, link, column, dir, controlDir: t.controlDir };
       if (column === BASELINE) {
         const argv = ["/bin/sh", "-c", catSshCommand(s, t, assets.bigFiles[s.transferBytes!])];
@@ -281,7 +286,10 @@ export async function main(args: string[]): Promise<void> {
         return { ...where, argv, env, hosts: 1 };
       }
       const runner = runners.find((r) => r.name === column)!;
-      for (const [f, text] of Object.entries(scenarioFiles(s, t, assets))) writeFileSync(join(dir, f), text);
+      for (const [f, text] of Object.entries(scenarioFiles(s, t, assets))) {
+        mkdirSync(dirname(join(dir, f)), { recursive: true });
+        writeFileSync(join(dir, f), text);
+      }
       writeFileSync(join(dir, "hosts"), inventoryText(s.hosts, t));
       const cfg = join(dir, "ansible.cfg");
       writeFileSync(
@@ -482,7 +490,9 @@ function sectionText(
     "`mito run` from source under Deno, `mito-bin` the built `dist/mito`, both with `MITO_MODULES=builtin` " +
     "(mito's own modules, no Ansible modules), `mito-auto` `mito run` from source with " +
     "`MITO_MODULES=auto`, the default where ansible-core is installed (tasks run Ansible's own modules: " +
-    "`command` is ansible-core's command.py), for the loop-100-items and loop-100-tasks scenarios; `ssh-cat` is `cat file | ssh host 'cat > f'` (plain OpenSSH, " +
+    "`command` is ansible-core's command.py), for the loop-100-items, loop-100-tasks and role-30-tasks " +
+    "scenarios (role-30-tasks: a role of 30 file, template, lineinfile and command tasks); `ssh-cat` is " +
+    "`cat file | ssh host 'cat > f'` (plain OpenSSH, " +
     "the file-transfer baseline). All read the same generated ansible.cfg and inventory; every host has " +
     "its own ssh ControlPath, so N inventory hosts are N connections to the one test sshd. ssh_args are " +
     "Ansible's defaults (`-C -o ControlMaster=auto -o ControlPersist=60s`) except for file-transfer, " +
@@ -511,7 +521,11 @@ function sectionText(
     "",
     "![median wall time per scenario and runner](benchmarks.svg)",
     "",
-    "### targets (issue 6)",
+    "### targets (issues 6 and 18)",
+    "",
+    "`modules` says which modules the runner's tasks ran: `mito-auto`'s rows are Ansible's own modules, what " +
+    "mito runs by default where ansible-core is installed (`MITO_MODULES=auto`); `mito` and `mito-bin` run " +
+    "mito's built-in modules (`MITO_MODULES=builtin`; what mito runs where ansible-core is not installed).",
     "",
     ...tgt,
     "",
