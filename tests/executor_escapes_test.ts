@@ -74,7 +74,10 @@ Deno.test("the default callback: warnings, deprecations, diffs, item labels and 
     [
       // The warning is wrapped as textwrap does, which turns the CR into a space before it is escaped.
       "[WARNING]: w E\\u001b]52;c;Zm9v\\u0007\\u009b2J X\\u0000\\u007fZ\n",
-      `[DEPRECATION WARNING]: d ${SHOWN}\n`,
+      // A deprecation is display.deprecated's: the release sentence, wrapped the same way.
+      "[DEPRECATION WARNING]: d E\\u001b]52;c;Zm9v\\u0007\\u009b2J X\\u0000\\u007fZ. This feature will be removed in\n" +
+      " a future release. Deprecation warnings can be disabled by setting \n" +
+      "deprecation_warnings=False in ansible.cfg.\n",
     ].join(""),
   );
   assertEquals(out.join("").split("\n").slice(4), [
