@@ -51,6 +51,11 @@ export const MODULE_PATH: OptionDef = {
   multiple: true,
   help: "colon-separated directories searched for modules before the configured library paths",
 };
+export const NO_PROGRESS: OptionDef = {
+  name: "no-progress",
+  help: "mito: no live status line on a terminal and no slowest-tasks table at the end " +
+    "(also MITO_NO_PROGRESS, CI or TERM=dumb)",
+};
 export const CHECK: OptionDef = {
   name: "check",
   short: "C",
@@ -211,5 +216,6 @@ export function sharedRequest(v: Record<string, OptionValue | undefined>): Share
     sshCommonArgs: str(v["ssh-common-args"]),
     sshExtraArgs: str(v["ssh-extra-args"]),
     modulePath: listOption(v["module-path"]).flatMap((p) => p.split(":")).filter(Boolean),
+    noProgress: v["no-progress"] === true,
   };
 }

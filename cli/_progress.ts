@@ -1,6 +1,9 @@
-// A progress line on stderr for large file transfers (copy, template, fetch over 4 MiB), drawn only when
-// stderr is a terminal: redrawn at most every PROGRESS_INTERVAL_MS, erased when the last transfer ends so
-// the play's own output is left as it was. The line itself is a pure function of bytes and time.
+// The one status line on stderr, drawn only when stderr is a terminal: the running task's progress
+// (playbook/callbacks/progress.ts) and, over it while they last, large file transfers (copy, template,
+// fetch over 4 MiB). One owner for both, so they never draw over each other; redrawn at most every
+// PROGRESS_INTERVAL_MS, erased before any output line is printed (see around()) and when nothing is left
+// to show, so the play's own output is left as it was. The transfer line is a pure function of bytes and
+// time.
 import { escapeControls } from "../playbook/callbacks/display.ts";
 
 /** Transfers smaller than this never show a bar (they are over before one would help). */
@@ -77,6 +80,8 @@ export class ProgressDisplay {
   readonly #active = new Set<Active>();
   #lastDraw = -Infinity;
   #shown = false;
+  /** The task line, as wide as the terminal: shown whenever no transfer is. */
+  #status: ((columns: number) => string) | undefined;
 
   constructor(out: ProgressOutput, now: () => number = () => performance.now()) {
     this.#out = out;
@@ -95,7 +100,7 @@ export class ProgressDisplay {
       },
       end: () => {
         if (!this.#active.delete(a)) return;
-        if (this.#active.size === 0) this.#clear();
+        if (this.#active.size === 0 && !this.#status) this.#clear();
         else this.#draw(true);
       },
     };
@@ -106,7 +111,12 @@ export class ProgressDisplay {
     if (!force && now - this.#lastDraw < PROGRESS_INTERVAL_MS) return;
     this.#lastDraw = now;
     const list = [...this.#active];
-    if (!list.length) return;
+    const columns = this.#out.columns || 80;
+    if (!list.length) {
+      if (this.#status) this.#put(this.#status(columns));
+      else this.#clear();
+      return;
+    }
     const state: ProgressState = list.length === 1
       ? { label: list[0].label, done: list[0].done, total: list[0].total, elapsedMs: now - list[0].started }
       : {
@@ -115,9 +125,41 @@ export class ProgressDisplay {
         total: list.reduce((n, a) => n + a.total, 0),
         elapsedMs: now - Math.min(...list.map((a) => a.started)),
       };
-    // Erase the line, draw, and go back to its start: output printed meanwhile overwrites the bar.
-    this.#out.write(`\r\x1b[2K${progressLine(state, this.#out.columns || 80)}\r`);
+    this.#put(progressLine(state, columns));
+  }
+
+  #put(line: string): void {
+    // Erase the line, draw, and go back to its start: output printed meanwhile overwrites the line.
+    this.#out.write(`\r\x1b[2K${line}\r`);
     this.#shown = true;
+  }
+
+  /** Shows (or, undefined, removes) the running task's line; drawn now unless drawn very recently. */
+  setStatus(status: ((columns: number) => string) | undefined): void {
+    this.#status = status;
+    if (!status && !this.#active.size) this.#clear();
+    else this.#draw(false);
+  }
+
+  /** Redraws what is shown (a clock's tick: the elapsed times move on). */
+  tick(): void {
+    if (this.#status || this.#active.size) this.#draw(false);
+  }
+
+  /**
+   * A writer that prints through the status line: the line is erased before the text and drawn again
+   * after it, so output lines and the status line never share a row.
+   */
+  around(write: (text: string) => unknown): (text: string) => void {
+    return (text) => {
+      if (this.#shown) {
+        this.#out.write("\r\x1b[2K");
+        this.#shown = false;
+      }
+      write(text);
+      this.#lastDraw = -Infinity;
+      this.tick();
+    };
   }
 
   #clear(): void {
@@ -127,11 +169,19 @@ export class ProgressDisplay {
   }
 }
 
-/** The display for `mito run`: on stderr when it is a terminal, else none (no output at all). */
+/** Why a terminal gets no status line: --no-progress, or the environment of a log rather than a person. */
+export function progressOff(env: Record<string, string | undefined>, noProgress = false): boolean {
+  // MITO_NO_PROGRESS is the switch for scripts that run on a terminal; CI is set by every common CI
+  // service (whose logs may be a pseudo-terminal); TERM=dumb terminals cannot move the cursor back.
+  return noProgress || Boolean(env.MITO_NO_PROGRESS) || Boolean(env.CI) || env.TERM === "dumb";
+}
+
+/** The display for `mito run`: on stderr when it is a terminal and progress is not off, else none. */
 export function stderrProgress(
   stream: { isTTY?: boolean; columns?: number; write(s: string): unknown },
+  opts: { env?: Record<string, string | undefined>; noProgress?: boolean } = {},
 ): ProgressDisplay | undefined {
-  if (!stream.isTTY) return undefined;
+  if (!stream.isTTY || progressOff(opts.env ?? {}, opts.noProgress)) return undefined;
   return new ProgressDisplay({
     write: (s) => stream.write(s),
     get columns() {

@@ -15,6 +15,7 @@ import {
   LIMIT,
   LIST_HOSTS,
   MODULE_PATH,
+  NO_PROGRESS,
   PASSWORDS,
   sharedRequest,
   VAULT,
@@ -76,6 +77,7 @@ const PLAYBOOK_GROUP: OptionGroup = {
       help: "mito: the stdout callback (default, json, yaml, minimal, oneline, …), " +
         "instead of ANSIBLE_STDOUT_CALLBACK",
     },
+    NO_PROGRESS,
   ],
 };
 

@@ -333,6 +333,7 @@ export class Executor {
     const first = hosts[0];
     const vars = first !== undefined ? this.#vars.forTask(pr, first, task) : undefined;
     this.#cb.taskStart(this.#kw.view(task, vars), task.isHandler ? "RUNNING HANDLER" : "TASK");
+    if (pr.strategy instanceof LinearStrategy) this.#cb.taskHosts?.(hosts);
   }
 
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */

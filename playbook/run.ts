@@ -26,7 +26,9 @@ import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
 import { AwxDisplay, AwxDisplayCallback, AwxEvents } from "./callbacks/awx_display.ts";
-import { selectCallbacks } from "./callbacks/registry.ts";
+import { callbackName, CallbackSet, selectCallbacks } from "./callbacks/registry.ts";
+import { ProfileTasksCallback } from "./callbacks/profile_tasks.ts";
+import type { Callback } from "./callbacks/types.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList } from "./tags.ts";
@@ -77,6 +79,8 @@ export interface RunRequest {
   sshExtraArgs?: string;
   /** -M: module directories searched before the configured library path. */
   modulePath?: string[];
+  /** No live progress line on a terminal (`--no-progress`); the command line's concern. */
+  noProgress?: boolean;
   /** The stdout callback's name; else ANSIBLE_STDOUT_CALLBACK / stdout_callback from the configuration. */
   output?: string;
   /** --slice K/N: only the inventory's hosts in that share (see slice.ts). */
@@ -111,6 +115,11 @@ export interface RunEnvironment {
   runner?: HostRunnerFactory;
   /** The program and its version ("mito run [mito 0.1.0]"): the first line of the -vv header. */
   program?: string;
+  /**
+   * A terminal's live progress: a callback that gets every event first, and whether the run ends with
+   * the ten slowest tasks (profile_tasks' summary, unless profile_tasks is enabled anyway).
+   */
+  progress?: { callback: Callback; summary: boolean };
 }
 
 export function defaultEnvironment(): RunEnvironment {
@@ -352,6 +361,14 @@ async function runInner(
     },
     wanted,
   );
+  if (envIn.progress && chosen !== "awx_display") {
+    const profiled = wanted.enabled.some((n) => callbackName(n) === "profile_tasks");
+    const summary = envIn.progress.summary && !profiled
+      ? [new ProfileTasksCallback(display, { sortOrder: "descending", outputLimit: 10, timestamps: false })]
+      : [];
+    // First, so the status line is gone before the stdout callback prints the recap.
+    callback = new CallbackSet([envIn.progress.callback, callback, ...summary]);
+  }
   if (chosen === "awx_display" && display instanceof AwxDisplay) {
     callback = new AwxDisplayCallback(callback, display.events, {
       isImplicit: (host) => inventory.isImplicit?.(host) === true,

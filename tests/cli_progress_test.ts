@@ -1,7 +1,10 @@
-// The transfer progress line (a pure function of bytes and time) and its display: nothing for small
-// transfers or a non-terminal stderr, throttled redraws, several transfers summed, erased at the end.
+// The status line on a terminal's stderr: the transfer bar (a pure function of bytes and time) and the
+// running task's progress (hosts done/total, elapsed, slowest hosts), one owner drawing both; nothing for
+// small transfers, a non-terminal stderr or when progress is off; throttled redraws, erased around every
+// output line and at the end. Then mito itself under a pseudo-terminal (`script`), and without one.
 import { assertEquals } from "./_assert.ts";
-import { ProgressDisplay, progressLine, stderrProgress } from "../cli/_progress.ts";
+import { ProgressDisplay, progressLine, progressOff, stderrProgress } from "../cli/_progress.ts";
+import { ProgressCallback, taskProgressLine } from "../playbook/callbacks/progress.ts";
 
 const MIB = 1024 * 1024;
 
@@ -95,4 +98,117 @@ Deno.test("display: concurrent transfers are summed on one line; the last end er
 Deno.test("display: none at all when stderr is not a terminal", () => {
   assertEquals(stderrProgress({ isTTY: false, write: () => true }), undefined);
   assertEquals(stderrProgress({ write: () => true }), undefined);
+});
+
+Deno.test("conventions: no status line with --no-progress, MITO_NO_PROGRESS, CI or TERM=dumb", () => {
+  assertEquals(progressOff({ TERM: "xterm-256color" }), false);
+  assertEquals(progressOff({ TERM: "xterm" }, true), true);
+  assertEquals(progressOff({ MITO_NO_PROGRESS: "1" }), true);
+  assertEquals(progressOff({ CI: "true" }), true);
+  assertEquals(progressOff({ TERM: "dumb" }), true);
+  // Empty means unset, as shells leave them.
+  assertEquals(progressOff({ CI: "", MITO_NO_PROGRESS: "" }), false);
+  const tty = { isTTY: true, write: () => true };
+  assertEquals(stderrProgress(tty, { env: { CI: "1" } }), undefined);
+  assertEquals(stderrProgress(tty, { env: {}, noProgress: true }), undefined);
+  assertEquals(stderrProgress(tty, { env: {} }) instanceof ProgressDisplay, true);
+});
+
+function progress(label = "TASK [install]") {
+  return { label, started: 0, total: 10, done: 3, running: new Map<string, number>() };
+}
+
+Deno.test("task line: hosts done/total, elapsed time, the slowest running hosts first", () => {
+  const p = progress();
+  p.running.set("web2", 1000).set("web7", 0).set("db1", 7000);
+  assertEquals(taskProgressLine(p, 12_000), "TASK [install] 3/10 hosts  0:12  running: web7 0:12, web2 0:11, db1 0:05");
+  p.running.set("db2", 9000);
+  assertEquals(
+    taskProgressLine(p, 72_000),
+    "TASK [install] 3/10 hosts  1:12  running: web7 1:12, web2 1:11, db1 1:05, …",
+  );
+});
+
+Deno.test("task line: no count before any host started; cut to the terminal; controls escaped", () => {
+  assertEquals(taskProgressLine({ ...progress("TASK [a]"), total: 0, done: 0 }, 0), "TASK [a]  0:00");
+  const p = progress("TASK [\x1b]2;pwned\x07]");
+  assertEquals(taskProgressLine(p, 0), "TASK [\\u001b]2;pwned\\u0007] 3/10 hosts  0:00");
+  const long = taskProgressLine({ ...progress(`TASK [${"x".repeat(100)}]`) }, 0, 40);
+  assertEquals([long.length, long.endsWith("x…")], [39, true]);
+});
+
+const view = (id: number, name: string) => ({
+  id,
+  name,
+  action: "command",
+  path: "p.yml:3",
+  noLog: false,
+  checkMode: false,
+  hasLoop: false,
+  isInclude: false,
+});
+
+Deno.test("progress callback: counts a task's hosts as they start and end, forgets the task at the end", () => {
+  let now = 0;
+  const seen: (string | undefined)[] = [];
+  const cb = new ProgressCallback((p) => seen.push(p && taskProgressLine(p, now)), () => now);
+  const slow = view(1, "slow");
+  cb.taskStart(slow, "TASK");
+  cb.taskHosts(["a", "b", "c"]);
+  cb.runnerStart("a", slow);
+  now = 1000;
+  cb.runnerStart("b", slow);
+  now = 2000;
+  cb.result({ status: "ok", host: "a", task: slow, result: {} });
+  // A result of another task (a handler's, a late free-strategy host) does not count for this one.
+  cb.result({ status: "ok", host: "b", task: view(9, "other"), result: {} });
+  cb.taskStart(view(2, "next"), "RUNNING HANDLER");
+  cb.stats();
+  assertEquals(seen, [
+    "TASK [slow]  0:00",
+    "TASK [slow] 0/3 hosts  0:00",
+    "TASK [slow] 0/3 hosts  0:00  running: a 0:00",
+    "TASK [slow] 0/3 hosts  0:01  running: a 0:01, b 0:00",
+    "TASK [slow] 1/3 hosts  0:02  running: b 0:01",
+    "RUNNING HANDLER [next]  0:00",
+    undefined,
+  ]);
+  assertEquals(cb.current, undefined);
+});
+
+Deno.test("status line: the task line is erased before each output line and drawn again after it", () => {
+  const t = fakeTerminal();
+  const printed: string[] = [];
+  const print = t.display.around((s) => (printed.push(s), t.writes.push(`<${s}>`)));
+  print("before\n"); // nothing shown: nothing to erase or draw
+  t.display.setStatus((w) => `task ${w}`);
+  print("line\n");
+  t.display.setStatus(undefined);
+  print("after\n");
+  assertEquals(printed, ["before\n", "line\n", "after\n"]);
+  assertEquals(t.writes, [
+    "<before\n>",
+    "\r\x1b[2Ktask 80\r",
+    "\r\x1b[2K",
+    "<line\n>",
+    "\r\x1b[2Ktask 80\r",
+    "\r\x1b[2K",
+    "<after\n>",
+  ]);
+});
+
+Deno.test("status line: a large transfer takes the line over; the task line comes back when it ends", () => {
+  const t = fakeTerminal();
+  t.display.setStatus(() => "task");
+  const h = t.display.start("copy h:/big", 8 * MIB);
+  t.at(1000);
+  h.progress(4 * MIB);
+  h.end();
+  t.display.setStatus(undefined);
+  assertEquals(t.writes, [
+    "\r\x1b[2Ktask\r",
+    "\r\x1b[2Kcopy h:/big [######------]  50%  4.0/8.0 MiB  4.0 MiB/s  0:01\r",
+    "\r\x1b[2Ktask\r",
+    "\r\x1b[2K",
+  ]);
 });

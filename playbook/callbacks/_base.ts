@@ -7,6 +7,7 @@ export class IgnoringCallback implements Callback {
   playStart(_play: PlayView): void {}
   taskStart(_task: TaskView, _prefix: "TASK" | "RUNNING HANDLER"): void {}
   runnerStart(_host: string, _task: TaskView): void {}
+  taskHosts(_hosts: string[]): void {}
   result(_ev: ResultEvent): void {}
   itemResult(_ev: ResultEvent): void {}
   retry(_ev: ResultEvent): void {}

@@ -29,6 +29,8 @@ export interface ProfileOptions {
   outputLimit?: number;
   /** The clock, in milliseconds. */
   now?: () => number;
+  /** The timestamp line as each task starts (default true); the summary alone is mito's run-end table. */
+  timestamps?: boolean;
 }
 
 /** The callback's options from its environment variables, refusing values it does not know. */
@@ -99,7 +101,8 @@ export class ProfileTasksCallback extends IgnoringCallback {
   }
 
   override taskStart(task: TaskView): void {
-    this.#d.display(this.#clock.line());
+    if (this.#o.timestamps !== false) this.#d.display(this.#clock.line());
+    else this.#clock.line();
     this.#stop();
     const key = String(task.id);
     this.#current = key;

@@ -1,10 +1,10 @@
 // Which callbacks a run uses: the stdout callback (stdout_callback / ANSIBLE_STDOUT_CALLBACK) and the
 // enabled aggregate ones (callbacks_enabled / ANSIBLE_CALLBACKS_ENABLED), by their short or collection
 // names. One entry per callback: adding a callback is adding an entry.
-import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
 import type { Display } from "./display.ts";
 import type { ResultFormat } from "./_results.ts";
-import { DefaultCallback } from "./default.ts";
+import { asyncLine, DefaultCallback } from "./default.ts";
 import { JsonCallback } from "./json.ts";
 import { MinimalCallback } from "./minimal.ts";
 import { OnelineCallback } from "./oneline.ts";
@@ -113,6 +113,9 @@ export class CallbackSet implements Callback {
   runnerStart(host: string, task: TaskView): void {
     for (const c of this.#all) c.runnerStart(host, task);
   }
+  taskHosts(hosts: string[]): void {
+    for (const c of this.#all) c.taskHosts?.(hosts);
+  }
   result(ev: ResultEvent): void {
     for (const c of this.#all) c.result(ev);
   }
@@ -121,6 +124,20 @@ export class CallbackSet implements Callback {
   }
   retry(ev: ResultEvent): void {
     for (const c of this.#all) c.retry(ev);
+  }
+  // The optional events reach the callbacks that have them, and the rest as the executor would send them
+  // to a callback alone, so a set shows what its members would.
+  fileDiff(ev: ResultEvent): void {
+    for (const c of this.#all) c.fileDiff?.(ev);
+  }
+  asyncStatus(host: string, task: TaskView, e: AsyncView): void {
+    for (const c of this.#all) {
+      if (c.asyncStatus) c.asyncStatus(host, task, e);
+      else c.verbose(asyncLine(host, e), 0);
+    }
+  }
+  notify(handler: string, host: string): void {
+    for (const c of this.#all) c.notify?.(handler, host);
   }
   include(file: string, hosts: string[], item?: unknown): void {
     for (const c of this.#all) c.include(file, hosts, item);

@@ -83,6 +83,8 @@ export interface Callback {
   taskStart(task: TaskView, prefix: "TASK" | "RUNNING HANDLER"): void;
   /** A host starts a task (only shown/used by strategies that are not lockstep). */
   runnerStart(host: string, task: TaskView): void;
+  /** The hosts a lockstep round runs the task just started on (for live progress; optional). */
+  taskHosts?(hosts: string[]): void;
   result(ev: ResultEvent): void;
   itemResult(ev: ResultEvent): void;
   retry(ev: ResultEvent): void;
