@@ -47,7 +47,12 @@ Deno.test("mito run --help and -h: ansible-playbook's groups, every flag the par
   const ours = flagsIn(text, "options");
   assertEquals([...flagsIn(ansible, "options")].filter((f) => !ours.has(f)), []);
   // mito's own additions to the general options
-  assertEquals([...ours].filter((f) => !flagsIn(ansible, "options").has(f)), ["--output", "--slice", "-J"]);
+  assertEquals([...ours].filter((f) => !flagsIn(ansible, "options").has(f)), [
+    "--no-progress",
+    "--output",
+    "--slice",
+    "-J",
+  ]);
 });
 
 Deno.test("help layout: short flags and metavars, help in the 24th column or on the next line, wrapped at 78", () => {

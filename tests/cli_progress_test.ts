@@ -2,7 +2,11 @@
 // running task's progress (hosts done/total, elapsed, slowest hosts), one owner drawing both; nothing for
 // small transfers, a non-terminal stderr or when progress is off; throttled redraws, erased around every
 // output line and at the end. Then mito itself under a pseudo-terminal (`script`), and without one.
-import { assertEquals } from "./_assert.ts";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { assert, assertEquals } from "./_assert.ts";
+import { DENO, mitoIn, ROOT, runIn } from "./_run.ts";
 import { ProgressDisplay, progressLine, progressOff, stderrProgress } from "../cli/_progress.ts";
 import { ProgressCallback, taskProgressLine } from "../playbook/callbacks/progress.ts";
 
@@ -121,7 +125,10 @@ function progress(label = "TASK [install]") {
 Deno.test("task line: hosts done/total, elapsed time, the slowest running hosts first", () => {
   const p = progress();
   p.running.set("web2", 1000).set("web7", 0).set("db1", 7000);
-  assertEquals(taskProgressLine(p, 12_000), "TASK [install] 3/10 hosts  0:12  running: web7 0:12, web2 0:11, db1 0:05");
+  assertEquals(
+    taskProgressLine(p, 12_000),
+    "TASK [install] 3/10 hosts  0:12  running: web7 0:12, web2 0:11, db1 0:05",
+  );
   p.running.set("db2", 9000);
   assertEquals(
     taskProgressLine(p, 72_000),
@@ -211,4 +218,84 @@ Deno.test("status line: a large transfer takes the line over; the task line come
     "\r\x1b[2Ktask\r",
     "\r\x1b[2K",
   ]);
+});
+
+// mito itself: two local hosts run a task that takes a second, then a quick one.
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-progress-"));
+globalThis.addEventListener("unload", () => fs.rmSync(dir, { recursive: true, force: true }));
+fs.writeFileSync(path.join(dir, "ansible.cfg"), "");
+fs.writeFileSync(
+  path.join(dir, "hosts"),
+  ["a", "b"].map((h) => `${h} ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n`).join(
+    "",
+  ),
+);
+fs.writeFileSync(
+  path.join(dir, "p.yml"),
+  "- hosts: all\n  gather_facts: false\n  tasks:\n" +
+    "    - name: slow\n      command: sleep 1\n    - name: quick\n      debug: msg=hi\n",
+);
+const MITO = `${DENO} run -q -A ${path.join(ROOT, "cli/main.ts")} run -i hosts p.yml`;
+
+/** mito under a pseudo-terminal (util-linux `script`): what the terminal received, stdout and stderr. */
+function onTerminal(args = "", env: Record<string, string> = {}): string {
+  const r = runIn(dir, "/usr/bin/script", ["-qfec", `${MITO} ${args}`, "/dev/null"], {
+    TERM: "xterm",
+    ...env,
+  });
+  assertEquals([r.code, r.stderr], [0, ""], r.stdout);
+  return r.stdout;
+}
+
+const CLEAR = "\r\x1b[2K";
+const SUMMARY = /^={79} \r?\nslow -+ \d+\.\d\ds\r?\nquick -+ \d+\.\d\ds\r?$/m;
+
+Deno.test("on a terminal: the task's hosts done/total and slowest running host, erased before the recap", () => {
+  const screen = onTerminal();
+  // Each result line is followed by the line drawn again with that host counted.
+  const after = (line: string) => screen.slice(screen.indexOf(line) + line.length);
+  const first = screen.indexOf("changed: [a]") < screen.indexOf("changed: [b]") ? "a" : "b";
+  const second = first === "a" ? "b" : "a";
+  assert(
+    new RegExp(`^\\r\\n\\r\\x1b\\[2KTASK \\[slow\\] 1/2 hosts  0:0\\d  running: ${second} 0:0\\d\\r`)
+      .test(after(`changed: [${first}]`)),
+    JSON.stringify(after(`changed: [${first}]`).slice(0, 120)),
+  );
+  assert(after(`changed: [${second}]`).startsWith(`\r\n${CLEAR}TASK [slow] 2/2 hosts  0:0`));
+  assert(after("}").startsWith(`\r\n${CLEAR}TASK [quick] 1/2 hosts  0:00  running: `));
+  // Nothing is drawn after the last erase before the recap.
+  const beforeRecap = screen.slice(0, screen.indexOf("PLAY RECAP"));
+  assertEquals(beforeRecap.slice(beforeRecap.lastIndexOf("\x1b[2K")), "\x1b[2K\r\n");
+  // The ten slowest tasks (here both), slowest first, after the recap.
+  assert(
+    SUMMARY.test(screen.slice(screen.indexOf("PLAY RECAP"))),
+    screen.slice(screen.indexOf("PLAY RECAP")),
+  );
+});
+
+Deno.test("on a terminal with --no-progress, MITO_NO_PROGRESS, CI or TERM=dumb: no status line, no table", () => {
+  for (
+    const [args, env] of [["--no-progress", {}], ["", { MITO_NO_PROGRESS: "1" }], ["", { CI: "true" }], [
+      "",
+      { TERM: "dumb" },
+    ]] as const
+  ) {
+    const screen = onTerminal(args, env);
+    assert(screen.includes("PLAY RECAP"), screen);
+    assertEquals(
+      [screen.includes("\x1b[2K"), screen.includes("=".repeat(79))],
+      [false, false],
+      `${args} ${env}`,
+    );
+  }
+});
+
+Deno.test("no terminal: nothing on stderr; stdout is the same whether stderr is a terminal or not", () => {
+  const piped = mitoIn(dir, ["-i", "hosts", "p.yml"]);
+  assertEquals([piped.code, piped.stderr], [0, ""]);
+  assert(!piped.stdout.includes("\x1b") && piped.stdout.includes("PLAY RECAP"), piped.stdout);
+  // stderr on the terminal, stdout to a file: the status line is drawn, the file gets only the play.
+  const screen = onTerminal("> out.txt");
+  assert(screen.includes(`${CLEAR}TASK [slow] 2/2 hosts`), JSON.stringify(screen));
+  assertEquals(fs.readFileSync(path.join(dir, "out.txt"), "utf8"), piped.stdout);
 });
