@@ -48,6 +48,9 @@ export async function bundle(): Promise<string> {
     format: "cjs",
     target: "node20",
     logLevel: "warning",
+    // cli/main.ts runs the CLI when it is the entry (`deno run cli/main.ts`); in the bundle the entry is
+    // cli/bin.ts, so there it is not, which CommonJS has no import.meta to say.
+    define: { "import.meta.main": "false" },
     plugins: [absentNative],
     outfile: out,
   });
@@ -75,9 +78,26 @@ export async function sea(): Promise<string> {
   rmSync(out, { force: true });
   copyFileSync(node, out);
   chmodSync(out, 0o755);
-  run(bin("postject"), [out, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE]);
+  inject(out, blob);
   rmSync(blob, { force: true });
   return out;
+}
+
+/**
+ * LIEF, which postject edits the ELF file with, warns that it cannot find the name of Node's `.note.100`
+ * section while it rewrites the section table; the binary is whole and runs (nodejs/postject#83), so
+ * those lines alone are left out, and anything else postject says is shown.
+ */
+const HARMLESS_POSTJECT = /^warning: Can't find string offset for section name '\.note(\.\d+)?'$/;
+
+function inject(out: string, blob: string): void {
+  const args = [out, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE];
+  const r = spawnSync(bin("postject"), args, { cwd: root, encoding: "utf8" });
+  if (r.error) throw new BuildError(`postject: ${r.error.message}`);
+  const keep = (text: string) => text.split("\n").filter((l) => !HARMLESS_POSTJECT.test(l)).join("\n");
+  process.stdout.write(keep(r.stdout));
+  process.stderr.write(keep(r.stderr));
+  if (r.status !== 0) throw new BuildError(`postject ${args.join(" ")} exited with ${r.status}`);
 }
 
 export function compile(): Promise<string> {
