@@ -1,5 +1,6 @@
 // The one-file program: built as a Node single executable, copied alone into an empty directory and run
-// with a PATH that has neither node nor deno, it prints its version and runs a real playbook.
+// with a PATH that has neither node nor deno, it prints its version and runs a real playbook. Building it
+// prints no warnings.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,6 +17,8 @@ Deno.test("dist/mito runs from an empty directory without node or deno on PATH",
     timeout: 300_000,
   });
   assertEquals(build.status, 0, build.stderr);
+  // Nothing in the build's output looks like a failure (esbuild's and postject's warnings once did).
+  assertEquals(`${build.stdout}${build.stderr}`.split("\n").filter((l) => /warn|error/i.test(l)), []);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-bin-"));
   try {
     const exe = path.join(dir, "mito");
