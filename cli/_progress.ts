@@ -82,6 +82,8 @@ export class ProgressDisplay {
   #shown = false;
   /** The task line, as wide as the terminal: shown whenever no transfer is. */
   #status: ((columns: number) => string) | undefined;
+  /** Questions waiting for an answer on the terminal: nothing is drawn meanwhile. */
+  #held = 0;
 
   constructor(out: ProgressOutput, now: () => number = () => performance.now()) {
     this.#out = out;
@@ -107,6 +109,7 @@ export class ProgressDisplay {
   }
 
   #draw(force: boolean): void {
+    if (this.#held) return;
     const now = this.#now();
     if (!force && now - this.#lastDraw < PROGRESS_INTERVAL_MS) return;
     this.#lastDraw = now;
@@ -144,6 +147,18 @@ export class ProgressDisplay {
   /** Redraws what is shown (a clock's tick: the elapsed times move on). */
   tick(): void {
     if (this.#status || this.#active.size) this.#draw(false);
+  }
+
+  /** Runs `ask` (a question on the terminal) with the line erased, and draws it again once answered. */
+  async hold<T>(ask: () => Promise<T>): Promise<T> {
+    this.#held++;
+    this.#clear();
+    try {
+      return await ask();
+    } finally {
+      this.#held--;
+      this.tick();
+    }
   }
 
   /**

@@ -40,7 +40,11 @@ export async function runRequest(request: RunRequest, prog: string): Promise<num
       runner: protocolRunnerFactory({ transfers: (label, total) => progress.start(label, total) }),
       out: progress.around((t) => process.stdout.write(t)),
       err: progress.around((t) => process.stderr.write(t)),
-      progress: { callback: status, summary: environment.stdoutIsTTY && !request.adhoc },
+      progress: {
+        callback: status,
+        summary: environment.stdoutIsTTY && !request.adhoc,
+        hold: (ask) => progress.hold(ask),
+      },
     });
   } finally {
     clearInterval(clock);

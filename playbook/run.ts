@@ -119,7 +119,12 @@ export interface RunEnvironment {
    * A terminal's live progress: a callback that gets every event first, and whether the run ends with
    * the ten slowest tasks (profile_tasks' summary, unless profile_tasks is enabled anyway).
    */
-  progress?: { callback: Callback; summary: boolean };
+  progress?: {
+    callback: Callback;
+    summary: boolean;
+    /** Runs a question (vars_prompt, pause, --step) with the status line erased and not drawn. */
+    hold<T>(ask: () => Promise<T>): Promise<T>;
+  };
 }
 
 export function defaultEnvironment(): RunEnvironment {
@@ -414,6 +419,7 @@ async function runInner(
   });
 
   const answers = req.step ? stdinAnswers() : undefined;
+  const hold = envIn.progress?.hold;
   const executor = new Executor({
     inventory,
     templar,
@@ -440,8 +446,15 @@ async function runInner(
     defaultStrategy: settings.strategy,
     gathering: settings.gathering,
     isTTY: envIn.stdoutIsTTY && Boolean(process.stdin.isTTY),
-    prompt: askOnTerminal,
-    ...(answers ? { step: { ask: answers.ask, banner: (text: string) => display.banner(text) } } : {}),
+    prompt: hold ? (text, isPrivate) => hold(() => askOnTerminal(text, isPrivate)) : askOnTerminal,
+    ...(answers
+      ? {
+        step: {
+          ask: hold ? (text: string) => hold(() => answers.ask(text)) : answers.ask,
+          banner: (text: string) => display.banner(text),
+        },
+      }
+      : {}),
     connectionDefaults,
     ansibleVersion: VERSION,
     hashMerge: settings.hashBehaviour === "merge",

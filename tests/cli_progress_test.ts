@@ -170,6 +170,8 @@ Deno.test("progress callback: counts a task's hosts as they start and end, forge
   // A result of another task (a handler's, a late free-strategy host) does not count for this one.
   cb.result({ status: "ok", host: "b", task: view(9, "other"), result: {} });
   cb.taskStart(view(2, "next"), "RUNNING HANDLER");
+  cb.playStart({ id: 2, name: "second", path: "p.yml:9", checkMode: false, strategy: "linear" });
+  cb.taskStart(view(3, "last"), "TASK");
   cb.stats();
   assertEquals(seen, [
     "TASK [slow]  0:00",
@@ -178,6 +180,8 @@ Deno.test("progress callback: counts a task's hosts as they start and end, forge
     "TASK [slow] 0/3 hosts  0:01  running: a 0:01, b 0:00",
     "TASK [slow] 1/3 hosts  0:02  running: b 0:01",
     "RUNNING HANDLER [next]  0:00",
+    undefined,
+    "TASK [last]  0:00",
     undefined,
   ]);
   assertEquals(cb.current, undefined);
@@ -202,6 +206,18 @@ Deno.test("status line: the task line is erased before each output line and draw
     "\r\x1b[2K",
     "<after\n>",
   ]);
+});
+
+Deno.test("status line: erased and not drawn while a question waits for its answer", async () => {
+  const t = fakeTerminal();
+  t.display.setStatus(() => "task");
+  const answer = await t.display.hold(() => {
+    t.at(1000);
+    t.display.tick();
+    t.display.setStatus(() => "task 2");
+    return Promise.resolve("yes");
+  });
+  assertEquals([answer, t.writes], ["yes", ["\r\x1b[2Ktask\r", "\r\x1b[2K", "\r\x1b[2Ktask 2\r"]]);
 });
 
 Deno.test("status line: a large transfer takes the line over; the task line comes back when it ends", () => {

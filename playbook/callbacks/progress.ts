@@ -2,7 +2,7 @@
 // out of how many, how long it has run, and the slowest hosts still running. The callback only keeps
 // that state from the executor's events and says when it changed; drawing it is the caller's (one status
 // line on stderr, see cli/_progress.ts), and the line itself is a pure function of the state and a time.
-import type { ResultEvent, TaskView } from "./types.ts";
+import type { PlayView, ResultEvent, TaskView } from "./types.ts";
 import { IgnoringCallback } from "./_base.ts";
 import { escapeControls } from "./display.ts";
 
@@ -92,6 +92,11 @@ export class ProgressCallback extends IgnoringCallback {
     if (!t || t.id !== ev.task.id || !t.running.delete(ev.host)) return;
     t.done++;
     this.#changed(t);
+  }
+
+  /** A new play: the last task's line goes (its vars_prompt may ask before any task starts). */
+  override playStart(_play: PlayView): void {
+    this.stats();
   }
 
   override stats(): void {
