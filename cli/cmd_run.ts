@@ -28,6 +28,7 @@ export async function runRequest(request: RunRequest, prog: string): Promise<num
   const environment = { ...defaultEnvironment(), program: `${prog} [mito ${VERSION}]` };
   const progress = stderrProgress(process.stderr, { env: environment.env, noProgress: request.noProgress });
   if (!progress) return runPlaybooks(request, { ...environment, runner: protocolRunnerFactory({}) });
+  const err = progress.around((t) => process.stderr.write(t));
   const status = new ProgressCallback((p) =>
     progress.setStatus(p && ((columns) => taskProgressLine(p, performance.now(), columns)))
   );
@@ -37,9 +38,9 @@ export async function runRequest(request: RunRequest, prog: string): Promise<num
   try {
     return await runPlaybooks(request, {
       ...environment,
-      runner: protocolRunnerFactory({ transfers: (label, total) => progress.start(label, total) }),
+      runner: protocolRunnerFactory({ transfers: (label, total) => progress.start(label, total), log: err }),
       out: progress.around((t) => process.stdout.write(t)),
-      err: progress.around((t) => process.stderr.write(t)),
+      err,
       progress: {
         callback: status,
         summary: environment.stdoutIsTTY && !request.adhoc,

@@ -45,6 +45,8 @@ export interface ProtocolRunnerOptions {
   env?: Record<string, string | undefined>;
   /** Shows large transfers' progress (the CLI's bar when stderr is a terminal). */
   transfers?: TransferReporter;
+  /** Where targets' log lines go (stderr; the CLI's writer that keeps them off its status line). */
+  log?: (line: string) => void;
 }
 
 interface Reached {
@@ -70,6 +72,7 @@ export class ProtocolHostRunner implements HostRunner {
     this.#opts = opts;
     this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
+    const log = extra.log ?? ((line: string) => process.stderr.write(line));
     const ansibleDir = findAnsibleDir(env);
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
@@ -99,7 +102,7 @@ export class ProtocolHostRunner implements HostRunner {
         const level = NOISY_LOGGERS.has(rec.name.split(".")[0]) ? Math.min(rec.level, 10) : rec.level;
         if (level >= 30 || opts.verbosity >= (level >= 20 ? 3 : 4)) {
           // A target's log text: shown, never obeyed by the terminal.
-          process.stderr.write(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
+          log(escapeControls(`[context ${rec.context}] ${rec.name}: ${rec.message}`) + "\n");
         }
       },
     });
