@@ -65,6 +65,12 @@ same("variable precedence and magic variables", [
 same("loops, with_* lookups and registered loop results", ["loops.yml"]);
 same("string mode templating: numbers stay text, lists and booleans come back", ["string_mode.yml"]);
 same("blocks, rescue/always, failed_when/changed_when, until", ["blocks.yml"]);
+same(
+  "until/retries: failed_when and changed_when read attempts, failed_when decides after the retries run out",
+  [
+    "until_retries.yml",
+  ],
+);
 same("handlers, listen and flush_handlers", ["handlers.yml"]);
 same("include_tasks/import_tasks/include_role/import_role/import_playbook", ["includes.yml"]);
 same("controller actions: add_host, group_by, include_vars, no_log, delegate_facts, meta", [
