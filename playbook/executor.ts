@@ -206,7 +206,10 @@ export class Executor {
   #serial(play: Play, vars: VarLookup, total: number): number[] {
     const raw = play.kw.serial;
     if (raw === undefined || raw === null) return [total];
-    const list = asList(this.#o.templar.template(raw, vars));
+    const templated = this.#o.templar.template(raw, vars);
+    // a keyword templated to `omit` takes its default, as in Ansible's post_validate: one batch
+    if (templated === this.#o.omitToken) return [total];
+    const list = asList(templated);
     const out = list.map((v) => {
       const s = String(v).trim();
       let n: number;
