@@ -285,6 +285,7 @@ export class Executor {
         notified: new Set(),
         outcome: "ok",
         rescuable: 0,
+        caught: 0,
         ended: false,
       });
     }
@@ -366,7 +367,7 @@ export class Executor {
     try {
       const vars = this.#vars.forTask(pr, hosts[0], task);
       fatal = this.#kw.bool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
-        failed.some((h) => pr.hosts.get(h)!.rescuable === 0);
+        failed.some((h) => pr.hosts.get(h)!.caught === 0);
     } catch {
       fatal = false;
     }
@@ -466,22 +467,28 @@ export class Executor {
 
   async #runBlock(pr: PlayRun, hp: HostPlay, block: Block): Promise<void> {
     const hasRescue = block.rescue.length > 0;
+    const hasAlways = block.always.length > 0;
     let failure: unknown;
     if (hasRescue) hp.rescuable++;
+    if (hasRescue || hasAlways) hp.caught++;
     try {
       await this.#runItems(pr, hp, block.block);
     } catch (err) {
       failure = err;
     } finally {
       if (hasRescue) hp.rescuable--;
+      if (hasRescue || hasAlways) hp.caught--;
     }
     if (failure instanceof HostFailed && hasRescue) {
       failure = undefined;
       hp.failed = false;
+      if (hasAlways) hp.caught++;
       try {
         await this.#runItems(pr, hp, block.rescue);
       } catch (err) {
         failure = err;
+      } finally {
+        if (hasAlways) hp.caught--;
       }
     }
     if (!(failure instanceof HostStopped)) {

@@ -194,6 +194,11 @@ function sameOnSeveralHosts(name: string, file: string, code: number): void {
 sameOnSeveralHosts("lockstep with a failing host, run_once, serial batches", "multihost.yml", 2);
 sameOnSeveralHosts("free and host_pinned strategies, max_fail_percentage", "strategies.yml", 2);
 sameOnSeveralHosts("any_errors_fatal", "fatal.yml", 2);
+sameOnSeveralHosts(
+  "any_errors_fatal: a failure caught by rescue/always still runs the always",
+  "fatal_always.yml",
+  2,
+);
 sameOnSeveralHosts("per-host vars_files, include_tasks apply, first_found/fileglob, throttle", "more.yml", 0);
 sameOnSeveralHosts("serial list with a percentage, order, host pattern exclusion", "serial.yml", 0);
 sameOnSeveralHosts("meta end_host/end_play/clear_host_errors, import_playbook with when", "meta.yml", 0);
