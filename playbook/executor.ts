@@ -504,7 +504,8 @@ export class Executor {
   // ---------------------------------------------------------------- tasks
 
   #selected(task: Task): boolean {
-    if (task.implicit) return true;
+    // As ansible-core 2.14: handlers (and what they include) are never filtered by tags.
+    if (task.implicit || task.isHandler) return true;
     return shouldRun(tagsOf(task), this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
   }
 
