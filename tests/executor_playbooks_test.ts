@@ -99,6 +99,9 @@ same("roles: when/tags on entries, include_role public/vars_from, role handlers,
   "roles.yml",
   "--check",
 ]);
+same("roles placed once per play unless params differ or allow_duplicates; include_role and dependencies", [
+  "role_dedup.yml",
+]);
 same("--start-at-task", ["start.yml", "--start-at-task", "second"]);
 same("how results print (var/msg, unicode, floats, failed_when, quiet)", ["display.yml"]);
 same("a rescue that fails again", ["failing_rescue.yml"], 2);
