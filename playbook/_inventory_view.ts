@@ -85,9 +85,10 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     hasHost: (host) => inv.getHost(host) !== undefined,
     isImplicit: (host) => inv.getHost(host)?.implicit === true,
     addHost: (host, groups, vars) => remember(() => inv.addHost(host, { groups, vars })),
-    addToGroup: (host, group) =>
+    addToGroup: (host, group, parents) =>
       remember(() => {
         if (!inv.getGroup(group)) inv.addGroup(group);
+        for (const parent of parents) inv.addGroup(group, { parent });
         inv.addHost(host, { groups: [group] });
       }),
     refresh: () => {

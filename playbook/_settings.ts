@@ -32,6 +32,8 @@ export interface Settings {
   vaultPasswordFiles: string[];
   vaultIds: string[];
   forceHandlers: boolean;
+  /** no_log = True (ANSIBLE_NO_LOG): the default of every task's no_log. */
+  noLog: boolean;
   anyErrorsFatal: boolean;
   hashBehaviour: string;
   displaySkippedHosts: boolean;
@@ -108,6 +110,7 @@ export function readSettings(
     vaultPasswordFiles: c.vaultPasswordFiles,
     vaultIds: list(c.vaultIdentityList),
     forceHandlers: c.forceHandlers === true,
+    noLog: c.noLog === true,
     anyErrorsFatal: c.anyErrorsFatal,
     hashBehaviour: c.hashBehaviour,
     displaySkippedHosts: c.displaySkippedHosts,

@@ -26,7 +26,8 @@ export interface ActionEnv {
   searchPath: string[];
   readYaml(file: string): unknown;
   addHost(name: string, groups: string[], vars: Record<string, unknown>): void;
-  addToGroup(host: string, group: string): void;
+  /** group_by: the host joins `group`, which becomes a child of each of `parents` (made when missing). */
+  addToGroup(host: string, group: string, parents: string[]): void;
   isUndefinedError(err: unknown): boolean;
   isTTY: boolean;
   sleep(ms: number): Promise<void>;
@@ -287,15 +288,24 @@ function addHost(env: ActionEnv): Result {
   return { changed: true, add_host: { host_name: hostName, groups, host_vars: vars } };
 }
 
+/** Ansible's INVALID_VARIABLE_NAMES: a leading digit or non-word character, or any non-word character. */
+const NOT_A_VARIABLE_NAME = /^[\p{N}\W]|[^\p{L}\p{N}_]/u;
+
 function groupBy(env: ActionEnv): Result {
   const key = env.template(env.rawArgs.key ?? env.rawArgs._raw_params);
   if (key === undefined || key === null || key === "") {
     return { failed: true, msg: "the 'key' param is required when using group_by" };
   }
-  const group = String(key).replace(/[^A-Za-z0-9_]/g, "_");
+  // As ansible-core 2.14 (transform_invalid_group_chars = never): spaces become dashes, nothing else is
+  // replaced, and a name a variable could not have is only warned about.
+  const group = String(key).replaceAll(" ", "-");
   const parentsRaw = env.template(env.rawArgs.parents ?? "all");
-  const parents = Array.isArray(parentsRaw) ? parentsRaw.map(String) : [String(parentsRaw)];
-  env.addToGroup(env.host, group);
+  const parents = (Array.isArray(parentsRaw) ? parentsRaw.map(String) : [String(parentsRaw)])
+    .map((p) => p.replaceAll(" ", "-"));
+  if ([group, ...parents].some((g) => NOT_A_VARIABLE_NAME.test(g))) {
+    env.warning("Invalid characters were found in group names but not replaced, use -vvvv to see details");
+  }
+  env.addToGroup(env.host, group, parents);
   return { changed: true, add_group: group, parent_groups: parents };
 }
 

@@ -206,7 +206,10 @@ export class Executor {
   #serial(play: Play, vars: VarLookup, total: number): number[] {
     const raw = play.kw.serial;
     if (raw === undefined || raw === null) return [total];
-    const list = asList(this.#o.templar.template(raw, vars));
+    const templated = this.#o.templar.template(raw, vars);
+    // a keyword templated to `omit` takes its default, as in Ansible's post_validate: one batch
+    if (templated === this.#o.omitToken) return [total];
+    const list = asList(templated);
     const out = list.map((v) => {
       const s = String(v).trim();
       let n: number;
@@ -282,6 +285,7 @@ export class Executor {
         notified: new Set(),
         outcome: "ok",
         rescuable: 0,
+        caught: 0,
         ended: false,
       });
     }
@@ -364,7 +368,7 @@ export class Executor {
     try {
       const vars = this.#vars.forTask(pr, hosts[0], task);
       fatal = this.#kw.bool(task, "any_errors_fatal", vars, this.#o.anyErrorsFatal ?? false) &&
-        failed.some((h) => pr.hosts.get(h)!.rescuable === 0);
+        failed.some((h) => pr.hosts.get(h)!.caught === 0);
     } catch {
       fatal = false;
     }
@@ -464,22 +468,28 @@ export class Executor {
 
   async #runBlock(pr: PlayRun, hp: HostPlay, block: Block): Promise<void> {
     const hasRescue = block.rescue.length > 0;
+    const hasAlways = block.always.length > 0;
     let failure: unknown;
     if (hasRescue) hp.rescuable++;
+    if (hasRescue || hasAlways) hp.caught++;
     try {
       await this.#runItems(pr, hp, block.block);
     } catch (err) {
       failure = err;
     } finally {
       if (hasRescue) hp.rescuable--;
+      if (hasRescue || hasAlways) hp.caught--;
     }
     if (failure instanceof HostFailed && hasRescue) {
       failure = undefined;
       hp.failed = false;
+      if (hasAlways) hp.caught++;
       try {
         await this.#runItems(pr, hp, block.rescue);
       } catch (err) {
         failure = err;
+      } finally {
+        if (hasAlways) hp.caught--;
       }
     }
     if (!(failure instanceof HostStopped)) {
@@ -495,7 +505,8 @@ export class Executor {
   // ---------------------------------------------------------------- tasks
 
   #selected(task: Task): boolean {
-    if (task.implicit) return true;
+    // As ansible-core 2.14: handlers (and what they include) are never filtered by tags.
+    if (task.implicit || task.isHandler) return true;
     return shouldRun(tagsOf(task), this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
   }
 

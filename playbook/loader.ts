@@ -91,6 +91,11 @@ interface PlayState {
 
 export class Loader {
   #io: LoaderIO;
+  /**
+   * Each play's role keys already placed: files loaded at run time (include_role, include_tasks) add
+   * to them, so a dependency that already ran in the play is not placed again (Ansible's has_run).
+   */
+  #seenRoles = new WeakMap<Play, Set<string>>();
   constructor(io: LoaderIO) {
     this.#io = io;
   }
@@ -246,6 +251,7 @@ export class Loader {
       handlers: [],
       roles: state.roles,
     };
+    this.#seenRoles.set(play, state.seenRoles);
     const ctx: FileCtx = { file, vars: { ...vars, ...this.#io.extraVars }, play: state };
     const pre = this.#items(this.#list(entry.pre_tasks, "pre_tasks", entry, file), play, ctx, false);
     const roleBlocks: Item[] = [];
@@ -921,7 +927,7 @@ export class Loader {
     const state: PlayState = {
       baseDir: play.baseDir,
       roles: play.roles,
-      seenRoles: new Set(),
+      seenRoles: this.#seenRolesOf(play),
       importDepth: 0,
     };
     const data = this.#io.readYaml(file);
@@ -931,6 +937,12 @@ export class Loader {
       vars: { ...this.#io.extraVars },
       play: state,
     }, handler);
+  }
+
+  #seenRolesOf(play: Play): Set<string> {
+    let seen = this.#seenRoles.get(play);
+    if (!seen) this.#seenRoles.set(play, seen = new Set());
+    return seen;
   }
 
   /** Finds an include_tasks file like Ansible: beside the including file, the role's tasks/, the playbook. */
@@ -970,7 +982,7 @@ export class Loader {
     const state: PlayState = {
       baseDir: play.baseDir,
       roles: play.roles,
-      seenRoles: new Set(),
+      seenRoles: this.#seenRolesOf(play),
       importDepth: 0,
     };
     const { task, ...rest } = opts;

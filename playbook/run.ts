@@ -458,6 +458,7 @@ async function runInner(
     connectionDefaults,
     ansibleVersion: VERSION,
     hashMerge: settings.hashBehaviour === "merge",
+    noLog: settings.noLog,
   });
   try {
     const code = await executor.run(playbooks);

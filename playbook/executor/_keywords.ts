@@ -8,6 +8,9 @@ import { tagList } from "../tags.ts";
 import { asList } from "../loader.ts";
 import type { TemplateEngine } from "./types.ts";
 import { bool } from "./_util.ts";
+import { boolean, NotABooleanError } from "../py/boolean.ts";
+import { TaskTemplateError } from "./_task_errors.ts";
+import { isTemplateText, shortActionName } from "../task_args.ts";
 
 const INHERITED_KEYWORDS = new Set<string>(INHERITED);
 
@@ -58,9 +61,9 @@ export class TaskKeywords {
   }
 
   /** As bool, false when the keyword cannot be templated. */
-  boolSafe(task: Task, name: string, vars: VarLookup): boolean {
+  boolSafe(task: Task, name: string, vars: VarLookup, dflt = false): boolean {
     try {
-      return this.bool(task, name, vars);
+      return this.bool(task, name, vars, dflt);
     } catch {
       return false;
     }
@@ -103,5 +106,62 @@ export class TaskKeywords {
       isInclude: task.action === "include_tasks" || task.action === "include_role",
       diff: diffKw === undefined ? undefined : bool(vars ? this.#templar.template(diffKw, vars) : diffKw),
     };
+  }
+}
+
+/**
+ * The task with its module name templated, for `action: {module: "{{ m }}"}`: Ansible templates the
+ * action with the task's other fields on each host (the banner, shown before, has it as written). A
+ * name that is not templated returns the task itself.
+ */
+export function withTemplatedAction(task: Task, templar: TemplateEngine, vars: VarLookup): Task {
+  if (!isTemplateText(task.action)) return task;
+  const action = String(templar.template(task.action, vars));
+  return { ...task, action: shortActionName(action), actionWritten: action };
+}
+
+/** A Task's keywords of type bool, in the order Ansible's post_validate checks them. */
+const BOOL_KEYWORDS = [
+  "any_errors_fatal",
+  "become",
+  "check_mode",
+  "delegate_facts",
+  "diff",
+  "ignore_errors",
+  "ignore_unreachable",
+  "no_log",
+  "run_once",
+];
+
+/** A keyword that does not template to a boolean: Ansible's parser error, raised when the task runs. */
+export class InvalidKeywordError extends TaskTemplateError {
+  override name = "InvalidKeywordError";
+  constructor(name: string, written: unknown, cause: NotABooleanError) {
+    const why = cause.ansibleText;
+    super(
+      `the field '${name}' has an invalid value (${
+        String(written)
+      }), and could not be converted to an bool.` +
+        `The error was: ${why}. ${why}`,
+    );
+  }
+}
+
+/**
+ * Checks the task's boolean keywords (its own and inherited) strictly, as Ansible's post_validate does
+ * once the task's `when` has passed: `diff: yes.` fails the task rather than reading as false.
+ */
+export function checkBoolKeywords(task: Task, templar: TemplateEngine, vars: VarLookup, omit: string): void {
+  for (const name of BOOL_KEYWORDS) {
+    const written = keyword(task, name);
+    if (written === undefined || written === null) continue;
+    const v = templar.template(written, vars);
+    try {
+      // a keyword templated to omit takes its default
+      if (v !== null && v !== undefined && v !== omit) boolean(v);
+    } catch (err) {
+      if (err instanceof NotABooleanError) throw new InvalidKeywordError(name, written, err);
+      throw err;
+    }
   }
 }

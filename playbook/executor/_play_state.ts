@@ -20,6 +20,11 @@ export interface HostPlay {
   outcome: "ok" | "failed" | "unreachable" | "skipped" | "stop";
   /** Inside a block with a rescue: a failure here counts as rescued, not failed. */
   rescuable: number;
+  /**
+   * Inside a block whose rescue or always runs next when the task fails: such a host does not count as
+   * failed for any_errors_fatal (Ansible's iterator is not failed in those states).
+   */
+  caught: number;
   /** Hosts removed from the play by meta end_host. */
   ended: boolean;
 }

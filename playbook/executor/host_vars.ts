@@ -268,7 +268,25 @@ export class HostVars {
     for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
     layers.push(this.#o.extraVars);
     layers.push(this.#magic(pr, host, scope));
-    return new LayeredVars(layers);
+    return new LayeredVars([this.#connectionDefaults(host, new LayeredVars([...layers])), ...layers]);
+  }
+
+  /**
+   * What Ansible's play context adds to a task's variables when they do not set it: the address it
+   * connects to as `ansible_host`/`ansible_ssh_host` (the inventory name unless one of them is set),
+   * below every other layer, so a task sees it while hostvars does not.
+   */
+  #connectionDefaults(host: string, set: LayeredVars): LazyLayer {
+    const values: Record<string, () => unknown> = {
+      ansible_host: () => set.raw("ansible_ssh_host") ?? host,
+      ansible_ssh_host: () => set.raw("ansible_host") ?? host,
+    };
+    return {
+      lazy: true,
+      get: (n) => values[n]?.(),
+      has: (n) => Object.hasOwn(values, n),
+      keys: () => Object.keys(values),
+    };
   }
 
   /**

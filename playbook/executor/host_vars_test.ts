@@ -215,6 +215,22 @@ Deno.test("magic variables: the host, its groups, the play's live hosts, the rol
   });
 });
 
+Deno.test("a task sees ansible_host/ansible_ssh_host as the address it connects to; hostvars does not", () => {
+  withInventory((dir) => {
+    const { vars, pr, task } = setup(dir, new Set());
+    const web1 = vars.forTask(pr, "web1", task);
+    assertEquals([web1.get("ansible_host"), web1.get("ansible_ssh_host")], ["web1", "web1"]);
+    assertEquals(vars.hostLevel(pr, "web1").get("ansible_host"), undefined);
+    // one of the two set: the other follows it
+    vars.applyFacts("web2", "set_fact", { ansible_facts: { ansible_ssh_host: "10.0.0.2" } });
+    const web2 = vars.forTask(pr, "web2", task);
+    assertEquals([web2.get("ansible_host"), web2.get("ansible_ssh_host")].map(String), [
+      "10.0.0.2",
+      "10.0.0.2",
+    ]);
+  });
+});
+
 Deno.test("outside a task a host's variables hold inventory, facts, include_vars, set_fact and extra vars", () => {
   withInventory((dir) => {
     const { vars, pr } = setup(dir, new Set());

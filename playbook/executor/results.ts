@@ -102,13 +102,28 @@ export type Verdict =
   | { status: "skipped" }
   | { status: "ok" };
 
+/**
+ * Whether a result failed, as Ansible's TaskResult decides: a `failed_when_result` (on the result or
+ * on any of its loop items) has the last word over `failed`, so a task whose `until` ran out of
+ * retries still passes when its `failed_when` said it did not fail.
+ */
+export function isFailed(result: Result): boolean {
+  const items = Array.isArray(result.results) ? result.results as unknown[] : [];
+  const itemHas = (k: string) => items.some((x) => isMap(x) && k in x);
+  const key = "failed_when_result" in result || itemHas("failed_when_result")
+    ? "failed_when_result"
+    : "failed";
+  if (key in result) return Boolean(result[key]);
+  return items.some((x) => isMap(x) && Boolean(x[key]));
+}
+
 /** The verdict on a result; `ignoreUnreachable` is only asked of an unreachable one (it is templated). */
 export function verdictOf(
   result: Result,
   o: { ignoreErrors: boolean; ignoreUnreachable: () => boolean; rescuable: boolean },
 ): Verdict {
   if (result.unreachable) return { status: "unreachable", ignored: o.ignoreUnreachable() };
-  if (result.failed) {
+  if (isFailed(result)) {
     return { status: "failed", ignored: o.ignoreErrors, rescued: !o.ignoreErrors && o.rescuable };
   }
   if (result.skipped) return { status: "skipped" };

@@ -7,6 +7,7 @@ import {
   gatherFactsResult,
   hostOutcome,
   includeResult,
+  isFailed,
   registeredValue,
   RunTally,
   stripInternal,
@@ -108,6 +109,30 @@ Deno.test("a result's verdict: unreachable before failed before skipped; ignore_
   assertEquals(verdictOf({ skipped: true }, o(false, false)), { status: "skipped" });
   assertEquals(verdictOf({ changed: true }, o(false, false)), { status: "ok" });
   assertEquals(asked, 1);
+});
+
+Deno.test("failed_when_result, on the result or on any loop item, decides over failed (as Ansible's TaskResult)", () => {
+  // until ran out of retries (failed) but failed_when said no: not a failure
+  assertEquals(isFailed({ failed: true, failed_when_result: false, attempts: 2 }), false);
+  assertEquals(isFailed({ failed: false, failed_when_result: true }), true);
+  assertEquals(isFailed({ failed: true }), true);
+  assertEquals(isFailed({ changed: true }), false);
+  // a loop: once an item has failed_when_result, the items' failed_when_result are asked, not failed
+  assertEquals(isFailed({ failed: true, results: [{ failed: true, failed_when_result: false }] }), false);
+  assertEquals(
+    isFailed({ failed: true, results: [{ failed_when_result: false }, { failed_when_result: true }] }),
+    true,
+  );
+  assertEquals(isFailed({ failed: true, results: [{ failed: false }] }), true);
+  assertEquals(isFailed({ results: [{ failed: false }, { failed: true }] }), true);
+  assertEquals(
+    verdictOf({ failed: true, failed_when_result: false }, {
+      ignoreErrors: false,
+      rescuable: true,
+      ignoreUnreachable: () => false,
+    }),
+    { status: "ok" },
+  );
 });
 
 Deno.test("what the host does next and what its stats count, as ansible-playbook", () => {

@@ -37,7 +37,14 @@ import {
   unsettle,
 } from "./task_loop.ts";
 import type { HostPlay, Included, PlayRun, TaskAt } from "./_play_state.ts";
-import { checkMode, keyword, type TaskKeywords, whensOf } from "./_keywords.ts";
+import {
+  checkBoolKeywords,
+  checkMode,
+  keyword,
+  type TaskKeywords,
+  whensOf,
+  withTemplatedAction,
+} from "./_keywords.ts";
 import {
   allHold,
   ConditionFailure,
@@ -92,13 +99,25 @@ export class TaskExecutor {
   }
 
   /** Runs one task on one host, reports and records the result. Returns includes to run next. */
-  async execute(pr: PlayRun, hp: HostPlay, task: Task): Promise<Included[]> {
+  async execute(pr: PlayRun, hp: HostPlay, written: Task): Promise<Included[]> {
     hp.outcome = "ok";
     const t = this.#o.templar;
-    const vars = this.#vars.forTask(pr, hp.name, task);
-    const at: TaskAt = { pr, hp, task, vars };
-    let view = this.#kw.view(task, vars);
+    const vars = this.#vars.forTask(pr, hp.name, written);
+    let view = this.#kw.view(written, vars);
     this.#cb.runnerStart(hp.name, view);
+    let task = written;
+    try {
+      task = withTemplatedAction(written, t, vars);
+      // callbacks read results by the action run (the banner above showed it as written)
+      if (task !== written) view = { ...view, action: task.actionWritten };
+    } catch (err) {
+      this.#results.fail({ pr, hp, task, vars }, { failed: true, msg: this.#errMsg(err, task) }, {
+        view,
+        ignoreErrors: false,
+      });
+      return [];
+    }
+    const at: TaskAt = { pr, hp, task, vars };
     let noLog = false;
     let ignoreErrors = false;
     let delegateTo: string | undefined;
@@ -106,8 +125,8 @@ export class TaskExecutor {
     try {
       // A loop's no_log may name the loop variable: each item templates its own.
       noLog = task.kw.loop !== undefined
-        ? this.#kw.boolSafe(task, "no_log", vars)
-        : this.#kw.bool(task, "no_log", vars);
+        ? this.#kw.boolSafe(task, "no_log", vars, this.#o.noLog)
+        : this.#kw.bool(task, "no_log", vars, this.#o.noLog);
       field = "ignore_errors";
       ignoreErrors = this.#kw.bool(task, "ignore_errors", vars);
       field = "delegate_to";
@@ -211,7 +230,7 @@ export class TaskExecutor {
       let itemNoLog = noLog;
       let run: () => Promise<Result>;
       try {
-        itemNoLog = this.#kw.bool(task, "no_log", ivars);
+        itemNoLog = this.#kw.bool(task, "no_log", ivars, this.#o.noLog);
         if (!allHold(t, whens, ivars)) {
           const skipped = {
             changed: false,
@@ -221,6 +240,7 @@ export class TaskExecutor {
           };
           run = () => Promise.resolve(skipped);
         } else if (pipelined) {
+          checkBoolKeywords(task, t, ivars, this.#o.omitToken);
           const sent = settle(this.#sendModule(iat, itemNoLog));
           run = () => this.#runAttempts(iat, view, itemNoLog, sent);
         } else run = () => this.#runAttempts(iat, view, itemNoLog);
@@ -306,6 +326,7 @@ export class TaskExecutor {
       if (task.kw.delay !== undefined) delay = Number(t.template(task.kw.delay, vars));
       if (delay < 0) delay = 1;
     }
+    checkBoolKeywords(task, t, vars, this.#o.omitToken);
     const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
     let result: Result = {};
     let attempt = 1;
@@ -424,8 +445,8 @@ export class TaskExecutor {
             this.#o.inventory.addHost(name, groups, hv);
             this.#vars.inventoryChanged(name);
           },
-          addToGroup: (h, g) => {
-            this.#o.inventory.addToGroup(h, g);
+          addToGroup: (h, g, parents) => {
+            this.#o.inventory.addToGroup(h, g, parents);
             this.#vars.inventoryChanged(h);
           },
           isUndefinedError: (e) => this.#o.isUndefinedError(e),

@@ -9,6 +9,7 @@ import { LOOP_SOURCES, LoopError, withLoopItems } from "../loops.ts";
 import { isTemplateText } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { bool, isMap } from "./_util.ts";
+import { isFailed } from "./results.ts";
 
 /** How many loop items a pipelined loop keeps sent ahead of the one whose reply it awaits. */
 export const LOOP_WINDOW = 256;
@@ -202,7 +203,7 @@ export function markItemResult(
 
 /** How callbacks are told of an item's result. */
 export function itemStatus(r: Result): "failed" | "skipped" | "ok" {
-  return r.failed || r.unreachable ? "failed" : r.skipped ? "skipped" : "ok";
+  return isFailed(r) || r.unreachable ? "failed" : r.skipped ? "skipped" : "ok";
 }
 
 /** The loop's result from its items' results (which lose their warnings and deprecations to it). */

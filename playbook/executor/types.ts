@@ -39,7 +39,7 @@ export interface InventoryView {
   /** Whether `host` is the implicit localhost (in no inventory source). */
   isImplicit?(host: string): boolean;
   addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
-  addToGroup(host: string, group: string): void;
+  addToGroup(host: string, group: string, parents: string[]): void;
   /** Where the host was defined, for inventory_dir / inventory_file. */
   sourceOf(host: string): string | undefined;
   /** meta: refresh_inventory — read the sources again (hosts added by add_host are dropped). */
@@ -88,6 +88,8 @@ export interface ExecutorOptions {
   connectionDefaults: Record<string, unknown>;
   ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
   hashMerge?: boolean;
+  /** no_log = True in the configuration (ANSIBLE_NO_LOG): every task's no_log when it sets none. */
+  noLog?: boolean;
   /** any_errors_fatal from the configuration: the default for plays that do not set it. */
   anyErrorsFatal?: boolean;
   sleep?(ms: number): Promise<void>;

@@ -14,7 +14,17 @@ export class NotABooleanError extends Error {
   constructor(readonly value: unknown) {
     super(`The value '${describe(value)}' is not a valid boolean.`);
   }
+
+  /**
+   * Ansible's full TypeError text, with the valid values listed. Ansible lists a Python set, whose
+   * order changes from run to run with the string hash seed: this is its order under PYTHONHASHSEED=0.
+   */
+  get ansibleText(): string {
+    return `${this.message}  Valid booleans include: ${VALID_LISTED}`;
+  }
 }
+
+const VALID_LISTED = "0, 'y', 'true', 1, 'f', 'n', 'off', 't', '0', 'no', 'false', '1', 'on', 'yes'";
 
 function describe(v: unknown): string {
   if (v === null || v === undefined) return "None";

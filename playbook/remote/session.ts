@@ -93,8 +93,9 @@ export class TargetSession {
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
     if (req.asyncSeconds > 0 && !opts.sync) {
-      // Unique across controllers sharing a target's async_dir (as Ansible's j<random>.<pid>): the pid too.
-      const jid = `${Date.now()}.${process.pid}.${nextJobSeq()}`;
+      // Ansible's form, j<digits>.<digits> (its j<random>.<pid>); unique across controllers sharing a
+      // target's async_dir: the time and a sequence, then the controller's pid.
+      const jid = `j${Date.now()}${nextJobSeq()}.${process.pid}`;
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
       return this.#ctx.call("mito.runner", "start_async", [jid, req.asyncSeconds, kind, target, args], {
         ...common,
