@@ -278,7 +278,7 @@ async function runInner(
     env: envIn.env,
     warn,
   });
-  cleanup.push(() => python.host.close());
+  cleanup.push(() => python.host.close(), () => python.actionHost.close());
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
@@ -299,6 +299,7 @@ async function runInner(
     extraVars,
     deprecated,
     onRole: python.addRoleDir,
+    isActionPlugin: (name) => python.actions.find(name, name) !== undefined,
   });
   const playbooks: Playbook[] = req.adhoc
     ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
@@ -408,6 +409,7 @@ async function runInner(
     callback,
     ...(factCache ? { factCache } : {}),
     runner,
+    actionPlugins: python.actions,
     loader,
     readYaml,
     extraVars,
