@@ -470,6 +470,9 @@ class _Task(_Attrs):
     def get_name(self, include_role_fqcn=True):
         return self.name or self.action
 
+    def get_search_path(self):
+        return list(self.search_path)
+
 
 class _PlayContext(_Attrs):
     """What action plugins read of Ansible's PlayContext."""

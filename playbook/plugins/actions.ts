@@ -114,13 +114,15 @@ export class ActionPlugins {
       async_val: r.asyncSeconds,
       poll: r.poll,
       delegate_to: r.delegateTo ?? null,
-      environment: r.environment,
+      // Ansible's is the list of each scope's environment; mito holds them merged (innermost wins)
+      environment: Object.keys(r.environment).length ? [r.environment] : [],
       check_mode: r.checkMode,
       diff: r.diff,
       no_log: call.task.noLog,
       become: r.become.become,
       become_user: r.become.user,
       become_method: r.become.method,
+      search_path: r.searchPath,
     };
     const playContext = {
       check_mode: r.checkMode,
@@ -181,13 +183,8 @@ export class ActionPlugins {
         return { rc: out.rc ?? (out.failed ? 1 : 0), stdout: out.stdout ?? "", stderr: out.stderr ?? "" };
       }
       case "transfer_data": {
-        const [dest, data] = a as [string, Uint8Array];
-        let content: string;
-        try {
-          content = new TextDecoder("utf-8", { fatal: true }).decode(data);
-        } catch {
-          throw new ActionStepError(`failed to transfer file to ${dest}: mito transfers text data only here`);
-        }
+        // bytes from the host arrive as text (_wire.ts): data that is not UTF-8 does not survive (a gap)
+        const [dest, content] = a as [string, string];
         const out = await call.runModule(moduleCall(call.request, "copy", { content, dest }));
         if (out.failed) throw new ActionStepError(`failed to transfer file to ${dest}: ${out.msg ?? ""}`);
         return null;
