@@ -3,20 +3,33 @@
 // makes and removes a remote temporary directory and runs the collection's module); their module calls,
 // commands and templating carried out by mito on the task's host; one named like a library/ module runs
 // instead of it; a plugin that raises fails the task with Ansible's message and exit code.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { join } from "node:path";
 import { assertEquals } from "./_assert.ts";
 import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { testEnv } from "./_testenv.ts";
 
 const DIR = join(ROOT, "tests/fixtures/action_plugins");
 
-function same(name: string, playbook: string, code: number): void {
+function same(
+  name: string,
+  playbook: string,
+  code: number,
+  inventory = (): { hosts: string; remove(): void } => ({ hosts: "hosts.ini", remove() {} }),
+): void {
   Deno.test(`action plugins: ${name}, as ansible-playbook`, () => {
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", ["-i", "hosts.ini", playbook]);
-    const m = mitoIn(DIR, ["-i", "hosts.ini", playbook]);
-    assertEquals(a.code, code, a.stdout + a.stderr);
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.stderr, a.stderr);
-    assertEquals(m.code, code);
+    const { hosts, remove } = inventory();
+    try {
+      const a = runIn(DIR, "/usr/bin/ansible-playbook", ["-i", hosts, playbook]);
+      const m = mitoIn(DIR, ["-i", hosts, playbook]);
+      assertEquals(a.code, code, a.stdout + a.stderr);
+      assertEquals(m.stdout, a.stdout);
+      assertEquals(m.stderr, a.stderr);
+      assertEquals(m.code, code);
+    } finally {
+      remove();
+    }
   });
 }
 
@@ -32,3 +45,25 @@ same(
   0,
 );
 same("a plugin that raises fails the task and the play", "fails.yml", 2);
+
+/** The test sshd as host `one` of group `t`, logging in as the account with password-less sudo. */
+function sshInventory(): { hosts: string; remove(): void } {
+  const env = testEnv();
+  const dir = fs.mkdtempSync(join(os.tmpdir(), "mito-actplug-"));
+  const file = join(dir, "hosts.ini");
+  fs.writeFileSync(
+    file,
+    `[t]\none ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ` +
+      `ansible_user=${env.accounts.sudo_nopassword.user} ansible_ssh_private_key_file=${env.clientKey} ` +
+      `ansible_ssh_common_args="-o UserKnownHostsFile=${env.sshd.knownHosts}" ` +
+      `ansible_python_interpreter=${env.python}\n`,
+  );
+  return { hosts: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+same(
+  "over ssh with become: module calls and sudoable commands as root, the others as the login user",
+  "ssh.yml",
+  0,
+  sshInventory,
+);
