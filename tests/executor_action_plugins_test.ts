@@ -44,6 +44,11 @@ same(
   "collection.yml",
   0,
 );
+same(
+  "a short name routed to a collection (patch → ansible.posix.patch) runs its action plugin",
+  "routed.yml",
+  0,
+);
 same("a plugin that raises fails the task and the play", "fails.yml", 2);
 
 /** The test sshd as host `one` of group `t`, logging in as the account with password-less sudo. */

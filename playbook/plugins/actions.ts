@@ -68,14 +68,34 @@ export class ActionPlugins {
   }
 
   /**
-   * The action plugin a task's action names, if any: a collection's `plugins/action/<name>.py` for a fully
-   * qualified name (ansible.builtin's are mito's), else `<name>.py` in the first action plugin folder that
-   * has it. mito's builtin modules and actions win over a plugin of the same short name (the caller has
-   * already given mito's controller actions theirs).
+   * The action plugin a task's action names, if any: a short name is `<name>.py` in the first action
+   * plugin folder that has it; else, and for a fully qualified name, the collection's
+   * `plugins/action/<leaf>.py` under the name the module is routed to (`patch` → ansible.posix.patch), as
+   * Ansible looks for an action beside the module it resolved; ansible.builtin's are mito's. mito's builtin
+   * modules and actions win over a plugin of the same short name (the caller has already given mito's
+   * controller actions theirs).
    */
   find(action: string, written: string): ActionPluginRef | undefined {
     if (KNOWN_MODULES.has(action)) return undefined;
-    const fqcn = /^(\w+\.\w+)\.(\w+)$/.exec(written.includes(".") ? written : action);
+    const name = written.includes(".") ? written : action;
+    if (!name.includes(".")) return this.#inFolders(name) ?? this.#collection(this.#routed(name));
+    return this.#collection(this.#routed(name) ?? name);
+  }
+
+  /**
+   * Where the module a name means is routed (ansible.builtin's short names that moved to collections):
+   * Ansible looks for the action plugin under the module's resolved name.
+   */
+  #routed(name: string): string | undefined {
+    try {
+      return this.#o.collections.routing.route(name, "modules", { quiet: true });
+    } catch {
+      return undefined; // a tombstone: the module path reports it
+    }
+  }
+
+  #collection(name: string | undefined): ActionPluginRef | undefined {
+    const fqcn = name === undefined ? null : /^(\w+\.\w+)\.(\w+)$/.exec(name);
     if (fqcn) {
       const [, collection, leaf] = fqcn;
       if (collection === "ansible.builtin" || collection === "ansible.legacy") {
@@ -86,7 +106,7 @@ export class ActionPlugins {
         ? { loadName: `ansible_collections.${collection}.plugins.action.${leaf}`, file, collection }
         : undefined;
     }
-    return action.includes(".") ? undefined : this.#inFolders(action);
+    return undefined;
   }
 
   #inFolders(name: string): ActionPluginRef | undefined {
