@@ -445,6 +445,8 @@ class Host(object):
         except Exception as e:
             import traceback
             names = [c.__module__ + "." + c.__name__ for c in type(e).__mro__]
+            if "ansible.errors.AnsibleAction" in names:
+                return e.result  # AnsibleActionFail/Skip carry the task's result, as Ansible returns it
             if "ansible.errors.AnsibleError" in names:
                 return {"$raised": {"msg": _text(e)}}
             return {"$raised": {"msg": "Unexpected failure during module execution: %s" % _text(e),

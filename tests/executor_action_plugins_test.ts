@@ -49,6 +49,7 @@ same(
   "routed.yml",
   0,
 );
+same("in a loop, under async it does not support, with an undefined argument", "loop.yml", 0);
 same("a plugin that raises fails the task and the play", "fails.yml", 2);
 
 /** The test sshd as host `one` of group `t`, logging in as the account with password-less sudo. */
