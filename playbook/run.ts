@@ -361,7 +361,7 @@ async function runInner(
   }
 
   // Python plugins that need ansible-core, with a controller Python that lacks it: said once, before any play
-  const needCore = ansibleCoreUses(playbooks, python.plugins);
+  const needCore = ansibleCoreUses(playbooks, python.plugins, python.actions);
   if (needCore.length && !python.host.info().ansible) {
     throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
   }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { assertEquals } from "./_assert.ts";
 import { mitoIn, ROOT, runIn } from "./_run.ts";
 import { testEnv } from "./_testenv.ts";
+import { pythonWithoutAnsible } from "./_pythons.ts";
 
 const DIR = join(ROOT, "tests/fixtures/action_plugins");
 
@@ -73,3 +74,20 @@ same(
   0,
   sshInventory,
 );
+
+Deno.test("action plugins: without ansible-core on the controller, one line says so before any play", () => {
+  const { python, remove } = pythonWithoutAnsible();
+  try {
+    const m = mitoIn(DIR, ["-i", "hosts.ini", "fails.yml"], { MITO_CONTROLLER_PYTHON: python });
+    assertEquals(m.stdout, "");
+    assertEquals(
+      m.stderr,
+      `ERROR! the action plugin boom (${DIR}/action_plugins/boom.py) needs ansible-core's Python package, ` +
+        `which ${python} cannot import: install ansible-core for it (apt install ansible-core, or pip install ` +
+        `ansible-core), or name a Python that has it in MITO_CONTROLLER_PYTHON\n`,
+    );
+    assertEquals(m.code, 1);
+  } finally {
+    remove();
+  }
+});
