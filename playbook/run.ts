@@ -273,12 +273,13 @@ async function runInner(
     collections,
     playbookDirs,
     configured: settings.pluginPaths,
+    forks: req.forks ?? settings.forks,
     python: controllerPy,
     cwd: envIn.cwd,
     env: envIn.env,
     warn,
   });
-  cleanup.push(() => python.host.close(), () => python.actionHost.close());
+  cleanup.push(() => python.host.close(), () => python.actions.close());
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);

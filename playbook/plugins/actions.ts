@@ -52,7 +52,10 @@ export class ActionPluginRaised extends Error {
 }
 
 export interface ActionPluginsOptions {
-  host: PluginHost;
+  /** Makes a plugin host (started on its first call): one runs one action plugin at a time. */
+  newHost(): PluginHost;
+  /** How many action plugins may run at once, each in a host of its own (the run's forks). */
+  maxHosts: number;
   collections: CollectionIndex;
   /** The action plugin folders, in Ansible's order (recomputed when a role brings its own). */
   folders(): string[];
@@ -60,8 +63,13 @@ export interface ActionPluginsOptions {
 
 export class ActionPlugins {
   readonly #o: ActionPluginsOptions;
-  /** Calls in flight are serialised: one action plugin runs in the host at a time. */
-  #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The hosts: a host's Python runs one plugin at a time (a second call would run nested inside the
+   * first's wait for its target), so tasks of several hosts at once get a host each, up to maxHosts.
+   */
+  readonly #hosts: PluginHost[] = [];
+  readonly #idle: PluginHost[] = [];
+  readonly #waiting: ((host: PluginHost) => void)[] = [];
 
   constructor(o: ActionPluginsOptions) {
     this.#o = o;
@@ -118,13 +126,39 @@ export class ActionPlugins {
   }
 
   /** Runs the plugin's run() for one task on one host; its failure is Ansible's task result for it. */
-  run(call: ActionCall): Promise<ModuleResult> {
-    const next = this.#queue.then(() => this.#run(call));
-    this.#queue = next.catch(() => {});
-    return next;
+  async run(call: ActionCall): Promise<ModuleResult> {
+    const host = await this.#acquire();
+    try {
+      return await this.#run(host, call);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(host);
+      else this.#idle.push(host);
+    }
   }
 
-  async #run(call: ActionCall): Promise<ModuleResult> {
+  /** Whether a host has been started (a run without action plugins starts none). */
+  get started(): boolean {
+    return this.#hosts.some((h) => h.started);
+  }
+
+  /** Stops the hosts (by pid); idempotent. */
+  close(): void {
+    for (const h of this.#hosts) h.close();
+  }
+
+  #acquire(): Promise<PluginHost> {
+    const idle = this.#idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.#hosts.length < Math.max(1, this.#o.maxHosts)) {
+      const host = this.#o.newHost();
+      this.#hosts.push(host);
+      return Promise.resolve(host);
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  async #run(host: PluginHost, call: ActionCall): Promise<ModuleResult> {
     const r = call.request;
     const conn = r.connectionVars;
     const task = {
@@ -162,7 +196,7 @@ export class ActionPlugins {
       timeout: r.timeout,
     };
     const args = [call.plugin.loadName, call.plugin.file, call.plugin.collection ?? null, task, playContext];
-    const result = await this.#o.host.callAsync(
+    const result = await host.callAsync(
       "action_run",
       [...args, call.basedir],
       (method, a) => this.#answer(call, method, a),

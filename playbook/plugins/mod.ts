@@ -43,6 +43,8 @@ export interface PythonPluginsSetup {
   cwd: string;
   env: Record<string, string | undefined>;
   warn: (message: string) => void;
+  /** How many action plugins may run at once (the run's forks); 1 when not given. */
+  forks?: number;
 }
 
 export interface RunPlugins {
@@ -51,12 +53,11 @@ export interface RunPlugins {
   /** The host behind it: close it when the run ends. */
   host: PluginHost;
   /**
-   * Action plugins, run by a host of their own: their calls wait for targets, so its channel is read
-   * asynchronously, and templating's synchronous calls to `host` never share its FIFO.
+   * Action plugins, run by hosts of their own: their calls wait for targets, so those channels are read
+   * asynchronously, and templating's synchronous calls to `host` never share their FIFOs. Close it when
+   * the run ends.
    */
   actions: ActionPlugins;
-  /** The action plugins' host: close it when the run ends. */
-  actionHost: PluginHost;
   /** A role was loaded: its *_plugins folders join the search, after those already there. */
   addRoleDir(dir: string): void;
 }
@@ -70,13 +71,15 @@ const SUBDIRS = {
 
 /** The Python plugins of one run. */
 export function pythonPlugins(o: PythonPluginsSetup): RunPlugins {
-  const host = new PluginHost({
-    python: o.python,
-    collectionRoots: [...o.collections.roots],
-    cwd: o.cwd,
-    env: o.env,
-    warn: o.warn,
-  });
+  const newHost = () =>
+    new PluginHost({
+      python: o.python,
+      collectionRoots: [...o.collections.roots],
+      cwd: o.cwd,
+      env: o.env,
+      warn: o.warn,
+    });
+  const host = newHost();
   const adjacent = [...o.playbookDirs];
   let folders: PluginFolders | undefined;
   const plugins = new PythonPlugins({
@@ -91,16 +94,10 @@ export function pythonPlugins(o: PythonPluginsSetup): RunPlugins {
     ansiblePlugins: ansiblePluginsDir(),
     warn: o.warn,
   });
-  const actionHost = new PluginHost({
-    python: o.python,
-    collectionRoots: [...o.collections.roots],
-    cwd: o.cwd,
-    env: o.env,
-    warn: o.warn,
-  });
   let actionFolders: string[] | undefined;
   const actions = new ActionPlugins({
-    host: actionHost,
+    newHost,
+    maxHosts: o.forks ?? 1,
     collections: o.collections,
     folders: () => actionFolders ??= pluginFolders(adjacent, SUBDIRS.action, o.configured.action ?? []),
   });
@@ -113,5 +110,5 @@ export function pythonPlugins(o: PythonPluginsSetup): RunPlugins {
       plugins.foldersChanged();
     }
   };
-  return { plugins, host, actions, actionHost, addRoleDir };
+  return { plugins, host, actions, addRoleDir };
 }
