@@ -42,7 +42,7 @@ export interface LoaderIO {
   rolesPath: string[];
   /** The installed collections, for roles (and, through `collections:`, modules) named in them. */
   collections?: CollectionIndex;
-  /** Whether an action plugin of that short name is in the configured action plugin folders. */
+  /** Whether a Python action plugin answers that short name (its folders, or the collection it routes to). */
   isActionPlugin?(name: string): boolean;
   /** Templates a load-time value (import file names) against play vars and extra vars. */
   templateStatic(value: unknown, vars: Record<string, unknown>): unknown;
