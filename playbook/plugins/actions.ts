@@ -57,7 +57,7 @@ export interface ActionPluginsOptions {
   /** How many action plugins may run at once, each in a host of its own (the run's forks). */
   maxHosts: number;
   collections: CollectionIndex;
-  /** The action plugin folders, in Ansible's order (recomputed when a role brings its own). */
+  /** The action plugin folders, in Ansible's order: the same array until a role brings its own. */
   folders(): string[];
 }
 
@@ -70,6 +70,8 @@ export class ActionPlugins {
   readonly #hosts: PluginHost[] = [];
   readonly #idle: PluginHost[] = [];
   readonly #waiting: ((host: PluginHost) => void)[] = [];
+  readonly #found = new Map<string, ActionPluginRef | undefined>();
+  #foundIn: string[] | undefined;
 
   constructor(o: ActionPluginsOptions) {
     this.#o = o;
@@ -85,6 +87,18 @@ export class ActionPlugins {
    */
   find(action: string, written: string): ActionPluginRef | undefined {
     if (KNOWN_MODULES.has(action)) return undefined;
+    // asked for every task on every host: answers are kept until a role brings new folders
+    const folders = this.#o.folders();
+    if (folders !== this.#foundIn) {
+      this.#found.clear();
+      this.#foundIn = folders;
+    }
+    const key = `${action}\0${written}`;
+    if (!this.#found.has(key)) this.#found.set(key, this.#lookUp(action, written));
+    return this.#found.get(key);
+  }
+
+  #lookUp(action: string, written: string): ActionPluginRef | undefined {
     const name = written.includes(".") ? written : action;
     if (!name.includes(".")) return this.#inFolders(name) ?? this.#collection(this.#routed(name));
     return this.#collection(this.#routed(name) ?? name);
