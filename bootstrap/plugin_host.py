@@ -555,7 +555,7 @@ class _ActionBridge(object):
 
     def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
         # files mito writes belong to the user the context runs as (the become user): only the mode is left
-        if execute:
+        if execute and remote_paths:
             self._low_level_execute_command("chmod u+x %s" % " ".join(
                 "'%s'" % p.replace("'", "'\\''") for p in remote_paths))
         return {"rc": 0}
