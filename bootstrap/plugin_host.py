@@ -422,6 +422,145 @@ class Host(object):
         return instance.run(terms, variables=templar.available_variables, **kwargs)
 
 
+    # -- action plugins -----------------------------------------------------------------------------------
+
+    def op_action_run(self, load_name, path, collection, task, play_context, basedir):
+        """Runs an action plugin's run() for one task on one host. What it asks of the target (modules,
+        commands, files) goes to the controller as calls, which carries them out through mito's contexts
+        there (as Mitogen's ActionModuleMixin redirects them). Returns the result, or {"$raised": …} with
+        Ansible's failure for an exception (the task executor's wording)."""
+        self._finder()
+        try:
+            if collection:
+                module = importlib.import_module(load_name)
+            else:
+                module = self._load_file("mito_action_%d_%s" % (abs(hash(path)), load_name), path)
+            cls = _bridged(getattr(module, "ActionModule"))
+            loader = _loader(basedir)
+            templar = _Templar(self.channel, loader, self._environment)
+            import ansible.plugins.loader as shared
+            action = cls(_Task(task), _Connection(), _PlayContext(play_context), loader, templar, shared)
+            action._mito_channel = self.channel
+            return action.run(task_vars=templar.available_variables)
+        except Exception as e:
+            import traceback
+            names = [c.__module__ + "." + c.__name__ for c in type(e).__mro__]
+            if "ansible.errors.AnsibleAction" in names:
+                return e.result  # AnsibleActionFail/Skip carry the task's result, as Ansible returns it
+            if "ansible.errors.AnsibleError" in names:
+                return {"$raised": {"msg": _text(e)}}
+            return {"$raised": {"msg": "Unexpected failure during module execution: %s" % _text(e),
+                                "exception": "".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                                "stdout": ""}}
+
+
+def _text(e):
+    from ansible.module_utils.common.text.converters import to_native
+    return to_native(e, nonstring="simplerepr")
+
+
+class _Attrs(object):
+    """Attributes from a dict (the controller's view of the task and of the play context)."""
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+class _Task(_Attrs):
+    """What action plugins read of Ansible's Task."""
+
+    def get_name(self, include_role_fqcn=True):
+        return self.name or self.action
+
+    def get_search_path(self):
+        return list(self.search_path)
+
+
+class _PlayContext(_Attrs):
+    """What action plugins read of Ansible's PlayContext."""
+
+
+class _Shell(object):
+    """The POSIX shell facts action plugins use to build paths (sh's ShellModule, without its options)."""
+    tmpdir = None
+    SHELL_FAMILY = "sh"
+
+    def join_path(self, *args):
+        return os.path.join(*args)
+
+
+class _Connection(object):
+    """The connection as action plugins see it: mito's contexts carry out what they ask."""
+    transport = "mito"
+    has_pipelining = True
+    become = None
+
+    def __init__(self):
+        self._shell = _Shell()
+
+
+def _bridged(cls):
+    """The plugin's class with ActionBase's target-facing methods carried out by the controller."""
+    return type(cls.__name__, (_ActionBridge, cls), {"__module__": cls.__module__})
+
+
+class _ActionBridge(object):
+    """Ahead of ActionBase in the plugin's MRO: what touches the target is asked of the controller, which
+    runs it through mito's persistent contexts (mito's module path: resolution, become, check and diff)."""
+
+    def _execute_module(self, module_name=None, module_args=None, tmp=None, task_vars=None,
+                        persist_files=False, delete_remote_tmp=None, wrap_async=False):
+        if module_name is None:
+            module_name = self._task.action
+        if module_args is None:
+            module_args = self._task.args
+        return self._mito_channel.ask("execute_module", module_name, to_wire(dict(module_args)),
+                                      bool(wrap_async))
+
+    def _low_level_execute_command(self, cmd, sudoable=True, in_data=None, executable=None,
+                                   encoding_errors="surrogate_then_replace", chdir=None):
+        out = self._mito_channel.ask("low_level_execute_command", cmd, bool(sudoable), in_data, executable,
+                                     chdir)
+        out.setdefault("stdout_lines", out.get("stdout", "").splitlines())
+        out.setdefault("stderr_lines", out.get("stderr", "").splitlines())
+        return out
+
+    def _transfer_data(self, remote_path, data):
+        if not isinstance(data, bytes):
+            data = data.encode("utf-8", "surrogateescape")
+        self._mito_channel.ask("transfer_data", remote_path, data)
+        return remote_path
+
+    def _transfer_file(self, local_path, remote_path):
+        with open(local_path, "rb") as f:
+            data = f.read()
+        self._mito_channel.ask("transfer_data", remote_path, data)
+        return remote_path
+
+    def _make_tmp_path(self, remote_user=None):
+        path = self._mito_channel.ask("make_tmp_path")
+        self._connection._shell.tmpdir = path
+        return path
+
+    def _remove_tmp_path(self, tmp_path, force=False):
+        if tmp_path:
+            self._low_level_execute_command("rm -rf '%s' >/dev/null 2>&1" % tmp_path.replace("'", "'\\''"))
+        if tmp_path == self._connection._shell.tmpdir:
+            self._connection._shell.tmpdir = None
+
+    def _remote_expand_user(self, path, sudoable=True, pathsep=None):
+        if not path.startswith("~"):
+            return path
+        return self._mito_channel.ask("expand_user", path, bool(sudoable))
+
+    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
+        # files mito writes belong to the user the context runs as (the become user): only the mode is left
+        if execute and remote_paths:
+            self._low_level_execute_command("chmod u+x %s" % " ".join(
+                "'%s'" % p.replace("'", "'\\''") for p in remote_paths))
+        return {"rc": 0}
+
+
 def _pass_arg(fn):
     """What a Jinja2 filter or test asks to be passed first: "environment", "context", "eval_context"."""
     passed = getattr(fn, "jinja_pass_arg", None)  # Jinja2 3

@@ -16,7 +16,7 @@ export interface Settings {
   collectionsScanSysPath: boolean;
   libraryPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
-  pluginPaths: { filter: string[]; test: string[]; lookup: string[] };
+  pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[] };
   stdoutCallback?: string;
   /** fact_caching and its connection (a directory for jsonfile). */
   factCaching: string;
@@ -94,7 +94,12 @@ export function readSettings(
     collectionsPath: c.collectionsPath,
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
-    pluginPaths: { filter: c.filterPluginPath, test: c.testPluginPath, lookup: c.lookupPluginPath },
+    pluginPaths: {
+      filter: c.filterPluginPath,
+      test: c.testPluginPath,
+      lookup: c.lookupPluginPath,
+      action: c.actionPluginPath,
+    },
     stdoutCallback: c.stdoutCallback,
     factCaching: c.factCaching,
     factCachingConnection: c.factCachingConnection,

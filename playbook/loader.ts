@@ -42,6 +42,8 @@ export interface LoaderIO {
   rolesPath: string[];
   /** The installed collections, for roles (and, through `collections:`, modules) named in them. */
   collections?: CollectionIndex;
+  /** Whether a Python action plugin answers that short name (its folders, or the collection it routes to). */
+  isActionPlugin?(name: string): boolean;
   /** Templates a load-time value (import file names) against play vars and extra vars. */
   templateStatic(value: unknown, vars: Record<string, unknown>): unknown;
   /** Extra vars, visible to load-time templating. */
@@ -538,9 +540,12 @@ export class Loader {
     }
     const dirs = [path.join(ctx.play.baseDir, "library")];
     if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
+    // an action plugin needs no module of its name (playbook- and role-adjacent action_plugins/)
+    const actionDirs = dirs.map((d) => path.join(path.dirname(d), "action_plugins"));
     return dirs.some((d) =>
       this.#io.exists(path.join(d, short + ".py")) || this.#io.exists(path.join(d, short))
-    ) || this.#isRouted(name);
+    ) || actionDirs.some((d) => this.#io.exists(path.join(d, short + ".py"))) ||
+      (this.#io.isActionPlugin?.(short) ?? false) || this.#isRouted(name);
   }
 
   /** Whether plugin routing sends `name` to an installed module; a tombstone stops the load as in Ansible. */

@@ -287,12 +287,13 @@ async function runInner(
     collections,
     playbookDirs,
     configured: settings.pluginPaths,
+    forks: req.forks ?? settings.forks,
     python: controllerPy,
     cwd: envIn.cwd,
     env: envIn.env,
     warn,
   });
-  cleanup.push(() => python.host.close());
+  cleanup.push(() => python.host.close(), () => python.actions.close());
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
   const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
@@ -313,6 +314,7 @@ async function runInner(
     extraVars,
     deprecated,
     onRole: python.addRoleDir,
+    isActionPlugin: (name) => python.actions.find(name, name) !== undefined,
   });
   const playbooks: Playbook[] = req.adhoc
     ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
@@ -382,7 +384,7 @@ async function runInner(
   }
 
   // Python plugins that need ansible-core, with a controller Python that lacks it: said once, before any play
-  const needCore = ansibleCoreUses(playbooks, python.plugins);
+  const needCore = ansibleCoreUses(playbooks, python.plugins, python.actions);
   if (needCore.length && !python.host.info().ansible) {
     throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
   }
@@ -431,6 +433,7 @@ async function runInner(
     callback,
     ...(factCache ? { factCache } : {}),
     runner,
+    actionPlugins: python.actions,
     loader,
     readYaml,
     extraVars,

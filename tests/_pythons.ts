@@ -2,6 +2,8 @@
 // pyenv builds on the test machines (~/.pyenv/versions, 2.7 and 3.6 … 3.13). A missing build is a
 // missing test environment: the test that needs it fails naming it, it is never skipped.
 import * as fs from "node:fs";
+import * as os from "node:os";
+import { join } from "node:path";
 import { TestEnvMissingError } from "./_testenv.ts";
 
 const VERSIONS = `${process.env.HOME ?? "/root"}/.pyenv/versions`;
@@ -28,4 +30,12 @@ export function pyenvPython(version: string): string {
     );
   }
   return file;
+}
+
+/** A controller Python that cannot import ansible-core (nor anything from its site directories). */
+export function pythonWithoutAnsible(): { python: string; remove: () => void } {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), "mito-noansible-"));
+  const python = join(dir, "python3");
+  fs.writeFileSync(python, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', { mode: 0o755 });
+  return { python, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

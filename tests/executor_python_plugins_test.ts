@@ -4,12 +4,12 @@
 // nothing or a plugin raises. Then what only mito has: the one-line error for a controller Python without
 // ansible-core, no plugin host for a run that needs none, and the host ended (by pid) when the run ends.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { assert, assertEquals } from "./_assert.ts";
 import { DENO, mitoIn, ROOT, runIn } from "./_run.ts";
+import { pythonWithoutAnsible } from "./_pythons.ts";
 
 const DIR = join(ROOT, "tests/fixtures/python_plugins");
 const VAULT = ["--vault-password-file", "vault_pass.txt"];
@@ -40,14 +40,6 @@ same("plugin folders of the playbook, a role and the configuration; unsafe and v
 same("a role included while the play runs brings its filter_plugins/ from then on", ["included.yml"], 0);
 same("names nothing defines and plugins that raise: Ansible's messages", ["errors.yml"], 0);
 same("a plugin that raises fails the play", ["fails.yml"], 2);
-
-/** A controller Python that cannot import ansible-core (nor anything from its site directories). */
-function pythonWithoutAnsible(): { python: string; remove: () => void } {
-  const dir = fs.mkdtempSync(join(os.tmpdir(), "mito-noansible-"));
-  const python = join(dir, "python3");
-  fs.writeFileSync(python, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', { mode: 0o755 });
-  return { python, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
 
 Deno.test("python plugins: without ansible-core on the controller, one line says so before any play", () => {
   const { python, remove } = pythonWithoutAnsible();

@@ -23,6 +23,8 @@ export interface Config {
   filterPluginPath: string[];
   testPluginPath: string[];
   lookupPluginPath: string[];
+  /** action_plugins: folders of Python action plugins. */
+  actionPluginPath: string[];
   hostKeyChecking: boolean;
   timeout: number;
   become: boolean;
@@ -154,6 +156,9 @@ const SETTINGS: Setting[] = [
   S("lookupPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/lookup:/usr/share/ansible/plugins/lookup", [
     "ANSIBLE_LOOKUP_PLUGINS",
   ], [[D, "lookup_plugins"]]),
+  S("actionPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/action:/usr/share/ansible/plugins/action", [
+    "ANSIBLE_ACTION_PLUGINS",
+  ], [[D, "action_plugins"]]),
   S("hostKeyChecking", "boolean", true, ["ANSIBLE_HOST_KEY_CHECKING"], [[D, "host_key_checking"]]),
   S("timeout", "integer", 10, ["ANSIBLE_TIMEOUT"], [[D, "timeout"]]),
   S("become", "boolean", false, ["ANSIBLE_BECOME"], [[PE, "become"]]),

@@ -6,8 +6,15 @@ import type { Task } from "../model.ts";
 import type { VarLookup } from "../vars.ts";
 import type { TemplateEngine } from "./types.ts";
 
-/** Templating a task failed: the whole task fails with just this message, as Ansible's post_validate. */
-export class TaskTemplateError extends Error {}
+/**
+ * Templating a task failed: the whole task fails with just this message, as Ansible's post_validate (and
+ * with `fields` after it where Ansible's task executor adds some: an exception's traceback).
+ */
+export class TaskTemplateError extends Error {
+  constructor(message: string, readonly fields: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
 
 /** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */
 export function conditionalFailed(cond: unknown, err: unknown): string {

@@ -8,6 +8,7 @@ import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
 import type { ModuleRequest } from "../runner.ts";
+import { ActionPluginRaised } from "../plugins/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
@@ -211,7 +212,7 @@ export class TaskExecutor {
         result = await this.#runAttempts(at, view, noLog);
       } catch (err) {
         if (!(err instanceof TaskTemplateError)) throw err;
-        result = { failed: true, msg: err.message, _ansible_no_log: noLog };
+        result = { failed: true, msg: err.message, ...err.fields, _ansible_no_log: noLog };
       }
       return this.#results.finish(at, { view, result, ignoreErrors, noLog });
     }
@@ -220,7 +221,9 @@ export class TaskExecutor {
     const settings = loopSettings(loopControl, (v) => t.template(v, vars));
     const results: Result[] = [];
     const itemLayers: Record<string, unknown>[] = [];
-    const pipelined = pipelinable(task, loopControl, settings.pause, this.#o.runner.pipelines);
+    // an action plugin's items run one at a time: its module calls come from the plugin, not from here
+    const pipelined = pipelinable(task, loopControl, settings.pause, this.#o.runner.pipelines) &&
+      !this.#o.actionPlugins?.find(task.action, task.actionWritten);
     // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
     // a templating error there fails the whole task (as in Ansible), after the items before it.
     const start = (i: number): StartedItem => {
@@ -459,6 +462,18 @@ export class TaskExecutor {
         };
         return await controller(env);
       }
+      // a Python action plugin (action_plugins/, collections) runs instead of the plain module call
+      const plugin = this.#o.actionPlugins?.find(task.action, task.actionWritten);
+      if (plugin) {
+        return await this.#o.actionPlugins!.run({
+          plugin,
+          request: this.#moduleRequestFor(at, noLog),
+          task: { action: task.action, name: this.#kw.taskName(task, vars), noLog },
+          lookup: { vars, native: false, templar: t },
+          basedir: pr.play.baseDir,
+          runModule: (req) => this.#o.runner.runModule(req),
+        });
+      }
       return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
     } catch (err) {
       throw this.#actionError(err, task);
@@ -483,6 +498,8 @@ export class TaskExecutor {
   #actionError(err: unknown, task: Task): Error {
     // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
     if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
+    // an action plugin raised: Ansible's task executor reports it, outside the result's post-processing
+    if (err instanceof ActionPluginRaised) return new TaskTemplateError(err.message, err.fields);
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }

@@ -1,5 +1,6 @@
 // What the executor is given: its options, and the views of the templating engine and the inventory it
 // works through (playbook/template's Templar and cli's inventory adapter fit them).
+import type { ActionPlugins } from "../plugins/mod.ts";
 import type { VarLookup } from "../vars.ts";
 import type { Callback } from "../callbacks/types.ts";
 import type { HostRunner } from "../runner.ts";
@@ -65,6 +66,8 @@ export interface ExecutorOptions {
     load?(host: string): Record<string, unknown> | undefined;
   };
   runner: HostRunner;
+  /** Python action plugins (folders, configured paths, collections), run in the plugin host. */
+  actionPlugins?: ActionPlugins;
   loader: Loader;
   readYaml(file: string): unknown;
   extraVars: Record<string, unknown>;

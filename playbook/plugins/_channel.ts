@@ -35,6 +35,9 @@ export class ChannelClosedError extends Error {
 /** Answers the calls the child makes while the controller waits for a reply. */
 export type CallHandler = (method: string, args: unknown[]) => unknown;
 
+/** Answers the child's calls during an asynchronous call: they may wait for targets. */
+export type AsyncCallHandler = (method: string, args: unknown[]) => Promise<unknown>;
+
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
 /** Whether process `pid` has ended (gone, or a zombie nobody has reaped yet). */
@@ -118,6 +121,29 @@ export class SyncChannel {
     return this.#pending.shift()!;
   }
 
+  /**
+   * The next frame, read without blocking the event loop (the read waits in libuv's thread pool). Only
+   * for a channel nobody calls synchronously meanwhile: both would read the same FIFO.
+   */
+  async nextAsync(): Promise<Frame> {
+    while (this.#pending.length === 0) {
+      if (this.#closed) throw new ChannelClosedError("the plugin host has been stopped");
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.read(this.#in, this.#buf, 0, this.#buf.length, null, (e, n) => e ? reject(e) : resolve(n))
+      ).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "EAGAIN" || e.code === "EINTR") return -1;
+        throw e;
+      });
+      if (n < 0) continue;
+      if (n === 0) {
+        this.close();
+        throw new ChannelClosedError("the plugin host exited");
+      }
+      this.#pending.push(...this.#decoder.push(this.#buf.slice(0, n)));
+    }
+    return this.#pending.shift()!;
+  }
+
   send(handle: number, replyTo: number, value: unknown): void {
     if (this.#closed) throw new ChannelClosedError("the plugin host has been stopped");
     const { body, flags } = encodeBody(value);
@@ -161,11 +187,38 @@ export class SyncChannel {
         if (!serve) throw new Error(`nothing answers '${m}' here`);
         answer = serve(m, a);
       } catch (e) {
-        answer = new RemoteError({
-          type: (e as Error).name,
-          message: (e as Error).message,
-          data: errorData(e),
-        });
+        answer = asRemoteError(e);
+      }
+      this.send(f.replyTo, 0, answer);
+    }
+  }
+
+  /**
+   * `call` for a method whose calls back need the event loop (an action plugin's module calls reach
+   * targets): the frames are read asynchronously and `serve` is awaited. One such call at a time.
+   */
+  async callAsync(
+    method: string,
+    marked: boolean,
+    args: unknown[],
+    serve: AsyncCallHandler,
+  ): Promise<unknown> {
+    const id = this.#nextId++;
+    this.send(CALL, id, [method, marked, ...args]);
+    for (;;) {
+      const f = await this.nextAsync();
+      if (f.handle === id) {
+        const v = decodeBody(f.body, f.flags);
+        if (v instanceof RemoteError) throw v;
+        return v;
+      }
+      if (f.handle !== CALL) throw new ChannelClosedError(`unexpected frame for handle ${f.handle}`);
+      const [m, ...a] = decodeBody(f.body, f.flags) as [string, ...unknown[]];
+      let answer: unknown;
+      try {
+        answer = await serve(m, a);
+      } catch (e) {
+        answer = asRemoteError(e);
       }
       this.send(f.replyTo, 0, answer);
     }
@@ -191,6 +244,10 @@ export class SyncChannel {
   get closed(): boolean {
     return this.#closed;
   }
+}
+
+function asRemoteError(e: unknown): RemoteError {
+  return new RemoteError({ type: (e as Error).name, message: (e as Error).message, data: errorData(e) });
 }
 
 /** What the child needs to know of a controller-side failure: whether it was an undefined variable. */

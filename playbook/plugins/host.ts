@@ -122,6 +122,35 @@ export class PluginHost {
     return fromWire(reply);
   }
 
+  /**
+   * Calls the host without blocking the event loop, for calls whose calls back (`serve`) wait for targets
+   * (action plugins). Never mixed with `call` on the same host: both would read its FIFO.
+   */
+  async callAsync(
+    method: string,
+    args: unknown[],
+    serve: (method: string, args: unknown[]) => Promise<unknown>,
+  ): Promise<unknown> {
+    this.info();
+    const wire = toWire(args);
+    let reply: unknown;
+    try {
+      reply = await this.#channel!.callAsync(
+        method,
+        wire.marked,
+        wire.value as unknown[],
+        async (m, a) => toWire(await serve(m, a.map(fromWire))).value,
+      );
+    } catch (e) {
+      if (e instanceof RemoteError) throw pluginError(e, false);
+      if (e instanceof ChannelClosedError) {
+        throw new PluginHostError(`the plugin host has exited: ${e.message}`);
+      }
+      throw e;
+    }
+    return fromWire(reply);
+  }
+
   /** Stops the host (by pid) and removes what it was given; idempotent. */
   close(): void {
     this.#channel?.close();

@@ -5,11 +5,19 @@ import * as path from "node:path";
 import type { CollectionIndex } from "../collections.ts";
 import { sitePackageDirs } from "../collections.ts";
 import { PluginHost } from "./host.ts";
+import { ActionPlugins } from "./actions.ts";
 import { type PluginFolders, pluginFolders, PythonPlugins } from "./resolver.ts";
 
 export { PluginError, PluginHost, PluginHostError } from "./host.ts";
 export type { HostInfo, PluginHostOptions } from "./host.ts";
 export { type PluginFolders, pluginFolders, PythonPlugins } from "./resolver.ts";
+export {
+  type ActionCall,
+  ActionPluginRaised,
+  type ActionPluginRef,
+  ActionPlugins,
+  ActionStepError,
+} from "./actions.ts";
 export { ansibleCoreUses, missingAnsibleCore, pluginNames, type PluginUse } from "./preflight.ts";
 
 /** The controller's Python: MITO_CONTROLLER_PYTHON, else Debian's /usr/bin/python3, else python3. */
@@ -30,11 +38,13 @@ export interface PythonPluginsSetup {
   /** Playbook directories: their *_plugins folders come first. */
   playbookDirs: string[];
   /** filter_plugins / test_plugins / lookup_plugins from the configuration. */
-  configured: { filter: string[]; test: string[]; lookup: string[] };
+  configured: { filter: string[]; test: string[]; lookup: string[]; action?: string[] };
   python: string;
   cwd: string;
   env: Record<string, string | undefined>;
   warn: (message: string) => void;
+  /** How many action plugins may run at once (the run's forks); 1 when not given. */
+  forks?: number;
 }
 
 export interface RunPlugins {
@@ -42,21 +52,34 @@ export interface RunPlugins {
   plugins: PythonPlugins;
   /** The host behind it: close it when the run ends. */
   host: PluginHost;
+  /**
+   * Action plugins, run by hosts of their own: their calls wait for targets, so those channels are read
+   * asynchronously, and templating's synchronous calls to `host` never share their FIFOs. Close it when
+   * the run ends.
+   */
+  actions: ActionPlugins;
   /** A role was loaded: its *_plugins folders join the search, after those already there. */
   addRoleDir(dir: string): void;
 }
 
-const SUBDIRS = { filter: "filter_plugins", test: "test_plugins", lookup: "lookup_plugins" } as const;
+const SUBDIRS = {
+  filter: "filter_plugins",
+  test: "test_plugins",
+  lookup: "lookup_plugins",
+  action: "action_plugins",
+} as const;
 
 /** The Python plugins of one run. */
 export function pythonPlugins(o: PythonPluginsSetup): RunPlugins {
-  const host = new PluginHost({
-    python: o.python,
-    collectionRoots: [...o.collections.roots],
-    cwd: o.cwd,
-    env: o.env,
-    warn: o.warn,
-  });
+  const newHost = () =>
+    new PluginHost({
+      python: o.python,
+      collectionRoots: [...o.collections.roots],
+      cwd: o.cwd,
+      env: o.env,
+      warn: o.warn,
+    });
+  const host = newHost();
   const adjacent = [...o.playbookDirs];
   let folders: PluginFolders | undefined;
   const plugins = new PythonPlugins({
@@ -71,13 +94,21 @@ export function pythonPlugins(o: PythonPluginsSetup): RunPlugins {
     ansiblePlugins: ansiblePluginsDir(),
     warn: o.warn,
   });
+  let actionFolders: string[] | undefined;
+  const actions = new ActionPlugins({
+    newHost,
+    maxHosts: o.forks ?? 1,
+    collections: o.collections,
+    folders: () => actionFolders ??= pluginFolders(adjacent, SUBDIRS.action, o.configured.action ?? []),
+  });
   const addRoleDir = (dir: string) => {
     if (adjacent.includes(dir)) return;
     adjacent.push(dir);
+    if (fs.existsSync(path.join(dir, SUBDIRS.action))) actionFolders = undefined;
     if (folders && Object.values(SUBDIRS).some((s) => fs.existsSync(path.join(dir, s)))) {
       folders = undefined;
       plugins.foldersChanged();
     }
   };
-  return { plugins, host, addRoleDir };
+  return { plugins, host, actions, addRoleDir };
 }

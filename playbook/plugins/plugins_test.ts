@@ -1,5 +1,6 @@
 // The plugin host's pieces on their own: values to and from the wire, the names a playbook uses, the
-// order of plugin folders, and the host itself (a real Python) answering, failing and dying.
+// order of plugin folders, the host itself (a real Python) answering, failing and dying, and action plugins
+// running at once in hosts of their own.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,8 @@ import { fromWire, toWire } from "./_wire.ts";
 import { pluginNames } from "./preflight.ts";
 import { pluginFolders } from "./resolver.ts";
 import { PluginError, PluginHost, PluginHostError } from "./host.ts";
+import { ActionPlugins } from "./actions.ts";
+import { CollectionIndex } from "../collections.ts";
 
 Deno.test("wire: unsafe, vault and undefined values are marked; a dict that looks like a mark is escaped", () => {
   const vault = new VaultString("$ANSIBLE_VAULT;1.1;AES256\n6162", "vars.yml", () => "hush");
@@ -129,6 +132,87 @@ Deno.test("host: a folder filter answers; its exception and a dead host are erro
     assertThrows(() => host.call("call", [names.twice, 1, [], {}]), PluginHostError);
   } finally {
     host.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("actions: plugins on two hosts run at once, each in a host of its own, while their module calls wait", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-actions-"));
+  fs.writeFileSync(
+    path.join(dir, "relay.py"),
+    [
+      "import os",
+      "from ansible.plugins.action import ActionBase",
+      "class ActionModule(ActionBase):",
+      "    def run(self, tmp=None, task_vars=None):",
+      "        got = self._execute_module(module_name='ansible.legacy.ping', module_args={'data': self._task.args['n']})",
+      "        return {'got': got['ping'], 'pid': os.getpid()}",
+    ].join("\n"),
+  );
+  const hosts: PluginHost[] = [];
+  const actions = new ActionPlugins({
+    newHost: () => {
+      hosts.push(new PluginHost({ python: "/usr/bin/python3", collectionRoots: [] }));
+      return hosts[hosts.length - 1];
+    },
+    maxHosts: 2,
+    collections: new CollectionIndex([]),
+    folders: () => [dir],
+  });
+  // each module call is answered only once both plugins have asked: neither could finish alone (bounded:
+  // run one after the other, the first gives up)
+  const asked: string[] = [];
+  let bothAsked: () => void;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const both = new Promise<void>((resolve, reject) => {
+    bothAsked = resolve;
+    timer = setTimeout(
+      () => reject(new Error("the other plugin never asked: they did not run at once")),
+      60_000,
+    );
+  });
+  const call = (n: string) => {
+    const request = {
+      host: n,
+      targetHost: n,
+      module: "relay",
+      args: { n },
+      checkMode: false,
+      diff: false,
+      noLog: false,
+      become: { become: false, method: "sudo", user: "root" },
+      environment: {},
+      connectionVars: {},
+      searchPath: [],
+      asyncSeconds: 0,
+      poll: 15,
+      timeout: 0,
+      verbosity: 0,
+    };
+    return actions.run({
+      plugin: actions.find("relay", "relay")!,
+      request,
+      task: { action: "relay", name: "relay", noLog: false },
+      lookup: { vars: { get: () => undefined }, native: false, templar: { template: (v) => v } },
+      basedir: dir,
+      runModule: async (req) => {
+        asked.push(`${req.module}(${String(req.args.data)}) on ${req.targetHost}`);
+        if (asked.length === 2) bothAsked();
+        await both;
+        return { ping: req.args.data };
+      },
+    });
+  };
+  try {
+    assertEquals(actions.started, false);
+    const [a, b] = await Promise.all([call("one"), call("two")]);
+    assertEquals(asked.sort(), ["ping(one) on one", "ping(two) on two"]);
+    assertEquals([a.got, b.got], ["one", "two"]);
+    assert(a.pid !== b.pid, "both plugins ran in one host");
+    assertEquals(hosts.length, 2);
+  } finally {
+    clearTimeout(timer);
+    actions.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,13 +1,15 @@
 // Before a play starts: the Python plugins the playbooks name that need ansible-core's Python package, so
 // that a controller Python without it is reported once, in one line, instead of failing task after task.
 // Names are found in the playbooks' text (filters after `|`, tests after `is` or in select()/map(),
-// lookup()/query() names, `with_<lookup>` keys or a loaded task's loopWith); a name that is no Python plugin costs nothing.
+// lookup()/query() names, `with_<lookup>` keys or a loaded task's loopWith; a loaded task's action names an
+// action plugin); a name that is no Python plugin costs nothing.
 import * as fs from "node:fs";
 import type { PythonPlugins } from "./resolver.ts";
+import type { ActionPlugins } from "./actions.ts";
 
 /** A Python plugin a playbook uses, and the file it comes from. */
 export interface PluginUse {
-  kind: "filter" | "test" | "lookup";
+  kind: "filter" | "test" | "lookup" | "action";
   name: string;
   file: string;
 }
@@ -24,8 +26,16 @@ const LOOKUP = new RegExp(String.raw`\b(?:lookup|query|q)\(\s*['"](${NAME})['"]`
 const WITH = /^with_(.+)$/;
 
 /** The filter, test and lookup names written anywhere in `data` (plays, tasks, variables). */
-export function pluginNames(data: unknown): { filter: Set<string>; test: Set<string>; lookup: Set<string> } {
-  const out = { filter: new Set<string>(), test: new Set<string>(), lookup: new Set<string>() };
+export function pluginNames(
+  data: unknown,
+): { filter: Set<string>; test: Set<string>; lookup: Set<string>; action: Map<string, string> } {
+  const out = {
+    filter: new Set<string>(),
+    test: new Set<string>(),
+    lookup: new Set<string>(),
+    // a loaded task's action, by the name it was written as
+    action: new Map<string, string>(),
+  };
   const seen = new Set<object>();
   const text = (s: string) => {
     if (!s.includes("|") && !s.includes(" is ") && !s.includes("(")) return;
@@ -40,6 +50,10 @@ export function pluginNames(data: unknown): { filter: Set<string>; test: Set<str
     if (v === null || typeof v !== "object" || seen.has(v)) return;
     seen.add(v);
     if (Array.isArray(v)) return v.forEach(walk);
+    const task = v as { action?: unknown; actionWritten?: unknown };
+    if (typeof task.action === "string" && typeof task.actionWritten === "string") {
+      out.action.set(task.actionWritten, task.action);
+    }
     for (const [k, x] of Object.entries(v)) {
       const w = WITH.exec(k);
       if (w) out.lookup.add(w[1]);
@@ -68,9 +82,14 @@ function needsAnsibleCore(use: PluginUse): boolean {
  * The Python plugins the playbooks use that need ansible-core (a plugin file importing `ansible` itself),
  * one per file, in the order they were found.
  */
-export function ansibleCoreUses(data: unknown, plugins: PythonPlugins): PluginUse[] {
+export function ansibleCoreUses(data: unknown, plugins: PythonPlugins, actions?: ActionPlugins): PluginUse[] {
   const names = pluginNames(data);
   const out: PluginUse[] = [];
+  // an action plugin always needs it: ActionBase is Ansible's
+  for (const [written, action] of actions ? names.action : []) {
+    const file = actions!.find(action, written)?.file;
+    if (file && !out.some((u) => u.file === file)) out.push({ kind: "action", name: written, file });
+  }
   for (const kind of ["filter", "test", "lookup"] as const) {
     for (const name of names[kind]) {
       const file = plugins.sourceFile(kind, name);

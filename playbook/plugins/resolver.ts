@@ -254,7 +254,20 @@ export class PythonPlugins implements PluginSource {
 }
 
 /** What a running lookup asks the controller: its variables, and templating (Ansible's Templar). */
-function answerLookup(ctx: LookupContext, method: string, args: unknown[]): unknown {
+/** What answering a plugin's questions needs of a lookup's context (an action plugin's has as much). */
+export type AnswerContext = {
+  vars: LookupContext["vars"];
+  native: boolean;
+  templar: {
+    template(
+      v: unknown,
+      vars: LookupContext["vars"],
+      opts: { native?: boolean; failOnUndefined?: boolean },
+    ): unknown;
+  };
+};
+
+export function answerLookup(ctx: AnswerContext, method: string, args: unknown[]): unknown {
   switch (method) {
     case "var": {
       const v = ctx.vars.get(String(args[0]));
