@@ -125,8 +125,15 @@ Deno.test("python plugins: the plugin host is ended when the run is interrupted 
   });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   let out = "";
+  let err = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => err += d);
   const pid = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no host pid in time: ${out}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`no host pid in time: ${out}\nstderr: ${err}`)), 120_000);
+    // A run that ends before it reaches the pause is a failure to report now, with what it said.
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`mito exited (${code ?? signal}) before the pause: ${out}\nstderr: ${err}`));
+    });
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       if (hostPid(out) && out.includes("TASK [wait here")) {
