@@ -174,22 +174,16 @@ export class SyncChannel {
     const id = this.#nextId++;
     this.send(CALL, id, [method, marked, ...args]);
     for (;;) {
-      const f = this.next();
-      if (f.handle === id) {
-        const v = decodeBody(f.body, f.flags);
-        if (v instanceof RemoteError) throw v;
-        return v;
-      }
-      if (f.handle !== CALL) throw new ChannelClosedError(`unexpected frame for handle ${f.handle}`);
-      const [m, ...a] = decodeBody(f.body, f.flags) as [string, ...unknown[]];
+      const met = this.#meet(this.next(), id);
+      if (met.kind === "reply") return met.value;
       let answer: unknown;
       try {
-        if (!serve) throw new Error(`nothing answers '${m}' here`);
-        answer = serve(m, a);
+        if (!serve) throw new Error(`nothing answers '${met.method}' here`);
+        answer = serve(met.method, met.args);
       } catch (e) {
         answer = asRemoteError(e);
       }
-      this.send(f.replyTo, 0, answer);
+      this.send(met.replyTo, 0, answer);
     }
   }
 
@@ -206,22 +200,34 @@ export class SyncChannel {
     const id = this.#nextId++;
     this.send(CALL, id, [method, marked, ...args]);
     for (;;) {
-      const f = await this.nextAsync();
-      if (f.handle === id) {
-        const v = decodeBody(f.body, f.flags);
-        if (v instanceof RemoteError) throw v;
-        return v;
-      }
-      if (f.handle !== CALL) throw new ChannelClosedError(`unexpected frame for handle ${f.handle}`);
-      const [m, ...a] = decodeBody(f.body, f.flags) as [string, ...unknown[]];
+      const met = this.#meet(await this.nextAsync(), id);
+      if (met.kind === "reply") return met.value;
       let answer: unknown;
       try {
-        answer = await serve(m, a);
+        answer = await serve(met.method, met.args);
       } catch (e) {
         answer = asRemoteError(e);
       }
-      this.send(f.replyTo, 0, answer);
+      this.send(met.replyTo, 0, answer);
     }
+  }
+
+  /**
+   * A frame met while waiting for the reply to call `id`: that reply's value (a RemoteError is thrown), or
+   * a call of the child's to answer first; anything else is a broken channel.
+   */
+  #meet(
+    f: Frame,
+    id: number,
+  ): { kind: "reply"; value: unknown } | { kind: "call"; method: string; args: unknown[]; replyTo: number } {
+    if (f.handle === id) {
+      const value = decodeBody(f.body, f.flags);
+      if (value instanceof RemoteError) throw value;
+      return { kind: "reply", value };
+    }
+    if (f.handle !== CALL) throw new ChannelClosedError(`unexpected frame for handle ${f.handle}`);
+    const [method, ...args] = decodeBody(f.body, f.flags) as [string, ...unknown[]];
+    return { kind: "call", method, args, replyTo: f.replyTo };
   }
 
   /** Ends the child (by pid) and closes the FIFOs; idempotent. */
