@@ -25,9 +25,20 @@ function cleanEnv(dir: string, env: Record<string, string>): Record<string, stri
   };
 }
 
+/**
+ * `cmd args` run with exactly `env` and nothing else: through env(1) -i, because Deno's node:child_process
+ * adds the parent's environment to an `env` option (Node replaces it), so a CI service's CI=true or a
+ * developer's ANSIBLE_* settings would reach the tools under test. env(1) execs `cmd`: same pid, so a
+ * timeout's kill still reaches it.
+ */
+export function inCleanEnv(env: Record<string, string>, cmd: string, args: string[]): [string, string[]] {
+  return ["/usr/bin/env", ["-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), cmd, ...args]];
+}
+
 /** Runs `cmd` in `dir` with a minimal environment and that directory's ansible.cfg. */
 export function runIn(dir: string, cmd: string, args: string[], env: Record<string, string> = {}): Ran {
-  const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 180_000, env: cleanEnv(dir, env) });
+  const [exe, argv] = inCleanEnv(cleanEnv(dir, env), cmd, args);
+  const r = spawnSync(exe, argv, { cwd: dir, encoding: "utf8", timeout: 180_000 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -47,7 +58,8 @@ export function runInAsync(
   opts: { timeoutMs?: number } = {},
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: dir, env: cleanEnv(dir, env), timeout: opts.timeoutMs ?? 480_000 });
+    const [exe, argv] = inCleanEnv(cleanEnv(dir, env), cmd, args);
+    const child = spawn(exe, argv, { cwd: dir, timeout: opts.timeoutMs ?? 480_000 });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => stdout += d);

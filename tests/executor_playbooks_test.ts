@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
+import { inCleanEnv } from "./_run.ts";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const DIR = path.join(ROOT, "tests/playbooks");
@@ -19,13 +20,9 @@ interface Ran {
 }
 
 function exec(cmd: string, args: string[], env: Record<string, string> = {}, cwd = DIR, input = ""): Ran {
-  const r = spawnSync(cmd, args, {
-    cwd,
-    input,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...env },
-  });
+  const clean = { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...env };
+  const [exe, argv] = inCleanEnv(clean, cmd, args);
+  const r = spawnSync(exe, argv, { cwd, input, encoding: "utf8", timeout: 120_000 });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

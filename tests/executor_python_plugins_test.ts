@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { assert, assertEquals } from "./_assert.ts";
-import { DENO, mitoIn, ROOT, runIn } from "./_run.ts";
+import { DENO, inCleanEnv, mitoIn, ROOT, runIn } from "./_run.ts";
 import { pythonWithoutAnsible } from "./_pythons.ts";
 
 const DIR = join(ROOT, "tests/fixtures/python_plugins");
@@ -109,20 +109,15 @@ Deno.test("python plugins: the plugin host is ended when the run ends, also when
 });
 
 Deno.test("python plugins: the plugin host is ended when the run is interrupted (SIGINT)", async () => {
-  const child = spawn(DENO, [
-    "run",
-    "-A",
-    join(ROOT, "cli/main.ts"),
-    "run",
-    "-i",
-    "hosts.ini",
-    "pid.yml",
-    "-e",
-    "wait_now=true",
-  ], {
-    cwd: DIR,
-    env: { PATH: "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ANSIBLE_NOCOLOR: "1" },
-  });
+  const env = {
+    PATH: "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/root",
+    LANG: "C.UTF-8",
+    ANSIBLE_NOCOLOR: "1",
+  };
+  const mito = [join(ROOT, "cli/main.ts"), "run", "-i", "hosts.ini", "pid.yml", "-e", "wait_now=true"];
+  const [exe, argv] = inCleanEnv(env, DENO, ["run", "-A", ...mito]);
+  const child = spawn(exe, argv, { cwd: DIR });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   let out = "";
   let err = "";
