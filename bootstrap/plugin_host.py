@@ -14,6 +14,7 @@ ansible-core is imported only when a plugin needs it: the host itself starts on 
 """
 
 import importlib
+import json
 import os
 import sys
 import types
@@ -439,7 +440,8 @@ class Host(object):
             loader = _loader(basedir)
             templar = _Templar(self.channel, loader, self._environment)
             import ansible.plugins.loader as shared
-            action = cls(_Task(task), _Connection(), _PlayContext(play_context), loader, templar, shared)
+            action = cls(_Task(task), _Connection(self.channel), _PlayContext(play_context), loader, templar,
+                         shared)
             action._mito_channel = self.channel
             return action.run(task_vars=templar.available_variables)
         except Exception as e:
@@ -490,13 +492,27 @@ class _Shell(object):
 
 
 class _Connection(object):
-    """The connection as action plugins see it: mito's contexts carry out what they ask."""
+    """The connection as action plugins see it: mito's context for the task's host carries out what they
+    ask, as the login user (Ansible's connection applies no become of its own), with the exact bytes."""
     transport = "mito"
     has_pipelining = True
     become = None
 
-    def __init__(self):
+    def __init__(self, channel):
         self._shell = _Shell()
+        self._channel = channel
+
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        if in_data is not None and not isinstance(in_data, bytes):
+            in_data = in_data.encode("utf-8", "surrogateescape")
+        rc, out, err = self._channel.ask("exec_command", cmd, None if in_data is None else {"$bytes": in_data})
+        return rc, bytes(out), bytes(err)
+
+    def put_file(self, in_path, out_path):
+        self._channel.ask("put_file", out_path, None, in_path)
+
+    def fetch_file(self, in_path, out_path):
+        self._channel.ask("fetch_file", in_path, out_path)
 
 
 def _bridged(cls):
@@ -526,15 +542,15 @@ class _ActionBridge(object):
         return out
 
     def _transfer_data(self, remote_path, data):
+        if isinstance(data, dict):
+            data = json.dumps(data)
         if not isinstance(data, bytes):
             data = data.encode("utf-8", "surrogateescape")
-        self._mito_channel.ask("transfer_data", remote_path, data)
+        self._mito_channel.ask("put_file", remote_path, {"$bytes": data}, None)
         return remote_path
 
     def _transfer_file(self, local_path, remote_path):
-        with open(local_path, "rb") as f:
-            data = f.read()
-        self._mito_channel.ask("transfer_data", remote_path, data)
+        self._mito_channel.ask("put_file", remote_path, None, local_path)
         return remote_path
 
     def _make_tmp_path(self, remote_user=None):
@@ -554,10 +570,27 @@ class _ActionBridge(object):
         return self._mito_channel.ask("expand_user", path, bool(sudoable))
 
     def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
-        # files mito writes belong to the user the context runs as (the become user): only the mode is left
-        if execute and remote_paths:
-            self._low_level_execute_command("chmod u+x %s" % " ".join(
-                "'%s'" % p.replace("'", "'\\''") for p in remote_paths))
+        # files the plugin put there belong to the login user: the mode for executing them, and an ACL for
+        # an unprivileged become user to read them (the first of Ansible's ways)
+        if not remote_paths:
+            return {"rc": 0}
+        quoted = " ".join("'%s'" % p.replace("'", "'\\''") for p in remote_paths)
+        if execute:
+            self._low_level_execute_command("chmod u+x %s" % quoted, sudoable=False)
+        pc = self._play_context
+        user = pc.become_user if pc.become else None
+        if user and user not in ("root", pc.remote_user):
+            res = self._low_level_execute_command(
+                "setfacl -m u:%s:%s %s" % (user, "r-x" if execute else "r-X", quoted), sudoable=False)
+            if res["rc"] != 0:
+                from ansible.errors import AnsibleError
+                from ansible.utils.plugin_docs import get_versioned_doclink
+                link = get_versioned_doclink(
+                    "playbook_guide/playbooks_privilege_escalation.html#risks-of-becoming-an-unprivileged-user")
+                raise AnsibleError(
+                    "Failed to set permissions on the temporary files Ansible needs to create when becoming an "
+                    "unprivileged user (rc: %s, err: %s}). For information on working around this, see %s"
+                    "#risks-of-becoming-an-unprivileged-user" % (res["rc"], res["stderr"], link))
         return {"rc": 0}
 
 

@@ -1039,6 +1039,17 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
     _write_json_atomic(results_file, res)
 
 
+def exec_command(cmd, in_data=None, executable=None):
+    """What an action plugin's self._connection.exec_command() runs: the command through the shell, as the
+    context's user, with in_data as its stdin; its exit code and its output bytes exactly as written (no
+    module in between to decode them)."""
+    p = subprocess.Popen([executable or "/bin/sh", "-c", cmd], close_fds=True,
+                         stdin=subprocess.DEVNULL if in_data is None else subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = p.communicate(in_data)
+    return [p.returncode, out, err]
+
+
 def async_status(jid, mode="status", async_dir=None):
     """Ansible's async_status: the job's result so far; mode 'cleanup' removes it."""
     jid = str(jid)

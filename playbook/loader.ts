@@ -548,18 +548,22 @@ export class Loader {
       (this.#io.isActionPlugin?.(short) ?? false) || this.#isRouted(name);
   }
 
-  /** Whether plugin routing sends `name` to an installed module; a tombstone stops the load as in Ansible. */
+  /**
+   * Whether plugin routing (an action's own, else its module's) sends `name` to an installed module or
+   * action plugin; a tombstone stops the load as in Ansible.
+   */
   #isRouted(name: string): boolean {
     const index = this.#io.collections;
     if (!index) return false;
-    let target: string | undefined;
     try {
-      target = index.routing.route(name);
+      return (["action", "modules"] as const).some((kind) => {
+        const target = index.routing.route(name, kind);
+        return target !== undefined && (index.hasAction(target) ?? false);
+      });
     } catch (err) {
       if (err instanceof PluginRemovedError) throw new ExecutionError(err.message); // not a parse error: exit 1
       throw err;
     }
-    return target !== undefined && (index.hasAction(target) ?? false);
   }
 
   #args(raw: unknown, action: string, owner: unknown, file: string): Record<string, unknown> {

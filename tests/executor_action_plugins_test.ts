@@ -2,7 +2,8 @@
 // the configured `action_plugins =` path, and a collection's (ansible.posix.patch, which transfers a file,
 // makes and removes a remote temporary directory and runs the collection's module); their module calls,
 // commands and templating carried out by mito on the task's host; one named like a library/ module runs
-// instead of it; a plugin that raises fails the task with Ansible's message and exit code.
+// instead of it, and one named like a mito builtin instead of that; plugin_routing.action redirects and
+// tombstones; a plugin that raises fails the task with Ansible's message and exit code.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
@@ -12,18 +13,21 @@ import { testEnv } from "./_testenv.ts";
 import { pythonWithoutAnsible } from "./_pythons.ts";
 
 const DIR = join(ROOT, "tests/fixtures/action_plugins");
+/** Plugins named like mito's builtins, and a collection's plugin_routing.action (a fixture of its own). */
+const OVERRIDES = join(ROOT, "tests/fixtures/action_overrides");
 
 function same(
   name: string,
   playbook: string,
   code: number,
-  inventory = (): { hosts: string; remove(): void } => ({ hosts: "hosts.ini", remove() {} }),
+  { dir = DIR, inventory = (): { hosts: string; remove(): void } => ({ hosts: "hosts.ini", remove() {} }) } =
+    {},
 ): void {
   Deno.test(`action plugins: ${name}, as ansible-playbook`, () => {
     const { hosts, remove } = inventory();
     try {
-      const a = runIn(DIR, "/usr/bin/ansible-playbook", ["-i", hosts, playbook]);
-      const m = mitoIn(DIR, ["-i", hosts, playbook]);
+      const a = runIn(dir, "/usr/bin/ansible-playbook", ["-i", hosts, playbook]);
+      const m = mitoIn(dir, ["-i", hosts, playbook]);
       assertEquals(a.code, code, a.stdout + a.stderr);
       assertEquals(m.stdout, a.stdout);
       assertEquals(m.stderr, a.stderr);
@@ -52,6 +56,22 @@ same(
 );
 same("in a loop, under async it does not support, with an undefined argument", "loop.yml", 0);
 same("a plugin that raises fails the task and the play", "fails.yml", 2);
+same(
+  "folder plugins named like builtin actions and modules (debug, command, set_fact, a role's copy) run " +
+    "instead of them for short and ansible.legacy names, not for ansible.builtin ones",
+  "overrides.yml",
+  0,
+  { dir: OVERRIDES },
+);
+same(
+  "a collection's plugin_routing.action: redirects, through a deprecated name, run the action named",
+  "routing.yml",
+  0,
+  { dir: OVERRIDES },
+);
+same("a tombstoned action in plugin_routing.action stops the run before its play", "tombstone.yml", 1, {
+  dir: OVERRIDES,
+});
 
 /** The test sshd as host `one` of group `t`, logging in as the account with password-less sudo. */
 function sshInventory(): { hosts: string; remove(): void } {
@@ -72,7 +92,7 @@ same(
   "over ssh with become: module calls and sudoable commands as root, the others as the login user",
   "ssh.yml",
   0,
-  sshInventory,
+  { inventory: sshInventory },
 );
 
 Deno.test("action plugins: without ansible-core on the controller, one line says so before any play", () => {

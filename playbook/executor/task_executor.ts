@@ -414,6 +414,19 @@ export class TaskExecutor {
         }
         return includeResult(task.action, args);
       }
+      // a Python action plugin (action_plugins/, collections) runs instead of the module call, and a
+      // folder's plugin named like one of mito's controller actions instead of it, as in Ansible
+      const plugin = this.#o.actionPlugins?.find(task.action, task.actionWritten);
+      if (plugin) {
+        return await this.#o.actionPlugins!.run({
+          plugin,
+          request: this.#moduleRequestFor(at, noLog),
+          task: { action: task.actionWritten, name: this.#kw.taskName(task, vars), noLog },
+          lookup: { vars, native: false, templar: t },
+          basedir: pr.play.baseDir,
+          runModule: (req) => this.#o.runner.runModule(req),
+        });
+      }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
         const checkModeOn = checkMode(task, vars, this.#o);
@@ -461,18 +474,6 @@ export class TaskExecutor {
           warning: (text) => this.#cb.warning(text),
         };
         return await controller(env);
-      }
-      // a Python action plugin (action_plugins/, collections) runs instead of the plain module call
-      const plugin = this.#o.actionPlugins?.find(task.action, task.actionWritten);
-      if (plugin) {
-        return await this.#o.actionPlugins!.run({
-          plugin,
-          request: this.#moduleRequestFor(at, noLog),
-          task: { action: task.action, name: this.#kw.taskName(task, vars), noLog },
-          lookup: { vars, native: false, templar: t },
-          basedir: pr.play.baseDir,
-          runModule: (req) => this.#o.runner.runModule(req),
-        });
       }
       return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
     } catch (err) {

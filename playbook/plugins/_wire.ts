@@ -2,6 +2,8 @@
 // bytes and non-string dict keys; what it would flatten to a plain string (unsafe and vault text) or cannot
 // say (Jinja2's undefined) travels as a one-key dict the host turns back into Ansible's types
 // (bootstrap/plugin_host.py). A user dict that only looks like one of those is wrapped in "$escaped".
+// Bytes from the host are text (a filter's bytes are its string), except those it sends as "$bytes": an
+// action plugin's file data, which must reach the target unchanged.
 import { Tuple } from "../../core/mod.ts";
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import {
@@ -16,7 +18,7 @@ import {
   Undefined,
 } from "../template/mod.ts";
 
-const MARKS = new Set(["$unsafe", "$vault", "$undefined", "$escaped"]);
+const MARKS = new Set(["$unsafe", "$vault", "$undefined", "$escaped", "$bytes"]);
 /**
  * How many lazy mappings deep a value is copied: hostvars, and a host's variables in it; the hostvars
  * inside those (the same mapping again, endlessly) are sent empty.
@@ -112,6 +114,8 @@ export function fromWire(v: unknown): unknown {
       }
       case "$escaped":
         return fromObject(x as Record<string, unknown>);
+      case "$bytes":
+        return x; // bytes an action plugin puts on its target, kept as they are (not decoded as text)
     }
   }
   return fromObject(obj);

@@ -9,6 +9,17 @@ import type { CollectionIndex } from "../collections.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ExecutionError } from "../errors.ts";
 import { KNOWN_MODULES } from "../_known_modules.ts";
+
+/** Actions Ansible's strategy carries out itself: no action plugin can stand for them. */
+const STRATEGY_ACTIONS = new Set([
+  "meta",
+  "include",
+  "include_tasks",
+  "include_role",
+  "import_tasks",
+  "import_role",
+  "import_playbook",
+]);
 import type { PluginHost } from "./host.ts";
 import { type AnswerContext, answerLookup } from "./resolver.ts";
 
@@ -78,15 +89,16 @@ export class ActionPlugins {
   }
 
   /**
-   * The action plugin a task's action names, if any: a short name is `<name>.py` in the first action
-   * plugin folder that has it; else, and for a fully qualified name, the collection's
-   * `plugins/action/<leaf>.py` under the name the module is routed to (`patch` → ansible.posix.patch), as
-   * Ansible looks for an action beside the module it resolved; ansible.builtin's are mito's. mito's builtin
-   * modules and actions win over a plugin of the same short name (the caller has already given mito's
-   * controller actions theirs).
+   * The action plugin a task's action names, if any, as Ansible's action loader finds it: a short (or
+   * ansible.legacy.) name is `<name>.py` in the first action plugin folder that has it, even where mito
+   * has a builtin of that name (a folder's `debug.py` replaces debug, as in Ansible); else mito's builtin
+   * modules and actions; else, and for a fully qualified name, the collection's `plugins/action/<leaf>.py`
+   * after its `plugin_routing.action` (redirects, deprecations, tombstones) or, failing that, under the
+   * name the module is routed to (`patch` → ansible.posix.patch), as Ansible looks for an action beside
+   * the module it resolved. ansible.builtin's own are mito's. The names Ansible's strategy runs itself
+   * (includes, meta) are never plugins.
    */
   find(action: string, written: string): ActionPluginRef | undefined {
-    if (KNOWN_MODULES.has(action)) return undefined;
     // asked for every task on every host: answers are kept until a role brings new folders
     const folders = this.#o.folders();
     if (folders !== this.#foundIn) {
@@ -100,15 +112,25 @@ export class ActionPlugins {
 
   #lookUp(action: string, written: string): ActionPluginRef | undefined {
     const name = written.includes(".") ? written : action;
-    if (!name.includes(".")) return this.#inFolders(name) ?? this.#collection(this.#routed(name));
-    return this.#collection(this.#routed(name) ?? name);
+    const legacy = name.startsWith("ansible.legacy.") ? name.slice("ansible.legacy.".length) : name;
+    if (!legacy.includes(".")) {
+      if (STRATEGY_ACTIONS.has(legacy)) return undefined;
+      const own = this.#inFolders(legacy);
+      if (own || KNOWN_MODULES.has(legacy)) return own;
+      return this.#collection(this.#routed(legacy, "action") ?? this.#routed(legacy, "modules"));
+    }
+    if (name.startsWith("ansible.builtin.") && KNOWN_MODULES.has(action)) return undefined;
+    return this.#collection(this.#routed(name, "action") ?? this.#routed(name, "modules") ?? name);
   }
 
   /**
-   * Where the module a name means is routed (ansible.builtin's short names that moved to collections):
-   * Ansible looks for the action plugin under the module's resolved name.
+   * Where routing sends a name: an action's own route (`plugin_routing.action`, its deprecation said, its
+   * tombstone thrown), else where the module of that name is routed (Ansible looks for the action plugin
+   * under the module's resolved name; the module path reports the module's own deprecations and
+   * tombstones).
    */
-  #routed(name: string): string | undefined {
+  #routed(name: string, kind: "action" | "modules"): string | undefined {
+    if (kind === "action") return this.#o.collections.routing.route(name, "action");
     try {
       return this.#o.collections.routing.route(name, "modules", { quiet: true });
     } catch {
@@ -250,19 +272,45 @@ export class ActionPlugins {
         const out = await call.runModule(req);
         return { rc: out.rc ?? (out.failed ? 1 : 0), stdout: out.stdout ?? "", stderr: out.stderr ?? "" };
       }
-      case "transfer_data": {
-        // bytes from the host arrive as text (_wire.ts): data that is not UTF-8 does not survive (a gap)
-        const [dest, content] = a as [string, string];
-        const out = await call.runModule(moduleCall(call.request, "copy", { content, dest }));
+      case "put_file": {
+        // as the login user, the bytes as they are (Ansible's connection puts files so; _fixup_perms2 lets
+        // an unprivileged become user read them)
+        const [dest, data, src] = a as [string, Uint8Array | null, string | null];
+        const req = moduleCall(
+          call.request,
+          "_mito_put_file",
+          data !== null ? { dest, data } : { dest, src },
+        );
+        req.become = { ...req.become, become: false };
+        const out = await call.runModule(req);
         if (out.failed) throw new ActionStepError(`failed to transfer file to ${dest}: ${out.msg ?? ""}`);
         return null;
       }
+      case "fetch_file": {
+        const [src, dest] = a as [string, string];
+        const req = moduleCall(call.request, "_mito_fetch_file", { src, dest });
+        req.become = { ...req.become, become: false };
+        const out = await call.runModule(req);
+        if (out.failed) throw new ActionStepError(`failed to transfer file from ${src}: ${out.msg ?? ""}`);
+        return null;
+      }
+      case "exec_command": {
+        const [cmd, inData] = a as [string, Uint8Array | null];
+        const req = moduleCall(call.request, "_mito_exec_command", { cmd, in_data: inData });
+        req.become = { ...req.become, become: false };
+        const out = await call.runModule(req);
+        if (out.failed) throw new ActionStepError(`failed to run a command: ${out.msg ?? ""}`);
+        return [out.rc, out.out, out.err];
+      }
       case "make_tmp_path": {
-        const out = await call.runModule(moduleCall(call.request, "command", {
+        // the login user's, as Ansible makes it (a command that is not sudoable)
+        const req = moduleCall(call.request, "command", {
           _raw_params:
             "umask 77 && mkdir -p ~/.ansible/tmp && mktemp -d ~/.ansible/tmp/ansible-tmp-XXXXXXXXXX",
           _uses_shell: true,
-        }));
+        });
+        req.become = { ...req.become, become: false };
+        const out = await call.runModule(req);
         if (out.rc !== 0) {
           throw new ActionStepError(`failed to create a temporary directory: ${out.stderr ?? ""}`);
         }

@@ -24,6 +24,7 @@ import { errorText, failed } from "./_results.ts";
 import { boolean } from "../py/boolean.ts";
 import type { TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
+import { execCommandAction, fetchFileAction, putFileAction } from "./connection_actions.ts";
 
 /** A transfer's progress display (the CLI's bar on a TTY), started with what moves and its size. */
 export type TransferReporter = (
@@ -622,4 +623,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   unarchive: unarchiveAction,
   package: packageAction,
   service: serviceAction,
+  _mito_put_file: putFileAction,
+  _mito_fetch_file: fetchFileAction,
+  _mito_exec_command: execCommandAction,
 };
