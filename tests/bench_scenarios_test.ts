@@ -189,10 +189,47 @@ Deno.test("loop-100-items states both module paths: Ansible's modules (mito-auto
   assertEquals(SCENARIOS.filter((x) => x.ansibleModules).map((x) => x.name), [
     "loop-100-items",
     "loop-100-items-root",
+    "loop-100-collection",
     "loop-100-tasks",
     "loop-100-tasks-root",
     "role-30-tasks",
     "role-30-tasks-root",
+  ]);
+});
+
+Deno.test("loop-100-collection loops a collection's module and is set beside the command loop of its runner", () => {
+  const sc = SCENARIOS.find((x) => x.name === "loop-100-collection")!;
+  const tasks = parse(scenarioFiles(sc, target, assets)["playbook.yml"])[0].tasks;
+  const dir = `${target.remoteDir}/loop-100-collection`;
+  assertEquals(tasks[0], {
+    "community.general.ini_file": { path: `${dir}/bench.ini`, section: "bench", option: "item", value: "1" },
+    with_sequence: "start=1 end=100",
+    register: "bench_loop",
+  });
+  assertEquals(tasks[1].assert.that, [
+    "bench_loop.results | length == 100",
+    `bench_loop.results | map(attribute='path') | select('equalto', '${dir}/bench.ini') | list | length == 100`,
+    "bench_loop.results | selectattr('changed') | list | length <= 1",
+  ]);
+  const s = (scenario: string, runner: string, wall: number): Summary => ({
+    scenario,
+    link: "loopback",
+    runner,
+    runs: 3,
+    ok: 3,
+    wall_s: wall,
+    ...meta,
+  });
+  const targets = evaluateTargets([
+    s("loop-100-items", "mito", 1),
+    s("loop-100-collection", "mito", 1.25),
+    s("loop-100-items", "mito-auto", 1),
+    s("loop-100-collection", "mito-auto", 1.4),
+  ], {});
+  assertEquals(targetTable(targets).slice(2), [
+    "| loop-100-items, Ansible's command module vs mito's | mito-auto | Ansible's (the default) | loopback | 1.00× (1.00 s vs 1.00 s) | ≤ 1.25× mito | met |",
+    "| loop-100-collection (community.general.ini_file) vs loop-100-items (command) | mito | mito's built-in | loopback | 1.25× (1.25 s vs 1.00 s) | ≤ 1.3× command | met |",
+    "| loop-100-collection (community.general.ini_file) vs loop-100-items (command) | mito-auto | Ansible's (the default) | loopback | 1.40× (1.40 s vs 1.00 s) | ≤ 1.3× command | missed |",
   ]);
 });
 

@@ -272,6 +272,22 @@ export function evaluateTargets(
       });
     }
   }
+  // Issue 15: a collection's module in the loop, against the same loop of command, per mito runner.
+  for (const link of LINKS) {
+    for (const m of mitos) {
+      const a = okWall(find(all, "loop-100-collection", link, m));
+      const b = okWall(find(all, "loop-100-items", link, m));
+      if (!a || !b) continue;
+      out.push({
+        target: "loop-100-collection (community.general.ini_file) vs loop-100-items (command)",
+        runner: m,
+        link,
+        value: `${fmtRatio(a / b)} (${fmtSeconds(a)} vs ${fmtSeconds(b)})`,
+        goal: "≤ 1.3× command",
+        met: a / b <= 1.3,
+      });
+    }
+  }
   for (const link of LINKS) {
     speedup("fanout 200 hosts", "fanout-200", link, 5);
     for (const m of mitos) {

@@ -6,6 +6,7 @@
 
 export type ScenarioKind =
   | "loop-items"
+  | "loop-collection"
   | "loop-tasks"
   | "loop-copies"
   | "loop-templates"
@@ -55,6 +56,19 @@ const LOOP_ITEMS: Scenario = {
   items: 100,
   ansibleModules: true,
 };
+/**
+ * loop-100-items with a collection's module instead of command (community.general.ini_file, Debian's
+ * ansible package): the same loop through the collection path (module resolution, its import), set beside
+ * the command loop (issue 15: ≤ 1.3× its time).
+ */
+const LOOP_COLLECTION: Scenario = {
+  name: "loop-100-collection",
+  group: "loop-100-collection",
+  kind: "loop-collection",
+  hosts: 1,
+  items: 100,
+  ansibleModules: true,
+};
 const LOOP_TASKS: Scenario = {
   name: "loop-100-tasks",
   group: "loop-100-tasks",
@@ -78,6 +92,7 @@ const MiB = 1024 * 1024;
 export const SCENARIOS: readonly Scenario[] = [
   LOOP_ITEMS,
   asRoot(LOOP_ITEMS),
+  LOOP_COLLECTION,
   LOOP_TASKS,
   asRoot(LOOP_TASKS),
   ROLE,
@@ -346,6 +361,24 @@ export function scenarioFiles(s: Scenario, t: Target, assets: Assets): Record<st
           `          - bench_loop.results | length == ${s.items}`,
           `          - bench_loop.results | selectattr('rc', 'equalto', 0) | list | length == ${s.items}`,
           `          - bench_loop.results | map(attribute='stdout') | select | list | length == ${s.items}`,
+        ]),
+      };
+    case "loop-collection":
+      // one option set again and again: the file is written by the first item of the first run only
+      return {
+        "playbook.yml": play(s, [
+          "    - community.general.ini_file:",
+          `        path: ${dir}/bench.ini`,
+          "        section: bench",
+          "        option: item",
+          '        value: "1"',
+          `      with_sequence: start=1 end=${s.items}`,
+          "      register: bench_loop",
+          "    - assert:",
+          "        that:",
+          `          - bench_loop.results | length == ${s.items}`,
+          `          - bench_loop.results | map(attribute='path') | select('equalto', '${dir}/bench.ini') | list | length == ${s.items}`,
+          "          - bench_loop.results | selectattr('changed') | list | length <= 1",
         ]),
       };
     case "loop-tasks": {
