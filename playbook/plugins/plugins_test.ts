@@ -53,6 +53,12 @@ Deno.test("wire: marked values come back as mito's types, tuples as tuples", () 
   assert(isTuple(fromWire(t)));
 });
 
+Deno.test("wire: bytes from the host are text, except an action plugin's file data marked $bytes", () => {
+  const data = new Uint8Array([0xff, 0x00, 0x80]);
+  assertEquals(fromWire(new Uint8Array([0x68, 0x69])), "hi");
+  assertEquals(fromWire([{ $bytes: data }]), [data]);
+});
+
 Deno.test("preflight: filter, test and lookup names as a playbook writes them", () => {
   const names = pluginNames({
     tasks: [
