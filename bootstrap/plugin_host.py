@@ -440,8 +440,8 @@ class Host(object):
             loader = _loader(basedir)
             templar = _Templar(self.channel, loader, self._environment)
             import ansible.plugins.loader as shared
-            action = cls(_Task(task), _Connection(self.channel), _PlayContext(play_context), loader, templar,
-                         shared)
+            pc = _PlayContext(play_context)
+            action = cls(_Task(task), _Connection(self.channel, pc), pc, loader, templar, shared)
             action._mito_channel = self.channel
             return action.run(task_vars=templar.available_variables)
         except Exception as e:
@@ -482,13 +482,15 @@ class _PlayContext(_Attrs):
     """What action plugins read of Ansible's PlayContext."""
 
 
-class _Shell(object):
-    """The POSIX shell facts action plugins use to build paths (sh's ShellModule, without its options)."""
-    tmpdir = None
-    SHELL_FAMILY = "sh"
+class _Become(object):
+    """The become plugin's options ActionBase reads (_fixup_perms2 asks who the become user is)."""
 
-    def join_path(self, *args):
-        return os.path.join(*args)
+    def __init__(self, play_context):
+        self.name = play_context.become_method
+        self._options = {"become_user": play_context.become_user, "become_flags": play_context.become_flags}
+
+    def get_option(self, name, hostvars=None, playcontext=None):
+        return self._options[name]
 
 
 class _Connection(object):
@@ -496,11 +498,14 @@ class _Connection(object):
     ask, as the login user (Ansible's connection applies no become of its own), with the exact bytes."""
     transport = "mito"
     has_pipelining = True
-    become = None
 
-    def __init__(self, channel):
-        self._shell = _Shell()
+    def __init__(self, channel, play_context):
+        from ansible.plugins.loader import shell_loader
+        # ansible-core's POSIX shell plugin: the commands ActionBase builds through it (chmod, setfacl, test
+        # -e, join_path) are the ones Ansible runs
+        self._shell = shell_loader.get("sh")
         self._channel = channel
+        self.become = _Become(play_context) if play_context.become else None
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         if in_data is not None and not isinstance(in_data, bytes):
@@ -568,30 +573,6 @@ class _ActionBridge(object):
         if not path.startswith("~"):
             return path
         return self._mito_channel.ask("expand_user", path, bool(sudoable))
-
-    def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
-        # files the plugin put there belong to the login user: the mode for executing them, and an ACL for
-        # an unprivileged become user to read them (the first of Ansible's ways)
-        if not remote_paths:
-            return {"rc": 0}
-        quoted = " ".join("'%s'" % p.replace("'", "'\\''") for p in remote_paths)
-        if execute:
-            self._low_level_execute_command("chmod u+x %s" % quoted, sudoable=False)
-        pc = self._play_context
-        user = pc.become_user if pc.become else None
-        if user and user not in ("root", pc.remote_user):
-            res = self._low_level_execute_command(
-                "setfacl -m u:%s:%s %s" % (user, "r-x" if execute else "r-X", quoted), sudoable=False)
-            if res["rc"] != 0:
-                from ansible.errors import AnsibleError
-                from ansible.utils.plugin_docs import get_versioned_doclink
-                link = get_versioned_doclink(
-                    "playbook_guide/playbooks_privilege_escalation.html#risks-of-becoming-an-unprivileged-user")
-                raise AnsibleError(
-                    "Failed to set permissions on the temporary files Ansible needs to create when becoming an "
-                    "unprivileged user (rc: %s, err: %s}). For information on working around this, see %s"
-                    "#risks-of-becoming-an-unprivileged-user" % (res["rc"], res["stderr"], link))
-        return {"rc": 0}
 
 
 def _pass_arg(fn):

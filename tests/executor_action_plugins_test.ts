@@ -73,7 +73,10 @@ same("a tombstoned action in plugin_routing.action stops the run before its play
   dir: OVERRIDES,
 });
 
-/** The test sshd as host `one` of group `t`, logging in as the account with password-less sudo. */
+/**
+ * The test sshd as host `one` of group `t`, logging in as the account with password-less sudo; `unprivileged`
+ * names an account without it.
+ */
 function sshInventory(): { hosts: string; remove(): void } {
   const env = testEnv();
   const dir = fs.mkdtempSync(join(os.tmpdir(), "mito-actplug-"));
@@ -83,7 +86,7 @@ function sshInventory(): { hosts: string; remove(): void } {
     `[t]\none ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ` +
       `ansible_user=${env.accounts.sudo_nopassword.user} ansible_ssh_private_key_file=${env.clientKey} ` +
       `ansible_ssh_common_args="-o UserKnownHostsFile=${env.sshd.knownHosts}" ` +
-      `ansible_python_interpreter=${env.python}\n`,
+      `ansible_python_interpreter=${env.python} unprivileged=${env.accounts.login.user}\n`,
   );
   return { hosts: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
@@ -92,6 +95,12 @@ same(
   "over ssh with become: module calls and sudoable commands as root, the others as the login user",
   "ssh.yml",
   0,
+  { inventory: sshInventory },
+);
+same(
+  "ActionBase's _fixup_perms2 over ssh: no become, become root, an unprivileged become user without setfacl",
+  "perms.yml",
+  2,
   { inventory: sshInventory },
 );
 
