@@ -510,8 +510,10 @@ export class Loader {
   /**
    * A short module name resolved as Ansible does through the task's collection search list (its
    * `collections:`, else its block's, role's or play's; a collection role's own collection first): the
-   * fully qualified name of the first listed collection that has the module, unless ansible.builtin or
-   * ansible.legacy comes first in the list and knows it. Undefined leaves the name to the usual lookup.
+   * fully qualified name of the first listed collection that has the module or an action plugin of that
+   * name (Ansible's action loader searches the list too: a listed collection's `debug` action replaces
+   * the builtin), unless ansible.builtin or ansible.legacy comes first in the list and knows it. Undefined
+   * leaves the name to the usual lookup.
    */
   #inCollection(
     written: string,
@@ -524,7 +526,7 @@ export class Loader {
     for (const c of collectionSearch(entry.collections, parent, ctx.role)) {
       if (CORE_COLLECTIONS.has(c)) {
         if (this.#isKnownAction(written, ctx)) return undefined;
-      } else if (index.module(c, written)) {
+      } else if (index.module(c, written) || index.pluginFile(c, "action", written)) {
         return `${c}.${written}`;
       }
     }

@@ -69,6 +69,14 @@ same(
   0,
   { dir: OVERRIDES },
 );
+same(
+  "a listed collection's action named like a builtin runs for the short name (collections keyword)",
+  "keyword.yml",
+  0,
+  {
+    dir: OVERRIDES,
+  },
+);
 same("a tombstoned action in plugin_routing.action stops the run before its play", "tombstone.yml", 1, {
   dir: OVERRIDES,
 });
