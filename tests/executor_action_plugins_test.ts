@@ -105,10 +105,15 @@ same(
   0,
   { inventory: sshInventory },
 );
+// Without setfacl on the target (this machine's Debian), Ansible's last way fails and the run exits 2;
+// with it, both tools succeed: either way the two must agree.
+const HAS_SETFACL = ["/usr/bin/setfacl", "/bin/setfacl"].some((p) => fs.existsSync(p));
 same(
-  "ActionBase's _fixup_perms2 over ssh: no become, become root, an unprivileged become user without setfacl",
+  `ActionBase's _fixup_perms2 over ssh: no become, become root, an unprivileged become user ${
+    HAS_SETFACL ? "with" : "without"
+  } setfacl`,
   "perms.yml",
-  2,
+  HAS_SETFACL ? 0 : 2,
   { inventory: sshInventory },
 );
 
