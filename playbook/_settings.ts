@@ -39,6 +39,8 @@ export interface Settings {
   displaySkippedHosts: boolean;
   displayOkHosts: boolean;
   showCustomStats: boolean;
+  /** display_args_to_stdout: task banners (and runner's task_args) show the args. */
+  displayArgsToStdout: boolean;
   diffAlways: boolean;
   /** deprecation_warnings: whether Ansible's deprecation warnings are shown. */
   deprecationWarnings: boolean;
@@ -121,6 +123,7 @@ export function readSettings(
     displaySkippedHosts: c.displaySkippedHosts,
     displayOkHosts: c.displayOkHosts,
     showCustomStats: c.showCustomStats === true,
+    displayArgsToStdout: c.displayArgsToStdout === true,
     diffAlways: c.diffAlways === true,
     deprecationWarnings: c.deprecationWarnings !== false,
     runTags: list(c.runTags),

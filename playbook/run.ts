@@ -361,6 +361,7 @@ async function runInner(
       displaySkippedHosts: settings.displaySkippedHosts,
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
+      displayArgsToStdout: settings.displayArgsToStdout,
       env: envIn.env,
       treeDir: req.adhoc?.tree && path.resolve(envIn.cwd, req.adhoc.tree),
       resultFormat: settings.resultFormat,
@@ -380,6 +381,7 @@ async function runInner(
     callback = new AwxDisplayCallback(callback, display.events, {
       isImplicit: (host) => inventory.isImplicit?.(host) === true,
       diff: req.diff || settings.diffAlways,
+      displayArgs: settings.displayArgsToStdout ? { pyStr } : undefined,
     });
   }
 

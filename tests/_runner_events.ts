@@ -228,14 +228,34 @@ export function normaliseEvents(events: RunnerEvent[], projectDir: string): Data
   });
 }
 
-/** A golden file: the exit code, the hosts in the fact cache, and the normalised events, one a line. */
-export function goldenText(rc: number, factCache: string[], events: Data[]): string {
-  return `{"rc": ${rc}, "factCache": ${JSON.stringify(factCache)}, "events": [\n${
-    events.map((e) => JSON.stringify(e)).join(",\n")
-  }\n]}\n`;
+/**
+ * A golden file: the exit code, the hosts in the fact cache, and the normalised events, one a line; a
+ * golden recorded with settings of its own names its playbook and the environment it ran with.
+ */
+export function goldenText(
+  rc: number,
+  factCache: string[],
+  events: Data[],
+  run: { playbook?: string; env?: Record<string, string> } = {},
+): string {
+  const head = [
+    `"rc": ${rc}`,
+    ...(run.playbook ? [`"playbook": ${JSON.stringify(run.playbook)}`] : []),
+    ...(run.env && Object.keys(run.env).length ? [`"env": ${JSON.stringify(run.env)}`] : []),
+    `"factCache": ${JSON.stringify(factCache)}`,
+  ];
+  return `{${head.join(", ")}, "events": [\n${events.map((e) => JSON.stringify(e)).join(",\n")}\n]}\n`;
 }
 
-export function readGolden(file: string): { rc: number; factCache?: string[]; events: Data[] } {
+export interface Golden {
+  rc: number;
+  playbook?: string;
+  env?: Record<string, string>;
+  factCache?: string[];
+  events: Data[];
+}
+
+export function readGolden(file: string): Golden {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 

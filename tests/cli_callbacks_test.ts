@@ -254,3 +254,9 @@ Deno.test("a callback mito does not provide: one warning naming it, and the run 
     aggregate.stdout,
   );
 });
+
+Deno.test("display_args_to_stdout: each task banner shows its args as written, a no_log task's none", () => {
+  assertSame(["-i", "hosts", "results.yml"], { ANSIBLE_DISPLAY_ARGS_TO_STDOUT: "1" });
+  fs.writeFileSync(path.join(dir, "args.cfg"), "[defaults]\ndisplay_args_to_stdout = true\n");
+  assertSame(["-i", "hosts", "timed.yml", "-v"], { ANSIBLE_CONFIG: "args.cfg" });
+});
