@@ -36,6 +36,13 @@ export interface RoundHooks {
   throttle(task: Task): number;
   /** --step: whether to run the task (for `host`, in strategies that are not lockstep); false skips it. */
   step?(task: Task, host: string | null): Promise<boolean>;
+  /**
+   * Lockstep rounds: `waiting` says, as each host gets its fork, whether hosts of the round still wait
+   * for one (then a finished host's result is reported after the next host starts, as Ansible's queue
+   * loop reports it); `settled` comes once every host of the round ran.
+   */
+  waiting?(any: boolean): void;
+  settled?(): void;
 }
 
 export interface Strategy {
@@ -129,8 +136,10 @@ export class LinearStrategy implements Strategy {
       this.#hooks.start(task, hosts);
       const throttle = this.#hooks.throttle(task);
       const limit = throttle > 0 ? new Semaphore(throttle) : undefined;
+      let queued = batch.length;
       await Promise.all(batch.map(([h, w]) =>
         (limit ? limit : this.#forks).use(async () => {
+          this.#hooks.waiting?.(--queued > 0);
           try {
             await w.work();
           } catch (err) {
@@ -138,6 +147,7 @@ export class LinearStrategy implements Strategy {
           }
         })
       ));
+      this.#hooks.settled?.();
       this.#hooks.finish(task, hosts);
     } catch (err) {
       this.#failure ??= err;

@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { eventDiffs, goldenText, normaliseEvents, readJobEvents } from "../tests/_runner_events.ts";
+import { eventDiffs, goldenText, normaliseEvents, readJobEvents, runForks } from "../tests/_runner_events.ts";
 import { DENO, ROOT } from "../tests/_run.ts";
 
 function usage(msg: string): never {
@@ -102,6 +102,7 @@ function runUnderRunner(
   const events = normaliseEvents(
     readJobEvents(path.join(artifacts, "job_events")),
     path.join(data, "project"),
+    { forks: runForks(extraEnv) },
   );
   return { rc, factCache, events };
 }

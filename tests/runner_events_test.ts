@@ -16,6 +16,7 @@ import {
   normaliseEvents,
   partialReader,
   readGolden,
+  runForks,
 } from "./_runner_events.ts";
 
 const HERE = path.join(ROOT, "tests/runner");
@@ -83,6 +84,7 @@ for (const file of fs.readdirSync(path.join(HERE, "golden")).sort()) {
       const events = normaliseEvents(
         eventsFromStream(ran.stream, partialReader(ran.data)),
         path.join(ran.tmp, "project"),
+        { forks: runForks(golden.env) },
       );
       assertEquals(eventDiffs(golden.events, events), []);
       assertEquals(ran.rc, golden.rc);
