@@ -404,11 +404,18 @@ export class Executor {
 
   async #runBatch(pr: PlayRun): Promise<boolean> {
     const gather = this.#gatherFacts(pr);
+    // gathering = smart: the hosts whose facts were gathered before (this run, or the fact cache) are
+    // left out, decided as the batch starts
+    const gatherOn = new Set(
+      gather
+        ? pr.batch.filter((h) => this.#o.gathering !== "smart" || !this.#vars.state(h).factsGathered)
+        : [],
+    );
     const sections = pr.play.sections;
     await pr.strategy.run(pr.batch, async (host) => {
       const hp = pr.hosts.get(host)!;
       try {
-        if (gather) await this.#runTaskOn(pr, hp, gather);
+        if (gather && gatherOn.has(host)) await this.#runTaskOn(pr, hp, gather);
         for (const section of sections) {
           await this.#runItems(pr, hp, section);
         }
