@@ -16,7 +16,7 @@ export interface Settings {
   collectionsScanSysPath: boolean;
   libraryPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
-  pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[] };
+  pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[]; callback: string[] };
   stdoutCallback?: string;
   /** fact_caching and its connection (a directory for jsonfile). */
   factCaching: string;
@@ -101,6 +101,7 @@ export function readSettings(
       test: c.testPluginPath,
       lookup: c.lookupPluginPath,
       action: c.actionPluginPath,
+      callback: c.callbackPluginPath,
     },
     stdoutCallback: c.stdoutCallback,
     factCaching: c.factCaching,

@@ -88,6 +88,11 @@ export class DefaultCallback implements Callback {
 
   runnerStart(): void {}
 
+  /** -vv: a changed result notified a handler (once per handler and host). */
+  notify(handler: string, host: string): void {
+    if (this.#d.verbosity > 1) this.#d.display(`NOTIFIED HANDLER ${handler} for ${host}`, "verbose");
+  }
+
   #banner(task: TaskView): void {
     const prefix = this.#prefix.get(task.id) ?? "TASK";
     const name = this.#lastTaskName ?? task.name.trim();
