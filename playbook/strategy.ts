@@ -37,9 +37,10 @@ export interface RoundHooks {
   /** --step: whether to run the task (for `host`, in strategies that are not lockstep); false skips it. */
   step?(task: Task, host: string | null): Promise<boolean>;
   /**
-   * Lockstep rounds: `waiting` says, as each host gets its fork, whether hosts of the round still wait
-   * for one (then a finished host's result is reported after the next host starts, as Ansible's queue
-   * loop reports it); `settled` comes once every host of the round ran.
+   * `waiting` says whether hosts still wait for a fork (as each host of a lockstep round gets its fork;
+   * for a whole free play with fewer forks than hosts): then a finished host's result is reported after
+   * the next host starts, as Ansible's queue loop reports it. `settled` comes once a round (a free play)
+   * ran.
    */
   waiting?(any: boolean): void;
   settled?(): void;
@@ -166,15 +167,24 @@ export class FreeStrategy implements Strategy {
   #forks: Semaphore;
   #hooks: RoundHooks;
   #pinned: boolean;
+  #forkCount: number;
   constructor(forks: number, hooks: RoundHooks, pinned = false) {
     this.#forks = new Semaphore(forks);
+    this.#forkCount = forks;
     this.#hooks = hooks;
     this.#pinned = pinned;
   }
 
   async run(hosts: string[], body: (host: string) => Promise<void>): Promise<void> {
     if (this.#pinned) await Promise.all(hosts.map((h) => this.#forks.use(() => body(h))));
-    else await Promise.all(hosts.map((h) => body(h)));
+    else {
+      // Ansible's free loop queues host after host, each waiting for a fork when there are fewer forks
+      // than hosts, and reads the results after: a host's result is reported after the next start.
+      this.#hooks.waiting?.(hosts.length > this.#forkCount);
+      await Promise.all(hosts.map((h) => body(h)));
+      this.#hooks.waiting?.(false);
+    }
+    this.#hooks.settled?.();
   }
 
   async request(host: string, task: Task, work: HostWork): Promise<void> {
@@ -185,7 +195,9 @@ export class FreeStrategy implements Strategy {
       this.#hooks.finish(task, [host]);
     };
     if (this.#pinned) await run();
-    else await this.#forks.use(run);
+    else {
+      await this.#forks.use(run);
+    }
   }
 
   insertNext(): void {}

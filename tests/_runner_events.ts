@@ -149,9 +149,9 @@ function lockstepOrder(events: RunnerEvent[], kept: boolean): RunnerEvent[] {
 }
 
 /**
- * Free strategies: each host goes through the play at its own pace, a task starting once per host, so
- * each host's events (a task's start going with the host that starts it next) come together, the hosts
- * in the order they first started a task.
+ * Free strategies with a fork per host: each host goes through the play at its own pace, a task starting
+ * once per host, so each host's events (a task's start going with the host that starts it next) come
+ * together, the hosts in the order they first started a task.
  */
 function hostOrder(play: RunnerEvent[]): RunnerEvent[] {
   const lanes = new Map<unknown, RunnerEvent[]>();
@@ -179,7 +179,8 @@ function canonicalOrder(events: RunnerEvent[], kept: boolean): RunnerEvent[] {
     // A task started twice in one play (not a later serial batch, whose play uuid differs): free strategy.
     const starts = play.filter((e) => e.event === "playbook_on_task_start")
       .map((e) => (e.event_data as Data).task_uuid);
-    out.push(...(new Set(starts).size < starts.length ? hostOrder(play) : lockstepOrder(play, kept)));
+    const free = new Set(starts).size < starts.length;
+    out.push(...(free && !kept ? hostOrder(play) : lockstepOrder(play, kept)));
     play = [];
   };
   for (const e of events) {

@@ -1,6 +1,6 @@
-// When a lockstep round has more hosts than forks, ansible-playbook's strategy reports a host's result
-// only after it has started the next host in the freed fork: its main loop queues a host (the host's
-// runner_on_start), then reads the results that came in meanwhile (notify, diff, the result). With one
+// When a task round (or a free play) has more hosts than forks, ansible-playbook's strategy reports a
+// host's result only after it has started the next host in the freed fork: its main loop queues a host
+// (the host's runner_on_start), then reads the results that came in meanwhile (notify, diff, result). With one
 // fork that gives start A, start B, result A, start C, result B, ... result C, as runner's events and
 // every callback that shows starts see it. What a worker reports while it runs (loop items, retries,
 // async polls) comes at once. This callback holds a finished host's report while hosts wait for a fork,
