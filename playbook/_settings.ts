@@ -16,7 +16,7 @@ export interface Settings {
   collectionsScanSysPath: boolean;
   libraryPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
-  pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[] };
+  pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[]; callback: string[] };
   stdoutCallback?: string;
   /** fact_caching and its connection (a directory for jsonfile). */
   factCaching: string;
@@ -39,6 +39,8 @@ export interface Settings {
   displaySkippedHosts: boolean;
   displayOkHosts: boolean;
   showCustomStats: boolean;
+  /** display_args_to_stdout: task banners (and runner's task_args) show the args. */
+  displayArgsToStdout: boolean;
   diffAlways: boolean;
   /** deprecation_warnings: whether Ansible's deprecation warnings are shown. */
   deprecationWarnings: boolean;
@@ -99,6 +101,7 @@ export function readSettings(
       test: c.testPluginPath,
       lookup: c.lookupPluginPath,
       action: c.actionPluginPath,
+      callback: c.callbackPluginPath,
     },
     stdoutCallback: c.stdoutCallback,
     factCaching: c.factCaching,
@@ -121,6 +124,7 @@ export function readSettings(
     displaySkippedHosts: c.displaySkippedHosts,
     displayOkHosts: c.displayOkHosts,
     showCustomStats: c.showCustomStats === true,
+    displayArgsToStdout: c.displayArgsToStdout === true,
     diffAlways: c.diffAlways === true,
     deprecationWarnings: c.deprecationWarnings !== false,
     runTags: list(c.runTags),

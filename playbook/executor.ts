@@ -8,6 +8,7 @@ import type { Block, Item, Play, Playbook, Task } from "./model.ts";
 import { nextId } from "./model.ts";
 import { LayeredVars, type VarLookup } from "./vars.ts";
 import type { Callback } from "./callbacks/types.ts";
+import { HeldResults } from "./executor/_held_results.ts";
 import { shouldRun } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
@@ -68,8 +69,12 @@ export class Executor {
   /** --step still asks (until answered "c"); questions of concurrent hosts wait for each other. */
   #stepping = false;
   #stepTurn: Promise<unknown> = Promise.resolve();
+  #held: HeldResults;
 
-  constructor(opts: ExecutorOptions) {
+  constructor(given: ExecutorOptions) {
+    // results reported in the order Ansible's strategy reports them when hosts wait for forks
+    this.#held = new HeldResults(given.callback);
+    const opts = { ...given, callback: this.#held };
     this.#o = opts;
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
@@ -294,6 +299,8 @@ export class Executor {
       start: (task: Task, hosts: string[]) => this.#roundStart(pr, task, hosts),
       finish: (task: Task, hosts: string[]) => this.#roundFinish(pr, task, hosts, maxFail),
       step: (task: Task, host: string | null) => this.#step(task, host),
+      waiting: (any: boolean) => this.#held.hold(any),
+      settled: () => this.#held.release(),
       throttle: (task: Task) => {
         const v = keyword(task, "throttle");
         if (v === undefined || v === null) return 0;
@@ -397,11 +404,18 @@ export class Executor {
 
   async #runBatch(pr: PlayRun): Promise<boolean> {
     const gather = this.#gatherFacts(pr);
+    // gathering = smart: the hosts whose facts were gathered before (this run, or the fact cache) are
+    // left out, decided as the batch starts
+    const gatherOn = new Set(
+      gather
+        ? pr.batch.filter((h) => this.#o.gathering !== "smart" || !this.#vars.state(h).factsGathered)
+        : [],
+    );
     const sections = pr.play.sections;
     await pr.strategy.run(pr.batch, async (host) => {
       const hp = pr.hosts.get(host)!;
       try {
-        if (gather) await this.#runTaskOn(pr, hp, gather);
+        if (gather && gatherOn.has(host)) await this.#runTaskOn(pr, hp, gather);
         for (const section of sections) {
           await this.#runItems(pr, hp, section);
         }

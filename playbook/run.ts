@@ -28,6 +28,8 @@ import { Display, escapeControls } from "./callbacks/display.ts";
 import { AwxDisplay, AwxDisplayCallback, AwxEvents } from "./callbacks/awx_display.ts";
 import { callbackName, CallbackSet, selectCallbacks } from "./callbacks/registry.ts";
 import { ProfileTasksCallback } from "./callbacks/profile_tasks.ts";
+import { skippedCallbackLines } from "./callbacks/_skipped.ts";
+import { versionHeader } from "./_version_header.ts";
 import type { Callback } from "./callbacks/types.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
@@ -212,21 +214,8 @@ async function runInner(
     if (settings.deprecationWarnings) display.deprecated(msg, version, opts);
   };
   for (const w of settings.warnings) warn(w);
-  if (req.verbosity >= 2) {
-    // ansible-playbook's -vv header: what runs, with which configuration and runtime
-    const runtime = typeof Deno !== "undefined"
-      ? `Deno ${Deno.version.deno}`
-      : `Node ${process.versions.node}`;
-    display.display(
-      [
-        envIn.program ?? "mito run",
-        `  config file = ${settings.configFile ?? "None"}`,
-        `  executable location = ${process.execPath}`,
-        `  runtime = ${runtime} (V8 ${process.versions.v8})`,
-        `  ansible-core compatibility = ${VERSION.full}`,
-      ].join("\n"),
-    );
-  }
+  // ansible-playbook's -vv header: what runs, with which configuration and runtime
+  if (req.verbosity >= 2) display.display(versionHeader(envIn.program ?? "mito run", settings).join("\n"));
   if (req.verbosity >= 1) {
     display.display(
       settings.configFile
@@ -361,6 +350,7 @@ async function runInner(
       displaySkippedHosts: settings.displaySkippedHosts,
       displayOkHosts: settings.displayOkHosts,
       showCustomStats: settings.showCustomStats,
+      displayArgsToStdout: settings.displayArgsToStdout,
       env: envIn.env,
       treeDir: req.adhoc?.tree && path.resolve(envIn.cwd, req.adhoc.tree),
       resultFormat: settings.resultFormat,
@@ -380,6 +370,7 @@ async function runInner(
     callback = new AwxDisplayCallback(callback, display.events, {
       isImplicit: (host) => inventory.isImplicit?.(host) === true,
       diff: req.diff || settings.diffAlways,
+      displayArgs: settings.displayArgsToStdout ? { pyStr } : undefined,
     });
   }
 
@@ -463,6 +454,9 @@ async function runInner(
     hashMerge: settings.hashBehaviour === "merge",
     noLog: settings.noLog,
   });
+  // -vv: the callbacks ansible-playbook finds and skips as it loads its own, before the first playbook
+  const callbackFolders = settings.pluginPaths.callback.map((p) => path.resolve(envIn.cwd, p));
+  for (const line of skippedCallbackLines(playbookDirs, callbackFolders)) display.verbose(line, 2);
   try {
     const code = await executor.run(playbooks);
     if (executor.startAtPending !== undefined) {

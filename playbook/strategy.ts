@@ -36,6 +36,14 @@ export interface RoundHooks {
   throttle(task: Task): number;
   /** --step: whether to run the task (for `host`, in strategies that are not lockstep); false skips it. */
   step?(task: Task, host: string | null): Promise<boolean>;
+  /**
+   * `waiting` says whether hosts still wait for a fork (as each host of a lockstep round gets its fork;
+   * for a whole free play with fewer forks than hosts): then a finished host's result is reported after
+   * the next host starts, as Ansible's queue loop reports it. `settled` comes once a round (a free play)
+   * ran.
+   */
+  waiting?(any: boolean): void;
+  settled?(): void;
 }
 
 export interface Strategy {
@@ -129,8 +137,10 @@ export class LinearStrategy implements Strategy {
       this.#hooks.start(task, hosts);
       const throttle = this.#hooks.throttle(task);
       const limit = throttle > 0 ? new Semaphore(throttle) : undefined;
+      let queued = batch.length;
       await Promise.all(batch.map(([h, w]) =>
         (limit ? limit : this.#forks).use(async () => {
+          this.#hooks.waiting?.(--queued > 0);
           try {
             await w.work();
           } catch (err) {
@@ -138,6 +148,7 @@ export class LinearStrategy implements Strategy {
           }
         })
       ));
+      this.#hooks.settled?.();
       this.#hooks.finish(task, hosts);
     } catch (err) {
       this.#failure ??= err;
@@ -156,15 +167,24 @@ export class FreeStrategy implements Strategy {
   #forks: Semaphore;
   #hooks: RoundHooks;
   #pinned: boolean;
+  #forkCount: number;
   constructor(forks: number, hooks: RoundHooks, pinned = false) {
     this.#forks = new Semaphore(forks);
+    this.#forkCount = forks;
     this.#hooks = hooks;
     this.#pinned = pinned;
   }
 
   async run(hosts: string[], body: (host: string) => Promise<void>): Promise<void> {
     if (this.#pinned) await Promise.all(hosts.map((h) => this.#forks.use(() => body(h))));
-    else await Promise.all(hosts.map((h) => body(h)));
+    else {
+      // Ansible's free loop queues host after host, each waiting for a fork when there are fewer forks
+      // than hosts, and reads the results after: a host's result is reported after the next start.
+      this.#hooks.waiting?.(hosts.length > this.#forkCount);
+      await Promise.all(hosts.map((h) => body(h)));
+      this.#hooks.waiting?.(false);
+    }
+    this.#hooks.settled?.();
   }
 
   async request(host: string, task: Task, work: HostWork): Promise<void> {
@@ -175,7 +195,9 @@ export class FreeStrategy implements Strategy {
       this.#hooks.finish(task, [host]);
     };
     if (this.#pinned) await run();
-    else await this.#forks.use(run);
+    else {
+      await this.#forks.use(run);
+    }
   }
 
   insertNext(): void {}

@@ -109,6 +109,9 @@ export class HostVarsState {
   includeVars: Record<string, unknown> = {};
   /** set_fact and register results (non-persistent facts). */
   setFacts: Record<string, unknown> = {};
+  /** The gather_facts action ran for the host, in this run or one the fact cache kept (Ansible's
+   *  _ansible_facts_gathered): `gathering = smart` does not gather its facts again. */
+  factsGathered = false;
 }
 
 /** The keyword chain of a task from the outermost scope (play) to the task itself. */

@@ -3,26 +3,27 @@
 // ansible-playbook and with mito in its place (first on PATH as `ansible-playbook`, as AWX or
 // ansible-navigator would find it), and prints where the two job event streams differ.
 //
-//   deno run -A scripts/runner-compare.ts RUNNER_SRC PLAYBOOK [--record] [--keep]
+//   deno run -A scripts/runner-compare.ts RUNNER_SRC PLAYBOOK [--record[=NAME]] [--env=K=V ...] [--keep]
 //
 // RUNNER_SRC is a checkout of ansible/ansible-runner (a work tree, or a bare repository whose HEAD is
 // used). PLAYBOOK sits in the `project/` folder of a runner private data dir (tests/runner/project/*.yml:
 // its `inventory/` is beside it). Runner's own dependencies are Debian's python3-pexpect, python3-daemon,
 // python3-yaml and python3-packaging (and python3-setuptools-scm to build it); nothing is downloaded.
 // --record writes the real run's events as the golden file tests/runner_events_test.ts compares mito
-// with (tests/runner/golden/NAME.json). Exit code 0 when the streams agree, 1 when they differ, 2 on
+// with (tests/runner/golden/NAME.json, NAME the playbook's unless given). --env=K=V runs both with that
+// variable set (display_args_to_stdout, gathering, ...); the golden then records it. Exit code 0 when the streams agree, 1 when they differ, 2 on
 // bad usage.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { eventDiffs, goldenText, normaliseEvents, readJobEvents } from "../tests/_runner_events.ts";
+import { eventDiffs, goldenText, normaliseEvents, readJobEvents, runForks } from "../tests/_runner_events.ts";
 import { DENO, ROOT } from "../tests/_run.ts";
 
 function usage(msg: string): never {
   console.error(`runner-compare: ${msg}`);
-  console.error("usage: runner-compare.ts RUNNER_SRC PLAYBOOK [--record] [--keep]");
+  console.error("usage: runner-compare.ts RUNNER_SRC PLAYBOOK [--record[=NAME]] [--env=K=V ...] [--keep]");
   process.exit(2);
 }
 
@@ -82,8 +83,9 @@ function runUnderRunner(
   playbook: string,
   ident: string,
   pathDirs: string[],
+  extraEnv: Record<string, string>,
 ): Ran {
-  const env = { PATH: [...pathDirs, process.env.PATH ?? "/usr/bin:/bin"].join(":") };
+  const env = { ...extraEnv, PATH: [...pathDirs, process.env.PATH ?? "/usr/bin:/bin"].join(":") };
   // runner's own exit code is the playbook's; its artifacts say the same in `rc`
   spawnSync(runner, ["run", data, "-p", playbook, "--ident", ident, "-j"], {
     env: { ...process.env, ...env },
@@ -100,12 +102,20 @@ function runUnderRunner(
   const events = normaliseEvents(
     readJobEvents(path.join(artifacts, "job_events")),
     path.join(data, "project"),
+    { forks: runForks(extraEnv) },
   );
   return { rc, factCache, events };
 }
 
 function main(argv: string[]): number {
-  const flags = new Set(argv.filter((a) => a.startsWith("--")));
+  const flags = new Set(argv.filter((a) => a.startsWith("--")).map((a) => a.replace(/=.*/s, "")));
+  const valueOf = (flag: string) => argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+  const extraEnv: Record<string, string> = {};
+  for (const a of argv.filter((a) => a.startsWith("--env="))) {
+    const [k, ...v] = a.slice("--env=".length).split("=");
+    if (!k || !v.length) usage(`${a}: --env wants K=V`);
+    extraEnv[k] = v.join("=");
+  }
   const [src, playbook] = argv.filter((a) => !a.startsWith("--"));
   if (!src || !playbook) usage("RUNNER_SRC and PLAYBOOK are required");
   const project = path.dirname(path.resolve(playbook));
@@ -121,12 +131,14 @@ function main(argv: string[]): number {
     fs.cpSync(project, path.join(data, "project"), { recursive: true });
     fs.cpSync(inventory, path.join(data, "inventory"), { recursive: true });
     const name = path.basename(playbook);
-    const real = runUnderRunner(runner, data, name, "ansible-playbook", []);
-    const mito = runUnderRunner(runner, data, name, "mito", [mitoAsAnsiblePlaybook(tmp)]);
+    const real = runUnderRunner(runner, data, name, "ansible-playbook", [], extraEnv);
+    const mito = runUnderRunner(runner, data, name, "mito", [mitoAsAnsiblePlaybook(tmp)], extraEnv);
     if (flags.has("--record")) {
-      const golden = path.join(ROOT, "tests/runner/golden", name.replace(/\.ya?ml$/, ".json"));
+      const own = valueOf("--record");
+      const golden = path.join(ROOT, "tests/runner/golden", `${own ?? name.replace(/\.ya?ml$/, "")}.json`);
       fs.mkdirSync(path.dirname(golden), { recursive: true });
-      fs.writeFileSync(golden, goldenText(real.rc, Object.keys(real.factCache), real.events));
+      const run = own ? { playbook: name, env: extraEnv } : { env: extraEnv };
+      fs.writeFileSync(golden, goldenText(real.rc, Object.keys(real.factCache), real.events, run));
       console.log(`recorded ${path.relative(ROOT, golden)}: ${real.events.length} events, rc ${real.rc}`);
     }
     const diffs = eventDiffs(real.events, mito.events);

@@ -96,21 +96,46 @@ const TASK_BOUNDARIES = new Set([
 
 const hostOf = (e: RunnerEvent) => (e.event_data as Data | undefined)?.host;
 
+/** What a worker reports while it runs: Ansible's results thread shows it when it arrives. */
+const WORKER_SIDE = /^runner_(item_on_|retry$|on_async_)/;
+
 /**
- * Lockstep plays: the order several hosts' events come in is the order they finish (Ansible reports
- * every host's start before the first result), so within each task the runner_on_start events come
- * first, then each host's own events in the order the hosts started.
+ * Lockstep plays. Ansible's main loop starts each host of a task (runner_on_start) and reports the hosts
+ * that finished (notify, diff, result) between starts. When hosts wait for a fork (the project's forks =
+ * 1) that order is Ansible's and is kept (`kept`). With a fork per host the starts and the results come
+ * as fast as the hosts finish, which differs from run to run: the starts are put first and each host's
+ * reports in the order the hosts started. What a worker reports while it runs (items, retries, async
+ * polls) comes through another thread, at any time before its host's result: it is put just before that.
  */
-function lockstepOrder(events: RunnerEvent[]): RunnerEvent[] {
+function lockstepOrder(events: RunnerEvent[], kept: boolean): RunnerEvent[] {
   const out: RunnerEvent[] = [];
   let group: RunnerEvent[] = [];
   const flush = () => {
-    const starts = group.filter((e) => e.event === "runner_on_start");
-    const hosts = starts.map(hostOf);
-    const rank = (e: RunnerEvent) => hosts.indexOf(hostOf(e));
-    const rest = group.filter((e) => e.event !== "runner_on_start");
-    const byHost = rest.filter((e) => rank(e) >= 0).sort((a, b) => rank(a) - rank(b));
-    out.push(...starts, ...byHost, ...rest.filter((e) => rank(e) < 0));
+    const placed: RunnerEvent[] = [];
+    const floating = new Map<unknown, RunnerEvent[]>();
+    for (const e of group) {
+      const host = hostOf(e);
+      if (host !== undefined && WORKER_SIDE.test(e.event)) {
+        floating.set(host, [...(floating.get(host) ?? []), e]);
+        continue;
+      }
+      if (host !== undefined && e.event !== "runner_on_start" && floating.has(host)) {
+        placed.push(...floating.get(host)!);
+        floating.delete(host);
+      }
+      placed.push(e);
+    }
+    placed.push(...[...floating.values()].flat());
+    if (kept) {
+      out.push(...placed);
+    } else {
+      const starts = placed.filter((e) => e.event === "runner_on_start");
+      const hosts = starts.map(hostOf);
+      const rank = (e: RunnerEvent) => hosts.indexOf(hostOf(e));
+      const rest = placed.filter((e) => e.event !== "runner_on_start");
+      const byHost = rest.filter((e) => rank(e) >= 0).sort((a, b) => rank(a) - rank(b));
+      out.push(...starts, ...byHost, ...rest.filter((e) => rank(e) < 0));
+    }
     group = [];
   };
   for (const e of events) {
@@ -124,9 +149,9 @@ function lockstepOrder(events: RunnerEvent[]): RunnerEvent[] {
 }
 
 /**
- * Free strategies: each host goes through the play at its own pace, a task starting once per host, so
- * each host's events (a task's start going with the host that starts it next) come together, the hosts
- * in the order they first started a task.
+ * Free strategies with a fork per host: each host goes through the play at its own pace, a task starting
+ * once per host, so each host's events (a task's start going with the host that starts it next) come
+ * together, the hosts in the order they first started a task.
  */
 function hostOrder(play: RunnerEvent[]): RunnerEvent[] {
   const lanes = new Map<unknown, RunnerEvent[]>();
@@ -147,14 +172,15 @@ function hostOrder(play: RunnerEvent[]): RunnerEvent[] {
 }
 
 /** Events in an order that does not depend on which host finished first; lines renumbered to match. */
-function canonicalOrder(events: RunnerEvent[]): RunnerEvent[] {
+function canonicalOrder(events: RunnerEvent[], kept: boolean): RunnerEvent[] {
   const out: RunnerEvent[] = [];
   let play: RunnerEvent[] = [];
   const flush = () => {
     // A task started twice in one play (not a later serial batch, whose play uuid differs): free strategy.
     const starts = play.filter((e) => e.event === "playbook_on_task_start")
       .map((e) => (e.event_data as Data).task_uuid);
-    out.push(...(new Set(starts).size < starts.length ? hostOrder(play) : lockstepOrder(play)));
+    const free = new Set(starts).size < starts.length;
+    out.push(...(free && !kept ? hostOrder(play) : lockstepOrder(play, kept)));
     play = [];
   };
   for (const e of events) {
@@ -178,11 +204,14 @@ const TIME_KEYS = new Set(["start", "end", "delta"]);
 
 /**
  * Events made comparable between runs: uuids numbered in order of appearance, times, pids and the
- * runner ident dropped, the project directory named `<project>`, gathered facts (the machine's) and an
- * unreachable host's message (each connection layer words it its own way) left out, and the hosts of a
- * task in one order.
+ * runner ident dropped, the project directory named `<project>`, gathered facts (the machine's) left
+ * out, and the hosts of a task in one order where the run's `forks` lets it vary.
  */
-export function normaliseEvents(events: RunnerEvent[], projectDir: string): Data[] {
+export function normaliseEvents(
+  events: RunnerEvent[],
+  projectDir: string,
+  opts: { forks?: number } = {},
+): Data[] {
   const ids = new Map<string, string>();
   const id = (u: string) => {
     if (!ids.has(u)) ids.set(u, `U${ids.size}`);
@@ -206,7 +235,7 @@ export function normaliseEvents(events: RunnerEvent[], projectDir: string): Data
     }
     return v;
   };
-  return canonicalOrder(events).map((raw) => {
+  return canonicalOrder(events, (opts.forks ?? 1) === 1).map((raw) => {
     const e: Data = { ...raw };
     for (const k of ["pid", "created", "runner_ident"]) delete e[k];
     const data = e.event_data ? { ...(e.event_data as Data) } : undefined;
@@ -214,28 +243,46 @@ export function normaliseEvents(events: RunnerEvent[], projectDir: string): Data
       for (const k of ["start", "end", "duration"]) {
         if (data[k] !== undefined && data[k] !== null) data[k] = "<time>";
       }
-      if (e.event === "runner_on_unreachable" && data.res && typeof data.res === "object") {
-        data.res = { ...(data.res as Data), msg: "<unreachable>" };
-      }
       e.event_data = data;
     }
-    let stdout = String(e.stdout).replace(/"(start|end|delta)": "[^"]*"/g, '"$1": "<time>"');
-    if (e.event === "runner_on_unreachable") {
-      stdout = stdout.replace(/"msg": "(?:[^"\\]|\\.)*"/, '"msg": "<unreachable>"');
-    }
-    e.stdout = stdout;
+    e.stdout = String(e.stdout).replace(/"(start|end|delta)": "[^"]*"/g, '"$1": "<time>"');
     return walk(e) as Data;
   });
 }
 
-/** A golden file: the exit code, the hosts in the fact cache, and the normalised events, one a line. */
-export function goldenText(rc: number, factCache: string[], events: Data[]): string {
-  return `{"rc": ${rc}, "factCache": ${JSON.stringify(factCache)}, "events": [\n${
-    events.map((e) => JSON.stringify(e)).join(",\n")
-  }\n]}\n`;
+/**
+ * A golden file: the exit code, the hosts in the fact cache, and the normalised events, one a line; a
+ * golden recorded with settings of its own names its playbook and the environment it ran with.
+ */
+export function goldenText(
+  rc: number,
+  factCache: string[],
+  events: Data[],
+  run: { playbook?: string; env?: Record<string, string> } = {},
+): string {
+  const head = [
+    `"rc": ${rc}`,
+    ...(run.playbook ? [`"playbook": ${JSON.stringify(run.playbook)}`] : []),
+    ...(run.env && Object.keys(run.env).length ? [`"env": ${JSON.stringify(run.env)}`] : []),
+    `"factCache": ${JSON.stringify(factCache)}`,
+  ];
+  return `{${head.join(", ")}, "events": [\n${events.map((e) => JSON.stringify(e)).join(",\n")}\n]}\n`;
 }
 
-export function readGolden(file: string): { rc: number; factCache?: string[]; events: Data[] } {
+/** The forks a run of tests/runner/project has: its ansible.cfg's one, unless ANSIBLE_FORKS says. */
+export function runForks(env: Record<string, string> | undefined): number {
+  return Number(env?.ANSIBLE_FORKS ?? 1);
+}
+
+export interface Golden {
+  rc: number;
+  playbook?: string;
+  env?: Record<string, string>;
+  factCache?: string[];
+  events: Data[];
+}
+
+export function readGolden(file: string): Golden {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 

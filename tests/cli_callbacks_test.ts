@@ -254,3 +254,58 @@ Deno.test("a callback mito does not provide: one warning naming it, and the run 
     aggregate.stdout,
   );
 });
+
+Deno.test("display_args_to_stdout: each task banner shows its args as written, a no_log task's none", () => {
+  assertSame(["-i", "hosts", "results.yml"], { ANSIBLE_DISPLAY_ARGS_TO_STDOUT: "1" });
+  fs.writeFileSync(path.join(dir, "args.cfg"), "[defaults]\ndisplay_args_to_stdout = true\n");
+  assertSame(["-i", "hosts", "timed.yml", "-v"], { ANSIBLE_CONFIG: "args.cfg" });
+});
+
+Deno.test("-vv: the header's configuration lines, then each stdout callback skipped, in ansible-playbook's order", () => {
+  // callback plugins beside the playbook and on the configured path: stdout ones are listed (sorted per
+  // folder, the playbook's first, then ansible-core's own), a name seen before is not, aggregate ones never
+  const plugin = (type: string) =>
+    "from ansible.plugins.callback import CallbackBase\n\nclass CallbackModule(CallbackBase):\n" +
+    `    CALLBACK_VERSION = 2.0\n    CALLBACK_TYPE = '${type}'\n    CALLBACK_NEEDS_ENABLED = True\n`;
+  const beside = path.join(dir, "callback_plugins");
+  const configured = path.join(dir, "more_callbacks");
+  for (
+    const [folder, name, type] of [
+      [beside, "zeta", "stdout"],
+      [beside, "alpha", "aggregate"],
+      [configured, "minimal", "aggregate"],
+      [configured, "beta", "stdout"],
+      [configured, "zeta", "stdout"],
+    ]
+  ) {
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, `${name}.py`), plugin(type));
+  }
+  try {
+    const { ours, theirs } = both(["-vv", "-i", "hosts", "timed.yml"], {
+      ANSIBLE_CALLBACK_PLUGINS: configured,
+    });
+    // Ansible names its Python, Jinja and libyaml where mito names its runtime: the lines both have agree
+    const header = (out: string) =>
+      out.split("\n").filter((l) =>
+        /^ {2}(config file|configured module search path|ansible collection location) = /.test(l)
+      );
+    assertEquals(header(ours.stdout), header(theirs.stdout));
+    assertEquals(header(ours.stdout).length, 3);
+    const body = (out: string) => normal(out.slice(out.search(/^Using |^No config file/m)));
+    assertEquals(body(ours.stdout), body(theirs.stdout));
+    assertEquals(ours.code, theirs.code);
+    assert(
+      theirs.stdout.includes(
+        "Skipping callback 'zeta', as we already have a stdout callback.\n" +
+          "Skipping callback 'beta', as we already have a stdout callback.\n" +
+          "Skipping callback 'default', as we already have a stdout callback.\n" +
+          "Skipping callback 'oneline', as we already have a stdout callback.\n",
+      ),
+      theirs.stdout,
+    );
+  } finally {
+    fs.rmSync(beside, { recursive: true, force: true });
+    fs.rmSync(configured, { recursive: true, force: true });
+  }
+});

@@ -60,3 +60,26 @@ Deno.test("jsonfile fact cache: an entry older than the timeout, or unreadable, 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("gathering = smart, explicit, implicit: which plays gather on which hosts, with the cache, as ansible-playbook", () => {
+  for (const gathering of ["smart", "explicit", "implicit"]) {
+    const a = copy();
+    const m = copy();
+    try {
+      // twice on one cache: the second run finds what the first gathered
+      for (const run of [1, 2]) {
+        const env = { ANSIBLE_GATHERING: gathering };
+        const real = runIn(a, "ansible-playbook", ["-i", "hosts.ini", "gathering.yml"], env);
+        const mito = mitoIn(m, ["-i", "hosts.ini", "gathering.yml"], env);
+        assertEquals(normalise(mito.stdout), normalise(real.stdout), `${gathering}, run ${run}`);
+        assertEquals(mito.code, real.code);
+        const keys = (dir: string) =>
+          Object.entries(cacheFiles(dir)).map(([host, text]) => [host, Object.keys(JSON.parse(text)).sort()]);
+        assertEquals(keys(m), keys(a));
+      }
+    } finally {
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(m, { recursive: true, force: true });
+    }
+  }
+});

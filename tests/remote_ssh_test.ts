@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { type TestEnv, testEnv } from "./_testenv.ts";
+import { requireRoot, type TestEnv, testEnv } from "./_testenv.ts";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { mitoIn, type Ran, ROOT, runIn } from "./_run.ts";
+import { DENO, mitoIn, type Ran, ROOT, runIn } from "./_run.ts";
 
 const DIR = path.join(ROOT, "tests/remote");
 
@@ -224,4 +224,42 @@ Deno.test("-vvv shows each connection's ssh command line (no password), the hops
       assertEquals(m.stdout.includes(a.password) || m.stderr.includes(a.password), false);
     },
   );
+});
+
+Deno.test("an unreachable host's message is ansible-playbook's: ssh's own words after 'via ssh:' (a closed port, a name that does not resolve)", () => {
+  // Both tools run in a network namespace of their own with only loopback: the name lookup fails there
+  // without a query leaving the machine.
+  requireRoot("a network namespace (unshare -n) keeps the failing name lookup on this machine");
+  const isolated = (cmd: string, args: string[]) =>
+    runIn(DIR, "/usr/bin/unshare", [
+      "-n",
+      "/bin/sh",
+      "-c",
+      'ip link set lo up && exec "$@"',
+      "sh",
+      cmd,
+      ...args,
+    ], {
+      MITO_MODULES: "builtin",
+    });
+  const hosts = [
+    "closed ansible_host=127.0.0.1 ansible_port=1",
+    "nowhere ansible_host=no-such-host.invalid",
+    "[all:vars]",
+    "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
+    "",
+  ].join("\n");
+  withInventory(hosts, (file) => {
+    const play = path.join(path.dirname(file), "ping.yml");
+    fs.writeFileSync(play, "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n");
+    const fatal = (out: string) => out.split("\n").filter((l) => l.startsWith("fatal: ")).sort();
+    const a = isolated("/usr/bin/ansible-playbook", ["-i", file, play]);
+    const m = isolated(DENO, ["run", "-A", path.join(ROOT, "cli/main.ts"), "run", "-i", file, play]);
+    assertEquals(fatal(a.stdout).length, 2, a.stdout + a.stderr);
+    assertEquals([m.code, fatal(m.stdout), recapLines(m.stdout)], [
+      a.code,
+      fatal(a.stdout),
+      recapLines(a.stdout),
+    ]);
+  });
 });

@@ -16,6 +16,7 @@ import {
   normaliseEvents,
   partialReader,
   readGolden,
+  runForks,
 } from "./_runner_events.ts";
 
 const HERE = path.join(ROOT, "tests/runner");
@@ -24,6 +25,7 @@ const HERE = path.join(ROOT, "tests/runner");
 function runAsRunner(
   playbook: string,
   callback = "awx_display",
+  extraEnv: Record<string, string> = {},
 ): { rc: number; stream: string; data: string; tmp: string } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mito-runner-"));
   fs.cpSync(path.join(HERE, "project"), path.join(tmp, "project"), { recursive: true });
@@ -62,6 +64,8 @@ function runAsRunner(
         ANSIBLE_CACHE_PLUGIN_CONNECTION: path.join(data, "fact_cache"),
         // runner's pseudo-terminal: colours on, 80 columns, and every newline written as CR LF
         ANSIBLE_FORCE_COLOR: "1",
+        // what the golden was recorded with (runner-compare --env)
+        ...extraEnv,
       },
     },
   );
@@ -69,14 +73,18 @@ function runAsRunner(
   return { rc: r.status ?? -1, stream: r.stdout.replace(/\n/g, "\r\n"), data, tmp };
 }
 
-for (const name of ["events", "unreachable", "more", "serial", "free", "local", "allfail"]) {
-  Deno.test(`awx_display: ${name}.yml gives ansible-playbook's runner events`, () => {
-    const golden = readGolden(path.join(HERE, "golden", `${name}.json`));
-    const ran = runAsRunner(`${name}.yml`);
+for (const file of fs.readdirSync(path.join(HERE, "golden")).sort()) {
+  const name = file.replace(/\.json$/, "");
+  const golden = readGolden(path.join(HERE, "golden", file));
+  const playbook = golden.playbook ?? `${name}.yml`;
+  const how = golden.env ? ` with ${Object.entries(golden.env).map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
+  Deno.test(`awx_display: ${playbook}${how} gives ansible-playbook's runner events`, () => {
+    const ran = runAsRunner(playbook, "awx_display", golden.env);
     try {
       const events = normaliseEvents(
         eventsFromStream(ran.stream, partialReader(ran.data)),
         path.join(ran.tmp, "project"),
+        { forks: runForks(golden.env) },
       );
       assertEquals(eventDiffs(golden.events, events), []);
       assertEquals(ran.rc, golden.rc);

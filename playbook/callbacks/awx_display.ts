@@ -9,6 +9,7 @@ import {
   type PlayView,
   type ResultEvent,
   type StatsView,
+  taskArgsText,
   type TaskView,
 } from "./types.ts";
 import { KNOWN_MODULES } from "../_known_modules.ts";
@@ -63,6 +64,8 @@ export interface AwxDisplayOptions {
   diff?: boolean;
   /** Whether the host is the implicit localhost, whose address is 127.0.0.1. */
   isImplicit?: (host: string) => boolean;
+  /** display_args_to_stdout: events carry the task's args (`task_args`), Python's str() of each value. */
+  displayArgs?: { pyStr: (v: unknown) => string };
 }
 
 /** Runner's display callback: the wrapped callback's output, cut into events with their data. */
@@ -110,8 +113,12 @@ export class AwxDisplayCallback implements Callback {
       task_uuid: this.#uuidOf("task", task.id),
       task_action: task.action,
       resolved_action: resolvedAction(task.action),
-      // the task's args only with display_args_to_stdout, which mito does not support
-      task_args: "",
+      // the task's args only with display_args_to_stdout, and a no_log task's only as the censored text
+      task_args: !this.#o.displayArgs
+        ? ""
+        : task.argsHidden
+        ? CENSORED
+        : taskArgsText(task, this.#o.displayArgs.pyStr),
     };
     if (task.path) ctx.task_path = task.path;
     if (task.role) {

@@ -1,5 +1,13 @@
 // The default stdout callback: what ansible-playbook prints, line for line.
-import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import {
+  type AsyncView,
+  type Callback,
+  type PlayView,
+  type ResultEvent,
+  type StatsView,
+  taskArgsText,
+  type TaskView,
+} from "./types.ts";
 import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
 import {
@@ -30,6 +38,8 @@ export interface DefaultCallbackOptions {
   showCustomStats?: boolean;
   /** check_mode_markers: "DRY RUN" banners and "[CHECK MODE]" on headers (off by default, as Ansible). */
   checkModeMarkers?: boolean;
+  /** display_args_to_stdout: the task banner shows its args as written (unless no_log). */
+  displayArgsToStdout?: boolean;
   /** result_format / pretty_results (ANSIBLE_CALLBACK_RESULT_FORMAT, ANSIBLE_CALLBACK_FORMAT_PRETTY). */
   resultFormat?: ResultFormat;
   /** How results are shown (a callback deriving from this one, like yaml): JSON by default. */
@@ -78,11 +88,19 @@ export class DefaultCallback implements Callback {
 
   runnerStart(): void {}
 
+  /** -vv: a changed result notified a handler (once per handler and host). */
+  notify(handler: string, host: string): void {
+    if (this.#d.verbosity > 1) this.#d.display(`NOTIFIED HANDLER ${handler} for ${host}`, "verbose");
+  }
+
   #banner(task: TaskView): void {
     const prefix = this.#prefix.get(task.id) ?? "TASK";
     const name = this.#lastTaskName ?? task.name.trim();
     const check = task.checkMode && this.#o.checkModeMarkers ? " [CHECK MODE]" : "";
-    this.#d.banner(`${prefix} [${name}]${check}`);
+    const args = this.#o.displayArgsToStdout && !task.argsHidden
+      ? ` ${taskArgsText(task, this.#o.pyStr)}`
+      : "";
+    this.#d.banner(`${prefix} [${name}${args}]${check}`);
     if (this.#d.verbosity >= 2 && task.path) this.#d.display(`task path: ${task.path}`, "debug");
     this.#lastBanner = task.id;
   }

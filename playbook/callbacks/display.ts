@@ -248,6 +248,12 @@ function textWidth(s: string): number {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     if (c >= 0x300 && c <= 0x36f) continue;
+    // Ansible's get_text_width: BS, DEL, CCH and ESC take a column back, other control characters none
+    if (c === 0x08 || c === 0x7f || c === 0x94 || c === 0x1b) {
+      w--;
+      continue;
+    }
+    if (c < 0x20 || (c >= 0x80 && c < 0xa0)) continue;
     w += (c >= 0x1100 && (c <= 0x115f || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) ||
         (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
         (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) || (c >= 0x20000 && c <= 0x3fffd)))

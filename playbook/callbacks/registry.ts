@@ -23,6 +23,8 @@ export interface CallbackSetup {
   displaySkippedHosts: boolean;
   displayOkHosts: boolean;
   showCustomStats: boolean;
+  /** display_args_to_stdout: task banners show their args. */
+  displayArgsToStdout?: boolean;
   env: Record<string, string | undefined>;
   /** `ansible -t DIR`: the tree callback's directory. */
   treeDir?: string;
@@ -49,6 +51,7 @@ function defaultOptions(s: CallbackSetup) {
     displaySkippedHosts: s.displaySkippedHosts,
     displayOkHosts: s.displayOkHosts,
     showCustomStats: s.showCustomStats,
+    displayArgsToStdout: s.displayArgsToStdout,
     resultFormat: s.resultFormat,
   };
 }

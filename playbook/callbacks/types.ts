@@ -29,8 +29,10 @@ export interface TaskView {
   isInclude: boolean;
   /** The task's `diff` keyword (inherited, templated): its diffs are shown even without --diff. */
   diff?: boolean;
-  /** Templated args, for display_args_to_stdout. */
+  /** The args as written (untemplated), for display_args_to_stdout. */
   args?: Record<string, unknown>;
+  /** The task's no_log as written is true (or a template): display_args_to_stdout hides the args. */
+  argsHidden?: boolean;
   /** The task's own name, templated, without the "role : " prefix; "" when unnamed. */
   ownName?: string;
   /** The role's name (Ansible's role_name) and, when it differs, its fully qualified name. */
@@ -46,6 +48,14 @@ export interface AsyncView {
   jid: string;
   started?: unknown;
   finished?: unknown;
+}
+
+/**
+ * display_args_to_stdout's rendering of a task's args, as Ansible's banner and runner's `task_args` join
+ * them: `key=value, ...` in the written order, each value as Python's str(); "" when there are none.
+ */
+export function taskArgsText(task: TaskView, pyStr: (v: unknown) => string): string {
+  return Object.entries(task.args ?? {}).map(([k, v]) => `${k}=${pyStr(v)}`).join(", ");
 }
 
 export type HostStatus = "ok" | "failed" | "skipped" | "unreachable";

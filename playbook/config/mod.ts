@@ -25,6 +25,7 @@ export interface Config {
   lookupPluginPath: string[];
   /** action_plugins: folders of Python action plugins. */
   actionPluginPath: string[];
+  callbackPluginPath: string[];
   hostKeyChecking: boolean;
   timeout: number;
   become: boolean;
@@ -159,6 +160,9 @@ const SETTINGS: Setting[] = [
   S("actionPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/action:/usr/share/ansible/plugins/action", [
     "ANSIBLE_ACTION_PLUGINS",
   ], [[D, "action_plugins"]]),
+  S("callbackPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/callback:/usr/share/ansible/plugins/callback", [
+    "ANSIBLE_CALLBACK_PLUGINS",
+  ], [[D, "callback_plugins"]]),
   S("hostKeyChecking", "boolean", true, ["ANSIBLE_HOST_KEY_CHECKING"], [[D, "host_key_checking"]]),
   S("timeout", "integer", 10, ["ANSIBLE_TIMEOUT"], [[D, "timeout"]]),
   S("become", "boolean", false, ["ANSIBLE_BECOME"], [[PE, "become"]]),

@@ -105,6 +105,9 @@ export class TaskKeywords {
       hasLoop: task.kw.loop !== undefined,
       isInclude: task.action === "include_tasks" || task.action === "include_role",
       diff: diffKw === undefined ? undefined : bool(vars ? this.#templar.template(diffKw, vars) : diffKw),
+      args: task.args,
+      // Ansible reads the task's no_log untemplated here: any non-empty template hides the args
+      argsHidden: ![undefined, null, false, "", 0].includes(keyword(task, "no_log") as never),
     };
   }
 }

@@ -102,6 +102,7 @@ export class HostVars {
       this.#hostState.set(host, s = new HostVarsState());
       const cached = this.#o.factCache?.load?.(host);
       if (cached) {
+        s.factsGathered = cached._ansible_facts_gathered === true;
         // As Ansible injects cached facts: each key as it is, and in ansible_facts without its ansible_
         // prefix; its own markers (_ansible_facts_gathered) stay out of the variables.
         for (const [k, v] of Object.entries(wrapUnsafe(cached) as Record<string, unknown>)) {
@@ -377,6 +378,7 @@ export class HostVars {
     } else {
       injectFacts(st, facts);
       // The gather_facts action marks the host's facts as gathered (gathering = smart reads it).
+      if (action === "gather_facts") st.factsGathered = true;
       this.#o.factCache?.update(
         target,
         action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts,

@@ -104,6 +104,18 @@ export class TaskExecutor {
     hp.outcome = "ok";
     const t = this.#o.templar;
     const vars = this.#vars.forTask(pr, hp.name, written);
+    // run_once, and the actions that bypass the host loop (once for the batch, with the first host's
+    // variables; unlike run_once, the other hosts get no result and no registered value). As Ansible's
+    // strategy, the other hosts are not started at all (no runner_on_start).
+    const runOnce = this.#kw.boolSafe(written, "run_once", vars) || BYPASS_HOST_LOOP.has(written.action);
+    if (runOnce && written.action !== "meta") {
+      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
+      // run_once: the other hosts do not run the task; its result is shared with them when the round ends.
+      if (first !== hp.name) {
+        hp.outcome = "ok";
+        return [];
+      }
+    }
     let view = this.#kw.view(written, vars);
     this.#cb.runnerStart(hp.name, view);
     let task = written;
@@ -147,17 +159,6 @@ export class TaskExecutor {
       return [];
     }
     view = { ...view, noLog, delegateTo };
-    // run_once, and the actions that bypass the host loop (once for the batch, with the first host's
-    // variables; unlike run_once, the other hosts get no result and no registered value).
-    const runOnce = this.#kw.boolSafe(task, "run_once", vars) || BYPASS_HOST_LOOP.has(task.action);
-    if (runOnce && task.action !== "meta") {
-      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
-      // run_once: the other hosts do not run the task; its result is shared with them when the round ends.
-      if (first !== hp.name) {
-        hp.outcome = "ok";
-        return [];
-      }
-    }
 
     // Loop items (templated before `when`, which is evaluated per item).
     const loopControl = isMap(task.kw.loop_control) ? task.kw.loop_control : {};

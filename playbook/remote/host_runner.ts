@@ -192,7 +192,7 @@ export class ProtocolHostRunner implements HostRunner {
       // A login that failed is unreachable; a become that failed is a task failure, as in Ansible.
       const result = plan.becomeIndex !== undefined && hop === plan.becomeIndex
         ? failed(msg)
-        : unreachable(`Failed to connect to the host: ${msg}`);
+        : unreachable(unreachableMessage(plan, hop, cause, msg));
       return { ok: false, result };
     }
     const session = new TargetSession({
@@ -434,4 +434,22 @@ function describeContext(ctx: Context): string {
       i.python.slice(0, 3).join(".")
     } at ${i.executable})`
     : `(context ${ctx.id})`;
+}
+
+/**
+ * An unreachable host's message. OpenSSH from the controller failing on its own (its stderr says why) is
+ * worded as Ansible's ssh plugin words it: "via ssh:" and what ssh printed, right-stripped. Other hops
+ * (bastions, containers, mito's own timeouts) keep mito's classified cause with the hop's output.
+ */
+function unreachableMessage(
+  plan: ConnectPlan,
+  hop: number | undefined,
+  cause: { output: string } | undefined,
+  msg: string,
+): string {
+  const first = (hop ?? 0) === 0 && plan.hops[0]?.method === "ssh";
+  if (first && cause?.output.trim()) {
+    return `Failed to connect to the host via ssh: ${cause.output.trimEnd()}`;
+  }
+  return `Failed to connect to the host: ${msg}`;
 }
