@@ -233,6 +233,7 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=
     args = dict(args or {})
     check_mode = bool(args.pop("_ansible_check_mode", check_mode))
     diff = bool(args.pop("_ansible_diff", diff))
+    shell = args.pop("_ansible_shell_executable", None)
     try:
         params, secrets = C.validate(
             shown or name, spec, args,
@@ -245,7 +246,8 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=
     invocation = _censor(params, spec, C.NO_LOG_PLACEHOLDER)
     supports_check = getattr(mod, "SUPPORTS_CHECK_MODE", False)
     m = C.Module(name, params, check_mode=check_mode, diff=diff, tmpdir=tmpdir, no_log=no_log,
-                 no_log_values=secrets, supports_check_mode=supports_check, verbosity=verbosity)
+                 no_log_values=secrets, supports_check_mode=supports_check, verbosity=verbosity,
+                 shell=shell)
     if check_mode and not supports_check:
         return _finish({"skipped": True, "changed": False,
                         "msg": "remote module (%s) does not support check mode" % name},

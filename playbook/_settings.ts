@@ -70,9 +70,12 @@ export function readSettings(
     become: c.become,
     become_method: c.becomeMethod,
     become_user: c.becomeUser,
+    become_allow_same_user: c.becomeAllowSameUser,
     remote_tmp: c.remoteTmp,
     interpreter_python: c.interpreterPython,
     pipelining: c.pipelining,
+    // DEFAULT_EXECUTABLE: the shell of `shell:` and of the commands an action runs, under ansible_shell_executable
+    executable: c.executable,
   };
   if (c.remoteUser !== undefined) connectionDefaults.remote_user = c.remoteUser;
   if (c.remotePort !== undefined) connectionDefaults.port = c.remotePort;

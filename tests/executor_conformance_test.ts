@@ -1,0 +1,69 @@
+// ansible-core 2.14's semantics that mito once missed (issue 19), side by side with ansible-playbook on
+// the playbooks of tests/fixtures/conformance: the same stdout, stderr and exit code.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { join } from "node:path";
+import { assertEquals } from "./_assert.ts";
+import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { testEnv } from "./_testenv.ts";
+
+const DIR = join(ROOT, "tests/fixtures/conformance");
+
+interface Inventory {
+  hosts: string;
+  remove(): void;
+}
+
+const localInventory = (): Inventory => ({ hosts: "hosts.ini", remove() {} });
+
+/**
+ * localhost (local, as root) and sshhost: the test sshd, logging in as the account with password-less
+ * sudo; `login_user` is that account, `other_user` a user each host becomes through sudo.
+ */
+function sshInventory(): Inventory {
+  const env = testEnv();
+  const dir = fs.mkdtempSync(join(os.tmpdir(), "mito-conform-"));
+  const file = join(dir, "hosts.ini");
+  const login = env.accounts.sudo_nopassword.user;
+  fs.writeFileSync(
+    file,
+    `localhost ansible_connection=local other_user=${login}\n` +
+      `sshhost ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${login} ` +
+      `ansible_ssh_private_key_file=${env.clientKey} ` +
+      `ansible_ssh_common_args="-o UserKnownHostsFile=${env.sshd.knownHosts}" ` +
+      `ansible_python_interpreter=${env.python} login_user=${login} other_user=root ` +
+      `known_hosts=${env.sshd.knownHosts}\n`,
+  );
+  return { hosts: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+function same(
+  name: string,
+  args: string[],
+  code: number,
+  opts: { inventory?: () => Inventory; env?: Record<string, string> } = {},
+): void {
+  Deno.test(`${name}, as ansible-playbook`, () => {
+    const { hosts, remove } = (opts.inventory ?? localInventory)();
+    try {
+      // one host at a time: the results' order is then the same in both
+      const argv = ["-i", hosts, "-f", "1", ...args];
+      const a = runIn(DIR, "/usr/bin/ansible-playbook", argv, opts.env);
+      const m = mitoIn(DIR, argv, opts.env);
+      assertEquals(a.code, code, a.stdout + a.stderr);
+      assertEquals(m.stdout, a.stdout);
+      assertEquals(m.stderr, a.stderr);
+      assertEquals(m.code, code);
+    } finally {
+      remove();
+    }
+  });
+}
+
+same(
+  "connection variables templated from task and host vars: ansible_shell_executable for shell and raw " +
+    "under become, become to the login user skipped, become_exe/flags, ssh args, interpreter, timeout, pipelining",
+  ["connection_vars.yml"],
+  0,
+  { inventory: sshInventory },
+);
