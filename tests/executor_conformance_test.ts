@@ -14,7 +14,8 @@ interface Inventory {
   remove(): void;
 }
 
-const localInventory = (): Inventory => ({ hosts: "hosts.ini", remove() {} });
+/** An inventory file of the fixture directory. */
+const fixed = (hosts: string) => (): Inventory => ({ hosts, remove() {} });
 
 /**
  * localhost (local, as root) and sshhost: the test sshd, logging in as the account with password-less
@@ -44,7 +45,7 @@ function same(
   opts: { inventory?: () => Inventory; env?: Record<string, string> } = {},
 ): void {
   Deno.test(`${name}, as ansible-playbook`, () => {
-    const { hosts, remove } = (opts.inventory ?? localInventory)();
+    const { hosts, remove } = (opts.inventory ?? fixed("hosts.ini"))();
     try {
       // one host at a time: the results' order is then the same in both
       const argv = ["-i", hosts, "-f", "1", ...args];
@@ -66,4 +67,12 @@ same(
   ["connection_vars.yml"],
   0,
   { inventory: sshInventory },
+);
+
+same(
+  "roles run once per host: a placement with the same name, params, when, tags and vars is skipped silently " +
+    "where the role completed, run again where its tasks were skipped; include/import_role always run",
+  ["role_dedup_hosts.yml"],
+  0,
+  { inventory: fixed("hosts_two.ini") },
 );
