@@ -48,6 +48,8 @@ export interface Settings {
   configFile?: string;
   warnings: string[];
   /** remote_user, private_key_file, timeout, become* … as the runner's defaults. */
+  /** ansible_managed: what a rendered template's `ansible_managed` says. */
+  ansibleManaged: string;
   connectionDefaults: Record<string, unknown>;
 }
 
@@ -119,6 +121,7 @@ export function readSettings(
     vaultIds: list(c.vaultIdentityList),
     forceHandlers: c.forceHandlers === true,
     noLog: c.noLog === true,
+    ansibleManaged: c.ansibleManaged,
     anyErrorsFatal: c.anyErrorsFatal,
     hashBehaviour: c.hashBehaviour,
     displaySkippedHosts: c.displaySkippedHosts,

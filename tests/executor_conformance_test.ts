@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
-import { assertEquals } from "./_assert.ts";
+import { assertEquals, assertStringIncludes } from "./_assert.ts";
 import { mitoIn, ROOT, runIn } from "./_run.ts";
 import { testEnv } from "./_testenv.ts";
 
@@ -75,4 +75,24 @@ same(
   ["role_dedup_hosts.yml"],
   0,
   { inventory: fixed("hosts_two.ini") },
+);
+
+Deno.test(
+  "template_host, _uid, _path, _fullpath, _destpath, _mtime, _run_date and ansible_managed (configured) " +
+    "in the template action and lookup, as ansible-playbook",
+  () => {
+    // each tool renders into a directory of its own: both find the files new
+    const outA = fs.mkdtempSync(join(os.tmpdir(), "mito-conform-tpl-"));
+    const outM = fs.mkdtempSync(join(os.tmpdir(), "mito-conform-tpl-"));
+    try {
+      const run = (out: string) => ["-i", "hosts.ini", "-e", `out=${out}`, "template_vars.yml"];
+      const a = runIn(DIR, "/usr/bin/ansible-playbook", run(outA));
+      const m = mitoIn(DIR, run(outM));
+      assertEquals(a.code, 0, a.stdout + a.stderr);
+      assertEquals([m.code, m.stdout, m.stderr], [a.code, a.stdout, a.stderr]);
+      assertStringIncludes(m.stdout, "managed=Ansible managed: vars.j2 modified on DATE by root on HOST");
+    } finally {
+      for (const d of [outA, outM]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  },
 );

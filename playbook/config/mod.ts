@@ -32,6 +32,8 @@ export interface Config {
   becomeUser: string;
   becomeAskPass: boolean;
   becomeAllowSameUser: boolean;
+  /** DEFAULT_MANAGED_STR: what a template's ansible_managed says. */
+  ansibleManaged: string;
   stdoutCallback: string;
   factCaching: string;
   factCachingConnection?: string;
@@ -171,6 +173,7 @@ const SETTINGS: Setting[] = [
     PE,
     "become_allow_same_user",
   ]]),
+  S("ansibleManaged", "string", "Ansible managed", [], [[D, "ansible_managed"]]),
   S("stdoutCallback", "string", "default", ["ANSIBLE_STDOUT_CALLBACK"], [[D, "stdout_callback"]]),
   S("factCaching", "string", "memory", ["ANSIBLE_CACHE_PLUGIN"], [[D, "fact_caching"]]),
   S("factCachingConnection", "path", undefined, ["ANSIBLE_CACHE_PLUGIN_CONNECTION"], [[
