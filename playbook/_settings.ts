@@ -48,6 +48,8 @@ export interface Settings {
   configFile?: string;
   warnings: string[];
   /** remote_user, private_key_file, timeout, become* … as the runner's defaults. */
+  /** jinja2_native: templates keep their values' types (ansible_native_concat) instead of Ansible's strings. */
+  jinja2Native: boolean;
   /** ansible_managed: what a rendered template's `ansible_managed` says. */
   ansibleManaged: string;
   connectionDefaults: Record<string, unknown>;
@@ -122,6 +124,7 @@ export function readSettings(
     forceHandlers: c.forceHandlers === true,
     noLog: c.noLog === true,
     ansibleManaged: c.ansibleManaged,
+    jinja2Native: c.jinja2Native === true,
     anyErrorsFatal: c.anyErrorsFatal,
     hashBehaviour: c.hashBehaviour,
     displaySkippedHosts: c.displaySkippedHosts,

@@ -298,7 +298,7 @@ async function runInner(
   const templar = new Templar({
     basedir: firstDir,
     warn,
-    native: false,
+    native: settings.jinja2Native,
     plugins: python.plugins,
     ansibleManaged: settings.ansibleManaged,
   });

@@ -96,3 +96,29 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "templating: path tests, version types and their errors, combine with None, a non-breaking " +
+    "space in an expression, as ansible-playbook",
+  () => {
+    const outA = fs.mkdtempSync(join(os.tmpdir(), "mito-conform-tpl-"));
+    const outM = fs.mkdtempSync(join(os.tmpdir(), "mito-conform-tpl-"));
+    try {
+      const run = (out: string) => ["-i", "hosts.ini", "-e", `out=${out}`, "templating.yml"];
+      const a = runIn(DIR, "/usr/bin/ansible-playbook", run(outA));
+      const m = mitoIn(DIR, run(outM));
+      assertEquals(a.code, 0, a.stdout + a.stderr);
+      assertEquals([m.code, m.stdout, m.stderr], [a.code, a.stdout, a.stderr]);
+      assertStringIncludes(
+        m.stdout,
+        "The error was: FileNotFoundError: [Errno 2] No such file or directory: '/nope'",
+      );
+    } finally {
+      for (const d of [outA, outM]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  },
+);
+
+same("jinja2_native: values keep their types, strings read as literals", ["native.yml"], 0, {
+  env: { ANSIBLE_JINJA2_NATIVE: "True" },
+});

@@ -25,6 +25,7 @@ export { templateFileVars } from "./_template_vars.ts";
 export {
   LookupError,
   LookupOptionsError,
+  PythonError,
   TemplateError,
   UndefinedError,
   UnknownPluginError,
