@@ -1042,20 +1042,17 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
 
 
 def async_status(jid, mode="status", async_dir=None):
-    """Ansible's async_status: the job's result so far; mode 'cleanup' removes it."""
+    """Ansible's async_status: the job's result so far; mode 'cleanup' removes it. The job file's path
+    is reported as Ansible's action reports it (results_file, or erased), found or not."""
     jid = str(jid)
-    if not re.match(r"^[\w.-]+$", jid):
-        return {"failed": True, "msg": "invalid job id %s" % jid, "ansible_job_id": jid}
     results_file = os.path.join(_async_dir(async_dir), jid)
+    where = {"erased": results_file} if mode == "cleanup" else {"results_file": results_file}
+    # A job id that is not one name is never looked up (Ansible would read any path it names): not found
+    if not re.match(r"^[\w.-]+$", jid) or jid in (".", "..") or not os.path.exists(results_file):
+        return dict(where, failed=True, msg="could not find job", ansible_job_id=jid, started=1, finished=1)
     if mode == "cleanup":
-        try:
-            os.unlink(results_file)
-        except OSError:
-            pass
+        os.unlink(results_file)
         return {"ansible_job_id": jid, "erased": results_file, "changed": False, "failed": False}
-    if not os.path.exists(results_file):
-        return {"failed": True, "msg": "could not find job", "ansible_job_id": jid, "started": 1,
-                "finished": 1}
     try:
         with open(results_file) as f:
             data = json.load(f)

@@ -122,3 +122,14 @@ Deno.test(
 same("jinja2_native: values keep their types, strings read as literals", ["native.yml"], 0, {
   env: { ANSIBLE_JINJA2_NATIVE: "True" },
 });
+
+Deno.test("async_status: unknown job ids, cleanup, refused arguments, as ansible-playbook", () => {
+  // how many polls the job needs depends on timing: those lines are left out
+  const settled = (out: string) => out.replace(/^FAILED - RETRYING: .*\n/gm, "");
+  const args = ["-i", "hosts.ini", "async_status.yml"];
+  const a = runIn(DIR, "/usr/bin/ansible-playbook", args);
+  const m = mitoIn(DIR, args);
+  assertEquals(a.code, 0, a.stdout + a.stderr);
+  assertEquals([m.code, settled(m.stdout), m.stderr], [a.code, settled(a.stdout), a.stderr]);
+  assertStringIncludes(m.stdout, '"msg": "could not find job", "results_file": ');
+});

@@ -238,10 +238,13 @@ export class ProtocolHostRunner implements HostRunner {
     }
   }
 
-  /** Ansible reports an auto-discovered interpreter once per host as a fact. */
+  /**
+   * Ansible reports an auto-discovered interpreter as a fact until a result that keeps its facts carries
+   * it: a failed result's facts are dropped, so the next task reports it again.
+   */
   #withDiscovered(req: ModuleRequest, reached: Reached, result: ModuleResult): ModuleResult {
     if (!reached.plan.discovered || this.#discovered.has(req.targetHost) || !reached.ctx.info) return result;
-    this.#discovered.add(req.targetHost);
+    if (!result.failed) this.#discovered.add(req.targetHost);
     const facts = (result.ansible_facts ?? {}) as Record<string, unknown>;
     return {
       ...result,
