@@ -165,7 +165,8 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     : o.hasHost(targetHost)
     ? connectionVars(input.varsOf(targetHost), o)
     : { ...o.connectionDefaults };
-  for (const k of ["remote_user", "port", "connection", "timeout"]) {
+  // the `timeout` keyword is the task's own time limit: the connection's is ansible_timeout's (and -T's)
+  for (const k of ["remote_user", "port", "connection"]) {
     const v = kw(k);
     if (v !== undefined) conn[`keyword_${k}`] = v;
   }

@@ -51,7 +51,6 @@ export function requestStackInput(
     connection: str(cv.keyword_connection),
     remote_user: str(cv.keyword_remote_user),
     port: num(cv.keyword_port),
-    timeout: num(cv.keyword_timeout),
     become: b.become,
     become_user: b.user,
     become_method: b.method,
