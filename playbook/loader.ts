@@ -706,7 +706,7 @@ export class Loader {
       synthetic: true,
     });
     for (const t of role.tasks) t.parent = block;
-    ctx.play.roles.push(...role.all);
+    this.#listRoles(ctx.play, role.all);
     return block;
   }
 
