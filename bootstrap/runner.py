@@ -233,6 +233,7 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=
     args = dict(args or {})
     check_mode = bool(args.pop("_ansible_check_mode", check_mode))
     diff = bool(args.pop("_ansible_diff", diff))
+    shell = args.pop("_ansible_shell_executable", None)
     try:
         params, secrets = C.validate(
             shown or name, spec, args,
@@ -245,7 +246,8 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=
     invocation = _censor(params, spec, C.NO_LOG_PLACEHOLDER)
     supports_check = getattr(mod, "SUPPORTS_CHECK_MODE", False)
     m = C.Module(name, params, check_mode=check_mode, diff=diff, tmpdir=tmpdir, no_log=no_log,
-                 no_log_values=secrets, supports_check_mode=supports_check, verbosity=verbosity)
+                 no_log_values=secrets, supports_check_mode=supports_check, verbosity=verbosity,
+                 shell=shell)
     if check_mode and not supports_check:
         return _finish({"skipped": True, "changed": False,
                         "msg": "remote module (%s) does not support check mode" % name},
@@ -1051,20 +1053,17 @@ def exec_command(cmd, in_data=None, executable=None):
 
 
 def async_status(jid, mode="status", async_dir=None):
-    """Ansible's async_status: the job's result so far; mode 'cleanup' removes it."""
+    """Ansible's async_status: the job's result so far; mode 'cleanup' removes it. The job file's path
+    is reported as Ansible's action reports it (results_file, or erased), found or not."""
     jid = str(jid)
-    if not re.match(r"^[\w.-]+$", jid):
-        return {"failed": True, "msg": "invalid job id %s" % jid, "ansible_job_id": jid}
     results_file = os.path.join(_async_dir(async_dir), jid)
+    where = {"erased": results_file} if mode == "cleanup" else {"results_file": results_file}
+    # A job id that is not one name is never looked up (Ansible would read any path it names): not found
+    if not re.match(r"^[\w.-]+$", jid) or jid in (".", "..") or not os.path.exists(results_file):
+        return dict(where, failed=True, msg="could not find job", ansible_job_id=jid, started=1, finished=1)
     if mode == "cleanup":
-        try:
-            os.unlink(results_file)
-        except OSError:
-            pass
+        os.unlink(results_file)
         return {"ansible_job_id": jid, "erased": results_file, "changed": False, "failed": False}
-    if not os.path.exists(results_file):
-        return {"failed": True, "msg": "could not find job", "ansible_job_id": jid, "started": 1,
-                "finished": 1}
     try:
         with open(results_file) as f:
             data = json.load(f)

@@ -110,6 +110,7 @@ export function stackConfig(cfg: Config): StackConfig {
     sshExtraArgs: cfg.sshExtraArgs,
     sshExecutable: typeof cfg.sshExecutable === "string" ? cfg.sshExecutable : undefined,
     transport: cfg.transport,
+    becomeAllowSameUser: cfg.becomeAllowSameUser,
   };
 }
 

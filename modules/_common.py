@@ -673,8 +673,10 @@ class Module(object):
     """The handle a module's main() receives."""
 
     def __init__(self, name, params, check_mode=False, diff=False, tmpdir=None, no_log=False,
-                 no_log_values=(), supports_check_mode=False, verbosity=0):
+                 no_log_values=(), supports_check_mode=False, verbosity=0, shell=None):
         self.name = name
+        # ansible_shell_executable (_ansible_shell_executable): the shell of use_unsafe_shell commands
+        self.shell = shell or "/bin/sh"
         self.params = params
         self.check_mode = check_mode
         self.diff_mode = diff
@@ -743,10 +745,10 @@ class Module(object):
         if isinstance(args, (list, tuple)):
             argv = [to_text(a) for a in args]
             if use_unsafe_shell:
-                argv = [executable or "/bin/sh", "-c", " ".join(shlex.quote(a) for a in argv)]
+                argv = [executable or self.shell, "-c", " ".join(shlex.quote(a) for a in argv)]
         else:
             if use_unsafe_shell:
-                argv = [executable or "/bin/sh", "-c", args]
+                argv = [executable or self.shell, "-c", args]
             else:
                 argv = shlex.split(to_text(args))
         env = None

@@ -50,6 +50,10 @@ export interface Settings {
   configFile?: string;
   warnings: string[];
   /** remote_user, private_key_file, timeout, become* … as the runner's defaults. */
+  /** jinja2_native: templates keep their values' types (ansible_native_concat) instead of Ansible's strings. */
+  jinja2Native: boolean;
+  /** ansible_managed: what a rendered template's `ansible_managed` says. */
+  ansibleManaged: string;
   connectionDefaults: Record<string, unknown>;
 }
 
@@ -72,9 +76,12 @@ export function readSettings(
     become: c.become,
     become_method: c.becomeMethod,
     become_user: c.becomeUser,
+    become_allow_same_user: c.becomeAllowSameUser,
     remote_tmp: c.remoteTmp,
     interpreter_python: c.interpreterPython,
     pipelining: c.pipelining,
+    // DEFAULT_EXECUTABLE: the shell of `shell:` and of the commands an action runs, under ansible_shell_executable
+    executable: c.executable,
   };
   if (c.remoteUser !== undefined) connectionDefaults.remote_user = c.remoteUser;
   if (c.remotePort !== undefined) connectionDefaults.port = c.remotePort;
@@ -119,6 +126,8 @@ export function readSettings(
     vaultIds: list(c.vaultIdentityList),
     forceHandlers: c.forceHandlers === true,
     noLog: c.noLog === true,
+    ansibleManaged: c.ansibleManaged,
+    jinja2Native: c.jinja2Native === true,
     anyErrorsFatal: c.anyErrorsFatal,
     hashBehaviour: c.hashBehaviour,
     displaySkippedHosts: c.displaySkippedHosts,

@@ -28,6 +28,7 @@ import {
 import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
 import { taskErrorMessage } from "./executor/_task_errors.ts";
 import { bool, flatten, isMap } from "./executor/_util.ts";
+import { RoleRuns } from "./executor/_role_runs.ts";
 
 export type { ExecutorOptions, InventoryView, LazyMappingLike, TemplateEngine } from "./executor/types.ts";
 
@@ -280,6 +281,7 @@ export class Executor {
       runOnce: new Map(),
       metaRan: new Set(),
       fatal: false,
+      roleRuns: new RoleRuns(),
     };
     for (const h of batch) {
       pr.hosts.set(h, {
@@ -488,6 +490,7 @@ export class Executor {
     if (hasRescue || hasAlways) hp.caught++;
     try {
       await this.#runItems(pr, hp, block.block);
+      if (block.endsRole) pr.roleRuns.reachedEnd(block.endsRole, hp.name);
     } catch (err) {
       failure = err;
     } finally {
@@ -526,6 +529,8 @@ export class Executor {
 
   async #runTaskOn(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
     if (!this.#selected(task)) return;
+    // a role this host already completed in the play: its tasks are not run here, nor announced
+    if (!task.isHandler && pr.roleRuns.hasRun(task.role, hp.name)) return;
     if (this.#startAt !== undefined && !task.implicit && task.action !== "gather_facts") {
       const plain = task.kw.name !== undefined ? String(task.kw.name) : task.actionWritten;
       if (this.#startAt !== plain && this.#startAt !== this.#kw.taskName(task)) return;

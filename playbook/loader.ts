@@ -86,17 +86,14 @@ interface FileCtx {
 interface PlayState {
   baseDir: string;
   roles: RoleInstance[];
-  /** Role keys already placed in this play (roles run once per play unless allow_duplicates). */
+  /** Role keys already listed in the play's roles (their handlers and public vars), once each. */
   seenRoles: Set<string>;
   importDepth: number;
 }
 
 export class Loader {
   #io: LoaderIO;
-  /**
-   * Each play's role keys already placed: files loaded at run time (include_role, include_tasks) add
-   * to them, so a dependency that already ran in the play is not placed again (Ansible's has_run).
-   */
+  /** Each play's role keys already listed in its roles: files loaded at run time add to them. */
   #seenRoles = new WeakMap<Play, Set<string>>();
   constructor(io: LoaderIO) {
     this.#io = io;
@@ -715,7 +712,7 @@ export class Loader {
       synthetic: true,
     });
     for (const t of role.tasks) t.parent = block;
-    ctx.play.roles.push(...role.all);
+    this.#listRoles(ctx.play, role.all);
     return block;
   }
 
@@ -730,14 +727,12 @@ export class Loader {
     if (typeof name !== "string" || !name) {
       this.#fail("role definitions must contain a role name", entry, ctx.file);
     }
-    const key = `${name}\0${keyJson(params)}\0${keyJson(kw.vars ?? {})}`;
     const role = this.loadRole(name, params, ctx, typeof entry === "string" ? at ?? entry : entry, {
       searchList: collectionSearch(play.kw.collections, undefined, undefined),
       public: true,
       entryVars: this.#varsMap(kw.vars, entry, ctx.file),
     });
-    if (ctx.play.seenRoles.has(key) && !role.allowDuplicates) return undefined;
-    ctx.play.seenRoles.add(key);
+    role.role.dedup = { key: dedupKey(name, params, kw), allowDuplicates: role.allowDuplicates };
     const { vars: _v, ...rest } = kw;
     const block: Block = makeBlock({
       kw: rest,
@@ -747,8 +742,18 @@ export class Loader {
       synthetic: true,
     });
     for (const t of role.tasks) t.parent = block;
-    ctx.play.roles.push(...role.all);
+    this.#listRoles(ctx.play, role.all);
     return block;
+  }
+
+  /** Adds roles to the play's list (handlers, public vars) unless one with the same params is there. */
+  #listRoles(play: PlayState, roles: RoleInstance[]): void {
+    for (const r of roles) {
+      const key = `${r.key}\0${keyJson(r.vars)}`;
+      if (play.seenRoles.has(key)) continue;
+      play.seenRoles.add(key);
+      play.roles.push(r);
+    }
   }
 
   /**
@@ -878,7 +883,6 @@ export class Loader {
       for (const [i, dep] of deps.entries()) {
         const { name: depName, kw: depKw, params: depParams } = splitRoleEntry(dep);
         if (typeof depName !== "string") this.#fail("role dependencies must name a role", dep, mf);
-        const key = `${depName}\0${keyJson(depParams)}\0${keyJson(depKw.vars ?? {})}`;
         const at = typeof dep === "string" ? this.#io.positionOf(deps, i) ?? dep : dep;
         const sub = this.loadRole(depName, depParams, { ...rctx, file: mf }, at, {
           searchList: depSearch,
@@ -886,8 +890,7 @@ export class Loader {
           entryVars: this.#varsMap(depKw.vars, dep, mf),
           dependencyOf: role,
         });
-        if (ctx.play.seenRoles.has(key) && !sub.allowDuplicates) continue;
-        ctx.play.seenRoles.add(key);
+        sub.role.dedup = { key: dedupKey(depName, depParams, depKw), allowDuplicates: sub.allowDuplicates };
         const { vars: _v, ...rest } = depKw;
         const b: Block = makeBlock({
           kw: rest,
@@ -906,6 +909,7 @@ export class Loader {
     const roleBlock: Block = makeBlock({
       role,
       synthetic: true,
+      endsRole: role,
     });
     for (const tf of taskFiles) {
       const data = this.#io.readYaml(tf);
@@ -1059,6 +1063,14 @@ function splitRoleEntry(entry: unknown): { name: unknown; kw: Keywords; params: 
     else params[k] = v;
   }
   return { name: entry.role ?? entry.name, kw, params };
+}
+
+/**
+ * A role placement's identity as Ansible caches its Role objects in a play: the name, the params, and the
+ * entry's when, tags and vars. Placements with one identity run once per host (Ansible's has_run).
+ */
+function dedupKey(name: string, params: Record<string, unknown>, kw: Record<string, unknown>): string {
+  return [name, params, kw.when ?? null, kw.tags ?? null, kw.vars ?? {}].map(keyJson).join("\0");
 }
 
 function flushTask(play: Play): Task {

@@ -165,6 +165,8 @@ export interface Block extends Scope {
   pos?: Position;
   /** Blocks made by import_tasks/import_role/role sections: not user-written (no own keywords shown). */
   synthetic?: boolean;
+  /** A role's own tasks: reaching its end completes the role for the host (Ansible's role_complete). */
+  endsRole?: RoleInstance;
 }
 
 export type Item = Task | Block;
@@ -192,8 +194,14 @@ export interface RoleInstance {
   /** Parent roles (for meta dependencies), innermost last. */
   dependencyOf?: RoleInstance;
   handlers: Item[];
-  /** True once its tasks ran in this play (dedup of roles with equal params). */
+  /** The role's name and params: roles with equal keys (and vars) are listed in the play once. */
   key: string;
+  /**
+   * Set for a role placed by `roles:` or as a dependency: its identity in the play (name, params and the
+   * entry's when, tags, vars) and its allow_duplicates. A host that completed a role of that identity
+   * skips its later placements; a role placed by include_role or import_role always runs.
+   */
+  dedup?: { key: string; allowDuplicates: boolean };
 }
 
 export interface VarsPrompt {

@@ -284,7 +284,13 @@ async function runInner(
   });
   cleanup.push(() => python.host.close(), () => python.actions.close());
   // ansible-playbook's default is Jinja2's string mode (jinja2_native off): "{{ 1 + 1 }}" is the text 2.
-  const templar = new Templar({ basedir: firstDir, warn, native: false, plugins: python.plugins });
+  const templar = new Templar({
+    basedir: firstDir,
+    warn,
+    native: settings.jinja2Native,
+    plugins: python.plugins,
+    ansibleManaged: settings.ansibleManaged,
+  });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
     readYaml,

@@ -67,6 +67,8 @@ export class LinearStrategy implements Strategy {
   #cursor = 0;
   #waiting = new Map<string, Waiting>();
   #active = new Set<string>();
+  /** Each host's place in the batch: a round runs its hosts in that order, whoever asked first. */
+  #rank = new Map<string, number>();
   #running = false;
   #forks: Semaphore;
   #hooks: RoundHooks;
@@ -80,6 +82,7 @@ export class LinearStrategy implements Strategy {
 
   async run(hosts: string[], body: (host: string) => Promise<void>): Promise<void> {
     for (const h of hosts) this.#active.add(h);
+    hosts.forEach((h, i) => this.#rank.set(h, i));
     await Promise.all(hosts.map(async (h) => {
       try {
         await body(h);
@@ -119,7 +122,8 @@ export class LinearStrategy implements Strategy {
     }
     // A task outside the known order (cannot normally happen): run it as is.
     if (!chosen) chosen = [...wanted][0];
-    const batch = [...this.#waiting.entries()].filter(([, w]) => w.task === chosen);
+    const batch = [...this.#waiting.entries()].filter(([, w]) => w.task === chosen)
+      .sort(([a], [b]) => (this.#rank.get(a) ?? 0) - (this.#rank.get(b) ?? 0));
     for (const [h] of batch) this.#waiting.delete(h);
     this.#running = true;
     void this.#round(chosen, batch);

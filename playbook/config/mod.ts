@@ -32,6 +32,9 @@ export interface Config {
   becomeMethod: string;
   becomeUser: string;
   becomeAskPass: boolean;
+  becomeAllowSameUser: boolean;
+  /** DEFAULT_MANAGED_STR: what a template's ansible_managed says. */
+  ansibleManaged: string;
   stdoutCallback: string;
   factCaching: string;
   factCachingConnection?: string;
@@ -170,6 +173,11 @@ const SETTINGS: Setting[] = [
   S("becomeUser", "string", "root", ["ANSIBLE_BECOME_USER"], [[PE, "become_user"]]),
   S("becomeAskPass", "boolean", false, ["ANSIBLE_BECOME_ASK_PASS"], [[PE, "become_ask_pass"]]),
   S("becomeFlags", "string", undefined, ["ANSIBLE_BECOME_FLAGS"], [[PE, "become_flags"]]),
+  S("becomeAllowSameUser", "boolean", false, ["ANSIBLE_BECOME_ALLOW_SAME_USER"], [[
+    PE,
+    "become_allow_same_user",
+  ]]),
+  S("ansibleManaged", "string", "Ansible managed", [], [[D, "ansible_managed"]]),
   S("stdoutCallback", "string", "default", ["ANSIBLE_STDOUT_CALLBACK"], [[D, "stdout_callback"]]),
   S("factCaching", "string", "memory", ["ANSIBLE_CACHE_PLUGIN"], [[D, "fact_caching"]]),
   S("factCachingConnection", "path", undefined, ["ANSIBLE_CACHE_PLUGIN_CONNECTION"], [[

@@ -1,3 +1,4 @@
 export * from "./spec.ts";
 export { BecomeFlagError, parseBecomeFlags, type ParsedBecomeFlags, shellSplit } from "./flags.ts";
 export { connectSpec } from "./connect_spec.ts";
+export { controllerUser } from "./local_user.ts";

@@ -129,6 +129,13 @@ export interface StackConfig {
   transport?: string;
   /** interpreter_python, for hosts without ansible_python_interpreter. */
   interpreterPython?: string;
+  /** become_allow_same_user: become even when the become user is the login user. */
+  becomeAllowSameUser?: boolean;
+  /**
+   * The controller's user (getpass.getuser()): the login user of a `local` connection, as Ansible compares
+   * it with the become user. Unset, a local become is always kept, as Mitogen's stack shows it.
+   */
+  localUser?: string;
 }
 
 /** Play/task keywords and command-line options (-b, -u, -c, --become-user …); unset means inherit. */
@@ -173,8 +180,24 @@ export function buildStack(input: StackInput): HopSpec[] {
   const target = kw.delegate_to ?? input.host;
   const stack = hostStack(input, target, [target]);
   const become = becomeHop(input, target, kw, hostVars(input, target, [target]));
-  if (become) stack.push(become);
+  if (become && !becomesLoginUser(input, stack.at(-1)!, become)) stack.push(become);
   return stack;
+}
+
+/**
+ * Becoming the account one already logs in as is left out, as Ansible and Mitogen leave it out, unless
+ * become_allow_same_user says otherwise. A `local` connection logs in as the controller's user.
+ */
+function becomesLoginUser(input: StackInput, hop: HopSpec, become: BecomeHop): boolean {
+  if (input.config?.becomeAllowSameUser) return false;
+  const login = hop.method === "local" ? input.config?.localUser : "username" in hop ? hop.username : null;
+  return !!login && login === become.username;
+}
+
+/** Whether the stack's last hop is the task's become (not a connection that is a become method). */
+export function endsInBecome(stack: HopSpec[]): boolean {
+  const m = stack.at(-1)?.method;
+  return stack.length > 1 && (m === "sudo" || m === "su" || m === "doas");
 }
 
 /** `[[become_method:]become_user@]inventory_host`, Mitogen's mitogen_via syntax. */

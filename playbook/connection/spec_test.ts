@@ -217,3 +217,25 @@ Deno.test("ssh_args keeps its three parts apart for the Broker, joined in Mitoge
   const { sshArgs, sshCommonArgs, sshExtraArgs } = connectSpec(hop);
   assertEquals([sshArgs, sshCommonArgs, sshExtraArgs], [["-4"], ["-A"], ["-v"]]);
 });
+
+Deno.test("becoming the login user adds no hop, unless become_allow_same_user; local logs in as the controller's user", () => {
+  const methods = (inv: Inv, more: Partial<StackInput>) => build(inv, "h", more).map((h) => h.method);
+  const ssh = { h: { ansible_user: "deploy" } };
+  assertEquals(methods(ssh, { keywords: { become: true, become_user: "deploy" } }), ["ssh"]);
+  assertEquals(methods(ssh, { keywords: { become: true, become_user: "root" } }), ["ssh", "sudo"]);
+  assertEquals(
+    methods(ssh, {
+      keywords: { become: true, become_user: "deploy" },
+      config: { becomeAllowSameUser: true },
+    }),
+    ["ssh", "sudo"],
+  );
+  // no login user known: the become stays (Ansible's check needs both names)
+  assertEquals(methods({ h: {} }, { keywords: { become: true, become_user: "root" } }), ["ssh", "sudo"]);
+  const local = { h: { ansible_connection: "local" } };
+  const root = { keywords: { become: true, become_user: "root" } };
+  assertEquals(methods(local, { ...root, config: { localUser: "root" } }), ["local"]);
+  assertEquals(methods(local, { ...root, config: { localUser: "alice" } }), ["local", "sudo"]);
+  // Mitogen's view (no local user given) keeps it, as mitogen_get_stack shows
+  assertEquals(methods(local, root), ["local", "sudo"]);
+});

@@ -4,6 +4,7 @@ import type { LayeredVars } from "../vars.ts";
 import type { Result } from "../actions.ts";
 import type { Strategy } from "../strategy.ts";
 import type { PlayVars } from "./host_vars.ts";
+import type { RoleRuns } from "./_role_runs.ts";
 
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
 export class HostFailed extends Error {}
@@ -45,6 +46,8 @@ export interface PlayRun extends PlayVars {
   metaRan: Set<number>;
   /** any_errors_fatal or max_fail_percentage ended the play: the whole run stops. */
   fatal: boolean;
+  /** Roles each host completed, so later placements of them are skipped there. */
+  roleRuns: RoleRuns;
 }
 
 /** One task on one host, with the variables it sees there. */

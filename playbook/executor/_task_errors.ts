@@ -11,9 +11,25 @@ import type { TemplateEngine } from "./types.ts";
  * with `fields` after it where Ansible's task executor adds some: an exception's traceback).
  */
 export class TaskTemplateError extends Error {
-  constructor(message: string, readonly fields: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    readonly fields: Record<string, unknown> = {},
+    /** The result has no msg: a Python exception that reached Ansible's worker, its traceback alone. */
+    readonly bare = false,
+  ) {
     super(message);
   }
+}
+
+/**
+ * A Python exception other than Ansible's raised while templating (the templating engine's PythonError,
+ * told by its name): Ansible's worker fails the task with the traceback alone, whose last line shows.
+ */
+export function pythonCrash(err: unknown): TaskTemplateError | undefined {
+  if (!(err instanceof Error) || err.name !== "PythonError") return undefined;
+  return new TaskTemplateError(err.message, {
+    exception: `Traceback (most recent call last):\n${err.message}\n`,
+  }, true);
 }
 
 /** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */

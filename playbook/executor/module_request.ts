@@ -1,15 +1,14 @@
 // The module request: everything the remote side needs to run one task's module on one host, built
 // from the task, its variables and the run's settings. Pure: no state of the run is read or changed
 // here (the caller hands in the variables of other hosts), and nothing is sent.
-import * as fs from "node:fs";
 import * as path from "node:path";
-import * as os from "node:os";
 import { ExecutionError } from "../errors.ts";
 import type { Task } from "../model.ts";
 import { type LayeredVars, scopeChain, type VarLookup } from "../vars.ts";
 import { plainStrings } from "../values.ts";
 import type { AsyncEvent, ModuleRequest } from "../runner.ts";
 import { readTextFile } from "../text_file.ts";
+import { templateFileVars } from "../template/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { checkMode, keyword } from "./_keywords.ts";
@@ -47,18 +46,6 @@ export interface RequestInput {
   hostVarsOf(host: string): LayeredVars;
   /** The facts the run holds for a host, if any. */
   factsOf(host: string): Record<string, unknown> | undefined;
-}
-
-/** The template_* variables Ansible's template action adds for the file being rendered. */
-function templateFileVars(file: string): Record<string, unknown> {
-  const st = fs.statSync(file);
-  return {
-    template_path: file,
-    template_fullpath: path.resolve(file),
-    template_host: os.hostname(),
-    template_uid: String(st.uid),
-    ansible_managed: "Ansible managed",
-  };
 }
 
 /**
@@ -178,7 +165,8 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     : o.hasHost(targetHost)
     ? connectionVars(input.varsOf(targetHost), o)
     : { ...o.connectionDefaults };
-  for (const k of ["remote_user", "port", "connection", "timeout"]) {
+  // the `timeout` keyword is the task's own time limit: the connection's is ansible_timeout's (and -T's)
+  for (const k of ["remote_user", "port", "connection"]) {
     const v = kw(k);
     if (v !== undefined) conn[`keyword_${k}`] = v;
   }
@@ -240,7 +228,12 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
       const searchPaths = [...input.searchPath, input.playDir, path.dirname(file)];
       return t.renderFile(readTextFile(file), vars, {
         ...opts,
-        extraVars: templateFileVars(file),
+        extraVars: templateFileVars({
+          path: String(args.src ?? file),
+          fullpath: file,
+          destPath: args.dest === undefined ? undefined : String(args.dest),
+          managed: t.ansibleManaged,
+        }),
         searchPaths,
       });
     },

@@ -234,3 +234,11 @@ Deno.test("connection variables: ansible_* and mitogen_* templated over the defa
     mitogen_via: "bastion",
   });
 });
+
+Deno.test("the timeout keyword is the task's time limit only: the connection keeps ansible_timeout's", () => {
+  const t = task("command", { _raw_params: "true" }, { timeout: 5, remote_user: "kw" });
+  const req = moduleRequest(env(), input(t, "web1", { ansible_timeout: 25 }));
+  assertEquals(req.timeout, 5);
+  assertEquals([req.connectionVars.ansible_timeout, req.connectionVars.keyword_timeout], [25, undefined]);
+  assertEquals(req.connectionVars.keyword_remote_user, "kw");
+});

@@ -286,6 +286,7 @@ export class Results {
       rescuable: hp.rescuable > 0,
     });
     hp.outcome = hostOutcome(verdict);
+    if (verdict.status === "ok" || verdict.status === "failed") pr.roleRuns.taskRan(task.role, hp.name);
     switch (verdict.status) {
       case "unreachable":
         // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.

@@ -50,6 +50,7 @@ import {
   allHold,
   ConditionFailure,
   type FailedPart,
+  pythonCrash,
   taskErrorMessage,
   TaskTemplateError,
 } from "./_task_errors.ts";
@@ -213,7 +214,12 @@ export class TaskExecutor {
         result = await this.#runAttempts(at, view, noLog);
       } catch (err) {
         if (!(err instanceof TaskTemplateError)) throw err;
-        result = { failed: true, msg: err.message, ...err.fields, _ansible_no_log: noLog };
+        result = {
+          failed: true,
+          ...(err.bare ? {} : { msg: err.message }),
+          ...err.fields,
+          _ansible_no_log: noLog,
+        };
       }
       return this.#results.finish(at, { view, result, ignoreErrors, noLog });
     }
@@ -498,6 +504,8 @@ export class TaskExecutor {
   }
 
   #actionError(err: unknown, task: Task): Error {
+    const crash = pythonCrash(err);
+    if (crash) return crash;
     // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
     if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     // an action plugin raised: Ansible's task executor reports it, outside the result's post-processing

@@ -10,6 +10,8 @@ import type { Loader } from "../loader.ts";
 export interface TemplateEngine {
   template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
+  /** The configuration's ansible_managed (a rendered template file's `ansible_managed` is made from it). */
+  readonly ansibleManaged?: string;
   /** Runs a lookup plugin for `with_<name>` (the terms as they are; always a list). */
   loopLookup?(name: string, terms: unknown[], vars: VarLookup): unknown[];
   /** Renders a template file's text (the template action). */

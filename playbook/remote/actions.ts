@@ -614,7 +614,53 @@ export const assembleAction: Action = async (s, args, env) => {
   return await putContent(s, { bytes: data }, rest, undefined, env, src);
 };
 
+/**
+ * async_status: Ansible's action fills in what its module leaves out (no output, the job file's path:
+ * results_file, or erased in cleanup mode), then the module's result goes over it.
+ */
+export const asyncStatusAction: Action = async (s, args) => {
+  const bad = asyncStatusArgsError(args, actionLoadName(s.request.moduleWritten ?? s.request.module));
+  // Ansible's action raises AnsibleActionFail: its result carries the (empty) traceback of no exception
+  if (bad) return { failed: true, changed: false, msg: bad, exception: "NoneType: None\n" };
+  const cleanup = args.mode === "cleanup";
+  const base: ModuleResult = {
+    started: cleanup ? 0 : 1,
+    finished: 0,
+    stdout: "",
+    stderr: "",
+    stdout_lines: [],
+    stderr_lines: [],
+    ...(args.jid === undefined ? {} : { ansible_job_id: String(args.jid) }),
+  };
+  return { ...base, ...await s.runModule("async_status", args) };
+};
+
+/**
+ * The name Ansible's action loader gives an action plugin (its _load_name, which argument errors show):
+ * a collection's plugin by its Python module path, ansible.legacy's and a short name's as the short name.
+ */
+function actionLoadName(written: string): string {
+  const m = /^([^.]+)\.([^.]+)\.([^.]+)$/.exec(written);
+  if (!m || (m[1] === "ansible" && m[2] === "legacy")) return m ? m[3] : written;
+  return `ansible_collections.${m[1]}.${m[2]}.plugins.action.${m[3]}`;
+}
+
+/** What Ansible's async_status action says of its arguments, in its validator's order; undefined: fine. */
+function asyncStatusArgsError(args: Record<string, unknown>, name: string): string | undefined {
+  const unknown = Object.keys(args).filter((k) => k !== "jid" && k !== "mode").sort();
+  if (unknown.length) {
+    return `Unsupported parameters for (${name}) module: ${unknown.join(", ")}. ` +
+      "Supported parameters include: jid, mode.";
+  }
+  if (args.jid === undefined || args.jid === null) return "missing required arguments: jid";
+  if (args.mode !== undefined && args.mode !== null && args.mode !== "status" && args.mode !== "cleanup") {
+    return `value of mode must be one of: status, cleanup, got: ${String(args.mode)}`;
+  }
+  return undefined;
+}
+
 export const ACTIONS: Readonly<Record<string, Action>> = {
+  async_status: asyncStatusAction,
   assemble: assembleAction,
   copy: copyAction,
   template: templateAction,

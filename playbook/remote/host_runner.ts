@@ -29,8 +29,8 @@ import {
   ModuleResolver,
   shortName,
 } from "./modules.ts";
-import { runRaw } from "./raw.ts";
-import { type ConnectPlan, planConnection } from "./plan.ts";
+import { runRaw, runRawInContext } from "./raw.ts";
+import { type ConnectPlan, planConnection, sshOptionsOf } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
 import { TargetSession, taskModuleName } from "./session.ts";
@@ -140,24 +140,16 @@ export class ProtocolHostRunner implements HostRunner {
     let result: ModuleResult;
     try {
       const action = ACTIONS[name];
-      if (name === "raw") {
-        // raw's executable is the shell that runs the text, also when it runs through a become hop
-        const executable = req.args.executable ? { executable: String(req.args.executable) } : {};
-        result = await session.runModule("shell", {
-          _raw_params: String(req.args._raw_params ?? ""),
-          ...executable,
+      // raw reports no discovered interpreter (Ansible runs no Python for it)
+      if (name === "raw") return await runRawInContext(session, req, rawTerminal(reached.plan));
+      result = action
+        ? await action(session, req.args, { transfers: this.#transfers })
+        : await session.runModule(req.module, req.args, {
+          askedAs: taskModuleName(req.moduleWritten ?? req.module),
         });
-        result = rawShape(result);
-      } else {
-        result = action
-          ? await action(session, req.args, { transfers: this.#transfers })
-          : await session.runModule(req.module, req.args, {
-            askedAs: taskModuleName(req.moduleWritten ?? req.module),
-          });
-        // An action's module started as a job (package's apt …) is waited for like the task's own.
-        if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
-          result = await pollAsync(session, req, result);
-        }
+      // An action's module started as a job (package's apt …) is waited for like the task's own.
+      if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
+        result = await pollAsync(session, req, result);
       }
     } catch (err) {
       // Ansible's words for a module that resolves nowhere when its task runs (no "changed" key)
@@ -246,10 +238,13 @@ export class ProtocolHostRunner implements HostRunner {
     }
   }
 
-  /** Ansible reports an auto-discovered interpreter once per host as a fact. */
+  /**
+   * Ansible reports an auto-discovered interpreter as a fact until a result that keeps its facts carries
+   * it: a failed result's facts are dropped, so the next task reports it again.
+   */
   #withDiscovered(req: ModuleRequest, reached: Reached, result: ModuleResult): ModuleResult {
     if (!reached.plan.discovered || this.#discovered.has(req.targetHost) || !reached.ctx.info) return result;
-    this.#discovered.add(req.targetHost);
+    if (!result.failed) this.#discovered.add(req.targetHost);
     const facts = (result.ansible_facts ?? {}) as Record<string, unknown>;
     return {
       ...result,
@@ -396,10 +391,10 @@ async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleRe
   return status;
 }
 
-/** raw run through a context: Ansible's raw result has no cmd/start/end/delta. */
-function rawShape(r: ModuleResult): ModuleResult {
-  const { cmd: _c, start: _s, end: _e, delta: _d, invocation: _i, msg: _m, ...kept } = r;
-  return { ...kept, changed: true };
+/** The ssh login to the target of a plan with a become hop, whose terminal Ansible's raw runs in. */
+function rawTerminal(plan: ConnectPlan): SshOptions | undefined {
+  const login = plan.hops[(plan.becomeIndex ?? plan.hops.length) - 1];
+  return login?.method === "ssh" ? sshOptionsOf(login) : undefined;
 }
 
 export function protocolRunnerFactory(extra: ProtocolRunnerOptions = {}): HostRunnerFactory {

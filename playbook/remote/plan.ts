@@ -4,7 +4,7 @@
 // without Python. Pure, so it is tested without connecting. Its key is what connections are reused by.
 import type { ConnectSpec } from "../../transports/broker.ts";
 import type { SshOptions } from "../../transports/ssh.ts";
-import { buildStack, connectSpec, StackError } from "../connection/mod.ts";
+import { buildStack, connectSpec, endsInBecome, StackError } from "../connection/mod.ts";
 import type { ModuleRequest } from "../runner.ts";
 import type { DirectExec } from "./raw.ts";
 import { requestStackInput } from "./stack.ts";
@@ -46,6 +46,12 @@ function lane(host: string): number {
   return (h >>> 0) % LOCAL_LANES;
 }
 
+/** An ssh hop's options as the ssh transport takes them (raw runs its command over them directly). */
+export function sshOptionsOf(hop: HopSpec): SshOptions {
+  const { method: _m, python: _p, maskName: _n, ...ssh } = hop;
+  return ssh as unknown as SshOptions;
+}
+
 export function planConnection(req: ModuleRequest, defaults: Record<string, unknown>): ConnectPlan {
   const stack = buildStack(requestStackInput(req, defaults, "transport"));
   const hops = stack.map((hop): HopSpec => {
@@ -56,15 +62,13 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
   if (["sudo", "su", "doas"].includes(hops[0].method)) {
     hops.unshift({ method: "local", python: hops[0].python });
   }
-  const becomeIndex = req.become.become ? hops.length - 1 : undefined;
+  // become to the login user itself is no hop (buildStack leaves it out)
+  const becomeIndex = req.become.become && endsInBecome(stack) ? hops.length - 1 : undefined;
   const target = becomeIndex === undefined ? stack.at(-1)! : stack.at(-2)!;
   const discovered = AUTO.test(target.python_path ?? "auto");
   let direct: DirectExec | undefined;
   if (hops.length === 1 && hops[0].method === "local") direct = { method: "local" };
-  if (hops.length === 1 && hops[0].method === "ssh") {
-    const { method: _m, python: _p, maskName: _n, ...ssh } = hops[0];
-    direct = { method: "ssh", ssh: ssh as unknown as SshOptions };
-  }
+  if (hops.length === 1 && hops[0].method === "ssh") direct = { method: "ssh", ssh: sshOptionsOf(hops[0]) };
   // Local work of many hosts (local_action, delegate_to: localhost, connection: local) goes to a few
   // interpreters instead of one that would run it in turn; the same host always gets the same one.
   if (hops[0].method === "local") {

@@ -7,6 +7,7 @@ import { shellQuote } from "../../transports/_ssh_argv.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { errorText, unreachable } from "./_results.ts";
 import { pySplitlines } from "../template/mod.ts";
+import type { TargetSession } from "./session.ts";
 
 export type DirectExec =
   | { method: "local" }
@@ -38,13 +39,18 @@ function rawResult(rc: number, stdout: string, stderr: string): ModuleResult {
   return r;
 }
 
+const CHECK_MODE: ModuleResult = { changed: false, skipped: true, msg: "raw does not support check mode" };
+
 export async function runRaw(direct: DirectExec, req: ModuleRequest): Promise<ModuleResult> {
   const cmd = String(req.args._raw_params ?? "");
   const exe = req.args.executable ? String(req.args.executable) : undefined;
   const line = exe ? `${shellQuote(exe)} -c ${shellQuote(cmd)}` : cmd;
-  if (req.checkMode) return { changed: false, skipped: true, msg: "raw does not support check mode" };
+  if (req.checkMode) return CHECK_MODE;
   if (direct.method === "local") {
-    const child = spawn("/bin/sh", ["-c", line], {
+    // Ansible's local connection runs it with the configured `executable` (DEFAULT_EXECUTABLE's first
+    // word), not ansible_shell_executable
+    const shell = String(req.connectionVars.executable ?? "/bin/sh").split(/\s+/)[0] || "/bin/sh";
+    const child = spawn(shell, ["-c", line], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...req.environment },
     });
@@ -77,6 +83,30 @@ export async function runRaw(direct: DirectExec, req: ModuleRequest): Promise<Mo
   const rc = status.code ?? 255;
   if (rc === 255) return unreachable(`ssh exited 255: ${text(err).trim()}`);
   return rawResult(rc, stdout, text(err) + closedNotice(direct.ssh));
+}
+
+/**
+ * raw through a context (a become hop in between): the shell module runs the text under the task's shell
+ * (as Ansible's become command does), its result shaped as raw's, output untrimmed. When the target is
+ * reached over ssh (`terminal`), Ansible's `ssh -tt` gives one terminal for both streams, as above.
+ */
+export async function runRawInContext(
+  session: TargetSession,
+  req: ModuleRequest,
+  terminal: SshOptions | undefined,
+): Promise<ModuleResult> {
+  if (req.checkMode) return CHECK_MODE;
+  const cmd = String(req.args._raw_params ?? "");
+  const r = await session.runModule("shell", {
+    _raw_params: terminal ? `exec 2>&1; ${cmd}` : cmd,
+    strip_empty_ends: false,
+    ...(req.args.executable ? { executable: String(req.args.executable) } : {}),
+  });
+  if (typeof r.rc !== "number") return r;
+  const stdout = String(r.stdout ?? "");
+  return terminal
+    ? rawResult(r.rc, stdout.replaceAll("\n", "\r\n"), closedNotice(terminal))
+    : rawResult(r.rc, stdout, String(r.stderr ?? ""));
 }
 
 /**

@@ -92,6 +92,9 @@ export class TargetSession {
     };
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
+    // Ansible's play context hands every module its shell (the runner's default is /bin/sh)
+    const shell = shellExecutable(req.connectionVars);
+    if (shell !== "/bin/sh") args = { ...args, _ansible_shell_executable: shell };
     if (req.asyncSeconds > 0 && !opts.sync) {
       // Ansible's form, j<digits>.<digits> (its j<random>.<pid>); unique across controllers sharing a
       // target's async_dir: the time and a sequence, then the controller's pid.
@@ -161,6 +164,14 @@ const LEGACY_ACTION_MODULES = new Set(["command", "shell", "uri"]);
 export function taskModuleName(module: string): string {
   const { collection, name } = shortName(module);
   return collection === undefined && LEGACY_ACTION_MODULES.has(name) ? `ansible.legacy.${name}` : module;
+}
+
+/** ansible_shell_executable, else the configuration's `executable` (DEFAULT_EXECUTABLE), else /bin/sh. */
+export function shellExecutable(vars: Record<string, unknown>): string {
+  for (const v of [vars.ansible_shell_executable, vars.executable]) {
+    if (v !== undefined && v !== null && v !== "") return String(v);
+  }
+  return "/bin/sh";
 }
 
 let uniq = 0;

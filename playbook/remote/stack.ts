@@ -4,6 +4,7 @@
 // passes as keyword_* variables, and ansible.cfg's connection defaults.
 import {
   buildStack,
+  controllerUser,
   describeStack,
   type StackConfig,
   type StackInput,
@@ -41,13 +42,15 @@ export function requestStackInput(
     transport: str(defaults.connection),
     // The runner discovers the interpreter when none is set; what Mitogen shows is the variable alone.
     interpreterPython: mode === "transport" ? str(defaults.interpreter_python) : undefined,
+    becomeAllowSameUser: defaults.become_allow_same_user === true,
+    // Mitogen's view knows no login user of `local` (its play context's remote_user): it keeps the become
+    localUser: mode === "transport" ? controllerUser() : undefined,
   };
   const b = req.become;
   const keywords: StackKeywords = {
     connection: str(cv.keyword_connection),
     remote_user: str(cv.keyword_remote_user),
     port: num(cv.keyword_port),
-    timeout: num(cv.keyword_timeout),
     become: b.become,
     become_user: b.user,
     become_method: b.method,

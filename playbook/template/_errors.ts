@@ -61,3 +61,29 @@ export class UnknownPluginError extends TemplateError {
     this.name = "UnknownPluginError";
   }
 }
+
+/**
+ * A Python exception that is not one of Ansible's (os.path.samefile's FileNotFoundError in a test): it
+ * reaches Ansible's worker as it is, so the task fails with its traceback alone. The message is the
+ * traceback's last line ("FileNotFoundError: [Errno 2] No such file or directory: '/nope'").
+ */
+export class PythonError extends TemplateError {
+  constructor(message: string) {
+    super(message);
+    this.name = "PythonError";
+  }
+}
+
+const OS_ERRORS: Record<string, [string, number, string]> = {
+  ENOENT: ["FileNotFoundError", 2, "No such file or directory"],
+  EACCES: ["PermissionError", 13, "Permission denied"],
+  ENOTDIR: ["NotADirectoryError", 20, "Not a directory"],
+  ELOOP: ["OSError", 40, "Too many levels of symbolic links"],
+};
+
+/** A failed file system call on `file` as Python raises it (FileNotFoundError: [Errno 2] …: 'file'). */
+export function osError(err: unknown, file: string): PythonError {
+  const code = (err as { code?: string }).code ?? "";
+  const [cls, errno, text] = OS_ERRORS[code] ?? ["OSError", 5, (err as Error).message];
+  return new PythonError(`${cls}: [Errno ${errno}] ${text}: '${file}'`);
+}

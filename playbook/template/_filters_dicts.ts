@@ -1,5 +1,6 @@
 // Dict filters: sorting, items, merging (combine), dict2items/items2dict, extract, rekey_on_member.
 import { TemplateError } from "./_errors.ts";
+import { jsonDumps } from "./_json.ts";
 import {
   defined,
   isMapping,
@@ -29,6 +30,8 @@ function sortKey(caseSensitive: boolean): (x: unknown) => unknown {
   };
 }
 
+const LIST_MERGE = ["replace", "keep", "append", "prepend", "append_rp", "prepend_rp"];
+
 function mergeHash(
   x: Record<string, unknown>,
   y: Record<string, unknown>,
@@ -36,11 +39,26 @@ function mergeHash(
   listMerge: string,
 ): Record<string, unknown> {
   if (!isMapping(x) || !isMapping(y)) {
+    // Ansible's words, with each side as json.dumps writes it (str() when it cannot)
+    const shown = (v: unknown) => {
+      try {
+        return jsonDumps(v);
+      } catch {
+        return pyStr(v);
+      }
+    };
     throw new TemplateError(
-      `failed to combine variables, expected dicts but got a '${pyTypeName(x)}' and a '${pyTypeName(y)}'`,
+      `failed to combine variables, expected dicts but got a '${pyTypeName(x)}' and a '${pyTypeName(y)}': ` +
+        `\n${shown(x)}\n${shown(y)}`,
     );
   }
   if (mapKeys(x).length === 0 || pyEq(x, y)) return { ...y };
+  if (!LIST_MERGE.includes(listMerge)) {
+    throw new TemplateError(
+      "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', " +
+        "'append_rp' or 'prepend_rp'",
+    );
+  }
   const out: Record<string, unknown> = { ...x };
   if (!recursive && listMerge === "replace") return Object.assign(out, y);
   for (const k of Object.keys(y)) {
@@ -73,10 +91,6 @@ function mergeHash(
           break;
         case "keep":
           break;
-        default:
-          throw new TemplateError(
-            `merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'`,
-          );
       }
       continue;
     }
@@ -109,17 +123,16 @@ export function dictsFilters(_ctx: FilterContext): Record<string, FilterFn> {
       if (Object.keys(extra).length) {
         throw new TemplateError("'recursive' and 'list_merge' are the only valid keyword arguments");
       }
-      const dicts = flatten([v, ...pos].map((x) => unwrap(defined(x))), 1, false).map((d) => {
+      // as Ansible's flatten(terms, levels=1): None (and 'None', 'null') drop out; what is not a dict
+      // fails only when merged
+      const dicts = flatten([v, ...pos].map((x) => unwrap(defined(x))), 1, true).map((d) => {
         const u = unwrap(defined(d));
-        if (!isMapping(u)) {
-          throw new TemplateError(
-            `failed to combine variables, expected dicts but got a '${pyTypeName(u)}' and a 'dict'`,
-          );
-        }
-        return (isPlainDict(u) ? u : Object.fromEntries(mapKeys(u).map((k) => [k, mapGet(u, k)]))) as Record<
-          string,
-          unknown
-        >;
+        return (isMapping(u) && !isPlainDict(u)
+          ? Object.fromEntries(mapKeys(u).map((k) => [k, mapGet(u, k)]))
+          : u) as Record<
+            string,
+            unknown
+          >;
       });
       if (!dicts.length) return {};
       if (dicts.length === 1) return dicts[0];

@@ -50,6 +50,13 @@ const OPS = [
   "}",
 ];
 
+/**
+ * Whitespace between tokens, as Jinja2's lexer (Python's unicode `\s`) skips it: a non-breaking space
+ * inside an expression separates tokens too.
+ */
+// deno-lint-ignore no-control-regex -- Python counts the separators \x1c-\x1f as whitespace
+const PY_SPACE = /^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
+
 /** Python's one-character string escapes (`\n`, `\t`, `\\`…), by the character after the backslash. */
 export const ESCAPES: Record<string, string> = {
   n: "\n",
@@ -101,7 +108,7 @@ export function lexExpr(
   let i = pos;
   while (i < src.length) {
     const c = src[i];
-    if (c === " " || c === "\t" || c === "\n" || c === "\r") {
+    if (PY_SPACE.test(c)) {
       i++;
       continue;
     }

@@ -1,4 +1,5 @@
 // Ansible's everyday lookup plugins, with synchronous I/O on the controller.
+import { templateFileVars } from "./_template_vars.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execSync } from "node:child_process";
@@ -290,9 +291,14 @@ export function builtinLookups(): Record<string, LookupFn> {
         const tpl = ctx.templar.withOptions({
           searchPaths: [dir, ...ctx.searchPaths],
         });
-        const extra = kw.template_vars;
+        const extra = unwrap(kw.template_vars);
+        const fileVars = templateFileVars({
+          path: name,
+          fullpath: p,
+          managed: ctx.templar.options.ansibleManaged,
+        });
         return tpl.renderFile(readTextFile(p), ctx.vars, {
-          extraVars: isMapping(unwrap(extra)) ? (unwrap(extra) as Record<string, unknown>) : undefined,
+          extraVars: { ...fileVars, ...(isMapping(extra) ? (extra as Record<string, unknown>) : {}) },
           trimBlocks: truthy(kw.trim_blocks ?? true),
         });
       }),

@@ -1,8 +1,8 @@
 // Jinja2 and Ansible tests (`x is defined`, `v is version('2.0', '>=')`, `r is failed`).
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { TemplateError } from "./_errors.ts";
+import { osError, TemplateError } from "./_errors.ts";
+import { compareKeys, pep440Key } from "./_pep440.ts";
 import {
   defined,
   isFloat,
@@ -61,9 +61,9 @@ function regexTest(matchType: "search" | "match" | "fullmatch") {
   };
 }
 
+/** A path as os.path's tests take it: as written (no ~ expansion); an undefined one fails. */
 function expand(p: unknown): string {
-  const s = pyStr(defined(p)); // fails for undefined paths, as os.path does on StrictUndefined
-  return s.startsWith("~") ? os.homedir() + s.slice(1) : s;
+  return pyStr(defined(p));
 }
 
 function lstat(p: unknown): fs.Stats | undefined {
@@ -82,6 +82,28 @@ function stat(p: unknown): fs.Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** os.path.samefile: a path that cannot be stat'ed raises, as Python's FileNotFoundError. */
+function sameFile(a: unknown, b: unknown): boolean {
+  const st = (p: unknown) => {
+    const file = expand(p);
+    try {
+      return fs.statSync(file);
+    } catch (e) {
+      throw osError(e, file);
+    }
+  };
+  const x = st(a), y = st(b);
+  return x.ino === y.ino && x.dev === y.dev;
+}
+
+/** os.path.ismount: another device than its parent, or the same inode (the root). */
+function isMount(p: unknown): boolean {
+  const x = lstat(p);
+  if (!x || x.isSymbolicLink()) return false;
+  const parent = lstat(path.join(expand(p), ".."));
+  return !!parent && (x.dev !== parent.dev || x.ino === parent.ino);
 }
 
 // ---- versions ----
@@ -155,22 +177,45 @@ const OPS: Record<string, string> = {
   ne: "ne",
 };
 
+const VERSION_TYPES = ["loose", "strict", "semver", "semantic", "pep440"];
+
 export function versionCompare(value: unknown, ...args: unknown[]): boolean {
   const o = kw(args, ["version", "operator", "strict", "version_type"]);
-  const v = pyStr(defined(value)), w = pyStr(o.version ?? "");
-  const op = OPS[pyStr(o.operator ?? "eq")];
-  if (!op) throw new TemplateError(`Invalid operator type (${pyStr(o.operator)}).`);
+  // Ansible's order of checks, with its words
+  const given = (x: unknown) => x !== undefined && x !== null;
+  if (given(o.strict) && given(o.version_type)) {
+    throw new TemplateError("Cannot specify both 'strict' and 'version_type'");
+  }
   if (!truthy(value)) throw new TemplateError("Input version value cannot be empty");
-  if (!w) throw new TemplateError("Version parameter to compare against cannot be empty");
-  const type = truthy(o.strict ?? false) ? "strict" : o.version_type ? pyStr(o.version_type) : "loose";
+  if (!truthy(o.version ?? "")) {
+    throw new TemplateError("Version parameter to compare against cannot be empty");
+  }
+  const v = pyStr(defined(value)), w = pyStr(o.version);
+  const type = truthy(o.strict ?? false)
+    ? "strict"
+    : truthy(o.version_type ?? "")
+    ? pyStr(o.version_type)
+    : "loose";
+  if (!VERSION_TYPES.includes(type)) {
+    throw new TemplateError(
+      `Invalid version type (${type}). Must be one of ${VERSION_TYPES.map((t) => `'${t}'`).join(", ")}`,
+    );
+  }
+  const op = OPS[pyStr(o.operator ?? "eq")];
+  if (!op) {
+    throw new TemplateError(
+      `Invalid operator type (${pyStr(o.operator)}). Must be one of ${
+        Object.keys(OPS).map((k) => `'${k}'`).join(", ")
+      }`,
+    );
+  }
   let c: number;
   try {
     if (type === "strict") c = cmpStrict(strictVersion(v), strictVersion(w));
     else if (type === "semver" || type === "semantic") c = cmpSemver(v, w);
-    else if (type === "loose" || type === "pep440") c = pyCmp(looseVersion(v), looseVersion(w));
-    else throw new TemplateError(`Invalid version type (${type}).`);
+    else if (type === "pep440") c = compareKeys(pep440Key(v), pep440Key(w));
+    else c = pyCmp(looseVersion(v), looseVersion(w));
   } catch (e) {
-    if (e instanceof TemplateError) throw e;
     throw new TemplateError(`Version comparison failed: ${(e as Error).message}`);
   }
   switch (op) {
@@ -289,14 +334,10 @@ export function builtinTests(_templar: Templar): Record<string, TestFn> {
     link_exists: (p) => lstat(p) !== undefined,
     abs: (p) => path.isAbsolute(pyStr(defined(p))),
     is_abs: (p) => path.isAbsolute(pyStr(defined(p))),
-    same_file: (a, b) => {
-      const x = stat(a), y = stat(b);
-      return !!x && !!y && x.ino === y.ino && x.dev === y.dev;
-    },
-    mount: (p) => {
-      const x = stat(p), parent = stat(path.join(expand(p), ".."));
-      return !!x && !!parent && (x.dev !== parent.dev || x.ino === parent.ino);
-    },
+    same_file: sameFile,
+    is_same_file: sameFile,
+    mount: isMount,
+    is_mount: isMount,
     subset: (a, b) => isSubset(a, b),
     issubset: (a, b) => isSubset(a, b),
     superset: (a, b) => isSubset(b, a),

@@ -21,9 +21,11 @@ export {
   type VarLookup,
 } from "./templar.ts";
 export { OMIT_TOKEN } from "./_globals.ts";
+export { templateFileVars } from "./_template_vars.ts";
 export {
   LookupError,
   LookupOptionsError,
+  PythonError,
   TemplateError,
   UndefinedError,
   UnknownPluginError,

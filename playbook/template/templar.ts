@@ -94,6 +94,8 @@ export interface TemplarOptions {
   native?: boolean;
   /** Receives warnings (templating delimiters in conditionals, lookup errors with errors=warn). */
   warn?: (message: string) => void;
+  /** The configuration's ansible_managed, for the template files rendered (template action and lookup). */
+  ansibleManaged?: string;
 }
 
 export interface TemplateOptions {
@@ -198,6 +200,10 @@ export class Templar {
     this.#filters = { ...builtinFilters(this), ...opts.filters };
     this.#tests = { ...builtinTests(this), ...opts.tests };
     this.#lookups = { ...builtinLookups(), ...opts.lookups };
+  }
+
+  get ansibleManaged(): string | undefined {
+    return this.#opts.ansibleManaged;
   }
 
   get options(): Readonly<TemplarOptions> {
