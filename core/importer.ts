@@ -69,24 +69,49 @@ export function embeddedModules(embedded: Readonly<Record<string, string>>): Map
 
 const IMPORT_RE = /^[ \t]*import[ \t]+([\w. \t,]+)/gm;
 const FROM_RE = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
-const TOP_IMPORT_RE = /^import[ \t]+([\w. \t,]+)/gm;
-const TOP_FROM_RE = /^from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
+const SKIPPED_BLOCK_RE = /^[ \t]*(?:(?:async[ \t]+)?def[ \t]|except\b)/;
 
 /**
- * Names a module's source imports (absolute), before filtering by what is servable. `topLevel`: only the
- * unindented imports, the ones that run whenever the module is imported (not those inside functions,
- * classes or try blocks, which may never run).
+ * The source without the bodies of its functions and `except` clauses: the statements that run when the
+ * module is imported, those in `try`, `if` and class blocks included (basic.py imports its selinux helper
+ * inside `try`), and not the fallbacks for an import that failed (compat.selectors' `_selectors2`, for
+ * Pythons without `selectors`). A block's body is the lines after its header indented deeper than it.
  */
-export function scanImports(fullname: string, isPkg: boolean, source: string, topLevel = false): string[] {
+export function importTimeSource(source: string): string {
+  const lines = source.split("\n");
+  let skipped = -1; // the indentation of the header whose body the scan is in, -1 outside any
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const indent = line.length - line.trimStart().length;
+    if (indent === line.length || line[indent] === "#") continue;
+    if (skipped >= 0) {
+      if (indent > skipped) {
+        lines[i] = "";
+        continue;
+      }
+      skipped = -1;
+    }
+    if (SKIPPED_BLOCK_RE.test(line)) skipped = indent;
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Names a module's source imports (absolute), before filtering by what is servable. `importTime`: only
+ * the imports that run when the module is imported (importTimeSource), not those inside functions, which
+ * may never run.
+ */
+export function scanImports(fullname: string, isPkg: boolean, source: string, importTime = false): string[] {
   const found: string[] = [];
   const pkg = isPkg ? fullname : fullname.split(".").slice(0, -1).join(".");
-  for (const m of source.matchAll(topLevel ? TOP_IMPORT_RE : IMPORT_RE)) {
+  if (importTime) source = importTimeSource(source);
+  for (const m of source.matchAll(IMPORT_RE)) {
     for (const part of m[1].split(",")) {
       const name = part.trim().split(/\s+/)[0];
       if (name) found.push(name);
     }
   }
-  for (const m of source.matchAll(topLevel ? TOP_FROM_RE : FROM_RE)) {
+  for (const m of source.matchAll(FROM_RE)) {
     let base = m[1];
     if (base.startsWith(".")) {
       const dots = base.length - base.replace(/^\.+/, "").length;
@@ -126,15 +151,28 @@ const STDLIB = new Set(
     "zipimport zlib zoneinfo").split(" "),
 );
 
+/** Served modules, and names under a served package that do not exist. */
+interface Closure {
+  modules: string[];
+  absent: string[];
+}
+
+interface ModuleEdges {
+  /** What one module needs directly: its parents and all it imports (with their parents). */
+  all: Closure;
+  /** The same for the imports that run when it is imported, and mito's own (see eager()). */
+  importTime: Closure;
+}
+
 const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 
 export class ImporterResponder {
   #embedded: Map<string, ModuleInfo>;
   #roots: ModuleRoot[];
   #found = new Map<string, ModuleInfo | null>();
-  #related = new Map<string, string[]>();
-  #eager = new Map<string, string[]>();
-  #absent = new Map<string, string[]>();
+  #related = new Map<string, Closure>();
+  #eager = new Map<string, Closure>();
+  #edgesOf = new Map<string, ModuleEdges | null>();
   #sent = new Map<number, Set<string>>();
 
   constructor(opts: ImporterOptions = {}) {
@@ -204,58 +242,84 @@ export class ImporterResponder {
 
   /** Servable modules `fullname` needs: its parent packages and, transitively, what it imports. */
   related(fullname: string): string[] {
-    return this.#closure(fullname, false);
+    return this.#closure(fullname, false).modules;
   }
 
   /**
-   * Like related(), following only top-level imports and mito's own: what importing `fullname` will
-   * import. A push ahead of a call sends this much; other imports inside functions (the runner's of
-   * Ansible's module_utils.basic, only for Ansible modules) are asked for when they run.
+   * Like related(), following only the imports that run when a module is imported (importTimeSource) and
+   * mito's own: what importing `fullname` will import. A push ahead of a call sends this much; imports
+   * inside functions (the runner's of Ansible's module_utils.basic, only for Ansible modules) are asked
+   * for when they run.
    */
   eager(fullname: string): string[] {
-    return this.#closure(fullname, true);
+    return this.#closure(fullname, true).modules;
   }
 
-  #closure(fullname: string, topLevel: boolean): string[] {
-    const memo = topLevel ? this.#eager : this.#related;
+  #closure(fullname: string, importTime: boolean): Closure {
+    const memo = importTime ? this.#eager : this.#related;
     const cached = memo.get(fullname);
     if (cached) return cached;
     const out = new Set<string>();
     const absent = new Set<string>();
     const queue = [fullname];
-    const dec = new TextDecoder();
     while (queue.length) {
-      const name = queue.pop()!;
-      const info = this.lookup(name);
-      if (!info) continue;
-      const candidates = [...parents(name)];
-      if (info.source.length) {
-        const text = dec.decode(info.source);
-        const all = scanImports(name, info.isPkg, text);
-        // mito's own modules import each other inside functions on purpose (lazily, but always used).
-        candidates.push(
-          ...(topLevel
-            ? [...scanImports(name, info.isPkg, text, true), ...all.filter((n) => n.startsWith("mito."))]
-            : all),
-        );
+      const edges = this.#edges(queue.pop()!);
+      if (!edges) continue;
+      const { modules, absent: none } = importTime ? edges.importTime : edges.all;
+      for (const n of modules) {
+        if (n === fullname || out.has(n)) continue;
+        out.add(n);
+        queue.push(n);
       }
-      for (const c of candidates) {
+      for (const n of none) absent.add(n);
+    }
+    // Parents first, so a package is cached before its submodules.
+    const closure = {
+      modules: [...out].sort((a, b) => a.split(".").length - b.split(".").length),
+      absent: [...absent],
+    };
+    memo.set(fullname, closure);
+    return closure;
+  }
+
+  /**
+   * One module's own edges, read from its source once: the served modules it needs directly (its parent
+   * packages and what it imports, with their parents), and the names under a served package that do not
+   * exist. A closure is then a walk over these (each module of ansible's module_utils is in the closure of
+   * most of the others: scanning sources per closure was quadratic).
+   */
+  #edges(name: string): ModuleEdges | null {
+    let edges = this.#edgesOf.get(name);
+    if (edges !== undefined) return edges;
+    const info = this.lookup(name);
+    if (!info) {
+      this.#edgesOf.set(name, null);
+      return null;
+    }
+    const text = info.source.length ? new TextDecoder().decode(info.source) : "";
+    const all = text ? scanImports(name, info.isPkg, text) : [];
+    // mito's own modules import each other inside functions on purpose (lazily, but always used).
+    const importTime = text
+      ? [...scanImports(name, info.isPkg, text, true), ...all.filter((n) => n.startsWith("mito."))]
+      : [];
+    const served = (candidates: string[]): Closure => {
+      const found = new Set<string>();
+      const absent = new Set<string>();
+      for (const c of [...parents(name), ...candidates]) {
         for (const n of [...parents(c), c]) {
-          if (n === fullname || out.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
-          if (this.lookup(n)) {
-            out.add(n);
-            queue.push(n);
-          } else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
+          if (found.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
+          if (this.lookup(n)) found.add(n);
+          else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
             absent.add(n); // a name a served package does not have (six.moves, `from pkg import attr`)
           }
         }
       }
-    }
-    if (!topLevel) this.#absent.set(fullname, [...absent]);
-    // Parents first, so a package is cached before its submodules.
-    const list = [...out].sort((a, b) => a.split(".").length - b.split(".").length);
-    memo.set(fullname, list);
-    return list;
+      found.delete(name);
+      return { modules: [...found], absent: [...absent] };
+    };
+    edges = { all: served(all), importTime: served(importTime) };
+    this.#edgesOf.set(name, edges);
+    return edges;
   }
 
   /**
@@ -276,19 +340,18 @@ export class ImporterResponder {
     }
     const out: LoadModule[] = [];
     const related = this.related(fullname);
-    for (const name of eagerOnly ? this.eager(fullname) : related) {
+    const { modules, absent } = this.#closure(fullname, eagerOnly);
+    for (const name of modules) {
       if (sent.has(name)) continue;
       const r = this.lookup(name)!;
       sent.add(name);
       out.push([name, r.isPkg, r.filename, r.source, this.related(name)]);
     }
-    if (!eagerOnly) {
-      // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
-      for (const name of this.#absent.get(fullname) ?? []) {
-        if (sent.has(name)) continue;
-        sent.add(name);
-        out.push([name, false, null, null, []]);
-      }
+    // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
+    for (const name of absent) {
+      if (sent.has(name)) continue;
+      sent.add(name);
+      out.push([name, false, null, null, []]);
     }
     sent.add(fullname);
     out.push([fullname, info.isPkg, info.filename, info.source, related]);

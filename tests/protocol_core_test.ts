@@ -104,26 +104,57 @@ Deno.test("importer push: sends a module ahead only once per context, never a re
   assertEquals(r.answer(3, "ansible.cli"), [["ansible.cli", false, null, null, []]], "asked: refused");
 });
 
-Deno.test("importer push: top-level imports and mito's own travel ahead; an answer to a request carries all", () => {
+Deno.test("importer push: what runs at import time and mito's own travel ahead; an answer to a request carries all", () => {
   const files: Record<string, string> = {
     "lib/__init__.py": "",
     "lib/always.py": "X = 1\n",
     "lib/sometimes.py": "Y = 2\n",
     "lib/guarded.py": "Z = 3\n",
-    "lib/main.py":
-      "import json\nfrom lib import always\ntry:\n    import lib.guarded\nexcept ImportError:\n" +
-      "    pass\n\ndef f():\n    from lib import sometimes\n",
+    "lib/fallback.py": "F = 4\n",
+    "lib/in_class.py": "C = 5\n",
+    "lib/main.py": [
+      "import json",
+      "from lib import always",
+      "try:",
+      "    import lib.guarded",
+      "except ImportError:",
+      "    from lib import fallback",
+      "",
+      "def f(a,",
+      "      b):",
+      "    from lib import sometimes",
+      "",
+      "class K:",
+      "    from lib import in_class",
+      "    async def g(self):",
+      "        import lib.sometimes",
+      "from lib import absent_name",
+      "",
+    ].join("\n"),
   };
   const roots = [filesRoot("lib", files)];
   const pushed = new ImporterResponder({ roots }).push(1, "lib.main");
-  assertEquals(pushed.map(([n]) => n), ["lib", "lib.always", "lib.main"]);
+  // The package first and the module last; between them its imports, then the names known to be absent.
+  const names = pushed.map(([n, , , source]) => source === null ? `${n} (absent)` : n);
+  assertEquals([names[0], names[names.length - 1]], ["lib", "lib.main"]);
+  assertEquals(names.slice(1, -2).toSorted(), ["lib.always", "lib.guarded", "lib.in_class"]);
+  assertEquals(names[names.length - 2], "lib.absent_name (absent)");
   assertEquals(
-    pushed[2][4]!.toSorted(),
-    ["lib", "lib.always", "lib.guarded", "lib.sometimes"],
+    pushed[pushed.length - 1][4]!.toSorted(),
+    ["lib", "lib.always", "lib.fallback", "lib.guarded", "lib.in_class", "lib.sometimes"],
     "related: all",
   );
   const answered = new ImporterResponder({ roots }).answer(1, "lib.main").map(([n]) => n);
-  assertEquals(answered.toSorted(), ["lib", "lib.always", "lib.guarded", "lib.main", "lib.sometimes"]);
+  assertEquals(answered.toSorted(), [
+    "lib",
+    "lib.absent_name",
+    "lib.always",
+    "lib.fallback",
+    "lib.guarded",
+    "lib.in_class",
+    "lib.main",
+    "lib.sometimes",
+  ]);
 });
 
 Deno.test("a call's body names module:function and leaves out the empty parts at its end", () => {
