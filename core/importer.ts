@@ -82,8 +82,9 @@ export function importTimeSource(source: string): string {
   let skipped = -1; // the indentation of the header whose body the scan is in, -1 outside any
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const indent = line.length - line.trimStart().length;
-    if (indent === line.length || line[indent] === "#") continue;
+    let indent = 0;
+    while (indent < line.length && (line[indent] === " " || line[indent] === "\t")) indent++;
+    if (indent === line.length || line[indent] === "#" || line[indent] === "\r") continue;
     if (skipped >= 0) {
       if (indent > skipped) {
         lines[i] = "";
@@ -157,12 +158,7 @@ interface Closure {
   absent: string[];
 }
 
-interface ModuleEdges {
-  /** What one module needs directly: its parents and all it imports (with their parents). */
-  all: Closure;
-  /** The same for the imports that run when it is imported, and mito's own (see eager()). */
-  importTime: Closure;
-}
+const NONE: ReadonlySet<string> = new Set();
 
 const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 
@@ -172,7 +168,8 @@ export class ImporterResponder {
   #found = new Map<string, ModuleInfo | null>();
   #related = new Map<string, Closure>();
   #eager = new Map<string, Closure>();
-  #edgesOf = new Map<string, ModuleEdges | null>();
+  #allEdges = new Map<string, Closure | null>();
+  #importTimeEdges = new Map<string, Closure | null>();
   #sent = new Map<number, Set<string>>();
 
   constructor(opts: ImporterOptions = {}) {
@@ -242,7 +239,7 @@ export class ImporterResponder {
 
   /** Servable modules `fullname` needs: its parent packages and, transitively, what it imports. */
   related(fullname: string): string[] {
-    return this.#closure(fullname, false).modules;
+    return this.#closure(fullname, false, NONE).modules;
   }
 
   /**
@@ -252,73 +249,75 @@ export class ImporterResponder {
    * for when they run.
    */
   eager(fullname: string): string[] {
-    return this.#closure(fullname, true).modules;
+    return this.#closure(fullname, true, NONE).modules;
   }
 
-  #closure(fullname: string, importTime: boolean): Closure {
+  /** `local`: top-level packages left out, with all they import (those the context has of its own). */
+  #closure(fullname: string, importTime: boolean, local: ReadonlySet<string>): Closure {
     const memo = importTime ? this.#eager : this.#related;
-    const cached = memo.get(fullname);
+    const key = local.size ? `${fullname} ${[...local].sort()}` : fullname;
+    const cached = memo.get(key);
     if (cached) return cached;
     const out = new Set<string>();
     const absent = new Set<string>();
     const queue = [fullname];
     while (queue.length) {
-      const edges = this.#edges(queue.pop()!);
+      const edges = this.#edges(queue.pop()!, importTime);
       if (!edges) continue;
-      const { modules, absent: none } = importTime ? edges.importTime : edges.all;
-      for (const n of modules) {
-        if (n === fullname || out.has(n)) continue;
+      for (const n of edges.modules) {
+        if (n === fullname || out.has(n) || local.has(n.split(".")[0])) continue;
         out.add(n);
         queue.push(n);
       }
-      for (const n of none) absent.add(n);
+      for (const n of edges.absent) absent.add(n);
     }
     // Parents first, so a package is cached before its submodules.
     const closure = {
       modules: [...out].sort((a, b) => a.split(".").length - b.split(".").length),
       absent: [...absent],
     };
-    memo.set(fullname, closure);
+    memo.set(key, closure);
     return closure;
   }
 
   /**
-   * One module's own edges, read from its source once: the served modules it needs directly (its parent
-   * packages and what it imports, with their parents), and the names under a served package that do not
-   * exist. A closure is then a walk over these (each module of ansible's module_utils is in the closure of
-   * most of the others: scanning sources per closure was quadratic).
+   * One module's own edges, read from its source once per kind: the served modules it needs directly (its
+   * parent packages and what it imports, with their parents), and the names under a served package that
+   * do not exist. A closure is then a walk over these (each module of ansible's module_utils is in the
+   * closure of most of the others: scanning sources per closure was quadratic).
    */
-  #edges(name: string): ModuleEdges | null {
-    let edges = this.#edgesOf.get(name);
+  #edges(name: string, importTime: boolean): Closure | null {
+    const memo = importTime ? this.#importTimeEdges : this.#allEdges;
+    let edges = memo.get(name);
     if (edges !== undefined) return edges;
     const info = this.lookup(name);
     if (!info) {
-      this.#edgesOf.set(name, null);
+      memo.set(name, null);
       return null;
     }
     const text = info.source.length ? new TextDecoder().decode(info.source) : "";
-    const all = text ? scanImports(name, info.isPkg, text) : [];
+    let candidates = text ? scanImports(name, info.isPkg, text) : [];
     // mito's own modules import each other inside functions on purpose (lazily, but always used).
-    const importTime = text
-      ? [...scanImports(name, info.isPkg, text, true), ...all.filter((n) => n.startsWith("mito."))]
-      : [];
-    const served = (candidates: string[]): Closure => {
-      const found = new Set<string>();
-      const absent = new Set<string>();
-      for (const c of [...parents(name), ...candidates]) {
-        for (const n of [...parents(c), c]) {
-          if (found.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
-          if (this.lookup(n)) found.add(n);
-          else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
-            absent.add(n); // a name a served package does not have (six.moves, `from pkg import attr`)
-          }
+    if (importTime && text) {
+      candidates = [
+        ...scanImports(name, info.isPkg, text, true),
+        ...candidates.filter((n) => n.startsWith("mito.")),
+      ];
+    }
+    const found = new Set<string>();
+    const absent = new Set<string>();
+    for (const c of [...parents(name), ...candidates]) {
+      for (const n of [...parents(c), c]) {
+        if (found.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
+        if (this.lookup(n)) found.add(n);
+        else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
+          absent.add(n); // a name a served package does not have (six.moves, `from pkg import attr`)
         }
       }
-      found.delete(name);
-      return { modules: [...found], absent: [...absent] };
-    };
-    edges = { all: served(all), importTime: served(importTime) };
-    this.#edgesOf.set(name, edges);
+    }
+    found.delete(name);
+    edges = { modules: [...found], absent: [...absent] };
+    memo.set(name, edges);
     return edges;
   }
 
@@ -327,10 +326,10 @@ export class ImporterResponder {
    * have yet, then the module itself (source null = refused).
    */
   answer(child: number, fullname: string): LoadModule[] {
-    return this.#bodies(child, fullname, false);
+    return this.#bodies(child, fullname, false, NONE);
   }
 
-  #bodies(child: number, fullname: string, eagerOnly: boolean): LoadModule[] {
+  #bodies(child: number, fullname: string, eagerOnly: boolean, local: ReadonlySet<string>): LoadModule[] {
     let sent = this.#sent.get(child);
     if (!sent) this.#sent.set(child, sent = new Set());
     const info = this.lookup(fullname);
@@ -339,13 +338,13 @@ export class ImporterResponder {
       return [[fullname, false, null, null, []]];
     }
     const out: LoadModule[] = [];
-    const related = this.related(fullname);
-    const { modules, absent } = this.#closure(fullname, eagerOnly);
+    const related = this.#closure(fullname, false, local).modules;
+    const { modules, absent } = this.#closure(fullname, eagerOnly, local);
     for (const name of modules) {
       if (sent.has(name)) continue;
       const r = this.lookup(name)!;
       sent.add(name);
-      out.push([name, r.isPkg, r.filename, r.source, this.related(name)]);
+      out.push([name, r.isPkg, r.filename, r.source, this.#closure(name, false, local).modules]);
     }
     // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
     for (const name of absent) {
@@ -361,12 +360,14 @@ export class ImporterResponder {
   /**
    * Unasked LOAD_MODULE bodies for `fullname` and its related modules, for a context about to import it
    * (a call into it is on its way): what the context was already sent is left out, and a module that is
-   * not served is not pushed (the context's own request will get the refusal).
+   * not served is not pushed (the context's own request will get the refusal). `local`: the top-level
+   * packages the context has of its own (READY's `local`), whose modules it imports from its own copy:
+   * none of them is pushed, and the related names the bodies list leave them out.
    */
-  push(context: number, fullname: string): LoadModule[] {
+  push(context: number, fullname: string, local: readonly string[] = []): LoadModule[] {
     const sent = this.#sent.get(context);
-    if (sent?.has(fullname) || !this.lookup(fullname)) return [];
-    return this.#bodies(context, fullname, true);
+    if (sent?.has(fullname) || local.includes(fullname.split(".")[0]) || !this.lookup(fullname)) return [];
+    return this.#bodies(context, fullname, true, local.length ? new Set(local) : NONE);
   }
 
   /** Forget what a child was sent (its stream ended). */

@@ -157,6 +157,32 @@ Deno.test("importer push: what runs at import time and mito's own travel ahead; 
   ]);
 });
 
+Deno.test("importer push: nothing of a package the context has of its own, not even in the related names", () => {
+  const files: Record<string, string> = {
+    "lib/__init__.py": "",
+    "lib/runner.py": "from lib import helper\n\ndef run():\n    from ansible.module_utils import basic\n",
+    "lib/helper.py": "X = 1\n",
+    "ansible/module_utils/__init__.py": "",
+    "ansible/module_utils/basic.py": "Y = 2\n",
+  };
+  const root = (prefix: string) => filesRoot(prefix, files);
+  const r = new ImporterResponder({ roots: [root("lib"), root("ansible.module_utils")] });
+  assertEquals(r.push(1, "ansible.module_utils.basic", ["ansible"]), []);
+  assertEquals(r.push(1, "lib.runner", ["ansible"]).map(([n, , , , related]) => [n, related]), [
+    ["lib", []],
+    ["lib.helper", ["lib"]],
+    ["lib.runner", ["lib", "lib.helper"]],
+  ]);
+  const other = r.push(2, "lib.runner");
+  assertEquals(other[other.length - 1][4], [
+    "lib",
+    "ansible",
+    "lib.helper",
+    "ansible.module_utils",
+    "ansible.module_utils.basic",
+  ], "a context without it: its modules are related");
+});
+
 Deno.test("a call's body names module:function and leaves out the empty parts at its end", () => {
   const body = (chain: number | null, spec: Parameters<typeof callFrame>[3]) =>
     new TextDecoder().decode(callFrame(1, 1000, chain, spec).body);

@@ -846,10 +846,8 @@ export class Broker {
 
   _preload(ctx: Context, modules: string[]): void {
     if (!ctx.alive) return;
-    const local = ctx.info?.local;
     for (const name of modules) {
-      if (local?.includes(name.split(".")[0])) continue;
-      for (const body of this.#importer.push(ctx.id, name)) {
+      for (const body of this.#importer.push(ctx.id, name, ctx.info?.local)) {
         this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: LOAD_MODULE }, body));
       }
     }
