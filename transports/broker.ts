@@ -526,8 +526,12 @@ export class Broker {
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
         spawning = method.spawn(spec, FIRST_STAGE);
+        // Made while the spawn logs in: compressing the core is milliseconds the new interpreter would wait.
+        const compiled = this.#compiledCore.get(python) ?? undefined;
+        let payload = bootstrapPayload(config, compiled);
         const channel = await Promise.race([spawning, limit]);
-        const payload = bootstrapPayload(config, this.#compiledCore.get(python) ?? undefined);
+        const learned = this.#compiledCore.get(python) ?? undefined; // a local context may have said it meanwhile
+        if (learned !== compiled) payload = bootstrapPayload(config, learned);
         await Promise.race([this.#attach(id, channel, payload, what), limit]);
       }
       ctx.info = await Promise.race([ready, limit]);
