@@ -370,6 +370,18 @@ export class ImporterResponder {
     return this.#bodies(context, fullname, true, local.length ? new Set(local) : NONE);
   }
 
+  /**
+   * Reads and scans now what a push of `fullname` will need within its own top-level package, so a push
+   * made later (once a context is up, on the way to its first call) finds it done. What it needs of other
+   * packages waits for the push: it depends on which of them the context has of its own.
+   */
+  prepare(fullname: string): void {
+    const own = fullname.split(".")[0];
+    const others = new Set(this.importable().filter((top) => top !== own));
+    this.#closure(fullname, true, others);
+    this.#closure(fullname, false, others);
+  }
+
   /** Forget what a child was sent (its stream ended). */
   forget(child: number): void {
     this.#sent.delete(child);

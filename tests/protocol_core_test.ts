@@ -183,6 +183,38 @@ Deno.test("importer push: nothing of a package the context has of its own, not e
   ], "a context without it: its modules are related");
 });
 
+Deno.test("importer prepare: a later push within the module's own package reads and scans nothing more", () => {
+  const files: Record<string, string> = {
+    "lib/__init__.py": "",
+    "lib/runner.py": "from lib import helper\n\ndef run():\n    from ansible.module_utils import basic\n",
+    "lib/helper.py": "import lib.more\n",
+    "lib/more.py": "X = 1\n",
+    "ansible/module_utils/__init__.py": "",
+    "ansible/module_utils/basic.py": "from ansible.module_utils import common\n",
+    "ansible/module_utils/common.py": "Y = 2\n",
+  };
+  const reads: string[] = [];
+  const counted = (prefix: string): ModuleRoot => ({
+    prefixes: [prefix],
+    read: (p) => (reads.push(p), p in files ? new TextEncoder().encode(files[p]) : null),
+  });
+  const r = new ImporterResponder({ roots: [counted("lib"), counted("ansible.module_utils")] });
+  r.prepare("lib.runner");
+  assertEquals(
+    reads.filter((p) => p.endsWith("common.py")),
+    [],
+    "another package's imports wait for the push",
+  );
+  const before = reads.length;
+  assertEquals(r.push(1, "lib.runner", ["ansible"]).map(([n]) => n), [
+    "lib",
+    "lib.helper",
+    "lib.more",
+    "lib.runner",
+  ]);
+  assertEquals(reads.length, before, "the push found it all done");
+});
+
 Deno.test("a call's body names module:function and leaves out the empty parts at its end", () => {
   const body = (chain: number | null, spec: Parameters<typeof callFrame>[3]) =>
     new TextDecoder().decode(callFrame(1, 1000, chain, spec).body);

@@ -426,6 +426,7 @@ export class Broker {
    * source as before. null: being asked for.
    */
   #compiledCore = new Map<string, Uint8Array | null>();
+  #toPrepare = new Set<string>();
   #nextContext = 1;
   #nextStream = 1;
   #tick = 0;
@@ -526,9 +527,11 @@ export class Broker {
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
         spawning = method.spawn(spec, FIRST_STAGE);
-        // Made while the spawn logs in: compressing the core is milliseconds the new interpreter would wait.
+        // Made while the spawn logs in: milliseconds the new interpreter would otherwise wait for.
         const compiled = this.#compiledCore.get(python) ?? undefined;
         let payload = bootstrapPayload(config, compiled);
+        for (const name of this.#toPrepare) this.#importer.prepare(name);
+        this.#toPrepare.clear();
         const channel = await Promise.race([spawning, limit]);
         const learned = this.#compiledCore.get(python) ?? undefined; // a local context may have said it meanwhile
         if (learned !== compiled) payload = bootstrapPayload(config, learned);
@@ -846,6 +849,14 @@ export class Broker {
 
   _tick(): number {
     return ++this.#tick;
+  }
+
+  /**
+   * Modules that will be pushed to the next contexts: what pushing them takes (ImporterResponder.prepare)
+   * is computed while the next connection logs in, instead of between its READY and its first call.
+   */
+  prepareImports(modules: string[]): void {
+    for (const name of modules) this.#toPrepare.add(name);
   }
 
   _preload(ctx: Context, modules: string[]): void {
