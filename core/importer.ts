@@ -269,7 +269,7 @@ export class ImporterResponder {
         out.add(n);
         queue.push(n);
       }
-      for (const n of edges.absent) absent.add(n);
+      for (const n of edges.absent) if (!local.has(n.split(".")[0])) absent.add(n);
     }
     // Parents first, so a package is cached before its submodules.
     const closure = {

@@ -161,7 +161,7 @@ Deno.test("importer push: nothing of a package the context has of its own, not e
   const files: Record<string, string> = {
     "lib/__init__.py": "",
     "lib/runner.py": "from lib import helper\n\ndef run():\n    from ansible.module_utils import basic\n",
-    "lib/helper.py": "X = 1\n",
+    "lib/helper.py": "from ansible.module_utils import missing\nX = 1\n",
     "ansible/module_utils/__init__.py": "",
     "ansible/module_utils/basic.py": "Y = 2\n",
   };
@@ -172,15 +172,23 @@ Deno.test("importer push: nothing of a package the context has of its own, not e
     ["lib", []],
     ["lib.helper", ["lib"]],
     ["lib.runner", ["lib", "lib.helper"]],
-  ]);
+  ], "not even a name of it known to be absent");
   const other = r.push(2, "lib.runner");
+  assertEquals(other.map(([n, , , source]) => source === null ? `${n} (absent)` : n), [
+    "lib",
+    "ansible",
+    "lib.helper",
+    "ansible.module_utils",
+    "ansible.module_utils.missing (absent)",
+    "lib.runner",
+  ], "a context without it");
   assertEquals(other[other.length - 1][4], [
     "lib",
     "ansible",
     "lib.helper",
     "ansible.module_utils",
     "ansible.module_utils.basic",
-  ], "a context without it: its modules are related");
+  ], "its modules are related");
 });
 
 Deno.test("importer prepare: a later push within the module's own package reads and scans nothing more", () => {
