@@ -1000,6 +1000,7 @@ class Importer(object):
     def __init__(self, router, importable):
         self.router = router
         self.importable = set(importable)
+        self.local = frozenset()  # the importable packages this interpreter has of its own (_local_packages)
         self.cache = {}  # fullname -> (is_pkg, filename, source bytes, related) or None
         self.pending = {}  # fullname -> threading.Event
         self.waiting_children = {}  # fullname -> [(stream, ctx id)]
@@ -1007,7 +1008,10 @@ class Importer(object):
 
     # meta path finder protocol
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.partition(".")[0] not in self.importable:
+        top = fullname.partition(".")[0]
+        if top not in self.importable:
+            return None
+        if top in self.local and fullname not in self.cache and self._found_after(fullname, path, target):
             return None
         entry = self.get(fullname)
         if entry is None:
@@ -1017,6 +1021,26 @@ class Importer(object):
             return None
         import importlib.util
         return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
+
+    def _found_after(self, fullname, path, target):
+        """Whether a finder after this one knows `fullname` (six's, for its `moves`). Asked first for a
+        package this interpreter has of its own: the name is that copy's (its six's), and asking the
+        controller first would cost a round trip to learn that it does not serve it."""
+        try:
+            later = sys.meta_path[sys.meta_path.index(self) + 1:]
+        except ValueError:
+            return False
+        for finder in later:
+            try:
+                find_spec = getattr(finder, "find_spec", None)
+                if find_spec is not None:
+                    if find_spec(fullname, path, target) is not None:
+                        return True
+                elif getattr(finder, "find_module", None) is not None and finder.find_module(fullname, path):
+                    return True  # an older six
+            except Exception:
+                continue
+        return False
 
     def create_module(self, spec):
         return None
@@ -1691,7 +1715,24 @@ def _info():
         cwd = None
     return {"id": _config["id"], "pid": os.getpid(), "python": list(sys.version_info[:3]),
             "executable": sys.executable, "user": user, "uid": os.getuid(),
-            "hostname": os.uname()[1], "cwd": cwd, "bytecode": _booted_from_bytecode[0]}
+            "hostname": os.uname()[1], "cwd": cwd, "bytecode": _booted_from_bytecode[0],
+            "local": sorted(_importer.local)}
+
+
+def _local_packages(importable):
+    """The importable top-level packages (other than mito) this interpreter has of its own: the finders
+    before the importer find their modules here, so the controller pushes none of them ahead of a call."""
+    import importlib.machinery
+    found = set()
+    for top in importable:
+        if top == "mito":
+            continue
+        try:
+            if importlib.machinery.PathFinder.find_spec(top) is not None:
+                found.add(top)
+        except Exception:  # a broken sys.path entry: then it is not ours to rely on
+            pass
+    return frozenset(found)
 
 
 def _shutdown_children():
@@ -1752,6 +1793,7 @@ def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     os.close(null)
     _router = Router(_config, rfd, wfd)
     _importer = Importer(_router, _config.get("importable") or ["mito"])
+    _importer.local = _local_packages(_importer.importable)
     _install_package()
     sys.meta_path.append(_importer)
     if hasattr(os, "register_at_fork"):  # 3.7+; on 3.6 the importer and the log senders check the pid

@@ -69,24 +69,50 @@ export function embeddedModules(embedded: Readonly<Record<string, string>>): Map
 
 const IMPORT_RE = /^[ \t]*import[ \t]+([\w. \t,]+)/gm;
 const FROM_RE = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
-const TOP_IMPORT_RE = /^import[ \t]+([\w. \t,]+)/gm;
-const TOP_FROM_RE = /^from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm;
+const SKIPPED_BLOCK_RE = /^[ \t]*(?:(?:async[ \t]+)?def[ \t]|except\b)/;
 
 /**
- * Names a module's source imports (absolute), before filtering by what is servable. `topLevel`: only the
- * unindented imports, the ones that run whenever the module is imported (not those inside functions,
- * classes or try blocks, which may never run).
+ * The source without the bodies of its functions and `except` clauses: the statements that run when the
+ * module is imported, those in `try`, `if` and class blocks included (basic.py imports its selinux helper
+ * inside `try`), and not the fallbacks for an import that failed (compat.selectors' `_selectors2`, for
+ * Pythons without `selectors`). A block's body is the lines after its header indented deeper than it.
  */
-export function scanImports(fullname: string, isPkg: boolean, source: string, topLevel = false): string[] {
+export function importTimeSource(source: string): string {
+  const lines = source.split("\n");
+  let skipped = -1; // the indentation of the header whose body the scan is in, -1 outside any
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    let indent = 0;
+    while (indent < line.length && (line[indent] === " " || line[indent] === "\t")) indent++;
+    if (indent === line.length || line[indent] === "#" || line[indent] === "\r") continue;
+    if (skipped >= 0) {
+      if (indent > skipped) {
+        lines[i] = "";
+        continue;
+      }
+      skipped = -1;
+    }
+    if (SKIPPED_BLOCK_RE.test(line)) skipped = indent;
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Names a module's source imports (absolute), before filtering by what is servable. `importTime`: only
+ * the imports that run when the module is imported (importTimeSource), not those inside functions, which
+ * may never run.
+ */
+export function scanImports(fullname: string, isPkg: boolean, source: string, importTime = false): string[] {
   const found: string[] = [];
   const pkg = isPkg ? fullname : fullname.split(".").slice(0, -1).join(".");
-  for (const m of source.matchAll(topLevel ? TOP_IMPORT_RE : IMPORT_RE)) {
+  if (importTime) source = importTimeSource(source);
+  for (const m of source.matchAll(IMPORT_RE)) {
     for (const part of m[1].split(",")) {
       const name = part.trim().split(/\s+/)[0];
       if (name) found.push(name);
     }
   }
-  for (const m of source.matchAll(topLevel ? TOP_FROM_RE : FROM_RE)) {
+  for (const m of source.matchAll(FROM_RE)) {
     let base = m[1];
     if (base.startsWith(".")) {
       const dots = base.length - base.replace(/^\.+/, "").length;
@@ -126,15 +152,24 @@ const STDLIB = new Set(
     "zipimport zlib zoneinfo").split(" "),
 );
 
+/** Served modules, and names under a served package that do not exist. */
+interface Closure {
+  modules: string[];
+  absent: string[];
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
 const MODULE_NAME = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 
 export class ImporterResponder {
   #embedded: Map<string, ModuleInfo>;
   #roots: ModuleRoot[];
   #found = new Map<string, ModuleInfo | null>();
-  #related = new Map<string, string[]>();
-  #eager = new Map<string, string[]>();
-  #absent = new Map<string, string[]>();
+  #related = new Map<string, Closure>();
+  #eager = new Map<string, Closure>();
+  #allEdges = new Map<string, Closure | null>();
+  #importTimeEdges = new Map<string, Closure | null>();
   #sent = new Map<number, Set<string>>();
 
   constructor(opts: ImporterOptions = {}) {
@@ -204,58 +239,86 @@ export class ImporterResponder {
 
   /** Servable modules `fullname` needs: its parent packages and, transitively, what it imports. */
   related(fullname: string): string[] {
-    return this.#closure(fullname, false);
+    return this.#closure(fullname, false, NONE).modules;
   }
 
   /**
-   * Like related(), following only top-level imports and mito's own: what importing `fullname` will
-   * import. A push ahead of a call sends this much; other imports inside functions (the runner's of
-   * Ansible's module_utils.basic, only for Ansible modules) are asked for when they run.
+   * Like related(), following only the imports that run when a module is imported (importTimeSource) and
+   * mito's own: what importing `fullname` will import. A push ahead of a call sends this much; imports
+   * inside functions (the runner's of Ansible's module_utils.basic, only for Ansible modules) are asked
+   * for when they run.
    */
   eager(fullname: string): string[] {
-    return this.#closure(fullname, true);
+    return this.#closure(fullname, true, NONE).modules;
   }
 
-  #closure(fullname: string, topLevel: boolean): string[] {
-    const memo = topLevel ? this.#eager : this.#related;
-    const cached = memo.get(fullname);
+  /** `local`: top-level packages left out, with all they import (those the context has of its own). */
+  #closure(fullname: string, importTime: boolean, local: ReadonlySet<string>): Closure {
+    const memo = importTime ? this.#eager : this.#related;
+    const key = local.size ? `${fullname} ${[...local].sort()}` : fullname;
+    const cached = memo.get(key);
     if (cached) return cached;
     const out = new Set<string>();
     const absent = new Set<string>();
     const queue = [fullname];
-    const dec = new TextDecoder();
     while (queue.length) {
-      const name = queue.pop()!;
-      const info = this.lookup(name);
-      if (!info) continue;
-      const candidates = [...parents(name)];
-      if (info.source.length) {
-        const text = dec.decode(info.source);
-        const all = scanImports(name, info.isPkg, text);
-        // mito's own modules import each other inside functions on purpose (lazily, but always used).
-        candidates.push(
-          ...(topLevel
-            ? [...scanImports(name, info.isPkg, text, true), ...all.filter((n) => n.startsWith("mito."))]
-            : all),
-        );
+      const edges = this.#edges(queue.pop()!, importTime);
+      if (!edges) continue;
+      for (const n of edges.modules) {
+        if (n === fullname || out.has(n) || local.has(n.split(".")[0])) continue;
+        out.add(n);
+        queue.push(n);
       }
-      for (const c of candidates) {
-        for (const n of [...parents(c), c]) {
-          if (n === fullname || out.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
-          if (this.lookup(n)) {
-            out.add(n);
-            queue.push(n);
-          } else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
-            absent.add(n); // a name a served package does not have (six.moves, `from pkg import attr`)
-          }
+      for (const n of edges.absent) if (!local.has(n.split(".")[0])) absent.add(n);
+    }
+    // Parents first, so a package is cached before its submodules.
+    const closure = {
+      modules: [...out].sort((a, b) => a.split(".").length - b.split(".").length),
+      absent: [...absent],
+    };
+    memo.set(key, closure);
+    return closure;
+  }
+
+  /**
+   * One module's own edges, read from its source once per kind: the served modules it needs directly (its
+   * parent packages and what it imports, with their parents), and the names under a served package that
+   * do not exist. A closure is then a walk over these (each module of ansible's module_utils is in the
+   * closure of most of the others: scanning sources per closure was quadratic).
+   */
+  #edges(name: string, importTime: boolean): Closure | null {
+    const memo = importTime ? this.#importTimeEdges : this.#allEdges;
+    let edges = memo.get(name);
+    if (edges !== undefined) return edges;
+    const info = this.lookup(name);
+    if (!info) {
+      memo.set(name, null);
+      return null;
+    }
+    const text = info.source.length ? new TextDecoder().decode(info.source) : "";
+    let candidates = text ? scanImports(name, info.isPkg, text) : [];
+    // mito's own modules import each other inside functions on purpose (lazily, but always used).
+    if (importTime && text) {
+      candidates = [
+        ...scanImports(name, info.isPkg, text, true),
+        ...candidates.filter((n) => n.startsWith("mito.")),
+      ];
+    }
+    const found = new Set<string>();
+    const absent = new Set<string>();
+    for (const c of [...parents(name), ...candidates]) {
+      for (const n of [...parents(c), c]) {
+        if (found.has(n) || absent.has(n) || n === "mito" || n === "mito.core") continue;
+        if (this.lookup(n)) found.add(n);
+        else if (n.includes(".") && this.lookup(n.slice(0, n.lastIndexOf(".")))?.isPkg) {
+          absent.add(n); // a name a served package does not have (six.moves, `from pkg import attr`)
         }
       }
     }
-    if (!topLevel) this.#absent.set(fullname, [...absent]);
-    // Parents first, so a package is cached before its submodules.
-    const list = [...out].sort((a, b) => a.split(".").length - b.split(".").length);
-    memo.set(fullname, list);
-    return list;
+    found.delete(name);
+    edges = { modules: [...found], absent: [...absent] };
+    memo.set(name, edges);
+    return edges;
   }
 
   /**
@@ -263,10 +326,10 @@ export class ImporterResponder {
    * have yet, then the module itself (source null = refused).
    */
   answer(child: number, fullname: string): LoadModule[] {
-    return this.#bodies(child, fullname, false);
+    return this.#bodies(child, fullname, false, NONE);
   }
 
-  #bodies(child: number, fullname: string, eagerOnly: boolean): LoadModule[] {
+  #bodies(child: number, fullname: string, eagerOnly: boolean, local: ReadonlySet<string>): LoadModule[] {
     let sent = this.#sent.get(child);
     if (!sent) this.#sent.set(child, sent = new Set());
     const info = this.lookup(fullname);
@@ -275,20 +338,19 @@ export class ImporterResponder {
       return [[fullname, false, null, null, []]];
     }
     const out: LoadModule[] = [];
-    const related = this.related(fullname);
-    for (const name of eagerOnly ? this.eager(fullname) : related) {
+    const related = this.#closure(fullname, false, local).modules;
+    const { modules, absent } = this.#closure(fullname, eagerOnly, local);
+    for (const name of modules) {
       if (sent.has(name)) continue;
       const r = this.lookup(name)!;
       sent.add(name);
-      out.push([name, r.isPkg, r.filename, r.source, this.related(name)]);
+      out.push([name, r.isPkg, r.filename, r.source, this.#closure(name, false, local).modules]);
     }
-    if (!eagerOnly) {
-      // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
-      for (const name of this.#absent.get(fullname) ?? []) {
-        if (sent.has(name)) continue;
-        sent.add(name);
-        out.push([name, false, null, null, []]);
-      }
+    // Names it would otherwise ask about in vain: cached as absent, so later finders (six) answer them.
+    for (const name of absent) {
+      if (sent.has(name)) continue;
+      sent.add(name);
+      out.push([name, false, null, null, []]);
     }
     sent.add(fullname);
     out.push([fullname, info.isPkg, info.filename, info.source, related]);
@@ -298,12 +360,26 @@ export class ImporterResponder {
   /**
    * Unasked LOAD_MODULE bodies for `fullname` and its related modules, for a context about to import it
    * (a call into it is on its way): what the context was already sent is left out, and a module that is
-   * not served is not pushed (the context's own request will get the refusal).
+   * not served is not pushed (the context's own request will get the refusal). `local`: the top-level
+   * packages the context has of its own (READY's `local`), whose modules it imports from its own copy:
+   * none of them is pushed, and the related names the bodies list leave them out.
    */
-  push(context: number, fullname: string): LoadModule[] {
+  push(context: number, fullname: string, local: readonly string[] = []): LoadModule[] {
     const sent = this.#sent.get(context);
-    if (sent?.has(fullname) || !this.lookup(fullname)) return [];
-    return this.#bodies(context, fullname, true);
+    if (sent?.has(fullname) || local.includes(fullname.split(".")[0]) || !this.lookup(fullname)) return [];
+    return this.#bodies(context, fullname, true, local.length ? new Set(local) : NONE);
+  }
+
+  /**
+   * Reads and scans now what a push of `fullname` will need within its own top-level package, so a push
+   * made later (once a context is up, on the way to its first call) finds it done. What it needs of other
+   * packages waits for the push: it depends on which of them the context has of its own.
+   */
+  prepare(fullname: string): void {
+    const own = fullname.split(".")[0];
+    const others = new Set(this.importable().filter((top) => top !== own));
+    this.#closure(fullname, true, others);
+    this.#closure(fullname, false, others);
   }
 
   /** Forget what a child was sent (its stream ended). */

@@ -104,26 +104,123 @@ Deno.test("importer push: sends a module ahead only once per context, never a re
   assertEquals(r.answer(3, "ansible.cli"), [["ansible.cli", false, null, null, []]], "asked: refused");
 });
 
-Deno.test("importer push: top-level imports and mito's own travel ahead; an answer to a request carries all", () => {
+Deno.test("importer push: what runs at import time and mito's own travel ahead; an answer to a request carries all", () => {
   const files: Record<string, string> = {
     "lib/__init__.py": "",
     "lib/always.py": "X = 1\n",
     "lib/sometimes.py": "Y = 2\n",
     "lib/guarded.py": "Z = 3\n",
-    "lib/main.py":
-      "import json\nfrom lib import always\ntry:\n    import lib.guarded\nexcept ImportError:\n" +
-      "    pass\n\ndef f():\n    from lib import sometimes\n",
+    "lib/fallback.py": "F = 4\n",
+    "lib/in_class.py": "C = 5\n",
+    "lib/main.py": [
+      "import json",
+      "from lib import always",
+      "try:",
+      "    import lib.guarded",
+      "except ImportError:",
+      "    from lib import fallback",
+      "",
+      "def f(a,",
+      "      b):",
+      "    from lib import sometimes",
+      "",
+      "class K:",
+      "    from lib import in_class",
+      "    async def g(self):",
+      "        import lib.sometimes",
+      "from lib import absent_name",
+      "",
+    ].join("\n"),
   };
   const roots = [filesRoot("lib", files)];
   const pushed = new ImporterResponder({ roots }).push(1, "lib.main");
-  assertEquals(pushed.map(([n]) => n), ["lib", "lib.always", "lib.main"]);
+  // The package first and the module last; between them its imports, then the names known to be absent.
+  const names = pushed.map(([n, , , source]) => source === null ? `${n} (absent)` : n);
+  assertEquals([names[0], names[names.length - 1]], ["lib", "lib.main"]);
+  assertEquals(names.slice(1, -2).toSorted(), ["lib.always", "lib.guarded", "lib.in_class"]);
+  assertEquals(names[names.length - 2], "lib.absent_name (absent)");
   assertEquals(
-    pushed[2][4]!.toSorted(),
-    ["lib", "lib.always", "lib.guarded", "lib.sometimes"],
+    pushed[pushed.length - 1][4]!.toSorted(),
+    ["lib", "lib.always", "lib.fallback", "lib.guarded", "lib.in_class", "lib.sometimes"],
     "related: all",
   );
   const answered = new ImporterResponder({ roots }).answer(1, "lib.main").map(([n]) => n);
-  assertEquals(answered.toSorted(), ["lib", "lib.always", "lib.guarded", "lib.main", "lib.sometimes"]);
+  assertEquals(answered.toSorted(), [
+    "lib",
+    "lib.absent_name",
+    "lib.always",
+    "lib.fallback",
+    "lib.guarded",
+    "lib.in_class",
+    "lib.main",
+    "lib.sometimes",
+  ]);
+});
+
+Deno.test("importer push: nothing of a package the context has of its own, not even in the related names", () => {
+  const files: Record<string, string> = {
+    "lib/__init__.py": "",
+    "lib/runner.py": "from lib import helper\n\ndef run():\n    from ansible.module_utils import basic\n",
+    "lib/helper.py": "from ansible.module_utils import missing\nX = 1\n",
+    "ansible/module_utils/__init__.py": "",
+    "ansible/module_utils/basic.py": "Y = 2\n",
+  };
+  const root = (prefix: string) => filesRoot(prefix, files);
+  const r = new ImporterResponder({ roots: [root("lib"), root("ansible.module_utils")] });
+  assertEquals(r.push(1, "ansible.module_utils.basic", ["ansible"]), []);
+  assertEquals(r.push(1, "lib.runner", ["ansible"]).map(([n, , , , related]) => [n, related]), [
+    ["lib", []],
+    ["lib.helper", ["lib"]],
+    ["lib.runner", ["lib", "lib.helper"]],
+  ], "not even a name of it known to be absent");
+  const other = r.push(2, "lib.runner");
+  assertEquals(other.map(([n, , , source]) => source === null ? `${n} (absent)` : n), [
+    "lib",
+    "ansible",
+    "lib.helper",
+    "ansible.module_utils",
+    "ansible.module_utils.missing (absent)",
+    "lib.runner",
+  ], "a context without it");
+  assertEquals(other[other.length - 1][4], [
+    "lib",
+    "ansible",
+    "lib.helper",
+    "ansible.module_utils",
+    "ansible.module_utils.basic",
+  ], "its modules are related");
+});
+
+Deno.test("importer prepare: a later push within the module's own package reads and scans nothing more", () => {
+  const files: Record<string, string> = {
+    "lib/__init__.py": "",
+    "lib/runner.py": "from lib import helper\n\ndef run():\n    from ansible.module_utils import basic\n",
+    "lib/helper.py": "import lib.more\n",
+    "lib/more.py": "X = 1\n",
+    "ansible/module_utils/__init__.py": "",
+    "ansible/module_utils/basic.py": "from ansible.module_utils import common\n",
+    "ansible/module_utils/common.py": "Y = 2\n",
+  };
+  const reads: string[] = [];
+  const counted = (prefix: string): ModuleRoot => ({
+    prefixes: [prefix],
+    read: (p) => (reads.push(p), p in files ? new TextEncoder().encode(files[p]) : null),
+  });
+  const r = new ImporterResponder({ roots: [counted("lib"), counted("ansible.module_utils")] });
+  r.prepare("lib.runner");
+  assertEquals(
+    reads.filter((p) => p.endsWith("common.py")),
+    [],
+    "another package's imports wait for the push",
+  );
+  const before = reads.length;
+  assertEquals(r.push(1, "lib.runner", ["ansible"]).map(([n]) => n), [
+    "lib",
+    "lib.helper",
+    "lib.more",
+    "lib.runner",
+  ]);
+  assertEquals(reads.length, before, "the push found it all done");
 });
 
 Deno.test("a call's body names module:function and leaves out the empty parts at its end", () => {

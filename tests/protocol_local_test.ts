@@ -306,6 +306,76 @@ Deno.test("ansible-core's module_utils are served to an interpreter without Ansi
   }, { roots: [directoryRoot(dist, ["ansible.module_utils"])] });
 });
 
+Deno.test("a package the target has of its own is not pushed to it; one it lacks is, ahead of the call", async () => {
+  const dist = "/usr/lib/python3/dist-packages";
+  assert(
+    Deno.statSync(`${dist}/ansible/module_utils/basic.py`).isFile,
+    "ansible-core (Debian) must be installed",
+  );
+  await withBroker(async (b, _logs, requests) => {
+    const cached = (ctx: Awaited<ReturnType<typeof b.connect>>) =>
+      ctx.call<boolean>("mito.core", "_importer.cache.__contains__", ["ansible.module_utils.basic"]);
+    const own = await b.connect({ method: "local", python: PY });
+    assertEquals(own.info!.local, ["ansible"]);
+    own.preload(["ansible.module_utils.basic"]);
+    assertEquals(await cached(own), false, "nothing was pushed");
+    assertEquals(
+      await own.call("ansible.module_utils.basic", "__file__.__str__"),
+      `${dist}/ansible/module_utils/basic.py`,
+    );
+    assertEquals(requests, [], "its own copy was imported");
+    // -I -S: no dist-packages, so Ansible's modules can only come from the controller.
+    const bare = await b.connect({ method: "local", python: `${PY} -I -S` });
+    assertEquals(bare.info!.local, []);
+    bare.preload(["ansible.module_utils.basic"]);
+    assertEquals(await cached(bare), true, "pushed");
+    assertEquals(
+      await bare.call("ansible.module_utils.basic", "AnsibleModule.__name__.__str__"),
+      "AnsibleModule",
+    );
+    assertEquals(requests, [], "imported from what was pushed, without asking");
+  }, { roots: [directoryRoot(dist, ["ansible.module_utils"])] });
+});
+
+Deno.test("a directory root serves files, symlinked files and namespace directories, and nothing that is none", () => {
+  const root = Deno.makeTempDirSync({ prefix: "mito-root-" });
+  try {
+    Deno.mkdirSync(`${root}/pkg/sub`, { recursive: true });
+    Deno.mkdirSync(`${root}/pkg/ns`);
+    Deno.writeTextFileSync(`${root}/pkg/__init__.py`, "");
+    Deno.writeTextFileSync(`${root}/pkg/sub/mod.py`, "X = 1\n");
+    Deno.symlinkSync(`${root}/pkg/sub/mod.py`, `${root}/pkg/linked.py`);
+    Deno.symlinkSync(`${root}/nowhere.py`, `${root}/pkg/dangling.py`);
+    const r = directoryRoot(root, ["pkg"]);
+    const text = (rel: string) => {
+      const data = r.read(rel);
+      return data === null ? null : new TextDecoder().decode(data);
+    };
+    assertEquals(text("pkg/sub/mod.py"), "X = 1\n");
+    assertEquals(text("pkg/linked.py"), "X = 1\n");
+    assertEquals(text("pkg/__init__.py"), "");
+    for (
+      const none of ["pkg/dangling.py", "pkg/sub", "pkg/missing.py", "pkg/sub/mod.py/x.py", "other/a.py"]
+    ) {
+      assertEquals(text(none), null, none);
+    }
+    assertEquals(
+      ["pkg", "pkg/ns", "pkg/sub", "pkg/sub/mod.py", "pkg/linked.py", "nope"].map((p) => r.isDir!(p)),
+      [
+        true,
+        true,
+        true,
+        false,
+        false,
+        false,
+      ],
+    );
+    assertEquals(r.filename!("pkg/sub/mod.py"), `${root}/pkg/sub/mod.py`);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
 Deno.test("a context whose main thread is busy in a call still routes its children's messages", async () => {
   await withBroker(async (b) => {
     const parent = await b.connect({ method: "local", python: PY });

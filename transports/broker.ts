@@ -3,7 +3,7 @@
 // calls. Connections are reused by stack, counted, and capped per parent (least recently used idle first).
 import os from "node:os";
 import process from "node:process";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -86,6 +86,11 @@ export interface ReadyInfo {
   cwd: string | null;
   /** Started from its parent's compiled core (same Python) instead of compiling the source. */
   bytecode: boolean;
+  /**
+   * Importable top-level packages the context has of its own (e.g. `ansible` where ansible-core is
+   * installed on the target): its own copy wins on import, so none of their modules is pushed to it.
+   */
+  local?: string[];
 }
 
 export interface LogRecord {
@@ -140,11 +145,51 @@ export class TooManyInterpretersError extends Error {
   }
 }
 
-/** A directory root serving `prefixes` from the controller's disk (e.g. ansible-core's parent dir). */
+/**
+ * A directory root serving `prefixes` from the controller's disk (e.g. ansible-core's parent dir). Each
+ * directory is listed once and files are looked up in the listing: a closure of imports asks for many
+ * names that are no file (`from pkg.mod import name` names `pkg/mod/name.py` and `pkg/mod/name/`), and a
+ * failed read or stat per name cost more than the reads themselves.
+ */
 export function directoryRoot(dir: string, prefixes: string[]): ModuleRoot {
+  const listings = new Map<string, Map<string, "file" | "dir"> | null>();
+  const listing = (relDir: string) => {
+    let l = listings.get(relDir);
+    if (l !== undefined) return l;
+    l = null;
+    // Only a directory its parent's listing shows is read: no failed read per name that is none.
+    if (relDir && kindOf(relDir) !== "dir") {
+      listings.set(relDir, null);
+      return null;
+    }
+    try {
+      l = new Map();
+      for (const e of readdirSync(join(dir, relDir), { withFileTypes: true })) {
+        let kind: "file" | "dir" | undefined = e.isFile() ? "file" : e.isDirectory() ? "dir" : undefined;
+        if (kind === undefined && e.isSymbolicLink()) {
+          try {
+            const st = statSync(join(dir, relDir, e.name));
+            kind = st.isFile() ? "file" : st.isDirectory() ? "dir" : undefined;
+          } catch {
+            // a dangling link is no module
+          }
+        }
+        if (kind) l.set(e.name, kind);
+      }
+    } catch {
+      l = null; // no such directory (or not one)
+    }
+    listings.set(relDir, l);
+    return l;
+  };
+  const kindOf = (rel: string): "file" | "dir" | undefined => {
+    const slash = rel.lastIndexOf("/");
+    return listing(slash < 0 ? "" : rel.slice(0, slash))?.get(rel.slice(slash + 1));
+  };
   return {
     prefixes,
     read(rel) {
+      if (kindOf(rel) !== "file") return null;
       try {
         return new Uint8Array(readFileSync(join(dir, rel)));
       } catch {
@@ -152,13 +197,7 @@ export function directoryRoot(dir: string, prefixes: string[]): ModuleRoot {
       }
     },
     filename: (rel) => join(dir, rel),
-    isDir(rel) {
-      try {
-        return statSync(join(dir, rel)).isDirectory();
-      } catch {
-        return false;
-      }
-    },
+    isDir: (rel) => kindOf(rel) === "dir",
   };
 }
 
@@ -387,6 +426,7 @@ export class Broker {
    * source as before. null: being asked for.
    */
   #compiledCore = new Map<string, Uint8Array | null>();
+  #toPrepare = new Set<string>();
   #nextContext = 1;
   #nextStream = 1;
   #tick = 0;
@@ -487,8 +527,14 @@ export class Broker {
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
         spawning = method.spawn(spec, FIRST_STAGE);
+        // Made while the spawn logs in: milliseconds the new interpreter would otherwise wait for.
+        const compiled = this.#compiledCore.get(python) ?? undefined;
+        let payload = bootstrapPayload(config, compiled);
+        for (const name of this.#toPrepare) this.#importer.prepare(name);
+        this.#toPrepare.clear();
         const channel = await Promise.race([spawning, limit]);
-        const payload = bootstrapPayload(config, this.#compiledCore.get(python) ?? undefined);
+        const learned = this.#compiledCore.get(python) ?? undefined; // a local context may have said it meanwhile
+        if (learned !== compiled) payload = bootstrapPayload(config, learned);
         await Promise.race([this.#attach(id, channel, payload, what), limit]);
       }
       ctx.info = await Promise.race([ready, limit]);
@@ -805,10 +851,18 @@ export class Broker {
     return ++this.#tick;
   }
 
+  /**
+   * Modules that will be pushed to the next contexts: what pushing them takes (ImporterResponder.prepare)
+   * is computed while the next connection logs in, instead of between its READY and its first call.
+   */
+  prepareImports(modules: string[]): void {
+    for (const name of modules) this.#toPrepare.add(name);
+  }
+
   _preload(ctx: Context, modules: string[]): void {
     if (!ctx.alive) return;
     for (const name of modules) {
-      for (const body of this.#importer.push(ctx.id, name)) {
+      for (const body of this.#importer.push(ctx.id, name, ctx.info?.local)) {
         this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: LOAD_MODULE }, body));
       }
     }

@@ -33,7 +33,7 @@ import { runRaw, runRawInContext } from "./raw.ts";
 import { type ConnectPlan, planConnection, sshOptionsOf } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
-import { TargetSession, taskModuleName } from "./session.ts";
+import { RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -127,6 +127,7 @@ export class ProtocolHostRunner implements HostRunner {
       return failed(errorText(err));
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
+    this.#broker.prepareImports([RUNNER_MODULE]); // every task's session pushes the runner
     const opened = await this.#open(req, plan);
     if (!opened.ok) return opened.result;
     try {

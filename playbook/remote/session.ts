@@ -7,6 +7,9 @@ import { ModuleNotFoundError, type ModuleResolver, type ModuleSource, shortName 
 import { withOutputLines } from "./_results.ts";
 import { callWithSource } from "./module_sources.ts";
 
+/** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
+export const RUNNER_MODULE = "mito.runner";
+
 export class TargetSession {
   readonly #ctx: Context;
   readonly #req: ModuleRequest;
@@ -110,8 +113,8 @@ export class TargetSession {
     // the runner imports Ansible's module_utils.basic only for an Ansible module.
     this.#ctx.preload(
       src.kind === "builtin"
-        ? ["mito.runner", `mito.modules.${src.name}`]
-        : ["mito.runner", "ansible.module_utils.basic"],
+        ? [RUNNER_MODULE, `mito.modules.${src.name}`]
+        : [RUNNER_MODULE, "ansible.module_utils.basic"],
     );
     if (src.kind === "builtin") {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], {
