@@ -40,17 +40,29 @@ export class LayeredVars implements VarLookup {
   #resolve?: Resolver;
   #cache = new Map<string, unknown>();
   #resolving = new Set<string>();
-  constructor(layers: Layer[], resolve?: Resolver) {
+  #reads?: Set<string>;
+  constructor(layers: Layer[], resolve?: Resolver, reads?: Set<string>) {
     this.#layers = layers;
     this.#resolve = resolve;
+    this.#reads = reads;
   }
 
   /** A view with more layers on top (loop vars): shares the lower layers, not their contents. */
   with(top: Layer): LayeredVars {
-    return new LayeredVars([...this.#layers, top], this.#resolve);
+    return new LayeredVars([...this.#layers, top], this.#resolve, this.#reads);
+  }
+
+  /**
+   * A fresh view of the same layers that adds every name read through it (directly or while templating
+   * another variable's value) to `reads`; listing the names adds `*`, listing the plain layers' names
+   * PLAIN_KEYS (task pipelining, which must know what a task's templating depends on).
+   */
+  recording(reads: Set<string>): LayeredVars {
+    return new LayeredVars(this.#layers, this.#resolve, reads);
   }
 
   raw(name: string): unknown {
+    this.#reads?.add(name);
     for (let i = this.#layers.length - 1; i >= 0; i--) {
       const l = this.#layers[i];
       if (layerHas(l, name)) return layerGet(l, name);
@@ -59,10 +71,12 @@ export class LayeredVars implements VarLookup {
   }
 
   has(name: string): boolean {
+    this.#reads?.add(name);
     return this.#layers.some((l) => layerHas(l, name));
   }
 
   get(name: string): unknown {
+    this.#reads?.add(name);
     if (this.#cache.has(name)) return this.#cache.get(name);
     const raw = this.raw(name);
     if (raw === undefined || !this.#resolve) return raw;
@@ -82,6 +96,7 @@ export class LayeredVars implements VarLookup {
   }
 
   keys(): string[] {
+    this.#reads?.add("*");
     const seen = new Set<string>();
     for (const l of this.#layers) for (const k of layerKeys(l)) seen.add(k);
     return [...seen];
@@ -89,6 +104,7 @@ export class LayeredVars implements VarLookup {
 
   /** Names defined by the plain layers only: the lazy ones (gathered facts, magic variables) are skipped. */
   plainKeys(): string[] {
+    this.#reads?.add(PLAIN_KEYS);
     const seen = new Set<string>();
     for (const l of this.#layers) {
       if ((l as LazyLayer).lazy !== true) { for (const k of Object.keys(l)) seen.add(k); }
@@ -96,6 +112,9 @@ export class LayeredVars implements VarLookup {
     return [...seen];
   }
 }
+
+/** What a recording view notes when the names of its plain layers are listed. */
+export const PLAIN_KEYS = "*plain";
 
 export class RecursionError extends Error {
   override name = "RecursionError";

@@ -12,12 +12,14 @@ import {
 } from "../../transports/mod.ts";
 import { buildSshArgv, type SshOptions } from "../../transports/ssh.ts";
 import { shellQuote } from "../../transports/_ssh_argv.ts";
-import type {
-  HostRunner,
-  HostRunnerFactory,
-  HostRunnerOptions,
-  ModuleRequest,
-  ModuleResult,
+import {
+  CANCELLED,
+  type HostRunner,
+  type HostRunnerFactory,
+  type HostRunnerOptions,
+  isCancelled,
+  type ModuleRequest,
+  type ModuleResult,
 } from "../runner.ts";
 import { ACTIONS, type TransferReporter } from "./actions.ts";
 import {
@@ -75,6 +77,7 @@ export class ProtocolHostRunner implements HostRunner {
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
     const ansibleDir = findAnsibleDir(env);
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
+    this.taskPipeline = countSetting(env, "MITO_TASK_PIPELINE", DEFAULT_TASK_PIPELINE);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
     if (!["auto", "builtin", "ansible"].includes(prefer)) {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
@@ -108,8 +111,22 @@ export class ProtocolHostRunner implements HostRunner {
     });
   }
 
+  /** MITO_TASK_PIPELINE: tasks of a host sent ahead of the reply awaited (docs/pipelining.md). */
+  readonly taskPipeline: number;
+
+  /** A task's own module is one call, honouring its chain, unless an action, raw or rsync runs it. */
+  chainable(module: string): boolean {
+    const name = shortName(module).name;
+    return !ACTIONS[name] && !["raw", "synchronize", "mitogen_get_stack"].includes(name);
+  }
+
   async runModule(req: ModuleRequest): Promise<ModuleResult> {
     const name = shortName(req.module).name;
+    // A call sent after another runs only as that one's successor on the same context: anything else
+    // (an action of several calls, a controller-side answer) is handed back to run the normal way.
+    if (req.chain?.after !== undefined && (!this.chainable(req.module) || req.asyncSeconds > 0)) {
+      return { [CANCELLED]: true };
+    }
     // A diagnostic: it must answer even when the connection could not be made.
     if (name === "mitogen_get_stack") {
       try {
@@ -128,7 +145,8 @@ export class ProtocolHostRunner implements HostRunner {
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     const opened = await this.#open(req, plan);
-    if (!opened.ok) return opened.result;
+    // not connected, nothing ran: a task sent ahead tries again the normal way when its turn comes
+    if (!opened.ok) return req.chain?.after !== undefined ? { [CANCELLED]: true } : opened.result;
     try {
       return await this.#runOpened(req, name, opened.session, opened.reached);
     } finally {
@@ -153,7 +171,9 @@ export class ProtocolHostRunner implements HostRunner {
           ? await action(session, req.args, { transfers: this.#transfers })
           : await session.runModule(req.module, req.args, {
             askedAs: taskModuleName(req.moduleWritten ?? req.module),
+            ...(req.chain && req.asyncSeconds === 0 ? { chain: req.chain } : {}),
           });
+        if (isCancelled(result)) return result;
         // An action's module started as a job (package's apt …) is waited for like the task's own.
         if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
           result = await pollAsync(session, req, result);
@@ -209,6 +229,8 @@ export class ProtocolHostRunner implements HostRunner {
   #callFailed(req: ModuleRequest, reached: Reached, err: unknown): ModuleResult {
     if (!reached.ctx.alive) {
       this.#chains.delete(reached.plan.key);
+      // sent ahead of a task whose reply never came: run the normal way (reconnecting) if its turn comes
+      if (req.chain?.after !== undefined) return { [CANCELLED]: true };
       return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
     }
     return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
@@ -363,6 +385,20 @@ function positiveSetting(env: Record<string, string | undefined>, name: string, 
     return n;
   }
   return dflt;
+}
+
+/** Tasks of a host sent ahead by default (MITO_TASK_PIPELINE; 0 turns task pipelining off). */
+const DEFAULT_TASK_PIPELINE = 0;
+
+/** A count setting: a non-negative integer, else refused with the variable and its value. */
+function countSetting(env: Record<string, string | undefined>, name: string, dflt: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return dflt;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`${name} must be a non-negative integer, not ${JSON.stringify(text)}`);
+  }
+  return n;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
