@@ -82,6 +82,8 @@ export interface ModuleRequest {
    * that lets the tasks after it run, else it runs nothing and answers a `cancelled` result.
    */
   chain?: { mark?: string; after?: string };
+  /** A template task's file, found and rendered when the task was sent ahead (HostRunner.prepare). */
+  rendered?: { ok: true; src: string; text: string };
 }
 
 /** The key of the result a pipelined call answers when the call it was sent after stopped the chain. */
@@ -124,6 +126,11 @@ export interface HostRunner {
   readonly taskPipeline?: number;
   /** Whether a task of `module` is one call on its target that honours ModuleRequest.chain. */
   chainable?(module: string): boolean;
+  /**
+   * Does the controller's part of a task about to be sent ahead now (a template is rendered, with the
+   * variables it was sent with); false when the task is not to be sent ahead.
+   */
+  prepare?(req: ModuleRequest): boolean;
   /** `meta: reset_connection`: drop the host's context so the next task reconnects. */
   resetConnection(host: string, connectionVars: Record<string, unknown>): Promise<void>;
   /** Called once at the end of the run: close every connection. */

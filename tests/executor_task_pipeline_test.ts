@@ -12,14 +12,34 @@ import { isCancelled, type ModuleRequest } from "../playbook/runner.ts";
 import { runRequest } from "./_run_request.ts";
 import { mitoIn, runIn } from "./_run.ts";
 import { normalise } from "./_compare.ts";
+import { testEnv } from "./_testenv.ts";
 
 const PY = "/usr/bin/python3";
 const PIPELINE = { MITO_TASK_PIPELINE: "16" };
 
-/** A fresh directory with the play, a one-host local inventory and an ansible.cfg naming it. */
-function fixture(play: string): string {
+/** h1 over ssh to the test sshd as its plain account (a target that is not the controller's process). */
+function sshHost(): string {
+  const env = testEnv();
+  return `h1 ansible_host=${env.sshd.host} ansible_port=${env.sshd.port} ansible_user=${env.accounts.login.user} ` +
+    `ansible_ssh_private_key_file=${env.clientKey} ansible_python_interpreter=${PY} ` +
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${env.sshd.knownHosts} -o StrictHostKeyChecking=yes'\n`;
+}
+
+/**
+ * A fresh directory (writable by the test sshd's account) with the play, files beside it, a one-host
+ * inventory (local, else `host`) and an ansible.cfg naming it.
+ */
+function fixture(play: string, o: { host?: string; files?: Record<string, string> } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-task-pipeline-"));
-  fs.writeFileSync(path.join(dir, "hosts"), `h1 ansible_connection=local ansible_python_interpreter=${PY}\n`);
+  fs.chmodSync(dir, 0o777);
+  for (const [f, text] of Object.entries(o.files ?? {})) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), text);
+  }
+  fs.writeFileSync(
+    path.join(dir, "hosts"),
+    o.host ?? `h1 ansible_connection=local ansible_python_interpreter=${PY}\n`,
+  );
   fs.writeFileSync(
     path.join(dir, "ansible.cfg"),
     "[defaults]\ninventory = hosts\nretry_files_enabled = false\n",
@@ -29,9 +49,13 @@ function fixture(play: string): string {
 }
 
 /** The play run by ansible-playbook and by mito (pipelining on), each in a fresh copy of its files. */
-function sideBySide(play: string, args: string[] = []) {
-  const a = fixture(play);
-  const m = fixture(play);
+function sideBySide(
+  play: string,
+  args: string[] = [],
+  o: { host?: string; files?: Record<string, string> } = {},
+) {
+  const a = fixture(play, o);
+  const m = fixture(play, o);
   try {
     const ansible = runIn(a, "/usr/bin/ansible-playbook", ["play.yml", ...args]);
     const mito = mitoIn(m, ["play.yml", ...args], PIPELINE);
@@ -54,8 +78,8 @@ function assertSame(r: ReturnType<typeof sideBySide>): void {
 }
 
 /** The real runner, counting what the executor sends ahead and how the target answers it. */
-async function counted(play: string) {
-  const dir = fixture(play);
+async function counted(play: string, o: { host?: string; files?: Record<string, string> } = {}) {
+  const dir = fixture(play, o);
   const sent: { cmd: string; inFlight: number; after: boolean }[] = [];
   let inFlight = 0;
   let cancelled = 0;
@@ -78,6 +102,7 @@ async function counted(play: string) {
             taskPipeline: r.taskPipeline,
             pipelines: r.pipelines,
             chainable: (m: string) => r.chainable!(m),
+            prepare: (req: ModuleRequest) => r.prepare!(req),
             runModule: async (req: ModuleRequest) => {
               sent.push({
                 cmd: String(req.args._raw_params ?? req.module),
@@ -264,4 +289,69 @@ Deno.test("conditions, registered values and file modules: output as ansible-pla
 `);
   assertSame(r);
   assert(r.mito.files.includes("f-lines"));
+});
+
+Deno.test("over ssh, a small template is sent ahead rendered, and what follows it goes with it", async () => {
+  const files = { "templates/app.conf.j2": "port={{ port }}\nname={{ inventory_hostname }}\n" };
+  const r = await counted(
+    `- hosts: all
+  gather_facts: false
+  vars:
+    port: 8080
+  tasks:
+    - file: path=DIR/f-site state=directory mode="0755"
+    - template: src=app.conf.j2 dest=DIR/f-site/app.conf mode="0644"
+    - lineinfile: path=DIR/f-site/app.conf regexp='^port=' line="port={{ port + 1 }}"
+    - command: cat DIR/f-site/app.conf
+      register: conf
+      changed_when: false
+    - template: src=app.conf.j2 dest=DIR/f-site/again.conf
+      vars:
+        port: "{{ conf.stdout_lines[0] }}"
+    - command: cat DIR/f-site/again.conf
+      register: again
+    - assert:
+        that: "again.stdout == 'port=port=8081\\nname=h1'"
+`,
+    { host: sshHost(), files },
+  );
+  try {
+    assertEquals(r.code, 0, r.out);
+    assertEquals(r.sent.map((s) => [s.cmd.replace(r.dir, "DIR"), s.inFlight, s.after]), [
+      ["file", 0, false],
+      ["template", 1, true],
+      ["lineinfile", 2, true],
+      ["cat DIR/f-site/app.conf", 3, true],
+      // its template reads `conf`, registered by the task before it: it waits, then leads the last one
+      ["template", 0, false],
+      ["cat DIR/f-site/again.conf", 1, true],
+    ]);
+    assertEquals(r.cancelled, 0);
+    assertEquals(fs.readFileSync(path.join(r.dir, "f-site/app.conf"), "utf8"), "port=8081\nname=h1\n");
+  } finally {
+    fs.rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("over ssh, templates and a failure among pipelined tasks: output and files as ansible-playbook's", () => {
+  const files = { "templates/t.j2": "v={{ v }}\n" };
+  assertSame(sideBySide(
+    `- hosts: all
+  gather_facts: false
+  vars:
+    v: 1
+  tasks:
+    - template: src=t.j2 dest=DIR/f-t1
+    - lineinfile: path=DIR/f-t1 line=more
+    - template: src=t.j2 dest=DIR/f-t2
+      notify: h
+    - command: "false"
+    - template: src=t.j2 dest=DIR/f-never
+  handlers:
+    - name: h
+      command: touch DIR/f-handler
+`,
+    [],
+    { host: sshHost(), files },
+  ));
 });

@@ -581,8 +581,13 @@ export class TaskExecutor {
     // a warning would be shown now, before the earlier tasks' results; the task is templated again anyway
     if (warnings.length || req.asyncSeconds > 0 || req.delegateTo !== undefined) return false;
     if (req.connectionVars.mitogen_via !== undefined) return false;
-    const dep = dependsOnInFlight(task, reads, vars, registered);
-    if (dep !== undefined) return false;
+    // the controller's part of the action (a template's rendering) reads its variables now, recorded too
+    try {
+      if (this.#o.runner.prepare && !this.#o.runner.prepare(req)) return false;
+    } catch {
+      return false;
+    }
+    if (dependsOnInFlight(task, reads, vars, registered) !== undefined) return false;
     const mark = nextMark();
     req.chain = { mark, after: pipe.lastMark };
     const reply = settle(

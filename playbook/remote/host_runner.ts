@@ -21,7 +21,7 @@ import {
   type ModuleRequest,
   type ModuleResult,
 } from "../runner.ts";
-import { ACTIONS, type TransferReporter } from "./actions.ts";
+import { ACTIONS, renderedTemplate, type TransferReporter } from "./actions.ts";
 import {
   ansibleModuleRoot,
   collectionsModuleRoot,
@@ -114,10 +114,28 @@ export class ProtocolHostRunner implements HostRunner {
   /** MITO_TASK_PIPELINE: tasks of a host sent ahead of the reply awaited (docs/pipelining.md). */
   readonly taskPipeline: number;
 
-  /** A task's own module is one call, honouring its chain, unless an action, raw or rsync runs it. */
+  /**
+   * A task's own module is one call, honouring its chain, unless an action, raw or rsync runs it; a
+   * template is one call when its text is small (else it cancels what was sent after it).
+   */
   chainable(module: string): boolean {
     const name = shortName(module).name;
-    return !ACTIONS[name] && !["raw", "synchronize", "mitogen_get_stack"].includes(name);
+    return name === "template" ||
+      !ACTIONS[name] && !["raw", "synchronize", "mitogen_get_stack"].includes(name);
+  }
+
+  prepare(req: ModuleRequest): boolean {
+    if (shortName(req.module).name !== "template") return true;
+    // On the controller itself, a task in flight may still be writing the template's source.
+    try {
+      if (planConnection(req, this.#opts.defaults).hops[0]?.method === "local") return false;
+    } catch {
+      return false;
+    }
+    const r = renderedTemplate(req);
+    if (!r.ok) return false;
+    req.rendered = r;
+    return true;
   }
 
   async runModule(req: ModuleRequest): Promise<ModuleResult> {
@@ -168,7 +186,10 @@ export class ProtocolHostRunner implements HostRunner {
         result = rawShape(result);
       } else {
         result = action
-          ? await action(session, req.args, { transfers: this.#transfers })
+          ? await action(session, req.args, {
+            transfers: this.#transfers,
+            ...(req.chain ? { chain: req.chain } : {}),
+          })
           : await session.runModule(req.module, req.args, {
             askedAs: taskModuleName(req.moduleWritten ?? req.module),
             ...(req.chain && req.asyncSeconds === 0 ? { chain: req.chain } : {}),
