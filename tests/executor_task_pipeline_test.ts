@@ -355,3 +355,47 @@ Deno.test("over ssh, templates and a failure among pipelined tasks: output and f
     { host: sshHost(), files },
   ));
 });
+
+Deno.test("a task reading other hosts' state, a lookup or a random value is never sent ahead", async () => {
+  const r = await counted(`- hosts: all
+  gather_facts: false
+  vars:
+    picked: "{{ [1, 2, 3] | random }}"
+  tasks:
+    - command: echo a
+    - command: "echo {{ hostvars[inventory_hostname].inventory_hostname }}"
+    - command: echo b
+    - command: "echo {{ ansible_play_hosts | join(',') }}"
+    - command: echo c
+    - command: "echo {{ lookup('env', 'HOME') }}"
+    - command: echo d
+    - command: "echo {{ picked }}"
+    - command: echo e
+`);
+  try {
+    assertEquals(r.code, 0, r.out);
+    // each reading task waits for the one before it, then leads the plain one after it
+    assertEquals(r.sent.map((s) => s.after), [false, false, true, false, true, false, true, false, true]);
+    assertEquals(r.cancelled, 0);
+  } finally {
+    fs.rmSync(r.dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("two hosts, one failing: the hosts left in the play are read after the failure, as ansible-playbook", () => {
+  const two = ["h1", "h2"].map((h) => `${h} ansible_connection=local ansible_python_interpreter=${PY}`).join(
+    "\n",
+  );
+  assertSame(sideBySide(
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: touch DIR/f-{{ inventory_hostname }}-1
+    - command: "{{ 'false' if inventory_hostname == 'h2' else 'true' }}"
+    - command: "echo {{ ansible_play_hosts | join(',') }}"
+    - command: touch DIR/f-{{ inventory_hostname }}-2
+`,
+    [],
+    { host: two + "\n" },
+  ));
+});
