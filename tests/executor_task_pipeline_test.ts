@@ -399,3 +399,24 @@ Deno.test("two hosts, one failing: the hosts left in the play are read after the
     { host: two + "\n" },
   ));
 });
+
+Deno.test("a lookup in a task that is not sent ahead runs once, in the task's turn", async () => {
+  const r = await counted(`- hosts: all
+  gather_facts: false
+  vars:
+    stamp: "{{ lookup('pipe', 'echo x >> DIR/f-lookups; wc -l < DIR/f-lookups') }}"
+  tasks:
+    - command: echo a
+    - command: "echo {{ stamp }}"
+      register: out
+    - assert:
+        that: out.stdout == '1'
+`);
+  try {
+    assertEquals(r.code, 0, r.out);
+    assertEquals(r.sent.map((s) => s.after), [false, false]);
+    assertEquals(fs.readFileSync(path.join(r.dir, "f-lookups"), "utf8"), "x\n");
+  } finally {
+    fs.rmSync(r.dir, { recursive: true, force: true });
+  }
+});

@@ -30,9 +30,11 @@ const BLOCKING_KEYWORDS = ["delegate_to", "run_once", "throttle", "any_errors_fa
 /**
  * Names a pipelined task must not read: what tasks in flight (on this host or, in the same round, on the
  * others) may change before its turn (other hosts' results and facts, the hosts still in the play, the
- * facts the connection reports), and the globals whose answer may change between two readings.
+ * facts the connection reports), and the globals whose answer may change between two readings or that
+ * act on the controller (lookups). Its templating is refused at the first of them (LayeredVars.recording),
+ * so a lookup never runs for a task that is then not sent.
  */
-const UNSTABLE_NAMES = new Set([
+export const UNSTABLE_NAMES: ReadonlySet<string> = new Set([
   "*",
   "hostvars",
   "vars",

@@ -22,7 +22,14 @@ import {
   skippedResult,
 } from "./results.ts";
 import { argsOf, moduleRequest, type RequestEnv } from "./module_request.ts";
-import { cannotFollow, cannotLead, dependsOnInFlight, nextMark, type PipelineRules } from "./_pipeline.ts";
+import {
+  cannotFollow,
+  cannotLead,
+  dependsOnInFlight,
+  nextMark,
+  type PipelineRules,
+  UNSTABLE_NAMES,
+} from "./_pipeline.ts";
 import {
   itemLayer,
   itemStatus,
@@ -554,7 +561,7 @@ export class TaskExecutor {
     if (cannotFollow(task, this.#rules) !== undefined) return false;
     const t = this.#o.templar;
     const reads = new Set<string>();
-    const vars = this.#vars.forTask(pr, hp.name, task).recording(reads);
+    const vars = this.#vars.forTask(pr, hp.name, task).recording(reads, UNSTABLE_NAMES);
     let req: ModuleRequest;
     const warnings: string[] = [];
     try {
