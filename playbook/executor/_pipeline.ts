@@ -38,8 +38,6 @@ export const UNSTABLE_NAMES: ReadonlySet<string> = new Set([
   "*",
   "hostvars",
   "vars",
-  "groups",
-  "group_names",
   "play_hosts",
   "ansible_play_hosts",
   "ansible_play_batch",

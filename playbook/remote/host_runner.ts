@@ -125,13 +125,18 @@ export class ProtocolHostRunner implements HostRunner {
   }
 
   prepare(req: ModuleRequest): boolean {
-    if (shortName(req.module).name !== "template") return true;
-    // On the controller itself, a task in flight may still be writing the template's source.
+    let plan: ConnectPlan;
     try {
-      if (planConnection(req, this.#opts.defaults).hops[0]?.method === "local") return false;
+      plan = planConnection(req, this.#opts.defaults);
     } catch {
       return false;
     }
+    // Sent ahead only over a connection already made: making one (a become hop's sudo, a login) acts on
+    // the target and may fail; it happens in the task's turn, as it would have.
+    if (!this.#chains.has(plan.key)) return false;
+    if (shortName(req.module).name !== "template") return true;
+    // On the controller itself, a task in flight may still be writing the template's source.
+    if (plan.hops[0]?.method === "local") return false;
     const r = renderedTemplate(req);
     if (!r.ok) return false;
     req.rendered = r;
@@ -162,9 +167,11 @@ export class ProtocolHostRunner implements HostRunner {
       return failed(errorText(err));
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
-    const opened = await this.#open(req, plan);
-    // not connected, nothing ran: a task sent ahead tries again the normal way when its turn comes
-    if (!opened.ok) return req.chain?.after !== undefined ? { [CANCELLED]: true } : opened.result;
+    // A task sent ahead runs only over a live connection already made (see prepare); else nothing ran,
+    // and it runs the normal way when its turn comes.
+    const ahead = req.chain?.after !== undefined;
+    const opened = await this.#open(req, plan, ahead);
+    if (!opened.ok) return ahead ? { [CANCELLED]: true } : opened.result;
     try {
       return await this.#runOpened(req, name, opened.session, opened.reached);
     } finally {
@@ -214,10 +221,11 @@ export class ProtocolHostRunner implements HostRunner {
   async #open(
     req: ModuleRequest,
     plan: ConnectPlan,
+    existingOnly = false,
   ): Promise<{ ok: true; session: TargetSession; reached: Reached } | { ok: false; result: ModuleResult }> {
     let reached: Reached;
     try {
-      reached = await this.#reach(plan);
+      reached = await this.#reach(plan, existingOnly);
     } catch (err) {
       const cause = hopFailure(err);
       const msg = cause
@@ -300,9 +308,11 @@ export class ProtocolHostRunner implements HostRunner {
     };
   }
 
-  #reach(plan: ConnectPlan): Promise<Reached> {
+  /** The plan's live context (connecting unless `existingOnly`, which then fails instead). */
+  #reach(plan: ConnectPlan, existingOnly = false): Promise<Reached> {
     let p = this.#chains.get(plan.key);
     const cached = p !== undefined && this.#opts.verbosity >= 3;
+    if (!p && existingOnly) return Promise.reject(new Error(`no connection for ${plan.host} yet`));
     if (!p) {
       p = this.#connecting.use(() => this.#connectChain(plan));
       this.#chains.set(plan.key, p);
@@ -317,6 +327,7 @@ export class ProtocolHostRunner implements HostRunner {
         if (cached) this.#say(plan.host, `reusing interpreter ${describeContext(r.ctx)}`);
         return r;
       }
+      if (existingOnly) throw new Error(`the connection for ${plan.host} was lost`);
       this.#chains.delete(plan.key);
       return this.#reach(plan);
     });
