@@ -420,3 +420,32 @@ Deno.test("a lookup in a task that is not sent ahead runs once, in the task's tu
     fs.rmSync(r.dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("facts returned by a task stop the chain: the task sent after it is templated again with them", async () => {
+  const two = `h1 ansible_connection=local ansible_python_interpreter=${PY} getent_group={}\n`;
+  const play = `- hosts: all
+  gather_facts: false
+  tasks:
+    - command: echo before
+    - getent: database=group key=root
+    - command: "echo {{ getent_group.keys() | list }}"
+      register: out
+    - assert:
+        that: "out.stdout == '[root]'"
+`;
+  assertSame(sideBySide(play, [], { host: two }));
+  const r = await counted(play, { host: two });
+  try {
+    assertEquals(r.code, 0, r.out);
+    // sent ahead with the inventory's empty value, cancelled on the target, sent again in its turn
+    assertEquals(r.sent.map((s) => [s.cmd, s.after]), [
+      ["echo before", false],
+      ["getent", true],
+      ["echo []", true],
+      ["echo ['root']", false],
+    ]);
+    assertEquals(r.cancelled, 1);
+  } finally {
+    fs.rmSync(r.dir, { recursive: true, force: true });
+  }
+});
