@@ -182,6 +182,11 @@ export class HostPipeline {
     return first.reply;
   }
 
+  /** The reply of `task` if it was sent ahead and is the oldest in flight, left in place. */
+  replyOf(task: Task): Promise<Settled<Result>> | undefined {
+    return this.#sent[0]?.task === task ? this.#sent[0].reply : undefined;
+  }
+
   /** Forgets every task sent ahead: a chain that broke cancelled them all on the target. */
   clear(): void {
     this.#sent = [];

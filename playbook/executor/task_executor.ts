@@ -210,7 +210,12 @@ export class TaskExecutor {
     if (items === undefined) {
       let ok: boolean;
       try {
-        ok = allHold(t, whens, vars);
+        // Sent ahead and run: its `when` held then, with variables nothing could change since; it is not
+        // evaluated twice (a task the target ran is never shown skipped). Cancelled: evaluated afresh.
+        const ahead = hp.pipeline?.replyOf(written);
+        if (ahead) this.#sendAhead(at); // the tasks after it go out while its reply is awaited
+        const ran = ahead ? await ahead.then((s) => s.ok && !isCancelled(s.value)) : false;
+        ok = ran || allHold(t, whens, vars);
       } catch (err) {
         const { cond, error } = err as ConditionFailure;
         this.#results.fail(at, {
