@@ -420,7 +420,7 @@ function positiveSetting(env: Record<string, string | undefined>, name: string, 
 }
 
 /** Tasks of a host sent ahead by default (MITO_TASK_PIPELINE; 0 turns task pipelining off). */
-const DEFAULT_TASK_PIPELINE = 0;
+const DEFAULT_TASK_PIPELINE = 32;
 
 /** A count setting: a non-negative integer, else refused with the variable and its value. */
 function countSetting(env: Record<string, string | undefined>, name: string, dflt: number): number {
