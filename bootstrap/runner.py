@@ -10,6 +10,11 @@ Entry points called by the controller (by module path ``mito.runner``):
 - ``start_async(...)`` / ``async_status(jid)``: Ansible-compatible async jobs.
 - ``read_environment_files()``: /etc/environment and ~/.pam_environment.
 
+``run_module`` and ``run_ansible_module`` also take ``mark`` and ``after`` (task pipelining,
+docs/pipelining.md): a call with ``mark`` remembers whether its result lets the tasks sent after it
+run; a call with ``after`` runs only when the call marked so ended that way, else it runs nothing and
+answers ``{"_mito_cancelled": True}``.
+
 Every entry point returns a JSON-shaped dict and never raises for module
 failures: a crashing module becomes ``MODULE FAILURE`` and the interpreter stays
 usable.  Process state (environment, cwd, argv, stdin/stdout, umask) is restored
@@ -267,12 +272,48 @@ def _run_builtin(name, args, check_mode, diff, no_log, tmpdir, verbosity, shown=
     return _finish(result, invocation, no_log, m)
 
 
+# -- task pipelining: the calls of tasks sent before the earlier ones answered ----------------------------
+
+# Marks of the calls whose result let the calls sent after them run (the newest _CACHE_MAX).
+_CHAIN_OK = {}
+CANCELLED = "_mito_cancelled"
+
+
+def _lets_chain_go_on(result):
+    """Whether a task's result leaves what follows it as it was when the later calls were sent: the
+    controller fails a result with ``failed`` or a non-zero ``rc`` (and no ``failed``), stops a host
+    that is unreachable, and reads returned facts and skips into its variables; any of them stops."""
+    if not isinstance(result, dict):
+        return False
+    if result.get("failed") or result.get("unreachable") or result.get("skipped"):
+        return False
+    if "failed" not in result and "rc" in result and result["rc"] not in (0, "0"):
+        return False
+    return not result.get("ansible_facts") and CANCELLED not in result
+
+
+def _chained(after, mark, run):
+    """Runs ``run()`` unless ``after`` names a call that did not end in a way that lets it run."""
+    if after is not None and not _CHAIN_OK.get(after):
+        return {CANCELLED: True}
+    result = run()
+    if mark is not None and _lets_chain_go_on(result):
+        _remember(_CHAIN_OK, mark, True)
+    return result
+
+
 def run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
-               tmpdir=None, isolation="inproc", verbosity=0, module_name=None):
+               tmpdir=None, isolation="inproc", verbosity=0, module_name=None, mark=None, after=None):
     """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict.
     ``module_name`` is the name the run asked for, shown in its messages (``name`` if absent)."""
+    return _chained(after, mark, lambda: _run_module(name, args, check_mode, diff, no_log, environment, cwd,
+                                                     tmpdir, isolation, verbosity, module_name))
+
+
+def _run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
+                tmpdir=None, isolation="inproc", verbosity=0, module_name=None):
     if isolation == "fork" or (name in ALWAYS_FORK_MODULES and isolation == "inproc"):
-        return _in_fork(run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
+        return _in_fork(_run_module, name, args, check_mode=check_mode, diff=diff, no_log=no_log,
                         environment=environment, cwd=cwd, tmpdir=tmpdir,
                         isolation="none", verbosity=verbosity, module_name=module_name)
     with _RUN_LOCK:
@@ -571,7 +612,7 @@ def _compiled(source, filename, digest):
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
                        isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None,
-                       module_name=None):
+                       module_name=None, mark=None, after=None):
     """Run an Ansible module given its source (str or bytes) and arguments.
 
     ``name`` is the module's own name (pip, apt: which modules run in a fork); ``module_name`` the name
@@ -583,7 +624,15 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
         source = _SOURCES.get(digest)
         if source is None:
             raise SourceNotCached(digest)
-    elif isinstance(source, str):
+    return _chained(after, mark, lambda: _run_ansible_module(source, args, name, check_mode, diff, no_log,
+                                                             environment, cwd, tmpdir, interpreters, isolation,
+                                                             verbosity, style, path, package, digest,
+                                                             module_name))
+
+
+def _run_ansible_module(source, args, name, check_mode, diff, no_log, environment, cwd, tmpdir, interpreters,
+                        isolation, verbosity, style, path, package, digest, module_name):
+    if isinstance(source, str):
         source = source.encode("utf-8", "surrogateescape")
     if digest is not None and digest not in _SOURCES:
         if _source_digest(source) != digest:

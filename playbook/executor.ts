@@ -27,6 +27,7 @@ import {
 } from "./executor/_play_state.ts";
 import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
 import { taskErrorMessage } from "./executor/_task_errors.ts";
+import { HostPipeline } from "./executor/_pipeline.ts";
 import { bool, flatten, isMap } from "./executor/_util.ts";
 import { RoleRuns } from "./executor/_role_runs.ts";
 
@@ -95,6 +96,7 @@ export class Executor {
       keywords: this.#kw,
       hostVars: this.#vars,
       results: this.#results,
+      selected: (task) => this.#selected(task),
     });
   }
 
@@ -317,6 +319,11 @@ export class Executor {
     else if (kind === "linear" || kind === "debug") {
       pr.strategy = new LinearStrategy(order, forks, hooks);
     } else throw new ExecutionError(`Invalid play strategy specified: ${strategyName}`);
+    if (this.#pipelines(pr, maxFail)) {
+      for (const hp of pr.hosts.values()) {
+        hp.pipeline = new HostPipeline();
+      }
+    }
     return pr;
   }
 
@@ -475,11 +482,35 @@ export class Executor {
   // ---------------------------------------------------------------- blocks
 
   async #runItems(pr: PlayRun, hp: HostPlay, items: Item[]): Promise<void> {
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
       if (hp.stopped || pr.endPlay) throw new HostStopped();
       if (item.kind === "block") await this.#runBlock(pr, hp, item);
-      else await this.#runTaskOn(pr, hp, item);
+      else if (!hp.pipeline) await this.#runTaskOn(pr, hp, item);
+      else {
+        // what this host runs next if the task goes well: what the task executor may send ahead
+        hp.pipeline.upcoming = this.#startAt === undefined ? items.slice(i + 1) : undefined;
+        try {
+          await this.#runTaskOn(pr, hp, item);
+        } finally {
+          hp.pipeline.upcoming = undefined;
+        }
+      }
     }
+  }
+
+  /**
+   * Whether a batch's hosts may have tasks sent ahead (docs/pipelining.md): only in lockstep (linear)
+   * plays where no host's failure can stop another host's next task (any_errors_fatal,
+   * max_fail_percentage), every host of the batch runs each round at once (forks), nothing asks before
+   * each task (--step), and -vvv does not report each connection as a task starts.
+   */
+  #pipelines(pr: PlayRun, maxFail: number | undefined): boolean {
+    return (this.#o.runner.taskPipeline ?? 0) > 0 && pr.strategy instanceof LinearStrategy &&
+      (MITOGEN_STRATEGIES[pr.strategyName] ?? pr.strategyName) === "linear" && maxFail === undefined &&
+      !this.#o.anyErrorsFatal && this.#o.step === undefined &&
+      pr.batch.length <= Math.max(1, this.#o.forks) &&
+      this.#o.verbosity < 3;
   }
 
   async #runBlock(pr: PlayRun, hp: HostPlay, block: Block): Promise<void> {

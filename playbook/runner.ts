@@ -76,7 +76,20 @@ export interface ModuleRequest {
   renderTemplate?: (path: string, opts: TemplateRenderOptions) => string;
   /** Progress of an `async` task polled by the runner (Ansible's ASYNC POLL / OK / FAILED lines). */
   onAsync?: (event: AsyncEvent) => void;
+  /**
+   * Task pipelining (docs/pipelining.md), for a module the runner calls `chainable`: `mark` names this
+   * call for the calls sent after it; `after` makes it run only if the call so marked ended in a way
+   * that lets the tasks after it run, else it runs nothing and answers a `cancelled` result.
+   */
+  chain?: { mark?: string; after?: string };
+  /** A template task's file, found and rendered when the task was sent ahead (HostRunner.prepare). */
+  rendered?: { ok: true; src: string; text: string };
 }
+
+/** The key of the result a pipelined call answers when the call it was sent after stopped the chain. */
+export const CANCELLED = "_mito_cancelled";
+/** Whether a result is that answer: the task did not run and is to be run the normal way. */
+export const isCancelled = (r: ModuleResult): boolean => r[CANCELLED] === true;
 
 export interface AsyncEvent {
   kind: "poll" | "ok" | "failed";
@@ -106,6 +119,18 @@ export interface HostRunner {
    * next loop items before earlier ones answered, and relies on their effects landing in call order.
    */
   readonly pipelines?: boolean;
+  /**
+   * How many tasks of a host may be sent ahead of the one whose reply is awaited (0 or absent: none;
+   * MITO_TASK_PIPELINE). Only tasks whose module the runner calls `chainable` are.
+   */
+  readonly taskPipeline?: number;
+  /** Whether a task of `module` is one call on its target that honours ModuleRequest.chain. */
+  chainable?(module: string): boolean;
+  /**
+   * Does the controller's part of a task about to be sent ahead now (a template is rendered, with the
+   * variables it was sent with); false when the task is not to be sent ahead.
+   */
+  prepare?(req: ModuleRequest): boolean;
   /** `meta: reset_connection`: drop the host's context so the next task reconnects. */
   resetConnection(host: string, connectionVars: Record<string, unknown>): Promise<void>;
   /** Called once at the end of the run: close every connection. */

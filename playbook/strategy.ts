@@ -53,6 +53,8 @@ export interface Strategy {
   request(host: string, task: Task, work: HostWork): Promise<void>;
   /** Inserts tasks (handlers, included files) to be considered next in play order. */
   insertNext(tasks: Task[]): void;
+  /** Lockstep strategies: whether the running round has every host still in the play. */
+  readonly wholeRound?: boolean;
 }
 
 interface Waiting {
@@ -73,6 +75,7 @@ export class LinearStrategy implements Strategy {
   #forks: Semaphore;
   #hooks: RoundHooks;
   #failure: unknown;
+  #whole = false;
 
   constructor(order: Task[], forks: number, hooks: RoundHooks) {
     this.#order = [...order];
@@ -105,6 +108,14 @@ export class LinearStrategy implements Strategy {
     this.#order.splice(this.#cursor, 0, ...tasks);
   }
 
+  /**
+   * Whether the round now running runs its task on every host still in the play: then no host is on
+   * another path whose tasks could come between this round and the next (task pipelining's condition).
+   */
+  get wholeRound(): boolean {
+    return this.#running && this.#whole;
+  }
+
   #kick(): void {
     if (this.#running || this.#waiting.size === 0 || this.#waiting.size < this.#active.size) return;
     const wanted = new Set([...this.#waiting.values()].map((w) => w.task));
@@ -125,6 +136,7 @@ export class LinearStrategy implements Strategy {
     const batch = [...this.#waiting.entries()].filter(([, w]) => w.task === chosen)
       .sort(([a], [b]) => (this.#rank.get(a) ?? 0) - (this.#rank.get(b) ?? 0));
     for (const [h] of batch) this.#waiting.delete(h);
+    this.#whole = batch.length === this.#active.size;
     this.#running = true;
     void this.#round(chosen, batch);
   }

@@ -40,17 +40,47 @@ export class LayeredVars implements VarLookup {
   #resolve?: Resolver;
   #cache = new Map<string, unknown>();
   #resolving = new Set<string>();
-  constructor(layers: Layer[], resolve?: Resolver) {
+  #reads?: Set<string>;
+  #refused?: ReadonlySet<string>;
+  constructor(
+    layers: Layer[],
+    resolve?: Resolver,
+    record?: { reads: Set<string>; refused?: ReadonlySet<string> },
+  ) {
     this.#layers = layers;
     this.#resolve = resolve;
+    this.#reads = record?.reads;
+    this.#refused = record?.refused;
   }
 
   /** A view with more layers on top (loop vars): shares the lower layers, not their contents. */
   with(top: Layer): LayeredVars {
-    return new LayeredVars([...this.#layers, top], this.#resolve);
+    return new LayeredVars([...this.#layers, top], this.#resolve, this.#record());
+  }
+
+  #record(): { reads: Set<string>; refused?: ReadonlySet<string> } | undefined {
+    return this.#reads ? { reads: this.#reads, refused: this.#refused } : undefined;
+  }
+
+  #note(name: string): void {
+    if (!this.#reads) return;
+    this.#reads.add(name);
+    if (this.#refused?.has(name)) throw new RefusedRead(name);
+  }
+
+  /**
+   * A fresh view of the same layers that adds every name read through it (directly or while templating
+   * another variable's value) to `reads`; listing the names adds `*`, listing the plain layers' names
+   * PLAIN_KEYS (task pipelining, which must know what a task's templating depends on). Reading a name
+   * of `refused` (`*` for the listing) throws RefusedRead before anything is done with it: a lookup
+   * refused so never runs.
+   */
+  recording(reads: Set<string>, refused?: ReadonlySet<string>): LayeredVars {
+    return new LayeredVars(this.#layers, this.#resolve, { reads, refused });
   }
 
   raw(name: string): unknown {
+    this.#note(name);
     for (let i = this.#layers.length - 1; i >= 0; i--) {
       const l = this.#layers[i];
       if (layerHas(l, name)) return layerGet(l, name);
@@ -59,10 +89,12 @@ export class LayeredVars implements VarLookup {
   }
 
   has(name: string): boolean {
+    this.#note(name);
     return this.#layers.some((l) => layerHas(l, name));
   }
 
   get(name: string): unknown {
+    this.#note(name);
     if (this.#cache.has(name)) return this.#cache.get(name);
     const raw = this.raw(name);
     if (raw === undefined || !this.#resolve) return raw;
@@ -82,6 +114,7 @@ export class LayeredVars implements VarLookup {
   }
 
   keys(): string[] {
+    this.#note("*");
     const seen = new Set<string>();
     for (const l of this.#layers) for (const k of layerKeys(l)) seen.add(k);
     return [...seen];
@@ -89,11 +122,23 @@ export class LayeredVars implements VarLookup {
 
   /** Names defined by the plain layers only: the lazy ones (gathered facts, magic variables) are skipped. */
   plainKeys(): string[] {
+    this.#note(PLAIN_KEYS);
     const seen = new Set<string>();
     for (const l of this.#layers) {
       if ((l as LazyLayer).lazy !== true) { for (const k of Object.keys(l)) seen.add(k); }
     }
     return [...seen];
+  }
+}
+
+/** What a recording view notes when the names of its plain layers are listed. */
+export const PLAIN_KEYS = "*plain";
+
+/** A recording view was asked for a name it refuses (LayeredVars.recording). */
+export class RefusedRead extends Error {
+  override name = "RefusedRead";
+  constructor(readonly variable: string) {
+    super(`reading '${variable}' is refused here`);
   }
 }
 

@@ -4,6 +4,7 @@ import type { LayeredVars } from "../vars.ts";
 import type { Result } from "../actions.ts";
 import type { Strategy } from "../strategy.ts";
 import type { PlayVars } from "./host_vars.ts";
+import type { HostPipeline } from "./_pipeline.ts";
 import type { RoleRuns } from "./_role_runs.ts";
 
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
@@ -28,6 +29,8 @@ export interface HostPlay {
   caught: number;
   /** Hosts removed from the play by meta end_host. */
   ended: boolean;
+  /** Its tasks sent ahead (docs/pipelining.md); absent where the play sends none. */
+  pipeline?: HostPipeline;
 }
 
 export interface PlayRun extends PlayVars {

@@ -7,7 +7,7 @@ import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import type { ModuleRequest } from "../runner.ts";
+import { isCancelled, type ModuleRequest } from "../runner.ts";
 import { ActionPluginRaised } from "../plugins/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
@@ -22,6 +22,14 @@ import {
   skippedResult,
 } from "./results.ts";
 import { argsOf, moduleRequest, type RequestEnv } from "./module_request.ts";
+import {
+  cannotFollow,
+  cannotLead,
+  dependsOnInFlight,
+  nextMark,
+  type PipelineRules,
+  UNSTABLE_NAMES,
+} from "./_pipeline.ts";
 import {
   itemLayer,
   itemStatus,
@@ -61,6 +69,8 @@ export interface TaskExecutorOptions {
   keywords: TaskKeywords;
   hostVars: HostVars;
   results: Results;
+  /** Whether the run's tags select a task (one not selected is passed over when sending tasks ahead). */
+  selected(task: Task): boolean;
 }
 
 export class TaskExecutor {
@@ -70,9 +80,16 @@ export class TaskExecutor {
   #vars: HostVars;
   #results: Results;
   #request: RequestEnv;
+  #selected: (task: Task) => boolean;
+  #rules: PipelineRules;
 
   constructor(opts: TaskExecutorOptions) {
     this.#o = opts.options;
+    this.#selected = opts.selected;
+    this.#rules = {
+      chainable: (m) => this.#o.runner.chainable?.(m) ?? false,
+      actionPlugin: (task) => this.#o.actionPlugins?.find(task.action, task.actionWritten) !== undefined,
+    };
     this.#cb = opts.options.callback;
     this.#kw = opts.keywords;
     this.#vars = opts.hostVars;
@@ -195,7 +212,12 @@ export class TaskExecutor {
     if (items === undefined) {
       let ok: boolean;
       try {
-        ok = allHold(t, whens, vars);
+        // Sent ahead and run: its `when` held then, with variables nothing could change since; it is not
+        // evaluated twice (a task the target ran is never shown skipped). Cancelled: evaluated afresh.
+        const ahead = hp.pipeline?.replyOf(written);
+        if (ahead) this.#sendAhead(at); // the tasks after it go out while its reply is awaited
+        const ran = ahead ? await ahead.then((s) => s.ok && !isCancelled(s.value)) : false;
+        ok = ran || allHold(t, whens, vars);
       } catch (err) {
         const { cond, error } = err as ConditionFailure;
         this.#results.fail(at, {
@@ -482,10 +504,125 @@ export class TaskExecutor {
         };
         return await controller(env);
       }
-      return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
+      return await this.#runModule(at, noLog);
     } catch (err) {
       throw this.#actionError(err, task);
     }
+  }
+
+  /**
+   * The task's module on its host: the reply of the call sent ahead when there is one (docs/pipelining.md),
+   * else a call now, marked so that the tasks after it may be sent before it answers.
+   */
+  async #runModule(at: TaskAt, noLog: boolean): Promise<Result> {
+    const pipe = at.hp.pipeline;
+    if (!pipe) return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
+    const early = pipe.take(at.task);
+    if (early) {
+      this.#sendAhead(at);
+      const s = await early;
+      if (!s.ok) throw s.error;
+      if (!isCancelled(s.value)) return s.value;
+      // an earlier reply stopped the chain: nothing sent after it ran; this task runs the normal way
+      pipe.clear();
+    }
+    const req = this.#moduleRequestFor(at, noLog);
+    const leads = pipe.upcoming !== undefined && cannotLead(at.task, this.#rules) === undefined;
+    pipe.lastMark = pipe.lastTask = undefined;
+    if (leads) {
+      req.chain = { mark: nextMark() };
+      pipe.lastMark = req.chain.mark;
+      pipe.lastTask = at.task;
+    }
+    const reply = this.#o.runner.runModule(req);
+    if (leads) this.#sendAhead(at);
+    return await reply;
+  }
+
+  /**
+   * Sends the tasks that follow the newest one sent for this host, while they are provably independent
+   * of the tasks in flight, up to the runner's depth: each runs on the target only if the call before it
+   * ended in a way that lets it (runner.py's chain marks); its reply is awaited when its turn comes.
+   */
+  #sendAhead(at: TaskAt): void {
+    const { pr, hp } = at;
+    const pipe = hp.pipeline!;
+    const depth = this.#o.runner.taskPipeline ?? 0;
+    const upcoming = pipe.upcoming;
+    if (!upcoming || pipe.lastTask === undefined || !pr.strategy.wholeRound) return;
+    let from = 0;
+    if (pipe.lastTask !== at.task) {
+      from = upcoming.indexOf(pipe.lastTask) + 1;
+      if (from === 0) return;
+    }
+    if (cannotLead(pipe.lastTask, this.#rules) !== undefined) return;
+    for (let i = from; i < upcoming.length && pipe.inFlight < depth; i++) {
+      const next = upcoming[i];
+      if (next.kind !== "task") return;
+      if (!this.#selected(next)) continue;
+      const registered = pipe.registered();
+      if (typeof at.task.kw.register === "string") registered.add(at.task.kw.register);
+      if (!this.#sendOne(at, next, registered)) return;
+      if (cannotLead(next, this.#rules) !== undefined) return;
+    }
+  }
+
+  /** Sends `task` ahead on `at`'s host if nothing it reads can change before its turn; says whether it did. */
+  #sendOne(at: TaskAt, task: Task, registered: Set<string>): boolean {
+    const { pr, hp } = at;
+    const pipe = hp.pipeline!;
+    if (cannotFollow(task, this.#rules) !== undefined) return false;
+    const t = this.#o.templar;
+    const reads = new Set<string>();
+    const vars = this.#vars.forTask(pr, hp.name, task).recording(reads, UNSTABLE_NAMES);
+    let req: ModuleRequest;
+    const warnings: string[] = [];
+    try {
+      // what execute() templates before the call, in its order: a task it would fail or skip is not sent
+      if (withTemplatedAction(task, t, vars) !== task) return false;
+      const noLog = this.#kw.bool(task, "no_log", vars, this.#o.noLog);
+      this.#kw.bool(task, "ignore_errors", vars);
+      if (!allHold(t, whensOf(task), vars)) return false;
+      checkBoolKeywords(task, t, vars, this.#o.omitToken);
+      req = moduleRequest({ ...this.#request, warning: (w) => warnings.push(w) }, {
+        host: hp.name,
+        task,
+        vars,
+        noLog,
+        searchPath: this.#vars.searchPath(pr, task),
+        playDir: pr.play.baseDir,
+        varsOf: (h) => this.#vars.forTask(pr, h, task),
+        hostVarsOf: (h) => this.#vars.hostLevel(pr, h),
+        factsOf: (h) => this.#vars.factsOf(h),
+      });
+    } catch {
+      return false;
+    }
+    // a warning would be shown now, before the earlier tasks' results; the task is templated again anyway
+    if (warnings.length || req.asyncSeconds > 0 || req.delegateTo !== undefined) return false;
+    if (req.connectionVars.mitogen_via !== undefined) return false;
+    // the controller's part of the action (a template's rendering) reads its variables now, recorded too
+    try {
+      if (this.#o.runner.prepare && !this.#o.runner.prepare(req)) return false;
+    } catch {
+      return false;
+    }
+    if (dependsOnInFlight(task, reads, vars, registered) !== undefined) return false;
+    const mark = nextMark();
+    req.chain = { mark, after: pipe.lastMark };
+    const reply = settle(
+      this.#o.runner.runModule(req).catch((err) => {
+        throw this.#actionError(err, task);
+      }),
+    );
+    pipe.add({
+      task,
+      reply,
+      ...(typeof task.kw.register === "string" ? { register: task.kw.register } : {}),
+    });
+    pipe.lastMark = mark;
+    pipe.lastTask = task;
+    return true;
   }
 
   #moduleRequestFor(at: TaskAt, noLog: boolean): ModuleRequest {

@@ -16,7 +16,7 @@ import {
 import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
-import type { ModuleResult } from "../runner.ts";
+import { CANCELLED, isCancelled, type ModuleRequest, type ModuleResult } from "../runner.ts";
 import { jsonDumps, UndefinedError } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
@@ -35,6 +35,12 @@ export type TransferReporter = (
 /** What the runner offers an action beyond its session. */
 export interface ActionEnv {
   transfers?: TransferReporter;
+  /**
+   * The task's pipelining (ModuleRequest.chain): an action that makes exactly one module call passes it
+   * to that call; one that would make several answers a call sent ahead (`after`) cancelled, running
+   * nothing, and marks nothing (what was sent after it is then cancelled on the target).
+   */
+  chain?: ModuleRequest["chain"];
 }
 
 export type Action = (
@@ -168,11 +174,13 @@ async function putContent(
   if (size <= INLINE_FILE_LIMIT) {
     const data = "bytes" in payload ? payload.bytes : new Uint8Array(readFileSync(payload.file));
     const checksum = sha1(data);
-    return withChecksum(
-      await s.runModule("ansible.legacy.copy", { ...base, content: data, checksum }),
-      checksum,
-    );
+    const r = await s.runModule("ansible.legacy.copy", { ...base, content: data, checksum }, {
+      ...(env?.chain ? { chain: env.chain } : {}),
+    });
+    return isCancelled(r) ? r : withChecksum(r, checksum);
   }
+  // several calls: not one a pipelined task can be (docs/pipelining.md)
+  if (env?.chain?.after !== undefined) return { [CANCELLED]: true };
   // Large: ask first whether the target already has it (Ansible does the same stat).
   const dest = String(args.dest);
   const st = await s.runModule("ansible.legacy.stat", {
@@ -391,26 +399,46 @@ export const copyAction: Action = async (s, args, env) => {
 };
 
 /** template: render on the controller with the task's variables, then it is a copy of content. */
-export const templateAction: Action = async (s, args, env) => {
-  if (args.src === undefined || args.dest === undefined) return failed("src and dest are required");
+/** The template action's controller half: the source file found and rendered, or the task's failure. */
+export function renderedTemplate(
+  req: ModuleRequest,
+): { ok: true; src: string; text: string } | { ok: false; result: ModuleResult } {
+  const args = req.args;
+  if (args.src === undefined || args.dest === undefined) {
+    return { ok: false, result: failed("src and dest are required") };
+  }
   const srcArg = String(args.src);
-  const src = findNeedle(s.request.searchPath, "templates", srcArg);
-  if (!src) return failed(`Could not find or access '${srcArg}'`);
-  const render = s.request.renderTemplate;
-  if (!render) return failed("template: the executor did not provide a template renderer");
-  let text: string;
+  const src = findNeedle(req.searchPath, "templates", srcArg);
+  if (!src) return { ok: false, result: failed(`Could not find or access '${srcArg}'`) };
+  const render = req.renderTemplate;
+  if (!render) {
+    return { ok: false, result: failed("template: the executor did not provide a template renderer") };
+  }
   try {
-    text = render(src, {
+    const text = render(src, {
       newlineSequence: typeof args.newline_sequence === "string" ? args.newline_sequence : undefined,
       trimBlocks: args.trim_blocks === undefined ? undefined : Boolean(args.trim_blocks),
       lstripBlocks: args.lstrip_blocks === undefined ? undefined : Boolean(args.lstrip_blocks),
     });
+    return { ok: true, src, text };
   } catch (err) {
     // Ansible's template action names the Python class of whatever rendering raised, and its result
     // carries that exception (the callback shows its last line).
     const cls = err instanceof UndefinedError ? "AnsibleUndefinedVariable" : "AnsibleError";
-    return failed(`${cls}: ${errorText(err)}`, { exception: `ansible.errors.${cls}: ${errorText(err)}` });
+    const result = failed(`${cls}: ${errorText(err)}`, {
+      exception: `ansible.errors.${cls}: ${errorText(err)}`,
+    });
+    return { ok: false, result };
   }
+}
+
+export const templateAction: Action = async (s, args, env) => {
+  // Sent ahead (task pipelining), it was rendered then, with the variables its sending was judged on;
+  // rendered only now, its variables were not judged: it runs the normal way in its turn.
+  if (env?.chain?.after !== undefined && !s.request.rendered) return { [CANCELLED]: true };
+  const r = s.request.rendered ?? renderedTemplate({ ...s.request, args });
+  if (!r.ok) return env?.chain?.after !== undefined ? { [CANCELLED]: true } : r.result;
+  const { src, text } = r;
   const rest = moduleArgs(
     args,
     new Set([

@@ -12,14 +12,16 @@ import {
 } from "../../transports/mod.ts";
 import { buildSshArgv, type SshOptions } from "../../transports/ssh.ts";
 import { shellQuote } from "../../transports/_ssh_argv.ts";
-import type {
-  HostRunner,
-  HostRunnerFactory,
-  HostRunnerOptions,
-  ModuleRequest,
-  ModuleResult,
+import {
+  CANCELLED,
+  type HostRunner,
+  type HostRunnerFactory,
+  type HostRunnerOptions,
+  isCancelled,
+  type ModuleRequest,
+  type ModuleResult,
 } from "../runner.ts";
-import { ACTIONS, type TransferReporter } from "./actions.ts";
+import { ACTIONS, renderedTemplate, type TransferReporter } from "./actions.ts";
 import {
   ansibleModuleRoot,
   collectionsModuleRoot,
@@ -75,6 +77,7 @@ export class ProtocolHostRunner implements HostRunner {
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
     const ansibleDir = findAnsibleDir(env);
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
+    this.taskPipeline = countSetting(env, "MITO_TASK_PIPELINE", DEFAULT_TASK_PIPELINE);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
     if (!["auto", "builtin", "ansible"].includes(prefer)) {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
@@ -108,8 +111,45 @@ export class ProtocolHostRunner implements HostRunner {
     });
   }
 
+  /** MITO_TASK_PIPELINE: tasks of a host sent ahead of the reply awaited (docs/pipelining.md). */
+  readonly taskPipeline: number;
+
+  /**
+   * A task's own module is one call, honouring its chain, unless an action, raw or rsync runs it; a
+   * template is one call when its text is small (else it cancels what was sent after it).
+   */
+  chainable(module: string): boolean {
+    const name = shortName(module).name;
+    return name === "template" ||
+      !ACTIONS[name] && !["raw", "synchronize", "mitogen_get_stack"].includes(name);
+  }
+
+  prepare(req: ModuleRequest): boolean {
+    let plan: ConnectPlan;
+    try {
+      plan = planConnection(req, this.#opts.defaults);
+    } catch {
+      return false;
+    }
+    // Sent ahead only over a connection already made: making one (a become hop's sudo, a login) acts on
+    // the target and may fail; it happens in the task's turn, as it would have.
+    if (!this.#chains.has(plan.key)) return false;
+    if (shortName(req.module).name !== "template") return true;
+    // On the controller itself, a task in flight may still be writing the template's source.
+    if (plan.hops[0]?.method === "local") return false;
+    const r = renderedTemplate(req);
+    if (!r.ok) return false;
+    req.rendered = r;
+    return true;
+  }
+
   async runModule(req: ModuleRequest): Promise<ModuleResult> {
     const name = shortName(req.module).name;
+    // A call sent after another runs only as that one's successor on the same context: anything else
+    // (an action of several calls, a controller-side answer) is handed back to run the normal way.
+    if (req.chain?.after !== undefined && (!this.chainable(req.module) || req.asyncSeconds > 0)) {
+      return { [CANCELLED]: true };
+    }
     // A diagnostic: it must answer even when the connection could not be made.
     if (name === "mitogen_get_stack") {
       try {
@@ -128,8 +168,11 @@ export class ProtocolHostRunner implements HostRunner {
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     this.#broker.prepareImports([RUNNER_MODULE]); // every task's session pushes the runner
-    const opened = await this.#open(req, plan);
-    if (!opened.ok) return opened.result;
+    // A task sent ahead runs only over a live connection already made (see prepare); else nothing ran,
+    // and it runs the normal way when its turn comes.
+    const ahead = req.chain?.after !== undefined;
+    const opened = await this.#open(req, plan, ahead);
+    if (!opened.ok) return ahead ? { [CANCELLED]: true } : opened.result;
     try {
       return await this.#runOpened(req, name, opened.session, opened.reached);
     } finally {
@@ -144,10 +187,15 @@ export class ProtocolHostRunner implements HostRunner {
       // raw reports no discovered interpreter (Ansible runs no Python for it)
       if (name === "raw") return await runRawInContext(session, req, rawTerminal(reached.plan));
       result = action
-        ? await action(session, req.args, { transfers: this.#transfers })
+        ? await action(session, req.args, {
+          transfers: this.#transfers,
+          ...(req.chain ? { chain: req.chain } : {}),
+        })
         : await session.runModule(req.module, req.args, {
           askedAs: taskModuleName(req.moduleWritten ?? req.module),
+          ...(req.chain && req.asyncSeconds === 0 ? { chain: req.chain } : {}),
         });
+      if (isCancelled(result)) return result;
       // An action's module started as a job (package's apt …) is waited for like the task's own.
       if (req.asyncSeconds > 0 && req.poll > 0 && !result.failed && result.ansible_job_id !== undefined) {
         result = await pollAsync(session, req, result);
@@ -166,10 +214,11 @@ export class ProtocolHostRunner implements HostRunner {
   async #open(
     req: ModuleRequest,
     plan: ConnectPlan,
+    existingOnly = false,
   ): Promise<{ ok: true; session: TargetSession; reached: Reached } | { ok: false; result: ModuleResult }> {
     let reached: Reached;
     try {
-      reached = await this.#reach(plan);
+      reached = await this.#reach(plan, existingOnly);
     } catch (err) {
       const cause = hopFailure(err);
       const msg = cause
@@ -202,6 +251,8 @@ export class ProtocolHostRunner implements HostRunner {
   #callFailed(req: ModuleRequest, reached: Reached, err: unknown): ModuleResult {
     if (!reached.ctx.alive) {
       this.#chains.delete(reached.plan.key);
+      // sent ahead of a task whose reply never came: run the normal way (reconnecting) if its turn comes
+      if (req.chain?.after !== undefined) return { [CANCELLED]: true };
       return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
     }
     return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
@@ -253,9 +304,11 @@ export class ProtocolHostRunner implements HostRunner {
     };
   }
 
-  #reach(plan: ConnectPlan): Promise<Reached> {
+  /** The plan's live context (connecting unless `existingOnly`, which then fails instead). */
+  #reach(plan: ConnectPlan, existingOnly = false): Promise<Reached> {
     let p = this.#chains.get(plan.key);
     const cached = p !== undefined && this.#opts.verbosity >= 3;
+    if (!p && existingOnly) return Promise.reject(new Error(`no connection for ${plan.host} yet`));
     if (!p) {
       p = this.#connecting.use(() => this.#connectChain(plan));
       this.#chains.set(plan.key, p);
@@ -270,6 +323,7 @@ export class ProtocolHostRunner implements HostRunner {
         if (cached) this.#say(plan.host, `reusing interpreter ${describeContext(r.ctx)}`);
         return r;
       }
+      if (existingOnly) throw new Error(`the connection for ${plan.host} was lost`);
       this.#chains.delete(plan.key);
       return this.#reach(plan);
     });
@@ -359,6 +413,20 @@ function positiveSetting(env: Record<string, string | undefined>, name: string, 
     return n;
   }
   return dflt;
+}
+
+/** Tasks of a host sent ahead by default (MITO_TASK_PIPELINE; 0 turns task pipelining off). */
+const DEFAULT_TASK_PIPELINE = 32;
+
+/** A count setting: a non-negative integer, else refused with the variable and its value. */
+function countSetting(env: Record<string, string | undefined>, name: string, dflt: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return dflt;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(`${name} must be a non-negative integer, not ${JSON.stringify(text)}`);
+  }
+  return n;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -66,12 +66,13 @@ export class TargetSession {
    * Runs `module` (resolved like the task's own module) with this task's flags; the result gets its output
    * lines here, as Ansible's action layer adds them on its controller. `sync` runs it to the end even in
    * an `async` task (an action's helper call, such as package's fact lookup); `askedAs` is the name the
-   * module is told it runs as, when not `module` (the task's own module as written).
+   * module is told it runs as, when not `module` (the task's own module as written). `chain` is the task's
+   * pipelining (ModuleRequest.chain), for the task's own module only.
    */
   async runModule(
     module: string,
     args: Record<string, unknown>,
-    opts: { sync?: boolean; askedAs?: string } = {},
+    opts: { sync?: boolean; askedAs?: string; chain?: ModuleRequest["chain"] } = {},
   ): Promise<ModuleResult> {
     this.ranModule = true;
     return withOutputLines(await this.#run(module, args, opts));
@@ -80,9 +81,13 @@ export class TargetSession {
   #run(
     module: string,
     args: Record<string, unknown>,
-    opts: { sync?: boolean; askedAs?: string },
+    opts: { sync?: boolean; askedAs?: string; chain?: ModuleRequest["chain"] },
   ): Promise<ModuleResult> {
     const req = this.#req;
+    const chain = {
+      ...(opts.chain?.mark !== undefined ? { mark: opts.chain.mark } : {}),
+      ...(opts.chain?.after !== undefined ? { after: opts.chain.after } : {}),
+    };
     // Only what differs from the runner's defaults travels (false, none, 0): sent with every task.
     const common = {
       ...(req.checkMode ? { check_mode: true } : {}),
@@ -120,6 +125,7 @@ export class TargetSession {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], {
         ...common,
         ...askedName(opts.askedAs ?? module, src),
+        ...chain,
       });
     }
     const interpreters = this.interpreters();
@@ -129,6 +135,7 @@ export class TargetSession {
       ...askedName(opts.askedAs ?? module, src),
       ...(Object.keys(interpreters).length ? { interpreters } : {}),
       ...(src.package ? { package: src.package } : {}),
+      ...chain,
     });
   }
 

@@ -56,6 +56,8 @@ function baseEnv(): Record<string, string> {
     HOME: process.env.HOME ?? "/root",
     LANG: "C.UTF-8",
     ANSIBLE_NOCOLOR: "1",
+    // task pipelining's depth (docs/pipelining.md), when the bench is run with it
+    ...(process.env.MITO_TASK_PIPELINE ? { MITO_TASK_PIPELINE: process.env.MITO_TASK_PIPELINE } : {}),
   };
 }
 
