@@ -29,6 +29,10 @@ export interface TaskView {
   isInclude: boolean;
   /** The task's `diff` keyword (inherited, templated): its diffs are shown even without --diff. */
   diff?: boolean;
+  /** The task's arguments as written, not templated (Ansible's task.args as the task starts). */
+  writtenArgs?: Record<string, unknown>;
+  /** The task's no_log keyword as written (or inherited), not templated. */
+  writtenNoLog?: unknown;
   /** Templated args, for display_args_to_stdout. */
   args?: Record<string, unknown>;
   /** The task's own name, templated, without the "role : " prefix; "" when unnamed. */
