@@ -1,5 +1,6 @@
 // `mito doc -l` / `mito doc NAME` (ansible-doc): the modules this controller can run and where each
 // comes from, and the options of the one a task of that name would run.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -224,8 +225,7 @@ function ansibleDoc(
 ): number {
   const columns = docColumns(!!process.stdout.isTTY, process.stdout.columns);
   const show = (text: string) => {
-    // ansible-doc's display ends what it prints with a newline, once
-    if (text) process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+    if (text) page(text);
   };
   if (values.list || values.list_files) {
     // ansible-doc filters on a lone argument only; given more, it lists everything
@@ -266,4 +266,22 @@ function ansibleDoc(
     show(Object.values(docs).map((d) => manText(d, columns, site)).join(""));
   }
   return 0;
+}
+
+/**
+ * ansible-doc's pager: off a terminal the text, ended with a newline once (its display); on one, the
+ * text as it is through $PAGER, or `less` (LESS=FRSX unless set) when there is one.
+ */
+function page(text: string): void {
+  const plain = () => process.stdout.write(text.endsWith("\n") ? text : text + "\n");
+  if (!process.stdout.isTTY) return void plain();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  let cmd = env.PAGER;
+  if (cmd === undefined) {
+    if (spawnSync("/bin/sh", ["-c", "less --version"], { stdio: "ignore" }).status !== 0) return void plain();
+    cmd = "less";
+  }
+  env.LESS ??= "FRSX";
+  spawnSync("/bin/sh", ["-c", cmd], { input: text, stdio: ["pipe", "inherit", "inherit"], env });
 }

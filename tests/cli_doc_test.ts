@@ -106,6 +106,20 @@ Deno.test("a built-in's own options, read from its ARGUMENT_SPEC, where no ansib
   assertEquals(documentationText('DOCUMENTATION = \\\n  r"""\nmodule: x\n"""\n'), "\nmodule: x\n");
 });
 
+Deno.test("doc on a terminal: the terminal's width less one, through $PAGER, as ansible-doc", () => {
+  const onTerminal = (cmd: string) =>
+    runIn(dir, "/usr/bin/script", ["-qec", `stty cols 132; ${cmd}`, "/dev/null"], { PAGER: "cat" });
+  for (const args of ["copy ansible.posix.sysctl", "-l ansible.posix", "-s file"]) {
+    const theirs = onTerminal(`/usr/bin/ansible-doc ${args}`);
+    const ours = onTerminal(`${DENO} run -q -A ${path.join(ROOT, "cli/main.ts")} doc ${args}`);
+    assertEquals([ours.code, theirs.code], [0, 0], ours.stderr);
+    assertEquals(ours.stdout, theirs.stdout, args);
+  }
+  // 131 columns: wider than off a terminal
+  const wide = onTerminal(`${DENO} run -q -A ${path.join(ROOT, "cli/main.ts")} doc copy`).stdout;
+  assert(wide.split("\r\n").some((l) => l.length > 79), wide.slice(0, 400));
+});
+
 Deno.test("doc: an unknown module is ansible-doc's warning; a bad collection filter or plugin type, an error", () => {
   const unknown = mito(["no_such_module"]);
   assertEquals([unknown.code, unknown.stdout, unknown.stderr], [
