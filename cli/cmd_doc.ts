@@ -1,5 +1,6 @@
-// `mito doc -l` / `mito doc NAME` (ansible-doc): the modules this controller can run and where each
-// comes from, and the options of the one a task of that name would run.
+// `mito doc` (ansible-doc). With ansible-core installed: ansible-doc's own output for modules (the text,
+// -j, -s, -l, -F), byte for byte. Without it: mito's built-in modules and where each comes from, and a
+// module's options from its DOCUMENTATION or the built-in's own spec.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,19 +9,15 @@ import process from "node:process";
 import { type CommandSpec, helpOrVersion, parseCommand } from "./_options.ts";
 import { MODULE_PATH, VERBOSE, VERSION_OPTION } from "./_ansible_options.ts";
 import { versionText } from "./_version_text.ts";
+import { DocError, docStub, listPlugins, type PluginDocs, pluginDocs } from "../playbook/ansible_doc.ts";
 import {
   docColumns,
-  DocError,
   docJson,
   docSite,
-  docStub,
   listingText,
-  listPlugins,
   manText,
-  type PluginDocs,
-  pluginDocs,
   snippetText,
-} from "../playbook/ansible_doc.ts";
+} from "../playbook/ansible_doc_text.ts";
 import { ArgumentError } from "./errors.ts";
 import { readSettings } from "../playbook/_settings.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "../playbook/collections.ts";

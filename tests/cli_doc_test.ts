@@ -62,6 +62,10 @@ Deno.test("doc NAME: ansible-doc's text, byte for byte, for ansible-core's, coll
 Deno.test("doc -j and -s: ansible-doc's JSON and task snippets, byte for byte", () => {
   assertSameAsAnsibleDoc(["-j", "ping", "copy", "file", "ansible.posix.sysctl", "community.general.ufw"]);
   assertSameAsAnsibleDoc(["-j", "-M", "library", "greet"]);
+  // an old module's ANSIBLE_METADATA dict
+  assert(
+    assertSameAsAnsibleDoc(["-j", "ansible.posix.rhel_rpm_ostree"]).includes('"supported_by": "community"'),
+  );
   assertSameAsAnsibleDoc(["-s", "copy", "file", "command", "ansible.posix.sysctl", "community.general.ufw"]);
   assertSameAsAnsibleDoc(["-s", "ansible.windows.win_ping"]);
 });
