@@ -62,7 +62,7 @@ function pyUnescape(body: string): string {
  * `indent` for a class attribute (a doc fragment's). Adjacent literals join, as Python's do.
  */
 export function assignedString(source: string, name: string, indent = ""): string | undefined {
-  const head = new RegExp(`^${indent}${name}\\s*=\\s*\\(?\\s*`, "m").exec(source);
+  const head = new RegExp(`^${indent}${name}\\s*=\\s*(?:\\\\\\n\\s*)?\\(?\\s*`, "m").exec(source);
   if (!head) return undefined;
   let i = head.index + head[0].length;
   let out: string | undefined;
@@ -84,6 +84,72 @@ export function assignedString(source: string, name: string, indent = ""): strin
     const gap = /^\s*(?:\\\n\s*)?/.exec(source.slice(i))!;
     i += gap[0].length;
   }
+}
+
+/**
+ * Documentation YAML, read as PyYAML reads it. PyYAML takes a quoted scalar or a flow collection whose
+ * later lines are no more indented than the line it starts on (common in collections' docs); mito's
+ * parser refuses them. Where the text does not parse, it is read again with those lines indented past
+ * their start, which changes no value (a quoted or flow line's leading space is not part of it).
+ */
+function docYaml(text: string, file: string): unknown {
+  try {
+    return parseYaml(text, { file });
+  } catch (err) {
+    const fixed = indentFlowLines(text);
+    if (fixed === text) throw err;
+    try {
+      return parseYaml(fixed, { file });
+    } catch {
+      throw err;
+    }
+  }
+}
+
+/** Where a quoted scalar, a flow collection or a block scalar may start: after these, or a line's start. */
+const TOKEN_BEFORE = new Set(["", "-", ":", "?", "[", "{", ","]);
+
+/** The text with the continuation lines of quoted scalars and flow collections indented past their start. */
+export function indentFlowLines(text: string): string {
+  const lines = text.split("\n");
+  let quote = "", depth = 0, startIndent = 0, blockIndent = -1;
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n];
+    const indent = line.length - line.trimStart().length;
+    if (quote || depth) {
+      if (line.trim() && indent <= startIndent) {
+        lines[n] = line = " ".repeat(startIndent + 2) + line.trimStart();
+      }
+    } else if (blockIndent >= 0) {
+      if (!line.trim() || indent > blockIndent) continue;
+      blockIndent = -1;
+    }
+    let prev = "";
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quote === '"') {
+        if (c === "\\") i++;
+        else if (c === '"') quote = "";
+      } else if (quote === "'") {
+        if (c === "'" && line[i + 1] === "'") i++;
+        else if (c === "'") quote = "";
+      } else if (c === "#" && (i === 0 || /\s/.test(line[i - 1]))) break;
+      else if (c === " " || c === "\t") continue;
+      else if ((c === '"' || c === "'") && (depth || TOKEN_BEFORE.has(prev))) {
+        if (!depth) startIndent = line.length - line.trimStart().length;
+        quote = c;
+      } else if ((c === "[" || c === "{") && (depth || TOKEN_BEFORE.has(prev))) {
+        if (!depth) startIndent = line.length - line.trimStart().length;
+        depth++;
+      } else if ((c === "]" || c === "}") && depth) depth--;
+      else if ((c === "|" || c === ">") && !depth && TOKEN_BEFORE.has(prev)) {
+        blockIndent = line.length - line.trimStart().length;
+        break;
+      }
+      prev = quote ? "" : c;
+    }
+  }
+  return lines.join("\n");
 }
 
 /** Every part a plugin's documentation has: option names with version_added get the collection's name. */
@@ -139,7 +205,11 @@ export class DocError extends Error {
 }
 
 /** A doc fragment's text: `files`, `action_common_attributes.flow`, `community.general.proxmox`. */
-function fragmentYaml(slug: string, roots: DocRoots): { text: string; collection: string } | undefined {
+function fragmentYaml(
+  slug: string,
+  roots: DocRoots,
+  own: string,
+): { text: string; collection: string } | undefined {
   const tryLoad = (name: string, variable: string) => {
     const parts = name.split(".");
     const files: [string, string][] = [];
@@ -171,6 +241,10 @@ function fragmentYaml(slug: string, roots: DocRoots): { text: string; collection
     return undefined;
   };
   let found = tryLoad(slug, "DOCUMENTATION");
+  // a bare name not in ansible-core: the module's own collection's fragment (as ansible-doc finds it)
+  if (found === undefined && !slug.includes(".") && own.includes(".")) {
+    found = tryLoad(`${own}.${slug}`, "DOCUMENTATION");
+  }
   if (found === undefined && slug.includes(".")) {
     const cut = slug.lastIndexOf(".");
     found = tryLoad(slug.slice(0, cut), slug.slice(cut + 1).toUpperCase());
@@ -178,18 +252,18 @@ function fragmentYaml(slug: string, roots: DocRoots): { text: string; collection
   return found ?? undefined;
 }
 
-function addFragments(doc: Data, file: string, roots: DocRoots): void {
+function addFragments(doc: Data, file: string, roots: DocRoots, collection: string): void {
   let fragments = doc.extends_documentation_fragment ?? [];
   delete doc.extends_documentation_fragment;
   if (typeof fragments === "string") fragments = [fragments];
   const unknown: string[] = [];
   for (const slug of fragments as string[]) {
-    const found = fragmentYaml(String(slug), roots);
+    const found = fragmentYaml(String(slug), roots, collection);
     if (!found) {
       unknown.push(String(slug));
       continue;
     }
-    const fragment = (parseYaml(found.text, { file }) ?? {}) as Data;
+    const fragment = (docYaml(found.text, file) ?? {}) as Data;
     addCollection(fragment, found.collection);
     for (const key of ["notes", "seealso"]) {
       if (!(key in fragment)) continue;
@@ -272,15 +346,15 @@ function gathered(
     returns = data.RETURN ?? null;
   } else {
     const text = assignedString(source, "DOCUMENTATION");
-    doc = text === undefined ? null : parseYaml(text, { file: docFile });
+    doc = text === undefined ? null : docYaml(text, docFile);
     examples = assignedString(source, "EXAMPLES") ?? null;
     const ret = assignedString(source, "RETURN");
-    returns = ret === undefined ? null : parseYaml(ret, { file: docFile });
+    returns = ret === undefined ? null : docYaml(ret, docFile);
     metadata = pythonMetadata(source, docFile);
   }
   if (!isMap(doc)) throw new DocError(`No documentation available for ${name} (${docFile})`);
   addCollection(doc, collection);
-  addFragments(doc, docFile, roots);
+  addFragments(doc, docFile, roots, collection);
   if (returns) addCollection(returns, collection, true);
   // has_action first: ansible-doc adds it after the file and collection, but -j sorts the keys anyway
   doc.filename = docFile;
@@ -296,7 +370,7 @@ function pythonMetadata(source: string, file: string): unknown {
   const at = m.index + m[0].length;
   if (source[at] === "{") return pyLiteralAt(source, at);
   const text = assignedString(source, "ANSIBLE_METADATA");
-  return text === undefined ? null : parseYaml(text, { file });
+  return text === undefined ? null : docYaml(text, file);
 }
 
 // ---------------------------------------------------------------- listing

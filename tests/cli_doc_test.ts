@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
 import { DENO, ROOT, runIn } from "./_run.ts";
 import { builtinSpec, docText, documentationText, listModules, moduleDoc } from "../playbook/module_docs.ts";
+import { indentFlowLines } from "../playbook/ansible_doc.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-doc-"));
 globalThis.addEventListener("unload", () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +55,16 @@ Deno.test("doc NAME: ansible-doc's text, byte for byte, for ansible-core's, coll
     "ansible.windows.win_copy",
     "cisco.ios.ios_config",
     "amazon.aws.ec2_instance",
+  ]);
+  // YAML PyYAML reads and a strict parser refuses (quoted and flow lines no more indented than their
+  // start), a fragment named bare from the module's own collection, `DOCUMENTATION = \` on its own line
+  assertSameAsAnsibleDoc([
+    "amazon.aws.ec2_vol_info",
+    "ansible.windows.win_environment",
+    "community.general.github_deploy_key",
+    "community.docker.docker_container",
+    "infinidat.infinibox.infini_user",
+    "azure.azcollection.azure_rm_backupazurevm_info",
   ]);
   const lib = assertSameAsAnsibleDoc(["-M", "library", "greet"]);
   assert(lib.startsWith("> GREET    ("), lib);
@@ -108,6 +119,14 @@ Deno.test("a built-in's own options, read from its ARGUMENT_SPEC, where no ansib
   for (const k of Object.keys(builtinSpec("modules/command.py"))) assert(k in shell, k);
   assertEquals(shell._uses_shell, { type: "bool", default: true });
   assertEquals(documentationText('DOCUMENTATION = \\\n  r"""\nmodule: x\n"""\n'), "\nmodule: x\n");
+});
+
+Deno.test("documentation YAML: a quoted or flow value's later lines are indented past its start, values unchanged", () => {
+  const text = "a:\n  - \"one\n  two\"\n  - [x,\n  y]\nb: |\n  \"not a quote\nc: it's 'q\n  r'\n";
+  assertEquals(
+    indentFlowLines(text),
+    "a:\n  - \"one\n    two\"\n  - [x,\n    y]\nb: |\n  \"not a quote\nc: it's 'q\n  r'\n",
+  );
 });
 
 Deno.test("doc on a terminal: the terminal's width less one, through $PAGER, as ansible-doc", () => {
