@@ -228,6 +228,34 @@ Deno.test("junit: named community.general.junit too; the report is written under
   );
 });
 
+Deno.test("junit: a directory it cannot make is a warning each time it would write, and the run goes on", () => {
+  const r = runIn(
+    dir,
+    DENO,
+    [
+      "run",
+      "-q",
+      "-A",
+      path.join(ROOT, "cli/main.ts"),
+      "run",
+      "-i",
+      "hosts",
+      "-l",
+      "localhost",
+      "options.yml",
+    ],
+    { ANSIBLE_CALLBACKS_ENABLED: "junit", JUNIT_OUTPUT_DIR: "/proc/no-such-dir" },
+  );
+  assertEquals(r.code, 0, r.stderr);
+  // the warnings wrap at the display's width
+  const said = r.stderr.replace(/\n(?!\[WARNING\])/g, " ");
+  assert(said.startsWith("[WARNING]: junit: cannot create /proc/no-such-dir: ENOENT"), r.stderr);
+  assert(
+    /\[WARNING\]: junit: cannot write \/proc\/no-such- ?dir\/options-\d+\.\d+\.xml: ENOENT/.test(said),
+    said,
+  );
+});
+
 Deno.test("junit XML: escaping, line ends, empty texts and times, as ansible-core's _junit_xml writes them", () => {
   const cases: JunitCase[] = [
     {

@@ -91,7 +91,11 @@ export class JunitCallback extends IgnoringCallback {
     this.#o = opts;
     this.#clock = clock;
     // The plugin makes its directory as it loads, whether or not the run gets to write a report.
-    fs.mkdirSync(opts.outputDir, { recursive: true });
+    try {
+      fs.mkdirSync(opts.outputDir, { recursive: true });
+    } catch (err) {
+      display.warning(`junit: cannot create ${opts.outputDir}: ${(err as Error).message}`);
+    }
   }
 
   override playbookStart(file: string): void {
@@ -222,6 +226,11 @@ export class JunitCallback extends IgnoringCallback {
       for (const [host, data] of task.hosts) cases.push(this.#case(task, host, data));
     }
     const file = path.join(this.#o.outputDir, `${this.#playbook}-${floatRepr(this.#clock())}.xml`);
-    fs.writeFileSync(file, junitReport(this.#playbook, cases));
+    try {
+      fs.writeFileSync(file, junitReport(this.#playbook, cases));
+    } catch (err) {
+      // one unwritable report does not end the run (Ansible's callback failure is a warning too)
+      this.#d.warning(`junit: cannot write ${file}: ${(err as Error).message}`);
+    }
   }
 }
