@@ -221,10 +221,16 @@ function fragmentYaml(
           "ansible.builtin",
         ]);
       }
-    } else if (parts.length === 3) {
+    } else if (parts.length >= 3) {
+      // ns.coll.a.b: doc_fragments/a/b.py, or b.py beside a.py (a module, which the collection loader
+      // lets stand for its own directory)
       for (const root of roots.collectionRoots) {
         const dir = path.join(root, "ansible_collections", parts[0], parts[1], "plugins/doc_fragments");
-        files.push([path.join(dir, `${parts[2]}.py`), `${parts[0]}.${parts[1]}`]);
+        const collection = `${parts[0]}.${parts[1]}`;
+        files.push([path.join(dir, ...parts.slice(2, -1), `${parts.at(-1)}.py`), collection]);
+        if (parts.length > 3 && fs.existsSync(path.join(dir, `${parts[2]}.py`))) {
+          files.push([path.join(dir, `${parts.at(-1)}.py`), collection]);
+        }
       }
     }
     for (const [file, collection] of files) {
@@ -240,14 +246,17 @@ function fragmentYaml(
     }
     return undefined;
   };
-  let found = tryLoad(slug, "DOCUMENTATION");
   // a bare name not in ansible-core: the module's own collection's fragment (as ansible-doc finds it)
-  if (found === undefined && !slug.includes(".") && own.includes(".")) {
-    found = tryLoad(`${own}.${slug}`, "DOCUMENTATION");
-  }
+  const load = (name: string, variable: string) => {
+    const found = tryLoad(name, variable);
+    return found === undefined && !name.includes(".") && own.includes(".")
+      ? tryLoad(`${own}.${name}`, variable)
+      : found;
+  };
+  let found = load(slug, "DOCUMENTATION");
   if (found === undefined && slug.includes(".")) {
     const cut = slug.lastIndexOf(".");
-    found = tryLoad(slug.slice(0, cut), slug.slice(cut + 1).toUpperCase());
+    found = load(slug.slice(0, cut), slug.slice(cut + 1).toUpperCase());
   }
   return found ?? undefined;
 }
