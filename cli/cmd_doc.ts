@@ -168,16 +168,23 @@ function docFile(
   collections: CollectionIndex,
   hops = 0,
 ): { file: string; collection: string } | undefined {
-  const direct = unroutedDocFile(name, p);
-  if (direct || hops > 5) return direct;
-  // a name the collection (or ansible-core) redirects, as ansible-doc follows it
+  // A collection's routing comes before its files (a redirected name is documented by its target, even
+  // where a file of the old name remains); a short name is a file of the library or ansible-core first.
+  const parts = name.split(".");
+  const fq = parts.length >= 3 &&
+    !(parts[0] === "ansible" && (parts[1] === "builtin" || parts[1] === "legacy"));
+  if (!fq) {
+    const direct = unroutedDocFile(name, p);
+    if (direct || hops > 5) return direct;
+  }
   let routed: string | undefined;
   try {
     routed = collections.routing.route(name, "modules", { quiet: true });
   } catch {
     return undefined;
   }
-  return routed && routed !== name ? docFile(routed, p, collections, hops + 1) : undefined;
+  if (routed && routed !== name && hops <= 5) return docFile(routed, p, collections, hops + 1);
+  return fq ? unroutedDocFile(name, p) : undefined;
 }
 
 function unroutedDocFile(name: string, p: DocPlaces): { file: string; collection: string } | undefined {
@@ -248,7 +255,10 @@ function ansibleDoc(
       continue;
     }
     try {
-      docs[name] = pluginDocs(name, found.file, found.collection, p);
+      docs[name] = pluginDocs(name, found.file, found.collection, {
+        ...p,
+        route: (n, kind) => collections.routing.route(n, kind, { quiet: true }),
+      });
     } catch (err) {
       if (!(err instanceof DocError)) throw err;
       throw new ArgumentError(

@@ -22,6 +22,8 @@ export interface PluginDocs {
 export interface DocRoots {
   ansibleDir?: string;
   collectionRoots: string[];
+  /** Where a plugin name is routed (meta/runtime.yml redirects); throws for a removed one. */
+  route?: (name: string, kind: "modules" | "action") => string | undefined;
 }
 
 /** A YAML mapping (not a list, a float or a scalar). */
@@ -62,9 +64,11 @@ function pyUnescape(body: string): string {
  * `indent` for a class attribute (a doc fragment's). Adjacent literals join, as Python's do.
  */
 export function assignedString(source: string, name: string, indent = ""): string | undefined {
-  const head = new RegExp(`^${indent}${name}\\s*=\\s*(?:\\\\\\n\\s*)?\\(?\\s*`, "m").exec(source);
+  // assigned more than once, the last assignment is the one Python (and ansible-doc) keeps
+  const head = [...source.matchAll(new RegExp(`^${indent}${name}\\s*=\\s*(?:\\\\\\n\\s*)?\\(?\\s*`, "gm"))]
+    .at(-1);
   if (!head) return undefined;
-  let i = head.index + head[0].length;
+  let i = head.index! + head[0].length;
   let out: string | undefined;
   for (;;) {
     const m = /^([rRuUbB]{0,2})('''|"""|'|")/.exec(source.slice(i));
@@ -293,32 +297,28 @@ function addFragments(doc: Data, file: string, roots: DocRoots, collection: stri
   if (unknown.length) throw new DocError(`unknown doc_fragment(s) in file ${file}: ${unknown.join(", ")}`);
 }
 
-/** Whether an action plugin of the module's name exists (ansible-doc's `has_action`). */
-function hasAction(name: string, collection: string, roots: DocRoots): boolean {
-  const short = name.split(".").at(-1)!;
-  // a library module (no collection) runs ansible-core's action of its name, if there is one
-  if (collection === "ansible.builtin" || collection === "") {
-    return !!roots.ansibleDir &&
-      fs.existsSync(path.join(roots.ansibleDir, "ansible/plugins/action", `${short}.py`));
+/** Whether an action plugin answers to the name asked for (ansible-doc's `has_action`), redirects followed. */
+function hasAction(name: string, roots: DocRoots): boolean {
+  const parts = name.split(".");
+  const own = parts.length >= 3 &&
+    !(parts[0] === "ansible" && (parts[1] === "builtin" || parts[1] === "legacy"));
+  if (!own && roots.ansibleDir) {
+    const short = parts.at(-1)!;
+    if (fs.existsSync(path.join(roots.ansibleDir, "ansible/plugins/action", `${short}.py`))) return true;
   }
-  const [ns, coll] = collection.split(".");
-  const resource = name.split(".").slice(2).join(".") || short;
-  for (const root of roots.collectionRoots) {
-    const base = path.join(root, "ansible_collections", ns, coll);
-    if (!fs.existsSync(base)) continue;
-    if (fs.existsSync(path.join(base, "plugins/action", `${resource.replace(/\./g, "/")}.py`))) return true;
-    try {
-      const runtime = parseYaml(fs.readFileSync(path.join(base, "meta/runtime.yml"), "utf8"), {
-        file: "runtime.yml",
-      }) as Data;
-      const routing = isMap(runtime?.plugin_routing) ? runtime.plugin_routing : {};
-      if (isMap(routing.action) && resource in routing.action) return true;
-    } catch {
-      // no runtime.yml: no routing
-    }
-    return false;
+  let fq = own ? name : `ansible.builtin.${parts.at(-1)}`;
+  try {
+    fq = roots.route?.(fq, "action") ?? fq;
+  } catch {
+    return false; // removed
   }
-  return false;
+  const m = /^(\w+)\.(\w+)\.(.+)$/.exec(fq);
+  if (!m || (m[1] === "ansible" && m[2] === "builtin")) return false;
+  return roots.collectionRoots.some((root) =>
+    fs.existsSync(
+      path.join(root, "ansible_collections", m[1], m[2], "plugins/action", `${m[3].replace(/\./g, "/")}.py`),
+    )
+  );
 }
 
 /**
@@ -368,7 +368,7 @@ function gathered(
   // has_action first: ansible-doc adds it after the file and collection, but -j sorts the keys anyway
   doc.filename = docFile;
   doc.collection = collection;
-  doc.has_action = hasAction(name, collection, roots);
+  doc.has_action = hasAction(name, roots);
   return { doc, examples, return: returns, metadata };
 }
 

@@ -21,7 +21,7 @@ export type DeprecationSink = (
 ) => void;
 
 /** The plugin types of `plugin_routing` in meta/runtime.yml that mito resolves. */
-export type PluginKind = "modules" | "filter" | "test" | "lookup";
+export type PluginKind = "modules" | "filter" | "test" | "lookup" | "action";
 
 /** Filters and tests: Ansible's Jinja2 loader words their routing messages on its own. */
 const isJinja = (kind: PluginKind) => kind === "filter" || kind === "test";
