@@ -131,6 +131,16 @@ export class Executor {
 
   // ---------------------------------------------------------------- plays
 
+  /** The play's name templated with the play's variables, as Ansible's post_validate leaves it. */
+  #playName(play: Play, vars: VarLookup): string {
+    if (!play.name.includes("{{")) return play.name;
+    try {
+      return String(this.#o.templar.template(play.name, vars));
+    } catch {
+      return play.name;
+    }
+  }
+
   async #runPlay(play: Play): Promise<"ok" | "break"> {
     const t = this.#o.templar;
     const playVars = new LayeredVars([play.vars, this.#o.extraVars]);
@@ -142,7 +152,7 @@ export class Executor {
     const announce = () =>
       this.#cb.playStart({
         id: play.id,
-        name: play.name,
+        name: this.#playName(play, playVars),
         path: play.pos ? `${play.pos.file}:${play.pos.line}` : play.file,
         checkMode: false,
         strategy: strategyName,

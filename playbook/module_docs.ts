@@ -346,6 +346,11 @@ export function builtinSpec(file: string, depth = 0): Record<string, unknown> {
   return spec;
 }
 
+/** The Python literal (a dict, list, string, …) that starts at `at` in `source`. */
+export function pyLiteralAt(source: string, at: number): unknown {
+  return new PyLiteral(source, at).value();
+}
+
 /** A reader of Python literals (dicts, lists, tuples, strings, numbers, True/False/None); a name reads as its text. */
 class PyLiteral {
   #s: string;

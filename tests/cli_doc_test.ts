@@ -1,12 +1,14 @@
-// `mito doc` beside ansible-doc: -l lists every module ansible-doc lists that mito can run (Windows'
-// PowerShell modules aside), with where each comes from, plus mito's built-ins; `mito doc NAME` shows
-// the options ansible-doc shows (fragments merged), or a built-in's own spec without ansible-core.
+// `mito doc` beside ansible-doc (ansible-core 2.14 installed here): the text of a module's documentation,
+// -j, -s, -l and -F print byte for byte what ansible-doc prints, for ansible-core's modules, collections'
+// (doc fragments merged, redirected names followed, PowerShell modules documented by their .py) and a
+// library's; without ansible-core, a built-in's own spec.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
 import { DENO, ROOT, runIn } from "./_run.ts";
 import { builtinSpec, docText, documentationText, listModules, moduleDoc } from "../playbook/module_docs.ts";
+import { indentFlowLines } from "../playbook/ansible_doc.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-doc-"));
 globalThis.addEventListener("unload", () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -14,60 +16,90 @@ fs.writeFileSync(path.join(dir, "ansible.cfg"), "");
 fs.mkdirSync(path.join(dir, "library"));
 fs.writeFileSync(
   path.join(dir, "library", "greet.py"),
-  'DOCUMENTATION = r"""\nmodule: greet\nshort_description: Says hello\noptions:\n  name:\n    description: Whom to greet.\n' +
-    "    required: true\n    type: str\n  loud:\n    description: Shout.\n    type: bool\n    default: false\n" +
+  'DOCUMENTATION = r"""\nmodule: greet\nshort_description: Says hello\ndescription: Greets.\noptions:\n' +
+    "  name:\n    description: Whom to greet.\n    required: true\n    type: str\n" +
+    "  loud:\n    description: Shout.\n    type: bool\n    default: false\n" +
     '"""\n',
 );
 const mito = (args: string[], env: Record<string, string> = {}) =>
   runIn(dir, DENO, ["run", "-q", "-A", path.join(ROOT, "cli/main.ts"), "doc", ...args], env);
 
-Deno.test("doc -l: every module ansible-doc lists that mito can run, with its source, and mito's built-ins", () => {
-  const ours = mito(["-l"]);
-  assertEquals([ours.code, ours.stderr], [0, ""]);
-  const rows = ours.stdout.trimEnd().split("\n").map((l) => l.split(/\s+/));
-  const theirs = runIn(dir, "/usr/bin/ansible-doc", ["-l", "-t", "module"]);
-  const theirNames = new Set(
-    theirs.stdout.trimEnd().split("\n").map((l) => l.split(/\s+/)[0]).filter((n) => /^\w+\.\w+\.\w/.test(n)),
-  );
-  const ourNames = new Set(rows.filter((r) => r[1] !== "mito").map((r) => r[0]));
-  const missing = [...theirNames].filter((n) => !ourNames.has(n));
-  // Windows modules are PowerShell (.ps1) that mito's targets cannot run; include is a removed alias.
-  assertEquals(missing.filter((n) => !/^(ansible|community)\.windows\.|^chocolatey\./.test(n)), [
-    "ansible.builtin.include",
-  ]);
-  const builtins = rows.filter((r) => r[1] === "mito").map((r) => r[0]);
-  assert(
-    builtins.includes("ansible.builtin.copy") && builtins.includes("ansible.builtin.ping"),
-    builtins.join(),
-  );
-  assertEquals(
-    rows.find((r) => r[0] === "ansible.builtin.command" && r[1] === "ansible-core")?.length! > 2,
-    true,
-  );
-});
-
-Deno.test("doc -l COLLECTION and -M DIR: that collection's modules; a library's modules, from the library", () => {
-  const posix = mito(["-l", "ansible.posix"]).stdout.trimEnd().split("\n");
-  assert(posix.every((l) => l.startsWith("ansible.posix.")), posix.join("\n"));
-  assert(
-    posix.some((l) => /^ansible\.posix\.sysctl +collection +Manage entries in sysctl\.conf/.test(l)),
-    posix.join("\n"),
-  );
-  const lib = mito(["-l", "-M", "library"]).stdout;
-  assert(/\ngreet +library +Says hello\n/.test(lib), lib.slice(-300));
-});
-
-/** Option name -> the facts both tools show for it. */
-function optionFacts(doc: Record<string, Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(doc).map(([k, o]) => [k, {
-      required: o.required === true,
-      type: o.type ?? null,
-      choices: o.choices ?? null,
-      aliases: o.aliases ?? null,
-    }]),
-  );
+/** Both tools on the same arguments (stdout is not a terminal: both lay text out in 79 columns). */
+function assertSameAsAnsibleDoc(args: string[]): string {
+  const theirs = runIn(dir, "/usr/bin/ansible-doc", args);
+  const ours = mito(args);
+  assertEquals([ours.code, theirs.code], [0, 0], ours.stderr);
+  assertEquals(ours.stdout, theirs.stdout, args.join(" "));
+  assert(ours.stdout.length > 100, ours.stdout);
+  return ours.stdout;
 }
+
+Deno.test("doc NAME: ansible-doc's text, byte for byte, for ansible-core's, collections' and a library's modules", () => {
+  // One run each: ansible-doc joins the texts of the modules named.
+  assertSameAsAnsibleDoc([
+    "ansible.builtin.copy",
+    "command",
+    "file",
+    "ping",
+    "apt",
+    "lineinfile",
+    "user",
+    "ansible.legacy.shell",
+    "include_tasks",
+  ]);
+  // fragments from collections, a PowerShell module's .py sidecar, a name the collection redirects
+  assertSameAsAnsibleDoc([
+    "ansible.posix.sysctl",
+    "community.general.ufw",
+    "community.general.system.ufw",
+    "ansible.windows.win_copy",
+    "cisco.ios.ios_config",
+    "amazon.aws.ec2_instance",
+  ]);
+  // YAML PyYAML reads and a strict parser refuses (quoted and flow lines no more indented than their
+  // start), a fragment named bare from the module's own collection, `DOCUMENTATION = \` on its own line
+  assertSameAsAnsibleDoc([
+    "amazon.aws.ec2_vol_info",
+    "ansible.windows.win_environment",
+    "community.general.github_deploy_key",
+    "community.docker.docker_container",
+    "infinidat.infinibox.infini_user",
+    "azure.azcollection.azure_rm_backupazurevm_info",
+    // fragments named ns.coll.a.b.VAR with b.py beside a.py, and VAR of a bare name
+    "netapp_eseries.santricity.netapp_e_syslog",
+    "community.vmware.vmware_first_class_disk",
+  ]);
+  const lib = assertSameAsAnsibleDoc(["-M", "library", "greet"]);
+  assert(lib.startsWith("> GREET    ("), lib);
+});
+
+Deno.test("doc -j and -s: ansible-doc's JSON and task snippets, byte for byte", () => {
+  assertSameAsAnsibleDoc(["-j", "ping", "copy", "file", "ansible.posix.sysctl", "community.general.ufw"]);
+  assertSameAsAnsibleDoc(["-j", "-M", "library", "greet"]);
+  // a redirect wins over a file of the old name, an action is looked up through its routing, and a RETURN
+  // assigned twice is its last assignment
+  assertSameAsAnsibleDoc([
+    "-j",
+    "ibm.qradar.rule",
+    "cisco.mso.mso_schema_template_externalepg",
+    "arista.eos.eos_hostname",
+  ]);
+  // an old module's ANSIBLE_METADATA dict
+  assert(
+    assertSameAsAnsibleDoc(["-j", "ansible.posix.rhel_rpm_ostree"]).includes('"supported_by": "community"'),
+  );
+  assertSameAsAnsibleDoc(["-s", "copy", "file", "command", "ansible.posix.sysctl", "community.general.ufw"]);
+  assertSameAsAnsibleDoc(["-s", "ansible.windows.win_ping"]);
+});
+
+Deno.test("doc -l and -F: every module ansible-doc lists, its description or its file, byte for byte", () => {
+  const all = assertSameAsAnsibleDoc(["-l"]);
+  assert(all.includes("\nDEPRECATED:\nansible.builtin.include "), all.slice(-300));
+  assertSameAsAnsibleDoc(["-l", "ansible.posix"]);
+  assertSameAsAnsibleDoc(["-l", "-M", "library", "ansible.legacy"]);
+  // the file of a PowerShell module is its .ps1 or its .py, as the directory lists them
+  assertSameAsAnsibleDoc(["-F", "ansible.windows"]);
+});
 
 /** Our text's options back as facts: "= name"/"- name" then its "key: value" lines. */
 function parseOurs(text: string): Record<string, Record<string, unknown>> {
@@ -83,56 +115,6 @@ function parseOurs(text: string): Record<string, Record<string, unknown>> {
   }
   return out;
 }
-
-Deno.test("doc NAME: the options ansible-doc shows, doc fragments merged, for core and collection modules", () => {
-  for (
-    const name of ["ping", "file", "copy", "lineinfile", "ansible.posix.sysctl", "community.general.ufw"]
-  ) {
-    const ours = mito([name]);
-    assertEquals(ours.code, 0, ours.stderr);
-    const theirs = JSON.parse(runIn(dir, "/usr/bin/ansible-doc", ["-j", name]).stdout);
-    const theirOptions =
-      (Object.values(theirs)[0] as { doc: { options: Record<string, Record<string, unknown>> } }).doc
-        .options;
-    const stringify = (o: Record<string, unknown>) =>
-      Object.fromEntries(
-        Object.entries(optionFacts(o as Record<string, Record<string, unknown>>)).map((
-          [k, v],
-        ) => [
-          k,
-          JSON.parse(
-            JSON.stringify(
-              v,
-              (
-                _k,
-                x,
-              ) => (typeof x === "boolean" || x === null ? x : Array.isArray(x) ? x.map(String) : String(x)),
-            ),
-          ),
-        ]),
-      );
-    assertEquals(stringify(parseOurs(ours.stdout)), stringify(theirOptions), name);
-  }
-});
-
-Deno.test("doc NAME says what runs it: mito's built-in standing in, or the file served to targets", () => {
-  assert(
-    mito(["copy"]).stdout.includes(
-      "\nRUNS AS: mito's built-in module (modules/copy.py, inside this program)\n",
-    ),
-  );
-  assert(
-    mito(["ansible.posix.sysctl"]).stdout.includes(
-      "RUNS AS: the collection's module, served to targets by mito (",
-    ),
-  );
-  const lib = mito(["-M", "library", "greet"]);
-  assertEquals(parseOurs(lib.stdout), {
-    loud: { required: false, type: "bool" },
-    name: { required: true, type: "str" },
-  });
-  assert(lib.stdout.includes("        default: false\n"));
-});
 
 Deno.test("a built-in's own options, read from its ARGUMENT_SPEC, where no ansible-core documents it", () => {
   const file = listModules({ collectionRoots: [], libraryPaths: [] }).find((e) =>
@@ -150,10 +132,40 @@ Deno.test("a built-in's own options, read from its ARGUMENT_SPEC, where no ansib
   assertEquals(documentationText('DOCUMENTATION = \\\n  r"""\nmodule: x\n"""\n'), "\nmodule: x\n");
 });
 
-Deno.test("doc: an unknown module is a warning and exit 1; a plugin type mito does not document, exit 2", () => {
+Deno.test("documentation YAML: a quoted or flow value's later lines are indented past its start, values unchanged", () => {
+  const text = "a:\n  - \"one\n  two\"\n  - [x,\n  y]\nb: |\n  \"not a quote\nc: it's 'q\n  r'\n";
+  assertEquals(
+    indentFlowLines(text),
+    "a:\n  - \"one\n    two\"\n  - [x,\n    y]\nb: |\n  \"not a quote\nc: it's 'q\n  r'\n",
+  );
+});
+
+Deno.test("doc on a terminal: the terminal's width less one, through $PAGER, as ansible-doc", () => {
+  const onTerminal = (cmd: string) =>
+    runIn(dir, "/usr/bin/script", ["-qec", `stty cols 132; ${cmd}`, "/dev/null"], { PAGER: "cat" });
+  for (const args of ["copy ansible.posix.sysctl", "-l ansible.posix", "-s file"]) {
+    const theirs = onTerminal(`/usr/bin/ansible-doc ${args}`);
+    const ours = onTerminal(`${DENO} run -q -A ${path.join(ROOT, "cli/main.ts")} doc ${args}`);
+    assertEquals([ours.code, theirs.code], [0, 0], ours.stderr);
+    assertEquals(ours.stdout, theirs.stdout, args);
+  }
+  // 131 columns: wider than off a terminal
+  const wide = onTerminal(`${DENO} run -q -A ${path.join(ROOT, "cli/main.ts")} doc copy`).stdout;
+  assert(wide.split("\r\n").some((l) => l.length > 79), wide.slice(0, 400));
+});
+
+Deno.test("doc: an unknown module is ansible-doc's warning; a bad collection filter or plugin type, an error", () => {
   const unknown = mito(["no_such_module"]);
-  assertEquals(unknown.code, 1);
-  assert(unknown.stderr.startsWith("[WARNING]: module no_such_module not found in: "), unknown.stderr);
+  assertEquals([unknown.code, unknown.stdout, unknown.stderr], [
+    0,
+    "",
+    "[WARNING]: no_such_module was not found\n",
+  ]);
+  const filter = mito(["-l", "nocollection"]);
+  assertEquals([filter.code, filter.stderr], [
+    2,
+    "mito doc: error: Invalid collection name (must be of the form namespace.collection): nocollection\n",
+  ]);
   const become = mito(["-t", "become", "-l"]);
   assertEquals([become.code, become.stderr], [
     2,

@@ -95,10 +95,17 @@ function callbackYaml(v: unknown, indent: number, lossy: boolean): string {
   return toYaml(v, { indent, flow: false, sortKeys: true, width: 80, explicitStart: false, literal });
 }
 
-/** What Python's str.rstrip() removes (str.isspace), which JavaScript's \s does not quite match. */
-export const PY_TRAILING_SPACE =
-  // deno-lint-ignore no-control-regex
-  /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/;
+/** What Python's str.isspace() counts as space, which JavaScript's \s does not quite match. */
+const PY_SPACE =
+  "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+/** What Python's str.rstrip() removes. */
+export const PY_TRAILING_SPACE = new RegExp(`${PY_SPACE}+$`);
+const PY_LEADING_SPACE = new RegExp(`^${PY_SPACE}+`);
+
+/** Python's str.strip(). */
+export function pyStrip(s: string): string {
+  return s.replace(PY_TRAILING_SPACE, "").replace(PY_LEADING_SPACE, "");
+}
 
 /** debug's result shows only what was asked for (CallbackBase._clean_results). */
 export function cleanResults(r: Record<string, unknown>, action: string): Record<string, unknown> {

@@ -199,10 +199,23 @@ const CHUNK = new RegExp(
  * break after a hyphen, and a word longer than a line is split to fill the line it starts on.
  */
 export function wrap(text: string, width: number, dropWhitespace = true): string[] {
+  return wrapIndented(text, width, "", "", dropWhitespace);
+}
+
+/** textwrap.wrap with initial_indent and subsequent_indent: each line's indent counts in its width. */
+export function wrapIndented(
+  text: string,
+  fullWidth: number,
+  initial: string,
+  subsequent: string,
+  dropWhitespace = true,
+): string[] {
   const chunks = expandTabs(text).replace(/[\t\n\v\f\r]/g, " ").split(CHUNK).filter(Boolean).reverse();
   const lines: string[] = [];
   while (chunks.length) {
     const line: string[] = [];
+    const indent = lines.length ? subsequent : initial;
+    const width = fullWidth - indent.length;
     let len = 0;
     if (dropWhitespace && chunks.at(-1)!.trim() === "" && lines.length) chunks.pop();
     while (chunks.length && len + chunks.at(-1)!.length <= width) {
@@ -219,7 +232,7 @@ export function wrap(text: string, width: number, dropWhitespace = true): string
       chunks[chunks.length - 1] = chunk.slice(end);
     }
     if (dropWhitespace && line.length && line.at(-1)!.trim() === "") line.pop();
-    if (line.length) lines.push(line.join(""));
+    if (line.length) lines.push(indent + line.join(""));
   }
   return lines;
 }

@@ -13,6 +13,7 @@ import { YamlCallback } from "./yaml.ts";
 import { profileOptions, ProfileTasksCallback } from "./profile_tasks.ts";
 import { TimerCallback } from "./timer.ts";
 import { ProfileRolesCallback } from "./profile_roles.ts";
+import { JunitCallback, junitOptions } from "./junit.ts";
 
 /** What a callback may be built from: the screen, the run's flags and settings, the environment. */
 export interface CallbackSetup {
@@ -84,6 +85,12 @@ export const CALLBACKS: Record<string, CallbackEntry> = {
     create: (s) => new ProfileRolesCallback(s.display),
   },
   timer: { kind: "aggregate", aliases: ["ansible.posix.timer"], create: (s) => new TimerCallback(s.display) },
+  junit: {
+    kind: "aggregate",
+    // ansible-core's own; the collection name people carry over from old configurations answers too.
+    aliases: ["community.general.junit"],
+    create: (s) => new JunitCallback(s.display, junitOptions(s.env)),
+  },
   tree: {
     kind: "aggregate",
     create: (s) =>

@@ -29,10 +29,12 @@ export interface TaskView {
   isInclude: boolean;
   /** The task's `diff` keyword (inherited, templated): its diffs are shown even without --diff. */
   diff?: boolean;
-  /** The args as written (untemplated), for display_args_to_stdout. */
+  /** The args as written (untemplated; Ansible's task.args as the task starts): display_args_to_stdout, junit. */
   args?: Record<string, unknown>;
   /** The task's no_log as written is true (or a template): display_args_to_stdout hides the args. */
   argsHidden?: boolean;
+  /** The task's no_log keyword as written (or inherited), not templated: junit reads its truth. */
+  writtenNoLog?: unknown;
   /** The task's own name, templated, without the "role : " prefix; "" when unnamed. */
   ownName?: string;
   /** The role's name (Ansible's role_name) and, when it differs, its fully qualified name. */

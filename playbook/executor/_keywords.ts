@@ -98,6 +98,7 @@ export class TaskKeywords {
       resolvedRole: task.role && roleFullName(task.role),
       loopWith: task.loopWith,
       action: task.actionWritten,
+      writtenNoLog: keyword(task, "no_log"),
       path: pos ? `${pos.file}:${pos.line}` : "",
       noLog: false,
       checkMode: false,

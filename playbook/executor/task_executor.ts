@@ -234,6 +234,8 @@ export class TaskExecutor {
       let result: Result;
       try {
         result = await this.#runAttempts(at, view, noLog);
+        // Ansible's task executor gives a task's result `changed`, an include's too (not its items).
+        if (!("changed" in result)) result.changed = false;
       } catch (err) {
         if (!(err instanceof TaskTemplateError)) throw err;
         result = {
@@ -318,7 +320,7 @@ export class TaskExecutor {
           r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
         }
       } else r._ansible_item_label = r[settings.loopVar];
-      if (!("changed" in r)) r.changed = false;
+      if (!("changed" in r) && !INCLUDE_ACTIONS.has(task.action)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
       const status = itemStatus(r);
@@ -375,7 +377,7 @@ export class TaskExecutor {
         result.failed = "rc" in result && result.rc !== 0 && result.rc !== "0";
       }
       if (until !== undefined) result.attempts = attempt;
-      if (!("changed" in result)) result.changed = false;
+      if (!("changed" in result) && !include) result.changed = false;
       const layer: Record<string, unknown> = {};
       if (reg) layer[reg] = registeredValue(result);
       if (isMap(result.ansible_facts) && task.action !== "debug") Object.assign(layer, result.ansible_facts);

@@ -38,6 +38,8 @@ export interface YamlDumpOptions {
    * context, a key, trailing or pre-break spaces, special characters) the text is double-quoted instead.
    */
   literal?: (s: string) => string | undefined;
+  /** allow_unicode (true, as Ansible's callbacks and filters dump): false escapes all but ASCII. */
+  allowUnicode?: boolean;
 }
 
 /** A value yaml.dump has no representer for. */
@@ -73,7 +75,7 @@ interface Analysis {
   singleQuoted: boolean;
 }
 
-function analyze(s: string): Analysis {
+function analyze(s: string, allowUnicode = true): Analysis {
   if (!s) return { empty: true, multiline: false, flowPlain: false, blockPlain: true, singleQuoted: true };
   let blockInd = false, flowInd = false, lineBreaks = false, special = false;
   let leadingSpace = false, leadingBreak = false, trailingSpace = false, trailingBreak = false;
@@ -104,7 +106,7 @@ function analyze(s: string): Analysis {
     if (!(ch === "\n" || (c >= 0x20 && c <= 0x7e))) {
       // libyaml's printable set: no U+0085 and nothing outside the BMP (pure PyYAML allows both)
       const uni = ((c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd)) && c !== 0xfeff;
-      if (!uni) special = true;
+      if (!uni || !allowUnicode) special = true;
     }
     if (ch === " ") {
       if (i === 0) leadingSpace = true;
@@ -334,7 +336,7 @@ class Emitter {
       }
       return this.doubleQuoted(literal);
     }
-    const a = analyze(v);
+    const a = analyze(v, this.o.allowUnicode);
     const implicit = !resolvesNonString(v);
     if (
       implicit && !(this.simpleKey && (a.empty || a.multiline)) &&
@@ -447,44 +449,34 @@ class Emitter {
 
   doubleQuoted(text: string): void {
     this.indicator('"', true);
-    const split = !this.simpleKey;
-    let start = 0;
+    // libyaml folds a long double-quoted scalar only at a space (the first of a run), never after an escape
+    const allowBreaks = !this.simpleKey;
     const chars = [...text];
-    for (let end = 0; end <= chars.length; end++) {
-      const ch = end < chars.length ? chars[end] : null;
-      const c = ch === null ? 0 : ch.codePointAt(0)!;
+    let spaces = false;
+    for (let i = 0; i < chars.length; i++) {
+      const ch = chars[i];
+      const c = ch.codePointAt(0)!;
       // libyaml escapes characters outside the BMP
-      const needsEsc = ch === null || '"\\\x85\u2028\u2029\ufeff'.includes(ch) ||
-        !((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd));
+      const needsEsc = '"\\\x85\u2028\u2029\ufeff'.includes(ch) ||
+        !((c >= 0x20 && c <= 0x7e) ||
+          (this.o.allowUnicode && ((c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd))));
       if (needsEsc) {
-        if (start < end) {
-          this.write(chars.slice(start, end).join(""));
-          start = end;
-        }
-        if (ch !== null) {
-          let data: string;
-          if (ch in DQ_ESC) data = "\\" + DQ_ESC[ch];
-          else if (c <= 0xff) data = "\\x" + c.toString(16).toUpperCase().padStart(2, "0");
-          else if (c <= 0xffff) data = "\\u" + c.toString(16).toUpperCase().padStart(4, "0");
-          else data = "\\U" + c.toString(16).toUpperCase().padStart(8, "0");
-          this.write(data);
-          start = end + 1;
-        }
-      }
-      if (
-        0 < end && end < chars.length - 1 && (ch === " " || start >= end) &&
-        this.col + (end - start) > this.o.width && split
-      ) {
-        let data = chars.slice(start, end).join("") + "\\";
-        if (start < end) start = end;
+        let data: string;
+        if (ch in DQ_ESC) data = "\\" + DQ_ESC[ch];
+        else if (c <= 0xff) data = "\\x" + c.toString(16).toUpperCase().padStart(2, "0");
+        else if (c <= 0xffff) data = "\\u" + c.toString(16).toUpperCase().padStart(4, "0");
+        else data = "\\U" + c.toString(16).toUpperCase().padStart(8, "0");
         this.write(data);
-        this.writeIndent();
-        this.whitespace = false;
-        this.indention = false;
-        if (chars[start] === " ") {
-          data = "\\";
-          this.write(data);
-        }
+        spaces = false;
+      } else if (ch === " ") {
+        if (allowBreaks && !spaces && this.col > this.o.width && i !== 0 && i !== chars.length - 1) {
+          this.writeIndent();
+          if (chars[i + 1] === " ") this.write("\\");
+        } else this.write(" ");
+        spaces = true;
+      } else {
+        this.write(ch);
+        spaces = false;
       }
     }
     this.indicator('"', false);
@@ -521,6 +513,7 @@ export function yamlDump(v: unknown, opts: YamlDumpOptions = {}): string {
       width: opts.width ?? 80,
       explicitStart: opts.explicitStart ?? false,
       anchors: opts.anchors ?? false,
+      allowUnicode: opts.allowUnicode ?? true,
     },
     opts.represent ?? modelValue,
     opts.literal,

@@ -96,3 +96,18 @@ Deno.test("a vaulted value is its ciphertext under !vault as a literal block", (
 Deno.test("a value with no representer is refused", () => {
   assertThrows(() => yamlDump({ d: new Date(0) }), YamlDumpError, "cannot represent an object");
 });
+
+Deno.test("a long double-quoted scalar folds at a space only, never after an escape (libyaml's emitter)", () => {
+  const sample = "Reading package lists...\nBuilding dependency tree...\nReading state information...\n" +
+    "The following extra packages will be installed:\n  apache2-bin ...";
+  assertEquals(
+    yamlDump({ sample }),
+    'sample: "Reading package lists...\\nBuilding dependency tree...\\nReading state information...\\nThe\n' +
+      '  following extra packages will be installed:\\n  apache2-bin ..."\n',
+  );
+});
+
+Deno.test("allow_unicode=False (ansible-doc's dumps): every character beyond ASCII escaped in double quotes", () => {
+  assertEquals(yamlDump({ k: "caf\u00e9 \u2026" }, { allowUnicode: false }), 'k: "caf\\xE9 \\u2026"\n');
+  assertEquals(yamlDump({ k: "caf\u00e9" }), "k: caf\u00e9\n");
+});
