@@ -430,3 +430,24 @@ Deno.test("content after `...` needs a new `---`, and only YAML 1.x is read, as 
     "v.yml:1:7: Unsupported YAML version",
   );
 });
+
+Deno.test("block scalars at the end of a text without a final line break read as PyYAML reads them", () => {
+  const texts = [
+    "a: |\n  x\n  y",
+    "a: |\n  x\n",
+    "a: >\n  x\n  y",
+    "a: |+\n  x",
+    "a: |-\n  x",
+    "- |\n  x",
+    "a: |\n  x\nb: |\n  y",
+    "a: !!str |\n  x",
+    "a: |+\n  x\n\n",
+  ];
+  const r = spawnSync(
+    tool("/usr/bin/python3"),
+    ["-c", "import json, sys, yaml\nprint(json.dumps([yaml.safe_load(t) for t in json.load(sys.stdin)]))"],
+    { input: JSON.stringify(texts), encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  assertEquals(texts.map((t) => parseYaml(t, { file: "t.yml" })), JSON.parse(r.stdout));
+});

@@ -78,6 +78,8 @@ class Composer {
     readonly doc: Document.Parsed,
     readonly lc: LineCounter,
     readonly opts: YamlOptions,
+    /** The text's length when it ends without a line break (a block scalar there has none to keep). */
+    readonly openEnd?: number,
   ) {}
 
   pos(offset: number): Position {
@@ -206,7 +208,8 @@ class Composer {
   }
 
   buildScalar(node: Scalar, unsafe: boolean): unknown {
-    const text = String(node.value ?? "");
+    const raw = String(node.value ?? "");
+    const text = this.#blockAtOpenEnd(node) ? raw.replace(/\n$/, "") : raw;
     const tag = node.tag;
     const offset = node.range?.[0] ?? 0;
     if (tag === "!unsafe") return new UnsafeString(text);
@@ -223,6 +226,15 @@ class Composer {
     } else value = implicitScalar(text);
     if (unsafe && typeof value === "string") return new UnsafeString(value);
     return value;
+  }
+
+  /**
+   * A `|` or `>` scalar that ends the text without a final line break: its clipped or kept line break
+   * is not there to keep (PyYAML's reading; the yaml package adds one).
+   */
+  #blockAtOpenEnd(node: Scalar): boolean {
+    return this.openEnd !== undefined && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") &&
+      node.range?.[1] === this.openEnd;
   }
 
   explicit(tag: string, text: string, offset: number): unknown {
@@ -305,7 +317,8 @@ function composeAll(text: string, opts: YamlOptions): unknown[] {
       const { line, col } = lc.linePos(doc.contents.range?.[0] ?? 0);
       throw new YamlError(opts.file, line, col, "expected '<document start>' (---), but found content");
     }
-    out.push(new Composer(doc, lc, opts).build(doc.contents as Node | null));
+    const openEnd = /[\n\r]$/.test(text) ? undefined : text.length;
+    out.push(new Composer(doc, lc, opts, openEnd).build(doc.contents as Node | null));
   }
   return out;
 }
