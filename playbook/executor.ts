@@ -294,6 +294,7 @@ export class Executor {
       metaRan: new Set(),
       fatal: false,
       roleRuns: new RoleRuns(),
+      includedRoles: new Map(),
     };
     for (const h of batch) {
       pr.hosts.set(h, {

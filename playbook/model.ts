@@ -202,6 +202,8 @@ export interface RoleInstance {
    * skips its later placements; a role placed by include_role or import_role always runs.
    */
   dedup?: { key: string; allowDuplicates: boolean };
+  /** An include_role's role loaded again with the same arguments: the earlier one, whose handlers it notifies. */
+  handlersOf?: RoleInstance;
 }
 
 export interface VarsPrompt {

@@ -133,3 +133,10 @@ Deno.test("async_status: unknown job ids, cleanup, refused arguments, as ansible
   assertEquals([m.code, settled(m.stdout), m.stderr], [a.code, settled(a.stdout), a.stderr]);
   assertStringIncludes(m.stdout, '"msg": "could not find job", "results_file": ');
 });
+
+same(
+  "handlers of a role included again with the same name, arguments and vars run once (Ansible's cached " +
+    "role); other vars make a role whose handlers run too",
+  ["include_role_handlers.yml"],
+  0,
+);

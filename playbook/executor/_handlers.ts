@@ -19,7 +19,8 @@ export function notifiedHandlers(names: string[], task: Task, handlerTasks: Task
             (name === `${h.role.name} : ${n}` || name === `${roleFullName(h.role)} : ${n}`)));
     };
     // A task in a role notifies its own role's handler first (the same role may be in the play twice).
-    const own = task.role ? handlerTasks.find((h) => h.role === task.role && matches(h)) : undefined;
+    const role = task.role?.handlersOf ?? task.role;
+    const own = role ? handlerTasks.find((h) => h.role === role && matches(h)) : undefined;
     const target = own ?? handlerTasks.find(matches);
     if (target) {
       out.push(target);

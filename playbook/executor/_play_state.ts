@@ -6,6 +6,7 @@ import type { Strategy } from "../strategy.ts";
 import type { PlayVars } from "./host_vars.ts";
 import type { HostPipeline } from "./_pipeline.ts";
 import type { RoleRuns } from "./_role_runs.ts";
+import type { RoleInstance } from "../model.ts";
 
 /** A task failed on a host: unwinds to the nearest block with a rescue. */
 export class HostFailed extends Error {}
@@ -51,6 +52,11 @@ export interface PlayRun extends PlayVars {
   fatal: boolean;
   /** Roles each host completed, so later placements of them are skipped there. */
   roleRuns: RoleRuns;
+  /**
+   * The roles (and their dependencies) the first include_role of each name, arguments and variables
+   * loaded: a later include of the same is Ansible's cached role, whose handlers are those of the first.
+   */
+  includedRoles: Map<string, RoleInstance[]>;
 }
 
 /** One task on one host, with the variables it sees there. */

@@ -45,6 +45,11 @@ export class Includes {
       const params: Record<string, unknown> = {
         ...(isMap(task.kw.vars) ? t.template(task.kw.vars, v) as Record<string, unknown> : {}),
       };
+      // the include's own vars, without its loop item's, and whether it loops (Ansible's looped include
+      // is a task copy, whose role is another than the plain include's): what identifies a role it
+      // loads again
+      const taskVars = { ...params };
+      const ownVars = `${layer ? "loop" : ""}\0${keyJson(taskVars)}`;
       if (layer) Object.assign(params, layer);
       const apply = isMap(args.apply) ? args.apply : {};
       let key: string;
@@ -95,8 +100,19 @@ export class Includes {
             },
           );
           if (pub) pr.publicRoles.push(...r.all.filter((x) => !pr.publicRoles.includes(x)));
-          for (const rr of r.all) {
+          // the include's vars are its role's (Ansible's RoleInclude vars): its handlers see them too
+          Object.assign(r.role.params, taskVars);
+          const identity = `${name}\0${keyJson(args)}\0${ownVars}`;
+          const first = pr.includedRoles.get(identity);
+          if (!first) pr.includedRoles.set(identity, r.all);
+          for (const [i, rr] of r.all.entries()) {
             if (!pr.play.roles.includes(rr)) pr.play.roles.push(rr);
+            // Ansible loads the same role object again: its handlers are already the play's, once
+            const earlier = first?.[i];
+            if (earlier && earlier.path === rr.path) {
+              rr.handlersOf = earlier.handlersOf ?? earlier;
+              continue;
+            }
             const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
             pr.handlerTasks.push(...hs);
           }
