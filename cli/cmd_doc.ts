@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { type CommandSpec, helpOrVersion, parseCommand } from "./_options.ts";
+import { type CommandSpec, helpOrVersion, helpText, parseCommand } from "./_options.ts";
 import { MODULE_PATH, VERBOSE, VERSION_OPTION } from "./_ansible_options.ts";
 import { versionText } from "./_version_text.ts";
 import { DocError, docStub, listPlugins, type PluginDocs, pluginDocs } from "../playbook/ansible_doc.ts";
@@ -18,7 +18,7 @@ import {
   manText,
   snippetText,
 } from "../playbook/ansible_doc_text.ts";
-import { ArgumentError } from "./errors.ts";
+import { ArgumentError, CommandError } from "./errors.ts";
 import { readSettings } from "../playbook/_settings.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "../playbook/collections.ts";
 import {
@@ -125,7 +125,9 @@ export function doc(argv: string[], prog = "mito doc"): Promise<number> {
   );
   const { places: p, resolver, collections } = places(moduleDirs);
   // With ansible-core here, mito documents what ansible-doc documents, as ansible-doc shows it.
-  if (p.ansibleDir) return Promise.resolve(ansibleDoc(parsed.values, parsed.positionals, p, collections));
+  if (p.ansibleDir) {
+    return Promise.resolve(ansibleDoc(spec, parsed.values, parsed.positionals, p, collections));
+  }
   const columns = process.stdout.isTTY ? process.stdout.columns ?? 80 : 80;
   if (parsed.values.list) {
     let entries = listModules(p);
@@ -222,6 +224,7 @@ function unroutedDocFile(name: string, p: DocPlaces): { file: string; collection
 
 /** ansible-doc's own output: -l/-F, -j, -s or the text, for modules. */
 function ansibleDoc(
+  spec: CommandSpec,
   values: Record<string, unknown>,
   names: string[],
   p: DocPlaces,
@@ -235,7 +238,7 @@ function ansibleDoc(
     // ansible-doc filters on a lone argument only; given more, it lists everything
     const only = names.length === 1 ? names[0] : undefined;
     if (only !== undefined && !/^\w+\.\w+$/.test(only)) {
-      throw new ArgumentError(`Invalid collection name (must be of the form namespace.collection): ${only}`);
+      throw new CommandError(`Invalid collection name (must be of the form namespace.collection): ${only}`);
     }
     const found = listPlugins({ ...p, ansibleDir: p.ansibleDir }, only);
     if (!values.list_files) {
@@ -245,7 +248,9 @@ function ansibleDoc(
     return 0;
   }
   if (!names.length) {
-    throw new ArgumentError("Missing name(s), incorrect options passed for detailed documentation.");
+    // ansible-doc shows its help, then refuses the options (AnsibleOptionsError: exit 5)
+    process.stdout.write(helpText(spec));
+    throw new CommandError("Missing name(s), incorrect options passed for detailed documentation.", 5);
   }
   const docs: Record<string, PluginDocs> = {};
   for (const name of names) {
@@ -261,7 +266,7 @@ function ansibleDoc(
       });
     } catch (err) {
       if (!(err instanceof DocError)) throw err;
-      throw new ArgumentError(
+      throw new CommandError(
         `module ${name} missing documentation (or could not parse documentation): ${err.message}`,
       );
     }

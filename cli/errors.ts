@@ -12,3 +12,13 @@ export class ArgumentError extends UsageError {
   override name = "ArgumentError";
   override readonly exitCode = 2;
 }
+
+/** What an Ansible command refuses once its options are read: "ERROR! ..." on stderr and its exit code. */
+export class CommandError extends UsageError {
+  override name = "CommandError";
+  override readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}

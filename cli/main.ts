@@ -2,7 +2,7 @@
 import process from "node:process";
 import * as path from "node:path";
 import { VERSION } from "./version.ts";
-import { UsageError } from "./errors.ts";
+import { CommandError, UsageError } from "./errors.ts";
 
 /** A subcommand; `prog` is the name it answers to in help and errors ("mito run", "ansible-playbook"). */
 export type Command = (argv: string[], prog: string) => Promise<number>;
@@ -92,11 +92,16 @@ export async function main(argv: string[]): Promise<number> {
   return await runCommand(first, rest, `mito ${first}`);
 }
 
-// A refused command line is one line on stderr, "PROG: error: ...", and the exit code Ansible gives it.
+// A refused command line is one line on stderr, "PROG: error: ..." (or "ERROR! ..." for what the command
+// refuses after parsing), and the exit code Ansible gives it.
 async function runCommand(name: string, argv: string[], prog: string): Promise<number> {
   try {
     return await (await COMMANDS[name].load())(argv, prog);
   } catch (err) {
+    if (err instanceof CommandError) {
+      process.stderr.write(`ERROR! ${err.message}\n`);
+      return err.exitCode;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`${prog}: error: ${err.message}\n`);
       return err.exitCode;

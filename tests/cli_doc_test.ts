@@ -154,18 +154,22 @@ Deno.test("doc on a terminal: the terminal's width less one, through $PAGER, as 
   assert(wide.split("\r\n").some((l) => l.length > 79), wide.slice(0, 400));
 });
 
-Deno.test("doc: an unknown module is ansible-doc's warning; a bad collection filter or plugin type, an error", () => {
+Deno.test("doc: an unknown module is ansible-doc's warning; a bad collection filter or no name, its error", () => {
   const unknown = mito(["no_such_module"]);
   assertEquals([unknown.code, unknown.stdout, unknown.stderr], [
     0,
     "",
     "[WARNING]: no_such_module was not found\n",
   ]);
-  const filter = mito(["-l", "nocollection"]);
-  assertEquals([filter.code, filter.stderr], [
-    2,
-    "mito doc: error: Invalid collection name (must be of the form namespace.collection): nocollection\n",
-  ]);
+  for (const args of [["-l", "nocollection"], []]) {
+    const theirs = runIn(dir, "/usr/bin/ansible-doc", args);
+    const ours = mito(args);
+    assertEquals([ours.code, ours.stderr], [theirs.code, theirs.stderr], args.join(" "));
+  }
+  assertEquals(
+    mito([]).stderr,
+    "ERROR! Missing name(s), incorrect options passed for detailed documentation.\n",
+  );
   const become = mito(["-t", "become", "-l"]);
   assertEquals([become.code, become.stderr], [
     2,
