@@ -95,7 +95,8 @@ export class ActionPlugins {
    * modules and actions; else, and for a fully qualified name, the collection's `plugins/action/<leaf>.py`
    * after its `plugin_routing.action` (redirects, deprecations, tombstones) or, failing that, under the
    * name the module is routed to (`patch` → ansible.posix.patch), as Ansible looks for an action beside
-   * the module it resolved. ansible.builtin's own are mito's. The names Ansible's strategy runs itself
+   * the module it resolved. ansible.builtin's own, and collections' modules mito implements itself
+   * (ansible.posix.synchronize), are mito's. The names Ansible's strategy runs itself
    * (includes, meta) are never plugins.
    */
   find(action: string, written: string): ActionPluginRef | undefined {
@@ -119,7 +120,8 @@ export class ActionPlugins {
       if (own || KNOWN_MODULES.has(legacy)) return own;
       return this.#collection(this.#routed(legacy, "action") ?? this.#routed(legacy, "modules"));
     }
-    if (name.startsWith("ansible.builtin.") && KNOWN_MODULES.has(action)) return undefined;
+    // a collection's module mito implements itself (ansible.posix.synchronize, …): mito's own runs
+    if (KNOWN_MODULES.has(action)) return undefined;
     return this.#collection(this.#routed(name, "action") ?? this.#routed(name, "modules") ?? name);
   }
 
