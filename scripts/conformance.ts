@@ -244,13 +244,18 @@ function spawnBounded(
   });
 }
 
-/** The last lines of a failed run's output that say why, for a verdict's detail. */
+/** The last line of a failed run's output that says why (with its result, if printed over lines). */
 function lastError(r: { stdout: string; stderr: string }): string {
   const lines = (r.stderr + "\n" + r.stdout).split("\n");
-  const hits = lines.filter((l) => /^(fatal|failed):|ERROR!|Traceback|Error:/.test(l));
+  const at = lines.findLastIndex((l) => /^(fatal|failed):|ERROR!|Traceback|Error:/.test(l));
   // A runme.sh under `set -x` ends with the command that failed.
-  const last = hits.at(-1) ?? r.stderr.trimEnd().split("\n").at(-1) ?? "";
-  return last.slice(0, 300);
+  if (at < 0) return (r.stderr.trimEnd().split("\n").at(-1) ?? "").slice(0, 300);
+  let text = lines[at];
+  for (let i = at + 1; text.endsWith("{") && i < lines.length && i < at + 30; i++) {
+    text += " " + lines[i].trim();
+    if (lines[i] === "}") break;
+  }
+  return text.slice(0, 300);
 }
 
 async function main(): Promise<void> {

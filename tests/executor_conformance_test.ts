@@ -140,3 +140,9 @@ same(
   ["include_role_handlers.yml"],
   0,
 );
+
+same(
+  "add_host reports changed only for a new host, group, membership or variable value",
+  ["add_host_changed.yml"],
+  0,
+);
