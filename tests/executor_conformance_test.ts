@@ -146,3 +146,10 @@ same(
   ["add_host_changed.yml"],
   0,
 );
+
+same(
+  "with_list and with_indexed_items refuse a mapping, with_indexed_items flattens once, and " +
+    "ansible_failed_task.name is the task's own name inside a role",
+  ["loop_errors.yml"],
+  0,
+);

@@ -309,7 +309,8 @@ export class Results {
         countResult(stat, verdict, result, task.action);
         if (verdict.rescued) {
           st.setFacts.ansible_failed_task = {
-            name: this.#o.keywords.taskName(task),
+            // the task's own name ("" when unnamed): no role prefix, as Ansible's serialized task has it
+            name: view.ownName,
             action: task.actionWritten,
           };
           st.setFacts.ansible_failed_result = stripInternal(result, false);
