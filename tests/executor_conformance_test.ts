@@ -153,3 +153,9 @@ same(
   ["loop_errors.yml"],
   0,
 );
+
+same(
+  "a play's force_handlers: false overrides --force-handlers",
+  ["--force-handlers", "force_handlers_play.yml"],
+  2,
+);
