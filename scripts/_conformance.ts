@@ -14,6 +14,24 @@ export interface TargetFiles {
   hasRunme: boolean;
   hasTasksMain: boolean;
   aliases: string;
+  /** The target's text files (inventories, playbooks), read for the addresses its hosts connect to. */
+  texts?: string[];
+}
+
+/**
+ * Host addresses a target's files set literally (`ansible_host=…`, `ansible_ssh_host: …`) that are not
+ * this machine's loopback: such a target sends traffic off the machine (an unreachable-host test tries
+ * 169.254.x.x, a delegation test 4.2.2.2), which runs here must not.
+ */
+export function offMachineAddresses(texts: string[]): string[] {
+  const out = new Set<string>();
+  for (const text of texts) {
+    for (const m of text.matchAll(/ansible_(?:ssh_)?host\s*[=:]\s*["']?([^\s"'{},]+)/g)) {
+      const a = m[1];
+      if (!/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(a)) out.add(a);
+    }
+  }
+  return [...out].sort();
 }
 
 /** The aliases of a target's `aliases` file: one a line, `#` comments dropped. */
@@ -50,6 +68,8 @@ export function classify(t: TargetFiles): TargetKind {
       if (re.test(alias)) return { kind: "skip", reason: `${alias}: ${reason}` };
     }
   }
+  const away = offMachineAddresses(t.texts ?? []);
+  if (away.length) return { kind: "skip", reason: `connects to hosts off this machine (${away.join(", ")})` };
   if (t.hasRunme) return { kind: "script" };
   if (t.hasTasksMain) return { kind: "role" };
   return { kind: "skip", reason: "neither runme.sh nor tasks/main.yml" };

@@ -86,7 +86,18 @@ function kindOf(targets: string, name: string): TargetKind {
     hasRunme: fs.existsSync(join(dir, "runme.sh")),
     hasTasksMain: fs.existsSync(join(dir, "tasks/main.yml")) || fs.existsSync(join(dir, "tasks/main.yaml")),
     aliases: fs.existsSync(aliases) ? fs.readFileSync(aliases, "utf8") : "",
+    texts: textFiles(dir).map((f) => fs.readFileSync(f, "utf8")),
   });
+}
+
+/** The target's small files, text or not (a binary one simply holds no `ansible_host=`). */
+function textFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const f = join(e.parentPath, e.name);
+    if (e.isFile() && fs.statSync(f).size < 200_000) out.push(f);
+  }
+  return out;
 }
 
 /**

@@ -1,7 +1,15 @@
 // scripts/conformance's pure parts: which integration targets run and how, and what two runs are
 // compared on.
 import { assertEquals } from "../tests/_assert.ts";
-import { classify, differences, gathersFacts, parseAliases, recaps, taskLines } from "./_conformance.ts";
+import {
+  classify,
+  differences,
+  gathersFacts,
+  offMachineAddresses,
+  parseAliases,
+  recaps,
+  taskLines,
+} from "./_conformance.ts";
 
 const target = (over: Partial<Parameters<typeof classify>[0]>) =>
   classify({ name: "t", hasRunme: false, hasTasksMain: false, aliases: "", ...over });
@@ -135,4 +143,19 @@ Deno.test("a missing recap, a timeout and (with diff) a task line that parts are
     'recap 1 of 3 vs 0: "testhost : ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0" vs "(none)"',
     'task line 3: "ok: [testhost]" vs "skipping: [testhost]"',
   ]);
+});
+
+Deno.test("a target whose files give hosts an address off this machine is skipped, naming them", () => {
+  assertEquals(
+    target({
+      hasRunme: true,
+      texts: [
+        "[hosts]\nok ansible_host=127.0.0.42\nbad ansible_host=169.254.199.200\nlocal ansible_host=localhost\n",
+        "- add_host: name=f31 ansible_connection=ssh ansible_host=4.2.2.2\n",
+        "all:\n  hosts:\n    t:\n      ansible_ssh_host: \"127.0.0.3\"\n      ansible_host: '{{ x }}'\n",
+      ],
+    }),
+    { kind: "skip", reason: "connects to hosts off this machine (169.254.199.200, 4.2.2.2)" },
+  );
+  assertEquals(offMachineAddresses(["ansible_host: 127.0.0.1\nansible_ssh_host=::1\n"]), []);
 });
