@@ -159,3 +159,5 @@ same(
   ["--force-handlers", "force_handlers_play.yml"],
   2,
 );
+
+same("debug of ansible_facts sets no facts from its result", ["debug_no_facts.yml"], 0);

@@ -341,7 +341,9 @@ export class Results {
   /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
   applyFacts(at: TaskAt, result: Result, delegateTo: string | undefined): void {
     const { pr, hp, task } = at;
-    if (!isMap(result.ansible_facts)) return;
+    // debug shows a variable named ansible_facts in its result without setting facts (Ansible's
+    // task executor passes over debug's ansible_facts key)
+    if (!isMap(result.ansible_facts) || task.action === "debug") return;
     const delegateFacts = delegateTo !== undefined &&
       this.#o.keywords.boolSafe(task, "delegate_facts", this.#o.hostVars.forTask(pr, hp.name, task));
     this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
