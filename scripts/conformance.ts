@@ -3,7 +3,7 @@
 // codes and PLAY RECAP lines compared.
 //
 //   deno run -A scripts/conformance.ts TARGETS_DIR [NAME …] [--list FILE] [--timeout SECONDS] [--diff]
-//       [--serial] [--keep] [-v]
+//       [--parallel] [--keep] [-v]
 //
 // TARGETS_DIR is ansible-core's test/integration/targets (stable-2.14), fetched outside the repository.
 // A role target (tasks/main.yml) runs through ansible-test's one-play wrapper on `testhost`; a runme.sh
@@ -11,6 +11,9 @@
 // run mito from this checkout. Every run gets its own copy of the whole targets folder (runme.sh scripts
 // reach their neighbours as ../setup_*), its own output dir, and a time limit after which its process
 // group is killed. Targets whose aliases ask for what this machine lacks are skipped with the reason.
+// The two runs of a target go one after the other: targets share the machine's users and fixed paths
+// (setup_test_user makes and deletes the same account), so side by side they trip over each other;
+// --parallel runs them together all the same, for targets known not to.
 // Prints one verdict line per target and `N of M targets match`; exit 0 when all that ran match.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -29,7 +32,7 @@ interface Options {
   names: string[];
   timeoutMs: number;
   diff: boolean;
-  serial: boolean;
+  parallel: boolean;
   keep: boolean;
   verbose: boolean;
 }
@@ -37,7 +40,7 @@ interface Options {
 function usage(msg: string): never {
   console.error(`conformance: ${msg}`);
   console.error(
-    "usage: conformance.ts TARGETS_DIR [NAME …] [--list FILE] [--timeout SECONDS] [--diff] [--serial] " +
+    "usage: conformance.ts TARGETS_DIR [NAME …] [--list FILE] [--timeout SECONDS] [--diff] [--parallel] " +
       "[--keep] [-v]",
   );
   process.exit(2);
@@ -49,7 +52,7 @@ function parseArgs(argv: string[]): Options {
     names: [],
     timeoutMs: 120_000,
     diff: false,
-    serial: false,
+    parallel: false,
     keep: false,
     verbose: false,
   };
@@ -64,7 +67,7 @@ function parseArgs(argv: string[]): Options {
       if (!(s > 0)) usage(`--timeout takes a number of seconds`);
       o.timeoutMs = s * 1000;
     } else if (a === "--diff") o.diff = true;
-    else if (a === "--serial") o.serial = true;
+    else if (a === "--parallel") o.parallel = true;
     else if (a === "--keep") o.keep = true;
     else if (a === "-v") o.verbose = true;
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
@@ -287,7 +290,7 @@ async function main(): Promise<void> {
       const dirM = join(base, `${name}.mito`);
       const runA = () => runTarget(o, name, kind.kind, dirA, { bin, locale });
       const runM = () => runTarget(o, name, kind.kind, dirM, { bin, mitoBin, locale });
-      const [a, m] = o.serial ? [await runA(), await runM()] : await Promise.all([runA(), runM()]);
+      const [a, m] = o.parallel ? await Promise.all([runA(), runM()]) : [await runA(), await runM()];
       ran++;
       const diffs = differences(a, m, { diff: o.diff });
       if (!diffs.length) {
