@@ -26,7 +26,7 @@ export interface TargetFiles {
 export function offMachineAddresses(texts: string[]): string[] {
   const out = new Set<string>();
   for (const text of texts) {
-    for (const m of text.matchAll(/ansible_(?:ssh_)?host\s*[=:]\s*["']?([^\s"'{},]+)/g)) {
+    for (const m of text.matchAll(/ansible_(?:ssh_)?host\s*(?:=(?!=)|:)\s*["']?([\w:][^\s"'{},]*)/g)) {
       const a = m[1];
       if (!/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(a)) out.add(a);
     }

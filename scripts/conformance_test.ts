@@ -158,4 +158,6 @@ Deno.test("a target whose files give hosts an address off this machine is skippe
     { kind: "skip", reason: "connects to hosts off this machine (169.254.199.200, 4.2.2.2)" },
   );
   assertEquals(offMachineAddresses(["ansible_host: 127.0.0.1\nansible_ssh_host=::1\n"]), []);
+  // a comparison in a condition sets no address
+  assertEquals(offMachineAddresses(['      when: ansible_host == "host1"\n']), []);
 });
