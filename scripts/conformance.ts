@@ -88,9 +88,13 @@ function kindOf(targets: string, name: string): TargetKind {
     name,
     hasRunme: fs.existsSync(join(dir, "runme.sh")),
     hasTasksMain: fs.existsSync(join(dir, "tasks/main.yml")) || fs.existsSync(join(dir, "tasks/main.yaml")),
-    aliases: fs.existsSync(aliases) ? fs.readFileSync(aliases, "utf8") : "",
+    aliases: readIfThere(aliases),
     texts: textFiles(dir).map((f) => fs.readFileSync(f, "utf8")),
   });
+}
+
+function readIfThere(file: string): string {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
 }
 
 /** The target's small files, text or not (a binary one simply holds no `ansible_host=`). */
@@ -200,7 +204,7 @@ async function runTarget(
     // targets folder, so a role's meta dependencies (setup_remote_tmp_dir, …) resolve there.
     const play = [{
       hosts: "testhost",
-      gather_facts: gathersFacts(fs.readFileSync(join(targets, name, "aliases"), "utf8")),
+      gather_facts: gathersFacts(readIfThere(join(targets, name, "aliases"))),
       vars_files: [],
       vars: { output_dir: output },
       roles: [name],
