@@ -84,7 +84,11 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     groups: () => inv.groupsMap(),
     hasHost: (host) => inv.getHost(host) !== undefined,
     isImplicit: (host) => inv.getHost(host)?.implicit === true,
-    addHost: (host, groups, vars) => remember(() => inv.addHost(host, { groups, vars })),
+    addHost: (host, groups, vars) => {
+      const changed = inv.addHostChanges(host, { groups, vars });
+      remember(() => inv.addHost(host, { groups, vars }));
+      return changed;
+    },
     addToGroup: (host, group, parents) =>
       remember(() => {
         if (!inv.getGroup(group)) inv.addGroup(group);

@@ -22,6 +22,7 @@ export interface Settings {
   factCaching: string;
   factCachingConnection?: string;
   factCachingTimeout: number;
+  factCachingPrefix?: string;
   /** callbacks_enabled, and bin_ansible_callbacks (ad-hoc runs use the configured callbacks only then). */
   callbacksEnabled: string[];
   loadCallbackPlugins: boolean;
@@ -114,6 +115,7 @@ export function readSettings(
     factCaching: c.factCaching,
     factCachingConnection: c.factCachingConnection,
     factCachingTimeout: c.factCachingTimeout,
+    factCachingPrefix: c.factCachingPrefix,
     callbacksEnabled: c.callbacksEnabled,
     loadCallbackPlugins: c.loadCallbackPlugins,
     resultFormat: {

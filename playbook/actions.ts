@@ -25,7 +25,8 @@ export interface ActionEnv {
   /** Directory relative include_vars files resolve against (role vars/, playbook dir). */
   searchPath: string[];
   readYaml(file: string): unknown;
-  addHost(name: string, groups: string[], vars: Record<string, unknown>): void;
+  /** Adds or updates a host; true when that changed the inventory. */
+  addHost(name: string, groups: string[], vars: Record<string, unknown>): boolean;
   /** group_by: the host joins `group`, which becomes a child of each of `parents` (made when missing). */
   addToGroup(host: string, group: string, parents: string[]): void;
   isUndefinedError(err: unknown): boolean;
@@ -284,8 +285,8 @@ function addHost(env: ActionEnv): Result {
     hostName = port[1];
     vars.ansible_ssh_port = Number(port[2]);
   }
-  env.addHost(hostName, groups, vars);
-  return { changed: true, add_host: { host_name: hostName, groups, host_vars: vars } };
+  const changed = env.addHost(hostName, groups, vars);
+  return { changed, add_host: { host_name: hostName, groups, host_vars: vars } };
 }
 
 /** Ansible's INVALID_VARIABLE_NAMES: a leading digit or non-word character, or any non-word character. */

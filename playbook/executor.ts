@@ -447,8 +447,13 @@ export class Executor {
       }
       if (
         hp.failed &&
-        (this.#o.forceHandlers ||
-          this.#kw.bool(pr.play, "force_handlers", new LayeredVars([pr.play.vars, this.#o.extraVars])))
+        // the play's force_handlers, when written, overrides --force-handlers and the configuration
+        this.#kw.bool(
+          pr.play,
+          "force_handlers",
+          new LayeredVars([pr.play.vars, this.#o.extraVars]),
+          this.#o.forceHandlers,
+        )
       ) {
         // force_handlers: the failed host still runs what it was notified of.
         hp.stopped = false;

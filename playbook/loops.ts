@@ -304,6 +304,8 @@ export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): u
     case "items":
       return flattenOnce(terms);
     case "list":
+      // a mapping is no sequence (a string is, but templated terms arrive listified)
+      if (isMap(terms)) throw new LoopError("with_list expects a list");
       return toList(terms);
     case "flattened": {
       const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
@@ -313,7 +315,8 @@ export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): u
       if (!isMap(terms)) throw new LoopError(`with_dict expects a dict`);
       return Object.entries(terms).map(([key, value]) => ({ key, value }));
     case "indexed_items":
-      return toList(terms).map((x, i) => [i, x]);
+      if (!Array.isArray(terms)) throw new LoopError("with_indexed_items expects a list");
+      return flattenOnce(terms).map((x, i) => [i, x]);
     case "sequence":
       return sequence(terms);
     case "subelements":

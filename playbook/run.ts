@@ -392,6 +392,8 @@ async function runInner(
     ? new JsonFileFactCache(
       path.resolve(envIn.cwd, settings.factCachingConnection),
       settings.factCachingTimeout,
+      undefined,
+      settings.factCachingPrefix,
     )
     : undefined;
   const forks = req.forks ?? settings.forks;

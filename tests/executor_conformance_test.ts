@@ -140,3 +140,24 @@ same(
   ["include_role_handlers.yml"],
   0,
 );
+
+same(
+  "add_host reports changed only for a new host, group, membership or variable value",
+  ["add_host_changed.yml"],
+  0,
+);
+
+same(
+  "with_list and with_indexed_items refuse a mapping, with_indexed_items flattens once, and " +
+    "ansible_failed_task.name is the task's own name inside a role",
+  ["loop_errors.yml"],
+  0,
+);
+
+same(
+  "a play's force_handlers: false overrides --force-handlers",
+  ["--force-handlers", "force_handlers_play.yml"],
+  2,
+);
+
+same("debug of ansible_facts sets no facts from its result", ["debug_no_facts.yml"], 0);

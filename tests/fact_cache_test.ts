@@ -41,6 +41,24 @@ Deno.test("jsonfile fact cache: cached facts as variables and the cache written 
   }
 });
 
+Deno.test("jsonfile fact cache: ANSIBLE_CACHE_PLUGIN_PREFIX names the files it writes and reads, as ansible-playbook", () => {
+  const a = copy();
+  const m = copy();
+  try {
+    // the fixture's entries have no prefix: unseen under one, and the run's facts go to prefix_<host>
+    const env = { ANSIBLE_CACHE_PLUGIN_PREFIX: "prefix_" };
+    const real = runIn(a, "ansible-playbook", ["-i", "hosts.ini", "play.yml"], env);
+    const mito = mitoIn(m, ["-i", "hosts.ini", "play.yml"], env);
+    assertEquals(normalise(mito.stdout), normalise(real.stdout));
+    assertEquals(mito.code, real.code);
+    assertEquals(cacheFiles(m), cacheFiles(a));
+    assertEquals(Object.keys(cacheFiles(m)), ["prefix_web1", "prefix_web2", "web1"]);
+  } finally {
+    fs.rmSync(a, { recursive: true, force: true });
+    fs.rmSync(m, { recursive: true, force: true });
+  }
+});
+
 Deno.test("jsonfile fact cache: an entry older than the timeout, or unreadable, is no facts", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mito-fact-cache-"));
   try {

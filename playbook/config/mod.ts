@@ -39,6 +39,8 @@ export interface Config {
   factCaching: string;
   factCachingConnection?: string;
   factCachingTimeout: number;
+  /** Put before each host's name in the jsonfile cache's file names. */
+  factCachingPrefix?: string;
   vaultPasswordFiles: string[];
   vaultIdentityList: string[];
   strategy: string;
@@ -185,6 +187,7 @@ const SETTINGS: Setting[] = [
     "fact_caching_connection",
   ]]),
   S("factCachingTimeout", "integer", 86400, ["ANSIBLE_CACHE_PLUGIN_TIMEOUT"], [[D, "fact_caching_timeout"]]),
+  S("factCachingPrefix", "string", undefined, ["ANSIBLE_CACHE_PLUGIN_PREFIX"], [[D, "fact_caching_prefix"]]),
   S("vaultPasswordFiles", "pathlist", undefined, ["ANSIBLE_VAULT_PASSWORD_FILE"], [[
     D,
     "vault_password_file",

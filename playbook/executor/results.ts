@@ -309,7 +309,8 @@ export class Results {
         countResult(stat, verdict, result, task.action);
         if (verdict.rescued) {
           st.setFacts.ansible_failed_task = {
-            name: this.#o.keywords.taskName(task),
+            // the task's own name ("" when unnamed): no role prefix, as Ansible's serialized task has it
+            name: view.ownName,
             action: task.actionWritten,
           };
           st.setFacts.ansible_failed_result = stripInternal(result, false);
@@ -340,7 +341,9 @@ export class Results {
   /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
   applyFacts(at: TaskAt, result: Result, delegateTo: string | undefined): void {
     const { pr, hp, task } = at;
-    if (!isMap(result.ansible_facts)) return;
+    // debug shows a variable named ansible_facts in its result without setting facts (Ansible's
+    // task executor passes over debug's ansible_facts key)
+    if (!isMap(result.ansible_facts) || task.action === "debug") return;
     const delegateFacts = delegateTo !== undefined &&
       this.#o.keywords.boolSafe(task, "delegate_facts", this.#o.hostVars.forTask(pr, hp.name, task));
     this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);

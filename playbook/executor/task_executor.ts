@@ -489,8 +489,9 @@ export class TaskExecutor {
           readYaml: (f) => this.#o.readYaml(f),
           addHost: (name, groups, hv) => {
             this.#cb.verbose(`creating host via 'add_host': hostname=${name}`, 2);
-            this.#o.inventory.addHost(name, groups, hv);
+            const changed = this.#o.inventory.addHost(name, groups, hv);
             this.#vars.inventoryChanged(name);
+            return changed;
           },
           addToGroup: (h, g, parents) => {
             this.#o.inventory.addToGroup(h, g, parents);

@@ -41,7 +41,8 @@ export interface InventoryView {
   hasHost(host: string): boolean;
   /** Whether `host` is the implicit localhost (in no inventory source). */
   isImplicit?(host: string): boolean;
-  addHost(host: string, groups: string[], vars: Record<string, unknown>): void;
+  /** Adds or updates a host; true when that changed the inventory (add_host's `changed`). */
+  addHost(host: string, groups: string[], vars: Record<string, unknown>): boolean;
   addToGroup(host: string, group: string, parents: string[]): void;
   /** Where the host was defined, for inventory_dir / inventory_file. */
   sourceOf(host: string): string | undefined;

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as childProcess from "node:child_process";
 import process from "node:process";
+import { isDeepStrictEqual } from "node:util";
 import { parseYaml, YamlError } from "../yaml/mod.ts";
 import { type Config, DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
 import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
@@ -427,6 +428,19 @@ export class Inventory {
       this.#warn(`Could not match supplied host pattern, ignoring: ${pattern}`);
     }
     return out;
+  }
+
+  /**
+   * Whether addHost would change the inventory, as add_host reports `changed`: a new host, a new group,
+   * the host new to one of its groups, or a variable it does not have with that value.
+   */
+  addHostChanges(name: string, opts: { groups?: string[]; vars?: Record<string, unknown> } = {}): boolean {
+    const h = this.#data.hosts.get(splitPort(name).host);
+    if (!h) return true;
+    if ((opts.groups ?? []).some((g) => !h.groups.has(g))) return true;
+    return Object.entries(opts.vars ?? {}).some(([k, v]) =>
+      !(k in h.vars) || !isDeepStrictEqual(h.vars[k], v)
+    );
   }
 
   /** Adds (or updates) a host as the add_host action does. */
