@@ -587,16 +587,9 @@ export class TaskExecutor {
       this.#kw.bool(task, "ignore_errors", vars);
       if (!allHold(t, whensOf(task), vars)) return false;
       checkBoolKeywords(task, t, vars, this.#o.omitToken);
-      req = moduleRequest({ ...this.#request, warning: (w) => warnings.push(w) }, {
-        host: hp.name,
-        task,
-        vars,
-        noLog,
-        searchPath: this.#vars.searchPath(pr, task),
-        playDir: pr.play.baseDir,
-        varsOf: (h) => this.#vars.forTask(pr, h, task),
-        hostVarsOf: (h) => this.#vars.hostLevel(pr, h),
-        factsOf: (h) => this.#vars.factsOf(h),
+      req = this.#requestOf({ pr, hp, task, vars }, noLog, {
+        ...this.#request,
+        warning: (w) => warnings.push(w),
       });
     } catch {
       return false;
@@ -629,8 +622,15 @@ export class TaskExecutor {
   }
 
   #moduleRequestFor(at: TaskAt, noLog: boolean): ModuleRequest {
-    const { pr, hp, task, vars } = at;
-    return moduleRequest(this.#request, {
+    return this.#requestOf(at, noLog, this.#request);
+  }
+
+  #requestOf(
+    { pr, hp, task, vars }: Pick<TaskAt, "pr" | "hp" | "task" | "vars">,
+    noLog: boolean,
+    request: RequestEnv,
+  ): ModuleRequest {
+    return moduleRequest(request, {
       host: hp.name,
       task,
       vars,
