@@ -33,6 +33,7 @@ export interface Settings {
   vaultPasswordFiles: string[];
   vaultIds: string[];
   forceHandlers: boolean;
+  errorOnMissingHandler: boolean;
   /** no_log = True (ANSIBLE_NO_LOG): the default of every task's no_log. */
   noLog: boolean;
   anyErrorsFatal: boolean;
@@ -127,6 +128,7 @@ export function readSettings(
     vaultPasswordFiles: c.vaultPasswordFiles,
     vaultIds: list(c.vaultIdentityList),
     forceHandlers: c.forceHandlers === true,
+    errorOnMissingHandler: c.errorOnMissingHandler !== false,
     noLog: c.noLog === true,
     ansibleManaged: c.ansibleManaged,
     jinja2Native: c.jinja2Native === true,

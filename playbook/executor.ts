@@ -90,6 +90,7 @@ export class Executor {
       hostVars: this.#vars,
       includes: new Includes(opts),
       tally: this.#tally,
+      errorOnMissingHandler: opts.errorOnMissingHandler ?? true,
     });
     this.#tasks = new TaskExecutor({
       options: opts,

@@ -445,6 +445,7 @@ async function runInner(
     forks,
     startAtTask: req.startAtTask,
     forceHandlers: req.forceHandlers || settings.forceHandlers,
+    errorOnMissingHandler: settings.errorOnMissingHandler,
     defaultStrategy: settings.strategy,
     gathering: settings.gathering,
     isTTY: envIn.stdoutIsTTY && Boolean(process.stdin.isTTY),

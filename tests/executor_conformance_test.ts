@@ -161,3 +161,11 @@ same(
 );
 
 same("debug of ansible_facts sets no facts from its result", ["debug_no_facts.yml"], 0);
+
+same("a notify naming no handler stops the run by default", ["missing_handler.yml"], 1);
+same(
+  "a notify naming no handler is a warning with ANSIBLE_ERROR_ON_MISSING_HANDLER=false, and the play goes on",
+  ["missing_handler.yml"],
+  0,
+  { env: { ANSIBLE_ERROR_ON_MISSING_HANDLER: "false" } },
+);

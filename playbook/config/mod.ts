@@ -76,6 +76,8 @@ export interface Config {
   diffAlways: boolean;
   diffContext: number;
   forceHandlers: boolean;
+  /** A notify naming no handler stops the run (else it is a warning). */
+  errorOnMissingHandler: boolean;
   errorOnUndefinedVars: boolean;
   inventoryIgnoreExts: string[];
   inventoryUnparsedIsFailed: boolean;
@@ -286,6 +288,10 @@ const SETTINGS: Setting[] = [
     "error_on_missing_handler",
   ]]),
   S("forceHandlers", "boolean", false, ["ANSIBLE_FORCE_HANDLERS"], [[D, "force_handlers"]]),
+  S("errorOnMissingHandler", "boolean", true, ["ANSIBLE_ERROR_ON_MISSING_HANDLER"], [[
+    D,
+    "error_on_missing_handler",
+  ]]),
   S("privateRoleVars", "boolean", false, ["ANSIBLE_PRIVATE_ROLE_VARS"], [[D, "private_role_vars"]]),
   S("jinja2Native", "boolean", false, ["ANSIBLE_JINJA2_NATIVE"], [[D, "jinja2_native"]]),
   S("deprecationWarnings", "boolean", true, ["ANSIBLE_DEPRECATION_WARNINGS"], [[D, "deprecation_warnings"]]),

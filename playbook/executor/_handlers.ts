@@ -5,8 +5,16 @@ import type { Task } from "../model.ts";
 import { roleFullName } from "../model.ts";
 import { tagList } from "../tags.ts";
 
-/** The handlers each name notifies; a name no handler answers to stops the run. */
-export function notifiedHandlers(names: string[], task: Task, handlerTasks: Task[]): Task[] {
+/**
+ * The handlers each name notifies; a name no handler answers to stops the run, or is given to `missing`
+ * (error_on_missing_handler = false: Ansible warns and goes on).
+ */
+export function notifiedHandlers(
+  names: string[],
+  task: Task,
+  handlerTasks: Task[],
+  missing?: (msg: string) => void,
+): Task[] {
   const out: Task[] = [];
   const nameOf = (h: Task) => (h.kw.name !== undefined ? String(h.kw.name) : undefined);
   for (const name of names) {
@@ -33,9 +41,10 @@ export function notifiedHandlers(names: string[], task: Task, handlerTasks: Task
       }
     }
     if (!found) {
-      throw new ExecutionError(
-        `The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`,
-      );
+      const msg =
+        `The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`;
+      if (!missing) throw new ExecutionError(msg);
+      missing(msg);
     }
   }
   return out;

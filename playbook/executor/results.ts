@@ -239,6 +239,7 @@ export interface ResultsOptions {
   hostVars: HostVars;
   includes: Includes;
   tally: RunTally;
+  errorOnMissingHandler: boolean;
 }
 
 export class Results {
@@ -353,7 +354,8 @@ export class Results {
     const raw = keyword(at.task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, at.vars)).map(String);
-    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks)) {
+    const missing = this.#o.errorOnMissingHandler ? undefined : (msg: string) => this.#cb.warning(msg);
+    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing)) {
       // runner's playbook_on_notify: once per handler and host, when it is first notified
       if (!at.hp.notified.has(h)) this.#cb.notify?.(this.#o.keywords.taskName(h), at.hp.name);
       at.hp.notified.add(h);

@@ -82,6 +82,8 @@ export interface ExecutorOptions {
   forks: number;
   startAtTask?: string;
   forceHandlers: boolean;
+  /** error_on_missing_handler (default true): false makes a notify naming no handler a warning. */
+  errorOnMissingHandler?: boolean;
   defaultStrategy: string;
   /** gathering = implicit|explicit|smart from the configuration. */
   gathering: string;
