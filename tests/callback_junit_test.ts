@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { assert, assertEquals } from "./_assert.ts";
-import { DENO, ROOT, runIn } from "./_run.ts";
+import { DENO, mitoIn, ROOT, runIn } from "./_run.ts";
 import {
   decimalOfFloat,
   type JunitCase,
@@ -202,21 +202,9 @@ Deno.test("junit options: JUNIT_FAIL_ON_CHANGE, _FAIL_ON_IGNORE, _HIDE_TASK_ARGU
 Deno.test("junit: named community.general.junit too; the report is written under ~/.ansible.log without JUNIT_OUTPUT_DIR", () => {
   const home = path.join(dir, "home");
   fs.mkdirSync(home, { recursive: true });
-  const r = runIn(
+  const r = mitoIn(
     dir,
-    DENO,
-    [
-      "run",
-      "-q",
-      "-A",
-      path.join(ROOT, "cli/main.ts"),
-      "run",
-      "-i",
-      "hosts",
-      "-l",
-      "localhost",
-      "options.yml",
-    ],
+    ["-i", "hosts", "-l", "localhost", "options.yml"],
     { ANSIBLE_CALLBACKS_ENABLED: "community.general.junit", HOME: home },
   );
   assertEquals([r.code, r.stderr], [0, ""]);
@@ -229,21 +217,9 @@ Deno.test("junit: named community.general.junit too; the report is written under
 });
 
 Deno.test("junit: a directory it cannot make is a warning each time it would write, and the run goes on", () => {
-  const r = runIn(
+  const r = mitoIn(
     dir,
-    DENO,
-    [
-      "run",
-      "-q",
-      "-A",
-      path.join(ROOT, "cli/main.ts"),
-      "run",
-      "-i",
-      "hosts",
-      "-l",
-      "localhost",
-      "options.yml",
-    ],
+    ["-i", "hosts", "-l", "localhost", "options.yml"],
     { ANSIBLE_CALLBACKS_ENABLED: "junit", JUNIT_OUTPUT_DIR: "/proc/no-such-dir" },
   );
   assertEquals(r.code, 0, r.stderr);
