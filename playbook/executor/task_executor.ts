@@ -378,30 +378,40 @@ export class TaskExecutor {
       }
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result) && !include) result.changed = false;
-      const layer: Record<string, unknown> = {};
-      if (reg) layer[reg] = registeredValue(result);
-      if (isMap(result.ansible_facts) && task.action !== "debug") Object.assign(layer, result.ansible_facts);
-      const rv = vars.with(layer);
-      let cond = "changed";
-      try {
-        if (task.kw.changed_when !== undefined && task.kw.changed_when !== null) {
-          result.changed = asList(task.kw.changed_when).every((c) => t.condition(c, rv));
+      // What changed_when, failed_when and until read: the result registered and its facts, built only for
+      // them (a copy of the result per loop item cost more than the rest of the item's bookkeeping).
+      const resultVars = () => {
+        const layer: Record<string, unknown> = {};
+        if (reg) layer[reg] = registeredValue(result);
+        if (isMap(result.ansible_facts) && task.action !== "debug") {
+          Object.assign(layer, result.ansible_facts);
         }
-        cond = "failed";
-        if (task.kw.failed_when !== undefined && task.kw.failed_when !== null) {
-          const f = asList(task.kw.failed_when).every((c) => t.condition(c, rv));
-          result.failed_when_result = f;
-          result.failed = f;
+        return vars.with(layer);
+      };
+      const changedWhen = task.kw.changed_when ?? undefined;
+      const failedWhen = task.kw.failed_when ?? undefined;
+      if (changedWhen !== undefined || failedWhen !== undefined) {
+        const rv = resultVars();
+        let cond = "changed";
+        try {
+          if (changedWhen !== undefined) {
+            result.changed = asList(changedWhen).every((c) => t.condition(c, rv));
+          }
+          cond = "failed";
+          if (failedWhen !== undefined) {
+            const f = asList(failedWhen).every((c) => t.condition(c, rv));
+            result.failed_when_result = f;
+            result.failed = f;
+          }
+        } catch (err) {
+          result.failed = true;
+          result[`${cond}_when_result`] = (err as Error).message;
         }
-      } catch (err) {
-        result.failed = true;
-        result[`${cond}_when_result`] = (err as Error).message;
       }
       if (retries > 1) {
-        if (reg) layer[reg] = registeredValue(result);
         let done: boolean;
         try {
-          done = allHold(t, asList(until), vars.with(layer));
+          done = allHold(t, asList(until), resultVars());
         } catch (err) {
           // Ansible raises it from the task executor, bare
           throw err instanceof ConditionFailure ? new TaskTemplateError(err.message) : err;
