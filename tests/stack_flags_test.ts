@@ -101,3 +101,17 @@ Deno.test("shellSplit follows shlex: quotes, escapes, empty strings", () => {
   ]);
   assertThrows(() => shellSplit(`-o 'open`), Error, "unterminated");
 });
+
+Deno.test("shellSplit: words without quotes or escapes are the runs between any whitespace", () => {
+  assertEquals(shellSplit(" -C\t-o  ControlMaster=auto\n-o ControlPersist=60s "), [
+    "-C",
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    "ControlPersist=60s",
+  ]);
+  assertEquals(shellSplit(""), []);
+  assertEquals(shellSplit(" \t "), []);
+  // one quote anywhere takes the shlex path for the whole line
+  assertEquals(shellSplit("-o a=b -o 'c d'"), ["-o", "a=b", "-o", "c d"]);
+});
