@@ -32,7 +32,7 @@ import {
   shortName,
 } from "./modules.ts";
 import { runRaw, runRawInContext } from "./raw.ts";
-import { type ConnectPlan, planConnection, sshOptionsOf } from "./plan.ts";
+import { type ConnectPlan, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
 import { RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
@@ -65,6 +65,8 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #opts: HostRunnerOptions;
   readonly #transfers?: TransferReporter;
   readonly #chains = new Map<string, Promise<Reached>>();
+  /** Every task's and loop item's plan (prepare and runModule plan each request once more). */
+  readonly #plans = new PlanCache();
   readonly #tempDirs = new WeakMap<Context, Promise<string>>();
   readonly #discovered = new Set<string>();
   /** Connection setups in flight at once (MITO_POOL_SIZE, default 32); tasks on live contexts are not limited. */
@@ -127,7 +129,7 @@ export class ProtocolHostRunner implements HostRunner {
   prepare(req: ModuleRequest): boolean {
     let plan: ConnectPlan;
     try {
-      plan = planConnection(req, this.#opts.defaults);
+      plan = this.#plans.plan(req, this.#opts.defaults);
     } catch {
       return false;
     }
@@ -162,7 +164,7 @@ export class ProtocolHostRunner implements HostRunner {
     if (name === "synchronize") return await this.#synchronize(req);
     let plan: ConnectPlan;
     try {
-      plan = planConnection(req, this.#opts.defaults);
+      plan = this.#plans.plan(req, this.#opts.defaults);
     } catch (err) {
       return failed(errorText(err));
     }

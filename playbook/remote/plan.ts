@@ -4,7 +4,7 @@
 // without Python. Pure, so it is tested without connecting. Its key is what connections are reused by.
 import type { ConnectSpec } from "../../transports/broker.ts";
 import type { SshOptions } from "../../transports/ssh.ts";
-import { buildStack, connectSpec, endsInBecome, StackError } from "../connection/mod.ts";
+import { buildStack, connectSpec, controllerUser, endsInBecome, StackError } from "../connection/mod.ts";
 import type { ModuleRequest } from "../runner.ts";
 import type { DirectExec } from "./raw.ts";
 import { requestStackInput } from "./stack.ts";
@@ -78,4 +78,52 @@ export function planConnection(req: ModuleRequest, defaults: Record<string, unkn
   if (defaults.remote_tmp !== undefined) { for (const h of hops) h.remoteTmp = String(defaults.remote_tmp); }
   const key = JSON.stringify([req.targetHost, hops]);
   return { key, host: req.targetHost, hops, becomeIndex, discovered, direct };
+}
+
+/** Plans a HostRunner keeps before it starts again from none (a run has few distinct ways in). */
+const PLAN_CACHE_MAX = 256;
+
+/**
+ * planConnection, remembered: a loop's items and a play's tasks mostly reach a host the same way, and
+ * building the stack again cost more than the rest of an item's request (ssh arguments split, every hop's
+ * options). A plan is a pure function of the request's target and host, its connection variables, its
+ * become settings, ansible.cfg's defaults and the controller's user, so those are the key, taken only when
+ * they are plain data: a vaulted or unsafe value, or a `mitogen_via` (which reads other hosts' variables),
+ * is planned afresh every time. Callers only read a plan.
+ */
+export class PlanCache {
+  #plans = new Map<string, ConnectPlan>();
+
+  plan(req: ModuleRequest, defaults: Record<string, unknown>): ConnectPlan {
+    const key = planKey(req, defaults);
+    if (key === undefined) return planConnection(req, defaults);
+    let plan = this.#plans.get(key);
+    if (plan === undefined) {
+      plan = planConnection(req, defaults); // a request that cannot be planned throws, and is not kept
+      if (this.#plans.size >= PLAN_CACHE_MAX) this.#plans.clear();
+      this.#plans.set(key, plan);
+    }
+    return plan;
+  }
+}
+
+/** The key of everything planConnection reads from `req` and `defaults`, or undefined when not plain. */
+function planKey(req: ModuleRequest, defaults: Record<string, unknown>): string | undefined {
+  const cv = req.connectionVars;
+  const via = cv.mitogen_via;
+  if (via !== undefined && via !== null && via !== "") return undefined;
+  const inputs = [req.host, req.targetHost, cv, req.become, defaults, controllerUser()];
+  return inputs.every(plain) ? JSON.stringify(inputs) : undefined;
+}
+
+/** Data that JSON.stringify keeps as it is: no class instances, no undefined in lists, finite numbers. */
+function plain(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => x !== undefined && plain(x));
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    // an unset key (undefined) reads as absent both in the key and in the stack
+    return Object.values(v as Record<string, unknown>).every((x) => x === undefined || plain(x));
+  }
+  return false;
 }

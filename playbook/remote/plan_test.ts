@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/_assert.ts";
 import type { ModuleRequest } from "../runner.ts";
-import { ConnectionPlanError, planConnection } from "./plan.ts";
+import { UnsafeString } from "../values.ts";
+import { ConnectionPlanError, PlanCache, planConnection } from "./plan.ts";
 
 function request(connectionVars: Record<string, unknown>, become = false): ModuleRequest {
   return {
@@ -126,4 +127,47 @@ Deno.test("the runner connects as the translator reads: mitogen_ssh is ssh, ansi
     },
     { method: "sudo", user: "postgres", python: "/p", password: "s3cret", becomeTimeout: 9 },
   ]);
+});
+
+Deno.test("PlanCache: the same connection inputs give the plan made the first time, equal to planConnection's", () => {
+  const cache = new PlanCache();
+  const vars = { ansible_host: "10.0.0.5", ansible_user: "deploy", ansible_python_interpreter: "/p" };
+  const first = cache.plan(request({ ...vars }), { timeout: 10 });
+  assertEquals(first, planConnection(request({ ...vars }), { timeout: 10 }));
+  assertEquals(cache.plan(request({ ...vars }), { timeout: 10 }) === first, true);
+  // any input that differs is another plan: a variable, become, ansible.cfg's defaults, the host
+  const other = cache.plan(request({ ...vars, ansible_port: "2222" }), { timeout: 10 });
+  assertEquals(other.hops[0].port, 2222);
+  assertEquals(cache.plan(request({ ...vars }, true), { timeout: 10 }).hops.map((h) => h.method), [
+    "ssh",
+    "sudo",
+  ]);
+  assertEquals(cache.plan(request({ ...vars }), { timeout: 20 }).hops[0].connectTimeout, 20);
+  const elsewhere = cache.plan({ ...request({ ...vars }), targetHost: "web2" }, { timeout: 10 });
+  assertEquals(elsewhere.host, "web2");
+  assertEquals(cache.plan(request({ ...vars }), { timeout: 10 }) === first, true);
+});
+
+Deno.test("PlanCache: values that are not plain data and mitogen_via are planned afresh each time", () => {
+  const cache = new PlanCache();
+  const unsafe = { ansible_host: new UnsafeString("10.0.0.5"), ansible_python_interpreter: "/p" };
+  const a = cache.plan(request(unsafe), {});
+  assertEquals(a, planConnection(request(unsafe), {}));
+  assertEquals(cache.plan(request(unsafe), {}) === a, false);
+  const hosts: Record<string, Record<string, unknown>> = {
+    web1: { mitogen_via: "bastion", ansible_python_interpreter: "/p" },
+    bastion: { ansible_host: "1.2.3.4", ansible_python_interpreter: "/p" },
+  };
+  const via = () => ({ ...request(hosts.web1), hostConnectionVars: (h: string) => hosts[h] });
+  const b = cache.plan(via(), {});
+  assertEquals(b.hops.map((h) => h.hostname), ["1.2.3.4", "web1"]);
+  hosts.bastion.ansible_host = "5.6.7.8"; // another host's variables are part of the plan: read again
+  assertEquals(cache.plan(via(), {}).hops.map((h) => h.hostname), ["5.6.7.8", "web1"]);
+});
+
+Deno.test("PlanCache: a request that cannot be planned fails every time, and is not kept", () => {
+  const cache = new PlanCache();
+  const bad = () => ({ ...request({ mitogen_via: "nowhere" }), hostConnectionVars: () => undefined });
+  assertThrows(() => cache.plan(bad(), {}), ConnectionPlanError, "not in the inventory");
+  assertThrows(() => cache.plan(bad(), {}), ConnectionPlanError, "not in the inventory");
 });
