@@ -494,7 +494,10 @@ export class Broker {
     if (parent && !parent.alive) {
       throw new ConnectError(`cannot connect via context ${parent.id}: it is gone`);
     }
-    await this.#makeRoom(parent);
+    // No await unless a sibling must go: a yield here lets whatever the caller queued meanwhile (the
+    // executor preparing the tasks it sends ahead) run first, and the login would start only after it.
+    const evict = this.#evictionFor(parent);
+    if (evict) await evict.shutdown();
     const id = this.#nextContext++;
     const ctx = new Context(this, id, key, parent, spec);
     ctx._touch();
@@ -556,11 +559,11 @@ export class Broker {
     }
   }
 
-  /** Per-parent cap: shut the least recently used idle sibling down, or refuse. */
-  async #makeRoom(parent: Context | undefined): Promise<void> {
-    if (!parent && this.#opts.capControllerChildren === false) return;
+  /** Per-parent cap: the least recently used idle sibling to shut down first, if any must go; else refused. */
+  #evictionFor(parent: Context | undefined): Context | undefined {
+    if (!parent && this.#opts.capControllerChildren === false) return undefined;
     const siblings = this.contexts().filter((c) => c.parent === parent);
-    if (siblings.length < this.maxInterpreters) return;
+    if (siblings.length < this.maxInterpreters) return undefined;
     const idle = siblings
       .filter((c) =>
         c.refs === 0 && this.#calls.pendingFor(c.id) === 0 && !this.contexts().some((d) => d.parent === c)
@@ -572,7 +575,7 @@ export class Broker {
         this.maxInterpreters,
       );
     }
-    await idle[0].shutdown();
+    return idle[0];
   }
 
   #config(id: number, parentIds: number[], spec: ConnectSpec): Record<string, unknown> {
