@@ -10,6 +10,7 @@ import { Broker, type Context } from "../transports/broker.ts";
 import { defaultMethods } from "../transports/methods.ts";
 import { ContextGoneError } from "../core/calls.ts";
 import { hopFailure } from "../transports/become.ts";
+import { type SshOptions, sshSpawn } from "../transports/ssh.ts";
 import { type PrivateSshd, privateSshdDirs, type PrivateSshdOptions, startPrivateSshd } from "./hops_sshd.ts";
 import { requireRoot } from "./_testenv.ts";
 
@@ -109,6 +110,20 @@ Deno.test("a host known only by its RSA key is verified with that key, not refus
       assertEquals(await uid(ctx), ME);
     }
   }, { rsaHostKey: true });
+});
+
+Deno.test("OpenSSH: the spawn's input is written at once, so a command that reads before it writes starts", async () => {
+  await withSshd(async (_b, _sshd, base) => {
+    // The remote command writes nothing until it has read its input: were the input written only after
+    // the command's first byte (how the channel used to be handed over), it would never start.
+    const channel = await sshSpawn(base as unknown as SshOptions, "head -c 16", {
+      input: () => new TextEncoder().encode("read before said"),
+      handshakeTimeout: 30_000,
+    });
+    assertEquals(channel.inputSent, true);
+    assertEquals(await new Response(channel.readable).text(), "read before said");
+    assertEquals((await channel.exited).code, 0);
+  });
 });
 
 Deno.test("OpenSSH failures name their cause: refused port, missing remote python, unusable flags", async () => {

@@ -31,7 +31,7 @@ import {
 } from "../core/handles.ts";
 import { encodeStructured, frameValue, structuredFrame } from "../core/message.ts";
 import { EMBEDDED } from "../bootstrap/_embedded.ts";
-import type { ByteChannel, ExitStatus } from "./stream.ts";
+import type { ByteChannel, ExitStatus, SpawnInput } from "./stream.ts";
 import { localMethod } from "./local.ts";
 import { freeBuffer, releaseBig } from "./memory.ts";
 import {
@@ -70,7 +70,7 @@ export interface ConnectSpec {
 
 export interface ConnectMethod {
   /** Started by the controller itself: a ByteChannel to a process running the first stage. */
-  spawn?(spec: ConnectSpec, stage: FirstStage): Promise<ByteChannel>;
+  spawn?(spec: ConnectSpec, stage: FirstStage, input?: SpawnInput): Promise<ByteChannel>;
   /** Started by a parent context: the Python spawn method and its JSON options. */
   remote?(spec: ConnectSpec, stage: FirstStage): { method: string; options: Record<string, unknown> };
 }
@@ -494,7 +494,10 @@ export class Broker {
     if (parent && !parent.alive) {
       throw new ConnectError(`cannot connect via context ${parent.id}: it is gone`);
     }
-    await this.#makeRoom(parent);
+    // No await unless a sibling must go: a yield here lets whatever the caller queued meanwhile (the
+    // executor preparing the tasks it sends ahead) run first, and the login would start only after it.
+    const evict = this.#evictionFor(parent);
+    if (evict) await evict.shutdown();
     const id = this.#nextContext++;
     const ctx = new Context(this, id, key, parent, spec);
     ctx._touch();
@@ -526,16 +529,18 @@ export class Broker {
         await Promise.race([started, limit]);
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
-        spawning = method.spawn(spec, FIRST_STAGE);
-        // Made while the spawn logs in: milliseconds the new interpreter would otherwise wait for.
+        // Made once the spawn runs, while it logs in: milliseconds the new interpreter would otherwise
+        // wait for. A method that can (ssh) writes it at once, so the first stage finds it waiting.
         const compiled = this.#compiledCore.get(python) ?? undefined;
-        let payload = bootstrapPayload(config, compiled);
+        let payload: Uint8Array | undefined;
+        spawning = method.spawn(spec, FIRST_STAGE, () => (payload ??= bootstrapPayload(config, compiled)));
+        payload ??= bootstrapPayload(config, compiled);
         for (const name of this.#toPrepare) this.#importer.prepare(name);
         this.#toPrepare.clear();
         const channel = await Promise.race([spawning, limit]);
         const learned = this.#compiledCore.get(python) ?? undefined; // a local context may have said it meanwhile
-        if (learned !== compiled) payload = bootstrapPayload(config, learned);
-        await Promise.race([this.#attach(id, channel, payload, what), limit]);
+        if (!channel.inputSent && learned !== compiled) payload = bootstrapPayload(config, learned);
+        await Promise.race([this.#attach(id, channel, channel.inputSent ? undefined : payload, what), limit]);
       }
       ctx.info = await Promise.race([ready, limit]);
       if (!parent && spec.method === "local" && !ctx.info.bytecode && !this.#compiledCore.has(python)) {
@@ -556,11 +561,11 @@ export class Broker {
     }
   }
 
-  /** Per-parent cap: shut the least recently used idle sibling down, or refuse. */
-  async #makeRoom(parent: Context | undefined): Promise<void> {
-    if (!parent && this.#opts.capControllerChildren === false) return;
+  /** Per-parent cap: the least recently used idle sibling to shut down first, if any must go; else refused. */
+  #evictionFor(parent: Context | undefined): Context | undefined {
+    if (!parent && this.#opts.capControllerChildren === false) return undefined;
     const siblings = this.contexts().filter((c) => c.parent === parent);
-    if (siblings.length < this.maxInterpreters) return;
+    if (siblings.length < this.maxInterpreters) return undefined;
     const idle = siblings
       .filter((c) =>
         c.refs === 0 && this.#calls.pendingFor(c.id) === 0 && !this.contexts().some((d) => d.parent === c)
@@ -572,7 +577,7 @@ export class Broker {
         this.maxInterpreters,
       );
     }
-    await idle[0].shutdown();
+    return idle[0];
   }
 
   #config(id: number, parentIds: number[], spec: ConnectSpec): Record<string, unknown> {
@@ -603,7 +608,13 @@ export class Broker {
     );
   }
 
-  async #attach(id: number, channel: ByteChannel, payload: Uint8Array, what: string): Promise<void> {
+  /** Reads up to the first stage's marker and routes the channel; `payload` is written first unless sent. */
+  async #attach(
+    id: number,
+    channel: ByteChannel,
+    payload: Uint8Array | undefined,
+    what: string,
+  ): Promise<void> {
     const sid = this.#nextStream++;
     const st: StreamState = { id: sid, channel, context: id, stderrTail: "" };
     if (channel.stderr) void this.#drainStderr(st, channel.stderr);
@@ -611,7 +622,9 @@ export class Broker {
     // The payload goes out with the spawn, not after the marker: the first stage reads exactly what it
     // needs once it runs, and nothing on a controller-side channel types a password into this pipe, so
     // waiting would only cost a round trip. A write the dead interpreter refused is the marker's error.
-    const sent = channel.write(payload).then(() => undefined, (e: Error) => e);
+    const sent = payload
+      ? channel.write(payload).then(() => undefined, (e: Error) => e)
+      : Promise.resolve(undefined);
     let rest: Uint8Array;
     try {
       rest = await awaitMarker(reader, what);

@@ -4,7 +4,7 @@
 // stderr is classified into an SshConnectError naming the cause.
 import { spawn } from "node:child_process";
 import process from "node:process";
-import type { ByteChannel, ExitStatus } from "./stream.ts";
+import type { ByteChannel, ExitStatus, SpawnInput } from "./stream.ts";
 import { type ConnectMethod, type ConnectSpec } from "./broker.ts";
 import type { FirstStage } from "./_bootstrap.ts";
 import { Askpass } from "./_ssh_askpass.ts";
@@ -23,6 +23,13 @@ export interface SshSpawnOptions {
   /** Milliseconds from start until the remote command's first byte; default connectTimeout + 30 s, as
    * login scripts, PAM and a slow interpreter start all come after the TCP connect ssh itself bounds. */
   handshakeTimeout?: number;
+  /**
+   * What the remote command reads first, written to ssh's stdin as soon as ssh runs: ssh forwards it once
+   * the session opens, so the command finds it waiting instead of a round trip after its first byte. As
+   * Ansible's pipelining writes a module to ssh's stdin at once; ssh itself never reads a prompt's answer
+   * from stdin (passwords come through askpass, with no terminal at all).
+   */
+  input?: SpawnInput;
 }
 
 /**
@@ -45,6 +52,7 @@ export async function sshSpawn(
       env: { ...process.env, ...extra.env, ...askpass?.env },
     });
     child.stdin!.on("error", () => {}); // EPIPE once ssh is gone: reported through `exited`
+    if (extra.input) child.stdin!.write(extra.input());
     let spawnError: Error | undefined;
     const exited = new Promise<ExitStatus>((resolve) => {
       child.once("close", (code, signal) => resolve({ code, signal }));
@@ -103,6 +111,7 @@ export async function sshSpawn(
       readable: webReadable(child.stdout!),
       stderr,
       ownedChunks: true,
+      inputSent: extra.input !== undefined,
       ...nodeWriter(child.stdin!, "ssh stdin"),
       kill,
       exited,
@@ -123,9 +132,9 @@ export interface SshSpec extends ConnectSpec, SshOptions {
 }
 
 export const sshMethod: ConnectMethod = {
-  spawn(spec: ConnectSpec, stage: FirstStage) {
+  spawn(spec: ConnectSpec, stage: FirstStage, input?: SpawnInput) {
     const s = spec as SshSpec;
-    return sshSpawn(s, stage.command(s.python ?? "python3"), { python: s.python ?? "python3" });
+    return sshSpawn(s, stage.command(s.python ?? "python3"), { python: s.python ?? "python3", input });
   },
   /** ssh to the next bastion from a context: the argv is built here, the PTY prompt is answered there. */
   remote(spec: ConnectSpec, stage: FirstStage) {

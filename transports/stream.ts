@@ -25,7 +25,16 @@ export interface ByteChannel {
    * reader may free one it is done with (transports/memory.ts freeBuffer).
    */
   readonly ownedChunks?: boolean;
+  /** The spawn's input (SpawnInput) was written already, before the channel was handed over. */
+  readonly inputSent?: boolean;
 }
+
+/**
+ * What a spawned command reads first, for a method that writes it at once instead of after the channel
+ * is handed over (ssh hands it over only at the remote command's first byte, a round trip after the login).
+ * Called once, right after the process is started.
+ */
+export type SpawnInput = () => Uint8Array;
 
 /** How a transport starts a command: argv for the far end's program, already quoted per transport needs. */
 export interface SpawnRequest {
