@@ -298,18 +298,22 @@ export class TaskExecutor {
         if (!started.ok) throw started.error;
         r = await started.run();
       } catch (err) {
-        // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
-        const msg = err instanceof TaskTemplateError
-          ? err.message
-          : err instanceof ConditionFailure
-          ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
-          : this.#errMsg(err, task);
-        return this.#results.finish(at, {
-          view,
-          result: { failed: true, msg, _ansible_no_log: noLog },
-          ignoreErrors,
-          noLog,
-        });
+        // A Python exception while templating the item's arguments is that item's result (Ansible's
+        // post_validate returns it); any other templating error fails the whole task, as in Ansible.
+        if (err instanceof TaskTemplateError && err.bare) r = { failed: true, ...err.fields };
+        else {
+          const msg = err instanceof TaskTemplateError
+            ? err.message
+            : err instanceof ConditionFailure
+            ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
+            : this.#errMsg(err, task);
+          return this.#results.finish(at, {
+            view,
+            result: { failed: true, msg, _ansible_no_log: noLog },
+            ignoreErrors,
+            noLog,
+          });
+        }
       }
       markItemResult(r, { value: item, index: i, layer }, settings, ignoreErrors);
       if (loopControl.label !== undefined) {

@@ -17,7 +17,7 @@ import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
 import { CANCELLED, isCancelled, type ModuleRequest, type ModuleResult } from "../runner.ts";
-import { jsonDumps, UndefinedError } from "../template/mod.ts";
+import { jsonDumps, PythonError, UndefinedError } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
 import { errorText, failed } from "./_results.ts";
@@ -424,6 +424,10 @@ export function renderedTemplate(
   } catch (err) {
     // Ansible's template action names the Python class of whatever rendering raised, and its result
     // carries that exception (the callback shows its last line).
+    if (err instanceof PythonError) {
+      const short = err.pyClass.slice(err.pyClass.lastIndexOf(".") + 1);
+      return { ok: false, result: failed(`${short}: ${err.text}`, { exception: err.message }) };
+    }
     const cls = err instanceof UndefinedError ? "AnsibleUndefinedVariable" : "AnsibleError";
     const result = failed(`${cls}: ${errorText(err)}`, {
       exception: `ansible.errors.${cls}: ${errorText(err)}`,

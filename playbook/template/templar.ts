@@ -3,6 +3,7 @@ import { UnsafeString, VaultString } from "../values.ts";
 import {
   LookupError,
   LookupOptionsError,
+  PythonError,
   shorten,
   TemplateError,
   UndefinedError,
@@ -320,7 +321,10 @@ export class Templar {
   evaluate(expr: string, vars: VarLookup): unknown {
     const { f, mutates } = this.#compileExpr(expr);
     const s = new Session();
-    const c = new Ctx(this.#runtime(vars, "native", s, mutates), new Frame(null), new Map());
+    // the expression's own value is kept as it is, but the variables it names are templated in the
+    // run's mode, as Ansible renders a conditional's `{% if %}` with its configured concat
+    const mode = (this.#opts.native ?? true) ? "native" : "eval";
+    const c = new Ctx(this.#runtime(vars, mode, s, mutates), new Frame(null), new Map());
     try {
       const v = f(c);
       if (v instanceof Undefined) v.fail();
@@ -387,9 +391,13 @@ export class Templar {
       ran = fn(templated, rest, this.#lookupContext(vars, native));
     } catch (e) {
       if (e instanceof UndefinedError || e instanceof LookupOptionsError) throw e;
-      const original = (e as Error).message;
+      const original = e instanceof PythonError ? e.text : (e as Error).message;
       // Ansible's own lookup errors name Python's class; the error carries the original message again
-      const kind = e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : (e as Error).name;
+      const kind = e instanceof PythonError
+        ? `<class '${e.pyClass}'>`
+        : e instanceof TemplateError
+        ? "<class 'ansible.errors.AnsibleError'>"
+        : (e as Error).name;
       const msg = e instanceof LookupError
         ? `Lookup failed but the error is being ignored: ${original}`
         : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${kind}, original message: ${original}`;
