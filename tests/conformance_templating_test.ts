@@ -41,3 +41,14 @@ Deno.test(
     assertStringIncludes(out, `"msg": "TemplateSyntaxError: Could not load \\"nosuch \\": `);
   },
 );
+
+Deno.test(
+  "the template action's Jinja2 options (tag strings, trim_blocks, lstrip_blocks, newline_sequence, " +
+    "output_encoding) and their checks, a #jinja2: line's tag strings, the template lookup's tag strings " +
+    "and convert_data, as ansible-playbook",
+  () => {
+    const out = bothAlike(["template_options.yml"], 0);
+    assertStringIncludes(out, '"X  {{ not a var }} block\\n"');
+    assertStringIncludes(out, "UnicodeEncodeError: 'latin-1' codec can't encode character '\\u20ac'");
+  },
+);

@@ -7,8 +7,7 @@ import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import { isCancelled, type ModuleRequest } from "../runner.ts";
-import { ActionPluginRaised } from "../plugins/mod.ts";
+import { ActionRaised, isCancelled, type ModuleRequest } from "../runner.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
@@ -302,6 +301,7 @@ export class TaskExecutor {
         // post_validate returns it); any other templating error fails the whole task, as in Ansible.
         if (err instanceof TaskTemplateError && err.bare) r = { failed: true, ...err.fields };
         else {
+          const fields = err instanceof TaskTemplateError ? err.fields : {};
           const msg = err instanceof TaskTemplateError
             ? err.message
             : err instanceof ConditionFailure
@@ -309,7 +309,7 @@ export class TaskExecutor {
             : this.#errMsg(err, task);
           return this.#results.finish(at, {
             view,
-            result: { failed: true, msg, _ansible_no_log: noLog },
+            result: { failed: true, msg, ...fields, _ansible_no_log: noLog },
             ignoreErrors,
             noLog,
           });
@@ -653,7 +653,7 @@ export class TaskExecutor {
     // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
     if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     // an action plugin raised: Ansible's task executor reports it, outside the result's post-processing
-    if (err instanceof ActionPluginRaised) return new TaskTemplateError(err.message, err.fields);
+    if (err instanceof ActionRaised) return new TaskTemplateError(err.message, err.fields);
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }
