@@ -52,3 +52,15 @@ Deno.test(
     assertStringIncludes(out, "UnicodeEncodeError: 'latin-1' codec can't encode character '\\u20ac'");
   },
 );
+
+Deno.test(
+  "templated tags: --list-tasks and --list-tags show them templated, --tags and --skip-tags select by " +
+    "what they name, as ansible-playbook",
+  () => {
+    const listed = bothAlike(["tags.yml", "--list-tasks"], 0);
+    assertStringIncludes(listed, "templated list\tTAGS: [play_tag, tag3, tag4]");
+    bothAlike(["tags.yml", "--list-tags", "--skip-tags", "tag5"], 0);
+    const ran = bothAlike(["tags.yml", "--tags", "tag3"], 0);
+    assertStringIncludes(ran, '"msg": "templated"');
+  },
+);

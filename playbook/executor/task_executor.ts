@@ -68,8 +68,11 @@ export interface TaskExecutorOptions {
   keywords: TaskKeywords;
   hostVars: HostVars;
   results: Results;
-  /** Whether the run's tags select a task (one not selected is passed over when sending tasks ahead). */
-  selected(task: Task): boolean;
+  /**
+   * Whether the run's tags select a task (one not selected is passed over when sending tasks ahead);
+   * undefined when that is known only in its turn (templated tags).
+   */
+  selected(task: Task): boolean | undefined;
 }
 
 export class TaskExecutor {
@@ -79,7 +82,7 @@ export class TaskExecutor {
   #vars: HostVars;
   #results: Results;
   #request: RequestEnv;
-  #selected: (task: Task) => boolean;
+  #selected: (task: Task) => boolean | undefined;
   #rules: PipelineRules;
 
   constructor(opts: TaskExecutorOptions) {
@@ -566,7 +569,9 @@ export class TaskExecutor {
     for (let i = from; i < upcoming.length && pipe.inFlight < depth; i++) {
       const next = upcoming[i];
       if (next.kind !== "task") return;
-      if (!this.#selected(next)) continue;
+      const selected = this.#selected(next);
+      if (selected === undefined) return;
+      if (!selected) continue;
       const registered = pipe.registered();
       if (typeof at.task.kw.register === "string") registered.add(at.task.kw.register);
       if (!this.#sendOne(at, next, registered)) return;
