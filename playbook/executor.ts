@@ -81,7 +81,7 @@ export class Executor {
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
     this.#stepping = opts.step !== undefined;
-    this.#kw = new TaskKeywords(opts.templar);
+    this.#kw = new TaskKeywords(opts.templar, opts.omitToken);
     this.#vars = new HostVars({ ...opts, live: (h) => this.#tally.live(h) });
     this.#results = new Results({
       callback: opts.callback,
@@ -120,12 +120,13 @@ export class Executor {
             break;
           }
         }
+        // as Ansible's playbook executor: a recap after each playbook, of everything run so far
+        this.#cb.stats(this.#tally.view());
         if (stop) break;
       }
     } finally {
       await this.#o.runner.close();
     }
-    this.#cb.stats(this.#tally.view());
     this.#cb.close();
     return this.#tally.exitCode();
   }

@@ -64,3 +64,12 @@ Deno.test(
     assertStringIncludes(ran, '"msg": "templated"');
   },
 );
+
+Deno.test(
+  "a keyword templated to omit is as if unset (the block's or play's become applies), and a run of two " +
+    "playbooks prints a recap after each, as ansible-playbook",
+  () => {
+    const out = bothAlike(["omit.yml", "second.yml"], 0);
+    assertEquals(out.match(/^PLAY RECAP/gm)?.length, 2);
+  },
+);
