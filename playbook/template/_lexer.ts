@@ -43,6 +43,10 @@ export interface LexOptions {
   delimiters?: Delimiters;
   /** What a newline of the template's text and string literals becomes (Jinja2's newline_sequence). */
   newline?: string;
+  /** Jinja2's line_statement_prefix: a line starting with it (after blanks) is one block tag. */
+  lineStatementPrefix?: string;
+  /** Jinja2's line_comment_prefix: from it (and the blanks before it) to the line's end is a comment. */
+  lineCommentPrefix?: string;
 }
 
 const OPS = [
@@ -203,15 +207,59 @@ export function lexExpr(
   throw new TemplateError(`unexpected end of template, expected '${end}'${lineNote(src, pos)}`);
 }
 
-type TagKind = "var" | "block" | "comment";
+type TagKind = "var" | "block" | "comment" | "linestatement" | "linecomment";
 
-/** The tag openers by length, longest first: where two start at one place Jinja2 takes the longer. */
-function openers(d: Delimiters): [string, TagKind][] {
-  const all: [string, TagKind][] = [[d.variableStart, "var"], [d.blockStart, "block"], [
-    d.commentStart,
-    "comment",
-  ]];
-  return all.sort((a, b) => b[0].length - a[0].length);
+/** How one kind of tag opens: where its next opening at or after `from` is, and how long it is. */
+interface Opener {
+  kind: TagKind;
+  /** Its written prefix: the longer one wins where two open at one place, as in Jinja2. */
+  prefix: string;
+  search(src: string, from: number): [at: number, length: number] | undefined;
+}
+
+function plain(prefix: string, kind: TagKind): Opener {
+  return {
+    kind,
+    prefix,
+    search(src, from) {
+      const at = src.indexOf(prefix, from);
+      return at < 0 ? undefined : [at, prefix.length];
+    },
+  };
+}
+
+/** The tag openers by length, longest first. */
+function openers(d: Delimiters, opts: LexOptions): Opener[] {
+  const all = [plain(d.variableStart, "var"), plain(d.blockStart, "block"), plain(d.commentStart, "comment")];
+  const statement = opts.lineStatementPrefix;
+  if (statement) {
+    const re = new RegExp(`^[ \\t\\v]*${escapeRe(statement)}`, "gm");
+    all.push({
+      kind: "linestatement",
+      prefix: statement,
+      search(src, from) {
+        re.lastIndex = from;
+        const m = re.exec(src);
+        return m ? [m.index, m[0].length] : undefined;
+      },
+    });
+  }
+  const comment = opts.lineCommentPrefix;
+  if (comment) {
+    all.push({
+      kind: "linecomment",
+      prefix: comment,
+      search(src, from) {
+        const at = src.indexOf(comment, from);
+        if (at < 0) return undefined;
+        // the blanks before it on its line go with it
+        let start = at;
+        while (start > from && /[^\S\r\n]/.test(src[start - 1])) start--;
+        return [start, at - start + comment.length];
+      },
+    });
+  }
+  return all.sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -219,7 +267,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Splits a whole template into parts. */
 export function lex(src: string, opts: LexOptions): Part[] {
   const d = opts.delimiters ?? JINJA_DELIMITERS;
-  const tags = new TagFinder(src, openers(d));
+  const tags = new TagFinder(src, openers(d, opts));
   const newline = opts.newline ?? "\n";
   const nl = (text: string) => (newline === "\n" ? text : text.replaceAll("\n", newline));
   const parts: Part[] = [];
@@ -235,9 +283,24 @@ export function lex(src: string, opts: LexOptions): Part[] {
   for (;;) {
     const tag = tags.find(pos);
     if (!tag) break;
-    const { open, kind, opener } = tag;
+    const { open, kind, length } = tag;
+    if (kind === "linestatement" || kind === "linecomment") {
+      pushData(src.slice(pos, open));
+      const eol = src.indexOf("\n", open + length);
+      const lineEnd = eol < 0 ? src.length : eol;
+      if (kind === "linecomment") {
+        pos = lineEnd; // the line's newline stays
+        continue;
+      }
+      // a line statement is a block tag to the line's end, its newline included
+      const bodyAt = open + length;
+      const { toks } = lexExpr(`${src.slice(bodyAt, lineEnd)}\n%}`, 0, "%}", false, newline);
+      parts.push({ kind: "block", toks: toks.map((t) => ({ ...t, pos: t.pos + bodyAt })), pos: open });
+      pos = eol < 0 ? src.length : eol + 1;
+      continue;
+    }
     let data = src.slice(pos, open);
-    const mod = src[open + opener.length];
+    const mod = src[open + length];
     const keepBefore = mod === "+";
     if (mod === "-") data = data.replace(/\s+$/, "");
     else if (opts.lstripBlocks && !keepBefore && kind !== "var") {
@@ -245,7 +308,7 @@ export function lex(src: string, opts: LexOptions): Part[] {
       if ((nl >= 0 || pos === 0) && /^[ \t]*$/.test(data.slice(nl + 1))) data = data.slice(0, nl + 1);
     }
     pushData(data);
-    const bodyStart = open + opener.length + (mod === "-" || mod === "+" ? 1 : 0);
+    const bodyStart = open + length + (mod === "-" || mod === "+" ? 1 : 0);
     if (kind === "comment") {
       const close = src.indexOf(d.commentEnd, bodyStart);
       if (close < 0) throw new TemplateError("missing end of comment tag");
@@ -289,25 +352,22 @@ export function lex(src: string, opts: LexOptions): Part[] {
  * without comments is not searched to its end for one at every tag.
  */
 class TagFinder {
-  readonly #next: number[];
-  constructor(readonly src: string, readonly starts: [string, TagKind][]) {
-    this.#next = starts.map(() => -1);
+  readonly #next: ([number, number] | undefined)[];
+  constructor(readonly src: string, readonly starts: Opener[]) {
+    this.#next = starts.map(() => [-1, 0]);
   }
 
   /** The first tag opening at or after `from`, if any. */
-  find(from: number): { open: number; kind: TagKind; opener: string } | undefined {
+  find(from: number): { open: number; kind: TagKind; length: number } | undefined {
     let best = -1;
     for (let i = 0; i < this.starts.length; i++) {
       let at = this.#next[i];
-      if (at !== Infinity && at < from) {
-        at = this.src.indexOf(this.starts[i][0], from);
-        this.#next[i] = at = at < 0 ? Infinity : at;
-      }
-      if (at !== Infinity && (best < 0 || at < this.#next[best])) best = i;
+      if (at && at[0] < from) this.#next[i] = at = this.starts[i].search(this.src, from);
+      if (at && (best < 0 || at[0] < this.#next[best]![0])) best = i;
     }
     if (best < 0) return undefined;
-    const [opener, kind] = this.starts[best];
-    return { open: this.#next[best], kind, opener };
+    const [open, length] = this.#next[best]!;
+    return { open, kind: this.starts[best].kind, length };
   }
 }
 

@@ -134,6 +134,9 @@ interface LexSettings {
   delimiters: Delimiters;
   /** Jinja2's newline_sequence: what the template's own line breaks become. */
   newline: string;
+  /** Jinja2's line_statement_prefix and line_comment_prefix (a `#jinja2:` line sets them). */
+  lineStatementPrefix?: string;
+  lineCommentPrefix?: string;
 }
 
 /** `#jinja2:` override keys that set a delimiter, and which. */
@@ -213,6 +216,11 @@ const FILE_LEX: LexSettings = {
   delimiters: JINJA_DELIMITERS,
   newline: "\n",
 };
+
+/** A text option that None leaves unset. */
+function optionalText(v: unknown): string | undefined {
+  return v === null || v === undefined ? undefined : pyStr(v);
+}
 
 /** `o` without its keys whose value is undefined (so a spread does not unset a default). */
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -513,6 +521,7 @@ export class Templar {
     const d = lexOpts.delimiters;
     const flags = [lexOpts.escape, lexOpts.trimBlocks, lexOpts.lstripBlocks, lexOpts.keepTrailingNewline];
     const key = flags.map((f) => (f ? 1 : 0)).join("") + lexOpts.newline +
+      `${lexOpts.lineStatementPrefix ?? ""}\x01${lexOpts.lineCommentPrefix ?? ""}\x01` +
       (d === JINJA_DELIMITERS ? "" : Object.values(d).join("\x01")) + `\0${src}`;
     const cached = CACHE.get(key);
     if (cached) return cached;
@@ -525,6 +534,8 @@ export class Templar {
         escapeBackslashes: lexOpts.escape,
         delimiters: d,
         newline: lexOpts.newline,
+        lineStatementPrefix: lexOpts.lineStatementPrefix,
+        lineCommentPrefix: lexOpts.lineCommentPrefix,
       });
       const compiler = new Compiler();
       const run = compiler.template(parse(parts, norm));
@@ -580,6 +591,7 @@ export class Templar {
     let keepNl = env?.keepTrailingNewline ?? false,
       delimiters = o.delimiters ?? env?.delimiters ?? JINJA_DELIMITERS;
     let newline = o.newline ?? env?.newline ?? "\n";
+    let lineStatementPrefix = env?.lineStatementPrefix, lineCommentPrefix = env?.lineCommentPrefix;
     const fullSrc = src;
     if (src.startsWith(JINJA2_OVERRIDE)) {
       // "#jinja2: trim_blocks: False, lstrip_blocks: True" on the first line overrides the environment
@@ -601,7 +613,9 @@ export class Templar {
         else if (k === "newline_sequence") newline = pyStr(lit.value);
         else if (k in OVERRIDE_DELIMITERS) {
           delimiters = { ...delimiters, [OVERRIDE_DELIMITERS[k]]: pyStr(lit.value) };
-        } else throw new TemplateError(`the jinja2 override '${k}' is not supported by mito`);
+        } else if (k === "line_statement_prefix") lineStatementPrefix = optionalText(lit.value);
+        else if (k === "line_comment_prefix") lineCommentPrefix = optionalText(lit.value);
+        else throw new TemplateError(`the jinja2 override '${k}' is not supported by mito`);
       }
     }
     const lexSettings: LexSettings = {
@@ -611,6 +625,8 @@ export class Templar {
       keepTrailingNewline: keepNl,
       delimiters,
       newline,
+      lineStatementPrefix,
+      lineCommentPrefix,
     };
     if (!o.escape) s.fileLex ??= lexSettings;
     const compiled = this.#compile(src, lexSettings);
