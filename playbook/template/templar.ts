@@ -18,8 +18,10 @@ import {
   isMarkedUnsafe,
   isNumber,
   isPlainDict,
+  isTuple,
   LazyMapping,
   markUnsafe,
+  NativeText,
   pyRepr,
   pyStr,
   truthy,
@@ -217,6 +219,30 @@ const FILE_LEX: LexSettings = {
   newline: "\n",
 };
 
+/**
+ * A templating result without NativeText: inside templating a variable keeps that mark (text no later
+ * concat reads as a literal, and type_debug names it), outside it is the text.
+ */
+function plainText(v: unknown): unknown {
+  if (v instanceof NativeText) return v.value;
+  // marked data (module results, facts, lookups' lists) holds none: not walked
+  if (isMarkedUnsafe(v)) return v;
+  if (Array.isArray(v)) {
+    const out = v.map(plainText);
+    if (out.every((x, i) => x === v[i])) return v;
+    return isTuple(v) ? tuple(out) : out;
+  }
+  if (isPlainDict(v)) {
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(v)) {
+      const x = plainText(v[k]);
+      if (x !== v[k]) (out ??= { ...v })[k] = x;
+    }
+    return out ?? v;
+  }
+  return v;
+}
+
 /** A text option that None leaves unset. */
 function optionalText(v: unknown): string | undefined {
   return v === null || v === undefined ? undefined : pyStr(v);
@@ -309,7 +335,7 @@ export class Templar {
    */
   template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
     const native = opts.native ?? this.#opts.native ?? true;
-    return this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session());
+    return plainText(this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session()));
   }
 
   #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
@@ -644,6 +670,12 @@ export class Templar {
       s.depth--;
     }
     let res = concat(out, mode);
+    // text that gets its newlines back is a new, plain string (as Python's str + str)
+    if (
+      res instanceof NativeText && preserveNewlines && trailingNewlines(fullSrc) > trailingNewlines(res.value)
+    ) {
+      res = res.value;
+    }
     if (typeof res === "string" && preserveNewlines) {
       const want = trailingNewlines(fullSrc), have = trailingNewlines(res);
       // as Ansible counts them: "\n" characters only, whatever the newline sequence
