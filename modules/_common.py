@@ -441,6 +441,15 @@ def backup_local(path):
     ext = time.strftime("%Y-%m-%d@%H:%M:%S~", time.localtime(time.time()))
     dest = "%s.%s.%s" % (path, os.getpid(), ext)
     shutil.copy2(path, dest)
+    # the backup keeps the original's owner and group too, as Ansible's preserved_copy; one who may
+    # not give files away keeps the backup as their own
+    try:
+        st, new = os.stat(path), os.stat(dest)
+        if (new.st_uid, new.st_gid) != (st.st_uid, st.st_gid):
+            os.chown(dest, st.st_uid, st.st_gid)
+    except OSError as e:
+        if e.errno != errno.EPERM:
+            raise
     return dest
 
 

@@ -9,7 +9,7 @@ import { nextId } from "./model.ts";
 import { LayeredVars, type VarLookup } from "./vars.ts";
 import type { Callback } from "./callbacks/types.ts";
 import { HeldResults } from "./executor/_held_results.ts";
-import { shouldRun } from "./tags.ts";
+import { isTemplatedTag, shouldRun, templateTags } from "./tags.ts";
 import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
 import type { ExecutorOptions } from "./executor/types.ts";
@@ -81,7 +81,7 @@ export class Executor {
     this.#cb = opts.callback;
     this.#startAt = opts.startAtTask;
     this.#stepping = opts.step !== undefined;
-    this.#kw = new TaskKeywords(opts.templar);
+    this.#kw = new TaskKeywords(opts.templar, opts.omitToken);
     this.#vars = new HostVars({ ...opts, live: (h) => this.#tally.live(h) });
     this.#results = new Results({
       callback: opts.callback,
@@ -120,12 +120,13 @@ export class Executor {
             break;
           }
         }
+        // as Ansible's playbook executor: a recap after each playbook, of everything run so far
+        this.#cb.stats(this.#tally.view());
         if (stop) break;
       }
     } finally {
       await this.#o.runner.close();
     }
-    this.#cb.stats(this.#tally.view());
     this.#cb.close();
     return this.#tally.exitCode();
   }
@@ -569,14 +570,25 @@ export class Executor {
 
   // ---------------------------------------------------------------- tasks
 
-  #selected(task: Task): boolean {
+  /**
+   * Whether the run's tags select a task; undefined when its tags are templates and no variables are
+   * given to template them with.
+   */
+  #selected(task: Task, vars?: VarLookup): boolean | undefined {
     // As ansible-core 2.14: handlers (and what they include) are never filtered by tags.
     if (task.implicit || task.isHandler) return true;
-    return shouldRun(tagsOf(task), this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
+    let tags = tagsOf(task);
+    if ([...tags].some(isTemplatedTag)) {
+      if (!vars) return undefined;
+      tags = templateTags(tags, (t) => this.#o.templar.template(t, vars));
+    }
+    return shouldRun(tags, this.#o.tags.length ? this.#o.tags : ["all"], this.#o.skipTags);
   }
 
   async #runTaskOn(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
-    if (!this.#selected(task)) return;
+    // templated tags read the host's variables (Ansible templates a play's with the play's only)
+    const templated = [...tagsOf(task)].some(isTemplatedTag);
+    if (!this.#selected(task, templated ? this.#vars.forTask(pr, hp.name, task) : undefined)) return;
     // a role this host already completed in the play: its tasks are not run here, nor announced
     if (!task.isHandler && pr.roleRuns.hasRun(task.role, hp.name)) return;
     if (this.#startAt !== undefined && !task.implicit && task.action !== "gather_facts") {

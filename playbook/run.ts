@@ -21,7 +21,7 @@ import { Loader } from "./loader.ts";
 import { readStdinLine } from "./_stdin.ts";
 import { ansibleBuiltinRuntime } from "./remote/modules.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
-import { type Item, type Playbook, shownTaskName, type Task } from "./model.ts";
+import { type Item, type Playbook, type Scope, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
@@ -33,7 +33,7 @@ import { versionHeader } from "./_version_header.ts";
 import type { Callback } from "./callbacks/types.ts";
 import { type HostRunnerFactory, noConnectionRunner } from "./runner.ts";
 import { LayeredVars } from "./vars.ts";
-import { shouldRun, tagList } from "./tags.ts";
+import { shouldRun, tagList, templateTags } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
 import { ansibleCoreUses, controllerPython, missingAnsibleCore, pythonPlugins } from "./plugins/mod.ts";
@@ -638,15 +638,9 @@ class FnMapping extends LazyMapping {
   }
 }
 
-function taskTags(t: Item | Task): string[] {
+function taskTags(t: Scope): string[] {
   const out = new Set<string>();
-  for (
-    let s: { kw: Record<string, unknown>; parent?: unknown } | undefined = t;
-    s;
-    s = s.parent as typeof s
-  ) {
-    for (const x of tagList(s.kw.tags)) out.add(x);
-  }
+  for (let s: Scope | undefined = t; s; s = s.parent) for (const x of tagList(s.kw.tags)) out.add(x);
   return [...out];
 }
 
@@ -672,25 +666,31 @@ function listPlaybooks(
         display.display(`    pattern: ['${pattern}']\n    hosts (${hosts.length}):`);
         for (const h of hosts) display.display(`      ${h}`);
       }
-      const tasks: Task[] = [];
+      // as Ansible filters a play's tasks: their tags templated with the play's variables
+      const tasks: [Task, string[]][] = [];
       const walk = (items: Item[]) => {
         for (const it of items) {
           if (it.kind === "task") {
-            if (!it.implicit && shouldRun(new Set(taskTags(it)), only, req.skipTags)) tasks.push(it);
+            if (it.implicit) continue;
+            const tags = templateTags(taskTags(it), (t) => templar.template(t, vars));
+            if (!shouldRun(tags, only, req.skipTags)) continue;
+            // Ansible shows the task's tags as its own (now templated) and its blocks' and play's as written
+            const parents = it.parent ? taskTags(it.parent) : [];
+            tasks.push([it, [...new Set([...tags, ...parents])]]);
           } else walk([...it.block, ...it.rescue, ...it.always]);
         }
       };
       for (const s of play.sections) walk(s);
       if (req.listTasks) {
         display.display(`    tasks:`);
-        for (const t of tasks) {
+        for (const [t, tags] of tasks) {
           const shown = shownTaskName(t, t.kw.name !== undefined ? String(t.kw.name) : "");
-          display.display(`      ${shown}\tTAGS: [${taskTags(t).sort().join(", ")}]`);
+          display.display(`      ${shown}\tTAGS: [${tags.sort().join(", ")}]`);
         }
       }
       if (req.listTags) {
         const all = new Set<string>(playTags);
-        for (const t of tasks) for (const x of taskTags(t)) all.add(x);
+        for (const [, tags] of tasks) for (const x of tags) all.add(x);
         display.display(`      TASK TAGS: [${[...all].sort().join(", ")}]`);
       }
     });

@@ -2,6 +2,19 @@
 // Issue 5 implements it over the protocol (one persistent context per host/user/become); until then
 // `noConnectionRunner` fails each such task with a message that says so.
 import type { CollectionIndex } from "./collections.ts";
+import type { Delimiters } from "./template/mod.ts";
+
+/**
+ * An action raised (a Python action plugin's run(), or mito's own action where Ansible's raises a
+ * non-Ansible exception): the task fails with `message` and `fields`, outside its result's
+ * post-processing (no `changed`, no changed_when/failed_when), and in a loop the whole task fails.
+ */
+export class ActionRaised extends Error {
+  override name = "ActionRaised";
+  constructor(message: string, readonly fields: Record<string, unknown>) {
+    super(message);
+  }
+}
 
 /** Become settings of one task after inheritance and templating. */
 export interface BecomeSpec {
@@ -103,6 +116,7 @@ export interface TemplateRenderOptions {
   newlineSequence?: string;
   trimBlocks?: boolean;
   lstripBlocks?: boolean;
+  delimiters?: Partial<Delimiters>;
 }
 
 /**

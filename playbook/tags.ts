@@ -1,4 +1,5 @@
 // --tags / --skip-tags selection as Ansible's Taggable.evaluate_tags, including always/never/tagged/untagged.
+import { pyStr } from "./py/mod.ts";
 
 export function shouldRun(taskTags: Set<string>, only: string[], skip: string[]): boolean {
   const tags = taskTags.size ? taskTags : new Set(["untagged"]);
@@ -19,6 +20,25 @@ export function shouldRun(taskTags: Set<string>, only: string[], skip: string[])
     else if (skip.includes("tagged") && !untagged) run = false;
   }
   return run;
+}
+
+/** Whether a tag is a template (`tags: "{{ the_tags }}"`): what it names is known once templated. */
+export function isTemplatedTag(tag: string): boolean {
+  return tag.includes("{{") || tag.includes("{%");
+}
+
+/** Tags templated as Ansible's evaluate_tags does: each one rendered, a list giving its items. */
+export function templateTags(tags: Iterable<string>, render: (tag: string) => unknown): Set<string> {
+  const out = new Set<string>();
+  for (const tag of tags) {
+    if (!isTemplatedTag(tag)) {
+      out.add(tag);
+      continue;
+    }
+    const v = render(tag);
+    for (const x of Array.isArray(v) ? v : [v]) out.add(pyStr(x));
+  }
+  return out;
 }
 
 /** Tags written as a list, a comma-separated string or a scalar. */

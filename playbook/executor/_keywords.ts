@@ -23,6 +23,26 @@ export function keyword(scope: Scope, name: string): unknown {
   return undefined;
 }
 
+/**
+ * A keyword's templated value as `keyword` finds it, except that one templated to omit is as if unset:
+ * the enclosing scope's applies for an inherited keyword (Ansible's set_to_context), none for another.
+ */
+export function templatedKeyword(
+  scope: Scope,
+  name: string,
+  o: { templar: TemplateEngine; omitToken: string },
+  vars: VarLookup,
+): unknown {
+  const inherited = INHERITED_KEYWORDS.has(name);
+  for (let s: Scope | undefined = scope; s; s = inherited ? s.parent : undefined) {
+    const v = s.kw[name];
+    if (v === undefined) continue;
+    const out = o.templar.template(v, vars);
+    if (out !== o.omitToken) return out;
+  }
+  return undefined;
+}
+
 /** Tags of a task: its own and every enclosing scope's. */
 export function tagsOf(scope: Scope): Set<string> {
   const out = new Set<string>();
@@ -39,25 +59,27 @@ export function whensOf(scope: Scope): unknown[] {
 export function checkMode(
   task: Task,
   vars: VarLookup,
-  o: { templar: TemplateEngine; check: boolean },
+  o: { templar: TemplateEngine; check: boolean; omitToken: string },
 ): boolean {
-  const v = keyword(task, "check_mode");
+  const v = templatedKeyword(task, "check_mode", o, vars);
   if (v === undefined || v === null) return o.check;
-  return bool(o.templar.template(v, vars));
+  return bool(v);
 }
 
 /** The keywords that need templating: read through one templating engine. */
 export class TaskKeywords {
   #templar: TemplateEngine;
+  #omitToken: string;
 
-  constructor(templar: TemplateEngine) {
+  constructor(templar: TemplateEngine, omitToken: string) {
     this.#templar = templar;
+    this.#omitToken = omitToken;
   }
 
   bool(scope: Scope, name: string, vars: VarLookup, dflt = false): boolean {
-    const v = keyword(scope, name);
+    const v = templatedKeyword(scope, name, { templar: this.#templar, omitToken: this.#omitToken }, vars);
     if (v === undefined || v === null) return dflt;
-    return bool(this.#templar.template(v, vars));
+    return bool(v);
   }
 
   /** As bool, false when the keyword cannot be templated. */

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import { positionDetails } from "../errors.ts";
 import type { Task } from "../model.ts";
 import type { VarLookup } from "../vars.ts";
+import { PythonError } from "../template/mod.ts";
 import type { TemplateEngine } from "./types.ts";
 
 /**
@@ -22,19 +23,23 @@ export class TaskTemplateError extends Error {
 }
 
 /**
- * A Python exception other than Ansible's raised while templating (the templating engine's PythonError,
- * told by its name): Ansible's worker fails the task with the traceback alone, whose last line shows.
+ * A Python exception other than Ansible's raised while templating (the templating engine's PythonError):
+ * Ansible's post_validate turns it into the task's result, unchanged and failed with the traceback alone,
+ * whose last line shows.
  */
 export function pythonCrash(err: unknown): TaskTemplateError | undefined {
-  if (!(err instanceof Error) || err.name !== "PythonError") return undefined;
+  if (!(err instanceof PythonError)) return undefined;
   return new TaskTemplateError(err.message, {
+    changed: false,
     exception: `Traceback (most recent call last):\n${err.message}\n`,
   }, true);
 }
 
 /** Ansible's evaluate_conditional wording for a conditional that could not be evaluated. */
 export function conditionalFailed(cond: unknown, err: unknown): string {
-  return `The conditional check '${String(cond)}' failed. The error was: ${(err as Error).message}`;
+  // a Python exception is said as Python's str() of it, without its class
+  const why = err instanceof PythonError ? err.text : (err as Error).message;
+  return `The conditional check '${String(cond)}' failed. The error was: ${why}`;
 }
 
 /** One conditional of a list could not be evaluated: which one, and why. */

@@ -11,7 +11,7 @@ import { readTextFile } from "../text_file.ts";
 import { templateFileVars } from "../template/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
-import { checkMode, keyword } from "./_keywords.ts";
+import { checkMode, keyword, templatedKeyword } from "./_keywords.ts";
 import { TaskTemplateError } from "./_task_errors.ts";
 import { bool, isMap, removeOmit } from "./_util.ts";
 
@@ -139,12 +139,7 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     string,
     unknown
   >;
-  // A keyword templated to omit is unset.
-  const kw = (n: string) => {
-    const v = keyword(task, n);
-    const out = v === undefined ? undefined : t.template(v, vars);
-    return out === o.omitToken ? undefined : out;
-  };
+  const kw = (n: string) => templatedKeyword(task, n, o, vars);
   // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
   const cv = (n: string) => {
     const v = vars.get(n);
@@ -184,8 +179,8 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     args,
     checkMode: checkMode(task, vars, o),
     diff: (() => {
-      const v = keyword(task, "diff");
-      return v === undefined ? o.diff : bool(t.template(v, vars));
+      const v = templatedKeyword(task, "diff", o, vars);
+      return v === undefined ? o.diff : bool(v);
     })(),
     noLog,
     // Connection variables (ansible_become_*) beat playbook keywords, which beat the configuration.

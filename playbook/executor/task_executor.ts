@@ -7,8 +7,7 @@ import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import { isCancelled, type ModuleRequest } from "../runner.ts";
-import { ActionPluginRaised } from "../plugins/mod.ts";
+import { ActionRaised, isCancelled, type ModuleRequest } from "../runner.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
@@ -69,8 +68,11 @@ export interface TaskExecutorOptions {
   keywords: TaskKeywords;
   hostVars: HostVars;
   results: Results;
-  /** Whether the run's tags select a task (one not selected is passed over when sending tasks ahead). */
-  selected(task: Task): boolean;
+  /**
+   * Whether the run's tags select a task (one not selected is passed over when sending tasks ahead);
+   * undefined when that is known only in its turn (templated tags).
+   */
+  selected(task: Task): boolean | undefined;
 }
 
 export class TaskExecutor {
@@ -80,7 +82,7 @@ export class TaskExecutor {
   #vars: HostVars;
   #results: Results;
   #request: RequestEnv;
-  #selected: (task: Task) => boolean;
+  #selected: (task: Task) => boolean | undefined;
   #rules: PipelineRules;
 
   constructor(opts: TaskExecutorOptions) {
@@ -298,18 +300,23 @@ export class TaskExecutor {
         if (!started.ok) throw started.error;
         r = await started.run();
       } catch (err) {
-        // As in Ansible, a templating error inside a loop fails the whole task, not just the item.
-        const msg = err instanceof TaskTemplateError
-          ? err.message
-          : err instanceof ConditionFailure
-          ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
-          : this.#errMsg(err, task);
-        return this.#results.finish(at, {
-          view,
-          result: { failed: true, msg, _ansible_no_log: noLog },
-          ignoreErrors,
-          noLog,
-        });
+        // A Python exception while templating the item's arguments is that item's result (Ansible's
+        // post_validate returns it); any other templating error fails the whole task, as in Ansible.
+        if (err instanceof TaskTemplateError && err.bare) r = { failed: true, ...err.fields };
+        else {
+          const fields = err instanceof TaskTemplateError ? err.fields : {};
+          const msg = err instanceof TaskTemplateError
+            ? err.message
+            : err instanceof ConditionFailure
+            ? this.#errMsg(err.error, task, { kind: "conditional", cond: err.cond })
+            : this.#errMsg(err, task);
+          return this.#results.finish(at, {
+            view,
+            result: { failed: true, msg, ...fields, _ansible_no_log: noLog },
+            ignoreErrors,
+            noLog,
+          });
+        }
       }
       markItemResult(r, { value: item, index: i, layer }, settings, ignoreErrors);
       if (loopControl.label !== undefined) {
@@ -572,7 +579,9 @@ export class TaskExecutor {
     for (let i = from; i < upcoming.length && pipe.inFlight < depth; i++) {
       const next = upcoming[i];
       if (next.kind !== "task") return;
-      if (!this.#selected(next)) continue;
+      const selected = this.#selected(next);
+      if (selected === undefined) return;
+      if (!selected) continue;
       const registered = pipe.registered();
       if (typeof at.task.kw.register === "string") registered.add(at.task.kw.register);
       if (!this.#sendOne(at, next, registered)) return;
@@ -659,7 +668,7 @@ export class TaskExecutor {
     // an action's own conditional (assert's `that`) is reported bare, as Ansible's action plugins raise it
     if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     // an action plugin raised: Ansible's task executor reports it, outside the result's post-processing
-    if (err instanceof ActionPluginRaised) return new TaskTemplateError(err.message, err.fields);
+    if (err instanceof ActionRaised) return new TaskTemplateError(err.message, err.fields);
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }

@@ -5,6 +5,7 @@ import type { VarLookup } from "../vars.ts";
 import type { Callback } from "../callbacks/types.ts";
 import type { HostRunner } from "../runner.ts";
 import type { Loader } from "../loader.ts";
+import type { Delimiters } from "../template/mod.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
 export interface TemplateEngine {
@@ -22,6 +23,7 @@ export interface TemplateEngine {
       trimBlocks?: boolean;
       lstripBlocks?: boolean;
       newlineSequence?: string;
+      delimiters?: Partial<Delimiters>;
       extraVars?: Record<string, unknown>;
       searchPaths?: string[];
     },

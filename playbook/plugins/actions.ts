@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CollectionIndex } from "../collections.ts";
-import type { ModuleRequest, ModuleResult } from "../runner.ts";
+import { ActionRaised, type ModuleRequest, type ModuleResult } from "../runner.ts";
 import { ExecutionError } from "../errors.ts";
 import { KNOWN_MODULES } from "../_known_modules.ts";
 
@@ -52,14 +52,11 @@ export class ActionStepError extends ExecutionError {
 }
 
 /**
- * run() raised: the task fails with Ansible's message for it, outside its result's post-processing (no
- * `changed`, no changed_when/failed_when), and with the traceback and empty stdout for a non-Ansible error.
+ * run() raised: the task fails with Ansible's message for it, with the traceback and empty stdout for a
+ * non-Ansible error.
  */
-export class ActionPluginRaised extends Error {
+export class ActionPluginRaised extends ActionRaised {
   override name = "ActionPluginRaised";
-  constructor(message: string, readonly fields: Record<string, unknown>) {
-    super(message);
-  }
 }
 
 export interface ActionPluginsOptions {

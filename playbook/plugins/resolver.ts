@@ -154,7 +154,11 @@ export class PythonPlugins implements PluginSource {
       throw e;
     }
     const m = FQCN.exec(routed);
-    if (!m) return notFound(`'invalid plugin name: ${routed}'`);
+    if (!m) {
+      // Ansible's loader refuses the name, and Jinja2's own table answers: its operator tests (`==`, `>=`)
+      if (!name.includes(".") && mito(name)) return { k: "mito", short: name };
+      return notFound(`'invalid plugin name: ${routed}'`);
+    }
     const [, collection, leaf] = m;
     if (collection === "ansible.builtin") {
       if (mito(leaf)) return { k: "mito", short: leaf };

@@ -30,6 +30,11 @@ export function failed(msg: string, extra: Record<string, unknown> = {}): Module
   return { failed: true, changed: false, msg, ...extra };
 }
 
+/** Ansible's AnsibleActionFail raised outside any exception: its result carries the traceback of none. */
+export function actionFail(msg: string): ModuleResult {
+  return failed(msg, { exception: "NoneType: None\n" });
+}
+
 /** The interpreter is not there: a module failure shaped as Ansible's, with the shell's own words. */
 export function interpreterMissing(stderr: string): ModuleResult {
   return failed(

@@ -16,12 +16,13 @@ import {
 import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { INLINE_FILE_LIMIT, type PutFileResult } from "../../transports/broker.ts";
-import { CANCELLED, isCancelled, type ModuleRequest, type ModuleResult } from "../runner.ts";
-import { jsonDumps, UndefinedError } from "../template/mod.ts";
+import { ActionRaised, CANCELLED, isCancelled, type ModuleRequest, type ModuleResult } from "../runner.ts";
+import { jsonDumps, PythonError, UndefinedError } from "../template/mod.ts";
 import { findInSearchPath } from "../_search_path.ts";
 import { shellSplit } from "../connection/flags.ts";
-import { errorText, failed } from "./_results.ts";
+import { actionFail, errorText, failed } from "./_results.ts";
 import { boolean } from "../py/boolean.ts";
+import { PyCodecError, pyEncode, pyStr } from "../py/mod.ts";
 import type { TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
 import { execCommandAction, fetchFileAction, putFileAction } from "./connection_actions.ts";
@@ -398,32 +399,103 @@ export const copyAction: Action = async (s, args, env) => {
   return { changed, dest: destRoot, src, results_count: results.length };
 };
 
+/** The template action's options that are strings (Ansible's ensure_type 'string' on each given one). */
+const TEMPLATE_STRINGS = [
+  "src",
+  "dest",
+  "state",
+  "newline_sequence",
+  "variable_start_string",
+  "variable_end_string",
+  "block_start_string",
+  "block_end_string",
+  "comment_start_string",
+  "comment_end_string",
+] as const;
+
+/** Ansible's ensure_type(v, 'string'): scalars as text, one pair of surrounding quotes taken off. */
+function stringOption(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "object" && !(v instanceof String)) {
+    throw new ActionCrash(`Invalid type provided for "string": ${pyStr(v)}`);
+  }
+  const text = pyStr(v);
+  const quoted = text.length > 1 && text[0] === text.at(-1) && (text[0] === '"' || text[0] === "'") &&
+    text.at(-2) !== "\\";
+  return quoted ? text.slice(1, -1) : text;
+}
+
+/**
+ * A Python exception (not one of Ansible's) out of the template action's run: Ansible's task executor
+ * reports it as an unexpected failure.
+ */
+class ActionCrash extends Error {
+  readonly pyClass = "ValueError";
+}
+
+const crashed = (err: ActionCrash | PyCodecError): ActionRaised =>
+  new ActionRaised(`Unexpected failure during module execution: ${err.message}`, {
+    exception: `Traceback (most recent call last):\n${err.pyClass}: ${err.message}\n`,
+    stdout: "",
+  });
+
+/** newline_sequence as written in YAML without escapes (`'\n'`) means the character. */
+const NEWLINES: Record<string, string> = { "\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n" };
+
 /** template: render on the controller with the task's variables, then it is a copy of content. */
 /** The template action's controller half: the source file found and rendered, or the task's failure. */
 export function renderedTemplate(
   req: ModuleRequest,
 ): { ok: true; src: string; text: string } | { ok: false; result: ModuleResult } {
   const args = req.args;
-  if (args.src === undefined || args.dest === undefined) {
-    return { ok: false, result: failed("src and dest are required") };
+  const str: Partial<Record<(typeof TEMPLATE_STRINGS)[number], string | null>> = {};
+  try {
+    for (const k of TEMPLATE_STRINGS) if (k in args) str[k] = stringOption(args[k]);
+  } catch (err) {
+    if (err instanceof ActionCrash) throw crashed(err);
+    throw err;
   }
-  const srcArg = String(args.src);
+  let newline = str.newline_sequence ?? "\n";
+  newline = NEWLINES[newline] ?? newline;
+  if (str.state !== undefined && str.state !== null) {
+    return { ok: false, result: actionFail("'state' cannot be specified on a template") };
+  }
+  if (str.src === undefined || str.src === null || str.dest === undefined || str.dest === null) {
+    return { ok: false, result: actionFail("src and dest are required") };
+  }
+  if (!["\n", "\r", "\r\n"].includes(newline)) {
+    return { ok: false, result: actionFail("newline_sequence needs to be one of: \n, \r or \r\n") };
+  }
+  const srcArg = str.src;
   const src = findNeedle(req.searchPath, "templates", srcArg);
   if (!src) return { ok: false, result: failed(`Could not find or access '${srcArg}'`) };
   const render = req.renderTemplate;
   if (!render) {
     return { ok: false, result: failed("template: the executor did not provide a template renderer") };
   }
+  const delimiter = (k: (typeof TEMPLATE_STRINGS)[number]) => str[k] ?? undefined;
   try {
     const text = render(src, {
-      newlineSequence: typeof args.newline_sequence === "string" ? args.newline_sequence : undefined,
-      trimBlocks: args.trim_blocks === undefined ? undefined : Boolean(args.trim_blocks),
-      lstripBlocks: args.lstrip_blocks === undefined ? undefined : Boolean(args.lstrip_blocks),
+      newlineSequence: newline,
+      trimBlocks: flag(args.trim_blocks ?? true),
+      lstripBlocks: flag(args.lstrip_blocks ?? false),
+      delimiters: {
+        variableStart: delimiter("variable_start_string"),
+        variableEnd: delimiter("variable_end_string"),
+        blockStart: delimiter("block_start_string"),
+        blockEnd: delimiter("block_end_string"),
+        commentStart: delimiter("comment_start_string"),
+        commentEnd: delimiter("comment_end_string"),
+      },
     });
     return { ok: true, src, text };
   } catch (err) {
     // Ansible's template action names the Python class of whatever rendering raised, and its result
     // carries that exception (the callback shows its last line).
+    if (err instanceof PythonError) {
+      const short = err.pyClass.slice(err.pyClass.lastIndexOf(".") + 1);
+      return { ok: false, result: failed(`${short}: ${err.text}`, { exception: err.message }) };
+    }
     const cls = err instanceof UndefinedError ? "AnsibleUndefinedVariable" : "AnsibleError";
     const result = failed(`${cls}: ${errorText(err)}`, {
       exception: `ansible.errors.${cls}: ${errorText(err)}`,
@@ -454,7 +526,16 @@ export const templateAction: Action = async (s, args, env) => {
       "output_encoding",
     ]),
   );
-  return await putContent(s, { bytes: new TextEncoder().encode(text) }, rest, basename(src), env, src);
+  // mode=preserve: the template file's own permission bits, as Ansible's action reads them
+  if (rest.mode === "preserve") rest.mode = `0${(statSync(src).mode & 0o7777).toString(8).padStart(3, "0")}`;
+  let bytes: Uint8Array;
+  try {
+    bytes = pyEncode(text, args.output_encoding ? pyStr(args.output_encoding) : "utf-8");
+  } catch (err) {
+    if (err instanceof PyCodecError) throw crashed(err);
+    throw err;
+  }
+  return await putContent(s, { bytes }, rest, basename(src), env, src);
 };
 
 /** fetch: stream the target's file to `dest/<host>/<path>` (or `dest` with flat), atomically. */
@@ -649,7 +730,7 @@ export const assembleAction: Action = async (s, args, env) => {
 export const asyncStatusAction: Action = async (s, args) => {
   const bad = asyncStatusArgsError(args, actionLoadName(s.request.moduleWritten ?? s.request.module));
   // Ansible's action raises AnsibleActionFail: its result carries the (empty) traceback of no exception
-  if (bad) return { failed: true, changed: false, msg: bad, exception: "NoneType: None\n" };
+  if (bad) return actionFail(bad);
   const cleanup = args.mode === "cleanup";
   const base: ModuleResult = {
     started: cleanup ? 0 : 1,

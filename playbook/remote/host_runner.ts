@@ -13,6 +13,7 @@ import {
 import { buildSshArgv, type SshOptions } from "../../transports/ssh.ts";
 import { shellQuote } from "../../transports/_ssh_argv.ts";
 import {
+  ActionRaised,
   CANCELLED,
   type HostRunner,
   type HostRunnerFactory,
@@ -139,7 +140,12 @@ export class ProtocolHostRunner implements HostRunner {
     if (shortName(req.module).name !== "template") return true;
     // On the controller itself, a task in flight may still be writing the template's source.
     if (plan.hops[0]?.method === "local") return false;
-    const r = renderedTemplate(req);
+    let r: ReturnType<typeof renderedTemplate>;
+    try {
+      r = renderedTemplate(req);
+    } catch {
+      return false; // it raises again in its turn
+    }
     if (!r.ok) return false;
     req.rendered = r;
     return true;
@@ -203,6 +209,8 @@ export class ProtocolHostRunner implements HostRunner {
         result = await pollAsync(session, req, result);
       }
     } catch (err) {
+      // the task executor reports it, not the result
+      if (err instanceof ActionRaised) throw err;
       // Ansible's words for a module that resolves nowhere when its task runs (no "changed" key)
       if (err instanceof ModuleNotFoundError) {
         return { failed: true, msg: `The module ${err.module} was not found in configured module paths` };

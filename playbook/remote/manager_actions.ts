@@ -3,7 +3,7 @@
 // now — and hands it every other argument unchanged, so whatever apt, dnf or systemd accept passes
 // through. The fact gathered here is not kept, as in Ansible.
 import type { ModuleResult } from "../runner.ts";
-import { failed } from "./_results.ts";
+import { actionFail } from "./_results.ts";
 import type { Action } from "./actions.ts";
 import type { TargetSession } from "./session.ts";
 
@@ -39,9 +39,6 @@ async function managerName(s: TargetSession, m: Manager, use: unknown): Promise<
   }
   return name;
 }
-
-// Ansible's action failures carry the traceback of no exception, which its callback reports as such.
-const actionFail = (msg: string) => failed(msg, { exception: "NoneType: None\n" });
 
 function managerAction(m: Manager): Action {
   return async (s, args) => {

@@ -68,10 +68,21 @@ export class UnknownPluginError extends TemplateError {
  * traceback's last line ("FileNotFoundError: [Errno 2] No such file or directory: '/nope'").
  */
 export class PythonError extends TemplateError {
-  constructor(message: string) {
-    super(message);
+  /** `pyClass` as Python's `type(e)` names it (`FileNotFoundError`, `jinja2.exceptions.…`); `text` its str(). */
+  constructor(readonly pyClass: string, readonly text: string) {
+    super(`${pyClass}: ${text}`);
     this.name = "PythonError";
   }
+}
+
+/**
+ * Jinja2's TemplateSyntaxError raised while rendering rather than compiling: a filter or test named by a
+ * string (`map('x')`, `selectattr('a', 'x')`) that nothing answers to. Ansible catches syntax errors only
+ * around compiling, so this one leaves its templating as the Python exception it is.
+ */
+export function renderSyntaxError(reason: string): PythonError {
+  // Jinja2's str() of a syntax error without a source adds its (here meaningless) line
+  return new PythonError("jinja2.exceptions.TemplateSyntaxError", `${reason}\n  line 0`);
 }
 
 const OS_ERRORS: Record<string, [string, number, string]> = {
@@ -85,5 +96,5 @@ const OS_ERRORS: Record<string, [string, number, string]> = {
 export function osError(err: unknown, file: string): PythonError {
   const code = (err as { code?: string }).code ?? "";
   const [cls, errno, text] = OS_ERRORS[code] ?? ["OSError", 5, (err as Error).message];
-  return new PythonError(`${cls}: [Errno ${errno}] ${text}: '${file}'`);
+  return new PythonError(cls, `[Errno ${errno}] ${text}: '${file}'`);
 }

@@ -1,10 +1,12 @@
 // Jinja2's and Ansible's general filters: defaults, attributes, ternary, types, booleans and dates.
-import { PyFloat } from "../values.ts";
+import { PyFloat, UnsafeString } from "../values.ts";
 import { boolean } from "../py/boolean.ts";
 import { TemplateError } from "./_errors.ts";
 import {
   defined,
   isMapping,
+  isMarkedUnsafe,
+  LazyMapping,
   NativeText,
   num,
   pyRepr,
@@ -110,6 +112,19 @@ export function coreFilters(_ctx: FilterContext): Record<string, FilterFn> {
       const end = p.end ? nl + pyStr(p.end) : "";
       return beginning + prefix + text + postfix + end;
     },
-    type_debug: (v) => (v instanceof NativeText ? "NativeJinjaText" : pyTypeName(v)),
+    type_debug: (v) => ansibleTypeName(v),
   };
+}
+
+/**
+ * type(v).__name__ as Ansible's type_debug shows it, for the classes mito's values stand for: unsafe
+ * text, `| string`'s native text (unsafe when a lookup gave it), hostvars. (Plain strings read as str: mito does not tell a string
+ * loaded from YAML, Ansible's AnsibleUnicode, from one made by templating.)
+ */
+function ansibleTypeName(v: unknown): string {
+  // a lookup's text kept from later templating (the template lookup's convert_data=False) is unsafe too
+  if (v instanceof NativeText) return isMarkedUnsafe(v) ? "NativeJinjaUnsafeText" : "NativeJinjaText";
+  if (v instanceof UnsafeString) return "AnsibleUnsafeText";
+  if (v instanceof LazyMapping) return v.pyClass.slice(v.pyClass.lastIndexOf(".") + 1);
+  return pyTypeName(v);
 }

@@ -15,11 +15,38 @@ export type Part =
   | { kind: "var"; toks: Tok[]; pos: number }
   | { kind: "block"; toks: Tok[]; pos: number };
 
+/** The strings that open and close a template's tags: Jinja2's environment options of those names. */
+export interface Delimiters {
+  variableStart: string;
+  variableEnd: string;
+  blockStart: string;
+  blockEnd: string;
+  commentStart: string;
+  commentEnd: string;
+}
+
+export const JINJA_DELIMITERS: Readonly<Delimiters> = Object.freeze({
+  variableStart: "{{",
+  variableEnd: "}}",
+  blockStart: "{%",
+  blockEnd: "%}",
+  commentStart: "{#",
+  commentEnd: "#}",
+});
+
 export interface LexOptions {
   trimBlocks: boolean;
   lstripBlocks: boolean;
   /** Playbook strings: backslashes inside `{{ }}` string literals are literal (Ansible's _escape_backslashes). */
   escapeBackslashes: boolean;
+  /** Jinja2's by default. */
+  delimiters?: Delimiters;
+  /** What a newline of the template's text and string literals becomes (Jinja2's newline_sequence). */
+  newline?: string;
+  /** Jinja2's line_statement_prefix: a line starting with it (after blanks) is one block tag. */
+  lineStatementPrefix?: string;
+  /** Jinja2's line_comment_prefix: from it (and the blanks before it) to the line's end is a comment. */
+  lineCommentPrefix?: string;
 }
 
 const OPS = [
@@ -96,12 +123,16 @@ function unescape(body: string): string {
   return out;
 }
 
-/** Tokenizes expression text from `pos` until the closing delimiter `end` ("}}" or "%}"). */
+/**
+ * Tokenizes expression text from `pos` until the closing delimiter `end` ("}}" or "%}"); `escape` is for
+ * a playbook string's variable tags (see LexOptions).
+ */
 export function lexExpr(
   src: string,
   pos: number,
   end: string,
   escape: boolean,
+  newline = "\n",
 ): { toks: Tok[]; after: number; stripAfter: boolean; keepAfter: boolean } {
   const toks: Tok[] = [];
   const depth: string[] = [];
@@ -147,10 +178,11 @@ export function lexExpr(
       let j = i + 1;
       while (j < src.length && src[j] !== c) j += src[j] === "\\" ? 2 : 1;
       if (j >= src.length) throw new TemplateError(`unexpected end of string literal${lineNote(src, i)}`);
-      const body = src.slice(i + 1, j);
+      // Jinja2 gives a literal's own line breaks the newline sequence before reading its escapes
+      const body = newline === "\n" ? src.slice(i + 1, j) : src.slice(i + 1, j).replaceAll("\n", newline);
       // With escapeBackslashes Ansible doubles every backslash first, so only `\\` → `\` survives unescaping.
       let value: string;
-      if (escape && end === "}}" && body.includes("\\")) {
+      if (escape && body.includes("\\")) {
         // Ansible doubles backslashes in the source text; a quote escaped by one becomes the literal's end.
         const doubled = body.replace(/\\/g, "\\\\");
         for (let k = 0; k < doubled.length; k++) {
@@ -175,10 +207,69 @@ export function lexExpr(
   throw new TemplateError(`unexpected end of template, expected '${end}'${lineNote(src, pos)}`);
 }
 
-const RAW_END = /\{%([-+]?)\s*endraw\s*([-+]?)%\}/g;
+type TagKind = "var" | "block" | "comment" | "linestatement" | "linecomment";
+
+/** How one kind of tag opens: where its next opening at or after `from` is, and how long it is. */
+interface Opener {
+  kind: TagKind;
+  /** Its written prefix: the longer one wins where two open at one place, as in Jinja2. */
+  prefix: string;
+  search(src: string, from: number): [at: number, length: number] | undefined;
+}
+
+function plain(prefix: string, kind: TagKind): Opener {
+  return {
+    kind,
+    prefix,
+    search(src, from) {
+      const at = src.indexOf(prefix, from);
+      return at < 0 ? undefined : [at, prefix.length];
+    },
+  };
+}
+
+/** The tag openers by length, longest first. */
+function openers(d: Delimiters, opts: LexOptions): Opener[] {
+  const all = [plain(d.variableStart, "var"), plain(d.blockStart, "block"), plain(d.commentStart, "comment")];
+  const statement = opts.lineStatementPrefix;
+  if (statement) {
+    const re = new RegExp(`^[ \\t\\v]*${escapeRe(statement)}`, "gm");
+    all.push({
+      kind: "linestatement",
+      prefix: statement,
+      search(src, from) {
+        re.lastIndex = from;
+        const m = re.exec(src);
+        return m ? [m.index, m[0].length] : undefined;
+      },
+    });
+  }
+  const comment = opts.lineCommentPrefix;
+  if (comment) {
+    all.push({
+      kind: "linecomment",
+      prefix: comment,
+      search(src, from) {
+        const at = src.indexOf(comment, from);
+        if (at < 0) return undefined;
+        // the blanks before it on its line go with it
+        let start = at;
+        while (start > from && /[^\S\r\n]/.test(src[start - 1])) start--;
+        return [start, at - start + comment.length];
+      },
+    });
+  }
+  return all.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Splits a whole template into parts. */
 export function lex(src: string, opts: LexOptions): Part[] {
+  const d = opts.delimiters ?? JINJA_DELIMITERS;
+  const tags = new TagFinder(src, openers(d, opts));
+  const newline = opts.newline ?? "\n";
+  const nl = (text: string) => (newline === "\n" ? text : text.replaceAll("\n", newline));
   const parts: Part[] = [];
   let pos = 0;
   let stripNext = false; // previous tag ended with `-`
@@ -187,64 +278,96 @@ export function lex(src: string, opts: LexOptions): Part[] {
     if (stripNext) text = text.replace(/^\s+/, "");
     else if (trimNext) text = text.replace(/^\r?\n/, "");
     stripNext = trimNext = false;
-    if (text) parts.push({ kind: "data", text });
+    if (text) parts.push({ kind: "data", text: nl(text) });
   };
-  while (pos < src.length) {
-    const open = findNextTag(src, pos);
-    if (open >= src.length) break;
-    const kind = src[open + 1];
+  for (;;) {
+    const tag = tags.find(pos);
+    if (!tag) break;
+    const { open, kind, length } = tag;
+    if (kind === "linestatement" || kind === "linecomment") {
+      pushData(src.slice(pos, open));
+      const eol = src.indexOf("\n", open + length);
+      const lineEnd = eol < 0 ? src.length : eol;
+      if (kind === "linecomment") {
+        pos = lineEnd; // the line's newline stays
+        continue;
+      }
+      // a line statement is a block tag to the line's end, its newline included
+      const bodyAt = open + length;
+      const { toks } = lexExpr(`${src.slice(bodyAt, lineEnd)}\n%}`, 0, "%}", false, newline);
+      parts.push({ kind: "block", toks: toks.map((t) => ({ ...t, pos: t.pos + bodyAt })), pos: open });
+      pos = eol < 0 ? src.length : eol + 1;
+      continue;
+    }
     let data = src.slice(pos, open);
-    const mod = src[open + 2];
+    const mod = src[open + length];
     const keepBefore = mod === "+";
     if (mod === "-") data = data.replace(/\s+$/, "");
-    else if (opts.lstripBlocks && !keepBefore && (kind === "%" || kind === "#")) {
+    else if (opts.lstripBlocks && !keepBefore && kind !== "var") {
       const nl = data.lastIndexOf("\n");
       if ((nl >= 0 || pos === 0) && /^[ \t]*$/.test(data.slice(nl + 1))) data = data.slice(0, nl + 1);
     }
     pushData(data);
-    const bodyStart = open + 2 + (mod === "-" || mod === "+" ? 1 : 0);
-    if (kind === "#") {
-      const close = src.indexOf("#}", bodyStart);
+    const bodyStart = open + length + (mod === "-" || mod === "+" ? 1 : 0);
+    if (kind === "comment") {
+      const close = src.indexOf(d.commentEnd, bodyStart);
       if (close < 0) throw new TemplateError("missing end of comment tag");
       const m = src[close - 1];
       stripNext = m === "-";
       trimNext = opts.trimBlocks && m !== "+";
-      pos = close + 2;
+      pos = close + d.commentEnd.length;
       continue;
     }
-    const end = kind === "{" ? "}}" : "%}";
-    const r = lexExpr(src, bodyStart, end, opts.escapeBackslashes);
-    if (kind === "%" && r.toks.length === 2 && r.toks[0].t === "name" && r.toks[0].v === "raw") {
-      RAW_END.lastIndex = r.after;
-      const m = RAW_END.exec(src);
+    const end = kind === "var" ? d.variableEnd : d.blockEnd;
+    const r = lexExpr(src, bodyStart, end, opts.escapeBackslashes && kind === "var", newline);
+    if (kind === "block" && r.toks.length === 2 && r.toks[0].t === "name" && r.toks[0].v === "raw") {
+      const rawEnd = new RegExp(
+        `${escapeRe(d.blockStart)}([-+]?)\\s*endraw\\s*([-+]?)${escapeRe(d.blockEnd)}`,
+        "g",
+      );
+      rawEnd.lastIndex = r.after;
+      const m = rawEnd.exec(src);
       if (!m) throw new TemplateError("missing endraw");
       let raw = src.slice(r.after, m.index);
       // trim_blocks does not apply to the raw tag itself, only `-%}` does
       if (r.stripAfter) raw = raw.replace(/^\s+/, "");
       if (m[1] === "-") raw = raw.replace(/\s+$/, "");
-      if (raw) parts.push({ kind: "data", text: raw });
+      if (raw) parts.push({ kind: "data", text: nl(raw) });
       stripNext = m[2] === "-";
       trimNext = opts.trimBlocks && m[2] !== "+";
       pos = m.index + m[0].length;
       continue;
     }
-    parts.push({ kind: kind === "{" ? "var" : "block", toks: r.toks, pos: open });
+    parts.push({ kind, toks: r.toks, pos: open });
     stripNext = r.stripAfter;
-    trimNext = kind === "%" && opts.trimBlocks && !r.keepAfter;
+    trimNext = kind === "block" && opts.trimBlocks && !r.keepAfter;
     pos = r.after;
   }
   pushData(src.slice(pos));
   return mergeData(parts);
 }
 
-function findNextTag(src: string, from: number): number {
-  let i = from;
-  for (;;) {
-    const open = src.indexOf("{", i);
-    if (open < 0) return src.length;
-    const k = src[open + 1];
-    if (k === "{" || k === "%" || k === "#") return open;
-    i = open + 1;
+/**
+ * Finds tag openings in order. Each opener's next position is remembered until passed, so a template
+ * without comments is not searched to its end for one at every tag.
+ */
+class TagFinder {
+  readonly #next: ([number, number] | undefined)[];
+  constructor(readonly src: string, readonly starts: Opener[]) {
+    this.#next = starts.map(() => [-1, 0]);
+  }
+
+  /** The first tag opening at or after `from`, if any. */
+  find(from: number): { open: number; kind: TagKind; length: number } | undefined {
+    let best = -1;
+    for (let i = 0; i < this.starts.length; i++) {
+      let at = this.#next[i];
+      if (at && at[0] < from) this.#next[i] = at = this.starts[i].search(this.src, from);
+      if (at && (best < 0 || at[0] < this.#next[best]![0])) best = i;
+    }
+    if (best < 0) return undefined;
+    const [open, length] = this.#next[best]!;
+    return { open, kind: this.starts[best].kind, length };
   }
 }
 

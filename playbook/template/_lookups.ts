@@ -8,6 +8,7 @@ import {
   isMapping,
   mapGet,
   mapKeys,
+  NativeText,
   pyIter,
   pyStr,
   pyTypeName,
@@ -22,6 +23,11 @@ import { PyRandom } from "./_random.ts";
 import { md5Crypt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
 import type { LookupContext, LookupFn } from "./templar.ts";
 import { readTextFile } from "../text_file.ts";
+
+/** A string option that may be absent (None). */
+const optionalStr = (
+  v: unknown,
+): string | undefined => (v === undefined || v === null ? undefined : pyStr(v));
 
 function flattenOnce(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -297,10 +303,26 @@ export function builtinLookups(): Record<string, LookupFn> {
           fullpath: p,
           managed: ctx.templar.options.ansibleManaged,
         });
-        return tpl.renderFile(readTextFile(p), ctx.vars, {
-          extraVars: { ...fileVars, ...(isMapping(extra) ? (extra as Record<string, unknown>) : {}) },
-          trimBlocks: truthy(kw.trim_blocks ?? true),
-        });
+        // as Ansible's lookup: its own (non-native) templating with convert_data unless jinja2_native
+        // is asked for where it is on; a result kept as text is text that no later templating reads
+        const convert = truthy(kw.convert_data ?? true),
+          native = ctx.native && truthy(kw.jinja2_native ?? false);
+        const res = tpl.renderFileAs(
+          readTextFile(p),
+          ctx.vars,
+          native ? "native" : convert ? "eval" : "text",
+          {
+            extraVars: { ...fileVars, ...(isMapping(extra) ? (extra as Record<string, unknown>) : {}) },
+            trimBlocks: truthy(kw.trim_blocks ?? true),
+            delimiters: {
+              variableStart: optionalStr(kw.variable_start_string),
+              variableEnd: optionalStr(kw.variable_end_string),
+              commentStart: optionalStr(kw.comment_start_string),
+              commentEnd: optionalStr(kw.comment_end_string),
+            },
+          },
+        );
+        return (ctx.native && !native) || !convert ? new NativeText(pyStr(res)) : res;
       }),
     pipe: (terms, _kw, ctx) =>
       terms.map((t) => {

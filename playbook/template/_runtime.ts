@@ -924,7 +924,8 @@ export function concat(out: unknown[], mode: Concat): unknown {
     if (out.length === 1) {
       const v = out[0];
       // | string (NativeText) and vaulted values stay text; other non-strings keep their type
-      if (v instanceof NativeText || v instanceof VaultString) return v.value;
+      if (v instanceof NativeText) return v;
+      if (v instanceof VaultString) return v.value;
       if (v instanceof UnsafeString) text = v.value;
       else if (typeof v !== "string") return v;
       else text = v;
@@ -933,7 +934,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
   }
   if (mode === "eval") {
     if (out.length === 0) return "";
-    if (out.length === 1 && out[0] instanceof NativeText) return out[0].value;
+    if (out.length === 1 && out[0] instanceof NativeText) return out[0];
     const text = out.length === 1 ? pyStr(out[0]) : out.map(pyStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
       const r = literalEval(text, { json: true, tuple });

@@ -21,6 +21,7 @@ export {
   type VarLookup,
 } from "./templar.ts";
 export { OMIT_TOKEN } from "./_globals.ts";
+export type { Delimiters } from "./_lexer.ts";
 export { templateFileVars } from "./_template_vars.ts";
 export {
   LookupError,

@@ -3,12 +3,13 @@ import { UnsafeString, VaultString } from "../values.ts";
 import {
   LookupError,
   LookupOptionsError,
+  PythonError,
   shorten,
   TemplateError,
   UndefinedError,
   UnknownPluginError,
 } from "./_errors.ts";
-import { lex, lexExpr } from "./_lexer.ts";
+import { type Delimiters, JINJA_DELIMITERS, lex, lexExpr } from "./_lexer.ts";
 import { literalEval } from "../py/literal.ts";
 import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
@@ -17,8 +18,10 @@ import {
   isMarkedUnsafe,
   isNumber,
   isPlainDict,
+  isTuple,
   LazyMapping,
   markUnsafe,
+  NativeText,
   pyRepr,
   pyStr,
   truthy,
@@ -119,7 +122,34 @@ export interface FileTemplateOptions {
   extraVars?: Record<string, unknown>;
   /** Where `{% include %}`, `{% import %}` and `{% extends %}` find templates (each path's templates/ first). */
   searchPaths?: string[];
+  /** Tag strings other than Jinja2's (the template action's and lookup's `*_start_string`, `*_end_string`). */
+  delimiters?: Partial<Delimiters>;
 }
+
+/** How a template's text is split into tags: the options of the Jinja2 environment it is compiled in. */
+interface LexSettings {
+  /** Playbook strings: see LexOptions.escapeBackslashes. */
+  escape: boolean;
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  keepTrailingNewline: boolean;
+  delimiters: Delimiters;
+  /** Jinja2's newline_sequence: what the template's own line breaks become. */
+  newline: string;
+  /** Jinja2's line_statement_prefix and line_comment_prefix (a `#jinja2:` line sets them). */
+  lineStatementPrefix?: string;
+  lineCommentPrefix?: string;
+}
+
+/** `#jinja2:` override keys that set a delimiter, and which. */
+const OVERRIDE_DELIMITERS: Record<string, keyof Delimiters> = {
+  variable_start_string: "variableStart",
+  variable_end_string: "variableEnd",
+  block_start_string: "blockStart",
+  block_end_string: "blockEnd",
+  comment_start_string: "commentStart",
+  comment_end_string: "commentEnd",
+};
 
 interface Compiled {
   run(c: Ctx, out: unknown[]): void;
@@ -172,6 +202,55 @@ function containsTemplate(v: unknown): boolean {
 class Session {
   resolving = new Set<string>();
   depth = 0;
+  /**
+   * The environment of the file template being rendered (its options and `#jinja2:` line): Jinja2
+   * compiles what it includes, imports and extends in that same environment.
+   */
+  fileLex?: LexSettings;
+}
+
+/** Jinja2's environment as Ansible makes it for template files. */
+const FILE_LEX: LexSettings = {
+  escape: false,
+  trimBlocks: true,
+  lstripBlocks: false,
+  keepTrailingNewline: false,
+  delimiters: JINJA_DELIMITERS,
+  newline: "\n",
+};
+
+/**
+ * A templating result without NativeText: inside templating a variable keeps that mark (text no later
+ * concat reads as a literal, and type_debug names it), outside it is the text.
+ */
+function plainText(v: unknown): unknown {
+  if (v instanceof NativeText) return v.value;
+  // marked data (module results, facts, lookups' lists) holds none: not walked
+  if (isMarkedUnsafe(v)) return v;
+  if (Array.isArray(v)) {
+    const out = v.map(plainText);
+    if (out.every((x, i) => x === v[i])) return v;
+    return isTuple(v) ? tuple(out) : out;
+  }
+  if (isPlainDict(v)) {
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(v)) {
+      const x = plainText(v[k]);
+      if (x !== v[k]) (out ??= { ...v })[k] = x;
+    }
+    return out ?? v;
+  }
+  return v;
+}
+
+/** A text option that None leaves unset. */
+function optionalText(v: unknown): string | undefined {
+  return v === null || v === undefined ? undefined : pyStr(v);
+}
+
+/** `o` without its keys whose value is undefined (so a spread does not unset a default). */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 // Python's `$` also matches before a final newline.
@@ -256,7 +335,7 @@ export class Templar {
    */
   template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
     const native = opts.native ?? this.#opts.native ?? true;
-    return this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session());
+    return plainText(this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session()));
   }
 
   #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
@@ -292,8 +371,17 @@ export class Templar {
 
   /** Renders a template file's text (template module, template lookup): always a string. */
   renderFile(source: string, vars: VarLookup, opts: FileTemplateOptions = {}): string {
+    return pyStr(this.renderFileAs(source, vars, "text", opts));
+  }
+
+  /**
+   * Renders a template file's text joined as `mode` says: "text" always a string (the template action),
+   * "eval" a list, dict or boolean where the text reads as one (the template lookup's convert_data),
+   * "native" as jinja2_native does.
+   */
+  renderFileAs(source: string, vars: VarLookup, mode: Concat, opts: FileTemplateOptions = {}): unknown {
     if (opts.searchPaths) {
-      return this.withOptions({ searchPaths: opts.searchPaths }).renderFile(source, vars, {
+      return this.withOptions({ searchPaths: opts.searchPaths }).renderFileAs(source, vars, mode, {
         ...opts,
         searchPaths: undefined,
       });
@@ -301,26 +389,33 @@ export class Templar {
     const lookup: VarLookup = opts.extraVars
       ? { get: (n) => (Object.hasOwn(opts.extraVars!, n) ? opts.extraVars![n] : vars.get(n)) }
       : vars;
-    let rendered: unknown;
+    const delimiters = opts.delimiters && { ...JINJA_DELIMITERS, ...definedOnly(opts.delimiters) };
+    // Templar.template (the lookup's) leaves text that opens no tag as it is, unconverted
+    const d = delimiters ?? JINJA_DELIMITERS;
+    if (mode !== "text" && ![d.variableStart, d.blockStart, d.commentStart].some((m) => source.includes(m))) {
+      return source;
+    }
     try {
-      rendered = this.#render(source, lookup, "text", new Session(), true, {
+      return this.#render(source, lookup, mode, new Session(), true, {
         escape: false,
         trimBlocks: opts.trimBlocks ?? true,
         lstripBlocks: opts.lstripBlocks ?? false,
+        delimiters,
+        newline: opts.newlineSequence,
       });
     } catch (e) {
       throw e instanceof UndefinedError ? saidTwice(e) : e;
     }
-    const out = pyStr(rendered);
-    const nl = opts.newlineSequence;
-    return nl && nl !== "\n" ? out.replace(/\n/g, nl) : out;
   }
 
   /** Evaluates a bare Jinja2 expression and returns its value. */
   evaluate(expr: string, vars: VarLookup): unknown {
     const { f, mutates } = this.#compileExpr(expr);
     const s = new Session();
-    const c = new Ctx(this.#runtime(vars, "native", s, mutates), new Frame(null), new Map());
+    // the expression's own value is kept as it is, but the variables it names are templated in the
+    // run's mode, as Ansible renders a conditional's `{% if %}` with its configured concat
+    const mode = (this.#opts.native ?? true) ? "native" : "eval";
+    const c = new Ctx(this.#runtime(vars, mode, s, mutates), new Frame(null), new Map());
     try {
       const v = f(c);
       if (v instanceof Undefined) v.fail();
@@ -387,9 +482,13 @@ export class Templar {
       ran = fn(templated, rest, this.#lookupContext(vars, native));
     } catch (e) {
       if (e instanceof UndefinedError || e instanceof LookupOptionsError) throw e;
-      const original = (e as Error).message;
+      const original = e instanceof PythonError ? e.text : (e as Error).message;
       // Ansible's own lookup errors name Python's class; the error carries the original message again
-      const kind = e instanceof TemplateError ? "<class 'ansible.errors.AnsibleError'>" : (e as Error).name;
+      const kind = e instanceof PythonError
+        ? `<class '${e.pyClass}'>`
+        : e instanceof TemplateError
+        ? "<class 'ansible.errors.AnsibleError'>"
+        : (e as Error).name;
       const msg = e instanceof LookupError
         ? `Lookup failed but the error is being ignored: ${original}`
         : `An unhandled exception occurred while running the lookup plugin '${name}'. Error was a ${kind}, original message: ${original}`;
@@ -444,11 +543,12 @@ export class Templar {
     };
   }
 
-  #compile(
-    src: string,
-    key: string,
-    lexOpts: { escape: boolean; trimBlocks: boolean; lstripBlocks: boolean; keepTrailingNewline?: boolean },
-  ): Compiled {
+  #compile(src: string, lexOpts: LexSettings): Compiled {
+    const d = lexOpts.delimiters;
+    const flags = [lexOpts.escape, lexOpts.trimBlocks, lexOpts.lstripBlocks, lexOpts.keepTrailingNewline];
+    const key = flags.map((f) => (f ? 1 : 0)).join("") + lexOpts.newline +
+      `${lexOpts.lineStatementPrefix ?? ""}\x01${lexOpts.lineCommentPrefix ?? ""}\x01` +
+      (d === JINJA_DELIMITERS ? "" : Object.values(d).join("\x01")) + `\0${src}`;
     const cached = CACHE.get(key);
     if (cached) return cached;
     let norm = src.replace(/\r\n?/g, "\n");
@@ -458,6 +558,10 @@ export class Templar {
         trimBlocks: lexOpts.trimBlocks,
         lstripBlocks: lexOpts.lstripBlocks,
         escapeBackslashes: lexOpts.escape,
+        delimiters: d,
+        newline: lexOpts.newline,
+        lineStatementPrefix: lexOpts.lineStatementPrefix,
+        lineCommentPrefix: lexOpts.lineCommentPrefix,
       });
       const compiler = new Compiler();
       const run = compiler.template(parse(parts, norm));
@@ -497,11 +601,23 @@ export class Templar {
     mode: Concat,
     s: Session,
     preserveNewlines: boolean,
-    o: { escape: boolean; trimBlocks?: boolean; lstripBlocks?: boolean },
+    o: {
+      escape: boolean;
+      trimBlocks?: boolean;
+      lstripBlocks?: boolean;
+      delimiters?: Delimiters;
+      newline?: string;
+    },
     exports: Map<string, unknown> = new Map(),
   ): unknown {
-    let trim = o.trimBlocks ?? true, lstrip = o.lstripBlocks ?? false, keepNl = false;
-    let newline = "\n";
+    // a file's includes, imports and parents are compiled in the environment the file was (a playbook
+    // string is always in Ansible's own)
+    const env = o.escape ? undefined : s.fileLex;
+    let trim = o.trimBlocks ?? env?.trimBlocks ?? true, lstrip = o.lstripBlocks ?? env?.lstripBlocks ?? false;
+    let keepNl = env?.keepTrailingNewline ?? false,
+      delimiters = o.delimiters ?? env?.delimiters ?? JINJA_DELIMITERS;
+    let newline = o.newline ?? env?.newline ?? "\n";
+    let lineStatementPrefix = env?.lineStatementPrefix, lineCommentPrefix = env?.lineCommentPrefix;
     const fullSrc = src;
     if (src.startsWith(JINJA2_OVERRIDE)) {
       // "#jinja2: trim_blocks: False, lstrip_blocks: True" on the first line overrides the environment
@@ -521,16 +637,25 @@ export class Templar {
         else if (k === "lstrip_blocks") lstrip = truthy(lit.value);
         else if (k === "keep_trailing_newline") keepNl = truthy(lit.value);
         else if (k === "newline_sequence") newline = pyStr(lit.value);
+        else if (k in OVERRIDE_DELIMITERS) {
+          delimiters = { ...delimiters, [OVERRIDE_DELIMITERS[k]]: pyStr(lit.value) };
+        } else if (k === "line_statement_prefix") lineStatementPrefix = optionalText(lit.value);
+        else if (k === "line_comment_prefix") lineCommentPrefix = optionalText(lit.value);
         else throw new TemplateError(`the jinja2 override '${k}' is not supported by mito`);
       }
     }
-    const key = `${o.escape ? 1 : 0}${trim ? 1 : 0}${lstrip ? 1 : 0}${keepNl ? 1 : 0}\0${src}`;
-    const compiled = this.#compile(src, key, {
+    const lexSettings: LexSettings = {
       escape: o.escape,
       trimBlocks: trim,
       lstripBlocks: lstrip,
       keepTrailingNewline: keepNl,
-    });
+      delimiters,
+      newline,
+      lineStatementPrefix,
+      lineCommentPrefix,
+    };
+    if (!o.escape) s.fileLex ??= lexSettings;
+    const compiled = this.#compile(src, lexSettings);
     if (++s.depth > MAX_DEPTH) {
       s.depth = 0;
       throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
@@ -545,11 +670,17 @@ export class Templar {
       s.depth--;
     }
     let res = concat(out, mode);
+    // text that gets its newlines back is a new, plain string (as Python's str + str)
+    if (
+      res instanceof NativeText && preserveNewlines && trailingNewlines(fullSrc) > trailingNewlines(res.value)
+    ) {
+      res = res.value;
+    }
     if (typeof res === "string" && preserveNewlines) {
       const want = trailingNewlines(fullSrc), have = trailingNewlines(res);
-      if (want > have) res += "\n".repeat(want - have);
+      // as Ansible counts them: "\n" characters only, whatever the newline sequence
+      if (want > have) res += newline.repeat(want - have);
     }
-    if (newline !== "\n" && typeof res === "string") res = res.replace(/\n/g, newline);
     return res;
   }
 
@@ -605,8 +736,7 @@ export class Templar {
       },
       extend: (name, ctx, out) => {
         const src = this.#readTemplate(name);
-        const key = `0100\0${src}`;
-        const parent = this.#compile(src, key, { escape: false, trimBlocks: true, lstripBlocks: false });
+        const parent = this.#compile(src, s.fileLex ?? FILE_LEX);
         if (++s.depth > MAX_DEPTH) throw new TemplateError(`recursive loop detected extending '${name}'`);
         try {
           parent.run(ctx, out);
