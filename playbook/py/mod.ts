@@ -1,5 +1,6 @@
 // Python's value semantics over the value model (playbook/values.ts), one home for each rule Ansible's
-// behaviour rests on: boolean(), repr()/str(), str ordering, ast.literal_eval, json.dumps, yaml.dump.
+// behaviour rests on: boolean(), repr()/str(), int(text, base), str ordering,
+// ast.literal_eval, json.dumps, yaml.dump.
 // Imports only core/ and playbook/values.ts (plus the YAML 1.1 resolver), so every layer may use it.
 export { boolean, type BooleanOptions, NotABooleanError } from "./boolean.ts";
 export { floatRepr, intRepr, pyRepr, pyStr, type ReprHook, strRepr } from "./repr.ts";
@@ -7,3 +8,4 @@ export { pyStrCompare } from "./str_order.ts";
 export { literalEval, type LiteralOptions, type LiteralResult } from "./literal.ts";
 export { JsonDumpError, type JsonDumpOptions, jsonDumps } from "./json_dump.ts";
 export { yamlDump, YamlDumpError, type YamlDumpOptions } from "./yaml_dump.ts";
+export { IntParseError, pyInt } from "./int_parse.ts";

@@ -1,5 +1,6 @@
 // Number filters: int/float conversion, rounding, logarithms and powers, human-readable sizes.
 import { PyFloat } from "../values.ts";
+import { pyInt } from "../py/int_parse.ts";
 import { TemplateError } from "./_errors.ts";
 import { defined, isInt, mkFloat, num, pyStr, truthy, unwrap } from "./_py.ts";
 import { bind, type FilterContext, pyFloatParse, str, toFloat } from "./_filter_util.ts";
@@ -11,36 +12,12 @@ function toInt(v: unknown, dflt: unknown, base: number): unknown {
   if (typeof v === "bigint") return v;
   if (typeof v === "number" || v instanceof PyFloat) return Math.trunc(num(v));
   if (typeof v === "string") {
+    try {
+      return pyInt(v, base);
+    } catch {
+      // Jinja's int filter falls back to int(float(text)): "42.23" | int is 42
+    }
     const s = v.trim().replace(/_/g, "");
-    if (base === 10 && /^[+-]?\d+$/.test(s)) {
-      const n = parseInt(s, 10);
-      return Number.isSafeInteger(n) ? n : BigInt(s.replace(/^\+/, "")); // exact, as Python's int()
-    }
-    if (base !== 10) {
-      const prefix = {
-        16: /^[+-]?(0x)?[0-9a-f]+$/i,
-        8: /^[+-]?(0o)?[0-7]+$/i,
-        2: /^[+-]?(0b)?[01]+$/i,
-      }[base as 16 | 8 | 2];
-      if (prefix?.test(s)) {
-        const neg = s.startsWith("-");
-        const body = s.replace(/^[+-]/, "").replace(/^0[xob]/i, "");
-        const n = parseInt(body, base);
-        if (!Number.isSafeInteger(n)) {
-          const b = BigInt(`0${({ 16: "x", 8: "o", 2: "b" } as Record<number, string>)[base]}${body}`);
-          return neg ? -b : b;
-        }
-        return neg ? -n : n;
-      }
-      if (base === 0 && /^[+-]?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|[1-9]\d*|0+)$/i.test(s)) {
-        return Number(s.replace(/^\+/, "").replace(/^(-?)0o/i, "$1"));
-      }
-      if (
-        base > 10 && base <= 36 && new RegExp(`^[+-]?[0-9a-${String.fromCharCode(86 + base)}]+$`, "i").test(s)
-      ) {
-        return parseInt(s, base);
-      }
-    }
     const f = pyFloatParse(s);
     if (f !== undefined && isFinite(f)) return Math.trunc(f);
   }
