@@ -37,50 +37,6 @@ function toList(terms: unknown): unknown[] {
   return Array.isArray(terms) ? terms : [terms];
 }
 
-function subelements(terms: unknown): unknown[] {
-  const t = toList(terms);
-  if (t.length < 2 || t.length > 3) {
-    throw new LoopError("subelements lookup expects a list of two or three items");
-  }
-  let [list, subkey] = t;
-  const flags = isMap(t[2]) ? t[2] : {};
-  if (isMap(list)) list = Object.values(list);
-  if (!Array.isArray(list)) {
-    throw new LoopError("subelements lookup expects a list of dicts as its first term");
-  }
-  if (typeof subkey !== "string") {
-    throw new LoopError("subelements lookup expects a key name as its second term");
-  }
-  const out: unknown[] = [];
-  for (const item of list) {
-    if (!isMap(item)) throw new LoopError("subelements lookup expects a list of dicts");
-    if (item.skipped === true) continue;
-    let cur: unknown = item;
-    const keys = subkey.split(".");
-    let missing = false;
-    for (const k of keys) {
-      if (isMap(cur) && k in cur) cur = cur[k];
-      else {
-        missing = true;
-        break;
-      }
-    }
-    if (missing) {
-      if (flags.skip_missing) continue;
-      throw new LoopError(`could not find '${subkey}' key in iterated item '${JSON.stringify(item)}'`);
-    }
-    if (!Array.isArray(cur)) {
-      throw new LoopError(`the key ${subkey} should point to a list, got '${JSON.stringify(cur)}'`);
-    }
-    // Like Ansible, the pair's first element is the item without the list being iterated.
-    const shown = keys.length === 1
-      ? Object.fromEntries(Object.entries(item).filter(([k]) => k !== subkey))
-      : item;
-    for (const sub of cur) out.push([shown, sub]);
-  }
-  return out;
-}
-
 function nested(terms: unknown): unknown[] {
   const lists = toList(terms).map((l) => toList(l));
   if (lists.length === 0) throw new LoopError("with_nested requires at least one element in the nested list");
@@ -230,7 +186,6 @@ export const LOOP_SOURCES = new Set([
   "flattened",
   "dict",
   "indexed_items",
-  "subelements",
   "nested",
   "cartesian",
   "together",
@@ -258,8 +213,6 @@ export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): u
     case "indexed_items":
       if (!Array.isArray(terms)) throw new LoopError("with_indexed_items expects a list");
       return flattenOnce(terms).map((x, i) => [i, x]);
-    case "subelements":
-      return subelements(terms);
     case "nested":
     case "cartesian":
       return nested(terms);

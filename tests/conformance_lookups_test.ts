@@ -24,3 +24,9 @@ same(
   "sequence.yml",
   0,
 );
+
+same(
+  "subelements: the walked list taken out of the paired item, skipped items, skip_missing, Ansible's refusals",
+  "subelements.yml",
+  0,
+);

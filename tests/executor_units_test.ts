@@ -83,10 +83,6 @@ Deno.test("with_* lookups produce Ansible's items", () => {
   assertEquals(withLoopItems("dict", { a: 1 }, ctx), [{ key: "a", value: 1 }]);
   assertEquals(withLoopItems("together", [[1, 2], ["a"]], ctx), [[1, "a"], [2, null]]);
   assertEquals(withLoopItems("nested", [["a"], [1, 2]], ctx), [["a", 1], ["a", 2]]);
-  assertEquals(withLoopItems("subelements", [[{ n: 1, l: [7, 8] }], "l"], ctx), [[{ n: 1 }, 7], [
-    { n: 1 },
-    8,
-  ]]);
   assertEquals(withLoopItems("indexed_items", ["x"], ctx), [[0, "x"]]);
 });
 

@@ -24,6 +24,7 @@ import { md5Crypt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
 import type { LookupContext, LookupFn } from "./templar.ts";
 import { readTextFile } from "../text_file.ts";
 import { pyInt } from "../py/int_parse.ts";
+import { subelementsLookup } from "./_lookup_subelements.ts";
 
 function flattenOnce(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -448,16 +449,7 @@ export function builtinLookups(): Record<string, LookupFn> {
         }
         return o.default;
       }),
-    subelements: (terms, _kw, ctx) => {
-      if (terms.length < 2 || terms.length > 3) {
-        throw new TemplateError(
-          "subelements lookup expects a list of two or three items, a list, a key and flags",
-        );
-      }
-      const flags = unwrap(terms[2]);
-      const skip = isMapping(flags) ? truthy(mapGet(flags, "skip_missing") ?? false) : false;
-      return ctx.templar.getFilter("subelements")!(terms[0], terms[1], skip) as unknown[];
-    },
+    subelements: (terms) => subelementsLookup(terms),
     items: (terms) => flattenOnce(terms),
     list: (terms) => terms,
     indexed_items: (terms) => flattenOnce(terms).map((x, i) => tuple([i, x])),
