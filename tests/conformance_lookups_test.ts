@@ -30,3 +30,9 @@ same(
   "subelements.yml",
   0,
 );
+
+same(
+  "vars: a name that is no text refused with Ansible's message, defaults, templated values",
+  "vars.yml",
+  0,
+);

@@ -461,6 +461,11 @@ export function builtinLookups(): Record<string, LookupFn> {
       }),
     vars: (terms, kw, ctx) =>
       terms.map((t) => {
+        if (typeof unwrap(t) !== "string") {
+          throw new TemplateError(
+            `Invalid setting identifier, "${pyStr(t)}" is not a string, its a <class '${pyTypeName(t)}'>`,
+          );
+        }
         const name = pyStr(t);
         const v = ctx.vars.get(name);
         // as Ansible's vars lookup: the default stands for a missing variable and for one whose value
