@@ -36,3 +36,10 @@ same(
   "vars.yml",
   0,
 );
+
+same(
+  "filters refusing input as Ansible does: strftime's epoch, regex_escape's types, shuffle of no list, " +
+    "password_hash's settings as passlib reads them, to_uuid's namespace as uuid.UUID reads it",
+  "filters.yml",
+  0,
+);

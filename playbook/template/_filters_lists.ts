@@ -267,7 +267,13 @@ export function listsFilters(ctx: FilterContext): Record<string, FilterFn> {
     },
     shuffle: (v, ...args) => {
       const o = bind(args, ["seed"], "shuffle");
-      const items = [...list(v)];
+      let items: unknown[];
+      try {
+        items = [...list(v)];
+      } catch {
+        // Ansible's filter gives back what it cannot make a list of, as it came
+        return v;
+      }
       randomFor(truthy(o.seed ?? null) ? o.seed : undefined).shuffle(items);
       return items;
     },
