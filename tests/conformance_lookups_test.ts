@@ -39,7 +39,8 @@ same(
 
 same(
   "filters refusing input as Ansible does: strftime's epoch, regex_escape's types, shuffle of no list, " +
-    "password_hash's settings as passlib reads them, to_uuid's namespace as uuid.UUID reads it",
+    "password_hash's settings as passlib reads them, to_uuid's namespace as uuid.UUID reads it, the " +
+    "subelements filter's walk and refusals, path_join of what is no text or sequence",
   "filters.yml",
   0,
 );

@@ -8,6 +8,7 @@ import {
   isTuple,
   Kwargs,
   mapGet,
+  mapHas,
   mapKeys,
   num,
   pyCmp,
@@ -288,26 +289,45 @@ export function listsFilters(ctx: FilterContext): Record<string, FilterFn> {
     subelements: (v, ...args) => {
       const o = bind(args, ["subelements", "skip_missing"], "subelements");
       const u = unwrap(defined(v));
-      const elements = isMapping(u) ? mapKeys(u).map((k) => mapGet(u, k)) : pyIter(u);
-      const keys = pyStr(o.subelements).split(".");
+      let elements: unknown[];
+      if (isMapping(u)) elements = mapKeys(u).map((k) => mapGet(u, k));
+      else if (Array.isArray(u)) elements = u;
+      else throw new TemplateError("obj must be a list of dicts or a nested dict");
+      const spec = unwrap(o.subelements);
+      // Ansible's AnsibleFilterTypeError is a TypeError: it surfaces as a templating type error
+      let keys: unknown[];
+      if (Array.isArray(spec)) keys = spec;
+      else if (typeof spec === "string") keys = spec.split(".");
+      else throw new TypeError("subelements must be a list or a string");
       const out: unknown[] = [];
       for (const el of elements) {
         let values: unknown = el;
-        let missing = false;
-        for (const k of keys) {
+        let key: unknown;
+        for (key of keys) {
           const d = unwrap(values);
-          if (!isMapping(d) || mapGet(d, k) === undefined) {
+          const k = unwrap(key);
+          if (isMapping(d)) {
+            if (typeof k === "string" && mapHas(d, k)) {
+              values = mapGet(d, k);
+              continue;
+            }
             if (truthy(o.skip_missing ?? false)) {
-              missing = true;
+              values = [];
               break;
             }
-            throw new TemplateError(`could not find '${k}' key in iterated item '${pyRepr(el)}'`);
+            throw new TemplateError(`could not find ${pyRepr(key)} key in iterated item ${pyRepr(values)}`);
           }
-          values = mapGet(d, k);
+          if (
+            (Array.isArray(d) || typeof d === "string") && isInt(k) && num(k) < d.length &&
+            num(k) >= -d.length
+          ) {
+            values = Array.isArray(d) ? d.at(num(k)) : [...d].at(num(k));
+            continue;
+          }
+          throw new TypeError(`the key ${pyStr(key)} should point to a dictionary, got '${pyStr(values)}'`);
         }
-        if (missing) continue;
         if (!Array.isArray(unwrap(values))) {
-          throw new TemplateError("the key subelements should point to a list");
+          throw new TypeError(`the key ${pyRepr(key)} should point to a list, got ${pyRepr(values)}`);
         }
         for (const x of unwrap(values) as unknown[]) out.push(tuple([el, x]));
       }
