@@ -44,3 +44,10 @@ same(
   "filters.yml",
   0,
 );
+
+same(
+  "mathstuff filters: unique's fallback and its refusal of case_sensitive=False or attribute, the math " +
+    "filters and human_readable on what is no number",
+  "mathstuff.yml",
+  0,
+);

@@ -64,26 +64,35 @@ function hashKey(v: unknown): string {
   return pyTypeName(u) + ":" + pyRepr(u);
 }
 
-/** Jinja2's unique (hashable items), falling back to Ansible's pairwise-equality variant. */
-function uniqueList(items: unknown[], caseSensitive: boolean, attribute: unknown): unknown[] {
+/** Jinja2's unique: items (or their attribute) must be hashable, else a TypeError. */
+function jinjaUnique(items: unknown[], caseSensitive: boolean, attribute: unknown): unknown[] {
   const get = attrGetter(attribute, { lower: !caseSensitive });
-  try {
-    const seen = new Set<string>();
-    const out: unknown[] = [];
-    for (const it of items) {
-      const k = hashKey(get(it));
-      if (!seen.has(k)) {
-        seen.add(k);
-        out.push(it);
-      }
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const it of items) {
+    const k = hashKey(get(it));
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(it);
     }
-    return out;
+  }
+  return out;
+}
+
+/** Ansible's own unique, for what Jinja2's cannot hash: pairwise equality, case-sensitive. */
+function pairwiseUnique(items: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const it of items) if (!out.some((o) => pyEq(o, it))) out.push(it);
+  return out;
+}
+
+/** Case-sensitive unique as Ansible's set filters (union, intersect, …) call it. */
+function uniqueList(items: unknown[]): unknown[] {
+  try {
+    return jinjaUnique(items, true, null);
   } catch (e) {
     if (!(e instanceof TypeError)) throw e;
-    if (attribute !== null && attribute !== undefined) throw e;
-    const out: unknown[] = [];
-    for (const it of items) if (!out.some((o) => pyEq(o, it))) out.push(it);
-    return out;
+    return pairwiseUnique(items);
   }
 }
 
@@ -264,7 +273,19 @@ export function listsFilters(ctx: FilterContext): Record<string, FilterFn> {
     },
     unique: (v, ...args) => {
       const o = bind(args, ["case_sensitive", "attribute"], "unique");
-      return uniqueList(list(v), truthy(o.case_sensitive ?? false), o.attribute);
+      try {
+        return jinjaUnique(list(v), truthy(o.case_sensitive ?? false), o.attribute);
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+        // Ansible's fallback knows neither parameter: given either, it refuses to stand in
+        if (unwrap(o.case_sensitive) === false || truthy(o.attribute ?? null)) {
+          throw new TemplateError(
+            "Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support " +
+              `the parameters supplied. ${e.message}`,
+          );
+        }
+        return pairwiseUnique(list(v));
+      }
     },
     shuffle: (v, ...args) => {
       const o = bind(args, ["seed"], "shuffle");
@@ -333,19 +354,19 @@ export function listsFilters(ctx: FilterContext): Record<string, FilterFn> {
       }
       return out;
     },
-    union: (a, b) => uniqueList([...list(a), ...list(b)], true, null),
+    union: (a, b) => uniqueList([...list(a), ...list(b)]),
     intersect: (a, b) => {
       const bl = list(b);
-      return uniqueList(list(a).filter((x) => pyContains(bl, x)), true, null);
+      return uniqueList(list(a).filter((x) => pyContains(bl, x)));
     },
     difference: (a, b) => {
       const bl = list(b);
-      return uniqueList(list(a).filter((x) => !pyContains(bl, x)), true, null);
+      return uniqueList(list(a).filter((x) => !pyContains(bl, x)));
     },
     symmetric_difference: (a, b) => {
       const al = list(a), bl = list(b);
-      const isect = uniqueList(al.filter((x) => pyContains(bl, x)), true, null);
-      return uniqueList([...al, ...bl], true, null).filter((x) => !pyContains(isect, x));
+      const isect = uniqueList(al.filter((x) => pyContains(bl, x)));
+      return uniqueList([...al, ...bl]).filter((x) => !pyContains(isect, x));
     },
     zip: (...args) => {
       const [pos] = splitKwargs(args);
