@@ -320,7 +320,9 @@ export class TaskExecutor {
           r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
         }
       } else r._ansible_item_label = r[settings.loopVar];
-      if (!("changed" in r) && !INCLUDE_ACTIONS.has(task.action)) r.changed = false;
+      // Ansible's task executor gives an item `changed` once its module answered: an unreachable one has none
+      if (r.unreachable) delete r.changed;
+      else if (!("changed" in r) && !INCLUDE_ACTIONS.has(task.action)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
       const status = itemStatus(r);
