@@ -439,7 +439,8 @@ class Host(object):
             cls = _bridged(getattr(module, "ActionModule"))
             loader = _loader(basedir)
             templar = _Templar(self.channel, loader, self._environment)
-            import ansible.plugins.loader as shared
+            import ansible.plugins.loader
+            shared = _SharedLoaders(ansible.plugins.loader, self.channel)
             pc = _PlayContext(play_context)
             action = cls(_Task(task), _Connection(self.channel, pc), pc, loader, templar, shared)
             action._mito_channel = self.channel
@@ -479,7 +480,13 @@ class _Task(_Attrs):
 
 
 class _PlayContext(_Attrs):
-    """What action plugins read of Ansible's PlayContext."""
+    """Ansible's PlayContext as action plugins read it (the controller sends every attribute 2.14's has)."""
+
+    def __init__(self, values):
+        _Attrs.__init__(self, values)
+        # sets in Ansible's; lists on the wire
+        self.only_tags = set(self.only_tags)
+        self.skip_tags = set(self.skip_tags)
 
 
 class _Become(object):
@@ -518,6 +525,39 @@ class _Connection(object):
 
     def fetch_file(self, in_path, out_path):
         self._channel.ask("fetch_file", in_path, out_path)
+
+
+class _SharedLoaders(object):
+    """ansible.plugins.loader as action plugins reach it (self._shared_loader_obj), but the action plugins
+    it gives are bridged too: an action that runs another (ansible's shell runs command) still reaches the
+    target through mito."""
+
+    def __init__(self, shared, channel):
+        self._shared = shared
+        self.action_loader = _BridgingActionLoader(shared.action_loader, channel)
+
+    def __getattr__(self, name):
+        return getattr(self._shared, name)
+
+
+class _BridgingActionLoader(object):
+    def __init__(self, loader, channel):
+        self._loader = loader
+        self._channel = channel
+
+    def get(self, name, *args, **kwargs):
+        action = self._loader.get(name, *args, **kwargs)
+        if action is None or isinstance(action, _ActionBridge):
+            return action
+        # the loader's instance, as it set it up, under the bridged class (whose layout may not allow
+        # assigning __class__)
+        bridged = object.__new__(_bridged(type(action)))
+        bridged.__dict__.update(action.__dict__)
+        bridged._mito_channel = self._channel
+        return bridged
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
 
 
 def _bridged(cls):

@@ -622,7 +622,8 @@ export class Loader {
     for (const k of ["retries", "delay"]) {
       const v = kw[k];
       if (
-        v === undefined || typeof v === "number" ||
+        // a null retries is Ansible's "not given" (3 attempts); a null delay fails later in Ansible too
+        v === undefined || typeof v === "number" || (v === null && k === "retries") ||
         (typeof v === "string" && (/^\d+$/.test(v) || v.includes("{{")))
       ) continue;
       this.#fail(`The field '${k}' should be an integer, got ${JSON.stringify(v)}`, owner, file);

@@ -2,7 +2,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { findInSearchPath } from "./_search_path.ts";
-import { parseKv } from "./task_args.ts";
 import { PyFloat } from "./values.ts";
 
 export class LoopError extends Error {
@@ -36,107 +35,6 @@ function flattenOnce(terms: unknown): unknown[] {
 
 function toList(terms: unknown): unknown[] {
   return Array.isArray(terms) ? terms : [terms];
-}
-
-/** Python's `%` for the one-spec formats with_sequence accepts (`%d`, `%02d`, `host%03x`, `%s`). */
-function formatSeq(fmt: string, n: number): string {
-  return fmt.replace(/%([-0 ]?)(\d*)([dixXos])/, (_m, flag: string, width: string, conv: string) => {
-    let s: string;
-    if (conv === "x") s = n.toString(16);
-    else if (conv === "X") s = n.toString(16).toUpperCase();
-    else if (conv === "o") s = n.toString(8);
-    else s = String(n);
-    const w = width ? Number(width) : 0;
-    if (flag === "-") return s.padEnd(w);
-    return s.padStart(w, flag === "0" ? "0" : " ");
-  }).replace(/%%/g, "%");
-}
-
-function sequence(spec: unknown): unknown[] {
-  const out: string[] = [];
-  for (const term of toList(spec)) {
-    const opts: Record<string, string> = {};
-    const text = String(term).trim();
-    let rest = text;
-    const short = /^(-?\d+)-(-?\d+)(?:\/(\d+))?(?::(.+))?$/.exec(text);
-    if (short) {
-      opts.start = short[1];
-      opts.end = short[2];
-      if (short[3]) opts.stride = short[3];
-      if (short[4]) opts.format = short[4];
-      rest = "";
-    }
-    // Ansible reads the long form with parse_kv: quotes come off (`end="{{ n }}"` templates to `"3"`).
-    for (const [k, v] of Object.entries(rest ? parseKv(rest, "sequence") : {})) {
-      if (k === "_raw_params") throw new LoopError(`unrecognized sequence term '${v}'`);
-      opts[k] = String(v);
-    }
-    const parse = (k: string, d: number) => {
-      if (opts[k] === undefined) return d;
-      const v = opts[k].startsWith("0x") ? parseInt(opts[k], 16) : Number(opts[k]);
-      if (!Number.isInteger(v)) throw new LoopError(`can't parse ${k}=${opts[k]} as integer`);
-      return v;
-    };
-    const start = parse("start", 1);
-    let stride = parse("stride", 1);
-    let end: number;
-    if (opts.count !== undefined) {
-      if (opts.end !== undefined) throw new LoopError("can't specify both count and end in with_sequence");
-      const count = parse("count", 0);
-      end = start + count * stride - 1;
-      if (count === 0) continue;
-    } else if (opts.end !== undefined) end = parse("end", 0);
-    else throw new LoopError("must specify count or end in with_sequence");
-    if (stride === 0) stride = 1;
-    const fmt = opts.format ?? "%d";
-    if (stride > 0) { for (let i = start; i <= end; i += stride) out.push(formatSeq(fmt, i)); }
-    else for (let i = start; i >= end; i += stride) out.push(formatSeq(fmt, i));
-  }
-  return out;
-}
-
-function subelements(terms: unknown): unknown[] {
-  const t = toList(terms);
-  if (t.length < 2 || t.length > 3) {
-    throw new LoopError("subelements lookup expects a list of two or three items");
-  }
-  let [list, subkey] = t;
-  const flags = isMap(t[2]) ? t[2] : {};
-  if (isMap(list)) list = Object.values(list);
-  if (!Array.isArray(list)) {
-    throw new LoopError("subelements lookup expects a list of dicts as its first term");
-  }
-  if (typeof subkey !== "string") {
-    throw new LoopError("subelements lookup expects a key name as its second term");
-  }
-  const out: unknown[] = [];
-  for (const item of list) {
-    if (!isMap(item)) throw new LoopError("subelements lookup expects a list of dicts");
-    if (item.skipped === true) continue;
-    let cur: unknown = item;
-    const keys = subkey.split(".");
-    let missing = false;
-    for (const k of keys) {
-      if (isMap(cur) && k in cur) cur = cur[k];
-      else {
-        missing = true;
-        break;
-      }
-    }
-    if (missing) {
-      if (flags.skip_missing) continue;
-      throw new LoopError(`could not find '${subkey}' key in iterated item '${JSON.stringify(item)}'`);
-    }
-    if (!Array.isArray(cur)) {
-      throw new LoopError(`the key ${subkey} should point to a list, got '${JSON.stringify(cur)}'`);
-    }
-    // Like Ansible, the pair's first element is the item without the list being iterated.
-    const shown = keys.length === 1
-      ? Object.fromEntries(Object.entries(item).filter(([k]) => k !== subkey))
-      : item;
-    for (const sub of cur) out.push([shown, sub]);
-  }
-  return out;
 }
 
 function nested(terms: unknown): unknown[] {
@@ -288,8 +186,6 @@ export const LOOP_SOURCES = new Set([
   "flattened",
   "dict",
   "indexed_items",
-  "sequence",
-  "subelements",
   "nested",
   "cartesian",
   "together",
@@ -317,10 +213,6 @@ export function withLoopItems(name: string, terms: unknown, ctx: LoopContext): u
     case "indexed_items":
       if (!Array.isArray(terms)) throw new LoopError("with_indexed_items expects a list");
       return flattenOnce(terms).map((x, i) => [i, x]);
-    case "sequence":
-      return sequence(terms);
-    case "subelements":
-      return subelements(terms);
     case "nested":
     case "cartesian":
       return nested(terms);

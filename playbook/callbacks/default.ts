@@ -224,7 +224,8 @@ export class DefaultCallback implements Callback {
 
   retry(ev: ResultEvent): void {
     const r = ev.result;
-    let msg = `FAILED - RETRYING: [${this.#hostLabel(ev)}]: ${ev.task.name} (${
+    // Ansible names the task as written (no role prefix), or as the banner does when it has no name
+    let msg = `FAILED - RETRYING: [${this.#hostLabel(ev)}]: ${ev.task.ownName || ev.task.name} (${
       Number(r.retries) - Number(r.attempts)
     } retries left).`;
     if (this.#verbose(r, 2)) msg += `Result was: ${this.#dump(r)}`;

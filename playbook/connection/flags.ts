@@ -51,6 +51,11 @@ export function shellSplit(text: string): string[] {
   return out;
 }
 
+/** The flags a become plugin of Ansible uses when none are set: sudo's `-H -S -n`, none for the others. */
+export function defaultBecomeFlags(method: string): string {
+  return method === "sudo" ? "-H -S -n" : "";
+}
+
 export interface ParsedBecomeFlags {
   /** Arguments forwarded to the become program, before the user option mito adds itself. */
   args: string[];

@@ -3,7 +3,7 @@
 // stack` and `mitogen_get_stack` show its result (describeStack); the runner connects with it
 // (playbook/remote/plan.ts through connectSpec).
 import { createHash } from "node:crypto";
-import { parseBecomeFlags, shellSplit } from "./flags.ts";
+import { defaultBecomeFlags, parseBecomeFlags, shellSplit } from "./flags.ts";
 import { boolean } from "../py/boolean.ts";
 
 /**
@@ -501,7 +501,7 @@ function becomeHop(
   const timeout = num(first(v, "ansible_timeout"), "ansible_timeout") ?? kw.timeout ?? cfg.timeout ??
     (shown ? 10 : null);
   // Shown as Mitogen shows them: sudo's default flags parsed as the runtime will read them.
-  const shownFlags = flags ?? (method === "sudo" && shown ? "-H -S -n" : "");
+  const shownFlags = flags ?? (shown ? defaultBecomeFlags(method) : "");
   return {
     method,
     username,

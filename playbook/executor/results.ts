@@ -117,15 +117,27 @@ export function isFailed(result: Result): boolean {
   return items.some((x) => isMap(x) && Boolean(x[key]));
 }
 
-/** The verdict on a result; `ignoreUnreachable` is only asked of an unreachable one (it is templated). */
+/** Whether a result is unreachable, as Ansible's TaskResult decides: the result's own key, else any item's. */
+export function isUnreachable(result: Result): boolean {
+  if ("unreachable" in result) return Boolean(result.unreachable);
+  const items = Array.isArray(result.results) ? result.results as unknown[] : [];
+  return items.some((x) => isMap(x) && Boolean(x.unreachable));
+}
+
+/**
+ * The verdict on a result: a loop's items are weighed in the order of Ansible's strategy (failed, then
+ * unreachable); `ignoreUnreachable` is only asked of an unreachable one (it is templated).
+ */
 export function verdictOf(
   result: Result,
   o: { ignoreErrors: boolean; ignoreUnreachable: () => boolean; rescuable: boolean },
 ): Verdict {
+  // a host that could not be reached has no failure of its own to weigh
   if (result.unreachable) return { status: "unreachable", ignored: o.ignoreUnreachable() };
   if (isFailed(result)) {
     return { status: "failed", ignored: o.ignoreErrors, rescued: !o.ignoreErrors && o.rescuable };
   }
+  if (isUnreachable(result)) return { status: "unreachable", ignored: o.ignoreUnreachable() };
   if (result.skipped) return { status: "skipped" };
   return { status: "ok" };
 }
@@ -140,9 +152,11 @@ export function hostOutcome(v: Verdict): HostPlay["outcome"] {
 export function countResult(stat: HostStats, v: Verdict, result: Result, action: string): void {
   switch (v.status) {
     case "unreachable":
-      // an ignored unreachable host counts as skipped
-      if (v.ignored) stat.skipped++;
-      else stat.unreachable++;
+      // an ignored unreachable host counts as ok and ignored (2.14's strategy), and carries on
+      if (v.ignored) {
+        stat.ok++;
+        stat.ignored++;
+      } else stat.unreachable++;
       return;
     case "failed":
       if (v.ignored) {
@@ -278,7 +292,9 @@ export class Results {
       pr.runOnce.set(task.id, { host: hp.name, result, registered });
     }
     const shown = cleanCopy(result, noLog);
-    if (view.delegateTo !== undefined) {
+    // Ansible's task executor adds the delegated host's variables to a result it got from the host: an
+    // unreachable one has none (its label then names the delegate without its address)
+    if (view.delegateTo !== undefined && !isUnreachable(result)) {
       shown._ansible_delegated_vars = this.#o.hostVars.delegatedVars(pr, view.delegateTo);
     }
     const verdict = verdictOf(result, {
@@ -290,8 +306,6 @@ export class Results {
     if (verdict.status === "ok" || verdict.status === "failed") pr.roleRuns.taskRan(task.role, hp.name);
     switch (verdict.status) {
       case "unreachable":
-        // As ansible-playbook: an ignored unreachable host counts as skipped and carries on.
-        if (verdict.ignored) shown.skip_reason = `Host ${hp.name} is unreachable`;
         this.#cb.result({
           status: "unreachable",
           host: hp.name,

@@ -327,7 +327,9 @@ export class TaskExecutor {
           r.msg = `Failed to template loop_control.label: ${(err as Error).message}`;
         }
       } else r._ansible_item_label = r[settings.loopVar];
-      if (!("changed" in r) && !INCLUDE_ACTIONS.has(task.action)) r.changed = false;
+      // Ansible's task executor gives an item `changed` once its module answered: an unreachable one has none
+      if (r.unreachable) delete r.changed;
+      else if (!("changed" in r) && !INCLUDE_ACTIONS.has(task.action)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
       const status = itemStatus(r);
@@ -362,8 +364,10 @@ export class TaskExecutor {
     let retries = 1;
     let delay = 5;
     if (until !== undefined) {
-      const r = task.kw.retries === undefined ? undefined : Number(t.template(task.kw.retries, vars));
-      retries = r === undefined ? 3 : r <= 0 ? 1 : r + 1;
+      // retries counts attempts after the first, 3 unless written (Task.retries' default); a retries
+      // written as null makes 3 attempts in all, as Ansible's task executor reads it
+      const r = task.kw.retries === undefined ? 3 : t.template(task.kw.retries, vars);
+      retries = r === null || r === undefined ? 3 : Number(r) <= 0 ? 1 : Number(r) + 1;
       if (task.kw.delay !== undefined) delay = Number(t.template(task.kw.delay, vars));
       if (delay < 0) delay = 1;
     }
@@ -473,6 +477,7 @@ export class TaskExecutor {
           lookup: { vars, native: false, templar: t },
           basedir: pr.play.baseDir,
           runModule: (req) => this.#o.runner.runModule(req),
+          forceHandlers: this.#kw.bool(pr.play, "force_handlers", vars, this.#o.forceHandlers),
         });
       }
       const controller = CONTROLLER_ACTIONS[task.action];

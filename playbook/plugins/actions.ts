@@ -22,6 +22,7 @@ const STRATEGY_ACTIONS = new Set([
 ]);
 import type { PluginHost } from "./host.ts";
 import { type AnswerContext, answerLookup } from "./resolver.ts";
+import { playContext } from "./_play_context.ts";
 
 /** Which Python file an action name means. */
 export interface ActionPluginRef {
@@ -44,6 +45,8 @@ export interface ActionCall {
   basedir: string;
   /** mito's module path for that host. */
   runModule(req: ModuleRequest): Promise<ModuleResult>;
+  /** The play's force_handlers, which the plugin's play context carries. */
+  forceHandlers?: boolean;
 }
 
 /** A remote step the plugin asked for failed: raised in the plugin as Ansible's helpers raise. */
@@ -195,7 +198,6 @@ export class ActionPlugins {
 
   async #run(host: PluginHost, call: ActionCall): Promise<ModuleResult> {
     const r = call.request;
-    const conn = r.connectionVars;
     const task = {
       action: call.task.action,
       name: call.task.name,
@@ -213,24 +215,8 @@ export class ActionPlugins {
       become_method: r.become.method,
       search_path: r.searchPath,
     };
-    const playContext = {
-      check_mode: r.checkMode,
-      diff: r.diff,
-      remote_addr: conn.ansible_host ?? r.targetHost,
-      remote_user: conn.ansible_user ?? conn.keyword_remote_user ?? null,
-      port: conn.ansible_port ?? conn.keyword_port ?? null,
-      connection: conn.ansible_connection ?? conn.keyword_connection ?? "ssh",
-      become: r.become.become,
-      become_user: r.become.user,
-      become_method: r.become.method,
-      become_flags: r.become.flags ?? "",
-      no_log: call.task.noLog,
-      verbosity: r.verbosity,
-      shell: "sh",
-      executable: "/bin/sh",
-      timeout: r.timeout,
-    };
-    const args = [call.plugin.loadName, call.plugin.file, call.plugin.collection ?? null, task, playContext];
+    const pc = playContext(r, call.task.noLog, { forceHandlers: call.forceHandlers ?? false });
+    const args = [call.plugin.loadName, call.plugin.file, call.plugin.collection ?? null, task, pc];
     const result = await host.callAsync(
       "action_run",
       [...args, call.basedir],

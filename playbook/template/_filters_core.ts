@@ -60,9 +60,11 @@ export function coreFilters(_ctx: FilterContext): Record<string, FilterFn> {
     },
     strftime: (v, ...args) => {
       const o = bind(args, ["second", "utc"], "strftime");
-      const secs = o.second === undefined || o.second === null
-        ? Date.now() / 1000
-        : num(toFloat(o.second, 0));
+      const given = o.second === undefined || o.second === null ? undefined : toFloat(o.second, undefined);
+      if (given === undefined && o.second !== undefined && o.second !== null) {
+        throw new TemplateError(`Invalid value for epoch value (${pyStr(o.second)})`);
+      }
+      const secs = given === undefined ? Date.now() / 1000 : num(given);
       return strftime(str(v), new Date(secs * 1000), truthy(o.utc ?? false));
     },
     ternary: (v, ...args) => {

@@ -1,8 +1,9 @@
 // Encoding and hashing filters: base64, UUIDs, digests, password hashes, URL parts and quoting.
 import { createHash } from "node:crypto";
 import { TemplateError } from "./_errors.ts";
-import { defined, isMapping, mapGet, mapKeys, num, pyIter, pyStr, unwrap } from "./_py.ts";
-import { md5Crypt, randomSalt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
+import { defined, isMapping, mapGet, mapKeys, num, pyIter, pyStr, pyTypeName, unwrap } from "./_py.ts";
+import { passwordHash } from "./_password_hash.ts";
+import { pyInt } from "../py/int_parse.ts";
 import { bind, type FilterContext, str } from "./_filter_util.ts";
 import type { FilterFn } from "./templar.ts";
 
@@ -61,8 +62,32 @@ function bufferEncoding(name: unknown): BufferEncoding {
 }
 
 /** uuid5 as Python's uuid.uuid5(UUID(namespace), name). */
+/** The 32 hex digits of a UUID namespace as Python's uuid.UUID(text) reads it, or why it cannot. */
+function uuidHex(namespace: unknown): string {
+  const ns = unwrap(namespace);
+  if (ns === null) {
+    throw new TypeError("one of the hex, bytes, bytes_le, fields, or int arguments must be given");
+  }
+  const invalid = (why: string) =>
+    new TemplateError(`Invalid value '${pyStr(namespace)}' for 'namespace': ${why}`);
+  if (typeof ns !== "string") throw invalid(`'${pyTypeName(namespace)}' object has no attribute 'replace'`);
+  const hex = ns.replaceAll("urn:", "").replaceAll("uuid:", "").replace(/^[{}]+|[{}]+$/g, "").replaceAll(
+    "-",
+    "",
+  );
+  if (hex.length !== 32) throw invalid("badly formed hexadecimal UUID string");
+  let n: number | bigint;
+  try {
+    n = pyInt(hex, 16);
+  } catch (e) {
+    throw invalid((e as Error).message);
+  }
+  if (n < 0) throw invalid("int is out of range (need a 128-bit value)");
+  return BigInt(n).toString(16).padStart(32, "0");
+}
+
 function uuid5(ns: string, name: string): string {
-  const nsBytes = Buffer.from(ns.replace(/-/g, ""), "hex");
+  const nsBytes = Buffer.from(ns, "hex");
   const h = createHash("sha1").update(nsBytes).update(name, "utf8").digest();
   const b = h.subarray(0, 16);
   b[6] = (b[6] & 0x0f) | 0x50;
@@ -91,7 +116,8 @@ export function encodingFilters(_ctx: FilterContext): Record<string, FilterFn> {
     },
     to_uuid: (v, ...args) => {
       const o = bind(args, ["namespace"], "to_uuid");
-      return uuid5(pyStr(o.namespace ?? "361E6D51-FAEC-444A-9079-341386DA8E2E"), str(v));
+      const namespace = o.namespace === undefined ? "361E6D51-FAEC-444A-9079-341386DA8E2E" : o.namespace;
+      return uuid5(uuidHex(namespace), str(v));
     },
     md5: (v) => createHash("md5").update(str(v), "utf8").digest("hex"),
     sha1: (v) => createHash("sha1").update(str(v), "utf8").digest("hex"),
@@ -111,27 +137,7 @@ export function encodingFilters(_ctx: FilterContext): Record<string, FilterFn> {
     },
     password_hash: (v, ...args) => {
       const o = bind(args, ["hashtype", "salt", "salt_size", "rounds", "ident"], "password_hash");
-      const type = pyStr(o.hashtype ?? "sha512");
-      const pw = str(v);
-      const saltSize = o.salt_size === undefined || o.salt_size === null ? 16 : num(o.salt_size);
-      const salt = o.salt === undefined || o.salt === null
-        ? randomSalt(type === "md5" ? 8 : saltSize)
-        : pyStr(o.salt);
-      const rounds = o.rounds === undefined || o.rounds === null ? null : num(o.rounds);
-      switch (type) {
-        case "sha512":
-        case "sha512_crypt":
-          return sha512Crypt(pw, salt, rounds ?? 656000);
-        case "sha256":
-        case "sha256_crypt":
-          return sha256Crypt(pw, salt, rounds ?? 535000);
-        case "md5":
-        case "md5_crypt":
-          return md5Crypt(pw, salt);
-      }
-      throw new TemplateError(
-        `${type} is not in the list of supported passlib algorithms: md5, sha256, sha512`,
-      );
+      return passwordHash(str(v), o);
     },
     urlsplit: (v, ...args) => {
       const o = bind(args, ["query"], "urlsplit");

@@ -8,6 +8,7 @@ import {
   isTuple,
   Kwargs,
   mapGet,
+  mapHas,
   mapKeys,
   num,
   pyCmp,
@@ -63,26 +64,35 @@ function hashKey(v: unknown): string {
   return pyTypeName(u) + ":" + pyRepr(u);
 }
 
-/** Jinja2's unique (hashable items), falling back to Ansible's pairwise-equality variant. */
-function uniqueList(items: unknown[], caseSensitive: boolean, attribute: unknown): unknown[] {
+/** Jinja2's unique: items (or their attribute) must be hashable, else a TypeError. */
+function jinjaUnique(items: unknown[], caseSensitive: boolean, attribute: unknown): unknown[] {
   const get = attrGetter(attribute, { lower: !caseSensitive });
-  try {
-    const seen = new Set<string>();
-    const out: unknown[] = [];
-    for (const it of items) {
-      const k = hashKey(get(it));
-      if (!seen.has(k)) {
-        seen.add(k);
-        out.push(it);
-      }
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const it of items) {
+    const k = hashKey(get(it));
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(it);
     }
-    return out;
+  }
+  return out;
+}
+
+/** Ansible's own unique, for what Jinja2's cannot hash: pairwise equality, case-sensitive. */
+function pairwiseUnique(items: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const it of items) if (!out.some((o) => pyEq(o, it))) out.push(it);
+  return out;
+}
+
+/** Case-sensitive unique as Ansible's set filters (union, intersect, …) call it. */
+function uniqueList(items: unknown[]): unknown[] {
+  try {
+    return jinjaUnique(items, true, null);
   } catch (e) {
     if (!(e instanceof TypeError)) throw e;
-    if (attribute !== null && attribute !== undefined) throw e;
-    const out: unknown[] = [];
-    for (const it of items) if (!out.some((o) => pyEq(o, it))) out.push(it);
-    return out;
+    return pairwiseUnique(items);
   }
 }
 
@@ -263,11 +273,29 @@ export function listsFilters(ctx: FilterContext): Record<string, FilterFn> {
     },
     unique: (v, ...args) => {
       const o = bind(args, ["case_sensitive", "attribute"], "unique");
-      return uniqueList(list(v), truthy(o.case_sensitive ?? false), o.attribute);
+      try {
+        return jinjaUnique(list(v), truthy(o.case_sensitive ?? false), o.attribute);
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+        // Ansible's fallback knows neither parameter: given either, it refuses to stand in
+        if (unwrap(o.case_sensitive) === false || truthy(o.attribute ?? null)) {
+          throw new TemplateError(
+            "Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support " +
+              `the parameters supplied. ${e.message}`,
+          );
+        }
+        return pairwiseUnique(list(v));
+      }
     },
     shuffle: (v, ...args) => {
       const o = bind(args, ["seed"], "shuffle");
-      const items = [...list(v)];
+      let items: unknown[];
+      try {
+        items = [...list(v)];
+      } catch {
+        // Ansible's filter gives back what it cannot make a list of, as it came
+        return v;
+      }
       randomFor(truthy(o.seed ?? null) ? o.seed : undefined).shuffle(items);
       return items;
     },
@@ -282,44 +310,63 @@ export function listsFilters(ctx: FilterContext): Record<string, FilterFn> {
     subelements: (v, ...args) => {
       const o = bind(args, ["subelements", "skip_missing"], "subelements");
       const u = unwrap(defined(v));
-      const elements = isMapping(u) ? mapKeys(u).map((k) => mapGet(u, k)) : pyIter(u);
-      const keys = pyStr(o.subelements).split(".");
+      let elements: unknown[];
+      if (isMapping(u)) elements = mapKeys(u).map((k) => mapGet(u, k));
+      else if (Array.isArray(u)) elements = u;
+      else throw new TemplateError("obj must be a list of dicts or a nested dict");
+      const spec = unwrap(o.subelements);
+      // Ansible's AnsibleFilterTypeError is a TypeError: it surfaces as a templating type error
+      let keys: unknown[];
+      if (Array.isArray(spec)) keys = spec;
+      else if (typeof spec === "string") keys = spec.split(".");
+      else throw new TypeError("subelements must be a list or a string");
       const out: unknown[] = [];
       for (const el of elements) {
         let values: unknown = el;
-        let missing = false;
-        for (const k of keys) {
+        let key: unknown;
+        for (key of keys) {
           const d = unwrap(values);
-          if (!isMapping(d) || mapGet(d, k) === undefined) {
+          const k = unwrap(key);
+          if (isMapping(d)) {
+            if (typeof k === "string" && mapHas(d, k)) {
+              values = mapGet(d, k);
+              continue;
+            }
             if (truthy(o.skip_missing ?? false)) {
-              missing = true;
+              values = [];
               break;
             }
-            throw new TemplateError(`could not find '${k}' key in iterated item '${pyRepr(el)}'`);
+            throw new TemplateError(`could not find ${pyRepr(key)} key in iterated item ${pyRepr(values)}`);
           }
-          values = mapGet(d, k);
+          if (
+            (Array.isArray(d) || typeof d === "string") && isInt(k) && num(k) < d.length &&
+            num(k) >= -d.length
+          ) {
+            values = Array.isArray(d) ? d.at(num(k)) : [...d].at(num(k));
+            continue;
+          }
+          throw new TypeError(`the key ${pyStr(key)} should point to a dictionary, got '${pyStr(values)}'`);
         }
-        if (missing) continue;
         if (!Array.isArray(unwrap(values))) {
-          throw new TemplateError("the key subelements should point to a list");
+          throw new TypeError(`the key ${pyRepr(key)} should point to a list, got ${pyRepr(values)}`);
         }
         for (const x of unwrap(values) as unknown[]) out.push(tuple([el, x]));
       }
       return out;
     },
-    union: (a, b) => uniqueList([...list(a), ...list(b)], true, null),
+    union: (a, b) => uniqueList([...list(a), ...list(b)]),
     intersect: (a, b) => {
       const bl = list(b);
-      return uniqueList(list(a).filter((x) => pyContains(bl, x)), true, null);
+      return uniqueList(list(a).filter((x) => pyContains(bl, x)));
     },
     difference: (a, b) => {
       const bl = list(b);
-      return uniqueList(list(a).filter((x) => !pyContains(bl, x)), true, null);
+      return uniqueList(list(a).filter((x) => !pyContains(bl, x)));
     },
     symmetric_difference: (a, b) => {
       const al = list(a), bl = list(b);
-      const isect = uniqueList(al.filter((x) => pyContains(bl, x)), true, null);
-      return uniqueList([...al, ...bl], true, null).filter((x) => !pyContains(isect, x));
+      const isect = uniqueList(al.filter((x) => pyContains(bl, x)));
+      return uniqueList([...al, ...bl]).filter((x) => !pyContains(isect, x));
     },
     zip: (...args) => {
       const [pos] = splitKwargs(args);

@@ -1,7 +1,8 @@
 // Number filters: int/float conversion, rounding, logarithms and powers, human-readable sizes.
 import { PyFloat } from "../values.ts";
+import { pyInt } from "../py/int_parse.ts";
 import { TemplateError } from "./_errors.ts";
-import { defined, isInt, mkFloat, num, pyStr, truthy, unwrap } from "./_py.ts";
+import { defined, isInt, mkFloat, num, pyRepr, pyStr, pyTypeName, truthy, unwrap } from "./_py.ts";
 import { bind, type FilterContext, pyFloatParse, str, toFloat } from "./_filter_util.ts";
 import type { FilterFn } from "./templar.ts";
 
@@ -11,40 +12,51 @@ function toInt(v: unknown, dflt: unknown, base: number): unknown {
   if (typeof v === "bigint") return v;
   if (typeof v === "number" || v instanceof PyFloat) return Math.trunc(num(v));
   if (typeof v === "string") {
+    try {
+      return pyInt(v, base);
+    } catch {
+      // Jinja's int filter falls back to int(float(text)): "42.23" | int is 42
+    }
     const s = v.trim().replace(/_/g, "");
-    if (base === 10 && /^[+-]?\d+$/.test(s)) {
-      const n = parseInt(s, 10);
-      return Number.isSafeInteger(n) ? n : BigInt(s.replace(/^\+/, "")); // exact, as Python's int()
-    }
-    if (base !== 10) {
-      const prefix = {
-        16: /^[+-]?(0x)?[0-9a-f]+$/i,
-        8: /^[+-]?(0o)?[0-7]+$/i,
-        2: /^[+-]?(0b)?[01]+$/i,
-      }[base as 16 | 8 | 2];
-      if (prefix?.test(s)) {
-        const neg = s.startsWith("-");
-        const body = s.replace(/^[+-]/, "").replace(/^0[xob]/i, "");
-        const n = parseInt(body, base);
-        if (!Number.isSafeInteger(n)) {
-          const b = BigInt(`0${({ 16: "x", 8: "o", 2: "b" } as Record<number, string>)[base]}${body}`);
-          return neg ? -b : b;
-        }
-        return neg ? -n : n;
-      }
-      if (base === 0 && /^[+-]?(0x[0-9a-f]+|0o[0-7]+|0b[01]+|[1-9]\d*|0+)$/i.test(s)) {
-        return Number(s.replace(/^\+/, "").replace(/^(-?)0o/i, "$1"));
-      }
-      if (
-        base > 10 && base <= 36 && new RegExp(`^[+-]?[0-9a-${String.fromCharCode(86 + base)}]+$`, "i").test(s)
-      ) {
-        return parseInt(s, base);
-      }
-    }
     const f = pyFloatParse(s);
     if (f !== undefined && isFinite(f)) return Math.trunc(f);
   }
   return dflt;
+}
+
+/** A number as Python's math functions take it (bools count), else math's TypeError. */
+function real(v: unknown): number {
+  const u = unwrap(v);
+  if (typeof u === "boolean" || typeof u === "number" || typeof u === "bigint" || u instanceof PyFloat) {
+    return num(u);
+  }
+  throw new TypeError(`must be real number, not ${pyTypeName(v)}`);
+}
+
+/** Python's float(x): numbers, bools and numeric text; the ValueError or TypeError it raises otherwise. */
+function pyFloat(v: unknown): unknown {
+  const u = unwrap(v);
+  if (typeof u === "string") {
+    if (pyFloatParse(u) === undefined) throw new TypeError(`could not convert string to float: ${pyRepr(v)}`);
+    return toFloat(u, undefined);
+  }
+  if (typeof u === "boolean" || typeof u === "number" || typeof u === "bigint" || u instanceof PyFloat) {
+    return toFloat(u, undefined);
+  }
+  throw new TypeError(`float() argument must be a string or a real number, not '${pyTypeName(v)}'`);
+}
+
+/**
+ * Ansible's math filters turn what Python's math refuses into AnsibleFilterTypeError, a TypeError
+ * ("log() can only be used on numbers: …"), which surfaces as a templating type error.
+ */
+function onlyNumbers<T>(name: string, f: () => T, why = "can only be used on numbers"): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TypeError) throw new TypeError(`${name}() ${why}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Python's round(x, n): the exact binary value rounded to n decimals, exact ties to even. */
@@ -143,23 +155,44 @@ export function mathFilters(_ctx: FilterContext): Record<string, FilterFn> {
       if (method === "floor") return mkFloat(Math.floor(x * m) / m);
       throw new TemplateError("method must be common, ceil or floor");
     },
-    log: (v, base) => {
-      const x = num(unwrap(v));
-      const b = base === undefined ? Math.E : num(unwrap(base));
-      return mkFloat(b === 10 ? Math.log10(x) : Math.log(x) / Math.log(b));
-    },
-    pow: (v, y) => mkFloat(num(unwrap(v)) ** num(unwrap(y))),
-    root: (v, base) => {
-      const x = num(unwrap(v)), b = base === undefined ? 2 : num(unwrap(base));
-      return mkFloat(b === 2 ? Math.sqrt(x) : x ** (1 / b));
-    },
+    log: (v, base) =>
+      onlyNumbers("log", () => {
+        const x = real(v);
+        if (base === undefined) return mkFloat(Math.log(x));
+        const b = real(base);
+        return mkFloat(b === 10 ? Math.log10(x) : Math.log(x) / Math.log(b));
+      }),
+    pow: (v, y) => onlyNumbers("pow", () => mkFloat(real(v) ** real(y))),
+    root: (v, base) =>
+      onlyNumbers("root", () => {
+        const x = real(v);
+        if (base === undefined || (unwrap(base) === 2 && isInt(base))) {
+          if (x < 0) throw new TypeError("math domain error");
+          return mkFloat(Math.sqrt(x));
+        }
+        const b = num(pyFloat(base));
+        const r = x ** (1 / b);
+        if (Number.isNaN(r)) throw new TypeError("math domain error");
+        return mkFloat(r);
+      }),
     human_readable: (v, ...args) => {
       const o = bind(args, ["isbits", "unit"], "human_readable");
-      return humanReadable(
-        num(toFloat(defined(v), 0)),
-        truthy(o.isbits ?? false),
-        o.unit ? pyStr(o.unit) : null,
-      );
+      const unit = o.unit === undefined || o.unit === null ? null : pyStr(o.unit);
+      const size = onlyNumbers("human_readable", () => {
+        const u = unwrap(defined(v));
+        if (
+          typeof u === "boolean" || typeof u === "number" || typeof u === "bigint" || u instanceof PyFloat
+        ) {
+          return num(u);
+        }
+        // bytes_to_human compares the size with each unit's limit, or divides by the one named
+        throw new TypeError(
+          unit === null
+            ? `'>=' not supported between instances of '${pyTypeName(v)}' and 'int'`
+            : `unsupported operand type(s) for /: '${pyTypeName(v)}' and 'int'`,
+        );
+      }, "failed on bad input");
+      return humanReadable(size, truthy(o.isbits ?? false), unit || null);
     },
     human_to_bytes: (v, ...args) => {
       const o = bind(args, ["default_unit", "isbits"], "human_to_bytes");

@@ -37,7 +37,19 @@ export function pathsFilters(_ctx: FilterContext): Record<string, FilterFn> {
     expandvars: (v) => str(v).replace(/\$(\w+)|\$\{([^}]+)\}/g, (m, a, b) => process.env[a ?? b] ?? m),
     path_join: (v) => {
       const u = unwrap(defined(v));
-      const parts = typeof u === "string" ? [u] : pyIter(u).map(pyStr);
+      if (typeof u !== "string" && !Array.isArray(u)) {
+        throw new TypeError(`|path_join expects string or sequence, got <class '${pyTypeName(v)}'> instead.`);
+      }
+      if (Array.isArray(u) && !u.length) {
+        throw new TypeError("join() missing 1 required positional argument: 'a'");
+      }
+      // os.path.join: the first part is read as a path, the others checked by join itself
+      const parts = typeof u === "string" ? [u] : u.map((p, i) => {
+        if (i === 0 || typeof unwrap(p) === "string") return pathStr(p);
+        throw new TypeError(
+          `join() argument must be str, bytes, or os.PathLike object, not '${pyTypeName(p)}'`,
+        );
+      });
       let out = "";
       for (const p of parts) {
         if (p.startsWith("/")) out = p;

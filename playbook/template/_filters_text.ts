@@ -219,6 +219,7 @@ export function textFilters(_ctx: FilterContext): Record<string, FilterFn> {
       const t = pyStr(o.re_type ?? "python");
       const s = str(v);
       if (t === "posix_basic") return s.replace(/[.*[\]^$\\]/g, (c) => "\\" + c);
+      if (t === "posix_extended") throw new TemplateError(`Regex type (${t}) not yet implemented`);
       if (t !== "python") throw new TemplateError("Invalid regex type (" + t + ")");
       return reEscape(s);
     },

@@ -166,9 +166,16 @@ export function percentFormat(fmt: string, args: unknown): string {
     if (ai >= list.length) throw new TypeError("not enough arguments for format string");
     return list[ai++];
   };
-  const re = /%(?:\(([^)]*)\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])/g;
+  const re = /%(?:\(([^)]*)\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([\s\S]?)/g;
   let usedDict = false;
-  const out = fmt.replace(re, (_m, key, flags: string, width, prec, conv: string) => {
+  const out = fmt.replace(re, (m, key, flags: string, width, prec, conv: string, at: number) => {
+    if (conv === "") throw new Error("ValueError: incomplete format");
+    if (!"diouxXeEfFgGcrsa%".includes(conv)) {
+      const code = conv.codePointAt(0)!.toString(16);
+      throw new Error(
+        `ValueError: unsupported format character '${conv}' (0x${code}) at index ${at + m.length - 1}`,
+      );
+    }
     if (conv === "%") return "%";
     let v: unknown;
     if (key !== undefined) {

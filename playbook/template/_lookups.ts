@@ -10,6 +10,7 @@ import {
   mapKeys,
   NativeText,
   pyIter,
+  pyRepr,
   pyStr,
   pyTypeName,
   truthy,
@@ -23,6 +24,8 @@ import { PyRandom } from "./_random.ts";
 import { md5Crypt, sha256Crypt, sha512Crypt } from "./_crypt.ts";
 import type { LookupContext, LookupFn } from "./templar.ts";
 import { readTextFile } from "../text_file.ts";
+import { pyInt } from "../py/int_parse.ts";
+import { subelementsLookup } from "./_lookup_subelements.ts";
 
 /** A string option that may be absent (None). */
 const optionalStr = (
@@ -93,47 +96,83 @@ function passwordChars(spec: unknown): string {
 
 const CRYPT_SALT = ASCII_LETTERS + "0123456789./";
 
-function sequenceTerm(term: string, kw: Record<string, unknown>): string[] {
-  let start = 1, end: number | null = null, count: number | null = null, stride = 1, format = "%d";
-  const t = term.trim();
-  const short = /^(?:(0x[0-9a-f]+|0o?[0-7]+|-?\d+)-)?(0x[0-9a-f]+|0o?[0-7]+|-?\d+)(?:\/(-?\d+))?(?::(.+))?$/i
-    .exec(t);
-  const toNum = (
-    s: string,
-  ) => (/^0x/i.test(s)
-    ? parseInt(s, 16)
-    : /^0o?[0-7]+$/.test(s) && s.length > 1
-    ? parseInt(s.replace(/^0o?/, ""), 8)
-    : parseInt(s, 10));
-  if (short && !t.includes("=")) {
-    if (short[1] !== undefined) start = toNum(short[1]);
-    end = toNum(short[2]);
-    if (short[3]) stride = parseInt(short[3], 10);
-    if (short[4]) format = short[4];
+/** The sequence lookup's shortcut form, `[start-]end[/stride][:format]`, numbers as Ansible matches them. */
+const SEQUENCE_SHORTCUT = /^(?:(0?x?[0-9a-f]+)-)?(0?x?[0-9a-f]+)(?:\/(0?x?[0-9a-f]+))?(?::(.+))?$/i;
+
+/** A sequence number read as Python's int(x, 0), refused with the lookup's own message. */
+function sequenceNumber(name: string, text: string): number {
+  try {
+    return Number(pyInt(text, 0));
+  } catch {
+    throw new TemplateError(`can't parse ${name}=${text} as integer`);
+  }
+}
+
+/**
+ * One term of the sequence lookup (`with_sequence`), as Ansible's plugin reads it: the shortcut form or
+ * key=value options (start, end or count, stride, format); each term starts from start=1, stride=1,
+ * format=%d. A count of 0, or a stride of 0, gives no items.
+ */
+function sequenceTerm(term: unknown): string[] {
+  const text = unwrap(term);
+  if (typeof text !== "string") {
+    throw new TemplateError(
+      `unknown error parsing with_sequence arguments: ${pyRepr(term)}. ` +
+        `Error was: expected string or bytes-like object, got '${pyTypeName(term)}'`,
+    );
+  }
+  let start = 1, stride = 1, format = "%d";
+  let end: number | undefined, count: number | undefined;
+  const short = SEQUENCE_SHORTCUT.exec(text);
+  if (short) {
+    if (short[1] !== undefined) start = sequenceNumber("start", short[1]);
+    end = sequenceNumber("end", short[2]);
+    if (short[3] !== undefined) stride = sequenceNumber("stride", short[3]);
+    if (short[4] !== undefined) format = short[4];
   } else {
-    const params: Record<string, unknown> = { ...kw };
-    for (const kv of t.split(/\s+/).filter((x) => x)) {
-      const i = kv.indexOf("=");
-      if (i < 0) throw new TemplateError(`can't parse arg ${kv} in sequence`);
-      params[kv.slice(0, i)] = kv.slice(i + 1);
+    const { key, opts } = parseKv(text);
+    const left = new Map(Object.entries(opts));
+    const take = (name: string) => {
+      const v = left.get(name);
+      left.delete(name);
+      return v === undefined ? undefined : sequenceNumber(name, v);
+    };
+    start = take("start") ?? start;
+    end = take("end");
+    count = take("count");
+    stride = take("stride") ?? stride;
+    if (left.has("format")) format = left.get("format")!;
+    left.delete("format");
+    // Ansible's parse_kv keeps the free words as one more option, named last
+    const unknown = [...left.keys(), ...(key === undefined ? [] : ["_raw_params"])];
+    if (unknown.length) {
+      throw new TemplateError(`unrecognized arguments to with_sequence: ${pyRepr(unknown)}`);
     }
-    if (params.start !== undefined) start = toNum(pyStr(params.start));
-    if (params.end !== undefined) end = toNum(pyStr(params.end));
-    if (params.count !== undefined) count = toNum(pyStr(params.count));
-    if (params.stride !== undefined) stride = toNum(pyStr(params.stride));
-    if (params.format !== undefined) format = pyStr(params.format);
   }
-  if (count !== null) {
-    if (end !== null) throw new TemplateError("can't specify both count and end in with_sequence");
-    end = count === 0 ? start - stride : start + (count - 1) * stride;
-    if (count === 0) return [];
+  if (count === undefined && end === undefined) {
+    throw new TemplateError("must specify count or end in with_sequence");
   }
-  if (end === null) throw new TemplateError("must specify count or end in with_sequence");
-  if (stride > 0 && end < start) throw new TemplateError("to count backwards make stride negative");
-  if (stride < 0 && end > start) throw new TemplateError("to count forward don't make stride negative");
+  if (count !== undefined && end !== undefined) {
+    throw new TemplateError("can't specify both count and end in with_sequence");
+  }
+  if (count !== undefined) {
+    // Ansible's conversion, whose count is off under a negative stride
+    if (count !== 0) end = start + count * stride - 1;
+    else start = end = stride = 0;
+  }
+  const last = end!;
+  if (stride > 0 && last < start) throw new TemplateError("to count backwards make stride negative");
+  if (stride < 0 && last > start) throw new TemplateError("to count forward don't make stride negative");
+  if (format.split("%").length !== 2) throw new TemplateError(`bad formatting string: ${format}`);
   const out: string[] = [];
   if (stride === 0) return out;
-  for (let i = start; stride > 0 ? i <= end : i >= end; i += stride) out.push(percentFormat(format, i));
+  for (let i = start; stride > 0 ? i <= last : i >= last; i += stride) {
+    try {
+      out.push(percentFormat(format, i));
+    } catch {
+      throw new TemplateError(`problem formatting ${i} with ${pyRepr(format)}`);
+    }
+  }
   return out;
 }
 
@@ -432,16 +471,7 @@ export function builtinLookups(): Record<string, LookupFn> {
         }
         return o.default;
       }),
-    subelements: (terms, _kw, ctx) => {
-      if (terms.length < 2 || terms.length > 3) {
-        throw new TemplateError(
-          "subelements lookup expects a list of two or three items, a list, a key and flags",
-        );
-      }
-      const flags = unwrap(terms[2]);
-      const skip = isMapping(flags) ? truthy(mapGet(flags, "skip_missing") ?? false) : false;
-      return ctx.templar.getFilter("subelements")!(terms[0], terms[1], skip) as unknown[];
-    },
+    subelements: (terms) => subelementsLookup(terms),
     items: (terms) => flattenOnce(terms),
     list: (terms) => terms,
     indexed_items: (terms) => flattenOnce(terms).map((x, i) => tuple([i, x])),
@@ -453,6 +483,11 @@ export function builtinLookups(): Record<string, LookupFn> {
       }),
     vars: (terms, kw, ctx) =>
       terms.map((t) => {
+        if (typeof unwrap(t) !== "string") {
+          throw new TemplateError(
+            `Invalid setting identifier, "${pyStr(t)}" is not a string, its a <class '${pyTypeName(t)}'>`,
+          );
+        }
         const name = pyStr(t);
         const v = ctx.vars.get(name);
         // as Ansible's vars lookup: the default stands for a missing variable and for one whose value
@@ -469,7 +504,7 @@ export function builtinLookups(): Record<string, LookupFn> {
           throw e;
         }
       }),
-    sequence: (terms, kw) => terms.flatMap((t) => sequenceTerm(pyStr(t), kw)),
+    sequence: (terms) => terms.flatMap(sequenceTerm),
     random_choice: (terms) => (terms.length ? [new PyRandom(null).choice(terms)] : []),
     together: (terms) => {
       const lists = terms.map((t) => pyIter(t));

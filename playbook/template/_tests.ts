@@ -323,7 +323,8 @@ export function builtinTests(_templar: Templar): Record<string, TestFn> {
       return mapHas(r, "started") ? truthy(r.started) : true;
     },
     unreachable: (v) => truthy(mapGet(resultMap(v, "unreachable"), "unreachable") ?? false),
-    reachable: (v) => !truthy(mapGet(resultMap(v, "reachable"), "unreachable") ?? false),
+    // Ansible's reachable is `not unreachable(result)`: its refusal names the unreachable test
+    reachable: (v) => !truthy(mapGet(resultMap(v, "unreachable"), "unreachable") ?? false),
     file: (p) => stat(p)?.isFile() ?? false,
     is_file: (p) => stat(p)?.isFile() ?? false,
     directory: (p) => stat(p)?.isDirectory() ?? false,

@@ -1,0 +1,26 @@
+// How task results count and show as ansible-core 2.14 has them (issue 19), side by side with
+// ansible-playbook on tests/fixtures/conformance_results: the same stdout, stderr and exit code.
+import { join } from "node:path";
+import { assertEquals } from "./_assert.ts";
+import { mitoIn, ROOT, runIn } from "./_run.ts";
+
+const DIR = join(ROOT, "tests/fixtures/conformance_results");
+
+function same(name: string, playbook: string, code: number): void {
+  Deno.test(`${name}, as ansible-playbook`, () => {
+    const argv = ["-i", "hosts.ini", "-f", "1", playbook];
+    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv);
+    const m = mitoIn(DIR, argv);
+    assertEquals(a.code, code, a.stdout + a.stderr);
+    assertEquals(m.stdout, a.stdout);
+    assertEquals(m.stderr, a.stderr);
+    assertEquals(m.code, code);
+  });
+}
+
+same(
+  "ignore_unreachable: ok and ignored in the recap, a delegated host labelled by name alone, a loop with an " +
+    "unreachable item unreachable as a whole; the reachable tests' refusals",
+  "unreachable.yml",
+  0,
+);
