@@ -11,7 +11,7 @@ import { readTextFile } from "../text_file.ts";
 import { templateFileVars } from "../template/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
-import { checkMode, keyword, templatedKeyword } from "./_keywords.ts";
+import { checkMode, templatedKeyword } from "./_keywords.ts";
 import { TaskTemplateError } from "./_task_errors.ts";
 import { bool, isMap, removeOmit } from "./_util.ts";
 

@@ -1,7 +1,7 @@
 // Encoding and hashing filters: base64, UUIDs, digests, password hashes, URL parts and quoting.
 import { createHash } from "node:crypto";
 import { TemplateError } from "./_errors.ts";
-import { defined, isMapping, mapGet, mapKeys, num, pyIter, pyStr, pyTypeName, unwrap } from "./_py.ts";
+import { defined, isMapping, mapGet, mapKeys, pyIter, pyStr, pyTypeName, unwrap } from "./_py.ts";
 import { passwordHash } from "./_password_hash.ts";
 import { pyInt } from "../py/int_parse.ts";
 import { bind, type FilterContext, str } from "./_filter_util.ts";

@@ -2,7 +2,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
-import { defined, pyIter, pyStr, pyTypeName, tuple, unwrap } from "./_py.ts";
+import { defined, pyTypeName, tuple, unwrap } from "./_py.ts";
 import { bind, type FilterContext, globFiles, str } from "./_filter_util.ts";
 import type { FilterFn } from "./templar.ts";
 
