@@ -1115,8 +1115,8 @@ export class Broker {
    */
   async #stopDetached(ctx: Context, st: StreamState): Promise<void> {
     this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: SHUTDOWN }, null));
-    await this.#drained(st);
-    await within(st.channel.closeWrite(), 5000, undefined);
+    // Bounded: a target that stopped reading gets the EOF of the controller's exit instead.
+    await within(this.#drained(st).then(() => st.channel.closeWrite()), 5000, undefined);
     st.channel.detach!();
   }
 
