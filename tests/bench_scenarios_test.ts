@@ -1,5 +1,6 @@
 // The playbook benchmark's pure parts (scripts/bench/_scenarios.ts, _report.ts): generated playbooks and
 // inventories, scenario selection, and the exact tables and document section it writes. No timing here.
+// @ts-types="../node_modules/yaml/dist/index.d.ts"
 import { parse } from "yaml";
 import { assert, assertEquals, assertMatch, assertThrows } from "./_assert.ts";
 import {

@@ -1,5 +1,5 @@
 // A local process as a ByteChannel: its stdin/stdout carry the bytes, stderr is passed on for diagnostics.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import type { ByteChannel, ExitStatus, SpawnRequest } from "./stream.ts";
 import { nodeWriter, webReadable } from "./_ssh_streams.ts";
@@ -15,6 +15,12 @@ export interface ProcessChannel extends ByteChannel {
   readonly pid: number | undefined;
   /** Why the process could not be started (ENOENT, EACCES), once known. */
   readonly startError: SpawnFailedError | undefined;
+}
+
+/** Lets this process exit while `child` still runs: neither it nor its pipes hold the event loop. */
+export function unrefChild(child: ChildProcess): void {
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as { unref?: () => void } | null)?.unref?.();
 }
 
 /** Starts argv with piped stdio; a failure to exec ends it with status 127 and sets startError. */
@@ -50,6 +56,7 @@ export function spawnProcess(req: SpawnRequest & { cwd?: string }): ProcessChann
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
+    detach: () => unrefChild(child),
     exited,
   };
 }

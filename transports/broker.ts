@@ -208,6 +208,8 @@ interface StreamState {
   stderrTail: string;
   /** Frames waiting while a write is in progress. */
   queued?: Uint8Array[];
+  /** Called once every frame written so far has been handed to the channel. */
+  drained?: (() => void)[];
 }
 
 /** Milliseconds a new context has to say READY unless its spec says otherwise. */
@@ -744,6 +746,13 @@ export class Broker {
       // the channel died: the reader side reports it
     }
     st.queued = undefined;
+    for (const done of st.drained?.splice(0) ?? []) done();
+  }
+
+  /** Resolves once every frame written to `st` so far has been handed to its channel. */
+  #drained(st: StreamState): Promise<void> {
+    if (!st.queued) return Promise.resolve();
+    return new Promise((resolve) => (st.drained ??= []).push(resolve));
   }
 
   /** A frame for the controller; the router already checked who may send it from where. */
@@ -1089,12 +1098,26 @@ export class Broker {
     return { stream, done };
   }
 
-  async _shutdownContext(ctx: Context): Promise<void> {
-    for (const child of [...this.#contexts.values()].filter((c) => c.parent === ctx)) {
-      await child.shutdown();
-    }
+  async _shutdownContext(ctx: Context, detach = false): Promise<void> {
+    // Siblings side by side: each waits a round trip for its own end, none depends on another's.
+    await Promise.all([...this.#contexts.values()].filter((c) => c.parent === ctx).map((c) => c.shutdown()));
     if (!ctx.alive) return;
-    await this.#stopQuietly(ctx);
+    const st = [...this.#streams.values()].find((s) => s.context === ctx.id);
+    if (detach && st?.channel.detach) await this.#stopDetached(ctx, st);
+    else await this.#stopQuietly(ctx);
+  }
+
+  /**
+   * Tells a context at the end of its own channel to stop, then leaves it: the frame and the end of its
+   * input are handed to the channel, which stops holding the controller. The context cleans up and exits
+   * on SHUTDOWN (on the EOF behind it if the frame never arrives), and ssh ends once it has: waiting for
+   * that would only cost the run a round trip at its very end.
+   */
+  async #stopDetached(ctx: Context, st: StreamState): Promise<void> {
+    this.#router.send(structuredFrame({ dst: ctx.id, src: 0, handle: SHUTDOWN }, null));
+    // Bounded: a target that stopped reading gets the EOF of the controller's exit instead.
+    await within(this.#drained(st).then(() => st.channel.closeWrite()), 5000, undefined);
+    st.channel.detach!();
   }
 
   async #stopQuietly(ctx: Context): Promise<void> {
@@ -1109,13 +1132,18 @@ export class Broker {
     if (!bounded) this.#gone([ctx.id], "it did not stop within 5 s and was abandoned");
   }
 
-  /** Shuts every context down (children before parents) and waits for the processes to end. */
-  async shutdown(): Promise<void> {
+  /**
+   * Shuts every context down (children before parents) and waits for the processes to end. With
+   * `detach`, for the controller's own exit: a context on a channel that can be left (a process: ssh,
+   * local python) is told to stop and not waited for (#stopDetached); its children are still stopped and
+   * waited for first, as their parent's end would otherwise cut their cleanup short.
+   */
+  async shutdown(opts: { detach?: boolean } = {}): Promise<void> {
     this.#closing = true;
     // Connects still under way end first (each bounded by its own timeout), so none outlives the broker.
     await Promise.allSettled([...this.#byKey.values()]);
     const roots = [...this.#contexts.values()].filter((c) => !c.parent);
-    await Promise.all(roots.map((c) => c.shutdown()));
+    await Promise.all(roots.map((c) => this._shutdownContext(c, opts.detach)));
     this.#calls.failAll("the broker shut down");
   }
 }

@@ -10,6 +10,7 @@ import type { FirstStage } from "./_bootstrap.ts";
 import { Askpass } from "./_ssh_askpass.ts";
 import { buildSshArgv, classifySshFailure, SshConnectError, type SshOptions } from "./_ssh_argv.ts";
 import { firstData, nodeWriter, webReadable } from "./_ssh_streams.ts";
+import { unrefChild } from "./_process.ts";
 
 export type { HostKeyPolicy, SshFailureKind, SshOptions } from "./_ssh_argv.ts";
 export { buildSshArgv, classifySshFailure, SshConfigError, SshConnectError } from "./_ssh_argv.ts";
@@ -114,6 +115,7 @@ export async function sshSpawn(
       inputSent: extra.input !== undefined,
       ...nodeWriter(child.stdin!, "ssh stdin"),
       kill,
+      detach: () => unrefChild(child),
       exited,
     };
   } finally {

@@ -18,6 +18,12 @@ export interface ByteChannel {
   closeWrite(): Promise<void>;
   /** Forcefully stop the transport (kill the process / close the SSH channel). */
   kill(): void;
+  /**
+   * Stops the transport from keeping the controller alive: the process carrying it (ssh) ends on its own
+   * once the far end has gone, after the controller has exited. Absent where the transport lives inside
+   * the controller (ssh2's socket): such a channel is waited for.
+   */
+  detach?(): void;
   /** Resolves once the transport process or channel has ended. */
   readonly exited: Promise<ExitStatus>;
   /**

@@ -1,5 +1,6 @@
 // to_yaml/to_nice_yaml: playbook/py/yaml_dump.ts over the template engine's values;
 // from_yaml: the yaml npm package in YAML 1.1 mode, keeping floats like 1.0 as floats.
+// @ts-types="../../node_modules/yaml/dist/index.d.ts"
 import { isMap, isScalar, isSeq, type Node as YNode, parseAllDocuments } from "yaml";
 import { PyFloat } from "../values.ts";
 import { constructInt } from "../yaml/_resolve.ts";
