@@ -58,6 +58,7 @@ import {
   allHold,
   ConditionFailure,
   type FailedPart,
+  FieldTemplateError,
   pythonCrash,
   taskErrorMessage,
   TaskTemplateError,
@@ -650,6 +651,9 @@ export class TaskExecutor {
     if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     // an action plugin raised: Ansible's task executor reports it, outside the result's post-processing
     if (err instanceof ActionPluginRaised) return new TaskTemplateError(err.message, err.fields);
+    if (err instanceof FieldTemplateError) {
+      return new TaskTemplateError(this.#errMsg(err.error, task, { kind: "field", field: err.field }));
+    }
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }

@@ -1,0 +1,32 @@
+// More of ansible-core 2.14's semantics checked for issue 19, side by side with ansible-playbook on the
+// playbooks of tests/fixtures/conformance: the same stdout, stderr and exit code.
+import { join } from "node:path";
+import { assertEquals } from "./_assert.ts";
+import { mitoIn, ROOT, runIn } from "./_run.ts";
+
+const DIR = join(ROOT, "tests/fixtures/conformance");
+
+function same(name: string, args: string[], code: number, env: Record<string, string> = {}): void {
+  Deno.test(`${name}, as ansible-playbook`, () => {
+    const argv = ["-i", "hosts.ini", ...args];
+    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv, env);
+    const m = mitoIn(DIR, argv, env);
+    assertEquals(a.code, code, a.stdout + a.stderr);
+    assertEquals(m.stdout, a.stdout);
+    assertEquals(m.stderr, a.stderr);
+    assertEquals(m.code, code);
+  });
+}
+
+same(
+  "at -v the fact gathering shows one line and loop items are labelled by loop_var or label",
+  ["-v", "verbose_labels.yml"],
+  0,
+);
+
+same(
+  "a play environment entry that needs the undefined ansible_env is left out, another undefined " +
+    "variable fails the task naming the field",
+  ["play_env_facts.yml"],
+  0,
+);
