@@ -71,6 +71,8 @@ function insideDynamicInclude(scope: Scope | undefined): boolean {
   for (let s = scope; s; s = s.parent) {
     const action = (s as Partial<Task>).action;
     if (action === "include_tasks" || action === "include_role") return true;
+    // the block a dynamic include loads its tasks into (its parent is the include's, not the include)
+    if (s.includeParams !== undefined) return true;
   }
   return false;
 }

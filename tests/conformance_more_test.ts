@@ -30,3 +30,10 @@ same(
   ["play_env_facts.yml"],
   0,
 );
+
+same(
+  "the old include inside a file include_tasks loads is itself dynamic (its when: false file is never " +
+    "read) and deprecated again for its skipped result",
+  ["old_include_dynamic.yml"],
+  0,
+);
