@@ -37,3 +37,7 @@ same(
   ["old_include_dynamic.yml"],
   0,
 );
+
+same("a variable named like a template global (lipsum) is warned about once, as the play starts", [
+  "reserved_names.yml",
+], 0);
