@@ -41,3 +41,10 @@ same(
 same("a variable named like a template global (lipsum) is warned about once, as the play starts", [
   "reserved_names.yml",
 ], 0);
+
+same(
+  "ansible_dependent_role_names lists dependencies, ansible_play_role_names the roles: first, and " +
+    "ansible_parent_role_names exists only in a role loaded from inside another",
+  ["role_name_vars.yml"],
+  0,
+);

@@ -75,6 +75,16 @@ function dependencyChain(scope: Scope): RoleInstance[] {
  * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
  * reports is data: wrapped unsafe, as Ansible does before injecting it.
  */
+/**
+ * The play's own roles (not dependencies), once each: its `roles:` first, then those import_role and
+ * include_role added, as Ansible appends those to the play's list after its roles: are loaded.
+ */
+function playRoleNames(roles: RoleInstance[]): string[] {
+  const own = roles.filter((r) => !r.dependencyOf);
+  const listed = own.filter((r) => r.dedup);
+  return [...new Set([...listed, ...own.filter((r) => !r.dedup)].map(roleFullName))];
+}
+
 function injectFacts(st: HostVarsState, facts: Record<string, unknown>): void {
   const safe = wrapUnsafe(facts) as Record<string, unknown>;
   const clean: Record<string, unknown> = {};
@@ -185,12 +195,12 @@ export class HostVars {
         ansible_play_batch: () => pr.batch.filter((h) => this.#o.live(h)),
         ansible_play_name: () => pr.play.name,
         playbook_dir: () => pr.play.baseDir,
-        // The play's own roles (roles:, import_role), dependencies only in ansible_role_names.
-        ansible_play_role_names: () => [
-          ...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName)),
-        ],
-        role_names: () => [...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName))],
+        ansible_play_role_names: () => playRoleNames(pr.play.roles),
+        role_names: () => playRoleNames(pr.play.roles),
         ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
+        ansible_dependent_role_names: () => [
+          ...new Set(pr.play.roles.filter((r) => r.dependencyOf).map(roleFullName)),
+        ],
       });
     }
     if (pr && task) values.ansible_search_path = () => this.searchPath(pr, task);
@@ -199,6 +209,12 @@ export class HostVars {
         role_name: () => role.name,
         role_path: () => role.path,
         ansible_role_name: () => roleFullName(role),
+      });
+    }
+    // Ansible's include_role/import_role pass these to the role they load from inside another role:
+    // a role of the play's roles: (or loaded from the play's tasks, or a dependency) has neither
+    if (roles.length > 1) {
+      Object.assign(values, {
         ansible_parent_role_names: () => roles.slice(0, -1).reverse().map(roleFullName),
         ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
       });
