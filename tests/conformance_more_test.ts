@@ -6,9 +6,15 @@ import { mitoIn, ROOT, runIn } from "./_run.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance");
 
-function same(name: string, args: string[], code: number, env: Record<string, string> = {}): void {
+function same(
+  name: string,
+  args: string[],
+  code: number,
+  opts: { inventory?: string; env?: Record<string, string> } = {},
+): void {
+  const env = opts.env ?? {};
   Deno.test(`${name}, as ansible-playbook`, () => {
-    const argv = ["-i", "hosts.ini", ...args];
+    const argv = ["-i", opts.inventory ?? "hosts.ini", ...args];
     const a = runIn(DIR, "/usr/bin/ansible-playbook", argv, env);
     const m = mitoIn(DIR, argv, env);
     assertEquals(a.code, code, a.stdout + a.stderr);
@@ -47,4 +53,11 @@ same(
     "ansible_parent_role_names exists only in a role loaded from inside another",
   ["role_name_vars.yml"],
   0,
+);
+
+same(
+  "a variable holding hostvars['h'] is h's variables templated, without hostvars or the play's own",
+  ["hostvars_in_var.yml"],
+  0,
+  { inventory: "hosts_templated.ini" },
 );

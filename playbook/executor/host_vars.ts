@@ -162,7 +162,7 @@ export class HostVars {
     } satisfies LazyLayer;
   }
 
-  #magic(pr: PlayVars | undefined, host: string, task: Scope | undefined): LazyLayer {
+  #magic(pr: PlayVars | undefined, host: string, task: Scope | undefined, asHostvars = false): LazyLayer {
     const roles = task ? roleChain(task) : [];
     const role = roles[roles.length - 1];
     const inv = this.#o.inventory;
@@ -187,7 +187,10 @@ export class HostVars {
       },
       inventory_file: () => inv.sourceOf(host) ?? null,
     };
-    if (pr) {
+    if (asHostvars) {
+      delete values.hostvars;
+      if (pr) values.playbook_dir = () => pr.play.baseDir;
+    } else if (pr) {
       Object.assign(values, {
         ansible_play_hosts_all: () => [...pr.all],
         ansible_play_hosts: active,
@@ -232,7 +235,7 @@ export class HostVars {
     return this.#o.lazyMapping(
       (h) => {
         if (!inv.hasHost(h)) return undefined;
-        const view = this.hostLevel(pr, h);
+        const view = this.hostLevel(pr, h, { asHostvars: true });
         return this.#o.lazyMapping(
           (k) => {
             const raw = view.raw(k);
@@ -250,8 +253,12 @@ export class HostVars {
     );
   }
 
-  /** A host's variables outside any task (what hostvars shows). */
-  hostLevel(pr: PlayVars | undefined, host: string): LayeredVars {
+  /**
+   * A host's variables outside any task. `asHostvars`: what hostvars shows, as Ansible's host variables
+   * without a play: no `hostvars` in them (else a value holding hostvars['h'] nests itself without end)
+   * and none of the play's own (ansible_play_hosts, role names …) but playbook_dir.
+   */
+  hostLevel(pr: PlayVars | undefined, host: string, opts: { asHostvars?: boolean } = {}): LayeredVars {
     const st = this.state(host);
     const layers: Layer[] = [this.#inventoryVars(host)];
     layers.push(
@@ -259,7 +266,7 @@ export class HostVars {
       st.includeVars,
       st.setFacts,
       this.#o.extraVars,
-      this.#magic(pr, host, undefined),
+      this.#magic(pr, host, undefined, opts.asHostvars),
     );
     return new LayeredVars(layers);
   }
