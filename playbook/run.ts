@@ -460,6 +460,8 @@ async function runInner(
       : {}),
     connectionDefaults,
     ansibleVersion: VERSION,
+    playbookPython: controllerPy,
+    ...(settings.configFile ? { configFile: settings.configFile } : {}),
     hashMerge: settings.hashBehaviour === "merge",
     noLog: settings.noLog,
   });

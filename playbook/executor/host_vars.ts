@@ -45,6 +45,8 @@ export type HostVarsOptions =
     | "diff"
     | "verbosity"
     | "ansibleVersion"
+    | "playbookPython"
+    | "configFile"
     | "tags"
     | "skipTags"
     | "forks"
@@ -178,6 +180,8 @@ export class HostVars {
       ansible_diff_mode: () => this.#o.diff,
       ansible_verbosity: () => this.#o.verbosity,
       ansible_version: () => this.#o.ansibleVersion,
+      ansible_playbook_python: () => this.#o.playbookPython ?? null,
+      ansible_config_file: () => this.#o.configFile ?? null,
       ansible_run_tags: () => (this.#o.tags.length ? this.#o.tags : ["all"]),
       ansible_skip_tags: () => this.#o.skipTags,
       ansible_forks: () => this.#o.forks,
