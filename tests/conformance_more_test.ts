@@ -61,3 +61,10 @@ same(
   0,
   { inventory: "hosts_templated.ini" },
 );
+
+same(
+  "the csvfile lookup: a search key of several words, nothing for a key not found, an unknown option " +
+    "and a missing file fail with Ansible's messages",
+  ["lookup_csvfile.yml"],
+  0,
+);
