@@ -68,3 +68,17 @@ same(
   ["lookup_csvfile.yml"],
   0,
 );
+
+Deno.test(
+  "a module run's warnings, deprecations and environment are not in the next run's; an async job id " +
+    "is j<digits>.<digits>, as ansible-playbook",
+  () => {
+    // how many polls the job needs depends on timing: those lines are left out
+    const settled = (out: string) => out.replace(/^FAILED - RETRYING: .*\n/gm, "");
+    const argv = ["-i", "hosts.ini", "module_run_state.yml"];
+    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv);
+    const m = mitoIn(DIR, argv);
+    assertEquals(a.code, 0, a.stdout + a.stderr);
+    assertEquals([m.code, settled(m.stdout), m.stderr], [a.code, settled(a.stdout), a.stderr]);
+  },
+);
