@@ -82,3 +82,15 @@ Deno.test(
     assertEquals([m.code, settled(m.stdout), m.stderr], [a.code, settled(a.stdout), a.stderr]);
   },
 );
+
+same("--limit @file naming no file stops with Ansible's message and exit 1", [
+  "--limit",
+  "@no_such_limit_file",
+  "old_include_dynamic.yml",
+], 1);
+
+same("--limit @file naming a directory stops with Ansible's message and exit 1", [
+  "--limit",
+  "@tasks",
+  "old_include_dynamic.yml",
+], 1);
