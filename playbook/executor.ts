@@ -497,7 +497,8 @@ export class Executor {
       action: "gather_facts",
       actionWritten: "gather_facts",
       args,
-      kw: { name: "Gathering Facts", tags: ["always"] },
+      // as Ansible's: a play's run_once does not make one host's facts everybody's
+      kw: { name: "Gathering Facts", tags: ["always"], run_once: false },
       parent: play,
       pos: play.pos,
       isHandler: false,

@@ -94,3 +94,7 @@ same("--limit @file naming a directory stops with Ansible's message and exit 1",
   "@tasks",
   "old_include_dynamic.yml",
 ], 1);
+
+same("a play's run_once leaves the fact gathering to every host", ["-f", "1", "run_once_facts.yml"], 0, {
+  inventory: "hosts_same_machine.ini",
+});
