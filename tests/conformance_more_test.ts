@@ -98,3 +98,7 @@ same("--limit @file naming a directory stops with Ansible's message and exit 1",
 same("a play's run_once leaves the fact gathering to every host", ["-f", "1", "run_once_facts.yml"], 0, {
   inventory: "hosts_same_machine.ini",
 });
+
+same("a library module whose file has another extension than .py (an old-style module in shell)", [
+  "old_style_shell_module.yml",
+], 0);
