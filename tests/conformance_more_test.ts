@@ -102,3 +102,9 @@ same("a play's run_once leaves the fact gathering to every host", ["-f", "1", "r
 same("a library module whose file has another extension than .py (an old-style module in shell)", [
   "old_style_shell_module.yml",
 ], 0);
+
+same("the file and unvault lookups decrypt a vault-encrypted file with the run's password", [
+  "--vault-password-file",
+  "vault_pass_lookups.txt",
+  "lookup_vaulted_file.yml",
+], 0);

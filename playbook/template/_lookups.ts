@@ -277,11 +277,19 @@ export function builtinLookups(): Record<string, LookupFn> {
         const name = pyStr(t);
         const p = ctx.findFile("files", name);
         if (!p) throw new TemplateError(`could not locate file in lookup: ${name}`);
-        let text = readTextFile(p);
+        let text = ctx.readFile(p);
         // trim*: what /^\s+/ and /\s+$/ say, in one pass even for a long run of spaces inside the text.
         if (truthy(kw.lstrip ?? false)) text = text.trimStart();
         if (truthy(kw.rstrip ?? true)) text = text.trimEnd();
         return text;
+      }),
+    // a file's text, vault-encrypted or not, as it is (no stripping)
+    unvault: (terms, _kw, ctx) =>
+      terms.map((t) => {
+        const name = pyStr(t);
+        const p = ctx.findFile("files", name);
+        if (!p) throw new TemplateError(`Unable to find file matching "${name}" `);
+        return ctx.readFile(p);
       }),
     env: (terms, kw) =>
       terms.map((t) => process.env[pyStr(t)] ?? (kw.default !== undefined ? kw.default : "")),
