@@ -108,3 +108,7 @@ same("the file and unvault lookups decrypt a vault-encrypted file with the run's
   "vault_pass_lookups.txt",
   "lookup_vaulted_file.yml",
 ], 0);
+
+same("a module's JSON among other output is its result; text after it is warned about", [
+  "module_output_junk.yml",
+], 0);

@@ -74,6 +74,9 @@ export interface TaskExecutorOptions {
   selected(task: Task): boolean;
 }
 
+/** The runner's key for warnings shown outside the result (bootstrap/runner.py DISPLAY_WARNINGS). */
+const DISPLAY_WARNINGS = "_mito_display_warnings";
+
 export class TaskExecutor {
   #o: ExecutorOptions;
   #cb: Callback;
@@ -520,13 +523,13 @@ export class TaskExecutor {
    */
   async #runModule(at: TaskAt, noLog: boolean): Promise<Result> {
     const pipe = at.hp.pipeline;
-    if (!pipe) return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
+    if (!pipe) return this.#shown(await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog)));
     const early = pipe.take(at.task);
     if (early) {
       this.#sendAhead(at);
       const s = await early;
       if (!s.ok) throw s.error;
-      if (!isCancelled(s.value)) return s.value;
+      if (!isCancelled(s.value)) return this.#shown(s.value);
       // an earlier reply stopped the chain: nothing sent after it ran; this task runs the normal way
       pipe.clear();
     }
@@ -540,7 +543,19 @@ export class TaskExecutor {
     }
     const reply = this.#o.runner.runModule(req);
     if (leads) this.#sendAhead(at);
-    return await reply;
+    return this.#shown(await reply);
+  }
+
+  /**
+   * What the runner found to warn about while reading a module's output (junk after its JSON): shown
+   * now, as Ansible's action layer shows it, and not kept in the result.
+   */
+  #shown(result: Result): Result {
+    const said = result[DISPLAY_WARNINGS];
+    if (said === undefined) return result;
+    delete result[DISPLAY_WARNINGS];
+    if (Array.isArray(said)) { for (const w of said) this.#cb.warning(String(w)); }
+    return result;
   }
 
   /**

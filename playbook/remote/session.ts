@@ -51,6 +51,19 @@ export class TargetSession {
     return p;
   }
 
+  /** Whether `module` is run by Python: mito's own, or an Ansible module whose #! line names python. */
+  #runsPython(module: string): boolean {
+    let src: ReturnType<ModuleResolver["resolve"]>;
+    try {
+      src = this.#resolver.resolve(module, this.libraries);
+    } catch {
+      return true; // the run that follows fails and says why
+    }
+    if (src.kind !== "ansible") return true;
+    const first = new TextDecoder().decode(src.source.subarray(0, 256)).split("\n")[0];
+    return first.startsWith("#!") && first.includes("python");
+  }
+
   /** Whether `module` resolves for this task (its role's and playbook's library/ first). */
   hasModule(module: string): boolean {
     try {
@@ -74,7 +87,8 @@ export class TargetSession {
     args: Record<string, unknown>,
     opts: { sync?: boolean; askedAs?: string; chain?: ModuleRequest["chain"] } = {},
   ): Promise<ModuleResult> {
-    this.ranModule = true;
+    // Ansible discovers (and reports) the interpreter for a Python module only, not a shell or binary one
+    if (!this.ranModule && this.#runsPython(module)) this.ranModule = true;
     return withOutputLines(await this.#run(module, args, opts));
   }
 
