@@ -1096,6 +1096,11 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
         res = json.loads(b"".join(chunks).decode("utf-8"))
     except ValueError:
         res = _module_failure("MODULE FAILURE\nasync job produced no result")
+    # as Ansible's async_wrapper: junk around the module's JSON is warned about in the job's result
+    said = res.pop(DISPLAY_WARNINGS, None) if isinstance(res, dict) else None
+    if said:
+        kept = res.get("warnings", [])
+        res["warnings"] = (kept if isinstance(kept, list) else [kept]) + said
     res.update({"finished": 1, "started": 1, "ansible_job_id": jid})
     _write_json_atomic(results_file, res)
 

@@ -153,7 +153,11 @@ export class TargetSession {
     });
   }
 
-  /** ansible_<lang>_interpreter values, for non-Python modules' shebang rewriting. */
+  /**
+   * ansible_<lang>_interpreter values, for the shebang rewriting of modules run as programs; a python
+   * one without ansible_python_interpreter gets the interpreter found for the host (the context's own),
+   * as Ansible gives it the discovered one.
+   */
   interpreters(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.#req.connectionVars)) {
@@ -162,6 +166,8 @@ export class TargetSession {
         out[m[1]] = v;
       }
     }
+    const found = this.#ctx.info?.executable;
+    if (out.python === undefined && found) out.python = found;
     return out;
   }
 }
