@@ -74,10 +74,6 @@ function dependencyChain(scope: Scope): RoleInstance[] {
 }
 
 /**
- * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
- * reports is data: wrapped unsafe, as Ansible does before injecting it.
- */
-/**
  * The play's own roles (not dependencies), once each: its `roles:` first, then those import_role and
  * include_role added, as Ansible appends those to the play's list after its roles: are loaded.
  */
@@ -87,6 +83,10 @@ function playRoleNames(roles: RoleInstance[]): string[] {
   return [...new Set([...listed, ...own.filter((r) => !r.dedup)].map(roleFullName))];
 }
 
+/**
+ * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
+ * reports is data: wrapped unsafe, as Ansible does before injecting it.
+ */
 function injectFacts(st: HostVarsState, facts: Record<string, unknown>): void {
   const safe = wrapUnsafe(facts) as Record<string, unknown>;
   const clean: Record<string, unknown> = {};
