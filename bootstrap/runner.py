@@ -530,20 +530,30 @@ def _interpreter_for(shebang, interpreters):
 
 
 def _parse_json_output(stdout):
-    """Find the JSON result in module output, ignoring junk before and after, like Ansible."""
+    """Find the JSON object in module output as Ansible's action layer does: lines before the first one
+    starting with "{" and after the last one ending with "}" are dropped; trailing text that is not blank
+    is a warning the controller shows (under DISPLAY_WARNINGS, never part of the result itself)."""
     lines = stdout.splitlines()
-    start = None
-    for i, line in enumerate(lines):
-        s = line.lstrip()
-        if s.startswith("{") or s.startswith("["):
-            start = i
+    for start, line in enumerate(lines):
+        if line.strip().startswith("{"):
             break
-    if start is None:
+    else:
         raise ValueError("No start of json char found")
-    text = "\n".join(lines[start:])
-    end_char = "}" if text.lstrip().startswith("{") else "]"
-    text = text[:text.rfind(end_char) + 1]
-    return json.loads(text)
+    lines = lines[start:]
+    for back, line in enumerate(reversed(lines)):
+        if line.strip().endswith("}"):
+            break
+    else:
+        raise ValueError("No end of json char found")
+    junk = lines[len(lines) - back:] if back else []
+    result = json.loads("\n".join(lines[:len(lines) - back]))
+    if isinstance(result, dict) and any(j.strip() for j in junk):
+        result[DISPLAY_WARNINGS] = ["Module invocation had junk after the JSON data: %s" % "\n".join(junk)]
+    return result
+
+
+# A result's key for warnings the controller shows as they come, outside the result (then drops the key).
+DISPLAY_WARNINGS = "_mito_display_warnings"
 
 
 def _internal_args(args, name, check_mode, diff, no_log, tmpdir, verbosity):
@@ -1086,6 +1096,11 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
         res = json.loads(b"".join(chunks).decode("utf-8"))
     except ValueError:
         res = _module_failure("MODULE FAILURE\nasync job produced no result")
+    # as Ansible's async_wrapper: junk around the module's JSON is warned about in the job's result
+    said = res.pop(DISPLAY_WARNINGS, None) if isinstance(res, dict) else None
+    if said:
+        kept = res.get("warnings", [])
+        res["warnings"] = (kept if isinstance(kept, list) else [kept]) + said
     res.update({"finished": 1, "started": 1, "ansible_job_id": jid})
     _write_json_atomic(results_file, res)
 

@@ -28,6 +28,7 @@ import {
 import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
 import { taskErrorMessage } from "./executor/_task_errors.ts";
 import { HostPipeline } from "./executor/_pipeline.ts";
+import { reservedWarnings } from "./executor/_reserved.ts";
 import { bool, flatten, isMap } from "./executor/_util.ts";
 import { RoleRuns } from "./executor/_role_runs.ts";
 
@@ -190,6 +191,7 @@ export class Executor {
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
       for (const h of live) this.#vars.loadVarsFiles(pr, h);
       announce();
+      for (const w of reservedWarnings(this.#playVarNames(play))) this.#cb.warning(w);
       const before = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size;
       const broke = await this.#runBatch(pr);
       const failedNow = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size - before;
@@ -199,6 +201,15 @@ export class Executor {
       if (pr.endPlay) break;
     }
     return "ok";
+  }
+
+  /** The variables a play sets without a host: its roles' defaults and vars, its own, the extra vars. */
+  #playVarNames(play: Play): string[] {
+    return [
+      ...play.roles.flatMap((r) => [...Object.keys(r.defaults), ...Object.keys(r.vars)]),
+      ...Object.keys(play.vars),
+      ...Object.keys(this.#o.extraVars),
+    ];
   }
 
   #orderHosts(hosts: string[], order: string): string[] {
@@ -487,7 +498,8 @@ export class Executor {
       action: "gather_facts",
       actionWritten: "gather_facts",
       args,
-      kw: { name: "Gathering Facts", tags: ["always"] },
+      // as Ansible's: a play's run_once does not make one host's facts everybody's
+      kw: { name: "Gathering Facts", tags: ["always"], run_once: false },
       parent: play,
       pos: play.pos,
       isHandler: false,

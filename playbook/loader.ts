@@ -23,6 +23,7 @@ import {
 } from "./model.ts";
 import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
+import { moduleFileIn } from "./_module_file.ts";
 import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
@@ -71,6 +72,8 @@ function insideDynamicInclude(scope: Scope | undefined): boolean {
   for (let s = scope; s; s = s.parent) {
     const action = (s as Partial<Task>).action;
     if (action === "include_tasks" || action === "include_role") return true;
+    // the block a dynamic include loads its tasks into (its parent is the include's, not the include)
+    if (s.includeParams !== undefined) return true;
   }
   return false;
 }
@@ -541,9 +544,8 @@ export class Loader {
     if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
     // an action plugin needs no module of its name (playbook- and role-adjacent action_plugins/)
     const actionDirs = dirs.map((d) => path.join(path.dirname(d), "action_plugins"));
-    return dirs.some((d) =>
-      this.#io.exists(path.join(d, short + ".py")) || this.#io.exists(path.join(d, short))
-    ) || actionDirs.some((d) => this.#io.exists(path.join(d, short + ".py"))) ||
+    return dirs.some((d) => moduleFileIn(d, short, this.#io) !== undefined) ||
+      actionDirs.some((d) => this.#io.exists(path.join(d, short + ".py"))) ||
       (this.#io.isActionPlugin?.(short) ?? false) || this.#isRouted(name);
   }
 

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
 import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
-import { promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
+import { decryptVault, promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
 import {
   LazyMapping,
   OMIT_TOKEN,
@@ -290,6 +290,7 @@ async function runInner(
     native: settings.jinja2Native,
     plugins: python.plugins,
     ansibleManaged: settings.ansibleManaged,
+    decryptVault: (text, file) => decryptVault(text, vault, file),
   });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
   const loader = new Loader({
@@ -460,6 +461,8 @@ async function runInner(
       : {}),
     connectionDefaults,
     ansibleVersion: VERSION,
+    playbookPython: controllerPy,
+    ...(settings.configFile ? { configFile: settings.configFile } : {}),
     hashMerge: settings.hashBehaviour === "merge",
     noLog: settings.noLog,
   });

@@ -63,6 +63,13 @@ export function allHold(templar: TemplateEngine, conds: unknown[], vars: VarLook
   return true;
 }
 
+/** Templating a keyword failed where its name is not at hand to word the message: the caller words it. */
+export class FieldTemplateError extends Error {
+  constructor(readonly field: string, readonly error: unknown) {
+    super((error as Error).message);
+  }
+}
+
 /**
  * What failed: the task as a whole, one of its conditionals (`cond`), or the keyword being templated
  * (`field`).

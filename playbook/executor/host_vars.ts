@@ -45,6 +45,8 @@ export type HostVarsOptions =
     | "diff"
     | "verbosity"
     | "ansibleVersion"
+    | "playbookPython"
+    | "configFile"
     | "tags"
     | "skipTags"
     | "forks"
@@ -69,6 +71,16 @@ function dependencyChain(scope: Scope): RoleInstance[] {
     for (const r of [...parents, role]) if (!out.includes(r)) out.push(r);
   }
   return out;
+}
+
+/**
+ * The play's own roles (not dependencies), once each: its `roles:` first, then those import_role and
+ * include_role added, as Ansible appends those to the play's list after its roles: are loaded.
+ */
+function playRoleNames(roles: RoleInstance[]): string[] {
+  const own = roles.filter((r) => !r.dependencyOf);
+  const listed = own.filter((r) => r.dedup);
+  return [...new Set([...listed, ...own.filter((r) => !r.dedup)].map(roleFullName))];
 }
 
 /**
@@ -152,7 +164,7 @@ export class HostVars {
     } satisfies LazyLayer;
   }
 
-  #magic(pr: PlayVars | undefined, host: string, task: Scope | undefined): LazyLayer {
+  #magic(pr: PlayVars | undefined, host: string, task: Scope | undefined, asHostvars = false): LazyLayer {
     const roles = task ? roleChain(task) : [];
     const role = roles[roles.length - 1];
     const inv = this.#o.inventory;
@@ -168,6 +180,8 @@ export class HostVars {
       ansible_diff_mode: () => this.#o.diff,
       ansible_verbosity: () => this.#o.verbosity,
       ansible_version: () => this.#o.ansibleVersion,
+      ansible_playbook_python: () => this.#o.playbookPython ?? null,
+      ansible_config_file: () => this.#o.configFile ?? null,
       ansible_run_tags: () => (this.#o.tags.length ? this.#o.tags : ["all"]),
       ansible_skip_tags: () => this.#o.skipTags,
       ansible_forks: () => this.#o.forks,
@@ -177,7 +191,10 @@ export class HostVars {
       },
       inventory_file: () => inv.sourceOf(host) ?? null,
     };
-    if (pr) {
+    if (asHostvars) {
+      delete values.hostvars;
+      if (pr) values.playbook_dir = () => pr.play.baseDir;
+    } else if (pr) {
       Object.assign(values, {
         ansible_play_hosts_all: () => [...pr.all],
         ansible_play_hosts: active,
@@ -185,12 +202,12 @@ export class HostVars {
         ansible_play_batch: () => pr.batch.filter((h) => this.#o.live(h)),
         ansible_play_name: () => pr.play.name,
         playbook_dir: () => pr.play.baseDir,
-        // The play's own roles (roles:, import_role), dependencies only in ansible_role_names.
-        ansible_play_role_names: () => [
-          ...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName)),
-        ],
-        role_names: () => [...new Set(pr.play.roles.filter((r) => !r.dependencyOf).map(roleFullName))],
+        ansible_play_role_names: () => playRoleNames(pr.play.roles),
+        role_names: () => playRoleNames(pr.play.roles),
         ansible_role_names: () => [...new Set(pr.play.roles.map(roleFullName))],
+        ansible_dependent_role_names: () => [
+          ...new Set(pr.play.roles.filter((r) => r.dependencyOf).map(roleFullName)),
+        ],
       });
     }
     if (pr && task) values.ansible_search_path = () => this.searchPath(pr, task);
@@ -199,6 +216,12 @@ export class HostVars {
         role_name: () => role.name,
         role_path: () => role.path,
         ansible_role_name: () => roleFullName(role),
+      });
+    }
+    // Ansible's include_role/import_role pass these to the role they load from inside another role:
+    // a role of the play's roles: (or loaded from the play's tasks, or a dependency) has neither
+    if (roles.length > 1) {
+      Object.assign(values, {
         ansible_parent_role_names: () => roles.slice(0, -1).reverse().map(roleFullName),
         ansible_parent_role_paths: () => roles.slice(0, -1).reverse().map((r) => r.path),
       });
@@ -216,7 +239,7 @@ export class HostVars {
     return this.#o.lazyMapping(
       (h) => {
         if (!inv.hasHost(h)) return undefined;
-        const view = this.hostLevel(pr, h);
+        const view = this.hostLevel(pr, h, { asHostvars: true });
         return this.#o.lazyMapping(
           (k) => {
             const raw = view.raw(k);
@@ -234,8 +257,12 @@ export class HostVars {
     );
   }
 
-  /** A host's variables outside any task (what hostvars shows). */
-  hostLevel(pr: PlayVars | undefined, host: string): LayeredVars {
+  /**
+   * A host's variables outside any task. `asHostvars`: what hostvars shows, as Ansible's host variables
+   * without a play: no `hostvars` in them (else a value holding hostvars['h'] nests itself without end)
+   * and none of the play's own (ansible_play_hosts, role names …) but playbook_dir.
+   */
+  hostLevel(pr: PlayVars | undefined, host: string, opts: { asHostvars?: boolean } = {}): LayeredVars {
     const st = this.state(host);
     const layers: Layer[] = [this.#inventoryVars(host)];
     layers.push(
@@ -243,7 +270,7 @@ export class HostVars {
       st.includeVars,
       st.setFacts,
       this.#o.extraVars,
-      this.#magic(pr, host, undefined),
+      this.#magic(pr, host, undefined, opts.asHostvars),
     );
     return new LayeredVars(layers);
   }

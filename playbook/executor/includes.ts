@@ -2,7 +2,7 @@
 // file and parameters (hosts including the same share one copy), its handlers and public variables join
 // the play, and the linear strategy learns the new tasks.
 import { ExecutionError, positionDetails } from "../errors.ts";
-import type { Block, Item } from "../model.ts";
+import type { Block, Item, Task } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
@@ -22,19 +22,25 @@ export class Includes {
   }
 
   /**
+   * An include task has a result, whatever it is (skipped too): the old include, run as include_tasks,
+   * is deprecated again there, as Ansible's strategy says it for every include result it processes.
+   */
+  resulted(task: Task): void {
+    if (shortActionName(task.actionWritten) !== "include") return;
+    this.#o.deprecated?.(
+      '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
+      "2.16",
+    );
+  }
+
+  /**
    * The items an include task's result adds to its host's run: one set per loop item that was not
    * skipped (`itemLayers` holds each item's loop variables), or one for the task without a loop.
    */
   load(at: TaskAt, result: Result, itemLayers: Record<string, unknown>[] | undefined): Included[] {
     const { pr, hp, task, vars } = at;
     const t = this.#o.templar;
-    if (shortActionName(task.actionWritten) === "include") {
-      // the old include, run as include_tasks: Ansible says it again when its results are processed
-      this.#o.deprecated?.(
-        '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
-        "2.16",
-      );
-    }
+    this.resulted(task);
     const runs = itemLayers
       ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
       : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];

@@ -8,11 +8,11 @@ import { type LayeredVars, scopeChain, type VarLookup } from "../vars.ts";
 import { plainStrings } from "../values.ts";
 import type { AsyncEvent, ModuleRequest } from "../runner.ts";
 import { readTextFile } from "../text_file.ts";
-import { templateFileVars } from "../template/mod.ts";
+import { templateFileVars, UndefinedError } from "../template/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { checkMode, templatedKeyword } from "./_keywords.ts";
-import { TaskTemplateError } from "./_task_errors.ts";
+import { FieldTemplateError, TaskTemplateError } from "./_task_errors.ts";
 import { bool, isMap, removeOmit } from "./_util.ts";
 
 /** What every request of the run shares. */
@@ -125,6 +125,41 @@ export function connectionVars(
   return { ...o.connectionDefaults, ...out };
 }
 
+/**
+ * The `environment:` of the task and its parents, merged (innermost wins). Each entry of a mapping is
+ * templated on its own, and as Ansible does one that fails on an undefined `ansible_env` is left out: a
+ * play's environment built from the facts (`PATH: "{{ ansible_env.PATH }}:/x"`) must not stop the
+ * gathering of those facts. Ansible's test for that names `ansible_env` anywhere in the error, for any
+ * task, not only the fact gathering: so does this one.
+ */
+function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const s of scopeChain(task)) {
+    for (const e of asList(s.kw.environment)) {
+      if (!isMap(e)) {
+        let m: unknown;
+        try {
+          m = o.templar.template(e, vars);
+        } catch (err) {
+          throw err instanceof UndefinedError ? new FieldTemplateError("environment", err) : err;
+        }
+        if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = o.pyStr(v); }
+        continue;
+      }
+      for (const [k, raw] of Object.entries(e)) {
+        try {
+          env[k] = o.pyStr(o.templar.template(raw, vars));
+        } catch (err) {
+          if (!(err instanceof UndefinedError)) throw err;
+          if (err.message.includes("ansible_env")) continue;
+          throw new FieldTemplateError("environment", err);
+        }
+      }
+    }
+  }
+  return env;
+}
+
 /** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
 export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest {
   const { host, task, vars, noLog } = input;
@@ -146,13 +181,7 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     return v === undefined ? undefined : t.template(v, vars);
   };
   const delegate = kw("delegate_to");
-  const env: Record<string, string> = {};
-  for (const s of scopeChain(task)) {
-    for (const e of asList(s.kw.environment)) {
-      const m = t.template(e, vars);
-      if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = o.pyStr(v); }
-    }
-  }
+  const env = environment(task, vars, o);
   const targetHost = delegate === undefined || delegate === null ? host : String(delegate);
   // A delegated task connects with the delegate's variables (its address, user, via chain …).
   const conn = targetHost === host

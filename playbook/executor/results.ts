@@ -334,6 +334,7 @@ export class Results {
       case "skipped":
         countResult(stat, verdict, result, task.action);
         this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
+        if (task.action === "include_tasks") this.#o.includes.resulted(task);
         return [];
     }
     // ok or changed

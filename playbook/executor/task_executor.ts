@@ -57,6 +57,7 @@ import {
   allHold,
   ConditionFailure,
   type FailedPart,
+  FieldTemplateError,
   pythonCrash,
   taskErrorMessage,
   TaskTemplateError,
@@ -74,6 +75,9 @@ export interface TaskExecutorOptions {
    */
   selected(task: Task): boolean | undefined;
 }
+
+/** The runner's key for warnings shown outside the result (bootstrap/runner.py DISPLAY_WARNINGS). */
+const DISPLAY_WARNINGS = "_mito_display_warnings";
 
 export class TaskExecutor {
   #o: ExecutorOptions;
@@ -541,13 +545,13 @@ export class TaskExecutor {
    */
   async #runModule(at: TaskAt, noLog: boolean): Promise<Result> {
     const pipe = at.hp.pipeline;
-    if (!pipe) return await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog));
+    if (!pipe) return this.#shown(await this.#o.runner.runModule(this.#moduleRequestFor(at, noLog)));
     const early = pipe.take(at.task);
     if (early) {
       this.#sendAhead(at);
       const s = await early;
       if (!s.ok) throw s.error;
-      if (!isCancelled(s.value)) return s.value;
+      if (!isCancelled(s.value)) return this.#shown(s.value);
       // an earlier reply stopped the chain: nothing sent after it ran; this task runs the normal way
       pipe.clear();
     }
@@ -561,7 +565,19 @@ export class TaskExecutor {
     }
     const reply = this.#o.runner.runModule(req);
     if (leads) this.#sendAhead(at);
-    return await reply;
+    return this.#shown(await reply);
+  }
+
+  /**
+   * What the runner found to warn about while reading a module's output (junk after its JSON): shown
+   * now, as Ansible's action layer shows it, and not kept in the result.
+   */
+  #shown(result: Result): Result {
+    const said = result[DISPLAY_WARNINGS];
+    if (said === undefined) return result;
+    delete result[DISPLAY_WARNINGS];
+    if (Array.isArray(said)) { for (const w of said) this.#cb.warning(String(w)); }
+    return result;
   }
 
   /**
@@ -674,6 +690,9 @@ export class TaskExecutor {
     if (err instanceof ConditionFailure) return new TaskTemplateError(err.message);
     // an action plugin raised: Ansible's task executor reports it, outside the result's post-processing
     if (err instanceof ActionRaised) return new TaskTemplateError(err.message, err.fields);
+    if (err instanceof FieldTemplateError) {
+      return new TaskTemplateError(this.#errMsg(err.error, task, { kind: "field", field: err.field }));
+    }
     if (err instanceof ExecutionError && !this.#o.isUndefinedError(err)) return err;
     return new TaskTemplateError(this.#errMsg(err, task));
   }

@@ -97,6 +97,10 @@ export interface ExecutorOptions {
   /** Settings passed to the runner as defaults of connection variables (remote_user, become...). */
   connectionDefaults: Record<string, unknown>;
   ansibleVersion: { full: string; major: number; minor: number; revision: number; string: string };
+  /** ansible_playbook_python: the controller's Python (the one mito's Python plugins run in). */
+  playbookPython?: string;
+  /** ansible_config_file: the configuration file read, if any. */
+  configFile?: string;
   hashMerge?: boolean;
   /** no_log = True in the configuration (ANSIBLE_NO_LOG): every task's no_log when it sets none. */
   noLog?: boolean;

@@ -6,6 +6,7 @@ import * as childProcess from "node:child_process";
 import process from "node:process";
 import { isDeepStrictEqual } from "node:util";
 import { parseYaml, YamlError } from "../yaml/mod.ts";
+import { strRepr } from "../py/mod.ts";
 import { type Config, DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
 import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
 import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
@@ -69,6 +70,11 @@ const isPlainMap = (v: unknown): v is Record<string, unknown> =>
 function defaultPython(): string {
   for (const p of ["/usr/bin/python3", "/usr/bin/python"]) if (fs.existsSync(p)) return p;
   return "/usr/bin/python3";
+}
+
+/** An --limit @file that is no file: ansible-playbook stops with exit 1, not as on a parse error. */
+export class LimitFileError extends InventoryError {
+  override name = "LimitFileError";
 }
 
 export class Inventory {
@@ -349,13 +355,20 @@ export class Inventory {
         for (const t of splitHostPattern(l)) {
           if (t.startsWith("@") || t.startsWith("!@")) {
             const neg = t.startsWith("!");
-            const file = path.resolve(this.#opts.cwd ?? process.cwd(), t.slice(neg ? 2 : 1));
-            let text: string;
+            const written = t.slice(neg ? 2 : 1);
+            const file = path.resolve(this.#opts.cwd ?? process.cwd(), written);
+            // Ansible names the file as written, as the bytes it is (b'…')
+            const shown = `b${strRepr(written)}`;
+            let stat: fs.Stats | undefined;
             try {
-              text = fs.readFileSync(file, "utf8");
+              stat = fs.statSync(file);
             } catch {
-              throw new InventoryError(`Unable to find limit file ${file}`);
+              throw new LimitFileError(`Unable to find limit file ${shown}`);
             }
+            if (!stat.isFile()) {
+              throw new LimitFileError(`Limit starting with "@" must be a file, not a directory: ${shown}`);
+            }
+            const text = fs.readFileSync(file, "utf8");
             for (const line of text.split(/\r?\n/)) {
               const s = line.trim();
               if (s) terms.push(neg ? `!${s}` : s);

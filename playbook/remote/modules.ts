@@ -1,7 +1,8 @@
 // Which code runs a task's module on the target: a module from a `library/` directory or collection next
 // to the playbook, an installed ansible-core's module, or mito's own built-in. Ansible's resolution order;
 // mito's built-ins stand in where no Ansible is installed (or when MITO_MODULES=builtin asks for them).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { moduleFileIn } from "../_module_file.ts";
 import { join } from "node:path";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
@@ -105,11 +106,21 @@ function readModule(path: string, name: string, pkg?: string): AnsibleModuleSour
   return src;
 }
 
+const LIBRARY_IO = {
+  exists: existsSync,
+  listDir: (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+};
+
 function inLibrary(dirs: string[], name: string): string | undefined {
   for (const dir of dirs) {
-    for (const file of [join(dir, `${name}.py`), join(dir, name)]) {
-      if (existsSync(file)) return file;
-    }
+    const file = moduleFileIn(dir, name, LIBRARY_IO);
+    if (file) return file;
   }
   return undefined;
 }

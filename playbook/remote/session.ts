@@ -51,6 +51,19 @@ export class TargetSession {
     return p;
   }
 
+  /** Whether `module` is run by Python: mito's own, or an Ansible module whose #! line names python. */
+  #runsPython(module: string): boolean {
+    let src: ReturnType<ModuleResolver["resolve"]>;
+    try {
+      src = this.#resolver.resolve(module, this.libraries);
+    } catch {
+      return true; // the run that follows fails and says why
+    }
+    if (src.kind !== "ansible") return true;
+    const first = new TextDecoder().decode(src.source.subarray(0, 256)).split("\n")[0];
+    return first.startsWith("#!") && first.includes("python");
+  }
+
   /** Whether `module` resolves for this task (its role's and playbook's library/ first). */
   hasModule(module: string): boolean {
     try {
@@ -74,7 +87,8 @@ export class TargetSession {
     args: Record<string, unknown>,
     opts: { sync?: boolean; askedAs?: string; chain?: ModuleRequest["chain"] } = {},
   ): Promise<ModuleResult> {
-    this.ranModule = true;
+    // Ansible discovers (and reports) the interpreter for a Python module only, not a shell or binary one
+    if (!this.ranModule && this.#runsPython(module)) this.ranModule = true;
     return withOutputLines(await this.#run(module, args, opts));
   }
 
@@ -139,7 +153,11 @@ export class TargetSession {
     });
   }
 
-  /** ansible_<lang>_interpreter values, for non-Python modules' shebang rewriting. */
+  /**
+   * ansible_<lang>_interpreter values, for the shebang rewriting of modules run as programs; a python
+   * one without ansible_python_interpreter gets the interpreter found for the host (the context's own),
+   * as Ansible gives it the discovered one.
+   */
   interpreters(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.#req.connectionVars)) {
@@ -148,6 +166,8 @@ export class TargetSession {
         out[m[1]] = v;
       }
     }
+    const found = this.#ctx.info?.executable;
+    if (out.python === undefined && found) out.python = found;
     return out;
   }
 }

@@ -47,6 +47,18 @@ export function pyDict(args: unknown[], kwargs: Record<string, unknown>): Record
   return Object.assign(out, kwargs);
 }
 
+/**
+ * The names Ansible's templar has as globals (a variable named so hides one): these, and Jinja2's
+ * `lipsum`, which mito does not provide but Ansible counts the same. `omit` is a variable in Ansible.
+ */
+export function globalNames(): string[] {
+  // the callables are built without being called: neither the templar nor the variables are read
+  const names = Object.keys(
+    makeGlobals(undefined as unknown as Templar, undefined as unknown as VarLookup, false),
+  );
+  return [...names.filter((n) => n !== "omit"), "lipsum"].sort();
+}
+
 export function makeGlobals(templar: Templar, vars: VarLookup, native: boolean): Record<string, unknown> {
   const lookup = (wantlist: boolean) =>
     new PyCallable(wantlist ? "query" : "lookup", (args, kwargs) => {

@@ -177,19 +177,22 @@ function sequenceTerm(term: unknown): string[] {
 }
 
 /** Splits "key opt=value opt='quoted value'" into the first bare word and options (Ansible's parse_kv). */
-function parseKv(term: string): { key: string | undefined; opts: Record<string, string> } {
+function parseKv(term: string): { key: string | undefined; words: string[]; opts: Record<string, string> } {
   const opts: Record<string, string> = {};
   let key: string | undefined;
+  // every word that is no option (Ansible's parse_kv joins them: a multi-word search key)
+  const words: string[] = [];
   for (const m of term.matchAll(/(\w+)=('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S*)|(\S+)/g)) {
     if (m[3] !== undefined) {
       if (key === undefined) key = m[3];
+      words.push(m[3]);
       continue;
     }
     let v = m[2];
     if (/^(['"]).*\1$/s.test(v)) v = v.slice(1, -1);
     opts[m[1]] = v;
   }
-  return { key, opts };
+  return { key, words, opts };
 }
 
 /** Python's configparser as the ini lookup uses it: sections, DEFAULT, continuation lines, %(x)s. */
@@ -319,11 +322,19 @@ export function builtinLookups(): Record<string, LookupFn> {
         const name = pyStr(t);
         const p = ctx.findFile("files", name);
         if (!p) throw new TemplateError(`could not locate file in lookup: ${name}`);
-        let text = readTextFile(p);
+        let text = ctx.readFile(p);
         // trim*: what /^\s+/ and /\s+$/ say, in one pass even for a long run of spaces inside the text.
         if (truthy(kw.lstrip ?? false)) text = text.trimStart();
         if (truthy(kw.rstrip ?? true)) text = text.trimEnd();
         return text;
+      }),
+    // a file's text, vault-encrypted or not, as it is (no stripping)
+    unvault: (terms, _kw, ctx) =>
+      terms.map((t) => {
+        const name = pyStr(t);
+        const p = ctx.findFile("files", name);
+        if (!p) throw new TemplateError(`Unable to find file matching "${name}" `);
+        return ctx.readFile(p);
       }),
     env: (terms, kw) =>
       terms.map((t) => process.env[pyStr(t)] ?? (kw.default !== undefined ? kw.default : "")),
@@ -452,24 +463,38 @@ export function builtinLookups(): Record<string, LookupFn> {
         const v = iniValue(sections, section, caseSensitive ? key : key.toLowerCase());
         return [v === undefined ? o.default : v];
       }),
+    // a term found nowhere, with no default, adds nothing
     csvfile: (terms, kw, ctx) =>
-      terms.map((t) => {
-        const { key, opts } = parseKv(pyStr(t));
-        if (key === undefined) throw new TemplateError("Search key is required but was not found");
-        const o: Record<string, unknown> = { file: "ansible.csv", col: "1", delimiter: "TAB", default: null };
-        Object.assign(o, kw, opts);
+      terms.flatMap((t) => {
+        const { words, opts } = parseKv(pyStr(t));
+        if (!words.length) throw new TemplateError("Search key is required but was not found");
+        const key = words.join(" ");
+        const o: Record<string, unknown> = {
+          file: "ansible.csv",
+          col: "1",
+          delimiter: "TAB",
+          default: null,
+          encoding: "utf-8",
+        };
+        Object.assign(o, kw);
+        // the term's own k=v options must be the lookup's (keyword arguments are not checked)
+        for (const [k, v] of Object.entries(opts)) {
+          if (!Object.hasOwn(o, k)) throw new TemplateError(`${k} is not a valid option`);
+          o[k] = v;
+        }
         const delimiter = pyStr(o.delimiter) === "TAB" ? "\t" : pyStr(o.delimiter);
         const file = ctx.findFile("files", pyStr(o.file));
-        if (!file) throw new TemplateError(`csvfile: could not locate file in lookup: ${pyStr(o.file)}`);
+        // Ansible opens the path it did not find, None, and says so
+        if (!file) throw new TemplateError("csvfile: [Errno 2] No such file or directory: b'None'");
         for (const line of fs.readFileSync(file, "utf8").split(/\r?\n/)) {
           const row = csvRow(line, delimiter);
           if (row.length && row[0] === key) {
             const v = row[parseInt(pyStr(o.col), 10)];
             if (v === undefined) throw new TemplateError("csvfile: list index out of range");
-            return v;
+            return [v];
           }
         }
-        return o.default;
+        return o.default === null || o.default === undefined ? [] : [o.default];
       }),
     subelements: (terms) => subelementsLookup(terms),
     items: (terms) => flattenOnce(terms),

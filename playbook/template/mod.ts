@@ -20,7 +20,7 @@ export {
   type TestFn,
   type VarLookup,
 } from "./templar.ts";
-export { OMIT_TOKEN } from "./_globals.ts";
+export { globalNames, OMIT_TOKEN } from "./_globals.ts";
 export type { Delimiters } from "./_lexer.ts";
 export { templateFileVars } from "./_template_vars.ts";
 export {

@@ -62,6 +62,8 @@ export interface LookupContext {
    * warns when there is none, unless ignoreMissing.
    */
   findFile(subdir: string, name: string, ignoreMissing?: boolean): string | undefined;
+  /** A file's text as Ansible's loader reads it for lookups: decrypted when vault-encrypted. */
+  readFile(file: string): string;
   warn(message: string): void;
 }
 export type LookupFn = (terms: unknown[], kwargs: Record<string, unknown>, ctx: LookupContext) => unknown[];
@@ -99,6 +101,8 @@ export interface TemplarOptions {
   warn?: (message: string) => void;
   /** The configuration's ansible_managed, for the template files rendered (template action and lookup). */
   ansibleManaged?: string;
+  /** The text of a vault-encrypted file, decrypted with the run's secrets (lookups read such files). */
+  decryptVault?: (text: string, file: string) => string;
 }
 
 export interface TemplateOptions {
@@ -538,6 +542,11 @@ export class Templar {
           this.#opts.warn?.(`Unable to find '${name}' in expected paths (use -vvvvv to see paths)`);
         }
         return found;
+      },
+      readFile: (file) => {
+        const text = readTextFile(file);
+        const decrypt = this.#opts.decryptVault;
+        return decrypt && text.startsWith("$ANSIBLE_VAULT;") ? decrypt(text, file) : text;
       },
       warn: (m) => this.#opts.warn?.(m),
     };
