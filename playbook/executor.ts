@@ -308,6 +308,7 @@ export class Executor {
         rescuable: 0,
         caught: 0,
         ended: false,
+        cleared: 0,
       });
     }
     const forks = Math.max(1, this.#o.forks);
@@ -558,8 +559,10 @@ export class Executor {
       }
     }
     if (!(failure instanceof HostStopped)) {
+      const cleared = hp.cleared;
       try {
         await this.#runItems(pr, hp, block.always);
+        if (failure instanceof HostFailed && hp.cleared !== cleared) failure = undefined;
       } catch (err) {
         failure = err;
       }
@@ -656,6 +659,7 @@ export class Executor {
           break;
         case "clear_host_errors":
           for (const h of pr.hosts.values()) {
+            h.cleared++;
             if (h.failed) {
               h.failed = false;
               this.#tally.failedHosts.delete(h.name);

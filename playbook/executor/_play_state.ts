@@ -30,6 +30,11 @@ export interface HostPlay {
   caught: number;
   /** Hosts removed from the play by meta end_host. */
   ended: boolean;
+  /**
+   * How many times meta clear_host_errors ran in the play: a failure waiting for its block's always to
+   * end is forgotten when this changes meanwhile, and the host goes on after the block.
+   */
+  cleared: number;
   /** Its tasks sent ahead (docs/pipelining.md); absent where the play sends none. */
   pipeline?: HostPipeline;
 }
