@@ -91,6 +91,7 @@ export class Executor {
       includes: new Includes(opts),
       tally: this.#tally,
       errorOnMissingHandler: opts.errorOnMissingHandler ?? true,
+      displayError: opts.displayError,
     });
     this.#tasks = new TaskExecutor({
       options: opts,
@@ -192,7 +193,9 @@ export class Executor {
       const before = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size;
       const broke = await this.#runBatch(pr);
       const failedNow = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size - before;
-      if (broke || failedNow === live.length) {
+      // As ansible-playbook: the run stops when this batch's new failures reach its size, the hosts that
+      // failed in earlier plays counted in the batch though they sat it out.
+      if (broke || failedNow === batch.length) {
         return "break";
       }
       if (pr.endPlay) break;
@@ -292,6 +295,7 @@ export class Executor {
       bannered: new Set(),
       pendingIncludes: [],
       runOnce: new Map(),
+      roundHosts: new Map(),
       metaRan: new Set(),
       fatal: false,
       roleRuns: new RoleRuns(),
@@ -357,6 +361,7 @@ export class Executor {
   }
 
   #roundStart(pr: PlayRun, task: Task, hosts: string[]): void {
+    if (pr.strategy instanceof LinearStrategy) pr.roundHosts.set(task.id, hosts);
     if (task.implicit || task.action === "meta") return;
     // Lockstep strategies announce every round; free ones announce a task when its first host starts it.
     if (!(pr.strategy instanceof LinearStrategy)) {
@@ -371,14 +376,25 @@ export class Executor {
 
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
   #roundFinish(pr: PlayRun, task: Task, hosts: string[], maxFail: number | undefined): void {
-    const groups: { file: string; item: unknown; hasItem: boolean; hosts: string[] }[] = [];
+    const groups:
+      ({ file: string; item: unknown; hasItem: boolean; hosts: string[] } | { report: () => void })[] = [];
     for (const inc of pr.pendingIncludes) {
-      const g = groups.find((x) => x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item);
-      if (g) g.hosts.push(inc.host);
+      if ("report" in inc) {
+        groups.push(inc);
+        continue;
+      }
+      const g = groups.find((x) =>
+        "file" in x && x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item
+      );
+      if (g && "hosts" in g) g.hosts.push(inc.host);
       else groups.push({ file: inc.file, item: inc.item, hasItem: inc.hasItem, hosts: [inc.host] });
     }
     pr.pendingIncludes = [];
-    for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    pr.roundHosts.delete(task.id);
+    for (const g of groups) {
+      if ("report" in g) g.report();
+      else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    }
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
     pr.metaRan.delete(task.id);
     // After a flush, the handlers come next in play order (once per round, not once per host).

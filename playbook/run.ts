@@ -421,6 +421,8 @@ async function runInner(
 
   const answers = req.step ? stdinAnswers() : undefined;
   const hold = envIn.progress?.hold;
+  // Ansible's display shows each error text once per run
+  const shownErrors = new Set<string>();
   const executor = new Executor({
     inventory,
     templar,
@@ -429,6 +431,11 @@ async function runInner(
     pyStr,
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
+    displayError: (msg) => {
+      if (shownErrors.has(msg)) return;
+      shownErrors.add(msg);
+      display.error(msg);
+    },
     callback,
     ...(factCache ? { factCache } : {}),
     runner,

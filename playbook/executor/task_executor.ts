@@ -127,7 +127,8 @@ export class TaskExecutor {
     // strategy, the other hosts are not started at all (no runner_on_start).
     const runOnce = this.#kw.boolSafe(written, "run_once", vars) || BYPASS_HOST_LOOP.has(written.action);
     if (runOnce && written.action !== "meta") {
-      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
+      const candidates = pr.roundHosts.get(written.id) ?? pr.batch;
+      const first = candidates.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
       // run_once: the other hosts do not run the task; its result is shared with them when the round ends.
       if (first !== hp.name) {
         hp.outcome = "ok";
