@@ -186,7 +186,7 @@ export class Executor {
         announce();
         continue;
       }
-      const pr = this.#newPlayRun({ play, all, batch: live, promptVars, strategyName, maxFail });
+      const pr = this.#newPlayRun({ play, pattern, all, batch: live, promptVars, strategyName, maxFail });
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
       for (const h of live) this.#vars.loadVarsFiles(pr, h);
       announce();
@@ -270,6 +270,8 @@ export class Executor {
   /** A batch's run of the play: its hosts' state and the strategy that runs them. */
   #newPlayRun(o: {
     play: Play;
+    /** The play's host pattern, templated. */
+    pattern: string;
     all: string[];
     batch: string[];
     promptVars: Record<string, unknown>;
@@ -277,10 +279,11 @@ export class Executor {
     /** max_fail_percentage, templated. */
     maxFail: number | undefined;
   }): PlayRun {
-    const { play, all, batch, promptVars, strategyName, maxFail } = o;
+    const { play, pattern, all, batch, promptVars, strategyName, maxFail } = o;
     const order = play.sections.flatMap(flatten);
     const pr: PlayRun = {
       play,
+      pattern,
       all,
       batch,
       hosts: new Map(),
@@ -669,6 +672,11 @@ export class Executor {
         case "refresh_inventory":
           this.#o.inventory.refresh?.();
           this.#vars.inventoryRefreshed();
+          // as Ansible's strategy recomputes the play's hosts: one the inventory lost leaves the play
+          pr.all = this.#o.inventory.select(pr.pattern);
+          for (const h of pr.hosts.values()) {
+            if (!this.#o.inventory.hasHost(h.name)) h.stopped = true;
+          }
           break;
         case "clear_facts":
           this.#vars.state(hp.name).facts = {};

@@ -2,22 +2,52 @@
 // any_errors_fatal with includes, refresh_inventory, the task timeout, --flush-cache), side by side with
 // ansible-playbook on the playbooks of tests/fixtures/conformance_exec: the same stdout, stderr and exit
 // code.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { join } from "node:path";
 import { assertEquals } from "./_assert.ts";
 import { mitoIn, ROOT, runIn } from "./_run.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_exec");
 
+/** A folder a playbook that changes its own files runs in: a fresh copy of `sub` for each tool. */
+function copyOf(sub: string, files: Record<string, string>): () => { dir: string; remove(): void } {
+  return () => {
+    const dir = fs.mkdtempSync(join(os.tmpdir(), "mito-conform-exec-"));
+    fs.cpSync(join(DIR, sub), dir, { recursive: true });
+    for (const [to, from] of Object.entries(files)) fs.copyFileSync(join(dir, from), join(dir, to));
+    return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  };
+}
+
 /**
  * `stderrLines` compares only the first lines of stderr: where an error names a position mito does not
- * keep (a scalar argument's own line and column), the rest of the text differs.
+ * keep (a scalar argument's own line and column), the rest of the text differs. `inventory` and `folder`
+ * replace hosts.ini and the fixture folder.
  */
-function same(name: string, args: string[], code: number, opts: { stderrLines?: number } = {}): void {
+function same(
+  name: string,
+  args: string[],
+  code: number,
+  opts: {
+    stderrLines?: number;
+    inventory?: string;
+    folder?: () => { dir: string; remove(): void };
+  } = {},
+): void {
   Deno.test(`${name}, as ansible-playbook`, () => {
     // one host at a time: the results' order is then the same in both
-    const argv = ["-i", "hosts.ini", "-f", "1", ...args];
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv);
-    const m = mitoIn(DIR, argv);
+    const argv = ["-i", opts.inventory ?? "hosts.ini", "-f", "1", ...args];
+    const inFolder = <T>(run: (dir: string) => T): T => {
+      const f = opts.folder?.() ?? { dir: DIR, remove() {} };
+      try {
+        return run(f.dir);
+      } finally {
+        f.remove();
+      }
+    };
+    const a = inFolder((dir) => runIn(dir, "/usr/bin/ansible-playbook", argv));
+    const m = inFolder((dir) => mitoIn(dir, argv));
     const head = (s: string) => s.split("\n").slice(0, opts.stderrLines).join("\n");
     assertEquals(a.code, code, a.stdout + a.stderr);
     assertEquals(m.stdout, a.stdout);
@@ -57,4 +87,12 @@ same(
   "run_once runs on the first host whose turn it is, not on one that is in its rescue meanwhile",
   ["run_once_round.yml"],
   0,
+);
+
+same(
+  "meta refresh_inventory: a host the sources no longer name leaves the play at once and the next one; " +
+    "add_host's hosts stay, group_by's groups stay for the hosts still there",
+  ["refresh_inventory.yml"],
+  0,
+  { inventory: "current.ini", folder: copyOf("refresh", { "current.ini": "before.ini" }) },
 );

@@ -40,6 +40,8 @@ export interface HostPlay {
 }
 
 export interface PlayRun extends PlayVars {
+  /** The play's host pattern, templated: refresh_inventory selects the play's hosts again with it. */
+  pattern: string;
   hosts: Map<string, HostPlay>;
   strategy: Strategy;
   strategyName: string;
