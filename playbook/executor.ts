@@ -325,6 +325,7 @@ export class Executor {
       step: (task: Task, host: string | null) => this.#step(task, host),
       waiting: (any: boolean) => this.#held.hold(any),
       settled: () => this.#held.release(),
+      left: (host: string) => pr.hosts.get(host)?.stopped === true,
       throttle: (task: Task) => {
         const v = keyword(task, "throttle");
         if (v === undefined || v === null) return 0;

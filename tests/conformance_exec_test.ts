@@ -96,3 +96,9 @@ same(
   0,
   { inventory: "current.ini", folder: copyOf("refresh", { "current.ini": "before.ini" }) },
 );
+
+same(
+  "a fatal failure in a rescue ends the play for the hosts already waiting on a later task",
+  ["fatal_while_waiting.yml"],
+  2,
+);
