@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import { assertEquals } from "./_assert.ts";
+import { spawnSync } from "node:child_process";
 import { mitoIn, ROOT, runIn } from "./_run.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_exec");
@@ -102,3 +103,31 @@ same(
   ["fatal_while_waiting.yml"],
   2,
 );
+
+/** The pids of the processes whose command line holds `marker`. */
+function pidsWith(marker: string): number[] {
+  const r = spawnSync("/usr/bin/pgrep", ["-f", marker], { encoding: "utf8" });
+  return r.stdout.split("\n").filter((l) => l.trim() !== "").map(Number);
+}
+
+Deno.test("the task keyword timeout fails a module still running with Ansible's message and kills it and what it started; as ansible-playbook", () => {
+  const marker = `mito-timeout-${crypto.randomUUID()}`;
+  const argv = ["-i", "hosts.ini", "-f", "1", "-e", `marker=${marker}`, "task_timeout.yml"];
+  const a = runIn(DIR, "/usr/bin/ansible-playbook", argv);
+  // ansible-core 2.14 leaves the module's processes running: this test ends the ones its run started
+  const left = pidsWith(marker);
+  for (const pid of left) Deno.kill(pid, "SIGKILL");
+  const m = mitoIn(DIR, argv);
+  const leftByMito = pidsWith(marker);
+  for (const pid of leftByMito) Deno.kill(pid, "SIGKILL");
+  assertEquals(a.code, 0, a.stdout + a.stderr);
+  assertEquals(
+    left.length,
+    2,
+    "ansible-playbook's run leaves the shell and its child (what this test expects of it)",
+  );
+  assertEquals(m.stdout, a.stdout);
+  assertEquals(m.stderr, a.stderr);
+  assertEquals(m.code, 0);
+  assertEquals(leftByMito, []);
+});

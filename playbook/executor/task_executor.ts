@@ -7,7 +7,7 @@ import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import { isCancelled, type ModuleRequest } from "../runner.ts";
+import { isCancelled, type ModuleRequest, TIMED_OUT } from "../runner.ts";
 import { ActionPluginRaised } from "../plugins/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
@@ -508,7 +508,7 @@ export class TaskExecutor {
         };
         return await controller(env);
       }
-      return await this.#runModule(at, noLog);
+      return timedOut(await this.#runModule(at, noLog), task);
     } catch (err) {
       throw this.#actionError(err, task);
     }
@@ -670,4 +670,15 @@ export class TaskExecutor {
       throw this.#actionError(err, at.task);
     });
   }
+}
+
+/** A module the runner killed at the task's timeout: Ansible's failed result for a task past its time. */
+function timedOut(result: Result, task: Task): Result {
+  const seconds = result[TIMED_OUT];
+  if (seconds === undefined) return result;
+  return {
+    failed: true,
+    msg: `The ${task.actionWritten} action failed to execute in the expected time frame ` +
+      `(${Math.trunc(Number(seconds))}) and was terminated`,
+  };
 }
