@@ -67,6 +67,8 @@ export interface RunRequest {
   connectionPasswordFile?: string;
   becomePasswordFile?: string;
   startAtTask?: string;
+  /** --flush-cache: the fact cache forgets the facts of the inventory's hosts (--limit applies) first. */
+  flushCache?: boolean;
   syntaxCheck: boolean;
   listHosts: boolean;
   listTasks: boolean;
@@ -396,6 +398,7 @@ async function runInner(
       settings.factCachingPrefix,
     )
     : undefined;
+  if (req.flushCache && factCache) { for (const host of inventory.select("all")) factCache.forget(host); }
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
   const connectionDefaults: Record<string, unknown> = { ...settings.connectionDefaults };
