@@ -215,6 +215,18 @@ export class Loader {
   }
 
   #loadPlay(entry: Record<string, unknown>, file: string): Play {
+    // a play's `user` is the old name of remote_user, as Ansible's Play still reads it
+    if (Object.hasOwn(entry, "user")) {
+      if (Object.hasOwn(entry, "remote_user")) {
+        this.#fail(
+          "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed",
+          entry,
+          file,
+        );
+      }
+      entry.remote_user = entry.user;
+      delete entry.user;
+    }
     this.#checkKeys(entry, PLAY_KEYWORDS, "Play", file);
     if (entry.hosts === undefined || entry.hosts === null || entry.hosts === "") {
       this.#fail("the field 'hosts' is required but was not set", entry, file);

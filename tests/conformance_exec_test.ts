@@ -131,3 +131,7 @@ Deno.test("the task keyword timeout fails a module still running with Ansible's 
   assertEquals(m.code, 0);
   assertEquals(leftByMito, []);
 });
+
+same("a play's user is the old name of remote_user", ["play_user.yml"], 0);
+
+same("a play with both user and remote_user is refused", ["play_user_and_remote_user.yml"], 4);
