@@ -135,3 +135,19 @@ Deno.test("the task keyword timeout fails a module still running with Ansible's 
 same("a play's user is the old name of remote_user", ["play_user.yml"], 0);
 
 same("a play with both user and remote_user is refused", ["play_user_and_remote_user.yml"], 4);
+
+// Playbooks ansible-playbook refuses before it runs anything: each with Ansible's message and exit code.
+for (
+  const [file, code, what] of [
+    ["empty_list.yml", 4, "an empty list of plays"],
+    ["nothing.yml", 4, "an empty playbook"],
+    ["hosts_empty.yml", 4, "a play whose hosts are empty"],
+    ["tasks_not_list.yml", 4, "tasks that are not a list"],
+    ["handlers_not_list.yml", 4, "handlers that are not a list"],
+    ["roles_not_list.yml", 4, "roles that are not a list"],
+    ["old_style_role.yml", 1, "the old role,version form of a role entry"],
+    ["vars_prompt_no_name.yml", 4, "a vars_prompt entry without a name"],
+  ] as const
+) {
+  same(`refused with Ansible's message: ${what}`, [`refused/${file}`], code);
+}
