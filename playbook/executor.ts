@@ -92,6 +92,7 @@ export class Executor {
       tally: this.#tally,
       errorOnMissingHandler: opts.errorOnMissingHandler ?? true,
       displayError: opts.displayError,
+      isUndefinedError: opts.isUndefinedError,
     });
     this.#tasks = new TaskExecutor({
       options: opts,

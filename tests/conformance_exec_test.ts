@@ -24,7 +24,7 @@ function copyOf(sub: string, files: Record<string, string>): () => { dir: string
 /**
  * `stderrLines` compares only the first lines of stderr: where an error names a position mito does not
  * keep (a scalar argument's own line and column), the rest of the text differs. `inventory` and `folder`
- * replace hosts.ini and the fixture folder.
+ * replace hosts.ini and the fixture folder; `env` is added to both tools' environment.
  */
 function same(
   name: string,
@@ -33,6 +33,7 @@ function same(
   opts: {
     stderrLines?: number;
     inventory?: string;
+    env?: Record<string, string>;
     folder?: () => { dir: string; remove(): void };
   } = {},
 ): void {
@@ -47,8 +48,8 @@ function same(
         f.remove();
       }
     };
-    const a = inFolder((dir) => runIn(dir, "/usr/bin/ansible-playbook", argv));
-    const m = inFolder((dir) => mitoIn(dir, argv));
+    const a = inFolder((dir) => runIn(dir, "/usr/bin/ansible-playbook", argv, opts.env));
+    const m = inFolder((dir) => mitoIn(dir, argv, opts.env));
     const head = (s: string) => s.split("\n").slice(0, opts.stderrLines).join("\n");
     assertEquals(a.code, code, a.stdout + a.stderr);
     assertEquals(m.stdout, a.stdout);
@@ -151,3 +152,11 @@ for (
 ) {
   same(`refused with Ansible's message: ${what}`, [`refused/${file}`], code);
 }
+
+same(
+  "a handler's templated name is what notify matches, its listen topics are not templated, and a name " +
+    "that cannot be templated makes the handler unusable unless it listens",
+  ["handler_names_templated.yml"],
+  0,
+  { env: { ANSIBLE_ERROR_ON_MISSING_HANDLER: "false" } },
+);

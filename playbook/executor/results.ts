@@ -10,6 +10,7 @@ import {
   type TaskView,
 } from "../callbacks/types.ts";
 import type { Result } from "../actions.ts";
+import type { Task } from "../model.ts";
 import { wrapUnsafe } from "../values.ts";
 import { asList } from "../loader.ts";
 import type { TemplateEngine } from "./types.ts";
@@ -240,6 +241,8 @@ export interface ResultsOptions {
   includes: Includes;
   tally: RunTally;
   errorOnMissingHandler: boolean;
+  /** Names an UndefinedError from the templar. */
+  isUndefinedError(err: unknown): boolean;
   /** Ansible's display.error for what a run goes on after. */
   displayError?(msg: string): void;
 }
@@ -247,6 +250,8 @@ export interface ResultsOptions {
 export class Results {
   #o: ResultsOptions;
   #cb: Callback;
+  /** Handlers' templated names (#handlerName). */
+  #handlerNames = new WeakMap<Task, string | undefined>();
 
   constructor(opts: ResultsOptions) {
     this.#o = opts;
@@ -379,12 +384,40 @@ export class Results {
     this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
   }
 
+  /**
+   * A handler's name as a notify matches it: templated once, as Ansible's strategy templates it the first
+   * time it looks for handlers; a name that cannot be templated leaves the handler to its listen topics.
+   */
+  #handlerName(at: TaskAt, h: Task): string | undefined {
+    const raw = h.kw.name;
+    if (raw === undefined) return undefined;
+    if (typeof raw !== "string" || !raw.includes("{{")) return String(raw);
+    if (this.#handlerNames.has(h)) return this.#handlerNames.get(h);
+    let name: string | undefined;
+    try {
+      name = String(this.#o.templar.template(raw, this.#o.hostVars.forTask(at.pr, at.hp.name, h)));
+    } catch (err) {
+      if (!this.#o.isUndefinedError(err)) throw err;
+      if (h.kw.listen === undefined) {
+        this.#cb.warning(
+          `Handler '${raw}' is unusable because it has no listen topics and the name could not be templated ` +
+            `(host-specific variables are not supported in handler names). The error: ${
+              (err as Error).message
+            }`,
+        );
+      }
+    }
+    this.#handlerNames.set(h, name);
+    return name;
+  }
+
   #notify(at: TaskAt): void {
     const raw = keyword(at.task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, at.vars)).map(String);
     const missing = this.#o.errorOnMissingHandler ? undefined : (msg: string) => this.#cb.warning(msg);
-    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing)) {
+    const nameOf = (h: Task) => this.#handlerName(at, h);
+    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing, nameOf)) {
       // runner's playbook_on_notify: once per handler and host, when it is first notified
       if (!at.hp.notified.has(h)) this.#cb.notify?.(this.#o.keywords.taskName(h), at.hp.name);
       at.hp.notified.add(h);
