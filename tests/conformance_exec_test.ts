@@ -160,3 +160,9 @@ same(
   0,
   { env: { ANSIBLE_ERROR_ON_MISSING_HANDLER: "false" } },
 );
+
+same(
+  "the handlers of a role imported inside an included role or an included tasks file join the play",
+  ["included_imports.yml"],
+  0,
+);

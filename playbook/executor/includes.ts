@@ -3,14 +3,14 @@
 // the play, and the linear strategy learns the new tasks.
 import * as path from "node:path";
 import { RoleNotFoundError } from "../errors.ts";
-import type { Block, Item } from "../model.ts";
+import type { Block, Item, RoleInstance } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
 import { shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
-import type { Included, TaskAt } from "./_play_state.ts";
+import type { Included, PlayRun, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
 
 /**
@@ -25,6 +25,18 @@ export class IncludeLoadFailed extends Error {
     readonly role: boolean,
   ) {
     super(reason);
+  }
+}
+
+/**
+ * The handlers of the roles that an included file or role imported (import_role inside it) join the
+ * play's, as Ansible's strategy adds every handler of what an include loaded. `known` are the play's roles
+ * before the load; `skip` the ones the caller added already.
+ */
+function importedHandlers(pr: PlayRun, known: Set<RoleInstance>, skip: RoleInstance[]): void {
+  for (const role of pr.play.roles) {
+    if (known.has(role) || skip.includes(role)) continue;
+    pr.handlerTasks.push(...flatten(role.handlers).filter((h) => !pr.handlerTasks.includes(h)));
   }
 }
 
@@ -94,7 +106,9 @@ export class Includes {
             includeParams: params,
             synthetic: true,
           });
+          const known = new Set(pr.play.roles);
           block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
+          importedHandlers(pr, known, []);
           return [block];
         };
       } else {
@@ -102,6 +116,7 @@ export class Includes {
         key = `${task.id}\0role:${name}\0${keyJson(args)}\0${keyJson(params)}`;
         load = () => {
           const pub = args.public !== undefined && bool(args.public);
+          const known = new Set(pr.play.roles);
           const r = this.#includeRole(
             name,
             pr.play,
@@ -134,6 +149,7 @@ export class Includes {
             const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
             pr.handlerTasks.push(...hs);
           }
+          importedHandlers(pr, known, r.all);
           const block: Block = makeBlock({
             kw: { ...apply },
             parent: task.parent,
