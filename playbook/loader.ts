@@ -345,6 +345,11 @@ export class Loader {
         );
       }
       if ("block" in entry) {
+        // a handlers list may hold blocks (their tasks are handlers), but not a block inside one
+        const inBlock = (parent as Partial<Block>).kind === "block" && !(parent as Block).synthetic;
+        if (handlers && inBlock) {
+          this.#fail("Using a block as a handler is not supported.", entry, ctx.file);
+        }
         out.push(this.#block(entry, parent, ctx, handlers));
         continue;
       }
@@ -448,6 +453,9 @@ export class Loader {
         entry,
         ctx.file,
       );
+    }
+    if (handler && (action === "include_role" || action === "import_role")) {
+      this.#fail(`Using '${actionWritten}' as a handler is not supported.`, entry, ctx.file);
     }
     const args = this.#args(rawArgs, action, entry, ctx.file);
     if (isMap(entry.args)) Object.assign(args, entry.args);

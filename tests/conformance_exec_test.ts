@@ -148,6 +148,8 @@ for (
     ["roles_not_list.yml", 4, "roles that are not a list"],
     ["old_style_role.yml", 1, "the old role,version form of a role entry"],
     ["vars_prompt_no_name.yml", 4, "a vars_prompt entry without a name"],
+    ["handler_include_role.yml", 4, "include_role as a handler"],
+    ["handler_nested_block.yml", 4, "a block inside a handler block"],
   ] as const
 ) {
   same(`refused with Ansible's message: ${what}`, [`refused/${file}`], code);
@@ -166,3 +168,5 @@ same(
   ["included_imports.yml"],
   0,
 );
+
+same("a block in the handlers list: its tasks are handlers", ["handler_block.yml"], 0);
