@@ -667,6 +667,7 @@ export class Executor {
       }
       switch (what) {
         case "flush_handlers":
+          if (task.isHandler) throw new ExecutionError("flush_handlers cannot be used as a handler");
           flush = true;
           break;
         case "noop":

@@ -170,3 +170,5 @@ same(
 );
 
 same("a block in the handlers list: its tasks are handlers", ["handler_block.yml"], 0);
+
+same("meta flush_handlers as a handler ends the run when the handler runs", ["handler_flush.yml"], 1);
