@@ -724,16 +724,22 @@ export class Executor {
     if (flush) await this.#flushHandlers(pr, hp);
   }
 
+  /**
+   * One pass over the handlers, in list order, as Ansible's iterator makes it: a handler notified by one
+   * that runs before it in the list runs in this pass, one earlier in the list waits for the next flush
+   * (the implicit one after the section, or none), and a handler's notification is spent once it ran, so
+   * a handler that notifies itself is not run again.
+   */
   async #flushHandlers(pr: PlayRun, hp: HostPlay): Promise<void> {
     if (hp.notified.size === 0) return;
-    const pending = pr.handlerTasks.filter((h) => hp.notified.has(h));
     for (const handler of pr.handlerTasks) {
       if (!hp.notified.has(handler)) continue;
-      hp.notified.delete(handler);
-      await this.#runTaskOn(pr, hp, handler);
+      try {
+        await this.#runTaskOn(pr, hp, handler);
+      } finally {
+        hp.notified.delete(handler);
+      }
     }
-    // Handlers notified by handlers that ran after them in the list run in a second pass.
-    if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
   }
 
   /** Gives every other live host of the batch the run_once task's registered value and set_fact facts. */

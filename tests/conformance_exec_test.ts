@@ -172,3 +172,10 @@ same(
 same("a block in the handlers list: its tasks are handlers", ["handler_block.yml"], 0);
 
 same("meta flush_handlers as a handler ends the run when the handler runs", ["handler_flush.yml"], 1);
+
+same(
+  "handlers run in one pass per flush: a handler notified by an earlier one in the list runs in the pass, " +
+    "one notified by a later one waits for the next flush, and one notifying itself is not run again",
+  ["handler_passes.yml"],
+  0,
+);
