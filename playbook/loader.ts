@@ -24,6 +24,8 @@ import {
 import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
+import { pyStr } from "./py/mod.ts";
+import { pyClassOf } from "./yaml/mod.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
 
@@ -126,10 +128,11 @@ export class Loader {
     depth = 0,
     inherited?: { vars: Keywords; when: unknown[]; tags: unknown[] },
   ): Playbook {
-    if (data === null || data === undefined) return { file: abs, plays: [] };
+    if (data === null || data === undefined) throw new PlaybookError(`Empty playbook, nothing to do: ${abs}`);
     if (!Array.isArray(data)) {
       this.#fail("A playbook must be a list of plays, got a " + typeName(data) + " instead", data, abs);
     }
+    if (data.length === 0) throw new PlaybookError(`A playbook must contain at least one play: ${abs}`);
     const plays: Play[] = [];
     for (const entry of data) {
       if (!isMap(entry)) {
@@ -214,10 +217,36 @@ export class Loader {
     return v;
   }
 
+  /** A play's task list or roles that is not a list (nor null), refused with Ansible's Play messages. */
+  #playSection(entry: Record<string, unknown>, key: string, file: string): void {
+    const v = entry[key];
+    if (v === undefined || v === null || Array.isArray(v)) return;
+    let message = `A malformed block was encountered while loading ${key}`;
+    if (key === "roles") message = "A malformed role declaration was encountered.";
+    // only tasks says why (Play._load_tasks passes the assertion's text on)
+    else if (key === "tasks") message += `: ${pyStr(v)} should be a list or None but is ${pyClassOf(v)}`;
+    this.#fail(message, entry, file);
+  }
+
   #loadPlay(entry: Record<string, unknown>, file: string): Play {
+    // a play's `user` is the old name of remote_user, as Ansible's Play still reads it
+    if (Object.hasOwn(entry, "user")) {
+      if (Object.hasOwn(entry, "remote_user")) {
+        this.#fail(
+          "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed",
+          entry,
+          file,
+        );
+      }
+      entry.remote_user = entry.user;
+      delete entry.user;
+    }
     this.#checkKeys(entry, PLAY_KEYWORDS, "Play", file);
-    if (entry.hosts === undefined || entry.hosts === null || entry.hosts === "") {
-      this.#fail("the field 'hosts' is required but was not set", entry, file);
+    if (entry.hosts === undefined) this.#fail("the field 'hosts' is required but was not set", entry, file);
+    if (
+      entry.hosts === null || entry.hosts === "" || (Array.isArray(entry.hosts) && entry.hosts.length === 0)
+    ) {
+      throw new PlaybookError("Hosts list cannot be empty. Please check your playbook");
     }
     if (entry.name !== undefined && entry.name !== null && typeof entry.name !== "string") {
       this.#fail(`the field 'name' should be a string, got ${typeName(entry.name)}`, entry, file);
@@ -252,6 +281,9 @@ export class Loader {
     };
     this.#seenRoles.set(play, state.seenRoles);
     const ctx: FileCtx = { file, vars: { ...vars, ...this.#io.extraVars }, play: state };
+    for (const section of ["pre_tasks", "roles", "tasks", "post_tasks", "handlers"]) {
+      this.#playSection(entry, section, file);
+    }
     const pre = this.#items(this.#list(entry.pre_tasks, "pre_tasks", entry, file), play, ctx, false);
     const roleBlocks: Item[] = [];
     const roles = this.#list(entry.roles, "roles", entry, file);
@@ -284,6 +316,9 @@ export class Loader {
     if (v === undefined || v === null) return [];
     const list = Array.isArray(v) ? v : [v];
     return list.map((p) => {
+      if (isMap(p) && !Object.hasOwn(p, "name")) {
+        this.#fail("Invalid vars_prompt data structure, missing 'name' key", v, file);
+      }
       if (!isMap(p) || typeof p.name !== "string") {
         this.#fail("vars_prompt entries must be dicts with a 'name'", owner, file);
       }
@@ -310,6 +345,11 @@ export class Loader {
         );
       }
       if ("block" in entry) {
+        // a handlers list may hold blocks (their tasks are handlers), but not a block inside one
+        const inBlock = (parent as Partial<Block>).kind === "block" && !(parent as Block).synthetic;
+        if (handlers && inBlock) {
+          this.#fail("Using a block as a handler is not supported.", entry, ctx.file);
+        }
         out.push(this.#block(entry, parent, ctx, handlers));
         continue;
       }
@@ -413,6 +453,9 @@ export class Loader {
         entry,
         ctx.file,
       );
+    }
+    if (handler && (action === "include_role" || action === "import_role")) {
+      this.#fail(`Using '${actionWritten}' as a handler is not supported.`, entry, ctx.file);
     }
     const args = this.#args(rawArgs, action, entry, ctx.file);
     if (isMap(entry.args)) Object.assign(args, entry.args);
@@ -720,6 +763,10 @@ export class Loader {
   #roleEntry(entry: unknown, play: Play, ctx: FileCtx, at?: Position): Block | undefined {
     if (typeof entry !== "string" && !isMap(entry)) {
       this.#fail(`role entries must be a name or a dict, got ${typeName(entry)}`, entry, ctx.file);
+    }
+    // the old "role,version" form Ansible refuses (an error of the run, with no position)
+    if (typeof entry === "string" && entry.includes(",")) {
+      throw new ExecutionError(`Invalid old style role requirement: ${entry}`);
     }
     const split = splitRoleEntry(entry);
     const { kw, params } = split;

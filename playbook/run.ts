@@ -67,6 +67,8 @@ export interface RunRequest {
   connectionPasswordFile?: string;
   becomePasswordFile?: string;
   startAtTask?: string;
+  /** --flush-cache: the fact cache forgets the facts of the inventory's hosts (--limit applies) first. */
+  flushCache?: boolean;
   syntaxCheck: boolean;
   listHosts: boolean;
   listTasks: boolean;
@@ -396,6 +398,7 @@ async function runInner(
       settings.factCachingPrefix,
     )
     : undefined;
+  if (req.flushCache && factCache) { for (const host of inventory.select("all")) factCache.forget(host); }
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
   const connectionDefaults: Record<string, unknown> = { ...settings.connectionDefaults };
@@ -421,6 +424,8 @@ async function runInner(
 
   const answers = req.step ? stdinAnswers() : undefined;
   const hold = envIn.progress?.hold;
+  // Ansible's display shows each error text once per run
+  const shownErrors = new Set<string>();
   const executor = new Executor({
     inventory,
     templar,
@@ -429,6 +434,11 @@ async function runInner(
     pyStr,
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
+    displayError: (msg) => {
+      if (shownErrors.has(msg)) return;
+      shownErrors.add(msg);
+      display.error(msg);
+    },
     callback,
     ...(factCache ? { factCache } : {}),
     runner,

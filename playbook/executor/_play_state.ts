@@ -30,11 +30,18 @@ export interface HostPlay {
   caught: number;
   /** Hosts removed from the play by meta end_host. */
   ended: boolean;
+  /**
+   * How many times meta clear_host_errors ran in the play: a failure waiting for its block's always to
+   * end is forgotten when this changes meanwhile, and the host goes on after the block.
+   */
+  cleared: number;
   /** Its tasks sent ahead (docs/pipelining.md); absent where the play sends none. */
   pipeline?: HostPipeline;
 }
 
 export interface PlayRun extends PlayVars {
+  /** The play's host pattern, templated: refresh_inventory selects the play's hosts again with it. */
+  pattern: string;
   hosts: Map<string, HostPlay>;
   strategy: Strategy;
   strategyName: string;
@@ -42,8 +49,17 @@ export interface PlayRun extends PlayVars {
   includeCache: Map<string, Item[]>;
   endPlay: boolean;
   bannered: Set<number>;
-  /** "included: file for hosts" lines of the current round, printed together when it ends. */
-  pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
+  /**
+   * "included: file for hosts" lines of the current round, printed together when it ends, and in their
+   * order the reports of includes that could not be loaded (Ansible loads a round's includes after it).
+   */
+  pendingIncludes:
+    ({ file: string; host: string; item: unknown; hasItem: boolean } | { report: () => void })[];
+  /**
+   * The hosts of the lockstep round now running each task, in batch order: run_once runs on the first
+   * of them, as Ansible's linear strategy picks the first host whose next task it is.
+   */
+  roundHosts: Map<number, string[]>;
   /** run_once results waiting to be shared with the batch when the round ends. */
   runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
   /** Meta tasks that act once per round and already did in this round. */

@@ -1,16 +1,44 @@
 // include_tasks and include_role as a host reaches them: the file or role is loaded once per distinct
 // file and parameters (hosts including the same share one copy), its handlers and public variables join
 // the play, and the linear strategy learns the new tasks.
-import { ExecutionError, positionDetails } from "../errors.ts";
-import type { Block, Item } from "../model.ts";
+import * as path from "node:path";
+import { RoleNotFoundError } from "../errors.ts";
+import type { Block, Item, RoleInstance } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
 import { shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
-import type { Included, TaskAt } from "./_play_state.ts";
+import type { Included, PlayRun, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
+
+/**
+ * An include that could not be loaded on a host, which fails there while the run goes on (Ansible's
+ * AnsibleError while the strategy loads an included file or role; a parse error still ends the run).
+ */
+export class IncludeLoadFailed extends Error {
+  override name = "IncludeLoadFailed";
+  constructor(
+    /** The failed result's reason (include_tasks), or the error shown (include_role). */
+    readonly reason: string,
+    readonly role: boolean,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * The handlers of the roles that an included file or role imported (import_role inside it) join the
+ * play's, as Ansible's strategy adds every handler of what an include loaded. `known` are the play's roles
+ * before the load; `skip` the ones the caller added already.
+ */
+function importedHandlers(pr: PlayRun, known: Set<RoleInstance>, skip: RoleInstance[]): void {
+  for (const role of pr.play.roles) {
+    if (known.has(role) || skip.includes(role)) continue;
+    pr.handlerTasks.push(...flatten(role.handlers).filter((h) => !pr.handlerTasks.includes(h)));
+  }
+}
 
 export type IncludesOptions = Pick<ExecutorOptions, "templar" | "omitToken" | "loader" | "deprecated">;
 
@@ -63,8 +91,10 @@ export class Includes {
           pr.play,
         );
         if (!file) {
-          throw new ExecutionError(
-            `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
+          const where = path.resolve(String(task.args.__dir ?? pr.play.baseDir), name);
+          throw new IncludeLoadFailed(
+            `Could not find or access '${where}' on the Ansible Controller.`,
+            false,
           );
         }
         key = `${task.id}\0${file}\0${keyJson(params)}`;
@@ -76,7 +106,9 @@ export class Includes {
             includeParams: params,
             synthetic: true,
           });
+          const known = new Set(pr.play.roles);
           block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
+          importedHandlers(pr, known, []);
           return [block];
         };
       } else {
@@ -84,7 +116,8 @@ export class Includes {
         key = `${task.id}\0role:${name}\0${keyJson(args)}\0${keyJson(params)}`;
         load = () => {
           const pub = args.public !== undefined && bool(args.public);
-          const r = this.#o.loader.includeRole(
+          const known = new Set(pr.play.roles);
+          const r = this.#includeRole(
             name,
             pr.play,
             task.role,
@@ -116,6 +149,7 @@ export class Includes {
             const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
             pr.handlerTasks.push(...hs);
           }
+          importedHandlers(pr, known, r.all);
           const block: Block = makeBlock({
             kw: { ...apply },
             parent: task.parent,
@@ -152,5 +186,15 @@ export class Includes {
       out.push({ items });
     }
     return out;
+  }
+
+  /** The loader's include_role, a role found nowhere being the host's failure rather than the run's. */
+  #includeRole(...args: Parameters<IncludesOptions["loader"]["includeRole"]>) {
+    try {
+      return this.#o.loader.includeRole(...args);
+    } catch (err) {
+      if (err instanceof RoleNotFoundError) throw new IncludeLoadFailed(err.message, true);
+      throw err;
+    }
   }
 }

@@ -10,11 +10,12 @@ import {
   type TaskView,
 } from "../callbacks/types.ts";
 import type { Result } from "../actions.ts";
+import type { Task } from "../model.ts";
 import { wrapUnsafe } from "../values.ts";
 import { asList } from "../loader.ts";
 import type { TemplateEngine } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
-import type { Includes } from "./includes.ts";
+import { IncludeLoadFailed, type Includes } from "./includes.ts";
 import type { HostPlay, Included, TaskAt } from "./_play_state.ts";
 import type { TaskKeywords } from "./_keywords.ts";
 import { keyword } from "./_keywords.ts";
@@ -240,11 +241,17 @@ export interface ResultsOptions {
   includes: Includes;
   tally: RunTally;
   errorOnMissingHandler: boolean;
+  /** Names an UndefinedError from the templar. */
+  isUndefinedError(err: unknown): boolean;
+  /** Ansible's display.error for what a run goes on after. */
+  displayError?(msg: string): void;
 }
 
 export class Results {
   #o: ResultsOptions;
   #cb: Callback;
+  /** Handlers' templated names (#handlerName). */
+  #handlerNames = new WeakMap<Task, string | undefined>();
 
   constructor(opts: ResultsOptions) {
     this.#o = opts;
@@ -266,7 +273,8 @@ export class Results {
     const { pr, hp, task, vars } = at;
     const { view, result, ignoreErrors, noLog, itemLayers } = opts;
     const st = this.#o.hostVars.state(hp.name);
-    const stat = this.#o.tally.stat(hp.name);
+    // a host has a line in the recap once something counted for it
+    const stat = () => this.#o.tally.stat(hp.name);
     const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
     let registered: Result | undefined;
     if (reg) {
@@ -299,7 +307,7 @@ export class Results {
           result: shown,
           ignoreUnreachable: verdict.ignored,
         });
-        countResult(stat, verdict, result, task.action);
+        countResult(stat(), verdict, result, task.action);
         if (!verdict.ignored) {
           hp.unreachable = true;
           this.#o.tally.unreachableHosts.add(hp.name);
@@ -307,7 +315,7 @@ export class Results {
         return [];
       case "failed":
         this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
-        countResult(stat, verdict, result, task.action);
+        countResult(stat(), verdict, result, task.action);
         if (verdict.rescued) {
           st.setFacts.ansible_failed_task = {
             // the task's own name ("" when unnamed): no role prefix, as Ansible's serialized task has it
@@ -318,14 +326,25 @@ export class Results {
         }
         return [];
       case "skipped":
-        countResult(stat, verdict, result, task.action);
+        countResult(stat(), verdict, result, task.action);
         this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
         return [];
     }
-    // ok or changed
+    // ok or changed. An include loads its file or role first: one that cannot be loaded fails the host
+    // instead, and its result counts for nothing (Ansible counts an include once it is loaded).
+    let included: Included[] = [];
+    if (INCLUDE_ACTIONS.has(task.action)) {
+      try {
+        included = this.#o.includes.load(at, result, itemLayers);
+      } catch (err) {
+        if (!(err instanceof IncludeLoadFailed)) throw err;
+        this.#includeFailed(at, view, err);
+        return [];
+      }
+    }
     if (!itemLayers) this.applyFacts(at, result, view.delegateTo);
     this.#o.tally.addCustom(hp.name, result, task.action);
-    countResult(stat, verdict, result, task.action);
+    countResult(stat(), verdict, result, task.action);
     // Notifications are checked first: a missing handler stops the run before the result shows.
     if (
       result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))
@@ -333,10 +352,25 @@ export class Results {
       this.#notify(at);
     }
     this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
-    if (task.action === "include_tasks" || task.action === "include_role") {
-      return this.#o.includes.load(at, result, itemLayers);
+    return included;
+  }
+
+  /**
+   * An include that could not be loaded fails its host, as Ansible's strategy does: include_tasks with a
+   * failed result counted as a failure, include_role with the error shown and nothing counted.
+   */
+  #includeFailed(at: TaskAt, view: TaskView, err: IncludeLoadFailed): void {
+    const { pr, hp } = at;
+    hp.outcome = "failed";
+    if (err.role) {
+      pr.pendingIncludes.push({ report: () => this.#o.displayError?.(err.reason) });
+      return;
     }
-    return [];
+    this.#o.tally.stat(hp.name).failures++;
+    const result = cleanCopy({ failed: true, reason: err.reason }, false);
+    pr.pendingIncludes.push({
+      report: () => this.#cb.result({ status: "failed", host: hp.name, task: view, result }),
+    });
   }
 
   /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */
@@ -350,12 +384,40 @@ export class Results {
     this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
   }
 
+  /**
+   * A handler's name as a notify matches it: templated once, as Ansible's strategy templates it the first
+   * time it looks for handlers; a name that cannot be templated leaves the handler to its listen topics.
+   */
+  #handlerName(at: TaskAt, h: Task): string | undefined {
+    const raw = h.kw.name;
+    if (raw === undefined) return undefined;
+    if (typeof raw !== "string" || !raw.includes("{{")) return String(raw);
+    if (this.#handlerNames.has(h)) return this.#handlerNames.get(h);
+    let name: string | undefined;
+    try {
+      name = String(this.#o.templar.template(raw, this.#o.hostVars.forTask(at.pr, at.hp.name, h)));
+    } catch (err) {
+      if (!this.#o.isUndefinedError(err)) throw err;
+      if (h.kw.listen === undefined) {
+        this.#cb.warning(
+          `Handler '${raw}' is unusable because it has no listen topics and the name could not be templated ` +
+            `(host-specific variables are not supported in handler names). The error: ${
+              (err as Error).message
+            }`,
+        );
+      }
+    }
+    this.#handlerNames.set(h, name);
+    return name;
+  }
+
   #notify(at: TaskAt): void {
     const raw = keyword(at.task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, at.vars)).map(String);
     const missing = this.#o.errorOnMissingHandler ? undefined : (msg: string) => this.#cb.warning(msg);
-    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing)) {
+    const nameOf = (h: Task) => this.#handlerName(at, h);
+    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing, nameOf)) {
       // runner's playbook_on_notify: once per handler and host, when it is first notified
       if (!at.hp.notified.has(h)) this.#cb.notify?.(this.#o.keywords.taskName(h), at.hp.name);
       at.hp.notified.add(h);

@@ -7,7 +7,7 @@ import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import { isCancelled, type ModuleRequest } from "../runner.ts";
+import { isCancelled, type ModuleRequest, TIMED_OUT } from "../runner.ts";
 import { ActionPluginRaised } from "../plugins/mod.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
@@ -127,7 +127,8 @@ export class TaskExecutor {
     // strategy, the other hosts are not started at all (no runner_on_start).
     const runOnce = this.#kw.boolSafe(written, "run_once", vars) || BYPASS_HOST_LOOP.has(written.action);
     if (runOnce && written.action !== "meta") {
-      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
+      const candidates = pr.roundHosts.get(written.id) ?? pr.batch;
+      const first = candidates.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
       // run_once: the other hosts do not run the task; its result is shared with them when the round ends.
       if (first !== hp.name) {
         hp.outcome = "ok";
@@ -517,7 +518,7 @@ export class TaskExecutor {
         };
         return await controller(env);
       }
-      return await this.#runModule(at, noLog);
+      return timedOut(await this.#runModule(at, noLog), task);
     } catch (err) {
       throw this.#actionError(err, task);
     }
@@ -679,4 +680,15 @@ export class TaskExecutor {
       throw this.#actionError(err, at.task);
     });
   }
+}
+
+/** A module the runner killed at the task's timeout: Ansible's failed result for a task past its time. */
+function timedOut(result: Result, task: Task): Result {
+  const seconds = result[TIMED_OUT];
+  if (seconds === undefined) return result;
+  return {
+    failed: true,
+    msg: `The ${task.actionWritten} action failed to execute in the expected time frame ` +
+      `(${Math.trunc(Number(seconds))}) and was terminated`,
+  };
 }

@@ -63,6 +63,20 @@ export function positionOf(node: object): Position | undefined {
 }
 
 /** Records a position for a value built elsewhere (e.g. a copy of a parsed mapping). */
+/**
+ * The Python class Ansible's YAML loader gives a loaded value, as its messages name it (`<class 'int'>`,
+ * `<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>`).
+ */
+export function pyClassOf(v: unknown): string {
+  if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
+  if (Array.isArray(v)) return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
+  if (typeof v === "boolean") return "<class 'bool'>";
+  if (typeof v === "number") return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
+  if (v === null || v === undefined) return "<class 'NoneType'>";
+  if (typeof v === "object") return "<class 'ansible.parsing.yaml.objects.AnsibleMapping'>";
+  return `<class '${typeof v}'>`;
+}
+
 /** Where item `index` of a sequence produced by this loader started, whatever the item is. */
 export function positionOfItem(list: unknown[], index: number): Position | undefined {
   const item = list[index];
