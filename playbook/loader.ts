@@ -75,6 +75,20 @@ function insideDynamicInclude(scope: Scope | undefined): boolean {
   return false;
 }
 
+/**
+ * The old `include: file a=1 b=2`: its parameters other than the file are variables of the included
+ * tasks, below the task's own `vars:` (Ansible lays an include's vars over its args when it runs them).
+ */
+function moveIncludeParams(args: Record<string, unknown>, kw: Keywords): void {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (k === "_raw_params" || k === "file") continue;
+    params[k] = v;
+    delete args[k];
+  }
+  if (Object.keys(params).length) kw.vars = { ...params, ...(kw.vars as Keywords ?? {}) };
+}
+
 interface FileCtx {
   file: string;
   role?: RoleInstance;
@@ -142,9 +156,10 @@ export class Loader {
         plays.push(...this.#importPlaybook(entry, importKey, abs, depth, inherited));
         continue;
       }
-      const play = this.#loadPlay(entry, abs);
+      // an import's vars win over the play's own (Ansible's PlaybookInclude), and the play's static
+      // imports already see them while it loads
+      const play = this.#loadPlay(entry, abs, inherited?.vars ?? {});
       if (inherited) {
-        play.vars = { ...inherited.vars, ...play.vars };
         if (inherited.when.length) play.kw.when = [...inherited.when, ...asList(play.kw.when)];
         if (inherited.tags.length) play.kw.tags = [...inherited.tags, ...asList(play.kw.tags)];
       }
@@ -166,7 +181,8 @@ export class Loader {
         this.#fail(`'${k}' is not a valid attribute for a PlaybookInclude`, entry, file);
       }
     }
-    const vars = { ...(inherited?.vars ?? {}), ...this.#varsMap(entry.vars, entry, file) };
+    // an outer import's vars are laid over the inner one's last, so they win (as in Ansible)
+    const vars = { ...this.#varsMap(entry.vars, entry, file), ...(inherited?.vars ?? {}) };
     let target = entry[key];
     if (typeof target === "string") {
       const [first] = target.trim().split(/\s+/);
@@ -214,7 +230,7 @@ export class Loader {
     return v;
   }
 
-  #loadPlay(entry: Record<string, unknown>, file: string): Play {
+  #loadPlay(entry: Record<string, unknown>, file: string, importVars: Keywords): Play {
     this.#checkKeys(entry, PLAY_KEYWORDS, "Play", file);
     if (entry.hosts === undefined || entry.hosts === null || entry.hosts === "") {
       this.#fail("the field 'hosts' is required but was not set", entry, file);
@@ -232,7 +248,7 @@ export class Loader {
         kw[k] = v;
       }
     }
-    const vars = this.#varsMap(entry.vars, entry, file);
+    const vars = { ...this.#varsMap(entry.vars, entry, file), ...importVars };
     const state: PlayState = { baseDir, roles: [], seenRoles: new Set(), importDepth: 0 };
     const play: Play = {
       kind: "play",
@@ -474,6 +490,7 @@ export class Loader {
       // as ansible-core 2.14 decides: an import, unless the file name is templated, it loops, or it
       // sits inside a dynamic include
       const file = args._raw_params;
+      moveIncludeParams(args, kw);
       const dynamic = (typeof file === "string" && isTemplateText(file)) || kw.loop !== undefined ||
         insideDynamicInclude(parent);
       action = dynamic ? "include_tasks" : "import_tasks";

@@ -1,0 +1,51 @@
+// Includes, imports, roles and their variables as ansible-core 2.14 has them (issue 19), side by side with
+// ansible-playbook on the playbooks of tests/fixtures/conformance_inc: the same stdout, stderr and exit code.
+import { join } from "node:path";
+import { assertEquals, assertStringIncludes } from "./_assert.ts";
+import { mitoIn, ROOT, runIn } from "./_run.ts";
+
+const DIR = join(ROOT, "tests/fixtures/conformance_inc");
+
+/** Runs `args` under both tools; `expect` is a line ansible-playbook's stdout must hold. */
+function same(
+  name: string,
+  args: string[],
+  code: number,
+  expect: string,
+  env: Record<string, string> = {},
+): void {
+  Deno.test(`${name}, as ansible-playbook`, () => {
+    const a = runIn(DIR, "/usr/bin/ansible-playbook", args, env);
+    const m = mitoIn(DIR, args, env);
+    assertEquals(a.code, code, a.stdout + a.stderr);
+    // the fixture checks what it is meant to: a playbook that stopped early would match too
+    assertStringIncludes(a.stdout + a.stderr, expect);
+    assertEquals(m.stdout, a.stdout);
+    assertEquals(m.stderr, a.stderr);
+    assertEquals(m.code, code);
+  });
+}
+
+same(
+  "import_playbook's vars reach the imported plays while they load (import_role's name) and run, over " +
+    "a play's own vars, an outer import's over an inner one's",
+  ["import_playbook_vars.yml"],
+  0,
+  '"msg": "from the inner import / the play\'s own / the outer import"',
+);
+
+same(
+  "the old include's k=v parameters are variables of the included tasks, static or looped, below the " +
+    "task's vars, with 2.14's deprecation warnings",
+  ["include_params.yml"],
+  0,
+  '"msg": "a=101 (True) b=102 (False) c=x101 (False)"',
+);
+
+same(
+  "the old include's k=v parameters with deprecation warnings turned off",
+  ["include_params.yml"],
+  0,
+  '"msg": "a=2 (True) b=2 (False) c=3 (False)"',
+  { ANSIBLE_DEPRECATION_WARNINGS: "false" },
+);
