@@ -49,3 +49,11 @@ same(
   '"msg": "a=2 (True) b=2 (False) c=3 (False)"',
   { ANSIBLE_DEPRECATION_WARNINGS: "false" },
 );
+
+same(
+  "loop_control's loop_var and index_var are templated before the first item, for a task and for " +
+    "include_tasks",
+  ["loop_var_templated.yml"],
+  0,
+  '"msg": "fruit=pear at 1"',
+);
