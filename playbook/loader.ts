@@ -89,6 +89,12 @@ function moveIncludeParams(args: Record<string, unknown>, kw: Keywords): void {
   if (Object.keys(params).length) kw.vars = { ...params, ...(kw.vars as Keywords ?? {}) };
 }
 
+/** Whether `child` is `parent` or below it, both made absolute and normalised, links not followed. */
+function isSubpath(child: string, parent: string): boolean {
+  const rel = path.relative(path.resolve(parent), path.resolve(child));
+  return rel === "" || (rel !== ".." && !rel.startsWith("../") && !path.isAbsolute(rel));
+}
+
 interface FileCtx {
   file: string;
   role?: RoleInstance;
@@ -711,12 +717,16 @@ export class Loader {
     const name = this.#io.templateStatic(args.name ?? args.role, ctx.vars);
     if (typeof name !== "string") this.#fail("import_role needs 'name'", owner, ctx.file);
     const params: Record<string, unknown> = {};
+    // Ansible's import_role keeps only a `*_from`'s last path part (before templating it): its files
+    // are always the role's own
+    const from = (v: unknown) =>
+      v === undefined ? undefined : String(this.#io.templateStatic(path.basename(String(v)), ctx.vars));
     const role = this.loadRole(name, params, ctx, owner, {
       searchList: collectionSearch(kw.collections, parent, ctx.role),
-      tasksFrom: args.tasks_from as string | undefined,
-      varsFrom: args.vars_from as string | undefined,
-      defaultsFrom: args.defaults_from as string | undefined,
-      handlersFrom: args.handlers_from as string | undefined,
+      tasksFrom: from(args.tasks_from),
+      varsFrom: from(args.vars_from),
+      defaultsFrom: from(args.defaults_from),
+      handlersFrom: from(args.handlers_from),
       public: true,
       entryVars: (kw.vars as Record<string, unknown>) ?? {},
     });
@@ -798,11 +808,23 @@ export class Loader {
     return { searched: [...searchList, ...dirs] };
   }
 
-  /** `dir/main.yml`, `dir/main.yaml`, `dir/main` or a `dir/main/` directory of files. */
-  #roleFile(dir: string, base: string): string[] {
+  /**
+   * `dir/main.yml`, `dir/main.yaml`, `dir/main` or a `dir/main/` directory of files. A `base` (a
+   * `tasks_from`…) that leads out of `dir` is refused as Ansible refuses it, naming `role`.
+   */
+  #roleFile(dir: string, base: string, role: string): string[] {
+    // joined as Python joins (an absolute base replaces the folder), normalised only to be looked up:
+    // Ansible names the file as joined
+    const joined = path.isAbsolute(base) ? base : `${dir}/${base}`;
     for (const ext of YAML_EXT) {
-      const p = path.join(dir, base + ext);
+      const p = path.resolve(joined + ext);
       if (this.#io.exists(p)) {
+        if (!isSubpath(p, dir)) {
+          throw new PlaybookError(
+            `Failed loading '${joined + ext}' for role (${role}) as it is not inside the expected role ` +
+              `path: '${dir}'`,
+          );
+        }
         if (!this.#io.isDir(p)) return [p];
         return this.#io.listDir(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) =>
           path.join(p, f)
@@ -812,9 +834,15 @@ export class Loader {
     return [];
   }
 
-  #roleVarsFile(dir: string, base: string, owner: unknown, file: string): Record<string, unknown> {
+  #roleVarsFile(
+    dir: string,
+    base: string,
+    role: string,
+    owner: unknown,
+    file: string,
+  ): Record<string, unknown> {
     let out: Record<string, unknown> = {};
-    for (const f of this.#roleFile(dir, base)) {
+    for (const f of this.#roleFile(dir, base, role)) {
       const data = this.#io.readYaml(f);
       if (data === null || data === undefined) continue;
       if (!isMap(data)) {
@@ -863,10 +891,16 @@ export class Loader {
       ...(found.collection ? { collection: found.collection } : {}),
       path: dir,
       params,
-      defaults: this.#roleVarsFile(path.join(dir, "defaults"), opts.defaultsFrom ?? "main", owner, ctx.file),
+      defaults: this.#roleVarsFile(
+        path.join(dir, "defaults"),
+        opts.defaultsFrom ?? "main",
+        name,
+        owner,
+        ctx.file,
+      ),
       vars: {
         ...opts.entryVars,
-        ...this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", owner, ctx.file),
+        ...this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", name, owner, ctx.file),
       },
       public: opts.public,
       dependencyOf: opts.dependencyOf,
@@ -882,7 +916,7 @@ export class Loader {
     const all: RoleInstance[] = [];
     const tasks: Item[] = [];
     let allowDuplicates = false;
-    const metas = this.#roleFile(path.join(dir, "meta"), "main").map((mf) => ({
+    const metas = this.#roleFile(path.join(dir, "meta"), "main", name).map((mf) => ({
       mf,
       meta: this.#io.readYaml(mf),
     }));
@@ -919,7 +953,7 @@ export class Loader {
         all.push(...sub.all);
       }
     }
-    const taskFiles = this.#roleFile(path.join(dir, "tasks"), opts.tasksFrom ?? "main");
+    const taskFiles = this.#roleFile(path.join(dir, "tasks"), opts.tasksFrom ?? "main", name);
     if (opts.tasksFrom && taskFiles.length === 0) {
       this.#fail(`Could not find specified file in role: tasks/${opts.tasksFrom}`, owner, ctx.file);
     }
@@ -935,7 +969,7 @@ export class Loader {
       );
     }
     tasks.push(roleBlock);
-    for (const hf of this.#roleFile(path.join(dir, "handlers"), opts.handlersFrom ?? "main")) {
+    for (const hf of this.#roleFile(path.join(dir, "handlers"), opts.handlersFrom ?? "main", name)) {
       const data = this.#io.readYaml(hf);
       const hb: Block = makeBlock({
         role,

@@ -57,3 +57,19 @@ same(
   0,
   '"msg": "fruit=pear at 1"',
 );
+
+same(
+  "include_role's tasks_from naming a file outside the role's tasks/ folder stops the run with Ansible's " +
+    "message",
+  ["role_file_outside.yml"],
+  4,
+  "as it is not inside the expected role path: ",
+);
+
+same(
+  "a tasks_from climbing out of tasks/ is refused, one climbing back in is not; import_role keeps only " +
+    "its tasks_from's file name",
+  ["role_file_outside_relative.yml"],
+  4,
+  "roles/greeter/tasks/../../../tasks/show_loop_var.yml' for role (greeter) as it is not inside",
+);
