@@ -21,7 +21,7 @@ import {
   TASK_KEYWORDS,
   type VarsPrompt,
 } from "./model.ts";
-import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
+import { FREE_FORM, isTemplateText, oldIncludeVars, parseKv, shortActionName } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
@@ -73,20 +73,6 @@ function insideDynamicInclude(scope: Scope | undefined): boolean {
     if (action === "include_tasks" || action === "include_role") return true;
   }
   return false;
-}
-
-/**
- * The old `include: file a=1 b=2`: its parameters other than the file are variables of the included
- * tasks, below the task's own `vars:` (Ansible lays an include's vars over its args when it runs them).
- */
-function moveIncludeParams(args: Record<string, unknown>, kw: Keywords): void {
-  const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
-    if (k === "_raw_params" || k === "file") continue;
-    params[k] = v;
-    delete args[k];
-  }
-  if (Object.keys(params).length) kw.vars = { ...params, ...(kw.vars as Keywords ?? {}) };
 }
 
 /** Whether `child` is `parent` or below it, both made absolute and normalised, links not followed. */
@@ -496,10 +482,15 @@ export class Loader {
       // as ansible-core 2.14 decides: an import, unless the file name is templated, it loops, or it
       // sits inside a dynamic include
       const file = args._raw_params;
-      moveIncludeParams(args, kw);
       const dynamic = (typeof file === "string" && isTemplateText(file)) || kw.loop !== undefined ||
         insideDynamicInclude(parent);
-      action = dynamic ? "include_tasks" : "import_tasks";
+      if (!dynamic) {
+        // the include's vars are include params, its parameters vars of the block it becomes
+        const blockKw = { ...kw, vars: { ...(kw.vars as Keywords ?? {}), ...oldIncludeVars(args) } };
+        const includeParams = kw.vars as Keywords | undefined;
+        return [this.#importTasks(args, blockKw, parent, ctx, entry, handler, includeParams)];
+      }
+      action = "include_tasks";
     }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
@@ -672,6 +663,7 @@ export class Loader {
     ctx: FileCtx,
     owner: unknown,
     handler: boolean,
+    includeParams?: Keywords,
   ): Block {
     if (kw.loop !== undefined) {
       this.#fail(
@@ -693,6 +685,7 @@ export class Loader {
       role: ctx.role,
       pos: this.#io.positionOf(owner),
       synthetic: true,
+      ...(includeParams ? { includeParams } : {}),
     });
     ctx.play.importDepth++;
     if (ctx.play.importDepth > 50) this.#fail("import_tasks nested too deeply (a loop?)", owner, ctx.file);

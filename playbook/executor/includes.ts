@@ -7,7 +7,7 @@ import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
-import { shortActionName } from "../task_args.ts";
+import { oldIncludeVars, shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { Included, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
@@ -28,7 +28,8 @@ export class Includes {
   load(at: TaskAt, result: Result, itemLayers: Record<string, unknown>[] | undefined): Included[] {
     const { pr, hp, task, vars } = at;
     const t = this.#o.templar;
-    if (shortActionName(task.actionWritten) === "include") {
+    const old = shortActionName(task.actionWritten) === "include";
+    if (old) {
       // the old include, run as include_tasks: Ansible says it again when its results are processed
       this.#o.deprecated?.(
         '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
@@ -70,7 +71,8 @@ export class Includes {
         key = `${task.id}\0${file}\0${keyJson(params)}`;
         load = () => {
           const block: Block = makeBlock({
-            kw: { ...apply },
+            // the old include's parameters are vars of its block (Ansible's TaskInclude vars)
+            kw: { ...apply, ...(old ? { vars: oldIncludeVars(args) } : {}) },
             parent: task.parent,
             role: task.role,
             includeParams: params,
