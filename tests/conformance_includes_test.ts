@@ -73,3 +73,11 @@ same(
   4,
   "roles/greeter/tasks/../../../tasks/show_loop_var.yml' for role (greeter) as it is not inside",
 );
+
+same(
+  "a role dependency sees the parameters of the roles it is a dependency of, the nearest one's over the " +
+    "outer ones; the play's other roles do not",
+  ["role_dep_params.yml"],
+  0,
+  '"msg": "leaf: p=from mid s=from mid r=from top"',
+);

@@ -265,7 +265,8 @@ export class HostVars {
     for (const r of taskRoles) layers.push(r.vars);
     for (const s of chain) if (isMap(s.kw.vars)) layers.push(s.kw.vars);
     layers.push(st.includeVars, st.setFacts);
-    for (const r of taskRoles) layers.push(r.params);
+    // a dependency sees the params of the roles it is a dependency of, below its own (Ansible's dep chain)
+    for (const r of dependencyChain(scope)) layers.push(r.params);
     for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
     layers.push(this.#o.extraVars);
     layers.push(this.#magic(pr, host, scope));
