@@ -141,9 +141,12 @@ export class Loader {
       if (!isMap(entry)) {
         this.#fail(`A playbook must contain plays (dicts), got a ${typeName(entry)}`, entry, abs);
       }
-      const importKey = ["import_playbook", "ansible.builtin.import_playbook", "include"].find((k) =>
-        k in entry
-      );
+      // 2.14 no longer imports a playbook with `include:` (it is a Play attribute error)
+      const importKey = [
+        "import_playbook",
+        "ansible.builtin.import_playbook",
+        "ansible.legacy.import_playbook",
+      ].find((k) => k in entry);
       if (importKey !== undefined) {
         plays.push(...this.#importPlaybook(entry, importKey, abs, depth, inherited));
         continue;

@@ -81,3 +81,10 @@ same(
   0,
   '"msg": "leaf: p=from mid s=from mid r=from top"',
 );
+
+same(
+  "include: at a playbook's top level is no longer a playbook import in 2.14 but an error",
+  ["include_playbook.yml"],
+  4,
+  "ERROR! 'include' is not a valid attribute for a Play",
+);
