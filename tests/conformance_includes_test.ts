@@ -88,3 +88,10 @@ same(
   4,
   "ERROR! 'include' is not a valid attribute for a Play",
 );
+
+same(
+  "a vars_files file holding a list of dicts is merged in order",
+  ["vars_files_list.yml"],
+  0,
+  '"msg": "one two from the second"',
+);

@@ -319,12 +319,15 @@ export class HostVars {
         const file = path.resolve(pr.play.baseDir, name);
         if (!fs.existsSync(file)) continue;
         const data = this.#o.readYaml(file);
-        if (data !== null && data !== undefined && !isMap(data)) {
+        // a list of dicts is merged in order (Ansible's preprocess_vars)
+        const dicts = data === null || data === undefined ? [] : Array.isArray(data) ? data : [data];
+        if (!dicts.every(isMap)) {
           throw new ExecutionError(
-            `vars_files must contain dictionaries of variables, ${file} holds a ${typeof data}`,
+            `vars_files must contain a dictionary of variables or a list of dictionaries, ${file} holds ` +
+              `a ${Array.isArray(data) ? "list holding something else" : typeof data}`,
           );
         }
-        acc = this.combine(acc, (data ?? {}) as Record<string, unknown>);
+        for (const d of dicts) acc = this.combine(acc, d);
         pr.varsFiles.set(host, acc);
         loaded = true;
         break;
