@@ -95,3 +95,11 @@ same(
   0,
   '"msg": "one two from the second"',
 );
+
+same(
+  "include_vars with dir: files without an extension when '' is listed, unknown extensions skipped or " +
+    "refused, ignore_files, depth, files_matching, the folder beside the task or in the role's vars/",
+  ["include_vars_dir.yml"],
+  0,
+  "vars/dir/noext does not have a valid extension: yaml, yml, json",
+);
