@@ -14,7 +14,7 @@ import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
 import type { ExecutorOptions } from "./executor/types.ts";
 import { HostVars } from "./executor/host_vars.ts";
-import { Results, RunTally } from "./executor/results.ts";
+import { cleanCopy, Results, RunTally } from "./executor/results.ts";
 import { Includes } from "./executor/includes.ts";
 import { TaskExecutor } from "./executor/task_executor.ts";
 import { connectionVars } from "./executor/module_request.ts";
@@ -23,6 +23,7 @@ import {
   type HostPlay,
   HostStopped,
   type Included,
+  type IncludeFailure,
   type PlayRun,
 } from "./executor/_play_state.ts";
 import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
@@ -368,16 +369,47 @@ export class Executor {
     if (pr.strategy instanceof LinearStrategy) this.#cb.taskHosts?.(hosts);
   }
 
+  /**
+   * An include that could not load, reported as Ansible's strategy reports it: a missing role as an
+   * error on the screen, a missing tasks file as a failed result counted in the recap.
+   */
+  #includeFailed(pr: PlayRun, task: Task, host: string, failure: IncludeFailure): void {
+    if ("error" in failure) {
+      this.#o.displayError?.(failure.error);
+      return;
+    }
+    const view = this.#kw.view(task, this.#vars.forTask(pr, host, task));
+    const result = cleanCopy({ failed: true, reason: failure.reason }, false);
+    this.#cb.result({ status: "failed", host, task: view, result });
+    // its result counted an ok for this file, as for every file an include_tasks loads: it is a failure
+    const stat = this.#tally.stat(host);
+    stat.ok--;
+    stat.failures++;
+  }
+
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
   #roundFinish(pr: PlayRun, task: Task, hosts: string[], maxFail: number | undefined): void {
-    const groups: { file: string; item: unknown; hasItem: boolean; hosts: string[] }[] = [];
+    const groups: {
+      file: string;
+      item: unknown;
+      hasItem: boolean;
+      hosts: string[];
+      failure?: IncludeFailure;
+    }[] = [];
     for (const inc of pr.pendingIncludes) {
-      const g = groups.find((x) => x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item);
+      const g = inc.failure
+        ? undefined
+        : groups.find((x) =>
+          !x.failure && x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item
+        );
       if (g) g.hosts.push(inc.host);
-      else groups.push({ file: inc.file, item: inc.item, hasItem: inc.hasItem, hosts: [inc.host] });
+      else groups.push({ ...inc, hosts: [inc.host] });
     }
     pr.pendingIncludes = [];
-    for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    for (const g of groups) {
+      if (g.failure) this.#includeFailed(pr, task, g.hosts[0], g.failure);
+      else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    }
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
     pr.metaRan.delete(task.id);
     // After a flush, the handlers come next in play order (once per round, not once per host).
@@ -597,6 +629,11 @@ export class Executor {
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
     for (const inc of included) await this.#runItems(pr, hp, inc.items);
+    // as Ansible's strategy marks it: failed once the includes that did load have run
+    if (included.some((inc) => inc.failed)) {
+      hp.outcome = "failed";
+      throw new HostFailed();
+    }
   }
 
   async #meta(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {

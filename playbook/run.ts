@@ -429,6 +429,7 @@ async function runInner(
     pyStr,
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
+    displayError: (msg) => display.error(msg),
     callback,
     ...(factCache ? { factCache } : {}),
     runner,

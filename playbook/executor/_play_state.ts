@@ -42,8 +42,17 @@ export interface PlayRun extends PlayVars {
   includeCache: Map<string, Item[]>;
   endPlay: boolean;
   bannered: Set<number>;
-  /** "included: file for hosts" lines of the current round, printed together when it ends. */
-  pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
+  /**
+   * "included: file for hosts" lines of the current round, printed together when it ends, in order
+   * with the includes that failed to load.
+   */
+  pendingIncludes: {
+    file: string;
+    host: string;
+    item: unknown;
+    hasItem: boolean;
+    failure?: IncludeFailure;
+  }[];
   /** run_once results waiting to be shared with the batch when the round ends. */
   runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
   /** Meta tasks that act once per round and already did in this round. */
@@ -70,4 +79,12 @@ export interface TaskAt {
 /** What an include task adds to its host's run: the loaded items, run right after it. */
 export interface Included {
   items: Item[];
+  /** The file or role could not be loaded: the host fails once the other loads' items ran. */
+  failed?: boolean;
 }
+
+/**
+ * Why an include could not load, as Ansible's strategy reports it: a missing role is an error on the
+ * screen, a missing tasks file a failed result with a `reason`.
+ */
+export type IncludeFailure = { error: string } | { reason: string };

@@ -1,7 +1,8 @@
 // include_tasks and include_role as a host reaches them: the file or role is loaded once per distinct
 // file and parameters (hosts including the same share one copy), its handlers and public variables join
 // the play, and the linear strategy learns the new tasks.
-import { ExecutionError, positionDetails } from "../errors.ts";
+import * as path from "node:path";
+import { RoleNotFoundError } from "../errors.ts";
 import type { Block, Item } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
@@ -9,7 +10,7 @@ import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
 import { oldIncludeVars, shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
-import type { Included, TaskAt } from "./_play_state.ts";
+import type { Included, IncludeFailure, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
 
 export type IncludesOptions = Pick<ExecutorOptions, "templar" | "omitToken" | "loader" | "deprecated">;
@@ -41,6 +42,11 @@ export class Includes {
       : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
     const out: Included[] = [];
     for (const { layer } of runs) {
+      const item = layer ? layer[String(layer.ansible_loop_var)] : undefined;
+      const fail = (failure: IncludeFailure) => {
+        pr.pendingIncludes.push({ file: "", host: hp.name, item, hasItem: layer !== undefined, failure });
+        out.push({ items: [], failed: true });
+      };
       const v = layer ? vars.with(layer) : vars;
       const args = removeOmit(t.template(task.args, v), this.#o.omitToken) as Record<string, unknown>;
       const params: Record<string, unknown> = {
@@ -64,9 +70,12 @@ export class Includes {
           pr.play,
         );
         if (!file) {
-          throw new ExecutionError(
-            `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
-          );
+          // the host fails with the path Ansible tried last: beside the play, or in the role's tasks/
+          const tried = task.role
+            ? path.join(task.role.path, "tasks", name)
+            : path.resolve(pr.play.baseDir, name);
+          fail({ reason: `Could not find or access '${tried}' on the Ansible Controller.` });
+          continue;
         }
         key = `${task.id}\0${file}\0${keyJson(params)}`;
         load = () => {
@@ -131,7 +140,14 @@ export class Includes {
       }
       let items = pr.includeCache.get(key);
       if (!items) {
-        items = load();
+        try {
+          items = load();
+        } catch (err) {
+          // a missing role fails the host, not the run (other errors in a role still stop it)
+          if (!(task.action === "include_role" && err instanceof RoleNotFoundError)) throw err;
+          fail({ error: err.message });
+          continue;
+        }
         pr.includeCache.set(key, items);
         if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(flatten(items));
       }
