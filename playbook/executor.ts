@@ -628,9 +628,15 @@ export class Executor {
     releaseGrowth();
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
-    for (const inc of included) await this.#runItems(pr, hp, inc.items);
-    // as Ansible's strategy marks it: failed once the includes that did load have run
-    if (included.some((inc) => inc.failed)) {
+    // An include that could not load fails the host (Ansible's strategy marks it failed before adding
+    // the other loads' tasks): those still run where a rescue or always catches the failure, before it.
+    const failedInclude = included.some((inc) => inc.failed);
+    if (!failedInclude || hp.caught > 0) {
+      for (const inc of included) {
+        await this.#runItems(pr, hp, inc.items);
+      }
+    }
+    if (failedInclude) {
       hp.outcome = "failed";
       throw new HostFailed();
     }

@@ -33,8 +33,11 @@ const HAS_CMD = new Set(["command", "shell", "script"]);
 export interface LoaderIO {
   /** Reads and parses a YAML file; errors (missing file, bad YAML) are thrown with file and line. */
   readYaml(file: string): unknown;
-  /** Where a parsed mapping or sequence starts; with `index`, where that item of a sequence starts. */
-  positionOf(node: unknown, index?: number): Position | undefined;
+  /**
+   * Where a parsed mapping or sequence starts; with `index`, where that item of a sequence starts, or
+   * where the value of that key of a mapping starts.
+   */
+  positionOf(node: unknown, index?: number | string): Position | undefined;
   exists(file: string): boolean;
   isDir(file: string): boolean;
   listDir(dir: string): string[];
@@ -517,6 +520,14 @@ export class Loader {
     if (action === "include_tasks" || action === "include_role") {
       // Remember where the file lives so the run-time load resolves relative paths like Ansible.
       task.args = { ...args, __dir: path.dirname(ctx.file) };
+    }
+    if (action === "include_role") {
+      const written = isMap(entry.args) && ("name" in entry.args || "role" in entry.args)
+        ? entry.args
+        : rawArgs;
+      const key = isMap(written) && "name" in written ? "name" : "role";
+      const at = isMap(written) ? this.#io.positionOf(written, key) : undefined;
+      if (at) task.namePos = at;
     }
     return [task];
   }

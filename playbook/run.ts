@@ -5,7 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
-import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
+import {
+  loadYamlFile,
+  parseYaml,
+  positionOf,
+  positionOfItem,
+  positionOfValue,
+  YamlError,
+} from "./yaml/mod.ts";
 import { promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
 import {
   LazyMapping,
@@ -295,8 +302,10 @@ async function runInner(
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
-      Array.isArray(node) && index !== undefined
+      Array.isArray(node) && typeof index === "number"
         ? positionOfItem(node, index)
+        : typeof index === "string" && typeof node === "object" && node !== null
+        ? positionOfValue(node, index)
         : typeof node === "object" && node !== null
         ? positionOf(node)
         : undefined,

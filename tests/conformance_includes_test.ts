@@ -103,3 +103,19 @@ same(
   0,
   "vars/dir/noext does not have a valid extension: yaml, yml, json",
 );
+
+same(
+  "a missing role in include_role or a missing file in include_tasks fails the host, not the run: the " +
+    "error pointing at the name or its loop item, the other loads' tasks then the rescue and always",
+  ["include_role_missing.yml"],
+  2,
+  "localhost                  : ok=6    changed=0    unreachable=0    failed=1",
+);
+
+same(
+  "a missing role named by a template is reported without a place; without a rescue the other loads' " +
+    "tasks do not run and a host with nothing counted has no recap line",
+  ["include_role_missing_templated.yml"],
+  2,
+  "TASK [include_role : {{ item }}] ***",
+);

@@ -2,18 +2,32 @@
 // file and parameters (hosts including the same share one copy), its handlers and public variables join
 // the play, and the linear strategy learns the new tasks.
 import * as path from "node:path";
-import { RoleNotFoundError } from "../errors.ts";
-import type { Block, Item } from "../model.ts";
+import { type Position, RoleNotFoundError } from "../errors.ts";
+import { positionOfItem } from "../yaml/mod.ts";
+import type { Block, Item, Task } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
-import { oldIncludeVars, shortActionName } from "../task_args.ts";
+import { isTemplateText, oldIncludeVars, shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { Included, IncludeFailure, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
 
 export type IncludesOptions = Pick<ExecutorOptions, "templar" | "omitToken" | "loader" | "deprecated">;
+
+/**
+ * Where Ansible points at a missing role: the name as written, or the loop item it came from when the
+ * name is that item unchanged (`name: "{{ item }}"` over a written list); a name templated into a new
+ * string has no place.
+ */
+function roleNamePos(task: Task, item?: { value: unknown; index: number }): Position | undefined {
+  const raw = task.args.name ?? task.args.role;
+  if (typeof raw === "string" && !isTemplateText(raw)) return task.namePos;
+  const loop = task.kw.loop;
+  if (!item || task.loopWith || !Array.isArray(loop) || loop[item.index] !== item.value) return undefined;
+  return positionOfItem(loop, item.index);
+}
 
 export class Includes {
   #o: IncludesOptions;
@@ -38,10 +52,11 @@ export class Includes {
       );
     }
     const runs = itemLayers
-      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
-      : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
+      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i], index: i }))
+        .filter((x) => !x.r.skipped)
+      : [{ r: result, layer: undefined as Record<string, unknown> | undefined, index: 0 }];
     const out: Included[] = [];
-    for (const { layer } of runs) {
+    for (const { layer, index } of runs) {
       const item = layer ? layer[String(layer.ansible_loop_var)] : undefined;
       const fail = (failure: IncludeFailure) => {
         pr.pendingIncludes.push({ file: "", host: hp.name, item, hasItem: layer !== undefined, failure });
@@ -145,7 +160,8 @@ export class Includes {
         } catch (err) {
           // a missing role fails the host, not the run (other errors in a role still stop it)
           if (!(task.action === "include_role" && err instanceof RoleNotFoundError)) throw err;
-          fail({ error: err.message });
+          const where = roleNamePos(task, layer !== undefined ? { value: item, index } : undefined);
+          fail({ error: new RoleNotFoundError(err.detail, where).message });
           continue;
         }
         pr.includeCache.set(key, items);

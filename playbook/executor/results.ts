@@ -209,9 +209,13 @@ export class RunTally {
     this.#custom[key] = cur;
   }
 
-  /** What the callbacks' stats show at the end of the run. */
+  /**
+   * What the callbacks' stats show at the end of the run: the hosts something was counted for (a host
+   * whose only task was an include_role that failed to load has no recap line in Ansible).
+   */
   view(): StatsView {
-    return { hosts: Object.fromEntries(this.#stats), custom: this.#custom };
+    const counted = [...this.#stats].filter(([, s]) => Object.values(s).some((n) => n !== 0));
+    return { hosts: Object.fromEntries(counted), custom: this.#custom };
   }
 
   /** ansible-playbook's exit code for the run so far: 4 when a host was unreachable, 2 when one failed. */
