@@ -746,6 +746,9 @@ export class Loader {
       synthetic: true,
     });
     for (const t of role.tasks) t.parent = block;
+    // its handlers (and its dependencies') inherit the import's keywords too (Ansible parents them to
+    // the import task): a `delegate_to:` on the import delegates them
+    for (const r of role.all) for (const hb of r.handlers) hb.parent = block;
     this.#listRoles(ctx.play, role.all);
     return block;
   }

@@ -119,3 +119,10 @@ same(
   2,
   "TASK [include_role : {{ item }}] ***",
 );
+
+same(
+  "an imported role's handlers inherit the import's keywords: delegate_to on import_role delegates them",
+  ["import_role_handlers.yml"],
+  0,
+  "ok: [localhost -> other] => {",
+);
