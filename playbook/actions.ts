@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { VarLookup } from "./vars.ts";
-import { findInSearchPath } from "./_search_path.ts";
+import { fileNotFoundMessage, findInSearchPath } from "./_search_path.ts";
 import { boolean } from "./py/boolean.ts";
 import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
 import { isMap } from "./executor/_util.ts";
@@ -259,13 +259,16 @@ function isEmptyVars(data: unknown): boolean {
 function includeVars(env: ActionEnv): Result {
   const a: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
-  const file = (a.file ?? a._raw_params) as string | undefined;
-  // the task's search path ends with the play's directory, Ansible's last resort
-  const basedir = env.searchPath[env.searchPath.length - 1] ?? path.resolve();
-  const find = (name: string, sub: string) => findInSearchPath(env.searchPath, sub, name, basedir).found;
+  // as Ansible's action reads them: an empty dir or file is none, free-form text loses trailing newlines
+  const given = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : v);
+  const dirArg = given(a.dir);
+  let file = dirArg === undefined ? given(a.file) : undefined;
+  if (dirArg === undefined && file === undefined && typeof a._raw_params === "string") {
+    file = given(a._raw_params.replace(/\n+$/, ""));
+  }
   let loaded: Result;
-  if (a.dir !== undefined) {
-    const dir = varsDirOf(env, String(a.dir));
+  if (dirArg !== undefined) {
+    const dir = varsDirOf(env, String(dirArg));
     const missing = !fs.existsSync(dir)
       ? "directory does not exist"
       : !fs.statSync(dir).isDirectory()
@@ -278,24 +281,24 @@ function includeVars(env: ActionEnv): Result {
       const { extensions } = opts as VarsDirOptions;
       loaded = loadVarsGroups(env, varsDirFiles(dir, opts as VarsDirOptions), extensions);
     }
-    if (loaded.failed) {
-      // Ansible's failed result still holds what was read, under `name` when it has one
-      const facts = loaded.ansible_facts ?? {};
-      return { ...loaded, ansible_facts: typeof a.name === "string" ? { [a.name]: facts } : facts };
-    }
-  } else if (file !== undefined) {
-    const found = find(String(file), "vars");
-    if (!found) {
-      return {
-        failed: true,
-        ansible_included_var_files: [],
-        message: `Could not find or access '${file}'`,
-        msg: `Could not find or access '${file}'`,
-      };
-    }
-    loaded = loadVarsGroups(env, [{ files: [found] }], []);
-  } else return { failed: true, msg: "include_vars needs 'file', 'dir' or a free-form file name" };
-  if (loaded.failed) return loaded;
+  } else {
+    if (file === undefined) env.warning('Invalid request to find a file that matches a "null" value');
+    // the task's search path ends with the play's directory, Ansible's last resort
+    const basedir = env.searchPath[env.searchPath.length - 1] ?? path.resolve();
+    const needle = file === undefined
+      ? { searched: [] }
+      : findInSearchPath(env.searchPath, "vars", String(file), basedir);
+    loaded = needle.found ? loadVarsGroups(env, [{ files: [needle.found] }], []) : {
+      failed: true,
+      message: fileNotFoundMessage(file === undefined ? undefined : String(file), needle.searched),
+      ansible_included_var_files: [],
+    };
+  }
+  if (loaded.failed) {
+    // Ansible's failed result still holds what was read, under `name` when it has one
+    const facts = loaded.ansible_facts ?? {};
+    return { ...loaded, ansible_facts: typeof a.name === "string" ? { [a.name]: facts } : facts };
+  }
   let vars = loaded.vars as Record<string, unknown>;
   if (typeof a.name === "string") vars = { [a.name]: vars };
   return {

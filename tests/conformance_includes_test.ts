@@ -126,3 +126,11 @@ same(
   0,
   "ok: [localhost -> other] => {",
 );
+
+same(
+  "include_vars with a file: free-form text without its trailing newlines, a missing file and an empty " +
+    "name fail with Ansible's messages and the places searched",
+  ["include_vars_file.yml"],
+  0,
+  '"message": "Could not find file on the Ansible Controller.',
+);
