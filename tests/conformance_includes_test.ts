@@ -134,3 +134,10 @@ same(
   0,
   '"message": "Could not find file on the Ansible Controller.',
 );
+
+same(
+  "a delegated task or handler sees ansible_delegated_vars, the delegate's variables under its name",
+  ["delegated_vars.yml"],
+  0,
+  '"msg": "True local"',
+);
