@@ -3,7 +3,7 @@
 // Ansible-shaped result; `failed: true` fails the host.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { VarLookup } from "./vars.ts";
+import { mergeDeep, type VarLookup } from "./vars.ts";
 import { fileNotFoundMessage, findInSearchPath } from "./_search_path.ts";
 import { boolean } from "./py/boolean.ts";
 import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
@@ -301,6 +301,18 @@ function includeVars(env: ActionEnv): Result {
   }
   let vars = loaded.vars as Record<string, unknown>;
   if (typeof a.name === "string") vars = { [a.name]: vars };
+  if (a.hash_behaviour === "merge") {
+    // each variable merged into the value the task sees, dicts recursively (Ansible's combine_vars)
+    for (const [k, v] of Object.entries(vars)) {
+      let old: unknown;
+      try {
+        old = env.vars.get(k);
+      } catch {
+        old = undefined;
+      }
+      if (isMap(old) && isMap(v)) vars[k] = mergeDeep(old, v);
+    }
+  }
   return {
     ansible_facts: vars,
     ansible_included_var_files: loaded.loaded,

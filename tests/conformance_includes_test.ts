@@ -141,3 +141,10 @@ same(
   0,
   '"msg": "True local"',
 );
+
+same(
+  "include_vars' hash_behaviour: merge merges a dict into the one the task sees, lists replaced",
+  ["include_vars_merge.yml"],
+  0,
+  '"key3": 3',
+);
