@@ -406,9 +406,13 @@ export class Executor {
       else groups.push({ ...inc, hosts: [inc.host] });
     }
     pr.pendingIncludes = [];
+    // a host whose include could not load counts as failed for any_errors_fatal and max_fail_percentage
+    const includeFailed = new Set<string>();
     for (const g of groups) {
-      if (g.failure) this.#includeFailed(pr, task, g.hosts[0], g.failure);
-      else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+      if (g.failure) {
+        this.#includeFailed(pr, task, g.hosts[0], g.failure);
+        includeFailed.add(g.hosts[0]);
+      } else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
     }
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
     pr.metaRan.delete(task.id);
@@ -421,7 +425,7 @@ export class Executor {
     }
     const failed = hosts.filter((h) => {
       const hp = pr.hosts.get(h)!;
-      return hp.outcome === "failed" || hp.outcome === "unreachable";
+      return hp.outcome === "failed" || hp.outcome === "unreachable" || includeFailed.has(h);
     });
     if (failed.length === 0) return;
     let fatal = false;
@@ -436,7 +440,8 @@ export class Executor {
     if (!fatal && maxFail !== undefined) {
       const batchFailed = pr.batch.filter((h) => {
         const hp = pr.hosts.get(h)!;
-        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable";
+        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable" ||
+          includeFailed.has(h);
       }).length;
       fatal = maxFailHit = batchFailed / pr.batch.length > maxFail / 100;
     }

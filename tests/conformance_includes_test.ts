@@ -148,3 +148,17 @@ same(
   0,
   '"key3": 3',
 );
+
+same(
+  "under any_errors_fatal, a missing role in include_role on one host ends the play for every host",
+  ["-f", "1", "include_missing_fatal.yml"],
+  2,
+  "NO MORE HOSTS LEFT",
+);
+
+same(
+  "under any_errors_fatal, a missing file in include_tasks on one host ends the play for every host",
+  ["-f", "1", "include_missing_fatal_tasks.yml"],
+  2,
+  'fatal: [other]: FAILED! => {"reason": "Could not find or access ',
+);
