@@ -26,6 +26,7 @@ import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
+import { yamlClass } from "./yaml/mod.ts";
 
 const HAS_CMD = new Set(["command", "shell", "script"]);
 
@@ -497,6 +498,14 @@ export class Loader {
         return [this.#importTasks(args, blockKw, parent, ctx, entry, handler, includeParams)];
       }
       action = "include_tasks";
+    }
+    if (action === "include_role" || action === "import_role") {
+      // Ansible's IncludeRole checks these as it loads the task, before templating them
+      for (const key of ["tasks_from", "vars_from", "defaults_from", "handlers_from"]) {
+        if (key in args && typeof args[key] !== "string") {
+          throw new PlaybookError(`Expected a string for ${key} but got ${yamlClass(args[key])} instead`);
+        }
+      }
     }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];

@@ -162,3 +162,10 @@ same(
   2,
   'fatal: [other]: FAILED! => {"reason": "Could not find or access ',
 );
+
+same(
+  "include_role's vars_from given as a list stops the run as the playbook loads",
+  ["role_from_not_string.yml"],
+  4,
+  "ERROR! Expected a string for vars_from but got <class 'ansible.parsing.yaml.objects.AnsibleSequence'>",
+);

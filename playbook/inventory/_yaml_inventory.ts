@@ -1,18 +1,10 @@
 // The YAML inventory format (all/children/hosts/vars) as Ansible's yaml plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
-import { positionOf } from "../yaml/mod.ts";
+import { positionOf, yamlClass as pyType } from "../yaml/mod.ts";
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-
-function pyType(v: unknown): string {
-  if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
-  if (Array.isArray(v)) return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
-  if (typeof v === "boolean") return "<class 'bool'>";
-  if (typeof v === "number") return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
-  return `<class '${typeof v}'>`;
-}
 
 export function parseYamlInventory(
   data: unknown,

@@ -60,6 +60,17 @@ const itemPositions = new WeakMap<unknown[], (Position | undefined)[]>();
 /** Where each scalar value of a mapping started, by key (a string has no identity of its own). */
 const valuePositions = new WeakMap<object, Map<string, Position>>();
 
+/** The Python class of a value as Ansible's YAML loader builds it, as `type()` prints it. */
+export function yamlClass(v: unknown): string {
+  if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
+  if (Array.isArray(v)) return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
+  if (typeof v === "boolean") return "<class 'bool'>";
+  if (typeof v === "number") return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
+  if (v === null || v === undefined) return "<class 'NoneType'>";
+  if (typeof v === "object") return "<class 'ansible.parsing.yaml.objects.AnsibleMapping'>";
+  return `<class '${typeof v}'>`;
+}
+
 /** Where a mapping or sequence produced by this loader started (1-based line and column). */
 export function positionOf(node: object): Position | undefined {
   return positions.get(node);
