@@ -70,6 +70,27 @@ function typeName(v: unknown): string {
 
 const YAML_EXT = ["", ".yml", ".yaml", ".json"];
 
+const TASK_INCLUDE_ARGS = new Set(["file", "_raw_params", "apply"]);
+const ROLE_INCLUDE_ARGS = new Set([
+  "name",
+  "role",
+  "tasks_from",
+  "vars_from",
+  "defaults_from",
+  "handlers_from",
+  "apply",
+  "public",
+  "allow_duplicates",
+  "rolespec_validate",
+]);
+/** The arguments Ansible's TaskInclude and IncludeRole accept (the old `include:` takes any). */
+const INCLUDE_ARGS = new Map<string, Set<string>>([
+  ["include_tasks", TASK_INCLUDE_ARGS],
+  ["import_tasks", TASK_INCLUDE_ARGS],
+  ["include_role", ROLE_INCLUDE_ARGS],
+  ["import_role", ROLE_INCLUDE_ARGS],
+]);
+
 /** Whether a scope is inside tasks that an include_tasks/include_role loads at run time. */
 function insideDynamicInclude(scope: Scope | undefined): boolean {
   for (let s = scope; s; s = s.parent) {
@@ -499,14 +520,8 @@ export class Loader {
       }
       action = "include_tasks";
     }
-    if (action === "include_role" || action === "import_role") {
-      // Ansible's IncludeRole checks these as it loads the task, before templating them
-      for (const key of ["tasks_from", "vars_from", "defaults_from", "handlers_from"]) {
-        if (key in args && typeof args[key] !== "string") {
-          throw new PlaybookError(`Expected a string for ${key} but got ${yamlClass(args[key])} instead`);
-        }
-      }
-    }
+    const valid = INCLUDE_ARGS.get(action);
+    if (valid) this.#checkIncludeArgs(valid, action, actionWritten, args, entry, ctx.file);
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
     if (action === "import_playbook") {
@@ -539,6 +554,34 @@ export class Loader {
       if (at) task.namePos = at;
     }
     return [task];
+  }
+
+  /** An include's or import's arguments checked as Ansible's TaskInclude and IncludeRole load them. */
+  #checkIncludeArgs(
+    valid: Set<string>,
+    action: string,
+    written: string,
+    args: Record<string, unknown>,
+    entry: unknown,
+    file: string,
+  ): void {
+    const isRole = action === "include_role" || action === "import_role";
+    if (isRole && "public" in args && action !== "include_role") {
+      this.#fail(`Invalid options for ${written}: public`, entry, file);
+    }
+    const bad = Object.keys(args).filter((k) => !valid.has(k));
+    if (bad.length) this.#fail(`Invalid options for ${written}: ${bad.join(",")}`, entry, file);
+    if (isRole) {
+      // checked before they are templated
+      for (const key of ["tasks_from", "vars_from", "defaults_from", "handlers_from"]) {
+        if (key in args && typeof args[key] !== "string") {
+          throw new PlaybookError(`Expected a string for ${key} but got ${yamlClass(args[key])} instead`);
+        }
+      }
+    }
+    if (args.apply && action !== "include_tasks" && action !== "include_role") {
+      this.#fail(`Invalid options for ${written}: apply`, entry, file);
+    }
   }
 
   /**

@@ -169,3 +169,17 @@ same(
   4,
   "ERROR! Expected a string for vars_from but got <class 'ansible.parsing.yaml.objects.AnsibleSequence'>",
 );
+
+same(
+  "apply on import_tasks stops the run as the playbook loads",
+  ["import_tasks_apply.yml"],
+  4,
+  "ERROR! Invalid options for import_tasks: apply",
+);
+
+same(
+  "an option include_tasks does not take stops the run as the playbook loads",
+  ["include_tasks_bad_option.yml"],
+  4,
+  "ERROR! Invalid options for include_tasks: vars_from",
+);
