@@ -14,7 +14,7 @@ import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
 import type { ExecutorOptions } from "./executor/types.ts";
 import { HostVars } from "./executor/host_vars.ts";
-import { Results, RunTally } from "./executor/results.ts";
+import { cleanCopy, Results, RunTally } from "./executor/results.ts";
 import { Includes } from "./executor/includes.ts";
 import { TaskExecutor } from "./executor/task_executor.ts";
 import { connectionVars } from "./executor/module_request.ts";
@@ -23,6 +23,7 @@ import {
   type HostPlay,
   HostStopped,
   type Included,
+  type IncludeFailure,
   type PlayRun,
 } from "./executor/_play_state.ts";
 import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
@@ -91,7 +92,6 @@ export class Executor {
       includes: new Includes(opts),
       tally: this.#tally,
       errorOnMissingHandler: opts.errorOnMissingHandler ?? true,
-      displayError: opts.displayError,
       isUndefinedError: opts.isUndefinedError,
     });
     this.#tasks = new TaskExecutor({
@@ -379,26 +379,51 @@ export class Executor {
     if (pr.strategy instanceof LinearStrategy) this.#cb.taskHosts?.(hosts);
   }
 
+  /**
+   * An include that could not load, reported as Ansible's strategy reports it: a missing role as an
+   * error on the screen, a missing tasks file as a failed result counted in the recap.
+   */
+  #includeFailed(pr: PlayRun, task: Task, host: string, failure: IncludeFailure): void {
+    if ("error" in failure) {
+      this.#o.displayError?.(failure.error);
+      return;
+    }
+    const view = this.#kw.view(task, this.#vars.forTask(pr, host, task));
+    const result = cleanCopy({ failed: true, reason: failure.reason }, false);
+    this.#cb.result({ status: "failed", host, task: view, result });
+    // its result counted an ok for this file, as for every file an include_tasks loads: it is a failure
+    const stat = this.#tally.stat(host);
+    stat.ok--;
+    stat.failures++;
+  }
+
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
   #roundFinish(pr: PlayRun, task: Task, hosts: string[], maxFail: number | undefined): void {
-    const groups:
-      ({ file: string; item: unknown; hasItem: boolean; hosts: string[] } | { report: () => void })[] = [];
+    const groups: {
+      file: string;
+      item: unknown;
+      hasItem: boolean;
+      hosts: string[];
+      failure?: IncludeFailure;
+    }[] = [];
     for (const inc of pr.pendingIncludes) {
-      if ("report" in inc) {
-        groups.push(inc);
-        continue;
-      }
-      const g = groups.find((x) =>
-        "file" in x && x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item
-      );
-      if (g && "hosts" in g) g.hosts.push(inc.host);
-      else groups.push({ file: inc.file, item: inc.item, hasItem: inc.hasItem, hosts: [inc.host] });
+      const g = inc.failure
+        ? undefined
+        : groups.find((x) =>
+          !x.failure && x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item
+        );
+      if (g) g.hosts.push(inc.host);
+      else groups.push({ ...inc, hosts: [inc.host] });
     }
     pr.pendingIncludes = [];
     pr.roundHosts.delete(task.id);
+    // a host whose include could not load counts as failed for any_errors_fatal and max_fail_percentage
+    const includeFailed = new Set<string>();
     for (const g of groups) {
-      if ("report" in g) g.report();
-      else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+      if (g.failure) {
+        this.#includeFailed(pr, task, g.hosts[0], g.failure);
+        includeFailed.add(g.hosts[0]);
+      } else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
     }
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
     pr.metaRan.delete(task.id);
@@ -411,7 +436,7 @@ export class Executor {
     }
     const failed = hosts.filter((h) => {
       const hp = pr.hosts.get(h)!;
-      return hp.outcome === "failed" || hp.outcome === "unreachable";
+      return hp.outcome === "failed" || hp.outcome === "unreachable" || includeFailed.has(h);
     });
     if (failed.length === 0) return;
     let fatal = false;
@@ -426,7 +451,8 @@ export class Executor {
     if (!fatal && maxFail !== undefined) {
       const batchFailed = pr.batch.filter((h) => {
         const hp = pr.hosts.get(h)!;
-        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable";
+        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable" ||
+          includeFailed.has(h);
       }).length;
       fatal = maxFailHit = batchFailed / pr.batch.length > maxFail / 100;
     }
@@ -620,7 +646,18 @@ export class Executor {
     releaseGrowth();
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
-    for (const inc of included) await this.#runItems(pr, hp, inc.items);
+    // An include that could not load fails the host (Ansible's strategy marks it failed before adding
+    // the other loads' tasks): those still run where a rescue or always catches the failure, before it.
+    const failedInclude = included.some((inc) => inc.failed);
+    if (!failedInclude || hp.caught > 0) {
+      for (const inc of included) {
+        await this.#runItems(pr, hp, inc.items);
+      }
+    }
+    if (failedInclude) {
+      hp.outcome = "failed";
+      throw new HostFailed();
+    }
   }
 
   async #meta(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {

@@ -5,7 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
-import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
+import {
+  loadYamlFile,
+  parseYaml,
+  positionOf,
+  positionOfItem,
+  positionOfValue,
+  YamlError,
+} from "./yaml/mod.ts";
 import { promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
 import {
   LazyMapping,
@@ -297,8 +304,10 @@ async function runInner(
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
-      Array.isArray(node) && index !== undefined
+      Array.isArray(node) && typeof index === "number"
         ? positionOfItem(node, index)
+        : typeof index === "string" && typeof node === "object" && node !== null
+        ? positionOfValue(node, index)
         : typeof node === "object" && node !== null
         ? positionOf(node)
         : undefined,
@@ -424,8 +433,6 @@ async function runInner(
 
   const answers = req.step ? stdinAnswers() : undefined;
   const hold = envIn.progress?.hold;
-  // Ansible's display shows each error text once per run
-  const shownErrors = new Set<string>();
   const executor = new Executor({
     inventory,
     templar,
@@ -434,11 +441,7 @@ async function runInner(
     pyStr,
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
-    displayError: (msg) => {
-      if (shownErrors.has(msg)) return;
-      shownErrors.add(msg);
-      display.error(msg);
-    },
+    displayError: (msg) => display.error(msg),
     callback,
     ...(factCache ? { factCache } : {}),
     runner,

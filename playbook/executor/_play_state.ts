@@ -50,11 +50,16 @@ export interface PlayRun extends PlayVars {
   endPlay: boolean;
   bannered: Set<number>;
   /**
-   * "included: file for hosts" lines of the current round, printed together when it ends, and in their
-   * order the reports of includes that could not be loaded (Ansible loads a round's includes after it).
+   * "included: file for hosts" lines of the current round, printed together when it ends, in order
+   * with the includes that failed to load.
    */
-  pendingIncludes:
-    ({ file: string; host: string; item: unknown; hasItem: boolean } | { report: () => void })[];
+  pendingIncludes: {
+    file: string;
+    host: string;
+    item: unknown;
+    hasItem: boolean;
+    failure?: IncludeFailure;
+  }[];
   /**
    * The hosts of the lockstep round now running each task, in batch order: run_once runs on the first
    * of them, as Ansible's linear strategy picks the first host whose next task it is.
@@ -86,4 +91,12 @@ export interface TaskAt {
 /** What an include task adds to its host's run: the loaded items, run right after it. */
 export interface Included {
   items: Item[];
+  /** The file or role could not be loaded: the host fails once the other loads' items ran. */
+  failed?: boolean;
 }
+
+/**
+ * Why an include could not load, as Ansible's strategy reports it: a missing role is an error on the
+ * screen, a missing tasks file a failed result with a `reason`.
+ */
+export type IncludeFailure = { error: string } | { reason: string };

@@ -2,31 +2,17 @@
 // file and parameters (hosts including the same share one copy), its handlers and public variables join
 // the play, and the linear strategy learns the new tasks.
 import * as path from "node:path";
-import { RoleNotFoundError } from "../errors.ts";
-import type { Block, Item, RoleInstance } from "../model.ts";
+import { type Position, RoleNotFoundError } from "../errors.ts";
+import { positionOfItem } from "../yaml/mod.ts";
+import type { Block, Item, RoleInstance, Task } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
-import { shortActionName } from "../task_args.ts";
+import { isTemplateText, oldIncludeVars, shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
-import type { Included, PlayRun, TaskAt } from "./_play_state.ts";
+import type { Included, IncludeFailure, PlayRun, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
-
-/**
- * An include that could not be loaded on a host, which fails there while the run goes on (Ansible's
- * AnsibleError while the strategy loads an included file or role; a parse error still ends the run).
- */
-export class IncludeLoadFailed extends Error {
-  override name = "IncludeLoadFailed";
-  constructor(
-    /** The failed result's reason (include_tasks), or the error shown (include_role). */
-    readonly reason: string,
-    readonly role: boolean,
-  ) {
-    super(reason);
-  }
-}
 
 /**
  * The handlers of the roles that an included file or role imported (import_role inside it) join the
@@ -42,6 +28,19 @@ function importedHandlers(pr: PlayRun, known: Set<RoleInstance>, skip: RoleInsta
 
 export type IncludesOptions = Pick<ExecutorOptions, "templar" | "omitToken" | "loader" | "deprecated">;
 
+/**
+ * Where Ansible points at a missing role: the name as written, or the loop item it came from when the
+ * name is that item unchanged (`name: "{{ item }}"` over a written list); a name templated into a new
+ * string has no place.
+ */
+function roleNamePos(task: Task, item?: { value: unknown; index: number }): Position | undefined {
+  const raw = task.args.name ?? task.args.role;
+  if (typeof raw === "string" && !isTemplateText(raw)) return task.namePos;
+  const loop = task.kw.loop;
+  if (!item || task.loopWith || !Array.isArray(loop) || loop[item.index] !== item.value) return undefined;
+  return positionOfItem(loop, item.index);
+}
+
 export class Includes {
   #o: IncludesOptions;
 
@@ -56,7 +55,8 @@ export class Includes {
   load(at: TaskAt, result: Result, itemLayers: Record<string, unknown>[] | undefined): Included[] {
     const { pr, hp, task, vars } = at;
     const t = this.#o.templar;
-    if (shortActionName(task.actionWritten) === "include") {
+    const old = shortActionName(task.actionWritten) === "include";
+    if (old) {
       // the old include, run as include_tasks: Ansible says it again when its results are processed
       this.#o.deprecated?.(
         '"include" is deprecated, use include_tasks/import_tasks/import_playbook instead',
@@ -64,10 +64,16 @@ export class Includes {
       );
     }
     const runs = itemLayers
-      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
-      : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
+      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i], index: i }))
+        .filter((x) => !x.r.skipped)
+      : [{ r: result, layer: undefined as Record<string, unknown> | undefined, index: 0 }];
     const out: Included[] = [];
-    for (const { layer } of runs) {
+    for (const { layer, index } of runs) {
+      const item = layer ? layer[String(layer.ansible_loop_var)] : undefined;
+      const fail = (failure: IncludeFailure) => {
+        pr.pendingIncludes.push({ file: "", host: hp.name, item, hasItem: layer !== undefined, failure });
+        out.push({ items: [], failed: true });
+      };
       const v = layer ? vars.with(layer) : vars;
       const args = removeOmit(t.template(task.args, v), this.#o.omitToken) as Record<string, unknown>;
       const params: Record<string, unknown> = {
@@ -91,16 +97,18 @@ export class Includes {
           pr.play,
         );
         if (!file) {
-          const where = path.resolve(String(task.args.__dir ?? pr.play.baseDir), name);
-          throw new IncludeLoadFailed(
-            `Could not find or access '${where}' on the Ansible Controller.`,
-            false,
-          );
+          // the host fails with the path Ansible tried last: beside the play, or in the role's tasks/
+          const tried = task.role
+            ? path.join(task.role.path, "tasks", name)
+            : path.resolve(pr.play.baseDir, name);
+          fail({ reason: `Could not find or access '${tried}' on the Ansible Controller.` });
+          continue;
         }
         key = `${task.id}\0${file}\0${keyJson(params)}`;
         load = () => {
           const block: Block = makeBlock({
-            kw: { ...apply },
+            // the old include's parameters are vars of its block (Ansible's TaskInclude vars)
+            kw: { ...apply, ...(old ? { vars: oldIncludeVars(args) } : {}) },
             parent: task.parent,
             role: task.role,
             includeParams: params,
@@ -117,7 +125,7 @@ export class Includes {
         load = () => {
           const pub = args.public !== undefined && bool(args.public);
           const known = new Set(pr.play.roles);
-          const r = this.#includeRole(
+          const r = this.#o.loader.includeRole(
             name,
             pr.play,
             task.role,
@@ -163,7 +171,15 @@ export class Includes {
       }
       let items = pr.includeCache.get(key);
       if (!items) {
-        items = load();
+        try {
+          items = load();
+        } catch (err) {
+          // a missing role fails the host, not the run (other errors in a role still stop it)
+          if (!(task.action === "include_role" && err instanceof RoleNotFoundError)) throw err;
+          const where = roleNamePos(task, layer !== undefined ? { value: item, index } : undefined);
+          fail({ error: new RoleNotFoundError(err.detail, where).message });
+          continue;
+        }
         pr.includeCache.set(key, items);
         if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(flatten(items));
       }
@@ -186,15 +202,5 @@ export class Includes {
       out.push({ items });
     }
     return out;
-  }
-
-  /** The loader's include_role, a role found nowhere being the host's failure rather than the run's. */
-  #includeRole(...args: Parameters<IncludesOptions["loader"]["includeRole"]>) {
-    try {
-      return this.#o.loader.includeRole(...args);
-    } catch (err) {
-      if (err instanceof RoleNotFoundError) throw new IncludeLoadFailed(err.message, true);
-      throw err;
-    }
   }
 }

@@ -15,7 +15,7 @@ import { wrapUnsafe } from "../values.ts";
 import { asList } from "../loader.ts";
 import type { TemplateEngine } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
-import { IncludeLoadFailed, type Includes } from "./includes.ts";
+import type { Includes } from "./includes.ts";
 import type { HostPlay, Included, TaskAt } from "./_play_state.ts";
 import type { TaskKeywords } from "./_keywords.ts";
 import { keyword } from "./_keywords.ts";
@@ -210,9 +210,13 @@ export class RunTally {
     this.#custom[key] = cur;
   }
 
-  /** What the callbacks' stats show at the end of the run. */
+  /**
+   * What the callbacks' stats show at the end of the run: the hosts something was counted for (a host
+   * whose only task was an include_role that failed to load has no recap line in Ansible).
+   */
   view(): StatsView {
-    return { hosts: Object.fromEntries(this.#stats), custom: this.#custom };
+    const counted = [...this.#stats].filter(([, s]) => Object.values(s).some((n) => n !== 0));
+    return { hosts: Object.fromEntries(counted), custom: this.#custom };
   }
 
   /** ansible-playbook's exit code for the run so far: 4 when a host was unreachable, 2 when one failed. */
@@ -243,8 +247,6 @@ export interface ResultsOptions {
   errorOnMissingHandler: boolean;
   /** Names an UndefinedError from the templar. */
   isUndefinedError(err: unknown): boolean;
-  /** Ansible's display.error for what a run goes on after. */
-  displayError?(msg: string): void;
 }
 
 export class Results {
@@ -330,18 +332,7 @@ export class Results {
         this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
         return [];
     }
-    // ok or changed. An include loads its file or role first: one that cannot be loaded fails the host
-    // instead, and its result counts for nothing (Ansible counts an include once it is loaded).
-    let included: Included[] = [];
-    if (INCLUDE_ACTIONS.has(task.action)) {
-      try {
-        included = this.#o.includes.load(at, result, itemLayers);
-      } catch (err) {
-        if (!(err instanceof IncludeLoadFailed)) throw err;
-        this.#includeFailed(at, view, err);
-        return [];
-      }
-    }
+    // ok or changed
     if (!itemLayers) this.applyFacts(at, result, view.delegateTo);
     this.#o.tally.addCustom(hp.name, result, task.action);
     countResult(stat(), verdict, result, task.action);
@@ -352,25 +343,8 @@ export class Results {
       this.#notify(at);
     }
     this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
-    return included;
-  }
-
-  /**
-   * An include that could not be loaded fails its host, as Ansible's strategy does: include_tasks with a
-   * failed result counted as a failure, include_role with the error shown and nothing counted.
-   */
-  #includeFailed(at: TaskAt, view: TaskView, err: IncludeLoadFailed): void {
-    const { pr, hp } = at;
-    hp.outcome = "failed";
-    if (err.role) {
-      pr.pendingIncludes.push({ report: () => this.#o.displayError?.(err.reason) });
-      return;
-    }
-    this.#o.tally.stat(hp.name).failures++;
-    const result = cleanCopy({ failed: true, reason: err.reason }, false);
-    pr.pendingIncludes.push({
-      report: () => this.#cb.result({ status: "failed", host: hp.name, task: view, result }),
-    });
+    if (INCLUDE_ACTIONS.has(task.action)) return this.#o.includes.load(at, result, itemLayers);
+    return [];
   }
 
   /** set_fact/include_vars/module facts land in the host's (or delegated host's) variables. */

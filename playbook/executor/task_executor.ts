@@ -2,6 +2,7 @@
 // items (sent ahead when pipelinable), `when`, until/retries, changed_when/failed_when, and the action
 // itself (an include, a controller action or a module on the target); the final result goes to the
 // result bookkeeping.
+import * as path from "node:path";
 import { ExecutionError } from "../errors.ts";
 import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
@@ -497,6 +498,8 @@ export class TaskExecutor {
           verbosity: this.#o.verbosity,
           checkMode: checkModeOn,
           searchPath: this.#vars.searchPath(pr, task),
+          rolePath: task.role?.path,
+          taskDir: task.pos ? path.dirname(task.pos.file) : undefined,
           readYaml: (f) => this.#o.readYaml(f),
           addHost: (name, groups, hv) => {
             this.#cb.verbose(`creating host via 'add_host': hostname=${name}`, 2);

@@ -1,7 +1,7 @@
 // The YAML inventory format (all/children/hosts/vars) as Ansible's yaml plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
-import { positionOf, pyClassOf } from "../yaml/mod.ts";
+import { positionOf, yamlClass } from "../yaml/mod.ts";
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -14,7 +14,7 @@ export function parseYamlInventory(
 ): void {
   if (!isMap(data)) {
     throw new InventoryError(
-      `YAML inventory has invalid structure, it should be a dictionary, got: ${pyClassOf(data)}`,
+      `YAML inventory has invalid structure, it should be a dictionary, got: ${yamlClass(data)}`,
     );
   }
   const where = (node: unknown) => {
@@ -35,14 +35,14 @@ export function parseYamlInventory(
       if (!(v === null || isMap(v))) {
         throw new InventoryError(
           `${where(gdata)}: Invalid "${section}" entry for "${name}" group, requires a dictionary, found "${
-            pyClassOf(v)
+            yamlClass(v)
           }" instead.`,
         );
       }
     }
     for (const [key, v] of Object.entries(gdata)) {
       if (!(v === null || isMap(v))) {
-        warn(`Skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${pyClassOf(v)}`);
+        warn(`Skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${yamlClass(v)}`);
         continue;
       }
       if (v === null) continue;
