@@ -179,3 +179,9 @@ same(
   ["handler_passes.yml"],
   0,
 );
+
+same(
+  "a handler failing in a flush inside a block with a rescue counts as a failure and the rescue runs",
+  ["handler_fails_in_block.yml"],
+  0,
+);

@@ -294,7 +294,9 @@ export class Results {
     const verdict = verdictOf(result, {
       ignoreErrors,
       ignoreUnreachable: () => this.#o.keywords.boolSafe(task, "ignore_unreachable", vars),
-      rescuable: hp.rescuable > 0,
+      // a handler's failure counts as one even where a rescue then runs (Ansible's host is in its
+      // handlers, not in the block, when the result comes)
+      rescuable: hp.rescuable > 0 && !task.isHandler,
     });
     hp.outcome = hostOutcome(verdict);
     if (verdict.status === "ok" || verdict.status === "failed") pr.roleRuns.taskRan(task.role, hp.name);
