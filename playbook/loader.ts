@@ -27,6 +27,7 @@ import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
 import { yamlClass } from "./yaml/mod.ts";
+import { boolean } from "./py/boolean.ts";
 
 const HAS_CMD = new Set(["command", "shell", "script"]);
 
@@ -789,6 +790,17 @@ export class Loader {
       public: true,
       entryVars: (kw.vars as Record<string, unknown>) ?? {},
     });
+    // import_role allows duplicates whatever the role's meta says, unless its allow_duplicates (templated
+    // as the playbook loads) says otherwise: then a second import with the same vars does not run
+    if (
+      args.allow_duplicates !== undefined &&
+      !boolean(this.#io.templateStatic(args.allow_duplicates, ctx.vars), { strict: false })
+    ) {
+      role.role.dedup = {
+        key: `import\0${dedupKey(name, params, { vars: kw.vars })}`,
+        allowDuplicates: false,
+      };
+    }
     const { vars: _v, ...rest } = kw;
     const block: Block = makeBlock({
       kw: rest,

@@ -183,3 +183,10 @@ same(
   4,
   "ERROR! Invalid options for include_tasks: vars_from",
 );
+
+same(
+  "import_role's templated allow_duplicates: false overrides the role's meta and skips a second import",
+  ["import_role_no_dups.yml"],
+  0,
+  "localhost                  : ok=3    changed=0",
+);
