@@ -522,7 +522,10 @@ export class Loader {
       action = "include_tasks";
     }
     const valid = INCLUDE_ARGS.get(action);
-    if (valid) this.#checkIncludeArgs(valid, action, actionWritten, args, entry, ctx.file);
+    // the old `include:` (run here as include_tasks) takes any parameter
+    if (valid && shortActionName(actionWritten) !== "include") {
+      this.#checkIncludeArgs(valid, action, actionWritten, args, entry, ctx.file);
+    }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
     if (action === "import_playbook") {
