@@ -21,7 +21,14 @@ import {
   TASK_KEYWORDS,
   type VarsPrompt,
 } from "./model.ts";
-import { FREE_FORM, isTemplateText, oldIncludeVars, parseKv, shortActionName } from "./task_args.ts";
+import {
+  FREE_FORM,
+  isTemplateText,
+  oldIncludeVars,
+  parseKv,
+  shortActionName,
+  splitArgs,
+} from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
@@ -206,7 +213,8 @@ export class Loader {
     const vars = { ...this.#varsMap(entry.vars, entry, file), ...(inherited?.vars ?? {}) };
     let target = entry[key];
     if (typeof target === "string") {
-      const [first] = target.trim().split(/\s+/);
+      // the file name is the first word, a template kept whole (Ansible's split_args)
+      const [first] = splitArgs(target.trim());
       target = this.#io.templateStatic(first, { ...vars, ...this.#io.extraVars });
     }
     if (typeof target !== "string" || target === "") {

@@ -190,3 +190,10 @@ same(
   0,
   "localhost                  : ok=3    changed=0",
 );
+
+same(
+  "import_playbook's file name templated from extra vars or the import's vars",
+  ["-e", "pb=imported_needs_vars.yml", "import_playbook_templated.yml"],
+  0,
+  '"msg": "greeter with the import\'s vars"',
+);
