@@ -790,8 +790,9 @@ export class Loader {
     const params: Record<string, unknown> = {};
     // Ansible's import_role keeps only a `*_from`'s last path part (before templating it): its files
     // are always the role's own
+    const vars = { ...ctx.vars, ...(kw.vars as Keywords ?? {}) };
     const from = (v: unknown) =>
-      v === undefined ? undefined : String(this.#io.templateStatic(path.basename(String(v)), ctx.vars));
+      v === undefined ? undefined : String(this.#io.templateStatic(path.basename(String(v)), vars));
     const role = this.loadRole(name, params, ctx, owner, {
       searchList: collectionSearch(kw.collections, parent, ctx.role),
       tasksFrom: from(args.tasks_from),

@@ -197,3 +197,10 @@ same(
   0,
   '"msg": "greeter with the import\'s vars"',
 );
+
+same(
+  "import_role's tasks_from is templated with the play's and the task's own vars",
+  ["import_role_from_vars.yml"],
+  0,
+  "localhost                  : ok=2    changed=0",
+);
