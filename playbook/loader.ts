@@ -21,13 +21,21 @@ import {
   TASK_KEYWORDS,
   type VarsPrompt,
 } from "./model.ts";
-import { FREE_FORM, isTemplateText, oldIncludeVars, parseKv, shortActionName } from "./task_args.ts";
+import {
+  FREE_FORM,
+  isTemplateText,
+  oldIncludeVars,
+  parseKv,
+  shortActionName,
+  splitArgs,
+} from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { keyJson } from "./values.ts";
 import { pyStr } from "./py/mod.ts";
 import { yamlClass } from "./yaml/mod.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
+import { boolean } from "./py/boolean.ts";
 
 const HAS_CMD = new Set(["command", "shell", "script"]);
 
@@ -207,7 +215,8 @@ export class Loader {
     const vars = { ...this.#varsMap(entry.vars, entry, file), ...(inherited?.vars ?? {}) };
     let target = entry[key];
     if (typeof target === "string") {
-      const [first] = target.trim().split(/\s+/);
+      // the file name is the first word, a template kept whole (Ansible's split_args)
+      const [first] = splitArgs(target.trim());
       target = this.#io.templateStatic(first, { ...vars, ...this.#io.extraVars });
     }
     if (typeof target !== "string" || target === "") {
@@ -563,7 +572,10 @@ export class Loader {
       action = "include_tasks";
     }
     const valid = INCLUDE_ARGS.get(action);
-    if (valid) this.#checkIncludeArgs(valid, action, actionWritten, args, entry, ctx.file);
+    // the old `include:` (run here as include_tasks) takes any parameter
+    if (valid && shortActionName(actionWritten) !== "include") {
+      this.#checkIncludeArgs(valid, action, actionWritten, args, entry, ctx.file);
+    }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
     if (action === "import_playbook") {
@@ -820,8 +832,9 @@ export class Loader {
     const params: Record<string, unknown> = {};
     // Ansible's import_role keeps only a `*_from`'s last path part (before templating it): its files
     // are always the role's own
+    const vars = { ...ctx.vars, ...(kw.vars as Keywords ?? {}) };
     const from = (v: unknown) =>
-      v === undefined ? undefined : String(this.#io.templateStatic(path.basename(String(v)), ctx.vars));
+      v === undefined ? undefined : String(this.#io.templateStatic(path.basename(String(v)), vars));
     const role = this.loadRole(name, params, ctx, owner, {
       searchList: collectionSearch(kw.collections, parent, ctx.role),
       tasksFrom: from(args.tasks_from),
@@ -831,6 +844,17 @@ export class Loader {
       public: true,
       entryVars: (kw.vars as Record<string, unknown>) ?? {},
     });
+    // import_role allows duplicates whatever the role's meta says, unless its allow_duplicates (templated
+    // as the playbook loads) says otherwise: then a second import with the same vars does not run
+    if (
+      args.allow_duplicates !== undefined &&
+      !boolean(this.#io.templateStatic(args.allow_duplicates, ctx.vars), { strict: false })
+    ) {
+      role.role.dedup = {
+        key: `import\0${dedupKey(name, params, { vars: kw.vars })}`,
+        allowDuplicates: false,
+      };
+    }
     const { vars: _v, ...rest } = kw;
     const block: Block = makeBlock({
       kw: rest,

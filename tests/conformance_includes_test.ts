@@ -183,3 +183,24 @@ same(
   4,
   "ERROR! Invalid options for include_tasks: vars_from",
 );
+
+same(
+  "import_role's templated allow_duplicates: false overrides the role's meta and skips a second import",
+  ["import_role_no_dups.yml"],
+  0,
+  "localhost                  : ok=3    changed=0",
+);
+
+same(
+  "import_playbook's file name templated from extra vars or the import's vars",
+  ["-e", "pb=imported_needs_vars.yml", "import_playbook_templated.yml"],
+  0,
+  '"msg": "greeter with the import\'s vars"',
+);
+
+same(
+  "import_role's tasks_from is templated with the play's and the task's own vars",
+  ["import_role_from_vars.yml"],
+  0,
+  "localhost                  : ok=2    changed=0",
+);
