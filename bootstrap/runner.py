@@ -303,11 +303,15 @@ def _chained(after, mark, run):
 
 
 def run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
-               tmpdir=None, isolation="inproc", verbosity=0, module_name=None, mark=None, after=None):
+               tmpdir=None, isolation="inproc", verbosity=0, module_name=None, mark=None, after=None,
+               time_limit=None):
     """Run mito's built-in module ``name`` with ``args`` (a dict); returns the result dict.
-    ``module_name`` is the name the run asked for, shown in its messages (``name`` if absent)."""
-    return _chained(after, mark, lambda: _run_module(name, args, check_mode, diff, no_log, environment, cwd,
-                                                     tmpdir, isolation, verbosity, module_name))
+    ``module_name`` is the name the run asked for, shown in its messages (``name`` if absent).
+    ``time_limit`` (seconds, the task's ``timeout``): see _within."""
+    if time_limit:
+        isolation = "none"  # the fork _within makes is the module's own already
+    return _chained(after, mark, _within(time_limit, lambda: _run_module(
+        name, args, check_mode, diff, no_log, environment, cwd, tmpdir, isolation, verbosity, module_name)))
 
 
 def _run_module(name, args, check_mode=False, diff=False, no_log=False, environment=None, cwd=None,
@@ -371,8 +375,23 @@ def _fork(die_with_parent):
     return os.fork()
 
 
+TIMED_OUT = "_mito_timed_out"
+
+
+def _within(time_limit, run):
+    """``run`` as is without a time limit; else ``run`` in a fork of its own process group that is killed,
+    with every process the module started, when the limit passes: the run then answers ``{"failed": True, TIMED_OUT: time_limit}``
+    (the controller words the failure as Ansible's task timeout does)."""
+    if not time_limit:
+        return run
+    return lambda: _in_fork(run, time_limit=float(time_limit))
+
+
 def _in_fork(fn, *args, **kwargs):
-    """Run fn in a forked child and pass the JSON result back over a pipe."""
+    """Run fn in a forked child and pass the JSON result back over a pipe. ``time_limit`` (a keyword of
+    its own, not passed to fn) puts the child in its own process group, killed once that many seconds
+    passed without its result."""
+    time_limit = kwargs.pop("time_limit", None)
     r, w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -383,6 +402,8 @@ def _in_fork(fn, *args, **kwargs):
             _after_fork()
             _FORKED[0] = True
             os.close(r)
+            if time_limit is not None:
+                os.setpgid(0, 0)
             try:
                 res = fn(*args, **kwargs)
             except BaseException:
@@ -398,8 +419,19 @@ def _in_fork(fn, *args, **kwargs):
         finally:
             os._exit(code)
     os.close(w)
+    if time_limit is not None:
+        try:
+            os.setpgid(pid, pid)  # as the child does: whichever comes first, the group exists before a kill
+        except OSError:
+            pass
+    deadline = None if time_limit is None else time.time() + time_limit
     chunks = []
     while True:
+        if deadline is not None and not _readable(r, deadline):
+            _kill_group(pid)
+            os.close(r)
+            os.waitpid(pid, 0)
+            return {"failed": True, TIMED_OUT: time_limit}
         b = os.read(r, 65536)
         if not b:
             break
@@ -412,6 +444,27 @@ def _in_fork(fn, *args, **kwargs):
     except ValueError:
         return _module_failure("MODULE FAILURE\nThe forked module process died (status %d)" % status,
                                data.decode("utf-8", "replace"), "")
+
+
+def _readable(fd, deadline):
+    """Whether ``fd`` has something to read (or its end) before ``deadline`` (time.time())."""
+    import select
+    left = deadline - time.time()
+    if left <= 0:
+        return False
+    ready, _, _ = select.select([fd], [], [], left)
+    return bool(ready)
+
+
+def _kill_group(pid):
+    """SIGKILL to the process group ``pid`` leads (to ``pid`` alone if the group is gone)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 # Set in _in_fork's child: the module owns the whole process, its file descriptors included.
@@ -622,22 +675,24 @@ def _compiled(source, filename, digest):
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
                        isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None,
-                       module_name=None, mark=None, after=None):
+                       module_name=None, mark=None, after=None, time_limit=None):
     """Run an Ansible module given its source (str or bytes) and arguments.
 
     ``name`` is the module's own name (pip, apt: which modules run in a fork); ``module_name`` the name
     the run asked for (``_ansible_module_name``, shown in the module's messages), ``name`` if absent.
 
     ``digest`` (sha1 hex of the source) keeps the source here for later calls, which may then pass
-    ``source=None`` and the digest alone; SourceNotCached is raised when this interpreter lacks it."""
+    ``source=None`` and the digest alone; SourceNotCached is raised when this interpreter lacks it.
+    ``time_limit`` (seconds, the task's ``timeout``): see _within."""
     if source is None:
         source = _SOURCES.get(digest)
         if source is None:
             raise SourceNotCached(digest)
-    return _chained(after, mark, lambda: _run_ansible_module(source, args, name, check_mode, diff, no_log,
-                                                             environment, cwd, tmpdir, interpreters, isolation,
-                                                             verbosity, style, path, package, digest,
-                                                             module_name))
+    if time_limit:
+        isolation = "none"  # the fork _within makes is the module's own already
+    return _chained(after, mark, _within(time_limit, lambda: _run_ansible_module(
+        source, args, name, check_mode, diff, no_log, environment, cwd, tmpdir, interpreters, isolation,
+        verbosity, style, path, package, digest, module_name)))
 
 
 def _run_ansible_module(source, args, name, check_mode, diff, no_log, environment, cwd, tmpdir, interpreters,
@@ -1070,18 +1125,9 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
     os.close(w)
     deadline = time.time() + time_limit if time_limit > 0 else None
     chunks = []
-    import select
     while True:
-        timeout = None if deadline is None else max(0.0, deadline - time.time())
-        ready, _, _ = select.select([r], [], [], timeout)
-        if not ready:
-            try:
-                os.killpg(worker, signal.SIGKILL)
-            except OSError:
-                try:
-                    os.kill(worker, signal.SIGKILL)
-                except OSError:
-                    pass
+        if deadline is not None and not _readable(r, deadline):
+            _kill_group(worker)
             os.waitpid(worker, 0)
             _write_json_atomic(results_file, {
                 "failed": 1, "finished": 1, "started": 1, "ansible_job_id": jid, "changed": False,

@@ -92,6 +92,8 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     },
     addToGroup: (host, group, parents) =>
       remember(() => {
+        // replayed after refresh_inventory: a host the sources no longer have is not brought back
+        if (!inv.getHost(host)) return;
         if (!inv.getGroup(group)) inv.addGroup(group);
         for (const parent of parents) inv.addGroup(group, { parent });
         inv.addHost(host, { groups: [group] });

@@ -11,6 +11,17 @@ export interface Needle {
   searched: string[];
 }
 
+/**
+ * Ansible's AnsibleFileNotFound message for a file looked for on the controller: the name (or "Could not
+ * find file" when there was none) and the places searched.
+ */
+export function fileNotFoundMessage(source: string | undefined, searched: string[]): string {
+  let out = source ? `Could not find or access '${source}'` : "Could not find file";
+  if (searched.length) out += `\nSearched in:\n\t${searched.join("\n\t")}`;
+  return out + " on the Ansible Controller.\nIf you are using a module and expect the file to exist on the " +
+    "remote, see the remote_src option";
+}
+
 /** A path ending in a `tasks` directory (Ansible's RE_TASKS). */
 const TASKS_DIR = /(?:^|\/)+tasks\/?$/;
 

@@ -3,10 +3,13 @@
 // Ansible-shaped result; `failed: true` fails the host.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { VarLookup } from "./vars.ts";
-import { findInSearchPath } from "./_search_path.ts";
+import { mergeDeep, type VarLookup } from "./vars.ts";
+import { fileNotFoundMessage, findInSearchPath } from "./_search_path.ts";
 import { boolean } from "./py/boolean.ts";
 import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
+import { isMap } from "./executor/_util.ts";
+import { pyStr } from "./py/mod.ts";
+import { varsDirFiles, type VarsDirGroup, type VarsDirOptions } from "./_include_vars_dir.ts";
 
 export type Result = Record<string, unknown>;
 
@@ -24,6 +27,9 @@ export interface ActionEnv {
   checkMode: boolean;
   /** Directory relative include_vars files resolve against (role vars/, playbook dir). */
   searchPath: string[];
+  /** The folder of the task's role, if it has one, and of the file the task was read from. */
+  rolePath?: string;
+  taskDir?: string;
   readYaml(file: string): unknown;
   /** Adds or updates a host; true when that changed the inventory. */
   addHost(name: string, groups: string[], vars: Record<string, unknown>): boolean;
@@ -171,79 +177,145 @@ function fail(env: ActionEnv): Result {
   return { failed: true, msg };
 }
 
-function listYamlFiles(
-  dir: string,
-  depth: number,
-  matching: RegExp | undefined,
-  ignore: string[],
-  level = 1,
-): string[] {
-  const out: string[] = [];
-  for (const name of fs.readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    if (fs.statSync(full).isDirectory()) {
-      if (depth === 0 || level < depth) out.push(...listYamlFiles(full, depth, matching, ignore, level + 1));
-      continue;
-    }
-    const ext = path.extname(name).slice(1);
-    if (!["yml", "yaml", "json"].includes(ext) || ignore.includes(ext)) continue;
-    if (matching && !matching.test(name)) continue;
-    out.push(full);
+/** include_vars' dir options, or the failure Ansible gives for an invalid one. */
+function varsDirOptions(a: Record<string, unknown>): VarsDirOptions | Result {
+  const ext = a.extensions ?? ["yaml", "yml", "json"];
+  // a string is a list of its characters to Python's list()
+  const extensions = typeof ext === "string" ? Array.from(ext) : ext;
+  if (!Array.isArray(extensions)) {
+    return { failed: true, msg: 'Invalid type for "extensions" option, it must be a list' };
   }
-  return out;
+  const ignoreRaw = a.ignore_files ?? [];
+  if (isMap(ignoreRaw)) return { failed: true, message: `${pyStr(ignoreRaw)} must be a list` };
+  const ignore = typeof ignoreRaw === "string" ? ignoreRaw.split(/\s+/).filter(Boolean) : [ignoreRaw].flat();
+  const ignoreFiles: RegExp[] = [];
+  for (const p of ignore.map(String)) {
+    try {
+      ignoreFiles.push(new RegExp(`${p}$`));
+    } catch {
+      return { failed: true, msg: `Invalid regular expression: ${p}` };
+    }
+  }
+  return {
+    depth: Number(a.depth ?? 0) || 0,
+    filesMatching: a.files_matching ? new RegExp(String(a.files_matching)) : undefined,
+    ignoreFiles,
+    extensions: extensions.map(String),
+    ignoreUnknownExtensions: a.ignore_unknown_extensions !== undefined && bool(a.ignore_unknown_extensions),
+  };
+}
+
+/**
+ * Loads include_vars' files folder by folder as Ansible does: a file that is not a mapping or has an
+ * invalid extension ends the task, failed, keeping the variables of the folders read before.
+ */
+function loadVarsGroups(env: ActionEnv, groups: VarsDirGroup[], extensions: string[]): Result {
+  let vars: Record<string, unknown> = {};
+  const loaded: string[] = [];
+  const failed = (message: string): Result => ({
+    failed: true,
+    message,
+    ansible_included_var_files: loaded,
+    ansible_facts: vars,
+  });
+  for (const g of groups) {
+    let own: Record<string, unknown> = {};
+    for (const f of g.files) {
+      const data = env.readYaml(f);
+      if (isEmptyVars(data)) {
+        loaded.push(f);
+        continue;
+      }
+      if (!isMap(data)) return failed(`${f} must be stored as a dictionary/hash`);
+      loaded.push(f);
+      own = { ...own, ...data };
+    }
+    if (g.invalid) return failed(`${g.invalid} does not have a valid extension: ${extensions.join(", ")}`);
+    vars = { ...vars, ...own };
+  }
+  return { vars, loaded };
+}
+
+/**
+ * include_vars' dir as Ansible places it: in a role, below the role's vars/ (a path starting with vars/
+ * is the role's own when it exists); elsewhere beside the task's file.
+ */
+function varsDirOf(env: ActionEnv, dir: string): string {
+  if (env.rolePath !== undefined) {
+    if (dir.split("/")[0] !== "vars") return path.join(env.rolePath, "vars", dir);
+    const own = path.join(env.rolePath, dir);
+    return fs.existsSync(own) ? own : path.resolve(dir);
+  }
+  return env.taskDir !== undefined ? path.resolve(env.taskDir, dir) : path.resolve(dir);
+}
+
+/** What Python's `not data` holds true for: a file that gives no variables. */
+function isEmptyVars(data: unknown): boolean {
+  if (data === null || data === undefined || data === "" || data === 0 || data === false) return true;
+  if (Array.isArray(data)) return data.length === 0;
+  return isMap(data) && Object.keys(data).length === 0;
 }
 
 function includeVars(env: ActionEnv): Result {
   const a: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(env.rawArgs)) a[k] = env.template(v);
-  const file = (a.file ?? a._raw_params) as string | undefined;
-  // the task's search path ends with the play's directory, Ansible's last resort
-  const basedir = env.searchPath[env.searchPath.length - 1] ?? path.resolve();
-  const find = (name: string, sub: string) => findInSearchPath(env.searchPath, sub, name, basedir).found;
-  let files: string[];
-  if (a.dir !== undefined) {
-    const dir = find(String(a.dir), "vars");
-    if (!dir || !fs.statSync(dir).isDirectory()) {
-      return {
-        failed: true,
-        message: `${a.dir} directory does not exist`,
-        msg: `${a.dir} directory does not exist`,
-      };
-    }
-    const ext = Array.isArray(a.extensions) ? a.extensions.map(String) : ["yaml", "yml", "json"];
-    const ignore = Array.isArray(a.ignore_files) ? a.ignore_files.map(String) : [];
-    files = listYamlFiles(
-      dir,
-      Number(a.depth ?? 0),
-      a.files_matching ? new RegExp(String(a.files_matching)) : undefined,
-      [],
-    )
-      .filter((f) => ext.includes(path.extname(f).slice(1)) && !ignore.includes(path.basename(f)));
-  } else if (file !== undefined) {
-    const found = find(String(file), "vars");
-    if (!found) {
-      return {
-        failed: true,
-        ansible_included_var_files: [],
-        message: `Could not find or access '${file}'`,
-        msg: `Could not find or access '${file}'`,
-      };
-    }
-    files = [found];
-  } else return { failed: true, msg: "include_vars needs 'file', 'dir' or a free-form file name" };
-  let vars: Record<string, unknown> = {};
-  for (const f of files) {
-    const data = env.readYaml(f);
-    if (data === null || data === undefined) continue;
-    if (typeof data !== "object" || Array.isArray(data)) {
-      return { failed: true, msg: `${f} must be stored as a dictionary/hash` };
-    }
-    vars = { ...vars, ...(data as Record<string, unknown>) };
+  // as Ansible's action reads them: an empty dir or file is none, free-form text loses trailing newlines
+  const given = (v: unknown) => (v === undefined || v === null || v === "" ? undefined : v);
+  const dirArg = given(a.dir);
+  let file = dirArg === undefined ? given(a.file) : undefined;
+  if (dirArg === undefined && file === undefined && typeof a._raw_params === "string") {
+    file = given(a._raw_params.replace(/\n+$/, ""));
   }
+  let loaded: Result;
+  if (dirArg !== undefined) {
+    const dir = varsDirOf(env, String(dirArg));
+    const missing = !fs.existsSync(dir)
+      ? "directory does not exist"
+      : !fs.statSync(dir).isDirectory()
+      ? "is not a directory"
+      : undefined;
+    if (missing) loaded = { failed: true, message: `${dir} ${missing}`, ansible_included_var_files: [] };
+    else {
+      const opts = varsDirOptions(a);
+      if ("failed" in opts) return opts as Result;
+      const { extensions } = opts as VarsDirOptions;
+      loaded = loadVarsGroups(env, varsDirFiles(dir, opts as VarsDirOptions), extensions);
+    }
+  } else {
+    if (file === undefined) env.warning('Invalid request to find a file that matches a "null" value');
+    // the task's search path ends with the play's directory, Ansible's last resort
+    const basedir = env.searchPath[env.searchPath.length - 1] ?? path.resolve();
+    const needle = file === undefined
+      ? { searched: [] }
+      : findInSearchPath(env.searchPath, "vars", String(file), basedir);
+    loaded = needle.found ? loadVarsGroups(env, [{ files: [needle.found] }], []) : {
+      failed: true,
+      message: fileNotFoundMessage(file === undefined ? undefined : String(file), needle.searched),
+      ansible_included_var_files: [],
+    };
+  }
+  if (loaded.failed) {
+    // Ansible's failed result still holds what was read, under `name` when it has one
+    const facts = loaded.ansible_facts ?? {};
+    return { ...loaded, ansible_facts: typeof a.name === "string" ? { [a.name]: facts } : facts };
+  }
+  let vars = loaded.vars as Record<string, unknown>;
   if (typeof a.name === "string") vars = { [a.name]: vars };
+  if (a.hash_behaviour === "merge") {
+    // each variable merged into the value the task sees, dicts recursively (Ansible's combine_vars)
+    for (const [k, v] of Object.entries(vars)) {
+      let old: unknown;
+      try {
+        old = env.vars.get(k);
+      } catch {
+        old = undefined;
+      }
+      if (isMap(old) && isMap(v)) vars[k] = mergeDeep(old, v);
+    }
+  }
   return {
     ansible_facts: vars,
-    ansible_included_var_files: files,
+    ansible_included_var_files: loaded.loaded,
     changed: false,
     _ansible_include_vars: true,
   };

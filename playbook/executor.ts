@@ -14,7 +14,7 @@ import { FreeStrategy, LinearStrategy, type Strategy } from "./strategy.ts";
 import { asList } from "./loader.ts";
 import type { ExecutorOptions } from "./executor/types.ts";
 import { HostVars } from "./executor/host_vars.ts";
-import { Results, RunTally } from "./executor/results.ts";
+import { cleanCopy, Results, RunTally } from "./executor/results.ts";
 import { Includes } from "./executor/includes.ts";
 import { TaskExecutor } from "./executor/task_executor.ts";
 import { connectionVars } from "./executor/module_request.ts";
@@ -23,6 +23,7 @@ import {
   type HostPlay,
   HostStopped,
   type Included,
+  type IncludeFailure,
   type PlayRun,
 } from "./executor/_play_state.ts";
 import { keyword, tagsOf, TaskKeywords, whensOf } from "./executor/_keywords.ts";
@@ -92,6 +93,7 @@ export class Executor {
       includes: new Includes(opts),
       tally: this.#tally,
       errorOnMissingHandler: opts.errorOnMissingHandler ?? true,
+      isUndefinedError: opts.isUndefinedError,
     });
     this.#tasks = new TaskExecutor({
       options: opts,
@@ -187,7 +189,7 @@ export class Executor {
         announce();
         continue;
       }
-      const pr = this.#newPlayRun({ play, all, batch: live, promptVars, strategyName, maxFail });
+      const pr = this.#newPlayRun({ play, pattern, all, batch: live, promptVars, strategyName, maxFail });
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
       for (const h of live) this.#vars.loadVarsFiles(pr, h);
       announce();
@@ -195,7 +197,9 @@ export class Executor {
       const before = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size;
       const broke = await this.#runBatch(pr);
       const failedNow = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size - before;
-      if (broke || failedNow === live.length) {
+      // As ansible-playbook: the run stops when this batch's new failures reach its size, the hosts that
+      // failed in earlier plays counted in the batch though they sat it out.
+      if (broke || failedNow === batch.length) {
         return "break";
       }
       if (pr.endPlay) break;
@@ -279,6 +283,8 @@ export class Executor {
   /** A batch's run of the play: its hosts' state and the strategy that runs them. */
   #newPlayRun(o: {
     play: Play;
+    /** The play's host pattern, templated. */
+    pattern: string;
     all: string[];
     batch: string[];
     promptVars: Record<string, unknown>;
@@ -286,10 +292,11 @@ export class Executor {
     /** max_fail_percentage, templated. */
     maxFail: number | undefined;
   }): PlayRun {
-    const { play, all, batch, promptVars, strategyName, maxFail } = o;
+    const { play, pattern, all, batch, promptVars, strategyName, maxFail } = o;
     const order = play.sections.flatMap(flatten);
     const pr: PlayRun = {
       play,
+      pattern,
       all,
       batch,
       hosts: new Map(),
@@ -304,6 +311,7 @@ export class Executor {
       bannered: new Set(),
       pendingIncludes: [],
       runOnce: new Map(),
+      roundHosts: new Map(),
       metaRan: new Set(),
       fatal: false,
       roleRuns: new RoleRuns(),
@@ -320,6 +328,7 @@ export class Executor {
         rescuable: 0,
         caught: 0,
         ended: false,
+        cleared: 0,
       });
     }
     const forks = Math.max(1, this.#o.forks);
@@ -329,6 +338,7 @@ export class Executor {
       step: (task: Task, host: string | null) => this.#step(task, host),
       waiting: (any: boolean) => this.#held.hold(any),
       settled: () => this.#held.release(),
+      left: (host: string) => pr.hosts.get(host)?.stopped === true,
       throttle: (task: Task) => {
         const v = keyword(task, "throttle");
         if (v === undefined || v === null) return 0;
@@ -368,6 +378,7 @@ export class Executor {
   }
 
   #roundStart(pr: PlayRun, task: Task, hosts: string[]): void {
+    if (pr.strategy instanceof LinearStrategy) pr.roundHosts.set(task.id, hosts);
     if (task.implicit || task.action === "meta") return;
     // Lockstep strategies announce every round; free ones announce a task when its first host starts it.
     if (!(pr.strategy instanceof LinearStrategy)) {
@@ -380,16 +391,52 @@ export class Executor {
     if (pr.strategy instanceof LinearStrategy) this.#cb.taskHosts?.(hosts);
   }
 
+  /**
+   * An include that could not load, reported as Ansible's strategy reports it: a missing role as an
+   * error on the screen, a missing tasks file as a failed result counted in the recap.
+   */
+  #includeFailed(pr: PlayRun, task: Task, host: string, failure: IncludeFailure): void {
+    if ("error" in failure) {
+      this.#o.displayError?.(failure.error);
+      return;
+    }
+    const view = this.#kw.view(task, this.#vars.forTask(pr, host, task));
+    const result = cleanCopy({ failed: true, reason: failure.reason }, false);
+    this.#cb.result({ status: "failed", host, task: view, result });
+    // its result counted an ok for this file, as for every file an include_tasks loads: it is a failure
+    const stat = this.#tally.stat(host);
+    stat.ok--;
+    stat.failures++;
+  }
+
   /** After a task ran on its hosts: any_errors_fatal and max_fail_percentage end the play for all. */
   #roundFinish(pr: PlayRun, task: Task, hosts: string[], maxFail: number | undefined): void {
-    const groups: { file: string; item: unknown; hasItem: boolean; hosts: string[] }[] = [];
+    const groups: {
+      file: string;
+      item: unknown;
+      hasItem: boolean;
+      hosts: string[];
+      failure?: IncludeFailure;
+    }[] = [];
     for (const inc of pr.pendingIncludes) {
-      const g = groups.find((x) => x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item);
+      const g = inc.failure
+        ? undefined
+        : groups.find((x) =>
+          !x.failure && x.file === inc.file && x.hasItem === inc.hasItem && x.item === inc.item
+        );
       if (g) g.hosts.push(inc.host);
-      else groups.push({ file: inc.file, item: inc.item, hasItem: inc.hasItem, hosts: [inc.host] });
+      else groups.push({ ...inc, hosts: [inc.host] });
     }
     pr.pendingIncludes = [];
-    for (const g of groups) this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    pr.roundHosts.delete(task.id);
+    // a host whose include could not load counts as failed for any_errors_fatal and max_fail_percentage
+    const includeFailed = new Set<string>();
+    for (const g of groups) {
+      if (g.failure) {
+        this.#includeFailed(pr, task, g.hosts[0], g.failure);
+        includeFailed.add(g.hosts[0]);
+      } else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
+    }
     this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
     pr.metaRan.delete(task.id);
     // After a flush, the handlers come next in play order (once per round, not once per host).
@@ -401,7 +448,7 @@ export class Executor {
     }
     const failed = hosts.filter((h) => {
       const hp = pr.hosts.get(h)!;
-      return hp.outcome === "failed" || hp.outcome === "unreachable";
+      return hp.outcome === "failed" || hp.outcome === "unreachable" || includeFailed.has(h);
     });
     if (failed.length === 0) return;
     let fatal = false;
@@ -416,7 +463,8 @@ export class Executor {
     if (!fatal && maxFail !== undefined) {
       const batchFailed = pr.batch.filter((h) => {
         const hp = pr.hosts.get(h)!;
-        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable";
+        return hp.failed || hp.unreachable || hp.outcome === "failed" || hp.outcome === "unreachable" ||
+          includeFailed.has(h);
       }).length;
       fatal = maxFailHit = batchFailed / pr.batch.length > maxFail / 100;
     }
@@ -571,8 +619,10 @@ export class Executor {
       }
     }
     if (!(failure instanceof HostStopped)) {
+      const cleared = hp.cleared;
       try {
         await this.#runItems(pr, hp, block.always);
+        if (failure instanceof HostFailed && hp.cleared !== cleared) failure = undefined;
       } catch (err) {
         failure = err;
       }
@@ -620,7 +670,18 @@ export class Executor {
     releaseGrowth();
     if (hp.outcome === "failed") throw new HostFailed();
     if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
-    for (const inc of included) await this.#runItems(pr, hp, inc.items);
+    // An include that could not load fails the host (Ansible's strategy marks it failed before adding
+    // the other loads' tasks): those still run where a rescue or always catches the failure, before it.
+    const failedInclude = included.some((inc) => inc.failed);
+    if (!failedInclude || hp.caught > 0) {
+      for (const inc of included) {
+        await this.#runItems(pr, hp, inc.items);
+      }
+    }
+    if (failedInclude) {
+      hp.outcome = "failed";
+      throw new HostFailed();
+    }
   }
 
   async #meta(pr: PlayRun, hp: HostPlay, task: Task): Promise<void> {
@@ -667,6 +728,7 @@ export class Executor {
       }
       switch (what) {
         case "flush_handlers":
+          if (task.isHandler) throw new ExecutionError("flush_handlers cannot be used as a handler");
           flush = true;
           break;
         case "noop":
@@ -674,12 +736,18 @@ export class Executor {
         case "refresh_inventory":
           this.#o.inventory.refresh?.();
           this.#vars.inventoryRefreshed();
+          // as Ansible's strategy recomputes the play's hosts: one the inventory lost leaves the play
+          pr.all = this.#o.inventory.select(pr.pattern);
+          for (const h of pr.hosts.values()) {
+            if (!this.#o.inventory.hasHost(h.name)) h.stopped = true;
+          }
           break;
         case "clear_facts":
           this.#vars.state(hp.name).facts = {};
           break;
         case "clear_host_errors":
           for (const h of pr.hosts.values()) {
+            h.cleared++;
             if (h.failed) {
               h.failed = false;
               this.#tally.failedHosts.delete(h.name);
@@ -717,16 +785,22 @@ export class Executor {
     if (flush) await this.#flushHandlers(pr, hp);
   }
 
+  /**
+   * One pass over the handlers, in list order, as Ansible's iterator makes it: a handler notified by one
+   * that runs before it in the list runs in this pass, one earlier in the list waits for the next flush
+   * (the implicit one after the section, or none), and a handler's notification is spent once it ran, so
+   * a handler that notifies itself is not run again.
+   */
   async #flushHandlers(pr: PlayRun, hp: HostPlay): Promise<void> {
     if (hp.notified.size === 0) return;
-    const pending = pr.handlerTasks.filter((h) => hp.notified.has(h));
     for (const handler of pr.handlerTasks) {
       if (!hp.notified.has(handler)) continue;
-      hp.notified.delete(handler);
-      await this.#runTaskOn(pr, hp, handler);
+      try {
+        await this.#runTaskOn(pr, hp, handler);
+      } finally {
+        hp.notified.delete(handler);
+      }
     }
-    // Handlers notified by handlers that ran after them in the list run in a second pass.
-    if (hp.notified.size > 0 && pending.length > 0) await this.#flushHandlers(pr, hp);
   }
 
   /** Gives every other live host of the batch the run_once task's registered value and set_fact facts. */

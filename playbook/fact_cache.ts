@@ -40,6 +40,12 @@ export class JsonFileFactCache {
     return facts;
   }
 
+  /** Drops the host's cached facts (--flush-cache), as Ansible's plugin deletes its file. */
+  forget(host: string): void {
+    this.#facts.delete(host);
+    fs.rmSync(path.join(this.#dir, this.#prefix + host), { force: true });
+  }
+
   /** Facts a module gathered or set_fact marked cacheable, merged into what the host has cached. */
   update(host: string, facts: Record<string, unknown>): void {
     const all = { ...this.load(host), ...facts };

@@ -21,12 +21,22 @@ import {
   TASK_KEYWORDS,
   type VarsPrompt,
 } from "./model.ts";
-import { FREE_FORM, isTemplateText, parseKv, shortActionName } from "./task_args.ts";
+import {
+  FREE_FORM,
+  isTemplateText,
+  oldIncludeVars,
+  parseKv,
+  shortActionName,
+  splitArgs,
+} from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 import { moduleFileIn } from "./_module_file.ts";
 import { keyJson } from "./values.ts";
+import { pyStr } from "./py/mod.ts";
+import { yamlClass } from "./yaml/mod.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
+import { boolean } from "./py/boolean.ts";
 
 const HAS_CMD = new Set(["command", "shell", "script"]);
 
@@ -34,8 +44,11 @@ const HAS_CMD = new Set(["command", "shell", "script"]);
 export interface LoaderIO {
   /** Reads and parses a YAML file; errors (missing file, bad YAML) are thrown with file and line. */
   readYaml(file: string): unknown;
-  /** Where a parsed mapping or sequence starts; with `index`, where that item of a sequence starts. */
-  positionOf(node: unknown, index?: number): Position | undefined;
+  /**
+   * Where a parsed mapping or sequence starts; with `index`, where that item of a sequence starts, or
+   * where the value of that key of a mapping starts.
+   */
+  positionOf(node: unknown, index?: number | string): Position | undefined;
   exists(file: string): boolean;
   isDir(file: string): boolean;
   listDir(dir: string): string[];
@@ -67,6 +80,27 @@ function typeName(v: unknown): string {
 
 const YAML_EXT = ["", ".yml", ".yaml", ".json"];
 
+const TASK_INCLUDE_ARGS = new Set(["file", "_raw_params", "apply"]);
+const ROLE_INCLUDE_ARGS = new Set([
+  "name",
+  "role",
+  "tasks_from",
+  "vars_from",
+  "defaults_from",
+  "handlers_from",
+  "apply",
+  "public",
+  "allow_duplicates",
+  "rolespec_validate",
+]);
+/** The arguments Ansible's TaskInclude and IncludeRole accept (the old `include:` takes any). */
+const INCLUDE_ARGS = new Map<string, Set<string>>([
+  ["include_tasks", TASK_INCLUDE_ARGS],
+  ["import_tasks", TASK_INCLUDE_ARGS],
+  ["include_role", ROLE_INCLUDE_ARGS],
+  ["import_role", ROLE_INCLUDE_ARGS],
+]);
+
 /** Whether a scope is inside tasks that an include_tasks/include_role loads at run time. */
 function insideDynamicInclude(scope: Scope | undefined): boolean {
   for (let s = scope; s; s = s.parent) {
@@ -76,6 +110,12 @@ function insideDynamicInclude(scope: Scope | undefined): boolean {
     if (s.includeParams !== undefined) return true;
   }
   return false;
+}
+
+/** Whether `child` is `parent` or below it, both made absolute and normalised, links not followed. */
+function isSubpath(child: string, parent: string): boolean {
+  const rel = path.relative(path.resolve(parent), path.resolve(child));
+  return rel === "" || (rel !== ".." && !rel.startsWith("../") && !path.isAbsolute(rel));
 }
 
 interface FileCtx {
@@ -129,25 +169,30 @@ export class Loader {
     depth = 0,
     inherited?: { vars: Keywords; when: unknown[]; tags: unknown[] },
   ): Playbook {
-    if (data === null || data === undefined) return { file: abs, plays: [] };
+    if (data === null || data === undefined) throw new PlaybookError(`Empty playbook, nothing to do: ${abs}`);
     if (!Array.isArray(data)) {
       this.#fail("A playbook must be a list of plays, got a " + typeName(data) + " instead", data, abs);
     }
+    if (data.length === 0) throw new PlaybookError(`A playbook must contain at least one play: ${abs}`);
     const plays: Play[] = [];
     for (const entry of data) {
       if (!isMap(entry)) {
         this.#fail(`A playbook must contain plays (dicts), got a ${typeName(entry)}`, entry, abs);
       }
-      const importKey = ["import_playbook", "ansible.builtin.import_playbook", "include"].find((k) =>
-        k in entry
-      );
+      // 2.14 no longer imports a playbook with `include:` (it is a Play attribute error)
+      const importKey = [
+        "import_playbook",
+        "ansible.builtin.import_playbook",
+        "ansible.legacy.import_playbook",
+      ].find((k) => k in entry);
       if (importKey !== undefined) {
         plays.push(...this.#importPlaybook(entry, importKey, abs, depth, inherited));
         continue;
       }
-      const play = this.#loadPlay(entry, abs);
+      // an import's vars win over the play's own (Ansible's PlaybookInclude), and the play's static
+      // imports already see them while it loads
+      const play = this.#loadPlay(entry, abs, inherited?.vars ?? {});
       if (inherited) {
-        play.vars = { ...inherited.vars, ...play.vars };
         if (inherited.when.length) play.kw.when = [...inherited.when, ...asList(play.kw.when)];
         if (inherited.tags.length) play.kw.tags = [...inherited.tags, ...asList(play.kw.tags)];
       }
@@ -169,10 +214,12 @@ export class Loader {
         this.#fail(`'${k}' is not a valid attribute for a PlaybookInclude`, entry, file);
       }
     }
-    const vars = { ...(inherited?.vars ?? {}), ...this.#varsMap(entry.vars, entry, file) };
+    // an outer import's vars are laid over the inner one's last, so they win (as in Ansible)
+    const vars = { ...this.#varsMap(entry.vars, entry, file), ...(inherited?.vars ?? {}) };
     let target = entry[key];
     if (typeof target === "string") {
-      const [first] = target.trim().split(/\s+/);
+      // the file name is the first word, a template kept whole (Ansible's split_args)
+      const [first] = splitArgs(target.trim());
       target = this.#io.templateStatic(first, { ...vars, ...this.#io.extraVars });
     }
     if (typeof target !== "string" || target === "") {
@@ -217,10 +264,36 @@ export class Loader {
     return v;
   }
 
-  #loadPlay(entry: Record<string, unknown>, file: string): Play {
+  /** A play's task list or roles that is not a list (nor null), refused with Ansible's Play messages. */
+  #playSection(entry: Record<string, unknown>, key: string, file: string): void {
+    const v = entry[key];
+    if (v === undefined || v === null || Array.isArray(v)) return;
+    let message = `A malformed block was encountered while loading ${key}`;
+    if (key === "roles") message = "A malformed role declaration was encountered.";
+    // only tasks says why (Play._load_tasks passes the assertion's text on)
+    else if (key === "tasks") message += `: ${pyStr(v)} should be a list or None but is ${yamlClass(v)}`;
+    this.#fail(message, entry, file);
+  }
+
+  #loadPlay(entry: Record<string, unknown>, file: string, importVars: Keywords): Play {
+    // a play's `user` is the old name of remote_user, as Ansible's Play still reads it
+    if (Object.hasOwn(entry, "user")) {
+      if (Object.hasOwn(entry, "remote_user")) {
+        this.#fail(
+          "both 'user' and 'remote_user' are set for this play. The use of 'user' is deprecated, and should be removed",
+          entry,
+          file,
+        );
+      }
+      entry.remote_user = entry.user;
+      delete entry.user;
+    }
     this.#checkKeys(entry, PLAY_KEYWORDS, "Play", file);
-    if (entry.hosts === undefined || entry.hosts === null || entry.hosts === "") {
-      this.#fail("the field 'hosts' is required but was not set", entry, file);
+    if (entry.hosts === undefined) this.#fail("the field 'hosts' is required but was not set", entry, file);
+    if (
+      entry.hosts === null || entry.hosts === "" || (Array.isArray(entry.hosts) && entry.hosts.length === 0)
+    ) {
+      throw new PlaybookError("Hosts list cannot be empty. Please check your playbook");
     }
     if (entry.name !== undefined && entry.name !== null && typeof entry.name !== "string") {
       this.#fail(`the field 'name' should be a string, got ${typeName(entry.name)}`, entry, file);
@@ -235,7 +308,7 @@ export class Loader {
         kw[k] = v;
       }
     }
-    const vars = this.#varsMap(entry.vars, entry, file);
+    const vars = { ...this.#varsMap(entry.vars, entry, file), ...importVars };
     const state: PlayState = { baseDir, roles: [], seenRoles: new Set(), importDepth: 0 };
     const play: Play = {
       kind: "play",
@@ -255,6 +328,9 @@ export class Loader {
     };
     this.#seenRoles.set(play, state.seenRoles);
     const ctx: FileCtx = { file, vars: { ...vars, ...this.#io.extraVars }, play: state };
+    for (const section of ["pre_tasks", "roles", "tasks", "post_tasks", "handlers"]) {
+      this.#playSection(entry, section, file);
+    }
     const pre = this.#items(this.#list(entry.pre_tasks, "pre_tasks", entry, file), play, ctx, false);
     const roleBlocks: Item[] = [];
     const roles = this.#list(entry.roles, "roles", entry, file);
@@ -287,6 +363,9 @@ export class Loader {
     if (v === undefined || v === null) return [];
     const list = Array.isArray(v) ? v : [v];
     return list.map((p) => {
+      if (isMap(p) && !Object.hasOwn(p, "name")) {
+        this.#fail("Invalid vars_prompt data structure, missing 'name' key", v, file);
+      }
       if (!isMap(p) || typeof p.name !== "string") {
         this.#fail("vars_prompt entries must be dicts with a 'name'", owner, file);
       }
@@ -313,6 +392,11 @@ export class Loader {
         );
       }
       if ("block" in entry) {
+        // a handlers list may hold blocks (their tasks are handlers), but not a block inside one
+        const inBlock = (parent as Partial<Block>).kind === "block" && !(parent as Block).synthetic;
+        if (handlers && inBlock) {
+          this.#fail("Using a block as a handler is not supported.", entry, ctx.file);
+        }
         out.push(this.#block(entry, parent, ctx, handlers));
         continue;
       }
@@ -417,6 +501,9 @@ export class Loader {
         ctx.file,
       );
     }
+    if (handler && (action === "include_role" || action === "import_role")) {
+      this.#fail(`Using '${actionWritten}' as a handler is not supported.`, entry, ctx.file);
+    }
     const args = this.#args(rawArgs, action, entry, ctx.file);
     if (isMap(entry.args)) Object.assign(args, entry.args);
     else if (typeof entry.args === "string" && isTemplateText(entry.args)) {
@@ -479,7 +566,18 @@ export class Loader {
       const file = args._raw_params;
       const dynamic = (typeof file === "string" && isTemplateText(file)) || kw.loop !== undefined ||
         insideDynamicInclude(parent);
-      action = dynamic ? "include_tasks" : "import_tasks";
+      if (!dynamic) {
+        // the include's vars are include params, its parameters vars of the block it becomes
+        const blockKw = { ...kw, vars: { ...(kw.vars as Keywords ?? {}), ...oldIncludeVars(args) } };
+        const includeParams = kw.vars as Keywords | undefined;
+        return [this.#importTasks(args, blockKw, parent, ctx, entry, handler, includeParams)];
+      }
+      action = "include_tasks";
+    }
+    const valid = INCLUDE_ARGS.get(action);
+    // the old `include:` (run here as include_tasks) takes any parameter
+    if (valid && shortActionName(actionWritten) !== "include") {
+      this.#checkIncludeArgs(valid, action, actionWritten, args, entry, ctx.file);
     }
     if (action === "import_tasks") return [this.#importTasks(args, kw, parent, ctx, entry, handler)];
     if (action === "import_role") return [this.#importRole(args, kw, parent, ctx, entry)];
@@ -504,7 +602,43 @@ export class Loader {
       // Remember where the file lives so the run-time load resolves relative paths like Ansible.
       task.args = { ...args, __dir: path.dirname(ctx.file) };
     }
+    if (action === "include_role") {
+      const written = isMap(entry.args) && ("name" in entry.args || "role" in entry.args)
+        ? entry.args
+        : rawArgs;
+      const key = isMap(written) && "name" in written ? "name" : "role";
+      const at = isMap(written) ? this.#io.positionOf(written, key) : undefined;
+      if (at) task.namePos = at;
+    }
     return [task];
+  }
+
+  /** An include's or import's arguments checked as Ansible's TaskInclude and IncludeRole load them. */
+  #checkIncludeArgs(
+    valid: Set<string>,
+    action: string,
+    written: string,
+    args: Record<string, unknown>,
+    entry: unknown,
+    file: string,
+  ): void {
+    const isRole = action === "include_role" || action === "import_role";
+    if (isRole && "public" in args && action !== "include_role") {
+      this.#fail(`Invalid options for ${written}: public`, entry, file);
+    }
+    const bad = Object.keys(args).filter((k) => !valid.has(k));
+    if (bad.length) this.#fail(`Invalid options for ${written}: ${bad.join(",")}`, entry, file);
+    if (isRole) {
+      // checked before they are templated
+      for (const key of ["tasks_from", "vars_from", "defaults_from", "handlers_from"]) {
+        if (key in args && typeof args[key] !== "string") {
+          throw new PlaybookError(`Expected a string for ${key} but got ${yamlClass(args[key])} instead`);
+        }
+      }
+    }
+    if (args.apply && action !== "include_tasks" && action !== "include_role") {
+      this.#fail(`Invalid options for ${written}: apply`, entry, file);
+    }
   }
 
   /**
@@ -652,6 +786,7 @@ export class Loader {
     ctx: FileCtx,
     owner: unknown,
     handler: boolean,
+    includeParams?: Keywords,
   ): Block {
     if (kw.loop !== undefined) {
       this.#fail(
@@ -673,6 +808,7 @@ export class Loader {
       role: ctx.role,
       pos: this.#io.positionOf(owner),
       synthetic: true,
+      ...(includeParams ? { includeParams } : {}),
     });
     ctx.play.importDepth++;
     if (ctx.play.importDepth > 50) this.#fail("import_tasks nested too deeply (a loop?)", owner, ctx.file);
@@ -697,15 +833,31 @@ export class Loader {
     const name = this.#io.templateStatic(args.name ?? args.role, ctx.vars);
     if (typeof name !== "string") this.#fail("import_role needs 'name'", owner, ctx.file);
     const params: Record<string, unknown> = {};
+    // Ansible's import_role keeps only a `*_from`'s last path part (before templating it): its files
+    // are always the role's own
+    const vars = { ...ctx.vars, ...(kw.vars as Keywords ?? {}) };
+    const from = (v: unknown) =>
+      v === undefined ? undefined : String(this.#io.templateStatic(path.basename(String(v)), vars));
     const role = this.loadRole(name, params, ctx, owner, {
       searchList: collectionSearch(kw.collections, parent, ctx.role),
-      tasksFrom: args.tasks_from as string | undefined,
-      varsFrom: args.vars_from as string | undefined,
-      defaultsFrom: args.defaults_from as string | undefined,
-      handlersFrom: args.handlers_from as string | undefined,
+      tasksFrom: from(args.tasks_from),
+      varsFrom: from(args.vars_from),
+      defaultsFrom: from(args.defaults_from),
+      handlersFrom: from(args.handlers_from),
       public: true,
       entryVars: (kw.vars as Record<string, unknown>) ?? {},
     });
+    // import_role allows duplicates whatever the role's meta says, unless its allow_duplicates (templated
+    // as the playbook loads) says otherwise: then a second import with the same vars does not run
+    if (
+      args.allow_duplicates !== undefined &&
+      !boolean(this.#io.templateStatic(args.allow_duplicates, ctx.vars), { strict: false })
+    ) {
+      role.role.dedup = {
+        key: `import\0${dedupKey(name, params, { vars: kw.vars })}`,
+        allowDuplicates: false,
+      };
+    }
     const { vars: _v, ...rest } = kw;
     const block: Block = makeBlock({
       kw: rest,
@@ -715,6 +867,9 @@ export class Loader {
       synthetic: true,
     });
     for (const t of role.tasks) t.parent = block;
+    // its handlers (and its dependencies') inherit the import's keywords too (Ansible parents them to
+    // the import task): a `delegate_to:` on the import delegates them
+    for (const r of role.all) for (const hb of r.handlers) hb.parent = block;
     this.#listRoles(ctx.play, role.all);
     return block;
   }
@@ -723,6 +878,10 @@ export class Loader {
   #roleEntry(entry: unknown, play: Play, ctx: FileCtx, at?: Position): Block | undefined {
     if (typeof entry !== "string" && !isMap(entry)) {
       this.#fail(`role entries must be a name or a dict, got ${typeName(entry)}`, entry, ctx.file);
+    }
+    // the old "role,version" form Ansible refuses (an error of the run, with no position)
+    if (typeof entry === "string" && entry.includes(",")) {
+      throw new ExecutionError(`Invalid old style role requirement: ${entry}`);
     }
     const split = splitRoleEntry(entry);
     const { kw, params } = split;
@@ -784,11 +943,23 @@ export class Loader {
     return { searched: [...searchList, ...dirs] };
   }
 
-  /** `dir/main.yml`, `dir/main.yaml`, `dir/main` or a `dir/main/` directory of files. */
-  #roleFile(dir: string, base: string): string[] {
+  /**
+   * `dir/main.yml`, `dir/main.yaml`, `dir/main` or a `dir/main/` directory of files. A `base` (a
+   * `tasks_from`…) that leads out of `dir` is refused as Ansible refuses it, naming `role`.
+   */
+  #roleFile(dir: string, base: string, role: string): string[] {
+    // joined as Python joins (an absolute base replaces the folder), normalised only to be looked up:
+    // Ansible names the file as joined
+    const joined = path.isAbsolute(base) ? base : `${dir}/${base}`;
     for (const ext of YAML_EXT) {
-      const p = path.join(dir, base + ext);
+      const p = path.resolve(joined + ext);
       if (this.#io.exists(p)) {
+        if (!isSubpath(p, dir)) {
+          throw new PlaybookError(
+            `Failed loading '${joined + ext}' for role (${role}) as it is not inside the expected role ` +
+              `path: '${dir}'`,
+          );
+        }
         if (!this.#io.isDir(p)) return [p];
         return this.#io.listDir(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) =>
           path.join(p, f)
@@ -798,9 +969,15 @@ export class Loader {
     return [];
   }
 
-  #roleVarsFile(dir: string, base: string, owner: unknown, file: string): Record<string, unknown> {
+  #roleVarsFile(
+    dir: string,
+    base: string,
+    role: string,
+    owner: unknown,
+    file: string,
+  ): Record<string, unknown> {
     let out: Record<string, unknown> = {};
-    for (const f of this.#roleFile(dir, base)) {
+    for (const f of this.#roleFile(dir, base, role)) {
       const data = this.#io.readYaml(f);
       if (data === null || data === undefined) continue;
       if (!isMap(data)) {
@@ -849,10 +1026,16 @@ export class Loader {
       ...(found.collection ? { collection: found.collection } : {}),
       path: dir,
       params,
-      defaults: this.#roleVarsFile(path.join(dir, "defaults"), opts.defaultsFrom ?? "main", owner, ctx.file),
+      defaults: this.#roleVarsFile(
+        path.join(dir, "defaults"),
+        opts.defaultsFrom ?? "main",
+        name,
+        owner,
+        ctx.file,
+      ),
       vars: {
         ...opts.entryVars,
-        ...this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", owner, ctx.file),
+        ...this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", name, owner, ctx.file),
       },
       public: opts.public,
       dependencyOf: opts.dependencyOf,
@@ -868,7 +1051,7 @@ export class Loader {
     const all: RoleInstance[] = [];
     const tasks: Item[] = [];
     let allowDuplicates = false;
-    const metas = this.#roleFile(path.join(dir, "meta"), "main").map((mf) => ({
+    const metas = this.#roleFile(path.join(dir, "meta"), "main", name).map((mf) => ({
       mf,
       meta: this.#io.readYaml(mf),
     }));
@@ -905,7 +1088,7 @@ export class Loader {
         all.push(...sub.all);
       }
     }
-    const taskFiles = this.#roleFile(path.join(dir, "tasks"), opts.tasksFrom ?? "main");
+    const taskFiles = this.#roleFile(path.join(dir, "tasks"), opts.tasksFrom ?? "main", name);
     if (opts.tasksFrom && taskFiles.length === 0) {
       this.#fail(`Could not find specified file in role: tasks/${opts.tasksFrom}`, owner, ctx.file);
     }
@@ -921,7 +1104,7 @@ export class Loader {
       );
     }
     tasks.push(roleBlock);
-    for (const hf of this.#roleFile(path.join(dir, "handlers"), opts.handlersFrom ?? "main")) {
+    for (const hf of this.#roleFile(path.join(dir, "handlers"), opts.handlersFrom ?? "main", name)) {
       const data = this.#io.readYaml(hf);
       const hb: Block = makeBlock({
         role,

@@ -154,6 +154,8 @@ export interface Task extends Scope {
   loopWith?: string;
   /** Set on the implicit flush_handlers tasks mito adds between sections: never shown. */
   implicit?: boolean;
+  /** Where an include_role's role name was written: Ansible reports a missing role there. */
+  namePos?: Position;
 }
 
 export interface Block extends Scope {

@@ -5,7 +5,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
 import * as readline from "node:readline";
-import { loadYamlFile, parseYaml, positionOf, positionOfItem, YamlError } from "./yaml/mod.ts";
+import {
+  loadYamlFile,
+  parseYaml,
+  positionOf,
+  positionOfItem,
+  positionOfValue,
+  YamlError,
+} from "./yaml/mod.ts";
 import { decryptVault, promptLine, VaultError, VaultSecrets } from "./vault/mod.ts";
 import {
   LazyMapping,
@@ -67,6 +74,8 @@ export interface RunRequest {
   connectionPasswordFile?: string;
   becomePasswordFile?: string;
   startAtTask?: string;
+  /** --flush-cache: the fact cache forgets the facts of the inventory's hosts (--limit applies) first. */
+  flushCache?: boolean;
   syntaxCheck: boolean;
   listHosts: boolean;
   listTasks: boolean;
@@ -296,8 +305,10 @@ async function runInner(
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
-      Array.isArray(node) && index !== undefined
+      Array.isArray(node) && typeof index === "number"
         ? positionOfItem(node, index)
+        : typeof index === "string" && typeof node === "object" && node !== null
+        ? positionOfValue(node, index)
         : typeof node === "object" && node !== null
         ? positionOf(node)
         : undefined,
@@ -397,6 +408,7 @@ async function runInner(
       settings.factCachingPrefix,
     )
     : undefined;
+  if (req.flushCache && factCache) { for (const host of inventory.select("all")) factCache.forget(host); }
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;
   const connectionDefaults: Record<string, unknown> = { ...settings.connectionDefaults };
@@ -430,6 +442,7 @@ async function runInner(
     pyStr,
     lazyMapping: (get, keys, like) => new FnMapping(get, keys, like),
     deprecated,
+    displayError: (msg) => display.error(msg),
     callback,
     ...(factCache ? { factCache } : {}),
     runner,

@@ -44,6 +44,11 @@ export interface RoundHooks {
    */
   waiting?(any: boolean): void;
   settled?(): void;
+  /**
+   * Lockstep strategies: whether a waiting host left the play meanwhile (a fatal failure elsewhere,
+   * end_play): it is let go without the task, and a round of such hosts alone is never announced.
+   */
+  left?(host: string): boolean;
 }
 
 export interface Strategy {
@@ -133,9 +138,13 @@ export class LinearStrategy implements Strategy {
     }
     // A task outside the known order (cannot normally happen): run it as is.
     if (!chosen) chosen = [...wanted][0];
-    const batch = [...this.#waiting.entries()].filter(([, w]) => w.task === chosen)
+    const asked = [...this.#waiting.entries()].filter(([, w]) => w.task === chosen)
       .sort(([a], [b]) => (this.#rank.get(a) ?? 0) - (this.#rank.get(b) ?? 0));
-    for (const [h] of batch) this.#waiting.delete(h);
+    for (const [h] of asked) this.#waiting.delete(h);
+    const batch = asked.filter(([h]) => !this.#hooks.left?.(h));
+    // the hosts let go come back with their next request, or end (either kicks again)
+    for (const [h, w] of asked) if (!batch.some(([b]) => b === h)) w.resolve();
+    if (batch.length === 0) return;
     this.#whole = batch.length === this.#active.size;
     this.#running = true;
     void this.#round(chosen, batch);

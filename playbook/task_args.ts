@@ -37,6 +37,19 @@ const COMMAND_OPTIONS = new Set([
   "strip_empty_ends",
 ]);
 
+/**
+ * The old `include: file a=1 b=2`'s parameters: every argument but the file (and the folder mito keeps
+ * beside it). Ansible gives them to the included tasks as variables of the include task itself, below
+ * set_fact and the include's own `vars:` (which are include params).
+ */
+export function oldIncludeVars(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (k !== "_raw_params" && k !== "file" && k !== "__dir") out[k] = v;
+  }
+  return out;
+}
+
 /** Whether text holds a Jinja2 block: arguments given as such a string are a variable's, at run time. */
 export function isTemplateText(text: string): boolean {
   return /\{\{|\{%|\{#/.test(text);

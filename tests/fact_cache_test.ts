@@ -101,3 +101,20 @@ Deno.test("gathering = smart, explicit, implicit: which plays gather on which ho
     }
   }
 });
+
+Deno.test("jsonfile fact cache: --flush-cache forgets the cached facts before the first play, as ansible-playbook", () => {
+  const a = copy();
+  const m = copy();
+  try {
+    const real = runIn(a, "ansible-playbook", ["-i", "hosts.ini", "--flush-cache", "play.yml"]);
+    const mito = mitoIn(m, ["-i", "hosts.ini", "--flush-cache", "play.yml"]);
+    assertEquals(normalise(mito.stdout), normalise(real.stdout));
+    assertEquals(mito.code, real.code);
+    // web1's entry was dropped: what is there now is only what this run wrote
+    assertEquals(cacheFiles(m), cacheFiles(a));
+    assertEquals(JSON.parse(cacheFiles(m).web1).ansible_marker, undefined);
+  } finally {
+    fs.rmSync(a, { recursive: true, force: true });
+    fs.rmSync(m, { recursive: true, force: true });
+  }
+});

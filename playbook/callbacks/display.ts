@@ -142,8 +142,12 @@ export class Display {
     this.display(text, "error", true);
   }
 
+  /** Ansible's display.error without wrapping: "ERROR! ..." on stderr, once per message like runError. */
   error(msg: string): void {
-    this.display(`ERROR! ${msg}`, "error", true);
+    const text = `ERROR! ${msg}`;
+    if (this.#warned.has(text)) return;
+    this.#warned.add(text);
+    this.display(text, "error", true);
   }
 
   /** Like Display.vvv etc: shown only at that verbosity. */

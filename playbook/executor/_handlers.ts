@@ -14,9 +14,10 @@ export function notifiedHandlers(
   task: Task,
   handlerTasks: Task[],
   missing?: (msg: string) => void,
+  /** A handler's name as notify matches it (templated); undefined when it has none or cannot be had. */
+  nameOf: (h: Task) => string | undefined = (h) => (h.kw.name !== undefined ? String(h.kw.name) : undefined),
 ): Task[] {
   const out: Task[] = [];
-  const nameOf = (h: Task) => (h.kw.name !== undefined ? String(h.kw.name) : undefined);
   for (const name of names) {
     let found = false;
     const matches = (h: Task) => {

@@ -30,11 +30,18 @@ export interface HostPlay {
   caught: number;
   /** Hosts removed from the play by meta end_host. */
   ended: boolean;
+  /**
+   * How many times meta clear_host_errors ran in the play: a failure waiting for its block's always to
+   * end is forgotten when this changes meanwhile, and the host goes on after the block.
+   */
+  cleared: number;
   /** Its tasks sent ahead (docs/pipelining.md); absent where the play sends none. */
   pipeline?: HostPipeline;
 }
 
 export interface PlayRun extends PlayVars {
+  /** The play's host pattern, templated: refresh_inventory selects the play's hosts again with it. */
+  pattern: string;
   hosts: Map<string, HostPlay>;
   strategy: Strategy;
   strategyName: string;
@@ -42,8 +49,22 @@ export interface PlayRun extends PlayVars {
   includeCache: Map<string, Item[]>;
   endPlay: boolean;
   bannered: Set<number>;
-  /** "included: file for hosts" lines of the current round, printed together when it ends. */
-  pendingIncludes: { file: string; host: string; item: unknown; hasItem: boolean }[];
+  /**
+   * "included: file for hosts" lines of the current round, printed together when it ends, in order
+   * with the includes that failed to load.
+   */
+  pendingIncludes: {
+    file: string;
+    host: string;
+    item: unknown;
+    hasItem: boolean;
+    failure?: IncludeFailure;
+  }[];
+  /**
+   * The hosts of the lockstep round now running each task, in batch order: run_once runs on the first
+   * of them, as Ansible's linear strategy picks the first host whose next task it is.
+   */
+  roundHosts: Map<number, string[]>;
   /** run_once results waiting to be shared with the batch when the round ends. */
   runOnce: Map<number, { host: string; result: Result; registered: unknown }>;
   /** Meta tasks that act once per round and already did in this round. */
@@ -70,4 +91,12 @@ export interface TaskAt {
 /** What an include task adds to its host's run: the loaded items, run right after it. */
 export interface Included {
   items: Item[];
+  /** The file or role could not be loaded: the host fails once the other loads' items ran. */
+  failed?: boolean;
 }
+
+/**
+ * Why an include could not load, as Ansible's strategy reports it: a missing role is an error on the
+ * screen, a missing tasks file a failed result with a `reason`.
+ */
+export type IncludeFailure = { error: string } | { reason: string };

@@ -19,6 +19,7 @@ import { wrapUnsafe } from "../values.ts";
 import type { Result } from "../actions.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { isMap } from "./_util.ts";
+import { keyword } from "./_keywords.ts";
 
 /** What a play run contributes to its hosts' variables. */
 export interface PlayVars {
@@ -211,6 +212,10 @@ export class HostVars {
       });
     }
     if (pr && task) values.ansible_search_path = () => this.searchPath(pr, task);
+    const delegate = task ? keyword(task, "delegate_to") : undefined;
+    if (pr && task && delegate !== undefined && delegate !== null && delegate !== "") {
+      values.ansible_delegated_vars = () => this.#delegatedVarsOf(pr, host, task, delegate);
+    }
     if (role) {
       Object.assign(values, {
         role_name: () => role.name,
@@ -237,24 +242,42 @@ export class HostVars {
   #hostvars(pr: PlayVars | undefined): unknown {
     const inv = this.#o.inventory;
     return this.#o.lazyMapping(
-      (h) => {
-        if (!inv.hasHost(h)) return undefined;
-        const view = this.hostLevel(pr, h, { asHostvars: true });
-        return this.#o.lazyMapping(
-          (k) => {
-            const raw = view.raw(k);
-            // as Ansible's HostVarsVars: a value that cannot be templated reads as its raw text
-            return raw === undefined
-              ? undefined
-              : this.#o.templar.template(raw, view, { failOnUndefined: false });
-          },
-          () => view.keys(),
-          { pyClass: "ansible.vars.hostvars.HostVarsVars" },
-        );
-      },
+      (h) => (inv.hasHost(h) ? this.#hostVarsOf(pr, h) : undefined),
       () => this.#groups().all ?? [],
       { pyClass: "ansible.vars.hostvars.HostVars", missingName: (h) => `hostvars['${h}']` },
     );
+  }
+
+  /** One inventory host's `hostvars` entry. */
+  #hostVarsOf(pr: PlayVars | undefined, h: string): unknown {
+    const view = this.hostLevel(pr, h, { asHostvars: true });
+    return this.#o.lazyMapping(
+      (k) => {
+        const raw = view.raw(k);
+        // as Ansible's HostVarsVars: a value that cannot be templated reads as its raw text
+        return raw === undefined
+          ? undefined
+          : this.#o.templar.template(raw, view, { failOnUndefined: false });
+      },
+      () => view.keys(),
+      { pyClass: "ansible.vars.hostvars.HostVarsVars" },
+    );
+  }
+
+  /**
+   * A delegated task's ansible_delegated_vars: the delegate's variables under its name (an inventory
+   * host's as hostvars has them, another's connection address). Undefined when delegate_to cannot be
+   * templated without a loop item.
+   */
+  #delegatedVarsOf(pr: PlayVars, host: string, task: Scope, delegate: unknown): unknown {
+    let name: string;
+    try {
+      name = String(this.#o.templar.template(delegate, this.forTask(pr, host, task)));
+    } catch {
+      return undefined;
+    }
+    const vars = this.#o.inventory.hasHost(name) ? this.#hostVarsOf(pr, name) : this.delegatedVars(pr, name);
+    return { [name]: vars };
   }
 
   /**
@@ -292,7 +315,8 @@ export class HostVars {
     for (const r of taskRoles) layers.push(r.vars);
     for (const s of chain) if (isMap(s.kw.vars)) layers.push(s.kw.vars);
     layers.push(st.includeVars, st.setFacts);
-    for (const r of taskRoles) layers.push(r.params);
+    // a dependency sees the params of the roles it is a dependency of, below its own (Ansible's dep chain)
+    for (const r of dependencyChain(scope)) layers.push(r.params);
     for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
     layers.push(this.#o.extraVars);
     layers.push(this.#magic(pr, host, scope));
@@ -345,12 +369,15 @@ export class HostVars {
         const file = path.resolve(pr.play.baseDir, name);
         if (!fs.existsSync(file)) continue;
         const data = this.#o.readYaml(file);
-        if (data !== null && data !== undefined && !isMap(data)) {
+        // a list of dicts is merged in order (Ansible's preprocess_vars)
+        const dicts = data === null || data === undefined ? [] : Array.isArray(data) ? data : [data];
+        if (!dicts.every(isMap)) {
           throw new ExecutionError(
-            `vars_files must contain dictionaries of variables, ${file} holds a ${typeof data}`,
+            `vars_files must contain a dictionary of variables or a list of dictionaries, ${file} holds ` +
+              `a ${Array.isArray(data) ? "list holding something else" : typeof data}`,
           );
         }
-        acc = this.combine(acc, (data ?? {}) as Record<string, unknown>);
+        for (const d of dicts) acc = this.combine(acc, d);
         pr.varsFiles.set(host, acc);
         loaded = true;
         break;

@@ -1,18 +1,45 @@
 // include_tasks and include_role as a host reaches them: the file or role is loaded once per distinct
 // file and parameters (hosts including the same share one copy), its handlers and public variables join
 // the play, and the linear strategy learns the new tasks.
-import { ExecutionError, positionDetails } from "../errors.ts";
-import type { Block, Item, Task } from "../model.ts";
+import * as path from "node:path";
+import { type Position, RoleNotFoundError } from "../errors.ts";
+import { positionOfItem } from "../yaml/mod.ts";
+import type { Block, Item, RoleInstance, Task } from "../model.ts";
 import { makeBlock } from "../model.ts";
 import { keyJson } from "../values.ts";
 import type { Result } from "../actions.ts";
 import { LinearStrategy } from "../strategy.ts";
-import { shortActionName } from "../task_args.ts";
+import { isTemplateText, oldIncludeVars, shortActionName } from "../task_args.ts";
 import type { ExecutorOptions } from "./types.ts";
-import type { Included, TaskAt } from "./_play_state.ts";
+import type { Included, IncludeFailure, PlayRun, TaskAt } from "./_play_state.ts";
 import { bool, flatten, isMap, removeOmit } from "./_util.ts";
 
+/**
+ * The handlers of the roles that an included file or role imported (import_role inside it) join the
+ * play's, as Ansible's strategy adds every handler of what an include loaded. `known` are the play's roles
+ * before the load; `skip` the ones the caller added already.
+ */
+function importedHandlers(pr: PlayRun, known: Set<RoleInstance>, skip: RoleInstance[]): void {
+  for (const role of pr.play.roles) {
+    if (known.has(role) || skip.includes(role)) continue;
+    pr.handlerTasks.push(...flatten(role.handlers).filter((h) => !pr.handlerTasks.includes(h)));
+  }
+}
+
 export type IncludesOptions = Pick<ExecutorOptions, "templar" | "omitToken" | "loader" | "deprecated">;
+
+/**
+ * Where Ansible points at a missing role: the name as written, or the loop item it came from when the
+ * name is that item unchanged (`name: "{{ item }}"` over a written list); a name templated into a new
+ * string has no place.
+ */
+function roleNamePos(task: Task, item?: { value: unknown; index: number }): Position | undefined {
+  const raw = task.args.name ?? task.args.role;
+  if (typeof raw === "string" && !isTemplateText(raw)) return task.namePos;
+  const loop = task.kw.loop;
+  if (!item || task.loopWith || !Array.isArray(loop) || loop[item.index] !== item.value) return undefined;
+  return positionOfItem(loop, item.index);
+}
 
 export class Includes {
   #o: IncludesOptions;
@@ -40,12 +67,19 @@ export class Includes {
   load(at: TaskAt, result: Result, itemLayers: Record<string, unknown>[] | undefined): Included[] {
     const { pr, hp, task, vars } = at;
     const t = this.#o.templar;
+    const old = shortActionName(task.actionWritten) === "include";
     this.resulted(task);
     const runs = itemLayers
-      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i] })).filter((x) => !x.r.skipped)
-      : [{ r: result, layer: undefined as Record<string, unknown> | undefined }];
+      ? (result.results as Result[]).map((r, i) => ({ r, layer: itemLayers[i], index: i }))
+        .filter((x) => !x.r.skipped)
+      : [{ r: result, layer: undefined as Record<string, unknown> | undefined, index: 0 }];
     const out: Included[] = [];
-    for (const { layer } of runs) {
+    for (const { layer, index } of runs) {
+      const item = layer ? layer[String(layer.ansible_loop_var)] : undefined;
+      const fail = (failure: IncludeFailure) => {
+        pr.pendingIncludes.push({ file: "", host: hp.name, item, hasItem: layer !== undefined, failure });
+        out.push({ items: [], failed: true });
+      };
       const v = layer ? vars.with(layer) : vars;
       const args = removeOmit(t.template(task.args, v), this.#o.omitToken) as Record<string, unknown>;
       const params: Record<string, unknown> = {
@@ -69,20 +103,26 @@ export class Includes {
           pr.play,
         );
         if (!file) {
-          throw new ExecutionError(
-            `Could not find or access '${name}'` + (task.pos ? `\n\n${positionDetails(task.pos)}` : ""),
-          );
+          // the host fails with the path Ansible tried last: beside the play, or in the role's tasks/
+          const tried = task.role
+            ? path.join(task.role.path, "tasks", name)
+            : path.resolve(pr.play.baseDir, name);
+          fail({ reason: `Could not find or access '${tried}' on the Ansible Controller.` });
+          continue;
         }
         key = `${task.id}\0${file}\0${keyJson(params)}`;
         load = () => {
           const block: Block = makeBlock({
-            kw: { ...apply },
+            // the old include's parameters are vars of its block (Ansible's TaskInclude vars)
+            kw: { ...apply, ...(old ? { vars: oldIncludeVars(args) } : {}) },
             parent: task.parent,
             role: task.role,
             includeParams: params,
             synthetic: true,
           });
+          const known = new Set(pr.play.roles);
           block.block = this.#o.loader.loadTasksFile(file, block, task.role, pr.play, task.isHandler);
+          importedHandlers(pr, known, []);
           return [block];
         };
       } else {
@@ -90,6 +130,7 @@ export class Includes {
         key = `${task.id}\0role:${name}\0${keyJson(args)}\0${keyJson(params)}`;
         load = () => {
           const pub = args.public !== undefined && bool(args.public);
+          const known = new Set(pr.play.roles);
           const r = this.#o.loader.includeRole(
             name,
             pr.play,
@@ -122,6 +163,7 @@ export class Includes {
             const hs = flatten(rr.handlers).filter((h) => !pr.handlerTasks.includes(h));
             pr.handlerTasks.push(...hs);
           }
+          importedHandlers(pr, known, r.all);
           const block: Block = makeBlock({
             kw: { ...apply },
             parent: task.parent,
@@ -135,7 +177,15 @@ export class Includes {
       }
       let items = pr.includeCache.get(key);
       if (!items) {
-        items = load();
+        try {
+          items = load();
+        } catch (err) {
+          // a missing role fails the host, not the run (other errors in a role still stop it)
+          if (!(task.action === "include_role" && err instanceof RoleNotFoundError)) throw err;
+          const where = roleNamePos(task, layer !== undefined ? { value: item, index } : undefined);
+          fail({ error: new RoleNotFoundError(err.detail, where).message });
+          continue;
+        }
         pr.includeCache.set(key, items);
         if (pr.strategy instanceof LinearStrategy) pr.strategy.insertNext(flatten(items));
       }

@@ -10,6 +10,7 @@ import {
   type TaskView,
 } from "../callbacks/types.ts";
 import type { Result } from "../actions.ts";
+import type { Task } from "../model.ts";
 import { wrapUnsafe } from "../values.ts";
 import { asList } from "../loader.ts";
 import type { TemplateEngine } from "./types.ts";
@@ -223,9 +224,13 @@ export class RunTally {
     this.#custom[key] = cur;
   }
 
-  /** What the callbacks' stats show at the end of the run. */
+  /**
+   * What the callbacks' stats show at the end of the run: the hosts something was counted for (a host
+   * whose only task was an include_role that failed to load has no recap line in Ansible).
+   */
   view(): StatsView {
-    return { hosts: Object.fromEntries(this.#stats), custom: this.#custom };
+    const counted = [...this.#stats].filter(([, s]) => Object.values(s).some((n) => n !== 0));
+    return { hosts: Object.fromEntries(counted), custom: this.#custom };
   }
 
   /** ansible-playbook's exit code for the run so far: 4 when a host was unreachable, 2 when one failed. */
@@ -254,11 +259,15 @@ export interface ResultsOptions {
   includes: Includes;
   tally: RunTally;
   errorOnMissingHandler: boolean;
+  /** Names an UndefinedError from the templar. */
+  isUndefinedError(err: unknown): boolean;
 }
 
 export class Results {
   #o: ResultsOptions;
   #cb: Callback;
+  /** Handlers' templated names (#handlerName). */
+  #handlerNames = new WeakMap<Task, string | undefined>();
 
   constructor(opts: ResultsOptions) {
     this.#o = opts;
@@ -280,7 +289,8 @@ export class Results {
     const { pr, hp, task, vars } = at;
     const { view, result, ignoreErrors, noLog, itemLayers } = opts;
     const st = this.#o.hostVars.state(hp.name);
-    const stat = this.#o.tally.stat(hp.name);
+    // a host has a line in the recap once something counted for it
+    const stat = () => this.#o.tally.stat(hp.name);
     const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
     let registered: Result | undefined;
     if (reg) {
@@ -300,7 +310,9 @@ export class Results {
     const verdict = verdictOf(result, {
       ignoreErrors,
       ignoreUnreachable: () => this.#o.keywords.boolSafe(task, "ignore_unreachable", vars),
-      rescuable: hp.rescuable > 0,
+      // a handler's failure counts as one even where a rescue then runs (Ansible's host is in its
+      // handlers, not in the block, when the result comes)
+      rescuable: hp.rescuable > 0 && !task.isHandler,
     });
     hp.outcome = hostOutcome(verdict);
     if (verdict.status === "ok" || verdict.status === "failed") pr.roleRuns.taskRan(task.role, hp.name);
@@ -313,7 +325,7 @@ export class Results {
           result: shown,
           ignoreUnreachable: verdict.ignored,
         });
-        countResult(stat, verdict, result, task.action);
+        countResult(stat(), verdict, result, task.action);
         if (!verdict.ignored) {
           hp.unreachable = true;
           this.#o.tally.unreachableHosts.add(hp.name);
@@ -321,7 +333,7 @@ export class Results {
         return [];
       case "failed":
         this.#cb.result({ status: "failed", host: hp.name, task: view, result: shown, ignoreErrors });
-        countResult(stat, verdict, result, task.action);
+        countResult(stat(), verdict, result, task.action);
         if (verdict.rescued) {
           st.setFacts.ansible_failed_task = {
             // the task's own name ("" when unnamed): no role prefix, as Ansible's serialized task has it
@@ -332,7 +344,7 @@ export class Results {
         }
         return [];
       case "skipped":
-        countResult(stat, verdict, result, task.action);
+        countResult(stat(), verdict, result, task.action);
         this.#cb.result({ status: "skipped", host: hp.name, task: view, result: shown });
         if (task.action === "include_tasks") this.#o.includes.resulted(task);
         return [];
@@ -340,7 +352,7 @@ export class Results {
     // ok or changed
     if (!itemLayers) this.applyFacts(at, result, view.delegateTo);
     this.#o.tally.addCustom(hp.name, result, task.action);
-    countResult(stat, verdict, result, task.action);
+    countResult(stat(), verdict, result, task.action);
     // Notifications are checked first: a missing handler stops the run before the result shows.
     if (
       result.changed || (Array.isArray(result.results) && result.results.some((r) => (r as Result).changed))
@@ -348,9 +360,7 @@ export class Results {
       this.#notify(at);
     }
     this.#cb.result({ status: "ok", host: hp.name, task: view, result: shown });
-    if (task.action === "include_tasks" || task.action === "include_role") {
-      return this.#o.includes.load(at, result, itemLayers);
-    }
+    if (INCLUDE_ACTIONS.has(task.action)) return this.#o.includes.load(at, result, itemLayers);
     return [];
   }
 
@@ -365,12 +375,40 @@ export class Results {
     this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
   }
 
+  /**
+   * A handler's name as a notify matches it: templated once, as Ansible's strategy templates it the first
+   * time it looks for handlers; a name that cannot be templated leaves the handler to its listen topics.
+   */
+  #handlerName(at: TaskAt, h: Task): string | undefined {
+    const raw = h.kw.name;
+    if (raw === undefined) return undefined;
+    if (typeof raw !== "string" || !raw.includes("{{")) return String(raw);
+    if (this.#handlerNames.has(h)) return this.#handlerNames.get(h);
+    let name: string | undefined;
+    try {
+      name = String(this.#o.templar.template(raw, this.#o.hostVars.forTask(at.pr, at.hp.name, h)));
+    } catch (err) {
+      if (!this.#o.isUndefinedError(err)) throw err;
+      if (h.kw.listen === undefined) {
+        this.#cb.warning(
+          `Handler '${raw}' is unusable because it has no listen topics and the name could not be templated ` +
+            `(host-specific variables are not supported in handler names). The error: ${
+              (err as Error).message
+            }`,
+        );
+      }
+    }
+    this.#handlerNames.set(h, name);
+    return name;
+  }
+
   #notify(at: TaskAt): void {
     const raw = keyword(at.task, "notify");
     if (raw === undefined || raw === null) return;
     const names = asList(this.#o.templar.template(raw, at.vars)).map(String);
     const missing = this.#o.errorOnMissingHandler ? undefined : (msg: string) => this.#cb.warning(msg);
-    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing)) {
+    const nameOf = (h: Task) => this.#handlerName(at, h);
+    for (const h of notifiedHandlers(names, at.task, at.pr.handlerTasks, missing, nameOf)) {
       // runner's playbook_on_notify: once per handler and host, when it is first notified
       if (!at.hp.notified.has(h)) this.#cb.notify?.(this.#o.keywords.taskName(h), at.hp.name);
       at.hp.notified.add(h);

@@ -2,12 +2,13 @@
 // items (sent ahead when pipelinable), `when`, until/retries, changed_when/failed_when, and the action
 // itself (an include, a controller action or a module on the target); the final result goes to the
 // result bookkeeping.
+import * as path from "node:path";
 import { ExecutionError } from "../errors.ts";
 import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import { ActionRaised, isCancelled, type ModuleRequest } from "../runner.ts";
+import { ActionRaised, isCancelled, type ModuleRequest, TIMED_OUT } from "../runner.ts";
 import { asList } from "../loader.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
@@ -133,7 +134,8 @@ export class TaskExecutor {
     // strategy, the other hosts are not started at all (no runner_on_start).
     const runOnce = this.#kw.boolSafe(written, "run_once", vars) || BYPASS_HOST_LOOP.has(written.action);
     if (runOnce && written.action !== "meta") {
-      const first = pr.batch.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
+      const candidates = pr.roundHosts.get(written.id) ?? pr.batch;
+      const first = candidates.find((h) => !pr.hosts.get(h)!.failed && !pr.hosts.get(h)!.stopped);
       // run_once: the other hosts do not run the task; its result is shared with them when the round ends.
       if (first !== hp.name) {
         hp.outcome = "ok";
@@ -512,6 +514,8 @@ export class TaskExecutor {
           verbosity: this.#o.verbosity,
           checkMode: checkModeOn,
           searchPath: this.#vars.searchPath(pr, task),
+          rolePath: task.role?.path,
+          taskDir: task.pos ? path.dirname(task.pos.file) : undefined,
           readYaml: (f) => this.#o.readYaml(f),
           addHost: (name, groups, hv) => {
             this.#cb.verbose(`creating host via 'add_host': hostname=${name}`, 2);
@@ -533,7 +537,7 @@ export class TaskExecutor {
         };
         return await controller(env);
       }
-      return await this.#runModule(at, noLog);
+      return timedOut(await this.#runModule(at, noLog), task);
     } catch (err) {
       throw this.#actionError(err, task);
     }
@@ -712,4 +716,15 @@ export class TaskExecutor {
       throw this.#actionError(err, at.task);
     });
   }
+}
+
+/** A module the runner killed at the task's timeout: Ansible's failed result for a task past its time. */
+function timedOut(result: Result, task: Task): Result {
+  const seconds = result[TIMED_OUT];
+  if (seconds === undefined) return result;
+  return {
+    failed: true,
+    msg: `The ${task.actionWritten} action failed to execute in the expected time frame ` +
+      `(${Math.trunc(Number(seconds))}) and was terminated`,
+  };
 }

@@ -143,16 +143,19 @@ export interface LoopSettings {
   pause: number;
 }
 
-/** loop_control's settings; `template` renders the ones that may be templated (extended, pause). */
+/**
+ * loop_control's settings; `template` renders them, as Ansible templates all of loop_control but its
+ * label before the first item (`loop_var: "{{ name }}"`).
+ */
 export function loopSettings(
   loopControl: Record<string, unknown>,
   template: (v: unknown) => unknown,
 ): LoopSettings {
   return {
-    loopVar: String(loopControl.loop_var ?? "item"),
-    indexVar: loopControl.index_var !== undefined ? String(loopControl.index_var) : undefined,
+    loopVar: String(template(loopControl.loop_var ?? "item")),
+    indexVar: loopControl.index_var !== undefined ? String(template(loopControl.index_var)) : undefined,
     extended: loopControl.extended !== undefined ? bool(template(loopControl.extended)) : false,
-    allItems: loopControl.extended_allitems === undefined || bool(loopControl.extended_allitems),
+    allItems: loopControl.extended_allitems === undefined || bool(template(loopControl.extended_allitems)),
     pause: loopControl.pause !== undefined ? Number(template(loopControl.pause)) : 0,
   };
 }

@@ -47,6 +47,15 @@ Deno.test("loop_control: item, no index, not extended and no pause unless it say
     ),
     { loopVar: "pkg", indexVar: "n", extended: true, allItems: false, pause: 2 },
   );
+  // every setting but the label is templated before the loop starts
+  const vars: Record<string, unknown> = { "{{ v }}": "pkg", "{{ i }}": "n", "{{ all }}": "no" };
+  assertEquals(
+    loopSettings(
+      { loop_var: "{{ v }}", index_var: "{{ i }}", extended: true, extended_allitems: "{{ all }}" },
+      (v) => typeof v === "string" && v in vars ? vars[v] : v,
+    ),
+    { loopVar: "pkg", indexVar: "n", extended: true, allItems: false, pause: 0 },
+  );
 });
 
 Deno.test("an item's variables: the loop variable, its index and ansible_loop as Ansible names them", () => {

@@ -61,6 +61,8 @@ export interface ExecutorOptions {
   pyStr(v: unknown): string;
   /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
   deprecated?(msg: string, version: string): void;
+  /** Shows an error met during the run, "ERROR! …" on stderr once per message (Ansible's display.error). */
+  displayError?(msg: string): void;
   /** Lazy mapping constructor for hostvars, so templates read it without copying. */
   lazyMapping(get: (k: string) => unknown, keys: () => string[], like?: LazyMappingLike): unknown;
   callback: Callback;

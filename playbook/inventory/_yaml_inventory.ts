@@ -1,18 +1,10 @@
 // The YAML inventory format (all/children/hosts/vars) as Ansible's yaml plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
-import { positionOf } from "../yaml/mod.ts";
+import { positionOf, yamlClass } from "../yaml/mod.ts";
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-
-function pyType(v: unknown): string {
-  if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
-  if (Array.isArray(v)) return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
-  if (typeof v === "boolean") return "<class 'bool'>";
-  if (typeof v === "number") return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
-  return `<class '${typeof v}'>`;
-}
 
 export function parseYamlInventory(
   data: unknown,
@@ -22,7 +14,7 @@ export function parseYamlInventory(
 ): void {
   if (!isMap(data)) {
     throw new InventoryError(
-      `YAML inventory has invalid structure, it should be a dictionary, got: ${pyType(data)}`,
+      `YAML inventory has invalid structure, it should be a dictionary, got: ${yamlClass(data)}`,
     );
   }
   const where = (node: unknown) => {
@@ -43,14 +35,14 @@ export function parseYamlInventory(
       if (!(v === null || isMap(v))) {
         throw new InventoryError(
           `${where(gdata)}: Invalid "${section}" entry for "${name}" group, requires a dictionary, found "${
-            pyType(v)
+            yamlClass(v)
           }" instead.`,
         );
       }
     }
     for (const [key, v] of Object.entries(gdata)) {
       if (!(v === null || isMap(v))) {
-        warn(`Skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${pyType(v)}`);
+        warn(`Skipping key (${key}) in group (${name}) as it is not a mapping, it is a ${yamlClass(v)}`);
         continue;
       }
       if (v === null) continue;

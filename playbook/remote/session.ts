@@ -135,11 +135,14 @@ export class TargetSession {
         ? [RUNNER_MODULE, `mito.modules.${src.name}`]
         : [RUNNER_MODULE, "ansible.module_utils.basic"],
     );
+    // the task's timeout: the runner kills the module (and what it started) when it passes
+    const limit = req.timeout > 0 ? { time_limit: req.timeout } : {};
     if (src.kind === "builtin") {
       return this.#ctx.call("mito.runner", "run_module", [src.name, args], {
         ...common,
         ...askedName(opts.askedAs ?? module, src),
         ...chain,
+        ...limit,
       });
     }
     const interpreters = this.interpreters();
@@ -150,6 +153,7 @@ export class TargetSession {
       ...(Object.keys(interpreters).length ? { interpreters } : {}),
       ...(src.package ? { package: src.package } : {}),
       ...chain,
+      ...limit,
     });
   }
 

@@ -62,12 +62,33 @@ const positions = new WeakMap<object, Position>();
 /** Where each scalar item of a sequence started (a string has no identity to key a position by). */
 const itemPositions = new WeakMap<unknown[], (Position | undefined)[]>();
 
+/** Where each scalar value of a mapping started, by key (a string has no identity of its own). */
+const valuePositions = new WeakMap<object, Map<string, Position>>();
+
+/** The Python class of a value as Ansible's YAML loader builds it, as `type()` prints it. */
+export function yamlClass(v: unknown): string {
+  if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
+  if (Array.isArray(v)) return "<class 'ansible.parsing.yaml.objects.AnsibleSequence'>";
+  if (typeof v === "boolean") return "<class 'bool'>";
+  if (typeof v === "number") return Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>";
+  if (v === null || v === undefined) return "<class 'NoneType'>";
+  if (typeof v === "object") return "<class 'ansible.parsing.yaml.objects.AnsibleMapping'>";
+  return `<class '${typeof v}'>`;
+}
+
 /** Where a mapping or sequence produced by this loader started (1-based line and column). */
 export function positionOf(node: object): Position | undefined {
   return positions.get(node);
 }
 
 /** Records a position for a value built elsewhere (e.g. a copy of a parsed mapping). */
+/** Where the value of `key` in a mapping produced by this loader started, whatever the value is. */
+export function positionOfValue(map: object, key: string): Position | undefined {
+  const value = (map as Record<string, unknown>)[key];
+  if (typeof value === "object" && value !== null) return positions.get(value);
+  return valuePositions.get(map)?.get(key);
+}
+
 /** Where item `index` of a sequence produced by this loader started, whatever the item is. */
 export function positionOfItem(list: unknown[], index: number): Position | undefined {
   const item = list[index];
@@ -154,6 +175,8 @@ class Composer {
     // Merge keys contribute first; the mapping's own keys then override them (PyYAML's flatten).
     const merged: [string, unknown][] = [];
     const own: [string, unknown, number][] = [];
+    const at = new Map<string, Position>();
+    valuePositions.set(out, at);
     for (const pair of node.items) {
       const k = pair.key as Node | null;
       if (k && isScalar(k) && k.type === "PLAIN" && !k.tag && k.source === "<<") {
@@ -162,6 +185,7 @@ class Composer {
       }
       const key = this.keyString(k);
       own.push([key, this.build(pair.value as Node | null, unsafe), k?.range?.[0] ?? 0]);
+      if (isScalar(pair.value)) at.set(key, this.pos((pair.value as Scalar).range?.[0] ?? 0));
     }
     for (const [k, v] of merged) out[k] = v;
     const seen = new Set<string>();
