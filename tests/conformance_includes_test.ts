@@ -128,6 +128,13 @@ same(
 );
 
 same(
+  "include_vars' and set_fact's registered results are not marked unsafe, a module's are",
+  ["registered_types.yml"],
+  0,
+  '"command: True"',
+);
+
+same(
   "include_vars with a file: free-form text without its trailing newlines, a missing file and an empty " +
     "name fail with Ansible's messages and the places searched",
   ["include_vars_file.yml"],

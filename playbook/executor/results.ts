@@ -55,9 +55,16 @@ export function cleanCopy(r: Result, noLog: boolean): Result {
   return out;
 }
 
-/** What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var). */
-export function registeredValue(result: Result): Result {
-  return wrapUnsafe(stripInternal(result, false)) as Result;
+/** The actions whose facts Ansible keeps as they are: their results are not marked unsafe either. */
+const CLEAN_FACTS_ACTIONS = new Set(["include_vars", "set_fact"]);
+
+/**
+ * What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var),
+ * but for include_vars and set_fact, whose results Ansible's task executor leaves as they are.
+ */
+export function registeredValue(result: Result, action: string): Result {
+  const plain = stripInternal(result, false) as Result;
+  return CLEAN_FACTS_ACTIONS.has(action) ? plain : wrapUnsafe(plain) as Result;
 }
 
 /** The actions whose result loads more tasks (an include's marker rather than a module's result). */
@@ -294,7 +301,7 @@ export class Results {
     const reg = typeof task.kw.register === "string" ? task.kw.register : undefined;
     let registered: Result | undefined;
     if (reg) {
-      registered = registeredValue(result);
+      registered = registeredValue(result, task.action);
       delete registered.invocation;
       st.setFacts[reg] = registered;
     }

@@ -50,10 +50,17 @@ Deno.test("under no_log a result shows only as censored, with its attempts, chan
 });
 
 Deno.test("a registered result keeps no internal keys and its strings are unsafe", () => {
-  const reg = registeredValue({ stdout: "{{ not_templated }}", _ansible_no_log: false, rc: 0 });
+  const reg = registeredValue({ stdout: "{{ not_templated }}", _ansible_no_log: false, rc: 0 }, "command");
   assertEquals(Object.keys(reg), ["stdout", "rc"]);
   assertEquals(reg.stdout instanceof UnsafeString, true);
   assertEquals((reg.stdout as UnsafeString).value, "{{ not_templated }}");
+});
+
+Deno.test("include_vars and set_fact results are registered as they are, not marked unsafe", () => {
+  for (const action of ["include_vars", "set_fact"]) {
+    const reg = registeredValue({ ansible_facts: { foo: "bar" }, _ansible_no_log: false }, action);
+    assertEquals(reg, { ansible_facts: { foo: "bar" } });
+  }
 });
 
 Deno.test("the run's exit code: 4 once a host was unreachable, else 2 once one failed, else 0", () => {

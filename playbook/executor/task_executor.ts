@@ -399,7 +399,7 @@ export class TaskExecutor {
       // them (a copy of the result per loop item cost more than the rest of the item's bookkeeping).
       const resultVars = () => {
         const layer: Record<string, unknown> = {};
-        if (reg) layer[reg] = registeredValue(result);
+        if (reg) layer[reg] = registeredValue(result, task.action);
         if (isMap(result.ansible_facts) && task.action !== "debug") {
           Object.assign(layer, result.ansible_facts);
         }
