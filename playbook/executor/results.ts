@@ -60,11 +60,13 @@ const CLEAN_FACTS_ACTIONS = new Set(["include_vars", "set_fact"]);
 
 /**
  * What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var),
- * but for include_vars and set_fact, whose results Ansible's task executor leaves as they are.
+ * but for include_vars and set_fact, whose results Ansible's task executor leaves as they are. Their
+ * failures stay unsafe: the message of an error raised while templating (which may quote the template)
+ * is wrapped where Ansible's task executor catches it.
  */
 export function registeredValue(result: Result, action: string): Result {
   const plain = stripInternal(result, false) as Result;
-  return CLEAN_FACTS_ACTIONS.has(action) ? plain : wrapUnsafe(plain) as Result;
+  return CLEAN_FACTS_ACTIONS.has(action) && result.failed !== true ? plain : wrapUnsafe(plain) as Result;
 }
 
 /** The actions whose result loads more tasks (an include's marker rather than a module's result). */

@@ -56,11 +56,13 @@ Deno.test("a registered result keeps no internal keys and its strings are unsafe
   assertEquals((reg.stdout as UnsafeString).value, "{{ not_templated }}");
 });
 
-Deno.test("include_vars and set_fact results are registered as they are, not marked unsafe", () => {
+Deno.test("include_vars and set_fact results are registered as they are, not marked unsafe, but failures", () => {
   for (const action of ["include_vars", "set_fact"]) {
     const reg = registeredValue({ ansible_facts: { foo: "bar" }, _ansible_no_log: false }, action);
     assertEquals(reg, { ansible_facts: { foo: "bar" } });
   }
+  const failed = registeredValue({ failed: true, msg: "{{ quoted }}" }, "set_fact");
+  assertEquals(failed.msg instanceof UnsafeString, true);
 });
 
 Deno.test("the run's exit code: 4 once a host was unreachable, else 2 once one failed, else 0", () => {
