@@ -83,6 +83,8 @@ async function counted(play: string, o: { host?: string; files?: Record<string, 
   const sent: { cmd: string; inFlight: number; after: boolean }[] = [];
   let inFlight = 0;
   let cancelled = 0;
+  // mito ends a run without waiting for calls a failure made moot (their answers may come after it)
+  const calls: Promise<unknown>[] = [];
   const real = protocolRunnerFactory({ env: { ...PIPELINE, MITO_MODULES: "builtin" } });
   try {
     let out = "";
@@ -110,13 +112,12 @@ async function counted(play: string, o: { host?: string; files?: Record<string, 
                 after: !!req.chain?.after,
               });
               inFlight++;
-              try {
-                const res = await r.runModule(req);
+              const call = r.runModule(req).then((res) => {
                 if (isCancelled(res)) cancelled++;
                 return res;
-              } finally {
-                inFlight--;
-              }
+              }).finally(() => inFlight--);
+              calls.push(call.catch(() => {}));
+              return await call;
             },
             resetConnection: (h, v) => r.resetConnection(h, v),
             close: () => r.close(),
@@ -124,6 +125,8 @@ async function counted(play: string, o: { host?: string; files?: Record<string, 
         },
       },
     );
+    // every call sent is answered in the end: the target's cancellation, or the lost connection's
+    await Promise.race([Promise.all(calls), new Promise((ok) => setTimeout(ok, 10_000))]);
     return { code, out, sent, cancelled, dir };
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // settings), reused by every task of the run; a module call is one round trip on it. The executor hands
 // over ModuleRequests; this file turns them into contexts and calls.
 import process from "node:process";
+import { ContextGoneError } from "../../core/mod.ts";
 import {
   Broker,
   ConnectError,
@@ -259,10 +260,14 @@ export class ProtocolHostRunner implements HostRunner {
 
   /** A call that threw: the connection was lost (unreachable, and forgotten), or the module crashed. */
   #callFailed(req: ModuleRequest, reached: Reached, err: unknown): ModuleResult {
+    // A call sent ahead whose context went away (the connection lost, or the run over after a failure
+    // made it moot) never ran: run the normal way (reconnecting) if its turn comes.
+    if (req.chain?.after !== undefined && (!reached.ctx.alive || err instanceof ContextGoneError)) {
+      if (!reached.ctx.alive) this.#chains.delete(reached.plan.key);
+      return { [CANCELLED]: true };
+    }
     if (!reached.ctx.alive) {
       this.#chains.delete(reached.plan.key);
-      // sent ahead of a task whose reply never came: run the normal way (reconnecting) if its turn comes
-      if (req.chain?.after !== undefined) return { [CANCELLED]: true };
       return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
     }
     return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
