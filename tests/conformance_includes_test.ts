@@ -1,8 +1,8 @@
 // Includes, imports, roles and their variables as ansible-core 2.14 has them (issue 19), side by side with
 // ansible-playbook on the playbooks of tests/fixtures/conformance_inc: the same stdout, stderr and exit code.
 import { join } from "node:path";
-import { assertEquals, assertStringIncludes } from "./_assert.ts";
-import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { ROOT } from "./_run.ts";
+import { assertSameAsAnsible } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_inc");
 
@@ -15,14 +15,7 @@ function same(
   env: Record<string, string> = {},
 ): void {
   Deno.test(`${name}, as ansible-playbook`, () => {
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", args, env);
-    const m = mitoIn(DIR, args, env);
-    assertEquals(a.code, code, a.stdout + a.stderr);
-    // the fixture checks what it is meant to: a playbook that stopped early would match too
-    assertStringIncludes(a.stdout + a.stderr, expect);
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.stderr, a.stderr);
-    assertEquals(m.code, code);
+    assertSameAsAnsible(DIR, args, code, { env, expect });
   });
 }
 

@@ -2,20 +2,14 @@
 // (issue 19), side by side with ansible-playbook on the playbooks of tests/fixtures/conformance_lookups:
 // the same stdout, stderr and exit code.
 import { join } from "node:path";
-import { assertEquals } from "./_assert.ts";
-import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { ROOT } from "./_run.ts";
+import { assertSameAsAnsible } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_lookups");
 
 function same(name: string, playbook: string, code: number, env: Record<string, string> = {}): void {
   Deno.test(`${name}, as ansible-playbook`, () => {
-    const argv = ["-i", "hosts.ini", playbook];
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv, env);
-    const m = mitoIn(DIR, argv, env);
-    assertEquals(a.code, code, a.stdout + a.stderr);
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.stderr, a.stderr);
-    assertEquals(m.code, code);
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", playbook], code, { env });
   });
 }
 

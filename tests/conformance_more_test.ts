@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { assertEquals } from "./_assert.ts";
 import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { assertSameAsAnsible } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance");
 
@@ -12,15 +13,8 @@ function same(
   code: number,
   opts: { inventory?: string; env?: Record<string, string> } = {},
 ): void {
-  const env = opts.env ?? {};
   Deno.test(`${name}, as ansible-playbook`, () => {
-    const argv = ["-i", opts.inventory ?? "hosts.ini", ...args];
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv, env);
-    const m = mitoIn(DIR, argv, env);
-    assertEquals(a.code, code, a.stdout + a.stderr);
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.stderr, a.stderr);
-    assertEquals(m.code, code);
+    assertSameAsAnsible(DIR, ["-i", opts.inventory ?? "hosts.ini", ...args], code, { env: opts.env });
   });
 }
 

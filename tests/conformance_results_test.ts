@@ -1,20 +1,14 @@
 // How task results count and show as ansible-core 2.14 has them (issue 19), side by side with
 // ansible-playbook on tests/fixtures/conformance_results: the same stdout, stderr and exit code.
 import { join } from "node:path";
-import { assertEquals } from "./_assert.ts";
-import { mitoIn, ROOT, runIn } from "./_run.ts";
+import { ROOT } from "./_run.ts";
+import { assertSameAsAnsible } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_results");
 
 function same(name: string, playbook: string, code: number): void {
   Deno.test(`${name}, as ansible-playbook`, () => {
-    const argv = ["-i", "hosts.ini", "-f", "1", playbook];
-    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv);
-    const m = mitoIn(DIR, argv);
-    assertEquals(a.code, code, a.stdout + a.stderr);
-    assertEquals(m.stdout, a.stdout);
-    assertEquals(m.stderr, a.stderr);
-    assertEquals(m.code, code);
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "-f", "1", playbook], code);
   });
 }
 
