@@ -292,6 +292,31 @@ print(json.dumps(out))
   assertEquals(mismatch, `ValueError: module source does not match its digest ${"f".repeat(40)}`);
 });
 
+Deno.test("run_command's selectors: one with nothing registered answers at once, one with a pipe as before", () => {
+  // run_command's loop can select once more with both pipes closed when its process ends between its
+  // two poll() checks; the real selector then sleeps its whole timeout (here None: for ever)
+  const source = `#!/usr/bin/python3
+import os
+from ansible.module_utils import basic
+from ansible.module_utils.basic import AnsibleModule
+
+def main():
+    m = AnsibleModule(argument_spec={})
+    empty = basic.selectors.DefaultSelector().select(None)
+    r, w = os.pipe()
+    os.write(w, b"x")
+    sel = basic.selectors.PollSelector()
+    sel.register(r, basic.selectors.EVENT_READ)
+    ready = [key.fd == r for key, _ in sel.select(None)]
+    _, out, _ = m.run_command(["/bin/echo", "done"])
+    m.exit_json(empty=empty, ready=ready, out=out.strip())
+
+main()
+`;
+  const [r] = callMany([{ fn: "run_ansible_module", args: [source, {}], kwargs: { name: "selectors" } }]);
+  assertEquals([r.empty, r.ready, r.out], [[], [true], "done"]);
+});
+
 Deno.test("run_command in a persistent interpreter keeps its umask and a module's own signal hook", () => {
   const d = tempDir();
   const marker = join(d, "hook-ran");
