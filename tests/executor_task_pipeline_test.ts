@@ -126,7 +126,9 @@ async function counted(play: string, o: { host?: string; files?: Record<string, 
       },
     );
     // every call sent is answered in the end: the target's cancellation, or the lost connection's
-    await Promise.race([Promise.all(calls), new Promise((ok) => setTimeout(ok, 10_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(calls), new Promise((ok) => timer = setTimeout(ok, 10_000))]);
+    clearTimeout(timer);
     return { code, out, sent, cancelled, dir };
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });

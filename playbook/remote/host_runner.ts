@@ -260,16 +260,14 @@ export class ProtocolHostRunner implements HostRunner {
 
   /** A call that threw: the connection was lost (unreachable, and forgotten), or the module crashed. */
   #callFailed(req: ModuleRequest, reached: Reached, err: unknown): ModuleResult {
+    const lost = !reached.ctx.alive;
+    if (lost) this.#chains.delete(reached.plan.key);
     // A call sent ahead whose context went away (the connection lost, or the run over after a failure
     // made it moot) never ran: run the normal way (reconnecting) if its turn comes.
-    if (req.chain?.after !== undefined && (!reached.ctx.alive || err instanceof ContextGoneError)) {
-      if (!reached.ctx.alive) this.#chains.delete(reached.plan.key);
+    if (req.chain?.after !== undefined && (lost || err instanceof ContextGoneError)) {
       return { [CANCELLED]: true };
     }
-    if (!reached.ctx.alive) {
-      this.#chains.delete(reached.plan.key);
-      return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
-    }
+    if (lost) return unreachable(`the connection to ${req.targetHost} was lost: ${errorText(err)}`);
     return failed(`MODULE FAILURE: ${errorText(err)}`, { module_stderr: errorText(err) });
   }
 
