@@ -12,7 +12,6 @@
 // nothing). A login with a password (askpass) is never remembered nor adopted. MITO_EARLY_LOGIN=0 turns
 // this off.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -55,10 +54,10 @@ export class EarlyLogins {
     try {
       const env = Object.entries(o.env).filter(([, v]) => v !== undefined)
         .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-      const key = createHash("sha256").update(JSON.stringify([o.command, o.argv, o.cwd, env])).digest("hex");
+      const key = keyOf(JSON.stringify([o.command, o.argv, o.cwd, env]));
       const dir = o.cacheDir ??
         path.join(o.env.XDG_CACHE_HOME || path.join(o.env.HOME || os.homedir(), ".cache"), "mito");
-      this.#file = path.join(dir, "logins", `${key.slice(0, 32)}.json`);
+      this.#file = path.join(dir, "logins", `${key}.json`);
       const argv = rememberedArgv(this.#file);
       if (argv) this.#early = this.#spawn(argv);
     } catch {
@@ -150,6 +149,23 @@ function rememberedArgv(file: string): string[] | undefined {
     if (Array.isArray(argv) && argv.length > 1 && argv.every((a) => typeof a === "string")) return argv;
   } catch { /* unreadable or not JSON: ignored */ }
   return undefined;
+}
+
+/**
+ * 64 bits of two FNV-style hashes: a file name, not a digest (a collision only starts a login whose argv
+ * then does not match). node:crypto is not used: loading it would cost the early login ~20 ms of its head
+ * start.
+ */
+function keyOf(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
 function kill(child: ChildProcess): void {
