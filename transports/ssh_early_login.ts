@@ -20,6 +20,8 @@ import { refChild, unrefChild } from "./_process.ts";
 
 /** An early login not adopted by then is killed: the run's first ssh spawn comes later than that. */
 const UNADOPTED_MS = 30_000;
+/** Remembered logins kept; beyond that the least recently written go (one per command line and place). */
+export const KEPT_LOGINS = 256;
 
 export interface EarlyLoginOptions {
   /** The mito command ("run", "adhoc") and its arguments. */
@@ -101,6 +103,7 @@ export class EarlyLogins {
       const tmp = `${this.#file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify({ argv }), { mode: 0o600 });
       fs.renameSync(tmp, this.#file);
+      prune(path.dirname(this.#file));
     } catch { /* no cache: the next run starts its login in its turn */ }
   }
 
@@ -166,6 +169,16 @@ function keyOf(text: string): string {
     b ^= b >>> 15;
   }
   return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Keeps the KEPT_LOGINS most recently written logins of `dir`. */
+function prune(dir: string): void {
+  const names = fs.readdirSync(dir).filter((n) => n.endsWith(".json"));
+  if (names.length <= KEPT_LOGINS) return;
+  const written = names.map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) =>
+    b.t - a.t
+  );
+  for (const { n } of written.slice(KEPT_LOGINS)) fs.rmSync(path.join(dir, n), { force: true });
 }
 
 function kill(child: ChildProcess): void {

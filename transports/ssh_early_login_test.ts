@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { type EarlyLoginOptions, EarlyLogins } from "./ssh_early_login.ts";
+import { type EarlyLoginOptions, EarlyLogins, KEPT_LOGINS } from "./ssh_early_login.ts";
 
 const CAT = ["/bin/cat", "-u"];
 
@@ -215,6 +215,31 @@ Deno.test("a remembered login writable by others, or not an argv, is ignored", (
       run.start(opts);
       assertEquals(run.waiting, undefined, text);
     }
+  } finally {
+    done();
+  }
+});
+
+Deno.test("the cache keeps the most recently written logins", () => {
+  const { dir, opts, done } = setup();
+  try {
+    const logins = path.join(dir, "logins");
+    fs.mkdirSync(logins, { recursive: true });
+    const old = Date.now() / 1000 - 3600;
+    for (let i = 0; i < KEPT_LOGINS; i++) {
+      const f = path.join(logins, `old${i}.json`);
+      fs.writeFileSync(f, JSON.stringify({ argv: CAT }), { mode: 0o600 });
+      fs.utimesSync(f, old + i, old + i);
+    }
+    remember(opts, [...CAT]);
+    const kept = hintFiles(dir);
+    assertEquals(kept.length, KEPT_LOGINS);
+    assertEquals(kept.includes("old0.json"), false);
+    assertEquals(kept.includes("old1.json"), true);
+    const again = new EarlyLogins();
+    again.start(opts);
+    assert(again.waiting !== undefined, "the new login is kept");
+    stop(again);
   } finally {
     done();
   }
