@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
 // A refused command line is one line on stderr, "PROG: error: ..." (or "ERROR! ..." for what the command
 // refuses after parsing), and the exit code Ansible gives it.
 async function runCommand(name: string, argv: string[], prog: string): Promise<number> {
-  if (COMMANDS[name].logsIn) earlyLogins.start({ command: name, argv, cwd: process.cwd(), env: process.env });
+  if (COMMANDS[name].logsIn) earlyLogins.start({ command: name, argv, env: process.env });
   try {
     return await (await COMMANDS[name].load())(argv, prog);
   } catch (err) {

@@ -27,7 +27,8 @@ export interface EarlyLoginOptions {
   /** The mito command ("run", "adhoc") and its arguments. */
   command: string;
   argv: string[];
-  cwd: string;
+  /** Default: this process's working directory. */
+  cwd?: string;
   env: Record<string, string | undefined>;
   /** Where the remembered logins are kept; default $XDG_CACHE_HOME/mito, else ~/.cache/mito. */
   cacheDir?: string;
@@ -56,7 +57,7 @@ export class EarlyLogins {
     try {
       const env = Object.entries(o.env).filter(([, v]) => v !== undefined)
         .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-      const key = keyOf(JSON.stringify([o.command, o.argv, o.cwd, env]));
+      const key = keyOf(JSON.stringify([o.command, o.argv, o.cwd ?? process.cwd(), env]));
       const dir = o.cacheDir ??
         path.join(o.env.XDG_CACHE_HOME || path.join(o.env.HOME || os.homedir(), ".cache"), "mito");
       this.#file = path.join(dir, "logins", `${key}.json`);
