@@ -3,6 +3,7 @@ import process from "node:process";
 import * as path from "node:path";
 import { VERSION } from "./version.ts";
 import { CommandError, UsageError } from "./errors.ts";
+import { earlyLogins } from "../transports/ssh_early_login.ts";
 
 /** A subcommand; `prog` is the name it answers to in help and errors ("mito run", "ansible-playbook"). */
 export type Command = (argv: string[], prog: string) => Promise<number>;
@@ -10,6 +11,8 @@ export type Command = (argv: string[], prog: string) => Promise<number>;
 interface CommandEntry {
   summary: string;
   load: () => Promise<Command>;
+  /** It logs in to hosts: the login the same command line made first last time starts before loading. */
+  logsIn?: boolean;
 }
 
 // Loaded lazily so `mito --version` does not pay for the playbook layer.
@@ -17,10 +20,12 @@ const COMMANDS: Record<string, CommandEntry> = {
   run: {
     summary: "run playbooks (the flags of ansible-playbook)",
     load: async () => (await import("./cmd_run.ts")).run,
+    logsIn: true,
   },
   adhoc: {
     summary: "run one module on the hosts of a pattern (the flags of ansible)",
     load: async () => (await import("./cmd_adhoc.ts")).adhoc,
+    logsIn: true,
   },
   inventory: {
     summary: "show the inventory (the flags of ansible-inventory)",
@@ -95,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
 // A refused command line is one line on stderr, "PROG: error: ..." (or "ERROR! ..." for what the command
 // refuses after parsing), and the exit code Ansible gives it.
 async function runCommand(name: string, argv: string[], prog: string): Promise<number> {
+  if (COMMANDS[name].logsIn) earlyLogins.start({ command: name, argv, env: process.env });
   try {
     return await (await COMMANDS[name].load())(argv, prog);
   } catch (err) {

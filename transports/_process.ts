@@ -23,6 +23,12 @@ export function unrefChild(child: ChildProcess): void {
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as { unref?: () => void } | null)?.unref?.();
 }
 
+/** Undoes unrefChild: the child and its pipes hold the event loop again. */
+export function refChild(child: ChildProcess): void {
+  child.ref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as { ref?: () => void } | null)?.ref?.();
+}
+
 /** Starts argv with piped stdio; a failure to exec ends it with status 127 and sets startError. */
 export function spawnProcess(req: SpawnRequest & { cwd?: string }): ProcessChannel {
   const child = spawn(req.argv[0], req.argv.slice(1), {

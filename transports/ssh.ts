@@ -11,6 +11,7 @@ import { Askpass } from "./_ssh_askpass.ts";
 import { buildSshArgv, classifySshFailure, SshConnectError, type SshOptions } from "./_ssh_argv.ts";
 import { firstData, nodeWriter, webReadable } from "./_ssh_streams.ts";
 import { unrefChild } from "./_process.ts";
+import { earlyLogins } from "./ssh_early_login.ts";
 
 export type { HostKeyPolicy, SshFailureKind, SshOptions } from "./_ssh_argv.ts";
 export { buildSshArgv, classifySshFailure, SshConfigError, SshConnectError } from "./_ssh_argv.ts";
@@ -45,8 +46,10 @@ export async function sshSpawn(
 ): Promise<ByteChannel> {
   const argv = buildSshArgv(opts, command);
   const askpass = opts.password === undefined ? undefined : Askpass.create(opts.password);
+  // The login a run with the same command line made first may already be under way (ssh_early_login.ts).
+  const plain = askpass === undefined && extra.env === undefined;
   try {
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = earlyLogins.adopt(argv, !plain) ?? spawn(argv[0], argv.slice(1), {
       stdio: ["pipe", "pipe", "pipe"],
       // A new session: no controlling terminal, so ssh can never prompt on the user's TTY.
       detached: true,
@@ -105,6 +108,7 @@ export async function sshSpawn(
       throw classifySshFailure(opts.hostname, stderrText, status.code, extra.python ?? programOf(command));
     }
     handedOver = true;
+    earlyLogins.loggedIn(argv, !plain);
     const kill = () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     };
