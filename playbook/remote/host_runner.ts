@@ -34,7 +34,8 @@ import {
   shortName,
 } from "./modules.ts";
 import { runRaw, runRawInContext } from "./raw.ts";
-import { type ConnectPlan, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
+import { type ConnectPlan, LOCAL_LANES, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
+import { LocalLanes } from "./_lanes.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
 import { RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
@@ -69,6 +70,7 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #chains = new Map<string, Promise<Reached>>();
   /** Every task's and loop item's plan (prepare and runModule plan each request once more). */
   readonly #plans = new PlanCache();
+  readonly #lanes: LocalLanes;
   readonly #tempDirs = new WeakMap<Context, Promise<string>>();
   readonly #discovered = new Set<string>();
   /** Connection setups in flight at once (MITO_POOL_SIZE, default 32); tasks on live contexts are not limited. */
@@ -76,6 +78,7 @@ export class ProtocolHostRunner implements HostRunner {
 
   constructor(opts: HostRunnerOptions, extra: ProtocolRunnerOptions = {}) {
     this.#opts = opts;
+    this.#lanes = new LocalLanes(Math.max(LOCAL_LANES, opts.forks));
     this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
@@ -137,7 +140,7 @@ export class ProtocolHostRunner implements HostRunner {
     }
     // Sent ahead only over a connection already made: making one (a become hop's sudo, a login) acts on
     // the target and may fail; it happens in the task's turn, as it would have.
-    if (!this.#chains.has(plan.key)) return false;
+    if (!this.#chains.has(this.#lanes.current(plan, req.host).key)) return false;
     if (shortName(req.module).name !== "template") return true;
     // On the controller itself, a task in flight may still be writing the template's source.
     if (plan.hops[0]?.method === "local") return false;
@@ -180,12 +183,17 @@ export class ProtocolHostRunner implements HostRunner {
     // A task sent ahead runs only over a live connection already made (see prepare); else nothing ran,
     // and it runs the normal way when its turn comes.
     const ahead = req.chain?.after !== undefined;
-    const opened = await this.#open(req, plan, ahead);
-    if (!opened.ok) return ahead ? { [CANCELLED]: true } : opened.result;
+    const lane = this.#lanes.take(plan, req.host, ahead);
     try {
-      return await this.#runOpened(req, name, opened.session, opened.reached);
+      const opened = await this.#open(req, lane.plan, ahead);
+      if (!opened.ok) return ahead ? { [CANCELLED]: true } : opened.result;
+      try {
+        return await this.#runOpened(req, name, opened.session, opened.reached);
+      } finally {
+        opened.reached.ctx.release();
+      }
     } finally {
-      opened.reached.ctx.release();
+      lane.done();
     }
   }
 
