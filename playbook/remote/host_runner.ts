@@ -23,7 +23,7 @@ import {
   type ModuleRequest,
   type ModuleResult,
 } from "../runner.ts";
-import { ACTIONS, renderedTemplate, type TransferReporter } from "./actions.ts";
+import { ACTIONS, asyncStatusBase, renderedTemplate, type TransferReporter } from "./actions.ts";
 import {
   ansibleModuleRoot,
   collectionsModuleRoot,
@@ -38,7 +38,7 @@ import { type ConnectPlan, LOCAL_LANES, PlanCache, planConnection, sshOptionsOf 
 import { LocalLanes } from "./_lanes.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
-import { RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
+import { asyncDirOf, RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -456,11 +456,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `async` with `poll > 0`: wait for the job as Ansible does, then clean its results file up. */
 async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleResult): Promise<ModuleResult> {
   const jid = String(started.ansible_job_id);
+  const dir = asyncDirOf(req.connectionVars);
   let left = req.asyncSeconds;
   let status: ModuleResult = started;
   while (left > 0) {
     await sleep(req.poll * 1000);
-    status = withOutputLines(await s.context.call<ModuleResult>("mito.runner", "async_status", [jid]));
+    // each poll is Ansible's async_status action
+    status = {
+      ...asyncStatusBase(jid, false),
+      ...withOutputLines(
+        await s.context.call<ModuleResult>("mito.runner", "async_status", [jid, "status", dir]),
+      ),
+    };
     // The job's own time limit ending it is this poll's timeout, reported as Ansible's poller does.
     if (Number(status.finished) === 1 && !/^Job reached maximum time limit/.test(String(status.msg ?? ""))) {
       break;
@@ -477,7 +484,7 @@ async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleRe
       async_result: status,
     };
   }
-  void s.context.call("mito.runner", "async_status", [jid, "cleanup"]).catch(() => {});
+  void s.context.call("mito.runner", "async_status", [jid, "cleanup", dir]).catch(() => {});
   req.onAsync?.({ kind: status.failed ? "failed" : "ok", jid });
   return status;
 }
