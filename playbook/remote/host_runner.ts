@@ -141,6 +141,8 @@ export class ProtocolHostRunner implements HostRunner {
     // Sent ahead only over a connection already made: making one (a become hop's sudo, a login) acts on
     // the target and may fail; it happens in the task's turn, as it would have.
     if (!this.#chains.has(this.#lanes.current(plan, req.host).key)) return false;
+    // it ends interpreters first, maybe those of the tasks in flight before it
+    if (removedAccount(req) !== undefined) return false;
     if (shortName(req.module).name !== "template") return true;
     // On the controller itself, a task in flight may still be writing the template's source.
     if (plan.hops[0]?.method === "local") return false;
@@ -179,6 +181,8 @@ export class ProtocolHostRunner implements HostRunner {
       return failed(errorText(err));
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
+    const removed = removedAccount(req);
+    if (removed !== undefined) await this.#endAccount(plan, removed);
     this.#broker.prepareImports([RUNNER_MODULE]); // every task's session pushes the runner
     // A task sent ahead runs only over a live connection already made (see prepare); else nothing ran,
     // and it runs the normal way when its turn comes.
@@ -402,6 +406,25 @@ export class ProtocolHostRunner implements HostRunner {
     this.#say(host, `SSH: EXEC ${shown}`);
   }
 
+  /**
+   * Ends the interpreters kept as `account` (a become hop's user) on the machine `plan` reaches: the
+   * account is about to be deleted, and userdel refuses while one of its processes runs. Ansible keeps
+   * no process between tasks; the next task as that user starts its interpreter again.
+   */
+  async #endAccount(plan: ConnectPlan, account: string): Promise<void> {
+    const local = plan.hops[0]?.method === "local";
+    for (const [key, p] of this.#chains) {
+      const r = await p.catch(() => undefined);
+      if (!r || r.plan.becomeIndex === undefined || r.plan.hops[r.plan.becomeIndex].user !== account) {
+        continue;
+      }
+      // the controller's own machine is reached from every local plan, whichever host it is for
+      if (r.plan.host !== plan.host && !(local && r.plan.hops[0]?.method === "local")) continue;
+      this.#chains.delete(key);
+      await r.ctx.shutdown().catch(() => {});
+    }
+  }
+
   /** Drops every chain that reaches `host`; the plan says which host a chain is for. */
   async resetConnection(host: string, _connectionVars: Record<string, unknown>): Promise<void> {
     for (const [key, p] of this.#chains) {
@@ -487,6 +510,14 @@ async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleRe
   void s.context.call("mito.runner", "async_status", [jid, "cleanup", dir]).catch(() => {});
   req.onAsync?.({ kind: status.failed ? "failed" : "ok", jid });
   return status;
+}
+
+/** The account a task deletes (the user module, state absent), whose interpreters must end first. */
+function removedAccount(req: ModuleRequest): string | undefined {
+  const { state, name } = req.args;
+  return shortName(req.module).name === "user" && state === "absent" && typeof name === "string"
+    ? name
+    : undefined;
 }
 
 /** The ssh login to the target of a plan with a become hop, whose terminal Ansible's raw runs in. */
