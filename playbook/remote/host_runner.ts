@@ -370,6 +370,8 @@ export class ProtocolHostRunner implements HostRunner {
       if (this.#opts.verbosity >= 3) {
         const started = !known.has(via.id);
         if (started && spec.method === "ssh" && i === 0) this.#sayExec(plan.host, spec);
+        // a hop started by the one before it (sudo …): the command that hop ran, as the target tells it
+        if (started && via.exec !== undefined) this.#say(plan.host, `EXEC ${via.exec}`);
         const how = started ? "started interpreter" : "reusing interpreter";
         this.#say(
           plan.host,
