@@ -68,8 +68,9 @@ _SUDO_REFUSED = {
 
 def parse_sudo_flags(flags):
     """Splits become_flags/sudo_flags into flags to forward and the user named by -u (if any).
-    -S and -n are dropped (mito types passwords on its own PTY and adds -n itself when no password is
-    given), -p is replaced by mito's prompt marker; flags that cannot work raise BecomeError."""
+    -n is dropped (mito adds it itself when no password is given), -S is kept for sudo_argv to drop
+    where mito types a password, -p is replaced by mito's prompt marker; flags that cannot work raise
+    BecomeError."""
     words = _split_flags(flags)
     forward = []
     user = None
@@ -105,7 +106,7 @@ def parse_sudo_flags(flags):
                 raise BecomeError("bad-flags", "-%s is not a sudo(8) flag" % c)
             if c in _SUDO_REFUSED:
                 raise BecomeError("bad-flags", "sudo flag -%s %s" % (c, _SUDO_REFUSED[c]))
-            if c in ("S", "n"):
+            if c == "n":
                 continue
             forward.append("-" + c)
     return forward, user
@@ -117,6 +118,9 @@ def sudo_argv(command, user="root", password=None, path="sudo", flags=None, mark
     if flag_user is not None and user is not None and flag_user != user:
         raise BecomeError(
             "bad-flags", "sudo flags name user %s but the become user is %s" % (flag_user, user))
+    if password is not None:
+        # typed on mito's PTY: stdin is the protocol's, not a password's (Ansible's -S pipes it there)
+        forward = [f for f in forward if f != "-S"]
     argv = [path or "sudo"] + forward + ["-u", user or flag_user or "root"]
     argv += ["-p", marker]
     if password is None:
@@ -436,26 +440,36 @@ def unique_marker():
     return "mito-sudo-password-%s:" % binascii.hexlify(os.urandom(8)).decode("ascii")
 
 
+def _shown(proc, argv_of, command):
+    """The command a become hop ran, for the controller to show as Ansible's connections show their EXEC
+    lines (-vvv): its first stage (the last word of `command`) as a placeholder; no password is in it."""
+    proc.shown = " ".join(shlex.quote(a) for a in argv_of(list(command[:-1]) + ["<mito bootstrap>"]))
+    return proc
+
+
 def become(method, command, user="root", password=None, path=None, flags=None, timeout=None, env=None):
     """Spawns `command` (the child's first stage argv) under sudo, su or doas as `user`."""
     if method == "sudo":
         marker = unique_marker()
         argv = sudo_argv(command, user, password, path, flags, marker)
+        shown = lambda c: sudo_argv(c, user, password, path, flags, marker)  # noqa: E731
 
         def prompt(text):
             # The marker, or PAM's own prompt where a module does not let sudo replace it.
             return marker in text or _PASSWORD_PROMPT.search(text) is not None
         try:
-            return spawn(argv, "sudo", password, timeout, env, prompt)
+            return _shown(spawn(argv, "sudo", password, timeout, env, prompt), shown, command)
         except BecomeError as e:
             # Defaults requiretty: only now is a terminal worth asking for (none may exist at all).
             if e.kind != "requiretty" or password is not None:
                 raise
-        return spawn(argv, "sudo", password, timeout, env, prompt, pty=True)
+        return _shown(spawn(argv, "sudo", password, timeout, env, prompt, pty=True), shown, command)
     if method == "su":
-        return spawn(su_argv(command, user, path, flags), "su", password, timeout, env, answer_on_stdin=True)
+        proc = spawn(su_argv(command, user, path, flags), "su", password, timeout, env, answer_on_stdin=True)
+        return _shown(proc, lambda c: su_argv(c, user, path, flags), command)
     if method == "doas":
-        return spawn(doas_argv(command, user, password, path, flags), "doas", password, timeout, env)
+        proc = spawn(doas_argv(command, user, password, path, flags), "doas", password, timeout, env)
+        return _shown(proc, lambda c: doas_argv(c, user, password, path, flags), command)
     raise BecomeError("bad-flags", "unknown become method %r" % (method,))
 
 

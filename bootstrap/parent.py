@@ -135,4 +135,5 @@ def connect_child(child_id, method, options, config):
         raise
     stream = core.Stream(core._router, rfd, wfd, "context %d" % child_id, child_id, proc.pid, tty)
     core._router.add_child(stream)
-    return {"pid": proc.pid}
+    shown = getattr(proc, "shown", None)
+    return dict({"pid": proc.pid}, **({"exec": shown} if shown else {}))

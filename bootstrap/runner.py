@@ -470,6 +470,16 @@ def _kill_group(pid):
 # Set in _in_fork's child: the module owns the whole process, its file descriptors included.
 _FORKED = [False]
 
+# Set in an async job's worker: Ansible's async_wrapper runs the module as a process of its own and keeps
+# what it wrote to stderr beside its result.
+_ASYNC_JOB = [False]
+
+
+def _with_job_stderr(result, stderr):
+    if _ASYNC_JOB[0] and stderr:
+        result["stderr"] = stderr
+    return result
+
 
 class _FdCapture(object):
     """Points fds 1 and 2 at temp files while a module runs in its own (forked) process: what programs it
@@ -802,7 +812,7 @@ def _run_new_style_locked(source, full_args, name, environment, cwd, path, packa
                                stdout, stderr, rc=code)
     if not isinstance(result, dict):
         return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
-    _lines_placeholders(result)
+    _lines_placeholders(_with_job_stderr(result, stderr))
     result.setdefault("changed", False)
     result["failed"] = bool(result.get("failed", False))
     return result
@@ -1055,7 +1065,7 @@ def _run_external(source, full_args, style, name, environment, cwd, tmpdir, inte
                                    stdout, stderr, rc=p.returncode)
         if not isinstance(result, dict):
             return _module_failure("MODULE FAILURE\nmodule did not return a dictionary", stdout, stderr)
-        _lines_placeholders(result)
+        _lines_placeholders(_with_job_stderr(result, stderr))
         result.setdefault("changed", False)
         result["failed"] = bool(result.get("failed", False))
         return result
@@ -1128,6 +1138,15 @@ def _after_fork():
     _RUN_LOCK = threading.RLock()
 
 
+def _as_job_failure(res):
+    """A module that gave no result, reported as Ansible's async_wrapper reports it: what the module wrote
+    (its output as ``data``, its error output as ``stderr``), not the keys of a module failure."""
+    if not isinstance(res, dict) or "module_stderr" not in res:
+        return res
+    return {"failed": 1, "msg": res.get("msg"), "data": res.get("module_stdout", ""),
+            "stderr": res["module_stderr"]}
+
+
 def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
     _after_fork()
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -1138,11 +1157,12 @@ def _async_job(jid, results_file, time_limit, kind, target, args, kwargs):
     if worker == 0:
         os.close(r)
         os.setpgid(0, 0)  # its own group, so a timeout kills the module's children too
+        _ASYNC_JOB[0] = True
         try:
             if kind == "builtin":
                 res = run_module(target, args, **kwargs)
             else:
-                res = run_ansible_module(target, args, **kwargs)
+                res = _as_job_failure(run_ansible_module(target, args, **kwargs))
         except BaseException:
             res = _module_failure("MODULE FAILURE", "", traceback.format_exc())
         data = json.dumps(res).encode("utf-8")
@@ -1214,7 +1234,8 @@ def async_status(jid, mode="status", async_dir=None):
     data.setdefault("finished", 0)
     data["finished"] = 1 if data.get("finished") else 0
     data.setdefault("changed", False)
-    data["failed"] = bool(data.get("failed", False))
+    # as the job wrote it: Ansible's async_wrapper writes 1 for a job that failed (a time limit, no result)
+    data.setdefault("failed", False)
     return data
 
 

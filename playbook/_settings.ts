@@ -80,6 +80,7 @@ export function readSettings(
     become_user: c.becomeUser,
     become_allow_same_user: c.becomeAllowSameUser,
     remote_tmp: c.remoteTmp,
+    async_dir: c.asyncDir,
     interpreter_python: c.interpreterPython,
     pipelining: c.pipelining,
     // DEFAULT_EXECUTABLE: the shell of `shell:` and of the commands an action runs, under ansible_shell_executable

@@ -189,7 +189,7 @@ export class Executor {
         announce();
         continue;
       }
-      const pr = this.#newPlayRun({ play, pattern, all, batch: live, promptVars, strategyName, maxFail });
+      const pr = this.#newPlayRun({ play, pattern, all, batch, promptVars, strategyName, maxFail });
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
       for (const h of live) this.#vars.loadVarsFiles(pr, h);
       announce();
@@ -286,19 +286,24 @@ export class Executor {
     /** The play's host pattern, templated. */
     pattern: string;
     all: string[];
+    /** The batch's hosts, those that failed or were unreachable in an earlier play too. */
     batch: string[];
     promptVars: Record<string, unknown>;
     strategyName: string;
     /** max_fail_percentage, templated. */
     maxFail: number | undefined;
   }): PlayRun {
-    const { play, pattern, all, batch, promptVars, strategyName, maxFail } = o;
+    const { play, pattern, all, promptVars, strategyName, maxFail } = o;
     const order = play.sections.flatMap(flatten);
+    const tally = this.#tally;
+    const batch = o.batch.filter((h) => tally.live(h));
     const pr: PlayRun = {
       play,
       pattern,
       all,
       batch,
+      away: o.batch.filter((h) => tally.failedHosts.has(h)),
+      cleared: new Set(),
       hosts: new Map(),
       strategy: undefined as unknown as Strategy,
       strategyName,
@@ -317,11 +322,14 @@ export class Executor {
       roleRuns: new RoleRuns(),
       includedRoles: new Map(),
     };
-    for (const h of batch) {
+    // A host unreachable in an earlier play is in Ansible's batch too, kept out by its strategy: it waits
+    // parked at the play's start, where clear_host_errors would make it begin.
+    const placed = o.batch.filter((h) => tally.live(h) || !tally.failedHosts.has(h));
+    for (const h of placed) {
       pr.hosts.set(h, {
         name: h,
         failed: false,
-        unreachable: false,
+        unreachable: !tally.live(h),
         stopped: false,
         notified: new Set(),
         outcome: "ok",
@@ -437,7 +445,11 @@ export class Executor {
         includeFailed.add(g.hosts[0]);
       } else this.#cb.include(g.file, g.hosts, g.hasItem ? g.item : undefined);
     }
-    this.#shareRunOnce(pr, task, [...pr.hosts.keys()].filter((h) => !pr.hosts.get(h)!.failed));
+    this.#shareRunOnce(
+      pr,
+      task,
+      [...pr.hosts.values()].filter((hp) => !hp.failed && !hp.unreachable).map((hp) => hp.name),
+    );
     pr.metaRan.delete(task.id);
     // After a flush, the handlers come next in play order (once per round, not once per host).
     if (
@@ -487,15 +499,19 @@ export class Executor {
     const gather = this.#gatherFacts(pr);
     // gathering = smart: the hosts whose facts were gathered before (this run, or the fact cache) are
     // left out, decided as the batch starts
+    const hosts = [...pr.hosts.keys()];
     const gatherOn = new Set(
-      gather
-        ? pr.batch.filter((h) => this.#o.gathering !== "smart" || !this.#vars.state(h).factsGathered)
-        : [],
+      gather ? hosts.filter((h) => this.#o.gathering !== "smart" || !this.#vars.state(h).factsGathered) : [],
     );
     const sections = pr.play.sections;
-    await pr.strategy.run(pr.batch, async (host) => {
+    await pr.strategy.run(hosts, async (host) => {
       const hp = pr.hosts.get(host)!;
       try {
+        if (hp.unreachable) {
+          // unreachable in an earlier play: the play is its own only once clear_host_errors runs
+          if (!(await pr.strategy.park(host))) throw new HostStopped();
+          this.#vars.loadVarsFiles(pr, host);
+        }
         if (gather && gatherOn.has(host)) await this.#runTaskOn(pr, hp, gather);
         for (const section of sections) {
           await this.#runItems(pr, hp, section);
@@ -669,7 +685,13 @@ export class Executor {
     // What the task built and dropped (a big lookup's bytes, a copy's content) goes before the next task.
     releaseGrowth();
     if (hp.outcome === "failed") throw new HostFailed();
-    if (hp.outcome === "unreachable" || hp.outcome === "stop") throw new HostStopped();
+    if (hp.outcome === "unreachable") {
+      // Ansible's iterator keeps the host's place: clear_host_errors takes it on from the next task
+      hp.pipeline?.clear();
+      if (hp.unreachable && !(await pr.strategy.park(hp.name))) throw new HostStopped();
+      return;
+    }
+    if (hp.outcome === "stop") throw new HostStopped();
     // An include that could not load fails the host (Ansible's strategy marks it failed before adding
     // the other loads' tasks): those still run where a rescue or always catches the failure, before it.
     const failedInclude = included.some((inc) => inc.failed);
@@ -748,10 +770,23 @@ export class Executor {
         case "clear_host_errors":
           for (const h of pr.hosts.values()) {
             h.cleared++;
+            if (h.failed || h.unreachable) pr.cleared.add(h.name);
             if (h.failed) {
               h.failed = false;
               this.#tally.failedHosts.delete(h.name);
             }
+            if (h.unreachable) {
+              h.unreachable = false;
+              // Ansible's playbook executor makes a host unreachable in an earlier play so again at
+              // the next play's start; one unreachable in this play is forgotten
+              if (pr.batch.includes(h.name)) this.#tally.unreachableHosts.delete(h.name);
+              pr.strategy.resume(h.name);
+            }
+          }
+          // the batch's hosts that failed in earlier plays sit this one out still, but not the next
+          for (const h of pr.away) {
+            pr.cleared.add(h);
+            this.#tally.failedHosts.delete(h);
           }
           break;
         case "end_play":

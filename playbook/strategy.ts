@@ -60,6 +60,38 @@ export interface Strategy {
   insertNext(tasks: Task[]): void;
   /** Lockstep strategies: whether the running round has every host still in the play. */
   readonly wholeRound?: boolean;
+  /**
+   * An unreachable host leaves the play but keeps its place: resolves true when `resume` takes it back
+   * (meta clear_host_errors), false once no other host is left running (the host's play is over).
+   */
+  park(host: string): Promise<boolean>;
+  /** Takes a parked host back where it stopped; nothing when it is not parked. */
+  resume(host: string): void;
+}
+
+/**
+ * The parked hosts of a strategy: Ansible's iterator keeps the place of a host it stops iterating while
+ * unreachable, and clear_host_errors makes it iterate that host again from there.
+ */
+class Parked {
+  #hosts = new Map<string, (back: boolean) => void>();
+  add(host: string): Promise<boolean> {
+    return new Promise((resolve) => this.#hosts.set(host, resolve));
+  }
+  /** Lets `host` go back into the play; whether it was parked. */
+  take(host: string): boolean {
+    const resolve = this.#hosts.get(host);
+    if (!resolve) return false;
+    this.#hosts.delete(host);
+    resolve(true);
+    return true;
+  }
+  /** Ends every parked host's play: no host is left to take them back. */
+  release(): void {
+    const all = [...this.#hosts.values()];
+    this.#hosts.clear();
+    for (const resolve of all) resolve(false);
+  }
 }
 
 interface Waiting {
@@ -81,6 +113,7 @@ export class LinearStrategy implements Strategy {
   #hooks: RoundHooks;
   #failure: unknown;
   #whole = false;
+  #parked = new Parked();
 
   constructor(order: Task[], forks: number, hooks: RoundHooks) {
     this.#order = [...order];
@@ -96,10 +129,24 @@ export class LinearStrategy implements Strategy {
         await body(h);
       } finally {
         this.#active.delete(h);
+        if (this.#active.size === 0) this.#parked.release();
         this.#kick();
       }
     }));
     if (this.#failure) throw this.#failure;
+  }
+
+  park(host: string): Promise<boolean> {
+    this.#active.delete(host);
+    const back = this.#parked.add(host);
+    if (this.#active.size === 0) this.#parked.release();
+    else this.#kick();
+    return back;
+  }
+
+  resume(host: string): void {
+    // back among the hosts a round waits for: its next request comes after the tasks the others are on
+    if (this.#parked.take(host)) this.#active.add(host);
   }
 
   request(host: string, task: Task, work: HostWork): Promise<void> {
@@ -193,6 +240,9 @@ export class FreeStrategy implements Strategy {
   #hooks: RoundHooks;
   #pinned: boolean;
   #forkCount: number;
+  /** Hosts running (pinned: holding their fork) and not parked. */
+  #active = new Set<string>();
+  #parked = new Parked();
   constructor(forks: number, hooks: RoundHooks, pinned = false) {
     this.#forks = new Semaphore(forks);
     this.#forkCount = forks;
@@ -201,15 +251,35 @@ export class FreeStrategy implements Strategy {
   }
 
   async run(hosts: string[], body: (host: string) => Promise<void>): Promise<void> {
-    if (this.#pinned) await Promise.all(hosts.map((h) => this.#forks.use(() => body(h))));
+    const running = async (h: string) => {
+      this.#active.add(h);
+      try {
+        await body(h);
+      } finally {
+        this.#active.delete(h);
+        if (this.#active.size === 0) this.#parked.release();
+      }
+    };
+    if (this.#pinned) await Promise.all(hosts.map((h) => this.#forks.use(() => running(h))));
     else {
       // Ansible's free loop queues host after host, each waiting for a fork when there are fewer forks
       // than hosts, and reads the results after: a host's result is reported after the next start.
       this.#hooks.waiting?.(hosts.length > this.#forkCount);
-      await Promise.all(hosts.map((h) => body(h)));
+      await Promise.all(hosts.map(running));
       this.#hooks.waiting?.(false);
     }
     this.#hooks.settled?.();
+  }
+
+  park(host: string): Promise<boolean> {
+    this.#active.delete(host);
+    const back = this.#parked.add(host);
+    if (this.#active.size === 0) this.#parked.release();
+    return back;
+  }
+
+  resume(host: string): void {
+    if (this.#parked.take(host)) this.#active.add(host);
   }
 
   async request(host: string, task: Task, work: HostWork): Promise<void> {

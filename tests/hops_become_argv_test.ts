@@ -29,9 +29,11 @@ function py(expr: string): unknown {
 const CMD = `["/usr/bin/python3", "-c", "print('a b')"]`;
 
 Deno.test("sudo: -u, the prompt marker, -n without a password, ansible's default flags", () => {
+  // -S is kept where mito types no password (with -n it reads nothing): the command Ansible's shows
   assertEquals(py(`become.sudo_argv(${CMD}, "root", None, None, "-H -S -n", "MARK:")`), [
     "sudo",
     "-H",
+    "-S",
     "-u",
     "root",
     "-p",
@@ -64,7 +66,19 @@ Deno.test("sudo flags: forwarded, dropped and refused with the reason", () => {
     "-i",
     "-g",
     "wheel",
+    "-S",
   ], "admin"]);
+  // with a password -S goes: mito types it on its PTY, and the child's stdin is the protocol's
+  assertEquals(py(`become.sudo_argv(["true"], "root", "pw", None, "-H -S -n", "M:")`), [
+    "sudo",
+    "-H",
+    "-u",
+    "root",
+    "-p",
+    "M:",
+    "--",
+    "true",
+  ]);
   assertEquals(py(`become.sudo_argv(["true"], "root", None, None, "-u admin", "M:")`), {
     error: "bad-flags",
     message: "sudo flags name user admin but the become user is root",

@@ -215,12 +215,15 @@ Deno.test("-vvv shows each connection's ssh command line (no password), the hops
         lines[0],
         new RegExp(`^<there> SSH: EXEC ssh .*-p ${env.sshd.port} -l ${a.user} .*${env.sshd.host}`),
       );
-      assertEquals(lines.slice(1).map((l) => l.replace(/ \(context .*/, "")), [
+      // the sudo hop's command as the target ran it (Ansible's EXEC line): with a password, no -S nor -n
+      const marker = /-p mito-sudo-password-[0-9a-f]+:/;
+      assertEquals(lines.slice(1).map((l) => l.replace(/ \(context .*/, "").replace(marker, "-p MARK:")), [
         `<there> hop 1/2 ssh ${at}: started interpreter`,
+        `<there> EXEC sudo -H -u root -p MARK: -- /usr/bin/python3 -c '<mito bootstrap>'`,
         `<there> hop 2/2 sudo root: started interpreter`,
         `<there> reusing interpreter`,
       ]);
-      assertMatch(lines[2], /user root, Python 3\.\d+\.\d+ at \/usr\/bin\/python3\)$/);
+      assertMatch(lines[3], /user root, Python 3\.\d+\.\d+ at \/usr\/bin\/python3\)$/);
       assertEquals(m.stdout.includes(a.password) || m.stderr.includes(a.password), false);
     },
   );

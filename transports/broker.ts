@@ -290,6 +290,8 @@ export class Context {
   #gone: string | undefined;
   #goneWaiters: ((reason: string) => void)[] = [];
   info: ReadyInfo | undefined;
+  /** The command its parent ran to start it, as -vvv shows it (a become hop's sudo line), if it said. */
+  exec: string | undefined;
   constructor(
     broker: Broker,
     readonly id: number,
@@ -527,8 +529,14 @@ export class Broker {
         if (!this.#router.addRoute(id, parent.id)) throw new ConnectError(`no route to context ${parent.id}`);
         // Spawning is not in the core: the module travels ahead of the call (nothing is sent twice).
         this._preload(parent, [PARENT_MODULE]);
-        const started = parent.call(PARENT_MODULE, "connect_child", [id, pyMethod, options, config]);
-        await Promise.race([started, limit]);
+        const started = parent.call<{ exec?: unknown }>(PARENT_MODULE, "connect_child", [
+          id,
+          pyMethod,
+          options,
+          config,
+        ]);
+        const r = await Promise.race([started, limit]);
+        if (typeof r?.exec === "string") ctx.exec = r.exec;
       } else {
         if (!method.spawn) throw new ConnectError(`method ${spec.method} needs a via context`);
         // Made once the spawn runs, while it logs in: milliseconds the new interpreter would otherwise

@@ -47,6 +47,8 @@ export interface Config {
   gathering: string;
   privateKeyFile?: string;
   remoteTmp: string;
+  /** Where async jobs keep their results on targets (the shell plugins' async_dir). */
+  asyncDir: string;
   localTmp: string;
   sshArgs?: string;
   sshCommonArgs?: string;
@@ -216,6 +218,7 @@ const SETTINGS: Setting[] = [
     D,
     "remote_tmp",
   ]]),
+  S("asyncDir", "string", "~/.ansible_async", ["ANSIBLE_ASYNC_DIR"], [[D, "async_dir"]]),
   S("localTmp", "path", "{ANSIBLE_HOME}/tmp", ["ANSIBLE_LOCAL_TEMP"], [[D, "local_tmp"]]),
   S("sshArgs", "string", "-C -o ControlMaster=auto -o ControlPersist=60s", ["ANSIBLE_SSH_ARGS"], [[
     SSH,

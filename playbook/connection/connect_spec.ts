@@ -1,6 +1,7 @@
 // A hop as the Broker's connect() takes it (transports/broker.ts ConnectSpec and the per-method specs in
 // transports/ssh.ts, ssh2.ts, become.ts, containers.ts): the caller adds `via` (the previous hop's Context).
 import type { HopSpec, KubectlAuth } from "./spec.ts";
+import { defaultBecomeFlags } from "./flags.ts";
 
 /** The options for `broker.connect({ ...connectSpec(hop), via })`; absent settings are left out. */
 export function connectSpec(hop: HopSpec): { method: string } & Record<string, unknown> {
@@ -46,8 +47,10 @@ export function connectSpec(hop: HopSpec): { method: string } & Record<string, u
           user: hop.username,
           password: hop.password,
           path: hop.path,
-          // become_flags as written when set: the target's become parser reads them itself.
-          flags: hop.extra.flags ?? (hop.args.length ? hop.args : undefined),
+          // become_flags as written when set: the target's become parser reads them itself; unset, those
+          // of Ansible's become plugin (sudo's -H -S -n)
+          flags: hop.extra.flags ??
+            (hop.args.length ? hop.args : defaultBecomeFlags(hop.method) || undefined),
           becomeTimeout: hop.connect_timeout,
         }),
       };

@@ -94,12 +94,13 @@ Deno.test("become waits for its prompt as long as the connection (ansible_timeou
   assertEquals(connectSpec(stack[1]).becomeTimeout, 20);
 });
 
-Deno.test("become_flags as written go to the target; Mitogen's view shows them parsed", () => {
+Deno.test("become_flags as written (else sudo's defaults) go to the target; Mitogen's view shows them parsed", () => {
   const stack = build({ h: { ansible_become_flags: "-H -E" } }, "h", { keywords: { become: true } });
   assertEquals(describeStack(stack)[1].kwargs.sudo_args, ["-H", "-E"]);
   assertEquals(connectSpec(stack[1]).flags, "-H -E");
+  // none set: those of Ansible's sudo become plugin
   const plain = build({ h: {} }, "h", { keywords: { become: true }, defaults: "transport" });
-  assertEquals(connectSpec(plain[1]), { method: "sudo", user: "root" });
+  assertEquals(connectSpec(plain[1]), { method: "sudo", user: "root", flags: "-H -S -n" });
 });
 
 Deno.test("mitogen_mask_remote_name applies to the hops of the host that sets it", () => {

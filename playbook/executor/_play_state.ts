@@ -40,6 +40,9 @@ export interface HostPlay {
 }
 
 export interface PlayRun extends PlayVars {
+  /** The batch's hosts that failed in an earlier play: they sit it out. */
+  away: string[];
+  cleared: Set<string>;
   /** The play's host pattern, templated: refresh_inventory selects the play's hosts again with it. */
   pattern: string;
   hosts: Map<string, HostPlay>;

@@ -27,6 +27,11 @@ export interface PlayVars {
   /** All hosts the play's pattern matched. */
   all: string[];
   batch: string[];
+  /**
+   * The hosts meta clear_host_errors brought back: Ansible's play keeps them on its list of removed
+   * hosts, so ansible_play_hosts and ansible_play_batch leave them out until the play ends.
+   */
+  cleared?: Set<string>;
   promptVars: Record<string, unknown>;
   /** Each host's vars_files, read when its batch starts. */
   varsFiles: Map<string, Record<string, unknown>>;
@@ -169,7 +174,8 @@ export class HostVars {
     const roles = task ? roleChain(task) : [];
     const role = roles[roles.length - 1];
     const inv = this.#o.inventory;
-    const active = () => (pr ? pr.all.filter((h) => this.#o.live(h)) : []);
+    const inPlay = (h: string) => this.#o.live(h) && !pr?.cleared?.has(h);
+    const active = () => (pr ? pr.all.filter(inPlay) : []);
     const values: Record<string, () => unknown> = {
       inventory_hostname: () => host,
       inventory_hostname_short: () => host.split(".")[0],
@@ -200,7 +206,7 @@ export class HostVars {
         ansible_play_hosts_all: () => [...pr.all],
         ansible_play_hosts: active,
         play_hosts: active,
-        ansible_play_batch: () => pr.batch.filter((h) => this.#o.live(h)),
+        ansible_play_batch: () => pr.batch.filter(inPlay),
         ansible_play_name: () => pr.play.name,
         playbook_dir: () => pr.play.baseDir,
         ansible_play_role_names: () => playRoleNames(pr.play.roles),

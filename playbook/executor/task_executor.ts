@@ -114,6 +114,10 @@ export class TaskExecutor {
       warning: (text) => this.#cb.warning(text),
       // runner's runner_on_async_* events when the callback has them, else the default callback's line
       asyncStatus: (host, task, vars, e) => {
+        // the job's end reaches Ansible's callbacks as its censored result under no_log: no job id
+        if (e.kind !== "poll" && this.#kw.boolSafe(task, "no_log", vars, this.#o.noLog)) {
+          e = { ...e, jid: "None" };
+        }
         if (this.#cb.asyncStatus) this.#cb.asyncStatus(host, this.#kw.view(task, vars), e);
         else this.#cb.verbose(asyncLine(host, e), 0);
       },

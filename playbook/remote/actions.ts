@@ -23,7 +23,7 @@ import { shellSplit } from "../connection/flags.ts";
 import { actionFail, errorText, failed } from "./_results.ts";
 import { boolean } from "../py/boolean.ts";
 import { PyCodecError, pyEncode, pyStr } from "../py/mod.ts";
-import type { TargetSession } from "./session.ts";
+import { asyncDirOf, type TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
 import { execCommandAction, fetchFileAction, putFileAction } from "./connection_actions.ts";
 
@@ -731,18 +731,26 @@ export const asyncStatusAction: Action = async (s, args) => {
   const bad = asyncStatusArgsError(args, actionLoadName(s.request.moduleWritten ?? s.request.module));
   // Ansible's action raises AnsibleActionFail: its result carries the (empty) traceback of no exception
   if (bad) return actionFail(bad);
-  const cleanup = args.mode === "cleanup";
-  const base: ModuleResult = {
+  const base = asyncStatusBase(
+    args.jid === undefined ? undefined : String(args.jid),
+    args.mode === "cleanup",
+  );
+  const dir = asyncDirOf(s.request.connectionVars);
+  return { ...base, ...await s.runModule("async_status", { ...args, _async_dir: dir }) };
+};
+
+/** What Ansible's async_status action starts its result with, before its module's result goes over it. */
+export function asyncStatusBase(jid: string | undefined, cleanup: boolean): ModuleResult {
+  return {
     started: cleanup ? 0 : 1,
     finished: 0,
     stdout: "",
     stderr: "",
     stdout_lines: [],
     stderr_lines: [],
-    ...(args.jid === undefined ? {} : { ansible_job_id: String(args.jid) }),
+    ...(jid === undefined ? {} : { ansible_job_id: jid }),
   };
-  return { ...base, ...await s.runModule("async_status", args) };
-};
+}
 
 /**
  * The name Ansible's action loader gives an action plugin (its _load_name, which argument errors show):

@@ -23,7 +23,7 @@ import {
   type ModuleRequest,
   type ModuleResult,
 } from "../runner.ts";
-import { ACTIONS, renderedTemplate, type TransferReporter } from "./actions.ts";
+import { ACTIONS, asyncStatusBase, renderedTemplate, type TransferReporter } from "./actions.ts";
 import {
   ansibleModuleRoot,
   collectionsModuleRoot,
@@ -34,10 +34,11 @@ import {
   shortName,
 } from "./modules.ts";
 import { runRaw, runRawInContext } from "./raw.ts";
-import { type ConnectPlan, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
+import { type ConnectPlan, LOCAL_LANES, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
+import { LocalLanes } from "./_lanes.ts";
 import { taskStack } from "./stack.ts";
 import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
-import { RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
+import { asyncDirOf, RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -69,6 +70,7 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #chains = new Map<string, Promise<Reached>>();
   /** Every task's and loop item's plan (prepare and runModule plan each request once more). */
   readonly #plans = new PlanCache();
+  readonly #lanes: LocalLanes;
   readonly #tempDirs = new WeakMap<Context, Promise<string>>();
   readonly #discovered = new Set<string>();
   /** Connection setups in flight at once (MITO_POOL_SIZE, default 32); tasks on live contexts are not limited. */
@@ -76,6 +78,7 @@ export class ProtocolHostRunner implements HostRunner {
 
   constructor(opts: HostRunnerOptions, extra: ProtocolRunnerOptions = {}) {
     this.#opts = opts;
+    this.#lanes = new LocalLanes(Math.max(LOCAL_LANES, opts.forks));
     this.#transfers = extra.transfers;
     const env = extra.env ?? process.env;
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
@@ -137,7 +140,9 @@ export class ProtocolHostRunner implements HostRunner {
     }
     // Sent ahead only over a connection already made: making one (a become hop's sudo, a login) acts on
     // the target and may fail; it happens in the task's turn, as it would have.
-    if (!this.#chains.has(plan.key)) return false;
+    if (!this.#chains.has(this.#lanes.current(plan, req.host).key)) return false;
+    // it ends interpreters first, maybe those of the tasks in flight before it
+    if (removedAccount(req) !== undefined) return false;
     if (shortName(req.module).name !== "template") return true;
     // On the controller itself, a task in flight may still be writing the template's source.
     if (plan.hops[0]?.method === "local") return false;
@@ -176,16 +181,23 @@ export class ProtocolHostRunner implements HostRunner {
       return failed(errorText(err));
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
+    const removed = removedAccount(req);
+    if (removed !== undefined) await this.#endAccount(plan, removed);
     this.#broker.prepareImports([RUNNER_MODULE]); // every task's session pushes the runner
     // A task sent ahead runs only over a live connection already made (see prepare); else nothing ran,
     // and it runs the normal way when its turn comes.
     const ahead = req.chain?.after !== undefined;
-    const opened = await this.#open(req, plan, ahead);
-    if (!opened.ok) return ahead ? { [CANCELLED]: true } : opened.result;
+    const lane = this.#lanes.take(plan, req.host, ahead);
     try {
-      return await this.#runOpened(req, name, opened.session, opened.reached);
+      const opened = await this.#open(req, lane.plan, ahead);
+      if (!opened.ok) return ahead ? { [CANCELLED]: true } : opened.result;
+      try {
+        return await this.#runOpened(req, name, opened.session, opened.reached);
+      } finally {
+        opened.reached.ctx.release();
+      }
     } finally {
-      opened.reached.ctx.release();
+      lane.done();
     }
   }
 
@@ -358,6 +370,8 @@ export class ProtocolHostRunner implements HostRunner {
       if (this.#opts.verbosity >= 3) {
         const started = !known.has(via.id);
         if (started && spec.method === "ssh" && i === 0) this.#sayExec(plan.host, spec);
+        // a hop started by the one before it (sudo …): the command that hop ran, as the target tells it
+        if (started && via.exec !== undefined) this.#say(plan.host, `EXEC ${via.exec}`);
         const how = started ? "started interpreter" : "reusing interpreter";
         this.#say(
           plan.host,
@@ -392,6 +406,25 @@ export class ProtocolHostRunner implements HostRunner {
     const secret = typeof spec.password === "string" && spec.password ? spec.password : undefined;
     const shown = argv.map((a) => shellQuote(secret ? a.replaceAll(secret, "********") : a)).join(" ");
     this.#say(host, `SSH: EXEC ${shown}`);
+  }
+
+  /**
+   * Ends the interpreters kept as `account` (a become hop's user) on the machine `plan` reaches: the
+   * account is about to be deleted, and userdel refuses while one of its processes runs. Ansible keeps
+   * no process between tasks; the next task as that user starts its interpreter again.
+   */
+  async #endAccount(plan: ConnectPlan, account: string): Promise<void> {
+    const local = plan.hops[0]?.method === "local";
+    for (const [key, p] of this.#chains) {
+      const r = await p.catch(() => undefined);
+      if (!r || r.plan.becomeIndex === undefined || r.plan.hops[r.plan.becomeIndex].user !== account) {
+        continue;
+      }
+      // the controller's own machine is reached from every local plan, whichever host it is for
+      if (r.plan.host !== plan.host && !(local && r.plan.hops[0]?.method === "local")) continue;
+      this.#chains.delete(key);
+      await r.ctx.shutdown().catch(() => {});
+    }
   }
 
   /** Drops every chain that reaches `host`; the plan says which host a chain is for. */
@@ -448,11 +481,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** `async` with `poll > 0`: wait for the job as Ansible does, then clean its results file up. */
 async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleResult): Promise<ModuleResult> {
   const jid = String(started.ansible_job_id);
+  const dir = asyncDirOf(req.connectionVars);
   let left = req.asyncSeconds;
   let status: ModuleResult = started;
   while (left > 0) {
     await sleep(req.poll * 1000);
-    status = withOutputLines(await s.context.call<ModuleResult>("mito.runner", "async_status", [jid]));
+    // each poll is Ansible's async_status action
+    status = {
+      ...asyncStatusBase(jid, false),
+      ...withOutputLines(
+        await s.context.call<ModuleResult>("mito.runner", "async_status", [jid, "status", dir]),
+      ),
+    };
     // The job's own time limit ending it is this poll's timeout, reported as Ansible's poller does.
     if (Number(status.finished) === 1 && !/^Job reached maximum time limit/.test(String(status.msg ?? ""))) {
       break;
@@ -469,9 +509,17 @@ async function pollAsync(s: TargetSession, req: ModuleRequest, started: ModuleRe
       async_result: status,
     };
   }
-  void s.context.call("mito.runner", "async_status", [jid, "cleanup"]).catch(() => {});
+  void s.context.call("mito.runner", "async_status", [jid, "cleanup", dir]).catch(() => {});
   req.onAsync?.({ kind: status.failed ? "failed" : "ok", jid });
   return status;
+}
+
+/** The account a task deletes (the user module, state absent), whose interpreters must end first. */
+function removedAccount(req: ModuleRequest): string | undefined {
+  const { state, name } = req.args;
+  return shortName(req.module).name === "user" && state === "absent" && typeof name === "string"
+    ? name
+    : undefined;
 }
 
 /** The ssh login to the target of a plan with a become hop, whose terminal Ansible's raw runs in. */

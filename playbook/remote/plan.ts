@@ -37,8 +37,11 @@ const DISCOVERY =
 
 const AUTO = /^auto(_silent|_legacy(_silent)?)?$/;
 
-/** Each delegating host gets one of a few local interpreters, so local actions run side by side. */
-const LOCAL_LANES = 4;
+/**
+ * Each delegating host gets one of a few local interpreters, so local actions run side by side: its home
+ * lane, where its calls go while it is idle (the runner may have more lanes: see _lanes.ts).
+ */
+export const LOCAL_LANES = 4;
 
 function lane(host: string): number {
   let h = 2166136261;

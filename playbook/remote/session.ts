@@ -1,6 +1,7 @@
 // One task's view of its target: the context chain reaching it and the calls a task makes there. Every
 // helper costs one round trip at most; file bytes ride inside the call when they are small.
 import process from "node:process";
+import { randomInt } from "node:crypto";
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver, type ModuleSource, shortName } from "./modules.ts";
@@ -118,12 +119,12 @@ export class TargetSession {
     const shell = shellExecutable(req.connectionVars);
     if (shell !== "/bin/sh") args = { ...args, _ansible_shell_executable: shell };
     if (req.asyncSeconds > 0 && !opts.sync) {
-      // Ansible's form, j<digits>.<digits> (its j<random>.<pid>); unique across controllers sharing a
-      // target's async_dir: the time and a sequence, then the controller's pid.
-      const jid = `j${Date.now()}${nextJobSeq()}.${process.pid}`;
+      const jid = jobId();
+      const where = { async_dir: asyncDirOf(req.connectionVars) };
       const [kind, target] = src.kind === "builtin" ? ["builtin", src.name] : ["ansible", src.source];
       return this.#ctx.call("mito.runner", "start_async", [jid, req.asyncSeconds, kind, target, args], {
         ...common,
+        ...where,
         ...askedName(opts.askedAs ?? module, src),
         ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
       });
@@ -208,9 +209,24 @@ export function shellExecutable(vars: Record<string, unknown>): string {
   return "/bin/sh";
 }
 
-let uniq = 0;
-function nextJobSeq(): number {
-  return ++uniq;
+/**
+ * An async job's id in Ansible's form: j, a random number as its action draws (0 to 999999999999), a dot
+ * and a process id (Ansible's is its async_wrapper's on the target; here the controller's, which with the
+ * random part keeps ids apart for controllers sharing a target's async_dir).
+ */
+export function jobId(): string {
+  return `j${randomInt(0, 1_000_000_000_000)}.${process.pid}`;
+}
+
+/**
+ * Where the host's async jobs keep their results: the shell plugins' async_dir (ansible_async_dir, else
+ * the configuration's, whose default is ~/.ansible_async).
+ */
+export function asyncDirOf(vars: Record<string, unknown>): string {
+  for (const v of [vars.ansible_async_dir, vars.async_dir]) {
+    if (v !== undefined && v !== null && v !== "") return String(v);
+  }
+  return "~/.ansible_async";
 }
 
 /** The task's `mitogen_task_isolation` (fork or inproc); anything else is refused by the runner's caller. */
