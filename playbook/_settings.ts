@@ -46,6 +46,8 @@ export interface Settings {
   diffAlways: boolean;
   /** deprecation_warnings: whether Ansible's deprecation warnings are shown. */
   deprecationWarnings: boolean;
+  /** validate_action_group_metadata: warn about action group metadata that is not as documented. */
+  validateActionGroupMetadata: boolean;
   runTags: string[];
   skipTags: string[];
   /** The file the settings came from, for -v's "Using … as config file". */
@@ -140,6 +142,7 @@ export function readSettings(
     displayArgsToStdout: c.displayArgsToStdout === true,
     diffAlways: c.diffAlways === true,
     deprecationWarnings: c.deprecationWarnings !== false,
+    validateActionGroupMetadata: c.validateActionGroupMetadata !== false,
     runTags: list(c.runTags),
     skipTags: list(c.skipTags),
     configFile: c.file,

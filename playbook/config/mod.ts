@@ -82,6 +82,8 @@ export interface Config {
   inventoryIgnoreExts: string[];
   inventoryUnparsedIsFailed: boolean;
   inventoryAnyUnparsedIsFailed: boolean;
+  /** validate_action_group_metadata: warn about an action group's metadata that is not as documented. */
+  validateActionGroupMetadata: boolean;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */
@@ -295,6 +297,10 @@ const SETTINGS: Setting[] = [
   S("privateRoleVars", "boolean", false, ["ANSIBLE_PRIVATE_ROLE_VARS"], [[D, "private_role_vars"]]),
   S("jinja2Native", "boolean", false, ["ANSIBLE_JINJA2_NATIVE"], [[D, "jinja2_native"]]),
   S("deprecationWarnings", "boolean", true, ["ANSIBLE_DEPRECATION_WARNINGS"], [[D, "deprecation_warnings"]]),
+  S("validateActionGroupMetadata", "boolean", true, ["ANSIBLE_VALIDATE_ACTION_GROUP_METADATA"], [[
+    D,
+    "validate_action_group_metadata",
+  ]]),
   S("systemWarnings", "boolean", true, ["ANSIBLE_SYSTEM_WARNINGS"], [[D, "system_warnings"]]),
   S("duplicateDictKey", "string", "warn", ["ANSIBLE_DUPLICATE_YAML_DICT_KEY"], [[D, "duplicate_dict_key"]], [
     "warn",

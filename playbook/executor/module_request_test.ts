@@ -59,6 +59,8 @@ function env(said: string[] = []): RequestEnv {
     warning: (text) => said.push(`warning: ${text}`),
     asyncStatus: (host, task, vars, e) =>
       said.push(`async ${host} ${task.action} ${vars.get("pkg")} ${e.kind}`),
+    // the playbook's, then the roles' as they were loaded (not the task's search path)
+    libraryDirs: () => ["/play/library", "/play/roles/r/library"],
   };
 }
 
@@ -115,7 +117,7 @@ Deno.test("a module request: templated args without omitted options, the host's 
     poll: 15,
     timeout: 0,
     verbosity: 1,
-    libraryPaths: ["/play/roles/r/library", "/play/library"],
+    libraryPaths: ["/play/library", "/play/roles/r/library"],
     facts: undefined,
   });
 });

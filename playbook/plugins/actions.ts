@@ -122,7 +122,26 @@ export class ActionPlugins {
     }
     // a collection's module mito implements itself (ansible.posix.synchronize, …): mito's own runs
     if (KNOWN_MODULES.has(action)) return undefined;
+    // the module's routing names the action plugin that runs it (`action_plugin`): that one, before an
+    // action plugin of the module's own name (Ansible's task executor asks the module first)
+    const handler = this.#moduleHandler(name);
+    if (handler) return this.#collection(this.#routed(handler, "action") ?? handler);
     return this.#collection(this.#routed(name, "action") ?? this.#routed(name, "modules") ?? name);
+  }
+
+  /** The `action_plugin` routing gives an installed collection module, if any. */
+  #moduleHandler(module: string): string | undefined {
+    const routing = this.#o.collections.routing;
+    const handler = routing.actionPluginOf(module);
+    if (handler === undefined) return undefined;
+    let final: string | undefined;
+    try {
+      final = routing.route(module, "modules", { quiet: true }) ?? module;
+    } catch {
+      return undefined;
+    }
+    const m = /^(\w+\.\w+)\.(\w+)$/.exec(final);
+    return m && this.#o.collections.module(m[1], m[2]) ? handler : undefined;
   }
 
   /**
@@ -234,7 +253,9 @@ export class ActionPlugins {
   async #answer(call: ActionCall, method: string, a: unknown[]): Promise<unknown> {
     switch (method) {
       case "execute_module": {
-        const [name, args, wrapAsync] = a as [string, Record<string, unknown>, boolean];
+        const [asked, args, wrapAsync] = a as [string, Record<string, unknown>, boolean];
+        // the task's own module, as written: resolved already with the task's collections
+        const name = asked === call.task.action ? call.request.module : asked;
         return await call.runModule(moduleCall(call.request, name, args, wrapAsync));
       }
       case "low_level_execute_command": {

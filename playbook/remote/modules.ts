@@ -2,7 +2,7 @@
 // to the playbook, an installed ansible-core's module, or mito's own built-in. Ansible's resolution order;
 // mito's built-ins stand in where no Ansible is installed (or when MITO_MODULES=builtin asks for them).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { moduleFileIn } from "../_module_file.ts";
+import { aliasInLibraries, moduleFileIn } from "../_module_file.ts";
 import { join } from "node:path";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
@@ -137,8 +137,8 @@ export class ModuleResolver {
   }
 
   /**
-   * Resolves a task's module; `extraLibraries` are the `library/` dirs of the task's role and playbook,
-   * searched first as Ansible does.
+   * Resolves a task's module; `extraLibraries` are the `library/` dirs beside the playbooks and the roles
+   * loaded so far, searched first as Ansible does.
    */
   resolve(module: string, extraLibraries: string[] = []): ModuleSource {
     const key = `${module}\0${extraLibraries.join("\0")}`;
@@ -174,6 +174,11 @@ export class ModuleResolver {
           return readModule(file, name, "ansible.modules");
         }
       }
+    }
+    // a module kept only as its deprecated `_name` (the loader said the deprecation)
+    if (o.prefer !== "builtin" && !name.startsWith("_")) {
+      const alias = aliasInLibraries([...extraLibraries, ...o.libraryPaths], name, LIBRARY_IO);
+      if (alias) return readModule(alias.file, name);
     }
     // Where Ansible is installed, a short name it routes to a collection (sysctl → ansible.posix.sysctl)
     // runs that module, as in ansible-playbook; mito's built-in stands in only without one.
