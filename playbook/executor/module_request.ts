@@ -132,10 +132,10 @@ export function moduleDefaults(task: Task, module?: string, names?: ActionNames)
   const written = module !== undefined
     ? [module, `ansible.builtin.${module}`, `ansible.legacy.${module}`]
     : [task.action, task.actionWritten, `ansible.builtin.${task.action}`, `ansible.legacy.${task.action}`];
-  const merged: Record<string, unknown> = {};
-  for (const md of layers) Object.assign(merged, md);
-  for (const n of written) if (isMap(merged[n])) Object.assign(out, merged[n]);
-  return out;
+  // the names stand for one plugin: the innermost entry under any of them is the one
+  let entry: unknown;
+  for (const md of layers) for (const [k, v] of Object.entries(md)) if (written.includes(k)) entry = v;
+  return isMap(entry) ? { ...entry } : out;
 }
 
 /** The connection variables (ansible_*, mitogen_*) of a host's variables, templated, over the defaults. */

@@ -122,19 +122,23 @@ Deno.test("a module request: templated args without omitted options, the host's 
   });
 });
 
-Deno.test("module_defaults fill in under the task's own args, inner scopes winning, under short or FQCN name", () => {
-  const p = play({ module_defaults: { "ansible.builtin.apt": { update_cache: true, state: "latest" } } });
-  const t = task("apt", { name: "x" }, {
-    module_defaults: { apt: { state: "absent", cache_valid_time: "{{ omit }}" } },
-  }, p);
-  assertEquals(moduleDefaults(t), { update_cache: true, state: "absent", cache_valid_time: "{{ omit }}" });
-  assertEquals(moduleRequest(env(), input(t)).args, { update_cache: true, state: "absent", name: "x" });
-  // an action handing over to another module gets that module's defaults, templated
-  assertEquals(moduleRequest(env(), input(t)).moduleDefaults?.("apt"), {
-    update_cache: true,
-    state: "absent",
-  });
-});
+Deno.test(
+  "module_defaults fill in under the task's own args; an inner scope's entry, under the short name or the " +
+    "FQCN, replaces an outer one's whole, as Ansible keys them by the plugin they resolve to",
+  () => {
+    const p = play({ module_defaults: { "ansible.builtin.apt": { update_cache: true, state: "latest" } } });
+    const t = task("apt", { name: "x" }, {
+      module_defaults: { apt: { state: "absent", cache_valid_time: "{{ omit }}" } },
+    }, p);
+    assertEquals(moduleDefaults(t), { state: "absent", cache_valid_time: "{{ omit }}" });
+    assertEquals(moduleRequest(env(), input(t)).args, { state: "absent", name: "x" });
+    // an action handing over to another module gets that module's defaults, templated
+    assertEquals(moduleRequest(env(), input(t)).moduleDefaults?.("apt"), { state: "absent" });
+    // the outer entry stands when no inner one names the module
+    const outer = task("apt", { name: "x" }, {}, p);
+    assertEquals(moduleRequest(env(), input(outer)).args, { update_cache: true, state: "latest", name: "x" });
+  },
+);
 
 Deno.test("become: connection variables beat keywords, which beat the configuration", () => {
   const t = task("command", { _raw_params: "id" }, {
