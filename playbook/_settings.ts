@@ -15,6 +15,8 @@ export interface Settings {
   collectionsPath: string[];
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** The configured module_utils path (ANSIBLE_MODULE_UTILS). */
+  moduleUtilsPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
   pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[]; callback: string[] };
   stdoutCallback?: string;
@@ -107,6 +109,7 @@ export function readSettings(
     collectionsPath: c.collectionsPath,
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
+    moduleUtilsPath: c.moduleUtilsPath,
     pluginPaths: {
       filter: c.filterPluginPath,
       test: c.testPluginPath,

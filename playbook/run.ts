@@ -443,6 +443,10 @@ async function runInner(
     say: (line) => display.verbose(line, 3),
     collections,
     libraryPaths,
+    moduleUtilsDirs: () => [
+      ...loader.pluginDirs.map((d) => path.join(d, "module_utils")),
+      ...settings.moduleUtilsPath.map((p) => path.resolve(envIn.cwd, p)),
+    ],
   });
 
   // action folders: computed again only when a role brought new plugin directories

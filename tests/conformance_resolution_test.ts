@@ -50,3 +50,14 @@ Deno.test("validate_action_group_metadata off: the groups' metadata is not warne
     expect: '"x": 2',
   });
 });
+
+Deno.test(
+  "ansible.module_utils.<name> from module_utils/ beside the playbook (a file and a package), a loaded " +
+    "role's module_utils/ and the configured module_utils path is served to the target",
+  () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "module_utils.yml"], 0, {
+      env: { ANSIBLE_MODULE_UTILS: "mu_conf" },
+      expect: '"configured module_utils"',
+    });
+  },
+);

@@ -19,6 +19,8 @@ export interface Config {
   /** Whether Python's site directories are searched for `ansible_collections` too. */
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** module_utils: folders whose files modules import as ansible.module_utils.<name>. */
+  moduleUtilsPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins: folders of controller-side Python plugins. */
   filterPluginPath: string[];
   testPluginPath: string[];
@@ -157,6 +159,15 @@ const SETTINGS: Setting[] = [
   S("libraryPath", "pathspec", "{ANSIBLE_HOME}/plugins/modules:/usr/share/ansible/plugins/modules", [
     "ANSIBLE_LIBRARY",
   ], [[D, "library"]]),
+  S(
+    "moduleUtilsPath",
+    "pathspec",
+    "{ANSIBLE_HOME}/plugins/module_utils:/usr/share/ansible/plugins/module_utils",
+    [
+      "ANSIBLE_MODULE_UTILS",
+    ],
+    [[D, "module_utils"]],
+  ),
   S("filterPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/filter:/usr/share/ansible/plugins/filter", [
     "ANSIBLE_FILTER_PLUGINS",
   ], [[D, "filter_plugins"]]),

@@ -74,6 +74,50 @@ export function ansibleModuleRoot(dir: string): ModuleRoot {
 }
 
 /**
+ * What targets may import as `ansible.module_utils.<name>` from module_utils folders (beside the playbooks,
+ * in roles, configured): a file or package of the first folder that has it, the way Ansible's module_utils
+ * loader searches those folders before ansible-core's own. The `ansible.module_utils` package itself stays
+ * ansible-core's (this root has none), and a name no folder has falls through to the next root.
+ */
+export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot {
+  const PREFIX = "ansible/module_utils/";
+  const roots = new Map<string, ModuleRoot>();
+  const rootOf = (dir: string) => {
+    let r = roots.get(dir);
+    if (!r) roots.set(dir, r = directoryRoot(dir, []));
+    return r;
+  };
+  // the folder of the first that has `rel` (a file or a package directory)
+  const holder = (rel: string): { root: ModuleRoot; inner: string } | undefined => {
+    if (!rel.startsWith(PREFIX)) return undefined;
+    const inner = rel.slice(PREFIX.length);
+    const top = inner.split("/")[0].replace(/\.py$/, "");
+    if (top === "__init__" || top === "") return undefined;
+    for (const dir of dirs()) {
+      const root = rootOf(dir);
+      // a name belongs to the first folder holding its top-level module or package, as Python's path would
+      if (root.read(`${top}.py`) || root.isDir?.(top)) return { root, inner };
+    }
+    return undefined;
+  };
+  return {
+    prefixes: ["ansible.module_utils"],
+    read: (rel) => {
+      const h = holder(rel);
+      return h ? h.root.read(h.inner) : null;
+    },
+    filename: (rel) => {
+      const h = holder(rel);
+      return h ? h.root.filename?.(h.inner) ?? rel : rel;
+    },
+    isDir: (rel) => {
+      const h = holder(rel);
+      return h ? h.root.isDir?.(h.inner) ?? false : false;
+    },
+  };
+}
+
+/**
  * What targets may import from a collection root: the `ansible_collections` packages, whose modules import
  * their collection's module_utils (`ansible_collections.ns.coll.plugins.module_utils.x`).
  */
