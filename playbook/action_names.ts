@@ -8,6 +8,9 @@ import { join } from "node:path";
 import type { CollectionIndex } from "./collections.ts";
 import { aliasInLibraries, type LibraryIO, moduleFileIn } from "./_module_file.ts";
 import { pyStr } from "./py/mod.ts";
+import { asList } from "./loader.ts";
+import type { Item, Keywords, Playbook } from "./model.ts";
+import { PlaybookError } from "./errors.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
 
 export type PluginType = "modules" | "action";
@@ -49,7 +52,8 @@ export class ActionNames {
    * find_plugin_with_context): undefined when it finds nothing. Routing's tombstones throw.
    */
   resolve(name: string, type: PluginType, collections: string[] = []): Resolved | undefined {
-    const key = `${type}\0${name}\0${collections.join(",")}`;
+    // a role loaded at run time (include_role) brings folders of its own: answers before it may differ
+    const key = `${type}\0${name}\0${collections.join(",")}\0${this.#o.libraryDirs().length}`;
     if (!this.#cache.has(key)) this.#cache.set(key, this.#resolve(name, type, collections) ?? null);
     return this.#cache.get(key) ?? undefined;
   }
@@ -157,6 +161,14 @@ export class ActionNames {
     return (this.resolve(name, "action") ?? module)?.fqcn;
   }
 
+  /** Whether the group's collection lists it in its `action_groups` (by full or short name). */
+  groupExists(group: string): boolean {
+    const fq = this.groupName(group);
+    const collection = FQCR.exec(fq)![1];
+    const groups = this.#o.collections.routing.actionGroups(collection);
+    return Array.isArray(groups?.[fq] ?? groups?.[fq.slice(collection.length + 1)]);
+  }
+
   /** A group's fully qualified name: a short one is ansible.builtin's. */
   groupName(group: string): string {
     return FQCR.test(group) ? group : `ansible.builtin.${group}`;
@@ -236,3 +248,45 @@ export class ActionNames {
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Every module_defaults key of the playbooks must name a plugin or an action group, as Ansible checks when
+ * it loads them: the first that does not stops the run before anything runs (Ansible's parser error).
+ */
+export function checkModuleDefaults(playbooks: Playbook[], names: ActionNames): void {
+  const seen = new Set<unknown>();
+  const scope = (kw: Keywords) => {
+    for (const md of asList(kw.module_defaults)) {
+      if (!isMap(md) || seen.has(md)) continue;
+      seen.add(md);
+      for (const key of Object.keys(md)) {
+        if (key.startsWith("group/")) {
+          if (!names.groupExists(key.slice(6))) {
+            throw new PlaybookError(
+              "Error loading module_defaults: could not resolve the module_defaults group " +
+                names.groupName(key.slice(6)),
+            );
+          }
+          names.groupActions(key.slice(6)); // resolved now, its metadata warned about, as Ansible loads it
+        } else if (names.keyNames(key).length === 0) {
+          const fq = key.split(".").length >= 3 ? key : `ansible.legacy.${key}`;
+          throw new PlaybookError(`Could not resolve action ${fq} in module_defaults`);
+        }
+      }
+    }
+  };
+  const items = (list: Item[]) => {
+    for (const item of list) {
+      scope(item.kw);
+      if (item.kind === "block") { for (const part of [item.block, item.rescue, item.always]) items(part); }
+    }
+  };
+  for (const pb of playbooks) {
+    for (const play of pb.plays) {
+      scope(play.kw);
+      for (const section of play.sections) items(section);
+      items(play.handlers);
+      for (const role of play.roles) items(role.handlers);
+    }
+  }
+}

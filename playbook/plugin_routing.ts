@@ -139,24 +139,6 @@ export class ModuleRouting {
   }
 
   /**
-   * The action plugin a module's routing names for it (`action_plugin` on the entry its redirects end
-   * at), as the fully qualified name written there; undefined when none does. Quiet: the module's own
-   * lookup says its deprecations.
-   */
-  actionPluginOf(module: string): string | undefined {
-    let final: string;
-    try {
-      final = this.route(module, "modules", { quiet: true }) ?? module;
-    } catch {
-      return undefined; // a tombstone: the module path reports it
-    }
-    const m = /^(\w+\.\w+)\.(\w+(?:\.\w+)*)$/.exec(final);
-    if (!m || !this.#mayName(m[1], m[2])) return undefined;
-    const handler = this.#table(m[1], "modules")[m[2]]?.action_plugin;
-    return typeof handler === "string" ? handler : undefined;
-  }
-
-  /**
    * Whether the collection's routing file could have an entry for `key`. ansible-core's own is 9,700 lines
    * of YAML (a third of a second to parse) and a play's names are mostly in no table: a name its text
    * nowhere writes as a key (plain or quoted, then a colon, after whatever may stand before a key) is not

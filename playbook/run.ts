@@ -27,7 +27,7 @@ import { ExecutionError, MissingPlaybookError, PlaybookError } from "./errors.ts
 import { Loader } from "./loader.ts";
 import { readStdinLine } from "./_stdin.ts";
 import { ansibleBuiltinRuntime, findAnsibleDir } from "./remote/modules.ts";
-import { ActionNames } from "./action_names.ts";
+import { ActionNames, checkModuleDefaults } from "./action_names.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
 import { type Item, type Playbook, type Scope, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
@@ -340,6 +340,28 @@ async function runInner(
     ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
     : playbookFiles.map((f, i) => ({ ...loader.loadPlaybook(f), shownAs: req.playbooks[i] }));
 
+  // action folders: computed again only when a role brought new plugin directories
+  let actionDirs: { from: number; dirs: string[] } | undefined;
+  const actionNames = new ActionNames({
+    collections,
+    libraryDirs: () => [...loader.libraryDirs, ...libraryPaths],
+    actionDirs: () => {
+      if (actionDirs?.from !== loader.pluginDirs.length) {
+        const configured = (settings.pluginPaths.action ?? []).map((p) => path.resolve(envIn.cwd, p));
+        actionDirs = {
+          from: loader.pluginDirs.length,
+          dirs: pluginFolders([...loader.pluginDirs], "action_plugins", configured),
+        };
+      }
+      return actionDirs.dirs;
+    },
+    ansibleDir: findAnsibleDir(envIn.env),
+    ...(settings.validateActionGroupMetadata ? { warning: warn } : {}),
+    io: { exists: (f) => fs.existsSync(f), listDir: (d) => fs.readdirSync(d) },
+  });
+  // as Ansible when it loads them: a module_defaults key naming no plugin or group stops the run here
+  checkModuleDefaults(playbooks, actionNames);
+
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
     ? req.inventory
@@ -449,25 +471,6 @@ async function runInner(
     ],
   });
 
-  // action folders: computed again only when a role brought new plugin directories
-  let actionDirs: { from: number; dirs: string[] } | undefined;
-  const actionNames = new ActionNames({
-    collections,
-    libraryDirs: () => [...loader.libraryDirs, ...libraryPaths],
-    actionDirs: () => {
-      if (actionDirs?.from !== loader.pluginDirs.length) {
-        const configured = (settings.pluginPaths.action ?? []).map((p) => path.resolve(envIn.cwd, p));
-        actionDirs = {
-          from: loader.pluginDirs.length,
-          dirs: pluginFolders([...loader.pluginDirs], "action_plugins", configured),
-        };
-      }
-      return actionDirs.dirs;
-    },
-    ansibleDir: findAnsibleDir(envIn.env),
-    ...(settings.validateActionGroupMetadata ? { warning: warn } : {}),
-    io: { exists: (f) => fs.existsSync(f), listDir: (d) => fs.readdirSync(d) },
-  });
   const answers = req.step ? stdinAnswers() : undefined;
   const hold = envIn.progress?.hold;
   const executor = new Executor({

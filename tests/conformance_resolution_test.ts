@@ -61,3 +61,11 @@ Deno.test(
     });
   },
 );
+
+for (const kind of ["action", "group"]) {
+  Deno.test(`a module_defaults key naming no ${kind} stops the run as the playbook loads (exit 4)`, () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", `module_defaults_unknown_${kind}.yml`], 4, {
+      expect: "ERROR! ",
+    });
+  });
+}

@@ -129,19 +129,22 @@ export class ActionPlugins {
     return this.#collection(this.#routed(name, "action") ?? this.#routed(name, "modules") ?? name);
   }
 
-  /** The `action_plugin` routing gives an installed collection module, if any. */
+  /**
+   * The action plugin an installed collection module's routing names for it (`action_plugin` on the
+   * entry its redirects end at), if any.
+   */
   #moduleHandler(module: string): string | undefined {
     const routing = this.#o.collections.routing;
-    const handler = routing.actionPluginOf(module);
-    if (handler === undefined) return undefined;
-    let final: string | undefined;
+    let final: string;
     try {
       final = routing.route(module, "modules", { quiet: true }) ?? module;
     } catch {
-      return undefined;
+      return undefined; // a tombstone: the module path reports it
     }
     const m = /^(\w+\.\w+)\.(\w+)$/.exec(final);
-    return m && this.#o.collections.module(m[1], m[2]) ? handler : undefined;
+    if (!m || !this.#o.collections.module(m[1], m[2])) return undefined;
+    const handler = routing.entry(final, "modules")?.action_plugin;
+    return typeof handler === "string" ? handler : undefined;
   }
 
   /**
