@@ -680,8 +680,8 @@ export class Loader {
    * `collections:`, else its block's, role's or play's; a collection role's own collection first): the
    * fully qualified name of the first listed collection that has the module or an action plugin of that
    * name, or whose plugin routing sends that name to one (Ansible's action loader searches the list too: a
-   * listed collection's `debug` action replaces the builtin), unless ansible.builtin or ansible.legacy comes first in the list and knows it. Undefined
-   * leaves the name to the usual lookup.
+   * listed collection's `debug` action replaces the builtin), unless ansible.builtin or ansible.legacy
+   * comes first in the list and knows it. Undefined leaves the name to the usual lookup.
    */
   #inCollection(
     written: string,
