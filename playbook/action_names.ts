@@ -130,11 +130,13 @@ export class ActionNames {
   /**
    * The name a task's module_defaults are looked up under: its module's when the module's routing names
    * the action plugin that runs it, else the task's resolved action (the action loader's answer, else
-   * the module loader's), as Ansible's task executor decides.
+   * the module loader's), as Ansible's task executor decides. `parsed: false`: the action was named under
+   * `action:`, where Ansible's parser resolves none (only the module's action plugin counts then).
    */
-  taskName(action: string, collections: string[]): string | undefined {
+  taskName(action: string, collections: string[], opts: { parsed?: boolean } = {}): string | undefined {
     const module = this.resolve(action, "modules", collections);
     if (module?.actionPlugin) return module.fqcn;
+    if (opts.parsed === false) return undefined;
     return (this.resolve(action, "action", collections) ?? module)?.fqcn;
   }
 

@@ -631,6 +631,7 @@ export class Loader {
       isHandler: handler,
       localAction,
       loopWith,
+      ...(named ? { namedInActionKeyword: true } : {}),
     };
     if (action === "include_tasks" || action === "include_role") {
       // Remember where the file lives so the run-time load resolves relative paths like Ansible.

@@ -110,7 +110,9 @@ export function moduleDefaults(task: Task, module?: string, names?: ActionNames)
   const out: Record<string, unknown> = {};
   if (layers.length === 0) return out;
   const action = module ?? (task.actionWritten.includes(".") ? task.actionWritten : task.action);
-  const resolved = names?.taskName(action, []);
+  const parsed = module !== undefined || !task.namedInActionKeyword;
+  const resolved = names?.taskName(action, [], { parsed });
+  if (names && !parsed && resolved === undefined) return out;
   if (names && resolved !== undefined) {
     // keyed by what each entry resolves to, as Ansible stores them when it loads the play
     const byName = new Map<string, unknown>();
