@@ -171,6 +171,17 @@ export class ActionNames {
     return Array.isArray(groups?.[fq] ?? groups?.[fq.slice(collection.length + 1)]);
   }
 
+  /**
+   * Whether a name that resolves nowhere is known to be wrong: always for a collection's, and for
+   * ansible.builtin's (a short name is one) only where ansible-core is installed (without it mito cannot
+   * tell a plugin it lacks from one that does not exist).
+   */
+  mayRefuse(name: string): boolean {
+    const m = FQCR.exec(name);
+    return (m !== null && m[1] !== "ansible.builtin" && m[1] !== "ansible.legacy") ||
+      this.#o.ansibleDir !== undefined;
+  }
+
   /** A group's fully qualified name: a short one is ansible.builtin's. */
   groupName(group: string): string {
     return FQCR.test(group) ? group : `ansible.builtin.${group}`;
@@ -254,6 +265,7 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
 /**
  * Every module_defaults key of the playbooks must name a plugin or an action group, as Ansible checks when
  * it loads them: the first that does not stops the run before anything runs (Ansible's parser error).
+ * ansible-core's own names are checked only where it is installed (see mayRefuse).
  */
 export function checkModuleDefaults(playbooks: Playbook[], names: ActionNames): void {
   const seen = new Set<unknown>();
@@ -263,16 +275,18 @@ export function checkModuleDefaults(playbooks: Playbook[], names: ActionNames): 
       seen.add(md);
       for (const key of Object.keys(md)) {
         if (key.startsWith("group/")) {
-          if (!names.groupExists(key.slice(6))) {
+          if (!names.groupExists(key.slice(6)) && names.mayRefuse(names.groupName(key.slice(6)))) {
             throw new PlaybookError(
               "Error loading module_defaults: could not resolve the module_defaults group " +
                 names.groupName(key.slice(6)),
             );
           }
           names.groupActions(key.slice(6)); // resolved now, its metadata warned about, as Ansible loads it
-        } else if (names.keyNames(key).length === 0) {
+        } else {
           const fq = key.split(".").length >= 3 ? key : `ansible.legacy.${key}`;
-          throw new PlaybookError(`Could not resolve action ${fq} in module_defaults`);
+          if (names.keyNames(key).length === 0 && names.mayRefuse(fq)) {
+            throw new PlaybookError(`Could not resolve action ${fq} in module_defaults`);
+          }
         }
       }
     }
