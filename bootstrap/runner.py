@@ -52,9 +52,11 @@ ANSIBLE_FORK_MODULES = frozenset((
 ))
 
 _MODULE_ARGS_RE = re.compile(br"<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>")
+# An Ansible module imports module_utils: ansible-core's, its collection's (under `plugins`), or relatively
+# (`from ..module_utils`); a module importing only its collection's helpers is one too.
 _NEW_STYLE_RE = re.compile(
-    br"(?:from +\.{2,}|from +ansible_collections\.[^.]+\.[^.]+|from +ansible|import +ansible)"
-    br"\.module_utils[ .]")
+    br"(?:from +(?:\.{2,} *|ansible\.|ansible_collections\.[^.]+\.[^.]+\.plugins\.)module_utils.* +import "
+    br"|import +ansible\.module_utils\.|import +ansible_collections\.[^.]+\.[^.]+\.plugins\.module_utils)")
 _REPLACER = b"#<<INCLUDE_ANSIBLE_MODULE_COMMON>>"
 
 

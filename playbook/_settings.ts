@@ -15,6 +15,8 @@ export interface Settings {
   collectionsPath: string[];
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** The configured module_utils path (ANSIBLE_MODULE_UTILS). */
+  moduleUtilsPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins (controller-side Python plugins). */
   pluginPaths: { filter: string[]; test: string[]; lookup: string[]; action: string[]; callback: string[] };
   stdoutCallback?: string;
@@ -46,6 +48,8 @@ export interface Settings {
   diffAlways: boolean;
   /** deprecation_warnings: whether Ansible's deprecation warnings are shown. */
   deprecationWarnings: boolean;
+  /** validate_action_group_metadata: warn about action group metadata that is not as documented. */
+  validateActionGroupMetadata: boolean;
   runTags: string[];
   skipTags: string[];
   /** The file the settings came from, for -v's "Using … as config file". */
@@ -106,6 +110,7 @@ export function readSettings(
     collectionsPath: c.collectionsPath,
     collectionsScanSysPath: c.collectionsScanSysPath,
     libraryPath: c.libraryPath,
+    moduleUtilsPath: c.moduleUtilsPath,
     pluginPaths: {
       filter: c.filterPluginPath,
       test: c.testPluginPath,
@@ -141,6 +146,7 @@ export function readSettings(
     displayArgsToStdout: c.displayArgsToStdout === true,
     diffAlways: c.diffAlways === true,
     deprecationWarnings: c.deprecationWarnings !== false,
+    validateActionGroupMetadata: c.validateActionGroupMetadata !== false,
     runTags: list(c.runTags),
     skipTags: list(c.skipTags),
     configFile: c.file,

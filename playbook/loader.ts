@@ -30,8 +30,8 @@ import {
   splitArgs,
 } from "./task_args.ts";
 import { KNOWN_MODULES } from "./_known_modules.ts";
-import { moduleFileIn } from "./_module_file.ts";
-import { keyJson } from "./values.ts";
+import { aliasDeprecation, moduleInLibraries } from "./_module_file.ts";
+import { keyJson, UnsafeString } from "./values.ts";
 import { pyStr } from "./py/mod.ts";
 import { yamlClass } from "./yaml/mod.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
@@ -63,9 +63,18 @@ export interface LoaderIO {
   /** Extra vars, visible to load-time templating. */
   extraVars: Record<string, unknown>;
   /** Shows a deprecation warning (once per message), as Ansible's display.deprecated. */
-  deprecated?(msg: string, version: string): void;
+  deprecated?(msg: string, version?: string): void;
   /** A role's directory, each time a role is loaded (its *_plugins folders join Ansible's plugin paths). */
   onRole?(dir: string): void;
+  /**
+   * The playbooks' directories given on the command line: Ansible adds their plugin folders (`library/`,
+   * …) before it loads anything, so they come before any role's.
+   */
+  playbookDirs?: string[];
+  /** The configured library path (ANSIBLE_LIBRARY), absolute: searched after the adjacent folders. */
+  libraryPath?: string[];
+  /** Whether a file is a symbolic link (a module's `_name` alias that is one is not deprecated). */
+  isSymlink?(file: string): boolean;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
@@ -138,8 +147,30 @@ export class Loader {
   #io: LoaderIO;
   /** Each play's role keys already listed in its roles: files loaded at run time add to them. */
   #seenRoles = new WeakMap<Play, Set<string>>();
+  /** Playbook and role directories in the order Ansible's plugin loaders added them (see pluginDirs). */
+  readonly #pluginDirs: string[] = [];
   constructor(io: LoaderIO) {
     this.#io = io;
+    for (const d of io.playbookDirs ?? []) this.#addPluginDir(path.resolve(d));
+  }
+
+  /**
+   * The directories whose plugin folders (`library/`, `action_plugins/`, `module_utils/` …) Ansible
+   * searches, in its order: the playbooks' directories, then every role's as it was loaded, whichever play
+   * loaded it (Ansible's loaders are global: a role's `library/` serves the play's own tasks, and the
+   * plays after it). The array grows as roles are loaded.
+   */
+  get pluginDirs(): readonly string[] {
+    return this.#pluginDirs;
+  }
+
+  /** The `library/` folders of pluginDirs (the configured library path is searched after them). */
+  get libraryDirs(): string[] {
+    return this.#pluginDirs.map((d) => path.join(d, "library"));
+  }
+
+  #addPluginDir(dir: string): void {
+    if (!this.#pluginDirs.includes(dir)) this.#pluginDirs.push(dir);
   }
 
   /** Where `node` is; `node` may also be a Position already known (a sequence item's). */
@@ -174,6 +205,7 @@ export class Loader {
       this.#fail("A playbook must be a list of plays, got a " + typeName(data) + " instead", data, abs);
     }
     if (data.length === 0) throw new PlaybookError(`A playbook must contain at least one play: ${abs}`);
+    this.#addPluginDir(path.dirname(abs));
     const plays: Play[] = [];
     for (const entry of data) {
       if (!isMap(entry)) {
@@ -457,7 +489,9 @@ export class Loader {
         );
       }
       localAction = "local_action" in entry;
-      const spec = localAction ? entry.local_action : entry.action;
+      let spec = localAction ? entry.local_action : entry.action;
+      // `action: !unsafe ns.coll.name` names its action all the same (only templating cares)
+      if (spec instanceof UnsafeString) spec = String(spec);
       if (typeof spec === "string") {
         const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(spec);
         if (!m) this.#fail("action must name a module", entry, ctx.file);
@@ -476,7 +510,7 @@ export class Loader {
     } else if (candidates.length === 0) {
       this.#fail("no module/action detected in task.", entry, ctx.file);
     } else {
-      const unknown = candidates.filter((c) => !this.#isKnownAction(c, ctx));
+      const unknown = candidates.filter((c) => !this.#isKnownAction(c));
       if (unknown.length > 0 && unknown.length < candidates.length) {
         this.#fail(
           `'${unknown[0]}' is not a valid attribute for a ${handler ? "Handler" : "Task"} ` +
@@ -493,7 +527,7 @@ export class Loader {
     // Ansible resolves a module named under action:/local_action: only when the task runs (an unknown
     // one fails each host then); a module named as the task's key must resolve when the file loads.
     const named = "action" in entry || "local_action" in entry;
-    if (!named && !this.#isKnownAction(action, ctx)) {
+    if (!named && !this.#isKnownAction(action)) {
       this.#fail(
         `couldn't resolve module/action '${actionWritten}'. This often indicates a misspelling, ` +
           `missing collection, or incorrect module path.`,
@@ -597,6 +631,7 @@ export class Loader {
       isHandler: handler,
       localAction,
       loopWith,
+      ...(named ? { namedInActionKeyword: true } : {}),
     };
     if (action === "include_tasks" || action === "include_role") {
       // Remember where the file lives so the run-time load resolves relative paths like Ansible.
@@ -645,9 +680,9 @@ export class Loader {
    * A short module name resolved as Ansible does through the task's collection search list (its
    * `collections:`, else its block's, role's or play's; a collection role's own collection first): the
    * fully qualified name of the first listed collection that has the module or an action plugin of that
-   * name (Ansible's action loader searches the list too: a listed collection's `debug` action replaces
-   * the builtin), unless ansible.builtin or ansible.legacy comes first in the list and knows it. Undefined
-   * leaves the name to the usual lookup.
+   * name, or whose plugin routing sends that name to one (Ansible's action loader searches the list too: a
+   * listed collection's `debug` action replaces the builtin), unless ansible.builtin or ansible.legacy
+   * comes first in the list and knows it. Undefined leaves the name to the usual lookup.
    */
   #inCollection(
     written: string,
@@ -659,28 +694,32 @@ export class Loader {
     if (!index || written.includes(".") || LOADER_ACTIONS.has(written)) return undefined;
     for (const c of collectionSearch(entry.collections, parent, ctx.role)) {
       if (CORE_COLLECTIONS.has(c)) {
-        if (this.#isKnownAction(written, ctx)) return undefined;
-      } else if (index.module(c, written) || index.pluginFile(c, "action", written)) {
+        if (this.#isKnownAction(written)) return undefined;
+      } else if (
+        index.module(c, written) || index.pluginFile(c, "action", written) ||
+        this.#isRouted(`${c}.${written}`)
+      ) {
         return `${c}.${written}`;
       }
     }
     return undefined;
   }
 
-  #isKnownAction(name: string, ctx: FileCtx): boolean {
+  #isKnownAction(name: string): boolean {
     const short = shortActionName(name);
     if (KNOWN_MODULES.has(short)) return true;
     // ansible-playbook refuses a collection's action that is not installed before it runs anything.
     if (name.includes(".")) {
       return short !== name || (this.#io.collections?.hasAction(name) ?? true) || this.#isRouted(name);
     }
-    const dirs = [path.join(ctx.play.baseDir, "library")];
-    if (ctx.role) dirs.push(path.join(ctx.role.path, "library"));
     // an action plugin needs no module of its name (playbook- and role-adjacent action_plugins/)
-    const actionDirs = dirs.map((d) => path.join(path.dirname(d), "action_plugins"));
-    return dirs.some((d) => moduleFileIn(d, short, this.#io) !== undefined) ||
-      actionDirs.some((d) => this.#io.exists(path.join(d, short + ".py"))) ||
-      (this.#io.isActionPlugin?.(short) ?? false) || this.#isRouted(name);
+    if (this.#pluginDirs.some((d) => this.#io.exists(path.join(d, "action_plugins", short + ".py")))) {
+      return true;
+    }
+    if (this.#io.isActionPlugin?.(short)) return true;
+    const found = moduleInLibraries([...this.libraryDirs, ...(this.#io.libraryPath ?? [])], short, this.#io);
+    if (found?.alias && !this.#io.isSymlink?.(found.file)) this.#io.deprecated?.(aliasDeprecation(short));
+    return found !== undefined || this.#isRouted(name);
   }
 
   /**
@@ -1019,6 +1058,7 @@ export class Loader {
       );
     }
     const dir = found.dir;
+    this.#addPluginDir(dir);
     this.#io.onRole?.(dir);
     const roleName = found.collection ? found.name : path.basename(found.name);
     const role: RoleInstance = {

@@ -150,6 +150,11 @@ export interface Task extends Scope {
   isHandler: boolean;
   /** Set when the task came from `local_action`. */
   localAction: boolean;
+  /**
+   * Set when the action was named under `action:` or `local_action:`: Ansible's parser then resolves no
+   * action for the task, so module_defaults reach it only through a module's routed action plugin.
+   */
+  namedInActionKeyword?: boolean;
   /** with_<lookup>: the lookup name; loop terms are in kw.loop. */
   loopWith?: string;
   /** Set on the implicit flush_handlers tasks mito adds between sections: never shown. */

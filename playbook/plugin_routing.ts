@@ -7,8 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseYaml } from "./yaml/mod.ts";
 import { deprecationMessage } from "./callbacks/display.ts";
 
-interface RouteEntry {
+export interface RouteEntry {
   redirect?: unknown;
+  /** A module's: the action plugin that runs it (runtime.yml's `action_plugin`). */
+  action_plugin?: unknown;
   tombstone?: Record<string, unknown>;
   deprecation?: Record<string, unknown>;
 }
@@ -114,6 +116,26 @@ export class ModuleRouting {
       current = entry.redirect;
     }
     return current === name || current === `ansible.builtin.${name}` ? undefined : current;
+  }
+
+  /** The routing entry of one fully qualified name (no redirect followed), if its collection has one. */
+  entry(fqcn: string, kind: PluginKind): RouteEntry | undefined {
+    const m = /^(\w+\.\w+)\.(\w+(?:\.\w+)*)$/.exec(fqcn);
+    if (!m) return undefined;
+    const collection = m[1] === "ansible.legacy" ? "ansible.builtin" : m[1];
+    if (!this.#mayName(collection, m[2])) return undefined;
+    return this.#table(collection, kind)[m[2]];
+  }
+
+  /** A collection's `action_groups` (ansible.builtin's from ansible-core's own file), if it has any. */
+  actionGroups(collection: string): Record<string, unknown> | undefined {
+    const f = this.#file(collection);
+    if (!f) return undefined;
+    f.doc ??= parseYaml(f.text, { file: f.path }) as Record<string, unknown> | null;
+    const groups = f.doc?.action_groups;
+    return groups && typeof groups === "object" && !Array.isArray(groups)
+      ? groups as Record<string, unknown>
+      : undefined;
   }
 
   /**

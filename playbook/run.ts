@@ -26,7 +26,8 @@ import {
 import { ExecutionError, MissingPlaybookError, PlaybookError } from "./errors.ts";
 import { Loader } from "./loader.ts";
 import { readStdinLine } from "./_stdin.ts";
-import { ansibleBuiltinRuntime } from "./remote/modules.ts";
+import { ansibleBuiltinRuntime, findAnsibleDir } from "./remote/modules.ts";
+import { ActionNames, checkModuleDefaults } from "./action_names.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
 import { type Item, type Playbook, type Scope, shownTaskName, type Task } from "./model.ts";
 import { parseExtraVars } from "./extra_vars.ts";
@@ -43,7 +44,13 @@ import { LayeredVars } from "./vars.ts";
 import { shouldRun, tagList, templateTags } from "./tags.ts";
 import { openInventory } from "./_inventory_view.ts";
 import { readSettings, type Settings } from "./_settings.ts";
-import { ansibleCoreUses, controllerPython, missingAnsibleCore, pythonPlugins } from "./plugins/mod.ts";
+import {
+  ansibleCoreUses,
+  controllerPython,
+  missingAnsibleCore,
+  pluginFolders,
+  pythonPlugins,
+} from "./plugins/mod.ts";
 import type { Slice } from "./slice.ts";
 import { JsonFileFactCache } from "./fact_cache.ts";
 
@@ -302,6 +309,9 @@ async function runInner(
     decryptVault: (text, file) => decryptVault(text, vault, file),
   });
   const staticVars = (vars: Record<string, unknown>) => new LayeredVars([vars]);
+  const libraryPaths = [...(req.modulePath ?? []), ...settings.libraryPath].map((p) =>
+    path.resolve(envIn.cwd, p)
+  );
   const loader = new Loader({
     readYaml,
     positionOf: (node, index) =>
@@ -321,11 +331,36 @@ async function runInner(
     extraVars,
     deprecated,
     onRole: python.addRoleDir,
+    playbookDirs,
+    libraryPath: libraryPaths,
+    isSymlink: (f) => fs.lstatSync(f).isSymbolicLink(),
     isActionPlugin: (name) => python.actions.find(name, name) !== undefined,
   });
   const playbooks: Playbook[] = req.adhoc
     ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
     : playbookFiles.map((f, i) => ({ ...loader.loadPlaybook(f), shownAs: req.playbooks[i] }));
+
+  // action folders: computed again only when a role brought new plugin directories
+  let actionDirs: { from: number; dirs: string[] } | undefined;
+  const actionNames = new ActionNames({
+    collections,
+    libraryDirs: () => [...loader.libraryDirs, ...libraryPaths],
+    actionDirs: () => {
+      if (actionDirs?.from !== loader.pluginDirs.length) {
+        const configured = (settings.pluginPaths.action ?? []).map((p) => path.resolve(envIn.cwd, p));
+        actionDirs = {
+          from: loader.pluginDirs.length,
+          dirs: pluginFolders([...loader.pluginDirs], "action_plugins", configured),
+        };
+      }
+      return actionDirs.dirs;
+    },
+    ansibleDir: findAnsibleDir(envIn.env),
+    ...(settings.validateActionGroupMetadata ? { warning: warn } : {}),
+    io: { exists: (f) => fs.existsSync(f), listDir: (d) => fs.readdirSync(d) },
+  });
+  // as Ansible when it loads them: a module_defaults key naming no plugin or group stops the run here
+  checkModuleDefaults(playbooks, actionNames);
 
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
@@ -429,7 +464,11 @@ async function runInner(
     defaults: connectionDefaults,
     say: (line) => display.verbose(line, 3),
     collections,
-    libraryPaths: [...(req.modulePath ?? []), ...settings.libraryPath].map((p) => path.resolve(envIn.cwd, p)),
+    libraryPaths,
+    moduleUtilsDirs: () => [
+      ...loader.pluginDirs.map((d) => path.join(d, "module_utils")),
+      ...settings.moduleUtilsPath.map((p) => path.resolve(envIn.cwd, p)),
+    ],
   });
 
   const answers = req.step ? stdinAnswers() : undefined;
@@ -447,6 +486,7 @@ async function runInner(
     ...(factCache ? { factCache } : {}),
     runner,
     actionPlugins: python.actions,
+    actionNames,
     loader,
     readYaml,
     extraVars,

@@ -161,6 +161,12 @@ export interface HostRunnerOptions {
   collections?: CollectionIndex;
   /** The configured library path (ANSIBLE_LIBRARY), absolute. */
   libraryPaths?: string[];
+  /**
+   * module_utils folders, in Ansible's order (beside the playbooks, each loaded role's, then the configured
+   * path): their files are served to targets as ansible.module_utils.<name>, before ansible-core's own.
+   * Asked again as roles are loaded.
+   */
+  moduleUtilsDirs?: () => string[];
   /** Settings from ansible.cfg / ANSIBLE_* / CLI flags (remote_user, private_key_file, timeout...). */
   defaults: Record<string, unknown>;
   /** Shows a line of connection detail (-vvv: ssh command lines, hops opened, interpreters reused). */

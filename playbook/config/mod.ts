@@ -19,6 +19,8 @@ export interface Config {
   /** Whether Python's site directories are searched for `ansible_collections` too. */
   collectionsScanSysPath: boolean;
   libraryPath: string[];
+  /** module_utils: folders whose files modules import as ansible.module_utils.<name>. */
+  moduleUtilsPath: string[];
   /** filter_plugins, test_plugins, lookup_plugins: folders of controller-side Python plugins. */
   filterPluginPath: string[];
   testPluginPath: string[];
@@ -84,6 +86,8 @@ export interface Config {
   inventoryIgnoreExts: string[];
   inventoryUnparsedIsFailed: boolean;
   inventoryAnyUnparsedIsFailed: boolean;
+  /** validate_action_group_metadata: warn about an action group's metadata that is not as documented. */
+  validateActionGroupMetadata: boolean;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */
@@ -157,6 +161,15 @@ const SETTINGS: Setting[] = [
   S("libraryPath", "pathspec", "{ANSIBLE_HOME}/plugins/modules:/usr/share/ansible/plugins/modules", [
     "ANSIBLE_LIBRARY",
   ], [[D, "library"]]),
+  S(
+    "moduleUtilsPath",
+    "pathspec",
+    "{ANSIBLE_HOME}/plugins/module_utils:/usr/share/ansible/plugins/module_utils",
+    [
+      "ANSIBLE_MODULE_UTILS",
+    ],
+    [[D, "module_utils"]],
+  ),
   S("filterPluginPath", "pathspec", "{ANSIBLE_HOME}/plugins/filter:/usr/share/ansible/plugins/filter", [
     "ANSIBLE_FILTER_PLUGINS",
   ], [[D, "filter_plugins"]]),
@@ -298,6 +311,10 @@ const SETTINGS: Setting[] = [
   S("privateRoleVars", "boolean", false, ["ANSIBLE_PRIVATE_ROLE_VARS"], [[D, "private_role_vars"]]),
   S("jinja2Native", "boolean", false, ["ANSIBLE_JINJA2_NATIVE"], [[D, "jinja2_native"]]),
   S("deprecationWarnings", "boolean", true, ["ANSIBLE_DEPRECATION_WARNINGS"], [[D, "deprecation_warnings"]]),
+  S("validateActionGroupMetadata", "boolean", true, ["ANSIBLE_VALIDATE_ACTION_GROUP_METADATA"], [[
+    D,
+    "validate_action_group_metadata",
+  ]]),
   S("systemWarnings", "boolean", true, ["ANSIBLE_SYSTEM_WARNINGS"], [[D, "system_warnings"]]),
   S("duplicateDictKey", "string", "warn", ["ANSIBLE_DUPLICATE_YAML_DICT_KEY"], [[D, "duplicate_dict_key"]], [
     "warn",

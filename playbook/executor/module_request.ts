@@ -10,6 +10,7 @@ import type { AsyncEvent, ModuleRequest } from "../runner.ts";
 import { readTextFile } from "../text_file.ts";
 import { templateFileVars, UndefinedError } from "../template/mod.ts";
 import { asList } from "../loader.ts";
+import type { ActionNames } from "../action_names.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { checkMode, templatedKeyword } from "./_keywords.ts";
 import { FieldTemplateError, TaskTemplateError } from "./_task_errors.ts";
@@ -28,6 +29,13 @@ export type RequestEnv =
     warning(text: string): void;
     /** An async task's progress on `host`, as the callbacks show it. */
     asyncStatus(host: string, task: Task, vars: VarLookup, e: AsyncEvent): void;
+    /**
+     * The `library/` folders beside the playbooks and every role loaded so far (Ansible's module loader
+     * is global: a role's modules serve the play's other tasks too), in the order Ansible searches them.
+     */
+    libraryDirs(): string[];
+    /** The run's plugin name resolution, which module_defaults entries are matched by. */
+    actionNames?: ActionNames;
   };
 
 /** One task on one host. */
@@ -88,21 +96,48 @@ export function argsOf(
 }
 
 /**
- * module_defaults from the play down to the task (inner scopes win), for this module under its short
- * name or FQCN; `group/...` entries are not expanded (mito has no action-group metadata).
+ * module_defaults from the play down to the task for its action (or, given, another module the task runs):
+ * an inner scope's entry replaces an outer one's whole. With `names` (the run's plugin resolution), as
+ * Ansible matches them: an entry applies when its name resolves to the plugin the task's does, and a
+ * `group/…` entry when that action group holds it (group entries first, then the action's own).
+ * Without, by the written names: the short name, or it under ansible.builtin or ansible.legacy.
  */
-export function moduleDefaults(task: Task, module?: string): Record<string, unknown> {
+export function moduleDefaults(task: Task, module?: string, names?: ActionNames): Record<string, unknown> {
+  const layers: Record<string, unknown>[] = [];
+  for (const s of scopeChain(task)) {
+    for (const md of asList(s.kw.module_defaults)) if (isMap(md)) layers.push(md);
+  }
   const out: Record<string, unknown> = {};
-  const names = module !== undefined
+  if (layers.length === 0) return out;
+  const action = module ?? (task.actionWritten.includes(".") ? task.actionWritten : task.action);
+  const parsed = module !== undefined || !task.namedInActionKeyword;
+  const resolved = names?.taskName(action, [], { parsed });
+  if (names && !parsed && resolved === undefined) return out;
+  if (names && resolved !== undefined) {
+    // keyed by what each entry resolves to, as Ansible stores them when it loads the play
+    const byName = new Map<string, unknown>();
+    for (const md of layers) {
+      for (const [key, value] of Object.entries(md)) {
+        if (key.startsWith("group/")) byName.set(`group/${names.groupName(key.slice(6))}`, value);
+        else for (const n of names.keyNames(key)) byName.set(n, value);
+      }
+    }
+    for (const [key, value] of byName) {
+      if (key.startsWith("group/") && names.groupActions(key.slice(6)).includes(resolved) && isMap(value)) {
+        Object.assign(out, value);
+      }
+    }
+    const own = byName.get(resolved);
+    if (isMap(own)) Object.assign(out, own);
+    return out;
+  }
+  const written = module !== undefined
     ? [module, `ansible.builtin.${module}`, `ansible.legacy.${module}`]
     : [task.action, task.actionWritten, `ansible.builtin.${task.action}`, `ansible.legacy.${task.action}`];
-  for (const s of scopeChain(task)) {
-    for (const md of asList(s.kw.module_defaults)) {
-      if (!isMap(md)) continue;
-      for (const n of names) if (isMap(md[n])) Object.assign(out, md[n]);
-    }
-  }
-  return out;
+  // the names stand for one plugin: the innermost entry under any of them is the one
+  let entry: unknown;
+  for (const md of layers) for (const [k, v] of Object.entries(md)) if (written.includes(k)) entry = v;
+  return isMap(entry) ? { ...entry } : out;
 }
 
 /** The connection variables (ansible_*, mitogen_*) of a host's variables, templated, over the defaults. */
@@ -160,20 +195,20 @@ function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<strin
   return env;
 }
 
-/** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
+/**
+ * As Ansible: module_defaults under the task's own arguments, then every option that templated to `omit`
+ * dropped (an omitted argument takes its default away too).
+ */
 export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest {
   const { host, task, vars, noLog } = input;
   const t = o.templar;
-  const own = removeOmit(t.template(argsOf(task, vars, o), vars), o.omitToken) as Record<
+  const own = t.template(argsOf(task, vars, o), vars) as Record<string, unknown>;
+  const defaults = t.template(moduleDefaults(task, undefined, o.actionNames), vars) as Record<
     string,
     unknown
   >;
-  const defaults = removeOmit(t.template(moduleDefaults(task), vars), o.omitToken);
   // Unsafe-ness matters to templating only: modules and file actions get plain strings.
-  const args = plainStrings({ ...(defaults as Record<string, unknown>), ...own }) as Record<
-    string,
-    unknown
-  >;
+  const args = plainStrings(removeOmit({ ...defaults, ...own }, o.omitToken)) as Record<string, unknown>;
   const kw = (n: string) => templatedKeyword(task, n, o, vars);
   // a connection variable's value is a template like any other (ansible_become_user: "{{ u }}")
   const cv = (n: string) => {
@@ -235,11 +270,11 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     poll: Number(kw("poll") ?? 15),
     timeout: Number(kw("timeout") ?? 0),
     verbosity: o.verbosity,
-    libraryPaths: input.searchPath.map((d) => path.join(d, "library")),
+    libraryPaths: o.libraryDirs(),
     facts: input.factsOf(targetHost),
     moduleDefaults: (module) =>
       plainStrings(
-        removeOmit(t.template(moduleDefaults(task, module), vars), o.omitToken),
+        removeOmit(t.template(moduleDefaults(task, module, o.actionNames), vars), o.omitToken),
       ) as Record<
         string,
         unknown

@@ -59,6 +59,8 @@ function env(said: string[] = []): RequestEnv {
     warning: (text) => said.push(`warning: ${text}`),
     asyncStatus: (host, task, vars, e) =>
       said.push(`async ${host} ${task.action} ${vars.get("pkg")} ${e.kind}`),
+    // the playbook's, then the roles' as they were loaded (not the task's search path)
+    libraryDirs: () => ["/play/library", "/play/roles/r/library"],
   };
 }
 
@@ -115,24 +117,28 @@ Deno.test("a module request: templated args without omitted options, the host's 
     poll: 15,
     timeout: 0,
     verbosity: 1,
-    libraryPaths: ["/play/roles/r/library", "/play/library"],
+    libraryPaths: ["/play/library", "/play/roles/r/library"],
     facts: undefined,
   });
 });
 
-Deno.test("module_defaults fill in under the task's own args, inner scopes winning, under short or FQCN name", () => {
-  const p = play({ module_defaults: { "ansible.builtin.apt": { update_cache: true, state: "latest" } } });
-  const t = task("apt", { name: "x" }, {
-    module_defaults: { apt: { state: "absent", cache_valid_time: "{{ omit }}" } },
-  }, p);
-  assertEquals(moduleDefaults(t), { update_cache: true, state: "absent", cache_valid_time: "{{ omit }}" });
-  assertEquals(moduleRequest(env(), input(t)).args, { update_cache: true, state: "absent", name: "x" });
-  // an action handing over to another module gets that module's defaults, templated
-  assertEquals(moduleRequest(env(), input(t)).moduleDefaults?.("apt"), {
-    update_cache: true,
-    state: "absent",
-  });
-});
+Deno.test(
+  "module_defaults fill in under the task's own args; an inner scope's entry, under the short name or the " +
+    "FQCN, replaces an outer one's whole, as Ansible keys them by the plugin they resolve to",
+  () => {
+    const p = play({ module_defaults: { "ansible.builtin.apt": { update_cache: true, state: "latest" } } });
+    const t = task("apt", { name: "x" }, {
+      module_defaults: { apt: { state: "absent", cache_valid_time: "{{ omit }}" } },
+    }, p);
+    assertEquals(moduleDefaults(t), { state: "absent", cache_valid_time: "{{ omit }}" });
+    assertEquals(moduleRequest(env(), input(t)).args, { state: "absent", name: "x" });
+    // an action handing over to another module gets that module's defaults, templated
+    assertEquals(moduleRequest(env(), input(t)).moduleDefaults?.("apt"), { state: "absent" });
+    // the outer entry stands when no inner one names the module
+    const outer = task("apt", { name: "x" }, {}, p);
+    assertEquals(moduleRequest(env(), input(outer)).args, { update_cache: true, state: "latest", name: "x" });
+  },
+);
 
 Deno.test("become: connection variables beat keywords, which beat the configuration", () => {
   const t = task("command", { _raw_params: "id" }, {

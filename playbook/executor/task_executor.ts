@@ -21,7 +21,7 @@ import {
   type Results,
   skippedResult,
 } from "./results.ts";
-import { argsOf, moduleRequest, type RequestEnv } from "./module_request.ts";
+import { argsOf, moduleDefaults, moduleRequest, type RequestEnv } from "./module_request.ts";
 import {
   cannotFollow,
   cannotLead,
@@ -111,6 +111,8 @@ export class TaskExecutor {
       verbosity: o.verbosity,
       connectionDefaults: o.connectionDefaults,
       hasHost: (h) => o.inventory.hasHost(h),
+      libraryDirs: () => o.loader.libraryDirs,
+      ...(o.actionNames ? { actionNames: o.actionNames } : {}),
       warning: (text) => this.#cb.warning(text),
       // runner's runner_on_async_* events when the callback has them, else the default callback's line
       asyncStatus: (host, task, vars, e) => {
@@ -497,7 +499,12 @@ export class TaskExecutor {
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
         const templated = new Map<string, unknown>();
-        for (const [k, v] of Object.entries(argsOf(task, vars, this.#request))) {
+        // module_defaults apply to controller actions too (debug's msg), under the task's own arguments
+        const given = {
+          ...moduleDefaults(task, undefined, this.#o.actionNames),
+          ...argsOf(task, vars, this.#request),
+        };
+        for (const [k, v] of Object.entries(given)) {
           if (k !== "that" && typeof v === "string" && v.includes("{{")) {
             const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
             templated.set(v, value);

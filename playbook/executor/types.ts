@@ -5,6 +5,7 @@ import type { VarLookup } from "../vars.ts";
 import type { Callback } from "../callbacks/types.ts";
 import type { HostRunner } from "../runner.ts";
 import type { Loader } from "../loader.ts";
+import type { ActionNames } from "../action_names.ts";
 import type { Delimiters } from "../template/mod.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
@@ -76,6 +77,8 @@ export interface ExecutorOptions {
   /** Python action plugins (folders, configured paths, collections), run in the plugin host. */
   actionPlugins?: ActionPlugins;
   loader: Loader;
+  /** How plugin names resolve (module_defaults entries are matched through it). */
+  actionNames?: ActionNames;
   readYaml(file: string): unknown;
   extraVars: Record<string, unknown>;
   check: boolean;

@@ -122,7 +122,29 @@ export class ActionPlugins {
     }
     // a collection's module mito implements itself (ansible.posix.synchronize, …): mito's own runs
     if (KNOWN_MODULES.has(action)) return undefined;
+    // the module's routing names the action plugin that runs it (`action_plugin`): that one, before an
+    // action plugin of the module's own name (Ansible's task executor asks the module first)
+    const handler = this.#moduleHandler(name);
+    if (handler) return this.#collection(this.#routed(handler, "action") ?? handler);
     return this.#collection(this.#routed(name, "action") ?? this.#routed(name, "modules") ?? name);
+  }
+
+  /**
+   * The action plugin an installed collection module's routing names for it (`action_plugin` on the
+   * entry its redirects end at), if any.
+   */
+  #moduleHandler(module: string): string | undefined {
+    const routing = this.#o.collections.routing;
+    let final: string;
+    try {
+      final = routing.route(module, "modules", { quiet: true }) ?? module;
+    } catch {
+      return undefined; // a tombstone: the module path reports it
+    }
+    const m = /^(\w+\.\w+)\.(\w+)$/.exec(final);
+    if (!m || !this.#o.collections.module(m[1], m[2])) return undefined;
+    const handler = routing.entry(final, "modules")?.action_plugin;
+    return typeof handler === "string" ? handler : undefined;
   }
 
   /**
@@ -234,7 +256,9 @@ export class ActionPlugins {
   async #answer(call: ActionCall, method: string, a: unknown[]): Promise<unknown> {
     switch (method) {
       case "execute_module": {
-        const [name, args, wrapAsync] = a as [string, Record<string, unknown>, boolean];
+        const [asked, args, wrapAsync] = a as [string, Record<string, unknown>, boolean];
+        // the task's own module, as written: resolved already with the task's collections
+        const name = asked === call.task.action ? call.request.module : asked;
         return await call.runModule(moduleCall(call.request, name, args, wrapAsync));
       }
       case "low_level_execute_command": {

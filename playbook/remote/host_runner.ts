@@ -31,6 +31,7 @@ import {
   ModuleNotFoundError,
   type ModulePreference,
   ModuleResolver,
+  moduleUtilsRoot,
   shortName,
 } from "./modules.ts";
 import { runRaw, runRawInContext } from "./raw.ts";
@@ -101,8 +102,10 @@ export class ProtocolHostRunner implements HostRunner {
       maxInterpreters: positiveSetting(env, "MAX_INTERPRETERS", 20),
       // targets' log records: INFO at -vvv, DEBUG at -vvvv, else warnings only
       logLevel: opts.verbosity >= 4 ? 10 : opts.verbosity >= 3 ? 20 : 30,
-      // An installed ansible-core's module_utils; collections' own, for their modules' imports.
+      // module_utils folders (playbook, roles, configured) before an installed ansible-core's own;
+      // collections' own, for their modules' imports.
       roots: [
+        ...(opts.moduleUtilsDirs ? [moduleUtilsRoot(opts.moduleUtilsDirs)] : []),
         ...(ansibleDir ? [ansibleModuleRoot(ansibleDir)] : []),
         ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],

@@ -2,7 +2,7 @@
 // to the playbook, an installed ansible-core's module, or mito's own built-in. Ansible's resolution order;
 // mito's built-ins stand in where no Ansible is installed (or when MITO_MODULES=builtin asks for them).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { moduleFileIn } from "../_module_file.ts";
+import { aliasInLibraries, moduleFileIn } from "../_module_file.ts";
 import { join } from "node:path";
 import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
@@ -74,6 +74,50 @@ export function ansibleModuleRoot(dir: string): ModuleRoot {
 }
 
 /**
+ * What targets may import as `ansible.module_utils.<name>` from module_utils folders (beside the playbooks,
+ * in roles, configured): a file or package of the first folder that has it, the way Ansible's module_utils
+ * loader searches those folders before ansible-core's own. The `ansible.module_utils` package itself stays
+ * ansible-core's (this root has none), and a name no folder has falls through to the next root.
+ */
+export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot {
+  const PREFIX = "ansible/module_utils/";
+  const roots = new Map<string, ModuleRoot>();
+  const rootOf = (dir: string) => {
+    let r = roots.get(dir);
+    if (!r) roots.set(dir, r = directoryRoot(dir, []));
+    return r;
+  };
+  // the folder of the first that has `rel` (a file or a package directory)
+  const holder = (rel: string): { root: ModuleRoot; inner: string } | undefined => {
+    if (!rel.startsWith(PREFIX)) return undefined;
+    const inner = rel.slice(PREFIX.length);
+    const top = inner.split("/")[0].replace(/\.py$/, "");
+    if (top === "__init__" || top === "") return undefined;
+    for (const dir of dirs()) {
+      const root = rootOf(dir);
+      // a name belongs to the first folder holding its top-level module or package, as Python's path would
+      if (root.read(`${top}.py`) || root.isDir?.(top)) return { root, inner };
+    }
+    return undefined;
+  };
+  return {
+    prefixes: ["ansible.module_utils"],
+    read: (rel) => {
+      const h = holder(rel);
+      return h ? h.root.read(h.inner) : null;
+    },
+    filename: (rel) => {
+      const h = holder(rel);
+      return h ? h.root.filename?.(h.inner) ?? rel : rel;
+    },
+    isDir: (rel) => {
+      const h = holder(rel);
+      return h ? h.root.isDir?.(h.inner) ?? false : false;
+    },
+  };
+}
+
+/**
  * What targets may import from a collection root: the `ansible_collections` packages, whose modules import
  * their collection's module_utils (`ansible_collections.ns.coll.plugins.module_utils.x`).
  */
@@ -137,8 +181,8 @@ export class ModuleResolver {
   }
 
   /**
-   * Resolves a task's module; `extraLibraries` are the `library/` dirs of the task's role and playbook,
-   * searched first as Ansible does.
+   * Resolves a task's module; `extraLibraries` are the `library/` dirs beside the playbooks and the roles
+   * loaded so far, searched first as Ansible does.
    */
   resolve(module: string, extraLibraries: string[] = []): ModuleSource {
     const key = `${module}\0${extraLibraries.join("\0")}`;
@@ -174,6 +218,11 @@ export class ModuleResolver {
           return readModule(file, name, "ansible.modules");
         }
       }
+    }
+    // a module kept only as its deprecated `_name` (the loader said the deprecation)
+    if (o.prefer !== "builtin" && !name.startsWith("_")) {
+      const alias = aliasInLibraries([...extraLibraries, ...o.libraryPaths], name, LIBRARY_IO);
+      if (alias) return readModule(alias.file, name);
     }
     // Where Ansible is installed, a short name it routes to a collection (sysctl → ansible.posix.sysctl)
     // runs that module, as in ansible-playbook; mito's built-in stands in only without one.
