@@ -104,6 +104,9 @@ export const CANCELLED = "_mito_cancelled";
 /** Whether a result is that answer: the task did not run and is to be run the normal way. */
 export const isCancelled = (r: ModuleResult): boolean => r[CANCELLED] === true;
 
+/** The runner's key for warnings shown outside the result (bootstrap/runner.py DISPLAY_WARNINGS). */
+export const DISPLAY_WARNINGS = "_mito_display_warnings";
+
 /** The key of the answer of a module the runner killed when the task's timeout passed (its seconds). */
 export const TIMED_OUT = "_mito_timed_out";
 

@@ -1,0 +1,18 @@
+// What a module's facts become in a host's variables, as ansible-core 2.14 makes them (issue 19: the
+// gathering_facts target's test_prevent_injection.yml), side by side with ansible-playbook on
+// tests/fixtures/conformance_facts: the same stdout, stderr and exit code.
+import { join } from "node:path";
+import { ROOT } from "./_run.ts";
+import { assertSameAsAnsible } from "./_side_by_side.ts";
+
+const DIR = join(ROOT, "tests/fixtures/conformance_facts");
+
+Deno.test(
+  "module facts: ansible_facts without prefixes, the top level without restricted keys (each warned of twice), " +
+    "internal keys and a claimed interpreter gone from the answer, clear_facts; as ansible-playbook",
+  () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "facts.yml"], 0, {
+      expect: '"msg": "localhost 192.0.2.1 AAAA 4"',
+    });
+  },
+);
