@@ -130,11 +130,18 @@ export function connectionVars(
  * templated on its own, and as Ansible does one that fails on an undefined `ansible_env` is left out: a
  * play's environment built from the facts (`PATH: "{{ ansible_env.PATH }}:/x"`) must not stop the
  * gathering of those facts. Ansible's test for that names `ansible_env` anywhere in the error, for any
- * task, not only the fact gathering: so does this one.
+ * task, not only the fact gathering: so does this one. Ansible templates it for every task its task
+ * executor runs, controller-side actions included (debug, set_fact …): an undefined variable in it fails
+ * them too, and an entry that is no mapping is skipped with a warning.
  */
-function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<string, string> {
+export function taskEnvironment(
+  task: Task,
+  vars: LayeredVars,
+  o: Pick<RequestEnv, "templar" | "pyStr" | "warning">,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const s of scopeChain(task)) {
+  const chain = scopeChain(task);
+  for (const s of chain) {
     for (const e of asList(s.kw.environment)) {
       if (!isMap(e)) {
         let m: unknown;
@@ -144,6 +151,11 @@ function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<strin
           throw err instanceof UndefinedError ? new FieldTemplateError("environment", err) : err;
         }
         if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = o.pyStr(v); }
+        else {
+          // Ansible's warning shows the whole list of environments, as written
+          const all = chain.flatMap((c) => asList(c.kw.environment));
+          o.warning(`could not parse environment value, skipping: ${o.pyStr(all)}`);
+        }
         continue;
       }
       for (const [k, raw] of Object.entries(e)) {
@@ -181,7 +193,7 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     return v === undefined ? undefined : t.template(v, vars);
   };
   const delegate = kw("delegate_to");
-  const env = environment(task, vars, o);
+  const env = taskEnvironment(task, vars, o);
   const targetHost = delegate === undefined || delegate === null ? host : String(delegate);
   // A delegated task connects with the delegate's variables (its address, user, via chain …).
   const conn = targetHost === host

@@ -24,7 +24,7 @@ import {
   type Results,
   skippedResult,
 } from "./results.ts";
-import { argsOf, moduleRequest, type RequestEnv } from "./module_request.ts";
+import { argsOf, moduleRequest, type RequestEnv, taskEnvironment } from "./module_request.ts";
 import {
   cannotFollow,
   cannotLead,
@@ -508,6 +508,8 @@ export class TaskExecutor {
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
+        // templated though unused: Ansible's task executor validates it for every action it runs
+        taskEnvironment(task, vars, this.#request);
         const checkModeOn = checkMode(task, vars, this.#o);
         // Arguments that template to `omit` are dropped before the action sees them. Each is templated
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).
