@@ -16,3 +16,12 @@ Deno.test(
     });
   },
 );
+
+Deno.test("-e with words that are no k=v: they become _raw_params, not an error; as ansible-playbook", () => {
+  assertSameAsAnsible(
+    DIR,
+    ["-i", "hosts.ini", "extra_vars.yml", "-e", "ansible_facts_parallel: False", "-e", 'b="x\\ty"'],
+    0,
+    { expect: '"msg": "ansible_facts_parallel: False x\\ty -"' },
+  );
+});
