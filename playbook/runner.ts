@@ -80,6 +80,11 @@ export interface ModuleRequest {
    * module (package to apt) fills in under the task's arguments, as Ansible's actions do.
    */
   moduleDefaults?: (module: string) => Record<string, unknown>;
+  /**
+   * The facts modules a gather_facts task runs, in order, when they are not just the setup module
+   * (Ansible's FACTS_MODULES, `ansible_facts_modules`); their facts merge, the later ones winning.
+   */
+  factsModules?: string[];
   /** `library/` dirs beside the task's role and playbook, searched for modules before the installed ones. */
   libraryPaths?: string[];
   /**

@@ -25,3 +25,11 @@ Deno.test("-e with words that are no k=v: they become _raw_params, not an error;
     { expect: '"msg": "ansible_facts_parallel: False x\\ty -"' },
   );
 });
+
+Deno.test(
+  "gather_facts with ansible_facts_modules: each module in turn, facts merged as Ansible merges them, options " +
+    "a module does not take warned of, smart standing for setup with setup's module_defaults; as ansible-playbook",
+  () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "gather.yml"], 0, { expect: '"msg": "root 2 -"' });
+  },
+);

@@ -210,6 +210,7 @@ const SETTINGS: Setting[] = [
     "implicit",
   ]),
   S("gatherSubset", "list", undefined, ["ANSIBLE_GATHER_SUBSET"], [[D, "gather_subset"]]),
+  S("factsModules", "list", ["smart"], ["ANSIBLE_FACTS_MODULES"], [[D, "facts_modules"]]),
   S("gatherTimeout", "integer", undefined, ["ANSIBLE_GATHER_TIMEOUT"], [[D, "gather_timeout"]]),
   S("privateKeyFile", "path", undefined, ["ANSIBLE_PRIVATE_KEY_FILE"], [[D, "private_key_file"]]),
   S("remoteTmp", "string", "~/.ansible/tmp", ["ANSIBLE_REMOTE_TEMP", "ANSIBLE_REMOTE_TMP"], [[

@@ -10,6 +10,7 @@ import type { AsyncEvent, ModuleRequest } from "../runner.ts";
 import { readTextFile } from "../text_file.ts";
 import { templateFileVars, UndefinedError } from "../template/mod.ts";
 import { asList } from "../loader.ts";
+import { list } from "../_settings.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { checkMode, templatedKeyword } from "./_keywords.ts";
 import { FieldTemplateError, TaskTemplateError } from "./_task_errors.ts";
@@ -172,6 +173,49 @@ export function taskEnvironment(
   return env;
 }
 
+/** The module Ansible's `smart` facts module is on a connection that is no network device's. */
+const SETUP = "ansible.legacy.setup";
+
+/** The network platforms whose facts module `smart` picks (CONNECTION_FACTS_MODULES), and their collections. */
+const NETWORK_PLATFORMS: Record<string, string> = {
+  asa: "cisco.asa",
+  eos: "arista.eos",
+  frr: "frr.frr",
+  ios: "cisco.ios",
+  iosxr: "cisco.iosxr",
+  junos: "junipernetworks.junos",
+  nxos: "cisco.nxos",
+  vyos: "vyos.vyos",
+  exos: "extreme.exos",
+  slxos: "extreme.slxos",
+  voss: "extreme.voss",
+  ironware: "community.network",
+};
+
+/** What `smart` stands for: the network_os's facts module (`ios` or `cisco.ios.ios`), else setup. */
+function smartModule(networkOs: unknown): string {
+  const os = typeof networkOs === "string" ? networkOs : "";
+  if (Object.hasOwn(NETWORK_PLATFORMS, os)) return `ansible.legacy.${os}_facts`;
+  const short = os.split(".").pop() ?? "";
+  return Object.hasOwn(NETWORK_PLATFORMS, short) && os === `${NETWORK_PLATFORMS[short]}.${short}`
+    ? `${os}_facts`
+    : SETUP;
+}
+
+/**
+ * The facts modules a gather_facts task runs: the host's `ansible_facts_modules`, else FACTS_MODULES;
+ * `smart` leaves its place and the module it stands for goes last, as Ansible's gather_facts action does.
+ */
+function factsModules(vars: LayeredVars, o: RequestEnv, args: Record<string, unknown>): string[] {
+  const own = vars.get("ansible_facts_modules");
+  const given = list(own ?? o.connectionDefaults.facts_modules ?? ["smart"]);
+  if (!given.includes("smart")) return given;
+  const facts = vars.get("ansible_facts");
+  const os = args.network_os ?? vars.get("ansible_network_os") ??
+    (isMap(facts) ? facts.network_os : undefined);
+  return [...given.filter((m) => m !== "smart"), smartModule(os)];
+}
+
 /** As Ansible: the task's own args lose their omitted options first, then module_defaults fill in. */
 export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest {
   const { host, task, vars, noLog } = input;
@@ -194,6 +238,18 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
   };
   const delegate = kw("delegate_to");
   const env = taskEnvironment(task, vars, o);
+  // gather_facts runs the setup module, or its facts modules one after the other (`parallel` is the
+  // action's own option, never a module's)
+  const facts = task.action === "gather_facts" ? factsModules(vars, o, args) : undefined;
+  if (facts) delete args.parallel;
+  const gatherer = facts && (facts.length !== 1 || facts[0] !== SETUP) ? "gather_facts" : "setup";
+  const moduleDefaultsOf = (module: string) =>
+    plainStrings(removeOmit(t.template(moduleDefaults(task, module), vars), o.omitToken)) as Record<
+      string,
+      unknown
+    >;
+  // the setup module's own module_defaults fill in under the action's (as each facts module's do)
+  const moduleArgs = facts && gatherer === "setup" ? { ...moduleDefaultsOf("setup"), ...args } : args;
   const targetHost = delegate === undefined || delegate === null ? host : String(delegate);
   // A delegated task connects with the delegate's variables (its address, user, via chain …).
   const conn = targetHost === host
@@ -211,13 +267,13 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     host,
     targetHost,
     ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
-    // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
-    module: task.action === "gather_facts" ? "setup" : task.action,
+    module: facts ? gatherer : task.action,
+    ...(facts && gatherer === "gather_facts" ? { factsModules: facts } : {}),
     // not for gather_facts: the setup module runs under its own name
     ...(task.actionWritten !== task.action && task.action !== "gather_facts"
       ? { moduleWritten: task.actionWritten }
       : {}),
-    args,
+    args: moduleArgs,
     checkMode: checkMode(task, vars, o),
     diff: (() => {
       const v = templatedKeyword(task, "diff", o, vars);
@@ -249,13 +305,7 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     verbosity: o.verbosity,
     libraryPaths: input.searchPath.map((d) => path.join(d, "library")),
     facts: input.factsOf(targetHost),
-    moduleDefaults: (module) =>
-      plainStrings(
-        removeOmit(t.template(moduleDefaults(task, module), vars), o.omitToken),
-      ) as Record<
-        string,
-        unknown
-      >,
+    moduleDefaults: moduleDefaultsOf,
     onAsync: (e) => o.asyncStatus(host, task, vars, e),
     renderTemplate: (file, opts) => {
       if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");
