@@ -504,10 +504,11 @@ export class Templar {
       if (e instanceof LookupError) throw e;
       throw new TemplateError(`${msg}. ${original}`);
     }
-    // lookup results are data, never templated again (Ansible marks them unsafe); a joined string
-    // cannot carry the mark
+    // lookup results are data, never templated again (Ansible marks them unsafe, the joined text too)
     if (want || ran.length === 0) return markUnsafe(ran);
-    if (ran.every((x) => typeof x === "string")) return ran.join(",");
+    if (ran.every((x) => typeof x === "string" || x instanceof UnsafeString)) {
+      return new UnsafeString(ran.map((x) => pyStr(x)).join(","));
+    }
     return markUnsafe(ran.length === 1 ? ran[0] : ran);
   }
 
