@@ -38,6 +38,8 @@ export interface Settings {
   noLog: boolean;
   anyErrorsFatal: boolean;
   hashBehaviour: string;
+  /** inject_facts_as_vars: facts are top-level variables too, not only in ansible_facts. */
+  injectFactsAsVars: boolean;
   displaySkippedHosts: boolean;
   displayOkHosts: boolean;
   showCustomStats: boolean;
@@ -137,6 +139,7 @@ export function readSettings(
     jinja2Native: c.jinja2Native === true,
     anyErrorsFatal: c.anyErrorsFatal,
     hashBehaviour: c.hashBehaviour,
+    injectFactsAsVars: c.injectFactsAsVars !== false,
     displaySkippedHosts: c.displaySkippedHosts,
     displayOkHosts: c.displayOkHosts,
     showCustomStats: c.showCustomStats === true,

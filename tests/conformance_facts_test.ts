@@ -33,3 +33,14 @@ Deno.test(
     assertSameAsAnsible(DIR, ["-i", "hosts.ini", "gather.yml"], 0, { expect: '"msg": "root 2 -"' });
   },
 );
+
+Deno.test(
+  "ANSIBLE_INJECT_FACT_VARS=0: facts only in ansible_facts, ansible_local always top-level, no warnings; " +
+    "as ansible-playbook",
+  () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "no_inject.yml"], 0, {
+      env: { ANSIBLE_INJECT_FACT_VARS: "0" },
+      expect: '"msg": "{} - AAAA"',
+    });
+  },
+);

@@ -51,6 +51,7 @@ export type HostVarsOptions =
     | "skipTags"
     | "forks"
     | "hashMerge"
+    | "injectFactsAsVars"
     | "readYaml"
     | "factCache"
   >
@@ -135,14 +136,20 @@ export class HostVars {
     return v;
   }
 
-  /** The host's facts: `ansible_facts`, and those inject_facts_as_vars makes top-level variables. */
+  /**
+   * The host's facts: `ansible_facts`, and those inject_facts_as_vars makes top-level variables (without
+   * it only ansible_local, always there, as Ansible promotes it).
+   */
   #factsLayer(host: string): Layer {
     const facts = this.state(host).facts;
+    const top = this.#o.injectFactsAsVars === false
+      ? (): Record<string, unknown> => ({ ansible_local: facts.raw.ansible_local ?? {} })
+      : (): Record<string, unknown> => facts.topLevel;
     return {
       lazy: true,
-      get: (n) => (n === "ansible_facts" ? facts.namespaced : facts.topLevel[n]),
-      has: (n) => n === "ansible_facts" || Object.hasOwn(facts.topLevel, n),
-      keys: () => ["ansible_facts", ...Object.keys(facts.topLevel)],
+      get: (n) => (n === "ansible_facts" ? facts.namespaced : top()[n]),
+      has: (n) => n === "ansible_facts" || Object.hasOwn(top(), n),
+      keys: () => ["ansible_facts", ...Object.keys(top())],
     } satisfies LazyLayer;
   }
 
@@ -394,6 +401,11 @@ export class HostVars {
     return out;
   }
 
+  /** The facts kept out of the host's top-level variables (none when facts are not injected there). */
+  #leftOut(st: HostVarsState): readonly string[] {
+    return this.#o.injectFactsAsVars === false ? [] : st.facts.removed;
+  }
+
   /**
    * set_fact/include_vars/module facts land in the host's variables (the delegate's with delegate_facts).
    * Answers the facts the host's top-level variables leave out, as Ansible warns of them when it reads
@@ -409,7 +421,7 @@ export class HostVars {
       if (result._ansible_facts_cacheable) {
         st.facts.merge(facts);
         this.#o.factCache?.update(target, facts);
-        return st.facts.removed;
+        return this.#leftOut(st);
       }
     } else if (action === "include_vars") {
       const merged = this.combine(st.includeVars, facts);
@@ -422,7 +434,7 @@ export class HostVars {
       st.facts.merge(kept);
       if (action === "gather_facts") st.factsGathered = true;
       this.#o.factCache?.update(target, kept);
-      return st.facts.removed;
+      return this.#leftOut(st);
     }
     return [];
   }

@@ -365,7 +365,7 @@ export class TaskExecutor {
     const data = wrapUnsafe(facts) as Record<string, unknown>;
     const current = vars.raw("ansible_facts");
     return {
-      ...cleanFacts(data).vars,
+      ...(this.#o.injectFactsAsVars === false ? {} : cleanFacts(data).vars),
       ansible_facts: { ...(isMap(current) ? current : {}), ansible_facts: namespaceFacts(data) },
     };
   }
@@ -414,7 +414,7 @@ export class TaskExecutor {
       if (!("changed" in result) && !include) result.changed = false;
       // Ansible's worker warns of the facts it leaves out of the task's variables, failed or not.
       const facts = isMap(result.ansible_facts) && task.action !== "debug" ? result.ansible_facts : undefined;
-      if (facts && !CLEAN_FACTS_ACTIONS.has(task.action)) {
+      if (facts && !CLEAN_FACTS_ACTIONS.has(task.action) && this.#o.injectFactsAsVars !== false) {
         for (const key of cleanFacts(facts).removed) this.#cb.warning(removedFactWarning(key));
       }
       // What changed_when, failed_when and until read: the result registered and its facts, built only for
