@@ -7,7 +7,7 @@ import { assertSameAsAnsible } from "./_side_by_side.ts";
 const DIR = join(ROOT, "tests/fixtures/conformance_env");
 
 Deno.test(
-  "environment: templated for local_action and delegate_to localhost, not for lookups; an undefined variable " +
+  "environment: templated for local_action and delegate_to localhost, not for lookups nor raw; an undefined variable " +
     "in it fails controller-side actions too; a non-mapping entry skipped with a warning; as ansible-playbook",
   () => {
     assertSameAsAnsible(DIR, ["-i", "hosts.ini", "controller.yml"], 0, {

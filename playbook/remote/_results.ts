@@ -51,7 +51,14 @@ export function withoutInternalKeys(r: ModuleResult): ModuleResult {
       if (/^(ansible_)?discovered_interpreter_/.test(k)) delete (facts as Record<string, unknown>)[k];
     }
   }
-  if (said.length) r[DISPLAY_WARNINGS] = [...(r[DISPLAY_WARNINGS] as string[] ?? []), ...said];
+  return withDisplayWarnings(r, said);
+}
+
+/** The result with warnings to show as it comes back, outside the result itself (DISPLAY_WARNINGS). */
+export function withDisplayWarnings(r: ModuleResult, said: string[], first = false): ModuleResult {
+  if (!said.length) return r;
+  const before = (r[DISPLAY_WARNINGS] as string[] | undefined) ?? [];
+  r[DISPLAY_WARNINGS] = first ? [...said, ...before] : [...before, ...said];
   return r;
 }
 

@@ -36,7 +36,14 @@ import {
 import { runRaw, runRawInContext } from "./raw.ts";
 import { type ConnectPlan, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
 import { taskStack } from "./stack.ts";
-import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
+import {
+  errorText,
+  failed,
+  interpreterMissing,
+  unreachable,
+  withDisplayWarnings,
+  withOutputLines,
+} from "./_results.ts";
 import { RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
@@ -174,6 +181,11 @@ export class ProtocolHostRunner implements HostRunner {
       plan = this.#plans.plan(req, this.#opts.defaults);
     } catch (err) {
       return failed(errorText(err));
+    }
+    // Ansible's raw action runs without the task's environment, and says so
+    if (name === "raw" && Object.keys(req.environment).length) {
+      const result = await this.runModule({ ...req, environment: {} });
+      return withDisplayWarnings(result, ["raw module does not support the environment keyword"], true);
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     this.#broker.prepareImports([RUNNER_MODULE]); // every task's session pushes the runner
