@@ -40,6 +40,8 @@ export interface Settings {
   noLog: boolean;
   anyErrorsFatal: boolean;
   hashBehaviour: string;
+  /** inject_facts_as_vars: facts are top-level variables too, not only in ansible_facts. */
+  injectFactsAsVars: boolean;
   displaySkippedHosts: boolean;
   displayOkHosts: boolean;
   showCustomStats: boolean;
@@ -63,7 +65,8 @@ export interface Settings {
   connectionDefaults: Record<string, unknown>;
 }
 
-const list = (v: unknown): string[] =>
+/** A list setting's value as Ansible's ensure_type makes it: a string splits at commas. */
+export const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(String) : typeof v === "string" && v ? v.split(",").map((s) => s.trim()) : [];
 
 export function readSettings(
@@ -89,6 +92,8 @@ export function readSettings(
     pipelining: c.pipelining,
     // DEFAULT_EXECUTABLE: the shell of `shell:` and of the commands an action runs, under ansible_shell_executable
     executable: c.executable,
+    // FACTS_MODULES: what the gather_facts action runs (a host's ansible_facts_modules overrides it)
+    facts_modules: c.factsModules,
   };
   if (c.remoteUser !== undefined) connectionDefaults.remote_user = c.remoteUser;
   if (c.remotePort !== undefined) connectionDefaults.port = c.remotePort;
@@ -140,6 +145,7 @@ export function readSettings(
     jinja2Native: c.jinja2Native === true,
     anyErrorsFatal: c.anyErrorsFatal,
     hashBehaviour: c.hashBehaviour,
+    injectFactsAsVars: c.injectFactsAsVars !== false,
     displaySkippedHosts: c.displaySkippedHosts,
     displayOkHosts: c.displayOkHosts,
     showCustomStats: c.showCustomStats === true,

@@ -765,7 +765,7 @@ export class Executor {
           }
           break;
         case "clear_facts":
-          this.#vars.state(hp.name).facts = {};
+          this.#vars.state(hp.name).facts.clear();
           break;
         case "clear_host_errors":
           for (const h of pr.hosts.values()) {

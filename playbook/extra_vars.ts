@@ -1,5 +1,5 @@
 // `-e`/`--extra-vars`: `k=v k2="a b"`, inline JSON/YAML, or `@file` (YAML or JSON), later ones win.
-import { splitArgs } from "./task_args.ts";
+import { parseKv } from "./task_args.ts";
 import { PlaybookError } from "./errors.ts";
 
 export interface ExtraVarsIO {
@@ -9,35 +9,21 @@ export interface ExtraVarsIO {
   loadYamlFile(file: string): unknown;
 }
 
-function unquote(s: string): string {
-  if (s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[s.length - 1] === s[0]) {
-    return s.slice(1, -1).replace(/\\(["'\\])/g, "$1");
-  }
-  return s;
-}
-
 export function parseExtraVars(specs: string[], io: ExtraVarsIO): Record<string, unknown> {
   let out: Record<string, unknown> = {};
   for (const spec of specs) {
     let data: unknown;
     if (spec.startsWith("@")) {
       data = io.loadYamlFile(spec.slice(1));
-    } else if (/^\s*[[{]/.test(spec)) {
-      data = io.parseYaml(spec, "extra vars");
-    } else if (spec.trim() === "") {
+    } else if (spec === "") {
       continue;
+    } else if (spec[0] === "/" || spec[0] === ".") {
+      throw new PlaybookError(`Please prepend extra_vars filename '${spec}' with '@'`);
+    } else if (spec[0] === "[" || spec[0] === "{") {
+      data = io.parseYaml(spec, "extra vars");
     } else {
-      const kv: Record<string, unknown> = {};
-      for (const piece of splitArgs(spec)) {
-        const eq = piece.indexOf("=");
-        if (eq <= 0) {
-          throw new PlaybookError(
-            `Invalid extra vars data supplied. '${spec}' could not be made into a dictionary`,
-          );
-        }
-        kv[piece.slice(0, eq)] = unquote(piece.slice(eq + 1));
-      }
-      data = kv;
+      // Ansible's parse_kv without check_raw: words that are no k=v become _raw_params, not an error
+      data = parseKv(spec, "");
     }
     if (data === null || data === undefined) continue;
     if (typeof data !== "object" || Array.isArray(data)) {

@@ -517,6 +517,7 @@ async function runInner(
     playbookPython: controllerPy,
     ...(settings.configFile ? { configFile: settings.configFile } : {}),
     hashMerge: settings.hashBehaviour === "merge",
+    injectFactsAsVars: settings.injectFactsAsVars,
     noLog: settings.noLog,
   });
   // -vv: the callbacks ansible-playbook finds and skips as it loads its own, before the first playbook

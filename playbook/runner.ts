@@ -80,6 +80,11 @@ export interface ModuleRequest {
    * module (package to apt) fills in under the task's arguments, as Ansible's actions do.
    */
   moduleDefaults?: (module: string) => Record<string, unknown>;
+  /**
+   * The facts modules a gather_facts task runs, in order, when they are not just the setup module
+   * (Ansible's FACTS_MODULES, `ansible_facts_modules`); their facts merge, the later ones winning.
+   */
+  factsModules?: string[];
   /** `library/` dirs beside the task's role and playbook, searched for modules before the installed ones. */
   libraryPaths?: string[];
   /**
@@ -103,6 +108,9 @@ export interface ModuleRequest {
 export const CANCELLED = "_mito_cancelled";
 /** Whether a result is that answer: the task did not run and is to be run the normal way. */
 export const isCancelled = (r: ModuleResult): boolean => r[CANCELLED] === true;
+
+/** The runner's key for warnings shown outside the result (bootstrap/runner.py DISPLAY_WARNINGS). */
+export const DISPLAY_WARNINGS = "_mito_display_warnings";
 
 /** The key of the answer of a module the runner killed when the task's timeout passed (its seconds). */
 export const TIMED_OUT = "_mito_timed_out";

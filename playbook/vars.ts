@@ -2,6 +2,7 @@
 // layers (role defaults … extra vars) searched from the top, so building it costs O(layers), not
 // O(variables). Raw values are templated when read, against the same view.
 import type { RoleInstance, Scope, Task } from "./model.ts";
+import { HostFacts } from "./executor/facts.ts";
 
 /** What the templating engine reads variables through: undefined means "not defined". */
 export interface VarLookup {
@@ -148,8 +149,8 @@ export class RecursionError extends Error {
 
 /** Per-host state the run accumulates: facts, set_fact/register results, include_vars. */
 export class HostVarsState {
-  /** Gathered and cacheable facts (`ansible_facts`). */
-  facts: Record<string, unknown> = {};
+  /** Gathered, module and cacheable facts (Ansible's fact cache), read as `ansible_facts` and top-level. */
+  readonly facts: HostFacts = new HostFacts();
   /** include_vars results (Ansible's vars cache). */
   includeVars: Record<string, unknown> = {};
   /** set_fact and register results (non-persistent facts). */

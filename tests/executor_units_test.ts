@@ -101,10 +101,15 @@ Deno.test("unified diffs match difflib's layout", () => {
   );
 });
 
-Deno.test("extra vars: k=v with quotes, inline JSON, later wins", () => {
+Deno.test("extra vars: k=v with quotes, inline JSON, later wins; words without = are _raw_params (parse_kv)", () => {
   const io = { parseYaml: (t: string) => JSON.parse(t), loadYamlFile: () => ({ f: 1 }) };
   assertEquals(parseExtraVars([`a=1 b="x y"`, `{"a": 2}`, "@vars.yml"], io), { a: 2, b: "x y", f: 1 });
-  assertThrows(() => parseExtraVars(["novalue"], io), PlaybookError, "could not be made into a dictionary");
+  assertEquals(parseExtraVars(["ansible_facts_parallel: False", "c=x\\ty"], io), {
+    _raw_params: "ansible_facts_parallel: False",
+    c: "x\ty",
+  });
+  assertThrows(() => parseExtraVars(["[1]"], io), PlaybookError, "could not be made into a dictionary");
+  assertThrows(() => parseExtraVars(["./vars.yml"], io), PlaybookError, "Please prepend extra_vars filename");
 });
 
 Deno.test("layered variables: the topmost layer wins and lower layers are not copied", () => {

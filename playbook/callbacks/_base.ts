@@ -1,5 +1,5 @@
 // A callback that ignores every event: the callbacks that want only a few events extend it.
-import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type { Callback, PlayView, ResultEvent, StatsView, TaskView, WarningSource } from "./types.ts";
 import type { Display } from "./display.ts";
 
 export class IgnoringCallback implements Callback {
@@ -14,7 +14,7 @@ export class IgnoringCallback implements Callback {
   include(_file: string, _hosts: string[], _item?: unknown): void {}
   noHostsMatched(): void {}
   noHostsRemaining(): void {}
-  warning(_message: string): void {}
+  warning(_message: string, _from?: WarningSource): void {}
   verbose(_message: string, _level: number): void {}
   stats(_stats: StatsView): void {}
   close(): void {}
@@ -33,8 +33,8 @@ export class ResultsOnlyCallback extends IgnoringCallback {
     super();
     this.display = display;
   }
-  override warning(message: string): void {
-    this.display.warning(message);
+  override warning(message: string, from?: WarningSource): void {
+    this.display.warning(message, from);
   }
   override verbose(message: string, level: number): void {
     if (level === 0 && ASYNC_LINE.test(message)) return;

@@ -11,6 +11,7 @@ import {
   type StatsView,
   taskArgsText,
   type TaskView,
+  type WarningSource,
 } from "./types.ts";
 import { KNOWN_MODULES } from "../_known_modules.ts";
 import { AwxEvents, type Data, isoNow } from "./_awx_events.ts";
@@ -341,8 +342,8 @@ export class AwxDisplayCallback implements Callback {
     );
   }
 
-  warning(message: string): void {
-    this.#inner.warning(message);
+  warning(message: string, from?: WarningSource): void {
+    this.#inner.warning(message, from);
   }
 
   verbose(message: string, level: number): void {

@@ -7,6 +7,7 @@ import {
   type StatsView,
   taskArgsText,
   type TaskView,
+  type WarningSource,
 } from "./types.ts";
 import { type Display, escapeControls } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
@@ -250,8 +251,8 @@ export class DefaultCallback implements Callback {
     this.#d.banner("NO MORE HOSTS LEFT");
   }
 
-  warning(message: string): void {
-    this.#d.warning(message);
+  warning(message: string, from?: WarningSource): void {
+    this.#d.warning(message, from);
   }
 
   verbose(message: string, level: number): void {

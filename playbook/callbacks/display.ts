@@ -2,6 +2,7 @@
 // only on a TTY (or when forced), warnings on stderr, and every control character a target could have
 // put into the text rendered as an escape instead of reaching the terminal.
 import process from "node:process";
+import type { WarningSource } from "./types.ts";
 
 /**
  * Control characters that act on a terminal (C0 but newline and tab, DEL, C1 such as U+009B CSI) as
@@ -114,7 +115,7 @@ export class Display {
    * per run for the main process's warnings (`from: "main"`, and any outside a task), once per task for
    * those a task gives while it runs (see beginTask).
    */
-  warning(msg: string, from: "main" | "task" = "task"): void {
+  warning(msg: string, from: WarningSource = "task"): void {
     const text = `${wrap(`[WARNING]: ${msg}`, this.columns).join("\n")}\n`;
     const seen = from === "task" && this.#taskWarned ? this.#taskWarned : this.#warned;
     if (seen.has(text)) return;

@@ -1,5 +1,5 @@
 // The `json` stdout callback: one JSON document at the end, shaped like Ansible's json callback.
-import type { Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type { Callback, PlayView, ResultEvent, StatsView, TaskView, WarningSource } from "./types.ts";
 import type { Display } from "./display.ts";
 import { pyJson } from "./_pyjson.ts";
 
@@ -86,8 +86,8 @@ export class JsonCallback implements Callback {
   include(): void {}
   noHostsMatched(): void {}
   noHostsRemaining(): void {}
-  warning(message: string): void {
-    this.#d.warning(message);
+  warning(message: string, from?: WarningSource): void {
+    this.#d.warning(message, from);
   }
   verbose(): void {}
 

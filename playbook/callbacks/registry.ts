@@ -1,7 +1,15 @@
 // Which callbacks a run uses: the stdout callback (stdout_callback / ANSIBLE_STDOUT_CALLBACK) and the
 // enabled aggregate ones (callbacks_enabled / ANSIBLE_CALLBACKS_ENABLED), by their short or collection
 // names. One entry per callback: adding a callback is adding an entry.
-import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "./types.ts";
+import type {
+  AsyncView,
+  Callback,
+  PlayView,
+  ResultEvent,
+  StatsView,
+  TaskView,
+  WarningSource,
+} from "./types.ts";
 import type { Display } from "./display.ts";
 import type { ResultFormat } from "./_results.ts";
 import { asyncLine, DefaultCallback } from "./default.ts";
@@ -158,8 +166,8 @@ export class CallbackSet implements Callback {
   noHostsRemaining(): void {
     for (const c of this.#all) c.noHostsRemaining();
   }
-  warning(message: string): void {
-    for (const c of this.#all) c.warning(message);
+  warning(message: string, from?: WarningSource): void {
+    for (const c of this.#all) c.warning(message, from);
   }
   verbose(message: string, level: number): void {
     for (const c of this.#all) c.verbose(message, level);

@@ -60,6 +60,9 @@ export function taskArgsText(task: TaskView, pyStr: (v: unknown) => string): str
   return Object.entries(task.args ?? {}).map(([k, v]) => `${k}=${pyStr(v)}`).join(", ");
 }
 
+/** Where ansible-playbook gives a warning: its main process, or the worker running a task. */
+export type WarningSource = "main" | "task";
+
 export type HostStatus = "ok" | "failed" | "skipped" | "unreachable";
 
 export interface ResultEvent {
@@ -109,7 +112,11 @@ export interface Callback {
   notify?(handler: string, host: string): void;
   noHostsMatched(): void;
   noHostsRemaining(): void;
-  warning(message: string): void;
+  /**
+   * A warning; `main` when ansible-playbook gives it in its main process, not in the task's worker (see
+   * Display.warning: the two remember what they showed apart).
+   */
+  warning(message: string, from?: WarningSource): void;
   /** The verbose-only lines Ansible prints (-v... -vvvv). */
   verbose(message: string, level: number): void;
   stats(stats: StatsView): void;

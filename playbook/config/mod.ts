@@ -225,6 +225,8 @@ const SETTINGS: Setting[] = [
     "implicit",
   ]),
   S("gatherSubset", "list", undefined, ["ANSIBLE_GATHER_SUBSET"], [[D, "gather_subset"]]),
+  S("factsModules", "list", ["smart"], ["ANSIBLE_FACTS_MODULES"], [[D, "facts_modules"]]),
+  S("injectFactsAsVars", "boolean", true, ["ANSIBLE_INJECT_FACT_VARS"], [[D, "inject_facts_as_vars"]]),
   S("gatherTimeout", "integer", undefined, ["ANSIBLE_GATHER_TIMEOUT"], [[D, "gather_timeout"]]),
   S("privateKeyFile", "path", undefined, ["ANSIBLE_PRIVATE_KEY_FILE"], [[D, "private_key_file"]]),
   S("remoteTmp", "string", "~/.ansible/tmp", ["ANSIBLE_REMOTE_TEMP", "ANSIBLE_REMOTE_TMP"], [[

@@ -5,7 +5,15 @@
 // every callback that shows starts see it. What a worker reports while it runs (loop items, retries,
 // async polls) comes at once. This callback holds a finished host's report while hosts wait for a fork,
 // and lets it out after the next start.
-import type { AsyncView, Callback, PlayView, ResultEvent, StatsView, TaskView } from "../callbacks/types.ts";
+import type {
+  AsyncView,
+  Callback,
+  PlayView,
+  ResultEvent,
+  StatsView,
+  TaskView,
+  WarningSource,
+} from "../callbacks/types.ts";
 
 export class HeldResults implements Callback {
   #inner: Callback;
@@ -77,8 +85,8 @@ export class HeldResults implements Callback {
   noHostsRemaining(): void {
     this.#inner.noHostsRemaining();
   }
-  warning(message: string): void {
-    this.#inner.warning(message);
+  warning(message: string, from?: WarningSource): void {
+    this.#inner.warning(message, from);
   }
   verbose(message: string, level: number): void {
     this.#inner.verbose(message, level);

@@ -15,7 +15,6 @@ import {
   roleChain,
   scopeChain,
 } from "../vars.ts";
-import { wrapUnsafe } from "../values.ts";
 import type { Result } from "../actions.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { isMap } from "./_util.ts";
@@ -57,6 +56,7 @@ export type HostVarsOptions =
     | "skipTags"
     | "forks"
     | "hashMerge"
+    | "injectFactsAsVars"
     | "readYaml"
     | "factCache"
   >
@@ -89,19 +89,6 @@ function playRoleNames(roles: RoleInstance[]): string[] {
   return [...new Set([...listed, ...own.filter((r) => !r.dedup)].map(roleFullName))];
 }
 
-/**
- * Module facts: both `ansible_facts.x` and top-level `ansible_x` (inject_facts_as_vars). What a module
- * reports is data: wrapped unsafe, as Ansible does before injecting it.
- */
-function injectFacts(st: HostVarsState, facts: Record<string, unknown>): void {
-  const safe = wrapUnsafe(facts) as Record<string, unknown>;
-  const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(safe)) clean[k.startsWith("ansible_") ? k : `ansible_${k}`] = v;
-  const ns: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(safe)) ns[k.replace(/^ansible_/, "")] = v;
-  Object.assign(st.facts, ns, clean);
-}
-
 export class HostVars {
   #o: HostVarsOptions;
   #hostState = new Map<string, HostVarsState>();
@@ -121,21 +108,15 @@ export class HostVars {
       const cached = this.#o.factCache?.load?.(host);
       if (cached) {
         s.factsGathered = cached._ansible_facts_gathered === true;
-        // As Ansible injects cached facts: each key as it is, and in ansible_facts without its ansible_
-        // prefix; its own markers (_ansible_facts_gathered) stay out of the variables.
-        for (const [k, v] of Object.entries(wrapUnsafe(cached) as Record<string, unknown>)) {
-          if (k.startsWith("_")) continue;
-          s.facts[k] = v;
-          if (k.startsWith("ansible_") && k !== "ansible_local") s.facts[k.slice(8)] = v;
-        }
+        s.facts.merge(cached);
       }
     }
     return s;
   }
 
-  /** The host's facts, undefined for a host the run has not learnt anything about. */
+  /** The host's `ansible_facts`, undefined for a host the run has not learnt anything about. */
   factsOf(host: string): Record<string, unknown> | undefined {
-    return this.#hostState.get(host)?.facts;
+    return this.#hostState.get(host)?.facts.namespaced;
   }
 
   /** The inventory changed (add_host, group_by): the host's variables and `groups` are read again. */
@@ -160,13 +141,20 @@ export class HostVars {
     return v;
   }
 
+  /**
+   * The host's facts: `ansible_facts`, and those inject_facts_as_vars makes top-level variables (without
+   * it only ansible_local, always there, as Ansible promotes it).
+   */
   #factsLayer(host: string): Layer {
-    const st = this.state(host);
+    const facts = this.state(host).facts;
+    const top = this.#o.injectFactsAsVars === false
+      ? (): Record<string, unknown> => ({ ansible_local: facts.raw.ansible_local ?? {} })
+      : (): Record<string, unknown> => facts.topLevel;
     return {
       lazy: true,
-      get: (n) => (n === "ansible_facts" ? st.facts : st.facts[n]),
-      has: (n) => n === "ansible_facts" || Object.hasOwn(st.facts, n),
-      keys: () => ["ansible_facts", ...Object.keys(st.facts)],
+      get: (n) => (n === "ansible_facts" ? facts.namespaced : top()[n]),
+      has: (n) => n === "ansible_facts" || Object.hasOwn(top(), n),
+      keys: () => ["ansible_facts", ...Object.keys(top())],
     } satisfies LazyLayer;
   }
 
@@ -419,30 +407,41 @@ export class HostVars {
     return out;
   }
 
-  /** set_fact/include_vars/module facts land in the host's variables (the delegate's with delegate_facts). */
-  applyFacts(target: string, action: string, result: Result): void {
+  /** The facts kept out of the host's top-level variables (none when facts are not injected there). */
+  #leftOut(st: HostVarsState): readonly string[] {
+    return this.#o.injectFactsAsVars === false ? [] : st.facts.removed;
+  }
+
+  /**
+   * set_fact/include_vars/module facts land in the host's variables (the delegate's with delegate_facts).
+   * Answers the facts the host's top-level variables leave out, as Ansible warns of them when it reads
+   * the host's variables next.
+   */
+  applyFacts(target: string, action: string, result: Result): readonly string[] {
     const facts = result.ansible_facts;
-    if (!isMap(facts)) return;
+    if (!isMap(facts)) return [];
     const st = this.state(target);
     if (action === "set_fact") {
       // In place: views built earlier in this task (the next loop item) hold these objects.
       Object.assign(st.setFacts, facts);
       if (result._ansible_facts_cacheable) {
-        Object.assign(st.facts, facts);
+        st.facts.merge(facts);
         this.#o.factCache?.update(target, facts);
+        return this.#leftOut(st);
       }
     } else if (action === "include_vars") {
       const merged = this.combine(st.includeVars, facts);
       for (const k of Object.keys(st.includeVars)) delete st.includeVars[k];
       Object.assign(st.includeVars, merged);
     } else {
-      injectFacts(st, facts);
-      // The gather_facts action marks the host's facts as gathered (gathering = smart reads it).
+      // The gather_facts action marks the host's facts as gathered (gathering = smart reads it); the
+      // mark is one of them, seen in ansible_facts, as Ansible's gather_facts action adds it.
+      const kept = action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts;
+      st.facts.merge(kept);
       if (action === "gather_facts") st.factsGathered = true;
-      this.#o.factCache?.update(
-        target,
-        action === "gather_facts" ? { ...facts, _ansible_facts_gathered: true } : facts,
-      );
+      this.#o.factCache?.update(target, kept);
+      return this.#leftOut(st);
     }
+    return [];
   }
 }

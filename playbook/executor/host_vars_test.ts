@@ -246,16 +246,68 @@ Deno.test("outside a task a host's variables hold inventory, facts, include_vars
   });
 });
 
-Deno.test("module facts land in the host's facts both bare and as ansible_*, wrapped unsafe", () => {
+Deno.test("module facts: ansible_facts holds them without the ansible_ prefix, the top level as named, wrapped unsafe", () => {
   withInventory((dir) => {
-    const { vars } = setup(dir, new Set());
+    const { vars, pr } = setup(dir, new Set());
     vars.applyFacts("db1", "setup", { ansible_facts: { ansible_distribution: "Debian", pkg_mgr: "apt" } });
-    assertEquals(
-      Object.fromEntries(Object.entries(vars.state("db1").facts).map(([k, v]) => [k, String(v)])),
-      { distribution: "Debian", pkg_mgr: "apt", ansible_distribution: "Debian", ansible_pkg_mgr: "apt" },
-    );
+    const facts = vars.state("db1").facts;
+    const text = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
+    assertEquals(text(facts.namespaced), { distribution: "Debian", pkg_mgr: "apt" });
+    assertEquals(text(facts.topLevel), { ansible_distribution: "Debian", pkg_mgr: "apt" });
+    const view = vars.hostLevel(pr, "db1");
+    assertEquals([view.get("distribution"), view.get("ansible_pkg_mgr")], [undefined, undefined]);
     // what a module reports is data, never template source
-    assertEquals(vars.state("db1").facts.pkg_mgr instanceof UnsafeString, true);
+    assertEquals(facts.namespaced.pkg_mgr instanceof UnsafeString, true);
+  });
+});
+
+Deno.test("a module's facts never set a connection, become or interpreter variable, nor ansible_facts itself", () => {
+  withInventory((dir) => {
+    const { vars, pr } = setup(dir, new Set());
+    const left = vars.applyFacts("db1", "bogus_facts", {
+      ansible_facts: {
+        ansible_host: "evil",
+        ansible_become_user: "root",
+        ansible_python_interpreter: "/tmp/x",
+        ansible_ssh_foo: 1,
+        ansible_local_x: 2,
+        ansible_ssh_host_key_rsa_public: "AAA",
+        ansible_docker0_bridge: 3,
+        ansible_facts: { discovered_interpreter_python: "touch" },
+        add_host: 4,
+        kept: 5,
+      },
+    });
+    assertEquals([...left], [
+      "ansible_host",
+      "ansible_become_user",
+      "ansible_python_interpreter",
+      "ansible_ssh_foo",
+      "ansible_local_x",
+      "ansible_facts",
+      "add_host",
+    ]);
+    assertEquals(Object.keys(vars.state("db1").facts.topLevel), [
+      "ansible_ssh_host_key_rsa_public",
+      "ansible_docker0_bridge",
+      "kept",
+    ]);
+    const view = vars.hostLevel(pr, "db1");
+    assertEquals(view.get("ansible_host"), undefined);
+    // ansible_facts keeps every fact, the nested one under its own name without the prefix
+    assertEquals(Object.keys(view.get("ansible_facts") as Record<string, unknown>), [
+      "host",
+      "become_user",
+      "python_interpreter",
+      "ssh_foo",
+      "local_x",
+      "ssh_host_key_rsa_public",
+      "docker0_bridge",
+      "facts",
+      "add_host",
+      "kept",
+    ]);
   });
 });
 
@@ -271,14 +323,16 @@ Deno.test("the fact cache: a host starts with its cached facts; gathered, setup 
     };
     const { vars } = setup(dir, new Set(), cache);
     written.length = 0; // web1's facts that setup() applied
-    // each cached key as it is, ansible_* also without the prefix (not ansible_local); markers left out
-    assertEquals(Object.keys(vars.state("db1").facts), [
-      "ansible_distribution",
+    // each cached key as it is at the top level (but the markers), in ansible_facts without its ansible_
+    // prefix (not ansible_local's)
+    assertEquals(Object.keys(vars.state("db1").facts.topLevel), ["ansible_distribution", "ansible_local"]);
+    assertEquals(Object.keys(vars.state("db1").facts.namespaced), [
       "distribution",
       "ansible_local",
+      "_ansible_facts_gathered",
     ]);
-    assertEquals(vars.state("db1").facts.distribution instanceof UnsafeString, true);
-    assertEquals(vars.state("web2").facts, {});
+    assertEquals(vars.state("db1").facts.namespaced.distribution instanceof UnsafeString, true);
+    assertEquals(vars.state("web2").facts.raw, {});
     vars.applyFacts("web2", "gather_facts", { ansible_facts: { pkg_mgr: "apt" } });
     vars.applyFacts("web2", "setup", { ansible_facts: { pkg_mgr: "apt" } });
     vars.applyFacts("web2", "set_fact", { ansible_facts: { a: 1 }, _ansible_facts_cacheable: true });

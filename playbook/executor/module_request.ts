@@ -11,6 +11,7 @@ import { readTextFile } from "../text_file.ts";
 import { templateFileVars, UndefinedError } from "../template/mod.ts";
 import { asList } from "../loader.ts";
 import type { ActionNames } from "../action_names.ts";
+import { list } from "../_settings.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { checkMode, templatedKeyword } from "./_keywords.ts";
 import { FieldTemplateError, TaskTemplateError } from "./_task_errors.ts";
@@ -165,11 +166,18 @@ export function connectionVars(
  * templated on its own, and as Ansible does one that fails on an undefined `ansible_env` is left out: a
  * play's environment built from the facts (`PATH: "{{ ansible_env.PATH }}:/x"`) must not stop the
  * gathering of those facts. Ansible's test for that names `ansible_env` anywhere in the error, for any
- * task, not only the fact gathering: so does this one.
+ * task, not only the fact gathering: so does this one. Ansible templates it for every task its task
+ * executor runs, controller-side actions included (debug, set_fact …): an undefined variable in it fails
+ * them too, and an entry that is no mapping is skipped with a warning.
  */
-function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<string, string> {
+export function taskEnvironment(
+  task: Task,
+  vars: LayeredVars,
+  o: Pick<RequestEnv, "templar" | "pyStr" | "warning">,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const s of scopeChain(task)) {
+  const chain = scopeChain(task);
+  for (const s of chain) {
     for (const e of asList(s.kw.environment)) {
       if (!isMap(e)) {
         let m: unknown;
@@ -179,6 +187,11 @@ function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<strin
           throw err instanceof UndefinedError ? new FieldTemplateError("environment", err) : err;
         }
         if (isMap(m)) { for (const [k, v] of Object.entries(m)) env[k] = o.pyStr(v); }
+        else {
+          // Ansible's warning shows the whole list of environments, as written
+          const all = chain.flatMap((c) => asList(c.kw.environment));
+          o.warning(`could not parse environment value, skipping: ${o.pyStr(all)}`);
+        }
         continue;
       }
       for (const [k, raw] of Object.entries(e)) {
@@ -193,6 +206,49 @@ function environment(task: Task, vars: LayeredVars, o: RequestEnv): Record<strin
     }
   }
   return env;
+}
+
+/** The module Ansible's `smart` facts module is on a connection that is no network device's. */
+const SETUP = "ansible.legacy.setup";
+
+/** The network platforms whose facts module `smart` picks (CONNECTION_FACTS_MODULES), and their collections. */
+const NETWORK_PLATFORMS: Record<string, string> = {
+  asa: "cisco.asa",
+  eos: "arista.eos",
+  frr: "frr.frr",
+  ios: "cisco.ios",
+  iosxr: "cisco.iosxr",
+  junos: "junipernetworks.junos",
+  nxos: "cisco.nxos",
+  vyos: "vyos.vyos",
+  exos: "extreme.exos",
+  slxos: "extreme.slxos",
+  voss: "extreme.voss",
+  ironware: "community.network",
+};
+
+/** What `smart` stands for: the network_os's facts module (`ios` or `cisco.ios.ios`), else setup. */
+function smartModule(networkOs: unknown): string {
+  const os = typeof networkOs === "string" ? networkOs : "";
+  if (Object.hasOwn(NETWORK_PLATFORMS, os)) return `ansible.legacy.${os}_facts`;
+  const short = os.split(".").pop() ?? "";
+  return Object.hasOwn(NETWORK_PLATFORMS, short) && os === `${NETWORK_PLATFORMS[short]}.${short}`
+    ? `${os}_facts`
+    : SETUP;
+}
+
+/**
+ * The facts modules a gather_facts task runs: the host's `ansible_facts_modules`, else FACTS_MODULES;
+ * `smart` leaves its place and the module it stands for goes last, as Ansible's gather_facts action does.
+ */
+function factsModules(vars: LayeredVars, o: RequestEnv, args: Record<string, unknown>): string[] {
+  const own = vars.get("ansible_facts_modules");
+  const given = list(own ?? o.connectionDefaults.facts_modules ?? ["smart"]);
+  if (!given.includes("smart")) return given;
+  const facts = vars.get("ansible_facts");
+  const os = args.network_os ?? vars.get("ansible_network_os") ??
+    (isMap(facts) ? facts.network_os : undefined);
+  return [...given.filter((m) => m !== "smart"), smartModule(os)];
 }
 
 /**
@@ -216,7 +272,21 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     return v === undefined ? undefined : t.template(v, vars);
   };
   const delegate = kw("delegate_to");
-  const env = environment(task, vars, o);
+  const env = taskEnvironment(task, vars, o);
+  // gather_facts runs the setup module, or its facts modules one after the other (`parallel` is the
+  // action's own option, never a module's)
+  const facts = task.action === "gather_facts" ? factsModules(vars, o, args) : undefined;
+  if (facts) delete args.parallel;
+  const gatherer = facts && (facts.length !== 1 || facts[0] !== SETUP) ? "gather_facts" : "setup";
+  const moduleDefaultsOf = (module: string) =>
+    plainStrings(
+      removeOmit(t.template(moduleDefaults(task, module, o.actionNames), vars), o.omitToken),
+    ) as Record<
+      string,
+      unknown
+    >;
+  // the setup module's own module_defaults fill in under the action's (as each facts module's do)
+  const moduleArgs = facts && gatherer === "setup" ? { ...moduleDefaultsOf("setup"), ...args } : args;
   const targetHost = delegate === undefined || delegate === null ? host : String(delegate);
   // A delegated task connects with the delegate's variables (its address, user, via chain …).
   const conn = targetHost === host
@@ -234,13 +304,13 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     host,
     targetHost,
     ...(delegate === undefined || delegate === null ? {} : { delegateTo: String(delegate) }),
-    // gather_facts is an action that runs the setup module (Ansible's facts_modules = smart).
-    module: task.action === "gather_facts" ? "setup" : task.action,
+    module: facts ? gatherer : task.action,
+    ...(facts && gatherer === "gather_facts" ? { factsModules: facts } : {}),
     // not for gather_facts: the setup module runs under its own name
     ...(task.actionWritten !== task.action && task.action !== "gather_facts"
       ? { moduleWritten: task.actionWritten }
       : {}),
-    args,
+    args: moduleArgs,
     checkMode: checkMode(task, vars, o),
     diff: (() => {
       const v = templatedKeyword(task, "diff", o, vars);
@@ -272,13 +342,7 @@ export function moduleRequest(o: RequestEnv, input: RequestInput): ModuleRequest
     verbosity: o.verbosity,
     libraryPaths: o.libraryDirs(),
     facts: input.factsOf(targetHost),
-    moduleDefaults: (module) =>
-      plainStrings(
-        removeOmit(t.template(moduleDefaults(task, module, o.actionNames), vars), o.omitToken),
-      ) as Record<
-        string,
-        unknown
-      >,
+    moduleDefaults: moduleDefaultsOf,
     onAsync: (e) => o.asyncStatus(host, task, vars, e),
     renderTemplate: (file, opts) => {
       if (!t.renderFile) throw new ExecutionError("the templating engine cannot render template files");

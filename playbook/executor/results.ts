@@ -21,6 +21,7 @@ import type { TaskKeywords } from "./_keywords.ts";
 import { keyword } from "./_keywords.ts";
 import { notifiedHandlers } from "./_handlers.ts";
 import { isMap } from "./_util.ts";
+import { removedFactWarning } from "./facts.ts";
 
 const CLEAN_EXCEPTIONS = new Set([
   "_ansible_verbose_always",
@@ -56,7 +57,7 @@ export function cleanCopy(r: Result, noLog: boolean): Result {
 }
 
 /** The actions whose facts Ansible keeps as they are: their results are not marked unsafe either. */
-const CLEAN_FACTS_ACTIONS = new Set(["include_vars", "set_fact"]);
+export const CLEAN_FACTS_ACTIONS: ReadonlySet<string> = new Set(["include_vars", "set_fact"]);
 
 /**
  * What `register` stores: the result without internal keys, its strings unsafe (Ansible's wrap_var),
@@ -277,6 +278,8 @@ export class Results {
   #cb: Callback;
   /** Handlers' templated names (#handlerName). */
   #handlerNames = new WeakMap<Task, string | undefined>();
+  /** Facts the task's results gave that the host's top-level variables leave out (clean_facts). */
+  #leftOutFacts = new Set<string>();
 
   constructor(opts: ResultsOptions) {
     this.#o = opts;
@@ -293,8 +296,21 @@ export class Results {
     });
   }
 
-  /** Registers, notifies, counts and reports a task's final result; decides the host's outcome. */
+  /**
+   * Registers, notifies, counts and reports a task's final result; decides the host's outcome. Then warns
+   * of the facts the host's variables leave out, as ansible-playbook's main process does when it next
+   * reads them, after the result was shown.
+   */
   finish(at: TaskAt, opts: FinishOptions): Included[] {
+    try {
+      return this.#finish(at, opts);
+    } finally {
+      for (const key of this.#leftOutFacts) this.#cb.warning(removedFactWarning(key), "main");
+      this.#leftOutFacts.clear();
+    }
+  }
+
+  #finish(at: TaskAt, opts: FinishOptions): Included[] {
     const { pr, hp, task, vars } = at;
     const { view, result, ignoreErrors, noLog, itemLayers } = opts;
     const st = this.#o.hostVars.state(hp.name);
@@ -381,7 +397,8 @@ export class Results {
     if (!isMap(result.ansible_facts) || task.action === "debug") return;
     const delegateFacts = delegateTo !== undefined &&
       this.#o.keywords.boolSafe(task, "delegate_facts", this.#o.hostVars.forTask(pr, hp.name, task));
-    this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
+    const leftOut = this.#o.hostVars.applyFacts(delegateFacts ? delegateTo! : hp.name, task.action, result);
+    for (const key of leftOut) this.#leftOutFacts.add(key);
   }
 
   /**

@@ -8,11 +8,14 @@ import type { Task } from "../model.ts";
 import type { Callback, TaskView } from "../callbacks/types.ts";
 import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
-import { ActionRaised, isCancelled, type ModuleRequest, TIMED_OUT } from "../runner.ts";
+import { ActionRaised, DISPLAY_WARNINGS, isCancelled, type ModuleRequest, TIMED_OUT } from "../runner.ts";
 import { asList } from "../loader.ts";
+import type { LayeredVars } from "../vars.ts";
+import { wrapUnsafe } from "../values.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
 import {
+  CLEAN_FACTS_ACTIONS,
   cleanCopy,
   gatherFactsResult,
   INCLUDE_ACTIONS,
@@ -21,7 +24,7 @@ import {
   type Results,
   skippedResult,
 } from "./results.ts";
-import { argsOf, moduleDefaults, moduleRequest, type RequestEnv } from "./module_request.ts";
+import { argsOf, moduleDefaults, moduleRequest, type RequestEnv, taskEnvironment } from "./module_request.ts";
 import {
   cannotFollow,
   cannotLead,
@@ -64,6 +67,7 @@ import {
   TaskTemplateError,
 } from "./_task_errors.ts";
 import { isMap, removeOmit } from "./_util.ts";
+import { cleanFacts, namespaceFacts, removedFactWarning } from "./facts.ts";
 
 export interface TaskExecutorOptions {
   options: ExecutorOptions;
@@ -76,9 +80,6 @@ export interface TaskExecutorOptions {
    */
   selected(task: Task): boolean | undefined;
 }
-
-/** The runner's key for warnings shown outside the result (bootstrap/runner.py DISPLAY_WARNINGS). */
-const DISPLAY_WARNINGS = "_mito_display_warnings";
 
 export class TaskExecutor {
   #o: ExecutorOptions;
@@ -359,6 +360,22 @@ export class TaskExecutor {
     });
   }
 
+  /**
+   * The variables a result's facts give the rest of its task (changed_when, failed_when, until), as
+   * Ansible's task executor adds them: set_fact's and include_vars' as they are; a module's top-level as
+   * clean_facts keeps them, and — Ansible's own quirk, kept — nested one level down in `ansible_facts`
+   * (`ansible_facts.ansible_facts.x`) until the task ends.
+   */
+  #taskFacts(task: Task, facts: Record<string, unknown>, vars: LayeredVars): Record<string, unknown> {
+    if (CLEAN_FACTS_ACTIONS.has(task.action)) return facts;
+    const data = wrapUnsafe(facts) as Record<string, unknown>;
+    const current = vars.raw("ansible_facts");
+    return {
+      ...(this.#o.injectFactsAsVars === false ? {} : cleanFacts(data).vars),
+      ansible_facts: { ...(isMap(current) ? current : {}), ansible_facts: namespaceFacts(data) },
+    };
+  }
+
   #sleep(ms: number): Promise<void> {
     return this.#o.sleep ? this.#o.sleep(ms) : new Promise((r) => setTimeout(r, ms));
   }
@@ -401,14 +418,17 @@ export class TaskExecutor {
       }
       if (until !== undefined) result.attempts = attempt;
       if (!("changed" in result) && !include) result.changed = false;
+      // Ansible's worker warns of the facts it leaves out of the task's variables, failed or not.
+      const facts = isMap(result.ansible_facts) && task.action !== "debug" ? result.ansible_facts : undefined;
+      if (facts && !CLEAN_FACTS_ACTIONS.has(task.action) && this.#o.injectFactsAsVars !== false) {
+        for (const key of cleanFacts(facts).removed) this.#cb.warning(removedFactWarning(key));
+      }
       // What changed_when, failed_when and until read: the result registered and its facts, built only for
       // them (a copy of the result per loop item cost more than the rest of the item's bookkeeping).
       const resultVars = () => {
         const layer: Record<string, unknown> = {};
         if (reg) layer[reg] = registeredValue(result, task.action);
-        if (isMap(result.ansible_facts) && task.action !== "debug") {
-          Object.assign(layer, result.ansible_facts);
-        }
+        if (facts) Object.assign(layer, this.#taskFacts(task, facts, vars));
         return vars.with(layer);
       };
       const changedWhen = task.kw.changed_when ?? undefined;
@@ -494,6 +514,8 @@ export class TaskExecutor {
       }
       const controller = CONTROLLER_ACTIONS[task.action];
       if (controller) {
+        // templated though unused: Ansible's task executor validates it for every action it runs
+        taskEnvironment(task, vars, this.#request);
         const checkModeOn = checkMode(task, vars, this.#o);
         // Arguments that template to `omit` are dropped before the action sees them. Each is templated
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).

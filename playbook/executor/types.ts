@@ -107,6 +107,8 @@ export interface ExecutorOptions {
   /** ansible_config_file: the configuration file read, if any. */
   configFile?: string;
   hashMerge?: boolean;
+  /** inject_facts_as_vars (default true): facts are top-level variables as well as ansible_facts. */
+  injectFactsAsVars?: boolean;
   /** no_log = True in the configuration (ANSIBLE_NO_LOG): every task's no_log when it sets none. */
   noLog?: boolean;
   /** any_errors_fatal from the configuration: the default for plays that do not set it. */

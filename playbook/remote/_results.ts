@@ -1,6 +1,7 @@
 // Result shapes the remote side produces itself (connection failures, raw, fetch), as Ansible's.
-import type { ModuleResult } from "../runner.ts";
-import { pySplitlines } from "../template/mod.ts";
+import { DISPLAY_WARNINGS, type ModuleResult } from "../runner.ts";
+import { pySplitlines, truthy } from "../template/mod.ts";
+import { pyStr } from "../py/mod.ts";
 
 export function lines(text: string): string[] {
   if (text === "") return [];
@@ -19,6 +20,45 @@ export function withOutputLines(r: ModuleResult): ModuleResult {
     if (typeof text === "string") r[`${k}_lines`] = pySplitlines(text, false);
     else if (!text) r[`${k}_lines`] = [];
   }
+  return r;
+}
+
+/** Result keys only the executor may set (Ansible's INTERNAL_RESULT_KEYS). */
+const EXECUTOR_KEYS = new Set(["add_host", "add_group"]);
+
+/**
+ * What Ansible's action layer removes from every module's answer before anything reads it: internal
+ * `_ansible_*` keys (but `_ansible_parsed`) and the executor's own keys, each with a warning shown at
+ * once; empty warnings and deprecations; and the interpreter a module claims to have discovered, which
+ * only the controller reports.
+ */
+export function withoutInternalKeys(r: ModuleResult): ModuleResult {
+  // the runner's own mark for an async job's directory, read by nothing here (Ansible pops it silently)
+  delete r._ansible_suppress_tmpdir_delete;
+  const said: string[] = [];
+  for (const k of Object.keys(r)) {
+    if ((k.startsWith("_ansible_") && k !== "_ansible_parsed") || EXECUTOR_KEYS.has(k)) {
+      said.push(`Removed unexpected internal key in module return: ${k} = ${pyStr(r[k])}`);
+      delete r[k];
+    }
+  }
+  for (const k of ["warnings", "deprecations"]) {
+    if (k in r && !truthy(r[k])) delete r[k];
+  }
+  const facts = r.ansible_facts;
+  if (typeof facts === "object" && facts !== null && !Array.isArray(facts)) {
+    for (const k of Object.keys(facts)) {
+      if (/^(ansible_)?discovered_interpreter_/.test(k)) delete (facts as Record<string, unknown>)[k];
+    }
+  }
+  return withDisplayWarnings(r, said);
+}
+
+/** The result with warnings to show as it comes back, outside the result itself (DISPLAY_WARNINGS). */
+export function withDisplayWarnings(r: ModuleResult, said: string[], first = false): ModuleResult {
+  if (!said.length) return r;
+  const before = (r[DISPLAY_WARNINGS] as string[] | undefined) ?? [];
+  r[DISPLAY_WARNINGS] = first ? [...said, ...before] : [...before, ...said];
   return r;
 }
 

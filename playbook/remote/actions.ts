@@ -26,6 +26,7 @@ import { PyCodecError, pyEncode, pyStr } from "../py/mod.ts";
 import { asyncDirOf, type TargetSession } from "./session.ts";
 import { packageAction, serviceAction } from "./manager_actions.ts";
 import { execCommandAction, fetchFileAction, putFileAction } from "./connection_actions.ts";
+import { gatherFactsAction } from "./facts_action.ts";
 
 /** A transfer's progress display (the CLI's bar on a TTY), started with what moves and its size. */
 export type TransferReporter = (
@@ -786,6 +787,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   unarchive: unarchiveAction,
   package: packageAction,
   service: serviceAction,
+  gather_facts: gatherFactsAction,
   _mito_put_file: putFileAction,
   _mito_fetch_file: fetchFileAction,
   _mito_exec_command: execCommandAction,

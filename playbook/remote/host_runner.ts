@@ -38,7 +38,14 @@ import { runRaw, runRawInContext } from "./raw.ts";
 import { type ConnectPlan, LOCAL_LANES, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
 import { LocalLanes } from "./_lanes.ts";
 import { taskStack } from "./stack.ts";
-import { errorText, failed, interpreterMissing, unreachable, withOutputLines } from "./_results.ts";
+import {
+  errorText,
+  failed,
+  interpreterMissing,
+  unreachable,
+  withDisplayWarnings,
+  withOutputLines,
+} from "./_results.ts";
 import { asyncDirOf, RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
@@ -182,6 +189,11 @@ export class ProtocolHostRunner implements HostRunner {
       plan = this.#plans.plan(req, this.#opts.defaults);
     } catch (err) {
       return failed(errorText(err));
+    }
+    // Ansible's raw action runs without the task's environment, and says so
+    if (name === "raw" && Object.keys(req.environment).length) {
+      const result = await this.runModule({ ...req, environment: {} });
+      return withDisplayWarnings(result, ["raw module does not support the environment keyword"], true);
     }
     if (name === "raw" && plan.direct) return await runRaw(plan.direct, req);
     const removed = removedAccount(req);

@@ -5,7 +5,7 @@ import { randomInt } from "node:crypto";
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver, type ModuleSource, shortName } from "./modules.ts";
-import { withOutputLines } from "./_results.ts";
+import { withoutInternalKeys, withOutputLines } from "./_results.ts";
 import { callWithSource } from "./module_sources.ts";
 
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
@@ -90,7 +90,7 @@ export class TargetSession {
   ): Promise<ModuleResult> {
     // Ansible discovers (and reports) the interpreter for a Python module only, not a shell or binary one
     if (!this.ranModule && this.#runsPython(module)) this.ranModule = true;
-    return withOutputLines(await this.#run(module, args, opts));
+    return withOutputLines(withoutInternalKeys(await this.#run(module, args, opts)));
   }
 
   #run(

@@ -32,7 +32,8 @@ function sortKey(caseSensitive: boolean): (x: unknown) => unknown {
 
 const LIST_MERGE = ["replace", "keep", "append", "prepend", "append_rp", "prepend_rp"];
 
-function mergeHash(
+/** Ansible's merge_hash: `y` over `x`, dicts merged when `recursive`, lists as `listMerge` says. */
+export function mergeHash(
   x: Record<string, unknown>,
   y: Record<string, unknown>,
   recursive: boolean,

@@ -50,5 +50,6 @@ export {
   Undefined,
 } from "./_py.ts";
 export { jsonDumps, jsonLoads } from "./_json.ts";
+export { mergeHash } from "./_filters_dicts.ts";
 export { toYaml } from "./_yaml.ts";
 export { ESCAPES as PYTHON_ESCAPES } from "./_lexer.ts";

@@ -504,10 +504,11 @@ export class Templar {
       if (e instanceof LookupError) throw e;
       throw new TemplateError(`${msg}. ${original}`);
     }
-    // lookup results are data, never templated again (Ansible marks them unsafe); a joined string
-    // cannot carry the mark
+    // lookup results are data, never templated again (Ansible marks them unsafe, the joined text too)
     if (want || ran.length === 0) return markUnsafe(ran);
-    if (ran.every((x) => typeof x === "string")) return ran.join(",");
+    if (ran.every((x) => typeof x === "string" || x instanceof UnsafeString)) {
+      return new UnsafeString(ran.map((x) => pyStr(x)).join(","));
+    }
     return markUnsafe(ran.length === 1 ? ran[0] : ran);
   }
 
@@ -753,24 +754,37 @@ export class Templar {
           s.depth--;
         }
       },
-      importTemplate: (name) => {
+      importTemplate: (name, ctx) => {
         const exports = new Map<string, unknown>();
-        this.#render(this.#readTemplate(name), vars, "text", s, false, { escape: false }, exports);
+        // as Jinja2 under Ansible: without context an imported template sees the globals only
+        const seen = ctx ? withLocals(ctx, vars) : NO_VARS;
+        this.#render(this.#readTemplate(name), seen, "text", s, false, { escape: false }, exports);
         return exports;
       },
       include: (name, ctx) => {
         const text = this.#readTemplate(name);
-        // includes see the including template's variables and its top-level names
-        const frameVars: VarLookup = {
-          get: (n) => {
-            const v = ctx.frame.lookup(n);
-            return v !== undefined ? v : vars.get(n);
-          },
-        };
-        return this.#render(text, frameVars, "text", s, false, { escape: false }) as string;
+        // includes see the including template's variables and its local names
+        return this.#render(text, withLocals(ctx, vars), "text", s, false, { escape: false }) as string;
       },
     };
   }
+}
+
+/** No variables: what a template imported without context sees besides the globals. */
+const NO_VARS: VarLookup = { get: () => undefined };
+
+/**
+ * The variables with a template's local names (set, loop variables, macro arguments) over them: those of
+ * the scope it is at now, which a macro imported with context keeps when called from another scope.
+ */
+function withLocals(ctx: Ctx, vars: VarLookup): VarLookup {
+  const frame = ctx.frame;
+  return {
+    get: (n) => {
+      const v = frame.lookup(n);
+      return v !== undefined ? v : vars.get(n);
+    },
+  };
 }
 
 function trailingNewlines(s: string): number {
