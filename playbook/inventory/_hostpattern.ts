@@ -3,6 +3,14 @@
 
 export class HostPatternError extends Error {
   override name = "HostPatternError";
+  /**
+   * Whether the reader names the file and line. Ansible's INI reader names none for the two host entries
+   * it refuses itself (ending in ':' and '---'), and mito prints those as it does; for the others (ranges,
+   * a stray '['), where Ansible passes on a Python error or names nothing, mito names the line.
+   */
+  constructor(message: string, readonly located = true) {
+    super(message);
+  }
 }
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -83,6 +91,7 @@ export function expandHostEntry(entry: string): { hosts: string[]; port?: number
   if (entry.trim().endsWith(":") && port === undefined) {
     throw new HostPatternError(
       `Invalid host pattern '${entry}' supplied, ending in ':' is not allowed, this character is reserved to provide a port.`,
+      false,
     );
   }
   const hosts = expandRanges(host);
@@ -97,6 +106,7 @@ export function expandHostEntry(entry: string): { hosts: string[]; port?: number
   if (hosts.some((h) => h.trim() === "---")) {
     throw new HostPatternError(
       `Invalid host pattern '${entry}' supplied, '---' is normally a sign this is a YAML file.`,
+      false,
     );
   }
   return { hosts, port };

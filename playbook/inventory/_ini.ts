@@ -77,7 +77,10 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
       try {
         expanded = expandHostEntry(tokens[0]);
       } catch (e) {
-        if (e instanceof HostPatternError) fail(e.message);
+        if (e instanceof HostPatternError) {
+          if (e.located) fail(e.message);
+          throw new InventoryError(e.message);
+        }
         throw e;
       }
       const vars: Record<string, unknown> = {};

@@ -1,7 +1,8 @@
 // The YAML inventory format (all/children/hosts/vars) as Ansible's yaml plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
-import { positionOf, yamlClass } from "../yaml/mod.ts";
+import { keyAsWritten, positionOf, yamlClass } from "../yaml/mod.ts";
+import { UnsafeString } from "../values.ts";
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -55,6 +56,13 @@ export function parseYamlInventory(
         }
       } else if (key === "hosts") {
         for (const [pattern, hv] of Object.entries(v)) {
+          const written = keyAsWritten(v, pattern);
+          if (typeof written !== "string" && !(written instanceof UnsafeString)) {
+            // Ansible expands only text: `1234:` is a number, not a host name.
+            throw new InventoryError(
+              `Host pattern ${pattern} must be a string. Enclose integers/floats in quotation marks.`,
+            );
+          }
           let e: { hosts: string[]; port?: number };
           try {
             e = expandHostEntry(pattern);
