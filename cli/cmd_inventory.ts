@@ -22,6 +22,7 @@ import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
 import { loadYamlFile, parseYaml, YamlError } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
 import { PlaybookError } from "../playbook/errors.ts";
+import { Templar } from "../playbook/template/mod.ts";
 
 const USAGE = `usage: mito inventory [-i INVENTORY] (--list | --graph [GROUP] | --host HOST) [options]
 
@@ -238,10 +239,17 @@ function runSync(argv: string[], prog: string): number {
     });
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
-    const inv = Inventory.load(sources, { ...configuredOptions(cfg), vault, onWarning: warn });
     const extraVars = parseExtraVars(values["extra-vars"] ?? [], {
       parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
       loadYamlFile: (file) => loadYamlFile(file, { vault }),
+    });
+    const inv = Inventory.load(sources, {
+      ...configuredOptions(cfg),
+      vault,
+      onWarning: warn,
+      // ansible-inventory's templar: the configured jinja2_native mode, the extra variables for use_extra_vars
+      templar: new Templar({ native: cfg.jinja2Native === true, warn }),
+      extraVars,
     });
     const view: InventoryView = {
       inv,

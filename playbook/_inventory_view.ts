@@ -1,6 +1,6 @@
 // Adapts playbook/inventory's Inventory to the executor's InventoryView: --limit applied to every
 // selection, playbook-adjacent group_vars/host_vars layered in, and add_host/group_by changes.
-import { Inventory, InventoryError, LimitFileError } from "./inventory/mod.ts";
+import { Inventory, InventoryError, type InventoryOptions, LimitFileError } from "./inventory/mod.ts";
 import type { VaultSecrets } from "./vault/mod.ts";
 import type { InventoryView } from "./executor.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
@@ -19,6 +19,17 @@ export interface OpenInventoryOptions {
   anyUnparsedIsFailed?: boolean;
   /** The host pattern asked for (ad-hoc); the empty-inventory warning is not given for localhost's names. */
   pattern?: string;
+  /** How sources are read: enabled plugins, what the constructed plugin templates with, … */
+  plugins?: Pick<
+    InventoryOptions,
+    | "enabledPlugins"
+    | "templar"
+    | "extraVars"
+    | "useExtraVars"
+    | "factsOf"
+    | "transformGroupChars"
+    | "onVerbose"
+  >;
   warn(message: string): void;
 }
 
@@ -34,6 +45,7 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
         onWarning: o.warn,
         unparsedIsFailed: o.unparsedIsFailed,
         anyUnparsedIsFailed: o.anyUnparsedIsFailed,
+        ...o.plugins,
       });
     } catch (err) {
       // What is left an error after unparsable sources became warnings stops ansible-playbook with exit 1.

@@ -35,7 +35,8 @@ export function parseExtraVars(specs: string[], io: ExtraVarsIO): Record<string,
             `Invalid extra vars data supplied. '${spec}' could not be made into a dictionary`,
           );
         }
-        kv[piece.slice(0, eq)] = unquote(piece.slice(eq + 1));
+        // parse_kv strips both sides: split_args leaves the spaces after a word on it (`-e 'x=hey '`)
+        kv[piece.slice(0, eq).trim()] = unquote(piece.slice(eq + 1).trim());
       }
       data = kv;
     }

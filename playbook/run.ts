@@ -327,6 +327,17 @@ async function runInner(
     ? [{ ...loader.playbookFromData([req.adhoc.play], playbookFiles[0]), shownAs: ADHOC_PLAYBOOK }]
     : playbookFiles.map((f, i) => ({ ...loader.loadPlaybook(f), shownAs: req.playbooks[i] }));
 
+  // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
+  // Made before the inventory: the constructed plugin's expressions may use cached facts.
+  const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
+      settings.factCachingConnection
+    ? new JsonFileFactCache(
+      path.resolve(envIn.cwd, settings.factCachingConnection),
+      settings.factCachingTimeout,
+      undefined,
+      settings.factCachingPrefix,
+    )
+    : undefined;
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
     ? req.inventory
@@ -341,6 +352,15 @@ async function runInner(
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     ...(req.adhoc ? { pattern: String(req.adhoc.play.hosts) } : {}),
+    plugins: {
+      enabledPlugins: settings.inventoryEnabled,
+      templar,
+      extraVars,
+      useExtraVars: settings.inventoryUseExtraVars,
+      factsOf: factCache ? (host) => factCache.load(host) : undefined,
+      transformGroupChars: settings.transformInvalidGroupChars,
+      onVerbose: (m, level) => display.verbose(m, level),
+    },
     warn,
   });
 
@@ -398,16 +418,6 @@ async function runInner(
     throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
   }
 
-  // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
-  const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
-      settings.factCachingConnection
-    ? new JsonFileFactCache(
-      path.resolve(envIn.cwd, settings.factCachingConnection),
-      settings.factCachingTimeout,
-      undefined,
-      settings.factCachingPrefix,
-    )
-    : undefined;
   if (req.flushCache && factCache) { for (const host of inventory.select("all")) factCache.forget(host); }
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;

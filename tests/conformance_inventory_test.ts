@@ -1,8 +1,9 @@
-// The inventory layer as ansible-core 2.14 has it (issue 19), side by side with ansible-inventory on the
-// sources of tests/fixtures/conformance_inv: the same stdout, stderr and exit code.
+// The inventory layer as ansible-core 2.14 has it (issue 19), side by side with ansible-inventory and
+// ansible-playbook on the sources of tests/fixtures/conformance_inv: the same stdout, stderr and exit code.
 import { join } from "node:path";
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
 import { DENO, ROOT, runIn } from "./_run.ts";
+import { assertSameAsAnsible } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_inv");
 
@@ -27,4 +28,79 @@ Deno.test("a YAML inventory host written as a number is refused, the source left
 
 Deno.test("a quoted number is a host name, a float key is refused, as ansible-inventory", () => {
   sameInventory(["-i", "float_host.yml", "--list"], 0, { expect: "Host pattern 1.5 must be a string" });
+});
+
+// constructed.yml: compose (arithmetic, magic variables, an undefined one skipped), groups from
+// conditionals (a name with '-' made safe), keyed_groups from a string, a mapping and a list, with prefix,
+// separator, default_value, trailing_separator and a templated parent_group.
+Deno.test("the constructed plugin composes variables and builds groups (--list), as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "constructed.yml", "--list"], 0, { expect: '"tag_spare_"' });
+});
+
+Deno.test("the constructed plugin's groups and their parents (--graph), as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "constructed.yml", "--graph"], 0, {
+    expect: "@labelled_north:",
+  });
+});
+
+Deno.test("leading_separator: no drops the separator before a keyed group without prefix, as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "no_leading.yml", "--graph"], 0, { expect: "@env_prod:" });
+});
+
+Deno.test("use_vars_plugins reads group_vars/ and host_vars/ beside the sources before it, as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "vars_plugins.yml", "--list"], 0, { expect: '"who": "ops"' });
+});
+
+Deno.test("use_extra_vars gives the expressions -e's variables, as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "extra.yml", "--list", "-e", "whom=you "], 0, {
+    expect: '"greeting": "hello you"',
+  });
+});
+
+Deno.test("under strict an expression that fails (an undefined variable, an empty key) fails the source, as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "extra.yml", "--list"], 0, { expect: "'whom' is undefined ." });
+  sameInventory(["-i", "src/hosts.yml", "-i", "strict.yml", "--graph"], 0, {
+    expect: "No key or key resulted empty",
+  });
+});
+
+Deno.test("a constructed source enabled by name must name the plugin so; an empty one is refused, as ansible-inventory", () => {
+  for (const enabled of ["yaml,constructed", "ansible.builtin.yaml,ansible.builtin.constructed"]) {
+    sameInventory(
+      ["-i", "src/hosts.yml", "-i", "constructed.yml", "-i", "wrong_plugin.config", "--graph"],
+      0,
+      {
+        env: { ANSIBLE_INVENTORY_ENABLED: enabled },
+        expect: "Incorrect plugin name in file:",
+      },
+    );
+  }
+  sameInventory(["-i", "empty.config", "--list"], 1, {
+    env: { ANSIBLE_INVENTORY_ENABLED: "constructed", ANSIBLE_INVENTORY_UNPARSED_FAILED: "true" },
+    expect: "empty.config is empty",
+  });
+});
+
+Deno.test("advanced_host_list expands ranges; a range Ansible refuses stays a host, a bad bound fails the list; an unknown plugin is warned about", () => {
+  const env = { ANSIBLE_INVENTORY_ENABLED: "nope,advanced_host_list" };
+  sameInventory(["-i", "web[1:3],db:2222,web[01:],", "--list"], 0, { env, expect: '"web[01:]"' });
+  sameInventory(["-i", "web[1:j],", "--list"], 0, {
+    env,
+    expect: "Failed to parse web[1:j], with advanced_host_list",
+  });
+  // host_list, enabled alone, takes the brackets as written
+  sameInventory(["-i", "web[1:3],", "--list"], 0, { env: { ANSIBLE_INVENTORY_ENABLED: "host_list" } });
+});
+
+Deno.test("a play targets the constructed groups and sees the composed variables, as ansible-playbook", () => {
+  assertSameAsAnsible(DIR, ["-i", "src/hosts.yml", "-i", "constructed.yml", "groups.yml"], 0, {
+    expect: "web2 16 web2-north",
+  });
+});
+
+Deno.test("a play over advanced_host_list's expanded hosts, as ansible-playbook", () => {
+  assertSameAsAnsible(DIR, ["-i", "local[1:3:2],", "groups.yml"], 0, {
+    env: { ANSIBLE_INVENTORY_ENABLED: "advanced_host_list" },
+    expect: '"inventory_hostname": "local3"',
+  });
 });

@@ -590,6 +590,10 @@ Deno.test("an empty YAML inventory is empty; an inventory plugin config is skipp
   assertEquals(inv.hosts(), []);
   assertEquals(warnings, [
     `\n* Failed to parse ${plugin} with auto plugin: inventory plugin 'amazon.aws.aws_ec2' is not supported by mito`,
+    // then, as in Ansible, the other enabled plugins refuse it too
+    `\n* Failed to parse ${plugin} with yaml plugin: Plugin configuration YAML file, not YAML inventory`,
+    `\n* Failed to parse ${plugin} with ini plugin: Invalid host pattern 'plugin:' supplied, ending in ':' is ` +
+    "not allowed, this character is reserved to provide a port.",
     `Unable to parse ${plugin} as an inventory source`,
     "No inventory was parsed, only implicit localhost is available",
   ]);

@@ -82,6 +82,12 @@ export interface Config {
   inventoryIgnoreExts: string[];
   inventoryUnparsedIsFailed: boolean;
   inventoryAnyUnparsedIsFailed: boolean;
+  /** INVENTORY_ENABLED: the inventory plugins offered each source, in this order. */
+  inventoryEnabled: string[];
+  /** [inventory_plugins] use_extra_vars: the constructed plugin's default for its option. */
+  inventoryUseExtraVars: boolean;
+  /** TRANSFORM_INVALID_GROUP_CHARS: never (the default), always, ignore or silently. */
+  transformInvalidGroupChars: string;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */
@@ -320,6 +326,25 @@ const SETTINGS: Setting[] = [
     "inventory",
     "any_unparsed_is_failed",
   ]]),
+  S(
+    "inventoryEnabled",
+    "list",
+    ["host_list", "script", "auto", "yaml", "ini", "toml"],
+    ["ANSIBLE_INVENTORY_ENABLED"],
+    [["inventory", "enable_plugins"]],
+  ),
+  S("inventoryUseExtraVars", "boolean", false, ["ANSIBLE_INVENTORY_USE_EXTRA_VARS"], [[
+    "inventory_plugins",
+    "use_extra_vars",
+  ]]),
+  S(
+    "transformInvalidGroupChars",
+    "string",
+    "never",
+    ["ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS"],
+    [[D, "force_valid_group_names"]],
+    ["always", "never", "ignore", "silently"],
+  ),
 ];
 
 function expandUser(p: string, home: string): string {

@@ -152,6 +152,15 @@ export class InventoryData {
     return out;
   }
 
+  /** A host's groups with their ancestors (`all` among them) in the order Ansible layers their variables. */
+  sortedGroups(h: Host): Group[] {
+    const gs = [...this.hostGroupsWithAncestors(h)].map((g) => this.groups.get(g)!);
+    return gs.sort((a, b) =>
+      a.depth - b.depth || (a.priority ?? 1) - (b.priority ?? 1) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    );
+  }
+
   /** Ansible's reconcile: parentless groups join `all`, groupless hosts join `ungrouped`. */
   reconcile() {
     this.currentSource = undefined;

@@ -5,10 +5,19 @@ import * as path from "node:path";
 import * as childProcess from "node:child_process";
 import process from "node:process";
 import { isDeepStrictEqual } from "node:util";
-import { parseYaml, YamlError } from "../yaml/mod.ts";
+import { YamlError } from "../yaml/mod.ts";
 import { strRepr } from "../py/mod.ts";
 import { type Config, DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
-import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
+import type { VaultSecrets } from "../vault/mod.ts";
+import type { Templar } from "../template/mod.ts";
+import { CONSTRUCTED_EXTS, CONSTRUCTED_NAMES, constructInventory } from "./_constructed.ts";
+import {
+  DEFAULT_ENABLED_PLUGINS,
+  type EnabledPlugin,
+  enabledPlugins,
+  parseHostList,
+  SourceFile,
+} from "./_plugins.ts";
 import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
 import { parseYamlInventory } from "./_yaml_inventory.ts";
@@ -45,16 +54,41 @@ export interface InventoryOptions {
   unparsedIsFailed?: boolean;
   /** inventory_any_unparsed_is_failed: any source that no format can parse is an error. */
   anyUnparsedIsFailed?: boolean;
+  /** INVENTORY_ENABLED ([inventory] enable_plugins): the plugins offered each source, in order. */
+  enabledPlugins?: string[];
+  /** What the constructed plugin renders its expressions with (Ansible's default mode when absent). */
+  templar?: Templar;
+  /** The run's extra variables (the constructed plugin's use_extra_vars). */
+  extraVars?: Record<string, unknown>;
+  /** [inventory_plugins] use_extra_vars: the constructed plugin's default. */
+  useExtraVars?: boolean;
+  /** A host's cached facts, which constructed expressions may use (the fact cache). */
+  factsOf?: (host: string) => Record<string, unknown> | undefined;
+  /** transform_invalid_group_chars, for the groups the constructed plugin makes. */
+  transformGroupChars?: string;
+  /** Messages Ansible shows at some verbosity (-vvv: a host range left as written). */
+  onVerbose?: (message: string, level: number) => void;
 }
 
 /** The options the configuration decides (inventory_ignore_extensions, the inventory_*unparsed* ones). */
 export function configuredOptions(
-  cfg: Pick<Config, "inventoryIgnoreExts" | "inventoryUnparsedIsFailed" | "inventoryAnyUnparsedIsFailed">,
+  cfg: Pick<
+    Config,
+    | "inventoryIgnoreExts"
+    | "inventoryUnparsedIsFailed"
+    | "inventoryAnyUnparsedIsFailed"
+    | "inventoryEnabled"
+    | "inventoryUseExtraVars"
+    | "transformInvalidGroupChars"
+  >,
 ): InventoryOptions {
   return {
     ignoreExts: cfg.inventoryIgnoreExts,
     unparsedIsFailed: cfg.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed,
+    enabledPlugins: cfg.inventoryEnabled,
+    useExtraVars: cfg.inventoryUseExtraVars,
+    transformGroupChars: cfg.transformInvalidGroupChars,
   };
 }
 
@@ -81,6 +115,8 @@ export class Inventory {
   #data = new InventoryData();
   #sources: string[] = [];
   #parsed = false;
+  /** The directories of the file sources parsed so far (where vars plugins look, for constructed). */
+  #processed: string[] = [];
   #opts: InventoryOptions;
   #implicitLocalhost?: Host;
   #varsCache = new Map<string, Record<string, unknown> | undefined>();
@@ -128,25 +164,33 @@ export class Inventory {
     this.#opts.onWarning?.(m);
   }
 
+  /** The enabled plugins mito has, in the configured order (warned about once, as Ansible's display does). */
+  #plugins?: EnabledPlugin[];
+  #enabledPlugins(): EnabledPlugin[] {
+    if (!this.#plugins) {
+      const { plugins, unknown } = enabledPlugins(this.#opts.enabledPlugins ?? DEFAULT_ENABLED_PLUGINS);
+      for (const name of unknown) this.#warn(`Failed to load inventory plugin, skipping ${name}`);
+      this.#plugins = plugins;
+    }
+    if (!this.#plugins.length) {
+      throw new InventoryError(
+        "No inventory plugins available to generate inventory, make sure you have at least one enabled.",
+      );
+    }
+    return this.#plugins;
+  }
+
   /** Whether the source was parsed; one that was not has been warned about (or thrown for). */
   #parseSource(src: string, isList: boolean): boolean {
-    if (isList) {
-      for (const part of src.split(",")) {
-        const h = part.trim();
-        if (!h) continue;
-        const { host, port } = splitPort(h);
-        this.#data.currentSource = undefined;
-        this.#data.addHost(host, "ungrouped", port);
+    let st: fs.Stats | undefined;
+    if (!isList) {
+      try {
+        st = fs.statSync(src);
+      } catch {
+        // no plugin wants a path that is not there: Ansible says only that it could not parse it
       }
-      return true;
     }
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(src);
-    } catch {
-      return this.#unparsed(src, []);
-    }
-    if (st.isDirectory()) {
+    if (st?.isDirectory()) {
       let parsed = false;
       for (const name of fs.readdirSync(src).sort()) {
         const ignored = this.#opts.ignoreExts ?? IGNORED_EXTS;
@@ -155,10 +199,12 @@ export class Inventory {
       }
       return parsed;
     }
-    this.#data.currentSource = src;
-    const failures = this.#parseFile(src, st);
+    this.#data.currentSource = st ? src : undefined;
+    const failures = this.#parseWithPlugins(src, st);
     this.#data.currentSource = undefined;
-    return failures.length ? this.#unparsed(src, failures) : true;
+    if (failures) return this.#unparsed(src, failures);
+    if (st) this.#processed.push(path.dirname(src));
+    return true;
   }
 
   /** Ansible's report of a source no format could parse: each format's failure, then the verdict. */
@@ -172,18 +218,20 @@ export class Inventory {
   }
 
   /**
-   * Tries the formats Ansible would try for this file, in its order, each on a copy of the inventory so
-   * that only a format that parses the whole file changes it; returns the failures when none did. A text
-   * format is tried on the groups alone, then, having parsed, read again into the inventory itself; a
-   * script (which must run once) into a full copy that replaces the inventory.
+   * Offers the source to each enabled plugin in order, as Ansible does: a plugin that wants it (its
+   * verify_file) parses it, the first that succeeds ends the search; returns the failures when none did
+   * (no plugin wanting the source is a failure with none). Each parse goes into a copy of the inventory so
+   * that only a plugin that parses the whole source changes it: a text format is tried on the groups alone
+   * and, having parsed, read again into the inventory itself; a script (which must run once) and the
+   * constructed plugin (which reads the hosts and their variables) into a full copy that replaces it.
    */
-  #parseFile(file: string, st: fs.Stats): Attempt[] {
+  #parseWithPlugins(src: string, st: fs.Stats | undefined): Attempt[] | undefined {
     const failures: Attempt[] = [];
     const attempt = (
       plugin: string,
       parse: (data: InventoryData, warn: (m: string) => void) => void,
+      once = false,
     ): boolean => {
-      const once = plugin === "script";
       const trial = this.#data.clone({ groupsOnly: !once });
       // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result.
       const held: string[] = [];
@@ -199,49 +247,91 @@ export class Inventory {
       else parse(this.#data, (m) => this.#warn(m));
       return true;
     };
-    if ((st.mode & 0o111) !== 0) {
-      return attempt("script", (data) => this.#parseScript(file, data)) ? [] : failures;
+    const source = new SourceFile(src, this.#opts.vault);
+    const ext = path.extname(src);
+    const readable = st?.isFile() === true || st?.isFIFO() === true;
+    for (const { kind, name, label } of this.#enabledPlugins()) {
+      switch (kind) {
+        case "host_list":
+        case "advanced_host_list":
+          // a list: text with a comma that names no file
+          if (st || !src.includes(",")) continue;
+          if (attempt(label, (data) => parseHostList(src, data, kind === "advanced_host_list", this.#log))) {
+            return;
+          }
+          continue;
+        case "script":
+          if (!readable || (st!.mode & 0o111) === 0) continue;
+          if (attempt(label, (data) => this.#parseScript(src, data), true)) return;
+          continue;
+        case "auto":
+          if (!readable || ![".yml", ".yaml"].includes(ext)) continue;
+          if (attempt(label, (data) => this.#auto(src, source, data), true)) return;
+          continue;
+        case "yaml":
+          if (!readable || !["", ".yml", ".yaml", ".json"].includes(ext)) continue;
+          if (attempt(label, (inv, warn) => this.#yamlInventory(src, source, inv, warn))) return;
+          continue;
+        case "ini":
+          if (!readable) continue;
+          if (attempt(label, (data) => parseIni(source.text(), src, data))) return;
+          continue;
+        case "constructed":
+          if (!readable || !CONSTRUCTED_EXTS.includes(ext)) continue;
+          if (attempt(label, (data) => this.#constructed(src, source, data, name), true)) return;
+          continue;
+      }
     }
-    let text = fs.readFileSync(file, "utf8");
-    if (isVaultText(text)) {
-      if (!this.#opts.vault) {
-        throw new InventoryError(`Attempting to decrypt but no vault secrets found on ${file}`);
-      }
-      text = decryptVault(text, this.#opts.vault, file);
+    return failures;
+  }
+
+  /**
+   * The auto plugin: a YAML file whose `plugin` key names the plugin that parses it (its failure is then
+   * reported as auto's). mito has the constructed plugin; the others (cloud ones) it refuses by name.
+   */
+  #auto(src: string, source: SourceFile, data: InventoryData) {
+    const config = source.yaml();
+    const name = isPlainMap(config) ? config.plugin : undefined;
+    if (!name) {
+      throw new InventoryError(
+        `no root 'plugin' key found, '${src}' is not a valid YAML inventory plugin config file`,
+      );
     }
-    const ext = path.extname(file);
-    if (["", ".yml", ".yaml", ".json"].includes(ext)) {
-      let data: unknown;
-      let yamlError: YamlError | undefined;
-      try {
-        data = parseYaml(text, { file, vault: this.#opts.vault });
-      } catch (e) {
-        if (!(e instanceof YamlError)) throw e;
-        yamlError = e;
-      }
-      if (!yamlError && isPlainMap(data) && "plugin" in data) {
-        // Ansible too skips a source whose plugin it cannot load, with a warning, and goes on.
-        return [{
-          plugin: "auto",
-          message: `inventory plugin '${String(data.plugin)}' is not supported by mito`,
-        }];
-      }
-      if (!yamlError && data === null) return []; // an empty file is an empty inventory
-      if ([".yml", ".yaml"].includes(ext)) {
-        // The auto plugin claims these first: a plugin configuration, which this file is not.
-        failures.push({
-          plugin: "auto",
-          message: yamlError?.message ??
-            `no root 'plugin' key found, '${file}' is not a valid YAML inventory plugin config file`,
-        });
-      }
-      const parsed = attempt("yaml", (inv, warn) => {
-        if (yamlError) throw yamlError;
-        parseYamlInventory(data, file, inv, warn);
-      });
-      if (parsed) return [];
+    if (!CONSTRUCTED_NAMES.includes(String(name))) {
+      throw new InventoryError(`inventory plugin '${String(name)}' is not supported by mito`);
     }
-    return attempt("ini", (data) => parseIni(text, file, data)) ? [] : failures;
+    this.#constructed(src, source, data, String(name));
+  }
+
+  /** The constructed plugin, loaded as `loadedAs` (the name its configuration must give). */
+  #constructed(src: string, source: SourceFile, into: InventoryData, loadedAs: string) {
+    const processed = [...new Set(this.#processed)];
+    constructInventory(source.yaml(), src, into, {
+      loadedAs,
+      templar: this.#opts.templar,
+      extraVars: this.#opts.extraVars,
+      useExtraVars: this.#opts.useExtraVars,
+      varsFiles: (kind, name) => {
+        const out: Record<string, unknown> = {};
+        for (const d of processed) Object.assign(out, this.#varsFrom(d, kind, name) ?? {});
+        return out;
+      },
+      facts: this.#opts.factsOf,
+    });
+  }
+
+  #log = (message: string, level: number) => this.#opts.onVerbose?.(message, level);
+
+  /** The yaml plugin: groups, hosts and vars; it leaves plugin configurations (and empty files) to others. */
+  #yamlInventory(src: string, source: SourceFile, into: InventoryData, warn: (m: string) => void) {
+    const data = source.yaml();
+    if (data === null || (isPlainMap(data) && !Object.keys(data).length)) {
+      throw new InventoryError("Parsed empty YAML file");
+    }
+    if (isPlainMap(data) && data.plugin) {
+      throw new InventoryError("Plugin configuration YAML file, not YAML inventory");
+    }
+    parseYamlInventory(data, src, into, warn);
   }
 
   #parseScript(file: string, into: InventoryData) {
@@ -504,13 +594,7 @@ export class Inventory {
 
   /** Groups of a host ordered as Ansible layers their variables: depth, priority, name. */
   sortedGroupsOf(host: Host): Group[] {
-    const gs = [...this.#data.hostGroupsWithAncestors(host)].filter((g) => g !== "all").map((g) =>
-      this.#data.groups.get(g)!
-    );
-    return gs.sort((a, b) =>
-      a.depth - b.depth || (a.priority ?? 1) - (b.priority ?? 1) ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-    );
+    return this.#data.sortedGroups(host).filter((g) => g.name !== "all");
   }
 
   /** Directories whose group_vars/ and host_vars/ belong to the inventory. */
