@@ -108,7 +108,7 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
         if (!inv.getHost(host)) return;
         if (!inv.getGroup(group)) inv.addGroup(group);
         for (const parent of parents) inv.addGroup(group, { parent });
-        inv.addHost(host, { groups: [group] });
+        inv.addHost(host, { groups: [group], existing: true });
       }),
     refresh: () => {
       inv = load();

@@ -361,7 +361,8 @@ async function runInner(
       transformGroupChars: settings.transformInvalidGroupChars,
       onVerbose: (m, level) => display.verbose(m, level),
     },
-    warn,
+    // the inventory's warnings are said once in the run, as Ansible's display says them
+    warn: (m) => display.warning(m, "main"),
   });
 
   if (req.adhoc && !adhocHosts(req, inventory, display)) return 0;

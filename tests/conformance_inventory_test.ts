@@ -104,3 +104,12 @@ Deno.test("a play over advanced_host_list's expanded hosts, as ansible-playbook"
     expect: '"inventory_hostname": "local3"',
   });
 });
+
+for (const mode of ["never", "always", "silently"]) {
+  Deno.test(`transform_invalid_group_chars=${mode}: INI sections, add_host and group_by groups, and a second localhost, as ansible-playbook`, () => {
+    assertSameAsAnsible(DIR, ["-i", "names.ini", "names.yml"], 0, {
+      env: { ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS: mode },
+      expect: "A duplicate localhost-like entry was found (127.0.0.1)",
+    });
+  });
+}

@@ -27,7 +27,8 @@ export function parseYamlInventory(
       warn(`Skipping '${name}' as this is not a valid group definition`);
       return name;
     }
-    inv.addGroup(name);
+    // the name the group got (made safe under transform_invalid_group_chars) is the one used from here
+    name = inv.addGroup(name).name;
     if (gdata === null) return name;
     for (const section of ["vars", "children", "hosts"]) {
       if (!(section in gdata)) continue;
@@ -50,10 +51,7 @@ export function parseYamlInventory(
       if (key === "vars") {
         for (const [k, val] of Object.entries(v)) inv.setGroupVar(name, k, val);
       } else if (key === "children") {
-        for (const [sub, sd] of Object.entries(v)) {
-          parseGroup(sub, sd);
-          inv.addChild(name, sub);
-        }
+        for (const [sub, sd] of Object.entries(v)) inv.addChild(name, parseGroup(sub, sd));
       } else if (key === "hosts") {
         for (const [pattern, hv] of Object.entries(v)) {
           const written = keyAsWritten(v, pattern);

@@ -18,7 +18,7 @@ import {
   parseHostList,
   SourceFile,
 } from "./_plugins.ts";
-import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
+import { type Group, type Host, InventoryData, InventoryError, LOCALHOST_NAMES } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
 import { parseYamlInventory } from "./_yaml_inventory.ts";
 import { loadVarsDir } from "./_vars_dir.ts";
@@ -35,7 +35,7 @@ import {
 export type { Group, Host };
 export { InventoryError, loadVarsDir, PatternError, splitHostPattern };
 
-export const LOCALHOST_NAMES = ["localhost", "127.0.0.1", "::1"];
+export { LOCALHOST_NAMES };
 
 /** Extensions Ansible skips when reading a directory of inventory files (INVENTORY_IGNORE_EXTS). */
 export const IGNORED_EXTS = DEFAULT_INVENTORY_IGNORE_EXTS;
@@ -123,6 +123,8 @@ export class Inventory {
 
   private constructor(opts: InventoryOptions) {
     this.#opts = opts;
+    this.#data.warn = (m) => this.#warn(m);
+    this.#data.groupChars = opts.transformGroupChars ?? "never";
   }
 
   /**
@@ -233,8 +235,10 @@ export class Inventory {
       once = false,
     ): boolean => {
       const trial = this.#data.clone({ groupsOnly: !once });
-      // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result.
+      // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result;
+      // those of the inventory itself (group names, a second localhost) with the parse's own.
       const held: string[] = [];
+      trial.warn = once ? (m) => this.#warn(m) : (m) => held.push(m);
       try {
         parse(trial, once ? (m) => this.#warn(m) : (m) => held.push(m));
       } catch (e) {
@@ -364,10 +368,8 @@ export class Inventory {
     }
     for (const [gname, g] of Object.entries(data)) {
       if (gname === "_meta" || !isPlainMap(g) || !Array.isArray(g.children)) continue;
-      for (const c of g.children) {
-        into.addGroup(String(c));
-        into.addChild(gname, String(c));
-      }
+      const parent = into.addGroup(gname).name;
+      for (const c of g.children) into.addChild(parent, into.addGroup(String(c)).name);
     }
     for (const [h, vars] of Object.entries(hostvars)) {
       if (!isPlainMap(vars)) continue;
@@ -415,6 +417,8 @@ export class Inventory {
 
   #localhost(name: string): Host {
     if (!this.#implicitLocalhost) {
+      // an add_host of another localhost-like name later is then a second one, as in Ansible
+      this.#data.localhost ??= name;
       this.#implicitLocalhost = {
         name,
         vars: {
@@ -547,12 +551,17 @@ export class Inventory {
   }
 
   /** Adds (or updates) a host as the add_host action does. */
-  addHost(name: string, opts: { groups?: string[]; vars?: Record<string, unknown> } = {}): Host {
+  addHost(
+    name: string,
+    opts: { groups?: string[]; vars?: Record<string, unknown>; existing?: boolean } = {},
+  ): Host {
     const { host: hname, port } = splitPort(name);
-    const h = this.#data.addHost(hname, undefined, port);
+    // group_by puts a host that is there in a group: the implicit localhost joining one is no second localhost
+    const implicit = opts.existing === true && this.#implicitLocalhost?.name === hname;
+    const h = this.#data.addHost(hname, undefined, port, implicit);
     for (const g of opts.groups ?? []) {
-      if (!this.#data.groups.has(g)) this.addGroup(g);
-      this.#data.addHost(hname, g);
+      // a new group's name may be made safe: the host joins the group under the name it got
+      this.#data.addHost(hname, this.#data.groups.has(g) ? g : this.addGroup(g).name);
     }
     Object.assign(h.vars, opts.vars ?? {});
     // Only this host can have changed: the work stays proportional to the task, not the inventory.
@@ -563,13 +572,11 @@ export class Inventory {
   /** Adds a group (group_by); parentless groups become children of `all`. */
   addGroup(name: string, opts: { parent?: string; vars?: Record<string, unknown> } = {}): Group {
     const g = this.#data.addGroup(name);
-    if (opts.parent) {
-      this.#data.addGroup(opts.parent);
-      this.#data.addChild(opts.parent, name);
-    }
-    for (const [k, v] of Object.entries(opts.vars ?? {})) this.#data.setGroupVar(name, k, v);
-    if (opts.parent) this.#data.reconcileGroup(opts.parent);
-    this.#data.reconcileGroup(name);
+    const parent = opts.parent ? this.#data.addGroup(opts.parent).name : undefined;
+    if (parent) this.#data.addChild(parent, g.name);
+    for (const [k, v] of Object.entries(opts.vars ?? {})) this.#data.setGroupVar(g.name, k, v);
+    if (parent) this.#data.reconcileGroup(parent);
+    this.#data.reconcileGroup(g.name);
     return g;
   }
 
