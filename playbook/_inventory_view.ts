@@ -1,6 +1,12 @@
 // Adapts playbook/inventory's Inventory to the executor's InventoryView: --limit applied to every
 // selection, playbook-adjacent group_vars/host_vars layered in, and add_host/group_by changes.
-import { Inventory, InventoryError, type InventoryOptions, LimitFileError } from "./inventory/mod.ts";
+import {
+  Inventory,
+  InventoryError,
+  type InventoryOptions,
+  LimitFileError,
+  PatternMismatchError,
+} from "./inventory/mod.ts";
 import type { VaultSecrets } from "./vault/mod.ts";
 import type { InventoryView } from "./executor.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
@@ -28,6 +34,7 @@ export interface OpenInventoryOptions {
     | "useExtraVars"
     | "factsOf"
     | "transformGroupChars"
+    | "patternMismatch"
     | "onVerbose"
   >;
   warn(message: string): void;
@@ -69,7 +76,9 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof LimitFileError) throw new ExecutionError(err.message);
+      if (err instanceof LimitFileError || err instanceof PatternMismatchError) {
+        throw new ExecutionError(err.message);
+      }
       if (err instanceof InventoryError) throw new PlaybookError(err.message);
       throw err;
     }

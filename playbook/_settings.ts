@@ -12,6 +12,7 @@ export interface Settings {
   inventoryEnabled: string[];
   inventoryUseExtraVars: boolean;
   transformInvalidGroupChars: string;
+  hostPatternMismatch: string;
   forks: number;
   strategy: string;
   gathering: string;
@@ -105,6 +106,7 @@ export function readSettings(
     inventoryEnabled: c.inventoryEnabled,
     inventoryUseExtraVars: c.inventoryUseExtraVars,
     transformInvalidGroupChars: c.transformInvalidGroupChars,
+    hostPatternMismatch: c.hostPatternMismatch,
     forks: c.forks,
     strategy: c.strategy,
     gathering: c.gathering,

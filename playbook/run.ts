@@ -359,6 +359,7 @@ async function runInner(
       useExtraVars: settings.inventoryUseExtraVars,
       factsOf: factCache ? (host) => factCache.load(host) : undefined,
       transformGroupChars: settings.transformInvalidGroupChars,
+      patternMismatch: settings.hostPatternMismatch,
       onVerbose: (m, level) => display.verbose(m, level),
     },
     // the inventory's warnings are said once in the run, as Ansible's display says them

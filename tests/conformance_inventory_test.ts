@@ -113,3 +113,19 @@ for (const mode of ["never", "always", "silently"]) {
     });
   });
 }
+
+for (const [mode, code] of [["error", 1], ["warning", 0], ["ignore", 0]] as const) {
+  Deno.test(`host_pattern_mismatch=${mode}: a play pattern naming nothing (an empty group is no mismatch), as ansible-playbook`, () => {
+    assertSameAsAnsible(DIR, ["-i", "empty_group.ini", "nomatch.yml"], code, {
+      env: { ANSIBLE_HOST_PATTERN_MISMATCH: mode },
+      expect: '"msg": "first"',
+    });
+  });
+}
+
+Deno.test("host_pattern_mismatch=error: a --limit naming nothing stops the run before it starts, as ansible-playbook", () => {
+  assertSameAsAnsible(DIR, ["-i", "empty_group.ini", "--limit", "foo", "nomatch.yml"], 1, {
+    env: { ANSIBLE_HOST_PATTERN_MISMATCH: "error" },
+    expect: "Could not match supplied host pattern, ignoring: foo",
+  });
+});

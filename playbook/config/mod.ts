@@ -88,6 +88,8 @@ export interface Config {
   inventoryUseExtraVars: boolean;
   /** TRANSFORM_INVALID_GROUP_CHARS: never (the default), always, ignore or silently. */
   transformInvalidGroupChars: string;
+  /** HOST_PATTERN_MISMATCH: a pattern that matches nothing is a warning (the default), an error, or ignored. */
+  hostPatternMismatch: string;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */
@@ -345,6 +347,10 @@ const SETTINGS: Setting[] = [
     [[D, "force_valid_group_names"]],
     ["always", "never", "ignore", "silently"],
   ),
+  S("hostPatternMismatch", "string", "warning", ["ANSIBLE_HOST_PATTERN_MISMATCH"], [[
+    "inventory",
+    "host_pattern_mismatch",
+  ]], ["error", "warning", "ignore"]),
 ];
 
 function expandUser(p: string, home: string): string {

@@ -64,8 +64,10 @@ export interface InventoryOptions {
   useExtraVars?: boolean;
   /** A host's cached facts, which constructed expressions may use (the fact cache). */
   factsOf?: (host: string) => Record<string, unknown> | undefined;
-  /** transform_invalid_group_chars, for the groups the constructed plugin makes. */
+  /** transform_invalid_group_chars: what a group name a variable could not have becomes. */
   transformGroupChars?: string;
+  /** host_pattern_mismatch: a pattern that matches nothing is warned about (the default), an error, or not said. */
+  patternMismatch?: string;
   /** Messages Ansible shows at some verbosity (-vvv: a host range left as written). */
   onVerbose?: (message: string, level: number) => void;
 }
@@ -80,6 +82,7 @@ export function configuredOptions(
     | "inventoryEnabled"
     | "inventoryUseExtraVars"
     | "transformInvalidGroupChars"
+    | "hostPatternMismatch"
   >,
 ): InventoryOptions {
   return {
@@ -89,6 +92,7 @@ export function configuredOptions(
     enabledPlugins: cfg.inventoryEnabled,
     useExtraVars: cfg.inventoryUseExtraVars,
     transformGroupChars: cfg.transformInvalidGroupChars,
+    patternMismatch: cfg.hostPatternMismatch,
   };
 }
 
@@ -104,6 +108,11 @@ const isPlainMap = (v: unknown): v is Record<string, unknown> =>
 function defaultPython(): string {
   for (const p of ["/usr/bin/python3", "/usr/bin/python"]) if (fs.existsSync(p)) return p;
   return "/usr/bin/python3";
+}
+
+/** host_pattern_mismatch=error: a pattern that names nothing stops ansible-playbook with exit 1. */
+export class PatternMismatchError extends PatternError {
+  override name = "PatternMismatchError";
 }
 
 /** An --limit @file that is no file: ansible-playbook stops with exit 1, not as on a parse error. */
@@ -531,8 +540,11 @@ export class Inventory {
       }
     }
     if (!out.length && LOCALHOST_NAMES.includes(pattern)) out.push(this.getHost(pattern)!.name);
-    if (!out.length && pattern !== "all") {
-      this.#warn(`Could not match supplied host pattern, ignoring: ${pattern}`);
+    // a group that matches, empty or not, is no mismatch
+    if (!out.length && !groups.length && pattern !== "all") {
+      const msg = `Could not match supplied host pattern, ignoring: ${pattern}`;
+      if (this.#opts.patternMismatch === "error") throw new PatternMismatchError(msg);
+      if (this.#opts.patternMismatch !== "ignore") this.#warn(msg);
     }
     return out;
   }
