@@ -64,6 +64,13 @@ Deno.test("under strict an expression that fails (an undefined variable, an empt
   });
 });
 
+Deno.test("compose and keyed_groups keys are rendered without lookups, groups' conditionals with them, as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "lookups.yml", "--list"], 0, { expect: '"by_lookup"' });
+  sameInventory(["-i", "src/hosts.yml", "-i", "lookups_strict.yml", "--graph"], 0, {
+    expect: "however lookups",
+  });
+});
+
 Deno.test("a constructed source enabled by name must name the plugin so; an empty one is refused, as ansible-inventory", () => {
   for (const enabled of ["yaml,constructed", "ansible.builtin.yaml,ansible.builtin.constructed"]) {
     sameInventory(

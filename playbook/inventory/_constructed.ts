@@ -67,9 +67,11 @@ export function constructInventory(
     const all = useExtra ? { ...vars, ...opts.extraVars } : vars;
     return { get: (n) => (Object.hasOwn(all, n) ? all[n] : undefined) };
   };
-  // Ansible's `'%s%s%s' % ('{{', expr, '}}')`: the expression as Python prints it, between the delimiters
+  // Ansible's `'%s%s%s' % ('{{', expr, '}}')`: the expression as Python prints it, between the delimiters,
+  // rendered with lookups disabled (the conditionals and parent_group may use them)
+  const noLookups = templar.withOptions({ disableLookups: true });
   const compose = (expr: unknown, vars: Record<string, unknown>) =>
-    templar.template(`{{${pyStr(expr)}}}`, lookup(vars));
+    noLookups.template(`{{${pyStr(expr)}}}`, lookup(vars));
 
   /** What the expressions see: the host's groups' variables, its own, its magic ones, its cached facts. */
   const hostVars = (h: Host): Record<string, unknown> => {
