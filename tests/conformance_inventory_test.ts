@@ -136,3 +136,11 @@ Deno.test("host_pattern_mismatch=error: a --limit naming nothing stops the run b
     expect: "Could not match supplied host pattern, ignoring: foo",
   });
 });
+
+Deno.test("a directory where nothing parses (only ignored files) is an unparsed source, an error under any_unparsed_is_failed, as ansible-inventory", () => {
+  sameInventory(["-i", "dir", "--graph"], 0, { expect: "Unable to parse" });
+  sameInventory(["-i", "dir", "--graph"], 1, {
+    env: { ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED: "true" },
+    expect: "Completely failed to parse inventory source",
+  });
+});

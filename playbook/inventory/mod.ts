@@ -208,7 +208,8 @@ export class Inventory {
         if (IGNORED_NAMES.test(name) || ignored.some((e) => name.endsWith(e))) continue;
         if (this.#parseSource(path.join(src, name), false)) parsed = true;
       }
-      return parsed;
+      // a directory none of whose entries parsed (an empty one too) is itself an unparsed source
+      return parsed || this.#unparsed(src, []);
     }
     this.#data.currentSource = st ? src : undefined;
     const failures = this.#parseWithPlugins(src, st);
