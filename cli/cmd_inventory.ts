@@ -23,6 +23,7 @@ import { loadYamlFile, parseYaml, YamlError } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
 import { PlaybookError } from "../playbook/errors.ts";
 import { Templar } from "../playbook/template/mod.ts";
+import { controllerPython } from "../playbook/plugins/mod.ts";
 
 const USAGE = `usage: mito inventory [-i INVENTORY] (--list | --graph [GROUP] | --host HOST) [options]
 
@@ -243,6 +244,8 @@ function runSync(argv: string[], prog: string): number {
       parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
       loadYamlFile: (file) => loadYamlFile(file, { vault }),
     });
+    // --playbook-dir, by default ANSIBLE_PLAYBOOK_DIR as in ansible-inventory: its inventory_plugins/ and vars
+    const playbookDir = values["playbook-dir"] ?? env.ANSIBLE_PLAYBOOK_DIR;
     const inv = Inventory.load(sources, {
       ...configuredOptions(cfg),
       vault,
@@ -250,12 +253,16 @@ function runSync(argv: string[], prog: string): number {
       // ansible-inventory's templar: the configured jinja2_native mode, the extra variables for use_extra_vars
       templar: new Templar({ native: cfg.jinja2Native === true, warn }),
       extraVars,
+      ansiblePlugins: {
+        python: controllerPython(env),
+        basedirs: playbookDir ? [path.resolve(playbookDir)] : [],
+      },
     });
     const view: InventoryView = {
       inv,
       exportMode: Boolean(values.export),
       showVars: Boolean(values.vars),
-      playbookDirs: values["playbook-dir"] ? [path.resolve(values["playbook-dir"])] : undefined,
+      playbookDirs: playbookDir ? [path.resolve(playbookDir)] : undefined,
       extraVars,
     };
     let text: string;

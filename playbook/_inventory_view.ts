@@ -36,6 +36,7 @@ export interface OpenInventoryOptions {
     | "transformGroupChars"
     | "patternMismatch"
     | "onVerbose"
+    | "ansiblePlugins"
   >;
   warn(message: string): void;
 }

@@ -144,3 +144,28 @@ Deno.test("a directory where nothing parses (only ignored files) is an unparsed 
     expect: "Completely failed to parse inventory source",
   });
 });
+
+// inventory_plugins/listed_hosts.py: a Python inventory plugin beside the playbook (--playbook-dir for
+// ansible-inventory), which mito runs through ansible-core over the inventory the sources before it made.
+Deno.test("an inventory plugin from inventory_plugins/ runs over the inventory so far (--list), as ansible-inventory", () => {
+  const env = { ANSIBLE_PLAYBOOK_DIR: DIR };
+  sameInventory(["-i", "src/hosts.yml", "-i", "hosts.listed.yml", "--list"], 0, {
+    env,
+    expect: '"hosts_before": 3',
+  });
+  // its own error, and a source it does not verify
+  sameInventory(["-i", "src/hosts.yml", "-i", "none.listed.yml", "--graph"], 0, {
+    env,
+    expect: "no hosts listed in",
+  });
+  sameInventory(["-i", "wrongname.yml", "--graph"], 0, {
+    env,
+    expect: "could not be verified by inventory plugin",
+  });
+});
+
+Deno.test("a play targets the hosts an inventory_plugins/ plugin beside the playbook adds, as ansible-playbook", () => {
+  assertSameAsAnsible(DIR, ["-i", "src/hosts.yml", "-i", "hosts.listed.yml", "listed.yml"], 0, {
+    expect: "alpha 3 plugin",
+  });
+});

@@ -20,6 +20,7 @@ import {
 } from "./_plugins.ts";
 import { type Group, type Host, InventoryData, InventoryError, LOCALHOST_NAMES } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
+import { runPythonInventoryPlugin } from "./_python_plugin.ts";
 import { parseYamlInventory } from "./_yaml_inventory.ts";
 import { loadVarsDir } from "./_vars_dir.ts";
 import { expandRanges, splitPort } from "./_hostpattern.ts";
@@ -70,6 +71,12 @@ export interface InventoryOptions {
   patternMismatch?: string;
   /** Messages Ansible shows at some verbosity (-vvv: a host range left as written). */
   onVerbose?: (message: string, level: number) => void;
+  /**
+   * Inventory plugins mito lacks (a collection's, an inventory_plugins/ folder's) run by ansible-core with
+   * this Python, when it imports ansible; `basedirs` are the folders whose inventory_plugins/ count (the
+   * playbooks', --playbook-dir). Default: the controller's /usr/bin/python3, no folders.
+   */
+  ansiblePlugins?: { python: string; basedirs: string[] };
 }
 
 /** The options the configuration decides (inventory_ignore_extensions, the inventory_*unparsed* ones). */
@@ -126,6 +133,8 @@ export class Inventory {
   #parsed = false;
   /** The directories of the file sources parsed so far (where vars plugins look, for constructed). */
   #processed: string[] = [];
+  /** The sources parsed so far, as Ansible's inventory.processed_sources lists them. */
+  #processedSources: string[] = [];
   #opts: InventoryOptions;
   #implicitLocalhost?: Host;
   #varsCache = new Map<string, Record<string, unknown> | undefined>();
@@ -216,6 +225,7 @@ export class Inventory {
     this.#data.currentSource = undefined;
     if (failures) return this.#unparsed(src, failures);
     if (st) this.#processed.push(path.dirname(src));
+    this.#processedSources.push(src);
     return true;
   }
 
@@ -311,10 +321,15 @@ export class Inventory {
         `no root 'plugin' key found, '${src}' is not a valid YAML inventory plugin config file`,
       );
     }
-    if (!CONSTRUCTED_NAMES.includes(String(name))) {
-      throw new InventoryError(`inventory plugin '${String(name)}' is not supported by mito`);
-    }
-    this.#constructed(src, source, data, String(name));
+    if (CONSTRUCTED_NAMES.includes(String(name))) return this.#constructed(src, source, data, String(name));
+    const ran = runPythonInventoryPlugin(String(name), src, data, {
+      python: this.#opts.ansiblePlugins?.python ?? defaultPython(),
+      basedirs: this.#opts.ansiblePlugins?.basedirs ?? [],
+      processed: [...this.#processedSources],
+      extraVars: this.#opts.extraVars,
+      cwd: this.#opts.cwd,
+    });
+    if (!ran) throw new InventoryError(`inventory plugin '${String(name)}' is not supported by mito`);
   }
 
   /** The constructed plugin, loaded as `loadedAs` (the name its configuration must give). */
