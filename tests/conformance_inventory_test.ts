@@ -169,3 +169,8 @@ Deno.test("a play targets the hosts an inventory_plugins/ plugin beside the play
     expect: "alpha 3 plugin",
   });
 });
+
+Deno.test("a .toml source the INI reader refuses is read by ansible-core's toml plugin, as ansible-inventory", () => {
+  sameInventory(["-i", "hosts.toml", "--list"], 0, { expect: '"engine": "postgres"' });
+  sameInventory(["-i", "hosts.toml", "--graph", "--vars"], 0, { expect: "{port = 5432}" });
+});

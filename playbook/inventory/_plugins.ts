@@ -6,7 +6,10 @@ import { expandRanges, HostPatternError, splitPort } from "./_hostpattern.ts";
 import { parseYaml } from "../yaml/mod.ts";
 import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
 
-/** The inventory plugins mito has, by their short names. */
+/**
+ * The inventory plugins mito has, by their short names; `toml` is ansible-core's own, run through it when
+ * it is installed (mito has no TOML reader).
+ */
 export type PluginName =
   | "host_list"
   | "advanced_host_list"
@@ -14,6 +17,7 @@ export type PluginName =
   | "auto"
   | "yaml"
   | "ini"
+  | "toml"
   | "constructed";
 const MINE: PluginName[] = [
   "host_list",
@@ -22,6 +26,7 @@ const MINE: PluginName[] = [
   "auto",
   "yaml",
   "ini",
+  "toml",
   "constructed",
 ];
 
@@ -37,11 +42,7 @@ export interface EnabledPlugin {
   label: string;
 }
 
-/**
- * The enabled list (short or ansible.builtin. names) as the plugins mito has, in order, and the names no
- * plugin answers to. `toml`, in Ansible's default list, is passed over quietly: mito has no TOML reader,
- * and a .toml source goes on to the next plugin.
- */
+/** The enabled list (short or ansible.builtin. names) as the plugins mito has, in order, and the names no plugin answers to. */
 export function enabledPlugins(names: string[]): { plugins: EnabledPlugin[]; unknown: string[] } {
   const plugins: EnabledPlugin[] = [];
   const unknown: string[] = [];
@@ -52,7 +53,7 @@ export function enabledPlugins(names: string[]): { plugins: EnabledPlugin[]; unk
     if (MINE.includes(kind as PluginName)) {
       const label = fq ? `ansible_collections.ansible.builtin.plugins.inventory.${kind}` : kind;
       plugins.push({ kind: kind as PluginName, name, label });
-    } else if (kind !== "toml") unknown.push(name);
+    } else unknown.push(name);
   }
   return { plugins, unknown };
 }

@@ -300,6 +300,11 @@ export class Inventory {
           if (!readable) continue;
           if (attempt(label, (data) => parseIni(source.text(), src, data))) return;
           continue;
+        case "toml":
+          // ansible-core's TOML reader, when the controller has it; else the source goes on to the next
+          if (!readable || ext !== ".toml") continue;
+          if (attempt(label, (data) => this.#ansiblePlugin(name, src, data), true)) return;
+          continue;
         case "constructed":
           if (!readable || !CONSTRUCTED_EXTS.includes(ext)) continue;
           if (attempt(label, (data) => this.#constructed(src, source, data, name), true)) return;
@@ -322,14 +327,19 @@ export class Inventory {
       );
     }
     if (CONSTRUCTED_NAMES.includes(String(name))) return this.#constructed(src, source, data, String(name));
-    const ran = runPythonInventoryPlugin(String(name), src, data, {
+    this.#ansiblePlugin(String(name), src, data);
+  }
+
+  /** An inventory plugin mito lacks, run by ansible-core; without it mito says it lacks the plugin. */
+  #ansiblePlugin(name: string, src: string, data: InventoryData) {
+    const ran = runPythonInventoryPlugin(name, src, data, {
       python: this.#opts.ansiblePlugins?.python ?? defaultPython(),
       basedirs: this.#opts.ansiblePlugins?.basedirs ?? [],
       processed: [...this.#processedSources],
       extraVars: this.#opts.extraVars,
       cwd: this.#opts.cwd,
     });
-    if (!ran) throw new InventoryError(`inventory plugin '${String(name)}' is not supported by mito`);
+    if (!ran) throw new InventoryError(`inventory plugin '${name}' is not supported by mito`);
   }
 
   /** The constructed plugin, loaded as `loadedAs` (the name its configuration must give). */
