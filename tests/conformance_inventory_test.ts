@@ -71,6 +71,10 @@ Deno.test("compose and keyed_groups keys are rendered without lookups, groups' c
   });
 });
 
+Deno.test("a boolean option Ansible cannot read is false; a null prefix or separator prints as None, as ansible-inventory", () => {
+  sameInventory(["-i", "src/hosts.yml", "-i", "odd_options.yml", "--graph"], 0, { expect: "@None_debian:" });
+});
+
 Deno.test("a constructed source enabled by name must name the plugin so; an empty one is refused, as ansible-inventory", () => {
   for (const enabled of ["yaml,constructed", "ansible.builtin.yaml,ansible.builtin.constructed"]) {
     sameInventory(

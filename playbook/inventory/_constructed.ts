@@ -32,11 +32,11 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
 
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
-/** An option's value as the plugin's documentation types it (bool options read as Ansible's boolean()). */
+/** A boolean option as Ansible's configuration reads one: a word it does not know is false. */
 function flag(config: Record<string, unknown>, key: string, dflt: boolean): boolean {
   const v = config[key];
   if (v === undefined || v === null) return dflt;
-  return boolean(v);
+  return boolean(v, { strict: false });
 }
 
 /** Reads a constructed configuration (already parsed YAML) and applies it to every host of `inv`. */
@@ -171,8 +171,9 @@ export function constructInventory(
         }
         continue;
       }
-      const prefix = pyStr(keyed.prefix ?? "");
-      let sep = pyStr(keyed.separator ?? "_");
+      // Python's dict.get: a key given as null is None, which prints as "None"
+      const prefix = pyStr(Object.hasOwn(keyed, "prefix") ? keyed.prefix : "");
+      let sep = pyStr(Object.hasOwn(keyed, "separator") ? keyed.separator : "_");
       let parent: unknown = keyed.parent_group ?? null;
       if (truthy(parent)) {
         try {
