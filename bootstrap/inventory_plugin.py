@@ -65,6 +65,9 @@ def main():
     for d in req["basedirs"]:
         if os.path.isdir(d):
             add_all_plugin_dirs(d)
+    if "probe" in req:  # which of these enabled names ansible-core has a plugin for
+        json.dump({"loadable": [n for n in req["probe"] if inventory_loader.get(n)]}, sys.stdout)
+        return
     path, name = req["path"], req["plugin"]
     try:
         inv = _inventory(req["inventory"], InventoryData)
@@ -72,7 +75,15 @@ def main():
         plugin = inventory_loader.get(name)
         if not plugin:
             raise AnsibleError("inventory config '{0}' specifies unknown plugin '{1}'".format(path, name))
-        if not plugin.verify_file(path):
+        try:
+            wants = bool(plugin.verify_file(path))
+        except Exception:
+            wants = False
+        if not wants and req.get("enabled"):
+            # an enabled plugin that does not want the source passes it on, as the inventory manager does
+            json.dump({"declined": True}, sys.stdout)
+            return
+        if not wants:
             raise AnsibleError(
                 "inventory source '{0}' could not be verified by inventory plugin '{1}'".format(path, name))
         loader = DataLoader()

@@ -178,3 +178,18 @@ Deno.test("a .toml source the INI reader refuses is read by ansible-core's toml 
   sameInventory(["-i", "hosts.toml", "--list"], 0, { expect: '"engine": "postgres"' });
   sameInventory(["-i", "hosts.toml", "--graph", "--vars"], 0, { expect: "{port = 5432}" });
 });
+
+Deno.test("an enabled plugin mito lacks is ansible-core's: it takes the sources it verifies, passes on the others; a name nobody has is warned about, as ansible-inventory", () => {
+  const env = {
+    ANSIBLE_INVENTORY_PLUGINS: "./inventory_plugins",
+    ANSIBLE_INVENTORY_ENABLED: "yaml,listed_hosts,nope",
+  };
+  sameInventory(["-i", "src/hosts.yml", "-i", "hosts.listed.yml", "-i", "wrongname.yml", "--list"], 0, {
+    env,
+    expect: "Failed to load inventory plugin, skipping nope",
+  });
+  sameInventory(["-i", "src/hosts.yml", "-i", "none.listed.yml", "--graph"], 0, {
+    env,
+    expect: "no hosts listed in",
+  });
+});

@@ -33,9 +33,9 @@ const MINE: PluginName[] = [
 /** INVENTORY_ENABLED's default. */
 export const DEFAULT_ENABLED_PLUGINS = ["host_list", "script", "auto", "yaml", "ini", "toml"];
 
-/** An enabled plugin: which of mito's it is, the name it was enabled by, and how failures name it. */
+/** An enabled plugin: which of mito's it is (or ansible-core's), the name it was enabled by, how failures name it. */
 export interface EnabledPlugin {
-  kind: PluginName;
+  kind: PluginName | "ansible";
   /** As written in the enabled list: a constructed configuration must name the plugin so. */
   name: string;
   /** Ansible names a plugin enabled by its ansible.builtin. name by its Python module. */

@@ -15,10 +15,14 @@ export interface PythonPluginOptions {
   processed: string[];
   extraVars?: Record<string, unknown>;
   cwd?: string;
+  /** The plugin is in the enabled list (not named by a configuration): one that does not want the source declines it. */
+  enabled?: boolean;
 }
 
 interface Returned {
   missing?: boolean;
+  declined?: boolean;
+  loadable?: string[];
   error?: string;
   groups?: {
     name: string;
@@ -33,19 +37,48 @@ interface Returned {
 /** Variables Ansible's add_host sets itself: mito tells them from the host's source. */
 const SOURCE_VARS = new Set(["inventory_file", "inventory_dir"]);
 
+function runBridge(python: string, request: unknown, cwd?: string): Returned | undefined {
+  const r = childProcess.spawnSync(python, ["-c", EMBEDDED["bootstrap/inventory_plugin.py"]], {
+    input: JSON.stringify(request),
+    encoding: "utf8",
+    cwd,
+    maxBuffer: 1 << 28,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  if (r.error) return undefined;
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    throw new InventoryError(`ansible-core's inventory plugin runner failed: exit ${r.status}`);
+  }
+}
+
 /**
- * Runs the plugin `name` on `file` over `inv`; false when ansible-core cannot be imported (the caller
- * then says mito lacks the plugin). The plugin's failure is an InventoryError with its message.
+ * Which of `names` (enabled plugins mito lacks) ansible-core has; undefined when it cannot be imported.
+ */
+export function ansibleInventoryPlugins(
+  names: string[],
+  opts: Pick<PythonPluginOptions, "python" | "basedirs" | "cwd">,
+): string[] | undefined {
+  const out = runBridge(opts.python, { probe: names, basedirs: opts.basedirs, extra_vars: {} }, opts.cwd);
+  return out && !out.missing ? out.loadable ?? [] : undefined;
+}
+
+/**
+ * Runs the plugin `name` on `file` over `inv`: "missing" when ansible-core cannot be imported (the caller
+ * then says mito lacks the plugin), "declined" when an enabled plugin does not want the source. The
+ * plugin's failure is an InventoryError with its message.
  */
 export function runPythonInventoryPlugin(
   name: string,
   file: string,
   inv: InventoryData,
   opts: PythonPluginOptions,
-): boolean {
+): "ran" | "missing" | "declined" {
   const request = {
     path: file,
     plugin: name,
+    enabled: opts.enabled === true,
     basedirs: opts.basedirs,
     extra_vars: toPlain(opts.extraVars ?? {}),
     inventory: {
@@ -63,21 +96,9 @@ export function runPythonInventoryPlugin(
       })),
     },
   };
-  const r = childProcess.spawnSync(opts.python, ["-c", EMBEDDED["bootstrap/inventory_plugin.py"]], {
-    input: JSON.stringify(request),
-    encoding: "utf8",
-    cwd: opts.cwd,
-    maxBuffer: 1 << 28,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  if (r.error) return false;
-  let out: Returned;
-  try {
-    out = JSON.parse(r.stdout);
-  } catch {
-    throw new InventoryError(`inventory plugin '${name}' failed: exit ${r.status}`);
-  }
-  if (out.missing) return false;
+  const out = runBridge(opts.python, request, opts.cwd);
+  if (!out || out.missing) return "missing";
+  if (out.declined) return "declined";
   if (out.error !== undefined) throw new InventoryError(out.error);
   for (const g of out.groups ?? []) {
     const group = inv.addGroup(g.name);
@@ -92,5 +113,5 @@ export function runPythonInventoryPlugin(
     for (const c of g.children) inv.addChild(g.name, c);
     for (const h of g.hosts) inv.addHost(h, g.name);
   }
-  return true;
+  return "ran";
 }

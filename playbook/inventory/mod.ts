@@ -20,7 +20,7 @@ import {
 } from "./_plugins.ts";
 import { type Group, type Host, InventoryData, InventoryError, LOCALHOST_NAMES } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
-import { runPythonInventoryPlugin } from "./_python_plugin.ts";
+import { ansibleInventoryPlugins, runPythonInventoryPlugin } from "./_python_plugin.ts";
 import { parseYamlInventory } from "./_yaml_inventory.ts";
 import { loadVarsDir } from "./_vars_dir.ts";
 import { expandRanges, splitPort } from "./_hostpattern.ts";
@@ -188,9 +188,18 @@ export class Inventory {
   #plugins?: EnabledPlugin[];
   #enabledPlugins(): EnabledPlugin[] {
     if (!this.#plugins) {
-      const { plugins, unknown } = enabledPlugins(this.#opts.enabledPlugins ?? DEFAULT_ENABLED_PLUGINS);
-      for (const name of unknown) this.#warn(`Failed to load inventory plugin, skipping ${name}`);
-      this.#plugins = plugins;
+      const names = this.#opts.enabledPlugins ?? DEFAULT_ENABLED_PLUGINS;
+      const { plugins, unknown } = enabledPlugins(names);
+      // the names mito has no plugin for may be ansible-core's (a collection's, a plugin folder's)
+      const theirs = new Set(unknown.length ? ansibleInventoryPlugins(unknown, this.#bridge()) ?? [] : []);
+      for (const name of unknown) {
+        if (!theirs.has(name)) this.#warn(`Failed to load inventory plugin, skipping ${name}`);
+      }
+      this.#plugins = names.flatMap((n) =>
+        theirs.has(n)
+          ? [{ kind: "ansible" as const, name: n, label: n }]
+          : plugins.filter((p) => p.name === n)
+      );
     }
     if (!this.#plugins.length) {
       throw new InventoryError(
@@ -305,6 +314,15 @@ export class Inventory {
           if (!readable || ext !== ".toml") continue;
           if (attempt(label, (data) => this.#ansiblePlugin(name, src, data), true)) return;
           continue;
+        case "ansible": {
+          // ansible-core's plugin decides itself whether it wants the source (its verify_file)
+          let declined = false;
+          const ran = attempt(label, (data) => {
+            declined = this.#ansiblePlugin(name, src, data, true) === "declined";
+          }, true);
+          if (ran && !declined) return;
+          continue;
+        }
         case "constructed":
           if (!readable || !CONSTRUCTED_EXTS.includes(ext)) continue;
           if (attempt(label, (data) => this.#constructed(src, source, data, name), true)) return;
@@ -331,15 +349,23 @@ export class Inventory {
   }
 
   /** An inventory plugin mito lacks, run by ansible-core; without it mito says it lacks the plugin. */
-  #ansiblePlugin(name: string, src: string, data: InventoryData) {
+  #ansiblePlugin(name: string, src: string, data: InventoryData, enabled = false): "ran" | "declined" {
     const ran = runPythonInventoryPlugin(name, src, data, {
-      python: this.#opts.ansiblePlugins?.python ?? defaultPython(),
-      basedirs: this.#opts.ansiblePlugins?.basedirs ?? [],
+      ...this.#bridge(),
       processed: [...this.#processedSources],
       extraVars: this.#opts.extraVars,
-      cwd: this.#opts.cwd,
+      enabled,
     });
-    if (!ran) throw new InventoryError(`inventory plugin '${name}' is not supported by mito`);
+    if (ran === "missing") throw new InventoryError(`inventory plugin '${name}' is not supported by mito`);
+    return ran;
+  }
+
+  #bridge() {
+    return {
+      python: this.#opts.ansiblePlugins?.python ?? defaultPython(),
+      basedirs: this.#opts.ansiblePlugins?.basedirs ?? [],
+      cwd: this.#opts.cwd,
+    };
   }
 
   /** The constructed plugin, loaded as `loadedAs` (the name its configuration must give). */
