@@ -87,7 +87,8 @@ def main():
             raise AnsibleError(
                 "inventory source '{0}' could not be verified by inventory plugin '{1}'".format(path, name))
         loader = DataLoader()
-        plugin.parse(inv, loader, path, cache=False)
+        # as InventoryManager parses: from the plugin's cache unless --flush-cache
+        plugin.parse(inv, loader, path, cache=req.get("cache", True))
         try:
             plugin.update_cache_if_changed()
         except AttributeError:

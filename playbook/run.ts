@@ -360,7 +360,7 @@ async function runInner(
       factsOf: factCache ? (host) => factCache.load(host) : undefined,
       transformGroupChars: settings.transformInvalidGroupChars,
       patternMismatch: settings.hostPatternMismatch,
-      ansiblePlugins: { python: controllerPy, basedirs: playbookDirs },
+      ansiblePlugins: { python: controllerPy, basedirs: playbookDirs, flushCache: req.flushCache },
       onVerbose: (m, level) => display.verbose(m, level),
     },
     // the inventory's warnings are said once in the run, as Ansible's display says them

@@ -1,5 +1,6 @@
 // The inventory layer as ansible-core 2.14 has it (issue 19), side by side with ansible-inventory and
 // ansible-playbook on the sources of tests/fixtures/conformance_inv: the same stdout, stderr and exit code.
+import * as fs from "node:fs";
 import { join } from "node:path";
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
 import { DENO, ROOT, runIn } from "./_run.ts";
@@ -192,4 +193,35 @@ Deno.test("an enabled plugin mito lacks is ansible-core's: it takes the sources 
     env,
     expect: "no hosts listed in",
   });
+});
+
+Deno.test("an ansible-core inventory plugin reads the cache a run before wrote, as ansible-inventory", () => {
+  const cache = join(DIR, "inventory_cache");
+  const env = { ANSIBLE_PLAYBOOK_DIR: DIR };
+  const runs = (tool: string[]) => {
+    fs.rmSync(cache, { recursive: true, force: true });
+    const out = [1, 2].map(() =>
+      runIn(DIR, tool[0], [...tool.slice(1), "-i", "flag.cached.yml", "--graph"], env)
+    );
+    fs.rmSync(cache, { recursive: true, force: true });
+    return out.map((r) => [r.code, r.stdout, r.stderr]);
+  };
+  const a = runs(["/usr/bin/ansible-inventory"]);
+  assertStringIncludes(String(a[1][1]), "|--cached");
+  assertEquals(runs([DENO, "run", "-A", join(ROOT, "cli/main.ts"), "inventory"]), a);
+});
+
+Deno.test("ansible-playbook --flush-cache has the inventory plugin make its inventory again, as ansible-playbook", () => {
+  const cache = join(DIR, "inventory_cache");
+  const runs = (tool: string[]) => {
+    fs.rmSync(cache, { recursive: true, force: true });
+    const out = [[], ["--flush-cache"]].map((extra) =>
+      runIn(DIR, tool[0], [...tool.slice(1), "-i", "flag.cached.yml", ...extra, "groups.yml"])
+    );
+    fs.rmSync(cache, { recursive: true, force: true });
+    return out.map((r) => [r.code, r.stdout, r.stderr]);
+  };
+  const a = runs(["/usr/bin/ansible-playbook"]);
+  assertStringIncludes(String(a[1][1]), '"inventory_hostname": "fresh"');
+  assertEquals(runs([DENO, "run", "-A", join(ROOT, "cli/main.ts"), "run"]), a);
 });

@@ -15,6 +15,8 @@ export interface PythonPluginOptions {
   processed: string[];
   extraVars?: Record<string, unknown>;
   cwd?: string;
+  /** --flush-cache: the plugin does not read its inventory cache. */
+  flushCache?: boolean;
   /** The plugin is in the enabled list (not named by a configuration): one that does not want the source declines it. */
   enabled?: boolean;
 }
@@ -79,6 +81,7 @@ export function runPythonInventoryPlugin(
     path: file,
     plugin: name,
     enabled: opts.enabled === true,
+    cache: opts.flushCache !== true,
     basedirs: opts.basedirs,
     extra_vars: toPlain(opts.extraVars ?? {}),
     inventory: {

@@ -76,7 +76,7 @@ export interface InventoryOptions {
    * this Python, when it imports ansible; `basedirs` are the folders whose inventory_plugins/ count (the
    * playbooks', --playbook-dir). Default: the controller's /usr/bin/python3, no folders.
    */
-  ansiblePlugins?: { python: string; basedirs: string[] };
+  ansiblePlugins?: { python: string; basedirs: string[]; flushCache?: boolean };
 }
 
 /** The options the configuration decides (inventory_ignore_extensions, the inventory_*unparsed* ones). */
@@ -354,6 +354,7 @@ export class Inventory {
       ...this.#bridge(),
       processed: [...this.#processedSources],
       extraVars: this.#opts.extraVars,
+      flushCache: this.#opts.ansiblePlugins?.flushCache,
       enabled,
     });
     if (ran === "missing") throw new InventoryError(`inventory plugin '${name}' is not supported by mito`);
