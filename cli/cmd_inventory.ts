@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { UsageError } from "./errors.ts";
+import { CommandError, UsageError } from "./errors.ts";
 import { parseArgsError } from "./_options.ts";
 import {
   configuredOptions,
@@ -220,8 +220,13 @@ function runSync(argv: string[], prog: string): number {
   }
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
   if (modes !== 1) {
-    throw new UsageError(
-      "No action selected, at least one of --host, --graph or --list needs to be specified.",
+    // ansible-inventory shows its help, then the error, and exits 5
+    process.stdout.write(USAGE.replace("mito inventory", prog));
+    throw new CommandError(
+      modes
+        ? "Conflicting options used, only one of --host, --graph or --list can be used at the same time."
+        : "No action selected, at least one of --host, --graph or --list needs to be specified.",
+      5,
     );
   }
   if (positionals.length > (values.graph ? 1 : 0)) {

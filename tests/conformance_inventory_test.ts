@@ -225,3 +225,13 @@ Deno.test("ansible-playbook --flush-cache has the inventory plugin make its inve
   assertStringIncludes(String(a[1][1]), '"inventory_hostname": "fresh"');
   assertEquals(runs([DENO, "run", "-A", join(ROOT, "cli/main.ts"), "run"]), a);
 });
+
+Deno.test("no action, or two, is refused on stderr with exit 5 after the help, as ansible-inventory", () => {
+  for (const argv of [[], ["--list", "--graph"]]) {
+    const a = runIn(DIR, "/usr/bin/ansible-inventory", argv);
+    const m = runIn(DIR, DENO, ["run", "-A", join(ROOT, "cli/main.ts"), "inventory", ...argv]);
+    assertEquals([m.code, m.stderr], [a.code, a.stderr]);
+    assertEquals(a.code, 5);
+    assertStringIncludes(m.stdout, "--graph");
+  }
+});
