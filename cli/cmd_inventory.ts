@@ -219,14 +219,16 @@ function runSync(argv: string[], prog: string): number {
     return 0;
   }
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
-  if (modes !== 1) {
-    // ansible-inventory shows its help, then the error, and exits 5
+  // what ansible-inventory refuses once its options are read: its help, then the error, and exit 5
+  const refused = (message: string) => {
     process.stdout.write(USAGE.replace("mito inventory", prog));
-    throw new CommandError(
+    return new CommandError(message, 5);
+  };
+  if (modes !== 1) {
+    throw refused(
       modes
         ? "Conflicting options used, only one of --host, --graph or --list can be used at the same time."
         : "No action selected, at least one of --host, --graph or --list needs to be specified.",
-      5,
     );
   }
   if (positionals.length > (values.graph ? 1 : 0)) {
@@ -273,10 +275,13 @@ function runSync(argv: string[], prog: string): number {
     let text: string;
     if (values.host !== undefined) {
       const hosts = inv.selectHosts(values.host);
-      if (hosts.length !== 1) throw new UsageError("You must pass a single valid host to --host parameter");
+      if (hosts.length !== 1) throw refused("You must pass a single valid host to --host parameter");
       const v = hostVars(view, hosts[0].name);
       text = values.yaml ? pyYamlDump(v) : pyJsonDump(v);
     } else if (values.graph) {
+      if (!inv.getGroup(positionals[0] ?? "all")) {
+        throw refused("Pattern must be valid group name when using --graph");
+      }
       text = graphInventory(view, positionals[0] ?? "all");
     } else {
       text = values.yaml ? pyYamlDump(yamlInventory(view)) : pyJsonDump(listInventory(view));

@@ -226,8 +226,8 @@ Deno.test("ansible-playbook --flush-cache has the inventory plugin make its inve
   assertEquals(runs([DENO, "run", "-A", join(ROOT, "cli/main.ts"), "run"]), a);
 });
 
-Deno.test("no action, or two, is refused on stderr with exit 5 after the help, as ansible-inventory", () => {
-  for (const argv of [[], ["--list", "--graph"]]) {
+Deno.test("no action, two, a --graph pattern naming no group or a --host naming no host is refused on stderr with exit 5 after the help, as ansible-inventory", () => {
+  for (const argv of [[], ["--list", "--graph"], ["--graph", "nosuch"], ["--host", "nosuch"]]) {
     const a = runIn(DIR, "/usr/bin/ansible-inventory", argv);
     const m = runIn(DIR, DENO, ["run", "-A", join(ROOT, "cli/main.ts"), "inventory", ...argv]);
     assertEquals([m.code, m.stderr], [a.code, a.stderr]);
