@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { UsageError } from "./errors.ts";
+import { CommandError, UsageError } from "./errors.ts";
 import { parseArgsError } from "./_options.ts";
 import {
   configuredOptions,
@@ -22,6 +22,8 @@ import { ConfigError, loadConfig } from "../playbook/config/mod.ts";
 import { loadYamlFile, parseYaml, YamlError } from "../playbook/yaml/mod.ts";
 import { parseExtraVars } from "../playbook/extra_vars.ts";
 import { PlaybookError } from "../playbook/errors.ts";
+import { Templar } from "../playbook/template/mod.ts";
+import { controllerPython } from "../playbook/plugins/mod.ts";
 
 const USAGE = `usage: mito inventory [-i INVENTORY] (--list | --graph [GROUP] | --host HOST) [options]
 
@@ -217,9 +219,16 @@ function runSync(argv: string[], prog: string): number {
     return 0;
   }
   const modes = [values.list, values.graph, values.host !== undefined].filter(Boolean).length;
+  // what ansible-inventory refuses once its options are read: its help, then the error, and exit 5
+  const refused = (message: string) => {
+    process.stdout.write(USAGE.replace("mito inventory", prog));
+    return new CommandError(message, 5);
+  };
   if (modes !== 1) {
-    throw new UsageError(
-      "No action selected, at least one of --host, --graph or --list needs to be specified.",
+    throw refused(
+      modes
+        ? "Conflicting options used, only one of --host, --graph or --list can be used at the same time."
+        : "No action selected, at least one of --host, --graph or --list needs to be specified.",
     );
   }
   if (positionals.length > (values.graph ? 1 : 0)) {
@@ -238,25 +247,41 @@ function runSync(argv: string[], prog: string): number {
     });
     const given = [...(values.inventory ?? []), ...(values["inventory-file"] ?? [])];
     const sources = given.length ? given : cfg.inventory.filter((s) => fs.existsSync(s));
-    const inv = Inventory.load(sources, { ...configuredOptions(cfg), vault, onWarning: warn });
     const extraVars = parseExtraVars(values["extra-vars"] ?? [], {
       parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
       loadYamlFile: (file) => loadYamlFile(file, { vault }),
+    });
+    // --playbook-dir, by default ANSIBLE_PLAYBOOK_DIR as in ansible-inventory: its inventory_plugins/ and vars
+    const playbookDir = values["playbook-dir"] ?? env.ANSIBLE_PLAYBOOK_DIR;
+    const inv = Inventory.load(sources, {
+      ...configuredOptions(cfg),
+      vault,
+      onWarning: warn,
+      // ansible-inventory's templar: the configured jinja2_native mode, the extra variables for use_extra_vars
+      templar: new Templar({ native: cfg.jinja2Native === true, warn }),
+      extraVars,
+      ansiblePlugins: {
+        python: controllerPython(env),
+        basedirs: playbookDir ? [path.resolve(playbookDir)] : [],
+      },
     });
     const view: InventoryView = {
       inv,
       exportMode: Boolean(values.export),
       showVars: Boolean(values.vars),
-      playbookDirs: values["playbook-dir"] ? [path.resolve(values["playbook-dir"])] : undefined,
+      playbookDirs: playbookDir ? [path.resolve(playbookDir)] : undefined,
       extraVars,
     };
     let text: string;
     if (values.host !== undefined) {
       const hosts = inv.selectHosts(values.host);
-      if (hosts.length !== 1) throw new UsageError("You must pass a single valid host to --host parameter");
+      if (hosts.length !== 1) throw refused("You must pass a single valid host to --host parameter");
       const v = hostVars(view, hosts[0].name);
       text = values.yaml ? pyYamlDump(v) : pyJsonDump(v);
     } else if (values.graph) {
+      if (!inv.getGroup(positionals[0] ?? "all")) {
+        throw refused("Pattern must be valid group name when using --graph");
+      }
       text = graphInventory(view, positionals[0] ?? "all");
     } else {
       text = values.yaml ? pyYamlDump(yamlInventory(view)) : pyJsonDump(listInventory(view));

@@ -1,6 +1,12 @@
 // Adapts playbook/inventory's Inventory to the executor's InventoryView: --limit applied to every
 // selection, playbook-adjacent group_vars/host_vars layered in, and add_host/group_by changes.
-import { Inventory, InventoryError, LimitFileError } from "./inventory/mod.ts";
+import {
+  Inventory,
+  InventoryError,
+  type InventoryOptions,
+  LimitFileError,
+  PatternMismatchError,
+} from "./inventory/mod.ts";
 import type { VaultSecrets } from "./vault/mod.ts";
 import type { InventoryView } from "./executor.ts";
 import { ExecutionError, PlaybookError } from "./errors.ts";
@@ -19,6 +25,19 @@ export interface OpenInventoryOptions {
   anyUnparsedIsFailed?: boolean;
   /** The host pattern asked for (ad-hoc); the empty-inventory warning is not given for localhost's names. */
   pattern?: string;
+  /** How sources are read: enabled plugins, what the constructed plugin templates with, … */
+  plugins?: Pick<
+    InventoryOptions,
+    | "enabledPlugins"
+    | "templar"
+    | "extraVars"
+    | "useExtraVars"
+    | "factsOf"
+    | "transformGroupChars"
+    | "patternMismatch"
+    | "onVerbose"
+    | "ansiblePlugins"
+  >;
   warn(message: string): void;
 }
 
@@ -34,6 +53,7 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
         onWarning: o.warn,
         unparsedIsFailed: o.unparsedIsFailed,
         anyUnparsedIsFailed: o.anyUnparsedIsFailed,
+        ...o.plugins,
       });
     } catch (err) {
       // What is left an error after unparsable sources became warnings stops ansible-playbook with exit 1.
@@ -57,7 +77,9 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof LimitFileError) throw new ExecutionError(err.message);
+      if (err instanceof LimitFileError || err instanceof PatternMismatchError) {
+        throw new ExecutionError(err.message);
+      }
       if (err instanceof InventoryError) throw new PlaybookError(err.message);
       throw err;
     }
@@ -96,7 +118,7 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
         if (!inv.getHost(host)) return;
         if (!inv.getGroup(group)) inv.addGroup(group);
         for (const parent of parents) inv.addGroup(group, { parent });
-        inv.addHost(host, { groups: [group] });
+        inv.addHost(host, { groups: [group], existing: true });
       }),
     refresh: () => {
       inv = load();

@@ -8,6 +8,11 @@ export interface Settings {
   /** inventory_unparsed_failure and inventory_any_unparsed_is_failed. */
   inventoryUnparsedIsFailed: boolean;
   inventoryAnyUnparsedIsFailed: boolean;
+  /** enable_plugins, use_extra_vars, transform_invalid_group_chars: how inventory sources are read. */
+  inventoryEnabled: string[];
+  inventoryUseExtraVars: boolean;
+  transformInvalidGroupChars: string;
+  hostPatternMismatch: string;
   forks: number;
   strategy: string;
   gathering: string;
@@ -108,6 +113,10 @@ export function readSettings(
     inventory: c.inventory,
     inventoryUnparsedIsFailed: c.inventoryUnparsedIsFailed,
     inventoryAnyUnparsedIsFailed: c.inventoryAnyUnparsedIsFailed,
+    inventoryEnabled: c.inventoryEnabled,
+    inventoryUseExtraVars: c.inventoryUseExtraVars,
+    transformInvalidGroupChars: c.transformInvalidGroupChars,
+    hostPatternMismatch: c.hostPatternMismatch,
     forks: c.forks,
     strategy: c.strategy,
     gathering: c.gathering,

@@ -361,23 +361,17 @@ function addHost(env: ActionEnv): Result {
   return { changed, add_host: { host_name: hostName, groups, host_vars: vars } };
 }
 
-/** Ansible's INVALID_VARIABLE_NAMES: a leading digit or non-word character, or any non-word character. */
-const NOT_A_VARIABLE_NAME = /^[\p{N}\W]|[^\p{L}\p{N}_]/u;
-
 function groupBy(env: ActionEnv): Result {
   const key = env.template(env.rawArgs.key ?? env.rawArgs._raw_params);
   if (key === undefined || key === null || key === "") {
     return { failed: true, msg: "the 'key' param is required when using group_by" };
   }
-  // As ansible-core 2.14 (transform_invalid_group_chars = never): spaces become dashes, nothing else is
-  // replaced, and a name a variable could not have is only warned about.
+  // As ansible-core 2.14: spaces become dashes; the inventory then warns about (or, as
+  // transform_invalid_group_chars says, replaces) what a variable's name could not have.
   const group = String(key).replaceAll(" ", "-");
   const parentsRaw = env.template(env.rawArgs.parents ?? "all");
   const parents = (Array.isArray(parentsRaw) ? parentsRaw.map(String) : [String(parentsRaw)])
     .map((p) => p.replaceAll(" ", "-"));
-  if ([group, ...parents].some((g) => NOT_A_VARIABLE_NAME.test(g))) {
-    env.warning("Invalid characters were found in group names but not replaced, use -vvvv to see details");
-  }
   env.addToGroup(env.host, group, parents);
   return { changed: true, add_group: group, parent_groups: parents };
 }

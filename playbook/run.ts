@@ -362,6 +362,17 @@ async function runInner(
   // as Ansible when it loads them: a module_defaults key naming no plugin or group stops the run here
   checkModuleDefaults(playbooks, actionNames);
 
+  // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
+  // Made before the inventory: the constructed plugin's expressions may use cached facts.
+  const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
+      settings.factCachingConnection
+    ? new JsonFileFactCache(
+      path.resolve(envIn.cwd, settings.factCachingConnection),
+      settings.factCachingTimeout,
+      undefined,
+      settings.factCachingPrefix,
+    )
+    : undefined;
   // A configured default inventory that does not exist (/etc/ansible/hosts) is skipped quietly, as Ansible does.
   const inventorySources = req.inventory.length
     ? req.inventory
@@ -376,7 +387,19 @@ async function runInner(
     unparsedIsFailed: settings.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: settings.inventoryAnyUnparsedIsFailed,
     ...(req.adhoc ? { pattern: String(req.adhoc.play.hosts) } : {}),
-    warn,
+    plugins: {
+      enabledPlugins: settings.inventoryEnabled,
+      templar,
+      extraVars,
+      useExtraVars: settings.inventoryUseExtraVars,
+      factsOf: factCache ? (host) => factCache.load(host) : undefined,
+      transformGroupChars: settings.transformInvalidGroupChars,
+      patternMismatch: settings.hostPatternMismatch,
+      ansiblePlugins: { python: controllerPy, basedirs: playbookDirs, flushCache: req.flushCache },
+      onVerbose: (m, level) => display.verbose(m, level),
+    },
+    // the inventory's warnings are said once in the run, as Ansible's display says them
+    warn: (m) => display.warning(m, "main"),
   });
 
   if (req.adhoc && !adhocHosts(req, inventory, display)) return 0;
@@ -433,16 +456,6 @@ async function runInner(
     throw new ExecutionError(missingAnsibleCore(needCore, controllerPy));
   }
 
-  // jsonfile is the fact cache runner asks for (AWX reads a job's facts from it); memory keeps none.
-  const factCache = settings.factCaching.replace(/^ansible\.builtin\./, "") === "jsonfile" &&
-      settings.factCachingConnection
-    ? new JsonFileFactCache(
-      path.resolve(envIn.cwd, settings.factCachingConnection),
-      settings.factCachingTimeout,
-      undefined,
-      settings.factCachingPrefix,
-    )
-    : undefined;
   if (req.flushCache && factCache) { for (const host of inventory.select("all")) factCache.forget(host); }
   const forks = req.forks ?? settings.forks;
   const runnerFactory = envIn.runner ?? noConnectionRunner;

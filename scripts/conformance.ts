@@ -290,8 +290,10 @@ async function main(): Promise<void> {
         console.log(`${name}: skipped: ${kind.reason}`);
         continue;
       }
+      // Names of one length and no hyphen: Ansible wraps warnings that name a path at 80 columns (and
+      // after a hyphen), and two different paths would wrap the same message at different places.
       const dirA = join(base, `${name}.ansible`);
-      const dirM = join(base, `${name}.mito`);
+      const dirM = join(base, `${name}.mito_pb`);
       const runA = () => runTarget(o, name, kind.kind, dirA, { bin, locale });
       const runM = () => runTarget(o, name, kind.kind, dirM, { bin, mitoBin, locale });
       const [a, m] = o.parallel ? await Promise.all([runA(), runM()]) : [await runA(), await runM()];

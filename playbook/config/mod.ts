@@ -88,6 +88,14 @@ export interface Config {
   inventoryAnyUnparsedIsFailed: boolean;
   /** validate_action_group_metadata: warn about an action group's metadata that is not as documented. */
   validateActionGroupMetadata: boolean;
+  /** INVENTORY_ENABLED: the inventory plugins offered each source, in this order. */
+  inventoryEnabled: string[];
+  /** [inventory_plugins] use_extra_vars: the constructed plugin's default for its option. */
+  inventoryUseExtraVars: boolean;
+  /** TRANSFORM_INVALID_GROUP_CHARS: never (the default), always, ignore or silently. */
+  transformInvalidGroupChars: string;
+  /** HOST_PATTERN_MISMATCH: a pattern that matches nothing is a warning (the default), an error, or ignored. */
+  hostPatternMismatch: string;
   /** The home of Ansible's own files ($ANSIBLE_HOME, default ~/.ansible). */
   ansibleHome: string;
   /** Why a config file was passed over (world-writable directory). */
@@ -342,6 +350,29 @@ const SETTINGS: Setting[] = [
     "inventory",
     "any_unparsed_is_failed",
   ]]),
+  S(
+    "inventoryEnabled",
+    "list",
+    ["host_list", "script", "auto", "yaml", "ini", "toml"],
+    ["ANSIBLE_INVENTORY_ENABLED"],
+    [["inventory", "enable_plugins"]],
+  ),
+  S("inventoryUseExtraVars", "boolean", false, ["ANSIBLE_INVENTORY_USE_EXTRA_VARS"], [[
+    "inventory_plugins",
+    "use_extra_vars",
+  ]]),
+  S(
+    "transformInvalidGroupChars",
+    "string",
+    "never",
+    ["ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS"],
+    [[D, "force_valid_group_names"]],
+    ["always", "never", "ignore", "silently"],
+  ),
+  S("hostPatternMismatch", "string", "warning", ["ANSIBLE_HOST_PATTERN_MISMATCH"], [[
+    "inventory",
+    "host_pattern_mismatch",
+  ]], ["error", "warning", "ignore"]),
 ];
 
 function expandUser(p: string, home: string): string {

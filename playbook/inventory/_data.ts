@@ -1,5 +1,6 @@
 // The inventory's groups and hosts and the rules that tie them together (Ansible's InventoryData):
 // ancestors, depth, `all`/`ungrouped` reconciliation.
+import { safeGroupName } from "./_group_names.ts";
 
 export interface Host {
   name: string;
@@ -27,10 +28,22 @@ export class InventoryError extends Error {
   override name = "InventoryError";
 }
 
+/** Ansible's C.LOCALHOST: the names that mean the controller. */
+export const LOCALHOST_NAMES = ["localhost", "127.0.0.1", "::1"];
+
 export class InventoryData {
   readonly groups = new Map<string, Group>();
   readonly hosts = new Map<string, Host>();
   currentSource?: string;
+  /**
+   * Where what Ansible's inventory itself warns about goes (group names, a second localhost); a trial
+   * copy of the groups alone has none, and its parse is repeated on the inventory that has.
+   */
+  warn?: (message: string) => void;
+  /** transform_invalid_group_chars: what a group name a variable could not have becomes. */
+  groupChars = "never";
+  /** Ansible's `localhost`: the first localhost-like host, listed or implicit (a second is warned about). */
+  localhost?: string;
 
   constructor() {
     this.addGroup("all");
@@ -61,11 +74,16 @@ export class InventoryData {
       }
     }
     c.currentSource = this.currentSource;
+    c.groupChars = this.groupChars;
+    c.localhost = this.localhost;
+    if (!opts.groupsOnly) c.warn = this.warn;
     return c;
   }
 
-  addGroup(name: string): Group {
-    if (!name) throw new InventoryError(`Invalid empty/false group name provided: ${name}`);
+  /** Adds a group unless it is there; the name it has may be made safe (transform_invalid_group_chars). */
+  addGroup(given: string): Group {
+    if (!given) throw new InventoryError(`Invalid empty/false group name provided: ${given}`);
+    const name = this.groups.has(given) ? given : safeGroupName(given, this.groupChars, this.warn);
     let g = this.groups.get(name);
     if (!g) {
       g = { name, vars: {}, hosts: [], children: [], parents: [], depth: 0 };
@@ -74,12 +92,21 @@ export class InventoryData {
     return g;
   }
 
-  addHost(name: string, group?: string, port?: number): Host {
+  /** Adds a host unless it is there; `implicit`: it is the implicit localhost, joining a group, not a new one. */
+  addHost(name: string, group?: string, port?: number, implicit = false): Host {
     if (!name) throw new InventoryError("Invalid empty host name provided");
     let h = this.hosts.get(name);
     if (!h) {
       h = { name, vars: {}, groups: new Set(), source: this.currentSource };
       this.hosts.set(name, h);
+      if (LOCALHOST_NAMES.includes(name) && !implicit) {
+        if (this.localhost === undefined) this.localhost = name;
+        else {
+          this.warn?.(
+            `A duplicate localhost-like entry was found (${name}). First found localhost was ${this.localhost}`,
+          );
+        }
+      }
     }
     if (port !== undefined) h.vars.ansible_port = port;
     if (group !== undefined) {
@@ -150,6 +177,15 @@ export class InventoryData {
       for (const a of this.ancestors(g)) out.add(a);
     }
     return out;
+  }
+
+  /** A host's groups with their ancestors (`all` among them) in the order Ansible layers their variables. */
+  sortedGroups(h: Host): Group[] {
+    const gs = [...this.hostGroupsWithAncestors(h)].map((g) => this.groups.get(g)!);
+    return gs.sort((a, b) =>
+      a.depth - b.depth || (a.priority ?? 1) - (b.priority ?? 1) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    );
   }
 
   /** Ansible's reconcile: parentless groups join `all`, groupless hosts join `ungrouped`. */

@@ -1,8 +1,28 @@
 // Host entries as inventory files write them: `name`, `name:port`, `[v6]:port`, and ranges
 // `web[01:20].x`, `db-[a:c]`, `[1:9:2]` expanded the way Ansible's inventory plugins expand them.
+import { strRepr } from "../py/repr.ts";
 
 export class HostPatternError extends Error {
   override name = "HostPatternError";
+  /**
+   * Whether the reader names the file and line. Ansible's INI reader names none for the two host entries
+   * it refuses itself (ending in ':' and '---'), and mito prints those as it does; for the others (ranges,
+   * a stray '['), where Ansible passes on a Python error or names nothing, mito names the line.
+   */
+  readonly located: boolean;
+  /**
+   * Whether Ansible refuses the entry with this same message, its own error (a range without an end …),
+   * rather than failing in Python (a bound that is no number, a zero step) where mito words it its own way.
+   */
+  readonly ansibleError: boolean;
+  /** What Python says where Ansible's code fails in Python (`invalid literal for int() …`). */
+  readonly python?: string;
+  constructor(message: string, opts: { located?: boolean; ansibleError?: boolean; python?: string } = {}) {
+    super(message);
+    this.located = opts.located ?? true;
+    this.ansibleError = opts.ansibleError ?? false;
+    this.python = opts.python;
+  }
 }
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -23,32 +43,51 @@ export function expandRanges(pattern: string): string[] {
   const tail = pattern.slice(close + 1);
   const bounds = range.split(":");
   if (bounds.length !== 2 && bounds.length !== 3) {
-    throw new HostPatternError("host range must be begin:end or begin:end:step");
+    throw new HostPatternError("host range must be begin:end or begin:end:step", { ansibleError: true });
   }
   const beg = bounds[0] || "0";
   const end = bounds[1];
-  const step = bounds.length === 3 ? parseInt(bounds[2], 10) : 1;
-  if (!end) throw new HostPatternError("host range must specify end value");
-  if (!(step > 0)) {
-    throw new HostPatternError(`host range step must be a positive integer, got '${bounds[2]}'`);
-  }
+  const stepText = bounds.length === 3 ? bounds[2] : "1";
+  const step = parseInt(stepText, 10);
+  if (!end) throw new HostPatternError("host range must specify end value", { ansibleError: true });
   let fill = (x: string | number) => String(x);
   if (beg[0] === "0" && beg.length > 1) {
     const width = beg.length;
     if (width !== end.length) {
-      throw new HostPatternError("host range must specify equal-length begin and end formats");
+      throw new HostPatternError("host range must specify equal-length begin and end formats", {
+        ansibleError: true,
+      });
     }
     fill = (x) => String(x).padStart(width, "0");
   }
+  const isInt = (x: string) => /^[0-9]+$/.test(x);
+  // Ansible's Python reads the bounds, then the step, with int(): the first that is no number fails it
+  const notInt = (x: string) => `invalid literal for int() with base 10: ${strRepr(x)}`;
   const seq: (string | number)[] = [];
   const ib = beg.length === 1 ? LETTERS.indexOf(beg) : -1;
   const ie = end.length === 1 ? LETTERS.indexOf(end) : -1;
-  if (ib >= 0 && ie >= 0) {
-    if (ib > ie) throw new HostPatternError("host range must have begin <= end");
+  if (ib >= 0 && ie >= 0 && isInt(stepText)) {
+    if (ib > ie) throw new HostPatternError("host range must have begin <= end", { ansibleError: true });
+    if (!(step > 0)) {
+      throw new HostPatternError(`host range step must be a positive integer, got '${stepText}'`, {
+        python: "slice step cannot be zero",
+      });
+    }
     for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]);
   } else {
-    if (!/^[0-9]+$/.test(beg) || !/^[0-9]+$/.test(end)) {
-      throw new HostPatternError(`invalid host range [${range}]: begin and end must be numbers or letters`);
+    const bad = [beg, end, stepText].find((x) => !isInt(x));
+    if (bad !== undefined) {
+      throw new HostPatternError(
+        bad === stepText && isInt(beg) && isInt(end)
+          ? `host range step must be a positive integer, got '${stepText}'`
+          : `invalid host range [${range}]: begin and end must be numbers or letters`,
+        { python: notInt(bad) },
+      );
+    }
+    if (!(step > 0)) {
+      throw new HostPatternError(`host range step must be a positive integer, got '${stepText}'`, {
+        python: "range() arg 3 must not be zero",
+      });
     }
     const b = parseInt(beg, 10), e = parseInt(end, 10);
     for (let i = b; i <= e; i += step) seq.push(i);
@@ -83,6 +122,7 @@ export function expandHostEntry(entry: string): { hosts: string[]; port?: number
   if (entry.trim().endsWith(":") && port === undefined) {
     throw new HostPatternError(
       `Invalid host pattern '${entry}' supplied, ending in ':' is not allowed, this character is reserved to provide a port.`,
+      { located: false, ansibleError: true },
     );
   }
   const hosts = expandRanges(host);
@@ -97,6 +137,7 @@ export function expandHostEntry(entry: string): { hosts: string[]; port?: number
   if (hosts.some((h) => h.trim() === "---")) {
     throw new HostPatternError(
       `Invalid host pattern '${entry}' supplied, '---' is normally a sign this is a YAML file.`,
+      { located: false, ansibleError: true },
     );
   }
   return { hosts, port };

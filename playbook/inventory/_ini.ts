@@ -1,6 +1,7 @@
 // The INI inventory format as Ansible's ini plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
+import { safeGroupName } from "./_group_names.ts";
 import { literalEval } from "../py/literal.ts";
 import { ShlexError, shlexSplit } from "./_shlex.ts";
 
@@ -42,7 +43,8 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
     if (!line || line[0] === "#" || line[0] === ";") continue;
     const m = SECTION.exec(line);
     if (m) {
-      group = m[1];
+      // Ansible's INI reader makes a section's group name safe first (transform_invalid_group_chars)
+      group = inv.groups.has(m[1]) ? m[1] : safeGroupName(m[1], inv.groupChars, inv.warn);
       state = m[2] ?? "hosts";
       if (!["hosts", "children", "vars"].includes(state)) {
         fail(`Section [${m[1]}:${m[2]}] has unknown type: ${state}`);
@@ -77,7 +79,10 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
       try {
         expanded = expandHostEntry(tokens[0]);
       } catch (e) {
-        if (e instanceof HostPatternError) fail(e.message);
+        if (e instanceof HostPatternError) {
+          if (e.located) fail(e.message);
+          throw new InventoryError(e.message);
+        }
         throw e;
       }
       const vars: Record<string, unknown> = {};

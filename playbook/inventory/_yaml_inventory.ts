@@ -1,7 +1,8 @@
 // The YAML inventory format (all/children/hosts/vars) as Ansible's yaml plugin reads it.
 import { type InventoryData, InventoryError } from "./_data.ts";
 import { expandHostEntry, HostPatternError } from "./_hostpattern.ts";
-import { positionOf, yamlClass } from "../yaml/mod.ts";
+import { keyAsWritten, positionOf, yamlClass } from "../yaml/mod.ts";
+import { UnsafeString } from "../values.ts";
 
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -26,7 +27,8 @@ export function parseYamlInventory(
       warn(`Skipping '${name}' as this is not a valid group definition`);
       return name;
     }
-    inv.addGroup(name);
+    // the name the group got (made safe under transform_invalid_group_chars) is the one used from here
+    name = inv.addGroup(name).name;
     if (gdata === null) return name;
     for (const section of ["vars", "children", "hosts"]) {
       if (!(section in gdata)) continue;
@@ -49,12 +51,16 @@ export function parseYamlInventory(
       if (key === "vars") {
         for (const [k, val] of Object.entries(v)) inv.setGroupVar(name, k, val);
       } else if (key === "children") {
-        for (const [sub, sd] of Object.entries(v)) {
-          parseGroup(sub, sd);
-          inv.addChild(name, sub);
-        }
+        for (const [sub, sd] of Object.entries(v)) inv.addChild(name, parseGroup(sub, sd));
       } else if (key === "hosts") {
         for (const [pattern, hv] of Object.entries(v)) {
+          const written = keyAsWritten(v, pattern);
+          if (typeof written !== "string" && !(written instanceof UnsafeString)) {
+            // Ansible expands only text: `1234:` is a number, not a host name.
+            throw new InventoryError(
+              `Host pattern ${pattern} must be a string. Enclose integers/floats in quotation marks.`,
+            );
+          }
           let e: { hosts: string[]; port?: number };
           try {
             e = expandHostEntry(pattern);

@@ -5,12 +5,22 @@ import * as path from "node:path";
 import * as childProcess from "node:child_process";
 import process from "node:process";
 import { isDeepStrictEqual } from "node:util";
-import { parseYaml, YamlError } from "../yaml/mod.ts";
+import { YamlError } from "../yaml/mod.ts";
 import { strRepr } from "../py/mod.ts";
 import { type Config, DEFAULT_INVENTORY_IGNORE_EXTS } from "../config/mod.ts";
-import { decryptVault, isVaultText, type VaultSecrets } from "../vault/mod.ts";
-import { type Group, type Host, InventoryData, InventoryError } from "./_data.ts";
+import type { VaultSecrets } from "../vault/mod.ts";
+import type { Templar } from "../template/mod.ts";
+import { CONSTRUCTED_EXTS, CONSTRUCTED_NAMES, constructInventory } from "./_constructed.ts";
+import {
+  DEFAULT_ENABLED_PLUGINS,
+  type EnabledPlugin,
+  enabledPlugins,
+  parseHostList,
+  SourceFile,
+} from "./_plugins.ts";
+import { type Group, type Host, InventoryData, InventoryError, LOCALHOST_NAMES } from "./_data.ts";
 import { parseIni } from "./_ini.ts";
+import { ansibleInventoryPlugins, runPythonInventoryPlugin } from "./_python_plugin.ts";
 import { parseYamlInventory } from "./_yaml_inventory.ts";
 import { loadVarsDir } from "./_vars_dir.ts";
 import { expandRanges, splitPort } from "./_hostpattern.ts";
@@ -26,7 +36,7 @@ import {
 export type { Group, Host };
 export { InventoryError, loadVarsDir, PatternError, splitHostPattern };
 
-export const LOCALHOST_NAMES = ["localhost", "127.0.0.1", "::1"];
+export { LOCALHOST_NAMES };
 
 /** Extensions Ansible skips when reading a directory of inventory files (INVENTORY_IGNORE_EXTS). */
 export const IGNORED_EXTS = DEFAULT_INVENTORY_IGNORE_EXTS;
@@ -45,16 +55,51 @@ export interface InventoryOptions {
   unparsedIsFailed?: boolean;
   /** inventory_any_unparsed_is_failed: any source that no format can parse is an error. */
   anyUnparsedIsFailed?: boolean;
+  /** INVENTORY_ENABLED ([inventory] enable_plugins): the plugins offered each source, in order. */
+  enabledPlugins?: string[];
+  /** What the constructed plugin renders its expressions with (Ansible's default mode when absent). */
+  templar?: Templar;
+  /** The run's extra variables (the constructed plugin's use_extra_vars). */
+  extraVars?: Record<string, unknown>;
+  /** [inventory_plugins] use_extra_vars: the constructed plugin's default. */
+  useExtraVars?: boolean;
+  /** A host's cached facts, which constructed expressions may use (the fact cache). */
+  factsOf?: (host: string) => Record<string, unknown> | undefined;
+  /** transform_invalid_group_chars: what a group name a variable could not have becomes. */
+  transformGroupChars?: string;
+  /** host_pattern_mismatch: a pattern that matches nothing is warned about (the default), an error, or not said. */
+  patternMismatch?: string;
+  /** Messages Ansible shows at some verbosity (-vvv: a host range left as written). */
+  onVerbose?: (message: string, level: number) => void;
+  /**
+   * Inventory plugins mito lacks (a collection's, an inventory_plugins/ folder's) run by ansible-core with
+   * this Python, when it imports ansible; `basedirs` are the folders whose inventory_plugins/ count (the
+   * playbooks', --playbook-dir). Default: the controller's /usr/bin/python3, no folders.
+   */
+  ansiblePlugins?: { python: string; basedirs: string[]; flushCache?: boolean };
 }
 
 /** The options the configuration decides (inventory_ignore_extensions, the inventory_*unparsed* ones). */
 export function configuredOptions(
-  cfg: Pick<Config, "inventoryIgnoreExts" | "inventoryUnparsedIsFailed" | "inventoryAnyUnparsedIsFailed">,
+  cfg: Pick<
+    Config,
+    | "inventoryIgnoreExts"
+    | "inventoryUnparsedIsFailed"
+    | "inventoryAnyUnparsedIsFailed"
+    | "inventoryEnabled"
+    | "inventoryUseExtraVars"
+    | "transformInvalidGroupChars"
+    | "hostPatternMismatch"
+  >,
 ): InventoryOptions {
   return {
     ignoreExts: cfg.inventoryIgnoreExts,
     unparsedIsFailed: cfg.inventoryUnparsedIsFailed,
     anyUnparsedIsFailed: cfg.inventoryAnyUnparsedIsFailed,
+    enabledPlugins: cfg.inventoryEnabled,
+    useExtraVars: cfg.inventoryUseExtraVars,
+    transformGroupChars: cfg.transformInvalidGroupChars,
+    patternMismatch: cfg.hostPatternMismatch,
   };
 }
 
@@ -72,6 +117,11 @@ function defaultPython(): string {
   return "/usr/bin/python3";
 }
 
+/** host_pattern_mismatch=error: a pattern that names nothing stops ansible-playbook with exit 1. */
+export class PatternMismatchError extends PatternError {
+  override name = "PatternMismatchError";
+}
+
 /** An --limit @file that is no file: ansible-playbook stops with exit 1, not as on a parse error. */
 export class LimitFileError extends InventoryError {
   override name = "LimitFileError";
@@ -81,12 +131,18 @@ export class Inventory {
   #data = new InventoryData();
   #sources: string[] = [];
   #parsed = false;
+  /** The directories of the file sources parsed so far (where vars plugins look, for constructed). */
+  #processed: string[] = [];
+  /** The sources parsed so far, as Ansible's inventory.processed_sources lists them. */
+  #processedSources: string[] = [];
   #opts: InventoryOptions;
   #implicitLocalhost?: Host;
   #varsCache = new Map<string, Record<string, unknown> | undefined>();
 
   private constructor(opts: InventoryOptions) {
     this.#opts = opts;
+    this.#data.warn = (m) => this.#warn(m);
+    this.#data.groupChars = opts.transformGroupChars ?? "never";
   }
 
   /**
@@ -128,37 +184,58 @@ export class Inventory {
     this.#opts.onWarning?.(m);
   }
 
+  /** The enabled plugins mito has, in the configured order (warned about once, as Ansible's display does). */
+  #plugins?: EnabledPlugin[];
+  #enabledPlugins(): EnabledPlugin[] {
+    if (!this.#plugins) {
+      const names = this.#opts.enabledPlugins ?? DEFAULT_ENABLED_PLUGINS;
+      const { plugins, unknown } = enabledPlugins(names);
+      // the names mito has no plugin for may be ansible-core's (a collection's, a plugin folder's)
+      const theirs = new Set(unknown.length ? ansibleInventoryPlugins(unknown, this.#bridge()) ?? [] : []);
+      for (const name of unknown) {
+        if (!theirs.has(name)) this.#warn(`Failed to load inventory plugin, skipping ${name}`);
+      }
+      this.#plugins = names.flatMap((n) =>
+        theirs.has(n)
+          ? [{ kind: "ansible" as const, name: n, label: n }]
+          : plugins.filter((p) => p.name === n)
+      );
+    }
+    if (!this.#plugins.length) {
+      throw new InventoryError(
+        "No inventory plugins available to generate inventory, make sure you have at least one enabled.",
+      );
+    }
+    return this.#plugins;
+  }
+
   /** Whether the source was parsed; one that was not has been warned about (or thrown for). */
   #parseSource(src: string, isList: boolean): boolean {
-    if (isList) {
-      for (const part of src.split(",")) {
-        const h = part.trim();
-        if (!h) continue;
-        const { host, port } = splitPort(h);
-        this.#data.currentSource = undefined;
-        this.#data.addHost(host, "ungrouped", port);
+    let st: fs.Stats | undefined;
+    if (!isList) {
+      try {
+        st = fs.statSync(src);
+      } catch {
+        // no plugin wants a path that is not there: Ansible says only that it could not parse it
       }
-      return true;
     }
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(src);
-    } catch {
-      return this.#unparsed(src, []);
-    }
-    if (st.isDirectory()) {
+    if (st?.isDirectory()) {
       let parsed = false;
       for (const name of fs.readdirSync(src).sort()) {
         const ignored = this.#opts.ignoreExts ?? IGNORED_EXTS;
         if (IGNORED_NAMES.test(name) || ignored.some((e) => name.endsWith(e))) continue;
         if (this.#parseSource(path.join(src, name), false)) parsed = true;
       }
-      return parsed;
+      // a directory none of whose entries parsed (an empty one too) is itself an unparsed source
+      return parsed || this.#unparsed(src, []);
     }
-    this.#data.currentSource = src;
-    const failures = this.#parseFile(src, st);
+    this.#data.currentSource = st ? src : undefined;
+    const failures = this.#parseWithPlugins(src, st);
     this.#data.currentSource = undefined;
-    return failures.length ? this.#unparsed(src, failures) : true;
+    if (failures) return this.#unparsed(src, failures);
+    if (st) this.#processed.push(path.dirname(src));
+    this.#processedSources.push(src);
+    return true;
   }
 
   /** Ansible's report of a source no format could parse: each format's failure, then the verdict. */
@@ -172,21 +249,25 @@ export class Inventory {
   }
 
   /**
-   * Tries the formats Ansible would try for this file, in its order, each on a copy of the inventory so
-   * that only a format that parses the whole file changes it; returns the failures when none did. A text
-   * format is tried on the groups alone, then, having parsed, read again into the inventory itself; a
-   * script (which must run once) into a full copy that replaces the inventory.
+   * Offers the source to each enabled plugin in order, as Ansible does: a plugin that wants it (its
+   * verify_file) parses it, the first that succeeds ends the search; returns the failures when none did
+   * (no plugin wanting the source is a failure with none). Each parse goes into a copy of the inventory so
+   * that only a plugin that parses the whole source changes it: a text format is tried on the groups alone
+   * and, having parsed, read again into the inventory itself; a script (which must run once) and the
+   * constructed plugin (which reads the hosts and their variables) into a full copy that replaces it.
    */
-  #parseFile(file: string, st: fs.Stats): Attempt[] {
+  #parseWithPlugins(src: string, st: fs.Stats | undefined): Attempt[] | undefined {
     const failures: Attempt[] = [];
     const attempt = (
       plugin: string,
       parse: (data: InventoryData, warn: (m: string) => void) => void,
+      once = false,
     ): boolean => {
-      const once = plugin === "script";
       const trial = this.#data.clone({ groupsOnly: !once });
-      // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result.
+      // The trial's warnings are shown once: now if it fails, else by the parse that keeps its result;
+      // those of the inventory itself (group names, a second localhost) with the parse's own.
       const held: string[] = [];
+      trial.warn = once ? (m) => this.#warn(m) : (m) => held.push(m);
       try {
         parse(trial, once ? (m) => this.#warn(m) : (m) => held.push(m));
       } catch (e) {
@@ -199,49 +280,124 @@ export class Inventory {
       else parse(this.#data, (m) => this.#warn(m));
       return true;
     };
-    if ((st.mode & 0o111) !== 0) {
-      return attempt("script", (data) => this.#parseScript(file, data)) ? [] : failures;
+    const source = new SourceFile(src, this.#opts.vault);
+    const ext = path.extname(src);
+    const readable = st?.isFile() === true || st?.isFIFO() === true;
+    for (const { kind, name, label } of this.#enabledPlugins()) {
+      switch (kind) {
+        case "host_list":
+        case "advanced_host_list":
+          // a list: text with a comma that names no file
+          if (st || !src.includes(",")) continue;
+          if (attempt(label, (data) => parseHostList(src, data, kind === "advanced_host_list", this.#log))) {
+            return;
+          }
+          continue;
+        case "script":
+          if (!readable || (st!.mode & 0o111) === 0) continue;
+          if (attempt(label, (data) => this.#parseScript(src, data), true)) return;
+          continue;
+        case "auto":
+          if (!readable || ![".yml", ".yaml"].includes(ext)) continue;
+          if (attempt(label, (data) => this.#auto(src, source, data), true)) return;
+          continue;
+        case "yaml":
+          if (!readable || !["", ".yml", ".yaml", ".json"].includes(ext)) continue;
+          if (attempt(label, (inv, warn) => this.#yamlInventory(src, source, inv, warn))) return;
+          continue;
+        case "ini":
+          if (!readable) continue;
+          if (attempt(label, (data) => parseIni(source.text(), src, data))) return;
+          continue;
+        case "toml":
+          // ansible-core's TOML reader, when the controller has it; else the source goes on to the next
+          if (!readable || ext !== ".toml") continue;
+          if (attempt(label, (data) => this.#ansiblePlugin(name, src, data), true)) return;
+          continue;
+        case "ansible": {
+          // ansible-core's plugin decides itself whether it wants the source (its verify_file)
+          let declined = false;
+          const ran = attempt(label, (data) => {
+            declined = this.#ansiblePlugin(name, src, data, true) === "declined";
+          }, true);
+          if (ran && !declined) return;
+          continue;
+        }
+        case "constructed":
+          if (!readable || !CONSTRUCTED_EXTS.includes(ext)) continue;
+          if (attempt(label, (data) => this.#constructed(src, source, data, name), true)) return;
+          continue;
+      }
     }
-    let text = fs.readFileSync(file, "utf8");
-    if (isVaultText(text)) {
-      if (!this.#opts.vault) {
-        throw new InventoryError(`Attempting to decrypt but no vault secrets found on ${file}`);
-      }
-      text = decryptVault(text, this.#opts.vault, file);
+    return failures;
+  }
+
+  /**
+   * The auto plugin: a YAML file whose `plugin` key names the plugin that parses it (its failure is then
+   * reported as auto's). mito has the constructed plugin; the others (cloud ones) it refuses by name.
+   */
+  #auto(src: string, source: SourceFile, data: InventoryData) {
+    const config = source.yaml();
+    const name = isPlainMap(config) ? config.plugin : undefined;
+    if (!name) {
+      throw new InventoryError(
+        `no root 'plugin' key found, '${src}' is not a valid YAML inventory plugin config file`,
+      );
     }
-    const ext = path.extname(file);
-    if (["", ".yml", ".yaml", ".json"].includes(ext)) {
-      let data: unknown;
-      let yamlError: YamlError | undefined;
-      try {
-        data = parseYaml(text, { file, vault: this.#opts.vault });
-      } catch (e) {
-        if (!(e instanceof YamlError)) throw e;
-        yamlError = e;
-      }
-      if (!yamlError && isPlainMap(data) && "plugin" in data) {
-        // Ansible too skips a source whose plugin it cannot load, with a warning, and goes on.
-        return [{
-          plugin: "auto",
-          message: `inventory plugin '${String(data.plugin)}' is not supported by mito`,
-        }];
-      }
-      if (!yamlError && data === null) return []; // an empty file is an empty inventory
-      if ([".yml", ".yaml"].includes(ext)) {
-        // The auto plugin claims these first: a plugin configuration, which this file is not.
-        failures.push({
-          plugin: "auto",
-          message: yamlError?.message ??
-            `no root 'plugin' key found, '${file}' is not a valid YAML inventory plugin config file`,
-        });
-      }
-      const parsed = attempt("yaml", (inv, warn) => {
-        if (yamlError) throw yamlError;
-        parseYamlInventory(data, file, inv, warn);
-      });
-      if (parsed) return [];
+    if (CONSTRUCTED_NAMES.includes(String(name))) return this.#constructed(src, source, data, String(name));
+    this.#ansiblePlugin(String(name), src, data);
+  }
+
+  /** An inventory plugin mito lacks, run by ansible-core; without it mito says it lacks the plugin. */
+  #ansiblePlugin(name: string, src: string, data: InventoryData, enabled = false): "ran" | "declined" {
+    const ran = runPythonInventoryPlugin(name, src, data, {
+      ...this.#bridge(),
+      processed: [...this.#processedSources],
+      extraVars: this.#opts.extraVars,
+      flushCache: this.#opts.ansiblePlugins?.flushCache,
+      enabled,
+    });
+    if (ran === "missing") throw new InventoryError(`inventory plugin '${name}' is not supported by mito`);
+    return ran;
+  }
+
+  #bridge() {
+    return {
+      python: this.#opts.ansiblePlugins?.python ?? defaultPython(),
+      basedirs: this.#opts.ansiblePlugins?.basedirs ?? [],
+      cwd: this.#opts.cwd,
+    };
+  }
+
+  /** The constructed plugin, loaded as `loadedAs` (the name its configuration must give). */
+  #constructed(src: string, source: SourceFile, into: InventoryData, loadedAs: string) {
+    const processed = [...new Set(this.#processed)];
+    constructInventory(source.yaml(), src, into, {
+      loadedAs,
+      templar: this.#opts.templar,
+      extraVars: this.#opts.extraVars,
+      useExtraVars: this.#opts.useExtraVars,
+      varsFiles: (kind, name) => {
+        const out: Record<string, unknown> = {};
+        for (const d of processed) Object.assign(out, this.#varsFrom(d, kind, name) ?? {});
+        return out;
+      },
+      facts: this.#opts.factsOf,
+    });
+  }
+
+  #log = (message: string, level: number) => this.#opts.onVerbose?.(message, level);
+
+  /** The yaml plugin: groups, hosts and vars; it leaves plugin configurations (and empty files) to others. */
+  #yamlInventory(src: string, source: SourceFile, into: InventoryData, warn: (m: string) => void) {
+    const data = source.yaml();
+    if (data === null || (isPlainMap(data) && !Object.keys(data).length)) {
+      throw new InventoryError("Parsed empty YAML file");
     }
-    return attempt("ini", (data) => parseIni(text, file, data)) ? [] : failures;
+    if (isPlainMap(data) && data.plugin) {
+      throw new InventoryError("Plugin configuration YAML file, not YAML inventory");
+    }
+    parseYamlInventory(data, src, into, warn);
   }
 
   #parseScript(file: string, into: InventoryData) {
@@ -274,10 +430,8 @@ export class Inventory {
     }
     for (const [gname, g] of Object.entries(data)) {
       if (gname === "_meta" || !isPlainMap(g) || !Array.isArray(g.children)) continue;
-      for (const c of g.children) {
-        into.addGroup(String(c));
-        into.addChild(gname, String(c));
-      }
+      const parent = into.addGroup(gname).name;
+      for (const c of g.children) into.addChild(parent, into.addGroup(String(c)).name);
     }
     for (const [h, vars] of Object.entries(hostvars)) {
       if (!isPlainMap(vars)) continue;
@@ -325,6 +479,8 @@ export class Inventory {
 
   #localhost(name: string): Host {
     if (!this.#implicitLocalhost) {
+      // an add_host of another localhost-like name later is then a second one, as in Ansible
+      this.#data.localhost ??= name;
       this.#implicitLocalhost = {
         name,
         vars: {
@@ -437,8 +593,11 @@ export class Inventory {
       }
     }
     if (!out.length && LOCALHOST_NAMES.includes(pattern)) out.push(this.getHost(pattern)!.name);
-    if (!out.length && pattern !== "all") {
-      this.#warn(`Could not match supplied host pattern, ignoring: ${pattern}`);
+    // a group that matches, empty or not, is no mismatch
+    if (!out.length && !groups.length && pattern !== "all") {
+      const msg = `Could not match supplied host pattern, ignoring: ${pattern}`;
+      if (this.#opts.patternMismatch === "error") throw new PatternMismatchError(msg);
+      if (this.#opts.patternMismatch !== "ignore") this.#warn(msg);
     }
     return out;
   }
@@ -457,12 +616,17 @@ export class Inventory {
   }
 
   /** Adds (or updates) a host as the add_host action does. */
-  addHost(name: string, opts: { groups?: string[]; vars?: Record<string, unknown> } = {}): Host {
+  addHost(
+    name: string,
+    opts: { groups?: string[]; vars?: Record<string, unknown>; existing?: boolean } = {},
+  ): Host {
     const { host: hname, port } = splitPort(name);
-    const h = this.#data.addHost(hname, undefined, port);
+    // group_by puts a host that is there in a group: the implicit localhost joining one is no second localhost
+    const implicit = opts.existing === true && this.#implicitLocalhost?.name === hname;
+    const h = this.#data.addHost(hname, undefined, port, implicit);
     for (const g of opts.groups ?? []) {
-      if (!this.#data.groups.has(g)) this.addGroup(g);
-      this.#data.addHost(hname, g);
+      // a new group's name may be made safe: the host joins the group under the name it got
+      this.#data.addHost(hname, this.#data.groups.has(g) ? g : this.addGroup(g).name);
     }
     Object.assign(h.vars, opts.vars ?? {});
     // Only this host can have changed: the work stays proportional to the task, not the inventory.
@@ -473,13 +637,11 @@ export class Inventory {
   /** Adds a group (group_by); parentless groups become children of `all`. */
   addGroup(name: string, opts: { parent?: string; vars?: Record<string, unknown> } = {}): Group {
     const g = this.#data.addGroup(name);
-    if (opts.parent) {
-      this.#data.addGroup(opts.parent);
-      this.#data.addChild(opts.parent, name);
-    }
-    for (const [k, v] of Object.entries(opts.vars ?? {})) this.#data.setGroupVar(name, k, v);
-    if (opts.parent) this.#data.reconcileGroup(opts.parent);
-    this.#data.reconcileGroup(name);
+    const parent = opts.parent ? this.#data.addGroup(opts.parent).name : undefined;
+    if (parent) this.#data.addChild(parent, g.name);
+    for (const [k, v] of Object.entries(opts.vars ?? {})) this.#data.setGroupVar(g.name, k, v);
+    if (parent) this.#data.reconcileGroup(parent);
+    this.#data.reconcileGroup(g.name);
     return g;
   }
 
@@ -504,13 +666,7 @@ export class Inventory {
 
   /** Groups of a host ordered as Ansible layers their variables: depth, priority, name. */
   sortedGroupsOf(host: Host): Group[] {
-    const gs = [...this.#data.hostGroupsWithAncestors(host)].filter((g) => g !== "all").map((g) =>
-      this.#data.groups.get(g)!
-    );
-    return gs.sort((a, b) =>
-      a.depth - b.depth || (a.priority ?? 1) - (b.priority ?? 1) ||
-      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-    );
+    return this.#data.sortedGroups(host).filter((g) => g.name !== "all");
   }
 
   /** Directories whose group_vars/ and host_vars/ belong to the inventory. */

@@ -103,6 +103,8 @@ export interface TemplarOptions {
   ansibleManaged?: string;
   /** The text of a vault-encrypted file, decrypted with the run's secrets (lookups read such files). */
   decryptVault?: (text: string, file: string) => string;
+  /** lookup()/query() fail, as Templar.template(disable_lookups=True) makes them (inventory plugins' compose). */
+  disableLookups?: boolean;
 }
 
 export interface TemplateOptions {
@@ -474,6 +476,11 @@ export class Templar {
     wantlist: boolean,
     native = true,
   ): unknown {
+    if (this.#opts.disableLookups) {
+      throw new TemplateError(
+        `The lookup \`${name}\` was found, however lookups were disabled from templating`,
+      );
+    }
     const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
     const { errors = "strict", wantlist: wl, ...rest } = kwargs;

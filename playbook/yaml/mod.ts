@@ -65,6 +65,9 @@ const itemPositions = new WeakMap<unknown[], (Position | undefined)[]>();
 /** Where each scalar value of a mapping started, by key (a string has no identity of its own). */
 const valuePositions = new WeakMap<object, Map<string, Position>>();
 
+/** The keys of a mapping that were not strings in the YAML (`1234:`, `true:`), by their text. */
+const typedKeys = new WeakMap<object, Map<string, unknown>>();
+
 /** The Python class of a value as Ansible's YAML loader builds it, as `type()` prints it. */
 export function yamlClass(v: unknown): string {
   if (typeof v === "string") return "<class 'ansible.parsing.yaml.objects.AnsibleUnicode'>";
@@ -87,6 +90,16 @@ export function positionOfValue(map: object, key: string): Position | undefined 
   const value = (map as Record<string, unknown>)[key];
   if (typeof value === "object" && value !== null) return positions.get(value);
   return valuePositions.get(map)?.get(key);
+}
+
+/**
+ * The key of a mapping produced by this loader as the YAML gave it: the mapping holds every key as text
+ * (`1234:` is "1234"), and a reader that must refuse a key of another type, as Ansible's inventory refuses a
+ * number for a host, asks here for the number.
+ */
+export function keyAsWritten(map: object, key: string): unknown {
+  const typed = typedKeys.get(map);
+  return typed?.has(key) ? typed.get(key) : key;
 }
 
 /** Where item `index` of a sequence produced by this loader started, whatever the item is. */
@@ -183,7 +196,11 @@ class Composer {
         merged.push(...this.mergeSources(pair.value as Node | null, k.range?.[0] ?? 0));
         continue;
       }
-      const key = this.keyString(k);
+      const [key, written] = this.key(k);
+      if (typeof written !== "string" && !(written instanceof UnsafeString)) {
+        if (!typedKeys.has(out)) typedKeys.set(out, new Map());
+        typedKeys.get(out)!.set(key, written);
+      } else typedKeys.get(out)?.delete(key); // a later duplicate key wins with its type
       own.push([key, this.build(pair.value as Node | null, unsafe), k?.range?.[0] ?? 0]);
       if (isScalar(pair.value)) at.set(key, this.pos((pair.value as Scalar).range?.[0] ?? 0));
     }
@@ -221,7 +238,8 @@ class Composer {
     return [...v].reverse().flatMap(entries);
   }
 
-  keyString(k: Node | null): string {
+  /** A key's text (what the mapping is keyed by) and the value it was built as. */
+  key(k: Node | null): [string, unknown] {
     if (k && (isMap(k) || isSeq(k))) {
       const src = isMap(k) && (k as YAMLMap).flow
         ? " (template expressions that start a value must be quoted)"
@@ -233,7 +251,7 @@ class Composer {
     }
     const v = this.build(k);
     // non-string keys become the text Python's str() gives them (True, None, 420, 1.5, 1e+16)
-    return pyStr(v);
+    return [typeof v === "string" ? v : pyStr(v), v];
   }
 
   buildScalar(node: Scalar, unsafe: boolean): unknown {
