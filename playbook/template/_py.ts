@@ -78,6 +78,47 @@ export function isMarkedUnsafe(v: unknown): boolean {
   return v !== null && typeof v === "object" && UNSAFE.has(v);
 }
 
+/**
+ * Ansible's wrap_var: a copy in which every string is unsafe (`| string`'s text stays native text, marked),
+ * tuples stay tuples, and the lists and dicts are marked so templating never walks them. Shared values are
+ * never changed: a template's result may be a variable's own list.
+ */
+export function wrapVar(v: unknown): unknown {
+  if (typeof v === "string") return new UnsafeString(v);
+  if (v instanceof NativeText) return isMarkedUnsafe(v) ? v : markUnsafe(new NativeText(v.value));
+  if (Array.isArray(v)) {
+    const c = v.map(wrapVar);
+    return markUnsafe(isTuple(v) ? tuple(c) : c);
+  }
+  if (isPlainDict(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = wrapVar(v[k]);
+    return markUnsafe(out);
+  }
+  return v;
+}
+
+const HOLDS_UNSAFE = new WeakMap<object, boolean>();
+
+/**
+ * Whether a value is or holds unsafe text, as Ansible's context asks of every variable a template reads
+ * (and then marks the template's whole result unsafe): lists and dicts are searched, since their repr
+ * would otherwise carry an unsafe string's `{{` out as plain template text. A container's own mark does
+ * not count (a lookup's list of numbers is no unsafe text); hostvars are not searched.
+ */
+export function holdsUnsafe(v: unknown): boolean {
+  if (v instanceof UnsafeString) return true;
+  if (v instanceof NativeText) return isMarkedUnsafe(v);
+  if (!Array.isArray(v) && !isPlainDict(v)) return false;
+  const known = HOLDS_UNSAFE.get(v);
+  if (known !== undefined) return known;
+  // provisional answer first, so data that contains itself cannot recurse forever
+  HOLDS_UNSAFE.set(v, false);
+  const r = Array.isArray(v) ? v.some(holdsUnsafe) : Object.values(v).some(holdsUnsafe);
+  HOLDS_UNSAFE.set(v, r);
+  return r;
+}
+
 const TUPLES = new WeakSet<unknown[]>();
 export function tuple<T>(items: T[]): T[] {
   TUPLES.add(items);

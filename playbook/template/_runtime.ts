@@ -7,10 +7,10 @@ import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
   codePoints,
   defined,
+  holdsUnsafe,
   isFloat,
   isInt,
   isMapping,
-  isMarkedUnsafe,
   isNumber,
   isPlainDict,
   isTuple,
@@ -18,7 +18,6 @@ import {
   LazyMapping,
   mapGet,
   mapKeys,
-  markUnsafe,
   mkFloat,
   NativeText,
   num,
@@ -35,6 +34,7 @@ import {
   tuple,
   Undefined,
   unwrap,
+  wrapVar,
 } from "./_py.ts";
 import { getMethod } from "./_methods.ts";
 import { PyCallable } from "./_callable.ts";
@@ -886,38 +886,15 @@ export class LoopProxy extends PyCallable {
   }
 }
 
-/**
- * Whether a rendered node is or holds unsafe data. Lists and dicts are searched too: their repr would
- * otherwise carry an unsafe string's `{{` out as plain template text (Ansible's context does the same).
- */
-function hasUnsafe(v: unknown, depth = 0): boolean {
-  if (v instanceof UnsafeString || isMarkedUnsafe(v)) return true;
-  if (depth > 32) return false;
-  if (Array.isArray(v)) return v.some((x) => hasUnsafe(x, depth + 1));
-  if (isPlainDict(v)) {
-    for (const k in v) if (hasUnsafe(v[k], depth + 1)) return true;
-  }
-  return false;
-}
-
-/**
- * Makes a freshly parsed value unsafe all the way down (Ansible's wrap_var), in place so tuples stay
- * tuples: only values built by this concat (literal parsing) come here, never shared variables.
- */
-function unsafeInPlace(v: unknown): unknown {
-  if (typeof v === "string") return new UnsafeString(v);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = unsafeInPlace(v[i]);
-  } else if (isPlainDict(v)) {
-    for (const k of Object.keys(v)) v[k] = unsafeInPlace(v[k]);
-  }
-  return markUnsafe(v);
-}
-
 /** Joins rendered nodes as Ansible's concat functions do; see ansible/template/native_helpers.py. */
-export function concat(out: unknown[], mode: Concat): unknown {
-  const unsafe = out.some(hasUnsafe);
-  const wrap = (v: unknown) => (unsafe ? unsafeInPlace(v) : v);
+export function concat(out: unknown[], mode: Concat, unsafe = false): unknown {
+  const res = joined(out, mode);
+  // unsafe: the render read unsafe data (Ansible's context flag); a node may also hold unsafe text the
+  // render got elsewhere (an included template's output)
+  return unsafe || out.some(holdsUnsafe) ? wrapVar(res) : res;
+}
+
+function joined(out: unknown[], mode: Concat): unknown {
   if (mode === "native") {
     if (out.length === 0) return null;
     let text: string;
@@ -930,7 +907,7 @@ export function concat(out: unknown[], mode: Concat): unknown {
       else if (typeof v !== "string") return v;
       else text = v;
     } else text = out.map(pyStr).join("");
-    return wrap(nativeLiteral(text));
+    return nativeLiteral(text);
   }
   if (mode === "eval") {
     if (out.length === 0) return "";
@@ -938,11 +915,11 @@ export function concat(out: unknown[], mode: Concat): unknown {
     const text = out.length === 1 ? pyStr(out[0]) : out.map(pyStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
       const r = literalEval(text, { json: true, tuple });
-      if (r.ok) return wrap(r.value);
+      if (r.ok) return r.value;
     }
-    return wrap(text);
+    return text;
   }
-  return wrap(out.map(pyStr).join(""));
+  return out.map(pyStr).join("");
 }
 
 function nativeLiteral(text: string): unknown {

@@ -48,6 +48,7 @@ export {
   truthy,
   tuple,
   Undefined,
+  wrapVar,
 } from "./_py.ts";
 export { jsonDumps, jsonLoads } from "./_json.ts";
 export { toYaml } from "./_yaml.ts";

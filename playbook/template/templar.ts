@@ -15,6 +15,7 @@ import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
 import {
   deepCopy,
+  holdsUnsafe,
   isMarkedUnsafe,
   isNumber,
   isPlainDict,
@@ -28,6 +29,7 @@ import {
   tuple,
   Undefined,
   unwrap,
+  wrapVar,
 } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
@@ -202,6 +204,12 @@ function containsTemplate(v: unknown): boolean {
   return r;
 }
 
+/** What one render read that decides how its result is marked. */
+interface ReadState {
+  /** Unsafe data (a variable holding unsafe text, a lookup's result): the result is wrapped as unsafe. */
+  unsafe: boolean;
+}
+
 /** State shared by one top-level render and the variable templating it triggers. */
 class Session {
   resolving = new Set<string>();
@@ -228,13 +236,13 @@ const FILE_LEX: LexSettings = {
  * concat reads as a literal, and type_debug names it), outside it is the text.
  */
 function plainText(v: unknown): unknown {
-  if (v instanceof NativeText) return v.value;
-  // marked data (module results, facts, lookups' lists) holds none: not walked
-  if (isMarkedUnsafe(v)) return v;
+  // unsafe native text stays unsafe
+  if (v instanceof NativeText) return isMarkedUnsafe(v) ? new UnsafeString(v.value) : v.value;
   if (Array.isArray(v)) {
     const out = v.map(plainText);
     if (out.every((x, i) => x === v[i])) return v;
-    return isTuple(v) ? tuple(out) : out;
+    const copy = isTuple(v) ? tuple(out) : out;
+    return isMarkedUnsafe(v) ? markUnsafe(copy) : copy;
   }
   if (isPlainDict(v)) {
     let out: Record<string, unknown> | undefined;
@@ -242,6 +250,7 @@ function plainText(v: unknown): unknown {
       const x = plainText(v[k]);
       if (x !== v[k]) (out ??= { ...v })[k] = x;
     }
+    if (out && isMarkedUnsafe(v)) markUnsafe(out);
     return out ?? v;
   }
   return v;
@@ -419,7 +428,8 @@ export class Templar {
     // the expression's own value is kept as it is, but the variables it names are templated in the
     // run's mode, as Ansible renders a conditional's `{% if %}` with its configured concat
     const mode = (this.#opts.native ?? true) ? "native" : "eval";
-    const c = new Ctx(this.#runtime(vars, mode, s, mutates), new Frame(null), new Map());
+    // a bare expression's value is a truth or a value to use, not text to be templated again: unmarked
+    const c = new Ctx(this.#runtime(vars, mode, s, mutates, { unsafe: false }), new Frame(null), new Map());
     try {
       const v = f(c);
       if (v instanceof Undefined) v.fail();
@@ -465,7 +475,10 @@ export class Templar {
     }
   }
 
-  /** Runs a lookup plugin as `lookup()`/`query()` do. */
+  /**
+   * Runs a lookup plugin as `lookup()`/`query()` do. `onData` is told when the lookup gave data: Ansible
+   * then marks the calling template's whole result unsafe.
+   */
   runLookup(
     name: string,
     terms: unknown[],
@@ -473,10 +486,11 @@ export class Templar {
     vars: VarLookup,
     wantlist: boolean,
     native = true,
+    onData?: () => void,
   ): unknown {
     const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
-    const { errors = "strict", wantlist: wl, ...rest } = kwargs;
+    const { errors = "strict", wantlist: wl, allow_unsafe: allowUnsafe = false, ...rest } = kwargs;
     const want = wantlist || truthy(wl ?? false);
     // as Ansible's listify_lookup_plugin_terms: templates in the terms are rendered first
     // (`lookup('pipe', 'echo {{ x }}')`); an undefined variable there is an error of this templating
@@ -504,11 +518,16 @@ export class Templar {
       if (e instanceof LookupError) throw e;
       throw new TemplateError(`${msg}. ${original}`);
     }
-    // lookup results are data, never templated again (Ansible marks them unsafe); a joined string
-    // cannot carry the mark
-    if (want || ran.length === 0) return markUnsafe(ran);
-    if (ran.every((x) => typeof x === "string")) return ran.join(",");
-    return markUnsafe(ran.length === 1 ? ran[0] : ran);
+    // lookup results are data, never templated again (Ansible marks them unsafe), unless allow_unsafe
+    // says they may be: then the list is returned as it is, not even joined
+    if (ran.length === 0 || truthy(allowUnsafe)) return ran;
+    onData?.();
+    if (want) return wrapVar(ran);
+    if (ran.every((x) => typeof x === "string" || x instanceof UnsafeString || x instanceof NativeText)) {
+      const text = ran.map(pyStr).join(",");
+      return wrapVar(ran[0] instanceof NativeText ? new NativeText(text) : text);
+    }
+    return wrapVar(ran.length === 1 ? ran[0] : ran);
   }
 
   /**
@@ -518,7 +537,7 @@ export class Templar {
   loopLookup(name: string, terms: unknown[], vars: VarLookup): unknown[] {
     const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
-    return markUnsafe(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true)));
+    return wrapVar(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true))) as unknown[];
   }
 
   #lookupContext(vars: VarLookup, native: boolean): LookupContext {
@@ -670,7 +689,8 @@ export class Templar {
       throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
     }
     const out: unknown[] = [];
-    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates), new Frame(null), exports);
+    const read: ReadState = { unsafe: false };
+    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates, read), new Frame(null), exports);
     try {
       compiled.run(ctx, out);
     } catch (e) {
@@ -678,7 +698,7 @@ export class Templar {
     } finally {
       s.depth--;
     }
-    let res = concat(out, mode);
+    let res = concat(out, mode, read.unsafe);
     // text that gets its newlines back is a new, plain string (as Python's str + str)
     if (
       res instanceof NativeText && preserveNewlines && trailingNewlines(fullSrc) > trailingNewlines(res.value)
@@ -705,14 +725,14 @@ export class Templar {
     return readTextFile(file);
   }
 
-  #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
+  #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean, read: ReadState): Runtime {
     // globals (lookup, range, …) are built only when a name is not a variable
     let globals: Record<string, unknown> | undefined;
     const resolved = new Map<string, unknown>();
     const resolveName = (name: string): unknown => {
       const v = vars.get(name);
       if (v === undefined) {
-        globals ??= makeGlobals(this, vars, mode === "native");
+        globals ??= makeGlobals(this, vars, mode === "native", () => read.unsafe = true);
         const g = globals[name];
         return g !== undefined ? g : new Undefined(name);
       }
@@ -741,6 +761,8 @@ export class Templar {
         if (resolved.has(name)) return resolved.get(name);
         const v = resolveName(name);
         resolved.set(name, v);
+        // as Ansible's context: reading unsafe data anywhere makes the whole result unsafe
+        if (!read.unsafe && holdsUnsafe(v)) read.unsafe = true;
         return v;
       },
       extend: (name, ctx, out) => {
