@@ -493,9 +493,11 @@ export class TaskExecutor {
         // once: the action gets that value again (a lookup in it runs once, as in Ansible).
         const rawArgs: Record<string, unknown> = {};
         const templated = new Map<string, unknown>();
+        // set_fact stores what templating gives, native text included (Ansible's NativeJinjaText)
+        const topts = task.action === "set_fact" ? { keepNativeText: true } : undefined;
         for (const [k, v] of Object.entries(argsOf(task, vars, this.#request))) {
           if (k !== "that" && typeof v === "string" && v.includes("{{")) {
-            const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
+            const value = templated.has(v) ? templated.get(v) : t.template(v, vars, topts);
             templated.set(v, value);
             if (value === this.#o.omitToken) continue;
           }
@@ -506,13 +508,14 @@ export class TaskExecutor {
           rawArgs,
           template: (v) =>
             removeOmit(
-              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars),
+              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars, topts),
               this.#o.omitToken,
             ),
           condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,
           checkMode: checkModeOn,
+          jinja2Native: t.options?.native ?? true,
           searchPath: this.#vars.searchPath(pr, task),
           rolePath: task.role?.path,
           taskDir: task.pos ? path.dirname(task.pos.file) : undefined,

@@ -1,6 +1,7 @@
 // Python value semantics on the shared value model: printing (repr/str), truthiness, equality, ordering,
 // int/float arithmetic. JS numbers are ints when integral, floats otherwise; PyFloat marks integral floats.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
+import { WrappedString } from "../../core/codec.ts";
 import { UndefinedError } from "./_errors.ts";
 import { boolean, NotABooleanError } from "../py/boolean.ts";
 import { pyRepr as valueRepr, strRepr } from "../py/repr.ts";
@@ -55,11 +56,13 @@ export abstract class PyObject {
   abstract key(): number;
 }
 
-/** A string that Ansible's native concat must not literal_eval (what `| string` returns). */
-export class NativeText {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
+/**
+ * A string that Ansible's native concat must not literal_eval (what `| string` returns): text to every
+ * dumper and to the wire, as NativeJinjaText is a str.
+ */
+export class NativeText extends WrappedString {
+  constructor(readonly value: string) {
+    super();
   }
 }
 

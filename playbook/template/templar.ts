@@ -117,6 +117,12 @@ export interface TemplateOptions {
   native?: boolean;
   /** Default true: an undefined variable raises UndefinedError; false returns the input unchanged. */
   failOnUndefined?: boolean;
+  /**
+   * The result is stored as a variable (set_fact): text a native concat kept as text (`| string`,
+   * `to_json`) stays NativeText, as Ansible stores NativeJinjaText, so type_debug names it and no later
+   * concat reads it as a literal. Otherwise results are plain text.
+   */
+  keepNativeText?: boolean;
 }
 
 /** Options of the template module / template lookup (a whole file rendered to text). */
@@ -348,7 +354,8 @@ export class Templar {
    */
   template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
     const native = opts.native ?? this.#opts.native ?? true;
-    return plainText(this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session()));
+    const res = this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session());
+    return opts.keepNativeText ? res : plainText(res);
   }
 
   #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
