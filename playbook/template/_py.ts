@@ -56,6 +56,23 @@ export abstract class PyObject {
   abstract key(): number;
 }
 
+/** A value's class (`x.__class__`): type_debug says `type`, and it prints as Python prints a class. */
+export class PyType extends PyObject {
+  readonly typeName = "type";
+  constructor(readonly name: string) {
+    super();
+  }
+  getattr(attr: string): unknown {
+    return attr === "__name__" ? this.name : undefined;
+  }
+  repr(): string {
+    return `<class '${this.name}'>`;
+  }
+  key(): number {
+    return 0;
+  }
+}
+
 /**
  * A string that Ansible's native concat must not literal_eval (what `| string` returns): text to every
  * dumper and to the wire, as NativeJinjaText is a str.

@@ -28,6 +28,7 @@ import {
   PyObject,
   pyRepr,
   pyStr,
+  PyType,
   pyTypeName,
   toBigInt,
   truthy,
@@ -160,6 +161,8 @@ function undefinedAttr(obj: unknown, name: unknown): Undefined {
 export function getAttr(obj: unknown, attr: string): unknown {
   if (obj instanceof Undefined) return obj;
   obj = unwrap(obj);
+  // Ansible's Jinja2 environment is not sandboxed: a value's class is reachable
+  if (attr === "__class__") return new PyType(pyTypeName(obj));
   if (obj instanceof LoopInfo) return obj.attr(attr);
   if (obj instanceof LoopProxy) return obj.info.attr(attr);
   if (obj instanceof PyObject) {
