@@ -64,7 +64,10 @@ function debug(env: ActionEnv): Result {
   if (verbosity <= env.verbosity) {
     if ("msg" in args) r.msg = env.template(args.msg);
     else if ("var" in args) {
-      const name = args.var;
+      // the task's arguments are templated before the action reads them (`var={{ item }}` names item's value)
+      const name = typeof args.var === "string" && args.var.includes("{{")
+        ? env.template(args.var)
+        : args.var;
       let value: unknown;
       try {
         value = debugVar(env, name);
@@ -73,7 +76,13 @@ function debug(env: ActionEnv): Result {
         value = "VARIABLE IS NOT DEFINED!";
         if (env.verbosity > 0) value += `: ${(err as Error).message}`;
       }
-      const key = typeof name === "string" ? name : Array.isArray(name) ? "<class 'list'>" : "<class 'dict'>";
+      const key = typeof name === "string"
+        ? name
+        : name instanceof UnsafeString
+        ? name.value
+        : Array.isArray(name)
+        ? "<class 'list'>"
+        : "<class 'dict'>";
       r[key] = value === undefined ? "VARIABLE IS NOT DEFINED!" : value;
     } else r.msg = "Hello world!";
     r._ansible_verbose_always = true;
@@ -95,6 +104,8 @@ function debug(env: ActionEnv): Result {
 function debugVar(env: ActionEnv, name: unknown): unknown {
   let value = env.template(convertBare(env, name));
   if (pyEq(value, name)) {
+    // unsafe text is never templated, and "{{" + it + "}}" is unsafe text too
+    if (value instanceof UnsafeString) return new UnsafeString(`{{${value.value}}}`);
     if (typeof value !== "string") throw new UndefinedError("", ""); // Ansible raises a bare AnsibleUndefinedVariable here
     value = env.template(`{{${value}}}`);
   }
