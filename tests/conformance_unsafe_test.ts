@@ -25,3 +25,16 @@ Deno.test(
     });
   },
 );
+
+for (const native of ["0", "1"]) {
+  Deno.test(
+    `type_debug names text a YAML file wrote AnsibleUnicode, templated text str, unsafe text ` +
+      `AnsibleUnsafeText (jinja2_native ${native}), as ansible-playbook`,
+    () => {
+      assertSameAsAnsible(DIR, ["-i", "hosts.ini", "type_names.yml", "-e", "extra=1x"], 0, {
+        env: { ANSIBLE_JINJA2_NATIVE: native },
+        expect: '"msg": "AnsibleUnsafeText str AnsibleUnsafeText"',
+      });
+    },
+  );
+}

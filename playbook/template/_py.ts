@@ -105,6 +105,7 @@ export function isMarkedUnsafe(v: unknown): boolean {
  */
 export function wrapVar(v: unknown): unknown {
   if (typeof v === "string") return new UnsafeString(v);
+  if (v instanceof YamlText) return new UnsafeString(v.value);
   if (v instanceof NativeText) return isMarkedUnsafe(v) ? v : markUnsafe(new NativeText(v.value));
   if (Array.isArray(v)) {
     const c = v.map(wrapVar);
@@ -148,16 +149,26 @@ export function isTuple(v: unknown): boolean {
   return Array.isArray(v) && TUPLES.has(v);
 }
 
+/**
+ * Text as it was written in a YAML file, read by a template untemplated: Ansible's AnsibleUnicode, which
+ * type_debug names. Only inside templating: a result handed out of it is plain text again.
+ */
+export class YamlText extends WrappedString {
+  constructor(readonly value: string) {
+    super();
+  }
+}
+
 /** Unwraps string wrappers (unsafe, vault, native text) to a JS string; other values pass through. */
 export function unwrap(v: unknown): unknown {
-  if (v instanceof UnsafeString || v instanceof NativeText) return v.value;
+  if (v instanceof UnsafeString || v instanceof NativeText || v instanceof YamlText) return v.value;
   if (v instanceof VaultString) return v.value;
   return v;
 }
 
-export function isString(v: unknown): v is string | UnsafeString | VaultString | NativeText {
+export function isString(v: unknown): v is string | UnsafeString | VaultString | NativeText | YamlText {
   return typeof v === "string" || v instanceof UnsafeString || v instanceof VaultString ||
-    v instanceof NativeText;
+    v instanceof NativeText || v instanceof YamlText;
 }
 
 export function isFloat(v: unknown): boolean {

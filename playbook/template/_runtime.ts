@@ -2,6 +2,7 @@
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { literalEval } from "../py/literal.ts";
 import { dateBinop } from "./_datetime.ts";
+import { positionOf } from "../yaml/mod.ts";
 import { TemplateError, UnknownPluginError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
@@ -36,6 +37,7 @@ import {
   Undefined,
   unwrap,
   wrapVar,
+  YamlText,
 } from "./_py.ts";
 import { getMethod } from "./_methods.ts";
 import { PyCallable } from "./_callable.ts";
@@ -157,6 +159,11 @@ function undefinedAttr(obj: unknown, name: unknown): Undefined {
   return new Undefined(pyStr(name), msg);
 }
 
+/** An item of a list or dict: text in one a YAML file made reads as Ansible's AnsibleUnicode. */
+function written(container: object, v: unknown): unknown {
+  return typeof v === "string" && positionOf(container) !== undefined ? new YamlText(v) : v;
+}
+
 /** Jinja2's `obj.attr`: attribute (method) first, then item. */
 export function getAttr(obj: unknown, attr: string): unknown {
   if (obj instanceof Undefined) return obj;
@@ -176,7 +183,7 @@ export function getAttr(obj: unknown, attr: string): unknown {
   if (m) return m;
   if (isMapping(obj)) {
     const v = mapGet(obj, attr);
-    if (v !== undefined) return v;
+    if (v !== undefined) return written(obj, v);
   }
   return undefinedAttr(obj, attr);
 }
@@ -189,7 +196,7 @@ export function getItem(obj: unknown, key: unknown): unknown {
   if (isMapping(obj)) {
     const k = typeof key === "string" ? key : pyStr(key);
     const v = mapGet(obj, k);
-    if (v !== undefined) return v;
+    if (v !== undefined) return written(obj, v);
     if (typeof key === "string") {
       const m = getMethod(obj, key);
       if (m) return m;
@@ -201,7 +208,7 @@ export function getItem(obj: unknown, key: unknown): unknown {
       const n = obj.length;
       let i = num(key);
       if (i < 0) i += n;
-      if (i >= 0 && i < n) return obj[i];
+      if (i >= 0 && i < n) return typeof obj === "string" ? obj[i] : written(obj, obj[i]);
       return undefinedAttr(obj, key);
     }
     if (typeof key === "string") return getAttr(obj, key);
@@ -906,7 +913,7 @@ function joined(out: unknown[], mode: Concat): unknown {
       // | string (NativeText) and vaulted values stay text; other non-strings keep their type
       if (v instanceof NativeText) return v;
       if (v instanceof VaultString) return v.value;
-      if (v instanceof UnsafeString) text = v.value;
+      if (v instanceof UnsafeString || v instanceof YamlText) text = v.value;
       else if (typeof v !== "string") return v;
       else text = v;
     } else text = out.map(pyStr).join("");
@@ -920,7 +927,8 @@ function joined(out: unknown[], mode: Concat): unknown {
       const r = literalEval(text, { json: true, tuple });
       if (r.ok) return r.value;
     }
-    return text;
+    // Python's to_text gives text back as the very object, AnsibleUnicode included
+    return out.length === 1 && out[0] instanceof YamlText ? out[0] : text;
   }
   return out.map(pyStr).join("");
 }

@@ -49,6 +49,7 @@ export {
   tuple,
   Undefined,
   wrapVar,
+  YamlText,
 } from "./_py.ts";
 export { jsonDumps, jsonLoads } from "./_json.ts";
 export { toYaml } from "./_yaml.ts";

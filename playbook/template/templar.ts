@@ -30,6 +30,7 @@ import {
   Undefined,
   unwrap,
   wrapVar,
+  YamlText,
 } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
@@ -41,6 +42,8 @@ import { findInSearchPath } from "../_search_path.ts";
 /** Variables for a render: get returns undefined when the name is not defined; it may compute lazily. */
 export interface VarLookup {
   get(name: string): unknown;
+  /** Whether the value of `name` is exactly as a YAML file wrote it (its text reads as AnsibleUnicode). */
+  written?(name: string): boolean;
 }
 
 /**
@@ -238,14 +241,16 @@ const FILE_LEX: LexSettings = {
 };
 
 /**
- * A templating result without NativeText: inside templating a variable keeps that mark (text no later
- * concat reads as a literal, and type_debug names it), outside it is the text.
+ * A templating result as it leaves templating: text a YAML file wrote is plain text again, and so is
+ * NativeText unless `keepNative` (inside templating a variable keeps that mark: text no later concat reads
+ * as a literal, and type_debug names it).
  */
-function plainText(v: unknown): unknown {
+function plainText(v: unknown, keepNative = false): unknown {
+  if (v instanceof YamlText) return v.value;
   // unsafe native text stays unsafe
-  if (v instanceof NativeText) return isMarkedUnsafe(v) ? new UnsafeString(v.value) : v.value;
+  if (v instanceof NativeText && !keepNative) return isMarkedUnsafe(v) ? new UnsafeString(v.value) : v.value;
   if (Array.isArray(v)) {
-    const out = v.map(plainText);
+    const out = v.map((x) => plainText(x, keepNative));
     if (out.every((x, i) => x === v[i])) return v;
     const copy = isTuple(v) ? tuple(out) : out;
     return isMarkedUnsafe(v) ? markUnsafe(copy) : copy;
@@ -253,7 +258,7 @@ function plainText(v: unknown): unknown {
   if (isPlainDict(v)) {
     let out: Record<string, unknown> | undefined;
     for (const k of Object.keys(v)) {
-      const x = plainText(v[k]);
+      const x = plainText(v[k], keepNative);
       if (x !== v[k]) (out ??= { ...v })[k] = x;
     }
     if (out && isMarkedUnsafe(v)) markUnsafe(out);
@@ -355,7 +360,7 @@ export class Templar {
   template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
     const native = opts.native ?? this.#opts.native ?? true;
     const res = this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session());
-    return opts.keepNativeText ? res : plainText(res);
+    return plainText(res, opts.keepNativeText);
   }
 
   #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
@@ -530,7 +535,11 @@ export class Templar {
     if (ran.length === 0 || truthy(allowUnsafe)) return ran;
     onData?.();
     if (want) return wrapVar(ran);
-    if (ran.every((x) => typeof x === "string" || x instanceof UnsafeString || x instanceof NativeText)) {
+    if (
+      ran.every((x) =>
+        typeof x === "string" || x instanceof UnsafeString || x instanceof NativeText || x instanceof YamlText
+      )
+    ) {
       const text = ran.map(pyStr).join(",");
       return wrapVar(ran[0] instanceof NativeText ? new NativeText(text) : text);
     }
@@ -743,6 +752,8 @@ export class Templar {
         const g = globals[name];
         return g !== undefined ? g : new Undefined(name);
       }
+      // text a YAML file wrote, untemplated, is Ansible's AnsibleUnicode
+      if (typeof v === "string" && !hasMarker(v) && vars.written?.(name)) return new YamlText(v);
       // a template that mutates (x.append) works on its own copy, as Ansible's templating copies values
       if (name === "vars" || !containsTemplate(v)) return copyVars ? deepCopy(v) : v;
       if (s.resolving.has(name)) {
