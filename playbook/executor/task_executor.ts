@@ -64,6 +64,7 @@ import {
   TaskTemplateError,
 } from "./_task_errors.ts";
 import { isMap, removeOmit } from "./_util.ts";
+import { plainStrings } from "../values.ts";
 
 export interface TaskExecutorOptions {
   options: ExecutorOptions;
@@ -79,6 +80,8 @@ export interface TaskExecutorOptions {
 
 /** The runner's key for warnings shown outside the result (bootstrap/runner.py DISPLAY_WARNINGS). */
 const DISPLAY_WARNINGS = "_mito_display_warnings";
+/** Controller actions that store or template again what their arguments give: they get unsafe text as such. */
+const KEEPS_UNSAFE = new Set(["set_fact", "debug"]);
 
 export class TaskExecutor {
   #o: ExecutorOptions;
@@ -506,11 +509,15 @@ export class TaskExecutor {
         const env: ActionEnv = {
           host: hp.name,
           rawArgs,
-          template: (v) =>
-            removeOmit(
+          template: (v) => {
+            const value = removeOmit(
               typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars, topts),
               this.#o.omitToken,
-            ),
+            );
+            // the unsafe mark matters where a value is stored or templated again (set_fact, debug's var);
+            // the other actions read their arguments as text (Ansible's unsafe text is a str)
+            return KEEPS_UNSAFE.has(task.action) ? value : plainStrings(value, { keepVault: true });
+          },
           condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,
