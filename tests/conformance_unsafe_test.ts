@@ -33,7 +33,7 @@ for (const native of ["0", "1"]) {
     () => {
       assertSameAsAnsible(DIR, ["-i", "hosts.ini", "type_names.yml", "-e", "extra=1x"], 0, {
         env: { ANSIBLE_JINJA2_NATIVE: native },
-        expect: '"msg": "AnsibleUnsafeText str AnsibleUnsafeText"',
+        expect: '"msg": "AnsibleUnsafeText str AnsibleUnsafeText ',
       });
     },
   );

@@ -242,15 +242,15 @@ const FILE_LEX: LexSettings = {
 
 /**
  * A templating result as it leaves templating: text a YAML file wrote is plain text again, and so is
- * NativeText unless `keepNative` (inside templating a variable keeps that mark: text no later concat reads
- * as a literal, and type_debug names it).
+ * NativeText. `keepNative` (a value set_fact stores) keeps NativeText, and YAML's text inside lists and
+ * dicts, as Ansible stores them (type_debug names them; no later concat reads native text as a literal).
  */
-function plainText(v: unknown, keepNative = false): unknown {
-  if (v instanceof YamlText) return v.value;
+function plainText(v: unknown, keepNative = false, top = true): unknown {
+  if (v instanceof YamlText) return keepNative && !top ? v : v.value;
   // unsafe native text stays unsafe
   if (v instanceof NativeText && !keepNative) return isMarkedUnsafe(v) ? new UnsafeString(v.value) : v.value;
   if (Array.isArray(v)) {
-    const out = v.map((x) => plainText(x, keepNative));
+    const out = v.map((x) => plainText(x, keepNative, false));
     if (out.every((x, i) => x === v[i])) return v;
     const copy = isTuple(v) ? tuple(out) : out;
     return isMarkedUnsafe(v) ? markUnsafe(copy) : copy;
@@ -258,7 +258,7 @@ function plainText(v: unknown, keepNative = false): unknown {
   if (isPlainDict(v)) {
     let out: Record<string, unknown> | undefined;
     for (const k of Object.keys(v)) {
-      const x = plainText(v[k], keepNative);
+      const x = plainText(v[k], keepNative, false);
       if (x !== v[k]) (out ??= { ...v })[k] = x;
     }
     if (out && isMarkedUnsafe(v)) markUnsafe(out);
