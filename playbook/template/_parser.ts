@@ -49,7 +49,7 @@ export type Stmt =
   | { k: "with"; assigns: [Target, Expr][]; body: Stmt[] }
   | { k: "do"; e: Expr }
   | { k: "include"; e: Expr; ignoreMissing: boolean; withContext: boolean }
-  | { k: "import"; e: Expr; target: string | null; names: [string, string][] }
+  | { k: "import"; e: Expr; target: string | null; names: [string, string][]; withContext: boolean }
   | { k: "block"; name: string; body: Stmt[] }
   | { k: "extends"; e: Expr };
 
@@ -442,11 +442,15 @@ function parseTarget(s: TokStream, ep: ExprParser, extraEnd: string[] = []): Tar
   return tup ? { k: "tuple", items } : items[0];
 }
 
-function skipContext(s: TokStream): void {
+/** An import's `with context` / `without context`: whether it sees the importing template's names. */
+function importContext(s: TokStream): boolean {
   if ((s.isName("with") || s.isName("without")) && s.peek().t === "name" && s.peek().v === "context") {
+    const withContext = s.isName("with");
     s.next();
     s.next();
+    return withContext;
   }
+  return false;
 }
 
 /** Parses lexed parts into statements. */
@@ -608,9 +612,9 @@ export function parse(parts: Part[], src: string): Stmt[] {
         const e = ep.parseExpression();
         s.expectName("as");
         const target = s.expectName();
-        skipContext(s);
+        const withContext = importContext(s);
         s.expectEnd();
-        return { k: "import", e, target, names: [] };
+        return { k: "import", e, target, names: [], withContext };
       }
       case "from": {
         const e = ep.parseExpression();
@@ -621,9 +625,9 @@ export function parse(parts: Part[], src: string): Stmt[] {
           names.push([n, s.skipName("as") ? s.expectName() : n]);
           if (!s.skipOp(",")) break;
         }
-        skipContext(s);
+        const withContext = importContext(s);
         s.expectEnd();
-        return { k: "import", e, target: null, names };
+        return { k: "import", e, target: null, names, withContext };
       }
       case "block": {
         const name = s.expectName();

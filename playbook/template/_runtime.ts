@@ -113,8 +113,11 @@ export interface Runtime {
   include(name: string, ctx: Ctx): string;
   /** Renders the parent template `name` into out, with ctx (and its blocks). */
   extend(name: string, ctx: Ctx, out: unknown[]): void;
-  /** Runs a template file and returns its top-level names (macros, set) for `import`/`from`. */
-  importTemplate(name: string): Map<string, unknown>;
+  /**
+   * Runs a template file and returns its top-level names (macros, set) for `import`/`from`; `ctx` when
+   * imported with context: it sees the importing template's names.
+   */
+  importTemplate(name: string, ctx?: Ctx): Map<string, unknown>;
   concatMode: Concat;
 }
 
@@ -764,9 +767,10 @@ export class Compiler {
         const e = this.expr(s.e);
         const target = s.target ? this.assign({ k: "name", n: s.target }) : null;
         const names = s.names.map(([n, as]) => [n, this.assign({ k: "name", n: as })] as const);
+        const withContext = s.withContext;
         return (c) => {
           const name = pyStr(e(c));
-          const exported = c.rt.importTemplate(name);
+          const exported = c.rt.importTemplate(name, withContext ? c : undefined);
           if (target) target(c, new Namespace(Object.fromEntries(exported)));
           for (const [n, a] of names) {
             const v = exported.get(n);

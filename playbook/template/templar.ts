@@ -793,24 +793,32 @@ export class Templar {
           s.depth--;
         }
       },
-      importTemplate: (name) => {
+      importTemplate: (name, ctx) => {
         const exports = new Map<string, unknown>();
-        this.#render(this.#readTemplate(name), vars, "text", s, false, { escape: false }, exports);
+        // without context an imported template sees no variables: Ansible hands them to the render as its
+        // context, and Jinja2 gives such an import only the environment's globals
+        const lookup = ctx ? frameVars(ctx, vars) : NO_VARS;
+        this.#render(this.#readTemplate(name), lookup, "text", s, false, { escape: false }, exports);
         return exports;
       },
       include: (name, ctx) => {
         const text = this.#readTemplate(name);
-        // includes see the including template's variables and its top-level names
-        const frameVars: VarLookup = {
-          get: (n) => {
-            const v = ctx.frame.lookup(n);
-            return v !== undefined ? v : vars.get(n);
-          },
-        };
-        return this.#render(text, frameVars, "text", s, false, { escape: false }) as string;
+        return this.#render(text, frameVars(ctx, vars), "text", s, false, { escape: false }) as string;
       },
     };
   }
+}
+
+const NO_VARS: VarLookup = { get: () => undefined };
+
+/** What an include (or an import with context) sees: the including template's names, then the variables. */
+function frameVars(ctx: Ctx, vars: VarLookup): VarLookup {
+  return {
+    get: (n) => {
+      const v = ctx.frame.lookup(n);
+      return v !== undefined ? v : vars.get(n);
+    },
+  };
 }
 
 function trailingNewlines(s: string): number {
