@@ -7,6 +7,7 @@ import { mergeDeep, type VarLookup } from "./vars.ts";
 import { fileNotFoundMessage, findInSearchPath } from "./_search_path.ts";
 import { boolean } from "./py/boolean.ts";
 import { pyEq, pyTypeName, UndefinedError } from "./template/mod.ts";
+import { UnsafeString } from "./values.ts";
 import { isMap } from "./executor/_util.ts";
 import { pyStr } from "./py/mod.ts";
 import { varsDirFiles, type VarsDirGroup, type VarsDirOptions } from "./_include_vars_dir.ts";
@@ -25,6 +26,8 @@ export interface ActionEnv {
   vars: VarLookup;
   verbosity: number;
   checkMode: boolean;
+  /** The run templates in jinja2_native mode (ANSIBLE_JINJA2_NATIVE). */
+  jinja2Native: boolean;
   /** Directory relative include_vars files resolve against (role vars/, playbook dir). */
   searchPath: string[];
   /** The folder of the task's role, if it has one, and of the file the task was read from. */
@@ -61,7 +64,10 @@ function debug(env: ActionEnv): Result {
   if (verbosity <= env.verbosity) {
     if ("msg" in args) r.msg = env.template(args.msg);
     else if ("var" in args) {
-      const name = args.var;
+      // the task's arguments are templated before the action reads them (`var={{ item }}` names item's value)
+      const name = typeof args.var === "string" && args.var.includes("{{")
+        ? env.template(args.var)
+        : args.var;
       let value: unknown;
       try {
         value = debugVar(env, name);
@@ -70,7 +76,13 @@ function debug(env: ActionEnv): Result {
         value = "VARIABLE IS NOT DEFINED!";
         if (env.verbosity > 0) value += `: ${(err as Error).message}`;
       }
-      const key = typeof name === "string" ? name : Array.isArray(name) ? "<class 'list'>" : "<class 'dict'>";
+      const key = typeof name === "string"
+        ? name
+        : name instanceof UnsafeString
+        ? name.value
+        : Array.isArray(name)
+        ? "<class 'list'>"
+        : "<class 'dict'>";
       r[key] = value === undefined ? "VARIABLE IS NOT DEFINED!" : value;
     } else r.msg = "Hello world!";
     r._ansible_verbose_always = true;
@@ -92,6 +104,8 @@ function debug(env: ActionEnv): Result {
 function debugVar(env: ActionEnv, name: unknown): unknown {
   let value = env.template(convertBare(env, name));
   if (pyEq(value, name)) {
+    // unsafe text is never templated, and "{{" + it + "}}" is unsafe text too
+    if (value instanceof UnsafeString) return new UnsafeString(`{{${value.value}}}`);
     if (typeof value !== "string") throw new UndefinedError("", ""); // Ansible raises a bare AnsibleUndefinedVariable here
     value = env.template(`{{${value}}}`);
   }
@@ -127,8 +141,10 @@ function setFact(env: ActionEnv): Result {
       };
     }
     let value = env.template(v);
-    // Lowercased only when short enough to be a boolean word: a fact may be a 100 MB text.
-    const word = typeof value === "string" && value.length <= 5 ? value.toLowerCase() : "";
+    // Ansible converts boolean words (unsafe text too) only outside native mode, where templating
+    // cannot give a boolean. Lowercased only when short enough to be one: a fact may be a 100 MB text.
+    const text = value instanceof UnsafeString ? value.value : value;
+    const word = !env.jinja2Native && typeof text === "string" && text.length <= 5 ? text.toLowerCase() : "";
     if (["true", "false", "yes", "no"].includes(word)) value = boolean(word);
     facts[k] = value;
   }

@@ -33,7 +33,7 @@ import { KNOWN_MODULES } from "./_known_modules.ts";
 import { aliasDeprecation, moduleInLibraries } from "./_module_file.ts";
 import { keyJson, UnsafeString } from "./values.ts";
 import { pyStr } from "./py/mod.ts";
-import { yamlClass } from "./yaml/mod.ts";
+import { keepPositions, yamlClass } from "./yaml/mod.ts";
 import { type CollectionIndex, CORE_COLLECTIONS, withCoreFallback } from "./collections.ts";
 import { PluginRemovedError } from "./plugin_routing.ts";
 import { boolean } from "./py/boolean.ts";
@@ -247,7 +247,8 @@ export class Loader {
       }
     }
     // an outer import's vars are laid over the inner one's last, so they win (as in Ansible)
-    const vars = { ...this.#varsMap(entry.vars, entry, file), ...(inherited?.vars ?? {}) };
+    const own = this.#varsMap(entry.vars, entry, file);
+    const vars = keepPositions({ ...own, ...(inherited?.vars ?? {}) }, own, inherited?.vars);
     let target = entry[key];
     if (typeof target === "string") {
       // the file name is the first word, a template kept whole (Ansible's split_args)
@@ -340,7 +341,8 @@ export class Loader {
         kw[k] = v;
       }
     }
-    const vars = { ...this.#varsMap(entry.vars, entry, file), ...importVars };
+    const own = this.#varsMap(entry.vars, entry, file);
+    const vars = keepPositions({ ...own, ...importVars }, own, importVars);
     const state: PlayState = { baseDir, roles: [], seenRoles: new Set(), importDepth: 0 };
     const play: Play = {
       kind: "play",
@@ -1022,7 +1024,7 @@ export class Loader {
       if (!isMap(data)) {
         this.#fail(`${f} must contain a dict of variables, got ${typeName(data)}`, owner, file);
       }
-      out = { ...out, ...data };
+      out = keepPositions({ ...out, ...data }, out, data);
     }
     return out;
   }
@@ -1073,10 +1075,9 @@ export class Loader {
         owner,
         ctx.file,
       ),
-      vars: {
-        ...opts.entryVars,
-        ...this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", name, owner, ctx.file),
-      },
+      vars: ((own) => keepPositions({ ...opts.entryVars, ...own }, opts.entryVars, own))(
+        this.#roleVarsFile(path.join(dir, "vars"), opts.varsFrom ?? "main", name, owner, ctx.file),
+      ),
       public: opts.public,
       dependencyOf: opts.dependencyOf,
       handlers: [],

@@ -70,7 +70,13 @@ export function wrapUnsafe(v: unknown): unknown {
   return mapLeaves(v, (x) => (typeof x === "string" ? new UnsafeString(x) : x));
 }
 
-/** A copy with unsafe and vault strings as plain strings: what leaves the templating layer for a module. */
-export function plainStrings(v: unknown): unknown {
-  return mapLeaves(v, (x) => (x instanceof UnsafeString || x instanceof VaultString ? x.value : x));
+/**
+ * A copy with unsafe and vault strings as plain strings: what leaves the templating layer for a module.
+ * `keepVault`: vaulted values stay encrypted until used (only the unsafe mark is dropped).
+ */
+export function plainStrings(v: unknown, o: { keepVault?: boolean } = {}): unknown {
+  return mapLeaves(
+    v,
+    (x) => (x instanceof UnsafeString || (!o.keepVault && x instanceof VaultString) ? x.value : x),
+  );
 }

@@ -3,6 +3,7 @@
 // O(variables). Raw values are templated when read, against the same view.
 import type { RoleInstance, Scope, Task } from "./model.ts";
 import { HostFacts } from "./executor/facts.ts";
+import { positionOfValue } from "./yaml/mod.ts";
 
 /** What the templating engine reads variables through: undefined means "not defined". */
 export interface VarLookup {
@@ -92,6 +93,15 @@ export class LayeredVars implements VarLookup {
   has(name: string): boolean {
     this.#note(name);
     return this.#layers.some((l) => layerHas(l, name));
+  }
+
+  /** Whether the value of `name` is the one a YAML file wrote (its layer is that file's mapping). */
+  written(name: string): boolean {
+    for (let i = this.#layers.length - 1; i >= 0; i--) {
+      const l = this.#layers[i];
+      if (layerHas(l, name)) return (l as LazyLayer).lazy !== true && positionOfValue(l, name) !== undefined;
+    }
+    return false;
   }
 
   get(name: string): unknown {

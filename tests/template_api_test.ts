@@ -13,7 +13,7 @@ import {
   truthy,
   UndefinedError,
 } from "../playbook/template/mod.ts";
-import { PyFloat } from "../playbook/values.ts";
+import { PyFloat, UnsafeString } from "../playbook/values.ts";
 
 function vars(o: Record<string, unknown>) {
   return { get: (n: string) => (Object.hasOwn(o, n) ? o[n] : undefined) };
@@ -171,7 +171,7 @@ Deno.test("data marked unsafe (registered results) is never templated, however i
 Deno.test("lists from query() are not templated again when stored and used later", () => {
   const c = new Templar({ lookups: { raw: () => ["{{ secret }}"] } });
   const stored = c.template("{{ query('raw') }}", vars({}));
-  assertEquals(c.template("{{ later[0] }}", vars({ later: stored })), "{{ secret }}");
+  assertEquals(c.template("{{ later[0] }}", vars({ later: stored })), new UnsafeString("{{ secret }}"));
 });
 
 Deno.test("self-referencing data does not send the engine into endless recursion", () => {

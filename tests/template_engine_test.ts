@@ -64,16 +64,17 @@ Deno.test("the template lookup renders a file from templates/ with template_vars
   const t = new Templar({ basedir: fixtures });
   assertEquals(
     t.template("{{ lookup('template', 'greet.j2', template_vars={'name': 'Q', 'items': []}) }}", vars({})),
-    "Hi Q!\n",
+    // a lookup's text is data, never templated again: unsafe, as Ansible marks it
+    new UnsafeString("Hi Q!\n"),
   );
 });
 
 Deno.test("the password lookup creates the file once with a random password and then reuses it", () => {
   const dir = tmpdir();
   const t = new Templar({ basedir: dir });
-  const first = String(
-    t.template("{{ lookup('password', 'creds/db length=12 chars=digits') }}", vars({}), { native: false }),
-  );
+  const first = (t.template("{{ lookup('password', 'creds/db length=12 chars=digits') }}", vars({}), {
+    native: false,
+  }) as UnsafeString).value;
   assertMatch(first, /^[0-9]{12}$/);
   const file = path.join(dir, "creds", "db");
   assertEquals(fs.readFileSync(file, "utf8"), first + "\n");
@@ -90,8 +91,8 @@ Deno.test("the password lookup with encrypt stores a salt beside the password an
   const t = new Templar({ basedir: dir });
   fs.writeFileSync(path.join(dir, "stored"), "secret salt=saltsalt\n");
   assertEquals(
-    String(t.template("{{ lookup('password', 'stored encrypt=md5_crypt') }}", vars({}))),
-    t.template("{{ 'secret' | password_hash('md5', 'saltsalt') }}", vars({})),
+    t.template("{{ lookup('password', 'stored encrypt=md5_crypt') }}", vars({})),
+    new UnsafeString(t.template("{{ 'secret' | password_hash('md5', 'saltsalt') }}", vars({})) as string),
   );
   const hashed = t.template(
     "{{ lookup('password', 'fresh encrypt=md5_crypt length=5 chars=digits') }}",
@@ -99,12 +100,12 @@ Deno.test("the password lookup with encrypt stores a salt beside the password an
   );
   const [plain, salt] = fs.readFileSync(path.join(dir, "fresh"), "utf8").trim().split(" salt=");
   assertMatch(plain, /^[0-9]{5}$/);
-  assertEquals(String(hashed), t.template(`{{ '${plain}' | password_hash('md5', '${salt}') }}`, vars({})));
+  assertEquals(
+    hashed,
+    new UnsafeString(t.template(`{{ '${plain}' | password_hash('md5', '${salt}') }}`, vars({})) as string),
+  );
   fs.rmSync(dir, { recursive: true });
 });
-
-// A lookup's text is unsafe, as Ansible marks what lookup() returns: never templated again.
-const unsafe = (text: string) => new UnsafeString(text);
 
 Deno.test("file, first_found and fileglob look in files/ of each search path", () => {
   const dir = tmpdir();
@@ -112,14 +113,14 @@ Deno.test("file, first_found and fileglob look in files/ of each search path", (
   fs.writeFileSync(path.join(dir, "role", "files", "a.conf"), "role copy\n");
   const t = new Templar({ basedir: dir, searchPaths: [path.join(dir, "role"), fixtures] });
   const v = vars({});
-  assertEquals(t.template("{{ lookup('file', 'a.conf') }}", v), unsafe("role copy"));
-  assertEquals(t.template("{{ lookup('file', 'hello.txt') }}", v), unsafe("hello from a file"));
+  assertEquals(t.template("{{ lookup('file', 'a.conf') }}", v), new UnsafeString("role copy"));
+  assertEquals(t.template("{{ lookup('file', 'hello.txt') }}", v), new UnsafeString("hello from a file"));
   assertEquals(
     t.template("{{ lookup('first_found', ['missing.conf', 'a.conf']) }}", v),
-    unsafe(path.join(dir, "role", "files", "a.conf")),
+    new UnsafeString(path.join(dir, "role", "files", "a.conf")),
   );
   assertEquals(t.template("{{ query('fileglob', '*.conf') }}", v), [
-    path.join(dir, "role", "files", "a.conf"),
+    new UnsafeString(path.join(dir, "role", "files", "a.conf")),
   ]);
   fs.rmSync(dir, { recursive: true });
 });
@@ -153,15 +154,15 @@ Deno.test("first_found gives up with its own error, which errors='warn' turns in
   // with one, their files replace it
   assertEquals(
     t.template("{{ lookup('first_found', 'absent', files=['hello.txt']) }}", vars({})),
-    unsafe(path.join(fixtures, "files/hello.txt")),
+    new UnsafeString(path.join(fixtures, "files/hello.txt")),
   );
 });
 
 Deno.test("lookup terms are templated before the lookup runs, and searched in ansible_search_path", () => {
   const t = new Templar({ basedir: os.tmpdir(), native: false });
   const v = vars({ x: 42, ansible_search_path: [fixtures] });
-  assertEquals(t.template("{{ lookup('pipe', 'echo {{ x }}') }}", v), unsafe("42"));
-  assertEquals(t.template("{{ lookup('file', 'hello.txt') }}", v), unsafe("hello from a file"));
+  assertEquals(t.template("{{ lookup('pipe', 'echo {{ x }}') }}", v), new UnsafeString("42"));
+  assertEquals(t.template("{{ lookup('file', 'hello.txt') }}", v), new UnsafeString("hello from a file"));
   const e = assertThrows(() => t.template("{{ lookup('pipe', 'echo {{ nope }}') }}", v), UndefinedError);
   assertEquals(
     e.message,
@@ -249,7 +250,7 @@ Deno.test("custom tests and lookups extend the built-in ones", () => {
     lookups: { upper: (terms) => terms.map((x) => String(x).toUpperCase()) },
   });
   assertEquals(t.template("{{ ['a', 'abcd'] | select('short') | list }}", vars({})), ["a"]);
-  assertEquals(t.template("{{ lookup('upper', 'a', 'b') }}", vars({})), unsafe("A,B"));
+  assertEquals(t.template("{{ lookup('upper', 'a', 'b') }}", vars({})), new UnsafeString("A,B"));
 });
 
 Deno.test("to_yaml follows PyYAML's layout for nested data", () => {

@@ -158,7 +158,17 @@ export class HostVars {
     } satisfies LazyLayer;
   }
 
-  #magic(pr: PlayVars | undefined, host: string, task: Scope | undefined, asHostvars = false): LazyLayer {
+  /**
+   * `visible`: the variables a task or play sees, for the `vars` magic variable (none outside a task or
+   * play, as hostvars).
+   */
+  #magic(
+    pr: PlayVars | undefined,
+    host: string,
+    task: Scope | undefined,
+    asHostvars = false,
+    visible?: () => LayeredVars,
+  ): LazyLayer {
     const roles = task ? roleChain(task) : [];
     const role = roles[roles.length - 1];
     const inv = this.#o.inventory;
@@ -206,6 +216,7 @@ export class HostVars {
       });
     }
     if (pr && task) values.ansible_search_path = () => this.searchPath(pr, task);
+    if (visible) values.vars = () => this.#varsDict(visible());
     const delegate = task ? keyword(task, "delegate_to") : undefined;
     if (pr && task && delegate !== undefined && delegate !== null && delegate !== "") {
       values.ansible_delegated_vars = () => this.#delegatedVarsOf(pr, host, task, delegate);
@@ -231,6 +242,17 @@ export class HostVars {
       has: (n) => Object.hasOwn(values, n),
       keys: () => Object.keys(values),
     };
+  }
+
+  /**
+   * Ansible's `vars`: a copy of the task's variables as get_vars made them (raw: never templated, as
+   * AnsibleJ2Vars hands it over), so neither loop variables nor `vars` itself are in it.
+   */
+  #varsDict(visible: LayeredVars): unknown {
+    return this.#o.lazyMapping(
+      (k) => (k === "vars" ? undefined : visible.raw(k)),
+      () => visible.keys().filter((k) => k !== "vars"),
+    );
   }
 
   #hostvars(pr: PlayVars | undefined): unknown {
@@ -313,7 +335,8 @@ export class HostVars {
     for (const r of dependencyChain(scope)) layers.push(r.params);
     for (const s of chain) if (s.includeParams) layers.push(s.includeParams);
     layers.push(this.#o.extraVars);
-    layers.push(this.#magic(pr, host, scope));
+    const visible = new LayeredVars(layers);
+    layers.push(this.#magic(pr, host, scope, false, () => visible));
     return new LayeredVars([this.#connectionDefaults(host, new LayeredVars([...layers])), ...layers]);
   }
 

@@ -68,6 +68,7 @@ import {
 } from "./_task_errors.ts";
 import { isMap, removeOmit } from "./_util.ts";
 import { cleanFacts, namespaceFacts, removedFactWarning } from "./facts.ts";
+import { plainStrings } from "../values.ts";
 
 export interface TaskExecutorOptions {
   options: ExecutorOptions;
@@ -80,6 +81,9 @@ export interface TaskExecutorOptions {
    */
   selected(task: Task): boolean | undefined;
 }
+
+/** Controller actions that store or template again what their arguments give: they get unsafe text as such. */
+const KEEPS_UNSAFE = new Set(["set_fact", "debug"]);
 
 export class TaskExecutor {
   #o: ExecutorOptions;
@@ -526,9 +530,11 @@ export class TaskExecutor {
           ...moduleDefaults(task, undefined, this.#o.actionNames),
           ...argsOf(task, vars, this.#request),
         };
+        // set_fact stores what templating gives, native text included (Ansible's NativeJinjaText)
+        const topts = task.action === "set_fact" ? { keepNativeText: true } : undefined;
         for (const [k, v] of Object.entries(given)) {
           if (k !== "that" && typeof v === "string" && v.includes("{{")) {
-            const value = templated.has(v) ? templated.get(v) : t.template(v, vars);
+            const value = templated.has(v) ? templated.get(v) : t.template(v, vars, topts);
             templated.set(v, value);
             if (value === this.#o.omitToken) continue;
           }
@@ -537,15 +543,20 @@ export class TaskExecutor {
         const env: ActionEnv = {
           host: hp.name,
           rawArgs,
-          template: (v) =>
-            removeOmit(
-              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars),
+          template: (v) => {
+            const value = removeOmit(
+              typeof v === "string" && templated.has(v) ? templated.get(v) : t.template(v, vars, topts),
               this.#o.omitToken,
-            ),
+            );
+            // the unsafe mark matters where a value is stored or templated again (set_fact, debug's var);
+            // the other actions read their arguments as text (Ansible's unsafe text is a str)
+            return KEEPS_UNSAFE.has(task.action) ? value : plainStrings(value, { keepVault: true });
+          },
           condition: (c) => allHold(t, [c], vars),
           vars,
           verbosity: this.#o.verbosity,
           checkMode: checkModeOn,
+          jinja2Native: t.options?.native ?? true,
           searchPath: this.#vars.searchPath(pr, task),
           rolePath: task.role?.path,
           taskDir: task.pos ? path.dirname(task.pos.file) : undefined,

@@ -7,6 +7,7 @@ import type { LayeredVars } from "../vars.ts";
 import { CONTROLLER_ACTIONS, type Result } from "../actions.ts";
 import { LOOP_SOURCES, LoopError, withLoopItems } from "../loops.ts";
 import { isTemplateText } from "../task_args.ts";
+import { wrapVar } from "../template/mod.ts";
 import type { ExecutorOptions } from "./types.ts";
 import { bool, isMap } from "./_util.ts";
 import { isFailed } from "./results.ts";
@@ -87,10 +88,11 @@ export function loopItems(
     // the lookup's subdirectory follows the action, as Ansible's task executor sets it
     const subdir = ["template", "var", "file"].find((s) => task.actionWritten.includes(s)) ?? "file";
     try {
-      return withLoopItems(task.loopWith, terms, {
+      // what a with_<lookup> gives is data, as any lookup's: Ansible's task executor wraps it unsafe
+      return wrapVar(withLoopItems(task.loopWith, terms, {
         searchPath: o.searchPath(),
         subdir: `${subdir}s`,
-      });
+      })) as unknown[];
     } catch (err) {
       if (err instanceof LoopError) throw new ExecutionError(err.message);
       throw err;

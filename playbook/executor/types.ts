@@ -10,10 +10,16 @@ import type { Delimiters } from "../template/mod.ts";
 
 /** The templating engine as the executor uses it (playbook/template's Templar fits). */
 export interface TemplateEngine {
-  template(value: unknown, vars: VarLookup, opts?: { native?: boolean; failOnUndefined?: boolean }): unknown;
+  template(
+    value: unknown,
+    vars: VarLookup,
+    opts?: { native?: boolean; failOnUndefined?: boolean; keepNativeText?: boolean },
+  ): unknown;
   condition(cond: unknown, vars: VarLookup): boolean;
   /** The configuration's ansible_managed (a rendered template file's `ansible_managed` is made from it). */
   readonly ansibleManaged?: string;
+  /** The engine's settings: `native` is jinja2_native (true when absent). */
+  readonly options?: { readonly native?: boolean };
   /** Runs a lookup plugin for `with_<name>` (the terms as they are; always a list). */
   loopLookup?(name: string, terms: unknown[], vars: VarLookup): unknown[];
   /** Renders a template file's text (the template action). */

@@ -16,6 +16,7 @@ import {
   TemplateError,
   tuple,
   Undefined,
+  YamlText,
 } from "../template/mod.ts";
 
 const MARKS = new Set(["$unsafe", "$vault", "$undefined", "$escaped", "$bytes"]);
@@ -53,7 +54,7 @@ function out(v: unknown, unsafe: boolean, st: { marked: boolean }, lazy: number)
     st.marked = true;
     return { $vault: [v.ciphertext, v.value] };
   }
-  if (v instanceof NativeText) return v.value;
+  if (v instanceof NativeText || v instanceof YamlText) return v.value;
   if (v instanceof Undefined) {
     st.marked = true;
     return { $undefined: [v.name, v.message] };

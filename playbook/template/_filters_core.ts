@@ -15,6 +15,7 @@ import {
   truthy,
   Undefined,
   unwrap,
+  YamlText,
 } from "./_py.ts";
 import { getAttr, splitKwargs } from "./_runtime.ts";
 import { getMethod } from "./_methods.ts";
@@ -127,6 +128,7 @@ function ansibleTypeName(v: unknown): string {
   // a lookup's text kept from later templating (the template lookup's convert_data=False) is unsafe too
   if (v instanceof NativeText) return isMarkedUnsafe(v) ? "NativeJinjaUnsafeText" : "NativeJinjaText";
   if (v instanceof UnsafeString) return "AnsibleUnsafeText";
+  if (v instanceof YamlText) return "AnsibleUnicode";
   if (v instanceof LazyMapping) return v.pyClass.slice(v.pyClass.lastIndexOf(".") + 1);
   return pyTypeName(v);
 }

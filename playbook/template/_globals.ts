@@ -59,12 +59,18 @@ export function globalNames(): string[] {
   return [...names.filter((n) => n !== "omit"), "lipsum"].sort();
 }
 
-export function makeGlobals(templar: Templar, vars: VarLookup, native: boolean): Record<string, unknown> {
+/** onLookupData: told when a lookup gave data (the calling template's result is then unsafe). */
+export function makeGlobals(
+  templar: Templar,
+  vars: VarLookup,
+  native: boolean,
+  onLookupData?: () => void,
+): Record<string, unknown> {
   const lookup = (wantlist: boolean) =>
     new PyCallable(wantlist ? "query" : "lookup", (args, kwargs) => {
       if (!args.length) throw new TemplateError("lookup() requires a plugin name");
       const [name, ...terms] = args;
-      return templar.runLookup(pyStr(name), terms, kwargs, vars, wantlist, native);
+      return templar.runLookup(pyStr(name), terms, kwargs, vars, wantlist, native, onLookupData);
     });
   const query = lookup(true);
   return {

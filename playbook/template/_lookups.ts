@@ -26,6 +26,7 @@ import type { LookupContext, LookupFn } from "./templar.ts";
 import { readTextFile } from "../text_file.ts";
 import { pyInt } from "../py/int_parse.ts";
 import { subelementsLookup } from "./_lookup_subelements.ts";
+import { iniLookup } from "./_lookup_ini.ts";
 
 /** A string option that may be absent (None). */
 const optionalStr = (
@@ -193,52 +194,6 @@ function parseKv(term: string): { key: string | undefined; words: string[]; opts
     opts[m[1]] = v;
   }
   return { key, words, opts };
-}
-
-/** Python's configparser as the ini lookup uses it: sections, DEFAULT, continuation lines, %(x)s. */
-function parseIni(text: string, caseSensitive: boolean): Map<string, Map<string, string>> {
-  const sections = new Map<string, Map<string, string>>([["DEFAULT", new Map()]]);
-  let cur: Map<string, string> | undefined;
-  let lastKey: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s*([#;].*)?$/.test(raw)) continue;
-    if (/^\s/.test(raw) && cur && lastKey !== undefined) {
-      cur.set(lastKey, cur.get(lastKey) + "\n" + raw.trim());
-      continue;
-    }
-    const sec = /^\[([^\]]+)\]/.exec(raw);
-    if (sec) {
-      if (!sections.has(sec[1])) sections.set(sec[1], new Map());
-      cur = sections.get(sec[1]);
-      lastKey = undefined;
-      continue;
-    }
-    if (!cur) throw new TemplateError("File contains no section headers.");
-    const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(raw);
-    const k = (kv ? kv[1] : raw).trim();
-    lastKey = caseSensitive ? k : k.toLowerCase();
-    cur.set(lastKey, kv ? kv[2].trim() : "");
-  }
-  return sections;
-}
-
-function iniValue(
-  sections: Map<string, Map<string, string>>,
-  section: string,
-  key: string,
-): string | undefined {
-  const sec = sections.get(section);
-  if (!sec) return undefined;
-  const defaults = sections.get("DEFAULT")!;
-  const raw = sec.get(key) ?? defaults.get(key);
-  if (raw === undefined) return undefined;
-  // BasicInterpolation: %(name)s from the section or DEFAULT, %% for a percent sign
-  return raw.replace(/%\(([^)]+)\)s|%%/g, (_m, n: string | undefined) => {
-    if (!n) return "%";
-    const v = sec.get(n.toLowerCase()) ?? defaults.get(n.toLowerCase());
-    if (v === undefined) throw new TemplateError(`Bad value substitution: option '${key}' references '${n}'`);
-    return v;
-  });
 }
 
 /** A CSV row split as Python's csv module does (quotes, doubled quotes). */
@@ -427,42 +382,7 @@ export function builtinLookups(): Record<string, LookupFn> {
       if (skip) return [];
       throw new LookupError("No file was found when using first_found.");
     },
-    ini: (terms, kw, ctx) =>
-      terms.flatMap((t) => {
-        const { key, opts } = parseKv(pyStr(t));
-        const o: Record<string, unknown> = {
-          type: "ini",
-          file: "ansible.ini",
-          section: "global",
-          re: false,
-          default: "",
-        };
-        Object.assign(o, kw, opts);
-        if (key === undefined) {
-          throw new TemplateError(
-            `No key to lookup was provided as first term with in string inline options: ${pyStr(t)}`,
-          );
-        }
-        const file = ctx.findFile("files", pyStr(o.file));
-        if (!file) throw new TemplateError(`could not locate file in lookup: ${pyStr(o.file)}`);
-        let text = fs.readFileSync(file, "utf8");
-        let section = pyStr(o.section);
-        if (pyStr(o.type) === "properties") {
-          text = "[java_properties]\n" + text;
-          section = "java_properties";
-        }
-        const caseSensitive = truthy(o.case_sensitive ?? false);
-        const sections = parseIni(text, caseSensitive);
-        if (!sections.has(section)) throw new TemplateError(`No section '${section}' in ${pyStr(o.file)}`);
-        if (truthy(o.re)) {
-          const re = new RegExp("^(?:" + key + ")");
-          return [...sections.get(section)!.keys()].filter((k) => re.test(k)).map((k) =>
-            iniValue(sections, section, k)
-          );
-        }
-        const v = iniValue(sections, section, caseSensitive ? key : key.toLowerCase());
-        return [v === undefined ? o.default : v];
-      }),
+    ini: iniLookup,
     // a term found nowhere, with no default, adds nothing
     csvfile: (terms, kw, ctx) =>
       terms.flatMap((t) => {

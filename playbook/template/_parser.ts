@@ -442,7 +442,7 @@ function parseTarget(s: TokStream, ep: ExprParser, extraEnd: string[] = []): Tar
   return tup ? { k: "tuple", items } : items[0];
 }
 
-/** An import's `with context` / `without context`: whether it runs with the importer's variables. */
+/** An import's `with context` / `without context`: whether it sees the importing template's names. */
 function importContext(s: TokStream): boolean {
   if ((s.isName("with") || s.isName("without")) && s.peek().t === "name" && s.peek().v === "context") {
     const withContext = s.isName("with");

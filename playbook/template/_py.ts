@@ -1,6 +1,7 @@
 // Python value semantics on the shared value model: printing (repr/str), truthiness, equality, ordering,
 // int/float arithmetic. JS numbers are ints when integral, floats otherwise; PyFloat marks integral floats.
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
+import { WrappedString } from "../../core/codec.ts";
 import { UndefinedError } from "./_errors.ts";
 import { boolean, NotABooleanError } from "../py/boolean.ts";
 import { pyRepr as valueRepr, strRepr } from "../py/repr.ts";
@@ -55,11 +56,30 @@ export abstract class PyObject {
   abstract key(): number;
 }
 
-/** A string that Ansible's native concat must not literal_eval (what `| string` returns). */
-export class NativeText {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
+/** A value's class (`x.__class__`): type_debug says `type`, and it prints as Python prints a class. */
+export class PyType extends PyObject {
+  readonly typeName = "type";
+  constructor(readonly name: string) {
+    super();
+  }
+  getattr(attr: string): unknown {
+    return attr === "__name__" ? this.name : undefined;
+  }
+  repr(): string {
+    return `<class '${this.name}'>`;
+  }
+  key(): number {
+    return 0;
+  }
+}
+
+/**
+ * A string that Ansible's native concat must not literal_eval (what `| string` returns): text to every
+ * dumper and to the wire, as NativeJinjaText is a str.
+ */
+export class NativeText extends WrappedString {
+  constructor(readonly value: string) {
+    super();
   }
 }
 
@@ -78,6 +98,48 @@ export function isMarkedUnsafe(v: unknown): boolean {
   return v !== null && typeof v === "object" && UNSAFE.has(v);
 }
 
+/**
+ * Ansible's wrap_var: a copy in which every string is unsafe (`| string`'s text stays native text, marked),
+ * tuples stay tuples, and the lists and dicts are marked so templating never walks them. Shared values are
+ * never changed: a template's result may be a variable's own list.
+ */
+export function wrapVar(v: unknown): unknown {
+  if (typeof v === "string") return new UnsafeString(v);
+  if (v instanceof YamlText) return new UnsafeString(v.value);
+  if (v instanceof NativeText) return isMarkedUnsafe(v) ? v : markUnsafe(new NativeText(v.value));
+  if (Array.isArray(v)) {
+    const c = v.map(wrapVar);
+    return markUnsafe(isTuple(v) ? tuple(c) : c);
+  }
+  if (isPlainDict(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = wrapVar(v[k]);
+    return markUnsafe(out);
+  }
+  return v;
+}
+
+const HOLDS_UNSAFE = new WeakMap<object, boolean>();
+
+/**
+ * Whether a value is or holds unsafe text, as Ansible's context asks of every variable a template reads
+ * (and then marks the template's whole result unsafe): lists and dicts are searched, since their repr
+ * would otherwise carry an unsafe string's `{{` out as plain template text. A container's own mark does
+ * not count (a lookup's list of numbers is no unsafe text); hostvars are not searched.
+ */
+export function holdsUnsafe(v: unknown): boolean {
+  if (v instanceof UnsafeString) return true;
+  if (v instanceof NativeText) return isMarkedUnsafe(v);
+  if (!Array.isArray(v) && !isPlainDict(v)) return false;
+  const known = HOLDS_UNSAFE.get(v);
+  if (known !== undefined) return known;
+  // provisional answer first, so data that contains itself cannot recurse forever
+  HOLDS_UNSAFE.set(v, false);
+  const r = Array.isArray(v) ? v.some(holdsUnsafe) : Object.values(v).some(holdsUnsafe);
+  HOLDS_UNSAFE.set(v, r);
+  return r;
+}
+
 const TUPLES = new WeakSet<unknown[]>();
 export function tuple<T>(items: T[]): T[] {
   TUPLES.add(items);
@@ -87,16 +149,26 @@ export function isTuple(v: unknown): boolean {
   return Array.isArray(v) && TUPLES.has(v);
 }
 
+/**
+ * Text as it was written in a YAML file, read by a template untemplated: Ansible's AnsibleUnicode, which
+ * type_debug names. Only inside templating: a result handed out of it is plain text again.
+ */
+export class YamlText extends WrappedString {
+  constructor(readonly value: string) {
+    super();
+  }
+}
+
 /** Unwraps string wrappers (unsafe, vault, native text) to a JS string; other values pass through. */
 export function unwrap(v: unknown): unknown {
-  if (v instanceof UnsafeString || v instanceof NativeText) return v.value;
+  if (v instanceof UnsafeString || v instanceof NativeText || v instanceof YamlText) return v.value;
   if (v instanceof VaultString) return v.value;
   return v;
 }
 
-export function isString(v: unknown): v is string | UnsafeString | VaultString | NativeText {
+export function isString(v: unknown): v is string | UnsafeString | VaultString | NativeText | YamlText {
   return typeof v === "string" || v instanceof UnsafeString || v instanceof VaultString ||
-    v instanceof NativeText;
+    v instanceof NativeText || v instanceof YamlText;
 }
 
 export function isFloat(v: unknown): boolean {

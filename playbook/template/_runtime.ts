@@ -2,15 +2,16 @@
 import { PyFloat, UnsafeString, VaultString } from "../values.ts";
 import { literalEval } from "../py/literal.ts";
 import { dateBinop } from "./_datetime.ts";
+import { positionOf } from "../yaml/mod.ts";
 import { TemplateError, UnknownPluginError } from "./_errors.ts";
 import type { Expr, Stmt, Target } from "./_parser.ts";
 import {
   codePoints,
   defined,
+  holdsUnsafe,
   isFloat,
   isInt,
   isMapping,
-  isMarkedUnsafe,
   isNumber,
   isPlainDict,
   isTuple,
@@ -18,7 +19,6 @@ import {
   LazyMapping,
   mapGet,
   mapKeys,
-  markUnsafe,
   mkFloat,
   NativeText,
   num,
@@ -29,12 +29,15 @@ import {
   PyObject,
   pyRepr,
   pyStr,
+  PyType,
   pyTypeName,
   toBigInt,
   truthy,
   tuple,
   Undefined,
   unwrap,
+  wrapVar,
+  YamlText,
 } from "./_py.ts";
 import { getMethod } from "./_methods.ts";
 import { PyCallable } from "./_callable.ts";
@@ -111,8 +114,8 @@ export interface Runtime {
   /** Renders the parent template `name` into out, with ctx (and its blocks). */
   extend(name: string, ctx: Ctx, out: unknown[]): void;
   /**
-   * Runs a template file and returns its top-level names (macros, set) for `import`/`from`: with the
-   * importer's variables and local names when imported `with context` (ctx), else with none of them.
+   * Runs a template file and returns its top-level names (macros, set) for `import`/`from`; `ctx` when
+   * imported with context: it sees the importing template's names.
    */
   importTemplate(name: string, ctx?: Ctx): Map<string, unknown>;
   concatMode: Concat;
@@ -159,10 +162,17 @@ function undefinedAttr(obj: unknown, name: unknown): Undefined {
   return new Undefined(pyStr(name), msg);
 }
 
+/** An item of a list or dict: text in one a YAML file made reads as Ansible's AnsibleUnicode. */
+function written(container: object, v: unknown): unknown {
+  return typeof v === "string" && positionOf(container) !== undefined ? new YamlText(v) : v;
+}
+
 /** Jinja2's `obj.attr`: attribute (method) first, then item. */
 export function getAttr(obj: unknown, attr: string): unknown {
   if (obj instanceof Undefined) return obj;
   obj = unwrap(obj);
+  // Ansible's Jinja2 environment is not sandboxed: a value's class is reachable
+  if (attr === "__class__") return new PyType(pyTypeName(obj));
   if (obj instanceof LoopInfo) return obj.attr(attr);
   if (obj instanceof LoopProxy) return obj.info.attr(attr);
   if (obj instanceof PyObject) {
@@ -176,7 +186,7 @@ export function getAttr(obj: unknown, attr: string): unknown {
   if (m) return m;
   if (isMapping(obj)) {
     const v = mapGet(obj, attr);
-    if (v !== undefined) return v;
+    if (v !== undefined) return written(obj, v);
   }
   return undefinedAttr(obj, attr);
 }
@@ -189,7 +199,7 @@ export function getItem(obj: unknown, key: unknown): unknown {
   if (isMapping(obj)) {
     const k = typeof key === "string" ? key : pyStr(key);
     const v = mapGet(obj, k);
-    if (v !== undefined) return v;
+    if (v !== undefined) return written(obj, v);
     if (typeof key === "string") {
       const m = getMethod(obj, key);
       if (m) return m;
@@ -201,7 +211,7 @@ export function getItem(obj: unknown, key: unknown): unknown {
       const n = obj.length;
       let i = num(key);
       if (i < 0) i += n;
-      if (i >= 0 && i < n) return obj[i];
+      if (i >= 0 && i < n) return typeof obj === "string" ? obj[i] : written(obj, obj[i]);
       return undefinedAttr(obj, key);
     }
     if (typeof key === "string") return getAttr(obj, key);
@@ -890,38 +900,15 @@ export class LoopProxy extends PyCallable {
   }
 }
 
-/**
- * Whether a rendered node is or holds unsafe data. Lists and dicts are searched too: their repr would
- * otherwise carry an unsafe string's `{{` out as plain template text (Ansible's context does the same).
- */
-function hasUnsafe(v: unknown, depth = 0): boolean {
-  if (v instanceof UnsafeString || isMarkedUnsafe(v)) return true;
-  if (depth > 32) return false;
-  if (Array.isArray(v)) return v.some((x) => hasUnsafe(x, depth + 1));
-  if (isPlainDict(v)) {
-    for (const k in v) if (hasUnsafe(v[k], depth + 1)) return true;
-  }
-  return false;
-}
-
-/**
- * Makes a freshly parsed value unsafe all the way down (Ansible's wrap_var), in place so tuples stay
- * tuples: only values built by this concat (literal parsing) come here, never shared variables.
- */
-function unsafeInPlace(v: unknown): unknown {
-  if (typeof v === "string") return new UnsafeString(v);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = unsafeInPlace(v[i]);
-  } else if (isPlainDict(v)) {
-    for (const k of Object.keys(v)) v[k] = unsafeInPlace(v[k]);
-  }
-  return markUnsafe(v);
-}
-
 /** Joins rendered nodes as Ansible's concat functions do; see ansible/template/native_helpers.py. */
-export function concat(out: unknown[], mode: Concat): unknown {
-  const unsafe = out.some(hasUnsafe);
-  const wrap = (v: unknown) => (unsafe ? unsafeInPlace(v) : v);
+export function concat(out: unknown[], mode: Concat, unsafe = false): unknown {
+  const res = joined(out, mode);
+  // unsafe: the render read unsafe data (Ansible's context flag); a node may also hold unsafe text the
+  // render got elsewhere (an included template's output)
+  return unsafe || out.some(holdsUnsafe) ? wrapVar(res) : res;
+}
+
+function joined(out: unknown[], mode: Concat): unknown {
   if (mode === "native") {
     if (out.length === 0) return null;
     let text: string;
@@ -930,11 +917,11 @@ export function concat(out: unknown[], mode: Concat): unknown {
       // | string (NativeText) and vaulted values stay text; other non-strings keep their type
       if (v instanceof NativeText) return v;
       if (v instanceof VaultString) return v.value;
-      if (v instanceof UnsafeString) text = v.value;
+      if (v instanceof UnsafeString || v instanceof YamlText) text = v.value;
       else if (typeof v !== "string") return v;
       else text = v;
     } else text = out.map(pyStr).join("");
-    return wrap(nativeLiteral(text));
+    return nativeLiteral(text);
   }
   if (mode === "eval") {
     if (out.length === 0) return "";
@@ -942,11 +929,12 @@ export function concat(out: unknown[], mode: Concat): unknown {
     const text = out.length === 1 ? pyStr(out[0]) : out.map(pyStr).join("");
     if (text.startsWith("{") || text.startsWith("[") || text === "True" || text === "False") {
       const r = literalEval(text, { json: true, tuple });
-      if (r.ok) return wrap(r.value);
+      if (r.ok) return r.value;
     }
-    return wrap(text);
+    // Python's to_text gives text back as the very object, AnsibleUnicode included
+    return out.length === 1 && out[0] instanceof YamlText ? out[0] : text;
   }
-  return wrap(out.map(pyStr).join(""));
+  return out.map(pyStr).join("");
 }
 
 function nativeLiteral(text: string): unknown {

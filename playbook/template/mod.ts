@@ -48,6 +48,8 @@ export {
   truthy,
   tuple,
   Undefined,
+  wrapVar,
+  YamlText,
 } from "./_py.ts";
 export { jsonDumps, jsonLoads } from "./_json.ts";
 export { mergeHash } from "./_filters_dicts.ts";

@@ -15,6 +15,7 @@ import { parse, parseExpressionTokens } from "./_parser.ts";
 import { Compiler, type Concat, concat, Ctx, Frame, type Runtime } from "./_runtime.ts";
 import {
   deepCopy,
+  holdsUnsafe,
   isMarkedUnsafe,
   isNumber,
   isPlainDict,
@@ -28,6 +29,8 @@ import {
   tuple,
   Undefined,
   unwrap,
+  wrapVar,
+  YamlText,
 } from "./_py.ts";
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
@@ -39,6 +42,8 @@ import { findInSearchPath } from "../_search_path.ts";
 /** Variables for a render: get returns undefined when the name is not defined; it may compute lazily. */
 export interface VarLookup {
   get(name: string): unknown;
+  /** Whether the value of `name` is exactly as a YAML file wrote it (its text reads as AnsibleUnicode). */
+  written?(name: string): boolean;
 }
 
 /**
@@ -117,6 +122,12 @@ export interface TemplateOptions {
   native?: boolean;
   /** Default true: an undefined variable raises UndefinedError; false returns the input unchanged. */
   failOnUndefined?: boolean;
+  /**
+   * The result is stored as a variable (set_fact): text a native concat kept as text (`| string`,
+   * `to_json`) stays NativeText, as Ansible stores NativeJinjaText, so type_debug names it and no later
+   * concat reads it as a literal. Otherwise results are plain text.
+   */
+  keepNativeText?: boolean;
 }
 
 /** Options of the template module / template lookup (a whole file rendered to text). */
@@ -204,6 +215,12 @@ function containsTemplate(v: unknown): boolean {
   return r;
 }
 
+/** What one render read that decides how its result is marked. */
+interface ReadState {
+  /** Unsafe data (a variable holding unsafe text, a lookup's result): the result is wrapped as unsafe. */
+  unsafe: boolean;
+}
+
 /** State shared by one top-level render and the variable templating it triggers. */
 class Session {
   resolving = new Set<string>();
@@ -226,24 +243,27 @@ const FILE_LEX: LexSettings = {
 };
 
 /**
- * A templating result without NativeText: inside templating a variable keeps that mark (text no later
- * concat reads as a literal, and type_debug names it), outside it is the text.
+ * A templating result as it leaves templating: text a YAML file wrote is plain text again, and so is
+ * NativeText. `keepNative` (a value set_fact stores) keeps NativeText, and YAML's text inside lists and
+ * dicts, as Ansible stores them (type_debug names them; no later concat reads native text as a literal).
  */
-function plainText(v: unknown): unknown {
-  if (v instanceof NativeText) return v.value;
-  // marked data (module results, facts, lookups' lists) holds none: not walked
-  if (isMarkedUnsafe(v)) return v;
+function plainText(v: unknown, keepNative = false, top = true): unknown {
+  if (v instanceof YamlText) return keepNative && !top ? v : v.value;
+  // unsafe native text stays unsafe
+  if (v instanceof NativeText && !keepNative) return isMarkedUnsafe(v) ? new UnsafeString(v.value) : v.value;
   if (Array.isArray(v)) {
-    const out = v.map(plainText);
+    const out = v.map((x) => plainText(x, keepNative, false));
     if (out.every((x, i) => x === v[i])) return v;
-    return isTuple(v) ? tuple(out) : out;
+    const copy = isTuple(v) ? tuple(out) : out;
+    return isMarkedUnsafe(v) ? markUnsafe(copy) : copy;
   }
   if (isPlainDict(v)) {
     let out: Record<string, unknown> | undefined;
     for (const k of Object.keys(v)) {
-      const x = plainText(v[k]);
+      const x = plainText(v[k], keepNative, false);
       if (x !== v[k]) (out ??= { ...v })[k] = x;
     }
+    if (out && isMarkedUnsafe(v)) markUnsafe(out);
     return out ?? v;
   }
   return v;
@@ -341,7 +361,8 @@ export class Templar {
    */
   template(value: unknown, vars: VarLookup, opts: TemplateOptions = {}): unknown {
     const native = opts.native ?? this.#opts.native ?? true;
-    return plainText(this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session()));
+    const res = this.#template(value, vars, native, opts.failOnUndefined ?? true, new Session());
+    return plainText(res, opts.keepNativeText);
   }
 
   #template(value: unknown, vars: VarLookup, native: boolean, failOnUndefined: boolean, s: Session): unknown {
@@ -421,7 +442,8 @@ export class Templar {
     // the expression's own value is kept as it is, but the variables it names are templated in the
     // run's mode, as Ansible renders a conditional's `{% if %}` with its configured concat
     const mode = (this.#opts.native ?? true) ? "native" : "eval";
-    const c = new Ctx(this.#runtime(vars, mode, s, mutates), new Frame(null), new Map());
+    // a bare expression's value is a truth or a value to use, not text to be templated again: unmarked
+    const c = new Ctx(this.#runtime(vars, mode, s, mutates, { unsafe: false }), new Frame(null), new Map());
     try {
       const v = f(c);
       if (v instanceof Undefined) v.fail();
@@ -467,7 +489,10 @@ export class Templar {
     }
   }
 
-  /** Runs a lookup plugin as `lookup()`/`query()` do. */
+  /**
+   * Runs a lookup plugin as `lookup()`/`query()` do. `onData` is told when the lookup gave data: Ansible
+   * then marks the calling template's whole result unsafe.
+   */
   runLookup(
     name: string,
     terms: unknown[],
@@ -475,6 +500,7 @@ export class Templar {
     vars: VarLookup,
     wantlist: boolean,
     native = true,
+    onData?: () => void,
   ): unknown {
     if (this.#opts.disableLookups) {
       throw new TemplateError(
@@ -483,7 +509,7 @@ export class Templar {
     }
     const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
-    const { errors = "strict", wantlist: wl, ...rest } = kwargs;
+    const { errors = "strict", wantlist: wl, allow_unsafe: allowUnsafe = false, ...rest } = kwargs;
     const want = wantlist || truthy(wl ?? false);
     // as Ansible's listify_lookup_plugin_terms: templates in the terms are rendered first
     // (`lookup('pipe', 'echo {{ x }}')`); an undefined variable there is an error of this templating
@@ -511,12 +537,20 @@ export class Templar {
       if (e instanceof LookupError) throw e;
       throw new TemplateError(`${msg}. ${original}`);
     }
-    // lookup results are data, never templated again (Ansible marks them unsafe, the joined text too)
-    if (want || ran.length === 0) return markUnsafe(ran);
-    if (ran.every((x) => typeof x === "string" || x instanceof UnsafeString)) {
-      return new UnsafeString(ran.map((x) => pyStr(x)).join(","));
+    // lookup results are data, never templated again (Ansible marks them unsafe), unless allow_unsafe
+    // says they may be: then the list is returned as it is, not even joined
+    if (ran.length === 0 || truthy(allowUnsafe)) return ran;
+    onData?.();
+    if (want) return wrapVar(ran);
+    if (
+      ran.every((x) =>
+        typeof x === "string" || x instanceof UnsafeString || x instanceof NativeText || x instanceof YamlText
+      )
+    ) {
+      const text = ran.map(pyStr).join(",");
+      return wrapVar(ran[0] instanceof NativeText ? new NativeText(text) : text);
     }
-    return markUnsafe(ran.length === 1 ? ran[0] : ran);
+    return wrapVar(ran.length === 1 ? ran[0] : ran);
   }
 
   /**
@@ -526,7 +560,7 @@ export class Templar {
   loopLookup(name: string, terms: unknown[], vars: VarLookup): unknown[] {
     const fn = this.#getLookup(name);
     if (!fn) throw new TemplateError(`lookup plugin (${name}) not found`);
-    return markUnsafe(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true)));
+    return wrapVar(fn(terms, {}, this.#lookupContext(vars, this.#opts.native ?? true))) as unknown[];
   }
 
   #lookupContext(vars: VarLookup, native: boolean): LookupContext {
@@ -678,7 +712,8 @@ export class Templar {
       throw new TemplateError(`recursive loop detected in template string: ${shorten(src)}`);
     }
     const out: unknown[] = [];
-    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates), new Frame(null), exports);
+    const read: ReadState = { unsafe: false };
+    const ctx = new Ctx(this.#runtime(vars, mode, s, compiled.mutates, read), new Frame(null), exports);
     try {
       compiled.run(ctx, out);
     } catch (e) {
@@ -686,7 +721,7 @@ export class Templar {
     } finally {
       s.depth--;
     }
-    let res = concat(out, mode);
+    let res = concat(out, mode, read.unsafe);
     // text that gets its newlines back is a new, plain string (as Python's str + str)
     if (
       res instanceof NativeText && preserveNewlines && trailingNewlines(fullSrc) > trailingNewlines(res.value)
@@ -713,17 +748,19 @@ export class Templar {
     return readTextFile(file);
   }
 
-  #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean): Runtime {
+  #runtime(vars: VarLookup, mode: Concat, s: Session, copyVars: boolean, read: ReadState): Runtime {
     // globals (lookup, range, …) are built only when a name is not a variable
     let globals: Record<string, unknown> | undefined;
     const resolved = new Map<string, unknown>();
     const resolveName = (name: string): unknown => {
       const v = vars.get(name);
       if (v === undefined) {
-        globals ??= makeGlobals(this, vars, mode === "native");
+        globals ??= makeGlobals(this, vars, mode === "native", () => read.unsafe = true);
         const g = globals[name];
         return g !== undefined ? g : new Undefined(name);
       }
+      // text a YAML file wrote, untemplated, is Ansible's AnsibleUnicode
+      if (typeof v === "string" && !hasMarker(v) && vars.written?.(name)) return new YamlText(v);
       // a template that mutates (x.append) works on its own copy, as Ansible's templating copies values
       if (name === "vars" || !containsTemplate(v)) return copyVars ? deepCopy(v) : v;
       if (s.resolving.has(name)) {
@@ -749,6 +786,8 @@ export class Templar {
         if (resolved.has(name)) return resolved.get(name);
         const v = resolveName(name);
         resolved.set(name, v);
+        // as Ansible's context: reading unsafe data anywhere makes the whole result unsafe
+        if (!read.unsafe && holdsUnsafe(v)) read.unsafe = true;
         return v;
       },
       extend: (name, ctx, out) => {
@@ -763,32 +802,27 @@ export class Templar {
       },
       importTemplate: (name, ctx) => {
         const exports = new Map<string, unknown>();
-        // as Jinja2 under Ansible: without context an imported template sees the globals only
-        const seen = ctx ? withLocals(ctx, vars) : NO_VARS;
-        this.#render(this.#readTemplate(name), seen, "text", s, false, { escape: false }, exports);
+        // without context an imported template sees no variables: Ansible hands them to the render as its
+        // context, and Jinja2 gives such an import only the environment's globals
+        const lookup = ctx ? frameVars(ctx, vars) : NO_VARS;
+        this.#render(this.#readTemplate(name), lookup, "text", s, false, { escape: false }, exports);
         return exports;
       },
       include: (name, ctx) => {
         const text = this.#readTemplate(name);
-        // includes see the including template's variables and its local names
-        return this.#render(text, withLocals(ctx, vars), "text", s, false, { escape: false }) as string;
+        return this.#render(text, frameVars(ctx, vars), "text", s, false, { escape: false }) as string;
       },
     };
   }
 }
 
-/** No variables: what a template imported without context sees besides the globals. */
 const NO_VARS: VarLookup = { get: () => undefined };
 
-/**
- * The variables with a template's local names (set, loop variables, macro arguments) over them: those of
- * the scope it is at now, which a macro imported with context keeps when called from another scope.
- */
-function withLocals(ctx: Ctx, vars: VarLookup): VarLookup {
-  const frame = ctx.frame;
+/** What an include (or an import with context) sees: the including template's names, then the variables. */
+function frameVars(ctx: Ctx, vars: VarLookup): VarLookup {
   return {
     get: (n) => {
-      const v = frame.lookup(n);
+      const v = ctx.frame.lookup(n);
       return v !== undefined ? v : vars.get(n);
     },
   };

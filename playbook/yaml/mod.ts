@@ -84,7 +84,24 @@ export function positionOf(node: object): Position | undefined {
   return positions.get(node);
 }
 
-/** Records a position for a value built elsewhere (e.g. a copy of a parsed mapping). */
+/**
+ * A mapping built from parsed ones (`{ ...a, ...b }`) keeps knowing which of its values a file wrote:
+ * positionOfValue answers for them as for the originals. Returns the copy.
+ */
+export function keepPositions<T extends object>(copy: T, ...sources: unknown[]): T {
+  let at = valuePositions.get(copy);
+  for (const src of sources) {
+    const from = src !== null && typeof src === "object" ? valuePositions.get(src) : undefined;
+    if (!from) continue;
+    for (const [k, pos] of from) {
+      if ((copy as Record<string, unknown>)[k] !== (src as Record<string, unknown>)[k]) continue;
+      if (!at) valuePositions.set(copy, at = new Map());
+      at.set(k, pos);
+    }
+  }
+  return copy;
+}
+
 /** Where the value of `key` in a mapping produced by this loader started, whatever the value is. */
 export function positionOfValue(map: object, key: string): Position | undefined {
   const value = (map as Record<string, unknown>)[key];
