@@ -20,9 +20,8 @@ let runnerImports: string[] | undefined;
  * way (ConnectSpec.warm), instead of after that call arrived.
  */
 export function runnerStdlib(): string[] {
-  return runnerImports ??= [...(EMBEDDED["bootstrap/runner.py"] ?? "").matchAll(/^import (\w+)$/gm)].map((
-    m,
-  ) => m[1]);
+  const source = EMBEDDED["bootstrap/runner.py"] ?? "";
+  return runnerImports ??= [...source.matchAll(/^import (\w+)$/gm)].map((m) => m[1]);
 }
 
 export class TargetSession {
