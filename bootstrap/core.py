@@ -1695,6 +1695,21 @@ def _install_package():
     _importer.cache["mito.core"] = (False, "mito/core.py", b"", [])
 
 
+def _warm(names):
+    """Imports what the first call will import (the config's ``warm``: the runner's standard library) in
+    the round trip between READY and that call, when this interpreter has nothing else to do. Whatever
+    fails to import here fails the same way, and is reported, when a call imports it. Only modules this
+    interpreter has of its own: nobody reads messages yet, so asking the controller for one would wait for
+    the import timeout."""
+    import importlib.machinery
+    for name in names:
+        try:
+            if name in sys.builtin_module_names or importlib.machinery.PathFinder.find_spec(name) is not None:
+                importlib.import_module(name)
+        except Exception:
+            pass
+
+
 def _name_process(name):
     try:
         with open("/proc/self/comm", "w") as f:
@@ -1817,6 +1832,8 @@ def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     t = threading.Thread(target=_io_main, name="mito-io")
     t.daemon = True
     t.start()
+    # Before this thread leads the loop: calls arriving meanwhile wait unread, and run after it.
+    _warm(_config.get("warm") or ())
     try:
         reason = _runtime.run()
     except BaseException:

@@ -249,8 +249,7 @@ def _install(m, src, data, dest):
                     extra["checksum"] = m.params["checksum"]
                 m.fail_json(msg="failed to validate", exit_status=rc, stdout=out_, stderr=err, **extra)
         _prepare_attrs(m, src, tmp, dest)
-        os.rename(tmp, dest)
-        C._fsync_dir(d)
+        os.rename(tmp, dest)  # the directory is not fsynced: see _common.atomic_move
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

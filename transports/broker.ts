@@ -65,6 +65,12 @@ export interface ConnectSpec {
    * same stack share one context, which keeps the first name.
    */
   label?: string;
+  /**
+   * Top-level modules of the target's own Python the new context imports right after READY, while the
+   * first call is on its way (the runner's standard library). Not part of the stack either: it only
+   * matters to a context being started.
+   */
+  warm?: string[];
   [option: string]: unknown;
 }
 
@@ -603,6 +609,7 @@ export class Broker {
       import_timeout: Math.ceil((spec.timeout ?? DEFAULT_START_TIMEOUT) / 1000),
       remote_tmp: spec.remoteTmp ?? null,
       system_tmpdirs: spec.systemTmpdirs ?? [],
+      warm: spec.warm ?? [],
       stage: firstStageCode(),
     };
   }
@@ -1207,9 +1214,9 @@ function stable(v: unknown): unknown {
   return out;
 }
 
-/** Same method, options and via chain → same key → same context (the label is only a name). */
+/** Same method, options and via chain → same key → same context (the label is only a name, warm only a start). */
 export function stackKey(spec: ConnectSpec): string {
-  const { label: _label, ...stack } = spec;
+  const { label: _label, warm: _warm, ...stack } = spec;
   return JSON.stringify(stable(stack));
 }
 

@@ -46,7 +46,7 @@ import {
   withDisplayWarnings,
   withOutputLines,
 } from "./_results.ts";
-import { asyncDirOf, RUNNER_MODULE, TargetSession, taskModuleName } from "./session.ts";
+import { asyncDirOf, RUNNER_MODULE, runnerStdlib, TargetSession, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -372,8 +372,9 @@ export class ProtocolHostRunner implements HostRunner {
   async #connectChain(plan: ConnectPlan): Promise<Reached> {
     let via: Context | undefined;
     for (let i = 0; i < plan.hops.length; i++) {
-      // The target's own context is named by its inventory host in errors (a protocol violation from it).
-      const label = i === plan.hops.length - 1 ? { label: plan.host } : {};
+      // The target's own context is named by its inventory host in errors (a protocol violation from it),
+      // and imports the runner's standard library while its first call is on the way.
+      const label = i === plan.hops.length - 1 ? { label: plan.host, warm: runnerStdlib() } : {};
       const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}), ...label };
       const known = new Set(this.#broker.contexts().map((c) => c.id));
       try {

@@ -1,6 +1,7 @@
 // One task's view of its target: the context chain reaching it and the calls a task makes there. Every
 // helper costs one round trip at most; file bytes ride inside the call when they are small.
 import process from "node:process";
+import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { randomInt } from "node:crypto";
 import type { Context } from "../../transports/broker.ts";
 import type { ModuleRequest, ModuleResult } from "../runner.ts";
@@ -10,6 +11,18 @@ import { callWithSource } from "./module_sources.ts";
 
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
 export const RUNNER_MODULE = "mito.runner";
+
+let runnerImports: string[] | undefined;
+
+/**
+ * The standard library the runner imports at its top (its `import name` lines), read from its embedded
+ * source so the list cannot drift from it: a target context imports them while its first call is on the
+ * way (ConnectSpec.warm), instead of after that call arrived.
+ */
+export function runnerStdlib(): string[] {
+  const source = EMBEDDED["bootstrap/runner.py"] ?? "";
+  return runnerImports ??= [...source.matchAll(/^import (\w+)$/gm)].map((m) => m[1]);
+}
 
 export class TargetSession {
   readonly #ctx: Context;
