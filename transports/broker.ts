@@ -598,6 +598,7 @@ export class Broker {
       name: spec.maskName ? null : `mito:${user}@${os.hostname()}:${process.pid}`,
       max_message_size: this.maxMessageSize,
       importable: this.#importer.importable(),
+      releases: this.#importer.releases(),
       log_level: this.#opts.logLevel ?? 30,
       // An answer to an import is bounded like the connection's start: nothing on a target waits longer.
       import_timeout: Math.ceil((spec.timeout ?? DEFAULT_START_TIMEOUT) / 1000),

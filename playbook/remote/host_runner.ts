@@ -73,6 +73,8 @@ const NOISY_LOGGERS = new Set(["dnf", "boto"]);
 export class ProtocolHostRunner implements HostRunner {
   readonly #broker: Broker;
   readonly #resolver: ModuleResolver;
+  /** The module_utils folders' root: what it overrides, targets with ansible-core of their own never use. */
+  readonly #moduleUtils?: ReturnType<typeof moduleUtilsRoot>;
   readonly #opts: HostRunnerOptions;
   readonly #transfers?: TransferReporter;
   readonly #chains = new Map<string, Promise<Reached>>();
@@ -91,6 +93,7 @@ export class ProtocolHostRunner implements HostRunner {
     const env = extra.env ?? process.env;
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
     const ansibleDir = findAnsibleDir(env);
+    if (opts.moduleUtilsDirs) this.#moduleUtils = moduleUtilsRoot(opts.moduleUtilsDirs);
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     this.taskPipeline = countSetting(env, "MITO_TASK_PIPELINE", DEFAULT_TASK_PIPELINE);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
@@ -112,7 +115,7 @@ export class ProtocolHostRunner implements HostRunner {
       // module_utils folders (playbook, roles, configured) before an installed ansible-core's own;
       // collections' own, for their modules' imports.
       roots: [
-        ...(opts.moduleUtilsDirs ? [moduleUtilsRoot(opts.moduleUtilsDirs)] : []),
+        ...(this.#moduleUtils ? [this.#moduleUtils] : []),
         ...(ansibleDir ? [ansibleModuleRoot(ansibleDir)] : []),
         ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],
@@ -281,6 +284,7 @@ export class ProtocolHostRunner implements HostRunner {
       resolver: this.#resolver,
       tempDirs: this.#tempDirs,
       libraries: req.libraryPaths ?? [],
+      ...(this.#moduleUtils ? { overrides: this.#moduleUtils.names } : {}),
     });
     return { ok: true, session, reached };
   }

@@ -70,7 +70,23 @@ export function shortName(module: string): { collection?: string; name: string }
  * served: it is controller code no target needs.
  */
 export function ansibleModuleRoot(dir: string): ModuleRoot {
-  return directoryRoot(dir, ["ansible.module_utils"]);
+  const root = directoryRoot(dir, ["ansible.module_utils"]);
+  const version = ansibleRelease(dir);
+  return version ? { ...root, release: [RELEASE_FILE, version] } : root;
+}
+
+// Where ansible-core declares its release, inside the `ansible` package (read the same way on targets).
+const RELEASE_FILE = "module_utils/ansible_release.py";
+
+/** The `__version__` of the ansible-core under `dir`, undefined when it declares none. */
+export function ansibleRelease(dir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "ansible", RELEASE_FILE), "utf-8");
+  } catch {
+    return undefined;
+  }
+  return /^__version__\s*=\s*['"]([^'"]+)['"]/m.exec(text)?.[1];
 }
 
 /**
@@ -79,8 +95,26 @@ export function ansibleModuleRoot(dir: string): ModuleRoot {
  * loader searches those folders before ansible-core's own. The `ansible.module_utils` package itself stays
  * ansible-core's (this root has none), and a name no folder has falls through to the next root.
  */
-export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot {
+export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot & { names(): string[] } {
   const PREFIX = "ansible/module_utils/";
+  const listed = new Map<string, string[]>();
+  // the names a folder overrides: each `x.py` and package `x/` (listed once; a folder's files are the run's)
+  const namesIn = (dir: string) => {
+    let names = listed.get(dir);
+    if (names) return names;
+    names = [];
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const m = /^([A-Za-z_]\w*)(\.py)?$/.exec(e.name);
+        if (!m || m[1] === "__init__" || (m[2] ? e.isDirectory() : !e.isDirectory())) continue;
+        names.push(`ansible.module_utils.${m[1]}`);
+      }
+    } catch {
+      // a folder that is not there overrides nothing
+    }
+    listed.set(dir, names);
+    return names;
+  };
   const roots = new Map<string, ModuleRoot>();
   const rootOf = (dir: string) => {
     let r = roots.get(dir);
@@ -102,6 +136,8 @@ export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot {
   };
   return {
     prefixes: ["ansible.module_utils"],
+    /** Every `ansible.module_utils.<name>` the folders override: a target must never take its own copy. */
+    names: () => [...new Set(dirs().flatMap(namesIn))].sort(),
     read: (rel) => {
       const h = holder(rel);
       return h ? h.root.read(h.inner) : null;

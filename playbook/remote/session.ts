@@ -16,6 +16,7 @@ export class TargetSession {
   readonly #req: ModuleRequest;
   readonly #resolver: ModuleResolver;
   readonly #tempDirs: WeakMap<Context, Promise<string>>;
+  readonly #overrides?: () => string[];
   readonly libraries: string[];
   /** Whether a module ran in this task (Ansible discovers the interpreter, and reports it, only then). */
   ranModule = false;
@@ -26,7 +27,10 @@ export class TargetSession {
     resolver: ModuleResolver;
     tempDirs: WeakMap<Context, Promise<string>>;
     libraries: string[];
+    /** The `ansible.module_utils.<name>`s module_utils folders override (the runner pins them). */
+    overrides?: () => string[];
   }) {
+    this.#overrides = opts.overrides;
     this.#ctx = opts.ctx;
     this.#req = opts.req;
     this.#resolver = opts.resolver;
@@ -126,7 +130,9 @@ export class TargetSession {
         ...common,
         ...where,
         ...askedName(opts.askedAs ?? module, src),
-        ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
+        ...(src.kind === "ansible"
+          ? { name: src.name, interpreters: this.interpreters(), ...this.#pinned() }
+          : {}),
       });
     }
     // The runner and the module travel ahead of the first call that needs them (no import round trips);
@@ -153,9 +159,21 @@ export class TargetSession {
       ...askedName(opts.askedAs ?? module, src),
       ...(Object.keys(interpreters).length ? { interpreters } : {}),
       ...(src.package ? { package: src.package } : {}),
+      ...this.#pinned(),
       ...chain,
       ...limit,
     });
+  }
+
+  /**
+   * A context with ansible-core of its own imports module_utils from it (docs/protocol.md "Importer"), except
+   * the names a module_utils folder overrides: those the runner pins to the controller's copy, as Ansible
+   * ships them with the module. Nothing travels where the context has no copy to shadow them.
+   */
+  #pinned(): { pinned?: string[] } {
+    if (!this.#overrides || !this.#ctx.info?.local?.includes("ansible")) return {};
+    const names = this.#overrides();
+    return names.length ? { pinned: names } : {};
   }
 
   /**
