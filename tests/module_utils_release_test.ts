@@ -26,3 +26,13 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "a module importing ansible.module_utils support code found nowhere fails before it runs, with " +
+    "Ansible's message, as ansible-playbook",
+  () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "missing.yml"], 2, {
+      expect: "Could not find imported module support code for ansible.modules.needs_missing.",
+    });
+  },
+);

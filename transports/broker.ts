@@ -882,6 +882,11 @@ export class Broker {
     return ++this.#tick;
   }
 
+  /** Whether targets may import `fullname` from the controller (the embedded package or a root). */
+  serves(fullname: string): boolean {
+    return this.#importer.lookup(fullname) !== null;
+  }
+
   /**
    * Modules that will be pushed to the next contexts: what pushing them takes (ImporterResponder.prepare)
    * is computed while the next connection logs in, instead of between its READY and its first call.

@@ -25,15 +25,18 @@ import {
 } from "../runner.ts";
 import { ACTIONS, asyncStatusBase, renderedTemplate, type TransferReporter } from "./actions.ts";
 import {
+  ansibleBuiltinRuntime,
   ansibleModuleRoot,
   collectionsModuleRoot,
   findAnsibleDir,
   ModuleNotFoundError,
   type ModulePreference,
   ModuleResolver,
+  moduleUtilsRedirects,
   moduleUtilsRoot,
   shortName,
 } from "./modules.ts";
+import { ModuleSupportNotFoundError, type SupportLookup } from "./module_support.ts";
 import { runRaw, runRawInContext } from "./raw.ts";
 import { type ConnectPlan, LOCAL_LANES, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
 import { LocalLanes } from "./_lanes.ts";
@@ -75,6 +78,7 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #resolver: ModuleResolver;
   /** The module_utils folders' root: what it overrides, targets with ansible-core of their own never use. */
   readonly #moduleUtils?: ReturnType<typeof moduleUtilsRoot>;
+  readonly #support: SupportLookup;
   readonly #opts: HostRunnerOptions;
   readonly #transfers?: TransferReporter;
   readonly #chains = new Map<string, Promise<Reached>>();
@@ -94,6 +98,10 @@ export class ProtocolHostRunner implements HostRunner {
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
     const ansibleDir = findAnsibleDir(env);
     if (opts.moduleUtilsDirs) this.#moduleUtils = moduleUtilsRoot(opts.moduleUtilsDirs);
+    this.#support = {
+      serves: (name) => this.#broker.serves(name),
+      redirected: moduleUtilsRedirects(ansibleBuiltinRuntime(env)),
+    };
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     this.taskPipeline = countSetting(env, "MITO_TASK_PIPELINE", DEFAULT_TASK_PIPELINE);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
@@ -246,6 +254,8 @@ export class ProtocolHostRunner implements HostRunner {
       if (err instanceof ModuleNotFoundError) {
         return { failed: true, msg: `The module ${err.module} was not found in configured module paths` };
       }
+      // Ansible raises it while building the module: the task fails with no "changed" key
+      if (err instanceof ModuleSupportNotFoundError) throw new ActionRaised(err.message, {});
       return this.#callFailed(req, reached, err);
     }
     return session.ranModule ? this.#withDiscovered(req, reached, result) : result;
@@ -285,6 +295,7 @@ export class ProtocolHostRunner implements HostRunner {
       tempDirs: this.#tempDirs,
       libraries: req.libraryPaths ?? [],
       ...(this.#moduleUtils ? { overrides: this.#moduleUtils.names } : {}),
+      support: this.#support,
     });
     return { ok: true, session, reached };
   }

@@ -8,6 +8,7 @@ import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
 import { directoryRoot } from "../../transports/broker.ts";
 import type { ModuleRoot } from "../../core/importer.ts";
+import { parseYaml } from "../yaml/mod.ts";
 
 export type ModuleSource =
   | { kind: "builtin"; name: string }
@@ -171,6 +172,31 @@ export function findAnsibleDir(env: Record<string, string | undefined>): string 
 export function ansibleBuiltinRuntime(env: Record<string, string | undefined>): string | undefined {
   const dir = findAnsibleDir(env);
   return dir ? join(dir, "ansible", "config", "ansible_builtin_runtime.yml") : undefined;
+}
+
+/**
+ * Whether ansible-core's routing (ansible_builtin_runtime.yml's `plugin_routing.module_utils`) sends
+ * `ansible.module_utils.<remainder>`, or a package above it, elsewhere. The file is parsed at the first
+ * question only (it is large, and asked about only for support code the controller does not serve).
+ */
+export function moduleUtilsRedirects(runtimeFile: string | undefined): (remainder: string) => boolean {
+  let keys: string[] | undefined;
+  return (remainder) => {
+    if (keys === undefined) {
+      keys = [];
+      try {
+        if (runtimeFile) {
+          const doc = parseYaml(readFileSync(runtimeFile, "utf-8"), { file: runtimeFile }) as {
+            plugin_routing?: { module_utils?: Record<string, unknown> };
+          } | null;
+          keys = Object.keys(doc?.plugin_routing?.module_utils ?? {});
+        }
+      } catch {
+        // an unreadable table redirects nothing
+      }
+    }
+    return keys.some((k) => remainder === k || remainder.startsWith(k + "."));
+  };
 }
 
 type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;

@@ -7,6 +7,9 @@ import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver, type ModuleSource, shortName } from "./modules.ts";
 import { withoutInternalKeys, withOutputLines } from "./_results.ts";
 import { callWithSource } from "./module_sources.ts";
+import { checkModuleSupport, type SupportLookup } from "./module_support.ts";
+
+const DECODER = new TextDecoder();
 
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
 export const RUNNER_MODULE = "mito.runner";
@@ -17,6 +20,7 @@ export class TargetSession {
   readonly #resolver: ModuleResolver;
   readonly #tempDirs: WeakMap<Context, Promise<string>>;
   readonly #overrides?: () => string[];
+  readonly #support?: SupportLookup;
   readonly libraries: string[];
   /** Whether a module ran in this task (Ansible discovers the interpreter, and reports it, only then). */
   ranModule = false;
@@ -29,8 +33,11 @@ export class TargetSession {
     libraries: string[];
     /** The `ansible.module_utils.<name>`s module_utils folders override (the runner pins them). */
     overrides?: () => string[];
+    /** What the controller serves: an Ansible module's support code is checked against it. */
+    support?: SupportLookup;
   }) {
     this.#overrides = opts.overrides;
+    this.#support = opts.support;
     this.#ctx = opts.ctx;
     this.#req = opts.req;
     this.#resolver = opts.resolver;
@@ -119,6 +126,14 @@ export class TargetSession {
     };
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
+    // Ansible refuses, before running anything, a module whose module_utils it cannot find
+    if (src.kind === "ansible" && this.#support) {
+      checkModuleSupport(
+        DECODER.decode(src.source),
+        `${src.package ?? "ansible.modules"}.${src.name}`,
+        this.#support,
+      );
+    }
     // Ansible's play context hands every module its shell (the runner's default is /bin/sh)
     const shell = shellExecutable(req.connectionVars);
     if (shell !== "/bin/sh") args = { ...args, _ansible_shell_executable: shell };
