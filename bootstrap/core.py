@@ -1001,6 +1001,10 @@ class Importer(object):
         self.router = router
         self.importable = set(importable)
         self.local = frozenset()  # the importable packages this interpreter has of its own (_local_packages)
+        # Packages this interpreter has too, but whose copy must not serve the modules the controller runs: a
+        # release other than the controller's (_local_packages). Their names are the controller's alone.
+        self.foreign = frozenset()
+        self.pinned = set()  # names a module_utils folder overrides: the controller's even under a local package
         self.cache = {}  # fullname -> (is_pkg, filename, source bytes, related) or None
         self.pending = {}  # fullname -> threading.Event
         self.waiting_children = {}  # fullname -> [(stream, ctx id)]
@@ -1021,6 +1025,34 @@ class Importer(object):
             return None
         import importlib.util
         return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
+
+    def claims(self, fullname):
+        """Whether `fullname` must come from the controller although this interpreter may have it: its
+        package is a foreign release, or a module_utils folder overrides it (or a package above it)."""
+        if fullname.partition(".")[0] in self.foreign:
+            return True
+        for name in self.pinned:
+            if fullname == name or fullname.startswith(name + "."):
+                return True
+        return False
+
+    def pin(self, names):
+        """From now on `names` (and what is below them) come from the controller (see claims). A pinned
+        name this interpreter already imported from its own copy is stale, and so is every module of its
+        copy that may hold it: all of that package's locally loaded modules are forgotten, to be imported
+        again (from disk, and the pinned ones from the controller) by the next module that needs them."""
+        new = [n for n in names if n not in self.pinned]
+        if not new:
+            return
+        self.pinned.update(new)
+        stale = set()
+        for name, module in list(sys.modules.items()):
+            if any(name == n or name.startswith(n + ".") for n in new) and \
+                    getattr(module, "__loader__", None) is not self:
+                stale.add(name.partition(".")[0])
+        for name, module in list(sys.modules.items()):
+            if name.partition(".")[0] in stale and getattr(module, "__loader__", None) is not self:
+                del sys.modules[name]
 
     def _found_after(self, fullname, path, target):
         """Whether a finder after this one knows `fullname` (six's, for its `moves`). Asked first for a
@@ -1073,9 +1105,9 @@ class Importer(object):
         if fullname in sys.modules or fullname in self.cache:
             return
         top = fullname.partition(".")[0]
-        if top not in self.importable or top in sys.modules and top != "mito":
+        if top not in self.importable or top in sys.modules and top != "mito" and not self.claims(fullname):
             return
-        if top != "mito":
+        if top != "mito" and not self.claims(fullname):
             import importlib.machinery
             if importlib.machinery.PathFinder.find_spec(top) is not None:
                 return
@@ -1734,20 +1766,62 @@ def _info():
             "local": sorted(_importer.local)}
 
 
-def _local_packages(importable):
-    """The importable top-level packages (other than mito) this interpreter has of its own: the finders
-    before the importer find their modules here, so the controller pushes none of them ahead of a call."""
+class _ControllerFirst(object):
+    """First on sys.meta_path: the names the importer claims (a foreign release's, pinned ones) are the
+    controller's, asked before the path finders that would find this interpreter's own copy."""
+
+    def __init__(self, importer):
+        self.importer = importer
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not self.importer.claims(fullname):
+            return None
+        if self.importer.get(fullname) is None:
+            # Later finders get their turn (six's, for its `moves`); the path finders cannot reach the local
+            # copy from here: every package above this name is the controller's, with an empty __path__.
+            return None
+        import importlib.util
+        entry = self.importer.cache[fullname]
+        return importlib.util.spec_from_loader(fullname, self.importer, origin=entry[1], is_package=entry[0])
+
+
+def _release_of(spec, relpath):
+    """The `__version__` a package's own copy declares in `relpath` (inside the package), read as text:
+    importing it would load that copy. None when it has no such file."""
+    import re
+    for base in spec.submodule_search_locations or []:
+        try:
+            with open(os.path.join(base, relpath), "rb") as f:
+                m = re.search(br"""^__version__\s*=\s*['"]([^'"]+)['"]""", f.read(), re.M)
+        except (IOError, OSError):
+            continue
+        return m.group(1).decode("ascii", "replace") if m else None
+    return None
+
+
+def _local_packages(importable, releases=None):
+    """The importable top-level packages (other than mito) this interpreter has of its own, as two sets:
+    those whose modules the finders before the importer may serve (so the controller pushes none of them
+    ahead of a call), and foreign ones, whose copy is another release than the controller's (`releases`:
+    top -> [file inside the package, version]): Ansible runs modules only with the controller's
+    module_utils, so theirs are never used."""
     import importlib.machinery
-    found = set()
+    releases = releases or {}
+    found, foreign = set(), set()
     for top in importable:
         if top == "mito":
             continue
         try:
-            if importlib.machinery.PathFinder.find_spec(top) is not None:
+            spec = importlib.machinery.PathFinder.find_spec(top)
+            if spec is None:
+                continue
+            if top in releases and _release_of(spec, releases[top][0]) != releases[top][1]:
+                foreign.add(top)
+            else:
                 found.add(top)
         except Exception:  # a broken sys.path entry: then it is not ours to rely on
             pass
-    return frozenset(found)
+    return frozenset(found), frozenset(foreign)
 
 
 def _shutdown_children():
@@ -1808,9 +1882,10 @@ def _main(core_z, config_bytes, magic=b"", code=None, from_bytecode=False):
     os.close(null)
     _router = Router(_config, rfd, wfd)
     _importer = Importer(_router, _config.get("importable") or ["mito"])
-    _importer.local = _local_packages(_importer.importable)
+    _importer.local, _importer.foreign = _local_packages(_importer.importable, _config.get("releases"))
     _install_package()
     sys.meta_path.append(_importer)
+    sys.meta_path.insert(0, _ControllerFirst(_importer))
     if hasattr(os, "register_at_fork"):  # 3.7+; on 3.6 the importer and the log senders check the pid
         os.register_at_fork(after_in_child=_detach_fork)
     _capture(1, "stdout")

@@ -687,8 +687,11 @@ def _compiled(source, filename, digest):
 def run_ansible_module(source, args, name="module", check_mode=False, diff=False, no_log=False,
                        environment=None, cwd=None, tmpdir=None, interpreters=None,
                        isolation="inproc", verbosity=0, style=None, path=None, package=None, digest=None,
-                       module_name=None, mark=None, after=None, time_limit=None):
+                       module_name=None, mark=None, after=None, time_limit=None, pinned=None):
     """Run an Ansible module given its source (str or bytes) and arguments.
+
+    ``pinned``: the ``ansible.module_utils`` names module_utils folders override; where this interpreter
+    has ansible-core of its own they are imported from the controller all the same (Importer.pin).
 
     ``name`` is the module's own name (pip, apt: which modules run in a fork); ``module_name`` the name
     the run asked for (``_ansible_module_name``, shown in the module's messages), ``name`` if absent.
@@ -700,11 +703,19 @@ def run_ansible_module(source, args, name="module", check_mode=False, diff=False
         source = _SOURCES.get(digest)
         if source is None:
             raise SourceNotCached(digest)
+    if pinned:
+        _pin(pinned)
     if time_limit:
         isolation = "none"  # the fork _within makes is the module's own already
     return _chained(after, mark, _within(time_limit, lambda: _run_ansible_module(
         source, args, name, check_mode, diff, no_log, environment, cwd, tmpdir, interpreters, isolation,
         verbosity, style, path, package, digest, module_name)))
+
+
+def _pin(names):
+    importer = getattr(sys.modules.get("mito.core"), "_importer", None)
+    if importer is not None:  # a plain interpreter (tests) imports from its own path only
+        importer.pin(names)
 
 
 def _run_ansible_module(source, args, name, check_mode, diff, no_log, environment, cwd, tmpdir, interpreters,

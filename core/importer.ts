@@ -22,6 +22,12 @@ export interface ModuleRoot {
    * `ansible_collections` and its namespaces are installed), served as an empty package.
    */
   isDir?(relPath: string): boolean;
+  /**
+   * The release of the package this root serves: [file inside the top-level package that declares
+   * `__version__`, that version]. A target whose own copy of the package declares another one never uses
+   * it: the controller's modules run with the controller's release only (docs/protocol.md "Importer").
+   */
+  release?: [string, string];
 }
 
 export interface ImporterOptions {
@@ -189,6 +195,15 @@ export class ImporterResponder {
     const tops = new Set(["mito"]);
     for (const r of this.#roots) for (const p of r.prefixes) tops.add(p.split(".")[0]);
     return [...tops];
+  }
+
+  /** The config's "releases": top-level package -> its root's `release`. */
+  releases(): Record<string, [string, string]> {
+    const out: Record<string, [string, string]> = {};
+    for (const r of this.#roots) {
+      if (r.release) { for (const p of r.prefixes) out[p.split(".")[0]] ??= r.release; }
+    }
+    return out;
   }
 
   /**

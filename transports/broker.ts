@@ -604,6 +604,7 @@ export class Broker {
       name: spec.maskName ? null : `mito:${user}@${os.hostname()}:${process.pid}`,
       max_message_size: this.maxMessageSize,
       importable: this.#importer.importable(),
+      releases: this.#importer.releases(),
       log_level: this.#opts.logLevel ?? 30,
       // An answer to an import is bounded like the connection's start: nothing on a target waits longer.
       import_timeout: Math.ceil((spec.timeout ?? DEFAULT_START_TIMEOUT) / 1000),
@@ -886,6 +887,11 @@ export class Broker {
 
   _tick(): number {
     return ++this.#tick;
+  }
+
+  /** Whether targets may import `fullname` from the controller (the embedded package or a root). */
+  serves(fullname: string): boolean {
+    return this.#importer.lookup(fullname) !== null;
   }
 
   /**

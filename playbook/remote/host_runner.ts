@@ -25,15 +25,18 @@ import {
 } from "../runner.ts";
 import { ACTIONS, asyncStatusBase, renderedTemplate, type TransferReporter } from "./actions.ts";
 import {
+  ansibleBuiltinRuntime,
   ansibleModuleRoot,
   collectionsModuleRoot,
   findAnsibleDir,
   ModuleNotFoundError,
   type ModulePreference,
   ModuleResolver,
+  moduleUtilsRedirects,
   moduleUtilsRoot,
   shortName,
 } from "./modules.ts";
+import { ModuleSupportNotFoundError, type SupportLookup } from "./module_support.ts";
 import { runRaw, runRawInContext } from "./raw.ts";
 import { type ConnectPlan, LOCAL_LANES, PlanCache, planConnection, sshOptionsOf } from "./plan.ts";
 import { LocalLanes } from "./_lanes.ts";
@@ -73,6 +76,9 @@ const NOISY_LOGGERS = new Set(["dnf", "boto"]);
 export class ProtocolHostRunner implements HostRunner {
   readonly #broker: Broker;
   readonly #resolver: ModuleResolver;
+  /** The module_utils folders' root: what it overrides, targets with ansible-core of their own never use. */
+  readonly #moduleUtils?: ReturnType<typeof moduleUtilsRoot>;
+  readonly #support: SupportLookup;
   readonly #opts: HostRunnerOptions;
   readonly #transfers?: TransferReporter;
   readonly #chains = new Map<string, Promise<Reached>>();
@@ -91,6 +97,11 @@ export class ProtocolHostRunner implements HostRunner {
     const env = extra.env ?? process.env;
     const log = extra.log ?? ((line: string) => process.stderr.write(line));
     const ansibleDir = findAnsibleDir(env);
+    if (opts.moduleUtilsDirs) this.#moduleUtils = moduleUtilsRoot(opts.moduleUtilsDirs);
+    this.#support = {
+      serves: (name) => this.#broker.serves(name),
+      redirected: moduleUtilsRedirects(ansibleBuiltinRuntime(env)),
+    };
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     this.taskPipeline = countSetting(env, "MITO_TASK_PIPELINE", DEFAULT_TASK_PIPELINE);
     const prefer = (env.MITO_MODULES ?? "auto") as ModulePreference;
@@ -112,7 +123,7 @@ export class ProtocolHostRunner implements HostRunner {
       // module_utils folders (playbook, roles, configured) before an installed ansible-core's own;
       // collections' own, for their modules' imports.
       roots: [
-        ...(opts.moduleUtilsDirs ? [moduleUtilsRoot(opts.moduleUtilsDirs)] : []),
+        ...(this.#moduleUtils ? [this.#moduleUtils] : []),
         ...(ansibleDir ? [ansibleModuleRoot(ansibleDir)] : []),
         ...(opts.collections?.roots ?? []).map(collectionsModuleRoot),
       ],
@@ -243,6 +254,8 @@ export class ProtocolHostRunner implements HostRunner {
       if (err instanceof ModuleNotFoundError) {
         return { failed: true, msg: `The module ${err.module} was not found in configured module paths` };
       }
+      // Ansible raises it while building the module: the task fails with no "changed" key
+      if (err instanceof ModuleSupportNotFoundError) throw new ActionRaised(err.message, {});
       return this.#callFailed(req, reached, err);
     }
     return session.ranModule ? this.#withDiscovered(req, reached, result) : result;
@@ -281,6 +294,8 @@ export class ProtocolHostRunner implements HostRunner {
       resolver: this.#resolver,
       tempDirs: this.#tempDirs,
       libraries: req.libraryPaths ?? [],
+      ...(this.#moduleUtils ? { overrides: this.#moduleUtils.names } : {}),
+      support: this.#support,
     });
     return { ok: true, session, reached };
   }

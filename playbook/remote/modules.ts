@@ -8,6 +8,7 @@ import { EMBEDDED } from "../../bootstrap/_embedded.ts";
 import { type CollectionIndex, sitePackageDirs } from "../collections.ts";
 import { directoryRoot } from "../../transports/broker.ts";
 import type { ModuleRoot } from "../../core/importer.ts";
+import { parseYaml } from "../yaml/mod.ts";
 
 export type ModuleSource =
   | { kind: "builtin"; name: string }
@@ -70,7 +71,23 @@ export function shortName(module: string): { collection?: string; name: string }
  * served: it is controller code no target needs.
  */
 export function ansibleModuleRoot(dir: string): ModuleRoot {
-  return directoryRoot(dir, ["ansible.module_utils"]);
+  const root = directoryRoot(dir, ["ansible.module_utils"]);
+  const version = ansibleRelease(dir);
+  return version ? { ...root, release: [RELEASE_FILE, version] } : root;
+}
+
+// Where ansible-core declares its release, inside the `ansible` package (read the same way on targets).
+const RELEASE_FILE = "module_utils/ansible_release.py";
+
+/** The `__version__` of the ansible-core under `dir`, undefined when it declares none. */
+export function ansibleRelease(dir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "ansible", RELEASE_FILE), "utf-8");
+  } catch {
+    return undefined;
+  }
+  return /^__version__\s*=\s*['"]([^'"]+)['"]/m.exec(text)?.[1];
 }
 
 /**
@@ -79,8 +96,26 @@ export function ansibleModuleRoot(dir: string): ModuleRoot {
  * loader searches those folders before ansible-core's own. The `ansible.module_utils` package itself stays
  * ansible-core's (this root has none), and a name no folder has falls through to the next root.
  */
-export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot {
+export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot & { names(): string[] } {
   const PREFIX = "ansible/module_utils/";
+  const listed = new Map<string, string[]>();
+  // the names a folder overrides: each `x.py` and package `x/` (listed once; a folder's files are the run's)
+  const namesIn = (dir: string) => {
+    let names = listed.get(dir);
+    if (names) return names;
+    names = [];
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const m = /^([A-Za-z_]\w*)(\.py)?$/.exec(e.name);
+        if (!m || m[1] === "__init__" || (m[2] ? e.isDirectory() : !e.isDirectory())) continue;
+        names.push(`ansible.module_utils.${m[1]}`);
+      }
+    } catch {
+      // a folder that is not there overrides nothing
+    }
+    listed.set(dir, names);
+    return names;
+  };
   const roots = new Map<string, ModuleRoot>();
   const rootOf = (dir: string) => {
     let r = roots.get(dir);
@@ -102,6 +137,8 @@ export function moduleUtilsRoot(dirs: () => string[]): ModuleRoot {
   };
   return {
     prefixes: ["ansible.module_utils"],
+    /** Every `ansible.module_utils.<name>` the folders override: a target must never take its own copy. */
+    names: () => [...new Set(dirs().flatMap(namesIn))].sort(),
     read: (rel) => {
       const h = holder(rel);
       return h ? h.root.read(h.inner) : null;
@@ -135,6 +172,31 @@ export function findAnsibleDir(env: Record<string, string | undefined>): string 
 export function ansibleBuiltinRuntime(env: Record<string, string | undefined>): string | undefined {
   const dir = findAnsibleDir(env);
   return dir ? join(dir, "ansible", "config", "ansible_builtin_runtime.yml") : undefined;
+}
+
+/**
+ * Whether ansible-core's routing (ansible_builtin_runtime.yml's `plugin_routing.module_utils`) sends
+ * `ansible.module_utils.<remainder>`, or a package above it, elsewhere. The file is parsed at the first
+ * question only (it is large, and asked about only for support code the controller does not serve).
+ */
+export function moduleUtilsRedirects(runtimeFile: string | undefined): (remainder: string) => boolean {
+  let keys: string[] | undefined;
+  return (remainder) => {
+    if (keys === undefined) {
+      keys = [];
+      try {
+        if (runtimeFile) {
+          const doc = parseYaml(readFileSync(runtimeFile, "utf-8"), { file: runtimeFile }) as {
+            plugin_routing?: { module_utils?: Record<string, unknown> };
+          } | null;
+          keys = Object.keys(doc?.plugin_routing?.module_utils ?? {});
+        }
+      } catch {
+        // an unreadable table redirects nothing
+      }
+    }
+    return keys.some((k) => remainder === k || remainder.startsWith(k + "."));
+  };
 }
 
 type AnsibleModuleSource = Extract<ModuleSource, { kind: "ansible" }>;

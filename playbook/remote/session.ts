@@ -8,6 +8,9 @@ import type { ModuleRequest, ModuleResult } from "../runner.ts";
 import { ModuleNotFoundError, type ModuleResolver, type ModuleSource, shortName } from "./modules.ts";
 import { withoutInternalKeys, withOutputLines } from "./_results.ts";
 import { callWithSource } from "./module_sources.ts";
+import { checkModuleSupport, type SupportLookup } from "./module_support.ts";
+
+const DECODER = new TextDecoder();
 
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
 export const RUNNER_MODULE = "mito.runner";
@@ -29,6 +32,8 @@ export class TargetSession {
   readonly #req: ModuleRequest;
   readonly #resolver: ModuleResolver;
   readonly #tempDirs: WeakMap<Context, Promise<string>>;
+  readonly #overrides?: () => string[];
+  readonly #support?: SupportLookup;
   readonly libraries: string[];
   /** Whether a module ran in this task (Ansible discovers the interpreter, and reports it, only then). */
   ranModule = false;
@@ -39,7 +44,13 @@ export class TargetSession {
     resolver: ModuleResolver;
     tempDirs: WeakMap<Context, Promise<string>>;
     libraries: string[];
+    /** The `ansible.module_utils.<name>`s module_utils folders override (the runner pins them). */
+    overrides?: () => string[];
+    /** What the controller serves: an Ansible module's support code is checked against it. */
+    support?: SupportLookup;
   }) {
+    this.#overrides = opts.overrides;
+    this.#support = opts.support;
     this.#ctx = opts.ctx;
     this.#req = opts.req;
     this.#resolver = opts.resolver;
@@ -128,6 +139,14 @@ export class TargetSession {
     };
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
+    // Ansible refuses, before running anything, a module whose module_utils it cannot find
+    if (src.kind === "ansible" && this.#support) {
+      checkModuleSupport(
+        DECODER.decode(src.source),
+        `${src.package ?? "ansible.modules"}.${src.name}`,
+        this.#support,
+      );
+    }
     // Ansible's play context hands every module its shell (the runner's default is /bin/sh)
     const shell = shellExecutable(req.connectionVars);
     if (shell !== "/bin/sh") args = { ...args, _ansible_shell_executable: shell };
@@ -139,7 +158,9 @@ export class TargetSession {
         ...common,
         ...where,
         ...askedName(opts.askedAs ?? module, src),
-        ...(src.kind === "ansible" ? { name: src.name, interpreters: this.interpreters() } : {}),
+        ...(src.kind === "ansible"
+          ? { name: src.name, interpreters: this.interpreters(), ...this.#pinned() }
+          : {}),
       });
     }
     // The runner and the module travel ahead of the first call that needs them (no import round trips);
@@ -166,9 +187,21 @@ export class TargetSession {
       ...askedName(opts.askedAs ?? module, src),
       ...(Object.keys(interpreters).length ? { interpreters } : {}),
       ...(src.package ? { package: src.package } : {}),
+      ...this.#pinned(),
       ...chain,
       ...limit,
     });
+  }
+
+  /**
+   * A context with ansible-core of its own imports module_utils from it (docs/protocol.md "Importer"), except
+   * the names a module_utils folder overrides: those the runner pins to the controller's copy, as Ansible
+   * ships them with the module. Nothing travels where the context has no copy to shadow them.
+   */
+  #pinned(): { pinned?: string[] } {
+    if (!this.#overrides || !this.#ctx.info?.local?.includes("ansible")) return {};
+    const names = this.#overrides();
+    return names.length ? { pinned: names } : {};
   }
 
   /**
