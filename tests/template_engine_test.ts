@@ -30,6 +30,14 @@ Deno.test("renderFile renders a template module file with trim_blocks and option
   assertEquals(t.renderFile("{{ x }}\n", vars({ x: [1] }), { newlineSequence: "\r\n" }), "[1]\r\n");
 });
 
+Deno.test("a template file reading unsafe text gets its trailing newline back and stays unsafe, as Ansible", () => {
+  const t = new Templar();
+  assertEquals(
+    t.renderFileAs("a={{ x }}\n", vars({ x: new UnsafeString("1") }), "text"),
+    new UnsafeString("a=1\n"),
+  );
+});
+
 Deno.test("include finds templates in the search path and sees the including template's names", () => {
   const t = new Templar({ basedir: fixtures });
   const out = t.renderFile("{% set name = 'Zed' %}{% include 'greet.j2' %}end\n", vars({ items: [1, 2] }));

@@ -17,6 +17,8 @@ export class LocalLanes {
   #busy: number[];
   /** Each host's lane: the one its last call went to. */
   #of = new Map<string, number>();
+  /** Each host's calls in flight. */
+  #hostBusy = new Map<string, number>();
   #laned = new WeakMap<ConnectPlan, Map<number, ConnectPlan>>();
 
   /** `count` lanes at least, and as many as the forks (the calls a strategy has in flight at once). */
@@ -27,24 +29,30 @@ export class LocalLanes {
   /**
    * Takes a lane for a call of `host` on `plan` (any plan not starting on the controller is given back
    * as it is). `follows`: the call runs after the host's previous one in its interpreter (a task sent
-   * ahead), so it stays on that lane.
+   * ahead), so it stays on that lane. So does any call of a host with a call in flight (loop items sent
+   * ahead of their replies): one interpreter runs them in the order they were sent, two would not.
    */
   take(plan: ConnectPlan, host: string, follows: boolean): LaneHold {
     if (plan.hops[0]?.method !== "local") return { plan, done: () => {} };
     const home = this.#home(plan, host);
     let n = home;
-    if (!follows && this.#busy[home] > 0) {
+    if (!follows && !this.#hostBusy.get(host) && this.#busy[home] > 0) {
       const idle = this.#busy.indexOf(0);
       if (idle >= 0) n = idle;
     }
     this.#of.set(host, n);
     this.#busy[n]++;
+    this.#hostBusy.set(host, (this.#hostBusy.get(host) ?? 0) + 1);
     let held = true;
     return {
       plan: this.#on(plan, n),
       done: () => {
-        if (held) this.#busy[n]--;
+        if (!held) return;
         held = false;
+        this.#busy[n]--;
+        const left = this.#hostBusy.get(host)! - 1;
+        if (left) this.#hostBusy.set(host, left);
+        else this.#hostBusy.delete(host);
       },
     };
   }

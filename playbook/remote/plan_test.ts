@@ -72,7 +72,15 @@ Deno.test("become adds a hop after the login, and raw then goes through the cont
   );
   assertEquals(plan.hops, [
     { method: "local", python: "/usr/bin/python3" },
-    { method: "sudo", user: "postgres", python: "/usr/bin/python3", password: "s3cret", becomeTimeout: 12 },
+    // sudo's default flags, as Ansible's sudo become plugin has them
+    {
+      method: "sudo",
+      user: "postgres",
+      python: "/usr/bin/python3",
+      password: "s3cret",
+      becomeTimeout: 12,
+      flags: "-H -S -n",
+    },
   ]);
   assertEquals(plan.becomeIndex, 1);
   assertEquals(plan.direct, undefined);
@@ -125,7 +133,14 @@ Deno.test("the runner connects as the translator reads: mitogen_ssh is ssh, ansi
       connectTimeout: 9,
       checkHostKeys: "enforce",
     },
-    { method: "sudo", user: "postgres", python: "/p", password: "s3cret", becomeTimeout: 9 },
+    {
+      method: "sudo",
+      user: "postgres",
+      python: "/p",
+      password: "s3cret",
+      becomeTimeout: 9,
+      flags: "-H -S -n",
+    },
   ]);
 });
 

@@ -728,10 +728,14 @@ export class Templar {
     ) {
       res = res.value;
     }
-    if (typeof res === "string" && preserveNewlines) {
-      const want = trailingNewlines(fullSrc), have = trailingNewlines(res);
-      // as Ansible counts them: "\n" characters only, whatever the newline sequence
-      if (want > have) res += newline.repeat(want - have);
+    const text = res instanceof UnsafeString ? res.value : res;
+    if (typeof text === "string" && preserveNewlines) {
+      const want = trailingNewlines(fullSrc), have = trailingNewlines(text);
+      // as Ansible counts them: "\n" characters only, whatever the newline sequence; unsafe text stays so
+      if (want > have) {
+        const more = text + newline.repeat(want - have);
+        res = res instanceof UnsafeString ? new UnsafeString(more) : more;
+      }
     }
     return res;
   }
