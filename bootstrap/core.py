@@ -1020,8 +1020,7 @@ class Importer(object):
             return None
         if top in self.local and fullname not in self.cache and self._found_after(fullname, path, target):
             return None
-        if self.offline is not None and fullname not in self.cache:
-            self.offline.append(fullname)
+        if self.missed_offline(fullname):
             return None
         entry = self.get(fullname)
         if entry is None:
@@ -1031,6 +1030,13 @@ class Importer(object):
             return None
         import importlib.util
         return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
+
+    def missed_offline(self, fullname):
+        """Whether `fullname` must not be asked for now (the core is warming up) and was noted instead."""
+        if self.offline is None or fullname in self.cache:
+            return False
+        self.offline.append(fullname)
+        return True
 
     def claims(self, fullname):
         """Whether `fullname` must come from the controller although this interpreter may have it: its
@@ -1802,7 +1808,7 @@ class _ControllerFirst(object):
         self.importer = importer
 
     def find_spec(self, fullname, path=None, target=None):
-        if not self.importer.claims(fullname):
+        if not self.importer.claims(fullname) or self.importer.missed_offline(fullname):
             return None
         if self.importer.get(fullname) is None:
             # Later finders get their turn (six's, for its `moves`); the path finders cannot reach the local
