@@ -1005,6 +1005,9 @@ class Importer(object):
         # release other than the controller's (_local_packages). Their names are the controller's alone.
         self.foreign = frozenset()
         self.pinned = set()  # names a module_utils folder overrides: the controller's even under a local package
+        # While the core warms up (_warm) nobody reads messages: a name the controller would serve is then
+        # not asked for but noted here (None: not warming), and the warm import that needed it is undone.
+        self.offline = None
         self.cache = {}  # fullname -> (is_pkg, filename, source bytes, related) or None
         self.pending = {}  # fullname -> threading.Event
         self.waiting_children = {}  # fullname -> [(stream, ctx id)]
@@ -1017,6 +1020,8 @@ class Importer(object):
             return None
         if top in self.local and fullname not in self.cache and self._found_after(fullname, path, target):
             return None
+        if self.missed_offline(fullname):
+            return None
         entry = self.get(fullname)
         if entry is None:
             # Finders after this one (six's, for its `moves`) get their turn; as the last one, say why.
@@ -1025,6 +1030,13 @@ class Importer(object):
             return None
         import importlib.util
         return importlib.util.spec_from_loader(fullname, self, origin=entry[1], is_package=entry[0])
+
+    def missed_offline(self, fullname):
+        """Whether `fullname` must not be asked for now (the core is warming up) and was noted instead."""
+        if self.offline is None or fullname in self.cache:
+            return False
+        self.offline.append(fullname)
+        return True
 
     def claims(self, fullname):
         """Whether `fullname` must come from the controller although this interpreter may have it: its
@@ -1728,18 +1740,40 @@ def _install_package():
 
 
 def _warm(names):
-    """Imports what the first call will import (the config's ``warm``: the runner's standard library) in
-    the round trip between READY and that call, when this interpreter has nothing else to do. Whatever
-    fails to import here fails the same way, and is reported, when a call imports it. Only modules this
-    interpreter has of its own: nobody reads messages yet, so asking the controller for one would wait for
-    the import timeout."""
+    """Imports what the first call will import (the config's ``warm``: the runner's standard library, and
+    ``ansible.module_utils.basic`` when the run uses Ansible's modules) in the round trip between READY and
+    that call, when this interpreter has nothing else to do. Whatever fails to import here fails the same
+    way, and is reported, when a call imports it. Only modules this interpreter has of its own: nobody
+    reads messages yet, so asking the controller for one would wait for the import timeout. A name under
+    an importable package (one the controller serves) is warmed only where READY listed that package as
+    local (its release is the controller's); should its import need a name only the controller has, what
+    it loaded of the importable packages is forgotten, so the call imports all of it as it would have
+    (with the controller's answer, not with an ImportError fallback taken here)."""
     import importlib.machinery
     for name in names:
+        top = name.partition(".")[0]
         try:
-            if name in sys.builtin_module_names or importlib.machinery.PathFinder.find_spec(name) is not None:
+            if top in _importer.importable:
+                if top not in _importer.local or _importer.claims(name):
+                    continue
+            elif name in sys.builtin_module_names:
+                pass
+            elif "." in name or importlib.machinery.PathFinder.find_spec(name) is None:
+                continue
+            before = set(sys.modules)
+            _importer.offline = []
+            try:
                 importlib.import_module(name)
+            except Exception:
+                pass
+            if _importer.offline:
+                for loaded in set(sys.modules) - before:
+                    if loaded.partition(".")[0] in _importer.importable:
+                        del sys.modules[loaded]
         except Exception:
             pass
+        finally:
+            _importer.offline = None
 
 
 def _name_process(name):
@@ -1774,7 +1808,7 @@ class _ControllerFirst(object):
         self.importer = importer
 
     def find_spec(self, fullname, path=None, target=None):
-        if not self.importer.claims(fullname):
+        if not self.importer.claims(fullname) or self.importer.missed_offline(fullname):
             return None
         if self.importer.get(fullname) is None:
             # Later finders get their turn (six's, for its `moves`); the path finders cannot reach the local

@@ -49,7 +49,7 @@ import {
   withDisplayWarnings,
   withOutputLines,
 } from "./_results.ts";
-import { asyncDirOf, RUNNER_MODULE, runnerStdlib, TargetSession, taskModuleName } from "./session.ts";
+import { asyncDirOf, RUNNER_MODULE, TargetSession, targetWarm, taskModuleName } from "./session.ts";
 import { Semaphore } from "../strategy.ts";
 import { planSynchronize, syncResult } from "./_sync.ts";
 import { rsyncHere } from "./_sync_run.ts";
@@ -89,6 +89,8 @@ export class ProtocolHostRunner implements HostRunner {
   readonly #discovered = new Set<string>();
   /** Connection setups in flight at once (MITO_POOL_SIZE, default 32); tasks on live contexts are not limited. */
   readonly #connecting: Semaphore;
+  /** What a task's target context imports while its first call is on the way (session.ts targetWarm). */
+  readonly #warm: string[];
 
   constructor(opts: HostRunnerOptions, extra: ProtocolRunnerOptions = {}) {
     this.#opts = opts;
@@ -108,6 +110,8 @@ export class ProtocolHostRunner implements HostRunner {
     if (!["auto", "builtin", "ansible"].includes(prefer)) {
       throw new Error(`MITO_MODULES must be auto, builtin or ansible, not ${JSON.stringify(prefer)}`);
     }
+    // ansible-core is the module source of this run: its first call on a target starts with module_utils.basic
+    this.#warm = targetWarm(prefer !== "builtin" && ansibleDir !== undefined);
     this.#resolver = new ModuleResolver({
       libraryPaths: extra.libraryPaths ?? opts.libraryPaths ?? [],
       ...(opts.collections ? { collections: opts.collections } : {}),
@@ -388,8 +392,8 @@ export class ProtocolHostRunner implements HostRunner {
     let via: Context | undefined;
     for (let i = 0; i < plan.hops.length; i++) {
       // The target's own context is named by its inventory host in errors (a protocol violation from it),
-      // and imports the runner's standard library while its first call is on the way.
-      const label = i === plan.hops.length - 1 ? { label: plan.host, warm: runnerStdlib() } : {};
+      // and imports what its first call will (targetWarm) while that call is on the way.
+      const label = i === plan.hops.length - 1 ? { label: plan.host, warm: this.#warm } : {};
       const spec: ConnectSpec = { ...plan.hops[i], ...(via ? { via } : {}), ...label };
       const known = new Set(this.#broker.contexts().map((c) => c.id));
       try {

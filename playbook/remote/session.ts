@@ -15,6 +15,9 @@ const DECODER = new TextDecoder();
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
 export const RUNNER_MODULE = "mito.runner";
 
+/** What the runner imports before running an Ansible module: ansible-core's start-up for every module. */
+export const ANSIBLE_BASIC = "ansible.module_utils.basic";
+
 let runnerImports: string[] | undefined;
 
 /**
@@ -25,6 +28,15 @@ let runnerImports: string[] | undefined;
 export function runnerStdlib(): string[] {
   const source = EMBEDDED["bootstrap/runner.py"] ?? "";
   return runnerImports ??= [...source.matchAll(/^import (\w+)$/gm)].map((m) => m[1]);
+}
+
+/**
+ * What a task's target context imports while its first call is on the way (ConnectSpec.warm): the
+ * runner's standard library and, in a run whose modules are ansible-core's, `module_utils.basic` (the
+ * target warms it only from its own ansible-core of the controller's release, never asking for it).
+ */
+export function targetWarm(ansibleModules: boolean): string[] {
+  return ansibleModules ? [...runnerStdlib(), ANSIBLE_BASIC] : runnerStdlib();
 }
 
 export class TargetSession {
@@ -166,9 +178,7 @@ export class TargetSession {
     // The runner and the module travel ahead of the first call that needs them (no import round trips);
     // the runner imports Ansible's module_utils.basic only for an Ansible module.
     this.#ctx.preload(
-      src.kind === "builtin"
-        ? [RUNNER_MODULE, `mito.modules.${src.name}`]
-        : [RUNNER_MODULE, "ansible.module_utils.basic"],
+      src.kind === "builtin" ? [RUNNER_MODULE, `mito.modules.${src.name}`] : [RUNNER_MODULE, ANSIBLE_BASIC],
     );
     // the task's timeout: the runner kills the module (and what it started) when it passes
     const limit = req.timeout > 0 ? { time_limit: req.timeout } : {};
