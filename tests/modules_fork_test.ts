@@ -196,7 +196,8 @@ Deno.test("a fork whose context is gone fails its import at once, and the task's
         } catch { /* not written yet, or mid-rename */ }
         if (!status.finished) await new Promise((r) => setTimeout(r, 10));
       }
-      assertEquals([status.finished, status.failed], [1, true]);
+      // failed: 1, as Ansible's async_wrapper writes it
+      assertEquals([status.finished, status.failed], [1, 1]);
       assertEquals(
         status.msg,
         `MODULE FAILURE: mito: cannot import mitoforkprobe: context ${ctx.id}, which this process was forked ` +
