@@ -1,0 +1,21 @@
+// Behaviours seen to part from ansible-core 2.14 in real playbooks (issue 19), side by side with
+// ansible-playbook on tests/fixtures/conformance_fixes: the same stdout, stderr and exit code.
+import { join } from "node:path";
+import { ROOT } from "./_run.ts";
+import { assertSameAsAnsible, type SideBySide } from "./_side_by_side.ts";
+
+const DIR = join(ROOT, "tests/fixtures/conformance_fixes");
+
+function same(name: string, argv: string[], code: number, o: SideBySide = {}): void {
+  Deno.test(`${name}, as ansible-playbook`, () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", ...argv], code, o);
+  });
+}
+
+same(
+  "delegate_to naming the loop item: each item on its own delegate (label, result, ansible_delegated_vars, " +
+    "delegate_facts), a task failing before its items labelled with the delegate as written",
+  ["delegate_loop.yml"],
+  0,
+  { expect: "ok: [localhost -> h1(127.0.0.1)] => (item=h1)" },
+);
