@@ -19,3 +19,14 @@ same(
   0,
   { expect: "ok: [localhost -> h1(127.0.0.1)] => (item=h1)" },
 );
+
+for (const verbosity of [[], ["-v"]]) {
+  same(
+    `add_host and group_by in a loop${
+      verbosity.length ? " at -v" : ""
+    }: a line per item, changed where the inventory changed`,
+    [...verbosity, "in_loop.yml"],
+    0,
+    { expect: "ok: [localhost] => (item=again)" },
+  );
+}

@@ -367,10 +367,7 @@ export class TaskExecutor {
       if (delegate !== undefined && !r.unreachable) {
         shown._ansible_delegated_vars = this.#vars.delegatedVars(pr, delegate);
       }
-      const status = itemStatus(r);
-      if (task.action !== "add_host" && task.action !== "group_by" || status !== "ok") {
-        this.#cb.itemResult({ status, host: hp.name, task: itemView, result: shown });
-      }
+      this.#cb.itemResult({ status: itemStatus(r), host: hp.name, task: itemView, result: shown });
       if (!r.skipped && !r.failed) this.#results.applyFacts(at, r, delegate);
     }
     return this.#results.finish(at, {
@@ -619,8 +616,9 @@ export class TaskExecutor {
             return changed;
           },
           addToGroup: (h, g, parents) => {
-            this.#o.inventory.addToGroup(h, g, parents);
+            const changed = this.#o.inventory.addToGroup(h, g, parents);
             this.#vars.inventoryChanged(h);
+            return changed;
           },
           isUndefinedError: (e) => this.#o.isUndefinedError(e),
           isTTY: this.#o.isTTY,
