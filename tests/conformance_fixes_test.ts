@@ -1,7 +1,8 @@
 // Behaviours seen to part from ansible-core 2.14 in real playbooks (issue 19), side by side with
 // ansible-playbook on tests/fixtures/conformance_fixes: the same stdout, stderr and exit code.
 import { join } from "node:path";
-import { ROOT } from "./_run.ts";
+import { assertEquals, assertStringIncludes } from "./_assert.ts";
+import { DENO, type Ran, ROOT, runIn } from "./_run.ts";
 import { assertSameAsAnsible, type SideBySide } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_fixes");
@@ -30,3 +31,20 @@ for (const verbosity of [[], ["-v"]]) {
     { expect: "ok: [localhost] => (item=again)" },
   );
 }
+
+/** `cmd args` in the fixture folder with stderr merged into stdout, to compare where warnings fall. */
+function merged(cmd: string, args: string[]): Ran {
+  return runIn(DIR, "/bin/sh", ["-c", 'exec "$@" 2>&1', "sh", cmd, ...args]);
+}
+
+Deno.test("a reserved variable name's warning comes before the play's banner, as ansible-playbook", () => {
+  const argv = ["-i", "hosts.ini", "reserved.yml"];
+  const a = merged("/usr/bin/ansible-playbook", argv);
+  const m = merged(DENO, ["run", "-A", join(ROOT, "cli/main.ts"), "run", ...argv]);
+  assertStringIncludes(
+    a.stdout,
+    "[WARNING]: Found variable using reserved name: environment\n\nPLAY [localhost]",
+  );
+  assertEquals(m.stdout, a.stdout);
+  assertEquals([m.code, a.code], [0, 0]);
+});
