@@ -2,7 +2,7 @@
 // ansible-playbook on tests/fixtures/conformance_fixes: the same stdout, stderr and exit code.
 import { join } from "node:path";
 import { assertEquals, assertStringIncludes } from "./_assert.ts";
-import { DENO, type Ran, ROOT, runIn } from "./_run.ts";
+import { DENO, mitoIn, type Ran, ROOT, runIn } from "./_run.ts";
 import { assertSameAsAnsible, type SideBySide } from "./_side_by_side.ts";
 
 const DIR = join(ROOT, "tests/fixtures/conformance_fixes");
@@ -48,3 +48,25 @@ Deno.test("a reserved variable name's warning comes before the play's banner, as
   assertEquals(m.stdout, a.stdout);
   assertEquals([m.code, a.code], [0, 0]);
 });
+
+// Each kind of refused -e, with Ansible's exit code and error (its usage text on stdout and the inventory
+// warnings before the error are not compared: mito has neither).
+for (
+  const [spec, code] of [
+    ["[1, 2]", 5],
+    ["@empty_vars.yml", 5],
+    ["./vars.yml", 5],
+    ["@missing.yml", 1],
+    ["@.", 4],
+  ] as const
+) {
+  Deno.test(`-e '${spec}' is refused with ansible-playbook's error and exit code ${code}`, () => {
+    const argv = ["-i", "hosts.ini", "reserved.yml", "-e", spec];
+    const a = runIn(DIR, "/usr/bin/ansible-playbook", argv);
+    const m = mitoIn(DIR, argv);
+    const error = (r: Ran) => r.stderr.slice(r.stderr.indexOf("ERROR!"));
+    assertEquals(a.code, code, a.stderr);
+    assertEquals(error(m), error(a));
+    assertEquals(m.code, code);
+  });
+}
