@@ -70,3 +70,10 @@ for (
     assertEquals(m.code, code);
   });
 }
+
+same(
+  "the old include's file is its tasks' _raw_params; a looped include's tasks see their item's label",
+  ["raw_params.yml"],
+  0,
+  { expect: "raw_params_tasks.yml for localhost => (item=L1)" },
+);
