@@ -1,7 +1,9 @@
 // Behaviours seen to part from ansible-core 2.14 in real playbooks (issue 19), side by side with
 // ansible-playbook on tests/fixtures/conformance_fixes: the same stdout, stderr and exit code.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { join } from "node:path";
-import { assertEquals, assertStringIncludes } from "./_assert.ts";
+import { assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { DENO, mitoIn, type Ran, ROOT, runIn } from "./_run.ts";
 import { assertSameAsAnsible, type SideBySide } from "./_side_by_side.ts";
 
@@ -77,3 +79,28 @@ same(
   0,
   { expect: "raw_params_tasks.yml for localhost => (item=L1)" },
 );
+
+Deno.test("copy, template and file results at -v are ansible-playbook's (the written file's src a temporary path)", () => {
+  const tmp = fs.mkdtempSync(join(os.tmpdir(), "mito-files-results-"));
+  try {
+    const run = (name: string, tool: (dir: string, argv: string[]) => Ran): Ran => {
+      const dir = join(tmp, name);
+      fs.cpSync(join(DIR, "files_results"), dir, { recursive: true });
+      return tool(dir, ["-v", "-i", "hosts.ini", "play.yml"]);
+    };
+    const a = run("ansible", (dir, argv) => runIn(dir, "/usr/bin/ansible-playbook", argv));
+    const m = run("mito", mitoIn);
+    // where the written content came from is a temporary file of each tool's own: its name is not compared
+    const srcs = (r: Ran) => [...r.stdout.matchAll(/"src": ("[^"]*"|null)/g)].map((x) => x[1]);
+    const masked = (r: Ran) => r.stdout.replaceAll(/"src": "[^"]*"/g, '"src": "…"');
+    assertEquals(a.code, 0, a.stdout + a.stderr);
+    assertEquals(srcs(a).length, 4);
+    for (const src of srcs(m)) {
+      assertMatch(src, new RegExp(`^"${join(tmp, "mito", "out")}/\\.mito_tmp_\\w+"$`));
+    }
+    assertEquals(masked(m), masked(a));
+    assertEquals([m.stderr, m.code], [a.stderr, 0]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
