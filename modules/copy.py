@@ -172,7 +172,9 @@ def main(m):
 
     diff = {}
     backup_file = None
-    if checksum_src != checksum_dest or os.path.islink(dest):
+    written = None  # the file renamed into place, the result's src when there was no src file
+    rewrite = checksum_src != checksum_dest or os.path.islink(dest)
+    if rewrite:
         if m.diff_mode:
             existing = dest if checksum_dest is not None else None
             header = p["_diff_after_header"] or src or "dynamically generated"
@@ -183,13 +185,17 @@ def main(m):
                     backup_file = C.backup_local(dest)
                 if os.path.islink(dest):
                     os.unlink(dest)
-                _install(m, src, data, dest)
+                written = _install(m, src, data, dest)
             except (IOError, OSError) as e:
                 m.fail_json(msg="failed to copy: %s to %s" % (src, dest), details=str(e))
         changed = True
 
-    res = {"dest": dest, "src": src, "md5sum": md5_src, "checksum": checksum_src, "size": size_src,
-           "changed": changed}
+    if rewrite:
+        res = {"dest": dest, "src": src or written, "md5sum": md5_src, "checksum": checksum_src,
+               "size": size_src, "changed": changed}
+    else:
+        # Same content: Ansible's action hands over to the file module, whose result names the path
+        res = {"dest": dest, "path": dest, "checksum": checksum_src, "changed": changed}
     if backup_file:
         res["backup_file"] = backup_file
     if os.path.exists(dest):
@@ -212,7 +218,8 @@ def main(m):
 
 
 def _install(m, src, data, dest):
-    """Write src (a path) or data (bytes) to dest atomically, validating first."""
+    """Write src (a path) or data (bytes) to dest atomically, validating first. Answers the temporary
+    file that was renamed into place."""
     d = os.path.dirname(os.path.abspath(dest))
     if (data is None and m.params["_move_src"] and not m.params["remote_src"]
             and os.path.dirname(os.path.abspath(src)) == d):
@@ -253,6 +260,7 @@ def _install(m, src, data, dest):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    return tmp
 
 
 def _prepare_attrs(m, src, tmp, dest):

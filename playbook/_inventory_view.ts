@@ -112,14 +112,17 @@ export function openInventory(o: OpenInventoryOptions): InventoryView {
       remember(() => inv.addHost(host, { groups, vars }));
       return changed;
     },
-    addToGroup: (host, group, parents) =>
+    addToGroup: (host, group, parents) => {
+      const changed = inv.groupByChanges(host, group, parents);
       remember(() => {
         // replayed after refresh_inventory: a host the sources no longer have is not brought back
         if (!inv.getHost(host)) return;
         if (!inv.getGroup(group)) inv.addGroup(group);
         for (const parent of parents) inv.addGroup(group, { parent });
         inv.addHost(host, { groups: [group], existing: true });
-      }),
+      });
+      return changed;
+    },
     refresh: () => {
       inv = load();
       for (const change of added) change();

@@ -36,8 +36,11 @@ export interface ActionEnv {
   readYaml(file: string): unknown;
   /** Adds or updates a host; true when that changed the inventory. */
   addHost(name: string, groups: string[], vars: Record<string, unknown>): boolean;
-  /** group_by: the host joins `group`, which becomes a child of each of `parents` (made when missing). */
-  addToGroup(host: string, group: string, parents: string[]): void;
+  /**
+   * group_by: the host joins `group`, which becomes a child of each of `parents` (made when missing);
+   * true when that changed the inventory (group_by's `changed`).
+   */
+  addToGroup(host: string, group: string, parents: string[]): boolean;
   isUndefinedError(err: unknown): boolean;
   isTTY: boolean;
   sleep(ms: number): Promise<void>;
@@ -388,8 +391,8 @@ function groupBy(env: ActionEnv): Result {
   const parentsRaw = env.template(env.rawArgs.parents ?? "all");
   const parents = (Array.isArray(parentsRaw) ? parentsRaw.map(String) : [String(parentsRaw)])
     .map((p) => p.replaceAll(" ", "-"));
-  env.addToGroup(env.host, group, parents);
-  return { changed: true, add_group: group, parent_groups: parents };
+  const changed = env.addToGroup(env.host, group, parents);
+  return { changed, add_group: group, parent_groups: parents };
 }
 
 /** Python's str() of a float: always a decimal point. */

@@ -185,15 +185,20 @@ export class Executor {
     for (const batch of batches) {
       // Like ansible-playbook, every batch announces the play; hosts that failed earlier sit it out.
       const live = batch.filter((h) => this.#tally.live(h));
+      // Ansible warns of reserved variable names as each batch starts, before the play's banner.
+      const warnReserved = () => {
+        for (const w of reservedWarnings(this.#playVarNames(play))) this.#cb.warning(w);
+      };
       if (live.length === 0) {
+        warnReserved();
         announce();
         continue;
       }
       const pr = this.#newPlayRun({ play, pattern, all, batch, promptVars, strategyName, maxFail });
       // vars_files are read before the play is announced: a bad file (or vault password) stops it first.
       for (const h of live) this.#vars.loadVarsFiles(pr, h);
+      warnReserved();
       announce();
-      for (const w of reservedWarnings(this.#playVarNames(play))) this.#cb.warning(w);
       const before = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size;
       const broke = await this.#runBatch(pr);
       const failedNow = this.#tally.failedHosts.size + this.#tally.unreachableHosts.size - before;

@@ -30,7 +30,7 @@ import { ansibleBuiltinRuntime, findAnsibleDir } from "./remote/modules.ts";
 import { ActionNames, checkModuleDefaults } from "./action_names.ts";
 import { CollectionIndex, collectionRoots, sitePackageDirs } from "./collections.ts";
 import { type Item, type Playbook, type Scope, shownTaskName, type Task } from "./model.ts";
-import { parseExtraVars } from "./extra_vars.ts";
+import { ExtraVarsError, parseExtraVars } from "./extra_vars.ts";
 import { Executor, type InventoryView, type LazyMappingLike } from "./executor.ts";
 import { Display, escapeControls } from "./callbacks/display.ts";
 import { AwxDisplay, AwxDisplayCallback, AwxEvents } from "./callbacks/awx_display.ts";
@@ -271,10 +271,14 @@ async function runInner(
       throw err;
     }
   };
-  const extraVars = parseExtraVars(req.extraVars, {
-    parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
-    loadYamlFile: (file) => readYaml(path.resolve(envIn.cwd, file)),
-  });
+  // `@file` is made absolute as Ansible's option parser does: its errors name the file so
+  const extraVars = parseExtraVars(
+    req.extraVars.map((spec) => spec.startsWith("@") ? `@${path.resolve(envIn.cwd, spec.slice(1))}` : spec),
+    {
+      parseYaml: (text, source) => parseYaml(text, { file: source, vault }),
+      loadYamlFile: (file) => readExtraVarsFile(file, readYaml),
+    },
+  );
 
   const firstDir = path.dirname(playbookFiles[0]);
   const playbookDirs = [...new Set(playbookFiles.map((f) => path.dirname(f)))];
@@ -765,4 +769,21 @@ function listPlaybooks(
       }
     });
   }
+}
+
+/** A `-e @file`, refused as Ansible's loader refuses a file that is not there or is a folder. */
+function readExtraVarsFile(file: string, readYaml: (file: string) => unknown): unknown {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st) {
+    throw new ExtraVarsError(
+      `Unable to retrieve file contents\nCould not find or access '${file}' on the Ansible Controller.\n` +
+        "If you are using a module and expect the file to exist on the remote, see the remote_src option",
+      1,
+    );
+  }
+  if (st.isDirectory()) {
+    const errno = `[Errno 21] Is a directory: b'${file}'`;
+    throw new PlaybookError(`an error occurred while trying to read the file '${file}': ${errno}. ${errno}`);
+  }
+  return readYaml(file);
 }

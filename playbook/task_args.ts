@@ -38,15 +38,16 @@ const COMMAND_OPTIONS = new Set([
 ]);
 
 /**
- * The old `include: file a=1 b=2`'s parameters: every argument but the file (and the folder mito keeps
- * beside it). Ansible gives them to the included tasks as variables of the include task itself, below
- * set_fact and the include's own `vars:` (which are include params).
+ * The old `include: file a=1 b=2`'s parameters: every argument (not the folder mito keeps beside them),
+ * the file as `_raw_params` however it was given. Ansible gives them to the included tasks as variables of
+ * the include task itself, below set_fact and the include's own `vars:` (which are include params).
  */
 export function oldIncludeVars(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
-    if (k !== "_raw_params" && k !== "file" && k !== "__dir") out[k] = v;
+    if (k !== "file" && k !== "__dir") out[k] = v;
   }
+  if (out._raw_params === undefined && args.file !== undefined) out._raw_params = args.file;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import {
   existsSync,
   lstatSync,
@@ -120,13 +120,17 @@ Deno.test("copy writes content atomically into a directory dest and is idempoten
   for (const r of [a, b]) {
     assertEquals(r.dest, dest);
     assertEquals(r.checksum, sha1("hello\n"));
-    assertEquals(r.md5sum, "b1946ac92492d2347c6235b4d2611184");
     assertEquals(r.size, 6);
     assertEquals(r.state, "file");
     assertEquals(r.mode, "0640");
     assertEquals(typeof r.owner, "string");
     assertEquals(typeof r.gid, "number");
   }
+  // written: the content's md5 and the temporary file renamed into place; already there: the file
+  // module's shape, as Ansible's copy action hands over to it
+  assertEquals(a.md5sum, "b1946ac92492d2347c6235b4d2611184");
+  assertMatch(a.src, new RegExp(`^${d}/\\.mito_tmp_\\w+$`));
+  assertEquals([b.md5sum, b.src, b.path], [undefined, undefined, dest]);
   assertEquals(a.invocation.module_args.content, "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER");
   assertEquals(readdirSync(d), ["x.txt"]); // no temp files left behind
 });

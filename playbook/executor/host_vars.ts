@@ -292,8 +292,19 @@ export class HostVars {
     } catch {
       return undefined;
     }
-    const vars = this.#o.inventory.hasHost(name) ? this.#hostVarsOf(pr, name) : this.delegatedVars(pr, name);
-    return { [name]: vars };
+    return this.delegatesVars(pr, [name]);
+  }
+
+  /**
+   * ansible_delegated_vars for these delegates (a loop's items may each name their own): each one's
+   * variables under its name, an inventory host's as hostvars has them, another's connection address.
+   */
+  delegatesVars(pr: PlayVars, names: readonly string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const name of names) {
+      out[name] = this.#o.inventory.hasHost(name) ? this.#hostVarsOf(pr, name) : this.delegatedVars(pr, name);
+    }
+    return out;
   }
 
   /**

@@ -74,8 +74,13 @@ export class Includes {
         .filter((x) => !x.r.skipped)
       : [{ r: result, layer: undefined as Record<string, unknown> | undefined, index: 0 }];
     const out: Included[] = [];
-    for (const { layer, index } of runs) {
-      const item = layer ? layer[String(layer.ansible_loop_var)] : undefined;
+    for (const { r, layer, index } of runs) {
+      // what Ansible's "included: …" line names: the item's label (loop_control.label) when it has one
+      const item = !layer
+        ? undefined
+        : "_ansible_item_label" in r
+        ? r._ansible_item_label
+        : layer[String(layer.ansible_loop_var)];
       const fail = (failure: IncludeFailure) => {
         pr.pendingIncludes.push({ file: "", host: hp.name, item, hasItem: layer !== undefined, failure });
         out.push({ items: [], failed: true });
@@ -90,7 +95,8 @@ export class Includes {
       // loads again
       const taskVars = { ...params };
       const ownVars = `${layer ? "loop" : ""}\0${keyJson(taskVars)}`;
-      if (layer) Object.assign(params, layer);
+      // a looped include's tasks see its item's label too, as Ansible's included file carries it
+      if (layer) Object.assign(params, layer, { _ansible_item_label: r._ansible_item_label });
       const apply = isMap(args.apply) ? args.apply : {};
       let key: string;
       let load: () => Item[];
@@ -113,8 +119,8 @@ export class Includes {
         key = `${task.id}\0${file}\0${keyJson(params)}`;
         load = () => {
           const block: Block = makeBlock({
-            // the old include's parameters are vars of its block (Ansible's TaskInclude vars)
-            kw: { ...apply, ...(old ? { vars: oldIncludeVars(args) } : {}) },
+            // the old include's parameters, as written, are vars of its block (Ansible's TaskInclude vars)
+            kw: { ...apply, ...(old ? { vars: oldIncludeVars(task.args) } : {}) },
             parent: task.parent,
             role: task.role,
             includeParams: params,
@@ -200,7 +206,7 @@ export class Includes {
           pr.pendingIncludes.push({
             file,
             host: hp.name,
-            item: layer ? layer[String(layer.ansible_loop_var)] : undefined,
+            item,
             hasItem: layer !== undefined,
           });
         }

@@ -10,7 +10,7 @@ import { asyncLine } from "../callbacks/default.ts";
 import { type ActionEnv, BYPASS_HOST_LOOP, CONTROLLER_ACTIONS, type Result } from "../actions.ts";
 import { ActionRaised, DISPLAY_WARNINGS, isCancelled, type ModuleRequest, TIMED_OUT } from "../runner.ts";
 import { asList } from "../loader.ts";
-import type { LayeredVars } from "../vars.ts";
+import type { LayeredVars, LazyLayer } from "../vars.ts";
 import { wrapUnsafe } from "../values.ts";
 import type { ExecutorOptions } from "./types.ts";
 import type { HostVars } from "./host_vars.ts";
@@ -40,6 +40,7 @@ import {
   LOOP_WINDOW,
   loopItems,
   loopResult,
+  type LoopSettings,
   loopSettings,
   markItemResult,
   pipelinable,
@@ -181,7 +182,15 @@ export class TaskExecutor {
       ignoreErrors = this.#kw.bool(task, "ignore_errors", vars);
       field = "delegate_to";
       const d = keyword(task, "delegate_to");
-      const host = d === undefined || d === null ? undefined : t.template(d, vars);
+      let host: unknown;
+      try {
+        host = d === undefined || d === null ? undefined : t.template(d, vars);
+      } catch (err) {
+        // A loop's delegate_to may name its item: each item templates its own (below); the task as a
+        // whole shows it as written, as Ansible's header does when the task fails before its items.
+        if (task.kw.loop === undefined || !this.#o.isUndefinedError(err)) throw err;
+        host = String(d);
+      }
       // `delegate_to: "{{ ... or omit }}"` leaves the task undelegated, as in Ansible.
       if (host !== undefined && host !== null && host !== this.#o.omitToken) delegateTo = String(host);
     } catch (err) {
@@ -276,13 +285,16 @@ export class TaskExecutor {
       !this.#o.actionPlugins?.find(task.action, task.actionWritten);
     // Starting an item templates its `when` and arguments and, when pipelined, sends the module call;
     // a templating error there fails the whole task (as in Ansible), after the items before it.
+    const delegates = this.#itemDelegates(at, items, settings);
     const start = (i: number): StartedItem => {
       const layer = itemLayer(items, i, settings);
-      const ivars = vars.with(layer);
+      const ivars = delegates ? vars.with(layer).with(delegates.layer) : vars.with(layer);
       const iat: TaskAt = { ...at, vars: ivars };
       let itemNoLog = noLog;
       let run: () => Promise<Result>;
       try {
+        const delegate = delegates?.of[i];
+        if (delegate instanceof Error) throw delegate;
         itemNoLog = this.#kw.bool(task, "no_log", ivars, this.#o.noLog);
         if (!allHold(t, whens, ivars)) {
           const skipped = {
@@ -308,6 +320,8 @@ export class TaskExecutor {
       if (i > 0 && settings.pause > 0) await this.#sleep(settings.pause * 1000);
       const started = window.take(i);
       const { layer, ivars, itemNoLog } = started;
+      const delegate = delegates ? delegates.of[i] as string | undefined : delegateTo;
+      const itemView = delegates ? { ...view, delegateTo: delegate } : view;
       // As Ansible's task executor: the task is no_log when any of its items is.
       if (itemNoLog) noLog = true;
       const item = items[i];
@@ -349,11 +363,12 @@ export class TaskExecutor {
       else if (!("changed" in r) && !INCLUDE_ACTIONS.has(task.action)) r.changed = false;
       results.push(r);
       const shown = cleanCopy(r, itemNoLog);
-      const status = itemStatus(r);
-      if (task.action !== "add_host" && task.action !== "group_by" || status !== "ok") {
-        this.#cb.itemResult({ status, host: hp.name, task: view, result: shown });
+      // as Ansible's task executor, an item's result carries its own delegate's address and login
+      if (delegate !== undefined && !r.unreachable) {
+        shown._ansible_delegated_vars = this.#vars.delegatedVars(pr, delegate);
       }
-      if (!r.skipped && !r.failed) this.#results.applyFacts(at, r, delegateTo);
+      this.#cb.itemResult({ status: itemStatus(r), host: hp.name, task: itemView, result: shown });
+      if (!r.skipped && !r.failed) this.#results.applyFacts(at, r, delegate);
     }
     return this.#results.finish(at, {
       view,
@@ -382,6 +397,39 @@ export class TaskExecutor {
 
   #sleep(ms: number): Promise<void> {
     return this.#o.sleep ? this.#o.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+  }
+
+  /**
+   * Each item's delegate, when the task delegates: templated with the item's variables (an Error when it
+   * cannot be, the whole task's failure as Ansible has it), none for an item whose delegate_to is omitted;
+   * and the layer giving every item ansible_delegated_vars of them all, as Ansible's variable manager
+   * resolves delegate_to over the loop's items.
+   */
+  #itemDelegates(
+    at: TaskAt,
+    items: unknown[],
+    settings: LoopSettings,
+  ): { of: (string | undefined | Error)[]; layer: LazyLayer } | undefined {
+    const d = keyword(at.task, "delegate_to");
+    if (d === undefined || d === null) return undefined;
+    const of = items.map((_, i) => {
+      try {
+        const h = this.#o.templar.template(d, at.vars.with(itemLayer(items, i, settings)));
+        return h === undefined || h === null || h === this.#o.omitToken ? undefined : String(h);
+      } catch (err) {
+        return new TaskTemplateError(this.#errMsg(err, at.task, { kind: "field", field: "delegate_to" }));
+      }
+    });
+    const names = [...new Set(of.filter((h): h is string => typeof h === "string"))];
+    let cached: Record<string, unknown> | undefined;
+    const layer: LazyLayer = {
+      lazy: true,
+      get: (n) =>
+        n === "ansible_delegated_vars" ? (cached ??= this.#vars.delegatesVars(at.pr, names)) : undefined,
+      has: (n) => n === "ansible_delegated_vars",
+      keys: () => ["ansible_delegated_vars"],
+    };
+    return { of, layer };
   }
 
   /** The action once, or under until/retries/delay; with changed_when/failed_when applied. */
@@ -568,8 +616,9 @@ export class TaskExecutor {
             return changed;
           },
           addToGroup: (h, g, parents) => {
-            this.#o.inventory.addToGroup(h, g, parents);
+            const changed = this.#o.inventory.addToGroup(h, g, parents);
             this.#vars.inventoryChanged(h);
+            return changed;
           },
           isUndefinedError: (e) => this.#o.isUndefinedError(e),
           isTTY: this.#o.isTTY,

@@ -52,7 +52,8 @@ export interface InventoryView {
   isImplicit?(host: string): boolean;
   /** Adds or updates a host; true when that changed the inventory (add_host's `changed`). */
   addHost(host: string, groups: string[], vars: Record<string, unknown>): boolean;
-  addToGroup(host: string, group: string, parents: string[]): void;
+  /** group_by: the host joins a group under these parents; true when that changed the inventory. */
+  addToGroup(host: string, group: string, parents: string[]): boolean;
   /** Where the host was defined, for inventory_dir / inventory_file. */
   sourceOf(host: string): string | undefined;
   /** meta: refresh_inventory — read the sources again (hosts added by add_host are dropped). */

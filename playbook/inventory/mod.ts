@@ -615,6 +615,18 @@ export class Inventory {
     );
   }
 
+  /**
+   * Whether group_by putting a host in a group under these parents would change the inventory (its
+   * `changed`, as Ansible's inventory answers it): a parent or a parent link to make, or the host not yet
+   * in the group.
+   */
+  groupByChanges(host: string, group: string, parents: string[]): boolean {
+    const g = this.#data.groups.get(group);
+    if (!g) return true;
+    if (parents.some((p) => !this.#data.groups.get(p)?.children.includes(group))) return true;
+    return !this.#data.hosts.get(host)?.groups.has(group);
+  }
+
   /** Adds (or updates) a host as the add_host action does. */
   addHost(
     name: string,
