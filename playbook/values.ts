@@ -11,6 +11,10 @@ export class UnsafeString extends WrappedString {
   constructor(readonly value: string) {
     super();
   }
+  /** Serialised, it is the text (Ansible's unsafe text is a str to json.dumps): events, caches, files. */
+  toJSON(): string {
+    return this.value;
+  }
 }
 
 /** A `!vault` scalar: decrypted on first use, so a playbook that never reads it needs no password. */
