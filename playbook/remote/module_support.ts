@@ -76,11 +76,8 @@ export function checkModuleSupport(source: string, module: string, lookup: Suppo
   const imports = topLevelImports(source).flatMap(importedParts)
     .filter((p) => !seen.has(p.join(".")) && seen.add(p.join(".")))
     .sort(compareParts);
-  const found = (name: string) => {
-    if (lookup.serves(name)) return true;
-    const rest = name.slice(PREFIX.length + 1);
-    return lookup.redirected?.(rest) ?? false;
-  };
+  // every candidate is asked of what is served before any of the routing table (large: read only then)
+  const redirected = (name: string) => lookup.redirected?.(name.slice(PREFIX.length + 1)) ?? false;
   for (const parts of imports) {
     const candidates = parts[2] === "six"
       ? [parts.slice(0, 3)]
@@ -88,6 +85,8 @@ export function checkModuleSupport(source: string, module: string, lookup: Suppo
       ? [parts, parts.slice(0, -1)]
       : [parts];
     const names = candidates.map((c) => c.join("."));
-    if (!names.some(found)) throw new ModuleSupportNotFoundError(module, names);
+    if (!names.some(lookup.serves) && !names.some(redirected)) {
+      throw new ModuleSupportNotFoundError(module, names);
+    }
   }
 }

@@ -68,3 +68,14 @@ Deno.test("the first missing import in Ansible's sorted order is named, across c
       "(['ansible.module_utils.a.b', 'ansible.module_utils.a'])",
   );
 });
+
+Deno.test("the routing table is not read while every import has a served candidate (it is large)", () => {
+  const asked: string[] = [];
+  checkModuleSupport(
+    "from ansible.module_utils.basic import AnsibleModule\n" +
+      "from ansible.module_utils.common.text.converters import to_native\n",
+    "ansible.modules.m",
+    { serves, redirected: (rest) => (asked.push(rest), false) },
+  );
+  assertEquals(asked, []);
+});

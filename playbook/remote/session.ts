@@ -10,6 +10,9 @@ import { withoutInternalKeys, withOutputLines } from "./_results.ts";
 import { callWithSource } from "./module_sources.ts";
 import { checkModuleSupport, type SupportLookup } from "./module_support.ts";
 
+/** Ansible module sources whose support code was found (checkModuleSupport), once each. */
+const SUPPORT_FOUND = new WeakSet<object>();
+
 const DECODER = new TextDecoder();
 
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
@@ -152,12 +155,14 @@ export class TargetSession {
     const src = this.#resolver.resolve(module, this.libraries);
     if (src.kind === "ansible" && src.extraArgs) args = { ...args, ...src.extraArgs };
     // Ansible refuses, before running anything, a module whose module_utils it cannot find
-    if (src.kind === "ansible" && this.#support) {
+    if (src.kind === "ansible" && this.#support && !SUPPORT_FOUND.has(src)) {
       checkModuleSupport(
         DECODER.decode(src.source),
         `${src.package ?? "ansible.modules"}.${src.name}`,
         this.#support,
       );
+      // what is served only grows during a run: a module (the resolver's cached source) passes once
+      SUPPORT_FOUND.add(src);
     }
     // Ansible's play context hands every module its shell (the runner's default is /bin/sh)
     const shell = shellExecutable(req.connectionVars);
