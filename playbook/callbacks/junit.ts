@@ -173,9 +173,12 @@ export class JunitCallback extends IgnoringCallback {
   #loopVars(taskId: number, hosts: string[], item: unknown): Record<string, unknown> {
     const result = this.#includeResults.get(`${taskId}\0${hosts[0]}`);
     const items = Array.isArray(result?.results) ? result.results as Record<string, unknown>[] : [];
+    // the executor names an included item by its label (loop_control.label), else by the item itself
     const same = (r: Record<string, unknown>) => {
-      const loopVar = String(r.ansible_loop_var ?? "item");
-      return JSON.stringify(r[loopVar]) === JSON.stringify(item);
+      const shown = "_ansible_item_label" in r
+        ? r._ansible_item_label
+        : r[String(r.ansible_loop_var ?? "item")];
+      return JSON.stringify(shown) === JSON.stringify(item);
     };
     const r = items.find(same);
     if (!r) return { item, _ansible_item_label: item };
