@@ -26,6 +26,10 @@ Deno.test(
   },
 );
 
+Deno.test("omit chosen by a template that reads unsafe data still drops the option, as ansible-playbook", () => {
+  assertSameAsAnsible(DIR, ["-i", "hosts.ini", "omit_unsafe.yml"], 0, { expect: '"msg": "there"' });
+});
+
 for (const native of ["0", "1"]) {
   Deno.test(
     `type_debug names text a YAML file wrote AnsibleUnicode, templated text str, unsafe text ` +

@@ -35,7 +35,7 @@ import {
 import { builtinFilters } from "./_filters.ts";
 import { builtinTests } from "./_tests.ts";
 import { builtinLookups } from "./_lookups.ts";
-import { makeGlobals } from "./_globals.ts";
+import { makeGlobals, OMIT_TOKEN } from "./_globals.ts";
 import { readTextFile } from "../text_file.ts";
 import { findInSearchPath } from "../_search_path.ts";
 
@@ -722,6 +722,8 @@ export class Templar {
       s.depth--;
     }
     let res = concat(out, mode, read.unsafe);
+    // omit is dropped wherever its text is found (Ansible compares str): never wrapped as unsafe text
+    if (res instanceof UnsafeString && res.value === OMIT_TOKEN) res = res.value;
     // text that gets its newlines back is a new, plain string (as Python's str + str)
     if (
       res instanceof NativeText && preserveNewlines && trailingNewlines(fullSrc) > trailingNewlines(res.value)
