@@ -4,8 +4,8 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { join } from "node:path";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
-import { Broker, type Context } from "../transports/broker.ts";
-import { defaultMethods } from "../transports/methods.ts";
+import type { Context } from "../transports/broker.ts";
+import { withBroker } from "./_broker.ts";
 import { hopFailure } from "../transports/become.ts";
 import { debianRoots, debianVersion, PY } from "./connections_env.ts";
 
@@ -14,15 +14,6 @@ const SUITES: [string, string, number[]][] = [
   ["bullseye", roots.bullseye, [3, 9]],
   ["trixie", roots.trixie, [3, 13]],
 ];
-
-async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
-  try {
-    await fn(b);
-  } finally {
-    await b.shutdown();
-  }
-}
 
 async function checkRoot(ctx: Context, root: string, python: number[]): Promise<void> {
   assertEquals(ctx.info?.python.slice(0, 2), python);

@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
-import { defaultMethods } from "../transports/methods.ts";
+import { withBroker } from "./_broker.ts";
 import { SshConnectError } from "../transports/ssh.ts";
 import { hopFailure } from "../transports/become.ts";
 import { hopsEnv } from "./hops_env.ts";
@@ -14,15 +14,6 @@ import { hopsEnv } from "./hops_env.ts";
 const PY = "/usr/bin/python3";
 const env = hopsEnv();
 const sshBase = { hostname: env.host, port: env.port, knownHostsFile: env.knownHosts, python: PY };
-
-async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
-  try {
-    await fn(b);
-  } finally {
-    await b.shutdown();
-  }
-}
 
 /** [uid, user name from the password database] as the context sees them. */
 async function whoami(ctx: Context): Promise<[number, string]> {

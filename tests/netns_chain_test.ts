@@ -7,7 +7,7 @@ import { readlinkSync } from "node:fs";
 import * as path from "node:path";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "./_assert.ts";
 import { Broker, ConnectError, type Context } from "../transports/broker.ts";
-import { defaultMethods } from "../transports/methods.ts";
+import { withBroker } from "./_broker.ts";
 import { hopFailure } from "../transports/become.ts";
 import { netnsEnv, testEnv } from "./_testenv.ts";
 import { inventory, nsSsh, recap, runPlay, uidOf, withOut } from "./netns_env.ts";
@@ -15,15 +15,6 @@ import { inventory, nsSsh, recap, runPlay, uidOf, withOut } from "./netns_env.ts
 const PY = "/usr/bin/python3";
 const env = testEnv();
 const ns = netnsEnv();
-
-async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
-  try {
-    await fn(b);
-  } finally {
-    await b.shutdown();
-  }
-}
 
 /** The namespace a context runs in: the same inode as the one of that host's sshd. */
 async function netnsOf(ctx: Context): Promise<string> {

@@ -7,19 +7,11 @@ import { join } from "node:path";
 import { assert, assertEquals } from "./_assert.ts";
 import { Broker } from "../transports/broker.ts";
 import { defaultMethods } from "../transports/methods.ts";
+import { withBroker } from "./_broker.ts";
 import { ANSIBLE_BASIC, runnerStdlib, targetWarm } from "../playbook/remote/session.ts";
 import { ansibleModuleRoot, ansibleRelease } from "../playbook/remote/modules.ts";
 import { PY } from "./connections_env.ts";
 import { runIn } from "./_run.ts";
-
-async function withBroker(fn: (b: Broker) => Promise<void>): Promise<void> {
-  const b = new Broker({ methods: defaultMethods(), onLog: () => {} });
-  try {
-    await fn(b);
-  } finally {
-    await b.shutdown();
-  }
-}
 
 const loaded = (b: Broker, warm: string[] | undefined, name: string) =>
   b.connect({ method: "local", python: PY, ...(warm ? { warm } : {}) })
