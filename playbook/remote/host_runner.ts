@@ -102,7 +102,7 @@ export class ProtocolHostRunner implements HostRunner {
     if (opts.moduleUtilsDirs) this.#moduleUtils = moduleUtilsRoot(opts.moduleUtilsDirs);
     this.#support = {
       serves: (name) => this.#broker.serves(name),
-      redirected: moduleUtilsRedirects(ansibleBuiltinRuntime(env)),
+      redirected: moduleUtilsRedirects(ansibleBuiltinRuntime(env, ansibleDir)),
     };
     this.#connecting = new Semaphore(positiveSetting(env, "POOL_SIZE", 32));
     this.taskPipeline = countSetting(env, "MITO_TASK_PIPELINE", DEFAULT_TASK_PIPELINE);

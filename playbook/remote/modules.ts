@@ -168,9 +168,14 @@ export function findAnsibleDir(env: Record<string, string | undefined>): string 
   return candidates.find((dir) => dir && existsSync(join(dir, "ansible", "modules", "command.py")));
 }
 
-/** ansible-core's routing of ansible.builtin names (config/ansible_builtin_runtime.yml), where installed. */
-export function ansibleBuiltinRuntime(env: Record<string, string | undefined>): string | undefined {
-  const dir = findAnsibleDir(env);
+/**
+ * ansible-core's routing of ansible.builtin names (config/ansible_builtin_runtime.yml), where installed;
+ * `dir` when the caller has searched for the installation already.
+ */
+export function ansibleBuiltinRuntime(
+  env: Record<string, string | undefined>,
+  dir: string | undefined = findAnsibleDir(env),
+): string | undefined {
   return dir ? join(dir, "ansible", "config", "ansible_builtin_runtime.yml") : undefined;
 }
 
