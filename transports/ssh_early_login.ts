@@ -10,7 +10,9 @@
 // unused, and the spawn goes on as if nothing had been started. The first stage it runs waits for its
 // payload, which is written only once adopted (a process killed unused ends at the EOF, having run
 // nothing). A login with a password (askpass) is never remembered nor adopted. MITO_EARLY_LOGIN=0 turns
-// this off.
+// this off. The key includes the executable running mito: two builds (Deno from source, the Node binary)
+// compress the first stage differently, so their argv differ, and sharing a key made each kill the
+// other's early login.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -29,6 +31,8 @@ export interface EarlyLoginOptions {
   argv: string[];
   /** Default: this process's working directory. */
   cwd?: string;
+  /** The executable running mito; default: this process's (process.execPath). */
+  executable?: string;
   env: Record<string, string | undefined>;
   /** Where the remembered logins are kept; default $XDG_CACHE_HOME/mito, else ~/.cache/mito. */
   cacheDir?: string;
@@ -57,7 +61,8 @@ export class EarlyLogins {
     try {
       const env = Object.entries(o.env).filter(([, v]) => v !== undefined)
         .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-      const key = keyOf(JSON.stringify([o.command, o.argv, o.cwd ?? process.cwd(), env]));
+      const where = o.cwd ?? process.cwd();
+      const key = keyOf(JSON.stringify([o.executable ?? process.execPath, o.command, o.argv, where, env]));
       const dir = o.cacheDir ??
         path.join(o.env.XDG_CACHE_HOME || path.join(o.env.HOME || os.homedir(), ".cache"), "mito");
       this.#file = path.join(dir, "logins", `${key}.json`);

@@ -159,7 +159,7 @@ Deno.test("a login with a password is neither remembered nor adopted", async () 
   }
 });
 
-Deno.test("another command line, directory or environment starts nothing", () => {
+Deno.test("another executable, command line, directory or environment starts nothing", () => {
   const { opts, done } = setup();
   try {
     remember(opts, [...CAT]);
@@ -169,6 +169,7 @@ Deno.test("another command line, directory or environment starts nothing", () =>
         { ...opts, cwd: "/srv/other" },
         { ...opts, env: { A: "2" } },
         { ...opts, command: "adhoc" },
+        { ...opts, executable: "/opt/other/mito" },
       ]
     ) {
       const run = new EarlyLogins();

@@ -6,14 +6,22 @@ import process from "node:process";
 import { join } from "../_paths.ts";
 import type { RunnerFlavour } from "./_scenarios.ts";
 
-export type RunnerName = "ansible" | "mitogen" | "mito" | "mito-bin" | "mito-auto";
-export const RUNNERS: readonly RunnerName[] = ["ansible", "mitogen", "mito", "mito-bin", "mito-auto"];
+export type RunnerName = "ansible" | "mitogen" | "mito" | "mito-bin" | "mito-auto" | "mito-bin-auto";
+export const RUNNERS: readonly RunnerName[] = [
+  "ansible",
+  "mitogen",
+  "mito",
+  "mito-bin",
+  "mito-auto",
+  "mito-bin-auto",
+];
 /**
- * `mito-auto` is `mito run` from source with MITO_MODULES=auto, the default where ansible-core is installed:
- * tasks run Ansible's own modules (the other mito runners use --mito-modules, builtin unless told). It runs
- * only the scenarios that ask for it (Scenario.ansibleModules), beside the built-in runs of the same play.
+ * `mito-auto` (`mito run` from source) and `mito-bin-auto` (the built dist/mito, what users copy to their
+ * machines) run with MITO_MODULES=auto, the default where ansible-core is installed: tasks run Ansible's
+ * own modules (the other mito runners use --mito-modules, builtin unless told). They run only the
+ * scenarios that ask for it (Scenario.ansibleModules), beside the built-in runs of the same play.
  */
-export const ANSIBLE_MODULES_RUNNER: RunnerName = "mito-auto";
+export const ANSIBLE_MODULES_RUNNERS: readonly RunnerName[] = ["mito-auto", "mito-bin-auto"];
 /** The file-transfer baseline: `cat file | ssh host 'cat > f'`; a column of its own, not a runner. */
 export const BASELINE = "ssh-cat";
 
@@ -109,7 +117,8 @@ export function makeRunner(name: RunnerName, setup: RunnerSetup, rebuild = false
         command: [deno, "run", "-A", join(setup.root, "cli/main.ts"), "run"],
         env: { ...env, MITO_MODULES: "auto" },
       };
-    case "mito-bin": {
+    case "mito-bin":
+    case "mito-bin-auto": {
       const bin = join(setup.root, "dist/mito");
       if (rebuild || !existsSync(bin) || newestSource(setup.root) > statSync(bin).mtimeMs) {
         const r = spawnSync(deno, ["task", "sea"], { cwd: setup.root, encoding: "utf8" });
@@ -123,7 +132,7 @@ export function makeRunner(name: RunnerName, setup: RunnerSetup, rebuild = false
         name,
         flavour: "mito",
         command: [bin, "run"],
-        env: { ...env, MITO_MODULES: setup.mitoModules },
+        env: { ...env, MITO_MODULES: name === "mito-bin" ? setup.mitoModules : "auto" },
       };
     }
   }

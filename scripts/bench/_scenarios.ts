@@ -34,7 +34,7 @@ export interface Scenario {
   valueBytes?: number;
   /** Skipped by --quick. */
   slow?: boolean;
-  /** Also run by `mito-auto` (Ansible's own modules, mito's default where ansible-core is installed). */
+  /** Also run by `mito-auto` and `mito-bin-auto` (Ansible's own modules, mito's default with ansible-core). */
   ansibleModules?: boolean;
   /**
    * Who the playbook logs in as: the plain account (the default) or root, whose shell rc on these machines

@@ -30,7 +30,7 @@ import {
   RunnerUnavailableError,
 } from "./_runners.ts";
 import {
-  ANSIBLE_MODULES_RUNNER,
+  ANSIBLE_MODULES_RUNNERS,
   BASELINE,
   MITOGEN_STRATEGY_DIR,
   type RunnerName,
@@ -242,10 +242,12 @@ export async function main(args: string[]): Promise<void> {
     );
     const assets = prepareAssets(tmp, opts.scenarios);
     const runners: Runner[] = [];
+    let rebuild = opts.build; // dist/mito once, for both of its runners
     for (const name of opts.runners) {
       mkdirSync(join(tmp, name, "cp"), { recursive: true });
       try {
-        const r = makeRunner(name, { root, mitoModules: opts.mitoModules }, opts.build);
+        const r = makeRunner(name, { root, mitoModules: opts.mitoModules }, rebuild);
+        if (name.startsWith("mito-bin")) rebuild = false;
         if (opts.maxInterpreters) {
           Object.assign(r.env, {
             MITOGEN_MAX_INTERPRETERS: opts.maxInterpreters,
@@ -363,7 +365,7 @@ export async function main(args: string[]): Promise<void> {
     for (const s of opts.scenarios) {
       for (const link of opts.links) {
         const columns: string[] = runners.map((r) => r.name)
-          .filter((r) => r !== ANSIBLE_MODULES_RUNNER || s.ansibleModules);
+          .filter((r) => !ANSIBLE_MODULES_RUNNERS.includes(r) || s.ansibleModules);
         if (s.kind === "file-transfer") columns.push(BASELINE);
         jobs.push(columns.map((c) => prepare(s, link, c)));
       }
@@ -488,9 +490,10 @@ function sectionText(
     "- Runners: `ansible` is Debian's ansible-core 2.14 (ssh, pipelining, ControlPersist, forks 50); " +
     "`mitogen` the same with Debian's ansible-mitogen 0.3.3 (`strategy = mitogen_linear`); `mito` is " +
     "`mito run` from source under Deno, `mito-bin` the built `dist/mito`, both with `MITO_MODULES=builtin` " +
-    "(mito's own modules, no Ansible modules), `mito-auto` `mito run` from source with " +
-    "`MITO_MODULES=auto`, the default where ansible-core is installed (tasks run Ansible's own modules: " +
-    "`command` is ansible-core's command.py), for the loop-100-items, loop-100-tasks and role-30-tasks " +
+    "(mito's own modules, no Ansible modules), `mito-auto` `mito run` from source and `mito-bin-auto` the " +
+    "built `dist/mito` (what users copy to their machines), both with `MITO_MODULES=auto`, the default " +
+    "where ansible-core is installed (tasks run Ansible's own modules: `command` is ansible-core's " +
+    "command.py), for the loop-100-items, loop-100-tasks and role-30-tasks " +
     "scenarios (role-30-tasks: a role of 30 file, template, lineinfile and command tasks); `ssh-cat` is " +
     "`cat file | ssh host 'cat > f'` (plain OpenSSH, " +
     "the file-transfer baseline). All read the same generated ansible.cfg and inventory; every host has " +
@@ -523,8 +526,9 @@ function sectionText(
     "",
     "### targets (issues 6 and 18)",
     "",
-    "`modules` says which modules the runner's tasks ran: `mito-auto`'s rows are Ansible's own modules, what " +
-    "mito runs by default where ansible-core is installed (`MITO_MODULES=auto`); `mito` and `mito-bin` run " +
+    "`modules` says which modules the runner's tasks ran: the rows of `mito-auto` and `mito-bin-auto` are " +
+    "Ansible's own modules, what mito runs by default where ansible-core is installed " +
+    "(`MITO_MODULES=auto`); `mito` and `mito-bin` run " +
     "mito's built-in modules (`MITO_MODULES=builtin`; what mito runs where ansible-core is not installed).",
     "",
     ...tgt,
