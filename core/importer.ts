@@ -312,12 +312,13 @@ export class ImporterResponder {
     }
     const text = info.source.length ? new TextDecoder().decode(info.source) : "";
     let candidates = text ? scanImports(name, info.isPkg, text) : [];
-    // mito's own modules import each other inside functions on purpose (lazily, but always used).
+    // mito's own modules import each other inside functions on purpose (lazily, but always used), except
+    // the built-in modules' helpers inside the module runtime: only a built-in module's run imports them,
+    // and that call pushes them with the module (a run of Ansible's modules never needs their 35 KB).
     if (importTime && text) {
-      candidates = [
-        ...scanImports(name, info.isPkg, text, true),
-        ...candidates.filter((n) => n.startsWith("mito.")),
-      ];
+      const lazy = (n: string) =>
+        n.startsWith("mito.") && (name.startsWith("mito.modules") || !n.startsWith("mito.modules"));
+      candidates = [...scanImports(name, info.isPkg, text, true), ...candidates.filter(lazy)];
     }
     const found = new Set<string>();
     const absent = new Set<string>();

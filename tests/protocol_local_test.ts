@@ -511,15 +511,27 @@ Deno.test("shutting the broker down while a connect is under way stops that cont
 Deno.test("modules preloaded ahead of a call are imported without asking, and serve the context's children", async () => {
   await withBroker(async (b, _logs, requests) => {
     const ctx = await b.connect({ method: "local", python: PY });
-    ctx.preload(["mito.runner", "mito.modules.ping"]);
+    ctx.preload(["mito.runner", "mito.modules._common", "mito.modules.ping"]);
     const r = await ctx.call<Record<string, unknown>>("mito.runner", "run_module", ["ping", {}]);
     assertEquals(r.ping, "pong");
     assertEquals(requests, [], "nothing was pulled");
-    ctx.preload(["mito.runner", "mito.modules.ping"]); // already there: nothing is sent again
+    ctx.preload(["mito.runner", "mito.modules._common", "mito.modules.ping"]); // there: nothing is sent again
     const child = await b.connect({ method: "local", python: PY, via: ctx });
     const r2 = await child.call<Record<string, unknown>>("mito.runner", "run_module", ["ping", {}]);
     assertEquals(r2.ping, "pong");
     assertEquals(requests, [], "the child was answered from its parent's cache");
+  });
+});
+
+Deno.test("the runner's push leaves out the built-in modules' helpers, which only a built-in module's run imports", async () => {
+  await withBroker(async (b, _logs, requests) => {
+    const ctx = await b.connect({ method: "local", python: PY });
+    ctx.preload(["mito.runner"]);
+    await ctx.call("mito.runner", "read_environment_files", []);
+    assertEquals(requests, [], "the runner came whole with its push");
+    const r = await ctx.call<Record<string, unknown>>("mito.runner", "run_module", ["ping", {}]);
+    assertEquals(r.ping, "pong");
+    assertEquals(requests, ["mito.modules", "mito.modules._common", "mito.modules.ping"]);
   });
 });
 

@@ -18,6 +18,9 @@ const DECODER = new TextDecoder();
 /** The target's module runtime (bootstrap/runner.py), pushed ahead of a context's first module call. */
 export const RUNNER_MODULE = "mito.runner";
 
+/** What the runner imports before running a built-in module: the helpers every built-in module uses. */
+export const BUILTIN_HELPERS = "mito.modules._common";
+
 /** What the runner imports before running an Ansible module: ansible-core's start-up for every module. */
 export const ANSIBLE_BASIC = "ansible.module_utils.basic";
 
@@ -167,6 +170,14 @@ export class TargetSession {
     // Ansible's play context hands every module its shell (the runner's default is /bin/sh)
     const shell = shellExecutable(req.connectionVars);
     if (shell !== "/bin/sh") args = { ...args, _ansible_shell_executable: shell };
+    // The runner and the module travel ahead of the first call that needs them (no import round trips):
+    // with a built-in module its helpers (the runtime imports them only for one), with an Ansible module
+    // ansible-core's module_utils.basic (a target with that release of its own imports its own copy).
+    this.#ctx.preload(
+      src.kind === "builtin"
+        ? [RUNNER_MODULE, BUILTIN_HELPERS, `mito.modules.${src.name}`]
+        : [RUNNER_MODULE, ANSIBLE_BASIC],
+    );
     if (req.asyncSeconds > 0 && !opts.sync) {
       const jid = jobId();
       const where = { async_dir: asyncDirOf(req.connectionVars) };
@@ -180,11 +191,6 @@ export class TargetSession {
           : {}),
       });
     }
-    // The runner and the module travel ahead of the first call that needs them (no import round trips);
-    // the runner imports Ansible's module_utils.basic only for an Ansible module.
-    this.#ctx.preload(
-      src.kind === "builtin" ? [RUNNER_MODULE, `mito.modules.${src.name}`] : [RUNNER_MODULE, ANSIBLE_BASIC],
-    );
     // the task's timeout: the runner kills the module (and what it started) when it passes
     const limit = req.timeout > 0 ? { time_limit: req.timeout } : {};
     if (src.kind === "builtin") {
