@@ -1,5 +1,6 @@
-// Templates as ansible-core 2.14 renders them (issue 19: the template target's 72615.yml
-// and unsafe.yml), side by side with ansible-playbook on tests/fixtures/conformance_template.
+// Jinja2's imports as ansible-core 2.14 runs them (issue 19: the template target's 72615.yml, issue 72615),
+// side by side with ansible-playbook on tests/fixtures/conformance_template: the same stdout, stderr and exit
+// code.
 import { join } from "node:path";
 import { ROOT } from "./_run.ts";
 import { assertSameAsAnsible } from "./_side_by_side.ts";
@@ -17,8 +18,12 @@ Deno.test(
   },
 );
 
-Deno.test("what lookup() returns is unsafe, joined text included: set_fact keeps it untemplated; as ansible-playbook", () => {
-  assertSameAsAnsible(DIR, ["-i", "hosts.ini", "lookup_unsafe.yml"], 0, {
-    expect: "AnsibleUnsafeText AnsibleUnsafeText",
-  });
-});
+Deno.test(
+  "an import with context sees the importing template's names (a top-level set, a macro's locals), one " +
+    "without sees no variables, as ansible-playbook",
+  () => {
+    assertSameAsAnsible(DIR, ["-i", "hosts.ini", "import.yml"], 0, {
+      expect: '"msg": "[outer-level:a/nested-level] [outer-level:c/nested-level]\\n"',
+    });
+  },
+);

@@ -1,5 +1,5 @@
 // How templating marks values as ansible-core 2.14 does (issue 19: the loops target's issue 64169, the
-// `vars` magic variable), side by side with ansible-playbook on the playbooks of
+// template target's unsafe.yml, the `vars` magic variable), side by side with ansible-playbook on the playbooks of
 // tests/fixtures/conformance_unsafe: the same stdout, stderr and exit code.
 import { join } from "node:path";
 import { ROOT } from "./_run.ts";
@@ -42,3 +42,9 @@ for (const native of ["0", "1"]) {
     },
   );
 }
+
+Deno.test("what lookup() returns is unsafe, joined text included: set_fact keeps it untemplated; as ansible-playbook", () => {
+  assertSameAsAnsible(DIR, ["-i", "hosts.ini", "lookup_unsafe.yml"], 0, {
+    expect: "AnsibleUnsafeText AnsibleUnsafeText",
+  });
+});
